@@ -1,0 +1,95 @@
+"""One registry from file type to loader; ``load()`` only checks and dispatches.
+
+A loader takes a path and returns a Scene, or raises InputError naming the file and
+the fault. Loaders register themselves by suffix; the magic bytes of the file win
+over a misleading suffix where they are unambiguous (a GLB named .gltf, say).
+"""
+from __future__ import annotations
+
+import importlib
+import os
+from typing import Callable
+
+from ..errors import InputError
+from .scene import Scene
+
+Loader = Callable[[str], Scene]
+
+# suffix -> "module:function", imported on first use so that loading an OBJ never
+# pays for the video stack and vice versa.
+_REGISTRY: dict[str, str] = {
+    ".glb": "holopack.scene.gltf:load_gltf",
+    ".gltf": "holopack.scene.gltf:load_gltf",
+    ".vrm": "holopack.scene.gltf:load_gltf",
+    ".obj": "holopack.scene.mesh:load_mesh",
+    ".stl": "holopack.scene.mesh:load_mesh",
+    ".ply": "holopack.scene.mesh:load_mesh",
+    ".off": "holopack.scene.mesh:load_mesh",
+    ".png": "holopack.scene.media:load_image",
+    ".jpg": "holopack.scene.media:load_image",
+    ".jpeg": "holopack.scene.media:load_image",
+    ".bmp": "holopack.scene.media:load_image",
+    ".webp": "holopack.scene.media:load_image",
+    ".gif": "holopack.scene.media:load_video",
+    ".mp4": "holopack.scene.media:load_video",
+    ".mov": "holopack.scene.media:load_video",
+    ".m4v": "holopack.scene.media:load_video",
+    ".webm": "holopack.scene.media:load_video",
+    ".mkv": "holopack.scene.media:load_video",
+    ".avi": "holopack.scene.media:load_video",
+}
+
+
+def register(suffix: str, target: str) -> None:
+    """Register ``"package.module:function"`` as the loader for ``suffix`` (".xyz")."""
+    _REGISTRY[suffix.lower()] = target
+
+
+def supported_suffixes() -> list[str]:
+    return sorted(_REGISTRY)
+
+
+def _sniff(path: str) -> str | None:
+    """The suffix that the first bytes prove, or None."""
+    with open(path, "rb") as f:
+        head = f.read(12)
+    if head[:4] == b"glTF":
+        return ".glb"
+    if head[:8] == b"\x89PNG\r\n\x1a\n":
+        return ".png"
+    if head[:3] == b"GIF":
+        return ".gif"
+    if head[4:8] == b"ftyp":
+        return ".mp4"
+    return None
+
+
+def load(path: str | os.PathLike) -> Scene:
+    """Load any supported model, picture or video into a Scene."""
+    path = os.fspath(path)
+    if not os.path.exists(path):
+        raise InputError("no such file", path)
+    if os.path.isdir(path):
+        raise InputError("is a folder, not a file", path)
+    try:
+        size = os.path.getsize(path)
+    except OSError as exc:
+        raise InputError(f"cannot read: {exc.strerror}", path) from None
+    if size == 0:
+        raise InputError("the file is empty", path)
+    try:
+        sniffed = _sniff(path)
+    except OSError as exc:
+        raise InputError(f"cannot read: {exc.strerror}", path) from None
+    suffix = os.path.splitext(path)[1].lower()
+    if suffix not in _REGISTRY:
+        if sniffed is None:
+            known = " ".join(supported_suffixes())
+            raise InputError(f"unsupported file type {suffix or '(no suffix)'!r}; "
+                             f"holopack reads {known}", path)
+        suffix = sniffed
+    elif sniffed == ".glb" and suffix in (".gltf", ".vrm"):
+        suffix = ".glb"
+    module_name, func_name = _REGISTRY[suffix].split(":")
+    loader: Loader = getattr(importlib.import_module(module_name), func_name)
+    return loader(path)

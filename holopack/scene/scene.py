@@ -1,0 +1,107 @@
+"""Scene: everything loaded from one input file, ready to be posed and drawn."""
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+
+import numpy as np
+
+from .types import (Animation, DrawItem, Material, MediaSource, Mesh, Node,
+                    PosedPrimitive, Primitive, Skin, Texture)
+
+
+@dataclass
+class Scene:
+    """A loaded model (or a picture/video, then ``media`` is set and the rest is empty).
+
+    nodes, meshes, materials, textures, skins and animations index each other as in
+    glTF. ``roots`` are the default scene's root nodes; ``draw_items`` the drawn
+    primitives in depth-first order. ``warnings`` collects what the loader fixed or
+    ignored, in the user's words.
+    """
+
+    path: str
+    nodes: list[Node] = field(default_factory=list)
+    roots: list[int] = field(default_factory=list)
+    meshes: list[Mesh] = field(default_factory=list)
+    materials: list[Material] = field(default_factory=list)
+    textures: list[Texture] = field(default_factory=list)
+    skins: list[Skin] = field(default_factory=list)
+    animations: list[Animation] = field(default_factory=list)
+    draw_items: list[DrawItem] = field(default_factory=list)
+    warnings: list[str] = field(default_factory=list)
+    media: MediaSource | None = None
+
+    # -- queries ---------------------------------------------------------------
+    @property
+    def is_media(self) -> bool:
+        return self.media is not None
+
+    def primitive(self, item: DrawItem) -> Primitive:
+        return self.meshes[item.mesh].primitives[item.primitive]
+
+    @property
+    def triangle_count(self) -> int:
+        return sum(len(self.primitive(d).indices) for d in self.draw_items)
+
+    @property
+    def vertex_count(self) -> int:
+        return sum(len(self.primitive(d).positions) for d in self.draw_items)
+
+    def animation_index(self, animation: str | int | None) -> int | None:
+        """Resolve a name or index (as given on a command line) to an index.
+
+        None means: the first animation if there is one, else no animation.
+        """
+        from ..errors import InputError
+
+        if animation is None:
+            return 0 if self.animations else None
+        if isinstance(animation, (int, np.integer)):
+            index = int(animation)
+        elif isinstance(animation, str) and animation.lstrip("-").isdigit():
+            index = int(animation)
+        else:
+            names = [a.name for a in self.animations]
+            if animation in names:
+                return names.index(animation)
+            lowered = [n.lower() for n in names]
+            if str(animation).lower() in lowered:
+                return lowered.index(str(animation).lower())
+            known = ", ".join(names) if names else "none"
+            raise InputError(f"no animation named {animation!r} (animations: {known})", self.path)
+        if not -len(self.animations) <= index < len(self.animations) or not self.animations:
+            raise InputError(
+                f"animation index {index} is out of range ({len(self.animations)} animations)",
+                self.path)
+        return index % len(self.animations)
+
+    # -- posing (delegates to holopack.animate) --------------------------------
+    def pose(self, animation: str | int | None = None, time: float = 0.0) -> list[PosedPrimitive]:
+        """World-space primitives at ``time`` seconds of ``animation`` (None: rest pose
+        when the scene has no animation, else the first animation)."""
+        from ..animate.pose import pose_scene
+
+        return pose_scene(self, self.animation_index(animation), float(time))
+
+    def posed_positions(self, animation: str | int | None = None, time: float = 0.0) -> list[np.ndarray]:
+        """float32 (N, 3) world positions, one per drawn primitive (draw_items order)."""
+        return [p.positions for p in self.pose(animation, time)]
+
+    def posed_normals(self, animation: str | int | None = None, time: float = 0.0) -> list[np.ndarray]:
+        """float32 (N, 3) world unit normals, one per drawn primitive."""
+        return [p.normals for p in self.pose(animation, time)]
+
+    def bounds(self, animation: str | int | None = None, times=None) -> np.ndarray:
+        """(2, 3) float64 min/max corner over the given times (rest/first pose if None)."""
+        if times is None:
+            times = [0.0]
+        lo = np.full(3, np.inf)
+        hi = np.full(3, -np.inf)
+        for t in times:
+            for p in self.pose(animation, t):
+                if len(p.positions):
+                    lo = np.minimum(lo, p.positions.min(axis=0))
+                    hi = np.maximum(hi, p.positions.max(axis=0))
+        if not np.all(np.isfinite(lo)):
+            return np.zeros((2, 3))
+        return np.stack([lo, hi])

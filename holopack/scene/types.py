@@ -1,0 +1,204 @@
+"""The scene's core types: plain numpy arrays in small dataclasses.
+
+Shapes and dtypes are part of the contract; every loader produces exactly these.
+Coordinates follow glTF: right-handed, +Y up, metres, counter-clockwise front faces.
+"""
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from typing import Callable, Iterator
+
+import numpy as np
+
+
+@dataclass
+class Texture:
+    """A decoded image. ``pixels`` : (H, W, 4) uint8, row 0 = top of the image,
+    values as stored in the file (sRGB-encoded for colour textures)."""
+
+    pixels: np.ndarray
+    name: str = ""
+    # glTF sampler wrap modes: 10497 REPEAT, 33071 CLAMP_TO_EDGE, 33648 MIRRORED_REPEAT
+    wrap_s: int = 10497
+    wrap_t: int = 10497
+
+
+@dataclass
+class Material:
+    """glTF metallic-roughness material (the parts that matter on a fan)."""
+
+    name: str = ""
+    base_color_factor: np.ndarray = field(
+        default_factory=lambda: np.ones(4, np.float32))  # (4,) float32, linear RGBA
+    base_color_texture: int | None = None  # index into Scene.textures
+    base_color_texcoord: int = 0
+    emissive_factor: np.ndarray = field(
+        default_factory=lambda: np.zeros(3, np.float32))  # (3,) float32, linear RGB
+    emissive_texture: int | None = None
+    emissive_texcoord: int = 0
+    metallic_factor: float = 1.0
+    roughness_factor: float = 1.0
+    alpha_mode: str = "OPAQUE"  # OPAQUE | MASK | BLEND
+    alpha_cutoff: float = 0.5
+    double_sided: bool = False
+    unlit: bool = False  # KHR_materials_unlit
+
+
+@dataclass
+class MorphTargets:
+    """Morph target deltas of one primitive.
+
+    positions : (T, N, 3) float32; normals : (T, N, 3) float32 or None;
+    default_weights : (T,) float32 (the mesh's ``weights``).
+    """
+
+    positions: np.ndarray
+    normals: np.ndarray | None
+    default_weights: np.ndarray
+    names: list[str] = field(default_factory=list)
+
+
+@dataclass
+class Primitive:
+    """One drawable triangle list in its node's local (bind) space.
+
+    positions : (N, 3) float32
+    normals   : (N, 3) float32, unit length (computed when the file has none)
+    indices   : (M, 3) int32, counter-clockwise front faces
+    uv        : list of (N, 2) float32, one per TEXCOORD_n set, glTF convention (v down)
+    colors    : (N, 4) float32 linear RGBA or None (COLOR_0)
+    joints    : (N, K) uint16 or None, K = 4 per JOINTS_n set, indices into the skin's joints
+    weights   : (N, K) float32 or None, normalised so each row sums to 1
+    """
+
+    positions: np.ndarray
+    normals: np.ndarray
+    indices: np.ndarray
+    material: int  # index into Scene.materials
+    uv: list[np.ndarray] = field(default_factory=list)
+    colors: np.ndarray | None = None
+    joints: np.ndarray | None = None
+    weights: np.ndarray | None = None
+    morph: MorphTargets | None = None
+    name: str = ""
+
+
+@dataclass
+class Mesh:
+    name: str
+    primitives: list[Primitive]
+    weights: np.ndarray | None = None  # (T,) default morph weights of the mesh
+
+
+@dataclass
+class Node:
+    """A scene-graph node with its rest TRS.
+
+    translation : (3,) float64; rotation : (4,) float64 quaternion (x, y, z, w);
+    scale : (3,) float64. A node given by ``matrix`` is decomposed into TRS on load
+    (glTF forbids animating such nodes, so the decomposition is only used at rest).
+    """
+
+    name: str = ""
+    children: list[int] = field(default_factory=list)
+    translation: np.ndarray = field(default_factory=lambda: np.zeros(3))
+    rotation: np.ndarray = field(default_factory=lambda: np.array([0.0, 0.0, 0.0, 1.0]))
+    scale: np.ndarray = field(default_factory=lambda: np.ones(3))
+    matrix: np.ndarray | None = None  # (4, 4) float64, when the file gave a matrix
+    mesh: int | None = None
+    skin: int | None = None
+    weights: np.ndarray | None = None  # (T,) node override of morph weights
+
+
+@dataclass
+class Skin:
+    """joints : (J,) int node indices; inverse_bind : (J, 4, 4) float64."""
+
+    joints: np.ndarray
+    inverse_bind: np.ndarray
+    skeleton: int | None = None
+    name: str = ""
+
+
+@dataclass
+class Channel:
+    """One animated property of one node.
+
+    path: "translation" | "rotation" | "scale" | "weights"
+    times : (K,) float32, strictly increasing
+    values : (K, C) float32 for LINEAR/STEP, (K, 3, C) [in-tangent, value, out-tangent]
+             for CUBICSPLINE; C = 3, 4 (quaternion x, y, z, w) or the morph-target count
+    """
+
+    node: int
+    path: str
+    interpolation: str  # LINEAR | STEP | CUBICSPLINE
+    times: np.ndarray
+    values: np.ndarray
+
+
+@dataclass
+class Animation:
+    name: str
+    channels: list[Channel]
+
+    @property
+    def duration(self) -> float:
+        ends = [float(c.times[-1]) for c in self.channels if len(c.times)]
+        return max(ends) if ends else 0.0
+
+    @property
+    def start(self) -> float:
+        starts = [float(c.times[0]) for c in self.channels if len(c.times)]
+        return min(starts) if starts else 0.0
+
+
+@dataclass
+class MediaSource:
+    """A picture or a video used as input: frames are read on demand, streamed.
+
+    ``frames()`` yields (H, W, 3) uint8 sRGB pictures; ``fps`` is the source rate
+    (0 for a still picture); ``frame_count`` may be an estimate for videos.
+    """
+
+    path: str
+    width: int
+    height: int
+    fps: float
+    frame_count: int
+    open_frames: Callable[[], Iterator[np.ndarray]]
+
+    def frames(self) -> Iterator[np.ndarray]:
+        return self.open_frames()
+
+    @property
+    def duration(self) -> float:
+        return self.frame_count / self.fps if self.fps > 0 else 0.0
+
+
+@dataclass
+class DrawItem:
+    """One primitive as it is drawn: which node carries it, with which mesh/skin.
+
+    The list Scene.draw_items is a depth-first walk of the default scene's nodes
+    (children in index order), primitives in mesh order: the order that
+    ``posed_positions`` returns.
+    """
+
+    node: int
+    mesh: int
+    primitive: int  # index within the mesh
+    skin: int | None
+
+
+@dataclass
+class PosedPrimitive:
+    """A primitive in world space at one instant.
+
+    positions : (N, 3) float32 world; normals : (N, 3) float32 world, unit length.
+    ``primitive`` carries indices, uv, colours and the material index.
+    """
+
+    positions: np.ndarray
+    normals: np.ndarray
+    primitive: Primitive
