@@ -1,0 +1,495 @@
+"""Device profiles: everything that differs between fans, read from TOML.
+
+A profile is a TOML file with top-level keys and up to five tables::
+
+    name, description, kind ("polar" | "video"), format, fps, max_seconds, base
+    [render]    render_size, supersample, video_size, circle_mask
+    [geometry]  polar only: leds_per_blade, led_pitch_mm, led_size_mm, hub_radius_mm,
+                slices, slice0_angle_deg, direction, led0, blade_data, [[geometry.blades]]
+    [colour]    channel_order, bit_depth, gamma, brightness_limit, dither, dither_per_frame
+    [file]      layout details for the writer named by ``format`` (keys depend on it)
+    [lights]    free-form table handed to the renderer
+
+``base = "NAME"`` starts from a shipped profile and overrides only the keys given, so a
+hardware measurement (hub size, start angle) is a three-line user file.
+
+Angles are in the picture's own frame: x to the right, y down, 0 deg = 3 o'clock, and
+positive angles turn clockwise as a viewer in front of the fan sees it.
+"""
+from __future__ import annotations
+
+import difflib
+import math
+import os
+import tomllib
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+import numpy as np
+
+from ..errors import InputError
+
+PROFILE_DIR = Path(__file__).with_name("profiles")
+
+KINDS = ("polar", "video")
+POLAR_FORMATS = ("42f2", "legacy224", "polarstream")
+VIDEO_FORMATS = ("mp4",)
+DIRECTIONS = ("cw", "ccw")
+LED0_SIDES = ("outer", "inner")
+BLADE_DATA = ("shared", "per_blade")
+DITHERS = ("none", "ordered", "blue-noise", "legacy-2x12")
+CHANNEL_ORDERS = ("RGB", "RBG", "GRB", "GBR", "BRG", "BGR")
+
+
+@dataclass(frozen=True)
+class Blade:
+    """One arm of LEDs. ``angle_deg``: where it points when the rotor is at slice 0's
+    angle; ``radial_offset``: outward shift of all its LEDs, in LED pitches (0.5 for a
+    half-pitch interleave)."""
+
+    angle_deg: float = 0.0
+    radial_offset: float = 0.0
+
+
+@dataclass(frozen=True)
+class DeviceProfile:
+    """A fan (or a video deliverable) described by its profile file.
+
+    Polar-only fields are None for ``kind == "video"``.
+    """
+
+    name: str
+    description: str
+    kind: str
+    format: str
+    fps: float
+    max_seconds: float | None
+    render_size: int
+    supersample: int
+    video_size: int
+    circle_mask: bool
+    # colour
+    channel_order: str
+    bit_depth: int
+    gamma: float
+    brightness_limit: float
+    dither: str
+    dither_per_frame: bool
+    # polar geometry
+    leds_per_blade: int | None = None
+    blades: tuple[Blade, ...] = ()
+    led_pitch_mm: float | None = None
+    led_size_mm: float | None = None
+    hub_radius_mm: float | None = None
+    slices: int | None = None
+    slice0_angle_deg: float | None = None
+    direction: str | None = None
+    led0: str | None = None
+    blade_data: str | None = None
+    # writer layout details and renderer lights
+    layout: dict = field(default_factory=dict, compare=False)
+    lights: dict | None = field(default=None, compare=False)
+    source: str = field(default="", compare=False)
+    text: str = field(default="", compare=False, repr=False)
+
+    # ---- derived geometry -------------------------------------------------------------
+    @property
+    def is_polar(self) -> bool:
+        return self.kind == "polar"
+
+    @property
+    def columns(self) -> int:
+        """LED values stored per slice: leds_per_blade, times blades for per-blade data."""
+        self._need_polar()
+        if self.blade_data == "per_blade":
+            return self.leds_per_blade * len(self.blades)
+        return self.leds_per_blade
+
+    @property
+    def codes_shape(self) -> tuple[int, int, int]:
+        """Shape of one quantised polar frame: (slices, columns, 3)."""
+        return (self.slices, self.columns, 3)
+
+    @property
+    def max_code(self) -> int:
+        return (1 << self.bit_depth) - 1
+
+    @property
+    def radius_mm(self) -> float:
+        """Radius of the lit disc: the outer edge of the outermost LED."""
+        centres, _ = self.column_geometry()
+        return float(centres.max() + self.led_size_mm / 2.0)
+
+    @property
+    def slice_step_rad(self) -> float:
+        """Signed angle one slice turns through (positive = clockwise on screen)."""
+        sign = 1.0 if self.direction == "cw" else -1.0
+        return sign * 2.0 * math.pi / self.slices
+
+    def column_geometry(self) -> tuple[np.ndarray, np.ndarray]:
+        """Per stored column: (centre radius in mm, float64 (C,); angle offset in radians,
+        float64 (C,)) where a column's sweep in slice s starts at
+        ``radians(slice0_angle_deg) + offset + s * slice_step_rad``."""
+        self._need_polar()
+        L = self.leds_per_blade
+        k = np.arange(L, dtype=np.float64)
+        if self.led0 == "outer":
+            k = k[::-1].copy()          # file index 0 = outermost LED
+        blades = self.blades if self.blade_data == "per_blade" else self.blades[:1]
+        centres, offsets = [], []
+        for blade in blades:
+            centres.append(self.hub_radius_mm + (k + 0.5 + blade.radial_offset) * self.led_pitch_mm)
+            angle = math.radians(blade.angle_deg) if self.blade_data == "per_blade" else 0.0
+            offsets.append(np.full(L, angle))
+        return np.concatenate(centres), np.concatenate(offsets)
+
+    def _need_polar(self) -> None:
+        if not self.is_polar:
+            raise InputError(f"profile '{self.name}' is a video profile and has no LED geometry",
+                             self.source or None)
+
+    # ---- human summary -----------------------------------------------------------------
+    def to_text(self) -> str:
+        lines = [f"{self.name}: {self.description}",
+                 f"  kind          {self.kind} (writes {self.format}), {self.fps:g} fps"
+                 + (f", at most {self.max_seconds:g} s" if self.max_seconds else ""),
+                 f"  render        {self.render_size} px square, supersample {self.supersample}, "
+                 f"video/preview {self.video_size} px" + (", circle mask" if self.circle_mask else "")]
+        if self.is_polar:
+            lines += [
+                f"  LEDs          {len(self.blades)} blade(s) x {self.leds_per_blade} LEDs, pitch "
+                f"{self.led_pitch_mm:g} mm, size {self.led_size_mm:g} mm, hub {self.hub_radius_mm:g} mm, "
+                f"disc radius {self.radius_mm:.1f} mm",
+                "  blades        " + ", ".join(
+                    f"{b.angle_deg:g} deg / +{b.radial_offset:g} pitch" for b in self.blades)
+                + f" ({self.blade_data.replace('_', ' ')} data)",
+                f"  slices        {self.slices} per turn, slice 0 at {self.slice0_angle_deg:g} deg "
+                f"from 3 o'clock, turning {'clockwise' if self.direction == 'cw' else 'counter-clockwise'}; "
+                f"LED 0 is the {self.led0} one",
+                f"  frame         {self.slices} x {self.columns} x 3 codes",
+            ]
+        lines.append(f"  colour        {self.channel_order}, {self.bit_depth} bit/channel, gamma "
+                     f"{self.gamma:g}, brightness limit {self.brightness_limit:g}, dither {self.dither}"
+                     + (" (varied per frame)" if self.dither_per_frame and self.dither != "none" else ""))
+        if self.layout:
+            lines.append("  file          " + ", ".join(f"{k} = {v}" for k, v in sorted(self.layout.items())))
+        if self.lights:
+            lines.append(f"  lights        {', '.join(sorted(self.lights))}")
+        lines.append(f"  source        {self.source}")
+        return "\n".join(lines)
+
+    describe = to_text
+
+
+# ---- schema ------------------------------------------------------------------------------
+# Each entry: key -> (checker, default). A default of _REQUIRED means the key must be given.
+_REQUIRED = object()
+
+
+class _Fault(Exception):
+    """A fault in one value; turned into InputError naming the file and key."""
+
+
+def _pos_int(v):
+    if isinstance(v, bool) or not isinstance(v, int) or v <= 0:
+        raise _Fault(f"must be a positive integer, got {_show(v)}")
+    return v
+
+
+def _num(lo=None, hi=None, lo_open=False, allow_none=False):
+    def check(v):
+        if allow_none and v is None:
+            return None
+        if isinstance(v, bool) or not isinstance(v, (int, float)) or not math.isfinite(v):
+            raise _Fault(f"must be a finite number, got {_show(v)}")
+        v = float(v)
+        if lo is not None and (v < lo or (lo_open and v == lo)):
+            raise _Fault(f"must be {'>' if lo_open else '>='} {lo:g}, got {_show(v)}")
+        if hi is not None and v > hi:
+            raise _Fault(f"must be <= {hi:g}, got {_show(v)}")
+        return v
+    return check
+
+
+def _bool(v):
+    if not isinstance(v, bool):
+        raise _Fault(f"must be true or false, got {_show(v)}")
+    return v
+
+
+def _str(v):
+    if not isinstance(v, str):
+        raise _Fault(f"must be a string, got {_show(v)}")
+    return v
+
+
+def _choice(options):
+    def check(v):
+        if not isinstance(v, str) or v not in options:
+            raise _Fault(f"must be one of {', '.join(repr(o) for o in options)}, got {_show(v)}")
+        return v
+    return check
+
+
+def _hex(v):
+    if not isinstance(v, str):
+        raise _Fault(f"must be a hex string, got {_show(v)}")
+    try:
+        return bytes.fromhex(v).hex().upper()
+    except ValueError:
+        raise _Fault(f"must be a hex string such as '0000000118', got {_show(v)}") from None
+
+
+def _show(v) -> str:
+    if isinstance(v, str):
+        return repr(v)
+    if isinstance(v, bool):
+        return "true" if v else "false"
+    if isinstance(v, dict):
+        return "a table"
+    if isinstance(v, list):
+        return "an array"
+    return repr(v) if not isinstance(v, (int, float)) else f"{v}"
+
+
+_TOP = {
+    "name": (_str, _REQUIRED),
+    "description": (_str, ""),
+    "kind": (_choice(KINDS), _REQUIRED),
+    "format": (_choice(POLAR_FORMATS + VIDEO_FORMATS), _REQUIRED),
+    "fps": (_num(0.0, 1000.0, lo_open=True), _REQUIRED),
+    "max_seconds": (_num(0.0, lo_open=True), None),
+    "base": (_str, None),
+}
+_RENDER = {
+    "render_size": (_pos_int, _REQUIRED),
+    "supersample": (_pos_int, 1),
+    "video_size": (_pos_int, 720),
+    "circle_mask": (_bool, False),
+}
+_GEOMETRY = {
+    "leds_per_blade": (_pos_int, _REQUIRED),
+    "led_pitch_mm": (_num(0.0, lo_open=True), _REQUIRED),
+    "led_size_mm": (_num(0.0, lo_open=True), _REQUIRED),
+    "hub_radius_mm": (_num(0.0), 0.0),
+    "slices": (_pos_int, _REQUIRED),
+    "slice0_angle_deg": (_num(-360.0, 360.0), 0.0),
+    "direction": (_choice(DIRECTIONS), "cw"),
+    "led0": (_choice(LED0_SIDES), "outer"),
+    "blade_data": (_choice(BLADE_DATA), "shared"),
+    "blades": (None, _REQUIRED),        # array of tables, checked by _blades
+}
+_BLADE = {
+    "angle_deg": (_num(-360.0, 360.0), 0.0),
+    "radial_offset": (_num(-1.0, 1.0), 0.0),
+}
+_COLOUR = {
+    "channel_order": (_choice(CHANNEL_ORDERS), "RGB"),
+    "bit_depth": (None, 8),             # range checked below: 1..8
+    "gamma": (_num(0.1, 5.0), 2.2),
+    "brightness_limit": (_num(0.0, 1.0, lo_open=True), 1.0),
+    "dither": (_choice(DITHERS), "none"),
+    "dither_per_frame": (_bool, False),
+}
+# [file] keys each writer understands.
+_FILE = {
+    "42f2": {
+        "bit_order": (_choice(("msb", "lsb")), "msb"),
+        "trailer": (_hex, "B2DDDDEDC0EEBDF9E5B7"),
+        "write_trailer": (_bool, False),
+        "suffix": (_str, ".BIN"),
+    },
+    "legacy224": {
+        "header_prefix": (_hex, "0000000118"),
+        "header_bytes": (_pos_int, 4096),
+        "frame_padding": (_pos_int, 1288),
+        "suffix": (_str, ".bin"),
+    },
+    "polarstream": {
+        "suffix": (_str, ".hpolar"),
+    },
+    "mp4": {
+        "codec": (_str, "libx264"),
+        "crf": (_num(0.0, 51.0), 18.0),
+        "pixel_format": (_str, "yuv420p"),
+    },
+}
+_TABLES = ("render", "geometry", "colour", "file", "lights")
+
+
+def _bit_depth(v):
+    if isinstance(v, bool) or not isinstance(v, int) or not 1 <= v <= 8:
+        raise _Fault(f"must be an integer from 1 to 8, got {_show(v)}")
+    return v
+
+
+# ---- loading -------------------------------------------------------------------------------
+def list_profiles() -> list[str]:
+    """Names of the shipped profiles."""
+    return sorted(p.stem for p in PROFILE_DIR.glob("*.toml"))
+
+
+def load_profile(name_or_path: str | os.PathLike) -> DeviceProfile:
+    """A shipped profile by name, or a user profile by path to a .toml file.
+
+    Raises InputError naming the file and key at fault.
+    """
+    text, source = _read(name_or_path)
+    return parse_profile(text, source)
+
+
+def _read(name_or_path) -> tuple[str, str]:
+    raw = os.fspath(name_or_path)
+    shipped = PROFILE_DIR / f"{raw}.toml"
+    if os.sep not in raw and "/" not in raw and not raw.endswith(".toml"):
+        if not shipped.is_file():
+            names = list_profiles()
+            close = difflib.get_close_matches(raw, names, n=3)
+            hint = f"did you mean {', '.join(close)}?" if close else f"shipped profiles: {', '.join(names)}"
+            raise InputError(f"no device profile named '{raw}'; {hint} "
+                             "(or give the path of a .toml profile)")
+        path = shipped
+    else:
+        path = Path(raw)
+    try:
+        data = path.read_bytes()
+    except FileNotFoundError:
+        raise InputError("profile file not found", path) from None
+    except IsADirectoryError:
+        raise InputError("is a folder, not a profile file", path) from None
+    except OSError as e:
+        raise InputError(f"cannot read profile ({e.strerror})", path) from None
+    try:
+        text = data.decode("utf-8")
+    except UnicodeDecodeError as e:
+        raise InputError(f"profile is not UTF-8 text (byte {e.start})", path) from None
+    return text, str(path)
+
+
+def parse_profile(text: str, source: str = "<profile>", _depth: int = 0) -> DeviceProfile:
+    """Parse and check profile TOML text; ``source`` names it in errors."""
+    try:
+        raw = tomllib.loads(text)
+    except tomllib.TOMLDecodeError as e:
+        raise InputError(f"not valid TOML: {e}", source) from None
+    base_name = raw.get("base")
+    if base_name is not None:
+        if not isinstance(base_name, str):
+            raise InputError(f"base must be a string naming a shipped profile, got {_show(base_name)}", source)
+        if _depth > 4:
+            raise InputError("base profiles nest too deeply (a loop?)", source)
+        base_text, base_source = _read(base_name)
+        base_raw = tomllib.loads(base_text) if base_source.startswith(str(PROFILE_DIR)) else None
+        if base_raw is None:
+            raise InputError(f"base must name a shipped profile, got {_show(base_name)}", source)
+        raw = _merge(base_raw, {k: v for k, v in raw.items() if k != "base"})
+    return _build(raw, source, text)
+
+
+def _merge(base: dict, over: dict) -> dict:
+    out = dict(base)
+    for k, v in over.items():
+        if isinstance(v, dict) and isinstance(out.get(k), dict):
+            out[k] = _merge(out[k], v)
+        else:
+            out[k] = v
+    return out
+
+
+def _check_table(table: Any, schema: dict, where: str, source: str) -> dict:
+    """Values of ``table`` checked against ``schema`` with defaults filled in."""
+    label = f"[{where}] " if where else ""
+    if not isinstance(table, dict):
+        raise InputError(f"{label.strip() or 'profile'} must be a table, got {_show(table)}", source)
+    for key in table:
+        if key not in schema:
+            close = difflib.get_close_matches(key, list(schema), n=3, cutoff=0.5)
+            hint = (f"did you mean {', '.join(repr(c) for c in close)}?" if close
+                    else f"known keys: {', '.join(sorted(schema))}")
+            raise InputError(f"unknown key {label}{key!r}; {hint}", source)
+    out = {}
+    for key, (check, default) in schema.items():
+        if key not in table:
+            if default is _REQUIRED:
+                raise InputError(f"missing key {label}{key}", source)
+            out[key] = default
+            continue
+        if check is None:
+            out[key] = table[key]
+            continue
+        try:
+            out[key] = check(table[key])
+        except _Fault as fault:
+            raise InputError(f"{label}{key} {fault}", source) from None
+    return out
+
+
+def _build(raw: dict, source: str, text: str) -> DeviceProfile:
+    top_schema = dict(_TOP)
+    top_schema.update({t: (None, None) for t in _TABLES})
+    top = _check_table(raw, top_schema, "", source)
+    kind, fmt = top["kind"], top["format"]
+    if kind == "polar" and fmt not in POLAR_FORMATS:
+        raise InputError(f"format must be one of {', '.join(POLAR_FORMATS)} for a polar profile, "
+                         f"got {fmt!r}", source)
+    if kind == "video" and fmt not in VIDEO_FORMATS:
+        raise InputError(f"format must be {', '.join(VIDEO_FORMATS)} for a video profile, got {fmt!r}", source)
+
+    render = _check_table(top["render"] if top["render"] is not None else {}, _RENDER, "render", source)
+    colour_schema = dict(_COLOUR)
+    colour_schema["bit_depth"] = (_bit_depth, 8)
+    colour = _check_table(top["colour"] if top["colour"] is not None else {}, colour_schema, "colour", source)
+    layout = _check_table(top["file"] if top["file"] is not None else {}, _FILE[fmt], "file", source)
+    lights = top["lights"]
+    if lights is not None and not isinstance(lights, dict):
+        raise InputError(f"[lights] must be a table, got {_show(lights)}", source)
+    if fmt == "42f2" and colour["bit_depth"] != 6:
+        raise InputError(f"[colour] bit_depth must be 6 for the 42f2 format (RGB666), got {colour['bit_depth']}",
+                         source)
+    if fmt == "legacy224" and colour["bit_depth"] != 1:
+        raise InputError(f"[colour] bit_depth must be 1 for the legacy224 format, got {colour['bit_depth']}", source)
+    if colour["dither"] == "legacy-2x12" and colour["bit_depth"] != 1:
+        raise InputError("[colour] dither 'legacy-2x12' needs bit_depth 1", source)
+
+    geo: dict[str, Any] = {}
+    if kind == "polar":
+        if top["geometry"] is None:
+            raise InputError("missing table [geometry] (a polar profile needs its LED geometry)", source)
+        geo = _check_table(top["geometry"], _GEOMETRY, "geometry", source)
+        blades_raw = geo["blades"]
+        if not isinstance(blades_raw, list) or not blades_raw:
+            raise InputError(f"[geometry] blades must be an array of tables ([[geometry.blades]]) with at least "
+                             f"one blade, got {_show(blades_raw)}", source)
+        blades = []
+        for i, b in enumerate(blades_raw):
+            checked = _check_table(b, _BLADE, f"geometry.blades {i + 1}", source)
+            blades.append(Blade(**checked))
+        geo["blades"] = tuple(blades)
+        if geo["blade_data"] == "shared" and len({b.radial_offset for b in blades}) > 1:
+            raise InputError("[geometry] blades with different radial_offset need blade_data = 'per_blade' "
+                             "(shared data shows the same LEDs on every blade)", source)
+        if geo["led_size_mm"] > 4 * geo["led_pitch_mm"]:
+            raise InputError(f"[geometry] led_size_mm ({geo['led_size_mm']:g}) is more than four LED pitches; "
+                             "check the units (millimetres)", source)
+        if geo["slices"] > 1 << 16 or geo["leds_per_blade"] * len(blades) > 1 << 14:
+            raise InputError("[geometry] slices or LED count is implausibly large", source)
+        innermost = geo["hub_radius_mm"] + (0.5 + min(b.radial_offset for b in blades)) * geo["led_pitch_mm"] \
+            - geo["led_size_mm"] / 2
+        if innermost < -1e-9:
+            raise InputError("[geometry] the innermost LED would reach past the centre; "
+                             "raise hub_radius_mm or the blade's radial_offset", source)
+        if fmt == "42f2" and (geo["blade_data"] != "shared" or geo["leds_per_blade"] % 8):
+            raise InputError("[geometry] the 42f2 format stores one shared blade whose LED count is a "
+                             "multiple of 8", source)
+        if fmt == "legacy224" and (geo["blade_data"] != "shared" or geo["leds_per_blade"] % 8):
+            raise InputError("[geometry] the legacy224 format stores one shared blade whose LED count is a "
+                             "multiple of 8", source)
+    else:
+        if top["geometry"] is not None:
+            raise InputError("[geometry] belongs in polar profiles only (kind = 'video')", source)
+
+    return DeviceProfile(
+        name=top["name"], description=top["description"], kind=kind, format=fmt, fps=top["fps"],
+        max_seconds=top["max_seconds"], layout=layout, lights=lights, source=source, text=text,
+        **render, **colour, **geo)
