@@ -1,0 +1,230 @@
+"""The holopack command line: argument parsing only; the work is in the library."""
+from __future__ import annotations
+
+import argparse
+import json
+import os
+import sys
+
+from . import __version__
+from .errors import HolopackError, InputError
+
+
+def _positive_float(text: str) -> float:
+    try:
+        value = float(text)
+    except ValueError:
+        raise argparse.ArgumentTypeError(f"expected a number, got {text!r}") from None
+    if not value > 0 or value != value or value == float("inf"):
+        raise argparse.ArgumentTypeError(f"expected a positive number, got {text!r}")
+    return value
+
+
+def _positive_int(text: str) -> int:
+    try:
+        value = int(text)
+    except ValueError:
+        raise argparse.ArgumentTypeError(f"expected a whole number, got {text!r}") from None
+    if value <= 0:
+        raise argparse.ArgumentTypeError(f"expected a positive whole number, got {text!r}")
+    return value
+
+
+def _float(text: str) -> float:
+    try:
+        value = float(text)
+    except ValueError:
+        raise argparse.ArgumentTypeError(f"expected a number, got {text!r}") from None
+    if value != value or abs(value) == float("inf"):
+        raise argparse.ArgumentTypeError(f"expected a finite number, got {text!r}")
+    return value
+
+
+class _Parser(argparse.ArgumentParser):
+    def error(self, message):  # one line, exit 2, like every other bad input
+        self.exit(2, f"{self.prog}: error: {message}\n")
+
+
+def _add_render_options(p: argparse.ArgumentParser) -> None:
+    g = p.add_argument_group("camera and light")
+    g.add_argument("--yaw", type=_float, default=0.0, help="camera yaw in degrees (0 = front)")
+    g.add_argument("--pitch", type=_float, default=0.0, help="camera pitch in degrees (+ = from above)")
+    g.add_argument("--distance", type=_positive_float, help="camera distance (default: fitted)")
+    g.add_argument("--fov", type=_float, default=30.0,
+                   help="vertical field of view in degrees; 0 = orthographic (default 30)")
+    g.add_argument("--margin", type=_float, default=0.08,
+                   help="empty border inside the fan's circle, as a fraction of its radius")
+    g.add_argument("--turntable", type=_float, metavar="DEG_PER_S",
+                   help="spin the model around its vertical axis (default: one turn per clip "
+                        "for a model without animation)")
+    g.add_argument("--light", action="append", default=[], metavar="KEY=VALUE",
+                   help="override a lighting setting, e.g. --light rim=1.5 (repeatable)")
+    g.add_argument("--unlit", action="store_true", help="base colour only, no lighting")
+    g.add_argument("--supersample", type=_positive_int, help="anti-aliasing factor per axis")
+
+
+def build_parser() -> argparse.ArgumentParser:
+    parser = _Parser(prog="holopack", description="Pack 3D twins and videos for spinning-LED "
+                     "hologram fans.")
+    parser.add_argument("--version", action="version", version=f"holopack {__version__}")
+    parser.add_argument("--debug", action="store_true", help="show tracebacks on errors")
+    sub = parser.add_subparsers(dest="command", metavar="COMMAND", parser_class=_Parser)
+
+    p = sub.add_parser("export", help="render a model or repack a video into a device file")
+    p.add_argument("input", nargs="?", help="model, picture or video (default: the bundled twin)")
+    p.add_argument("-o", "--output", required=True, help="output file (or folder for --format png)")
+    p.add_argument("--device", default="mp4-fan", help="device profile name or .toml path "
+                   "(default mp4-fan; see `holopack devices`)")
+    p.add_argument("--format", help="output format (default: the device's own)")
+    p.add_argument("--seconds", type=_positive_float, help="length (default: one loop of the clip)")
+    p.add_argument("--loops", type=_positive_float, help="number of loops of the clip")
+    p.add_argument("--speed", type=_positive_float, default=1.0, help="playback speed factor")
+    p.add_argument("--fps", type=_positive_float, help="frames per second (default: the device's)")
+    p.add_argument("--size", type=_positive_int, help="square frame size in pixels")
+    p.add_argument("--animation", help="animation name or index (default: the first)")
+    p.add_argument("--no-circle-mask", dest="circle_mask", action="store_false", default=None,
+                   help="keep the corners of an MP4 (default: the device profile decides)")
+    p.add_argument("--circle-mask", dest="circle_mask", action="store_true",
+                   help="black out everything outside the fan's circle")
+    p.add_argument("-q", "--quiet", action="store_true", help="no progress bar")
+    _add_render_options(p)
+
+    p = sub.add_parser("inspect", help="what is in a model or video, and what will look bad")
+    p.add_argument("input")
+    p.add_argument("--json", action="store_true", help="print JSON")
+
+    p = sub.add_parser("devices", help="list the device profiles, or show one")
+    p.add_argument("name", nargs="?")
+
+    p = sub.add_parser("decode", help="turn a device file back into pictures (viewer simulation)")
+    p.add_argument("file")
+    p.add_argument("--device", help="profile (default: guessed from the file)")
+    p.add_argument("-o", "--output", required=True, help="frames folder, .mp4 or .gif")
+    p.add_argument("--size", type=_positive_int, default=512, help="picture size in pixels")
+    p.add_argument("--frames", type=_positive_int, help="decode at most this many frames")
+    p.add_argument("-q", "--quiet", action="store_true")
+
+    p = sub.add_parser("preview", help="a window with the render and the simulated fan side by side")
+    p.add_argument("input", nargs="?")
+    p.add_argument("--device", default="3dcircle-42f2")
+    p.add_argument("--animation")
+    p.add_argument("--size", type=_positive_int, help="render size in pixels")
+    p.add_argument("--frames", type=_positive_int, help="headless: quit after N frames")
+    p.add_argument("--screenshot", help="save a PNG of the window before quitting")
+    return parser
+
+
+def _framing(args):
+    from .render.camera import Framing
+
+    return Framing(yaw=args.yaw, pitch=args.pitch, distance=args.distance, fov=args.fov,
+                   margin=args.margin)
+
+
+def _lights(pairs: list[str]):
+    if not pairs:
+        return None
+    out = {}
+    for pair in pairs:
+        key, sep, value = pair.partition("=")
+        if not sep:
+            raise InputError(f"--light takes KEY=VALUE, got {pair!r}")
+        try:
+            out[key.strip()] = float(value) if "," not in value else [float(v) for v in value.split(",")]
+        except ValueError:
+            raise InputError(f"--light {key}: expected a number or x,y,z, got {value!r}") from None
+    return out
+
+
+def cmd_export(args) -> int:
+    from .pipeline import ExportSettings, export
+
+    settings = ExportSettings(
+        device=args.device, format=args.format, seconds=args.seconds, fps=args.fps,
+        size=args.size, animation=args.animation, loops=args.loops, speed=args.speed,
+        turntable=args.turntable, framing=_framing(args), lights=_lights(args.light),
+        supersample=args.supersample, circle_mask=args.circle_mask,
+        shading="unlit" if args.unlit else "lit")
+    result = export(args.input, args.output, settings, progress=not args.quiet)
+    print(f"wrote {result.path}: {result.format} for {result.device}, {result.frames} frames at "
+          f"{result.fps:g} fps ({result.seconds:.2f} s), {result.bytes:,} bytes", file=sys.stderr)
+    return 0
+
+
+def cmd_inspect(args) -> int:
+    from .inspect import describe, format_report
+    from .scene.load import load
+
+    info = describe(load(args.input))
+    print(json.dumps(info, indent=2) if args.json else format_report(info))
+    return 0
+
+
+def cmd_devices(args) -> int:
+    from .device import list_profiles, load_profile
+
+    if args.name:
+        print(load_profile(args.name).to_text())
+        return 0
+    for name in list_profiles():
+        profile = load_profile(name)
+        print(f"{name:16s} {profile.kind:6s} {profile.format:12s} {profile.description.splitlines()[0]}")
+    return 0
+
+
+def cmd_decode(args) -> int:
+    from .decode import decode
+
+    result = decode(args.file, args.output, device=args.device, size=args.size,
+                    max_frames=args.frames, progress=not args.quiet)
+    print(f"wrote {result.path}: {result.frames} frames", file=sys.stderr)
+    return 0
+
+
+def cmd_preview(args) -> int:
+    from .preview import run_preview
+
+    return run_preview(args.input, args.device, animation=args.animation, size=args.size,
+                       frames=args.frames, screenshot=args.screenshot) or 0
+
+
+COMMANDS = {"export": cmd_export, "inspect": cmd_inspect, "devices": cmd_devices,
+            "decode": cmd_decode, "preview": cmd_preview}
+
+
+def main(argv: list[str] | None = None) -> int:
+    parser = build_parser()
+    args = parser.parse_args(argv)
+    if not args.command:
+        parser.print_help(sys.stderr)
+        return 2
+    try:
+        return COMMANDS[args.command](args)
+    except HolopackError as exc:
+        if args.debug:
+            raise
+        print(f"holopack: error: {exc}", file=sys.stderr)
+        return exc.exit_code
+    except KeyboardInterrupt:
+        if args.debug:
+            raise
+        print("holopack: interrupted; no output was written", file=sys.stderr)
+        return 130
+    except MemoryError:
+        if args.debug:
+            raise
+        print("holopack: error: out of memory (try a smaller --size or a simpler model)",
+              file=sys.stderr)
+        return 1
+    except BrokenPipeError:
+        return 1
+    except Exception as exc:  # a bug of ours: still one line, with the way to the details
+        if args.debug:
+            raise
+        print(f"holopack: internal error: {type(exc).__name__}: {str(exc)[:200]} "
+              "(run with --debug for the traceback)", file=sys.stderr)
+        return 1
+
+
+if __name__ == "__main__":
+    sys.exit(main())

@@ -1,0 +1,126 @@
+"""What is in an input file, and what will look bad on a fan."""
+from __future__ import annotations
+
+import os
+
+import numpy as np
+
+from .scene.media import fit_square
+from .scene.scene import Scene
+
+# A fan shows black as "off": a background brighter than this (mean sRGB code of the
+# frame's border) turns into a visible disc of light.
+BACKGROUND_LIMIT = 24
+OUTSIDE_LIMIT = 0.02  # share of lit pixels allowed outside the circle
+
+
+def describe(scene: Scene, media_samples: int = 8) -> dict:
+    """A JSON-friendly summary of a scene (model or media)."""
+    info: dict = {"path": scene.path, "warnings": list(scene.warnings)}
+    if scene.is_media:
+        m = scene.media
+        info.update(kind="picture" if m.fps <= 0 else "video", width=m.width, height=m.height,
+                    fps=round(m.fps, 3), frames=m.frame_count, seconds=round(m.duration, 3))
+        info["warnings"] += media_warnings(scene, media_samples)
+        return info
+    info["kind"] = "model"
+    info["triangles"] = scene.triangle_count
+    info["vertices"] = scene.vertex_count
+    info["primitives"] = len(scene.draw_items)
+    try:
+        lo, hi = scene.bounds()
+        info["bounds"] = {"min": [round(float(v), 5) for v in lo],
+                          "max": [round(float(v), 5) for v in hi]}
+    except Exception as exc:  # posing can fail on a broken rig; inspect still reports
+        info["warnings"].append(f"cannot pose the model: {exc}")
+    info["materials"] = [
+        {"name": m.name, "alpha": m.alpha_mode, "double_sided": m.double_sided,
+         "base_color_texture": m.base_color_texture, "unlit": m.unlit}
+        for m in scene.materials]
+    info["textures"] = [{"name": t.name, "width": int(t.pixels.shape[1]),
+                         "height": int(t.pixels.shape[0])} for t in scene.textures]
+    info["skins"] = [{"name": s.name, "joints": int(len(s.joints))} for s in scene.skins]
+    info["animations"] = [{"index": i, "name": a.name, "seconds": round(a.duration - a.start, 4),
+                           "channels": len(a.channels)} for i, a in enumerate(scene.animations)]
+    morphs = []
+    for mesh in scene.meshes:
+        for prim in mesh.primitives:
+            if prim.morph is not None:
+                morphs.append({"mesh": mesh.name, "targets": int(prim.morph.positions.shape[0]),
+                               "names": list(prim.morph.names)})
+    info["morph_targets"] = morphs
+    if scene.triangle_count > 1_000_000:
+        info["warnings"].append(f"{scene.triangle_count:,} triangles: fine details vanish on a fan's "
+                                "few hundred LED rings; rendering will be slow")
+    if not scene.textures and all(np.allclose(m.base_color_factor[:3], m.base_color_factor[0])
+                                  for m in scene.materials):
+        info["warnings"].append("no colour or texture: the model will show in one grey")
+    return info
+
+
+def media_warnings(scene: Scene, samples: int = 8, size: int = 256) -> list[str]:
+    """Warn about a video without a black background or a subject outside the circle."""
+    m = scene.media
+    warnings: list[str] = []
+    step = max(1, m.frame_count // samples)
+    c = (size - 1) / 2
+    y, x = np.mgrid[0:size, 0:size]
+    outside = np.hypot(x - c, y - c) > size / 2 - 1
+    border_means, outside_lit = [], []
+    for i, frame in enumerate(m.frames()):
+        if i % step:
+            continue
+        h, w = frame.shape[:2]
+        border = np.concatenate([frame[0], frame[-1], frame[:, 0], frame[:, -1]])
+        border_means.append(float(border.mean()))
+        square = fit_square(frame, size)
+        lit = square.max(axis=2) > BACKGROUND_LIMIT
+        outside_lit.append(float(lit[outside].mean()))
+        if len(border_means) >= samples:
+            break
+    if border_means and np.median(border_means) > BACKGROUND_LIMIT:
+        warnings.append(f"the background is not black (mean border level {np.median(border_means):.0f}/255): "
+                        "the fan will show it as a lit disc; key it out to black")
+    if outside_lit and max(outside_lit) > OUTSIDE_LIMIT:
+        warnings.append(f"the subject reaches outside the fan's circle ({100 * max(outside_lit):.0f}% "
+                        "of the corners lit): the fan never shows the corners of a square video")
+    return warnings
+
+
+def format_report(info: dict) -> str:
+    lines = [f"{os.path.basename(info['path'])}: {info['kind']}"]
+    if info["kind"] != "model":
+        lines.append(f"  size {info['width']}x{info['height']}, {info['frames']} frames, "
+                     f"{info['fps']} fps, {info['seconds']} s")
+    else:
+        lines.append(f"  {info['triangles']:,} triangles, {info['vertices']:,} vertices, "
+                     f"{info['primitives']} primitives")
+        if "bounds" in info:
+            lo, hi = info["bounds"]["min"], info["bounds"]["max"]
+            size = [h - l for l, h in zip(lo, hi)]
+            lines.append(f"  bounds {lo} .. {hi} (size {', '.join(f'{s:.4g}' for s in size)})")
+        lines.append(f"  materials ({len(info['materials'])}):")
+        for m in info["materials"]:
+            tex = f", texture {m['base_color_texture']}" if m["base_color_texture"] is not None else ""
+            lines.append(f"    {m['name'] or '(unnamed)'}: {m['alpha']}{tex}"
+                         f"{', double-sided' if m['double_sided'] else ''}{', unlit' if m['unlit'] else ''}")
+        if info["textures"]:
+            lines.append(f"  textures ({len(info['textures'])}): " + ", ".join(
+                f"{t['name'] or '#' + str(i)} {t['width']}x{t['height']}"
+                for i, t in enumerate(info["textures"])))
+        if info["skins"]:
+            lines.append("  skins: " + ", ".join(f"{s['name'] or '(unnamed)'} ({s['joints']} joints)"
+                                                 for s in info["skins"]))
+        if info["animations"]:
+            lines.append(f"  animations ({len(info['animations'])}):")
+            for a in info["animations"]:
+                lines.append(f"    [{a['index']}] {a['name'] or '(unnamed)'}: {a['seconds']:.3f} s, "
+                             f"{a['channels']} channels")
+        else:
+            lines.append("  animations: none (exports as a turntable)")
+        for mt in info["morph_targets"]:
+            names = f" ({', '.join(mt['names'])})" if mt["names"] else ""
+            lines.append(f"  morph targets: {mt['mesh']}: {mt['targets']}{names}")
+    for w in info["warnings"]:
+        lines.append(f"  warning: {w}")
+    return "\n".join(lines)

@@ -1,0 +1,146 @@
+"""OBJ / STL / PLY / OFF through trimesh, checked, as a Scene.
+
+trimesh parses the formats well but on broken files raises whatever its parser hit or
+silently drops bad data; here every fault becomes an InputError in the user's words.
+"""
+from __future__ import annotations
+
+import os
+
+import numpy as np
+
+from ..colour import srgb_to_linear
+from ..errors import InputError
+from .normals import vertex_normals
+from .scene import Scene
+from .types import DrawItem, Material, Mesh, Node, Primitive, Texture
+
+# Y-up is glTF's and OBJ's usual convention; STL comes from CAD and 3D printing, Z-up.
+Z_UP_SUFFIXES = {".stl"}
+
+
+def load_mesh(path: str) -> Scene:
+    import trimesh
+
+    suffix = os.path.splitext(path)[1].lower()
+    try:
+        loaded = trimesh.load(path, force="scene", process=False, maintain_order=True)
+    except InputError:
+        raise
+    except Exception as exc:  # trimesh raises anything its parsers hit
+        raise InputError(f"not a readable {suffix[1:].upper()} file ({_short(exc)})", path) from None
+    scene = Scene(path=path)
+    try:
+        geometry_nodes = list(loaded.graph.nodes_geometry)
+    except Exception as exc:
+        raise InputError(f"not a readable {suffix[1:].upper()} file ({_short(exc)})", path) from None
+    for node_name in geometry_nodes:
+        transform, geometry_name = loaded.graph[node_name]
+        geometry = loaded.geometry[geometry_name]
+        if not hasattr(geometry, "faces") or geometry.faces is None or len(geometry.faces) == 0:
+            scene.warnings.append(f"{geometry_name}: no triangles (points or lines are not drawn)")
+            continue
+        primitive = _primitive(scene, geometry, path, geometry_name)
+        mesh_index = len(scene.meshes)
+        scene.meshes.append(Mesh(name=str(geometry_name), primitives=[primitive]))
+        node = Node(name=str(node_name), mesh=mesh_index, matrix=np.asarray(transform, np.float64))
+        if suffix in Z_UP_SUFFIXES:
+            node.matrix = _Z_UP_TO_Y_UP @ node.matrix
+        node.translation = node.matrix[:3, 3].copy()
+        scene.nodes.append(node)
+        scene.roots.append(len(scene.nodes) - 1)
+        scene.draw_items.append(DrawItem(node=len(scene.nodes) - 1, mesh=mesh_index,
+                                         primitive=0, skin=None))
+    if not scene.draw_items:
+        raise InputError("the file holds no triangles to draw", path)
+    return scene
+
+
+# rotate -90 degrees about X: +Z up becomes +Y up
+_Z_UP_TO_Y_UP = np.array([[1.0, 0, 0, 0], [0, 0, 1, 0], [0, -1, 0, 0], [0, 0, 0, 1]])
+
+
+def _short(exc: Exception) -> str:
+    text = str(exc).strip().splitlines()[0] if str(exc).strip() else type(exc).__name__
+    return text[:160]
+
+
+def _primitive(scene: Scene, geometry, path: str, name: str) -> Primitive:
+    positions = np.asarray(geometry.vertices, np.float32)
+    faces = np.asarray(geometry.faces)
+    if positions.ndim != 2 or positions.shape[1] != 3:
+        raise InputError(f"{name}: vertices are not 3D points", path)
+    if not np.all(np.isfinite(positions)):
+        bad = int((~np.isfinite(positions)).any(axis=1).sum())
+        raise InputError(f"{name}: {bad} vertices have NaN or infinite coordinates", path)
+    if faces.ndim != 2 or faces.shape[1] != 3:
+        raise InputError(f"{name}: faces are not triangles", path)
+    if faces.min() < 0 or faces.max() >= len(positions):
+        raise InputError(f"{name}: a face refers to vertex {int(faces.max())} but there are only "
+                         f"{len(positions)} vertices", path)
+    indices = np.ascontiguousarray(faces, np.int32)
+    normals = None
+    file_normals = getattr(geometry, "_cache", None)
+    if "vertex_normals" in getattr(geometry, "vertex_attributes", {}):
+        normals = np.asarray(geometry.vertex_attributes["vertex_normals"], np.float32)
+    del file_normals
+    if normals is None or normals.shape != positions.shape or not np.all(np.isfinite(normals)):
+        normals = vertex_normals(positions, indices)
+    else:
+        lengths = np.linalg.norm(normals, axis=1, keepdims=True)
+        normals = np.where(lengths > 1e-12, normals / np.maximum(lengths, 1e-12),
+                           vertex_normals(positions, indices)).astype(np.float32)
+
+    # OBJ/STL/PLY carry no PBR data: a dielectric look, and both sides drawn since
+    # their winding is not reliable.
+    material = Material(name="default", double_sided=True, metallic_factor=0.0,
+                        roughness_factor=0.6)
+    uv: list[np.ndarray] = []
+    colors = None
+    visual = geometry.visual
+    kind = getattr(visual, "kind", None)
+    if kind == "texture":
+        mat = visual.material
+        material.name = str(getattr(mat, "name", "") or "material")
+        image = None
+        factor = None
+        if hasattr(mat, "baseColorTexture"):  # PBRMaterial
+            image = mat.baseColorTexture
+            factor = mat.baseColorFactor
+        else:  # SimpleMaterial (OBJ/MTL)
+            image = getattr(mat, "image", None)
+            factor = getattr(mat, "diffuse", None)
+        if factor is not None:
+            f = np.asarray(factor, np.float32).ravel()
+            if f.max() > 1.0:
+                f = f / 255.0
+            rgba = np.ones(4, np.float32)
+            rgba[: min(4, len(f))] = f[:4]
+            rgba[:3] = srgb_to_linear(rgba[:3])
+            material.base_color_factor = rgba
+        if visual.uv is not None and len(visual.uv) == len(positions) and image is not None:
+            coords = np.asarray(visual.uv, np.float32)[:, :2].copy()
+            coords[:, 1] = 1.0 - coords[:, 1]  # trimesh keeps OpenGL's v-up; glTF's is v-down
+            uv.append(coords)
+            pixels = np.asarray(image.convert("RGBA"), np.uint8)
+            scene.textures.append(Texture(pixels=pixels, name=material.name))
+            material.base_color_texture = len(scene.textures) - 1
+    elif kind == "vertex":
+        vc = np.asarray(visual.vertex_colors, np.float32)
+        if vc.shape[0] == len(positions):
+            colors = np.ones((len(positions), 4), np.float32)
+            colors[:, :3] = srgb_to_linear(vc[:, :3] / 255.0)
+            colors[:, 3] = vc[:, 3] / 255.0 if vc.shape[1] > 3 else 1.0
+    elif kind == "face":
+        # per-face colours: split vertices so each face carries its own colour
+        fc = np.asarray(visual.face_colors, np.float32)
+        positions = positions[indices].reshape(-1, 3)
+        normals = normals[indices].reshape(-1, 3)
+        colors = np.ones((len(positions), 4), np.float32)
+        colors[:, :3] = np.repeat(srgb_to_linear(fc[:, :3] / 255.0), 3, axis=0)
+        colors[:, 3] = np.repeat(fc[:, 3] / 255.0, 3)
+        indices = np.arange(len(positions), dtype=np.int32).reshape(-1, 3)
+    scene.materials.append(material)
+    return Primitive(positions=np.ascontiguousarray(positions), normals=np.ascontiguousarray(normals),
+                     indices=indices, material=len(scene.materials) - 1, uv=uv, colors=colors,
+                     name=str(name))
