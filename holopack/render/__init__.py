@@ -1,0 +1,309 @@
+"""Rendering a posed scene to a picture with the Numba rasterizer.
+
+``render(scene, view, projection, size)`` draws one frame; ``Renderer`` keeps its
+buffers and decoded textures between frames for the export pipeline and the
+preview. Conventions: OpenGL matrices (column vectors, the camera looks down -Z,
+clip z in [-w, w]), ``size`` = (width, height), row 0 = top of the picture,
+black background (black = LED off).
+
+Anti-aliasing renders s x s sub-samples per pixel (``supersample`` 1-4, default
+2) and box-filters them; the depth of a pixel is the nearest of its sub-samples.
+Translucent (BLEND) triangles are drawn after the opaque ones, sorted back to
+front per triangle by their mean depth, without writing depth.
+See ``shading`` for the lighting model and what ``shading="unlit"`` computes.
+"""
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+import numpy as np
+
+from ..errors import InputError
+from ..scene.types import Material, PosedPrimitive, Texture
+from . import raster
+from .shading import BLEND, MI_ALPHA, Light, Lights, pack_materials
+from .texture import TexturePool
+
+__all__ = ["Frame", "Renderer", "render", "Lights", "Light"]
+
+SHADINGS = ("lit", "unlit")
+DEFAULT_SUPERSAMPLE = 2
+TILE = 32
+
+
+@dataclass
+class Frame:
+    """One rendered picture.
+
+    color  : (H, W, 3) uint8 sRGB
+    depth  : (H, W) float32 window depth in [0, 1] (OpenGL's default depth range),
+             1.0 where nothing was drawn; the nearest sub-sample when supersampled
+    linear : (H, W, 3) float32 linear-light colour (premultiplied over black)
+    alpha  : (H, W) float32 coverage in [0, 1]
+    """
+
+    color: np.ndarray
+    depth: np.ndarray
+    linear: np.ndarray
+    alpha: np.ndarray
+
+    @property
+    def coverage(self) -> np.ndarray:
+        return self.alpha
+
+
+def _check_size(size) -> tuple[int, int]:
+    try:
+        width, height = (int(v) for v in size)
+    except (TypeError, ValueError):
+        raise InputError(f"render size must be (width, height), got {size!r}") from None
+    if width < 1 or height < 1 or width > 16384 or height > 16384:
+        raise InputError(f"render size {width}x{height} is out of range (1 to 16384 pixels a side)")
+    return width, height
+
+
+def _check_supersample(supersample) -> int:
+    s = DEFAULT_SUPERSAMPLE if supersample is None else supersample
+    if s not in (1, 2, 3, 4):
+        raise InputError(f"supersample must be 1, 2, 3 or 4 (per side), got {supersample!r}")
+    return int(s)
+
+
+def _grow(array: np.ndarray | None, rows: int, tail: tuple, dtype) -> np.ndarray:
+    """A buffer with at least ``rows`` rows, reusing ``array`` when it is big enough."""
+    if array is not None and array.shape[0] >= rows:
+        return array
+    capacity = max(rows, 16, 0 if array is None else int(array.shape[0] * 1.5))
+    return np.empty((capacity,) + tail, dtype)
+
+
+class Renderer:
+    """A rasterizer of one picture size that keeps its buffers between frames.
+
+    ``draw(posed, materials, textures, view, projection, shading)`` -> Frame. The
+    geometry that does not move (indices, UVs, colours, materials) is gathered once
+    per set of primitives; textures are decoded (sRGB -> linear, mipmaps) once per
+    Texture. The Frame's arrays are new for each draw and stay valid afterwards.
+    """
+
+    def __init__(self, size, supersample: int | None = None, lights: Lights | None = None):
+        self.width, self.height = _check_size(size)
+        self.supersample = _check_supersample(supersample)
+        self.lights = lights if lights is not None else Lights()
+        s = self.supersample
+        self._w, self._h = self.width * s, self.height * s
+        self._ntx = (self._w + TILE - 1) // TILE
+        self._nty = (self._h + TILE - 1) // TILE
+        ntiles = self._ntx * self._nty
+        # a fixed shuffle of the tiles: prange hands each thread a contiguous run, and
+        # a model sits in the middle of the picture, so neighbours would all go to one
+        self._tile_order = np.random.default_rng(7).permutation(ntiles).astype(np.int64)
+        self._tile_start = np.zeros(ntiles + 1, np.int64)
+        self._tile_cursor = np.zeros(ntiles, np.int64)
+        self._tile_list = None
+        self._blend_start = np.zeros(ntiles + 1, np.int64)
+        self._blend_list = None
+        self._depth = np.empty((self._h, self._w), np.float32)
+        self._ids = np.empty((self._h, self._w), np.int32)
+        self._linear = np.empty((self._h, self._w, 3), np.float32)
+        self._alpha = np.empty((self._h, self._w), np.float32)
+        self._identity = np.eye(3, dtype=np.float32)
+        self._textures = TexturePool()
+        self._static_key = None
+        self._vertex_capacity = 0
+        self._record_capacity = 0
+        self._order = None
+
+    # -- per set of primitives -------------------------------------------------
+    def _gather_static(self, posed: list[PosedPrimitive], n_materials: int) -> None:
+        key = (n_materials,) + tuple((id(p.primitive), len(p.positions)) for p in posed)
+        if key == self._static_key:
+            return
+        counts = [len(p.positions) for p in posed]
+        n = int(sum(counts))
+        tris, mats, uvs, cols = [], [], [], []
+        base = 0
+        for p, count in zip(posed, counts):
+            prim = p.primitive
+            idx = np.asarray(prim.indices, np.int64).reshape(-1, 3)
+            if len(idx) and (idx.min() < 0 or idx.max() >= count):
+                idx = idx[np.all((idx >= 0) & (idx < count), axis=1)]  # drop broken faces
+            tris.append(idx + base)
+            material = prim.material if 0 <= prim.material < n_materials else n_materials
+            mats.append(np.full(len(idx), material, np.int32))
+            uv = np.zeros((count, 4), np.float32)
+            for s, layer in enumerate(prim.uv[:2]):
+                if layer is not None and len(layer) == count:
+                    uv[:, 2 * s:2 * s + 2] = layer
+            uvs.append(uv)
+            col = np.ones((count, 4), np.float32)
+            if prim.colors is not None and len(prim.colors) == count:
+                c = np.asarray(prim.colors, np.float32)
+                col[:, :c.shape[1]] = c[:, :4]
+            cols.append(col)
+            base += count
+        self._tri_idx = np.ascontiguousarray(np.concatenate(tris) if tris else np.zeros((0, 3)), np.int32)
+        self._tri_mat = np.concatenate(mats) if mats else np.zeros(0, np.int32)
+        self._uv = np.concatenate(uvs) if uvs else np.zeros((0, 4), np.float32)
+        self._col = np.concatenate(cols) if cols else np.zeros((0, 4), np.float32)
+        self._counts = counts
+        m = len(self._tri_idx)
+        self._needs_clip = np.zeros(m, np.uint8)
+        self._order = np.arange(m, dtype=np.int64)
+        self._ensure_records(m)
+        if self._vertex_capacity < n:
+            self._world_pos = np.empty((n, 3), np.float32)
+            self._world_nrm = np.empty((n, 3), np.float32)
+            self._clip = np.empty((n, 4), np.float64)
+            self._vpos = np.empty((n, 3), np.float32)
+            self._vnrm = np.empty((n, 3), np.float32)
+            self._vertex_capacity = n
+        self._static_key = key
+
+    def _ensure_records(self, count: int) -> None:
+        if count <= self._record_capacity:
+            return
+        r = max(count, int(self._record_capacity * 1.25), 16)
+        self._rec_tri = np.full(r, -1, np.int32)
+        self._rec_xy = np.zeros((r, 6), np.int64)
+        self._rec_area = np.ones(r, np.int64)
+        self._rec_zw = np.zeros((r, 6), np.float64)
+        self._rec_bary = np.zeros((r, 3, 3), np.float32)
+        self._rec_vert = np.zeros((r, 3), np.int32)
+        self._rec_bbox = np.zeros((r, 4), np.int32)
+        self._rec_back = np.zeros(r, np.int8)
+        self._record_capacity = r
+
+    def _records(self):
+        return (self._rec_tri, self._rec_xy, self._rec_area, self._rec_zw, self._rec_bary,
+                self._rec_vert, self._rec_bbox, self._rec_back)
+
+    # -- per frame ---------------------------------------------------------------
+    def draw(self, posed: list[PosedPrimitive], materials: list[Material],
+             textures: list[Texture], view, projection, shading: str = "lit") -> Frame:
+        """Render world-space primitives with an OpenGL view and projection (4, 4)."""
+        if shading not in SHADINGS:
+            raise InputError(f"shading must be one of {', '.join(SHADINGS)}, got {shading!r}")
+        view = np.asarray(view, np.float64).reshape(4, 4)
+        projection = np.asarray(projection, np.float64).reshape(4, 4)
+        if not (np.all(np.isfinite(view)) and np.all(np.isfinite(projection))):
+            raise InputError("the camera matrices contain NaN or infinity")
+        self._gather_static(posed, len(materials))
+        offset = 0
+        for p, count in zip(posed, self._counts):
+            self._world_pos[offset:offset + count] = p.positions
+            self._world_nrm[offset:offset + count] = p.normals
+            offset += count
+        n = offset
+        mat_f, mat_i = pack_materials(materials)
+        pool, levels, level_count, wrap = self._textures.pack(textures)
+        # a texture index that points nowhere samples as white (no texture)
+        bad = (mat_i[:, 0] >= len(textures))
+        mat_i[bad, 0] = -1
+        bad = (mat_i[:, 2] >= len(textures))
+        mat_i[bad, 2] = -1
+        lights, params = self.lights.pack()
+        unlit_all = shading == "unlit"
+        ortho = bool(projection[3, 0] == 0 and projection[3, 1] == 0 and projection[3, 2] == 0)
+        view3 = view[:3, :3]
+        try:
+            normal_matrix = np.linalg.inv(view3).T
+        except np.linalg.LinAlgError:
+            normal_matrix = view3
+        w, h, s = self._w, self._h, self.supersample
+        raster.transform(self._world_pos[:n], self._world_nrm[:n], view, projection,
+                         normal_matrix, self._clip[:n], self._vpos[:n], self._vnrm[:n])
+        m = len(self._tri_idx)
+        tri_idx, tri_mat = self._tri_idx, self._tri_mat
+        clip = self._clip[:max(n, 1)] if n else np.zeros((1, 4))
+        if m:
+            raster.setup_triangles(tri_idx, tri_mat, mat_i, clip, w, h, self._identity,
+                                   *self._records(), self._needs_clip)
+        used = m
+        n_clip = int(np.count_nonzero(self._needs_clip[:m])) if m else 0
+        if n_clip:
+            self._ensure_records(m + 8 * n_clip)
+            used = raster.clip_triangles(tri_idx, tri_mat, mat_i, clip, w, h,
+                                         self._needs_clip, m, *self._records())
+        blend_materials = mat_i[:, MI_ALPHA] == BLEND
+        has_blend = bool(np.any(blend_materials[tri_mat])) if m else False
+        if has_blend:
+            valid = self._rec_tri[:used] >= 0
+            rec_blend = np.zeros(used, bool)
+            rec_blend[valid] = blend_materials[tri_mat[self._rec_tri[:used][valid]]]
+            opaque_order = np.flatnonzero(valid & ~rec_blend).astype(np.int64)
+            blend_ids = np.flatnonzero(rec_blend)
+            mean_depth = self._rec_zw[blend_ids, :3].mean(axis=1)
+            blend_order = blend_ids[np.argsort(-mean_depth, kind="stable")].astype(np.int64)
+        else:
+            if self._order is None or len(self._order) < used:
+                self._order = np.arange(used, dtype=np.int64)
+            opaque_order = self._order
+        n_opaque = used if not has_blend else len(opaque_order)
+        records = self._records()
+        total = raster.bin_count(opaque_order, n_opaque, self._rec_tri, self._rec_bbox, TILE,
+                                 self._ntx, self._nty, self._tile_start)
+        self._tile_list = _grow(self._tile_list, int(total), (), np.int32)
+        raster.bin_fill(opaque_order, n_opaque, self._rec_tri, self._rec_bbox, TILE, self._ntx,
+                        self._tile_start, self._tile_cursor, self._tile_list)
+        vpos, vnrm = self._vpos[:max(n, 1)], self._vnrm[:max(n, 1)]
+        uv, col = self._uv, self._col
+        if n == 0:
+            vpos = np.zeros((1, 3), np.float32)
+            vnrm = np.zeros((1, 3), np.float32)
+            uv = np.zeros((1, 4), np.float32)
+            col = np.ones((1, 4), np.float32)
+        raster.raster_opaque(self._tile_order, self._tile_start, self._tile_list, TILE,
+                             self._ntx, w, h, self._rec_tri, self._rec_xy, self._rec_area,
+                             self._rec_zw, self._rec_bary, self._rec_vert, self._rec_bbox,
+                             tri_mat, mat_f, mat_i, uv, col, pool, levels, level_count, wrap,
+                             self._depth, self._ids)
+        raster.shade_visible(self._ids, unlit_all, ortho, *records[:6], self._rec_back,
+                             tri_mat, mat_f, mat_i, vpos, vnrm, uv, col, pool, levels,
+                             level_count, wrap, lights, params, self._linear, self._alpha)
+        if has_blend and len(blend_order):
+            total = raster.bin_count(blend_order, len(blend_order), self._rec_tri,
+                                     self._rec_bbox, TILE, self._ntx, self._nty,
+                                     self._blend_start)
+            self._blend_list = _grow(self._blend_list, int(total), (), np.int32)
+            raster.bin_fill(blend_order, len(blend_order), self._rec_tri, self._rec_bbox, TILE,
+                            self._ntx, self._blend_start, self._tile_cursor, self._blend_list)
+            raster.raster_blend(self._tile_order, self._blend_start, self._blend_list, TILE,
+                                self._ntx, w, h, unlit_all, ortho, self._rec_tri, self._rec_xy,
+                                self._rec_area, self._rec_zw, self._rec_bary, self._rec_vert,
+                                self._rec_bbox, self._rec_back, tri_mat, mat_f, mat_i, vpos,
+                                vnrm, uv, col, pool, levels, level_count, wrap, lights, params,
+                                self._depth, self._linear, self._alpha)
+        frame = Frame(color=np.empty((self.height, self.width, 3), np.uint8),
+                      depth=np.empty((self.height, self.width), np.float32),
+                      linear=np.empty((self.height, self.width, 3), np.float32),
+                      alpha=np.empty((self.height, self.width), np.float32))
+        raster.resolve(self._linear, self._alpha, self._depth, s, frame.linear, frame.alpha,
+                       frame.depth, frame.color)
+        return frame
+
+
+_cached: Renderer | None = None
+
+
+def render(scene, view, projection, size, *, animation=None, time: float = 0.0,
+           shading: str = "lit", lights: Lights | None = None,
+           supersample: int | None = None) -> Frame:
+    """Pose ``scene`` at ``time`` seconds of ``animation`` and render it.
+
+    view, projection : (4, 4) OpenGL-convention matrices; size = (width, height).
+    Returns a Frame (color uint8 sRGB, depth, linear, alpha). Repeated calls with the
+    same size and supersampling reuse one Renderer (buffers, decoded textures).
+    """
+    global _cached
+    width, height = _check_size(size)
+    s = _check_supersample(supersample)
+    if shading not in SHADINGS:
+        raise InputError(f"shading must be one of {', '.join(SHADINGS)}, got {shading!r}")
+    renderer = _cached
+    if renderer is None or (renderer.width, renderer.height, renderer.supersample) != (width, height, s):
+        renderer = Renderer((width, height), s)
+        _cached = renderer
+    renderer.lights = lights if lights is not None else Lights()
+    posed = scene.pose(animation, time)
+    return renderer.draw(posed, scene.materials, scene.textures, view, projection, shading)

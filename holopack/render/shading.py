@@ -1,0 +1,234 @@
+"""Lights and the per-fragment shading of the Numba renderer.
+
+A fan shows emissive LEDs on black: there is no background to read a shape
+against, so besides a key and a fill light a rim term brightens the silhouette.
+All lights are fixed to the camera (given in view space: +X right, +Y up, +Z
+towards the viewer), so a turntable keeps the same lighting while the model spins.
+
+Lit shading (linear light):
+    diffuse  = base x (1 - 0.5 metallic)
+    specular = mix(0.04, base, metallic), Blinn-Phong, exponent from roughness
+    colour   = diffuse x (ambient + sum_i I_i max(N.L_i, 0))
+             + specular x sum_i I_i spec_i + rim + emissive
+    rim      = rim_strength x (1 - N.V)^rim_power x rim_color x (0.5 + 0.5 base)
+Unlit shading (``shading="unlit"``, or a KHR_materials_unlit material):
+    colour = base colour factor x texture x vertex colour, no emissive.
+Alpha: OPAQUE gives 1; MASK discards below the cutoff and gives 1; BLEND gives
+factor x texture x vertex alpha.
+"""
+from __future__ import annotations
+
+import math
+from dataclasses import dataclass, field
+
+import numpy as np
+from numba import njit
+
+from .texture import sample_trilinear
+
+OPAQUE, MASK, BLEND = 0, 1, 2
+ALPHA_MODES = {"OPAQUE": OPAQUE, "MASK": MASK, "BLEND": BLEND}
+
+# columns of the packed material tables
+MF_BASE, MF_EMISSIVE, MF_CUTOFF, MF_METALLIC, MF_ROUGHNESS = 0, 4, 7, 8, 9
+MI_BASE_TEX, MI_BASE_SET, MI_EM_TEX, MI_EM_SET, MI_ALPHA, MI_DOUBLE, MI_UNLIT = 0, 1, 2, 3, 4, 5, 6
+
+
+def _unit(v) -> np.ndarray:
+    v = np.asarray(v, np.float64)
+    n = np.linalg.norm(v)
+    return v / n if n > 0 else np.array([0.0, 0.0, 1.0])
+
+
+@dataclass
+class Light:
+    """A directional light: ``direction`` points from the surface towards the light,
+    in view space; ``color`` linear RGB; ``intensity`` scales it."""
+
+    direction: tuple = (0.0, 0.0, 1.0)
+    intensity: float = 1.0
+    color: tuple = (1.0, 1.0, 1.0)
+
+
+@dataclass
+class Lights:
+    """The lighting of a render; every field can be overridden.
+
+    ``key``/``fill``: directional lights (view space). ``rim``: strength of the
+    silhouette term, ``rim_power`` its falloff (higher = thinner), ``rim_color``.
+    ``ambient``: light from everywhere, ``specular``: highlight strength.
+    """
+
+    key: Light = field(default_factory=lambda: Light((-0.45, 0.55, 0.70), 0.75))
+    fill: Light = field(default_factory=lambda: Light((0.65, 0.05, 0.55), 0.25))
+    rim: float = 0.45
+    rim_power: float = 2.5
+    rim_color: tuple = (1.0, 1.0, 1.0)
+    ambient: float = 0.06
+    specular: float = 0.25
+
+    def pack(self) -> tuple[np.ndarray, np.ndarray]:
+        """(lights (L, 6) float64 [direction xyz, radiance rgb], params (8,) float64
+        [ambient, rim, rim_power, rim r, g, b, specular, 0])."""
+        rows = []
+        for light in (self.key, self.fill):
+            if light is None or light.intensity == 0:
+                continue
+            rows.append(np.concatenate([_unit(light.direction),
+                                        np.asarray(light.color, np.float64) * light.intensity]))
+        lights = np.array(rows, np.float64).reshape(-1, 6)
+        params = np.array([self.ambient, self.rim, self.rim_power, *self.rim_color,
+                           self.specular, 0.0], np.float64)
+        return lights, params
+
+
+def pack_materials(materials) -> tuple[np.ndarray, np.ndarray]:
+    """Material tables for the kernels: (mat_f (K, 10) float32, mat_i (K, 8) int32).
+
+    A default material (white, opaque) is appended as the last row for primitives
+    whose material index is out of range.
+    """
+    k = len(materials) + 1
+    mat_f = np.zeros((k, 10), np.float32)
+    mat_i = np.full((k, 8), -1, np.int32)
+    mat_f[-1, :4] = 1.0
+    mat_f[-1, MF_CUTOFF] = 0.5
+    mat_f[-1, MF_METALLIC] = 0.0
+    mat_f[-1, MF_ROUGHNESS] = 1.0
+    mat_i[-1, [MI_BASE_SET, MI_EM_SET, MI_ALPHA, MI_DOUBLE, MI_UNLIT]] = 0
+    for row, m in enumerate(materials):
+        mat_f[row, MF_BASE:MF_BASE + 4] = np.asarray(m.base_color_factor, np.float32).reshape(-1)[:4]
+        mat_f[row, MF_EMISSIVE:MF_EMISSIVE + 3] = np.asarray(m.emissive_factor, np.float32).reshape(-1)[:3]
+        mat_f[row, MF_CUTOFF] = m.alpha_cutoff
+        mat_f[row, MF_METALLIC] = m.metallic_factor
+        mat_f[row, MF_ROUGHNESS] = m.roughness_factor
+        mat_i[row, MI_BASE_TEX] = -1 if m.base_color_texture is None else m.base_color_texture
+        mat_i[row, MI_BASE_SET] = min(max(m.base_color_texcoord, 0), 1)
+        mat_i[row, MI_EM_TEX] = -1 if m.emissive_texture is None else m.emissive_texture
+        mat_i[row, MI_EM_SET] = min(max(m.emissive_texcoord, 0), 1)
+        mat_i[row, MI_ALPHA] = ALPHA_MODES.get(str(m.alpha_mode).upper(), OPAQUE)
+        mat_i[row, MI_DOUBLE] = 1 if m.double_sided else 0
+        mat_i[row, MI_UNLIT] = 1 if m.unlit else 0
+    return mat_f, mat_i
+
+
+@njit(cache=True)
+def base_color(m, v0, v1, v2, o0, o1, o2, ox0, ox1, ox2, oy0, oy1, oy2,
+               mat_f, mat_i, uv, col, pool, levels, level_count, wrap):
+    """Linear RGBA base colour (factor x texture x vertex colour) of a fragment.
+
+    (o0, o1, o2): perspective-correct barycentrics on the triangle's vertices
+    v0, v1, v2 at the pixel centre; ox*, oy* the same one pixel right and one
+    pixel down (for the texture's mip level).
+    """
+    r = mat_f[m, 0] * (o0 * col[v0, 0] + o1 * col[v1, 0] + o2 * col[v2, 0])
+    g = mat_f[m, 1] * (o0 * col[v0, 1] + o1 * col[v1, 1] + o2 * col[v2, 1])
+    b = mat_f[m, 2] * (o0 * col[v0, 2] + o1 * col[v1, 2] + o2 * col[v2, 2])
+    a = mat_f[m, 3] * (o0 * col[v0, 3] + o1 * col[v1, 3] + o2 * col[v2, 3])
+    t = mat_i[m, MI_BASE_TEX]
+    if t >= 0:
+        c = 2 * mat_i[m, MI_BASE_SET]
+        u = o0 * uv[v0, c] + o1 * uv[v1, c] + o2 * uv[v2, c]
+        v = o0 * uv[v0, c + 1] + o1 * uv[v1, c + 1] + o2 * uv[v2, c + 1]
+        ux = ox0 * uv[v0, c] + ox1 * uv[v1, c] + ox2 * uv[v2, c]
+        vx = ox0 * uv[v0, c + 1] + ox1 * uv[v1, c + 1] + ox2 * uv[v2, c + 1]
+        uy = oy0 * uv[v0, c] + oy1 * uv[v1, c] + oy2 * uv[v2, c]
+        vy = oy0 * uv[v0, c + 1] + oy1 * uv[v1, c + 1] + oy2 * uv[v2, c + 1]
+        t0, t1, t2, t3 = sample_trilinear(pool, levels, level_count, wrap, t, u, v,
+                                          ux - u, vx - v, uy - u, vy - v)
+        r *= t0
+        g *= t1
+        b *= t2
+        a *= t3
+    return r, g, b, a
+
+
+@njit(cache=True)
+def shade(m, v0, v1, v2, o0, o1, o2, ox0, ox1, ox2, oy0, oy1, oy2, back, ortho, unlit_all,
+          mat_f, mat_i, vpos, vnorm, uv, col, pool, levels, level_count, wrap, lights, params):
+    """Linear RGB and alpha of one fragment (see the module doc for the model)."""
+    r, g, b, a = base_color(m, v0, v1, v2, o0, o1, o2, ox0, ox1, ox2, oy0, oy1, oy2,
+                            mat_f, mat_i, uv, col, pool, levels, level_count, wrap)
+    mode = mat_i[m, MI_ALPHA]
+    if mode != BLEND:
+        a = 1.0
+    else:
+        a = min(max(a, 0.0), 1.0)
+    if unlit_all or mat_i[m, MI_UNLIT] == 1:
+        return r, g, b, a
+    nx = o0 * vnorm[v0, 0] + o1 * vnorm[v1, 0] + o2 * vnorm[v2, 0]
+    ny = o0 * vnorm[v0, 1] + o1 * vnorm[v1, 1] + o2 * vnorm[v2, 1]
+    nz = o0 * vnorm[v0, 2] + o1 * vnorm[v1, 2] + o2 * vnorm[v2, 2]
+    nn = math.sqrt(nx * nx + ny * ny + nz * nz)
+    if nn > 0.0:
+        nx /= nn
+        ny /= nn
+        nz /= nn
+    if back:  # the back of a double-sided surface faces the viewer with its normal flipped
+        nx, ny, nz = -nx, -ny, -nz
+    if ortho:
+        ex, ey, ez = 0.0, 0.0, 1.0
+    else:
+        ex = -(o0 * vpos[v0, 0] + o1 * vpos[v1, 0] + o2 * vpos[v2, 0])
+        ey = -(o0 * vpos[v0, 1] + o1 * vpos[v1, 1] + o2 * vpos[v2, 1])
+        ez = -(o0 * vpos[v0, 2] + o1 * vpos[v1, 2] + o2 * vpos[v2, 2])
+        en = math.sqrt(ex * ex + ey * ey + ez * ez)
+        if en > 0.0:
+            ex /= en
+            ey /= en
+            ez /= en
+        else:
+            ex, ey, ez = 0.0, 0.0, 1.0
+    metallic = min(max(mat_f[m, MF_METALLIC], 0.0), 1.0)
+    rough = min(max(mat_f[m, MF_ROUGHNESS], 0.02), 1.0)
+    shininess = min(max(2.0 / (rough ** 4) - 2.0, 2.0), 512.0)
+    spec_norm = params[6] * (shininess + 8.0) / (8.0 * math.pi)
+    kd = 1.0 - 0.5 * metallic
+    sr = 0.04 * (1.0 - metallic) + r * metallic
+    sg = 0.04 * (1.0 - metallic) + g * metallic
+    sb = 0.04 * (1.0 - metallic) + b * metallic
+    dr = params[0]
+    dg = params[0]
+    db = params[0]
+    hr = 0.0
+    hg = 0.0
+    hb = 0.0
+    for i in range(lights.shape[0]):
+        lx, ly, lz = lights[i, 0], lights[i, 1], lights[i, 2]
+        ndl = nx * lx + ny * ly + nz * lz
+        if ndl <= 0.0:
+            continue
+        dr += lights[i, 3] * ndl
+        dg += lights[i, 4] * ndl
+        db += lights[i, 5] * ndl
+        hx, hy, hz = lx + ex, ly + ey, lz + ez
+        hn = math.sqrt(hx * hx + hy * hy + hz * hz)
+        if hn > 0.0:
+            ndh = max((nx * hx + ny * hy + nz * hz) / hn, 0.0)
+            s = spec_norm * ndh ** shininess * ndl
+            hr += lights[i, 3] * s
+            hg += lights[i, 4] * s
+            hb += lights[i, 5] * s
+    ndv = min(max(nx * ex + ny * ey + nz * ez, 0.0), 1.0)
+    rim = params[1] * (1.0 - ndv) ** params[2]
+    out_r = kd * r * dr + sr * hr + rim * params[3] * (0.5 + 0.5 * r)
+    out_g = kd * g * dg + sg * hg + rim * params[4] * (0.5 + 0.5 * g)
+    out_b = kd * b * db + sb * hb + rim * params[5] * (0.5 + 0.5 * b)
+    er = mat_f[m, MF_EMISSIVE]
+    eg = mat_f[m, MF_EMISSIVE + 1]
+    eb = mat_f[m, MF_EMISSIVE + 2]
+    t = mat_i[m, MI_EM_TEX]
+    if t >= 0 and (er > 0.0 or eg > 0.0 or eb > 0.0):
+        c = 2 * mat_i[m, MI_EM_SET]
+        u = o0 * uv[v0, c] + o1 * uv[v1, c] + o2 * uv[v2, c]
+        v = o0 * uv[v0, c + 1] + o1 * uv[v1, c + 1] + o2 * uv[v2, c + 1]
+        ux = ox0 * uv[v0, c] + ox1 * uv[v1, c] + ox2 * uv[v2, c]
+        vx = ox0 * uv[v0, c + 1] + ox1 * uv[v1, c + 1] + ox2 * uv[v2, c + 1]
+        uy = oy0 * uv[v0, c] + oy1 * uv[v1, c] + oy2 * uv[v2, c]
+        vy = oy0 * uv[v0, c + 1] + oy1 * uv[v1, c + 1] + oy2 * uv[v2, c + 1]
+        t0, t1, t2, _ = sample_trilinear(pool, levels, level_count, wrap, t, u, v,
+                                         ux - u, vx - v, uy - u, vy - v)
+        er *= t0
+        eg *= t1
+        eb *= t2
+    return out_r + er, out_g + eg, out_b + eb, a

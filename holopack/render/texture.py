@@ -1,0 +1,211 @@
+"""Texture preparation (sRGB decode, mipmaps, one shared pool) and Numba sampling.
+
+A prepared texture lives in one float32 pool shared by every texture of a draw:
+``pool`` : (P, 4) float32 linear RGBA texels, all mip levels of all textures,
+row-major, row 0 = top of the image (glTF's v = 0).
+``levels`` : (T, MAX_LEVELS, 3) int64 per texture and level: offset into the pool,
+width, height. ``level_count`` : (T,) int32. ``wrap`` : (T, 2) int32 glTF wrap modes.
+
+Sampling is trilinear: bilinear inside the two nearest mip levels picked from the
+UV derivatives of each pixel, blended by the fractional level, as OpenGL's
+LINEAR_MIPMAP_LINEAR does. Filtering happens on linear-light values, as an sRGB
+texture does on a GPU.
+"""
+from __future__ import annotations
+
+import math
+
+import numpy as np
+from numba import njit
+
+from ..scene.types import Texture
+
+MAX_LEVELS = 16
+REPEAT, CLAMP_TO_EDGE, MIRRORED_REPEAT = 10497, 33071, 33648
+
+
+def srgb_to_linear(values: np.ndarray) -> np.ndarray:
+    """sRGB-encoded values in [0, 1] (any shape, float) -> linear light, float32."""
+    v = np.asarray(values, np.float64)
+    return np.where(v <= 0.04045, v / 12.92, ((v + 0.055) / 1.055) ** 2.4).astype(np.float32)
+
+
+def linear_to_srgb(values: np.ndarray) -> np.ndarray:
+    """Linear light in [0, 1] (any shape, float) -> sRGB-encoded, float32 in [0, 1]."""
+    v = np.clip(np.asarray(values, np.float64), 0.0, 1.0)
+    return np.where(v <= 0.0031308, v * 12.92, 1.055 * v ** (1 / 2.4) - 0.055).astype(np.float32)
+
+
+def mip_chain(level0: np.ndarray) -> list[np.ndarray]:
+    """Mip levels of an (H, W, 4) float32 image down to 1x1.
+
+    Each level halves each side (rounding down, at least 1) and averages the 2x2
+    block of its parent; an odd last row/column is folded into the previous block
+    so that no texel is dropped.
+    """
+    levels = [np.ascontiguousarray(level0, np.float32)]
+    while levels[-1].shape[0] > 1 or levels[-1].shape[1] > 1:
+        src = levels[-1].astype(np.float64)
+        h, w = src.shape[:2]
+        nh, nw = max(1, h // 2), max(1, w // 2)
+        # map each source row/column to its destination block (odd tail folds in)
+        rows = np.minimum(np.arange(h) // 2, nh - 1)
+        cols = np.minimum(np.arange(w) // 2, nw - 1)
+        acc = np.zeros((nh, w, 4))
+        np.add.at(acc, rows, src)
+        acc2 = np.zeros((nh, nw, 4))
+        np.add.at(acc2, (slice(None), cols), acc)
+        counts = (np.bincount(rows, minlength=nh)[:, None] * np.bincount(cols, minlength=nw)[None, :])
+        levels.append((acc2 / counts[:, :, None]).astype(np.float32))
+    return levels[:MAX_LEVELS]
+
+
+def decode_texture(texture: Texture, srgb: bool = True) -> list[np.ndarray]:
+    """The mip chain of a texture as linear float32 RGBA levels (H, W, 4)."""
+    pixels = np.asarray(texture.pixels)
+    if pixels.ndim == 2:
+        pixels = pixels[:, :, None]
+    if pixels.shape[2] < 4:  # grey / grey+alpha / rgb -> rgba
+        c = pixels.shape[2]
+        rgb = pixels[:, :, :1].repeat(3, 2) if c in (1, 2) else pixels[:, :, :3]
+        alpha = pixels[:, :, 1:2] if c == 2 else np.full(pixels.shape[:2] + (1,), 255, pixels.dtype)
+        pixels = np.concatenate([rgb, alpha], axis=2)
+    scale = 65535.0 if pixels.dtype == np.uint16 else (255.0 if pixels.dtype == np.uint8 else 1.0)
+    values = pixels[:, :, :4].astype(np.float32) / np.float32(scale)
+    if srgb:
+        values[:, :, :3] = srgb_to_linear(values[:, :, :3])
+    return mip_chain(values)
+
+
+class TexturePool:
+    """All textures of a scene, decoded once and packed for the kernels.
+
+    Decoded mip chains are cached per Texture object (keyed by identity of the
+    object and of its pixel array), so a renderer that draws the same scene every
+    frame decodes each texture once.
+    """
+
+    def __init__(self):
+        self._chains: dict[int, tuple[np.ndarray, list[np.ndarray]]] = {}
+        self._packed_key: tuple | None = None
+        self._packed = None
+
+    def _chain(self, texture: Texture) -> list[np.ndarray]:
+        hit = self._chains.get(id(texture))
+        if hit is not None and hit[0] is texture.pixels:
+            return hit[1]
+        chain = decode_texture(texture)
+        self._chains[id(texture)] = (texture.pixels, chain)
+        return chain
+
+    def pack(self, textures: list[Texture]):
+        """(pool, levels, level_count, wrap) for ``textures`` (see module doc)."""
+        key = tuple((id(t), id(t.pixels), t.wrap_s, t.wrap_t) for t in textures)
+        if key == self._packed_key:
+            return self._packed
+        chains = [self._chain(t) for t in textures]
+        total = sum(lv.shape[0] * lv.shape[1] for ch in chains for lv in ch)
+        pool = np.zeros((max(total, 1), 4), np.float32)
+        levels = np.zeros((max(len(textures), 1), MAX_LEVELS, 3), np.int64)
+        level_count = np.zeros(max(len(textures), 1), np.int32)
+        wrap = np.full((max(len(textures), 1), 2), REPEAT, np.int32)
+        offset = 0
+        for t, (tex, chain) in enumerate(zip(textures, chains)):
+            level_count[t] = len(chain)
+            wrap[t] = (tex.wrap_s, tex.wrap_t)
+            for l, lv in enumerate(chain):
+                n = lv.shape[0] * lv.shape[1]
+                pool[offset:offset + n] = lv.reshape(-1, 4)
+                levels[t, l] = (offset, lv.shape[1], lv.shape[0])
+                offset += n
+        self._packed_key = key
+        self._packed = (pool, levels, level_count, wrap)
+        return self._packed
+
+
+@njit(cache=True, inline="always")
+def _wrap_index(i, n, mode):
+    if mode == CLAMP_TO_EDGE:
+        return min(max(i, 0), n - 1)
+    if mode == MIRRORED_REPEAT:
+        period = 2 * n
+        m = i % period
+        if m < 0:
+            m += period
+        return m if m < n else period - 1 - m
+    m = i % n
+    if m < 0:
+        m += n
+    return m
+
+
+@njit(cache=True)
+def _bilinear(pool, levels, wrap, t, level, u, v):
+    offset = levels[t, level, 0]
+    w = levels[t, level, 1]
+    h = levels[t, level, 2]
+    x = u * w - 0.5
+    y = v * h - 0.5
+    x0f = math.floor(x)
+    y0f = math.floor(y)
+    fx = x - x0f
+    fy = y - y0f
+    # wrap in float first so that huge UVs cannot overflow the integer conversion
+    ws = wrap[t, 0]
+    wt = wrap[t, 1]
+    if ws == REPEAT:
+        x0f -= math.floor(x0f / w) * w
+    elif ws == MIRRORED_REPEAT:
+        x0f -= math.floor(x0f / (2 * w)) * 2 * w
+    else:
+        x0f = min(max(x0f, -1.0), float(w))
+    if wt == REPEAT:
+        y0f -= math.floor(y0f / h) * h
+    elif wt == MIRRORED_REPEAT:
+        y0f -= math.floor(y0f / (2 * h)) * 2 * h
+    else:
+        y0f = min(max(y0f, -1.0), float(h))
+    x0 = int(x0f)
+    y0 = int(y0f)
+    xa = _wrap_index(x0, w, ws)
+    xb = _wrap_index(x0 + 1, w, ws)
+    ya = _wrap_index(y0, h, wt)
+    yb = _wrap_index(y0 + 1, h, wt)
+    r00 = offset + ya * w
+    r10 = offset + yb * w
+    w00 = (1.0 - fx) * (1.0 - fy)
+    w01 = fx * (1.0 - fy)
+    w10 = (1.0 - fx) * fy
+    w11 = fx * fy
+    c0 = w00 * pool[r00 + xa, 0] + w01 * pool[r00 + xb, 0] + w10 * pool[r10 + xa, 0] + w11 * pool[r10 + xb, 0]
+    c1 = w00 * pool[r00 + xa, 1] + w01 * pool[r00 + xb, 1] + w10 * pool[r10 + xa, 1] + w11 * pool[r10 + xb, 1]
+    c2 = w00 * pool[r00 + xa, 2] + w01 * pool[r00 + xb, 2] + w10 * pool[r10 + xa, 2] + w11 * pool[r10 + xb, 2]
+    c3 = w00 * pool[r00 + xa, 3] + w01 * pool[r00 + xb, 3] + w10 * pool[r10 + xa, 3] + w11 * pool[r10 + xb, 3]
+    return c0, c1, c2, c3
+
+
+@njit(cache=True)
+def sample_trilinear(pool, levels, level_count, wrap, t, u, v, dudx, dvdx, dudy, dvdy):
+    """Filtered linear RGBA of texture ``t`` at (u, v) given the UV derivatives per pixel."""
+    if not (math.isfinite(u) and math.isfinite(v)):
+        u = 0.0
+        v = 0.0
+    w0 = levels[t, 0, 1]
+    h0 = levels[t, 0, 2]
+    ax = (dudx * w0) ** 2 + (dvdx * h0) ** 2
+    ay = (dudy * w0) ** 2 + (dvdy * h0) ** 2
+    rho2 = max(ax, ay)
+    lod = 0.0
+    if rho2 > 1.0 and math.isfinite(rho2):
+        lod = 0.5 * math.log2(rho2)
+    top = level_count[t] - 1
+    if lod >= top:
+        return _bilinear(pool, levels, wrap, t, top, u, v)
+    l0 = int(lod)
+    f = lod - l0
+    a0, a1, a2, a3 = _bilinear(pool, levels, wrap, t, l0, u, v)
+    if f <= 0.0:
+        return a0, a1, a2, a3
+    b0, b1, b2, b3 = _bilinear(pool, levels, wrap, t, l0 + 1, u, v)
+    g = 1.0 - f
+    return g * a0 + f * b0, g * a1 + f * b1, g * a2 + f * b2, g * a3 + f * b3
