@@ -1,0 +1,55 @@
+"""The desktop preview: the render and the simulated fan side by side, live.
+
+``run_preview`` is what ``holopack preview`` calls. The window (glfw, OpenGL 3.3 core,
+GLSL in the top-level ``shaders/`` folder) is imported only when a preview opens, so
+the rest of holopack never needs a display.
+"""
+from __future__ import annotations
+
+import os
+from functools import partial
+
+__all__ = ["run_preview"]
+
+
+def run_preview(input_path=None, device: str = "3dcircle-42f2", *, animation=None,
+                size: int | None = None, frames: int | None = None,
+                screenshot: str | None = None, script=None,
+                window_size: tuple[int, int] = (1280, 720), output_dir: str = ".",
+                realtime: bool | None = None) -> int:
+    """Open the preview window on ``input_path`` (None: the bundled default twin).
+
+    device: profile name or .toml path the fan view simulates (``d`` cycles through the
+    shipped profiles); animation: clip name or index to start with; size: render size
+    in pixels (default: the device's); frames: quit after this many UI frames (headless
+    runs); screenshot: save a PNG of the window before quitting; script: scripted input
+    (a JSON list of events, a JSON string or a path to a JSON file, see
+    ``PreviewWindow.apply_event``); output_dir: where ``S`` screenshots and ``E`` exports
+    go; realtime: advance the clock by wall time (default) or, when False (the default
+    with ``frames``), by one device frame per UI frame so that runs are reproducible.
+
+    Returns the exit status (0). Raises HolopackError when no display is available.
+    """
+    from ..device import list_profiles
+    from ..pipeline import default_twin, resolve_profile
+    from ..scene.load import load
+    from .source import PipelineFrames
+    from .window import PreviewWindow, load_script
+
+    path = os.fspath(input_path) if input_path else default_twin()
+    profile = resolve_profile(device)  # a bad device name fails before any window opens
+    events = load_script(script)
+    scene = load(path)
+    devices = list_profiles()
+    name = profile.name if profile.name in devices and not os.path.exists(str(device)) else str(device)
+    if realtime is None:
+        realtime = frames is None
+    fixed_dt = None if realtime else 1.0 / float(profile.fps)
+    window = PreviewWindow(path, scene, name, devices=devices, window_size=window_size,
+                           animation=animation, frames_factory=partial(PipelineFrames, size=size),
+                           fixed_dt=fixed_dt, output_dir=output_dir)
+    window.render_size = size
+    try:
+        return window.run(frames=frames, script=events, screenshot=screenshot)
+    finally:
+        window.close()

@@ -1,0 +1,626 @@
+"""The preview window: the render and the simulated fan side by side (glfw + GL 3.3 core).
+
+The UI thread only handles input, uploads the newest finished frame as two textures
+and draws rectangles; all rendering, resampling and simulation happen on the
+``RenderWorker`` thread through the export pipeline. Input arrives through glfw
+callbacks, which scripted runs and tests call the same way (``press``, ``drag``,
+``scroll``).
+"""
+from __future__ import annotations
+
+import json
+import os
+import time
+from pathlib import Path
+from typing import Callable
+
+import numpy as np
+
+from ..errors import HolopackError, InputError
+from . import text as text_raster
+from .controls import HELP_LINES, Controls
+from .overlay import FanGeometry, Layout, Rect
+from .worker import RenderWorker
+
+DEFAULT_WINDOW = (1280, 720)
+MAX_UI_FPS = 60.0
+WATCH_INTERVAL_S = 0.5
+NO_DISPLAY_HELP = ("cannot open the preview window: {why}. Run it under a virtual display "
+                   "(xvfb-run holopack preview ...) or write the file directly with holopack export")
+
+BACKGROUND = (0.09, 0.09, 0.10)
+TEXT_COLOR = (0.92, 0.92, 0.92, 1.0)
+ERROR_COLOR = (1.0, 0.45, 0.35, 1.0)
+BACKING = (0.0, 0.0, 0.0, 0.65)
+BAR_BACK = (0.30, 0.30, 0.32, 1.0)
+BAR_FILL = (0.20, 0.55, 0.95, 1.0)
+PLAYHEAD = (1.0, 1.0, 1.0, 1.0)
+PANEL_FRAME = (0.22, 0.22, 0.24, 1.0)
+
+
+def _glfw():
+    try:
+        import glfw
+    except Exception as exc:  # the library itself (libglfw.so) may be missing
+        raise HolopackError(NO_DISPLAY_HELP.format(why=f"glfw is not usable ({exc})")) from None
+    return glfw
+
+
+class _TextBlock:
+    """Lines of text kept in a texture that is redrawn only when the lines change."""
+
+    def __init__(self, texture):
+        self.texture = texture
+        self.lines: tuple[str, ...] | None = None
+        self.size = (0, 0)
+
+    def set(self, lines) -> None:
+        lines = tuple(lines)
+        if lines != self.lines:
+            coverage = text_raster.rasterize(lines)
+            self.texture.upload(coverage)
+            self.lines = lines
+            self.size = (coverage.shape[1], coverage.shape[0])
+
+
+class PreviewWindow:
+    """A glfw window previewing ``scene`` (loaded from ``path``) on ``device``.
+
+    frames_factory(scene, device) makes the frame maker (default: PipelineFrames);
+    loader(path) reloads the input when it changes on disk (default: holopack's load).
+    fixed_dt: seconds each UI frame advances the clock (None: wall time), which makes
+    scripted runs reproducible.
+    """
+
+    def __init__(self, path: str, scene, device: str, *, devices: list[str] | None = None,
+                 window_size: tuple[int, int] = DEFAULT_WINDOW, animation=None,
+                 loader: Callable | None = None, frames_factory: Callable | None = None,
+                 fixed_dt: float | None = None, max_fps: float = MAX_UI_FPS,
+                 output_dir: str | os.PathLike = ".", title: str | None = None):
+        self.path = os.fspath(path)
+        self.fixed_dt = fixed_dt
+        self.max_fps = max_fps
+        self.output_dir = Path(output_dir)
+        self.messages: list[str] = []
+        if loader is None:
+            from ..scene.load import load as loader
+        if frames_factory is None:
+            from .source import PipelineFrames as frames_factory
+        glfw = self.glfw = _glfw()
+        self._open_window(window_size, title or f"holopack preview - {os.path.basename(self.path)}")
+        try:
+            self._init_gl()
+            self.worker = RenderWorker(self.path, scene, device, loader, frames_factory)
+        except BaseException:
+            glfw.terminate()
+            raise
+        self.controls = Controls(devices=list(devices or [device]))
+        if device in self.controls.devices:
+            self.controls.device_index = self.controls.devices.index(device)
+        else:
+            self.controls.devices.insert(0, device)
+        self.geometry = FanGeometry()
+        self._apply_info(self.worker.take_info())
+        if animation is not None and not getattr(scene, "is_media", False) and scene.animations:
+            self.controls.animation = scene.animation_index(animation)
+        self._shown_serial = 0
+        self._shown_pair = None
+        self._drag: tuple[str, int, float, float] | None = None  # (region, button, x, y)
+        self._last_tick = time.perf_counter()
+        self._ui_times: list[float] = []
+        self._render_marks: list[tuple[float, int]] = []
+        self._watch_stat = self._stat()
+        self._watch_pending = None
+        self._watch_next = time.monotonic() + WATCH_INTERVAL_S
+        self.frame_count = 0
+        self._closed = False
+
+    # -- setup ------------------------------------------------------------------
+    def _open_window(self, size, title) -> None:
+        glfw = self.glfw
+        errors: list[str] = []
+        glfw.set_error_callback(lambda code, message: errors.append(
+            message.decode(errors="replace") if isinstance(message, bytes) else str(message)))
+        if not os.environ.get("DISPLAY") and not os.environ.get("WAYLAND_DISPLAY"):
+            raise HolopackError(NO_DISPLAY_HELP.format(why="no display (DISPLAY is not set)"))
+        if not glfw.init():
+            why = errors[-1] if errors else "the display could not be opened"
+            raise HolopackError(NO_DISPLAY_HELP.format(why=why))
+        glfw.window_hint(glfw.CONTEXT_VERSION_MAJOR, 3)
+        glfw.window_hint(glfw.CONTEXT_VERSION_MINOR, 3)
+        glfw.window_hint(glfw.OPENGL_PROFILE, glfw.OPENGL_CORE_PROFILE)
+        glfw.window_hint(glfw.OPENGL_FORWARD_COMPAT, True)
+        glfw.window_hint(glfw.DOUBLEBUFFER, True)
+        self.window = glfw.create_window(int(size[0]), int(size[1]), title, None, None)
+        if not self.window:
+            why = errors[-1] if errors else "no OpenGL 3.3 core context"
+            glfw.terminate()
+            raise HolopackError(NO_DISPLAY_HELP.format(why=why))
+        glfw.make_context_current(self.window)
+        glfw.swap_interval(0)  # pacing is ours (MAX_UI_FPS); vsync would hide the UI rate
+        glfw.set_key_callback(self.window, self._on_key)
+        glfw.set_char_callback(self.window, self._on_char)
+        glfw.set_mouse_button_callback(self.window, self._on_mouse_button)
+        glfw.set_cursor_pos_callback(self.window, self._on_cursor)
+        glfw.set_scroll_callback(self.window, self._on_scroll)
+
+    def _init_gl(self) -> None:
+        from OpenGL import GL
+
+        from . import gl
+
+        self.GL = GL
+        self.image_program = gl.Program("quad.vert", "image.frag")
+        self.solid_program = gl.Program("quad.vert", "solid.frag")
+        self.text_program = gl.Program("quad.vert", "text.frag")
+        self.overlay_program = gl.Program("quad.vert", "fan_overlay.frag")
+        self.quad = gl.Quad()
+        self.render_texture = gl.Texture(smooth=True)
+        self.fan_texture = gl.Texture(smooth=True)
+        self.status_text = _TextBlock(gl.Texture(smooth=False))
+        self.message_text = _TextBlock(gl.Texture(smooth=False))
+        self.help_text = _TextBlock(gl.Texture(smooth=False))
+        self.help_text.set(("keys",) + HELP_LINES)
+        GL.glEnable(GL.GL_BLEND)
+        GL.glBlendFunc(GL.GL_SRC_ALPHA, GL.GL_ONE_MINUS_SRC_ALPHA)
+
+    # -- geometry of the window --------------------------------------------------
+    @property
+    def framebuffer_size(self) -> tuple[int, int]:
+        return tuple(self.glfw.get_framebuffer_size(self.window))
+
+    @property
+    def layout(self) -> Layout:
+        w, h = self.framebuffer_size
+        return Layout(w, h)
+
+    def _to_framebuffer(self, x: float, y: float) -> tuple[float, float]:
+        ww, wh = self.glfw.get_window_size(self.window)
+        fw, fh = self.framebuffer_size
+        return x * fw / max(ww, 1), y * fh / max(wh, 1)
+
+    # -- input: glfw callbacks ---------------------------------------------------
+    _SPECIAL = None
+
+    def _special_names(self) -> dict[int, str]:
+        if PreviewWindow._SPECIAL is None:
+            g = self.glfw
+            PreviewWindow._SPECIAL = {g.KEY_LEFT: "LEFT", g.KEY_RIGHT: "RIGHT", g.KEY_HOME: "HOME",
+                                      g.KEY_END: "END", g.KEY_ESCAPE: "ESCAPE",
+                                      g.KEY_KP_ADD: "KP_ADD", g.KEY_KP_SUBTRACT: "KP_SUBTRACT"}
+        return PreviewWindow._SPECIAL
+
+    def _on_key(self, window, key, scancode, action, mods) -> None:
+        if action not in (self.glfw.PRESS, self.glfw.REPEAT):
+            return
+        name = self._special_names().get(key)
+        if name:
+            self.controls.on_special_key(name)
+
+    def _on_char(self, window, codepoint) -> None:
+        self.controls.on_char(chr(codepoint))
+
+    def _on_mouse_button(self, window, button, action, mods) -> None:
+        glfw = self.glfw
+        x, y = self._to_framebuffer(*(self._cursor_override or glfw.get_cursor_pos(self.window)))
+        if action == glfw.PRESS:
+            region = self.layout.hit(x, y)
+            if region is None:
+                return
+            if region == "timeline":
+                if button != glfw.MOUSE_BUTTON_LEFT:
+                    return
+                self.controls.scrub_to(self.layout.timeline_fraction(x))
+            self._drag = (region, button, x, y)
+        elif action == glfw.RELEASE and self._drag and self._drag[1] == button:
+            self._drag = None
+
+    def _on_cursor(self, window, x, y) -> None:
+        if not self._drag:
+            return
+        x, y = self._to_framebuffer(x, y)
+        region, button, x0, y0 = self._drag
+        dx, dy = x - x0, y - y0
+        self._drag = (region, button, x, y)
+        if region == "timeline":
+            self.controls.scrub_to(self.layout.timeline_fraction(x))
+        elif button == self.glfw.MOUSE_BUTTON_LEFT:
+            self.controls.orbit(dx, dy)
+        else:
+            self.controls.pan(dx, dy, self.layout.panel_px)
+
+    def _on_scroll(self, window, dx, dy) -> None:
+        self.controls.zoom(dy)
+
+    # -- input: the same, scripted ------------------------------------------------
+    def press(self, name: str) -> None:
+        """Type a key: a character ("d", "?", "+") or a special key ("LEFT", "ESCAPE")."""
+        if name.upper() in ("SPACE",):
+            name = " "
+        if len(name) == 1:
+            self._on_char(self.window, ord(name))
+            return
+        codes = {v: k for k, v in self._special_names().items()}
+        key = codes.get(name.upper())
+        if key is None:
+            raise ValueError(f"unknown key {name!r}")
+        self._on_key(self.window, key, 0, self.glfw.PRESS, 0)
+
+    def drag(self, start: tuple[float, float], end: tuple[float, float], button: str = "left",
+             steps: int = 8) -> None:
+        """Press at ``start``, move to ``end`` in ``steps`` and release (window pixels).
+
+        The cursor is placed with glfw.set_cursor_pos, so the callbacks read the same
+        positions as from a real mouse.
+        """
+        glfw = self.glfw
+        code = {"left": glfw.MOUSE_BUTTON_LEFT, "right": glfw.MOUSE_BUTTON_RIGHT,
+                "middle": glfw.MOUSE_BUTTON_MIDDLE}[button]
+        self._move_cursor(*start)
+        self._on_mouse_button(self.window, code, glfw.PRESS, 0)
+        for i in range(1, steps + 1):
+            f = i / steps
+            x = start[0] + (end[0] - start[0]) * f
+            y = start[1] + (end[1] - start[1]) * f
+            self._move_cursor(x, y)
+            self._on_cursor(self.window, x, y)
+        self._on_mouse_button(self.window, code, glfw.RELEASE, 0)
+        self._cursor_override = None
+
+    _cursor_override: tuple[float, float] | None = None
+
+    def _move_cursor(self, x: float, y: float) -> None:
+        self.glfw.set_cursor_pos(self.window, x, y)
+        # the warp reaches the X server asynchronously: the callbacks use this position
+        self._cursor_override = (x, y)
+
+    def scroll(self, notches: float) -> None:
+        self._on_scroll(self.window, 0.0, notches)
+
+    def apply_event(self, event: dict) -> None:
+        """One scripted event: {"key": "d"}, {"drag": [x0, y0, x1, y1], "button": "left"},
+        {"scroll": 2}, {"wait": true}, {"screenshot": "out.png"}."""
+        if "key" in event:
+            self.press(str(event["key"]))
+        if "drag" in event:
+            x0, y0, x1, y1 = map(float, event["drag"])
+            self.drag((x0, y0), (x1, y1), event.get("button", "left"))
+        if "scroll" in event:
+            self.scroll(float(event["scroll"]))
+        if event.get("wait"):
+            self.wait_for_current()
+        if "screenshot" in event:
+            self.wait_for_current()
+            self.save_screenshot(event["screenshot"])
+
+    # -- the loop ---------------------------------------------------------------
+    def tick(self, draw: bool = True) -> None:
+        """One UI frame: events, clock, reload check, newest frame, draw, swap."""
+        glfw = self.glfw
+        now = time.perf_counter()
+        dt = self.fixed_dt if self.fixed_dt is not None else now - self._last_tick
+        self._last_tick = now
+        glfw.poll_events()
+        if glfw.window_should_close(self.window):
+            self.controls.quit_requested = True
+        if not (self._drag and self._drag[0] == "timeline"):
+            self.controls.advance(dt)
+        self._watch_file()
+        self._apply_info(self.worker.take_info())
+        self.worker.submit(self.controls.request())
+        self._pick_up_frame()
+        if self.controls.export_requested:
+            self.controls.export_requested = False
+            self.start_export()
+        if draw:
+            self.draw()
+            if self.controls.screenshot_requested:
+                self.controls.screenshot_requested = False
+                self.save_screenshot(self._screenshot_name(), redraw=False)
+            glfw.swap_buffers(self.window)
+        self.frame_count += 1
+        self._ui_times.append(now)
+        cutoff = now - 1.0
+        while self._ui_times and self._ui_times[0] < cutoff:
+            self._ui_times.pop(0)
+
+    def run(self, frames: int | None = None, script: list[dict] | None = None,
+            screenshot: str | None = None) -> int:
+        """Run until quit (or for ``frames`` UI frames); returns the exit status 0."""
+        events: dict[int, list[dict]] = {}
+        for event in script or []:
+            events.setdefault(int(event.get("frame", 0)), []).append(event)
+        frame = 0
+        while not self.controls.quit_requested:
+            if frames is not None and frame >= frames:
+                break
+            for event in events.pop(frame, []):
+                self.apply_event(event)
+            started = time.perf_counter()
+            self.tick()
+            frame += 1
+            if self.fixed_dt is None and self.max_fps:
+                # pace the loop, but wake at once for input
+                left = 1.0 / self.max_fps - (time.perf_counter() - started)
+                if left > 0:
+                    self.glfw.wait_events_timeout(left)
+        for frame_events in [events[k] for k in sorted(events)]:
+            for event in frame_events:  # events scheduled past the end still run
+                self.apply_event(event)
+        if screenshot:
+            self.wait_for_current()
+            self.save_screenshot(screenshot)
+        self.worker.wait_idle(timeout=600)
+        return 0
+
+    def wait_for_current(self, timeout: float = 180.0) -> bool:
+        """Wait until the worker has made the frame for the current state, then show it."""
+        self._apply_info(self.worker.take_info())
+        request = self.controls.request()
+        self.worker.submit(request)
+        done = self.worker.wait_for(request, timeout)
+        # a device change or a reload may have changed the request while we waited
+        info = self.worker.take_info()
+        if info is not None:
+            self._apply_info(info)
+            request = self.controls.request()
+            self.worker.submit(request)
+            done = self.worker.wait_for(request, timeout)
+        self._pick_up_frame()
+        return done
+
+    # -- state from the worker ----------------------------------------------------
+    def _apply_info(self, info) -> None:
+        if info is None:
+            return
+        c = self.controls
+        c.generation = info.generation
+        c.fps = info.fps
+        c.set_animations(info.animations)
+        self.geometry = info.geometry
+
+    def _pick_up_frame(self) -> None:
+        pair, serial = self.worker.latest()
+        if pair is None or serial == self._shown_serial:
+            return
+        self.render_texture.upload(pair.render)
+        self.fan_texture.upload(pair.fan)
+        self._shown_serial = serial
+        self._shown_pair = pair
+        self._render_marks.append((time.perf_counter(), serial))
+
+    @property
+    def shown(self):
+        """The FramePair on screen (None before the first one)."""
+        return self._shown_pair
+
+    def ui_fps(self) -> float:
+        t = self._ui_times
+        if len(t) < 2:
+            return 0.0
+        return (len(t) - 1) / max(t[-1] - t[0], 1e-9)
+
+    def render_fps(self) -> float:
+        now = time.perf_counter()
+        marks = [m for m in self._render_marks if m[0] >= now - 2.0]
+        self._render_marks = marks
+        if len(marks) < 2:
+            return 0.0
+        return (marks[-1][1] - marks[0][1]) / max(marks[-1][0] - marks[0][0], 1e-9)
+
+    # -- hot reload -----------------------------------------------------------------
+    def _stat(self):
+        try:
+            st = os.stat(self.path)
+            return (st.st_mtime_ns, st.st_size)
+        except OSError:
+            return None
+
+    def _watch_file(self) -> None:
+        now = time.monotonic()
+        if now < self._watch_next:
+            return
+        self._watch_next = now + WATCH_INTERVAL_S
+        self.check_file()
+
+    def check_file(self) -> bool:
+        """Reload when the input changed and has stayed unchanged for one check (so a
+        file being written is not read half-way). Returns True when a reload started."""
+        stat = self._stat()
+        if stat is None or stat == self._watch_stat:
+            self._watch_pending = None
+            return False
+        if stat != self._watch_pending:
+            self._watch_pending = stat
+            return False
+        self._watch_stat = stat
+        self._watch_pending = None
+        self.worker.request_reload()
+        return True
+
+    # -- drawing ------------------------------------------------------------------
+    def draw(self) -> None:
+        GL = self.GL
+        w, h = self.framebuffer_size
+        GL.glViewport(0, 0, w, h)
+        GL.glClearColor(*BACKGROUND, 1.0)
+        GL.glClear(GL.GL_COLOR_BUFFER_BIT)
+        layout = Layout(w, h)
+        for panel, texture in ((layout.render_panel, self.render_texture),
+                               (layout.fan_panel, self.fan_texture)):
+            self._rect(Rect(panel.x - 1, panel.y - 1, panel.w + 2, panel.h + 2), PANEL_FRAME)
+            self._rect(panel, (0.0, 0.0, 0.0, 1.0))
+            if texture.shape is not None:
+                self.image_program.use()
+                texture.bind(0)
+                self.image_program.set_int("u_image", 0)
+                self.image_program.set("u_rect", *panel.ndc(w, h))
+                self.quad.draw()
+            if self.controls.overlay:
+                self._fan_overlay(panel, w, h)
+        self._timeline(layout, w, h)
+        self._texts(layout, w, h)
+
+    def _rect(self, rect: Rect, color) -> None:
+        w, h = self.framebuffer_size
+        p = self.solid_program.use()
+        p.set("u_rect", *rect.ndc(w, h))
+        p.set("u_color", *color)
+        self.quad.draw()
+
+    def _fan_overlay(self, panel: Rect, w: int, h: int) -> None:
+        g = self.geometry
+        p = self.overlay_program.use()
+        p.set("u_rect", *panel.ndc(w, h))
+        p.set("u_panel_px", panel.w)
+        p.set("u_hub", g.hub)
+        p.set("u_inner", g.inner)
+        p.set("u_leds", float(g.leds))
+        p.set("u_slices", float(g.slices))
+        p.set("u_spoke_step", float(g.spoke_step(panel.w)))
+        p.set("u_slice0", g.slice0)
+        p.set("u_rim_color", 1.0, 0.85, 0.2, 0.95)
+        p.set("u_grid_color", 0.3, 0.8, 1.0, 0.35)
+        self.quad.draw()
+
+    def _timeline(self, layout: Layout, w: int, h: int) -> None:
+        bar = layout.timeline
+        c = self.controls
+        self._rect(bar, BAR_BACK)
+        fraction = c.time / c.duration if c.duration > 0 else 0.0
+        fraction = min(max(fraction, 0.0), 1.0)
+        self._rect(Rect(bar.x, bar.y, bar.w * fraction, bar.h), BAR_FILL)
+        self._rect(Rect(bar.x + bar.w * fraction - 1.5, bar.y - 3, 3, bar.h + 6), PLAYHEAD)
+
+    def status_lines(self) -> list[str]:
+        c = self.controls
+        names = len(c.animations)
+        which = f" ({c.animation + 1}/{names})" if c.animation is not None and names > 1 else ""
+        state = "playing" if c.playing else "paused"
+        return [f"{os.path.basename(self.path)}  |  {c.animation_name}{which}  "
+                f"{c.time:6.2f} / {c.duration:.2f} s  frame {c.frame_index}  {state}"
+                f"{'  loop' if c.loop else ''}  |  {c.device}  |  brightness {c.brightness:.2f}  |  "
+                f"UI {self.ui_fps():4.0f} fps  render {self.render_fps():4.1f} fps  |  h: help"]
+
+    def _texts(self, layout: Layout, w: int, h: int) -> None:
+        self.status_text.set(self.status_lines())
+        self._text(self.status_text, 4, 0, TEXT_COLOR, w, h)
+        note = self.worker.error or self.worker.status or (self.messages[-1] if self.messages else "")
+        if self.worker.busy_job:
+            note = "exporting ..."
+        if note:
+            self.message_text.set([note])
+            bar = layout.timeline
+            y = bar.y - self.message_text.size[1] - 8
+            color = ERROR_COLOR if self.worker.error or note.startswith("failed") else TEXT_COLOR
+            self._text(self.message_text, bar.x, y, color, w, h)
+        if self.controls.help:
+            tw, th = self.help_text.size
+            self._text(self.help_text, w - tw - 12, layout.render_panel.y + 4, TEXT_COLOR, w, h)
+
+    def _text(self, block: _TextBlock, x: float, y: float, color, w: int, h: int) -> None:
+        tw, th = block.size
+        rect = Rect(x, y, tw, th)
+        self._rect(rect, BACKING)
+        p = self.text_program.use()
+        block.texture.bind(0)
+        p.set_int("u_glyphs", 0)
+        p.set("u_rect", *rect.ndc(w, h))
+        p.set("u_color", *color)
+        self.quad.draw()
+
+    # -- screenshot and export ------------------------------------------------------
+    def grab(self, redraw: bool = True) -> np.ndarray:
+        """The window's pixels, (H, W, 3) uint8, row 0 = top (the back buffer, just drawn)."""
+        from .gl import read_pixels
+
+        if redraw:
+            self.draw()
+        GL = self.GL
+        GL.glFinish()
+        GL.glReadBuffer(GL.GL_BACK)
+        w, h = self.framebuffer_size
+        return read_pixels(w, h)
+
+    def save_screenshot(self, path: str | os.PathLike, redraw: bool = True) -> str:
+        from PIL import Image
+
+        from ..atomic import atomic_output
+
+        path = os.fspath(path)
+        picture = self.grab(redraw=redraw)
+        try:
+            with atomic_output(path) as temp:
+                Image.fromarray(picture).save(temp, format="PNG")
+        except OSError as exc:
+            raise HolopackError(f"cannot write the screenshot: {exc.strerror}", path) from None
+        self.messages.append(f"saved {path}")
+        return path
+
+    def _screenshot_name(self) -> str:
+        stem = Path(self.path).stem
+        stamp = time.strftime("%Y%m%d-%H%M%S")
+        return str(self.output_dir / f"{stem}-preview-{stamp}.png")
+
+    def export_path(self, profile) -> str:
+        """Where ``E`` writes: <input stem>-<device>.<the device format's suffix>."""
+        from ..formats import get_format
+
+        fmt = get_format(profile.format)
+        suffix = (profile.layout or {}).get("suffix") or fmt.suffixes[0] or ""
+        stem = Path(self.path).stem
+        if fmt.name == "42f2":
+            # the fan plays only upper-case .BIN names; keep the name plain for its filesystem
+            stem = "".join(ch for ch in stem.upper() if ch.isalnum() or ch in "-_") or "CLIP"
+            name = f"{stem}{suffix}"
+        else:
+            name = f"{stem}-{profile.name}{suffix}"
+        return str(self.output_dir / name)
+
+    def start_export(self) -> None:
+        """Export with the settings on screen, on the worker thread (one Numba user)."""
+        from .export import export_current
+
+        settings = export_current(self)
+        self.messages.append(f"exporting to {settings['output']} ...")
+        self.worker.run_job(settings["job"])
+
+    # -- teardown -------------------------------------------------------------------
+    def close(self) -> None:
+        if self._closed:
+            return
+        self._closed = True
+        try:
+            self.worker.stop()
+        finally:
+            self.glfw.destroy_window(self.window)
+            self.glfw.terminate()
+
+    def __enter__(self):
+        return self
+
+    def __exit__(self, *exc):
+        self.close()
+
+
+def load_script(script) -> list[dict]:
+    """Scripted input: a list of events, a JSON string, or a path to a JSON file."""
+    if script is None:
+        return []
+    if isinstance(script, list):
+        return script
+    text = str(script)
+    if os.path.exists(text):
+        try:
+            text = Path(text).read_text()
+        except OSError as exc:
+            raise InputError(f"cannot read the script: {exc.strerror}", script) from None
+    try:
+        events = json.loads(text)
+    except json.JSONDecodeError as exc:
+        raise InputError(f"the script is not JSON: {exc.msg} at line {exc.lineno}",
+                         script if os.path.exists(str(script)) else None) from None
+    if not isinstance(events, list) or not all(isinstance(e, dict) for e in events):
+        raise InputError("the script must be a JSON list of event objects, "
+                         'e.g. [{"frame": 5, "key": "d"}]')
+    return events

@@ -1,0 +1,237 @@
+"""The render worker: makes preview frames off the UI thread.
+
+The UI thread posts the newest ``FrameRequest`` (older unserved ones are dropped: only
+the latest state matters) and picks up the newest finished ``FramePair`` whenever it
+draws, so a heavy model slows the pictures down but never the window. The worker also
+(re)loads the input file and runs exports, so that all Numba work happens on this one
+thread and nothing else ever competes for the kernels.
+"""
+from __future__ import annotations
+
+import threading
+import time
+import traceback
+from dataclasses import dataclass
+from typing import Callable
+
+from ..errors import HolopackError
+from .controls import FrameRequest
+from .source import FramePair
+
+
+@dataclass
+class SceneInfo:
+    """What the UI needs to know about a freshly (re)loaded input."""
+
+    generation: int
+    animations: list[tuple[str, float]]
+    fps: float
+    geometry: object
+    device: str
+
+
+class RenderWorker:
+    """One background thread serving frame requests, reloads and exports.
+
+    loader(path) -> scene; frames_factory(scene, device) -> an object with
+    ``animations``, ``fps``, ``geometry`` and ``frame(request) -> FramePair``.
+    """
+
+    def __init__(self, path: str, scene, device: str,
+                 loader: Callable, frames_factory: Callable):
+        self.path = path
+        self.loader = loader
+        self.frames_factory = frames_factory
+        self._cond = threading.Condition()
+        self._request: FrameRequest | None = None
+        self._reload = False
+        self._jobs: list[Callable[[], str]] = []
+        self._stop = False
+        self._latest: FramePair | None = None
+        self._latest_serial = 0
+        self._info: SceneInfo | None = None
+        self.error: str | None = None  # the last failure, in the user's words
+        self.status: str = ""          # the last job's outcome ("exported ...")
+        self.busy_job = False
+        self.frames_done = 0
+        self.render_seconds = 0.0
+        self._scene = scene
+        self._generation = 0
+        self._frames = None
+        self._frames_device = None
+        self._set_frames(device)  # first build on the caller's thread: a bad device fails early
+        self._thread = threading.Thread(target=self._run, name="holopack-preview-render",
+                                        daemon=True)
+        self._thread.start()
+
+    # -- UI-thread side ---------------------------------------------------------
+    def submit(self, request: FrameRequest) -> None:
+        with self._cond:
+            if request != self._request:
+                self._request = request
+                self._cond.notify()
+
+    def request_reload(self) -> None:
+        with self._cond:
+            self._reload = True
+            self._cond.notify()
+
+    def run_job(self, job: Callable[[], str]) -> None:
+        """Run ``job`` on the worker thread; its return value becomes ``status``."""
+        with self._cond:
+            self._jobs.append(job)
+            self._cond.notify()
+
+    def latest(self) -> tuple[FramePair | None, int]:
+        """The newest finished frame and a serial number that grows with each one."""
+        with self._cond:
+            return self._latest, self._latest_serial
+
+    def take_info(self) -> SceneInfo | None:
+        """New scene information after a (re)load or a device change, once."""
+        with self._cond:
+            info, self._info = self._info, None
+            return info
+
+    def wait_for(self, request: FrameRequest, timeout: float) -> bool:
+        """Block until the frame for ``request`` is finished (headless runs and tests)."""
+        deadline = time.monotonic() + timeout
+        with self._cond:
+            while True:
+                if self._latest is not None and self._latest.request == request:
+                    return True
+                if self.error and self._request == request and not self._busy_on(request):
+                    return False
+                left = deadline - time.monotonic()
+                if left <= 0:
+                    return False
+                self._cond.wait(min(left, 0.05))
+
+    def wait_idle(self, timeout: float) -> bool:
+        deadline = time.monotonic() + timeout
+        with self._cond:
+            while self._jobs or self.busy_job or self._reload:
+                left = deadline - time.monotonic()
+                if left <= 0:
+                    return False
+                self._cond.wait(min(left, 0.05))
+        return True
+
+    def stop(self) -> None:
+        with self._cond:
+            self._stop = True
+            self._cond.notify()
+        self._thread.join(timeout=30)
+
+    # -- worker-thread side -----------------------------------------------------
+    def _busy_on(self, request) -> bool:
+        return self._serving == request
+
+    _serving = None
+
+    def _set_frames(self, device: str) -> None:
+        frames = self.frames_factory(self._scene, device)
+        self._frames, self._frames_device = frames, device
+        info = SceneInfo(generation=self._generation, animations=list(frames.animations),
+                         fps=float(frames.fps), geometry=frames.geometry, device=device)
+        with self._cond:
+            self._info = info
+
+    def _run(self) -> None:
+        served: FrameRequest | None = None
+        while True:
+            with self._cond:
+                while not self._stop and not self._jobs and not self._reload and \
+                        (self._request is None or self._request == served):
+                    self._cond.wait()
+                if self._stop:
+                    return
+                if self._jobs:
+                    job = self._jobs.pop(0)
+                    self.busy_job = True
+                elif self._reload:
+                    job = None
+                    self._reload = False
+                else:
+                    job = "frame"
+                request = self._request
+            if job is None:
+                self._do_reload()
+                served = None
+            elif job == "frame":
+                self._serving = request
+                self._do_frame(request)
+                self._serving = None
+                served = request
+            else:
+                try:
+                    self.status = job()
+                except HolopackError as exc:
+                    self.status = f"failed: {exc}"
+                except Exception as exc:  # a job must never take the window down
+                    self.status = f"failed: {type(exc).__name__}: {exc}"
+                    traceback.print_exc()
+                with self._cond:
+                    self.busy_job = False
+                    self._cond.notify_all()
+
+    def _do_reload(self) -> None:
+        try:
+            scene = self.loader(self.path)
+            previous = self._scene
+            self._scene = scene
+            self._generation += 1
+            try:
+                self._set_frames(self._frames_device)
+            except Exception:
+                self._scene = previous
+                self._generation -= 1
+                raise
+            self.error = None
+        except HolopackError as exc:
+            # a half-written file: keep showing the last good one and say why
+            self.error = f"reload failed, showing the previous version: {exc}"
+        except Exception as exc:
+            self.error = f"reload failed: {type(exc).__name__}: {exc}"
+            traceback.print_exc()
+        with self._cond:
+            self._cond.notify_all()
+
+    def _do_frame(self, request: FrameRequest) -> None:
+        try:
+            if request.device != self._frames_device:
+                self._set_frames(request.device)
+            if request.generation != self._generation:
+                return  # made for a scene that has since been replaced
+            pair = self._frames.frame(request)
+        except HolopackError as exc:
+            self.error = str(exc)
+            with self._cond:
+                self._cond.notify_all()
+            return
+        except Exception as exc:
+            self.error = f"{type(exc).__name__}: {exc}"
+            traceback.print_exc()
+            with self._cond:
+                self._cond.notify_all()
+            return
+        with self._cond:
+            self._latest = pair
+            self._latest_serial += 1
+            self.frames_done += 1
+            self.render_seconds += pair.seconds
+            if not (self.error or "").startswith("reload failed"):
+                self.error = None
+            self._cond.notify_all()
+
+    @property
+    def scene(self):
+        return self._scene
+
+    @property
+    def generation(self) -> int:
+        return self._generation
+
+    def fitted_distance(self, animation):
+        getter = getattr(self._frames, "fitted_distance", None)
+        return getter(animation) if getter else None

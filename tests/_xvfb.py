@@ -1,0 +1,64 @@
+"""Start a private Xvfb display for tests that open real windows.
+
+Usage: ``with xvfb_display() as display: os.environ["DISPLAY"] = display``. A free
+display number is picked by trying to claim one (Xvfb refuses a number whose lock
+file exists), so parallel test runs do not collide.
+"""
+from __future__ import annotations
+
+import os
+import shutil
+import subprocess
+import time
+from contextlib import contextmanager
+
+FIRST_DISPLAY = 140
+TRIES = 40
+
+
+def _socket(number: int) -> str:
+    return f"/tmp/.X11-unix/X{number}"
+
+
+def _taken(number: int) -> bool:
+    return os.path.exists(f"/tmp/.X{number}-lock") or os.path.exists(_socket(number))
+
+
+@contextmanager
+def xvfb_display(width: int = 1280, height: int = 720, depth: int = 24):
+    """Yield ":N" for a running Xvfb screen of width x height x depth; stop it after."""
+    if shutil.which("Xvfb") is None:
+        raise RuntimeError("Xvfb is not installed (apt-get install xvfb)")
+    proc = None
+    display = None
+    for number in range(FIRST_DISPLAY + os.getpid() % 50, FIRST_DISPLAY + os.getpid() % 50 + TRIES):
+        if _taken(number):
+            continue
+        proc = subprocess.Popen(
+            ["Xvfb", f":{number}", "-screen", "0", f"{width}x{height}x{depth}", "-nolisten", "tcp",
+             "-noreset"], stdout=subprocess.DEVNULL, stderr=subprocess.PIPE)
+        deadline = time.monotonic() + 15
+        while time.monotonic() < deadline:
+            if proc.poll() is not None:
+                break  # lost a race for this number: try the next
+            if os.path.exists(_socket(number)):
+                display = f":{number}"
+                break
+            time.sleep(0.05)
+        if display:
+            break
+        if proc.poll() is None:
+            proc.terminate()
+            proc.wait(5)
+        proc = None
+    if display is None:
+        raise RuntimeError("could not start Xvfb on any free display number")
+    try:
+        yield display
+    finally:
+        proc.terminate()
+        try:
+            proc.wait(10)
+        except subprocess.TimeoutExpired:
+            proc.kill()
+            proc.wait()
