@@ -107,23 +107,29 @@ class Timeline:
     def seconds(self) -> float:
         return self.frame_count / self.fps
 
+    @property
+    def loop_frames(self) -> int:
+        """Frames in one loop of the clip (at least 1)."""
+        if self.length <= 0:
+            return 1
+        return max(1, int(round(self.length / self.speed * self.fps)))
+
     def anim_time(self, index: int) -> float:
         if self.length <= 0:
             return self.start
-        # Loops wrap: frame i of a loop of N = length*fps frames is at start + i/fps, so
-        # the last frame is at length - 1/fps and the seam never repeats a pose.
-        return self.start + math.fmod(index / self.fps * self.speed, self.length)
+        # Loops wrap on a whole number of frames: frame i of a loop of N frames is at
+        # start + (i mod N) / N * length, so the last frame is at length - length/N and
+        # the seam never repeats a pose. When length*fps is not a whole number the clip
+        # plays a fraction of a percent faster or slower rather than jump at the seam.
+        n = self.loop_frames
+        return self.start + (index % n) * self.length / n
 
     def angle(self, index: int) -> float:
         return self.turntable * index / self.fps
 
     def loop_indices(self, count: int) -> list[int]:
         """Up to ``count`` frame indices spread over one loop (for framing)."""
-        if self.length > 0:
-            loop_frames = max(1, int(round(self.length / self.speed * self.fps)))
-        else:
-            loop_frames = 1
-        loop_frames = min(loop_frames, self.frame_count)
+        loop_frames = min(self.loop_frames, self.frame_count)
         if loop_frames <= count:
             return list(range(loop_frames))
         return sorted(set(np.linspace(0, loop_frames - 1, count).round().astype(int).tolist()))
@@ -147,16 +153,19 @@ def make_timeline(scene: Scene, settings: ExportSettings, fps: float) -> Timelin
     if index is not None:
         clip = scene.animations[index]
         start, length = clip.start, clip.duration - clip.start
-    if length > 0:
-        default_seconds = length / settings.speed * loops
+    timeline = Timeline(fps=fps, frame_count=1, animation=index, start=start, length=length,
+                        speed=settings.speed)
+    if settings.seconds:
+        timeline.frame_count = _frames(settings.seconds, fps)
+    elif length > 0:
+        timeline.frame_count = max(1, int(round(timeline.loop_frames * loops)))
     else:
-        default_seconds = STATIC_SECONDS * loops
-    seconds = settings.seconds if settings.seconds else default_seconds
+        timeline.frame_count = _frames(STATIC_SECONDS * loops, fps)
     turntable = settings.turntable
     if turntable is None:
-        turntable = 360.0 / seconds if length <= 0 else 0.0
-    return Timeline(fps=fps, frame_count=_frames(seconds, fps), animation=index, start=start,
-                    length=length, speed=settings.speed, turntable=float(turntable))
+        turntable = 360.0 / timeline.seconds if length <= 0 else 0.0
+    timeline.turntable = float(turntable)
+    return timeline
 
 
 def _frames(seconds: float, fps: float) -> int:
@@ -283,12 +292,48 @@ def _framing_points(positions: np.ndarray, limit: int = 20000) -> np.ndarray:
     return np.concatenate([positions[::stride], positions[extremes]])
 
 
+LIGHT_KEYS = ("key", "fill", "key_direction", "fill_direction", "key_color", "fill_color",
+              "rim", "rim_power", "rim_color", "ambient", "specular")
+
+
 def _lights(lights):
+    """A lights table (device profile [lights], --light KEY=VALUE) -> render Lights."""
     if lights is None or not isinstance(lights, dict):
         return lights
-    from .render.shading import Lights
+    from .render.shading import Light, Lights
 
-    return Lights.from_dict(lights)
+    base = Lights()
+    fields = {}
+    key, fill = base.key, base.fill
+    for name, value in lights.items():
+        if name not in LIGHT_KEYS:
+            raise InputError(f"unknown light setting {name!r} (known: {', '.join(LIGHT_KEYS)})")
+        try:
+            if name in ("key", "fill"):
+                light = key if name == "key" else fill
+                light = replace(light, intensity=float(value))
+            elif name.endswith("_direction") or name.endswith("_color"):
+                vec = tuple(float(v) for v in value)
+                if len(vec) != 3:
+                    raise ValueError
+                which, attr = name.split("_")
+                light = key if which == "key" else fill
+                if which == "rim":
+                    fields["rim_color"] = vec
+                    continue
+                light = replace(light, **{attr: vec})
+                name = which
+            else:
+                fields[name] = float(value)
+                continue
+        except (TypeError, ValueError):
+            raise InputError(f"light setting {name!r}: expected a number (or x,y,z), "
+                             f"got {value!r}") from None
+        if name == "key":
+            key = light
+        else:
+            fill = light
+    return replace(base, key=key, fill=fill, **fields)
 
 
 def circle_mask(size: int, feather_px: float = 1.0) -> np.ndarray:

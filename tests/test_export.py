@@ -1,0 +1,176 @@
+"""End to end: the export pipeline writes playable, correct files and nothing partial."""
+import os
+import subprocess
+import sys
+
+import numpy as np
+import pytest
+
+from holopack.errors import InputError
+from holopack.pipeline import ExportSettings, export, make_timeline
+from holopack.scene.load import load
+
+from _video_probe import probe, read_frames, write_video
+
+
+def _lit(picture, level=24):
+    return picture.max(axis=2) > level
+
+
+def _outside_circle(size, slack=1.5):
+    c = (size - 1) / 2
+    y, x = np.mgrid[0:size, 0:size]
+    return np.hypot(x - c, y - c) > size / 2 + slack
+
+
+def test_default_twin_mp4_is_valid_and_inside_circle(tmp_path):
+    out = tmp_path / "twin.mp4"
+    result = export(None, str(out), device="mp4-fan", size=160, seconds=1.0, progress=False)
+    info = probe(out)
+    assert info["codec"] == "h264" and info["pix_fmt"] == "yuv420p"
+    assert info["width"] == info["height"] == 160
+    assert info["fps"] == 30
+    assert info["frames"] == result.frames == 30
+    frames = read_frames(out)
+    for f in frames[::5]:
+        lit = _lit(f)
+        assert lit.sum() > 200, "the twin is visible"
+        assert not lit[_outside_circle(160)].any(), "nothing outside the fan's circle"
+    # the animation plays: frames differ
+    assert np.abs(frames[0].astype(int) - frames[15].astype(int)).mean() > 0.5
+
+
+def test_duck_turntable_is_centred_and_turns(tmp_path):
+    out = tmp_path / "duck.mp4"
+    export(str(_models()["duck"]), str(out), device="hypervsn", size=128, seconds=1.0,
+           supersample=1, progress=False)
+    frames = read_frames(out)
+    assert len(frames) == 30
+    for f in (frames[0], frames[10], frames[20]):
+        lit = _lit(f)
+        ys, xs = np.nonzero(lit)
+        # centred: the lit pixels' bounding box is centred on the frame (within 15%)
+        assert abs((xs.min() + xs.max()) / 2 - 63.5) < 0.15 * 128
+        assert abs((ys.min() + ys.max()) / 2 - 63.5) < 0.15 * 128
+        assert not lit[_outside_circle(128)].any()
+        # textured duck: yellow dominates (red and green above blue)
+        mean = f[lit].mean(axis=0)
+        assert mean[0] > mean[2] and mean[1] > mean[2]
+    assert np.abs(frames[0].astype(int) - frames[10].astype(int)).mean() > 1.0
+
+
+def test_video_input_repacked_square_aspect_kept(tmp_path):
+    src = tmp_path / "wide.mp4"
+    pic = np.zeros((90, 160, 3), np.uint8)
+    pic[:, :] = (200, 40, 40)  # the whole 16:9 picture is lit
+    write_video(src, [pic] * 10, fps=10)
+    out = tmp_path / "square.mp4"
+    export(str(src), str(out), device="mp4-fan", size=64, circle_mask=False, progress=False)
+    info = probe(out)
+    assert info["width"] == info["height"] == 64
+    assert info["frames"] == 30  # 1 s of source at the device's 30 fps
+    f = read_frames(out)[5]
+    rows = np.nonzero(_lit(f).any(axis=1))[0]
+    cols = np.nonzero(_lit(f).any(axis=0))[0]
+    assert cols.min() <= 1 and cols.max() >= 62  # full width
+    height = rows.max() - rows.min() + 1
+    assert abs(height - 36) <= 2  # 64 * 9/16, centred between black bars
+    assert abs((rows.min() + rows.max()) / 2 - 31.5) <= 1.5
+
+
+def test_gif_input_and_png_sequence(tmp_path):
+    from PIL import Image
+
+    frames = []
+    for k in range(4):
+        im = np.zeros((40, 40, 3), np.uint8)
+        im[10:30, 5 + 5 * k:15 + 5 * k] = 255
+        frames.append(Image.fromarray(im))
+    src = tmp_path / "loop.gif"
+    frames[0].save(src, save_all=True, append_images=frames[1:], duration=100, loop=0)
+    out = tmp_path / "frames"
+    result = export(str(src), str(out), device="mp4-fan", format="png", size=40, fps=10,
+                    circle_mask=False, progress=False)
+    names = sorted(os.listdir(out))
+    assert len(names) == result.frames == 4
+    first = np.asarray(Image.open(out / names[0]))
+    last = np.asarray(Image.open(out / names[3]))
+    assert _lit(first)[20].nonzero()[0].min() < _lit(last)[20].nonzero()[0].min()
+
+
+def test_timeline_counts_and_seam():
+    scene = load(_models()["robot"])
+    clip = scene.animations[scene.animation_index("Wave")]
+    tl = make_timeline(scene, ExportSettings(animation="Wave"), fps=30)
+    length = clip.duration - clip.start
+    assert tl.frame_count == round(length * 30)
+    assert tl.anim_time(0) == pytest.approx(clip.start)
+    assert tl.anim_time(tl.frame_count - 1) == pytest.approx(clip.start + length - 1 / 30, abs=1e-6)
+    # a clip of 0.958 s is 28.75 frames: 29 frames, evenly spread, seamless
+    run = make_timeline(scene, ExportSettings(animation="Running"), fps=30)
+    assert run.frame_count == 29
+    assert run.anim_time(29) == run.anim_time(0)
+    two = make_timeline(scene, ExportSettings(animation="Wave", loops=2), fps=30)
+    assert two.frame_count == 2 * tl.frame_count
+    assert two.anim_time(tl.frame_count) == pytest.approx(clip.start)
+    fast = make_timeline(scene, ExportSettings(animation="Wave", speed=2.0), fps=30)
+    assert fast.frame_count == round(length / 2 * 30)
+    static = make_timeline(load(_models()["duck"]), ExportSettings(seconds=4), fps=25)
+    assert static.frame_count == 100 and static.angle(100) == pytest.approx(360.0)
+
+
+def test_failed_export_leaves_nothing(tmp_path, monkeypatch):
+    from holopack.formats import mp4
+
+    calls = {"n": 0}
+    original = mp4.MP4Writer.write
+
+    def failing(self, picture):
+        calls["n"] += 1
+        if calls["n"] == 4:
+            raise KeyboardInterrupt
+        return original(self, picture)
+
+    monkeypatch.setattr(mp4.MP4Writer, "write", failing)
+    out = tmp_path / "x.mp4"
+    with pytest.raises(KeyboardInterrupt):
+        export(str(_models()["duck"]), str(out), device="mp4-fan", size=32, seconds=1,
+               progress=False)
+    assert os.listdir(tmp_path) == []
+
+
+def test_polar_export_size(tmp_path):
+    out = tmp_path / "LOOP.BIN"
+    result = export(None, str(out), device="3dcircle-42f2", seconds=0.2, progress=False)
+    assert result.frames == 6
+    assert os.path.getsize(out) == 6 * 129024
+
+
+def test_42f2_name_rule(tmp_path):
+    with pytest.raises(InputError, match=r"\.BIN"):
+        export(None, str(tmp_path / "loop.bin"), device="3dcircle-42f2", seconds=0.1,
+               progress=False)
+
+
+def test_cli_bad_input_is_one_line(tmp_path):
+    bad = tmp_path / "broken.glb"
+    bad.write_bytes(os.urandom(300))
+    proc = subprocess.run([sys.executable, "-m", "holopack", "export", str(bad), "-o",
+                           str(tmp_path / "o.mp4")], capture_output=True, text=True)
+    assert proc.returncode == 2
+    lines = proc.stderr.strip().splitlines()
+    assert len(lines) == 1 and str(bad) in lines[0] and "Traceback" not in proc.stderr
+    assert not (tmp_path / "o.mp4").exists()
+
+
+def test_cli_unwritable_output(tmp_path):
+    proc = subprocess.run([sys.executable, "-m", "holopack", "export", "-o",
+                           str(tmp_path / "missing" / "o.mp4")], capture_output=True, text=True)
+    assert proc.returncode == 1
+    assert len(proc.stderr.strip().splitlines()) == 1 and "does not exist" in proc.stderr
+
+
+def _models():
+    from conftest import MODELS
+
+    return MODELS
