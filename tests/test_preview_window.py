@@ -1,0 +1,351 @@
+"""The preview window under Xvfb, driven by key and mouse events, checked by screenshots.
+
+The frame maker here is ``DiscFrames`` (tests/_preview_helpers.py): it draws a disc
+whose position follows the request's time and camera, so each screenshot can be
+checked against where the disc must be. test_preview_pipeline.py runs the same
+window on the real pipeline.
+"""
+from __future__ import annotations
+
+import json
+import os
+import time
+
+import numpy as np
+import pytest
+from PIL import Image
+
+from _preview_helpers import DEVICE_COLORS, DiscFrames, disc_center, load_scene
+from _xvfb import xvfb_display
+from holopack.errors import HolopackError
+from holopack.preview.overlay import Layout
+
+COLOR = (255, 200, 0)
+
+
+@pytest.fixture(scope="module")
+def display():
+    with xvfb_display() as name:
+        old = os.environ.get("DISPLAY")
+        os.environ["DISPLAY"] = name
+        try:
+            yield name
+        finally:
+            if old is None:
+                os.environ.pop("DISPLAY", None)
+            else:
+                os.environ["DISPLAY"] = old
+
+
+@pytest.fixture()
+def scene_file(tmp_path):
+    path = tmp_path / "disc.json"
+    path.write_text(json.dumps({"color": list(COLOR)}))
+    return path
+
+
+@pytest.fixture()
+def window(display, scene_file, tmp_path):
+    from holopack.preview.window import PreviewWindow
+
+    win = PreviewWindow(str(scene_file), load_scene(scene_file), "fan-a",
+                        devices=["fan-a", "fan-b"], loader=load_scene, frames_factory=DiscFrames,
+                        fixed_dt=1 / 30, output_dir=tmp_path, window_size=(960, 540))
+    try:
+        yield win
+    finally:
+        win.close()
+
+
+def shot(win) -> np.ndarray:
+    assert win.wait_for_current(30), win.worker.error
+    return win.grab()
+
+
+def panel_pixel(win, panel: str, fx: float, fy: float) -> tuple[int, int]:
+    """Row, column of the point (fx, fy) (fractions, y down) of a panel."""
+    rect = getattr(win.layout, f"{panel}_panel")
+    return int(rect.y + fy * rect.h), int(rect.x + fx * rect.w)
+
+
+def color_at(picture, win, panel, fx, fy):
+    r, c = panel_pixel(win, panel, fx, fy)
+    return picture[r, c].astype(int)
+
+
+def disc_visible_at(picture, win, request) -> bool:
+    return np.abs(color_at(picture, win, "render", *disc_center(request)) - COLOR).max() <= 8
+
+
+def test_render_on_the_left_fan_on_the_right_upright(window):
+    picture = shot(window)
+    assert picture.shape == (540, 960, 3)
+    request = window.shown.request
+    cx, cy = disc_center(request)
+    assert cy < 0.5
+    assert disc_visible_at(picture, window, request)
+    # the same spot mirrored vertically is black: the picture is not upside down
+    assert color_at(picture, window, "render", cx, 1 - cy).max() <= 8
+    # nothing of the render spills into the fan panel, whose ring has the device colour
+    assert np.abs(color_at(picture, window, "fan", cx, cy) - COLOR).max() > 100
+    ring = color_at(picture, window, "fan", 0.5, 0.15)
+    expected = np.array(DEVICE_COLORS["fan-a"]) * 0.5
+    assert np.abs(ring - expected).max() <= 3
+    assert color_at(picture, window, "fan", 0.5, 0.5).max() <= 8
+
+
+def test_playing_moves_the_frame_and_pause_holds_it(window):
+    first = shot(window)
+    t0 = window.controls.time
+    for _ in range(12):
+        window.tick()
+    second = shot(window)
+    assert window.controls.time == pytest.approx(t0 + 12 / 30)
+    assert disc_visible_at(second, window, window.shown.request)
+    assert not np.array_equal(first, second)
+    window.press(" ")
+    assert not window.controls.playing
+    held = window.controls.time
+    for _ in range(10):
+        window.tick()
+    assert window.controls.time == held
+    third = shot(window)
+    # only the frame-rate figures in the status line may differ
+    top = window.layout.render_panel.y
+    assert np.array_equal(second[int(top):], third[int(top):])
+
+
+def test_loop_wraps_and_no_loop_stops_at_the_end(window):
+    window.controls.time = 1.95
+    window.tick()
+    window.tick()
+    assert window.controls.time == pytest.approx(1.95 + 2 / 30 - 2.0)
+    window.press("l")
+    window.controls.time = 1.95
+    for _ in range(5):
+        window.tick()
+    assert window.controls.time == 2.0 and not window.controls.playing
+
+
+def test_step_and_scrub_keys(window):
+    window.press(" ")
+    window.controls.time = 0.5
+    window.press(".")
+    assert window.controls.frame_index == 16
+    window.press(",")
+    window.press(",")
+    assert window.controls.frame_index == 14
+    window.press("RIGHT")
+    assert window.controls.time == pytest.approx(14 / 30 + 0.04)
+    window.press("HOME")
+    assert window.controls.time == 0.0
+    window.press("END")
+    assert window.controls.time == 2.0
+
+
+def test_dragging_the_timeline_scrubs(window):
+    bar = window.layout.timeline
+    y = bar.y + bar.h / 2
+    window.drag((bar.x + 10, y), (bar.x + bar.w * 0.75, y))
+    assert window.controls.time == pytest.approx(0.75 * 2.0, abs=0.01)
+    picture = shot(window)
+    assert disc_visible_at(picture, window, window.shown.request)
+    assert window.shown.request.time == pytest.approx(1.5, abs=0.01)
+
+
+def test_left_drag_orbits_and_the_picture_follows(window):
+    window.press(" ")
+    before = shot(window)
+    panel = window.layout.render_panel
+    start = (panel.x + panel.w * 0.5, panel.y + panel.h * 0.5)
+    window.drag(start, (start[0] - 150, start[1] + 40))
+    cam = window.controls.camera
+    assert cam.yaw == pytest.approx(150 * 0.4)
+    assert cam.pitch == pytest.approx(40 * 0.4)
+    after = shot(window)
+    assert window.shown.request.camera == cam
+    assert disc_visible_at(after, window, window.shown.request)
+    assert not np.array_equal(before, after)
+    # dragging the other way turns back
+    window.drag((start[0] - 150, start[1] + 40), start)
+    assert window.controls.camera.yaw == pytest.approx(0.0, abs=1e-9)
+
+
+def test_wheel_zooms_and_right_drag_pans(window):
+    window.scroll(3)
+    assert window.controls.camera.zoom == pytest.approx(0.9 ** 3)
+    panel = window.layout.fan_panel  # the camera can be moved from either panel
+    start = (panel.x + 100, panel.y + 100)
+    window.drag(start, (start[0] + 50, start[1] - 20), button="right")
+    pan = window.controls.camera.pan
+    assert pan[0] < 0 and pan[1] < 0
+    window.press("r")
+    assert window.controls.camera == type(window.controls.camera)()
+
+
+def test_animation_device_brightness_keys(window):
+    window.press("n")
+    assert window.controls.animation == 1 and window.controls.time == 0.0
+    window.press("a")
+    assert window.controls.animation == 0
+    window.press("2")
+    assert window.controls.animation == 1
+    window.press("d")
+    assert window.controls.device == "fan-b"
+    window.press("+")
+    window.press("+")
+    assert window.controls.brightness == pytest.approx(1.25 ** 2)
+    picture = shot(window)
+    ring = color_at(picture, window, "fan", 0.5, 0.15)
+    assert np.abs(ring - np.array(DEVICE_COLORS["fan-b"]) * min(1.0, 0.5 * 1.25 ** 2)).max() <= 3
+    window.press("-")
+    assert window.controls.brightness == pytest.approx(1.25)
+    window.press("d")
+    assert window.controls.device == "fan-a"
+
+
+def test_overlay_draws_the_rim_and_hub(window):
+    window.press(" ")
+    plain = shot(window)
+    window.press("o")
+    assert window.controls.overlay
+    lined = shot(window)
+    panel = window.layout.fan_panel
+    # the rim passes through the top centre of the panel, the hub ring at 10 % radius
+    r, c = int(panel.y), int(panel.x + panel.w / 2)
+    rim = lined[r:r + 4, c].astype(int)
+    # a yellow rim: strong red and green, little blue
+    assert ((rim[:, 0] > 150) & (rim[:, 1] > 110) & (rim[:, 2] < 120)).any(), rim
+    assert plain[r:r + 4, c].max() <= 60
+    hub_row = int(panel.y + panel.h / 2 - 0.1 * panel.h / 2)
+    assert lined[hub_row - 2:hub_row + 3, c, 0].max() > 150
+    assert not np.array_equal(plain, lined)
+
+
+def test_help_and_status_text(window):
+    window.press(" ")
+    plain = shot(window)
+    window.press("?")
+    assert window.controls.help
+    helped = shot(window)
+    w = helped.shape[1]
+    corner = (slice(40, 200), slice(w - 200, w))
+    assert np.abs(helped[corner].astype(int) - plain[corner]).sum() > 1000
+    window.press("h")
+    assert not window.controls.help
+    status = window.status_lines()[0]
+    assert "slide" in status and "fan-a" in status and "fps" in status
+    # the status line is drawn: light pixels in the top strip
+    assert (helped[:20, :300] > 200).sum() > 50
+
+
+def test_screenshot_key_writes_the_window(window, tmp_path):
+    window.press(" ")
+    shot(window)
+    window.press("S")
+    window.tick()
+    pngs = [p for p in os.listdir(tmp_path) if p.endswith(".png")]
+    assert len(pngs) == 1
+    saved = np.asarray(Image.open(tmp_path / pngs[0]).convert("RGB"))
+    now = window.grab()
+    panel = window.layout.render_panel
+    # the status line above and the message line over the panels' foot change
+    rows = slice(int(panel.y), int(panel.y + panel.h * 0.8))
+    assert saved.shape == now.shape
+    assert np.array_equal(saved[rows], now[rows])
+    assert any("saved" in m for m in window.messages)
+
+
+def test_hot_reload_keeps_camera_and_time(window, scene_file):
+    window.press(" ")
+    window.controls.time = 1.0
+    window.controls.orbit(-100, 0)
+    camera = window.controls.camera
+    shot(window)
+    time.sleep(0.01)
+    scene_file.write_text(json.dumps({"color": [0, 120, 255]}))
+    os.utime(scene_file, ns=(time.time_ns(), time.time_ns() + 10_000_000))
+    assert not window.check_file()  # first sight of a change: wait until it settles
+    assert window.check_file()
+    assert window.worker.wait_idle(10)
+    deadline = time.monotonic() + 10
+    while window.controls.generation == 0 and time.monotonic() < deadline:
+        window.tick()
+    assert window.controls.generation == 1
+    picture = shot(window)
+    assert window.controls.camera == camera and window.controls.time == 1.0
+    spot = color_at(picture, window, "render", *disc_center(window.shown.request))
+    assert np.abs(spot - (0, 120, 255)).max() <= 8
+
+
+def test_a_broken_reload_keeps_the_last_good_frame(window, scene_file):
+    shot(window)
+    scene_file.write_text("{not json")
+    window.worker.request_reload()
+    assert window.worker.wait_idle(10)
+    deadline = time.monotonic() + 5
+    while window.worker.error is None and time.monotonic() < deadline:
+        time.sleep(0.02)
+    assert window.worker.error and "reload failed" in window.worker.error
+    window.tick()
+    picture = shot(window)
+    assert disc_visible_at(picture, window, window.shown.request)
+
+
+def test_scripted_run_writes_a_screenshot(window, tmp_path):
+    out = tmp_path / "scripted.png"
+    panel = window.layout.render_panel
+    script = [{"frame": 2, "key": " "},
+              {"frame": 3, "drag": [panel.x + 200, panel.y + 200, panel.x + 100, panel.y + 200]},
+              {"frame": 4, "key": "o"}]
+    assert window.run(frames=6, script=script, screenshot=str(out)) == 0
+    assert window.controls.camera.yaw == pytest.approx(40.0)
+    assert window.controls.overlay and not window.controls.playing
+    saved = np.asarray(Image.open(out).convert("RGB"))
+    assert disc_visible_at(saved, window, window.shown.request)
+
+
+def test_the_ui_keeps_running_while_frames_are_slow(display, scene_file):
+    """A frame maker that takes 0.3 s must not hold the UI loop up."""
+    from holopack.preview.window import PreviewWindow
+
+    slow = lambda scene, device: DiscFrames(scene, device, delay=0.3)  # noqa: E731
+    win = PreviewWindow(str(scene_file), load_scene(scene_file), "fan-a", loader=load_scene,
+                        frames_factory=slow, window_size=(640, 360))
+    try:
+        started = time.perf_counter()
+        for _ in range(20):
+            win.tick()
+        elapsed = time.perf_counter() - started
+        # 20 UI frames passed while at most a few slow frames could have been made
+        assert win.worker.frames_done <= elapsed / 0.3 + 1
+        assert win.frame_count == 20
+        assert elapsed < 20 * 0.3
+    finally:
+        win.close()
+
+
+def test_layout_hit_regions():
+    layout = Layout(1280, 720)
+    left, right, bar = layout.render_panel, layout.fan_panel, layout.timeline
+    assert left.w == right.w and left.x + left.w < right.x
+    assert left.y + left.h < bar.y
+    assert layout.hit(left.x + 5, left.y + 5) == "render"
+    assert layout.hit(right.x + right.w - 5, right.y + 5) == "fan"
+    assert layout.hit(bar.x + 3, bar.y + bar.h / 2) == "timeline"
+    assert layout.timeline_fraction(bar.x + bar.w / 4) == pytest.approx(0.25)
+    assert layout.hit(2, 2) is None
+
+
+def test_no_display_names_the_fix(monkeypatch, scene_file):
+    from holopack.preview.window import PreviewWindow
+
+    monkeypatch.delenv("DISPLAY", raising=False)
+    monkeypatch.delenv("WAYLAND_DISPLAY", raising=False)
+    with pytest.raises(HolopackError) as info:
+        PreviewWindow(str(scene_file), load_scene(scene_file), "fan-a", loader=load_scene,
+                      frames_factory=DiscFrames)
+    message = str(info.value)
+    assert "xvfb-run holopack preview" in message and "holopack export" in message
+    assert "\n" not in message
+
