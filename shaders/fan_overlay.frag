@@ -7,7 +7,8 @@ in vec2 v_uv;
 uniform float u_panel_px;      // panel side in pixels
 uniform float u_hub;           // hub radius as a fraction of the rim radius
 uniform float u_leds;          // LED rings per blade (0: none drawn)
-uniform float u_inner;         // radius of the innermost LED ring's inner edge (fraction)
+uniform float u_inner;         // inner edge of the innermost LED cell (fraction of the rim)
+uniform float u_pitch;         // LED pitch (fraction of the rim)
 uniform float u_slices;        // slices per revolution
 uniform float u_spoke_step;    // draw one spoke every this many slices
 uniform float u_slice0;        // angle of slice 0, radians, counter-clockwise from 3 o'clock
@@ -32,10 +33,11 @@ void main() {
     float rim = max(line((r - (1.0 - 0.5 * px)) / px), line((r - u_hub) / px));
     float grid = 0.0;
     if (r <= 1.0 + px && r >= u_hub - px) {
-        if (u_leds > 0.0) {
-            float pitch = (1.0 - u_inner) / u_leds;
-            float k = (r - u_inner) / pitch;
-            grid = max(grid, line((k - floor(k + 0.5)) * pitch / px));
+        if (u_leds > 0.0 && u_pitch > 0.0) {
+            float k = (r - u_inner) / u_pitch;
+            if (k >= -0.5 && k <= u_leds + 0.5) {
+                grid = max(grid, line((k - floor(k + 0.5)) * u_pitch / px));
+            }
         }
         if (u_slices > 0.0 && u_spoke_step > 0.0) {
             float a = atan(p.y, p.x) - u_slice0;

@@ -53,7 +53,7 @@ class DiscFrames:
         self.device = device
         self.delay = delay
         self.animations = list(ANIMATIONS)
-        self.geometry = FanGeometry(hub=0.1, inner=0.1, leds=8, slices=32)
+        self.geometry = FanGeometry(hub=0.1, inner=0.1, pitch=0.1125, leds=8, slices=32)
         self.calls = 0
 
     def frame(self, request) -> FramePair:

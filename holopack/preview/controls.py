@@ -110,7 +110,12 @@ class Controls:
 
     @property
     def frame_index(self) -> int:
-        return int(math.floor(self.time * self.fps + 1e-6))
+        """The export frame on screen: frame i shows time i / fps; the end of a clip
+        shows its last frame (frame loop_frames would be the first one again)."""
+        index = int(math.floor(self.time * self.fps + 1e-6))
+        if self.duration > 0:
+            index = min(index, max(0, int(round(self.duration * self.fps)) - 1))
+        return index
 
     def request(self) -> FrameRequest:
         return FrameRequest(animation=self.animation, time=self.time,

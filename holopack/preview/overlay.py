@@ -18,14 +18,16 @@ MIN_SPOKE_SPACING_PX = 6.0
 class FanGeometry:
     """A fan's disc as the overlay draws it.
 
-    hub : hub radius / rim radius; inner : inner edge of the innermost LED / rim
-    radius; leds : LED rings per blade (0 for a video device); slices : slices per
+    hub : hub radius / rim radius; inner : inner edge of the innermost LED cell of the
+    first blade / rim radius; pitch : LED pitch / rim radius; leds : LED rings per blade
+    (0 for a video device); slices : slices per
     revolution (0 for a video device); slice0 : angle of slice 0 in radians,
     counter-clockwise from 3 o'clock with y up.
     """
 
     hub: float = 0.0
     inner: float = 0.0
+    pitch: float = 0.0
     leds: int = 0
     slices: int = 0
     slice0: float = 0.0
@@ -52,12 +54,15 @@ def fan_geometry(profile) -> FanGeometry:
     radius = float(profile.radius_mm)
     if not radius > 0:
         return FanGeometry()
-    inner = (float(centres.min()) - float(profile.led_size_mm) / 2.0) / radius
+    leds = int(profile.leds_per_blade or 0)
+    pitch = float(profile.led_pitch_mm) / radius
+    # cells of the first blade (the others interleave between its rings)
+    inner = (float(centres[:leds].min()) - float(profile.led_pitch_mm) / 2.0) / radius
     hub = float(profile.hub_radius_mm or 0.0) / radius
     # Profiles count slice angles from 3 o'clock with y down; the shader counts with y up.
     slice0 = -math.radians(float(profile.slice0_angle_deg or 0.0))
     return FanGeometry(hub=min(max(hub, 0.0), 1.0), inner=min(max(inner, 0.0), 1.0),
-                       leds=int(profile.leds_per_blade or 0), slices=int(profile.slices or 0),
+                       pitch=pitch, leds=leds, slices=int(profile.slices or 0),
                        slice0=slice0)
 
 

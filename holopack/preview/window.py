@@ -475,6 +475,7 @@ class PreviewWindow:
         p.set("u_panel_px", panel.w)
         p.set("u_hub", g.hub)
         p.set("u_inner", g.inner)
+        p.set("u_pitch", g.pitch)
         p.set("u_leds", float(g.leds))
         p.set("u_slices", float(g.slices))
         p.set("u_spoke_step", float(g.spoke_step(panel.w)))
