@@ -1,0 +1,102 @@
+"""Rendering one package file in a worker process.
+
+This module imports nothing heavy at the top: a worker process sets
+NUMBA_NUM_THREADS=1 in ``init_worker`` before Numba is first imported, so that N
+workers on N cores do not each start N threads.
+"""
+from __future__ import annotations
+
+import os
+import time
+
+_QUEUE = None  # the parent's progress queue, set by init_worker
+
+
+def init_worker(queue) -> None:
+    global _QUEUE
+    os.environ["NUMBA_NUM_THREADS"] = "1"
+    _QUEUE = queue
+
+
+class _QueueProgress:
+    """Stands in for holopack.progress.Progress inside a worker: frame counts go to the
+    parent, which draws one combined line for all workers."""
+
+    def __init__(self, unit: str, queue, total: int, label: str = "", stream=None,
+                 enabled: bool = True, log_every: float = 5.0):
+        self.unit, self.queue, self.total = unit, queue, int(total)
+        self.done = 0
+        self._last = 0.0
+        self._send(("start", unit, self.total))
+
+    def _send(self, message) -> None:
+        if self.queue is not None:
+            try:
+                self.queue.put_nowait(message)
+            except Exception:  # progress is cosmetic; never fail a render over it
+                pass
+
+    def update(self, done: int | None = None) -> None:
+        self.done = self.done + 1 if done is None else done
+        now = time.monotonic()
+        if now - self._last >= 0.2 or self.done >= self.total:
+            self._last = now
+            self._send(("frame", self.unit, self.done))
+
+    def finish(self) -> None:
+        self._send(("frame", self.unit, self.total))
+
+
+def render_unit(job: dict, queue=None) -> dict:
+    """Export one playlist item for one device, then read the file back for its
+    previews and statistics. ``job`` is built by package.py; returns the manifest facts.
+    """
+    from .. import pipeline
+    from ..atomic import atomic_output
+    from .analyse import scan
+    from .sources import file_sha256
+
+    queue = queue if queue is not None else _QUEUE
+    saved = pipeline.Progress
+    # export() draws its own progress bar; here its frame counts go to the parent instead.
+    pipeline.Progress = lambda total, **kw: _QueueProgress(job["unit"], queue, total, **kw)
+    started = time.time()
+    try:
+        result = pipeline.export(job["input"], job["output"], job["settings"], progress=True)
+    finally:
+        pipeline.Progress = saved
+    render_seconds = time.time() - started
+
+    from ..device import load_profile
+
+    profile = load_profile(job["device"])
+    facts = scan(job["output"], profile, preview_frames=job["preview_frames"],
+                 preview_size=job["preview_size"])
+    if facts.previews:
+        from PIL import Image
+
+        middle = facts.previews[len(facts.previews) // 2][1]
+        with atomic_output(job["thumbnail"]) as temp:
+            Image.fromarray(middle).save(temp, format="PNG")
+        from ..formats.gif import GIFWriter
+
+        gif_fps = min(25.0, max(1.0, len(facts.previews) / max(result.seconds, 1e-6)))
+        with atomic_output(job["preview"]) as temp:
+            with GIFWriter(temp, fps=gif_fps) as gif:
+                for _, picture in facts.previews:
+                    gif.write(picture)
+    return {
+        "unit": job["unit"],
+        "frames": result.frames,
+        "fps": result.fps,
+        "seconds": round(result.seconds, 6),
+        "size": result.size,
+        "format": result.format,
+        "bytes": os.path.getsize(job["output"]),
+        "sha256": file_sha256(job["output"]),
+        "read_back_frames": facts.frames,
+        "seam": round(facts.seam, 6),
+        "step": round(facts.step, 6),
+        "peak": round(facts.peak, 6),
+        "render_seconds": round(render_seconds, 3),
+    }
