@@ -150,20 +150,23 @@ class Renderer:
         m = len(self._tri_idx)
         self._needs_clip = np.zeros(m, np.uint8)
         self._order = np.arange(m, dtype=np.int64)
-        self._ensure_records(m)
-        if self._vertex_capacity < n:
-            self._world_pos = np.empty((n, 3), np.float32)
-            self._world_nrm = np.empty((n, 3), np.float32)
-            self._clip = np.empty((n, 4), np.float64)
-            self._vpos = np.empty((n, 3), np.float32)
-            self._vnrm = np.empty((n, 3), np.float32)
-            self._vertex_capacity = n
+        self._ensure_records(m + m // 8 + 64)
+        if self._vertex_capacity < n or self._vertex_capacity == 0:
+            cap = max(n, 1)
+            self._world_pos = np.empty((cap, 3), np.float32)
+            self._world_nrm = np.empty((cap, 3), np.float32)
+            self._clip = np.empty((cap, 4), np.float64)
+            self._vpos = np.empty((cap, 3), np.float32)
+            self._vnrm = np.empty((cap, 3), np.float32)
+            self._vertex_capacity = cap
         self._static_key = key
 
     def _ensure_records(self, count: int) -> None:
+        """Room for ``count`` records, keeping the ones already set up."""
         if count <= self._record_capacity:
             return
-        r = max(count, int(self._record_capacity * 1.25), 16)
+        r = max(count, int(self._record_capacity * 1.25), 64)
+        old = self._records() if self._record_capacity else None
         self._rec_tri = np.full(r, -1, np.int32)
         self._rec_xy = np.zeros((r, 6), np.int64)
         self._rec_area = np.ones(r, np.int64)
@@ -172,6 +175,9 @@ class Renderer:
         self._rec_vert = np.zeros((r, 3), np.int32)
         self._rec_bbox = np.zeros((r, 4), np.int32)
         self._rec_back = np.zeros(r, np.int8)
+        if old is not None:
+            for new_array, old_array in zip(self._records(), old):
+                new_array[:len(old_array)] = old_array
         self._record_capacity = r
 
     def _records(self):
@@ -281,6 +287,15 @@ class Renderer:
         raster.resolve(self._linear, self._alpha, self._depth, s, frame.linear, frame.alpha,
                        frame.depth, frame.color)
         return frame
+
+
+    def visibility(self) -> tuple[np.ndarray, np.ndarray]:
+        """What the last draw saw, per sub-sample: (triangle (H*s, W*s) int32, the
+        index into the concatenated triangles of the drawn primitives or -1; depth
+        (H*s, W*s) float32 window depth of the opaque surfaces)."""
+        ids = self._ids
+        triangle = np.where(ids >= 0, self._rec_tri[np.maximum(ids, 0)], -1).astype(np.int32)
+        return triangle, self._depth.copy()
 
 
 _cached: Renderer | None = None

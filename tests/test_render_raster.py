@@ -1,0 +1,228 @@
+"""The Numba rasterizer against its numpy twin, and its rules on small scenes."""
+from pathlib import Path
+
+import numpy as np
+import pytest
+
+from holopack.render import Renderer, render
+from holopack.render.camera import look_at, orthographic, perspective
+from holopack.render.raster_reference import rasterize
+from holopack.scene.types import Material, PosedPrimitive, Primitive
+
+DATA = Path(__file__).parent / "data"
+
+
+def prim(positions, indices, material=0, normals=None):
+    positions = np.asarray(positions, np.float32).reshape(-1, 3)
+    if normals is None:
+        normals = np.tile(np.array([0, 0, 1], np.float32), (len(positions), 1))
+    p = Primitive(positions=positions, normals=np.asarray(normals, np.float32),
+                  indices=np.asarray(indices, np.int32).reshape(-1, 3), material=material)
+    return PosedPrimitive(p.positions, p.normals, p)
+
+
+def pixel_camera(width, height):
+    """Orthographic camera mapping world (x, y) to picture (x + W/2, H/2 - y)."""
+    return look_at((0, 0, 5), (0, 0, 0)), orthographic(width / 2, height / 2, 1, 10)
+
+
+def random_scene(rng, count, spread):
+    """Random triangles around the origin, some crossing the camera plane."""
+    centres = rng.normal(size=(count, 1, 3)) * spread
+    corners = centres + rng.normal(size=(count, 3, 3)) * spread * 0.4
+    positions = corners.reshape(-1, 3)
+    indices = np.arange(len(positions)).reshape(-1, 3)
+    return positions, indices
+
+
+@pytest.mark.parametrize("seed", [0, 1, 2])
+def test_numba_matches_numpy_reference(seed):
+    rng = np.random.default_rng(seed)
+    width, height = 72, 48
+    pos, idx = random_scene(rng, 60, 1.0)
+    half = len(idx) // 2
+    posed = [prim(pos, idx[:half], 0), prim(pos, idx[half:], 1)]
+    materials = [Material(), Material(double_sided=True)]
+    # the eye inside the cloud: triangles in front, behind and across the near plane
+    view = look_at((0.3, 0.2, 1.2), (0, 0, 0))
+    projection = perspective(70, width / height, 0.2, 6.0)
+    renderer = Renderer((width, height), 1)
+    frame = renderer.draw(posed, materials, [], view, projection, "unlit")
+    ids, depth = renderer.visibility()
+    clip = renderer._clip[:len(pos) * 2]
+    all_idx = np.concatenate([idx[:half], idx[half:] + len(pos)])
+    double = np.r_[np.zeros(half, bool), np.ones(len(idx) - half, bool)]
+    ref_ids, ref_depth = rasterize(clip, all_idx, double, width, height)
+    assert (ref_ids >= 0).sum() > 200
+    assert np.array_equal(ids, ref_ids)
+    assert np.array_equal(depth, ref_depth)
+    assert np.array_equal(frame.alpha > 0, ref_ids >= 0)
+
+
+def test_transform_matches_numpy():
+    rng = np.random.default_rng(5)
+    pos = rng.normal(size=(300, 3)).astype(np.float32)
+    posed = [prim(pos, np.arange(300).reshape(-1, 3))]
+    view = look_at((1, 2, 5), (0, 0, 0))
+    projection = perspective(40, 1.0, 0.1, 20)
+    renderer = Renderer((16, 16), 1)
+    renderer.draw(posed, [Material()], [], view, projection)
+    expected = np.c_[pos.astype(np.float64), np.ones(300)] @ (projection @ view).T
+    assert np.allclose(renderer._clip[:300], expected, rtol=1e-12, atol=1e-12)
+
+
+def count_coverage(posed, width, height, view, projection):
+    """How many triangles cover each pixel centre (a 50%-translucent white layer per
+    triangle, composited without depth writes: k layers give 1 - 0.5^k)."""
+    material = Material(base_color_factor=np.array([1, 1, 1, 0.5], np.float32),
+                        alpha_mode="BLEND", double_sided=True)
+    frame = Renderer((width, height), 1).draw(posed, [material], [], view, projection, "unlit")
+    layers = -np.log2(np.maximum(1.0 - frame.linear[:, :, 0].astype(np.float64), 1e-12))
+    return np.rint(layers).astype(int), layers
+
+
+@pytest.mark.parametrize("jitter", [0.0, 0.2])
+def test_shared_edges_cover_each_pixel_once(jitter):
+    # a grid of quads split into triangles covering the whole picture; with no jitter
+    # every vertex and edge runs through pixel centres, the fill rule's hard case
+    width, height = 40, 30
+    rng = np.random.default_rng(7)
+    xs = np.arange(-24, 25, 4) + 0.5
+    ys = np.arange(-20, 21, 4) + 0.5
+    gx, gy = np.meshgrid(xs, ys)
+    pts = np.stack([gx, gy, np.zeros_like(gx)], axis=-1)
+    inner = (slice(1, -1), slice(1, -1))
+    pts[inner + (slice(0, 2),)] += rng.uniform(-jitter, jitter, pts[inner + (slice(0, 2),)].shape) * 4
+    ny, nx = gx.shape
+    tris = []
+    for j in range(ny - 1):
+        for i in range(nx - 1):
+            a, b, c, d = j * nx + i, j * nx + i + 1, (j + 1) * nx + i, (j + 1) * nx + i + 1
+            # alternate the diagonal so both orientations of shared edges occur
+            if (i + j) % 2:
+                tris += [(a, b, d), (a, d, c)]
+            else:
+                tris += [(a, b, c), (b, d, c)]
+    view, projection = pixel_camera(width, height)
+    counts, layers = count_coverage([prim(pts.reshape(-1, 3), tris)], width, height, view, projection)
+    assert np.allclose(layers, counts, atol=1e-4)
+    assert np.all(counts == 1)
+
+
+def test_top_left_rule_on_a_pixel_aligned_square():
+    # a 4x4 square whose edges pass through pixel centres: the top and left edges
+    # are in, the bottom and right are out, so exactly 4x4 pixels are drawn
+    view, projection = pixel_camera(10, 10)
+    sq = [(-1.5, 1.5, 0), (2.5, 1.5, 0), (2.5, -2.5, 0), (-1.5, -2.5, 0)]
+    counts, _ = count_coverage([prim(sq, [(0, 3, 2), (0, 2, 1)])], 10, 10, view, projection)
+    expected = np.zeros((10, 10), int)
+    expected[3:7, 3:7] = 1  # pixel centres x+0.5 in [3.5, 7.5) and rows likewise
+    assert np.array_equal(counts, expected)
+
+
+def test_back_faces_culled_unless_double_sided():
+    view, projection = pixel_camera(16, 16)
+    ccw = prim([(-6, -6, 0), (6, -6, 0), (0, 6, 0)], [(0, 1, 2)])
+    cw = prim([(-6, -6, 0), (6, -6, 0), (0, 6, 0)], [(0, 2, 1)])
+    r = Renderer((16, 16), 1)
+    assert r.draw([ccw], [Material()], [], view, projection).alpha.sum() > 50
+    assert r.draw([cw], [Material()], [], view, projection).alpha.sum() == 0
+    both = r.draw([cw], [Material(double_sided=True)], [], view, projection).alpha
+    assert np.array_equal(both, r.draw([ccw], [Material()], [], view, projection).alpha)
+
+
+def test_triangle_behind_or_across_the_camera():
+    view = look_at((0, 0, 0), (0, 0, -1))
+    projection = perspective(60, 1, 0.1, 100)
+    r = Renderer((32, 32), 1)
+    behind = prim([(-1, -1, 2), (1, -1, 2), (0, 1, 2)], [(0, 2, 1), (0, 1, 2)])
+    assert r.draw([behind], [Material()], [], view, projection).alpha.sum() == 0
+    # one corner far behind the eye: only what lies in front of the near plane shows,
+    # and nothing leaks onto the other side of the picture
+    across = prim([(-0.5, -0.5, -1), (0.5, -0.5, -1), (0.0, -0.5, 50.0)], [(0, 1, 2)],
+                  normals=[(0, 1, 0)] * 3)
+    frame = r.draw([across], [Material(double_sided=True)], [], view, projection)
+    ids, depth = r.visibility()
+    ref_ids, ref_depth = rasterize(r._clip[:3], np.array([[0, 1, 2]]), np.array([True]), 32, 32)
+    assert np.array_equal(ids, ref_ids) and np.array_equal(depth, ref_depth)
+    assert frame.alpha[:16].sum() == 0 and frame.alpha[16:].sum() > 0  # floor below the horizon
+    assert np.all(frame.depth >= 0) and np.all(frame.depth <= 1)
+
+
+def test_degenerate_and_broken_geometry_draws_nothing_bad():
+    view, projection = pixel_camera(16, 16)
+    pts = [(0, 0, 0), (0, 0, 0), (5, 5, 0), (1, 1, 0), (2, 2, 0), (3, 3, 0),
+           (np.nan, 0, 0), (5, 0, 0), (0, 5, 0)]
+    tris = [(0, 1, 2), (3, 4, 5), (6, 7, 8)]  # repeated corner, collinear, NaN corner
+    frame = Renderer((16, 16), 2).draw([prim(pts, tris)], [Material()], [], view, projection)
+    assert frame.alpha.sum() == 0 and np.all(frame.depth == 1.0)
+    empty = Renderer((8, 8), 1).draw([], [], [], view, projection)
+    assert empty.color.sum() == 0 and np.all(empty.depth == 1.0)
+
+
+@pytest.mark.parametrize("scale", [1e-6, 1e6])
+def test_tiny_and_huge_models_render_alike(scale):
+    import trimesh
+    mesh = trimesh.load(DATA / "stanford-bunny" / "stanford-bunny.obj", process=False)
+    pos = np.asarray(mesh.vertices, np.float64)
+    pos = (pos - pos.mean(0)) / np.abs(pos).max()
+    nrm = np.asarray(mesh.vertex_normals, np.float32)
+
+    def draw(s):
+        posed = [prim((pos * s).astype(np.float32), mesh.faces, normals=nrm)]
+        view = look_at((0, 0, 3 * s), (0, 0, 0))
+        projection = perspective(40, 1, 1 * s, 5 * s)
+        return Renderer((96, 96), 1).draw(posed, [Material()], [], view, projection)
+
+    unit, scaled = draw(1.0), draw(scale)
+    assert np.all(np.isfinite(scaled.linear))
+    covered = unit.alpha > 0
+    assert covered.sum() > 500
+    assert np.count_nonzero(covered != (scaled.alpha > 0)) <= 0.01 * covered.sum()
+    assert np.abs(unit.depth - scaled.depth)[covered & (scaled.alpha > 0)].max() < 1e-3
+
+
+@pytest.mark.parametrize("s", [2, 3])
+def test_supersampling_is_a_box_filter_of_the_finer_picture(s):
+    rng = np.random.default_rng(11)
+    pos, idx = random_scene(rng, 40, 1.0)
+    posed = [prim(pos, idx, normals=rng.normal(size=(len(pos), 3)))]
+    materials = [Material(double_sided=True, metallic_factor=0.0)]
+    view = look_at((0, 0, 6), (0, 0, 0))
+    projection = perspective(45, 1.5, 1.0, 12.0)
+    fine = Renderer((30 * s, 20 * s), 1).draw(posed, materials, [], view, projection)
+    coarse = Renderer((30, 20), s).draw(posed, materials, [], view, projection)
+    boxed = fine.linear.reshape(20, s, 30, s, 3).mean(axis=(1, 3))
+    assert np.allclose(coarse.linear, boxed, atol=1e-6)
+    assert np.allclose(coarse.alpha, fine.alpha.reshape(20, s, 30, s).mean(axis=(1, 3)))
+    assert np.array_equal(coarse.depth, fine.depth.reshape(20, s, 30, s).min(axis=(1, 3)))
+    partial = (coarse.alpha > 0) & (coarse.alpha < 1)
+    assert partial.any()  # edges are anti-aliased
+
+
+def test_render_poses_the_scene_and_lights_it():
+    from holopack.scene.load import load
+    from _gl_reference import framed_camera
+
+    scene = load(DATA / "Duck" / "Duck.glb")
+    view, projection = framed_camera(scene.pose(None, 0.0))
+    lit = render(scene, view, projection, (96, 96), supersample=1)
+    unlit = render(scene, view, projection, (96, 96), shading="unlit", supersample=1)
+    assert lit.color.shape == (96, 96, 3) and lit.color.dtype == np.uint8
+    assert lit.depth.dtype == np.float32 and lit.linear.dtype == np.float32
+    assert np.array_equal(lit.alpha > 0, unlit.alpha > 0)
+    covered = lit.alpha > 0
+    assert not np.allclose(lit.linear[covered], unlit.linear[covered])
+    assert np.all(lit.color[~covered] == 0)  # black background = LED off
+
+
+def test_alpha_mask_cuts_out_pixels():
+    view, projection = pixel_camera(16, 16)
+    sq = prim([(-8, -8, 0), (8, -8, 0), (8, 8, 0), (-8, 8, 0)], [(0, 1, 2), (0, 2, 3)])
+    colors = np.ones((4, 4), np.float32)
+    colors[[0, 1], 3] = 0.0  # alpha fades from 0 at the bottom to 1 at the top
+    sq.primitive.colors = colors
+    mask = Material(alpha_mode="MASK", alpha_cutoff=0.5)
+    frame = Renderer((16, 16), 1).draw([sq], [mask], [], view, projection, "unlit")
+    rows = frame.alpha.mean(axis=1)
+    assert np.all(rows[:7] == 1.0) and np.all(rows[9:] == 0.0)

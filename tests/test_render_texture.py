@@ -1,0 +1,66 @@
+"""Texture decoding, mipmaps and the Numba trilinear sampler against numpy."""
+import numpy as np
+import pytest
+from numba import njit
+
+from holopack.render import texture_reference
+from holopack.render.texture import (CLAMP_TO_EDGE, MIRRORED_REPEAT, REPEAT, TexturePool,
+                                     decode_texture, linear_to_srgb, mip_chain,
+                                     sample_trilinear, srgb_to_linear)
+from holopack.scene.types import Texture
+
+
+@njit
+def _sample_many(pool, levels, level_count, wrap, t, uv, d, out):
+    for i in range(uv.shape[0]):
+        r = sample_trilinear(pool, levels, level_count, wrap, t, uv[i, 0], uv[i, 1],
+                             d[i, 0], d[i, 1], d[i, 2], d[i, 3])
+        for c in range(4):
+            out[i, c] = r[c]
+
+
+def test_srgb_round_trip_and_known_values():
+    v = np.linspace(0, 1, 1001)
+    assert np.allclose(linear_to_srgb(srgb_to_linear(v)), v, atol=1e-6)
+    assert srgb_to_linear(np.array([0.5]))[0] == pytest.approx(0.21404, abs=1e-5)
+
+
+def test_mip_chain_sizes_and_energy():
+    rng = np.random.default_rng(1)
+    img = rng.random((64, 32, 4)).astype(np.float32)
+    chain = mip_chain(img)
+    assert [lv.shape[:2] for lv in chain] == [(64, 32), (32, 16), (16, 8), (8, 4), (4, 2), (2, 1), (1, 1)]
+    for lv in chain:  # power-of-two box filtering keeps the mean
+        assert np.allclose(lv.mean(axis=(0, 1)), img.mean(axis=(0, 1)), atol=1e-5)
+    odd = mip_chain(rng.random((5, 3, 4)).astype(np.float32))
+    assert [lv.shape[:2] for lv in odd] == [(5, 3), (2, 1), (1, 1)]
+
+
+@pytest.mark.parametrize("wrap_s,wrap_t", [(REPEAT, REPEAT), (CLAMP_TO_EDGE, MIRRORED_REPEAT),
+                                           (MIRRORED_REPEAT, CLAMP_TO_EDGE)])
+def test_trilinear_matches_numpy(wrap_s, wrap_t):
+    rng = np.random.default_rng(2)
+    pixels = (rng.random((24, 40, 4)) * 255).astype(np.uint8)
+    textures = [Texture(pixels=(rng.random((8, 8, 4)) * 255).astype(np.uint8)),
+                Texture(pixels=pixels, wrap_s=wrap_s, wrap_t=wrap_t)]
+    pool, levels, level_count, wrap = TexturePool().pack(textures)
+    k = 4000
+    uv = rng.uniform(-3, 3, (k, 2))
+    # derivatives from magnification to far beyond the smallest level
+    d = rng.normal(size=(k, 4)) * (10.0 ** rng.uniform(-4, 0.5, (k, 1)))
+    out = np.zeros((k, 4))
+    _sample_many(pool, levels, level_count, wrap, 1, uv, d, out)
+    chain = decode_texture(textures[1])
+    expected = texture_reference.sample(chain, uv[:, 0], uv[:, 1], d[:, 0], d[:, 1], d[:, 2], d[:, 3],
+                                        wrap_s, wrap_t)
+    assert np.allclose(out, expected, atol=2e-5)
+
+
+def test_texture_decoded_once_per_texture():
+    rng = np.random.default_rng(3)
+    tex = Texture(pixels=(rng.random((4, 4, 3)) * 255).astype(np.uint8))
+    pool = TexturePool()
+    a = pool.pack([tex])
+    assert pool.pack([tex]) is a
+    assert a[0].shape == (16 + 4 + 1, 4)
+    assert np.allclose(a[0][:16, 3], 1.0)  # RGB without alpha is opaque
