@@ -91,7 +91,7 @@ BASE = (PROFILE_DIR / "3dcircle-42f2.toml").read_text()
     ("fps = 30.0", "fps = nan", "fps must be a finite number"),
     ("gamma = 2.2", "gamma = inf", "[colour] gamma must be a finite number"),
     ("bit_depth = 6", "bit_depth = 8", "bit_depth must be 6 for the 42f2 format"),
-    ('trailer = "B2DDDDEDC0EEBDF9E5B7"', 'trailer = "XYZ"', "[file] trailer must be a hex string"),
+    ('trailer = "B2DDDDEDC0EEBDF9E5B7"', 'trailer = "\\u00e9"', "[file] trailer must be printable ASCII text"),
     ("[render]", "[rendr]", "unknown key 'rendr'; did you mean 'render'"),
     ("angle_deg = 180.0", 'angle_deg = "half"', "[geometry.blades 2] angle_deg must be a finite number"),
     ("radial_offset = 0.0\n\n[colour]", "radial_offset = 0.5\n\n[colour]", "blade_data = 'per_blade'"),

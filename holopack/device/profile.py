@@ -241,6 +241,19 @@ def _hex(v):
         raise _Fault(f"must be a hex string such as '0000000118', got {_show(v)}") from None
 
 
+def _ascii(v):
+    if not isinstance(v, str) or not v.isascii() or not v.isprintable():
+        raise _Fault(f"must be printable ASCII text, got {_show(v)}")
+    return v
+
+
+def _name_case(v):
+    return _choice(("upper", "lower"))(v)
+
+
+_OMIT = object()       # optional key that stays out of the table when not given
+
+
 def _show(v) -> str:
     if isinstance(v, str):
         return repr(v)
@@ -296,7 +309,7 @@ _COLOUR = {
 _FILE = {
     "42f2": {
         "bit_order": (_choice(("msb", "lsb")), "msb"),
-        "trailer": (_hex, "B2DDDDEDC0EEBDF9E5B7"),
+        "trailer": (_ascii, "B2DDDDEDC0EEBDF9E5B7"),
         "write_trailer": (_bool, False),
         "suffix": (_str, ".BIN"),
     },
@@ -307,7 +320,7 @@ _FILE = {
         "suffix": (_str, ".bin"),
     },
     "polarstream": {
-        "suffix": (_str, ".hpolar"),
+        "suffix": (_str, ".hps"),
     },
     "mp4": {
         "codec": (_str, "libx264"),
@@ -315,6 +328,10 @@ _FILE = {
         "pixel_format": (_str, "yuv420p"),
     },
 }
+# File-naming keys any format may carry (read by holopack.pack.names).
+for _keys in _FILE.values():
+    _keys["name_case"] = (_name_case, _OMIT)
+    _keys["name_max_stem"] = (_pos_int, _OMIT)
 _TABLES = ("render", "geometry", "colour", "file", "lights")
 
 
@@ -413,7 +430,8 @@ def _check_table(table: Any, schema: dict, where: str, source: str) -> dict:
         if key not in table:
             if default is _REQUIRED:
                 raise InputError(f"missing key {label}{key}", source)
-            out[key] = default
+            if default is not _OMIT:
+                out[key] = default
             continue
         if check is None:
             out[key] = table[key]

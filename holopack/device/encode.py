@@ -1,0 +1,51 @@
+"""One object the pipeline calls per frame: picture -> device codes."""
+from __future__ import annotations
+
+import numpy as np
+
+from .dither import Ditherer
+from .profile import DeviceProfile
+from .resample import Resampler
+
+
+class PolarEncoder:
+    """Resample, limit brightness, gamma-encode, dither and quantise.
+
+    ``encode(picture, frame_index, out=None)``: picture float32 (N, N, 3) linear light
+    (N = render_size, row 0 at the top) -> uint8 (slices, columns, 3) codes in
+    [0, 2^bit_depth - 1], channels in RGB order (writers apply the channel order).
+    Buffers are allocated once; pass ``out`` to reuse the codes buffer as well.
+    """
+
+    def __init__(self, profile: DeviceProfile, render_size: int | None = None):
+        if not profile.is_polar:
+            raise ValueError(f"profile {profile.name!r} is not a polar device")
+        self.profile = profile
+        self.render_size = int(render_size or profile.render_size)
+        self.resampler = Resampler(profile, self.render_size)
+        self.ditherer = Ditherer(profile)
+        self.shape = profile.codes_shape
+        self._linear = np.empty(self.shape, np.float32)
+
+    def to_polar(self, picture: np.ndarray) -> np.ndarray:
+        """The area-weighted linear polar frame float32 (S, C, 3) (an internal buffer)."""
+        return self.resampler.resample(picture, out=self._linear)
+
+    def quantise(self, linear: np.ndarray, frame_index: int = 0, out: np.ndarray | None = None) -> np.ndarray:
+        """Linear polar values float32 (S, C, 3) -> codes uint8 (S, C, 3); ``linear`` is
+        overwritten."""
+        p = self.profile
+        if p.brightness_limit != 1.0:
+            linear *= p.brightness_limit
+        np.clip(linear, 0.0, 1.0, out=linear)
+        np.power(linear, 1.0 / p.gamma, out=linear)
+        return self.ditherer.quantise(linear, frame_index, out)
+
+    def encode(self, picture: np.ndarray, frame_index: int = 0, out: np.ndarray | None = None) -> np.ndarray:
+        return self.quantise(self.to_polar(picture), frame_index, out)
+
+
+def decode_codes(codes: np.ndarray, profile: DeviceProfile) -> np.ndarray:
+    """Codes uint8 (S, C, 3) -> the linear light the LEDs emit, float32 (S, C, 3) in [0, 1]."""
+    v = codes.astype(np.float32) / np.float32(profile.max_code)
+    return np.power(v, np.float32(profile.gamma), out=v)

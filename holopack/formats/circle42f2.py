@@ -1,0 +1,159 @@
+"""3D Circle 42-F2 ``.BIN``: headerless frames of RGB666 bit-planes.
+
+Layout (rsoaresgouveia/holofan-studio, REVERSE_ENGINEERING.md and BinFormat.cs)::
+
+    file   = frame*  [+ optional 20-byte ASCII trailer "B2DDDDEDC0EEBDF9E5B7"]
+    frame  = slices x slice                       (512 x 252 = 129,024 bytes)
+    slice  = planes for bits 7, 6, ... (8 - bit_depth), each LEDs*3/8 bytes (6 x 42)
+    plane  = one bit of each source byte; source = LEDs x (B, G, R), LED 0 at the rim
+    bit    = source byte j is bit 7 - (j & 7) of plane byte j >> 3 (MSB first)
+
+Codes are 6-bit (0..63); a source byte is code << 2 (the two dropped low bits are zero).
+"""
+from __future__ import annotations
+
+import os
+import re
+
+import numpy as np
+
+from ..device.polarfile import PolarFile, channel_permutation, check_codes
+from ..device.profile import DeviceProfile, load_profile
+from ..errors import InputError, OutputError
+
+DEFAULT_PROFILE = "3dcircle-42f2"
+
+
+def _bitorder(profile: DeviceProfile) -> str:
+    return "big" if profile.layout.get("bit_order", "msb") == "msb" else "little"
+
+
+def frame_bytes(profile: DeviceProfile) -> int:
+    return profile.slices * profile.bit_depth * (profile.columns * 3 // 8)
+
+
+def trailer(profile: DeviceProfile) -> bytes:
+    return profile.layout.get("trailer", "B2DDDDEDC0EEBDF9E5B7").encode("ascii")
+
+
+def pack_frame(codes: np.ndarray, profile: DeviceProfile) -> bytes:
+    """uint8 (slices, leds, 3) RGB codes -> one frame of the file."""
+    codes = check_codes(codes, profile)
+    S = profile.slices
+    source = codes[:, :, channel_permutation(profile.channel_order)].reshape(S, -1)
+    source = source << np.uint8(8 - profile.bit_depth)
+    planes = [np.packbits((source >> np.uint8(bit)) & np.uint8(1), axis=1, bitorder=_bitorder(profile))
+              for bit in range(7, 7 - profile.bit_depth, -1)]
+    return np.concatenate(planes, axis=1).tobytes()
+
+
+def unpack_frame(data: bytes, profile: DeviceProfile) -> np.ndarray:
+    """One frame of the file -> uint8 (slices, leds, 3) RGB codes."""
+    S, L, depth = profile.slices, profile.columns, profile.bit_depth
+    planes = np.frombuffer(data, np.uint8).reshape(S, depth, L * 3 // 8)
+    bits = np.unpackbits(planes, axis=2, bitorder=_bitorder(profile))          # (S, depth, L*3)
+    weights = (1 << np.arange(depth - 1, -1, -1)).astype(np.uint8)           # plane 0 = top bit
+    source = np.tensordot(weights, bits, axes=([0], [1])).astype(np.uint8)    # (S, L*3) codes
+    source = source.reshape(S, L, 3)
+    out = np.empty_like(source)
+    out[:, :, channel_permutation(profile.channel_order)] = source
+    return out
+
+
+def device_file_name(stem: str, index: int | None = None) -> str:
+    """A name the fan plays: upper-case A-Z0-9_ stem, optional zero-padded position,
+    ending in ``.BIN`` (the fan silently ignores anything else, ``.bin`` included)."""
+    text = re.sub(r"[^A-Z0-9_]+", "_", stem.upper()).strip("_") or "CLIP"
+    return (f"{index:02d}_{text}" if index is not None else text) + ".BIN"
+
+
+def check_file_name(name: str) -> str | None:
+    """Why the fan would skip a file of this name, or None when it is fine."""
+    base = os.path.basename(name)
+    if not base.endswith(".BIN"):
+        return f"{base!r} does not end in upper-case '.BIN'; the 42-F2 silently skips it"
+    return None
+
+
+class Writer:
+    """Writes 42-F2 frames to ``path`` (no header); ``write(codes)`` takes uint8
+    (slices, leds, 3) RGB codes in 0..63."""
+
+    def __init__(self, path: str, profile: DeviceProfile, fps: float):
+        if profile.format != "42f2":
+            raise InputError(f"profile {profile.name!r} writes {profile.format}, not 42f2")
+        self.path = os.fspath(path)
+        self.profile = profile
+        self.fps = fps
+        self.frames = 0
+        try:
+            self._file = open(self.path, "wb")
+        except OSError as e:
+            raise OutputError(f"cannot write ({e.strerror})", self.path) from None
+
+    def write(self, codes: np.ndarray) -> None:
+        self._file.write(pack_frame(codes, self.profile))
+        self.frames += 1
+
+    def close(self) -> None:
+        if self._file.closed:
+            return
+        if self.profile.layout.get("write_trailer"):
+            self._file.write(trailer(self.profile))
+        self._file.close()
+
+    def abort(self) -> None:
+        self._file.close()
+
+    def __enter__(self):
+        return self
+
+    def __exit__(self, *exc):
+        self.close()
+
+
+def _frame_count(path: str, size: int, profile: DeviceProfile, tail: bytes) -> tuple[int, int]:
+    fb = frame_bytes(profile)
+    trail = trailer(profile)
+    payload = size - len(trail) if tail.endswith(trail) else size
+    if payload <= 0 or payload % fb:
+        raise InputError(f"{size:,} bytes is not a whole number of {fb:,}-byte 42-F2 frames "
+                         f"({profile.slices} slices x {profile.columns} LEDs)", path)
+    return payload // fb, payload
+
+
+def sniff(head: bytes, size: int, path: str) -> bool:
+    """True when the file's size fits the 42-F2 layout (it has no magic bytes)."""
+    fb = 129_024
+    if size > 20 and size % fb == 20:
+        with open(path, "rb") as f:
+            f.seek(-20, os.SEEK_END)
+            return f.read(20) == b"B2DDDDEDC0EEBDF9E5B7"
+    return size > 0 and size % fb == 0
+
+
+def read(path: str, profile: DeviceProfile | None = None) -> PolarFile:
+    """Open a 42-F2 .BIN file (with or without the vendor trailer)."""
+    path = os.fspath(path)
+    profile = profile or load_profile(DEFAULT_PROFILE)
+    if profile.format != "42f2":
+        raise InputError(f"profile {profile.name!r} is for {profile.format} files, not 42-F2 .BIN")
+    try:
+        size = os.path.getsize(path)
+        with open(path, "rb") as f:
+            f.seek(max(size - 64, 0))
+            tail = f.read()
+    except OSError as e:
+        raise InputError(f"cannot read ({e.strerror})", path) from None
+    count, _ = _frame_count(path, size, profile, tail)
+    fb = frame_bytes(profile)
+
+    def frames():
+        with open(path, "rb") as f:
+            for _ in range(count):
+                data = f.read(fb)
+                if len(data) != fb:
+                    raise InputError("file ended inside a frame (was it changed while reading?)", path)
+                yield unpack_frame(data, profile)
+
+    return PolarFile(path, profile, profile.fps, count, frames)
