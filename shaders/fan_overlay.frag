@@ -30,7 +30,10 @@ void main() {
     float r = length(p);
     float px = 2.0 / u_panel_px;          // one pixel in these units
     // the rim is drawn just inside the disc, so it is whole at the panel's edge
-    float rim = max(line((r - (1.0 - 0.5 * px)) / px), line((r - u_hub) / px));
+    float rim = line((r - (1.0 - 0.5 * px)) / px);
+    if (u_hub > 0.0) {
+        rim = max(rim, line((r - u_hub) / px));
+    }
     float grid = 0.0;
     if (r <= 1.0 + px && r >= u_hub - px) {
         if (u_leds > 0.0 && u_pitch > 0.0) {

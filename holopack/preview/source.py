@@ -155,14 +155,15 @@ class PipelineFrames:
             codes = self.encoder.encode(linear, index)
             fan = self.simulator.render(codes)
         else:
+            # as export writes a video device's frame (pipeline._Plan.output_frame)
             fan = color
-            if request.brightness != 1.0 or self.mask is not None:
+            if request.brightness != 1.0:
                 from ..colour import linear_to_srgb
 
                 linear = picture.linear_light() * np.float32(request.brightness)
-                if self.mask is not None:
-                    linear = linear * self.mask
                 fan = (linear_to_srgb(linear) * 255.0 + 0.5).astype(np.uint8)
+            if self.mask is not None:
+                fan = (fan * self.mask + 0.5).astype(np.uint8)
         return FramePair(render=np.asarray(color), fan=np.asarray(fan), request=request,
                          seconds=time.perf_counter() - started)
 

@@ -1,0 +1,178 @@
+"""The preview window on the real pipeline: the default twin under Xvfb.
+
+The preview must show exactly what export writes: its left panel is compared with a
+FrameSource built independently from holopack.pipeline, frame for frame.
+"""
+from __future__ import annotations
+
+import os
+import subprocess
+import sys
+from dataclasses import replace
+from functools import partial
+from pathlib import Path
+
+import numpy as np
+import pytest
+from PIL import Image
+
+from _xvfb import xvfb_display
+from holopack import pipeline
+from holopack.preview.overlay import Layout
+from holopack.preview.source import PipelineFrames
+from holopack.render.camera import Framing
+from holopack.scene.load import load
+
+ROOT = Path(__file__).resolve().parent.parent
+TWIN = ROOT / "assets" / "RobotExpressive" / "RobotExpressive.glb"
+SIZE = 96  # small renders keep the suite fast; the window scales them up
+
+
+@pytest.fixture(scope="module")
+def display():
+    with xvfb_display() as name:
+        old = os.environ.get("DISPLAY")
+        os.environ["DISPLAY"] = name
+        try:
+            yield name
+        finally:
+            if old is None:
+                os.environ.pop("DISPLAY", None)
+            else:
+                os.environ["DISPLAY"] = old
+
+
+@pytest.fixture(scope="module")
+def twin():
+    return load(TWIN)
+
+
+def reference_picture(scene, device, animation, index, framing=None):
+    """What export renders for frame ``index``, built without the preview."""
+    settings = pipeline.ExportSettings(device=device, animation=animation)
+    profile = pipeline.resolve_profile(device)
+    timeline = pipeline.make_timeline(scene, settings, profile.fps)
+    source = pipeline.FrameSource(scene, timeline, SIZE, framing=framing or Framing(),
+                                  supersample=profile.supersample, lights=profile.lights)
+    return source.picture(index).color
+
+
+def open_window(scene, device, tmp_path):
+    from holopack.preview.window import PreviewWindow
+
+    return PreviewWindow(str(TWIN), scene, device, devices=[device],
+                         frames_factory=partial(PipelineFrames, size=SIZE), fixed_dt=1 / 30,
+                         output_dir=tmp_path, window_size=(800, 450))
+
+
+def panel(picture, rect):
+    return picture[int(rect.y) + 2:int(rect.y + rect.h) - 2, int(rect.x) + 2:int(rect.x + rect.w) - 2]
+
+
+def test_twin_left_fan_right_and_the_preview_is_the_export_frame(display, twin, tmp_path):
+    win = open_window(twin, "mp4-fan", tmp_path)
+    try:
+        for _ in range(5):
+            win.tick()
+        assert win.wait_for_current(120), win.worker.error
+        first = win.grab()
+        shown = win.shown
+        assert shown.request.frame_index == 5
+        expected = reference_picture(twin, "mp4-fan", 0, 5)
+        assert np.array_equal(shown.render, expected)
+        layout = win.layout
+        left, right = panel(first, layout.render_panel), panel(first, layout.fan_panel)
+        # the robot is lit in the middle of both panels; the fan's corners stay black
+        assert (left.max(axis=2) > 40).mean() > 0.05
+        assert (right.max(axis=2) > 40).mean() > 0.05
+        corner = right[:right.shape[0] // 10, :right.shape[1] // 10]
+        assert corner.max() <= 30
+
+        # playing on changes the picture
+        for _ in range(15):
+            win.tick()
+        assert win.wait_for_current(120), win.worker.error
+        played = win.grab()
+        assert win.shown.request.frame_index == 20
+        assert np.abs(panel(played, layout.render_panel).astype(int) - left).mean() > 1.0
+
+        # an orbit drag turns the camera: the picture equals export with that framing
+        win.press(" ")
+        rect = layout.render_panel
+        start = (rect.x + rect.w / 2, rect.y + rect.h / 2)
+        win.drag(start, (start[0] + 150, start[1]))
+        assert win.wait_for_current(120), win.worker.error
+        cam = win.controls.camera
+        assert cam.yaw == pytest.approx(360 - 60)
+        turned = win.grab()
+        assert np.abs(panel(turned, layout.render_panel).astype(int)
+                      - panel(played, layout.render_panel)).mean() > 1.0
+        expected = reference_picture(twin, "mp4-fan", 0, 20, Framing(yaw=cam.yaw, pitch=cam.pitch))
+        differ = np.abs(win.shown.render.astype(int) - expected).max(axis=2) > 2
+        assert differ.mean() < 0.002  # the same camera up to rounding on a few edge pixels
+    finally:
+        win.close()
+
+
+def test_export_key_writes_what_is_on_screen(display, twin, tmp_path):
+    win = open_window(twin, "mp4-fan", tmp_path)
+    try:
+        win.press("2")  # the second clip (short), to keep the export quick
+        win.press(" ")
+        win.controls.orbit(-50, 0)
+        win.render_size = SIZE
+        win.tick()
+        win.press("E")
+        win.tick()
+        assert win.worker.wait_idle(300)
+        assert win.worker.status.startswith("exported"), win.worker.status
+        out = tmp_path / "RobotExpressive-mp4-fan.mp4"
+        assert out.exists() and out.stat().st_size > 1000
+        from holopack.formats.mp4 import read
+
+        video = read(str(out))
+        clip = twin.animations[1]
+        assert video.frame_count == round(clip.duration * 30)
+        # the exported frame 0 is the preview's frame 0 with the same camera (H.264 aside)
+        first = next(iter(video.frames()))
+        win.controls.time = 0.0
+        assert win.wait_for_current(120)
+        assert first.shape == win.shown.render.shape
+        error = np.abs(first.astype(int) - win.shown.fan.astype(int)).mean()
+        assert error < 6
+        # and not the default camera: the orbit was exported too
+        unturned = reference_picture(twin, "mp4-fan", 1, 0)
+        mask = pipeline.circle_mask(SIZE)
+        unturned = (unturned * mask + 0.5).astype(np.uint8)
+        assert np.abs(first.astype(int) - unturned).mean() > 2 * error
+    finally:
+        win.close()
+
+
+def test_headless_command_line_run(display, tmp_path):
+    out = tmp_path / "shot.png"
+    env = dict(os.environ, DISPLAY=display, PYTHONPATH=str(ROOT))
+    result = subprocess.run(
+        [sys.executable, "-m", "holopack.preview", str(TWIN), "--device", "mp4-fan",
+         "--size", str(SIZE), "--frames", "6", "--screenshot", str(out),
+         "--script", '[{"frame": 2, "key": "o"}]'],
+        env=env, capture_output=True, text=True, timeout=300)
+    assert result.returncode == 0, result.stderr
+    shot = np.asarray(Image.open(out).convert("RGB"))
+    layout = Layout(shot.shape[1], shot.shape[0])
+    left, right = panel(shot, layout.render_panel), panel(shot, layout.fan_panel)
+    assert (left.max(axis=2) > 40).mean() > 0.05 and (right.max(axis=2) > 40).mean() > 0.05
+    # the overlay's yellow rim crosses the top middle of the fan panel
+    rect = layout.fan_panel
+    column = shot[int(rect.y):int(rect.y) + 4, int(rect.x + rect.w / 2)].astype(int)
+    assert ((column[:, 0] > 150) & (column[:, 1] > 110) & (column[:, 2] < 120)).any()
+
+
+def test_no_display_from_the_command_line(tmp_path):
+    env = {k: v for k, v in os.environ.items() if k not in ("DISPLAY", "WAYLAND_DISPLAY")}
+    env["PYTHONPATH"] = str(ROOT)
+    result = subprocess.run([sys.executable, "-m", "holopack", "preview", str(TWIN)],
+                            env=env, capture_output=True, text=True, timeout=300)
+    assert result.returncode == 1
+    assert "xvfb-run holopack preview" in result.stderr
+    assert "Traceback" not in result.stderr
