@@ -187,7 +187,7 @@ def scan(path: str, profile, *, sample_limit: int = 96, preview_frames: int = 0,
                     picture = simulator.render(frame)
                 else:
                     picture = _shrink(frame, preview_size)
-                result.previews.append((index, np.ascontiguousarray(picture, np.uint8)))
+                result.previews.append((index, np.array(picture, np.uint8, copy=True)))  # simulators reuse buffers
     except InputError:
         raise
     except (ValueError, OSError, EOFError) as exc:

@@ -43,8 +43,9 @@ class NameRule:
             return f"{position:0{self.max_stem}d}{self.suffix}"
         return prefix + text[:room].rstrip("_") + self.suffix
 
-    def problems(self, file_name: str) -> list[str]:
-        """What is wrong with ``file_name`` for this device (empty when it is fine)."""
+    def problems(self, file_name: str, need_position: bool = True) -> list[str]:
+        """What is wrong with ``file_name`` for this device (empty when it is fine).
+        ``need_position``: the name must start with its play position (in a package)."""
         out = []
         stem, dot, suffix = file_name.rpartition(".")
         suffix = dot + suffix if dot else ""
@@ -61,7 +62,7 @@ class NameRule:
         if self.max_stem and not re.fullmatch(r"[A-Z0-9_]+" if self.case == "upper" else r"[a-z0-9_]+", stem):
             out.append(f"name {stem!r} holds characters other than "
                        f"{'A-Z' if self.case == 'upper' else 'a-z'}, 0-9 and _")
-        if not re.match(r"\d+", stem):
+        if need_position and not re.match(r"\d+", stem):
             out.append("does not start with its play position (e.g. 01_), so the play order is "
                        "left to chance")
         return out

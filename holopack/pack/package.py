@@ -26,6 +26,7 @@ import multiprocessing
 import os
 import queue as _queue
 import shutil
+import sys
 import tempfile
 import zipfile
 from dataclasses import dataclass, field
@@ -80,6 +81,13 @@ def read_manifest(folder: str) -> dict | None:
 
 
 def _write_text(path: str, text: str) -> None:
+    """Write atomically; leave the file alone when it already says exactly this."""
+    try:
+        with open(path, "r", encoding="utf-8") as f:
+            if f.read() == text:
+                return
+    except (OSError, ValueError):
+        pass
     with atomic_output(path) as temp:
         with open(temp, "w", encoding="utf-8", newline="\n") as f:
             f.write(text)
@@ -217,16 +225,19 @@ def _remove_stale(device: dict) -> list[str]:
 
 # -- rendering ------------------------------------------------------------------------
 class _CombinedProgress:
-    """One progress line on stderr for all workers: frames done of frames known."""
+    """One progress line on stderr for all workers: frames done of the frames known so
+    far. Off a terminal, one line per finished file instead, so logs stay short."""
 
-    def __init__(self, files: int, enabled: bool):
+    def __init__(self, files: int, enabled: bool, stream=None):
         from ..progress import Progress
 
         self.files = files
         self.finished = 0
         self.totals: dict[str, int] = {}
         self.done: dict[str, int] = {}
-        self.bar = Progress(0, label=self._label(), enabled=enabled and files > 0)
+        self.stream = stream if stream is not None else sys.stderr
+        self.enabled = enabled and files > 0
+        self.bar = Progress(0, label=self._label(), stream=self.stream, enabled=self.enabled)
 
     def _label(self) -> str:
         return f"pack {self.finished}/{self.files} files"
@@ -239,21 +250,28 @@ class _CombinedProgress:
             self.bar.total = sum(self.totals.values())
         else:
             self.done[unit] = int(value)
-        self._draw()
+        if self.bar.tty:
+            self._draw()
 
-    def file_done(self, unit: str) -> None:
+    def file_done(self, unit: str, failed: bool = False) -> None:
         self.finished += 1
         if unit in self.totals:
             self.done[unit] = self.totals[unit]
-        self._draw()
+        if self.bar.tty:
+            self._draw()
+        elif self.enabled:
+            state = "FAILED" if failed else f"{self.totals.get(unit, 0)} frames"
+            self.stream.write(f"pack {self.finished}/{self.files}: {unit} ({state})\n")
+            self.stream.flush()
 
     def _draw(self) -> None:
         self.bar.label = self._label()
         self.bar.update(sum(self.done.values()))
 
     def finish(self) -> None:
-        self.bar.label = self._label()
-        self.bar.finish()
+        if self.bar.tty:
+            self.bar.label = self._label()
+            self.bar.finish()
 
 
 def _jobs_for(units: list[_Unit], preview_frames: int, preview_size: int) -> list[dict]:
@@ -298,7 +316,7 @@ def _run_jobs(jobs: list[dict], workers: int, progress: bool) -> tuple[dict, dic
             except Exception as exc:  # as in a worker: reported per file after the rest
                 failures[job["unit"]] = exc
             drain()
-            display.file_done(job["unit"])
+            display.file_done(job["unit"], failed=job["unit"] in failures)
         display.finish()
         return results, failures
 
@@ -329,7 +347,7 @@ def _run_jobs(jobs: list[dict], workers: int, progress: bool) -> tuple[dict, dic
                                                      "out of memory?")
                     except Exception as exc:  # reported per file below, after the others finish
                         failures[unit] = exc
-                    display.file_done(unit)
+                    display.file_done(unit, failed=unit in failures)
             _drain(progress_queue, display)
     finally:
         if saved is not False:
@@ -514,6 +532,10 @@ def _pack_into(playlist, root, output, jobs, progress, preview_frames, preview_s
     for name, device in devices.items():
         report.removed += _remove_stale(device) if not failures else []
         manifest = _manifest(playlist, name, device)
+        old = device["old"]
+        if old and {k: v for k, v in old.items() if k != "updated_at"} == \
+                {k: v for k, v in manifest.items() if k != "updated_at"}:
+            manifest["updated_at"] = old.get("updated_at", manifest["updated_at"])  # nothing changed
         _write_text(os.path.join(device["folder"], MANIFEST), json.dumps(manifest, indent=2) + "\n")
         _write_text(os.path.join(device["folder"], README), _readme(manifest, device["profile"]))
         report.manifests[name] = manifest

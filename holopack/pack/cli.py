@@ -1,0 +1,70 @@
+"""Command-line wiring of `holopack pack` and `holopack validate`.
+
+holopack/cli.py registers them with::
+
+    add_pack_parser(sub); add_validate_parser(sub)
+    COMMANDS.update(pack=cmd_pack, validate=cmd_validate)
+"""
+from __future__ import annotations
+
+import argparse
+import json
+import sys
+
+
+def _jobs(text: str) -> int:
+    try:
+        value = int(text)
+    except ValueError:
+        raise argparse.ArgumentTypeError(f"expected a whole number, got {text!r}") from None
+    if value <= 0:
+        raise argparse.ArgumentTypeError(f"expected a positive whole number, got {text!r}")
+    return value
+
+
+def add_pack_parser(sub) -> argparse.ArgumentParser:
+    p = sub.add_parser("pack", help="render a playlist into a content package for one or more fans",
+                       description="Render every item of PLAYLIST (a TOML file, see docs/playlist.md) "
+                                   "for every device it names, into a folder or a .zip with the device "
+                                   "files, previews, a manifest and a README for the installer. A re-run "
+                                   "renders only what changed.")
+    p.add_argument("playlist", help="playlist .toml file")
+    p.add_argument("-o", "--output", required=True, help="package folder, or a file name ending in .zip")
+    p.add_argument("-j", "--jobs", type=_jobs, help="worker processes (default: one per core)")
+    p.add_argument("--force", action="store_true", help="render every item, even unchanged ones")
+    p.add_argument("--preview-frames", type=_jobs, default=24, help="frames in each preview GIF (default 24)")
+    p.add_argument("-q", "--quiet", action="store_true", help="no progress line")
+    return p
+
+
+def add_validate_parser(sub) -> argparse.ArgumentParser:
+    p = sub.add_parser("validate", help="check a device file or a package against its device",
+                       description="Check a device file, or a whole package made by `holopack pack`: "
+                                   "layout, frame count and rate, subject inside the circle on black, "
+                                   "brightness, loop seam, file names, and for a package the manifest's "
+                                   "sizes and SHA-256. Exits 1 when a check fails.")
+    p.add_argument("path", help="device file, package folder, device folder or package .zip")
+    p.add_argument("--device", help="device profile for a lone file (default: recognised from the file)")
+    p.add_argument("--json", action="store_true", help="print the findings as JSON")
+    p.add_argument("-q", "--quiet", action="store_true", help="print only failures and warnings")
+    return p
+
+
+def cmd_pack(args) -> int:
+    from .package import pack
+
+    report = pack(args.playlist, args.output, jobs=args.jobs, progress=not args.quiet,
+                  preview_frames=args.preview_frames, force=args.force)
+    print(report.summary(), file=sys.stderr)
+    return 0
+
+
+def cmd_validate(args) -> int:
+    from .validate import validate
+
+    report = validate(args.path, device=args.device)
+    if args.json:
+        print(json.dumps(report.to_dict(), indent=2))
+    else:
+        print(report.text(verbose=not args.quiet))
+    return 0 if report.ok else 1
