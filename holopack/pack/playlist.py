@@ -244,6 +244,8 @@ def parse_playlist(text: str, path: str) -> Playlist:
                 raise InputError(f"{where}: name must be a non-empty string, got {_show(name)}", path)
             name = name.strip()
             where = f"item {number} ({name})"
+        elif isinstance(entry.get("input"), str) and entry["input"]:
+            where = f"item {number} ({_default_name(entry['input'])})"
         for key in entry:
             if key not in ITEM_KEYS:
                 raise InputError(f"{where}: {_unknown_key(key, ITEM_KEYS)}", path)
