@@ -17,7 +17,7 @@ from numba import njit, prange
 from .profile import DeviceProfile
 from .sector_weights import sector_weights
 
-DENSITY = 6.0      # area samples per pixel length when building weights
+DENSITY = 20.0     # area samples per pixel length: pixel coverage within ~3%, built in ~1 s
 
 
 @dataclass(frozen=True, eq=False)
