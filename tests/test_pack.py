@@ -3,6 +3,7 @@ from __future__ import annotations
 
 import hashlib
 import json
+import os
 import shutil
 import zipfile
 
@@ -35,6 +36,14 @@ def test_files_are_named_and_ordered_by_each_fans_rules(package):
     assert all(len(name.split(".")[0]) <= 8 for name in bins)
     assert sorted(report.rendered) == sorted([("3dcircle-42f2", n) for n in bins] + [("hypervsn", n) for n in mp4s])
     assert report.kept == []
+
+
+def test_items_render_in_worker_processes_with_one_numba_thread_each(package):
+    _, _, report = package
+    assert len(report.workers) == 6
+    pids = {pid for pid, _ in report.workers.values()}
+    assert os.getpid() not in pids and 1 <= len(pids) <= 2
+    assert {threads for _, threads in report.workers.values()} == {1}
 
 
 def test_manifest_matches_the_files(package):

@@ -11,7 +11,7 @@ import pytest
 from holopack.device import load_profile
 from holopack.errors import InputError
 from holopack.pack.names import name_rule, position_of
-from holopack.pack.playlist import load_playlist, parse_playlist
+from holopack.pack.playlist import load_playlist
 from holopack.pack.sources import content_key, profile_hash, source_files, source_hash
 
 ROOT = Path(__file__).resolve().parent.parent
@@ -90,6 +90,8 @@ def test_a_playlist_beside_its_inputs_is_found_from_anywhere(folder, monkeypatch
     ('devices = ["hypervsn"]\n[[items]]\ninput = "duck.glb"\nseconds = 2\nloops = 2\n', ["seconds or loops, not both"]),
     ('devices = ["hypervsn"]\n[[items]]\ninput = "duck.glb"\nturntable = true\n', ["turntable takes degrees per second"]),
     ('devices = ["hypervsn"]\n[[items]]\ninput = "duck.glb"\nlights = 3\n', ["lights must be a table"]),
+    ('devices = ["hypervsn"]\n[[items]]\ninput = "duck.glb"\nlights = { glow = 2 }\n',
+     ["lights has an unknown setting 'glow'", "rim"]),
     ('devices = ["hypervsn"]\n[[items]]\ninput = "duck.glb"\nsize = 4\n', ["size must be a whole number of pixels"]),
     ('devices = ["hypervsn"]\n[[items]]\ninput = "duck.glb"\n[[items]]\ninput = "duck.glb"\n',
      ["item 2 (duck)", "already used by item 1"]),

@@ -53,6 +53,7 @@ class PackReport:
     rendered: list = field(default_factory=list)
     kept: list = field(default_factory=list)
     removed: list = field(default_factory=list)
+    workers: dict = field(default_factory=dict)  # file -> (process id, Numba threads) it rendered in
     manifests: dict = field(default_factory=dict)  # device -> manifest dict
     total_bytes: int = 0
 
@@ -527,6 +528,7 @@ def _pack_into(playlist, root, output, jobs, progress, preview_frames, preview_s
             unit.entry[fact] = facts[fact]
         unit.entry["rendered_at"] = stamp
         unit.entry["render_seconds"] = facts["render_seconds"]
+        report.workers[unit.uid] = (facts["pid"], facts["numba_threads"])
         report.rendered.append((unit.device, unit.file_name))
 
     for name, device in devices.items():

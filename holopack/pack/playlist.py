@@ -146,7 +146,11 @@ def _check_value(key: str, v):
     if key == "lights":
         if not isinstance(v, dict):
             raise _Fault(f"must be a table such as {{ rim = 1.5 }}, got {_show(v)}")
+        from ..pipeline import LIGHT_KEYS
+
         for lk, lv in v.items():
+            if lk not in LIGHT_KEYS:
+                raise _Fault(f"has an unknown setting {lk!r} (known: {', '.join(LIGHT_KEYS)})")
             values = lv if isinstance(lv, list) else [lv]
             if not values or any(isinstance(x, bool) or not isinstance(x, (int, float))
                                  or not math.isfinite(x) for x in values):

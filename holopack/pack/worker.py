@@ -85,8 +85,12 @@ def render_unit(job: dict, queue=None) -> dict:
             with GIFWriter(temp, fps=gif_fps) as gif:
                 for _, picture in facts.previews:
                     gif.write(picture)
+    import numba
+
     return {
         "unit": job["unit"],
+        "pid": os.getpid(),
+        "numba_threads": int(numba.config.NUMBA_NUM_THREADS),
         "frames": result.frames,
         "fps": result.fps,
         "seconds": round(result.seconds, 6),
