@@ -7,6 +7,7 @@ in vec2 v_uv;
 uniform float u_panel_px;      // panel side in pixels
 uniform float u_hub;           // hub radius as a fraction of the rim radius
 uniform float u_leds;          // LED rings per blade (0: none drawn)
+uniform float u_ring_step;     // draw one ring every this many LEDs
 uniform float u_inner;         // inner edge of the innermost LED cell (fraction of the rim)
 uniform float u_pitch;         // LED pitch (fraction of the rim)
 uniform float u_slices;        // slices per revolution
@@ -37,17 +38,21 @@ void main() {
     float grid = 0.0;
     if (r <= 1.0 + px && r >= u_hub - px) {
         if (u_leds > 0.0 && u_pitch > 0.0) {
-            float k = (r - u_inner) / u_pitch;
-            if (k >= -0.5 && k <= u_leds + 0.5) {
-                grid = max(grid, line((k - floor(k + 0.5)) * u_pitch / px));
+            float pitch = u_pitch * u_ring_step;
+            float k = (r - u_inner) / pitch;
+            if (k >= -0.5 && k <= u_leds / u_ring_step + 0.5) {
+                grid = max(grid, line((k - floor(k + 0.5)) * pitch / px));
             }
         }
         if (u_slices > 0.0 && u_spoke_step > 0.0) {
             float a = atan(p.y, p.x) - u_slice0;
             float step = 2.0 * PI * u_spoke_step / u_slices;
             float s = a / step;
-            // distance to the nearest spoke, measured along the arc
-            grid = max(grid, line((s - floor(s + 0.5)) * step * r / px));
+            // distance to the nearest spoke, measured along the arc; near the centre,
+            // where spokes would merge into a solid blot, they are left out
+            if (step * r / px >= 4.0) {
+                grid = max(grid, line((s - floor(s + 0.5)) * step * r / px));
+            }
         }
     }
     float grid_a = u_grid_color.a * grid;

@@ -124,4 +124,6 @@ def test_overlay_geometry_matches_the_profile(name):
     assert np.minimum(offset, 1.0 - offset).max() < 1e-9
     assert (first < 1.0).all() and (first > g.hub).all()
     step = g.spoke_step(400)
-    assert step >= 1 and math.pi * 400 / (g.slices / step) >= 6.0
+    assert step >= 1 and math.pi * 400 / (g.slices / step) >= 8.0
+    rings = g.ring_step(400)
+    assert rings >= 1 and g.pitch * rings * 200 >= 8.0 and (rings == 1 or g.pitch * rings * 100 < 8.0)

@@ -176,3 +176,46 @@ def test_no_display_from_the_command_line(tmp_path):
     assert result.returncode == 1
     assert "xvfb-run holopack preview" in result.stderr
     assert "Traceback" not in result.stderr
+
+
+def test_fan_panel_is_the_device_simulation_and_E_writes_the_same_codes(display, twin, tmp_path):
+    """On a polar fan the right panel is ViewerSimulator(PolarEncoder(render)); the
+    exported .BIN holds the very codes the preview simulated."""
+    from holopack.device import PolarEncoder, ViewerSimulator, load_profile, open_fan_file
+    from holopack.preview.source import FAN_VIEW_PX
+
+    device = "3dcircle-42f2"
+    profile = load_profile(device)
+    win = open_window(twin, device, tmp_path)
+    try:
+        win.press("2")  # "Death": 29 frames, a quick export
+        win.press(" ")
+        win.press(".")
+        win.press(".")
+        assert win.wait_for_current(120), win.worker.error
+        index = win.shown.request.frame_index
+        assert index == 2
+        settings = pipeline.ExportSettings(device=device, animation=1)
+        timeline = pipeline.make_timeline(twin, settings, profile.fps)
+        source = pipeline.FrameSource(twin, timeline, SIZE, supersample=profile.supersample,
+                                      lights=profile.lights)
+        picture = source.picture(index)
+        assert np.array_equal(win.shown.render, picture.color)
+        codes = PolarEncoder(profile, SIZE).encode(picture.linear_light(), index)
+        fan = ViewerSimulator(profile, FAN_VIEW_PX).render(codes)
+        assert np.array_equal(win.shown.fan, fan)
+
+        win.render_size = SIZE
+        win.press("E")
+        win.tick()
+        assert win.worker.wait_idle(300)
+        assert win.worker.status.startswith("exported"), win.worker.status
+        out = tmp_path / "ROBOTEXPRESSIVE.BIN"
+        written = open_fan_file(str(out), profile)
+        assert written.frame_count == round(twin.animations[1].duration * profile.fps)
+        frames = written.frames()
+        for _ in range(index):
+            next(frames)
+        assert np.array_equal(next(frames), codes)
+    finally:
+        win.close()

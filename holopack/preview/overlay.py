@@ -10,8 +10,9 @@ from __future__ import annotations
 import math
 from dataclasses import dataclass
 
-# Spokes closer than this on the rim are thinned out (512 slices would paint the disc).
-MIN_SPOKE_SPACING_PX = 6.0
+# Spokes closer than this on the rim, and LED rings closer than this, are thinned out
+# (512 slices or 112 rings in a small panel would paint the disc over).
+MIN_SPOKE_SPACING_PX = 8.0
 
 
 @dataclass(frozen=True)
@@ -31,6 +32,15 @@ class FanGeometry:
     leds: int = 0
     slices: int = 0
     slice0: float = 0.0
+
+    def ring_step(self, panel_px: float) -> int:
+        """Draw one LED ring every this many LEDs so rings stay visibly apart."""
+        if self.leds <= 0 or self.pitch <= 0:
+            return 1
+        step = 1
+        while self.pitch * step * panel_px / 2 < MIN_SPOKE_SPACING_PX:
+            step *= 2
+        return step
 
     def spoke_step(self, panel_px: float) -> int:
         """Draw one spoke every this many slices so spokes stay visibly apart."""

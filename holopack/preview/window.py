@@ -25,6 +25,7 @@ from .worker import RenderWorker
 DEFAULT_WINDOW = (1280, 720)
 MAX_UI_FPS = 60.0
 WATCH_INTERVAL_S = 0.5
+STATUS_INTERVAL_S = 0.1
 NO_DISPLAY_HELP = ("cannot open the preview window: {why}. Run it under a virtual display "
                    "(xvfb-run holopack preview ...) or write the file directly with holopack export")
 
@@ -113,6 +114,7 @@ class PreviewWindow:
         self._watch_pending = None
         self._watch_next = time.monotonic() + WATCH_INTERVAL_S
         self.frame_count = 0
+        self._status_due = 0.0
         self._closed = False
 
     # -- setup ------------------------------------------------------------------
@@ -167,7 +169,11 @@ class PreviewWindow:
     # -- geometry of the window --------------------------------------------------
     @property
     def framebuffer_size(self) -> tuple[int, int]:
-        return tuple(self.glfw.get_framebuffer_size(self.window))
+        if self._fb_size is None:
+            self._fb_size = tuple(self.glfw.get_framebuffer_size(self.window))
+        return self._fb_size
+
+    _fb_size: tuple[int, int] | None = None
 
     @property
     def layout(self) -> Layout:
@@ -301,6 +307,7 @@ class PreviewWindow:
         dt = self.fixed_dt if self.fixed_dt is not None else now - self._last_tick
         self._last_tick = now
         glfw.poll_events()
+        self._fb_size = None  # the window may have been resized
         if glfw.window_should_close(self.window):
             self.controls.quit_requested = True
         if not (self._drag and self._drag[0] == "timeline"):
@@ -477,11 +484,12 @@ class PreviewWindow:
         p.set("u_inner", g.inner)
         p.set("u_pitch", g.pitch)
         p.set("u_leds", float(g.leds))
+        p.set("u_ring_step", float(g.ring_step(panel.w)))
         p.set("u_slices", float(g.slices))
         p.set("u_spoke_step", float(g.spoke_step(panel.w)))
         p.set("u_slice0", g.slice0)
         p.set("u_rim_color", 1.0, 0.85, 0.2, 0.95)
-        p.set("u_grid_color", 0.3, 0.8, 1.0, 0.35)
+        p.set("u_grid_color", 0.3, 0.8, 1.0, 0.3)
         self.quad.draw()
 
     def _timeline(self, layout: Layout, w: int, h: int) -> None:
@@ -504,7 +512,11 @@ class PreviewWindow:
                 f"UI {self.ui_fps():4.0f} fps  render {self.render_fps():4.1f} fps  |  h: help"]
 
     def _texts(self, layout: Layout, w: int, h: int) -> None:
-        self.status_text.set(self.status_lines())
+        now = time.perf_counter()
+        if now >= self._status_due or self.status_text.lines is None:
+            # ten updates a second are plenty to read, and text costs CPU the loop needs
+            self.status_text.set(self.status_lines())
+            self._status_due = now + STATUS_INTERVAL_S
         self._text(self.status_text, 4, 0, TEXT_COLOR, w, h)
         note = self.worker.error or self.worker.status or (self.messages[-1] if self.messages else "")
         if self.worker.busy_job:
@@ -536,6 +548,7 @@ class PreviewWindow:
         from .gl import read_pixels
 
         if redraw:
+            self._status_due = 0.0  # a screenshot shows the current status line
             self.draw()
         GL = self.GL
         GL.glFinish()

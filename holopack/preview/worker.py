@@ -8,6 +8,7 @@ thread and nothing else ever competes for the kernels.
 """
 from __future__ import annotations
 
+import os
 import threading
 import time
 import traceback
@@ -17,6 +18,17 @@ from typing import Callable
 from ..errors import HolopackError
 from .controls import FrameRequest
 from .source import FramePair
+
+# The worker (and the kernel threads it starts, which inherit this) runs at a lower CPU
+# priority than the UI, so on a busy machine drawing and input come first.
+WORKER_NICE = 10
+
+
+def _lower_priority() -> None:
+    try:
+        os.setpriority(os.PRIO_PROCESS, threading.get_native_id(), WORKER_NICE)
+    except (AttributeError, OSError):  # not Linux, or not allowed: run at normal priority
+        pass
 
 
 @dataclass
@@ -138,6 +150,7 @@ class RenderWorker:
             self._info = info
 
     def _run(self) -> None:
+        _lower_priority()
         served: FrameRequest | None = None
         while True:
             with self._cond:
