@@ -67,6 +67,8 @@ _SINGULAR = {"meshes": "mesh", "nodes": "node", "accessors": "accessor", "skins"
              "images": "image", "animations": "animation"}
 # hard limits that keep a hostile file from exhausting memory before we notice
 _MAX_ACCESSOR_COUNT = 1 << 28
+# numbers in the JSON must fit a float32 once scaled: beyond this they are garbage
+_LARGEST = 1e30
 
 
 def load_gltf(path: str | os.PathLike) -> Scene:
@@ -98,7 +100,7 @@ class _Reader:
 
     # -- small helpers -----------------------------------------------------------
     def fail(self, message: str):
-        raise InputError(message, self.path)
+        raise InputError(message, self.path) from None
 
     def warn(self, message: str) -> None:
         if message not in self.warnings:
@@ -116,9 +118,9 @@ class _Reader:
         return value
 
     def _int(self, obj: dict, key: str, where: str, default=None, minimum: int = 0):
-        value = obj.get(key, default)
-        if value is None:
-            return None
+        if key not in obj:
+            return default
+        value = obj[key]
         if isinstance(value, bool) or not isinstance(value, (int, float)) or value != int(value):
             self.fail(f"{where}: '{key}' should be an integer, not {value!r}")
         value = int(value)
@@ -155,9 +157,18 @@ class _Reader:
                 isinstance(v, (int, float)) and not isinstance(v, bool) for v in value):
             self.fail(f"{where} should be {length} numbers")
         array = np.array(value, np.float64)
-        if not np.all(np.isfinite(array)):
-            self.fail(f"{where} contains a non-finite number")
+        if not np.all(np.isfinite(array)) or np.any(np.abs(array) > _LARGEST):
+            self.fail(f"{where} contains a number that is infinite or too large")
         return array
+
+    def _weights(self, spec: dict, where: str) -> np.ndarray | None:
+        """A 'weights' list of morph weights as float32, or None when absent."""
+        if "weights" not in spec:
+            return None
+        w = spec["weights"]
+        if not isinstance(w, list):
+            self.fail(f"{where}: 'weights' should be a list of numbers")
+        return self._numbers(w, len(w), f"{where} weights", None).astype(np.float32)
 
     # -- container ---------------------------------------------------------------
     def read(self) -> Scene:
@@ -247,7 +258,8 @@ class _Reader:
         version = str(asset["version"])
         if not version.split(".")[0] == "2":
             self.fail(f"glTF version {version} is not supported (holopack reads glTF 2.x)")
-        required = self._list(self.gltf, "extensionsRequired", "the file")
+        required = [name for name in self._list(self.gltf, "extensionsRequired", "the file")
+                    if isinstance(name, str)]
         for name in required:
             if name in _UNDECODABLE_EXTENSIONS:
                 self.fail(f"the file uses {_UNDECODABLE_EXTENSIONS[name]} ({name}), "
@@ -339,7 +351,7 @@ class _Reader:
             self.fail(f"{awhere}: unknown componentType {ctype}")
         dtype = _COMPONENT_DTYPES[ctype]
         type_name = spec.get("type")
-        if type_name not in _TYPE_SHAPES:
+        if not isinstance(type_name, str) or type_name not in _TYPE_SHAPES:
             self.fail(f"{awhere}: unknown type {type_name!r}")
         rows, cols = _TYPE_SHAPES[type_name]
         count = self._int(spec, "count", awhere, minimum=1)
@@ -439,7 +451,7 @@ class _Reader:
         for key in ("nodes", "meshes", "accessors", "bufferViews", "buffers", "materials",
                     "textures", "images", "samplers", "skins", "animations", "scenes"):
             for i, item in enumerate(self._list(g, key, "the file")):
-                self._dict(item, f"{key[:-1]} {i}")
+                self._dict(item, f"{_SINGULAR[key]} {i}")
         scene = Scene(path=self.path)
         scene.nodes = self._read_nodes()
         scene.roots = self._read_roots(len(scene.nodes))
@@ -485,7 +497,10 @@ class _Reader:
                                                  f"{where} translation", [0.0, 0.0, 0.0])
                 q = self._numbers(spec.get("rotation"), 4, f"{where} rotation",
                                   [0.0, 0.0, 0.0, 1.0])
-                norm = float(np.linalg.norm(q))
+                with np.errstate(over="ignore"):
+                    norm = float(np.linalg.norm(q))
+                if not math.isfinite(norm):
+                    self.fail(f"{where}: rotation is not a usable quaternion")
                 if norm < 1e-12:
                     self.warn(f"{where}: zero rotation quaternion replaced by identity")
                     q = np.array([0.0, 0.0, 0.0, 1.0])
@@ -496,12 +511,7 @@ class _Reader:
                                            [1.0, 1.0, 1.0])
             node.mesh = self._ref(spec, "mesh", where, "meshes")
             node.skin = self._ref(spec, "skin", where, "skins")
-            if "weights" in spec:
-                w = spec["weights"]
-                if not isinstance(w, list) or not all(
-                        isinstance(v, (int, float)) and not isinstance(v, bool) for v in w):
-                    self.fail(f"{where}: 'weights' should be a list of numbers")
-                node.weights = np.array(w, np.float32)
+            node.weights = self._weights(spec, where)
             nodes.append(node)
         # each node has at most one parent and the graph has no cycle
         parent = [-1] * len(nodes)
@@ -711,13 +721,7 @@ class _Reader:
         for i, spec in enumerate(self._list(self.gltf, "meshes", "the file")):
             where = f"mesh {i}"
             prims = self._list(spec, "primitives", where)
-            weights = None
-            if "weights" in spec:
-                w = spec["weights"]
-                if not isinstance(w, list) or not all(
-                        isinstance(v, (int, float)) and not isinstance(v, bool) for v in w):
-                    self.fail(f"{where}: 'weights' should be a list of numbers")
-                weights = np.array(w, np.float32)
+            weights = self._weights(spec, where)
             names = []
             extras = spec.get("extras")
             if isinstance(extras, dict) and isinstance(extras.get("targetNames"), list):
