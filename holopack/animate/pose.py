@@ -1,0 +1,246 @@
+"""Posing a scene at one instant: node animation, morph targets, skinning.
+
+``pose_scene(scene, animation, time)`` returns one PosedPrimitive per draw item, in
+``scene.draw_items`` order, with world-space float32 positions and unit normals.
+
+Per frame: sample every channel of the clip, build local matrices from TRS
+(animated values override the rest pose), multiply down the hierarchy one depth
+level at a time, blend morph targets (weights: channel > node > mesh), then skin
+(joint matrix = world(joint) @ inverseBind; a skinned mesh ignores its own node's
+transform, as glTF requires) or apply the node's world matrix.
+
+Everything that does not depend on time (hierarchy levels, rest TRS, key arrays
+as float64, which nodes each clip animates) is computed once per scene and kept on
+the scene object; mutate a scene after posing it and call ``forget_pose_cache``.
+"""
+from __future__ import annotations
+
+import numpy as np
+
+from ..errors import InputError
+from ..scene.scene import Scene
+from ..scene.types import Channel, PosedPrimitive
+from .clip import sample_keys
+from .skin import skin_vertices
+
+_CACHE_ATTRIBUTE = "_holopack_pose_cache"
+
+
+def pose_scene(scene: Scene, animation: int | None, time: float) -> list[PosedPrimitive]:
+    """World-space primitives at ``time`` seconds of animation ``animation``.
+
+    ``animation`` is an index into scene.animations or None for the rest pose.
+    Time outside the clip is clamped to its first/last keys (no looping here).
+    Returns fresh float32 (N, 3) C-contiguous arrays each call.
+    """
+    return _cache(scene).pose(animation, float(time))
+
+
+def world_matrices(scene: Scene, animation: int | None, time: float) -> np.ndarray:
+    """(nodes, 4, 4) float64 world matrices of every node at ``time``."""
+    cache = _cache(scene)
+    world, _ = cache.nodes_at(animation, float(time))
+    return world
+
+
+def forget_pose_cache(scene: Scene) -> None:
+    """Drop the per-scene precomputation (after editing nodes, skins or clips)."""
+    scene.__dict__.pop(_CACHE_ATTRIBUTE, None)
+
+
+def _cache(scene: Scene) -> "_PoseCache":
+    cache = scene.__dict__.get(_CACHE_ATTRIBUTE)
+    if cache is None:
+        cache = _PoseCache(scene)
+        scene.__dict__[_CACHE_ATTRIBUTE] = cache
+    return cache
+
+
+class _Clip:
+    """One animation's channels, split by kind, keys as float64."""
+
+    def __init__(self, channels: list[Channel]):
+        self.trs: list[tuple[int, int, str, np.ndarray, np.ndarray, bool]] = []
+        self.weights: list[tuple[int, str, np.ndarray, np.ndarray]] = []
+        path_slot = {"translation": 0, "rotation": 1, "scale": 2}
+        animated = set()
+        for ch in channels:
+            times = np.ascontiguousarray(ch.times, np.float64)
+            values = np.ascontiguousarray(ch.values, np.float64)
+            if ch.path == "weights":
+                self.weights.append((ch.node, ch.interpolation, times, values))
+            else:
+                self.trs.append((ch.node, path_slot[ch.path], ch.interpolation, times, values,
+                                 ch.path == "rotation"))
+                animated.add(ch.node)
+        self.trs_nodes = np.array(sorted(animated), np.int64)
+
+
+class _PoseCache:
+    def __init__(self, scene: Scene):
+        self.scene = scene
+        nodes = scene.nodes
+        count = len(nodes)
+        parent = np.full(count, -1, np.int64)
+        for i, node in enumerate(nodes):
+            for c in node.children:
+                parent[c] = i
+        # depth levels: every node's parent sits in an earlier level
+        depth = np.zeros(count, np.int64)
+        order = [i for i in range(count) if parent[i] < 0]
+        queue = list(order)
+        while queue:
+            nxt = []
+            for i in queue:
+                for c in nodes[i].children:
+                    depth[c] = depth[i] + 1
+                    nxt.append(c)
+            queue = nxt
+        self.levels = []
+        for d in range(1, int(depth.max()) + 1 if count else 1):
+            members = np.flatnonzero(depth == d)
+            self.levels.append((members, parent[members]))
+        self.rest_translation = np.array([n.translation for n in nodes], np.float64).reshape(-1, 3)
+        self.rest_rotation = np.array([n.rotation for n in nodes], np.float64).reshape(-1, 4)
+        self.rest_scale = np.array([n.scale for n in nodes], np.float64).reshape(-1, 3)
+        self.matrix_nodes = np.array([i for i, n in enumerate(nodes) if n.matrix is not None],
+                                     np.int64)
+        self.matrix_values = (np.array([nodes[i].matrix for i in self.matrix_nodes], np.float64)
+                              .reshape(-1, 4, 4))
+        self.rest_local = _compose(self.rest_translation, self.rest_rotation, self.rest_scale)
+        if len(self.matrix_nodes):
+            self.rest_local[self.matrix_nodes] = self.matrix_values
+        self.skins = [(np.asarray(s.joints, np.int64), np.ascontiguousarray(s.inverse_bind,
+                                                                          np.float64))
+                      for s in scene.skins]
+        self.clips: dict[int, _Clip] = {}
+        self.items = []
+        for item in scene.draw_items:
+            prim = scene.primitive(item)
+            morph = prim.morph
+            node = nodes[item.node]
+            node_weights = None
+            if morph is not None:
+                defaults = np.asarray(morph.default_weights, np.float64)
+                if node.weights is not None and len(node.weights) == len(defaults):
+                    defaults = np.asarray(node.weights, np.float64)
+                node_weights = defaults
+            skinned = item.skin is not None and prim.joints is not None
+            joints = np.ascontiguousarray(prim.joints) if skinned else None
+            weights = np.ascontiguousarray(prim.weights, np.float32) if skinned else None
+            self.items.append((item, prim, node_weights, joints, weights))
+
+    def clip(self, animation: int) -> _Clip:
+        clip = self.clips.get(animation)
+        if clip is None:
+            clip = _Clip(self.scene.animations[animation].channels)
+            self.clips[animation] = clip
+        return clip
+
+    def nodes_at(self, animation: int | None, time: float):
+        """(world (N, 4, 4) float64, {node: morph weights (T,) float64})."""
+        morph_weights: dict[int, np.ndarray] = {}
+        if animation is None:
+            local = self.rest_local.copy()
+        else:
+            clip = self.clip(animation)
+            if len(clip.trs):
+                translation = self.rest_translation.copy()
+                rotation = self.rest_rotation.copy()
+                scale = self.rest_scale.copy()
+                slots = (translation, rotation, scale)
+                for node, slot, interpolation, times, values, is_rotation in clip.trs:
+                    slots[slot][node] = sample_keys(times, values, interpolation, time,
+                                                    is_rotation)
+                local = self.rest_local.copy()
+                moved = clip.trs_nodes
+                # animated nodes use TRS even when the file gave a matrix
+                local[moved] = _compose(translation[moved], rotation[moved], scale[moved])
+            else:
+                local = self.rest_local.copy()
+            for node, interpolation, times, values in clip.weights:
+                morph_weights[node] = sample_keys(times, values, interpolation, time)
+        world = local
+        for members, parents in self.levels:
+            world[members] = world[parents] @ local[members]
+        return world, morph_weights
+
+    def pose(self, animation: int | None, time: float) -> list[PosedPrimitive]:
+        world, morph_weights = self.nodes_at(animation, time)
+        joint_matrices = [world[joints] @ inverse_bind for joints, inverse_bind in self.skins]
+        posed = []
+        for item, prim, default_weights, joints, weights in self.items:
+            positions = prim.positions
+            normals = prim.normals
+            morph = prim.morph
+            if morph is not None:
+                w = morph_weights.get(item.node, default_weights)
+                positions, normals = _apply_morph(positions, normals, morph, w)
+            out_positions = np.empty(positions.shape, np.float32)
+            out_normals = np.empty(normals.shape, np.float32)
+            if joints is not None:
+                skin_vertices(positions, normals, joints, weights, joint_matrices[item.skin],
+                              out_positions, out_normals)
+            else:
+                _transform_rigid(positions, normals, world[item.node], out_positions,
+                                 out_normals)
+            if not np.isfinite(out_positions).all():
+                self._overflow(item, animation, time)
+            posed.append(PosedPrimitive(positions=out_positions, normals=out_normals,
+                                        primitive=prim))
+        return posed
+
+    def _overflow(self, item, animation, time):
+        # only a corrupt file gets here: its keys or matrices are astronomically large
+        what = ("the rest pose" if animation is None else
+                f"animation {self.scene.animations[animation].name!r} at {time:g} s")
+        raise InputError(f"{what} moves mesh {item.mesh} to infinity "
+                         "(the file's transforms are corrupt)", self.scene.path)
+
+
+def _apply_morph(positions, normals, morph, weights):
+    """Base + sum_t w_t * delta_t for positions and (when present) normals, float32."""
+    weights = np.asarray(weights, np.float64)
+    active = np.flatnonzero(weights)
+    if len(active) == 0:
+        return positions, normals
+    w = weights[active].astype(np.float32)
+    positions = positions + np.tensordot(w, morph.positions[active], axes=1)
+    if morph.normals is not None:
+        normals = normals + np.tensordot(w, morph.normals[active], axes=1)
+        length = np.linalg.norm(normals, axis=1, keepdims=True)
+        normals = normals / np.maximum(length, 1e-12)
+    return (np.ascontiguousarray(positions, np.float32),
+            np.ascontiguousarray(normals, np.float32))
+
+
+def _transform_rigid(positions, normals, matrix, out_positions, out_normals) -> None:
+    linear = matrix[:3, :3]
+    np.matmul(positions, linear.T.astype(np.float32), out=out_positions)
+    out_positions += matrix[:3, 3].astype(np.float32)
+    det = np.linalg.det(linear)
+    # normals take the inverse transpose; a collapsed (zero-scale) node keeps any direction
+    normal_matrix = np.linalg.inv(linear).T if abs(det) > 1e-300 else linear
+    np.matmul(normals, normal_matrix.T.astype(np.float32), out=out_normals)
+    length = np.sqrt(np.einsum("ij,ij->i", out_normals, out_normals))[:, None]
+    np.divide(out_normals, np.maximum(length, 1e-20), out=out_normals)
+
+
+def _compose(translation: np.ndarray, rotation: np.ndarray, scale: np.ndarray) -> np.ndarray:
+    """T @ R @ S for M nodes: (M, 3), (M, 4) quaternions x, y, z, w, (M, 3) -> (M, 4, 4)."""
+    q = rotation / np.linalg.norm(rotation, axis=1, keepdims=True)
+    x, y, z, w = q[:, 0], q[:, 1], q[:, 2], q[:, 3]
+    m = np.zeros((len(q), 4, 4))
+    m[:, 0, 0] = 1 - 2 * (y * y + z * z)
+    m[:, 0, 1] = 2 * (x * y - z * w)
+    m[:, 0, 2] = 2 * (x * z + y * w)
+    m[:, 1, 0] = 2 * (x * y + z * w)
+    m[:, 1, 1] = 1 - 2 * (x * x + z * z)
+    m[:, 1, 2] = 2 * (y * z - x * w)
+    m[:, 2, 0] = 2 * (x * z - y * w)
+    m[:, 2, 1] = 2 * (y * z + x * w)
+    m[:, 2, 2] = 1 - 2 * (x * x + y * y)
+    m[:, :3, :3] *= scale[:, None, :]
+    m[:, :3, 3] = translation
+    m[:, 3, 3] = 1.0
+    return m
