@@ -176,3 +176,41 @@ def test_a_failing_item_is_named_and_the_others_are_kept(tmp_path):
     assert "mixed.toml" in message and "item 2 (broken)" in message and "hypervsn" in message
     manifest = json.loads((tmp_path / "out" / "hypervsn" / "manifest.json").read_text())
     assert [e["file"] for e in manifest["items"]] == ["files/01_duck.mp4"]
+
+
+def test_twin_items_and_swapped_positions_keep_their_own_files(tmp_path):
+    from holopack.pack import pack
+
+    write_video(tmp_path / "clip.mp4", frames=6, size=32)
+    playlist = tmp_path / "two.toml"
+    body = '[[items]]\ninput = "clip.mp4"\nname = "{}"\n'
+    header = 'devices = ["hypervsn"]\n[defaults]\nseconds = 0.2\nsize = 32\n'
+    playlist.write_text(header + body.format("a") + body.format("b"))
+    first = pack(playlist, tmp_path / "out", jobs=1, progress=False, preview_frames=2, preview_size=32)
+    assert len(first.rendered) == 2
+    files = tmp_path / "out" / "hypervsn" / "files"
+    same = {p.name: sha256(p) for p in files.iterdir()}
+    assert len(set(same.values())) == 1  # identical content, two files
+    playlist.write_text(header + body.format("b") + body.format("a"))
+    second = pack(playlist, tmp_path / "out", jobs=1, progress=False, preview_frames=2, preview_size=32)
+    assert second.rendered == [] and len(second.kept) == 2
+    assert sorted(p.name for p in files.iterdir()) == ["01_b.mp4", "02_a.mp4"]
+
+
+def test_one_progress_line_per_finished_file_off_a_terminal():
+    import io
+
+    from holopack.pack.package import _CombinedProgress
+
+    stream = io.StringIO()
+    display = _CombinedProgress(2, enabled=True, stream=stream)
+    display.message(("start", "fan/01_A.BIN", 10))
+    display.message(("start", "fan/02_B.BIN", 20))
+    display.message(("frame", "fan/01_A.BIN", 5))
+    assert stream.getvalue() == ""  # no line per frame in a log
+    display.file_done("fan/01_A.BIN")
+    display.file_done("fan/02_B.BIN", failed=True)
+    display.finish()
+    assert stream.getvalue().splitlines() == ["pack 1/2: fan/01_A.BIN (10 frames)",
+                                              "pack 2/2: fan/02_B.BIN (FAILED)"]
+    assert display.bar.total == 30

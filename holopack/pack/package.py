@@ -109,12 +109,15 @@ class _Unit:
     reuse_from: str | None = None  # the existing file to keep (maybe under an old name)
 
 
-def _reusable(old: dict | None, files_dir: str, key: str, previews_dir: str) -> dict | None:
-    """The old manifest entry for ``key`` whose file is still intact, or None."""
+def _reusable(old: dict | None, files_dir: str, key: str, previews_dir: str, taken: set) -> dict | None:
+    """The old manifest entry for ``key`` whose file is still intact and not already
+    claimed by another item (in ``taken``), or None."""
     if not old:
         return None
     for entry in old.get("items", []):
         if not isinstance(entry, dict) or entry.get("content_key") != key:
+            continue
+        if os.path.basename(str(entry.get("file", ""))) in taken:
             continue
         path = os.path.join(files_dir, os.path.basename(str(entry.get("file", ""))))
         try:
@@ -148,6 +151,7 @@ def _plan(playlist: Playlist, root: str) -> tuple[list[_Unit], dict]:
         previews_dir = os.path.join(folder, PREVIEWS)
         old = read_manifest(folder)
         psha = profile_hash(profile)
+        taken: set = set()
         devices[profile.name] = {"profile": profile, "rule": rule, "folder": folder, "old": old,
                                  "profile_sha256": psha, "units": []}
         for item in playlist.items:
@@ -164,9 +168,10 @@ def _plan(playlist: Playlist, root: str) -> tuple[list[_Unit], dict]:
                      "thumbnail": f"{PREVIEWS}/{stem}.png", "preview": f"{PREVIEWS}/{stem}.gif"}
             unit = _Unit(uid=f"{profile.name}/{name}", device=profile.name, device_arg=device_arg,
                          item=item, file_name=name, key=key, entry=entry)
-            kept = _reusable(old, files_dir, key, previews_dir)
+            kept = _reusable(old, files_dir, key, previews_dir, taken)
             if kept is not None:
                 unit.reuse_from = os.path.basename(str(kept["file"]))
+                taken.add(unit.reuse_from)
                 for fact in ("frames", "fps", "seconds", "size", "format", "bytes", "sha256", "seam",
                              "step", "rendered_at", "render_seconds"):
                     if fact in kept:
