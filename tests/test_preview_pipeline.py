@@ -219,3 +219,38 @@ def test_fan_panel_is_the_device_simulation_and_E_writes_the_same_codes(display,
         assert np.array_equal(next(frames), codes)
     finally:
         win.close()
+
+
+def test_hot_reload_of_a_model_file(display, tmp_path):
+    """Overwriting the input with another model reloads it; the camera stays."""
+    import shutil
+
+    data = ROOT / "tests" / "data"
+    path = tmp_path / "model.glb"
+    shutil.copy(data / "Duck" / "Duck.glb", path)
+    from holopack.preview.window import PreviewWindow
+
+    win = PreviewWindow(str(path), load(path), "mp4-fan", devices=["mp4-fan"],
+                        frames_factory=partial(PipelineFrames, size=SIZE), fixed_dt=1 / 30,
+                        output_dir=tmp_path, window_size=(800, 450))
+    try:
+        assert win.controls.animations[0][0] == "turntable"
+        win.controls.orbit(-30, -20)
+        camera = win.controls.camera
+        assert win.wait_for_current(120), win.worker.error
+        duck = win.shown.render.copy()
+        shutil.copy(data / "CesiumMan" / "CesiumMan.glb", path)
+        os.utime(path, ns=(os.stat(path).st_atime_ns, os.stat(path).st_mtime_ns + 10_000_000))
+        win.check_file()
+        assert win.check_file()
+        assert win.worker.wait_idle(60)
+        for _ in range(3):
+            win.tick()
+        assert win.controls.generation == 1, win.worker.error
+        assert win.controls.animations[0][0] != "turntable"  # CesiumMan's clip
+        assert win.controls.camera == camera
+        assert win.wait_for_current(120), win.worker.error
+        assert win.shown.request.generation == 1
+        assert np.abs(win.shown.render.astype(int) - duck).mean() > 2.0
+    finally:
+        win.close()

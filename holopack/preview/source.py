@@ -83,7 +83,10 @@ class PipelineFrames:
         if scene.is_media or not scene.animations:
             settings = pipeline.ExportSettings(device=self.profile)
             tl = pipeline.make_timeline(scene, settings, self.fps)
-            label = "video" if scene.is_media else "turntable"
+            if scene.is_media:
+                label = "video" if scene.media.fps > 0 else "picture"
+            else:
+                label = "turntable"
             self.animations = [(label, tl.seconds)]
             self._timelines.append(tl)
         else:

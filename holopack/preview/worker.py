@@ -57,6 +57,7 @@ class RenderWorker:
         self._cond = threading.Condition()
         self._request: FrameRequest | None = None
         self._reload = False
+        self._reloading = False
         self._jobs: list[Callable[[], str]] = []
         self._stop = False
         self._latest: FramePair | None = None
@@ -122,7 +123,7 @@ class RenderWorker:
     def wait_idle(self, timeout: float) -> bool:
         deadline = time.monotonic() + timeout
         with self._cond:
-            while self._jobs or self.busy_job or self._reload:
+            while self._jobs or self.busy_job or self._reload or self._reloading:
                 left = deadline - time.monotonic()
                 if left <= 0:
                     return False
@@ -165,6 +166,7 @@ class RenderWorker:
                 elif self._reload:
                     job = None
                     self._reload = False
+                    self._reloading = True
                 else:
                     job = "frame"
                 request = self._request
@@ -208,6 +210,7 @@ class RenderWorker:
             self.error = f"reload failed: {type(exc).__name__}: {exc}"
             traceback.print_exc()
         with self._cond:
+            self._reloading = False
             self._cond.notify_all()
 
     def _do_frame(self, request: FrameRequest) -> None:
