@@ -214,3 +214,18 @@ def test_one_progress_line_per_finished_file_off_a_terminal():
     assert stream.getvalue().splitlines() == ["pack 1/2: fan/01_A.BIN (10 frames)",
                                               "pack 2/2: fan/02_B.BIN (FAILED)"]
     assert display.bar.total == 30
+
+
+def test_refuses_to_write_into_a_folder_of_other_things(tmp_path):
+    from holopack.errors import OutputError
+    from holopack.pack import pack
+
+    shutil.copy(DUCK, tmp_path / "duck.glb")
+    playlist = tmp_path / "p.toml"
+    playlist.write_text('devices = ["hypervsn"]\n[[items]]\ninput = "duck.glb"\n')
+    (tmp_path / "desktop").mkdir()
+    (tmp_path / "desktop" / "README.txt").write_text("mine")
+    with pytest.raises(OutputError, match="holds other things"):
+        pack(playlist, tmp_path / "desktop", jobs=1, progress=False)
+    assert (tmp_path / "desktop" / "README.txt").read_text() == "mine"
+    assert sorted(p.name for p in (tmp_path / "desktop").iterdir()) == ["README.txt"]

@@ -211,3 +211,18 @@ def test_validate_names_a_missing_path(tmp_path):
     (tmp_path / "empty").mkdir()
     with pytest.raises(InputError, match="not a holopack package"):
         validate(tmp_path / "empty")
+
+
+def test_a_package_for_a_users_own_profile_validates(tmp_path):
+    from holopack.pack import pack
+
+    write_video(tmp_path / "clip.mp4", frames=4, size=32)
+    (tmp_path / "shopfan.toml").write_text('base = "3dcircle-42f2"\nname = "shop-fan"\n'
+                                           '[render]\nrender_size = 64\n')
+    playlist = tmp_path / "p.toml"
+    playlist.write_text('devices = ["shopfan.toml"]\n[[items]]\ninput = "clip.mp4"\nseconds = 0.1\n')
+    pack(playlist, tmp_path / "out", jobs=1, progress=False, preview_frames=2, preview_size=32)
+    (tmp_path / "shopfan.toml").unlink()  # the package must not need it any more
+    report = validate(tmp_path / "out")
+    assert report.ok, report.text()
+    assert report.files == 1 and (tmp_path / "out" / "shop-fan" / "files" / "01_CLIP.BIN").is_file()

@@ -25,6 +25,7 @@ import json
 import multiprocessing
 import os
 import queue as _queue
+import re
 import shutil
 import sys
 import tempfile
@@ -94,6 +95,22 @@ def _write_text(path: str, text: str) -> None:
             f.write(text)
 
 
+def device_folder_name(profile_name: str) -> str:
+    """A profile's name as a safe folder name (a user profile may call itself anything)."""
+    name = re.sub(r"[^A-Za-z0-9._-]+", "_", profile_name).strip("._") or "device"
+    return name
+
+
+def _is_package_or_empty(folder: str) -> bool:
+    try:
+        entries = list(os.scandir(folder))
+    except FileNotFoundError:
+        return True
+    if not entries:
+        return True
+    return any(e.is_dir() and os.path.isfile(os.path.join(e.path, MANIFEST)) for e in entries)
+
+
 # -- planning -------------------------------------------------------------------------
 @dataclass
 class _Unit:
@@ -146,7 +163,7 @@ def _plan(playlist: Playlist, root: str) -> tuple[list[_Unit], dict]:
         if profile.name in devices:
             raise InputError(f"devices: two entries name the same profile {profile.name!r}", playlist.path)
         rule = name_rule(profile)
-        folder = os.path.join(root, profile.name)
+        folder = os.path.join(root, device_folder_name(profile.name))
         files_dir = os.path.join(folder, FILES)
         previews_dir = os.path.join(folder, PREVIEWS)
         old = read_manifest(folder)
@@ -375,6 +392,12 @@ def _drain(progress_queue, display) -> None:
 
 
 # -- writing --------------------------------------------------------------------------
+def _is_shipped(profile) -> bool:
+    from ..device.profile import PROFILE_DIR
+
+    return os.path.dirname(os.path.abspath(profile.source)) == str(PROFILE_DIR)
+
+
 def _public(entry: dict) -> dict:
     return {k: v for k, v in entry.items() if not k.startswith("_")}
 
@@ -389,6 +412,8 @@ def _manifest(playlist: Playlist, name: str, device: dict) -> dict:
         "device_description": profile.description,
         "device_format": profile.format,
         "profile_sha256": device["profile_sha256"],
+        # a user's own profile travels with the package, so validate can check against it
+        "profile_toml": None if _is_shipped(profile) else profile.text,
         "playlist": os.path.basename(playlist.path),
         "updated_at": _now(),
         "files": len(items),
@@ -484,6 +509,9 @@ def pack(playlist, output: str, *, jobs: int | None = None, progress: bool = Tru
     if not as_zip and os.path.isfile(output):
         raise OutputError("is a file; give a folder name (or a name ending in .zip)", output)
 
+    if not as_zip and os.path.isdir(output) and not _is_package_or_empty(output):
+        raise OutputError("this folder holds other things and no holopack package; give a new or "
+                          "empty folder, or an earlier package to update", output)
     staging = None
     if as_zip:
         staging = tempfile.mkdtemp(prefix=f".{os.path.basename(output)}.", dir=os.path.dirname(os.path.abspath(output)))

@@ -125,6 +125,8 @@ def check_file(report: ValidationReport, path: str, profile, where: str,
         report.add("error", where, "holds no frames")
         return facts
     fps = float((expected or {}).get("fps") or profile.fps)
+    if polar and abs(fps - profile.fps) > 0.01:
+        report.add("error", where, f"was made for {fps:g} fps; {profile.name} plays {profile.fps:g} fps")
     if not polar and facts.fps and abs(facts.fps - fps) > 0.01:
         report.add("error", where, f"plays at {facts.fps:g} fps; {profile.name} plays {fps:g} fps")
     file_fps = facts.fps if (not polar and facts.fps) else fps
@@ -178,7 +180,7 @@ def check_file(report: ValidationReport, path: str, profile, where: str,
 
 # -- a device folder of a package -----------------------------------------------------
 def check_device_folder(report: ValidationReport, folder: str, prefix: str = "") -> None:
-    from ..device import load_profile
+    from ..device import load_profile, parse_profile
     from .package import FILES, MANIFEST, README
 
     where = prefix.rstrip("/") or os.path.basename(os.path.normpath(folder))
@@ -196,7 +198,10 @@ def check_device_folder(report: ValidationReport, folder: str, prefix: str = "")
         return
     device = manifest.get("device") or os.path.basename(os.path.normpath(folder))
     try:
-        profile = load_profile(device)
+        if isinstance(manifest.get("profile_toml"), str):
+            profile = parse_profile(manifest["profile_toml"], f"{where}/{MANIFEST} (profile {device})")
+        else:
+            profile = load_profile(device)
     except InputError as exc:
         report.add("error", where, f"the manifest's device: {exc}")
         return
