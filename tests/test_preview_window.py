@@ -349,3 +349,35 @@ def test_no_display_names_the_fix(monkeypatch, scene_file):
     assert "xvfb-run holopack preview" in message and "holopack export" in message
     assert "\n" not in message
 
+
+
+def test_a_failing_frame_is_reported_not_fatal(display, scene_file):
+    from holopack.errors import InputError
+    from holopack.preview.window import PreviewWindow
+
+    class Failing(DiscFrames):
+        def frame(self, request):
+            if request.time > 0.2:
+                raise InputError("the clip cannot be drawn here", "model.glb")
+            return super().frame(request)
+
+    win = PreviewWindow(str(scene_file), load_scene(scene_file), "fan-a", loader=load_scene,
+                        frames_factory=Failing, fixed_dt=1 / 30, window_size=(640, 360))
+    try:
+        assert win.wait_for_current(30)
+        for _ in range(10):
+            win.tick()
+        started = time.monotonic()
+        assert not win.wait_for_current(30)
+        assert time.monotonic() - started < 10
+        assert win.worker.error == "model.glb: the clip cannot be drawn here"
+        win.tick()  # the window carries on and shows the message
+        picture = win.grab()
+        bar = win.layout.timeline
+        strip = picture[int(bar.y) - 30:int(bar.y) - 5, int(bar.x):int(bar.x) + 300]
+        assert ((strip[..., 0] > 200) & (strip[..., 2] < 150)).sum() > 20  # red-orange text
+        win.press(" ")
+        win.press("HOME")
+        assert win.wait_for_current(30) and win.worker.error is None
+    finally:
+        win.close()

@@ -113,8 +113,8 @@ class RenderWorker:
             while True:
                 if self._latest is not None and self._latest.request == request:
                     return True
-                if self.error and self._request == request and not self._busy_on(request):
-                    return False
+                if self._failed == request:
+                    return False  # making this frame failed: self.error says why
                 left = deadline - time.monotonic()
                 if left <= 0:
                     return False
@@ -137,10 +137,7 @@ class RenderWorker:
         self._thread.join(timeout=30)
 
     # -- worker-thread side -----------------------------------------------------
-    def _busy_on(self, request) -> bool:
-        return self._serving == request
-
-    _serving = None
+    _failed: FrameRequest | None = None
 
     def _set_frames(self, device: str) -> None:
         frames = self.frames_factory(self._scene, device)
@@ -174,9 +171,7 @@ class RenderWorker:
                 self._do_reload()
                 served = None
             elif job == "frame":
-                self._serving = request
                 self._do_frame(request)
-                self._serving = None
                 served = request
             else:
                 try:
@@ -221,15 +216,11 @@ class RenderWorker:
                 return  # made for a scene that has since been replaced
             pair = self._frames.frame(request)
         except HolopackError as exc:
-            self.error = str(exc)
-            with self._cond:
-                self._cond.notify_all()
+            self._fail(request, str(exc))
             return
         except Exception as exc:
-            self.error = f"{type(exc).__name__}: {exc}"
             traceback.print_exc()
-            with self._cond:
-                self._cond.notify_all()
+            self._fail(request, f"{type(exc).__name__}: {exc}")
             return
         with self._cond:
             self._latest = pair
@@ -238,6 +229,12 @@ class RenderWorker:
             self.render_seconds += pair.seconds
             if not (self.error or "").startswith("reload failed"):
                 self.error = None
+            self._cond.notify_all()
+
+    def _fail(self, request: FrameRequest, message: str) -> None:
+        with self._cond:
+            self.error = message
+            self._failed = request
             self._cond.notify_all()
 
     @property
