@@ -57,14 +57,17 @@ def render_unit(job: dict, queue=None) -> dict:
     from .sources import file_sha256
 
     queue = queue if queue is not None else _QUEUE
-    saved = pipeline.Progress
-    # export() draws its own progress bar; here its frame counts go to the parent instead.
-    pipeline.Progress = lambda total, **kw: _QueueProgress(job["unit"], queue, total, **kw)
+    saved = getattr(pipeline, "Progress", None)
     started = time.time()
-    try:
-        result = pipeline.export(job["input"], job["output"], job["settings"], progress=True)
-    finally:
-        pipeline.Progress = saved
+    if saved is None:  # no bar to redirect: render without frame counts
+        result = pipeline.export(job["input"], job["output"], job["settings"], progress=False)
+    else:
+        # export() draws its own progress bar; here its frame counts go to the parent instead.
+        pipeline.Progress = lambda total, **kw: _QueueProgress(job["unit"], queue, total, **kw)
+        try:
+            result = pipeline.export(job["input"], job["output"], job["settings"], progress=True)
+        finally:
+            pipeline.Progress = saved
     render_seconds = time.time() - started
 
     from ..device import load_profile
