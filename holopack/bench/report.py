@@ -66,6 +66,10 @@ def format_report(report: dict) -> str:
             f"  Numba {sw['numba']}: {n['threads']} threads ({n['threading_layer'] or 'no parallel run'})"
             f", numpy {sw['numpy']}, Python {sw['python']}, holopack {sw['holopack']}"
             f" {sw.get('holopack_commit') or ''}".rstrip()]
+    load = m["load_average"][0] if m["load_average"] else 0.0
+    if load > 0.75 * m["usable_cpus"]:
+        head.append(f"  warning: the machine was busy (load {load:.2f} on {m['usable_cpus']} CPUs): "
+                    "other work shares the CPUs, so these figures are low and noisy")
     return "\n".join(head + [format_run(run) for run in report["runs"]])
 
 
