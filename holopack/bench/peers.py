@@ -131,7 +131,9 @@ def render_peer(plan, run, keep, count: int) -> dict:
             t0 = time.perf_counter()
             picture = draw(index, posed)
             samples.append(time.perf_counter() - t0)
-        covered = float(np.count_nonzero(picture.any(axis=2))) / picture.shape[0] / picture.shape[1]
+        covered = _coverage(picture)
+        last = (count - 1) % len(posed_frames)
+        ours_covered = _coverage(keep["color"][last]) if last < len(keep.get("color", [])) else None
         backend = f"{ctx.info.get('GL_RENDERER', '?')} (EGL)"
         release = [vao, vbo, cbo, ibo, fbo, program]
         for obj in release:
@@ -143,7 +145,12 @@ def render_peer(plan, run, keep, count: int) -> dict:
                 "samples, Lambert shading without textures, picture read back to memory",
                 run["stages"]["render"], summarize(samples),
                 {"peer_threads": os.environ.get("LP_NUM_THREADS") or "llvmpipe default (one per CPU)",
-                 "peer_coverage": covered})
+                 "peer_coverage": covered, "ours_coverage": ours_covered})
+
+
+def _coverage(picture: np.ndarray) -> float:
+    """Fraction of a (H, W, 3) picture that is not black: a check that both drew the model."""
+    return float(np.count_nonzero(picture.any(axis=2))) / (picture.shape[0] * picture.shape[1])
 
 
 # -- resample: cv2.warpPolar -----------------------------------------------------------
