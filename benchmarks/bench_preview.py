@@ -18,7 +18,7 @@ import time
 sys.path.insert(0, os.path.dirname(os.path.dirname(os.path.abspath(__file__))))
 
 
-def measure(path, device, seconds, size, warmup=3.0):
+def measure(path, device, seconds, size, warmup=3.0, playing=True):
     from holopack.device import list_profiles
     from holopack.pipeline import default_twin
     from holopack.preview.source import PipelineFrames
@@ -32,6 +32,7 @@ def measure(path, device, seconds, size, warmup=3.0):
                            frames_factory=partial(PipelineFrames, size=size))
     try:
         window.wait_for_current(300)  # compile / load the Numba caches and fit the camera
+        window.controls.playing = playing
         end = time.perf_counter() + warmup
         while time.perf_counter() < end:
             _paced_tick(window)
@@ -51,6 +52,7 @@ def measure(path, device, seconds, size, warmup=3.0):
         busy = window.worker.render_seconds - render_seconds_start
         return {
             "input": os.path.basename(path), "device": device,
+            "state": "playing" if playing else "paused",
             "render px": window.worker._frames.size,
             "UI fps": (window.frame_count - ui_frames) / elapsed,
             "UI worst frame ms": max(gaps) * 1000,
@@ -77,12 +79,17 @@ def main():
     parser.add_argument("--seconds", type=float, default=10.0)
     parser.add_argument("--size", type=int)
     args = parser.parse_args()
-    row = measure(args.input, args.device, args.seconds, args.size)
-    keys = list(row)
+    load_before = os.getloadavg()[0]
+    rows = [measure(args.input, args.device, args.seconds, args.size, playing=playing)
+            for playing in (True, False)]
+    keys = list(rows[0])
     print("| " + " | ".join(keys) + " |")
     print("|" + "---|" * len(keys))
-    print("| " + " | ".join(f"{row[k]:.1f}" if isinstance(row[k], float) else str(row[k])
-                            for k in keys) + " |")
+    for row in rows:
+        print("| " + " | ".join(f"{row[k]:.1f}" if isinstance(row[k], float) else str(row[k])
+                                for k in keys) + " |")
+    print(f"load average {load_before:.1f} before, {os.getloadavg()[0]:.1f} after, "
+          f"on {os.cpu_count()} CPUs")
 
 
 if __name__ == "__main__":

@@ -34,8 +34,9 @@ def run_preview(input_path=None, device: str = "3dcircle-42f2", *, animation=Non
     from ..pipeline import default_twin, resolve_profile
     from ..scene.load import load
     from .source import PipelineFrames
-    from .window import PreviewWindow, load_script
+    from .window import PreviewWindow, check_display, load_script
 
+    check_display()
     path = os.fspath(input_path) if input_path else default_twin()
     profile = resolve_profile(device)  # a bad device name fails before any window opens
     events = load_script(script)

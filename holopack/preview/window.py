@@ -39,6 +39,12 @@ PLAYHEAD = (1.0, 1.0, 1.0, 1.0)
 PANEL_FRAME = (0.22, 0.22, 0.24, 1.0)
 
 
+def check_display() -> None:
+    """Fail at once, before any loading, when there is no display to open a window on."""
+    if not os.environ.get("DISPLAY") and not os.environ.get("WAYLAND_DISPLAY"):
+        raise HolopackError(NO_DISPLAY_HELP.format(why="no display (DISPLAY is not set)"))
+
+
 def _glfw():
     try:
         import glfw
@@ -123,8 +129,7 @@ class PreviewWindow:
         errors: list[str] = []
         glfw.set_error_callback(lambda code, message: errors.append(
             message.decode(errors="replace") if isinstance(message, bytes) else str(message)))
-        if not os.environ.get("DISPLAY") and not os.environ.get("WAYLAND_DISPLAY"):
-            raise HolopackError(NO_DISPLAY_HELP.format(why="no display (DISPLAY is not set)"))
+        check_display()
         if not glfw.init():
             why = errors[-1] if errors else "the display could not be opened"
             raise HolopackError(NO_DISPLAY_HELP.format(why=why))

@@ -21,7 +21,7 @@ from .source import FramePair
 
 # The worker (and the kernel threads it starts, which inherit this) runs at a lower CPU
 # priority than the UI, so on a busy machine drawing and input come first.
-WORKER_NICE = 10
+WORKER_NICE = 5
 
 
 def _lower_priority() -> None:
