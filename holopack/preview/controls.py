@@ -19,21 +19,22 @@ BRIGHTNESS_STEP = 1.25
 BRIGHTNESS_LIMITS = (1.0 / 16.0, 4.0)
 
 HELP_LINES = (
-    "space   play / pause",
-    ", .     step one frame back / forward",
-    "<- ->   scrub (drag the bar at the bottom)",
-    "l       loop on / off",
-    "a n 1-9 next animation / pick one",
-    "d       next device",
-    "o       fan overlay (rim, hub, LED grid)",
-    "+ -     brightness",
-    "r       reset the camera",
-    "drag    left: orbit  right/middle: pan",
-    "wheel   zoom",
-    "S       save a screenshot",
-    "E       export with these settings",
-    "h ?     this help",
-    "q Esc   quit",
+    "space\tplay / pause",
+    ", .\tstep one frame back / forward",
+    "left right\tscrub (or drag the bar at the bottom)",
+    "l\tloop on / off",
+    "a n  1-9\tnext animation / pick one",
+    "d\tnext device",
+    "o\tfan overlay (rim, hub, LED grid)",
+    "+ -\tbrightness",
+    "r\treset the camera",
+    "left drag\torbit",
+    "right drag\tpan",
+    "wheel\tzoom",
+    "S\tsave a screenshot",
+    "E\texport with these settings",
+    "h ?\tthis help",
+    "q Esc\tquit",
 )
 
 

@@ -14,6 +14,7 @@ from PIL import Image, ImageDraw, ImageFont
 FONT_PX = 14
 LINE_GAP_PX = 3
 PADDING_PX = 6
+COLUMN_GAP_PX = 12
 
 
 @lru_cache(maxsize=4)
@@ -33,15 +34,28 @@ def rasterize(lines: list[str] | tuple[str, ...], size: int = FONT_PX) -> np.nda
     """Coverage of ``lines`` drawn top to bottom: (H, W) uint8, 255 = ink, row 0 = top.
 
     The picture is padded by PADDING_PX on every side so a dark backing rectangle of
-    the same size frames the text.
+    the same size frames the text. A tab splits a line into two columns, the second
+    aligned across all lines (the key help: key, then what it does).
     """
     font = _font(size)
     lines = list(lines) or [""]
     step = line_height(size)
-    width = max(int(font.getlength(line)) for line in lines) + 2 * PADDING_PX
+    split = [line.split("\t", 1) for line in lines]
+    column = max((int(font.getlength(parts[0])) for parts in split if len(parts) == 2), default=0)
+    column += COLUMN_GAP_PX if column else 0
+
+    def extent(parts):
+        if len(parts) == 2:
+            return column + int(font.getlength(parts[1]))
+        return int(font.getlength(parts[0]))
+
+    width = max(extent(parts) for parts in split) + 2 * PADDING_PX
     height = step * len(lines) + 2 * PADDING_PX - LINE_GAP_PX
     image = Image.new("L", (max(width, 1), max(height, 1)), 0)
     draw = ImageDraw.Draw(image)
-    for i, line in enumerate(lines):
-        draw.text((PADDING_PX, PADDING_PX + i * step), line, fill=255, font=font)
+    for i, parts in enumerate(split):
+        y = PADDING_PX + i * step
+        draw.text((PADDING_PX, y), parts[0], fill=255, font=font)
+        if len(parts) == 2:
+            draw.text((PADDING_PX + column, y), parts[1], fill=255, font=font)
     return np.asarray(image, dtype=np.uint8).copy()

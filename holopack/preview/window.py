@@ -167,7 +167,7 @@ class PreviewWindow:
         self.status_text = _TextBlock(gl.Texture(smooth=False))
         self.message_text = _TextBlock(gl.Texture(smooth=False))
         self.help_text = _TextBlock(gl.Texture(smooth=False))
-        self.help_text.set(("keys",) + HELP_LINES)
+        self.help_text.set(("keys\t",) + HELP_LINES)
         GL.glEnable(GL.GL_BLEND)
         GL.glBlendFunc(GL.GL_SRC_ALPHA, GL.GL_ONE_MINUS_SRC_ALPHA)
 
