@@ -2,10 +2,11 @@
 
     python benchmarks/bench_resample.py [--devices 3dcircle-42f2 legacy-224 diy-apa102]
                                         [--models robot fox cesiumman] [--frames 4]
-                                        [--repeats 30] [--sim-size 448]
+                                        [--repeats 30] [--sim-size 448] [--threads N]
 
 Frames are real renders (holopack's renderer, through the export pipeline's
-FrameSource) of the models, at each device's render size, turning on a turntable.
+FrameSource) of the models, at each device's render size, turning on a turntable;
+``--models zoneplate`` adds a synthetic zone plate (detail finer than the LEDs).
 
 Quality: for each method, the LED values (linear light, no dithering) go through the
 viewer simulation; the result is compared, in sRGB, over the lit disc, with the
@@ -56,7 +57,21 @@ MODELS = {
 }
 
 
+def zone_plate(size: int, count: int) -> list[np.ndarray]:
+    """Rings whose frequency rises to the picture's Nyquist limit at the rim, drifting
+    outwards frame by frame: detail finer than the LEDs, where point sampling aliases."""
+    c = (np.arange(size) + 0.5) - size / 2
+    r2 = (c[:, None] ** 2 + c[None, :] ** 2) / (size / 2) ** 2
+    out = []
+    for k in range(count):
+        v = 0.5 + 0.5 * np.cos(np.pi * size / 2 * r2 + k * 0.7)
+        out.append(np.ascontiguousarray(np.repeat(v[:, :, None], 3, axis=2), np.float32))
+    return out
+
+
 def render_frames(model: str, size: int, count: int) -> list[np.ndarray]:
+    if model == "zoneplate":
+        return zone_plate(size, count)
     scene = load(str(MODELS[model]))
     animation = 0 if scene.animations else None
     length = 0.0
