@@ -139,12 +139,12 @@ class PipelineFrames:
             framing = framing_for(self.base_framing, request.camera, distance)
             source.framing = framing
             camera = fit_camera(_sphere_points(center, radius), framing)
-            if any(request.camera.pan):
-                camera.view = _pan_matrix(request.camera.pan, radius) @ camera.view
             source.camera = camera
-        turntable_pan = (fit is not None and any(request.camera.pan)
-                         and source.timeline.turntable != 0.0)
-        if turntable_pan:
+        panned = fit is not None and any(request.camera.pan)
+        if panned and source.timeline.turntable == 0.0:
+            source.camera.view = _pan_matrix(request.camera.pan, fit[1]) @ source.camera.view
+            picture = source.picture(index)
+        elif panned:
             # the turntable recomputes its view from the framing alone, so the pan is
             # applied here on the view export would use for this frame
             picture = self._draw_panned(source, index, request.camera.pan, fit[1])
