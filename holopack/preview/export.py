@@ -7,6 +7,7 @@ thread, the one thread that runs Numba kernels.
 from __future__ import annotations
 
 import dataclasses
+import os
 
 from ..render.camera import Framing
 
@@ -38,10 +39,18 @@ def export_current(window) -> dict:
     output = window.export_path(profile)
     size = getattr(window, "render_size", None)
 
+    name = os.path.basename(output)
+
+    def report(done: int, total: int) -> None:
+        window.worker.status = f"exporting {name}: {done}/{total} frames"
+
     def job() -> str:
+        report(0, 0)
         distance = window.worker.fitted_distance(snapshot.animation)
         settings = export_settings(snapshot, distance, size)
-        result = pipeline.export(window.worker.scene, output, settings, progress=False)
+        # progress on screen where the pipeline takes a callback, else none (not stderr)
+        progress = report if hasattr(pipeline, "CallbackProgress") else False
+        result = pipeline.export(window.worker.scene, output, settings, progress=progress)
         notes = []
         if any(snapshot.camera.pan):
             notes.append("pan not exported")

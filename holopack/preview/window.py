@@ -525,7 +525,7 @@ class PreviewWindow:
         self._text(self.status_text, 4, 0, TEXT_COLOR, w, h)
         note = self.worker.error or self.worker.status or (self.messages[-1] if self.messages else "")
         if self.worker.busy_job:
-            note = "exporting ..."
+            note = self.worker.status if self.worker.status.startswith("exporting") else "exporting ..."
         if note:
             self.message_text.set([note])
             bar = layout.timeline
