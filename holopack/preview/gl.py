@@ -130,6 +130,37 @@ class Texture:
         GL.glBindTexture(GL.GL_TEXTURE_2D, self.id)
 
 
+class RenderTarget:
+    """An RGBA texture that GL draws into (a framebuffer object), for layers that are
+    costly to draw and change rarely, like the fan overlay."""
+
+    def __init__(self):
+        self.texture = Texture(smooth=False)
+        self.fbo = GL.glGenFramebuffers(1)
+        self.size: tuple[int, int] | None = None
+
+    def begin(self, width: int, height: int) -> None:
+        """Bind for drawing at (width, height), cleared to transparent."""
+        GL.glBindTexture(GL.GL_TEXTURE_2D, self.texture.id)
+        if self.size != (width, height):
+            GL.glTexImage2D(GL.GL_TEXTURE_2D, 0, GL.GL_RGBA8, width, height, 0, GL.GL_RGBA,
+                            GL.GL_UNSIGNED_BYTE, None)
+            self.size = (width, height)
+            self.texture.shape = (height, width, 4)
+        GL.glBindFramebuffer(GL.GL_FRAMEBUFFER, self.fbo)
+        GL.glFramebufferTexture2D(GL.GL_FRAMEBUFFER, GL.GL_COLOR_ATTACHMENT0, GL.GL_TEXTURE_2D,
+                                  self.texture.id, 0)
+        GL.glViewport(0, 0, width, height)
+        GL.glDisable(GL.GL_BLEND)  # keep the layer's own alpha, blend it when it is shown
+        GL.glClearColor(0.0, 0.0, 0.0, 0.0)
+        GL.glClear(GL.GL_COLOR_BUFFER_BIT)
+
+    def end(self, window_width: int, window_height: int) -> None:
+        GL.glBindFramebuffer(GL.GL_FRAMEBUFFER, 0)
+        GL.glViewport(0, 0, window_width, window_height)
+        GL.glEnable(GL.GL_BLEND)
+
+
 class Quad:
     """The unit square (0,0)-(1,1) as a triangle strip; quad.vert maps it to u_rect."""
 

@@ -161,6 +161,9 @@ class PreviewWindow:
         self.solid_program = gl.Program("quad.vert", "solid.frag")
         self.text_program = gl.Program("quad.vert", "text.frag")
         self.overlay_program = gl.Program("quad.vert", "fan_overlay.frag")
+        self.layer_program = gl.Program("quad.vert", "layer.frag")
+        self.overlay_layer = gl.RenderTarget()
+        self._overlay_key = None
         self.quad = gl.Quad()
         self.render_texture = gl.Texture(smooth=True)
         self.fan_texture = gl.Texture(smooth=True)
@@ -460,9 +463,16 @@ class PreviewWindow:
         layout = Layout(w, h)
         for panel, texture in ((layout.render_panel, self.render_texture),
                                (layout.fan_panel, self.fan_texture)):
-            self._rect(Rect(panel.x - 1, panel.y - 1, panel.w + 2, panel.h + 2), PANEL_FRAME)
-            self._rect(panel, (0.0, 0.0, 0.0, 1.0))
-            if texture.shape is not None:
+            # a one-pixel frame as four edges: filling whole rectangles under the
+            # picture costs the software rasteriser a millisecond each
+            for edge in (Rect(panel.x - 1, panel.y - 1, panel.w + 2, 1),
+                         Rect(panel.x - 1, panel.y + panel.h, panel.w + 2, 1),
+                         Rect(panel.x - 1, panel.y, 1, panel.h),
+                         Rect(panel.x + panel.w, panel.y, 1, panel.h)):
+                self._rect(edge, PANEL_FRAME)
+            if texture.shape is None:
+                self._rect(panel, (0.0, 0.0, 0.0, 1.0))
+            else:
                 self.image_program.use()
                 texture.bind(0)
                 self.image_program.set_int("u_image", 0)
@@ -481,21 +491,39 @@ class PreviewWindow:
         self.quad.draw()
 
     def _fan_overlay(self, panel: Rect, w: int, h: int) -> None:
-        g = self.geometry
-        p = self.overlay_program.use()
+        """Blend the fan overlay over a panel. The procedural shader is costly on a
+        software rasteriser, so it is drawn once per panel size and geometry into a
+        texture that each frame only blends."""
+        side = max(1, int(round(panel.w)))
+        key = (side, self.geometry)
+        if key != self._overlay_key:
+            self._draw_overlay_layer(side)
+            self._overlay_key = key
+        p = self.layer_program.use()
+        self.overlay_layer.texture.bind(0)
+        p.set_int("u_layer", 0)
         p.set("u_rect", *panel.ndc(w, h))
-        p.set("u_panel_px", panel.w)
+        self.quad.draw()
+
+    def _draw_overlay_layer(self, side: int) -> None:
+        g = self.geometry
+        w, h = self.framebuffer_size
+        self.overlay_layer.begin(side, side)
+        p = self.overlay_program.use()
+        p.set("u_rect", -1.0, -1.0, 1.0, 1.0)
+        p.set("u_panel_px", float(side))
         p.set("u_hub", g.hub)
         p.set("u_inner", g.inner)
         p.set("u_pitch", g.pitch)
         p.set("u_leds", float(g.leds))
-        p.set("u_ring_step", float(g.ring_step(panel.w)))
+        p.set("u_ring_step", float(g.ring_step(side)))
         p.set("u_slices", float(g.slices))
-        p.set("u_spoke_step", float(g.spoke_step(panel.w)))
+        p.set("u_spoke_step", float(g.spoke_step(side)))
         p.set("u_slice0", g.slice0)
         p.set("u_rim_color", 1.0, 0.85, 0.2, 0.95)
         p.set("u_grid_color", 0.3, 0.8, 1.0, 0.3)
         self.quad.draw()
+        self.overlay_layer.end(w, h)
 
     def _timeline(self, layout: Layout, w: int, h: int) -> None:
         bar = layout.timeline
