@@ -261,7 +261,7 @@ def test_materials_and_textures(tmp_path):
         "extensions": {"KHR_materials_unlit": {}}}]
     doc["textures"] = [{"source": 0, "sampler": 0}, {"source": 1}]
     doc["samplers"] = [{"wrapS": 33071, "wrapT": 33648}]
-    doc["images"] = [{"uri": "red.png"}, {"uri": "missing.png"}]
+    doc["images"] = [{"uri": "red.png"}, {"uri": "red.png"}]
     scene = load_gltf(write_gltf(tmp_path / "t.gltf", doc))
     mat = scene.materials[0]
     np.testing.assert_allclose(mat.base_color_factor, [0.5, 0.25, 1, 0.75])
@@ -271,9 +271,15 @@ def test_materials_and_textures(tmp_path):
     tex = scene.textures[mat.base_color_texture]
     assert tex.pixels.shape == (2, 3, 4) and tex.pixels[0, 0].tolist() == [10, 20, 30, 255]
     assert (tex.wrap_s, tex.wrap_t) == (33071, 33648)
-    # the missing emissive texture leaves the picture showing, with a warning
-    assert mat.emissive_texture is None
-    assert any("missing.png" in w for w in scene.warnings)
+    assert mat.emissive_texture is not None
+    # a texture the material needs but cannot have would change the picture: refused
+    doc["images"][1] = {"uri": "missing.png"}
+    _expect_input_error(write_gltf(tmp_path / "m.gltf", doc), "missing.png")
+    (tmp_path / "junk.png").write_bytes(b"\x89PNG\r\n\x1a\n" + b"\0" * 40)
+    doc["images"][1] = {"uri": "junk.png"}
+    _expect_input_error(write_gltf(tmp_path / "j.gltf", doc), "junk.png")
+    doc["materials"][0]["emissiveTexture"] = {"index": 5}
+    _expect_input_error(write_gltf(tmp_path / "d.gltf", doc), "texture 5")
 
 
 def test_zero_weights_bind_to_the_first_joint_with_one_warning(tmp_path):
@@ -515,15 +521,14 @@ def test_whole_validator_corpus_loads_or_raises_input_error():
     assert loaded + refused == len(index) and loaded > 0
 
 
-def test_missing_texture_file_in_a_copied_model(tmp_path):
+def test_missing_texture_or_bin_in_a_copied_model(tmp_path):
     folder = tmp_path / "helmet"
     shutil.copytree(DATA / "FlightHelmet", folder)
     doc = json.loads((folder / "FlightHelmet.gltf").read_text())
     base_texture = doc["materials"][0]["pbrMetallicRoughness"]["baseColorTexture"]["index"]
     victim = doc["images"][doc["textures"][base_texture]["source"]]["uri"]
     (folder / victim).unlink()
-    scene = load_gltf(folder / "FlightHelmet.gltf")
-    assert any(victim in w for w in scene.warnings)
+    _expect_input_error(folder / "FlightHelmet.gltf", victim, "missing")
     bins = [b["uri"] for b in doc["buffers"]]
     (folder / bins[0]).unlink()
     _expect_input_error(folder / "FlightHelmet.gltf", bins[0], "missing")

@@ -97,6 +97,7 @@ class _Reader:
         self.glb_bin: bytes | None = None
         self._buffers: dict[int, bytes] = {}
         self._accessors: dict[tuple[int, bool], np.ndarray] = {}
+        self._default_used = False
 
     # -- small helpers -----------------------------------------------------------
     def fail(self, message: str):
@@ -457,9 +458,12 @@ class _Reader:
         scene.roots = self._read_roots(len(scene.nodes))
         self._texture_map: dict[int, int | None] = {}
         self._scene = scene
-        scene.materials = self._read_materials()
+        # geometry first: a missing .bin is the fault to report before a missing picture
         scene.skins = self._read_skins(len(scene.nodes))
         scene.meshes = self._read_meshes()
+        scene.materials = self._read_materials()
+        if self._default_used:
+            scene.materials.append(Material(name="default"))
         self._check_node_weights(scene)
         scene.draw_items = self._walk(scene)
         self._check_joints(scene)
@@ -591,76 +595,65 @@ class _Reader:
         return materials
 
     def _texture_ref(self, info, where: str) -> tuple[int | None, int]:
+        """(index into Scene.textures or None, texCoord set) of a textureInfo.
+
+        A texture the material uses but that cannot be had (a dangling index, a
+        missing or undecodable image) changes the picture, so it is an InputError.
+        """
         if info is None:
             return None, 0
         info = self._dict(info, where)
         texcoord = self._int(info, "texCoord", where, default=0)
-        if "index" not in info:
-            self.warn(f"{where} has no texture index; drawn without the texture")
-            return None, texcoord
-        index = self._int(info, "index", where)
-        textures = self._list(self.gltf, "textures", "the file")
-        if not 0 <= index < len(textures):
-            self.warn(f"{where} refers to texture {index}, which does not exist; "
-                      "drawn without the texture")
-            return None, texcoord
+        index = self._ref(info, "index", where, "textures", required=True)
         return self._texture(index), texcoord
 
     def _texture(self, index: int) -> int | None:
-        """Decode texture ``index`` (once) into Scene.textures; None when unusable."""
+        """Decode texture ``index`` (once) into Scene.textures."""
         if index in self._texture_map:
             return self._texture_map[index]
-        self._texture_map[index] = None
         where = f"texture {index}"
         spec = self.gltf["textures"][index]
-        source = spec.get("source")
         extensions = spec.get("extensions") if isinstance(spec.get("extensions"), dict) else {}
-        for ext in ("EXT_texture_webp", "MSFT_texture_dds", "KHR_texture_basisu"):
-            if isinstance(extensions.get(ext), dict) and "source" in extensions[ext]:
-                if source is None or ext == "EXT_texture_webp":
-                    source = extensions[ext]["source"]
-        images = self._list(self.gltf, "images", "the file")
-        if isinstance(source, bool) or not isinstance(source, int) or not 0 <= source < len(images):
-            self.warn(f"{where} has no usable image; drawn without the texture")
+        source = self._ref(spec, "source", where, "images")
+        webp = extensions.get("EXT_texture_webp")
+        if isinstance(webp, dict) and "source" in webp:
+            source = self._ref(webp, "source", f"{where} EXT_texture_webp", "images")
+        if source is None:
+            # the file leaves the image to an extension we do not know: no texture
+            self.warn(f"{where} has no image; drawn without the texture")
+            self._texture_map[index] = None
             return None
         pixels = self._image(source)
-        if pixels is None:
-            return None
         wrap_s = wrap_t = 10497
-        sampler = spec.get("sampler")
-        samplers = self._list(self.gltf, "samplers", "the file")
+        sampler = self._ref(spec, "sampler", where, "samplers")
         if sampler is not None:
-            if isinstance(sampler, int) and 0 <= sampler < len(samplers):
-                wrap_s = samplers[sampler].get("wrapS", 10497)
-                wrap_t = samplers[sampler].get("wrapT", 10497)
-                if wrap_s not in _WRAP_MODES or wrap_t not in _WRAP_MODES:
-                    self.warn(f"{where}: unknown wrap mode replaced by REPEAT")
-                    wrap_s = wrap_s if wrap_s in _WRAP_MODES else 10497
-                    wrap_t = wrap_t if wrap_t in _WRAP_MODES else 10497
-            else:
-                self.warn(f"{where} refers to sampler {sampler!r}, which does not exist")
-        name = str(images[source].get("name", "") or spec.get("name", ""))
+            sampler_spec = self.gltf["samplers"][sampler]
+            wrap_s = sampler_spec.get("wrapS", 10497)
+            wrap_t = sampler_spec.get("wrapT", 10497)
+            if wrap_s not in _WRAP_MODES or wrap_t not in _WRAP_MODES:
+                self.warn(f"{where}: unknown wrap mode replaced by REPEAT")
+                wrap_s = wrap_s if wrap_s in _WRAP_MODES else 10497
+                wrap_t = wrap_t if wrap_t in _WRAP_MODES else 10497
+        name = str(self.gltf["images"][source].get("name", "") or spec.get("name", ""))
         self._scene.textures.append(Texture(pixels=pixels, name=name, wrap_s=int(wrap_s),
                                             wrap_t=int(wrap_t)))
         self._texture_map[index] = len(self._scene.textures) - 1
         return self._texture_map[index]
 
-    def _image(self, index: int) -> np.ndarray | None:
-        where = f"image {index}"
+    def _image(self, index: int) -> np.ndarray:
+        """Image ``index`` decoded: (H, W, 4) uint8."""
         spec = self.gltf["images"][index]
-        try:
-            if "bufferView" in spec:
-                view = self._ref(spec, "bufferView", where, "bufferViews")
-                data, offset, length, _ = self._buffer_view(view, where)
-                raw = data[offset:offset + length]
-            elif "uri" in spec:
-                raw = self._read_uri(spec["uri"], where)
-            else:
-                self.warn(f"{where} has neither uri nor bufferView; drawn without the texture")
-                return None
-        except InputError as exc:
-            self.warn(f"{exc.message}; drawn without the texture")
-            return None
+        uri = spec.get("uri")
+        named = isinstance(uri, str) and not uri.startswith("data:")
+        where = f"image {index}" + (f" '{urllib.parse.unquote(uri)}'" if named else "")
+        if "bufferView" in spec:
+            view = self._ref(spec, "bufferView", where, "bufferViews")
+            data, offset, length, _ = self._buffer_view(view, where)
+            raw = data[offset:offset + length]
+        elif "uri" in spec:
+            raw = self._read_uri(uri, where)
+        else:
+            self.fail(f"{where} has neither 'uri' nor 'bufferView'")
         from PIL import Image, UnidentifiedImageError
 
         try:
@@ -668,20 +661,18 @@ class _Reader:
                 picture.load()
                 rgba = picture.convert("RGBA")
             pixels = np.asarray(rgba, dtype=np.uint8).copy()
-        except (UnidentifiedImageError, OSError, ValueError, SyntaxError, EOFError) as exc:
-            self.warn(f"{where} cannot be decoded ({exc.__class__.__name__}); "
-                      "drawn without the texture")
-            return None
+        except (UnidentifiedImageError, Image.DecompressionBombError) as exc:
+            self.fail(f"{where} is not a picture holopack can decode ({exc.__class__.__name__})")
+        except (OSError, ValueError, SyntaxError, EOFError, struct.error) as exc:
+            self.fail(f"{where} is damaged and cannot be decoded ({exc})")
         if pixels.ndim != 3 or pixels.shape[0] == 0 or pixels.shape[1] == 0:
-            self.warn(f"{where} is empty; drawn without the texture")
-            return None
+            self.fail(f"{where} is empty")
         return pixels
 
     def _default_material(self) -> int:
-        if getattr(self, "_default_index", None) is None:
-            self._scene.materials.append(Material(name="default"))
-            self._default_index = len(self._scene.materials) - 1
-        return self._default_index
+        """Index of the material appended for primitives that name none."""
+        self._default_used = True
+        return len(self._list(self.gltf, "materials", "the file"))
 
     # -- skins -----------------------------------------------------------------------
     def _read_skins(self, node_count: int) -> list[Skin]:
