@@ -182,7 +182,7 @@ def test_fan_panel_is_the_device_simulation_and_E_writes_the_same_codes(display,
     """On a polar fan the right panel is ViewerSimulator(PolarEncoder(render)); the
     exported .BIN holds the very codes the preview simulated."""
     from holopack.device import PolarEncoder, ViewerSimulator, load_profile, open_fan_file
-    from holopack.preview.source import FAN_VIEW_PX
+    from holopack.preview.source import FAN_VIEW_OVERSAMPLE, FAN_VIEW_PX
 
     device = "3dcircle-42f2"
     profile = load_profile(device)
@@ -202,7 +202,7 @@ def test_fan_panel_is_the_device_simulation_and_E_writes_the_same_codes(display,
         picture = source.picture(index)
         assert np.array_equal(win.shown.render, picture.color)
         codes = PolarEncoder(profile, SIZE).encode(picture.linear_light(), index)
-        fan = ViewerSimulator(profile, FAN_VIEW_PX).render(codes)
+        fan = ViewerSimulator(profile, FAN_VIEW_PX, oversample=FAN_VIEW_OVERSAMPLE).render(codes)
         assert np.array_equal(win.shown.fan, fan)
 
         win.render_size = SIZE

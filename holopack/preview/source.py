@@ -22,8 +22,11 @@ import numpy as np
 from .controls import CameraState, FrameRequest
 from .overlay import FanGeometry, fan_geometry
 
-# The simulated fan is only looked at in a panel; its picture needs no more pixels.
+# The simulated fan is only looked at in a panel; its picture needs no more pixels, and
+# one sample per pixel (the panel's filtering smooths the LED edges) costs the worker
+# less than half of the default oversampling: more frames per second while playing.
 FAN_VIEW_PX = 512
+FAN_VIEW_OVERSAMPLE = 1
 
 
 @dataclass
@@ -104,7 +107,8 @@ class PipelineFrames:
             from ..device import PolarEncoder, ViewerSimulator
 
             self.encoder = PolarEncoder(self.profile, self.size)
-            self.simulator = ViewerSimulator(self.profile, int(fan_size))
+            self.simulator = ViewerSimulator(self.profile, int(fan_size),
+                                             oversample=FAN_VIEW_OVERSAMPLE)
             self.mask = None
         else:
             self.mask = pipeline.circle_mask(self.size) if self.profile.circle_mask else None
