@@ -216,8 +216,10 @@ def _apply_morph(positions, normals, morph, weights):
 
 def _transform_rigid(positions, normals, matrix, out_positions, out_normals) -> None:
     linear = matrix[:3, :3]
-    np.matmul(positions, linear.T.astype(np.float32), out=out_positions)
-    out_positions += matrix[:3, 3].astype(np.float32)
+    # a corrupt file can overflow float32 here; the caller reports it
+    with np.errstate(over="ignore", invalid="ignore"):
+        np.matmul(positions, linear.T.astype(np.float32), out=out_positions)
+        out_positions += matrix[:3, 3].astype(np.float32)
     det = np.linalg.det(linear)
     # normals take the inverse transpose; a collapsed (zero-scale) node keeps any direction
     normal_matrix = np.linalg.inv(linear).T if abs(det) > 1e-300 else linear
