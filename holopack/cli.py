@@ -3,7 +3,6 @@ from __future__ import annotations
 
 import argparse
 import json
-import os
 import sys
 
 from . import __version__
@@ -111,6 +110,11 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("--size", type=_positive_int, help="render size in pixels")
     p.add_argument("--frames", type=_positive_int, help="headless: quit after N frames")
     p.add_argument("--screenshot", help="save a PNG of the window before quitting")
+
+    from .pack.cli import add_pack_parser, add_validate_parser
+
+    add_pack_parser(sub)
+    add_validate_parser(sub)
     return parser
 
 
@@ -188,8 +192,21 @@ def cmd_preview(args) -> int:
                        frames=args.frames, screenshot=args.screenshot) or 0
 
 
+def cmd_pack(args) -> int:
+    from .pack.cli import cmd_pack as run
+
+    return run(args)
+
+
+def cmd_validate(args) -> int:
+    from .pack.cli import cmd_validate as run
+
+    return run(args)
+
+
 COMMANDS = {"export": cmd_export, "inspect": cmd_inspect, "devices": cmd_devices,
-            "decode": cmd_decode, "preview": cmd_preview}
+            "decode": cmd_decode, "preview": cmd_preview, "pack": cmd_pack,
+            "validate": cmd_validate}
 
 
 def main(argv: list[str] | None = None) -> int:

@@ -300,7 +300,7 @@ def _lights(lights):
     """A lights table (device profile [lights], --light KEY=VALUE) -> render Lights."""
     if lights is None or not isinstance(lights, dict):
         return lights
-    from .render.shading import Light, Lights
+    from .render.shading import Lights
 
     base = Lights()
     fields = {}
@@ -411,11 +411,28 @@ class _Plan:
         return color
 
 
+class CallbackProgress:
+    """Progress reported to a function ``progress(done, total)`` instead of stderr
+    (a notebook's widget, a parent process drawing one line for many workers)."""
+
+    def __init__(self, total: int, callback):
+        self.total, self.callback = total, callback
+
+    def update(self, done: int) -> None:
+        self.callback(done, self.total)
+
+    def finish(self) -> None:
+        self.callback(self.total, self.total)
+
+
 def export(input=None, output: str = "", settings: ExportSettings | None = None, *,
-           progress: bool = True, **overrides) -> ExportResult:
+           progress=True, **overrides) -> ExportResult:
     """Export ``input`` (a path or a loaded Scene; None = the bundled default twin) to
     ``output`` for a device. Keyword overrides set ExportSettings fields, e.g.
     ``export("twin.glb", "LOOP.BIN", device="3dcircle-42f2", seconds=4)``.
+
+    ``progress``: True draws a bar on stderr, False nothing, a function
+    ``progress(done, total)`` is called after each frame.
     """
     settings = replace(settings or ExportSettings(), **overrides)
     if not output:
@@ -428,7 +445,10 @@ def export(input=None, output: str = "", settings: ExportSettings | None = None,
     plan = _Plan(scene, settings, output)
     check_output_name(plan.profile, plan.format, output)
     total = plan.timeline.frame_count
-    bar = Progress(total, label=os.path.basename(output), enabled=progress)
+    if callable(progress):
+        bar = CallbackProgress(total, progress)
+    else:
+        bar = Progress(total, label=os.path.basename(output), enabled=bool(progress))
     with atomic_output(output, directory=plan.format.directory) as temp:
         writer = plan.format.writer_class()(temp, plan.profile, plan.fps)
         try:

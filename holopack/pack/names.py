@@ -16,7 +16,7 @@ from dataclasses import dataclass
 _FORMAT_RULES = {
     "42f2": {"suffix": ".BIN", "name_case": "upper", "name_max_stem": 8},
     "legacy224": {"suffix": ".bin", "name_case": "upper", "name_max_stem": 8},
-    "polarstream": {"suffix": ".hpolar", "name_case": "lower", "name_max_stem": None},
+    "polarstream": {"suffix": ".hps", "name_case": "lower", "name_max_stem": None},
     "mp4": {"suffix": ".mp4", "name_case": "lower", "name_max_stem": None},
 }
 _MAX_STEM_DEFAULT = 40  # keeps names readable in a shop's file browser

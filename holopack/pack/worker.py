@@ -19,15 +19,13 @@ def init_worker(queue) -> None:
 
 
 class _QueueProgress:
-    """Stands in for holopack.progress.Progress inside a worker: frame counts go to the
-    parent, which draws one combined line for all workers."""
+    """Frame counts of a worker's export go to the parent, which draws one combined
+    line for all workers."""
 
-    def __init__(self, unit: str, queue, total: int, label: str = "", stream=None,
-                 enabled: bool = True, log_every: float = 5.0):
-        self.unit, self.queue, self.total = unit, queue, int(total)
-        self.done = 0
+    def __init__(self, unit: str, queue):
+        self.unit, self.queue = unit, queue
         self._last = 0.0
-        self._send(("start", unit, self.total))
+        self._started = False
 
     def _send(self, message) -> None:
         if self.queue is not None:
@@ -36,15 +34,14 @@ class _QueueProgress:
             except Exception:  # progress is cosmetic; never fail a render over it
                 pass
 
-    def update(self, done: int | None = None) -> None:
-        self.done = self.done + 1 if done is None else done
+    def __call__(self, done: int, total: int) -> None:
+        if not self._started:
+            self._started = True
+            self._send(("start", self.unit, int(total)))
         now = time.monotonic()
-        if now - self._last >= 0.2 or self.done >= self.total:
+        if now - self._last >= 0.2 or done >= total:
             self._last = now
-            self._send(("frame", self.unit, self.done))
-
-    def finish(self) -> None:
-        self._send(("frame", self.unit, self.total))
+            self._send(("frame", self.unit, int(done)))
 
 
 def render_unit(job: dict, queue=None) -> dict:
@@ -57,17 +54,9 @@ def render_unit(job: dict, queue=None) -> dict:
     from .sources import file_sha256
 
     queue = queue if queue is not None else _QUEUE
-    saved = getattr(pipeline, "Progress", None)
     started = time.time()
-    if saved is None:  # no bar to redirect: render without frame counts
-        result = pipeline.export(job["input"], job["output"], job["settings"], progress=False)
-    else:
-        # export() draws its own progress bar; here its frame counts go to the parent instead.
-        pipeline.Progress = lambda total, **kw: _QueueProgress(job["unit"], queue, total, **kw)
-        try:
-            result = pipeline.export(job["input"], job["output"], job["settings"], progress=True)
-        finally:
-            pipeline.Progress = saved
+    result = pipeline.export(job["input"], job["output"], job["settings"],
+                             progress=_QueueProgress(job["unit"], queue))
     render_seconds = time.time() - started
 
     from ..device import load_profile
