@@ -254,3 +254,19 @@ def test_hot_reload_of_a_model_file(display, tmp_path):
         assert np.abs(win.shown.render.astype(int) - duck).mean() > 2.0
     finally:
         win.close()
+
+
+def test_a_bad_animation_name_is_an_input_error_and_closes_the_window(display, twin, tmp_path):
+    from holopack.errors import InputError
+    from holopack.preview.window import PreviewWindow
+
+    with pytest.raises(InputError, match="no animation named 'Moonwalk'.*Dance"):
+        PreviewWindow(str(TWIN), twin, "mp4-fan", animation="Moonwalk",
+                      frames_factory=partial(PipelineFrames, size=SIZE))
+    # glfw was shut down cleanly: the next window opens, on the clip asked for by name
+    win = PreviewWindow(str(TWIN), twin, "mp4-fan", animation="idle",
+                        frames_factory=partial(PipelineFrames, size=SIZE), window_size=(640, 360))
+    try:
+        assert win.controls.animation_name == "Idle"
+    finally:
+        win.close()

@@ -79,6 +79,8 @@ class PreviewWindow:
     scripted runs reproducible.
     """
 
+    _closed = False
+
     def __init__(self, path: str, scene, device: str, *, devices: list[str] | None = None,
                  window_size: tuple[int, int] = DEFAULT_WINDOW, animation=None,
                  loader: Callable | None = None, frames_factory: Callable | None = None,
@@ -101,6 +103,13 @@ class PreviewWindow:
         except BaseException:
             glfw.terminate()
             raise
+        try:
+            self._init_state(scene, device, devices, animation)
+        except BaseException:
+            self.close()
+            raise
+
+    def _init_state(self, scene, device, devices, animation) -> None:
         self.controls = Controls(devices=list(devices or [device]))
         if device in self.controls.devices:
             self.controls.device_index = self.controls.devices.index(device)
@@ -121,7 +130,6 @@ class PreviewWindow:
         self._watch_next = time.monotonic() + WATCH_INTERVAL_S
         self.frame_count = 0
         self._status_due = 0.0
-        self._closed = False
 
     # -- setup ------------------------------------------------------------------
     def _open_window(self, size, title) -> None:
