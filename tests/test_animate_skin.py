@@ -31,7 +31,8 @@ def _random_case(n, k, joints_count, seed):
     return positions, normals, joints, weights, matrices
 
 
-@pytest.mark.parametrize("n, k", [(37, 4), (PARALLEL_MIN_VERTICES + 123, 4), (500, 8)])
+# both code paths: one core below the threshold, all cores above it
+@pytest.mark.parametrize("n, k", [(1, 4), (37, 4), (PARALLEL_MIN_VERTICES + 123, 4), (500, 8)])
 def test_kernel_matches_reference_on_random_skins(n, k):
     positions, normals, joints, weights, matrices = _random_case(n, k, 11, seed=n + k)
     out_positions = np.full((n, 3), np.nan, np.float32)

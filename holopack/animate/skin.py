@@ -12,74 +12,86 @@ import math
 import numpy as np
 from numba import njit, prange
 
-# below this many vertices the thread start-up costs more than it saves
-PARALLEL_MIN_VERTICES = 4096
+# Below this many vertices one core finishes sooner than a parallel region can start
+# (and on a busy machine the second thread may wait a whole scheduler slice).
+PARALLEL_MIN_VERTICES = 16384
 
 
-def _skin_kernel(positions, normals, joints, weights, joint_matrices, out_positions,
+@njit(cache=True, inline="always")
+def _skin_vertex(i, positions, normals, joints, weights, joint_matrices, out_positions,
                  out_normals):
-    n = positions.shape[0]
     k = joints.shape[1]
-    for i in prange(n):
-        m00 = m01 = m02 = m03 = 0.0
-        m10 = m11 = m12 = m13 = 0.0
-        m20 = m21 = m22 = m23 = 0.0
-        for c in range(k):
-            w = np.float64(weights[i, c])
-            if w == 0.0:
-                continue
-            j = joints[i, c]
-            m00 += w * joint_matrices[j, 0, 0]
-            m01 += w * joint_matrices[j, 0, 1]
-            m02 += w * joint_matrices[j, 0, 2]
-            m03 += w * joint_matrices[j, 0, 3]
-            m10 += w * joint_matrices[j, 1, 0]
-            m11 += w * joint_matrices[j, 1, 1]
-            m12 += w * joint_matrices[j, 1, 2]
-            m13 += w * joint_matrices[j, 1, 3]
-            m20 += w * joint_matrices[j, 2, 0]
-            m21 += w * joint_matrices[j, 2, 1]
-            m22 += w * joint_matrices[j, 2, 2]
-            m23 += w * joint_matrices[j, 2, 3]
-        px = np.float64(positions[i, 0])
-        py = np.float64(positions[i, 1])
-        pz = np.float64(positions[i, 2])
-        out_positions[i, 0] = m00 * px + m01 * py + m02 * pz + m03
-        out_positions[i, 1] = m10 * px + m11 * py + m12 * pz + m13
-        out_positions[i, 2] = m20 * px + m21 * py + m22 * pz + m23
-        # cofactors of the 3x3 part
-        c00 = m11 * m22 - m12 * m21
-        c01 = m12 * m20 - m10 * m22
-        c02 = m10 * m21 - m11 * m20
-        c10 = m02 * m21 - m01 * m22
-        c11 = m00 * m22 - m02 * m20
-        c12 = m01 * m20 - m00 * m21
-        c20 = m01 * m12 - m02 * m11
-        c21 = m02 * m10 - m00 * m12
-        c22 = m00 * m11 - m01 * m10
-        det = m00 * c00 + m01 * c01 + m02 * c02
-        nx = np.float64(normals[i, 0])
-        ny = np.float64(normals[i, 1])
-        nz = np.float64(normals[i, 2])
-        ox = c00 * nx + c01 * ny + c02 * nz
-        oy = c10 * nx + c11 * ny + c12 * nz
-        oz = c20 * nx + c21 * ny + c22 * nz
-        length = math.sqrt(ox * ox + oy * oy + oz * oz)
-        if length > 1e-30:
-            scale = 1.0 / length
-            if det < 0.0:
-                scale = -scale
-            out_normals[i, 0] = ox * scale
-            out_normals[i, 1] = oy * scale
-            out_normals[i, 2] = oz * scale
-        else:  # a collapsed skin matrix has no normal direction: keep the bind normal
-            out_normals[i, 0] = nx
-            out_normals[i, 1] = ny
-            out_normals[i, 2] = nz
+    m00 = m01 = m02 = m03 = 0.0
+    m10 = m11 = m12 = m13 = 0.0
+    m20 = m21 = m22 = m23 = 0.0
+    for c in range(k):
+        w = np.float64(weights[i, c])
+        if w == 0.0:
+            continue
+        j = joints[i, c]
+        m00 += w * joint_matrices[j, 0, 0]
+        m01 += w * joint_matrices[j, 0, 1]
+        m02 += w * joint_matrices[j, 0, 2]
+        m03 += w * joint_matrices[j, 0, 3]
+        m10 += w * joint_matrices[j, 1, 0]
+        m11 += w * joint_matrices[j, 1, 1]
+        m12 += w * joint_matrices[j, 1, 2]
+        m13 += w * joint_matrices[j, 1, 3]
+        m20 += w * joint_matrices[j, 2, 0]
+        m21 += w * joint_matrices[j, 2, 1]
+        m22 += w * joint_matrices[j, 2, 2]
+        m23 += w * joint_matrices[j, 2, 3]
+    px = np.float64(positions[i, 0])
+    py = np.float64(positions[i, 1])
+    pz = np.float64(positions[i, 2])
+    out_positions[i, 0] = m00 * px + m01 * py + m02 * pz + m03
+    out_positions[i, 1] = m10 * px + m11 * py + m12 * pz + m13
+    out_positions[i, 2] = m20 * px + m21 * py + m22 * pz + m23
+    # cofactors of the 3x3 part
+    c00 = m11 * m22 - m12 * m21
+    c01 = m12 * m20 - m10 * m22
+    c02 = m10 * m21 - m11 * m20
+    c10 = m02 * m21 - m01 * m22
+    c11 = m00 * m22 - m02 * m20
+    c12 = m01 * m20 - m00 * m21
+    c20 = m01 * m12 - m02 * m11
+    c21 = m02 * m10 - m00 * m12
+    c22 = m00 * m11 - m01 * m10
+    det = m00 * c00 + m01 * c01 + m02 * c02
+    nx = np.float64(normals[i, 0])
+    ny = np.float64(normals[i, 1])
+    nz = np.float64(normals[i, 2])
+    ox = c00 * nx + c01 * ny + c02 * nz
+    oy = c10 * nx + c11 * ny + c12 * nz
+    oz = c20 * nx + c21 * ny + c22 * nz
+    length = math.sqrt(ox * ox + oy * oy + oz * oz)
+    if length > 1e-30:
+        scale = 1.0 / length
+        if det < 0.0:
+            scale = -scale
+        out_normals[i, 0] = ox * scale
+        out_normals[i, 1] = oy * scale
+        out_normals[i, 2] = oz * scale
+    else:  # a collapsed skin matrix has no normal direction: keep the bind normal
+        out_normals[i, 0] = nx
+        out_normals[i, 1] = ny
+        out_normals[i, 2] = nz
 
 
-_skin_parallel = njit(parallel=True, cache=True, nogil=True)(_skin_kernel)
-_skin_serial = njit(cache=True, nogil=True)(_skin_kernel)
+@njit(parallel=True, cache=True, nogil=True)
+def _skin_parallel(positions, normals, joints, weights, joint_matrices, out_positions,
+                   out_normals):
+    for i in prange(positions.shape[0]):
+        _skin_vertex(i, positions, normals, joints, weights, joint_matrices, out_positions,
+                     out_normals)
+
+
+@njit(cache=True, nogil=True)
+def _skin_serial(positions, normals, joints, weights, joint_matrices, out_positions,
+                 out_normals):
+    for i in range(positions.shape[0]):
+        _skin_vertex(i, positions, normals, joints, weights, joint_matrices, out_positions,
+                     out_normals)
 
 
 def skin_vertices(positions: np.ndarray, normals: np.ndarray, joints: np.ndarray,
