@@ -210,7 +210,11 @@ def test_fan_panel_is_the_device_simulation_and_E_writes_the_same_codes(display,
         win.tick()
         assert win.worker.wait_idle(300)
         assert win.worker.status.startswith("exported"), win.worker.status
-        out = tmp_path / "ROBOTEXPRESSIVE.BIN"
+        from holopack.pack.names import name_rule
+
+        out = Path(win.export_path(profile))
+        assert out.parent == tmp_path and not name_rule(profile).problems(out.name, need_position=False)
+        assert out.name.endswith(".BIN") and "ROBOT" in out.name
         written = open_fan_file(str(out), profile)
         assert written.frame_count == round(twin.animations[1].duration * profile.fps)
         frames = written.frames()

@@ -618,18 +618,16 @@ class PreviewWindow:
         return str(self.output_dir / f"{stem}-preview-{stamp}.png")
 
     def export_path(self, profile) -> str:
-        """Where ``E`` writes: <input stem>-<device>.<the device format's suffix>."""
-        from ..formats import get_format
+        """Where ``E`` writes: <input stem>-<device><suffix> in the output folder, or,
+        where the device is strict about names (the 42-F2's upper-case 8.3 ``.BIN``),
+        the name the device's own rule gives, so the fan plays the file."""
+        from ..pack.names import name_rule
 
-        fmt = get_format(profile.format)
-        suffix = (profile.layout or {}).get("suffix") or fmt.suffixes[0] or ""
+        rule = name_rule(profile)
         stem = Path(self.path).stem
-        if fmt.name == "42f2":
-            # the fan plays only upper-case .BIN names; keep the name plain for its filesystem
-            stem = "".join(ch for ch in stem.upper() if ch.isalnum() or ch in "-_") or "CLIP"
-            name = f"{stem}{suffix}"
-        else:
-            name = f"{stem}-{profile.name}{suffix}"
+        name = f"{stem}-{profile.name}{rule.suffix}"
+        if rule.problems(name, need_position=False):
+            name = rule.file_name(1, 1, stem)
         return str(self.output_dir / name)
 
     def start_export(self) -> None:
