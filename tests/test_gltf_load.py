@@ -532,3 +532,14 @@ def test_missing_texture_or_bin_in_a_copied_model(tmp_path):
     bins = [b["uri"] for b in doc["buffers"]]
     (folder / bins[0]).unlink()
     _expect_input_error(folder / "FlightHelmet.gltf", bins[0], "missing")
+
+
+def test_specular_glossiness_materials_show_their_diffuse_colour(tmp_path):
+    b, prim = quad()
+    prim["material"] = 0
+    doc = b.document([prim])
+    doc["materials"] = [{"extensions": {"KHR_materials_pbrSpecularGlossiness": {
+        "diffuseFactor": [0.2, 0.4, 0.6, 1.0]}}}]
+    mat = load_gltf(write_gltf(tmp_path / "sg.gltf", doc)).materials[0]
+    np.testing.assert_allclose(mat.base_color_factor, [0.2, 0.4, 0.6, 1.0])
+    assert mat.base_color_texture is None and mat.metallic_factor == 0.0

@@ -576,6 +576,15 @@ class _Reader:
             emissive = self._numbers(spec.get("emissiveFactor"), 3, f"{where} emissiveFactor",
                                      [0.0, 0.0, 0.0])
             extensions = self._dict(spec.get("extensions", {}), f"{where} extensions")
+            gloss = extensions.get("KHR_materials_pbrSpecularGlossiness")
+            if isinstance(gloss, dict) and "pbrMetallicRoughness" not in spec:
+                # older exporters: the diffuse colour is what a fan can show of it
+                m.base_color_factor = self._numbers(
+                    gloss.get("diffuseFactor"), 4, f"{where} diffuseFactor",
+                    [1.0, 1.0, 1.0, 1.0]).astype(np.float32)
+                m.base_color_texture, m.base_color_texcoord = self._texture_ref(
+                    gloss.get("diffuseTexture"), f"{where} diffuseTexture")
+                m.metallic_factor = 0.0
             strength = extensions.get("KHR_materials_emissive_strength")
             if isinstance(strength, dict):
                 emissive = emissive * float(strength.get("emissiveStrength", 1.0))
