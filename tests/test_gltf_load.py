@@ -201,11 +201,12 @@ def test_interleaved_stride_and_sparse_substitution(tmp_path):
     # a morph target given only sparsely: vertex 2 moves up by 0.5
     sparse_idx = b.add(np.array([2], np.uint16))
     sparse_val = b.add(np.array([[0, 0, 0.5]], np.float32))
+    index_view = b.accessors[sparse_idx]["bufferView"]
+    value_view = b.accessors[sparse_val]["bufferView"]
     b.accessors.append({"componentType": 5126, "count": 4, "type": "VEC3",
                         "sparse": {"count": 1,
-                                   "indices": {"bufferView": b.accessors[sparse_idx]["bufferView"],
-                                               "componentType": 5123},
-                                   "values": {"bufferView": b.accessors[sparse_val]["bufferView"]}}})
+                                   "indices": {"bufferView": index_view, "componentType": 5123},
+                                   "values": {"bufferView": value_view}}})
     target = len(b.accessors) - 1
     prim = {"attributes": {"POSITION": 0}, "indices": idx, "targets": [{"POSITION": target}]}
     doc = b.document([prim])
@@ -543,3 +544,11 @@ def test_specular_glossiness_materials_show_their_diffuse_colour(tmp_path):
     mat = load_gltf(write_gltf(tmp_path / "sg.gltf", doc)).materials[0]
     np.testing.assert_allclose(mat.base_color_factor, [0.2, 0.4, 0.6, 1.0])
     assert mat.base_color_texture is None and mat.metallic_factor == 0.0
+
+
+def test_an_enormous_accessor_without_data_is_refused_before_allocating(tmp_path):
+    b, prim = quad()
+    doc = b.document([prim])
+    doc["accessors"].append({"componentType": 5126, "count": 200_000_000, "type": "MAT4"})
+    doc["meshes"][0]["primitives"][0]["attributes"]["TEXCOORD_0"] = len(doc["accessors"]) - 1
+    _expect_input_error(write_gltf(tmp_path / "huge.gltf", doc), "implausibly large")

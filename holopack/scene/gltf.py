@@ -67,6 +67,7 @@ _SINGULAR = {"meshes": "mesh", "nodes": "node", "accessors": "accessor", "skins"
              "images": "image", "animations": "animation"}
 # hard limits that keep a hostile file from exhausting memory before we notice
 _MAX_ACCESSOR_COUNT = 1 << 28
+_MAX_ZERO_ACCESSOR_BYTES = 1 << 29  # an accessor with no buffer view (all zeros, or sparse)
 # numbers in the JSON must fit a float32 once scaled: beyond this they are garbage
 _LARGEST = 1e30
 
@@ -374,6 +375,8 @@ class _Reader:
 
         view_index = self._ref(spec, "bufferView", awhere, "bufferViews")
         if view_index is None:
+            if count * element_bytes > _MAX_ZERO_ACCESSOR_BYTES:
+                self.fail(f"{awhere}: {count} elements without data is implausibly large")
             out = np.zeros((count, cols, rows), dtype)
             if "byteOffset" in spec and spec["byteOffset"]:
                 self.warn(f"{awhere}: byteOffset without a bufferView was ignored")
