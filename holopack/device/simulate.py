@@ -12,11 +12,20 @@ import numpy as np
 
 from .encode import decode_codes
 from .profile import DeviceProfile
-from .simulate_kernel import simulate
+from .simulate_kernel import encode_srgb8, sample_polar, simulate
+
+
+def _srgb_lut(n: int = 1 << 16) -> np.ndarray:
+    v = (np.arange(n) / (n - 1)).astype(np.float64)
+    e = np.where(v <= 0.0031308, 12.92 * v, 1.055 * np.power(v, 1 / 2.4) - 0.055)
+    return np.floor(e * 255 + 0.5).astype(np.uint8)
+
+
+_LUT = _srgb_lut()
 
 
 def linear_to_srgb8(linear: np.ndarray, out: np.ndarray | None = None) -> np.ndarray:
-    """float (..., 3) linear light in [0, 1] -> uint8 sRGB."""
+    """float (..., 3) linear light in [0, 1] -> uint8 sRGB (exact formula, any shape)."""
     v = np.clip(linear, 0.0, 1.0)
     v = np.where(v <= 0.0031308, 12.92 * v, 1.055 * np.power(v, 1 / 2.4) - 0.055)
     if out is None:
@@ -40,6 +49,10 @@ class ViewerSimulator:
         self._cum = np.zeros((S + 1, C, 3), np.float32)
         self._linear = np.empty((self.size, self.size, 3), np.float32)
         p = profile
+        n = self.size * self.oversample
+        self._r = np.empty((n, n), np.float64)
+        self._theta = np.empty((n, n), np.float64)
+        sample_polar(self.size, self.oversample, float(p.radius_mm), self._r, self._theta)
         self._args = (
             float(p.radius_mm), float(p.hub_radius_mm), float(p.led_pitch_mm), float(p.led_size_mm) / 2.0,
             int(p.leds_per_blade), np.array([b.radial_offset for b in p.blades], np.float64),
@@ -54,9 +67,14 @@ class ViewerSimulator:
         if out is None:
             out = self._linear
         (radius, hub, pitch, half, leds, radial, angle, per_blade, outer, theta0, step) = self._args
-        simulate(self._cum, self.size, self.oversample, radius, hub, pitch, half, leds, radial, angle,
-                 per_blade, outer, theta0, step, out)
+        simulate(self._cum, self._r, self._theta, self.oversample, radius, hub, pitch, half, leds, radial,
+                 angle, per_blade, outer, theta0, step, out)
         return out
 
-    def render(self, codes: np.ndarray) -> np.ndarray:
-        return linear_to_srgb8(self.render_linear(decode_codes(codes, self.profile)))
+    def render(self, codes: np.ndarray, out: np.ndarray | None = None) -> np.ndarray:
+        """uint8 (slices, columns, 3) codes -> a new (or ``out``) uint8 (size, size, 3) sRGB picture."""
+        linear = self.render_linear(decode_codes(codes, self.profile))
+        if out is None:
+            out = np.empty((self.size, self.size, 3), np.uint8)
+        encode_srgb8(linear, _LUT, out)
+        return out
