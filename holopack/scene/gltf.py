@@ -28,6 +28,7 @@ import urllib.parse
 import numpy as np
 
 from ..errors import InputError
+from .normals import vertex_normals
 from .scene import Scene
 from .types import (Animation, Channel, DrawItem, Material, Mesh, MorphTargets, Node,
                     Primitive, Skin, Texture)
@@ -807,13 +808,13 @@ class _Reader:
             length = np.linalg.norm(normals, axis=1)
             bad = ~np.isfinite(length) | (length < 1e-12)
             if np.any(bad):
-                computed = _vertex_normals(positions, indices)
+                computed = vertex_normals(positions, indices)
                 normals[bad] = computed[bad]
                 self.warn(f"{where}: {int(bad.sum())} zero or invalid normals were recomputed")
                 length = np.linalg.norm(normals, axis=1)
             normals = normals / np.maximum(length, 1e-12)[:, None]
         else:
-            normals = _vertex_normals(positions, indices)
+            normals = vertex_normals(positions, indices)
         normals = np.ascontiguousarray(normals, dtype=np.float32)
 
         uv = []
@@ -1122,20 +1123,6 @@ def _triangulate(flat: np.ndarray, mode: int) -> np.ndarray:
         b = np.where(even, flat[k + 1], flat[k])
         return np.stack([a, b, flat[k + 2]], axis=1)
     return np.stack([np.full(len(k), flat[0]), flat[k + 1], flat[k + 2]], axis=1)
-
-
-def _vertex_normals(positions: np.ndarray, faces: np.ndarray) -> np.ndarray:
-    """Area-weighted smooth normals: (N, 3) float32, unit length (+Y for loose vertices)."""
-    p = positions.astype(np.float64)
-    face_normals = np.cross(p[faces[:, 1]] - p[faces[:, 0]], p[faces[:, 2]] - p[faces[:, 0]])
-    normals = np.zeros_like(p)
-    for corner in range(3):
-        np.add.at(normals, faces[:, corner], face_normals)
-    length = np.linalg.norm(normals, axis=1)
-    loose = length < 1e-20
-    normals[loose] = (0.0, 1.0, 0.0)
-    length[loose] = 1.0
-    return (normals / length[:, None]).astype(np.float32)
 
 
 def _decompose(matrix: np.ndarray) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
