@@ -160,6 +160,8 @@ class _PoseCache:
                 local = self.rest_local.copy()
             for node, interpolation, times, values in clip.weights:
                 morph_weights[node] = sample_keys(times, values, interpolation, time)
+        # in place, level by level: a level's parents are already world matrices and
+        # its own rows are still local ones when the right-hand side is evaluated
         world = local
         for members, parents in self.levels:
             world[members] = world[parents] @ local[members]
