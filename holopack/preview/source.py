@@ -13,7 +13,6 @@ simple drawn pictures.
 """
 from __future__ import annotations
 
-import math
 import time
 from dataclasses import dataclass, replace
 
@@ -181,7 +180,3 @@ class PipelineFrames:
         frame = source.renderer.draw(posed, self.scene.materials, self.scene.textures, view,
                                      source.camera.projection, shading=source.shading)
         return self._pipeline.Picture(color=frame.color, linear=frame.linear)
-
-
-def seconds_to_frames(seconds: float, fps: float) -> int:
-    return max(1, int(math.floor(seconds * fps + 1e-6)))
