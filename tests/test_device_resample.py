@@ -119,3 +119,22 @@ def test_slice_zero_starts_at_its_angle_and_turns_the_right_way():
     assert np.argmax(cw[0, :, 0]) <= 2
     inner = Resampler(small_profile(direction="cw", led0="inner"), size).resample(picture)
     assert np.argmax(inner[0, :, 0]) >= 13
+
+
+def test_weight_tables_are_cached_on_disk(tmp_path, monkeypatch):
+    monkeypatch.setenv("HOLOPACK_CACHE_DIR", str(tmp_path))
+    profile = small_profile(leds=9, slices=40, slice0=12.5)
+    built = weight_table.__wrapped__(profile, 48)
+    files = list((tmp_path / "weights").glob("*.npz"))
+    assert len(files) == 1
+    loaded = weight_table.__wrapped__(profile, 48)
+    for name in ("indptr", "indices", "weights"):
+        assert np.array_equal(getattr(built, name), getattr(loaded, name))
+    # another geometry gets its own file; a damaged file is rebuilt, not trusted
+    weight_table.__wrapped__(small_profile(leds=9, slices=40, slice0=13.0), 48)
+    assert len(list((tmp_path / "weights").glob("*.npz"))) == 2
+    files[0].write_bytes(b"not a table")
+    again = weight_table.__wrapped__(profile, 48)
+    assert np.array_equal(again.weights, built.weights)
+    monkeypatch.setenv("HOLOPACK_CACHE_DIR", "")
+    assert weight_table.__wrapped__(profile, 48).nnz == built.nnz

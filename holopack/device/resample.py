@@ -7,9 +7,13 @@ every frame by a Numba sparse product (``apply_weights``).
 """
 from __future__ import annotations
 
+import hashlib
 import math
+import os
+import tempfile
 from dataclasses import dataclass
 from functools import lru_cache
+from pathlib import Path
 
 import numpy as np
 from numba import njit, prange
@@ -17,6 +21,7 @@ from numba import njit, prange
 from .profile import DeviceProfile
 from .sector_weights import sector_weights
 
+TABLE_VERSION = 1  # bump when the weights' meaning or layout changes: old cache files go stale
 DENSITY = 20.0     # area samples per pixel length: pixel coverage within ~3%, built in ~1 s
 
 
@@ -66,12 +71,65 @@ def sector_geometry(profile: DeviceProfile, size: int):
             start.ravel(), np.full(S * C, step))
 
 
+def cache_dir() -> Path | None:
+    """Where weight tables are kept between runs: $HOLOPACK_CACHE_DIR, else
+    $XDG_CACHE_HOME/holopack or ~/.cache/holopack; None when HOLOPACK_CACHE_DIR is "" (off)."""
+    env = os.environ.get("HOLOPACK_CACHE_DIR")
+    if env is not None:
+        return Path(env) if env else None
+    base = os.environ.get("XDG_CACHE_HOME") or os.path.join(os.path.expanduser("~"), ".cache")
+    return Path(base) / "holopack"
+
+
+def _table_key(profile: DeviceProfile, size: int, density: float) -> str:
+    """Digest of everything the weights depend on (the sector geometry, exactly)."""
+    r_in, r_out, start, step = sector_geometry(profile, size)
+    h = hashlib.sha256()
+    h.update(f"v{TABLE_VERSION}:{size}:{density!r}:{profile.slices}:{profile.columns}".encode())
+    for a in (r_in, r_out, start, step):
+        h.update(np.ascontiguousarray(a, np.float64).tobytes())
+    return h.hexdigest()[:32]
+
+
+def _load_cached(path: Path, rows: int, size: int):
+    try:
+        with np.load(path) as z:
+            indptr, indices, weights = z["indptr"], z["indices"], z["weights"]
+    except (OSError, ValueError, KeyError, EOFError):
+        return None
+    ok = (indptr.dtype == np.int64 and indices.dtype == np.int32 and weights.dtype == np.float32
+          and indptr.shape == (rows + 1,) and indptr[0] == 0 and indptr[-1] == indices.size == weights.size
+          and np.all(np.diff(indptr) >= 0) and (indices.size == 0 or (indices.min() >= 0
+                                                                      and indices.max() < size * size)))
+    return (indptr, indices, weights) if ok else None
+
+
+def _store_cached(path: Path, indptr, indices, weights) -> None:
+    try:
+        path.parent.mkdir(parents=True, exist_ok=True)
+        fd, temp = tempfile.mkstemp(dir=path.parent, suffix=".tmp")
+        with os.fdopen(fd, "wb") as f:
+            np.savez(f, indptr=indptr, indices=indices, weights=weights)
+        os.replace(temp, path)      # atomic: concurrent runs never see half a file
+    except OSError:
+        pass                        # a cache that cannot be written only costs time
+
+
 @lru_cache(maxsize=8)
 def weight_table(profile: DeviceProfile, size: int, density: float = DENSITY) -> WeightTable:
-    """The cached weight table of ``profile`` for a ``size`` x ``size`` picture."""
-    r_in, r_out, start, step = sector_geometry(profile, size)
-    indptr, indices, weights = sector_weights(int(size), r_in, r_out, start, step, float(density))
-    return WeightTable(profile.slices, profile.columns, int(size), indptr, indices, weights)
+    """The weight table of ``profile`` for a ``size`` x ``size`` picture, cached in
+    memory and on disk (see cache_dir)."""
+    size = int(size)
+    rows = profile.slices * profile.columns
+    folder = cache_dir()
+    path = folder / "weights" / f"{_table_key(profile, size, density)}.npz" if folder else None
+    arrays = _load_cached(path, rows, size) if path and path.exists() else None
+    if arrays is None:
+        r_in, r_out, start, step = sector_geometry(profile, size)
+        arrays = sector_weights(size, r_in, r_out, start, step, float(density))
+        if path:
+            _store_cached(path, *arrays)
+    return WeightTable(profile.slices, profile.columns, size, *arrays)
 
 
 @njit(parallel=True, cache=True)
