@@ -7,7 +7,7 @@ what a person sees on the spinning fan when that picture is encoded for the devi
 Frame ``i`` of the preview is frame ``i`` of the export, so what is on screen is what
 ``holopack export`` writes with the same settings.
 
-Anything with the same two members (``animations``, ``fps``, ``geometry`` and
+Anything with the same members (``animations``, ``fps``, ``geometry`` and
 ``frame(request)``) can stand in for it, which is how the window is tested with
 simple drawn pictures.
 """
