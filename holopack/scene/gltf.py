@@ -474,6 +474,9 @@ class _Reader:
         scene.animations = self._read_animations(scene)
         # checked last so that a broken file is reported for what is broken in it
         if not scene.draw_items:
+            skipped = [w for w in self.warnings if "were skipped" in w]
+            if skipped:
+                self.fail("the scene has nothing a fan can show: " + "; ".join(skipped))
             self.fail("the scene contains no mesh to draw")
         scene.warnings = self.warnings
         return scene
