@@ -186,3 +186,31 @@ def test_any_text_is_an_input_error_or_a_profile(text):
         parse_profile(text, "fuzz.toml")
     except InputError:
         pass
+
+
+def test_to_toml_resolves_the_base(tmp_path):
+    path = tmp_path / "measured.toml"
+    path.write_text('base = "diy-apa102"\nname = "mine"\n[geometry]\nslices = 200\n'
+                    '[lights]\nkey = {intensity = 2.5, direction = [0.0, -1.0, 0.5]}\n"odd key" = "é\\n"\n')
+    p = load_profile(path)
+    text = p.to_toml()
+    assert "base" not in tomllib.loads(text)
+    q = parse_profile(text, "again.toml")
+    assert q == p and q.layout == p.layout and q.lights == p.lights
+    assert q.lights["odd key"] == "é\n" and q.slices == 200 and q.leds_per_blade == 36
+
+
+light_values = st.recursive(
+    st.booleans() | st.integers(-2**40, 2**40) | st.floats(allow_nan=False) | st.text(max_size=6),
+    lambda children: st.lists(children, max_size=3) | st.dictionaries(st.text(max_size=5), children, max_size=3),
+    max_leaves=8)
+
+
+@settings(max_examples=100, deadline=None)
+@given(st.dictionaries(st.text(min_size=1, max_size=5), light_values, max_size=4))
+def test_to_toml_round_trips_any_lights_table(lights):
+    p = load_profile("3dcircle-42f2")
+    raw = dict(p.raw, lights=lights)
+    from holopack.device.profile import to_toml
+    q = parse_profile(to_toml(raw), "lights.toml")
+    assert q.lights == lights and q == p

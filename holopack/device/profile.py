@@ -19,6 +19,7 @@ positive angles turn clockwise as a viewer in front of the fan sees it.
 from __future__ import annotations
 
 import difflib
+import json
 import math
 import os
 import tomllib
@@ -92,6 +93,7 @@ class DeviceProfile:
     lights: dict | None = field(default=None, compare=False)
     source: str = field(default="", compare=False)
     text: str = field(default="", compare=False, repr=False)
+    raw: dict = field(default_factory=dict, compare=False, repr=False)
 
     # ---- derived geometry -------------------------------------------------------------
     @property
@@ -180,6 +182,11 @@ class DeviceProfile:
         return "\n".join(lines)
 
     describe = to_text
+
+    def to_toml(self) -> str:
+        """The profile as complete TOML text, any ``base`` already merged in: parsing it
+        gives this profile back without needing the shipped files."""
+        return to_toml(self.raw)
 
 
 # ---- schema ------------------------------------------------------------------------------
@@ -339,6 +346,51 @@ def _bit_depth(v):
     if isinstance(v, bool) or not isinstance(v, int) or not 1 <= v <= 8:
         raise _Fault(f"must be an integer from 1 to 8, got {_show(v)}")
     return v
+
+
+# ---- writing TOML ----------------------------------------------------------------------------
+def _toml_str(text: str) -> str:
+    # JSON escapes every control character TOML forbids except DEL
+    return json.dumps(text, ensure_ascii=False).replace("\x7f", "\\u007f")
+
+
+def _toml_key(key: str) -> str:
+    return key if key and all(c.isalnum() and c.isascii() or c in "-_" for c in key) else _toml_str(key)
+
+
+def _toml_value(v) -> str:
+    if isinstance(v, bool):
+        return "true" if v else "false"
+    if isinstance(v, int):
+        return str(v)
+    if isinstance(v, float):
+        return repr(v) if math.isfinite(v) else ("nan" if math.isnan(v) else ("inf" if v > 0 else "-inf"))
+    if isinstance(v, str):
+        return _toml_str(v)
+    if isinstance(v, list):
+        return "[" + ", ".join(_toml_value(x) for x in v) + "]"
+    if isinstance(v, dict):
+        return "{" + ", ".join(f"{_toml_key(k)} = {_toml_value(x)}" for k, x in v.items()) + "}"
+    if hasattr(v, "isoformat"):
+        return v.isoformat()
+    raise TypeError(f"cannot write {type(v).__name__} as TOML")
+
+
+def to_toml(data: dict, prefix: str = "") -> str:
+    """TOML text for a table as tomllib returns it (scalars, arrays, tables, arrays of tables)."""
+    def is_table_array(v):
+        return isinstance(v, list) and v and all(isinstance(x, dict) for x in v)
+
+    lines = [f"{_toml_key(k)} = {_toml_value(v)}" for k, v in data.items()
+             if not isinstance(v, dict) and not is_table_array(v)]
+    for k, v in data.items():
+        name = f"{prefix}{_toml_key(k)}"
+        if isinstance(v, dict):
+            lines += ["", f"[{name}]", to_toml(v, name + ".").strip("\n")]
+        elif is_table_array(v):
+            for item in v:
+                lines += ["", f"[[{name}]]", to_toml(item, name + ".").strip("\n")]
+    return "\n".join(line for line in lines) + "\n"
 
 
 # ---- loading -------------------------------------------------------------------------------
@@ -509,5 +561,5 @@ def _build(raw: dict, source: str, text: str) -> DeviceProfile:
 
     return DeviceProfile(
         name=top["name"], description=top["description"], kind=kind, format=fmt, fps=top["fps"],
-        max_seconds=top["max_seconds"], layout=layout, lights=lights, source=source, text=text,
+        max_seconds=top["max_seconds"], layout=layout, lights=lights, source=source, text=text, raw=raw,
         **render, **colour, **geo)

@@ -36,6 +36,10 @@ def _header_crc(fixed: bytes, profile_text: bytes) -> int:
 
 
 def _profile_text(profile: DeviceProfile) -> str:
+    # the resolved profile, so the file does not depend on the shipped profile a
+    # ``base = "..."`` line named when it was written
+    if profile.raw:
+        return profile.to_toml()
     if profile.text:
         return profile.text
     raise ValueError(f"profile {profile.name!r} has no TOML text to embed")
