@@ -1,6 +1,7 @@
 """The preview's state machine (no window): clock, steps, camera, key map, overlay."""
 from __future__ import annotations
 
+import json
 import math
 
 import numpy as np
@@ -127,3 +128,20 @@ def test_overlay_geometry_matches_the_profile(name):
     assert step >= 1 and math.pi * 400 / (g.slices / step) >= 8.0
     rings = g.ring_step(400)
     assert rings >= 1 and g.pitch * rings * 200 >= 8.0 and (rings == 1 or g.pitch * rings * 100 < 8.0)
+
+
+def test_scripts_are_checked(tmp_path):
+    from holopack.errors import InputError
+    from holopack.preview.window import load_script
+
+    events = [{"frame": 3, "key": "d"}, {"frame": 5, "drag": [1, 2, 3, 4]}]
+    path = tmp_path / "events.json"
+    path.write_text(json.dumps(events))
+    assert load_script(str(path)) == events
+    assert load_script(json.dumps(events)) == events
+    assert load_script(None) == []
+    path.write_text("[{")
+    with pytest.raises(InputError, match="events.json: the script is not JSON"):
+        load_script(str(path))
+    with pytest.raises(InputError, match="JSON list of event objects"):
+        load_script('{"frame": 1}')

@@ -273,3 +273,11 @@ def test_a_bad_animation_name_is_an_input_error_and_closes_the_window(display, t
         assert win.controls.animation_name == "Idle"
     finally:
         win.close()
+
+
+def test_an_unknown_device_fails_before_a_window_opens(display):
+    from holopack.errors import InputError
+    from holopack.preview import run_preview
+
+    with pytest.raises(InputError, match="no-such-fan"):
+        run_preview(str(TWIN), "no-such-fan", frames=1)
