@@ -6,7 +6,8 @@ import math
 import numpy as np
 import pytest
 
-from holopack.device.resample import Resampler, apply_weights, sector_geometry, weight_table
+from holopack.device.resample import (Resampler, apply_weights, scatter_weights, sector_geometry,
+                                      weight_table)
 from holopack.device.resample_reference import apply_weights_reference, sector_average_reference
 
 from _polar_helpers import small_profile, with_render_size
@@ -50,6 +51,17 @@ def test_kernel_matches_numpy_reference(name):
     ref = apply_weights_reference(t.indptr, t.indices, t.weights, picture)
     assert np.allclose(out, ref, rtol=1e-5, atol=1e-6)
     assert np.allclose(out, t.to_scipy() @ picture, rtol=1e-5, atol=1e-6)
+    # pixel-major kernel: same sums, with black pixels (skipped) and any chunk count
+    picture[: size * size // 3] = 0.0
+    picture[size * size // 2:: 7] = 0.0
+    ref = apply_weights_reference(t.indptr, t.indices, t.weights, picture)
+    pixptr, rows, weights = t.by_pixel
+    for chunks in (1, 3):
+        partial = np.empty((chunks,) + out.shape, np.float32)
+        scatter_weights(pixptr, rows, weights, picture, partial, out)
+        assert np.allclose(out, ref, rtol=1e-5, atol=1e-6)
+    resampled = Resampler(profile, size).resample(picture.reshape(size, size, 3))
+    assert np.allclose(resampled.reshape(-1, 3), ref, rtol=1e-5, atol=1e-6)
 
 
 @pytest.mark.parametrize("name", ["small", "ccw-inner-offset", "interleaved"])

@@ -3,7 +3,8 @@
 An LED's value in a slice is the average, in linear light, of the picture over the
 annular sector the LED sweeps during that slice. The weights depend only on the profile
 and the render size, so they are built once (``weight_table``, cached) and applied to
-every frame by a Numba sparse product (``apply_weights``).
+every frame by a Numba sparse product: ``scatter_weights`` (pixel-major, skipping black
+pixels; what Resampler uses) or ``apply_weights`` (LED-major), which give the same sums.
 """
 from __future__ import annotations
 
@@ -12,10 +13,11 @@ import math
 import os
 import tempfile
 from dataclasses import dataclass
-from functools import lru_cache
+from functools import cached_property, lru_cache
 from pathlib import Path
 
 import numpy as np
+import numba
 from numba import njit, prange
 
 from .profile import DeviceProfile
@@ -49,6 +51,14 @@ class WeightTable:
         import scipy.sparse
         return scipy.sparse.csr_matrix((self.weights, self.indices, self.indptr),
                                        shape=(self.slices * self.columns, self.size * self.size))
+
+    @cached_property
+    def by_pixel(self) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+        """The same weights pixel-major (CSC): (pixptr int64 (size*size + 1,), rows int32
+        (nnz,), weights float32 (nnz,)); pixel p's entries are pixptr[p]:pixptr[p+1]."""
+        csc = self.to_scipy().tocsc()
+        csc.sort_indices()
+        return (csc.indptr.astype(np.int64), csc.indices.astype(np.int32), csc.data.astype(np.float32))
 
 
 def sector_geometry(profile: DeviceProfile, size: int):
@@ -154,6 +164,42 @@ def apply_weights(indptr, indices, weights, picture, out):
         out[row, 2] = c
 
 
+@njit(parallel=True, cache=True)
+def scatter_weights(pixptr, rows, weights, picture, partial, out):
+    """The same sums as apply_weights, pixel-major: each pixel adds its share to the LED
+    cells it lies in. Black pixels (all channels 0, most of a fan picture) are skipped,
+    and the picture is read once, in order.
+
+    pixptr int64 (P+1,), rows int32 (nnz,), weights float32 (nnz,): the table by pixel;
+    picture float32 (P, 3); partial float32 (T, R, 3) scratch, one slab per chunk of
+    pixels (T chunks run in parallel); out float32 (R, 3).
+    """
+    T = partial.shape[0]
+    P = pixptr.shape[0] - 1
+    R = out.shape[0]
+    for t in prange(T):
+        slab = partial[t]
+        slab[:] = 0.0
+        for p in range(t * P // T, (t + 1) * P // T):
+            a = picture[p, 0]
+            b = picture[p, 1]
+            c = picture[p, 2]
+            if a == 0.0 and b == 0.0 and c == 0.0:
+                continue
+            for k in range(pixptr[p], pixptr[p + 1]):
+                r = rows[k]
+                w = weights[k]
+                slab[r, 0] += w * a
+                slab[r, 1] += w * b
+                slab[r, 2] += w * c
+    for r in prange(R):
+        for ch in range(3):
+            acc = partial[0, r, ch]
+            for t in range(1, T):
+                acc += partial[t, r, ch]
+            out[r, ch] = acc
+
+
 class Resampler:
     """Per-frame area-weighted resampling for one profile and render size.
 
@@ -167,6 +213,8 @@ class Resampler:
         self.size = int(size)
         self.table = weight_table(profile, self.size)
         self.shape = (profile.slices, profile.columns, 3)
+        self._by_pixel = self.table.by_pixel
+        self._partial = np.empty((numba.get_num_threads(), profile.slices * profile.columns, 3), np.float32)
 
     def resample(self, picture: np.ndarray, out: np.ndarray | None = None) -> np.ndarray:
         n = self.size
@@ -175,6 +223,6 @@ class Resampler:
         flat = np.ascontiguousarray(picture, dtype=np.float32).reshape(n * n, 3)
         if out is None:
             out = np.empty(self.shape, np.float32)
-        t = self.table
-        apply_weights(t.indptr, t.indices, t.weights, flat, out.reshape(-1, 3))
+        pixptr, rows, weights = self._by_pixel
+        scatter_weights(pixptr, rows, weights, flat, self._partial, out.reshape(-1, 3))
         return out
