@@ -4,9 +4,11 @@ from __future__ import annotations
 import os
 from dataclasses import dataclass
 
-from .atomic import atomic_output
+from itertools import islice
+
 from .errors import InputError
 from .formats import format_for_path, get_format
+from .formats.stream import write_stream
 from .progress import Progress
 
 
@@ -66,21 +68,7 @@ def decode(path: str, output: str, device=None, size: int = 512, max_frames: int
     total = polar.frame_count if max_frames is None else min(polar.frame_count, max_frames)
     simulator = ViewerSimulator(profile, size)
     bar = Progress(total, label=os.path.basename(output), enabled=progress)
-    count = 0
-    with atomic_output(output, directory=out_fmt.directory) as temp:
-        writer = out_fmt.writer_class()(temp, profile, polar.fps or profile.fps)
-        try:
-            for codes in polar.frames():
-                if count >= total:
-                    break
-                writer.write(simulator.render(codes))
-                count += 1
-                bar.update(count)
-            writer.close()
-        except BaseException:
-            abort = getattr(writer, "abort", None)
-            if abort:
-                abort()
-            raise
+    frames = (simulator.render(codes) for codes in islice(polar.frames(), total))
+    count = write_stream(out_fmt, output, profile, polar.fps or profile.fps, frames, bar)
     bar.finish()
     return DecodeResult(path=output, frames=count, format=out_fmt.name)

@@ -15,9 +15,10 @@ from typing import Iterator
 
 import numpy as np
 
-from .atomic import atomic_output, check_output_path
+from .atomic import check_output_path
 from .colour import srgb8_to_linear
 from .errors import InputError
+from .formats.stream import write_stream
 from .progress import Progress
 from .render.camera import Camera, Framing, fit_camera, look_at
 from .scene.load import load
@@ -449,18 +450,8 @@ def export(input=None, output: str = "", settings: ExportSettings | None = None,
         bar = CallbackProgress(total, progress)
     else:
         bar = Progress(total, label=os.path.basename(output), enabled=bool(progress))
-    with atomic_output(output, directory=plan.format.directory) as temp:
-        writer = plan.format.writer_class()(temp, plan.profile, plan.fps)
-        try:
-            for index in range(total):
-                writer.write(plan.output_frame(index))
-                bar.update(index + 1)
-            writer.close()
-        except BaseException:
-            abort = getattr(writer, "abort", None)
-            if abort:
-                abort()
-            raise
+    frames = (plan.output_frame(index) for index in range(total))
+    write_stream(plan.format, output, plan.profile, plan.fps, frames, bar)
     bar.finish()
     size = _size_on_disk(output)
     return ExportResult(path=output, format=plan.format.name, device=plan.profile.name,

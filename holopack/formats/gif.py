@@ -7,8 +7,10 @@ from __future__ import annotations
 
 import numpy as np
 
+from .stream import FrameWriter
 
-class GIFWriter:
+
+class GIFWriter(FrameWriter):
     def __init__(self, path: str, profile=None, fps: float = 15.0, max_side: int | None = None):
         self.path = path
         self.fps = float(fps)
@@ -37,12 +39,3 @@ class GIFWriter:
 
     def abort(self) -> None:
         self._frames = []
-
-    def __enter__(self):
-        return self
-
-    def __exit__(self, exc_type, exc, tb):
-        if exc_type is None:
-            self.close()
-        else:
-            self.abort()

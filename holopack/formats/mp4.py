@@ -6,10 +6,12 @@ from __future__ import annotations
 
 import numpy as np
 
+from .stream import FrameWriter
+
 from ..errors import InputError, OutputError
 
 
-class MP4Writer:
+class MP4Writer(FrameWriter):
     """``write`` takes (S, S, 3) uint8 sRGB pictures, all of one size."""
 
     def __init__(self, path: str, profile=None, fps: float = 30.0, crf: int | None = None,
@@ -67,15 +69,6 @@ class MP4Writer:
                 gen.close()
             except Exception:
                 pass
-
-    def __enter__(self):
-        return self
-
-    def __exit__(self, exc_type, exc, tb):
-        if exc_type is None:
-            self.close()
-        else:
-            self.abort()
 
 
 def _reason(exc: Exception) -> str:

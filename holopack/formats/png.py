@@ -5,8 +5,10 @@ import os
 
 import numpy as np
 
+from .stream import FrameWriter
 
-class PNGSequenceWriter:
+
+class PNGSequenceWriter(FrameWriter):
     """``path`` is a folder (created by the pipeline); ``write`` takes (H, W, 3) uint8."""
 
     def __init__(self, path: str, profile=None, fps: float = 30.0):
@@ -22,15 +24,3 @@ class PNGSequenceWriter:
         name = os.path.join(self.path, f"frame_{self.frames_written:05d}.png")
         self._image.fromarray(np.ascontiguousarray(picture, np.uint8)).save(name, compress_level=3)
         self.frames_written += 1
-
-    def close(self) -> None:
-        pass
-
-    def abort(self) -> None:
-        pass
-
-    def __enter__(self):
-        return self
-
-    def __exit__(self, exc_type, exc, tb):
-        self.close()
