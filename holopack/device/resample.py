@@ -17,7 +17,6 @@ from functools import cached_property, lru_cache
 from pathlib import Path
 
 import numpy as np
-import numba
 from numba import njit, prange
 
 from .profile import DeviceProfile
@@ -164,40 +163,31 @@ def apply_weights(indptr, indices, weights, picture, out):
         out[row, 2] = c
 
 
-@njit(parallel=True, cache=True)
-def scatter_weights(pixptr, rows, weights, picture, partial, out):
+@njit(cache=True)
+def scatter_weights(pixptr, rows, weights, picture, out):
     """The same sums as apply_weights, pixel-major: each pixel adds its share to the LED
     cells it lies in. Black pixels (all channels 0, most of a fan picture) are skipped,
     and the picture is read once, in order.
 
     pixptr int64 (P+1,), rows int32 (nnz,), weights float32 (nnz,): the table by pixel;
-    picture float32 (P, 3); partial float32 (T, R, 3) scratch, one slab per chunk of
-    pixels (T chunks run in parallel); out float32 (R, 3).
+    picture float32 (P, 3); out float32 (R, 3), overwritten.
+
+    Deliberately serial: a frame takes about a millisecond, and a parallel region's
+    barrier costs tens of times that whenever another process holds a core.
     """
-    T = partial.shape[0]
-    P = pixptr.shape[0] - 1
-    R = out.shape[0]
-    for t in prange(T):
-        slab = partial[t]
-        slab[:] = 0.0
-        for p in range(t * P // T, (t + 1) * P // T):
-            a = picture[p, 0]
-            b = picture[p, 1]
-            c = picture[p, 2]
-            if a == 0.0 and b == 0.0 and c == 0.0:
-                continue
-            for k in range(pixptr[p], pixptr[p + 1]):
-                r = rows[k]
-                w = weights[k]
-                slab[r, 0] += w * a
-                slab[r, 1] += w * b
-                slab[r, 2] += w * c
-    for r in prange(R):
-        for ch in range(3):
-            acc = partial[0, r, ch]
-            for t in range(1, T):
-                acc += partial[t, r, ch]
-            out[r, ch] = acc
+    out[:] = 0.0
+    for p in range(pixptr.shape[0] - 1):
+        a = picture[p, 0]
+        b = picture[p, 1]
+        c = picture[p, 2]
+        if a == 0.0 and b == 0.0 and c == 0.0:
+            continue
+        for k in range(pixptr[p], pixptr[p + 1]):
+            r = rows[k]
+            w = weights[k]
+            out[r, 0] += w * a
+            out[r, 1] += w * b
+            out[r, 2] += w * c
 
 
 class Resampler:
@@ -214,7 +204,6 @@ class Resampler:
         self.table = weight_table(profile, self.size)
         self.shape = (profile.slices, profile.columns, 3)
         self._by_pixel = self.table.by_pixel
-        self._partial = np.empty((numba.get_num_threads(), profile.slices * profile.columns, 3), np.float32)
 
     def resample(self, picture: np.ndarray, out: np.ndarray | None = None) -> np.ndarray:
         n = self.size
@@ -224,5 +213,5 @@ class Resampler:
         if out is None:
             out = np.empty(self.shape, np.float32)
         pixptr, rows, weights = self._by_pixel
-        scatter_weights(pixptr, rows, weights, flat, self._partial, out.reshape(-1, 3))
+        scatter_weights(pixptr, rows, weights, flat, out.reshape(-1, 3))
         return out
