@@ -25,8 +25,11 @@ loses overall, display blur included. (Point samples keep more pixel-level contr
 they can score higher here in sRGB while they alias: moving edges crawl and flicker.)
 
 Speed: per-frame time of Resampler.resample against cv2.warpPolar producing the same
-number of polar samples (slices x LEDs) from the same picture, interleaved in one run;
-median of --repeats calls each. ratio = ours / warpPolar (< 1: ours is faster).
+number of polar samples (slices x LEDs) from the same rendered picture (the last model's
+first frame), interleaved in one run; median of --repeats calls each (minimum printed
+too). ratio = ours / warpPolar (< 1: ours is faster). Resampler runs one thread and
+skips black pixels, so its time depends on how much of the picture the subject covers;
+warpPolar uses OpenCV's threads unless --threads is given.
 """
 from __future__ import annotations
 
