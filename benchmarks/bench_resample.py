@@ -25,8 +25,8 @@ loses overall, display blur included. (Point samples keep more pixel-level contr
 they can score higher here in sRGB while they alias: moving edges crawl and flicker.)
 
 Speed: per-frame time of Resampler.resample against cv2.warpPolar producing the same
-number of polar samples (slices x LEDs) from the same rendered picture (the last model's
-first frame), interleaved in one run; median of --repeats calls each (minimum printed
+number of polar samples (slices x LEDs) from the same picture (the first model's first
+frame), interleaved in one run; median of --repeats calls each (minimum printed
 too). ratio = ours / warpPolar (< 1: ours is faster). Resampler runs one thread and
 skips black pixels, so its time depends on how much of the picture the subject covers;
 warpPolar uses OpenCV's threads unless --threads is given.
@@ -170,8 +170,11 @@ def main(argv=None):
         disc = np.hypot(c[:, None], c[None, :]) < args.sim_size / 2 - 1
         device_scores = {k: [] for k in ("area", "nearest", "bilinear", "quad")}
         device_source = {k: [] for k in device_scores}
+        timing_picture = None
         for model in args.models:
             frames = render_frames(model, size, args.frames)
+            if timing_picture is None:
+                timing_picture = frames[0]
             scores = {k: [] for k in device_scores}
             source_scores = {k: [] for k in device_scores}
             linear_scores = {k: [] for k in device_scores}
@@ -209,7 +212,7 @@ def main(argv=None):
                 device_source[k] += source_scores[k]
 
         # speed, interleaved in one loop so both see the same machine load
-        picture = frames[0]
+        picture = timing_picture
         out = np.empty(profile.codes_shape, np.float32)
         resampler.resample(picture, out)
         warp = lambda: cv2.warpPolar(picture, (profile.columns, profile.slices), (size / 2, size / 2),  # noqa: E731
