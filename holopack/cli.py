@@ -110,6 +110,9 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("--size", type=_positive_int, help="render size in pixels")
     p.add_argument("--frames", type=_positive_int, help="headless: quit after N frames")
     p.add_argument("--screenshot", help="save a PNG of the window before quitting")
+    p.add_argument("--script", help="scripted input: a JSON list of events, or a .json file "
+                   "(e.g. '[{\"frame\": 5, \"key\": \"d\"}]')")
+    p.add_argument("--output-dir", default=".", help="where S (screenshot) and E (export) write")
 
     from .pack.cli import add_pack_parser, add_validate_parser
 
@@ -189,7 +192,8 @@ def cmd_preview(args) -> int:
     from .preview import run_preview
 
     return run_preview(args.input, args.device, animation=args.animation, size=args.size,
-                       frames=args.frames, screenshot=args.screenshot) or 0
+                       frames=args.frames, screenshot=args.screenshot, script=args.script,
+                       output_dir=args.output_dir) or 0
 
 
 def cmd_pack(args) -> int:

@@ -16,11 +16,11 @@ from typing import Iterator
 import numpy as np
 
 from .atomic import check_output_path
-from .colour import srgb8_to_linear
+from .colour import linear_to_srgb, srgb8_to_linear
 from .errors import InputError
 from .formats.stream import write_stream
 from .progress import Progress
-from .render.camera import Camera, Framing, fit_camera, look_at
+from .render.camera import Camera, Framing, camera_for_sphere, fit_camera
 from .scene.load import load
 from .scene.media import STILL_SECONDS, fit_square
 from .scene.scene import Scene
@@ -66,6 +66,7 @@ class ExportSettings:
     supersample: int | None = None
     circle_mask: bool | None = None
     shading: str = "lit"
+    brightness: float = 1.0  # scales the picture's light before the device's own limit
 
 
 @dataclass
@@ -191,6 +192,14 @@ class Picture:
             self.linear = srgb8_to_linear(self.color)
         return self.linear
 
+    def brightened(self, factor: float) -> "Picture":
+        """The picture with its light scaled by ``factor`` (in linear light)."""
+        if factor == 1.0:
+            return self
+        linear = self.linear_light() * np.float32(factor)
+        color = (linear_to_srgb(linear) * 255.0 + 0.5).astype(np.uint8)
+        return Picture(color=color, linear=linear)
+
 
 class FrameSource:
     """Square pictures of a scene (or a picture/video) at each frame of a timeline.
@@ -232,25 +241,21 @@ class FrameSource:
         pts = np.concatenate(points)
         return fit_camera(pts, self.framing, spin_axis_points=tl.turntable != 0.0)
 
-    def refit(self, framing: Framing) -> None:
+    def set_framing(self, framing: Framing) -> None:
+        """Change yaw, pitch, distance, pan... keeping the sphere fitted over the clip
+        (no posing again): what the preview does as the user orbits."""
         self.framing = framing
-        if not self.scene.is_media:
-            self.camera = self._fit_camera()
+        if self.camera is not None:
+            self.camera = camera_for_sphere(self.camera.center, self.camera.radius, framing)
 
     def view_at(self, index: int) -> np.ndarray:
         """The view matrix for frame ``index``: the turntable orbits the camera the
         other way round, which with camera-fixed lights equals spinning the model."""
-        cam = self.camera
         angle = self.timeline.angle(index)
         if angle == 0.0:
-            return cam.view
-        framing = replace(self.framing, yaw=self.framing.yaw - angle)
-        eye_offset = np.linalg.inv(cam.view)[:3, 3] - cam.center
-        distance = float(np.linalg.norm(eye_offset))
-        yaw, pitch = math.radians(framing.yaw), math.radians(framing.pitch)
-        direction = np.array([math.sin(yaw) * math.cos(pitch), math.sin(pitch),
-                              math.cos(yaw) * math.cos(pitch)])
-        return look_at(cam.center + direction * distance, cam.center)
+            return self.camera.view
+        turned = replace(self.framing, yaw=self.framing.yaw - angle)
+        return camera_for_sphere(self.camera.center, self.camera.radius, turned).view
 
     # -- pictures ----------------------------------------------------------------
     def picture(self, index: int) -> Picture:
@@ -396,11 +401,14 @@ class _Plan:
             from .device import ViewerSimulator
 
             self.simulator = ViewerSimulator(profile, self.size)
+        if not (settings.brightness > 0 and math.isfinite(settings.brightness)):
+            raise InputError(f"brightness must be a positive number, got {settings.brightness}")
+        self.brightness = float(settings.brightness)
         mask = settings.circle_mask if settings.circle_mask is not None else profile.circle_mask
         self.mask = circle_mask(self.size) if (mask and not self.polar and not self.simulated) else None
 
     def output_frame(self, index: int) -> np.ndarray:
-        picture = self.source.picture(index)
+        picture = self.source.picture(index).brightened(self.brightness)
         if self.polar:
             return self.encoder.encode(picture.linear_light(), index)
         if self.simulated:

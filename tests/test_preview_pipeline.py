@@ -152,7 +152,7 @@ def test_headless_command_line_run(display, tmp_path):
     out = tmp_path / "shot.png"
     env = dict(os.environ, DISPLAY=display, PYTHONPATH=str(ROOT))
     result = subprocess.run(
-        [sys.executable, "-m", "holopack.preview", str(TWIN), "--device", "mp4-fan",
+        [sys.executable, "-m", "holopack", "preview", str(TWIN), "--device", "mp4-fan",
          "--size", str(SIZE), "--frames", "6", "--screenshot", str(out),
          "--script", '[{"frame": 2, "key": "o"}]'],
         env=env, capture_output=True, text=True, timeout=300)

@@ -13,19 +13,15 @@ from ..render.camera import Framing
 
 
 def export_settings(controls, fitted_distance: float | None, size: int | None):
-    """ExportSettings equal to the preview's state (pan aside: Framing has none)."""
+    """ExportSettings equal to the preview's state: camera, pan, brightness, size."""
     from ..pipeline import ExportSettings
+    from .source import framing_for
 
-    cam = controls.camera
-    framing = Framing(yaw=float(cam.yaw), pitch=float(cam.pitch),
-                      distance=None if fitted_distance is None or cam.zoom == 1.0
-                      else float(fitted_distance * cam.zoom))
-    fields = {f.name for f in dataclasses.fields(ExportSettings)}
-    values = dict(device=controls.device, animation=controls.animation, framing=framing)
+    values = dict(device=controls.device, animation=controls.animation,
+                  framing=framing_for(Framing(), controls.camera, fitted_distance),
+                  brightness=float(controls.brightness))
     if size:
         values["size"] = int(size)
-    if "brightness" in fields:
-        values["brightness"] = float(controls.brightness)
     return ExportSettings(**values)
 
 
@@ -48,16 +44,8 @@ def export_current(window) -> dict:
         report(0, 0)
         distance = window.worker.fitted_distance(snapshot.animation)
         settings = export_settings(snapshot, distance, size)
-        # progress on screen where the pipeline takes a callback, else none (not stderr)
-        progress = report if hasattr(pipeline, "CallbackProgress") else False
-        result = pipeline.export(window.worker.scene, output, settings, progress=progress)
-        notes = []
-        if any(snapshot.camera.pan):
-            notes.append("pan not exported")
-        if snapshot.brightness != 1.0 and "brightness" not in {
-                f.name for f in dataclasses.fields(pipeline.ExportSettings)}:
-            notes.append("brightness not exported")
-        extra = f" ({', '.join(notes)})" if notes else ""
-        return f"exported {result.path}: {result.frames} frames{extra}"
+        # progress goes on screen, not to stderr
+        result = pipeline.export(window.worker.scene, output, settings, progress=report)
+        return f"exported {result.path}: {result.frames} frames"
 
     return {"output": output, "job": job}

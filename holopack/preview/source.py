@@ -38,25 +38,12 @@ class FramePair:
     seconds: float  # worker time spent making it
 
 
-def framing_for(base, camera: CameraState, fitted_distance: float):
-    """The export Framing that the preview camera corresponds to (pan aside)."""
-    return replace(base, yaw=float(camera.yaw), pitch=float(camera.pitch),
-                   distance=float(fitted_distance * camera.zoom))
-
-
-def _sphere_points(center: np.ndarray, radius: float) -> np.ndarray:
-    """Six points whose enclosing sphere is exactly (center, radius): re-fitting them
-    reproduces the fitted camera for any yaw/pitch/distance without posing again."""
-    axes = np.vstack([np.eye(3), -np.eye(3)])
-    return center[None, :] + radius * axes
-
-
-def _pan_matrix(pan: tuple[float, float], radius: float) -> np.ndarray:
-    """Camera-space shift: moving the camera sideways/up by pan x radius."""
-    m = np.eye(4)
-    m[0, 3] = -pan[0] * radius
-    m[1, 3] = -pan[1] * radius
-    return m
+def framing_for(base, camera: CameraState, fitted_distance: float | None):
+    """The export Framing that the preview camera corresponds to."""
+    distance = None if fitted_distance is None or camera.zoom == 1.0 \
+        else float(fitted_distance * camera.zoom)
+    return replace(base, yaw=float(camera.yaw), pitch=float(camera.pitch), distance=distance,
+                   pan_x=float(camera.pan[0]), pan_y=float(camera.pan[1]))
 
 
 class PipelineFrames:
@@ -132,51 +119,20 @@ class PipelineFrames:
         return None if fit is None else fit[2]
 
     def frame(self, request: FrameRequest) -> FramePair:
-        from ..render.camera import fit_camera
-
         started = time.perf_counter()
         source, fit = self._source(request.animation)
         index = max(0, int(request.frame_index))
         if fit is not None:
-            center, radius, distance = fit
-            framing = framing_for(self.base_framing, request.camera, distance)
-            source.framing = framing
-            camera = fit_camera(_sphere_points(center, radius), framing)
-            source.camera = camera
-        panned = fit is not None and any(request.camera.pan)
-        if panned and source.timeline.turntable == 0.0:
-            source.camera.view = _pan_matrix(request.camera.pan, fit[1]) @ source.camera.view
-            picture = source.picture(index)
-        elif panned:
-            # the turntable recomputes its view from the framing alone, so the pan is
-            # applied here on the view export would use for this frame
-            picture = self._draw_panned(source, index, request.camera.pan, fit[1])
-        else:
-            picture = source.picture(index)
+            source.set_framing(framing_for(self.base_framing, request.camera, fit[2]))
+        picture = source.picture(index)
         color = picture.color
+        # the fan side is what export writes (pipeline._Plan.output_frame)
+        shown = picture.brightened(request.brightness)
         if self.encoder is not None:
-            linear = picture.linear_light()
-            if request.brightness != 1.0:
-                linear = linear * np.float32(request.brightness)
-            codes = self.encoder.encode(linear, index)
-            fan = self.simulator.render(codes)
+            fan = self.simulator.render(self.encoder.encode(shown.linear_light(), index))
         else:
-            # as export writes a video device's frame (pipeline._Plan.output_frame)
-            fan = color
-            if request.brightness != 1.0:
-                from ..colour import linear_to_srgb
-
-                linear = picture.linear_light() * np.float32(request.brightness)
-                fan = (linear_to_srgb(linear) * 255.0 + 0.5).astype(np.uint8)
+            fan = shown.color
             if self.mask is not None:
                 fan = (fan * self.mask + 0.5).astype(np.uint8)
         return FramePair(render=np.asarray(color), fan=np.asarray(fan), request=request,
                          seconds=time.perf_counter() - started)
-
-    def _draw_panned(self, source, index: int, pan, radius: float):
-        tl = source.timeline
-        posed = self.scene.pose(tl.animation, tl.anim_time(index))
-        view = _pan_matrix(pan, radius) @ source.view_at(index)
-        frame = source.renderer.draw(posed, self.scene.materials, self.scene.textures, view,
-                                     source.camera.projection, shading=source.shading)
-        return self._pipeline.Picture(color=frame.color, linear=frame.linear)

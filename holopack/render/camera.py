@@ -69,6 +69,7 @@ class Framing:
     camera on +Z looking at the model's front, as glTF models face +Z). ``margin`` is
     the fraction of the circle's radius left empty around the subject.
     ``distance`` None = fitted; ``fov`` in degrees, 0 = orthographic.
+    ``pan_x``/``pan_y`` shift the camera sideways/up in units of the fitted radius.
     """
 
     yaw: float = 0.0
@@ -76,6 +77,8 @@ class Framing:
     distance: float | None = None
     fov: float = 30.0
     margin: float = 0.08
+    pan_x: float = 0.0
+    pan_y: float = 0.0
 
 
 @dataclass
@@ -135,6 +138,14 @@ def fit_camera(points: np.ndarray, framing: Framing, spin_axis_points: bool = Fa
         radius = max(radius, 1e-12)
     else:
         center, radius = bounding_sphere(pts)
+    return camera_for_sphere(center, radius, framing)
+
+
+def camera_for_sphere(center, radius: float, framing: Framing) -> Camera:
+    """The camera that shows the sphere (center, radius) inside the fan's circle from
+    the framing's direction; cheap, so orbiting and turntables call it per frame."""
+    center = np.asarray(center, np.float64)
+    radius = max(float(radius), 1e-12)
     fill = max(1e-3, 1.0 - framing.margin)
     direction = np.array([
         math.sin(math.radians(framing.yaw)) * math.cos(math.radians(framing.pitch)),
@@ -158,4 +169,9 @@ def fit_camera(points: np.ndarray, framing: Framing, spin_axis_points: bool = Fa
         projection = orthographic(half_extent, half_extent, near, far)
     eye = center + direction * distance
     view = look_at(eye, center, (0.0, 1.0, 0.0))
+    if framing.pan_x or framing.pan_y:
+        pan = np.eye(4)
+        pan[0, 3] = -framing.pan_x * radius
+        pan[1, 3] = -framing.pan_y * radius
+        view = pan @ view
     return Camera(view=view, projection=projection, center=center, radius=radius)
