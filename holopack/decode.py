@@ -3,7 +3,6 @@ from __future__ import annotations
 
 import os
 from dataclasses import dataclass
-
 from itertools import islice
 
 from .errors import InputError
@@ -19,47 +18,14 @@ class DecodeResult:
     format: str
 
 
-def read_device_file(path: str, device=None):
-    """Open a fan file: (profile, PolarFile). The profile comes from ``device`` or, when
-    None, from the file (the polar stream carries it; .BIN/.bin are told apart by layout)."""
-    from .device import load_profile
+def decode(path: str, output: str, device=None, size: int = 512, max_frames: int | None = None,
+           progress: bool = True) -> DecodeResult:
+    from .device import ViewerSimulator, open_fan_file
 
     if not os.path.exists(path):
         raise InputError("no such file", path)
-    profile = load_profile(device) if device else None
-    if profile is not None:
-        fmt = get_format(profile.format)
-    else:
-        fmt = _guess_format(path)
-        profile = None
-    polar = fmt.reader_function()(path, profile)
-    return polar.profile, polar
-
-
-def _guess_format(path: str):
-    with open(path, "rb") as f:
-        head = f.read(8)
-    size = os.path.getsize(path)
-    for fmt_name in ("polarstream", "legacy224", "42f2"):
-        fmt = get_format(fmt_name)
-        sniff = _sniffers().get(fmt_name)
-        if sniff and sniff(head, size, path):
-            return fmt
-    raise InputError("cannot tell which fan this file is for; name the device with --device", path)
-
-
-def _sniffers():
-    from .formats import circle42f2, legacy224, polarstream
-
-    return {name: getattr(module, "sniff", None) for name, module in
-            (("polarstream", polarstream), ("legacy224", legacy224), ("42f2", circle42f2))}
-
-
-def decode(path: str, output: str, device=None, size: int = 512, max_frames: int | None = None,
-           progress: bool = True) -> DecodeResult:
-    from .device import ViewerSimulator
-
-    profile, polar = read_device_file(path, device)
+    polar = open_fan_file(path, device)
+    profile = polar.profile
     out_fmt = format_for_path(output, kind="video")
     if out_fmt is None or not os.path.splitext(output)[1]:
         out_fmt = get_format("png")

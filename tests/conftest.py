@@ -48,3 +48,16 @@ def tmp_cwd(tmp_path, monkeypatch):
 def pytest_configure(config):
     # Tests never open a real display unless they start Xvfb themselves.
     os.environ.setdefault("PYTHONHASHSEED", "0")
+
+
+@pytest.fixture(autouse=True, scope="session")
+def _weight_cache(tmp_path_factory):
+    """Resampler weight tables go to a folder of this test run, not the user's cache."""
+    folder = tmp_path_factory.mktemp("holopack-cache")
+    previous = os.environ.get("HOLOPACK_CACHE_DIR")
+    os.environ["HOLOPACK_CACHE_DIR"] = str(folder)
+    yield folder
+    if previous is None:
+        os.environ.pop("HOLOPACK_CACHE_DIR", None)
+    else:
+        os.environ["HOLOPACK_CACHE_DIR"] = previous

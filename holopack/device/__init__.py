@@ -18,19 +18,21 @@ __all__ = ["Blade", "DeviceProfile", "PolarEncoder", "PolarFile", "Resampler", "
 
 def open_fan_file(path, profile=None) -> PolarFile:
     """Open a 42-F2 .BIN, legacy .bin or polar stream; the format comes from the
-    profile when given (a name, path or DeviceProfile), else from the file itself."""
+    profile when given (a name, path or DeviceProfile), else from the file itself
+    (each polar format in the registry has a ``sniff(head, size, path)``)."""
+    import importlib
     import os
 
     from ..errors import InputError
-    from ..formats import circle42f2, legacy224, polarstream
+    from ..formats import get_format, list_formats
 
-    readers = {"42f2": circle42f2, "legacy224": legacy224, "polarstream": polarstream}
     if profile is not None and not isinstance(profile, DeviceProfile):
         profile = load_profile(profile)
     if profile is not None:
-        if profile.format not in readers:
+        fmt = get_format(profile.format)
+        if fmt.kind != "polar":
             raise InputError(f"profile {profile.name!r} writes {profile.format} video, not a fan file")
-        return readers[profile.format].read(path, profile)
+        return fmt.reader_function()(path, profile)
     path = os.fspath(path)
     try:
         size = os.path.getsize(path)
@@ -38,11 +40,15 @@ def open_fan_file(path, profile=None) -> PolarFile:
             head = f.read(8)
     except OSError as e:
         raise InputError(f"cannot read ({e.strerror})", path) from None
-    for module in (polarstream, legacy224, circle42f2):
+    # the self-describing stream first: its magic is certain, the others go by size
+    polar = sorted((f for f in list_formats() if f.kind == "polar"),
+                   key=lambda f: f.name != "polarstream")
+    for fmt in polar:
+        module = importlib.import_module(fmt.writer.split(":")[0])
         if module.sniff(head, size, path):
-            return module.read(path)
+            return fmt.reader_function()(path)
     raise InputError("not a fan file holopack knows (42-F2 .BIN, legacy .bin or polar stream); "
-                     "name the device to read it as", path)
+                     "name the device with --device to read it as one", path)
 
 
 def decode_file(path, profile=None, size: int = 512):
