@@ -28,7 +28,7 @@ __all__ = ["Frame", "Renderer", "render", "Lights", "Light"]
 
 SHADINGS = ("lit", "unlit")
 DEFAULT_SUPERSAMPLE = 2
-TILE = 32
+TILE = 32  # output pixels per tile side (the sub-sample tile is TILE * supersample)
 
 
 @dataclass
@@ -92,8 +92,9 @@ class Renderer:
         self.lights = lights if lights is not None else Lights()
         s = self.supersample
         self._w, self._h = self.width * s, self.height * s
-        self._ntx = (self._w + TILE - 1) // TILE
-        self._nty = (self._h + TILE - 1) // TILE
+        self._tile = TILE * s
+        self._ntx = (self._w + self._tile - 1) // self._tile
+        self._nty = (self._h + self._tile - 1) // self._tile
         ntiles = self._ntx * self._nty
         # a fixed shuffle of the tiles: prange hands each thread a contiguous run, and
         # a model sits in the middle of the picture, so neighbours would all go to one
@@ -102,7 +103,8 @@ class Renderer:
         self._tile_cursor = np.zeros(ntiles, np.int64)
         self._tile_list = None
         self._blend_start = np.zeros(ntiles + 1, np.int64)
-        self._blend_list = None
+        self._blend_list = np.zeros(1, np.int32)
+        self._srgb_lut, self._srgb_steps = raster.srgb_tables()
         self._depth = np.empty((self._h, self._w), np.float32)
         self._ids = np.empty((self._h, self._w), np.int32)
         self._linear = np.empty((self._h, self._w, 3), np.float32)
@@ -158,6 +160,9 @@ class Renderer:
             self._clip = np.empty((cap, 4), np.float64)
             self._vpos = np.empty((cap, 3), np.float32)
             self._vnrm = np.empty((cap, 3), np.float32)
+            self._vfix = np.empty((cap, 2), np.int64)
+            self._vzw = np.empty((cap, 2), np.float64)
+            self._vcode = np.empty(cap, np.int32)
             self._vertex_capacity = cap
         self._static_key = key
 
@@ -170,8 +175,8 @@ class Renderer:
         self._rec_tri = np.full(r, -1, np.int32)
         self._rec_xy = np.zeros((r, 6), np.int64)
         self._rec_area = np.ones(r, np.int64)
-        self._rec_zw = np.zeros((r, 6), np.float64)
-        self._rec_bary = np.zeros((r, 3, 3), np.float32)
+        self._rec_zw = np.zeros((r, 3), np.float64)
+        self._rec_plane = np.zeros((r, 9), np.float64)
         self._rec_vert = np.zeros((r, 3), np.int32)
         self._rec_bbox = np.zeros((r, 4), np.int32)
         self._rec_back = np.zeros(r, np.int8)
@@ -181,7 +186,7 @@ class Renderer:
         self._record_capacity = r
 
     def _records(self):
-        return (self._rec_tri, self._rec_xy, self._rec_area, self._rec_zw, self._rec_bary,
+        return (self._rec_tri, self._rec_xy, self._rec_area, self._rec_zw, self._rec_plane,
                 self._rec_vert, self._rec_bbox, self._rec_back)
 
     # -- per frame ---------------------------------------------------------------
@@ -218,18 +223,18 @@ class Renderer:
             normal_matrix = view3
         w, h, s = self._w, self._h, self.supersample
         raster.transform(self._world_pos[:n], self._world_nrm[:n], view, projection,
-                         normal_matrix, self._clip[:n], self._vpos[:n], self._vnrm[:n])
+                         normal_matrix, w, h, self._clip[:n], self._vpos[:n], self._vnrm[:n],
+                         self._vfix[:n], self._vzw[:n], self._vcode[:n])
         m = len(self._tri_idx)
         tri_idx, tri_mat = self._tri_idx, self._tri_mat
-        clip = self._clip[:max(n, 1)] if n else np.zeros((1, 4))
         if m:
-            raster.setup_triangles(tri_idx, tri_mat, mat_i, clip, w, h, self._identity,
-                                   *self._records(), self._needs_clip)
+            raster.setup_triangles(tri_idx, tri_mat, mat_i, self._vfix, self._vzw, self._vcode,
+                                   w, h, self._identity, *self._records(), self._needs_clip)
         used = m
         n_clip = int(np.count_nonzero(self._needs_clip[:m])) if m else 0
         if n_clip:
             self._ensure_records(m + 8 * n_clip)
-            used = raster.clip_triangles(tri_idx, tri_mat, mat_i, clip, w, h,
+            used = raster.clip_triangles(tri_idx, tri_mat, mat_i, self._clip, w, h,
                                          self._needs_clip, m, *self._records())
         blend_materials = mat_i[:, MI_ALPHA] == BLEND
         has_blend = bool(np.any(blend_materials[tri_mat])) if m else False
@@ -239,53 +244,50 @@ class Renderer:
             rec_blend[valid] = blend_materials[tri_mat[self._rec_tri[:used][valid]]]
             opaque_order = np.flatnonzero(valid & ~rec_blend).astype(np.int64)
             blend_ids = np.flatnonzero(rec_blend)
-            mean_depth = self._rec_zw[blend_ids, :3].mean(axis=1)
+            mean_depth = self._rec_zw[blend_ids].mean(axis=1)
             blend_order = blend_ids[np.argsort(-mean_depth, kind="stable")].astype(np.int64)
         else:
             if self._order is None or len(self._order) < used:
                 self._order = np.arange(used, dtype=np.int64)
             opaque_order = self._order
+            blend_order = self._order[:0]
         n_opaque = used if not has_blend else len(opaque_order)
-        records = self._records()
-        total = raster.bin_count(opaque_order, n_opaque, self._rec_tri, self._rec_bbox, TILE,
+        tile = self._tile
+        total = raster.bin_count(opaque_order, n_opaque, self._rec_tri, self._rec_bbox, tile,
                                  self._ntx, self._nty, self._tile_start)
         self._tile_list = _grow(self._tile_list, int(total), (), np.int32)
-        raster.bin_fill(opaque_order, n_opaque, self._rec_tri, self._rec_bbox, TILE, self._ntx,
+        raster.bin_fill(opaque_order, n_opaque, self._rec_tri, self._rec_bbox, tile, self._ntx,
                         self._tile_start, self._tile_cursor, self._tile_list)
-        vpos, vnrm = self._vpos[:max(n, 1)], self._vnrm[:max(n, 1)]
-        uv, col = self._uv, self._col
+        total = raster.bin_count(blend_order, len(blend_order), self._rec_tri, self._rec_bbox,
+                                 tile, self._ntx, self._nty, self._blend_start)
+        if total:
+            self._blend_list = _grow(self._blend_list, int(total), (), np.int32)
+            raster.bin_fill(blend_order, len(blend_order), self._rec_tri, self._rec_bbox, tile,
+                            self._ntx, self._blend_start, self._tile_cursor, self._blend_list)
+        vpos, vnrm, uv, col = self._vpos, self._vnrm, self._uv, self._col
         if n == 0:
-            vpos = np.zeros((1, 3), np.float32)
-            vnrm = np.zeros((1, 3), np.float32)
             uv = np.zeros((1, 4), np.float32)
             col = np.ones((1, 4), np.float32)
-        raster.raster_opaque(self._tile_order, self._tile_start, self._tile_list, TILE,
-                             self._ntx, w, h, self._rec_tri, self._rec_xy, self._rec_area,
-                             self._rec_zw, self._rec_bary, self._rec_vert, self._rec_bbox,
-                             tri_mat, mat_f, mat_i, uv, col, pool, levels, level_count, wrap,
-                             self._depth, self._ids)
-        raster.shade_visible(self._ids, unlit_all, ortho, *records[:6], self._rec_back,
-                             tri_mat, mat_f, mat_i, vpos, vnrm, uv, col, pool, levels,
-                             level_count, wrap, lights, params, self._linear, self._alpha)
-        if has_blend and len(blend_order):
-            total = raster.bin_count(blend_order, len(blend_order), self._rec_tri,
-                                     self._rec_bbox, TILE, self._ntx, self._nty,
-                                     self._blend_start)
-            self._blend_list = _grow(self._blend_list, int(total), (), np.int32)
-            raster.bin_fill(blend_order, len(blend_order), self._rec_tri, self._rec_bbox, TILE,
-                            self._ntx, self._blend_start, self._tile_cursor, self._blend_list)
-            raster.raster_blend(self._tile_order, self._blend_start, self._blend_list, TILE,
-                                self._ntx, w, h, unlit_all, ortho, self._rec_tri, self._rec_xy,
-                                self._rec_area, self._rec_zw, self._rec_bary, self._rec_vert,
-                                self._rec_bbox, self._rec_back, tri_mat, mat_f, mat_i, vpos,
-                                vnrm, uv, col, pool, levels, level_count, wrap, lights, params,
-                                self._depth, self._linear, self._alpha)
         frame = Frame(color=np.empty((self.height, self.width, 3), np.uint8),
                       depth=np.empty((self.height, self.width), np.float32),
                       linear=np.empty((self.height, self.width, 3), np.float32),
                       alpha=np.empty((self.height, self.width), np.float32))
-        raster.resolve(self._linear, self._alpha, self._depth, s, frame.linear, frame.alpha,
-                       frame.depth, frame.color)
+        raster.raster_opaque(self._tile_order, self._tile_start, self._tile_list, tile,
+                             self._ntx, w, h, self._rec_tri, self._rec_xy, self._rec_area,
+                             self._rec_zw, self._rec_plane, self._rec_vert, self._rec_bbox,
+                             tri_mat, mat_f, mat_i, uv, col, pool, levels, level_count, wrap,
+                             self._depth, self._ids)
+        raster.shade_visible(self._ids, unlit_all, ortho, self._rec_tri, self._rec_plane,
+                             self._rec_bbox, self._rec_vert, self._rec_back, tri_mat, mat_f,
+                             mat_i, vpos, vnrm, uv, col, pool, levels, level_count, wrap,
+                             lights, params, self._linear, self._alpha)
+        if total:
+            raster.raster_blend(self._tile_order, self._blend_start, self._blend_list, tile,
+                                self._ntx, w, h, unlit_all, ortho, *self._records(), tri_mat,
+                                mat_f, mat_i, vpos, vnrm, uv, col, pool, levels, level_count,
+                                wrap, lights, params, self._depth, self._linear, self._alpha)
+        raster.resolve(self._linear, self._alpha, self._depth, s, self._srgb_lut,
+                       self._srgb_steps, frame.linear, frame.alpha, frame.depth, frame.color)
         return frame
 
 

@@ -3,8 +3,9 @@
 Stages (each a kernel taking preallocated arrays; ``holopack.render.Renderer``
 owns the buffers and calls them per frame):
 
-1. ``transform``: world positions/normals -> clip coordinates (float64) and
-   view-space positions/normals.
+1. ``transform`` (serial, per vertex): clip coordinates (float64), view-space
+   position and normal, and the snapped window position, depth and 1/w that all
+   triangles sharing the vertex reuse.
 2. ``setup_triangles`` (parallel) / ``clip_triangles`` (serial, rare): one
    *record* per drawable (sub-)triangle. Triangles wholly inside the near/far
    planes and the guard band go straight to a record; the others are clipped in
@@ -16,22 +17,24 @@ owns the buffers and calls them per frame):
    pixel centre exactly once (top-left rule; picture y grows downwards).
    Pixel centres sit at +0.5 like OpenGL. Front faces are counter-clockwise in
    OpenGL window coordinates; back faces are culled unless double-sided.
-4. ``bin_count``/``bin_fill``: records binned per screen tile, in submission order.
+4. ``bin_count``/``bin_fill`` (serial): records binned per screen tile, in
+   submission order.
 5. ``raster_opaque`` (prange over tiles): depth test LESS into a visibility
-   buffer (record id per pixel + float32 window depth); MASK materials run their
-   alpha test here. Then ``shade_visible`` shades each visible pixel once.
+   buffer (record id + float32 window depth per sub-sample); MASK materials run
+   their alpha test here. ``shade_visible`` (prange over rows) shades each
+   visible sub-sample once.
 6. ``raster_blend`` (prange over tiles): BLEND records, sorted back to front by
-   their mean depth, are depth-tested against the opaque depth (without writing
-   it) and composited over (src-alpha, one-minus-src-alpha).
-7. ``resolve``: box downsample of the supersampled buffers; depth takes the
-   nearest (minimum) of the sub-samples.
+   their mean depth, depth-tested against the opaque depth (without writing it)
+   and composited over (src-alpha, one-minus-src-alpha).
+7. ``resolve`` (prange over rows): box downsample of the s x s sub-samples;
+   depth takes the nearest (minimum) of them; sRGB encoding by exact table.
 
 Record arrays (R = capacity): ``rec_tri`` (R,) int32 original triangle or -1;
 ``rec_xy`` (R, 6) int64 fixed-point X0 X1 X2 Y0 Y1 Y2; ``rec_area`` (R,) int64
-> 0; ``rec_zw`` (R, 6) float64 window depth z0 z1 z2 and 1/w per corner;
-``rec_bary`` (R, 3, 3) float32 corner -> original-triangle barycentrics;
-``rec_vert`` (R, 3) int32 original vertex ids; ``rec_bbox`` (R, 4) int32
-xmin xmax ymin ymax (inclusive pixels); ``rec_back`` (R,) int8 back-facing.
+> 0; ``rec_zw`` (R, 3) float64 window depth per corner; ``rec_plane`` (R, 9)
+float64 the perspective-correct weight planes (see setup_record); ``rec_vert``
+(R, 3) int32 original vertex ids; ``rec_bbox`` (R, 4) int32 xmin xmax ymin ymax
+(inclusive pixels); ``rec_back`` (R,) int8 back-facing.
 """
 from __future__ import annotations
 
@@ -40,7 +43,7 @@ import math
 import numpy as np
 from numba import njit, prange
 
-from .shading import BLEND, MASK, MI_ALPHA, MI_DOUBLE, MF_CUTOFF, base_color, shade
+from .shading import MASK, MI_ALPHA, MI_DOUBLE, MF_CUTOFF, base_color, shade
 
 SUBPIXEL = 8
 ONE = 1 << SUBPIXEL
@@ -50,12 +53,23 @@ HALF = ONE >> 1
 GUARD_PIXELS = float(1 << 20)
 
 
-@njit(parallel=True, cache=True)
-def transform(world_pos, world_nrm, view, proj, normal_matrix, clip, vpos, vnrm):
-    """world_pos, world_nrm : (N, 3) float32; view, proj : (4, 4) float64;
+@njit(cache=True)
+def transform(world_pos, world_nrm, view, proj, normal_matrix, width, height,
+              clip, vpos, vnrm, vfix, vzw, vcode):
+    """Per vertex: clip coordinates, view-space position/normal and, once for all
+    the triangles that share it, its window position (serial: it is cheap, and a
+    parallel region costs a synchronisation).
+
+    world_pos, world_nrm : (N, 3) float32; view, proj : (4, 4) float64;
     normal_matrix : (3, 3) float64 (inverse transpose of the view's 3x3).
-    Writes clip (N, 4) float64, vpos (N, 3) float32, vnrm (N, 3) float32."""
-    for i in prange(world_pos.shape[0]):
+    Writes clip (N, 4) float64, vpos (N, 3) float32, vnrm (N, 3) float32,
+    vfix (N, 2) int64 fixed-point picture x, y; vzw (N, 2) float64 window depth
+    and 1/w; vcode (N,) int32 outcode bits (1 -x, 2 +x, 4 -y, 8 +y, 16 near,
+    32 far) plus 64 when the vertex needs clipping (near/far/w <= 0/guard band).
+    """
+    gx = GUARD_PIXELS / width
+    gy = GUARD_PIXELS / height
+    for i in range(world_pos.shape[0]):
         x = np.float64(world_pos[i, 0])
         y = np.float64(world_pos[i, 1])
         z = np.float64(world_pos[i, 2])
@@ -77,6 +91,39 @@ def transform(world_pos, world_nrm, view, proj, normal_matrix, clip, vpos, vnrm)
         nz = np.float64(world_nrm[i, 2])
         for r in range(3):
             vnrm[i, r] = normal_matrix[r, 0] * nx + normal_matrix[r, 1] * ny + normal_matrix[r, 2] * nz
+        c = (clip[i, 0], clip[i, 1], clip[i, 2], clip[i, 3])
+        code = _outcode(c, gx, gy)
+        if not (math.isfinite(c[0]) and math.isfinite(c[1]) and math.isfinite(c[2])
+                and math.isfinite(c[3])):
+            code = 128
+        vcode[i] = code
+        if code & (64 | 128) == 0:
+            vfix[i, 0] = _snap(c[0], c[3], width, False)
+            vfix[i, 1] = _snap(c[1], c[3], height, True)
+            vzw[i, 0] = _window_depth(c[2], c[3])
+            vzw[i, 1] = 1.0 / c[3]
+
+
+@njit(cache=True, inline="always")
+def _outcode(c, gx, gy):
+    """Planes of the view volume the corner is beyond, plus 64 when it needs clipping."""
+    x, y, z, w = c
+    code = 0
+    if x < -w:
+        code |= 1
+    if x > w:
+        code |= 2
+    if y < -w:
+        code |= 4
+    if y > w:
+        code |= 8
+    if z < -w:
+        code |= 16
+    if z > w:
+        code |= 32
+    if (code & 48) != 0 or not (w > 0.0) or abs(x) > gx * w or abs(y) > gy * w:
+        code |= 64
+    return code
 
 
 @njit(cache=True, inline="always")
@@ -87,20 +134,20 @@ def _snap(x, w, size, flip):
     return np.int64(math.floor(s * ONE + 0.5))
 
 
+@njit(cache=True, inline="always")
+def _window_depth(z, w):
+    return min(max(z / w * 0.5 + 0.5, 0.0), 1.0)
+
+
 @njit(cache=True)
-def setup_record(slot, tri, c0, c1, c2, bary, v0, v1, v2, width, height, double_sided,
-                 rec_tri, rec_xy, rec_area, rec_zw, rec_bary, rec_vert, rec_bbox, rec_back):
-    """Fill record ``slot`` from three clip-space corners c0, c1, c2 (tuples x, y,
-    z, w; w > 0, inside the guard band); bary (3, 3): each corner's barycentrics on
-    the original triangle. Returns False (and marks the slot empty) when the
-    triangle is culled, degenerate or covers no pixel centre's bounding box."""
+def setup_record(slot, tri, X0, Y0, X1, Y1, X2, Y2, z0, z1, z2, iw0, iw1, iw2, bary,
+                 v0, v1, v2, width, height, double_sided,
+                 rec_tri, rec_xy, rec_area, rec_zw, rec_plane, rec_vert, rec_bbox, rec_back):
+    """Fill record ``slot`` from three snapped corners (fixed-point X, Y, window
+    depth z, 1/w); bary (3, 3): each corner's barycentrics on the original
+    triangle. Returns False (and marks the slot empty) when the triangle is
+    culled, degenerate or covers no pixel centre's bounding box."""
     rec_tri[slot] = -1
-    X0 = _snap(c0[0], c0[3], width, False)
-    X1 = _snap(c1[0], c1[3], width, False)
-    X2 = _snap(c2[0], c2[3], width, False)
-    Y0 = _snap(c0[1], c0[3], height, True)
-    Y1 = _snap(c1[1], c1[3], height, True)
-    Y2 = _snap(c2[1], c2[3], height, True)
     area = (X1 - X0) * (Y2 - Y0) - (X2 - X0) * (Y1 - Y0)
     if area == 0:
         return False
@@ -126,27 +173,45 @@ def setup_record(slot, tri, c0, c1, c2, bary, v0, v1, v2, width, height, double_
         area = -area
         X1, X2 = X2, X1
         Y1, Y2 = Y2, Y1
-        c1, c2 = c2, c1
+        z1, z2 = z2, z1
+        iw1, iw2 = iw2, iw1
     rec_xy[slot, 0] = X0
     rec_xy[slot, 1] = X1
     rec_xy[slot, 2] = X2
     rec_xy[slot, 3] = Y0
     rec_xy[slot, 4] = Y1
     rec_xy[slot, 5] = Y2
-    rec_zw[slot, 0] = min(max(c0[2] / c0[3] * 0.5 + 0.5, 0.0), 1.0)
-    rec_zw[slot, 1] = min(max(c1[2] / c1[3] * 0.5 + 0.5, 0.0), 1.0)
-    rec_zw[slot, 2] = min(max(c2[2] / c2[3] * 0.5 + 0.5, 0.0), 1.0)
-    rec_zw[slot, 3] = 1.0 / c0[3]
-    rec_zw[slot, 4] = 1.0 / c1[3]
-    rec_zw[slot, 5] = 1.0 / c2[3]
-    # the original triangle's vertices, in its own order: rec_bary maps onto them
+    rec_zw[slot, 0] = z0
+    rec_zw[slot, 1] = z1
+    rec_zw[slot, 2] = z2
+    # the original triangle's vertices, in its own order: rec_plane maps onto them
     rec_vert[slot, 0] = v0
     rec_vert[slot, 1] = v1
     rec_vert[slot, 2] = v2
-    for j in range(3):
-        rec_bary[slot, 0, j] = bary[0, j]
-        rec_bary[slot, 1, j] = bary[k1, j]
-        rec_bary[slot, 2, j] = bary[k2, j]
+    # Perspective-correct weights of the original triangle's vertices are ratios of
+    # three affine functions of the pixel position: q_j = sum_k l_k (1/w_k) bary[k, j]
+    # with l_k = E_k / area. Store q_j = a + b (px - xmin) + c (py - ymin), relative to
+    # the box corner so that the constants stay small.
+    ox = xmin * ONE
+    oy = ymin * ONE
+    inv_area = 1.0 / float(area)
+    for j in range(9):
+        rec_plane[slot, j] = 0.0
+    for k in range(3):
+        if k == 0:
+            xa, ya, xb, yb, w_k, row = X1, Y1, X2, Y2, iw0, 0
+        elif k == 1:
+            xa, ya, xb, yb, w_k, row = X2, Y2, X0, Y0, iw1, k1
+        else:
+            xa, ya, xb, yb, w_k, row = X0, Y0, X1, Y1, iw2, k2
+        edge_a = float(-(yb - ya) * ONE)  # d E / d px
+        edge_b = float((xb - xa) * ONE)  # d E / d py
+        edge_c = float(_edge(xa, ya, xb, yb, ox, oy))  # E at the box corner (exact)
+        for j in range(3):
+            f = w_k * bary[row, j] * inv_area
+            rec_plane[slot, 3 * j] += f * edge_c
+            rec_plane[slot, 3 * j + 1] += f * edge_a
+            rec_plane[slot, 3 * j + 2] += f * edge_b
     rec_area[slot] = area
     rec_bbox[slot, 0] = xmin
     rec_bbox[slot, 1] = xmax
@@ -158,60 +223,33 @@ def setup_record(slot, tri, c0, c1, c2, bary, v0, v1, v2, width, height, double_
 
 
 @njit(parallel=True, cache=True)
-def setup_triangles(tri_idx, tri_mat, mat_i, clip, width, height, identity,
-                    rec_tri, rec_xy, rec_area, rec_zw, rec_bary, rec_vert, rec_bbox, rec_back,
+def setup_triangles(tri_idx, tri_mat, mat_i, vfix, vzw, vcode, width, height, identity,
+                    rec_tri, rec_xy, rec_area, rec_zw, rec_plane, rec_vert, rec_bbox, rec_back,
                     needs_clip):
     """One record per triangle t in slot t (rec_tri[t] = -1 when culled); sets
     needs_clip[t] = 1 for triangles that cross near/far/w=0 or the guard band.
     identity : (3, 3) float32 identity (the corners' barycentrics)."""
-    gx = GUARD_PIXELS / width
-    gy = GUARD_PIXELS / height
     for t in prange(tri_idx.shape[0]):
         rec_tri[t] = -1
         needs_clip[t] = 0
         v0 = tri_idx[t, 0]
         v1 = tri_idx[t, 1]
         v2 = tri_idx[t, 2]
-        c0 = (clip[v0, 0], clip[v0, 1], clip[v0, 2], clip[v0, 3])
-        c1 = (clip[v1, 0], clip[v1, 1], clip[v1, 2], clip[v1, 3])
-        c2 = (clip[v2, 0], clip[v2, 1], clip[v2, 2], clip[v2, 3])
-        if not (math.isfinite(c0[0] + c0[1] + c0[2] + c0[3]) and
-                math.isfinite(c1[0] + c1[1] + c1[2] + c1[3]) and
-                math.isfinite(c2[0] + c2[1] + c2[2] + c2[3])):
-            continue
-        o0, in0 = _outcode(c0, gx, gy)
-        o1, in1 = _outcode(c1, gx, gy)
-        o2, in2 = _outcode(c2, gx, gy)
-        if (o0 & o1 & o2) != 0:
+        o0 = vcode[v0]
+        o1 = vcode[v1]
+        o2 = vcode[v2]
+        if ((o0 | o1 | o2) & 128) != 0:
+            continue  # NaN or infinity
+        if (o0 & o1 & o2 & 63) != 0:
             continue  # all corners beyond one plane of the view volume
-        if not (in0 and in1 and in2):
+        if ((o0 | o1 | o2) & 64) != 0:
             needs_clip[t] = 1
             continue
-        m = tri_mat[t]
-        setup_record(t, t, c0, c1, c2, identity, v0, v1, v2, width, height,
-                     mat_i[m, MI_DOUBLE] == 1, rec_tri, rec_xy, rec_area, rec_zw, rec_bary,
-                     rec_vert, rec_bbox, rec_back)
-
-
-@njit(cache=True, inline="always")
-def _outcode(c, gx, gy):
-    """(planes of the view volume the corner is beyond, whether it needs no clipping)."""
-    x, y, z, w = c
-    code = 0
-    if x < -w:
-        code |= 1
-    if x > w:
-        code |= 2
-    if y < -w:
-        code |= 4
-    if y > w:
-        code |= 8
-    if z < -w:
-        code |= 16
-    if z > w:
-        code |= 32
-    fine = (code & 48) == 0 and w > 0.0 and abs(x) <= gx * w and abs(y) <= gy * w
-    return code, fine
+        setup_record(t, t, vfix[v0, 0], vfix[v0, 1], vfix[v1, 0], vfix[v1, 1],
+                     vfix[v2, 0], vfix[v2, 1], vzw[v0, 0], vzw[v1, 0], vzw[v2, 0],
+                     vzw[v0, 1], vzw[v1, 1], vzw[v2, 1], identity, v0, v1, v2, width, height,
+                     mat_i[tri_mat[t], MI_DOUBLE] == 1, rec_tri, rec_xy, rec_area, rec_zw,
+                     rec_plane, rec_vert, rec_bbox, rec_back)
 
 
 @njit(cache=True)
@@ -254,7 +292,7 @@ def _plane_distance(p, plane, gx, gy):
 
 @njit(cache=True)
 def clip_triangles(tri_idx, tri_mat, mat_i, clip, width, height, needs_clip, first_slot,
-                   rec_tri, rec_xy, rec_area, rec_zw, rec_bary, rec_vert, rec_bbox, rec_back):
+                   rec_tri, rec_xy, rec_area, rec_zw, rec_plane, rec_vert, rec_bbox, rec_back):
     """Clip the flagged triangles and append their sub-triangles as records from
     ``first_slot`` on (capacity: 8 per flagged triangle). Returns the slot count used."""
     gx = GUARD_PIXELS / width
@@ -288,13 +326,20 @@ def clip_triangles(tri_idx, tri_mat, mat_i, clip, width, height, needs_clip, fir
                 for c in range(3):
                     bary[k, c] = poly[src, 4 + c]
             j = i + 1
-            c0 = (poly[0, 0], poly[0, 1], poly[0, 2], poly[0, 3])
-            c1 = (poly[i, 0], poly[i, 1], poly[i, 2], poly[i, 3])
-            c2 = (poly[j, 0], poly[j, 1], poly[j, 2], poly[j, 3])
-            if setup_record(slot, t, c0, c1, c2, bary, tri_idx[t, 0], tri_idx[t, 1],
-                            tri_idx[t, 2], width, height, mat_i[m, MI_DOUBLE] == 1,
-                            rec_tri, rec_xy, rec_area, rec_zw, rec_bary, rec_vert,
-                            rec_bbox, rec_back):
+            if setup_record(slot, t,
+                            _snap(poly[0, 0], poly[0, 3], width, False),
+                            _snap(poly[0, 1], poly[0, 3], height, True),
+                            _snap(poly[i, 0], poly[i, 3], width, False),
+                            _snap(poly[i, 1], poly[i, 3], height, True),
+                            _snap(poly[j, 0], poly[j, 3], width, False),
+                            _snap(poly[j, 1], poly[j, 3], height, True),
+                            _window_depth(poly[0, 2], poly[0, 3]),
+                            _window_depth(poly[i, 2], poly[i, 3]),
+                            _window_depth(poly[j, 2], poly[j, 3]),
+                            1.0 / poly[0, 3], 1.0 / poly[i, 3], 1.0 / poly[j, 3],
+                            bary, tri_idx[t, 0], tri_idx[t, 1], tri_idx[t, 2], width, height,
+                            mat_i[m, MI_DOUBLE] == 1, rec_tri, rec_xy, rec_area, rec_zw,
+                            rec_plane, rec_vert, rec_bbox, rec_back):
                 slot += 1
     return slot
 
@@ -343,47 +388,121 @@ def _is_top_left(xa, ya, xb, yb):
     return a > 0 or (a == 0 and (xb - xa) > 0)
 
 
-@njit(cache=True)
-def record_bary(r, px, py, rec_xy, rec_area, rec_zw, rec_bary):
-    """Perspective-correct barycentrics on the original triangle's vertices at
-    picture point (px, py) in pixels (centre of pixel (i, j) = (i + 0.5, j + 0.5))."""
-    fx = px * ONE
-    fy = py * ONE
-    x0, x1, x2 = float(rec_xy[r, 0]), float(rec_xy[r, 1]), float(rec_xy[r, 2])
-    y0, y1, y2 = float(rec_xy[r, 3]), float(rec_xy[r, 4]), float(rec_xy[r, 5])
-    inv_area = 1.0 / float(rec_area[r])
-    l0 = ((x2 - x1) * (fy - y1) - (y2 - y1) * (fx - x1)) * inv_area
-    l1 = ((x0 - x2) * (fy - y2) - (y0 - y2) * (fx - x2)) * inv_area
-    l2 = 1.0 - l0 - l1
-    q0 = l0 * rec_zw[r, 3]
-    q1 = l1 * rec_zw[r, 4]
-    q2 = l2 * rec_zw[r, 5]
-    s = q0 + q1 + q2
-    if s == 0.0 or not math.isfinite(s):
-        b0, b1, b2 = l0, l1, l2
-    else:
-        b0, b1, b2 = q0 / s, q1 / s, q2 / s
-    o0 = b0 * rec_bary[r, 0, 0] + b1 * rec_bary[r, 1, 0] + b2 * rec_bary[r, 2, 0]
-    o1 = b0 * rec_bary[r, 0, 1] + b1 * rec_bary[r, 1, 1] + b2 * rec_bary[r, 2, 1]
-    o2 = b0 * rec_bary[r, 0, 2] + b1 * rec_bary[r, 1, 2] + b2 * rec_bary[r, 2, 2]
-    return o0, o1, o2
+@njit(cache=True, inline="always")
+def record_weights(r, x, y, rec_plane, rec_bbox):
+    """Perspective-correct barycentrics on the original triangle's vertices at the
+    centre of pixel (x, y), then one pixel right and one pixel down (for texture
+    derivatives): nine values o0 o1 o2, ox0 ox1 ox2, oy0 oy1 oy2."""
+    px = x + 0.5 - rec_bbox[r, 0]
+    py = y + 0.5 - rec_bbox[r, 2]
+    a0, b0, c0 = rec_plane[r, 0], rec_plane[r, 1], rec_plane[r, 2]
+    a1, b1, c1 = rec_plane[r, 3], rec_plane[r, 4], rec_plane[r, 5]
+    a2, b2, c2 = rec_plane[r, 6], rec_plane[r, 7], rec_plane[r, 8]
+    q0 = a0 + b0 * px + c0 * py
+    q1 = a1 + b1 * px + c1 * py
+    q2 = a2 + b2 * px + c2 * py
+    s = 1.0 / (q0 + q1 + q2)
+    sx = 1.0 / (q0 + q1 + q2 + b0 + b1 + b2)
+    sy = 1.0 / (q0 + q1 + q2 + c0 + c1 + c2)
+    return (q0 * s, q1 * s, q2 * s,
+            (q0 + b0) * sx, (q1 + b1) * sx, (q2 + b2) * sx,
+            (q0 + c0) * sy, (q1 + c1) * sy, (q2 + c2) * sy)
 
 
-@njit(cache=True)
-def _fragment_alpha(r, m, px, py, rec_xy, rec_area, rec_zw, rec_bary, rec_vert,
+@njit(cache=True, inline="always")
+def _fragment_alpha(r, m, x, y, rec_plane, rec_bbox, rec_vert,
                     mat_f, mat_i, uv, col, pool, levels, level_count, wrap):
-    o0, o1, o2 = record_bary(r, px, py, rec_xy, rec_area, rec_zw, rec_bary)
-    ox0, ox1, ox2 = record_bary(r, px + 1.0, py, rec_xy, rec_area, rec_zw, rec_bary)
-    oy0, oy1, oy2 = record_bary(r, px, py + 1.0, rec_xy, rec_area, rec_zw, rec_bary)
+    o0, o1, o2, ox0, ox1, ox2, oy0, oy1, oy2 = record_weights(r, x, y, rec_plane, rec_bbox)
     _, _, _, a = base_color(m, rec_vert[r, 0], rec_vert[r, 1], rec_vert[r, 2], o0, o1, o2,
                             ox0, ox1, ox2, oy0, oy1, oy2, mat_f, mat_i, uv, col,
                             pool, levels, level_count, wrap)
     return a
 
 
+@njit(cache=True)
+def _raster_tile(tx0, tx1, ty0, ty1, start, stop, tile_list, rec_tri, rec_xy, rec_area, rec_zw,
+                 rec_plane, rec_vert, rec_bbox, tri_mat, mat_f, mat_i, uv, col, pool, levels,
+                 level_count, wrap, depth, ids):
+    """Depth-tested visibility of one tile: clears it, then draws tile_list[start:stop]."""
+    for y in range(ty0, ty1 + 1):
+        for x in range(tx0, tx1 + 1):
+            depth[y, x] = 1.0
+            ids[y, x] = -1
+    for e in range(start, stop):
+        r = tile_list[e]
+        bx0 = max(rec_bbox[r, 0], tx0)
+        bx1 = min(rec_bbox[r, 1], tx1)
+        by0 = max(rec_bbox[r, 2], ty0)
+        by1 = min(rec_bbox[r, 3], ty1)
+        if bx0 > bx1 or by0 > by1:
+            continue
+        m = tri_mat[rec_tri[r]]
+        masked = mat_i[m, MI_ALPHA] == MASK
+        cutoff = mat_f[m, MF_CUTOFF]
+        x0, x1, x2 = rec_xy[r, 0], rec_xy[r, 1], rec_xy[r, 2]
+        y0, y1, y2 = rec_xy[r, 3], rec_xy[r, 4], rec_xy[r, 5]
+        # biased edge values are >= 0 inside: the bias of 1 excludes the pixel centres
+        # that lie exactly on an edge which is not a top or left edge
+        bias0 = 0 if _is_top_left(x1, y1, x2, y2) else 1
+        bias1 = 0 if _is_top_left(x2, y2, x0, y0) else 1
+        bias2 = 0 if _is_top_left(x0, y0, x1, y1) else 1
+        sx0 = -(y2 - y1) * ONE
+        sx1 = -(y0 - y2) * ONE
+        sx2 = -(y1 - y0) * ONE
+        sy0 = (x2 - x1) * ONE
+        sy1 = (x0 - x2) * ONE
+        sy2 = (x1 - x0) * ONE
+        px = bx0 * ONE + HALF
+        py = by0 * ONE + HALF
+        row0 = _edge(x1, y1, x2, y2, px, py) - bias0
+        row1 = _edge(x2, y2, x0, y0, px, py) - bias1
+        row2 = _edge(x0, y0, x1, y1, px, py) - bias2
+        inv_area = 1.0 / float(rec_area[r])
+        z0 = rec_zw[r, 0] * inv_area
+        z1 = rec_zw[r, 1] * inv_area
+        z2 = rec_zw[r, 2] * inv_area
+        for y in range(by0, by1 + 1):
+            e0 = row0
+            e1 = row1
+            e2 = row2
+            for x in range(bx0, bx1 + 1):
+                if (e0 | e1 | e2) >= 0:
+                    z = np.float32((e0 + bias0) * z0 + (e1 + bias1) * z1 + (e2 + bias2) * z2)
+                    if z < depth[y, x]:
+                        keep = True
+                        if masked:
+                            keep = _fragment_alpha(r, m, x, y, rec_plane, rec_bbox, rec_vert,
+                                                   mat_f, mat_i, uv, col, pool, levels,
+                                                   level_count, wrap) >= cutoff
+                        if keep:
+                            depth[y, x] = z
+                            ids[y, x] = r
+                e0 += sx0
+                e1 += sx1
+                e2 += sx2
+            row0 += sy0
+            row1 += sy1
+            row2 += sy2
+
+
+@njit(cache=True)
+def _shade_record(r, x, y, unlit_all, ortho, rec_tri, rec_plane, rec_bbox,
+                  rec_vert, rec_back, tri_mat, mat_f, mat_i, vpos, vnrm, uv, col,
+                  pool, levels, level_count, wrap, lights, params):
+    """Linear RGBA of record r at pixel (x, y). Compiled once and called from both
+    the opaque and the translucent pass (inlining it into each doubles the
+    compile time of a cold start)."""
+    o0, o1, o2, ox0, ox1, ox2, oy0, oy1, oy2 = record_weights(r, x, y, rec_plane, rec_bbox)
+    m = tri_mat[rec_tri[r]]
+    return shade(m, rec_vert[r, 0], rec_vert[r, 1], rec_vert[r, 2], o0, o1, o2,
+                 ox0, ox1, ox2, oy0, oy1, oy2, rec_back[r] == 1, ortho, unlit_all,
+                 mat_f, mat_i, vpos, vnrm, uv, col, pool, levels, level_count, wrap,
+                 lights, params)
+
+
 @njit(parallel=True, cache=True)
 def raster_opaque(tile_order, tile_start, tile_list, tile, ntx, width, height,
-                  rec_tri, rec_xy, rec_area, rec_zw, rec_bary, rec_vert, rec_bbox, tri_mat,
+                  rec_tri, rec_xy, rec_area, rec_zw, rec_plane, rec_vert, rec_bbox, tri_mat,
                   mat_f, mat_i, uv, col, pool, levels, level_count, wrap, depth, ids):
     """Depth-tested visibility per tile: depth (H, W) float32 window depth (1 where
     empty), ids (H, W) int32 record id (-1 where empty). Both are cleared here."""
@@ -393,87 +512,15 @@ def raster_opaque(tile_order, tile_start, tile_list, tile, ntx, width, height,
         ty0 = (t // ntx) * tile
         tx1 = min(tx0 + tile, width) - 1
         ty1 = min(ty0 + tile, height) - 1
-        for y in range(ty0, ty1 + 1):
-            for x in range(tx0, tx1 + 1):
-                depth[y, x] = 1.0
-                ids[y, x] = -1
-        for e in range(tile_start[t], tile_start[t + 1]):
-            r = tile_list[e]
-            bx0 = max(rec_bbox[r, 0], tx0)
-            bx1 = min(rec_bbox[r, 1], tx1)
-            by0 = max(rec_bbox[r, 2], ty0)
-            by1 = min(rec_bbox[r, 3], ty1)
-            if bx0 > bx1 or by0 > by1:
-                continue
-            m = tri_mat[rec_tri[r]]
-            masked = mat_i[m, MI_ALPHA] == MASK
-            cutoff = mat_f[m, MF_CUTOFF]
-            x0, x1, x2 = rec_xy[r, 0], rec_xy[r, 1], rec_xy[r, 2]
-            y0, y1, y2 = rec_xy[r, 3], rec_xy[r, 4], rec_xy[r, 5]
-            # biased edge values: >= 0 inside, the bias excludes non-top-left edges
-            bias0 = 0 if _is_top_left(x1, y1, x2, y2) else 1
-            bias1 = 0 if _is_top_left(x2, y2, x0, y0) else 1
-            bias2 = 0 if _is_top_left(x0, y0, x1, y1) else 1
-            sx0 = -(y2 - y1) * ONE
-            sx1 = -(y0 - y2) * ONE
-            sx2 = -(y1 - y0) * ONE
-            sy0 = (x2 - x1) * ONE
-            sy1 = (x0 - x2) * ONE
-            sy2 = (x1 - x0) * ONE
-            px = bx0 * ONE + HALF
-            py = by0 * ONE + HALF
-            row0 = _edge(x1, y1, x2, y2, px, py)
-            row1 = _edge(x2, y2, x0, y0, px, py)
-            row2 = _edge(x0, y0, x1, y1, px, py)
-            inv_area = 1.0 / float(rec_area[r])
-            z0 = rec_zw[r, 0] * inv_area
-            z1 = rec_zw[r, 1] * inv_area
-            z2 = rec_zw[r, 2] * inv_area
-            for y in range(by0, by1 + 1):
-                e0 = row0
-                e1 = row1
-                e2 = row2
-                for x in range(bx0, bx1 + 1):
-                    if ((e0 - bias0) | (e1 - bias1) | (e2 - bias2)) >= 0:
-                        z = np.float32(e0 * z0 + e1 * z1 + e2 * z2)
-                        if z < depth[y, x]:
-                            keep = True
-                            if masked:
-                                a = _fragment_alpha(r, m, x + 0.5, y + 0.5, rec_xy, rec_area,
-                                                    rec_zw, rec_bary, rec_vert, mat_f, mat_i,
-                                                    uv, col, pool, levels, level_count, wrap)
-                                keep = a >= cutoff
-                            if keep:
-                                depth[y, x] = z
-                                ids[y, x] = r
-                    e0 += sx0
-                    e1 += sx1
-                    e2 += sx2
-                row0 += sy0
-                row1 += sy1
-                row2 += sy2
-
-
-@njit(cache=True)
-def _shade_record(r, x, y, unlit_all, ortho, rec_tri, rec_xy, rec_area, rec_zw, rec_bary,
-                  rec_vert, rec_back, tri_mat, mat_f, mat_i, vpos, vnrm, uv, col,
-                  pool, levels, level_count, wrap, lights, params):
-    px = x + 0.5
-    py = y + 0.5
-    o0, o1, o2 = record_bary(r, px, py, rec_xy, rec_area, rec_zw, rec_bary)
-    ox0, ox1, ox2 = record_bary(r, px + 1.0, py, rec_xy, rec_area, rec_zw, rec_bary)
-    oy0, oy1, oy2 = record_bary(r, px, py + 1.0, rec_xy, rec_area, rec_zw, rec_bary)
-    m = tri_mat[rec_tri[r]]
-    return shade(m, rec_vert[r, 0], rec_vert[r, 1], rec_vert[r, 2], o0, o1, o2,
-                 ox0, ox1, ox2, oy0, oy1, oy2, rec_back[r] == 1, ortho, unlit_all,
-                 mat_f, mat_i, vpos, vnrm, uv, col, pool, levels, level_count, wrap,
-                 lights, params)
+        _raster_tile(tx0, tx1, ty0, ty1, tile_start[t], tile_start[t + 1], tile_list, rec_tri,
+                     rec_xy, rec_area, rec_zw, rec_plane, rec_vert, rec_bbox, tri_mat, mat_f,
+                     mat_i, uv, col, pool, levels, level_count, wrap, depth, ids)
 
 
 @njit(parallel=True, cache=True)
-def shade_visible(ids, unlit_all, ortho, rec_tri, rec_xy, rec_area, rec_zw, rec_bary,
-                  rec_vert, rec_back, tri_mat, mat_f, mat_i, vpos, vnrm, uv, col,
-                  pool, levels, level_count, wrap, lights, params, linear, alpha):
+def shade_visible(ids, unlit_all, ortho, rec_tri, rec_plane, rec_bbox, rec_vert, rec_back,
+                  tri_mat, mat_f, mat_i, vpos, vnrm, uv, col, pool, levels, level_count, wrap,
+                  lights, params, linear, alpha):
     """Shade each visible pixel once: linear (H, W, 3) float32, alpha (H, W) float32."""
     height, width = ids.shape
     for y in prange(height):
@@ -485,8 +532,8 @@ def shade_visible(ids, unlit_all, ortho, rec_tri, rec_xy, rec_area, rec_zw, rec_
                 linear[y, x, 2] = 0.0
                 alpha[y, x] = 0.0
                 continue
-            cr, cg, cb, _ = _shade_record(r, x, y, unlit_all, ortho, rec_tri, rec_xy, rec_area,
-                                          rec_zw, rec_bary, rec_vert, rec_back, tri_mat, mat_f,
+            cr, cg, cb, _ = _shade_record(r, x, y, unlit_all, ortho, rec_tri, rec_plane,
+                                          rec_bbox, rec_vert, rec_back, tri_mat, mat_f,
                                           mat_i, vpos, vnrm, uv, col, pool, levels,
                                           level_count, wrap, lights, params)
             linear[y, x, 0] = cr
@@ -497,7 +544,7 @@ def shade_visible(ids, unlit_all, ortho, rec_tri, rec_xy, rec_area, rec_zw, rec_
 
 @njit(parallel=True, cache=True)
 def raster_blend(tile_order, tile_start, tile_list, tile, ntx, width, height, unlit_all, ortho,
-                 rec_tri, rec_xy, rec_area, rec_zw, rec_bary, rec_vert, rec_bbox, rec_back,
+                 rec_tri, rec_xy, rec_area, rec_zw, rec_plane, rec_vert, rec_bbox, rec_back,
                  tri_mat, mat_f, mat_i, vpos, vnrm, uv, col, pool, levels, level_count, wrap,
                  lights, params, depth, linear, alpha):
     """Composite the binned BLEND records over linear/alpha in list order
@@ -537,8 +584,8 @@ def raster_blend(tile_order, tile_start, tile_list, tile, ntx, width, height, un
                     z = np.float32(e0 * z0 + e1 * z1 + e2 * z2)
                     if not z < depth[y, x]:
                         continue
-                    cr, cg, cb, ca = _shade_record(r, x, y, unlit_all, ortho, rec_tri, rec_xy,
-                                                   rec_area, rec_zw, rec_bary, rec_vert, rec_back,
+                    cr, cg, cb, ca = _shade_record(r, x, y, unlit_all, ortho, rec_tri,
+                                                   rec_plane, rec_bbox, rec_vert, rec_back,
                                                    tri_mat, mat_f, mat_i, vpos, vnrm, uv, col,
                                                    pool, levels, level_count, wrap, lights,
                                                    params)
@@ -550,7 +597,7 @@ def raster_blend(tile_order, tile_start, tile_list, tile, ntx, width, height, un
 
 
 @njit(parallel=True, cache=True)
-def resolve(linear_ss, alpha_ss, depth_ss, s, linear, alpha, depth, color):
+def resolve(linear_ss, alpha_ss, depth_ss, s, srgb_lut, srgb_steps, linear, alpha, depth, color):
     """Box-downsample s x s sub-samples: linear (H, W, 3) float32, alpha (H, W)
     float32 (coverage), depth (H, W) float32 = nearest sub-sample, color (H, W, 3)
     uint8 sRGB of the clamped linear colour."""
@@ -564,8 +611,8 @@ def resolve(linear_ss, alpha_ss, depth_ss, s, linear, alpha, depth, color):
             a = 0.0
             d = np.float32(1.0)
             for j in range(s):
+                yy = y * s + j
                 for i in range(s):
-                    yy = y * s + j
                     xx = x * s + i
                     r += linear_ss[yy, xx, 0]
                     g += linear_ss[yy, xx, 1]
@@ -580,20 +627,33 @@ def resolve(linear_ss, alpha_ss, depth_ss, s, linear, alpha, depth, color):
             linear[y, x, 2] = b
             alpha[y, x] = a * inv
             depth[y, x] = d
-            color[y, x, 0] = encode_srgb8(r)
-            color[y, x, 1] = encode_srgb8(g)
-            color[y, x, 2] = encode_srgb8(b)
+            color[y, x, 0] = encode_srgb8(r, srgb_lut, srgb_steps)
+            color[y, x, 1] = encode_srgb8(g, srgb_lut, srgb_steps)
+            color[y, x, 2] = encode_srgb8(b, srgb_lut, srgb_steps)
+
+
+def srgb_tables() -> tuple[np.ndarray, np.ndarray]:
+    """Exact linear -> sRGB uint8 encoding by table: ``steps`` (257,) float64 holds
+    the linear value at which each code begins (code k covers sRGB values from
+    (k - 0.5) / 255; steps[256] = inf); ``lut`` (4096,) uint8 the code at the start
+    of each 1/4096 of the linear range. The curve rises by less than one code per
+    1/4096, so one comparison finishes the job."""
+    k = np.arange(256, dtype=np.float64)
+    e = np.clip((k - 0.5) / 255.0, 0.0, 1.0)
+    steps = np.where(e <= 0.04045, e / 12.92, ((e + 0.055) / 1.055) ** 2.4)
+    steps[0] = -np.inf
+    steps = np.append(steps, np.inf)
+    starts = np.arange(4096, dtype=np.float64) / 4096.0
+    lut = (np.searchsorted(steps, starts, side="right") - 1).astype(np.uint8)
+    return lut, steps
 
 
 @njit(cache=True, inline="always")
-def encode_srgb8(v):
-    """Linear value -> sRGB uint8 (clamped, rounded to nearest)."""
+def encode_srgb8(v, lut, steps):
+    """Linear value -> sRGB uint8, clamped, rounded to the nearest code."""
     if not v > 0.0:
         return np.uint8(0)
     if v >= 1.0:
         return np.uint8(255)
-    if v <= 0.0031308:
-        e = v * 12.92
-    else:
-        e = 1.055 * v ** (1.0 / 2.4) - 0.055
-    return np.uint8(int(e * 255.0 + 0.5))
+    c = np.int64(lut[int(v * 4096.0)])
+    return np.uint8(c + (1 if v >= steps[c + 1] else 0))

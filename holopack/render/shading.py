@@ -112,7 +112,7 @@ def pack_materials(materials) -> tuple[np.ndarray, np.ndarray]:
     return mat_f, mat_i
 
 
-@njit(cache=True)
+@njit(cache=True, inline="always")
 def base_color(m, v0, v1, v2, o0, o1, o2, ox0, ox1, ox2, oy0, oy1, oy2,
                mat_f, mat_i, uv, col, pool, levels, level_count, wrap):
     """Linear RGBA base colour (factor x texture x vertex colour) of a fragment.
@@ -143,7 +143,7 @@ def base_color(m, v0, v1, v2, o0, o1, o2, ox0, ox1, ox2, oy0, oy1, oy2,
     return r, g, b, a
 
 
-@njit(cache=True)
+@njit(cache=True, inline="always")
 def shade(m, v0, v1, v2, o0, o1, o2, ox0, ox1, ox2, oy0, oy1, oy2, back, ortho, unlit_all,
           mat_f, mat_i, vpos, vnorm, uv, col, pool, levels, level_count, wrap, lights, params):
     """Linear RGB and alpha of one fragment (see the module doc for the model)."""

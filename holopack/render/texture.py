@@ -139,7 +139,7 @@ def _wrap_index(i, n, mode):
     return m
 
 
-@njit(cache=True)
+@njit(cache=True, inline="always")
 def _bilinear(pool, levels, wrap, t, level, u, v):
     offset = levels[t, level, 0]
     w = levels[t, level, 1]
@@ -184,7 +184,7 @@ def _bilinear(pool, levels, wrap, t, level, u, v):
     return c0, c1, c2, c3
 
 
-@njit(cache=True)
+@njit(cache=True, inline="always")
 def sample_trilinear(pool, levels, level_count, wrap, t, u, v, dudx, dvdx, dudy, dvdy):
     """Filtered linear RGBA of texture ``t`` at (u, v) given the UV derivatives per pixel."""
     if not (math.isfinite(u) and math.isfinite(v)):
@@ -200,12 +200,21 @@ def sample_trilinear(pool, levels, level_count, wrap, t, u, v, dudx, dvdx, dudy,
         lod = 0.5 * math.log2(rho2)
     top = level_count[t] - 1
     if lod >= top:
-        return _bilinear(pool, levels, wrap, t, top, u, v)
+        lod = float(top)
     l0 = int(lod)
     f = lod - l0
-    a0, a1, a2, a3 = _bilinear(pool, levels, wrap, t, l0, u, v)
-    if f <= 0.0:
-        return a0, a1, a2, a3
-    b0, b1, b2, b3 = _bilinear(pool, levels, wrap, t, l0 + 1, u, v)
-    g = 1.0 - f
-    return g * a0 + f * b0, g * a1 + f * b1, g * a2 + f * b2, g * a3 + f * b3
+    # one bilinear fetch in a loop of two (not two copies): half the compiled code
+    r = 0.0
+    g = 0.0
+    b = 0.0
+    a = 0.0
+    for i in range(2):
+        weight = 1.0 - f if i == 0 else f
+        if weight <= 0.0:
+            continue
+        c0, c1, c2, c3 = _bilinear(pool, levels, wrap, t, l0 + i, u, v)
+        r += weight * c0
+        g += weight * c1
+        b += weight * c2
+        a += weight * c3
+    return r, g, b, a
