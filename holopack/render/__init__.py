@@ -21,7 +21,8 @@ import numpy as np
 from ..errors import InputError
 from ..scene.types import Material, PosedPrimitive, Texture
 from . import raster
-from .shading import BLEND, MI_ALPHA, Light, Lights, pack_materials
+from .shading import (A_COL, A_COLUMNS, A_UV, BLEND, M_ALPHA, Light, Lights,
+                      material_table)
 from .texture import TexturePool
 
 __all__ = ["Frame", "Renderer", "render", "Lights", "Light"]
@@ -123,7 +124,7 @@ class Renderer:
             return
         counts = [len(p.positions) for p in posed]
         n = int(sum(counts))
-        tris, mats, uvs, cols = [], [], [], []
+        tris, mats, attrs = [], [], []
         base = 0
         for p, count in zip(posed, counts):
             prim = p.primitive
@@ -133,21 +134,20 @@ class Renderer:
             tris.append(idx + base)
             material = prim.material if 0 <= prim.material < n_materials else n_materials
             mats.append(np.full(len(idx), material, np.int32))
-            uv = np.zeros((count, 4), np.float32)
+            attr = np.zeros((count, A_COLUMNS), np.float32)
             for s, layer in enumerate(prim.uv[:2]):
                 if layer is not None and len(layer) == count:
-                    uv[:, 2 * s:2 * s + 2] = layer
-            uvs.append(uv)
-            col = np.ones((count, 4), np.float32)
+                    attr[:, A_UV + 2 * s:A_UV + 2 * s + 2] = layer
+            attr[:, A_COL:A_COL + 4] = 1.0
             if prim.colors is not None and len(prim.colors) == count:
                 c = np.asarray(prim.colors, np.float32)
-                col[:, :c.shape[1]] = c[:, :4]
-            cols.append(col)
+                attr[:, A_COL:A_COL + min(c.shape[1], 4)] = c[:, :4]
+            attrs.append(attr)
             base += count
         self._tri_idx = np.ascontiguousarray(np.concatenate(tris) if tris else np.zeros((0, 3)), np.int32)
         self._tri_mat = np.concatenate(mats) if mats else np.zeros(0, np.int32)
-        self._uv = np.concatenate(uvs) if uvs else np.zeros((0, 4), np.float32)
-        self._col = np.concatenate(cols) if cols else np.zeros((0, 4), np.float32)
+        # per-vertex table: UVs and colours fixed here, position/normal per frame
+        self._attr = np.concatenate(attrs) if attrs else np.zeros((1, A_COLUMNS), np.float32)
         self._counts = counts
         m = len(self._tri_idx)
         self._needs_clip = np.zeros(m, np.uint8)
@@ -158,8 +158,6 @@ class Renderer:
             self._world_pos = np.empty((cap, 3), np.float32)
             self._world_nrm = np.empty((cap, 3), np.float32)
             self._clip = np.empty((cap, 4), np.float64)
-            self._vpos = np.empty((cap, 3), np.float32)
-            self._vnrm = np.empty((cap, 3), np.float32)
             self._vfix = np.empty((cap, 2), np.int64)
             self._vzw = np.empty((cap, 2), np.float64)
             self._vcode = np.empty(cap, np.int32)
@@ -176,7 +174,7 @@ class Renderer:
         self._rec_xy = np.zeros((r, 6), np.int64)
         self._rec_area = np.ones(r, np.int64)
         self._rec_zw = np.zeros((r, 3), np.float64)
-        self._rec_plane = np.zeros((r, 9), np.float64)
+        self._rec_plane = np.zeros((r, 16), np.float64)
         self._rec_vert = np.zeros((r, 3), np.int32)
         self._rec_bbox = np.zeros((r, 4), np.int32)
         self._rec_back = np.zeros(r, np.int8)
@@ -206,13 +204,8 @@ class Renderer:
             self._world_nrm[offset:offset + count] = p.normals
             offset += count
         n = offset
-        mat_f, mat_i = pack_materials(materials)
+        mat = material_table(materials, len(textures))
         pool, levels, level_count, wrap = self._textures.pack(textures)
-        # a texture index that points nowhere samples as white (no texture)
-        bad = (mat_i[:, 0] >= len(textures))
-        mat_i[bad, 0] = -1
-        bad = (mat_i[:, 2] >= len(textures))
-        mat_i[bad, 2] = -1
         lights, params = self.lights.pack()
         unlit_all = shading == "unlit"
         ortho = bool(projection[3, 0] == 0 and projection[3, 1] == 0 and projection[3, 2] == 0)
@@ -223,20 +216,20 @@ class Renderer:
             normal_matrix = view3
         w, h, s = self._w, self._h, self.supersample
         raster.transform(self._world_pos[:n], self._world_nrm[:n], view, projection,
-                         normal_matrix, w, h, self._clip[:n], self._vpos[:n], self._vnrm[:n],
+                         normal_matrix, w, h, self._clip[:n], self._attr[:n],
                          self._vfix[:n], self._vzw[:n], self._vcode[:n])
         m = len(self._tri_idx)
         tri_idx, tri_mat = self._tri_idx, self._tri_mat
         if m:
-            raster.setup_triangles(tri_idx, tri_mat, mat_i, self._vfix, self._vzw, self._vcode,
+            raster.setup_triangles(tri_idx, tri_mat, mat, self._vfix, self._vzw, self._vcode,
                                    w, h, self._identity, *self._records(), self._needs_clip)
         used = m
         n_clip = int(np.count_nonzero(self._needs_clip[:m])) if m else 0
         if n_clip:
             self._ensure_records(m + 8 * n_clip)
-            used = raster.clip_triangles(tri_idx, tri_mat, mat_i, self._clip, w, h,
+            used = raster.clip_triangles(tri_idx, tri_mat, mat, self._clip, w, h,
                                          self._needs_clip, m, *self._records())
-        blend_materials = mat_i[:, MI_ALPHA] == BLEND
+        blend_materials = mat[:, M_ALPHA] == BLEND
         has_blend = bool(np.any(blend_materials[tri_mat])) if m else False
         if has_blend:
             valid = self._rec_tri[:used] >= 0
@@ -264,28 +257,24 @@ class Renderer:
             self._blend_list = _grow(self._blend_list, int(total), (), np.int32)
             raster.bin_fill(blend_order, len(blend_order), self._rec_tri, self._rec_bbox, tile,
                             self._ntx, self._blend_start, self._tile_cursor, self._blend_list)
-        vpos, vnrm, uv, col = self._vpos, self._vnrm, self._uv, self._col
-        if n == 0:
-            uv = np.zeros((1, 4), np.float32)
-            col = np.ones((1, 4), np.float32)
+        attr = self._attr
         frame = Frame(color=np.empty((self.height, self.width, 3), np.uint8),
                       depth=np.empty((self.height, self.width), np.float32),
                       linear=np.empty((self.height, self.width, 3), np.float32),
                       alpha=np.empty((self.height, self.width), np.float32))
         raster.raster_opaque(self._tile_order, self._tile_start, self._tile_list, tile,
-                             self._ntx, w, h, self._rec_tri, self._rec_xy, self._rec_area,
-                             self._rec_zw, self._rec_plane, self._rec_vert, self._rec_bbox,
-                             tri_mat, mat_f, mat_i, uv, col, pool, levels, level_count, wrap,
-                             self._depth, self._ids)
-        raster.shade_visible(self._ids, unlit_all, ortho, self._rec_tri, self._rec_plane,
-                             self._rec_bbox, self._rec_vert, self._rec_back, tri_mat, mat_f,
-                             mat_i, vpos, vnrm, uv, col, pool, levels, level_count, wrap,
-                             lights, params, self._linear, self._alpha)
+                             self._ntx, w, h, self._rec_xy, self._rec_area, self._rec_zw,
+                             self._rec_plane, self._rec_bbox, mat, attr, pool, levels,
+                             level_count, wrap, self._depth, self._ids)
+        raster.shade_visible(self._ids, unlit_all, ortho, self._rec_plane, mat, attr, pool,
+                             levels, level_count, wrap, lights, params, self._linear,
+                             self._alpha)
         if total:
             raster.raster_blend(self._tile_order, self._blend_start, self._blend_list, tile,
-                                self._ntx, w, h, unlit_all, ortho, *self._records(), tri_mat,
-                                mat_f, mat_i, vpos, vnrm, uv, col, pool, levels, level_count,
-                                wrap, lights, params, self._depth, self._linear, self._alpha)
+                                self._ntx, w, h, unlit_all, ortho, self._rec_xy, self._rec_area,
+                                self._rec_zw, self._rec_plane, self._rec_bbox, mat, attr, pool,
+                                levels, level_count, wrap, lights, params, self._depth,
+                                self._linear, self._alpha)
         raster.resolve(self._linear, self._alpha, self._depth, s, self._srgb_lut,
                        self._srgb_steps, frame.linear, frame.alpha, frame.depth, frame.color)
         return frame

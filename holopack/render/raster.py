@@ -32,7 +32,8 @@ owns the buffers and calls them per frame):
 Record arrays (R = capacity): ``rec_tri`` (R,) int32 original triangle or -1;
 ``rec_xy`` (R, 6) int64 fixed-point X0 X1 X2 Y0 Y1 Y2; ``rec_area`` (R,) int64
 > 0; ``rec_zw`` (R, 3) float64 window depth per corner; ``rec_plane`` (R, 9)
-float64 the perspective-correct weight planes (see setup_record); ``rec_vert``
+float64 the perspective-correct weight planes (see setup_record) then the box
+origin, material, back-facing flag and vertex ids for shading; ``rec_vert``
 (R, 3) int32 original vertex ids; ``rec_bbox`` (R, 4) int32 xmin xmax ymin ymax
 (inclusive pixels); ``rec_back`` (R,) int8 back-facing.
 """
@@ -43,7 +44,7 @@ import math
 import numpy as np
 from numba import njit, prange
 
-from .shading import MASK, MI_ALPHA, MI_DOUBLE, MF_CUTOFF, base_color, shade
+from .shading import A_NRM, A_POS, M_ALPHA, M_CUTOFF, M_DOUBLE, MASK, base_color, shade
 
 SUBPIXEL = 8
 ONE = 1 << SUBPIXEL
@@ -53,16 +54,17 @@ HALF = ONE >> 1
 GUARD_PIXELS = float(1 << 20)
 
 
-@njit(cache=True)
+@njit(cache=True, error_model="numpy")
 def transform(world_pos, world_nrm, view, proj, normal_matrix, width, height,
-              clip, vpos, vnrm, vfix, vzw, vcode):
+              clip, attr, vfix, vzw, vcode):
     """Per vertex: clip coordinates, view-space position/normal and, once for all
     the triangles that share it, its window position (serial: it is cheap, and a
     parallel region costs a synchronisation).
 
     world_pos, world_nrm : (N, 3) float32; view, proj : (4, 4) float64;
     normal_matrix : (3, 3) float64 (inverse transpose of the view's 3x3).
-    Writes clip (N, 4) float64, vpos (N, 3) float32, vnrm (N, 3) float32,
+    Writes clip (N, 4) float64, the view-space position and normal into attr
+    (N, A_COLUMNS) float32 (columns A_POS, A_NRM; the others are left alone),
     vfix (N, 2) int64 fixed-point picture x, y; vzw (N, 2) float64 window depth
     and 1/w; vcode (N,) int32 outcode bits (1 -x, 2 +x, 4 -y, 8 +y, 16 near,
     32 far) plus 64 when the vertex needs clipping (near/far/w <= 0/guard band).
@@ -83,14 +85,14 @@ def transform(world_pos, world_nrm, view, proj, normal_matrix, width, height,
             ex /= ew
             ey /= ew
             ez /= ew
-        vpos[i, 0] = ex
-        vpos[i, 1] = ey
-        vpos[i, 2] = ez
+        attr[i, A_POS] = ex
+        attr[i, A_POS + 1] = ey
+        attr[i, A_POS + 2] = ez
         nx = np.float64(world_nrm[i, 0])
         ny = np.float64(world_nrm[i, 1])
         nz = np.float64(world_nrm[i, 2])
         for r in range(3):
-            vnrm[i, r] = normal_matrix[r, 0] * nx + normal_matrix[r, 1] * ny + normal_matrix[r, 2] * nz
+            attr[i, A_NRM + r] = normal_matrix[r, 0] * nx + normal_matrix[r, 1] * ny + normal_matrix[r, 2] * nz
         c = (clip[i, 0], clip[i, 1], clip[i, 2], clip[i, 3])
         code = _outcode(c, gx, gy)
         if not (math.isfinite(c[0]) and math.isfinite(c[1]) and math.isfinite(c[2])
@@ -104,7 +106,7 @@ def transform(world_pos, world_nrm, view, proj, normal_matrix, width, height,
             vzw[i, 1] = 1.0 / c[3]
 
 
-@njit(cache=True, inline="always")
+@njit(cache=True, error_model="numpy", inline="always")
 def _outcode(c, gx, gy):
     """Planes of the view volume the corner is beyond, plus 64 when it needs clipping."""
     x, y, z, w = c
@@ -126,7 +128,7 @@ def _outcode(c, gx, gy):
     return code
 
 
-@njit(cache=True, inline="always")
+@njit(cache=True, error_model="numpy", inline="always")
 def _snap(x, w, size, flip):
     """Clip x (or y) and w -> fixed-point picture coordinate (y grows downwards)."""
     ndc = x / w
@@ -134,14 +136,14 @@ def _snap(x, w, size, flip):
     return np.int64(math.floor(s * ONE + 0.5))
 
 
-@njit(cache=True, inline="always")
+@njit(cache=True, error_model="numpy", inline="always")
 def _window_depth(z, w):
     return min(max(z / w * 0.5 + 0.5, 0.0), 1.0)
 
 
-@njit(cache=True)
+@njit(cache=True, error_model="numpy")
 def setup_record(slot, tri, X0, Y0, X1, Y1, X2, Y2, z0, z1, z2, iw0, iw1, iw2, bary,
-                 v0, v1, v2, width, height, double_sided,
+                 v0, v1, v2, width, height, material, double_sided,
                  rec_tri, rec_xy, rec_area, rec_zw, rec_plane, rec_vert, rec_bbox, rec_back):
     """Fill record ``slot`` from three snapped corners (fixed-point X, Y, window
     depth z, 1/w); bary (3, 3): each corner's barycentrics on the original
@@ -197,6 +199,14 @@ def setup_record(slot, tri, X0, Y0, X1, Y1, X2, Y2, z0, z1, z2, iw0, iw1, iw2, b
     inv_area = 1.0 / float(area)
     for j in range(9):
         rec_plane[slot, j] = 0.0
+    # what shading needs besides, in the same row: one array to pass, one row to read
+    rec_plane[slot, 9] = xmin
+    rec_plane[slot, 10] = ymin
+    rec_plane[slot, 11] = material
+    rec_plane[slot, 12] = 1.0 if back else 0.0
+    rec_plane[slot, 13] = v0
+    rec_plane[slot, 14] = v1
+    rec_plane[slot, 15] = v2
     for k in range(3):
         if k == 0:
             xa, ya, xb, yb, w_k, row = X1, Y1, X2, Y2, iw0, 0
@@ -222,8 +232,8 @@ def setup_record(slot, tri, X0, Y0, X1, Y1, X2, Y2, z0, z1, z2, iw0, iw1, iw2, b
     return True
 
 
-@njit(parallel=True, cache=True)
-def setup_triangles(tri_idx, tri_mat, mat_i, vfix, vzw, vcode, width, height, identity,
+@njit(parallel=True, cache=True, error_model="numpy")
+def setup_triangles(tri_idx, tri_mat, mat, vfix, vzw, vcode, width, height, identity,
                     rec_tri, rec_xy, rec_area, rec_zw, rec_plane, rec_vert, rec_bbox, rec_back,
                     needs_clip):
     """One record per triangle t in slot t (rec_tri[t] = -1 when culled); sets
@@ -248,11 +258,11 @@ def setup_triangles(tri_idx, tri_mat, mat_i, vfix, vzw, vcode, width, height, id
         setup_record(t, t, vfix[v0, 0], vfix[v0, 1], vfix[v1, 0], vfix[v1, 1],
                      vfix[v2, 0], vfix[v2, 1], vzw[v0, 0], vzw[v1, 0], vzw[v2, 0],
                      vzw[v0, 1], vzw[v1, 1], vzw[v2, 1], identity, v0, v1, v2, width, height,
-                     mat_i[tri_mat[t], MI_DOUBLE] == 1, rec_tri, rec_xy, rec_area, rec_zw,
+                     tri_mat[t], mat[tri_mat[t], M_DOUBLE] == 1.0, rec_tri, rec_xy, rec_area, rec_zw,
                      rec_plane, rec_vert, rec_bbox, rec_back)
 
 
-@njit(cache=True)
+@njit(cache=True, error_model="numpy")
 def _clip_polygon(poly, n, plane, gx, gy, out):
     """Clip polygon rows poly[:n] = (x, y, z, w, b0, b1, b2) against one plane;
     returns the new count (written to ``out``)."""
@@ -272,7 +282,7 @@ def _clip_polygon(poly, n, plane, gx, gy, out):
     return count
 
 
-@njit(cache=True)
+@njit(cache=True, error_model="numpy")
 def _plane_distance(p, plane, gx, gy):
     x, y, z, w = p[0], p[1], p[2], p[3]
     if plane == 0:
@@ -290,8 +300,8 @@ def _plane_distance(p, plane, gx, gy):
     return gy * w + y
 
 
-@njit(cache=True)
-def clip_triangles(tri_idx, tri_mat, mat_i, clip, width, height, needs_clip, first_slot,
+@njit(cache=True, error_model="numpy")
+def clip_triangles(tri_idx, tri_mat, mat, clip, width, height, needs_clip, first_slot,
                    rec_tri, rec_xy, rec_area, rec_zw, rec_plane, rec_vert, rec_bbox, rec_back):
     """Clip the flagged triangles and append their sub-triangles as records from
     ``first_slot`` on (capacity: 8 per flagged triangle). Returns the slot count used."""
@@ -338,13 +348,13 @@ def clip_triangles(tri_idx, tri_mat, mat_i, clip, width, height, needs_clip, fir
                             _window_depth(poly[j, 2], poly[j, 3]),
                             1.0 / poly[0, 3], 1.0 / poly[i, 3], 1.0 / poly[j, 3],
                             bary, tri_idx[t, 0], tri_idx[t, 1], tri_idx[t, 2], width, height,
-                            mat_i[m, MI_DOUBLE] == 1, rec_tri, rec_xy, rec_area, rec_zw,
+                            m, mat[m, M_DOUBLE] == 1.0, rec_tri, rec_xy, rec_area, rec_zw,
                             rec_plane, rec_vert, rec_bbox, rec_back):
                 slot += 1
     return slot
 
 
-@njit(cache=True)
+@njit(cache=True, error_model="numpy")
 def bin_count(order, count, rec_tri, rec_bbox, tile, ntx, nty, tile_start):
     """Count the records order[:count] per tile; tile_start (ntx*nty + 1,) int64
     becomes the exclusive prefix sum. Returns the total number of entries."""
@@ -361,7 +371,7 @@ def bin_count(order, count, rec_tri, rec_bbox, tile, ntx, nty, tile_start):
     return tile_start[ntx * nty]
 
 
-@njit(cache=True)
+@njit(cache=True, error_model="numpy")
 def bin_fill(order, count, rec_tri, rec_bbox, tile, ntx, tile_start, cursor, tile_list):
     """Write the record ids per tile in submission order (cursor: scratch (ntiles,))."""
     cursor[:] = tile_start[:-1]
@@ -376,25 +386,25 @@ def bin_fill(order, count, rec_tri, rec_bbox, tile, ntx, tile_start, cursor, til
                 cursor[t] += 1
 
 
-@njit(cache=True, inline="always")
+@njit(cache=True, error_model="numpy", inline="always")
 def _edge(xa, ya, xb, yb, px, py):
     """Edge function of a->b at fixed-point p (> 0 inside a positive triangle)."""
     return (xb - xa) * (py - ya) - (yb - ya) * (px - xa)
 
 
-@njit(cache=True, inline="always")
+@njit(cache=True, error_model="numpy", inline="always")
 def _is_top_left(xa, ya, xb, yb):
     a = -(yb - ya)  # d/dx of the edge function
     return a > 0 or (a == 0 and (xb - xa) > 0)
 
 
-@njit(cache=True, inline="always")
-def record_weights(r, x, y, rec_plane, rec_bbox):
+@njit(cache=True, error_model="numpy", inline="always")
+def record_weights(r, x, y, rec_plane):
     """Perspective-correct barycentrics on the original triangle's vertices at the
     centre of pixel (x, y), then one pixel right and one pixel down (for texture
     derivatives): nine values o0 o1 o2, ox0 ox1 ox2, oy0 oy1 oy2."""
-    px = x + 0.5 - rec_bbox[r, 0]
-    py = y + 0.5 - rec_bbox[r, 2]
+    px = x + 0.5 - rec_plane[r, 9]
+    py = y + 0.5 - rec_plane[r, 10]
     a0, b0, c0 = rec_plane[r, 0], rec_plane[r, 1], rec_plane[r, 2]
     a1, b1, c1 = rec_plane[r, 3], rec_plane[r, 4], rec_plane[r, 5]
     a2, b2, c2 = rec_plane[r, 6], rec_plane[r, 7], rec_plane[r, 8]
@@ -409,20 +419,18 @@ def record_weights(r, x, y, rec_plane, rec_bbox):
             (q0 + c0) * sy, (q1 + c1) * sy, (q2 + c2) * sy)
 
 
-@njit(cache=True, inline="always")
-def _fragment_alpha(r, m, x, y, rec_plane, rec_bbox, rec_vert,
-                    mat_f, mat_i, uv, col, pool, levels, level_count, wrap):
-    o0, o1, o2, ox0, ox1, ox2, oy0, oy1, oy2 = record_weights(r, x, y, rec_plane, rec_bbox)
-    _, _, _, a = base_color(m, rec_vert[r, 0], rec_vert[r, 1], rec_vert[r, 2], o0, o1, o2,
-                            ox0, ox1, ox2, oy0, oy1, oy2, mat_f, mat_i, uv, col,
-                            pool, levels, level_count, wrap)
+@njit(cache=True, error_model="numpy", inline="always")
+def _fragment_alpha(r, x, y, rec_plane, mat, attr, pool, levels, level_count, wrap):
+    o0, o1, o2, ox0, ox1, ox2, oy0, oy1, oy2 = record_weights(r, x, y, rec_plane)
+    _, _, _, a = base_color(int(rec_plane[r, 11]), int(rec_plane[r, 13]), int(rec_plane[r, 14]),
+                            int(rec_plane[r, 15]), o0, o1, o2, ox0, ox1, ox2, oy0, oy1, oy2,
+                            mat, attr, pool, levels, level_count, wrap)
     return a
 
 
-@njit(cache=True)
-def _raster_tile(tx0, tx1, ty0, ty1, start, stop, tile_list, rec_tri, rec_xy, rec_area, rec_zw,
-                 rec_plane, rec_vert, rec_bbox, tri_mat, mat_f, mat_i, uv, col, pool, levels,
-                 level_count, wrap, depth, ids):
+@njit(cache=True, error_model="numpy")
+def _raster_tile(tx0, tx1, ty0, ty1, start, stop, tile_list, rec_xy, rec_area, rec_zw,
+                 rec_plane, rec_bbox, mat, attr, pool, levels, level_count, wrap, depth, ids):
     """Depth-tested visibility of one tile: clears it, then draws tile_list[start:stop]."""
     for y in range(ty0, ty1 + 1):
         for x in range(tx0, tx1 + 1):
@@ -436,9 +444,9 @@ def _raster_tile(tx0, tx1, ty0, ty1, start, stop, tile_list, rec_tri, rec_xy, re
         by1 = min(rec_bbox[r, 3], ty1)
         if bx0 > bx1 or by0 > by1:
             continue
-        m = tri_mat[rec_tri[r]]
-        masked = mat_i[m, MI_ALPHA] == MASK
-        cutoff = mat_f[m, MF_CUTOFF]
+        m = int(rec_plane[r, 11])
+        masked = mat[m, M_ALPHA] == MASK
+        cutoff = mat[m, M_CUTOFF]
         x0, x1, x2 = rec_xy[r, 0], rec_xy[r, 1], rec_xy[r, 2]
         y0, y1, y2 = rec_xy[r, 3], rec_xy[r, 4], rec_xy[r, 5]
         # biased edge values are >= 0 inside: the bias of 1 excludes the pixel centres
@@ -471,8 +479,7 @@ def _raster_tile(tx0, tx1, ty0, ty1, start, stop, tile_list, rec_tri, rec_xy, re
                     if z < depth[y, x]:
                         keep = True
                         if masked:
-                            keep = _fragment_alpha(r, m, x, y, rec_plane, rec_bbox, rec_vert,
-                                                   mat_f, mat_i, uv, col, pool, levels,
+                            keep = _fragment_alpha(r, x, y, rec_plane, mat, attr, pool, levels,
                                                    level_count, wrap) >= cutoff
                         if keep:
                             depth[y, x] = z
@@ -485,25 +492,23 @@ def _raster_tile(tx0, tx1, ty0, ty1, start, stop, tile_list, rec_tri, rec_xy, re
             row2 += sy2
 
 
-@njit(cache=True)
-def _shade_record(r, x, y, unlit_all, ortho, rec_tri, rec_plane, rec_bbox,
-                  rec_vert, rec_back, tri_mat, mat_f, mat_i, vpos, vnrm, uv, col,
-                  pool, levels, level_count, wrap, lights, params):
+@njit(cache=True, error_model="numpy")
+def _shade_record(r, x, y, unlit_all, ortho, rec_plane, mat, attr, pool, levels, level_count,
+                  wrap, lights, params):
     """Linear RGBA of record r at pixel (x, y). Compiled once and called from both
     the opaque and the translucent pass (inlining it into each doubles the
-    compile time of a cold start)."""
-    o0, o1, o2, ox0, ox1, ox2, oy0, oy1, oy2 = record_weights(r, x, y, rec_plane, rec_bbox)
-    m = tri_mat[rec_tri[r]]
-    return shade(m, rec_vert[r, 0], rec_vert[r, 1], rec_vert[r, 2], o0, o1, o2,
-                 ox0, ox1, ox2, oy0, oy1, oy2, rec_back[r] == 1, ortho, unlit_all,
-                 mat_f, mat_i, vpos, vnrm, uv, col, pool, levels, level_count, wrap,
-                 lights, params)
+    compile time of a cold start); few arguments keep the call cheap."""
+    o0, o1, o2, ox0, ox1, ox2, oy0, oy1, oy2 = record_weights(r, x, y, rec_plane)
+    return shade(int(rec_plane[r, 11]), int(rec_plane[r, 13]), int(rec_plane[r, 14]),
+                 int(rec_plane[r, 15]), o0, o1, o2, ox0, ox1, ox2, oy0, oy1, oy2,
+                 rec_plane[r, 12] == 1.0, ortho, unlit_all, mat, attr, pool, levels,
+                 level_count, wrap, lights, params)
 
 
-@njit(parallel=True, cache=True)
+@njit(parallel=True, cache=True, error_model="numpy")
 def raster_opaque(tile_order, tile_start, tile_list, tile, ntx, width, height,
-                  rec_tri, rec_xy, rec_area, rec_zw, rec_plane, rec_vert, rec_bbox, tri_mat,
-                  mat_f, mat_i, uv, col, pool, levels, level_count, wrap, depth, ids):
+                  rec_xy, rec_area, rec_zw, rec_plane, rec_bbox, mat, attr, pool, levels,
+                  level_count, wrap, depth, ids):
     """Depth-tested visibility per tile: depth (H, W) float32 window depth (1 where
     empty), ids (H, W) int32 record id (-1 where empty). Both are cleared here."""
     for k in prange(tile_order.shape[0]):
@@ -512,15 +517,14 @@ def raster_opaque(tile_order, tile_start, tile_list, tile, ntx, width, height,
         ty0 = (t // ntx) * tile
         tx1 = min(tx0 + tile, width) - 1
         ty1 = min(ty0 + tile, height) - 1
-        _raster_tile(tx0, tx1, ty0, ty1, tile_start[t], tile_start[t + 1], tile_list, rec_tri,
-                     rec_xy, rec_area, rec_zw, rec_plane, rec_vert, rec_bbox, tri_mat, mat_f,
-                     mat_i, uv, col, pool, levels, level_count, wrap, depth, ids)
+        _raster_tile(tx0, tx1, ty0, ty1, tile_start[t], tile_start[t + 1], tile_list,
+                     rec_xy, rec_area, rec_zw, rec_plane, rec_bbox, mat, attr, pool, levels,
+                     level_count, wrap, depth, ids)
 
 
-@njit(parallel=True, cache=True)
-def shade_visible(ids, unlit_all, ortho, rec_tri, rec_plane, rec_bbox, rec_vert, rec_back,
-                  tri_mat, mat_f, mat_i, vpos, vnrm, uv, col, pool, levels, level_count, wrap,
-                  lights, params, linear, alpha):
+@njit(parallel=True, cache=True, error_model="numpy")
+def shade_visible(ids, unlit_all, ortho, rec_plane, mat, attr, pool, levels, level_count,
+                  wrap, lights, params, linear, alpha):
     """Shade each visible pixel once: linear (H, W, 3) float32, alpha (H, W) float32."""
     height, width = ids.shape
     for y in prange(height):
@@ -532,21 +536,18 @@ def shade_visible(ids, unlit_all, ortho, rec_tri, rec_plane, rec_bbox, rec_vert,
                 linear[y, x, 2] = 0.0
                 alpha[y, x] = 0.0
                 continue
-            cr, cg, cb, _ = _shade_record(r, x, y, unlit_all, ortho, rec_tri, rec_plane,
-                                          rec_bbox, rec_vert, rec_back, tri_mat, mat_f,
-                                          mat_i, vpos, vnrm, uv, col, pool, levels,
-                                          level_count, wrap, lights, params)
+            cr, cg, cb, _ = _shade_record(r, x, y, unlit_all, ortho, rec_plane, mat, attr,
+                                          pool, levels, level_count, wrap, lights, params)
             linear[y, x, 0] = cr
             linear[y, x, 1] = cg
             linear[y, x, 2] = cb
             alpha[y, x] = 1.0
 
 
-@njit(parallel=True, cache=True)
+@njit(parallel=True, cache=True, error_model="numpy")
 def raster_blend(tile_order, tile_start, tile_list, tile, ntx, width, height, unlit_all, ortho,
-                 rec_tri, rec_xy, rec_area, rec_zw, rec_plane, rec_vert, rec_bbox, rec_back,
-                 tri_mat, mat_f, mat_i, vpos, vnrm, uv, col, pool, levels, level_count, wrap,
-                 lights, params, depth, linear, alpha):
+                 rec_xy, rec_area, rec_zw, rec_plane, rec_bbox, mat, attr, pool, levels,
+                 level_count, wrap, lights, params, depth, linear, alpha):
     """Composite the binned BLEND records over linear/alpha in list order
     (back to front), depth-tested LESS against the opaque depth, which stays."""
     for k in prange(tile_order.shape[0]):
@@ -584,11 +585,9 @@ def raster_blend(tile_order, tile_start, tile_list, tile, ntx, width, height, un
                     z = np.float32(e0 * z0 + e1 * z1 + e2 * z2)
                     if not z < depth[y, x]:
                         continue
-                    cr, cg, cb, ca = _shade_record(r, x, y, unlit_all, ortho, rec_tri,
-                                                   rec_plane, rec_bbox, rec_vert, rec_back,
-                                                   tri_mat, mat_f, mat_i, vpos, vnrm, uv, col,
-                                                   pool, levels, level_count, wrap, lights,
-                                                   params)
+                    cr, cg, cb, ca = _shade_record(r, x, y, unlit_all, ortho, rec_plane, mat,
+                                                   attr, pool, levels, level_count, wrap,
+                                                   lights, params)
                     keep = 1.0 - ca
                     linear[y, x, 0] = ca * cr + keep * linear[y, x, 0]
                     linear[y, x, 1] = ca * cg + keep * linear[y, x, 1]
@@ -596,7 +595,7 @@ def raster_blend(tile_order, tile_start, tile_list, tile, ntx, width, height, un
                     alpha[y, x] = ca + keep * alpha[y, x]
 
 
-@njit(parallel=True, cache=True)
+@njit(parallel=True, cache=True, error_model="numpy")
 def resolve(linear_ss, alpha_ss, depth_ss, s, srgb_lut, srgb_steps, linear, alpha, depth, color):
     """Box-downsample s x s sub-samples: linear (H, W, 3) float32, alpha (H, W)
     float32 (coverage), depth (H, W) float32 = nearest sub-sample, color (H, W, 3)
@@ -648,7 +647,7 @@ def srgb_tables() -> tuple[np.ndarray, np.ndarray]:
     return lut, steps
 
 
-@njit(cache=True, inline="always")
+@njit(cache=True, error_model="numpy", inline="always")
 def encode_srgb8(v, lut, steps):
     """Linear value -> sRGB uint8, clamped, rounded to the nearest code."""
     if not v > 0.0:

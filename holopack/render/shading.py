@@ -32,6 +32,14 @@ ALPHA_MODES = {"OPAQUE": OPAQUE, "MASK": MASK, "BLEND": BLEND}
 # columns of the packed material tables
 MF_BASE, MF_EMISSIVE, MF_CUTOFF, MF_METALLIC, MF_ROUGHNESS = 0, 4, 7, 8, 9
 MI_BASE_TEX, MI_BASE_SET, MI_EM_TEX, MI_EM_SET, MI_ALPHA, MI_DOUBLE, MI_UNLIT = 0, 1, 2, 3, 4, 5, 6
+# columns of the one float64 material table the kernels read (material_table)
+M_BASE, M_EMISSIVE, M_CUTOFF, M_METALLIC, M_ROUGHNESS = 0, 4, 7, 8, 9
+M_BASE_TEX, M_BASE_SET, M_EM_TEX, M_EM_SET, M_ALPHA, M_DOUBLE, M_UNLIT = 10, 11, 12, 13, 14, 15, 16
+M_COLUMNS = 17
+# columns of the per-vertex attribute table: view-space position and normal, two
+# UV sets, linear RGBA vertex colour (one row per vertex: one cache line to read)
+A_POS, A_NRM, A_UV, A_COL = 0, 3, 6, 10
+A_COLUMNS = 14
 
 
 def _unit(v) -> np.ndarray:
@@ -112,30 +120,38 @@ def pack_materials(materials) -> tuple[np.ndarray, np.ndarray]:
     return mat_f, mat_i
 
 
-@njit(cache=True, inline="always")
+def material_table(materials, n_textures: int) -> np.ndarray:
+    """(K + 1, M_COLUMNS) float64: pack_materials in one table (small integers are
+    exact in float64); texture indices that point nowhere become -1 (no texture).
+    Fewer arrays make the kernels' calls cheaper."""
+    mat_f, mat_i = pack_materials(materials)
+    table = np.zeros((len(mat_f), M_COLUMNS), np.float64)
+    table[:, :10] = mat_f
+    table[:, 10:17] = mat_i[:, :7]
+    for column in (M_BASE_TEX, M_EM_TEX):
+        table[table[:, column] >= n_textures, column] = -1
+    return table
+
+
+@njit(cache=True, error_model="numpy", inline="always")
 def base_color(m, v0, v1, v2, o0, o1, o2, ox0, ox1, ox2, oy0, oy1, oy2,
-               mat_f, mat_i, uv, col, pool, levels, level_count, wrap):
+               mat, attr, pool, levels, level_count, wrap):
     """Linear RGBA base colour (factor x texture x vertex colour) of a fragment.
 
     (o0, o1, o2): perspective-correct barycentrics on the triangle's vertices
     v0, v1, v2 at the pixel centre; ox*, oy* the same one pixel right and one
-    pixel down (for the texture's mip level).
+    pixel down (for the texture's mip level). mat: material_table; attr: the
+    per-vertex table (A_* columns).
     """
-    r = mat_f[m, 0] * (o0 * col[v0, 0] + o1 * col[v1, 0] + o2 * col[v2, 0])
-    g = mat_f[m, 1] * (o0 * col[v0, 1] + o1 * col[v1, 1] + o2 * col[v2, 1])
-    b = mat_f[m, 2] * (o0 * col[v0, 2] + o1 * col[v1, 2] + o2 * col[v2, 2])
-    a = mat_f[m, 3] * (o0 * col[v0, 3] + o1 * col[v1, 3] + o2 * col[v2, 3])
-    t = mat_i[m, MI_BASE_TEX]
+    r = mat[m, 0] * (o0 * attr[v0, A_COL] + o1 * attr[v1, A_COL] + o2 * attr[v2, A_COL])
+    g = mat[m, 1] * (o0 * attr[v0, A_COL + 1] + o1 * attr[v1, A_COL + 1] + o2 * attr[v2, A_COL + 1])
+    b = mat[m, 2] * (o0 * attr[v0, A_COL + 2] + o1 * attr[v1, A_COL + 2] + o2 * attr[v2, A_COL + 2])
+    a = mat[m, 3] * (o0 * attr[v0, A_COL + 3] + o1 * attr[v1, A_COL + 3] + o2 * attr[v2, A_COL + 3])
+    t = int(mat[m, M_BASE_TEX])
     if t >= 0:
-        c = 2 * mat_i[m, MI_BASE_SET]
-        u = o0 * uv[v0, c] + o1 * uv[v1, c] + o2 * uv[v2, c]
-        v = o0 * uv[v0, c + 1] + o1 * uv[v1, c + 1] + o2 * uv[v2, c + 1]
-        ux = ox0 * uv[v0, c] + ox1 * uv[v1, c] + ox2 * uv[v2, c]
-        vx = ox0 * uv[v0, c + 1] + ox1 * uv[v1, c + 1] + ox2 * uv[v2, c + 1]
-        uy = oy0 * uv[v0, c] + oy1 * uv[v1, c] + oy2 * uv[v2, c]
-        vy = oy0 * uv[v0, c + 1] + oy1 * uv[v1, c + 1] + oy2 * uv[v2, c + 1]
-        t0, t1, t2, t3 = sample_trilinear(pool, levels, level_count, wrap, t, u, v,
-                                          ux - u, vx - v, uy - u, vy - v)
+        t0, t1, t2, t3 = texture_at(t, A_UV + 2 * int(mat[m, M_BASE_SET]), v0, v1, v2,
+                                    o0, o1, o2, ox0, ox1, ox2, oy0, oy1, oy2, attr,
+                                    pool, levels, level_count, wrap)
         r *= t0
         g *= t1
         b *= t2
@@ -143,22 +159,36 @@ def base_color(m, v0, v1, v2, o0, o1, o2, ox0, ox1, ox2, oy0, oy1, oy2,
     return r, g, b, a
 
 
-@njit(cache=True, inline="always")
+@njit(cache=True, error_model="numpy", inline="always")
+def texture_at(t, c, v0, v1, v2, o0, o1, o2, ox0, ox1, ox2, oy0, oy1, oy2, attr,
+               pool, levels, level_count, wrap):
+    """Trilinear sample of texture t at the fragment's UV (attr columns c, c + 1)."""
+    u = o0 * attr[v0, c] + o1 * attr[v1, c] + o2 * attr[v2, c]
+    v = o0 * attr[v0, c + 1] + o1 * attr[v1, c + 1] + o2 * attr[v2, c + 1]
+    ux = ox0 * attr[v0, c] + ox1 * attr[v1, c] + ox2 * attr[v2, c]
+    vx = ox0 * attr[v0, c + 1] + ox1 * attr[v1, c + 1] + ox2 * attr[v2, c + 1]
+    uy = oy0 * attr[v0, c] + oy1 * attr[v1, c] + oy2 * attr[v2, c]
+    vy = oy0 * attr[v0, c + 1] + oy1 * attr[v1, c + 1] + oy2 * attr[v2, c + 1]
+    return sample_trilinear(pool, levels, level_count, wrap, t, u, v,
+                            ux - u, vx - v, uy - u, vy - v)
+
+
+@njit(cache=True, error_model="numpy", inline="always")
 def shade(m, v0, v1, v2, o0, o1, o2, ox0, ox1, ox2, oy0, oy1, oy2, back, ortho, unlit_all,
-          mat_f, mat_i, vpos, vnorm, uv, col, pool, levels, level_count, wrap, lights, params):
+          mat, attr, pool, levels, level_count, wrap, lights, params):
     """Linear RGB and alpha of one fragment (see the module doc for the model)."""
     r, g, b, a = base_color(m, v0, v1, v2, o0, o1, o2, ox0, ox1, ox2, oy0, oy1, oy2,
-                            mat_f, mat_i, uv, col, pool, levels, level_count, wrap)
-    mode = mat_i[m, MI_ALPHA]
+                            mat, attr, pool, levels, level_count, wrap)
+    mode = int(mat[m, M_ALPHA])
     if mode != BLEND:
         a = 1.0
     else:
         a = min(max(a, 0.0), 1.0)
-    if unlit_all or mat_i[m, MI_UNLIT] == 1:
+    if unlit_all or mat[m, M_UNLIT] == 1.0:
         return r, g, b, a
-    nx = o0 * vnorm[v0, 0] + o1 * vnorm[v1, 0] + o2 * vnorm[v2, 0]
-    ny = o0 * vnorm[v0, 1] + o1 * vnorm[v1, 1] + o2 * vnorm[v2, 1]
-    nz = o0 * vnorm[v0, 2] + o1 * vnorm[v1, 2] + o2 * vnorm[v2, 2]
+    nx = o0 * attr[v0, A_NRM + 0] + o1 * attr[v1, A_NRM + 0] + o2 * attr[v2, A_NRM + 0]
+    ny = o0 * attr[v0, A_NRM + 1] + o1 * attr[v1, A_NRM + 1] + o2 * attr[v2, A_NRM + 1]
+    nz = o0 * attr[v0, A_NRM + 2] + o1 * attr[v1, A_NRM + 2] + o2 * attr[v2, A_NRM + 2]
     nn = math.sqrt(nx * nx + ny * ny + nz * nz)
     if nn > 0.0:
         nx /= nn
@@ -169,9 +199,9 @@ def shade(m, v0, v1, v2, o0, o1, o2, ox0, ox1, ox2, oy0, oy1, oy2, back, ortho, 
     if ortho:
         ex, ey, ez = 0.0, 0.0, 1.0
     else:
-        ex = -(o0 * vpos[v0, 0] + o1 * vpos[v1, 0] + o2 * vpos[v2, 0])
-        ey = -(o0 * vpos[v0, 1] + o1 * vpos[v1, 1] + o2 * vpos[v2, 1])
-        ez = -(o0 * vpos[v0, 2] + o1 * vpos[v1, 2] + o2 * vpos[v2, 2])
+        ex = -(o0 * attr[v0, A_POS + 0] + o1 * attr[v1, A_POS + 0] + o2 * attr[v2, A_POS + 0])
+        ey = -(o0 * attr[v0, A_POS + 1] + o1 * attr[v1, A_POS + 1] + o2 * attr[v2, A_POS + 1])
+        ez = -(o0 * attr[v0, A_POS + 2] + o1 * attr[v1, A_POS + 2] + o2 * attr[v2, A_POS + 2])
         en = math.sqrt(ex * ex + ey * ey + ez * ez)
         if en > 0.0:
             ex /= en
@@ -179,8 +209,8 @@ def shade(m, v0, v1, v2, o0, o1, o2, ox0, ox1, ox2, oy0, oy1, oy2, back, ortho, 
             ez /= en
         else:
             ex, ey, ez = 0.0, 0.0, 1.0
-    metallic = min(max(mat_f[m, MF_METALLIC], 0.0), 1.0)
-    rough = min(max(mat_f[m, MF_ROUGHNESS], 0.02), 1.0)
+    metallic = min(max(mat[m, M_METALLIC], 0.0), 1.0)
+    rough = min(max(mat[m, M_ROUGHNESS], 0.02), 1.0)
     shininess = min(max(2.0 / (rough ** 4) - 2.0, 2.0), 512.0)
     spec_norm = params[6] * (shininess + 8.0) / (8.0 * math.pi)
     kd = 1.0 - 0.5 * metallic
@@ -214,20 +244,14 @@ def shade(m, v0, v1, v2, o0, o1, o2, ox0, ox1, ox2, oy0, oy1, oy2, back, ortho, 
     out_r = kd * r * dr + sr * hr + rim * params[3] * (0.5 + 0.5 * r)
     out_g = kd * g * dg + sg * hg + rim * params[4] * (0.5 + 0.5 * g)
     out_b = kd * b * db + sb * hb + rim * params[5] * (0.5 + 0.5 * b)
-    er = mat_f[m, MF_EMISSIVE]
-    eg = mat_f[m, MF_EMISSIVE + 1]
-    eb = mat_f[m, MF_EMISSIVE + 2]
-    t = mat_i[m, MI_EM_TEX]
+    er = mat[m, M_EMISSIVE]
+    eg = mat[m, M_EMISSIVE + 1]
+    eb = mat[m, M_EMISSIVE + 2]
+    t = int(mat[m, M_EM_TEX])
     if t >= 0 and (er > 0.0 or eg > 0.0 or eb > 0.0):
-        c = 2 * mat_i[m, MI_EM_SET]
-        u = o0 * uv[v0, c] + o1 * uv[v1, c] + o2 * uv[v2, c]
-        v = o0 * uv[v0, c + 1] + o1 * uv[v1, c + 1] + o2 * uv[v2, c + 1]
-        ux = ox0 * uv[v0, c] + ox1 * uv[v1, c] + ox2 * uv[v2, c]
-        vx = ox0 * uv[v0, c + 1] + ox1 * uv[v1, c + 1] + ox2 * uv[v2, c + 1]
-        uy = oy0 * uv[v0, c] + oy1 * uv[v1, c] + oy2 * uv[v2, c]
-        vy = oy0 * uv[v0, c + 1] + oy1 * uv[v1, c + 1] + oy2 * uv[v2, c + 1]
-        t0, t1, t2, _ = sample_trilinear(pool, levels, level_count, wrap, t, u, v,
-                                         ux - u, vx - v, uy - u, vy - v)
+        t0, t1, t2, _ = texture_at(t, A_UV + 2 * int(mat[m, M_EM_SET]), v0, v1, v2,
+                                   o0, o1, o2, ox0, ox1, ox2, oy0, oy1, oy2, attr,
+                                   pool, levels, level_count, wrap)
         er *= t0
         eg *= t1
         eb *= t2

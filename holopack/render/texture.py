@@ -123,7 +123,7 @@ class TexturePool:
         return self._packed
 
 
-@njit(cache=True, inline="always")
+@njit(cache=True, error_model="numpy", inline="always")
 def _wrap_index(i, n, mode):
     if mode == CLAMP_TO_EDGE:
         return min(max(i, 0), n - 1)
@@ -139,7 +139,7 @@ def _wrap_index(i, n, mode):
     return m
 
 
-@njit(cache=True, inline="always")
+@njit(cache=True, error_model="numpy", inline="always")
 def _bilinear(pool, levels, wrap, t, level, u, v):
     offset = levels[t, level, 0]
     w = levels[t, level, 1]
@@ -184,7 +184,7 @@ def _bilinear(pool, levels, wrap, t, level, u, v):
     return c0, c1, c2, c3
 
 
-@njit(cache=True, inline="always")
+@njit(cache=True, error_model="numpy", inline="always")
 def sample_trilinear(pool, levels, level_count, wrap, t, u, v, dudx, dvdx, dudy, dvdy):
     """Filtered linear RGBA of texture ``t`` at (u, v) given the UV derivatives per pixel."""
     if not (math.isfinite(u) and math.isfinite(v)):
