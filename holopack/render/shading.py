@@ -177,14 +177,43 @@ def texture_at(t, c, v0, v1, v2, o0, o1, o2, ox0, ox1, ox2, oy0, oy1, oy2, attr,
 def shade(m, v0, v1, v2, o0, o1, o2, ox0, ox1, ox2, oy0, oy1, oy2, back, ortho, unlit_all,
           mat, attr, pool, levels, level_count, wrap, lights, params):
     """Linear RGB and alpha of one fragment (see the module doc for the model)."""
-    r, g, b, a = base_color(m, v0, v1, v2, o0, o1, o2, ox0, ox1, ox2, oy0, oy1, oy2,
-                            mat, attr, pool, levels, level_count, wrap)
+    unlit = unlit_all or mat[m, M_UNLIT] == 1.0
+    r = mat[m, 0] * (o0 * attr[v0, A_COL] + o1 * attr[v1, A_COL] + o2 * attr[v2, A_COL])
+    g = mat[m, 1] * (o0 * attr[v0, A_COL + 1] + o1 * attr[v1, A_COL + 1] + o2 * attr[v2, A_COL + 1])
+    b = mat[m, 2] * (o0 * attr[v0, A_COL + 2] + o1 * attr[v1, A_COL + 2] + o2 * attr[v2, A_COL + 2])
+    a = mat[m, 3] * (o0 * attr[v0, A_COL + 3] + o1 * attr[v1, A_COL + 3] + o2 * attr[v2, A_COL + 3])
+    er = mat[m, M_EMISSIVE]
+    eg = mat[m, M_EMISSIVE + 1]
+    eb = mat[m, M_EMISSIVE + 2]
+    # base colour and emissive textures through one sampling site (compiled once)
+    for slot in range(2):
+        if slot == 0:
+            t = int(mat[m, M_BASE_TEX])
+            c = A_UV + 2 * int(mat[m, M_BASE_SET])
+        else:
+            if unlit or not (er > 0.0 or eg > 0.0 or eb > 0.0):
+                break
+            t = int(mat[m, M_EM_TEX])
+            c = A_UV + 2 * int(mat[m, M_EM_SET])
+        if t < 0:
+            continue
+        t0, t1, t2, t3 = texture_at(t, c, v0, v1, v2, o0, o1, o2, ox0, ox1, ox2, oy0, oy1, oy2,
+                                    attr, pool, levels, level_count, wrap)
+        if slot == 0:
+            r *= t0
+            g *= t1
+            b *= t2
+            a *= t3
+        else:
+            er *= t0
+            eg *= t1
+            eb *= t2
     mode = int(mat[m, M_ALPHA])
     if mode != BLEND:
         a = 1.0
     else:
         a = min(max(a, 0.0), 1.0)
-    if unlit_all or mat[m, M_UNLIT] == 1.0:
+    if unlit:
         return r, g, b, a
     nx = o0 * attr[v0, A_NRM + 0] + o1 * attr[v1, A_NRM + 0] + o2 * attr[v2, A_NRM + 0]
     ny = o0 * attr[v0, A_NRM + 1] + o1 * attr[v1, A_NRM + 1] + o2 * attr[v2, A_NRM + 1]
@@ -244,15 +273,4 @@ def shade(m, v0, v1, v2, o0, o1, o2, ox0, ox1, ox2, oy0, oy1, oy2, back, ortho, 
     out_r = kd * r * dr + sr * hr + rim * params[3] * (0.5 + 0.5 * r)
     out_g = kd * g * dg + sg * hg + rim * params[4] * (0.5 + 0.5 * g)
     out_b = kd * b * db + sb * hb + rim * params[5] * (0.5 + 0.5 * b)
-    er = mat[m, M_EMISSIVE]
-    eg = mat[m, M_EMISSIVE + 1]
-    eb = mat[m, M_EMISSIVE + 2]
-    t = int(mat[m, M_EM_TEX])
-    if t >= 0 and (er > 0.0 or eg > 0.0 or eb > 0.0):
-        t0, t1, t2, _ = texture_at(t, A_UV + 2 * int(mat[m, M_EM_SET]), v0, v1, v2,
-                                   o0, o1, o2, ox0, ox1, ox2, oy0, oy1, oy2, attr,
-                                   pool, levels, level_count, wrap)
-        er *= t0
-        eg *= t1
-        eb *= t2
     return out_r + er, out_g + eg, out_b + eb, a
