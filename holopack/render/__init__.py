@@ -97,9 +97,13 @@ class Renderer:
         self._ntx = (self._w + self._tile - 1) // self._tile
         self._nty = (self._h + self._tile - 1) // self._tile
         ntiles = self._ntx * self._nty
-        # a fixed shuffle of the tiles: prange hands each thread a contiguous run, and
-        # a model sits in the middle of the picture, so neighbours would all go to one
-        self._tile_order = np.random.default_rng(7).permutation(ntiles).astype(np.int64)
+        # prange hands each thread a contiguous run of this order: even rows of tiles
+        # first, then odd ones, so that both threads get a share of the model (which
+        # sits in the middle) while each walks its rows in order, keeping the records
+        # of neighbouring tiles in cache
+        rows = list(range(0, self._nty, 2)) + list(range(1, self._nty, 2))
+        self._tile_order = np.array([ty * self._ntx + tx for ty in rows for tx in range(self._ntx)],
+                                    np.int64)
         self._tile_start = np.zeros(ntiles + 1, np.int64)
         self._tile_cursor = np.zeros(ntiles, np.int64)
         self._tile_list = None
