@@ -272,15 +272,18 @@ class Renderer:
                              level_count, wrap, self._depth, self._ids)
         raster.shade_visible(self._ids, unlit_all, ortho, self._rec_plane, mat, attr, pool,
                              levels, level_count, wrap, lights, params, self._linear,
-                             self._alpha)
+                             self._alpha, s, not total, self._depth, self._srgb_lut,
+                             self._srgb_steps, frame.linear, frame.alpha, frame.depth,
+                             frame.color)
         if total:
             raster.raster_blend(self._tile_order, self._blend_start, self._blend_list, tile,
                                 self._ntx, w, h, unlit_all, ortho, self._rec_xy, self._rec_area,
                                 self._rec_zw, self._rec_plane, self._rec_bbox, mat, attr, pool,
                                 levels, level_count, wrap, lights, params, self._depth,
                                 self._linear, self._alpha)
-        raster.resolve(self._linear, self._alpha, self._depth, s, self._srgb_lut,
-                       self._srgb_steps, frame.linear, frame.alpha, frame.depth, frame.color)
+            raster.resolve(self._linear, self._alpha, self._depth, s, self._srgb_lut,
+                           self._srgb_steps, frame.linear, frame.alpha, frame.depth,
+                           frame.color)
         return frame
 
 

@@ -22,7 +22,8 @@ owns the buffers and calls them per frame):
 5. ``raster_opaque`` (prange over tiles): depth test LESS into a visibility
    buffer (record id + float32 window depth per sub-sample); MASK materials run
    their alpha test here. ``shade_visible`` (prange over rows) shades each
-   visible sub-sample once.
+   visible sub-sample once (and, when nothing translucent follows, resolves the
+   rows at once, see 7).
 6. ``raster_blend`` (prange over tiles): BLEND records, sorted back to front by
    their mean depth, depth-tested against the opaque depth (without writing it)
    and composited over (src-alpha, one-minus-src-alpha).
@@ -53,7 +54,7 @@ HALF = ONE >> 1
 # int64 edge functions (products of two 2^29 differences) cannot overflow.
 GUARD_PIXELS = float(1 << 20)
 # rows at least this wide are clipped to their covered run before the pixel loop
-SPAN_MIN_WIDTH = 12
+SPAN_MIN_WIDTH = 4
 
 
 @njit(cache=True, error_model="numpy")
@@ -559,24 +560,34 @@ def raster_opaque(tile_order, tile_start, tile_list, tile, ntx, width, height,
 
 @njit(parallel=True, cache=True, error_model="numpy")
 def shade_visible(ids, unlit_all, ortho, rec_plane, mat, attr, pool, levels, level_count,
-                  wrap, lights, params, linear, alpha):
-    """Shade each visible pixel once: linear (H, W, 3) float32, alpha (H, W) float32."""
-    height, width = ids.shape
-    for y in prange(height):
-        for x in range(width):
-            r = ids[y, x]
-            if r < 0:
-                linear[y, x, 0] = 0.0
-                linear[y, x, 1] = 0.0
-                linear[y, x, 2] = 0.0
-                alpha[y, x] = 0.0
-                continue
-            cr, cg, cb, _ = _shade_record_inline(r, x, y, unlit_all, ortho, rec_plane, mat, attr,
-                                          pool, levels, level_count, wrap, lights, params)
-            linear[y, x, 0] = cr
-            linear[y, x, 1] = cg
-            linear[y, x, 2] = cb
-            alpha[y, x] = 1.0
+                  wrap, lights, params, linear_ss, alpha_ss, s, resolve_too, depth_ss,
+                  srgb_lut, srgb_steps, linear, alpha, depth, color):
+    """Shade each visible sub-sample once into linear_ss (H*s, W*s, 3) float32 and
+    alpha_ss (H*s, W*s) float32. With ``resolve_too`` (no translucent pass to
+    come) each band of s rows is downsampled right away into linear, alpha, depth
+    and color (see ``resolve_row``) while it is still in cache."""
+    height = ids.shape[0] // s
+    width = ids.shape[1]
+    for band in prange(height):
+        for y in range(band * s, band * s + s):
+            for x in range(width):
+                r = ids[y, x]
+                if r < 0:
+                    linear_ss[y, x, 0] = 0.0
+                    linear_ss[y, x, 1] = 0.0
+                    linear_ss[y, x, 2] = 0.0
+                    alpha_ss[y, x] = 0.0
+                    continue
+                cr, cg, cb, _ = _shade_record_inline(r, x, y, unlit_all, ortho, rec_plane, mat,
+                                                     attr, pool, levels, level_count, wrap,
+                                                     lights, params)
+                linear_ss[y, x, 0] = cr
+                linear_ss[y, x, 1] = cg
+                linear_ss[y, x, 2] = cb
+                alpha_ss[y, x] = 1.0
+        if resolve_too:
+            resolve_row(band, linear_ss, alpha_ss, depth_ss, s, srgb_lut, srgb_steps,
+                        linear, alpha, depth, color)
 
 
 @njit(parallel=True, cache=True, error_model="numpy")
@@ -630,40 +641,47 @@ def raster_blend(tile_order, tile_start, tile_list, tile, ntx, width, height, un
                     alpha[y, x] = ca + keep * alpha[y, x]
 
 
+@njit(cache=True, error_model="numpy", inline="always")
+def resolve_row(y, linear_ss, alpha_ss, depth_ss, s, srgb_lut, srgb_steps, linear, alpha, depth,
+                color):
+    """Box-downsample the s x s sub-samples of output row y: linear (H, W, 3)
+    float32, alpha (H, W) float32 (coverage), depth (H, W) float32 = nearest
+    sub-sample, color (H, W, 3) uint8 sRGB of the clamped linear colour."""
+    inv = 1.0 / (s * s)
+    for x in range(alpha.shape[1]):
+        r = 0.0
+        g = 0.0
+        b = 0.0
+        a = 0.0
+        d = np.float32(1.0)
+        for j in range(s):
+            yy = y * s + j
+            for i in range(s):
+                xx = x * s + i
+                r += linear_ss[yy, xx, 0]
+                g += linear_ss[yy, xx, 1]
+                b += linear_ss[yy, xx, 2]
+                a += alpha_ss[yy, xx]
+                d = min(d, depth_ss[yy, xx])
+        r *= inv
+        g *= inv
+        b *= inv
+        linear[y, x, 0] = r
+        linear[y, x, 1] = g
+        linear[y, x, 2] = b
+        alpha[y, x] = a * inv
+        depth[y, x] = d
+        color[y, x, 0] = encode_srgb8(r, srgb_lut, srgb_steps)
+        color[y, x, 1] = encode_srgb8(g, srgb_lut, srgb_steps)
+        color[y, x, 2] = encode_srgb8(b, srgb_lut, srgb_steps)
+
+
 @njit(parallel=True, cache=True, error_model="numpy")
 def resolve(linear_ss, alpha_ss, depth_ss, s, srgb_lut, srgb_steps, linear, alpha, depth, color):
-    """Box-downsample s x s sub-samples: linear (H, W, 3) float32, alpha (H, W)
-    float32 (coverage), depth (H, W) float32 = nearest sub-sample, color (H, W, 3)
-    uint8 sRGB of the clamped linear colour."""
-    height, width = alpha.shape
-    inv = 1.0 / (s * s)
-    for y in prange(height):
-        for x in range(width):
-            r = 0.0
-            g = 0.0
-            b = 0.0
-            a = 0.0
-            d = np.float32(1.0)
-            for j in range(s):
-                yy = y * s + j
-                for i in range(s):
-                    xx = x * s + i
-                    r += linear_ss[yy, xx, 0]
-                    g += linear_ss[yy, xx, 1]
-                    b += linear_ss[yy, xx, 2]
-                    a += alpha_ss[yy, xx]
-                    d = min(d, depth_ss[yy, xx])
-            r *= inv
-            g *= inv
-            b *= inv
-            linear[y, x, 0] = r
-            linear[y, x, 1] = g
-            linear[y, x, 2] = b
-            alpha[y, x] = a * inv
-            depth[y, x] = d
-            color[y, x, 0] = encode_srgb8(r, srgb_lut, srgb_steps)
-            color[y, x, 1] = encode_srgb8(g, srgb_lut, srgb_steps)
-            color[y, x, 2] = encode_srgb8(b, srgb_lut, srgb_steps)
+    """``resolve_row`` for every output row (after a translucent pass)."""
+    for y in prange(alpha.shape[0]):
+        resolve_row(y, linear_ss, alpha_ss, depth_ss, s, srgb_lut, srgb_steps, linear, alpha,
+                    depth, color)
 
 
 def srgb_tables() -> tuple[np.ndarray, np.ndarray]:
