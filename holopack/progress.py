@@ -30,7 +30,8 @@ class Progress:
             return
         now = time.perf_counter()
         interval = 0.1 if self.tty else self.log_every
-        if now - self._last_draw >= interval or self.done >= self.total:
+        # the last frame is drawn by finish(); off a terminal it would print twice
+        if now - self._last_draw >= interval or (self.tty and self.done >= self.total):
             self._last_draw = now
             self._draw(now, final=False)
 
