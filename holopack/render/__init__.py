@@ -179,9 +179,7 @@ class Renderer:
         self._rec_area = np.ones(r, np.int64)
         self._rec_zw = np.zeros((r, 3), np.float64)
         self._rec_plane = np.zeros((r, 16), np.float64)
-        self._rec_vert = np.zeros((r, 3), np.int32)
         self._rec_bbox = np.zeros((r, 4), np.int32)
-        self._rec_back = np.zeros(r, np.int8)
         if old is not None:
             for new_array, old_array in zip(self._records(), old):
                 new_array[:len(old_array)] = old_array
@@ -189,7 +187,7 @@ class Renderer:
 
     def _records(self):
         return (self._rec_tri, self._rec_xy, self._rec_area, self._rec_zw, self._rec_plane,
-                self._rec_vert, self._rec_bbox, self._rec_back)
+                self._rec_bbox)
 
     # -- per frame ---------------------------------------------------------------
     def draw(self, posed: list[PosedPrimitive], materials: list[Material],

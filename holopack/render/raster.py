@@ -34,9 +34,8 @@ Record arrays (R = capacity): ``rec_tri`` (R,) int32 original triangle or -1;
 ``rec_xy`` (R, 6) int64 fixed-point X0 X1 X2 Y0 Y1 Y2; ``rec_area`` (R,) int64
 > 0; ``rec_zw`` (R, 3) float64 window depth per corner; ``rec_plane`` (R, 9)
 float64 the perspective-correct weight planes (see setup_record) then the box
-origin, material, back-facing flag and vertex ids for shading; ``rec_vert``
-(R, 3) int32 original vertex ids; ``rec_bbox`` (R, 4) int32 xmin xmax ymin ymax
-(inclusive pixels); ``rec_back`` (R,) int8 back-facing.
+origin, material, back-facing flag and the original triangle's vertex ids for
+shading; ``rec_bbox`` (R, 4) int32 xmin xmax ymin ymax (inclusive pixels).
 """
 from __future__ import annotations
 
@@ -144,10 +143,10 @@ def _window_depth(z, w):
     return min(max(z / w * 0.5 + 0.5, 0.0), 1.0)
 
 
-@njit(cache=True, error_model="numpy")
+@njit(cache=True, error_model="numpy", inline="always")
 def setup_record(slot, tri, X0, Y0, X1, Y1, X2, Y2, z0, z1, z2, iw0, iw1, iw2, bary,
                  v0, v1, v2, width, height, material, double_sided,
-                 rec_tri, rec_xy, rec_area, rec_zw, rec_plane, rec_vert, rec_bbox, rec_back):
+                 rec_tri, rec_xy, rec_area, rec_zw, rec_plane, rec_bbox):
     """Fill record ``slot`` from three snapped corners (fixed-point X, Y, window
     depth z, 1/w); bary (3, 3): each corner's barycentrics on the original
     triangle. Returns False (and marks the slot empty) when the triangle is
@@ -189,10 +188,6 @@ def setup_record(slot, tri, X0, Y0, X1, Y1, X2, Y2, z0, z1, z2, iw0, iw1, iw2, b
     rec_zw[slot, 0] = z0
     rec_zw[slot, 1] = z1
     rec_zw[slot, 2] = z2
-    # the original triangle's vertices, in its own order: rec_plane maps onto them
-    rec_vert[slot, 0] = v0
-    rec_vert[slot, 1] = v1
-    rec_vert[slot, 2] = v2
     # Perspective-correct weights of the original triangle's vertices are ratios of
     # three affine functions of the pixel position: q_j = sum_k l_k (1/w_k) bary[k, j]
     # with l_k = E_k / area. Store q_j = a + b (px - xmin) + c (py - ymin), relative to
@@ -233,14 +228,13 @@ def setup_record(slot, tri, X0, Y0, X1, Y1, X2, Y2, z0, z1, z2, iw0, iw1, iw2, b
     rec_bbox[slot, 1] = xmax
     rec_bbox[slot, 2] = ymin
     rec_bbox[slot, 3] = ymax
-    rec_back[slot] = 1 if back else 0
     rec_tri[slot] = tri
     return True
 
 
 @njit(parallel=True, cache=True, error_model="numpy")
 def setup_triangles(tri_idx, tri_mat, mat, vfix, vzw, vcode, width, height, identity,
-                    rec_tri, rec_xy, rec_area, rec_zw, rec_plane, rec_vert, rec_bbox, rec_back,
+                    rec_tri, rec_xy, rec_area, rec_zw, rec_plane, rec_bbox,
                     needs_clip):
     """One record per triangle t in slot t (rec_tri[t] = -1 when culled); sets
     needs_clip[t] = 1 for triangles that cross near/far/w=0 or the guard band.
@@ -265,7 +259,7 @@ def setup_triangles(tri_idx, tri_mat, mat, vfix, vzw, vcode, width, height, iden
                      vfix[v2, 0], vfix[v2, 1], vzw[v0, 0], vzw[v1, 0], vzw[v2, 0],
                      vzw[v0, 1], vzw[v1, 1], vzw[v2, 1], identity, v0, v1, v2, width, height,
                      tri_mat[t], mat[tri_mat[t], M_DOUBLE] == 1.0, rec_tri, rec_xy, rec_area, rec_zw,
-                     rec_plane, rec_vert, rec_bbox, rec_back)
+                     rec_plane, rec_bbox)
 
 
 @njit(cache=True, error_model="numpy")
@@ -308,7 +302,7 @@ def _plane_distance(p, plane, gx, gy):
 
 @njit(cache=True, error_model="numpy")
 def clip_triangles(tri_idx, tri_mat, mat, clip, width, height, needs_clip, first_slot,
-                   rec_tri, rec_xy, rec_area, rec_zw, rec_plane, rec_vert, rec_bbox, rec_back):
+                   rec_tri, rec_xy, rec_area, rec_zw, rec_plane, rec_bbox):
     """Clip the flagged triangles and append their sub-triangles as records from
     ``first_slot`` on (capacity: 8 per flagged triangle). Returns the slot count used."""
     gx = GUARD_PIXELS / width
@@ -355,7 +349,7 @@ def clip_triangles(tri_idx, tri_mat, mat, clip, width, height, needs_clip, first
                             1.0 / poly[0, 3], 1.0 / poly[i, 3], 1.0 / poly[j, 3],
                             bary, tri_idx[t, 0], tri_idx[t, 1], tri_idx[t, 2], width, height,
                             m, mat[m, M_DOUBLE] == 1.0, rec_tri, rec_xy, rec_area, rec_zw,
-                            rec_plane, rec_vert, rec_bbox, rec_back):
+                            rec_plane, rec_bbox):
                 slot += 1
     return slot
 
