@@ -64,3 +64,17 @@ def test_texture_decoded_once_per_texture():
     assert pool.pack([tex]) is a
     assert a[0].shape == (16 + 4 + 1, 4)
     assert np.allclose(a[0][:16, 3], 1.0)  # RGB without alpha is opaque
+
+
+@pytest.mark.parametrize("wrap_mode", [REPEAT, CLAMP_TO_EDGE, MIRRORED_REPEAT])
+def test_huge_and_broken_uvs_stay_inside_the_texture(wrap_mode):
+    rng = np.random.default_rng(4)
+    tex = Texture(pixels=(rng.random((6, 10, 4)) * 255).astype(np.uint8),
+                  wrap_s=wrap_mode, wrap_t=wrap_mode)
+    pool, levels, level_count, wrap = TexturePool().pack([tex])
+    uv = np.array([[1e18, -1e18], [-3e15, 7e16], [np.nan, 0.5], [np.inf, -np.inf], [0.5, 0.5]])
+    d = np.zeros((len(uv), 4))
+    out = np.zeros((len(uv), 4))
+    _sample_many(pool, levels, level_count, wrap, 0, uv, d, out)
+    assert np.all(np.isfinite(out))
+    assert np.all(out >= -1e-6) and np.all(out <= 1 + 1e-6)

@@ -140,37 +140,54 @@ def _wrap_index(i, n, mode):
 
 
 @njit(cache=True, error_model="numpy", inline="always")
+def _wrap_pair(i, n, mode):
+    """Texel indices of i and i + 1 for an i already reduced as _bilinear does."""
+    if mode == REPEAT:
+        if i < 0 or i >= n:  # UVs so huge that float reduction lost the texel
+            i = 0
+        j = i + 1
+        return i, (j if j < n else 0)
+    if mode == MIRRORED_REPEAT:
+        if i < 0 or i >= 2 * n:
+            i = 0
+        j = i + 1
+        if j == 2 * n:
+            j = 0
+        return (i if i < n else 2 * n - 1 - i), (j if j < n else 2 * n - 1 - j)
+    return min(max(i, 0), n - 1), min(max(i + 1, 0), n - 1)
+
+
+@njit(cache=True, error_model="numpy", inline="always")
 def _bilinear(pool, levels, wrap, t, level, u, v):
     offset = levels[t, level, 0]
     w = levels[t, level, 1]
     h = levels[t, level, 2]
     x = u * w - 0.5
     y = v * h - 0.5
-    x0f = math.floor(x)
-    y0f = math.floor(y)
+    x0f = np.floor(x)
+    y0f = np.floor(y)
     fx = x - x0f
     fy = y - y0f
-    # wrap in float first so that huge UVs cannot overflow the integer conversion
+    # np.floor stays in float (math.floor gives an int64 that huge UVs overflow);
+    # wrap in float first so that the integer conversion cannot overflow either
     ws = wrap[t, 0]
     wt = wrap[t, 1]
     if ws == REPEAT:
-        x0f -= math.floor(x0f / w) * w
+        x0f -= np.floor(x0f / w) * w
     elif ws == MIRRORED_REPEAT:
-        x0f -= math.floor(x0f / (2 * w)) * 2 * w
+        x0f -= np.floor(x0f / (2 * w)) * 2 * w
     else:
         x0f = min(max(x0f, -1.0), float(w))
     if wt == REPEAT:
-        y0f -= math.floor(y0f / h) * h
+        y0f -= np.floor(y0f / h) * h
     elif wt == MIRRORED_REPEAT:
-        y0f -= math.floor(y0f / (2 * h)) * 2 * h
+        y0f -= np.floor(y0f / (2 * h)) * 2 * h
     else:
         y0f = min(max(y0f, -1.0), float(h))
-    x0 = int(x0f)
-    y0 = int(y0f)
-    xa = _wrap_index(x0, w, ws)
-    xb = _wrap_index(x0 + 1, w, ws)
-    ya = _wrap_index(y0, h, wt)
-    yb = _wrap_index(y0 + 1, h, wt)
+    # the reductions above leave x0 in [0, w) (repeat), [0, 2w) (mirror) or
+    # [-1, w] (clamp), so a comparison or two wraps each index: no integer modulo
+    xa, xb = _wrap_pair(int(x0f), w, ws)
+    ya, yb = _wrap_pair(int(y0f), h, wt)
     r00 = offset + ya * w
     r10 = offset + yb * w
     w00 = (1.0 - fx) * (1.0 - fy)
