@@ -183,11 +183,13 @@ def test_tiny_and_huge_models_render_alike(scale):
 
 
 @pytest.mark.parametrize("s", [2, 3])
-def test_supersampling_is_a_box_filter_of_the_finer_picture(s):
+@pytest.mark.parametrize("alpha_mode", ["OPAQUE", "BLEND"])
+def test_supersampling_is_a_box_filter_of_the_finer_picture(s, alpha_mode):
     rng = np.random.default_rng(11)
     pos, idx = random_scene(rng, 40, 1.0)
     posed = [prim(pos, idx, normals=rng.normal(size=(len(pos), 3)))]
-    materials = [Material(double_sided=True, metallic_factor=0.0)]
+    materials = [Material(double_sided=True, metallic_factor=0.0, alpha_mode=alpha_mode,
+                          base_color_factor=np.array([1.0, 0.8, 0.6, 0.6], np.float32))]
     view = look_at((0, 0, 6), (0, 0, 0))
     projection = perspective(45, 1.5, 1.0, 12.0)
     fine = Renderer((30 * s, 20 * s), 1).draw(posed, materials, [], view, projection)
