@@ -278,8 +278,10 @@ class Renderer:
                                 self._ntx, w, h, unlit_all, ortho, self._rec_xy, self._rec_area,
                                 self._rec_zw, self._rec_plane, self._rec_bbox, mat, attr, pool,
                                 levels, level_count, wrap, lights, params, self._depth,
-                                self._linear, self._alpha, s, self._srgb_lut, self._srgb_steps,
-                                frame.linear, frame.alpha, frame.depth, frame.color)
+                                self._linear, self._alpha)
+            raster.resolve(self._linear, self._alpha, self._depth, s, self._srgb_lut,
+                           self._srgb_steps, frame.linear, frame.alpha, frame.depth,
+                           frame.color)
         return frame
 
 

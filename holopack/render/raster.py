@@ -26,11 +26,9 @@ owns the buffers and calls them per frame):
    rows at once, see 7).
 6. ``raster_blend`` (prange over tiles): BLEND records, sorted back to front by
    their mean depth, depth-tested against the opaque depth (without writing it)
-   and composited over (src-alpha, one-minus-src-alpha) (it then resolves).
-7. ``resolve_row``: box downsample of the s x s sub-samples, whose depth is the
-   nearest (minimum) of them, sRGB encoding by exact table; run by
-   ``shade_visible`` row by row, or after a translucent pass by ``raster_blend``
-   tile by tile, while the sub-samples are still in cache.
+   and composited over (src-alpha, one-minus-src-alpha).
+7. ``resolve`` (prange over rows): box downsample of the s x s sub-samples;
+   depth takes the nearest (minimum) of them; sRGB encoding by exact table.
 
 Record arrays (R = capacity): ``rec_tri`` (R,) int32 original triangle or -1;
 ``rec_xy`` (R, 6) int64 fixed-point X0 X1 X2 Y0 Y1 Y2; ``rec_area`` (R,) int64
@@ -582,18 +580,16 @@ def shade_visible(ids, unlit_all, ortho, rec_plane, mat, attr, pool, levels, lev
                 linear_ss[y, x, 2] = cb
                 alpha_ss[y, x] = 1.0
         if resolve_too:
-            resolve_row(band, 0, linear.shape[1], linear_ss, alpha_ss, depth_ss, s, srgb_lut,
-                        srgb_steps, linear, alpha, depth, color)
+            resolve_row(band, linear_ss, alpha_ss, depth_ss, s, srgb_lut, srgb_steps,
+                        linear, alpha, depth, color)
 
 
 @njit(parallel=True, cache=True, error_model="numpy")
 def raster_blend(tile_order, tile_start, tile_list, tile, ntx, width, height, unlit_all, ortho,
                  rec_xy, rec_area, rec_zw, rec_plane, rec_bbox, mat, attr, pool, levels,
-                 level_count, wrap, lights, params, depth, linear, alpha, s, srgb_lut,
-                 srgb_steps, out_linear, out_alpha, out_depth, out_color):
+                 level_count, wrap, lights, params, depth, linear, alpha):
     """Composite the binned BLEND records over linear/alpha in list order
-    (back to front), depth-tested LESS against the opaque depth, which stays;
-    then resolve each tile (``tile`` is a multiple of s) into the out_ arrays."""
+    (back to front), depth-tested LESS against the opaque depth, which stays."""
     for k in prange(tile_order.shape[0]):
         t = tile_order[k]
         tx0 = (t % ntx) * tile
@@ -637,20 +633,16 @@ def raster_blend(tile_order, tile_start, tile_list, tile, ntx, width, height, un
                     linear[y, x, 1] = ca * cg + keep * linear[y, x, 1]
                     linear[y, x, 2] = ca * cb + keep * linear[y, x, 2]
                     alpha[y, x] = ca + keep * alpha[y, x]
-        for y in range(ty0 // s, (ty1 + 1) // s):
-            resolve_row(y, tx0 // s, (tx1 + 1) // s, linear, alpha, depth, s, srgb_lut,
-                        srgb_steps, out_linear, out_alpha, out_depth, out_color)
 
 
 @njit(cache=True, error_model="numpy", inline="always")
-def resolve_row(y, x_lo, x_hi, linear_ss, alpha_ss, depth_ss, s, srgb_lut, srgb_steps, linear,
-                alpha, depth, color):
-    """Box-downsample the s x s sub-samples of output row y, pixels x_lo..x_hi - 1:
-    linear (H, W, 3) float32, alpha (H, W) float32 (coverage), depth (H, W)
-    float32 = nearest sub-sample, color (H, W, 3) uint8 sRGB of the clamped
-    linear colour."""
+def resolve_row(y, linear_ss, alpha_ss, depth_ss, s, srgb_lut, srgb_steps, linear, alpha, depth,
+                color):
+    """Box-downsample the s x s sub-samples of output row y: linear (H, W, 3)
+    float32, alpha (H, W) float32 (coverage), depth (H, W) float32 = nearest
+    sub-sample, color (H, W, 3) uint8 sRGB of the clamped linear colour."""
     inv = 1.0 / (s * s)
-    for x in range(x_lo, x_hi):
+    for x in range(alpha.shape[1]):
         r = 0.0
         g = 0.0
         b = 0.0
@@ -676,6 +668,14 @@ def resolve_row(y, x_lo, x_hi, linear_ss, alpha_ss, depth_ss, s, srgb_lut, srgb_
         color[y, x, 0] = encode_srgb8(r, srgb_lut, srgb_steps)
         color[y, x, 1] = encode_srgb8(g, srgb_lut, srgb_steps)
         color[y, x, 2] = encode_srgb8(b, srgb_lut, srgb_steps)
+
+
+@njit(parallel=True, cache=True, error_model="numpy")
+def resolve(linear_ss, alpha_ss, depth_ss, s, srgb_lut, srgb_steps, linear, alpha, depth, color):
+    """``resolve_row`` for every output row (after a translucent pass)."""
+    for y in prange(alpha.shape[0]):
+        resolve_row(y, linear_ss, alpha_ss, depth_ss, s, srgb_lut, srgb_steps, linear, alpha,
+                    depth, color)
 
 
 def srgb_tables() -> tuple[np.ndarray, np.ndarray]:
