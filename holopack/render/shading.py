@@ -15,6 +15,10 @@ Unlit shading (``shading="unlit"``, or a KHR_materials_unlit material):
     colour = base colour factor x texture x vertex colour, no emissive.
 Alpha: OPAQUE gives 1; MASK discards below the cutoff and gives 1; BLEND gives
 factor x texture x vertex alpha.
+
+Numba inlines these functions into the kernels of raster.py and caches those by
+raster.py's own time stamp only: after editing this file, delete the cached
+kernels (holopack/render/__pycache__/*.nbi, *.nbc) or touch raster.py.
 """
 from __future__ import annotations
 
