@@ -318,3 +318,16 @@ def render(scene, view, projection, size, *, animation=None, time: float = 0.0,
     renderer.lights = lights if lights is not None else Lights()
     posed = scene.pose(animation, time)
     return renderer.draw(posed, scene.materials, scene.textures, view, projection, shading)
+
+
+class _CallableModule(type(np)):
+    """``holopack.render`` is this package once any submodule is imported, and the
+    documented ``holopack.render(scene, view, projection, size, ...)`` call too."""
+
+    def __call__(self, *args, **kwargs):
+        return render(*args, **kwargs)
+
+
+import sys as _sys  # noqa: E402
+
+_sys.modules[__name__].__class__ = _CallableModule

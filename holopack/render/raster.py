@@ -44,6 +44,11 @@ import math
 import numpy as np
 from numba import njit, prange
 
+from ..kernel_cache import refresh
+
+# the kernels below inline shading.py's and texture.py's functions
+refresh(__file__, ["shading.py", "texture.py"])
+
 from .shading import A_NRM, A_POS, M_ALPHA, M_CUTOFF, M_DOUBLE, MASK, base_color, shade
 
 SUBPIXEL = 8

@@ -16,9 +16,9 @@ Unlit shading (``shading="unlit"``, or a KHR_materials_unlit material):
 Alpha: OPAQUE gives 1; MASK discards below the cutoff and gives 1; BLEND gives
 factor x texture x vertex alpha.
 
-Numba inlines these functions into the kernels of raster.py and caches those by
-raster.py's own time stamp only: after editing this file, delete the cached
-kernels (holopack/render/__pycache__/*.nbi, *.nbc) or touch raster.py.
+Numba inlines these functions into the kernels of raster.py, which caches those by
+its own time stamp; raster.py therefore drops its cached kernels when this file
+changes (holopack.kernel_cache).
 """
 from __future__ import annotations
 

@@ -11,9 +11,9 @@ UV derivatives of each pixel, blended by the fractional level, as OpenGL's
 LINEAR_MIPMAP_LINEAR does. Filtering happens on linear-light values, as an sRGB
 texture does on a GPU.
 
-Numba inlines these functions into the kernels of raster.py and caches those by
-raster.py's own time stamp only: after editing this file, delete the cached
-kernels (holopack/render/__pycache__/*.nbi, *.nbc) or touch raster.py.
+Numba inlines these functions into the kernels of raster.py, which caches those by
+its own time stamp; raster.py therefore drops its cached kernels when this file
+changes (holopack.kernel_cache).
 """
 from __future__ import annotations
 
