@@ -62,3 +62,32 @@ def xvfb_display(width: int = 1280, height: int = 720, depth: int = 24):
         except subprocess.TimeoutExpired:
             proc.kill()
             proc.wait()
+
+
+@contextmanager
+def display_for_this_process():
+    """A private Xvfb display set as DISPLAY for windows opened in the test process.
+
+    The test process also makes EGL contexts (the OpenGL reference renders), after
+    which X refuses a GLX context; its windows therefore use EGL (HOLOPACK_GL_API).
+    Command-line tests run in a subprocess with the default API; see clean_env().
+    """
+    with xvfb_display() as name:
+        saved = {k: os.environ.get(k) for k in ("DISPLAY", "HOLOPACK_GL_API")}
+        os.environ["DISPLAY"] = name
+        os.environ["HOLOPACK_GL_API"] = "egl"
+        try:
+            yield name
+        finally:
+            for key, value in saved.items():
+                if value is None:
+                    os.environ.pop(key, None)
+                else:
+                    os.environ[key] = value
+
+
+def clean_env(**extra) -> dict:
+    """The environment for a holopack subprocess: the platform's default GL API."""
+    env = {k: v for k, v in os.environ.items() if k not in ("HOLOPACK_GL_API", "PYOPENGL_PLATFORM")}
+    env.update(extra)
+    return env

@@ -15,7 +15,7 @@ import numpy as np
 import pytest
 from PIL import Image
 
-from _xvfb import xvfb_display
+from _xvfb import clean_env, display_for_this_process
 from holopack import pipeline
 from holopack.preview.overlay import Layout
 from holopack.preview.source import PipelineFrames
@@ -29,16 +29,8 @@ SIZE = 96  # small renders keep the suite fast; the window scales them up
 
 @pytest.fixture(scope="module")
 def display():
-    with xvfb_display() as name:
-        old = os.environ.get("DISPLAY")
-        os.environ["DISPLAY"] = name
-        try:
-            yield name
-        finally:
-            if old is None:
-                os.environ.pop("DISPLAY", None)
-            else:
-                os.environ["DISPLAY"] = old
+    with display_for_this_process() as name:
+        yield name
 
 
 @pytest.fixture(scope="module")
@@ -150,7 +142,7 @@ def test_export_key_writes_what_is_on_screen(display, twin, tmp_path):
 
 def test_headless_command_line_run(display, tmp_path):
     out = tmp_path / "shot.png"
-    env = dict(os.environ, DISPLAY=display, PYTHONPATH=str(ROOT))
+    env = clean_env(DISPLAY=display, PYTHONPATH=str(ROOT))
     result = subprocess.run(
         [sys.executable, "-m", "holopack", "preview", str(TWIN), "--device", "mp4-fan",
          "--size", str(SIZE), "--frames", "6", "--screenshot", str(out),
@@ -168,7 +160,7 @@ def test_headless_command_line_run(display, tmp_path):
 
 
 def test_no_display_from_the_command_line(tmp_path):
-    env = {k: v for k, v in os.environ.items() if k not in ("DISPLAY", "WAYLAND_DISPLAY")}
+    env = {k: v for k, v in clean_env().items() if k not in ("DISPLAY", "WAYLAND_DISPLAY")}
     env["PYTHONPATH"] = str(ROOT)
     result = subprocess.run([sys.executable, "-m", "holopack", "preview", str(TWIN)],
                             env=env, capture_output=True, text=True, timeout=300)

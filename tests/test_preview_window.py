@@ -16,7 +16,7 @@ import pytest
 from PIL import Image
 
 from _preview_helpers import DEVICE_COLORS, DiscFrames, disc_center, load_scene
-from _xvfb import xvfb_display
+from _xvfb import display_for_this_process
 from holopack.errors import HolopackError
 from holopack.preview.overlay import Layout
 
@@ -25,16 +25,8 @@ COLOR = (255, 200, 0)
 
 @pytest.fixture(scope="module")
 def display():
-    with xvfb_display() as name:
-        old = os.environ.get("DISPLAY")
-        os.environ["DISPLAY"] = name
-        try:
-            yield name
-        finally:
-            if old is None:
-                os.environ.pop("DISPLAY", None)
-            else:
-                os.environ["DISPLAY"] = old
+    with display_for_this_process() as name:
+        yield name
 
 
 @pytest.fixture()

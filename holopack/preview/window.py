@@ -17,6 +17,7 @@ from typing import Callable
 import numpy as np
 
 from ..errors import HolopackError, InputError
+
 from . import text as text_raster
 from .controls import HELP_LINES, Controls
 from .overlay import FanGeometry, Layout, Rect
@@ -37,6 +38,18 @@ BAR_BACK = (0.30, 0.30, 0.32, 1.0)
 BAR_FILL = (0.20, 0.55, 0.95, 1.0)
 PLAYHEAD = (1.0, 1.0, 1.0, 1.0)
 PANEL_FRAME = (0.22, 0.22, 0.24, 1.0)
+
+
+def gl_api() -> str:
+    """HOLOPACK_GL_API=egl makes the window's context through EGL instead of the
+    platform's own API (GLX on X11). A process that already made an EGL context (an
+    offscreen render with moderngl, say) cannot make a GLX context current: X refuses
+    with BadAccess and Xlib exits. PyOpenGL must load its functions the same way and
+    chooses on its first import, so this is settled before the window imports OpenGL."""
+    api = os.environ.get("HOLOPACK_GL_API", "native").lower()
+    if api == "egl":
+        os.environ.setdefault("PYOPENGL_PLATFORM", "egl")
+    return api
 
 
 def check_display() -> None:
@@ -146,6 +159,8 @@ class PreviewWindow:
         glfw.window_hint(glfw.OPENGL_PROFILE, glfw.OPENGL_CORE_PROFILE)
         glfw.window_hint(glfw.OPENGL_FORWARD_COMPAT, True)
         glfw.window_hint(glfw.DOUBLEBUFFER, True)
+        if gl_api() == "egl":
+            glfw.window_hint(glfw.CONTEXT_CREATION_API, glfw.EGL_CONTEXT_API)
         self.window = glfw.create_window(int(size[0]), int(size[1]), title, None, None)
         if not self.window:
             why = errors[-1] if errors else "no OpenGL 3.3 core context"
