@@ -267,9 +267,9 @@ def _guess_profile(path: str):
     suffix = os.path.splitext(path)[1].lower()
     if suffix in VIDEO_SUFFIXES:
         return load_profile("mp4-fan"), "no --device given: checked as a square MP4 for mp4-fan"
-    from ..decode import read_device_file
+    from ..device import open_fan_file
 
-    profile, _ = read_device_file(path, None)
+    profile = open_fan_file(path).profile
     return profile, f"recognised as a {profile.name} file"
 
 
