@@ -6,13 +6,13 @@ import numpy as np
 
 def srgb_to_linear(values: np.ndarray) -> np.ndarray:
     """float array in [0, 1] (sRGB-encoded) -> float32 linear light."""
-    v = np.asarray(values, np.float32)
+    v = np.asarray(values, np.float64)
     return np.where(v <= 0.04045, v / 12.92, ((v + 0.055) / 1.055) ** 2.4).astype(np.float32)
 
 
 def linear_to_srgb(values: np.ndarray) -> np.ndarray:
     """float linear light -> float32 sRGB-encoded in [0, 1] (input clipped to [0, 1])."""
-    v = np.clip(np.asarray(values, np.float32), 0.0, 1.0)
+    v = np.clip(np.asarray(values, np.float64), 0.0, 1.0)
     return np.where(v <= 0.0031308, v * 12.92, 1.055 * v ** (1 / 2.4) - 0.055).astype(np.float32)
 
 

@@ -183,7 +183,7 @@ def framed_camera(posed, fov=30.0, yaw=0.0, pitch=0.0):
 
 def srgb8(linear):
     """Linear float -> sRGB uint8, the same encoding as holopack.render."""
-    from holopack.render.texture import linear_to_srgb
+    from holopack.colour import linear_to_srgb
 
     return np.floor(linear_to_srgb(linear) * 255.0 + 0.5).astype(np.uint8)
 

@@ -4,9 +4,9 @@ import pytest
 from numba import njit
 
 from holopack.render import texture_reference
+from holopack.colour import linear_to_srgb, srgb_to_linear
 from holopack.render.texture import (CLAMP_TO_EDGE, MIRRORED_REPEAT, REPEAT, TexturePool,
-                                     decode_texture, linear_to_srgb, mip_chain,
-                                     sample_trilinear, srgb_to_linear)
+                                     decode_texture, mip_chain, sample_trilinear)
 from holopack.scene.types import Texture
 
 

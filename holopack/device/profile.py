@@ -30,6 +30,7 @@ from typing import Any
 import numpy as np
 
 from ..errors import InputError
+from ..textfile import read_text
 
 PROFILE_DIR = Path(__file__).with_name("profiles")
 
@@ -421,19 +422,7 @@ def _read(name_or_path) -> tuple[str, str]:
         path = shipped
     else:
         path = Path(raw)
-    try:
-        data = path.read_bytes()
-    except FileNotFoundError:
-        raise InputError("profile file not found", path) from None
-    except IsADirectoryError:
-        raise InputError("is a folder, not a profile file", path) from None
-    except OSError as e:
-        raise InputError(f"cannot read profile ({e.strerror})", path) from None
-    try:
-        text = data.decode("utf-8")
-    except UnicodeDecodeError as e:
-        raise InputError(f"profile is not UTF-8 text (byte {e.start})", path) from None
-    return text, str(path)
+    return read_text(path, "profile"), str(path)
 
 
 def parse_profile(text: str, source: str = "<profile>", _depth: int = 0) -> DeviceProfile:

@@ -19,7 +19,8 @@ import numpy as np
 
 from ..device.polarfile import PolarFile, channel_permutation, check_codes
 from ..device.profile import DeviceProfile, load_profile
-from ..errors import InputError, OutputError
+from ..errors import InputError
+from .stream import FanFileWriter
 
 DEFAULT_PROFILE = "3dcircle-42f2"
 
@@ -75,41 +76,17 @@ def check_file_name(name: str) -> str | None:
     return None
 
 
-class Writer:
-    """Writes 42-F2 frames to ``path`` (no header); ``write(codes)`` takes uint8
-    (slices, leds, 3) RGB codes in 0..63."""
+class Writer(FanFileWriter):
+    """Writes 42-F2 frames (no header); ``write(codes)`` takes uint8 (slices, leds, 3)
+    RGB codes in 0..63; the vendor trailer only where the profile asks for it."""
 
-    def __init__(self, path: str, profile: DeviceProfile, fps: float):
-        if profile.format != "42f2":
-            raise InputError(f"profile {profile.name!r} writes {profile.format}, not 42f2")
-        self.path = os.fspath(path)
-        self.profile = profile
-        self.fps = fps
-        self.frames = 0
-        try:
-            self._file = open(self.path, "wb")
-        except OSError as e:
-            raise OutputError(f"cannot write ({e.strerror})", self.path) from None
+    format_name = "42f2"
 
-    def write(self, codes: np.ndarray) -> None:
-        self._file.write(pack_frame(codes, self.profile))
-        self.frames += 1
+    def pack(self, codes: np.ndarray) -> bytes:
+        return pack_frame(codes, self.profile)
 
-    def close(self) -> None:
-        if self._file.closed:
-            return
-        if self.profile.layout.get("write_trailer"):
-            self._file.write(trailer(self.profile))
-        self._file.close()
-
-    def abort(self) -> None:
-        self._file.close()
-
-    def __enter__(self):
-        return self
-
-    def __exit__(self, *exc):
-        self.close()
+    def trailer(self) -> bytes:
+        return trailer(self.profile) if self.profile.layout.get("write_trailer") else b""
 
 
 def _frame_count(path: str, size: int, profile: DeviceProfile, tail: bytes) -> tuple[int, int]:

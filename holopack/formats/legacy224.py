@@ -20,7 +20,8 @@ import numpy as np
 
 from ..device.polarfile import PolarFile, channel_permutation, check_codes
 from ..device.profile import DeviceProfile, load_profile
-from ..errors import InputError, OutputError
+from ..errors import InputError
+from .stream import FanFileWriter
 
 DEFAULT_PROFILE = "legacy-224"
 
@@ -85,36 +86,16 @@ def header(profile: DeviceProfile) -> bytes:
     return (prefix + bytes(size))[:size]
 
 
-class Writer:
+class Writer(FanFileWriter):
     """Writes a legacy .bin: header, then one padded frame per ``write(codes)``."""
 
-    def __init__(self, path: str, profile: DeviceProfile, fps: float):
-        if profile.format != "legacy224":
-            raise InputError(f"profile {profile.name!r} writes {profile.format}, not legacy224")
-        self.path = os.fspath(path)
-        self.profile = profile
-        self.fps = fps
-        self.frames = 0
-        try:
-            self._file = open(self.path, "wb")
-            self._file.write(header(profile))
-        except OSError as e:
-            raise OutputError(f"cannot write ({e.strerror})", self.path) from None
+    format_name = "legacy224"
 
-    def write(self, codes: np.ndarray) -> None:
-        self._file.write(pack_frame(codes, self.profile))
-        self.frames += 1
+    def header(self) -> bytes:
+        return header(self.profile)
 
-    def close(self) -> None:
-        self._file.close()
-
-    abort = close
-
-    def __enter__(self):
-        return self
-
-    def __exit__(self, *exc):
-        self.close()
+    def pack(self, codes: np.ndarray) -> bytes:
+        return pack_frame(codes, self.profile)
 
 
 def sniff(head: bytes, size: int, path: str) -> bool:

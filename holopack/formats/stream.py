@@ -6,20 +6,24 @@ the writer is aborted and the temporary output removed.
 """
 from __future__ import annotations
 
+import os
+from abc import ABC, abstractmethod
 from typing import Iterable
 
 import numpy as np
 
 from ..atomic import atomic_output
+from ..errors import InputError, OutputError
 from .registry import Format
 
 
-class FrameWriter:
+class FrameWriter(ABC):
     """Context-manager plumbing shared by writers: ``close`` on success, ``abort``
     (which by default does nothing beyond what ``close`` would skip) on failure."""
 
-    def write(self, frame: np.ndarray) -> None:  # pragma: no cover - every writer overrides
-        raise NotImplementedError
+    @abstractmethod
+    def write(self, frame: np.ndarray) -> None:
+        """Append one frame."""
 
     def close(self) -> None:
         pass
@@ -35,6 +39,48 @@ class FrameWriter:
             self.close()
         else:
             self.abort()
+
+
+class FanFileWriter(FrameWriter):
+    """A fan's own binary file: an optional header, one packed frame per ``write``,
+    an optional trailer. Subclasses name their format and pack the frames."""
+
+    format_name = ""
+
+    def __init__(self, path: str, profile, fps: float):
+        if profile.format != self.format_name:
+            raise InputError(f"profile {profile.name!r} writes {profile.format}, not {self.format_name}")
+        self.path = os.fspath(path)
+        self.profile = profile
+        self.fps = fps
+        self.frames = 0
+        try:
+            self._file = open(self.path, "wb")
+            self._file.write(self.header())
+        except OSError as e:
+            raise OutputError(f"cannot write ({e.strerror})", self.path) from None
+
+    def header(self) -> bytes:
+        return b""
+
+    def trailer(self) -> bytes:
+        return b""
+
+    @abstractmethod
+    def pack(self, codes: np.ndarray) -> bytes:
+        """One frame of (slices, leds, 3) uint8 codes as the file stores it."""
+
+    def write(self, codes: np.ndarray) -> None:
+        self._file.write(self.pack(codes))
+        self.frames += 1
+
+    def close(self) -> None:
+        if not self._file.closed:
+            self._file.write(self.trailer())
+            self._file.close()
+
+    def abort(self) -> None:
+        self._file.close()
 
 
 def write_stream(fmt: Format, output: str, profile, fps: float, frames: Iterable[np.ndarray],

@@ -25,6 +25,7 @@ import tomllib
 from dataclasses import dataclass, field
 
 from ..errors import InputError
+from ..textfile import read_text
 
 # Keys an item (or [defaults]) may carry, with what each must be.
 ITEM_KEYS = ("input", "name", "animation", "seconds", "loops", "speed", "yaw", "pitch",
@@ -295,17 +296,4 @@ def parse_playlist(text: str, path: str) -> Playlist:
 def load_playlist(path: str | os.PathLike) -> Playlist:
     """Read and check a playlist file."""
     path = os.fspath(path)
-    try:
-        with open(path, "rb") as f:
-            data = f.read()
-    except FileNotFoundError:
-        raise InputError("playlist file not found", path) from None
-    except IsADirectoryError:
-        raise InputError("is a folder, not a playlist file", path) from None
-    except OSError as exc:
-        raise InputError(f"cannot read the playlist ({exc.strerror})", path) from None
-    try:
-        text = data.decode("utf-8")
-    except UnicodeDecodeError as exc:
-        raise InputError(f"the playlist is not UTF-8 text (byte {exc.start})", path) from None
-    return parse_playlist(text, path)
+    return parse_playlist(read_text(path, "playlist"), path)

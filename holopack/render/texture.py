@@ -22,22 +22,11 @@ import math
 import numpy as np
 from numba import njit
 
+from ..colour import srgb_to_linear
 from ..scene.types import Texture
 
 MAX_LEVELS = 16
 REPEAT, CLAMP_TO_EDGE, MIRRORED_REPEAT = 10497, 33071, 33648
-
-
-def srgb_to_linear(values: np.ndarray) -> np.ndarray:
-    """sRGB-encoded values in [0, 1] (any shape, float) -> linear light, float32."""
-    v = np.asarray(values, np.float64)
-    return np.where(v <= 0.04045, v / 12.92, ((v + 0.055) / 1.055) ** 2.4).astype(np.float32)
-
-
-def linear_to_srgb(values: np.ndarray) -> np.ndarray:
-    """Linear light in [0, 1] (any shape, float) -> sRGB-encoded, float32 in [0, 1]."""
-    v = np.clip(np.asarray(values, np.float64), 0.0, 1.0)
-    return np.where(v <= 0.0031308, v * 12.92, 1.055 * v ** (1 / 2.4) - 0.055).astype(np.float32)
 
 
 def mip_chain(level0: np.ndarray) -> list[np.ndarray]:
