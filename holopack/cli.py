@@ -6,37 +6,8 @@ import json
 import sys
 
 from . import __version__
+from .argtypes import finite_float, positive_float, positive_int
 from .errors import HolopackError, InputError
-
-
-def _positive_float(text: str) -> float:
-    try:
-        value = float(text)
-    except ValueError:
-        raise argparse.ArgumentTypeError(f"expected a number, got {text!r}") from None
-    if not value > 0 or value != value or value == float("inf"):
-        raise argparse.ArgumentTypeError(f"expected a positive number, got {text!r}")
-    return value
-
-
-def _positive_int(text: str) -> int:
-    try:
-        value = int(text)
-    except ValueError:
-        raise argparse.ArgumentTypeError(f"expected a whole number, got {text!r}") from None
-    if value <= 0:
-        raise argparse.ArgumentTypeError(f"expected a positive whole number, got {text!r}")
-    return value
-
-
-def _float(text: str) -> float:
-    try:
-        value = float(text)
-    except ValueError:
-        raise argparse.ArgumentTypeError(f"expected a number, got {text!r}") from None
-    if value != value or abs(value) == float("inf"):
-        raise argparse.ArgumentTypeError(f"expected a finite number, got {text!r}")
-    return value
 
 
 class _Parser(argparse.ArgumentParser):
@@ -46,20 +17,20 @@ class _Parser(argparse.ArgumentParser):
 
 def _add_render_options(p: argparse.ArgumentParser) -> None:
     g = p.add_argument_group("camera and light")
-    g.add_argument("--yaw", type=_float, default=0.0, help="camera yaw in degrees (0 = front)")
-    g.add_argument("--pitch", type=_float, default=0.0, help="camera pitch in degrees (+ = from above)")
-    g.add_argument("--distance", type=_positive_float, help="camera distance (default: fitted)")
-    g.add_argument("--fov", type=_float, default=30.0,
+    g.add_argument("--yaw", type=finite_float, default=0.0, help="camera yaw in degrees (0 = front)")
+    g.add_argument("--pitch", type=finite_float, default=0.0, help="camera pitch in degrees (+ = from above)")
+    g.add_argument("--distance", type=positive_float, help="camera distance (default: fitted)")
+    g.add_argument("--fov", type=finite_float, default=30.0,
                    help="vertical field of view in degrees; 0 = orthographic (default 30)")
-    g.add_argument("--margin", type=_float, default=0.08,
+    g.add_argument("--margin", type=finite_float, default=0.08,
                    help="empty border inside the fan's circle, as a fraction of its radius")
-    g.add_argument("--turntable", type=_float, metavar="DEG_PER_S",
+    g.add_argument("--turntable", type=finite_float, metavar="DEG_PER_S",
                    help="spin the model around its vertical axis (default: one turn per clip "
                         "for a model without animation)")
     g.add_argument("--light", action="append", default=[], metavar="KEY=VALUE",
                    help="override a lighting setting, e.g. --light rim=1.5 (repeatable)")
     g.add_argument("--unlit", action="store_true", help="base colour only, no lighting")
-    g.add_argument("--supersample", type=_positive_int, help="anti-aliasing factor per axis")
+    g.add_argument("--supersample", type=positive_int, help="anti-aliasing factor per axis")
 
 
 def build_parser() -> argparse.ArgumentParser:
@@ -75,11 +46,11 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("--device", default="mp4-fan", help="device profile name or .toml path "
                    "(default mp4-fan; see `holopack devices`)")
     p.add_argument("--format", help="output format (default: the device's own)")
-    p.add_argument("--seconds", type=_positive_float, help="length (default: one loop of the clip)")
-    p.add_argument("--loops", type=_positive_float, help="number of loops of the clip")
-    p.add_argument("--speed", type=_positive_float, default=1.0, help="playback speed factor")
-    p.add_argument("--fps", type=_positive_float, help="frames per second (default: the device's)")
-    p.add_argument("--size", type=_positive_int, help="square frame size in pixels")
+    p.add_argument("--seconds", type=positive_float, help="length (default: one loop of the clip)")
+    p.add_argument("--loops", type=positive_float, help="number of loops of the clip")
+    p.add_argument("--speed", type=positive_float, default=1.0, help="playback speed factor")
+    p.add_argument("--fps", type=positive_float, help="frames per second (default: the device's)")
+    p.add_argument("--size", type=positive_int, help="square frame size in pixels")
     p.add_argument("--animation", help="animation name or index (default: the first)")
     p.add_argument("--no-circle-mask", dest="circle_mask", action="store_false", default=None,
                    help="keep the corners of an MP4 (default: the device profile decides)")
@@ -99,16 +70,16 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("file")
     p.add_argument("--device", help="profile (default: guessed from the file)")
     p.add_argument("-o", "--output", required=True, help="frames folder, .mp4 or .gif")
-    p.add_argument("--size", type=_positive_int, default=512, help="picture size in pixels")
-    p.add_argument("--frames", type=_positive_int, help="decode at most this many frames")
+    p.add_argument("--size", type=positive_int, default=512, help="picture size in pixels")
+    p.add_argument("--frames", type=positive_int, help="decode at most this many frames")
     p.add_argument("-q", "--quiet", action="store_true")
 
     p = sub.add_parser("preview", help="a window with the render and the simulated fan side by side")
     p.add_argument("input", nargs="?")
     p.add_argument("--device", default="3dcircle-42f2")
     p.add_argument("--animation")
-    p.add_argument("--size", type=_positive_int, help="render size in pixels")
-    p.add_argument("--frames", type=_positive_int, help="headless: quit after N frames")
+    p.add_argument("--size", type=positive_int, help="render size in pixels")
+    p.add_argument("--frames", type=positive_int, help="headless: quit after N frames")
     p.add_argument("--screenshot", help="save a PNG of the window before quitting")
     p.add_argument("--script", help="scripted input: a JSON list of events, or a .json file "
                    "(e.g. '[{\"frame\": 5, \"key\": \"d\"}]')")

@@ -11,15 +11,7 @@ import argparse
 import json
 import sys
 
-
-def _jobs(text: str) -> int:
-    try:
-        value = int(text)
-    except ValueError:
-        raise argparse.ArgumentTypeError(f"expected a whole number, got {text!r}") from None
-    if value <= 0:
-        raise argparse.ArgumentTypeError(f"expected a positive whole number, got {text!r}")
-    return value
+from ..argtypes import positive_int
 
 
 def add_pack_parser(sub) -> argparse.ArgumentParser:
@@ -30,9 +22,9 @@ def add_pack_parser(sub) -> argparse.ArgumentParser:
                                    "renders only what changed.")
     p.add_argument("playlist", help="playlist .toml file")
     p.add_argument("-o", "--output", required=True, help="package folder, or a file name ending in .zip")
-    p.add_argument("-j", "--jobs", type=_jobs, help="worker processes (default: one per core)")
+    p.add_argument("-j", "--jobs", type=positive_int, help="worker processes (default: one per core)")
     p.add_argument("--force", action="store_true", help="render every item, even unchanged ones")
-    p.add_argument("--preview-frames", type=_jobs, default=24, help="frames in each preview GIF (default 24)")
+    p.add_argument("--preview-frames", type=positive_int, default=24, help="frames in each preview GIF (default 24)")
     p.add_argument("-q", "--quiet", action="store_true", help="no progress line")
     return p
 
