@@ -130,8 +130,10 @@ class Timeline:
         return self.turntable * index / self.fps
 
     def loop_indices(self, count: int) -> list[int]:
-        """Up to ``count`` frame indices spread over one loop (for framing)."""
-        loop_frames = min(self.loop_frames, self.frame_count)
+        """Up to ``count`` frame indices spread over one whole loop of the clip (for
+        framing: even a short export is framed for the whole clip, so that exports of
+        different lengths of one twin match)."""
+        loop_frames = self.loop_frames
         if loop_frames <= count:
             return list(range(loop_frames))
         return sorted(set(np.linspace(0, loop_frames - 1, count).round().astype(int).tolist()))
