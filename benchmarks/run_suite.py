@@ -74,19 +74,19 @@ def plan_cases(quick: bool, series_dir: str) -> list[tuple]:
     f = (lambda n: str(max(2, n // 10))) if quick else str
     cases = []
     for name, path in scenes.SCENES.items():
-        frames = 60 if name == "twin" else 30
-        extra = ["--profile", f(10)] if name == "twin" else []
+        frames = 300 if name == "twin" else 120
+        extra = ["--profile", f(60)] if name == "twin" else []
         cases.append(("scenes", name, path, ["--frames", f(frames), "--warmup", f(5), *extra], {}, None))
     for label, env in THREAD_VARIANTS:
         cases.append(("threads", f"twin, {label}", scenes.TWIN,
-                      ["--frames", f(30), "--warmup", f(5), "--peers", "none"], env, label))
+                      ["--frames", f(120), "--warmup", f(5), "--peers", "none"], env, label))
     for triangles, path in scenes.triangle_series(series_dir):
-        frames = 6 if triangles > 500_000 else 20
+        frames = 20 if triangles > 500_000 else 60
         cases.append(("triangles", f"bunny {triangles:,} triangles", path,
-                      ["--frames", f(frames), "--warmup", f(3 if frames > 6 else 2), "--peers", "render"],
+                      ["--frames", f(frames), "--warmup", f(3), "--peers", "render"],
                       {}, triangles))
     for size in scenes.SIZES:
-        frames = 10 if size >= 2048 else 20
+        frames = 30 if size >= 2048 else 60
         cases.append(("sizes", f"twin {size} px", scenes.TWIN,
                       ["--size", str(size), "--frames", f(frames), "--warmup", f(3),
                        "--peers", "render,resample"], {}, size))
