@@ -3,27 +3,11 @@ from __future__ import annotations
 
 import argparse
 import json
-import os
 import sys
 
-from ..errors import HolopackError, OutputError
-
-
-def _count(text: str) -> int:
-    try:
-        value = int(text)
-    except ValueError:
-        raise argparse.ArgumentTypeError(f"expected a whole number, got {text!r}") from None
-    if value < 0:
-        raise argparse.ArgumentTypeError(f"expected a whole number >= 0, got {text!r}")
-    return value
-
-
-def _positive(text: str) -> int:
-    value = _count(text)
-    if value == 0:
-        raise argparse.ArgumentTypeError(f"expected a positive whole number, got {text!r}")
-    return value
+from ..argtypes import count, positive_int
+from ..atomic import atomic_output
+from ..errors import OutputError
 
 
 def _peers(text: str) -> list[str]:
@@ -47,15 +31,15 @@ def configure_parser(p: argparse.ArgumentParser) -> argparse.ArgumentParser:
     p.add_argument("--device", default="3dcircle-42f2",
                    help="device profile name or .toml path (default 3dcircle-42f2)")
     p.add_argument("--format", help="output format (default: the device's own)")
-    p.add_argument("--size", type=_positive, help="square frame size in pixels (default: the device's)")
-    p.add_argument("--supersample", type=_positive, help="anti-aliasing factor per axis")
+    p.add_argument("--size", type=positive_int, help="square frame size in pixels (default: the device's)")
+    p.add_argument("--supersample", type=positive_int, help="anti-aliasing factor per axis")
     p.add_argument("--animation", help="animation name or index (default: the first)")
-    p.add_argument("--frames", type=_positive, default=60,
+    p.add_argument("--frames", type=positive_int, default=60,
                    help="frames timed per loop after the warm-up (default 60)")
-    p.add_argument("--warmup", type=_count, default=5, help="untimed frames first (default 5)")
+    p.add_argument("--warmup", type=count, default=5, help="untimed frames first (default 5)")
     p.add_argument("--peers", type=_peers, default=None, metavar="LIST",
                    help="comparison rows: all (default), none, or some of render,resample,encode")
-    p.add_argument("--profile", type=_count, default=0, metavar="N",
+    p.add_argument("--profile", type=count, default=0, metavar="N",
                    help="also profile N end-to-end frames with cProfile and list the top functions")
     p.add_argument("--json", metavar="OUT.json", help="write the full report as JSON "
                    "(schema: docs/bench-schema.json)")
@@ -93,25 +77,13 @@ def cmd_bench(args) -> int:
 
 
 def _write(path: str, text: str) -> None:
-    try:
-        folder = os.path.dirname(os.path.abspath(path))
-        os.makedirs(folder, exist_ok=True)
-        with open(path, "w", encoding="utf-8") as f:
+    with atomic_output(path) as temp:
+        with open(temp, "w", encoding="utf-8") as f:
             f.write(text)
-    except OSError as exc:
-        raise OutputError(f"cannot write the report ({exc.strerror or exc})", path) from None
 
 
 def main(argv: list[str] | None = None) -> int:
-    """``python -m holopack.bench``: the same command on its own."""
-    parser = configure_parser(argparse.ArgumentParser(
-        prog="holopack bench", description="Time holopack's pipeline stages and compare peers."))
-    parser.add_argument("--debug", action="store_true", help="show tracebacks on errors")
-    args = parser.parse_args(argv)
-    try:
-        return cmd_bench(args)
-    except HolopackError as exc:
-        if args.debug:
-            raise
-        print(f"holopack: error: {exc}", file=sys.stderr)
-        return exc.exit_code
+    """``python -m holopack.bench``: the same command as ``holopack bench``."""
+    from ..cli import main as cli_main
+
+    return cli_main(["bench", *(sys.argv[1:] if argv is None else argv)])
