@@ -22,3 +22,15 @@ def read_text(path: str | os.PathLike, what: str) -> str:
         return data.decode("utf-8")
     except UnicodeDecodeError as exc:
         raise InputError(f"the {what} is not UTF-8 text (byte {exc.start})", path) from None
+
+
+def show_value(value) -> str:
+    """A TOML value as an error message shows it: strings quoted, tables and arrays
+    by kind, so that a huge table does not flood the line."""
+    if isinstance(value, bool):
+        return "true" if value else "false"
+    if isinstance(value, dict):
+        return "a table"
+    if isinstance(value, list):
+        return "an array"
+    return repr(value)

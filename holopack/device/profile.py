@@ -31,6 +31,7 @@ import numpy as np
 
 from ..errors import InputError
 from ..textfile import read_text
+from ..textfile import show_value as _show  # errors quote values alike
 
 PROFILE_DIR = Path(__file__).with_name("profiles")
 
@@ -260,18 +261,6 @@ def _name_case(v):
 
 
 _OMIT = object()       # optional key that stays out of the table when not given
-
-
-def _show(v) -> str:
-    if isinstance(v, str):
-        return repr(v)
-    if isinstance(v, bool):
-        return "true" if v else "false"
-    if isinstance(v, dict):
-        return "a table"
-    if isinstance(v, list):
-        return "an array"
-    return repr(v) if not isinstance(v, (int, float)) else f"{v}"
 
 
 _TOP = {

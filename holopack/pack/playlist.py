@@ -26,6 +26,7 @@ from dataclasses import dataclass, field
 
 from ..errors import InputError
 from ..textfile import read_text
+from ..textfile import show_value as _show  # errors quote values alike
 
 # Keys an item (or [defaults]) may carry, with what each must be.
 ITEM_KEYS = ("input", "name", "animation", "seconds", "loops", "speed", "yaw", "pitch",
@@ -93,16 +94,6 @@ class Playlist:
 
 class _Fault(Exception):
     pass
-
-
-def _show(v) -> str:
-    if isinstance(v, bool):
-        return "true" if v else "false"
-    if isinstance(v, dict):
-        return "a table"
-    if isinstance(v, list):
-        return "an array"
-    return repr(v)
 
 
 def _number(v, *, positive=False, lo=None, hi=None, nonneg=False) -> float:
