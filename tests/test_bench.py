@@ -102,8 +102,9 @@ def test_end_to_end_loop_wrote_real_device_frames(twin_report):
     # export's loop over 3 frames: exactly 3 frames of the 42-F2 file were written
     assert e2e["bytes_written"] == 3 * frame_bytes(load_profile("3dcircle-42f2"))
     assert e2e["fps"] == pytest.approx(3 / e2e["seconds"])
-    # the per-frame times lie inside the loop's total
-    assert e2e["frame"]["median_ms"] * 3 <= e2e["seconds"] * 1000.0 + 1e-6
+    # the per-frame times lie inside the loop's total: their sum (3 x mean) cannot
+    # exceed it (3 x median can, when one frame is quicker than the other two)
+    assert e2e["frame"]["mean_ms"] * 3 <= e2e["seconds"] * 1000.0 + 1e-6
     assert report["runs"][0]["realtime_factor"] == pytest.approx(e2e["fps"] / 30.0)
 
 
