@@ -226,3 +226,15 @@ def test_a_package_for_a_users_own_profile_validates(tmp_path):
     report = validate(tmp_path / "out")
     assert report.ok, report.text()
     assert report.files == 1 and (tmp_path / "out" / "shop-fan" / "files" / "01_CLIP.BIN").is_file()
+
+
+def test_an_export_for_a_dimmed_fan_passes_its_own_brightness_check(tmp_path):
+    # the limit scales the LEDs' light; codes are gamma-encoded, so a file at the limit
+    # holds codes well above limit x max_code, and must still pass
+    from holopack.pipeline import export
+
+    out = tmp_path / "01_DIM.hps"
+    export(None, str(out), device="diy-apa102", seconds=0.2, progress=False)
+    report = validate(out, device="diy-apa102")
+    assert not any("brightness" in m for m in messages(report)), report.text()
+    assert report.ok, report.text()

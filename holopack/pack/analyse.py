@@ -96,6 +96,7 @@ class _PolarStats:
 
     def __init__(self, profile):
         self.full = float(profile.max_code)
+        self.gamma = float(profile.gamma)
         centres, offsets = profile.column_geometry()
         outer = float(centres.max())
         self.rim = centres >= outer * (1.0 - RIM_SHARE) - 1e-9
@@ -113,7 +114,9 @@ class _PolarStats:
         level = codes.max(axis=2).astype(np.float32) / self.full
         lit = level > LIT
         rim_level = level[:, self.rim]
-        stats = {"peak": float(level.max()),
+        # the brightness limit scales the LEDs' light, so the peak is compared in the
+        # light the brightest code emits, not in code values (which are gamma-encoded)
+        stats = {"peak": float(level.max()) ** self.gamma,
                  "mean": float((level * self.area).sum() / self.area.sum()),
                  "background": float(np.median(rim_level)),
                  "outside": float(lit[:, self.rim].mean()),
