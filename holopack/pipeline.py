@@ -353,8 +353,9 @@ def circle_mask(size: int, feather_px: float = 1.0) -> np.ndarray:
 
 
 # -- export ------------------------------------------------------------------------
-class _Plan:
-    """What export() decided: profile, format, sizes, timeline, frame source."""
+class ExportPlan:
+    """What export() decided: profile, format, sizes, timeline, frame source, and the
+    per-frame path (``output_frame``). Public so that bench can time its stages."""
 
     def __init__(self, scene: Scene, settings: ExportSettings, output: str | None):
         from .formats import format_for_path, get_format
@@ -453,7 +454,7 @@ def export(input=None, output: str = "", settings: ExportSettings | None = None,
         scene = input
     else:
         scene = load(default_twin() if input is None else input)
-    plan = _Plan(scene, settings, output)
+    plan = ExportPlan(scene, settings, output)
     check_output_name(plan.profile, plan.format, output)
     total = plan.timeline.frame_count
     if callable(progress):

@@ -1,7 +1,7 @@
 """Timing the export pipeline's own stages, with its own objects.
 
 ``bench_input(input, BenchSettings(...))`` loads the input, builds the same plan as
-``holopack.pipeline.export`` (``_Plan``: profile, format, timeline, frame source, polar
+``holopack.pipeline.export`` (``ExportPlan``: profile, format, timeline, frame source, polar
 encoder, writer) and then runs two loops over the clip's frames, after a warm-up that
 also triggers Numba's compilation:
 
@@ -93,7 +93,7 @@ def _remove(path: str) -> None:
 
 def _make_plan(scene, settings: BenchSettings, workdir: str):
     from ..formats import get_format
-    from ..pipeline import ExportSettings, _Plan, resolve_profile
+    from ..pipeline import ExportSettings, ExportPlan, resolve_profile
 
     profile = resolve_profile(settings.device)
     fmt = get_format(settings.format or profile.format)
@@ -101,7 +101,7 @@ def _make_plan(scene, settings: BenchSettings, workdir: str):
     export_settings = ExportSettings(device=profile, format=settings.format, size=settings.size,
                                      supersample=settings.supersample, animation=settings.animation)
     t0 = time.perf_counter()
-    plan = _Plan(scene, export_settings, target)
+    plan = ExportPlan(scene, export_settings, target)
     return plan, target, time.perf_counter() - t0
 
 

@@ -126,7 +126,7 @@ class PipelineFrames:
             source.set_framing(framing_for(self.base_framing, request.camera, fit[2]))
         picture = source.picture(index)
         color = picture.color
-        # the fan side is what export writes (pipeline._Plan.output_frame)
+        # the fan side is what export writes (pipeline.ExportPlan.output_frame)
         shown = picture.brightened(request.brightness)
         if self.encoder is not None:
             fan = self.simulator.render(self.encoder.encode(shown.linear_light(), index))
