@@ -183,11 +183,13 @@ class Picture:
     """One square picture on its way to the device.
 
     color : (S, S, 3) uint8 sRGB; linear : (S, S, 3) float32 linear light (what the
-    resampler averages), computed lazily for media input.
+    resampler averages), computed lazily for media input; tiles : the renderer's map
+    of 32-px tiles that may hold light (Frame.tiles), None for media input.
     """
 
     color: np.ndarray
     linear: np.ndarray | None = None
+    tiles: np.ndarray | None = None
 
     def linear_light(self) -> np.ndarray:
         if self.linear is None:
@@ -200,7 +202,7 @@ class Picture:
             return self
         linear = self.linear_light() * np.float32(factor)
         color = (linear_to_srgb(linear) * 255.0 + 0.5).astype(np.uint8)
-        return Picture(color=color, linear=linear)
+        return Picture(color=color, linear=linear, tiles=self.tiles)  # black stays black
 
 
 class FrameSource:
@@ -267,7 +269,7 @@ class FrameSource:
         posed = self.scene.pose(tl.animation, tl.anim_time(index))
         frame = self.renderer.draw(posed, self.scene.materials, self.scene.textures,
                                    self.view_at(index), self.camera.projection, shading=self.shading)
-        return Picture(color=frame.color, linear=frame.linear)
+        return Picture(color=frame.color, linear=frame.linear, tiles=frame.tiles)
 
     def _media_frame_at(self, index: int) -> np.ndarray:
         media = self.scene.media
@@ -413,9 +415,9 @@ class ExportPlan:
     def output_frame(self, index: int) -> np.ndarray:
         picture = self.source.picture(index).brightened(self.brightness)
         if self.polar:
-            return self.encoder.encode(picture.linear_light(), index)
+            return self.encoder.encode(picture.linear_light(), index, occupied=picture.tiles)
         if self.simulated:
-            codes = self.encoder.encode(picture.linear_light(), index)
+            codes = self.encoder.encode(picture.linear_light(), index, occupied=picture.tiles)
             return self.simulator.render(codes)
         color = picture.color
         if self.mask is not None:

@@ -107,3 +107,18 @@ def test_brightness_limit_scales_linear_light():
     codes = enc.encode(np.ones((96, 96, 3), np.float32), 0)
     light = decode_codes(codes, profile)
     assert abs(light.mean() - profile.brightness_limit) < 0.01
+
+
+def test_renderer_tile_map_gives_the_same_codes_as_scanning():
+    """Export hands the resampler the renderer's map of lit tiles; the codes must be
+    exactly those of a resampler that finds the black tiles by reading the picture."""
+    from holopack.pipeline import ExportPlan, ExportSettings, default_twin
+    from holopack.scene.load import load
+
+    plan = ExportPlan(load(default_twin()), ExportSettings(device="3dcircle-42f2", seconds=1.0), None)
+    for index in (0, 11, 23):
+        picture = plan.source.picture(index)
+        assert picture.tiles is not None and not picture.tiles.all()
+        given = plan.encoder.encode(picture.linear_light(), index, occupied=picture.tiles).copy()
+        scanned = plan.encoder.encode(picture.linear_light(), index).copy()
+        assert np.array_equal(given, scanned) and given.any()

@@ -6,7 +6,7 @@ import math
 import numpy as np
 import pytest
 
-from holopack.device.resample import (Resampler, apply_weights, scatter_weights, sector_geometry,
+from holopack.device.resample import (Resampler, apply_weights, sector_geometry, tiled_table,
                                       weight_table)
 from holopack.device.resample_reference import apply_weights_reference, sector_average_reference
 
@@ -51,16 +51,67 @@ def test_kernel_matches_numpy_reference(name):
     ref = apply_weights_reference(t.indptr, t.indices, t.weights, picture)
     assert np.allclose(out, ref, rtol=1e-5, atol=1e-6)
     assert np.allclose(out, t.to_scipy() @ picture, rtol=1e-5, atol=1e-6)
-    # pixel-major kernel: same sums, with black pixels (skipped) and any chunk count
+    # the tiled kernel Resampler uses: same sums, with black tiles (skipped) and lit ones
     picture[: size * size // 3] = 0.0
     picture[size * size // 2:: 7] = 0.0
     ref = apply_weights_reference(t.indptr, t.indices, t.weights, picture)
-    pixptr, rows, weights = t.by_pixel
-    out[:] = np.nan
-    scatter_weights(pixptr, rows, weights, picture, out)
-    assert np.allclose(out, ref, rtol=1e-5, atol=1e-6)
-    resampled = Resampler(profile, size).resample(picture.reshape(size, size, 3))
+    resampled = np.full(profile.codes_shape, np.nan, np.float32)
+    Resampler(profile, size, tile=16).resample(picture.reshape(size, size, 3), out=resampled)
     assert np.allclose(resampled.reshape(-1, 3), ref, rtol=1e-5, atol=1e-6)
+
+
+@pytest.mark.parametrize("tile", [1, 7, 32, 1000])
+def test_tiled_table_holds_every_entry_once(tile):
+    profile = PROFILES["interleaved"]()
+    size = profile.render_size
+    table = weight_table(profile, size)
+    tiled = tiled_table(table, tile)
+    grid = -(-size // tile)
+    assert tiled.grid == grid and tiled.groupptr[-1] <= len(tiled.order)
+    assert sorted(tiled.order.tolist()) == list(range(table.indptr.size - 1))
+    for j in range(0, len(tiled.order), 37):            # a sample of rows: same entries
+        row = int(tiled.order[j])
+        mine = sorted(zip((tiled.offsets[tiled.indptr[j]:tiled.indptr[j + 1]] // 3).tolist(),
+                          tiled.weights[tiled.indptr[j]:tiled.indptr[j + 1]].tolist()))
+        theirs = sorted(zip(table.indices[table.indptr[row]:table.indptr[row + 1]].tolist(),
+                            table.weights[table.indptr[row]:table.indptr[row + 1]].tolist()))
+        assert mine == theirs
+    # a group reaches exactly the tiles its rows read
+    for g in range(0, grid * grid, max(1, grid * grid // 25)):
+        rows = tiled.order[tiled.groupptr[g]:tiled.groupptr[g + 1]]
+        read = set()
+        for row in rows:
+            for p in table.indices[table.indptr[row]:table.indptr[row + 1]]:
+                read.add((p // size // tile) * grid + (p % size) // tile)
+        assert set(tiled.reach[tiled.reachptr[g]:tiled.reachptr[g + 1]].tolist()) == read
+        assert all(min((p // size // tile) * grid + (p % size) // tile
+                       for p in table.indices[table.indptr[r]:table.indptr[r + 1]]) == g for r in rows)
+
+
+def test_occupied_map_skips_black_tiles_and_nothing_else():
+    """A lit blob in one corner: scanning the picture, the exact map of lit tiles and an
+    all-lit map give the same sums; a map that wrongly calls the blob's tiles black drops
+    them (so the map is really used, not re-derived)."""
+    profile = PROFILES["42f2"]()
+    size = profile.render_size
+    rng = np.random.default_rng(11)
+    picture = np.zeros((size, size, 3), np.float32)
+    picture[40:70, 150:190] = rng.random((30, 40, 3), dtype=np.float32)
+    resampler = Resampler(profile, size, tile=32)
+    t = weight_table(profile, size)
+    ref = apply_weights_reference(t.indptr, t.indices, t.weights, picture.reshape(-1, 3))
+    grid = resampler.tiled.grid
+    exact = np.zeros((grid, grid), bool)
+    exact[40 // 32:70 // 32 + 1, 150 // 32:190 // 32 + 1] = True
+    for occupied in (None, exact, np.ones((grid, grid), bool)):
+        out = np.full(profile.codes_shape, np.nan, np.float32)
+        resampler.resample(picture, out=out, occupied=occupied)
+        assert np.allclose(out.reshape(-1, 3), ref, rtol=1e-5, atol=1e-6)
+    assert np.count_nonzero(ref.sum(1)) > 50
+    out = resampler.resample(picture, occupied=np.zeros((grid, grid), bool))
+    assert not np.any(out)
+    with pytest.raises(ValueError, match="occupied"):
+        resampler.resample(picture, occupied=np.ones((grid + 1, grid), bool))
 
 
 @pytest.mark.parametrize("name", ["small", "ccw-inner-offset", "interleaved"])

@@ -228,3 +228,28 @@ def test_alpha_mask_cuts_out_pixels():
     frame = Renderer((16, 16), 1).draw([sq], [mask], [], view, projection, "unlit")
     rows = frame.alpha.mean(axis=1)
     assert np.all(rows[:7] == 1.0) and np.all(rows[9:] == 0.0)
+
+
+@pytest.mark.parametrize("supersample", [1, 2])
+def test_tile_map_marks_every_lit_pixel(supersample):
+    """Frame.tiles: the tiles the triangles reached; every pixel outside them is black
+    (the resampler skips those tiles unread), and it is not simply all True."""
+    from holopack.render import TILE
+    from holopack.scene.load import load
+    from _gl_reference import framed_camera
+
+    scene = load(DATA / "Duck" / "Duck.glb")
+    view, projection = framed_camera(scene.pose(None, 0.0))
+    view = view @ np.diag([3.0, 3.0, 3.0, 1.0])  # a smaller duck: most tiles stay empty
+    size = (200, 168)                             # not a whole number of tiles
+    frame = render(scene, view, projection, size, supersample=supersample)
+    grid = (-(-size[1] // TILE), -(-size[0] // TILE))
+    assert frame.tiles.shape == grid and frame.tiles.dtype == np.bool_
+    lit = np.zeros((grid[0] * TILE, grid[1] * TILE), bool)
+    lit[:size[1], :size[0]] = frame.linear.max(axis=2) > 0
+    lit_tiles = lit.reshape(grid[0], TILE, grid[1], TILE).any(axis=(1, 3))
+    assert lit_tiles.any() and not np.any(lit_tiles & ~frame.tiles)
+    assert 0 < frame.tiles.sum() < frame.tiles.size
+    color_lit = np.zeros_like(lit)
+    color_lit[:size[1], :size[0]] = frame.color.max(axis=2) > 0
+    assert not np.any(color_lit.reshape(grid[0], TILE, grid[1], TILE).any(axis=(1, 3)) & ~frame.tiles)

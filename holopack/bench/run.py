@@ -125,7 +125,7 @@ def _stage_loop(plan, count: int, first: int, writer) -> dict[str, list[float]]:
             # export converts a decoded picture to linear light only for a polar encoder
             linear = picture.linear_light() if (plan.polar or plan.simulated) else None
             add("decode", clock() - t0)
-            color = picture.color
+            color, tiles = picture.color, None
         else:
             t0 = clock()
             posed = scene.pose(tl.animation, tl.anim_time(index))
@@ -136,10 +136,10 @@ def _stage_loop(plan, count: int, first: int, writer) -> dict[str, list[float]]:
             t2 = clock()
             add("animate", t1 - t0)
             add("render", t2 - t1)
-            color, linear = frame.color, frame.linear
+            color, linear, tiles = frame.color, frame.linear, frame.tiles
         if plan.polar or plan.simulated:
             t0 = clock()
-            polar = plan.encoder.to_polar(linear)
+            polar = plan.encoder.to_polar(linear, tiles)
             t1 = clock()
             out = plan.encoder.quantise(polar, index)
             t2 = clock()

@@ -11,10 +11,12 @@ from .resample import Resampler
 class PolarEncoder:
     """Resample, limit brightness, gamma-encode, dither and quantise.
 
-    ``encode(picture, frame_index, out=None)``: picture float32 (N, N, 3) linear light
-    (N = render_size, row 0 at the top) -> uint8 (slices, columns, 3) codes in
-    [0, 2^bit_depth - 1], channels in RGB order (writers apply the channel order).
-    Buffers are allocated once; pass ``out`` to reuse the codes buffer as well.
+    ``encode(picture, frame_index, out=None, occupied=None)``: picture float32 (N, N, 3)
+    linear light (N = render_size, row 0 at the top) -> uint8 (slices, columns, 3) codes
+    in [0, 2^bit_depth - 1], channels in RGB order (writers apply the channel order).
+    ``occupied``: the renderer's map of tiles that may hold light (Frame.tiles), which
+    lets the resampler skip the black ones unread. Buffers are allocated once; pass
+    ``out`` to reuse the codes buffer as well.
     """
 
     def __init__(self, profile: DeviceProfile, render_size: int | None = None):
@@ -27,9 +29,9 @@ class PolarEncoder:
         self.shape = profile.codes_shape
         self._linear = np.empty(self.shape, np.float32)
 
-    def to_polar(self, picture: np.ndarray) -> np.ndarray:
+    def to_polar(self, picture: np.ndarray, occupied: np.ndarray | None = None) -> np.ndarray:
         """The area-weighted linear polar frame float32 (S, C, 3) (an internal buffer)."""
-        return self.resampler.resample(picture, out=self._linear)
+        return self.resampler.resample(picture, out=self._linear, occupied=occupied)
 
     def quantise(self, linear: np.ndarray, frame_index: int = 0, out: np.ndarray | None = None) -> np.ndarray:
         """Linear polar values float32 (S, C, 3) -> codes uint8 (S, C, 3); ``linear`` is
@@ -41,8 +43,9 @@ class PolarEncoder:
         np.power(linear, 1.0 / p.gamma, out=linear)
         return self.ditherer.quantise(linear, frame_index, out)
 
-    def encode(self, picture: np.ndarray, frame_index: int = 0, out: np.ndarray | None = None) -> np.ndarray:
-        return self.quantise(self.to_polar(picture), frame_index, out)
+    def encode(self, picture: np.ndarray, frame_index: int = 0, out: np.ndarray | None = None,
+               occupied: np.ndarray | None = None) -> np.ndarray:
+        return self.quantise(self.to_polar(picture, occupied), frame_index, out)
 
 
 def decode_codes(codes: np.ndarray, profile: DeviceProfile) -> np.ndarray:

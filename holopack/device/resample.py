@@ -3,8 +3,9 @@
 An LED's value in a slice is the average, in linear light, of the picture over the
 annular sector the LED sweeps during that slice. The weights depend only on the profile
 and the render size, so they are built once (``weight_table``, cached) and applied to
-every frame by a Numba sparse product: ``scatter_weights`` (pixel-major, skipping black
-pixels; what Resampler uses) or ``apply_weights`` (LED-major), which give the same sums.
+every frame by a Numba sparse product: ``apply_weights`` (the table's own row order) or
+``gather_tiled`` (rows grouped by picture tile, skipping tiles known to be black; what
+Resampler uses), which give the same sums.
 """
 from __future__ import annotations
 
@@ -13,7 +14,7 @@ import math
 import os
 import tempfile
 from dataclasses import dataclass
-from functools import cached_property, lru_cache
+from functools import lru_cache
 from pathlib import Path
 
 import numpy as np
@@ -51,13 +52,79 @@ class WeightTable:
         return scipy.sparse.csr_matrix((self.weights, self.indices, self.indptr),
                                        shape=(self.slices * self.columns, self.size * self.size))
 
-    @cached_property
-    def by_pixel(self) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
-        """The same weights pixel-major (CSC): (pixptr int64 (size*size + 1,), rows int32
-        (nnz,), weights float32 (nnz,)); pixel p's entries are pixptr[p]:pixptr[p+1]."""
-        csc = self.to_scipy().tocsc()
-        csc.sort_indices()
-        return (csc.indptr.astype(np.int64), csc.indices.astype(np.int32), csc.data.astype(np.float32))
+
+@dataclass(frozen=True, eq=False)
+class TiledTable:
+    """A WeightTable's rows regrouped by the square picture tiles they read.
+
+    Each row belongs to the group of the first tile it reads (tiles in raster order),
+    so a pass over the groups reads the picture a tile at a time, and a frame whose
+    coverage is known per tile (the renderer bins its triangles into such tiles) skips
+    every group whose rows read only empty tiles. Within a group, rows with the same
+    number of entries sit together, so the entry loop's exit is predictable.
+
+    groupptr int64 (tiles+1,): group g is tiled rows groupptr[g]:groupptr[g+1];
+    reachptr int64 (tiles+1,), reach int32: the tiles group g's rows read;
+    order uint32 (R,): the table row of each tiled row;
+    indptr int64 (R+1,), offsets uint32 (nnz,), weights float32 (nnz,): the tiled
+    rows' entries, ``offsets`` = 3 * pixel index (the first channel of the pixel in a
+    flat (P * 3,) picture). Unsigned indices spare Numba its negative-index fix-ups in
+    the inner loop, a third of the run time.
+    """
+
+    tile: int
+    grid: int
+    groupptr: np.ndarray
+    reachptr: np.ndarray
+    reach: np.ndarray
+    order: np.ndarray
+    indptr: np.ndarray
+    offsets: np.ndarray
+    weights: np.ndarray
+
+
+def _ranges(starts: np.ndarray, counts: np.ndarray) -> np.ndarray:
+    """Concatenated aranges ``starts[i] : starts[i] + counts[i]`` (int64)."""
+    counts = counts.astype(np.int64)
+    shift = starts.astype(np.int64) - (np.cumsum(counts) - counts)
+    return np.repeat(shift, counts) + np.arange(int(counts.sum()), dtype=np.int64)
+
+
+def _csr(keys: np.ndarray, values: np.ndarray, count: int) -> tuple[np.ndarray, np.ndarray]:
+    """Distinct ``values`` per key as CSR (ptr int64 (count+1,), values int32)."""
+    pairs = np.unique(keys.astype(np.int64) * (int(values.max(initial=0)) + 1) + values)
+    span = int(values.max(initial=0)) + 1
+    ptr = np.zeros(count + 1, np.int64)
+    np.cumsum(np.bincount(pairs // span, minlength=count), out=ptr[1:])
+    return ptr, (pairs % span).astype(np.int32)
+
+
+def tiled_table(table: WeightTable, tile: int) -> TiledTable:
+    """``table`` regrouped by ``tile`` x ``tile`` pixel tiles (see TiledTable)."""
+    tile = int(tile)
+    if tile < 1:
+        raise ValueError(f"tile must be a positive number of pixels, got {tile}")
+    n = table.size
+    grid = (n + tile - 1) // tile
+    ntiles = grid * grid
+    counts = np.diff(table.indptr)
+    rows = np.repeat(np.arange(counts.size, dtype=np.int64), counts)
+    entry_tile = ((table.indices // n // tile) * grid + (table.indices % n) // tile).astype(np.int64)
+    home = np.full(counts.size, ntiles, np.int64)             # rows without entries go last
+    np.minimum.at(home, rows, entry_tile)
+    order = np.lexsort((counts, home))
+    group_rows = np.bincount(home, minlength=ntiles + 1)
+    groupptr = np.zeros(ntiles + 1, np.int64)
+    np.cumsum(group_rows[:ntiles], out=groupptr[1:])
+    reachptr, reach = _csr(home[rows][home[rows] < ntiles], entry_tile[home[rows] < ntiles], ntiles)
+    new_counts = counts[order]
+    entries = _ranges(table.indptr[:-1][order], new_counts)
+    return TiledTable(
+        tile=tile, grid=grid, groupptr=groupptr, reachptr=reachptr, reach=reach,
+        order=order.astype(np.uint32),
+        indptr=np.concatenate([[0], np.cumsum(new_counts)]).astype(np.int64),
+        offsets=(table.indices[entries].astype(np.uint32) * np.uint32(3)),
+        weights=np.ascontiguousarray(table.weights[entries]))
 
 
 def sector_geometry(profile: DeviceProfile, size: int):
@@ -163,55 +230,105 @@ def apply_weights(indptr, indices, weights, picture, out):
         out[row, 2] = c
 
 
-@njit(cache=True)
-def scatter_weights(pixptr, rows, weights, picture, out):
-    """The same sums as apply_weights, pixel-major: each pixel adds its share to the LED
-    cells it lies in. Black pixels (all channels 0, most of a fan picture) are skipped,
-    and the picture is read once, in order.
+@njit(parallel=True, cache=True)
+def occupied_tiles(bits, tile, out):
+    """out[ty, tx] = whether tile (ty, tx) of a picture holds a pixel that is not 0.
 
-    pixptr int64 (P+1,), rows int32 (nnz,), weights float32 (nnz,): the table by pixel;
-    picture float32 (P, 3); out float32 (R, 3), overwritten.
-
-    Deliberately serial: a frame takes about a millisecond, and a parallel region's
-    barrier costs tens of times that whenever another process holds a core.
+    bits: the float32 (N, N, 3) picture viewed as uint32 (N, N * 3): OR-ing bit
+    patterns needs no float compares and no per-pixel branch (a -0.0 counts as lit,
+    which only costs that tile's time). A row of a tile that has light ends the
+    tile's scan; only black tiles are read whole. out: bool (grid, grid), overwritten.
     """
-    out[:] = 0.0
-    for p in range(pixptr.shape[0] - 1):
-        a = picture[p, 0]
-        b = picture[p, 1]
-        c = picture[p, 2]
-        if a == 0.0 and b == 0.0 and c == 0.0:
-            continue
-        for k in range(pixptr[p], pixptr[p + 1]):
-            r = rows[k]
-            w = weights[k]
-            out[r, 0] += w * a
-            out[r, 1] += w * b
-            out[r, 2] += w * c
+    n = bits.shape[0]
+    for ty in prange(out.shape[0]):
+        for tx in range(out.shape[1]):
+            x0 = tx * tile * 3
+            x1 = min(n, (tx + 1) * tile) * 3
+            seen = np.uint32(0)
+            for y in range(ty * tile, min(n, (ty + 1) * tile)):
+                for x in range(x0, x1):
+                    seen |= bits[y, x]
+                if seen != 0:
+                    break
+            out[ty, tx] = seen != 0
+
+
+@njit(parallel=True, cache=True)
+def gather_tiled(groupptr, reachptr, reach, order, indptr, offsets, weights, occupied, picture, out):
+    """apply_weights' sums over a TiledTable, skipping the groups whose rows read only
+    unoccupied tiles (their sums are 0: the picture is black there).
+
+    occupied bool (tiles,) flat; picture float32 (P * 3,) flat; out float32 (R * 3,)
+    flat, every row written. Each row is summed in registers and written once, so any
+    thread count gives the same bits.
+    """
+    one = np.uint64(1)
+    two = np.uint64(2)
+    for g in prange(groupptr.shape[0] - 1):
+        live = False
+        for k in range(reachptr[g], reachptr[g + 1]):
+            if occupied[reach[k]]:
+                live = True
+                break
+        for j in range(groupptr[g], groupptr[g + 1]):
+            a = np.float32(0.0)
+            b = np.float32(0.0)
+            c = np.float32(0.0)
+            if live:
+                k = np.uint64(indptr[j])
+                end = np.uint64(indptr[j + 1])
+                while k < end:
+                    q = np.uint64(offsets[k])
+                    w = weights[k]
+                    a += w * picture[q]
+                    b += w * picture[q + one]
+                    c += w * picture[q + two]
+                    k += one
+            row = np.uint64(3) * np.uint64(order[j])
+            out[row] = a
+            out[row + one] = b
+            out[row + two] = c
 
 
 class Resampler:
     """Per-frame area-weighted resampling for one profile and render size.
 
-    ``resample(picture, out=None)``: picture float32 (size, size, 3) linear light, row 0
-    at the top -> float32 (slices, columns, 3) linear light, column order as the file
-    stores it (LED 0 outer or inner per the profile; blade-major for per-blade data).
+    ``resample(picture, out=None, occupied=None)``: picture float32 (size, size, 3)
+    linear light, row 0 at the top -> float32 (slices, columns, 3) linear light, column
+    order as the file stores it (LED 0 outer or inner per the profile; blade-major for
+    per-blade data). ``occupied``: optional bool (grid, grid) map of the ``tile``-pixel
+    tiles that may hold light (the renderer's Frame.tiles); a tile marked False must be
+    black. Without it the picture is scanned for black tiles first.
     """
 
-    def __init__(self, profile: DeviceProfile, size: int):
+    def __init__(self, profile: DeviceProfile, size: int, tile: int = 32):
         self.profile = profile
         self.size = int(size)
         self.table = weight_table(profile, self.size)
+        self.tiled = tiled_table(self.table, tile)
         self.shape = (profile.slices, profile.columns, 3)
-        self._by_pixel = self.table.by_pixel
+        self._scanned = np.empty((self.tiled.grid, self.tiled.grid), np.bool_)
 
-    def resample(self, picture: np.ndarray, out: np.ndarray | None = None) -> np.ndarray:
+    @property
+    def tile(self) -> int:
+        return self.tiled.tile
+
+    def resample(self, picture: np.ndarray, out: np.ndarray | None = None,
+                 occupied: np.ndarray | None = None) -> np.ndarray:
         n = self.size
         if picture.shape != (n, n, 3):
             raise ValueError(f"picture must be ({n}, {n}, 3), got {picture.shape}")
-        flat = np.ascontiguousarray(picture, dtype=np.float32).reshape(n * n, 3)
+        picture = np.ascontiguousarray(picture, dtype=np.float32)
+        if occupied is None:
+            occupied_tiles(picture.reshape(n, n * 3).view(np.uint32), self.tiled.tile, self._scanned)
+            occupied = self._scanned
+        elif occupied.shape != self._scanned.shape:
+            raise ValueError(f"occupied must be {self._scanned.shape} tiles of {self.tiled.tile} px, "
+                             f"got {occupied.shape}")
         if out is None:
             out = np.empty(self.shape, np.float32)
-        pixptr, rows, weights = self._by_pixel
-        scatter_weights(pixptr, rows, weights, flat, out.reshape(-1, 3))
+        t = self.tiled
+        gather_tiled(t.groupptr, t.reachptr, t.reach, t.order, t.indptr, t.offsets, t.weights,
+                     np.ascontiguousarray(occupied, np.bool_).reshape(-1), picture.reshape(-1),
+                     out.reshape(-1))
         return out

@@ -25,7 +25,7 @@ from .shading import (A_COL, A_COLUMNS, A_UV, BLEND, M_ALPHA, Light, Lights,
                       material_table)
 from .texture import TexturePool
 
-__all__ = ["Frame", "Renderer", "render", "Lights", "Light"]
+__all__ = ["Frame", "Renderer", "render", "Lights", "Light", "TILE"]
 
 SHADINGS = ("lit", "unlit")
 DEFAULT_SUPERSAMPLE = 2
@@ -41,12 +41,16 @@ class Frame:
              1.0 where nothing was drawn; the nearest sub-sample when supersampled
     linear : (H, W, 3) float32 linear-light colour (premultiplied over black)
     alpha  : (H, W) float32 coverage in [0, 1]
+    tiles  : (ceil(H / TILE), ceil(W / TILE)) bool, the TILE x TILE pixel tiles that
+             triangles reached; every pixel of a False tile is black, so later stages
+             (the polar resampler) can skip it without reading it
     """
 
     color: np.ndarray
     depth: np.ndarray
     linear: np.ndarray
     alpha: np.ndarray
+    tiles: np.ndarray | None = None
 
     @property
     def coverage(self) -> np.ndarray:
@@ -263,7 +267,9 @@ class Renderer:
         frame = Frame(color=np.empty((self.height, self.width, 3), np.uint8),
                       depth=np.empty((self.height, self.width), np.float32),
                       linear=np.empty((self.height, self.width, 3), np.float32),
-                      alpha=np.empty((self.height, self.width), np.float32))
+                      alpha=np.empty((self.height, self.width), np.float32),
+                      tiles=((np.diff(self._tile_start) > 0) | (np.diff(self._blend_start) > 0))
+                      .reshape(self._nty, self._ntx))
         raster.raster_opaque(self._tile_order, self._tile_start, self._tile_list, tile,
                              self._ntx, w, h, self._rec_xy, self._rec_area, self._rec_zw,
                              self._rec_plane, self._rec_bbox, mat, attr, pool, levels,
