@@ -57,14 +57,16 @@ class WeightTable:
 class TiledTable:
     """A WeightTable's rows regrouped by the square picture tiles they read.
 
-    Each row belongs to the group of the first tile it reads (tiles in raster order),
-    so a pass over the groups reads the picture a tile at a time, and a frame whose
-    coverage is known per tile (the renderer bins its triangles into such tiles) skips
-    every group whose rows read only empty tiles. Within a group, rows with the same
-    number of entries sit together, so the entry loop's exit is predictable.
+    A group holds the rows that read exactly the same set of tiles, and groups are
+    ordered by their first tile (tiles in raster order), so a pass over the groups
+    reads the picture a tile at a time, and a frame whose coverage is known per tile
+    (the renderer bins its triangles into such tiles) skips every row that reads only
+    empty tiles. Within a group, rows with the same number of entries sit together,
+    so the entry loop's exit is predictable. Rows without entries are in no group
+    (the kernel writes them 0).
 
-    groupptr int64 (tiles+1,): group g is tiled rows groupptr[g]:groupptr[g+1];
-    reachptr int64 (tiles+1,), reach int32: the tiles group g's rows read;
+    groupptr int64 (groups+1,): group g is tiled rows groupptr[g]:groupptr[g+1];
+    reachptr int64 (groups+1,), reach int32: the tiles every row of group g reads;
     order uint32 (R,): the table row of each tiled row;
     indptr int64 (R+1,), offsets uint32 (nnz,), weights float32 (nnz,): the tiled
     rows' entries, ``offsets`` = 3 * pixel index (the first channel of the pixel in a
@@ -90,15 +92,6 @@ def _ranges(starts: np.ndarray, counts: np.ndarray) -> np.ndarray:
     return np.repeat(shift, counts) + np.arange(int(counts.sum()), dtype=np.int64)
 
 
-def _csr(keys: np.ndarray, values: np.ndarray, count: int) -> tuple[np.ndarray, np.ndarray]:
-    """Distinct ``values`` per key as CSR (ptr int64 (count+1,), values int32)."""
-    pairs = np.unique(keys.astype(np.int64) * (int(values.max(initial=0)) + 1) + values)
-    span = int(values.max(initial=0)) + 1
-    ptr = np.zeros(count + 1, np.int64)
-    np.cumsum(np.bincount(pairs // span, minlength=count), out=ptr[1:])
-    return ptr, (pairs % span).astype(np.int32)
-
-
 def tiled_table(table: WeightTable, tile: int) -> TiledTable:
     """``table`` regrouped by ``tile`` x ``tile`` pixel tiles (see TiledTable)."""
     tile = int(tile)
@@ -109,19 +102,36 @@ def tiled_table(table: WeightTable, tile: int) -> TiledTable:
     ntiles = grid * grid
     counts = np.diff(table.indptr)
     rows = np.repeat(np.arange(counts.size, dtype=np.int64), counts)
-    entry_tile = ((table.indices // n // tile) * grid + (table.indices % n) // tile).astype(np.int64)
-    home = np.full(counts.size, ntiles, np.int64)             # rows without entries go last
-    np.minimum.at(home, rows, entry_tile)
-    order = np.lexsort((counts, home))
-    group_rows = np.bincount(home, minlength=ntiles + 1)
-    groupptr = np.zeros(ntiles + 1, np.int64)
-    np.cumsum(group_rows[:ntiles], out=groupptr[1:])
-    reachptr, reach = _csr(home[rows][home[rows] < ntiles], entry_tile[home[rows] < ntiles], ntiles)
+    entry_tile = (table.indices // n // tile) * grid + (table.indices % n) // tile
+    # each row's distinct tiles, sorted, as a padded (rows, widest) table: -1 = none
+    pairs = np.unique(rows * ntiles + entry_tile)
+    pair_row, pair_tile = pairs // ntiles, pairs % ntiles
+    per_row = np.bincount(pair_row, minlength=counts.size)
+    first = np.cumsum(per_row) - per_row
+    tile_sets = np.full((counts.size, max(1, int(per_row.max(initial=0)))), -1, np.int64)
+    tile_sets[pair_row, np.arange(pairs.size) - first[pair_row]] = pair_tile
+    # a group = the rows that read exactly the same tiles, so a frame's tile map says
+    # exactly which rows can be lit; groups are ordered by their first tile (raster
+    # order: the picture is read a tile at a time), rows without entries go last
+    sets, set_of_row = np.unique(tile_sets, axis=0, return_inverse=True)
+    set_of_row = set_of_row.ravel()
+    home = np.where(sets[:, 0] >= 0, sets[:, 0], ntiles)
+    set_rank = np.empty(len(sets), np.int64)
+    set_rank[np.lexsort((np.arange(len(sets)), home))] = np.arange(len(sets))
+    order = np.lexsort((counts, set_rank[set_of_row]))
+    ranked = set_rank[set_of_row[order]]
+    starts = np.flatnonzero(np.diff(ranked, prepend=-1))
+    groupptr = np.append(starts, len(order)).astype(np.int64)
+    group_sets = sets[np.argsort(set_rank)[ranked[starts]]]
+    if len(group_sets) and group_sets[-1, 0] < 0:              # the rows without entries
+        groupptr, group_sets = groupptr[:-1], group_sets[:-1]
+    reach_counts = (group_sets >= 0).sum(axis=1)
+    reachptr = np.concatenate([[0], np.cumsum(reach_counts)]).astype(np.int64)
     new_counts = counts[order]
     entries = _ranges(table.indptr[:-1][order], new_counts)
     return TiledTable(
-        tile=tile, grid=grid, groupptr=groupptr, reachptr=reachptr, reach=reach,
-        order=order.astype(np.uint32),
+        tile=tile, grid=grid, groupptr=groupptr, reachptr=reachptr,
+        reach=group_sets[group_sets >= 0].astype(np.int32), order=order.astype(np.uint32),
         indptr=np.concatenate([[0], np.cumsum(new_counts)]).astype(np.int64),
         offsets=(table.indices[entries].astype(np.uint32) * np.uint32(3)),
         weights=np.ascontiguousarray(table.weights[entries]))
@@ -288,6 +298,11 @@ def gather_tiled(groupptr, reachptr, reach, order, indptr, offsets, weights, occ
             out[row] = a
             out[row + one] = b
             out[row + two] = c
+    for j in range(groupptr[-1], order.shape[0]):             # rows without entries
+        row = np.uint64(3) * np.uint64(order[j])
+        out[row] = 0.0
+        out[row + one] = 0.0
+        out[row + two] = 0.0
 
 
 class Resampler:
