@@ -6,7 +6,7 @@ from numba import njit
 from holopack.render import texture_reference
 from holopack.colour import linear_to_srgb, srgb_to_linear
 from holopack.render.texture import (CLAMP_TO_EDGE, MIRRORED_REPEAT, REPEAT, TexturePool,
-                                     decode_texture, mip_chain, sample_trilinear)
+                                     decode_texture, mip_chain, sample_trilinear, stored_chain)
 from holopack.scene.types import Texture
 
 
@@ -50,10 +50,13 @@ def test_trilinear_matches_numpy(wrap_s, wrap_t):
     d = rng.normal(size=(k, 4)) * (10.0 ** rng.uniform(-4, 0.5, (k, 1)))
     out = np.zeros((k, 4))
     _sample_many(pool, levels, level_count, wrap, 1, uv, d, out)
-    chain = decode_texture(textures[1])
+    chain = stored_chain(textures[1])
     expected = texture_reference.sample(chain, uv[:, 0], uv[:, 1], d[:, 0], d[:, 1], d[:, 2], d[:, 3],
                                         wrap_s, wrap_t)
-    assert np.allclose(out, expected, atol=2e-5)
+    assert np.allclose(out, expected, atol=1e-9)
+    # and the stored texels are the decoded ones to 16 bits
+    assert all(np.abs(a - b).max() <= 0.5 / 65535 + 1e-7   # float32 levels
+               for a, b in zip(chain, decode_texture(textures[1])))
 
 
 def test_texture_decoded_once_per_texture():
@@ -63,7 +66,7 @@ def test_texture_decoded_once_per_texture():
     a = pool.pack([tex])
     assert pool.pack([tex]) is a
     assert a[0].shape == (16 + 4 + 1, 4)
-    assert np.allclose(a[0][:16, 3], 1.0)  # RGB without alpha is opaque
+    assert np.all(a[0][:16, 3] == 65535)  # RGB without alpha is opaque
 
 
 @pytest.mark.parametrize("wrap_mode", [REPEAT, CLAMP_TO_EDGE, MIRRORED_REPEAT])

@@ -114,10 +114,13 @@ class Renderer:
         self._blend_start = np.zeros(ntiles + 1, np.int64)
         self._blend_list = np.zeros(1, np.int32)
         self._srgb_lut, self._srgb_steps = raster.srgb_tables()
-        self._depth = np.empty((self._h, self._w), np.float32)
+        # the sub-sample buffers; with supersample 1 each draw works in its Frame's own
+        # arrays instead, which spares copying 20 bytes a pixel into them afterwards
+        self._depth = np.empty((self._h, self._w), np.float32) if s > 1 else None
         self._ids = np.empty((self._h, self._w), np.int32)
-        self._linear = np.empty((self._h, self._w, 3), np.float32)
-        self._alpha = np.empty((self._h, self._w), np.float32)
+        self._linear = np.empty((self._h, self._w, 3), np.float32) if s > 1 else None
+        self._alpha = np.empty((self._h, self._w), np.float32) if s > 1 else None
+        self._last_depth = self._depth
         self._identity = np.eye(3, dtype=np.float32)
         self._textures = TexturePool()
         self._static_key = None
@@ -270,24 +273,30 @@ class Renderer:
                       alpha=np.empty((self.height, self.width), np.float32),
                       tiles=((np.diff(self._tile_start) > 0) | (np.diff(self._blend_start) > 0))
                       .reshape(self._nty, self._ntx))
+        if s == 1:
+            depth_ss, linear_ss, alpha_ss = frame.depth, frame.linear, frame.alpha
+        else:
+            depth_ss, linear_ss, alpha_ss = self._depth, self._linear, self._alpha
+        self._last_depth = depth_ss
         raster.raster_opaque(self._tile_order, self._tile_start, self._tile_list, tile,
                              self._ntx, w, h, self._rec_xy, self._rec_area, self._rec_zw,
                              self._rec_plane, self._rec_bbox, mat, attr, pool, levels,
-                             level_count, wrap, self._depth, self._ids)
+                             level_count, wrap, depth_ss, self._ids)
         raster.shade_visible(self._ids, unlit_all, ortho, self._rec_plane, mat, attr, pool,
-                             levels, level_count, wrap, lights, params, self._linear,
-                             self._alpha, s, not total, self._depth, self._srgb_lut,
+                             levels, level_count, wrap, lights, params, linear_ss,
+                             alpha_ss, s, depth_ss, self._srgb_lut,
                              self._srgb_steps, frame.linear, frame.alpha, frame.depth,
                              frame.color)
         if total:
             raster.raster_blend(self._tile_order, self._blend_start, self._blend_list, tile,
                                 self._ntx, w, h, unlit_all, ortho, self._rec_xy, self._rec_area,
                                 self._rec_zw, self._rec_plane, self._rec_bbox, mat, attr, pool,
-                                levels, level_count, wrap, lights, params, self._depth,
-                                self._linear, self._alpha)
-            raster.resolve(self._linear, self._alpha, self._depth, s, self._srgb_lut,
-                           self._srgb_steps, frame.linear, frame.alpha, frame.depth,
-                           frame.color)
+                                levels, level_count, wrap, lights, params, depth_ss,
+                                linear_ss, alpha_ss)
+            blended = np.flatnonzero(np.diff(self._blend_start) > 0).astype(np.int64)
+            raster.resolve_tiles(blended, self._ntx, TILE, linear_ss, alpha_ss, depth_ss,
+                                 s, self._srgb_lut, self._srgb_steps, frame.linear, frame.alpha,
+                                 frame.depth, frame.color)
         return frame
 
 
@@ -297,7 +306,7 @@ class Renderer:
         (H*s, W*s) float32 window depth of the opaque surfaces)."""
         ids = self._ids
         triangle = np.where(ids >= 0, self._rec_tri[np.maximum(ids, 0)], -1).astype(np.int32)
-        return triangle, self._depth.copy()
+        return triangle, self._last_depth.copy()
 
 
 _cached: Renderer | None = None

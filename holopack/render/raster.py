@@ -22,13 +22,14 @@ owns the buffers and calls them per frame):
 5. ``raster_opaque`` (prange over tiles): depth test LESS into a visibility
    buffer (record id + float32 window depth per sub-sample); MASK materials run
    their alpha test here. ``shade_visible`` (prange over rows) shades each
-   visible sub-sample once (and, when nothing translucent follows, resolves the
-   rows at once, see 7).
+   visible sub-sample once and resolves the rows at once (see 7).
 6. ``raster_blend`` (prange over tiles): BLEND records, sorted back to front by
    their mean depth, depth-tested against the opaque depth (without writing it)
    and composited over (src-alpha, one-minus-src-alpha).
-7. ``resolve`` (prange over rows): box downsample of the s x s sub-samples;
-   depth takes the nearest (minimum) of them; sRGB encoding by exact table.
+7. Resolve: box downsample of the s x s sub-samples; depth takes the nearest
+   (minimum) of them; sRGB encoding by exact table. ``shade_visible`` resolves
+   every band as it finishes it; ``resolve_tiles`` (prange over tiles) redoes the
+   tiles the translucent pass drew in.
 
 Record arrays (R = capacity): ``rec_tri`` (R,) int32 original triangle or -1;
 ``rec_xy`` (R, 6) int64 fixed-point X0 X1 X2 Y0 Y1 Y2; ``rec_area`` (R,) int64
@@ -559,12 +560,12 @@ def raster_opaque(tile_order, tile_start, tile_list, tile, ntx, width, height,
 
 @njit(parallel=True, cache=True, error_model="numpy")
 def shade_visible(ids, unlit_all, ortho, rec_plane, mat, attr, pool, levels, level_count,
-                  wrap, lights, params, linear_ss, alpha_ss, s, resolve_too, depth_ss,
+                  wrap, lights, params, linear_ss, alpha_ss, s, depth_ss,
                   srgb_lut, srgb_steps, linear, alpha, depth, color):
     """Shade each visible sub-sample once into linear_ss (H*s, W*s, 3) float32 and
-    alpha_ss (H*s, W*s) float32. With ``resolve_too`` (no translucent pass to
-    come) each band of s rows is downsampled right away into linear, alpha, depth
-    and color (see ``resolve_row``) while it is still in cache."""
+    alpha_ss (H*s, W*s) float32, and downsample each band of s rows right away into
+    linear, alpha, depth and color (see ``resolve_span``) while it is still in cache.
+    A translucent pass afterwards re-resolves only the tiles it drew in."""
     height = ids.shape[0] // s
     width = ids.shape[1]
     for band in prange(height):
@@ -576,6 +577,10 @@ def shade_visible(ids, unlit_all, ortho, rec_plane, mat, attr, pool, levels, lev
                     linear_ss[y, x, 1] = 0.0
                     linear_ss[y, x, 2] = 0.0
                     alpha_ss[y, x] = 0.0
+                    if s == 1:
+                        color[y, x, 0] = 0
+                        color[y, x, 1] = 0
+                        color[y, x, 2] = 0
                     continue
                 cr, cg, cb, _ = _shade_record_inline(r, x, y, unlit_all, ortho, rec_plane, mat,
                                                      attr, pool, levels, level_count, wrap,
@@ -584,9 +589,13 @@ def shade_visible(ids, unlit_all, ortho, rec_plane, mat, attr, pool, levels, lev
                 linear_ss[y, x, 1] = cg
                 linear_ss[y, x, 2] = cb
                 alpha_ss[y, x] = 1.0
-        if resolve_too:
-            resolve_row(band, linear_ss, alpha_ss, depth_ss, s, srgb_lut, srgb_steps,
-                        linear, alpha, depth, color)
+                if s == 1:  # the sub-sample buffers are the Frame's: only colour is left
+                    color[y, x, 0] = encode_srgb8(cr, srgb_lut, srgb_steps)
+                    color[y, x, 1] = encode_srgb8(cg, srgb_lut, srgb_steps)
+                    color[y, x, 2] = encode_srgb8(cb, srgb_lut, srgb_steps)
+        if s > 1:
+            resolve_span(band, 0, width // s, linear_ss, alpha_ss, depth_ss, s, srgb_lut,
+                         srgb_steps, linear, alpha, depth, color)
 
 
 @njit(parallel=True, cache=True, error_model="numpy")
@@ -641,13 +650,21 @@ def raster_blend(tile_order, tile_start, tile_list, tile, ntx, width, height, un
 
 
 @njit(cache=True, error_model="numpy", inline="always")
-def resolve_row(y, linear_ss, alpha_ss, depth_ss, s, srgb_lut, srgb_steps, linear, alpha, depth,
-                color):
-    """Box-downsample the s x s sub-samples of output row y: linear (H, W, 3)
-    float32, alpha (H, W) float32 (coverage), depth (H, W) float32 = nearest
-    sub-sample, color (H, W, 3) uint8 sRGB of the clamped linear colour."""
+def resolve_span(y, x0, x1, linear_ss, alpha_ss, depth_ss, s, srgb_lut, srgb_steps, linear, alpha,
+                 depth, color):
+    """Box-downsample the s x s sub-samples of output pixels x0..x1-1 of row y:
+    linear (H, W, 3) float32, alpha (H, W) float32 (coverage), depth (H, W) float32
+    = nearest sub-sample, color (H, W, 3) uint8 sRGB of the clamped linear colour.
+    With s == 1 the sub-sample buffers are the output buffers themselves (the
+    Renderer draws into the Frame), so only the colour is encoded."""
+    if s == 1:
+        for x in range(x0, x1):
+            color[y, x, 0] = encode_srgb8(linear_ss[y, x, 0], srgb_lut, srgb_steps)
+            color[y, x, 1] = encode_srgb8(linear_ss[y, x, 1], srgb_lut, srgb_steps)
+            color[y, x, 2] = encode_srgb8(linear_ss[y, x, 2], srgb_lut, srgb_steps)
+        return
     inv = 1.0 / (s * s)
-    for x in range(alpha.shape[1]):
+    for x in range(x0, x1):
         r = 0.0
         g = 0.0
         b = 0.0
@@ -676,11 +693,20 @@ def resolve_row(y, linear_ss, alpha_ss, depth_ss, s, srgb_lut, srgb_steps, linea
 
 
 @njit(parallel=True, cache=True, error_model="numpy")
-def resolve(linear_ss, alpha_ss, depth_ss, s, srgb_lut, srgb_steps, linear, alpha, depth, color):
-    """``resolve_row`` for every output row (after a translucent pass)."""
-    for y in prange(alpha.shape[0]):
-        resolve_row(y, linear_ss, alpha_ss, depth_ss, s, srgb_lut, srgb_steps, linear, alpha,
-                    depth, color)
+def resolve_tiles(tiles, ntx, tile, linear_ss, alpha_ss, depth_ss, s, srgb_lut, srgb_steps, linear,
+                  alpha, depth, color):
+    """``resolve_span`` over the output pixels of the listed tiles (int64 flat tile
+    numbers ``ty * ntx + tx`` of ``tile`` output pixels a side): after the
+    translucent pass, only the tiles it drew in need resolving again."""
+    height = alpha.shape[0]
+    width = alpha.shape[1]
+    for k in prange(tiles.shape[0]):
+        t = tiles[k]
+        x0 = (t % ntx) * tile
+        y0 = (t // ntx) * tile
+        for y in range(y0, min(y0 + tile, height)):
+            resolve_span(y, x0, min(x0 + tile, width), linear_ss, alpha_ss, depth_ss, s, srgb_lut,
+                         srgb_steps, linear, alpha, depth, color)
 
 
 def srgb_tables() -> tuple[np.ndarray, np.ndarray]:
