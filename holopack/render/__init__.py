@@ -30,6 +30,7 @@ __all__ = ["Frame", "Renderer", "render", "Lights", "Light", "TILE"]
 SHADINGS = ("lit", "unlit")
 DEFAULT_SUPERSAMPLE = 2
 TILE = 32  # output pixels per tile side (the sub-sample tile is TILE * supersample)
+BIN_RUNS = 8  # runs of records binned in parallel
 
 
 @dataclass
@@ -109,7 +110,9 @@ class Renderer:
         self._tile_order = np.array([ty * self._ntx + tx for ty in rows for tx in range(self._ntx)],
                                     np.int64)
         self._tile_start = np.zeros(ntiles + 1, np.int64)
-        self._tile_cursor = np.zeros(ntiles, np.int64)
+        # binning runs: a fixed count, so the lists do not depend on the thread count
+        self._bin_offsets = np.zeros((BIN_RUNS, ntiles), np.int64)
+        self._tbox = None
         self._tile_list = None
         self._blend_start = np.zeros(ntiles + 1, np.int64)
         self._blend_list = np.zeros(1, np.int32)
@@ -126,7 +129,7 @@ class Renderer:
         self._static_key = None
         self._vertex_capacity = 0
         self._record_capacity = 0
-        self._order = None
+        self._blend_key = None
 
     # -- per set of primitives -------------------------------------------------
     def _gather_static(self, posed: list[PosedPrimitive], n_materials: int) -> None:
@@ -162,7 +165,6 @@ class Renderer:
         self._counts = counts
         m = len(self._tri_idx)
         self._needs_clip = np.zeros(m, np.uint8)
-        self._order = np.arange(m, dtype=np.int64)
         self._ensure_records(m + m // 8 + 64)
         if self._vertex_capacity < n or self._vertex_capacity == 0:
             cap = max(n, 1)
@@ -195,6 +197,30 @@ class Renderer:
     def _records(self):
         return (self._rec_tri, self._rec_xy, self._rec_area, self._rec_zw, self._rec_plane,
                 self._rec_bbox)
+
+    def _split_blend(self, mat: np.ndarray, used: int) -> tuple[np.ndarray, np.ndarray]:
+        """Record ids (int64) of the opaque and of the translucent (BLEND) records.
+
+        Record i < m is triangle i (culled ones are skipped when binned), so the split
+        of those is fixed per set of primitives and materials; only the records that
+        clipping added (m onwards) are looked at every frame."""
+        blend_materials = np.append(mat[:, M_ALPHA] == BLEND, False)  # + the fallback material
+        key = (self._static_key, blend_materials.tobytes())
+        if key != self._blend_key:
+            tri_blend = blend_materials[np.minimum(self._tri_mat, len(blend_materials) - 1)]
+            self._tri_blend = tri_blend
+            self._opaque_ids = np.flatnonzero(~tri_blend).astype(np.int64)
+            self._blend_ids = np.flatnonzero(tri_blend).astype(np.int64)
+            self._blend_key = key
+        m = len(self._tri_blend)
+        if used == m:
+            return self._opaque_ids, self._blend_ids
+        extra = np.arange(m, used, dtype=np.int64)
+        tri = self._rec_tri[m:used]
+        extra_blend = np.zeros(used - m, bool)
+        extra_blend[tri >= 0] = self._tri_blend[tri[tri >= 0]]
+        return (np.concatenate([self._opaque_ids, extra[~extra_blend]]),
+                np.concatenate([self._blend_ids, extra[extra_blend]]))
 
     # -- per frame ---------------------------------------------------------------
     def draw(self, posed: list[PosedPrimitive], materials: list[Material],
@@ -238,34 +264,29 @@ class Renderer:
             self._ensure_records(m + 8 * n_clip)
             used = raster.clip_triangles(tri_idx, tri_mat, mat, self._clip, w, h,
                                          self._needs_clip, m, *self._records())
-        blend_materials = mat[:, M_ALPHA] == BLEND
-        has_blend = bool(np.any(blend_materials[tri_mat])) if m else False
-        if has_blend:
-            valid = self._rec_tri[:used] >= 0
-            rec_blend = np.zeros(used, bool)
-            rec_blend[valid] = blend_materials[tri_mat[self._rec_tri[:used][valid]]]
-            opaque_order = np.flatnonzero(valid & ~rec_blend).astype(np.int64)
-            blend_ids = np.flatnonzero(rec_blend)
+        opaque_order, blend_ids = self._split_blend(mat, used)
+        if len(blend_ids):
+            blend_ids = blend_ids[self._rec_tri[blend_ids] >= 0]
             mean_depth = self._rec_zw[blend_ids].mean(axis=1)
             blend_order = blend_ids[np.argsort(-mean_depth, kind="stable")].astype(np.int64)
         else:
-            if self._order is None or len(self._order) < used:
-                self._order = np.arange(used, dtype=np.int64)
-            opaque_order = self._order
-            blend_order = self._order[:0]
-        n_opaque = used if not has_blend else len(opaque_order)
+            blend_order = blend_ids
+        n_opaque = len(opaque_order)
         tile = self._tile
+        self._tbox = _grow(self._tbox, max(n_opaque, len(blend_order)), (4,), np.int32)
         total = raster.bin_count(opaque_order, n_opaque, self._rec_tri, self._rec_bbox, tile,
-                                 self._ntx, self._nty, self._tile_start)
+                                 self._ntx, self._nty, self._tile_start, self._bin_offsets,
+                                 self._tbox)
         self._tile_list = _grow(self._tile_list, int(total), (), np.int32)
-        raster.bin_fill(opaque_order, n_opaque, self._rec_tri, self._rec_bbox, tile, self._ntx,
-                        self._tile_start, self._tile_cursor, self._tile_list)
+        raster.bin_fill(opaque_order, n_opaque, self._ntx, self._bin_offsets, self._tbox,
+                        self._tile_list)
         total = raster.bin_count(blend_order, len(blend_order), self._rec_tri, self._rec_bbox,
-                                 tile, self._ntx, self._nty, self._blend_start)
+                                 tile, self._ntx, self._nty, self._blend_start, self._bin_offsets,
+                                 self._tbox)
         if total:
             self._blend_list = _grow(self._blend_list, int(total), (), np.int32)
-            raster.bin_fill(blend_order, len(blend_order), self._rec_tri, self._rec_bbox, tile,
-                            self._ntx, self._blend_start, self._tile_cursor, self._blend_list)
+            raster.bin_fill(blend_order, len(blend_order), self._ntx, self._bin_offsets,
+                            self._tbox, self._blend_list)
         attr = self._attr
         frame = Frame(color=np.empty((self.height, self.width, 3), np.uint8),
                       depth=np.empty((self.height, self.width), np.float32),

@@ -17,8 +17,8 @@ owns the buffers and calls them per frame):
    pixel centre exactly once (top-left rule; picture y grows downwards).
    Pixel centres sit at +0.5 like OpenGL. Front faces are counter-clockwise in
    OpenGL window coordinates; back faces are culled unless double-sided.
-4. ``bin_count``/``bin_fill`` (serial): records binned per screen tile, in
-   submission order.
+4. ``bin_count``/``bin_fill`` (parallel over runs of records): records binned
+   per screen tile, in submission order.
 5. ``raster_opaque`` (prange over tiles): depth test LESS into a visibility
    buffer (record id + float32 window depth per sub-sample); MASK materials run
    their alpha test here. ``shade_visible`` (prange over rows) shades each
@@ -62,12 +62,11 @@ GUARD_PIXELS = float(1 << 20)
 SPAN_MIN_WIDTH = 4
 
 
-@njit(cache=True, error_model="numpy")
+@njit(parallel=True, cache=True, error_model="numpy")
 def transform(world_pos, world_nrm, view, proj, normal_matrix, width, height,
               clip, attr, vfix, vzw, vcode):
-    """Per vertex: clip coordinates, view-space position/normal and, once for all
-    the triangles that share it, its window position (serial: it is cheap, and a
-    parallel region costs a synchronisation).
+    """Per vertex (in parallel): clip coordinates, view-space position/normal and,
+    once for all the triangles that share it, its window position.
 
     world_pos, world_nrm : (N, 3) float32; view, proj : (4, 4) float64;
     normal_matrix : (3, 3) float64 (inverse transpose of the view's 3x3).
@@ -79,7 +78,7 @@ def transform(world_pos, world_nrm, view, proj, normal_matrix, width, height,
     """
     gx = GUARD_PIXELS / width
     gy = GUARD_PIXELS / height
-    for i in range(world_pos.shape[0]):
+    for i in prange(world_pos.shape[0]):
         x = np.float64(world_pos[i, 0])
         y = np.float64(world_pos[i, 1])
         z = np.float64(world_pos[i, 2])
@@ -360,36 +359,66 @@ def clip_triangles(tri_idx, tri_mat, mat, clip, width, height, needs_clip, first
     return slot
 
 
-@njit(cache=True, error_model="numpy")
-def bin_count(order, count, rec_tri, rec_bbox, tile, ntx, nty, tile_start):
-    """Count the records order[:count] per tile; tile_start (ntx*nty + 1,) int64
-    becomes the exclusive prefix sum. Returns the total number of entries."""
-    tile_start[:] = 0
-    for i in range(count):
-        r = order[i]
-        if rec_tri[r] < 0:
-            continue
-        for ty in range(rec_bbox[r, 2] // tile, rec_bbox[r, 3] // tile + 1):
-            for tx in range(rec_bbox[r, 0] // tile, rec_bbox[r, 1] // tile + 1):
-                tile_start[ty * ntx + tx + 1] += 1
-    for t in range(ntx * nty):
-        tile_start[t + 1] += tile_start[t]
-    return tile_start[ntx * nty]
+@njit(parallel=True, cache=True, error_model="numpy")
+def bin_count(order, count, rec_tri, rec_bbox, tile, ntx, nty, tile_start, offsets, tbox):
+    """Count the records order[:count] per tile, in chunks run in parallel.
+
+    offsets (C, ntx*nty) int64: per chunk of the order (C equal runs), where its
+    records go in each tile's list (after the serial prefix sum: tile by tile, chunk
+    after chunk, so every tile lists its records in submission order whatever the
+    thread count). tile_start (ntx*nty + 1,) int64: each tile's first entry. tbox
+    (>= count, 4) int32: each record's tiles (x0, x1, y0, y1; empty for dropped
+    records), computed once here for bin_fill. Returns the number of entries."""
+    chunks = offsets.shape[0]
+    ntiles = ntx * nty
+    run = (count + chunks - 1) // chunks
+    for c in prange(chunks):
+        for t in range(ntiles):
+            offsets[c, t] = 0
+        for i in range(c * run, min(count, (c + 1) * run)):
+            r = order[i]
+            if rec_tri[r] < 0:
+                tbox[i, 0] = 1
+                tbox[i, 1] = 0
+                tbox[i, 2] = 1
+                tbox[i, 3] = 0
+                continue
+            x0 = rec_bbox[r, 0] // tile
+            x1 = rec_bbox[r, 1] // tile
+            y0 = rec_bbox[r, 2] // tile
+            y1 = rec_bbox[r, 3] // tile
+            tbox[i, 0] = x0
+            tbox[i, 1] = x1
+            tbox[i, 2] = y0
+            tbox[i, 3] = y1
+            for ty in range(y0, y1 + 1):
+                for tx in range(x0, x1 + 1):
+                    offsets[c, ty * ntx + tx] += 1
+    total = 0
+    for t in range(ntiles):
+        tile_start[t] = total
+        for c in range(chunks):
+            n = offsets[c, t]
+            offsets[c, t] = total
+            total += n
+    tile_start[ntiles] = total
+    return total
 
 
-@njit(cache=True, error_model="numpy")
-def bin_fill(order, count, rec_tri, rec_bbox, tile, ntx, tile_start, cursor, tile_list):
-    """Write the record ids per tile in submission order (cursor: scratch (ntiles,))."""
-    cursor[:] = tile_start[:-1]
-    for i in range(count):
-        r = order[i]
-        if rec_tri[r] < 0:
-            continue
-        for ty in range(rec_bbox[r, 2] // tile, rec_bbox[r, 3] // tile + 1):
-            for tx in range(rec_bbox[r, 0] // tile, rec_bbox[r, 1] // tile + 1):
-                t = ty * ntx + tx
-                tile_list[cursor[t]] = r
-                cursor[t] += 1
+@njit(parallel=True, cache=True, error_model="numpy")
+def bin_fill(order, count, ntx, offsets, tbox, tile_list):
+    """Write the record ids per tile in submission order, chunks in parallel
+    (offsets and tbox from bin_count; offsets is used up)."""
+    chunks = offsets.shape[0]
+    run = (count + chunks - 1) // chunks
+    for c in prange(chunks):
+        for i in range(c * run, min(count, (c + 1) * run)):
+            r = order[i]
+            for ty in range(tbox[i, 2], tbox[i, 3] + 1):
+                for tx in range(tbox[i, 0], tbox[i, 1] + 1):
+                    t = ty * ntx + tx
+                    tile_list[offsets[c, t]] = r
+                    offsets[c, t] += 1
 
 
 @njit(cache=True, error_model="numpy", inline="always")
