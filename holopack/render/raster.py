@@ -520,6 +520,7 @@ def _raster_tile(tx0, tx1, ty0, ty1, start, stop, tile_list, rec_xy, rec_area, r
         z0 = rec_zw[r, 0] * inv_area
         z1 = rec_zw[r, 1] * inv_area
         z2 = rec_zw[r, 2] * inv_area
+        dz = sx0 * z0 + sx1 * z1 + sx2 * z2
         wide = bx1 - bx0 >= SPAN_MIN_WIDTH
         for y in range(by0, by1 + 1):
             lo = bx0
@@ -533,9 +534,12 @@ def _raster_tile(tx0, tx1, ty0, ty1, start, stop, tile_list, rec_xy, rec_area, r
             e0 = row0 + sx0 * (lo - bx0)
             e1 = row1 + sx1 * (lo - bx0)
             e2 = row2 + sx2 * (lo - bx0)
+            # depth is linear along the row: its value at lo plus a step per pixel
+            z_lo = (e0 + bias0) * z0 + (e1 + bias1) * z1 + (e2 + bias2) * z2
             for x in range(lo, hi + 1):
-                if (e0 | e1 | e2) >= 0:
-                    z = np.float32((e0 + bias0) * z0 + (e1 + bias1) * z1 + (e2 + bias2) * z2)
+                # a wide row's span is exact: every pixel of it is inside
+                if wide or (e0 | e1 | e2) >= 0:
+                    z = np.float32(z_lo + dz * (x - lo))
                     if z < depth[y, x]:
                         keep = True
                         if masked:
@@ -544,9 +548,10 @@ def _raster_tile(tx0, tx1, ty0, ty1, start, stop, tile_list, rec_xy, rec_area, r
                         if keep:
                             depth[y, x] = z
                             ids[y, x] = r
-                e0 += sx0
-                e1 += sx1
-                e2 += sx2
+                if not wide:
+                    e0 += sx0
+                    e1 += sx1
+                    e2 += sx2
             row0 += sy0
             row1 += sy1
             row2 += sy2
