@@ -686,17 +686,10 @@ def raster_blend(tile_order, tile_start, tile_list, tile, ntx, width, height, un
 @njit(cache=True, error_model="numpy", inline="always")
 def resolve_span(y, x0, x1, linear_ss, alpha_ss, depth_ss, s, srgb_lut, srgb_steps, linear, alpha,
                  depth, color):
-    """Box-downsample the s x s sub-samples of output pixels x0..x1-1 of row y:
-    linear (H, W, 3) float32, alpha (H, W) float32 (coverage), depth (H, W) float32
-    = nearest sub-sample, color (H, W, 3) uint8 sRGB of the clamped linear colour.
-    With s == 1 the sub-sample buffers are the output buffers themselves (the
-    Renderer draws into the Frame), so only the colour is encoded."""
-    if s == 1:
-        for x in range(x0, x1):
-            color[y, x, 0] = encode_srgb8(linear_ss[y, x, 0], srgb_lut, srgb_steps)
-            color[y, x, 1] = encode_srgb8(linear_ss[y, x, 1], srgb_lut, srgb_steps)
-            color[y, x, 2] = encode_srgb8(linear_ss[y, x, 2], srgb_lut, srgb_steps)
-        return
+    """Box-downsample the s x s sub-samples (s > 1) of output pixels x0..x1-1 of row
+    y: linear (H, W, 3) float32, alpha (H, W) float32 (coverage), depth (H, W)
+    float32 = nearest sub-sample, color (H, W, 3) uint8 sRGB of the clamped linear
+    colour."""
     inv = 1.0 / (s * s)
     for x in range(x0, x1):
         r = 0.0
@@ -738,9 +731,16 @@ def resolve_tiles(tiles, ntx, tile, linear_ss, alpha_ss, depth_ss, s, srgb_lut, 
         t = tiles[k]
         x0 = (t % ntx) * tile
         y0 = (t // ntx) * tile
+        x1 = min(x0 + tile, width)
         for y in range(y0, min(y0 + tile, height)):
-            resolve_span(y, x0, min(x0 + tile, width), linear_ss, alpha_ss, depth_ss, s, srgb_lut,
-                         srgb_steps, linear, alpha, depth, color)
+            if s > 1:
+                resolve_span(y, x0, x1, linear_ss, alpha_ss, depth_ss, s, srgb_lut, srgb_steps,
+                             linear, alpha, depth, color)
+                continue
+            # supersample 1: the sub-sample buffers are the Frame's, only colour is left
+            for x in range(x0, x1):
+                for c in range(3):
+                    color[y, x, c] = encode_srgb8(linear_ss[y, x, c], srgb_lut, srgb_steps)
 
 
 def srgb_tables() -> tuple[np.ndarray, np.ndarray]:

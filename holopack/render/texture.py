@@ -171,43 +171,26 @@ def _bilinear(pool, levels, wrap, t, level, u, v):
     offset = levels[t, level, 0]
     w = levels[t, level, 1]
     h = levels[t, level, 2]
-    ws = wrap[t, 0]
-    wt = wrap[t, 1]
-    # wrap the coordinate itself (a floor, no division), then at most one texel
-    # step brings the lower index back into range; clamp keeps [-1, size]
-    if ws == REPEAT:
-        u -= np.floor(u)
-    elif ws == MIRRORED_REPEAT:
-        u -= 2.0 * np.floor(0.5 * u)
-    if wt == REPEAT:
-        v -= np.floor(v)
-    elif wt == MIRRORED_REPEAT:
-        v -= 2.0 * np.floor(0.5 * v)
     x = u * w - 0.5
     y = v * h - 0.5
     x0f = np.floor(x)
     y0f = np.floor(y)
     fx = x - x0f
     fy = y - y0f
-    # np.floor stays in float (math.floor gives an int64 that huge UVs overflow)
+    ws = wrap[t, 0]
+    wt = wrap[t, 1]
     if ws == REPEAT:
-        if x0f < 0.0:
-            x0f += w
+        x0f -= np.floor(x0f / w) * w
     elif ws == MIRRORED_REPEAT:
-        if x0f < 0.0:
-            x0f += 2 * w
+        x0f -= np.floor(x0f / (2 * w)) * 2 * w
     else:
         x0f = min(max(x0f, -1.0), float(w))
     if wt == REPEAT:
-        if y0f < 0.0:
-            y0f += h
+        y0f -= np.floor(y0f / h) * h
     elif wt == MIRRORED_REPEAT:
-        if y0f < 0.0:
-            y0f += 2 * h
+        y0f -= np.floor(y0f / (2 * h)) * 2 * h
     else:
         y0f = min(max(y0f, -1.0), float(h))
-    # x0 is now in [0, w) (repeat), [0, 2w) (mirror) or [-1, w] (clamp), so a
-    # comparison or two wraps each index: no integer modulo
     xa, xb = _wrap_pair(int(x0f), w, ws)
     ya, yb = _wrap_pair(int(y0f), h, wt)
     r00 = offset + ya * w
