@@ -47,7 +47,9 @@ class WeightTable:
         return int(self.indices.shape[0])
 
     def to_scipy(self):
-        """The same table as a scipy.sparse CSR matrix (rows, size*size)."""
+        """The same table as a scipy.sparse CSR matrix (rows, size*size); needs scipy,
+        which holopack itself does not (its Numba kernels are faster: see
+        benchmarks/bench_resample.py)."""
         import scipy.sparse
         return scipy.sparse.csr_matrix((self.weights, self.indices, self.indptr),
                                        shape=(self.slices * self.columns, self.size * self.size))
