@@ -39,7 +39,11 @@ MI_BASE_TEX, MI_BASE_SET, MI_EM_TEX, MI_EM_SET, MI_ALPHA, MI_DOUBLE, MI_UNLIT = 
 # columns of the one float64 material table the kernels read (material_table)
 M_BASE, M_EMISSIVE, M_CUTOFF, M_METALLIC, M_ROUGHNESS = 0, 4, 7, 8, 9
 M_BASE_TEX, M_BASE_SET, M_EM_TEX, M_EM_SET, M_ALPHA, M_DOUBLE, M_UNLIT = 10, 11, 12, 13, 14, 15, 16
-M_COLUMNS = 17
+# per-material specular constants, worked out once per frame instead of per fragment
+M_SHININESS, M_SPEC_NORM, M_SPEC_FLOOR = 17, 18, 19
+M_COLUMNS = 20
+# highlights weaker than this (times the peak) are skipped: below a 16-bit step
+SPEC_EPSILON = 1e-5
 # columns of the per-vertex attribute table: view-space position and normal, two
 # UV sets, linear RGBA vertex colour (one row per vertex: one cache line to read)
 A_POS, A_NRM, A_UV, A_COL = 0, 3, 6, 10
@@ -81,7 +85,8 @@ class Lights:
 
     def pack(self) -> tuple[np.ndarray, np.ndarray]:
         """(lights (L, 6) float64 [direction xyz, radiance rgb], params (8,) float64
-        [ambient, rim, rim_power, rim r, g, b, specular, 0])."""
+        [ambient, rim, rim_power, rim r, g, b, specular, 1 if rim_power is a whole or
+        half number up to 8 else 0])."""
         rows = []
         for light in (self.key, self.fill):
             if light is None or light.intensity == 0:
@@ -89,8 +94,12 @@ class Lights:
             rows.append(np.concatenate([_unit(light.direction),
                                         np.asarray(light.color, np.float64) * light.intensity]))
         lights = np.array(rows, np.float64).reshape(-1, 6)
+        # a rim power that is a whole or half number up to 8 is computed with products
+        # and a square root (shade), several times faster than a general power
+        twice = 2.0 * self.rim_power
+        short_power = float(twice == round(twice) and 0.0 <= twice <= 16.0)
         params = np.array([self.ambient, self.rim, self.rim_power, *self.rim_color,
-                           self.specular, 0.0], np.float64)
+                           self.specular, short_power], np.float64)
         return lights, params
 
 
@@ -126,14 +135,20 @@ def pack_materials(materials) -> tuple[np.ndarray, np.ndarray]:
 
 def material_table(materials, n_textures: int) -> np.ndarray:
     """(K + 1, M_COLUMNS) float64: pack_materials in one table (small integers are
-    exact in float64); texture indices that point nowhere become -1 (no texture).
-    Fewer arrays make the kernels' calls cheaper."""
+    exact in float64); texture indices that point nowhere become -1 (no texture);
+    then each material's Blinn-Phong exponent, its normalisation and the N.H below
+    which its highlight is negligible. Fewer arrays make the kernels' calls cheaper."""
     mat_f, mat_i = pack_materials(materials)
     table = np.zeros((len(mat_f), M_COLUMNS), np.float64)
     table[:, :10] = mat_f
     table[:, 10:17] = mat_i[:, :7]
     for column in (M_BASE_TEX, M_EM_TEX):
         table[table[:, column] >= n_textures, column] = -1
+    rough = np.clip(table[:, M_ROUGHNESS], 0.02, 1.0)
+    shininess = np.clip(2.0 / rough ** 4 - 2.0, 2.0, 512.0)
+    table[:, M_SHININESS] = shininess
+    table[:, M_SPEC_NORM] = (shininess + 8.0) / (8.0 * math.pi)
+    table[:, M_SPEC_FLOOR] = SPEC_EPSILON ** (1.0 / shininess)  # N.H^s < epsilon below it
     return table
 
 
@@ -224,9 +239,10 @@ def shade(m, v0, v1, v2, o0, o1, o2, ox0, ox1, ox2, oy0, oy1, oy2, back, ortho, 
     nz = o0 * attr[v0, A_NRM + 2] + o1 * attr[v1, A_NRM + 2] + o2 * attr[v2, A_NRM + 2]
     nn = math.sqrt(nx * nx + ny * ny + nz * nz)
     if nn > 0.0:
-        nx /= nn
-        ny /= nn
-        nz /= nn
+        inv = 1.0 / nn  # one division, not three
+        nx *= inv
+        ny *= inv
+        nz *= inv
     if back:  # the back of a double-sided surface faces the viewer with its normal flipped
         nx, ny, nz = -nx, -ny, -nz
     if ortho:
@@ -237,15 +253,16 @@ def shade(m, v0, v1, v2, o0, o1, o2, ox0, ox1, ox2, oy0, oy1, oy2, back, ortho, 
         ez = -(o0 * attr[v0, A_POS + 2] + o1 * attr[v1, A_POS + 2] + o2 * attr[v2, A_POS + 2])
         en = math.sqrt(ex * ex + ey * ey + ez * ez)
         if en > 0.0:
-            ex /= en
-            ey /= en
-            ez /= en
+            inv = 1.0 / en
+            ex *= inv
+            ey *= inv
+            ez *= inv
         else:
             ex, ey, ez = 0.0, 0.0, 1.0
     metallic = min(max(mat[m, M_METALLIC], 0.0), 1.0)
-    rough = min(max(mat[m, M_ROUGHNESS], 0.02), 1.0)
-    shininess = min(max(2.0 / (rough ** 4) - 2.0, 2.0), 512.0)
-    spec_norm = params[6] * (shininess + 8.0) / (8.0 * math.pi)
+    shininess = mat[m, M_SHININESS]
+    spec_norm = params[6] * mat[m, M_SPEC_NORM]
+    spec_floor = mat[m, M_SPEC_FLOOR]
     kd = 1.0 - 0.5 * metallic
     sr = 0.04 * (1.0 - metallic) + r * metallic
     sg = 0.04 * (1.0 - metallic) + g * metallic
@@ -267,13 +284,25 @@ def shade(m, v0, v1, v2, o0, o1, o2, ox0, ox1, ox2, oy0, oy1, oy2, back, ortho, 
         hx, hy, hz = lx + ex, ly + ey, lz + ez
         hn = math.sqrt(hx * hx + hy * hy + hz * hz)
         if hn > 0.0:
-            ndh = max((nx * hx + ny * hy + nz * hz) / hn, 0.0)
+            ndh = (nx * hx + ny * hy + nz * hz) / hn
+            if ndh <= spec_floor:  # the highlight would be below SPEC_EPSILON: skip pow
+                continue
             s = spec_norm * ndh ** shininess * ndl
             hr += lights[i, 3] * s
             hg += lights[i, 4] * s
             hb += lights[i, 5] * s
     ndv = min(max(nx * ex + ny * ey + nz * ez, 0.0), 1.0)
-    rim = params[1] * (1.0 - ndv) ** params[2]
+    edge = 1.0 - ndv
+    if params[7] == 1.0:  # rim power k/2 for whole k <= 16: products and a square root
+        twice = int(2.0 * params[2] + 0.5)
+        falloff = 1.0
+        for _ in range(twice // 2):
+            falloff *= edge
+        if twice % 2 == 1:
+            falloff *= math.sqrt(edge)
+    else:
+        falloff = edge ** params[2]
+    rim = params[1] * falloff
     out_r = kd * r * dr + sr * hr + rim * params[3] * (0.5 + 0.5 * r)
     out_g = kd * g * dg + sg * hg + rim * params[4] * (0.5 + 0.5 * g)
     out_b = kd * b * db + sb * hb + rim * params[5] * (0.5 + 0.5 * b)
