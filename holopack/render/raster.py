@@ -50,7 +50,8 @@ from ..kernel_cache import refresh
 # the kernels below inline shading.py's and texture.py's functions
 refresh(__file__, ["shading.py", "texture.py"])
 
-from .shading import A_NRM, A_POS, M_ALPHA, M_CUTOFF, M_DOUBLE, MASK, base_color, shade
+from .shading import (A_NRM, A_POS, M_ALPHA, M_BASE_TEX, M_CUTOFF, M_DOUBLE, M_EM_TEX, MASK,
+                      base_color, shade)
 
 SUBPIXEL = 8
 ONE = 1 << SUBPIXEL
@@ -450,10 +451,12 @@ def _is_top_left(xa, ya, xb, yb):
 
 
 @njit(cache=True, error_model="numpy", inline="always")
-def record_weights(r, x, y, rec_plane):
+def record_weights(r, x, y, rec_plane, derivatives):
     """Perspective-correct barycentrics on the original triangle's vertices at the
     centre of pixel (x, y), then one pixel right and one pixel down (for texture
-    derivatives): nine values o0 o1 o2, ox0 ox1 ox2, oy0 oy1 oy2."""
+    derivatives): nine values o0 o1 o2, ox0 ox1 ox2, oy0 oy1 oy2. Without
+    ``derivatives`` (an untextured material) the last six repeat the first three,
+    which spares two divisions a pixel."""
     px = x + 0.5 - rec_plane[r, 9]
     py = y + 0.5 - rec_plane[r, 10]
     a0, b0, c0 = rec_plane[r, 0], rec_plane[r, 1], rec_plane[r, 2]
@@ -463,16 +466,21 @@ def record_weights(r, x, y, rec_plane):
     q1 = a1 + b1 * px + c1 * py
     q2 = a2 + b2 * px + c2 * py
     s = 1.0 / (q0 + q1 + q2)
+    o0, o1, o2 = q0 * s, q1 * s, q2 * s
+    if not derivatives:
+        return o0, o1, o2, o0, o1, o2, o0, o1, o2
     sx = 1.0 / (q0 + q1 + q2 + b0 + b1 + b2)
     sy = 1.0 / (q0 + q1 + q2 + c0 + c1 + c2)
-    return (q0 * s, q1 * s, q2 * s,
+    return (o0, o1, o2,
             (q0 + b0) * sx, (q1 + b1) * sx, (q2 + b2) * sx,
             (q0 + c0) * sy, (q1 + c1) * sy, (q2 + c2) * sy)
 
 
 @njit(cache=True, error_model="numpy", inline="always")
 def _fragment_alpha(r, x, y, rec_plane, mat, attr, pool, levels, level_count, wrap):
-    o0, o1, o2, ox0, ox1, ox2, oy0, oy1, oy2 = record_weights(r, x, y, rec_plane)
+    m = int(rec_plane[r, 11])
+    o0, o1, o2, ox0, ox1, ox2, oy0, oy1, oy2 = record_weights(r, x, y, rec_plane,
+                                                              mat[m, M_BASE_TEX] >= 0)
     _, _, _, a = base_color(int(rec_plane[r, 11]), int(rec_plane[r, 13]), int(rec_plane[r, 14]),
                             int(rec_plane[r, 15]), o0, o1, o2, ox0, ox1, ox2, oy0, oy1, oy2,
                             mat, attr, pool, levels, level_count, wrap)
@@ -563,7 +571,9 @@ def _shade_record(r, x, y, unlit_all, ortho, rec_plane, mat, attr, pool, levels,
     """Linear RGBA of record r at pixel (x, y). The translucent pass calls it (it is
     compiled when a scene first has translucent triangles); the opaque pass
     inlines it, which is several times faster per pixel."""
-    o0, o1, o2, ox0, ox1, ox2, oy0, oy1, oy2 = record_weights(r, x, y, rec_plane)
+    m = int(rec_plane[r, 11])
+    textured = mat[m, M_BASE_TEX] >= 0 or mat[m, M_EM_TEX] >= 0
+    o0, o1, o2, ox0, ox1, ox2, oy0, oy1, oy2 = record_weights(r, x, y, rec_plane, textured)
     return shade(int(rec_plane[r, 11]), int(rec_plane[r, 13]), int(rec_plane[r, 14]),
                  int(rec_plane[r, 15]), o0, o1, o2, ox0, ox1, ox2, oy0, oy1, oy2,
                  rec_plane[r, 12] == 1.0, ortho, unlit_all, mat, attr, pool, levels,
