@@ -476,8 +476,11 @@ def record_weights(r, x, y, rec_plane, derivatives):
             (q0 + c0) * sy, (q1 + c1) * sy, (q2 + c2) * sy)
 
 
-@njit(cache=True, error_model="numpy", inline="always")
+@njit(cache=True, error_model="numpy")
 def _fragment_alpha(r, x, y, rec_plane, mat, attr, pool, levels, level_count, wrap):
+    """Alpha of record r at pixel (x, y), for the alpha test of MASK materials. Called,
+    not inlined: only MASK fragments need it, and inlining the texture sampler into
+    the depth pass cost seconds of compile time on every first run."""
     m = int(rec_plane[r, 11])
     o0, o1, o2, ox0, ox1, ox2, oy0, oy1, oy2 = record_weights(r, x, y, rec_plane,
                                                               mat[m, M_BASE_TEX] >= 0)
