@@ -122,3 +122,38 @@ def test_renderer_tile_map_gives_the_same_codes_as_scanning():
         given = plan.encoder.encode(picture.linear_light(), index, occupied=picture.tiles).copy()
         scanned = plan.encoder.encode(picture.linear_light(), index).copy()
         assert np.array_equal(given, scanned) and given.any()
+
+
+@pytest.mark.parametrize("device,method,limit", [("3dcircle-42f2", None, 1.0),
+                                                 ("diy-apa102", None, 0.6),
+                                                 ("legacy-224", None, 1.0),
+                                                 ("3dcircle-42f2", "none", 0.8)])
+def test_fused_quantiser_matches_numpy_reference(device, method, limit):
+    from dataclasses import replace
+
+    from holopack.device.quantise import encode_codes
+    from holopack.device.quantise_reference import encode_codes_reference
+
+    profile = replace(with_render_size(device, 64), brightness_limit=limit)
+    ditherer = Ditherer(profile, method)
+    rng = np.random.default_rng(17)
+    linear = rng.random(profile.codes_shape, dtype=np.float32) ** 3  # mostly dark, as on a fan
+    linear[rng.random(profile.codes_shape) < 0.5] = 0.0
+    linear.flat[:6] = [np.nan, -0.5, 1.0, 1.5, np.inf, 1e-12]
+    for frame in (0, 7):
+        thresholds = ditherer.thresholds(frame)
+        out = np.empty(profile.codes_shape, np.uint8)
+        encode_codes(linear, thresholds, limit, 1.0 / profile.gamma, profile.max_code, out)
+        expected, margin = encode_codes_reference(linear, thresholds, limit, profile.gamma,
+                                                  profile.max_code, margin=True)
+        # float32 may round a value that lies within 1e-4 of a step to its other side
+        differ = out.astype(int) != expected
+        assert np.all(np.abs(out.astype(int) - expected) <= 1)
+        assert np.all(margin[differ] < 1e-4) and differ.mean() < 1e-3
+        assert out.max() <= profile.max_code and out.flat[0] == 0 and out.flat[1] == 0
+    # the encoder uses it
+    encoder = PolarEncoder(profile)
+    codes = encoder.quantise(linear, 7)
+    encode_codes(linear, encoder.ditherer.thresholds(7), limit, 1.0 / profile.gamma,
+                 profile.max_code, out)
+    assert np.array_equal(codes, out)

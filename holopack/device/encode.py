@@ -5,6 +5,7 @@ import numpy as np
 
 from .dither import Ditherer
 from .profile import DeviceProfile
+from .quantise import encode_codes
 from .resample import Resampler
 
 
@@ -34,14 +35,14 @@ class PolarEncoder:
         return self.resampler.resample(picture, out=self._linear, occupied=occupied)
 
     def quantise(self, linear: np.ndarray, frame_index: int = 0, out: np.ndarray | None = None) -> np.ndarray:
-        """Linear polar values float32 (S, C, 3) -> codes uint8 (S, C, 3); ``linear`` is
-        overwritten."""
+        """Linear polar values float32 (S, C, 3) -> codes uint8 (S, C, 3): brightness
+        limit, gamma, the frame's dither thresholds and quantisation in one kernel."""
         p = self.profile
-        if p.brightness_limit != 1.0:
-            linear *= p.brightness_limit
-        np.clip(linear, 0.0, 1.0, out=linear)
-        np.power(linear, 1.0 / p.gamma, out=linear)
-        return self.ditherer.quantise(linear, frame_index, out)
+        if out is None:
+            out = np.empty(self.shape, np.uint8)
+        return encode_codes(np.ascontiguousarray(linear, np.float32),
+                            self.ditherer.thresholds(frame_index), float(p.brightness_limit),
+                            1.0 / float(p.gamma), int(p.max_code), out)
 
     def encode(self, picture: np.ndarray, frame_index: int = 0, out: np.ndarray | None = None,
                occupied: np.ndarray | None = None) -> np.ndarray:
