@@ -280,9 +280,13 @@ class Renderer:
         self._tile_list = _grow(self._tile_list, int(total), (), np.int32)
         raster.bin_fill(opaque_order, n_opaque, self._ntx, self._bin_offsets, self._tbox,
                         self._tile_list)
-        total = raster.bin_count(blend_order, len(blend_order), self._rec_tri, self._rec_bbox,
-                                 tile, self._ntx, self._nty, self._blend_start, self._bin_offsets,
-                                 self._tbox)
+        total = 0
+        if len(blend_order):  # no parallel region (and its wake-up) for nothing
+            total = raster.bin_count(blend_order, len(blend_order), self._rec_tri,
+                                     self._rec_bbox, tile, self._ntx, self._nty, self._blend_start,
+                                     self._bin_offsets, self._tbox)
+        else:
+            self._blend_start[:] = 0
         if total:
             self._blend_list = _grow(self._blend_list, int(total), (), np.int32)
             raster.bin_fill(blend_order, len(blend_order), self._ntx, self._bin_offsets,
