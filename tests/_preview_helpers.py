@@ -57,6 +57,7 @@ class DiscFrames:
         self.calls = 0
 
     def frame(self, request) -> FramePair:
+        started = time.perf_counter()  # the time it took, as the real source reports it
         self.calls += 1
         if self.delay:
             time.sleep(self.delay)
@@ -71,4 +72,5 @@ class DiscFrames:
         fan = np.zeros((SIZE, SIZE, 3), np.uint8)
         level = min(1.0, 0.5 * request.brightness)
         fan[ring] = (np.array(DEVICE_COLORS.get(request.device, (255, 255, 255))) * level).astype(np.uint8)
-        return FramePair(render=render, fan=fan, request=request, seconds=self.delay)
+        return FramePair(render=render, fan=fan, request=request,
+                         seconds=time.perf_counter() - started)

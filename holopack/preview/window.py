@@ -137,7 +137,6 @@ class PreviewWindow:
         self._drag: tuple[str, int, float, float] | None = None  # (region, button, x, y)
         self._last_tick = time.perf_counter()
         self._ui_times: list[float] = []
-        self._render_marks: list[tuple[float, int]] = []
         self._watch_stat = self._stat()
         self._watch_pending = None
         self._watch_next = time.monotonic() + WATCH_INTERVAL_S
@@ -425,7 +424,6 @@ class PreviewWindow:
         self.fan_texture.upload(pair.fan)
         self._shown_serial = serial
         self._shown_pair = pair
-        self._render_marks.append((time.perf_counter(), serial))
 
     @property
     def shown(self):
@@ -439,12 +437,10 @@ class PreviewWindow:
         return (len(t) - 1) / max(t[-1] - t[0], 1e-9)
 
     def render_fps(self) -> float:
-        now = time.perf_counter()
-        marks = [m for m in self._render_marks if m[0] >= now - 2.0]
-        self._render_marks = marks
-        if len(marks) < 2:
-            return 0.0
-        return (marks[-1][1] - marks[0][1]) / max(marks[-1][0] - marks[0][0], 1e-9)
+        """The render worker's speed (frames it makes per second of work); unlike a
+        count of frames arriving, it is known from the first frame on, also when paused
+        or in a headless run."""
+        return self.worker.render_rate()
 
     # -- hot reload -----------------------------------------------------------------
     def _stat(self):

@@ -12,6 +12,7 @@ import os
 import threading
 import time
 import traceback
+from collections import deque
 from dataclasses import dataclass
 from typing import Callable
 
@@ -68,6 +69,7 @@ class RenderWorker:
         self.busy_job = False
         self.frames_done = 0
         self.render_seconds = 0.0
+        self._recent_seconds: deque[float] = deque(maxlen=20)
         self._scene = scene
         self._generation = 0
         self._frames = None
@@ -99,6 +101,13 @@ class RenderWorker:
         """The newest finished frame and a serial number that grows with each one."""
         with self._cond:
             return self._latest, self._latest_serial
+
+    def render_rate(self) -> float:
+        """Frames per second the worker renders at, from its last 20 frames (0 before
+        the first): its speed, whether or not the UI asks for new frames that often."""
+        with self._cond:
+            total = sum(self._recent_seconds)
+            return len(self._recent_seconds) / total if total > 0 else 0.0
 
     def take_info(self) -> SceneInfo | None:
         """New scene information after a (re)load or a device change, once."""
@@ -227,6 +236,7 @@ class RenderWorker:
             self._latest_serial += 1
             self.frames_done += 1
             self.render_seconds += pair.seconds
+            self._recent_seconds.append(pair.seconds)
             if not (self.error or "").startswith("reload failed"):
                 self.error = None
             self._cond.notify_all()
