@@ -195,6 +195,22 @@ COMMANDS = {"export": cmd_export, "inspect": cmd_inspect, "devices": cmd_devices
             "validate": cmd_validate, "bench": cmd_bench}
 
 
+def _caused_by_interrupt(exc: BaseException) -> bool:
+    """True when Ctrl-C is what went wrong underneath `exc`.
+
+    A SIGINT that lands inside a compiled kernel surfaces when the kernel returns, as a
+    SystemError ("returned a result with an exception set") whose cause is the
+    KeyboardInterrupt.
+    """
+    seen = set()
+    while exc is not None and id(exc) not in seen:
+        if isinstance(exc, KeyboardInterrupt):
+            return True
+        seen.add(id(exc))
+        exc = exc.__cause__ or exc.__context__
+    return False
+
+
 def main(argv: list[str] | None = None) -> int:
     # Numba's OpenMP workers spin while they wait; on a CPU shared with other work
     # that made two threads several times slower than one. Passive waiting costs
@@ -228,6 +244,9 @@ def main(argv: list[str] | None = None) -> int:
     except Exception as exc:  # a bug of ours: still one line, with the way to the details
         if args.debug:
             raise
+        if _caused_by_interrupt(exc):
+            print("holopack: interrupted; no output was written", file=sys.stderr)
+            return 130
         print(f"holopack: internal error: {type(exc).__name__}: {str(exc)[:200]} "
               "(run with --debug for the traceback)", file=sys.stderr)
         return 1

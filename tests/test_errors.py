@@ -265,6 +265,32 @@ def test_full_disk_leaves_nothing(tmp_path, capsys, monkeypatch):
     assert os.listdir(tmp_path) == []
 
 
+def test_ctrl_c_inside_a_kernel_is_an_interrupt(tmp_path, capsys, monkeypatch):
+    # Ctrl-C during a compiled kernel comes back as a SystemError caused by the
+    # KeyboardInterrupt; it must read as an interrupt, not as an internal error.
+    from holopack.formats import circle42f2
+
+    writes = {"n": 0}
+    original = circle42f2.Writer.write
+
+    def write(self, codes):
+        writes["n"] += 1
+        if writes["n"] == 3:
+            try:
+                raise KeyboardInterrupt
+            except KeyboardInterrupt as exc:
+                raise SystemError("kernel returned a result with an exception set") from exc
+        return original(self, codes)
+
+    monkeypatch.setattr(circle42f2.Writer, "write", write)
+    out = tmp_path / "LOOP.BIN"
+    rc, err = run_cli(capsys, "export", "--device", "3dcircle-42f2", "-o", out, "-q",
+                      "--seconds", "0.2")
+    assert rc == 130, err
+    assert err.strip().splitlines() == ["holopack: interrupted; no output was written"]
+    assert os.listdir(tmp_path) == []
+
+
 def test_ctrl_c_mid_export_leaves_nothing(tmp_path):
     out = tmp_path / "LOOP.BIN"
     proc = subprocess.Popen([sys.executable, "-m", "holopack", "export", "--device",
