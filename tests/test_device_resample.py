@@ -5,9 +5,11 @@ import math
 
 import numpy as np
 import pytest
+from numba import njit
 
-from holopack.device.resample import (Resampler, apply_weights, sector_geometry, tiled_table,
-                                      weight_table)
+from holopack.device.resample import (Resampler, WeightTable, apply_weights, gather_tiled,
+                                      sector_geometry, sum_tiles, tiled_table, weight_table)
+from holopack.device.rgb_sum import weighted_rgb_sum
 from holopack.device.resample_reference import apply_weights_reference, sector_average_reference
 
 from _polar_helpers import small_profile, with_render_size
@@ -58,6 +60,55 @@ def test_kernel_matches_numpy_reference(name):
     resampled = np.full(profile.codes_shape, np.nan, np.float32)
     Resampler(profile, size, tile=16).resample(picture.reshape(size, size, 3), out=resampled)
     assert np.allclose(resampled.reshape(-1, 3), ref, rtol=1e-5, atol=1e-6)
+
+
+@njit(cache=False)
+def _rgb_sums(picture, offsets, weights, bounds):
+    out = np.empty((bounds.shape[0], 3), np.float32)
+    for i in range(bounds.shape[0]):
+        out[i, 0], out[i, 1], out[i, 2] = weighted_rgb_sum(picture, offsets, weights,
+                                                           bounds[i, 0], bounds[i, 1])
+    return out
+
+
+def test_vector_rgb_sum_is_the_scalar_sum():
+    """The one-load-per-triple sum against float32 scalar arithmetic in the same order
+    (bit-identical), on the picture's last triple too, where the ignored fourth lane is
+    the one float past the last triple, and on empty ranges."""
+    rng = np.random.default_rng(8)
+    picture = rng.random(3 * 50 + 1, dtype=np.float32)
+    picture[-1] = np.nan                      # the ignored lane must not leak into the sums
+    offsets = (3 * rng.integers(0, 50, 400)).astype(np.uint32)
+    offsets[-3:] = 3 * 49
+    weights = rng.random(400, dtype=np.float32)
+    bounds = np.array([[0, 0], [0, 1], [5, 17], [17, 300], [300, 400], [399, 400], [7, 3]],
+                      np.int64)
+    out = _rgb_sums(picture, offsets, weights, bounds)
+    for (k0, k1), got in zip(bounds, out):
+        want = np.zeros(3, np.float32)
+        for k in range(k0, k1):
+            want += weights[k] * picture[offsets[k]:offsets[k] + 3]
+        assert np.array_equal(got, want)
+
+
+def test_a_table_that_reads_the_last_pixel():
+    """A table reaching the picture's last pixel needs one float past it: sum_tiles
+    pads the picture then, and the kernel refuses a picture shorter than the span."""
+    size = 4
+    indptr = np.array([0, 2, 3, 5], np.int64)
+    indices = np.array([0, 5, 15, 14, 15], np.int32)
+    weights = np.array([0.25, 0.75, 1.0, 0.5, 0.5], np.float32)
+    tiled = tiled_table(WeightTable(1, 3, size, indptr, indices, weights), 2)
+    assert tiled.span == 3 * size * size + 1
+    picture = np.random.default_rng(2).random(size * size * 3, dtype=np.float32)
+    occupied = np.ones(tiled.grid ** 2, np.bool_)
+    out = np.full(9, np.nan, np.float32)
+    sum_tiles(tiled, occupied, picture, out)
+    ref = apply_weights_reference(indptr, indices, weights, picture.reshape(-1, 3))
+    assert np.allclose(out.reshape(-1, 3), ref, rtol=1e-6)
+    with pytest.raises(ValueError, match="span"):
+        gather_tiled(tiled.groupptr, tiled.reachptr, tiled.reach, tiled.order, tiled.indptr,
+                     tiled.offsets, tiled.weights, tiled.span, occupied, picture, out)
 
 
 @pytest.mark.parametrize("tile", [1, 7, 32, 1000])

@@ -20,8 +20,12 @@ from pathlib import Path
 import numpy as np
 from numba import njit, prange
 
+from ..kernel_cache import refresh
 from .profile import DeviceProfile
+from .rgb_sum import weighted_rgb_sum
 from .sector_weights import sector_weights
+
+refresh(__file__, ["rgb_sum.py"])    # gather_tiled compiles rgb_sum's loop into itself
 
 TABLE_VERSION = 1  # bump when the weights' meaning or layout changes: old cache files go stale
 DENSITY = 20.0     # area samples per pixel length: pixel coverage within ~3%, built in ~1 s
@@ -72,8 +76,10 @@ class TiledTable:
     order uint32 (R,): the table row of each tiled row;
     indptr int64 (R+1,), offsets uint32 (nnz,), weights float32 (nnz,): the tiled
     rows' entries, ``offsets`` = 3 * pixel index (the first channel of the pixel in a
-    flat (P * 3,) picture). Unsigned indices spare Numba its negative-index fix-ups in
-    the inner loop, a third of the run time.
+    flat (P * 3,) picture), unsigned so the inner loop needs no negative-index fix-ups;
+    span: how many floats of the flat picture the sums may touch (the last entry's
+    triple and the float after it, which the vector load reads and ignores; see
+    rgb_sum), 0 when there are no entries.
     """
 
     tile: int
@@ -85,6 +91,7 @@ class TiledTable:
     indptr: np.ndarray
     offsets: np.ndarray
     weights: np.ndarray
+    span: int
 
 
 def _ranges(starts: np.ndarray, counts: np.ndarray) -> np.ndarray:
@@ -131,12 +138,13 @@ def tiled_table(table: WeightTable, tile: int) -> TiledTable:
     reachptr = np.concatenate([[0], np.cumsum(reach_counts)]).astype(np.int64)
     new_counts = counts[order]
     entries = _ranges(table.indptr[:-1][order], new_counts)
+    offsets = table.indices[entries].astype(np.uint32) * np.uint32(3)
     return TiledTable(
         tile=tile, grid=grid, groupptr=groupptr, reachptr=reachptr,
         reach=group_sets[group_sets >= 0].astype(np.int32), order=order.astype(np.uint32),
         indptr=np.concatenate([[0], np.cumsum(new_counts)]).astype(np.int64),
-        offsets=(table.indices[entries].astype(np.uint32) * np.uint32(3)),
-        weights=np.ascontiguousarray(table.weights[entries]))
+        offsets=offsets, weights=np.ascontiguousarray(table.weights[entries]),
+        span=int(offsets.max()) + 4 if offsets.size else 0)
 
 
 def sector_geometry(profile: DeviceProfile, size: int):
@@ -266,14 +274,18 @@ def occupied_tiles(bits, tile, out):
 
 
 @njit(parallel=True, cache=True)
-def gather_tiled(groupptr, reachptr, reach, order, indptr, offsets, weights, occupied, picture, out):
+def gather_tiled(groupptr, reachptr, reach, order, indptr, offsets, weights, span, occupied,
+                 picture, out):
     """apply_weights' sums over a TiledTable, skipping the groups whose rows read only
     unoccupied tiles (their sums are 0: the picture is black there).
 
-    occupied bool (tiles,) flat; picture float32 (P * 3,) flat; out float32 (R * 3,)
-    flat, every row written. Each row is summed in registers and written once, so any
-    thread count gives the same bits.
+    span: the table's span (picture must hold at least that many floats: see
+    TiledTable); occupied bool (tiles,) flat; picture float32 (P * 3,) flat; out float32
+    (R * 3,) flat, every row written. Each row is summed in registers and written once,
+    so any thread count gives the same bits.
     """
+    if picture.shape[0] < span:
+        raise ValueError("picture is shorter than the table's span (pad it: see sum_tiles)")
     one = np.uint64(1)
     two = np.uint64(2)
     for g in prange(groupptr.shape[0] - 1):
@@ -287,15 +299,7 @@ def gather_tiled(groupptr, reachptr, reach, order, indptr, offsets, weights, occ
             b = np.float32(0.0)
             c = np.float32(0.0)
             if live:
-                k = np.uint64(indptr[j])
-                end = np.uint64(indptr[j + 1])
-                while k < end:
-                    q = np.uint64(offsets[k])
-                    w = weights[k]
-                    a += w * picture[q]
-                    b += w * picture[q + one]
-                    c += w * picture[q + two]
-                    k += one
+                a, b, c = weighted_rgb_sum(picture, offsets, weights, indptr[j], indptr[j + 1])
             row = np.uint64(3) * np.uint64(order[j])
             out[row] = a
             out[row + one] = b
@@ -305,6 +309,18 @@ def gather_tiled(groupptr, reachptr, reach, order, indptr, offsets, weights, occ
         out[row] = 0.0
         out[row + one] = 0.0
         out[row + two] = 0.0
+
+
+def sum_tiles(tiled: TiledTable, occupied: np.ndarray, picture: np.ndarray, out: np.ndarray) -> None:
+    """gather_tiled over ``tiled`` for a flat float32 picture (P * 3,) into a flat out
+    (R * 3,). A table whose last triple is the picture's last pixel needs one float
+    more than the picture has; only then is the picture copied with a zero after it."""
+    if picture.shape[0] < tiled.span:
+        padded = np.zeros(tiled.span, np.float32)
+        padded[:picture.shape[0]] = picture
+        picture = padded
+    gather_tiled(tiled.groupptr, tiled.reachptr, tiled.reach, tiled.order, tiled.indptr,
+                 tiled.offsets, tiled.weights, tiled.span, occupied, picture, out)
 
 
 class Resampler:
@@ -344,8 +360,6 @@ class Resampler:
                              f"got {occupied.shape}")
         if out is None:
             out = np.empty(self.shape, np.float32)
-        t = self.tiled
-        gather_tiled(t.groupptr, t.reachptr, t.reach, t.order, t.indptr, t.offsets, t.weights,
-                     np.ascontiguousarray(occupied, np.bool_).reshape(-1), picture.reshape(-1),
-                     out.reshape(-1))
+        sum_tiles(self.tiled, np.ascontiguousarray(occupied, np.bool_).reshape(-1),
+                  picture.reshape(-1), out.reshape(-1))
         return out
