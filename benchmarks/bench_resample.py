@@ -37,21 +37,22 @@ from __future__ import annotations
 
 import argparse
 import math
-import os
 import statistics
 import sys
 import time
 from pathlib import Path
 
-# as the holopack command does: Numba's OpenMP workers sleep when idle instead of
-# spinning on a core that OpenCV's worker threads need
-os.environ.setdefault("OMP_WAIT_POLICY", "passive")
-
-import cv2
-import numpy as np
-
 ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(ROOT))
+
+# Numba's OpenMP workers wait as under the holopack command: a short spin, then sleep
+# (holopack.openmp); set before any parallel kernel runs
+from holopack.openmp import configure as configure_openmp  # noqa: E402
+
+configure_openmp()
+
+import cv2  # noqa: E402
+import numpy as np  # noqa: E402
 
 from holopack.device import Resampler, ViewerSimulator, load_profile  # noqa: E402
 from holopack.device.resample import apply_weights, weight_table  # noqa: E402

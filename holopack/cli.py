@@ -3,12 +3,12 @@ from __future__ import annotations
 
 import argparse
 import json
-import os
 import sys
 
 from . import __version__
 from .argtypes import finite_float, positive_float, positive_int
 from .errors import HolopackError, InputError
+from .openmp import configure as configure_openmp
 
 
 class _Parser(argparse.ArgumentParser):
@@ -212,10 +212,7 @@ def _caused_by_interrupt(exc: BaseException) -> bool:
 
 
 def main(argv: list[str] | None = None) -> int:
-    # Numba's OpenMP workers spin while they wait; on a CPU shared with other work
-    # that made two threads several times slower than one. Passive waiting costs
-    # nothing measurable on an idle machine.
-    os.environ.setdefault("OMP_WAIT_POLICY", "passive")
+    configure_openmp()      # before the first parallel kernel: see holopack.openmp
     parser = build_parser()
     args = parser.parse_args(argv)
     if not args.command:
