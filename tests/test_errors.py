@@ -244,7 +244,9 @@ def test_unwritable_output(tmp_path, capsys):
         locked.chmod(0o700)
 
 
-def test_full_disk_leaves_nothing(tmp_path, capsys, monkeypatch):
+def _export_failing_on_third_frame(tmp_path, capsys, monkeypatch, fail):
+    """Export to the 42-F2 with the writer calling ``fail()`` (which raises) on its
+    third frame; (exit status, stderr)."""
     from holopack.formats import circle42f2
 
     writes = {"n": 0}
@@ -253,14 +255,20 @@ def test_full_disk_leaves_nothing(tmp_path, capsys, monkeypatch):
     def write(self, codes):
         writes["n"] += 1
         if writes["n"] == 3:
-            raise OSError(errno.ENOSPC, "No space left on device")
+            fail()
         return original(self, codes)
 
     monkeypatch.setattr(circle42f2.Writer, "write", write)
-    out = tmp_path / "LOOP.BIN"
-    rc, err = run_cli(capsys, "export", "--device", "3dcircle-42f2", "-o", out, "-q",
-                      "--seconds", "0.2")
-    assert_clean_error(rc, err, out, code=1)
+    return run_cli(capsys, "export", "--device", "3dcircle-42f2", "-o", tmp_path / "LOOP.BIN",
+                   "-q", "--seconds", "0.2")
+
+
+def test_full_disk_leaves_nothing(tmp_path, capsys, monkeypatch):
+    def disk_full():
+        raise OSError(errno.ENOSPC, "No space left on device")
+
+    rc, err = _export_failing_on_third_frame(tmp_path, capsys, monkeypatch, disk_full)
+    assert_clean_error(rc, err, tmp_path / "LOOP.BIN", code=1)
     assert "disk is full" in err
     assert os.listdir(tmp_path) == []
 
@@ -268,24 +276,13 @@ def test_full_disk_leaves_nothing(tmp_path, capsys, monkeypatch):
 def test_ctrl_c_inside_a_kernel_is_an_interrupt(tmp_path, capsys, monkeypatch):
     # Ctrl-C during a compiled kernel comes back as a SystemError caused by the
     # KeyboardInterrupt; it must read as an interrupt, not as an internal error.
-    from holopack.formats import circle42f2
+    def interrupted_kernel():
+        try:
+            raise KeyboardInterrupt
+        except KeyboardInterrupt as exc:
+            raise SystemError("kernel returned a result with an exception set") from exc
 
-    writes = {"n": 0}
-    original = circle42f2.Writer.write
-
-    def write(self, codes):
-        writes["n"] += 1
-        if writes["n"] == 3:
-            try:
-                raise KeyboardInterrupt
-            except KeyboardInterrupt as exc:
-                raise SystemError("kernel returned a result with an exception set") from exc
-        return original(self, codes)
-
-    monkeypatch.setattr(circle42f2.Writer, "write", write)
-    out = tmp_path / "LOOP.BIN"
-    rc, err = run_cli(capsys, "export", "--device", "3dcircle-42f2", "-o", out, "-q",
-                      "--seconds", "0.2")
+    rc, err = _export_failing_on_third_frame(tmp_path, capsys, monkeypatch, interrupted_kernel)
     assert rc == 130, err
     assert err.strip().splitlines() == ["holopack: interrupted; no output was written"]
     assert os.listdir(tmp_path) == []
