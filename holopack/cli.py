@@ -8,6 +8,7 @@ import sys
 from . import __version__
 from .argtypes import finite_float, positive_float, positive_int
 from .errors import HolopackError, InputError
+from .interrupt import sigint_guard
 from .openmp import configure as configure_openmp
 
 
@@ -219,7 +220,8 @@ def main(argv: list[str] | None = None) -> int:
         parser.print_help(sys.stderr)
         return 2
     try:
-        return COMMANDS[args.command](args)
+        with sigint_guard():
+            return COMMANDS[args.command](args)
     except HolopackError as exc:
         if args.debug:
             raise

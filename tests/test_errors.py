@@ -305,7 +305,10 @@ def test_ctrl_c_mid_export_leaves_nothing(tmp_path):
         pytest.fail("the export never started writing")
     proc.send_signal(signal.SIGINT)
     _, err = proc.communicate(timeout=60)
-    assert proc.returncode == 130
+    # 130, or death by SIGINT, which a shell also reports as 130: when the interrupt lands
+    # in start-up imports (seen inside a dataclass's exec'd __init__), CPython 3.11 has
+    # been seen to end the process with SIGINT although holopack handled it
+    assert proc.returncode in (130, -signal.SIGINT)
     assert "Traceback" not in err
     assert "interrupted" in err.strip().splitlines()[-1]
     assert os.listdir(tmp_path) == []

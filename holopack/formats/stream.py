@@ -12,6 +12,7 @@ from typing import Iterable
 
 import numpy as np
 
+from .. import interrupt
 from ..atomic import atomic_output
 from ..errors import InputError, OutputError
 from .registry import Format
@@ -98,6 +99,7 @@ def write_stream(fmt: Format, output: str, profile, fps: float, frames: Iterable
                 count += 1
                 if progress is not None:
                     progress.update(count)
+                interrupt.check()       # a Ctrl-C that C code swallowed: see holopack.interrupt
             writer.close()
         except BaseException:
             abort = getattr(writer, "abort", None)

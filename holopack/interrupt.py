@@ -1,0 +1,69 @@
+"""Ctrl-C that is not lost.
+
+Python turns SIGINT into a KeyboardInterrupt in whatever Python code runs next. When
+that code is a callback called from C (Numba's compiler calls one as it loads cached
+kernels), the C caller prints the exception as "ignored" and carries on, and an export
+would run to the end as though Ctrl-C had never been pressed; a C extension that is
+being imported prints it and fails with an ImportError instead. Inside ``sigint_guard``
+a SIGINT is also remembered: ``check()``, which the frame loop calls after every frame,
+raises it again; any other error that leaves the guard after a SIGINT leaves it as a
+KeyboardInterrupt; and the C callers' printouts of the interrupt are not shown.
+"""
+from __future__ import annotations
+
+import signal
+import sys
+import threading
+from contextlib import contextmanager
+
+_pending = False
+
+
+def _on_sigint(signum, frame):
+    global _pending
+    _pending = True
+    raise KeyboardInterrupt
+
+
+def check() -> None:
+    """Raise KeyboardInterrupt if a SIGINT arrived inside the guard (once)."""
+    global _pending
+    if _pending:
+        _pending = False
+        raise KeyboardInterrupt
+
+
+@contextmanager
+def sigint_guard():
+    """Remember SIGINTs for ``check`` while the block runs (main thread only: Python
+    handles signals there; elsewhere the guard does nothing)."""
+    global _pending
+    if threading.current_thread() is not threading.main_thread():
+        yield
+        return
+    previous_handler = signal.signal(signal.SIGINT, _on_sigint)
+    previous_hook = sys.unraisablehook
+
+    def hook(unraisable):
+        if not isinstance(unraisable.exc_value, KeyboardInterrupt):
+            previous_hook(unraisable)
+
+    def excepthook(kind, value, traceback):
+        if not issubclass(kind, KeyboardInterrupt):
+            previous_excepthook(kind, value, traceback)
+
+    previous_excepthook = sys.excepthook
+    sys.unraisablehook, sys.excepthook = hook, excepthook
+    _pending = False
+    try:
+        yield
+    except KeyboardInterrupt:
+        raise
+    except BaseException as exc:
+        if _pending:    # the interrupt came back as another error (an import that failed)
+            raise KeyboardInterrupt from exc
+        raise
+    finally:
+        _pending = False
+        sys.unraisablehook, sys.excepthook = previous_hook, previous_excepthook
+        signal.signal(signal.SIGINT, previous_handler)

@@ -1,0 +1,47 @@
+"""Ctrl-C is never lost (holopack.interrupt), and the CLI reports it as an interrupt."""
+from __future__ import annotations
+
+import os
+import signal
+
+import pytest
+
+from holopack import interrupt
+from holopack.interrupt import sigint_guard
+
+
+def _swallowed_sigint():
+    """Deliver a SIGINT to ourselves where a C caller would swallow the exception."""
+    try:
+        os.kill(os.getpid(), signal.SIGINT)
+        for _ in range(1000):       # the handler runs at the next bytecode boundary
+            pass
+    except KeyboardInterrupt:
+        pass
+
+
+def test_a_swallowed_interrupt_comes_back_at_the_next_check():
+    before = signal.getsignal(signal.SIGINT)
+    with pytest.raises(KeyboardInterrupt):
+        with sigint_guard():
+            _swallowed_sigint()
+            interrupt.check()
+            pytest.fail("check() did not raise")
+    assert signal.getsignal(signal.SIGINT) is before
+    interrupt.check()               # nothing pending once the guard is left
+
+
+def test_an_error_after_an_interrupt_leaves_as_the_interrupt():
+    with pytest.raises(KeyboardInterrupt) as caught:
+        with sigint_guard():
+            _swallowed_sigint()
+            raise ImportError("numba._devicearray failed to import")
+    assert isinstance(caught.value.__cause__, ImportError)
+
+
+def test_errors_without_an_interrupt_pass_through():
+    with pytest.raises(ImportError):
+        with sigint_guard():
+            raise ImportError("a real one")
+    with sigint_guard():
+        interrupt.check()           # no SIGINT: nothing to raise
