@@ -48,7 +48,7 @@ from numba import njit, prange
 from ..kernel_cache import refresh
 
 # the kernels below inline shading.py's and texture.py's functions
-refresh(__file__, ["shading.py", "texture.py"])
+refresh(__file__, ["shading.py", "texture.py", "texel_mix.py"])
 
 from .shading import (A_NRM, A_POS, M_ALPHA, M_BASE_TEX, M_CUTOFF, M_DOUBLE, M_EM_TEX, MASK,
                       base_color, shade)

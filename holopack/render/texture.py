@@ -30,6 +30,7 @@ from numba import njit
 
 from ..colour import srgb_to_linear
 from ..scene.types import Texture
+from .texel_mix import mix_texels
 
 MAX_LEVELS = 16
 TEXEL_SCALE = 65535.0
@@ -174,24 +175,38 @@ def _bilinear(pool, levels, wrap, t, level, u, v):
     offset = levels[t, level, 0]
     w = levels[t, level, 1]
     h = levels[t, level, 2]
+    ws = wrap[t, 0]
+    wt = wrap[t, 1]
+    # Repeating wraps reduce the coordinate to one period before scaling it: the
+    # fraction of a float is exact, and this needs no division per texel row.
+    if ws == REPEAT:
+        u -= np.floor(u)
+    elif ws == MIRRORED_REPEAT:
+        u -= 2.0 * np.floor(0.5 * u)
+    if wt == REPEAT:
+        v -= np.floor(v)
+    elif wt == MIRRORED_REPEAT:
+        v -= 2.0 * np.floor(0.5 * v)
     x = u * w - 0.5
     y = v * h - 0.5
     x0f = np.floor(x)
     y0f = np.floor(y)
     fx = x - x0f
     fy = y - y0f
-    ws = wrap[t, 0]
-    wt = wrap[t, 1]
     if ws == REPEAT:
-        x0f -= np.floor(x0f / w) * w
+        if x0f < 0.0:
+            x0f += w
     elif ws == MIRRORED_REPEAT:
-        x0f -= np.floor(x0f / (2 * w)) * 2 * w
+        if x0f < 0.0:
+            x0f += 2 * w
     else:
         x0f = min(max(x0f, -1.0), float(w))
     if wt == REPEAT:
-        y0f -= np.floor(y0f / h) * h
+        if y0f < 0.0:
+            y0f += h
     elif wt == MIRRORED_REPEAT:
-        y0f -= np.floor(y0f / (2 * h)) * 2 * h
+        if y0f < 0.0:
+            y0f += 2 * h
     else:
         y0f = min(max(y0f, -1.0), float(h))
     xa, xb = _wrap_pair(int(x0f), w, ws)
@@ -199,15 +214,11 @@ def _bilinear(pool, levels, wrap, t, level, u, v):
     r00 = offset + ya * w
     r10 = offset + yb * w
     # the weights carry the texels' scale back to [0, 1]
-    w00 = (1.0 - fx) * (1.0 - fy) * INV_TEXEL_SCALE
-    w01 = fx * (1.0 - fy) * INV_TEXEL_SCALE
-    w10 = (1.0 - fx) * fy * INV_TEXEL_SCALE
-    w11 = fx * fy * INV_TEXEL_SCALE
-    c0 = w00 * pool[r00 + xa, 0] + w01 * pool[r00 + xb, 0] + w10 * pool[r10 + xa, 0] + w11 * pool[r10 + xb, 0]
-    c1 = w00 * pool[r00 + xa, 1] + w01 * pool[r00 + xb, 1] + w10 * pool[r10 + xa, 1] + w11 * pool[r10 + xb, 1]
-    c2 = w00 * pool[r00 + xa, 2] + w01 * pool[r00 + xb, 2] + w10 * pool[r10 + xa, 2] + w11 * pool[r10 + xb, 2]
-    c3 = w00 * pool[r00 + xa, 3] + w01 * pool[r00 + xb, 3] + w10 * pool[r10 + xa, 3] + w11 * pool[r10 + xb, 3]
-    return c0, c1, c2, c3
+    return mix_texels(pool, r00 + xa, r00 + xb, r10 + xa, r10 + xb,
+                      (1.0 - fx) * (1.0 - fy) * INV_TEXEL_SCALE,
+                      fx * (1.0 - fy) * INV_TEXEL_SCALE,
+                      (1.0 - fx) * fy * INV_TEXEL_SCALE,
+                      fx * fy * INV_TEXEL_SCALE)
 
 
 @njit(cache=True, error_model="numpy")
