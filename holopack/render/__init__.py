@@ -16,6 +16,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
+import numba
 import numpy as np
 
 from ..errors import InputError
@@ -311,7 +312,7 @@ class Renderer:
                              levels, level_count, wrap, lights, params, linear_ss,
                              alpha_ss, s, depth_ss, self._srgb_lut,
                              self._srgb_steps, frame.linear, frame.alpha, frame.depth,
-                             frame.color)
+                             frame.color, numba.get_num_threads())
         if total:
             raster.raster_blend(self._tile_order, self._blend_start, self._blend_list, tile,
                                 self._ntx, w, h, unlit_all, ortho, self._rec_xy, self._rec_area,

@@ -492,8 +492,11 @@ def _fragment_alpha(r, x, y, rec_plane, mat, attr, pool, levels, level_count, wr
 
 @njit(cache=True, error_model="numpy")
 def _raster_tile(tx0, tx1, ty0, ty1, start, stop, tile_list, rec_xy, rec_area, rec_zw,
-                 rec_plane, rec_bbox, mat, attr, pool, levels, level_count, wrap, depth, ids):
-    """Depth-tested visibility of one tile: clears it, then draws tile_list[start:stop]."""
+                 rec_plane, rec_bbox, mat, attr, pool, levels, level_count, wrap, depth, ids,
+                 any_masked):
+    """Depth-tested visibility of one tile: clears it, then draws tile_list[start:stop].
+    any_masked: whether some material is MASK; without one the records' materials are
+    not read at all (a cache line of rec_plane per record)."""
     for y in range(ty0, ty1 + 1):
         for x in range(tx0, tx1 + 1):
             depth[y, x] = 1.0
@@ -506,9 +509,12 @@ def _raster_tile(tx0, tx1, ty0, ty1, start, stop, tile_list, rec_xy, rec_area, r
         by1 = min(rec_bbox[r, 3], ty1)
         if bx0 > bx1 or by0 > by1:
             continue
-        m = int(rec_plane[r, 11])
-        masked = mat[m, M_ALPHA] == MASK
-        cutoff = mat[m, M_CUTOFF]
+        masked = False
+        cutoff = 0.0
+        if any_masked:
+            m = int(rec_plane[r, 11])
+            masked = mat[m, M_ALPHA] == MASK
+            cutoff = mat[m, M_CUTOFF]
         x0, x1, x2 = rec_xy[r, 0], rec_xy[r, 1], rec_xy[r, 2]
         y0, y1, y2 = rec_xy[r, 3], rec_xy[r, 4], rec_xy[r, 5]
         # biased edge values are >= 0 inside: the bias of 1 excludes the pixel centres
@@ -594,6 +600,9 @@ def raster_opaque(tile_order, tile_start, tile_list, tile, ntx, width, height,
                   level_count, wrap, depth, ids):
     """Depth-tested visibility per tile: depth (H, W) float32 window depth (1 where
     empty), ids (H, W) int32 record id (-1 where empty). Both are cleared here."""
+    any_masked = False
+    for m in range(mat.shape[0]):
+        any_masked |= mat[m, M_ALPHA] == MASK
     for k in prange(tile_order.shape[0]):
         t = tile_order[k]
         tx0 = (t % ntx) * tile
@@ -602,20 +611,38 @@ def raster_opaque(tile_order, tile_start, tile_list, tile, ntx, width, height,
         ty1 = min(ty0 + tile, height) - 1
         _raster_tile(tx0, tx1, ty0, ty1, tile_start[t], tile_start[t + 1], tile_list,
                      rec_xy, rec_area, rec_zw, rec_plane, rec_bbox, mat, attr, pool, levels,
-                     level_count, wrap, depth, ids)
+                     level_count, wrap, depth, ids, any_masked)
+
+
+@njit(cache=True, error_model="numpy", inline="always")
+def interleaved_band(i, per_thread, threads):
+    """The band that iteration i of ``per_thread * threads`` handles: run t of
+    ``per_thread`` iterations gets bands t, t + threads, ... (some may lie past the
+    last band: skip those)."""
+    return (i % per_thread) * threads + i // per_thread
 
 
 @njit(parallel=True, cache=True, error_model="numpy")
 def shade_visible(ids, unlit_all, ortho, rec_plane, mat, attr, pool, levels, level_count,
                   wrap, lights, params, linear_ss, alpha_ss, s, depth_ss,
-                  srgb_lut, srgb_steps, linear, alpha, depth, color):
+                  srgb_lut, srgb_steps, linear, alpha, depth, color, threads):
     """Shade each visible sub-sample once into linear_ss (H*s, W*s, 3) float32 and
     alpha_ss (H*s, W*s) float32, and downsample each band of s rows right away into
     linear, alpha, depth and color (see ``resolve_span``) while it is still in cache.
-    A translucent pass afterwards re-resolves only the tiles it drew in."""
+    A translucent pass afterwards re-resolves only the tiles it drew in. threads:
+    numba.get_num_threads() of the caller (only the split of the work depends on it)."""
     height = ids.shape[0] // s
     width = ids.shape[1]
-    for band in prange(height):
+    # prange hands each thread one run of iterations; mapping run t to bands t,
+    # t + threads, t + 2 * threads, ... gives every thread its share of the picture's
+    # middle, where the model and its textures are (contiguous halves left one thread
+    # idle for a tenth of the pass)
+    threads = max(1, threads)
+    per_thread = (height + threads - 1) // threads
+    for i in prange(per_thread * threads):
+        band = interleaved_band(i, per_thread, threads)
+        if band >= height:
+            continue
         for y in range(band * s, band * s + s):
             for x in range(width):
                 r = ids[y, x]
