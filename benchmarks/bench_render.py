@@ -31,6 +31,13 @@ ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(ROOT))
 sys.path.insert(0, str(ROOT / "tests"))
 
+# Numba's OpenMP workers wait as under the holopack command (a short spin, then sleep:
+# holopack.openmp). libgomp's default spin of milliseconds would keep a core busy
+# while llvmpipe draws the next frame, and slow the peer down.
+from holopack.openmp import configure as configure_openmp  # noqa: E402
+
+configure_openmp()
+
 from holopack.render import Renderer  # noqa: E402
 from holopack.render.camera import Framing, fit_camera  # noqa: E402
 from holopack.render.shading import BLEND, pack_materials  # noqa: E402
