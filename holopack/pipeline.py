@@ -16,10 +16,12 @@ from typing import Iterator
 import numpy as np
 
 from .atomic import check_output_path
-from .colour import linear_to_srgb, srgb8_to_linear
+from .colour import SRGB8_TO_LINEAR, linear_to_srgb
+from .colour_kernel import srgb8_to_linear_tiles
 from .errors import InputError
 from .formats.stream import write_stream
 from .progress import Progress
+from .render import TILE
 from .render.camera import Camera, Framing, camera_for_sphere, fit_camera
 from .scene.load import load
 from .scene.media import STILL_SECONDS, fit_square
@@ -183,8 +185,9 @@ class Picture:
     """One square picture on its way to the device.
 
     color : (S, S, 3) uint8 sRGB; linear : (S, S, 3) float32 linear light (what the
-    resampler averages), computed lazily for media input; tiles : the renderer's map
-    of 32-px tiles that may hold light (Frame.tiles), None for media input.
+    resampler averages), computed lazily for media input; tiles : the map of TILE-px
+    tiles that may hold light: the renderer's (Frame.tiles), or for media input found
+    with the linear light (None until then).
     """
 
     color: np.ndarray
@@ -192,8 +195,14 @@ class Picture:
     tiles: np.ndarray | None = None
 
     def linear_light(self) -> np.ndarray:
+        """The linear light; converting the colour also maps its black tiles (tiles)."""
         if self.linear is None:
-            self.linear = srgb8_to_linear(self.color)
+            h, w = self.color.shape[:2]
+            linear = np.empty((h, w, 3), np.float32)
+            tiles = np.empty((-(-h // TILE), -(-w // TILE)), np.bool_)
+            srgb8_to_linear_tiles(np.ascontiguousarray(self.color), SRGB8_TO_LINEAR, TILE,
+                                  linear, tiles)
+            self.linear, self.tiles = linear, tiles
         return self.linear
 
     def brightened(self, factor: float) -> "Picture":
@@ -414,11 +423,10 @@ class ExportPlan:
 
     def output_frame(self, index: int) -> np.ndarray:
         picture = self.source.picture(index).brightened(self.brightness)
-        if self.polar:
-            return self.encoder.encode(picture.linear_light(), index, occupied=picture.tiles)
-        if self.simulated:
-            codes = self.encoder.encode(picture.linear_light(), index, occupied=picture.tiles)
-            return self.simulator.render(codes)
+        if self.polar or self.simulated:
+            linear = picture.linear_light()         # before .tiles: media input maps them here
+            codes = self.encoder.encode(linear, index, occupied=picture.tiles)
+            return codes if self.polar else self.simulator.render(codes)
         color = picture.color
         if self.mask is not None:
             color = (color * self.mask + 0.5).astype(np.uint8)

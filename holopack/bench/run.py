@@ -122,10 +122,11 @@ def _stage_loop(plan, count: int, first: int, writer) -> dict[str, list[float]]:
         if scene.is_media:
             t0 = clock()
             picture = source.picture(index)
-            # export converts a decoded picture to linear light only for a polar encoder
+            # export converts a decoded picture to linear light (mapping its black
+            # tiles on the way) only for a polar encoder
             linear = picture.linear_light() if (plan.polar or plan.simulated) else None
             add("decode", clock() - t0)
-            color, tiles = picture.color, None
+            color, tiles = picture.color, picture.tiles
         else:
             t0 = clock()
             posed = scene.pose(tl.animation, tl.anim_time(index))

@@ -129,8 +129,8 @@ class PipelineFrames:
         # the fan side is what export writes (pipeline.ExportPlan.output_frame)
         shown = picture.brightened(request.brightness)
         if self.encoder is not None:
-            fan = self.simulator.render(self.encoder.encode(shown.linear_light(), index,
-                                                            occupied=shown.tiles))
+            linear = shown.linear_light()       # before .tiles: media input maps them here
+            fan = self.simulator.render(self.encoder.encode(linear, index, occupied=shown.tiles))
         else:
             fan = shown.color
             if self.mask is not None:
