@@ -30,7 +30,8 @@ number of polar samples (slices x LEDs) from the same pictures (the first model'
 frames), in turns of 5 calls (after one untimed call) through one loop; median of
 --repeats calls each. Ours is timed twice:
 given the renderer's map of lit tiles (Frame.tiles, what export does) and finding the
-black tiles by reading the picture (what it does for video input). ratio = ours /
+black tiles by reading the picture (a caller with no map: video input maps its tiles
+while converting to linear light, holopack.colour_kernel). ratio = ours /
 warpPolar (< 1: ours is faster). Both use all cores unless --threads is given.
 """
 from __future__ import annotations
@@ -265,7 +266,7 @@ def main(argv=None):
               f"{given_ms / warp_ms:6.2f} {scan_ms / warp_ms:5.2f} | {nnz:9d}")
     print("gain: area minus the best point sampler against the finer render; same: against the "
           "picture itself. ours: with the renderer's tile map (export); scan: finding black tiles "
-          "by reading the picture (video input); scipy: the same table as a scipy.sparse product. "
+          "by reading the picture (a caller without a map); scipy: the same table as a scipy.sparse product. "
           "ratio = ours / warpPolar.")
 
 
