@@ -578,7 +578,7 @@ class _Reader:
                 [pbr.get("metallicFactor", 1.0)], 1, f"{where} metallicFactor", None)[0])
             m.roughness_factor = float(self._numbers(
                 [pbr.get("roughnessFactor", 1.0)], 1, f"{where} roughnessFactor", None)[0])
-            m.base_color_texture, m.base_color_texcoord = self._texture_ref(
+            m.base_color_texture, m.base_color_texcoord, m.base_color_transform = self._texture_ref(
                 pbr.get("baseColorTexture"), f"{where} baseColorTexture")
             emissive = self._numbers(spec.get("emissiveFactor"), 3, f"{where} emissiveFactor",
                                      [0.0, 0.0, 0.0])
@@ -589,14 +589,14 @@ class _Reader:
                 m.base_color_factor = self._numbers(
                     gloss.get("diffuseFactor"), 4, f"{where} diffuseFactor",
                     [1.0, 1.0, 1.0, 1.0]).astype(np.float32)
-                m.base_color_texture, m.base_color_texcoord = self._texture_ref(
-                    gloss.get("diffuseTexture"), f"{where} diffuseTexture")
+                m.base_color_texture, m.base_color_texcoord, m.base_color_transform = \
+                    self._texture_ref(gloss.get("diffuseTexture"), f"{where} diffuseTexture")
                 m.metallic_factor = 0.0
             strength = extensions.get("KHR_materials_emissive_strength")
             if isinstance(strength, dict):
                 emissive = emissive * float(strength.get("emissiveStrength", 1.0))
             m.emissive_factor = emissive.astype(np.float32)
-            m.emissive_texture, m.emissive_texcoord = self._texture_ref(
+            m.emissive_texture, m.emissive_texcoord, m.emissive_transform = self._texture_ref(
                 spec.get("emissiveTexture"), f"{where} emissiveTexture")
             mode = spec.get("alphaMode", "OPAQUE")
             if mode not in ("OPAQUE", "MASK", "BLEND"):
@@ -610,18 +610,41 @@ class _Reader:
             materials.append(m)
         return materials
 
-    def _texture_ref(self, info, where: str) -> tuple[int | None, int]:
-        """(index into Scene.textures or None, texCoord set) of a textureInfo.
+    def _texture_ref(self, info, where: str) -> tuple[int | None, int, np.ndarray | None]:
+        """(index into Scene.textures or None, texCoord set, KHR_texture_transform as a
+        (2, 3) affine UV map or None) of a textureInfo.
 
         A texture the material uses but that cannot be had (a dangling index, a
         missing or undecodable image) changes the picture, so it is an InputError.
         """
         if info is None:
-            return None, 0
+            return None, 0, None
         info = self._dict(info, where)
         texcoord = self._int(info, "texCoord", where, default=0)
         index = self._ref(info, "index", where, "textures", required=True)
-        return self._texture(index), texcoord
+        extensions = self._dict(info.get("extensions", {}), f"{where} extensions")
+        transform = None
+        if "KHR_texture_transform" in extensions:
+            transform, texcoord = self._texture_transform(
+                extensions["KHR_texture_transform"], f"{where} KHR_texture_transform", texcoord)
+        return self._texture(index), texcoord, transform
+
+    def _texture_transform(self, spec, where: str, texcoord: int) -> tuple[np.ndarray, int]:
+        """KHR_texture_transform: the (2, 3) matrix translation x rotation x scale, and
+        the texCoord set (the extension's own overrides the textureInfo's).
+
+        The rotation turns UVs counter-clockwise: u' = cos u + sin v, v' = -sin u + cos v
+        (before the offset), which is what the extension's worked example needs ("offset
+        [0, 1], rotation pi/2, scale 0.5 uses the lower left quadrant, rotated") and what
+        three.js and the sample viewers do.
+        """
+        spec = self._dict(spec, where)
+        ox, oy = self._numbers(spec.get("offset"), 2, f"{where} offset", [0.0, 0.0])
+        (angle,) = self._numbers([spec.get("rotation", 0.0)], 1, f"{where} rotation", None)
+        sx, sy = self._numbers(spec.get("scale"), 2, f"{where} scale", [1.0, 1.0])
+        c, s = math.cos(angle), math.sin(angle)
+        matrix = np.array([[c * sx, s * sy, ox], [-s * sx, c * sy, oy]], np.float64)
+        return matrix, self._int(spec, "texCoord", where, default=texcoord)
 
     def _texture(self, index: int) -> int | None:
         """Decode texture ``index`` (once) into Scene.textures."""

@@ -32,10 +32,14 @@ class Material:
         default_factory=lambda: np.ones(4, np.float32))  # (4,) float32, linear RGBA
     base_color_texture: int | None = None  # index into Scene.textures
     base_color_texcoord: int = 0
+    # KHR_texture_transform: (2, 3) float64 affine map of the UV set, (u', v') =
+    # M @ (u, v, 1); None = identity
+    base_color_transform: np.ndarray | None = None
     emissive_factor: np.ndarray = field(
         default_factory=lambda: np.zeros(3, np.float32))  # (3,) float32, linear RGB
     emissive_texture: int | None = None
     emissive_texcoord: int = 0
+    emissive_transform: np.ndarray | None = None  # as base_color_transform
     metallic_factor: float = 1.0
     roughness_factor: float = 1.0
     alpha_mode: str = "OPAQUE"  # OPAQUE | MASK | BLEND
