@@ -10,7 +10,6 @@ import numpy as np
 from PIL import Image
 
 from holopack.render import render
-from holopack.render.shading import M_BASE_XF, M_EM_XF, material_table
 from holopack.scene.load import load
 
 from _gltf_builder import GltfBuilder, quad
@@ -83,9 +82,7 @@ def test_the_transform_is_read_as_translation_rotation_scale(tmp_path):
     material = _textured_quad(tmp_path, spec).materials[0]
     assert material.base_color_texcoord == 1          # the extension's texCoord wins
     assert np.allclose(material.base_color_transform, [[0, 0.5, 0], [-0.5, 0, 1]], atol=1e-12)
-    table = material_table([material], 1)
-    assert np.allclose(table[0, M_BASE_XF:M_BASE_XF + 6], [0, 0.5, 0, -0.5, 0, 1], atol=1e-12)
-    assert np.array_equal(table[0, M_EM_XF:M_EM_XF + 6], [1, 0, 0, 0, 1, 0])   # identity
+    assert material.emissive_transform is None
 
 
 def test_lower_left_quadrant_rotated_clockwise(tmp_path):
@@ -112,3 +109,23 @@ def test_the_extensions_texcoord_picks_the_uv_set(tmp_path):
     picture = _picture(_textured_quad(tmp_path, {"texCoord": 1}))
     assert _colours_at(picture, (0.875, 0.625), (0.625, 0.625), (0.875, 0.875), (0.125, 0.625)
                        ) == [A, B, C, GREY]
+
+
+def test_a_changed_transform_is_seen_by_a_renderer_that_drew_the_primitives(tmp_path):
+    # the per-vertex UVs are gathered once per set of primitives and materials
+    import dataclasses
+
+    from holopack.render import Renderer
+
+    scene = _textured_quad(tmp_path, {"offset": [0, 1], "scale": [1, -1]})
+    plain = [dataclasses.replace(m, base_color_transform=None) for m in scene.materials]
+    view = np.eye(4)
+    view[2, 3] = -2.0
+    projection = np.diag([1.0, 1.0, -2.0 / 9.9, 1.0])
+    projection[2, 3] = -10.1 / 9.9
+    renderer = Renderer((SIZE, SIZE), 1)
+    posed = scene.pose(None, 0.0)
+    flipped = renderer.draw(posed, scene.materials, scene.textures, view, projection, "unlit")
+    upright = renderer.draw(posed, plain, scene.textures, view, projection, "unlit")
+    assert _colours_at(flipped.color, (0.125, 0.125)) == [C]
+    assert _colours_at(upright.color, (0.125, 0.125), (0.125, 0.625)) == [GREY, A]

@@ -22,7 +22,7 @@ import numpy as np
 from ..errors import InputError
 from ..scene.types import Material, PosedPrimitive, Texture
 from . import raster
-from .shading import (A_COL, A_COLUMNS, A_UV, BLEND, M_ALPHA, Light, Lights,
+from .shading import (A_BASE_UV, A_COL, A_COLUMNS, A_EM_UV, BLEND, M_ALPHA, Light, Lights,
                       material_table)
 from .texture import TexturePool
 
@@ -84,6 +84,29 @@ def _grow(array: np.ndarray | None, rows: int, tail: tuple, dtype) -> np.ndarray
     return np.empty((capacity,) + tail, dtype)
 
 
+def _uv_key(materials) -> tuple:
+    """What the per-vertex UVs depend on in the materials (see _texture_uv)."""
+    def transform(t):
+        return None if t is None else np.asarray(t, np.float64).tobytes()
+    return tuple((m.base_color_texcoord, transform(m.base_color_transform),
+                  m.emissive_texcoord, transform(m.emissive_transform)) for m in materials)
+
+
+def _texture_uv(prim, count: int, texcoord: int, transform, out: np.ndarray) -> None:
+    """out (count, 2) = the primitive's UV set ``texcoord`` through the material's
+    KHR_texture_transform ((2, 3) affine, None = identity); left 0 without that set."""
+    if not 0 <= texcoord < len(prim.uv):
+        return
+    layer = prim.uv[texcoord]
+    if layer is None or len(layer) != count:
+        return
+    if transform is None:
+        out[:] = layer
+    else:
+        m = np.asarray(transform, np.float64)
+        out[:] = np.asarray(layer, np.float64) @ m[:, :2].T + m[:, 2]
+
+
 class Renderer:
     """A rasterizer of one picture size that keeps its buffers between frames.
 
@@ -133,8 +156,10 @@ class Renderer:
         self._blend_key = None
 
     # -- per set of primitives -------------------------------------------------
-    def _gather_static(self, posed: list[PosedPrimitive], n_materials: int) -> None:
-        key = (n_materials,) + tuple((id(p.primitive), len(p.positions)) for p in posed)
+    def _gather_static(self, posed: list[PosedPrimitive], materials: list[Material]) -> None:
+        n_materials = len(materials)
+        key = ((n_materials, _uv_key(materials))
+               + tuple((id(p.primitive), len(p.positions)) for p in posed))
         if key == self._static_key:
             return
         counts = [len(p.positions) for p in posed]
@@ -150,9 +175,12 @@ class Renderer:
             material = prim.material if 0 <= prim.material < n_materials else n_materials
             mats.append(np.full(len(idx), material, np.int32))
             attr = np.zeros((count, A_COLUMNS), np.float32)
-            for s, layer in enumerate(prim.uv[:2]):
-                if layer is not None and len(layer) == count:
-                    attr[:, A_UV + 2 * s:A_UV + 2 * s + 2] = layer
+            if material < n_materials:
+                mat = materials[material]
+                _texture_uv(prim, count, mat.base_color_texcoord, mat.base_color_transform,
+                            attr[:, A_BASE_UV:A_BASE_UV + 2])
+                _texture_uv(prim, count, mat.emissive_texcoord, mat.emissive_transform,
+                            attr[:, A_EM_UV:A_EM_UV + 2])
             attr[:, A_COL:A_COL + 4] = 1.0
             if prim.colors is not None and len(prim.colors) == count:
                 c = np.asarray(prim.colors, np.float32)
@@ -233,7 +261,7 @@ class Renderer:
         projection = np.asarray(projection, np.float64).reshape(4, 4)
         if not (np.all(np.isfinite(view)) and np.all(np.isfinite(projection))):
             raise InputError("the camera matrices contain NaN or infinity")
-        self._gather_static(posed, len(materials))
+        self._gather_static(posed, materials)
         offset = 0
         for p, count in zip(posed, self._counts):
             self._world_pos[offset:offset + count] = p.positions

@@ -41,16 +41,16 @@ M_BASE, M_EMISSIVE, M_CUTOFF, M_METALLIC, M_ROUGHNESS = 0, 4, 7, 8, 9
 M_BASE_TEX, M_BASE_SET, M_EM_TEX, M_EM_SET, M_ALPHA, M_DOUBLE, M_UNLIT = 10, 11, 12, 13, 14, 15, 16
 # per-material specular constants, worked out once per frame instead of per fragment
 M_SHININESS, M_SPEC_NORM, M_SPEC_FLOOR = 17, 18, 19
-# the base colour's and the emissive texture's UV maps (KHR_texture_transform), each
-# the six numbers of a (2, 3) affine matrix, row by row
-M_BASE_XF, M_EM_XF = 20, 26
-M_COLUMNS = 32
-IDENTITY_UV = np.array([[1.0, 0.0, 0.0], [0.0, 1.0, 0.0]])
+M_COLUMNS = 20
 # highlights weaker than this (times the peak) are skipped: below a 16-bit step
 SPEC_EPSILON = 1e-5
-# columns of the per-vertex attribute table: view-space position and normal, two
-# UV sets, linear RGBA vertex colour (one row per vertex: one cache line to read)
+# columns of the per-vertex attribute table: view-space position and normal, the UVs
+# of the base colour texture and of the emissive texture (each its material's UV set
+# through its KHR_texture_transform: an affine map commutes with interpolation, so it
+# is applied once per vertex), linear RGBA vertex colour (one row per vertex: one
+# cache line to read)
 A_POS, A_NRM, A_UV, A_COL = 0, 3, 6, 10
+A_BASE_UV, A_EM_UV = A_UV, A_UV + 2
 A_COLUMNS = 14
 
 
@@ -153,13 +153,6 @@ def material_table(materials, n_textures: int) -> np.ndarray:
     table[:, M_SHININESS] = shininess
     table[:, M_SPEC_NORM] = (shininess + 8.0) / (8.0 * math.pi)
     table[:, M_SPEC_FLOOR] = SPEC_EPSILON ** (1.0 / shininess)  # N.H^s < epsilon below it
-    table[:, M_BASE_XF:M_BASE_XF + 6] = IDENTITY_UV.ravel()
-    table[:, M_EM_XF:M_EM_XF + 6] = IDENTITY_UV.ravel()
-    for row, m in enumerate(materials):
-        for column, transform in ((M_BASE_XF, getattr(m, "base_color_transform", None)),
-                                  (M_EM_XF, getattr(m, "emissive_transform", None))):
-            if transform is not None:
-                table[row, column:column + 6] = np.asarray(transform, np.float64).reshape(6)
     return table
 
 
@@ -179,8 +172,8 @@ def base_color(m, v0, v1, v2, o0, o1, o2, ox0, ox1, ox2, oy0, oy1, oy2,
     a = mat[m, 3] * (o0 * attr[v0, A_COL + 3] + o1 * attr[v1, A_COL + 3] + o2 * attr[v2, A_COL + 3])
     t = int(mat[m, M_BASE_TEX])
     if t >= 0:
-        t0, t1, t2, t3 = texture_at(t, A_UV + 2 * int(mat[m, M_BASE_SET]), mat, m, M_BASE_XF,
-                                    v0, v1, v2, o0, o1, o2, ox0, ox1, ox2, oy0, oy1, oy2, attr,
+        t0, t1, t2, t3 = texture_at(t, A_BASE_UV, v0, v1, v2,
+                                    o0, o1, o2, ox0, ox1, ox2, oy0, oy1, oy2, attr,
                                     pool, levels, level_count, wrap)
         r *= t0
         g *= t1
@@ -190,21 +183,17 @@ def base_color(m, v0, v1, v2, o0, o1, o2, ox0, ox1, ox2, oy0, oy1, oy2,
 
 
 @njit(cache=True, error_model="numpy", inline="always")
-def texture_at(t, c, mat, m, xf, v0, v1, v2, o0, o1, o2, ox0, ox1, ox2, oy0, oy1, oy2, attr,
+def texture_at(t, c, v0, v1, v2, o0, o1, o2, ox0, ox1, ox2, oy0, oy1, oy2, attr,
                pool, levels, level_count, wrap):
-    """Trilinear sample of texture t at the fragment's UV (attr columns c, c + 1),
-    mapped by material m's UV transform (mat columns xf to xf + 5)."""
-    s0 = o0 * attr[v0, c] + o1 * attr[v1, c] + o2 * attr[v2, c]
-    t0 = o0 * attr[v0, c + 1] + o1 * attr[v1, c + 1] + o2 * attr[v2, c + 1]
-    sx = ox0 * attr[v0, c] + ox1 * attr[v1, c] + ox2 * attr[v2, c] - s0
-    tx = ox0 * attr[v0, c + 1] + ox1 * attr[v1, c + 1] + ox2 * attr[v2, c + 1] - t0
-    sy = oy0 * attr[v0, c] + oy1 * attr[v1, c] + oy2 * attr[v2, c] - s0
-    ty = oy0 * attr[v0, c + 1] + oy1 * attr[v1, c + 1] + oy2 * attr[v2, c + 1] - t0
-    # the affine map moves the point and turns its derivatives with its linear part
-    a, b, d, e = mat[m, xf], mat[m, xf + 1], mat[m, xf + 3], mat[m, xf + 4]
-    return sample_trilinear(pool, levels, level_count, wrap, t,
-                            a * s0 + b * t0 + mat[m, xf + 2], d * s0 + e * t0 + mat[m, xf + 5],
-                            a * sx + b * tx, d * sx + e * tx, a * sy + b * ty, d * sy + e * ty)
+    """Trilinear sample of texture t at the fragment's UV (attr columns c, c + 1)."""
+    u = o0 * attr[v0, c] + o1 * attr[v1, c] + o2 * attr[v2, c]
+    v = o0 * attr[v0, c + 1] + o1 * attr[v1, c + 1] + o2 * attr[v2, c + 1]
+    ux = ox0 * attr[v0, c] + ox1 * attr[v1, c] + ox2 * attr[v2, c]
+    vx = ox0 * attr[v0, c + 1] + ox1 * attr[v1, c + 1] + ox2 * attr[v2, c + 1]
+    uy = oy0 * attr[v0, c] + oy1 * attr[v1, c] + oy2 * attr[v2, c]
+    vy = oy0 * attr[v0, c + 1] + oy1 * attr[v1, c + 1] + oy2 * attr[v2, c + 1]
+    return sample_trilinear(pool, levels, level_count, wrap, t, u, v,
+                            ux - u, vx - v, uy - u, vy - v)
 
 
 @njit(cache=True, error_model="numpy")
@@ -239,18 +228,16 @@ def shade(m, v0, v1, v2, o0, o1, o2, ox0, ox1, ox2, oy0, oy1, oy2, back, ortho, 
     for slot in range(2):
         if slot == 0:
             t = int(mat[m, M_BASE_TEX])
-            c = A_UV + 2 * int(mat[m, M_BASE_SET])
-            xf = M_BASE_XF
+            c = A_BASE_UV
         else:
             if unlit or not (er > 0.0 or eg > 0.0 or eb > 0.0):
                 break
             t = int(mat[m, M_EM_TEX])
-            c = A_UV + 2 * int(mat[m, M_EM_SET])
-            xf = M_EM_XF
+            c = A_EM_UV
         if t < 0:
             continue
-        t0, t1, t2, t3 = texture_at(t, c, mat, m, xf, v0, v1, v2, o0, o1, o2, ox0, ox1, ox2,
-                                    oy0, oy1, oy2, attr, pool, levels, level_count, wrap)
+        t0, t1, t2, t3 = texture_at(t, c, v0, v1, v2, o0, o1, o2, ox0, ox1, ox2, oy0, oy1, oy2,
+                                    attr, pool, levels, level_count, wrap)
         if slot == 0:
             r *= t0
             g *= t1
