@@ -38,6 +38,8 @@ MF_BASE, MF_EMISSIVE, MF_CUTOFF, MF_METALLIC, MF_ROUGHNESS = 0, 4, 7, 8, 9
 MI_BASE_TEX, MI_BASE_SET, MI_EM_TEX, MI_EM_SET, MI_ALPHA, MI_DOUBLE, MI_UNLIT = 0, 1, 2, 3, 4, 5, 6
 # columns of the one float64 material table the kernels read (material_table)
 M_BASE, M_EMISSIVE, M_CUTOFF, M_METALLIC, M_ROUGHNESS = 0, 4, 7, 8, 9
+# (the UV set columns are informational: the renderer picks each texture's set, and
+# applies its transform, when it fills the vertex table's A_BASE_UV and A_EM_UV)
 M_BASE_TEX, M_BASE_SET, M_EM_TEX, M_EM_SET, M_ALPHA, M_DOUBLE, M_UNLIT = 10, 11, 12, 13, 14, 15, 16
 # per-material specular constants, worked out once per frame instead of per fragment
 M_SHININESS, M_SPEC_NORM, M_SPEC_FLOOR = 17, 18, 19
