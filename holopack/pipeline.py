@@ -20,6 +20,7 @@ from .colour import SRGB8_TO_LINEAR, linear_to_srgb
 from .colour_kernel import srgb8_to_linear_tiles
 from .errors import InputError
 from .formats.stream import write_stream
+from . import resources
 from .progress import Progress
 from .render import TILE
 from .render.camera import Camera, Framing, camera_for_sphere, fit_camera
@@ -29,19 +30,9 @@ from .scene.scene import Scene
 
 STATIC_SECONDS = 8.0  # a model without animation plays one turntable turn this long
 FRAMING_SAMPLES = 48  # poses sampled over a clip to fit the camera once for all of it
-DEFAULT_TWIN = os.path.join(os.path.dirname(os.path.dirname(os.path.abspath(__file__))),
-                            "assets", "RobotExpressive", "RobotExpressive.glb")
-
-
 def default_twin() -> str:
-    """The bundled default twin (RobotExpressive, CC0): in the source tree, or installed
-    beside the package as data."""
-    here = os.path.dirname(os.path.abspath(__file__))
-    for candidate in (DEFAULT_TWIN,
-                      os.path.join(here, "assets", "RobotExpressive", "RobotExpressive.glb")):
-        if os.path.exists(candidate):
-            return candidate
-    raise InputError("the bundled default twin is missing from this installation; give an INPUT file")
+    """The bundled default twin (RobotExpressive, CC0), wherever this installation keeps it."""
+    return str(resources.default_twin())
 
 
 @dataclass

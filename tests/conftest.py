@@ -2,6 +2,10 @@
 from __future__ import annotations
 
 import os
+import shutil
+import subprocess
+import sys
+from functools import cache
 from pathlib import Path
 
 import pytest
@@ -45,9 +49,72 @@ def tmp_cwd(tmp_path, monkeypatch):
     return tmp_path
 
 
+MARKERS = {
+    "gl": "needs OpenGL through moderngl on EGL (Mesa's llvmpipe) for a reference render",
+    "display": "needs Xvfb and glfw to open a real window",
+    "slow": "takes more than a few seconds; deselect with -m 'not slow' for a quick run",
+}
+
+
 def pytest_configure(config):
     # Tests never open a real display unless they start Xvfb themselves.
     os.environ.setdefault("PYTHONHASHSEED", "0")
+    for name, text in MARKERS.items():
+        config.addinivalue_line("markers", f"{name}: {text}")
+
+
+@cache
+def _gl_missing() -> str | None:
+    """Why no EGL context can be made here, or None. Probed in a child process: an EGL
+    context in this process would upset a GLX window opened later by another test."""
+    try:
+        import moderngl  # noqa: F401  (only whether it imports)
+    except ImportError:
+        return "moderngl is not installed (pip install -e '.[test]')"
+    probe = ("import moderngl; ctx = moderngl.create_standalone_context(backend='egl'); "
+             "print(ctx.info['GL_RENDERER'])")
+    proc = subprocess.run([sys.executable, "-c", probe], capture_output=True, text=True, timeout=60)
+    if proc.returncode != 0:
+        last = (proc.stderr.strip().splitlines() or ["no output"])[-1]
+        return f"no OpenGL context through EGL (apt-get install libegl-mesa0 libgl1-mesa-dri): {last}"
+    return None
+
+
+@cache
+def _display_missing() -> str | None:
+    """Why no window can be opened here, or None."""
+    if shutil.which("Xvfb") is None:
+        return "Xvfb is not installed (apt-get install xvfb)"
+    try:
+        import glfw  # noqa: F401  (only whether it imports)
+    except ImportError as exc:
+        return f"glfw does not import: {exc}"
+    return None
+
+
+PROBES = {"gl": _gl_missing, "display": _display_missing}
+
+
+def pytest_collection_modifyitems(config, items):
+    # A test that asks for a window (the `display` or `window` fixtures of the preview
+    # tests) is a display test, whether or not its module says so.
+    for item in items:
+        if {"display", "window"} & set(getattr(item, "fixturenames", ())):
+            item.add_marker(pytest.mark.display)
+
+
+def pytest_runtest_setup(item):
+    """Skip a test whose machinery is missing, saying what to install; in CI (CI set) fail
+    instead, so that a CI run never passes by skipping silently."""
+    for name, probe in PROBES.items():
+        if item.get_closest_marker(name) is None:
+            continue
+        reason = probe()
+        if reason is None:
+            continue
+        if os.environ.get("CI"):
+            pytest.fail(f"[{name}] {reason} (CI is set: a missing tool is a failure)", pytrace=False)
+        pytest.skip(f"[{name}] {reason}")
 
 
 @pytest.fixture(autouse=True, scope="session")

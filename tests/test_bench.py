@@ -108,6 +108,7 @@ def test_end_to_end_loop_wrote_real_device_frames(twin_report):
     assert report["runs"][0]["realtime_factor"] == pytest.approx(e2e["fps"] / 30.0)
 
 
+@pytest.mark.gl
 def test_peers_measure_the_same_work(twin_report):
     report, out = twin_report
     run = report["runs"][0]

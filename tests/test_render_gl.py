@@ -16,6 +16,7 @@ MODELS = {
     "helmet": DATA / "FlightHelmet" / "FlightHelmet.gltf",
 }
 SIZE = (320, 320)
+pytestmark = pytest.mark.gl
 
 
 def compare(posed, materials, textures, view, projection, size=SIZE):

@@ -7,12 +7,12 @@ from __future__ import annotations
 
 import ctypes
 import os
-import sys
 from pathlib import Path
 
 import numpy as np
 from OpenGL import GL
 
+from .. import resources
 from ..errors import HolopackError
 
 SHADERS_ENV = "HOLOPACK_SHADERS"
@@ -22,20 +22,18 @@ def shader_dir() -> Path:
     """Where the GLSL files live.
 
     In a source checkout they sit in the repository's top-level ``shaders/``; an
-    installed holopack may carry them as package data (``holopack/shaders``) or under
-    ``<prefix>/share/holopack/shaders``. ``$HOLOPACK_SHADERS`` overrides all of them.
+    installed wheel carries them as package data (``holopack/shaders``): see
+    holopack.resources. ``$HOLOPACK_SHADERS`` overrides both.
     """
-    here = Path(__file__).resolve().parent
-    candidates = []
     if os.environ.get(SHADERS_ENV):
-        candidates.append(Path(os.environ[SHADERS_ENV]))
-    candidates += [here.parent.parent / "shaders", here.parent / "shaders",
-                   Path(sys.prefix) / "share" / "holopack" / "shaders"]
-    for candidate in candidates:
-        if (candidate / "quad.vert").is_file():
-            return candidate
-    raise HolopackError("the preview's shader files are missing (looked in "
-                        + ", ".join(str(c) for c in candidates) + f"); set ${SHADERS_ENV}")
+        candidate = Path(os.environ[SHADERS_ENV])
+        if not (candidate / "quad.vert").is_file():
+            raise HolopackError(f"${SHADERS_ENV}={candidate} holds no shader files (quad.vert)")
+        return candidate
+    try:
+        return resources.bundled(resources.SHADERS)
+    except HolopackError as exc:
+        raise HolopackError(f"the preview's shader files are missing: {exc}") from None
 
 
 def _compile(kind, source: str, name: str) -> int:
