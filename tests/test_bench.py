@@ -143,6 +143,44 @@ def test_video_device_times_mask_and_writer(tmp_path, models):
     assert row["stage"] == "encode" and row["available"] and "MP4 writer" in row["compared"]
 
 
+def test_load_runs_busy_processes_for_the_whole_run_and_reports_them(tmp_path, models):
+    out = tmp_path / "duck.json"
+    code = bench_main([str(models["duck"]), "--device", "mp4-fan", "--size", "64", "--frames", "3",
+                       "--warmup", "1", "--peers", "none", "--load", "2", "--json", str(out), "--quiet"])
+    assert code == 0
+    report = json.loads(out.read_text())
+    validate(report)
+    load = report["load"]
+    assert load["processes"] == 2 and report["settings"]["load"] == 2
+    # the load was real: the spinning processes took CPU time (how much depends on
+    # what else the machine runs, so only that they ran is asserted)
+    assert load["seconds"] > 0 and load["cpu_seconds"] > 0
+    assert not _busy_children()
+
+
+def _busy_children() -> list[str]:
+    """Command lines of this process's children that run the load's busy loop."""
+    import os
+
+    found = []
+    for entry in Path("/proc").iterdir():
+        if not entry.name.isdigit():
+            continue
+        try:
+            stat = (entry / "stat").read_text().rsplit(")", 1)[1].split()
+            cmdline = (entry / "cmdline").read_bytes().replace(b"\0", b" ").decode(errors="replace")
+        except OSError:
+            continue
+        if int(stat[1]) == os.getpid() and "getppid" in cmdline:
+            found.append(cmdline)
+    return found
+
+
+def test_an_idle_run_reports_no_load(twin_report):
+    report, _ = twin_report
+    assert report["load"]["processes"] == 0 and report["load"]["cpu_seconds"] == 0
+
+
 def test_bad_input_is_a_user_error(tmp_path, capsys):
     code = bench_main([str(tmp_path / "missing.glb"), "--frames", "1", "--quiet"])
     assert code == 2

@@ -25,6 +25,15 @@ def _peers(text: str) -> list[str]:
     return names
 
 
+def _load(text: str) -> int:
+    from .load import MAX_PROCESSES
+
+    value = count(text)
+    if value > MAX_PROCESSES:
+        raise argparse.ArgumentTypeError(f"expected at most {MAX_PROCESSES} processes, got {text!r}")
+    return value
+
+
 def configure_parser(p: argparse.ArgumentParser) -> argparse.ArgumentParser:
     p.add_argument("inputs", nargs="*", metavar="INPUT",
                    help="models, pictures or videos (default: the bundled twin)")
@@ -41,6 +50,9 @@ def configure_parser(p: argparse.ArgumentParser) -> argparse.ArgumentParser:
                    help="comparison rows: all (default), none, or some of render,resample,encode")
     p.add_argument("--profile", type=count, default=0, metavar="N",
                    help="also profile N end-to-end frames with cProfile and list the top functions")
+    p.add_argument("--load", type=_load, default=0, metavar="N",
+                   help="run N busy processes beside the whole measurement, so that holopack "
+                        "and its peers are timed under the same competing load (default 0)")
     p.add_argument("--json", metavar="OUT.json", help="write the full report as JSON "
                    "(schema: docs/bench-schema.json)")
     p.add_argument("--plot", metavar="OUT.png", help="write a chart of the stages and peers")
@@ -62,7 +74,7 @@ def cmd_bench(args) -> int:
     settings = BenchSettings(device=args.device, format=args.format, size=args.size,
                              supersample=args.supersample, animation=args.animation,
                              frames=args.frames, warmup=args.warmup, peers=args.peers,
-                             profile=args.profile)
+                             profile=args.profile, load=args.load)
     report = bench(args.inputs, settings)
     if args.json:
         _write(args.json, json.dumps(report, indent=1, allow_nan=False) + "\n")

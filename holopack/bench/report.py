@@ -66,8 +66,14 @@ def format_report(report: dict) -> str:
             f"  Numba {sw['numba']}: {n['threads']} threads ({n['threading_layer'] or 'no parallel run'})"
             f", numpy {sw['numpy']}, Python {sw['python']}, holopack {sw['holopack']}"
             f" {sw.get('holopack_commit') or ''}".rstrip()]
+    competing = report.get("load") or {}
+    if competing.get("processes"):
+        used = competing["cpu_seconds"]
+        head.append(f"  under a competing load of {competing['processes']} busy processes (--load), "
+                    + ("" if used is None else f"which took {used:.1f} CPU s in ")
+                    + f"{competing['seconds']:.1f} s; the peers ran under the same load")
     load = m["load_average"][0] if m["load_average"] else 0.0
-    if load > 0.75 * m["usable_cpus"]:
+    if load > 0.75 * m["usable_cpus"] and not competing.get("processes"):
         head.append(f"  warning: the machine was busy (load {load:.2f} on {m['usable_cpus']} CPUs): "
                     "other work shares the CPUs, so these figures are low and noisy")
     return "\n".join(head + [format_run(run) for run in report["runs"]])

@@ -31,6 +31,7 @@ from dataclasses import dataclass, field
 import numpy as np
 
 from ..errors import InputError
+from .load import competing_load
 from .machine import machine_info, numba_info, peak_memory, software_info
 from .stats import ratio, summarize
 
@@ -56,6 +57,7 @@ class BenchSettings:
     load_repeats: int = 3
     peers: list[str] | None = None
     profile: int = 0
+    load: int = 0  # busy processes competing with the whole run (see bench/load.py)
     extra: dict = field(default_factory=dict)
 
 
@@ -353,8 +355,9 @@ def bench(inputs, settings: BenchSettings | None = None) -> dict:
     settings = settings or BenchSettings()
     started = time.perf_counter()
     machine = machine_info()
-    runs = [bench_input(item, settings) for item in (list(inputs) if inputs else [None])]
-    machine["load_average_end"] = machine_info()["load_average"]
+    with competing_load(settings.load) as load:
+        runs = [bench_input(item, settings) for item in (list(inputs) if inputs else [None])]
+        machine["load_average_end"] = machine_info()["load_average"]
     report = {
         "schema": SCHEMA_ID,
         "created": datetime.datetime.now(datetime.timezone.utc).isoformat(timespec="seconds"),
@@ -363,8 +366,9 @@ def bench(inputs, settings: BenchSettings | None = None) -> dict:
         "numba": numba_info(),
         "settings": {"device": str(settings.device), "format": settings.format,
                      "size": settings.size, "frames": settings.frames, "warmup": settings.warmup,
-                     "peers": settings.peers, **settings.extra},
+                     "peers": settings.peers, "load": settings.load, **settings.extra},
         "runs": runs,
+        "load": load,
         "memory": peak_memory(),
         "seconds": time.perf_counter() - started,
     }
