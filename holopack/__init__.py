@@ -12,6 +12,12 @@ The pipeline, one way: load -> animate -> render -> resample for the device -> e
 """
 __version__ = "0.1.0"
 
+from .openmp import configure as _configure_openmp  # noqa: E402
+
+# Before any parallel kernel loads libgomp: a notebook or script that calls the library
+# waits as briefly as the command does (see holopack.openmp).
+_configure_openmp()
+
 from .errors import HolopackError, InputError, OutputError  # noqa: E402
 from .scene.load import load  # noqa: E402
 

@@ -1,7 +1,7 @@
 """How Numba's OpenMP worker threads wait between kernels.
 
 libgomp reads these settings once, when the first parallel kernel loads it, so
-``configure`` must run before that (the holopack command calls it first thing).
+``configure`` must run before that: importing holopack calls it, and so does the command.
 
 - Spinning for libgomp's default time (milliseconds) on a CPU shared with other work
   (an encoder, OpenCV's pool, a second job) made two threads several times slower than
