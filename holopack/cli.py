@@ -87,6 +87,9 @@ def build_parser() -> argparse.ArgumentParser:
                    "(e.g. '[{\"frame\": 5, \"key\": \"d\"}]')")
     p.add_argument("--output-dir", default=".", help="where S (screenshot) and E (export) write")
 
+    sub.add_parser("warmup", help="compile every kernel now (once per installation), so that "
+                   "the first real job starts at once")
+
     from .pack.cli import add_pack_parser, add_validate_parser
 
     add_pack_parser(sub)
@@ -191,9 +194,17 @@ def cmd_bench(args) -> int:
     return run(args)
 
 
+def cmd_warmup(args) -> int:
+    from .warmup import warmup
+
+    warmup()
+    return 0
+
+
 COMMANDS = {"export": cmd_export, "inspect": cmd_inspect, "devices": cmd_devices,
             "decode": cmd_decode, "preview": cmd_preview, "pack": cmd_pack,
-            "validate": cmd_validate, "bench": cmd_bench}
+            "validate": cmd_validate, "bench": cmd_bench,
+            "warmup": cmd_warmup}
 
 
 def _caused_by_interrupt(exc: BaseException) -> bool:

@@ -1,0 +1,118 @@
+"""``holopack warmup``: compile every Numba kernel before the first real job.
+
+A fresh installation compiles holopack's kernels on its first export: 20-30 s on an idle
+2-core machine, over a minute on a busy one. An installer preparing a shop PC runs
+``holopack warmup`` once instead; Numba caches the machine code on disk, so every later
+run starts at once. Each step is a tiny real job (two frames at 64 px), so the kernels
+compiled are exactly the specialisations that real jobs use.
+"""
+from __future__ import annotations
+
+import os
+import sys
+import tempfile
+import time
+from collections.abc import Callable
+from contextlib import contextmanager
+from dataclasses import dataclass
+
+import numpy as np
+from PIL import Image
+
+from .decode import decode
+from .device import list_profiles, load_profile
+from .pipeline import ExportSettings, default_twin, export
+from .render.camera import Framing
+from .scene.load import load
+
+SIZE = 64  # pixels: the kernels' types do not depend on the picture size
+FRAMES = 2
+WEIGHT_CACHE = "HOLOPACK_CACHE_DIR"  # see holopack.device.resample
+
+
+@dataclass
+class Step:
+    label: str
+    run: Callable[[str], None]  # called with a scratch folder
+
+
+def _translucent_twin():
+    """The default twin with its first material made translucent: the blend pass."""
+    scene = load(default_twin())
+    scene.materials[0].alpha_mode = "BLEND"
+    return scene
+
+
+def _export_step(device: str, input_name: str | None = None, scene=None, what: str = "",
+                 **settings) -> Step:
+    def run(folder: str) -> None:
+        profile = load_profile(device)
+        polar = profile.kind == "polar"
+        # the open polar stream takes any polar profile's codes: the same resample,
+        # dither and quantise kernels as the device's own format
+        out = os.path.join(folder, f"{device}.{'hps' if polar else 'mp4'}")
+        source = os.path.join(folder, input_name) if input_name else scene() if scene else None
+        export(source, out, ExportSettings(device=device, format="polarstream" if polar else None,
+                                           size=SIZE, fps=10.0, seconds=FRAMES / 10.0, **settings),
+               progress=False)
+        if polar:  # the viewer simulation, as decode and the preview use it
+            decode(out, os.path.join(folder, f"{device}-decoded"), size=SIZE, max_frames=1,
+                   progress=False)
+
+    what = what or ("a picture" if input_name else "the default twin")
+    return Step(f"{what} to {device}", run)
+
+
+def _picture(folder: str) -> None:
+    """A small picture for the picture/video path (its own colour kernel)."""
+    rng = np.random.default_rng(0)
+    Image.fromarray(rng.integers(0, 256, (48, 80, 3), dtype=np.uint8)).save(
+        os.path.join(folder, "picture.png"))
+
+
+def steps() -> list[Step]:
+    """The jobs that together reach every kernel holopack's commands use."""
+    plan = [_export_step(name) for name in list_profiles()]
+    plan.append(_export_step("3dcircle-42f2", shading="unlit", supersample=2,
+                             what="the default twin unlit and supersampled"))
+    # a camera inside the model clips triangles at the near plane
+    plan.append(_export_step("3dcircle-42f2", scene=_translucent_twin, framing=Framing(distance=0.5),
+                             what="a translucent twin seen from inside"))
+    plan.append(Step("a picture to 3dcircle-42f2", lambda folder: (_picture(folder), _export_step(
+        "3dcircle-42f2", "picture.png").run(folder))))
+    return plan
+
+
+@contextmanager
+def _scratch_weight_cache(folder: str):
+    """Build the resampler's weight tables afresh (their kernel is compiled too) without
+    touching the user's table cache."""
+    previous = os.environ.get(WEIGHT_CACHE)
+    os.environ[WEIGHT_CACHE] = os.path.join(folder, "weights")
+    try:
+        yield
+    finally:
+        if previous is None:
+            os.environ.pop(WEIGHT_CACHE, None)
+        else:
+            os.environ[WEIGHT_CACHE] = previous
+
+
+def warmup(stream=None) -> float:
+    """Run every step, one progress line each on ``stream`` (stderr by default);
+    returns the seconds taken."""
+    stream = sys.stderr if stream is None else stream
+    plan = steps()
+    started = time.perf_counter()
+    with tempfile.TemporaryDirectory(prefix="holopack-warmup-") as folder, _scratch_weight_cache(folder):
+        for number, step in enumerate(plan, 1):
+            done = int(24 * (number - 1) / len(plan))
+            stream.write(f"warmup [{'#' * done}{'.' * (24 - done)}] {number}/{len(plan)} "
+                         f"compiling: {step.label}\n")
+            stream.flush()
+            step.run(folder)
+    seconds = time.perf_counter() - started
+    stream.write(f"warmup [{'#' * 24}] {len(plan)}/{len(plan)} done in {seconds:.1f} s; "
+                 "the compiled kernels are cached for every later run\n")
+    stream.flush()
+    return seconds

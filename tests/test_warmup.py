@@ -1,0 +1,48 @@
+"""holopack warmup: one command compiles the kernels that real jobs call."""
+from __future__ import annotations
+
+import subprocess
+import sys
+
+import pytest
+
+pytestmark = pytest.mark.slow
+
+# The kernels export, decode and the preview call from Python (the ones they call in
+# turn are compiled with them).
+ENTRY_POINTS = [
+    "holopack.animate.skin:_skin_serial",
+    "holopack.render.raster:transform", "holopack.render.raster:setup_triangles",
+    "holopack.render.raster:clip_triangles", "holopack.render.raster:bin_count",
+    "holopack.render.raster:bin_fill", "holopack.render.raster:raster_opaque",
+    "holopack.render.raster:shade_visible", "holopack.render.raster:raster_blend",
+    "holopack.render.raster:resolve_tiles",
+    "holopack.device.sector_weights:sector_weights", "holopack.device.resample:gather_tiled",
+    "holopack.device.quantise:encode_codes", "holopack.device.simulate_kernel:simulate",
+    "holopack.colour_kernel:srgb8_to_linear_tiles",
+]
+
+PROBE = """
+import importlib, sys
+from holopack.cli import main
+code = main(["warmup"])
+missing = []
+for entry in sys.argv[1:]:
+    module, name = entry.split(":")
+    if not getattr(importlib.import_module(module), name).signatures:
+        missing.append(entry)
+print("MISSING", *missing)
+sys.exit(code)
+"""
+
+
+def test_warmup_compiles_every_entry_point_and_shows_progress(tmp_path):
+    proc = subprocess.run([sys.executable, "-c", PROBE, *ENTRY_POINTS], capture_output=True,
+                          text=True, cwd=tmp_path, timeout=900)
+    assert proc.returncode == 0, proc.stderr[-2000:]
+    assert proc.stdout.split() == ["MISSING"]
+    lines = proc.stderr.strip().splitlines()
+    steps = [line for line in lines if "compiling:" in line]
+    assert len(steps) >= 7 and steps[0].startswith("warmup [") and "1/" in steps[0]
+    assert "done in" in lines[-1]
+    assert list(tmp_path.iterdir()) == []  # nothing left where it ran
