@@ -20,7 +20,8 @@ class DecodeResult:
 
 def decode(path: str, output: str, device=None, size: int = 512, max_frames: int | None = None,
            progress: bool = True) -> DecodeResult:
-    from .device import ViewerSimulator, open_fan_file
+    from .device import ViewerSimulator
+    from .formats.fanfile import open_fan_file
 
     if not os.path.exists(path):
         raise InputError("no such file", path)
@@ -29,7 +30,7 @@ def decode(path: str, output: str, device=None, size: int = 512, max_frames: int
     out_fmt = format_for_path(output, kind="video")
     if out_fmt is None or not os.path.splitext(output)[1]:
         out_fmt = get_format("png")
-    if out_fmt.name == "mp4" and size % 2:
+    if out_fmt.even_size and size % 2:
         size += 1
     total = polar.frame_count if max_frames is None else min(polar.frame_count, max_frames)
     simulator = ViewerSimulator(profile, size)

@@ -12,8 +12,8 @@ from __future__ import annotations
 
 import numpy as np
 
-from holopack.render.shading import BLEND, MASK, pack_materials
-from holopack.render.texture import CLAMP_TO_EDGE, decode_texture
+from holopack.rendering.shading import BLEND, MASK, pack_materials
+from holopack.rendering.texture import CLAMP_TO_EDGE, decode_texture
 
 VERTEX = """
 #version 330
@@ -174,7 +174,7 @@ def posed_model(path):
 
 def framed_camera(posed, fov=30.0, yaw=0.0, pitch=0.0):
     """(view, projection) that fit the model like the exporter does."""
-    from holopack.render.camera import Framing, fit_camera
+    from holopack.rendering.camera import Framing, fit_camera
 
     points = np.concatenate([p.positions for p in posed])
     cam = fit_camera(points, Framing(yaw=yaw, pitch=pitch, fov=fov))
@@ -182,7 +182,7 @@ def framed_camera(posed, fov=30.0, yaw=0.0, pitch=0.0):
 
 
 def srgb8(linear):
-    """Linear float -> sRGB uint8, the same encoding as holopack.render."""
+    """Linear float -> sRGB uint8, the same encoding as holopack.rendering."""
     from holopack.colour import linear_to_srgb
 
     return np.floor(linear_to_srgb(linear) * 255.0 + 0.5).astype(np.uint8)

@@ -17,9 +17,12 @@ import re
 
 import numpy as np
 
-from ..device.polarfile import PolarFile, channel_permutation, check_codes
 from ..device.profile import DeviceProfile, load_profile
 from ..errors import InputError
+from ..format_registry import Format
+from ..schema import ascii_text, boolean, choice, string
+from .fanfile import PolarFile, channel_permutation, check_codes
+from .names import NameRule
 from .stream import FanFileWriter
 
 DEFAULT_PROFILE = "3dcircle-42f2"
@@ -134,3 +137,28 @@ def read(path: str, profile: DeviceProfile | None = None) -> PolarFile:
                 yield unpack_frame(data, profile)
 
     return PolarFile(path, profile, profile.fps, count, frames)
+
+
+def check_profile(colour: dict, geometry: dict) -> str | None:
+    """What the layout demands of a profile: RGB666 and one shared blade of 8k LEDs."""
+    if colour["bit_depth"] != 6:
+        return f"[colour] bit_depth must be 6 for the 42f2 format (RGB666), got {colour['bit_depth']}"
+    if geometry and (geometry["blade_data"] != "shared" or geometry["leds_per_blade"] % 8):
+        return "[geometry] the 42f2 format stores one shared blade whose LED count is a multiple of 8"
+    return None
+
+
+FORMAT = Format(
+    "42f2", "polar", (".bin",), Writer, reader=read, sniff=sniff,
+    description="3D Circle 42-F2 .BIN: 512 slices x 112 LEDs, RGB666 bit-planes",
+    file_table={
+        "bit_order": (choice(("msb", "lsb")), "msb"),
+        "trailer": (ascii_text, "B2DDDDEDC0EEBDF9E5B7"),
+        "write_trailer": (boolean, False),
+        "suffix": (string, ".BIN"),
+    },
+    check_profile=check_profile, default_profile=DEFAULT_PROFILE,
+    # the fan ignores files not ending in upper-case ".BIN"; it reads FAT cards whose
+    # firmware is known to choke on long names, so stems stay 8.3-short
+    naming=NameRule(".BIN", "upper", 8, strict="the 3D Circle 42-F2 plays only files whose name "
+                    "ends in upper-case '.BIN'; the fan silently drops others"))

@@ -18,9 +18,12 @@ import os
 
 import numpy as np
 
-from ..device.polarfile import PolarFile, channel_permutation, check_codes
 from ..device.profile import DeviceProfile, load_profile
 from ..errors import InputError
+from ..format_registry import Format
+from ..schema import hex_bytes, pos_int, string
+from .fanfile import PolarFile, channel_permutation, check_codes
+from .names import NameRule
 from .stream import FanFileWriter
 
 DEFAULT_PROFILE = "legacy-224"
@@ -141,3 +144,25 @@ def read(path: str, profile: DeviceProfile | None = None) -> PolarFile:
                 yield unpack_frame(data, profile)
 
     return PolarFile(path, profile, profile.fps, count, frames)
+
+
+def check_profile(colour: dict, geometry: dict) -> str | None:
+    """What the layout demands of a profile: 1 bit per channel, one shared blade of 8k LEDs."""
+    if colour["bit_depth"] != 1:
+        return f"[colour] bit_depth must be 1 for the legacy224 format, got {colour['bit_depth']}"
+    if geometry and (geometry["blade_data"] != "shared" or geometry["leds_per_blade"] % 8):
+        return "[geometry] the legacy224 format stores one shared blade whose LED count is a multiple of 8"
+    return None
+
+
+FORMAT = Format(
+    "legacy224", "polar", (".bin",), Writer, reader=read, sniff=sniff,
+    description="legacy 224-LED fan .bin: 2700 rays x 112 LEDs, 1 bit per channel",
+    file_table={
+        "header_prefix": (hex_bytes, "0000000118"),
+        "header_bytes": (pos_int, 4096),
+        "frame_padding": (pos_int, 1288),
+        "suffix": (string, ".bin"),
+    },
+    check_profile=check_profile, default_profile=DEFAULT_PROFILE,
+    naming=NameRule(".bin", "upper", 8))  # an SD-card fan: 8.3-short names, as the 42-F2

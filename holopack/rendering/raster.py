@@ -1,6 +1,6 @@
 """The Numba rasterizer: transform, clip, set up, bin per tile, rasterize, shade.
 
-Stages (each a kernel taking preallocated arrays; ``holopack.render.Renderer``
+Stages (each a kernel taking preallocated arrays; ``holopack.rendering.Renderer``
 owns the buffers and calls them per frame):
 
 1. ``transform`` (serial, per vertex): clip coordinates (float64), view-space
@@ -50,8 +50,9 @@ from ..kernel_cache import refresh
 # the kernels below inline shading.py's and texture.py's functions
 refresh(__file__, ["shading.py", "texture.py", "texel_mix.py"])
 
-from .shading import (A_NRM, A_POS, M_ALPHA, M_BASE_TEX, M_CUTOFF, M_DOUBLE, M_EM_TEX, MASK,
-                      base_color, shade)
+from .shading import (  # noqa: E402  imported after refresh(), on purpose
+    A_NRM, A_POS, M_ALPHA, M_BASE_TEX, M_CUTOFF, M_DOUBLE, M_EM_TEX, MASK,
+    base_color, shade)
 
 SUBPIXEL = 8
 ONE = 1 << SUBPIXEL
