@@ -136,7 +136,7 @@ COMMANDS = {"export": cmd_export, "inspect": cmd_inspect, "devices": cmd_devices
             "validate": cmd_validate, "bench": cmd_bench}
 
 
-def _caused_by_interrupt(exc: BaseException) -> bool:
+def _caused_by_interrupt(exc: BaseException | None) -> bool:
     """True when Ctrl-C is what went wrong underneath `exc`.
 
     A SIGINT that lands inside a compiled kernel surfaces when the kernel returns, as a

@@ -32,7 +32,8 @@ def decode(path: str, output: str, device=None, size: int = 512, max_frames: int
         out_fmt = get_format("png")
     if out_fmt.even_size and size % 2:
         size += 1
-    total = polar.frame_count if max_frames is None else min(polar.frame_count, max_frames)
+    known = polar.frame_count if polar.frame_count is not None else sum(1 for _ in polar.frames())
+    total = known if max_frames is None else min(known, max_frames)
     simulator = ViewerSimulator(profile, size)
     bar = Progress(total, label=os.path.basename(output), enabled=progress)
     frames = (simulator.render(codes) for codes in islice(polar.frames(), total))

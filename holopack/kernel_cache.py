@@ -50,7 +50,7 @@ def refresh(module_file: str, dependencies: list[str]) -> None:
 def cache_folder(module_file: str) -> str:
     """Where Numba caches the kernels of ``module_file``: ``NUMBA_CACHE_DIR``'s folder
     for the module's directory when that variable is set, else ``__pycache__`` beside it."""
-    user_dir = os.environ.get("NUMBA_CACHE_DIR") or numba_config.CACHE_DIR
+    user_dir = os.environ.get("NUMBA_CACHE_DIR") or getattr(numba_config, "CACHE_DIR", "")
     if user_dir:
         # Numba's own naming of the folder (UserProvidedCacheLocator), so both agree
         return os.path.join(user_dir, _CacheLocator.get_suitable_cache_subpath(module_file))

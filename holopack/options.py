@@ -293,7 +293,8 @@ def check_values(table: dict, face: str) -> dict:
 def settings_fields(values: dict) -> tuple[dict, dict]:
     """Option values -> (ExportSettings fields, Framing fields); options not given
     (absent, or None where the default is None) are left out."""
-    settings, framing = {}, {}
+    settings: dict[str, Any] = {}
+    framing: dict[str, Any] = {}
     for name, value in values.items():
         opt = BY_NAME[name]
         if value is None:

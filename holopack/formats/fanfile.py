@@ -83,7 +83,7 @@ def open_fan_file(path, profile=None) -> PolarFile:
     polar = sorted((f for f in list_formats() if f.kind == "polar" and f.sniff is not None),
                    key=lambda f: not f.sniff_first)
     for fmt in polar:
-        if fmt.sniff(head, size, path):
+        if fmt.sniff is not None and fmt.sniff(head, size, path):
             return fmt.reader_function()(path)
     raise InputError("not a fan file holopack knows (42-F2 .BIN, legacy .bin or polar stream); "
                      "name the device with --device to read it as one", path)

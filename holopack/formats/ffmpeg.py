@@ -5,6 +5,8 @@ subclasses FFmpegWriter and names its codec, pixel format and ffmpeg options.
 """
 from __future__ import annotations
 
+from typing import Any
+
 import numpy as np
 
 from ..errors import InputError, OutputError
@@ -29,7 +31,7 @@ class FFmpegWriter(FrameWriter):
         self.fps = float(fps)
         self.profile = profile
         self._ffmpeg = imageio_ffmpeg
-        self._gen = None
+        self._gen: Any = None  # imageio-ffmpeg's write_frames generator, once started
         self._size: tuple[int, int] | None = None
         self.frames_written = 0
 
@@ -90,7 +92,9 @@ class VideoFile:
         from ..scene.media import load_video  # the loader's video reader (load layer)
 
         self.path = path
-        self.media = load_video(path).media
+        media = load_video(path).media
+        assert media is not None  # load_video always sets it
+        self.media = media
         self.profile = None
         self.fps = self.media.fps
         self.frame_count = self.media.frame_count

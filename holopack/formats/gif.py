@@ -17,7 +17,7 @@ class GIFWriter(FrameWriter):
         self.path = path
         self.fps = float(fps)
         self.max_side = max_side
-        self._frames = []
+        self._frames: list = []
         self.frames_written = 0
 
     def write(self, picture: np.ndarray) -> None:

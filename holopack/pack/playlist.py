@@ -200,7 +200,7 @@ def _item(number: int, entry, defaults: dict, base: str, suffixes: set, path: st
     elif "loops" in entry:
         values.pop("seconds", None)
     values.update(_checked({k: v for k, v in entry.items() if k not in ("input", "name")}, where, path))
-    return PlaylistItem(index=number, input=full, input_text=input_text, name=name, values=values)
+    return PlaylistItem(index=number, input=full, input_text=input_text, name=str(name), values=values)
 
 
 def _input_file(input_text: str, base: str, suffixes: set, where: str, path: str) -> str:
