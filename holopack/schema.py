@@ -45,16 +45,16 @@ def number(lo=None, hi=None, lo_open=False, allow_none=False) -> Check:
     return check
 
 
-def boolean(v):
-    if not isinstance(v, bool):
-        raise Fault(f"must be true or false, got {show_value(v)}")
-    return v
+def _of_type(kind: type, words: str) -> Check:
+    def check(v):
+        if not isinstance(v, kind):
+            raise Fault(f"must be {words}, got {show_value(v)}")
+        return v
+    return check
 
 
-def string(v):
-    if not isinstance(v, str):
-        raise Fault(f"must be a string, got {show_value(v)}")
-    return v
+boolean = _of_type(bool, "true or false")
+string = _of_type(str, "a string")
 
 
 def choice(options) -> Check:

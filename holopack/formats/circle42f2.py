@@ -14,6 +14,7 @@ from __future__ import annotations
 
 import os
 import re
+from functools import partial
 
 import numpy as np
 
@@ -21,7 +22,7 @@ from ..device.profile import DeviceProfile, load_profile
 from ..errors import InputError
 from ..format_registry import Format
 from ..schema import ascii_text, boolean, choice, string
-from .fanfile import PolarFile, channel_permutation, check_codes
+from .fanfile import PolarFile, channel_permutation, check_codes, fixed_stride_frames, shared_blade_rule
 from .names import NameRule
 from .stream import FanFileWriter
 
@@ -128,24 +129,8 @@ def read(path: str, profile: DeviceProfile | None = None) -> PolarFile:
     count, _ = _frame_count(path, size, profile, tail)
     fb = frame_bytes(profile)
 
-    def frames():
-        with open(path, "rb") as f:
-            for _ in range(count):
-                data = f.read(fb)
-                if len(data) != fb:
-                    raise InputError("file ended inside a frame (was it changed while reading?)", path)
-                yield unpack_frame(data, profile)
-
+    frames = partial(fixed_stride_frames, path, count, 0, fb, fb, partial(unpack_frame, profile=profile))
     return PolarFile(path, profile, profile.fps, count, frames)
-
-
-def check_profile(colour: dict, geometry: dict) -> str | None:
-    """What the layout demands of a profile: RGB666 and one shared blade of 8k LEDs."""
-    if colour["bit_depth"] != 6:
-        return f"[colour] bit_depth must be 6 for the 42f2 format (RGB666), got {colour['bit_depth']}"
-    if geometry and (geometry["blade_data"] != "shared" or geometry["leds_per_blade"] % 8):
-        return "[geometry] the 42f2 format stores one shared blade whose LED count is a multiple of 8"
-    return None
 
 
 FORMAT = Format(
@@ -157,7 +142,7 @@ FORMAT = Format(
         "write_trailer": (boolean, False),
         "suffix": (string, ".BIN"),
     },
-    check_profile=check_profile, default_profile=DEFAULT_PROFILE,
+    check_profile=shared_blade_rule("42f2", 6, " (RGB666)"), default_profile=DEFAULT_PROFILE,
     # the fan ignores files not ending in upper-case ".BIN"; it reads FAT cards whose
     # firmware is known to choke on long names, so stems stay 8.3-short
     naming=NameRule(".BIN", "upper", 8, strict="the 3D Circle 42-F2 plays only files whose name "

@@ -74,12 +74,7 @@ def open_fan_file(path, profile=None) -> PolarFile:
             raise InputError(f"profile {profile.name!r} writes {profile.format} video, not a fan file")
         return fmt.reader_function()(path, profile)
     path = os.fspath(path)
-    try:
-        size = os.path.getsize(path)
-        with open(path, "rb") as f:
-            head = f.read(8)
-    except OSError as e:
-        raise InputError(f"cannot read ({e.strerror})", path) from None
+    size, head = read_head(path, 8)
     polar = sorted((f for f in list_formats() if f.kind == "polar" and f.sniff is not None),
                    key=lambda f: not f.sniff_first)
     for fmt in polar:
@@ -87,6 +82,43 @@ def open_fan_file(path, profile=None) -> PolarFile:
             return fmt.reader_function()(path)
     raise InputError("not a fan file holopack knows (42-F2 .BIN, legacy .bin or polar stream); "
                      "name the device with --device to read it as one", path)
+
+
+def read_head(path: str, count: int) -> tuple[int, bytes]:
+    """(size of the file in bytes, its first ``count`` bytes), or an InputError."""
+    try:
+        size = os.path.getsize(path)
+        with open(path, "rb") as f:
+            return size, f.read(count)
+    except OSError as e:
+        raise InputError(f"cannot read ({e.strerror})", path) from None
+
+
+def fixed_stride_frames(path: str, count: int, start: int, stride: int, size: int,
+                        unpack: Callable[[bytes], np.ndarray]) -> Iterator[np.ndarray]:
+    """``unpack`` of the ``size`` bytes at ``start + i * stride``, for each of ``count``
+    frames, read one at a time (the layout of headerless and fixed-header fan files)."""
+    with open(path, "rb") as f:
+        for i in range(count):
+            f.seek(start + i * stride)
+            data = f.read(size)
+            if len(data) != size:
+                raise InputError("file ended inside a frame (was it changed while reading?)", path)
+            yield unpack(data)
+
+
+def shared_blade_rule(name: str, bit_depth: int, depth_note: str = ""):
+    """A format's ``check_profile`` for layouts that store one shared blade of a multiple
+    of 8 LEDs (whole bytes per channel plane) at a fixed bit depth."""
+    def check_profile(colour: dict, geometry: dict) -> str | None:
+        if colour["bit_depth"] != bit_depth:
+            return (f"[colour] bit_depth must be {bit_depth} for the {name} format{depth_note}, "
+                    f"got {colour['bit_depth']}")
+        if geometry and (geometry["blade_data"] != "shared" or geometry["leds_per_blade"] % 8):
+            return (f"[geometry] the {name} format stores one shared blade whose LED count is a "
+                    "multiple of 8")
+        return None
+    return check_profile
 
 
 def decode_file(path, profile=None, size: int = 512):

@@ -15,6 +15,7 @@ fixed zig-zag (``ZIGZAG`` below). Ray n lies at 360 * (2700 - n) / 2700 deg.
 from __future__ import annotations
 
 import os
+from functools import partial
 
 import numpy as np
 
@@ -22,7 +23,8 @@ from ..device.profile import DeviceProfile, load_profile
 from ..errors import InputError
 from ..format_registry import Format
 from ..schema import hex_bytes, pos_int, string
-from .fanfile import PolarFile, channel_permutation, check_codes
+from .fanfile import (PolarFile, channel_permutation, check_codes, fixed_stride_frames, read_head,
+                      shared_blade_rule)
 from .names import NameRule
 from .stream import FanFileWriter
 
@@ -119,12 +121,7 @@ def read(path: str, profile: DeviceProfile | None = None) -> PolarFile:
     hb = profile.layout["header_bytes"]
     stride = frame_stride(profile)
     data_bytes = profile.slices * ray_bytes(profile)
-    try:
-        size = os.path.getsize(path)
-        with open(path, "rb") as f:
-            head = f.read(5)
-    except OSError as e:
-        raise InputError(f"cannot read ({e.strerror})", path) from None
+    size, head = read_head(path, 5)
     if size < hb + data_bytes:
         raise InputError(f"{size:,} bytes is too short for a legacy fan file (a {hb:,}-byte header and "
                          f"frames of {data_bytes:,} bytes)", path)
@@ -134,25 +131,9 @@ def read(path: str, profile: DeviceProfile | None = None) -> PolarFile:
     if rest >= data_bytes:
         count += 1
 
-    def frames():
-        with open(path, "rb") as f:
-            for i in range(count):
-                f.seek(hb + i * stride)
-                data = f.read(data_bytes)
-                if len(data) != data_bytes:
-                    raise InputError("file ended inside a frame (was it changed while reading?)", path)
-                yield unpack_frame(data, profile)
-
+    frames = partial(fixed_stride_frames, path, count, hb, stride, data_bytes,
+                     partial(unpack_frame, profile=profile))
     return PolarFile(path, profile, profile.fps, count, frames)
-
-
-def check_profile(colour: dict, geometry: dict) -> str | None:
-    """What the layout demands of a profile: 1 bit per channel, one shared blade of 8k LEDs."""
-    if colour["bit_depth"] != 1:
-        return f"[colour] bit_depth must be 1 for the legacy224 format, got {colour['bit_depth']}"
-    if geometry and (geometry["blade_data"] != "shared" or geometry["leds_per_blade"] % 8):
-        return "[geometry] the legacy224 format stores one shared blade whose LED count is a multiple of 8"
-    return None
 
 
 FORMAT = Format(
@@ -164,5 +145,5 @@ FORMAT = Format(
         "frame_padding": (pos_int, 1288),
         "suffix": (string, ".bin"),
     },
-    check_profile=check_profile, default_profile=DEFAULT_PROFILE,
+    check_profile=shared_blade_rule("legacy224", 1), default_profile=DEFAULT_PROFILE,
     naming=NameRule(".bin", "upper", 8))  # an SD-card fan: 8.3-short names, as the 42-F2
