@@ -202,7 +202,7 @@ class Renderer:
         self._rec_xy = np.zeros((r, 6), np.int64)
         self._rec_area = np.ones(r, np.int64)
         self._rec_zw = np.zeros((r, 3), np.float64)
-        self._rec_plane = np.zeros((r, 16), np.float64)
+        self._rec_plane = np.zeros((r, raster.P_COLUMNS), np.float64)
         self._rec_bbox = np.zeros((r, 4), np.int32)
         if old is not None:
             for new_array, old_array in zip(self._records(), old):
