@@ -24,6 +24,7 @@ import io
 import os
 import pstats
 import shutil
+import sys
 import tempfile
 import time
 from dataclasses import dataclass, field
@@ -191,9 +192,7 @@ def _pack_function(plan):
     """The polar format module's ``pack_frame(codes, profile) -> bytes``, when it has one."""
     if not plan.polar:
         return None
-    import importlib
-
-    module = importlib.import_module(plan.format.writer.split(":")[0])
+    module = sys.modules[plan.format.writer.__module__]  # the format's own module
     return getattr(module, "pack_frame", None)
 
 
