@@ -5,8 +5,10 @@ import os
 from dataclasses import dataclass
 from itertools import islice
 
+from .device import ViewerSimulator
 from .errors import InputError
 from .formats import format_for_path, get_format
+from .formats.fanfile import open_fan_file
 from .formats.stream import write_stream
 from .progress import Progress
 
@@ -20,9 +22,6 @@ class DecodeResult:
 
 def decode(path: str, output: str, device=None, size: int = 512, max_frames: int | None = None,
            progress: bool = True) -> DecodeResult:
-    from .device import ViewerSimulator
-    from .formats.fanfile import open_fan_file
-
     if not os.path.exists(path):
         raise InputError("no such file", path)
     polar = open_fan_file(path, device)

@@ -19,11 +19,13 @@ from .atomic import check_output_path
 from .colour import SRGB8_TO_LINEAR, linear_to_srgb
 from .colour_kernel import srgb8_to_linear_tiles
 from . import options
+from .device import PolarEncoder, ViewerSimulator, load_profile
 from .errors import InputError
+from .formats import format_for_path, get_format
 from .formats.names import check_output_name
 from .formats.stream import write_stream
 from .progress import Progress
-from .rendering import TILE
+from .rendering import TILE, Renderer
 from .rendering.camera import Camera, Framing, camera_for_sphere, fit_camera
 from .rendering.shading import Lights
 from .schema import Fault
@@ -97,8 +99,6 @@ class ExportResult:
 
 
 def resolve_profile(device):
-    from .device import load_profile
-
     if hasattr(device, "kind") and hasattr(device, "fps"):
         return device
     return load_profile(device)
@@ -249,8 +249,6 @@ class FrameSource:
         self.renderer = None
         self.camera: Camera | None = None
         if not scene.is_media:
-            from .rendering import Renderer
-
             self.renderer = Renderer((self.size, self.size), supersample=self.supersample,
                                      lights=_as_lights(lights))
             self.camera = self._fit_camera()
@@ -348,8 +346,6 @@ class ExportPlan:
     per-frame path (``output_frame``). Public so that bench can time its stages."""
 
     def __init__(self, scene: Scene, settings: ExportSettings, output: str | None):
-        from .formats import format_for_path, get_format
-
         self.profile = resolve_profile(settings.device)
         profile = self.profile
         if settings.format:
@@ -387,12 +383,8 @@ class ExportPlan:
         self.encoder = None
         self.simulator = None
         if self.polar or self.simulated:
-            from .device import PolarEncoder
-
             self.encoder = PolarEncoder(profile, render_size)
         if self.simulated:
-            from .device import ViewerSimulator
-
             self.simulator = ViewerSimulator(profile, self.size)
         if not (settings.brightness > 0 and math.isfinite(settings.brightness)):
             raise InputError(f"brightness must be a positive number, got {settings.brightness}")
