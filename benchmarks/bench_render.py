@@ -38,10 +38,10 @@ from holopack.openmp import configure as configure_openmp  # noqa: E402
 
 configure_openmp()
 
-from holopack.render import Renderer  # noqa: E402
-from holopack.render.camera import Framing, fit_camera  # noqa: E402
-from holopack.render.shading import BLEND, pack_materials  # noqa: E402
-from holopack.render.texture import CLAMP_TO_EDGE, decode_texture  # noqa: E402
+from holopack.rendering import Renderer  # noqa: E402
+from holopack.rendering.camera import Framing, fit_camera  # noqa: E402
+from holopack.rendering.shading import BLEND, pack_materials  # noqa: E402
+from holopack.rendering.texture import CLAMP_TO_EDGE, decode_texture  # noqa: E402
 from holopack.scene.load import load  # noqa: E402
 from holopack.scene.types import PosedPrimitive, Primitive  # noqa: E402
 
@@ -167,8 +167,8 @@ def interleaved_medians(fns, cams, repeats):
 
 def first_frame(cache_dir):
     code = ("import time; t=time.perf_counter(); import numpy as np;"
-            "from holopack.scene.load import load; from holopack.render import render;"
-            "from holopack.render.camera import Framing, fit_camera;"
+            "from holopack.scene.load import load; from holopack.rendering import render;"
+            "from holopack.rendering.camera import Framing, fit_camera;"
             f"s=load({str(MODELS['FlightHelmet'])!r}); p=s.pose(None,0.0);"
             "c=fit_camera(np.concatenate([q.positions for q in p]), Framing());"
             "render(s, c.view, c.projection, (1024, 1024));"

@@ -29,7 +29,7 @@ Speed: per-frame time of Resampler.resample against cv2.warpPolar producing the 
 number of polar samples (slices x LEDs) from the same pictures (the first model's
 frames), in turns of 5 calls (after one untimed call) through one loop; median of
 --repeats calls each. Ours is timed twice:
-given the renderer's map of lit tiles (Frame.tiles, what export does) and finding the
+given the renderer's map of lit tiles (RenderedPicture.tiles, what export does) and finding the
 black tiles by reading the picture (a caller with no map: video input maps its tiles
 while converting to linear light, holopack.colour_kernel). ratio = ours /
 warpPolar (< 1: ours is faster). Both use all cores unless --threads is given.
@@ -260,7 +260,7 @@ def main(argv=None):
     print(f"{'device':15s} {'area dB':>8s} {'best other':>10s} {'gain':>6s} {'same':>6s} | "
           f"{'ours ms':>8s} {'scan ms':>8s} {'scipy ms':>8s} {'warpPolar':>9s} {'ratio':>6s} "
           f"{'scan':>5s} | {'nnz':>9s}")
-    for device, area, other, same_gain, given_ms, scan_ms, warp_ms, scipy_ms, build, nnz in summary:
+    for device, area, other, same_gain, given_ms, scan_ms, warp_ms, scipy_ms, _build, nnz in summary:
         print(f"{device:15s} {area:8.2f} {other:10.2f} {area - other:+6.2f} {same_gain:+6.2f} | "
               f"{given_ms:8.3f} {scan_ms:8.3f} {scipy_ms:8.3f} {warp_ms:9.3f} "
               f"{given_ms / warp_ms:6.2f} {scan_ms / warp_ms:5.2f} | {nnz:9d}")

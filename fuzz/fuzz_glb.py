@@ -19,7 +19,7 @@ import atheris
 
 # Numba kernels must stay uninstrumented (Numba cannot compile atheris' probes)
 import holopack.animate.skin  # noqa: E402,F401
-import holopack.render.raster  # noqa: E402,F401
+import holopack.rendering.raster  # noqa: E402,F401
 
 with atheris.instrument_imports(include=["holopack"]):
     # import the readers here, not lazily through the registry, so that their

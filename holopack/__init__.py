@@ -7,45 +7,57 @@ The pipeline, one way: load -> animate -> render -> resample for the device -> e
     scene = holopack.load("twin.glb")                  # a Scene of numpy arrays
     scene.animations                                   # clips, with names and durations
     scene.posed_positions(animation="Dance", time=1.5) # world-space vertices per primitive
-    frame = holopack.render(scene, view, projection, (512, 512))   # .color, .depth
+    picture = holopack.render(scene, view, projection, (512, 512))   # .color, .depth
     holopack.export("twin.glb", "LOOP.BIN", device="3dcircle-42f2")
-"""
-__version__ = "0.1.0"
 
-from .openmp import configure as _configure_openmp  # noqa: E402
+The functions are the library's own (``holopack.render`` is
+``holopack.rendering.render``), imported on first use (PEP 562) so that ``import
+holopack`` stays light and ``help()`` shows their real signatures.
+"""
+from __future__ import annotations
+
+import importlib
+from typing import TYPE_CHECKING
+
+from .openmp import configure as _configure_openmp
 
 # Before any parallel kernel loads libgomp: a notebook or script that calls the library
 # waits as briefly as the command does (see holopack.openmp).
 _configure_openmp()
 
+from . import animate  # noqa: E402, F401  registers the poser behind Scene.pose (scene/scene.py)
 from .errors import HolopackError, InputError, OutputError  # noqa: E402
-from .scene.load import load  # noqa: E402
+
+__version__ = "0.1.0"
+
+# public name -> "module:attribute", imported when first asked for
+_LAZY = {
+    "load": "holopack.scene.load:load",
+    "render": "holopack.rendering:render",
+    "export": "holopack.pipeline:export",
+    "load_profile": "holopack.device:load_profile",
+    "list_profiles": "holopack.device:list_profiles",
+}
+
+if TYPE_CHECKING:  # what IDEs and type checkers see
+    from .device import list_profiles, load_profile
+    from .pipeline import export
+    from .rendering import render
+    from .scene.load import load
 
 
-def render(*args, **kwargs):
-    """holopack.render.render: see holopack/render/__init__.py."""
-    from .render import render as _render
-
-    return _render(*args, **kwargs)
-
-
-def export(*args, **kwargs):
-    """holopack.pipeline.export: see holopack/pipeline.py."""
-    from .pipeline import export as _export
-
-    return _export(*args, **kwargs)
+def __getattr__(name: str):
+    target = _LAZY.get(name)
+    if target is None:
+        raise AttributeError(f"module 'holopack' has no attribute {name!r}")
+    module, attr = target.split(":")
+    value = getattr(importlib.import_module(module), attr)
+    globals()[name] = value  # later lookups skip __getattr__
+    return value
 
 
-def load_profile(name):
-    from .device import load_profile as _load_profile
-
-    return _load_profile(name)
-
-
-def list_profiles():
-    from .device import list_profiles as _list_profiles
-
-    return _list_profiles()
+def __dir__() -> list[str]:
+    return sorted(set(globals()) | set(_LAZY))
 
 
 __all__ = ["load", "render", "export", "load_profile", "list_profiles", "HolopackError",

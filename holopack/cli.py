@@ -5,9 +5,9 @@ import argparse
 import json
 import sys
 
-from . import __version__
-from .argtypes import finite_float, positive_float, positive_int
-from .errors import HolopackError, InputError
+from . import __version__, options
+from .argtypes import positive_int
+from .errors import HolopackError
 from .interrupt import sigint_guard
 from .openmp import configure as configure_openmp
 
@@ -15,24 +15,6 @@ from .openmp import configure as configure_openmp
 class _Parser(argparse.ArgumentParser):
     def error(self, message):  # one line, exit 2, like every other bad input
         self.exit(2, f"{self.prog}: error: {message}\n")
-
-
-def _add_render_options(p: argparse.ArgumentParser) -> None:
-    g = p.add_argument_group("camera and light")
-    g.add_argument("--yaw", type=finite_float, default=0.0, help="camera yaw in degrees (0 = front)")
-    g.add_argument("--pitch", type=finite_float, default=0.0, help="camera pitch in degrees (+ = from above)")
-    g.add_argument("--distance", type=positive_float, help="camera distance (default: fitted)")
-    g.add_argument("--fov", type=finite_float, default=30.0,
-                   help="vertical field of view in degrees; 0 = orthographic (default 30)")
-    g.add_argument("--margin", type=finite_float, default=0.08,
-                   help="empty border inside the fan's circle, as a fraction of its radius")
-    g.add_argument("--turntable", type=finite_float, metavar="DEG_PER_S",
-                   help="spin the model around its vertical axis (default: one turn per clip "
-                        "for a model without animation)")
-    g.add_argument("--light", action="append", default=[], metavar="KEY=VALUE",
-                   help="override a lighting setting, e.g. --light rim=1.5 (repeatable)")
-    g.add_argument("--unlit", action="store_true", help="base colour only, no lighting")
-    g.add_argument("--supersample", type=positive_int, help="anti-aliasing factor per axis")
 
 
 def build_parser() -> argparse.ArgumentParser:
@@ -45,21 +27,8 @@ def build_parser() -> argparse.ArgumentParser:
     p = sub.add_parser("export", help="render a model or repack a video into a device file")
     p.add_argument("input", nargs="?", help="model, picture or video (default: the bundled twin)")
     p.add_argument("-o", "--output", required=True, help="output file (or folder for --format png)")
-    p.add_argument("--device", default="mp4-fan", help="device profile name or .toml path "
-                   "(default mp4-fan; see `holopack devices`)")
-    p.add_argument("--format", help="output format (default: the device's own)")
-    p.add_argument("--seconds", type=positive_float, help="length (default: one loop of the clip)")
-    p.add_argument("--loops", type=positive_float, help="number of loops of the clip")
-    p.add_argument("--speed", type=positive_float, default=1.0, help="playback speed factor")
-    p.add_argument("--fps", type=positive_float, help="frames per second (default: the device's)")
-    p.add_argument("--size", type=positive_int, help="square frame size in pixels")
-    p.add_argument("--animation", help="animation name or index (default: the first)")
-    p.add_argument("--no-circle-mask", dest="circle_mask", action="store_false", default=None,
-                   help="keep the corners of an MP4 (default: the device profile decides)")
-    p.add_argument("--circle-mask", dest="circle_mask", action="store_true",
-                   help="black out everything outside the fan's circle")
     p.add_argument("-q", "--quiet", action="store_true", help="no progress bar")
-    _add_render_options(p)
+    options.add_arguments(p, options.EXPORT)
 
     p = sub.add_parser("inspect", help="what is in a model or video, and what will look bad")
     p.add_argument("input")
@@ -78,9 +47,7 @@ def build_parser() -> argparse.ArgumentParser:
 
     p = sub.add_parser("preview", help="a window with the render and the simulated fan side by side")
     p.add_argument("input", nargs="?")
-    p.add_argument("--device", default="3dcircle-42f2")
-    p.add_argument("--animation")
-    p.add_argument("--size", type=positive_int, help="render size in pixels")
+    options.add_arguments(p, options.PREVIEW)
     p.add_argument("--frames", type=positive_int, help="headless: quit after N frames")
     p.add_argument("--screenshot", help="save a PNG of the window before quitting")
     p.add_argument("--script", help="scripted input: a JSON list of events, or a .json file "
@@ -101,37 +68,10 @@ def build_parser() -> argparse.ArgumentParser:
     return parser
 
 
-def _framing(args):
-    from .render.camera import Framing
-
-    return Framing(yaw=args.yaw, pitch=args.pitch, distance=args.distance, fov=args.fov,
-                   margin=args.margin)
-
-
-def _lights(pairs: list[str]):
-    if not pairs:
-        return None
-    out = {}
-    for pair in pairs:
-        key, sep, value = pair.partition("=")
-        if not sep:
-            raise InputError(f"--light takes KEY=VALUE, got {pair!r}")
-        try:
-            out[key.strip()] = float(value) if "," not in value else [float(v) for v in value.split(",")]
-        except ValueError:
-            raise InputError(f"--light {key}: expected a number or x,y,z, got {value!r}") from None
-    return out
-
-
 def cmd_export(args) -> int:
     from .pipeline import ExportSettings, export
 
-    settings = ExportSettings(
-        device=args.device, format=args.format, seconds=args.seconds, fps=args.fps,
-        size=args.size, animation=args.animation, loops=args.loops, speed=args.speed,
-        turntable=args.turntable, framing=_framing(args), lights=_lights(args.light),
-        supersample=args.supersample, circle_mask=args.circle_mask,
-        shading="unlit" if args.unlit else "lit")
+    settings = ExportSettings.from_options(options.values_from_args(args, options.EXPORT))
     result = export(args.input, args.output, settings, progress=not args.quiet)
     print(f"wrote {result.path}: {result.format} for {result.device}, {result.frames} frames at "
           f"{result.fps:g} fps ({result.seconds:.2f} s), {result.bytes:,} bytes", file=sys.stderr)
@@ -139,7 +79,7 @@ def cmd_export(args) -> int:
 
 
 def cmd_inspect(args) -> int:
-    from .inspect import describe, format_report
+    from .inspection import describe, format_report
     from .scene.load import load
 
     info = describe(load(args.input))
@@ -207,7 +147,7 @@ COMMANDS = {"export": cmd_export, "inspect": cmd_inspect, "devices": cmd_devices
             "warmup": cmd_warmup}
 
 
-def _caused_by_interrupt(exc: BaseException) -> bool:
+def _caused_by_interrupt(exc: BaseException | None) -> bool:
     """True when Ctrl-C is what went wrong underneath `exc`.
 
     A SIGINT that lands inside a compiled kernel surfaces when the kernel returns, as a

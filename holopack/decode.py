@@ -5,8 +5,10 @@ import os
 from dataclasses import dataclass
 from itertools import islice
 
+from .device import ViewerSimulator
 from .errors import InputError
 from .formats import format_for_path, get_format
+from .formats.fanfile import open_fan_file
 from .formats.stream import write_stream
 from .progress import Progress
 
@@ -20,8 +22,6 @@ class DecodeResult:
 
 def decode(path: str, output: str, device=None, size: int = 512, max_frames: int | None = None,
            progress: bool = True) -> DecodeResult:
-    from .device import ViewerSimulator, open_fan_file
-
     if not os.path.exists(path):
         raise InputError("no such file", path)
     polar = open_fan_file(path, device)
@@ -29,9 +29,10 @@ def decode(path: str, output: str, device=None, size: int = 512, max_frames: int
     out_fmt = format_for_path(output, kind="video")
     if out_fmt is None or not os.path.splitext(output)[1]:
         out_fmt = get_format("png")
-    if out_fmt.name == "mp4" and size % 2:
+    if out_fmt.even_size and size % 2:
         size += 1
-    total = polar.frame_count if max_frames is None else min(polar.frame_count, max_frames)
+    known = polar.frame_count if polar.frame_count is not None else sum(1 for _ in polar.frames())
+    total = known if max_frames is None else min(known, max_frames)
     simulator = ViewerSimulator(profile, size)
     bar = Progress(total, label=os.path.basename(output), enabled=progress)
     frames = (simulator.render(codes) for codes in islice(polar.frames(), total))

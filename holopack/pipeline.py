@@ -18,12 +18,18 @@ import numpy as np
 from .atomic import check_output_path
 from .colour import SRGB8_TO_LINEAR, linear_to_srgb
 from .colour_kernel import srgb8_to_linear_tiles
+from . import options
+from .device import PolarEncoder, ViewerSimulator, load_profile
 from .errors import InputError
+from .formats import format_for_path, get_format
+from .formats.names import check_output_name
 from .formats.stream import write_stream
 from . import resources
 from .progress import Progress
-from .render import TILE
-from .render.camera import Camera, Framing, camera_for_sphere, fit_camera
+from .rendering import TILE, Renderer
+from .rendering.camera import Camera, Framing, camera_for_sphere, fit_camera
+from .rendering.shading import Lights
+from .schema import Fault
 from .scene.load import load
 from .scene.media import STILL_SECONDS, fit_square
 from .scene.scene import Scene
@@ -45,14 +51,14 @@ class ExportSettings:
     playback rate.
     """
 
-    device: object = "mp4-fan"  # a profile name, a .toml path, or a DeviceProfile
+    device: object = options.default("device")  # a profile name, a .toml path, or a DeviceProfile
     format: str | None = None
     seconds: float | None = None
     fps: float | None = None
     size: int | None = None
     animation: str | int | None = None
     loops: float | None = None
-    speed: float = 1.0
+    speed: float = options.default("speed")
     turntable: float | None = None
     framing: Framing = field(default_factory=Framing)
     lights: dict | None = None
@@ -60,6 +66,15 @@ class ExportSettings:
     circle_mask: bool | None = None
     shading: str = "lit"
     brightness: float = 1.0  # scales the picture's light before the device's own limit
+
+    @classmethod
+    def from_options(cls, values: dict, **fields) -> "ExportSettings":
+        """Settings from option values ({name: value}, holopack.options), plus fields."""
+        settings, framing = options.settings_fields(values)
+        settings.update(fields)
+        if framing:
+            settings["framing"] = replace(settings.get("framing") or Framing(), **framing)
+        return cls(**settings)
 
 
 @dataclass
@@ -75,8 +90,6 @@ class ExportResult:
 
 
 def resolve_profile(device):
-    from .device import load_profile
-
     if hasattr(device, "kind") and hasattr(device, "fps"):
         return device
     return load_profile(device)
@@ -95,7 +108,7 @@ class Timeline:
     animation: int | None
     start: float = 0.0
     length: float = 0.0  # clip length in animation time; 0 = no animation
-    speed: float = 1.0
+    speed: float = options.default("speed")
     turntable: float = 0.0  # degrees per second
 
     @property
@@ -177,7 +190,7 @@ class Picture:
 
     color : (S, S, 3) uint8 sRGB; linear : (S, S, 3) float32 linear light (what the
     resampler averages), computed lazily for media input; tiles : the map of TILE-px
-    tiles that may hold light: the renderer's (Frame.tiles), or for media input found
+    tiles that may hold light: the renderer's (RenderedPicture.tiles), or for media input found
     with the linear light (None until then).
     """
 
@@ -227,10 +240,8 @@ class FrameSource:
         self.renderer = None
         self.camera: Camera | None = None
         if not scene.is_media:
-            from .render import Renderer
-
             self.renderer = Renderer((self.size, self.size), supersample=self.supersample,
-                                     lights=_lights(lights))
+                                     lights=_as_lights(lights))
             self.camera = self._fit_camera()
 
     # -- camera ------------------------------------------------------------------
@@ -302,48 +313,14 @@ def _framing_points(positions: np.ndarray, limit: int = 20000) -> np.ndarray:
     return np.concatenate([positions[::stride], positions[extremes]])
 
 
-LIGHT_KEYS = ("key", "fill", "key_direction", "fill_direction", "key_color", "fill_color",
-              "rim", "rim_power", "rim_color", "ambient", "specular")
-
-
-def _lights(lights):
+def _as_lights(lights) -> Lights | None:
     """A lights table (device profile [lights], --light KEY=VALUE) -> render Lights."""
-    if lights is None or not isinstance(lights, dict):
+    if lights is None or isinstance(lights, Lights):
         return lights
-    from .render.shading import Lights
-
-    base = Lights()
-    fields = {}
-    key, fill = base.key, base.fill
-    for name, value in lights.items():
-        if name not in LIGHT_KEYS:
-            raise InputError(f"unknown light setting {name!r} (known: {', '.join(LIGHT_KEYS)})")
-        try:
-            if name in ("key", "fill"):
-                light = key if name == "key" else fill
-                light = replace(light, intensity=float(value))
-            elif name.endswith("_direction") or name.endswith("_color"):
-                vec = tuple(float(v) for v in value)
-                if len(vec) != 3:
-                    raise ValueError
-                which, attr = name.split("_")
-                light = key if which == "key" else fill
-                if which == "rim":
-                    fields["rim_color"] = vec
-                    continue
-                light = replace(light, **{attr: vec})
-                name = which
-            else:
-                fields[name] = float(value)
-                continue
-        except (TypeError, ValueError):
-            raise InputError(f"light setting {name!r}: expected a number (or x,y,z), "
-                             f"got {value!r}") from None
-        if name == "key":
-            key = light
-        else:
-            fill = light
-    return replace(base, key=key, fill=fill, **fields)
+    try:
+        return Lights.from_table(lights)
+    except Fault as fault:
+        raise InputError(f"lights {fault}") from None
 
 
 def circle_mask(size: int, feather_px: float = 1.0) -> np.ndarray:
@@ -360,8 +337,6 @@ class ExportPlan:
     per-frame path (``output_frame``). Public so that bench can time its stages."""
 
     def __init__(self, scene: Scene, settings: ExportSettings, output: str | None):
-        from .formats import format_for_path, get_format
-
         self.profile = resolve_profile(settings.device)
         profile = self.profile
         if settings.format:
@@ -387,7 +362,7 @@ class ExportPlan:
             self.size = int(settings.size or profile.video_size)
         if self.size < 8 or self.size > 8192:
             raise InputError(f"--size must be between 8 and 8192 pixels, got {self.size}")
-        if self.format.name == "mp4" and self.size % 2:
+        if self.format.even_size and self.size % 2:
             self.size += 1  # yuv420p needs even sides
         self.simulated = (not self.polar) and profile.kind == "polar"
         render_size = int(profile.render_size) if self.simulated else self.size
@@ -399,12 +374,8 @@ class ExportPlan:
         self.encoder = None
         self.simulator = None
         if self.polar or self.simulated:
-            from .device import PolarEncoder
-
             self.encoder = PolarEncoder(profile, render_size)
         if self.simulated:
-            from .device import ViewerSimulator
-
             self.simulator = ViewerSimulator(profile, self.size)
         if not (settings.brightness > 0 and math.isfinite(settings.brightness)):
             raise InputError(f"brightness must be a positive number, got {settings.brightness}")
@@ -456,7 +427,7 @@ def export(input=None, output: str = "", settings: ExportSettings | None = None,
     else:
         scene = load(default_twin() if input is None else input)
     plan = ExportPlan(scene, settings, output)
-    check_output_name(plan.profile, plan.format, output)
+    check_output_name(plan.format, output)
     total = plan.timeline.frame_count
     if callable(progress):
         bar = CallbackProgress(total, progress)
@@ -469,14 +440,6 @@ def export(input=None, output: str = "", settings: ExportSettings | None = None,
     return ExportResult(path=output, format=plan.format.name, device=plan.profile.name,
                         frames=total, fps=plan.fps, seconds=plan.timeline.seconds,
                         size=plan.size, bytes=size)
-
-
-def check_output_name(profile, fmt, output: str) -> None:
-    """Fans that silently drop misnamed files: refuse the name before rendering."""
-    rule = getattr(fmt, "name", None)
-    if rule == "42f2" and not os.path.basename(output).endswith(".BIN"):
-        raise InputError("the 3D Circle 42-F2 plays only files whose name ends in upper-case "
-                         "'.BIN'; the fan silently drops others", output)
 
 
 def _size_on_disk(path: str) -> int:

@@ -22,7 +22,7 @@ from PIL import Image
 from .decode import decode
 from .device import list_profiles, load_profile
 from .pipeline import ExportSettings, default_twin, export
-from .render.camera import Framing
+from .rendering.camera import Framing
 from .scene.load import load
 
 SIZE = 64  # pixels: the kernels' types do not depend on the picture size

@@ -12,8 +12,27 @@ from __future__ import annotations
 
 import numpy as np
 
-from holopack.render.shading import BLEND, MASK, pack_materials
-from holopack.render.texture import CLAMP_TO_EDGE, decode_texture
+from holopack.rendering.texture import CLAMP_TO_EDGE, decode_texture
+
+# glTF alphaMode as the fragment shader below numbers it
+ALPHA_MODE = {"OPAQUE": 0, "MASK": 1, "BLEND": 2}
+
+
+class _DefaultMaterial:
+    """What glTF 2.0 draws for a primitive without a material: white, opaque,
+    single-sided, alpha cutoff 0.5 (glTF 2.0 specification, 3.9.2 and 5.19)."""
+
+    base_color_factor = (1.0, 1.0, 1.0, 1.0)
+    base_color_texture = None
+    base_color_texcoord = 0
+    alpha_mode = "OPAQUE"
+    alpha_cutoff = 0.5
+    double_sided = False
+
+
+def _material(materials, index):
+    """The scene's material ``index``, read from its glTF fields, or the default."""
+    return materials[index] if 0 <= index < len(materials) else _DefaultMaterial
 
 VERTEX = """
 #version 330
@@ -80,7 +99,6 @@ def gl_render(posed, materials, textures, view, projection, size):
     ctx.front_face = "ccw"
     ctx.cull_face = "back"
     gl_textures = {}
-    mat_f, mat_i = pack_materials(materials)
     made = [prog, color_rb, depth_rb, fbo]
 
     def texture(index):
@@ -99,16 +117,16 @@ def gl_render(posed, materials, textures, view, projection, size):
         return gl_textures[index]
 
     def draw(positions, uv, col, material):
-        m = material if 0 <= material < len(materials) else len(materials)
-        prog["base_factor"].value = tuple(float(v) for v in mat_f[m, :4])
-        t = int(mat_i[m, 0])
+        m = _material(materials, material)
+        prog["base_factor"].value = tuple(float(v) for v in np.asarray(m.base_color_factor).reshape(-1)[:4])
+        t = -1 if m.base_color_texture is None else int(m.base_color_texture)
         prog["has_texture"].value = t >= 0 and t < len(textures)
         if t >= 0 and t < len(textures):
             texture(t).use(0)
             prog["base_texture"].value = 0
-        prog["alpha_mode"].value = int(mat_i[m, 4])
-        prog["cutoff"].value = float(mat_f[m, 7])
-        if mat_i[m, 5] == 1:
+        prog["alpha_mode"].value = ALPHA_MODE.get(str(m.alpha_mode).upper(), 0)
+        prog["cutoff"].value = float(m.alpha_cutoff)
+        if m.double_sided:
             ctx.disable(moderngl.CULL_FACE)
         else:
             ctx.enable(moderngl.CULL_FACE)
@@ -123,8 +141,8 @@ def gl_render(posed, materials, textures, view, projection, size):
         prim = p.primitive
         idx = np.asarray(prim.indices, np.int64).reshape(-1, 3)
         n = len(p.positions)
-        uv = prim.uv[min(int(mat_i[min(max(prim.material, -1), len(materials)), 1]), len(prim.uv) - 1)] \
-            if prim.uv else np.zeros((n, 2), np.float32)
+        texcoord = min(max(int(_material(materials, prim.material).base_color_texcoord), 0), 1)
+        uv = prim.uv[min(texcoord, len(prim.uv) - 1)] if prim.uv else np.zeros((n, 2), np.float32)
         col = prim.colors if prim.colors is not None else np.ones((n, 4), np.float32)
         return idx, np.asarray(p.positions, np.float32), np.asarray(uv, np.float32), np.asarray(col, np.float32)
 
@@ -132,9 +150,8 @@ def gl_render(posed, materials, textures, view, projection, size):
     for p in posed:
         idx, pos, uv, col = corners(p)
         material = p.primitive.material
-        m = material if 0 <= material < len(materials) else len(materials)
         flat = idx.reshape(-1)
-        if mat_i[m, 4] == BLEND:
+        if str(_material(materials, material).alpha_mode).upper() == "BLEND":
             blend_items.append((idx, pos, uv, col, material))
             continue
         draw(pos[flat], uv[flat], col[flat], material)
@@ -174,7 +191,7 @@ def posed_model(path):
 
 def framed_camera(posed, fov=30.0, yaw=0.0, pitch=0.0):
     """(view, projection) that fit the model like the exporter does."""
-    from holopack.render.camera import Framing, fit_camera
+    from holopack.rendering.camera import Framing, fit_camera
 
     points = np.concatenate([p.positions for p in posed])
     cam = fit_camera(points, Framing(yaw=yaw, pitch=pitch, fov=fov))
@@ -182,7 +199,7 @@ def framed_camera(posed, fov=30.0, yaw=0.0, pitch=0.0):
 
 
 def srgb8(linear):
-    """Linear float -> sRGB uint8, the same encoding as holopack.render."""
+    """Linear float -> sRGB uint8, the same encoding as holopack.rendering."""
     from holopack.colour import linear_to_srgb
 
     return np.floor(linear_to_srgb(linear) * 255.0 + 0.5).astype(np.uint8)

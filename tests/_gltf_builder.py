@@ -1,18 +1,23 @@
-"""Build small glTF files from numpy arrays, for tests that need a precise fault."""
+"""Build small glTF and GLB files from numpy arrays, byte by byte, for the loader tests
+and the tests that need a precise fault. One builder for every test."""
 from __future__ import annotations
 
 import base64
+import copy
 import json
+import struct
 
 import numpy as np
 
-_COMPONENT = {np.dtype("float32"): 5126, np.dtype("uint16"): 5123, np.dtype("uint32"): 5125,
-              np.dtype("uint8"): 5121}
+# glTF 2.0 componentType and accessor type by numpy dtype and width (specification 3.6.2)
+_COMPONENT = {np.dtype("int8"): 5120, np.dtype("uint8"): 5121, np.dtype("int16"): 5122,
+              np.dtype("uint16"): 5123, np.dtype("uint32"): 5125, np.dtype("float32"): 5126}
 _TYPE = {1: "SCALAR", 2: "VEC2", 3: "VEC3", 4: "VEC4", 16: "MAT4"}
 
 
 class GltfBuilder:
-    """Accumulates buffer views and accessors in one base64 buffer."""
+    """Accumulates buffer views and accessors in one buffer, and meshes and nodes in
+    ``doc``; ``build()`` gives the glTF document with the buffer inlined as base64."""
 
     def __init__(self):
         self.blob = bytearray()
@@ -20,7 +25,17 @@ class GltfBuilder:
                     "accessors": [], "meshes": [], "nodes": [], "scenes": [{"nodes": []}],
                     "scene": 0}
 
-    def accessor(self, array, *, minmax=False, target=None) -> int:
+    @property
+    def views(self) -> list[dict]:
+        return self.doc["bufferViews"]
+
+    @property
+    def accessors(self) -> list[dict]:
+        return self.doc["accessors"]
+
+    def accessor(self, array, *, minmax=False, target=None, normalized=False,
+                 type_name: str | None = None) -> int:
+        """A buffer view and an accessor for ``array`` (rows = elements); its index."""
         array = np.ascontiguousarray(array)
         while len(self.blob) % 4:
             self.blob.append(0)
@@ -29,15 +44,24 @@ class GltfBuilder:
         view = {"buffer": 0, "byteOffset": offset, "byteLength": array.nbytes}
         if target:
             view["target"] = target
-        self.doc["bufferViews"].append(view)
+        self.views.append(view)
         width = 1 if array.ndim == 1 else int(np.prod(array.shape[1:]))
-        acc = {"bufferView": len(self.doc["bufferViews"]) - 1, "componentType": _COMPONENT[array.dtype],
-               "count": int(array.shape[0]), "type": _TYPE[width]}
-        if minmax:
+        acc = {"bufferView": len(self.views) - 1, "componentType": _COMPONENT[array.dtype],
+               "count": int(array.shape[0]), "type": type_name or _TYPE[width]}
+        if normalized:
+            acc["normalized"] = True
+        if minmax and len(array):
             acc["min"] = [float(v) for v in array.reshape(len(array), -1).min(0)]
             acc["max"] = [float(v) for v in array.reshape(len(array), -1).max(0)]
-        self.doc["accessors"].append(acc)
-        return len(self.doc["accessors"]) - 1
+        self.accessors.append(acc)
+        return len(self.accessors) - 1
+
+    def add(self, array, normalized: bool = False, type_name: str | None = None) -> int:
+        """``accessor`` with min/max on float VEC3 arrays (what POSITION needs)."""
+        array = np.ascontiguousarray(array)
+        vec3 = array.ndim == 2 and array.shape[1] == 3 and type_name in (None, "VEC3")
+        return self.accessor(array, minmax=vec3 and array.dtype == np.float32,
+                             normalized=normalized, type_name=type_name)
 
     def triangle_mesh(self, positions, indices, **attributes) -> int:
         attrs = {"POSITION": self.accessor(np.asarray(positions, np.float32), minmax=True)}
@@ -56,11 +80,23 @@ class GltfBuilder:
     def root(self, node: int) -> None:
         self.doc["scenes"][0]["nodes"].append(node)
 
+    def _buffers(self) -> list[dict]:
+        return [{"byteLength": len(self.blob), "uri": "data:application/octet-stream;base64,"
+                 + base64.b64encode(bytes(self.blob)).decode()}]
+
     def build(self) -> dict:
         doc = json.loads(json.dumps(self.doc))
-        doc["buffers"] = [{"byteLength": len(self.blob), "uri": "data:application/octet-stream;base64,"
-                           + base64.b64encode(bytes(self.blob)).decode()}]
+        doc["buffers"] = self._buffers()
         return doc
+
+    def document(self, primitives: list[dict], **extra) -> dict:
+        """A document of one node drawing one mesh of ``primitives`` (plus ``extra``
+        top-level keys), over this builder's accessors."""
+        doc = {"asset": {"version": "2.0"}, "scene": 0, "scenes": [{"nodes": [0]}],
+               "nodes": [{"mesh": 0}], "meshes": [{"primitives": primitives}],
+               "accessors": self.accessors, "bufferViews": self.views, "buffers": self._buffers()}
+        doc.update(extra)
+        return copy.deepcopy(doc)
 
     def write(self, path) -> None:
         with open(path, "w") as f:
@@ -68,10 +104,18 @@ class GltfBuilder:
 
 
 def quad():
-    """Two triangles facing +Z."""
+    """Two triangles facing +Z: (positions (4, 3) float32, indices (2, 3) uint16)."""
     positions = np.array([[-1, -1, 0], [1, -1, 0], [1, 1, 0], [-1, 1, 0]], np.float32)
     indices = np.array([[0, 1, 2], [0, 2, 3]], np.uint16)
     return positions, indices
+
+
+def quad_primitive(builder: GltfBuilder | None = None) -> tuple[GltfBuilder, dict]:
+    """Two triangles of a unit square in the XY plane, facing +Z, as a primitive."""
+    b = builder or GltfBuilder()
+    pos = b.add(np.array([[0, 0, 0], [1, 0, 0], [1, 1, 0], [0, 1, 0]], np.float32))
+    idx = b.add(np.array([0, 1, 2, 0, 2, 3], np.uint16))
+    return b, {"attributes": {"POSITION": pos}, "indices": idx}
 
 
 def skinned_quad(joints, weights):
@@ -93,3 +137,27 @@ def skinned_quad(joints, weights):
     b.doc["animations"] = [{"name": "bend", "samplers": [{"input": times, "output": rots}],
                             "channels": [{"sampler": 0, "target": {"node": 1, "path": "rotation"}}]}]
     return b
+
+
+def write_gltf(path, doc: dict) -> str:
+    with open(path, "w") as f:
+        json.dump(doc, f)
+    return str(path)
+
+
+def glb_bytes(doc: dict, blob: bytes | None) -> bytes:
+    """A GLB container: JSON chunk (space padded) and optional BIN chunk (zero padded)."""
+    text = json.dumps(doc).encode()
+    text += b" " * (-len(text) % 4)
+    body = struct.pack("<II", len(text), 0x4E4F534A) + text
+    if blob is not None:
+        blob = bytes(blob) + b"\0" * (-len(blob) % 4)
+        body += struct.pack("<II", len(blob), 0x004E4942) + blob
+    return struct.pack("<4sII", b"glTF", 2, 12 + len(body)) + body
+
+
+def to_glb(builder: GltfBuilder, doc: dict) -> bytes:
+    """The document as a GLB with its buffer in the BIN chunk."""
+    doc = copy.deepcopy(doc)
+    doc["buffers"] = [{"byteLength": len(builder.blob)}]
+    return glb_bytes(doc, builder.blob)

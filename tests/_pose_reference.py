@@ -25,7 +25,7 @@ class ReferenceModel:
         self.path = path
         self.gltf = pygltflib.GLTF2().load(path)
         self.buffers = []
-        for i, buf in enumerate(self.gltf.buffers):
+        for buf in self.gltf.buffers:
             if buf.uri is None:
                 self.buffers.append(self.gltf.binary_blob())
             elif buf.uri.startswith("data:"):

@@ -12,7 +12,7 @@ from holopack.animate.pose import forget_pose_cache, pose_scene, world_matrices
 from holopack.errors import InputError
 from holopack.scene.gltf import load_gltf
 
-from _gltf_helpers import Builder, quad, write_gltf
+from _gltf_builder import GltfBuilder, quad_primitive, write_gltf
 from _pose_reference import ReferenceModel
 
 ROOT = Path(__file__).resolve().parent.parent
@@ -84,7 +84,7 @@ def test_scene_methods_delegate_to_the_pose():
 
 
 def test_skinned_mesh_ignores_its_own_node_transform(tmp_path):
-    b, prim = quad()
+    b, prim = quad_primitive()
     prim["attributes"]["JOINTS_0"] = b.add(np.array([[0, 1, 0, 0]] * 4, np.uint8))
     prim["attributes"]["WEIGHTS_0"] = b.add(np.array([[0.75, 0.25, 0, 0]] * 4, np.float32))
     times = b.add(np.array([0.0, 1.0], np.float32))
@@ -106,7 +106,7 @@ def test_skinned_mesh_ignores_its_own_node_transform(tmp_path):
 
 
 def test_morph_weights_come_from_channel_then_node_then_mesh(tmp_path):
-    b = Builder()
+    b = GltfBuilder()
     pos = b.add(np.array([[0, 0, 0], [1, 0, 0], [0, 1, 0]], np.float32))
     up = b.add(np.array([[0, 0, 1]] * 3, np.float32))
     right = b.add(np.array([[1, 0, 0]] * 3, np.float32))
@@ -130,7 +130,7 @@ def test_morph_weights_come_from_channel_then_node_then_mesh(tmp_path):
 
 
 def test_node_hierarchy_and_matrix_nodes(tmp_path):
-    b, prim = quad()
+    b, prim = quad_primitive()
     doc = b.document([prim])
     m = np.eye(4)
     m[:3, :3] = [[0, -2, 0], [2, 0, 0], [0, 0, 2]]  # turn 90 degrees about Z, scale 2
@@ -146,7 +146,7 @@ def test_node_hierarchy_and_matrix_nodes(tmp_path):
 
 
 def test_normals_use_the_inverse_transpose_under_non_uniform_scale(tmp_path):
-    b = Builder()
+    b = GltfBuilder()
     pos = b.add(np.array([[0, 0, 0], [1, 0, 0], [0, 1, 0]], np.float32))
     tilted = np.array([[1, 1, 0]] * 3, np.float32) / np.sqrt(2)
     normal = b.add(tilted.astype(np.float32))
@@ -158,7 +158,7 @@ def test_normals_use_the_inverse_transpose_under_non_uniform_scale(tmp_path):
 
 
 def test_cache_follows_edits_when_told(tmp_path):
-    b, prim = quad()
+    b, prim = quad_primitive()
     scene = load_gltf(write_gltf(tmp_path / "q.gltf", b.document([prim])))
     before = pose_scene(scene, None, 0)[0].positions.copy()
     scene.nodes[0].translation = np.array([0.0, 0.0, 7.0])
@@ -167,7 +167,7 @@ def test_cache_follows_edits_when_told(tmp_path):
 
 
 def test_runaway_transforms_are_an_input_error(tmp_path):
-    b, prim = quad()
+    b, prim = quad_primitive()
     doc = b.document([prim])
     doc["nodes"] = [{"scale": [1e25] * 3, "children": [1]}, {"scale": [1e25] * 3, "mesh": 0}]
     scene = load_gltf(write_gltf(tmp_path / "big.gltf", doc))

@@ -2,12 +2,12 @@
 import numpy as np
 
 import holopack
-from holopack.render.camera import look_at, perspective
+from holopack.rendering.camera import look_at, perspective
 from conftest import MODELS, TWIN
 
 
 def test_notebook_round():
-    import holopack.render.raster  # noqa: F401  (importing submodules must not hide render())
+    import holopack.rendering.raster  # noqa: F401  (importing submodules must not hide render())
 
     scene = holopack.load(TWIN)
     names = [a.name for a in scene.animations]

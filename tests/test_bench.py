@@ -12,7 +12,7 @@ import jsonschema
 import numpy as np
 import pytest
 
-from holopack.bench.cli import main as bench_main
+from holopack.bench.__main__ import main as bench_main
 from holopack.bench.stats import loglog_slope, ratio, summarize
 
 ROOT = Path(__file__).resolve().parent.parent
@@ -114,7 +114,7 @@ def test_peers_measure_the_same_work(twin_report):
     run = report["runs"][0]
     rows = {row["stage"]: row for row in run["peers"]}
     assert set(rows) == {"render", "resample", "encode"}
-    for stage, row in rows.items():
+    for row in rows.values():
         if not row["available"]:
             pytest.fail(f"peer {row['peer']} missing on this machine: {row['reason']}")
         assert row["ratio"] == pytest.approx(row["ours"]["median_ms"] / row["theirs"]["median_ms"])

@@ -2,7 +2,7 @@
 import numpy as np
 import pytest
 
-from holopack.render.camera import (Framing, bounding_sphere, fit_camera, look_at, orthographic,
+from holopack.rendering.camera import (Framing, bounding_sphere, fit_camera, look_at, orthographic,
                                     perspective)
 
 

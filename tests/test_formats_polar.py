@@ -8,7 +8,8 @@ import struct
 import numpy as np
 import pytest
 
-from holopack.device import PolarEncoder, ViewerSimulator, decode_file, load_profile, open_fan_file
+from holopack.device import PolarEncoder, ViewerSimulator, load_profile
+from holopack.formats.fanfile import decode_file, open_fan_file
 from holopack.errors import InputError
 from holopack.formats import circle42f2, legacy224, polarstream
 

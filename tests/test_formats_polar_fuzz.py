@@ -7,7 +7,8 @@ import tempfile
 import numpy as np
 from hypothesis import HealthCheck, given, settings, strategies as st
 
-from holopack.device import load_profile, open_fan_file
+from holopack.device import load_profile
+from holopack.formats.fanfile import open_fan_file
 from holopack.errors import InputError
 from holopack.formats import circle42f2, legacy224, polarstream
 

@@ -16,7 +16,7 @@ from holopack.errors import InputError
 from holopack.scene.gltf import load_gltf
 from holopack.scene.load import load
 
-from _gltf_helpers import Builder, quad, to_glb, write_gltf
+from _gltf_builder import GltfBuilder, quad_primitive, to_glb, write_gltf
 from _pose_reference import ReferenceModel
 
 ROOT = Path(__file__).resolve().parent.parent
@@ -123,7 +123,7 @@ def test_robot_skin_weights_are_normalised_like_threejs():
 
 # -- synthetic files: what is decoded -------------------------------------------------
 def test_quad_with_computed_normals_and_default_material(tmp_path):
-    b, prim = quad()
+    b, prim = quad_primitive()
     scene = load_gltf(write_gltf(tmp_path / "q.gltf", b.document([prim])))
     p = scene.primitive(scene.draw_items[0])
     np.testing.assert_allclose(p.normals, np.tile([0, 0, 1], (4, 1)), atol=1e-6)
@@ -132,7 +132,7 @@ def test_quad_with_computed_normals_and_default_material(tmp_path):
 
 
 def test_no_indices_means_sequential_triangles(tmp_path):
-    b = Builder()
+    b = GltfBuilder()
     pos = b.add(np.array([[0, 0, 0], [1, 0, 0], [0, 1, 0], [0, 0, 1], [1, 0, 1], [0, 1, 1]],
                          np.float32))
     scene = load_gltf(write_gltf(tmp_path / "s.gltf",
@@ -142,7 +142,7 @@ def test_no_indices_means_sequential_triangles(tmp_path):
 
 @pytest.mark.parametrize("mode", [5, 6])
 def test_strips_and_fans_become_front_facing_triangles(tmp_path, mode):
-    b = Builder()
+    b = GltfBuilder()
     if mode == 5:  # a strip zig-zagging along +X in the XY plane
         pts = [[0, 1, 0], [0, 0, 0], [1, 1, 0], [1, 0, 0], [2, 1, 0], [2, 0, 0]]
     else:  # a fan around the origin, counter-clockwise seen from +Z
@@ -158,7 +158,7 @@ def test_strips_and_fans_become_front_facing_triangles(tmp_path, mode):
 
 
 def test_lines_are_skipped_with_a_warning(tmp_path):
-    b, prim = quad()
+    b, prim = quad_primitive()
     lines = dict(prim, mode=1)
     scene = load_gltf(write_gltf(tmp_path / "l.gltf", b.document([lines, prim])))
     assert len(scene.draw_items) == 1
@@ -168,7 +168,7 @@ def test_lines_are_skipped_with_a_warning(tmp_path):
 
 
 def test_normalized_integers_follow_the_spec_formula(tmp_path):
-    b, prim = quad()
+    b, prim = quad_primitive()
     uv = np.array([[0, 0], [255, 0], [255, 255], [128, 1]], np.uint8)
     normals = np.array([[0, 0, 127], [0, 0, 127], [0, -128, 127], [0, 0, 127]], np.int8)
     colors = np.array([[65535, 0, 32768]] * 4, np.uint16)
@@ -188,7 +188,7 @@ def test_normalized_integers_follow_the_spec_formula(tmp_path):
 
 
 def test_interleaved_stride_and_sparse_substitution(tmp_path):
-    b = Builder()
+    b = GltfBuilder()
     # interleaved: position (12 bytes) + 4 bytes of something else per vertex
     pts = np.array([[0, 0, 0], [1, 0, 0], [1, 1, 0], [0, 1, 0]], np.float32)
     record = np.zeros(4, dtype=[("p", "<f4", 3), ("pad", "<u4")])
@@ -227,7 +227,7 @@ def test_interleaved_stride_and_sparse_substitution(tmp_path):
 
 
 def test_matrix_nodes_are_decomposed_and_kept(tmp_path):
-    b, prim = quad()
+    b, prim = quad_primitive()
     angle = 0.7
     m = np.eye(4)
     m[:3, :3] = np.array([[np.cos(angle), 0, np.sin(angle)], [0, 1, 0],
@@ -249,7 +249,7 @@ def test_materials_and_textures(tmp_path):
     from PIL import Image
 
     Image.new("RGB", (3, 2), (10, 20, 30)).save(tmp_path / "red.png")
-    b, prim = quad()
+    b, prim = quad_primitive()
     uv = b.add(np.zeros((4, 2), np.float32))
     prim["attributes"]["TEXCOORD_0"] = uv
     prim["material"] = 0
@@ -285,7 +285,7 @@ def test_materials_and_textures(tmp_path):
 
 
 def test_zero_weights_bind_to_the_first_joint_with_one_warning(tmp_path):
-    b, prim = quad()
+    b, prim = quad_primitive()
     prim["attributes"]["JOINTS_0"] = b.add(np.array([[1, 0, 0, 0]] * 4, np.uint8))
     prim["attributes"]["WEIGHTS_0"] = b.add(np.array([[0, 0, 0, 0], [0, 0, 0, 0],
                                                       [2, 2, 0, 0], [0.5, 0, 0, 0]], np.float32))
@@ -306,7 +306,7 @@ def test_zero_weights_bind_to_the_first_joint_with_one_warning(tmp_path):
 
 # -- broken files ---------------------------------------------------------------------
 def _doc_with(tmp_path, name, mutate):
-    b, prim = quad()
+    b, prim = quad_primitive()
     doc = b.document([prim])
     mutate(doc, b)
     return write_gltf(tmp_path / name, doc)
@@ -336,7 +336,7 @@ def _doc_with(tmp_path, name, mutate):
 ])
 def test_broken_json_files_raise_input_error(tmp_path, name, mutate, words):
     if name == "index_oob":
-        b = Builder()
+        b = GltfBuilder()
         pos = b.add(np.zeros((3, 3), np.float32) + np.eye(3, dtype=np.float32))
         idx = b.add(np.array([0, 1, 7], np.uint16))
         path = write_gltf(tmp_path / "oob.gltf",
@@ -344,7 +344,7 @@ def test_broken_json_files_raise_input_error(tmp_path, name, mutate, words):
         _expect_input_error(path, *words)
         return
     if name == "nan":
-        b = Builder()
+        b = GltfBuilder()
         pos = b.add(np.array([[0, 0, 0], [1, 0, 0], [np.nan, 1, 0]], np.float32))
         path = write_gltf(tmp_path / "nan.gltf", b.document([{"attributes": {"POSITION": pos}}]))
         _expect_input_error(path, *words)
@@ -358,7 +358,7 @@ def test_invalid_json_names_the_place(tmp_path):
     _expect_input_error(path, "invalid JSON", "line 2")
 
 
-def _skinned_animated(b: Builder, prim: dict) -> dict:
+def _skinned_animated(b: GltfBuilder, prim: dict) -> dict:
     prim["attributes"]["JOINTS_0"] = b.add(np.array([[0, 0, 0, 0]] * 4, np.uint8))
     prim["attributes"]["WEIGHTS_0"] = b.add(np.array([[1, 0, 0, 0]] * 4, np.float32))
     times = b.add(np.array([0, 1, 2], np.float32))
@@ -373,12 +373,12 @@ def _skinned_animated(b: Builder, prim: dict) -> dict:
 
 
 def test_animation_and_skin_faults(tmp_path):
-    b, prim = quad()
+    b, prim = quad_primitive()
     good = _skinned_animated(b, prim)
     scene = load_gltf(write_gltf(tmp_path / "good.gltf", good))
     assert len(scene.animations[0].channels) == 1 and scene.draw_items[0].skin == 0
 
-    b2, prim2 = quad()
+    b2, prim2 = quad_primitive()
     doc2 = _skinned_animated(b2, prim2)
     joints_view = doc2["accessors"][prim2["attributes"]["JOINTS_0"]]["bufferView"]
     _patch_blob(b2, joints_view, bytes([3, 0, 0, 0] * 4))
@@ -400,14 +400,14 @@ def test_animation_and_skin_faults(tmp_path):
         _expect_input_error(write_gltf(tmp_path / f"{name}.gltf", doc), *words)
 
 
-def _patch_blob(builder: Builder, view: int, data: bytes) -> Builder:
+def _patch_blob(builder: GltfBuilder, view: int, data: bytes) -> GltfBuilder:
     start = builder.views[view]["byteOffset"]
     builder.blob[start:start + len(data)] = data
     return builder
 
 
 def test_non_increasing_key_times(tmp_path):
-    b, prim = quad()
+    b, prim = quad_primitive()
     doc = _skinned_animated(b, prim)
     times_view = doc["accessors"][doc["animations"][0]["samplers"][0]["input"]]["bufferView"]
     _patch_blob(b, times_view, np.array([0, 1, 1], np.float32).tobytes())
@@ -416,7 +416,7 @@ def test_non_increasing_key_times(tmp_path):
 
 
 def test_broken_glb_containers(tmp_path):
-    b, prim = quad()
+    b, prim = quad_primitive()
     doc = b.document([prim])
     good = to_glb(b, doc)
     (tmp_path / "good.glb").write_bytes(good)
@@ -537,7 +537,7 @@ def test_missing_texture_or_bin_in_a_copied_model(tmp_path):
 
 
 def test_specular_glossiness_materials_show_their_diffuse_colour(tmp_path):
-    b, prim = quad()
+    b, prim = quad_primitive()
     prim["material"] = 0
     doc = b.document([prim])
     doc["materials"] = [{"extensions": {"KHR_materials_pbrSpecularGlossiness": {
@@ -548,7 +548,7 @@ def test_specular_glossiness_materials_show_their_diffuse_colour(tmp_path):
 
 
 def test_an_enormous_accessor_without_data_is_refused_before_allocating(tmp_path):
-    b, prim = quad()
+    b, prim = quad_primitive()
     doc = b.document([prim])
     doc["accessors"].append({"componentType": 5126, "count": 200_000_000, "type": "MAT4"})
     doc["meshes"][0]["primitives"][0]["attributes"]["TEXCOORD_0"] = len(doc["accessors"]) - 1

@@ -10,7 +10,7 @@ import pytest
 
 from holopack.device import load_profile
 from holopack.errors import InputError
-from holopack.pack.names import name_rule, position_of
+from holopack.formats.names import name_rule, position_of
 from holopack.pack.playlist import load_playlist
 from holopack.pack.sources import content_key, profile_hash, source_files, source_hash
 

@@ -19,7 +19,7 @@ from _xvfb import clean_env, display_for_this_process
 from holopack import pipeline
 from holopack.preview.overlay import Layout
 from holopack.preview.source import PipelineFrames
-from holopack.render.camera import Framing
+from holopack.rendering.camera import Framing
 from holopack.scene.load import load
 
 ROOT = Path(__file__).resolve().parent.parent
@@ -172,7 +172,8 @@ def test_no_display_from_the_command_line(tmp_path):
 def test_fan_panel_is_the_device_simulation_and_E_writes_the_same_codes(display, twin, tmp_path):
     """On a polar fan the right panel is ViewerSimulator(PolarEncoder(render)); the
     exported .BIN holds the very codes the preview simulated."""
-    from holopack.device import PolarEncoder, ViewerSimulator, load_profile, open_fan_file
+    from holopack.device import PolarEncoder, ViewerSimulator, load_profile
+    from holopack.formats.fanfile import open_fan_file
     from holopack.preview.source import FAN_VIEW_OVERSAMPLE, FAN_VIEW_PX
 
     device = "3dcircle-42f2"
@@ -201,7 +202,7 @@ def test_fan_panel_is_the_device_simulation_and_E_writes_the_same_codes(display,
         win.tick()
         assert win.worker.wait_idle(300)
         assert win.worker.status.startswith("exported"), win.worker.status
-        from holopack.pack.names import name_rule
+        from holopack.formats.names import name_rule
 
         out = Path(win.export_path(profile))
         assert out.parent == tmp_path and not name_rule(profile).problems(out.name, need_position=False)

@@ -4,8 +4,8 @@ from pathlib import Path
 import numpy as np
 import pytest
 
-from holopack.render import Renderer
-from holopack.render.camera import look_at, orthographic, perspective
+from holopack.rendering import Renderer
+from holopack.rendering.camera import look_at, orthographic, perspective
 
 from _gl_reference import framed_camera, gl_render, iou, posed_model, psnr, srgb8
 

@@ -4,9 +4,9 @@ from pathlib import Path
 import numpy as np
 import pytest
 
-from holopack.render import Renderer, render
-from holopack.render.camera import look_at, orthographic, perspective
-from holopack.render.raster_reference import rasterize
+from holopack.rendering import Renderer, render
+from holopack.rendering.camera import look_at, orthographic, perspective
+from holopack.rendering.raster_reference import rasterize
 from holopack.scene.types import Material, PosedPrimitive, Primitive
 
 DATA = Path(__file__).parent / "data"
@@ -232,9 +232,9 @@ def test_alpha_mask_cuts_out_pixels():
 
 @pytest.mark.parametrize("supersample", [1, 2])
 def test_tile_map_marks_every_lit_pixel(supersample):
-    """Frame.tiles: the tiles the triangles reached; every pixel outside them is black
+    """RenderedPicture.tiles: the tiles the triangles reached; every pixel outside them is black
     (the resampler skips those tiles unread), and it is not simply all True."""
-    from holopack.render import TILE
+    from holopack.rendering import TILE
     from holopack.scene.load import load
     from _gl_reference import framed_camera
 
@@ -260,7 +260,7 @@ def test_tile_map_marks_every_lit_pixel(supersample):
 def test_interleaved_bands_cover_every_band_once(height, threads):
     """shade_visible's split of the picture over threads: each band exactly once, and
     each thread's run of iterations spread over the whole height."""
-    from holopack.render.raster import interleaved_band
+    from holopack.rendering.raster import interleaved_band
 
     per_thread = -(-height // threads)
     bands = [interleaved_band(i, per_thread, threads) for i in range(per_thread * threads)]

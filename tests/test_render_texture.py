@@ -3,11 +3,11 @@ import numpy as np
 import pytest
 from numba import njit
 
-from holopack.render import texture_reference
+from holopack.rendering import texture_reference
 from holopack.colour import linear_to_srgb, srgb_to_linear
-from holopack.render.texture import (CLAMP_TO_EDGE, MIRRORED_REPEAT, REPEAT, TexturePool,
+from holopack.rendering.texture import (CLAMP_TO_EDGE, MIRRORED_REPEAT, REPEAT, TexturePool,
                                      decode_texture, mip_chain, sample_trilinear, stored_chain)
-from holopack.render.texel_mix import mix_texels
+from holopack.rendering.texel_mix import mix_texels
 from holopack.scene.types import Texture
 
 

@@ -9,7 +9,7 @@ import math
 import numpy as np
 from PIL import Image
 
-from holopack.render import render
+from holopack.rendering import render
 from holopack.scene.load import load
 
 from _gltf_builder import GltfBuilder, quad
@@ -115,7 +115,7 @@ def test_a_changed_transform_is_seen_by_a_renderer_that_drew_the_primitives(tmp_
     # the per-vertex UVs are gathered once per set of primitives and materials
     import dataclasses
 
-    from holopack.render import Renderer
+    from holopack.rendering import Renderer
 
     scene = _textured_quad(tmp_path, {"offset": [0, 1], "scale": [1, -1]})
     plain = [dataclasses.replace(m, base_color_transform=None) for m in scene.materials]

@@ -12,11 +12,11 @@ pytestmark = pytest.mark.slow
 # turn are compiled with them).
 ENTRY_POINTS = [
     "holopack.animate.skin:_skin_serial",
-    "holopack.render.raster:transform", "holopack.render.raster:setup_triangles",
-    "holopack.render.raster:clip_triangles", "holopack.render.raster:bin_count",
-    "holopack.render.raster:bin_fill", "holopack.render.raster:raster_opaque",
-    "holopack.render.raster:shade_visible", "holopack.render.raster:raster_blend",
-    "holopack.render.raster:resolve_tiles",
+    "holopack.rendering.raster:transform", "holopack.rendering.raster:setup_triangles",
+    "holopack.rendering.raster:clip_triangles", "holopack.rendering.raster:bin_count",
+    "holopack.rendering.raster:bin_fill", "holopack.rendering.raster:raster_opaque",
+    "holopack.rendering.raster:shade_visible", "holopack.rendering.raster:raster_blend",
+    "holopack.rendering.raster:resolve_tiles",
     "holopack.device.sector_weights:sector_weights", "holopack.device.resample:gather_tiled",
     "holopack.device.quantise:encode_codes", "holopack.device.simulate_kernel:simulate",
     "holopack.colour_kernel:srgb8_to_linear_tiles",

@@ -10,21 +10,18 @@ level at a time, blend morph targets (weights: channel > node > mesh), then skin
 transform, as glTF requires) or apply the node's world matrix.
 
 Everything that does not depend on time (hierarchy levels, rest TRS, key arrays
-as float64, which nodes each clip animates) is computed once per scene and kept on
-the scene object; mutate a scene after posing it and call ``forget_pose_cache``.
+as float64, which nodes each clip animates) is computed once per scene and kept in
+``scene.pose_cache``; mutate a scene after posing it and call ``forget_pose_cache``.
 """
 from __future__ import annotations
 
 import numpy as np
 
 from ..errors import InputError
-from ..scene.scene import Scene
+from ..scene.scene import Scene, set_poser
 from ..scene.types import Channel, PosedPrimitive
 from .clip import sample_keys
 from .skin import skin_vertices
-
-_CACHE_ATTRIBUTE = "_holopack_pose_cache"
-
 
 def pose_scene(scene: Scene, animation: int | None, time: float) -> list[PosedPrimitive]:
     """World-space primitives at ``time`` seconds of animation ``animation``.
@@ -45,15 +42,13 @@ def world_matrices(scene: Scene, animation: int | None, time: float) -> np.ndarr
 
 def forget_pose_cache(scene: Scene) -> None:
     """Drop the per-scene precomputation (after editing nodes, skins or clips)."""
-    scene.__dict__.pop(_CACHE_ATTRIBUTE, None)
+    scene.pose_cache = None
 
 
 def _cache(scene: Scene) -> "_PoseCache":
-    cache = scene.__dict__.get(_CACHE_ATTRIBUTE)
-    if cache is None:
-        cache = _PoseCache(scene)
-        scene.__dict__[_CACHE_ATTRIBUTE] = cache
-    return cache
+    if scene.pose_cache is None:
+        scene.pose_cache = _PoseCache(scene)
+    return scene.pose_cache
 
 
 class _Clip:
@@ -248,3 +243,6 @@ def _compose(translation: np.ndarray, rotation: np.ndarray, scale: np.ndarray) -
     m[:, :3, 3] = translation
     m[:, 3, 3] = 1.0
     return m
+
+
+set_poser(pose_scene)  # Scene.pose (the load layer) poses through this module

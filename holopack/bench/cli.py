@@ -3,8 +3,8 @@ from __future__ import annotations
 
 import argparse
 import json
-import sys
 
+from .. import options
 from ..argtypes import count, positive_int
 from ..atomic import atomic_output
 from ..errors import OutputError
@@ -37,12 +37,7 @@ def _load(text: str) -> int:
 def configure_parser(p: argparse.ArgumentParser) -> argparse.ArgumentParser:
     p.add_argument("inputs", nargs="*", metavar="INPUT",
                    help="models, pictures or videos (default: the bundled twin)")
-    p.add_argument("--device", default="3dcircle-42f2",
-                   help="device profile name or .toml path (default 3dcircle-42f2)")
-    p.add_argument("--format", help="output format (default: the device's own)")
-    p.add_argument("--size", type=positive_int, help="square frame size in pixels (default: the device's)")
-    p.add_argument("--supersample", type=positive_int, help="anti-aliasing factor per axis")
-    p.add_argument("--animation", help="animation name or index (default: the first)")
+    options.add_arguments(p, options.BENCH)
     p.add_argument("--frames", type=positive_int, default=60,
                    help="frames timed per loop after the warm-up (default 60)")
     p.add_argument("--warmup", type=count, default=5, help="untimed frames first (default 5)")
@@ -92,10 +87,3 @@ def _write(path: str, text: str) -> None:
     with atomic_output(path) as temp:
         with open(temp, "w", encoding="utf-8") as f:
             f.write(text)
-
-
-def main(argv: list[str] | None = None) -> int:
-    """``python -m holopack.bench``: the same command as ``holopack bench``."""
-    from ..cli import main as cli_main
-
-    return cli_main(["bench", *(sys.argv[1:] if argv is None else argv)])

@@ -188,7 +188,7 @@ def resample_peer(plan, run, keep, count: int) -> dict:
 # -- encode: libx264 -------------------------------------------------------------------
 def _x264_settings(plan) -> tuple[int, str]:
     layout = getattr(plan.profile, "layout", None) or {}
-    if plan.format.name == "mp4":
+    if plan.format.codec == "libx264":
         return int(layout.get("crf", 18)), str(layout.get("preset", "medium"))
     return 18, "medium"  # the MP4 writer's defaults
 
@@ -247,7 +247,7 @@ def encode_peer(plan, run, keep, count: int) -> dict:
         compared = (f"holopack's pack stage for {plan.format.name} (dither + bit layout + file write "
                     f"of {plan.profile.codes_shape[0]}x{plan.profile.codes_shape[1]} LEDs) against "
                     f"x264 encoding the rendered {size} pictures (crf {crf}, preset {preset})")
-    elif plan.format.name == "mp4":
+    elif plan.format.codec == "libx264":
         writer = plan.format.writer_class()
         with tempfile.TemporaryDirectory(prefix="holopack-bench-mp4-") as tmp:
             ours_writer = writer(os.path.join(tmp, "ours.mp4"), plan.profile, plan.fps)

@@ -24,12 +24,14 @@ import io
 import os
 import pstats
 import shutil
+import sys
 import tempfile
 import time
 from dataclasses import dataclass, field
 
 import numpy as np
 
+from .. import options
 from ..errors import InputError
 from .load import competing_load
 from .machine import machine_info, numba_info, peak_memory, software_info
@@ -47,7 +49,7 @@ class BenchSettings:
     "render", "resample", "encode"; ``profile`` > 0 profiles that many end-to-end frames
     with cProfile (slow: the figures of that pass are not reported as timings)."""
 
-    device: str = "3dcircle-42f2"
+    device: str = options.option("device").default_for(options.BENCH)
     format: str | None = None
     size: int | None = None
     supersample: int | None = None
@@ -78,11 +80,10 @@ def _time_load(path: str, repeats: int):
 def _output_name(plan_format, profile) -> str:
     if plan_format.directory:
         return "frames"
-    suffix = (getattr(profile, "layout", {}) or {}).get("suffix") if plan_format.kind == "polar" else None
-    if not suffix:
-        suffix = next((s for s in plan_format.suffixes if s), "")
-    if plan_format.name == "42f2":
-        suffix = ".BIN"  # the fan's own rule, which export enforces
+    # the format's own naming rule (which export enforces where the fan is strict)
+    suffix = plan_format.naming.suffix
+    if not plan_format.naming.strict and plan_format.kind == "polar":
+        suffix = (getattr(profile, "layout", {}) or {}).get("suffix") or suffix
     return "BENCH" + suffix
 
 
@@ -193,9 +194,7 @@ def _pack_function(plan):
     """The polar format module's ``pack_frame(codes, profile) -> bytes``, when it has one."""
     if not plan.polar:
         return None
-    import importlib
-
-    module = importlib.import_module(plan.format.writer.split(":")[0])
+    module = sys.modules[plan.format.writer.__module__]  # the format's own module
     return getattr(module, "pack_frame", None)
 
 
@@ -253,7 +252,7 @@ def _profile_frames(plan, target: str, count: int, top: int = 25) -> list[dict]:
         _remove(target)
     stats = pstats.Stats(profiler, stream=io.StringIO())
     rows = []
-    for (filename, line, name), (cc, nc, tt, ct, _callers) in stats.stats.items():
+    for (filename, line, name), (_cc, nc, tt, ct, _callers) in stats.stats.items():
         rows.append({"function": f"{_short_path(filename)}:{line}({name})", "calls": int(nc),
                      "tottime_ms_per_frame": tt * 1000.0 / count,
                      "cumtime_ms_per_frame": ct * 1000.0 / count})

@@ -15,7 +15,7 @@ class PolarEncoder:
     ``encode(picture, frame_index, out=None, occupied=None)``: picture float32 (N, N, 3)
     linear light (N = render_size, row 0 at the top) -> uint8 (slices, columns, 3) codes
     in [0, 2^bit_depth - 1], channels in RGB order (writers apply the channel order).
-    ``occupied``: the renderer's map of tiles that may hold light (Frame.tiles), which
+    ``occupied``: the renderer's map of tiles that may hold light (RenderedPicture.tiles), which
     lets the resampler skip the black ones unread. Buffers are allocated once; pass
     ``out`` to reuse the codes buffer as well.
     """

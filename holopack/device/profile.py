@@ -30,14 +30,22 @@ from typing import Any
 import numpy as np
 
 from ..errors import InputError
+from ..format_registry import get_format, profile_formats
+from ..schema import OMIT as _OMIT
+from ..schema import REQUIRED as _REQUIRED
+from ..schema import Fault
+from ..schema import boolean as _bool
+from ..schema import check_table as _check_table
+from ..schema import choice as _choice
+from ..schema import number as _num
+from ..schema import pos_int as _pos_int
+from ..schema import string as _str
 from ..textfile import read_text
 from ..textfile import show_value as _show  # errors quote values alike
 
 PROFILE_DIR = Path(__file__).with_name("profiles")
 
 KINDS = ("polar", "video")
-POLAR_FORMATS = ("42f2", "legacy224", "polarstream")
-VIDEO_FORMATS = ("mp4",)
 DIRECTIONS = ("cw", "ccw")
 LED0_SIDES = ("outer", "inner")
 BLADE_DATA = ("shared", "per_blade")
@@ -192,82 +200,13 @@ class DeviceProfile:
 
 
 # ---- schema ------------------------------------------------------------------------------
-# Each entry: key -> (checker, default). A default of _REQUIRED means the key must be given.
-_REQUIRED = object()
-
-
-class _Fault(Exception):
-    """A fault in one value; turned into InputError naming the file and key."""
-
-
-def _pos_int(v):
-    if isinstance(v, bool) or not isinstance(v, int) or v <= 0:
-        raise _Fault(f"must be a positive integer, got {_show(v)}")
-    return v
-
-
-def _num(lo=None, hi=None, lo_open=False, allow_none=False):
-    def check(v):
-        if allow_none and v is None:
-            return None
-        if isinstance(v, bool) or not isinstance(v, (int, float)) or not math.isfinite(v):
-            raise _Fault(f"must be a finite number, got {_show(v)}")
-        v = float(v)
-        if lo is not None and (v < lo or (lo_open and v == lo)):
-            raise _Fault(f"must be {'>' if lo_open else '>='} {lo:g}, got {_show(v)}")
-        if hi is not None and v > hi:
-            raise _Fault(f"must be <= {hi:g}, got {_show(v)}")
-        return v
-    return check
-
-
-def _bool(v):
-    if not isinstance(v, bool):
-        raise _Fault(f"must be true or false, got {_show(v)}")
-    return v
-
-
-def _str(v):
-    if not isinstance(v, str):
-        raise _Fault(f"must be a string, got {_show(v)}")
-    return v
-
-
-def _choice(options):
-    def check(v):
-        if not isinstance(v, str) or v not in options:
-            raise _Fault(f"must be one of {', '.join(repr(o) for o in options)}, got {_show(v)}")
-        return v
-    return check
-
-
-def _hex(v):
-    if not isinstance(v, str):
-        raise _Fault(f"must be a hex string, got {_show(v)}")
-    try:
-        return bytes.fromhex(v).hex().upper()
-    except ValueError:
-        raise _Fault(f"must be a hex string such as '0000000118', got {_show(v)}") from None
-
-
-def _ascii(v):
-    if not isinstance(v, str) or not v.isascii() or not v.isprintable():
-        raise _Fault(f"must be printable ASCII text, got {_show(v)}")
-    return v
-
-
-def _name_case(v):
-    return _choice(("upper", "lower"))(v)
-
-
-_OMIT = object()       # optional key that stays out of the table when not given
-
-
+# Each entry: key -> (check, default); see holopack.schema. A format's own [file] keys and
+# what it demands of [colour] and [geometry] are declared by its module (format_registry).
 _TOP = {
     "name": (_str, _REQUIRED),
     "description": (_str, ""),
     "kind": (_choice(KINDS), _REQUIRED),
-    "format": (_choice(POLAR_FORMATS + VIDEO_FORMATS), _REQUIRED),
+    "format": (None, _REQUIRED),        # one of profile_formats(), checked in _build
     "fps": (_num(0.0, 1000.0, lo_open=True), _REQUIRED),
     "max_seconds": (_num(0.0, lo_open=True), None),
     "base": (_str, None),
@@ -302,39 +241,14 @@ _COLOUR = {
     "dither": (_choice(DITHERS), "none"),
     "dither_per_frame": (_bool, False),
 }
-# [file] keys each writer understands.
-_FILE = {
-    "42f2": {
-        "bit_order": (_choice(("msb", "lsb")), "msb"),
-        "trailer": (_ascii, "B2DDDDEDC0EEBDF9E5B7"),
-        "write_trailer": (_bool, False),
-        "suffix": (_str, ".BIN"),
-    },
-    "legacy224": {
-        "header_prefix": (_hex, "0000000118"),
-        "header_bytes": (_pos_int, 4096),
-        "frame_padding": (_pos_int, 1288),
-        "suffix": (_str, ".bin"),
-    },
-    "polarstream": {
-        "suffix": (_str, ".hps"),
-    },
-    "mp4": {
-        "codec": (_str, "libx264"),
-        "crf": (_num(0.0, 51.0), 18.0),
-        "pixel_format": (_str, "yuv420p"),
-    },
-}
-# File-naming keys any format may carry (read by holopack.pack.names).
-for _keys in _FILE.values():
-    _keys["name_case"] = (_name_case, _OMIT)
-    _keys["name_max_stem"] = (_pos_int, _OMIT)
+# File-naming keys any format may carry (read by holopack.formats.names).
+_NAMING = {"name_case": (_choice(("upper", "lower")), _OMIT), "name_max_stem": (_pos_int, _OMIT)}
 _TABLES = ("render", "geometry", "colour", "file", "lights")
 
 
 def _bit_depth(v):
     if isinstance(v, bool) or not isinstance(v, int) or not 1 <= v <= 8:
-        raise _Fault(f"must be an integer from 1 to 8, got {_show(v)}")
+        raise Fault(f"must be an integer from 1 to 8, got {_show(v)}")
     return v
 
 
@@ -444,100 +358,75 @@ def _merge(base: dict, over: dict) -> dict:
     return out
 
 
-def _check_table(table: Any, schema: dict, where: str, source: str) -> dict:
-    """Values of ``table`` checked against ``schema`` with defaults filled in."""
-    label = f"[{where}] " if where else ""
-    if not isinstance(table, dict):
-        raise InputError(f"{label.strip() or 'profile'} must be a table, got {_show(table)}", source)
-    for key in table:
-        if key not in schema:
-            close = difflib.get_close_matches(key, list(schema), n=3, cutoff=0.5)
-            hint = (f"did you mean {', '.join(repr(c) for c in close)}?" if close
-                    else f"known keys: {', '.join(sorted(schema))}")
-            raise InputError(f"unknown key {label}{key!r}; {hint}", source)
-    out = {}
-    for key, (check, default) in schema.items():
-        if key not in table:
-            if default is _REQUIRED:
-                raise InputError(f"missing key {label}{key}", source)
-            if default is not _OMIT:
-                out[key] = default
-            continue
-        if check is None:
-            out[key] = table[key]
-            continue
-        try:
-            out[key] = check(table[key])
-        except _Fault as fault:
-            raise InputError(f"{label}{key} {fault}", source) from None
-    return out
-
-
 def _build(raw: dict, source: str, text: str) -> DeviceProfile:
     top_schema = dict(_TOP)
     top_schema.update({t: (None, None) for t in _TABLES})
     top = _check_table(raw, top_schema, "", source)
     kind, fmt = top["kind"], top["format"]
-    if kind == "polar" and fmt not in POLAR_FORMATS:
-        raise InputError(f"format must be one of {', '.join(POLAR_FORMATS)} for a polar profile, "
-                         f"got {fmt!r}", source)
-    if kind == "video" and fmt not in VIDEO_FORMATS:
-        raise InputError(f"format must be {', '.join(VIDEO_FORMATS)} for a video profile, got {fmt!r}", source)
+    try:
+        _choice([f.name for f in profile_formats()])(fmt)
+    except Fault as fault:
+        raise InputError(f"format {fault}", source) from None
+    of_kind = [f.name for f in profile_formats(kind)]
+    if fmt not in of_kind:
+        if kind == "polar":
+            raise InputError(f"format must be one of {', '.join(of_kind)} for a polar profile, "
+                             f"got {fmt!r}", source)
+        raise InputError(f"format must be {', '.join(of_kind)} for a video profile, got {fmt!r}", source)
+    declared = get_format(fmt)
 
     render = _check_table(top["render"] if top["render"] is not None else {}, _RENDER, "render", source)
     colour_schema = dict(_COLOUR)
     colour_schema["bit_depth"] = (_bit_depth, 8)
     colour = _check_table(top["colour"] if top["colour"] is not None else {}, colour_schema, "colour", source)
-    layout = _check_table(top["file"] if top["file"] is not None else {}, _FILE[fmt], "file", source)
+    layout = _check_table(top["file"] if top["file"] is not None else {},
+                          {**declared.file_table, **_NAMING}, "file", source)
     lights = top["lights"]
     if lights is not None and not isinstance(lights, dict):
         raise InputError(f"[lights] must be a table, got {_show(lights)}", source)
-    if fmt == "42f2" and colour["bit_depth"] != 6:
-        raise InputError(f"[colour] bit_depth must be 6 for the 42f2 format (RGB666), got {colour['bit_depth']}",
-                         source)
-    if fmt == "legacy224" and colour["bit_depth"] != 1:
-        raise InputError(f"[colour] bit_depth must be 1 for the legacy224 format, got {colour['bit_depth']}", source)
     if colour["dither"] == "legacy-2x12" and colour["bit_depth"] != 1:
         raise InputError("[colour] dither 'legacy-2x12' needs bit_depth 1", source)
 
     geo: dict[str, Any] = {}
     if kind == "polar":
-        if top["geometry"] is None:
-            raise InputError("missing table [geometry] (a polar profile needs its LED geometry)", source)
-        geo = _check_table(top["geometry"], _GEOMETRY, "geometry", source)
-        blades_raw = geo["blades"]
-        if not isinstance(blades_raw, list) or not blades_raw:
-            raise InputError(f"[geometry] blades must be an array of tables ([[geometry.blades]]) with at least "
-                             f"one blade, got {_show(blades_raw)}", source)
-        blades = []
-        for i, b in enumerate(blades_raw):
-            checked = _check_table(b, _BLADE, f"geometry.blades {i + 1}", source)
-            blades.append(Blade(**checked))
-        geo["blades"] = tuple(blades)
-        if geo["blade_data"] == "shared" and len({b.radial_offset for b in blades}) > 1:
-            raise InputError("[geometry] blades with different radial_offset need blade_data = 'per_blade' "
-                             "(shared data shows the same LEDs on every blade)", source)
-        if geo["led_size_mm"] > 4 * geo["led_pitch_mm"]:
-            raise InputError(f"[geometry] led_size_mm ({geo['led_size_mm']:g}) is more than four LED pitches; "
-                             "check the units (millimetres)", source)
-        if geo["slices"] > 1 << 16 or geo["leds_per_blade"] * len(blades) > 1 << 14:
-            raise InputError("[geometry] slices or LED count is implausibly large", source)
-        innermost = geo["hub_radius_mm"] + (0.5 + min(b.radial_offset for b in blades)) * geo["led_pitch_mm"] \
-            - geo["led_size_mm"] / 2
-        if innermost < -1e-9:
-            raise InputError("[geometry] the innermost LED would reach past the centre; "
-                             "raise hub_radius_mm or the blade's radial_offset", source)
-        if fmt == "42f2" and (geo["blade_data"] != "shared" or geo["leds_per_blade"] % 8):
-            raise InputError("[geometry] the 42f2 format stores one shared blade whose LED count is a "
-                             "multiple of 8", source)
-        if fmt == "legacy224" and (geo["blade_data"] != "shared" or geo["leds_per_blade"] % 8):
-            raise InputError("[geometry] the legacy224 format stores one shared blade whose LED count is a "
-                             "multiple of 8", source)
-    else:
-        if top["geometry"] is not None:
-            raise InputError("[geometry] belongs in polar profiles only (kind = 'video')", source)
+        geo = _geometry(top["geometry"], source)
+    elif top["geometry"] is not None:
+        raise InputError("[geometry] belongs in polar profiles only (kind = 'video')", source)
+    fault = declared.check_profile(colour, geo) if declared.check_profile else None
+    if fault:
+        raise InputError(fault, source)
 
     return DeviceProfile(
         name=top["name"], description=top["description"], kind=kind, format=fmt, fps=top["fps"],
         max_seconds=top["max_seconds"], layout=layout, lights=lights, source=source, text=text, raw=raw,
         **render, **colour, **geo)
+
+
+def _geometry(table, source: str) -> dict:
+    """The checked [geometry] table of a polar profile, blades as Blade tuples."""
+    if table is None:
+        raise InputError("missing table [geometry] (a polar profile needs its LED geometry)", source)
+    geo = _check_table(table, _GEOMETRY, "geometry", source)
+    blades_raw = geo["blades"]
+    if not isinstance(blades_raw, list) or not blades_raw:
+        raise InputError(f"[geometry] blades must be an array of tables ([[geometry.blades]]) with at least "
+                         f"one blade, got {_show(blades_raw)}", source)
+    blades = []
+    for i, b in enumerate(blades_raw):
+        checked = _check_table(b, _BLADE, f"geometry.blades {i + 1}", source)
+        blades.append(Blade(**checked))
+    geo["blades"] = tuple(blades)
+    if geo["blade_data"] == "shared" and len({b.radial_offset for b in blades}) > 1:
+        raise InputError("[geometry] blades with different radial_offset need blade_data = 'per_blade' "
+                         "(shared data shows the same LEDs on every blade)", source)
+    if geo["led_size_mm"] > 4 * geo["led_pitch_mm"]:
+        raise InputError(f"[geometry] led_size_mm ({geo['led_size_mm']:g}) is more than four LED pitches; "
+                         "check the units (millimetres)", source)
+    if geo["slices"] > 1 << 16 or geo["leds_per_blade"] * len(blades) > 1 << 14:
+        raise InputError("[geometry] slices or LED count is implausibly large", source)
+    innermost = geo["hub_radius_mm"] + (0.5 + min(b.radial_offset for b in blades)) * geo["led_pitch_mm"] \
+        - geo["led_size_mm"] / 2
+    if innermost < -1e-9:
+        raise InputError("[geometry] the innermost LED would reach past the centre; "
+                         "raise hub_radius_mm or the blade's radial_offset", source)
+    return geo

@@ -330,7 +330,7 @@ class Resampler:
     linear light, row 0 at the top -> float32 (slices, columns, 3) linear light, column
     order as the file stores it (LED 0 outer or inner per the profile; blade-major for
     per-blade data). ``occupied``: optional bool (grid, grid) map of the ``tile``-pixel
-    tiles that may hold light (the renderer's Frame.tiles); a tile marked False must be
+    tiles that may hold light (the renderer's RenderedPicture.tiles); a tile marked False must be
     black. Without it the picture is scanned for black tiles first.
     """
 

@@ -14,12 +14,16 @@ from __future__ import annotations
 
 import os
 import re
+from functools import partial
 
 import numpy as np
 
-from ..device.polarfile import PolarFile, channel_permutation, check_codes
 from ..device.profile import DeviceProfile, load_profile
 from ..errors import InputError
+from ..format_registry import Format
+from ..schema import ascii_text, boolean, choice, string
+from .fanfile import PolarFile, channel_permutation, check_codes, fixed_stride_frames, shared_blade_rule
+from .names import NameRule
 from .stream import FanFileWriter
 
 DEFAULT_PROFILE = "3dcircle-42f2"
@@ -125,12 +129,21 @@ def read(path: str, profile: DeviceProfile | None = None) -> PolarFile:
     count, _ = _frame_count(path, size, profile, tail)
     fb = frame_bytes(profile)
 
-    def frames():
-        with open(path, "rb") as f:
-            for _ in range(count):
-                data = f.read(fb)
-                if len(data) != fb:
-                    raise InputError("file ended inside a frame (was it changed while reading?)", path)
-                yield unpack_frame(data, profile)
-
+    frames = partial(fixed_stride_frames, path, count, 0, fb, fb, partial(unpack_frame, profile=profile))
     return PolarFile(path, profile, profile.fps, count, frames)
+
+
+FORMAT = Format(
+    "42f2", "polar", (".bin",), Writer, reader=read, sniff=sniff,
+    description="3D Circle 42-F2 .BIN: 512 slices x 112 LEDs, RGB666 bit-planes",
+    file_table={
+        "bit_order": (choice(("msb", "lsb")), "msb"),
+        "trailer": (ascii_text, "B2DDDDEDC0EEBDF9E5B7"),
+        "write_trailer": (boolean, False),
+        "suffix": (string, ".BIN"),
+    },
+    check_profile=shared_blade_rule("42f2", 6, " (RGB666)"), default_profile=DEFAULT_PROFILE,
+    # the fan ignores files not ending in upper-case ".BIN"; it reads FAT cards whose
+    # firmware is known to choke on long names, so stems stay 8.3-short
+    naming=NameRule(".BIN", "upper", 8, strict="the 3D Circle 42-F2 plays only files whose name "
+                    "ends in upper-case '.BIN'; the fan silently drops others"))

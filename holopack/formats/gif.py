@@ -7,6 +7,8 @@ from __future__ import annotations
 
 import numpy as np
 
+from ..format_registry import Format
+from .names import NameRule
 from .stream import FrameWriter
 
 
@@ -15,7 +17,7 @@ class GIFWriter(FrameWriter):
         self.path = path
         self.fps = float(fps)
         self.max_side = max_side
-        self._frames = []
+        self._frames: list = []
         self.frames_written = 0
 
     def write(self, picture: np.ndarray) -> None:
@@ -39,3 +41,7 @@ class GIFWriter(FrameWriter):
 
     def abort(self) -> None:
         self._frames = []
+
+
+FORMAT = Format("gif", "video", (".gif",), GIFWriter, description="animated GIF (previews)",
+                naming=NameRule(".gif", "lower", None))

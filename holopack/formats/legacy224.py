@@ -15,12 +15,17 @@ fixed zig-zag (``ZIGZAG`` below). Ray n lies at 360 * (2700 - n) / 2700 deg.
 from __future__ import annotations
 
 import os
+from functools import partial
 
 import numpy as np
 
-from ..device.polarfile import PolarFile, channel_permutation, check_codes
 from ..device.profile import DeviceProfile, load_profile
 from ..errors import InputError
+from ..format_registry import Format
+from ..schema import hex_bytes, pos_int, string
+from .fanfile import (PolarFile, channel_permutation, check_codes, fixed_stride_frames, read_head,
+                      shared_blade_rule)
+from .names import NameRule
 from .stream import FanFileWriter
 
 DEFAULT_PROFILE = "legacy-224"
@@ -116,12 +121,7 @@ def read(path: str, profile: DeviceProfile | None = None) -> PolarFile:
     hb = profile.layout["header_bytes"]
     stride = frame_stride(profile)
     data_bytes = profile.slices * ray_bytes(profile)
-    try:
-        size = os.path.getsize(path)
-        with open(path, "rb") as f:
-            head = f.read(5)
-    except OSError as e:
-        raise InputError(f"cannot read ({e.strerror})", path) from None
+    size, head = read_head(path, 5)
     if size < hb + data_bytes:
         raise InputError(f"{size:,} bytes is too short for a legacy fan file (a {hb:,}-byte header and "
                          f"frames of {data_bytes:,} bytes)", path)
@@ -131,13 +131,19 @@ def read(path: str, profile: DeviceProfile | None = None) -> PolarFile:
     if rest >= data_bytes:
         count += 1
 
-    def frames():
-        with open(path, "rb") as f:
-            for i in range(count):
-                f.seek(hb + i * stride)
-                data = f.read(data_bytes)
-                if len(data) != data_bytes:
-                    raise InputError("file ended inside a frame (was it changed while reading?)", path)
-                yield unpack_frame(data, profile)
-
+    frames = partial(fixed_stride_frames, path, count, hb, stride, data_bytes,
+                     partial(unpack_frame, profile=profile))
     return PolarFile(path, profile, profile.fps, count, frames)
+
+
+FORMAT = Format(
+    "legacy224", "polar", (".bin",), Writer, reader=read, sniff=sniff,
+    description="legacy 224-LED fan .bin: 2700 rays x 112 LEDs, 1 bit per channel",
+    file_table={
+        "header_prefix": (hex_bytes, "0000000118"),
+        "header_bytes": (pos_int, 4096),
+        "frame_padding": (pos_int, 1288),
+        "suffix": (string, ".bin"),
+    },
+    check_profile=shared_blade_rule("legacy224", 1), default_profile=DEFAULT_PROFILE,
+    naming=NameRule(".bin", "upper", 8))  # an SD-card fan: 8.3-short names, as the 42-F2

@@ -4,93 +4,38 @@ No system ffmpeg is needed. Frames are piped to ffmpeg one at a time.
 """
 from __future__ import annotations
 
-import numpy as np
+from ..format_registry import Format
+from ..schema import number, string
+from .ffmpeg import FFmpegWriter, VideoFile, read
+from .names import NameRule
 
-from .stream import FrameWriter
-
-from ..errors import InputError, OutputError
+__all__ = ["FORMAT", "MP4Writer", "VideoFile", "read"]
 
 
-class MP4Writer(FrameWriter):
-    """``write`` takes (S, S, 3) uint8 sRGB pictures, all of one size."""
+class MP4Writer(FFmpegWriter):
+    """``write`` takes (S, S, 3) uint8 sRGB pictures, all of one size; crf and preset
+    come from the profile's [file] table unless given."""
+
+    codec = "libx264"
+    codec_label = "H.264"
 
     def __init__(self, path: str, profile=None, fps: float = 30.0, crf: int | None = None,
                  preset: str | None = None):
-        import imageio_ffmpeg
-
-        self.path = path
-        self.fps = float(fps)
+        super().__init__(path, profile, fps)
         video = getattr(profile, "layout", None) or {}
         self.crf = int(crf if crf is not None else video.get("crf", 18))
         self.preset = preset or video.get("preset", "medium")
-        self._ffmpeg = imageio_ffmpeg
-        self._gen = None
-        self._size = None
-        self.frames_written = 0
 
-    def _start(self, width: int, height: int) -> None:
-        self._size = (width, height)
-        self._gen = self._ffmpeg.write_frames(
-            self.path, (width, height), fps=self.fps, codec="libx264", pix_fmt_in="rgb24",
-            pix_fmt_out="yuv420p", quality=None, macro_block_size=2,
-            output_params=["-crf", str(self.crf), "-preset", self.preset,
-                           "-movflags", "+faststart", "-f", "mp4"],
-            ffmpeg_log_level="error")
-        self._gen.send(None)
-
-    def write(self, picture: np.ndarray) -> None:
-        h, w = picture.shape[:2]
-        if self._gen is None:
-            if h % 2 or w % 2:
-                raise InputError(f"H.264 yuv420p needs an even frame size, got {w}x{h}")
-            self._start(w, h)
-        elif (w, h) != self._size:
-            raise ValueError(f"frame size changed from {self._size} to {(w, h)}")
-        try:
-            self._gen.send(np.ascontiguousarray(picture, np.uint8))
-        except (OSError, RuntimeError) as exc:
-            raise OutputError(f"ffmpeg stopped writing ({_reason(exc)})", self.path) from None
-        self.frames_written += 1
-
-    def close(self) -> None:
-        if self._gen is not None:
-            gen, self._gen = self._gen, None
-            try:
-                gen.close()
-            except (OSError, RuntimeError) as exc:
-                raise OutputError(f"ffmpeg could not finish the file ({_reason(exc)})",
-                                  self.path) from None
-
-    def abort(self) -> None:
-        """Stop ffmpeg without caring about the file (it is about to be deleted)."""
-        if self._gen is not None:
-            gen, self._gen = self._gen, None
-            try:
-                gen.close()
-            except Exception:
-                pass
+    def output_params(self) -> list[str]:
+        return ["-crf", str(self.crf), "-preset", self.preset, "-movflags", "+faststart", "-f", "mp4"]
 
 
-def _reason(exc: Exception) -> str:
-    lines = [line for line in str(exc).splitlines() if line.strip()]
-    return lines[-1][:160] if lines else type(exc).__name__
-
-
-class VideoFile:
-    """An MP4 read back: ``frames()`` yields (H, W, 3) uint8 sRGB pictures."""
-
-    def __init__(self, path: str):
-        from ..scene.media import load_video
-
-        self.path = path
-        self.media = load_video(path).media
-        self.profile = None
-        self.fps = self.media.fps
-        self.frame_count = self.media.frame_count
-
-    def frames(self):
-        return self.media.frames()
-
-
-def read(path: str, profile=None) -> VideoFile:
-    return VideoFile(path)
+FORMAT = Format(
+    "mp4", "video", (".mp4",), MP4Writer, reader=read, even_size=True, codec="libx264",
+    description="square H.264 MP4, yuv420p, black background (HYPERVSN platform, MP4 fans)",
+    file_table={
+        "codec": (string, "libx264"),
+        "crf": (number(0.0, 51.0), 18.0),
+        "pixel_format": (string, "yuv420p"),
+    },
+    naming=NameRule(".mp4", "lower", None))

@@ -5,6 +5,8 @@ import os
 
 import numpy as np
 
+from ..format_registry import Format
+from .names import NameRule
 from .stream import FrameWriter
 
 
@@ -24,3 +26,8 @@ class PNGSequenceWriter(FrameWriter):
         name = os.path.join(self.path, f"frame_{self.frames_written:05d}.png")
         self._image.fromarray(np.ascontiguousarray(picture, np.uint8)).save(name, compress_level=3)
         self.frames_written += 1
+
+
+FORMAT = Format("png", "video", ("", ".png"), PNGSequenceWriter,
+                description="a folder of numbered PNG frames", directory=True,
+                naming=NameRule("", "lower", None))

@@ -18,9 +18,12 @@ import zlib
 
 import numpy as np
 
-from ..device.polarfile import PolarFile, channel_permutation, check_codes
 from ..device.profile import DeviceProfile, parse_profile
 from ..errors import InputError, OutputError
+from ..format_registry import Format
+from ..schema import string
+from .fanfile import PolarFile, channel_permutation, check_codes
+from .names import NameRule
 
 MAGIC = b"\x89HPS\r\n\x1a\n"
 VERSION = 1
@@ -177,28 +180,45 @@ def read(path, profile: DeviceProfile | None = None) -> PolarFile:
     inverse = np.argsort(channel_permutation(profile.channel_order))
 
     def frames():
-        with open(name, "rb") as g:
-            g.seek(data_start)
-            index = 0
-            while streaming or index < count:
-                head = g.read(8)
-                if not head and streaming:
-                    return
-                if len(head) != 8:
-                    raise InputError(f"file ends inside frame {index}", name)
-                if head[:4] != FRAME_SYNC:
-                    raise InputError(f"frame {index} does not start with 'HPSF' (damaged file)", name)
-                (stored_index,) = struct.unpack("<I", head[4:])
-                payload = _read_exact(g, frame_size, name, f"frame {index}")
-                (crc,) = struct.unpack("<I", _read_exact(g, 4, name, f"frame {index}'s checksum"))
-                if zlib.crc32(payload, zlib.crc32(head[4:])) != crc:
-                    raise InputError(f"frame {index} fails its CRC32 check (damaged file)", name)
-                if stored_index != index:
-                    raise InputError(f"frame {index} is numbered {stored_index} (frames missing?)", name)
-                codes = np.frombuffer(payload, np.uint8).reshape(slices, columns, 3)
-                if bits < 8 and codes.max(initial=0) >= 1 << bits:
-                    raise InputError(f"frame {index} holds codes above the {bits}-bit range", name)
-                yield codes[:, :, inverse].copy()
-                index += 1
+        return _read_frames(name, data_start, None if streaming else count, (slices, columns), bits,
+                            inverse)
 
     return PolarFile(name, profile, mfps / 1000.0, on_disk if streaming else count, frames)
+
+
+
+def _read_frames(name: str, start: int, count: int | None, shape: tuple[int, int], bits: int,
+                 inverse: np.ndarray):
+    """uint8 (slices, columns, 3) RGB codes of each frame record from byte ``start``;
+    ``count`` None (a stream written while streaming) reads to the end of the file."""
+    slices, columns = shape
+    frame_size = slices * columns * 3
+    with open(name, "rb") as g:
+        g.seek(start)
+        index = 0
+        while count is None or index < count:
+            head = g.read(8)
+            if not head and count is None:
+                return
+            if len(head) != 8:
+                raise InputError(f"file ends inside frame {index}", name)
+            if head[:4] != FRAME_SYNC:
+                raise InputError(f"frame {index} does not start with 'HPSF' (damaged file)", name)
+            (stored_index,) = struct.unpack("<I", head[4:])
+            payload = _read_exact(g, frame_size, name, f"frame {index}")
+            (crc,) = struct.unpack("<I", _read_exact(g, 4, name, f"frame {index}'s checksum"))
+            if zlib.crc32(payload, zlib.crc32(head[4:])) != crc:
+                raise InputError(f"frame {index} fails its CRC32 check (damaged file)", name)
+            if stored_index != index:
+                raise InputError(f"frame {index} is numbered {stored_index} (frames missing?)", name)
+            codes = np.frombuffer(payload, np.uint8).reshape(slices, columns, 3)
+            if bits < 8 and codes.max(initial=0) >= 1 << bits:
+                raise InputError(f"frame {index} holds codes above the {bits}-bit range", name)
+            yield codes[:, :, inverse].copy()
+            index += 1
+
+FORMAT = Format(
+    "polarstream", "polar", (".hps",), Writer, reader=read, sniff=sniff, sniff_first=True,
+    description="holopack polar stream: open, self-describing, lossless (docs/polarstream.md)",
+    file_table={"suffix": (string, ".hps")},
+    naming=NameRule(".hps", "lower", None))

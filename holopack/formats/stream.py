@@ -15,7 +15,7 @@ import numpy as np
 from .. import interrupt
 from ..atomic import atomic_output
 from ..errors import InputError, OutputError
-from .registry import Format
+from ..format_registry import Format
 
 
 class FrameWriter(ABC):
@@ -26,10 +26,10 @@ class FrameWriter(ABC):
     def write(self, frame: np.ndarray) -> None:
         """Append one frame."""
 
-    def close(self) -> None:
+    def close(self) -> None:  # noqa: B027  a hook: most writers have nothing to finish
         pass
 
-    def abort(self) -> None:
+    def abort(self) -> None:  # noqa: B027  a hook: most writers have nothing to drop
         pass
 
     def __enter__(self):

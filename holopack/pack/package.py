@@ -35,7 +35,7 @@ from dataclasses import dataclass, field
 from .. import __version__
 from ..atomic import atomic_output, check_output_path
 from ..errors import HolopackError, InputError, OutputError
-from .names import name_rule
+from ..formats.names import name_rule
 from .playlist import Playlist, load_playlist
 from .sources import content_key, file_sha256, profile_hash, source_hash
 

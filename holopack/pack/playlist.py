@@ -19,18 +19,22 @@ installer can act on.
 from __future__ import annotations
 
 import difflib
-import math
 import os
 import tomllib
 from dataclasses import dataclass, field
 
+from .. import options
+from ..device import load_profile
 from ..errors import InputError
+from ..pipeline import ExportSettings
+from ..scene.load import supported_suffixes
+from ..schema import Fault
 from ..textfile import read_text
 from ..textfile import show_value as _show  # errors quote values alike
 
-# Keys an item (or [defaults]) may carry, with what each must be.
-ITEM_KEYS = ("input", "name", "animation", "seconds", "loops", "speed", "yaw", "pitch",
-             "distance", "fov", "margin", "turntable", "lights", "size", "unlit")
+# Keys an item (or [defaults]) may carry: its input and name, and the options of the
+# playlist face (holopack.options), which check the values.
+ITEM_KEYS = ("input", "name") + tuple(opt.name for opt in options.for_face(options.PLAYLIST))
 TOP_KEYS = ("devices", "defaults", "items")
 
 
@@ -40,25 +44,21 @@ class PlaylistItem:
 
     ``input`` is an absolute path; ``input_text`` is the path as the playlist wrote it
     (for reports and the manifest, so a package does not record the packer's folders).
+    ``values``: the options the playlist gave (checked); every other option of the
+    playlist face reads as its default (``item.seconds``, ``item.fov``...).
     """
 
     index: int  # 1-based play order
     input: str
     input_text: str
     name: str
-    animation: str | int | None = None
-    seconds: float | None = None
-    loops: float | None = None
-    speed: float = 1.0
-    yaw: float = 0.0
-    pitch: float = 0.0
-    distance: float | None = None
-    fov: float = 30.0
-    margin: float = 0.08
-    turntable: float | None = None
-    lights: dict | None = None
-    size: int | None = None
-    unlit: bool = False
+    values: dict = field(default_factory=dict)
+
+    def __getattr__(self, name: str):
+        opt = options.BY_NAME.get(name)
+        if opt is None or options.PLAYLIST not in opt.faces:
+            raise AttributeError(name)
+        return self.values.get(name, opt.default_for(options.PLAYLIST))
 
     @property
     def label(self) -> str:
@@ -66,23 +66,11 @@ class PlaylistItem:
 
     def settings_dict(self) -> dict:
         """Everything besides the input and the device that decides the output (JSON-safe)."""
-        return {"animation": self.animation, "seconds": self.seconds, "loops": self.loops,
-                "speed": self.speed, "yaw": self.yaw, "pitch": self.pitch,
-                "distance": self.distance, "fov": self.fov, "margin": self.margin,
-                "turntable": self.turntable, "lights": self.lights, "size": self.size,
-                "unlit": self.unlit}
+        return {opt.name: getattr(self, opt.name) for opt in options.for_face(options.PLAYLIST)}
 
     def export_settings(self, device):
         """ExportSettings for this item on ``device`` (a profile name or DeviceProfile)."""
-        from ..pipeline import ExportSettings
-        from ..render.camera import Framing
-
-        return ExportSettings(
-            device=device, seconds=self.seconds, size=self.size, animation=self.animation,
-            loops=self.loops, speed=self.speed, turntable=self.turntable,
-            framing=Framing(yaw=self.yaw, pitch=self.pitch, distance=self.distance,
-                            fov=self.fov, margin=self.margin),
-            lights=self.lights, shading="unlit" if self.unlit else "lit")
+        return ExportSettings.from_options(self.settings_dict(), device=device)
 
 
 @dataclass(frozen=True)
@@ -90,73 +78,6 @@ class Playlist:
     path: str
     devices: tuple[str, ...]
     items: tuple[PlaylistItem, ...] = field(default_factory=tuple)
-
-
-class _Fault(Exception):
-    pass
-
-
-def _number(v, *, positive=False, lo=None, hi=None, nonneg=False) -> float:
-    if isinstance(v, bool) or not isinstance(v, (int, float)) or not math.isfinite(v):
-        raise _Fault(f"must be a number, got {_show(v)}")
-    v = float(v)
-    if positive and v <= 0:
-        raise _Fault(f"must be greater than 0, got {v:g}")
-    if nonneg and v < 0:
-        raise _Fault(f"must be 0 or more, got {v:g}")
-    if lo is not None and v < lo:
-        raise _Fault(f"must be at least {lo:g}, got {v:g}")
-    if hi is not None and v > hi:
-        raise _Fault(f"must be at most {hi:g}, got {v:g}")
-    return v
-
-
-def _check_value(key: str, v):
-    """The checked value of one item key (not input/name)."""
-    if key == "animation":
-        if isinstance(v, bool) or not isinstance(v, (str, int)):
-            raise _Fault(f"must be an animation name or index, got {_show(v)}")
-        if isinstance(v, int) and v < 0:
-            raise _Fault(f"index must be 0 or more, got {v}")
-        return v
-    if key in ("seconds", "loops", "speed"):
-        return _number(v, positive=True)
-    if key in ("yaw", "pitch"):
-        return _number(v, lo=-360.0, hi=360.0)
-    if key == "distance":
-        return _number(v, positive=True)
-    if key == "fov":
-        return _number(v, lo=0.0, hi=170.0)
-    if key == "margin":
-        return _number(v, lo=0.0, hi=0.9)
-    if key == "turntable":
-        if v is False:
-            return 0.0
-        if v is True:
-            raise _Fault("takes degrees per second (e.g. turntable = 45), or false for no spin")
-        return _number(v)
-    if key == "lights":
-        if not isinstance(v, dict):
-            raise _Fault(f"must be a table such as {{ rim = 1.5 }}, got {_show(v)}")
-        from ..pipeline import LIGHT_KEYS
-
-        for lk, lv in v.items():
-            if lk not in LIGHT_KEYS:
-                raise _Fault(f"has an unknown setting {lk!r} (known: {', '.join(LIGHT_KEYS)})")
-            values = lv if isinstance(lv, list) else [lv]
-            if not values or any(isinstance(x, bool) or not isinstance(x, (int, float))
-                                 or not math.isfinite(x) for x in values):
-                raise _Fault(f"{lk} must be a number or an array of numbers, got {_show(lv)}")
-        return dict(v)
-    if key == "size":
-        if isinstance(v, bool) or not isinstance(v, int) or not 8 <= v <= 8192:
-            raise _Fault(f"must be a whole number of pixels from 8 to 8192, got {_show(v)}")
-        return v
-    if key == "unlit":
-        if not isinstance(v, bool):
-            raise _Fault(f"must be true or false, got {_show(v)}")
-        return v
-    raise AssertionError(key)
 
 
 def _unknown_key(key: str, known) -> str:
@@ -173,9 +94,6 @@ def _default_name(input_text: str) -> str:
 def parse_playlist(text: str, path: str) -> Playlist:
     """Check playlist TOML ``text``; ``path`` is the playlist file (relative inputs resolve
     against its folder). Raises InputError naming the file and the item at fault."""
-    from ..device import load_profile
-    from ..scene.load import supported_suffixes
-
     try:
         raw = tomllib.loads(text)
     except tomllib.TOMLDecodeError as exc:
@@ -183,16 +101,38 @@ def parse_playlist(text: str, path: str) -> Playlist:
     for key in raw:
         if key not in TOP_KEYS:
             raise InputError(_unknown_key(key, TOP_KEYS), path)
+    base = os.path.dirname(os.path.abspath(path))
+    devices = _devices(raw.get("devices"), base, path)
+    defaults = _defaults(raw.get("defaults", {}), path)
 
-    devices = raw.get("devices")
+    items_raw = raw.get("items")
+    if items_raw is None:
+        raise InputError("no [[items]]: the playlist has nothing to play", path)
+    if not isinstance(items_raw, list) or not items_raw:
+        raise InputError(f"items must be an array of tables ([[items]]), got {_show(items_raw)}", path)
+    items = []
+    names_seen: dict[str, int] = {}
+    suffixes = set(supported_suffixes())
+    for number, entry in enumerate(items_raw, start=1):
+        item = _item(number, entry, defaults, base, suffixes, path)
+        key = item.name.casefold()
+        if key in names_seen:
+            raise InputError(f"item {number} ({item.name}): the name {item.name!r} is already used by "
+                             f"item {names_seen[key]}; give each item its own name", path)
+        names_seen[key] = number
+        items.append(item)
+    return Playlist(path=os.path.abspath(path), devices=devices, items=tuple(items))
+
+
+def _devices(devices, base: str, path: str) -> tuple[str, ...]:
+    """The device profiles named (relative .toml paths resolved against ``base``), each loaded once."""
     if devices is None:
         raise InputError('missing devices = ["..."] (the fans to pack for; see `holopack devices`)', path)
     if isinstance(devices, str):
         devices = [devices]
     if not isinstance(devices, list) or not devices or not all(isinstance(d, str) and d for d in devices):
         raise InputError(f"devices must be an array of device profile names, got {_show(devices)}", path)
-    base = os.path.dirname(os.path.abspath(path))
-    resolved_devices = []
+    resolved: list[str] = []
     for name in devices:
         target = name
         if name.endswith(".toml") and not os.path.isabs(name):
@@ -201,87 +141,78 @@ def parse_playlist(text: str, path: str) -> Playlist:
             load_profile(target)
         except InputError as exc:
             raise InputError(f"devices: {exc}", path) from None
-        if target in resolved_devices:
+        if target in resolved:
             raise InputError(f"devices: {name!r} is listed twice", path)
-        resolved_devices.append(target)
+        resolved.append(target)
+    return tuple(resolved)
 
-    defaults = raw.get("defaults", {})
+
+def _defaults(defaults, path: str) -> dict:
+    """The checked values of [defaults]."""
     if not isinstance(defaults, dict):
         raise InputError(f"[defaults] must be a table, got {_show(defaults)}", path)
-    default_values = {}
-    for key, value in defaults.items():
-        if key in ("input", "name") or key not in ITEM_KEYS:
-            allowed = [k for k in ITEM_KEYS if k not in ("input", "name")]
+    allowed = [k for k in ITEM_KEYS if k not in ("input", "name")]
+    for key in defaults:
+        if key not in allowed:
             raise InputError(f"[defaults]: {_unknown_key(key, allowed)}", path)
-        try:
-            default_values[key] = _check_value(key, value)
-        except _Fault as fault:
-            raise InputError(f"[defaults]: {key} {fault}", path) from None
-
-    if "seconds" in default_values and "loops" in default_values:
+    values = _checked(defaults, "[defaults]", path)
+    if "seconds" in values and "loops" in values:
         raise InputError("[defaults]: give seconds or loops, not both", path)
+    return values
 
-    items_raw = raw.get("items")
-    if items_raw is None:
-        raise InputError("no [[items]]: the playlist has nothing to play", path)
-    if not isinstance(items_raw, list) or not items_raw:
-        raise InputError(f"items must be an array of tables ([[items]]), got {_show(items_raw)}", path)
 
-    items = []
-    names_seen: dict[str, int] = {}
-    suffixes = set(supported_suffixes())
-    for number, entry in enumerate(items_raw, start=1):
-        where = f"item {number}"
-        if not isinstance(entry, dict):
-            raise InputError(f"{where} must be a table ([[items]]), got {_show(entry)}", path)
-        if "name" in entry:
-            name = entry["name"]
-            if not isinstance(name, str) or not name.strip():
-                raise InputError(f"{where}: name must be a non-empty string, got {_show(name)}", path)
-            name = name.strip()
-            where = f"item {number} ({name})"
-        elif isinstance(entry.get("input"), str) and entry["input"]:
-            where = f"item {number} ({_default_name(entry['input'])})"
-        for key in entry:
-            if key not in ITEM_KEYS:
-                raise InputError(f"{where}: {_unknown_key(key, ITEM_KEYS)}", path)
-        input_text = entry.get("input")
-        if input_text is None:
-            raise InputError(f"{where}: missing input = \"...\" (a model or a video file)", path)
-        if not isinstance(input_text, str) or not input_text:
-            raise InputError(f"{where}: input must be a file path, got {_show(input_text)}", path)
-        if "name" not in entry:
-            name = _default_name(input_text)
-            where = f"item {number} ({name})"
-        full = os.path.normpath(os.path.join(base, os.path.expanduser(input_text)))
-        if not os.path.exists(full):
-            raise InputError(f"{where}: input file not found: {input_text} (looked for {full})", path)
-        if not os.path.isfile(full):
-            raise InputError(f"{where}: input is not a file: {input_text}", path)
-        if os.path.splitext(full)[1].lower() not in suffixes:
-            raise InputError(f"{where}: holopack cannot read {input_text!r} "
-                             f"(it reads {' '.join(sorted(suffixes))})", path)
-        values = dict(default_values)
-        for key, value in entry.items():
-            if key in ("input", "name"):
-                continue
-            try:
-                values[key] = _check_value(key, value)
-            except _Fault as fault:
-                raise InputError(f"{where}: {key} {fault}", path) from None
-        if "seconds" in entry and "loops" in entry:
-            raise InputError(f"{where}: give seconds or loops, not both", path)
-        if "seconds" in entry:
-            values.pop("loops", None)  # the item's own length beats a default loop count
-        elif "loops" in entry:
-            values.pop("seconds", None)
-        key = name.casefold()
-        if key in names_seen:
-            raise InputError(f"{where}: the name {name!r} is already used by item "
-                             f"{names_seen[key]}; give each item its own name", path)
-        names_seen[key] = number
-        items.append(PlaylistItem(index=number, input=full, input_text=input_text, name=name, **values))
-    return Playlist(path=os.path.abspath(path), devices=tuple(resolved_devices), items=tuple(items))
+def _checked(table: dict, where: str, path: str) -> dict:
+    try:
+        return options.check_values(table, options.PLAYLIST)
+    except Fault as fault:
+        raise InputError(f"{where}: {fault}", path) from None
+
+
+def _item(number: int, entry, defaults: dict, base: str, suffixes: set, path: str) -> PlaylistItem:
+    """Item ``number`` (1-based) checked, with the defaults it does not override."""
+    where = f"item {number}"
+    if not isinstance(entry, dict):
+        raise InputError(f"{where} must be a table ([[items]]), got {_show(entry)}", path)
+    name = entry.get("name")
+    input_text = entry.get("input")
+    if "name" in entry:
+        if not isinstance(name, str) or not name.strip():
+            raise InputError(f"{where}: name must be a non-empty string, got {_show(name)}", path)
+        name = name.strip()
+        where = f"item {number} ({name})"
+    elif isinstance(input_text, str) and input_text:
+        where = f"item {number} ({_default_name(input_text)})"
+    for key in entry:
+        if key not in ITEM_KEYS:
+            raise InputError(f"{where}: {_unknown_key(key, ITEM_KEYS)}", path)
+    if input_text is None:
+        raise InputError(f"{where}: missing input = \"...\" (a model or a video file)", path)
+    if not isinstance(input_text, str) or not input_text:
+        raise InputError(f"{where}: input must be a file path, got {_show(input_text)}", path)
+    if "name" not in entry:
+        name = _default_name(input_text)
+    full = _input_file(input_text, base, suffixes, where, path)
+    values = dict(defaults)
+    if "seconds" in entry and "loops" in entry:
+        raise InputError(f"{where}: give seconds or loops, not both", path)
+    if "seconds" in entry:
+        values.pop("loops", None)  # the item's own length beats a default loop count
+    elif "loops" in entry:
+        values.pop("seconds", None)
+    values.update(_checked({k: v for k, v in entry.items() if k not in ("input", "name")}, where, path))
+    return PlaylistItem(index=number, input=full, input_text=input_text, name=str(name), values=values)
+
+
+def _input_file(input_text: str, base: str, suffixes: set, where: str, path: str) -> str:
+    full = os.path.normpath(os.path.join(base, os.path.expanduser(input_text)))
+    if not os.path.exists(full):
+        raise InputError(f"{where}: input file not found: {input_text} (looked for {full})", path)
+    if not os.path.isfile(full):
+        raise InputError(f"{where}: input is not a file: {input_text}", path)
+    if os.path.splitext(full)[1].lower() not in suffixes:
+        raise InputError(f"{where}: holopack cannot read {input_text!r} "
+                         f"(it reads {' '.join(sorted(suffixes))})", path)
+    return full
 
 
 def load_playlist(path: str | os.PathLike) -> Playlist:

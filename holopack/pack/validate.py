@@ -13,9 +13,9 @@ import zipfile
 from dataclasses import dataclass, field
 
 from ..errors import InputError
-from ..inspect import OUTSIDE_LIMIT
+from ..inspection import OUTSIDE_LIMIT
 from .analyse import LIT, Scan, scan
-from .names import name_rule, position_of
+from ..formats.names import name_rule, position_of
 from .sources import file_sha256, profile_hash
 
 # A fan's files hold no background colour; a video's may carry a little codec noise.
@@ -272,7 +272,7 @@ def _guess_profile(path: str):
     suffix = os.path.splitext(path)[1].lower()
     if suffix in VIDEO_SUFFIXES:
         return load_profile("mp4-fan"), "no --device given: checked as a square MP4 for mp4-fan"
-    from ..device import open_fan_file
+    from ..formats.fanfile import open_fan_file
 
     profile = open_fan_file(path).profile
     return profile, f"recognised as a {profile.name} file"

@@ -9,10 +9,12 @@ from __future__ import annotations
 import os
 from functools import partial
 
+from .. import options
+
 __all__ = ["run_preview"]
 
 
-def run_preview(input_path=None, device: str = "3dcircle-42f2", *, animation=None,
+def run_preview(input_path=None, device: str = options.option("device").default_for(options.PREVIEW), *, animation=None,
                 size: int | None = None, frames: int | None = None,
                 screenshot: str | None = None, script=None,
                 window_size: tuple[int, int] = (1280, 720), output_dir: str = ".",

@@ -42,7 +42,7 @@ HELP_LINES = (
 class CameraState:
     """An orbit camera around the fitted model.
 
-    yaw/pitch in degrees as in ``holopack.render.camera.Framing``; ``zoom`` multiplies
+    yaw/pitch in degrees as in ``holopack.rendering.camera.Framing``; ``zoom`` multiplies
     the fitted distance (1 = the export framing); ``pan`` shifts the view sideways and
     up, in units of the fitted bounding-sphere radius.
     """

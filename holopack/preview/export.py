@@ -9,7 +9,7 @@ from __future__ import annotations
 import dataclasses
 import os
 
-from ..render.camera import Framing
+from ..rendering.camera import Framing
 
 
 def export_settings(controls, fitted_distance: float | None, size: int | None):

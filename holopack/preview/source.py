@@ -56,7 +56,7 @@ class PipelineFrames:
 
     def __init__(self, scene, device, *, size: int | None = None, fan_size: int = FAN_VIEW_PX):
         from .. import pipeline
-        from ..render.camera import Framing
+        from ..rendering.camera import Framing
 
         self._pipeline = pipeline
         self.scene = scene

@@ -632,7 +632,7 @@ class PreviewWindow:
         """Where ``E`` writes: <input stem>-<device><suffix> in the output folder, or,
         where the device is strict about names (the 42-F2's upper-case 8.3 ``.BIN``),
         the name the device's own rule gives, so the fan plays the file."""
-        from ..pack.names import name_rule
+        from ..formats.names import name_rule
 
         rule = name_rule(profile)
         stem = Path(self.path).stem

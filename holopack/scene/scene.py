@@ -2,9 +2,11 @@
 from __future__ import annotations
 
 from dataclasses import dataclass, field
+from typing import Any, Callable
 
 import numpy as np
 
+from ..errors import InputError
 from .types import (Animation, DrawItem, Material, MediaSource, Mesh, Node,
                     PosedPrimitive, Primitive, Skin, Texture)
 
@@ -30,6 +32,9 @@ class Scene:
     draw_items: list[DrawItem] = field(default_factory=list)
     warnings: list[str] = field(default_factory=list)
     media: MediaSource | None = None
+    # what holopack.animate precomputes once per scene to pose it (keys as float64,
+    # hierarchy levels...); None until first posed, reset by animate.forget_pose_cache
+    pose_cache: Any = field(default=None, init=False, repr=False, compare=False)
 
     # -- queries ---------------------------------------------------------------
     @property
@@ -52,8 +57,6 @@ class Scene:
 
         None means: the first animation if there is one, else no animation.
         """
-        from ..errors import InputError
-
         if animation is None:
             return 0 if self.animations else None
         if isinstance(animation, (int, np.integer)):
@@ -79,9 +82,10 @@ class Scene:
     def pose(self, animation: str | int | None = None, time: float = 0.0) -> list[PosedPrimitive]:
         """World-space primitives at ``time`` seconds of ``animation`` (None: rest pose
         when the scene has no animation, else the first animation)."""
-        from ..animate.pose import pose_scene
-
-        return pose_scene(self, self.animation_index(animation), float(time))
+        if _POSER is None:
+            raise RuntimeError("no poser: holopack.animate sets it when imported "
+                               "(importing holopack does)")
+        return _POSER(self, self.animation_index(animation), float(time))
 
     def posed_positions(self, animation: str | int | None = None, time: float = 0.0) -> list[np.ndarray]:
         """float32 (N, 3) world positions, one per drawn primitive (draw_items order)."""
@@ -105,3 +109,15 @@ class Scene:
         if not np.all(np.isfinite(lo)):
             return np.zeros((2, 3))
         return np.stack([lo, hi])
+
+
+# Posing lives a layer up, in holopack.animate, which registers its pose_scene here
+# (holopack/__init__.py imports it), so that loading never depends on animating.
+Poser = Callable[[Scene, "int | None", float], "list[PosedPrimitive]"]
+_POSER: Poser | None = None
+
+
+def set_poser(poser: Poser) -> None:
+    """Make ``Scene.pose`` call ``poser(scene, animation_index, time)``."""
+    global _POSER
+    _POSER = poser

@@ -23,11 +23,13 @@ changes (holopack.kernel_cache).
 from __future__ import annotations
 
 import math
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 
 import numpy as np
 from numba import njit
 
+from ..schema import Fault
+from ..textfile import show_value
 from .texture import sample_trilinear
 
 OPAQUE, MASK, BLEND = 0, 1, 2
@@ -107,6 +109,49 @@ class Lights:
         params = np.array([self.ambient, self.rim, self.rim_power, *self.rim_color,
                            self.specular, short_power], np.float64)
         return lights, params
+
+    @classmethod
+    def from_table(cls, table: dict) -> "Lights":
+        """Lights with the overrides of a table (a profile's [lights], a playlist's
+        ``lights = {...}``, ``--light KEY=VALUE``): ``key``/``fill`` intensities,
+        ``key_direction``/``fill_direction`` and ``*_color`` as three numbers, and
+        ``rim``, ``rim_power``, ``ambient``, ``specular``. Raises holopack.schema.Fault
+        with the words that follow "lights" in an error."""
+        if not isinstance(table, dict):
+            raise Fault(f"must be a table such as {{ rim = 1.5 }}, got {show_value(table)}")
+        base = cls()
+        lights = {"key": base.key, "fill": base.fill}
+        fields = {}
+        for name, value in table.items():
+            if name not in LIGHT_KEYS:
+                raise Fault(f"has an unknown setting {name!r} (known: {', '.join(LIGHT_KEYS)})")
+            which, _, attr = name.partition("_")
+            if attr in ("direction", "color"):
+                vector = _light_numbers(name, value, 3)
+                if which == "rim":
+                    fields["rim_color"] = vector
+                else:
+                    lights[which] = replace(lights[which], **{attr: vector})
+            elif name in lights:
+                lights[name] = replace(lights[name], intensity=_light_numbers(name, value, 1)[0])
+            else:
+                fields[name] = _light_numbers(name, value, 1)[0]
+        return replace(base, **lights, **fields)
+
+
+# Keys of a lights table (Lights.from_table).
+LIGHT_KEYS = ("key", "fill", "key_direction", "fill_direction", "key_color", "fill_color",
+              "rim", "rim_power", "rim_color", "ambient", "specular")
+
+
+def _light_numbers(name: str, value, count: int) -> tuple[float, ...]:
+    """``count`` finite numbers (a number, or an array of ``count``), or a Fault."""
+    values = value if isinstance(value, (list, tuple)) else [value]
+    if len(values) != count or any(isinstance(x, bool) or not isinstance(x, (int, float))
+                                   or not math.isfinite(x) for x in values):
+        wanted = "a number" if count == 1 else f"an array of {count} numbers"
+        raise Fault(f"{name} must be {wanted}, got {show_value(value)}")
+    return tuple(float(x) for x in values)
 
 
 def pack_materials(materials) -> tuple[np.ndarray, np.ndarray]:

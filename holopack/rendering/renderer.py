@@ -1,17 +1,5 @@
-"""Rendering a posed scene to a picture with the Numba rasterizer.
-
-``render(scene, view, projection, size)`` draws one frame; ``Renderer`` keeps its
-buffers and decoded textures between frames for the export pipeline and the
-preview. Conventions: OpenGL matrices (column vectors, the camera looks down -Z,
-clip z in [-w, w]), ``size`` = (width, height), row 0 = top of the picture,
-black background (black = LED off).
-
-Anti-aliasing renders s x s sub-samples per pixel (``supersample`` 1-4, default
-2) and box-filters them; the depth of a pixel is the nearest of its sub-samples.
-Translucent (BLEND) triangles are drawn after the opaque ones, sorted back to
-front per triangle by their mean depth, without writing depth.
-See ``shading`` for the lighting model and what ``shading="unlit"`` computes.
-"""
+"""The Renderer: a posed scene to a picture, buffers and decoded textures kept between
+frames; and ``render()``, the one-call form (see the package docstring)."""
 from __future__ import annotations
 
 from dataclasses import dataclass
@@ -22,11 +10,9 @@ import numpy as np
 from ..errors import InputError
 from ..scene.types import Material, PosedPrimitive, Texture
 from . import raster
-from .shading import (A_BASE_UV, A_COL, A_COLUMNS, A_EM_UV, BLEND, M_ALPHA, Light, Lights,
+from .shading import (A_BASE_UV, A_COL, A_COLUMNS, A_EM_UV, BLEND, M_ALPHA, Lights,
                       material_table)
 from .texture import TexturePool
-
-__all__ = ["Frame", "Renderer", "render", "Lights", "Light", "TILE"]
 
 SHADINGS = ("lit", "unlit")
 DEFAULT_SUPERSAMPLE = 2
@@ -35,7 +21,7 @@ BIN_RUNS = 8  # runs of records binned in parallel
 
 
 @dataclass
-class Frame:
+class RenderedPicture:
     """One rendered picture.
 
     color  : (H, W, 3) uint8 sRGB
@@ -110,10 +96,10 @@ def _texture_uv(prim, count: int, texcoord: int, transform, out: np.ndarray) -> 
 class Renderer:
     """A rasterizer of one picture size that keeps its buffers between frames.
 
-    ``draw(posed, materials, textures, view, projection, shading)`` -> Frame. The
+    ``draw(posed, materials, textures, view, projection, shading)`` -> RenderedPicture. The
     geometry that does not move (indices, UVs, colours, materials) is gathered once
     per set of primitives; textures are decoded (sRGB -> linear, mipmaps) once per
-    Texture. The Frame's arrays are new for each draw and stay valid afterwards.
+    Texture. The RenderedPicture's arrays are new for each draw and stay valid afterwards.
     """
 
     def __init__(self, size, supersample: int | None = None, lights: Lights | None = None):
@@ -141,7 +127,7 @@ class Renderer:
         self._blend_start = np.zeros(ntiles + 1, np.int64)
         self._blend_list = np.zeros(1, np.int32)
         self._srgb_lut, self._srgb_steps = raster.srgb_tables()
-        # the sub-sample buffers; with supersample 1 each draw works in its Frame's own
+        # the sub-sample buffers; with supersample 1 each draw works in its RenderedPicture's own
         # arrays instead, which spares copying 20 bytes a pixel into them afterwards
         self._depth = np.empty((self._h, self._w), np.float32) if s > 1 else None
         self._ids = np.empty((self._h, self._w), np.int32)
@@ -216,7 +202,7 @@ class Renderer:
         self._rec_xy = np.zeros((r, 6), np.int64)
         self._rec_area = np.ones(r, np.int64)
         self._rec_zw = np.zeros((r, 3), np.float64)
-        self._rec_plane = np.zeros((r, 16), np.float64)
+        self._rec_plane = np.zeros((r, raster.P_COLUMNS), np.float64)
         self._rec_bbox = np.zeros((r, 4), np.int32)
         if old is not None:
             for new_array, old_array in zip(self._records(), old):
@@ -253,7 +239,7 @@ class Renderer:
 
     # -- per frame ---------------------------------------------------------------
     def draw(self, posed: list[PosedPrimitive], materials: list[Material],
-             textures: list[Texture], view, projection, shading: str = "lit") -> Frame:
+             textures: list[Texture], view, projection, shading: str = "lit") -> RenderedPicture:
         """Render world-space primitives with an OpenGL view and projection (4, 4)."""
         if shading not in SHADINGS:
             raise InputError(f"shading must be one of {', '.join(SHADINGS)}, got {shading!r}")
@@ -321,7 +307,7 @@ class Renderer:
             raster.bin_fill(blend_order, len(blend_order), self._ntx, self._bin_offsets,
                             self._tbox, self._blend_list)
         attr = self._attr
-        frame = Frame(color=np.empty((self.height, self.width, 3), np.uint8),
+        frame = RenderedPicture(color=np.empty((self.height, self.width, 3), np.uint8),
                       depth=np.empty((self.height, self.width), np.float32),
                       linear=np.empty((self.height, self.width, 3), np.float32),
                       alpha=np.empty((self.height, self.width), np.float32),
@@ -368,11 +354,11 @@ _cached: Renderer | None = None
 
 def render(scene, view, projection, size, *, animation=None, time: float = 0.0,
            shading: str = "lit", lights: Lights | None = None,
-           supersample: int | None = None) -> Frame:
+           supersample: int | None = None) -> RenderedPicture:
     """Pose ``scene`` at ``time`` seconds of ``animation`` and render it.
 
     view, projection : (4, 4) OpenGL-convention matrices; size = (width, height).
-    Returns a Frame (color uint8 sRGB, depth, linear, alpha). Repeated calls with the
+    Returns a RenderedPicture (color uint8 sRGB, depth, linear, alpha). Repeated calls with the
     same size and supersampling reuse one Renderer (buffers, decoded textures).
     """
     global _cached
@@ -387,16 +373,3 @@ def render(scene, view, projection, size, *, animation=None, time: float = 0.0,
     renderer.lights = lights if lights is not None else Lights()
     posed = scene.pose(animation, time)
     return renderer.draw(posed, scene.materials, scene.textures, view, projection, shading)
-
-
-class _CallableModule(type(np)):
-    """``holopack.render`` is this package once any submodule is imported, and the
-    documented ``holopack.render(scene, view, projection, size, ...)`` call too."""
-
-    def __call__(self, *args, **kwargs):
-        return render(*args, **kwargs)
-
-
-import sys as _sys  # noqa: E402
-
-_sys.modules[__name__].__class__ = _CallableModule

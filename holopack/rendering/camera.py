@@ -1,6 +1,6 @@
 """Cameras as OpenGL-convention 4x4 matrices, and framing a model for a fan.
 
-Conventions (the public contract of ``holopack.render``): column vectors,
+Conventions (the public contract of ``holopack.rendering``): column vectors,
 ``clip = projection @ view @ world``, the camera looks down -Z with +Y up,
 clip-space z in [-w, w], window depth = (ndc_z + 1) / 2.
 """

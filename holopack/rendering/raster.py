@@ -1,6 +1,6 @@
 """The Numba rasterizer: transform, clip, set up, bin per tile, rasterize, shade.
 
-Stages (each a kernel taking preallocated arrays; ``holopack.render.Renderer``
+Stages (each a kernel taking preallocated arrays; ``holopack.rendering.Renderer``
 owns the buffers and calls them per frame):
 
 1. ``transform`` (serial, per vertex): clip coordinates (float64), view-space
@@ -35,7 +35,7 @@ Record arrays (R = capacity): ``rec_tri`` (R,) int32 original triangle or -1;
 ``rec_xy`` (R, 6) int64 fixed-point X0 X1 X2 Y0 Y1 Y2; ``rec_area`` (R,) int64
 > 0; ``rec_zw`` (R, 3) float64 window depth per corner; ``rec_plane`` (R, 16)
 float64 the perspective-correct weight planes (see setup_record) then the box
-origin, material, back-facing flag and the original triangle's vertex ids for
+origin, material, back-facing flag and the original triangle's vertex ids (columns P_XMIN ... P_V2) for
 shading; ``rec_bbox`` (R, 4) int32 xmin xmax ymin ymax (inclusive pixels).
 """
 from __future__ import annotations
@@ -50,8 +50,14 @@ from ..kernel_cache import refresh
 # the kernels below inline shading.py's and texture.py's functions
 refresh(__file__, ["shading.py", "texture.py", "texel_mix.py"])
 
-from .shading import (A_NRM, A_POS, M_ALPHA, M_BASE_TEX, M_CUTOFF, M_DOUBLE, M_EM_TEX, MASK,
-                      base_color, shade)
+from .shading import (  # noqa: E402  imported after refresh(), on purpose
+    A_NRM, A_POS, M_ALPHA, M_BASE_TEX, M_CUTOFF, M_DOUBLE, M_EM_TEX, MASK,
+    base_color, shade)
+
+# rec_plane columns: 0-8 the weight planes (a, b, c of corners 0, 1, 2), then these.
+# Module-level integers are compile-time constants to Numba: naming them costs nothing.
+P_XMIN, P_YMIN, P_MATERIAL, P_BACK, P_V0, P_V1, P_V2 = 9, 10, 11, 12, 13, 14, 15
+P_COLUMNS = 16
 
 SUBPIXEL = 8
 ONE = 1 << SUBPIXEL
@@ -202,13 +208,13 @@ def setup_record(slot, tri, X0, Y0, X1, Y1, X2, Y2, z0, z1, z2, iw0, iw1, iw2, b
     oy = ymin * ONE
     inv_area = 1.0 / float(area)
     # what shading needs besides, in the same row: one array to pass, one row to read
-    rec_plane[slot, 9] = xmin
-    rec_plane[slot, 10] = ymin
-    rec_plane[slot, 11] = material
-    rec_plane[slot, 12] = 1.0 if back else 0.0
-    rec_plane[slot, 13] = v0
-    rec_plane[slot, 14] = v1
-    rec_plane[slot, 15] = v2
+    rec_plane[slot, P_XMIN] = xmin
+    rec_plane[slot, P_YMIN] = ymin
+    rec_plane[slot, P_MATERIAL] = material
+    rec_plane[slot, P_BACK] = 1.0 if back else 0.0
+    rec_plane[slot, P_V0] = v0
+    rec_plane[slot, P_V1] = v1
+    rec_plane[slot, P_V2] = v2
     # edge functions of the three corners: slope in x and y and value at the corner
     a0 = float(-(Y2 - Y1) * ONE)
     b0 = float((X2 - X1) * ONE)
@@ -457,8 +463,8 @@ def record_weights(r, x, y, rec_plane, derivatives):
     derivatives): nine values o0 o1 o2, ox0 ox1 ox2, oy0 oy1 oy2. Without
     ``derivatives`` (an untextured material) the last six repeat the first three,
     which spares two divisions a pixel."""
-    px = x + 0.5 - rec_plane[r, 9]
-    py = y + 0.5 - rec_plane[r, 10]
+    px = x + 0.5 - rec_plane[r, P_XMIN]
+    py = y + 0.5 - rec_plane[r, P_YMIN]
     a0, b0, c0 = rec_plane[r, 0], rec_plane[r, 1], rec_plane[r, 2]
     a1, b1, c1 = rec_plane[r, 3], rec_plane[r, 4], rec_plane[r, 5]
     a2, b2, c2 = rec_plane[r, 6], rec_plane[r, 7], rec_plane[r, 8]
@@ -481,11 +487,11 @@ def _fragment_alpha(r, x, y, rec_plane, mat, attr, pool, levels, level_count, wr
     """Alpha of record r at pixel (x, y), for the alpha test of MASK materials. Called,
     not inlined: only MASK fragments need it, and inlining the texture sampler into
     the depth pass cost seconds of compile time on every first run."""
-    m = int(rec_plane[r, 11])
+    m = int(rec_plane[r, P_MATERIAL])
     o0, o1, o2, ox0, ox1, ox2, oy0, oy1, oy2 = record_weights(r, x, y, rec_plane,
                                                               mat[m, M_BASE_TEX] >= 0)
-    _, _, _, a = base_color(int(rec_plane[r, 11]), int(rec_plane[r, 13]), int(rec_plane[r, 14]),
-                            int(rec_plane[r, 15]), o0, o1, o2, ox0, ox1, ox2, oy0, oy1, oy2,
+    _, _, _, a = base_color(int(rec_plane[r, P_MATERIAL]), int(rec_plane[r, P_V0]), int(rec_plane[r, P_V1]),
+                            int(rec_plane[r, P_V2]), o0, o1, o2, ox0, ox1, ox2, oy0, oy1, oy2,
                             mat, attr, pool, levels, level_count, wrap)
     return a
 
@@ -512,7 +518,7 @@ def _raster_tile(tx0, tx1, ty0, ty1, start, stop, tile_list, rec_xy, rec_area, r
         masked = False
         cutoff = 0.0
         if any_masked:
-            m = int(rec_plane[r, 11])
+            m = int(rec_plane[r, P_MATERIAL])
             masked = mat[m, M_ALPHA] == MASK
             cutoff = mat[m, M_CUTOFF]
         x0, x1, x2 = rec_xy[r, 0], rec_xy[r, 1], rec_xy[r, 2]
@@ -580,12 +586,12 @@ def _shade_record(r, x, y, unlit_all, ortho, rec_plane, mat, attr, pool, levels,
     """Linear RGBA of record r at pixel (x, y). The translucent pass calls it (it is
     compiled when a scene first has translucent triangles); the opaque pass
     inlines it, which is several times faster per pixel."""
-    m = int(rec_plane[r, 11])
+    m = int(rec_plane[r, P_MATERIAL])
     textured = mat[m, M_BASE_TEX] >= 0 or mat[m, M_EM_TEX] >= 0
     o0, o1, o2, ox0, ox1, ox2, oy0, oy1, oy2 = record_weights(r, x, y, rec_plane, textured)
-    return shade(int(rec_plane[r, 11]), int(rec_plane[r, 13]), int(rec_plane[r, 14]),
-                 int(rec_plane[r, 15]), o0, o1, o2, ox0, ox1, ox2, oy0, oy1, oy2,
-                 rec_plane[r, 12] == 1.0, ortho, unlit_all, mat, attr, pool, levels,
+    return shade(int(rec_plane[r, P_MATERIAL]), int(rec_plane[r, P_V0]), int(rec_plane[r, P_V1]),
+                 int(rec_plane[r, P_V2]), o0, o1, o2, ox0, ox1, ox2, oy0, oy1, oy2,
+                 rec_plane[r, P_BACK] == 1.0, ortho, unlit_all, mat, attr, pool, levels,
                  level_count, wrap, lights, params)
 
 

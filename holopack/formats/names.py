@@ -3,30 +3,29 @@
 SD-card fans play files in the byte order of their names, so every name starts with a
 zero-padded play position (``01_``, ``02_``, ...). The rules per device come from the
 profile's [file] table where it has them (``suffix``, ``name_case``, ``name_max_stem``)
-and otherwise from the defaults per format below.
+and otherwise from the ``naming`` its format module declares.
 """
 from __future__ import annotations
 
+import os
 import re
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 
-# Defaults per file format where the profile's [file] table says nothing.
-# The 42-F2 ignores files not ending in upper-case ".BIN"; SD-card fans read FAT cards
-# whose firmware is known to choke on long names, so their stems stay 8.3-short.
-_FORMAT_RULES = {
-    "42f2": {"suffix": ".BIN", "name_case": "upper", "name_max_stem": 8},
-    "legacy224": {"suffix": ".bin", "name_case": "upper", "name_max_stem": 8},
-    "polarstream": {"suffix": ".hps", "name_case": "lower", "name_max_stem": None},
-    "mp4": {"suffix": ".mp4", "name_case": "lower", "name_max_stem": None},
-}
+from ..errors import InputError
+from ..format_registry import Format, get_format
+
 _MAX_STEM_DEFAULT = 40  # keeps names readable in a shop's file browser
 
 
 @dataclass(frozen=True)
 class NameRule:
+    """How a device wants its files named. ``strict``: the device silently drops a file
+    not ending exactly in ``suffix``, so export refuses such a name; the text says why."""
+
     suffix: str
     case: str  # "upper" | "lower"
     max_stem: int | None
+    strict: str | None = None
 
     def prefix_width(self, count: int) -> int:
         return max(2, len(str(count)))
@@ -69,15 +68,21 @@ class NameRule:
 
 
 def name_rule(profile) -> NameRule:
-    """The naming rule of a device profile."""
-    fmt = profile.format
-    rules = dict(_FORMAT_RULES.get(fmt, {"suffix": "." + fmt, "name_case": "lower",
-                                         "name_max_stem": None}))
+    """The naming rule of a device profile: its format's, with the profile's [file]
+    ``suffix``, ``name_case`` and ``name_max_stem`` where it gives them."""
+    rule = get_format(profile.format).naming
     layout = getattr(profile, "layout", None) or {}
-    for key in ("suffix", "name_case", "name_max_stem"):
-        if key in layout:
-            rules[key] = layout[key]
-    return NameRule(suffix=rules["suffix"], case=rules["name_case"], max_stem=rules["name_max_stem"])
+    overrides = {field: layout[key] for key, field in
+                 (("suffix", "suffix"), ("name_case", "case"), ("name_max_stem", "max_stem"))
+                 if key in layout}
+    return replace(rule, **overrides)
+
+
+def check_output_name(fmt: Format, output: str) -> None:
+    """Fans that silently drop misnamed files: refuse the name before rendering."""
+    rule = fmt.naming
+    if rule.strict and not os.path.basename(output).endswith(rule.suffix):
+        raise InputError(rule.strict, output)
 
 
 def position_of(file_name: str) -> int | None:

@@ -1,0 +1,306 @@
+"""Every export option, once: name, type, default, range, help, and the faces that offer it.
+
+The table drives the command line (``export``, ``preview``, ``bench``: argparse), the
+playlist's items and ``[defaults]``, ExportSettings' defaults and the preview's export.
+A value is checked by the same code whichever face it came through, so the fault reads
+the same: ``--seconds: must be greater than 0, got -1`` on the command line,
+``item 1 (duck): seconds must be greater than 0, got -1`` in a playlist.
+
+A new option is one ``Option(...)`` entry in OPTIONS (docs/developing.md); the faces
+and ExportSettings.from_options pick it up.
+"""
+from __future__ import annotations
+
+import argparse
+import dataclasses
+import math
+from dataclasses import dataclass, field
+from typing import Any, Callable
+
+from .rendering.camera import Framing
+from .rendering.shading import Lights
+from .schema import Fault
+from .textfile import show_value
+
+EXPORT, PREVIEW, BENCH, PLAYLIST = "export", "preview", "bench", "playlist"
+FACES = (EXPORT, PREVIEW, BENCH, PLAYLIST)
+
+
+def _framing_default(name: str):
+    """A camera option's default is Framing's own (stated once, in render.camera)."""
+    return next(f.default for f in dataclasses.fields(Framing) if f.name == name)
+
+
+@dataclass(frozen=True)
+class Option:
+    """One option.
+
+    kind: "number" (a float), "integer", "text", "flag" (true/false; a store_true
+    switch on the command line), "animation" (a name or an index), "turntable" (a
+    number, or false for none), "lights" (a table; ``--light KEY=VALUE`` repeated),
+    "switch" (a pair of --x/--no-x flags whose absence means None). lo/hi: the range
+    (lo_open: lo itself excluded); unit: a word for errors ("pixels"). target: where the
+    value lands in ExportSettings (``framing.yaw`` for the camera); convert: value ->
+    field value. default: the value when the option is not given, for every face
+    unless ``face_defaults`` names another for a face. flag/metavar/group: argparse
+    spelling.
+    """
+
+    name: str
+    kind: str
+    help: str
+    default: Any = None
+    lo: float | None = None
+    hi: float | None = None
+    lo_open: bool = False
+    unit: str = ""
+    faces: tuple[str, ...] = (EXPORT, PLAYLIST)
+    target: str | None = None
+    convert: Callable[[Any], Any] | None = None
+    face_defaults: dict = field(default_factory=dict)
+    flag: str | None = None
+    metavar: str | None = None
+    group: str | None = None
+
+    @property
+    def cli_flag(self) -> str:
+        return self.flag or "--" + self.name.replace("_", "-")
+
+    @property
+    def settings_field(self) -> str:
+        return self.target or self.name
+
+    def default_for(self, face: str):
+        return self.face_defaults.get(face, self.default)
+
+    # -- checking ------------------------------------------------------------------------
+    def check(self, value):
+        """The checked value (from TOML, or text from the command line); raises Fault
+        with the words that follow the option's name in an error."""
+        checker = _CHECKS[self.kind]
+        return checker(self, value)
+
+    def _range(self, v: float) -> float:
+        if self.lo is not None and (v < self.lo or (self.lo_open and v == self.lo)):
+            if self.lo_open and self.lo == 0:
+                raise Fault(f"must be greater than 0, got {v:g}")
+            raise Fault(f"must be at least {self.lo:g}, got {v:g}")
+        if self.hi is not None and v > self.hi:
+            raise Fault(f"must be at most {self.hi:g}, got {v:g}")
+        return v
+
+
+def _number(opt: Option, v) -> float:
+    if isinstance(v, str):
+        try:
+            v = float(v)
+        except ValueError:
+            raise Fault(f"must be a number, got {show_value(v)}") from None
+    if isinstance(v, bool) or not isinstance(v, (int, float)) or not math.isfinite(v):
+        raise Fault(f"must be a number, got {show_value(v)}")
+    return opt._range(float(v))
+
+
+def _integer(opt: Option, v) -> int:
+    if isinstance(v, str):
+        try:
+            v = int(v)  # command-line text; a fault shows the text when it is no number
+        except ValueError:
+            pass
+    ok = not isinstance(v, bool) and isinstance(v, int)
+    if not ok or (opt.lo is not None and v < opt.lo) or (opt.hi is not None and v > opt.hi):
+        unit = f" of {opt.unit}" if opt.unit else ""
+        raise Fault(f"must be a whole number{unit} from {opt.lo:g} to {opt.hi:g}, got {show_value(v)}")
+    return v
+
+
+def _text(opt: Option, v) -> str:
+    if not isinstance(v, str) or not v:
+        raise Fault(f"must be a non-empty string, got {show_value(v)}")
+    return v
+
+
+def _flag(opt: Option, v) -> bool:
+    if not isinstance(v, bool):
+        raise Fault(f"must be true or false, got {show_value(v)}")
+    return v
+
+
+def _animation(opt: Option, v):
+    if isinstance(v, bool) or not isinstance(v, (str, int)):
+        raise Fault(f"must be an animation name or index, got {show_value(v)}")
+    if isinstance(v, int) and v < 0:
+        raise Fault(f"index must be 0 or more, got {v}")
+    return v
+
+
+def _turntable(opt: Option, v) -> float:
+    if v is False:
+        return 0.0
+    if v is True:
+        raise Fault("takes degrees per second (e.g. turntable = 45), or false for no spin")
+    return _number(opt, v)
+
+
+def _lights(opt: Option, v) -> dict:
+    Lights.from_table(v)  # raises the Fault
+    return dict(v)
+
+
+_CHECKS: dict[str, Callable[[Option, Any], Any]] = {
+    "number": _number, "integer": _integer, "text": _text, "flag": _flag, "switch": _flag,
+    "animation": _animation, "turntable": _turntable, "lights": _lights}
+
+CAMERA = "camera and light"
+
+OPTIONS: tuple[Option, ...] = (
+    Option("device", "text", "device profile name or .toml path (see `holopack devices`)",
+           default="mp4-fan", faces=(EXPORT, PREVIEW, BENCH),
+           face_defaults={PREVIEW: "3dcircle-42f2", BENCH: "3dcircle-42f2"}),
+    Option("format", "text", "output format (default: the device's own)", faces=(EXPORT, BENCH)),
+    Option("animation", "animation", "animation name or index (default: the first)",
+           faces=(EXPORT, PREVIEW, BENCH, PLAYLIST)),
+    Option("seconds", "number", "length (default: one loop of the clip)", lo=0, lo_open=True,
+           hi=3600.0),
+    Option("loops", "number", "number of loops of the clip", lo=0, lo_open=True, hi=1000.0),
+    Option("speed", "number", "playback speed factor", default=1.0, lo=0, lo_open=True, hi=100.0),
+    Option("fps", "number", "frames per second (default: the device's)", lo=0, lo_open=True,
+           hi=1000.0, faces=(EXPORT,)),
+    Option("size", "integer", "square frame size in pixels (default: the device's)", lo=8, hi=8192,
+           unit="pixels", faces=(EXPORT, PREVIEW, BENCH, PLAYLIST)),
+    Option("yaw", "number", "camera yaw in degrees (0 = front)", default=_framing_default("yaw"),
+           lo=-360.0, hi=360.0, target="framing.yaw", group=CAMERA),
+    Option("pitch", "number", "camera pitch in degrees (+ = from above)",
+           default=_framing_default("pitch"), lo=-360.0, hi=360.0, target="framing.pitch", group=CAMERA),
+    Option("distance", "number", "camera distance (default: fitted)",
+           default=_framing_default("distance"), lo=0, lo_open=True, hi=1e6,
+           target="framing.distance", group=CAMERA),
+    Option("fov", "number", "vertical field of view in degrees; 0 = orthographic",
+           default=_framing_default("fov"), lo=0.0, hi=170.0, target="framing.fov", group=CAMERA),
+    Option("margin", "number", "empty border inside the fan's circle, as a fraction of its radius",
+           default=_framing_default("margin"), lo=0.0, hi=0.9, target="framing.margin", group=CAMERA),
+    Option("turntable", "turntable", "spin the model around its vertical axis, degrees per second "
+           "(default: one turn per clip for a model without animation)", lo=-3600.0, hi=3600.0,
+           metavar="DEG_PER_S", group=CAMERA),
+    Option("lights", "lights", "override a lighting setting, e.g. --light rim=1.5 (repeatable)",
+           flag="--light", metavar="KEY=VALUE", group=CAMERA),
+    Option("unlit", "flag", "base colour only, no lighting", default=False, target="shading",
+           convert=lambda unlit: "unlit" if unlit else "lit", group=CAMERA),
+    Option("supersample", "integer", "anti-aliasing factor per axis (default: the device's)",
+           lo=1, hi=4, faces=(EXPORT, BENCH), group=CAMERA),
+    Option("circle_mask", "switch", "black out everything outside the fan's circle "
+           "(--no-circle-mask keeps the corners of an MP4; default: the device profile decides)",
+           faces=(EXPORT,)),
+)
+
+BY_NAME = {opt.name: opt for opt in OPTIONS}
+
+
+def option(name: str) -> Option:
+    return BY_NAME[name]
+
+
+def for_face(face: str) -> list[Option]:
+    return [opt for opt in OPTIONS if face in opt.faces]
+
+
+def default(name: str):
+    """The default of an option (for ExportSettings' fields)."""
+    return BY_NAME[name].default
+
+
+# -- the command line ------------------------------------------------------------------------
+def _arg_type(opt: Option) -> Callable[[str], Any]:
+    def parse(text: str):
+        try:
+            return opt.check(text)
+        except Fault as fault:
+            raise argparse.ArgumentTypeError(str(fault)) from None
+    parse.__name__ = opt.name  # argparse names the type in some messages
+    return parse
+
+
+def _light_pair(text: str) -> tuple[str, Any]:
+    key, sep, value = text.partition("=")
+    if not sep:
+        raise argparse.ArgumentTypeError(f"takes KEY=VALUE, got {text!r}")
+    try:
+        number = [float(v) for v in value.split(",")] if "," in value else float(value)
+    except ValueError:
+        raise argparse.ArgumentTypeError(f"{key.strip()} must be a number or x,y,z, got {value!r}") from None
+    return key.strip(), number
+
+
+def add_arguments(parser: argparse.ArgumentParser, face: str) -> None:
+    """Add the options of ``face`` to an argparse parser (dest = the option's name)."""
+    groups: dict[str, Any] = {}
+    for opt in for_face(face):
+        target = parser if opt.group is None else groups.setdefault(
+            opt.group, parser.add_argument_group(opt.group))
+        default = opt.default_for(face)
+        help_text = opt.help + (f" (default {default})" if default not in (None, False) and
+                                "default" not in opt.help else "")
+        if opt.kind == "flag":
+            target.add_argument(opt.cli_flag, dest=opt.name, action="store_true", help=opt.help)
+        elif opt.kind == "switch":
+            target.add_argument(opt.cli_flag, dest=opt.name, action="store_true", default=None,
+                                help=opt.help)
+            target.add_argument("--no-" + opt.cli_flag[2:], dest=opt.name, action="store_false",
+                                default=None, help=argparse.SUPPRESS)
+        elif opt.kind == "lights":
+            target.add_argument(opt.cli_flag, dest=opt.name, action="append", type=_light_pair,
+                                default=None, metavar=opt.metavar, help=opt.help)
+        else:
+            target.add_argument(opt.cli_flag, dest=opt.name, type=_arg_type(opt), default=default,
+                                metavar=opt.metavar, help=help_text)
+
+
+def values_from_args(args: argparse.Namespace, face: str) -> dict:
+    """{option name: value} of the options of ``face`` in parsed arguments; checks
+    what argparse could not (a --light table as a whole)."""
+    values = {}
+    for opt in for_face(face):
+        value = getattr(args, opt.name, None)
+        if opt.kind == "lights" and value is not None:
+            value = dict(value)
+            try:
+                opt.check(value)
+            except Fault as fault:
+                from .errors import InputError
+
+                raise InputError(f"{opt.cli_flag} {fault}") from None
+        values[opt.name] = value
+    return values
+
+
+# -- tables (playlists) ------------------------------------------------------------------------
+def check_values(table: dict, face: str) -> dict:
+    """Checked values of the options of ``face`` in a TOML table; raises Fault naming
+    the key: "seconds must be greater than 0, got -1". Unknown keys are the caller's
+    to report (it knows which other keys the table may hold)."""
+    known = {opt.name: opt for opt in for_face(face)}
+    out = {}
+    for key, value in table.items():
+        if key in known:
+            try:
+                out[key] = known[key].check(value)
+            except Fault as fault:
+                raise Fault(f"{key} {fault}") from None
+    return out
+
+
+# -- ExportSettings ---------------------------------------------------------------------------
+def settings_fields(values: dict) -> tuple[dict, dict]:
+    """Option values -> (ExportSettings fields, Framing fields); options not given
+    (absent, or None where the default is None) are left out."""
+    settings: dict[str, Any] = {}
+    framing: dict[str, Any] = {}
+    for name, value in values.items():
+        opt = BY_NAME[name]
+        if value is None:
+            continue
+        if opt.convert is not None:
+            value = opt.convert(value)
+        where, _, attr = opt.settings_field.rpartition(".")
+        (framing if where == "framing" else settings)[attr] = value
+    return settings, framing
