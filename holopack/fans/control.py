@@ -95,7 +95,7 @@ def fan_command(address, action: str, arg: str | None = None, device: str = "3dc
             client.send(delete_command(index))
             sent.append(f"delete {index} ({before.files[index - 1]})")
     status = client.status()
-    return {"fan": str(address), "device": proto.format, "action": action, "sent": sent,
+    return {"fan": str(address), "device": str(device), "action": action, "sent": sent,
             "note": note, "status": status.to_dict()}
 
 

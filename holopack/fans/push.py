@@ -129,7 +129,7 @@ def push_plan(plan, address: FanAddress | str, fan: str | None = None, retries: 
                 result.action = "skipped"
                 say(f"{upload.name}: already on the fan, skipped")
                 if progress is not None:
-                    progress.add(upload.bytes)
+                    progress.skip(upload.bytes)
                 continue
             _send_one(client, proto.protocol, upload, result, retries, backoff, sleep, progress, say)
             if result.action == "failed":

@@ -36,6 +36,11 @@ class TransferProgress:
                 self._last = now
                 self._draw(now, final=False)
 
+    def skip(self, nbytes: int) -> None:
+        """``nbytes`` that will not be sent after all (already on the fan)."""
+        with self._lock:
+            self.total -= nbytes
+
     def message(self, line: str) -> None:
         """A line of its own (a file finished, a retry), above the progress line."""
         if not self.enabled:
