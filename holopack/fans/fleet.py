@@ -90,10 +90,10 @@ def load_fleet(path: str) -> list[FleetFan]:
         except InputError as exc:
             raise InputError(f"{where}: {exc.message}", path) from None
         name = entry.get("name") or str(address)
-        if name in names:
-            raise InputError(f"{where}: a second fan named {name!r}", path)
         if str(address) in addresses:
             raise InputError(f"{where}: a second fan at {address}", path)
+        if name in names:
+            raise InputError(f"{where}: a second fan named {name!r}", path)
         names.add(name)
         addresses.add(str(address))
         out.append(FleetFan(name=name, address=address,
