@@ -15,6 +15,11 @@ import pytest
 from holopack.cli import main
 from holopack.fans.emulator import EmulatedFan
 
+@pytest.fixture(autouse=True)
+def _own_push_journal(tmp_path, monkeypatch):
+    monkeypatch.setenv("XDG_STATE_HOME", str(tmp_path / "state"))
+
+
 
 @pytest.fixture
 def fan(tmp_path):

@@ -14,6 +14,11 @@ from holopack.fans.emulator import EmulatedFan
 from holopack.fans.fleet import load_fleet
 from tests._fans_helpers import F2_FRAME, make_device_folder
 
+@pytest.fixture(autouse=True)
+def _own_push_journal(tmp_path, monkeypatch):
+    monkeypatch.setenv("XDG_STATE_HOME", str(tmp_path / "state"))
+
+
 
 @pytest.mark.parametrize("text, fault", [
     ('[[fans]]\nname = "a"\n', "fan 1 (a): needs address"),

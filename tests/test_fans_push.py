@@ -15,6 +15,11 @@ from holopack.cli import main
 from holopack.fans.emulator import EmulatedFan, Faults
 from tests._fans_helpers import F2_FRAME, make_device_folder, manifest_sums, store_sums
 
+@pytest.fixture(autouse=True)
+def _own_push_journal(tmp_path, monkeypatch):
+    monkeypatch.setenv("XDG_STATE_HOME", str(tmp_path / "state"))
+
+
 
 def _fleet(path, fans, extra: str = "") -> str:
     lines = ['[defaults]', 'device = "3dcircle-42f2"', ""]
@@ -209,3 +214,22 @@ def test_a_package_file_that_no_longer_matches_its_manifest_is_refused_before_se
     err = capsys.readouterr().err
     assert rc == 2 and "02_DUCK.BIN" in err and "SHA-256" in err
     assert fan.events == []  # not even a status request
+
+
+def test_a_file_cut_off_in_an_earlier_run_is_sent_again_even_when_listed(tmp_path, package, capsys):
+    root, folder = package
+    card = tmp_path / "card"
+    with EmulatedFan("3dcircle-42f2", str(card), faults=Faults(drop_after=200_000)) as fan:
+        assert main(["push", folder, "--fan", fan.address, "--retries", "0", "-q"]) == 1
+    # a real fan may keep the part it got, under the full name
+    first = os.path.join(folder, "files", "01_TWIN.BIN")
+    with open(first, "rb") as f:
+        (card / "01_TWIN.BIN").write_bytes(f.read(200_000))
+    with EmulatedFan("3dcircle-42f2", str(card), port=int(fan.address.rsplit(":", 1)[1])) as fan2:
+        rc = main(["push", folder, "--fan", fan2.address, "--json", "-q"])
+    out = capsys.readouterr()
+    assert rc == 0, out.err
+    files = json.loads(out.out)[0]["files"]
+    assert [f["action"] for f in files] == ["uploaded"] * 3
+    assert "cut off" in files[0]["note"] and files[1]["note"] is None
+    assert store_sums(str(card)) == manifest_sums(folder)

@@ -14,6 +14,7 @@ from __future__ import annotations
 import time
 from dataclasses import dataclass, field
 
+from . import journal
 from .address import FanAddress
 from .faults import FanError
 from .protocol_42f2 import listed_name, upload_name
@@ -29,6 +30,7 @@ class FileResult:
     attempts: int = 0
     seconds: float = 0.0
     error: str | None = None
+    note: str | None = None
 
     def to_dict(self) -> dict:
         out = dict(self.__dict__)
@@ -124,14 +126,21 @@ def push_plan(plan, address: FanAddress | str, fan: str | None = None, retries: 
     try:
         status, _ = _retrying(client.status, retries, backoff, sleep, retry_note)
         listed = set(status.files)
+        interrupted = journal.pending(str(address))
         for upload, result in zip(plan.uploads, report.files):
-            if listed & _on_fan(proto.protocol, upload.name):
+            if upload.name in interrupted:
+                result.note = "an earlier upload was cut off; sent again even though the fan lists it"
+                say(f"{upload.name}: {result.note}")
+            elif listed & _on_fan(proto.protocol, upload.name):
                 result.action = "skipped"
                 say(f"{upload.name}: already on the fan, skipped")
                 if progress is not None:
                     progress.skip(upload.bytes)
                 continue
+            journal.mark(str(address), upload.name, upload.sha256)
             _send_one(client, proto.protocol, upload, result, retries, backoff, sleep, progress, say)
+            if result.action == "uploaded":
+                journal.clear(str(address), upload.name)
             if result.action == "failed":
                 report.error = f"{upload.name}: {result.error}"
                 break
