@@ -181,3 +181,26 @@ def test_42f2_emulator_status_has_the_live_reply_layout(tmp_path):
     assert payload[:1] == b"i"
     assert payload[1:1 + 6 + 7] == b"\x050FISH" + b"\x064TIGER"
     assert len(payload) - 1 - 13 == 16 and payload[1 + 13 + 1] == 2  # tail byte 1: clip count
+
+
+@pytest.mark.parametrize("reply, files", [
+    # holofan-studio's own synthetic replies: literal "00 gpi" whatever the length, a 12-byte tail
+    ("433045454237433942414133" "00677069" "0330d3e3" "000c0000" "0201000100000000" "433045454244463945354237",
+     ["0鱼"]),
+    ("433045454237433942414133" "00677069" "0330d3e3" "0531bafcc0ea" "010c00010201010100000000"
+     "433045454244463945354237", ["0鱼", "1狐狸"]),
+])
+def test_status_replies_whose_length_bytes_do_not_fit_still_parse(reply, files):
+    sink = RecordingSink(reply=bytes.fromhex(reply), read_first=24)
+    try:
+        status = Client42F2("127.0.0.1", sink.port).status()
+    finally:
+        sink.close()
+    assert status.files == files
+
+
+def test_status_with_many_clips_keeps_the_tail_out_of_the_names():
+    # 65 clips: the count byte 0x41 is a printable 'A' that must not become a name
+    names = [f"{i:02d}" for i in range(65)]
+    payload = b"i" + b"".join(bytes([2]) + n.encode() for n in names) + bytes([1, 65]) + bytes(14)
+    assert parse_status_payload(payload).files == names

@@ -7,17 +7,6 @@ import socket
 from .faults import FanError
 
 
-def recv_exact(sock: socket.socket, n: int, what: str) -> bytes:
-    buf = bytearray()
-    while len(buf) < n:
-        part = sock.recv(n - len(buf))
-        if not part:
-            raise FanError(f"the fan closed the connection while sending {what} "
-                           f"({len(buf)} of {n} bytes)", retryable=True)
-        buf += part
-    return bytes(buf)
-
-
 def network_error(exc: OSError, host: str, port: int, doing: str) -> FanError:
     if isinstance(exc, socket.timeout):
         return FanError(f"no answer from the fan while {doing} (timed out)", retryable=True)

@@ -33,12 +33,13 @@ fan keeps a clip only when its name ends in upper-case ``.BIN``, and lists it wi
 from __future__ import annotations
 
 import os
+import select
 import socket
 import time
 from dataclasses import dataclass, field
 
 from .faults import FanError, GarbledReply
-from .netio import connect, network_error, recv_exact
+from .netio import connect, network_error
 
 HEADER = b"C0EEB7C9BAA3"
 TRAILER = b"C0EEBDF9E5B7"
@@ -147,10 +148,10 @@ def parse_status_payload(payload: bytes) -> Status42F2:
             i += 1 + n
         return names, i
 
-    # The live capture's tail is 16 bytes: try that exact split first, else read
-    # length-prefixed names for as long as they look like names.
+    # The live capture's tail is 16 bytes and its byte 1 is the clip count: take that
+    # split when it holds; else read length-prefixed names while they look like names.
     names, used = entries(len(body) - 16) if len(body) >= 16 else ([], -1)
-    if used != len(body) - 16:
+    if used != len(body) - 16 or body[used + 1] != len(names) & 0xFF:
         names, used = entries(len(body))
     tail = body[used:]
     current = tail[0] if tail and tail[0] < max(len(names), 1) else None
@@ -175,18 +176,53 @@ def status_payload(files: list, current: int = 0, playing: bool = True, powered:
 
 
 # -- sockets ----------------------------------------------------------------------------
-def read_framed(sock: socket.socket, header: bytes, length_decoder, what: str) -> bytes:
-    """Read one ``header + len3 + payload + TRAILER`` message; return the payload."""
-    head = recv_exact(sock, len(header) + 3, what)
-    if head[:len(header)] != header:
-        raise GarbledReply(f"{what} starts with {head[:len(header)]!r}, expected {header!r}")
-    n = length_decoder(head[len(header):])
-    if n > MAX_REPLY:
-        raise GarbledReply(f"{what} claims {n} bytes")
-    rest = recv_exact(sock, n + len(TRAILER), what)
-    if rest[n:] != TRAILER:
-        raise GarbledReply(f"{what} ends with {rest[n:]!r}, expected {TRAILER!r}")
-    return rest[:n]
+def read_message(sock: socket.socket, header: bytes, length_decoder, what: str,
+                 settle: float = 0.3) -> tuple[bytes, bool]:
+    """Read one ``header + len3 + payload + TRAILER`` message. Returns what lies between
+    header and trailer (length bytes included) and whether the length bytes give exactly
+    that payload's length. A reply whose length bytes disagree with it still arrives whole:
+    it ends at a trailer after which nothing more comes for ``settle`` seconds."""
+    buf = bytearray()
+    declared = None
+    least = len(header) + 3 + len(TRAILER)
+    while True:
+        if len(buf) >= len(header) and buf[:len(header)] != header:
+            raise GarbledReply(f"{what} starts with {bytes(buf[:len(header)])!r}, expected {header!r}")
+        if declared is None and len(buf) >= len(header) + 3:
+            try:
+                declared = least + length_decoder(bytes(buf[len(header):len(header) + 3]))
+            except GarbledReply:
+                declared = -1
+        if len(buf) >= least and buf.endswith(TRAILER):
+            if declared <= len(buf) or not _more_comes(sock, settle):
+                break
+        if len(buf) > MAX_REPLY:
+            raise GarbledReply(f"{what} runs past {MAX_REPLY} bytes without its trailer")
+        part = sock.recv(65536)
+        if not part:
+            raise FanError(f"the fan closed the connection while sending {what} "
+                           f"({len(buf)} bytes, no trailer)", retryable=True)
+        buf += part
+    return bytes(buf[len(header):-len(TRAILER)]), declared == len(buf)
+
+
+def _more_comes(sock: socket.socket, seconds: float) -> bool:
+    ready, _, _ = select.select([sock], [], [], seconds)
+    return bool(ready)
+
+
+def parse_status_reply(body: bytes, exact: bool) -> Status42F2:
+    """The status from what lies between a reply's header and trailer. When the length
+    bytes do not fit (a fan or emulator that writes them differently), fall back to
+    holofan-studio's reading: skip a zero byte and a lower-case tag, then the names."""
+    if exact or body[3:4] == bytes([STATUS_TYPE]):
+        return parse_status_payload(body[3:])
+    i = 0
+    if body[:1] == b"\x00":
+        i = 1
+    while i < len(body) and 0x61 <= body[i] <= 0x7A:
+        i += 1
+    return parse_status_payload(bytes([STATUS_TYPE]) + body[i:])
 
 
 class Client42F2:
@@ -207,7 +243,7 @@ class Client42F2:
         try:
             with connect(self.host, self.port, self.timeout) as sock:
                 sock.sendall(HANDSHAKE)
-                status = parse_status_payload(read_framed(sock, HEADER, decode_command_length,
+                status = parse_status_reply(*read_message(sock, HEADER, decode_command_length,
                                                           "the status reply"))
                 doing = "sending a command"
                 for payload in payloads:
@@ -237,9 +273,9 @@ class Client42F2:
                 sock.sendall(UPLOAD_MARK)
                 sock.sendall(name_chunk(name))
                 doing = "waiting for the fan's acknowledgement"
-                ack = read_framed(sock, CHUNK_HEADER, decode_chunk_length, "the acknowledgement")
-                if not ack or ack[0] != ACK_STATUS_OK:
-                    raise GarbledReply(f"acknowledgement status {ack[:1].hex() or 'missing'}, "
+                ack, _ = read_message(sock, CHUNK_HEADER, decode_chunk_length, "the acknowledgement")
+                if ack[3:4] != bytes([ACK_STATUS_OK]):
+                    raise GarbledReply(f"acknowledgement status {ack[3:4].hex() or 'missing'}, "
                                        f"expected {ACK_STATUS_OK:02x}")
                 doing = "sending the file"
                 offset = 0
