@@ -233,3 +233,19 @@ def test_a_file_cut_off_in_an_earlier_run_is_sent_again_even_when_listed(tmp_pat
     assert [f["action"] for f in files] == ["uploaded"] * 3
     assert "cut off" in files[0]["note"] and files[1]["note"] is None
     assert store_sums(str(card)) == manifest_sums(folder)
+
+
+@pytest.mark.parametrize("faults", [Faults(drop_after=20_000), Faults(garble_acks=2)], ids=["drop", "garble"])
+def test_legacy_fan_faults_are_retried(tmp_path, faults, capsys):
+    data = random.Random(6).randbytes(60_000)  # 42 packets: notes after the name and every 16
+    src = tmp_path / "src"
+    src.mkdir()
+    (src / "01_A.bin").write_bytes(data)
+    with EmulatedFan("legacy-224", str(tmp_path / "card"), faults=faults) as fan:
+        rc = main(["push", str(src), "--fan", f"127.0.0.1:{fan.port}", "--upload-port", str(fan.upload_port),
+                   "--device", "legacy-224", "--pace", "0", "--backoff", "0", "--json", "-q"])
+    out = capsys.readouterr()
+    assert rc == 0, out.err
+    assert json.loads(out.out)[0]["files"][0]["attempts"] > 1
+    stored = (tmp_path / "card" / "01_A.bin").read_bytes()
+    assert stored[:len(data)] == data and len(stored) == -(-len(data) // 1432) * 1432

@@ -325,7 +325,6 @@ class EmulatedFan:
                         f.write(buf[:got])
                     if self._drops_left and total >= self.faults.drop_after:
                         self._drops_left -= 1
-                        result = "dropped"
                         self._record("upload", name=name, bytes=total, result="dropped (fault)")
                         self._drop(conn)
             size = total - len(end_mark)
