@@ -249,3 +249,33 @@ def test_legacy_fan_faults_are_retried(tmp_path, faults, capsys):
     assert json.loads(out.out)[0]["files"][0]["attempts"] > 1
     stored = (tmp_path / "card" / "01_A.bin").read_bytes()
     assert stored[:len(data)] == data and len(stored) == -(-len(data) // 1432) * 1432
+
+
+def test_a_package_remade_with_new_content_under_the_same_names_is_sent_again(tmp_path, capsys):
+    root = tmp_path / "shop"
+    folder = make_device_folder(str(root), seed=1)
+    card = tmp_path / "card"
+    with EmulatedFan("3dcircle-42f2", str(card)) as fan:
+        assert main(["push", folder, "--fan", fan.address, "-q"]) == 0
+        shutil.rmtree(root)
+        folder = make_device_folder(str(root), seed=2)  # same names, new bytes
+        rc = main(["push", folder, "--fan", fan.address.split(":")[0] + ":" + str(fan.port), "--json", "-q"])
+    out = capsys.readouterr()
+    assert rc == 0, out.err
+    assert [f["action"] for f in json.loads(out.out)[0]["files"]] == ["uploaded"] * 3
+    assert store_sums(str(card)) == manifest_sums(folder)
+
+
+def test_legacy_fan_is_not_sent_a_second_copy_of_a_name(tmp_path, capsys):
+    src = tmp_path / "src"
+    src.mkdir()
+    (src / "01_A.bin").write_bytes(b"a" * 3000)
+    with EmulatedFan("legacy-224", str(tmp_path / "card")) as fan:
+        argv = ["push", str(src), "--fan", f"127.0.0.1:{fan.port}", "--upload-port", str(fan.upload_port),
+                "--device", "legacy-224", "--pace", "0", "-q"]
+        assert main(argv) == 0
+        (src / "01_A.bin").write_bytes(b"b" * 3000)
+        assert main(argv) == 1
+    err = capsys.readouterr().err
+    assert "would list it twice" in err and "delete 01_A.bin" in err
+    assert [e["name"] for e in fan.events if e["kind"] == "upload"] == ["01_A.bin"]

@@ -10,6 +10,7 @@ so a refused command sends nothing at all.
 from __future__ import annotations
 
 from ..errors import InputError
+from . import journal
 from .address import FanAddress
 from .protocol_42f2 import COMMANDS as F2_COMMANDS
 from .protocol_legacy import COMMANDS as LEGACY_COMMANDS
@@ -85,6 +86,8 @@ def fan_command(address, action: str, arg: str | None = None, device: str = "3dc
         if payload is not None:
             client.send(payload)
             sent.append(action if action != "brightness" else f"brightness {arg}")
+            if action == "format":
+                journal.forget(journal.fan_key(client.host, client.port))
     else:
         if action in ("play", "pause"):
             client.send(LEGACY_COMMANDS[action])
@@ -94,6 +97,7 @@ def fan_command(address, action: str, arg: str | None = None, device: str = "3dc
             index = _legacy_index(before, arg)
             client.send(delete_command(index))
             sent.append(f"delete {index} ({before.files[index - 1]})")
+            journal.forget(journal.fan_key(client.host, client.port), before.files[index - 1])
     status = client.status()
     return {"fan": str(address), "device": str(device), "action": action, "sent": sent,
             "note": note, "status": status.to_dict()}

@@ -126,21 +126,36 @@ def push_plan(plan, address: FanAddress | str, fan: str | None = None, retries: 
     try:
         status, _ = _retrying(client.status, retries, backoff, sleep, retry_note)
         listed = set(status.files)
-        interrupted = journal.pending(str(address))
+        key = journal.fan_key(client.host, client.port)
+        interrupted, sent_before = journal.read(key)
         for upload, result in zip(plan.uploads, report.files):
+            listed_here = bool(listed & _on_fan(proto.protocol, upload.name))
             if upload.name in interrupted:
-                result.note = "an earlier upload was cut off; sent again even though the fan lists it"
-                say(f"{upload.name}: {result.note}")
-            elif listed & _on_fan(proto.protocol, upload.name):
+                result.note = "an earlier upload was cut off; sent again"
+            elif listed_here and sent_before.get(upload.name, upload.sha256) != upload.sha256:
+                result.note = "the fan holds an earlier version under this name; sent again"
+            elif listed_here:
                 result.action = "skipped"
+                if upload.name not in sent_before:
+                    result.note = "listed by the fan; not sent from here, so its bytes are not known"
                 say(f"{upload.name}: already on the fan, skipped")
                 if progress is not None:
                     progress.skip(upload.bytes)
                 continue
-            journal.mark(str(address), upload.name, upload.sha256)
+            if result.note:
+                say(f"{upload.name}: {result.note}")
+            if listed_here and proto.protocol == "legacy224":
+                # the legacy fan keeps both copies of a name sent twice
+                result.action = "failed"
+                result.error = (f"{result.note.split(';')[0]}, and the legacy fan would list it twice: "
+                                f"remove it first (holopack fan {address} delete {upload.name} "
+                                f"--device {plan.device} --yes)")
+                report.error = f"{upload.name}: {result.error}"
+                break
+            journal.begin(key, upload.name, upload.sha256)
             _send_one(client, proto.protocol, upload, result, retries, backoff, sleep, progress, say)
             if result.action == "uploaded":
-                journal.clear(str(address), upload.name)
+                journal.complete(key, upload.name, upload.sha256)
             if result.action == "failed":
                 report.error = f"{upload.name}: {result.error}"
                 break
@@ -184,15 +199,6 @@ def _send_one(client, protocol, upload, result, retries, backoff, sleep, progres
         t0 = time.perf_counter()
         try:
             client.upload(upload.path, name, on_bytes=on_bytes)
-            result.seconds = time.perf_counter() - t0
-            listing, _ = _retrying(client.listing, retries, backoff, sleep)
-            if not set(listing) & _on_fan(protocol, upload.name):
-                raise FanError(f"sent in full ({upload.bytes:,} bytes) but the fan does not list it: "
-                               "its card is probably full (or it refused the name)")
-            result.action = "uploaded"
-            say(f"{name}: uploaded {upload.bytes:,} bytes in {result.seconds:.2f} s"
-                + (f" ({upload.bytes / result.seconds / 1e6:.1f} MB/s)" if result.seconds > 0 else ""))
-            return
         except FanError as exc:
             if progress is not None and sent:
                 progress.add(-sent)
@@ -204,3 +210,19 @@ def _send_one(client, protocol, upload, result, retries, backoff, sleep, progres
             result.action = "failed"
             result.error = exc.message + (f" (after {result.attempts} attempts)" if result.attempts > 1 else "")
             return
+        result.seconds = time.perf_counter() - t0
+        # the file went out whole: a listing that cannot be read is not a reason to send it again
+        try:
+            listing, _ = _retrying(client.listing, retries, backoff, sleep)
+        except FanError as exc:
+            result.action, result.error = "failed", f"sent, but the listing could not be read: {exc.message}"
+            return
+        if not set(listing) & _on_fan(protocol, upload.name):
+            result.action = "failed"
+            result.error = (f"sent in full ({upload.bytes:,} bytes) but the fan does not list it: "
+                            "its card is probably full (or it refused the name)")
+            return
+        result.action = "uploaded"
+        say(f"{name}: uploaded {upload.bytes:,} bytes in {result.seconds:.2f} s"
+            + (f" ({upload.bytes / result.seconds / 1e6:.1f} MB/s)" if result.seconds > 0 else ""))
+        return
