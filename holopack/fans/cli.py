@@ -178,6 +178,8 @@ def _ask_confirmation(args, address) -> str | None:
     print(f"`{args.action}` erases content on the fan at {address}. Type its address "
           f"({address.host}) to go on: ", end="", file=sys.stderr, flush=True)
     line = sys.stdin.readline()
+    if not sys.stdin.isatty():
+        print(file=sys.stderr)  # the answer was not echoed: end the prompt's line
     return line.strip() if line else None
 
 

@@ -224,5 +224,5 @@ def _send_one(client, protocol, upload, result, retries, backoff, sleep, progres
             return
         result.action = "uploaded"
         say(f"{name}: uploaded {upload.bytes:,} bytes in {result.seconds:.2f} s"
-            + (f" ({upload.bytes / result.seconds / 1e6:.1f} MB/s)" if result.seconds > 0 else ""))
+            + (f" ({upload.bytes / result.seconds / 1e6:.3g} MB/s)" if result.seconds > 0 else ""))
         return

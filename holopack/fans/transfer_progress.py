@@ -69,7 +69,7 @@ class TransferProgress:
         filled = min(width, int(width * self.done / self.total)) if self.total else width
         bar = "#" * filled + "." * (width - filled)
         line = (f"{self.label} [{bar}] {self.done / 1e6:.1f}/{self.total / 1e6:.1f} MB "
-                f"{rate / 1e6:6.1f} MB/s  {when}  {self.note}").rstrip()
+                f"{rate / 1e6:6.3g} MB/s  {when}  {self.note}").rstrip()
         if self.tty:
             self.stream.write("\r\033[K" + line + ("\n" if final else ""))
         else:
