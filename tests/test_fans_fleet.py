@@ -90,3 +90,32 @@ def test_a_wall_folder_gives_each_fleet_fan_its_own_file(tmp_path, capsys):
             (wall / f"{name.upper()}.BIN").read_bytes()
     with pytest.raises(InputError, match="--wall-fan"):
         plan_uploads(str(wall))
+
+
+def test_a_package_made_by_holopack_pack_goes_onto_three_fans_intact(tmp_path, tmp_path_factory, capsys):
+    from _pack_helpers import built_package  # the suite's shared package (42-F2 and hypervsn)
+
+    _, package, _ = built_package(tmp_path_factory)
+    with open(package / "3dcircle-42f2" / "manifest.json") as f:
+        manifest = json.load(f)
+    want = {item["file"].split("/")[-1]: item["sha256"] for item in manifest["items"]}
+    fans = [EmulatedFan("3dcircle-42f2", str(tmp_path / f"fan{i}")).start() for i in range(3)]
+    try:
+        (tmp_path / "fleet.toml").write_text("".join(f'[[fans]]\naddress = "{f.address}"\n\n' for f in fans))
+        rc = main(["push", str(package), "--fleet", str(tmp_path / "fleet.toml"), "-q"])
+    finally:
+        for f in fans:
+            f.stop()
+    assert rc == 0, capsys.readouterr().err
+    for f in fans:
+        got = {p.name: hashlib.sha256(p.read_bytes()).hexdigest() for p in sorted((tmp_path / f.store).iterdir())}
+        assert got == want
+        assert [e["name"] for e in f.events if e["kind"] == "upload"] == sorted(want)  # play order
+
+
+def test_a_manifest_with_a_null_profile_text_uses_the_shipped_profile(tmp_path):
+    folder = make_device_folder(str(tmp_path / "shop"))
+    manifest = json.loads(open(f"{folder}/manifest.json").read())
+    manifest["profile_toml"] = None  # what `holopack pack` writes for a shipped profile
+    open(f"{folder}/manifest.json", "w").write(json.dumps(manifest))
+    assert plan_uploads(folder).device == "3dcircle-42f2"

@@ -112,7 +112,7 @@ def _device_folder(folder: str, device) -> Plan:
         raise InputError("not a package manifest (no device or items)", manifest_path)
     if device is not None and _load_profile(device, None).name != manifest["device"]:
         raise InputError(f"this folder is for {manifest['device']}, not {device}", folder)
-    if "profile_toml" in manifest:
+    if isinstance(manifest.get("profile_toml"), str):  # a user's own profile travels along
         from ..device.profile import parse_profile
 
         profile = parse_profile(manifest["profile_toml"], f"{manifest_path} (profile)")
