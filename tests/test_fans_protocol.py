@@ -204,3 +204,20 @@ def test_status_with_many_clips_keeps_the_tail_out_of_the_names():
     names = [f"{i:02d}" for i in range(65)]
     payload = b"i" + b"".join(bytes([2]) + n.encode() for n in names) + bytes([1, 65]) + bytes(14)
     assert parse_status_payload(payload).files == names
+
+
+@pytest.mark.parametrize("client, command", [
+    (lambda port: Client42F2("127.0.0.1", port), b"j"),
+    (lambda port: Client42F2("127.0.0.1", port), b"k"),
+    (lambda port: ClientLegacy("127.0.0.1", port, port), b"39lfj01"),
+])
+def test_clients_refuse_erasing_commands_unless_asked_to_erase(client, command):
+    sink = RecordingSink()
+    try:
+        with pytest.raises(ValueError):
+            client(sink.port).send(command)
+        with socket.create_connection(("127.0.0.1", sink.port)):
+            pass  # one empty connection, so the sink has something to report
+        assert sink.wait(1) == [b""]
+    finally:
+        sink.close()

@@ -84,7 +84,7 @@ def fan_command(address, action: str, arg: str | None = None, device: str = "3dc
         elif action not in ("status", "list"):
             payload = F2_COMMANDS[action]
         if payload is not None:
-            client.send(payload)
+            client.send(payload, erase=action in DESTRUCTIVE)
             sent.append(action if action != "brightness" else f"brightness {arg}")
             if action == "format":
                 journal.forget(journal.fan_key(client.host, client.port))
@@ -95,7 +95,7 @@ def fan_command(address, action: str, arg: str | None = None, device: str = "3dc
         elif action == "delete":
             before = client.status()
             index = _legacy_index(before, arg)
-            client.send(delete_command(index))
+            client.send(delete_command(index), erase=True)
             sent.append(f"delete {index} ({before.files[index - 1]})")
             journal.forget(journal.fan_key(client.host, client.port), before.files[index - 1])
     status = client.status()

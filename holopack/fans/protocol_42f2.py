@@ -160,21 +160,6 @@ def parse_status_payload(payload: bytes) -> Status42F2:
     return Status42F2(files=names, current=current, playing=playing, powered=powered, tail=bytes(tail))
 
 
-def status_payload(files: list, current: int = 0, playing: bool = True, powered: bool = True) -> bytes:
-    """A status payload as the fan sends it (used by the emulator)."""
-    out = bytearray(b"i")
-    for name in files:
-        raw = name.encode("gbk")
-        out += bytes([len(raw)]) + raw
-    tail = bytearray(16)
-    tail[0] = min(current, 255)
-    tail[1] = len(files) & 0xFF
-    tail[3] = 0 if powered else 1
-    tail[6] = 1 if playing else 0
-    tail[7] = 1
-    return bytes(out + tail)
-
-
 # -- sockets ----------------------------------------------------------------------------
 def read_message(sock: socket.socket, header: bytes, length_decoder, what: str,
                  settle: float = 0.3) -> tuple[bytes, bool]:
@@ -255,8 +240,12 @@ class Client42F2:
     def status(self) -> Status42F2:
         return self._control([])
 
-    def send(self, payload: bytes) -> Status42F2:
-        """Send one command; returns the status read just before it."""
+    def send(self, payload: bytes, erase: bool = False) -> Status42F2:
+        """Send one command; returns the status read just before it. Commands that erase
+        content (format, clear cache) go only with ``erase=True``, which only
+        holopack.fans.control passes, after the user's confirmation."""
+        if payload[:1] in DESTRUCTIVE and not erase:
+            raise ValueError(f"command {payload[:1]!r} erases the fan's content: needs erase=True")
         return self._control([payload])
 
     def listing(self) -> list[str]:

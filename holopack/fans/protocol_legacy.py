@@ -131,16 +131,6 @@ def parse_status(reply: bytes) -> StatusLegacy:
     return StatusLegacy(files=files, indices=indices, current=current, playing=playing)
 
 
-def status_reply(files: list, current: int = 1, playing: bool = True) -> bytes:
-    """The status reply as the fan sends it (used by the emulator)."""
-    out = bytearray(STATUS_PREFIX)
-    for index, name in enumerate(files, start=1):
-        raw = name.encode("utf-8")
-        out += b"%02d%02d" % (2 + len(raw), index) + raw
-    out += b"%02dHE1" % current + (b"1" if playing else b"0") + TRAILER
-    return bytes(out)
-
-
 class ClientLegacy:
     """Talks to one legacy fan: control at ``host:port``, uploads at ``host:upload_port``."""
 
@@ -178,7 +168,10 @@ class ClientLegacy:
     def status(self) -> StatusLegacy:
         return self._control(COMMANDS["status"], True)
 
-    def send(self, command: bytes) -> None:
+    def send(self, command: bytes, erase: bool = False) -> None:
+        """Send one command. Delete goes only with ``erase=True`` (see Client42F2.send)."""
+        if command.startswith(DELETE) and not erase:
+            raise ValueError("delete erases a clip on the fan: needs erase=True")
         self._control(command, False)
 
     def listing(self) -> list[str]:
