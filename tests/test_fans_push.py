@@ -279,3 +279,23 @@ def test_legacy_fan_is_not_sent_a_second_copy_of_a_name(tmp_path, capsys):
     err = capsys.readouterr().err
     assert "would list it twice" in err and "delete 01_A.bin" in err
     assert [e["name"] for e in fan.events if e["kind"] == "upload"] == ["01_A.bin"]
+
+
+class _FanWithUnknownStatus(EmulatedFan):
+    """A fan whose status reply is in a layout no public source describes."""
+
+    def _f2_status(self) -> bytes:
+        return b"C0EEB7C9BAA3" + b"\x00\x63\x66" + b"????" + b"C0EEBDF9E5B7"
+
+
+def test_a_fan_whose_listing_cannot_be_read_still_gets_its_files_with_a_warning(tmp_path, package, capsys):
+    root, folder = package
+    with _FanWithUnknownStatus("3dcircle-42f2", str(tmp_path / "card")) as fan:
+        rc = main(["push", folder, "--fan", fan.address, "--backoff", "0", "--json", "-q"])
+    out = capsys.readouterr()
+    assert rc == 0, out.err
+    assert store_sums(fan.store) == manifest_sums(folder)
+    report = json.loads(out.out)[0]
+    assert [f["action"] for f in report["files"]] == ["uploaded"] * 3
+    assert len(report["warnings"]) == 1 and "not checked" in report["warnings"][0]
+    assert "warning: the fan's listing could not be read" in out.err

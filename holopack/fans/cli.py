@@ -119,6 +119,8 @@ def add_emulate_parser(sub) -> argparse.ArgumentParser:
 
 def _print_report(report, out) -> None:
     print(report.summary(), file=out)  # a failure's reason is on this one line
+    for warning in report.warnings:
+        print(f"  warning: {warning}", file=out)
     if report.listing or report.ok:
         print(f"  on the fan: {', '.join(report.listing) if report.listing else 'nothing'}", file=out)
     if report.extra:

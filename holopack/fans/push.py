@@ -16,7 +16,7 @@ from dataclasses import dataclass, field
 
 from . import journal
 from .address import FanAddress
-from .faults import FanError
+from .faults import FanError, GarbledReply
 from .protocol_42f2 import listed_name, upload_name
 from .protocols import make_client, protocol_for
 
@@ -54,6 +54,7 @@ class FanReport:
     status: dict = field(default_factory=dict)
     error: str | None = None
     seconds: float = 0.0
+    warnings: list = field(default_factory=list)
 
     @property
     def ok(self) -> bool:
@@ -67,7 +68,8 @@ class FanReport:
         return {"fan": self.fan, "address": self.address, "device": self.device, "source": self.source,
                 "ok": self.ok, "error": self.error, "seconds": round(self.seconds, 3),
                 "bytes_sent": self.bytes_sent, "files": [f.to_dict() for f in self.files],
-                "listing": list(self.listing), "extra_on_fan": list(self.extra), "status": self.status}
+                "listing": list(self.listing), "extra_on_fan": list(self.extra), "status": self.status,
+                "warnings": list(self.warnings)}
 
     def summary(self) -> str:
         counts = {}
@@ -124,8 +126,16 @@ def push_plan(plan, address: FanAddress | str, fan: str | None = None, retries: 
         say(f"{exc}; trying again ({attempt} of {retries} retries)")
 
     try:
-        status, _ = _retrying(client.status, retries, backoff, sleep, retry_note)
-        listed = set(status.files)
+        try:
+            status, _ = _retrying(client.status, retries, backoff, sleep, retry_note)
+            listed = set(status.files)
+        except GarbledReply as exc:
+            # The fan answers, but in a layout this reading of the protocol does not know:
+            # the uploads themselves may still work; say plainly what was not checked.
+            status, listed = None, set()
+            report.warnings.append(f"the fan's listing could not be read ({exc.message}): files were "
+                                   "sent without resume and not checked against its listing")
+            say(report.warnings[-1])
         key = journal.fan_key(client.host, client.port)
         interrupted, sent_before = journal.read(key)
         for upload, result in zip(plan.uploads, report.files):
@@ -153,12 +163,19 @@ def push_plan(plan, address: FanAddress | str, fan: str | None = None, retries: 
                 report.error = f"{upload.name}: {result.error}"
                 break
             journal.begin(key, upload.name, upload.sha256)
-            _send_one(client, proto.protocol, upload, result, retries, backoff, sleep, progress, say)
+            _send_one(client, proto.protocol, upload, result, retries, backoff, sleep, progress, say,
+                      check_listing=status is not None)
             if result.action == "uploaded":
                 journal.complete(key, upload.name, upload.sha256)
             if result.action == "failed":
                 report.error = f"{upload.name}: {result.error}"
                 break
+        if status is None:
+            for result in report.files:
+                if result.action == "pending":
+                    result.action = "not sent"
+            report.seconds = time.perf_counter() - start
+            return report
         final, _ = _retrying(client.status, retries, backoff, sleep, retry_note)
         report.status = final.to_dict()
         report.listing = list(final.files)
@@ -184,7 +201,8 @@ def _result(upload) -> FileResult:
     return FileResult(name=upload.name, bytes=upload.bytes, sha256=upload.sha256)
 
 
-def _send_one(client, protocol, upload, result, retries, backoff, sleep, progress, say) -> None:
+def _send_one(client, protocol, upload, result, retries, backoff, sleep, progress, say,
+              check_listing: bool = True) -> None:
     name = upload_name(upload.name) if protocol == "42f2" else upload.name
     while True:
         result.attempts += 1
@@ -211,6 +229,9 @@ def _send_one(client, protocol, upload, result, retries, backoff, sleep, progres
             result.error = exc.message + (f" (after {result.attempts} attempts)" if result.attempts > 1 else "")
             return
         result.seconds = time.perf_counter() - t0
+        if not check_listing:
+            result.action, result.note = "uploaded", "sent whole; the fan's listing could not be read to check"
+            return
         # the file went out whole: a listing that cannot be read is not a reason to send it again
         try:
             listing, _ = _retrying(client.listing, retries, backoff, sleep)
