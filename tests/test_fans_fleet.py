@@ -90,6 +90,10 @@ def test_a_wall_folder_gives_each_fleet_fan_its_own_file(tmp_path, capsys):
             (wall / f"{name.upper()}.BIN").read_bytes()
     with pytest.raises(InputError, match="--wall-fan"):
         plan_uploads(str(wall))
+    # a fleet push writes a JSON report per fan by default, beside the fleet file
+    reports = sorted(p.name for p in (tmp_path / "fleet-report").iterdir())
+    assert reports == ["fan-r0c0.json", "fan-r0c1.json"]
+    assert json.loads((tmp_path / "fleet-report" / "fan-r0c1.json").read_text())["files"][0]["name"] == "R0C1.BIN"
 
 
 def test_a_package_made_by_holopack_pack_goes_onto_three_fans_intact(tmp_path, tmp_path_factory, capsys):

@@ -71,7 +71,8 @@ def add_push_parser(sub) -> argparse.ArgumentParser:
                         "30 ms for the legacy fan, none for the 42-F2)")
     p.add_argument("--timeout", type=positive_float, help="seconds without progress before a link "
                    "counts as dead (default 10)")
-    p.add_argument("--report", metavar="DIR", help="write a JSON report per fan into DIR")
+    p.add_argument("--report", metavar="DIR", help="write a JSON report per fan into DIR (default with "
+                   "--fleet: FLEET-report/ beside the fleet file)")
     p.add_argument("--json", action="store_true", help="print the reports as JSON on stdout")
     p.add_argument("-q", "--quiet", action="store_true", help="no progress line")
     return p
@@ -142,9 +143,11 @@ def cmd_push(args) -> int:
         if args.device or args.folder:
             fans = [type(f)(name=f.name, address=f.address, device=f.device or args.device,
                             folder=f.folder or args.folder, wall_fan=f.wall_fan) for f in fans]
+        report_dir = args.report or os.path.splitext(os.path.abspath(args.fleet))[0] + "-report"
         reports = push_fleet(fans, args.path, retries=args.retries, backoff=args.backoff,
-                             packet_delay=args.pace, timeout=args.timeout, report_dir=args.report,
+                             packet_delay=args.pace, timeout=args.timeout, report_dir=report_dir,
                              progress=not args.quiet)
+        print(f"reports: {report_dir}{os.sep}<fan>.json", file=sys.stderr)
     else:
         address = FanAddress.parse(args.fan, args.upload_port)
         plan = plan_uploads(args.path, device=args.device, wall_fan=args.wall_fan, folder=args.folder)
