@@ -3,7 +3,7 @@
 holopack/cli.py registers them with::
 
     add_push_parser(sub); add_fan_parser(sub); add_emulate_parser(sub)
-    COMMANDS.update(push=cmd_push, fan=cmd_fan, "emulate-fan"=cmd_emulate_fan)
+    COMMANDS.update({"push": cmd_push, "fan": cmd_fan, "emulate-fan": cmd_emulate_fan})
 """
 from __future__ import annotations
 
