@@ -299,3 +299,20 @@ def test_a_fan_whose_listing_cannot_be_read_still_gets_its_files_with_a_warning(
     assert [f["action"] for f in report["files"]] == ["uploaded"] * 3
     assert len(report["warnings"]) == 1 and "not checked" in report["warnings"][0]
     assert "warning: the fan's listing could not be read" in out.err
+
+
+def test_a_fleet_push_draws_one_progress_line_for_all_fans(tmp_path, package, capsys):
+    root, folder = package
+    fans = {n: EmulatedFan("3dcircle-42f2", str(tmp_path / n)).start() for n in ("a", "b")}
+    try:
+        rc = main(["push", str(root), "--fleet", _fleet(tmp_path / "fleet.toml", fans)])
+    finally:
+        for fan in fans.values():
+            fan.stop()
+    err = capsys.readouterr().err
+    assert rc == 0, err
+    bars = [line for line in err.splitlines() if line.startswith("push ")]
+    assert bars and all(line.startswith("push 2 fans [") for line in bars)  # one line, both fans
+    total = sum(os.path.getsize(os.path.join(folder, "files", n)) for n in manifest_sums(folder)) * 2
+    assert f"{total / 1e6:.1f}/{total / 1e6:.1f} MB" in bars[-1] and " in 0:" in bars[-1]
+    assert sum(".BIN: uploaded " in line for line in err.splitlines()) == 6  # a line per file and fan
