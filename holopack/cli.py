@@ -65,6 +65,12 @@ def build_parser() -> argparse.ArgumentParser:
     from .bench.cli import add_bench_parser
 
     add_bench_parser(sub)
+
+    from .fans.cli import add_emulate_parser, add_fan_parser, add_push_parser
+
+    add_push_parser(sub)
+    add_fan_parser(sub)
+    add_emulate_parser(sub)
     return parser
 
 
@@ -141,10 +147,29 @@ def cmd_warmup(args) -> int:
     return 0
 
 
+def cmd_push(args) -> int:
+    from .fans.cli import cmd_push as run
+
+    return run(args)
+
+
+def cmd_fan(args) -> int:
+    from .fans.cli import cmd_fan as run
+
+    return run(args)
+
+
+def cmd_emulate_fan(args) -> int:
+    from .fans.cli import cmd_emulate_fan as run
+
+    return run(args)
+
+
 COMMANDS = {"export": cmd_export, "inspect": cmd_inspect, "devices": cmd_devices,
             "decode": cmd_decode, "preview": cmd_preview, "pack": cmd_pack,
             "validate": cmd_validate, "bench": cmd_bench,
-            "warmup": cmd_warmup}
+            "warmup": cmd_warmup, "push": cmd_push, "fan": cmd_fan,
+            "emulate-fan": cmd_emulate_fan}
 
 
 def _caused_by_interrupt(exc: BaseException | None) -> bool:

@@ -1,0 +1,147 @@
+"""Fleets: several fans named in a fleet.toml, pushed in parallel (one thread per fan:
+the work is waiting on sockets), with one progress line and a JSON report per fan.
+
+    # fleet.toml
+    [defaults]                      # optional, for every fan that does not say otherwise
+    device = "3dcircle-42f2"
+
+    [[fans]]
+    name = "window-left"
+    address = "10.0.0.11"           # HOST[:PORT] as this machine reaches the fan (a bridge)
+    folder = "3dcircle-42f2"        # which device folder of the package it shows (optional)
+
+    [[fans]]
+    name = "wall-r0c1"
+    address = "10.0.0.12:20320"
+    wall_fan = "r0c1"               # for a wall folder: which fan of the wall it is
+
+See docs/fans-network.md. One fan's failure (a full card, a dead link) is in its report;
+the other fans carry on.
+"""
+from __future__ import annotations
+
+import concurrent.futures as futures
+import json
+import os
+import re
+import tomllib
+from dataclasses import dataclass
+
+from ..atomic import atomic_output
+from ..errors import InputError, OutputError
+from .address import FanAddress
+from .content import plan_uploads
+from .push import push_plan
+from .transfer_progress import TransferProgress
+
+_FAN_KEYS = {"name", "address", "device", "folder", "wall_fan", "upload_port"}
+_DEFAULT_KEYS = {"device", "folder"}
+
+
+@dataclass(frozen=True)
+class FleetFan:
+    name: str
+    address: FanAddress
+    device: str | None = None
+    folder: str | None = None
+    wall_fan: str | None = None
+
+
+def load_fleet(path: str) -> list[FleetFan]:
+    """Read and check a fleet.toml; every fault names the file and the fan."""
+    path = os.fspath(path)
+    try:
+        with open(path, "rb") as f:
+            data = tomllib.load(f)
+    except OSError as exc:
+        raise InputError(f"cannot read ({exc.strerror})", path) from None
+    except tomllib.TOMLDecodeError as exc:
+        raise InputError(f"not valid TOML ({exc})", path) from None
+    unknown = set(data) - {"defaults", "fans"}
+    if unknown:
+        raise InputError(f"unknown key{'s' if len(unknown) > 1 else ''} {', '.join(sorted(unknown))} "
+                         "(expected [defaults] and [[fans]])", path)
+    defaults = data.get("defaults", {})
+    if not isinstance(defaults, dict) or set(defaults) - _DEFAULT_KEYS:
+        raise InputError(f"[defaults] may set only {', '.join(sorted(_DEFAULT_KEYS))}", path)
+    fans = data.get("fans")
+    if not isinstance(fans, list) or not fans:
+        raise InputError("no [[fans]]: a fleet names at least one fan", path)
+    out, names, addresses = [], set(), set()
+    for number, entry in enumerate(fans, start=1):
+        where = f"fan {number}"
+        if not isinstance(entry, dict):
+            raise InputError(f"{where}: expected a table", path)
+        if entry.get("name"):
+            where += f" ({entry['name']})"
+        unknown = set(entry) - _FAN_KEYS
+        if unknown:
+            raise InputError(f"{where}: unknown key {', '.join(sorted(unknown))} "
+                             f"(keys: {', '.join(sorted(_FAN_KEYS))})", path)
+        if not isinstance(entry.get("address"), str):
+            raise InputError(f"{where}: needs address = \"HOST[:PORT]\"", path)
+        for key in ("name", "device", "folder", "wall_fan"):
+            if key in entry and not isinstance(entry[key], str):
+                raise InputError(f"{where}: {key} must be a string", path)
+        if "upload_port" in entry and not isinstance(entry["upload_port"], int):
+            raise InputError(f"{where}: upload_port must be an integer", path)
+        try:
+            address = FanAddress.parse(entry["address"], entry.get("upload_port"))
+        except InputError as exc:
+            raise InputError(f"{where}: {exc.message}", path) from None
+        name = entry.get("name") or str(address)
+        if str(address) in addresses:
+            raise InputError(f"{where}: a second fan at {address}", path)
+        if name in names:
+            raise InputError(f"{where}: a second fan named {name!r}", path)
+        names.add(name)
+        addresses.add(str(address))
+        out.append(FleetFan(name=name, address=address,
+                            device=entry.get("device", defaults.get("device")),
+                            folder=entry.get("folder", defaults.get("folder")),
+                            wall_fan=entry.get("wall_fan")))
+    return out
+
+
+def report_file_name(fan: str) -> str:
+    return re.sub(r"[^A-Za-z0-9_.-]+", "_", fan).strip("._") + ".json"
+
+
+def write_report(report, folder: str) -> str:
+    """Write one fan's report as ``folder/<fan>.json`` (atomically)."""
+    try:
+        os.makedirs(folder, exist_ok=True)
+    except OSError as exc:
+        raise OutputError(f"cannot make the report folder ({exc.strerror})", folder) from None
+    path = os.path.join(folder, report_file_name(report.fan))
+    with atomic_output(path) as temp:
+        with open(temp, "w", encoding="utf-8") as f:
+            json.dump(report.to_dict(), f, indent=2)
+            f.write("\n")
+    return path
+
+
+def push_fleet(fans: list[FleetFan], source: str, retries: int = 3, backoff: float = 0.5,
+               packet_delay: float | None = None, timeout: float | None = None,
+               report_dir: str | None = None, progress: bool = True, sleep=None) -> list:
+    """Push ``source`` (a package, wall folder, ...) to every fan at once; returns their
+    reports in fleet order. Every plan is made (and every file hashed) before any traffic."""
+    plans = []
+    for fan in fans:
+        try:
+            plans.append(plan_uploads(source, device=fan.device, wall_fan=fan.wall_fan, folder=fan.folder))
+        except InputError as exc:
+            raise InputError(f"fan {fan.name}: {exc}") from None
+    bar = TransferProgress(sum(p.total_bytes for p in plans), label=f"push {len(fans)} fans",
+                           enabled=progress)
+    extra = {} if sleep is None else {"sleep": sleep}
+    with futures.ThreadPoolExecutor(max_workers=len(fans), thread_name_prefix="push") as pool:
+        jobs = [pool.submit(push_plan, plan, fan.address, fan=fan.name, retries=retries, backoff=backoff,
+                            packet_delay=packet_delay, timeout=timeout, progress=bar, **extra)
+                for fan, plan in zip(fans, plans)]
+        reports = [job.result() for job in jobs]
+    bar.finish()
+    if report_dir:
+        for report in reports:
+            write_report(report, report_dir)
+    return reports
