@@ -16,7 +16,7 @@ import re
 from dataclasses import dataclass
 
 from ..errors import InputError
-from ..pack.names import name_rule
+from ..formats.names import name_rule
 from ..pack.sources import file_sha256
 
 MANIFEST = "manifest.json"
@@ -66,7 +66,8 @@ def fan_name(file_name: str, rule) -> str:
 
 
 def _load_profile(device, path_for_guess: str | None):
-    from ..device import load_profile, open_fan_file
+    from ..device import load_profile
+    from ..formats.fanfile import open_fan_file
 
     if device is not None:
         return load_profile(device)
