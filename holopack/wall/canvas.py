@@ -1,0 +1,94 @@
+"""The wall's canvas: one picture covering the bounding rectangle of all fan circles.
+
+Wall coordinates are millimetres, x to the right and y up. The canvas picture is
+``height`` x ``width`` pixels, row 0 at the top, ``px_per_mm`` pixels per millimetre
+in both directions; pixel (i, j) covers x in [left + j/ppm, left + (j+1)/ppm] and y in
+[top - (i+1)/ppm, top - i/ppm]. The pixel grid is rounded up to whole pixels, so it may
+reach a fraction of a pixel past the rectangle's right and bottom edges (always black).
+"""
+from __future__ import annotations
+
+import math
+from dataclasses import dataclass, field
+
+import numpy as np
+
+from .layout import Fan, Wall
+
+MAX_SIDE = 16384  # canvas pixels per side; a bigger wall needs a lower --size
+
+
+@dataclass(frozen=True)
+class CanvasGeometry:
+    wall: Wall = field(repr=False)
+    px_per_mm: float
+    left: float
+    bottom: float
+    right: float
+    top: float
+    width: int
+    height: int
+
+    @property
+    def size_mm(self) -> tuple[float, float]:
+        return self.right - self.left, self.top - self.bottom
+
+    def to_pixels(self, x_mm: float, y_mm: float) -> tuple[float, float]:
+        """Wall mm -> continuous canvas pixel coordinates (x right, y down)."""
+        return (x_mm - self.left) * self.px_per_mm, (self.top - y_mm) * self.px_per_mm
+
+    def fan_centre(self, fan: Fan) -> tuple[float, float]:
+        return self.to_pixels(fan.x, fan.y)
+
+    def picture_fit(self, width: int, height: int) -> tuple[float, float, float]:
+        """The fit rule for a picture or video of width x height pixels: scaled to fit
+        the canvas rectangle, aspect kept, centred. Returns (mm per picture pixel, x of
+        the picture's left edge in mm, y of its top edge in mm)."""
+        w_mm, h_mm = self.size_mm
+        scale = min(w_mm / width, h_mm / height)
+        return scale, self.left + (w_mm - width * scale) / 2.0, self.top - (h_mm - height * scale) / 2.0
+
+    def to_dict(self) -> dict:
+        return {"left_mm": self.left, "bottom_mm": self.bottom, "right_mm": self.right,
+                "top_mm": self.top, "px_per_mm": self.px_per_mm, "width_px": self.width,
+                "height_px": self.height}
+
+
+def default_px_per_mm(wall: Wall) -> float:
+    """Pixels per mm that give every fan at least its profile's own render size across
+    its diameter (the 42-F2: 672 px over 420 mm = 1.6 px/mm, 3 px per LED pitch)."""
+    best = 0.0
+    for fan in wall.fans:
+        p = fan.profile
+        size = p.render_size if p.is_polar else p.video_size
+        best = max(best, size / p.physical_diameter_mm)
+    return best
+
+
+def canvas_geometry(wall: Wall, px_per_mm: float | None = None) -> CanvasGeometry:
+    from ..errors import InputError
+
+    ppm = float(px_per_mm or default_px_per_mm(wall))
+    left, bottom, right, top = wall.bounds_mm
+    width = int(math.ceil((right - left) * ppm - 1e-9))
+    height = int(math.ceil((top - bottom) * ppm - 1e-9))
+    if max(width, height) > MAX_SIDE:
+        raise InputError(f"the wall's canvas would be {width} x {height} pixels; at most {MAX_SIDE} "
+                         "per side (lower --size)", wall.source)
+    return CanvasGeometry(wall=wall, px_per_mm=ppm, left=left, bottom=bottom, right=right, top=top,
+                          width=max(1, width), height=max(1, height))
+
+
+def fan_angles(fan: Fan, start: np.ndarray, step: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+    """A fan's own sector angles (radians, clockwise on its own picture from 3 o'clock,
+    y down) -> the same sectors' angles on the canvas (clockwise, y down).
+
+    The fan's picture is first mirrored left-right in its own frame (``mirror``: seen
+    from behind), then turned ``rotation`` degrees counter-clockwise as the viewer sees
+    it. A counter-clockwise turn on screen is a smaller clockwise angle; a left-right
+    mirror maps angle a to pi - a and reverses the sweep.
+    """
+    turn = math.radians(fan.rotation)
+    if fan.mirror:
+        return math.pi - turn - start, -step
+    return start - turn, step.copy()
