@@ -54,14 +54,24 @@ class CanvasGeometry:
                 "height_px": self.height}
 
 
+# Canvas pixels per LED pitch of a polar fan. A single fan renders 3 (its render_size);
+# a wall renders every fan's area at once, and 2 per pitch keeps a 3 x 3 wall of 42-F2
+# fans near real time on two cores (2016 -> 1344 px square: 2.25 times fewer pixels to
+# draw and clear) while each rim LED cell still averages about six pixels.
+PX_PER_PITCH = 2.0
+
+
 def default_px_per_mm(wall: Wall) -> float:
-    """Pixels per mm that give every fan at least its profile's own render size across
-    its diameter (the 42-F2: 672 px over 420 mm = 1.6 px/mm, 3 px per LED pitch)."""
+    """Pixels per mm: PX_PER_PITCH across each polar fan's LED pitch, a video fan's
+    video size across its diameter; the finest any fan needs (the 42-F2: 2 px per
+    1.875 mm pitch = 1.067 px/mm, 448 px across its 420 mm)."""
     best = 0.0
     for fan in wall.fans:
         p = fan.profile
-        size = p.render_size if p.is_polar else p.video_size
-        best = max(best, size / p.physical_diameter_mm)
+        if p.is_polar:
+            best = max(best, PX_PER_PITCH / p.led_pitch_mm)
+        else:
+            best = max(best, p.video_size / p.physical_diameter_mm)
     return best
 
 

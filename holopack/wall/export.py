@@ -19,8 +19,7 @@ from dataclasses import dataclass, replace
 import numpy as np
 
 from ..atomic import atomic_output, check_output_path
-from ..device.encode import decode_codes
-from ..device.simulate import _LUT, ViewerSimulator
+from ..device.simulate import _LUT
 from ..device.simulate_kernel import encode_srgb8
 from ..errors import InputError, OutputError
 from ..formats import get_format
@@ -32,12 +31,12 @@ from ..scene.scene import Scene
 from .canvas import CanvasGeometry, canvas_geometry
 from .layout import Fan, Wall, load_wall
 from .ownership import owned_tiles, owner_map
+from .preview import WallPreview
 from .source import CanvasSource
 from .weights import CanvasTiles, FanEncoder
 
 WALL_JSON = "wall.json"
 PREVIEW = "preview.mp4"
-PREVIEW_SIZE = 1024      # the preview's longer side in pixels
 SYNC_NOTE = ("Copy each file to the fan named beside it. Every file has the same frame count and fps, "
              "so the loops stay in step once started: start all fans at the same moment (one "
              "controller sending play to every fan, or a common power switch), and restart them "
@@ -98,57 +97,6 @@ class VideoFan:
         """The fan's own linear picture (from ``linear``) as uint8 sRGB (an internal buffer)."""
         encode_srgb8(np.ascontiguousarray(local, np.float32), _LUT, self.out)
         return self.out
-
-
-class WallPreview:
-    """The whole wall as a viewer sees it: each fan's simulated view (its LEDs as they
-    sweep) placed at its position and turn, light added where circles overlap.
-    ``picture(fan_outputs)`` -> uint8 (h, w, 3) sRGB, longer side ``size`` (even sides)."""
-
-    def __init__(self, geometry: CanvasGeometry, size: int = PREVIEW_SIZE):
-        import cv2   # heavy; only the preview and video fans need it
-
-        self._cv2 = cv2
-        w_mm, h_mm = geometry.size_mm
-        self.ppm = size / max(w_mm, h_mm)
-        self.width = 2 * max(1, int(round(w_mm * self.ppm / 2)))
-        self.height = 2 * max(1, int(round(h_mm * self.ppm / 2)))
-        self.linear = np.zeros((self.height, self.width, 3), np.float32)
-        self.color = np.empty((self.height, self.width, 3), np.uint8)
-        self.fans = []
-        for fan in geometry.wall.fans:
-            p = fan.profile
-            local_mm = 2.0 * p.radius_mm if p.is_polar else p.physical_diameter_mm
-            side = max(8, int(round(local_mm * self.ppm)))
-            sim = ViewerSimulator(p, side) if p.is_polar else None
-            matrix = fan_to_canvas(geometry, fan, side, local_mm, self.ppm)
-            # the fan's box in the preview, and the affine into that box
-            r = local_mm / 2 * self.ppm
-            cx, cy = (fan.x - geometry.left) * self.ppm, (geometry.top - fan.y) * self.ppm
-            x0, y0 = max(0, int(cx - r) - 1), max(0, int(cy - r) - 1)
-            x1, y1 = min(self.width, int(cx + r) + 2), min(self.height, int(cy + r) + 2)
-            matrix[:, 2] -= (x0, y0)
-            self.fans.append((fan, sim, matrix, (y0, y1, x0, x1), side))
-
-    def picture(self, outputs: list) -> np.ndarray:
-        """outputs[k]: fan k's codes uint8 (S, C, 3) (polar) or its linear float32
-        (N, N, 3) picture (video)."""
-        cv2 = self._cv2
-        self.linear.fill(0.0)
-        for (fan, sim, matrix, (y0, y1, x0, x1), side), output in zip(self.fans, outputs):
-            if y1 <= y0 or x1 <= x0:
-                continue
-            if sim is not None:
-                local = sim.render_linear(decode_codes(output, fan.profile))
-            else:
-                local = cv2.resize(output, (side, side), interpolation=cv2.INTER_AREA)
-            placed = cv2.warpAffine(np.ascontiguousarray(local, np.float32), matrix, (x1 - x0, y1 - y0),
-                                    flags=cv2.INTER_LINEAR, borderMode=cv2.BORDER_CONSTANT,
-                                    borderValue=(0.0, 0.0, 0.0))
-            self.linear[y0:y1, x0:x1] += placed
-        np.minimum(self.linear, 1.0, out=self.linear)
-        encode_srgb8(self.linear, _LUT, self.color)
-        return self.color
 
 
 class WallPlan:
