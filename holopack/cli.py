@@ -59,6 +59,8 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("--circle-mask", dest="circle_mask", action="store_true",
                    help="black out everything outside the fan's circle")
     p.add_argument("-q", "--quiet", action="store_true", help="no progress bar")
+    p.add_argument("--wall", metavar="WALL.toml", help="export across a wall of fans (docs/walls.md): "
+                   "-o names a folder that gets one file per fan, wall.json and preview.mp4")
     _add_render_options(p)
 
     p = sub.add_parser("inspect", help="what is in a model or video, and what will look bad")
@@ -86,6 +88,7 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("--script", help="scripted input: a JSON list of events, or a .json file "
                    "(e.g. '[{\"frame\": 5, \"key\": \"d\"}]')")
     p.add_argument("--output-dir", default=".", help="where S (screenshot) and E (export) write")
+    p.add_argument("--wall", metavar="WALL.toml", help="show the whole wall of fans (docs/walls.md)")
 
     from .pack.cli import add_pack_parser, add_validate_parser
 
@@ -129,6 +132,13 @@ def cmd_export(args) -> int:
         turntable=args.turntable, framing=_framing(args), lights=_lights(args.light),
         supersample=args.supersample, circle_mask=args.circle_mask,
         shading="unlit" if args.unlit else "lit")
+    if args.wall:
+        from .wall import export_wall
+
+        wall = export_wall(args.input, args.wall, args.output, settings, progress=not args.quiet)
+        print(f"wrote {wall.path}: {len(wall.fans)} fan files, {wall.frames} frames each at "
+              f"{wall.fps:g} fps ({wall.seconds:.2f} s), wall.json, preview.mp4", file=sys.stderr)
+        return 0
     result = export(args.input, args.output, settings, progress=not args.quiet)
     print(f"wrote {result.path}: {result.format} for {result.device}, {result.frames} frames at "
           f"{result.fps:g} fps ({result.seconds:.2f} s), {result.bytes:,} bytes", file=sys.stderr)
@@ -166,6 +176,11 @@ def cmd_decode(args) -> int:
 
 
 def cmd_preview(args) -> int:
+    if args.wall:
+        from .wall.window import run_wall_preview
+
+        return run_wall_preview(args.input, args.wall, animation=args.animation, frames=args.frames,
+                                screenshot=args.screenshot) or 0
     from .preview import run_preview
 
     return run_preview(args.input, args.device, animation=args.animation, size=args.size,
