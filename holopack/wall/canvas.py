@@ -54,31 +54,36 @@ class CanvasGeometry:
                 "height_px": self.height}
 
 
-# Canvas pixels per LED pitch of a polar fan. A single fan renders 3 (its render_size);
-# a wall renders every fan's area at once, and 2 per pitch keeps a 3 x 3 wall of 42-F2
-# fans near real time on two cores (2016 -> 1344 px square: 2.25 times fewer pixels to
-# draw and clear) while each rim LED cell still averages about six pixels.
-PX_PER_PITCH = 2.0
+# Canvas pixels per LED pitch of a polar fan. A single fan renders 3 (its render_size).
+# A model is rendered at 2: a wall renders every fan's area at once, and 2 per pitch
+# keeps a 3 x 3 wall of 42-F2 fans near real time on two cores (2016 -> 1344 px square,
+# 2.25 times fewer pixels to draw and clear; rim LED cells still average about six
+# pixels, and a render's edges are anti-aliased anyway). Pictures and videos are placed
+# at 3, as on a single fan: a hard edge (the picture's own border inside a fan) blurs
+# over one canvas pixel, and at 2 per pitch that pixel leaks light into the next LED
+# ring (a whole dB on a fan crossed by the border, tests/test_wall_fidelity.py).
+PX_PER_PITCH = {"model": 2.0, "media": 3.0}
 
 
-def default_px_per_mm(wall: Wall) -> float:
+def default_px_per_mm(wall: Wall, media: bool = False) -> float:
     """Pixels per mm: PX_PER_PITCH across each polar fan's LED pitch, a video fan's
-    video size across its diameter; the finest any fan needs (the 42-F2: 2 px per
-    1.875 mm pitch = 1.067 px/mm, 448 px across its 420 mm)."""
+    video size across its diameter; the finest any fan needs (a model on 42-F2 fans:
+    2 px per 1.875 mm pitch = 1.067 px/mm, 448 px across a 420 mm fan)."""
+    per_pitch = PX_PER_PITCH["media" if media else "model"]
     best = 0.0
     for fan in wall.fans:
         p = fan.profile
         if p.is_polar:
-            best = max(best, PX_PER_PITCH / p.led_pitch_mm)
+            best = max(best, per_pitch / p.led_pitch_mm)
         else:
             best = max(best, p.video_size / p.physical_diameter_mm)
     return best
 
 
-def canvas_geometry(wall: Wall, px_per_mm: float | None = None) -> CanvasGeometry:
+def canvas_geometry(wall: Wall, px_per_mm: float | None = None, media: bool = False) -> CanvasGeometry:
     from ..errors import InputError
 
-    ppm = float(px_per_mm or default_px_per_mm(wall))
+    ppm = float(px_per_mm or default_px_per_mm(wall, media))
     left, bottom, right, top = wall.bounds_mm
     width = int(math.ceil((right - left) * ppm - 1e-9))
     height = int(math.ceil((top - bottom) * ppm - 1e-9))

@@ -112,7 +112,7 @@ class WallPlan:
             if limit and self.timeline.seconds > limit + 1e-9:
                 raise InputError(f"{self.timeline.seconds:.1f} s is longer than fan {fan.name!r} "
                                  f"({fan.profile.name}) plays ({limit:g} s at most)")
-        self.geometry = canvas_geometry(wall, px_per_mm)
+        self.geometry = canvas_geometry(wall, px_per_mm, media=scene.is_media)
         self.owner = owner_map(self.geometry)
         self.tile_mask = owned_tiles(self.owner)
         polar = [f.profile.supersample for f in wall.fans if f.profile.is_polar]
@@ -123,7 +123,7 @@ class WallPlan:
         if not (settings.brightness > 0 and math.isfinite(settings.brightness)):
             raise InputError(f"brightness must be a positive number, got {settings.brightness}")
         self.brightness = float(settings.brightness)
-        self.fans = [FanEncoder(self.geometry, self.owner, k) if fan.profile.is_polar
+        self.fans = [FanEncoder(self.geometry, k) if fan.profile.is_polar
                      else VideoFan(self.geometry, self.owner, k) for k, fan in enumerate(wall.fans)]
         self.tiles = CanvasTiles(self.geometry.width, self.geometry.height)
 
@@ -204,7 +204,8 @@ def export_wall(input=None, wall=None, output: str = "", settings: ExportSetting
                          "sha256": sha256_file(path), "bytes": os.path.getsize(path),
                          "frames": total, "fps": plan.fps, "x_mm": fan.x, "y_mm": fan.y,
                          "rotation_deg": fan.rotation, "mirror": fan.mirror,
-                         "diameter_mm": fan.profile.physical_diameter_mm})
+                         "diameter_mm": fan.profile.physical_diameter_mm,
+                         "profile_toml": fan.profile.to_toml()})
         info = {
             "format": "holopack-wall", "version": 1, "wall": wall.name,
             "frames": total, "fps": plan.fps, "loop_seconds": total / plan.fps,

@@ -8,6 +8,7 @@ rectangle, aspect kept and centred (CanvasGeometry.picture_fit), in linear light
 """
 from __future__ import annotations
 
+import math
 from dataclasses import dataclass
 
 import numpy as np
@@ -105,31 +106,41 @@ class _CameraOnly(FrameSource):
         self.camera = self._fit_camera()
 
 
+def box_taps(n_src: int, n_dst: int, scale: float, offset: float) -> tuple[np.ndarray, np.ndarray]:
+    """1D exact area weights: destination pixel d covers [d, d+1], source pixel i covers
+    [offset + i*scale, offset + (i+1)*scale] (destination units). Returns (index int64
+    (T, n_dst), weight float32 (T, n_dst)): out[d] = sum_t weight[t, d] * src[index[t, d]],
+    the source averaged over each destination pixel (black where it has no source)."""
+    d = np.arange(n_dst, dtype=np.float64)
+    first = np.floor((d - offset) / scale).astype(np.int64)
+    taps = int(math.ceil(1.0 / scale)) + 2
+    index = first[None, :] + np.arange(taps)[:, None]
+    lo = np.maximum(offset + index * scale, d[None, :])
+    hi = np.minimum(offset + (index + 1) * scale, d[None, :] + 1.0)
+    weight = np.clip(hi - lo, 0.0, None)
+    weight[(index < 0) | (index >= n_src)] = 0.0
+    return np.clip(index, 0, n_src - 1), weight.astype(np.float32)
+
+
 def fit_to_canvas(linear: np.ndarray, geometry: CanvasGeometry) -> np.ndarray:
     """A picture float32 (h, w, 3) linear light -> float32 (H, W, 3) on the canvas, by
     the fit rule: scaled to fit the canvas rectangle, aspect kept, centred, black around.
 
-    Shrinking averages areas (cv2.INTER_AREA to the nearest whole size) and then places
-    the result with a sub-pixel affine (bilinear), so the picture lands exactly where
-    the rule puts it; enlarging is one bilinear affine.
+    Each canvas pixel is the exact average of the picture over its square (a box filter
+    with sub-pixel placement, separable: columns, then rows), so LED cells that average
+    canvas pixels see the picture's own averages; where the picture is finer than the
+    canvas nothing aliases, where it is coarser its pixels are shown as squares.
     """
-    import cv2   # heavy; only pictures and videos need it
-
     h, w = linear.shape[:2]
     scale_mm, left_mm, top_mm = geometry.picture_fit(w, h)
     k = scale_mm * geometry.px_per_mm            # canvas px per picture px
-    src = np.ascontiguousarray(linear, np.float32)
-    kx = ky = 1.0
-    if k < 1.0:
-        new_w, new_h = max(1, int(round(w * k))), max(1, int(round(h * k)))
-        src = cv2.resize(src, (new_w, new_h), interpolation=cv2.INTER_AREA)
-        kx, ky = new_w / w, new_h / h
-    # continuous canvas coordinate u = a * (continuous source coordinate) + b; cv2 maps
-    # pixel indices (centres at +0.5): u_i = a * x_i + b + 0.5 * a - 0.5
-    ax, ay = k / kx, k / ky
-    bx = (left_mm - geometry.left) * geometry.px_per_mm
-    by = (geometry.top - top_mm) * geometry.px_per_mm
-    matrix = np.array([[ax, 0.0, bx + 0.5 * ax - 0.5], [0.0, ay, by + 0.5 * ay - 0.5]], np.float64)
-    out = cv2.warpAffine(src, matrix, (geometry.width, geometry.height), flags=cv2.INTER_LINEAR,
-                         borderMode=cv2.BORDER_CONSTANT, borderValue=(0.0, 0.0, 0.0))
-    return np.ascontiguousarray(out, np.float32)
+    ix, wx = box_taps(w, geometry.width, k, (left_mm - geometry.left) * geometry.px_per_mm)
+    iy, wy = box_taps(h, geometry.height, k, (geometry.top - top_mm) * geometry.px_per_mm)
+    src = np.asarray(linear, np.float32)
+    cols = np.zeros((h, geometry.width, 3), np.float32)
+    for t in range(ix.shape[0]):
+        cols += src[:, ix[t], :] * wx[t][None, :, None]
+    out = np.zeros((geometry.height, geometry.width, 3), np.float32)
+    for t in range(iy.shape[0]):
+        out += cols[iy[t], :, :] * wy[t][:, None, None]
+    return out

@@ -17,7 +17,7 @@ def is_wall_folder(folder: str) -> bool:
 def check_wall_folder(report, folder: str, prefix: str = "") -> None:
     """Add the findings for the wall folder ``folder`` to ``report`` (a
     pack.validate.ValidationReport)."""
-    from ..device import load_profile
+    from ..device import load_profile, parse_profile
     from ..pack.analyse import scan
     from ..pack.sources import file_sha256
     from .layout import fan_file_name
@@ -47,7 +47,10 @@ def check_wall_folder(report, folder: str, prefix: str = "") -> None:
             continue
         listed.add(file_name)
         try:
-            profile = load_profile(entry.get("device", ""))
+            if isinstance(entry.get("profile_toml"), str):
+                profile = parse_profile(entry["profile_toml"], f"{where} (fan {name!r}'s profile)")
+            else:
+                profile = load_profile(entry.get("device", ""))
         except InputError as exc:
             report.add("error", fan_where, f"fan {name!r}: unknown device ({exc.message})")
             continue

@@ -1,8 +1,8 @@
 """Each polar fan's resampling weights over its own region of the wall's canvas.
 
 The fan's LED sectors (its profile's geometry in mm) are placed at its centre on the
-canvas, turned and mirrored as mounted (canvas.fan_angles), and weighted by area
-over the canvas pixels the fan owns (weights_kernel). The table is then regrouped by
+canvas, turned and mirrored as mounted (canvas.fan_angles), kept where the fan owns
+the sector's centre and weighted by area over the canvas pixels (weights_kernel). The table is then regrouped by
 canvas tile with the single-fan resampler's own ``tiled_table``, so a frame is summed
 by the same kernel (``sum_tiles``), which skips tiles the renderer left black.
 Tables are cached on disk like the single-fan ones (resample.cache_dir).
@@ -24,7 +24,7 @@ from .canvas import CanvasGeometry, fan_angles
 from .layout import Fan
 from .weights_kernel import owned_sector_weights
 
-TABLE_VERSION = 1  # bump when the weights' meaning changes: cached tables go stale
+TABLE_VERSION = 2  # bump when the weights' meaning changes: cached tables go stale
 
 
 def fan_sectors(geometry: CanvasGeometry, fan: Fan):
@@ -46,34 +46,40 @@ def fan_sectors(geometry: CanvasGeometry, fan: Fan):
     return r_in, r_out, start, steps, cx, cy
 
 
-def fan_weight_table(geometry: CanvasGeometry, owner: np.ndarray, index: int,
-                     density: float = DENSITY) -> WeightTable:
+def fan_circles(geometry: CanvasGeometry) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+    """Every fan's centre x, y and circle radius in canvas px, float64 (F,) each."""
+    fans = geometry.wall.fans
+    centres = np.array([geometry.fan_centre(f) for f in fans], np.float64).reshape(-1, 2)
+    radii = np.array([f.radius_mm * geometry.px_per_mm for f in fans], np.float64)
+    return np.ascontiguousarray(centres[:, 0]), np.ascontiguousarray(centres[:, 1]), radii
+
+
+def fan_weight_table(geometry: CanvasGeometry, index: int, density: float = DENSITY) -> WeightTable:
     """The weights of fan ``index`` over the canvas, as a WeightTable whose ``size`` is
     the canvas width (indices are ``y * width + x``)."""
     fan = geometry.wall.fans[index]
     r_in, r_out, start, step, cx, cy = fan_sectors(geometry, fan)
-    H, W = owner.shape
+    H, W = geometry.height, geometry.width
     rows = r_in.size
-    key = _key(geometry, owner, index, (r_in, r_out, start, step), (cx, cy), density)
+    circles = fan_circles(geometry)
+    key = _key(geometry, index, (r_in, r_out, start, step) + circles, density)
     folder = cache_dir()
     path = folder / "wall-weights" / f"{key}.npz" if folder else None
     arrays = _load_cached(path, rows, max(W, H)) if path and path.exists() else None
     if arrays is None:
-        arrays = owned_sector_weights(W, H, cx, cy, r_in, r_out, start, step, float(density),
-                                      owner, index)
+        arrays = owned_sector_weights(W, H, r_in, r_out, start, step, float(density), *circles, index)
         if path:
             _store_cached(path, *arrays)
     return WeightTable(fan.profile.slices, fan.profile.columns, W, *arrays)
 
 
-def _key(geometry, owner, index, sectors, centre, density) -> str:
-    """Digest of everything a fan's weights depend on: its sectors, its centre, the
-    canvas size and which pixels it owns."""
+def _key(geometry, index, arrays, density) -> str:
+    """Digest of everything a fan's weights depend on: its sectors, every fan's circle,
+    the canvas size."""
     h = hashlib.sha256()
-    h.update(f"v{TABLE_VERSION}:{owner.shape}:{density!r}:{centre!r}".encode())
-    for a in sectors:
+    h.update(f"v{TABLE_VERSION}:{geometry.width}x{geometry.height}:{density!r}:{index}".encode())
+    for a in arrays:
         h.update(np.ascontiguousarray(a, np.float64).tobytes())
-    h.update(np.packbits(owner == index).tobytes())
     return h.hexdigest()[:32]
 
 
@@ -116,10 +122,10 @@ class FanEncoder:
     exactly like a single fan's (PolarEncoder.quantise).
     """
 
-    def __init__(self, geometry: CanvasGeometry, owner: np.ndarray, index: int):
+    def __init__(self, geometry: CanvasGeometry, index: int):
         self.fan = geometry.wall.fans[index]
         self.profile = self.fan.profile
-        self.table = fan_weight_table(geometry, owner, index)
+        self.table = fan_weight_table(geometry, index)
         self.tiled = canvas_tiled_table(self.table, geometry.height)
         self.ditherer = Ditherer(self.profile)
         self.shape = self.profile.codes_shape

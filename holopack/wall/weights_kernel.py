@@ -2,11 +2,14 @@
 
 Like holopack.device.sector_weights (midpoint rule in (r, phi) with the area element
 r dr dphi, ``density`` samples per pixel length, never fewer than 4 x 4 per sector), but
-the fan's centre may sit anywhere on a ``height`` x ``width`` canvas, and a sample
-counts only where the canvas pixel under it is owned by this fan. A sector is
-normalised over its owned samples: an LED whose cell straddles an ownership border
-shows the average of the part its fan owns, and every canvas pixel feeds the LEDs of
-one fan only (holopack.wall.weights_reference is the numpy twin).
+the fan's centre may sit anywhere on a ``height`` x ``width`` canvas, and a cell
+belongs to the fan that owns the cell's centre point (ownership.py's rule: the nearest
+fan centre among the fans whose circle covers the point). A cell is never split: an
+LED lights its whole cell whatever it shows, so a cell that showed only the part of
+the picture its fan owns would still spill that light over the border. Given whole to
+the owner of its centre, the cells of two fans meet along the ownership border to
+within half a cell, each shows the picture's average over its own area, and every
+other cell stays dark (holopack.wall.weights_reference is the numpy twin).
 """
 from __future__ import annotations
 
@@ -17,19 +20,36 @@ from numba import njit
 
 
 @njit(cache=True)
-def owned_sector_weights(width, height, cx, cy, r_inner, r_outer, phi_start, phi_step, density,
-                         owner, me):
-    """Weights of the canvas pixels under each sector that fan ``me`` owns.
+def owner_of_point(x, y, centres_x, centres_y, radii):
+    """Index of the nearest fan centre among the fans whose circle covers (x, y), the
+    first listed on a tie; -1 under no circle. All in canvas px."""
+    best = np.inf
+    owner = -1
+    for k in range(centres_x.shape[0]):
+        d2 = (x - centres_x[k]) ** 2 + (y - centres_y[k]) ** 2
+        if d2 <= radii[k] * radii[k] and d2 < best:
+            best = d2
+            owner = k
+    return owner
 
-    width, height: canvas size in px; cx, cy: the fan's centre in continuous pixel
-        coordinates (pixel (i, j) covers x in [j, j+1], y in [i, i+1]; y down).
+
+@njit(cache=True)
+def owned_sector_weights(width, height, r_inner, r_outer, phi_start, phi_step, density,
+                         centres_x, centres_y, radii, me):
+    """Weights of the canvas pixels under each sector of fan ``me`` whose centre it owns.
+
+    width, height: canvas size in px; centres_x, centres_y, radii: float64 (F,) every
+        fan's centre and circle radius in continuous pixel coordinates (pixel (i, j)
+        covers x in [j, j+1], y in [i, i+1]; y down); me: this fan's index.
     r_inner, r_outer: float64 (R,) sector radii in px; phi_start float64 (R,) canvas
         angles (radians, clockwise from +x with y down); phi_step float64 (R,) signed.
-    density: samples per pixel length; owner: int16 (height, width) owner map; me: int.
+    density: samples per pixel length.
     Returns (indptr int64 (R+1,), indices int32 (nnz,) flat canvas index i*width + j,
-    weights float32 (nnz,)); each row sums to 1, or is empty where the fan owns none of
-    the sector.
+    weights float32 (nnz,)); each row sums to 1, or is empty where another fan (or none)
+    owns the sector's centre.
     """
+    cx = centres_x[me]
+    cy = centres_y[me]
     R = r_inner.shape[0]
     capacity = R * 8 + 1024
     indices = np.empty(capacity, np.int32)
@@ -44,6 +64,12 @@ def owned_sector_weights(width, height, cx, cy, r_inner, r_outer, phi_start, phi
         n_p = max(4, int(math.ceil(span * r1 * density)))
         dr = (r1 - r0) / n_r
         dp = phi_step[row] / n_p
+        mid_r = 0.5 * (r0 + r1)
+        mid_phi = phi_start[row] + 0.5 * phi_step[row]
+        if owner_of_point(cx + mid_r * math.cos(mid_phi), cy + mid_r * math.sin(mid_phi),
+                          centres_x, centres_y, radii) != me:
+            indptr[row + 1] = nnz
+            continue
         # bounding box of the sector: the outer arc's samples and the inner arc's
         i_lo = height
         i_hi = -1
@@ -83,8 +109,6 @@ def owned_sector_weights(width, height, cx, cy, r_inner, r_outer, phi_start, phi
                 j = int(math.floor(x))
                 i = int(math.floor(y))
                 if i < i_lo or i > i_hi or j < j_lo or j > j_hi:
-                    continue
-                if owner[i, j] != me:
                     continue
                 acc[i - i_lo, j - j_lo] += r
                 total += r
