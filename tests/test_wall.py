@@ -256,3 +256,25 @@ def test_a_folder_that_is_not_a_wall_export_is_never_replaced(wall_dir):
                          capture_output=True, text=True)
     assert run.returncode == 1 and "nothing was overwritten" in run.stderr
     assert (out / "notes.txt").read_text() == "keep me"
+
+
+def test_a_playlist_item_with_a_wall_becomes_one_folder_in_the_package(wall_dir):
+    from holopack.pack.package import pack
+    from holopack.pack.validate import validate
+
+    _picture(wall_dir / "pic.png")
+    (wall_dir / "list.toml").write_text(
+        '[[items]]\ninput = "pic.png"\nname = "big"\nwall = "wall.toml"\nseconds = 0.1\n')
+    report = pack(str(wall_dir / "list.toml"), str(wall_dir / "pkg"), progress=False)
+    assert report.walls == ["wall-wall"]
+    info = json.loads((wall_dir / "pkg" / "wall-wall" / "wall.json").read_text())
+    assert len(info["fans"]) == 6 and info["frames"] == 3
+    assert validate(str(wall_dir / "pkg")).ok
+    (wall_dir / "two.toml").write_text(
+        '[[items]]\ninput = "pic.png"\nwall = "wall.toml"\n[[items]]\ninput = "pic.png"\nname = "b"\n'
+        'wall = "wall.toml"\n')
+    with pytest.raises(InputError, match="a wall takes one item"):
+        pack(str(wall_dir / "two.toml"), str(wall_dir / "pkg2"), progress=False)
+    (wall_dir / "bad.toml").write_text('[[items]]\ninput = "pic.png"\nwall = "nowhere.toml"\n')
+    with pytest.raises(InputError, match="wall file not found"):
+        pack(str(wall_dir / "bad.toml"), str(wall_dir / "pkg3"), progress=False)

@@ -30,7 +30,7 @@ from ..textfile import show_value as _show  # errors quote values alike
 
 # Keys an item (or [defaults]) may carry, with what each must be.
 ITEM_KEYS = ("input", "name", "animation", "seconds", "loops", "speed", "yaw", "pitch",
-             "distance", "fov", "margin", "turntable", "lights", "size", "unlit")
+             "distance", "fov", "margin", "turntable", "lights", "size", "unlit", "wall")
 TOP_KEYS = ("devices", "defaults", "items")
 
 
@@ -59,6 +59,7 @@ class PlaylistItem:
     lights: dict | None = None
     size: int | None = None
     unlit: bool = False
+    wall: str | None = None  # a wall file (absolute): the item goes to that wall, not the devices
 
     @property
     def label(self) -> str:
@@ -159,6 +160,22 @@ def _check_value(key: str, v):
     raise AssertionError(key)
 
 
+def _wall_file(text, base: str, where: str, path: str) -> str:
+    """An item's ``wall = "WALL.toml"``, resolved against the playlist's folder and checked."""
+    from ..wall import load_wall
+
+    if not isinstance(text, str) or not text:
+        raise InputError(f"{where}: wall must be a wall file path, got {_show(text)}", path)
+    full = os.path.normpath(os.path.join(base, os.path.expanduser(text)))
+    if not os.path.isfile(full):
+        raise InputError(f"{where}: wall file not found: {text} (looked for {full})", path)
+    try:
+        load_wall(full)
+    except InputError as exc:
+        raise InputError(f"{where}: wall {exc}", path) from None
+    return full
+
+
 def _unknown_key(key: str, known) -> str:
     close = difflib.get_close_matches(key, list(known), n=2, cutoff=0.6)
     hint = f"did you mean {' or '.join(close)}?" if close else f"known keys: {', '.join(known)}"
@@ -185,11 +202,15 @@ def parse_playlist(text: str, path: str) -> Playlist:
             raise InputError(_unknown_key(key, TOP_KEYS), path)
 
     devices = raw.get("devices")
+    items_of_walls = raw.get("items") if isinstance(raw.get("items"), list) else []
+    if devices is None and items_of_walls and all(isinstance(e, dict) and "wall" in e for e in items_of_walls):
+        devices = []        # every item goes to a wall
     if devices is None:
         raise InputError('missing devices = ["..."] (the fans to pack for; see `holopack devices`)', path)
     if isinstance(devices, str):
         devices = [devices]
-    if not isinstance(devices, list) or not devices or not all(isinstance(d, str) and d for d in devices):
+    if not isinstance(devices, list) or (not devices and not items_of_walls) \
+            or not all(isinstance(d, str) and d for d in devices):
         raise InputError(f"devices must be an array of device profile names, got {_show(devices)}", path)
     base = os.path.dirname(os.path.abspath(path))
     resolved_devices = []
@@ -262,8 +283,10 @@ def parse_playlist(text: str, path: str) -> Playlist:
             raise InputError(f"{where}: holopack cannot read {input_text!r} "
                              f"(it reads {' '.join(sorted(suffixes))})", path)
         values = dict(default_values)
+        if "wall" in entry:
+            values["wall"] = _wall_file(entry["wall"], base, where, path)
         for key, value in entry.items():
-            if key in ("input", "name"):
+            if key in ("input", "name", "wall"):
                 continue
             try:
                 values[key] = _check_value(key, value)

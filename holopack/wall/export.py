@@ -37,6 +37,7 @@ from .weights import CanvasTiles, FanEncoder
 
 WALL_JSON = "wall.json"
 PREVIEW = "preview.mp4"
+PREVIEW_PRESET = "veryfast"   # x264 runs beside the export on the same cores; the preview is a check
 SYNC_NOTE = ("Copy each file to the fan named beside it. Every file has the same frame count and fps, "
              "so the loops stay in step once started: start all fans at the same moment (one "
              "controller sending play to every fan, or a common power switch), and restart them "
@@ -180,7 +181,7 @@ def export_wall(input=None, wall=None, output: str = "", settings: ExportSetting
                 writers.append(fmt.writer_class()(os.path.join(temp, fan.file_name), fan.profile, plan.fps))
             shower = WallPreview(plan.geometry) if preview else None
             if shower is not None:
-                writers.append(MP4Writer(os.path.join(temp, PREVIEW), None, plan.fps))
+                writers.append(MP4Writer(os.path.join(temp, PREVIEW), None, plan.fps, preset=PREVIEW_PRESET))
             for index in range(total):
                 outputs = plan.fan_outputs(index)
                 for writer, enc, out in zip(writers, plan.fans, outputs):
