@@ -278,3 +278,62 @@ def test_a_playlist_item_with_a_wall_becomes_one_folder_in_the_package(wall_dir)
     (wall_dir / "bad.toml").write_text('[[items]]\ninput = "pic.png"\nwall = "nowhere.toml"\n')
     with pytest.raises(InputError, match="wall file not found"):
         pack(str(wall_dir / "bad.toml"), str(wall_dir / "pkg3"), progress=False)
+
+
+SMALL_VIDEO_FAN = """base = "mp4-fan"
+name = "small-mp4"
+diameter_mm = 420.0
+[render]
+render_size = 160
+video_size = 160
+"""
+
+MIXED = """device = "coarse.toml"
+[grid]
+rows = 2
+cols = 3
+pitch = 340.0            # wide overlaps: the video fan's neighbours own a broad band of its circle
+[[fans]]
+name = "B2"
+device = "video.toml"
+rotation = 90.0
+"""
+
+
+def test_fans_of_different_models_each_get_their_own_format(wall_dir):
+    from holopack.formats.mp4 import read as read_mp4
+
+    (wall_dir / "video.toml").write_text(SMALL_VIDEO_FAN)
+    (wall_dir / "mixed.toml").write_text(MIXED)
+    _picture(wall_dir / "pic.png", 300, 200)
+    out = wall_dir / "mixed"
+    export_wall(str(wall_dir / "pic.png"), str(wall_dir / "mixed.toml"), str(out), seconds=0.1, progress=False,
+                preview=False)
+    info = json.loads((out / "wall.json").read_text())
+    files = {f["name"]: f["file"] for f in info["fans"]}
+    assert files["B2"] == "b2.mp4" and files["A1"] == "A1.BIN"
+    video = list(read_mp4(str(out / "b2.mp4")).frames())
+    assert len(video) == info["frames"] == 3 and video[0].shape == (160, 160, 3)
+    # the video fan's own picture is the region it owns, turned back by its 90 degrees
+    wall = load_wall(wall_dir / "mixed.toml")
+    fan = next(f for f in wall.fans if f.name == "B2")
+    picture = np.asarray(Image.open(wall_dir / "pic.png").convert("RGB")).astype(np.float64)
+    left, bottom, right, top = wall.bounds_mm
+    h, w = picture.shape[:2]
+    s = min((right - left) / w, (top - bottom) / h)
+    x0, y0 = left + ((right - left) - w * s) / 2, top - ((top - bottom) - h * s) / 2
+    i, j = np.mgrid[0:160, 0:160]
+    lx, ly = (j + 0.5 - 80) * 420 / 160, (80 - (i + 0.5)) * 420 / 160        # own frame, y up, mm
+    x, y = fan.x - ly, fan.y + lx                                             # turned 90 deg ccw
+    px, py = np.floor((x - x0) / s).astype(int), np.floor((y0 - y) / s).astype(int)
+    inside = (px >= 0) & (px < w) & (py >= 0) & (py < h)
+    owned = brute_owner(wall.fans, x, y) == wall.fans.index(fan)
+    keep = inside & owned & (np.hypot(lx, ly) < 200)
+    ref = picture[py[keep], px[keep]]
+    got = video[0][keep].astype(np.float64)
+    assert np.mean(np.abs(got - ref)) < 8.0
+    # the part other fans own stays dark (beyond a few pixels of blur and H.264 at the border)
+    d_self = np.hypot(x - fan.x, y - fan.y)
+    d_other = np.min([np.hypot(x - f.x, y - f.y) for f in wall.fans if f is not fan], axis=0)
+    others = (d_other < d_self - 20.0) & (np.hypot(lx, ly) < 205)
+    assert others.sum() > 300 and np.all(video[0][others].max(-1) < 40)
