@@ -337,3 +337,37 @@ def test_fans_of_different_models_each_get_their_own_format(wall_dir):
     d_other = np.min([np.hypot(x - f.x, y - f.y) for f in wall.fans if f is not fan], axis=0)
     others = (d_other < d_self - 20.0) & (np.hypot(lx, ly) < 205)
     assert others.sum() > 300 and np.all(video[0][others].max(-1) < 40)
+
+
+def test_restricted_renderer_draws_the_same_pixels_in_its_tiles_and_black_elsewhere(twin_path):
+    from holopack.render import TILE, Renderer
+    from holopack.render.camera import Framing, fit_camera
+    from holopack.scene.load import load
+
+    scene = load(str(twin_path))
+    posed = scene.pose(None, 0.0)
+    camera = fit_camera(np.concatenate([p.positions for p in posed]), Framing())
+    size = (160, 128)
+    full = Renderer(size).draw(posed, scene.materials, scene.textures, camera.view, camera.projection)
+    mask = np.zeros((-(-size[1] // TILE), -(-size[0] // TILE)), bool)
+    mask[1:3, 1:4] = True
+    part = Renderer(size)
+    part.restrict_tiles(mask)
+    frame = part.draw(posed, scene.materials, scene.textures, camera.view, camera.projection)
+    inside = np.kron(mask, np.ones((TILE, TILE), bool))[:size[1], :size[0]]
+    assert full.color[inside].max() > 0
+    np.testing.assert_array_equal(frame.color[inside], full.color[inside])
+    assert frame.color[~inside].max() == 0 and np.all(frame.depth[~inside] == 1.0)
+    assert not frame.tiles[~mask].any()
+
+
+def test_bench_wall_reports_a_ratio_to_real_time(wall_dir):
+    _picture(wall_dir / "pic.png")
+    run = subprocess.run([sys.executable, "-m", "holopack", "bench", str(wall_dir / "pic.png"), "--wall",
+                          str(wall_dir / "wall.toml"), "--frames", "2", "--warmup", "1", "--json",
+                          str(wall_dir / "b.json")], capture_output=True, text=True)
+    assert run.returncode == 0, run.stderr
+    assert "x real time" in run.stdout and "one fan alone" in run.stdout
+    report = json.loads((wall_dir / "b.json").read_text())
+    assert report["fans"] == 6 and report["frames_timed"] == 2
+    assert report["x_real_time"] == pytest.approx(report["wall_fps"] / report["fps"])
