@@ -187,6 +187,9 @@ class DeviceProfile:
                 f"LED 0 is the {self.led0} one",
                 f"  frame         {self.slices} x {self.columns} x 3 codes",
             ]
+        if self.diameter_mm is not None or self.is_polar:
+            lines.append(f"  diameter      {self.physical_diameter_mm:g} mm ("
+                         + (self.diameter_source or "the lit disc of the LED geometry") + ")")
         lines.append(f"  colour        {self.channel_order}, {self.bit_depth} bit/channel, gamma "
                      f"{self.gamma:g}, brightness limit {self.brightness_limit:g}, dither {self.dither}"
                      + (" (varied per frame)" if self.dither_per_frame and self.dither != "none" else ""))
