@@ -113,6 +113,8 @@ class WallPlan:
             if limit and self.timeline.seconds > limit + 1e-9:
                 raise InputError(f"{self.timeline.seconds:.1f} s is longer than fan {fan.name!r} "
                                  f"({fan.profile.name}) plays ({limit:g} s at most)")
+        if px_per_mm is None and settings.size:   # --size: pixels across the smallest fan
+            px_per_mm = settings.size / min(f.profile.physical_diameter_mm for f in wall.fans)
         self.geometry = canvas_geometry(wall, px_per_mm, media=scene.is_media)
         self.owner = owner_map(self.geometry)
         self.tile_mask = owned_tiles(self.owner)
