@@ -202,14 +202,15 @@ def parse_playlist(text: str, path: str) -> Playlist:
             raise InputError(_unknown_key(key, TOP_KEYS), path)
 
     devices = raw.get("devices")
-    items_of_walls = raw.get("items") if isinstance(raw.get("items"), list) else []
-    if devices is None and items_of_walls and all(isinstance(e, dict) and "wall" in e for e in items_of_walls):
+    items_raw = raw.get("items") if isinstance(raw.get("items"), list) else []
+    all_walls = bool(items_raw) and all(isinstance(e, dict) and "wall" in e for e in items_raw)
+    if devices is None and all_walls:
         devices = []        # every item goes to a wall
     if devices is None:
         raise InputError('missing devices = ["..."] (the fans to pack for; see `holopack devices`)', path)
     if isinstance(devices, str):
         devices = [devices]
-    if not isinstance(devices, list) or (not devices and not items_of_walls) \
+    if not isinstance(devices, list) or (not devices and not all_walls) \
             or not all(isinstance(d, str) and d for d in devices):
         raise InputError(f"devices must be an array of device profile names, got {_show(devices)}", path)
     base = os.path.dirname(os.path.abspath(path))
