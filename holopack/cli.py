@@ -28,6 +28,8 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("input", nargs="?", help="model, picture or video (default: the bundled twin)")
     p.add_argument("-o", "--output", required=True, help="output file (or folder for --format png)")
     p.add_argument("-q", "--quiet", action="store_true", help="no progress bar")
+    p.add_argument("--wall", metavar="WALL.toml", help="export across a wall of fans (docs/walls.md): "
+                   "-o names a folder that gets one file per fan, wall.json and preview.mp4")
     options.add_arguments(p, options.EXPORT)
 
     p = sub.add_parser("inspect", help="what is in a model or video, and what will look bad")
@@ -53,6 +55,7 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("--script", help="scripted input: a JSON list of events, or a .json file "
                    "(e.g. '[{\"frame\": 5, \"key\": \"d\"}]')")
     p.add_argument("--output-dir", default=".", help="where S (screenshot) and E (export) write")
+    p.add_argument("--wall", metavar="WALL.toml", help="show the whole wall of fans (docs/walls.md)")
 
     sub.add_parser("warmup", help="compile every kernel now (once per installation), so that "
                    "the first real job starts at once")
@@ -78,6 +81,13 @@ def cmd_export(args) -> int:
     from .pipeline import ExportSettings, export
 
     settings = ExportSettings.from_options(options.values_from_args(args, options.EXPORT))
+    if args.wall:
+        from .wall import export_wall
+
+        wall = export_wall(args.input, args.wall, args.output, settings, progress=not args.quiet)
+        print(f"wrote {wall.path}: {len(wall.fans)} fan files, {wall.frames} frames each at "
+              f"{wall.fps:g} fps ({wall.seconds:.2f} s), wall.json, preview.mp4", file=sys.stderr)
+        return 0
     result = export(args.input, args.output, settings, progress=not args.quiet)
     print(f"wrote {result.path}: {result.format} for {result.device}, {result.frames} frames at "
           f"{result.fps:g} fps ({result.seconds:.2f} s), {result.bytes:,} bytes", file=sys.stderr)
@@ -115,6 +125,11 @@ def cmd_decode(args) -> int:
 
 
 def cmd_preview(args) -> int:
+    if args.wall:
+        from .wall.window import run_wall_preview
+
+        return run_wall_preview(args.input, args.wall, animation=args.animation, frames=args.frames,
+                                screenshot=args.screenshot) or 0
     from .preview import run_preview
 
     return run_preview(args.input, args.device, animation=args.animation, size=args.size,

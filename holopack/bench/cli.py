@@ -52,6 +52,8 @@ def configure_parser(p: argparse.ArgumentParser) -> argparse.ArgumentParser:
                    "(schema: docs/bench-schema.json)")
     p.add_argument("--plot", metavar="OUT.png", help="write a chart of the stages and peers")
     p.add_argument("-q", "--quiet", action="store_true", help="no text report on stdout")
+    p.add_argument("--wall", metavar="WALL.toml", help="time a wall of fans end to end (all its files "
+                   "and preview.mp4), as a ratio to real time, beside one fan alone")
     return p
 
 
@@ -63,6 +65,16 @@ def add_bench_parser(sub) -> argparse.ArgumentParser:
 
 
 def cmd_bench(args) -> int:
+    if args.wall:
+        from ..wall.bench import bench_wall, format_wall_report
+
+        report = bench_wall(args.inputs[0] if args.inputs else None, args.wall, frames=args.frames,
+                            warmup=args.warmup, animation=args.animation)
+        if args.json:
+            _write(args.json, json.dumps(report, indent=1, allow_nan=False) + "\n")
+        if not args.quiet:
+            print(format_wall_report(report))
+        return 0
     from .report import format_report, plot_report
     from .run import BenchSettings, bench
 

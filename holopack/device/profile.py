@@ -98,6 +98,9 @@ class DeviceProfile:
     direction: str | None = None
     led0: str | None = None
     blade_data: str | None = None
+    # physical size (walls): None = a polar fan's lit disc, 2 x radius_mm
+    diameter_mm: float | None = None
+    diameter_source: str = ""
     # writer layout details and renderer lights
     layout: dict = field(default_factory=dict, compare=False)
     lights: dict | None = field(default=None, compare=False)
@@ -132,6 +135,17 @@ class DeviceProfile:
         """Radius of the lit disc: the outer edge of the outermost LED."""
         centres, _ = self.column_geometry()
         return float(centres.max() + self.led_size_mm / 2.0)
+
+    @property
+    def physical_diameter_mm(self) -> float:
+        """The fan's diameter in mm as mounted in a wall: ``diameter_mm`` when the
+        profile gives it, else the lit disc of its LED geometry."""
+        if self.diameter_mm is not None:
+            return float(self.diameter_mm)
+        if self.is_polar:
+            return 2.0 * self.radius_mm
+        raise InputError(f"profile '{self.name}' gives no diameter_mm, which a wall needs",
+                         self.source or None)
 
     @property
     def slice_step_rad(self) -> float:
@@ -181,6 +195,9 @@ class DeviceProfile:
                 f"LED 0 is the {self.led0} one",
                 f"  frame         {self.slices} x {self.columns} x 3 codes",
             ]
+        if self.diameter_mm is not None or self.is_polar:
+            lines.append(f"  diameter      {self.physical_diameter_mm:g} mm ("
+                         + (self.diameter_source or "the lit disc of the LED geometry") + ")")
         lines.append(f"  colour        {self.channel_order}, {self.bit_depth} bit/channel, gamma "
                      f"{self.gamma:g}, brightness limit {self.brightness_limit:g}, dither {self.dither}"
                      + (" (varied per frame)" if self.dither_per_frame and self.dither != "none" else ""))
@@ -210,6 +227,10 @@ _TOP = {
     "fps": (_num(0.0, 1000.0, lo_open=True), _REQUIRED),
     "max_seconds": (_num(0.0, lo_open=True), None),
     "base": (_str, None),
+    # physical size of the lit disc, for walls of fans (holopack.wall), and where the
+    # figure comes from ("assumed" when no public source gives it)
+    "diameter_mm": (_num(0.0, 10000.0, lo_open=True), None),
+    "diameter_source": (_str, ""),
 }
 _RENDER = {
     "render_size": (_pos_int, _REQUIRED),
@@ -398,7 +419,8 @@ def _build(raw: dict, source: str, text: str) -> DeviceProfile:
 
     return DeviceProfile(
         name=top["name"], description=top["description"], kind=kind, format=fmt, fps=top["fps"],
-        max_seconds=top["max_seconds"], layout=layout, lights=lights, source=source, text=text, raw=raw,
+        max_seconds=top["max_seconds"], diameter_mm=top["diameter_mm"],
+        diameter_source=top["diameter_source"], layout=layout, lights=lights, source=source, text=text, raw=raw,
         **render, **colour, **geo)
 
 

@@ -57,11 +57,13 @@ class PackReport:
     workers: dict = field(default_factory=dict)  # file -> (process id, Numba threads) it rendered in
     manifests: dict = field(default_factory=dict)  # device -> manifest dict
     total_bytes: int = 0
+    walls: list = field(default_factory=list)  # wall folders written (holopack.wall.package)
 
     def summary(self) -> str:
         devices = len(self.manifests)
         files = sum(len(m["items"]) for m in self.manifests.values())
-        return (f"packed {files} files for {devices} device{'s' if devices != 1 else ''} into "
+        walls = f", {len(self.walls)} wall folder{'s' if len(self.walls) != 1 else ''}" if self.walls else ""
+        return (f"packed {files} files for {devices} device{'s' if devices != 1 else ''}{walls} into "
                 f"{self.output} ({self.total_bytes:,} bytes): {len(self.rendered)} rendered, "
                 f"{len(self.kept)} unchanged")
 
@@ -108,7 +110,8 @@ def _is_package_or_empty(folder: str) -> bool:
         return True
     if not entries:
         return True
-    return any(e.is_dir() and os.path.isfile(os.path.join(e.path, MANIFEST)) for e in entries)
+    return any(e.is_dir() and (os.path.isfile(os.path.join(e.path, MANIFEST))
+                               or os.path.isfile(os.path.join(e.path, "wall.json"))) for e in entries)
 
 
 # -- planning -------------------------------------------------------------------------
@@ -172,6 +175,8 @@ def _plan(playlist: Playlist, root: str) -> tuple[list[_Unit], dict]:
         devices[profile.name] = {"profile": profile, "rule": rule, "folder": folder, "old": old,
                                  "profile_sha256": psha, "units": []}
         for item in playlist.items:
+            if item.wall:
+                continue                # a wall item goes to its wall's folder (pack_walls)
             if item.input not in sources:
                 sources[item.input] = source_hash(item.input)
             src_sha, src_files = sources[item.input]
@@ -564,6 +569,10 @@ def _pack_into(playlist, root, output, jobs, progress, preview_frames, preview_s
         report.workers[unit.uid] = (facts["pid"], facts["numba_threads"])
         report.rendered.append((unit.device, unit.file_name))
 
+    if not failures:
+        from ..wall.package import pack_walls
+
+        report.walls = pack_walls(playlist, root, progress)
     for name, device in devices.items():
         report.removed += _remove_stale(device) if not failures else []
         manifest = _manifest(playlist, name, device)

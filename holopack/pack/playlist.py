@@ -34,7 +34,9 @@ from ..textfile import show_value as _show  # errors quote values alike
 
 # Keys an item (or [defaults]) may carry: its input and name, and the options of the
 # playlist face (holopack.options), which check the values.
-ITEM_KEYS = ("input", "name") + tuple(opt.name for opt in options.for_face(options.PLAYLIST))
+# ``wall`` sends the item to a wall of fans (docs/walls.md) instead of the devices.
+ITEM_KEYS = ("input", "name", "wall") + tuple(opt.name for opt in options.for_face(options.PLAYLIST))
+NOT_DEFAULTS = ("input", "name", "wall")  # keys that belong to one item only
 TOP_KEYS = ("devices", "defaults", "items")
 
 
@@ -53,6 +55,7 @@ class PlaylistItem:
     input_text: str
     name: str
     values: dict = field(default_factory=dict)
+    wall: str | None = None  # a wall file (absolute): the item goes to that wall, not the devices
 
     def __getattr__(self, name: str):
         opt = options.BY_NAME.get(name)
@@ -80,6 +83,22 @@ class Playlist:
     items: tuple[PlaylistItem, ...] = field(default_factory=tuple)
 
 
+def _wall_file(text, base: str, where: str, path: str) -> str:
+    """An item's ``wall = "WALL.toml"``, resolved against the playlist's folder and checked."""
+    from ..wall import load_wall
+
+    if not isinstance(text, str) or not text:
+        raise InputError(f"{where}: wall must be a wall file path, got {_show(text)}", path)
+    full = os.path.normpath(os.path.join(base, os.path.expanduser(text)))
+    if not os.path.isfile(full):
+        raise InputError(f"{where}: wall file not found: {text} (looked for {full})", path)
+    try:
+        load_wall(full)
+    except InputError as exc:
+        raise InputError(f"{where}: wall {exc}", path) from None
+    return full
+
+
 def _unknown_key(key: str, known) -> str:
     close = difflib.get_close_matches(key, list(known), n=2, cutoff=0.6)
     hint = f"did you mean {' or '.join(close)}?" if close else f"known keys: {', '.join(known)}"
@@ -102,10 +121,12 @@ def parse_playlist(text: str, path: str) -> Playlist:
         if key not in TOP_KEYS:
             raise InputError(_unknown_key(key, TOP_KEYS), path)
     base = os.path.dirname(os.path.abspath(path))
-    devices = _devices(raw.get("devices"), base, path)
+    items_raw = raw.get("items")
+    all_walls = isinstance(items_raw, list) and bool(items_raw) and all(
+        isinstance(e, dict) and "wall" in e for e in items_raw)
+    devices = _devices(raw.get("devices"), base, path, all_walls)
     defaults = _defaults(raw.get("defaults", {}), path)
 
-    items_raw = raw.get("items")
     if items_raw is None:
         raise InputError("no [[items]]: the playlist has nothing to play", path)
     if not isinstance(items_raw, list) or not items_raw:
@@ -124,13 +145,17 @@ def parse_playlist(text: str, path: str) -> Playlist:
     return Playlist(path=os.path.abspath(path), devices=devices, items=tuple(items))
 
 
-def _devices(devices, base: str, path: str) -> tuple[str, ...]:
-    """The device profiles named (relative .toml paths resolved against ``base``), each loaded once."""
+def _devices(devices, base: str, path: str, all_walls: bool) -> tuple[str, ...]:
+    """The device profiles named (relative .toml paths resolved against ``base``), each loaded
+    once; none are needed when every item goes to a wall."""
+    if devices is None and all_walls:
+        return ()
     if devices is None:
         raise InputError('missing devices = ["..."] (the fans to pack for; see `holopack devices`)', path)
     if isinstance(devices, str):
         devices = [devices]
-    if not isinstance(devices, list) or not devices or not all(isinstance(d, str) and d for d in devices):
+    if not isinstance(devices, list) or (not devices and not all_walls) \
+            or not all(isinstance(d, str) and d for d in devices):
         raise InputError(f"devices must be an array of device profile names, got {_show(devices)}", path)
     resolved: list[str] = []
     for name in devices:
@@ -151,7 +176,7 @@ def _defaults(defaults, path: str) -> dict:
     """The checked values of [defaults]."""
     if not isinstance(defaults, dict):
         raise InputError(f"[defaults] must be a table, got {_show(defaults)}", path)
-    allowed = [k for k in ITEM_KEYS if k not in ("input", "name")]
+    allowed = [k for k in ITEM_KEYS if k not in NOT_DEFAULTS]
     for key in defaults:
         if key not in allowed:
             raise InputError(f"[defaults]: {_unknown_key(key, allowed)}", path)
@@ -199,8 +224,10 @@ def _item(number: int, entry, defaults: dict, base: str, suffixes: set, path: st
         values.pop("loops", None)  # the item's own length beats a default loop count
     elif "loops" in entry:
         values.pop("seconds", None)
-    values.update(_checked({k: v for k, v in entry.items() if k not in ("input", "name")}, where, path))
-    return PlaylistItem(index=number, input=full, input_text=input_text, name=str(name), values=values)
+    values.update(_checked({k: v for k, v in entry.items() if k not in NOT_DEFAULTS}, where, path))
+    wall = _wall_file(entry["wall"], base, where, path) if "wall" in entry else None
+    return PlaylistItem(index=number, input=full, input_text=input_text, name=str(name), values=values,
+                        wall=wall)
 
 
 def _input_file(input_text: str, base: str, suffixes: set, where: str, path: str) -> str:

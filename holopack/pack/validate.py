@@ -315,13 +315,22 @@ def validate(path: str, device=None) -> ValidationReport:
 
 
 def _validate_folder(report: ValidationReport, folder: str) -> None:
+    from ..wall.validate import check_wall_folder, is_wall_folder
     from .package import MANIFEST
 
     if os.path.isfile(os.path.join(folder, MANIFEST)):
         check_device_folder(report, folder)
         return
+    if is_wall_folder(folder):
+        check_wall_folder(report, folder)
+        return
     devices = sorted(e.name for e in os.scandir(folder)
                      if e.is_dir() and os.path.isfile(os.path.join(e.path, MANIFEST)))
+    walls = sorted(e.name for e in os.scandir(folder) if e.is_dir() and is_wall_folder(e.path))
+    for name in walls:
+        check_wall_folder(report, os.path.join(folder, name), prefix=f"{name}/")
+    if not devices and walls:
+        return
     if not devices:
         raise InputError(f"not a holopack package: no {MANIFEST} here or in a device folder", report.path)
     for name in devices:

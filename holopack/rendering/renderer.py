@@ -140,6 +140,29 @@ class Renderer:
         self._vertex_capacity = 0
         self._record_capacity = 0
         self._blend_key = None
+        self._tile_mask = None    # restrict_tiles: None = every tile
+        self._excluded = []
+
+    def restrict_tiles(self, mask) -> None:
+        """Rasterise only the TILE-pixel tiles where ``mask`` (ceil(H / TILE),
+        ceil(W / TILE)) bool is True; the others stay black (depth 1) and are never
+        drawn, and Frame.tiles marks them empty. A wall of fans draws only the tiles
+        that lie under some fan (holopack.wall)."""
+        mask = np.asarray(mask, np.bool_)
+        if mask.shape != (self._nty, self._ntx):
+            raise ValueError(f"mask must be {(self._nty, self._ntx)} tiles, got {mask.shape}")
+        flat = mask.reshape(-1)
+        self._tile_order = np.array([t for t in self._tile_order if flat[t]], np.int64)
+        self._tile_mask = mask
+        self._excluded = []
+        s = self.supersample
+        for ty, tx in zip(*np.nonzero(~mask)):
+            y0, x0 = ty * TILE, tx * TILE
+            y1, x1 = min(y0 + TILE, self.height), min(x0 + TILE, self.width)
+            self._excluded.append((y0, y1, x0, x1))
+            self._ids[y0 * s:y1 * s, x0 * s:x1 * s] = -1     # never written again
+            if self._depth is not None:
+                self._depth[y0 * s:y1 * s, x0 * s:x1 * s] = 1.0
 
     # -- per set of primitives -------------------------------------------------
     def _gather_static(self, posed: list[PosedPrimitive], materials: list[Material]) -> None:
@@ -337,6 +360,11 @@ class Renderer:
             raster.resolve_tiles(blended, self._ntx, TILE, linear_ss, alpha_ss, depth_ss,
                                  s, self._srgb_lut, self._srgb_steps, frame.linear, frame.alpha,
                                  frame.depth, frame.color)
+        if self._tile_mask is not None:
+            frame.tiles &= self._tile_mask
+            if s == 1:      # the Frame's own depth buffer is new: the skipped tiles are empty
+                for y0, y1, x0, x1 in self._excluded:
+                    frame.depth[y0:y1, x0:x1] = 1.0
         return frame
 
 

@@ -1,0 +1,108 @@
+"""The whole wall as a viewer sees it: every fan's LEDs drawn at its place and turn.
+
+Each preview pixel under a fan shows the LED cell it lies in: the ring whose LED
+covers its radius and the slice that sweeps its angle, undoing the fan's rotation and
+mirror. That is the viewer simulation without its motion blur and LED-edge smoothing
+(holopack.device.simulate draws those for one fan); it costs one gather per pixel,
+which keeps writing preview.mp4 beside nine fan files a small part of the export.
+Light adds where circles overlap, so a double-lit overlap would show.
+"""
+from __future__ import annotations
+
+import math
+
+import numpy as np
+
+from ..device.simulate import _LUT
+from ..device.simulate_kernel import encode_srgb8
+from .canvas import CanvasGeometry
+from .layout import Fan
+from .preview_kernel import add_leds
+
+PREVIEW_SIZE = 1024      # the preview's longer side in pixels
+
+
+def fan_local_polar(fan: Fan, x_mm: np.ndarray, y_mm: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+    """Wall points (mm, y up) -> (radius mm, angle in the fan's own picture: radians
+    clockwise from 3 o'clock with y down), undoing the turn and then the mirror."""
+    dx, dy = x_mm - fan.x, y_mm - fan.y
+    t = math.radians(fan.rotation)
+    c, s = math.cos(t), math.sin(t)
+    lx, ly = c * dx + s * dy, -s * dx + c * dy        # turn back clockwise
+    if fan.mirror:
+        lx = -lx
+    return np.hypot(lx, ly), np.arctan2(-ly, lx)
+
+
+def led_lookup(fan: Fan, r_mm: np.ndarray, phi: np.ndarray) -> np.ndarray:
+    """int64 flat (slice * columns + column) of the LED lighting each point, -1 where
+    none does (hub, gaps between LEDs, outside the disc). Of two LEDs whose cells
+    overlap, the one whose centre is nearer."""
+    p = fan.profile
+    centres, offsets = p.column_geometry()
+    half = p.led_size_mm / 2.0
+    out = np.full(r_mm.shape, -1, np.int64)
+    best = np.full(r_mm.shape, np.inf)
+    step = p.slice_step_rad
+    for col, (centre, offset) in enumerate(zip(centres, offsets)):
+        d = np.abs(r_mm - centre)
+        hit = (d <= half) & (d < best)
+        if not hit.any():
+            continue
+        slice_ = np.floor(((phi[hit] - math.radians(p.slice0_angle_deg) - offset) / step)) % p.slices
+        out[hit] = slice_.astype(np.int64) * p.columns + col
+        best[hit] = d[hit]
+    return out
+
+
+class WallPreview:
+    """``picture(outputs)`` -> uint8 (h, w, 3) sRGB of the wall, longer side ``size``
+    (even sides). outputs[k]: fan k's codes uint8 (S, C, 3) for a polar fan, or its
+    own linear picture float32 (N, N, 3) for a video fan (as WallPlan.fan_outputs)."""
+
+    def __init__(self, geometry: CanvasGeometry, size: int = PREVIEW_SIZE):
+        w_mm, h_mm = geometry.size_mm
+        self.ppm = size / max(w_mm, h_mm)
+        self.width = 2 * max(1, int(round(w_mm * self.ppm / 2)))
+        self.height = 2 * max(1, int(round(h_mm * self.ppm / 2)))
+        self.linear = np.zeros((self.height, self.width, 3), np.float32)
+        self.color = np.empty((self.height, self.width, 3), np.uint8)
+        self.fans = []
+        for fan in geometry.wall.fans:
+            p = fan.profile
+            radius = p.radius_mm if p.is_polar else p.physical_diameter_mm / 2.0
+            cx, cy = (fan.x - geometry.left) * self.ppm, (geometry.top - fan.y) * self.ppm
+            x0, x1 = max(0, int(cx - radius * self.ppm) - 1), min(self.width, int(cx + radius * self.ppm) + 2)
+            y0, y1 = max(0, int(cy - radius * self.ppm) - 1), min(self.height, int(cy + radius * self.ppm) + 2)
+            ys, xs = np.mgrid[y0:y1, x0:x1]
+            x_mm = geometry.left + (xs + 0.5) / self.ppm
+            y_mm = geometry.top - (ys + 0.5) / self.ppm
+            r, phi = fan_local_polar(fan, x_mm, y_mm)
+            flat = (ys * self.width + xs).ravel()
+            if p.is_polar:
+                led = led_lookup(fan, r, phi).ravel()
+                keep = led >= 0
+                lut = np.power(np.arange(p.max_code + 1, dtype=np.float32) / np.float32(p.max_code),
+                               np.float32(p.gamma))
+                self.fans.append((True, flat[keep], led[keep], lut, None))
+            else:
+                inside = (r <= radius).ravel()
+                side = p.video_size + (p.video_size % 2)
+                # the fan's own picture pixel under each point (y down, centre at side/2)
+                lx = r * np.cos(phi) / (2 * radius) * side + side / 2.0
+                ly = r * np.sin(phi) / (2 * radius) * side + side / 2.0
+                j = np.clip(np.floor(lx), 0, side - 1).astype(np.int64).ravel()
+                i = np.clip(np.floor(ly), 0, side - 1).astype(np.int64).ravel()
+                self.fans.append((False, flat[inside], (i * side + j)[inside], None, side))
+
+    def picture(self, outputs: list) -> np.ndarray:
+        flat = self.linear.reshape(-1, 3)
+        flat.fill(0.0)
+        for (polar, pixels, source, lut, _side), output in zip(self.fans, outputs):
+            if polar:
+                add_leds(pixels, source, lut, output.reshape(-1, 3), flat)
+            else:
+                flat[pixels] += np.asarray(output, np.float32).reshape(-1, 3)[source]
+        np.minimum(self.linear, 1.0, out=self.linear)
+        encode_srgb8(self.linear, _LUT, self.color)
+        return self.color

@@ -1,0 +1,146 @@
+"""The wall's canvas at each frame: one render (or one fitted picture) for all fans.
+
+A 3D model is framed into the canvas rectangle with the camera fixed over the whole
+clip (the same fitting as a single fan's, pipeline.FrameSource), upright and centred
+with a margin: the fitted sphere fills the rectangle's shorter side. Only the tiles
+under some fan's circle are rasterised. A picture or video is fitted to the canvas
+rectangle, aspect kept and centred (CanvasGeometry.picture_fit), in linear light.
+"""
+from __future__ import annotations
+
+import math
+from dataclasses import dataclass
+
+import numpy as np
+
+from ..colour import SRGB8_TO_LINEAR
+from ..pipeline import FrameSource, Timeline, _lights
+from ..rendering import TILE
+from ..rendering.camera import Framing
+from ..scene.scene import Scene
+from .canvas import CanvasGeometry
+
+
+@dataclass
+class CanvasFrame:
+    """linear: float32 (H, W, 3) linear light, row 0 at the top; tiles: bool
+    (ceil(H/TILE), ceil(W/TILE)), the tiles that may hold light; color: uint8 (H, W, 3)
+    sRGB or None (computed only where a renderer gives it for free)."""
+
+    linear: np.ndarray
+    tiles: np.ndarray
+    color: np.ndarray | None = None
+
+
+def canvas_projection(projection: np.ndarray, width: int, height: int) -> np.ndarray:
+    """A square view's projection (4, 4) widened to a width x height canvas: the
+    square's field of view is kept on the shorter side (perspective or orthographic)."""
+    out = np.array(projection, np.float64)
+    aspect = width / height
+    if aspect >= 1.0:
+        out[0, :] /= aspect
+    else:
+        out[1, :] *= aspect
+    return out
+
+
+class CanvasSource:
+    """``frame(index)`` -> CanvasFrame for a scene on a wall's canvas.
+
+    tile_mask: bool (ceil(H/TILE), ceil(W/TILE)) of the tiles under some fan's circle
+    (ownership.owned_tiles); only those are rasterised.
+    """
+
+    def __init__(self, scene: Scene, timeline: Timeline, geometry: CanvasGeometry, tile_mask: np.ndarray,
+                 *, framing: Framing | None = None, supersample: int = 1, lights=None,
+                 shading: str = "lit"):
+        self.scene = scene
+        self.timeline = timeline
+        self.geometry = geometry
+        self.tile_mask = tile_mask
+        self.width, self.height = geometry.width, geometry.height
+        # the single-fan source fits the camera over the clip and reads media; the wall
+        # draws with its own canvas-sized renderer (FrameSource's stays unbuilt: size 8)
+        self._square = FrameSource(scene, timeline, 8, framing=framing, supersample=1,
+                                   lights=lights, shading=shading) if scene.is_media else None
+        self.renderer = None
+        if not scene.is_media:
+            from ..rendering import Renderer
+
+            self._square = _CameraOnly(scene, timeline, framing or Framing())
+            self.renderer = Renderer((self.width, self.height), supersample=supersample,
+                                     lights=_lights(lights))
+            self.renderer.restrict_tiles(tile_mask)
+        self.shading = shading
+        self._fit = None
+
+    def view_at(self, index: int) -> np.ndarray:
+        return self._square.view_at(index)
+
+    @property
+    def projection(self) -> np.ndarray:
+        return canvas_projection(self._square.camera.projection, self.width, self.height)
+
+    def frame(self, index: int) -> CanvasFrame:
+        if self.scene.is_media:
+            return self._media(index)
+        tl = self.timeline
+        posed = self.scene.pose(tl.animation, tl.anim_time(index))
+        frame = self.renderer.draw(posed, self.scene.materials, self.scene.textures,
+                                   self.view_at(index), self.projection, shading=self.shading)
+        return CanvasFrame(linear=frame.linear, tiles=frame.tiles, color=frame.color)
+
+    def _media(self, index: int) -> CanvasFrame:
+        picture = self._square._media_frame_at(index)
+        linear = fit_to_canvas(SRGB8_TO_LINEAR[picture], self.geometry)
+        return CanvasFrame(linear=linear, tiles=self.tile_mask.copy())
+
+
+class _CameraOnly(FrameSource):
+    """FrameSource's camera fitting and turntable views, without its square renderer."""
+
+    def __init__(self, scene: Scene, timeline: Timeline, framing: Framing):
+        self.scene = scene
+        self.timeline = timeline
+        self.framing = framing
+        self.camera = self._fit_camera()
+
+
+def box_taps(n_src: int, n_dst: int, scale: float, offset: float) -> tuple[np.ndarray, np.ndarray]:
+    """1D exact area weights: destination pixel d covers [d, d+1], source pixel i covers
+    [offset + i*scale, offset + (i+1)*scale] (destination units). Returns (index int64
+    (T, n_dst), weight float32 (T, n_dst)): out[d] = sum_t weight[t, d] * src[index[t, d]],
+    the source averaged over each destination pixel (black where it has no source)."""
+    d = np.arange(n_dst, dtype=np.float64)
+    first = np.floor((d - offset) / scale).astype(np.int64)
+    taps = int(math.ceil(1.0 / scale)) + 2
+    index = first[None, :] + np.arange(taps)[:, None]
+    lo = np.maximum(offset + index * scale, d[None, :])
+    hi = np.minimum(offset + (index + 1) * scale, d[None, :] + 1.0)
+    weight = np.clip(hi - lo, 0.0, None)
+    weight[(index < 0) | (index >= n_src)] = 0.0
+    return np.clip(index, 0, n_src - 1), weight.astype(np.float32)
+
+
+def fit_to_canvas(linear: np.ndarray, geometry: CanvasGeometry) -> np.ndarray:
+    """A picture float32 (h, w, 3) linear light -> float32 (H, W, 3) on the canvas, by
+    the fit rule: scaled to fit the canvas rectangle, aspect kept, centred, black around.
+
+    Each canvas pixel is the exact average of the picture over its square (a box filter
+    with sub-pixel placement, separable: columns, then rows), so LED cells that average
+    canvas pixels see the picture's own averages; where the picture is finer than the
+    canvas nothing aliases, where it is coarser its pixels are shown as squares.
+    """
+    h, w = linear.shape[:2]
+    scale_mm, left_mm, top_mm = geometry.picture_fit(w, h)
+    k = scale_mm * geometry.px_per_mm            # canvas px per picture px
+    ix, wx = box_taps(w, geometry.width, k, (left_mm - geometry.left) * geometry.px_per_mm)
+    iy, wy = box_taps(h, geometry.height, k, (geometry.top - top_mm) * geometry.px_per_mm)
+    src = np.asarray(linear, np.float32)
+    cols = np.zeros((h, geometry.width, 3), np.float32)
+    for t in range(ix.shape[0]):
+        cols += src[:, ix[t], :] * wx[t][None, :, None]
+    out = np.zeros((geometry.height, geometry.width, 3), np.float32)
+    for t in range(iy.shape[0]):
+        out += cols[iy[t], :, :] * wy[t][:, None, None]
+    return out
