@@ -15,7 +15,8 @@ from scipy.spatial import cKDTree
 
 import holopack
 from holopack.errors import InputError
-from holopack.scene import draco
+from holopack.scene import draco, meshopt
+from holopack.scene import gltf as gltf_reader
 
 HERE = os.path.dirname(__file__)
 DATA = os.path.join(HERE, "data")
@@ -127,7 +128,7 @@ def test_sparse_morph_targets_pose_like_the_dense_original(time):
 
 def test_without_the_draco_decoder_the_error_says_how_to_install_it(monkeypatch):
     monkeypatch.setattr(draco, "available", lambda: False)
-    monkeypatch.setitem(holopack.scene.gltf._DECODERS, draco.EXTENSION, lambda: False)
+    monkeypatch.setitem(gltf_reader._DECODERS, draco.EXTENSION, lambda: False)
     with pytest.raises(InputError) as caught:
         holopack.load(os.path.join(CORPUS, "CesiumMan-Draco", "CesiumMan-Draco.glb"))
     text = str(caught.value)
@@ -147,3 +148,24 @@ def test_a_damaged_draco_stream_is_one_input_error(tmp_path):
     with pytest.raises(InputError) as caught:
         holopack.load(str(target))
     assert "Draco" in str(caught.value) and "\n" not in str(caught.value)
+
+
+def test_without_the_meshopt_decoder_the_error_says_how_to_install_it(monkeypatch):
+    monkeypatch.setattr(meshopt, "available", lambda: False)
+    monkeypatch.setitem(gltf_reader._DECODERS, meshopt.EXTENSION, lambda: False)
+    with pytest.raises(InputError) as caught:
+        holopack.load(os.path.join(CORPUS, "Fox-Meshopt", "Fox-Meshopt.glb"))
+    text = str(caught.value)
+    assert "meshoptimizer" in text and "holopack[compressed]" in text and "\n" not in text
+
+
+@pytest.mark.parametrize("mode, stride, count, words", [
+    ("ATTRIBUTES", 6, 3, "multiple of 4"),
+    ("TRIANGLES", 2, 4, "multiple of 3"),
+    ("INDICES", 3, 3, "2 or 4"),
+    ("SOMETHING", 4, 3, "unknown mode"),
+])
+def test_meshopt_parameters_the_extension_forbids_are_refused(mode, stride, count, words):
+
+    with pytest.raises(ValueError, match=words):
+        meshopt.decode(b"\xa0" + bytes(64), count, stride, mode)
