@@ -166,6 +166,5 @@ def test_without_the_meshopt_decoder_the_error_says_how_to_install_it(monkeypatc
     ("SOMETHING", 4, 3, "unknown mode"),
 ])
 def test_meshopt_parameters_the_extension_forbids_are_refused(mode, stride, count, words):
-
     with pytest.raises(ValueError, match=words):
         meshopt.decode(b"\xa0" + bytes(64), count, stride, mode)
