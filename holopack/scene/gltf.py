@@ -361,6 +361,8 @@ class _Reader:
             if not (isinstance(fallback, dict) and meshopt.EXTENSION in fallback):
                 data = self._buffer(fallback_buffer)  # uncompressed data is stored as well
                 offset = self._int(self.gltf["bufferViews"][index], "byteOffset", vwhere, default=0)
+                if offset + length > len(data):
+                    self.fail(f"{vwhere} reaches past the end of buffer {fallback_buffer}")
                 return data, offset, length, stride
             self.fail(f"{vwhere} uses meshoptimizer compression ({meshopt.EXTENSION}); "
                       f"{_INSTALL_HINT}, or re-export it without compression")
