@@ -11,6 +11,8 @@ ldconfig -p | grep -q 'libGL.so.1' || need_apt+=(libgl1)
 [ -e /usr/lib/x86_64-linux-gnu/dri/swrast_dri.so ] || [ -e /usr/lib/aarch64-linux-gnu/dri/swrast_dri.so ] \
   || ls /usr/lib/*/dri/*swrast* >/dev/null 2>&1 || need_apt+=(libgl1-mesa-dri)
 command -v xdotool >/dev/null 2>&1 || need_apt+=(xdotool)
+# the meshoptimizer package (the 'compressed' extra, in 'test') builds its C++ codec on install
+command -v g++ >/dev/null 2>&1 || need_apt+=(g++)
 if [ ${#need_apt[@]} -gt 0 ]; then
   echo "installing Debian packages: ${need_apt[*]}" >&2
   if [ "$(id -u)" = 0 ]; then SUDO=""; else SUDO="sudo"; fi

@@ -340,7 +340,7 @@ def test_fans_of_different_models_each_get_their_own_format(wall_dir):
 
 
 def test_restricted_renderer_draws_the_same_pixels_in_its_tiles_and_black_elsewhere(twin_path):
-    from holopack.render import TILE, Renderer
+    from holopack.rendering import TILE, Renderer
     from holopack.rendering.camera import Framing, fit_camera
     from holopack.scene.load import load
 

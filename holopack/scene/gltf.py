@@ -28,6 +28,7 @@ import urllib.parse
 import numpy as np
 
 from ..errors import InputError
+from . import draco, meshopt
 from .normals import vertex_normals
 from .scene import Scene
 from .types import (Animation, Channel, DrawItem, Material, Mesh, MorphTargets, Node,
@@ -61,6 +62,9 @@ _UNDECODABLE_EXTENSIONS = {
     "EXT_meshopt_compression": "meshoptimizer compression",
     "KHR_texture_basisu": "Basis Universal textures",
 }
+# the schemes decoded when their optional decoder is installed (holopack[compressed])
+_DECODERS = {draco.EXTENSION: draco.available, meshopt.EXTENSION: meshopt.available}
+_INSTALL_HINT = "install the decoder with: pip install 'holopack[compressed]'"
 _WRAP_MODES = (10497, 33071, 33648)
 _SINGULAR = {"meshes": "mesh", "nodes": "node", "accessors": "accessor", "skins": "skin",
              "materials": "material", "scenes": "scene", "buffers": "buffer",
@@ -98,6 +102,7 @@ class _Reader:
         self.gltf: dict = {}
         self.glb_bin: bytes | None = None
         self._buffers: dict[int, bytes] = {}
+        self._decoded_views: dict[int, bytes] = {}  # EXT_meshopt_compression views, decoded
         self._accessors: dict[tuple[int, bool], np.ndarray] = {}
         self._default_used = False
 
@@ -264,11 +269,17 @@ class _Reader:
         required = [name for name in self._list(self.gltf, "extensionsRequired", "the file")
                     if isinstance(name, str)]
         for name in required:
+            if name in _DECODERS and _DECODERS[name]():
+                continue
+            if name in _DECODERS:
+                self.fail(f"the file uses {_UNDECODABLE_EXTENSIONS[name]} ({name}); "
+                          f"{_INSTALL_HINT}, or re-export it without compression")
             if name in _UNDECODABLE_EXTENSIONS:
                 self.fail(f"the file uses {_UNDECODABLE_EXTENSIONS[name]} ({name}), "
-                          "which holopack cannot decode; re-export it without compression")
+                          "which holopack cannot decode (no maintained decoder is available); "
+                          "re-export it with PNG or JPEG textures")
         known = {"KHR_materials_unlit", "KHR_texture_transform", "KHR_mesh_quantization",
-                 "KHR_materials_emissive_strength"}
+                 "KHR_materials_emissive_strength", "EXT_texture_webp"}
         for name in required:
             if name not in known and name not in _UNDECODABLE_EXTENSIONS:
                 self.warn(f"required extension {name} is not supported and was ignored")
@@ -331,11 +342,52 @@ class _Reader:
         stride = self._int(spec, "byteStride", vwhere)
         if stride is not None and not 4 <= stride <= 252:
             self.fail(f"{vwhere}: byteStride {stride} is outside 4..252")
+        compressed = self._dict(spec.get("extensions", {}), f"{vwhere} extensions").get(
+            meshopt.EXTENSION)
+        if compressed is not None:
+            return self._meshopt_view(index, compressed, vwhere, buffer_index, length, stride)
         data = self._buffer(buffer_index)
         if offset + length > len(data):
             self.fail(f"{vwhere} (used by {where}) reaches past the end of buffer "
                       f"{buffer_index} ({offset}+{length} > {len(data)} bytes)")
         return data, offset, length, stride
+
+    def _meshopt_view(self, index, spec, vwhere, fallback_buffer, length, stride):
+        """An EXT_meshopt_compression view decoded (once): (bytes, 0, length, stride)."""
+        if index in self._decoded_views:
+            return self._decoded_views[index], 0, length, stride
+        if not meshopt.available():
+            fallback = self._dict(self.gltf["buffers"][fallback_buffer], "buffer").get("extensions")
+            if not (isinstance(fallback, dict) and meshopt.EXTENSION in fallback):
+                data = self._buffer(fallback_buffer)  # uncompressed data is stored as well
+                offset = self._int(self.gltf["bufferViews"][index], "byteOffset", vwhere, default=0)
+                if offset + length > len(data):
+                    self.fail(f"{vwhere} reaches past the end of buffer {fallback_buffer}")
+                return data, offset, length, stride
+            self.fail(f"{vwhere} uses meshoptimizer compression ({meshopt.EXTENSION}); "
+                      f"{_INSTALL_HINT}, or re-export it without compression")
+        spec = self._dict(spec, f"{vwhere} {meshopt.EXTENSION}")
+        ewhere = f"{vwhere} {meshopt.EXTENSION}"
+        source = self._ref(spec, "buffer", ewhere, "buffers", required=True)
+        offset = self._int(spec, "byteOffset", ewhere, default=0)
+        size = self._int(spec, "byteLength", ewhere, minimum=1)
+        count = self._int(spec, "count", ewhere, minimum=1)
+        element = self._int(spec, "byteStride", ewhere, minimum=1)
+        if size is None or count is None or element is None:
+            self.fail(f"{ewhere}: byteLength, count and byteStride are required")
+        if count * element != length:
+            self.fail(f"{ewhere}: {count} x {element} bytes do not match the view's "
+                      f"byteLength {length}")
+        data = self._buffer(source)
+        if offset + size > len(data):
+            self.fail(f"{ewhere} reaches past the end of buffer {source}")
+        try:
+            decoded = meshopt.decode(data[offset:offset + size], count, element,
+                                     str(spec.get("mode", "")), str(spec.get("filter", "NONE")))
+        except ValueError as exc:
+            self.fail(f"{ewhere}: {exc}")
+        self._decoded_views[index] = decoded
+        return decoded, 0, length, stride
 
     def accessor(self, index: int, where: str, normalize: bool = True) -> np.ndarray:
         """Decode accessor ``index``: (count, components) for SCALAR/VECn, and
@@ -782,8 +834,13 @@ class _Reader:
         if mode < 4:
             self.warn(f"{where}: {_MODE_NAMES[mode]} cannot be shown and were skipped")
             return None
-        for ext in self._dict(spec.get("extensions", {}), f"{where} extensions"):
-            if ext in _UNDECODABLE_EXTENSIONS:
+        extensions = self._dict(spec.get("extensions", {}), f"{where} extensions")
+        for ext in extensions:
+            if ext == draco.EXTENSION and draco.available():
+                self._decode_draco(spec, extensions[ext], where)
+            elif ext in _DECODERS:
+                self.fail(f"{where} uses {_UNDECODABLE_EXTENSIONS[ext]} ({ext}); {_INSTALL_HINT}")
+            elif ext in _UNDECODABLE_EXTENSIONS:
                 self.fail(f"{where} uses {_UNDECODABLE_EXTENSIONS[ext]} ({ext}), "
                           "which holopack cannot decode")
         attributes = self._dict(spec.get("attributes"), f"{where} attributes")
@@ -873,6 +930,44 @@ class _Reader:
         return Primitive(positions=np.ascontiguousarray(positions), normals=normals,
                          indices=indices, material=material, uv=uv, colors=colors,
                          joints=joints, weights=weights, morph=morph)
+
+    def _decode_draco(self, spec: dict, ext, where: str) -> None:
+        """KHR_draco_mesh_compression: decode the primitive's Draco stream and put each
+        attribute (and the indices) in the accessor cache, in the accessor's declared
+        component type, so the rest of the reader sees plain accessors."""
+        dwhere = f"{where} {draco.EXTENSION}"
+        ext = self._dict(ext, dwhere)
+        view = self._ref(ext, "bufferView", dwhere, "bufferViews", required=True)
+        data, offset, length, _ = self._buffer_view(view, dwhere)
+        try:
+            decoded = draco.decode(data[offset:offset + length])
+        except ValueError as exc:
+            self.fail(f"{dwhere}: {exc}")
+        attributes = self._dict(spec.get("attributes"), f"{where} attributes")
+        targets = {}
+        for name, unique_id in self._dict(ext.get("attributes", {}), f"{dwhere} attributes").items():
+            if name not in attributes:
+                self.fail(f"{dwhere}: attribute {name} is not among the primitive's attributes")
+            if unique_id not in decoded.attributes:
+                self.fail(f"{dwhere}: the Draco data has no attribute with id {unique_id} ({name})")
+            targets[self._ref(attributes, name, f"{where} attribute {name}", "accessors",
+                              required=True)] = decoded.attributes[unique_id]
+        if "indices" in spec:
+            targets[self._ref(spec, "indices", where, "accessors")] = \
+                decoded.faces.reshape(-1, 1)
+        for index, values in targets.items():
+            accessor = self._dict(self.gltf["accessors"][index], f"accessor {index}")
+            ctype = accessor.get("componentType")
+            if ctype not in _COMPONENT_DTYPES:
+                self.fail(f"accessor {index} ({dwhere}): unknown componentType {ctype}")
+            raw = draco.as_component_type(values, _COMPONENT_DTYPES[ctype])
+            if accessor.get("count") != len(raw):
+                self.warn(f"{dwhere}: accessor {index} declares {accessor.get('count')} "
+                          f"elements, the Draco data holds {len(raw)}")
+            self._accessors[(index, False)] = raw
+            normalized = bool(accessor.get("normalized", False)) and ctype not in (5125, 5126)
+            self._accessors[(index, True)] = _dequantize(raw, ctype) if normalized else (
+                raw.astype(np.float32) if ctype == 5126 else raw)
 
     def _skin_attributes(self, refs, where, n, attribute):
         joint_sets, weight_sets = [], []

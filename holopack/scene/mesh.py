@@ -5,12 +5,15 @@ silently drops bad data; here every fault becomes an InputError in the user's wo
 """
 from __future__ import annotations
 
+import logging
 import os
 
 import numpy as np
+from PIL import Image, UnidentifiedImageError
 
 from ..colour import srgb_to_linear
 from ..errors import InputError
+from .mtl import ObjMaterials, read_obj_materials, read_vertex_colours
 from .normals import vertex_normals
 from .scene import Scene
 from .types import DrawItem, Material, Mesh, Node, Primitive, Texture
@@ -23,13 +26,25 @@ def load_mesh(path: str) -> Scene:
     import trimesh
 
     suffix = os.path.splitext(path)[1].lower()
+    capture = _LogCapture()
     try:
-        loaded = trimesh.load(path, force="scene", process=False, maintain_order=True)
+        with capture:
+            loaded = trimesh.load(path, force="scene", process=False, maintain_order=True)
     except InputError:
         raise
     except Exception as exc:  # trimesh raises anything its parsers hit
         raise InputError(f"not a readable {suffix[1:].upper()} file ({_short(exc)})", path) from None
     scene = Scene(path=path)
+    obj_materials = None
+    if suffix == ".obj":
+        try:
+            obj_materials = read_obj_materials(path)
+            obj_materials.vertex_colours = read_vertex_colours(path)
+        except OSError as exc:
+            raise InputError(f"cannot read a material library: {exc.strerror}", path) from None
+        scene.warnings.extend(obj_materials.warnings)
+    elif capture.messages:
+        scene.warnings.append(capture.summary())
     try:
         geometry_nodes = list(loaded.graph.nodes_geometry)
     except Exception as exc:
@@ -40,7 +55,7 @@ def load_mesh(path: str) -> Scene:
         if not hasattr(geometry, "faces") or geometry.faces is None or len(geometry.faces) == 0:
             scene.warnings.append(f"{geometry_name}: no triangles (points or lines are not drawn)")
             continue
-        primitive = _primitive(scene, geometry, path, geometry_name)
+        primitive = _primitive(scene, geometry, path, geometry_name, obj_materials)
         mesh_index = len(scene.meshes)
         scene.meshes.append(Mesh(name=str(geometry_name), primitives=[primitive]))
         node = Node(name=str(node_name), mesh=mesh_index, matrix=np.asarray(transform, np.float64))
@@ -65,7 +80,38 @@ def _short(exc: Exception) -> str:
     return text[:160]
 
 
-def _primitive(scene: Scene, geometry, path: str, name: str) -> Primitive:
+class _LogCapture(logging.Handler):
+    """Holds trimesh's log records during a load instead of letting them reach the console
+    raw; the ones that matter become one holopack warning (see ``summary``)."""
+
+    def __init__(self):
+        super().__init__(logging.WARNING)
+        self.messages: list[str] = []
+        self._logger = logging.getLogger("trimesh")
+
+    def emit(self, record: logging.LogRecord) -> None:
+        text = record.getMessage().strip().splitlines()
+        if text and text[0] not in self.messages:
+            self.messages.append(text[0][:160])
+
+    def summary(self) -> str:
+        more = len(self.messages) - 1
+        return f"the file reader reported: {self.messages[0]}" + (f" (and {more} more)" if more else "")
+
+    def __enter__(self):
+        self._propagate = self._logger.propagate
+        self._logger.addHandler(self)
+        self._logger.propagate = False
+        return self
+
+    def __exit__(self, *exc):
+        self._logger.removeHandler(self)
+        self._logger.propagate = self._propagate
+        return False
+
+
+def _primitive(scene: Scene, geometry, path: str, name: str,
+               obj_materials: ObjMaterials | None = None) -> Primitive:
     positions = np.asarray(geometry.vertices, np.float32)
     faces = np.asarray(geometry.faces)
     if positions.ndim != 2 or positions.shape[1] != 3:
@@ -99,6 +145,9 @@ def _primitive(scene: Scene, geometry, path: str, name: str) -> Primitive:
     colors = None
     visual = geometry.visual
     kind = getattr(visual, "kind", None)
+    if obj_materials is not None:
+        uv, colors = _obj_visual(scene, geometry, material, obj_materials, len(positions))
+        kind = None
     if kind == "texture":
         mat = visual.material
         material.name = str(getattr(mat, "name", "") or "material")
@@ -144,3 +193,81 @@ def _primitive(scene: Scene, geometry, path: str, name: str) -> Primitive:
     return Primitive(positions=np.ascontiguousarray(positions), normals=np.ascontiguousarray(normals),
                      indices=indices, material=len(scene.materials) - 1, uv=uv, colors=colors,
                      name=str(name))
+
+
+def _obj_visual(scene: Scene, geometry, material: Material, table: ObjMaterials, count: int):
+    """An OBJ primitive's colour as its files say: the MTL's Kd and map_Kd (read by
+    holopack.scene.mtl), the UVs and the ``v x y z r g b`` vertex colours as trimesh parsed
+    them. Returns (uv list, colours (N, 4) float32 linear or None); fills ``material``."""
+    visual = geometry.visual
+    trimesh_material = getattr(visual, "material", None)
+    name = str(getattr(trimesh_material, "name", "") or "")
+    entry = table.materials.get(name)
+    uv: list[np.ndarray] = []
+    raw_uv = getattr(visual, "uv", None)
+    if raw_uv is not None and len(raw_uv) == count:
+        coords = np.asarray(raw_uv, np.float32)[:, :2].copy()
+        coords[:, 1] = 1.0 - coords[:, 1]  # OBJ's v points up; glTF's (ours) points down
+        uv.append(coords)
+    if entry is not None:
+        material.name = entry.name
+        rgba = np.ones(4, np.float32)
+        if entry.kd is not None:
+            rgba[:3] = srgb_to_linear(np.clip(np.asarray(entry.kd, np.float32), 0.0, 1.0))
+        rgba[3] = entry.opacity
+        if entry.opacity < 1.0:
+            material.alpha_mode = "BLEND"
+        material.base_color_factor = rgba
+        if entry.map_kd is not None:
+            if not uv:
+                scene.warnings.append(f"material '{entry.name}' has a texture but its faces have "
+                                      "no texture coordinates; drawn in its Kd colour")
+            else:
+                pixels = _read_picture(entry.map_kd, scene)
+                if pixels is not None:
+                    scene.textures.append(Texture(pixels=pixels, name=os.path.basename(entry.map_kd)))
+                    material.base_color_texture = len(scene.textures) - 1
+    colors = None
+    vertex_colors = _obj_vertex_colours(geometry, count)
+    if vertex_colors is not None:
+        exact = table.vertex_colours
+        if exact is not None and len(exact[0]) == count and np.allclose(
+                exact[0], np.asarray(geometry.vertices, np.float64), atol=1e-6):
+            vertex_colors[:, :3] = np.clip(exact[1], 0.0, 1.0)  # the file's full precision
+        colors = np.ones((count, 4), np.float32)
+        colors[:, :3] = srgb_to_linear(vertex_colors[:, :3])
+        colors[:, 3] = vertex_colors[:, 3]
+    if material.base_color_texture is None:
+        uv = []
+    return uv, colors
+
+
+def _obj_vertex_colours(geometry, count: int) -> np.ndarray | None:
+    """``v x y z r g b`` colours as trimesh kept them: (N, 4) float32 in 0..1, or None."""
+    visual = geometry.visual
+    values = None
+    if getattr(visual, "kind", None) == "vertex":
+        values = np.asarray(visual.vertex_colors)
+    elif "color" in getattr(visual, "vertex_attributes", {}):
+        values = np.asarray(visual.vertex_attributes["color"])
+    if values is None or values.ndim != 2 or len(values) != count or values.shape[1] < 3:
+        return None
+    values = values.astype(np.float32)
+    if values.max(initial=0.0) > 1.0:
+        values = values / 255.0
+    out = np.ones((count, 4), np.float32)
+    out[:, : min(4, values.shape[1])] = values[:, :4]
+    return out
+
+
+def _read_picture(path: str, scene: Scene) -> np.ndarray | None:
+    """A texture file as (H, W, 4) uint8, or None with a warning."""
+    try:
+        with Image.open(path) as picture:
+            picture.load()
+            return np.asarray(picture.convert("RGBA"), np.uint8).copy()
+    except (UnidentifiedImageError, Image.DecompressionBombError, OSError, ValueError,
+            SyntaxError, EOFError) as exc:
+        scene.warnings.append(f"texture '{os.path.basename(path)}' cannot be decoded "
+                              f"({type(exc).__name__}); drawn without it")
+        return None

@@ -1,0 +1,174 @@
+"""Wavefront MTL material libraries, read as the OBJ's author wrote them.
+
+trimesh parses OBJ geometry well, but it quietly drops what it cannot resolve in an
+MTL: a ``map_Kd`` with options (``-s 1 1 1 tex.png``), a Windows path
+(``textures\\wood.jpg``), a name whose case differs on disk. A model then comes out grey
+without a word. Here the libraries named by ``mtllib`` are read with their own rules and
+every texture is looked for the way the authoring tools meant it; what is still missing
+becomes one warning naming the file.
+"""
+from __future__ import annotations
+
+import os
+import shlex
+from dataclasses import dataclass, field
+
+import numpy as np
+
+# map_* options and how many values each takes (MTL spec, plus common extensions)
+_MAP_OPTIONS = {"-blendu": 1, "-blendv": 1, "-bm": 1, "-boost": 1, "-cc": 1, "-clamp": 1,
+                "-imfchan": 1, "-mm": 2, "-o": 3, "-s": 3, "-t": 3, "-texres": 1, "-type": 1}
+
+
+@dataclass
+class MtlMaterial:
+    """One ``newmtl``. kd : (r, g, b) as written (display colour, 0..1); opacity from
+    ``d`` (or 1 - ``Tr``); map_kd : the texture path as resolved on disk, or None."""
+
+    name: str
+    kd: tuple[float, float, float] | None = None
+    opacity: float = 1.0
+    map_kd: str | None = None
+    map_kd_written: str | None = None  # the name as the file gave it
+
+
+@dataclass
+class ObjMaterials:
+    materials: dict[str, MtlMaterial] = field(default_factory=dict)
+    warnings: list[str] = field(default_factory=list)
+    libraries: list[str] = field(default_factory=list)
+    # (positions, colours) from read_vertex_colours, when the vertices carry colours
+    vertex_colours: tuple[np.ndarray, np.ndarray] | None = None
+
+
+def read_obj_materials(obj_path: str) -> ObjMaterials:
+    """The materials of every ``mtllib`` an OBJ names, with warnings for what is missing."""
+    result = ObjMaterials()
+    folder = os.path.dirname(os.path.abspath(obj_path))
+    for rest in _mtllib_lines(obj_path):
+        # usually one name; a name with spaces in it is tried whole before splitting
+        whole = find_file(folder, rest)
+        names = [rest] if whole else rest.split()
+        for name in names:
+            path = whole or find_file(folder, name)
+            if path is None:
+                result.warnings.append(f"the material library '{name}' is missing; "
+                                       "its materials are drawn in plain grey")
+                continue
+            if path not in result.libraries:
+                result.libraries.append(path)
+                _read_mtl(path, result)
+    return result
+
+
+def _mtllib_lines(obj_path: str) -> list[str]:
+    lines: list[str] = []
+    with open(obj_path, "rb") as f:
+        for raw in f:
+            if raw[:7] in (b"mtllib ", b"mtllib\t"):
+                rest = raw[7:].decode("utf-8", "replace").strip()
+                if rest:
+                    lines.append(rest)
+    return lines
+
+
+def _read_mtl(path: str, result: ObjMaterials) -> None:
+    folder = os.path.dirname(path)
+    current: MtlMaterial | None = None
+    with open(path, "rb") as f:
+        for raw in f:
+            line = raw.decode("utf-8", "replace").strip()
+            if not line or line.startswith("#"):
+                continue
+            key, _, rest = line.partition(" ")
+            key = key.lower()
+            rest = rest.strip()
+            if key == "newmtl":
+                current = MtlMaterial(name=rest)
+                result.materials[rest] = current
+            elif current is None:
+                continue
+            elif key == "kd":
+                values = _floats(rest)
+                if len(values) >= 3:
+                    current.kd = (values[0], values[1], values[2])
+                elif len(values) == 1:
+                    current.kd = (values[0],) * 3
+            elif key == "d":
+                values = _floats(rest.replace("-halo", ""))
+                if values:
+                    current.opacity = min(1.0, max(0.0, values[0]))
+            elif key == "tr":
+                values = _floats(rest)
+                if values:
+                    current.opacity = min(1.0, max(0.0, 1.0 - values[0]))
+            elif key == "map_kd":
+                written = texture_name(rest)
+                current.map_kd_written = written
+                current.map_kd = find_file(folder, written) if written else None
+                if written and current.map_kd is None:
+                    result.warnings.append(
+                        f"material '{current.name}': its texture '{written}' "
+                        f"(named in {os.path.basename(path)}) is missing; drawn in its Kd colour")
+
+
+def texture_name(rest: str) -> str:
+    """The file name of a ``map_Kd`` line after its options."""
+    try:
+        tokens = shlex.split(rest, posix=True) if '"' in rest else rest.split()
+    except ValueError:
+        tokens = rest.split()
+    i = 0
+    while i < len(tokens) and tokens[i].lower() in _MAP_OPTIONS:
+        i += 1 + _MAP_OPTIONS[tokens[i].lower()]
+    return " ".join(tokens[i:])
+
+
+def find_file(folder: str, written: str) -> str | None:
+    """A file an MTL or OBJ refers to: relative to ``folder``, with Windows separators,
+    or matched without regard to case or to its directories (as Windows tools would)."""
+    name = written.replace("\\", "/").strip()
+    if not name:
+        return None
+    candidates = [name if os.path.isabs(name) else os.path.join(folder, name)]
+    candidates.append(os.path.join(folder, os.path.basename(name)))
+    for candidate in candidates:
+        if os.path.isfile(candidate):
+            return candidate
+    wanted = os.path.basename(name).lower()
+    try:
+        for entry in sorted(os.listdir(folder)):
+            if entry.lower() == wanted and os.path.isfile(os.path.join(folder, entry)):
+                return os.path.join(folder, entry)
+    except OSError:
+        return None
+    return None
+
+
+def _floats(text: str) -> list[float]:
+    values = []
+    for token in text.split():
+        try:
+            values.append(float(token))
+        except ValueError:
+            break
+    return values
+
+
+def read_vertex_colours(obj_path: str) -> tuple[np.ndarray, np.ndarray] | None:
+    """The ``v x y z r g b`` lines of an OBJ at full precision (trimesh keeps 8 bits):
+    (positions (N, 3) float64, colours (N, 3) float64 as written), or None when the
+    file's vertices carry no colours."""
+    rows = []
+    with open(obj_path, "rb") as f:
+        for raw in f:
+            if raw[:2] != b"v ":
+                continue
+            rows.append(raw.split()[1:7])
+    if not rows or any(len(r) < 6 for r in rows):
+        return None
+    try:
+        values = np.array(rows, dtype=np.float64)
+    except ValueError:
+        return None
+    return values[:, :3], values[:, 3:6]
