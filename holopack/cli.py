@@ -59,6 +59,10 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("--circle-mask", dest="circle_mask", action="store_true",
                    help="black out everything outside the fan's circle")
     p.add_argument("-q", "--quiet", action="store_true", help="no progress bar")
+    p.add_argument("--cluster", metavar="ADDRESS", help="render chunks of frames on the Dask cluster "
+                   "whose scheduler is at ADDRESS, e.g. tcp://HOST:8786 (pip install holopack[cluster])")
+    p.add_argument("--shared-fs", action="store_true", help="with --cluster: the workers see this "
+                   "machine's files at the same paths; do not send them the input")
     _add_render_options(p)
 
     p = sub.add_parser("inspect", help="what is in a model or video, and what will look bad")
@@ -129,9 +133,18 @@ def cmd_export(args) -> int:
         turntable=args.turntable, framing=_framing(args), lights=_lights(args.light),
         supersample=args.supersample, circle_mask=args.circle_mask,
         shading="unlit" if args.unlit else "lit")
-    result = export(args.input, args.output, settings, progress=not args.quiet)
+    if args.cluster:
+        from .cluster import connect
+
+        with connect(args.cluster, shared_fs=args.shared_fs) as executor:
+            result = export(args.input, args.output, settings, progress=not args.quiet,
+                            executor=executor)
+    else:
+        result = export(args.input, args.output, settings, progress=not args.quiet)
     print(f"wrote {result.path}: {result.format} for {result.device}, {result.frames} frames at "
           f"{result.fps:g} fps ({result.seconds:.2f} s), {result.bytes:,} bytes", file=sys.stderr)
+    for line in getattr(result, "summary", []):  # per worker, on a cluster
+        print(line, file=sys.stderr)
     return 0
 
 
