@@ -108,3 +108,9 @@ def holopack_cli(args: list[str], extra_env: dict | None = None, timeout: float 
     """The holopack command in a fresh interpreter (as a user runs it)."""
     return subprocess.run([sys.executable, "-m", "holopack", *args], env=_env(extra_env),
                           capture_output=True, text=True, timeout=timeout, cwd=cwd)
+
+
+def holopack_popen(args: list[str]) -> subprocess.Popen:
+    """The holopack command started in the background; its stderr is piped."""
+    return subprocess.Popen([sys.executable, "-m", "holopack", *args], env=_env(),
+                            stderr=subprocess.PIPE, text=True)
