@@ -192,6 +192,14 @@ class DaskExecutor(Executor):
             pass
 
 
+def _quiet_dask_logs() -> None:
+    """Dask's client logs connection trouble with tracebacks on stderr; the run reports
+    it in one line instead. Its loggers carry their own levels, so each is set."""
+    names = [n for n in logging.root.manager.loggerDict if n == "distributed" or n.startswith("distributed.")]
+    for name in names or ["distributed"]:
+        logging.getLogger(name).setLevel(logging.CRITICAL + 1)
+
+
 def connect(address: str, *, shared_fs: bool = False, timeout: float | None = None,
             notify=None) -> DaskExecutor:
     """A DaskExecutor on the scheduler at ``address`` (``tcp://host:8786``), with the
@@ -205,8 +213,7 @@ def connect(address: str, *, shared_fs: bool = False, timeout: float | None = No
     address = address.strip()
     if timeout is None:
         timeout = dask.utils.parse_timedelta(dask.config.get("distributed.comm.timeouts.connect"), "s")
-    # Dask logs connection trouble on its own; the run reports it in one line instead
-    logging.getLogger("distributed").setLevel(logging.CRITICAL)
+    _quiet_dask_logs()
     try:
         client = distributed.Client(address, timeout=timeout, set_as_default=False)
     except (OSError, TimeoutError, ValueError) as exc:
