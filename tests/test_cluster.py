@@ -63,6 +63,19 @@ def test_chunks_written_in_frame_order_give_the_serial_files_bytes(tmp_path, dev
     assert sha256(chunked) == sha256(serial)
 
 
+def test_chunks_in_local_processes_give_the_serial_files_bytes(tmp_path):
+    from holopack.cluster.executors import LocalProcessExecutor
+
+    holopack.export(str(DUCK), str(tmp_path / "serial.hps"), device="diy-apa102", seconds=0.4,
+                    size=SIZE, progress=False)
+    with LocalProcessExecutor(2) as executor:
+        result = holopack.export(str(DUCK), str(tmp_path / "local.hps"), device="diy-apa102",
+                                 seconds=0.4, size=SIZE, progress=False, executor=executor,
+                                 chunk_frames=3)
+    assert len(result.workers) == 2  # both processes rendered
+    assert sha256(tmp_path / "local.hps") == sha256(tmp_path / "serial.hps")
+
+
 def test_a_frames_codes_depend_on_its_index_not_on_the_frames_before(tmp_path):
     """The dither map walks with the frame index: encoding frames out of order (as
     chunks on different workers do) gives each frame the same codes."""

@@ -61,6 +61,8 @@ class DaskExecutor(Executor):
         self.compatible: set[str] = set()
         self.refused: dict[str, str] = {}
         self.bytes_shipped = 0
+        self.bytes_received = 0
+        self.task_seconds = 0.0
         self._bundles: dict = {}  # input path -> (future, sha256)
         self._last_refresh = 0.0
         self._none_since: float | None = None

@@ -31,6 +31,9 @@ class Executor:
 
     name = "executor"
     slots = 1
+    bytes_shipped = 0  # inputs sent to the workers
+    bytes_received = 0  # results the client got back (packed frames, files, previews)
+    task_seconds = 0.0  # time the workers spent inside tasks, as they measured it
 
     def submit(self, fn: Callable, *args):
         raise NotImplementedError
@@ -94,27 +97,17 @@ def _init_local_worker() -> None:
 
 
 class LocalProcessExecutor(Executor):
-    """``jobs`` spawned processes on this machine, each with one Numba thread (a fresh
-    interpreter, so NUMBA_NUM_THREADS=1 holds from its start and N workers on N cores do
-    not each start N threads)."""
+    """``jobs`` spawned processes on this machine, each with one Numba thread: a fresh
+    interpreter whose initializer sets NUMBA_NUM_THREADS=1 before anything imports
+    Numba, so that N workers on N cores do not each start N threads."""
 
     name = "local processes"
 
     def __init__(self, jobs: int):
         self.slots = max(1, int(jobs))
-        context = multiprocessing.get_context("spawn")
-        saved = os.environ.get("NUMBA_NUM_THREADS")
-        os.environ["NUMBA_NUM_THREADS"] = "1"  # inherited by the spawned interpreters
-        try:
-            self._pool = futures.ProcessPoolExecutor(max_workers=self.slots, mp_context=context,
-                                                     initializer=_init_local_worker)
-            # start them now, while the variable is set
-            list(self._pool.map(os.getpid, range(self.slots)))
-        finally:
-            if saved is None:
-                os.environ.pop("NUMBA_NUM_THREADS", None)
-            else:
-                os.environ["NUMBA_NUM_THREADS"] = saved
+        self._pool = futures.ProcessPoolExecutor(max_workers=self.slots,
+                                                 mp_context=multiprocessing.get_context("spawn"),
+                                                 initializer=_init_local_worker)
 
     def submit(self, fn, *args):
         return self._pool.submit(fn, *args)

@@ -75,6 +75,8 @@ def export_chunked(input=None, output: str = "", settings: ExportSettings | None
                         writer.write(frame)
                 written = chunk.stop
                 moved += chunk.nbytes
+                executor.bytes_received += chunk.nbytes
+                executor.task_seconds += chunk.seconds
                 display.done(chunk.stop - chunk.start, chunk.worker, chunk.seconds)
                 if callable(progress):
                     progress(written, total)

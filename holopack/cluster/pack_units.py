@@ -13,6 +13,7 @@ import hashlib
 import os
 import shutil
 import tempfile
+import time
 import zlib
 from dataclasses import replace
 
@@ -32,6 +33,7 @@ def render_pack_unit(job: dict, ref) -> dict:
     folder. Returns the manifest facts with the three files' bytes (zlib) in BLOBS."""
     from ..pack.worker import render_unit
 
+    started = time.perf_counter()
     folder = tempfile.mkdtemp(prefix="holopack-unit-")
     try:
         local = dict(job, input=materialise(ref),
@@ -49,6 +51,7 @@ def render_pack_unit(job: dict, ref) -> dict:
     finally:
         shutil.rmtree(folder, ignore_errors=True)
     facts["pid"] = worker_name()  # the report's "who rendered it"
+    facts["task_seconds"] = time.perf_counter() - started  # render, read-back and previews
     return facts
 
 
@@ -83,6 +86,8 @@ def run_pack_jobs(executor: Executor, jobs: list[dict], progress: bool) -> tuple
                 failures[unit] = error
                 display.done(0, "?", 0.0)
                 continue
+            executor.bytes_received += sum(len(facts.get(b) or b"") for b in BLOBS)
+            executor.task_seconds += facts["task_seconds"]
             try:
                 data = zlib.decompress(facts["file_data"])
                 if hashlib.sha256(data).hexdigest() != facts["sha256"]:
@@ -99,7 +104,7 @@ def run_pack_jobs(executor: Executor, jobs: list[dict], progress: bool) -> tuple
             for blob in BLOBS:
                 facts.pop(blob, None)
             results[unit] = facts
-            display.done(facts["frames"], facts["pid"], facts.get("render_seconds", 0.0))
+            display.done(facts["frames"], facts["pid"], facts["task_seconds"])
     except (ClusterError, KeyboardInterrupt) as stop:
         # the files finished so far are written: the caller records them in the manifest,
         # so that a re-run keeps them, and then reports this
