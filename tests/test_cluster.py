@@ -76,6 +76,39 @@ def test_chunks_in_local_processes_give_the_serial_files_bytes(tmp_path):
     assert sha256(tmp_path / "local.hps") == sha256(tmp_path / "serial.hps")
 
 
+class _SchedulerLostAfter(InProcessExecutor):
+    """Runs tasks here until the ``count``-th submission, then fails as a DaskExecutor
+    does when its scheduler is gone."""
+
+    def __init__(self, count: int):
+        self.count = count
+
+    def submit(self, fn, *args):
+        from holopack.errors import ClusterError
+
+        self.count -= 1
+        if self.count < 0:
+            raise ClusterError("lost the Dask scheduler at tcp://test:8786; no partial output was written")
+        return super().submit(fn, *args)
+
+
+def test_a_pack_that_loses_its_scheduler_keeps_finished_files_for_the_rerun(tmp_path):
+    from holopack.errors import ClusterError
+
+    playlist = _playlist(tmp_path, [DUCK, DUCK, DUCK], ["diy-apa102"], seconds=0.2)
+    out = tmp_path / "package"
+    with pytest.raises(ClusterError, match="lost the Dask scheduler"):
+        pack(str(playlist), str(out), progress=False, preview_frames=2, executor=_SchedulerLostAfter(2))
+    manifest = json.loads((out / "diy-apa102" / "manifest.json").read_text())
+    assert [item["index"] for item in manifest["items"]] == [1, 2]  # only what was finished
+    assert sorted(p.name for p in (out / "diy-apa102" / "files").iterdir()) == \
+        ["01_duck_0.hps", "02_duck_1.hps"]  # and no partial file
+    rerun = pack(str(playlist), str(out), progress=False, preview_frames=2, executor=InProcessExecutor())
+    assert len(rerun.kept) == 2 and len(rerun.rendered) == 1
+    serial = pack(str(playlist), str(tmp_path / "serial"), jobs=1, progress=False, preview_frames=2)
+    assert tree(out) == tree(tmp_path / "serial") and len(serial.rendered) == 3
+
+
 def test_a_frames_codes_depend_on_its_index_not_on_the_frames_before(tmp_path):
     """The dither map walks with the frame index: encoding frames out of order (as
     chunks on different workers do) gives each frame the same codes."""

@@ -113,8 +113,8 @@ class DaskExecutor(Executor):
 
     def _lost(self, exc: BaseException | None = None):
         detail = f" ({_reason(exc)})" if exc is not None and not isinstance(exc, CancelledError) else ""
-        raise ClusterError(f"lost the Dask scheduler at {self.address}{detail}; nothing was written "
-                           "for the unfinished work, and a re-run reuses what was finished")
+        raise ClusterError(f"lost the Dask scheduler at {self.address}{detail}; no partial output "
+                           "was written")
 
     def check(self) -> None:
         if self.client.status not in ("running", "newly-created"):
