@@ -10,8 +10,10 @@ from __future__ import annotations
 
 import os
 import uuid
+from contextlib import closing
 from dataclasses import dataclass, field, replace
 
+from .. import interrupt
 from ..atomic import atomic_output, check_output_path
 from ..errors import InputError
 from ..formats.stream import FanFileWriter
@@ -65,7 +67,8 @@ def export_chunked(input=None, output: str = "", settings: ExportSettings | None
         packed = isinstance(writer, FanFileWriter)
         try:
             window = WINDOW_PER_SLOT * max(1, executor.slots)
-            for chunk in ordered(executor, render_chunk, jobs, window, tick=display.tick):
+            stream = closing(ordered(executor, render_chunk, jobs, window, tick=display.tick))
+            for chunk in stream.thing:
                 if chunk.start != written:
                     raise RuntimeError(f"chunk starts at frame {chunk.start}, expected {written}")
                 for frame in chunk.frames():
@@ -80,8 +83,10 @@ def export_chunked(input=None, output: str = "", settings: ExportSettings | None
                 display.done(chunk.stop - chunk.start, chunk.worker, chunk.seconds)
                 if callable(progress):
                     progress(written, total)
+                interrupt.check()  # a Ctrl-C that C code swallowed: see holopack.interrupt
             writer.close()
         except BaseException:
+            stream.close()  # cancels the chunks still in flight
             abort = getattr(writer, "abort", None)
             if abort:
                 abort()

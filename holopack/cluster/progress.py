@@ -78,13 +78,13 @@ class RunProgress:
         self.stream.flush()
 
     def summary_lines(self) -> list[str]:
-        """One line per worker: tasks, frames and its rendering rate (frames per second
-        of its own task time)."""
+        """One line per worker: tasks, frames, its time inside tasks and its rate (frames
+        per second of that time)."""
         lines = []
         for worker, (tasks, frames, seconds) in sorted(self.per_worker.items()):
             rate = frames / seconds if seconds > 0 else 0.0
             lines.append(f"  {worker}: {tasks} task{'s' if tasks != 1 else ''}, {frames} frames, "
-                         f"{seconds:.1f} s rendering, {rate:.1f} fps")
+                         f"{seconds:.1f} s in tasks, {rate:.1f} fps")
         return lines
 
 
