@@ -70,6 +70,21 @@ def _noop(x):
     return x
 
 
+def empty_tasks(executor, count: int = 200) -> dict:
+    """Wall time per empty task through the client (submit, schedule, run, result), with
+    4 and with 32 in flight: what the client and scheduler cost per task, without renders."""
+    from holopack.cluster.executors import ordered
+
+    out = {}
+    for window in (4, 32):
+        started = time.perf_counter()
+        list(ordered(executor, _noop, ((i,) for i in range(count)), window))
+        out[str(window)] = round((time.perf_counter() - started) / count * 1e3, 2)
+        print(f"  empty tasks, {window:2d} in flight: {out[str(window)]:.1f} ms each "
+              f"({1e3 / out[str(window)]:.0f} tasks/s through one client)")
+    return out
+
+
 def main(argv=None) -> int:
     parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
     parser.add_argument("--seconds", type=float, default=1.0, help="length of each playlist item")
@@ -77,6 +92,8 @@ def main(argv=None) -> int:
     parser.add_argument("--device", default="3dcircle-42f2")
     parser.add_argument("--long-seconds", type=float, default=6.0, help="length of the long export")
     parser.add_argument("--no-chunks", action="store_true", help="skip the chunk-size sweep")
+    parser.add_argument("--only-overhead", action="store_true",
+                        help="only the empty-task throughput through the client (a cluster, no renders)")
     parser.add_argument("--json", help="write the figures here too")
     args = parser.parse_args(argv)
     # a terminated run still stops its scheduler and workers (the finally blocks below)
@@ -88,6 +105,14 @@ def main(argv=None) -> int:
     print(f"{os.cpu_count()} CPUs, load average {os.getloadavg()[0]:.1f} at the start "
           "(other work on the machine slows every mode alike, not alike in ratio)")
     try:
+        if args.only_overhead:
+            cluster = LoopbackCluster(work / "dask", workers=2)
+            try:
+                with connect(cluster.address, timeout=30) as executor:
+                    figures["empty_task_ms"] = empty_tasks(executor)
+            finally:
+                cluster.close()
+            return 0
         warm = write_playlist(work, 1, 0.1, args.size, args.device)
         playlist = write_playlist(work, 6, args.seconds, args.size, args.device)
 
@@ -110,12 +135,7 @@ def main(argv=None) -> int:
                 # the inputs were shipped during the warm-up already (same files): count them once
                 shipped_total = executor.bytes_shipped
 
-                # an empty task's round trip, through the same executor interface
-                from holopack.cluster.executors import ordered
-
-                started = time.perf_counter()
-                list(ordered(executor, _noop, ((i,) for i in range(200)), 4))
-                noop_ms = (time.perf_counter() - started) / 200 * 1e3
+                noop_ms = empty_tasks(executor)
 
                 same = all((work / "serial" / d).exists() for d in dask.manifests) and all(
                     a["sha256"] == b["sha256"] for d in dask.manifests
@@ -131,7 +151,7 @@ def main(argv=None) -> int:
                     "j2_speedup": round(serial_s / local_s, 3), "dask_speedup": round(serial_s / dask_s, 3),
                     "dask_vs_j2": round(local_s / dask_s, 3),
                     "cluster_start_s": round(start_s, 2),
-                    "empty_task_round_trip_ms": round(noop_ms, 2),
+                    "empty_task_ms": noop_ms,
                     "per_task_overhead_vs_j2_s": round(overhead_s, 3),
                     "task_seconds_mean": round(busy / tasks, 3),
                     "worker_busy_fraction": round(busy / (dask_s * 2), 3),
@@ -164,8 +184,7 @@ def print_playlist(p: dict) -> None:
           f"{p['dask_vs_j2']:.2f} x -j 2   (cluster start {p['cluster_start_s']:.1f} s, not counted)")
     print(f"  per-task overhead of Dask over -j 2: {p['per_task_overhead_vs_j2_s'] * 1e3:.0f} ms "
           f"((Dask wall - -j 2 wall) x 2 / tasks; a task takes {p['task_seconds_mean']:.2f} s on its "
-          f"worker, workers busy {p['worker_busy_fraction'] * 100:.0f}% of the wall); empty Dask task "
-          f"round trip {p['empty_task_round_trip_ms']:.1f} ms")
+          f"worker, workers busy {p['worker_busy_fraction'] * 100:.0f}% of the wall)")
     print(f"  bytes moved per frame: {p['bytes_moved_per_frame']:,} (results back "
           f"{p['bytes_results_per_frame']:,}/frame; inputs shipped once: {p['bytes_inputs_shipped_once']:,} bytes)")
     print(f"  byte-identical to serial: {p['byte_identical_to_serial']}")

@@ -63,8 +63,8 @@ def build_parser() -> argparse.ArgumentParser:
                    "whose scheduler is at ADDRESS, e.g. tcp://HOST:8786 (pip install holopack[cluster])")
     p.add_argument("--shared-fs", action="store_true", help="with --cluster: the workers see this "
                    "machine's files at the same paths; do not send them the input")
-    p.add_argument("--chunk-frames", type=positive_int, default=32, metavar="N",
-                   help="with --cluster: frames per task (default 32; see docs/cluster.md)")
+    p.add_argument("--chunk-frames", type=positive_int, default=16, metavar="N",
+                   help="with --cluster: frames per task (default 16; see docs/cluster.md)")
     _add_render_options(p)
 
     p = sub.add_parser("inspect", help="what is in a model or video, and what will look bad")

@@ -25,7 +25,7 @@ import numpy as np
 
 from .inputs import materialise
 
-DEFAULT_CHUNK_FRAMES = 32  # benchmarks/bench_cluster.py --chunks: see docs/cluster.md
+DEFAULT_CHUNK_FRAMES = 16  # fastest of 16/32/64 in benchmarks/bench_cluster.py: see docs/cluster.md
 ZLIB_LEVEL = 1  # fast: a 42-F2 frame (129 KB, mostly zeros) packs in well under a millisecond
 PLANS_KEPT = 4
 
