@@ -187,7 +187,6 @@ def _playlist(folder: Path, inputs: list, devices: list, seconds: float = 0.4) -
 @pytest.fixture(scope="module")
 def cluster(tmp_path_factory):
     """A scheduler and two worker processes on 127.0.0.1, shared by the tests below."""
-    pytest.importorskip("distributed", reason="the cluster extra is installed with [test]")
     running = LoopbackCluster(tmp_path_factory.mktemp("dask"), workers=2)
     yield running
     running.close()
@@ -252,7 +251,6 @@ def test_killing_a_worker_mid_export_still_gives_the_serial_bytes(cluster, tmp_p
 @pytest.fixture
 def doomed(tmp_path):
     """A scheduler of its own with one worker that runs another holopack version."""
-    pytest.importorskip("distributed", reason="the cluster extra is installed with [test]")
     preload = tmp_path / "other_version.py"
     preload.write_text("import holopack\nholopack.__version__ = '0.0.0+other'\n")
     running = LoopbackCluster(tmp_path / "dask", workers=1, preload=preload)
