@@ -10,7 +10,6 @@ from __future__ import annotations
 
 import os
 import uuid
-from contextlib import closing
 from dataclasses import dataclass, field, replace
 
 from .. import interrupt
@@ -67,8 +66,8 @@ def export_chunked(input=None, output: str = "", settings: ExportSettings | None
         packed = isinstance(writer, FanFileWriter)
         try:
             window = WINDOW_PER_SLOT * max(1, executor.slots)
-            stream = closing(ordered(executor, render_chunk, jobs, window, tick=display.tick))
-            for chunk in stream.thing:
+            stream = ordered(executor, render_chunk, jobs, window, tick=display.tick)
+            for chunk in stream:
                 if chunk.start != written:
                     raise RuntimeError(f"chunk starts at frame {chunk.start}, expected {written}")
                 for frame in chunk.frames():
