@@ -7,7 +7,7 @@ import sys
 
 from . import __version__, options
 from .argtypes import positive_int
-from .errors import HolopackError
+from .errors import HolopackError, InputError
 from .interrupt import sigint_guard
 from .openmp import configure as configure_openmp
 
@@ -30,6 +30,12 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("-q", "--quiet", action="store_true", help="no progress bar")
     p.add_argument("--wall", metavar="WALL.toml", help="export across a wall of fans (docs/walls.md): "
                    "-o names a folder that gets one file per fan, wall.json and preview.mp4")
+    p.add_argument("--cluster", metavar="ADDRESS", help="render chunks of frames on the Dask cluster "
+                   "whose scheduler is at ADDRESS, e.g. tcp://HOST:8786 (pip install holopack[cluster])")
+    p.add_argument("--shared-fs", action="store_true", help="with --cluster: the workers see this "
+                   "machine's files at the same paths; do not send them the input")
+    p.add_argument("--chunk-frames", type=positive_int, default=16, metavar="N",
+                   help="with --cluster: frames per task (default 16; see docs/cluster.md)")
     options.add_arguments(p, options.EXPORT)
 
     p = sub.add_parser("inspect", help="what is in a model or video, and what will look bad")
@@ -81,6 +87,8 @@ def cmd_export(args) -> int:
     from .pipeline import ExportSettings, export
 
     settings = ExportSettings.from_options(options.values_from_args(args, options.EXPORT))
+    if args.wall and args.cluster:
+        raise InputError("--wall renders on this machine; --cluster does not take a wall yet")
     if args.wall:
         from .wall import export_wall
 
@@ -88,9 +96,18 @@ def cmd_export(args) -> int:
         print(f"wrote {wall.path}: {len(wall.fans)} fan files, {wall.frames} frames each at "
               f"{wall.fps:g} fps ({wall.seconds:.2f} s), wall.json, preview.mp4", file=sys.stderr)
         return 0
-    result = export(args.input, args.output, settings, progress=not args.quiet)
+    if args.cluster:
+        from .cluster import connect
+
+        with connect(args.cluster, shared_fs=args.shared_fs) as executor:
+            result = export(args.input, args.output, settings, progress=not args.quiet,
+                            executor=executor, chunk_frames=args.chunk_frames)
+    else:
+        result = export(args.input, args.output, settings, progress=not args.quiet)
     print(f"wrote {result.path}: {result.format} for {result.device}, {result.frames} frames at "
           f"{result.fps:g} fps ({result.seconds:.2f} s), {result.bytes:,} bytes", file=sys.stderr)
+    for line in getattr(result, "summary", []):  # per worker, on a cluster
+        print(line, file=sys.stderr)
     return 0
 
 

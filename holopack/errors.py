@@ -35,3 +35,8 @@ class OutputError(HolopackError):
     """The output cannot be written (permissions, disk full, ...)."""
 
     exit_code = 1
+
+
+class ClusterError(OutputError):
+    """The cluster cannot finish the run (scheduler lost, no usable worker); exit status 1.
+    Nothing partial is written."""

@@ -410,14 +410,20 @@ class CallbackProgress:
 
 
 def export(input=None, output: str = "", settings: ExportSettings | None = None, *,
-           progress=True, **overrides) -> ExportResult:
+           progress=True, executor=None, chunk_frames=None, **overrides) -> ExportResult:
     """Export ``input`` (a path or a loaded Scene; None = the bundled default twin) to
     ``output`` for a device. Keyword overrides set ExportSettings fields, e.g.
     ``export("twin.glb", "LOOP.BIN", device="3dcircle-42f2", seconds=4)``.
 
     ``progress``: True draws a bar on stderr, False nothing, a function
-    ``progress(done, total)`` is called after each frame.
+    ``progress(done, total)`` is called after each frame. ``executor``: render chunks of
+    frames (``chunk_frames`` each) on its workers instead (holopack.cluster; the same bytes).
     """
+    if executor is not None:
+        from .cluster.export import DEFAULT_CHUNK_FRAMES, export_chunked
+
+        return export_chunked(input, output, settings, executor=executor, progress=progress,
+                              chunk_frames=chunk_frames or DEFAULT_CHUNK_FRAMES, **overrides)
     settings = replace(settings or ExportSettings(), **overrides)
     if not output:
         raise InputError("no output path given (-o OUT)")

@@ -75,6 +75,11 @@ class FanFileWriter(FrameWriter):
         self._file.write(self.pack(codes))
         self.frames += 1
 
+    def write_packed(self, data: bytes) -> None:
+        """Append one frame that ``pack`` already made (on a cluster worker)."""
+        self._file.write(data)
+        self.frames += 1
+
     def close(self) -> None:
         if not self._file.closed:
             self._file.write(self.trailer())

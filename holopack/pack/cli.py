@@ -26,6 +26,10 @@ def add_pack_parser(sub) -> argparse.ArgumentParser:
     p.add_argument("--force", action="store_true", help="render every item, even unchanged ones")
     p.add_argument("--preview-frames", type=positive_int, default=24, help="frames in each preview GIF (default 24)")
     p.add_argument("-q", "--quiet", action="store_true", help="no progress line")
+    p.add_argument("--cluster", metavar="ADDRESS", help="render on the Dask cluster whose scheduler is "
+                   "at ADDRESS, e.g. tcp://HOST:8786 (pip install holopack[cluster]); -j is then unused")
+    p.add_argument("--shared-fs", action="store_true", help="with --cluster: the workers see this "
+                   "machine's files at the same paths; do not send them the inputs")
     return p
 
 
@@ -45,9 +49,20 @@ def add_validate_parser(sub) -> argparse.ArgumentParser:
 def cmd_pack(args) -> int:
     from .package import pack
 
-    report = pack(args.playlist, args.output, jobs=args.jobs, progress=not args.quiet,
-                  preview_frames=args.preview_frames, force=args.force)
+    if args.cluster:
+        from ..cluster import connect
+        from .playlist import load_playlist
+
+        playlist = load_playlist(args.playlist)  # its faults first, before the cluster's
+        with connect(args.cluster, shared_fs=args.shared_fs) as executor:
+            report = pack(playlist, args.output, progress=not args.quiet,
+                          preview_frames=args.preview_frames, force=args.force, executor=executor)
+    else:
+        report = pack(args.playlist, args.output, jobs=args.jobs, progress=not args.quiet,
+                      preview_frames=args.preview_frames, force=args.force)
     print(report.summary(), file=sys.stderr)
+    for line in report.worker_summary:  # per worker, on a cluster
+        print(line, file=sys.stderr)
     return 0
 
 

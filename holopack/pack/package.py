@@ -34,7 +34,7 @@ from dataclasses import dataclass, field
 
 from .. import __version__
 from ..atomic import atomic_output, check_output_path
-from ..errors import HolopackError, InputError, OutputError
+from ..errors import ClusterError, HolopackError, InputError, OutputError
 from ..formats.names import name_rule
 from .playlist import Playlist, load_playlist
 from .sources import content_key, file_sha256, profile_hash, source_hash
@@ -55,6 +55,7 @@ class PackReport:
     kept: list = field(default_factory=list)
     removed: list = field(default_factory=list)
     workers: dict = field(default_factory=dict)  # file -> (process id, Numba threads) it rendered in
+    worker_summary: list = field(default_factory=list)  # on a cluster: one line per worker
     manifests: dict = field(default_factory=dict)  # device -> manifest dict
     total_bytes: int = 0
     walls: list = field(default_factory=list)  # wall folders written (holopack.wall.package)
@@ -320,9 +321,16 @@ def _jobs_for(units: list[_Unit], preview_frames: int, preview_size: int) -> lis
     return jobs
 
 
-def _run_jobs(jobs: list[dict], workers: int, progress: bool) -> tuple[dict, dict]:
+def _run_jobs(jobs: list[dict], workers: int, progress: bool, executor=None) -> tuple[dict, dict]:
     """Run the jobs; returns ({unit: facts}, {unit: exception})."""
     from .worker import init_worker, render_unit
+
+    if executor is not None:  # a cluster (holopack.cluster)
+        from ..cluster.pack_units import run_pack_jobs
+
+        results, failures, summary = run_pack_jobs(executor, jobs, progress)
+        executor.pack_summary = summary
+        return results, failures
 
     results: dict = {}
     failures: dict = {}
@@ -498,10 +506,12 @@ def _extract_old_zip(path: str, folder: str) -> None:
 
 # -- the entry point ------------------------------------------------------------------
 def pack(playlist, output: str, *, jobs: int | None = None, progress: bool = True,
-         preview_frames: int = 24, preview_size: int = 240, force: bool = False) -> PackReport:
+         preview_frames: int = 24, preview_size: int = 240, force: bool = False,
+         executor=None) -> PackReport:
     """Render ``playlist`` (a path or a Playlist) into the package ``output``: a folder,
     or a .zip when the name ends in .zip. ``jobs``: worker processes (default: all
-    cores); ``force`` renders everything even if unchanged."""
+    cores); ``force`` renders everything even if unchanged; ``executor``: render on its
+    workers instead (holopack.cluster.connect: a Dask cluster)."""
     if not isinstance(playlist, Playlist):
         playlist = load_playlist(playlist)
     output = os.fspath(output)
@@ -527,13 +537,14 @@ def pack(playlist, output: str, *, jobs: int | None = None, progress: bool = Tru
         root = output
     try:
         return _pack_into(playlist, root, output, jobs, progress, preview_frames, preview_size, force,
-                          zip_target=output if as_zip else None)
+                          zip_target=output if as_zip else None, executor=executor)
     finally:
         if staging is not None:
             shutil.rmtree(staging, ignore_errors=True)
 
 
-def _pack_into(playlist, root, output, jobs, progress, preview_frames, preview_size, force, zip_target):
+def _pack_into(playlist, root, output, jobs, progress, preview_frames, preview_size, force, zip_target,
+               executor=None):
     try:
         os.makedirs(root, exist_ok=True)
     except OSError as exc:
@@ -554,7 +565,9 @@ def _pack_into(playlist, root, output, jobs, progress, preview_frames, preview_s
 
     to_render = [u for u in units if u.reuse_from is None]
     workers = max(1, min(jobs or os.cpu_count() or 1, len(to_render) or 1))
-    results, failures = _run_jobs(_jobs_for(to_render, preview_frames, preview_size), workers, progress)
+    results, failures = _run_jobs(_jobs_for(to_render, preview_frames, preview_size), workers, progress,
+                                  executor)
+    report.worker_summary = list(getattr(executor, "pack_summary", None) or [])
     stamp = _now()
     for unit in to_render:
         facts = results.get(unit.uid)
@@ -595,6 +608,9 @@ def _pack_into(playlist, root, output, jobs, progress, preview_frames, preview_s
         for exc in failures.values():
             if not isinstance(exc, HolopackError):
                 raise exc  # a fault of ours, not of the input: keep its type and traceback
+        for exc in failures.values():
+            if isinstance(exc, ClusterError):
+                raise exc  # the scheduler was lost: one line; finished files are kept above
         first = failures[next(iter(failures))]
         cls = OutputError if isinstance(first, OutputError) else InputError
         message = lines[0] if len(lines) == 1 else "\n  ".join([f"{len(lines)} files failed:"] + lines)

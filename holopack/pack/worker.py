@@ -61,7 +61,7 @@ def render_unit(job: dict, queue=None) -> dict:
 
     from ..device import load_profile
 
-    profile = load_profile(job["device"])
+    profile = job.get("profile") or load_profile(job["device"])  # a cluster job carries it
     facts = scan(job["output"], profile, preview_frames=job["preview_frames"],
                  preview_size=job["preview_size"])
     if facts.previews:

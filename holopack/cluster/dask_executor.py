@@ -1,0 +1,251 @@
+"""Tasks on a Dask cluster (``pip install holopack[cluster]``).
+
+``connect(address)`` opens a client on the scheduler, asks every worker for its
+holopack, Numba and Python versions and refuses the workers that differ from this
+client (their output would not be byte-identical): tasks are submitted only to the
+workers that match, and workers that join later are checked before they get any.
+
+Dask itself recovers a task whose worker died: it runs it again on another worker,
+and since every task is a pure function of its arguments the output does not change.
+A lost scheduler is different: the client's futures are cancelled, and the run ends
+with one ClusterError line (no partial output; pack keeps what was finished).
+"""
+from __future__ import annotations
+
+import logging
+import re
+import sys
+import threading
+import time
+import uuid
+from concurrent.futures import CancelledError
+
+from ..errors import ClusterError, InputError
+from .executors import Executor
+from .inputs import InputBundle, read_bundle
+from .versions import difference, local_versions
+
+INSTALL_HINT = "pip install holopack[cluster]"
+REFRESH_SECONDS = 2.0  # how often a running client looks for workers that joined or left
+_ADDRESS = re.compile(r"^([a-z][a-z0-9+.-]*://)?[^\s/]+(:\d+)?/?$")
+
+
+def require_distributed():
+    """dask.distributed, or one line naming the extra that installs it."""
+    try:
+        import distributed  # heavy optional import (about 0.5 s): only a --cluster run pays it
+    except ImportError:
+        raise InputError(f"--cluster needs Dask's distributed scheduler, which is not installed: "
+                         f"{INSTALL_HINT}") from None
+    return distributed
+
+
+def _reason(exc: BaseException) -> str:
+    text = " ".join(str(exc).split()) or type(exc).__name__
+    return text[:160]
+
+
+class DaskExecutor(Executor):
+    """A connected Dask client; see ``connect``."""
+
+    name = "Dask"
+
+    def __init__(self, client, address: str, *, shared_fs: bool = False, notify=None,
+                 timeout: float = 30.0):
+        self.client = client
+        self.address = address
+        self.shared_fs = shared_fs
+        self.timeout = float(timeout)
+        self.notify = notify or (lambda line: print(f"holopack: {line}", file=sys.stderr, flush=True))
+        self.versions = local_versions()
+        self.compatible: set[str] = set()
+        self.refused: dict[str, str] = {}
+        self.bytes_shipped = 0
+        self.bytes_received = 0
+        self.task_seconds = 0.0
+        self._bundles: dict = {}  # input path -> (future, sha256)
+        self._last_refresh = 0.0
+        self._none_since: float | None = None
+        self.slots = 1
+        self._event = threading.Event()  # set when a watched future finishes
+        self._watched: set = set()
+
+    # -- workers ---------------------------------------------------------------------
+    def _workers(self) -> dict:
+        try:
+            # asked afresh: the client's cached copy is also rewritten by its own periodic
+            # updates, which may carry no per-worker entries
+            identity = self.client.sync(self.client.scheduler.identity, n_workers=-1)
+            return dict(identity.get("workers", {}))
+        except Exception as exc:
+            self._lost(exc)
+
+    def refresh(self, force: bool = False) -> None:
+        """Check the versions of workers that joined; forget the ones that left."""
+        now = time.monotonic()
+        if not force and now - self._last_refresh < REFRESH_SECONDS:
+            return
+        self._last_refresh = now
+        workers = self._workers()
+        present = set(workers)
+        self.compatible &= present
+        new = [w for w in present if w not in self.compatible and w not in self.refused]
+        if new:
+            try:
+                answers = self.client.run(local_versions, workers=new, on_error="return")
+            except Exception as exc:
+                self._lost(exc)
+            for worker, answer in answers.items():
+                if isinstance(answer, BaseException):
+                    why = f"cannot run holopack ({_reason(answer)})"
+                else:
+                    why = difference(answer, self.versions)
+                if why is None:
+                    self.compatible.add(worker)
+                else:
+                    self.refused[worker] = why
+                    self.notify(f"refusing Dask worker {worker}: it runs {why}")
+        threads = sum(int(workers[w].get("nthreads", 1) or 1) for w in self.compatible)
+        self.slots = max(1, threads)
+
+    def alive(self) -> int:
+        return len(self.compatible)
+
+    def _lost(self, exc: BaseException | None = None):
+        detail = f" ({_reason(exc)})" if exc is not None and not isinstance(exc, CancelledError) else ""
+        raise ClusterError(f"lost the Dask scheduler at {self.address}{detail}; no partial output "
+                           "was written")
+
+    def check(self) -> None:
+        if self.client.status not in ("running", "newly-created"):
+            self._lost()
+        self.refresh()
+        if self.compatible:
+            self._none_since = None
+            return
+        now = time.monotonic()
+        if self._none_since is None:
+            self._none_since = now
+        elif now - self._none_since > self.timeout:
+            raise ClusterError(f"no usable Dask worker left on {self.address} for "
+                               f"{self.timeout:g} s (holopack {self.versions['holopack']}, "
+                               f"Numba {self.versions['numba']} needed)")
+
+    # -- tasks -----------------------------------------------------------------------
+    def submit(self, fn, *args):
+        if not self.compatible:
+            self.refresh(force=True)
+        name = getattr(fn, "__name__", "task")
+        return self.client.submit(fn, *args, key=f"holopack-{name}-{uuid.uuid4().hex}",
+                                  workers=sorted(self.compatible) or None,
+                                  allow_other_workers=False, pure=False)
+
+    def wait(self, handles, timeout):
+        done = {h for h in handles if h.done()}
+        if done:
+            return done
+        self._event.clear()
+        for handle in handles:
+            if handle.key not in self._watched:  # one callback per future, however long it runs
+                self._watched.add(handle.key)
+                handle.add_done_callback(lambda _: self._event.set())
+        done = {h for h in handles if h.done()}  # finished before the callback was in place
+        if not done:
+            self._event.wait(timeout)
+        return {h for h in handles if h.done()}
+
+    def result(self, handle):
+        self._watched.discard(handle.key)
+        try:
+            return handle.result()
+        except CancelledError as exc:
+            self._lost(exc)
+
+    def cancel(self, handles):
+        if handles and self.client.status == "running":
+            try:
+                self.client.cancel(handles)
+            except Exception:  # the scheduler is gone: nothing left to cancel
+                pass
+
+    def input_ref(self, path: str):
+        """A path under --shared-fs; otherwise the input's bundle, sent to the cluster
+        once per client and held there until the client closes."""
+        import os
+
+        if self.shared_fs:
+            return os.path.abspath(path)
+        key = os.path.abspath(path)
+        if key not in self._bundles:
+            bundle = read_bundle(key)
+            try:
+                future = self.client.scatter(bundle, hash=False)
+            except Exception as exc:
+                self._lost(exc)
+            self.bytes_shipped += bundle.nbytes
+            self._bundles[key] = (future, bundle.sha256)
+        return self._bundles[key][0]
+
+    def close(self) -> None:
+        self._bundles.clear()
+        try:
+            self.client.close(timeout=5)
+        except Exception:  # closing a client whose scheduler is gone
+            pass
+
+
+def _quiet_dask_logs() -> None:
+    """Dask's client logs connection trouble with tracebacks on stderr; the run reports
+    it in one line instead. Its loggers carry their own levels, so each is set."""
+    names = [n for n in logging.root.manager.loggerDict if n == "distributed" or n.startswith("distributed.")]
+    for name in names or ["distributed"]:
+        logging.getLogger(name).setLevel(logging.CRITICAL + 1)
+
+
+def connect(address: str, *, shared_fs: bool = False, timeout: float | None = None,
+            notify=None) -> DaskExecutor:
+    """A DaskExecutor on the scheduler at ``address`` (``tcp://host:8786``), with the
+    workers of this client's versions. ``timeout``: seconds to reach the scheduler and
+    to wait for a usable worker (default: Dask's ``distributed.comm.timeouts.connect``)."""
+    distributed = require_distributed()
+    import dask
+
+    if not isinstance(address, str) or not _ADDRESS.match(address.strip()):
+        raise InputError(f"--cluster takes a scheduler address such as tcp://HOST:8786, got {address!r}")
+    address = address.strip()
+    if timeout is None:
+        timeout = dask.utils.parse_timedelta(dask.config.get("distributed.comm.timeouts.connect"), "s")
+    _quiet_dask_logs()
+    try:
+        client = distributed.Client(address, timeout=timeout, set_as_default=False)
+    except (OSError, TimeoutError, ValueError) as exc:
+        raise ClusterError(f"cannot reach the Dask scheduler at {address} ({_reason(exc)})") from None
+    executor = DaskExecutor(client, address, shared_fs=shared_fs, notify=notify, timeout=timeout)
+    said = executor.notify
+    executor.notify = lambda line: None  # refusals at the start: one error line if nothing is left
+    try:
+        deadline = time.monotonic() + timeout
+        while True:
+            executor.refresh(force=True)
+            if executor.compatible:
+                break
+            if time.monotonic() > deadline:
+                if executor.refused:
+                    why = "; ".join(f"{w} runs {r}" for w, r in sorted(executor.refused.items()))
+                    raise ClusterError(f"every Dask worker on {address} was refused: {why}")
+                raise ClusterError(f"the Dask scheduler at {address} has no workers "
+                                   f"(waited {timeout:g} s)")
+            if executor.refused and not executor._workers().keys() - executor.refused.keys():
+                why = "; ".join(f"{w} runs {r}" for w, r in sorted(executor.refused.items()))
+                raise ClusterError(f"every Dask worker on {address} was refused: {why}")
+            time.sleep(0.2)
+    except BaseException:
+        executor.close()
+        raise
+    executor.notify = said
+    for worker, why in sorted(executor.refused.items()):
+        said(f"refusing Dask worker {worker}: it runs {why}")
+    return executor
+
+
+__all__ = ["DaskExecutor", "InputBundle", "connect", "require_distributed", "INSTALL_HINT"]

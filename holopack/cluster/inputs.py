@@ -1,0 +1,90 @@
+"""Inputs shipped to workers that share no file system with the client.
+
+An input is the file a user named plus every file it pulls in (a .gltf's .bin
+buffers and textures, an OBJ's material library and maps): ``sources.source_files``,
+the same list the incremental cache hashes. The client reads them once into an
+``InputBundle`` addressed by the SHA-256 of their names and bytes; the cluster holds
+one copy, and each worker writes it to its local disk once, under that hash, for all
+the tasks that need it.
+"""
+from __future__ import annotations
+
+import hashlib
+import os
+import shutil
+import tempfile
+from dataclasses import dataclass
+
+from ..errors import InputError
+from ..pack.sources import source_files
+
+CACHE_DIR_NAME = "holopack-inputs"
+
+
+@dataclass(frozen=True)
+class InputBundle:
+    """sha256: hex digest over (relative path, bytes) of every file; main: the input's
+    path relative to the bundle's root; files: ((relative path, bytes), ...)."""
+
+    sha256: str
+    main: str
+    files: tuple
+
+    @property
+    def nbytes(self) -> int:
+        return sum(len(data) for _, data in self.files)
+
+
+def read_bundle(path: str) -> InputBundle:
+    """Read ``path`` and the files it references into one bundle."""
+    path = os.path.abspath(os.fspath(path))
+    if not os.path.isfile(path):
+        raise InputError("input file not found", path)
+    paths = source_files(path)
+    root = os.path.commonpath([os.path.dirname(p) for p in paths])
+    digest = hashlib.sha256()
+    files = []
+    for full in paths:
+        rel = os.path.relpath(full, root).replace(os.sep, "/")
+        try:
+            with open(full, "rb") as f:
+                data = f.read()
+        except OSError as exc:
+            raise InputError(f"cannot read ({exc.strerror})", full) from None
+        digest.update(rel.encode() + b"\0" + hashlib.sha256(data).digest())
+        files.append((rel, data))
+    main = os.path.relpath(path, root).replace(os.sep, "/")
+    return InputBundle(sha256=digest.hexdigest(), main=main, files=tuple(files))
+
+
+def materialise(ref, cache_root: str | None = None) -> str:
+    """On a worker: the local path of an input. ``ref`` is a path (shared file system)
+    or an InputBundle, written under ``<tmp>/holopack-inputs/<sha256>/`` the first time
+    and reused after (written to a temporary folder, renamed when complete, so two
+    workers on one machine never see half a copy)."""
+    if not isinstance(ref, InputBundle):
+        return os.fspath(ref)
+    cache_root = cache_root or os.path.join(tempfile.gettempdir(), CACHE_DIR_NAME)
+    folder = os.path.join(cache_root, ref.sha256)
+    main = os.path.join(folder, *ref.main.split("/"))
+    if os.path.isfile(main):
+        return main
+    os.makedirs(cache_root, exist_ok=True)
+    staging = tempfile.mkdtemp(prefix=f".{ref.sha256[:16]}.", dir=cache_root)
+    try:
+        for rel, data in ref.files:
+            parts = rel.split("/")
+            if ".." in parts or rel.startswith("/"):
+                raise InputError(f"input bundle names a file outside itself: {rel}")
+            target = os.path.join(staging, *parts)
+            os.makedirs(os.path.dirname(target), exist_ok=True)
+            with open(target, "wb") as f:
+                f.write(data)
+        try:
+            os.rename(staging, folder)
+        except OSError:
+            if not os.path.isfile(main):  # not another worker's finished copy: a real fault
+                raise
+    finally:
+        shutil.rmtree(staging, ignore_errors=True)
+    return main

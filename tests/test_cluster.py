@@ -1,0 +1,288 @@
+"""Renders spread over a real Dask cluster on loopback give the serial run's bytes.
+
+The reference is always a serial run in this process (holopack.export, pack with one
+job): the property under test is that chunking, shipping, worker death and the
+order in which results come back change nothing in the files.
+"""
+from __future__ import annotations
+
+import hashlib
+import json
+import os
+import textwrap
+import time
+from pathlib import Path
+
+import numpy as np
+import pytest
+
+from _cluster_helpers import LoopbackCluster, holopack_cli, holopack_popen
+
+import holopack
+from holopack.cluster.executors import InProcessExecutor
+from holopack.cluster.export import export_chunked
+from holopack.device import load_profile
+from holopack.device.encode import PolarEncoder
+from holopack.pack import pack
+
+ROOT = Path(__file__).resolve().parent.parent
+TWIN = ROOT / "assets" / "RobotExpressive" / "RobotExpressive.glb"
+DUCK = ROOT / "tests" / "data" / "Duck" / "Duck.glb"
+HELMET = ROOT / "tests" / "data" / "FlightHelmet" / "FlightHelmet.gltf"
+SIZE = 48  # small pictures: these tests are about bytes and order, not looks
+
+
+def sha256(path) -> str:
+    return hashlib.sha256(Path(path).read_bytes()).hexdigest()
+
+
+def tree(folder: Path) -> dict:
+    """{relative path: SHA-256} of every file under ``folder`` but the manifests, whose
+    time stamps differ between runs (their items are compared separately)."""
+    return {p.relative_to(folder).as_posix(): sha256(p) for p in sorted(folder.rglob("*"))
+            if p.is_file() and p.name != "manifest.json"}
+
+
+def manifest_items(folder: Path, device: str) -> list:
+    drop = ("rendered_at", "render_seconds")
+    items = json.loads((folder / device / "manifest.json").read_text())["items"]
+    return [{k: v for k, v in item.items() if k not in drop} for item in items]
+
+
+# -- without a cluster: chunks and determinism ------------------------------------------
+@pytest.mark.parametrize("device, name", [("3dcircle-42f2", "LOOP.BIN"), ("diy-apa102", "loop.hps"),
+                                          ("hypervsn", "loop.mp4")])
+def test_chunks_written_in_frame_order_give_the_serial_files_bytes(tmp_path, device, name):
+    serial = tmp_path / ("serial_" + name)
+    chunked = tmp_path / ("chunked_" + name)
+    holopack.export(str(TWIN), str(serial), device=device, seconds=0.5, size=SIZE, progress=False)
+    with InProcessExecutor() as executor:
+        result = export_chunked(str(TWIN), str(chunked), device=device, seconds=0.5, size=SIZE,
+                                progress=False, executor=executor, chunk_frames=4)
+    assert result.chunks == -(-result.frames // 4) > 1
+    assert sha256(chunked) == sha256(serial)
+
+
+def test_chunks_in_local_processes_give_the_serial_files_bytes(tmp_path):
+    from holopack.cluster.executors import LocalProcessExecutor
+
+    holopack.export(str(DUCK), str(tmp_path / "serial.hps"), device="diy-apa102", seconds=0.4,
+                    size=SIZE, progress=False)
+    with LocalProcessExecutor(2) as executor:
+        result = holopack.export(str(DUCK), str(tmp_path / "local.hps"), device="diy-apa102",
+                                 seconds=0.4, size=SIZE, progress=False, executor=executor,
+                                 chunk_frames=3)
+    assert len(result.workers) == 2  # both processes rendered
+    assert sha256(tmp_path / "local.hps") == sha256(tmp_path / "serial.hps")
+
+
+class _SchedulerLostAfter(InProcessExecutor):
+    """Runs tasks here until the ``count``-th submission, then fails as a DaskExecutor
+    does when its scheduler is gone."""
+
+    def __init__(self, count: int):
+        self.count = count
+
+    def submit(self, fn, *args):
+        from holopack.errors import ClusterError
+
+        self.count -= 1
+        if self.count < 0:
+            raise ClusterError("lost the Dask scheduler at tcp://test:8786; no partial output was written")
+        return super().submit(fn, *args)
+
+
+def test_a_pack_that_loses_its_scheduler_keeps_finished_files_for_the_rerun(tmp_path):
+    from holopack.errors import ClusterError
+
+    playlist = _playlist(tmp_path, [DUCK, DUCK, DUCK], ["diy-apa102"], seconds=0.2)
+    out = tmp_path / "package"
+    with pytest.raises(ClusterError, match="lost the Dask scheduler"):
+        pack(str(playlist), str(out), progress=False, preview_frames=2, executor=_SchedulerLostAfter(2))
+    manifest = json.loads((out / "diy-apa102" / "manifest.json").read_text())
+    assert [item["index"] for item in manifest["items"]] == [1, 2]  # only what was finished
+    assert sorted(p.name for p in (out / "diy-apa102" / "files").iterdir()) == \
+        ["01_duck_0.hps", "02_duck_1.hps"]  # and no partial file
+    rerun = pack(str(playlist), str(out), progress=False, preview_frames=2, executor=InProcessExecutor())
+    assert len(rerun.kept) == 2 and len(rerun.rendered) == 1
+    serial = pack(str(playlist), str(tmp_path / "serial"), jobs=1, progress=False, preview_frames=2)
+    assert tree(out) == tree(tmp_path / "serial") and len(serial.rendered) == 3
+
+
+def test_a_frames_codes_depend_on_its_index_not_on_the_frames_before(tmp_path):
+    """The dither map walks with the frame index: encoding frames out of order (as
+    chunks on different workers do) gives each frame the same codes."""
+    profile = load_profile("3dcircle-42f2")
+    rng = np.random.default_rng(3)
+    pictures = [rng.random((64, 64, 3), dtype=np.float32) for _ in range(10)]
+    forward = PolarEncoder(profile, 64)
+    backward = PolarEncoder(profile, 64)
+    ahead = [forward.encode(p, i).copy() for i, p in enumerate(pictures)]
+    behind = {i: backward.encode(pictures[i], i).copy() for i in reversed(range(10))}
+    for i in range(10):
+        np.testing.assert_array_equal(ahead[i], behind[i])
+    assert not np.array_equal(ahead[0], PolarEncoder(profile, 64).encode(pictures[0], 1))  # it does walk
+
+
+def test_an_input_bundle_holds_the_gltf_with_its_buffers_and_textures(tmp_path):
+    from holopack.cluster.inputs import materialise, read_bundle
+
+    bundle = read_bundle(str(HELMET))
+    doc = json.loads(HELMET.read_text())
+    wanted = {"FlightHelmet.gltf"} | {b["uri"] for b in doc["buffers"]} | {i["uri"] for i in doc["images"]}
+    assert {rel for rel, _ in bundle.files} == wanted
+    main = materialise(bundle, cache_root=str(tmp_path))
+    assert Path(main).name == "FlightHelmet.gltf"
+    for rel in wanted:
+        assert sha256(Path(main).parent / rel) == sha256(HELMET.parent / rel)
+    assert materialise(bundle, cache_root=str(tmp_path)) == main  # written once, then reused
+    assert read_bundle(str(HELMET)).sha256 == bundle.sha256
+
+
+def test_without_the_extra_cluster_exits_2_naming_it(tmp_path):
+    # a fresh interpreter in which dask and distributed cannot be imported, as after a
+    # plain `pip install holopack`
+    block = tmp_path / "site"
+    block.mkdir()
+    (block / "sitecustomize.py").write_text(textwrap.dedent("""\
+        import sys
+        class _NoDask:
+            def find_spec(self, name, path=None, target=None):
+                if name.split(".")[0] in ("dask", "distributed"):
+                    raise ImportError(f"No module named {name!r}")
+                return None
+        sys.meta_path.insert(0, _NoDask())
+        """))
+    env = {"PYTHONPATH": f"{block}{os.pathsep}{ROOT}"}
+    for args in (["export", "--cluster", "tcp://127.0.0.1:9", "--device", "3dcircle-42f2",
+                  "-o", str(tmp_path / "X.BIN")],
+                 ["pack", str(_playlist(tmp_path, [DUCK], ["3dcircle-42f2"])), "--cluster",
+                  "tcp://127.0.0.1:9", "-o", str(tmp_path / "package")]):
+        run = holopack_cli(args, env)
+        assert run.returncode == 2, run.stderr
+        lines = run.stderr.strip().splitlines()
+        assert len(lines) == 1 and "pip install holopack[cluster]" in lines[0], run.stderr
+    assert not (tmp_path / "X.BIN").exists() and not (tmp_path / "package").exists()
+
+
+def test_an_unreachable_scheduler_is_one_line(tmp_path):
+    run = holopack_cli(["export", "--cluster", "tcp://127.0.0.1:9", "--device", "3dcircle-42f2",
+                        "-o", str(tmp_path / "X.BIN")])
+    assert run.returncode == 1
+    lines = run.stderr.strip().splitlines()
+    assert len(lines) == 1 and "cannot reach the Dask scheduler at tcp://127.0.0.1:9" in lines[0]
+    assert list(tmp_path.iterdir()) == []
+
+
+def _playlist(folder: Path, inputs: list, devices: list, seconds: float = 0.4) -> Path:
+    items = "".join(f'\n[[items]]\ninput = "{Path(p).as_posix()}"\nname = "{Path(p).stem} {n}"\n'
+                    for n, p in enumerate(inputs))
+    path = folder / "shop.toml"
+    path.write_text(f"devices = {json.dumps(devices)}\n\n[defaults]\nseconds = {seconds}\n"
+                    f"size = {SIZE}\n{items}")
+    return path
+
+
+# -- on a cluster -------------------------------------------------------------------------
+@pytest.fixture(scope="module")
+def cluster(tmp_path_factory):
+    """A scheduler and two worker processes on 127.0.0.1, shared by the tests below."""
+    running = LoopbackCluster(tmp_path_factory.mktemp("dask"), workers=2)
+    yield running
+    running.close()
+
+
+def test_a_playlist_packed_on_the_cluster_matches_the_serial_package(cluster, tmp_path):
+    playlist = _playlist(tmp_path, [DUCK, TWIN], ["3dcircle-42f2", "hypervsn"], seconds=0.2)
+    serial = pack(str(playlist), str(tmp_path / "serial"), jobs=1, progress=False, preview_frames=2)
+    run = holopack_cli(["pack", str(playlist), "-o", str(tmp_path / "cluster"), "--cluster",
+                        cluster.address, "--preview-frames", "2", "-q"])
+    assert run.returncode == 0, run.stderr
+    assert len(serial.rendered) == 4
+    assert tree(tmp_path / "cluster") == tree(tmp_path / "serial")
+    for device in ("3dcircle-42f2", "hypervsn"):
+        assert manifest_items(tmp_path / "cluster", device) == manifest_items(tmp_path / "serial", device)
+    # the summary names the workers that rendered, with their figures
+    workers = [line for line in run.stderr.splitlines() if line.startswith("  tcp://127.0.0.1:")]
+    assert workers and sum(int(line.split(": ")[1].split()[0]) for line in workers) == 4
+
+
+def test_a_long_export_on_the_cluster_matches_the_serial_file(cluster, tmp_path):
+    serial = tmp_path / "serial.BIN"
+    holopack.export(str(TWIN), str(serial), device="3dcircle-42f2", seconds=1.0, size=SIZE,
+                    progress=False)
+    run = holopack_cli(["export", str(TWIN), "--cluster", cluster.address, "--device", "3dcircle-42f2",
+                        "--seconds", "1.0", "--size", str(SIZE), "-o", str(tmp_path / "LOOP.BIN"),
+                        "--chunk-frames", "4"])
+    assert run.returncode == 0, run.stderr
+    assert "8/8 chunks  30/30 frames" in run.stderr  # the combined progress line
+    assert sha256(tmp_path / "LOOP.BIN") == sha256(serial)
+    assert sorted(p.name for p in tmp_path.iterdir()) == ["LOOP.BIN", "serial.BIN"]  # no leftovers
+
+
+def test_killing_a_worker_mid_export_still_gives_the_serial_bytes(cluster, tmp_path):
+    from holopack.cluster import connect
+
+    serial = tmp_path / "serial.hps"
+    holopack.export(str(DUCK), str(serial), device="diy-apa102", seconds=1.6, size=SIZE, progress=False)
+    victim = cluster.workers[0]
+    killed = []
+
+    def kill_once(done, total):
+        if not killed:
+            cluster.kill_worker(victim)
+            killed.append(done)
+
+    try:
+        with connect(cluster.address, shared_fs=True, timeout=10) as executor:
+            result = export_chunked(str(DUCK), str(tmp_path / "loop.hps"), device="diy-apa102",
+                                    seconds=1.6, size=SIZE, executor=executor, chunk_frames=2,
+                                    progress=kill_once)
+            executor.refresh(force=True)
+            assert executor.alive() == 1
+    finally:
+        cluster.add_worker()  # for the tests after this one
+    assert killed and killed[0] < result.frames and victim.poll() is not None
+    assert sha256(tmp_path / "loop.hps") == sha256(serial)
+    cluster.wait_for_workers(2)
+
+
+# -- a cluster that fails ----------------------------------------------------------------
+@pytest.fixture
+def doomed(tmp_path):
+    """A scheduler of its own with one worker that runs another holopack version."""
+    preload = tmp_path / "other_version.py"
+    preload.write_text("import holopack\nholopack.__version__ = '0.0.0+other'\n")
+    running = LoopbackCluster(tmp_path / "dask", workers=1, preload=preload)
+    yield running
+    running.close()
+
+
+def test_workers_of_another_version_are_refused_in_one_line_then_a_lost_scheduler_too(doomed, tmp_path):
+    out = tmp_path / "out"
+    out.mkdir()
+    run = holopack_cli(["export", str(DUCK), "--cluster", doomed.address, "--device", "3dcircle-42f2",
+                        "-o", str(out / "LOOP.BIN"), "--size", str(SIZE)])
+    assert run.returncode == 1
+    lines = run.stderr.strip().splitlines()
+    assert len(lines) == 1, run.stderr
+    assert "refused" in lines[0] and "holopack 0.0.0+other" in lines[0] and holopack.__version__ in lines[0]
+    assert list(out.iterdir()) == []
+
+    # the same scheduler, now with a worker of this version only, lost in the middle of a run
+    doomed.kill_worker(doomed.workers[0])
+    doomed.add_worker()
+    doomed.wait_for_workers(1)
+    proc = holopack_popen(["export", str(DUCK), "--cluster", doomed.address, "--device", "3dcircle-42f2",
+                           "-o", str(out / "LOOP.BIN"), "--size", str(SIZE), "--seconds", "20", "-q"])
+    deadline = time.monotonic() + 120
+    while not any(p.name.endswith(".partial.BIN") for p in out.iterdir()):  # chunks are on their way
+        assert proc.poll() is None and time.monotonic() < deadline, proc.stderr.read() if proc.poll() else ""
+        time.sleep(0.05)
+    doomed.kill_scheduler()
+    _, err = proc.communicate(timeout=60)
+    assert proc.returncode == 1
+    lines = err.strip().splitlines()
+    assert len(lines) == 1 and "lost the Dask scheduler at " + doomed.address in lines[0], err
+    assert list(out.iterdir()) == []
+
