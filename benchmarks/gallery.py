@@ -24,7 +24,8 @@ ROOT = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
 sys.path.insert(0, ROOT)
 
 import holopack  # noqa: E402  (after the path is set, to run from a checkout)
-from holopack.device import ViewerSimulator, open_fan_file  # noqa: E402
+from holopack.device import ViewerSimulator  # noqa: E402
+from holopack.formats.fanfile import open_fan_file  # noqa: E402
 
 CORPUS = os.path.join(ROOT, "tests", "corpus")
 FPS = 30.0

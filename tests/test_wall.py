@@ -11,7 +11,8 @@ import numpy as np
 import pytest
 from PIL import Image
 
-from holopack.device import load_profile, open_fan_file
+from holopack.device import load_profile
+from holopack.formats.fanfile import open_fan_file
 from holopack.errors import InputError
 from holopack.wall import export_wall, load_wall, parse_wall
 from holopack.wall.canvas import canvas_geometry

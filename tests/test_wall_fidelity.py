@@ -18,7 +18,8 @@ import numpy as np
 import pytest
 from PIL import Image
 
-from holopack.device import decode_codes, load_profile, open_fan_file
+from holopack.device import decode_codes, load_profile
+from holopack.formats.fanfile import open_fan_file
 from holopack.pipeline import export
 from holopack.wall import export_wall, load_wall
 
