@@ -26,6 +26,8 @@ from .render.camera import Camera, Framing, camera_for_sphere, fit_camera
 from .scene.load import load
 from .scene.media import STILL_SECONDS, fit_square
 from .scene.scene import Scene
+from .video.options import video_options
+from .video.process import prepare_scene
 
 STATIC_SECONDS = 8.0  # a model without animation plays one turntable turn this long
 FRAMING_SAMPLES = 48  # poses sampled over a clip to fit the camera once for all of it
@@ -69,6 +71,14 @@ class ExportSettings:
     circle_mask: bool | None = None
     shading: str = "lit"
     brightness: float = 1.0  # scales the picture's light before the device's own limit
+    # video input (holopack.video, docs/video.md): --key, --crop, --loop, --levels
+    key: str = "auto"
+    crop: str = "auto"
+    loop: str | None = None
+    levels: str | None = None
+
+    def video_options(self):
+        return video_options(self.key, self.crop, self.loop, self.levels)
 
 
 @dataclass
@@ -233,6 +243,8 @@ class FrameSource:
         self._media_iter: Iterator[np.ndarray] | None = None
         self._media_pos = -1
         self._media_frame: np.ndarray | None = None
+        if scene.is_media and hasattr(scene.media, "set_size"):
+            scene.media.set_size(self.size)  # processed video is keyed at the output size
         self.renderer = None
         self.camera: Camera | None = None
         if not scene.is_media:
@@ -382,6 +394,7 @@ class ExportPlan:
             if by_path is not None and profile.kind == "polar" and os.path.splitext(output)[1]:
                 self.format = by_path
         self.fps = float(settings.fps or profile.fps)
+        scene = prepare_scene(scene, settings.video_options(), settings.framing.margin)
         self.timeline = make_timeline(scene, settings, self.fps)
         if profile.max_seconds and self.timeline.seconds > profile.max_seconds + 1e-9:
             raise InputError(f"{self.timeline.seconds:.1f} s is longer than {profile.name} "
