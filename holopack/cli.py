@@ -10,6 +10,7 @@ from .argtypes import finite_float, positive_float, positive_int
 from .errors import HolopackError, InputError
 from .interrupt import sigint_guard
 from .openmp import configure as configure_openmp
+from .video.cli_options import add_video_options, video_settings
 
 
 class _Parser(argparse.ArgumentParser):
@@ -60,6 +61,7 @@ def build_parser() -> argparse.ArgumentParser:
                    help="black out everything outside the fan's circle")
     p.add_argument("-q", "--quiet", action="store_true", help="no progress bar")
     _add_render_options(p)
+    add_video_options(p)
 
     p = sub.add_parser("inspect", help="what is in a model or video, and what will look bad")
     p.add_argument("input")
@@ -86,6 +88,7 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("--script", help="scripted input: a JSON list of events, or a .json file "
                    "(e.g. '[{\"frame\": 5, \"key\": \"d\"}]')")
     p.add_argument("--output-dir", default=".", help="where S (screenshot) and E (export) write")
+    add_video_options(p)
 
     from .pack.cli import add_pack_parser, add_validate_parser
 
@@ -128,7 +131,7 @@ def cmd_export(args) -> int:
         size=args.size, animation=args.animation, loops=args.loops, speed=args.speed,
         turntable=args.turntable, framing=_framing(args), lights=_lights(args.light),
         supersample=args.supersample, circle_mask=args.circle_mask,
-        shading="unlit" if args.unlit else "lit")
+        shading="unlit" if args.unlit else "lit", **video_settings(args))
     result = export(args.input, args.output, settings, progress=not args.quiet)
     print(f"wrote {result.path}: {result.format} for {result.device}, {result.frames} frames at "
           f"{result.fps:g} fps ({result.seconds:.2f} s), {result.bytes:,} bytes", file=sys.stderr)
@@ -170,7 +173,7 @@ def cmd_preview(args) -> int:
 
     return run_preview(args.input, args.device, animation=args.animation, size=args.size,
                        frames=args.frames, screenshot=args.screenshot, script=args.script,
-                       output_dir=args.output_dir) or 0
+                       output_dir=args.output_dir, video=video_settings(args)) or 0
 
 
 def cmd_pack(args) -> int:

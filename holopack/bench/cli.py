@@ -8,6 +8,7 @@ import sys
 from ..argtypes import count, positive_int
 from ..atomic import atomic_output
 from ..errors import OutputError
+from ..video.cli_options import video_settings
 
 
 def _peers(text: str) -> list[str]:
@@ -45,6 +46,9 @@ def configure_parser(p: argparse.ArgumentParser) -> argparse.ArgumentParser:
                    "(schema: docs/bench-schema.json)")
     p.add_argument("--plot", metavar="OUT.png", help="write a chart of the stages and peers")
     p.add_argument("-q", "--quiet", action="store_true", help="no text report on stdout")
+    from ..video.cli_options import add_video_options
+
+    add_video_options(p)
     return p
 
 
@@ -62,7 +66,7 @@ def cmd_bench(args) -> int:
     settings = BenchSettings(device=args.device, format=args.format, size=args.size,
                              supersample=args.supersample, animation=args.animation,
                              frames=args.frames, warmup=args.warmup, peers=args.peers,
-                             profile=args.profile)
+                             profile=args.profile, video=video_settings(args))
     report = bench(args.inputs, settings)
     if args.json:
         _write(args.json, json.dumps(report, indent=1, allow_nan=False) + "\n")

@@ -30,7 +30,8 @@ from ..textfile import show_value as _show  # errors quote values alike
 
 # Keys an item (or [defaults]) may carry, with what each must be.
 ITEM_KEYS = ("input", "name", "animation", "seconds", "loops", "speed", "yaw", "pitch",
-             "distance", "fov", "margin", "turntable", "lights", "size", "unlit")
+             "distance", "fov", "margin", "turntable", "lights", "size", "unlit",
+             "key", "crop", "loop", "levels")
 TOP_KEYS = ("devices", "defaults", "items")
 
 
@@ -59,6 +60,10 @@ class PlaylistItem:
     lights: dict | None = None
     size: int | None = None
     unlit: bool = False
+    key: str = "auto"        # video input (docs/video.md): as --key, --crop, --loop, --levels
+    crop: str = "auto"
+    loop: str | None = None
+    levels: str | None = None
 
     @property
     def label(self) -> str:
@@ -70,7 +75,8 @@ class PlaylistItem:
                 "speed": self.speed, "yaw": self.yaw, "pitch": self.pitch,
                 "distance": self.distance, "fov": self.fov, "margin": self.margin,
                 "turntable": self.turntable, "lights": self.lights, "size": self.size,
-                "unlit": self.unlit}
+                "unlit": self.unlit, "key": self.key, "crop": self.crop, "loop": self.loop,
+                "levels": self.levels}
 
     def export_settings(self, device):
         """ExportSettings for this item on ``device`` (a profile name or DeviceProfile)."""
@@ -82,7 +88,8 @@ class PlaylistItem:
             loops=self.loops, speed=self.speed, turntable=self.turntable,
             framing=Framing(yaw=self.yaw, pitch=self.pitch, distance=self.distance,
                             fov=self.fov, margin=self.margin),
-            lights=self.lights, shading="unlit" if self.unlit else "lit")
+            lights=self.lights, shading="unlit" if self.unlit else "lit",
+            key=self.key, crop=self.crop, loop=self.loop, levels=self.levels)
 
 
 @dataclass(frozen=True)
@@ -155,6 +162,18 @@ def _check_value(key: str, v):
     if key == "unlit":
         if not isinstance(v, bool):
             raise _Fault(f"must be true or false, got {_show(v)}")
+        return v
+    if key in ("key", "crop", "loop", "levels"):
+        from ..video import options
+
+        parse = {"key": options.parse_key, "crop": options.parse_crop,
+                 "loop": options.parse_loop, "levels": options.parse_levels}[key]
+        if not isinstance(v, str):
+            raise _Fault(f"must be a string, got {_show(v)}")
+        try:
+            parse(v)
+        except InputError as exc:
+            raise _Fault(f"is not valid: {exc.message.split(', got')[0]}, got {_show(v)}") from None
         return v
     raise AssertionError(key)
 

@@ -101,7 +101,7 @@ def _load_gif(path: str) -> Scene:
         index = 0
         for k in range(len(durations)):
             t = k / fps
-            while index + 1 < len(durations) and t >= starts[index + 1]:
+            while index + 1 < len(durations) and t + 1e-9 >= starts[index + 1]:
                 current = next(sources)
                 index += 1
             yield current

@@ -24,6 +24,10 @@ from .decode import premultiply
 from .loop import crossfade_frames, crossfade_length, pingpong_frames
 from .options import VideoOptions
 
+# The matte's ramp is tightened by this much at each end: edge pixels of a subject that
+# the key colour spilled on, or that chroma subsampling smeared, are held solid, and the
+# faint halo outside them clear (on the green test clip: IoU 0.943 -> see docs/video.md).
+MATTE_CONTRAST = 0.15
 EDGE_BAND_PX = 4  # despill reaches this far into the subject from the matte's edge
 
 
@@ -77,8 +81,10 @@ def key_frame(model: VideoModel, frame: np.ndarray, plate_ycc: np.ndarray | None
 
 
 def feather(alpha: np.ndarray) -> np.ndarray:
-    """Soften the matte's edge inwards only: min(a, (a + box3(a)) / 2), and gate the
-    faint rest to exact 0 (never adds light to the background)."""
+    """Tighten the matte's ramp (MATTE_CONTRAST), soften its edge inwards only:
+    min(a, (a + box3(a)) / 2), and gate the faint rest to exact 0 (never adds light to
+    the background)."""
+    alpha = np.clip((alpha - MATTE_CONTRAST) * (1.0 / (1.0 - 2 * MATTE_CONTRAST)), 0.0, 1.0)
     soft = np.minimum(alpha, 0.5 * (alpha + cv2.blur(alpha, (3, 3))))
     soft[soft < MATTE_GATE] = 0.0
     return soft
