@@ -1,11 +1,12 @@
 """Test clips with known ground-truth alpha, made here from the default twin.
 
 A moving subject (RobotExpressive dancing, rendered by holopack with its coverage as
-the truth, and sliding sideways so every background pixel is seen) composited in
+the truth, walking sideways so every background pixel is seen, holding each position
+for two frames) composited in
 linear light over:
 
-- ``green``: a green screen lit unevenly, with sensor noise and green spill on the
-  subject's edge (an MP4);
+- ``green``: a green screen lit unevenly, with sensor noise and green spill (15% of the
+  screen's light) on the subject's outer 3 px (an MP4);
 - ``studio``: a grey studio gradient, H.264-compressed at CRF 23 (an MP4);
 - ``textured``: a static, colourful textured background with light noise (a folder of
   PNG frames);
@@ -29,7 +30,7 @@ KINDS = ("green", "studio", "textured", "webm")
 SIZE = 320
 FPS = 24
 FRAMES = 36
-SWAY_PX = 48
+SWAY_PX = 90   # the subject walks this far each way, so every background pixel is seen
 
 
 def srgb_encode(linear: np.ndarray) -> np.ndarray:
@@ -43,9 +44,19 @@ def srgb_decode(codes) -> np.ndarray:
     return np.where(c <= 0.04045, c / 12.92, ((c + 0.055) / 1.055) ** 2.4)
 
 
+_RENDERED: dict = {}
+
+
 def subject_frames(size: int = SIZE, frames: int = FRAMES, seed: int = 0, sway: int = SWAY_PX):
-    """Yield (linear premultiplied (H, W, 3) float64, coverage (H, W) float64) of the
-    default twin dancing and sliding sideways."""
+    """(linear premultiplied (H, W, 3) float32, coverage (H, W) float32) of the default
+    twin dancing and walking sideways, rendered once per process (the clips share it)."""
+    key = (size, frames, seed, sway)
+    if key not in _RENDERED:
+        _RENDERED[key] = list(_render_subject(size, frames, seed, sway))
+    return _RENDERED[key]
+
+
+def _render_subject(size, frames, seed, sway):
     import holopack
     from holopack.pipeline import ExportSettings, FrameSource, make_timeline
 
@@ -55,14 +66,16 @@ def subject_frames(size: int = SIZE, frames: int = FRAMES, seed: int = 0, sway: 
     from holopack.render.camera import Framing
 
     source.set_framing(Framing(margin=0.25))
-    phase = np.random.default_rng(seed).uniform(0, 2 * np.pi)
+    phase = np.random.default_rng(seed).uniform(0, 1)
     for i in range(frames):
-        posed = scene.pose(timeline.animation, timeline.anim_time(i * 2))
+        posed = scene.pose(timeline.animation, timeline.anim_time(i))
         frame = source.renderer.draw(posed, scene.materials, scene.textures, source.view_at(0),
                                      source.camera.projection)
-        linear = frame.linear.astype(np.float64)
-        alpha = frame.alpha.astype(np.float64)
-        shift = int(round(sway * np.sin(2 * np.pi * i / frames + phase)))
+        linear = frame.linear.astype(np.float32)
+        alpha = frame.alpha.astype(np.float32)
+        # a triangle walk that holds each position for two frames (a still edge must stay still)
+        walk = ((i // 2) * 2 / frames + phase) % 1.0
+        shift = int(round(sway * (4 * abs(walk - 0.5) - 1)))
         yield _shift(linear, shift), _shift(alpha, shift)
 
 
@@ -114,6 +127,7 @@ def composite_frames(kind: str, size: int = SIZE, frames: int = FRAMES, seed: in
     background = backgrounds[kind](size) if kind in backgrounds else None
     noise = {"green": 5.0, "studio": 1.5, "textured": 2.0}.get(kind, 0.0)
     for linear, alpha in subject_frames(size, frames, seed):
+        linear, alpha = linear.astype(np.float64), alpha.astype(np.float64)
         if kind == "webm":
             straight = np.where(alpha[..., None] > 0, linear / np.maximum(alpha, 1e-6)[..., None], 0)
             rgb = srgb_encode(straight)
@@ -121,7 +135,7 @@ def composite_frames(kind: str, size: int = SIZE, frames: int = FRAMES, seed: in
             yield np.clip(rgba + 0.5, 0, 255).astype(np.uint8), alpha.astype(np.float32)
             continue
         if kind == "green":
-            spill = _edge_spill(alpha)[..., None] * alpha[..., None] * 0.3 * background
+            spill = _edge_spill(alpha)[..., None] * alpha[..., None] * 0.15 * background
             linear = linear + spill
         picture = linear + (1.0 - alpha[..., None]) * background
         codes = srgb_encode(picture) + rng.normal(0.0, noise, picture.shape)

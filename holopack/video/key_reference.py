@@ -22,7 +22,7 @@ def normalised_chroma(rgb: np.ndarray) -> np.ndarray:
 def matte(frame, plate, key_uv, params, prev_frame, prev_score, has_prev):
     """As key_kernel.matte; returns (alpha float32 (H, W), new prev_score float32 (H, W))."""
     use_plate, plate_lo, plate_hi, use_key, key_lo, key_hi, still = [float(p) for p in params]
-    score = np.full(frame.shape[:2], 2.0)
+    score = np.full(frame.shape[:2], 64.0)  # key_kernel.SCORE_LIMIT
     if use_plate > 0.5:
         d = np.sqrt(((ycbcr(frame) - plate) ** 2).sum(-1))
         score = np.minimum(score, (d - plate_lo) / (plate_hi - plate_lo))
@@ -31,7 +31,7 @@ def matte(frame, plate, key_uv, params, prev_frame, prev_score, has_prev):
         score = np.minimum(score, (d - key_lo) / (key_hi - key_lo))
     if not (use_plate > 0.5 or use_key > 0.5):
         score[:] = 1.0
-    score = np.maximum(score, -2.0)
+    score = np.maximum(score, -64.0)
     if has_prev:
         change = np.abs(frame.astype(np.int32) - prev_frame.astype(np.int32)).max(-1)
         score = np.where(change <= still, 0.5 * (score + prev_score), score)

@@ -26,8 +26,9 @@ from .options import VideoOptions
 
 # The matte's ramp is tightened by this much at each end: edge pixels of a subject that
 # the key colour spilled on, or that chroma subsampling smeared, are held solid, and the
-# faint halo outside them clear (on the green test clip: IoU 0.943 -> see docs/video.md).
-MATTE_CONTRAST = 0.15
+# faint halo outside them clear (green test clip, matte IoU over the clip: 0.968 at
+# 0.05, 0.9716 at 0.25, 0.9718 at 0.3).
+MATTE_CONTRAST = 0.3
 EDGE_BAND_PX = 4  # despill reaches this far into the subject from the matte's edge
 
 
@@ -71,6 +72,7 @@ def key_frame(model: VideoModel, frame: np.ndarray, plate_ycc: np.ndarray | None
     key_kernel.matte(frame, np.ascontiguousarray(plate_ycc, np.float32), model.key_uv,
                      model.params, state.frame, state.score, has_prev, alpha)
     state.frame[...] = frame
+    alpha = unmix_edge(alpha, state.score)
     alpha = feather(alpha)
     band = edge_band(alpha)
     if background is None:
@@ -78,6 +80,17 @@ def key_frame(model: VideoModel, frame: np.ndarray, plate_ycc: np.ndarray | None
     out = np.empty((h, w, 3), np.uint8)
     key_kernel.composite(frame, alpha, band, background, model.despill, np.float32(gain), out)
     return out, alpha, state
+
+
+def unmix_edge(alpha: np.ndarray, score: np.ndarray) -> np.ndarray:
+    """On the pixels next to clear background, alpha = score / (the highest score within
+    2 px): a mixed edge pixel is as far from the background as its share of the
+    subject beside it, whatever the subject's contrast (the ramp alone would call any
+    pixel past its upper end solid, widening the matte by a pixel)."""
+    near = cv2.dilate((alpha <= 0).astype(np.uint8), np.ones((3, 3), np.uint8)) > 0
+    local = cv2.dilate(np.ascontiguousarray(score, np.float32), np.ones((5, 5), np.uint8))
+    edge = np.clip(score / np.maximum(local, 1.0), 0.0, 1.0)
+    return np.where(near, np.minimum(alpha, edge), alpha).astype(np.float32)
 
 
 def feather(alpha: np.ndarray) -> np.ndarray:
