@@ -28,6 +28,9 @@ def describe(scene: Scene, media_samples: int = 8) -> dict:
             # what export's default --key auto / --crop auto would do with it
             model = analyse(m, video_options())
             info.update(model.report())
+            if model.use_plate or model.use_key:  # export keys it by default
+                info["warnings"] = [w for w in info["warnings"]
+                                    if not w.startswith("the background is not black")]
             info["warnings"] += model.warnings
         return info
     info["kind"] = "model"

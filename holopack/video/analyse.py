@@ -208,9 +208,17 @@ def _analyse_background(model: VideoModel, samples: np.ndarray, options: VideoOp
     colours = np.empty_like(samples)
     from .process import key_frame  # one matte for the sample and the export
 
-    state = None
     for i in range(k):
-        colours[i], mattes[i], state = key_frame(model, samples[i], ycc_plate, plate, None)
+        colours[i], mattes[i], _ = key_frame(model, samples[i], ycc_plate, plate, None)
+    if (mattes >= 0.5).sum() < max(16, 1e-4 * mattes.size):
+        # nothing stands in front of the background (a still picture as a video, a
+        # screen recording): keying would leave nothing, so keep the frame
+        model.use_plate = model.use_key = False
+        model.plate, model.despill = None, -1
+        model.key = "none"
+        model.warnings.append("nothing moves in front of the background: the clip is not keyed")
+        lit = (samples.max(axis=-1) > BLACK_LEVEL).astype(np.float32)
+        return lit, samples
     return mattes, colours
 
 
