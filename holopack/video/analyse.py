@@ -185,6 +185,15 @@ def _analyse_background(model: VideoModel, samples: np.ndarray, options: VideoOp
     if kind == "black":
         # the background is known: a subject that stands still on it is no part of it
         plate[...] = median.astype(np.float32)
+    elif model.key_rgb is not None and static:
+        # a screen is its colour: plate pixels that are not are the subject standing still
+        plate_ycc = _ycbcr(plate)
+        uv = plate_ycc[..., 1:] * (100.0 / (plate_ycc[..., :1] + key_kernel.CHROMA_SOFTEN))
+        off_key = np.sqrt(((uv - _key_uv(model.key_rgb)) ** 2).sum(-1))
+        ghost = off_key > 1.5 * float(np.percentile(off_key[border], 90)) + 4.0
+        ghost = cv2.dilate(ghost.astype(np.uint8), np.ones((5, 5), np.uint8)) > 0  # and its rim
+        if ghost.any() and not ghost.all():
+            plate[ghost] = inpaint_plate(plate, ghost)[ghost]
     if model.use_plate:
         model.plate = plate
     params = np.zeros(7, np.float32)
@@ -230,16 +239,21 @@ def refine_plate(samples: np.ndarray, plate: np.ndarray, support: np.ndarray) ->
     if sure.all() or not sure.any():
         return
     unsure = ~sure
-    # inpaint at a reduced scale: the studio light and backdrop vary slowly
-    h, w = support.shape
-    f = max(1, int(max(h, w) // 160))
-    small = cv2.resize(plate, (max(1, w // f), max(1, h // f)), interpolation=cv2.INTER_AREA)
-    hole = cv2.resize(unsure.astype(np.uint8), small.shape[1::-1], interpolation=cv2.INTER_NEAREST)
-    hole = cv2.dilate(hole, np.ones((3, 3), np.uint8))
-    filled = cv2.inpaint(np.clip(small, 0, 255).astype(np.uint8), hole, 5, cv2.INPAINT_TELEA)
-    prediction = cv2.resize(filled.astype(np.float32), (w, h), interpolation=cv2.INTER_LINEAR)
+    prediction = inpaint_plate(plate, unsure)
     plate_nearest(samples, np.ascontiguousarray(prediction), np.ascontiguousarray(unsure),
                   PLATE_TOLERANCE, plate)
+
+
+def inpaint_plate(plate: np.ndarray, hole: np.ndarray) -> np.ndarray:
+    """plate float32 (H, W, 3), hole bool (H, W) -> the plate with the hole filled from
+    around it (cv2.inpaint at a reduced scale: backdrops and their light vary slowly)."""
+    h, w = hole.shape
+    f = max(1, int(max(h, w) // 160))
+    small = cv2.resize(plate, (max(1, w // f), max(1, h // f)), interpolation=cv2.INTER_AREA)
+    small_hole = cv2.resize(hole.astype(np.uint8), small.shape[1::-1], interpolation=cv2.INTER_NEAREST)
+    small_hole = cv2.dilate(small_hole, np.ones((3, 3), np.uint8))
+    filled = cv2.inpaint(np.clip(small, 0, 255).astype(np.uint8), small_hole, 5, cv2.INPAINT_TELEA)
+    return cv2.resize(filled.astype(np.float32), (w, h), interpolation=cv2.INTER_LINEAR)
 
 
 def _extent(mattes: np.ndarray, scale: float, width: int, height: int):
