@@ -5,6 +5,7 @@
 One row per test clip (tests/_video_clips.py: green screen, grey studio, static
 texture, WebM with alpha); three frames each, the source (over a checkerboard where it
 has alpha) beside what holopack makes of it (--key auto, --crop fit, black = LEDs off).
+It also prints each clip's matte measures (tests/_matte_measures.py).
 """
 from __future__ import annotations
 
@@ -35,6 +36,7 @@ def main() -> None:
     from holopack.video.options import video_options
     from holopack.video.process import FrameProcessor
 
+    from _matte_measures import measure
     from _video_clips import KINDS, make_clip
 
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
@@ -43,7 +45,10 @@ def main() -> None:
     rows = []
     with tempfile.TemporaryDirectory() as folder:
         for kind in KINDS:
-            path, _ = make_clip(kind, folder)
+            path, truth = make_clip(kind, folder)
+            _, iou, zero, spill, jitter = measure(path, truth)
+            print(f"{kind:9s} IoU {iou:.4f}  background exactly 0 {100 * zero:.2f}%  "
+                  f"spill {spill:.2f}/255  jitter {jitter:.4f}")
             media = holopack.load(path).media
             model = analyse(media, video_options(crop="fit"))
             processor = FrameProcessor(model, fit_placement(media.width, media.height, media.width))
