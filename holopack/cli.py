@@ -141,6 +141,11 @@ def cmd_decode(args) -> int:
     return 0
 
 
+def _video_values(args) -> dict:
+    """The video options of a parsed command line, as ExportSettings fields."""
+    return {name: getattr(args, name) for name in options.VIDEO_PARSERS}
+
+
 def cmd_preview(args) -> int:
     if args.wall:
         from .wall.window import run_wall_preview
@@ -151,7 +156,7 @@ def cmd_preview(args) -> int:
 
     return run_preview(args.input, args.device, animation=args.animation, size=args.size,
                        frames=args.frames, screenshot=args.screenshot, script=args.script,
-                       output_dir=args.output_dir) or 0
+                       output_dir=args.output_dir, video=_video_values(args)) or 0
 
 
 def cmd_pack(args) -> int:

@@ -7,6 +7,8 @@ import numpy as np
 
 from .scene.media import fit_square
 from .scene.scene import Scene
+from .video.analyse import analyse
+from .video.options import video_options
 
 # A fan shows black as "off": a background brighter than this (mean sRGB code of the
 # frame's border) turns into a visible disc of light.
@@ -22,6 +24,14 @@ def describe(scene: Scene, media_samples: int = 8) -> dict:
         info.update(kind="picture" if m.fps <= 0 else "video", width=m.width, height=m.height,
                     fps=round(m.fps, 3), frames=m.frame_count, seconds=round(m.duration, 3))
         info["warnings"] += media_warnings(scene, media_samples)
+        if m.fps > 0 or m.alpha:
+            # what export's default --key auto / --crop auto would do with it
+            model = analyse(m, video_options())
+            info.update(model.report())
+            if model.use_plate or model.use_key:  # export keys it by default
+                info["warnings"] = [w for w in info["warnings"]
+                                    if not w.startswith("the background is not black")]
+            info["warnings"] += model.warnings
         return info
     info["kind"] = "model"
     info["triangles"] = scene.triangle_count
@@ -92,6 +102,12 @@ def format_report(info: dict) -> str:
     if info["kind"] != "model":
         lines.append(f"  size {info['width']}x{info['height']}, {info['frames']} frames, "
                      f"{info['fps']} fps, {info['seconds']} s")
+        if "background" in info:
+            extent = info["subject_extent"]
+            lines.append(f"  alpha: {'yes' if info['alpha'] else 'no'}; background: {info['background']}; "
+                         f"key: {info['key']}")
+            lines.append("  subject extent: " + ("none found" if extent is None else
+                         f"x {extent[0]}..{extent[2]}, y {extent[1]}..{extent[3]} (pixels, over the clip)"))
     else:
         lines.append(f"  {info['triangles']:,} triangles, {info['vertices']:,} vertices, "
                      f"{info['primitives']} primitives")

@@ -17,10 +17,12 @@ import math
 from dataclasses import dataclass, field
 from typing import Any, Callable
 
+from .errors import InputError
 from .rendering.camera import Framing
 from .rendering.shading import Lights
 from .schema import Fault
 from .textfile import show_value
+from .video import options as video_choices
 
 EXPORT, PREVIEW, BENCH, PLAYLIST = "export", "preview", "bench", "playlist"
 FACES = (EXPORT, PREVIEW, BENCH, PLAYLIST)
@@ -142,6 +144,23 @@ def _turntable(opt: Option, v) -> float:
     return _number(opt, v)
 
 
+def _video(opt: Option, v) -> str:
+    """A video option's text (--key, --crop, --loop, --levels), checked by its parser in
+    holopack.video.options; the text is kept, the parsed value is made where it is used."""
+    if not isinstance(v, str):
+        raise Fault(f"must be a string, got {show_value(v)}")
+    try:
+        VIDEO_PARSERS[opt.name](v)
+    except InputError as exc:
+        # "--key takes auto|green|..., got 'x'": the words after the option's name
+        raise Fault(exc.message.split(" ", 1)[1]) from None
+    return v
+
+
+VIDEO_PARSERS = {"key": video_choices.parse_key, "crop": video_choices.parse_crop,
+                 "loop": video_choices.parse_loop, "levels": video_choices.parse_levels}
+
+
 def _lights(opt: Option, v) -> dict:
     Lights.from_table(v)  # raises the Fault
     return dict(v)
@@ -149,9 +168,11 @@ def _lights(opt: Option, v) -> dict:
 
 _CHECKS: dict[str, Callable[[Option, Any], Any]] = {
     "number": _number, "integer": _integer, "text": _text, "flag": _flag, "switch": _flag,
-    "animation": _animation, "turntable": _turntable, "lights": _lights}
+    "animation": _animation, "turntable": _turntable, "lights": _lights, "video": _video}
 
 CAMERA = "camera and light"
+VIDEO = "video input"
+VIDEO_FACES = (EXPORT, PREVIEW, BENCH, PLAYLIST)
 
 OPTIONS: tuple[Option, ...] = (
     Option("device", "text", "device profile name or .toml path (see `holopack devices`)",
@@ -191,6 +212,16 @@ OPTIONS: tuple[Option, ...] = (
     Option("circle_mask", "switch", "black out everything outside the fan's circle "
            "(--no-circle-mask keeps the corners of an MP4; default: the device profile decides)",
            faces=(EXPORT,)),
+    Option("key", "video", "turn the background to black: auto detects it, green/blue or a colour "
+           "(#RRGGBB) keys that colour, none keeps the frame", default="auto", faces=VIDEO_FACES,
+           metavar=video_choices.KEY_HELP, group=VIDEO),
+    Option("crop", "video", "auto fits the subject's extent over the clip into the fan's circle; "
+           "fit keeps the whole frame in the square", default="auto", faces=VIDEO_FACES,
+           metavar="auto|fit", group=VIDEO),
+    Option("loop", "video", "close the loop: blend the end into the start, or play forward then back",
+           faces=VIDEO_FACES, metavar="crossfade=SECONDS|pingpong", group=VIDEO),
+    Option("levels", "video", "auto stretches the subject's brightness to the fan's range "
+           "(black stays black)", faces=VIDEO_FACES, metavar="auto", group=VIDEO),
 )
 
 BY_NAME = {opt.name: opt for opt in OPTIONS}
@@ -266,8 +297,6 @@ def values_from_args(args: argparse.Namespace, face: str) -> dict:
             try:
                 opt.check(value)
             except Fault as fault:
-                from .errors import InputError
-
                 raise InputError(f"{opt.cli_flag} {fault}") from None
         values[opt.name] = value
     return values

@@ -33,6 +33,8 @@ from .schema import Fault
 from .scene.load import load
 from .scene.media import STILL_SECONDS, fit_square
 from .scene.scene import Scene
+from .video.options import video_options
+from .video.process import prepare_scene
 
 STATIC_SECONDS = 8.0  # a model without animation plays one turntable turn this long
 FRAMING_SAMPLES = 48  # poses sampled over a clip to fit the camera once for all of it
@@ -66,6 +68,14 @@ class ExportSettings:
     circle_mask: bool | None = None
     shading: str = "lit"
     brightness: float = 1.0  # scales the picture's light before the device's own limit
+    # video input (holopack.video, docs/video.md): --key, --crop, --loop, --levels
+    key: str = options.default("key")
+    crop: str = options.default("crop")
+    loop: str | None = options.default("loop")
+    levels: str | None = options.default("levels")
+
+    def video_options(self):
+        return video_options(self.key, self.crop, self.loop, self.levels)
 
     @classmethod
     def from_options(cls, values: dict, **fields) -> "ExportSettings":
@@ -237,6 +247,8 @@ class FrameSource:
         self._media_iter: Iterator[np.ndarray] | None = None
         self._media_pos = -1
         self._media_frame: np.ndarray | None = None
+        if scene.is_media and hasattr(scene.media, "set_size"):
+            scene.media.set_size(self.size)  # processed video is keyed at the output size
         self.renderer = None
         self.camera: Camera | None = None
         if not scene.is_media:
@@ -348,6 +360,7 @@ class ExportPlan:
             if by_path is not None and profile.kind == "polar" and os.path.splitext(output)[1]:
                 self.format = by_path
         self.fps = float(settings.fps or profile.fps)
+        scene = prepare_scene(scene, settings.video_options(), settings.framing.margin)
         self.timeline = make_timeline(scene, settings, self.fps)
         if profile.max_seconds and self.timeline.seconds > profile.max_seconds + 1e-9:
             raise InputError(f"{self.timeline.seconds:.1f} s is longer than {profile.name} "

@@ -65,7 +65,8 @@ def test_video_input_repacked_square_aspect_kept(tmp_path):
     pic[:, :] = (200, 40, 40)  # the whole 16:9 picture is lit
     write_video(src, [pic] * 10, fps=10)
     out = tmp_path / "square.mp4"
-    export(str(src), str(out), device="mp4-fan", size=64, circle_mask=False, progress=False)
+    export(str(src), str(out), device="mp4-fan", size=64, circle_mask=False, progress=False,
+           crop="fit")  # the whole frame (--crop auto, the default, fits a subject's extent)
     info = probe(out)
     assert info["width"] == info["height"] == 64
     assert info["frames"] == 30  # 1 s of source at the device's 30 fps

@@ -81,7 +81,8 @@ def cmd_bench(args) -> int:
     settings = BenchSettings(device=args.device, format=args.format, size=args.size,
                              supersample=args.supersample, animation=args.animation,
                              frames=args.frames, warmup=args.warmup, peers=args.peers,
-                             profile=args.profile, load=args.load)
+                             profile=args.profile, load=args.load,
+                             video={name: getattr(args, name) for name in options.VIDEO_PARSERS})
     report = bench(args.inputs, settings)
     if args.json:
         _write(args.json, json.dumps(report, indent=1, allow_nan=False) + "\n")

@@ -61,6 +61,7 @@ class BenchSettings:
     profile: int = 0
     load: int = 0  # busy processes competing with the whole run (see bench/load.py)
     extra: dict = field(default_factory=dict)
+    video: dict = field(default_factory=dict)  # ExportSettings key/crop/loop/levels
 
 
 def _time_load(path: str, repeats: int):
@@ -102,7 +103,8 @@ def _make_plan(scene, settings: BenchSettings, workdir: str):
     fmt = get_format(settings.format or profile.format)
     target = os.path.join(workdir, _output_name(fmt, profile))
     export_settings = ExportSettings(device=profile, format=settings.format, size=settings.size,
-                                     supersample=settings.supersample, animation=settings.animation)
+                                     supersample=settings.supersample, animation=settings.animation,
+                                     **settings.video)
     t0 = time.perf_counter()
     plan = ExportPlan(scene, export_settings, target)
     return plan, target, time.perf_counter() - t0

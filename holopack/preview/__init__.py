@@ -18,7 +18,7 @@ def run_preview(input_path=None, device: str = options.option("device").default_
                 size: int | None = None, frames: int | None = None,
                 screenshot: str | None = None, script=None,
                 window_size: tuple[int, int] = (1280, 720), output_dir: str = ".",
-                realtime: bool | None = None) -> int:
+                realtime: bool | None = None, video: dict | None = None) -> int:
     """Open the preview window on ``input_path`` (None: the bundled default twin).
 
     device: profile name or .toml path the fan view simulates (``d`` cycles through the
@@ -28,7 +28,8 @@ def run_preview(input_path=None, device: str = options.option("device").default_
     (a JSON list of events, a JSON string or a path to a JSON file, see
     ``PreviewWindow.apply_event``); output_dir: where ``S`` screenshots and ``E`` exports
     go; realtime: advance the clock by wall time (default) or, when False (the default
-    with ``frames``), by one device frame per UI frame so that runs are reproducible.
+    with ``frames``), by one device frame per UI frame so that runs are reproducible;
+    video: key/crop/loop/levels for video input (holopack.video), as ExportSettings.
 
     Returns the exit status (0). Raises HolopackError when no display is available.
     """
@@ -49,7 +50,7 @@ def run_preview(input_path=None, device: str = options.option("device").default_
         realtime = frames is None
     fixed_dt = None if realtime else 1.0 / float(profile.fps)
     window = PreviewWindow(path, scene, name, devices=devices, window_size=window_size,
-                           animation=animation, frames_factory=partial(PipelineFrames, size=size),
+                           animation=animation, frames_factory=partial(PipelineFrames, size=size, video=video),
                            fixed_dt=fixed_dt, output_dir=output_dir)
     window.render_size = size
     try:

@@ -54,9 +54,15 @@ class PipelineFrames:
     export) or a picture/video.
     """
 
-    def __init__(self, scene, device, *, size: int | None = None, fan_size: int = FAN_VIEW_PX):
+    def __init__(self, scene, device, *, size: int | None = None, fan_size: int = FAN_VIEW_PX,
+                 video: dict | None = None):
         from .. import pipeline
         from ..rendering.camera import Framing
+        from ..video.process import prepare_scene
+
+        # video input is keyed, cropped and looped as export does (ExportSettings defaults)
+        scene = prepare_scene(scene, pipeline.ExportSettings(**(video or {})).video_options(),
+                              Framing().margin)
 
         self._pipeline = pipeline
         self.scene = scene

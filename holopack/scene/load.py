@@ -30,6 +30,7 @@ _REGISTRY: dict[str, str] = {
     ".jpeg": "holopack.scene.media:load_image",
     ".bmp": "holopack.scene.media:load_image",
     ".webp": "holopack.scene.media:load_image",
+    ".apng": "holopack.scene.media:load_image",
     ".gif": "holopack.scene.media:load_video",
     ".mp4": "holopack.scene.media:load_video",
     ".mov": "holopack.scene.media:load_video",
@@ -70,7 +71,9 @@ def load(path: str | os.PathLike) -> Scene:
     if not os.path.exists(path):
         raise InputError("no such file", path)
     if os.path.isdir(path):
-        raise InputError("is a folder, not a file", path)
+        from .media import load_folder  # a folder of numbered pictures is a clip
+
+        return load_folder(path)
     try:
         size = os.path.getsize(path)
     except OSError as exc:

@@ -10,10 +10,12 @@ from typing import Iterator
 import numpy as np
 
 from ..errors import InputError
+from ..video import decode as alpha_decode
 from .scene import Scene
 from .types import MediaSource
 
 STILL_SECONDS = 5.0  # how long a still picture plays when no --seconds is given
+DEFAULT_SEQUENCE_FPS = 30.0  # a folder of pictures carries no rate of its own
 
 
 def _pil_open(path: str):
@@ -36,13 +38,40 @@ def _to_rgb(image) -> np.ndarray:
 
 def load_image(path: str) -> Scene:
     image = _pil_open(path)
+    if getattr(image, "n_frames", 1) > 1:  # APNG, animated WebP: a clip
+        return _load_gif(path)
     picture = _to_rgb(image)
 
     def frames() -> Iterator[np.ndarray]:
         yield picture
 
+    rgba = np.asarray(image.convert("RGBA"), np.uint8)
+    has_alpha = bool((rgba[..., 3] < 255).any())
+
+    def rgba_frames() -> Iterator[np.ndarray]:
+        yield rgba
+
     media = MediaSource(path=path, width=picture.shape[1], height=picture.shape[0], fps=0.0,
-                        frame_count=1, open_frames=frames)
+                        frame_count=1, open_frames=frames, alpha=has_alpha,
+                        open_rgba=rgba_frames if has_alpha else None)
+    return Scene(path=path, media=media)
+
+
+def load_folder(path: str) -> Scene:
+    """A folder of numbered pictures (PNG/WebP/JPEG) as a clip at DEFAULT_SEQUENCE_FPS."""
+    files = alpha_decode.folder_pictures(path)
+    if not files:
+        raise InputError("the folder holds no PNG, WebP or JPEG pictures", path)
+    first = next(alpha_decode.folder_frames(files[:1]))
+    has_alpha = bool((first[..., 3] < 255).any())  # an opaque sequence keys like a video
+
+    def rgba_frames() -> Iterator[np.ndarray]:
+        return alpha_decode.folder_frames(files)
+
+    media = MediaSource(path=path, width=first.shape[1], height=first.shape[0],
+                        fps=DEFAULT_SEQUENCE_FPS, frame_count=len(files),
+                        open_frames=alpha_decode.over_black(rgba_frames), alpha=has_alpha,
+                        open_rgba=rgba_frames)
     return Scene(path=path, media=media)
 
 
@@ -64,22 +93,24 @@ def _load_gif(path: str) -> Scene:
     fps = len(durations) / sum(durations)
     starts = np.concatenate([[0.0], np.cumsum(durations)])
 
-    def frames() -> Iterator[np.ndarray]:
+    def rgba_frames() -> Iterator[np.ndarray]:
         # GIF frames have their own durations: resample them to a constant rate so the
         # rest of the pipeline can count in frames.
-        gif = _pil_open(path)
-        sources = ImageSequence.Iterator(gif)
-        current = _to_rgb(next(sources))
+        sources = alpha_decode.pil_rgba_frames(path)
+        current = next(sources)
         index = 0
         for k in range(len(durations)):
             t = k / fps
-            while index + 1 < len(durations) and t >= starts[index + 1]:
-                current = _to_rgb(next(sources))
+            while index + 1 < len(durations) and t + 1e-9 >= starts[index + 1]:
+                current = next(sources)
                 index += 1
             yield current
 
+    has_alpha = "transparency" in image.info or image.mode in ("RGBA", "LA", "PA")
     media = MediaSource(path=path, width=image.width, height=image.height, fps=fps,
-                        frame_count=len(durations), open_frames=frames)
+                        frame_count=len(durations),
+                        open_frames=alpha_decode.over_black(rgba_frames), alpha=has_alpha,
+                        open_rgba=rgba_frames if has_alpha else None)
     return Scene(path=path, media=media)
 
 
@@ -100,6 +131,7 @@ def _load_ffmpeg(path: str) -> Scene:
     if width <= 0 or height <= 0 or fps <= 0:
         raise InputError("the video has no usable picture stream", path)
     frame_count = max(1, int(round(duration * fps)))
+    stream = alpha_decode.probe_stream(path)
 
     def frames() -> Iterator[np.ndarray]:
         gen = imageio_ffmpeg.read_frames(path)
@@ -113,8 +145,13 @@ def _load_ffmpeg(path: str) -> Scene:
         finally:
             gen.close()
 
+    def rgba_frames() -> Iterator[np.ndarray]:
+        return alpha_decode.ffmpeg_frames(path, width, height, stream)
+
     media = MediaSource(path=path, width=width, height=height, fps=fps,
-                        frame_count=frame_count, open_frames=frames)
+                        frame_count=frame_count,
+                        open_frames=alpha_decode.over_black(rgba_frames) if stream.alpha else frames,
+                        alpha=stream.alpha, open_rgba=rgba_frames if stream.alpha else None)
     return Scene(path=path, media=media)
 
 
@@ -127,6 +164,8 @@ def fit_square(picture: np.ndarray, size: int) -> np.ndarray:
     import cv2
 
     h, w = picture.shape[:2]
+    if h == w == size:
+        return picture
     scale = size / max(h, w)
     new_w, new_h = max(1, int(round(w * scale))), max(1, int(round(h * scale)))
     interpolation = cv2.INTER_AREA if scale < 1 else cv2.INTER_LINEAR

@@ -163,6 +163,8 @@ class MediaSource:
 
     ``frames()`` yields (H, W, 3) uint8 sRGB pictures; ``fps`` is the source rate
     (0 for a still picture); ``frame_count`` may be an estimate for videos.
+    ``alpha``: the source carries an alpha channel; ``open_rgba`` then yields (H, W, 4)
+    uint8 straight RGBA and ``frames()`` the same composited over black.
     """
 
     path: str
@@ -171,6 +173,8 @@ class MediaSource:
     fps: float
     frame_count: int
     open_frames: Callable[[], Iterator[np.ndarray]]
+    alpha: bool = False
+    open_rgba: Callable[[], Iterator[np.ndarray]] | None = None
 
     def frames(self) -> Iterator[np.ndarray]:
         return self.open_frames()

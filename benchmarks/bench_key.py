@@ -1,0 +1,127 @@
+"""Keying and cropping a 1080p clip to the 42-F2, against the plain video path.
+
+    python benchmarks/bench_key.py [--frames 60] [--repeats 3]
+
+The clip: the default twin rendered at 540 px, enlarged to 1080 px tall and composited
+over an unevenly lit, noisy green screen in a 1920x1080 frame, H.264 (made here, in a
+temporary folder). Both paths go through the export pipeline to the 3dcircle-42f2's
+polar codes (ExportPlan.output_frame: decode, place, key, resample, encode):
+
+  plain   --key none --crop fit  (today's path: the whole frame fitted into the square)
+  keyed   --key auto --crop auto (matte, despill, subject fitted into the circle)
+
+It prints frames per second of each (median of --repeats runs, frames after the plan
+is made), the ratio keyed / plain, the first pass (analysis) time, and the peak memory
+of a keyed run on the clip and on the clip four times as long (memory stays flat when
+the two agree).
+"""
+from __future__ import annotations
+
+import argparse
+import json
+import os
+import subprocess
+import sys
+import tempfile
+import time
+
+import numpy as np
+
+HERE = os.path.dirname(os.path.abspath(__file__))
+sys.path.insert(0, os.path.join(HERE, "..", "tests"))
+
+
+def make_clip(path: str, frames: int) -> None:
+    import cv2
+    import imageio_ffmpeg
+
+    from _video_clips import green_background, srgb_encode, subject_frames
+
+    subject = subject_frames(size=540, frames=min(frames, 24), seed=3, sway=60)
+    background = np.repeat(np.repeat(green_background(540), 2, 0), 2, 1).astype(np.float32)
+    screen = srgb_encode(background).astype(np.float32)
+    rng = np.random.default_rng(0)
+    noise = [rng.normal(0, 3, (1080, 1920, 3)).astype(np.float32) for _ in range(3)]
+    exe = imageio_ffmpeg.get_ffmpeg_exe()
+    proc = subprocess.Popen([exe, "-y", "-loglevel", "error", "-f", "rawvideo", "-pix_fmt", "rgb24",
+                             "-s", "1920x1080", "-r", "30", "-i", "-", "-c:v", "libx264",
+                             "-pix_fmt", "yuv420p", "-crf", "18", "-preset", "ultrafast", path],
+                            stdin=subprocess.PIPE)
+    squares = []
+    for linear, alpha in subject:  # composited once per subject pose (float32: quicker)
+        linear = cv2.resize(linear, (1080, 1080), interpolation=cv2.INTER_LINEAR)
+        alpha = cv2.resize(alpha, (1080, 1080), interpolation=cv2.INTER_LINEAR)
+        squares.append(srgb_encode(linear + (1 - alpha[..., None]) * background).astype(np.float32))
+    frame = np.empty((1080, 1920, 3), np.float32)
+    frame[:, :420] = screen[:, :1]
+    frame[:, 1500:] = screen[:, -1:]
+    for i in range(frames):
+        frame[:, 420:1500] = squares[i % len(squares)]
+        proc.stdin.write(np.clip(frame + noise[i % 3] + 0.5, 0, 255).astype(np.uint8).tobytes())
+    proc.stdin.close()
+    proc.wait()
+
+
+def run_path(path: str, video: dict, frames: int) -> dict:
+    from holopack.pipeline import ExportPlan, ExportSettings
+    from holopack.scene.load import load
+
+    t0 = time.perf_counter()
+    scene = load(path)
+    plan = ExportPlan(scene, ExportSettings(device="3dcircle-42f2", **video), "bench.BIN")
+    t1 = time.perf_counter()
+    count = min(frames, plan.timeline.frame_count)
+    plan.output_frame(0)                                   # compile, open the stream
+    t2 = time.perf_counter()
+    for i in range(1, count):
+        plan.output_frame(i)
+    t3 = time.perf_counter()
+    return {"plan_s": t1 - t0, "fps": (count - 1) / (t3 - t2)}
+
+
+def peak_memory(path: str, frames: int) -> float:
+    """MiB: peak resident memory of a child process that keys the whole clip."""
+    code = ("import resource,sys; sys.path.insert(0, %r); import bench_key as b; "
+            "b.run_path(%r, {'key': 'auto', 'crop': 'auto'}, %d); "
+            "print(resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024)") % (HERE, path, frames)
+    out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True)
+    return float(out.stdout.strip().splitlines()[-1])
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--frames", type=int, default=60)
+    parser.add_argument("--repeats", type=int, default=3)
+    parser.add_argument("--json", help="write the figures as JSON")
+    args = parser.parse_args()
+    with tempfile.TemporaryDirectory() as folder:
+        clip = os.path.join(folder, "green-1080p.mp4")
+        long_clip = os.path.join(folder, "green-1080p-long.mp4")
+        make_clip(clip, args.frames)
+        make_clip(long_clip, 4 * args.frames)
+        plain, keyed = [], []
+        for _ in range(args.repeats):                      # interleaved: same conditions
+            plain.append(run_path(clip, {"key": "none", "crop": "fit"}, args.frames))
+            keyed.append(run_path(clip, {"key": "auto", "crop": "auto"}, args.frames))
+        med = lambda runs, k: float(np.median([r[k] for r in runs]))
+        result = {
+            "plain_fps": med(plain, "fps"), "keyed_fps": med(keyed, "fps"),
+            "ratio_keyed_over_plain": med(keyed, "fps") / med(plain, "fps"),
+            "first_pass_s": med(keyed, "plan_s") - med(plain, "plan_s"),
+            "peak_mib": peak_memory(clip, args.frames),
+            "peak_mib_4x_longer": peak_memory(long_clip, 4 * args.frames),
+            "frames": args.frames, "repeats": args.repeats, "cpus": os.cpu_count(),
+        }
+    print(f"1080p green-screen clip -> 3dcircle-42f2, {args.frames} frames, median of {args.repeats}")
+    print(f"  plain (--key none --crop fit)   {result['plain_fps']:7.1f} fps")
+    print(f"  keyed (--key auto --crop auto)  {result['keyed_fps']:7.1f} fps")
+    print(f"  keyed / plain                   {result['ratio_keyed_over_plain']:7.2f}")
+    print(f"  first pass (analysis)           {result['first_pass_s']:7.2f} s")
+    print(f"  peak memory: {result['peak_mib']:.0f} MiB; clip 4x longer: {result['peak_mib_4x_longer']:.0f} MiB")
+    if args.json:
+        with open(args.json, "w") as f:
+            json.dump(result, f, indent=1)
+
+
+if __name__ == "__main__":
+    main()

@@ -1,0 +1,12 @@
+"""Video input made ready for a fan: alpha kept, backgrounds keyed to exact black, the
+subject cropped into the fan's circle, seamless loops and levels (docs/video.md).
+
+decode    alpha-preserving readers (ffmpeg rgba / libvpx-vp9, Pillow sequences, folders)
+options   the --key/--crop/--loop/--levels values, parsed once
+plate     the clean plate: the per-pixel mode of a decimated sample of frames (Numba)
+analyse   the first pass: background kind, key, thresholds, subject extent, levels
+key       the per-frame matte and premultiplied colour (Numba, twin in key_reference)
+crop      where the clip sits in the fan's square
+loop      crossfade and ping-pong frame orders
+process   the processed clip as a MediaSource the pipeline streams
+"""

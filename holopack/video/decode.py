@@ -1,0 +1,144 @@
+"""Video and picture-sequence decoding that keeps the alpha channel.
+
+ffmpeg drops alpha unless asked: frames are requested as ``rgba`` whenever the stream
+carries alpha (ProRes 4444, QuickTime Animation, PNG-in-MOV, yuva pixel formats), and a
+VP9 WebM whose header says ``alpha_mode: 1`` is decoded with ``libvpx-vp9``, because
+ffmpeg's native vp9 decoder ignores the alpha side data. PNG/APNG/WebP/GIF files and
+folders of numbered pictures are read with Pillow.
+
+Every reader yields (H, W, 4) uint8 RGBA frames with straight (not premultiplied)
+alpha, one at a time.
+"""
+from __future__ import annotations
+
+import os
+import re
+import subprocess
+from dataclasses import dataclass
+from typing import Callable, Iterator
+
+import numpy as np
+
+from ..errors import InputError
+
+# ffmpeg pixel formats that carry alpha (yuva420p, yuva444p10le, rgba, argb, bgra, gbrap,
+# ya8, pal8 with a transparent entry counts as no alpha: GIF goes through Pillow).
+_ALPHA_PIX = re.compile(r"^(yuva|rgba|argb|bgra|abgr|gbrap|ya8|ya16|rgba64|bgra64)")
+PICTURE_SUFFIXES = (".png", ".apng", ".webp", ".gif")
+
+
+@dataclass
+class StreamInfo:
+    """What ffmpeg says about a video stream before decoding it."""
+
+    codec: str
+    pix_fmt: str
+    alpha: bool
+    decoder: str | None  # a decoder to force (libvpx-vp9 for VP9 with alpha), or None
+
+
+def probe_stream(path: str) -> StreamInfo:
+    """Read the first video stream's codec and pixel format from ``ffmpeg -i``."""
+    import imageio_ffmpeg
+
+    exe = imageio_ffmpeg.get_ffmpeg_exe()
+    text = subprocess.run([exe, "-hide_banner", "-i", path], capture_output=True,
+                          text=True, errors="replace").stderr
+    line = next((ln for ln in text.splitlines() if "Video:" in ln), None)
+    if line is None:
+        raise InputError("not a readable video (no video stream)", path)
+    codec_m = re.search(r"Video: (\w+)", line)
+    pix_m = re.search(r"Video: [^,]*?, (\w+)", line)
+    codec = codec_m.group(1) if codec_m else ""
+    pix_fmt = pix_m.group(1) if pix_m else ""
+    # the WebM alpha flag is container metadata printed under the stream
+    webm_alpha = bool(re.search(r"alpha_mode\s*:\s*1", text))
+    alpha = bool(_ALPHA_PIX.match(pix_fmt)) or webm_alpha
+    decoder = None
+    if codec == "vp9" and webm_alpha:
+        decoder = "libvpx-vp9"
+    elif codec == "vp8" and webm_alpha:
+        decoder = "libvpx"
+    return StreamInfo(codec=codec, pix_fmt=pix_fmt, alpha=alpha, decoder=decoder)
+
+
+def ffmpeg_frames(path: str, width: int, height: int, info: StreamInfo,
+                  output_params: list[str] | None = None,
+                  size: tuple[int, int] | None = None) -> Iterator[np.ndarray]:
+    """Frames of ``path`` as (H, W, 4) uint8 RGBA when the stream has alpha, else
+    (H, W, 3) uint8 RGB. ``output_params`` adds ffmpeg output options (a decimating
+    filter for the analysis pass); ``size`` is then the filtered (width, height)."""
+    import imageio_ffmpeg
+
+    channels = 4 if info.alpha else 3
+    input_params = ["-c:v", info.decoder] if info.decoder else None
+    w, h = size or (width, height)
+    gen = imageio_ffmpeg.read_frames(path, pix_fmt="rgba" if info.alpha else "rgb24", bpp=channels,
+                                     input_params=input_params, output_params=output_params)
+    try:
+        next(gen)
+        for raw in gen:
+            yield np.frombuffer(raw, np.uint8).reshape(h, w, channels)
+    except RuntimeError as exc:
+        raise InputError(f"the video breaks off ({str(exc).splitlines()[-1][:120]})", path) from None
+    finally:
+        gen.close()
+
+
+def pil_rgba_frames(path: str) -> Iterator[np.ndarray]:
+    """Every frame of a PNG/APNG/WebP/GIF as (H, W, 4) uint8 straight RGBA (GIF
+    transparency becomes alpha 0)."""
+    from PIL import Image, ImageSequence
+
+    with Image.open(path) as image:
+        for frame in ImageSequence.Iterator(image):
+            yield np.asarray(frame.convert("RGBA"), np.uint8)
+
+
+def pil_frame_durations(path: str) -> list[float]:
+    """Seconds each frame of an animated picture is shown (GIF, APNG, WebP)."""
+    from PIL import Image, ImageSequence
+
+    with Image.open(path) as image:
+        return [max(frame.info.get("duration", 100) or 100, 20) / 1000.0
+                for frame in ImageSequence.Iterator(image)]
+
+
+def folder_pictures(path: str) -> list[str]:
+    """The pictures of a frame folder in natural order (frame2 before frame10)."""
+    names = [n for n in os.listdir(path) if n.lower().endswith(PICTURE_SUFFIXES[:3] + (".jpg", ".jpeg"))]
+    key = lambda n: [int(t) if t.isdigit() else t for t in re.split(r"(\d+)", n.lower())]
+    return [os.path.join(path, n) for n in sorted(names, key=key)]
+
+
+def folder_frames(files: list[str]) -> Iterator[np.ndarray]:
+    """(H, W, 4) uint8 RGBA of each picture, all at the first picture's size."""
+    from PIL import Image
+
+    size = None
+    for name in files:
+        try:
+            with Image.open(name) as image:
+                rgba = image.convert("RGBA")
+        except OSError as exc:
+            raise InputError(f"not a readable picture ({str(exc).splitlines()[0][:120]})", name) from None
+        if size is None:
+            size = rgba.size
+        elif rgba.size != size:
+            raise InputError(f"is {rgba.size[0]}x{rgba.size[1]}, the folder's first picture is "
+                             f"{size[0]}x{size[1]}", name)
+        yield np.asarray(rgba, np.uint8)
+
+
+def premultiply(rgba: np.ndarray) -> np.ndarray:
+    """(H, W, 4) uint8 straight RGBA -> (H, W, 3) uint8 composited over black."""
+    rgb = rgba[..., :3].astype(np.uint16) * rgba[..., 3:4].astype(np.uint16)
+    return ((rgb + 127) // 255).astype(np.uint8)
+
+
+def over_black(frames: Callable[[], Iterator[np.ndarray]]) -> Callable[[], Iterator[np.ndarray]]:
+    """An RGBA frame source as RGB over black (LEDs off where the picture is clear)."""
+    def opened() -> Iterator[np.ndarray]:
+        for frame in frames():
+            yield premultiply(frame) if frame.shape[2] == 4 else frame
+    return opened

@@ -1,0 +1,109 @@
+"""The per-frame matte and the premultiplied colour, in two Numba passes.
+
+Colour distances are measured in YCbCr (BT.601 luma and opponent chroma, an
+approximately perceptual split of brightness from colour):
+
+- the plate distance is the YCbCr distance to the clean plate, which follows uneven
+  light and any static backdrop;
+- the key distance is the distance in brightness-normalised chroma (Cb, Cr) * 100 /
+  (Y + 16) to the key colour, so a darker or brighter patch of the same green screen
+  keys alike.
+
+Each distance maps to a score (0 at the noise gate ``lo``, 1 at ``hi``), the lower
+score of the two wins (a pixel is background if either model says so), and where the
+pixel did not change since the previous frame its score is averaged with the previous
+score, so a still edge does not flicker with the noise. The numpy twins are in
+``key_reference``.
+"""
+from __future__ import annotations
+
+import math
+
+from numba import njit, prange
+
+# BT.601 luma weights and chroma scales
+KR, KG, KB = 0.299, 0.587, 0.114
+CB_SCALE, CR_SCALE = 0.564, 0.713
+CHROMA_SOFTEN = 16.0  # added to Y before dividing, so near-black pixels have small chroma
+SCORE_LIMIT = 64.0    # stored scores are clamped to [-SCORE_LIMIT, SCORE_LIMIT]
+
+
+@njit(parallel=True, cache=True)
+def matte(frame, plate, key_uv, params, prev_frame, prev_score, has_prev, alpha):
+    """frame uint8 (H, W, 3); plate float32 (H, W, 3) YCbCr of the clean plate;
+    key_uv float32 (2,) normalised chroma of the key colour; params float32 (7,):
+    use_plate, plate_lo, plate_hi, use_key, key_lo, key_hi, still_limit;
+    prev_frame uint8 (H, W, 3) and prev_score float32 (H, W): the previous frame and its
+    scores (prev_score is overwritten with this frame's); has_prev: bool;
+    alpha float32 (H, W), overwritten with the matte in [0, 1]."""
+    height, width = frame.shape[0], frame.shape[1]
+    use_plate = params[0] > 0.5
+    use_key = params[3] > 0.5
+    plate_lo, plate_inv = params[1], 1.0 / max(1e-6, params[2] - params[1])
+    key_lo, key_inv = params[4], 1.0 / max(1e-6, params[5] - params[4])
+    still = params[6]
+    for y in prange(height):
+        for x in range(width):
+            r = float(frame[y, x, 0])
+            g = float(frame[y, x, 1])
+            b = float(frame[y, x, 2])
+            luma = KR * r + KG * g + KB * b
+            cb = CB_SCALE * (b - luma)
+            cr = CR_SCALE * (r - luma)
+            score = SCORE_LIMIT
+            if use_plate:
+                dy = luma - plate[y, x, 0]
+                du = cb - plate[y, x, 1]
+                dv = cr - plate[y, x, 2]
+                d = math.sqrt(dy * dy + du * du + dv * dv)
+                score = min(score, (d - plate_lo) * plate_inv)
+            if use_key:
+                norm = 100.0 / (luma + CHROMA_SOFTEN)
+                du = cb * norm - key_uv[0]
+                dv = cr * norm - key_uv[1]
+                d = math.sqrt(du * du + dv * dv)
+                score = min(score, (d - key_lo) * key_inv)
+            if not use_plate and not use_key:
+                score = 1.0
+            score = max(-SCORE_LIMIT, score)
+            if has_prev:
+                change = 0.0
+                for c in range(3):
+                    change = max(change, abs(float(frame[y, x, c]) - float(prev_frame[y, x, c])))
+                if change <= still:
+                    score = 0.5 * (score + prev_score[y, x])
+            prev_score[y, x] = score
+            alpha[y, x] = min(1.0, max(0.0, score))
+
+
+@njit(parallel=True, cache=True)
+def composite(frame, alpha, band, background, despill, gain, out):
+    """frame uint8 (H, W, 3); alpha float32 (H, W); band uint8 (H, W): 1 within a few
+    pixels of the matte's edge; background float32 (H, W, 3) sRGB codes of what is
+    behind the subject (the plate, the key colour, or zeros); despill: the key's
+    dominant channel (0, 1, 2) or -1; gain: levels factor; out uint8 (H, W, 3),
+    overwritten: (frame - (1 - alpha) * background) * gain, the dominant channel held to
+    the larger of the other two on the band, exactly 0 where alpha is 0."""
+    height, width = frame.shape[0], frame.shape[1]
+    for y in prange(height):
+        for x in range(width):
+            a = alpha[y, x]
+            if a <= 0.0:
+                out[y, x, 0] = 0
+                out[y, x, 1] = 0
+                out[y, x, 2] = 0
+                continue
+            rest = 1.0 - a
+            c0 = max(0.0, frame[y, x, 0] - rest * background[y, x, 0])
+            c1 = max(0.0, frame[y, x, 1] - rest * background[y, x, 1])
+            c2 = max(0.0, frame[y, x, 2] - rest * background[y, x, 2])
+            if despill >= 0 and band[y, x] != 0:
+                if despill == 0:
+                    c0 = min(c0, max(c1, c2))
+                elif despill == 1:
+                    c1 = min(c1, max(c0, c2))
+                else:
+                    c2 = min(c2, max(c0, c1))
+            out[y, x, 0] = min(255, int(c0 * gain + 0.5))
+            out[y, x, 1] = min(255, int(c1 * gain + 0.5))
+            out[y, x, 2] = min(255, int(c2 * gain + 0.5))

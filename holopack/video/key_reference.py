@@ -1,0 +1,51 @@
+"""Slow, obviously-correct numpy twins of key_kernel.matte and key_kernel.composite."""
+from __future__ import annotations
+
+import numpy as np
+
+KR, KG, KB = 0.299, 0.587, 0.114
+
+
+def ycbcr(rgb: np.ndarray) -> np.ndarray:
+    """(..., 3) sRGB codes -> (..., 3) float64 BT.601 Y, Cb, Cr (0-255 scale, no offset)."""
+    rgb = rgb.astype(np.float64)
+    y = KR * rgb[..., 0] + KG * rgb[..., 1] + KB * rgb[..., 2]
+    return np.stack([y, 0.564 * (rgb[..., 2] - y), 0.713 * (rgb[..., 0] - y)], axis=-1)
+
+
+def normalised_chroma(rgb: np.ndarray) -> np.ndarray:
+    """(..., 3) sRGB codes -> (..., 2) chroma * 100 / (Y + 16)."""
+    ycc = ycbcr(rgb)
+    return ycc[..., 1:] * (100.0 / (ycc[..., :1] + 16.0))
+
+
+def matte(frame, plate, key_uv, params, prev_frame, prev_score, has_prev):
+    """As key_kernel.matte; returns (alpha float32 (H, W), new prev_score float32 (H, W))."""
+    use_plate, plate_lo, plate_hi, use_key, key_lo, key_hi, still = [float(p) for p in params]
+    score = np.full(frame.shape[:2], 64.0)  # key_kernel.SCORE_LIMIT
+    if use_plate > 0.5:
+        d = np.sqrt(((ycbcr(frame) - plate) ** 2).sum(-1))
+        score = np.minimum(score, (d - plate_lo) / (plate_hi - plate_lo))
+    if use_key > 0.5:
+        d = np.sqrt(((normalised_chroma(frame) - np.asarray(key_uv, np.float64)) ** 2).sum(-1))
+        score = np.minimum(score, (d - key_lo) / (key_hi - key_lo))
+    if not (use_plate > 0.5 or use_key > 0.5):
+        score[:] = 1.0
+    score = np.maximum(score, -64.0)
+    if has_prev:
+        change = np.abs(frame.astype(np.int32) - prev_frame.astype(np.int32)).max(-1)
+        score = np.where(change <= still, 0.5 * (score + prev_score), score)
+    return np.clip(score, 0.0, 1.0).astype(np.float32), score.astype(np.float32)
+
+
+def composite(frame, alpha, band, background, despill, gain):
+    """As key_kernel.composite; returns out uint8 (H, W, 3)."""
+    a = alpha.astype(np.float64)[..., None]
+    c = np.maximum(0.0, frame.astype(np.float64) - (1.0 - a) * background)
+    if despill >= 0:
+        others = [i for i in range(3) if i != despill]
+        limited = np.minimum(c[..., despill], np.maximum(c[..., others[0]], c[..., others[1]]))
+        c[..., despill] = np.where(band != 0, limited, c[..., despill])
+    out = np.minimum(255, np.floor(c * gain + 0.5)).astype(np.uint8)
+    out[alpha <= 0] = 0
+    return out

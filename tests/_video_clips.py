@@ -1,0 +1,176 @@
+"""Test clips with known ground-truth alpha, made here from the default twin.
+
+A moving subject (RobotExpressive dancing, rendered by holopack with its coverage as
+the truth, walking sideways so every background pixel is seen, holding each position
+for two frames) composited in
+linear light over:
+
+- ``green``: a green screen lit unevenly, with sensor noise and green spill (15% of the
+  screen's light) on the subject's outer 3 px (an MP4);
+- ``studio``: a grey studio gradient, H.264-compressed at CRF 23 (an MP4);
+- ``textured``: a static, colourful textured background with light noise (a folder of
+  PNG frames);
+- ``webm``: the subject alone in a VP9 WebM with real alpha (yuva420p).
+
+``make_clip(kind, folder)`` writes the clip and returns (path, truth): truth is a
+(N, H, W) float32 array of coverage, the frames as the clip holds them. Compositing,
+noise and sRGB here are plain numpy and share no code with holopack.video.
+"""
+from __future__ import annotations
+
+import os
+import subprocess
+
+import imageio_ffmpeg
+import numpy as np
+from PIL import Image
+from scipy import ndimage
+
+KINDS = ("green", "studio", "textured", "webm")
+SIZE = 320
+FPS = 24
+FRAMES = 36
+SWAY_PX = 90   # the subject walks this far each way, so every background pixel is seen
+
+
+def srgb_encode(linear: np.ndarray) -> np.ndarray:
+    """Linear light [0, 1] -> sRGB codes (float, 0-255), the published sRGB curve."""
+    x = np.clip(linear, 0.0, 1.0)
+    return 255.0 * np.where(x <= 0.0031308, 12.92 * x, 1.055 * np.power(x, 1 / 2.4) - 0.055)
+
+
+def srgb_decode(codes) -> np.ndarray:
+    c = np.asarray(codes, np.float64) / 255.0
+    return np.where(c <= 0.04045, c / 12.92, ((c + 0.055) / 1.055) ** 2.4)
+
+
+_RENDERED: dict = {}
+
+
+def subject_frames(size: int = SIZE, frames: int = FRAMES, seed: int = 0, sway: int = SWAY_PX):
+    """(linear premultiplied (H, W, 3) float32, coverage (H, W) float32) of the default
+    twin dancing and walking sideways, rendered once per process (the clips share it)."""
+    key = (size, frames, seed, sway)
+    if key not in _RENDERED:
+        _RENDERED[key] = list(_render_subject(size, frames, seed, sway))
+    return _RENDERED[key]
+
+
+def _render_subject(size, frames, seed, sway):
+    import holopack
+    from holopack.pipeline import ExportSettings, FrameSource, make_timeline
+
+    scene = holopack.load(holopack.pipeline.default_twin())
+    timeline = make_timeline(scene, ExportSettings(), FPS)
+    source = FrameSource(scene, timeline, size, supersample=2)
+    from holopack.rendering.camera import Framing
+
+    source.set_framing(Framing(margin=0.25))
+    phase = np.random.default_rng(seed).uniform(0, 1)
+    for i in range(frames):
+        posed = scene.pose(timeline.animation, timeline.anim_time(i))
+        frame = source.renderer.draw(posed, scene.materials, scene.textures, source.view_at(0),
+                                     source.camera.projection)
+        linear = frame.linear.astype(np.float32)
+        alpha = frame.alpha.astype(np.float32)
+        # a triangle walk that holds each position for two frames (a still edge must stay still)
+        walk = ((i // 2) * 2 / frames + phase) % 1.0
+        shift = int(round(sway * (4 * abs(walk - 0.5) - 1)))
+        yield _shift(linear, shift), _shift(alpha, shift)
+
+
+def _shift(a: np.ndarray, dx: int) -> np.ndarray:
+    out = np.zeros_like(a)
+    if dx >= 0:
+        out[:, dx:] = a[:, :a.shape[1] - dx]
+    else:
+        out[:, :dx] = a[:, -dx:]
+    return out
+
+
+def green_background(size: int) -> np.ndarray:
+    y, x = np.mgrid[0:size, 0:size] / (size - 1)
+    light = 0.55 + 0.5 * x * (1.0 - 0.35 * y) + 0.1 * np.sin(3 * y)
+    return srgb_decode([35, 180, 70])[None, None] * light[..., None]
+
+
+def studio_background(size: int) -> np.ndarray:
+    y, x = np.mgrid[0:size, 0:size] / (size - 1)
+    spot = np.exp(-((x - 0.5) ** 2 + (y - 0.35) ** 2) / 0.18)
+    grey = 0.012 + 0.05 * (1.0 - y) + 0.07 * spot
+    return np.stack([grey * 1.0, grey * 0.98, grey * 1.04], axis=-1)
+
+
+def textured_background(size: int, seed: int = 1) -> np.ndarray:
+    rng = np.random.default_rng(seed)
+    y, x = np.mgrid[0:size, 0:size] / size
+    tex = np.zeros((size, size, 3))
+    for c in range(3):
+        for _ in range(4):
+            fx, fy, ph = rng.uniform(2, 14), rng.uniform(2, 14), rng.uniform(0, 6.3)
+            tex[..., c] += 0.25 * np.sin(2 * np.pi * (fx * x + fy * y) + ph)
+    blocks = rng.uniform(0, 1, (16, 16, 3)).repeat(size // 16, 0).repeat(size // 16, 1)
+    return srgb_decode(np.clip(110 + 60 * tex + 50 * (blocks - 0.5), 0, 255))
+
+
+def _edge_spill(alpha: np.ndarray, px: float = 3.0) -> np.ndarray:
+    """(H, W) weight of green spill: 1 on the subject's edge, 0 from px inwards."""
+    inside = ndimage.distance_transform_edt(alpha > 0)
+    return np.clip(1.0 - (inside - 1.0) / px, 0.0, 1.0) * (alpha > 0)
+
+
+def composite_frames(kind: str, size: int = SIZE, frames: int = FRAMES, seed: int = 0):
+    """Yield (sRGB uint8 (H, W, 3) or RGBA (H, W, 4), coverage (H, W) float32)."""
+    rng = np.random.default_rng(seed + 7)
+    backgrounds = {"green": green_background, "studio": studio_background,
+                   "textured": textured_background}
+    background = backgrounds[kind](size) if kind in backgrounds else None
+    noise = {"green": 5.0, "studio": 1.5, "textured": 2.0}.get(kind, 0.0)
+    for linear, alpha in subject_frames(size, frames, seed):
+        linear, alpha = linear.astype(np.float64), alpha.astype(np.float64)
+        if kind == "webm":
+            straight = np.where(alpha[..., None] > 0, linear / np.maximum(alpha, 1e-6)[..., None], 0)
+            rgb = srgb_encode(straight)
+            rgba = np.concatenate([rgb, 255.0 * alpha[..., None]], axis=-1)
+            yield np.clip(rgba + 0.5, 0, 255).astype(np.uint8), alpha.astype(np.float32)
+            continue
+        if kind == "green":
+            spill = _edge_spill(alpha)[..., None] * alpha[..., None] * 0.15 * background
+            linear = linear + spill
+        picture = linear + (1.0 - alpha[..., None]) * background
+        codes = srgb_encode(picture) + rng.normal(0.0, noise, picture.shape)
+        yield np.clip(codes + 0.5, 0, 255).astype(np.uint8), alpha.astype(np.float32)
+
+
+def _encode(path: str, pictures, fps: int, params: list[str], pix_fmt_in: str) -> None:
+    h, w = pictures[0].shape[:2]
+    exe = imageio_ffmpeg.get_ffmpeg_exe()
+    cmd = [exe, "-y", "-loglevel", "error", "-f", "rawvideo", "-pix_fmt", pix_fmt_in,
+           "-s", f"{w}x{h}", "-r", str(fps), "-i", "-"] + params + [path]
+    subprocess.run(cmd, input=b"".join(np.ascontiguousarray(p).tobytes() for p in pictures),
+                   check=True)
+
+
+def make_clip(kind: str, folder: str, size: int = SIZE, frames: int = FRAMES, seed: int = 0):
+    """Write the ``kind`` clip into ``folder``: -> (path, truth (N, H, W) float32)."""
+    pictures, truth = [], []
+    for picture, alpha in composite_frames(kind, size, frames, seed):
+        pictures.append(picture)
+        truth.append(alpha)
+    truth = np.stack(truth)
+    if kind == "textured":
+        path = os.path.join(folder, f"textured-{seed}")
+        os.makedirs(path, exist_ok=True)
+        for i, picture in enumerate(pictures):
+            Image.fromarray(picture).save(os.path.join(path, f"frame{i:03d}.png"))
+    elif kind == "webm":
+        path = os.path.join(folder, f"alpha-{seed}.webm")
+        _encode(path, pictures, FPS, ["-c:v", "libvpx-vp9", "-pix_fmt", "yuva420p", "-crf", "18",
+                                      "-b:v", "0", "-auto-alt-ref", "0", "-deadline", "realtime",
+                                      "-cpu-used", "8"], "rgba")
+    else:
+        crf = "23" if kind == "studio" else "14"
+        path = os.path.join(folder, f"{kind}-{seed}.mp4")
+        _encode(path, pictures, FPS, ["-c:v", "libx264", "-pix_fmt", "yuv420p", "-crf", crf,
+                                      "-preset", "veryfast"], "rgb24")
+    return path, truth

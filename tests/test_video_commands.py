@@ -1,0 +1,93 @@
+"""The video options through the command line, playlists, inspect and bench."""
+from __future__ import annotations
+
+import json
+import subprocess
+
+import imageio_ffmpeg
+import numpy as np
+import pytest
+from PIL import Image
+
+from holopack.cli import main
+from holopack.errors import InputError
+from holopack.pack.playlist import parse_playlist
+
+SIDE, N = 96, 16
+
+
+def green_disc_frames():
+    """A red disc moving over a noisy green screen: (H, W, 3) uint8 each."""
+    rng = np.random.default_rng(1)
+    y, x = np.mgrid[0:SIDE, 0:SIDE]
+    frames = []
+    for i in range(N):
+        disc = np.clip(14.0 - np.hypot(x - (30 + 2 * i), y - 50), 0, 1)[..., None]
+        picture = disc * np.array([220.0, 60, 40]) + (1 - disc) * np.array([30.0, 180, 60])
+        frames.append(np.clip(picture + rng.normal(0, 3, picture.shape) + 0.5, 0, 255).astype(np.uint8))
+    return frames
+
+
+@pytest.fixture(scope="module")
+def green_clip(tmp_path_factory):
+    folder = tmp_path_factory.mktemp("green")
+    path = folder / "green.mp4"
+    subprocess.run([imageio_ffmpeg.get_ffmpeg_exe(), "-y", "-loglevel", "error", "-f", "rawvideo",
+                    "-pix_fmt", "rgb24", "-s", f"{SIDE}x{SIDE}", "-r", "16", "-i", "-",
+                    "-c:v", "libx264", "-pix_fmt", "yuv444p", "-crf", "10", str(path)],
+                   input=b"".join(f.tobytes() for f in green_disc_frames()), check=True)
+    return path
+
+
+def test_inspect_reports_the_green_screen_key_and_extent(green_clip, capsys):
+    assert main(["inspect", str(green_clip), "--json"]) == 0
+    info = json.loads(capsys.readouterr().out)
+    assert info["alpha"] is False and info["background"] == "green screen"
+    assert info["key"].startswith("green #")
+    x0, y0, x1, y1 = info["subject_extent"]
+    # the disc's path: centre x 30..60, y 50, radius 14
+    assert abs(x0 - 16) <= 3 and abs(x1 - 74) <= 3 and abs(y0 - 36) <= 3 and abs(y1 - 64) <= 3
+    assert not any("background is not black" in w for w in info["warnings"])
+    assert main(["inspect", str(green_clip)]) == 0
+    text = capsys.readouterr().out
+    assert "alpha: no; background: green screen; key: green #" in text
+
+
+def test_export_keys_the_green_screen_to_exact_black(green_clip, tmp_path):
+    out = tmp_path / "frames"
+    assert main(["export", str(green_clip), "--device", "mp4-fan", "--format", "png", "--size",
+                 str(SIDE), "--fps", "16", "--crop", "fit", "--key", "green", "--no-circle-mask",
+                 "-q", "-o", str(out)]) == 0
+    y, x = np.mgrid[0:SIDE, 0:SIDE]
+    for i, name in enumerate(sorted(p.name for p in out.iterdir())):
+        picture = np.asarray(Image.open(out / name))[..., :3].astype(int)
+        far = np.hypot(x - (30 + 2 * i), y - 50) > 17
+        assert (picture[far] == 0).all()                   # the screen is exactly black
+        near = np.hypot(x - (30 + 2 * i), y - 50) < 10
+        assert picture[near][:, 0].mean() > 180           # the disc keeps its red
+        rim = (np.hypot(x - (30 + 2 * i), y - 50) > 11) & ~far
+        lit = picture[rim][picture[rim].max(axis=1) > 0]
+        assert (lit[:, 1] <= np.maximum(lit[:, 0], lit[:, 2])).all()  # no green on the edge
+
+
+def test_playlist_items_take_the_video_keys(tmp_path, green_clip):
+    playlist = tmp_path / "list.toml"
+    text = (f'devices = ["hypervsn"]\n[defaults]\nkey = "green"\n[[items]]\ninput = "{green_clip}"\n'
+            'crop = "fit"\nloop = "crossfade=0.5"\nlevels = "auto"\n')
+    item = parse_playlist(text, str(playlist)).items[0]
+    options = item.export_settings("hypervsn").video_options()
+    assert options.key == "green" and options.crop == "fit"
+    assert options.loop == ("crossfade", 0.5) and options.levels == "auto"
+    assert item.settings_dict()["loop"] == "crossfade=0.5"
+    with pytest.raises(InputError) as exc:
+        parse_playlist(text.replace('crop = "fit"', 'crop = "zoom"'), str(playlist))
+    assert "item 1" in str(exc.value) and "crop" in str(exc.value)
+
+
+def test_bench_takes_the_video_options(green_clip, tmp_path):
+    out = tmp_path / "bench.json"
+    assert main(["bench", str(green_clip), "--device", "mp4-fan", "--size", "64", "--frames", "2",
+                 "--warmup", "0", "--peers", "none", "--key", "green", "--loop", "pingpong",
+                 "-q", "--json", str(out)]) == 0
+    report = json.loads(out.read_text())
+    assert report["runs"][0]["scene"]["media"] is True

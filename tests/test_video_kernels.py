@@ -1,0 +1,76 @@
+"""The video Numba kernels agree with their slow numpy twins."""
+from __future__ import annotations
+
+import numpy as np
+
+from holopack.video import key_kernel, key_reference, plate_kernel, plate_reference
+
+
+def test_plate_mode_kernel_matches_numpy_twin():
+    rng = np.random.default_rng(3)
+    background = rng.integers(0, 256, (20, 24, 3))
+    samples = np.repeat(background[None], 9, axis=0) + rng.integers(-4, 5, (9, 20, 24, 3))
+    # a subject covering a different patch in each of 4 samples
+    for i in range(4):
+        samples[i, 2 * i:2 * i + 8, 3 * i:3 * i + 10] = rng.integers(0, 256, 3)
+    samples = np.clip(samples, 0, 255).astype(np.uint8)
+    plate = np.empty((20, 24, 3), np.float32)
+    support = np.empty((20, 24), np.float32)
+    plate_kernel.plate_mode(samples, 36, plate, support)
+    want_plate, want_support = plate_reference.plate_mode(samples, 36)
+    np.testing.assert_allclose(plate, want_plate, atol=1e-3)
+    np.testing.assert_array_equal(support, want_support)
+    # and it found the background, not the subject
+    assert np.abs(plate - background).max() <= 6  # noise of +-4 averaged, a subject colour within the tolerance at worst
+
+
+def test_plate_nearest_kernel_matches_numpy_twin():
+    rng = np.random.default_rng(4)
+    samples = rng.integers(0, 256, (7, 16, 18, 3)).astype(np.uint8)
+    samples[2:5] = samples[2]  # some agreement
+    prediction = rng.uniform(0, 255, (16, 18, 3)).astype(np.float32)
+    prediction[:8] = samples[3, :8]  # near a sample in the top half
+    unsure = rng.uniform(size=(16, 18)) < 0.6
+    plate = rng.uniform(0, 255, (16, 18, 3)).astype(np.float32)
+    want = plate_reference.plate_nearest(samples, prediction, unsure, 36, plate)
+    plate_kernel.plate_nearest(samples, prediction, unsure, 36, plate)
+    np.testing.assert_allclose(plate, want, atol=1e-3)
+
+
+def _matte_inputs(seed, use_plate, use_key):
+    rng = np.random.default_rng(seed)
+    frame = rng.integers(0, 256, (18, 22, 3)).astype(np.uint8)
+    prev = np.clip(frame.astype(int) + rng.integers(-6, 7, frame.shape), 0, 255).astype(np.uint8)
+    prev[:5] = rng.integers(0, 256, (5, 22, 3))  # part of the frame moved
+    plate = key_reference.ycbcr(np.clip(frame.astype(int) + rng.integers(-30, 31, frame.shape), 0, 255))
+    key_uv = key_reference.normalised_chroma(np.array([30.0, 180.0, 60.0]))
+    params = np.array([use_plate, 6.0, 20.0, use_key, 5.0, 15.0, 8.0], np.float32)
+    prev_score = rng.uniform(-1, 2, (18, 22)).astype(np.float32)
+    return frame, plate.astype(np.float32), key_uv.astype(np.float32), params, prev, prev_score
+
+
+def test_matte_kernel_matches_numpy_twin_in_every_mode():
+    for seed, use_plate, use_key, has_prev in ((0, 1, 0, False), (1, 0, 1, True), (2, 1, 1, True),
+                                                (3, 0, 0, False), (4, 1, 1, False)):
+        frame, plate, key_uv, params, prev, prev_score = _matte_inputs(seed, use_plate, use_key)
+        want_alpha, want_score = key_reference.matte(frame, plate, key_uv, params, prev,
+                                                     prev_score.copy(), has_prev)
+        alpha = np.empty((18, 22), np.float32)
+        score = prev_score.copy()
+        key_kernel.matte(frame, plate, key_uv, params, prev, score, has_prev, alpha)
+        np.testing.assert_allclose(alpha, want_alpha, atol=2e-4)
+        np.testing.assert_allclose(score, want_score, atol=2e-4)
+
+
+def test_composite_kernel_matches_numpy_twin():
+    rng = np.random.default_rng(5)
+    frame = rng.integers(0, 256, (15, 17, 3)).astype(np.uint8)
+    alpha = rng.uniform(-0.3, 1.2, (15, 17)).clip(0, 1).astype(np.float32)
+    band = (rng.uniform(size=(15, 17)) < 0.5).astype(np.uint8)
+    background = rng.uniform(0, 255, (15, 17, 3)).astype(np.float32)
+    for despill, gain in ((-1, 1.0), (1, 1.0), (2, 1.7), (0, 1.0)):
+        out = np.empty_like(frame)
+        key_kernel.composite(frame, alpha, band, background, despill, np.float32(gain), out)
+        want = key_reference.composite(frame, alpha, band, background, despill, gain)
+        assert np.abs(out.astype(int) - want.astype(int)).max() <= 1
+        assert (out[alpha <= 0] == 0).all()
