@@ -19,7 +19,6 @@ from __future__ import annotations
 import importlib
 from typing import TYPE_CHECKING
 
-from . import animate  # noqa: F401  registers the poser behind Scene.pose (scene/scene.py)
 from .errors import HolopackError, InputError, OutputError
 
 __version__ = "0.1.0"

@@ -18,7 +18,7 @@ from dataclasses import dataclass, field
 from typing import Any, Callable
 
 from .rendering.camera import Framing
-from .rendering.shading import Lights
+from .rendering.lights import Lights
 from .schema import Fault
 from .textfile import show_value
 
