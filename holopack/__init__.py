@@ -25,7 +25,6 @@ from .openmp import configure as _configure_openmp
 # waits as briefly as the command does (see holopack.openmp).
 _configure_openmp()
 
-from . import animate  # noqa: E402, F401  registers the poser behind Scene.pose (scene/scene.py)
 from .errors import HolopackError, InputError, OutputError  # noqa: E402
 
 __version__ = "0.1.0"

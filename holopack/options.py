@@ -19,7 +19,7 @@ from typing import Any, Callable
 
 from .errors import InputError
 from .rendering.camera import Framing
-from .rendering.shading import Lights
+from .rendering.lights import Lights
 from .schema import Fault
 from .textfile import show_value
 from .video import options as video_choices

@@ -28,7 +28,7 @@ from . import resources
 from .progress import Progress
 from .rendering import TILE, Renderer
 from .rendering.camera import Camera, Framing, camera_for_sphere, fit_camera
-from .rendering.shading import Lights
+from .rendering.lights import Lights
 from .schema import Fault
 from .scene.load import load
 from .scene.media import STILL_SECONDS, fit_square

@@ -11,7 +11,7 @@ from holopack.errors import InputError
 from holopack.pack.playlist import parse_playlist
 from holopack.pipeline import ExportSettings
 from holopack.rendering.camera import Framing
-from holopack.rendering.shading import Lights
+from holopack.rendering.lights import Lights
 
 
 def _cli_fault(capsys, *argv) -> str:

@@ -12,7 +12,28 @@ Translucent (BLEND) triangles are drawn after the opaque ones, sorted back to
 front per triangle by their mean depth, without writing depth.
 See ``shading`` for the lighting model and what ``shading="unlit"`` computes.
 """
-from .renderer import TILE, RenderedPicture, Renderer, render
-from .shading import Light, Lights
+from __future__ import annotations
+
+import importlib
+from typing import TYPE_CHECKING
+
+# name -> submodule; imported on first use (PEP 562), so that the camera and the lights
+# (what the option table and the faces need) load without the Numba kernels
+_LAZY = {"TILE": "renderer", "RenderedPicture": "renderer", "Renderer": "renderer",
+         "render": "renderer", "Light": "lights", "Lights": "lights"}
+
+if TYPE_CHECKING:
+    from .lights import Light, Lights
+    from .renderer import TILE, RenderedPicture, Renderer, render
+
+
+def __getattr__(name: str):
+    module = _LAZY.get(name)
+    if module is None:
+        raise AttributeError(f"module 'holopack.rendering' has no attribute {name!r}")
+    value = getattr(importlib.import_module(f"{__name__}.{module}"), name)
+    globals()[name] = value
+    return value
+
 
 __all__ = ["RenderedPicture", "Renderer", "render", "Lights", "Light", "TILE"]

@@ -1,6 +1,7 @@
 """Scene: everything loaded from one input file, ready to be posed and drawn."""
 from __future__ import annotations
 
+import importlib
 from dataclasses import dataclass, field
 from typing import Any, Callable
 
@@ -83,8 +84,8 @@ class Scene:
         """World-space primitives at ``time`` seconds of ``animation`` (None: rest pose
         when the scene has no animation, else the first animation)."""
         if _POSER is None:
-            raise RuntimeError("no poser: holopack.animate sets it when imported "
-                               "(importing holopack does)")
+            importlib.import_module(POSER_MODULE)  # it registers itself: set_poser
+        assert _POSER is not None
         return _POSER(self, self.animation_index(animation), float(time))
 
     def posed_positions(self, animation: str | int | None = None, time: float = 0.0) -> list[np.ndarray]:
@@ -111,8 +112,10 @@ class Scene:
         return np.stack([lo, hi])
 
 
-# Posing lives a layer up, in holopack.animate, which registers its pose_scene here
-# (holopack/__init__.py imports it), so that loading never depends on animating.
+# Posing lives a layer up, in holopack.animate, which registers its pose_scene here when
+# imported; Scene.pose imports it by name on first use (as the format registry imports
+# format modules), so that loading never depends on animating nor pays for Numba.
+POSER_MODULE = "holopack.animate.pose"
 Poser = Callable[[Scene, "int | None", float], "list[PosedPrimitive]"]
 _POSER: Poser | None = None
 
