@@ -253,7 +253,7 @@ class FrameSource:
         self.camera: Camera | None = None
         if not scene.is_media:
             self.renderer = Renderer((self.size, self.size), supersample=self.supersample,
-                                     lights=_as_lights(lights))
+                                     lights=as_lights(lights))
             self.camera = self._fit_camera()
 
     # -- camera ------------------------------------------------------------------
@@ -325,7 +325,7 @@ def _framing_points(positions: np.ndarray, limit: int = 20000) -> np.ndarray:
     return np.concatenate([positions[::stride], positions[extremes]])
 
 
-def _as_lights(lights) -> Lights | None:
+def as_lights(lights) -> Lights | None:
     """A lights table (device profile [lights], --light KEY=VALUE) -> render Lights."""
     if lights is None or isinstance(lights, Lights):
         return lights

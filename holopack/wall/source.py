@@ -14,7 +14,7 @@ from dataclasses import dataclass
 import numpy as np
 
 from ..colour import SRGB8_TO_LINEAR
-from ..pipeline import FrameSource, Timeline, _lights
+from ..pipeline import FrameSource, Timeline, as_lights
 from ..rendering import TILE
 from ..rendering.camera import Framing
 from ..scene.scene import Scene
@@ -69,7 +69,7 @@ class CanvasSource:
 
             self._square = _CameraOnly(scene, timeline, framing or Framing())
             self.renderer = Renderer((self.width, self.height), supersample=supersample,
-                                     lights=_lights(lights))
+                                     lights=as_lights(lights))
             self.renderer.restrict_tiles(tile_mask)
         self.shading = shading
         self._fit = None
