@@ -53,7 +53,14 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("--speed", type=positive_float, default=1.0, help="playback speed factor")
     p.add_argument("--fps", type=positive_float, help="frames per second (default: the device's)")
     p.add_argument("--size", type=positive_int, help="square frame size in pixels")
-    p.add_argument("--animation", help="animation name or index (default: the first)")
+    p.add_argument("--animation", help="animation name or index, or 'all' to play every clip "
+                   "together (default: the first; all when the clips are one per joint)")
+    p.add_argument("--front", default="auto", metavar="auto|+z|-z|+x|-x",
+                   help="the model's axis that faces the viewer (default auto: glTF's +z "
+                        "unless the model clearly says otherwise)")
+    p.add_argument("--up", default="auto", metavar="auto|+y|+z|+x|-y|-z|-x",
+                   help="the model's axis that points up (default auto: +y, or +z for a "
+                        "CAD export that says so)")
     p.add_argument("--no-circle-mask", dest="circle_mask", action="store_false", default=None,
                    help="keep the corners of an MP4 (default: the device profile decides)")
     p.add_argument("--circle-mask", dest="circle_mask", action="store_true",
@@ -128,7 +135,7 @@ def cmd_export(args) -> int:
         size=args.size, animation=args.animation, loops=args.loops, speed=args.speed,
         turntable=args.turntable, framing=_framing(args), lights=_lights(args.light),
         supersample=args.supersample, circle_mask=args.circle_mask,
-        shading="unlit" if args.unlit else "lit")
+        shading="unlit" if args.unlit else "lit", front=args.front, up=args.up)
     result = export(args.input, args.output, settings, progress=not args.quiet)
     print(f"wrote {result.path}: {result.format} for {result.device}, {result.frames} frames at "
           f"{result.fps:g} fps ({result.seconds:.2f} s), {result.bytes:,} bytes", file=sys.stderr)

@@ -19,16 +19,18 @@ from .atomic import check_output_path
 from .colour import SRGB8_TO_LINEAR, linear_to_srgb
 from .colour_kernel import srgb8_to_linear_tiles
 from .errors import InputError
+from .notices import note, warn
 from .formats.stream import write_stream
 from .progress import Progress
 from .render import TILE
-from .render.camera import Camera, Framing, camera_for_sphere, fit_camera
+from .render.camera import Camera, Framing, camera_for_sphere, fit_camera, fit_drawn_box, screen_matrix
 from .scene.load import load
 from .scene.media import STILL_SECONDS, fit_square
 from .scene.scene import Scene
 
 STATIC_SECONDS = 8.0  # a model without animation plays one turntable turn this long
 FRAMING_SAMPLES = 48  # poses sampled over a clip to fit the camera once for all of it
+FRAMING_ANGLES = 24  # turntable angles the framing is checked at (every 15 degrees)
 DEFAULT_TWIN = os.path.join(os.path.dirname(os.path.dirname(os.path.abspath(__file__))),
                             "assets", "RobotExpressive", "RobotExpressive.glb")
 
@@ -69,6 +71,8 @@ class ExportSettings:
     circle_mask: bool | None = None
     shading: str = "lit"
     brightness: float = 1.0  # scales the picture's light before the device's own limit
+    front: str = "auto"  # the model's axis that faces the viewer: auto, +z, -z, +x, -x, +y, -y
+    up: str = "auto"  # the model's axis that points up: auto, +y, +z, +x, -y, -z, -x
 
 
 @dataclass
@@ -157,12 +161,14 @@ def make_timeline(scene: Scene, settings: ExportSettings, fps: float) -> Timelin
     index = scene.animation_index(settings.animation)
     start = length = 0.0
     if index is not None:
-        clip = scene.animations[index]
+        clip = scene.clip(index)
         start, length = clip.start, clip.duration - clip.start
     timeline = Timeline(fps=fps, frame_count=1, animation=index, start=start, length=length,
                         speed=settings.speed)
     if settings.seconds:
         timeline.frame_count = _frames(settings.seconds, fps)
+        if length > 0:
+            _warn_partial_loop(timeline, settings.seconds, scene.path)
     elif length > 0:
         timeline.frame_count = max(1, int(round(timeline.loop_frames * loops)))
     else:
@@ -172,6 +178,34 @@ def make_timeline(scene: Scene, settings: ExportSettings, fps: float) -> Timelin
         turntable = 360.0 / timeline.seconds if length <= 0 else 0.0
     timeline.turntable = float(turntable)
     return timeline
+
+
+def whole_loop_seconds(timeline: Timeline, seconds: float) -> list[float]:
+    """The whole-loop lengths nearest ``seconds`` (one below and one above, or just the
+    single loop when ``seconds`` is shorter than it), in seconds of output."""
+    loop = timeline.loop_frames / timeline.fps
+    below = math.floor(seconds / loop + 1e-9)
+    return [n * loop for n in (below, below + 1) if n >= 1]
+
+
+def _warn_partial_loop(timeline: Timeline, seconds: float, path: str) -> None:
+    """A clip cut mid-loop jumps when the fan plays the file again from its start."""
+    if timeline.frame_count % timeline.loop_frames == 0:
+        return
+    loop = timeline.loop_frames / timeline.fps
+    choices = whole_loop_seconds(timeline, seconds)
+    nearest = min(choices, key=lambda s: abs(s - seconds))
+    others = " or ".join(f"{_secs(s)} s ({round(s / loop)} loop{'s' if round(s / loop) != 1 else ''})"
+                         for s in sorted(choices, key=lambda s: abs(s - seconds)))
+    warn(f"--seconds {seconds:g} is {timeline.frame_count / timeline.loop_frames:.2f} loops of the "
+         f"{_secs(loop)} s clip, so the loop jumps where the file starts again; the nearest "
+         f"whole-loop length is --seconds {_secs(nearest)}"
+         + (f" (choices: {others})" if len(choices) > 1 else ""), path)
+
+
+def _secs(seconds: float) -> str:
+    """Seconds to the millisecond (exact to the frame at any fan's rate), no trailing 0s."""
+    return f"{seconds:.3f}".rstrip("0").rstrip(".")
 
 
 def _frames(seconds: float, fps: float) -> int:
@@ -223,7 +257,10 @@ class FrameSource:
     """
 
     def __init__(self, scene: Scene, timeline: Timeline, size: int, *, framing: Framing | None = None,
-                 supersample: int = 1, lights=None, shading: str = "lit"):
+                 supersample: int = 1, lights=None, shading: str = "lit", front: str = "auto",
+                 up: str = "auto"):
+        from .scene.orientation import Orientation, decide
+
         self.scene = scene
         self.timeline = timeline
         self.size = int(size)
@@ -235,7 +272,11 @@ class FrameSource:
         self._media_frame: np.ndarray | None = None
         self.renderer = None
         self.camera: Camera | None = None
+        self.orientation = Orientation()
+        self._model = np.eye(4)  # (4, 4) float64: the model's axes turned to face the viewer
         if not scene.is_media:
+            self.orientation = decide(scene, front, up)
+            self._model = self.orientation.matrix4()
             from .render import Renderer
 
             self.renderer = Renderer((self.size, self.size), supersample=self.supersample,
@@ -244,31 +285,65 @@ class FrameSource:
 
     # -- camera ------------------------------------------------------------------
     def _fit_camera(self) -> Camera:
+        """A sphere fit over the clip chooses the camera's direction and distance; then
+        the box of everything drawn, as the camera sees it over the clip (every sampled
+        pose, every turntable angle), is centred in the circle and filled up to the margin
+        (fit_drawn_box: the measure validate uses)."""
         tl = self.timeline
         points = []
+        rotation = self._model[:3, :3]
         for i in tl.loop_indices(FRAMING_SAMPLES):
             for posed in self.scene.pose(tl.animation, tl.anim_time(i)):
                 points.append(_framing_points(posed.positions))
         if not points:
             raise InputError("the scene has nothing to draw", self.scene.path)
-        pts = np.concatenate(points)
-        return fit_camera(pts, self.framing, spin_axis_points=tl.turntable != 0.0)
+        pts = np.concatenate(points).astype(np.float64) @ rotation.T
+        camera = fit_camera(pts, self.framing, spin_axis_points=tl.turntable != 0.0)
+        if self.framing.pan_x or self.framing.pan_y:
+            return camera  # the user placed the subject
+        views = [self._turned_view(camera, angle) for angle in self._framing_angles()]
+        fitted = fit_drawn_box(camera, _box_points(pts), views, self.framing.margin)
+        if self.framing.distance:  # the user chose the size: centre only, no zoom
+            shift = fitted.screen[:2, 3] / -fitted.screen[0, 0]
+            screen = screen_matrix(shift, 1.0)
+            fitted = replace(camera, projection=screen @ camera.projection, screen=screen)
+        return fitted
+
+    def _framing_angles(self) -> list[float]:
+        """Turntable angles (degrees) the framing must hold for: the export's own, up to
+        one whole turn, sampled."""
+        tl = self.timeline
+        if tl.turntable == 0.0:
+            return [0.0]
+        count = tl.frame_count
+        if abs(tl.turntable) * tl.seconds >= 360.0:
+            return [float(a) for a in np.arange(0.0, 360.0, 360.0 / FRAMING_ANGLES)]
+        picks = np.linspace(0, count - 1, min(count, FRAMING_ANGLES)).round().astype(int)
+        return [tl.angle(int(i)) for i in sorted(set(picks.tolist()))]
+
+    def _turned_view(self, camera: Camera, angle: float) -> np.ndarray:
+        if angle == 0.0:
+            return camera.view
+        turned = replace(self.framing, yaw=self.framing.yaw - angle)
+        return camera_for_sphere(camera.center, camera.radius, turned).view
 
     def set_framing(self, framing: Framing) -> None:
         """Change yaw, pitch, distance, pan... keeping the sphere fitted over the clip
-        (no posing again): what the preview does as the user orbits."""
+        (no posing again): what the preview does as the user orbits. The picture-plane
+        shift and zoom of the fitted box are kept."""
         self.framing = framing
         if self.camera is not None:
-            self.camera = camera_for_sphere(self.camera.center, self.camera.radius, framing)
+            screen = self.camera.screen
+            camera = camera_for_sphere(self.camera.center, self.camera.radius, framing)
+            if screen is not None and not (framing.pan_x or framing.pan_y):
+                camera = replace(camera, projection=screen @ camera.projection, screen=screen)
+            self.camera = camera
 
     def view_at(self, index: int) -> np.ndarray:
-        """The view matrix for frame ``index``: the turntable orbits the camera the
-        other way round, which with camera-fixed lights equals spinning the model."""
-        angle = self.timeline.angle(index)
-        if angle == 0.0:
-            return self.camera.view
-        turned = replace(self.framing, yaw=self.framing.yaw - angle)
-        return camera_for_sphere(self.camera.center, self.camera.radius, turned).view
+        """The view matrix for frame ``index`` (the model's axes turned by --front/--up
+        first): the turntable orbits the camera the other way round, which with
+        camera-fixed lights equals spinning the model."""
+        return self._turned_view(self.camera, self.timeline.angle(index)) @ self._model
 
     # -- pictures ----------------------------------------------------------------
     def picture(self, index: int) -> Picture:
@@ -300,6 +375,13 @@ class FrameSource:
                 media.frame_count = max(1, self._media_pos + 1)
                 break
         return self._media_frame
+
+
+def _box_points(points: np.ndarray, limit: int = 400_000) -> np.ndarray:
+    """At most ``limit`` of the framing points for the box fit, keeping each axis'
+    extremes (projecting every point of a long clip through every turntable angle would
+    cost more than the fit is worth)."""
+    return _framing_points(points, limit)
 
 
 def _framing_points(positions: np.ndarray, limit: int = 20000) -> np.ndarray:
@@ -369,18 +451,17 @@ class ExportPlan:
     per-frame path (``output_frame``). Public so that bench can time its stages."""
 
     def __init__(self, scene: Scene, settings: ExportSettings, output: str | None):
-        from .formats import format_for_path, get_format
+        from .formats import get_format
+        from .formats.target import format_for_target
 
         self.profile = resolve_profile(settings.device)
         profile = self.profile
-        if settings.format:
-            self.format = get_format(settings.format)
+        if output:
+            # the extension says the format (.gif a GIF, .mp4 an MP4, the fan's own file),
+            # among those the device takes; anything else is refused, never renamed
+            self.format = format_for_target(profile, output, settings.format)
         else:
-            self.format = get_format(profile.format)
-            # an explicit .mp4/.gif/folder target on a fan device asks for a preview video
-            by_path = format_for_path(output, kind="video") if output else None
-            if by_path is not None and profile.kind == "polar" and os.path.splitext(output)[1]:
-                self.format = by_path
+            self.format = get_format(settings.format or profile.format)
         self.fps = float(settings.fps or profile.fps)
         self.timeline = make_timeline(scene, settings, self.fps)
         if profile.max_seconds and self.timeline.seconds > profile.max_seconds + 1e-9:
@@ -404,7 +485,8 @@ class ExportPlan:
                                   supersample=settings.supersample or profile.supersample,
                                   lights=settings.lights if settings.lights is not None
                                   else getattr(profile, "lights", None),
-                                  shading=settings.shading)
+                                  shading=settings.shading, front=settings.front, up=settings.up)
+        self._note_decisions(scene, settings)
         self.encoder = None
         self.simulator = None
         if self.polar or self.simulated:
@@ -420,6 +502,17 @@ class ExportPlan:
         self.brightness = float(settings.brightness)
         mask = settings.circle_mask if settings.circle_mask is not None else profile.circle_mask
         self.mask = circle_mask(self.size) if (mask and not self.polar and not self.simulated) else None
+
+    def _note_decisions(self, scene: Scene, settings: ExportSettings) -> None:
+        """Say on stderr what holopack decided that is not the plain default."""
+        orientation = self.source.orientation
+        if not orientation.chosen and not orientation.is_default:
+            note(f"turned to face the viewer: {orientation.describe()}; --front/--up override",
+                 scene.path)
+        if (settings.animation is None and self.timeline.animation is not None
+                and self.timeline.animation == scene.all_clips_index):
+            note(f"playing its {len(scene.animations)} clips together (each drives its own "
+                 "joints; --animation NAME plays one)", scene.path)
 
     def output_frame(self, index: int) -> np.ndarray:
         picture = self.source.picture(index).brightened(self.brightness)
@@ -481,11 +574,24 @@ def export(input=None, output: str = "", settings: ExportSettings | None = None,
 
 
 def check_output_name(profile, fmt, output: str) -> None:
-    """Fans that silently drop misnamed files: refuse the name before rendering."""
-    rule = getattr(fmt, "name", None)
-    if rule == "42f2" and not os.path.basename(output).endswith(".BIN"):
-        raise InputError("the 3D Circle 42-F2 plays only files whose name ends in upper-case "
-                         "'.BIN'; the fan silently drops others", output)
+    """The device's own file must carry a name the device plays, by the very rules
+    ``holopack validate`` checks (holopack.pack.names): a name that breaks them is
+    refused before rendering, with the nearest legal name; a name without a play
+    position gets the warning validate gives."""
+    from .pack.names import name_rule, position_of
+
+    if getattr(fmt, "name", None) != profile.format:
+        return  # a preview (MP4, GIF, PNG frames) or the open polar stream: no fan rules
+    rule = name_rule(profile)
+    name = os.path.basename(os.path.normpath(output))
+    problems = rule.problems(name, need_position=False)
+    if problems:
+        nearest = os.path.join(os.path.dirname(output), rule.nearest(name))
+        raise InputError(f"{profile.name} does not play this name: the file name "
+                         f"{'; '.join(problems)}; nearest legal name: {nearest}", output)
+    if position_of(name) is None:
+        warn("the name does not start with a play position (01_, 02_, ...); with several clips "
+             "on a card the order is left to chance", output)
 
 
 def _size_on_disk(path: str) -> int:

@@ -43,6 +43,20 @@ class NameRule:
             return f"{position:0{self.max_stem}d}{self.suffix}"
         return prefix + text[:room].rstrip("_") + self.suffix
 
+    def nearest(self, file_name: str) -> str:
+        """The legal name closest to ``file_name``: its play position (if any) and words
+        kept, case and characters as the device needs, cut to the stem's length, the
+        device's suffix."""
+        stem, dot, suffix = file_name.rpartition(".")
+        if not dot:
+            stem = file_name
+        allowed = ("A-Z" if self.case == "upper" else "a-z") + "0-9_" + ("" if self.max_stem else "-")
+        text = stem.upper() if self.case == "upper" else stem.lower()
+        text = re.sub(f"[^{allowed}]+", "_", text).strip("_") or ("CLIP" if self.case == "upper" else "clip")
+        if self.max_stem:
+            text = text[:self.max_stem].rstrip("_") or text[:self.max_stem]
+        return text + self.suffix
+
     def problems(self, file_name: str, need_position: bool = True) -> list[str]:
         """What is wrong with ``file_name`` for this device (empty when it is fine).
         ``need_position``: the name must start with its play position (in a package)."""
