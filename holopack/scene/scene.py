@@ -30,6 +30,9 @@ class Scene:
     draw_items: list[DrawItem] = field(default_factory=list)
     warnings: list[str] = field(default_factory=list)
     media: MediaSource | None = None
+    # every texture the file's materials name: [{"texture", "name", "material", "role",
+    # "used"}] (holopack.scene.texture_roles); empty when the loader knows no roles
+    texture_roles: list[dict] = field(default_factory=list)
 
     # -- queries ---------------------------------------------------------------
     @property
