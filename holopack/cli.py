@@ -128,6 +128,10 @@ def _lights(pairs: list[str]):
 
 
 def cmd_export(args) -> int:
+    if not args.quiet:  # before the heavy imports: a cold first run says so at once
+        from .first_run import start_notice
+
+        start_notice()
     from .pipeline import ExportSettings, export
 
     settings = ExportSettings(

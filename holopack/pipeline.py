@@ -19,6 +19,7 @@ from .atomic import check_output_path
 from .colour import SRGB8_TO_LINEAR, linear_to_srgb
 from .colour_kernel import srgb8_to_linear_tiles
 from .errors import InputError
+from .first_run import start_notice, stop_notice
 from .notices import note, warn
 from .formats.stream import write_stream
 from .progress import Progress
@@ -553,24 +554,39 @@ def export(input=None, output: str = "", settings: ExportSettings | None = None,
     if not output:
         raise InputError("no output path given (-o OUT)")
     check_output_path(output)
-    if isinstance(input, Scene):
-        scene = input
-    else:
-        scene = load(default_twin() if input is None else input)
-    plan = ExportPlan(scene, settings, output)
-    check_output_name(plan.profile, plan.format, output)
-    total = plan.timeline.frame_count
-    if callable(progress):
-        bar = CallbackProgress(total, progress)
-    else:
-        bar = Progress(total, label=os.path.basename(output), enabled=bool(progress))
-    frames = (plan.output_frame(index) for index in range(total))
-    write_stream(plan.format, output, plan.profile, plan.fps, frames, bar)
-    bar.finish()
+    if progress is True:
+        start_notice()  # a cold kernel cache: say so before the minute of compiling
+    try:
+        if isinstance(input, Scene):
+            scene = input
+        else:
+            scene = load(default_twin() if input is None else input)
+        plan = ExportPlan(scene, settings, output)
+        check_output_name(plan.profile, plan.format, output)
+        total = plan.timeline.frame_count
+        frames = _frames_after_notice(plan, total)
+        if callable(progress):
+            bar = CallbackProgress(total, progress)
+        else:
+            bar = Progress(total, label=os.path.basename(output), enabled=bool(progress))
+        write_stream(plan.format, output, plan.profile, plan.fps, frames, bar)
+        bar.finish()
+    finally:
+        stop_notice()
     size = _size_on_disk(output)
     return ExportResult(path=output, format=plan.format.name, device=plan.profile.name,
                         frames=total, fps=plan.fps, seconds=plan.timeline.seconds,
                         size=plan.size, bytes=size)
+
+
+def _frames_after_notice(plan: ExportPlan, total: int):
+    """The output frames; the compile notice ends once the first is made (the kernels
+    compile on first use)."""
+    for index in range(total):
+        frame = plan.output_frame(index)
+        if index == 0:
+            stop_notice()
+        yield frame
 
 
 def check_output_name(profile, fmt, output: str) -> None:

@@ -34,7 +34,7 @@ STL_SUFFIXES = (".stl",)
 AXIS_SHARE = 0.8
 REST_NORMAL = 0.985  # a resting face's normal within 10 degrees of the axis
 REST_DEPTH = 0.01  # ... and its vertices within 1 % of the model's size of the lowest point
-REST_AREA = 0.05  # ... and at least this share of the surface
+REST_AREA = 0.25  # ... covering at least this share of the model's footprint on that axis
 LONG_RATIO = 1.3  # an axis this much longer than both others is the long axis
 
 
@@ -233,7 +233,8 @@ def mesh_votes(scene) -> tuple[int, int, str]:
     def rests_on(axis: int) -> bool:
         facing_down = normal[:, axis] <= -REST_NORMAL
         low = np.all(tri[:, :, axis] <= lo[axis] + REST_DEPTH * size, axis=1)
-        return float(area2[facing_down & low].sum()) >= REST_AREA * total
+        footprint = float(np.prod([extent[k] for k in range(3) if k != axis]))
+        return 0.5 * float(area2[facing_down & low].sum()) >= REST_AREA * footprint > 0
 
     def is_long(axis: int) -> bool:
         others = [extent[k] for k in range(3) if k != axis]
