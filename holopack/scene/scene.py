@@ -96,6 +96,8 @@ class Scene:
             return self.all_clips_index if len(self.animations) > 1 else 0
         if isinstance(animation, (int, np.integer)):
             index = int(animation)
+            if index == self.all_clips_index and len(self.animations) > 1:
+                return index  # an index this method gave for "all"
         elif isinstance(animation, str) and animation.lstrip("-").isdigit():
             index = int(animation)
         else:
