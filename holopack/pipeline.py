@@ -20,7 +20,7 @@ from .colour import SRGB8_TO_LINEAR, linear_to_srgb
 from .colour_kernel import srgb8_to_linear_tiles
 from .errors import InputError
 from .first_run import start_notice, stop_notice
-from .notices import note, warn
+from .notices import held, note, warn
 from .formats.stream import write_stream
 from .progress import Progress
 from .render import TILE
@@ -557,6 +557,13 @@ def export(input=None, output: str = "", settings: ExportSettings | None = None,
     if progress is True:
         start_notice()  # a cold kernel cache: say so before the minute of compiling
     try:
+        return _export(input, output, settings, progress)
+    finally:
+        stop_notice()
+
+
+def _export(input, output: str, settings: ExportSettings, progress) -> ExportResult:
+    with held():  # warnings and decisions print once the file is written
         if isinstance(input, Scene):
             scene = input
         else:
@@ -571,8 +578,6 @@ def export(input=None, output: str = "", settings: ExportSettings | None = None,
             bar = Progress(total, label=os.path.basename(output), enabled=bool(progress))
         write_stream(plan.format, output, plan.profile, plan.fps, frames, bar)
         bar.finish()
-    finally:
-        stop_notice()
     size = _size_on_disk(output)
     return ExportResult(path=output, format=plan.format.name, device=plan.profile.name,
                         frames=total, fps=plan.fps, seconds=plan.timeline.seconds,

@@ -252,3 +252,19 @@ def test_export_and_validate_agree_that_a_lopsided_bird_is_centred(tmp_path):
     facts = [f.message for f in report.findings if "centre offset" in f.message]
     offset = float(facts[0].split("centre offset ")[1].split("%")[0])
     assert offset < 5.0
+
+
+def test_seconds_that_cut_a_loop_warn_with_the_nearest_whole_loop_length(tmp_path, capsys):
+    from holopack.cli import main
+
+    walk = tmp_path / "walk.gltf"
+    from _facing_models import per_joint_clips
+
+    per_joint_clips(lengths=(1.0, 1.0, 1.0)).write(walk)  # one loop: 1 s = 30 frames
+    out = tmp_path / "01_walk.mp4"
+    assert main(["export", str(walk), "-o", str(out), "--size", "32", "--seconds", "2.4", "-q"]) == 0
+    err = capsys.readouterr().err
+    assert "2.40 loops" in err and "nearest whole-loop length is --seconds 2 " in err
+    assert "(choices: 2 s (2 loops) or 3 s (3 loops))" in err
+    assert main(["export", str(walk), "-o", str(out), "--size", "32", "--seconds", "3", "-q"]) == 0
+    assert "whole-loop" not in capsys.readouterr().err
