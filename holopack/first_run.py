@@ -38,8 +38,8 @@ class CompileNotice:
         self.active = True
         self._started = time.perf_counter()
         self._wall_start = time.time() - 1.0  # file times are coarse on some filesystems
-        self._write("compiling holopack's kernels for this machine (first run only, about a "
-                    "minute; later runs start at once)")
+        self._write("compiling holopack's kernels for this machine (first run only, a minute or "
+                    "more; later runs start at once)")
         self._thread = threading.Thread(target=self._report, name="holopack-compile-notice",
                                         daemon=True)
         self._thread.start()
