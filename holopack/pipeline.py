@@ -300,11 +300,17 @@ class FrameSource:
             raise InputError("the scene has nothing to draw", self.scene.path)
         pts = np.concatenate(points).astype(np.float64) @ rotation.T
         camera = fit_camera(pts, self.framing, spin_axis_points=tl.turntable != 0.0)
-        if self.framing.pan_x or self.framing.pan_y:
+        self._box_pts = _box_points(pts)
+        return self._framed(camera, self.framing)
+
+    def _framed(self, camera: Camera, framing: Framing) -> Camera:
+        """``camera`` (the sphere fit seen with ``framing``) with the drawn box centred and
+        filling the circle: the same for export and for the preview's every framing."""
+        if framing.pan_x or framing.pan_y:
             return camera  # the user placed the subject
-        views = [self._turned_view(camera, angle) for angle in self._framing_angles()]
-        fitted = fit_drawn_box(camera, _box_points(pts), views, self.framing.margin)
-        if self.framing.distance:  # the user chose the size: centre only, no zoom
+        views = [self._turned_view(camera, angle, framing) for angle in self._framing_angles()]
+        fitted = fit_drawn_box(camera, self._box_pts, views, framing.margin)
+        if framing.distance and fitted.screen is not None:  # the user chose the size: centre only
             shift = fitted.screen[:2, 3] / -fitted.screen[0, 0]
             screen = screen_matrix(shift, 1.0)
             fitted = replace(camera, projection=screen @ camera.projection, screen=screen)
@@ -322,23 +328,22 @@ class FrameSource:
         picks = np.linspace(0, count - 1, min(count, FRAMING_ANGLES)).round().astype(int)
         return [tl.angle(int(i)) for i in sorted(set(picks.tolist()))]
 
-    def _turned_view(self, camera: Camera, angle: float) -> np.ndarray:
+    def _turned_view(self, camera: Camera, angle: float, framing: Framing | None = None) -> np.ndarray:
         if angle == 0.0:
             return camera.view
-        turned = replace(self.framing, yaw=self.framing.yaw - angle)
+        framing = self.framing if framing is None else framing
+        turned = replace(framing, yaw=framing.yaw - angle)
         return camera_for_sphere(camera.center, camera.radius, turned).view
 
     def set_framing(self, framing: Framing) -> None:
         """Change yaw, pitch, distance, pan... keeping the sphere fitted over the clip
-        (no posing again): what the preview does as the user orbits. The picture-plane
-        shift and zoom of the fitted box are kept."""
+        (no posing again) and centring the drawn box for the new view, as export does
+        with that framing: what the preview does as the user orbits."""
+        if self.camera is not None and framing != self.framing:
+            sphere = camera_for_sphere(self.camera.center, self.camera.radius, framing)
+            self.framing = framing
+            self.camera = self._framed(sphere, framing)
         self.framing = framing
-        if self.camera is not None:
-            screen = self.camera.screen
-            camera = camera_for_sphere(self.camera.center, self.camera.radius, framing)
-            if screen is not None and not (framing.pan_x or framing.pan_y):
-                camera = replace(camera, projection=screen @ camera.projection, screen=screen)
-            self.camera = camera
 
     def view_at(self, index: int) -> np.ndarray:
         """The view matrix for frame ``index`` (the model's axes turned by --front/--up
