@@ -613,8 +613,9 @@ def check_output_name(profile, fmt, output: str) -> None:
     problems = rule.problems(name, need_position=False)
     if problems:
         nearest = os.path.join(os.path.dirname(output), rule.nearest(name))
+        said = [p[len("name "):] if p.startswith("name ") else p for p in problems]
         raise InputError(f"{profile.name} does not play this name: the file name "
-                         f"{'; '.join(problems)}; nearest legal name: {nearest}", output)
+                         f"{'; '.join(said)}; nearest legal name: {nearest}", output)
     if position_of(name) is None:
         warn("the name does not start with a play position (01_, 02_, ...); with several clips "
              "on a card the order is left to chance", output)
