@@ -24,7 +24,7 @@ from .notices import held, note, warn
 from .formats.stream import write_stream
 from .progress import Progress
 from .render import TILE
-from .render.camera import Camera, Framing, camera_for_sphere, fit_camera, fit_drawn_box, screen_matrix
+from .render.camera import Camera, Framing, camera_for_sphere, fit_camera, fit_drawn_box
 from .scene.load import load
 from .scene.media import STILL_SECONDS, fit_square
 from .scene.scene import Scene
@@ -308,13 +308,17 @@ class FrameSource:
         filling the circle: the same for export and for the preview's every framing."""
         if framing.pan_x or framing.pan_y:
             return camera  # the user placed the subject
+        if framing.distance:
+            # a chosen distance moves the camera as a dolly does: the picture plane keeps
+            # the shift and zoom fitted at the fitted distance (a fixed lens)
+            fitted_framing = replace(framing, distance=None)
+            at_fit = self._framed(camera_for_sphere(camera.center, camera.radius, fitted_framing),
+                                  fitted_framing)
+            if at_fit.screen is None:
+                return camera
+            return replace(camera, projection=at_fit.screen @ camera.projection, screen=at_fit.screen)
         views = [self._turned_view(camera, angle, framing) for angle in self._framing_angles()]
-        fitted = fit_drawn_box(camera, self._box_pts, views, framing.margin)
-        if framing.distance and fitted.screen is not None:  # the user chose the size: centre only
-            shift = fitted.screen[:2, 3] / -fitted.screen[0, 0]
-            screen = screen_matrix(shift, 1.0)
-            fitted = replace(camera, projection=screen @ camera.projection, screen=screen)
-        return fitted
+        return fit_drawn_box(camera, self._box_pts, views, framing.margin)
 
     def _framing_angles(self) -> list[float]:
         """Turntable angles (degrees) the framing must hold for: the export's own, up to
