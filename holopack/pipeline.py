@@ -298,7 +298,11 @@ class FrameSource:
                 points.append(_framing_points(posed.positions))
         if not points:
             raise InputError("the scene has nothing to draw", self.scene.path)
-        pts = np.concatenate(points).astype(np.float64) @ rotation.T
+        pts = np.concatenate(points).astype(np.float64)
+        if not np.array_equal(rotation, np.eye(3)):  # --front/--up turn the model's axes
+            # signed axis swaps, as column arithmetic (a BLAS call is slower here)
+            pts = np.stack([pts[:, 0] * r[0] + pts[:, 1] * r[1] + pts[:, 2] * r[2]
+                            for r in rotation], axis=1)
         camera = fit_camera(pts, self.framing, spin_axis_points=tl.turntable != 0.0)
         self._box_pts = _box_points(pts)
         return self._framed(camera, self.framing)

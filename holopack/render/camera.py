@@ -185,10 +185,15 @@ def project_xy(points: np.ndarray, view: np.ndarray, projection: np.ndarray) -> 
     the unit disc)."""
     pts = np.asarray(points, np.float64).reshape(-1, 3)
     m = projection @ view
-    clip = pts @ m[:, :3].T + m[:, 3]
-    w = clip[:, 3:4]
+    # column arithmetic, not matmul: a (N, 3) @ (3, 4) product goes to BLAS, whose threads
+    # cost 0.1-0.7 s per call here beside the renderer's (against ~5 ms for 350,000 points)
+    x, y, z = pts[:, 0], pts[:, 1], pts[:, 2]
+    w = m[3, 0] * x + m[3, 1] * y + m[3, 2] * z + m[3, 3]
     w = np.where(np.abs(w) < 1e-12, 1e-12, w)
-    return clip[:, :2] / w
+    out = np.empty((len(pts), 2))
+    out[:, 0] = (m[0, 0] * x + m[0, 1] * y + m[0, 2] * z + m[0, 3]) / w
+    out[:, 1] = (m[1, 0] * x + m[1, 1] * y + m[1, 2] * z + m[1, 3]) / w
+    return out
 
 
 def screen_matrix(shift: np.ndarray, zoom: float) -> np.ndarray:
