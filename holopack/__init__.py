@@ -13,7 +13,15 @@ The pipeline, one way: load -> animate -> render -> resample for the device -> e
 __version__ = "0.1.0"
 
 from .errors import HolopackError, InputError, OutputError  # noqa: E402
-from .scene.load import load  # noqa: E402
+
+
+# Every entry point imports its stage on first use: importing holopack (and the command
+# line) must not pull in numpy and Numba before the first run's compile notice is out.
+def load(*args, **kwargs):
+    """holopack.scene.load.load: see holopack/scene/load.py."""
+    from .scene.load import load as _load
+
+    return _load(*args, **kwargs)
 
 
 def render(*args, **kwargs):
