@@ -84,6 +84,10 @@ def build_parser() -> argparse.ArgumentParser:
 
 
 def cmd_export(args) -> int:
+    if not args.quiet:  # before the heavy imports: a cold first run says so at once
+        from .first_run import start_notice
+
+        start_notice()
     from .pipeline import ExportSettings, export
 
     settings = ExportSettings.from_options(options.values_from_args(args, options.EXPORT))

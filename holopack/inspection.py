@@ -6,6 +6,7 @@ import os
 import numpy as np
 
 from .scene.media import fit_square
+from .scene.orientation import detect
 from .scene.scene import Scene
 from .video.analyse import analyse
 from .video.options import video_options
@@ -49,9 +50,18 @@ def describe(scene: Scene, media_samples: int = 8) -> dict:
         for m in scene.materials]
     info["textures"] = [{"name": t.name, "width": int(t.pixels.shape[1]),
                          "height": int(t.pixels.shape[0])} for t in scene.textures]
+    info["texture_roles"] = texture_use(scene)
+    info["vertex_colours"] = has_vertex_colours(scene)
     info["skins"] = [{"name": s.name, "joints": int(len(s.joints))} for s in scene.skins]
     info["animations"] = [{"index": i, "name": a.name, "seconds": round(a.duration - a.start, 4),
                            "channels": len(a.channels)} for i, a in enumerate(scene.animations)]
+    info["plays"] = clip_choice(scene)
+    try:
+        orientation = detect(scene)
+        info["orientation"] = {"front": orientation.front, "up": orientation.up,
+                               "reason": orientation.reason}
+    except Exception as exc:  # a broken rig: say so, keep reporting
+        info["warnings"].append(f"cannot tell which way the model faces: {exc}")
     morphs = []
     for mesh in scene.meshes:
         for prim in mesh.primitives:
@@ -62,10 +72,45 @@ def describe(scene: Scene, media_samples: int = 8) -> dict:
     if scene.triangle_count > 1_000_000:
         info["warnings"].append(f"{scene.triangle_count:,} triangles: fine details vanish on a fan's "
                                 "few hundred LED rings; rendering will be slow")
-    if not scene.textures and all(np.allclose(m.base_color_factor[:3], m.base_color_factor[0])
-                                  for m in scene.materials):
+    if not scene.textures and not info["vertex_colours"] and all(
+            np.allclose(m.base_color_factor[:3], m.base_color_factor[0]) for m in scene.materials):
         info["warnings"].append("no colour or texture: the model will show in one grey")
     return info
+
+
+def has_vertex_colours(scene: Scene) -> bool:
+    """True when a drawn primitive carries vertex colours (COLOR_0) that are not one grey."""
+    for item in scene.draw_items:
+        colors = scene.primitive(item).colors
+        if colors is None or not len(colors):
+            continue
+        rgb = np.asarray(colors)[:, :3]
+        if np.ptp(rgb, axis=0).max() > 1e-3 or np.ptp(rgb[0]) > 1e-3:
+            return True
+    return False
+
+
+def texture_use(scene: Scene) -> list[dict]:
+    """Every texture with its role and whether holopack draws with it."""
+    if scene.texture_roles:
+        return [dict(r) for r in scene.texture_roles]
+    # loaders without roles (OBJ/MTL, PLY): what they decoded is colour
+    return [{"texture": i, "name": t.name or f"#{i}", "material": "", "role": "baseColor",
+             "used": True} for i, t in enumerate(scene.textures)]
+
+
+def clip_choice(scene: Scene) -> dict:
+    """Which clip export plays by default, and why."""
+    if not scene.animations:
+        return {"clip": None, "why": "no animation: a turntable turn"}
+    index = scene.animation_index(None)
+    if index == scene.all_clips_index:
+        longest = max(a.duration - a.start for a in scene.animations)
+        return {"clip": "all", "why": f"all {len(scene.animations)} clips together: each drives its "
+                                      f"own joints and all last {longest:.3f} s (one clip per joint)"}
+    clip = scene.animations[index]
+    why = "the first" + ("; --animation NAME|INDEX|all picks another" if len(scene.animations) > 1 else "")
+    return {"clip": index, "name": clip.name, "why": why}
 
 
 def media_warnings(scene: Scene, samples: int = 8, size: int = 256) -> list[str]:
@@ -117,13 +162,27 @@ def format_report(info: dict) -> str:
             lines.append(f"  bounds {lo} .. {hi} (size {', '.join(f'{s:.4g}' for s in size)})")
         lines.append(f"  materials ({len(info['materials'])}):")
         for m in info["materials"]:
-            tex = f", texture {m['base_color_texture']}" if m["base_color_texture"] is not None else ""
+            tex = ""
+            if m["base_color_texture"] is not None and m["base_color_texture"] < len(info["textures"]):
+                t = info["textures"][m["base_color_texture"]]
+                tex = f", base colour texture {t['name'] or '#' + str(m['base_color_texture'])}"
             lines.append(f"    {m['name'] or '(unnamed)'}: {m['alpha']}{tex}"
                          f"{', double-sided' if m['double_sided'] else ''}{', unlit' if m['unlit'] else ''}")
-        if info["textures"]:
-            lines.append(f"  textures ({len(info['textures'])}): " + ", ".join(
-                f"{t['name'] or '#' + str(i)} {t['width']}x{t['height']}"
-                for i, t in enumerate(info["textures"])))
+        lines.append("  vertex colours (COLOR_0): " + ("yes, drawn" if info["vertex_colours"] else "none"))
+        textures = _by_texture(info["texture_roles"])
+        if textures:
+            used = sum(1 for t in textures if t["used"])
+            lines.append(f"  textures ({len(textures)}, {used} used by holopack):")
+            for t in textures:
+                materials = f" (in {', '.join(t['materials'])})" if t["materials"] else ""
+                lines.append(f"    {t['name']}: {' + '.join(t['roles'])}{materials}: "
+                             + ("used" if t["used"] else "not used, a fan shows only colour and light"))
+        else:
+            lines.append("  textures: none")
+        if "orientation" in info:
+            o = info["orientation"]
+            lines.append(f"  facing {o['front']}, up {o['up']}"
+                         + (f" (auto: {o['reason']})" if o["reason"] else " (glTF's axes)"))
         if info["skins"]:
             lines.append("  skins: " + ", ".join(f"{s['name'] or '(unnamed)'} ({s['joints']} joints)"
                                                  for s in info["skins"]))
@@ -131,12 +190,34 @@ def format_report(info: dict) -> str:
             lines.append(f"  animations ({len(info['animations'])}):")
             for a in info["animations"]:
                 lines.append(f"    [{a['index']}] {a['name'] or '(unnamed)'}: {a['seconds']:.3f} s, "
-                             f"{a['channels']} channels")
+                             f"{a['channels']} channel{'s' if a['channels'] != 1 else ''}")
+            plays = info["plays"]
+            shown = "all" if plays["clip"] == "all" else f"[{plays['clip']}] {plays['name'] or '(unnamed)'}"
+            lines.append(f"  plays: {shown} ({plays['why']})")
         else:
             lines.append("  animations: none (exports as a turntable)")
+        shown = set()
         for mt in info["morph_targets"]:
+            key = (mt["mesh"], mt["targets"], tuple(mt["names"]))
+            if key in shown:  # one line per mesh, not per primitive
+                continue
+            shown.add(key)
             names = f" ({', '.join(mt['names'])})" if mt["names"] else ""
-            lines.append(f"  morph targets: {mt['mesh']}: {mt['targets']}{names}")
+            lines.append(f"  morph targets: {mt['mesh'] or '(unnamed mesh)'}: {mt['targets']}{names}")
     for w in info["warnings"]:
         lines.append(f"  warning: {w}")
     return "\n".join(lines)
+
+
+def _by_texture(roles: list[dict]) -> list[dict]:
+    """The role entries grouped per texture: name, roles, materials, used (by any)."""
+    grouped: dict[int, dict] = {}
+    for r in roles:
+        g = grouped.setdefault(r["texture"], {"name": r["name"], "roles": [], "materials": [],
+                                               "used": False})
+        if r["role"] not in g["roles"]:
+            g["roles"].append(r["role"])
+        if r["material"] and r["material"] not in g["materials"]:
+            g["materials"].append(r["material"])
+        g["used"] = g["used"] or r["used"]
+    return list(grouped.values())

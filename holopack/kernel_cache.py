@@ -1,20 +1,82 @@
-"""Keep Numba's on-disk cache honest across modules.
+"""Keep Numba's on-disk cache honest across modules, and know when it is cold.
 
-Numba's ``cache=True`` keys a kernel's cache on its own source file's timestamp. A
-kernel that inlines ``@njit`` functions from another module keeps its old machine code
-when only that other module changes (after a ``git pull``, say). ``refresh`` records a
-hash of the dependencies beside the cache and drops the module's cached kernels when
-the hash changes. The cache is where Numba keeps it: ``__pycache__`` beside the module,
-or a folder under ``NUMBA_CACHE_DIR`` when that is set.
+Numba's ``cache=True`` keys a kernel's cache on its own source file. A kernel that
+inlines ``@njit`` functions from another module keeps its old machine code when only
+that other module changes (after a ``git pull``, say). ``refresh`` records a hash of the
+dependencies beside the cache and drops the module's cached kernels when the hash changes.
+
+The cache lives where Numba puts it (``cache_dir``): under ``NUMBA_CACHE_DIR`` when that
+is set, else in ``__pycache__`` beside the module when that is writable, else in the
+user's cache folder. ``missing_kernels`` says, without importing Numba (which alone
+takes a second), how many kernels have no cache yet: the first run's compile notice
+(holopack.first_run) appears only when compiling will really happen.
 """
 from __future__ import annotations
 
 import glob
 import hashlib
 import os
+import re
+import sys
 
-from numba.core import config as numba_config
-from numba.core.caching import _CacheLocator
+_PACKAGE = os.path.dirname(os.path.abspath(__file__))
+
+# Every module with cached kernels (relative to the package) -> the files beside it whose
+# @njit functions its kernels inline (as each module passes them to ``refresh``).
+KERNEL_MODULES = {
+    "colour_kernel.py": [],
+    "animate/skin.py": [],
+    "device/quantise.py": [],
+    "device/resample.py": ["rgb_sum.py"],
+    "device/sector_weights.py": [],
+    "device/simulate_kernel.py": [],
+    "rendering/raster.py": ["shading.py", "texture.py", "texel_mix.py"],
+    "rendering/shading.py": [],
+    "rendering/texture.py": [],
+}
+
+
+def cache_dir(module_file: str) -> str:
+    """The folder Numba caches ``module_file``'s kernels in (its locators' order)."""
+    source = os.path.abspath(module_file)
+    folder = os.path.dirname(source)
+    custom = os.environ.get("NUMBA_CACHE_DIR")
+    if custom:
+        return os.path.join(custom, _cache_subpath(folder))
+    in_tree = os.path.join(folder, "__pycache__")
+    if _writable(in_tree):
+        return in_tree
+    base = os.environ.get("XDG_CACHE_HOME") or os.path.join(os.path.expanduser("~"), ".cache")
+    return os.path.join(base, "numba", _cache_subpath(folder))
+
+
+def _cache_subpath(folder: str) -> str:
+    """Numba's name for a source folder inside a cache root: '<last part>_<sha1 of it>'."""
+    return "_".join([os.path.split(folder)[-1], hashlib.sha1(folder.encode()).hexdigest()])
+
+
+def _writable(path: str) -> bool:
+    probe = path
+    while not os.path.exists(probe):
+        parent = os.path.dirname(probe)
+        if parent == probe:
+            return False
+        probe = parent
+    return os.access(probe, os.W_OK)
+
+
+def _deps_digest(module_file: str, dependencies: list[str]) -> str:
+    folder = os.path.dirname(os.path.abspath(module_file))
+    digest = hashlib.sha256()
+    for name in dependencies:
+        with open(os.path.join(folder, name), "rb") as f:
+            digest.update(f.read())
+    return digest.hexdigest()
+
+
+def _stamp_path(module_file: str) -> str:
+    stem = os.path.splitext(os.path.basename(module_file))[0]
+    return os.path.join(cache_dir(module_file), f"{stem}.deps-sha256")
 
 
 def refresh(module_file: str, dependencies: list[str]) -> None:
@@ -23,35 +85,57 @@ def refresh(module_file: str, dependencies: list[str]) -> None:
     module_file: the kernel module's ``__file__``; dependencies: file names beside it
     whose ``@njit`` functions its kernels call.
     """
-    folder = os.path.dirname(os.path.abspath(module_file))
     stem = os.path.splitext(os.path.basename(module_file))[0]
-    digest = hashlib.sha256()
-    for name in dependencies:
-        with open(os.path.join(folder, name), "rb") as f:
-            digest.update(f.read())
-    cache_dir = cache_folder(module_file)
-    stamp = os.path.join(cache_dir, f"{stem}.deps-sha256")
+    digest = _deps_digest(module_file, dependencies)
+    folder = cache_dir(module_file)
+    stamp = _stamp_path(module_file)
     try:
         with open(stamp) as f:
-            if f.read().strip() == digest.hexdigest():
+            if f.read().strip() == digest:
                 return
     except OSError:
         pass
     try:
-        for path in glob.glob(os.path.join(cache_dir, f"{stem}.*.nb[ic]")):
+        for path in glob.glob(os.path.join(folder, f"{stem}.*.nb[ic]")):
             os.remove(path)
-        os.makedirs(cache_dir, exist_ok=True)
+        os.makedirs(folder, exist_ok=True)
         with open(stamp, "w") as f:
-            f.write(digest.hexdigest())
+            f.write(digest)
     except OSError:  # a read-only install: its files all change together anyway
         pass
 
 
-def cache_folder(module_file: str) -> str:
-    """Where Numba caches the kernels of ``module_file``: ``NUMBA_CACHE_DIR``'s folder
-    for the module's directory when that variable is set, else ``__pycache__`` beside it."""
-    user_dir = os.environ.get("NUMBA_CACHE_DIR") or getattr(numba_config, "CACHE_DIR", "")
-    if user_dir:
-        # Numba's own naming of the folder (UserProvidedCacheLocator), so both agree
-        return os.path.join(user_dir, _CacheLocator.get_suitable_cache_subpath(module_file))
-    return os.path.join(os.path.dirname(os.path.abspath(module_file)), "__pycache__")
+def _indexes(module_file: str) -> list[str]:
+    """The module's cache index files (one per compiled kernel) for this Python."""
+    stem = os.path.splitext(os.path.basename(module_file))[0]
+    tag = f"py{sys.version_info[0]}{sys.version_info[1]}"
+    return glob.glob(os.path.join(cache_dir(module_file), f"{stem}.*.{tag}*.nbi"))
+
+
+def is_cached(relative: str) -> bool:
+    """True when a kernel module (a KERNEL_MODULES key) has cached kernels that Numba
+    will load: an index newer than its source, and its inlined files unchanged since."""
+    module_file = os.path.join(_PACKAGE, relative)
+    try:
+        source_time = os.path.getmtime(module_file)
+        if not any(os.path.getmtime(p) >= source_time for p in _indexes(module_file)):
+            return False
+        dependencies = KERNEL_MODULES.get(relative, [])
+        if dependencies:
+            with open(_stamp_path(module_file)) as f:
+                return f.read().strip() == _deps_digest(module_file, dependencies)
+    except OSError:
+        return False
+    return True
+
+
+def indexes_since(start: float) -> int:
+    """How many kernel cache indexes were written at or after ``start`` (time.time())."""
+    count = 0
+    for relative in KERNEL_MODULES:
+        for path in _indexes(os.path.join(_PACKAGE, relative)):
+            try:
+                count += os.path.getmtime(path) >= start
+            except OSError:
+                pass
+    return count

@@ -20,6 +20,7 @@ from typing import Any, Callable
 from .errors import InputError
 from .rendering.camera import Framing
 from .rendering.lights import Lights
+from .scene.orientation import FRONT_CHOICES, UP_CHOICES
 from .schema import Fault
 from .textfile import show_value
 from .video import options as video_choices
@@ -63,6 +64,7 @@ class Option:
     flag: str | None = None
     metavar: str | None = None
     group: str | None = None
+    choices: tuple[str, ...] = ()  # kind "choice": the values it takes
 
     @property
     def cli_flag(self) -> str:
@@ -161,6 +163,12 @@ VIDEO_PARSERS = {"key": video_choices.parse_key, "crop": video_choices.parse_cro
                  "loop": video_choices.parse_loop, "levels": video_choices.parse_levels}
 
 
+def _choice(opt: Option, v) -> str:
+    if not isinstance(v, str) or v.strip().lower() not in opt.choices:
+        raise Fault(f"takes one of {', '.join(opt.choices)}; got {show_value(v)}")
+    return v.strip().lower()
+
+
 def _lights(opt: Option, v) -> dict:
     Lights.from_table(v)  # raises the Fault
     return dict(v)
@@ -168,7 +176,8 @@ def _lights(opt: Option, v) -> dict:
 
 _CHECKS: dict[str, Callable[[Option, Any], Any]] = {
     "number": _number, "integer": _integer, "text": _text, "flag": _flag, "switch": _flag,
-    "animation": _animation, "turntable": _turntable, "lights": _lights, "video": _video}
+    "animation": _animation, "turntable": _turntable, "lights": _lights, "video": _video,
+    "choice": _choice}
 
 CAMERA = "camera and light"
 VIDEO = "video input"
@@ -179,7 +188,8 @@ OPTIONS: tuple[Option, ...] = (
            default="mp4-fan", faces=(EXPORT, PREVIEW, BENCH),
            face_defaults={PREVIEW: "3dcircle-42f2", BENCH: "3dcircle-42f2"}),
     Option("format", "text", "output format (default: the device's own)", faces=(EXPORT, BENCH)),
-    Option("animation", "animation", "animation name or index (default: the first)",
+    Option("animation", "animation", "animation name or index, or 'all' to play every clip together "
+           "(default: the first; all when the clips are one per joint)",
            faces=(EXPORT, PREVIEW, BENCH, PLAYLIST)),
     Option("seconds", "number", "length (default: one loop of the clip)", lo=0, lo_open=True,
            hi=3600.0),
@@ -212,6 +222,12 @@ OPTIONS: tuple[Option, ...] = (
     Option("circle_mask", "switch", "black out everything outside the fan's circle "
            "(--no-circle-mask keeps the corners of an MP4; default: the device profile decides)",
            faces=(EXPORT,)),
+    Option("front", "choice", "the model's axis that faces the viewer (auto: glTF's +z unless the "
+           "model clearly says otherwise, e.g. a character facing -z)", default="auto",
+           choices=FRONT_CHOICES, metavar="|".join(FRONT_CHOICES), group=CAMERA),
+    Option("up", "choice", "the model's axis that points up (auto: +y, or +z for a CAD export "
+           "that says so)", default="auto", choices=UP_CHOICES, metavar="|".join(UP_CHOICES),
+           group=CAMERA),
     Option("key", "video", "turn the background to black: auto detects it, green/blue or a colour "
            "(#RRGGBB) keys that colour, none keeps the frame", default="auto", faces=VIDEO_FACES,
            metavar=video_choices.KEY_HELP, group=VIDEO),

@@ -21,23 +21,30 @@ from .colour_kernel import srgb8_to_linear_tiles
 from . import options
 from .device import PolarEncoder, ViewerSimulator, load_profile
 from .errors import InputError
-from .formats import format_for_path, get_format
+from .formats import get_format
 from .formats.names import check_output_name
+from .formats.target import format_for_target
+from .first_run import start_notice, stop_notice
+from .notices import held, note, warn
 from .formats.stream import write_stream
 from . import resources
 from .progress import Progress
 from .rendering import TILE, Renderer
-from .rendering.camera import Camera, Framing, camera_for_sphere, fit_camera
+from .rendering.camera import Camera, Framing, camera_for_sphere, fit_camera, fit_drawn_box
 from .rendering.lights import Lights
 from .schema import Fault
 from .scene.load import load
 from .scene.media import STILL_SECONDS, fit_square
+from .scene.orientation import Orientation, decide
 from .scene.scene import Scene
 from .video.options import video_options
 from .video.process import prepare_scene
 
 STATIC_SECONDS = 8.0  # a model without animation plays one turntable turn this long
 FRAMING_SAMPLES = 48  # poses sampled over a clip to fit the camera once for all of it
+FRAMING_ANGLES = 24  # turntable angles the framing is checked at (every 15 degrees)
+
+
 def default_twin() -> str:
     """The bundled default twin (RobotExpressive, CC0), wherever this installation keeps it."""
     return str(resources.default_twin())
@@ -85,6 +92,8 @@ class ExportSettings:
         if framing:
             settings["framing"] = replace(settings.get("framing") or Framing(), **framing)
         return cls(**settings)
+    front: str = options.default("front")  # the model's axis that faces the viewer
+    up: str = options.default("up")  # the model's axis that points up
 
 
 @dataclass
@@ -171,12 +180,14 @@ def make_timeline(scene: Scene, settings: ExportSettings, fps: float) -> Timelin
     index = scene.animation_index(settings.animation)
     start = length = 0.0
     if index is not None:
-        clip = scene.animations[index]
+        clip = scene.clip(index)
         start, length = clip.start, clip.duration - clip.start
     timeline = Timeline(fps=fps, frame_count=1, animation=index, start=start, length=length,
                         speed=settings.speed)
     if settings.seconds:
         timeline.frame_count = _frames(settings.seconds, fps)
+        if length > 0:
+            _warn_partial_loop(timeline, settings.seconds, scene.path)
     elif length > 0:
         timeline.frame_count = max(1, int(round(timeline.loop_frames * loops)))
     else:
@@ -186,6 +197,34 @@ def make_timeline(scene: Scene, settings: ExportSettings, fps: float) -> Timelin
         turntable = 360.0 / timeline.seconds if length <= 0 else 0.0
     timeline.turntable = float(turntable)
     return timeline
+
+
+def whole_loop_seconds(timeline: Timeline, seconds: float) -> list[float]:
+    """The whole-loop lengths nearest ``seconds`` (one below and one above, or just the
+    single loop when ``seconds`` is shorter than it), in seconds of output."""
+    loop = timeline.loop_frames / timeline.fps
+    below = math.floor(seconds / loop + 1e-9)
+    return [n * loop for n in (below, below + 1) if n >= 1]
+
+
+def _warn_partial_loop(timeline: Timeline, seconds: float, path: str) -> None:
+    """A clip cut mid-loop jumps when the fan plays the file again from its start."""
+    if timeline.frame_count % timeline.loop_frames == 0:
+        return
+    loop = timeline.loop_frames / timeline.fps
+    choices = whole_loop_seconds(timeline, seconds)
+    nearest = min(choices, key=lambda s: abs(s - seconds))
+    others = " or ".join(f"{_secs(s)} s ({round(s / loop)} loop{'s' if round(s / loop) != 1 else ''})"
+                         for s in sorted(choices, key=lambda s: abs(s - seconds)))
+    warn(f"--seconds {seconds:g} is {timeline.frame_count / timeline.loop_frames:.2f} loops of the "
+         f"{_secs(loop)} s clip, so the loop jumps where the file starts again; the nearest "
+         f"whole-loop length is --seconds {_secs(nearest)}"
+         + (f" (choices: {others})" if len(choices) > 1 else ""), path)
+
+
+def _secs(seconds: float) -> str:
+    """Seconds to the millisecond (exact to the frame at any fan's rate), no trailing 0s."""
+    return f"{seconds:.3f}".rstrip("0").rstrip(".")
 
 
 def _frames(seconds: float, fps: float) -> int:
@@ -237,7 +276,9 @@ class FrameSource:
     """
 
     def __init__(self, scene: Scene, timeline: Timeline, size: int, *, framing: Framing | None = None,
-                 supersample: int = 1, lights=None, shading: str = "lit"):
+                 supersample: int = 1, lights=None, shading: str = "lit", front: str = "auto",
+                 up: str = "auto"):
+
         self.scene = scene
         self.timeline = timeline
         self.size = int(size)
@@ -251,38 +292,89 @@ class FrameSource:
             scene.media.set_size(self.size)  # processed video is keyed at the output size
         self.renderer = None
         self.camera: Camera | None = None
+        self.orientation = Orientation()
+        self._model = np.eye(4)  # (4, 4) float64: the model's axes turned to face the viewer
         if not scene.is_media:
+            self.orientation = decide(scene, front, up)
+            self._model = self.orientation.matrix4()
             self.renderer = Renderer((self.size, self.size), supersample=self.supersample,
                                      lights=as_lights(lights))
             self.camera = self._fit_camera()
 
     # -- camera ------------------------------------------------------------------
     def _fit_camera(self) -> Camera:
+        """A sphere fit over the clip chooses the camera's direction and distance; then
+        the box of everything drawn, as the camera sees it over the clip (every sampled
+        pose, every turntable angle), is centred in the circle and filled up to the margin
+        (fit_drawn_box: the measure validate uses)."""
         tl = self.timeline
         points = []
+        rotation = self._model[:3, :3]
         for i in tl.loop_indices(FRAMING_SAMPLES):
             for posed in self.scene.pose(tl.animation, tl.anim_time(i)):
                 points.append(_framing_points(posed.positions))
         if not points:
             raise InputError("the scene has nothing to draw", self.scene.path)
-        pts = np.concatenate(points)
-        return fit_camera(pts, self.framing, spin_axis_points=tl.turntable != 0.0)
+        pts = np.concatenate(points).astype(np.float64)
+        if not np.array_equal(rotation, np.eye(3)):  # --front/--up turn the model's axes
+            # signed axis swaps, as column arithmetic (a BLAS call is slower here)
+            pts = np.stack([pts[:, 0] * r[0] + pts[:, 1] * r[1] + pts[:, 2] * r[2]
+                            for r in rotation], axis=1)
+        camera = fit_camera(pts, self.framing, spin_axis_points=tl.turntable != 0.0)
+        self._box_pts = _box_points(pts)
+        return self._framed(camera, self.framing)
+
+    def _framed(self, camera: Camera, framing: Framing) -> Camera:
+        """``camera`` (the sphere fit seen with ``framing``) with the drawn box centred and
+        filling the circle: the same for export and for the preview's every framing."""
+        if framing.pan_x or framing.pan_y:
+            return camera  # the user placed the subject
+        if framing.distance:
+            # a chosen distance moves the camera as a dolly does: the picture plane keeps
+            # the shift and zoom fitted at the fitted distance (a fixed lens)
+            fitted_framing = replace(framing, distance=None)
+            at_fit = self._framed(camera_for_sphere(camera.center, camera.radius, fitted_framing),
+                                  fitted_framing)
+            if at_fit.screen is None:
+                return camera
+            return replace(camera, projection=at_fit.screen @ camera.projection, screen=at_fit.screen)
+        views = [self._turned_view(camera, angle, framing) for angle in self._framing_angles()]
+        return fit_drawn_box(camera, self._box_pts, views, framing.margin)
+
+    def _framing_angles(self) -> list[float]:
+        """Turntable angles (degrees) the framing must hold for: the export's own, up to
+        one whole turn, sampled."""
+        tl = self.timeline
+        if tl.turntable == 0.0:
+            return [0.0]
+        count = tl.frame_count
+        if abs(tl.turntable) * tl.seconds >= 360.0:
+            return [float(a) for a in np.arange(0.0, 360.0, 360.0 / FRAMING_ANGLES)]
+        picks = np.linspace(0, count - 1, min(count, FRAMING_ANGLES)).round().astype(int)
+        return [tl.angle(int(i)) for i in sorted(set(picks.tolist()))]
+
+    def _turned_view(self, camera: Camera, angle: float, framing: Framing | None = None) -> np.ndarray:
+        if angle == 0.0:
+            return camera.view
+        framing = self.framing if framing is None else framing
+        turned = replace(framing, yaw=framing.yaw - angle)
+        return camera_for_sphere(camera.center, camera.radius, turned).view
 
     def set_framing(self, framing: Framing) -> None:
         """Change yaw, pitch, distance, pan... keeping the sphere fitted over the clip
-        (no posing again): what the preview does as the user orbits."""
+        (no posing again) and centring the drawn box for the new view, as export does
+        with that framing: what the preview does as the user orbits."""
+        if self.camera is not None and framing != self.framing:
+            sphere = camera_for_sphere(self.camera.center, self.camera.radius, framing)
+            self.framing = framing
+            self.camera = self._framed(sphere, framing)
         self.framing = framing
-        if self.camera is not None:
-            self.camera = camera_for_sphere(self.camera.center, self.camera.radius, framing)
 
     def view_at(self, index: int) -> np.ndarray:
-        """The view matrix for frame ``index``: the turntable orbits the camera the
-        other way round, which with camera-fixed lights equals spinning the model."""
-        angle = self.timeline.angle(index)
-        if angle == 0.0:
-            return self.camera.view
-        turned = replace(self.framing, yaw=self.framing.yaw - angle)
-        return camera_for_sphere(self.camera.center, self.camera.radius, turned).view
+        """The view matrix for frame ``index`` (the model's axes turned by --front/--up
+        first): the turntable orbits the camera the other way round, which with
+        camera-fixed lights equals spinning the model."""
+        return self._turned_view(self.camera, self.timeline.angle(index)) @ self._model
 
     # -- pictures ----------------------------------------------------------------
     def picture(self, index: int) -> Picture:
@@ -314,6 +406,13 @@ class FrameSource:
                 media.frame_count = max(1, self._media_pos + 1)
                 break
         return self._media_frame
+
+
+def _box_points(points: np.ndarray, limit: int = 400_000) -> np.ndarray:
+    """At most ``limit`` of the framing points for the box fit, keeping each axis'
+    extremes (projecting every point of a long clip through every turntable angle would
+    cost more than the fit is worth)."""
+    return _framing_points(points, limit)
 
 
 def _framing_points(positions: np.ndarray, limit: int = 20000) -> np.ndarray:
@@ -351,14 +450,12 @@ class ExportPlan:
     def __init__(self, scene: Scene, settings: ExportSettings, output: str | None):
         self.profile = resolve_profile(settings.device)
         profile = self.profile
-        if settings.format:
-            self.format = get_format(settings.format)
+        if output:
+            # the extension says the format (.gif a GIF, .mp4 an MP4, the fan's own file),
+            # among those the device takes; anything else is refused, never renamed
+            self.format = format_for_target(profile, output, settings.format)
         else:
-            self.format = get_format(profile.format)
-            # an explicit .mp4/.gif/folder target on a fan device asks for a preview video
-            by_path = format_for_path(output, kind="video") if output else None
-            if by_path is not None and profile.kind == "polar" and os.path.splitext(output)[1]:
-                self.format = by_path
+            self.format = get_format(settings.format or profile.format)
         self.fps = float(settings.fps or profile.fps)
         scene = prepare_scene(scene, settings.video_options(), settings.framing.margin)
         self.timeline = make_timeline(scene, settings, self.fps)
@@ -383,7 +480,8 @@ class ExportPlan:
                                   supersample=settings.supersample or profile.supersample,
                                   lights=settings.lights if settings.lights is not None
                                   else getattr(profile, "lights", None),
-                                  shading=settings.shading)
+                                  shading=settings.shading, front=settings.front, up=settings.up)
+        self._note_decisions(scene, settings)
         self.encoder = None
         self.simulator = None
         if self.polar or self.simulated:
@@ -395,6 +493,17 @@ class ExportPlan:
         self.brightness = float(settings.brightness)
         mask = settings.circle_mask if settings.circle_mask is not None else profile.circle_mask
         self.mask = circle_mask(self.size) if (mask and not self.polar and not self.simulated) else None
+
+    def _note_decisions(self, scene: Scene, settings: ExportSettings) -> None:
+        """Say on stderr what holopack decided that is not the plain default."""
+        orientation = self.source.orientation
+        if not orientation.chosen and not orientation.is_default:
+            note(f"turned to face the viewer: {orientation.describe()}; --front/--up override",
+                 scene.path)
+        if (settings.animation is None and self.timeline.animation is not None
+                and self.timeline.animation == scene.all_clips_index):
+            note(f"playing its {len(scene.animations)} clips together (each drives its own "
+                 "joints; --animation NAME plays one)", scene.path)
 
     def output_frame(self, index: int) -> np.ndarray:
         picture = self.source.picture(index).brightened(self.brightness)
@@ -441,24 +550,44 @@ def export(input=None, output: str = "", settings: ExportSettings | None = None,
     if not output:
         raise InputError("no output path given (-o OUT)")
     check_output_path(output)
-    if isinstance(input, Scene):
-        scene = input
-    else:
-        scene = load(default_twin() if input is None else input)
-    plan = ExportPlan(scene, settings, output)
-    check_output_name(plan.format, output)
-    total = plan.timeline.frame_count
-    if callable(progress):
-        bar = CallbackProgress(total, progress)
-    else:
-        bar = Progress(total, label=os.path.basename(output), enabled=bool(progress))
-    frames = (plan.output_frame(index) for index in range(total))
-    write_stream(plan.format, output, plan.profile, plan.fps, frames, bar)
-    bar.finish()
+    if progress is True:
+        start_notice()  # a cold kernel cache: say so before the minute of compiling
+    try:
+        return _export(input, output, settings, progress)
+    finally:
+        stop_notice()
+
+
+def _export(input, output: str, settings: ExportSettings, progress) -> ExportResult:
+    with held():  # warnings and decisions print once the file is written
+        if isinstance(input, Scene):
+            scene = input
+        else:
+            scene = load(default_twin() if input is None else input)
+        plan = ExportPlan(scene, settings, output)
+        check_output_name(plan.profile, plan.format, output)
+        total = plan.timeline.frame_count
+        frames = _frames_after_notice(plan, total)
+        if callable(progress):
+            bar = CallbackProgress(total, progress)
+        else:
+            bar = Progress(total, label=os.path.basename(output), enabled=bool(progress))
+        write_stream(plan.format, output, plan.profile, plan.fps, frames, bar)
+        bar.finish()
     size = _size_on_disk(output)
     return ExportResult(path=output, format=plan.format.name, device=plan.profile.name,
                         frames=total, fps=plan.fps, seconds=plan.timeline.seconds,
                         size=plan.size, bytes=size)
+
+
+def _frames_after_notice(plan: ExportPlan, total: int):
+    """The output frames; the compile notice ends once the first is made (the kernels
+    compile on first use)."""
+    for index in range(total):
+        frame = plan.output_frame(index)
+        if index == 0:
+            stop_notice()
+        yield frame
 
 
 def _size_on_disk(path: str) -> int:

@@ -56,3 +56,47 @@ def test_matrices_match_opengl_conventions():
     assert clip[0] > 0 and clip[1] > 0
     ortho = orthographic(2.0, 2.0, 1.0, 3.0)
     assert (ortho @ np.array([2.0, -2.0, -1.0, 1.0]))[:3] == pytest.approx([1, -1, -1])
+
+
+def _bird(rng):
+    """A lopsided cloud: a round body and a long thin wing far out to one side."""
+    body = rng.normal(size=(2000, 3)) * 0.3
+    wing = np.c_[rng.uniform(0.3, 3.0, 1500), rng.normal(size=1500) * 0.05, rng.normal(size=1500) * 0.2]
+    return np.concatenate([body, wing]) + [2.0, 1.0, -0.5]
+
+
+@pytest.mark.parametrize("fov", [0.0, 30.0])
+@pytest.mark.parametrize("yaw", [0, 70])
+def test_drawn_box_is_centred_and_fills_the_circle_to_the_margin(fov, yaw):
+    from holopack.rendering.camera import fit_drawn_box
+
+    pts = _bird(np.random.default_rng(4))
+    framing = Framing(yaw=yaw, fov=fov, margin=0.1)
+    sphere = fit_camera(pts, framing)
+    cam = fit_drawn_box(sphere, pts, [sphere.view], framing.margin)
+    ndc = _ndc(pts, cam)
+    lo, hi = ndc[:, :2].min(0), ndc[:, :2].max(0)
+    assert np.hypot(*((lo + hi) / 2)) < 1e-6          # the box is centred
+    assert np.hypot(ndc[:, 0], ndc[:, 1]).max() == pytest.approx(0.9, abs=1e-6)  # filled to the margin
+    assert np.all(np.abs(ndc[:, 2]) < 1)               # nothing clipped in depth
+    before = _ndc(pts, sphere)
+    lo0, hi0 = before[:, :2].min(0), before[:, :2].max(0)
+    assert np.hypot(*((lo0 + hi0) / 2)) > 0.03         # the sphere fit alone was off-centre
+
+
+def test_drawn_box_holds_for_every_turntable_angle():
+    from holopack.rendering.camera import camera_for_sphere, fit_drawn_box
+
+    pts = _bird(np.random.default_rng(5))
+    framing = Framing(margin=0.05)
+    sphere = fit_camera(pts, framing, spin_axis_points=True)
+    views = [camera_for_sphere(sphere.center, sphere.radius, Framing(yaw=-a, margin=0.05)).view
+             for a in range(0, 360, 15)]
+    cam = fit_drawn_box(sphere, pts, views, framing.margin)
+    reach = []
+    for view in views:
+        homo = np.c_[pts, np.ones(len(pts))]
+        clip = (cam.projection @ view @ homo.T).T
+        xy = clip[:, :2] / clip[:, 3:4]
+        reach.append(np.hypot(xy[:, 0], xy[:, 1]).max())
+    assert max(reach) <= 0.95 + 1e-6 and max(reach) > 0.9

@@ -186,3 +186,86 @@ def test_framing_covers_the_whole_clip_whatever_the_length():
     a = FrameSource(scene, short, 32).camera
     b = FrameSource(scene, whole, 32).camera
     assert np.allclose(a.view, b.view) and np.allclose(a.projection, b.projection)
+
+
+def _lit_box(folder):
+    """Centre offset and reach of everything lit over all PNG frames, in units of the
+    circle's radius: plain numpy on the pictures."""
+    from PIL import Image
+
+    xs, ys = [], []
+    size = None
+    for name in sorted(os.listdir(folder)):
+        picture = np.asarray(Image.open(os.path.join(folder, name)).convert("RGB"))
+        size = picture.shape[0]
+        y, x = np.nonzero(_lit(picture))
+        xs.append(x)
+        ys.append(y)
+    x, y = np.concatenate(xs), np.concatenate(ys)
+    c = (size - 1) / 2
+    radius = size / 2
+    centre = np.array([(x.min() + x.max()) / 2 - c, (y.min() + y.max()) / 2 - c])
+    reach = np.hypot(x - c, y - c).max()
+    return float(np.hypot(*centre) / radius), float(reach / radius)
+
+
+def _lopsided_bird(path):
+    from _facing_models import box_faces
+    from _gltf_builder import GltfBuilder
+
+    b = GltfBuilder()
+    positions, indices = [], []
+    for lo, hi in [((-0.4, -0.3, -0.3), (0.4, 0.3, 0.3)), ((0.4, 0.0, -0.05), (4.0, 0.1, 0.05))]:
+        corners, tris = box_faces(lo, hi)
+        indices.append(tris + sum(len(p) for p in positions))
+        positions.append(corners)
+    mesh = b.triangle_mesh(np.concatenate(positions).astype(np.float32), np.concatenate(indices))
+    b.root(b.node(mesh=mesh, translation=[5.0, 2.0, 1.0]))
+    b.doc["materials"] = [{"pbrMetallicRoughness": {"baseColorFactor": [0.9, 0.6, 0.2, 1.0]}}]
+    b.doc["meshes"][mesh]["primitives"][0]["material"] = 0
+    b.write(path)
+
+
+@pytest.mark.parametrize("which", ["bird", "duck"])
+def test_a_lopsided_model_is_centred_in_the_circle_and_fills_it(tmp_path, models, which):
+    if which == "bird":
+        src = tmp_path / "bird.gltf"
+        _lopsided_bird(src)
+    else:
+        src = models["duck"]
+    out = tmp_path / "frames"
+    export(str(src), str(out), device="mp4-fan", format="png", size=96, fps=8, seconds=2.0,
+           circle_mask=False, progress=False)
+    offset, reach = _lit_box(out)
+    assert offset < 0.05, f"the box of what is lit sits {offset:.1%} of the radius off-centre"
+    assert 0.7 <= reach <= 1.0
+
+
+def test_export_and_validate_agree_that_a_lopsided_bird_is_centred(tmp_path):
+    from holopack.pack.validate import validate
+
+    src = tmp_path / "bird.gltf"
+    _lopsided_bird(src)
+    out = tmp_path / "01_BIRD.BIN"
+    export(str(src), str(out), device="3dcircle-42f2", seconds=0.5, progress=False)
+    report = validate(str(out))
+    assert report.ok and not report.warnings, report.text()
+    facts = [f.message for f in report.findings if "centre offset" in f.message]
+    offset = float(facts[0].split("centre offset ")[1].split("%")[0])
+    assert offset < 5.0
+
+
+def test_seconds_that_cut_a_loop_warn_with_the_nearest_whole_loop_length(tmp_path, capsys):
+    from holopack.cli import main
+
+    walk = tmp_path / "walk.gltf"
+    from _facing_models import per_joint_clips
+
+    per_joint_clips(lengths=(1.0, 1.0, 1.0)).write(walk)  # one loop: 1 s = 30 frames
+    out = tmp_path / "01_walk.mp4"
+    assert main(["export", str(walk), "-o", str(out), "--size", "32", "--seconds", "2.4", "-q"]) == 0
+    err = capsys.readouterr().err
+    assert "2.40 loops" in err and "nearest whole-loop length is --seconds 2 " in err
+    assert "(choices: 2 s (2 loops) or 3 s (3 loops))" in err
+    assert main(["export", str(walk), "-o", str(out), "--size", "32", "--seconds", "3", "-q"]) == 0
+    assert "whole-loop" not in capsys.readouterr().err

@@ -36,7 +36,8 @@ def test_a_profile_is_held_to_its_formats_rules():
 def test_naming_comes_from_the_format_with_the_profiles_overrides():
     assert name_rule(load_profile("3dcircle-42f2")).suffix == ".BIN"
     fan = load_profile("3dcircle-42f2")
-    check_output_name(next(f for f in list_formats() if f.name == "42f2"), "out/LOOP.BIN")
-    with pytest.raises(InputError, match="upper-case '.BIN'"):
-        check_output_name(next(f for f in list_formats() if f.name == "42f2"), "out/loop.bin")
+    own = next(f for f in list_formats() if f.name == "42f2")
+    check_output_name(fan, own, "out/01_LOOP.BIN")
+    with pytest.raises(InputError, match="exactly '.BIN'.*nearest legal name: out/LOOP.BIN"):
+        check_output_name(fan, own, "out/loop.bin")
     assert fan.layout["suffix"] == ".BIN"

@@ -43,7 +43,7 @@ def test_refresh_drops_stale_kernels_where_numba_cache_dir_puts_them(tmp_path, m
 
     monkeypatch.setenv("NUMBA_CACHE_DIR", str(cache_dir))
     module = str(module_dir / "kern.py")
-    assert kernel_cache.cache_folder(module) == str(cache_dir / folder)
+    assert kernel_cache.cache_dir(module) == str(cache_dir / folder)
     kernel_cache.refresh(module, ["helper.py"])          # first call: no stamp yet, so drop
     assert not any(n.endswith((".nbi", ".nbc")) for n in os.listdir(cache_dir / folder))
     assert (cache_dir / folder / "kern.deps-sha256").exists()
@@ -60,4 +60,4 @@ def test_without_numba_cache_dir_the_cache_is_beside_the_module(tmp_path, monkey
     monkeypatch.delenv("NUMBA_CACHE_DIR", raising=False)
     monkeypatch.setattr(kernel_cache.numba_config, "CACHE_DIR", "")
     module = tmp_path / "kern.py"
-    assert kernel_cache.cache_folder(str(module)) == str(tmp_path / "__pycache__")
+    assert kernel_cache.cache_dir(str(module)) == str(tmp_path / "__pycache__")

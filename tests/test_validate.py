@@ -238,3 +238,24 @@ def test_an_export_for_a_dimmed_fan_passes_its_own_brightness_check(tmp_path):
     report = validate(out, device="diy-apa102")
     assert not any("brightness" in m for m in messages(report)), report.text()
     assert report.ok, report.text()
+
+
+def test_centred_means_the_box_of_what_is_lit_over_the_clip(tmp_path):
+    """A heavy body left and a thin wing reaching right: its weight is off-centre but its
+    outline is centred, which is what the eye (and export's framing) goes by."""
+    body = disc_codes(radius_share=0.35, centre_share=-0.45)
+    wing = disc_codes(radius_share=0.05, centre_share=0.75)
+    bird = np.maximum(body, wing)
+    report = validate(polar_clip(tmp_path, "01_BIRD.BIN", [bird]))
+    assert not any("off-centre" in m for m in messages(report, "warning")), report.text()
+    # the box over the whole clip: a subject that moves from left to right is centred
+    # as a whole even though each frame is off to one side
+    left = disc_codes(radius_share=0.2, centre_share=-0.5)
+    right = disc_codes(radius_share=0.2, centre_share=0.5)
+    report = validate(polar_clip(tmp_path, "02_SWAY.BIN", [left, right]))
+    assert not any("off-centre" in m for m in messages(report, "warning")), report.text()
+    # and a box off to one side is flagged, with its offset: the disc centre, 45 %
+    side = disc_codes(radius_share=0.3, centre_share=0.45)
+    report = validate(polar_clip(tmp_path, "03_SIDE.BIN", [side]))
+    warning = [m for m in messages(report, "warning") if "off-centre" in m]
+    assert warning and abs(float(warning[0].split("sits ")[1].split("%")[0]) - 45.0) < 3.0

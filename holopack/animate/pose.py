@@ -128,7 +128,7 @@ class _PoseCache:
     def clip(self, animation: int) -> _Clip:
         clip = self.clips.get(animation)
         if clip is None:
-            clip = _Clip(self.scene.animations[animation].channels)
+            clip = _Clip(self.scene.clip(animation).channels)
             self.clips[animation] = clip
         return clip
 
@@ -190,7 +190,7 @@ class _PoseCache:
     def _overflow(self, item, animation, time):
         # only a corrupt file gets here: its keys or matrices are astronomically large
         what = ("the rest pose" if animation is None else
-                f"animation {self.scene.animations[animation].name!r} at {time:g} s")
+                f"animation {self.scene.clip(animation).name!r} at {time:g} s")
         raise InputError(f"{what} moves mesh {item.mesh} to infinity "
                          "(the file's transforms are corrupt)", self.scene.path)
 

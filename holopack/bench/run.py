@@ -279,7 +279,7 @@ def _scene_info(scene, plan) -> dict:
                     primitives=len(scene.draw_items), animated=tl.animation is not None,
                     skinned=any(getattr(n, "skin", None) is not None for n in scene.nodes))
         if tl.animation is not None:
-            info["animation"] = scene.animations[tl.animation].name
+            info["animation"] = scene.clip(tl.animation).name
     return info
 
 

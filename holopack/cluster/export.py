@@ -16,7 +16,8 @@ from .. import interrupt
 from ..atomic import atomic_output, check_output_path
 from ..errors import InputError
 from ..formats.stream import FanFileWriter
-from ..pipeline import ExportPlan, ExportResult, ExportSettings, check_output_name, default_twin
+from ..formats.names import check_output_name
+from ..pipeline import ExportPlan, ExportResult, ExportSettings, default_twin
 from ..scene.load import load
 from ..scene.scene import Scene
 from .chunks import DEFAULT_CHUNK_FRAMES, ChunkJob, chunk_ranges, render_chunk

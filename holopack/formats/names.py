@@ -13,6 +13,7 @@ from dataclasses import dataclass, replace
 
 from ..errors import InputError
 from ..format_registry import Format, get_format
+from ..notices import warn
 
 _MAX_STEM_DEFAULT = 40  # keeps names readable in a shop's file browser
 
@@ -41,6 +42,20 @@ class NameRule:
         if room <= 0:  # so many clips that only the number fits
             return f"{position:0{self.max_stem}d}{self.suffix}"
         return prefix + text[:room].rstrip("_") + self.suffix
+
+    def nearest(self, file_name: str) -> str:
+        """The legal name closest to ``file_name``: its play position (if any) and words
+        kept, case and characters as the device needs, cut to the stem's length, the
+        device's suffix."""
+        stem, dot, suffix = file_name.rpartition(".")
+        if not dot:
+            stem = file_name
+        allowed = ("A-Z" if self.case == "upper" else "a-z") + "0-9_" + ("" if self.max_stem else "-")
+        text = stem.upper() if self.case == "upper" else stem.lower()
+        text = re.sub(f"[^{allowed}]+", "_", text).strip("_") or ("CLIP" if self.case == "upper" else "clip")
+        if self.max_stem:
+            text = text[:self.max_stem].rstrip("_") or text[:self.max_stem]
+        return text + self.suffix
 
     def problems(self, file_name: str, need_position: bool = True) -> list[str]:
         """What is wrong with ``file_name`` for this device (empty when it is fine).
@@ -78,11 +93,25 @@ def name_rule(profile) -> NameRule:
     return replace(rule, **overrides)
 
 
-def check_output_name(fmt: Format, output: str) -> None:
-    """Fans that silently drop misnamed files: refuse the name before rendering."""
-    rule = fmt.naming
-    if rule.strict and not os.path.basename(output).endswith(rule.suffix):
-        raise InputError(rule.strict, output)
+def check_output_name(profile, fmt: Format, output: str) -> None:
+    """The device's own file must carry a name the device plays, by the very rules
+    ``holopack validate`` checks: a name that breaks them is refused before rendering,
+    with the nearest legal name; a name without a play position gets the warning
+    validate gives. Previews (MP4, GIF, PNG frames) and the open polar stream follow no
+    fan's rules."""
+    if fmt.name != profile.format:
+        return
+    rule = name_rule(profile)
+    name = os.path.basename(os.path.normpath(output))
+    problems = rule.problems(name, need_position=False)
+    if problems:
+        nearest = os.path.join(os.path.dirname(output), rule.nearest(name))
+        said = [p[len("name "):] if p.startswith("name ") else p for p in problems]
+        raise InputError(f"{profile.name} does not play this name: the file name "
+                         f"{'; '.join(said)}; nearest legal name: {nearest}", output)
+    if position_of(name) is None:
+        warn("the name does not start with a play position (01_, 02_, ...); with several clips "
+             "on a card the order is left to chance", output)
 
 
 def position_of(file_name: str) -> int | None:

@@ -15,6 +15,7 @@ import numpy as np
 
 from ..errors import InputError
 from ..inspection import BACKGROUND_LIMIT
+from ..rendering.centring import LitBox
 
 LIT = BACKGROUND_LIMIT / 255.0  # a pixel or LED brighter than this counts as lit
 RIM_SHARE = 0.04  # the outermost 4 % of the radius is "the rim" of a polar frame
@@ -37,7 +38,11 @@ class Scan:
     mean: float = 0.0  # mean level over the sampled frames
     background: float = 0.0  # median level of the background (video border / polar rim)
     outside: float = 0.0  # worst share of lit pixels outside the circle (polar: on the rim)
-    offcentre: float = 0.0  # worst distance of the lit centroid from the centre / radius
+    # the box of everything lit over the sampled frames (holopack.rendering.centring, the
+    # measure export frames by): its centre's distance from the circle's centre, and how
+    # far from that centre the farthest lit point comes, both / the radius
+    offcentre: float = 0.0
+    reach: float = 0.0
     seam: float = 0.0  # mean |last - first| frame difference
     step: float = 0.0  # median |frame[i+1] - frame[i]| over the first frames
     sampled: int = 0
@@ -81,13 +86,8 @@ class _VideoStats:
         stats = {"peak": float(level.max()), "mean": float(level.mean()),
                  "background": float(level[self.border].mean()),
                  "outside": float(lit[self.outside].mean()) if self.outside.any() else 0.0,
-                 "offcentre": 0.0}
-        weight = np.where(lit, level, 0.0)
-        total = float(weight.sum())
-        if total > 0:
-            ox = float((weight * self.dx).sum()) / total
-            oy = float((weight * self.dy).sum()) / total
-            stats["offcentre"] = math.hypot(ox, oy) / self.radius
+                 "box": LitBox(self.radius)}
+        stats["box"].add(self.dx[lit], self.dy[lit])
         return stats
 
 
@@ -120,12 +120,8 @@ class _PolarStats:
                  "mean": float((level * self.area).sum() / self.area.sum()),
                  "background": float(np.median(rim_level)),
                  "outside": float(lit[:, self.rim].mean()),
-                 "offcentre": 0.0}
-        weight = np.where(lit, level, 0.0) * self.area
-        total = float(weight.sum())
-        if total > 0:
-            stats["offcentre"] = math.hypot(float((weight * self.x).sum()) / total,
-                                            float((weight * self.y).sum()) / total) / self.radius
+                 "box": LitBox(self.radius)}
+        stats["box"].add(self.x[lit], self.y[lit])
         return stats
 
 
@@ -203,7 +199,10 @@ def scan(path: str, profile, *, sample_limit: int = 96, preview_frames: int = 0,
     result.mean = float(np.mean([s["mean"] for s in per_frame]))
     result.background = float(np.median([s["background"] for s in per_frame]))
     result.outside = max(s["outside"] for s in per_frame)
-    result.offcentre = max(s["offcentre"] for s in per_frame)
+    box = LitBox(stats.radius)
+    for s in per_frame:
+        box.merge(s["box"])
+    result.offcentre, result.reach = box.offset, box.reach
     if count > 1:
         result.seam = _difference(last, first, stats.full)
         result.step = float(np.median(steps)) if steps else 0.0

@@ -21,7 +21,12 @@ from .sources import file_sha256, profile_hash
 # A fan's files hold no background colour; a video's may carry a little codec noise.
 BRIGHTNESS_TOLERANCE = 6 / 255.0
 NOTHING_LIT = 0.05  # a clip whose brightest point stays below this shows nothing
-OFFCENTRE_LIMIT = 0.3  # lit centroid this far from the centre (share of the radius)
+# The centre of the box of everything lit over the clip (holopack.rendering.centring, the
+# measure export frames by), as a share of the radius from the circle's centre: beyond
+# OFFCENTRE_WARN the subject looks off-centre; beyond OFFCENTRE_LIMIT a video fails.
+# Export centres the box to within an LED or two (2-4 % of a 42-F2's radius).
+OFFCENTRE_WARN = 0.1
+OFFCENTRE_LIMIT = 0.3
 RIM_LIMIT = 0.25  # share of the outermost LED ring lit: the subject is cut off by the circle
 SEAM_FACTOR = 3.0  # a seam this many typical steps large is a visible jump
 SEAM_FLOOR = 0.02
@@ -150,13 +155,14 @@ def check_file(report: ValidationReport, path: str, profile, where: str,
     elif facts.outside > OUTSIDE_LIMIT:
         report.add("error", where, f"the subject is outside the fan's circle: {_pct(facts.outside)} of the "
                                    "corner pixels are lit, and the fan never shows the corners")
-    if facts.offcentre > OFFCENTRE_LIMIT:
-        report.add("warning" if polar else "error", where,
-                   f"the subject is off-centre: its centre sits {_pct(facts.offcentre)} of the radius "
-                   "from the middle of the circle")
+    if facts.offcentre > OFFCENTRE_WARN:
+        report.add("error" if (not polar and facts.offcentre > OFFCENTRE_LIMIT) else "warning", where,
+                   f"the subject is off-centre: the centre of what is lit over the clip sits "
+                   f"{_pct(facts.offcentre)} of the radius from the middle of the circle")
     if facts.background <= LIT and facts.outside <= (RIM_LIMIT if polar else OUTSIDE_LIMIT) \
-            and facts.offcentre <= OFFCENTRE_LIMIT:
-        report.add("ok", where, f"subject inside the circle on black (centre offset {_pct(facts.offcentre)})")
+            and facts.offcentre <= OFFCENTRE_WARN:
+        report.add("ok", where, f"subject inside the circle on black (centre offset {_pct(facts.offcentre)}, "
+                                f"reach {_pct(facts.reach)} of the radius)")
 
     # brightness
     if polar:

@@ -87,6 +87,9 @@ class Camera:
     projection: np.ndarray  # (4, 4) float64
     center: np.ndarray  # (3,) the point the camera orbits
     radius: float  # radius of the sphere fitted into the circle
+    # (4, 4) float64 shift and zoom in the picture plane that centres the drawn box
+    # (fit_drawn_box); projection already includes it. None = none applied.
+    screen: np.ndarray | None = None
 
 
 def bounding_sphere(points: np.ndarray) -> tuple[np.ndarray, float]:
@@ -175,3 +178,58 @@ def camera_for_sphere(center, radius: float, framing: Framing) -> Camera:
         pan[1, 3] = -framing.pan_y * radius
         view = pan @ view
     return Camera(view=view, projection=projection, center=center, radius=radius)
+
+
+def project_xy(points: np.ndarray, view: np.ndarray, projection: np.ndarray) -> np.ndarray:
+    """(N, 3) world points -> (N, 2) float64 normalised device x, y (the fan's circle is
+    the unit disc)."""
+    pts = np.asarray(points, np.float64).reshape(-1, 3)
+    m = projection @ view
+    # column arithmetic, not matmul: a (N, 3) @ (3, 4) product goes to BLAS, whose threads
+    # cost 0.1-0.7 s per call here beside the renderer's (against ~5 ms for 350,000 points)
+    x, y, z = pts[:, 0], pts[:, 1], pts[:, 2]
+    w = m[3, 0] * x + m[3, 1] * y + m[3, 2] * z + m[3, 3]
+    w = np.where(np.abs(w) < 1e-12, 1e-12, w)
+    out = np.empty((len(pts), 2))
+    out[:, 0] = (m[0, 0] * x + m[0, 1] * y + m[0, 2] * z + m[0, 3]) / w
+    out[:, 1] = (m[1, 0] * x + m[1, 1] * y + m[1, 2] * z + m[1, 3]) / w
+    return out
+
+
+def screen_matrix(shift: np.ndarray, zoom: float) -> np.ndarray:
+    """(4, 4) float64 applied after a projection: ndc' = zoom * (ndc - shift) in x, y."""
+    a = np.eye(4)
+    a[0, 0] = a[1, 1] = zoom
+    a[0, 3] = -zoom * float(shift[0])
+    a[1, 3] = -zoom * float(shift[1])
+    return a
+
+
+def fit_drawn_box(camera: Camera, points: np.ndarray, views: list, margin: float) -> Camera:
+    """Centre the box of everything drawn in the circle and fill it up to the margin.
+
+    points : (N, 3) world points drawn over the clip; views : the (4, 4) view matrices
+    they are seen through (one for a fixed camera, several round a turntable). The box
+    and the reach are measured as validate measures them (holopack.rendering.centring), in
+    the picture plane, so export and validate share one definition of "centred". The
+    sphere fit before this only chose the direction and the distance (nothing is clipped
+    by near/far); this shifts and zooms the picture plane, which moves no point in depth.
+    """
+    from .centring import LitBox
+
+    pts = np.asarray(points, np.float64).reshape(-1, 3)
+    pts = pts[np.all(np.isfinite(pts), axis=1)]
+    if not len(pts):
+        return camera
+    projected = [project_xy(pts, view, camera.projection) for view in views]
+    box = LitBox()
+    for xy in projected:
+        box.add(xy[:, 0], xy[:, 1])
+    centre = box.centre
+    reach = max(float(np.hypot(xy[:, 0] - centre[0], xy[:, 1] - centre[1]).max()) for xy in projected)
+    if reach <= 1e-12:
+        return camera
+    fill = max(1e-3, 1.0 - margin)
+    screen = screen_matrix(centre, fill / reach)
+    return Camera(view=camera.view, projection=screen @ camera.projection, center=camera.center,
+                  radius=camera.radius, screen=screen)

@@ -31,6 +31,7 @@ from ..errors import InputError
 from . import draco, meshopt
 from .normals import vertex_normals
 from .scene import Scene
+from .texture_roles import texture_roles
 from .types import (Animation, Channel, DrawItem, Material, Mesh, MorphTargets, Node,
                     Primitive, Skin, Texture)
 
@@ -524,6 +525,7 @@ class _Reader:
         scene.draw_items = self._walk(scene)
         self._check_joints(scene)
         scene.animations = self._read_animations(scene)
+        scene.texture_roles = texture_roles(self.gltf)
         # checked last so that a broken file is reported for what is broken in it
         if not scene.draw_items:
             skipped = [w for w in self.warnings if "were skipped" in w]

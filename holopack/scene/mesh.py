@@ -18,8 +18,8 @@ from .normals import vertex_normals
 from .scene import Scene
 from .types import DrawItem, Material, Mesh, Node, Primitive, Texture
 
-# Y-up is glTF's and OBJ's usual convention; STL comes from CAD and 3D printing, Z-up.
-Z_UP_SUFFIXES = {".stl"}
+# The file's own axes are kept: which way is up (an STL from CAD is usually Z-up) is
+# decided where the model is viewed (holopack.scene.orientation, --up/--front).
 
 
 def load_mesh(path: str) -> Scene:
@@ -59,8 +59,6 @@ def load_mesh(path: str) -> Scene:
         mesh_index = len(scene.meshes)
         scene.meshes.append(Mesh(name=str(geometry_name), primitives=[primitive]))
         node = Node(name=str(node_name), mesh=mesh_index, matrix=np.asarray(transform, np.float64))
-        if suffix in Z_UP_SUFFIXES:
-            node.matrix = _Z_UP_TO_Y_UP @ node.matrix
         node.translation = node.matrix[:3, 3].copy()
         scene.nodes.append(node)
         scene.roots.append(len(scene.nodes) - 1)
@@ -70,9 +68,6 @@ def load_mesh(path: str) -> Scene:
         raise InputError("the file holds no triangles to draw", path)
     return scene
 
-
-# rotate -90 degrees about X: +Z up becomes +Y up
-_Z_UP_TO_Y_UP = np.array([[1.0, 0, 0, 0], [0, 0, 1, 0], [0, -1, 0, 0], [0, 0, 0, 1]])
 
 
 def _short(exc: Exception) -> str:

@@ -36,6 +36,9 @@ class Scene:
     # what holopack.animate precomputes once per scene to pose it (keys as float64,
     # hierarchy levels...); None until first posed, reset by animate.forget_pose_cache
     pose_cache: Any = field(default=None, init=False, repr=False, compare=False)
+    # every texture the file's materials name: [{"texture", "name", "material", "role",
+    # "used"}] (holopack.scene.texture_roles); empty when the loader knows no roles
+    texture_roles: list[dict] = field(default_factory=list)
 
     # -- queries ---------------------------------------------------------------
     @property
@@ -53,15 +56,52 @@ class Scene:
     def vertex_count(self) -> int:
         return sum(len(self.primitive(d).positions) for d in self.draw_items)
 
+    @property
+    def all_clips_index(self) -> int:
+        """The index that stands for every clip played together (one past the last)."""
+        return len(self.animations)
+
+    def clip(self, index: int):
+        """The Animation at ``index``; ``all_clips_index`` gives every clip combined."""
+        if index == len(self.animations) and len(self.animations) > 1:
+            combined = self.__dict__.get("_holopack_all_clips")
+            if combined is None:
+                from ..animate.together import combine
+
+                combined = combine(self.animations)
+                self.__dict__["_holopack_all_clips"] = combined
+            return combined
+        return self.animations[index]
+
+    @property
+    def clips_play_together(self) -> bool:
+        """True when the file's clips are pieces of one motion (one clip per joint): then
+        "all" is the default animation."""
+        from ..animate.together import play_together
+
+        return play_together(self.animations)
+
     def animation_index(self, animation: str | int | None) -> int | None:
         """Resolve a name or index (as given on a command line) to an index.
 
-        None means: the first animation if there is one, else no animation.
+        None means: all clips together when they are pieces of one motion
+        (``clips_play_together``), else the first animation if there is one, else no
+        animation. "all" plays every clip together (``all_clips_index``; the loop is the
+        longest clip).
         """
         if animation is None:
-            return 0 if self.animations else None
+            if not self.animations:
+                return None
+            return self.all_clips_index if self.clips_play_together else 0
+        if isinstance(animation, str) and animation.strip().lower() == "all" \
+                and "all" not in [a.name for a in self.animations]:
+            if not self.animations:
+                return None
+            return self.all_clips_index if len(self.animations) > 1 else 0
         if isinstance(animation, (int, np.integer)):
             index = int(animation)
+            if index == self.all_clips_index and len(self.animations) > 1:
+                return index  # an index this method gave for "all"
         elif isinstance(animation, str) and animation.lstrip("-").isdigit():
             index = int(animation)
         else:

@@ -1,0 +1,87 @@
+"""The first run's notice: compiling the kernels takes about a minute, once; say so at once.
+
+Without it a first export prints nothing for a minute and then a wild ETA. The notice
+appears only when compiling will really happen (holopack.kernel_cache.is_cached looks
+where Numba keeps its cache, NUMBA_CACHE_DIR included), within moments of the command
+(this module imports neither numpy nor Numba), and shows its own progress: seconds so
+far and kernels compiled, until the first frame is out.
+"""
+from __future__ import annotations
+
+import sys
+import threading
+import time
+
+from .kernel_cache import indexes_since, is_cached
+
+CORE_MODULES = ("render/raster.py",)  # every model export needs these; the bulk of the wait
+INTERVAL = 5.0  # seconds between progress lines
+
+
+class CompileNotice:
+    """Start when a command begins; ``stop`` once the first frame is made."""
+
+    def __init__(self, stream=None, interval: float = INTERVAL):
+        self.stream = stream
+        self.interval = interval
+        self.active = False
+        self._started = 0.0
+        self._wall_start = 0.0
+        self._done = threading.Event()
+        self._thread: threading.Thread | None = None
+
+    def start(self) -> bool:
+        """Print the notice and start the progress lines if the kernels are not cached;
+        True when it did."""
+        if self.active or all(is_cached(m) for m in CORE_MODULES):
+            return False
+        self.active = True
+        self._started = time.perf_counter()
+        self._wall_start = time.time() - 1.0  # file times are coarse on some filesystems
+        self._write("compiling holopack's kernels for this machine (first run only, a minute or "
+                    "more; later runs start at once)")
+        self._thread = threading.Thread(target=self._report, name="holopack-compile-notice",
+                                        daemon=True)
+        self._thread.start()
+        return True
+
+    def stop(self) -> None:
+        """End the progress lines with how long compiling took (nothing if not started)."""
+        if not self.active:
+            return
+        self.active = False
+        self._done.set()
+        if self._thread is not None:
+            self._thread.join(timeout=1.0)
+        self._write(f"kernels ready after {time.perf_counter() - self._started:.0f} s "
+                    f"({indexes_since(self._wall_start)} compiled and cached)")
+
+    def _report(self) -> None:
+        while not self._done.wait(self.interval):
+            self._write(f"compiling kernels: {time.perf_counter() - self._started:.0f} s, "
+                        f"{indexes_since(self._wall_start)} compiled so far")
+
+    def _write(self, text: str) -> None:
+        stream = self.stream if self.stream is not None else sys.stderr
+        try:
+            stream.write(f"holopack: {text}\n")
+            stream.flush()
+        except (OSError, ValueError):  # a closed stream: the notice is not worth a failure
+            pass
+
+
+_notice: CompileNotice | None = None
+
+
+def start_notice(stream=None) -> CompileNotice:
+    """The process's one notice, started (a no-op when already running or not needed)."""
+    global _notice
+    if _notice is None or not _notice.active:
+        _notice = CompileNotice(stream)
+        _notice.start()
+    return _notice
+
+
+def stop_notice() -> None:
+    if _notice is not None:
+        _notice.stop()

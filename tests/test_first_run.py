@@ -1,0 +1,97 @@
+"""The first run says it is compiling, only when it will; the ETA waits for timed frames."""
+import io
+import os
+import subprocess
+import sys
+import textwrap
+
+from holopack import kernel_cache
+from holopack.first_run import CORE_MODULES, CompileNotice
+from holopack.progress import Progress
+
+ROOT = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
+
+
+def test_cache_dir_is_where_numba_writes_its_cache(tmp_path):
+    """Numba itself caches a small kernel; kernel_cache must find its index there, with
+    NUMBA_CACHE_DIR set and without (beside the source)."""
+    module = tmp_path / "pkg" / "tiny_kernel.py"
+    module.parent.mkdir()
+    module.write_text("from numba import njit\n\n@njit(cache=True)\ndef twice(x):\n    return 2 * x\n")
+    script = textwrap.dedent(f"""
+        import sys, glob, os
+        sys.path.insert(0, {str(module.parent)!r})
+        import tiny_kernel
+        tiny_kernel.twice(2.0)
+        from holopack.kernel_cache import cache_dir
+        print(sorted(os.path.basename(p) for p in glob.glob(os.path.join(cache_dir({str(module)!r}), "*.nbi"))))
+    """)
+    for custom in (str(tmp_path / "custom-cache"), None):
+        env = dict(os.environ)
+        env.pop("NUMBA_CACHE_DIR", None)
+        if custom:
+            env["NUMBA_CACHE_DIR"] = custom
+        out = subprocess.run([sys.executable, "-c", script], env=env, capture_output=True,
+                             text=True, check=True, cwd=ROOT).stdout
+        assert "tiny_kernel.twice" in out, (custom, out)
+
+
+def test_the_notice_shows_only_while_the_core_kernels_are_not_cached(tmp_path, monkeypatch):
+    monkeypatch.setenv("NUMBA_CACHE_DIR", str(tmp_path / "cache"))
+    stream = io.StringIO()
+    notice = CompileNotice(stream, interval=60)
+    assert notice.start()
+    notice.stop()
+    lines = stream.getvalue().splitlines()
+    assert "compiling holopack's kernels" in lines[0] and "first run only" in lines[0]
+    assert lines[-1].startswith("holopack: kernels ready after")
+    # a cache index newer than the source where Numba looks: nothing to say
+    for relative in CORE_MODULES:
+        module = os.path.join(os.path.dirname(kernel_cache.__file__), relative)
+        folder = kernel_cache.cache_dir(module)
+        os.makedirs(folder)
+        stem = os.path.splitext(os.path.basename(module))[0]
+        tag = f"py{sys.version_info[0]}{sys.version_info[1]}"
+        open(os.path.join(folder, f"{stem}.transform-66.{tag}.nbi"), "w").close()
+        kernel_cache.refresh(module, kernel_cache.KERNEL_MODULES[relative])  # its deps stamp
+        open(os.path.join(folder, f"{stem}.transform-66.{tag}.nbi"), "w").close()
+    quiet = io.StringIO()
+    assert not CompileNotice(quiet).start()
+    assert quiet.getvalue() == ""
+
+
+def test_every_kernel_module_is_known_to_the_cache_check():
+    package = os.path.dirname(kernel_cache.__file__)
+    found = set()
+    for folder, _, files in os.walk(package):
+        for name in files:
+            if name.endswith(".py"):
+                path = os.path.join(folder, name)
+                with open(path, encoding="utf-8") as f:
+                    if "cache=True" in f.read() and name != "kernel_cache.py":
+                        found.add(os.path.relpath(path, package).replace(os.sep, "/"))
+    assert found == set(kernel_cache.KERNEL_MODULES)
+
+
+def test_a_cold_export_says_so_before_anything_else(tmp_path):
+    env = dict(os.environ, NUMBA_CACHE_DIR=str(tmp_path / "cold"))
+    proc = subprocess.Popen([sys.executable, "-m", "holopack", "export", "--device", "mp4-fan",
+                             "-o", str(tmp_path / "01_twin.mp4"), "--size", "32", "--seconds", "0.1"],
+                            env=env, stderr=subprocess.PIPE, text=True, cwd=ROOT)
+    try:
+        first = proc.stderr.readline()
+    finally:
+        proc.kill()
+        proc.wait()
+    assert first.startswith("holopack: compiling holopack's kernels")
+
+
+def test_no_eta_until_frames_after_the_warm_up_are_timed():
+    stream = io.StringIO()
+    bar = Progress(10, label="x", stream=stream, log_every=0.0)
+    bar.update(1)  # the first frame pays for compiling: no rate from it
+    bar.update(2)
+    assert "ETA after warm-up" in stream.getvalue().splitlines()[-1]
+    bar.update(3)
+    last = stream.getvalue().splitlines()[-1]
+    assert "ETA after warm-up" not in last and "ETA " in last and "fps" in last

@@ -1,0 +1,74 @@
+"""inspect tells the truth: vertex colours count, every texture with its role and use."""
+import json
+import re
+
+import numpy as np
+
+from holopack.cli import main
+
+from _gltf_builder import GltfBuilder, quad
+
+
+def _run(capsys, *argv):
+    rc = main([str(a) for a in argv])
+    out = capsys.readouterr()
+    return rc, out.out, out.err
+
+
+def test_a_model_coloured_by_color_0_is_not_called_grey(tmp_path, capsys):
+    b = GltfBuilder()
+    positions, indices = quad()
+    colors = np.array([[1, 0, 0, 1], [0, 1, 0, 1], [0, 0, 1, 1], [1, 1, 0, 1]], np.float32)
+    b.root(b.node(mesh=b.triangle_mesh(positions, indices, COLOR_0=colors)))
+    path = tmp_path / "painted.gltf"
+    b.write(path)
+    rc, out, _ = _run(capsys, "inspect", path)
+    assert rc == 0 and "one grey" not in out
+    assert "vertex colours (COLOR_0): yes" in out
+    # without the colours it is grey, and inspect says so
+    plain = GltfBuilder()
+    plain.root(plain.node(mesh=plain.triangle_mesh(positions, indices)))
+    grey = tmp_path / "grey.gltf"
+    plain.write(grey)
+    rc, out, _ = _run(capsys, "inspect", grey)
+    assert "one grey" in out
+
+
+def test_every_texture_is_listed_with_its_role_and_use(models, capsys):
+    path = models["helmet"]
+    with open(path) as f:
+        gltf = json.load(f)  # what the file says, read here without holopack
+    rc, out, _ = _run(capsys, "inspect", path)
+    assert rc == 0
+    lines = [l.strip() for l in out.splitlines()]
+    header = [l for l in lines if l.startswith("textures (")][0]
+    assert header.startswith(f"textures ({len(gltf['textures'])}, ")
+    for i, tex in enumerate(gltf["textures"]):
+        uri = gltf["images"][tex["source"]]["uri"]
+        line = [l for l in lines if l.startswith(uri + ":")]
+        assert len(line) == 1, uri
+        roles = set()
+        for m in gltf["materials"]:
+            for role, info in [("baseColor", m.get("pbrMetallicRoughness", {}).get("baseColorTexture")),
+                               ("metallicRoughness", m.get("pbrMetallicRoughness", {}).get("metallicRoughnessTexture")),
+                               ("normal", m.get("normalTexture")), ("occlusion", m.get("occlusionTexture")),
+                               ("emissive", m.get("emissiveTexture"))]:
+                if info and info["index"] == i:
+                    roles.add(role)
+        shown = set(line[0].split(": ")[1].split(" (")[0].split(" + "))
+        assert shown == roles
+        drawn = bool(roles & {"baseColor", "emissive"})
+        assert line[0].endswith(": used") == drawn
+
+
+def test_report_lines_are_well_formed(models, capsys):
+    for name in ("robot", "morphstress", "fox", "bunny"):
+        rc, out, _ = _run(capsys, "inspect", models[name])
+        assert rc == 0
+        for line in out.splitlines()[1:]:
+            assert line.startswith("  ") and line.strip(), repr(line)
+            assert "None" not in line and "[]" not in line, line
+            assert not re.search(r"\b1 channels\b", line), line
+        assert re.search(r"^  facing [+-][xyz], up [+-][xyz] ", out, re.M)
+        plays = [l for l in out.splitlines() if l.startswith("  plays: ")]
+        assert len(plays) == (1 if "animations (" in out else 0)

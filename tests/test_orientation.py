@@ -1,0 +1,122 @@
+"""Facing and up: --front/--up, and what auto decides for skeletons and CAD meshes."""
+import itertools
+
+import numpy as np
+import pytest
+
+from holopack.errors import InputError
+from holopack.pipeline import ExportSettings, FrameSource, make_timeline
+from holopack.scene.load import load
+from holopack.scene.orientation import AXES, Orientation, decide, detect, joint_kind
+
+from _facing_models import Y_UP_BRACKET, Z_UP_BRACKET, humanoid, write_obj
+
+
+def _picture(scene, **axes):
+    timeline = make_timeline(scene, ExportSettings(turntable=0.0), 30.0)
+    return FrameSource(scene, timeline, 64, **axes).picture(0).color
+
+
+def _red_minus_blue(picture):
+    lit = picture.max(axis=2) > 24
+    assert lit.sum() > 50, "the model is in view"
+    return float(picture[lit][:, 0].astype(int).mean() - picture[lit][:, 2].astype(int).mean())
+
+
+@pytest.mark.parametrize("front", ["+x", "-x", "+y", "-y", "+z", "-z"])
+@pytest.mark.parametrize("up", ["+x", "-x", "+y", "-y", "+z", "-z"])
+def test_orientation_turns_front_to_viewer_and_up_to_up(front, up):
+    if front[1] == up[1]:
+        with pytest.raises(InputError):
+            decide(None, front, up)
+        return
+    m = Orientation(front=front, up=up).matrix()
+    # independent of how the matrix is built: a proper rotation taking the named axes home
+    assert np.allclose(m @ m.T, np.eye(3)) and np.isclose(np.linalg.det(m), 1.0)
+    assert np.allclose(m @ np.array(AXES[front]), [0, 0, 1])
+    assert np.allclose(m @ np.array(AXES[up]), [0, 1, 0])
+
+
+def test_a_humanoid_facing_minus_z_is_turned_to_show_its_face(tmp_path):
+    path = tmp_path / "person.gltf"
+    humanoid(-1.0).write(path)
+    scene = load(str(path))
+    found = detect(scene)
+    assert (found.front, found.up) == ("-z", "+y")
+    assert "toes and eyes" in found.reason
+    # the viewer sees the red front panel, not the blue back
+    assert _red_minus_blue(_picture(scene)) > 100
+    assert _red_minus_blue(_picture(scene, front="+z")) < -100  # as the file says: its back
+
+
+def test_a_humanoid_facing_plus_z_keeps_gltf_axes(tmp_path):
+    path = tmp_path / "person.gltf"
+    humanoid(1.0).write(path)
+    scene = load(str(path))
+    assert detect(scene).is_default and detect(scene).reason == ""
+    assert _red_minus_blue(_picture(scene)) > 100
+
+
+def test_conflicting_or_missing_cues_keep_gltf_axes(tmp_path):
+    disagree = tmp_path / "disagree.gltf"
+    humanoid(-1.0, eye_facing=1.0).write(disagree)
+    assert detect(load(str(disagree))).is_default
+    no_cues = tmp_path / "nocues.gltf"
+    humanoid(-1.0, toes=False, eyes=False).write(no_cues)
+    assert detect(load(str(no_cues))).is_default
+
+
+def test_joint_names_from_common_rigs():
+    assert joint_kind("mixamorig:HeadTop_End") is None
+    assert joint_kind("Head") == "head" and joint_kind("head_01") == "head"
+    assert joint_kind("LeftToeBase") == "toe" and joint_kind("ball_r") == "toe"
+    assert joint_kind("foot_l") == "foot" and joint_kind("LeftAnkle") == "foot"
+    assert joint_kind("LeftEye") == "eye" and joint_kind("EyeBrow_L") is None
+    assert joint_kind("Spine") is None
+
+
+@pytest.mark.parametrize("suffix", [".obj", ".stl"])
+def test_a_z_up_cad_bracket_stands_up(tmp_path, suffix):
+    obj = tmp_path / "bracket.obj"
+    write_obj(obj, Z_UP_BRACKET)
+    path = obj
+    if suffix == ".stl":
+        import trimesh
+
+        path = tmp_path / "bracket.stl"
+        trimesh.load(obj, force="mesh").export(path)
+    found = detect(load(str(path)))
+    assert (found.front, found.up) == ("-y", "+z")
+    # seen from the front, the upright plate stands up: the picture is taller at one side
+    lit = _picture(load(str(path))).max(axis=2) > 24
+    cols = np.flatnonzero(lit.any(axis=0))
+    heights = lit[:, cols].sum(axis=0)
+    assert heights[:3].mean() > 2.5 * heights[-3:].mean() or heights[-3:].mean() > 2.5 * heights[:3].mean()
+
+
+def test_a_y_up_bracket_keeps_gltf_axes_and_options_override(tmp_path):
+    path = tmp_path / "bracket.obj"
+    write_obj(path, Y_UP_BRACKET)
+    scene = load(str(path))
+    assert detect(scene).is_default
+    forced = decide(scene, "auto", "+z")
+    assert (forced.front, forced.up, forced.chosen) == ("-y", "+z", True)
+    with pytest.raises(InputError, match="--up"):
+        decide(scene, "auto", "up")
+
+
+def test_inspect_and_export_say_which_way_the_model_faces(tmp_path, capsys):
+    from holopack.cli import main
+
+    path = tmp_path / "person.gltf"
+    humanoid(-1.0).write(path)
+    assert main(["inspect", str(path)]) == 0
+    out = capsys.readouterr().out
+    assert "facing -z, up +y (auto: a humanoid skeleton" in out
+    rc = main(["export", str(path), "--device", "mp4-fan", "-o", str(tmp_path / "01_p.mp4"),
+               "--size", "64", "--seconds", "0.2", "-q"])
+    err = capsys.readouterr().err
+    assert rc == 0 and "turned to face the viewer: facing -z, up +y" in err
+    rc = main(["export", str(path), "--device", "mp4-fan", "-o", str(tmp_path / "02_p.mp4"),
+               "--size", "64", "--seconds", "0.2", "-q", "--front", "+z"])
+    assert rc == 0 and "turned to face" not in capsys.readouterr().err
