@@ -8,8 +8,7 @@ written files (tests/_corpus_measure.py reads them with code of its own):
 * a model that stands tall is shown taller than wide (upright).
 
 A model whose own clip does not loop (``loops = false`` in the index) may get validate's
-loop-seam warning, and no other. A model marked ``needs`` waits for another part of
-issue 13 and is an expected failure (strict) until that part is merged.
+loop-seam warning, and no other.
 
 The clip is squeezed into 10 frames (speed or turntable raised) so the whole corpus runs
 in a few minutes; pictures are small (224 px for the 42-F2's resampler, 240 px video).
@@ -40,11 +39,7 @@ with open(os.path.join(CORPUS, "index.toml"), "rb") as _f:
 
 
 def _case(model):
-    marks = []
-    if model.get("needs"):
-        marks.append(pytest.mark.xfail(strict=True,
-                                       reason=f"needs {model['needs']} from issue 13"))
-    return pytest.param(model, id=model["name"], marks=marks)
+    return pytest.param(model, id=model["name"])
 
 
 @pytest.fixture(scope="module")
