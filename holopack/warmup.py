@@ -70,6 +70,11 @@ def _picture(folder: str) -> None:
         os.path.join(folder, "picture.png"))
 
 
+def _picture_step(folder: str) -> None:
+    _picture(folder)
+    _export_step("3dcircle-42f2", "picture.png").run(folder)
+
+
 def steps() -> list[Step]:
     """The jobs that together reach every kernel holopack's commands use."""
     plan = [_export_step(name) for name in list_profiles()]
@@ -78,8 +83,7 @@ def steps() -> list[Step]:
     # a camera inside the model clips triangles at the near plane
     plan.append(_export_step("3dcircle-42f2", scene=_translucent_twin, framing=Framing(distance=0.5),
                              what="a translucent twin seen from inside"))
-    plan.append(Step("a picture to 3dcircle-42f2", lambda folder: (_picture(folder), _export_step(
-        "3dcircle-42f2", "picture.png").run(folder))))
+    plan.append(Step("a picture to 3dcircle-42f2", _picture_step))
     return plan
 
 

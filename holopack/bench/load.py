@@ -58,7 +58,8 @@ def competing_load(processes: int) -> Iterator[dict]:
     finally:
         summary["seconds"] = time.perf_counter() - started
         used = [_cpu_seconds(child.pid) for child in children]
-        summary["cpu_seconds"] = None if None in used else float(sum(used))
+        times = [t for t in used if t is not None]
+        summary["cpu_seconds"] = float(sum(times)) if len(times) == len(used) else None
         for child in children:
             child.kill()
         for child in children:
