@@ -102,10 +102,11 @@ def cmd_export(args) -> int:
         return 0
     if args.cluster:
         from .cluster import connect
+        from .cluster.export import export_chunked
 
         with connect(args.cluster, shared_fs=args.shared_fs) as executor:
-            result = export(args.input, args.output, settings, progress=not args.quiet,
-                            executor=executor, chunk_frames=args.chunk_frames)
+            result = export_chunked(args.input, args.output, settings, progress=not args.quiet,
+                                    executor=executor, chunk_frames=args.chunk_frames)
     else:
         result = export(args.input, args.output, settings, progress=not args.quiet)
     print(f"wrote {result.path}: {result.format} for {result.device}, {result.frames} frames at "

@@ -6,7 +6,7 @@ import os
 import numpy as np
 
 from .scene.media import fit_square
-from .scene.orientation import detect
+from .animate.orientation import detect
 from .scene.scene import Scene
 from .video.analyse import analyse
 from .video.options import video_options

@@ -20,7 +20,7 @@ from typing import Any, Callable
 from .errors import InputError
 from .rendering.camera import Framing
 from .rendering.lights import Lights
-from .scene.orientation import FRONT_CHOICES, UP_CHOICES
+from .animate.orientation import FRONT_CHOICES, UP_CHOICES
 from .schema import Fault
 from .textfile import show_value
 from .video import options as video_choices

@@ -35,7 +35,7 @@ from .rendering.lights import Lights
 from .schema import Fault
 from .scene.load import load
 from .scene.media import STILL_SECONDS, fit_square
-from .scene.orientation import Orientation, decide
+from .animate.orientation import Orientation, decide
 from .scene.scene import Scene
 from .video.options import video_options
 from .video.process import prepare_scene
@@ -532,20 +532,16 @@ class CallbackProgress:
 
 
 def export(input=None, output: str = "", settings: ExportSettings | None = None, *,
-           progress=True, executor=None, chunk_frames=None, **overrides) -> ExportResult:
+           progress=True, **overrides) -> ExportResult:
     """Export ``input`` (a path or a loaded Scene; None = the bundled default twin) to
     ``output`` for a device. Keyword overrides set ExportSettings fields, e.g.
     ``export("twin.glb", "LOOP.BIN", device="3dcircle-42f2", seconds=4)``.
 
     ``progress``: True draws a bar on stderr, False nothing, a function
-    ``progress(done, total)`` is called after each frame. ``executor``: render chunks of
-    frames (``chunk_frames`` each) on its workers instead (holopack.cluster; the same bytes).
+    ``progress(done, total)`` is called after each frame. To render chunks of frames on
+    other processes or a Dask cluster, see holopack.cluster.export.export_chunked (the
+    same bytes).
     """
-    if executor is not None:
-        from .cluster.export import DEFAULT_CHUNK_FRAMES, export_chunked
-
-        return export_chunked(input, output, settings, executor=executor, progress=progress,
-                              chunk_frames=chunk_frames or DEFAULT_CHUNK_FRAMES, **overrides)
     settings = replace(settings or ExportSettings(), **overrides)
     if not output:
         raise InputError("no output path given (-o OUT)")

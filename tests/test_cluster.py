@@ -69,9 +69,9 @@ def test_chunks_in_local_processes_give_the_serial_files_bytes(tmp_path):
     holopack.export(str(DUCK), str(tmp_path / "serial.hps"), device="diy-apa102", seconds=0.4,
                     size=SIZE, progress=False)
     with LocalProcessExecutor(2) as executor:
-        result = holopack.export(str(DUCK), str(tmp_path / "local.hps"), device="diy-apa102",
-                                 seconds=0.4, size=SIZE, progress=False, executor=executor,
-                                 chunk_frames=3)
+        result = export_chunked(str(DUCK), str(tmp_path / "local.hps"), device="diy-apa102",
+                                seconds=0.4, size=SIZE, progress=False, executor=executor,
+                                chunk_frames=3)
     assert len(result.workers) == 2  # both processes rendered
     assert sha256(tmp_path / "local.hps") == sha256(tmp_path / "serial.hps")
 

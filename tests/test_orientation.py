@@ -7,7 +7,7 @@ import pytest
 from holopack.errors import InputError
 from holopack.pipeline import ExportSettings, FrameSource, make_timeline
 from holopack.scene.load import load
-from holopack.scene.orientation import AXES, Orientation, decide, detect, joint_kind
+from holopack.animate.orientation import AXES, Orientation, decide, detect, joint_kind
 
 from _facing_models import Y_UP_BRACKET, Z_UP_BRACKET, humanoid, write_obj
 

@@ -12,7 +12,7 @@ from holopack.device import load_profile
 from holopack.errors import InputError
 from holopack.formats.names import name_rule, position_of
 from holopack.pack.playlist import load_playlist
-from holopack.pack.sources import content_key, profile_hash, source_files, source_hash
+from holopack.scene.sources import content_key, profile_hash, source_files, source_hash
 
 ROOT = Path(__file__).resolve().parent.parent
 DUCK = ROOT / "tests" / "data" / "Duck" / "Duck.glb"

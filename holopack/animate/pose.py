@@ -43,6 +43,7 @@ def world_matrices(scene: Scene, animation: int | None, time: float) -> np.ndarr
 def forget_pose_cache(scene: Scene) -> None:
     """Drop the per-scene precomputation (after editing nodes, skins or clips)."""
     scene.pose_cache = None
+    scene.all_clips = None
 
 
 def _cache(scene: Scene) -> "_PoseCache":

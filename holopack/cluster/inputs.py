@@ -16,7 +16,7 @@ import tempfile
 from dataclasses import dataclass
 
 from ..errors import InputError
-from ..pack.sources import source_files
+from ..scene.sources import source_files
 
 CACHE_DIR_NAME = "holopack-inputs"
 

@@ -17,7 +17,7 @@ from dataclasses import dataclass
 
 from ..errors import InputError
 from ..formats.names import name_rule
-from ..pack.sources import file_sha256
+from ..scene.sources import file_sha256
 
 MANIFEST = "manifest.json"
 WALL = "wall.json"

@@ -37,7 +37,7 @@ from ..atomic import atomic_output, check_output_path
 from ..errors import ClusterError, HolopackError, InputError, OutputError
 from ..formats.names import name_rule
 from .playlist import Playlist, load_playlist
-from .sources import content_key, file_sha256, profile_hash, source_hash
+from ..scene.sources import content_key, file_sha256, profile_hash, source_hash
 
 MANIFEST = "manifest.json"
 MANIFEST_FORMAT = "holopack-package/1"

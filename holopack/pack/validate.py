@@ -16,7 +16,7 @@ from ..errors import InputError
 from ..inspection import OUTSIDE_LIMIT
 from .analyse import LIT, Scan, scan
 from ..formats.names import name_rule, position_of
-from .sources import file_sha256, profile_hash
+from ..scene.sources import file_sha256, profile_hash
 
 # A fan's files hold no background colour; a video's may carry a little codec noise.
 BRIGHTNESS_TOLERANCE = 6 / 255.0

@@ -51,7 +51,7 @@ def render_unit(job: dict, queue=None) -> dict:
     from .. import pipeline
     from ..atomic import atomic_output
     from .analyse import scan
-    from .sources import file_sha256
+    from ..scene.sources import file_sha256
 
     queue = queue if queue is not None else _QUEUE
     started = time.time()

@@ -19,7 +19,7 @@ from .scene import Scene
 from .types import DrawItem, Material, Mesh, Node, Primitive, Texture
 
 # The file's own axes are kept: which way is up (an STL from CAD is usually Z-up) is
-# decided where the model is viewed (holopack.scene.orientation, --up/--front).
+# decided where the model is viewed (holopack.animate.orientation, --up/--front).
 
 
 def load_mesh(path: str) -> Scene:

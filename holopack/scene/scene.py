@@ -8,6 +8,7 @@ from typing import Any, Callable
 import numpy as np
 
 from ..errors import InputError
+from .clips import combine, play_together
 from .types import (Animation, DrawItem, Material, MediaSource, Mesh, Node,
                     PosedPrimitive, Primitive, Skin, Texture)
 
@@ -36,6 +37,8 @@ class Scene:
     # what holopack.animate precomputes once per scene to pose it (keys as float64,
     # hierarchy levels...); None until first posed, reset by animate.forget_pose_cache
     pose_cache: Any = field(default=None, init=False, repr=False, compare=False)
+    # every clip combined into one (holopack.scene.clips), made on first use by clip()
+    all_clips: Animation | None = field(default=None, init=False, repr=False, compare=False)
     # every texture the file's materials name: [{"texture", "name", "material", "role",
     # "used"}] (holopack.scene.texture_roles); empty when the loader knows no roles
     texture_roles: list[dict] = field(default_factory=list)
@@ -64,21 +67,15 @@ class Scene:
     def clip(self, index: int):
         """The Animation at ``index``; ``all_clips_index`` gives every clip combined."""
         if index == len(self.animations) and len(self.animations) > 1:
-            combined = self.__dict__.get("_holopack_all_clips")
-            if combined is None:
-                from ..animate.together import combine
-
-                combined = combine(self.animations)
-                self.__dict__["_holopack_all_clips"] = combined
-            return combined
+            if self.all_clips is None:
+                self.all_clips = combine(self.animations)
+            return self.all_clips
         return self.animations[index]
 
     @property
     def clips_play_together(self) -> bool:
         """True when the file's clips are pieces of one motion (one clip per joint): then
         "all" is the default animation."""
-        from ..animate.together import play_together
-
         return play_together(self.animations)
 
     def animation_index(self, animation: str | int | None) -> int | None:

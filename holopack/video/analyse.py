@@ -18,6 +18,8 @@ from ..errors import InputError
 from . import key_kernel
 from .decode import premultiply
 from .options import NAMED_KEYS, VideoOptions, key_label
+from .matte import MATTE_GATE, key_frame
+from .matte import ycbcr as _ycbcr
 from .plate_kernel import plate_mode, plate_nearest
 
 SAMPLE_FRAMES = 24
@@ -29,7 +31,6 @@ SURE_SUPPORT = 0.6       # plate pixels this share of samples agree on need no s
 STATIC_SHARE = 0.8       # border share where the plate is supported by half the samples
 SMOOTH_GRADIENT = 1.5    # mean |plate step| per pixel below which a static backdrop is a studio
 ALPHA_GATE = 8 / 255.0   # decoded alpha below this is compression noise: exact 0
-MATTE_GATE = 0.1        # matte values below this become exact 0 (halo of chroma blur)
 LEVELS_TARGET = 250.0    # --levels auto: the subject's bright end lands here (sRGB code)
 LEVELS_MAX_GAIN = 4.0
 
@@ -95,13 +96,6 @@ def border_mask(height: int, width: int) -> np.ndarray:
     mask = np.zeros((height, width), bool)
     mask[:ring], mask[-ring:], mask[:, :ring], mask[:, -ring:] = True, True, True, True
     return mask
-
-
-def _ycbcr(rgb: np.ndarray) -> np.ndarray:
-    rgb = rgb.astype(np.float32)
-    y = key_kernel.KR * rgb[..., 0] + key_kernel.KG * rgb[..., 1] + key_kernel.KB * rgb[..., 2]
-    return np.stack([y, key_kernel.CB_SCALE * (rgb[..., 2] - y),
-                     key_kernel.CR_SCALE * (rgb[..., 0] - y)], axis=-1).astype(np.float32)
 
 
 def _key_uv(rgb) -> np.ndarray:
@@ -215,8 +209,6 @@ def _analyse_background(model: VideoModel, samples: np.ndarray, options: VideoOp
     model.params = params
     mattes = np.empty(samples.shape[:3], np.float32)
     colours = np.empty_like(samples)
-    from .process import key_frame  # one matte for the sample and the export
-
     for i in range(k):
         colours[i], mattes[i], _ = key_frame(model, samples[i], ycc_plate, plate, None)
     if (mattes >= 0.5).sum() < max(16, 1e-4 * mattes.size):

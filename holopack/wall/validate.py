@@ -19,7 +19,7 @@ def check_wall_folder(report, folder: str, prefix: str = "") -> None:
     pack.validate.ValidationReport)."""
     from ..device import load_profile, parse_profile
     from ..pack.analyse import scan
-    from ..pack.sources import file_sha256
+    from ..scene.sources import file_sha256
     from .layout import fan_file_name
 
     where = prefix + WALL_JSON

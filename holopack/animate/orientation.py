@@ -22,6 +22,7 @@ from dataclasses import dataclass
 import numpy as np
 
 from ..errors import InputError
+from .pose import world_matrices
 
 AXES = {"+x": (1.0, 0.0, 0.0), "-x": (-1.0, 0.0, 0.0), "+y": (0.0, 1.0, 0.0),
         "-y": (0.0, -1.0, 0.0), "+z": (0.0, 0.0, 1.0), "-z": (0.0, 0.0, -1.0)}
@@ -141,8 +142,6 @@ def joint_kind(name: str) -> str | None:
 
 
 def _skeleton_orientation(scene) -> Orientation | None:
-    from ..animate.pose import world_matrices
-
     joints = sorted({int(j) for skin in scene.skins for j in skin.joints})
     kinds: dict[str, list[int]] = {}
     for j in joints:

@@ -7,7 +7,7 @@ when a file looks like that, so that "all" becomes its default.
 """
 from __future__ import annotations
 
-from ..scene.types import Animation
+from .types import Animation
 
 ALL = "all"  # the --animation value that plays every clip
 SMALL_SET = 3  # a per-joint clip drives at most this many nodes
