@@ -3,10 +3,13 @@ from __future__ import annotations
 
 import argparse
 import json
+import logging
 import sys
+import warnings
 
 from . import __version__
 from .argtypes import finite_float, positive_float, positive_int
+from .containment import allow_outside_files
 from .errors import HolopackError, InputError
 from .interrupt import sigint_guard
 from .openmp import configure as configure_openmp
@@ -15,6 +18,13 @@ from .openmp import configure as configure_openmp
 class _Parser(argparse.ArgumentParser):
     def error(self, message):  # one line, exit 2, like every other bad input
         self.exit(2, f"{self.prog}: error: {message}\n")
+
+
+def add_containment_option(p: argparse.ArgumentParser) -> None:
+    """--allow-outside-files: lift the folder rule of docs/security.md for trusted inputs."""
+    p.add_argument("--allow-outside-files", action="store_true",
+                   help="let the input refer to files outside its own folder (trusted inputs "
+                        "only; see docs/security.md)")
 
 
 def _add_render_options(p: argparse.ArgumentParser) -> None:
@@ -60,10 +70,12 @@ def build_parser() -> argparse.ArgumentParser:
                    help="black out everything outside the fan's circle")
     p.add_argument("-q", "--quiet", action="store_true", help="no progress bar")
     _add_render_options(p)
+    add_containment_option(p)
 
     p = sub.add_parser("inspect", help="what is in a model or video, and what will look bad")
     p.add_argument("input")
     p.add_argument("--json", action="store_true", help="print JSON")
+    add_containment_option(p)
 
     p = sub.add_parser("devices", help="list the device profiles, or show one")
     p.add_argument("name", nargs="?")
@@ -75,6 +87,7 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("--size", type=positive_int, default=512, help="picture size in pixels")
     p.add_argument("--frames", type=positive_int, help="decode at most this many frames")
     p.add_argument("-q", "--quiet", action="store_true")
+    add_containment_option(p)
 
     p = sub.add_parser("preview", help="a window with the render and the simulated fan side by side")
     p.add_argument("input", nargs="?")
@@ -86,6 +99,7 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("--script", help="scripted input: a JSON list of events, or a .json file "
                    "(e.g. '[{\"frame\": 5, \"key\": \"d\"}]')")
     p.add_argument("--output-dir", default=".", help="where S (screenshot) and E (export) write")
+    add_containment_option(p)
 
     from .pack.cli import add_pack_parser, add_validate_parser
 
@@ -212,6 +226,13 @@ def _caused_by_interrupt(exc: BaseException) -> bool:
     return False
 
 
+def quiet_libraries() -> None:
+    """Errors reach the user as one line: library warnings (numpy's RuntimeWarnings,
+    Pillow's, imageio-ffmpeg's log messages) are not shown; --debug shows them."""
+    warnings.simplefilter("ignore")
+    logging.getLogger().addHandler(logging.NullHandler())
+
+
 def main(argv: list[str] | None = None) -> int:
     configure_openmp()      # before the first parallel kernel: see holopack.openmp
     parser = build_parser()
@@ -219,8 +240,10 @@ def main(argv: list[str] | None = None) -> int:
     if not args.command:
         parser.print_help(sys.stderr)
         return 2
+    if not args.debug:
+        quiet_libraries()
     try:
-        with sigint_guard():
+        with sigint_guard(), allow_outside_files(getattr(args, "allow_outside_files", False)):
             return COMMANDS[args.command](args)
     except HolopackError as exc:
         if args.debug:

@@ -16,9 +16,11 @@ from typing import Iterator
 import numpy as np
 
 from .atomic import check_output_path
+from .containment import check_output_not_folder, check_output_not_input
 from .colour import SRGB8_TO_LINEAR, linear_to_srgb
 from .colour_kernel import srgb8_to_linear_tiles
 from .errors import InputError
+from .limits import check_frame_count
 from .formats.stream import write_stream
 from .progress import Progress
 from .render import TILE
@@ -26,6 +28,7 @@ from .render.camera import Camera, Framing, camera_for_sphere, fit_camera
 from .scene.load import load
 from .scene.media import STILL_SECONDS, fit_square
 from .scene.scene import Scene
+from .settings_check import check_export_settings
 
 STATIC_SECONDS = 8.0  # a model without animation plays one turntable turn this long
 FRAMING_SAMPLES = 48  # poses sampled over a clip to fit the camera once for all of it
@@ -164,6 +167,7 @@ def make_timeline(scene: Scene, settings: ExportSettings, fps: float) -> Timelin
     if settings.seconds:
         timeline.frame_count = _frames(settings.seconds, fps)
     elif length > 0:
+        check_frame_count(timeline.loop_frames * loops / fps, fps)
         timeline.frame_count = max(1, int(round(timeline.loop_frames * loops)))
     else:
         timeline.frame_count = _frames(STATIC_SECONDS * loops, fps)
@@ -177,7 +181,7 @@ def make_timeline(scene: Scene, settings: ExportSettings, fps: float) -> Timelin
 def _frames(seconds: float, fps: float) -> int:
     if seconds <= 0 or not math.isfinite(seconds):
         raise InputError(f"--seconds must be a positive number, got {seconds}")
-    return max(1, int(round(seconds * fps)))
+    return max(1, int(round(check_frame_count(seconds, fps))))
 
 
 @dataclass
@@ -459,13 +463,17 @@ def export(input=None, output: str = "", settings: ExportSettings | None = None,
     settings = replace(settings or ExportSettings(), **overrides)
     if not output:
         raise InputError("no output path given (-o OUT)")
+    check_export_settings(settings)
     check_output_path(output)
+    if not isinstance(input, Scene):
+        check_output_not_input(output, [default_twin() if input is None else input])
     if isinstance(input, Scene):
         scene = input
     else:
         scene = load(default_twin() if input is None else input)
     plan = ExportPlan(scene, settings, output)
     check_output_name(plan.profile, plan.format, output)
+    check_output_not_folder(output, folder_ok=plan.format.directory)
     total = plan.timeline.frame_count
     if callable(progress):
         bar = CallbackProgress(total, progress)

@@ -26,6 +26,9 @@ def open_fan_file(path, profile=None) -> PolarFile:
     from ..errors import InputError
     from ..formats import get_format, list_formats
 
+    from ..containment import check_regular
+
+    check_regular(path, "fan file")    # a device file or a FIFO would never end
     if profile is not None and not isinstance(profile, DeviceProfile):
         profile = load_profile(profile)
     if profile is not None:

@@ -22,6 +22,7 @@ import difflib
 import json
 import math
 import os
+import re
 import tomllib
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -29,7 +30,9 @@ from typing import Any
 
 import numpy as np
 
+from ..containment import check_regular, shorten
 from ..errors import InputError
+from ..limits import BOUNDS, BoundError, bound_text, check_bound
 from ..textfile import read_text
 from ..textfile import show_value as _show  # errors quote values alike
 
@@ -256,6 +259,25 @@ def _ascii(v):
     return v
 
 
+def _bounded_int(name):
+    def check(v):
+        if isinstance(v, bool) or not isinstance(v, int):
+            raise _Fault(f"must be a whole number {bound_text(name)}, got {_show(v)}")
+        try:
+            return check_bound(name, v, integer=True)
+        except BoundError as exc:
+            raise _Fault(str(exc)) from None
+    return check
+
+
+def _suffix(v):
+    # the end of every device file name: a dot and a few letters, never a folder part
+    if not isinstance(v, str) or not re.fullmatch(r"\.[A-Za-z0-9_-]{1,16}", v):
+        raise _Fault(f"must be a dot and up to 16 letters, digits, '_' or '-' (such as '.BIN'), "
+                     f"got {shorten(repr(v))}")
+    return v
+
+
 def _name_case(v):
     return _choice(("upper", "lower"))(v)
 
@@ -269,13 +291,13 @@ _TOP = {
     "kind": (_choice(KINDS), _REQUIRED),
     "format": (_choice(POLAR_FORMATS + VIDEO_FORMATS), _REQUIRED),
     "fps": (_num(0.0, 1000.0, lo_open=True), _REQUIRED),
-    "max_seconds": (_num(0.0, lo_open=True), None),
+    "max_seconds": (_num(0.0, BOUNDS["max_seconds"][1], lo_open=True), None),
     "base": (_str, None),
 }
 _RENDER = {
-    "render_size": (_pos_int, _REQUIRED),
-    "supersample": (_pos_int, 1),
-    "video_size": (_pos_int, 720),
+    "render_size": (_bounded_int("render_size"), _REQUIRED),
+    "supersample": (_bounded_int("supersample"), 1),
+    "video_size": (_bounded_int("video_size"), 720),
     "circle_mask": (_bool, False),
 }
 _GEOMETRY = {
@@ -308,21 +330,23 @@ _FILE = {
         "bit_order": (_choice(("msb", "lsb")), "msb"),
         "trailer": (_ascii, "B2DDDDEDC0EEBDF9E5B7"),
         "write_trailer": (_bool, False),
-        "suffix": (_str, ".BIN"),
+        "suffix": (_suffix, ".BIN"),
     },
     "legacy224": {
         "header_prefix": (_hex, "0000000118"),
         "header_bytes": (_pos_int, 4096),
         "frame_padding": (_pos_int, 1288),
-        "suffix": (_str, ".bin"),
+        "suffix": (_suffix, ".bin"),
     },
     "polarstream": {
-        "suffix": (_str, ".hps"),
+        "suffix": (_suffix, ".hps"),
     },
     "mp4": {
-        "codec": (_str, "libx264"),
+        # the MP4 writer makes H.264 in yuv420p, what every fan and player takes; other
+        # values are refused rather than silently ignored
+        "codec": (_choice(("libx264",)), "libx264"),
         "crf": (_num(0.0, 51.0), 18.0),
-        "pixel_format": (_str, "yuv420p"),
+        "pixel_format": (_choice(("yuv420p",)), "yuv420p"),
     },
 }
 # File-naming keys any format may carry (read by holopack.pack.names).
@@ -411,6 +435,7 @@ def _read(name_or_path) -> tuple[str, str]:
         path = shipped
     else:
         path = Path(raw)
+        check_regular(path, "profile")     # not a device, FIFO or socket
     return read_text(path, "profile"), str(path)
 
 
@@ -424,12 +449,12 @@ def parse_profile(text: str, source: str = "<profile>", _depth: int = 0) -> Devi
     if base_name is not None:
         if not isinstance(base_name, str):
             raise InputError(f"base must be a string naming a shipped profile, got {_show(base_name)}", source)
-        if _depth > 4:
-            raise InputError("base profiles nest too deeply (a loop?)", source)
-        base_text, base_source = _read(base_name)
-        base_raw = tomllib.loads(base_text) if base_source.startswith(str(PROFILE_DIR)) else None
-        if base_raw is None:
-            raise InputError(f"base must name a shipped profile, got {_show(base_name)}", source)
+        # looked up among the shipped profiles only, by name, before anything is read:
+        # a base naming a path (/dev/zero, ../x.toml) would read what the user never named
+        if base_name not in list_profiles():
+            raise InputError(f"base must name a shipped profile ({', '.join(list_profiles())}), "
+                             f"got {shorten(repr(base_name))}", source)
+        base_raw = tomllib.loads(read_text(PROFILE_DIR / f"{base_name}.toml", "profile"))
         raw = _merge(base_raw, {k: v for k, v in raw.items() if k != "base"})
     return _build(raw, source, text)
 

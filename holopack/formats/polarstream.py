@@ -20,6 +20,7 @@ import numpy as np
 
 from ..device.polarfile import PolarFile, channel_permutation, check_codes
 from ..device.profile import DeviceProfile, parse_profile
+from ..containment import open_regular
 from ..errors import InputError, OutputError
 
 MAGIC = b"\x89HPS\r\n\x1a\n"
@@ -47,6 +48,8 @@ def _profile_text(profile: DeviceProfile) -> str:
 
 def header_bytes(profile: DeviceProfile, fps: float, count: int = UNKNOWN_COUNT) -> bytes:
     text = _profile_text(profile).encode("utf-8")
+    if not 1 <= round(fps * 1000) <= 0xFFFFFFFF:   # stored in millihertz, 0 means broken
+        raise InputError(f"a polar stream stores 0.001 to 4,294,967 fps, got {fps:g}")
     fixed = _FIXED.pack(MAGIC, VERSION, 0, profile.slices, profile.columns, 3, profile.bit_depth, 0,
                         int(round(fps * 1000)), count, len(text), 0)
     return fixed[:36] + struct.pack("<I", _header_crc(fixed, text)) + text
@@ -137,7 +140,7 @@ def read(path, profile: DeviceProfile | None = None) -> PolarFile:
     number of whole frames on disk now and ``frames()`` reads on to the end of the file."""
     name = os.fspath(path)
     try:
-        with open(name, "rb") as f:
+        with open_regular(name, "polar stream") as f:
             fixed = _read_exact(f, _FIXED.size, name, "the header")
             (magic, version, _flags, slices, columns, channels, bits, _zero, mfps, count, plen,
              crc) = _FIXED.unpack(fixed)

@@ -14,6 +14,12 @@ import sys
 from ..argtypes import positive_int
 
 
+def add_containment_option(p: argparse.ArgumentParser) -> None:
+    from ..cli import add_containment_option as add   # one definition, in holopack.cli
+
+    add(p)
+
+
 def add_pack_parser(sub) -> argparse.ArgumentParser:
     p = sub.add_parser("pack", help="render a playlist into a content package for one or more fans",
                        description="Render every item of PLAYLIST (a TOML file, see docs/playlist.md) "
@@ -26,6 +32,7 @@ def add_pack_parser(sub) -> argparse.ArgumentParser:
     p.add_argument("--force", action="store_true", help="render every item, even unchanged ones")
     p.add_argument("--preview-frames", type=positive_int, default=24, help="frames in each preview GIF (default 24)")
     p.add_argument("-q", "--quiet", action="store_true", help="no progress line")
+    add_containment_option(p)
     return p
 
 
@@ -39,6 +46,7 @@ def add_validate_parser(sub) -> argparse.ArgumentParser:
     p.add_argument("--device", help="device profile for a lone file (default: recognised from the file)")
     p.add_argument("--json", action="store_true", help="print the findings as JSON")
     p.add_argument("-q", "--quiet", action="store_true", help="print only failures and warnings")
+    add_containment_option(p)
     return p
 
 
