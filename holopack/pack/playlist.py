@@ -24,6 +24,7 @@ import os
 import tomllib
 from dataclasses import dataclass, field
 
+from ..containment import shorten
 from ..errors import InputError
 from ..textfile import read_text
 from ..textfile import show_value as _show  # errors quote values alike
@@ -239,6 +240,9 @@ def parse_playlist(text: str, path: str) -> Playlist:
             if not isinstance(name, str) or not name.strip():
                 raise InputError(f"{where}: name must be a non-empty string, got {_show(name)}", path)
             name = name.strip()
+            if any(ord(c) < 32 or ord(c) == 127 for c in name) or len(name) > 200:
+                raise InputError(f"{where}: name must be one line of at most 200 characters, "
+                                 f"got {shorten(repr(name))}", path)
             where = f"item {number} ({name})"
         elif isinstance(entry.get("input"), str) and entry["input"]:
             where = f"item {number} ({_default_name(entry['input'])})"
