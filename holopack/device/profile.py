@@ -426,7 +426,7 @@ def _read(name_or_path) -> tuple[str, str]:
     raw = os.fspath(name_or_path)
     shipped = PROFILE_DIR / f"{raw}.toml"
     if os.sep not in raw and "/" not in raw and not raw.endswith(".toml"):
-        if not shipped.is_file():
+        if raw not in list_profiles():     # by name only: no file system lookup of user text
             names = list_profiles()
             close = difflib.get_close_matches(raw, names, n=3)
             hint = f"did you mean {', '.join(close)}?" if close else f"shipped profiles: {', '.join(names)}"

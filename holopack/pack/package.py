@@ -588,27 +588,70 @@ def _commit_folder(staged: str, output: str, devices: dict) -> None:
             except OSError:
                 raise OutputError(f"{folder_name} in the package is not a plain folder (a "
                                   "symlink?); holopack does not write through it", output) from None
+            sub_fds: dict[str, int] = {}
             try:
+                for sub in (FILES, PREVIEWS):   # all checked before anything moves
+                    try:
+                        sub_fds[sub] = open_dir(sub, target, create=True)
+                    except OSError:
+                        raise OutputError(f"{folder_name}/{sub} in the package is not a plain "
+                                          "folder (a symlink?); holopack does not write through "
+                                          "it", output) from None
                 old = device["old"] or {}
                 new_names = set()
-                for sub in (FILES, PREVIEWS):
-                    sub_fd = open_dir(sub, target, create=True)
-                    try:
-                        for base in sorted(os.listdir(os.path.join(source, sub))):
-                            new_names.add(f"{sub}/{base}")
-                            move_into(os.path.join(source, sub, base), sub_fd, base)
-                    finally:
-                        os.close(sub_fd)
+                for sub, sub_fd in sub_fds.items():
+                    for base in sorted(os.listdir(os.path.join(source, sub))):
+                        new_names.add(f"{sub}/{base}")
+                        move_into(os.path.join(source, sub, base), sub_fd, base)
                 for rel in sorted(_listed_names(old) - new_names):
                     sub, base = rel.split("/")
                     remove_file_at(target, sub, base)
                 for base in (README, MANIFEST):
                     move_into(os.path.join(source, base), target, base)
             finally:
+                for sub_fd in sub_fds.values():
+                    os.close(sub_fd)
                 os.close(target)
         move_into(os.path.join(staged, README), root, README)
     finally:
         os.close(root)
+
+
+def _refuse_planted_links(output: str) -> None:
+    """Before any rendering: a device folder, files/ or previews/ of the package that is a
+    symlink is refused (exit 1); holopack never writes through one."""
+    for entry in os.scandir(output):
+        if entry.is_symlink() and os.path.isfile(os.path.join(entry.path, MANIFEST)):
+            raise OutputError(f"{entry.name} in the package is a symlink; holopack does not "
+                              "write through it", output)
+        if entry.is_dir(follow_symlinks=False):
+            for sub in (FILES, PREVIEWS):
+                if os.path.islink(os.path.join(entry.path, sub)):
+                    raise OutputError(f"{entry.name}/{sub} in the package is a symlink; holopack "
+                                      "does not write through it", output)
+
+
+def _remove_dead_staging(parent: str, prefix: str) -> None:
+    """Remove staging folders of earlier runs for this output whose process is gone (a
+    run killed with SIGKILL cannot clean up after itself)."""
+    try:
+        entries = list(os.scandir(parent))
+    except OSError:
+        return
+    for entry in entries:
+        if not entry.name.startswith(prefix) or not entry.is_dir(follow_symlinks=False):
+            continue
+        pid_text = entry.name[len(prefix):].split("-", 1)[0]
+        if not pid_text.isdigit():
+            continue
+        try:
+            os.kill(int(pid_text), 0)
+            continue                    # still running: another pack of the same output
+        except ProcessLookupError:
+            pass
+        except (PermissionError, OverflowError, ValueError):
+            continue
+        shutil.rmtree(entry.path, ignore_errors=True)
 
 
 # -- the entry point ------------------------------------------------------------------
@@ -636,11 +679,15 @@ def pack(playlist, output: str, *, jobs: int | None = None, progress: bool = Tru
     if not as_zip and os.path.isdir(output) and not _is_package_or_empty(output):
         raise OutputError("this folder holds other things and no holopack package; give a new or "
                           "empty folder, or an earlier package to update", output)
+    if not as_zip and os.path.isdir(output):
+        _refuse_planted_links(output)
     # Everything is made in a staging folder of our own beside the output and moved in
     # at the end: an interrupted run leaves the previous package as it was (or nothing).
     parent = os.path.dirname(os.path.abspath(output))
+    prefix = f".{os.path.basename(os.path.abspath(output))}.holopack-"
+    _remove_dead_staging(parent, prefix)
     try:
-        staging = tempfile.mkdtemp(prefix=f".{os.path.basename(output)}.holopack-", dir=parent)
+        staging = tempfile.mkdtemp(prefix=f"{prefix}{os.getpid()}-", dir=parent)
     except OSError as exc:
         raise OutputError(f"cannot write here ({exc.strerror})", output) from None
     try:
