@@ -26,6 +26,7 @@ from dataclasses import dataclass, field
 
 from ..containment import shorten
 from ..errors import InputError
+from ..limits import BOUNDS, BoundError, check_bound
 from ..textfile import read_text
 from ..textfile import show_value as _show  # errors quote values alike
 
@@ -113,7 +114,25 @@ def _number(v, *, positive=False, lo=None, hi=None, nonneg=False) -> float:
 
 
 def _check_value(key: str, v):
-    """The checked value of one item key (not input/name)."""
+    """The checked value of one item key (not input/name), within the ranges every face
+    shares (holopack.limits.BOUNDS)."""
+    value = _check_value_type(key, v)
+    if key in BOUNDS and value is not None:
+        try:
+            check_bound(key, value, integer=key == "size")
+        except BoundError as exc:
+            raise _Fault(str(exc)) from None
+    if key == "lights":
+        for lk, lv in value.items():
+            for x in (lv if isinstance(lv, list) else [lv]):
+                try:
+                    check_bound("light", x)
+                except BoundError as exc:
+                    raise _Fault(f"{lk} {exc}") from None
+    return value
+
+
+def _check_value_type(key: str, v):
     if key == "animation":
         if isinstance(v, bool) or not isinstance(v, (str, int)):
             raise _Fault(f"must be an animation name or index, got {_show(v)}")
