@@ -181,6 +181,10 @@ def cmd_decode(args) -> int:
 
 def cmd_preview(args) -> int:
     from .preview import run_preview
+    from .settings_check import check_export_settings
+
+    # the preview renders through export's settings: the same ranges, checked up front
+    check_export_settings(argparse.Namespace(size=args.size, animation=args.animation))
 
     return run_preview(args.input, args.device, animation=args.animation, size=args.size,
                        frames=args.frames, screenshot=args.screenshot, script=args.script,

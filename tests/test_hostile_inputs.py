@@ -511,6 +511,24 @@ def test_a_1000_fps_video_is_read(world):
     assert "1000" in run.out and "fps" in run.out
 
 
+@pytest.mark.parametrize("sig", [signal.SIGTERM, signal.SIGHUP])
+def test_an_interrupted_export_leaves_no_temporary_file(world, sig):
+    work, _ = world
+    (work / "a.obj").write_text(TRIANGLE_OBJ)
+    proc = subprocess.Popen([sys.executable, "-m", "holopack", "export", "a.obj", "-o", "out.mp4",
+                             "--seconds", "3000", "-q"], cwd=work, stdout=subprocess.PIPE,
+                            stderr=subprocess.PIPE, start_new_session=True)
+    end = time.monotonic() + 90
+    while not any(".partial" in p.name for p in work.iterdir()):
+        assert proc.poll() is None and time.monotonic() < end, proc.stderr.read()
+        time.sleep(0.1)
+    proc.send_signal(sig)
+    _, err = proc.communicate(timeout=30)
+    lines = err.decode().strip().splitlines()
+    assert proc.returncode == 130 and len(lines) == 1 and "interrupted" in lines[0], err
+    assert not (work / "out.mp4").exists() and not leftovers(work)
+
+
 # -- packages from other hands, and interrupted packs --------------------------------
 def _tiny_package_setup(work: Path, canary: Canary) -> None:
     """A playlist of one glTF (with an unused image naming the canary) for a tiny fan."""

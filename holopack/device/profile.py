@@ -290,7 +290,7 @@ _TOP = {
     "description": (_str, ""),
     "kind": (_choice(KINDS), _REQUIRED),
     "format": (_choice(POLAR_FORMATS + VIDEO_FORMATS), _REQUIRED),
-    "fps": (_num(0.0, 1000.0, lo_open=True), _REQUIRED),
+    "fps": (_num(BOUNDS["fps"][0], BOUNDS["fps"][1]), _REQUIRED),
     "max_seconds": (_num(0.0, BOUNDS["max_seconds"][1], lo_open=True), None),
     "base": (_str, None),
 }
