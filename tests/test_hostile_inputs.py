@@ -641,3 +641,28 @@ def test_workers_die_with_a_killed_parent_and_the_rerun_is_not_blocked(world):
     assert sorted(p.name for p in victim.iterdir()) == ["keep.txt"]
     assert not leftovers(work)
     canary.check()
+
+
+def test_repacking_a_zip_drops_entries_its_manifests_do_not_list(world):
+    """A package zip from earlier (fuzz/corpus/package, made by holopack pack for the
+    profile and playlist below), with a stranger's entries added: they do not reach the
+    new package."""
+    work, _ = world
+    seed = REPO / "fuzz" / "corpus" / "package" / "diy-previews.zip"
+    (work / "clip.obj").write_text(TRIANGLE_OBJ)
+    (work / "diy.toml").write_bytes((REPO / "fuzz" / "corpus" / "profile" / "user-polarstream.toml")
+                                    .read_bytes())
+    (work / "pl.toml").write_text('devices = ["diy.toml"]\n[defaults]\nseconds = 0.1\n'
+                                  '[[items]]\ninput = "clip.obj"\nname = "tri"\n')
+    (work / "pkg.zip").write_bytes(seed.read_bytes())
+    with zipfile.ZipFile(work / "pkg.zip", "a") as zf:
+        zf.writestr("diy/files/stranger.jpg", b"someone's photo")
+        zf.writestr("holiday/photo.jpg", b"someone's photo")
+    run = holopack("pack", "pl.toml", "-o", "pkg.zip", "-q", "--preview-frames", "2", cwd=work,
+                   timeout=240)
+    assert run.rc == 0, run.err
+    with zipfile.ZipFile(work / "pkg.zip") as zf:
+        names = sorted(zf.namelist())
+    assert names == ["README.txt", "diy/README.txt", "diy/files/01_tri.hps", "diy/manifest.json",
+                     "diy/previews/01_tri.gif", "diy/previews/01_tri.png"]
+    assert not leftovers(work)
