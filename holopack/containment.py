@@ -65,6 +65,10 @@ def _kind_fault(mode: int) -> str | None:
     return "is not a regular file"
 
 
+def _not_found(what: str) -> str:
+    return f"{what} not found" if what == "file" or what.endswith(" file") else f"{what} file not found"
+
+
 def check_regular(path: str | os.PathLike, what: str = "file") -> str:
     """``path`` (a file the user named) if it is a regular file, following symlinks;
     else an InputError. Device files, FIFOs and sockets would hang or never end."""
@@ -72,7 +76,7 @@ def check_regular(path: str | os.PathLike, what: str = "file") -> str:
     try:
         mode = os.stat(path).st_mode
     except FileNotFoundError:
-        raise InputError(f"{what} not found", path) from None
+        raise InputError(_not_found(what), path) from None
     except OSError as exc:
         raise InputError(f"cannot read the {what} ({exc.strerror})", path) from None
     fault = _kind_fault(mode)
@@ -93,7 +97,7 @@ def open_regular(path: str | os.PathLike, what: str = "file"):
     try:
         fd = os.open(path, flags)
     except FileNotFoundError:
-        raise InputError(f"{what} not found", path) from None
+        raise InputError(_not_found(what), path) from None
     except IsADirectoryError:
         raise InputError("is a folder, not a file", path) from None
     except OSError as exc:
