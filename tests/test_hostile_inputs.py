@@ -354,9 +354,10 @@ def test_deep_node_chains_are_checked_in_linear_time(world, depth):
     work, _ = world
     nodes = [{"children": [i + 1]} for i in range(depth - 1)] + [{"mesh": 0}]
     write_json(work / "deep.gltf", gltf(nodes=nodes))
+    # a quadratic check took 56 s at 32,000 levels and did not finish at 100,000: the
+    # timeout is the hang guard (speed itself is measured in benchmarks/, not here)
     run = holopack("inspect", "deep.gltf", cwd=work, timeout=60)
     assert_one_line(run, 2, "nested more than")
-    assert run.seconds < 30
 
 
 def test_a_node_cycle_is_named(world):
@@ -365,7 +366,6 @@ def test_a_node_cycle_is_named(world):
     write_json(work / "cycle.gltf", gltf(nodes=nodes))
     run = holopack("inspect", "cycle.gltf", cwd=work, timeout=60)
     assert_one_line(run, 2, "cycle")
-    assert run.seconds < 30
 
 
 def test_a_tiny_glb_asking_for_gigabytes_stays_within_the_budget(world):
@@ -490,9 +490,10 @@ def test_an_output_that_is_a_folder_fails_before_rendering(world):
     work, _ = world
     (work / "a.obj").write_text(TRIANGLE_OBJ)
     (work / "out.mp4").mkdir()
-    run = holopack("export", "a.obj", "-o", "out.mp4", "--seconds", "600", cwd=work)
+    # 18,000 frames would run past the timeout: the refusal comes before rendering
+    run = holopack("export", "a.obj", "-o", "out.mp4", "--seconds", "600", cwd=work, timeout=60)
     assert_one_line(run, 1, "folder")
-    assert run.seconds < 60 and not leftovers(work)
+    assert not leftovers(work)
 
 
 def test_a_1000_fps_video_is_read(world):
@@ -634,10 +635,12 @@ def test_workers_die_with_a_killed_parent_and_the_rerun_is_not_blocked(world):
     shutil_files.rmdir()
     os.symlink(victim, shutil_files)
     (work / "list.toml").write_text((work / "list.toml").read_text().replace("yaw = 90", "yaw = 45"))
+    two = work / "pkg" / "tiny" / "files" / "02_two.hps"
+    before = (two.stat().st_mtime_ns, two.read_bytes())
     run = holopack("pack", "list.toml", "-o", "pkg", "-j", "1", "--preview-frames", "2", "-q",
                    cwd=work, timeout=240)
     assert_one_line(run, 1, "previews", "symlink")
-    assert run.seconds < 30         # refused before rendering
+    assert (two.stat().st_mtime_ns, two.read_bytes()) == before    # refused before rendering
     assert sorted(p.name for p in victim.iterdir()) == ["keep.txt"]
     assert not leftovers(work)
     canary.check()
