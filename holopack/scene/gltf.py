@@ -380,12 +380,12 @@ class _Reader:
             column_bytes += 4 - column_bytes % 4
         element_bytes = column_bytes * cols
 
+        view_index = self._ref(spec, "bufferView", awhere, "bufferViews")
+        if view_index is None and count * element_bytes > _MAX_ZERO_ACCESSOR_BYTES:
+            self.fail(f"{awhere}: {count} elements without data is implausibly large")
         # the decoded copy (and its float32 form) counts against the file's budget
         self.budget.spend(count * rows * cols * max(size, 4), awhere)
-        view_index = self._ref(spec, "bufferView", awhere, "bufferViews")
         if view_index is None:
-            if count * element_bytes > _MAX_ZERO_ACCESSOR_BYTES:
-                self.fail(f"{awhere}: {count} elements without data is implausibly large")
             out = np.zeros((count, cols, rows), dtype)
             if "byteOffset" in spec and spec["byteOffset"]:
                 self.warn(f"{awhere}: byteOffset without a bufferView was ignored")
