@@ -1,10 +1,13 @@
 """Coverage-guided fuzzing of the GLB/glTF loader with atheris.
 
 Any exception other than holopack's InputError is a crash (a bug): atheris stops and
-saves the input. Seeds are real files from tests/data. Run, e.g. for 10 minutes:
+saves the input. Seeds are real files (fuzz/corpus/glb): the container is chosen by the
+bytes themselves (GLB magic or not), so a seed is fuzzed exactly as the file it is.
+Run, e.g. for 10 minutes:
 
-    pip install atheris
-    python fuzz/fuzz_glb.py -max_total_time=600 -rss_limit_mb=4096 fuzz/corpus
+    pip install -e '.[fuzz]'
+    python fuzz/fuzz_glb.py -max_total_time=600 -timeout=30 -rss_limit_mb=2048 \\
+        /tmp/corpus-glb fuzz/corpus/glb
 
 The same loader runs in the test suite over the glTF-Validator corpus and hypothesis
 mutations; this finds what those miss.
@@ -13,15 +16,12 @@ from __future__ import annotations
 
 import os
 import sys
-import tempfile
 
 import atheris
 
-# Numba kernels must stay uninstrumented (Numba cannot compile atheris' probes)
-import holopack.animate.skin  # noqa: E402,F401
-import holopack.rendering.raster  # noqa: E402,F401
+from _harness import REPO, instrument, scratch_file
 
-with atheris.instrument_imports(include=["holopack"]):
+with instrument():
     # import the readers here, not lazily through the registry, so that their
     # branches are instrumented and guide the fuzzer
     import holopack.animate.clip  # noqa: F401
@@ -30,18 +30,12 @@ with atheris.instrument_imports(include=["holopack"]):
     from holopack.errors import InputError
     from holopack.scene.load import load
 
-_DIR = tempfile.mkdtemp(prefix="holopack-fuzz-")
-_GLB = os.path.join(_DIR, "input.glb")
-_GLTF = os.path.join(_DIR, "input.gltf")
-
 
 def test_one_input(data: bytes) -> None:
-    # the first byte picks the container, so JSON-level bugs are reached as well
-    if not data:
-        return
-    path = _GLTF if data[0] & 1 else _GLB
-    with open(path, "wb") as f:
-        f.write(data[1:])
+    # the bytes pick the container (as the loader's own sniffing does), so a seed file
+    # reaches the loader whole; an earlier version spent the first byte on this choice
+    name = "input.glb" if data[:4] == b"glTF" else "input.gltf"
+    path = scratch_file(name, data)
     try:
         scene = load(path)
         if scene.draw_items:
@@ -52,8 +46,7 @@ def test_one_input(data: bytes) -> None:
 
 def main() -> None:
     # compile (or load from cache) the Numba kernels once, outside any timed input
-    here = os.path.dirname(os.path.abspath(__file__))
-    load(os.path.join(here, "..", "tests", "data", "SimpleSkin", "SimpleSkin.gltf")).pose(None, 0.5)
+    load(os.path.join(REPO, "tests", "data", "SimpleSkin", "SimpleSkin.gltf")).pose(None, 0.5)
     atheris.Setup(sys.argv, test_one_input)
     atheris.Fuzz()
 

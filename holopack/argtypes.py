@@ -38,3 +38,10 @@ def positive_float(text: str) -> float:
     if value <= 0:
         raise argparse.ArgumentTypeError(f"expected a positive number, got {text!r}")
     return value
+
+
+def add_containment_option(p: argparse.ArgumentParser) -> None:
+    """--allow-outside-files: lift the folder rule of docs/security.md for trusted inputs."""
+    p.add_argument("--allow-outside-files", action="store_true",
+                   help="let the input refer to files outside its own folder (trusted inputs "
+                        "only; see docs/security.md)")

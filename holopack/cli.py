@@ -3,10 +3,13 @@ from __future__ import annotations
 
 import argparse
 import json
+import logging
 import sys
+import warnings
 
 from . import __version__, options
-from .argtypes import positive_int
+from .argtypes import add_containment_option, positive_int
+from .containment import allow_outside_files
 from .errors import HolopackError, InputError
 from .interrupt import sigint_guard
 from .openmp import configure as configure_openmp
@@ -37,10 +40,12 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("--chunk-frames", type=positive_int, default=16, metavar="N",
                    help="with --cluster: frames per task (default 16; see docs/cluster.md)")
     options.add_arguments(p, options.EXPORT)
+    add_containment_option(p)
 
     p = sub.add_parser("inspect", help="what is in a model or video, and what will look bad")
     p.add_argument("input")
     p.add_argument("--json", action="store_true", help="print JSON")
+    add_containment_option(p)
 
     p = sub.add_parser("devices", help="list the device profiles, or show one")
     p.add_argument("name", nargs="?")
@@ -52,6 +57,7 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("--size", type=positive_int, default=512, help="picture size in pixels")
     p.add_argument("--frames", type=positive_int, help="decode at most this many frames")
     p.add_argument("-q", "--quiet", action="store_true")
+    add_containment_option(p)
 
     p = sub.add_parser("preview", help="a window with the render and the simulated fan side by side")
     p.add_argument("input", nargs="?")
@@ -65,6 +71,7 @@ def build_parser() -> argparse.ArgumentParser:
 
     sub.add_parser("warmup", help="compile every kernel now (once per installation), so that "
                    "the first real job starts at once")
+    add_containment_option(p)
 
     from .pack.cli import add_pack_parser, add_validate_parser
 
@@ -158,6 +165,10 @@ def cmd_preview(args) -> int:
         return run_wall_preview(args.input, args.wall, animation=args.animation, frames=args.frames,
                                 screenshot=args.screenshot) or 0
     from .preview import run_preview
+    from .settings_check import check_export_settings
+
+    # the preview renders through export's settings: the same ranges, checked up front
+    check_export_settings(argparse.Namespace(size=args.size, animation=args.animation))
 
     return run_preview(args.input, args.device, animation=args.animation, size=args.size,
                        frames=args.frames, screenshot=args.screenshot, script=args.script,
@@ -230,6 +241,13 @@ def _caused_by_interrupt(exc: BaseException | None) -> bool:
     return False
 
 
+def quiet_libraries() -> None:
+    """Errors reach the user as one line: library warnings (numpy's RuntimeWarnings,
+    Pillow's, imageio-ffmpeg's log messages) are not shown; --debug shows them."""
+    warnings.simplefilter("ignore")
+    logging.getLogger().addHandler(logging.NullHandler())
+
+
 def main(argv: list[str] | None = None) -> int:
     configure_openmp()      # before the first parallel kernel: see holopack.openmp
     parser = build_parser()
@@ -237,8 +255,10 @@ def main(argv: list[str] | None = None) -> int:
     if not args.command:
         parser.print_help(sys.stderr)
         return 2
+    if not args.debug:
+        quiet_libraries()
     try:
-        with sigint_guard():
+        with sigint_guard(), allow_outside_files(getattr(args, "allow_outside_files", False)):
             return COMMANDS[args.command](args)
     except HolopackError as exc:
         if args.debug:

@@ -6,7 +6,10 @@ from dataclasses import dataclass
 from itertools import islice
 
 from .device import ViewerSimulator
+from .atomic import check_output_path
+from .containment import check_output_not_folder, check_output_not_input, check_regular
 from .errors import InputError
+from .limits import BoundError, check_bound
 from .formats import format_for_path, get_format
 from .formats.fanfile import open_fan_file
 from .formats.stream import write_stream
@@ -24,11 +27,21 @@ def decode(path: str, output: str, device=None, size: int = 512, max_frames: int
            progress: bool = True) -> DecodeResult:
     if not os.path.exists(path):
         raise InputError("no such file", path)
+    check_regular(path, "fan file")
+    try:
+        check_bound("size", size, integer=True)
+        if max_frames is not None:
+            check_bound("frames", max_frames, integer=True)
+    except BoundError as exc:
+        raise InputError(f"--{'size' if 'pixels' in str(exc) else 'frames'} {exc}") from None
+    check_output_not_input(output, [path])
+    check_output_path(output)
     polar = open_fan_file(path, device)
     profile = polar.profile
     out_fmt = format_for_path(output, kind="video")
     if out_fmt is None or not os.path.splitext(output)[1]:
         out_fmt = get_format("png")
+    check_output_not_folder(output, folder_ok=out_fmt.directory)
     if out_fmt.even_size and size % 2:
         size += 1
     known = polar.frame_count if polar.frame_count is not None else sum(1 for _ in polar.frames())

@@ -8,6 +8,11 @@ being imported prints it and fails with an ImportError instead. Inside ``sigint_
 a SIGINT is also remembered: ``check()``, which the frame loop calls after every frame,
 raises it again; any other error that leaves the guard after a SIGINT leaves it as a
 KeyboardInterrupt; and the C callers' printouts of the interrupt are not shown.
+
+SIGTERM and SIGHUP (a closed terminal, ``kill``, a service manager stopping us) are
+handled exactly like SIGINT, so every interruption cleans up the same way: temporary
+files removed, worker processes ended, the previous output left as it was.
+``deferred()`` holds these signals back for a few renames that must happen together.
 """
 from __future__ import annotations
 
@@ -17,6 +22,9 @@ import threading
 from contextlib import contextmanager
 
 _pending = False
+# the signals that mean "stop now, clean up": handled alike
+STOP_SIGNALS = tuple(getattr(signal, name) for name in ("SIGINT", "SIGTERM", "SIGHUP")
+                     if hasattr(signal, name))
 
 
 def _on_sigint(signum, frame):
@@ -41,7 +49,7 @@ def sigint_guard():
     if threading.current_thread() is not threading.main_thread():
         yield
         return
-    previous_handler = signal.signal(signal.SIGINT, _on_sigint)
+    previous_handlers = {sig: signal.signal(sig, _on_sigint) for sig in STOP_SIGNALS}
     previous_hook = sys.unraisablehook
 
     def hook(unraisable):
@@ -66,4 +74,20 @@ def sigint_guard():
     finally:
         _pending = False
         sys.unraisablehook, sys.excepthook = previous_hook, previous_excepthook
-        signal.signal(signal.SIGINT, previous_handler)
+        for sig, handler in previous_handlers.items():
+            signal.signal(sig, handler)
+
+
+@contextmanager
+def deferred():
+    """Hold SIGINT/SIGTERM/SIGHUP back while the block runs (a commit of a few renames
+    that must not stop halfway); a signal that arrived is delivered when it ends."""
+    if threading.current_thread() is not threading.main_thread() \
+            or not hasattr(signal, "pthread_sigmask"):
+        yield
+        return
+    old = signal.pthread_sigmask(signal.SIG_BLOCK, STOP_SIGNALS)
+    try:
+        yield
+    finally:
+        signal.pthread_sigmask(signal.SIG_SETMASK, old)

@@ -18,6 +18,7 @@ from dataclasses import dataclass, field
 from typing import Any, Callable
 
 from .errors import InputError
+from .limits import BOUNDS
 from .rendering.camera import Framing
 from .rendering.lights import Lights
 from .animate.orientation import FRONT_CHOICES, UP_CHOICES
@@ -179,6 +180,12 @@ _CHECKS: dict[str, Callable[[Option, Any], Any]] = {
     "animation": _animation, "turntable": _turntable, "lights": _lights, "video": _video,
     "choice": _choice}
 
+def _bounds(name: str) -> dict:
+    """An option's range, from the one table every face shares (holopack.limits.BOUNDS)."""
+    lo, hi, lo_open, _ = BOUNDS[name]
+    return {"lo": lo, "hi": hi, "lo_open": lo_open}
+
+
 CAMERA = "camera and light"
 VIDEO = "video input"
 VIDEO_FACES = (EXPORT, PREVIEW, BENCH, PLAYLIST)
@@ -191,34 +198,32 @@ OPTIONS: tuple[Option, ...] = (
     Option("animation", "animation", "animation name or index, or 'all' to play every clip together "
            "(default: the first; all when the clips are one per joint)",
            faces=(EXPORT, PREVIEW, BENCH, PLAYLIST)),
-    Option("seconds", "number", "length (default: one loop of the clip)", lo=0, lo_open=True,
-           hi=3600.0),
-    Option("loops", "number", "number of loops of the clip", lo=0, lo_open=True, hi=1000.0),
-    Option("speed", "number", "playback speed factor", default=1.0, lo=0, lo_open=True, hi=100.0),
-    Option("fps", "number", "frames per second (default: the device's)", lo=0, lo_open=True,
-           hi=1000.0, faces=(EXPORT,)),
-    Option("size", "integer", "square frame size in pixels (default: the device's)", lo=8, hi=8192,
+    Option("seconds", "number", "length (default: one loop of the clip)", **_bounds("seconds")),
+    Option("loops", "number", "number of loops of the clip", **_bounds("loops")),
+    Option("speed", "number", "playback speed factor", default=1.0, **_bounds("speed")),
+    Option("fps", "number", "frames per second (default: the device's)", **_bounds("fps"), faces=(EXPORT,)),
+    Option("size", "integer", "square frame size in pixels (default: the device's)", **_bounds("size"),
            unit="pixels", faces=(EXPORT, PREVIEW, BENCH, PLAYLIST)),
     Option("yaw", "number", "camera yaw in degrees (0 = front)", default=_framing_default("yaw"),
-           lo=-360.0, hi=360.0, target="framing.yaw", group=CAMERA),
+           **_bounds("yaw"), target="framing.yaw", group=CAMERA),
     Option("pitch", "number", "camera pitch in degrees (+ = from above)",
-           default=_framing_default("pitch"), lo=-360.0, hi=360.0, target="framing.pitch", group=CAMERA),
+           default=_framing_default("pitch"), **_bounds("pitch"), target="framing.pitch", group=CAMERA),
     Option("distance", "number", "camera distance (default: fitted)",
-           default=_framing_default("distance"), lo=0, lo_open=True, hi=1e6,
+           default=_framing_default("distance"), **_bounds("distance"),
            target="framing.distance", group=CAMERA),
     Option("fov", "number", "vertical field of view in degrees; 0 = orthographic",
-           default=_framing_default("fov"), lo=0.0, hi=170.0, target="framing.fov", group=CAMERA),
+           default=_framing_default("fov"), **_bounds("fov"), target="framing.fov", group=CAMERA),
     Option("margin", "number", "empty border inside the fan's circle, as a fraction of its radius",
-           default=_framing_default("margin"), lo=0.0, hi=0.9, target="framing.margin", group=CAMERA),
+           default=_framing_default("margin"), **_bounds("margin"), target="framing.margin", group=CAMERA),
     Option("turntable", "turntable", "spin the model around its vertical axis, degrees per second "
-           "(default: one turn per clip for a model without animation)", lo=-3600.0, hi=3600.0,
+           "(default: one turn per clip for a model without animation)", **_bounds("turntable"),
            metavar="DEG_PER_S", group=CAMERA),
     Option("lights", "lights", "override a lighting setting, e.g. --light rim=1.5 (repeatable)",
            flag="--light", metavar="KEY=VALUE", group=CAMERA),
     Option("unlit", "flag", "base colour only, no lighting", default=False, target="shading",
            convert=lambda unlit: "unlit" if unlit else "lit", group=CAMERA),
     Option("supersample", "integer", "anti-aliasing factor per axis (default: the device's)",
-           lo=1, hi=4, faces=(EXPORT, BENCH), group=CAMERA),
+           **_bounds("supersample"), faces=(EXPORT, BENCH), group=CAMERA),
     Option("circle_mask", "switch", "black out everything outside the fan's circle "
            "(--no-circle-mask keeps the corners of an MP4; default: the device profile decides)",
            faces=(EXPORT,)),

@@ -16,6 +16,7 @@ from typing import Iterator
 import numpy as np
 
 from .atomic import check_output_path
+from .containment import check_output_not_folder, check_output_not_input
 from .colour import SRGB8_TO_LINEAR, linear_to_srgb
 from .colour_kernel import srgb8_to_linear_tiles
 from . import options
@@ -26,6 +27,7 @@ from .formats.names import check_output_name
 from .formats.target import format_for_target
 from .first_run import start_notice, stop_notice
 from .notices import held, note, warn
+from .limits import check_frame_count
 from .formats.stream import write_stream
 from . import resources
 from .progress import Progress
@@ -39,6 +41,7 @@ from .animate.orientation import Orientation, decide
 from .scene.scene import Scene
 from .video.options import video_options
 from .video.process import prepare_scene
+from .settings_check import check_export_settings
 
 STATIC_SECONDS = 8.0  # a model without animation plays one turntable turn this long
 FRAMING_SAMPLES = 48  # poses sampled over a clip to fit the camera once for all of it
@@ -189,6 +192,7 @@ def make_timeline(scene: Scene, settings: ExportSettings, fps: float) -> Timelin
         if length > 0:
             _warn_partial_loop(timeline, settings.seconds, scene.path)
     elif length > 0:
+        check_frame_count(timeline.loop_frames * loops / fps, fps)
         timeline.frame_count = max(1, int(round(timeline.loop_frames * loops)))
     else:
         timeline.frame_count = _frames(STATIC_SECONDS * loops, fps)
@@ -230,7 +234,7 @@ def _secs(seconds: float) -> str:
 def _frames(seconds: float, fps: float) -> int:
     if seconds <= 0 or not math.isfinite(seconds):
         raise InputError(f"--seconds must be a positive number, got {seconds}")
-    return max(1, int(round(seconds * fps)))
+    return max(1, int(round(check_frame_count(seconds, fps))))
 
 
 @dataclass
@@ -545,7 +549,10 @@ def export(input=None, output: str = "", settings: ExportSettings | None = None,
     settings = replace(settings or ExportSettings(), **overrides)
     if not output:
         raise InputError("no output path given (-o OUT)")
+    check_export_settings(settings)
     check_output_path(output)
+    if not isinstance(input, Scene):
+        check_output_not_input(output, [default_twin() if input is None else input])
     if progress is True:
         start_notice()  # a cold kernel cache: say so before the minute of compiling
     try:
@@ -562,6 +569,7 @@ def _export(input, output: str, settings: ExportSettings, progress) -> ExportRes
             scene = load(default_twin() if input is None else input)
         plan = ExportPlan(scene, settings, output)
         check_output_name(plan.profile, plan.format, output)
+        check_output_not_folder(output, folder_ok=plan.format.directory)
         total = plan.timeline.frame_count
         frames = _frames_after_notice(plan, total)
         if callable(progress):

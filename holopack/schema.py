@@ -9,8 +9,10 @@ from __future__ import annotations
 
 import difflib
 import math
+import re
 from typing import Any, Callable
 
+from .containment import shorten
 from .errors import InputError
 from .textfile import show_value
 
@@ -63,6 +65,15 @@ def choice(options) -> Check:
             raise Fault(f"must be one of {', '.join(repr(o) for o in options)}, got {show_value(v)}")
         return v
     return check
+
+
+def file_suffix(v):
+    """The end of every device file name: a dot and a few letters, never a folder part
+    (a profile's suffix goes into file names that pack writes)."""
+    if not isinstance(v, str) or not re.fullmatch(r"\.[A-Za-z0-9_-]{1,16}", v):
+        raise Fault("must be a dot and up to 16 letters, digits, '_' or '-' (such as '.BIN'), "
+                    f"got {shorten(repr(v))}")
+    return v
 
 
 def hex_bytes(v):

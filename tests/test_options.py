@@ -33,14 +33,14 @@ def _playlist_fault(tmp_path, line: str) -> str:
     ("--seconds", "seconds", "-1", "-1"),
     ("--seconds", "seconds", "99999", "99999"),
     ("--loops", "loops", "0", "0"),
-    ("--speed", "speed", "1000", "1000"),
+    ("--speed", "speed", "5000", "5000"),
     ("--size", "size", "4", "4"),
     ("--size", "size", "100000", "100000"),
     ("--fov", "fov", "200", "200"),
     ("--margin", "margin", "0.95", "0.95"),
     ("--yaw", "yaw", "720", "720"),
     ("--distance", "distance", "1e9", "1e9"),
-    ("--turntable", "turntable", "5000", "5000"),
+    ("--turntable", "turntable", "50000", "50000"),
 ])
 def test_a_bad_value_reads_the_same_on_the_command_line_and_in_a_playlist(
         capsys, tmp_path, flag, key, text, value):

@@ -22,6 +22,7 @@ import difflib
 import json
 import math
 import os
+import re
 import tomllib
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -29,6 +30,7 @@ from typing import Any
 
 import numpy as np
 
+from ..containment import check_regular, shorten
 from ..errors import InputError
 from ..format_registry import get_format, profile_formats
 from ..schema import OMIT as _OMIT
@@ -40,6 +42,7 @@ from ..schema import choice as _choice
 from ..schema import number as _num
 from ..schema import pos_int as _pos_int
 from ..schema import string as _str
+from ..limits import BOUNDS, BoundError, bound_text, check_bound
 from ..textfile import read_text
 from ..textfile import show_value as _show  # errors quote values alike
 
@@ -219,13 +222,27 @@ class DeviceProfile:
 # ---- schema ------------------------------------------------------------------------------
 # Each entry: key -> (check, default); see holopack.schema. A format's own [file] keys and
 # what it demands of [colour] and [geometry] are declared by its module (format_registry).
+
+
+def _bounded_int(name):
+    """A whole number within holopack.limits.BOUNDS[name] (sizes a hostile profile could
+    blow up)."""
+    def check(v):
+        if isinstance(v, bool) or not isinstance(v, int):
+            raise Fault(f"must be a whole number {bound_text(name)}, got {_show(v)}")
+        try:
+            return check_bound(name, v, integer=True)
+        except BoundError as exc:
+            raise Fault(str(exc)) from None
+    return check
+
 _TOP = {
     "name": (_str, _REQUIRED),
     "description": (_str, ""),
     "kind": (_choice(KINDS), _REQUIRED),
     "format": (None, _REQUIRED),        # one of profile_formats(), checked in _build
-    "fps": (_num(0.0, 1000.0, lo_open=True), _REQUIRED),
-    "max_seconds": (_num(0.0, lo_open=True), None),
+    "fps": (_num(BOUNDS["fps"][0], BOUNDS["fps"][1]), _REQUIRED),
+    "max_seconds": (_num(0.0, BOUNDS["max_seconds"][1], lo_open=True), None),
     "base": (_str, None),
     # physical size of the lit disc, for walls of fans (holopack.wall), and where the
     # figure comes from ("assumed" when no public source gives it)
@@ -233,9 +250,9 @@ _TOP = {
     "diameter_source": (_str, ""),
 }
 _RENDER = {
-    "render_size": (_pos_int, _REQUIRED),
-    "supersample": (_pos_int, 1),
-    "video_size": (_pos_int, 720),
+    "render_size": (_bounded_int("render_size"), _REQUIRED),
+    "supersample": (_bounded_int("supersample"), 1),
+    "video_size": (_bounded_int("video_size"), 720),
     "circle_mask": (_bool, False),
 }
 _GEOMETRY = {
@@ -337,7 +354,7 @@ def _read(name_or_path) -> tuple[str, str]:
     raw = os.fspath(name_or_path)
     shipped = PROFILE_DIR / f"{raw}.toml"
     if os.sep not in raw and "/" not in raw and not raw.endswith(".toml"):
-        if not shipped.is_file():
+        if raw not in list_profiles():     # by name only: no file system lookup of user text
             names = list_profiles()
             close = difflib.get_close_matches(raw, names, n=3)
             hint = f"did you mean {', '.join(close)}?" if close else f"shipped profiles: {', '.join(names)}"
@@ -346,6 +363,7 @@ def _read(name_or_path) -> tuple[str, str]:
         path = shipped
     else:
         path = Path(raw)
+        check_regular(path, "profile")     # not a device, FIFO or socket
     return read_text(path, "profile"), str(path)
 
 
@@ -359,12 +377,12 @@ def parse_profile(text: str, source: str = "<profile>", _depth: int = 0) -> Devi
     if base_name is not None:
         if not isinstance(base_name, str):
             raise InputError(f"base must be a string naming a shipped profile, got {_show(base_name)}", source)
-        if _depth > 4:
-            raise InputError("base profiles nest too deeply (a loop?)", source)
-        base_text, base_source = _read(base_name)
-        base_raw = tomllib.loads(base_text) if base_source.startswith(str(PROFILE_DIR)) else None
-        if base_raw is None:
-            raise InputError(f"base must name a shipped profile, got {_show(base_name)}", source)
+        # looked up among the shipped profiles only, by name, before anything is read:
+        # a base naming a path (/dev/zero, ../x.toml) would read what the user never named
+        if base_name not in list_profiles():
+            raise InputError(f"base must name a shipped profile ({', '.join(list_profiles())}), "
+                             f"got {shorten(repr(base_name))}", source)
+        base_raw = tomllib.loads(read_text(PROFILE_DIR / f"{base_name}.toml", "profile"))
         raw = _merge(base_raw, {k: v for k, v in raw.items() if k != "base"})
     return _build(raw, source, text)
 

@@ -21,7 +21,7 @@ import numpy as np
 from ..device.profile import DeviceProfile, load_profile
 from ..errors import InputError
 from ..format_registry import Format
-from ..schema import ascii_text, boolean, choice, string
+from ..schema import ascii_text, boolean, choice, file_suffix, string
 from .fanfile import PolarFile, channel_permutation, check_codes, fixed_stride_frames, shared_blade_rule
 from .names import NameRule
 from .stream import FanFileWriter
@@ -140,7 +140,7 @@ FORMAT = Format(
         "bit_order": (choice(("msb", "lsb")), "msb"),
         "trailer": (ascii_text, "B2DDDDEDC0EEBDF9E5B7"),
         "write_trailer": (boolean, False),
-        "suffix": (string, ".BIN"),
+        "suffix": (file_suffix, ".BIN"),
     },
     check_profile=shared_blade_rule("42f2", 6, " (RGB666)"), default_profile=DEFAULT_PROFILE,
     # the fan ignores files not ending in upper-case ".BIN"; it reads FAT cards whose

@@ -9,6 +9,7 @@ import numpy as np
 
 from ..device.profile import DeviceProfile, load_profile
 from ..device.simulate import ViewerSimulator
+from ..containment import check_regular
 from ..errors import InputError
 from ..format_registry import get_format, list_formats
 
@@ -66,6 +67,7 @@ def open_fan_file(path, profile=None) -> PolarFile:
     comes from the profile when given (a name, path or DeviceProfile), else from the
     file itself: each polar format declares a ``sniff(head, size, path)``, and those
     that check a magic number are asked first."""
+    check_regular(path, "fan file")  # a device file or a FIFO would never end
     if profile is not None and not isinstance(profile, DeviceProfile):
         profile = load_profile(profile)
     if profile is not None:

@@ -22,7 +22,7 @@ import numpy as np
 from ..device.profile import DeviceProfile, load_profile
 from ..errors import InputError
 from ..format_registry import Format
-from ..schema import hex_bytes, pos_int, string
+from ..schema import file_suffix, hex_bytes, pos_int, string
 from .fanfile import (PolarFile, channel_permutation, check_codes, fixed_stride_frames, read_head,
                       shared_blade_rule)
 from .names import NameRule
@@ -143,7 +143,7 @@ FORMAT = Format(
         "header_prefix": (hex_bytes, "0000000118"),
         "header_bytes": (pos_int, 4096),
         "frame_padding": (pos_int, 1288),
-        "suffix": (string, ".bin"),
+        "suffix": (file_suffix, ".bin"),
     },
     check_profile=shared_blade_rule("legacy224", 1), default_profile=DEFAULT_PROFILE,
     naming=NameRule(".bin", "upper", 8))  # an SD-card fan: 8.3-short names, as the 42-F2

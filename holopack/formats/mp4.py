@@ -5,7 +5,7 @@ No system ffmpeg is needed. Frames are piped to ffmpeg one at a time.
 from __future__ import annotations
 
 from ..format_registry import Format
-from ..schema import number, string
+from ..schema import choice, number
 from .ffmpeg import FFmpegWriter, VideoFile, read
 from .names import NameRule
 
@@ -34,8 +34,10 @@ FORMAT = Format(
     "mp4", "video", (".mp4",), MP4Writer, reader=read, even_size=True, codec="libx264",
     description="square H.264 MP4, yuv420p, black background (HYPERVSN platform, MP4 fans)",
     file_table={
-        "codec": (string, "libx264"),
+        # the writer makes H.264 in yuv420p, what every fan and player takes: other values are
+        # refused rather than silently ignored
+        "codec": (choice(("libx264",)), "libx264"),
         "crf": (number(0.0, 51.0), 18.0),
-        "pixel_format": (string, "yuv420p"),
+        "pixel_format": (choice(("yuv420p",)), "yuv420p"),
     },
     naming=NameRule(".mp4", "lower", None))

@@ -19,9 +19,10 @@ import zlib
 import numpy as np
 
 from ..device.profile import DeviceProfile, parse_profile
+from ..containment import open_regular
 from ..errors import InputError, OutputError
 from ..format_registry import Format
-from ..schema import string
+from ..schema import file_suffix, string
 from .fanfile import PolarFile, channel_permutation, check_codes
 from .names import NameRule
 
@@ -50,6 +51,8 @@ def _profile_text(profile: DeviceProfile) -> str:
 
 def header_bytes(profile: DeviceProfile, fps: float, count: int = UNKNOWN_COUNT) -> bytes:
     text = _profile_text(profile).encode("utf-8")
+    if not 1 <= round(fps * 1000) <= 0xFFFFFFFF:   # stored in millihertz, 0 means broken
+        raise InputError(f"a polar stream stores 0.001 to 4,294,967 fps, got {fps:g}")
     fixed = _FIXED.pack(MAGIC, VERSION, 0, profile.slices, profile.columns, 3, profile.bit_depth, 0,
                         int(round(fps * 1000)), count, len(text), 0)
     return fixed[:36] + struct.pack("<I", _header_crc(fixed, text)) + text
@@ -140,7 +143,7 @@ def read(path, profile: DeviceProfile | None = None) -> PolarFile:
     number of whole frames on disk now and ``frames()`` reads on to the end of the file."""
     name = os.fspath(path)
     try:
-        with open(name, "rb") as f:
+        with open_regular(name, "polar stream") as f:
             fixed = _read_exact(f, _FIXED.size, name, "the header")
             (magic, version, _flags, slices, columns, channels, bits, _zero, mfps, count, plen,
              crc) = _FIXED.unpack(fixed)
@@ -220,5 +223,5 @@ def _read_frames(name: str, start: int, count: int | None, shape: tuple[int, int
 FORMAT = Format(
     "polarstream", "polar", (".hps",), Writer, reader=read, sniff=sniff, sniff_first=True,
     description="holopack polar stream: open, self-describing, lossless (docs/polarstream.md)",
-    file_table={"suffix": (string, ".hps")},
+    file_table={"suffix": (file_suffix, ".hps")},
     naming=NameRule(".hps", "lower", None))

@@ -11,7 +11,7 @@ import argparse
 import json
 import sys
 
-from ..argtypes import positive_int
+from ..argtypes import add_containment_option, positive_int
 
 
 def add_pack_parser(sub) -> argparse.ArgumentParser:
@@ -30,6 +30,7 @@ def add_pack_parser(sub) -> argparse.ArgumentParser:
                    "at ADDRESS, e.g. tcp://HOST:8786 (pip install holopack[cluster]); -j is then unused")
     p.add_argument("--shared-fs", action="store_true", help="with --cluster: the workers see this "
                    "machine's files at the same paths; do not send them the inputs")
+    add_containment_option(p)
     return p
 
 
@@ -43,6 +44,7 @@ def add_validate_parser(sub) -> argparse.ArgumentParser:
     p.add_argument("--device", help="device profile for a lone file (default: recognised from the file)")
     p.add_argument("--json", action="store_true", help="print the findings as JSON")
     p.add_argument("-q", "--quiet", action="store_true", help="print only failures and warnings")
+    add_containment_option(p)
     return p
 
 

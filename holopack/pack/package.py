@@ -34,13 +34,17 @@ from dataclasses import dataclass, field
 
 from .. import __version__
 from ..atomic import atomic_output, check_output_path
+from ..containment import check_file_name, check_output_not_input, outside_files_allowed
 from ..errors import ClusterError, HolopackError, InputError, OutputError
 from ..formats.names import name_rule
-from .playlist import Playlist, load_playlist
+from ..interrupt import deferred
 from ..scene.sources import content_key, file_sha256, profile_hash, source_hash
+from .layout import MANIFEST, MANIFEST_FORMAT
+from .lifeline import end_workers
+from .playlist import Playlist, load_playlist
+from .safe_tree import copy_file_from, move_into, open_dir, read_file_at, remove_file_at
+from .zipsafe import extract, is_package_zip, list_entries, read_member
 
-MANIFEST = "manifest.json"
-MANIFEST_FORMAT = "holopack-package/1"
 FILES = "files"
 PREVIEWS = "previews"
 README = "README.txt"
@@ -317,6 +321,7 @@ def _jobs_for(units: list[_Unit], preview_frames: int, preview_size: int) -> lis
             "preview": os.path.join(device_folder, unit.entry["preview"]),
             "preview_frames": preview_frames,
             "preview_size": preview_size,
+            "allow_outside_files": outside_files_allowed(),
         })
     return jobs
 
@@ -364,7 +369,8 @@ def _run_jobs(jobs: list[dict], workers: int, progress: bool, executor=None) -> 
     try:
         with futures.ProcessPoolExecutor(max_workers=workers, mp_context=context,
                                          initializer=init_worker,
-                                         initargs=(progress_queue,)) as pool:
+                                         initargs=(progress_queue, os.getpid())) as pool:
+          try:
             pending = {pool.submit(render_unit, job): job["unit"] for job in jobs}
             if saved is None:
                 os.environ.pop("NUMBA_NUM_THREADS", None)
@@ -385,6 +391,11 @@ def _run_jobs(jobs: list[dict], workers: int, progress: bool, executor=None) -> 
                         failures[unit] = exc
                     display.file_done(unit, failed=unit in failures)
             _drain(progress_queue, display)
+          except BaseException:
+            # interrupted: the workers stop now, not after their current file
+            end_workers(getattr(pool, "_processes", {}).values())
+            pool.shutdown(wait=False, cancel_futures=True)
+            raise
     finally:
         if saved is not False:
             if saved is None:
@@ -491,17 +502,168 @@ def _zip_folder(folder: str, target: str) -> None:
                     zf.write(full, arc, compress_type=zipfile.ZIP_STORED if packed else zipfile.ZIP_DEFLATED)
 
 
-def _extract_old_zip(path: str, folder: str) -> None:
-    """Unpack an earlier package so that its unchanged files can be kept."""
+def _listed_names(manifest: dict) -> set[str]:
+    """The package paths (relative to the device folder) a manifest lists: its files and
+    previews. Only these are carried over or cleaned; nothing else is touched."""
+    out = set()
+    for entry in manifest.get("items", []):
+        if not isinstance(entry, dict):
+            continue
+        for key, sub in (("file", FILES), ("thumbnail", PREVIEWS), ("preview", PREVIEWS)):
+            value = entry.get(key)
+            if isinstance(value, str):
+                name = value.rsplit("/", 1)[-1]
+                if value == f"{sub}/{name}" and _plain(name):
+                    out.add(f"{sub}/{name}")
+    return out
+
+
+def _plain(name: str) -> bool:
     try:
-        with zipfile.ZipFile(path) as zf:
-            for info in zf.infolist():
-                parts = info.filename.replace("\\", "/").split("/")
-                if info.filename.startswith("/") or ".." in parts or info.is_dir():
+        check_file_name(name, "name")
+        return True
+    except InputError:
+        return False
+
+
+def _extract_old_zip(path: str, folder: str) -> None:
+    """Unpack an earlier package's listed files, so that its unchanged files can be kept;
+    nothing else in it (a stranger's photo) reaches the new package."""
+    wanted = set()
+    for info in list_entries(path):
+        parts = info.filename.split("/")
+        if len(parts) == 2 and parts[1] == MANIFEST and _plain(parts[0]):
+            try:
+                manifest = json.loads(read_member(path, info.filename) or b"null")
+            except (InputError, ValueError, RecursionError):
+                continue
+            if isinstance(manifest, dict) and manifest.get("format") == MANIFEST_FORMAT:
+                wanted.add(info.filename)
+                wanted |= {f"{parts[0]}/{name}" for name in _listed_names(manifest)}
+    extract(path, folder, wanted=wanted.__contains__)
+
+
+def _copy_old_folder(output: str, folder: str) -> None:
+    """Copy an earlier package folder's manifests and listed files into ``folder`` (our
+    staging), reading through directory handles that never follow a symlink: a link
+    planted inside the package is not followed, it is left where it is."""
+    try:
+        root = open_dir(output)
+    except OSError:
+        return
+    try:
+        for name in os.listdir(root):
+            if not _plain(name):
+                continue
+            try:
+                device = open_dir(name, root)
+            except OSError:
+                continue            # not a folder, or a symlink: not ours
+            try:
+                data = read_file_at(device, MANIFEST, limit=64 << 20)
+                manifest = json.loads(data) if data is not None else None
+                if not isinstance(manifest, dict) or manifest.get("format") != MANIFEST_FORMAT:
                     continue
-                zf.extract(info, folder)
-    except (zipfile.BadZipFile, OSError, EOFError):
-        pass  # not a package we can reuse: everything renders afresh
+                target = os.path.join(folder, name)
+                os.makedirs(os.path.join(target, FILES), exist_ok=True)
+                os.makedirs(os.path.join(target, PREVIEWS), exist_ok=True)
+                for rel in _listed_names(manifest):
+                    sub, base = rel.split("/")
+                    copy_file_from(device, sub, base, os.path.join(target, sub, base))
+                for base in (MANIFEST, README):
+                    copy_file_from(device, None, base, os.path.join(target, base))
+            except (ValueError, RecursionError):
+                continue
+            finally:
+                os.close(device)
+        copy_file_from(root, None, README, os.path.join(folder, README))
+    finally:
+        os.close(root)
+
+
+def _commit_folder(staged: str, output: str, devices: dict) -> None:
+    """Move the finished package from staging into ``output``, device by device, through
+    directory handles (no symlink inside the package is followed): new files first, then
+    the files the old manifest listed and the new one does not are removed, then the
+    manifest and README last. A device folder new to the package moves in whole."""
+    os.makedirs(output, exist_ok=True)
+    root = open_dir(output)
+    try:
+        for name, device in devices.items():
+            folder_name = os.path.basename(device["folder"])
+            source = os.path.join(staged, folder_name)
+            try:
+                target = open_dir(folder_name, root)
+            except FileNotFoundError:
+                os.rename(source, folder_name, dst_dir_fd=root)
+                continue
+            except OSError:
+                raise OutputError(f"{folder_name} in the package is not a plain folder (a "
+                                  "symlink?); holopack does not write through it", output) from None
+            sub_fds: dict[str, int] = {}
+            try:
+                for sub in (FILES, PREVIEWS):   # all checked before anything moves
+                    try:
+                        sub_fds[sub] = open_dir(sub, target, create=True)
+                    except OSError:
+                        raise OutputError(f"{folder_name}/{sub} in the package is not a plain "
+                                          "folder (a symlink?); holopack does not write through "
+                                          "it", output) from None
+                old = device["old"] or {}
+                new_names = set()
+                for sub, sub_fd in sub_fds.items():
+                    for base in sorted(os.listdir(os.path.join(source, sub))):
+                        new_names.add(f"{sub}/{base}")
+                        move_into(os.path.join(source, sub, base), sub_fd, base)
+                for rel in sorted(_listed_names(old) - new_names):
+                    sub, base = rel.split("/")
+                    remove_file_at(target, sub, base)
+                for base in (README, MANIFEST):
+                    move_into(os.path.join(source, base), target, base)
+            finally:
+                for sub_fd in sub_fds.values():
+                    os.close(sub_fd)
+                os.close(target)
+        move_into(os.path.join(staged, README), root, README)
+    finally:
+        os.close(root)
+
+
+def _refuse_planted_links(output: str) -> None:
+    """Before any rendering: a device folder, files/ or previews/ of the package that is a
+    symlink is refused (exit 1); holopack never writes through one."""
+    for entry in os.scandir(output):
+        if entry.is_symlink() and os.path.isfile(os.path.join(entry.path, MANIFEST)):
+            raise OutputError(f"{entry.name} in the package is a symlink; holopack does not "
+                              "write through it", output)
+        if entry.is_dir(follow_symlinks=False):
+            for sub in (FILES, PREVIEWS):
+                if os.path.islink(os.path.join(entry.path, sub)):
+                    raise OutputError(f"{entry.name}/{sub} in the package is a symlink; holopack "
+                                      "does not write through it", output)
+
+
+def _remove_dead_staging(parent: str, prefix: str) -> None:
+    """Remove staging folders of earlier runs for this output whose process is gone (a
+    run killed with SIGKILL cannot clean up after itself)."""
+    try:
+        entries = list(os.scandir(parent))
+    except OSError:
+        return
+    for entry in entries:
+        if not entry.name.startswith(prefix) or not entry.is_dir(follow_symlinks=False):
+            continue
+        pid_text = entry.name[len(prefix):].split("-", 1)[0]
+        if not pid_text.isdigit():
+            continue
+        try:
+            os.kill(int(pid_text), 0)
+            continue                    # still running: another pack of the same output
+        except ProcessLookupError:
+            pass
+        except (PermissionError, OverflowError, ValueError):
+            continue
+        shutil.rmtree(entry.path, ignore_errors=True)
 
 
 # -- the entry point ------------------------------------------------------------------
@@ -518,29 +680,42 @@ def pack(playlist, output: str, *, jobs: int | None = None, progress: bool = Tru
     if not output:
         raise InputError("no output given (-o OUT_DIR or -o OUT.zip)")
     check_output_path(output)
+    check_output_not_input(output, [playlist.path] + [item.input for item in playlist.items]
+                           + [d for d in playlist.devices if d.endswith(".toml")])
     as_zip = output.lower().endswith(".zip")
     if as_zip and os.path.isdir(output):
         raise OutputError("is a folder; a .zip package needs a file name", output)
     if not as_zip and os.path.isfile(output):
         raise OutputError("is a file; give a folder name (or a name ending in .zip)", output)
-
+    if as_zip and os.path.lexists(output) and not (os.path.isfile(output) and is_package_zip(output)):
+        raise InputError("is not a holopack package; holopack replaces only a package it made "
+                         "(give a new name)", output)
     if not as_zip and os.path.isdir(output) and not _is_package_or_empty(output):
         raise OutputError("this folder holds other things and no holopack package; give a new or "
                           "empty folder, or an earlier package to update", output)
-    staging = None
-    if as_zip:
-        staging = tempfile.mkdtemp(prefix=f".{os.path.basename(output)}.", dir=os.path.dirname(os.path.abspath(output)))
-        if os.path.isfile(output) and not force:
-            _extract_old_zip(output, staging)
-        root = staging
-    else:
-        root = output
+    if not as_zip and os.path.isdir(output):
+        _refuse_planted_links(output)
+    # Everything is made in a staging folder of our own beside the output and moved in
+    # at the end: an interrupted run leaves the previous package as it was (or nothing).
+    parent = os.path.dirname(os.path.abspath(output))
+    prefix = f".{os.path.basename(os.path.abspath(output))}.holopack-"
+    _remove_dead_staging(parent, prefix)
     try:
+        staging = tempfile.mkdtemp(prefix=f"{prefix}{os.getpid()}-", dir=parent)
+    except OSError as exc:
+        raise OutputError(f"cannot write here ({exc.strerror})", output) from None
+    try:
+        root = os.path.join(staging, "package")
+        os.mkdir(root)
+        if not force:
+            if as_zip and os.path.isfile(output):
+                _extract_old_zip(output, root)
+            elif not as_zip and os.path.isdir(output):
+                _copy_old_folder(output, root)
         return _pack_into(playlist, root, output, jobs, progress, preview_frames, preview_size, force,
                           zip_target=output if as_zip else None, executor=executor)
     finally:
-        if staging is not None:
-            shutil.rmtree(staging, ignore_errors=True)
+        shutil.rmtree(staging, ignore_errors=True)
 
 
 def _pack_into(playlist, root, output, jobs, progress, preview_frames, preview_size, force, zip_target,
@@ -599,6 +774,9 @@ def _pack_into(playlist, root, output, jobs, progress, preview_frames, preview_s
         report.total_bytes += manifest["total_bytes"]
     _write_text(os.path.join(root, README), _top_readme(playlist, report.manifests))
 
+    if zip_target is None:
+        with deferred():        # a signal now waits until the folder is whole
+            _commit_folder(root, output, devices)
     if failures:
         by_uid = {u.uid: u for u in units}
         lines = []
@@ -616,5 +794,5 @@ def _pack_into(playlist, root, output, jobs, progress, preview_frames, preview_s
         message = lines[0] if len(lines) == 1 else "\n  ".join([f"{len(lines)} files failed:"] + lines)
         raise cls(message, playlist.path)
     if zip_target is not None:
-        _zip_folder(root, zip_target)
+        _zip_folder(root, zip_target)   # written beside, renamed into place when whole
     return report

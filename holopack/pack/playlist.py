@@ -25,6 +25,7 @@ from dataclasses import dataclass, field
 
 from .. import options
 from ..device import load_profile
+from ..containment import shorten
 from ..errors import InputError
 from ..pipeline import ExportSettings
 from ..scene.load import supported_suffixes
@@ -204,6 +205,10 @@ def _item(number: int, entry, defaults: dict, base: str, suffixes: set, path: st
         if not isinstance(name, str) or not name.strip():
             raise InputError(f"{where}: name must be a non-empty string, got {_show(name)}", path)
         name = name.strip()
+        if any(ord(c) < 32 or ord(c) == 127 for c in name) or len(name) > 200:
+            # the name goes into file names and the shop's README.txt
+            raise InputError(f"{where}: name must be one line of at most 200 characters, "
+                             f"got {shorten(repr(name))}", path)
         where = f"item {number} ({name})"
     elif isinstance(input_text, str) and input_text:
         where = f"item {number} ({_default_name(input_text)})"

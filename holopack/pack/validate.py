@@ -9,14 +9,18 @@ from __future__ import annotations
 import json
 import os
 import tempfile
-import zipfile
 from dataclasses import dataclass, field
 
+from ..containment import (check_regular, is_contained_reference, read_regular,
+                           resolve_reference, shorten)
 from ..errors import InputError
 from ..inspection import OUTSIDE_LIMIT
 from .analyse import LIT, Scan, scan
 from ..formats.names import name_rule, position_of
 from ..scene.sources import file_sha256, profile_hash
+from .zipsafe import extract
+
+_MAX_MANIFEST_BYTES = 64 << 20
 
 # A fan's files hold no background colour; a video's may carry a little codec noise.
 BRIGHTNESS_TOLERANCE = 6 / 255.0
@@ -191,18 +195,23 @@ def check_file(report: ValidationReport, path: str, profile, where: str,
 
 # -- a device folder of a package -----------------------------------------------------
 def check_device_folder(report: ValidationReport, folder: str, prefix: str = "") -> None:
-    from ..device import load_profile, parse_profile
+    from ..device import list_profiles, load_profile, parse_profile
     from .package import FILES, MANIFEST, README
 
     where = prefix.rstrip("/") or os.path.basename(os.path.normpath(folder))
-    try:
-        with open(os.path.join(folder, MANIFEST), "r", encoding="utf-8") as f:
-            manifest = json.load(f)
-    except FileNotFoundError:
+    manifest_path = os.path.join(folder, MANIFEST)
+    if not os.path.lexists(manifest_path):
         report.add("error", where, f"no {MANIFEST}")
         return
-    except (OSError, ValueError) as exc:
-        report.add("error", where, f"{MANIFEST} is not readable JSON ({exc})")
+    try:
+        # read through the containment rule: a manifest is a plain file of the package
+        resolve_reference(MANIFEST, manifest_path, "manifest")
+        manifest = json.loads(read_regular(manifest_path, "manifest", limit=_MAX_MANIFEST_BYTES))
+    except InputError as exc:
+        report.add("error", where, f"{MANIFEST} cannot be read ({exc.message})")
+        return
+    except (ValueError, RecursionError) as exc:
+        report.add("error", where, f"{MANIFEST} is not readable JSON ({shorten(str(exc))})")
         return
     if not isinstance(manifest, dict) or not isinstance(manifest.get("items"), list):
         report.add("error", where, f"{MANIFEST} has no list of items")
@@ -210,9 +219,13 @@ def check_device_folder(report: ValidationReport, folder: str, prefix: str = "")
     device = manifest.get("device") or os.path.basename(os.path.normpath(folder))
     try:
         if isinstance(manifest.get("profile_toml"), str):
-            profile = parse_profile(manifest["profile_toml"], f"{where}/{MANIFEST} (profile {device})")
+            profile = parse_profile(manifest["profile_toml"],
+                                    f"{where}/{MANIFEST} (profile {shorten(str(device))})")
+        elif isinstance(device, str) and device in list_profiles():
+            profile = load_profile(device)      # shipped profiles only, never a path
         else:
-            profile = load_profile(device)
+            raise InputError(f"{shorten(str(device))!r} is not a shipped profile and the manifest "
+                             "carries no profile_toml")
     except InputError as exc:
         report.add("error", where, f"the manifest's device: {exc}")
         return
@@ -232,10 +245,15 @@ def check_device_folder(report: ValidationReport, folder: str, prefix: str = "")
             continue
         name = os.path.basename(entry["file"])
         listed.append(name)
-        file_where = f"{prefix}{FILES}/{name}"
+        file_where = f"{prefix}{FILES}/{shorten(name)}"
         path = os.path.join(files_dir, name)
-        if not os.path.isfile(path):
+        if not os.path.lexists(path) or "\0" in name:
             report.add("error", file_where, "is listed in the manifest but missing")
+            continue
+        try:    # inside the package, a plain file (not a link out of it, not a device)
+            resolve_reference(f"{FILES}/{name}", manifest_path, "file")
+        except InputError as exc:
+            report.add("error", file_where, exc.message)
             continue
         size = os.path.getsize(path)
         total += size
@@ -248,20 +266,22 @@ def check_device_folder(report: ValidationReport, folder: str, prefix: str = "")
             report.add("ok", file_where, "size and SHA-256 match the manifest")
         check_file(report, path, profile, file_where, expected=entry)
         for key in ("thumbnail", "preview"):
-            if not entry.get(key) or not os.path.isfile(os.path.join(folder, entry[key])):
-                report.add("warning", file_where, f"its {key} ({entry.get(key) or 'none'}) is missing")
+            named = entry.get(key)
+            if not isinstance(named, str) or not is_contained_reference(named, manifest_path):
+                shown = shorten(named) if isinstance(named, str) and named else "none"
+                report.add("warning", file_where, f"its {key} ({shown}) is missing")
 
     # play order: byte order of the names must be the manifest's order, 1..N
     positions = [position_of(n) for n in listed]
     if listed and (sorted(listed) != listed or positions != list(range(1, len(listed) + 1))):
         report.add("error", where, "the files' names do not give the play order 01, 02, ... in the "
                                    f"manifest's order: {', '.join(listed)}")
-    if os.path.isdir(files_dir):
+    if os.path.isdir(files_dir) and not os.path.islink(files_dir):
         for entry in sorted(os.listdir(files_dir)):
             if entry not in listed:
                 problems = rule.problems(entry)
                 hint = f" (and its name {problems[0]})" if problems else ""
-                report.add("error", f"{prefix}{FILES}/{entry}",
+                report.add("error", f"{prefix}{FILES}/{shorten(entry)}",
                            f"is not in the manifest{hint}; the fan would play it too")
     elif listed:
         report.add("error", where, f"no {FILES}/ folder")
@@ -294,22 +314,16 @@ def validate(path: str, device=None) -> ValidationReport:
         raise InputError("no such file or folder", path)
     report = ValidationReport(path=path)
     if os.path.isfile(path) and path.lower().endswith(".zip"):
+        check_regular(path, "package")
         with tempfile.TemporaryDirectory(prefix="holopack-validate-") as folder:
-            try:
-                with zipfile.ZipFile(path) as zf:
-                    for info in zf.infolist():
-                        parts = info.filename.replace("\\", "/").split("/")
-                        if info.filename.startswith("/") or ".." in parts:
-                            report.add("error", info.filename, "unsafe path in the zip")
-                            continue
-                        zf.extract(info, folder)
-            except (zipfile.BadZipFile, OSError, EOFError) as exc:
-                raise InputError(f"not a readable zip package ({exc})", path) from None
+            for name in extract(path, folder):
+                report.add("error", shorten(name), "unsafe path in the zip (not unpacked)")
             _validate_folder(report, folder)
         return report
     if os.path.isdir(path):
         _validate_folder(report, path)
         return report
+    check_regular(path, "file")
     if device is not None:
         profile = load_profile(device)
         note = f"checked against {profile.name}"
@@ -331,7 +345,7 @@ def _validate_folder(report: ValidationReport, folder: str) -> None:
         check_wall_folder(report, folder)
         return
     devices = sorted(e.name for e in os.scandir(folder)
-                     if e.is_dir() and os.path.isfile(os.path.join(e.path, MANIFEST)))
+                     if e.is_dir(follow_symlinks=False) and os.path.isfile(os.path.join(e.path, MANIFEST)))
     walls = sorted(e.name for e in os.scandir(folder) if e.is_dir() and is_wall_folder(e.path))
     for name in walls:
         check_wall_folder(report, os.path.join(folder, name), prefix=f"{name}/")

@@ -12,8 +12,12 @@ import time
 _QUEUE = None  # the parent's progress queue, set by init_worker
 
 
-def init_worker(queue) -> None:
+def init_worker(queue, parent: int | None = None) -> None:
     global _QUEUE
+    if parent is not None:
+        from .lifeline import bind_to_parent
+
+        bind_to_parent(parent)          # die with the parent, leave signals to it
     os.environ["NUMBA_NUM_THREADS"] = "1"
     _QUEUE = queue
 
@@ -53,10 +57,13 @@ def render_unit(job: dict, queue=None) -> dict:
     from .analyse import scan
     from ..scene.sources import file_sha256
 
+    from ..containment import allow_outside_files
+
     queue = queue if queue is not None else _QUEUE
     started = time.time()
-    result = pipeline.export(job["input"], job["output"], job["settings"],
-                             progress=_QueueProgress(job["unit"], queue))
+    with allow_outside_files(job.get("allow_outside_files", False)):
+        result = pipeline.export(job["input"], job["output"], job["settings"],
+                                 progress=_QueueProgress(job["unit"], queue))
     render_seconds = time.time() - started
 
     from ..device import load_profile

@@ -27,8 +27,10 @@ import urllib.parse
 
 import numpy as np
 
+from ..containment import read_reference, shorten
 from ..errors import InputError
 from . import draco, meshopt
+from ..limits import MAX_FILE_BYTES, MemoryBudget
 from .normals import vertex_normals
 from .scene import Scene
 from .texture_roles import texture_roles
@@ -74,6 +76,8 @@ _SINGULAR = {"meshes": "mesh", "nodes": "node", "accessors": "accessor", "skins"
 # hard limits that keep a hostile file from exhausting memory before we notice
 _MAX_ACCESSOR_COUNT = 1 << 28
 _MAX_ZERO_ACCESSOR_BYTES = 1 << 29  # an accessor with no buffer view (all zeros, or sparse)
+# deeper node chains are no real model's and would make posing slow (levels per frame)
+_MAX_NODE_DEPTH = 4096
 # numbers in the JSON must fit a float32 once scaled: beyond this they are garbage
 _LARGEST = 1e30
 
@@ -106,6 +110,8 @@ class _Reader:
         self._decoded_views: dict[int, bytes] = {}  # EXT_meshopt_compression views, decoded
         self._accessors: dict[tuple[int, bool], np.ndarray] = {}
         self._default_used = False
+        # one total for every buffer, accessor and picture this file decodes
+        self.budget = MemoryBudget(path)
 
     # -- small helpers -----------------------------------------------------------
     def fail(self, message: str):
@@ -314,22 +320,22 @@ class _Reader:
             if not sep:
                 self.fail(f"{where}: malformed data: URI (no comma)")
             if head.endswith(";base64"):
+                self.budget.spend(len(payload) * 3 // 4, f"{where}: the data: URI")
                 try:
                     return base64.b64decode(payload, validate=True)
                 except (binascii.Error, ValueError):
                     self.fail(f"{where}: the data: URI is not valid base64")
+            self.budget.spend(len(payload), f"{where}: the data: URI")
             return urllib.parse.unquote_to_bytes(payload)
-        if "://" in uri:
-            self.fail(f"{where}: refers to a remote file ({uri}); holopack reads local files only")
-        relative = urllib.parse.unquote(uri)
-        target = os.path.join(self.folder, relative)
-        try:
-            with open(target, "rb") as f:
-                return f.read()
-        except FileNotFoundError:
-            self.fail(f"{where}: the external file '{relative}' is missing")
-        except OSError as exc:
-            self.fail(f"{where}: cannot read the external file '{relative}': {exc.strerror}")
+        if "://" in uri or uri.lower().startswith("file:"):
+            self.fail(f"{where}: refers to a remote file ({shorten(uri)}); holopack reads local "
+                      "files only")
+        # the containment rule (holopack.containment): inside this file's folder only,
+        # regular files only, no more than the memory budget
+        data = read_reference(uri, self.path, f"{where}: the external file", encoded=True,
+                              limit=min(MAX_FILE_BYTES, self.budget.total - self.budget.used))
+        self.budget.spend(len(data), f"{where}: the external file")
+        return data
 
     def _buffer_view(self, index: int, where: str) -> tuple[bytes, int, int, int | None]:
         """(buffer bytes, start offset, byte length, byteStride or None)."""
@@ -428,9 +434,11 @@ class _Reader:
         element_bytes = column_bytes * cols
 
         view_index = self._ref(spec, "bufferView", awhere, "bufferViews")
+        if view_index is None and count * element_bytes > _MAX_ZERO_ACCESSOR_BYTES:
+            self.fail(f"{awhere}: {count} elements without data is implausibly large")
+        # the decoded copy (and its float32 form) counts against the file's budget
+        self.budget.spend(count * rows * cols * max(size, 4), awhere)
         if view_index is None:
-            if count * element_bytes > _MAX_ZERO_ACCESSOR_BYTES:
-                self.fail(f"{awhere}: {count} elements without data is implausibly large")
             out = np.zeros((count, cols, rows), dtype)
             if "byteOffset" in spec and spec["byteOffset"]:
                 self.warn(f"{awhere}: byteOffset without a bufferView was ignored")
@@ -587,16 +595,33 @@ class _Reader:
                 if parent[c] >= 0:
                     self.fail(f"node {c} is a child of both node {parent[c]} and node {i}")
                 parent[c] = i
-        for start in range(len(nodes)):
-            seen = set()
-            n = start
-            while n >= 0:
-                if n in seen:
-                    self.fail(f"the node graph has a cycle through node {n}")
-                seen.add(n)
-                n = parent[n]
+        # linear time: with one parent each, a node is on (or under) a cycle exactly when
+        # no root reaches it; depth is counted on the way down
+        depth = [-1] * len(nodes)
+        stack = [i for i in range(len(nodes)) if parent[i] < 0]
+        for i in stack:
+            depth[i] = 0
+        while stack:
+            n = stack.pop()
+            if depth[n] >= _MAX_NODE_DEPTH:
+                self.fail(f"node {n} is nested more than {_MAX_NODE_DEPTH} levels deep")
+            for c in nodes[n].children:
+                depth[c] = depth[n] + 1
+                stack.append(c)
+        if -1 in depth:
+            self.fail(f"the node graph has a cycle through node {self._on_cycle(parent, depth)}")
         self._parents = parent
         return nodes
+
+    @staticmethod
+    def _on_cycle(parent: list[int], depth: list[int]) -> int:
+        """A node on a cycle: follow parents from an unreached node until one repeats."""
+        n = depth.index(-1)
+        seen = set()
+        while n not in seen:
+            seen.add(n)
+            n = parent[n]
+        return n
 
     def _read_roots(self, node_count: int) -> list[int]:
         scenes = self._list(self.gltf, "scenes", "the file")
@@ -738,7 +763,7 @@ class _Reader:
         spec = self.gltf["images"][index]
         uri = spec.get("uri")
         named = isinstance(uri, str) and not uri.startswith("data:")
-        where = f"image {index}" + (f" '{urllib.parse.unquote(uri)}'" if named else "")
+        where = f"image {index}" + (f" '{shorten(urllib.parse.unquote(uri))}'" if named else "")
         if "bufferView" in spec:
             view = self._ref(spec, "bufferView", where, "bufferViews")
             data, offset, length, _ = self._buffer_view(view, where)
@@ -751,6 +776,8 @@ class _Reader:
 
         try:
             with Image.open(io.BytesIO(raw)) as picture:
+                # counted by its pixels before it is decoded (RGBA, and one copy)
+                self.budget.picture(picture.width, picture.height, 8, where)
                 picture.load()
                 rgba = picture.convert("RGBA")
             pixels = np.asarray(rgba, dtype=np.uint8).copy()

@@ -4,29 +4,45 @@ Frames are read lazily and streamed, never all held in memory.
 """
 from __future__ import annotations
 
+import math
 import os
+import warnings
 from typing import Iterator
 
 import numpy as np
 
+from ..containment import check_regular, shorten
 from ..errors import InputError
 from ..video import decode as alpha_decode
+from ..limits import BOUNDS, MAX_FRAMES, check_picture_size
 from .scene import Scene
 from .types import MediaSource
 
+_MAX_FPS = BOUNDS["fps"][1]
 STILL_SECONDS = 5.0  # how long a still picture plays when no --seconds is given
 DEFAULT_SEQUENCE_FPS = 30.0  # a folder of pictures carries no rate of its own
 
 
 def _pil_open(path: str):
+    """The picture at ``path``, its size checked against the memory budget before its
+    pixels are decoded (a 500 KB PNG can hold 13000 x 13000 pixels)."""
     from PIL import Image, UnidentifiedImageError
 
+    check_regular(path, "picture")
     try:
-        image = Image.open(path)
+        with warnings.catch_warnings():
+            # our own budget decides; Pillow's bomb warning is not for the user's eyes
+            warnings.simplefilter("ignore", Image.DecompressionBombWarning)
+            image = Image.open(path)
+        # RGBA as decoded, then as numpy: counted twice
+        check_picture_size(image.width, image.height, 8, "the picture", path)
         image.load()
         return image
-    except (UnidentifiedImageError, OSError, ValueError, SyntaxError) as exc:
-        raise InputError(f"not a readable picture ({str(exc).splitlines()[0][:120]})", path) from None
+    except Image.DecompressionBombError:
+        raise InputError("the picture has too many pixels to decode safely", path) from None
+    except (UnidentifiedImageError, OSError, ValueError, SyntaxError, EOFError) as exc:
+        text = str(exc).splitlines()[0] if str(exc) else type(exc).__name__
+        raise InputError(f"not a readable picture ({shorten(text, 120)})", path) from None
 
 
 def _to_rgb(image) -> np.ndarray:
@@ -86,8 +102,17 @@ def _load_gif(path: str) -> Scene:
 
     image = _pil_open(path)
     durations = []
-    for frame in ImageSequence.Iterator(image):
-        durations.append(max(frame.info.get("duration", 100), 20) / 1000.0)
+    try:
+        for frame in ImageSequence.Iterator(image):
+            duration = frame.info.get("duration", 100)
+            if not isinstance(duration, (int, float)) or not math.isfinite(duration):
+                duration = 100
+            durations.append(max(duration, 20) / 1000.0)
+            if len(durations) > MAX_FRAMES:
+                raise InputError(f"the GIF has more than {MAX_FRAMES:,} frames", path)
+    except (OSError, ValueError, SyntaxError, EOFError) as exc:
+        raise InputError(f"the GIF is damaged ({shorten(str(exc) or type(exc).__name__, 120)})",
+                         path) from None
     if not durations:
         raise InputError("the GIF has no frames", path)
     fps = len(durations) / sum(durations)
@@ -117,21 +142,33 @@ def _load_gif(path: str) -> Scene:
 def _load_ffmpeg(path: str) -> Scene:
     import imageio_ffmpeg
 
+    check_regular(path, "video")
     try:
         reader = imageio_ffmpeg.read_frames(path)
         meta = next(reader)
         reader.close()
     except (RuntimeError, OSError, StopIteration, ValueError, IndexError) as exc:
-        message = str(exc).strip().splitlines()
-        reason = message[-1][:160] if message else type(exc).__name__
+        message = [line for line in str(exc).strip().splitlines() if line.strip()]
+        reason = shorten(message[-1].strip(), 160) if message else type(exc).__name__
         raise InputError(f"not a readable video ({reason})", path) from None
     width, height = (int(v) for v in meta.get("size", (0, 0)))
     fps = float(meta.get("fps") or 0.0)
     duration = float(meta.get("duration") or 0.0)
-    if width <= 0 or height <= 0 or fps <= 0:
+    if width <= 0 or height <= 0:
         raise InputError("the video has no usable picture stream", path)
+    check_picture_size(width, height, 6, "a video frame", path)
+    if fps <= 0:
+        # ffmpeg writes rates from 1000 fps up as "1k fps", which imageio_ffmpeg does not
+        # read: count the frames instead
+        fps = _counted_fps(path)
+    if fps > _MAX_FPS:
+        raise InputError(f"the video runs at {fps:g} fps; holopack reads videos up to "
+                         f"{_MAX_FPS:g} fps", path)
     frame_count = max(1, int(round(duration * fps)))
     stream = alpha_decode.probe_stream(path)
+    if frame_count > MAX_FRAMES:
+        raise InputError(f"the video has about {frame_count:,} frames, more than the "
+                         f"{MAX_FRAMES:,} holopack reads", path)
 
     def frames() -> Iterator[np.ndarray]:
         gen = imageio_ffmpeg.read_frames(path)
@@ -153,6 +190,18 @@ def _load_ffmpeg(path: str) -> Scene:
                         open_frames=alpha_decode.over_black(rgba_frames) if stream.alpha else frames,
                         alpha=stream.alpha, open_rgba=rgba_frames if stream.alpha else None)
     return Scene(path=path, media=media)
+
+
+def _counted_fps(path: str) -> float:
+    import imageio_ffmpeg
+
+    try:
+        frames, seconds = imageio_ffmpeg.count_frames_and_secs(path)
+    except (RuntimeError, OSError, ValueError, IndexError):
+        frames, seconds = 0, 0.0
+    if frames <= 0 or not seconds or seconds <= 0:
+        raise InputError("the video has no usable frame rate", path)
+    return frames / seconds
 
 
 def fit_square(picture: np.ndarray, size: int) -> np.ndarray:

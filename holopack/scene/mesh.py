@@ -12,8 +12,10 @@ import numpy as np
 from PIL import Image, UnidentifiedImageError
 
 from ..colour import srgb_to_linear
+from ..containment import check_regular, read_reference, shorten
 from ..errors import InputError
 from .mtl import ObjMaterials, read_obj_materials, read_vertex_colours
+from ..limits import MemoryBudget
 from .normals import vertex_normals
 from .scene import Scene
 from .types import DrawItem, Material, Mesh, Node, Primitive, Texture
@@ -26,14 +28,21 @@ def load_mesh(path: str) -> Scene:
     import trimesh
 
     suffix = os.path.splitext(path)[1].lower()
+    check_regular(path, "model")
+    resolver = _ContainedResolver(path)
     capture = _LogCapture()
     try:
         with capture:
-            loaded = trimesh.load(path, force="scene", process=False, maintain_order=True)
+            loaded = trimesh.load(path, force="scene", process=False, maintain_order=True,
+                                  resolver=resolver)
     except InputError:
         raise
     except Exception as exc:  # trimesh raises anything its parsers hit
+        if resolver.refused is not None:
+            raise resolver.refused from None
         raise InputError(f"not a readable {suffix[1:].upper()} file ({_short(exc)})", path) from None
+    if resolver.refused is not None:   # trimesh skips an asset it cannot get; we do not
+        raise resolver.refused from None
     scene = Scene(path=path)
     obj_materials = None
     if suffix == ".obj":
@@ -67,6 +76,49 @@ def load_mesh(path: str) -> Scene:
     if not scene.draw_items:
         raise InputError("the file holds no triangles to draw", path)
     return scene
+
+
+class _ContainedResolver:
+    """trimesh's way to the files a model names (an OBJ's mtllib, a material's map_Kd),
+    through the containment rule. trimesh swallows a resolver's errors and draws without
+    the asset, so the first refusal is also kept for ``load_mesh`` to raise."""
+
+    def __init__(self, path: str, folder: str = ""):
+        self.path = path
+        self.folder = folder        # a namespace below the model's folder
+        self.refused: InputError | None = None
+        self.budget = MemoryBudget(path)
+        self.file_path = path
+        self.file_name = os.path.basename(path)
+
+    def get(self, name: str) -> bytes:
+        reference = os.path.join(self.folder, name.strip()) if self.folder else name.strip()
+        try:
+            data = read_reference(reference, self.path, "referenced file",
+                                  limit=self.budget.total - self.budget.used)
+            self.budget.spend(len(data), f"referenced file '{shorten(reference)}'")
+            return data
+        except InputError as exc:
+            if self.refused is None:
+                self.refused = exc
+            raise
+
+    def __getitem__(self, name: str) -> bytes:
+        return self.get(name)
+
+    def namespaced(self, namespace: str) -> "_ContainedResolver":
+        child = _ContainedResolver(self.path, os.path.join(self.folder, namespace))
+        child.budget = self.budget
+        return child
+
+    def keys(self):
+        return iter(())
+
+    def __contains__(self, name: str) -> bool:
+        return False
+
+    def write(self, name: str, data) -> None:
+        raise InputError("holopack does not write beside the model", self.path)
 
 
 

@@ -15,6 +15,8 @@ from dataclasses import dataclass, field
 
 import numpy as np
 
+from ..containment import resolve_reference
+
 # map_* options and how many values each takes (MTL spec, plus common extensions)
 _MAP_OPTIONS = {"-blendu": 1, "-blendv": 1, "-bm": 1, "-boost": 1, "-cc": 1, "-clamp": 1,
                 "-imfchan": 1, "-mm": 2, "-o": 3, "-s": 3, "-t": 3, "-texres": 1, "-type": 1}
@@ -55,6 +57,7 @@ def read_obj_materials(obj_path: str) -> ObjMaterials:
                 result.warnings.append(f"the material library '{name}' is missing; "
                                        "its materials are drawn in plain grey")
                 continue
+            _contained(path, obj_path, "material library")
             if path not in result.libraries:
                 result.libraries.append(path)
                 _read_mtl(path, result)
@@ -106,10 +109,19 @@ def _read_mtl(path: str, result: ObjMaterials) -> None:
                 written = texture_name(rest)
                 current.map_kd_written = written
                 current.map_kd = find_file(folder, written) if written else None
+                if current.map_kd is not None:
+                    _contained(current.map_kd, path, "texture")
                 if written and current.map_kd is None:
                     result.warnings.append(
                         f"material '{current.name}': its texture '{written}' "
                         f"(named in {os.path.basename(path)}) is missing; drawn in its Kd colour")
+
+
+def _contained(found: str, referencing_file: str, what: str) -> None:
+    """The containment rule (docs/security.md) on a file an OBJ or MTL names: found
+    outside the referencing file's folder, it is refused with one line."""
+    folder = os.path.dirname(os.path.abspath(referencing_file))
+    resolve_reference(os.path.relpath(os.path.abspath(found), folder), referencing_file, what)
 
 
 def texture_name(rest: str) -> str:

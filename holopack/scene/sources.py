@@ -11,9 +11,12 @@ import hashlib
 import json
 import os
 import struct
-from urllib.parse import unquote
+
+from ..containment import is_contained_reference, open_regular
+from ..errors import InputError
 
 CHUNK = 1 << 20
+_MAX_JSON = 64 << 20
 
 
 def file_sha256(path: str) -> str:
@@ -29,17 +32,44 @@ def file_sha256(path: str) -> str:
 
 def _gltf_json(path: str) -> dict | None:
     try:
-        with open(path, "rb") as f:
+        with open_regular(path, "model") as f:
             head = f.read(12)
             if head[:4] == b"glTF":
                 length, kind = struct.unpack("<I4s", f.read(8))
-                if kind != b"JSON":
+                if kind != b"JSON" or length > _MAX_JSON:
                     return None
                 return json.loads(f.read(length))
             f.seek(0)
-            return json.loads(f.read())
-    except (OSError, ValueError, struct.error):
+            return json.loads(f.read(_MAX_JSON))
+    except (OSError, ValueError, struct.error, RecursionError, InputError):
         return None  # the loader reports a broken file; the hash then covers the file alone
+
+
+def _used_images(doc: dict) -> set[int]:
+    """Images that a material's texture shows: only these are read, so only these are
+    hashed and listed (an unused image naming a file elsewhere must not leak into a
+    manifest)."""
+    textures = doc.get("textures") if isinstance(doc.get("textures"), list) else []
+    used_textures: set[int] = set()
+    stack = list(doc.get("materials") or []) if isinstance(doc.get("materials"), list) else []
+    while stack:        # every {"index": n} inside a material is a texture reference
+        value = stack.pop()
+        if isinstance(value, dict):
+            if isinstance(value.get("index"), int) and not isinstance(value.get("index"), bool):
+                used_textures.add(value["index"])
+            stack.extend(value.values())
+        elif isinstance(value, list):
+            stack.extend(value)
+    images: set[int] = set()
+    for index in used_textures:
+        if 0 <= index < len(textures) and isinstance(textures[index], dict):
+            texture = textures[index]
+            sources = [texture.get("source")]
+            extensions = texture.get("extensions")
+            if isinstance(extensions, dict):
+                sources += [e.get("source") for e in extensions.values() if isinstance(e, dict)]
+            images |= {i for i in sources if isinstance(i, int) and not isinstance(i, bool)}
+    return images
 
 
 def _gltf_dependencies(path: str) -> list[str]:
@@ -47,34 +77,45 @@ def _gltf_dependencies(path: str) -> list[str]:
     if not isinstance(doc, dict):
         return []
     uris = []
+    used_images = _used_images(doc)
     for key in ("buffers", "images"):
         entries = doc.get(key)
         if isinstance(entries, list):
-            for entry in entries:
+            for index, entry in enumerate(entries):
+                if key == "images" and index not in used_images:
+                    continue
                 uri = entry.get("uri") if isinstance(entry, dict) else None
                 if isinstance(uri, str) and uri and not uri.startswith("data:"):
-                    uris.append(unquote(uri))
+                    target = is_contained_reference(uri, path, encoded=True)
+                    if target is not None:
+                        uris.append(target)
     return uris
 
 
 def _obj_dependencies(path: str) -> list[str]:
     out = []
-    base = os.path.dirname(path)
     try:
-        with open(path, "r", encoding="utf-8", errors="replace") as f:
-            libs = [line.split(None, 1)[1].strip() for line in f
+        with open_regular(path, "model") as f:
+            libs = [line.split(None, 1)[1].strip() for line in
+                    f.read().decode("utf-8", "replace").splitlines()
                     if line.startswith("mtllib") and len(line.split(None, 1)) == 2]
-    except OSError:
+    except InputError:
         return []
     for lib in libs:
-        out.append(lib)
+        target = is_contained_reference(lib, path)
+        if target is None:
+            continue        # refused by the rule: the loader reports it
+        out.append(target)
         try:
-            with open(os.path.join(base, lib), "r", encoding="utf-8", errors="replace") as f:
-                for line in f:
+            with open_regular(target, "material library") as f:
+                for line in f.read(_MAX_JSON).decode("utf-8", "replace").splitlines():
                     parts = line.split()
                     if parts and parts[0].lower().startswith("map_") and len(parts) > 1:
-                        out.append(os.path.join(os.path.dirname(lib), parts[-1]))
-        except OSError:
+                        texture = is_contained_reference(
+                            os.path.join(os.path.dirname(lib), parts[-1]), path)
+                        if texture is not None:
+                            out.append(texture)
+        except InputError:
             pass
     return out
 
@@ -89,11 +130,10 @@ def source_files(path: str) -> list[str]:
         deps = _obj_dependencies(path)
     else:
         deps = []
-    base = os.path.dirname(path)
     files = [path]
-    for dep in deps:
-        full = os.path.normpath(os.path.join(base, dep))
-        if os.path.isfile(full) and full not in files:
+    for full in deps:       # already through the containment rule: inside, regular files
+        full = os.path.normpath(full)
+        if full not in files:
             files.append(full)
     return files
 
@@ -109,6 +149,8 @@ def source_hash(path: str) -> tuple[str, list[dict]]:
     combined = hashlib.sha256()
     for full in source_files(path):
         rel = os.path.relpath(full, base).replace(os.sep, "/")
+        if rel.startswith("../"):   # allowed outside the folder: hashed, listed by name only
+            rel = "(outside)/" + os.path.basename(full)
         sha = file_sha256(full)
         entries.append({"path": rel, "sha256": sha, "bytes": os.path.getsize(full)})
         combined.update(f"{rel}\0{sha}\n".encode())

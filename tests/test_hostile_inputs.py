@@ -1,0 +1,690 @@
+"""Crafted files and interrupted runs, through the real command line (issue 21).
+
+Every case runs ``python -m holopack`` in a child process and checks what a user and
+an attacker would see: the exit status (2 for bad input, 1 for an output fault), one
+line on stderr, no traceback, nothing read or written outside what the user named (a
+canary file in a sibling folder keeps its bytes, time stamps and, where the
+filesystem records reads, its access time), no temporary file left behind, and the
+child's peak resident memory (its VmHWM at exit) under 1 GB for inputs under 1 MB.
+
+The crafted files are written here byte by byte from the published formats (PNG, GIF,
+glTF, the polar stream in docs/polarstream.md), not with holopack's own writers.
+"""
+from __future__ import annotations
+
+import hashlib
+import json
+import os
+import signal
+import struct
+import subprocess
+import sys
+import threading
+import time
+import zipfile
+import zlib
+from dataclasses import dataclass
+from pathlib import Path
+
+import pytest
+
+REPO = Path(__file__).resolve().parents[1]
+GB = 1 << 30
+TRIANGLE_OBJ = "v 0 0 0\nv 1 0 0\nv 0 1 0\nf 1 2 3\n"
+# a tiny polar fan: quick to render and to resample
+DIY_PROFILE = """\
+name = "tiny"
+kind = "polar"
+format = "polarstream"
+fps = 20
+
+[render]
+render_size = 32
+
+[geometry]
+leds_per_blade = 8
+led_pitch_mm = 3.0
+led_size_mm = 2.0
+hub_radius_mm = 1.0
+slices = 16
+
+[[geometry.blades]]
+angle_deg = 0.0
+
+[colour]
+bit_depth = 8
+"""
+
+
+@dataclass
+class Run:
+    rc: int
+    out: str
+    err: str
+    peak_bytes: int
+    seconds: float
+
+
+# ``python -m holopack`` exactly (runpy, as -m does), plus one line at exit that writes
+# the process's own peak resident memory (VmHWM: since exec, so the test process it was
+# forked from does not count, as it would in wait4's ru_maxrss) to the file named in
+# HOLOPACK_TEST_PEAK
+_RUN_MODULE = (
+    "import atexit, os, runpy, sys\n"
+    "def _peak():\n"
+    "    with open('/proc/self/status') as f:\n"
+    "        kb = [l.split()[1] for l in f if l.startswith('VmHWM:')][0]\n"
+    "    with open(os.environ['HOLOPACK_TEST_PEAK'], 'w') as out:\n"
+    "        out.write(kb)\n"
+    "atexit.register(_peak)\n"
+    "sys.argv[0] = 'holopack'\n"
+    "runpy.run_module('holopack', run_name='__main__', alter_sys=True)\n")
+
+
+def holopack(*args, cwd: Path, timeout: float = 90.0) -> Run:
+    """``python -m holopack ARGS`` in ``cwd``; its exit status, output and peak memory."""
+    start = time.monotonic()
+    peak_file = Path(cwd).parent / f"peak-{os.getpid()}-{time.monotonic_ns()}.txt"
+    env = dict(os.environ, HOLOPACK_TEST_PEAK=str(peak_file))
+    proc = subprocess.Popen([sys.executable, "-c", _RUN_MODULE, *map(str, args)], cwd=cwd,
+                            stdin=subprocess.DEVNULL, stdout=subprocess.PIPE, env=env,
+                            stderr=subprocess.PIPE, start_new_session=True)
+    chunks = {"out": [], "err": []}
+    readers = [threading.Thread(target=lambda s=stream, k=key: chunks[k].append(s.read()))
+               for key, stream in (("out", proc.stdout), ("err", proc.stderr))]
+    for reader in readers:
+        reader.start()
+    timer = threading.Timer(timeout, lambda: os.killpg(proc.pid, signal.SIGKILL))
+    timer.start()
+    proc.wait()
+    timer.cancel()
+    for reader in readers:
+        reader.join()
+    assert proc.returncode != -signal.SIGKILL, f"holopack {args} ran past {timeout} s"
+    peak = int(peak_file.read_text()) * 1024
+    peak_file.unlink()
+    return Run(proc.returncode, b"".join(chunks["out"]).decode("utf-8", "replace"),
+               b"".join(chunks["err"]).decode("utf-8", "replace"), peak,
+               time.monotonic() - start)
+
+
+def assert_one_line(run: Run, code: int = 2, *mentions: str) -> str:
+    """Exit ``code``, exactly one short 'holopack: error:' line on stderr, < 1 GB."""
+    lines = run.err.strip().splitlines()
+    assert run.rc == code, run.err
+    assert len(lines) == 1, run.err
+    assert lines[0].startswith("holopack: error:"), lines[0]
+    assert "Traceback" not in run.err and "internal error" not in run.err
+    assert len(lines[0]) < 600, lines[0]
+    assert run.peak_bytes < GB, f"peak memory {run.peak_bytes / 2**20:.0f} MB"
+    for text in mentions:
+        assert text in lines[0], lines[0]
+    return lines[0]
+
+
+def leftovers(folder: Path) -> list[str]:
+    """Temporary files and staging folders holopack might leave."""
+    out = []
+    for path in folder.rglob("*"):
+        name = path.name
+        if ".partial" in name or ".holopack-" in name or name.endswith(".old") or \
+                name.startswith(".holopack-move"):
+            out.append(str(path))
+    return out
+
+
+class Canary:
+    """A file outside the user's folder: its bytes and times must not change, and where
+    the filesystem records reads (atime), it must not be read."""
+
+    def __init__(self, path: Path, data: bytes):
+        self.path = path
+        path.write_bytes(data)
+        st = path.stat()
+        # an access time older than the modification time: relatime updates it on a read
+        os.utime(path, ns=(st.st_mtime_ns - 86_400 * 10**9, st.st_mtime_ns))
+        self.stat = path.stat()
+        self.sha = hashlib.sha256(data).hexdigest()
+        probe = path.with_name("probe")
+        probe.write_bytes(b"x")
+        pst = probe.stat()
+        os.utime(probe, ns=(pst.st_mtime_ns - 86_400 * 10**9, pst.st_mtime_ns))
+        before = probe.stat().st_atime_ns
+        probe.read_bytes()
+        self.reads_recorded = probe.stat().st_atime_ns != before
+        probe.unlink()
+
+    def assert_untouched(self) -> None:
+        st = self.path.stat()
+        assert hashlib.sha256(self.path.read_bytes()).hexdigest() == self.sha
+        assert st.st_mtime_ns == self.stat.st_mtime_ns and st.st_ino == self.stat.st_ino
+        if self.reads_recorded:
+            # read_bytes above happened after this stat: compare with the stat we kept
+            assert self._atime_before_check == self.stat.st_atime_ns, "the canary was read"
+
+    def __enter__(self):
+        return self
+
+    def check(self) -> None:
+        self._atime_before_check = self.path.stat().st_atime_ns
+        self.assert_untouched()
+        # our own read above moved the access time: put it back for the next check
+        os.utime(self.path, ns=(self.stat.st_atime_ns, self.stat.st_mtime_ns))
+
+    def __exit__(self, *exc):
+        return False
+
+
+@pytest.fixture
+def world(tmp_path):
+    """(the user's folder, a canary in a sibling folder)."""
+    work = tmp_path / "work"
+    outside = tmp_path / "outside"
+    work.mkdir()
+    outside.mkdir()
+    canary = Canary(outside / "canary.png", png_header(4, 4) + b"secret-canary-bytes")
+    return work, canary
+
+
+# -- crafted files ------------------------------------------------------------------
+def _chunk(kind: bytes, data: bytes) -> bytes:
+    return struct.pack(">I", len(data)) + kind + data + struct.pack(">I", zlib.crc32(kind + data))
+
+
+def png_header(width: int, height: int) -> bytes:
+    """A PNG that declares ``width`` x ``height`` grey pixels but holds one row of data."""
+    ihdr = struct.pack(">IIBBBBB", width, height, 8, 0, 0, 0, 0)
+    row = zlib.compress(b"\0" * (1 + min(width, 1024)))
+    return b"\x89PNG\r\n\x1a\n" + _chunk(b"IHDR", ihdr) + _chunk(b"IDAT", row) + _chunk(b"IEND", b"")
+
+
+def gif_header(width: int, height: int) -> bytes:
+    """A GIF89a whose screen and first image declare ``width`` x ``height``."""
+    head = b"GIF89a" + struct.pack("<HHBBB", width, height, 0x80, 0, 0) + b"\0\0\0\xff\xff\xff"
+    image = b"\x2c" + struct.pack("<HHHHB", 0, 0, width, height, 0)
+    return head + image + b"\x02\x02\x44\x01\x00\x3b"
+
+
+def gltf(buffers=(), images=(), nodes=None, accessors=None, extra=None) -> dict:
+    """A glTF 2.0 document with one triangle from a data: URI, plus what is given."""
+    import base64
+
+    positions = struct.pack("<9f", 0, 0, 0, 1, 0, 0, 0, 1, 0)
+    doc = {
+        "asset": {"version": "2.0"},
+        "buffers": [{"uri": "data:application/octet-stream;base64,"
+                            + base64.b64encode(positions).decode(), "byteLength": 36},
+                    *buffers],
+        "bufferViews": [{"buffer": 0, "byteLength": 36}],
+        "accessors": accessors or [{"bufferView": 0, "componentType": 5126, "count": 3,
+                                    "type": "VEC3", "min": [0, 0, 0], "max": [1, 1, 0]}],
+        "meshes": [{"primitives": [{"attributes": {"POSITION": 0}}]}],
+        "nodes": nodes or [{"mesh": 0}],
+        "scenes": [{"nodes": [0]}],
+        "scene": 0,
+    }
+    if images:
+        doc["images"] = list(images)
+    doc.update(extra or {})
+    return doc
+
+
+def write_json(path: Path, doc) -> Path:
+    path.write_text(json.dumps(doc))
+    return path
+
+
+def polar_stream(profile_text: str, fps_milli: int = 20_000, slices: int = 16, columns: int = 8,
+                 bits: int = 8, frames: int = 1) -> bytes:
+    """A .hps file per docs/polarstream.md."""
+    text = profile_text.encode()
+    fixed = struct.pack("<8sHHIIBBHIII", b"\x89HPS\r\n\x1a\n", 1, 0, slices, columns, 3, bits, 0,
+                        fps_milli, frames, len(text))
+    crc = zlib.crc32(fixed[:28] + fixed[32:36] + text)
+    out = fixed + struct.pack("<I", crc) + text
+    for k in range(frames):
+        codes = bytes(slices * columns * 3)
+        index = struct.pack("<I", k)
+        out += b"HPSF" + index + codes + struct.pack("<I", zlib.crc32(index + codes))
+    return out
+
+
+# -- reading only what the user named -------------------------------------------------
+@pytest.mark.parametrize("how", ["absolute", "dotdot", "encoded", "dev-zero", "dev-stdin"])
+def test_gltf_buffer_uris_leaving_the_folder_are_refused(world, how):
+    work, canary = world
+    uri = {"absolute": str(canary.path), "dotdot": "../outside/canary.png",
+           "encoded": "..%2Foutside%2Fcanary.png", "dev-zero": "/dev/zero",
+           "dev-stdin": "/dev/stdin"}[how]
+    doc = gltf(buffers=[{"uri": uri, "byteLength": 16}],
+               extra={"bufferViews": [{"buffer": 0, "byteLength": 36},
+                                      {"buffer": 1, "byteLength": 16}],
+                      "accessors": [{"bufferView": 0, "componentType": 5126, "count": 3,
+                                     "type": "VEC3"},
+                                    {"bufferView": 1, "componentType": 5126, "count": 1,
+                                     "type": "VEC4"}],
+                      "meshes": [{"primitives": [{"attributes": {"POSITION": 0, "COLOR_0": 1}}]}]})
+    write_json(work / "model.gltf", doc)
+    line = assert_one_line(holopack("inspect", "model.gltf", cwd=work, timeout=60), 2, "model.gltf")
+    assert "outside" in line or "absolute" in line or "leaves" in line or "device" in line
+    canary.check()
+
+
+def test_a_device_file_inside_the_folder_is_refused_too(world):
+    work, canary = world
+    os.symlink("/dev/zero", work / "zeros.bin")
+    doc = gltf(buffers=[{"uri": "zeros.bin", "byteLength": 16}],
+               extra={"bufferViews": [{"buffer": 0, "byteLength": 36},
+                                      {"buffer": 1, "byteLength": 16}]})
+    doc["accessors"].append({"bufferView": 1, "componentType": 5126, "count": 1, "type": "VEC4"})
+    doc["meshes"][0]["primitives"][0]["attributes"]["COLOR_0"] = 1
+    write_json(work / "model.gltf", doc)
+    assert_one_line(holopack("inspect", "model.gltf", cwd=work, timeout=60), 2, "zeros.bin")
+
+
+def test_allow_outside_files_lifts_the_folder_rule_only(world):
+    work, canary = world
+    data = struct.pack("<12f", *([1, 0, 0, 1] * 3))
+    (canary.path.parent / "colours.bin").write_bytes(data)
+    doc = gltf(buffers=[{"uri": "../outside/colours.bin", "byteLength": 48}],
+               extra={"bufferViews": [{"buffer": 0, "byteLength": 36},
+                                      {"buffer": 1, "byteLength": 48}]})
+    doc["accessors"].append({"bufferView": 1, "componentType": 5126, "count": 3, "type": "VEC4"})
+    doc["meshes"][0]["primitives"][0]["attributes"]["COLOR_0"] = 1
+    write_json(work / "model.gltf", doc)
+    assert_one_line(holopack("inspect", "model.gltf", cwd=work), 2, "colours.bin")
+    run = holopack("inspect", "model.gltf", "--allow-outside-files", cwd=work)
+    assert run.rc == 0, run.err
+    doc["buffers"][1]["uri"] = "/dev/zero"
+    write_json(work / "model.gltf", doc)
+    assert_one_line(holopack("inspect", "model.gltf", "--allow-outside-files", cwd=work), 2,
+                    "device")
+
+
+def test_obj_material_library_and_texture_outside_are_refused(world):
+    work, canary = world
+    (work / "a.obj").write_text("mtllib ../outside/canary.png\n" + TRIANGLE_OBJ)
+    assert_one_line(holopack("inspect", "a.obj", cwd=work), 2, "a.obj", "canary.png")
+    (work / "m.mtl").write_text(f"newmtl x\nmap_Kd {canary.path}\n")
+    (work / "b.obj").write_text("mtllib m.mtl\nusemtl x\nv 0 0 0\nv 1 0 0\nv 0 1 0\n"
+                                "vt 0 0\nvt 1 0\nvt 0 1\nf 1/1 2/2 3/3\n")
+    assert_one_line(holopack("inspect", "b.obj", cwd=work), 2, "b.obj")
+    canary.check()
+
+
+def test_a_long_uri_is_shortened_in_the_error_line(world):
+    work, _ = world
+    uri = "../" + "x" * 100_000
+    write_json(work / "model.gltf", gltf(buffers=[{"uri": uri, "byteLength": 4}],
+                                         extra={"bufferViews": [{"buffer": 1, "byteLength": 4}]}))
+    doc = json.loads((work / "model.gltf").read_text())
+    doc["accessors"][0]["bufferView"] = 0
+    line = assert_one_line(holopack("inspect", "model.gltf", cwd=work), 2)
+    assert len(line) < 400
+
+
+@pytest.mark.parametrize("base", ["/dev/zero", "/dev/stdin", "../outside/canary.png",
+                                  "3dcircle-42f2.toml"])
+def test_profile_base_is_looked_up_among_shipped_profiles_only(world, base):
+    work, canary = world
+    (work / "fan.toml").write_text(f'base = "{base}"\nname = "mine"\n')
+    run = holopack("devices", "fan.toml", cwd=work, timeout=60)
+    assert_one_line(run, 2, "fan.toml", "shipped profile")
+    # the same profile embedded in a polar stream: validate and decode refuse it too
+    (work / "clip.hps").write_bytes(polar_stream(f'base = "{base}"\nname = "mine"\n'))
+    assert_one_line(holopack("decode", "clip.hps", "-o", "frames", cwd=work), 2, "shipped profile")
+    assert_one_line(holopack("validate", "clip.hps", cwd=work), 2, "shipped profile")
+    assert not (work / "frames").exists() and not leftovers(work)
+    canary.check()
+
+
+def test_a_package_whose_manifest_names_a_device_path_is_not_read(world):
+    work, canary = world
+    manifest = {"format": "holopack-package/1", "device": "/dev/zero", "items": []}
+    with zipfile.ZipFile(work / "pkg.zip", "w") as zf:
+        zf.writestr("fan/manifest.json", json.dumps(manifest))
+        zf.writestr("fan/README.txt", "x")
+        embedded = dict(manifest, device="x", profile_toml='base = "/dev/stdin"\nname = "x"\n')
+        zf.writestr("other/manifest.json", json.dumps(embedded))
+        zf.writestr("../outside/canary.png", "overwritten")
+    run = holopack("validate", "pkg.zip", cwd=work, timeout=60)
+    assert run.rc == 1 and run.peak_bytes < GB          # a failed check, reported
+    assert "unsafe path" in run.out and "shipped profile" in run.out
+    assert "Traceback" not in run.err
+    canary.check()
+
+
+@pytest.mark.parametrize("fault", ["fifo", "device"])
+def test_named_inputs_that_are_not_files_are_refused(world, fault):
+    work, _ = world
+    if fault == "fifo":
+        os.mkfifo(work / "clip.png")
+        target = "clip.png"
+    else:
+        target = "/dev/zero"
+    assert_one_line(holopack("export", target, "-o", "out.mp4", cwd=work, timeout=60), 2)
+    assert_one_line(holopack("devices", target if fault == "device" else "clip.png", cwd=work), 2)
+    assert not (work / "out.mp4").exists() and not leftovers(work)
+
+
+# -- cost in proportion to the input --------------------------------------------------
+@pytest.mark.parametrize("depth", [32_000, 100_000])
+def test_deep_node_chains_are_checked_in_linear_time(world, depth):
+    work, _ = world
+    nodes = [{"children": [i + 1]} for i in range(depth - 1)] + [{"mesh": 0}]
+    write_json(work / "deep.gltf", gltf(nodes=nodes))
+    # a quadratic check took 56 s at 32,000 levels and did not finish at 100,000: the
+    # timeout is the hang guard (speed itself is measured in benchmarks/, not here)
+    run = holopack("inspect", "deep.gltf", cwd=work, timeout=60)
+    assert_one_line(run, 2, "nested more than")
+
+
+def test_a_node_cycle_is_named(world):
+    work, _ = world
+    nodes = [{"mesh": 0}] + [{"children": [(i + 1) % 50000 + 1]} for i in range(50000)]
+    write_json(work / "cycle.gltf", gltf(nodes=nodes))
+    run = holopack("inspect", "cycle.gltf", cwd=work, timeout=60)
+    assert_one_line(run, 2, "cycle")
+
+
+def test_a_tiny_glb_asking_for_gigabytes_stays_within_the_budget(world):
+    work, _ = world
+    accessors = [{"componentType": 5126, "count": 100_000_000, "type": "VEC4"}
+                 for _ in range(4)]
+    doc = gltf(accessors=[{"bufferView": 0, "componentType": 5126, "count": 3, "type": "VEC3"},
+                          *accessors])
+    doc["meshes"] = [{"primitives": [{"attributes": {"POSITION": 0, "COLOR_0": 1, "TANGENT": 2,
+                                                     "TEXCOORD_0": 3, "JOINTS_0": 4}}]}]
+    text = json.dumps(doc).encode()
+    text += b" " * (-len(text) % 4)
+    glb = b"glTF" + struct.pack("<II", 2, 12 + 8 + len(text)) + \
+        struct.pack("<I4s", len(text), b"JSON") + text
+    (work / "tiny.glb").write_bytes(glb)
+    assert len(glb) < 4096
+    run = holopack("inspect", "tiny.glb", cwd=work, timeout=60)
+    assert_one_line(run, 2, "tiny.glb")
+
+
+@pytest.mark.parametrize("size", [13_000, 100_000])
+def test_huge_pictures_are_refused_before_decoding(world, size):
+    work, _ = world
+    (work / "big.png").write_bytes(png_header(size, size))
+    assert_one_line(holopack("export", "big.png", "-o", "out.mp4", cwd=work), 2, "big.png")
+    # the same picture as a glTF texture
+    import base64
+
+    doc = gltf(images=[{"uri": "big.png"}],
+               extra={"textures": [{"source": 0}],
+                      "materials": [{"pbrMetallicRoughness": {"baseColorTexture": {"index": 0}}}]})
+    doc["meshes"][0]["primitives"][0]["material"] = 0
+    write_json(work / "model.gltf", doc)
+    assert_one_line(holopack("export", "model.gltf", "-o", "out.mp4", cwd=work), 2, "model.gltf")
+    assert not (work / "out.mp4").exists() and not leftovers(work)
+    del base64
+
+
+def test_a_huge_gif_is_one_line(world):
+    work, _ = world
+    (work / "big.gif").write_bytes(gif_header(65535, 65535))
+    assert_one_line(holopack("export", "big.gif", "-o", "out.mp4", cwd=work), 2, "big.gif")
+
+
+@pytest.mark.parametrize("device,option", [
+    ("mp4-fan", ("--fps", "1e9")), ("mp4-fan", ("--seconds", "1e9")),
+    ("mp4-fan", ("--loops", "1e300")), ("mp4-fan", ("--margin", "5")),
+    ("mp4-fan", ("--fov", "400")), ("mp4-fan", ("--animation", "-1")),
+    ("mp4-fan", ("--light", "rim=nan")), ("mp4-fan", ("--size", "100000")),
+    ("mp4-fan", ("--supersample", "64")),
+    ("fan.toml", ("--distance", "1e300")), ("fan.toml", ("--turntable", "1e308")),
+    ("fan.toml", ("--fps", "5e6")), ("fan.toml", ("--fps", "0.001"))])
+def test_settings_outside_their_range_are_one_line(world, device, option):
+    work, _ = world
+    (work / "a.obj").write_text(TRIANGLE_OBJ)
+    (work / "fan.toml").write_text(DIY_PROFILE)
+    out = "out.mp4" if device == "mp4-fan" else "out.hps"
+    run = holopack("export", "a.obj", "--device", device, "-o", out, *option, cwd=work)
+    assert_one_line(run, 2, option[0])
+    assert not (work / out).exists() and not leftovers(work)
+
+
+@pytest.mark.parametrize("key,value", [("render_size", "1000000"), ("render_size", str(2**70)),
+                                       ("video_size", "0"), ("supersample", "100")])
+def test_profile_sizes_outside_their_range_are_one_line(world, key, value):
+    work, _ = world
+    (work / "fan.toml").write_text(f'base = "hypervsn"\nname = "x"\n[render]\n{key} = {value}\n')
+    assert_one_line(holopack("devices", "fan.toml", cwd=work), 2, key)
+
+
+@pytest.mark.parametrize("key", ["codec", "pixel_format"])
+def test_profile_codec_settings_that_would_be_ignored_are_refused(world, key):
+    work, _ = world
+    (work / "fan.toml").write_text(f'base = "hypervsn"\nname = "x"\n[file]\n{key} = "other"\n')
+    assert_one_line(holopack("devices", "fan.toml", cwd=work), 2, key)
+
+
+# -- writing only where the user said -------------------------------------------------
+def test_a_profile_suffix_naming_a_path_cannot_overwrite_a_file(world):
+    work, canary = world
+    (work / "a.obj").write_text(TRIANGLE_OBJ)
+    (work / "fan.toml").write_text(DIY_PROFILE + '\n[file]\nsuffix = "/../../../outside/canary.png"\n')
+    (work / "list.toml").write_text('devices = ["fan.toml"]\n[[items]]\ninput = "a.obj"\n')
+    assert_one_line(holopack("pack", "list.toml", "-o", "pkg", cwd=work), 2, "suffix")
+    assert not (work / "pkg").exists() and not leftovers(work.parent)
+    canary.check()
+
+
+def test_item_names_with_newlines_are_refused(world):
+    work, _ = world
+    (work / "a.obj").write_text(TRIANGLE_OBJ)
+    (work / "list.toml").write_text('devices = ["hypervsn"]\n[[items]]\ninput = "a.obj"\n'
+                                    'name = "line\\nINSTALL: rm -rf"\n')
+    assert_one_line(holopack("pack", "list.toml", "-o", "pkg", cwd=work), 2, "one line")
+
+
+def test_an_output_equal_to_the_input_is_refused(world):
+    work, _ = world
+    (work / "a.obj").write_text(TRIANGLE_OBJ)
+    before = (work / "a.obj").read_bytes()
+    assert_one_line(holopack("export", "a.obj", "-o", "a.obj", cwd=work), 2, "input")
+    (work / "clip.hps").write_bytes(polar_stream(DIY_PROFILE))
+    assert_one_line(holopack("decode", "clip.hps", "-o", "./clip.hps", cwd=work), 2, "input")
+    (work / "list.toml").write_text('devices = ["hypervsn"]\n[[items]]\ninput = "a.obj"\n')
+    assert_one_line(holopack("pack", "list.toml", "-o", "list.toml", cwd=work), 2, "input")
+    assert (work / "a.obj").read_bytes() == before and not leftovers(work)
+
+
+def test_pack_refuses_to_replace_a_zip_that_is_not_a_package(world):
+    work, _ = world
+    (work / "a.obj").write_text(TRIANGLE_OBJ)
+    (work / "list.toml").write_text('devices = ["hypervsn"]\n[[items]]\ninput = "a.obj"\n')
+    with zipfile.ZipFile(work / "photos.zip", "w") as zf:
+        zf.writestr("holiday.jpg", b"someone's photo")
+    before = (work / "photos.zip").read_bytes()
+    assert_one_line(holopack("pack", "list.toml", "-o", "photos.zip", cwd=work), 2,
+                    "not a holopack package")
+    assert (work / "photos.zip").read_bytes() == before and not leftovers(work)
+
+
+def test_an_output_that_is_a_folder_fails_before_rendering(world):
+    work, _ = world
+    (work / "a.obj").write_text(TRIANGLE_OBJ)
+    (work / "out.mp4").mkdir()
+    # 18,000 frames would run past the timeout: the refusal comes before rendering
+    run = holopack("export", "a.obj", "-o", "out.mp4", "--seconds", "600", cwd=work, timeout=60)
+    assert_one_line(run, 1, "folder")
+    assert not leftovers(work)
+
+
+def test_a_1000_fps_video_is_read(world):
+    work, _ = world
+    import imageio_ffmpeg
+    import numpy as np
+
+    writer = imageio_ffmpeg.write_frames(str(work / "fast.mp4"), (32, 32), fps=1000,
+                                         macro_block_size=16, ffmpeg_log_level="error")
+    writer.send(None)
+    for i in range(20):
+        writer.send(np.full((32, 32, 3), i * 10, np.uint8))
+    writer.close()
+    run = holopack("inspect", "fast.mp4", cwd=work)
+    assert run.rc == 0, run.err
+    assert "1000" in run.out and "fps" in run.out
+
+
+@pytest.mark.parametrize("sig", [signal.SIGTERM, signal.SIGHUP])
+def test_an_interrupted_export_leaves_no_temporary_file(world, sig):
+    work, _ = world
+    (work / "a.obj").write_text(TRIANGLE_OBJ)
+    proc = subprocess.Popen([sys.executable, "-m", "holopack", "export", "a.obj", "-o", "out.mp4",
+                             "--seconds", "3000", "-q"], cwd=work, stdout=subprocess.PIPE,
+                            stderr=subprocess.PIPE, start_new_session=True)
+    end = time.monotonic() + 90
+    while not any(".partial" in p.name for p in work.iterdir()):
+        assert proc.poll() is None and time.monotonic() < end, proc.stderr.read()
+        time.sleep(0.1)
+    proc.send_signal(sig)
+    _, err = proc.communicate(timeout=30)
+    lines = err.decode().strip().splitlines()
+    assert proc.returncode == 130 and len(lines) == 1 and "interrupted" in lines[0], err
+    assert not (work / "out.mp4").exists() and not leftovers(work)
+
+
+# -- packages from other hands, and interrupted packs --------------------------------
+def _tiny_package_setup(work: Path, canary: Canary) -> None:
+    """A playlist of one glTF (with an unused image naming the canary) for a tiny fan."""
+    doc = gltf(images=[{"uri": "../outside/canary.png"}, {"uri": str(canary.path)}])
+    write_json(work / "model.gltf", doc)
+    (work / "fan.toml").write_text(DIY_PROFILE)
+    (work / "list.toml").write_text('devices = ["fan.toml"]\n[defaults]\nseconds = 0.5\n'
+                                    '[[items]]\ninput = "model.gltf"\nname = "one"\n'
+                                    '[[items]]\ninput = "model.gltf"\nname = "two"\nyaw = 90\n')
+
+
+def _children(pid: int) -> set[int]:
+    out = set()
+    for entry in os.listdir("/proc"):
+        if entry.isdigit():
+            try:
+                with open(f"/proc/{entry}/stat") as f:
+                    if int(f.read().rsplit(")", 1)[1].split()[1]) == pid:
+                        out.add(int(entry))
+            except (OSError, ValueError, IndexError):
+                pass
+    return out
+
+
+def _start_pack(work: Path, *args) -> subprocess.Popen:
+    return subprocess.Popen([sys.executable, "-m", "holopack", "pack", "list.toml", "-o", "pkg",
+                             "-j", "2", "--preview-frames", "2", *args], cwd=work,
+                            stdout=subprocess.PIPE, stderr=subprocess.PIPE, start_new_session=True)
+
+
+def _wait_for_workers(proc: subprocess.Popen, count: int = 2, timeout: float = 60) -> set[int]:
+    end = time.monotonic() + timeout
+    while time.monotonic() < end:
+        kids = {k for k in _children(proc.pid)
+                if "holopack" in open(f"/proc/{k}/cmdline", "rb").read().decode(errors="replace")
+                or "multiprocessing" in open(f"/proc/{k}/cmdline", "rb").read().decode(errors="replace")}
+        workers = {k for k in kids if "resource_tracker" not in
+                   open(f"/proc/{k}/cmdline", "rb").read().decode(errors="replace")}
+        if len(workers) >= count:
+            return workers
+        assert proc.poll() is None, proc.stderr.read().decode()
+        time.sleep(0.1)
+    raise AssertionError("the workers did not start")
+
+
+def _alive(pid: int) -> bool:
+    try:
+        with open(f"/proc/{pid}/stat") as f:
+            return f.read().rsplit(")", 1)[1].split()[0] != "Z"
+    except OSError:
+        return False
+
+
+@pytest.mark.parametrize("sig", [signal.SIGTERM, signal.SIGHUP])
+def test_an_interrupted_first_pack_leaves_nothing_and_its_workers_end(world, sig):
+    work, canary = world
+    _tiny_package_setup(work, canary)
+    proc = _start_pack(work)
+    workers = _wait_for_workers(proc)
+    proc.send_signal(sig)
+    _, err = proc.communicate(timeout=30)
+    assert proc.returncode != 0
+    lines = err.decode().strip().splitlines()
+    assert lines and lines[-1].startswith("holopack: interrupted"), err
+    assert "Traceback" not in err.decode()
+    end = time.monotonic() + 10
+    while any(_alive(w) for w in workers) and time.monotonic() < end:
+        time.sleep(0.1)
+    assert not any(_alive(w) for w in workers)
+    assert not (work / "pkg").exists() and not leftovers(work)
+
+
+def test_workers_die_with_a_killed_parent_and_the_rerun_is_not_blocked(world):
+    work, canary = world
+    _tiny_package_setup(work, canary)
+    proc = _start_pack(work)
+    workers = _wait_for_workers(proc)
+    proc.kill()
+    proc.communicate(timeout=30)
+    end = time.monotonic() + 10
+    while any(_alive(w) for w in workers) and time.monotonic() < end:
+        time.sleep(0.1)
+    assert not any(_alive(w) for w in workers), "workers outlived their parent"
+    assert not (work / "pkg").exists()
+    run = holopack("pack", "list.toml", "-o", "pkg", "-j", "1", "--preview-frames", "2",
+                   cwd=work, timeout=240)
+    assert run.rc == 0, run.err
+    manifest = (work / "pkg" / "tiny" / "manifest.json").read_text()
+    # the unused images name the canary: neither its path, nor its hash, nor its size
+    assert "canary" not in manifest and canary.sha not in manifest
+    assert sorted(p.name for p in (work / "pkg" / "tiny" / "files").iterdir()) == \
+        ["01_one.hps", "02_two.hps"]
+    canary.check()
+
+    # a symlinked folder planted inside the package: the re-run neither follows nor
+    # empties it
+    victim = canary.path.parent / "victim"
+    victim.mkdir()
+    (victim / "keep.txt").write_text("mine")
+    shutil_files = work / "pkg" / "tiny" / "previews"
+    for p in shutil_files.iterdir():
+        p.unlink()
+    shutil_files.rmdir()
+    os.symlink(victim, shutil_files)
+    (work / "list.toml").write_text((work / "list.toml").read_text().replace("yaw = 90", "yaw = 45"))
+    two = work / "pkg" / "tiny" / "files" / "02_two.hps"
+    before = (two.stat().st_mtime_ns, two.read_bytes())
+    run = holopack("pack", "list.toml", "-o", "pkg", "-j", "1", "--preview-frames", "2", "-q",
+                   cwd=work, timeout=240)
+    assert_one_line(run, 1, "previews", "symlink")
+    assert (two.stat().st_mtime_ns, two.read_bytes()) == before    # refused before rendering
+    assert sorted(p.name for p in victim.iterdir()) == ["keep.txt"]
+    assert not leftovers(work)
+    canary.check()
+
+
+def test_repacking_a_zip_drops_entries_its_manifests_do_not_list(world):
+    """A package zip from earlier (fuzz/corpus/package, made by holopack pack for the
+    profile and playlist below), with a stranger's entries added: they do not reach the
+    new package."""
+    work, _ = world
+    seed = REPO / "fuzz" / "corpus" / "package" / "diy-previews.zip"
+    (work / "clip.obj").write_text(TRIANGLE_OBJ)
+    (work / "diy.toml").write_bytes((REPO / "fuzz" / "corpus" / "profile" / "user-polarstream.toml")
+                                    .read_bytes())
+    (work / "pl.toml").write_text('devices = ["diy.toml"]\n[defaults]\nseconds = 0.1\n'
+                                  '[[items]]\ninput = "clip.obj"\nname = "tri"\n')
+    (work / "pkg.zip").write_bytes(seed.read_bytes())
+    with zipfile.ZipFile(work / "pkg.zip", "a") as zf:
+        zf.writestr("diy/files/stranger.jpg", b"someone's photo")
+        zf.writestr("holiday/photo.jpg", b"someone's photo")
+    run = holopack("pack", "pl.toml", "-o", "pkg.zip", "-q", "--preview-frames", "2", cwd=work,
+                   timeout=240)
+    assert run.rc == 0, run.err
+    with zipfile.ZipFile(work / "pkg.zip") as zf:
+        names = sorted(zf.namelist())
+    assert names == ["README.txt", "diy/README.txt", "diy/files/01_tri.hps", "diy/manifest.json",
+                     "diy/previews/01_tri.gif", "diy/previews/01_tri.png"]
+    assert not leftovers(work)
