@@ -5,6 +5,7 @@ puts them and where a source checkout finds them; a wheel has no top level, so t
 build copies them into the package (``holopack/assets``, ``holopack/shaders``), where
 ``holopack.resources`` looks for them in an installed copy. Metadata is in setup.cfg.
 """
+
 import shutil
 from pathlib import Path
 

@@ -17,6 +17,7 @@ overhead two ways (an empty task's round trip, and in the playlist run
 frame (inputs shipped plus results back); for the long export, frames per second
 per chunk size next to the serial export of the same clip.
 """
+
 from __future__ import annotations
 
 import argparse
@@ -34,12 +35,12 @@ ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(ROOT))
 sys.path.insert(0, str(ROOT / "tests"))
 
+from _cluster_helpers import LoopbackCluster  # noqa: E402
+
 import holopack  # noqa: E402
 from holopack.cluster import connect  # noqa: E402
 from holopack.cluster.export import export_chunked  # noqa: E402
 from holopack.pack import pack  # noqa: E402
-
-from _cluster_helpers import LoopbackCluster  # noqa: E402
 
 TWIN = ROOT / "assets" / "RobotExpressive" / "RobotExpressive.glb"
 DUCK = ROOT / "tests" / "data" / "Duck" / "Duck.glb"
@@ -49,8 +50,13 @@ def write_playlist(folder: Path, items: int, seconds: float, size: int, device: 
     lines = [f'devices = ["{device}"]', "", "[defaults]", f"seconds = {seconds}", f"size = {size}", ""]
     for n in range(items):
         model = TWIN if n % 2 == 0 else DUCK
-        lines += ["[[items]]", f'input = "{model.as_posix()}"', f'name = "item {n + 1}"',
-                  f"yaw = {15 * n}", ""]
+        lines += [
+            "[[items]]",
+            f'input = "{model.as_posix()}"',
+            f'name = "item {n + 1}"',
+            f"yaw = {15 * n}",
+            "",
+        ]
     path = folder / f"playlist-{items}.toml"
     path.write_text("\n".join(lines))
     return path
@@ -80,8 +86,10 @@ def empty_tasks(executor, count: int = 200) -> dict:
         started = time.perf_counter()
         list(ordered(executor, _noop, ((i,) for i in range(count)), window))
         out[str(window)] = round((time.perf_counter() - started) / count * 1e3, 2)
-        print(f"  empty tasks, {window:2d} in flight: {out[str(window)]:.1f} ms each "
-              f"({1e3 / out[str(window)]:.0f} tasks/s through one client)")
+        print(
+            f"  empty tasks, {window:2d} in flight: {out[str(window)]:.1f} ms each "
+            f"({1e3 / out[str(window)]:.0f} tasks/s through one client)"
+        )
     return out
 
 
@@ -92,18 +100,28 @@ def main(argv=None) -> int:
     parser.add_argument("--device", default="3dcircle-42f2")
     parser.add_argument("--long-seconds", type=float, default=6.0, help="length of the long export")
     parser.add_argument("--no-chunks", action="store_true", help="skip the chunk-size sweep")
-    parser.add_argument("--only-overhead", action="store_true",
-                        help="only the empty-task throughput through the client (a cluster, no renders)")
+    parser.add_argument(
+        "--only-overhead",
+        action="store_true",
+        help="only the empty-task throughput through the client (a cluster, no renders)",
+    )
     parser.add_argument("--json", help="write the figures here too")
     args = parser.parse_args(argv)
     # a terminated run still stops its scheduler and workers (the finally blocks below)
     signal.signal(signal.SIGTERM, lambda *_: sys.exit(143))
 
     work = Path(tempfile.mkdtemp(prefix="bench-cluster-"))
-    figures: dict = {"device": args.device, "size": args.size, "seconds_per_item": args.seconds,
-                     "cpus": os.cpu_count(), "load_average_at_start": os.getloadavg()[0]}
-    print(f"{os.cpu_count()} CPUs, load average {os.getloadavg()[0]:.1f} at the start "
-          "(other work on the machine slows every mode alike, not alike in ratio)")
+    figures: dict = {
+        "device": args.device,
+        "size": args.size,
+        "seconds_per_item": args.seconds,
+        "cpus": os.cpu_count(),
+        "load_average_at_start": os.getloadavg()[0],
+    }
+    print(
+        f"{os.cpu_count()} CPUs, load average {os.getloadavg()[0]:.1f} at the start "
+        "(other work on the machine slows every mode alike, not alike in ratio)"
+    )
     try:
         if args.only_overhead:
             cluster = LoopbackCluster(work / "dask", workers=2)
@@ -138,17 +156,23 @@ def main(argv=None) -> int:
                 noop_ms = empty_tasks(executor)
 
                 same = all((work / "serial" / d).exists() for d in dask.manifests) and all(
-                    a["sha256"] == b["sha256"] for d in dask.manifests
-                    for a, b in zip(dask.manifests[d]["items"], serial.manifests[d]["items"]))
+                    a["sha256"] == b["sha256"]
+                    for d in dask.manifests
+                    for a, b in zip(dask.manifests[d]["items"], serial.manifests[d]["items"])
+                )
                 tasks = len(dask.rendered)
                 busy = executor.task_seconds - busy0
                 # what Dask adds over -j 2 (the same two single-thread processes' work), per task
                 overhead_s = (dask_s - local_s) * 2 / tasks
 
                 figures["playlist"] = {
-                    "tasks": tasks, "frames": frames,
-                    "serial_s": round(serial_s, 2), "j2_s": round(local_s, 2), "dask_s": round(dask_s, 2),
-                    "j2_speedup": round(serial_s / local_s, 3), "dask_speedup": round(serial_s / dask_s, 3),
+                    "tasks": tasks,
+                    "frames": frames,
+                    "serial_s": round(serial_s, 2),
+                    "j2_s": round(local_s, 2),
+                    "dask_s": round(dask_s, 2),
+                    "j2_speedup": round(serial_s / local_s, 3),
+                    "dask_speedup": round(serial_s / dask_s, 3),
                     "dask_vs_j2": round(local_s / dask_s, 3),
                     "cluster_start_s": round(start_s, 2),
                     "empty_task_ms": noop_ms,
@@ -180,13 +204,19 @@ def print_playlist(p: dict) -> None:
     print(f"6-item playlist, {p['tasks']} tasks, {p['frames']} frames")
     print(f"  serial        {p['serial_s']:7.2f} s   1.00")
     print(f"  -j 2          {p['j2_s']:7.2f} s   {p['j2_speedup']:.2f} x serial")
-    print(f"  Dask, 2 wkrs  {p['dask_s']:7.2f} s   {p['dask_speedup']:.2f} x serial, "
-          f"{p['dask_vs_j2']:.2f} x -j 2   (cluster start {p['cluster_start_s']:.1f} s, not counted)")
-    print(f"  per-task overhead of Dask over -j 2: {p['per_task_overhead_vs_j2_s'] * 1e3:.0f} ms "
-          f"((Dask wall - -j 2 wall) x 2 / tasks; a task takes {p['task_seconds_mean']:.2f} s on its "
-          f"worker, workers busy {p['worker_busy_fraction'] * 100:.0f}% of the wall)")
-    print(f"  bytes moved per frame: {p['bytes_moved_per_frame']:,} (results back "
-          f"{p['bytes_results_per_frame']:,}/frame; inputs shipped once: {p['bytes_inputs_shipped_once']:,} bytes)")
+    print(
+        f"  Dask, 2 wkrs  {p['dask_s']:7.2f} s   {p['dask_speedup']:.2f} x serial, "
+        f"{p['dask_vs_j2']:.2f} x -j 2   (cluster start {p['cluster_start_s']:.1f} s, not counted)"
+    )
+    print(
+        f"  per-task overhead of Dask over -j 2: {p['per_task_overhead_vs_j2_s'] * 1e3:.0f} ms "
+        f"((Dask wall - -j 2 wall) x 2 / tasks; a task takes {p['task_seconds_mean']:.2f} s on its "
+        f"worker, workers busy {p['worker_busy_fraction'] * 100:.0f}% of the wall)"
+    )
+    print(
+        f"  bytes moved per frame: {p['bytes_moved_per_frame']:,} (results back "
+        f"{p['bytes_results_per_frame']:,}/frame; inputs shipped once: {p['bytes_inputs_shipped_once']:,} bytes)"
+    )
     print(f"  byte-identical to serial: {p['byte_identical_to_serial']}")
 
 
@@ -206,16 +236,23 @@ def sweep(executor, work: Path, args) -> dict:
         for _ in range(3):
             received0 = executor.bytes_received
             started = time.perf_counter()
-            r = export_chunked(str(TWIN), str(work / f"c{chunk}.BIN"), executor=executor,
-                               chunk_frames=chunk, **common)
+            r = export_chunked(
+                str(TWIN), str(work / f"c{chunk}.BIN"), executor=executor, chunk_frames=chunk, **common
+            )
             times.append(time.perf_counter() - started)
         wall = statistics.median(times)
         same = (work / f"c{chunk}.BIN").read_bytes() == reference
         per_frame = (executor.bytes_received - received0) / r.frames
-        out[str(chunk)] = {"fps": round(r.frames / wall, 2), "vs_serial": round(serial_s / wall, 3),
-                           "bytes_back_per_frame": round(per_frame), "identical": same}
-        print(f"  chunks of {chunk:2d}: {r.frames / wall:6.1f} fps, {serial_s / wall:.2f} x serial, "
-              f"{per_frame:,.0f} bytes back per frame, identical: {same} (median of 3)")
+        out[str(chunk)] = {
+            "fps": round(r.frames / wall, 2),
+            "vs_serial": round(serial_s / wall, 3),
+            "bytes_back_per_frame": round(per_frame),
+            "identical": same,
+        }
+        print(
+            f"  chunks of {chunk:2d}: {r.frames / wall:6.1f} fps, {serial_s / wall:.2f} x serial, "
+            f"{per_frame:,.0f} bytes back per frame, identical: {same} (median of 3)"
+        )
     return out
 
 

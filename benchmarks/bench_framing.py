@@ -8,6 +8,7 @@ before the drawn-box fit); "box" is what FrameSource does now (the same, then th
 every sampled point projected through every view, centred and zoomed). Both are shown
 as a ratio to the peer, and against one rendered frame, medians of ``--repeats`` runs.
 """
+
 from __future__ import annotations
 
 import argparse
@@ -21,8 +22,7 @@ import numpy as np
 ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(ROOT))
 
-from holopack.pipeline import (FRAMING_SAMPLES, ExportSettings, FrameSource,  # noqa: E402
-                               _framing_points, make_timeline)
+from holopack.pipeline import FRAMING_SAMPLES, ExportSettings, FrameSource, _framing_points, make_timeline  # noqa: E402
 from holopack.rendering.camera import fit_camera  # noqa: E402
 from holopack.scene.load import load  # noqa: E402
 
@@ -34,8 +34,11 @@ MODELS = {
 
 
 def sphere_only(scene, timeline, framing):
-    points = [_framing_points(p.positions) for i in timeline.loop_indices(FRAMING_SAMPLES)
-              for p in scene.pose(timeline.animation, timeline.anim_time(i))]
+    points = [
+        _framing_points(p.positions)
+        for i in timeline.loop_indices(FRAMING_SAMPLES)
+        for p in scene.pose(timeline.animation, timeline.anim_time(i))
+    ]
     return fit_camera(np.concatenate(points), framing, spin_axis_points=timeline.turntable != 0.0)
 
 

@@ -15,6 +15,7 @@ is made), the ratio keyed / plain, the first pass (analysis) time, and the peak 
 of a keyed run on the clip and on the clip four times as long (memory stays flat when
 the two agree).
 """
+
 from __future__ import annotations
 
 import argparse
@@ -34,7 +35,6 @@ sys.path.insert(0, os.path.join(HERE, "..", "tests"))
 def make_clip(path: str, frames: int) -> None:
     import cv2
     import imageio_ffmpeg
-
     from _video_clips import green_background, srgb_encode, subject_frames
 
     subject = subject_frames(size=540, frames=min(frames, 24), seed=3, sway=60)
@@ -43,10 +43,34 @@ def make_clip(path: str, frames: int) -> None:
     rng = np.random.default_rng(0)
     noise = [rng.normal(0, 3, (1080, 1920, 3)).astype(np.float32) for _ in range(3)]
     exe = imageio_ffmpeg.get_ffmpeg_exe()
-    proc = subprocess.Popen([exe, "-y", "-loglevel", "error", "-f", "rawvideo", "-pix_fmt", "rgb24",
-                             "-s", "1920x1080", "-r", "30", "-i", "-", "-c:v", "libx264",
-                             "-pix_fmt", "yuv420p", "-crf", "18", "-preset", "ultrafast", path],
-                            stdin=subprocess.PIPE)
+    proc = subprocess.Popen(
+        [
+            exe,
+            "-y",
+            "-loglevel",
+            "error",
+            "-f",
+            "rawvideo",
+            "-pix_fmt",
+            "rgb24",
+            "-s",
+            "1920x1080",
+            "-r",
+            "30",
+            "-i",
+            "-",
+            "-c:v",
+            "libx264",
+            "-pix_fmt",
+            "yuv420p",
+            "-crf",
+            "18",
+            "-preset",
+            "ultrafast",
+            path,
+        ],
+        stdin=subprocess.PIPE,
+    )
     squares = []
     for linear, alpha in subject:  # composited once per subject pose (float32: quicker)
         linear = cv2.resize(linear, (1080, 1080), interpolation=cv2.INTER_LINEAR)
@@ -71,7 +95,7 @@ def run_path(path: str, video: dict, frames: int) -> dict:
     plan = ExportPlan(scene, ExportSettings(device="3dcircle-42f2", **video), "bench.BIN")
     t1 = time.perf_counter()
     count = min(frames, plan.timeline.frame_count)
-    plan.output_frame(0)                                   # compile, open the stream
+    plan.output_frame(0)  # compile, open the stream
     t2 = time.perf_counter()
     for i in range(1, count):
         plan.output_frame(i)
@@ -81,9 +105,11 @@ def run_path(path: str, video: dict, frames: int) -> dict:
 
 def peak_memory(path: str, frames: int) -> float:
     """MiB: peak resident memory of a child process that keys the whole clip."""
-    code = ("import resource,sys; sys.path.insert(0, %r); import bench_key as b; "
-            "b.run_path(%r, {'key': 'auto', 'crop': 'auto'}, %d); "
-            "print(resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024)") % (HERE, path, frames)
+    code = (
+        f"import resource,sys; sys.path.insert(0, {HERE!r}); import bench_key as b; "
+        f"b.run_path({path!r}, {{'key': 'auto', 'crop': 'auto'}}, {frames:d}); "
+        "print(resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024)"
+    )
     out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True)
     return float(out.stdout.strip().splitlines()[-1])
 
@@ -100,24 +126,32 @@ def main() -> None:
         make_clip(clip, args.frames)
         make_clip(long_clip, 4 * args.frames)
         plain, keyed = [], []
-        for _ in range(args.repeats):                      # interleaved: same conditions
+        for _ in range(args.repeats):  # interleaved: same conditions
             plain.append(run_path(clip, {"key": "none", "crop": "fit"}, args.frames))
             keyed.append(run_path(clip, {"key": "auto", "crop": "auto"}, args.frames))
-        med = lambda runs, k: float(np.median([r[k] for r in runs]))
+
+        def med(runs, k):
+            return float(np.median([r[k] for r in runs]))
+
         result = {
-            "plain_fps": med(plain, "fps"), "keyed_fps": med(keyed, "fps"),
+            "plain_fps": med(plain, "fps"),
+            "keyed_fps": med(keyed, "fps"),
             "ratio_keyed_over_plain": med(keyed, "fps") / med(plain, "fps"),
             "first_pass_s": med(keyed, "plan_s") - med(plain, "plan_s"),
             "peak_mib": peak_memory(clip, args.frames),
             "peak_mib_4x_longer": peak_memory(long_clip, 4 * args.frames),
-            "frames": args.frames, "repeats": args.repeats, "cpus": os.cpu_count(),
+            "frames": args.frames,
+            "repeats": args.repeats,
+            "cpus": os.cpu_count(),
         }
     print(f"1080p green-screen clip -> 3dcircle-42f2, {args.frames} frames, median of {args.repeats}")
     print(f"  plain (--key none --crop fit)   {result['plain_fps']:7.1f} fps")
     print(f"  keyed (--key auto --crop auto)  {result['keyed_fps']:7.1f} fps")
     print(f"  keyed / plain                   {result['ratio_keyed_over_plain']:7.2f}")
     print(f"  first pass (analysis)           {result['first_pass_s']:7.2f} s")
-    print(f"  peak memory: {result['peak_mib']:.0f} MiB; clip 4x longer: {result['peak_mib_4x_longer']:.0f} MiB")
+    print(
+        f"  peak memory: {result['peak_mib']:.0f} MiB; clip 4x longer: {result['peak_mib_4x_longer']:.0f} MiB"
+    )
     if args.json:
         with open(args.json, "w") as f:
             json.dump(result, f, indent=1)

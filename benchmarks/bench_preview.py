@@ -7,6 +7,7 @@ it can on its own thread.
 
     python benchmarks/bench_preview.py [INPUT] [--device NAME] [--seconds S] [--size PX]
 """
+
 from __future__ import annotations
 
 import argparse
@@ -19,17 +20,19 @@ sys.path.insert(0, os.path.dirname(os.path.dirname(os.path.abspath(__file__))))
 
 
 def measure(path, device, seconds, size, warmup=3.0, playing=True):
+    from functools import partial
+
     from holopack.device import list_profiles
     from holopack.pipeline import default_twin
     from holopack.preview.source import PipelineFrames
     from holopack.preview.window import PreviewWindow
     from holopack.scene.load import load
-    from functools import partial
 
     path = path or default_twin()
     scene = load(path)
-    window = PreviewWindow(path, scene, device, devices=list_profiles(),
-                           frames_factory=partial(PipelineFrames, size=size))
+    window = PreviewWindow(
+        path, scene, device, devices=list_profiles(), frames_factory=partial(PipelineFrames, size=size)
+    )
     try:
         window.wait_for_current(300)  # compile / load the Numba caches and fit the camera
         window.controls.playing = playing
@@ -51,7 +54,8 @@ def measure(path, device, seconds, size, warmup=3.0, playing=True):
         made = window.worker.frames_done - worker_start
         busy = window.worker.render_seconds - render_seconds_start
         return {
-            "input": os.path.basename(path), "device": device,
+            "input": os.path.basename(path),
+            "device": device,
             "state": "playing" if playing else "paused",
             "render px": window.worker._frames.size,
             "UI fps": (window.frame_count - ui_frames) / elapsed,
@@ -80,16 +84,20 @@ def main():
     parser.add_argument("--size", type=int)
     args = parser.parse_args()
     load_before = os.getloadavg()[0]
-    rows = [measure(args.input, args.device, args.seconds, args.size, playing=playing)
-            for playing in (True, False)]
+    rows = [
+        measure(args.input, args.device, args.seconds, args.size, playing=playing)
+        for playing in (True, False)
+    ]
     keys = list(rows[0])
     print("| " + " | ".join(keys) + " |")
     print("|" + "---|" * len(keys))
     for row in rows:
-        print("| " + " | ".join(f"{row[k]:.1f}" if isinstance(row[k], float) else str(row[k])
-                                for k in keys) + " |")
-    print(f"load average {load_before:.1f} before, {os.getloadavg()[0]:.1f} after, "
-          f"on {os.cpu_count()} CPUs")
+        print(
+            "| "
+            + " | ".join(f"{row[k]:.1f}" if isinstance(row[k], float) else str(row[k]) for k in keys)
+            + " |"
+        )
+    print(f"load average {load_before:.1f} before, {os.getloadavg()[0]:.1f} after, on {os.cpu_count()} CPUs")
 
 
 if __name__ == "__main__":

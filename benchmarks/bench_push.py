@@ -16,6 +16,7 @@ upload on disk. Three figures, each the median of --repeats runs, interleaved:
 ratio = ours / peer (MB/s; 1.0 = as fast as a bare socket). The emulator writes to disk
 while the sink does not, so the ratio also carries the emulator's disk writes.
 """
+
 from __future__ import annotations
 
 import argparse
@@ -50,9 +51,24 @@ while True:
 
 
 def start_emulator(store: str) -> tuple[subprocess.Popen, str]:
-    proc = subprocess.Popen([sys.executable, "-m", "holopack", "emulate-fan", "--device", "3dcircle-42f2",
-                             "--port", "0", "--store", store], stdout=subprocess.PIPE,
-                            stderr=subprocess.DEVNULL, text=True, cwd=ROOT)
+    proc = subprocess.Popen(
+        [
+            sys.executable,
+            "-m",
+            "holopack",
+            "emulate-fan",
+            "--device",
+            "3dcircle-42f2",
+            "--port",
+            "0",
+            "--store",
+            store,
+        ],
+        stdout=subprocess.PIPE,
+        stderr=subprocess.DEVNULL,
+        text=True,
+        cwd=ROOT,
+    )
     line = proc.stdout.readline()
     return proc, line.split(" listening on ")[1].split(",")[0]
 
@@ -82,8 +98,11 @@ def main() -> int:
         if path is None:
             path = os.path.join(work, "LOOP.BIN")
             print("exporting the bundled twin for 3dcircle-42f2 ...", file=sys.stderr)
-            subprocess.run([sys.executable, "-m", "holopack", "export", "--device", "3dcircle-42f2", "-o", path,
-                            "-q"], check=True, cwd=ROOT)
+            subprocess.run(
+                [sys.executable, "-m", "holopack", "export", "--device", "3dcircle-42f2", "-o", path, "-q"],
+                check=True,
+                cwd=ROOT,
+            )
         size = os.path.getsize(path)
         plan = plan_uploads(path, device="3dcircle-42f2")
         store = os.path.join(work, "card")
@@ -111,8 +130,10 @@ def main() -> int:
             fan.wait()
             sink.wait()
         rate = {k: size / statistics.median(v) / 1e6 for k, v in times.items()}
-        print(f"file: {os.path.basename(path)}, {size:,} bytes ({size / 129024:g} frames); "
-              f"median of {args.repeats} runs")
+        print(
+            f"file: {os.path.basename(path)}, {size:,} bytes ({size / 129024:g} frames); "
+            f"median of {args.repeats} runs"
+        )
         for key in ("upload", "push", "peer"):
             ratio = rate[key] / rate["peer"]
             print(f"{key:7s} {rate[key]:8.1f} MB/s   ratio to peer {ratio:5.2f}")

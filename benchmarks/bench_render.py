@@ -14,6 +14,7 @@ threads, OpenGL's worker threads included), which a busy machine disturbs less.
 ``--first-frame`` times a fresh process (import + load + first frame) with a cold
 and with a warm Numba cache.
 """
+
 from __future__ import annotations
 
 import argparse
@@ -59,12 +60,16 @@ def model(name):
     posed = scene.pose(None, 0.0)
     if name == "bunny-sub":  # each triangle split in four: ~278k triangles
         import trimesh
+
         p = posed[0]
         v, f = trimesh.remesh.subdivide(p.positions, p.primitive.indices)
         mesh = trimesh.Trimesh(v, f, process=False)
-        prim = Primitive(positions=np.asarray(v, np.float32),
-                         normals=np.asarray(mesh.vertex_normals, np.float32),
-                         indices=np.asarray(f, np.int32), material=p.primitive.material)
+        prim = Primitive(
+            positions=np.asarray(v, np.float32),
+            normals=np.asarray(mesh.vertex_normals, np.float32),
+            indices=np.asarray(f, np.int32),
+            material=p.primitive.material,
+        )
         posed = [PosedPrimitive(prim.positions, prim.normals, prim)]
     return posed, scene.materials, scene.textures
 
@@ -84,8 +89,9 @@ class GLScene:
         self.ctx = ctx
         self.size = size
         self.prog = ctx.program(vertex_shader=VERTEX, fragment_shader=FRAGMENT)
-        self.fbo = ctx.framebuffer(color_attachments=[ctx.renderbuffer(size, 4)],
-                                   depth_attachment=ctx.depth_renderbuffer(size))
+        self.fbo = ctx.framebuffer(
+            color_attachments=[ctx.renderbuffer(size, 4)], depth_attachment=ctx.depth_renderbuffer(size)
+        )
         mat_f, mat_i = pack_materials(materials)
         self.mat_f, self.mat_i = mat_f, mat_i
         self.textures = {}
@@ -108,8 +114,12 @@ class GLScene:
             data = np.concatenate([p.positions, uv, col], axis=1).astype(np.float32)
             vbo = ctx.buffer(data.tobytes())
             ibo = ctx.buffer(np.asarray(prim.indices, np.int32).tobytes())
-            vao = ctx.vertex_array(self.prog, [(vbo, "3f 2f 4f", "in_pos", "in_uv", "in_col")],
-                                   index_buffer=ibo, index_element_size=4)
+            vao = ctx.vertex_array(
+                self.prog,
+                [(vbo, "3f 2f 4f", "in_pos", "in_uv", "in_col")],
+                index_buffer=ibo,
+                index_element_size=4,
+            )
             m = prim.material if 0 <= prim.material < len(materials) else len(materials)
             self.draws.append((vao, m))
         # opaque first, then translucent (fixed order: a favour to OpenGL)
@@ -117,6 +127,7 @@ class GLScene:
 
     def frame(self, view, projection):
         import moderngl
+
         ctx = self.ctx
         self.fbo.use()
         ctx.viewport = (0, 0) + tuple(self.size)
@@ -161,21 +172,21 @@ def interleaved_medians(fns, cams, repeats):
             fn(cam.view, cam.projection)
             bucket.append(time.perf_counter() - t0)
             cpu_bucket.append(time.process_time() - c0)
-    return ([1000.0 * statistics.median(t) for t in times],
-            [1000.0 * statistics.median(t) for t in cpu])
+    return ([1000.0 * statistics.median(t) for t in times], [1000.0 * statistics.median(t) for t in cpu])
 
 
 def first_frame(cache_dir):
-    code = ("import time; t=time.perf_counter(); import numpy as np;"
-            "from holopack.scene.load import load; from holopack.rendering import render;"
-            "from holopack.rendering.camera import Framing, fit_camera;"
-            f"s=load({str(MODELS['FlightHelmet'])!r}); p=s.pose(None,0.0);"
-            "c=fit_camera(np.concatenate([q.positions for q in p]), Framing());"
-            "render(s, c.view, c.projection, (1024, 1024));"
-            "print(time.perf_counter()-t)")
+    code = (
+        "import time; t=time.perf_counter(); import numpy as np;"
+        "from holopack.scene.load import load; from holopack.rendering import render;"
+        "from holopack.rendering.camera import Framing, fit_camera;"
+        f"s=load({str(MODELS['FlightHelmet'])!r}); p=s.pose(None,0.0);"
+        "c=fit_camera(np.concatenate([q.positions for q in p]), Framing());"
+        "render(s, c.view, c.projection, (1024, 1024));"
+        "print(time.perf_counter()-t)"
+    )
     env = dict(os.environ, NUMBA_CACHE_DIR=cache_dir, PYTHONPATH=str(ROOT))
-    out = subprocess.run([sys.executable, "-c", code], env=env, capture_output=True, text=True,
-                         check=True)
+    out = subprocess.run([sys.executable, "-c", code], env=env, capture_output=True, text=True, check=True)
     return float(out.stdout.strip().splitlines()[-1])
 
 
@@ -189,12 +200,14 @@ def main():
 
     import moderngl
     from numba import get_num_threads
+
     ctx = moderngl.create_standalone_context(backend="egl")
-    print(f"OpenGL: {ctx.info['GL_RENDERER']}; Numba threads: {get_num_threads()}; "
-          f"CPUs: {os.cpu_count()}\n")
+    print(f"OpenGL: {ctx.info['GL_RENDERER']}; Numba threads: {get_num_threads()}; CPUs: {os.cpu_count()}\n")
     print(f"load average before the run: {os.getloadavg()[0]:.1f}\n")
-    print("| model | triangles | size | holopack ms | OpenGL ms | ratio | holopack CPU ms "
-          "| OpenGL CPU ms | CPU ratio | holopack lit ms |")
+    print(
+        "| model | triangles | size | holopack ms | OpenGL ms | ratio | holopack CPU ms "
+        "| OpenGL CPU ms | CPU ratio | holopack lit ms |"
+    )
     print("|---|---:|---:|---:|---:|---:|---:|---:|---:|---:|")
     for name in args.models:
         posed, materials, textures = model(name)
@@ -212,16 +225,22 @@ def main():
                 ours(cam.view, cam.projection, "lit")
                 gl.frame(cam.view, cam.projection)
             (t_ours, t_gl, t_lit), (c_ours, c_gl, _) = interleaved_medians(
-                [ours, gl.frame, lambda v, p: ours(v, p, "lit")], cams, args.frames)
-            print(f"| {name} | {tris} | {size} | {t_ours:.1f} | {t_gl:.1f} | "
-                  f"{t_ours / t_gl:.2f} | {c_ours:.1f} | {c_gl:.1f} | {c_ours / c_gl:.2f} | "
-                  f"{t_lit:.1f} |", flush=True)
+                [ours, gl.frame, lambda v, p: ours(v, p, "lit")], cams, args.frames
+            )
+            print(
+                f"| {name} | {tris} | {size} | {t_ours:.1f} | {t_gl:.1f} | "
+                f"{t_ours / t_gl:.2f} | {c_ours:.1f} | {c_gl:.1f} | {c_ours / c_gl:.2f} | "
+                f"{t_lit:.1f} |",
+                flush=True,
+            )
     if args.first_frame:
         with tempfile.TemporaryDirectory() as cache:
             cold = first_frame(cache)
             warm = first_frame(cache)
-        print(f"\nfirst frame (new process: import, load FlightHelmet, render 1024^2 at "
-              f"supersample 2): cold Numba cache {cold:.1f} s, warm {warm:.2f} s")
+        print(
+            f"\nfirst frame (new process: import, load FlightHelmet, render 1024^2 at "
+            f"supersample 2): cold Numba cache {cold:.1f} s, warm {warm:.2f} s"
+        )
 
 
 if __name__ == "__main__":

@@ -34,6 +34,7 @@ black tiles by reading the picture (a caller with no map: video input maps its t
 while converting to linear light, holopack.colour_kernel). ratio = ours /
 warpPolar (< 1: ours is faster). Both use all cores unless --threads is given.
 """
+
 from __future__ import annotations
 
 import argparse
@@ -92,8 +93,9 @@ def render_frames(model: str, size: int, count: int, detail: int | None = None):
     length = 0.0
     if animation is not None:
         length = float(getattr(scene.animations[0], "duration", 0.0) or 0.0)
-    timeline = Timeline(fps=float(count), frame_count=count, animation=animation, length=length,
-                        turntable=360.0 / 4)
+    timeline = Timeline(
+        fps=float(count), frame_count=count, animation=animation, length=length, turntable=360.0 / 4
+    )
     source = FrameSource(scene, timeline, size, supersample=1)
     frames = []
     for i in range(count):
@@ -165,18 +167,24 @@ def main(argv=None):
     ap.add_argument("--frames", type=int, default=4)
     ap.add_argument("--repeats", type=int, default=60, help="timed calls of each")
     ap.add_argument("--sim-size", type=int, default=448)
-    ap.add_argument("--threads", type=int, default=0,
-                    help="threads for both Numba and OpenCV (0: their defaults)")
+    ap.add_argument(
+        "--threads", type=int, default=0, help="threads for both Numba and OpenCV (0: their defaults)"
+    )
     args = ap.parse_args(argv)
     if args.threads:
         import numba
+
         numba.set_num_threads(args.threads)
         cv2.setNumThreads(args.threads)
 
-    print("PSNR (dB) of the simulated fan against the ideal cell averages of a 2x finer render "
-          "| gain over the best point sampler: finer, same picture")
-    print(f"{'device':15s} {'model':10s} {'area':>7s} {'nearest':>8s} {'bilinear':>8s} {'quad':>7s}"
-          f" | {'finer':>6s} {'same':>6s}")
+    print(
+        "PSNR (dB) of the simulated fan against the ideal cell averages of a 2x finer render "
+        "| gain over the best point sampler: finer, same picture"
+    )
+    print(
+        f"{'device':15s} {'model':10s} {'area':>7s} {'nearest':>8s} {'bilinear':>8s} {'quad':>7s}"
+        f" | {'finer':>6s} {'same':>6s}"
+    )
     summary = []
     for device in args.devices:
         profile = load_profile(device)
@@ -207,8 +215,13 @@ def main(argv=None):
             same_scores = {k: [] for k in METHODS}
             for (picture, _), (fine_picture, _) in zip(frames, finer):
                 ideal_fine = seen(fine.resample(fine_picture))
-                apply_weights(ideal_table.indptr, ideal_table.indices, ideal_table.weights,
-                              picture.reshape(-1, 3), ideal_out.reshape(-1, 3))
+                apply_weights(
+                    ideal_table.indptr,
+                    ideal_table.indices,
+                    ideal_table.weights,
+                    picture.reshape(-1, 3),
+                    ideal_out.reshape(-1, 3),
+                )
                 ideal_same = seen(ideal_out)
                 values = {
                     "area": resampler.resample(picture).copy(),
@@ -222,9 +235,11 @@ def main(argv=None):
                     same_scores[name].append(psnr(view, ideal_same, disc))
             f = {k: statistics.fmean(v) for k, v in fine_scores.items()}
             m = {k: statistics.fmean(v) for k, v in same_scores.items()}
-            print(f"{device:15s} {model:10s} {f['area']:7.2f} {f['nearest']:8.2f} {f['bilinear']:8.2f} "
-                  f"{f['quad']:7.2f} | {f['area'] - max(f[k] for k in OTHERS):+6.2f} "
-                  f"{m['area'] - max(m[k] for k in OTHERS):+6.2f}")
+            print(
+                f"{device:15s} {model:10s} {f['area']:7.2f} {f['nearest']:8.2f} {f['bilinear']:8.2f} "
+                f"{f['quad']:7.2f} | {f['area'] - max(f[k] for k in OTHERS):+6.2f} "
+                f"{m['area'] - max(m[k] for k in OTHERS):+6.2f}"
+            )
             for k in METHODS:
                 device_fine[k] += fine_scores[k]
                 device_same[k] += same_scores[k]
@@ -236,12 +251,13 @@ def main(argv=None):
             resampler.resample(picture, out)
 
         def warp(picture):
-            return cv2.warpPolar(picture, (profile.columns, profile.slices), (size / 2, size / 2),
-                                 size / 2, cv2.INTER_LINEAR)
+            return cv2.warpPolar(
+                picture, (profile.columns, profile.slices), (size / 2, size / 2), size / 2, cv2.INTER_LINEAR
+            )
 
         # blocks of BLOCK calls in turn, the first of each block untimed: a thread pool
         # that just handed the cores to the other library's pool is not what is measured
-        sparse = resampler.table.to_scipy()      # the issue's alternative: scipy.sparse
+        sparse = resampler.table.to_scipy()  # the issue's alternative: scipy.sparse
         given_t, scan_t, warp_t, scipy_t = [], [], [], []
         for k in range(max(1, args.repeats // BLOCK)):
             picture, tiles = timing_frames[k % len(timing_frames)]
@@ -252,22 +268,29 @@ def main(argv=None):
         medians = [statistics.median(t) * 1e3 for t in (given_t, scan_t, warp_t, scipy_t)]
         area = statistics.fmean(device_fine["area"])
         other = max(statistics.fmean(device_fine[k]) for k in OTHERS)
-        same_gain = (statistics.fmean(device_same["area"])
-                     - max(statistics.fmean(device_same[k]) for k in OTHERS))
+        same_gain = statistics.fmean(device_same["area"]) - max(
+            statistics.fmean(device_same[k]) for k in OTHERS
+        )
         summary.append((device, area, other, same_gain, *medians, build, resampler.table.nnz))
         print(f"  {device}: weight table ready in {build:.2f} s (from the disk cache when there)")
     print()
-    print(f"{'device':15s} {'area dB':>8s} {'best other':>10s} {'gain':>6s} {'same':>6s} | "
-          f"{'ours ms':>8s} {'scan ms':>8s} {'scipy ms':>8s} {'warpPolar':>9s} {'ratio':>6s} "
-          f"{'scan':>5s} | {'nnz':>9s}")
+    print(
+        f"{'device':15s} {'area dB':>8s} {'best other':>10s} {'gain':>6s} {'same':>6s} | "
+        f"{'ours ms':>8s} {'scan ms':>8s} {'scipy ms':>8s} {'warpPolar':>9s} {'ratio':>6s} "
+        f"{'scan':>5s} | {'nnz':>9s}"
+    )
     for device, area, other, same_gain, given_ms, scan_ms, warp_ms, scipy_ms, _build, nnz in summary:
-        print(f"{device:15s} {area:8.2f} {other:10.2f} {area - other:+6.2f} {same_gain:+6.2f} | "
-              f"{given_ms:8.3f} {scan_ms:8.3f} {scipy_ms:8.3f} {warp_ms:9.3f} "
-              f"{given_ms / warp_ms:6.2f} {scan_ms / warp_ms:5.2f} | {nnz:9d}")
-    print("gain: area minus the best point sampler against the finer render; same: against the "
-          "picture itself. ours: with the renderer's tile map (export); scan: finding black tiles "
-          "by reading the picture (a caller without a map); scipy: the same table as a scipy.sparse product. "
-          "ratio = ours / warpPolar.")
+        print(
+            f"{device:15s} {area:8.2f} {other:10.2f} {area - other:+6.2f} {same_gain:+6.2f} | "
+            f"{given_ms:8.3f} {scan_ms:8.3f} {scipy_ms:8.3f} {warp_ms:9.3f} "
+            f"{given_ms / warp_ms:6.2f} {scan_ms / warp_ms:5.2f} | {nnz:9d}"
+        )
+    print(
+        "gain: area minus the best point sampler against the finer render; same: against the "
+        "picture itself. ours: with the renderer's tile map (export); scan: finding black tiles "
+        "by reading the picture (a caller without a map); scipy: the same table as a scipy.sparse product. "
+        "ratio = ours / warpPolar."
+    )
 
 
 if __name__ == "__main__":

@@ -14,6 +14,7 @@ vectorised numpy (einsum); the kernel writes into preallocated arrays. Medians o
 hierarchy, morph targets, skinning and the rigid parts, fresh output arrays
 included; its median is taken over instants spread across every clip.
 """
+
 from __future__ import annotations
 
 import argparse
@@ -46,8 +47,9 @@ def einsum_skin(positions, normals, joints, weights, joint_matrices):
     m = blended[:, :3, :3]
     out_positions = np.einsum("nij,nj->ni", m, positions) + blended[:, :3, 3]
     # cofactor matrix = det * inverse transpose; same direction up to det's sign
-    cof = np.stack([np.cross(m[:, 1], m[:, 2]), np.cross(m[:, 2], m[:, 0]),
-                    np.cross(m[:, 0], m[:, 1])], axis=1)
+    cof = np.stack(
+        [np.cross(m[:, 1], m[:, 2]), np.cross(m[:, 2], m[:, 0]), np.cross(m[:, 0], m[:, 1])], axis=1
+    )
     det = np.einsum("ni,ni->n", m[:, 0], cof[:, 0])
     out_normals = np.einsum("nij,nj->ni", cof, normals) * np.sign(det)[:, None]
     out_normals /= np.linalg.norm(out_normals, axis=1, keepdims=True)
@@ -63,8 +65,17 @@ def skinned_batches(scene, time_s):
         prim = scene.primitive(item)
         skin = scene.skins[item.skin]
         matrices = np.ascontiguousarray(world[skin.joints] @ skin.inverse_bind)
-        batches.append((prim.positions, prim.normals, prim.joints, prim.weights, matrices,
-                        np.empty_like(prim.positions), np.empty_like(prim.normals)))
+        batches.append(
+            (
+                prim.positions,
+                prim.normals,
+                prim.joints,
+                prim.weights,
+                matrices,
+                np.empty_like(prim.positions),
+                np.empty_like(prim.normals),
+            )
+        )
     return batches
 
 
@@ -113,12 +124,18 @@ def measure(name, path, repeats):
             pose_scene(scene, a, float(t))
             frame_samples.append(time.perf_counter() - start)
     return {
-        "model": name, "vertices": vertices, "primitives": len(batches),
-        "numba_mvps": vertices / t_numba / 1e6, "numpy_mvps": vertices / t_numpy / 1e6,
-        "speedup": t_numpy / t_numba, "numba_ms": t_numba * 1e3, "numpy_ms": t_numpy * 1e3,
+        "model": name,
+        "vertices": vertices,
+        "primitives": len(batches),
+        "numba_mvps": vertices / t_numba / 1e6,
+        "numpy_mvps": vertices / t_numpy / 1e6,
+        "speedup": t_numpy / t_numba,
+        "numba_ms": t_numba * 1e3,
+        "numpy_ms": t_numpy * 1e3,
         "pose_ms": statistics.median(frame_samples) * 1e3,
         "pose_p90_ms": statistics.quantiles(frame_samples, n=10)[-1] * 1e3
-        if len(frame_samples) > 1 else frame_samples[0] * 1e3,
+        if len(frame_samples) > 1
+        else frame_samples[0] * 1e3,
         "instants": len(instants),
     }
 
@@ -126,22 +143,27 @@ def measure(name, path, repeats):
 def main(argv=None):
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--repeats", type=int, default=30)
-    parser.add_argument("--models", nargs="+", default=["brainstem", "robot"],
-                        choices=sorted(MODELS))
+    parser.add_argument("--models", nargs="+", default=["brainstem", "robot"], choices=sorted(MODELS))
     args = parser.parse_args(argv)
     import numba
 
-    print(f"numba {numba.__version__}, {numba.get_num_threads()} threads, "
-          f"{os.cpu_count()} CPUs; medians of {args.repeats} runs\n")
-    print("| model | skinned vertices | Numba ms | numpy ms | Numba Mvert/s | numpy Mvert/s "
-          "| speed-up | pose frame ms (median / p90) |")
+    print(
+        f"numba {numba.__version__}, {numba.get_num_threads()} threads, "
+        f"{os.cpu_count()} CPUs; medians of {args.repeats} runs\n"
+    )
+    print(
+        "| model | skinned vertices | Numba ms | numpy ms | Numba Mvert/s | numpy Mvert/s "
+        "| speed-up | pose frame ms (median / p90) |"
+    )
     print("|---|---:|---:|---:|---:|---:|---:|---:|")
     for name in args.models:
         r = measure(name, MODELS[name], args.repeats)
-        print(f"| {r['model']} | {r['vertices']} ({r['primitives']} prims) | "
-              f"{r['numba_ms']:.3f} | {r['numpy_ms']:.2f} | {r['numba_mvps']:.1f} | "
-              f"{r['numpy_mvps']:.1f} | {r['speedup']:.1f}x | "
-              f"{r['pose_ms']:.2f} / {r['pose_p90_ms']:.2f} ({r['instants']} instants) |")
+        print(
+            f"| {r['model']} | {r['vertices']} ({r['primitives']} prims) | "
+            f"{r['numba_ms']:.3f} | {r['numpy_ms']:.2f} | {r['numba_mvps']:.1f} | "
+            f"{r['numpy_mvps']:.1f} | {r['speedup']:.1f}x | "
+            f"{r['pose_ms']:.2f} / {r['pose_p90_ms']:.2f} ({r['instants']} instants) |"
+        )
 
 
 if __name__ == "__main__":

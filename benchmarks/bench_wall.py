@@ -10,6 +10,7 @@ single fan's, and both as a ratio to real time; the last line gives the medians 
 the repeats. Multiply the single fan's frame rate on a quiet machine (README) by
 1 / (wall time per single-fan time) to estimate the wall's.
 """
+
 from __future__ import annotations
 
 import argparse
@@ -47,12 +48,16 @@ def main(argv=None) -> int:
             ratios.append(ratio)
             files_only.append(no_preview)
             real.append(r["x_real_time"])
-            print(f"run {repeat + 1}: wall {ms['wall']:.1f} ms/frame ({r['x_real_time']:.2f} x real time), "
-                  f"one fan {ms['single_fan']:.1f} ms; wall / one fan = {ratio:.2f} "
-                  f"({no_preview:.2f} without the preview)")
-        print(f"median of {args.repeats}: wall / one fan = {statistics.median(ratios):.2f} "
-              f"({statistics.median(files_only):.2f} without the preview), "
-              f"{statistics.median(real):.2f} x real time on this machine now")
+            print(
+                f"run {repeat + 1}: wall {ms['wall']:.1f} ms/frame ({r['x_real_time']:.2f} x real time), "
+                f"one fan {ms['single_fan']:.1f} ms; wall / one fan = {ratio:.2f} "
+                f"({no_preview:.2f} without the preview)"
+            )
+        print(
+            f"median of {args.repeats}: wall / one fan = {statistics.median(ratios):.2f} "
+            f"({statistics.median(files_only):.2f} without the preview), "
+            f"{statistics.median(real):.2f} x real time on this machine now"
+        )
     return 0
 
 

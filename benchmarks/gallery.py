@@ -8,6 +8,7 @@ its default clip; a static one its first (front) view.
 
     python benchmarks/gallery.py [--out docs/gallery.png] [--tile 240] [--only NAME ...]
 """
+
 from __future__ import annotations
 
 import argparse

@@ -7,6 +7,7 @@ texture, WebM with alpha); three frames each, the source (over a checkerboard wh
 has alpha) beside what holopack makes of it (--key auto, --crop fit, black = LEDs off).
 It also prints each clip's matte measures (tests/_matte_measures.py).
 """
+
 from __future__ import annotations
 
 import argparse
@@ -30,14 +31,14 @@ def checker(h: int, w: int) -> np.ndarray:
 
 
 def main() -> None:
+    from _matte_measures import measure
+    from _video_clips import KINDS, make_clip
+
     import holopack
     from holopack.video.analyse import analyse, source_frames
     from holopack.video.crop import fit_placement
     from holopack.video.options import video_options
     from holopack.video.process import FrameProcessor
-
-    from _matte_measures import measure
-    from _video_clips import KINDS, make_clip
 
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("-o", "--output", default=os.path.join(HERE, "..", "docs", "keying.png"))
@@ -47,8 +48,10 @@ def main() -> None:
         for kind in KINDS:
             path, truth = make_clip(kind, folder)
             _, iou, zero, spill, jitter = measure(path, truth)
-            print(f"{kind:9s} IoU {iou:.4f}  background exactly 0 {100 * zero:.2f}%  "
-                  f"spill {spill:.2f}/255  jitter {jitter:.4f}")
+            print(
+                f"{kind:9s} IoU {iou:.4f}  background exactly 0 {100 * zero:.2f}%  "
+                f"spill {spill:.2f}/255  jitter {jitter:.4f}"
+            )
             media = holopack.load(path).media
             model = analyse(media, video_options(crop="fit"))
             processor = FrameProcessor(model, fit_placement(media.width, media.height, media.width))
@@ -67,8 +70,11 @@ def main() -> None:
                 row.paste(im, (j * THUMB, 18))
             for j, im in enumerate(after):
                 row.paste(im, (8 + (3 + j) * THUMB, 18))
-            ImageDraw.Draw(row).text((4, 3), f"{kind}: {model.kind}, key {model.key}  "
-                                     f"(left: source, right: holopack)", fill=(0, 0, 0))
+            ImageDraw.Draw(row).text(
+                (4, 3),
+                f"{kind}: {model.kind}, key {model.key}  (left: source, right: holopack)",
+                fill=(0, 0, 0),
+            )
             rows.append(row)
     sheet = Image.new("RGB", (rows[0].width, sum(r.height for r in rows)), (255, 255, 255))
     y = 0

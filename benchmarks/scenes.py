@@ -5,6 +5,7 @@ vertex clustering (the low end) and finer by ``trimesh.remesh.subdivide`` (each 
 splits every triangle in four), so that frame time can be plotted against triangles
 with the silhouette, and so the pixels covered, held fixed.
 """
+
 from __future__ import annotations
 
 import os
@@ -57,8 +58,10 @@ def cluster_decimate(vertices: np.ndarray, faces: np.ndarray, cells: int) -> tup
     cluster = cluster.ravel()
     k = int(cluster.max()) + 1
     counts = np.bincount(cluster, minlength=k).astype(np.float64)
-    merged = np.stack([np.bincount(cluster, weights=vertices[:, a], minlength=k) for a in range(3)],
-                      axis=1) / counts[:, None]
+    merged = (
+        np.stack([np.bincount(cluster, weights=vertices[:, a], minlength=k) for a in range(3)], axis=1)
+        / counts[:, None]
+    )
     f = cluster[faces]
     keep = (f[:, 0] != f[:, 1]) & (f[:, 1] != f[:, 2]) & (f[:, 0] != f[:, 2])
     f = f[keep]
@@ -105,8 +108,9 @@ def write_ply(path, vertices: np.ndarray, faces: np.ndarray) -> str:
     return os.fspath(path)
 
 
-def triangle_series(folder, base=BUNNY, targets=DECIMATED_TARGETS,
-                    subdivisions=SUBDIVISIONS) -> list[tuple[int, str]]:
+def triangle_series(
+    folder, base=BUNNY, targets=DECIMATED_TARGETS, subdivisions=SUBDIVISIONS
+) -> list[tuple[int, str]]:
     """Write the series as PLY files into ``folder``: [(triangles, path)], fewest first.
     The base mesh itself is in the series as it is (its own file)."""
     vertices, faces = load_mesh(base)

@@ -8,6 +8,7 @@ that new inputs go to a scratch folder and the seeds stay as committed::
     python fuzz/fuzz_profile.py -max_total_time=1800 -timeout=30 -rss_limit_mb=2048 \\
         /tmp/corpus-profile fuzz/corpus/profile
 """
+
 from __future__ import annotations
 
 import os

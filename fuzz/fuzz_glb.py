@@ -12,13 +12,13 @@ Run, e.g. for 10 minutes:
 The same loader runs in the test suite over the glTF-Validator corpus and hypothesis
 mutations; this finds what those miss.
 """
+
 from __future__ import annotations
 
 import os
 import sys
 
 import atheris
-
 from _harness import REPO, instrument, scratch_file
 
 with instrument():

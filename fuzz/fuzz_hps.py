@@ -2,12 +2,12 @@
 
 Seeds: short streams written by holopack (fuzz/corpus/hps).
 """
+
 from __future__ import annotations
 
 import sys
 
 import atheris
-
 from _harness import instrument, scratch_file
 
 with instrument():
@@ -15,7 +15,7 @@ with instrument():
     from holopack.formats import polarstream
     from holopack.pack.validate import validate
 
-_MAX_FRAMES = 4     # enough to reach every per-frame check
+_MAX_FRAMES = 4  # enough to reach every per-frame check
 
 
 def test_one_input(data: bytes) -> None:

@@ -2,12 +2,12 @@
 
 Seeds: small packages written by ``holopack pack`` (fuzz/corpus/package).
 """
+
 from __future__ import annotations
 
 import sys
 
 import atheris
-
 from _harness import instrument, scratch_file
 
 with instrument():

@@ -3,12 +3,12 @@
 The playlist sits in a scratch folder beside a small model (clip.obj), so items that
 name it get past the file checks. Seeds: fuzz/corpus/playlist.
 """
+
 from __future__ import annotations
 
 import sys
 
 import atheris
-
 from _harness import instrument, scratch_file
 
 with instrument():

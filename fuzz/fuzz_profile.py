@@ -2,12 +2,12 @@
 
 Seeds: the shipped profiles and a few user profiles (fuzz/corpus/profile).
 """
+
 from __future__ import annotations
 
 import sys
 
 import atheris
-
 from _harness import instrument
 
 with instrument():

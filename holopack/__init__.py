@@ -14,6 +14,7 @@ The functions are the library's own (``holopack.render`` is
 ``holopack.rendering.render``), imported on first use (PEP 562) so that ``import
 holopack`` stays light and ``help()`` shows their real signatures.
 """
+
 from __future__ import annotations
 
 import importlib
@@ -59,5 +60,14 @@ def __dir__() -> list[str]:
     return sorted(set(globals()) | set(_LAZY))
 
 
-__all__ = ["load", "render", "export", "load_profile", "list_profiles", "HolopackError",
-           "InputError", "OutputError", "__version__"]
+__all__ = [
+    "load",
+    "render",
+    "export",
+    "load_profile",
+    "list_profiles",
+    "HolopackError",
+    "InputError",
+    "OutputError",
+    "__version__",
+]

@@ -1,4 +1,5 @@
 """argparse value types shared by every command: a bad value is one clear line."""
+
 from __future__ import annotations
 
 import argparse
@@ -42,6 +43,9 @@ def positive_float(text: str) -> float:
 
 def add_containment_option(p: argparse.ArgumentParser) -> None:
     """--allow-outside-files: lift the folder rule of docs/security.md for trusted inputs."""
-    p.add_argument("--allow-outside-files", action="store_true",
-                   help="let the input refer to files outside its own folder (trusted inputs "
-                        "only; see docs/security.md)")
+    p.add_argument(
+        "--allow-outside-files",
+        action="store_true",
+        help="let the input refer to files outside its own folder (trusted inputs "
+        "only; see docs/security.md)",
+    )

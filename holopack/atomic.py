@@ -1,11 +1,12 @@
 """Write-then-rename, so an interrupted or failed job leaves no partial output."""
+
 from __future__ import annotations
 
 import errno
 import os
 import shutil
+from collections.abc import Iterator
 from contextlib import contextmanager
-from typing import Iterator
 
 from .errors import OutputError
 

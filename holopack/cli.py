@@ -1,4 +1,5 @@
 """The holopack command line: argument parsing only; the work is in the library."""
+
 from __future__ import annotations
 
 import argparse
@@ -21,8 +22,7 @@ class _Parser(argparse.ArgumentParser):
 
 
 def build_parser() -> argparse.ArgumentParser:
-    parser = _Parser(prog="holopack", description="Pack 3D twins and videos for spinning-LED "
-                     "hologram fans.")
+    parser = _Parser(prog="holopack", description="Pack 3D twins and videos for spinning-LED hologram fans.")
     parser.add_argument("--version", action="version", version=f"holopack {__version__}")
     parser.add_argument("--debug", action="store_true", help="show tracebacks on errors")
     sub = parser.add_subparsers(dest="command", metavar="COMMAND", parser_class=_Parser)
@@ -31,14 +31,31 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("input", nargs="?", help="model, picture or video (default: the bundled twin)")
     p.add_argument("-o", "--output", required=True, help="output file (or folder for --format png)")
     p.add_argument("-q", "--quiet", action="store_true", help="no progress bar")
-    p.add_argument("--wall", metavar="WALL.toml", help="export across a wall of fans (docs/walls.md): "
-                   "-o names a folder that gets one file per fan, wall.json and preview.mp4")
-    p.add_argument("--cluster", metavar="ADDRESS", help="render chunks of frames on the Dask cluster "
-                   "whose scheduler is at ADDRESS, e.g. tcp://HOST:8786 (pip install holopack[cluster])")
-    p.add_argument("--shared-fs", action="store_true", help="with --cluster: the workers see this "
-                   "machine's files at the same paths; do not send them the input")
-    p.add_argument("--chunk-frames", type=positive_int, default=16, metavar="N",
-                   help="with --cluster: frames per task (default 16; see docs/cluster.md)")
+    p.add_argument(
+        "--wall",
+        metavar="WALL.toml",
+        help="export across a wall of fans (docs/walls.md): "
+        "-o names a folder that gets one file per fan, wall.json and preview.mp4",
+    )
+    p.add_argument(
+        "--cluster",
+        metavar="ADDRESS",
+        help="render chunks of frames on the Dask cluster "
+        "whose scheduler is at ADDRESS, e.g. tcp://HOST:8786 (pip install holopack[cluster])",
+    )
+    p.add_argument(
+        "--shared-fs",
+        action="store_true",
+        help="with --cluster: the workers see this "
+        "machine's files at the same paths; do not send them the input",
+    )
+    p.add_argument(
+        "--chunk-frames",
+        type=positive_int,
+        default=16,
+        metavar="N",
+        help="with --cluster: frames per task (default 16; see docs/cluster.md)",
+    )
     options.add_arguments(p, options.EXPORT)
     add_containment_option(p)
 
@@ -64,13 +81,17 @@ def build_parser() -> argparse.ArgumentParser:
     options.add_arguments(p, options.PREVIEW)
     p.add_argument("--frames", type=positive_int, help="headless: quit after N frames")
     p.add_argument("--screenshot", help="save a PNG of the window before quitting")
-    p.add_argument("--script", help="scripted input: a JSON list of events, or a .json file "
-                   "(e.g. '[{\"frame\": 5, \"key\": \"d\"}]')")
+    p.add_argument(
+        "--script",
+        help='scripted input: a JSON list of events, or a .json file (e.g. \'[{"frame": 5, "key": "d"}]\')',
+    )
     p.add_argument("--output-dir", default=".", help="where S (screenshot) and E (export) write")
     p.add_argument("--wall", metavar="WALL.toml", help="show the whole wall of fans (docs/walls.md)")
 
-    sub.add_parser("warmup", help="compile every kernel now (once per installation), so that "
-                   "the first real job starts at once")
+    sub.add_parser(
+        "warmup",
+        help="compile every kernel now (once per installation), so that the first real job starts at once",
+    )
     add_containment_option(p)
 
     from .pack.cli import add_pack_parser, add_validate_parser
@@ -104,20 +125,32 @@ def cmd_export(args) -> int:
         from .wall import export_wall
 
         wall = export_wall(args.input, args.wall, args.output, settings, progress=not args.quiet)
-        print(f"wrote {wall.path}: {len(wall.fans)} fan files, {wall.frames} frames each at "
-              f"{wall.fps:g} fps ({wall.seconds:.2f} s), wall.json, preview.mp4", file=sys.stderr)
+        print(
+            f"wrote {wall.path}: {len(wall.fans)} fan files, {wall.frames} frames each at "
+            f"{wall.fps:g} fps ({wall.seconds:.2f} s), wall.json, preview.mp4",
+            file=sys.stderr,
+        )
         return 0
     if args.cluster:
         from .cluster import connect
         from .cluster.export import export_chunked
 
         with connect(args.cluster, shared_fs=args.shared_fs) as executor:
-            result = export_chunked(args.input, args.output, settings, progress=not args.quiet,
-                                    executor=executor, chunk_frames=args.chunk_frames)
+            result = export_chunked(
+                args.input,
+                args.output,
+                settings,
+                progress=not args.quiet,
+                executor=executor,
+                chunk_frames=args.chunk_frames,
+            )
     else:
         result = export(args.input, args.output, settings, progress=not args.quiet)
-    print(f"wrote {result.path}: {result.format} for {result.device}, {result.frames} frames at "
-          f"{result.fps:g} fps ({result.seconds:.2f} s), {result.bytes:,} bytes", file=sys.stderr)
+    print(
+        f"wrote {result.path}: {result.format} for {result.device}, {result.frames} frames at "
+        f"{result.fps:g} fps ({result.seconds:.2f} s), {result.bytes:,} bytes",
+        file=sys.stderr,
+    )
     for line in getattr(result, "summary", []):  # per worker, on a cluster
         print(line, file=sys.stderr)
     return 0
@@ -147,8 +180,14 @@ def cmd_devices(args) -> int:
 def cmd_decode(args) -> int:
     from .decode import decode
 
-    result = decode(args.file, args.output, device=args.device, size=args.size,
-                    max_frames=args.frames, progress=not args.quiet)
+    result = decode(
+        args.file,
+        args.output,
+        device=args.device,
+        size=args.size,
+        max_frames=args.frames,
+        progress=not args.quiet,
+    )
     print(f"wrote {result.path}: {result.frames} frames", file=sys.stderr)
     return 0
 
@@ -162,17 +201,36 @@ def cmd_preview(args) -> int:
     if args.wall:
         from .wall.window import run_wall_preview
 
-        return run_wall_preview(args.input, args.wall, animation=args.animation, frames=args.frames,
-                                screenshot=args.screenshot) or 0
+        return (
+            run_wall_preview(
+                args.input,
+                args.wall,
+                animation=args.animation,
+                frames=args.frames,
+                screenshot=args.screenshot,
+            )
+            or 0
+        )
     from .preview import run_preview
     from .settings_check import check_export_settings
 
     # the preview renders through export's settings: the same ranges, checked up front
     check_export_settings(argparse.Namespace(size=args.size, animation=args.animation))
 
-    return run_preview(args.input, args.device, animation=args.animation, size=args.size,
-                       frames=args.frames, screenshot=args.screenshot, script=args.script,
-                       output_dir=args.output_dir, video=_video_values(args)) or 0
+    return (
+        run_preview(
+            args.input,
+            args.device,
+            animation=args.animation,
+            size=args.size,
+            frames=args.frames,
+            screenshot=args.screenshot,
+            script=args.script,
+            output_dir=args.output_dir,
+            video=_video_values(args),
+        )
+        or 0
+    )
 
 
 def cmd_pack(args) -> int:
@@ -218,11 +276,20 @@ def cmd_emulate_fan(args) -> int:
     return run(args)
 
 
-COMMANDS = {"export": cmd_export, "inspect": cmd_inspect, "devices": cmd_devices,
-            "decode": cmd_decode, "preview": cmd_preview, "pack": cmd_pack,
-            "validate": cmd_validate, "bench": cmd_bench,
-            "warmup": cmd_warmup, "push": cmd_push, "fan": cmd_fan,
-            "emulate-fan": cmd_emulate_fan}
+COMMANDS = {
+    "export": cmd_export,
+    "inspect": cmd_inspect,
+    "devices": cmd_devices,
+    "decode": cmd_decode,
+    "preview": cmd_preview,
+    "pack": cmd_pack,
+    "validate": cmd_validate,
+    "bench": cmd_bench,
+    "warmup": cmd_warmup,
+    "push": cmd_push,
+    "fan": cmd_fan,
+    "emulate-fan": cmd_emulate_fan,
+}
 
 
 def _caused_by_interrupt(exc: BaseException | None) -> bool:
@@ -249,7 +316,7 @@ def quiet_libraries() -> None:
 
 
 def main(argv: list[str] | None = None) -> int:
-    configure_openmp()      # before the first parallel kernel: see holopack.openmp
+    configure_openmp()  # before the first parallel kernel: see holopack.openmp
     parser = build_parser()
     args = parser.parse_args(argv)
     if not args.command:
@@ -273,8 +340,7 @@ def main(argv: list[str] | None = None) -> int:
     except MemoryError:
         if args.debug:
             raise
-        print("holopack: error: out of memory (try a smaller --size or a simpler model)",
-              file=sys.stderr)
+        print("holopack: error: out of memory (try a smaller --size or a simpler model)", file=sys.stderr)
         return 1
     except BrokenPipeError:
         return 1
@@ -284,8 +350,11 @@ def main(argv: list[str] | None = None) -> int:
         if _caused_by_interrupt(exc):
             print("holopack: interrupted; no output was written", file=sys.stderr)
             return 130
-        print(f"holopack: internal error: {type(exc).__name__}: {str(exc)[:200]} "
-              "(run with --debug for the traceback)", file=sys.stderr)
+        print(
+            f"holopack: internal error: {type(exc).__name__}: {str(exc)[:200]} "
+            "(run with --debug for the traceback)",
+            file=sys.stderr,
+        )
         return 1
 
 

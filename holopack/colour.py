@@ -1,4 +1,5 @@
 """sRGB <-> linear light (IEC 61966-2-1), shared by every stage that converts."""
+
 from __future__ import annotations
 
 import numpy as np

@@ -7,6 +7,7 @@ it converts, from the bytes (a 0 code is exactly 0 light), instead of the resamp
 reading the 4x larger float picture again. Its numpy reference is
 ``colour.srgb8_to_linear`` plus a per-tile ``any``.
 """
+
 from __future__ import annotations
 
 from numba import njit, prange

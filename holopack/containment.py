@@ -9,21 +9,23 @@ the kind-of-file rule always holds.
 
 Every reader goes through this module, so the rule lives here and nowhere else.
 """
+
 from __future__ import annotations
 
 import contextvars
 import os
 import stat
 import urllib.parse
+from collections.abc import Iterator
 from contextlib import contextmanager
-from typing import Iterator
 
 from .errors import InputError, OutputError
 
 # longest reference quoted in an error line; the rest is elided
 _SHOWN = 80
 _OUTSIDE_ALLOWED: contextvars.ContextVar[bool] = contextvars.ContextVar(
-    "holopack_outside_files_allowed", default=False)
+    "holopack_outside_files_allowed", default=False
+)
 # bytes in one file name on every filesystem we write to
 _NAME_BYTES = 255
 
@@ -92,8 +94,9 @@ def open_regular(path: str | os.PathLike, what: str = "file"):
     check cannot make the open hang: O_NONBLOCK keeps a FIFO's open from waiting.
     """
     path = os.fspath(path)
-    flags = os.O_RDONLY | getattr(os, "O_NONBLOCK", 0) | getattr(os, "O_NOCTTY", 0) \
-        | getattr(os, "O_CLOEXEC", 0)
+    flags = (
+        os.O_RDONLY | getattr(os, "O_NONBLOCK", 0) | getattr(os, "O_NOCTTY", 0) | getattr(os, "O_CLOEXEC", 0)
+    )
     try:
         fd = os.open(path, flags)
     except FileNotFoundError:
@@ -121,12 +124,14 @@ def read_regular(path: str | os.PathLike, what: str = "file", limit: int | None 
         if limit is not None:
             size = os.fstat(f.fileno()).st_size
             if size > limit:
-                raise InputError(f"the {what} is {size:,} bytes, more than the "
-                                 f"{limit:,} holopack reads", os.fspath(path))
+                raise InputError(
+                    f"the {what} is {size:,} bytes, more than the {limit:,} holopack reads", os.fspath(path)
+                )
             data = f.read(limit + 1)
             if len(data) > limit:
-                raise InputError(f"the {what} is more than the {limit:,} bytes holopack reads",
-                                 os.fspath(path))
+                raise InputError(
+                    f"the {what} is more than the {limit:,} bytes holopack reads", os.fspath(path)
+                )
             return data
         return f.read()
 
@@ -138,8 +143,9 @@ def _inside(folder: str, target: str) -> bool:
         return False
 
 
-def resolve_reference(reference: str, referencing_file: str | os.PathLike,
-                      what: str = "file", *, encoded: bool = False) -> str:
+def resolve_reference(
+    reference: str, referencing_file: str | os.PathLike, what: str = "file", *, encoded: bool = False
+) -> str:
     """The path of ``reference`` as named inside ``referencing_file``, checked against the
     rule: it must stay in the referencing file's folder (and below), symlinks resolved,
     and be a regular file. ``encoded``: the reference is a URI (``%2F`` and the like are
@@ -156,19 +162,28 @@ def resolve_reference(reference: str, referencing_file: str | os.PathLike,
     allowed = outside_files_allowed()
     if not allowed:
         if os.path.isabs(text) or text.startswith(("/", "\\")) or (len(text) > 1 and text[1] == ":"):
-            raise InputError(f"{what} '{shown}' is an absolute path; holopack reads only files "
-                             "inside the referencing file's folder (--allow-outside-files "
-                             "lifts this for trusted inputs)", source)
+            raise InputError(
+                f"{what} '{shown}' is an absolute path; holopack reads only files "
+                "inside the referencing file's folder (--allow-outside-files "
+                "lifts this for trusted inputs)",
+                source,
+            )
         parts = text.replace("\\", "/").split("/")
         if ".." in parts:
-            raise InputError(f"{what} '{shown}' leaves the referencing file's folder (..); "
-                             "holopack reads only files inside it (--allow-outside-files "
-                             "lifts this for trusted inputs)", source)
+            raise InputError(
+                f"{what} '{shown}' leaves the referencing file's folder (..); "
+                "holopack reads only files inside it (--allow-outside-files "
+                "lifts this for trusted inputs)",
+                source,
+            )
     target = os.path.normpath(os.path.join(folder, os.path.expanduser(text) if allowed else text))
     if not allowed and not _inside(os.path.realpath(folder), os.path.realpath(target)):
-        raise InputError(f"{what} '{shown}' points outside the referencing file's folder "
-                         "(through a symlink); holopack reads only files inside it "
-                         "(--allow-outside-files lifts this for trusted inputs)", source)
+        raise InputError(
+            f"{what} '{shown}' points outside the referencing file's folder "
+            "(through a symlink); holopack reads only files inside it "
+            "(--allow-outside-files lifts this for trusted inputs)",
+            source,
+        )
     try:
         mode = os.stat(target).st_mode
     except FileNotFoundError:
@@ -181,8 +196,14 @@ def resolve_reference(reference: str, referencing_file: str | os.PathLike,
     return target
 
 
-def read_reference(reference: str, referencing_file: str | os.PathLike, what: str = "file",
-                   *, encoded: bool = False, limit: int | None = None) -> bytes:
+def read_reference(
+    reference: str,
+    referencing_file: str | os.PathLike,
+    what: str = "file",
+    *,
+    encoded: bool = False,
+    limit: int | None = None,
+) -> bytes:
     """The bytes of a referenced file, after ``resolve_reference``'s checks; at most
     ``limit`` bytes (a larger file is refused before it is read)."""
     target = resolve_reference(reference, referencing_file, what, encoded=encoded)
@@ -191,8 +212,9 @@ def read_reference(reference: str, referencing_file: str | os.PathLike, what: st
     try:
         with open_regular(target, what) as f:
             if limit is not None and os.fstat(f.fileno()).st_size > limit:
-                raise InputError(f"{what} '{shown}' is larger than the {limit:,} bytes "
-                                 "holopack reads", source)
+                raise InputError(
+                    f"{what} '{shown}' is larger than the {limit:,} bytes holopack reads", source
+                )
             return f.read() if limit is None else f.read(limit)
     except InputError as exc:
         if exc.path == source:
@@ -200,8 +222,9 @@ def read_reference(reference: str, referencing_file: str | os.PathLike, what: st
         raise InputError(f"{what} '{shown}': {exc.message}", source) from None
 
 
-def is_contained_reference(reference: str, referencing_file: str | os.PathLike,
-                           *, encoded: bool = False) -> str | None:
+def is_contained_reference(
+    reference: str, referencing_file: str | os.PathLike, *, encoded: bool = False
+) -> str | None:
     """The path of ``reference`` if the rule lets it be read (a regular file inside the
     folder, or anywhere when outside files are allowed), else None. For listing
     dependencies, where a refused file is simply not listed (the loader reports it)."""
@@ -249,8 +272,11 @@ def check_output_not_input(output: str | os.PathLike, inputs) -> None:
             except OSError:
                 pass
         if same:
-            raise InputError("the output is the input file; give another output name "
-                             "(holopack never overwrites its input)", out)
+            raise InputError(
+                "the output is the input file; give another output name "
+                "(holopack never overwrites its input)",
+                out,
+            )
 
 
 def check_output_not_folder(output: str | os.PathLike, folder_ok: bool = False) -> None:

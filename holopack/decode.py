@@ -1,18 +1,19 @@
 """holopack decode: a device file back into pictures, as a viewer of the fan sees them."""
+
 from __future__ import annotations
 
 import os
 from dataclasses import dataclass
 from itertools import islice
 
-from .device import ViewerSimulator
 from .atomic import check_output_path
 from .containment import check_output_not_folder, check_output_not_input, check_regular
+from .device import ViewerSimulator
 from .errors import InputError
-from .limits import BoundError, check_bound
 from .formats import format_for_path, get_format
 from .formats.fanfile import open_fan_file
 from .formats.stream import write_stream
+from .limits import BoundError, check_bound
 from .progress import Progress
 
 
@@ -23,8 +24,9 @@ class DecodeResult:
     format: str
 
 
-def decode(path: str, output: str, device=None, size: int = 512, max_frames: int | None = None,
-           progress: bool = True) -> DecodeResult:
+def decode(
+    path: str, output: str, device=None, size: int = 512, max_frames: int | None = None, progress: bool = True
+) -> DecodeResult:
     if not os.path.exists(path):
         raise InputError("no such file", path)
     check_regular(path, "fan file")

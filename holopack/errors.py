@@ -4,6 +4,7 @@ Every fault the user can fix (a bad file, a bad profile, a bad option) is an
 InputError and exits with status 2. Faults of the environment (an unwritable
 output, a full disk) are OutputError and exit with status 1.
 """
+
 from __future__ import annotations
 
 import os

@@ -6,6 +6,7 @@ where Numba keeps its cache, NUMBA_CACHE_DIR included), within moments of the co
 (this module imports neither numpy nor Numba), and shows its own progress: seconds so
 far and kernels compiled, until the first frame is out.
 """
+
 from __future__ import annotations
 
 import sys
@@ -38,10 +39,11 @@ class CompileNotice:
         self.active = True
         self._started = time.perf_counter()
         self._wall_start = time.time() - 1.0  # file times are coarse on some filesystems
-        self._write("compiling holopack's kernels for this machine (first run only, a minute or "
-                    "more; later runs start at once)")
-        self._thread = threading.Thread(target=self._report, name="holopack-compile-notice",
-                                        daemon=True)
+        self._write(
+            "compiling holopack's kernels for this machine (first run only, a minute or "
+            "more; later runs start at once)"
+        )
+        self._thread = threading.Thread(target=self._report, name="holopack-compile-notice", daemon=True)
         self._thread.start()
         return True
 
@@ -53,13 +55,17 @@ class CompileNotice:
         self._done.set()
         if self._thread is not None:
             self._thread.join(timeout=1.0)
-        self._write(f"kernels ready after {time.perf_counter() - self._started:.0f} s "
-                    f"({indexes_since(self._wall_start)} compiled and cached)")
+        self._write(
+            f"kernels ready after {time.perf_counter() - self._started:.0f} s "
+            f"({indexes_since(self._wall_start)} compiled and cached)"
+        )
 
     def _report(self) -> None:
         while not self._done.wait(self.interval):
-            self._write(f"compiling kernels: {time.perf_counter() - self._started:.0f} s, "
-                        f"{indexes_since(self._wall_start)} compiled so far")
+            self._write(
+                f"compiling kernels: {time.perf_counter() - self._started:.0f} s, "
+                f"{indexes_since(self._wall_start)} compiled so far"
+            )
 
     def _write(self, text: str) -> None:
         stream = self.stream if self.stream is not None else sys.stderr

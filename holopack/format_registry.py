@@ -22,12 +22,14 @@ A reader, where there is one, is ``read(path, profile=None)`` returning an objec
 ``profile``, ``fps``, ``frame_count`` and ``frames()`` (an iterator of what the writer
 took).
 """
+
 from __future__ import annotations
 
 import importlib
 import os
+from collections.abc import Callable
 from dataclasses import dataclass
-from typing import Any, Callable
+from typing import Any
 
 from .errors import InputError
 

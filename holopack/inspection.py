@@ -1,12 +1,13 @@
 """What is in an input file, and what will look bad on a fan."""
+
 from __future__ import annotations
 
 import os
 
 import numpy as np
 
-from .scene.media import fit_square
 from .animate.orientation import detect
+from .scene.media import fit_square
 from .scene.scene import Scene
 from .video.analyse import analyse
 from .video.options import video_options
@@ -22,16 +23,23 @@ def describe(scene: Scene, media_samples: int = 8) -> dict:
     info: dict = {"path": scene.path, "warnings": list(scene.warnings)}
     if scene.is_media:
         m = scene.media
-        info.update(kind="picture" if m.fps <= 0 else "video", width=m.width, height=m.height,
-                    fps=round(m.fps, 3), frames=m.frame_count, seconds=round(m.duration, 3))
+        info.update(
+            kind="picture" if m.fps <= 0 else "video",
+            width=m.width,
+            height=m.height,
+            fps=round(m.fps, 3),
+            frames=m.frame_count,
+            seconds=round(m.duration, 3),
+        )
         info["warnings"] += media_warnings(scene, media_samples)
         if m.fps > 0 or m.alpha:
             # what export's default --key auto / --crop auto would do with it
             model = analyse(m, video_options())
             info.update(model.report())
             if model.use_plate or model.use_key:  # export keys it by default
-                info["warnings"] = [w for w in info["warnings"]
-                                    if not w.startswith("the background is not black")]
+                info["warnings"] = [
+                    w for w in info["warnings"] if not w.startswith("the background is not black")
+                ]
             info["warnings"] += model.warnings
         return info
     info["kind"] = "model"
@@ -40,40 +48,58 @@ def describe(scene: Scene, media_samples: int = 8) -> dict:
     info["primitives"] = len(scene.draw_items)
     try:
         lo, hi = scene.bounds()
-        info["bounds"] = {"min": [round(float(v), 5) for v in lo],
-                          "max": [round(float(v), 5) for v in hi]}
+        info["bounds"] = {"min": [round(float(v), 5) for v in lo], "max": [round(float(v), 5) for v in hi]}
     except Exception as exc:  # posing can fail on a broken rig; inspect still reports
         info["warnings"].append(f"cannot pose the model: {exc}")
     info["materials"] = [
-        {"name": m.name, "alpha": m.alpha_mode, "double_sided": m.double_sided,
-         "base_color_texture": m.base_color_texture, "unlit": m.unlit}
-        for m in scene.materials]
-    info["textures"] = [{"name": t.name, "width": int(t.pixels.shape[1]),
-                         "height": int(t.pixels.shape[0])} for t in scene.textures]
+        {
+            "name": m.name,
+            "alpha": m.alpha_mode,
+            "double_sided": m.double_sided,
+            "base_color_texture": m.base_color_texture,
+            "unlit": m.unlit,
+        }
+        for m in scene.materials
+    ]
+    info["textures"] = [
+        {"name": t.name, "width": int(t.pixels.shape[1]), "height": int(t.pixels.shape[0])}
+        for t in scene.textures
+    ]
     info["texture_roles"] = texture_use(scene)
     info["vertex_colours"] = has_vertex_colours(scene)
     info["skins"] = [{"name": s.name, "joints": int(len(s.joints))} for s in scene.skins]
-    info["animations"] = [{"index": i, "name": a.name, "seconds": round(a.duration - a.start, 4),
-                           "channels": len(a.channels)} for i, a in enumerate(scene.animations)]
+    info["animations"] = [
+        {"index": i, "name": a.name, "seconds": round(a.duration - a.start, 4), "channels": len(a.channels)}
+        for i, a in enumerate(scene.animations)
+    ]
     info["plays"] = clip_choice(scene)
     try:
         orientation = detect(scene)
-        info["orientation"] = {"front": orientation.front, "up": orientation.up,
-                               "reason": orientation.reason}
+        info["orientation"] = {"front": orientation.front, "up": orientation.up, "reason": orientation.reason}
     except Exception as exc:  # a broken rig: say so, keep reporting
         info["warnings"].append(f"cannot tell which way the model faces: {exc}")
     morphs = []
     for mesh in scene.meshes:
         for prim in mesh.primitives:
             if prim.morph is not None:
-                morphs.append({"mesh": mesh.name, "targets": int(prim.morph.positions.shape[0]),
-                               "names": list(prim.morph.names)})
+                morphs.append(
+                    {
+                        "mesh": mesh.name,
+                        "targets": int(prim.morph.positions.shape[0]),
+                        "names": list(prim.morph.names),
+                    }
+                )
     info["morph_targets"] = morphs
     if scene.triangle_count > 1_000_000:
-        info["warnings"].append(f"{scene.triangle_count:,} triangles: fine details vanish on a fan's "
-                                "few hundred LED rings; rendering will be slow")
-    if not scene.textures and not info["vertex_colours"] and all(
-            np.allclose(m.base_color_factor[:3], m.base_color_factor[0]) for m in scene.materials):
+        info["warnings"].append(
+            f"{scene.triangle_count:,} triangles: fine details vanish on a fan's "
+            "few hundred LED rings; rendering will be slow"
+        )
+    if (
+        not scene.textures
+        and not info["vertex_colours"]
+        and all(np.allclose(m.base_color_factor[:3], m.base_color_factor[0]) for m in scene.materials)
+    ):
         info["warnings"].append("no colour or texture: the model will show in one grey")
     return info
 
@@ -95,8 +121,10 @@ def texture_use(scene: Scene) -> list[dict]:
     if scene.texture_roles:
         return [dict(r) for r in scene.texture_roles]
     # loaders without roles (OBJ/MTL, PLY): what they decoded is colour
-    return [{"texture": i, "name": t.name or f"#{i}", "material": "", "role": "baseColor",
-             "used": True} for i, t in enumerate(scene.textures)]
+    return [
+        {"texture": i, "name": t.name or f"#{i}", "material": "", "role": "baseColor", "used": True}
+        for i, t in enumerate(scene.textures)
+    ]
 
 
 def clip_choice(scene: Scene) -> dict:
@@ -106,8 +134,11 @@ def clip_choice(scene: Scene) -> dict:
     index = scene.animation_index(None)
     if index == scene.all_clips_index:
         longest = max(a.duration - a.start for a in scene.animations)
-        return {"clip": "all", "why": f"all {len(scene.animations)} clips together: each drives its "
-                                      f"own joints and all last {longest:.3f} s (one clip per joint)"}
+        return {
+            "clip": "all",
+            "why": f"all {len(scene.animations)} clips together: each drives its "
+            f"own joints and all last {longest:.3f} s (one clip per joint)",
+        }
     clip = scene.animations[index]
     why = "the first" + ("; --animation NAME|INDEX|all picks another" if len(scene.animations) > 1 else "")
     return {"clip": index, "name": clip.name, "why": why}
@@ -134,28 +165,44 @@ def media_warnings(scene: Scene, samples: int = 8, size: int = 256) -> list[str]
         if len(border_means) >= samples:
             break
     if border_means and np.median(border_means) > BACKGROUND_LIMIT:
-        warnings.append(f"the background is not black (mean border level {np.median(border_means):.0f}/255): "
-                        "the fan will show it as a lit disc; key it out to black")
+        warnings.append(
+            f"the background is not black (mean border level {np.median(border_means):.0f}/255): "
+            "the fan will show it as a lit disc; key it out to black"
+        )
     if outside_lit and max(outside_lit) > OUTSIDE_LIMIT:
-        warnings.append(f"the subject reaches outside the fan's circle ({100 * max(outside_lit):.0f}% "
-                        "of the corners lit): the fan never shows the corners of a square video")
+        warnings.append(
+            f"the subject reaches outside the fan's circle ({100 * max(outside_lit):.0f}% "
+            "of the corners lit): the fan never shows the corners of a square video"
+        )
     return warnings
 
 
 def format_report(info: dict) -> str:
     lines = [f"{os.path.basename(info['path'])}: {info['kind']}"]
     if info["kind"] != "model":
-        lines.append(f"  size {info['width']}x{info['height']}, {info['frames']} frames, "
-                     f"{info['fps']} fps, {info['seconds']} s")
+        lines.append(
+            f"  size {info['width']}x{info['height']}, {info['frames']} frames, "
+            f"{info['fps']} fps, {info['seconds']} s"
+        )
         if "background" in info:
             extent = info["subject_extent"]
-            lines.append(f"  alpha: {'yes' if info['alpha'] else 'no'}; background: {info['background']}; "
-                         f"key: {info['key']}")
-            lines.append("  subject extent: " + ("none found" if extent is None else
-                         f"x {extent[0]}..{extent[2]}, y {extent[1]}..{extent[3]} (pixels, over the clip)"))
+            lines.append(
+                f"  alpha: {'yes' if info['alpha'] else 'no'}; background: {info['background']}; "
+                f"key: {info['key']}"
+            )
+            lines.append(
+                "  subject extent: "
+                + (
+                    "none found"
+                    if extent is None
+                    else f"x {extent[0]}..{extent[2]}, y {extent[1]}..{extent[3]} (pixels, over the clip)"
+                )
+            )
     else:
-        lines.append(f"  {info['triangles']:,} triangles, {info['vertices']:,} vertices, "
-                     f"{info['primitives']} primitives")
+        lines.append(
+            f"  {info['triangles']:,} triangles, {info['vertices']:,} vertices, "
+            f"{info['primitives']} primitives"
+        )
         if "bounds" in info:
             lo, hi = info["bounds"]["min"], info["bounds"]["max"]
             size = [h - l for l, h in zip(lo, hi)]
@@ -166,8 +213,10 @@ def format_report(info: dict) -> str:
             if m["base_color_texture"] is not None and m["base_color_texture"] < len(info["textures"]):
                 t = info["textures"][m["base_color_texture"]]
                 tex = f", base colour texture {t['name'] or '#' + str(m['base_color_texture'])}"
-            lines.append(f"    {m['name'] or '(unnamed)'}: {m['alpha']}{tex}"
-                         f"{', double-sided' if m['double_sided'] else ''}{', unlit' if m['unlit'] else ''}")
+            lines.append(
+                f"    {m['name'] or '(unnamed)'}: {m['alpha']}{tex}"
+                f"{', double-sided' if m['double_sided'] else ''}{', unlit' if m['unlit'] else ''}"
+            )
         lines.append("  vertex colours (COLOR_0): " + ("yes, drawn" if info["vertex_colours"] else "none"))
         textures = _by_texture(info["texture_roles"])
         if textures:
@@ -175,22 +224,30 @@ def format_report(info: dict) -> str:
             lines.append(f"  textures ({len(textures)}, {used} used by holopack):")
             for t in textures:
                 materials = f" (in {', '.join(t['materials'])})" if t["materials"] else ""
-                lines.append(f"    {t['name']}: {' + '.join(t['roles'])}{materials}: "
-                             + ("used" if t["used"] else "not used, a fan shows only colour and light"))
+                lines.append(
+                    f"    {t['name']}: {' + '.join(t['roles'])}{materials}: "
+                    + ("used" if t["used"] else "not used, a fan shows only colour and light")
+                )
         else:
             lines.append("  textures: none")
         if "orientation" in info:
             o = info["orientation"]
-            lines.append(f"  facing {o['front']}, up {o['up']}"
-                         + (f" (auto: {o['reason']})" if o["reason"] else " (glTF's axes)"))
+            lines.append(
+                f"  facing {o['front']}, up {o['up']}"
+                + (f" (auto: {o['reason']})" if o["reason"] else " (glTF's axes)")
+            )
         if info["skins"]:
-            lines.append("  skins: " + ", ".join(f"{s['name'] or '(unnamed)'} ({s['joints']} joints)"
-                                                 for s in info["skins"]))
+            lines.append(
+                "  skins: "
+                + ", ".join(f"{s['name'] or '(unnamed)'} ({s['joints']} joints)" for s in info["skins"])
+            )
         if info["animations"]:
             lines.append(f"  animations ({len(info['animations'])}):")
             for a in info["animations"]:
-                lines.append(f"    [{a['index']}] {a['name'] or '(unnamed)'}: {a['seconds']:.3f} s, "
-                             f"{a['channels']} channel{'s' if a['channels'] != 1 else ''}")
+                lines.append(
+                    f"    [{a['index']}] {a['name'] or '(unnamed)'}: {a['seconds']:.3f} s, "
+                    f"{a['channels']} channel{'s' if a['channels'] != 1 else ''}"
+                )
             plays = info["plays"]
             shown = "all" if plays["clip"] == "all" else f"[{plays['clip']}] {plays['name'] or '(unnamed)'}"
             lines.append(f"  plays: {shown} ({plays['why']})")
@@ -213,8 +270,7 @@ def _by_texture(roles: list[dict]) -> list[dict]:
     """The role entries grouped per texture: name, roles, materials, used (by any)."""
     grouped: dict[int, dict] = {}
     for r in roles:
-        g = grouped.setdefault(r["texture"], {"name": r["name"], "roles": [], "materials": [],
-                                               "used": False})
+        g = grouped.setdefault(r["texture"], {"name": r["name"], "roles": [], "materials": [], "used": False})
         if r["role"] not in g["roles"]:
             g["roles"].append(r["role"])
         if r["material"] and r["material"] not in g["materials"]:

@@ -14,6 +14,7 @@ handled exactly like SIGINT, so every interruption cleans up the same way: tempo
 files removed, worker processes ended, the previous output left as it was.
 ``deferred()`` holds these signals back for a few renames that must happen together.
 """
+
 from __future__ import annotations
 
 import signal
@@ -23,8 +24,9 @@ from contextlib import contextmanager
 
 _pending = False
 # the signals that mean "stop now, clean up": handled alike
-STOP_SIGNALS = tuple(getattr(signal, name) for name in ("SIGINT", "SIGTERM", "SIGHUP")
-                     if hasattr(signal, name))
+STOP_SIGNALS = tuple(
+    getattr(signal, name) for name in ("SIGINT", "SIGTERM", "SIGHUP") if hasattr(signal, name)
+)
 
 
 def _on_sigint(signum, frame):
@@ -68,7 +70,7 @@ def sigint_guard():
     except KeyboardInterrupt:
         raise
     except BaseException as exc:
-        if _pending:    # the interrupt came back as another error (an import that failed)
+        if _pending:  # the interrupt came back as another error (an import that failed)
             raise KeyboardInterrupt from exc
         raise
     finally:
@@ -82,8 +84,7 @@ def sigint_guard():
 def deferred():
     """Hold SIGINT/SIGTERM/SIGHUP back while the block runs (a commit of a few renames
     that must not stop halfway); a signal that arrived is delivered when it ends."""
-    if threading.current_thread() is not threading.main_thread() \
-            or not hasattr(signal, "pthread_sigmask"):
+    if threading.current_thread() is not threading.main_thread() or not hasattr(signal, "pthread_sigmask"):
         yield
         return
     old = signal.pthread_sigmask(signal.SIG_BLOCK, STOP_SIGNALS)

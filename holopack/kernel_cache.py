@@ -11,12 +11,12 @@ user's cache folder. ``missing_kernels`` says, without importing Numba (which al
 takes a second), how many kernels have no cache yet: the first run's compile notice
 (holopack.first_run) appears only when compiling will really happen.
 """
+
 from __future__ import annotations
 
 import glob
 import hashlib
 import os
-import re
 import sys
 
 _PACKAGE = os.path.dirname(os.path.abspath(__file__))

@@ -10,6 +10,7 @@ Everything here is checked before the work or the allocation it bounds.
   playlist, device profile, library). ``check_bound(name, value)`` is the one check.
 - ``MAX_FRAMES``: the most frames one export writes, whatever seconds x fps says.
 """
+
 from __future__ import annotations
 
 import math
@@ -57,10 +58,13 @@ class MemoryBudget:
     def spend(self, nbytes: int, what: str) -> None:
         nbytes = int(nbytes)
         if nbytes < 0 or self.used + nbytes > self.total:
-            raise InputError(f"{what} needs {nbytes / _MB:,.0f} MB, more than the "
-                             f"{self.total / _MB:,.0f} MB memory budget for one file "
-                             f"({self.used / _MB:,.0f} MB already used; "
-                             "HOLOPACK_MEMORY_BUDGET_MB raises it)", self.path)
+            raise InputError(
+                f"{what} needs {nbytes / _MB:,.0f} MB, more than the "
+                f"{self.total / _MB:,.0f} MB memory budget for one file "
+                f"({self.used / _MB:,.0f} MB already used; "
+                "HOLOPACK_MEMORY_BUDGET_MB raises it)",
+                self.path,
+            )
         self.used += nbytes
 
     def picture(self, width: int, height: int, channels: int, what: str) -> None:
@@ -70,8 +74,9 @@ class MemoryBudget:
         self.spend(int(width) * int(height) * int(channels), f"{what} ({width} x {height} pixels)")
 
 
-def check_picture_size(width: int, height: int, channels: int, what: str,
-                       path: str | os.PathLike | None) -> None:
+def check_picture_size(
+    width: int, height: int, channels: int, what: str, path: str | os.PathLike | None
+) -> None:
     """One picture (a video frame, an input still) must fit the budget on its own."""
     MemoryBudget(path).picture(width, height, channels, what)
 
@@ -121,8 +126,9 @@ def check_bound(name: str, value, integer: bool = False):
         shown = f"{value:g}" if isinstance(value, float) else str(value)
         if len(shown) > 24:
             shown = shown[:12] + "..."
-        raise BoundError(f"must be {'a whole number' if integer else 'a number'} "
-                         f"{bound_text(name)}, got {shown}")
+        raise BoundError(
+            f"must be {'a whole number' if integer else 'a number'} {bound_text(name)}, got {shown}"
+        )
     return value
 
 
@@ -130,6 +136,9 @@ def check_frame_count(seconds: float, fps: float, path: str | os.PathLike | None
     """The frame count of ``seconds`` at ``fps``, refused when beyond MAX_FRAMES."""
     frames = seconds * fps
     if not math.isfinite(frames) or frames > MAX_FRAMES:
-        raise InputError(f"{seconds:g} s at {fps:g} fps is more than the {MAX_FRAMES:,} frames "
-                         "one export writes; give fewer --seconds or --loops", path)
+        raise InputError(
+            f"{seconds:g} s at {fps:g} fps is more than the {MAX_FRAMES:,} frames "
+            "one export writes; give fewer --seconds or --loops",
+            path,
+        )
     return frames

@@ -5,6 +5,7 @@ The library prints them, so a notebook shows them too; each is one line that nam
 file when there is one. Inside ``held()`` (an export) they are kept until the work
 succeeds: a failed command prints its one error line and nothing else.
 """
+
 from __future__ import annotations
 
 import contextlib

@@ -17,6 +17,7 @@ Measured with ``python benchmarks/run_suite.py --only threads`` (export fps) and
 ``python benchmarks/bench_resample.py`` (a kernel called back to back); see
 docs/benchmarks.md.
 """
+
 from __future__ import annotations
 
 import os

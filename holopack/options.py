@@ -9,19 +9,21 @@ the same: ``--seconds: must be greater than 0, got -1`` on the command line,
 A new option is one ``Option(...)`` entry in OPTIONS (docs/developing.md); the faces
 and ExportSettings.from_options pick it up.
 """
+
 from __future__ import annotations
 
 import argparse
 import dataclasses
 import math
+from collections.abc import Callable
 from dataclasses import dataclass, field
-from typing import Any, Callable
+from typing import Any
 
+from .animate.orientation import FRONT_CHOICES, UP_CHOICES
 from .errors import InputError
 from .limits import BOUNDS
 from .rendering.camera import Framing
 from .rendering.lights import Lights
-from .animate.orientation import FRONT_CHOICES, UP_CHOICES
 from .schema import Fault
 from .textfile import show_value
 from .video import options as video_choices
@@ -160,8 +162,12 @@ def _video(opt: Option, v) -> str:
     return v
 
 
-VIDEO_PARSERS = {"key": video_choices.parse_key, "crop": video_choices.parse_crop,
-                 "loop": video_choices.parse_loop, "levels": video_choices.parse_levels}
+VIDEO_PARSERS = {
+    "key": video_choices.parse_key,
+    "crop": video_choices.parse_crop,
+    "loop": video_choices.parse_loop,
+    "levels": video_choices.parse_levels,
+}
 
 
 def _choice(opt: Option, v) -> str:
@@ -176,9 +182,18 @@ def _lights(opt: Option, v) -> dict:
 
 
 _CHECKS: dict[str, Callable[[Option, Any], Any]] = {
-    "number": _number, "integer": _integer, "text": _text, "flag": _flag, "switch": _flag,
-    "animation": _animation, "turntable": _turntable, "lights": _lights, "video": _video,
-    "choice": _choice}
+    "number": _number,
+    "integer": _integer,
+    "text": _text,
+    "flag": _flag,
+    "switch": _flag,
+    "animation": _animation,
+    "turntable": _turntable,
+    "lights": _lights,
+    "video": _video,
+    "choice": _choice,
+}
+
 
 def _bounds(name: str) -> dict:
     """An option's range, from the one table every face shares (holopack.limits.BOUNDS)."""
@@ -191,58 +206,175 @@ VIDEO = "video input"
 VIDEO_FACES = (EXPORT, PREVIEW, BENCH, PLAYLIST)
 
 OPTIONS: tuple[Option, ...] = (
-    Option("device", "text", "device profile name or .toml path (see `holopack devices`)",
-           default="mp4-fan", faces=(EXPORT, PREVIEW, BENCH),
-           face_defaults={PREVIEW: "3dcircle-42f2", BENCH: "3dcircle-42f2"}),
+    Option(
+        "device",
+        "text",
+        "device profile name or .toml path (see `holopack devices`)",
+        default="mp4-fan",
+        faces=(EXPORT, PREVIEW, BENCH),
+        face_defaults={PREVIEW: "3dcircle-42f2", BENCH: "3dcircle-42f2"},
+    ),
     Option("format", "text", "output format (default: the device's own)", faces=(EXPORT, BENCH)),
-    Option("animation", "animation", "animation name or index, or 'all' to play every clip together "
-           "(default: the first; all when the clips are one per joint)",
-           faces=(EXPORT, PREVIEW, BENCH, PLAYLIST)),
+    Option(
+        "animation",
+        "animation",
+        "animation name or index, or 'all' to play every clip together "
+        "(default: the first; all when the clips are one per joint)",
+        faces=(EXPORT, PREVIEW, BENCH, PLAYLIST),
+    ),
     Option("seconds", "number", "length (default: one loop of the clip)", **_bounds("seconds")),
     Option("loops", "number", "number of loops of the clip", **_bounds("loops")),
     Option("speed", "number", "playback speed factor", default=1.0, **_bounds("speed")),
     Option("fps", "number", "frames per second (default: the device's)", **_bounds("fps"), faces=(EXPORT,)),
-    Option("size", "integer", "square frame size in pixels (default: the device's)", **_bounds("size"),
-           unit="pixels", faces=(EXPORT, PREVIEW, BENCH, PLAYLIST)),
-    Option("yaw", "number", "camera yaw in degrees (0 = front)", default=_framing_default("yaw"),
-           **_bounds("yaw"), target="framing.yaw", group=CAMERA),
-    Option("pitch", "number", "camera pitch in degrees (+ = from above)",
-           default=_framing_default("pitch"), **_bounds("pitch"), target="framing.pitch", group=CAMERA),
-    Option("distance", "number", "camera distance (default: fitted)",
-           default=_framing_default("distance"), **_bounds("distance"),
-           target="framing.distance", group=CAMERA),
-    Option("fov", "number", "vertical field of view in degrees; 0 = orthographic",
-           default=_framing_default("fov"), **_bounds("fov"), target="framing.fov", group=CAMERA),
-    Option("margin", "number", "empty border inside the fan's circle, as a fraction of its radius",
-           default=_framing_default("margin"), **_bounds("margin"), target="framing.margin", group=CAMERA),
-    Option("turntable", "turntable", "spin the model around its vertical axis, degrees per second "
-           "(default: one turn per clip for a model without animation)", **_bounds("turntable"),
-           metavar="DEG_PER_S", group=CAMERA),
-    Option("lights", "lights", "override a lighting setting, e.g. --light rim=1.5 (repeatable)",
-           flag="--light", metavar="KEY=VALUE", group=CAMERA),
-    Option("unlit", "flag", "base colour only, no lighting", default=False, target="shading",
-           convert=lambda unlit: "unlit" if unlit else "lit", group=CAMERA),
-    Option("supersample", "integer", "anti-aliasing factor per axis (default: the device's)",
-           **_bounds("supersample"), faces=(EXPORT, BENCH), group=CAMERA),
-    Option("circle_mask", "switch", "black out everything outside the fan's circle "
-           "(--no-circle-mask keeps the corners of an MP4; default: the device profile decides)",
-           faces=(EXPORT,)),
-    Option("front", "choice", "the model's axis that faces the viewer (auto: glTF's +z unless the "
-           "model clearly says otherwise, e.g. a character facing -z)", default="auto",
-           choices=FRONT_CHOICES, metavar="|".join(FRONT_CHOICES), group=CAMERA),
-    Option("up", "choice", "the model's axis that points up (auto: +y, or +z for a CAD export "
-           "that says so)", default="auto", choices=UP_CHOICES, metavar="|".join(UP_CHOICES),
-           group=CAMERA),
-    Option("key", "video", "turn the background to black: auto detects it, green/blue or a colour "
-           "(#RRGGBB) keys that colour, none keeps the frame", default="auto", faces=VIDEO_FACES,
-           metavar=video_choices.KEY_HELP, group=VIDEO),
-    Option("crop", "video", "auto fits the subject's extent over the clip into the fan's circle; "
-           "fit keeps the whole frame in the square", default="auto", faces=VIDEO_FACES,
-           metavar="auto|fit", group=VIDEO),
-    Option("loop", "video", "close the loop: blend the end into the start, or play forward then back",
-           faces=VIDEO_FACES, metavar="crossfade=SECONDS|pingpong", group=VIDEO),
-    Option("levels", "video", "auto stretches the subject's brightness to the fan's range "
-           "(black stays black)", faces=VIDEO_FACES, metavar="auto", group=VIDEO),
+    Option(
+        "size",
+        "integer",
+        "square frame size in pixels (default: the device's)",
+        **_bounds("size"),
+        unit="pixels",
+        faces=(EXPORT, PREVIEW, BENCH, PLAYLIST),
+    ),
+    Option(
+        "yaw",
+        "number",
+        "camera yaw in degrees (0 = front)",
+        default=_framing_default("yaw"),
+        **_bounds("yaw"),
+        target="framing.yaw",
+        group=CAMERA,
+    ),
+    Option(
+        "pitch",
+        "number",
+        "camera pitch in degrees (+ = from above)",
+        default=_framing_default("pitch"),
+        **_bounds("pitch"),
+        target="framing.pitch",
+        group=CAMERA,
+    ),
+    Option(
+        "distance",
+        "number",
+        "camera distance (default: fitted)",
+        default=_framing_default("distance"),
+        **_bounds("distance"),
+        target="framing.distance",
+        group=CAMERA,
+    ),
+    Option(
+        "fov",
+        "number",
+        "vertical field of view in degrees; 0 = orthographic",
+        default=_framing_default("fov"),
+        **_bounds("fov"),
+        target="framing.fov",
+        group=CAMERA,
+    ),
+    Option(
+        "margin",
+        "number",
+        "empty border inside the fan's circle, as a fraction of its radius",
+        default=_framing_default("margin"),
+        **_bounds("margin"),
+        target="framing.margin",
+        group=CAMERA,
+    ),
+    Option(
+        "turntable",
+        "turntable",
+        "spin the model around its vertical axis, degrees per second "
+        "(default: one turn per clip for a model without animation)",
+        **_bounds("turntable"),
+        metavar="DEG_PER_S",
+        group=CAMERA,
+    ),
+    Option(
+        "lights",
+        "lights",
+        "override a lighting setting, e.g. --light rim=1.5 (repeatable)",
+        flag="--light",
+        metavar="KEY=VALUE",
+        group=CAMERA,
+    ),
+    Option(
+        "unlit",
+        "flag",
+        "base colour only, no lighting",
+        default=False,
+        target="shading",
+        convert=lambda unlit: "unlit" if unlit else "lit",
+        group=CAMERA,
+    ),
+    Option(
+        "supersample",
+        "integer",
+        "anti-aliasing factor per axis (default: the device's)",
+        **_bounds("supersample"),
+        faces=(EXPORT, BENCH),
+        group=CAMERA,
+    ),
+    Option(
+        "circle_mask",
+        "switch",
+        "black out everything outside the fan's circle "
+        "(--no-circle-mask keeps the corners of an MP4; default: the device profile decides)",
+        faces=(EXPORT,),
+    ),
+    Option(
+        "front",
+        "choice",
+        "the model's axis that faces the viewer (auto: glTF's +z unless the "
+        "model clearly says otherwise, e.g. a character facing -z)",
+        default="auto",
+        choices=FRONT_CHOICES,
+        metavar="|".join(FRONT_CHOICES),
+        group=CAMERA,
+    ),
+    Option(
+        "up",
+        "choice",
+        "the model's axis that points up (auto: +y, or +z for a CAD export that says so)",
+        default="auto",
+        choices=UP_CHOICES,
+        metavar="|".join(UP_CHOICES),
+        group=CAMERA,
+    ),
+    Option(
+        "key",
+        "video",
+        "turn the background to black: auto detects it, green/blue or a colour "
+        "(#RRGGBB) keys that colour, none keeps the frame",
+        default="auto",
+        faces=VIDEO_FACES,
+        metavar=video_choices.KEY_HELP,
+        group=VIDEO,
+    ),
+    Option(
+        "crop",
+        "video",
+        "auto fits the subject's extent over the clip into the fan's circle; "
+        "fit keeps the whole frame in the square",
+        default="auto",
+        faces=VIDEO_FACES,
+        metavar="auto|fit",
+        group=VIDEO,
+    ),
+    Option(
+        "loop",
+        "video",
+        "close the loop: blend the end into the start, or play forward then back",
+        faces=VIDEO_FACES,
+        metavar="crossfade=SECONDS|pingpong",
+        group=VIDEO,
+    ),
+    Option(
+        "levels",
+        "video",
+        "auto stretches the subject's brightness to the fan's range (black stays black)",
+        faces=VIDEO_FACES,
+        metavar="auto",
+        group=VIDEO,
+    ),
 )
 
 BY_NAME = {opt.name: opt for opt in OPTIONS}
@@ -268,6 +400,7 @@ def _arg_type(opt: Option) -> Callable[[str], Any]:
             return opt.check(text)
         except Fault as fault:
             raise argparse.ArgumentTypeError(str(fault)) from None
+
     parse.__name__ = opt.name  # argparse names the type in some messages
     return parse
 
@@ -287,24 +420,45 @@ def add_arguments(parser: argparse.ArgumentParser, face: str) -> None:
     """Add the options of ``face`` to an argparse parser (dest = the option's name)."""
     groups: dict[str, Any] = {}
     for opt in for_face(face):
-        target = parser if opt.group is None else groups.setdefault(
-            opt.group, parser.add_argument_group(opt.group))
+        target = (
+            parser
+            if opt.group is None
+            else groups.setdefault(opt.group, parser.add_argument_group(opt.group))
+        )
         default = opt.default_for(face)
-        help_text = opt.help + (f" (default {default})" if default not in (None, False) and
-                                "default" not in opt.help else "")
+        help_text = opt.help + (
+            f" (default {default})" if default not in (None, False) and "default" not in opt.help else ""
+        )
         if opt.kind == "flag":
             target.add_argument(opt.cli_flag, dest=opt.name, action="store_true", help=opt.help)
         elif opt.kind == "switch":
-            target.add_argument(opt.cli_flag, dest=opt.name, action="store_true", default=None,
-                                help=opt.help)
-            target.add_argument("--no-" + opt.cli_flag[2:], dest=opt.name, action="store_false",
-                                default=None, help=argparse.SUPPRESS)
+            target.add_argument(opt.cli_flag, dest=opt.name, action="store_true", default=None, help=opt.help)
+            target.add_argument(
+                "--no-" + opt.cli_flag[2:],
+                dest=opt.name,
+                action="store_false",
+                default=None,
+                help=argparse.SUPPRESS,
+            )
         elif opt.kind == "lights":
-            target.add_argument(opt.cli_flag, dest=opt.name, action="append", type=_light_pair,
-                                default=None, metavar=opt.metavar, help=opt.help)
+            target.add_argument(
+                opt.cli_flag,
+                dest=opt.name,
+                action="append",
+                type=_light_pair,
+                default=None,
+                metavar=opt.metavar,
+                help=opt.help,
+            )
         else:
-            target.add_argument(opt.cli_flag, dest=opt.name, type=_arg_type(opt), default=default,
-                                metavar=opt.metavar, help=help_text)
+            target.add_argument(
+                opt.cli_flag,
+                dest=opt.name,
+                type=_arg_type(opt),
+                default=default,
+                metavar=opt.metavar,
+                help=help_text,
+            )
 
 
 def values_from_args(args: argparse.Namespace, face: str) -> dict:

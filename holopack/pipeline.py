@@ -6,42 +6,42 @@ Frames are streamed: each is rendered, encoded and handed to the writer before t
 next one is made, so memory does not grow with the clip's length. The output is
 written to a temporary path beside the target and renamed only when complete.
 """
+
 from __future__ import annotations
 
 import math
 import os
+from collections.abc import Iterator
 from dataclasses import dataclass, field, replace
-from typing import Iterator
 
 import numpy as np
 
+from . import options, resources
+from .animate.orientation import Orientation, decide
 from .atomic import check_output_path
-from .containment import check_output_not_folder, check_output_not_input
 from .colour import SRGB8_TO_LINEAR, linear_to_srgb
 from .colour_kernel import srgb8_to_linear_tiles
-from . import options
+from .containment import check_output_not_folder, check_output_not_input
 from .device import PolarEncoder, ViewerSimulator, load_profile
 from .errors import InputError
+from .first_run import start_notice, stop_notice
 from .formats import get_format
 from .formats.names import check_output_name
-from .formats.target import format_for_target
-from .first_run import start_notice, stop_notice
-from .notices import held, note, warn
-from .limits import check_frame_count
 from .formats.stream import write_stream
-from . import resources
+from .formats.target import format_for_target
+from .limits import check_frame_count
+from .notices import held, note, warn
 from .progress import Progress
 from .rendering import TILE, Renderer
 from .rendering.camera import Camera, Framing, camera_for_sphere, fit_camera, fit_drawn_box
 from .rendering.lights import Lights
-from .schema import Fault
 from .scene.load import load
 from .scene.media import STILL_SECONDS, fit_square
-from .animate.orientation import Orientation, decide
 from .scene.scene import Scene
+from .schema import Fault
+from .settings_check import check_export_settings
 from .video.options import video_options
 from .video.process import prepare_scene
-from .settings_check import check_export_settings
 
 STATIC_SECONDS = 8.0  # a model without animation plays one turntable turn this long
 FRAMING_SAMPLES = 48  # poses sampled over a clip to fit the camera once for all of it
@@ -88,13 +88,14 @@ class ExportSettings:
         return video_options(self.key, self.crop, self.loop, self.levels)
 
     @classmethod
-    def from_options(cls, values: dict, **fields) -> "ExportSettings":
+    def from_options(cls, values: dict, **fields) -> ExportSettings:
         """Settings from option values ({name: value}, holopack.options), plus fields."""
         settings, framing = options.settings_fields(values)
         settings.update(fields)
         if framing:
             settings["framing"] = replace(settings.get("framing") or Framing(), **framing)
         return cls(**settings)
+
     front: str = options.default("front")  # the model's axis that faces the viewer
     up: str = options.default("up")  # the model's axis that points up
 
@@ -185,8 +186,9 @@ def make_timeline(scene: Scene, settings: ExportSettings, fps: float) -> Timelin
     if index is not None:
         clip = scene.clip(index)
         start, length = clip.start, clip.duration - clip.start
-    timeline = Timeline(fps=fps, frame_count=1, animation=index, start=start, length=length,
-                        speed=settings.speed)
+    timeline = Timeline(
+        fps=fps, frame_count=1, animation=index, start=start, length=length, speed=settings.speed
+    )
     if settings.seconds:
         timeline.frame_count = _frames(settings.seconds, fps)
         if length > 0:
@@ -218,12 +220,17 @@ def _warn_partial_loop(timeline: Timeline, seconds: float, path: str) -> None:
     loop = timeline.loop_frames / timeline.fps
     choices = whole_loop_seconds(timeline, seconds)
     nearest = min(choices, key=lambda s: abs(s - seconds))
-    others = " or ".join(f"{_secs(s)} s ({round(s / loop)} loop{'s' if round(s / loop) != 1 else ''})"
-                         for s in sorted(choices, key=lambda s: abs(s - seconds)))
-    warn(f"--seconds {seconds:g} is {timeline.frame_count / timeline.loop_frames:.2f} loops of the "
-         f"{_secs(loop)} s clip, so the loop jumps where the file starts again; the nearest "
-         f"whole-loop length is --seconds {_secs(nearest)}"
-         + (f" (choices: {others})" if len(choices) > 1 else ""), path)
+    others = " or ".join(
+        f"{_secs(s)} s ({round(s / loop)} loop{'s' if round(s / loop) != 1 else ''})"
+        for s in sorted(choices, key=lambda s: abs(s - seconds))
+    )
+    warn(
+        f"--seconds {seconds:g} is {timeline.frame_count / timeline.loop_frames:.2f} loops of the "
+        f"{_secs(loop)} s clip, so the loop jumps where the file starts again; the nearest "
+        f"whole-loop length is --seconds {_secs(nearest)}"
+        + (f" (choices: {others})" if len(choices) > 1 else ""),
+        path,
+    )
 
 
 def _secs(seconds: float) -> str:
@@ -257,12 +264,11 @@ class Picture:
             h, w = self.color.shape[:2]
             linear = np.empty((h, w, 3), np.float32)
             tiles = np.empty((-(-h // TILE), -(-w // TILE)), np.bool_)
-            srgb8_to_linear_tiles(np.ascontiguousarray(self.color), SRGB8_TO_LINEAR, TILE,
-                                  linear, tiles)
+            srgb8_to_linear_tiles(np.ascontiguousarray(self.color), SRGB8_TO_LINEAR, TILE, linear, tiles)
             self.linear, self.tiles = linear, tiles
         return self.linear
 
-    def brightened(self, factor: float) -> "Picture":
+    def brightened(self, factor: float) -> Picture:
         """The picture with its light scaled by ``factor`` (in linear light)."""
         if factor == 1.0:
             return self
@@ -279,9 +285,19 @@ class FrameSource:
     preview shows exactly what export writes.
     """
 
-    def __init__(self, scene: Scene, timeline: Timeline, size: int, *, framing: Framing | None = None,
-                 supersample: int = 1, lights=None, shading: str = "lit", front: str = "auto",
-                 up: str = "auto"):
+    def __init__(
+        self,
+        scene: Scene,
+        timeline: Timeline,
+        size: int,
+        *,
+        framing: Framing | None = None,
+        supersample: int = 1,
+        lights=None,
+        shading: str = "lit",
+        front: str = "auto",
+        up: str = "auto",
+    ):
 
         self.scene = scene
         self.timeline = timeline
@@ -301,8 +317,9 @@ class FrameSource:
         if not scene.is_media:
             self.orientation = decide(scene, front, up)
             self._model = self.orientation.matrix4()
-            self.renderer = Renderer((self.size, self.size), supersample=self.supersample,
-                                     lights=as_lights(lights))
+            self.renderer = Renderer(
+                (self.size, self.size), supersample=self.supersample, lights=as_lights(lights)
+            )
             self.camera = self._fit_camera()
 
     # -- camera ------------------------------------------------------------------
@@ -322,8 +339,7 @@ class FrameSource:
         pts = np.concatenate(points).astype(np.float64)
         if not np.array_equal(rotation, np.eye(3)):  # --front/--up turn the model's axes
             # signed axis swaps, as column arithmetic (a BLAS call is slower here)
-            pts = np.stack([pts[:, 0] * r[0] + pts[:, 1] * r[1] + pts[:, 2] * r[2]
-                            for r in rotation], axis=1)
+            pts = np.stack([pts[:, 0] * r[0] + pts[:, 1] * r[1] + pts[:, 2] * r[2] for r in rotation], axis=1)
         camera = fit_camera(pts, self.framing, spin_axis_points=tl.turntable != 0.0)
         self._box_pts = _box_points(pts)
         return self._framed(camera, self.framing)
@@ -337,8 +353,9 @@ class FrameSource:
             # a chosen distance moves the camera as a dolly does: the picture plane keeps
             # the shift and zoom fitted at the fitted distance (a fixed lens)
             fitted_framing = replace(framing, distance=None)
-            at_fit = self._framed(camera_for_sphere(camera.center, camera.radius, fitted_framing),
-                                  fitted_framing)
+            at_fit = self._framed(
+                camera_for_sphere(camera.center, camera.radius, fitted_framing), fitted_framing
+            )
             if at_fit.screen is None:
                 return camera
             return replace(camera, projection=at_fit.screen @ camera.projection, screen=at_fit.screen)
@@ -386,8 +403,14 @@ class FrameSource:
             return Picture(color=fit_square(self._media_frame_at(index), self.size))
         tl = self.timeline
         posed = self.scene.pose(tl.animation, tl.anim_time(index))
-        frame = self.renderer.draw(posed, self.scene.materials, self.scene.textures,
-                                   self.view_at(index), self.camera.projection, shading=self.shading)
+        frame = self.renderer.draw(
+            posed,
+            self.scene.materials,
+            self.scene.textures,
+            self.view_at(index),
+            self.camera.projection,
+            shading=self.shading,
+        )
         return Picture(color=frame.color, linear=frame.linear, tiles=frame.tiles)
 
     def _media_frame_at(self, index: int) -> np.ndarray:
@@ -464,12 +487,16 @@ class ExportPlan:
         scene = prepare_scene(scene, settings.video_options(), settings.framing.margin)
         self.timeline = make_timeline(scene, settings, self.fps)
         if profile.max_seconds and self.timeline.seconds > profile.max_seconds + 1e-9:
-            raise InputError(f"{self.timeline.seconds:.1f} s is longer than {profile.name} "
-                             f"plays ({profile.max_seconds:g} s at most)")
+            raise InputError(
+                f"{self.timeline.seconds:.1f} s is longer than {profile.name} "
+                f"plays ({profile.max_seconds:g} s at most)"
+            )
         self.polar = self.format.kind == "polar"
         if self.polar and profile.kind != "polar":
-            raise InputError(f"format {self.format.name} needs a fan device with a polar layout; "
-                             f"{profile.name} takes {profile.format}")
+            raise InputError(
+                f"format {self.format.name} needs a fan device with a polar layout; "
+                f"{profile.name} takes {profile.format}"
+            )
         if self.polar:
             self.size = int(settings.size or profile.render_size)
         else:
@@ -480,11 +507,17 @@ class ExportPlan:
             self.size += 1  # yuv420p needs even sides
         self.simulated = (not self.polar) and profile.kind == "polar"
         render_size = int(profile.render_size) if self.simulated else self.size
-        self.source = FrameSource(scene, self.timeline, render_size, framing=settings.framing,
-                                  supersample=settings.supersample or profile.supersample,
-                                  lights=settings.lights if settings.lights is not None
-                                  else getattr(profile, "lights", None),
-                                  shading=settings.shading, front=settings.front, up=settings.up)
+        self.source = FrameSource(
+            scene,
+            self.timeline,
+            render_size,
+            framing=settings.framing,
+            supersample=settings.supersample or profile.supersample,
+            lights=settings.lights if settings.lights is not None else getattr(profile, "lights", None),
+            shading=settings.shading,
+            front=settings.front,
+            up=settings.up,
+        )
         self._note_decisions(scene, settings)
         self.encoder = None
         self.simulator = None
@@ -502,17 +535,22 @@ class ExportPlan:
         """Say on stderr what holopack decided that is not the plain default."""
         orientation = self.source.orientation
         if not orientation.chosen and not orientation.is_default:
-            note(f"turned to face the viewer: {orientation.describe()}; --front/--up override",
-                 scene.path)
-        if (settings.animation is None and self.timeline.animation is not None
-                and self.timeline.animation == scene.all_clips_index):
-            note(f"playing its {len(scene.animations)} clips together (each drives its own "
-                 "joints; --animation NAME plays one)", scene.path)
+            note(f"turned to face the viewer: {orientation.describe()}; --front/--up override", scene.path)
+        if (
+            settings.animation is None
+            and self.timeline.animation is not None
+            and self.timeline.animation == scene.all_clips_index
+        ):
+            note(
+                f"playing its {len(scene.animations)} clips together (each drives its own "
+                "joints; --animation NAME plays one)",
+                scene.path,
+            )
 
     def output_frame(self, index: int) -> np.ndarray:
         picture = self.source.picture(index).brightened(self.brightness)
         if self.polar or self.simulated:
-            linear = picture.linear_light()         # before .tiles: media input maps them here
+            linear = picture.linear_light()  # before .tiles: media input maps them here
             codes = self.encoder.encode(linear, index, occupied=picture.tiles)
             return codes if self.polar else self.simulator.render(codes)
         color = picture.color
@@ -535,8 +573,9 @@ class CallbackProgress:
         self.callback(self.total, self.total)
 
 
-def export(input=None, output: str = "", settings: ExportSettings | None = None, *,
-           progress=True, **overrides) -> ExportResult:
+def export(
+    input=None, output: str = "", settings: ExportSettings | None = None, *, progress=True, **overrides
+) -> ExportResult:
     """Export ``input`` (a path or a loaded Scene; None = the bundled default twin) to
     ``output`` for a device. Keyword overrides set ExportSettings fields, e.g.
     ``export("twin.glb", "LOOP.BIN", device="3dcircle-42f2", seconds=4)``.
@@ -579,9 +618,16 @@ def _export(input, output: str, settings: ExportSettings, progress) -> ExportRes
         write_stream(plan.format, output, plan.profile, plan.fps, frames, bar)
         bar.finish()
     size = _size_on_disk(output)
-    return ExportResult(path=output, format=plan.format.name, device=plan.profile.name,
-                        frames=total, fps=plan.fps, seconds=plan.timeline.seconds,
-                        size=plan.size, bytes=size)
+    return ExportResult(
+        path=output,
+        format=plan.format.name,
+        device=plan.profile.name,
+        frames=total,
+        fps=plan.fps,
+        seconds=plan.timeline.seconds,
+        size=plan.size,
+        bytes=size,
+    )
 
 
 def _frames_after_notice(plan: ExportPlan, total: int):

@@ -4,6 +4,7 @@ The first frames pay for loading, framing and (on a first run) compiling, so the
 the time left are measured only from frames made after WARMUP_FRAMES, once TIMED_FRAMES
 of them are done: never an ETA of hours from one slow first frame.
 """
+
 from __future__ import annotations
 
 import sys
@@ -20,8 +21,9 @@ class Progress:
     a final one, so logs stay readable.
     """
 
-    def __init__(self, total: int, label: str = "export", stream=None, enabled: bool = True,
-                 log_every: float = 5.0):
+    def __init__(
+        self, total: int, label: str = "export", stream=None, enabled: bool = True, log_every: float = 5.0
+    ):
         self.total = max(0, int(total))
         self.label = label
         self.stream = stream if stream is not None else sys.stderr

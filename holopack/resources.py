@@ -5,6 +5,7 @@ copies inside the package (``holopack/assets``, ``holopack/shaders``: see setup.
 source checkout or an editable install finds the top-level folder, an installed wheel
 the package's copy.
 """
+
 from __future__ import annotations
 
 from pathlib import Path
@@ -25,8 +26,11 @@ def bundled(relative: str) -> Path:
         candidate = base / relative
         if candidate.exists():
             return candidate
-    raise InputError(f"{relative} is missing from this installation (looked in "
-                     + ", ".join(str(base) for base in SEARCH) + "); reinstall holopack")
+    raise InputError(
+        f"{relative} is missing from this installation (looked in "
+        + ", ".join(str(base) for base in SEARCH)
+        + "); reinstall holopack"
+    )
 
 
 def default_twin() -> Path:
@@ -34,5 +38,6 @@ def default_twin() -> Path:
     try:
         return bundled(DEFAULT_TWIN)
     except InputError:
-        raise InputError("the bundled default twin is missing from this installation; "
-                         "give an INPUT file") from None
+        raise InputError(
+            "the bundled default twin is missing from this installation; give an INPUT file"
+        ) from None

@@ -5,19 +5,21 @@ it cleaned, or raises Fault with the words that follow the key in the error ("mu
 positive integer, got -3"). ``check_table`` turns a fault into an InputError naming the
 file and the key, so every table reports its faults alike.
 """
+
 from __future__ import annotations
 
 import difflib
 import math
 import re
-from typing import Any, Callable
+from collections.abc import Callable
+from typing import Any
 
 from .containment import shorten
 from .errors import InputError
 from .textfile import show_value
 
-REQUIRED = object()     # the key must be given
-OMIT = object()         # optional key that stays out of the table when not given
+REQUIRED = object()  # the key must be given
+OMIT = object()  # optional key that stays out of the table when not given
 
 Check = Callable[[Any], Any]
 
@@ -44,6 +46,7 @@ def number(lo=None, hi=None, lo_open=False, allow_none=False) -> Check:
         if hi is not None and v > hi:
             raise Fault(f"must be <= {hi:g}, got {show_value(v)}")
         return v
+
     return check
 
 
@@ -52,6 +55,7 @@ def _of_type(kind: type, words: str) -> Check:
         if not isinstance(v, kind):
             raise Fault(f"must be {words}, got {show_value(v)}")
         return v
+
     return check
 
 
@@ -64,6 +68,7 @@ def choice(options) -> Check:
         if not isinstance(v, str) or v not in options:
             raise Fault(f"must be one of {', '.join(repr(o) for o in options)}, got {show_value(v)}")
         return v
+
     return check
 
 
@@ -71,8 +76,9 @@ def file_suffix(v):
     """The end of every device file name: a dot and a few letters, never a folder part
     (a profile's suffix goes into file names that pack writes)."""
     if not isinstance(v, str) or not re.fullmatch(r"\.[A-Za-z0-9_-]{1,16}", v):
-        raise Fault("must be a dot and up to 16 letters, digits, '_' or '-' (such as '.BIN'), "
-                    f"got {shorten(repr(v))}")
+        raise Fault(
+            f"must be a dot and up to 16 letters, digits, '_' or '-' (such as '.BIN'), got {shorten(repr(v))}"
+        )
     return v
 
 
@@ -103,8 +109,11 @@ def check_table(table: Any, schema: dict, where: str, source: str) -> dict:
     for key in table:
         if key not in schema:
             close = difflib.get_close_matches(key, list(schema), n=3, cutoff=0.5)
-            hint = (f"did you mean {', '.join(repr(c) for c in close)}?" if close
-                    else f"known keys: {', '.join(sorted(schema))}")
+            hint = (
+                f"did you mean {', '.join(repr(c) for c in close)}?"
+                if close
+                else f"known keys: {', '.join(sorted(schema))}"
+            )
             raise InputError(f"unknown key {label}{key!r}; {hint}", source)
     out = {}
     for key, (check, default) in schema.items():

@@ -4,6 +4,7 @@ The command line, the playlist and the preview all end in ``ExportSettings``; ch
 them here, before anything is loaded or rendered, gives every face the same ranges and
 the same one-line message.
 """
+
 from __future__ import annotations
 
 import math
@@ -12,10 +13,22 @@ from .errors import InputError
 from .limits import BoundError, check_bound
 
 # ExportSettings field -> how the command line spells it (the name users see)
-_OPTIONS = {"fps": "--fps", "seconds": "--seconds", "loops": "--loops", "speed": "--speed",
-            "size": "--size", "supersample": "--supersample", "turntable": "--turntable"}
-_FRAMING = {"yaw": "--yaw", "pitch": "--pitch", "distance": "--distance", "fov": "--fov",
-            "margin": "--margin"}
+_OPTIONS = {
+    "fps": "--fps",
+    "seconds": "--seconds",
+    "loops": "--loops",
+    "speed": "--speed",
+    "size": "--size",
+    "supersample": "--supersample",
+    "turntable": "--turntable",
+}
+_FRAMING = {
+    "yaw": "--yaw",
+    "pitch": "--pitch",
+    "distance": "--distance",
+    "fov": "--fov",
+    "margin": "--margin",
+}
 
 
 def _check(name: str, option: str, value, integer: bool = False) -> None:

@@ -1,4 +1,5 @@
 """Reading the small text files users write by hand (profiles, playlists)."""
+
 from __future__ import annotations
 
 import os

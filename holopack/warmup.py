@@ -6,6 +6,7 @@ A fresh installation compiles holopack's kernels on its first export: 20-30 s on
 run starts at once. Each step is a tiny real job (two frames at 64 px), so the kernels
 compiled are exactly the specialisations that real jobs use.
 """
+
 from __future__ import annotations
 
 import os
@@ -43,8 +44,7 @@ def _translucent_twin():
     return scene
 
 
-def _export_step(device: str, input_name: str | None = None, scene=None, what: str = "",
-                 **settings) -> Step:
+def _export_step(device: str, input_name: str | None = None, scene=None, what: str = "", **settings) -> Step:
     def run(folder: str) -> None:
         profile = load_profile(device)
         polar = profile.kind == "polar"
@@ -52,12 +52,21 @@ def _export_step(device: str, input_name: str | None = None, scene=None, what: s
         # dither and quantise kernels as the device's own format
         out = os.path.join(folder, f"{device}.{'hps' if polar else 'mp4'}")
         source = os.path.join(folder, input_name) if input_name else scene() if scene else None
-        export(source, out, ExportSettings(device=device, format="polarstream" if polar else None,
-                                           size=SIZE, fps=10.0, seconds=FRAMES / 10.0, **settings),
-               progress=False)
+        export(
+            source,
+            out,
+            ExportSettings(
+                device=device,
+                format="polarstream" if polar else None,
+                size=SIZE,
+                fps=10.0,
+                seconds=FRAMES / 10.0,
+                **settings,
+            ),
+            progress=False,
+        )
         if polar:  # the viewer simulation, as decode and the preview use it
-            decode(out, os.path.join(folder, f"{device}-decoded"), size=SIZE, max_frames=1,
-                   progress=False)
+            decode(out, os.path.join(folder, f"{device}-decoded"), size=SIZE, max_frames=1, progress=False)
 
     what = what or ("a picture" if input_name else "the default twin")
     return Step(f"{what} to {device}", run)
@@ -67,7 +76,8 @@ def _picture(folder: str) -> None:
     """A small picture for the picture/video path (its own colour kernel)."""
     rng = np.random.default_rng(0)
     Image.fromarray(rng.integers(0, 256, (48, 80, 3), dtype=np.uint8)).save(
-        os.path.join(folder, "picture.png"))
+        os.path.join(folder, "picture.png")
+    )
 
 
 def _picture_step(folder: str) -> None:
@@ -78,11 +88,20 @@ def _picture_step(folder: str) -> None:
 def steps() -> list[Step]:
     """The jobs that together reach every kernel holopack's commands use."""
     plan = [_export_step(name) for name in list_profiles()]
-    plan.append(_export_step("3dcircle-42f2", shading="unlit", supersample=2,
-                             what="the default twin unlit and supersampled"))
+    plan.append(
+        _export_step(
+            "3dcircle-42f2", shading="unlit", supersample=2, what="the default twin unlit and supersampled"
+        )
+    )
     # a camera inside the model clips triangles at the near plane
-    plan.append(_export_step("3dcircle-42f2", scene=_translucent_twin, framing=Framing(distance=0.5),
-                             what="a translucent twin seen from inside"))
+    plan.append(
+        _export_step(
+            "3dcircle-42f2",
+            scene=_translucent_twin,
+            framing=Framing(distance=0.5),
+            what="a translucent twin seen from inside",
+        )
+    )
     plan.append(Step("a picture to 3dcircle-42f2", _picture_step))
     return plan
 
@@ -111,12 +130,15 @@ def warmup(stream=None) -> float:
     with tempfile.TemporaryDirectory(prefix="holopack-warmup-") as folder, _scratch_weight_cache(folder):
         for number, step in enumerate(plan, 1):
             done = int(24 * (number - 1) / len(plan))
-            stream.write(f"warmup [{'#' * done}{'.' * (24 - done)}] {number}/{len(plan)} "
-                         f"compiling: {step.label}\n")
+            stream.write(
+                f"warmup [{'#' * done}{'.' * (24 - done)}] {number}/{len(plan)} compiling: {step.label}\n"
+            )
             stream.flush()
             step.run(folder)
     seconds = time.perf_counter() - started
-    stream.write(f"warmup [{'#' * 24}] {len(plan)}/{len(plan)} done in {seconds:.1f} s; "
-                 "the compiled kernels are cached for every later run\n")
+    stream.write(
+        f"warmup [{'#' * 24}] {len(plan)}/{len(plan)} done in {seconds:.1f} s; "
+        "the compiled kernels are cached for every later run\n"
+    )
     stream.flush()
     return seconds

@@ -4,6 +4,7 @@ pyproject.toml keeps packages in order; this keeps modules inside them acyclic).
 Every import counts, at the top of a file or inside a function. Run from the
 repository root: ``python scripts/check_import_cycles.py``.
 """
+
 from __future__ import annotations
 
 import sys

@@ -4,6 +4,7 @@ Started with Dask's own command-line programs (``python -m distributed.cli.dask_
 and ``dask_worker``), on 127.0.0.1 with ephemeral ports, each worker one process with
 one task thread and one Numba thread, and no nanny (so that a killed worker stays dead).
 """
+
 from __future__ import annotations
 
 import json
@@ -16,8 +17,11 @@ from pathlib import Path
 
 ROOT = Path(__file__).resolve().parent.parent
 # Connection attempts give up after this: a lost scheduler must end a run quickly here.
-DASK_ENV = {"DASK_DISTRIBUTED__COMM__TIMEOUTS__CONNECT": "5s",
-            "NUMBA_NUM_THREADS": "1", "PYTHONUNBUFFERED": "1"}
+DASK_ENV = {
+    "DASK_DISTRIBUTED__COMM__TIMEOUTS__CONNECT": "5s",
+    "NUMBA_NUM_THREADS": "1",
+    "PYTHONUNBUFFERED": "1",
+}
 
 
 def _env(extra: dict | None = None) -> dict:
@@ -37,9 +41,22 @@ class LoopbackCluster:
         self.scheduler_file = self.folder / "scheduler.json"
         self.log = open(self.folder / "cluster.log", "ab")
         self.scheduler = subprocess.Popen(
-            [sys.executable, "-m", "distributed.cli.dask_scheduler", "--host", "127.0.0.1",
-             "--port", "0", "--no-dashboard", "--scheduler-file", str(self.scheduler_file)],
-            env=_env(), stdout=self.log, stderr=subprocess.STDOUT)
+            [
+                sys.executable,
+                "-m",
+                "distributed.cli.dask_scheduler",
+                "--host",
+                "127.0.0.1",
+                "--port",
+                "0",
+                "--no-dashboard",
+                "--scheduler-file",
+                str(self.scheduler_file),
+            ],
+            env=_env(),
+            stdout=self.log,
+            stderr=subprocess.STDOUT,
+        )
         self.address = self._wait_for_address()
         self.workers: list[subprocess.Popen] = []
         for _ in range(workers):
@@ -58,9 +75,22 @@ class LoopbackCluster:
         raise RuntimeError("the scheduler did not start")
 
     def add_worker(self, preload: Path | None = None) -> subprocess.Popen:
-        cmd = [sys.executable, "-m", "distributed.cli.dask_worker", self.address, "--host", "127.0.0.1",
-               "--nthreads", "1", "--nworkers", "1", "--no-nanny", "--no-dashboard",
-               "--death-timeout", "20"]
+        cmd = [
+            sys.executable,
+            "-m",
+            "distributed.cli.dask_worker",
+            self.address,
+            "--host",
+            "127.0.0.1",
+            "--nthreads",
+            "1",
+            "--nworkers",
+            "1",
+            "--no-nanny",
+            "--no-dashboard",
+            "--death-timeout",
+            "20",
+        ]
         if preload is not None:
             cmd += ["--preload", str(preload)]
         worker = subprocess.Popen(cmd, env=_env(), stdout=self.log, stderr=subprocess.STDOUT)
@@ -103,14 +133,22 @@ class LoopbackCluster:
         self.log.close()
 
 
-def holopack_cli(args: list[str], extra_env: dict | None = None, timeout: float = 180.0,
-                 cwd: Path | None = None) -> subprocess.CompletedProcess:
+def holopack_cli(
+    args: list[str], extra_env: dict | None = None, timeout: float = 180.0, cwd: Path | None = None
+) -> subprocess.CompletedProcess:
     """The holopack command in a fresh interpreter (as a user runs it)."""
-    return subprocess.run([sys.executable, "-m", "holopack", *args], env=_env(extra_env),
-                          capture_output=True, text=True, timeout=timeout, cwd=cwd)
+    return subprocess.run(
+        [sys.executable, "-m", "holopack", *args],
+        env=_env(extra_env),
+        capture_output=True,
+        text=True,
+        timeout=timeout,
+        cwd=cwd,
+    )
 
 
 def holopack_popen(args: list[str]) -> subprocess.Popen:
     """The holopack command started in the background; its stderr is piped."""
-    return subprocess.Popen([sys.executable, "-m", "holopack", *args], env=_env(),
-                            stderr=subprocess.PIPE, text=True)
+    return subprocess.Popen(
+        [sys.executable, "-m", "holopack", *args], env=_env(), stderr=subprocess.PIPE, text=True
+    )

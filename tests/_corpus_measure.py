@@ -7,6 +7,7 @@ and MP4 frames are read with ffmpeg through imageio-ffmpeg; none of holopack's r
 simulator or validate code is used. Positions are in units of the circle's radius with the
 circle's centre at (0, 0), y down.
 """
+
 from __future__ import annotations
 
 from dataclasses import dataclass
@@ -81,10 +82,15 @@ def measure(frames: np.ndarray, x: np.ndarray, y: np.ndarray, threshold: float) 
     saturation = float(np.mean((hi - lo) / np.maximum(hi, 1e-6)))
     first = frames[0][union]
     motion = max((float(np.abs(f[union] - first).mean()) for f in frames[1:]), default=0.0)
-    return Measures(centre_offset=float(np.hypot((x0 + x1) / 2, (y0 + y1) / 2)),
-                    extent=float(max(x1 - x0, y1 - y0) / 2), width=float(x1 - x0),
-                    height=float(y1 - y0), saturation=saturation, motion=motion,
-                    lit_fraction=float(union.mean()))
+    return Measures(
+        centre_offset=float(np.hypot((x0 + x1) / 2, (y0 + y1) / 2)),
+        extent=float(max(x1 - x0, y1 - y0) / 2),
+        width=float(x1 - x0),
+        height=float(y1 - y0),
+        saturation=saturation,
+        motion=motion,
+        lit_fraction=float(union.mean()),
+    )
 
 
 def measure_42f2(path) -> Measures:

@@ -1,9 +1,9 @@
 """Small models for facing/up and clip tests, built from numpy arrays (no shared code
 with holopack's detectors)."""
+
 from __future__ import annotations
 
 import numpy as np
-
 from _gltf_builder import GltfBuilder
 
 RED = (1.0, 0.0, 0.0, 1.0)
@@ -42,7 +42,9 @@ def humanoid(facing: float, *, toes=True, eyes=True, eye_facing=None) -> GltfBui
     count = len(b.doc["nodes"])
     ibm = np.stack([np.eye(4)] * count).astype(np.float32)
     ibm[0][3, 1] = -1.0  # the hips' inverse bind: column-major translation (0, -1, 0)
-    b.doc["skins"] = [{"joints": list(range(count)), "inverseBindMatrices": b.accessor(ibm.reshape(count, 16))}]
+    b.doc["skins"] = [
+        {"joints": list(range(count)), "inverseBindMatrices": b.accessor(ibm.reshape(count, 16))}
+    ]
     skinned = b.node(mesh=mesh, skin=0)
     b.root(hips)
     b.root(skinned)
@@ -61,9 +63,13 @@ def per_joint_clips(lengths=(2.0, 2.0, 2.0), shift=1.0) -> GltfBuilder:
         b.root(node)
         times = b.accessor(np.array([0.0, length], np.float32), minmax=True)
         moves = b.accessor(np.array([[k, 0, 0], [k, shift, 0]], np.float32))
-        b.doc["animations"].append({"name": f"joint{k}_move",
-                                    "samplers": [{"input": times, "output": moves}],
-                                    "channels": [{"sampler": 0, "target": {"node": node, "path": "translation"}}]})
+        b.doc["animations"].append(
+            {
+                "name": f"joint{k}_move",
+                "samplers": [{"input": times, "output": moves}],
+                "channels": [{"sampler": 0, "target": {"node": node, "path": "translation"}}],
+            }
+        )
     return b
 
 

@@ -4,6 +4,7 @@ The package is written here from docs/playlist.md's description (manifest items 
 bytes and SHA-256), not through holopack's packer, so a push test checks the push code
 against an independent reading of the package layout.
 """
+
 from __future__ import annotations
 
 import hashlib
@@ -16,8 +17,14 @@ import time
 F2_FRAME = 129024  # 512 slices x 252 bytes
 
 
-def make_device_folder(root, device: str = "3dcircle-42f2", names=("01_TWIN.BIN", "02_DUCK.BIN", "03_LOGO.BIN"),
-                       frames=(6, 4, 3), frame_bytes: int = F2_FRAME, seed: int = 1) -> str:
+def make_device_folder(
+    root,
+    device: str = "3dcircle-42f2",
+    names=("01_TWIN.BIN", "02_DUCK.BIN", "03_LOGO.BIN"),
+    frames=(6, 4, 3),
+    frame_bytes: int = F2_FRAME,
+    seed: int = 1,
+) -> str:
     """A package device folder ``root/device`` with random files and a manifest."""
     folder = os.path.join(root, device)
     os.makedirs(os.path.join(folder, "files"), exist_ok=True)
@@ -27,11 +34,23 @@ def make_device_folder(root, device: str = "3dcircle-42f2", names=("01_TWIN.BIN"
         data = rng.randbytes(count * frame_bytes)
         with open(os.path.join(folder, "files", name), "wb") as f:
             f.write(data)
-        items.append({"index": index, "name": name.split(".")[0].split("_", 1)[1].lower(),
-                      "file": f"files/{name}", "bytes": len(data),
-                      "sha256": hashlib.sha256(data).hexdigest(), "frames": count})
-    manifest = {"format": "holopack-package/1", "device": device, "files": len(items),
-                "total_bytes": sum(i["bytes"] for i in items), "items": items}
+        items.append(
+            {
+                "index": index,
+                "name": name.split(".")[0].split("_", 1)[1].lower(),
+                "file": f"files/{name}",
+                "bytes": len(data),
+                "sha256": hashlib.sha256(data).hexdigest(),
+                "frames": count,
+            }
+        )
+    manifest = {
+        "format": "holopack-package/1",
+        "device": device,
+        "files": len(items),
+        "total_bytes": sum(i["bytes"] for i in items),
+        "items": items,
+    }
     with open(os.path.join(folder, "manifest.json"), "w") as f:
         json.dump(manifest, f)
     with open(os.path.join(root, "README.txt"), "w") as f:

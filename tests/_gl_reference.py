@@ -8,6 +8,7 @@ as the same linear float mip chains (so the comparison tests the rasterizer and
 the sampling, not two decoders). Output is read back in float: linear colour,
 coverage and window depth, flipped so that row 0 is the top.
 """
+
 from __future__ import annotations
 
 import numpy as np
@@ -33,6 +34,7 @@ class _DefaultMaterial:
 def _material(materials, index):
     """The scene's material ``index``, read from its glTF fields, or the default."""
     return materials[index] if 0 <= index < len(materials) else _DefaultMaterial
+
 
 VERTEX = """
 #version 330
@@ -76,6 +78,7 @@ def context():
     global _context
     if _context is None:
         import moderngl
+
         _context = moderngl.create_standalone_context(backend="egl")
     return _context
 
@@ -144,7 +147,12 @@ def gl_render(posed, materials, textures, view, projection, size):
         texcoord = min(max(int(_material(materials, prim.material).base_color_texcoord), 0), 1)
         uv = prim.uv[min(texcoord, len(prim.uv) - 1)] if prim.uv else np.zeros((n, 2), np.float32)
         col = prim.colors if prim.colors is not None else np.ones((n, 4), np.float32)
-        return idx, np.asarray(p.positions, np.float32), np.asarray(uv, np.float32), np.asarray(col, np.float32)
+        return (
+            idx,
+            np.asarray(p.positions, np.float32),
+            np.asarray(uv, np.float32),
+            np.asarray(col, np.float32),
+        )
 
     blend_items = []
     for p in posed:
@@ -158,8 +166,12 @@ def gl_render(posed, materials, textures, view, projection, size):
     if blend_items:
         # back to front per triangle by mean window depth, as holopack.render does
         ctx.enable(moderngl.BLEND)
-        ctx.blend_func = (moderngl.SRC_ALPHA, moderngl.ONE_MINUS_SRC_ALPHA,
-                          moderngl.ONE, moderngl.ONE_MINUS_SRC_ALPHA)
+        ctx.blend_func = (
+            moderngl.SRC_ALPHA,
+            moderngl.ONE_MINUS_SRC_ALPHA,
+            moderngl.ONE,
+            moderngl.ONE_MINUS_SRC_ALPHA,
+        )
         fbo.depth_mask = False
         tris = []
         for idx, pos, uv, col, material in blend_items:
@@ -175,7 +187,9 @@ def gl_render(posed, materials, textures, view, projection, size):
         ctx.disable(moderngl.BLEND)
     ctx.finish()
     rgba = np.frombuffer(fbo.read(components=4, dtype="f4"), np.float32).reshape(height, width, 4)[::-1]
-    depth = np.frombuffer(fbo.read(components=1, attachment=-1, dtype="f4"), np.float32).reshape(height, width)[::-1]
+    depth = np.frombuffer(fbo.read(components=1, attachment=-1, dtype="f4"), np.float32).reshape(
+        height, width
+    )[::-1]
     for obj in made:
         obj.release()
     return rgba[:, :, :3].copy(), rgba[:, :, 3].copy(), depth.copy()
@@ -208,7 +222,7 @@ def srgb8(linear):
 def psnr(a, b):
     """PSNR in dB of two uint8 pictures."""
     mse = np.mean((a.astype(np.float64) - b.astype(np.float64)) ** 2)
-    return float("inf") if mse == 0 else 10.0 * np.log10(255.0 ** 2 / mse)
+    return float("inf") if mse == 0 else 10.0 * np.log10(255.0**2 / mse)
 
 
 def iou(a, b):

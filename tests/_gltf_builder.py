@@ -1,5 +1,6 @@
 """Build small glTF and GLB files from numpy arrays, byte by byte, for the loader tests
 and the tests that need a precise fault. One builder for every test."""
+
 from __future__ import annotations
 
 import base64
@@ -10,8 +11,14 @@ import struct
 import numpy as np
 
 # glTF 2.0 componentType and accessor type by numpy dtype and width (specification 3.6.2)
-_COMPONENT = {np.dtype("int8"): 5120, np.dtype("uint8"): 5121, np.dtype("int16"): 5122,
-              np.dtype("uint16"): 5123, np.dtype("uint32"): 5125, np.dtype("float32"): 5126}
+_COMPONENT = {
+    np.dtype("int8"): 5120,
+    np.dtype("uint8"): 5121,
+    np.dtype("int16"): 5122,
+    np.dtype("uint16"): 5123,
+    np.dtype("uint32"): 5125,
+    np.dtype("float32"): 5126,
+}
 _TYPE = {1: "SCALAR", 2: "VEC2", 3: "VEC3", 4: "VEC4", 16: "MAT4"}
 
 
@@ -21,9 +28,16 @@ class GltfBuilder:
 
     def __init__(self):
         self.blob = bytearray()
-        self.doc = {"asset": {"version": "2.0"}, "buffers": [], "bufferViews": [],
-                    "accessors": [], "meshes": [], "nodes": [], "scenes": [{"nodes": []}],
-                    "scene": 0}
+        self.doc = {
+            "asset": {"version": "2.0"},
+            "buffers": [],
+            "bufferViews": [],
+            "accessors": [],
+            "meshes": [],
+            "nodes": [],
+            "scenes": [{"nodes": []}],
+            "scene": 0,
+        }
 
     @property
     def views(self) -> list[dict]:
@@ -33,8 +47,9 @@ class GltfBuilder:
     def accessors(self) -> list[dict]:
         return self.doc["accessors"]
 
-    def accessor(self, array, *, minmax=False, target=None, normalized=False,
-                 type_name: str | None = None) -> int:
+    def accessor(
+        self, array, *, minmax=False, target=None, normalized=False, type_name: str | None = None
+    ) -> int:
         """A buffer view and an accessor for ``array`` (rows = elements); its index."""
         array = np.ascontiguousarray(array)
         while len(self.blob) % 4:
@@ -46,8 +61,12 @@ class GltfBuilder:
             view["target"] = target
         self.views.append(view)
         width = 1 if array.ndim == 1 else int(np.prod(array.shape[1:]))
-        acc = {"bufferView": len(self.views) - 1, "componentType": _COMPONENT[array.dtype],
-               "count": int(array.shape[0]), "type": type_name or _TYPE[width]}
+        acc = {
+            "bufferView": len(self.views) - 1,
+            "componentType": _COMPONENT[array.dtype],
+            "count": int(array.shape[0]),
+            "type": type_name or _TYPE[width],
+        }
         if normalized:
             acc["normalized"] = True
         if minmax and len(array):
@@ -60,8 +79,9 @@ class GltfBuilder:
         """``accessor`` with min/max on float VEC3 arrays (what POSITION needs)."""
         array = np.ascontiguousarray(array)
         vec3 = array.ndim == 2 and array.shape[1] == 3 and type_name in (None, "VEC3")
-        return self.accessor(array, minmax=vec3 and array.dtype == np.float32,
-                             normalized=normalized, type_name=type_name)
+        return self.accessor(
+            array, minmax=vec3 and array.dtype == np.float32, normalized=normalized, type_name=type_name
+        )
 
     def triangle_mesh(self, positions, indices, **attributes) -> int:
         attrs = {"POSITION": self.accessor(np.asarray(positions, np.float32), minmax=True)}
@@ -81,8 +101,12 @@ class GltfBuilder:
         self.doc["scenes"][0]["nodes"].append(node)
 
     def _buffers(self) -> list[dict]:
-        return [{"byteLength": len(self.blob), "uri": "data:application/octet-stream;base64,"
-                 + base64.b64encode(bytes(self.blob)).decode()}]
+        return [
+            {
+                "byteLength": len(self.blob),
+                "uri": "data:application/octet-stream;base64," + base64.b64encode(bytes(self.blob)).decode(),
+            }
+        ]
 
     def build(self) -> dict:
         doc = json.loads(json.dumps(self.doc))
@@ -92,9 +116,16 @@ class GltfBuilder:
     def document(self, primitives: list[dict], **extra) -> dict:
         """A document of one node drawing one mesh of ``primitives`` (plus ``extra``
         top-level keys), over this builder's accessors."""
-        doc = {"asset": {"version": "2.0"}, "scene": 0, "scenes": [{"nodes": [0]}],
-               "nodes": [{"mesh": 0}], "meshes": [{"primitives": primitives}],
-               "accessors": self.accessors, "bufferViews": self.views, "buffers": self._buffers()}
+        doc = {
+            "asset": {"version": "2.0"},
+            "scene": 0,
+            "scenes": [{"nodes": [0]}],
+            "nodes": [{"mesh": 0}],
+            "meshes": [{"primitives": primitives}],
+            "accessors": self.accessors,
+            "bufferViews": self.views,
+            "buffers": self._buffers(),
+        }
         doc.update(extra)
         return copy.deepcopy(doc)
 
@@ -122,8 +153,9 @@ def skinned_quad(joints, weights):
     """A quad skinned to a two-joint skin, with one clip rotating joint 1."""
     b = GltfBuilder()
     positions, indices = quad()
-    mesh = b.triangle_mesh(positions, indices, JOINTS_0=np.asarray(joints, np.uint16),
-                           WEIGHTS_0=np.asarray(weights, np.float32))
+    mesh = b.triangle_mesh(
+        positions, indices, JOINTS_0=np.asarray(joints, np.uint16), WEIGHTS_0=np.asarray(weights, np.float32)
+    )
     j0 = b.node(name="root", children=[1])
     b.node(name="tip", translation=[0, 1, 0])
     ibm = np.stack([np.eye(4), np.eye(4)]).astype(np.float32)
@@ -134,8 +166,13 @@ def skinned_quad(joints, weights):
     b.root(skinned)
     times = b.accessor(np.array([0.0, 1.0], np.float32), minmax=True)
     rots = b.accessor(np.array([[0, 0, 0, 1], [0, 0, 0.7071068, 0.7071068]], np.float32))
-    b.doc["animations"] = [{"name": "bend", "samplers": [{"input": times, "output": rots}],
-                            "channels": [{"sampler": 0, "target": {"node": 1, "path": "rotation"}}]}]
+    b.doc["animations"] = [
+        {
+            "name": "bend",
+            "samplers": [{"input": times, "output": rots}],
+            "channels": [{"sampler": 0, "target": {"node": 1, "path": "rotation"}}],
+        }
+    ]
     return b
 
 

@@ -1,5 +1,6 @@
 """Matte measures against ground truth (plain numpy/scipy; no holopack.video code in
 the measuring): see tests/test_video_keying.py."""
+
 from __future__ import annotations
 
 import numpy as np
@@ -28,7 +29,7 @@ def measure(path, truth):
     zero, spill, jitter = [], [], []
     previous = None
     model = None
-    for i, (model, out, alpha) in enumerate(key_clip(path)):
+    for i, (model, out, alpha) in enumerate(key_clip(path)):  # noqa: B007  (the last model is returned)
         t = truth[i]
         inter += np.minimum(alpha, t).sum()
         union += np.maximum(alpha, t).sum()
@@ -44,5 +45,3 @@ def measure(path, truth):
                 jitter.append(np.abs(alpha - previous[0])[still].mean())
         previous = (alpha, t)
     return model, inter / union, min(zero), max(spill), float(np.mean(jitter))
-
-

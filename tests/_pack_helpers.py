@@ -1,4 +1,5 @@
 """Shared by test_pack*.py and test_validate*.py: one small package, built once per run."""
+
 from __future__ import annotations
 
 import os
@@ -19,22 +20,35 @@ FRAMES = int(round(SECONDS * FPS))
 _BUILT: dict = {}
 
 
-def write_video(path, frames: int = 12, size: int = 64, fps: float = 30.0, centre=None, radius: float = 10.0,
-                colour=(40, 200, 255), background=(0, 0, 0)) -> None:
+def write_video(
+    path,
+    frames: int = 12,
+    size: int = 64,
+    fps: float = 30.0,
+    centre=None,
+    radius: float = 10.0,
+    colour=(40, 200, 255),
+    background=(0, 0, 0),
+) -> None:
     """A disc circling ``centre`` (default: the middle) on ``background``, as H.264."""
     import imageio_ffmpeg
 
     cx, cy = centre if centre is not None else ((size - 1) / 2, (size - 1) / 2)
-    writer = imageio_ffmpeg.write_frames(str(path), (size, size), fps=fps, macro_block_size=2,
-                                         ffmpeg_log_level="error",
-                                         output_params=["-crf", "10"])
+    writer = imageio_ffmpeg.write_frames(
+        str(path),
+        (size, size),
+        fps=fps,
+        macro_block_size=2,
+        ffmpeg_log_level="error",
+        output_params=["-crf", "10"],
+    )
     writer.send(None)
     y, x = np.mgrid[0:size, 0:size]
     for i in range(frames):
         a = 2 * np.pi * i / frames
         frame = np.empty((size, size, 3), np.uint8)
         frame[:] = background
-        disc = (x - cx - 4 * np.cos(a)) ** 2 + (y - cy - 4 * np.sin(a)) ** 2 < radius ** 2
+        disc = (x - cx - 4 * np.cos(a)) ** 2 + (y - cy - 4 * np.sin(a)) ** 2 < radius**2
         frame[disc] = colour
         writer.send(frame)
     writer.close()
@@ -64,8 +78,15 @@ name = "logo"
 
 def write_playlist(folder: Path, name: str = "shop.toml", duck_turntable: float = 90.0) -> Path:
     path = folder / name
-    path.write_text(PLAYLIST.format(seconds=SECONDS, size=SIZE, twin=TWIN.as_posix(), duck=DUCK.as_posix(),
-                                    duck_turntable=duck_turntable))
+    path.write_text(
+        PLAYLIST.format(
+            seconds=SECONDS,
+            size=SIZE,
+            twin=TWIN.as_posix(),
+            duck=DUCK.as_posix(),
+            duck_turntable=duck_turntable,
+        )
+    )
     return path
 
 
@@ -90,5 +111,6 @@ def copy_package(source: Path, target: Path) -> Path:
 
 
 def mtimes(folder: Path) -> dict:
-    return {p.relative_to(folder).as_posix(): os.stat(p).st_mtime_ns
-            for p in folder.rglob("*") if p.is_file()}
+    return {
+        p.relative_to(folder).as_posix(): os.stat(p).st_mtime_ns for p in folder.rglob("*") if p.is_file()
+    }

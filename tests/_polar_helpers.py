@@ -1,9 +1,10 @@
 """Shared pieces of the device and fan-format tests: small profiles and a test pattern."""
+
 from __future__ import annotations
 
 import numpy as np
 
-from holopack.device.profile import DeviceProfile, PROFILE_DIR, parse_profile
+from holopack.device.profile import PROFILE_DIR, DeviceProfile, parse_profile
 
 QUADRANTS = {  # picture quadrant -> linear colour (row 0 at the top)
     "top_left": (1.0, 0.0, 0.0),
@@ -13,9 +14,21 @@ QUADRANTS = {  # picture quadrant -> linear colour (row 0 at the top)
 }
 
 
-def small_profile(leds=16, slices=64, blades=((0.0, 0.0),), blade_data="shared", led0="outer",
-                  direction="cw", slice0=0.0, size_mm=None, hub=0.0, bit_depth=8, dither="none",
-                  fmt="polarstream", extra="") -> DeviceProfile:
+def small_profile(
+    leds=16,
+    slices=64,
+    blades=((0.0, 0.0),),
+    blade_data="shared",
+    led0="outer",
+    direction="cw",
+    slice0=0.0,
+    size_mm=None,
+    hub=0.0,
+    bit_depth=8,
+    dither="none",
+    fmt="polarstream",
+    extra="",
+) -> DeviceProfile:
     """A polar profile built from TOML text, small enough for brute-force references."""
     pitch = 2.0
     blade_text = "".join(f"[[geometry.blades]]\nangle_deg = {a}\nradial_offset = {o}\n" for a, o in blades)
@@ -52,7 +65,9 @@ def shipped_text(name: str) -> str:
 def with_render_size(name: str, size: int) -> DeviceProfile:
     """A shipped profile with a smaller render size, for quick tests."""
     text = shipped_text(name)
-    lines = [f"render_size = {size}" if line.startswith("render_size") else line for line in text.splitlines()]
+    lines = [
+        f"render_size = {size}" if line.startswith("render_size") else line for line in text.splitlines()
+    ]
     return parse_profile("\n".join(lines), f"{name}.toml")
 
 
@@ -66,8 +81,8 @@ def pattern_picture(size: int) -> np.ndarray:
     pic[h:, :h] = QUADRANTS["bottom_left"]
     pic[h:, h:] = QUADRANTS["bottom_right"]
     y, x = np.mgrid[0:size, 0:size] + 0.5
-    u = (x - size / 2) / (size / 2)      # -1 .. 1, right
-    v = (size / 2 - y) / (size / 2)      # -1 .. 1, up
+    u = (x - size / 2) / (size / 2)  # -1 .. 1, right
+    v = (size / 2 - y) / (size / 2)  # -1 .. 1, up
     shaft = (np.abs(u) < 0.08) & (v > -0.55) & (v < 0.2)
     head = (v >= 0.2) & (v < 0.6) & (np.abs(u) < 0.3 * (0.6 - v) / 0.4)
     pic[shaft | head] = 1.0

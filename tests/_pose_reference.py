@@ -6,6 +6,7 @@ with explicit byte indices), keys are found by a linear scan, quaternions rotate
 vectors by q v q*, and every vertex gets its own blended skin matrix. Slow and
 obvious on purpose.
 """
+
 from __future__ import annotations
 
 import base64
@@ -49,8 +50,7 @@ class ReferenceModel:
             data = np.frombuffer(self.buffers[view.buffer], np.uint8)
             stride = view.byteStride or element
             start = (view.byteOffset or 0) + (acc.byteOffset or 0)
-            byte_index = (start + np.arange(acc.count)[:, None] * stride
-                          + np.arange(element)[None, :])
+            byte_index = start + np.arange(acc.count)[:, None] * stride + np.arange(element)[None, :]
             raw = data[byte_index].copy().view(dtype).reshape(acc.count, width)
         if acc.sparse is not None:
             sp = acc.sparse
@@ -64,7 +64,7 @@ class ReferenceModel:
             vals = np.frombuffer(self.buffers[vview.buffer], dtype, sp.count * width, vstart)
             raw = raw.copy()
             for n, row in enumerate(which):
-                raw[row] = vals[n * width:(n + 1) * width]
+                raw[row] = vals[n * width : (n + 1) * width]
         values = raw.astype(np.float64)
         if acc.normalized:
             divisor = {5121: 255.0, 5123: 65535.0, 5120: 127.0, 5122: 32767.0}[acc.componentType]
@@ -81,8 +81,8 @@ class ReferenceModel:
 
         def key_value(k):
             if mode == "CUBICSPLINE":
-                return out[(3 * k + 1) * width:(3 * k + 2) * width]
-            return out[k * width:(k + 1) * width]
+                return out[(3 * k + 1) * width : (3 * k + 2) * width]
+            return out[k * width : (k + 1) * width]
 
         if time <= times[0]:
             value = key_value(0)
@@ -97,12 +97,14 @@ class ReferenceModel:
             if mode == "STEP":
                 value = key_value(k)
             elif mode == "CUBICSPLINE":
-                b_k = out[(3 * k + 2) * width:(3 * k + 3) * width]
-                a_k1 = out[(3 * (k + 1)) * width:(3 * (k + 1) + 1) * width]
-                value = ((2 * u**3 - 3 * u**2 + 1) * key_value(k)
-                         + span * (u**3 - 2 * u**2 + u) * b_k
-                         + (-2 * u**3 + 3 * u**2) * key_value(k + 1)
-                         + span * (u**3 - u**2) * a_k1)
+                b_k = out[(3 * k + 2) * width : (3 * k + 3) * width]
+                a_k1 = out[(3 * (k + 1)) * width : (3 * (k + 1) + 1) * width]
+                value = (
+                    (2 * u**3 - 3 * u**2 + 1) * key_value(k)
+                    + span * (u**3 - 2 * u**2 + u) * b_k
+                    + (-2 * u**3 + 3 * u**2) * key_value(k + 1)
+                    + span * (u**3 - u**2) * a_k1
+                )
             elif is_rotation:
                 value = reference_slerp(key_value(k), key_value(k + 1), u)
             else:
@@ -122,7 +124,8 @@ class ReferenceModel:
             if target.node is None:
                 continue
             found[(target.node, target.path)] = self.sample(
-                anim.samplers[channel.sampler], time, target.path == "rotation")
+                anim.samplers[channel.sampler], time, target.path == "rotation"
+            )
         return found
 
     # -- hierarchy ---------------------------------------------------------------------
@@ -241,13 +244,19 @@ class ReferenceModel:
 
 def rotate(q: np.ndarray, v: np.ndarray) -> np.ndarray:
     """Rotate vector v by unit quaternion q = (x, y, z, w) as q * (v, 0) * conj(q)."""
+
     def mul(a, b):
         ax, ay, az, aw = a
         bx, by, bz, bw = b
-        return np.array([aw * bx + ax * bw + ay * bz - az * by,
-                         aw * by - ax * bz + ay * bw + az * bx,
-                         aw * bz + ax * by - ay * bx + az * bw,
-                         aw * bw - ax * bx - ay * by - az * bz])
+        return np.array(
+            [
+                aw * bx + ax * bw + ay * bz - az * by,
+                aw * by - ax * bz + ay * bw + az * bx,
+                aw * bz + ax * by - ay * bx + az * bw,
+                aw * bw - ax * bx - ay * by - az * bz,
+            ]
+        )
+
     conj = np.array([-q[0], -q[1], -q[2], q[3]])
     return mul(mul(q, np.array([v[0], v[1], v[2], 0.0])), conj)[:3]
 

@@ -5,6 +5,7 @@
 own behaviour (layout, orientation, input, playback, reload) can be checked pixel by
 pixel against ``disc_center`` without the renderer.
 """
+
 from __future__ import annotations
 
 import json
@@ -72,5 +73,4 @@ class DiscFrames:
         fan = np.zeros((SIZE, SIZE, 3), np.uint8)
         level = min(1.0, 0.5 * request.brightness)
         fan[ring] = (np.array(DEVICE_COLORS.get(request.device, (255, 255, 255))) * level).astype(np.uint8)
-        return FramePair(render=render, fan=fan, request=request,
-                         seconds=time.perf_counter() - started)
+        return FramePair(render=render, fan=fan, request=request, seconds=time.perf_counter() - started)

@@ -16,6 +16,7 @@ linear light over:
 (N, H, W) float32 array of coverage, the frames as the clip holds them. Compositing,
 noise and sRGB here are plain numpy and share no code with holopack.video.
 """
+
 from __future__ import annotations
 
 import os
@@ -30,7 +31,7 @@ KINDS = ("green", "studio", "textured", "webm")
 SIZE = 320
 FPS = 24
 FRAMES = 36
-SWAY_PX = 90   # the subject walks this far each way, so every background pixel is seen
+SWAY_PX = 90  # the subject walks this far each way, so every background pixel is seen
 
 
 def srgb_encode(linear: np.ndarray) -> np.ndarray:
@@ -69,8 +70,9 @@ def _render_subject(size, frames, seed, sway):
     phase = np.random.default_rng(seed).uniform(0, 1)
     for i in range(frames):
         posed = scene.pose(timeline.animation, timeline.anim_time(i))
-        frame = source.renderer.draw(posed, scene.materials, scene.textures, source.view_at(0),
-                                     source.camera.projection)
+        frame = source.renderer.draw(
+            posed, scene.materials, scene.textures, source.view_at(0), source.camera.projection
+        )
         linear = frame.linear.astype(np.float32)
         alpha = frame.alpha.astype(np.float32)
         # a triangle walk that holds each position for two frames (a still edge must stay still)
@@ -82,7 +84,7 @@ def _render_subject(size, frames, seed, sway):
 def _shift(a: np.ndarray, dx: int) -> np.ndarray:
     out = np.zeros_like(a)
     if dx >= 0:
-        out[:, dx:] = a[:, :a.shape[1] - dx]
+        out[:, dx:] = a[:, : a.shape[1] - dx]
     else:
         out[:, :dx] = a[:, -dx:]
     return out
@@ -122,8 +124,7 @@ def _edge_spill(alpha: np.ndarray, px: float = 3.0) -> np.ndarray:
 def composite_frames(kind: str, size: int = SIZE, frames: int = FRAMES, seed: int = 0):
     """Yield (sRGB uint8 (H, W, 3) or RGBA (H, W, 4), coverage (H, W) float32)."""
     rng = np.random.default_rng(seed + 7)
-    backgrounds = {"green": green_background, "studio": studio_background,
-                   "textured": textured_background}
+    backgrounds = {"green": green_background, "studio": studio_background, "textured": textured_background}
     background = backgrounds[kind](size) if kind in backgrounds else None
     noise = {"green": 5.0, "studio": 1.5, "textured": 2.0}.get(kind, 0.0)
     for linear, alpha in subject_frames(size, frames, seed):
@@ -145,10 +146,27 @@ def composite_frames(kind: str, size: int = SIZE, frames: int = FRAMES, seed: in
 def _encode(path: str, pictures, fps: int, params: list[str], pix_fmt_in: str) -> None:
     h, w = pictures[0].shape[:2]
     exe = imageio_ffmpeg.get_ffmpeg_exe()
-    cmd = [exe, "-y", "-loglevel", "error", "-f", "rawvideo", "-pix_fmt", pix_fmt_in,
-           "-s", f"{w}x{h}", "-r", str(fps), "-i", "-"] + params + [path]
-    subprocess.run(cmd, input=b"".join(np.ascontiguousarray(p).tobytes() for p in pictures),
-                   check=True)
+    cmd = (
+        [
+            exe,
+            "-y",
+            "-loglevel",
+            "error",
+            "-f",
+            "rawvideo",
+            "-pix_fmt",
+            pix_fmt_in,
+            "-s",
+            f"{w}x{h}",
+            "-r",
+            str(fps),
+            "-i",
+            "-",
+        ]
+        + params
+        + [path]
+    )
+    subprocess.run(cmd, input=b"".join(np.ascontiguousarray(p).tobytes() for p in pictures), check=True)
 
 
 def make_clip(kind: str, folder: str, size: int = SIZE, frames: int = FRAMES, seed: int = 0):
@@ -165,12 +183,36 @@ def make_clip(kind: str, folder: str, size: int = SIZE, frames: int = FRAMES, se
             Image.fromarray(picture).save(os.path.join(path, f"frame{i:03d}.png"))
     elif kind == "webm":
         path = os.path.join(folder, f"alpha-{seed}.webm")
-        _encode(path, pictures, FPS, ["-c:v", "libvpx-vp9", "-pix_fmt", "yuva420p", "-crf", "18",
-                                      "-b:v", "0", "-auto-alt-ref", "0", "-deadline", "realtime",
-                                      "-cpu-used", "8"], "rgba")
+        _encode(
+            path,
+            pictures,
+            FPS,
+            [
+                "-c:v",
+                "libvpx-vp9",
+                "-pix_fmt",
+                "yuva420p",
+                "-crf",
+                "18",
+                "-b:v",
+                "0",
+                "-auto-alt-ref",
+                "0",
+                "-deadline",
+                "realtime",
+                "-cpu-used",
+                "8",
+            ],
+            "rgba",
+        )
     else:
         crf = "23" if kind == "studio" else "14"
         path = os.path.join(folder, f"{kind}-{seed}.mp4")
-        _encode(path, pictures, FPS, ["-c:v", "libx264", "-pix_fmt", "yuv420p", "-crf", crf,
-                                      "-preset", "veryfast"], "rgb24")
+        _encode(
+            path,
+            pictures,
+            FPS,
+            ["-c:v", "libx264", "-pix_fmt", "yuv420p", "-crf", crf, "-preset", "veryfast"],
+            "rgb24",
+        )
     return path, truth

@@ -4,6 +4,7 @@ Usage: ``with xvfb_display() as display: os.environ["DISPLAY"] = display``. A fr
 display number is picked by trying to claim one (Xvfb refuses a number whose lock
 file exists), so parallel test runs do not collide.
 """
+
 from __future__ import annotations
 
 import os
@@ -35,8 +36,19 @@ def xvfb_display(width: int = 1280, height: int = 720, depth: int = 24):
         if _taken(number):
             continue
         proc = subprocess.Popen(
-            ["Xvfb", f":{number}", "-screen", "0", f"{width}x{height}x{depth}", "-nolisten", "tcp",
-             "-noreset"], stdout=subprocess.DEVNULL, stderr=subprocess.PIPE)
+            [
+                "Xvfb",
+                f":{number}",
+                "-screen",
+                "0",
+                f"{width}x{height}x{depth}",
+                "-nolisten",
+                "tcp",
+                "-noreset",
+            ],
+            stdout=subprocess.DEVNULL,
+            stderr=subprocess.PIPE,
+        )
         deadline = time.monotonic() + 15
         while time.monotonic() < deadline:
             if proc.poll() is not None:

@@ -1,4 +1,5 @@
 """Shared test fixtures: where the bundled test data lives."""
+
 from __future__ import annotations
 
 import os
@@ -71,8 +72,10 @@ def _gl_missing() -> str | None:
         import moderngl  # noqa: F401  (only whether it imports)
     except ImportError:
         return "moderngl is not installed (pip install -e '.[test]')"
-    probe = ("import moderngl; ctx = moderngl.create_standalone_context(backend='egl'); "
-             "print(ctx.info['GL_RENDERER'])")
+    probe = (
+        "import moderngl; ctx = moderngl.create_standalone_context(backend='egl'); "
+        "print(ctx.info['GL_RENDERER'])"
+    )
     proc = subprocess.run([sys.executable, "-c", probe], capture_output=True, text=True, timeout=60)
     if proc.returncode != 0:
         last = (proc.stderr.strip().splitlines() or ["no output"])[-1]

@@ -1,5 +1,6 @@
 """Channel sampling: each interpolation mode against facts that do not depend on
 the implementation (polynomials, rotation angles, clamping)."""
+
 from __future__ import annotations
 
 import math
@@ -29,7 +30,7 @@ def test_linear_is_a_straight_line_and_clamps_outside():
     np.testing.assert_allclose(sample_channel(ch, 1.5), [5, 10, 15])
     np.testing.assert_allclose(sample_channel(ch, 3.0), [10, 10, 30])
     np.testing.assert_allclose(sample_channel(ch, 2.0), [10, 20, 30])
-    np.testing.assert_allclose(sample_channel(ch, -5.0), [0, 0, 0])   # before the first key
+    np.testing.assert_allclose(sample_channel(ch, -5.0), [0, 0, 0])  # before the first key
     np.testing.assert_allclose(sample_channel(ch, 99.0), [10, 0, 30])  # after the last key
     single = Channel(0, "scale", "LINEAR", times[:1], values[1:2])
     np.testing.assert_allclose(sample_channel(single, 0.0), [10, 20, 30])
@@ -39,8 +40,7 @@ def test_linear_is_a_straight_line_and_clamps_outside():
 def test_step_holds_each_key_until_the_next():
     times = np.array([0.0, 1.0, 2.0], np.float32)
     values = np.array([[1.0], [2.0], [3.0]], np.float32)
-    for t, expected in [(0.0, 1), (0.999, 1), (1.0, 2), (1.5, 2), (2.0, 3), (5.0, 3),
-                        (-1.0, 1)]:
+    for t, expected in [(0.0, 1), (0.999, 1), (1.0, 2), (1.5, 2), (2.0, 3), (5.0, 3), (-1.0, 1)]:
         assert sample_keys(times, values, "STEP", t)[0] == expected
 
 
@@ -58,8 +58,7 @@ def test_cubicspline_reproduces_a_cubic_polynomial():
     times = np.array([0.0, 0.3, 1.0, 2.5], np.float64)
     values = np.stack([np.stack([df(t), f(t), df(t)]) for t in times])  # (K, 3, C)
     for t in np.linspace(0, 2.5, 23):
-        np.testing.assert_allclose(sample_keys(times, values, "CUBICSPLINE", t), f(t),
-                                   rtol=1e-12, atol=1e-12)
+        np.testing.assert_allclose(sample_keys(times, values, "CUBICSPLINE", t), f(t), rtol=1e-12, atol=1e-12)
     # clamped to the key values, not the tangents, outside
     np.testing.assert_allclose(sample_keys(times, values, "CUBICSPLINE", -1.0), f(0.0))
     np.testing.assert_allclose(sample_keys(times, values, "CUBICSPLINE", 9.0), f(2.5))

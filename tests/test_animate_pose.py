@@ -1,5 +1,6 @@
 """Posing whole models, compared with the independent reference in _pose_reference.py
 (its own parser, accessor decoding, sampling and per-vertex skinning)."""
+
 from __future__ import annotations
 
 import copy
@@ -7,13 +8,12 @@ from pathlib import Path
 
 import numpy as np
 import pytest
+from _gltf_builder import GltfBuilder, quad_primitive, write_gltf
+from _pose_reference import ReferenceModel
 
 from holopack.animate.pose import forget_pose_cache, pose_scene, world_matrices
 from holopack.errors import InputError
 from holopack.scene.gltf import load_gltf
-
-from _gltf_builder import GltfBuilder, quad_primitive, write_gltf
-from _pose_reference import ReferenceModel
 
 ROOT = Path(__file__).resolve().parent.parent
 DATA = ROOT / "tests" / "data"
@@ -90,13 +90,19 @@ def test_skinned_mesh_ignores_its_own_node_transform(tmp_path):
     times = b.add(np.array([0.0, 1.0], np.float32))
     moves = b.add(np.array([[0, 0, 0], [0, 4, 0]], np.float32))
     doc = b.document([prim])
-    doc["nodes"] = [{"mesh": 0, "skin": 0, "translation": [100, 0, 0], "scale": [3, 3, 3]},
-                    {"translation": [1, 0, 0]}, {"translation": [0, 0, 2]}]
+    doc["nodes"] = [
+        {"mesh": 0, "skin": 0, "translation": [100, 0, 0], "scale": [3, 3, 3]},
+        {"translation": [1, 0, 0]},
+        {"translation": [0, 0, 2]},
+    ]
     doc["scenes"] = [{"nodes": [0, 1, 2]}]
     doc["skins"] = [{"joints": [1, 2]}]  # no inverse bind matrices: identities
-    doc["animations"] = [{"channels": [{"sampler": 0, "target": {"node": 2,
-                                                                  "path": "translation"}}],
-                          "samplers": [{"input": times, "output": moves}]}]
+    doc["animations"] = [
+        {
+            "channels": [{"sampler": 0, "target": {"node": 2, "path": "translation"}}],
+            "samplers": [{"input": times, "output": moves}],
+        }
+    ]
     scene = load_gltf(write_gltf(tmp_path / "s.gltf", doc))
     base = np.array([[0, 0, 0], [1, 0, 0], [1, 1, 0], [0, 1, 0]], np.float64)
     for t, lift in [(0.0, 0.0), (0.5, 2.0), (1.0, 4.0)]:
@@ -115,8 +121,12 @@ def test_morph_weights_come_from_channel_then_node_then_mesh(tmp_path):
     prim = {"attributes": {"POSITION": pos}, "targets": [{"POSITION": up}, {"POSITION": right}]}
     doc = b.document([prim])
     doc["meshes"][0]["weights"] = [0.5, 0.0]
-    doc["animations"] = [{"channels": [{"sampler": 0, "target": {"node": 0, "path": "weights"}}],
-                          "samplers": [{"input": times, "output": keys}]}]
+    doc["animations"] = [
+        {
+            "channels": [{"sampler": 0, "target": {"node": 0, "path": "weights"}}],
+            "samplers": [{"input": times, "output": keys}],
+        }
+    ]
     base = np.array([[0, 0, 0], [1, 0, 0], [0, 1, 0]], np.float64)
     mesh_only = load_gltf(write_gltf(tmp_path / "m.gltf", doc))
     np.testing.assert_allclose(pose_scene(mesh_only, None, 0)[0].positions, base + [0, 0, 0.5])
@@ -125,8 +135,7 @@ def test_morph_weights_come_from_channel_then_node_then_mesh(tmp_path):
     node_scene = load_gltf(write_gltf(tmp_path / "n.gltf", with_node))
     np.testing.assert_allclose(pose_scene(node_scene, None, 0)[0].positions, base + [2, 0, 0])
     # the channel wins over both
-    np.testing.assert_allclose(pose_scene(node_scene, 0, 0.5)[0].positions,
-                               base + [1.0, 0, 0.5], atol=1e-6)
+    np.testing.assert_allclose(pose_scene(node_scene, 0, 0.5)[0].positions, base + [1.0, 0, 0.5], atol=1e-6)
 
 
 def test_node_hierarchy_and_matrix_nodes(tmp_path):
@@ -135,8 +144,10 @@ def test_node_hierarchy_and_matrix_nodes(tmp_path):
     m = np.eye(4)
     m[:3, :3] = [[0, -2, 0], [2, 0, 0], [0, 0, 2]]  # turn 90 degrees about Z, scale 2
     m[:3, 3] = [5, 0, 0]
-    doc["nodes"] = [{"matrix": m.T.reshape(-1).tolist(), "children": [1]},
-                    {"translation": [0, 0, 1], "mesh": 0}]
+    doc["nodes"] = [
+        {"matrix": m.T.reshape(-1).tolist(), "children": [1]},
+        {"translation": [0, 0, 1], "mesh": 0},
+    ]
     scene = load_gltf(write_gltf(tmp_path / "h.gltf", doc))
     posed = pose_scene(scene, None, 0.0)[0]
     quad_points = np.array([[0, 0, 1, 1], [1, 0, 1, 1], [1, 1, 1, 1], [0, 1, 1, 1]], float)

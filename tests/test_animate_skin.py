@@ -1,4 +1,5 @@
 """The Numba skinning kernel against its plain-numpy twin."""
+
 from __future__ import annotations
 
 from pathlib import Path
@@ -38,8 +39,7 @@ def test_kernel_matches_reference_on_random_skins(n, k):
     out_positions = np.full((n, 3), np.nan, np.float32)
     out_normals = np.full((n, 3), np.nan, np.float32)
     skin_vertices(positions, normals, joints, weights, matrices, out_positions, out_normals)
-    ref_positions, ref_normals = skin_vertices_reference(positions, normals, joints, weights,
-                                                         matrices)
+    ref_positions, ref_normals = skin_vertices_reference(positions, normals, joints, weights, matrices)
     np.testing.assert_allclose(out_positions, ref_positions, atol=2e-6)
     # mirrored blends keep normals pointing out: same direction as the inverse transpose
     np.testing.assert_allclose(out_normals, ref_normals, atol=2e-5)
@@ -68,10 +68,12 @@ def test_kernel_matches_reference_on_robot_joints():
         matrices = world[skin.joints] @ skin.inverse_bind
         out_positions = np.empty_like(prim.positions)
         out_normals = np.empty_like(prim.normals)
-        skin_vertices(prim.positions, prim.normals, prim.joints, prim.weights, matrices,
-                      out_positions, out_normals)
+        skin_vertices(
+            prim.positions, prim.normals, prim.joints, prim.weights, matrices, out_positions, out_normals
+        )
         ref_positions, ref_normals = skin_vertices_reference(
-            prim.positions, prim.normals, prim.joints, prim.weights, matrices)
+            prim.positions, prim.normals, prim.joints, prim.weights, matrices
+        )
         np.testing.assert_allclose(out_positions, ref_positions, atol=1e-5)
         np.testing.assert_allclose(out_normals, ref_normals, atol=1e-4)
         checked += len(prim.positions)

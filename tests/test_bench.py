@@ -1,5 +1,6 @@
 """holopack bench: its statistics, its JSON against the documented schema, and what the
 timed loops really wrote; the suite's mesh series."""
+
 from __future__ import annotations
 
 import copy
@@ -46,11 +47,11 @@ def test_summarize_matches_the_standard_library():
 
 def test_loglog_slope_recovers_a_power_law():
     x = np.array([1e4, 3e4, 1e5, 3e5, 1e6])
-    fit = loglog_slope(x, 0.002 * x ** 0.8)
+    fit = loglog_slope(x, 0.002 * x**0.8)
     assert fit["slope"] == pytest.approx(0.8)
     assert fit["intercept"] == pytest.approx(np.log(0.002))
     assert fit["r2"] == pytest.approx(1.0)
-    noisy = 5.0 * x ** 0.5 * np.array([1.05, 0.97, 1.02, 0.96, 1.03])
+    noisy = 5.0 * x**0.5 * np.array([1.05, 0.97, 1.02, 0.96, 1.03])
     fit = loglog_slope(x, noisy)
     assert 0.45 < fit["slope"] < 0.55 and 0.95 < fit["r2"] < 1.0
     with pytest.raises(ValueError):
@@ -63,9 +64,26 @@ def test_loglog_slope_recovers_a_power_law():
 def twin_report(tmp_path_factory, twin_path):
     """The twin to the 42-F2 at a small render size, every peer, 3 frames."""
     out = tmp_path_factory.mktemp("bench") / "twin.json"
-    code = bench_main([str(twin_path), "--device", "3dcircle-42f2", "--size", "96", "--frames", "3",
-                       "--warmup", "1", "--json", str(out), "--plot", str(out.with_suffix(".png")),
-                       "--profile", "2", "--quiet"])
+    code = bench_main(
+        [
+            str(twin_path),
+            "--device",
+            "3dcircle-42f2",
+            "--size",
+            "96",
+            "--frames",
+            "3",
+            "--warmup",
+            "1",
+            "--json",
+            str(out),
+            "--plot",
+            str(out.with_suffix(".png")),
+            "--profile",
+            "2",
+            "--quiet",
+        ]
+    )
     assert code == 0
     return json.loads(out.read_text()), out
 
@@ -82,11 +100,13 @@ def test_bench_json_validates_against_the_schema(twin_report):
 
 def test_the_schema_rejects_a_report_that_breaks_it(twin_report):
     report, _ = twin_report
-    for damage in (lambda r: r["runs"][0]["stages"].pop("write"),
-                   lambda r: r["runs"][0]["end_to_end"].__setitem__("fps", -1.0),
-                   lambda r: r["runs"][0]["stages"]["render"].__setitem__("n", 0),
-                   lambda r: r["runs"][0]["stages"].__setitem__("rendering", {"median_ms": 1.0}),
-                   lambda r: r.pop("machine")):
+    for damage in (
+        lambda r: r["runs"][0]["stages"].pop("write"),
+        lambda r: r["runs"][0]["end_to_end"].__setitem__("fps", -1.0),
+        lambda r: r["runs"][0]["stages"]["render"].__setitem__("n", 0),
+        lambda r: r["runs"][0]["stages"].__setitem__("rendering", {"median_ms": 1.0}),
+        lambda r: r.pop("machine"),
+    ):
         broken = copy.deepcopy(report)
         damage(broken)
         with pytest.raises(jsonschema.ValidationError):
@@ -130,8 +150,24 @@ def test_peers_measure_the_same_work(twin_report):
 
 def test_video_device_times_mask_and_writer(tmp_path, models):
     out = tmp_path / "duck.json"
-    code = bench_main([str(models["duck"]), "--device", "mp4-fan", "--size", "64", "--frames", "2",
-                       "--warmup", "1", "--peers", "encode", "--json", str(out), "--quiet"])
+    code = bench_main(
+        [
+            str(models["duck"]),
+            "--device",
+            "mp4-fan",
+            "--size",
+            "64",
+            "--frames",
+            "2",
+            "--warmup",
+            "1",
+            "--peers",
+            "encode",
+            "--json",
+            str(out),
+            "--quiet",
+        ]
+    )
     assert code == 0
     report = json.loads(out.read_text())
     validate(report)
@@ -145,8 +181,26 @@ def test_video_device_times_mask_and_writer(tmp_path, models):
 
 def test_load_runs_busy_processes_for_the_whole_run_and_reports_them(tmp_path, models):
     out = tmp_path / "duck.json"
-    code = bench_main([str(models["duck"]), "--device", "mp4-fan", "--size", "64", "--frames", "3",
-                       "--warmup", "1", "--peers", "none", "--load", "2", "--json", str(out), "--quiet"])
+    code = bench_main(
+        [
+            str(models["duck"]),
+            "--device",
+            "mp4-fan",
+            "--size",
+            "64",
+            "--frames",
+            "3",
+            "--warmup",
+            "1",
+            "--peers",
+            "none",
+            "--load",
+            "2",
+            "--json",
+            str(out),
+            "--quiet",
+        ]
+    )
     assert code == 0
     report = json.loads(out.read_text())
     validate(report)
@@ -199,10 +253,12 @@ def test_cluster_decimation_keeps_the_shape_and_hits_the_target():
     extent = np.ptp(vertices, axis=0)
     assert np.all(np.abs(v.min(0) - vertices.min(0)) < 0.05 * extent.max())
     assert np.all(np.abs(v.max(0) - vertices.max(0)) < 0.05 * extent.max())
+
     # the winding survives: the mesh's signed volume keeps its sign and roughly its size
     def volume(vv, ff):
         a, b, c = vv[ff[:, 0]], vv[ff[:, 1]], vv[ff[:, 2]]
         return np.einsum("ij,ij->i", a, np.cross(b, c)).sum() / 6.0
+
     assert volume(v, f) / volume(vertices, faces) == pytest.approx(1.0, abs=0.1)
 
 

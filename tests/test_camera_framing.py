@@ -1,9 +1,9 @@
 """Framing: every vertex of the clip lands inside the fan's circle, from any yaw."""
+
 import numpy as np
 import pytest
 
-from holopack.rendering.camera import (Framing, bounding_sphere, fit_camera, look_at, orthographic,
-                                    perspective)
+from holopack.rendering.camera import Framing, bounding_sphere, fit_camera, look_at, orthographic, perspective
 
 
 def _ndc(points, cam):
@@ -76,12 +76,12 @@ def test_drawn_box_is_centred_and_fills_the_circle_to_the_margin(fov, yaw):
     cam = fit_drawn_box(sphere, pts, [sphere.view], framing.margin)
     ndc = _ndc(pts, cam)
     lo, hi = ndc[:, :2].min(0), ndc[:, :2].max(0)
-    assert np.hypot(*((lo + hi) / 2)) < 1e-6          # the box is centred
+    assert np.hypot(*((lo + hi) / 2)) < 1e-6  # the box is centred
     assert np.hypot(ndc[:, 0], ndc[:, 1]).max() == pytest.approx(0.9, abs=1e-6)  # filled to the margin
-    assert np.all(np.abs(ndc[:, 2]) < 1)               # nothing clipped in depth
+    assert np.all(np.abs(ndc[:, 2]) < 1)  # nothing clipped in depth
     before = _ndc(pts, sphere)
     lo0, hi0 = before[:, :2].min(0), before[:, :2].max(0)
-    assert np.hypot(*((lo0 + hi0) / 2)) > 0.03         # the sphere fit alone was off-centre
+    assert np.hypot(*((lo0 + hi0) / 2)) > 0.03  # the sphere fit alone was off-centre
 
 
 def test_drawn_box_holds_for_every_turntable_angle():
@@ -90,8 +90,10 @@ def test_drawn_box_holds_for_every_turntable_angle():
     pts = _bird(np.random.default_rng(5))
     framing = Framing(margin=0.05)
     sphere = fit_camera(pts, framing, spin_axis_points=True)
-    views = [camera_for_sphere(sphere.center, sphere.radius, Framing(yaw=-a, margin=0.05)).view
-             for a in range(0, 360, 15)]
+    views = [
+        camera_for_sphere(sphere.center, sphere.radius, Framing(yaw=-a, margin=0.05)).view
+        for a in range(0, 360, 15)
+    ]
     cam = fit_drawn_box(sphere, pts, views, framing.margin)
     reach = []
     for view in views:

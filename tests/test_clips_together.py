@@ -1,11 +1,10 @@
 """Several clips: --animation all, and all by default for one-clip-per-joint files."""
-import numpy as np
+
 import pytest
+from _facing_models import per_joint_clips
 
 from holopack.pipeline import ExportSettings, make_timeline
 from holopack.scene.load import load
-
-from _facing_models import per_joint_clips
 
 
 def _centres(scene, animation, time):
@@ -57,7 +56,20 @@ def test_inspect_says_which_clip_plays(tmp_path, capsys):
     assert main(["inspect", str(path)]) == 0
     out = capsys.readouterr().out
     assert "plays: all (all 3 clips together" in out and "one clip per joint" in out
-    rc = main(["export", str(path), "--device", "mp4-fan", "-o", str(tmp_path / "01_walk.mp4"),
-               "--size", "48", "--seconds", "0.1", "-q"])
+    rc = main(
+        [
+            "export",
+            str(path),
+            "--device",
+            "mp4-fan",
+            "-o",
+            str(tmp_path / "01_walk.mp4"),
+            "--size",
+            "48",
+            "--seconds",
+            "0.1",
+            "-q",
+        ]
+    )
     err = capsys.readouterr().err
     assert rc == 0 and "playing its 3 clips together" in err

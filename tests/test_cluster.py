@@ -4,6 +4,7 @@ The reference is always a serial run in this process (holopack.export, pack with
 job): the property under test is that chunking, shipping, worker death and the
 order in which results come back change nothing in the files.
 """
+
 from __future__ import annotations
 
 import hashlib
@@ -15,7 +16,6 @@ from pathlib import Path
 
 import numpy as np
 import pytest
-
 from _cluster_helpers import LoopbackCluster, holopack_cli, holopack_popen
 
 import holopack
@@ -39,8 +39,11 @@ def sha256(path) -> str:
 def tree(folder: Path) -> dict:
     """{relative path: SHA-256} of every file under ``folder`` but the manifests, whose
     time stamps differ between runs (their items are compared separately)."""
-    return {p.relative_to(folder).as_posix(): sha256(p) for p in sorted(folder.rglob("*"))
-            if p.is_file() and p.name != "manifest.json"}
+    return {
+        p.relative_to(folder).as_posix(): sha256(p)
+        for p in sorted(folder.rglob("*"))
+        if p.is_file() and p.name != "manifest.json"
+    }
 
 
 def manifest_items(folder: Path, device: str) -> list:
@@ -50,15 +53,24 @@ def manifest_items(folder: Path, device: str) -> list:
 
 
 # -- without a cluster: chunks and determinism ------------------------------------------
-@pytest.mark.parametrize("device, name", [("3dcircle-42f2", "LOOP.BIN"), ("diy-apa102", "loop.hps"),
-                                          ("hypervsn", "loop.mp4")])
+@pytest.mark.parametrize(
+    "device, name", [("3dcircle-42f2", "LOOP.BIN"), ("diy-apa102", "loop.hps"), ("hypervsn", "loop.mp4")]
+)
 def test_chunks_written_in_frame_order_give_the_serial_files_bytes(tmp_path, device, name):
     serial = tmp_path / ("serial_" + name)
     chunked = tmp_path / ("chunked_" + name)
     holopack.export(str(TWIN), str(serial), device=device, seconds=0.5, size=SIZE, progress=False)
     with InProcessExecutor() as executor:
-        result = export_chunked(str(TWIN), str(chunked), device=device, seconds=0.5, size=SIZE,
-                                progress=False, executor=executor, chunk_frames=4)
+        result = export_chunked(
+            str(TWIN),
+            str(chunked),
+            device=device,
+            seconds=0.5,
+            size=SIZE,
+            progress=False,
+            executor=executor,
+            chunk_frames=4,
+        )
     assert result.chunks == -(-result.frames // 4) > 1
     assert sha256(chunked) == sha256(serial)
 
@@ -66,12 +78,20 @@ def test_chunks_written_in_frame_order_give_the_serial_files_bytes(tmp_path, dev
 def test_chunks_in_local_processes_give_the_serial_files_bytes(tmp_path):
     from holopack.cluster.executors import LocalProcessExecutor
 
-    holopack.export(str(DUCK), str(tmp_path / "serial.hps"), device="diy-apa102", seconds=0.4,
-                    size=SIZE, progress=False)
+    holopack.export(
+        str(DUCK), str(tmp_path / "serial.hps"), device="diy-apa102", seconds=0.4, size=SIZE, progress=False
+    )
     with LocalProcessExecutor(2) as executor:
-        result = export_chunked(str(DUCK), str(tmp_path / "local.hps"), device="diy-apa102",
-                                seconds=0.4, size=SIZE, progress=False, executor=executor,
-                                chunk_frames=3)
+        result = export_chunked(
+            str(DUCK),
+            str(tmp_path / "local.hps"),
+            device="diy-apa102",
+            seconds=0.4,
+            size=SIZE,
+            progress=False,
+            executor=executor,
+            chunk_frames=3,
+        )
     assert len(result.workers) == 2  # both processes rendered
     assert sha256(tmp_path / "local.hps") == sha256(tmp_path / "serial.hps")
 
@@ -101,8 +121,10 @@ def test_a_pack_that_loses_its_scheduler_keeps_finished_files_for_the_rerun(tmp_
         pack(str(playlist), str(out), progress=False, preview_frames=2, executor=_SchedulerLostAfter(2))
     manifest = json.loads((out / "diy-apa102" / "manifest.json").read_text())
     assert [item["index"] for item in manifest["items"]] == [1, 2]  # only what was finished
-    assert sorted(p.name for p in (out / "diy-apa102" / "files").iterdir()) == \
-        ["01_duck_0.hps", "02_duck_1.hps"]  # and no partial file
+    assert sorted(p.name for p in (out / "diy-apa102" / "files").iterdir()) == [
+        "01_duck_0.hps",
+        "02_duck_1.hps",
+    ]  # and no partial file
     rerun = pack(str(playlist), str(out), progress=False, preview_frames=2, executor=InProcessExecutor())
     assert len(rerun.kept) == 2 and len(rerun.rendered) == 1
     serial = pack(str(playlist), str(tmp_path / "serial"), jobs=1, progress=False, preview_frames=2)
@@ -144,7 +166,8 @@ def test_without_the_extra_cluster_exits_2_naming_it(tmp_path):
     # plain `pip install holopack`
     block = tmp_path / "site"
     block.mkdir()
-    (block / "sitecustomize.py").write_text(textwrap.dedent("""\
+    (block / "sitecustomize.py").write_text(
+        textwrap.dedent("""\
         import sys
         class _NoDask:
             def find_spec(self, name, path=None, target=None):
@@ -152,12 +175,28 @@ def test_without_the_extra_cluster_exits_2_naming_it(tmp_path):
                     raise ImportError(f"No module named {name!r}")
                 return None
         sys.meta_path.insert(0, _NoDask())
-        """))
+        """)
+    )
     env = {"PYTHONPATH": f"{block}{os.pathsep}{ROOT}"}
-    for args in (["export", "--cluster", "tcp://127.0.0.1:9", "--device", "3dcircle-42f2",
-                  "-o", str(tmp_path / "X.BIN")],
-                 ["pack", str(_playlist(tmp_path, [DUCK], ["3dcircle-42f2"])), "--cluster",
-                  "tcp://127.0.0.1:9", "-o", str(tmp_path / "package")]):
+    for args in (
+        [
+            "export",
+            "--cluster",
+            "tcp://127.0.0.1:9",
+            "--device",
+            "3dcircle-42f2",
+            "-o",
+            str(tmp_path / "X.BIN"),
+        ],
+        [
+            "pack",
+            str(_playlist(tmp_path, [DUCK], ["3dcircle-42f2"])),
+            "--cluster",
+            "tcp://127.0.0.1:9",
+            "-o",
+            str(tmp_path / "package"),
+        ],
+    ):
         run = holopack_cli(args, env)
         assert run.returncode == 2, run.stderr
         lines = run.stderr.strip().splitlines()
@@ -166,8 +205,17 @@ def test_without_the_extra_cluster_exits_2_naming_it(tmp_path):
 
 
 def test_an_unreachable_scheduler_is_one_line(tmp_path):
-    run = holopack_cli(["export", "--cluster", "tcp://127.0.0.1:9", "--device", "3dcircle-42f2",
-                        "-o", str(tmp_path / "X.BIN")])
+    run = holopack_cli(
+        [
+            "export",
+            "--cluster",
+            "tcp://127.0.0.1:9",
+            "--device",
+            "3dcircle-42f2",
+            "-o",
+            str(tmp_path / "X.BIN"),
+        ]
+    )
     assert run.returncode == 1
     lines = run.stderr.strip().splitlines()
     assert len(lines) == 1 and "cannot reach the Dask scheduler at tcp://127.0.0.1:9" in lines[0]
@@ -175,11 +223,14 @@ def test_an_unreachable_scheduler_is_one_line(tmp_path):
 
 
 def _playlist(folder: Path, inputs: list, devices: list, seconds: float = 0.4) -> Path:
-    items = "".join(f'\n[[items]]\ninput = "{Path(p).as_posix()}"\nname = "{Path(p).stem} {n}"\n'
-                    for n, p in enumerate(inputs))
+    items = "".join(
+        f'\n[[items]]\ninput = "{Path(p).as_posix()}"\nname = "{Path(p).stem} {n}"\n'
+        for n, p in enumerate(inputs)
+    )
     path = folder / "shop.toml"
-    path.write_text(f"devices = {json.dumps(devices)}\n\n[defaults]\nseconds = {seconds}\n"
-                    f"size = {SIZE}\n{items}")
+    path.write_text(
+        f"devices = {json.dumps(devices)}\n\n[defaults]\nseconds = {seconds}\nsize = {SIZE}\n{items}"
+    )
     return path
 
 
@@ -195,8 +246,19 @@ def cluster(tmp_path_factory):
 def test_a_playlist_packed_on_the_cluster_matches_the_serial_package(cluster, tmp_path):
     playlist = _playlist(tmp_path, [DUCK, TWIN], ["3dcircle-42f2", "hypervsn"], seconds=0.2)
     serial = pack(str(playlist), str(tmp_path / "serial"), jobs=1, progress=False, preview_frames=2)
-    run = holopack_cli(["pack", str(playlist), "-o", str(tmp_path / "cluster"), "--cluster",
-                        cluster.address, "--preview-frames", "2", "-q"])
+    run = holopack_cli(
+        [
+            "pack",
+            str(playlist),
+            "-o",
+            str(tmp_path / "cluster"),
+            "--cluster",
+            cluster.address,
+            "--preview-frames",
+            "2",
+            "-q",
+        ]
+    )
     assert run.returncode == 0, run.stderr
     assert len(serial.rendered) == 4
     assert tree(tmp_path / "cluster") == tree(tmp_path / "serial")
@@ -209,11 +271,25 @@ def test_a_playlist_packed_on_the_cluster_matches_the_serial_package(cluster, tm
 
 def test_a_long_export_on_the_cluster_matches_the_serial_file(cluster, tmp_path):
     serial = tmp_path / "serial.BIN"
-    holopack.export(str(TWIN), str(serial), device="3dcircle-42f2", seconds=1.0, size=SIZE,
-                    progress=False)
-    run = holopack_cli(["export", str(TWIN), "--cluster", cluster.address, "--device", "3dcircle-42f2",
-                        "--seconds", "1.0", "--size", str(SIZE), "-o", str(tmp_path / "LOOP.BIN"),
-                        "--chunk-frames", "4"])
+    holopack.export(str(TWIN), str(serial), device="3dcircle-42f2", seconds=1.0, size=SIZE, progress=False)
+    run = holopack_cli(
+        [
+            "export",
+            str(TWIN),
+            "--cluster",
+            cluster.address,
+            "--device",
+            "3dcircle-42f2",
+            "--seconds",
+            "1.0",
+            "--size",
+            str(SIZE),
+            "-o",
+            str(tmp_path / "LOOP.BIN"),
+            "--chunk-frames",
+            "4",
+        ]
+    )
     assert run.returncode == 0, run.stderr
     assert "8/8 chunks  30/30 frames" in run.stderr  # the combined progress line
     assert sha256(tmp_path / "LOOP.BIN") == sha256(serial)
@@ -235,9 +311,16 @@ def test_killing_a_worker_mid_export_still_gives_the_serial_bytes(cluster, tmp_p
 
     try:
         with connect(cluster.address, shared_fs=True, timeout=10) as executor:
-            result = export_chunked(str(DUCK), str(tmp_path / "loop.hps"), device="diy-apa102",
-                                    seconds=1.6, size=SIZE, executor=executor, chunk_frames=2,
-                                    progress=kill_once)
+            result = export_chunked(
+                str(DUCK),
+                str(tmp_path / "loop.hps"),
+                device="diy-apa102",
+                seconds=1.6,
+                size=SIZE,
+                executor=executor,
+                chunk_frames=2,
+                progress=kill_once,
+            )
             executor.refresh(force=True)
             assert executor.alive() == 1
     finally:
@@ -261,8 +344,20 @@ def doomed(tmp_path):
 def test_workers_of_another_version_are_refused_in_one_line_then_a_lost_scheduler_too(doomed, tmp_path):
     out = tmp_path / "out"
     out.mkdir()
-    run = holopack_cli(["export", str(DUCK), "--cluster", doomed.address, "--device", "3dcircle-42f2",
-                        "-o", str(out / "LOOP.BIN"), "--size", str(SIZE)])
+    run = holopack_cli(
+        [
+            "export",
+            str(DUCK),
+            "--cluster",
+            doomed.address,
+            "--device",
+            "3dcircle-42f2",
+            "-o",
+            str(out / "LOOP.BIN"),
+            "--size",
+            str(SIZE),
+        ]
+    )
     assert run.returncode == 1
     lines = run.stderr.strip().splitlines()
     assert len(lines) == 1, run.stderr
@@ -273,8 +368,23 @@ def test_workers_of_another_version_are_refused_in_one_line_then_a_lost_schedule
     doomed.kill_worker(doomed.workers[0])
     doomed.add_worker()
     doomed.wait_for_workers(1)
-    proc = holopack_popen(["export", str(DUCK), "--cluster", doomed.address, "--device", "3dcircle-42f2",
-                           "-o", str(out / "LOOP.BIN"), "--size", str(SIZE), "--seconds", "20", "-q"])
+    proc = holopack_popen(
+        [
+            "export",
+            str(DUCK),
+            "--cluster",
+            doomed.address,
+            "--device",
+            "3dcircle-42f2",
+            "-o",
+            str(out / "LOOP.BIN"),
+            "--size",
+            str(SIZE),
+            "--seconds",
+            "20",
+            "-q",
+        ]
+    )
     deadline = time.monotonic() + 120
     while not any(p.name.endswith(".partial.BIN") for p in out.iterdir()):  # chunks are on their way
         assert proc.poll() is None and time.monotonic() < deadline, proc.stderr.read() if proc.poll() else ""
@@ -285,4 +395,3 @@ def test_workers_of_another_version_are_refused_in_one_line_then_a_lost_schedule
     lines = err.strip().splitlines()
     assert len(lines) == 1 and "lost the Dask scheduler at " + doomed.address in lines[0], err
     assert list(out.iterdir()) == []
-

@@ -2,6 +2,7 @@
 original. The originals are read here with a few lines of numpy straight from the GLB
 (not holopack's reader); compressed files reorder and merge vertices, so vertices are
 matched by position and texture coordinate together."""
+
 from __future__ import annotations
 
 import json
@@ -28,9 +29,9 @@ _WIDTH = {"SCALAR": 1, "VEC2": 2, "VEC3": 3, "VEC4": 4}
 def read_glb(path):
     data = open(path, "rb").read()
     length = struct.unpack_from("<I", data, 12)[0]
-    doc = json.loads(data[20:20 + length])
+    doc = json.loads(data[20 : 20 + length])
     start = 20 + length
-    blob = data[start + 8: start + 8 + struct.unpack_from("<I", data, start)[0]]
+    blob = data[start + 8 : start + 8 + struct.unpack_from("<I", data, start)[0]]
     return doc, blob
 
 
@@ -67,8 +68,9 @@ def test_draco_primitive_matches_the_uncompressed_original():
     prim = scene.meshes[0].primitives[0]
     size = np.ptp(ref_pos, axis=0).max()
     # Draco quantises positions to 14 bits and UVs to 12 bits of their range
-    distance, nearest = match(np.hstack([ref_pos / size, ref_uv]),
-                              np.hstack([prim.positions / size, prim.uv[0]]))
+    distance, nearest = match(
+        np.hstack([ref_pos / size, ref_uv]), np.hstack([prim.positions / size, prim.uv[0]])
+    )
     assert distance.max() < 2e-3
     np.testing.assert_array_equal(prim.joints[:, :4], ref_joints[nearest])
     weights = ref_weights[nearest] / ref_weights[nearest].sum(axis=1, keepdims=True)
@@ -110,8 +112,7 @@ def test_meshopt_texture_coordinates_dequantise_to_the_original():
 
 def test_quantized_cesium_man_matches_the_original_rest_pose():
     original, _ = _posed(os.path.join(DATA, "CesiumMan", "CesiumMan.glb"), None, 0.0)
-    packed, _ = _posed(os.path.join(CORPUS, "CesiumMan-Quantized", "CesiumMan-Quantized.glb"),
-                       None, 0.0)
+    packed, _ = _posed(os.path.join(CORPUS, "CesiumMan-Quantized", "CesiumMan-Quantized.glb"), None, 0.0)
     size = np.ptp(original, axis=0).max()
     assert match(original, packed)[0].max() < 2e-3 * size
 
@@ -120,7 +121,8 @@ def test_quantized_cesium_man_matches_the_original_rest_pose():
 def test_sparse_morph_targets_pose_like_the_dense_original(time):
     dense, scene = _posed(os.path.join(DATA, "MorphStressTest", "MorphStressTest.gltf"), 0, time)
     sparse, sparse_scene = _posed(
-        os.path.join(CORPUS, "MorphStressTest-Sparse", "MorphStressTest-Sparse.glb"), 0, time)
+        os.path.join(CORPUS, "MorphStressTest-Sparse", "MorphStressTest-Sparse.glb"), 0, time
+    )
     assert [a.name for a in scene.animations] == [a.name for a in sparse_scene.animations]
     assert match(dense, sparse)[0].max() < 1e-5
     assert match(sparse, dense)[0].max() < 1e-5
@@ -143,7 +145,7 @@ def test_a_damaged_draco_stream_is_one_input_error(tmp_path):
     view = doc["bufferViews"][ext["bufferView"]]
     raw = bytearray(target.read_bytes())
     start = len(raw) - len(blob) + view.get("byteOffset", 0)
-    raw[start:start + view["byteLength"]] = bytes(view["byteLength"])  # zeros: no Draco header
+    raw[start : start + view["byteLength"]] = bytes(view["byteLength"])  # zeros: no Draco header
     target.write_bytes(bytes(raw))
     with pytest.raises(InputError) as caught:
         holopack.load(str(target))
@@ -159,12 +161,15 @@ def test_without_the_meshopt_decoder_the_error_says_how_to_install_it(monkeypatc
     assert "meshoptimizer" in text and "holopack[compressed]" in text and "\n" not in text
 
 
-@pytest.mark.parametrize("mode, stride, count, words", [
-    ("ATTRIBUTES", 6, 3, "multiple of 4"),
-    ("TRIANGLES", 2, 4, "multiple of 3"),
-    ("INDICES", 3, 3, "2 or 4"),
-    ("SOMETHING", 4, 3, "unknown mode"),
-])
+@pytest.mark.parametrize(
+    "mode, stride, count, words",
+    [
+        ("ATTRIBUTES", 6, 3, "multiple of 4"),
+        ("TRIANGLES", 2, 4, "multiple of 3"),
+        ("INDICES", 3, 3, "2 or 4"),
+        ("SOMETHING", 4, 3, "unknown mode"),
+    ],
+)
 def test_meshopt_parameters_the_extension_forbids_are_refused(mode, stride, count, words):
     with pytest.raises(ValueError, match=words):
         meshopt.decode(b"\xa0" + bytes(64), count, stride, mode)

@@ -13,18 +13,18 @@ loop-seam warning, and no other.
 The clip is squeezed into 10 frames (speed or turntable raised) so the whole corpus runs
 in a few minutes; pictures are small (224 px for the 42-F2's resampler, 240 px video).
 """
+
 from __future__ import annotations
 
 import os
 import tomllib
 
 import pytest
+from _corpus_measure import measure_42f2, measure_mp4
 
 import holopack
 from holopack.device.profile import PROFILE_DIR
 from holopack.pack.validate import validate
-
-from _corpus_measure import measure_42f2, measure_mp4
 
 CORPUS = os.path.join(os.path.dirname(__file__), "corpus")
 FRAMES = 10
@@ -48,9 +48,12 @@ def small_profiles(tmp_path_factory):
     folder = tmp_path_factory.mktemp("profiles")
     paths = {}
     for name, size in (("3dcircle-42f2", 224), ("hypervsn", 240)):
-        lines = [f"{line.split('=')[0].rstrip()} = {size}"
-                 if line.startswith(("render_size", "video_size")) else line
-                 for line in (PROFILE_DIR / f"{name}.toml").read_text().splitlines()]
+        lines = [
+            f"{line.split('=')[0].rstrip()} = {size}"
+            if line.startswith(("render_size", "video_size"))
+            else line
+            for line in (PROFILE_DIR / f"{name}.toml").read_text().splitlines()
+        ]
         paths[name] = str(folder / f"{name}.toml")
         with open(paths[name], "w") as f:
             f.write("\n".join(lines) + "\n")
@@ -84,15 +87,19 @@ def _short_clip(scene):
 def test_corpus_model_exports_validates_and_looks_right(model, small_profiles, tmp_path):
     scene = holopack.load(os.path.join(CORPUS, model["file"]))
     problems = []
-    for device, name, measure in (("3dcircle-42f2", "01_TEST.BIN", measure_42f2),
-                                  ("hypervsn", "01_test.mp4", measure_mp4)):
+    for device, name, measure in (
+        ("3dcircle-42f2", "01_TEST.BIN", measure_42f2),
+        ("hypervsn", "01_test.mp4", measure_mp4),
+    ):
         out = str(tmp_path / name)
-        holopack.export(scene, out, device=small_profiles[device], progress=False,
-                        **_short_clip(scene))
+        holopack.export(scene, out, device=small_profiles[device], progress=False, **_short_clip(scene))
         report = validate(out, device=small_profiles[device])
         for finding in report.findings:
-            if model.get("loops", True) is False and finding.level == "warning" \
-                    and finding.message.startswith("loop seam"):
+            if (
+                model.get("loops", True) is False
+                and finding.level == "warning"
+                and finding.message.startswith("loop seam")
+            ):
                 continue  # the source clip itself does not loop: the warning is right
             if finding.level in ("warning", "error"):
                 problems.append(f"{device}: validate {finding.level}: {finding.message}")

@@ -1,13 +1,13 @@
 """Dithering, quantisation and the per-frame PolarEncoder."""
+
 from __future__ import annotations
 
 import numpy as np
 import pytest
+from _polar_helpers import small_profile, with_render_size
 
 from holopack.device import PolarEncoder, decode_codes, load_profile
 from holopack.device.dither import Ditherer, bayer, blue_noise, legacy_level_thresholds
-
-from _polar_helpers import small_profile, with_render_size
 
 
 def test_threshold_maps_are_permutations_of_even_steps():
@@ -48,8 +48,9 @@ def test_rounding_without_dither():
 
 
 def test_dither_varies_per_frame_and_averages_out():
-    profile = small_profile(bit_depth=1, leds=32, slices=32, dither="ordered",
-                            extra="dither_per_frame = true")
+    profile = small_profile(
+        bit_depth=1, leds=32, slices=32, dither="ordered", extra="dither_per_frame = true"
+    )
     d = Ditherer(profile)
     value = np.full(profile.codes_shape, 0.3, np.float32)
     frames = [d.quantise(value.copy(), k).astype(float) for k in range(64)]
@@ -64,15 +65,21 @@ def test_dither_varies_per_frame_and_averages_out():
 def test_legacy_pattern_follows_the_documented_table():
     # Rows of the 2 x 12 table in doc/ordered_dither.txt (level -> lit rays of an even
     # bit column); odd columns use the same rows shifted by 6 rays.
-    table = {2: "100000000000", 3: "100000100000", 4: "110000100000", 7: "111000111000",
-             12: "111111111110", 13: "111111111111"}
-    thresholds = legacy_level_thresholds(24, 2)              # (rays, columns, channels)
+    table = {
+        2: "100000000000",
+        3: "100000100000",
+        4: "110000100000",
+        7: "111000111000",
+        12: "111111111110",
+        13: "111111111111",
+    }
+    thresholds = legacy_level_thresholds(24, 2)  # (rays, columns, channels)
     for level, row in table.items():
         lit_even = "".join("1" if level >= t else "0" for t in thresholds[:12, 0, 0])
         lit_odd = "".join("1" if level >= t else "0" for t in thresholds[:12, 1, 0])
         assert lit_even == row
         assert lit_odd == row[6:] + row[:6]
-        assert thresholds[:12, 0, 1].tolist() == thresholds[:12, 1, 0].tolist()   # parity of LED + channel
+        assert thresholds[:12, 0, 1].tolist() == thresholds[:12, 1, 0].tolist()  # parity of LED + channel
     # 13 distinct duty cycles 0/12 .. 12/12
     profile = with_render_size("legacy-224", 96)
     d = Ditherer(profile)
@@ -124,10 +131,15 @@ def test_renderer_tile_map_gives_the_same_codes_as_scanning():
         assert np.array_equal(given, scanned) and given.any()
 
 
-@pytest.mark.parametrize("device,method,limit", [("3dcircle-42f2", None, 1.0),
-                                                 ("diy-apa102", None, 0.6),
-                                                 ("legacy-224", None, 1.0),
-                                                 ("3dcircle-42f2", "none", 0.8)])
+@pytest.mark.parametrize(
+    "device,method,limit",
+    [
+        ("3dcircle-42f2", None, 1.0),
+        ("diy-apa102", None, 0.6),
+        ("legacy-224", None, 1.0),
+        ("3dcircle-42f2", "none", 0.8),
+    ],
+)
 def test_fused_quantiser_matches_numpy_reference(device, method, limit):
     from dataclasses import replace
 
@@ -144,8 +156,9 @@ def test_fused_quantiser_matches_numpy_reference(device, method, limit):
         thresholds = ditherer.thresholds(frame)
         out = np.empty(profile.codes_shape, np.uint8)
         encode_codes(linear, thresholds, limit, 1.0 / profile.gamma, profile.max_code, out)
-        expected, margin = encode_codes_reference(linear, thresholds, limit, profile.gamma,
-                                                  profile.max_code, margin=True)
+        expected, margin = encode_codes_reference(
+            linear, thresholds, limit, profile.gamma, profile.max_code, margin=True
+        )
         # float32 may round a value that lies within 1e-4 of a step to its other side
         differ = out.astype(int) != expected
         assert np.all(np.abs(out.astype(int) - expected) <= 1)
@@ -154,6 +167,5 @@ def test_fused_quantiser_matches_numpy_reference(device, method, limit):
     # the encoder uses it
     encoder = PolarEncoder(profile)
     codes = encoder.quantise(linear, 7)
-    encode_codes(linear, encoder.ditherer.thresholds(7), limit, 1.0 / profile.gamma,
-                 profile.max_code, out)
+    encode_codes(linear, encoder.ditherer.thresholds(7), limit, 1.0 / profile.gamma, profile.max_code, out)
     assert np.array_equal(codes, out)

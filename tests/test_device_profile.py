@@ -1,5 +1,6 @@
 """Device profiles: shipped ones load and agree with the documented formats; bad ones
 raise InputError naming the file and the key, never another exception."""
+
 from __future__ import annotations
 
 import math
@@ -7,7 +8,8 @@ import tomllib
 
 import numpy as np
 import pytest
-from hypothesis import given, settings, strategies as st
+from hypothesis import given, settings
+from hypothesis import strategies as st
 
 from holopack.device.profile import PROFILE_DIR, list_profiles, load_profile, parse_profile
 from holopack.errors import InputError
@@ -34,7 +36,7 @@ def test_42f2_matches_the_documented_frame():
     # 6 planes x (112 LEDs x 3 channels / 8) bytes per slice x 512 slices = 129,024 bytes
     assert p.slices * 6 * p.columns * 3 // 8 == 129_024
     centres, offsets = p.column_geometry()
-    assert centres[0] > centres[-1]                    # LED 0 is the outer one
+    assert centres[0] > centres[-1]  # LED 0 is the outer one
     assert np.allclose(np.diff(centres), -p.led_pitch_mm)
     assert math.isclose(p.radius_mm, 210.0)
     assert not offsets.any()
@@ -61,8 +63,9 @@ def test_video_profiles_have_no_geometry():
 
 def test_user_profile_file_and_base(tmp_path):
     path = tmp_path / "measured.toml"
-    path.write_text('base = "3dcircle-42f2"\nname = "my-fan"\n[geometry]\nhub_radius_mm = 10.0\n'
-                    'slice0_angle_deg = 90.0\n')
+    path.write_text(
+        'base = "3dcircle-42f2"\nname = "my-fan"\n[geometry]\nhub_radius_mm = 10.0\nslice0_angle_deg = 90.0\n'
+    )
     p = load_profile(path)
     assert p.name == "my-fan" and p.hub_radius_mm == 10.0 and p.slice0_angle_deg == 90.0
     assert p.leds_per_blade == 112 and p.source == str(path)
@@ -78,24 +81,45 @@ def _error(text: str) -> str:
 BASE = (PROFILE_DIR / "3dcircle-42f2.toml").read_text()
 
 
-@pytest.mark.parametrize("old,new,expected", [
-    ("leds_per_blade = 112", "leds_per_blade = -3",
-     "fan.toml: [geometry] leds_per_blade must be a positive integer, got -3"),
-    ("leds_per_blade = 112", "leds_per_blade = 11.5", "leds_per_blade must be a positive integer, got 11.5"),
-    ("leds_per_blade = 112", "leds_per_blade = true", "leds_per_blade must be a positive integer, got true"),
-    ("leds_per_blade = 112\n", "", "missing key [geometry] leds_per_blade"),
-    ("leds_per_blade = 112", "led_per_blade = 112", "unknown key [geometry] 'led_per_blade'; did you mean "
-                                                    "'leds_per_blade'"),
-    ('direction = "cw"', 'direction = "up"', "[geometry] direction must be one of 'cw', 'ccw', got 'up'"),
-    ("fps = 30.0", 'fps = "fast"', "fps must be a finite number, got 'fast'"),
-    ("fps = 30.0", "fps = nan", "fps must be a finite number"),
-    ("gamma = 2.2", "gamma = inf", "[colour] gamma must be a finite number"),
-    ("bit_depth = 6", "bit_depth = 8", "bit_depth must be 6 for the 42f2 format"),
-    ('trailer = "B2DDDDEDC0EEBDF9E5B7"', 'trailer = "\\u00e9"', "[file] trailer must be printable ASCII text"),
-    ("[render]", "[rendr]", "unknown key 'rendr'; did you mean 'render'"),
-    ("angle_deg = 180.0", 'angle_deg = "half"', "[geometry.blades 2] angle_deg must be a finite number"),
-    ("radial_offset = 0.0\n\n[colour]", "radial_offset = 0.5\n\n[colour]", "blade_data = 'per_blade'"),
-])
+@pytest.mark.parametrize(
+    "old,new,expected",
+    [
+        (
+            "leds_per_blade = 112",
+            "leds_per_blade = -3",
+            "fan.toml: [geometry] leds_per_blade must be a positive integer, got -3",
+        ),
+        (
+            "leds_per_blade = 112",
+            "leds_per_blade = 11.5",
+            "leds_per_blade must be a positive integer, got 11.5",
+        ),
+        (
+            "leds_per_blade = 112",
+            "leds_per_blade = true",
+            "leds_per_blade must be a positive integer, got true",
+        ),
+        ("leds_per_blade = 112\n", "", "missing key [geometry] leds_per_blade"),
+        (
+            "leds_per_blade = 112",
+            "led_per_blade = 112",
+            "unknown key [geometry] 'led_per_blade'; did you mean 'leds_per_blade'",
+        ),
+        ('direction = "cw"', 'direction = "up"', "[geometry] direction must be one of 'cw', 'ccw', got 'up'"),
+        ("fps = 30.0", 'fps = "fast"', "fps must be a finite number, got 'fast'"),
+        ("fps = 30.0", "fps = nan", "fps must be a finite number"),
+        ("gamma = 2.2", "gamma = inf", "[colour] gamma must be a finite number"),
+        ("bit_depth = 6", "bit_depth = 8", "bit_depth must be 6 for the 42f2 format"),
+        (
+            'trailer = "B2DDDDEDC0EEBDF9E5B7"',
+            'trailer = "\\u00e9"',
+            "[file] trailer must be printable ASCII text",
+        ),
+        ("[render]", "[rendr]", "unknown key 'rendr'; did you mean 'render'"),
+        ("angle_deg = 180.0", 'angle_deg = "half"', "[geometry.blades 2] angle_deg must be a finite number"),
+        ("radial_offset = 0.0\n\n[colour]", "radial_offset = 0.5\n\n[colour]", "blade_data = 'per_blade'"),
+    ],
+)
 def test_profile_errors_name_the_key(old, new, expected):
     assert old in BASE
     assert expected in _error(BASE.replace(old, new, 1))
@@ -117,14 +141,22 @@ def test_unreadable_profiles(tmp_path):
         load_profile(bad)
     assert "missing key name" in _error('kind = "video"\nformat = "mp4"\nfps = 30\n')
     assert "missing table [geometry]" in _error(
-        'name = "x"\nkind = "polar"\nformat = "polarstream"\nfps = 30\n[render]\nrender_size = 64\n')
+        'name = "x"\nkind = "polar"\nformat = "polarstream"\nfps = 30\n[render]\nrender_size = 64\n'
+    )
 
 
 # Any TOML value, anywhere a profile has a key, gives InputError or a valid profile.
 toml_values = st.recursive(
-    st.none() | st.booleans() | st.integers(-2**40, 2**40) | st.floats(allow_nan=True) | st.text(max_size=8),
-    lambda children: st.lists(children, max_size=3) | st.dictionaries(st.text(max_size=6), children, max_size=3),
-    max_leaves=6)
+    st.none()
+    | st.booleans()
+    | st.integers(-(2**40), 2**40)
+    | st.floats(allow_nan=True)
+    | st.text(max_size=8),
+    lambda children: (
+        st.lists(children, max_size=3) | st.dictionaries(st.text(max_size=6), children, max_size=3)
+    ),
+    max_leaves=6,
+)
 
 
 def _toml_literal(value) -> str | None:
@@ -170,7 +202,7 @@ def test_any_garbage_value_is_an_input_error(line_index, value):
     try:
         tomllib.loads(text)
     except tomllib.TOMLDecodeError:
-        pass                 # parse errors are checked as InputError below as well
+        pass  # parse errors are checked as InputError below as well
     try:
         profile = parse_profile(text, "fuzz.toml")
     except InputError as e:
@@ -190,8 +222,10 @@ def test_any_text_is_an_input_error_or_a_profile(text):
 
 def test_to_toml_resolves_the_base(tmp_path):
     path = tmp_path / "measured.toml"
-    path.write_text('base = "diy-apa102"\nname = "mine"\n[geometry]\nslices = 200\n'
-                    '[lights]\nkey = {intensity = 2.5, direction = [0.0, -1.0, 0.5]}\n"odd key" = "é\\n"\n')
+    path.write_text(
+        'base = "diy-apa102"\nname = "mine"\n[geometry]\nslices = 200\n'
+        '[lights]\nkey = {intensity = 2.5, direction = [0.0, -1.0, 0.5]}\n"odd key" = "é\\n"\n'
+    )
     p = load_profile(path)
     text = p.to_toml()
     assert "base" not in tomllib.loads(text)
@@ -201,9 +235,12 @@ def test_to_toml_resolves_the_base(tmp_path):
 
 
 light_values = st.recursive(
-    st.booleans() | st.integers(-2**40, 2**40) | st.floats(allow_nan=False) | st.text(max_size=6),
-    lambda children: st.lists(children, max_size=3) | st.dictionaries(st.text(max_size=5), children, max_size=3),
-    max_leaves=8)
+    st.booleans() | st.integers(-(2**40), 2**40) | st.floats(allow_nan=False) | st.text(max_size=6),
+    lambda children: (
+        st.lists(children, max_size=3) | st.dictionaries(st.text(max_size=5), children, max_size=3)
+    ),
+    max_leaves=8,
+)
 
 
 @settings(max_examples=100, deadline=None)
@@ -212,5 +249,6 @@ def test_to_toml_round_trips_any_lights_table(lights):
     p = load_profile("3dcircle-42f2")
     raw = dict(p.raw, lights=lights)
     from holopack.device.profile import to_toml
+
     q = parse_profile(to_toml(raw), "lights.toml")
     assert q.lights == lights and q == p

@@ -1,24 +1,33 @@
 """The area-weighted resampler: weights, kernel against references, analytic checks."""
+
 from __future__ import annotations
 
 import math
 
 import numpy as np
 import pytest
+from _polar_helpers import small_profile, with_render_size
 from numba import njit
 
-from holopack.device.resample import (Resampler, WeightTable, apply_weights, gather_tiled,
-                                      sector_geometry, sum_tiles, tiled_table, weight_table)
-from holopack.device.rgb_sum import weighted_rgb_sum
+from holopack.device.resample import (
+    Resampler,
+    WeightTable,
+    apply_weights,
+    gather_tiled,
+    sector_geometry,
+    sum_tiles,
+    tiled_table,
+    weight_table,
+)
 from holopack.device.resample_reference import apply_weights_reference, sector_average_reference
-
-from _polar_helpers import small_profile, with_render_size
+from holopack.device.rgb_sum import weighted_rgb_sum
 
 PROFILES = {
     "small": lambda: small_profile(),
     "ccw-inner-offset": lambda: small_profile(direction="ccw", led0="inner", slice0=33.0, hub=3.0, leds=12),
-    "interleaved": lambda: small_profile(blades=((0.0, 0.0), (180.0, 0.5)), blade_data="per_blade",
-                                         size_mm=3.0, hub=1.0, leds=10, slices=48),
+    "interleaved": lambda: small_profile(
+        blades=((0.0, 0.0), (180.0, 0.5)), blade_data="per_blade", size_mm=3.0, hub=1.0, leds=10, slices=48
+    ),
     "42f2": lambda: with_render_size("3dcircle-42f2", 224),
     "legacy": lambda: with_render_size("legacy-224", 224),
     "diy": lambda: with_render_size("diy-apa102", 160),
@@ -31,7 +40,7 @@ def test_rows_sum_to_one_and_uniform_stays_uniform(name):
     size = profile.render_size
     table = weight_table(profile, size)
     sums = np.add.reduceat(table.weights.astype(np.float64), table.indptr[:-1])
-    assert np.all(np.diff(table.indptr) > 0)          # every sector lies in the picture
+    assert np.all(np.diff(table.indptr) > 0)  # every sector lies in the picture
     assert np.allclose(sums, 1.0, atol=1e-5)
     assert table.indices.min() >= 0 and table.indices.max() < size * size
     colour = np.array([0.2, 0.5, 0.9], np.float32)
@@ -55,7 +64,7 @@ def test_kernel_matches_numpy_reference(name):
     assert np.allclose(out, t.to_scipy() @ picture, rtol=1e-5, atol=1e-6)
     # the tiled kernel Resampler uses: same sums, with black tiles (skipped) and lit ones
     picture[: size * size // 3] = 0.0
-    picture[size * size // 2:: 7] = 0.0
+    picture[size * size // 2 :: 7] = 0.0
     ref = apply_weights_reference(t.indptr, t.indices, t.weights, picture)
     resampled = np.full(profile.codes_shape, np.nan, np.float32)
     Resampler(profile, size, tile=16).resample(picture.reshape(size, size, 3), out=resampled)
@@ -66,8 +75,9 @@ def test_kernel_matches_numpy_reference(name):
 def _rgb_sums(picture, offsets, weights, bounds):
     out = np.empty((bounds.shape[0], 3), np.float32)
     for i in range(bounds.shape[0]):
-        out[i, 0], out[i, 1], out[i, 2] = weighted_rgb_sum(picture, offsets, weights,
-                                                           bounds[i, 0], bounds[i, 1])
+        out[i, 0], out[i, 1], out[i, 2] = weighted_rgb_sum(
+            picture, offsets, weights, bounds[i, 0], bounds[i, 1]
+        )
     return out
 
 
@@ -77,17 +87,16 @@ def test_vector_rgb_sum_is_the_scalar_sum():
     the one float past the last triple, and on empty ranges."""
     rng = np.random.default_rng(8)
     picture = rng.random(3 * 50 + 1, dtype=np.float32)
-    picture[-1] = np.nan                      # the ignored lane must not leak into the sums
+    picture[-1] = np.nan  # the ignored lane must not leak into the sums
     offsets = (3 * rng.integers(0, 50, 400)).astype(np.uint32)
     offsets[-3:] = 3 * 49
     weights = rng.random(400, dtype=np.float32)
-    bounds = np.array([[0, 0], [0, 1], [5, 17], [17, 300], [300, 400], [399, 400], [7, 3]],
-                      np.int64)
+    bounds = np.array([[0, 0], [0, 1], [5, 17], [17, 300], [300, 400], [399, 400], [7, 3]], np.int64)
     out = _rgb_sums(picture, offsets, weights, bounds)
     for (k0, k1), got in zip(bounds, out):
         want = np.zeros(3, np.float32)
         for k in range(k0, k1):
-            want += weights[k] * picture[offsets[k]:offsets[k] + 3]
+            want += weights[k] * picture[offsets[k] : offsets[k] + 3]
         assert np.array_equal(got, want)
 
 
@@ -101,14 +110,25 @@ def test_a_table_that_reads_the_last_pixel():
     tiled = tiled_table(WeightTable(1, 3, size, indptr, indices, weights), 2)
     assert tiled.span == 3 * size * size + 1
     picture = np.random.default_rng(2).random(size * size * 3, dtype=np.float32)
-    occupied = np.ones(tiled.grid ** 2, np.bool_)
+    occupied = np.ones(tiled.grid**2, np.bool_)
     out = np.full(9, np.nan, np.float32)
     sum_tiles(tiled, occupied, picture, out)
     ref = apply_weights_reference(indptr, indices, weights, picture.reshape(-1, 3))
     assert np.allclose(out.reshape(-1, 3), ref, rtol=1e-6)
     with pytest.raises(ValueError, match="span"):
-        gather_tiled(tiled.groupptr, tiled.reachptr, tiled.reach, tiled.order, tiled.indptr,
-                     tiled.offsets, tiled.weights, tiled.span, occupied, picture, out)
+        gather_tiled(
+            tiled.groupptr,
+            tiled.reachptr,
+            tiled.reach,
+            tiled.order,
+            tiled.indptr,
+            tiled.offsets,
+            tiled.weights,
+            tiled.span,
+            occupied,
+            picture,
+            out,
+        )
 
 
 @pytest.mark.parametrize("tile", [1, 7, 32, 1000])
@@ -120,19 +140,27 @@ def test_tiled_table_holds_every_entry_once(tile):
     grid = -(-size // tile)
     assert tiled.grid == grid and tiled.groupptr[-1] <= len(tiled.order)
     assert sorted(tiled.order.tolist()) == list(range(table.indptr.size - 1))
-    for j in range(0, len(tiled.order), 37):            # a sample of rows: same entries
+    for j in range(0, len(tiled.order), 37):  # a sample of rows: same entries
         row = int(tiled.order[j])
-        mine = sorted(zip((tiled.offsets[tiled.indptr[j]:tiled.indptr[j + 1]] // 3).tolist(),
-                          tiled.weights[tiled.indptr[j]:tiled.indptr[j + 1]].tolist()))
-        theirs = sorted(zip(table.indices[table.indptr[row]:table.indptr[row + 1]].tolist(),
-                            table.weights[table.indptr[row]:table.indptr[row + 1]].tolist()))
+        mine = sorted(
+            zip(
+                (tiled.offsets[tiled.indptr[j] : tiled.indptr[j + 1]] // 3).tolist(),
+                tiled.weights[tiled.indptr[j] : tiled.indptr[j + 1]].tolist(),
+            )
+        )
+        theirs = sorted(
+            zip(
+                table.indices[table.indptr[row] : table.indptr[row + 1]].tolist(),
+                table.weights[table.indptr[row] : table.indptr[row + 1]].tolist(),
+            )
+        )
         assert mine == theirs
     # every row of a group reads exactly the group's tiles; groups go in raster order
     firsts = []
     for g in range(0, len(tiled.groupptr) - 1, max(1, len(tiled.groupptr) // 40)):
-        reach = set(tiled.reach[tiled.reachptr[g]:tiled.reachptr[g + 1]].tolist())
-        for row in tiled.order[tiled.groupptr[g]:tiled.groupptr[g + 1]]:
-            pixels = table.indices[table.indptr[row]:table.indptr[row + 1]]
+        reach = set(tiled.reach[tiled.reachptr[g] : tiled.reachptr[g + 1]].tolist())
+        for row in tiled.order[tiled.groupptr[g] : tiled.groupptr[g + 1]]:
+            pixels = table.indices[table.indptr[row] : table.indptr[row + 1]]
             assert set(((pixels // size // tile) * grid + (pixels % size) // tile).tolist()) == reach
         firsts.append(min(reach))
     assert firsts == sorted(firsts)
@@ -152,7 +180,7 @@ def test_occupied_map_skips_black_tiles_and_nothing_else():
     ref = apply_weights_reference(t.indptr, t.indices, t.weights, picture.reshape(-1, 3))
     grid = resampler.tiled.grid
     exact = np.zeros((grid, grid), bool)
-    exact[40 // 32:70 // 32 + 1, 150 // 32:190 // 32 + 1] = True
+    exact[40 // 32 : 70 // 32 + 1, 150 // 32 : 190 // 32 + 1] = True
     for occupied in (None, exact, np.ones((grid, grid), bool)):
         out = np.full(profile.codes_shape, np.nan, np.float32)
         resampler.resample(picture, out=out, occupied=occupied)
@@ -189,7 +217,7 @@ def test_linear_ramp_gives_the_analytic_sector_mean():
     out = Resampler(profile, size).resample(picture)[:, :, 0].ravel()
     r0, r1, p0, step = sector_geometry(profile, size)
     p1 = p0 + step
-    expected = size / 2 + (2 / 3) * (r1 ** 3 - r0 ** 3) * (np.sin(p1) - np.sin(p0)) / ((r1 ** 2 - r0 ** 2) * step)
+    expected = size / 2 + (2 / 3) * (r1**3 - r0**3) * (np.sin(p1) - np.sin(p0)) / ((r1**2 - r0**2) * step)
     err = np.abs(out - expected)
     # piecewise-constant pixels can move a mean by at most half a pixel
     assert err.max() < 0.5
@@ -203,9 +231,11 @@ def test_sectors_tile_the_disc():
     size = 96
     t = weight_table(profile, size)
     r0, r1, _, step = sector_geometry(profile, size)
-    area = 0.5 * (r1 ** 2 - r0 ** 2) * abs(step)
+    area = 0.5 * (r1**2 - r0**2) * abs(step)
     rows = np.repeat(np.arange(area.size), np.diff(t.indptr))
-    coverage = np.bincount(t.indices, weights=t.weights * area[rows], minlength=size * size).reshape(size, size)
+    coverage = np.bincount(t.indices, weights=t.weights * area[rows], minlength=size * size).reshape(
+        size, size
+    )
     c = (np.arange(size) + 0.5) - size / 2
     r = np.hypot(c[:, None], c[None, :])
     inside = r < size / 2 - 1
@@ -222,7 +252,7 @@ def test_slice_zero_starts_at_its_angle_and_turns_the_right_way():
     clockwise fan and in the last slice for a counter-clockwise one."""
     size = 64
     picture = np.zeros((size, size, 3), np.float32)
-    picture[size // 2 + 1, size - 6] = 1.0            # right of centre, one row below: angle > 0
+    picture[size // 2 + 1, size - 6] = 1.0  # right of centre, one row below: angle > 0
     cw = Resampler(small_profile(direction="cw"), size).resample(picture)
     ccw = Resampler(small_profile(direction="ccw"), size).resample(picture)
     assert np.argmax(cw[:, :, 0].max(axis=1)) == 0

@@ -1,4 +1,5 @@
 """Bad input, faults and interruptions: one clear line, the right exit code, nothing partial."""
+
 import errno
 import json
 import os
@@ -10,10 +11,10 @@ import time
 
 import numpy as np
 import pytest
+from _gltf_builder import GltfBuilder, quad, skinned_quad
+from conftest import MODELS, TWIN
 
 from holopack.cli import main
-from conftest import MODELS, TWIN
-from _gltf_builder import GltfBuilder, quad, skinned_quad
 
 
 def run_cli(capsys, *argv):
@@ -167,9 +168,12 @@ def test_bad_animation_keys(tmp_path, capsys):
         acc = doc["accessors"][doc["animations"][0]["samplers"][0]["input"]]
         view = doc["bufferViews"][acc["bufferView"]]
         import base64
+
         blob = bytearray(base64.b64decode(doc["buffers"][0]["uri"].split(",", 1)[1]))
-        blob[view["byteOffset"]:view["byteOffset"] + 8] = np.array([1.0, 0.0], np.float32).tobytes()
-        doc["buffers"][0]["uri"] = "data:application/octet-stream;base64," + base64.b64encode(bytes(blob)).decode()
+        blob[view["byteOffset"] : view["byteOffset"] + 8] = np.array([1.0, 0.0], np.float32).tobytes()
+        doc["buffers"][0]["uri"] = (
+            "data:application/octet-stream;base64," + base64.b64encode(bytes(blob)).decode()
+        )
         acc["min"], acc["max"] = [0.0], [1.0]
 
     for name, mutate in (("nokeys.gltf", no_keys), ("decreasing.gltf", decreasing)):
@@ -187,8 +191,10 @@ def test_joint_beyond_skin(tmp_path, capsys):
 
 
 def test_weights_not_summing_to_one_are_normalised(tmp_path, capsys):
-    b = skinned_quad(joints=[[0, 1, 0, 0]] * 4, weights=[[0.2, 0.2, 0, 0], [0, 0, 0, 0],
-                                                         [1.0, 1.0, 0, 0], [0.5, 0.5, 0, 0]])
+    b = skinned_quad(
+        joints=[[0, 1, 0, 0]] * 4,
+        weights=[[0.2, 0.2, 0, 0], [0, 0, 0, 0], [1.0, 1.0, 0, 0], [0.5, 0.5, 0, 0]],
+    )
     path = _write(b, tmp_path)
     import holopack
 
@@ -201,15 +207,27 @@ def test_weights_not_summing_to_one_are_normalised(tmp_path, capsys):
 
 
 # -- device profiles ----------------------------------------------------------------------
-@pytest.mark.parametrize("text", [
-    'name = "x"\nkind = "polar"\n',                                      # keys missing
-    open(os.path.join(os.path.dirname(__file__), "..", "holopack", "device", "profiles",
-                      "3dcircle-42f2.toml")).read().replace("leds_per_blade = 112",
-                                                            "leds_per_blade = -112"),
-    open(os.path.join(os.path.dirname(__file__), "..", "holopack", "device", "profiles",
-                      "3dcircle-42f2.toml")).read().replace("fps = 30", 'fps = "fast"'),
-    "this is = not [toml",
-])
+@pytest.mark.parametrize(
+    "text",
+    [
+        'name = "x"\nkind = "polar"\n',  # keys missing
+        open(
+            os.path.join(
+                os.path.dirname(__file__), "..", "holopack", "device", "profiles", "3dcircle-42f2.toml"
+            )
+        )
+        .read()
+        .replace("leds_per_blade = 112", "leds_per_blade = -112"),
+        open(
+            os.path.join(
+                os.path.dirname(__file__), "..", "holopack", "device", "profiles", "3dcircle-42f2.toml"
+            )
+        )
+        .read()
+        .replace("fps = 30", 'fps = "fast"'),
+        "this is = not [toml",
+    ],
+)
 def test_invalid_profile(tmp_path, capsys, text):
     profile = tmp_path / "fan.toml"
     profile.write_text(text)
@@ -259,8 +277,9 @@ def _export_failing_on_third_frame(tmp_path, capsys, monkeypatch, fail):
         return original(self, codes)
 
     monkeypatch.setattr(circle42f2.Writer, "write", write)
-    return run_cli(capsys, "export", "--device", "3dcircle-42f2", "-o", tmp_path / "LOOP.BIN",
-                   "-q", "--seconds", "0.2")
+    return run_cli(
+        capsys, "export", "--device", "3dcircle-42f2", "-o", tmp_path / "LOOP.BIN", "-q", "--seconds", "0.2"
+    )
 
 
 def test_full_disk_leaves_nothing(tmp_path, capsys, monkeypatch):
@@ -290,9 +309,23 @@ def test_ctrl_c_inside_a_kernel_is_an_interrupt(tmp_path, capsys, monkeypatch):
 
 def test_ctrl_c_mid_export_leaves_nothing(tmp_path):
     out = tmp_path / "LOOP.BIN"
-    proc = subprocess.Popen([sys.executable, "-m", "holopack", "export", "--device",
-                             "3dcircle-42f2", "-o", str(out), "--seconds", "60"],
-                            stderr=subprocess.PIPE, text=True, cwd=tmp_path)
+    proc = subprocess.Popen(
+        [
+            sys.executable,
+            "-m",
+            "holopack",
+            "export",
+            "--device",
+            "3dcircle-42f2",
+            "-o",
+            str(out),
+            "--seconds",
+            "60",
+        ],
+        stderr=subprocess.PIPE,
+        text=True,
+        cwd=tmp_path,
+    )
     # wait until frames are being written (the temp file exists and grows)
     deadline = time.time() + 120
     while time.time() < deadline:
@@ -323,15 +356,41 @@ def test_two_million_triangles(tmp_path, capsys):
     faces = np.concatenate([sphere.faces, sphere.faces[: n - len(sphere.faces)]])
     path = tmp_path / "big.ply"
     trimesh.Trimesh(sphere.vertices, faces, process=False).export(path)
-    rc, err = run_cli(capsys, "export", path, "-o", tmp_path / "big.mp4", "-q", "--size", "64",
-                      "--seconds", "0.1", "--supersample", "1")
+    rc, err = run_cli(
+        capsys,
+        "export",
+        path,
+        "-o",
+        tmp_path / "big.mp4",
+        "-q",
+        "--size",
+        "64",
+        "--seconds",
+        "0.1",
+        "--supersample",
+        "1",
+    )
     assert rc == 0, err
 
 
 def test_ten_minute_clip_streams(tmp_path, capsys):
     out = tmp_path / "long.mp4"
-    rc, err = run_cli(capsys, "export", MODELS["duck"], "-o", out, "-q", "--size", "16",
-                      "--fps", "2", "--seconds", "600", "--supersample", "1")
+    rc, err = run_cli(
+        capsys,
+        "export",
+        MODELS["duck"],
+        "-o",
+        out,
+        "-q",
+        "--size",
+        "16",
+        "--fps",
+        "2",
+        "--seconds",
+        "600",
+        "--supersample",
+        "1",
+    )
     assert rc == 0, err
     from _video_probe import probe
 
@@ -359,8 +418,20 @@ def test_tiny_and_huge_models_render(tmp_path, capsys, scale):
 def test_camera_inside_the_model_draws_no_garbage(tmp_path, capsys):
     # a camera placed inside the bunny: triangles behind and across the camera plane
     out = tmp_path / "inside.mp4"
-    rc, err = run_cli(capsys, "export", MODELS["bunny"], "-o", out, "-q", "--size", "32",
-                      "--seconds", "0.2", "--distance", "0.01")
+    rc, err = run_cli(
+        capsys,
+        "export",
+        MODELS["bunny"],
+        "-o",
+        out,
+        "-q",
+        "--size",
+        "32",
+        "--seconds",
+        "0.2",
+        "--distance",
+        "0.01",
+    )
     assert rc == 0, err
 
 
@@ -371,7 +442,22 @@ def test_device_files_are_deterministic(tmp_path):
     for threads in ("1", "2", "2"):
         env["NUMBA_NUM_THREADS"] = threads
         out = tmp_path / f"T{threads}_{len(digests)}.BIN"
-        subprocess.run([sys.executable, "-m", "holopack", "export", "--device", "3dcircle-42f2",
-                        "-o", str(out), "--seconds", "0.3", "-q"], check=True, env=env)
+        subprocess.run(
+            [
+                sys.executable,
+                "-m",
+                "holopack",
+                "export",
+                "--device",
+                "3dcircle-42f2",
+                "-o",
+                str(out),
+                "--seconds",
+                "0.3",
+                "-q",
+            ],
+            check=True,
+            env=env,
+        )
         digests.append(out.read_bytes())
     assert digests[0] == digests[1] == digests[2]

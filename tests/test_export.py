@@ -1,16 +1,16 @@
 """End to end: the export pipeline writes playable, correct files and nothing partial."""
+
 import os
 import subprocess
 import sys
 
 import numpy as np
 import pytest
+from _video_probe import probe, read_frames, write_video
 
 from holopack.errors import InputError
 from holopack.pipeline import ExportSettings, export, make_timeline
 from holopack.scene.load import load
-
-from _video_probe import probe, read_frames, write_video
 
 
 def _lit(picture, level=24):
@@ -42,8 +42,15 @@ def test_default_twin_mp4_is_valid_and_inside_circle(tmp_path):
 
 def test_duck_turntable_is_centred_and_turns(tmp_path):
     out = tmp_path / "duck.mp4"
-    export(str(_models()["duck"]), str(out), device="hypervsn", size=128, seconds=1.0,
-           supersample=1, progress=False)
+    export(
+        str(_models()["duck"]),
+        str(out),
+        device="hypervsn",
+        size=128,
+        seconds=1.0,
+        supersample=1,
+        progress=False,
+    )
     frames = read_frames(out)
     assert len(frames) == 30
     for f in (frames[0], frames[10], frames[20]):
@@ -65,8 +72,9 @@ def test_video_input_repacked_square_aspect_kept(tmp_path):
     pic[:, :] = (200, 40, 40)  # the whole 16:9 picture is lit
     write_video(src, [pic] * 10, fps=10)
     out = tmp_path / "square.mp4"
-    export(str(src), str(out), device="mp4-fan", size=64, circle_mask=False, progress=False,
-           crop="fit")  # the whole frame (--crop auto, the default, fits a subject's extent)
+    export(
+        str(src), str(out), device="mp4-fan", size=64, circle_mask=False, progress=False, crop="fit"
+    )  # the whole frame (--crop auto, the default, fits a subject's extent)
     info = probe(out)
     assert info["width"] == info["height"] == 64
     assert info["frames"] == 30  # 1 s of source at the device's 30 fps
@@ -85,13 +93,14 @@ def test_gif_input_and_png_sequence(tmp_path):
     frames = []
     for k in range(4):
         im = np.zeros((40, 40, 3), np.uint8)
-        im[10:30, 5 + 5 * k:15 + 5 * k] = 255
+        im[10:30, 5 + 5 * k : 15 + 5 * k] = 255
         frames.append(Image.fromarray(im))
     src = tmp_path / "loop.gif"
     frames[0].save(src, save_all=True, append_images=frames[1:], duration=100, loop=0)
     out = tmp_path / "frames"
-    result = export(str(src), str(out), device="mp4-fan", format="png", size=40, fps=10,
-                    circle_mask=False, progress=False)
+    result = export(
+        str(src), str(out), device="mp4-fan", format="png", size=40, fps=10, circle_mask=False, progress=False
+    )
     names = sorted(os.listdir(out))
     assert len(names) == result.frames == 4
     first = np.asarray(Image.open(out / names[0]))
@@ -135,8 +144,7 @@ def test_failed_export_leaves_nothing(tmp_path, monkeypatch):
     monkeypatch.setattr(mp4.MP4Writer, "write", failing)
     out = tmp_path / "x.mp4"
     with pytest.raises(KeyboardInterrupt):
-        export(str(_models()["duck"]), str(out), device="mp4-fan", size=32, seconds=1,
-               progress=False)
+        export(str(_models()["duck"]), str(out), device="mp4-fan", size=32, seconds=1, progress=False)
     assert os.listdir(tmp_path) == []
 
 
@@ -149,15 +157,17 @@ def test_polar_export_size(tmp_path):
 
 def test_42f2_name_rule(tmp_path):
     with pytest.raises(InputError, match=r"\.BIN"):
-        export(None, str(tmp_path / "loop.bin"), device="3dcircle-42f2", seconds=0.1,
-               progress=False)
+        export(None, str(tmp_path / "loop.bin"), device="3dcircle-42f2", seconds=0.1, progress=False)
 
 
 def test_cli_bad_input_is_one_line(tmp_path):
     bad = tmp_path / "broken.glb"
     bad.write_bytes(os.urandom(300))
-    proc = subprocess.run([sys.executable, "-m", "holopack", "export", str(bad), "-o",
-                           str(tmp_path / "o.mp4")], capture_output=True, text=True)
+    proc = subprocess.run(
+        [sys.executable, "-m", "holopack", "export", str(bad), "-o", str(tmp_path / "o.mp4")],
+        capture_output=True,
+        text=True,
+    )
     assert proc.returncode == 2
     lines = proc.stderr.strip().splitlines()
     assert len(lines) == 1 and str(bad) in lines[0] and "Traceback" not in proc.stderr
@@ -165,8 +175,11 @@ def test_cli_bad_input_is_one_line(tmp_path):
 
 
 def test_cli_unwritable_output(tmp_path):
-    proc = subprocess.run([sys.executable, "-m", "holopack", "export", "-o",
-                           str(tmp_path / "missing" / "o.mp4")], capture_output=True, text=True)
+    proc = subprocess.run(
+        [sys.executable, "-m", "holopack", "export", "-o", str(tmp_path / "missing" / "o.mp4")],
+        capture_output=True,
+        text=True,
+    )
     assert proc.returncode == 1
     assert len(proc.stderr.strip().splitlines()) == 1 and "does not exist" in proc.stderr
 
@@ -234,8 +247,17 @@ def test_a_lopsided_model_is_centred_in_the_circle_and_fills_it(tmp_path, models
     else:
         src = models["duck"]
     out = tmp_path / "frames"
-    export(str(src), str(out), device="mp4-fan", format="png", size=96, fps=8, seconds=2.0,
-           circle_mask=False, progress=False)
+    export(
+        str(src),
+        str(out),
+        device="mp4-fan",
+        format="png",
+        size=96,
+        fps=8,
+        seconds=2.0,
+        circle_mask=False,
+        progress=False,
+    )
     offset, reach = _lit_box(out)
     assert offset < 0.05, f"the box of what is lit sits {offset:.1%} of the radius off-centre"
     assert 0.7 <= reach <= 1.0

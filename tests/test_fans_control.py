@@ -2,6 +2,7 @@
 that erase content are never sent without --yes and the fan's address typed back. The
 emulator records every connection it serves, so "nothing was sent" is checked as "the fan
 saw no event at all"."""
+
 from __future__ import annotations
 
 import io
@@ -15,10 +16,10 @@ import pytest
 from holopack.cli import main
 from holopack.fans.emulator import EmulatedFan
 
+
 @pytest.fixture(autouse=True)
 def _own_push_journal(tmp_path, monkeypatch):
     monkeypatch.setenv("XDG_STATE_HOME", str(tmp_path / "state"))
-
 
 
 @pytest.fixture
@@ -100,8 +101,22 @@ def test_legacy_delete_needs_yes_and_confirmation_then_removes_one_clip(legacy, 
     assert main(["fan", address, "delete", "1", "--device", "legacy-224"]) == 2
     assert main(["fan", address, "delete", "1", "--device", "legacy-224", "--yes", "--confirm", "x"]) == 2
     assert legacy.events == []
-    assert main(["fan", address, "delete", "02_B.bin", "--device", "legacy-224", "--yes",
-                 "--confirm", "127.0.0.1"]) == 0
+    assert (
+        main(
+            [
+                "fan",
+                address,
+                "delete",
+                "02_B.bin",
+                "--device",
+                "legacy-224",
+                "--yes",
+                "--confirm",
+                "127.0.0.1",
+            ]
+        )
+        == 0
+    )
     assert legacy.commands == ["delete"]
     assert os.listdir(legacy.store) == ["01_A.bin"]
 
@@ -121,24 +136,44 @@ def test_push_never_sends_an_erasing_command_even_when_a_file_cannot_be_kept(tmp
     (tmp_path / "A.BIN").write_bytes(b"a" * 129024)
     card = tmp_path / "card"
     with EmulatedFan("3dcircle-42f2", str(card), faults=Faults(disk_bytes=10)) as f:
-        assert main(["push", str(tmp_path / "A.BIN"), "--fan", f.address, "--device", "3dcircle-42f2",
-                     "-q"]) == 1
+        assert (
+            main(["push", str(tmp_path / "A.BIN"), "--fan", f.address, "--device", "3dcircle-42f2", "-q"])
+            == 1
+        )
     assert f.commands == []
 
 
 def test_emulate_fan_command_serves_a_push_from_another_process(tmp_path):
     store, log = tmp_path / "card", tmp_path / "events.jsonl"
-    emu = subprocess.Popen([sys.executable, "-m", "holopack", "emulate-fan", "--device", "3dcircle-42f2",
-                            "--port", "0", "--store", str(store), "--log", str(log)],
-                           stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
+    emu = subprocess.Popen(
+        [
+            sys.executable,
+            "-m",
+            "holopack",
+            "emulate-fan",
+            "--device",
+            "3dcircle-42f2",
+            "--port",
+            "0",
+            "--store",
+            str(store),
+            "--log",
+            str(log),
+        ],
+        stdout=subprocess.PIPE,
+        stderr=subprocess.PIPE,
+        text=True,
+    )
     try:
         line = emu.stdout.readline()
         address = line.split(" listening on ")[1].split(",")[0]
         assert address.startswith("127.0.0.1:")
         data = os.urandom(3 * 129024)
         (tmp_path / "LOOP.BIN").write_bytes(data)
-        assert main(["push", str(tmp_path / "LOOP.BIN"), "--fan", address, "--device", "3dcircle-42f2",
-                     "-q"]) == 0
+        assert (
+            main(["push", str(tmp_path / "LOOP.BIN"), "--fan", address, "--device", "3dcircle-42f2", "-q"])
+            == 0
+        )
         assert main(["fan", address, "next"]) == 0
     finally:
         emu.terminate()

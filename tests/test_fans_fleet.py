@@ -1,4 +1,5 @@
 """fleet.toml checks, what a push takes from a package, a wall folder or a plain folder."""
+
 from __future__ import annotations
 
 import hashlib
@@ -14,22 +15,27 @@ from holopack.fans.emulator import EmulatedFan
 from holopack.fans.fleet import load_fleet
 from tests._fans_helpers import F2_FRAME, make_device_folder
 
+
 @pytest.fixture(autouse=True)
 def _own_push_journal(tmp_path, monkeypatch):
     monkeypatch.setenv("XDG_STATE_HOME", str(tmp_path / "state"))
 
 
-
-@pytest.mark.parametrize("text, fault", [
-    ('[[fans]]\nname = "a"\n', "fan 1 (a): needs address"),
-    ('[[fans]]\naddress = "10.0.0.1"\n[[fans]]\naddress = "10.0.0.1"\n', "a second fan at 10.0.0.1"),
-    ('[[fans]]\nname = "a"\naddress = "10.0.0.1"\n[[fans]]\nname = "a"\naddress = "10.0.0.2"\n',
-     "fan 2 (a): a second fan named 'a'"),
-    ('[[fans]]\naddress = "10.0.0.1"\ncolour = "red"\n', "fan 1: unknown key colour"),
-    ('[[fans]]\naddress = "10.0.0.1:99999"\n', "port must be 1-65535"),
-    ('fans = 3\n', "no [[fans]]"),
-    ('[[fans]\n', "not valid TOML"),
-])
+@pytest.mark.parametrize(
+    "text, fault",
+    [
+        ('[[fans]]\nname = "a"\n', "fan 1 (a): needs address"),
+        ('[[fans]]\naddress = "10.0.0.1"\n[[fans]]\naddress = "10.0.0.1"\n', "a second fan at 10.0.0.1"),
+        (
+            '[[fans]]\nname = "a"\naddress = "10.0.0.1"\n[[fans]]\nname = "a"\naddress = "10.0.0.2"\n',
+            "fan 2 (a): a second fan named 'a'",
+        ),
+        ('[[fans]]\naddress = "10.0.0.1"\ncolour = "red"\n', "fan 1: unknown key colour"),
+        ('[[fans]]\naddress = "10.0.0.1:99999"\n', "port must be 1-65535"),
+        ("fans = 3\n", "no [[fans]]"),
+        ("[[fans]\n", "not valid TOML"),
+    ],
+)
 def test_fleet_faults_name_the_file_and_the_fan(tmp_path, text, fault):
     path = tmp_path / "fleet.toml"
     path.write_text(text)
@@ -40,17 +46,26 @@ def test_fleet_faults_name_the_file_and_the_fan(tmp_path, text, fault):
 
 def test_fleet_defaults_apply_to_fans_that_say_nothing(tmp_path):
     path = tmp_path / "fleet.toml"
-    path.write_text('[defaults]\ndevice = "legacy-224"\n\n[[fans]]\nname = "a"\naddress = "10.0.0.1"\n\n'
-                    '[[fans]]\naddress = "[fe80::1]:5233"\ndevice = "3dcircle-42f2"\n')
+    path.write_text(
+        '[defaults]\ndevice = "legacy-224"\n\n[[fans]]\nname = "a"\naddress = "10.0.0.1"\n\n'
+        '[[fans]]\naddress = "[fe80::1]:5233"\ndevice = "3dcircle-42f2"\n'
+    )
     a, b = load_fleet(str(path))
     assert (a.name, a.device, str(a.address)) == ("a", "legacy-224", "10.0.0.1")
-    assert (b.name, b.device, b.address.host, b.address.port) == ("[fe80::1]:5233", "3dcircle-42f2", "fe80::1", 5233)
+    assert (b.name, b.device, b.address.host, b.address.port) == (
+        "[fe80::1]:5233",
+        "3dcircle-42f2",
+        "fe80::1",
+        5233,
+    )
 
 
 def test_a_package_with_two_fan_devices_needs_to_be_told_which(tmp_path):
     root = tmp_path / "shop"
     make_device_folder(str(root))
-    make_device_folder(str(root), device="legacy-224", names=("01_TWIN.bin",), frames=(1,), frame_bytes=114688)
+    make_device_folder(
+        str(root), device="legacy-224", names=("01_TWIN.bin",), frames=(1,), frame_bytes=114688
+    )
     with pytest.raises(InputError, match="say which fan"):
         plan_uploads(str(root))
     plan = plan_uploads(str(root), device="legacy-224")
@@ -72,28 +87,41 @@ def test_a_wall_folder_gives_each_fleet_fan_its_own_file(tmp_path, capsys):
     for name in ("r0c0", "r0c1"):
         data = rng.randbytes(2 * F2_FRAME)
         (wall / f"{name.upper()}.BIN").write_bytes(data)
-        fans_json.append({"name": name, "file": f"{name.upper()}.BIN", "device": "3dcircle-42f2",
-                          "sha256": hashlib.sha256(data).hexdigest()})
+        fans_json.append(
+            {
+                "name": name,
+                "file": f"{name.upper()}.BIN",
+                "device": "3dcircle-42f2",
+                "sha256": hashlib.sha256(data).hexdigest(),
+            }
+        )
     (wall / "wall.json").write_text(json.dumps({"fans": fans_json, "fps": 30}))
     emulated = {n["name"]: EmulatedFan("3dcircle-42f2", str(tmp_path / n["name"])).start() for n in fans_json}
     try:
-        (tmp_path / "fleet.toml").write_text("".join(
-            f'[[fans]]\nname = "fan-{n}"\naddress = "{f.address}"\nwall_fan = "{n}"\n\n'
-            for n, f in emulated.items()))
+        (tmp_path / "fleet.toml").write_text(
+            "".join(
+                f'[[fans]]\nname = "fan-{n}"\naddress = "{f.address}"\nwall_fan = "{n}"\n\n'
+                for n, f in emulated.items()
+            )
+        )
         assert main(["push", str(wall), "--fleet", str(tmp_path / "fleet.toml"), "-q"]) == 0
     finally:
         for f in emulated.values():
             f.stop()
     for name in ("r0c0", "r0c1"):
         assert sorted((tmp_path / name).iterdir()) == [tmp_path / name / f"{name.upper()}.BIN"]
-        assert (tmp_path / name / f"{name.upper()}.BIN").read_bytes() == \
-            (wall / f"{name.upper()}.BIN").read_bytes()
+        assert (tmp_path / name / f"{name.upper()}.BIN").read_bytes() == (
+            wall / f"{name.upper()}.BIN"
+        ).read_bytes()
     with pytest.raises(InputError, match="--wall-fan"):
         plan_uploads(str(wall))
     # a fleet push writes a JSON report per fan by default, beside the fleet file
     reports = sorted(p.name for p in (tmp_path / "fleet-report").iterdir())
     assert reports == ["fan-r0c0.json", "fan-r0c1.json"]
-    assert json.loads((tmp_path / "fleet-report" / "fan-r0c1.json").read_text())["files"][0]["name"] == "R0C1.BIN"
+    assert (
+        json.loads((tmp_path / "fleet-report" / "fan-r0c1.json").read_text())["files"][0]["name"]
+        == "R0C1.BIN"
+    )
 
 
 def test_a_package_made_by_holopack_pack_goes_onto_three_fans_intact(tmp_path, tmp_path_factory, capsys):
@@ -112,7 +140,9 @@ def test_a_package_made_by_holopack_pack_goes_onto_three_fans_intact(tmp_path, t
             f.stop()
     assert rc == 0, capsys.readouterr().err
     for f in fans:
-        got = {p.name: hashlib.sha256(p.read_bytes()).hexdigest() for p in sorted((tmp_path / f.store).iterdir())}
+        got = {
+            p.name: hashlib.sha256(p.read_bytes()).hexdigest() for p in sorted((tmp_path / f.store).iterdir())
+        }
         assert got == want
         assert [e["name"] for e in f.events if e["kind"] == "upload"] == sorted(want)  # play order
 

@@ -6,6 +6,7 @@ jnweiger/led-hologram-propeller (doc/upload-protocol.txt, doc/wireshark/start_pa
 packets captured from the vendor tool). Expected byte streams are built in this file from
 those descriptions, never through holopack's own encoders.
 """
+
 from __future__ import annotations
 
 import os
@@ -21,22 +22,48 @@ from tests._fans_helpers import RecordingSink
 
 # Live reply of a 42-F2 to the handshake (holofan-studio's test, "captured live").
 LIVE_42F2_REPLY = bytes.fromhex(
-    "433045454237433942414133" "00677069"
-    "0330d3e3" "0531bafcc0ea" "0532bfd6c1fa" "0533c9f1cade" "06345449474552"
-    "0536b5c6c1fd" "0337b4ba" "0539c6fbb3b5" "04b7bfd7d3" "02c1b3" "06c2edc0efb0c2" "04cef7b9cf"
-    "020c0000000001010000000000000000" "433045454244463945354237")
+    "433045454237433942414133"
+    "00677069"
+    "0330d3e3"
+    "0531bafcc0ea"
+    "0532bfd6c1fa"
+    "0533c9f1cade"
+    "06345449474552"
+    "0536b5c6c1fd"
+    "0337b4ba"
+    "0539c6fbb3b5"
+    "04b7bfd7d3"
+    "02c1b3"
+    "06c2edc0efb0c2"
+    "04cef7b9cf"
+    "020c0000000001010000000000000000"
+    "433045454244463945354237"
+)
 
 # Legacy fan status reply and status request, from the Wireshark capture.
-LEGACY_STATUS = (b"c0eeb7c9baa3020000000012cc38lnt200100_green_earth.bin200201_green_earth.bin"
-                 b"220302_spinning_coin.bin220403_spinning_coin.bin230504_bouncing_fraph.bin"
-                 b"230605_spinning_heart.bin03HE11bfb5d2a2")
+LEGACY_STATUS = (
+    b"c0eeb7c9baa3020000000012cc38lnt200100_green_earth.bin200201_green_earth.bin"
+    b"220302_spinning_coin.bin220403_spinning_coin.bin230504_bouncing_fraph.bin"
+    b"230605_spinning_heart.bin03HE11bfb5d2a2"
+)
 LEGACY_STATUS_REQUEST = b"c0eeb7c9baa3020000000014cc38lfhbfb5d2a2"
 LEGACY_PAUSE = b"c0eeb7c9baa3020000000014cc34lfhbfb5d2a2"
 
 
-@pytest.mark.parametrize("n, hexbytes", [(0, "006a63"), (1, "006a64"), (5, "006b65"), (8, "006c65"),
-                                         (12, "006e63"), (100, "066d64"), (252, "106e63"),
-                                         (1000, "426d64"), (1460, "616b65")])
+@pytest.mark.parametrize(
+    "n, hexbytes",
+    [
+        (0, "006a63"),
+        (1, "006a64"),
+        (5, "006b65"),
+        (8, "006c65"),
+        (12, "006e63"),
+        (100, "066d64"),
+        (252, "106e63"),
+        (1000, "426d64"),
+        (1460, "616b65"),
+    ],
+)
 def test_chunk_length_matches_the_values_the_fan_accepted(n, hexbytes):
     assert chunk_length(n).hex() == hexbytes
 
@@ -46,7 +73,7 @@ def test_live_42f2_reply_is_a_framed_status_with_its_length_bytes():
     b0, b1, b2 = LIVE_42F2_REPLY[12:15]
     n = 323 * b0 + 17 * (b1 - 0x63) + (b2 - 0x62)
     assert n == len(LIVE_42F2_REPLY) - 12 - 3 - 12
-    status = parse_status_payload(LIVE_42F2_REPLY[15:15 + n])
+    status = parse_status_payload(LIVE_42F2_REPLY[15 : 15 + n])
     assert len(status.files) == 12
     assert status.files[0] == "0鱼" and status.files[4] == "4TIGER" and status.files[10] == "马里奥"
     assert status.files[11] == "西瓜"
@@ -60,8 +87,12 @@ def test_42f2_upload_sends_begin_name_raw_file_end_byte_for_byte(tmp_path):
     name = b"01_LOOP.BIN"
     # the fan's 28-byte ack: chunk header, length of 5 (00 6b 65), status 0x0b, a token, trailer
     ack = b"B2DDDDED" + bytes.fromhex("006b65") + b"\x0b\x01\x02\x03\x04" + b"C0EEBDF9E5B7"
-    name_chunk = b"B2DDDDED" + bytes([len(name) // 15, 0x6A + (len(name) // 3) % 5, 0x63 + len(name) % 3]) \
-        + name + b"C0EEBDF9E5B7"
+    name_chunk = (
+        b"B2DDDDED"
+        + bytes([len(name) // 15, 0x6A + (len(name) // 3) % 5, 0x63 + len(name) % 3])
+        + name
+        + b"C0EEBDF9E5B7"
+    )
     sink = RecordingSink(reply=ack, read_first=20 + len(name_chunk))
     try:
         Client42F2("127.0.0.1", sink.port).upload(str(path), name.decode())
@@ -100,8 +131,14 @@ def test_42f2_garbled_ack_is_refused_before_any_file_byte(tmp_path):
 
 def test_legacy_status_reply_from_the_capture_parses():
     status = parse_status(LEGACY_STATUS)
-    assert status.files == ["00_green_earth.bin", "01_green_earth.bin", "02_spinning_coin.bin",
-                            "03_spinning_coin.bin", "04_bouncing_fraph.bin", "05_spinning_heart.bin"]
+    assert status.files == [
+        "00_green_earth.bin",
+        "01_green_earth.bin",
+        "02_spinning_coin.bin",
+        "03_spinning_coin.bin",
+        "04_bouncing_fraph.bin",
+        "05_spinning_heart.bin",
+    ]
     assert status.indices == [1, 2, 3, 4, 5, 6]
     assert status.current == 3 and status.playing is True
 
@@ -133,8 +170,8 @@ def test_legacy_upload_packets_byte_for_byte(tmp_path):
     padded = data + b"0" * (1432 - 100)
     expected = head + b"0AgQ" + len(padded).to_bytes(4, "big") + b"01_CLIP.bin" + tail
     for i in range(0, len(padded), 1432):
-        expected += head + b"1GnH" + padded[i:i + 1432] + tail
-        assert len(head + b"1GnH" + padded[i:i + 1432] + tail) == 1460
+        expected += head + b"1GnH" + padded[i : i + 1432] + tail
+        assert len(head + b"1GnH" + padded[i : i + 1432] + tail) == 1460
     expected += head + b"1AfF" + tail
     assert sink.wait(1) == [expected]
 
@@ -154,8 +191,14 @@ def _raw_exchange(port: int, message: bytes, until: bytes) -> bytes:
 def test_legacy_emulator_answers_the_captured_status_request_with_the_captured_reply(tmp_path):
     store = tmp_path / "card"
     store.mkdir()
-    names = ["00_green_earth.bin", "01_green_earth.bin", "02_spinning_coin.bin", "03_spinning_coin.bin",
-             "04_bouncing_fraph.bin", "05_spinning_heart.bin"]
+    names = [
+        "00_green_earth.bin",
+        "01_green_earth.bin",
+        "02_spinning_coin.bin",
+        "03_spinning_coin.bin",
+        "04_bouncing_fraph.bin",
+        "05_spinning_heart.bin",
+    ]
     for i, name in enumerate(names):
         (store / name).write_bytes(b"x")
         os.utime(store / name, ns=(10**18 + i, 10**18 + i))  # upload order
@@ -179,17 +222,26 @@ def test_42f2_emulator_status_has_the_live_reply_layout(tmp_path):
     assert n == len(payload)
     # 'i', then <len><name> in byte order of names without .BIN, then a 16-byte tail
     assert payload[:1] == b"i"
-    assert payload[1:1 + 6 + 7] == b"\x050FISH" + b"\x064TIGER"
+    assert payload[1 : 1 + 6 + 7] == b"\x050FISH" + b"\x064TIGER"
     assert len(payload) - 1 - 13 == 16 and payload[1 + 13 + 1] == 2  # tail byte 1: clip count
 
 
-@pytest.mark.parametrize("reply, files", [
-    # holofan-studio's own synthetic replies: literal "00 gpi" whatever the length, a 12-byte tail
-    ("433045454237433942414133" "00677069" "0330d3e3" "000c0000" "0201000100000000" "433045454244463945354237",
-     ["0鱼"]),
-    ("433045454237433942414133" "00677069" "0330d3e3" "0531bafcc0ea" "010c00010201010100000000"
-     "433045454244463945354237", ["0鱼", "1狐狸"]),
-])
+@pytest.mark.parametrize(
+    "reply, files",
+    [
+        # holofan-studio's own synthetic replies: literal "00 gpi" whatever the length, a 12-byte tail
+        ("433045454237433942414133006770690330d3e3000c00000201000100000000433045454244463945354237", ["0鱼"]),
+        (
+            "433045454237433942414133"
+            "00677069"
+            "0330d3e3"
+            "0531bafcc0ea"
+            "010c00010201010100000000"
+            "433045454244463945354237",
+            ["0鱼", "1狐狸"],
+        ),
+    ],
+)
 def test_status_replies_whose_length_bytes_do_not_fit_still_parse(reply, files):
     sink = RecordingSink(reply=bytes.fromhex(reply), read_first=24)
     try:
@@ -206,11 +258,14 @@ def test_status_with_many_clips_keeps_the_tail_out_of_the_names():
     assert parse_status_payload(payload).files == names
 
 
-@pytest.mark.parametrize("client, command", [
-    (lambda port: Client42F2("127.0.0.1", port), b"j"),
-    (lambda port: Client42F2("127.0.0.1", port), b"k"),
-    (lambda port: ClientLegacy("127.0.0.1", port, port), b"39lfj01"),
-])
+@pytest.mark.parametrize(
+    "client, command",
+    [
+        (lambda port: Client42F2("127.0.0.1", port), b"j"),
+        (lambda port: Client42F2("127.0.0.1", port), b"k"),
+        (lambda port: ClientLegacy("127.0.0.1", port, port), b"39lfj01"),
+    ],
+)
 def test_clients_refuse_erasing_commands_unless_asked_to_erase(client, command):
     sink = RecordingSink()
     try:

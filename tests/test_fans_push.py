@@ -2,6 +2,7 @@
 card, resume, garbled acks, a slow link, reports. The emulator parses the wire with its own
 code (holopack/fans/emulator.py), and the stored files are compared with the SHA-256 sums of
 a package manifest written by hand (tests/_fans_helpers.py)."""
+
 from __future__ import annotations
 
 import json
@@ -15,14 +16,14 @@ from holopack.cli import main
 from holopack.fans.emulator import EmulatedFan, Faults
 from tests._fans_helpers import F2_FRAME, make_device_folder, manifest_sums, store_sums
 
+
 @pytest.fixture(autouse=True)
 def _own_push_journal(tmp_path, monkeypatch):
     monkeypatch.setenv("XDG_STATE_HOME", str(tmp_path / "state"))
 
 
-
 def _fleet(path, fans, extra: str = "") -> str:
-    lines = ['[defaults]', 'device = "3dcircle-42f2"', ""]
+    lines = ["[defaults]", 'device = "3dcircle-42f2"', ""]
     for name, fan in fans.items():
         lines += ["[[fans]]", f'name = "{name}"', f'address = "{fan.address}"', extra, ""]
     path.write_text("\n".join(lines))
@@ -56,8 +57,9 @@ def test_package_to_three_fans_in_parallel_stores_the_manifest_bytes(tmp_path, p
         assert fan.commands == []  # a push sends no command at all, destructive or not
         report = json.loads((tmp_path / "reports" / f"{name}.json").read_text())
         assert report["ok"] is True and report["fan"] == name and report["address"] == fan.address
-        assert [(f["name"], f["action"], f["sha256"]) for f in report["files"]] == \
-            [(n, "uploaded", s) for n, s in want.items()]
+        assert [(f["name"], f["action"], f["sha256"]) for f in report["files"]] == [
+            (n, "uploaded", s) for n, s in want.items()
+        ]
         assert report["listing"] == ["01_TWIN", "02_DUCK", "03_LOGO"]
 
 
@@ -76,13 +78,25 @@ def test_dropped_connection_mid_upload_is_retried_and_completes(tmp_path, packag
 def test_full_card_on_one_fan_gives_one_line_and_the_others_complete(tmp_path, package, capsys):
     root, folder = package
     first = os.path.getsize(os.path.join(folder, "files", "01_TWIN.BIN"))
-    fans = {"left": EmulatedFan("3dcircle-42f2", str(tmp_path / "left")).start(),
-            "full": EmulatedFan("3dcircle-42f2", str(tmp_path / "full"),
-                                faults=Faults(disk_bytes=first + 1000)).start(),
-            "right": EmulatedFan("3dcircle-42f2", str(tmp_path / "right")).start()}
+    fans = {
+        "left": EmulatedFan("3dcircle-42f2", str(tmp_path / "left")).start(),
+        "full": EmulatedFan(
+            "3dcircle-42f2", str(tmp_path / "full"), faults=Faults(disk_bytes=first + 1000)
+        ).start(),
+        "right": EmulatedFan("3dcircle-42f2", str(tmp_path / "right")).start(),
+    }
     try:
-        rc = main(["push", str(root), "--fleet", _fleet(tmp_path / "fleet.toml", fans), "-q",
-                   "--report", str(tmp_path / "rep")])
+        rc = main(
+            [
+                "push",
+                str(root),
+                "--fleet",
+                _fleet(tmp_path / "fleet.toml", fans),
+                "-q",
+                "--report",
+                str(tmp_path / "rep"),
+            ]
+        )
     finally:
         for fan in fans.values():
             fan.stop()
@@ -130,8 +144,12 @@ def test_acks_that_stay_garbled_end_in_one_line_naming_the_fault(tmp_path, packa
     err = capsys.readouterr().err
     assert rc == 1
     errors = [line for line in err.splitlines() if line.startswith("holopack: error:")]
-    assert len(errors) == 1 and "garbled" in errors[0] and "01_TWIN.BIN" in errors[0] \
+    assert (
+        len(errors) == 1
+        and "garbled" in errors[0]
+        and "01_TWIN.BIN" in errors[0]
         and "3 attempts" in errors[0]
+    )
     assert store_sums(fan.store) == {}
     assert len([e for e in fan.events if e["kind"] == "fault"]) == 3
 
@@ -149,8 +167,9 @@ def test_a_single_file_gets_the_fans_name_rule(tmp_path, capsys):
     data = random.Random(9).randbytes(2 * F2_FRAME)
     (tmp_path / "my loop.bin").write_bytes(data)
     with EmulatedFan("3dcircle-42f2", str(tmp_path / "card")) as fan:
-        rc = main(["push", str(tmp_path / "my loop.bin"), "--fan", fan.address, "--device",
-                   "3dcircle-42f2", "-q"])
+        rc = main(
+            ["push", str(tmp_path / "my loop.bin"), "--fan", fan.address, "--device", "3dcircle-42f2", "-q"]
+        )
     err = capsys.readouterr().err
     assert rc == 0, err
     assert "MY_LOOP.BIN" in err
@@ -179,13 +198,26 @@ def test_legacy_fan_push_keeps_the_padded_packets(tmp_path, capsys):
     for name, data in files.items():
         (src / name).write_bytes(data)
     with EmulatedFan("legacy-224", str(tmp_path / "card")) as fan:
-        rc = main(["push", str(src), "--fan", f"127.0.0.1:{fan.port}", "--upload-port", str(fan.upload_port),
-                   "--device", "legacy-224", "--pace", "0", "-q"])
+        rc = main(
+            [
+                "push",
+                str(src),
+                "--fan",
+                f"127.0.0.1:{fan.port}",
+                "--upload-port",
+                str(fan.upload_port),
+                "--device",
+                "legacy-224",
+                "--pace",
+                "0",
+                "-q",
+            ]
+        )
     assert rc == 0, capsys.readouterr().err
     for name, data in files.items():
         stored = (tmp_path / "card" / name).read_bytes()
-        assert stored[:len(data)] == data
-        assert len(stored) % 1432 == 0 and set(stored[len(data):]) <= {ord("0")}
+        assert stored[: len(data)] == data
+        assert len(stored) % 1432 == 0 and set(stored[len(data) :]) <= {ord("0")}
         assert len(stored) - len(data) < 1432
 
 
@@ -200,12 +232,14 @@ def test_nothing_listening_is_one_line_and_exit_1(tmp_path, package, capsys):
     rc = main(["push", folder, "--fan", f"127.0.0.1:{port}", "--retries", "1", "--backoff", "0", "-q"])
     err = capsys.readouterr().err
     assert rc == 1
-    assert [line for line in err.splitlines() if "error" in line] == \
-        [f"holopack: error: 127.0.0.1:{port}: nothing listens at 127.0.0.1:{port} (connection refused)"]
+    assert [line for line in err.splitlines() if "error" in line] == [
+        f"holopack: error: 127.0.0.1:{port}: nothing listens at 127.0.0.1:{port} (connection refused)"
+    ]
 
 
-def test_a_package_file_that_no_longer_matches_its_manifest_is_refused_before_sending(tmp_path, package,
-                                                                                        capsys):
+def test_a_package_file_that_no_longer_matches_its_manifest_is_refused_before_sending(
+    tmp_path, package, capsys
+):
     root, folder = package
     with open(os.path.join(folder, "files", "02_DUCK.BIN"), "r+b") as f:
         f.write(b"changed")
@@ -242,13 +276,29 @@ def test_legacy_fan_faults_are_retried(tmp_path, faults, capsys):
     src.mkdir()
     (src / "01_A.bin").write_bytes(data)
     with EmulatedFan("legacy-224", str(tmp_path / "card"), faults=faults) as fan:
-        rc = main(["push", str(src), "--fan", f"127.0.0.1:{fan.port}", "--upload-port", str(fan.upload_port),
-                   "--device", "legacy-224", "--pace", "0", "--backoff", "0", "--json", "-q"])
+        rc = main(
+            [
+                "push",
+                str(src),
+                "--fan",
+                f"127.0.0.1:{fan.port}",
+                "--upload-port",
+                str(fan.upload_port),
+                "--device",
+                "legacy-224",
+                "--pace",
+                "0",
+                "--backoff",
+                "0",
+                "--json",
+                "-q",
+            ]
+        )
     out = capsys.readouterr()
     assert rc == 0, out.err
     assert json.loads(out.out)[0]["files"][0]["attempts"] > 1
     stored = (tmp_path / "card" / "01_A.bin").read_bytes()
-    assert stored[:len(data)] == data and len(stored) == -(-len(data) // 1432) * 1432
+    assert stored[: len(data)] == data and len(stored) == -(-len(data) // 1432) * 1432
 
 
 def test_a_package_remade_with_new_content_under_the_same_names_is_sent_again(tmp_path, capsys):
@@ -271,8 +321,19 @@ def test_legacy_fan_is_not_sent_a_second_copy_of_a_name(tmp_path, capsys):
     src.mkdir()
     (src / "01_A.bin").write_bytes(b"a" * 3000)
     with EmulatedFan("legacy-224", str(tmp_path / "card")) as fan:
-        argv = ["push", str(src), "--fan", f"127.0.0.1:{fan.port}", "--upload-port", str(fan.upload_port),
-                "--device", "legacy-224", "--pace", "0", "-q"]
+        argv = [
+            "push",
+            str(src),
+            "--fan",
+            f"127.0.0.1:{fan.port}",
+            "--upload-port",
+            str(fan.upload_port),
+            "--device",
+            "legacy-224",
+            "--pace",
+            "0",
+            "-q",
+        ]
         assert main(argv) == 0
         (src / "01_A.bin").write_bytes(b"b" * 3000)
         assert main(argv) == 1

@@ -1,4 +1,5 @@
 """The first run says it is compiling, only when it will; the ETA waits for timed frames."""
+
 import io
 import os
 import subprocess
@@ -31,8 +32,9 @@ def test_cache_dir_is_where_numba_writes_its_cache(tmp_path):
         env.pop("NUMBA_CACHE_DIR", None)
         if custom:
             env["NUMBA_CACHE_DIR"] = custom
-        out = subprocess.run([sys.executable, "-c", script], env=env, capture_output=True,
-                             text=True, check=True, cwd=ROOT).stdout
+        out = subprocess.run(
+            [sys.executable, "-c", script], env=env, capture_output=True, text=True, check=True, cwd=ROOT
+        ).stdout
         assert "tiny_kernel.twice" in out, (custom, out)
 
 
@@ -75,9 +77,26 @@ def test_every_kernel_module_is_known_to_the_cache_check():
 
 def test_a_cold_export_says_so_before_anything_else(tmp_path):
     env = dict(os.environ, NUMBA_CACHE_DIR=str(tmp_path / "cold"))
-    proc = subprocess.Popen([sys.executable, "-m", "holopack", "export", "--device", "mp4-fan",
-                             "-o", str(tmp_path / "01_twin.mp4"), "--size", "32", "--seconds", "0.1"],
-                            env=env, stderr=subprocess.PIPE, text=True, cwd=ROOT)
+    proc = subprocess.Popen(
+        [
+            sys.executable,
+            "-m",
+            "holopack",
+            "export",
+            "--device",
+            "mp4-fan",
+            "-o",
+            str(tmp_path / "01_twin.mp4"),
+            "--size",
+            "32",
+            "--seconds",
+            "0.1",
+        ],
+        env=env,
+        stderr=subprocess.PIPE,
+        text=True,
+        cwd=ROOT,
+    )
     try:
         first = proc.stderr.readline()
     finally:

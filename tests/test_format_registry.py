@@ -1,4 +1,5 @@
 """The format registry: every format declares what the rest of holopack asks of it."""
+
 from __future__ import annotations
 
 import pytest

@@ -1,5 +1,6 @@
 """Fan file formats: bit-exact round trips, the documented layouts, the sample files,
 and a test pattern through every format to the viewer simulation."""
+
 from __future__ import annotations
 
 import os
@@ -7,14 +8,19 @@ import struct
 
 import numpy as np
 import pytest
+from _polar_helpers import (
+    QUADRANTS,
+    arrow_points_up,
+    pattern_picture,
+    quadrant_colours,
+    small_profile,
+    with_render_size,
+)
 
 from holopack.device import PolarEncoder, ViewerSimulator, load_profile
-from holopack.formats.fanfile import decode_file, open_fan_file
 from holopack.errors import InputError
 from holopack.formats import circle42f2, legacy224, polarstream
-
-from _polar_helpers import (QUADRANTS, arrow_points_up, pattern_picture, quadrant_colours,
-                            small_profile, with_render_size)
+from holopack.formats.fanfile import decode_file, open_fan_file
 
 DATA = os.path.join(os.path.dirname(__file__), "data", "legacy-224")
 MODULES = {"42f2": circle42f2, "legacy224": legacy224, "polarstream": polarstream}
@@ -47,16 +53,16 @@ def test_round_trip_is_bit_exact(tmp_path, fmt):
 def test_42f2_layout_matches_the_documentation(tmp_path):
     profile = load_profile("3dcircle-42f2")
     codes = np.zeros(profile.codes_shape, np.uint8)
-    codes[0, 0, 2] = 0b100000     # blue of the rim LED: source byte 0, bit 7
-    codes[0, 0, 0] = 0b000001     # red of the rim LED: source byte 2, bit 2
-    codes[1, 111, 1] = 0b010000   # green of the centre LED in slice 1: source byte 334, bit 6
+    codes[0, 0, 2] = 0b100000  # blue of the rim LED: source byte 0, bit 7
+    codes[0, 0, 0] = 0b000001  # red of the rim LED: source byte 2, bit 2
+    codes[1, 111, 1] = 0b010000  # green of the centre LED in slice 1: source byte 334, bit 6
     data = circle42f2.pack_frame(codes, profile)
     assert len(data) == 129_024
     nonzero = {i: b for i, b in enumerate(data) if b}
-    plane = {bit: 294 - 42 * bit for bit in range(2, 8)}     # plane offset in a slice
+    plane = {bit: 294 - 42 * bit for bit in range(2, 8)}  # plane offset in a slice
     assert nonzero == {
-        plane[7] + 0: 0x80,                      # byte j=0 -> bit 7 of plane byte 0
-        plane[2] + 0: 0x20,                      # byte j=2 -> bit 5 of plane byte 0
+        plane[7] + 0: 0x80,  # byte j=0 -> bit 7 of plane byte 0
+        plane[2] + 0: 0x20,  # byte j=2 -> bit 5 of plane byte 0
         252 + plane[6] + 334 // 8: 1 << (7 - 334 % 8),
     }
 
@@ -95,7 +101,7 @@ def test_42f2_file_names():
 
 def _rings(frame):
     """Runs of (rounded mean colour over all rays, first LED) from the centre out."""
-    by_radius = frame.astype(float).mean(axis=0)          # (leds from centre, 3)
+    by_radius = frame.astype(float).mean(axis=0)  # (leds from centre, 3)
     runs = []
     for k, colour in enumerate(np.round(by_radius).astype(int)):
         if not runs or runs[-1][0] != tuple(colour):
@@ -164,7 +170,7 @@ def test_polar_stream_streaming_and_damage(tmp_path):
     polar = polarstream.read(str(path))
     assert polar.frame_count == 4 and polar.fps == 25
     assert all(np.array_equal(a, b) for a, b in zip(frames, polar.frames()))
-    assert polar.profile == profile                           # carried in the header
+    assert polar.profile == profile  # carried in the header
     record = 8 + profile.slices * profile.columns * 3 + 4
     # a flipped bit in frame 2
     damaged = bytearray(data)
@@ -208,9 +214,14 @@ def test_pattern_mirrored_or_rotated_is_caught():
     """The checks above fail for a flipped picture (so they can fail at all)."""
     profile = small_profile(leds=48, slices=256)
     sim = ViewerSimulator(profile, 128)
-    for picture in (pattern_picture(128)[::-1], np.rot90(pattern_picture(128)), pattern_picture(128)[:, ::-1]):
+    for picture in (
+        pattern_picture(128)[::-1],
+        np.rot90(pattern_picture(128)),
+        pattern_picture(128)[:, ::-1],
+    ):
         codes = PolarEncoder(profile, 128).encode(np.ascontiguousarray(picture), 0)
         seen = sim.render(codes)
-        good_colours = all(np.abs(c - np.array(QUADRANTS[q]) * 255).max() < 60
-                           for q, c in quadrant_colours(seen).items())
+        good_colours = all(
+            np.abs(c - np.array(QUADRANTS[q]) * 255).max() < 60 for q, c in quadrant_colours(seen).items()
+        )
         assert not (arrow_points_up(seen) and good_colours)

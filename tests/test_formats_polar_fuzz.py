@@ -1,24 +1,29 @@
 """Damaged fan files: every reader answers InputError (or reads), never another exception."""
+
 from __future__ import annotations
 
 import os
 import tempfile
 
 import numpy as np
-from hypothesis import HealthCheck, given, settings, strategies as st
+from hypothesis import HealthCheck, given, settings
+from hypothesis import strategies as st
 
 from holopack.device import load_profile
-from holopack.formats.fanfile import open_fan_file
 from holopack.errors import InputError
 from holopack.formats import circle42f2, legacy224, polarstream
+from holopack.formats.fanfile import open_fan_file
 
 
 def _valid_files():
     """One small valid file per format, as bytes."""
     out = {}
     with tempfile.TemporaryDirectory() as tmp:
-        for fmt, name, module in (("42f2", "3dcircle-42f2", circle42f2), ("legacy224", "legacy-224", legacy224),
-                                  ("polarstream", "diy-apa102", polarstream)):
+        for fmt, name, module in (
+            ("42f2", "3dcircle-42f2", circle42f2),
+            ("legacy224", "legacy-224", legacy224),
+            ("polarstream", "diy-apa102", polarstream),
+        ):
             profile = load_profile(name)
             path = os.path.join(tmp, "f")
             rng = np.random.default_rng(1)
@@ -47,15 +52,18 @@ def _try_read(data: bytes, module=None):
 
 
 @settings(max_examples=60, deadline=None, suppress_health_check=[HealthCheck.too_slow])
-@given(fmt=st.sampled_from(sorted(VALID)), cut=st.floats(0, 1),
-       flips=st.lists(st.tuples(st.floats(0, 1), st.integers(1, 255)), max_size=4),
-       tail=st.binary(max_size=40))
+@given(
+    fmt=st.sampled_from(sorted(VALID)),
+    cut=st.floats(0, 1),
+    flips=st.lists(st.tuples(st.floats(0, 1), st.integers(1, 255)), max_size=4),
+    tail=st.binary(max_size=40),
+)
 def test_damaged_files_give_input_errors(fmt, cut, flips, tail):
     data = bytearray(VALID[fmt])
     # damage the front (headers) more often than the bulk
     for where, mask in flips:
-        data[int(where ** 4 * (len(data) - 1))] ^= mask
-    data = bytes(data[: int(len(data) * cut ** 0.25)]) + tail
+        data[int(where**4 * (len(data) - 1))] ^= mask
+    data = bytes(data[: int(len(data) * cut**0.25)]) + tail
     _try_read(data, MODULES[fmt])
     _try_read(data)
 

@@ -1,10 +1,11 @@
 """The WebM (VP9) format: written through the registry, read back by ffmpeg itself."""
+
 from __future__ import annotations
 
 import numpy as np
+from _video_probe import probe, read_frames
 from PIL import Image
 
-from _video_probe import probe, read_frames
 from holopack.cli import main
 from holopack.formats import format_for_path, get_format
 from holopack.formats.stream import write_stream
@@ -61,8 +62,25 @@ def test_export_writes_a_webm_preview_with_even_sides(tmp_path, capsys):
     source = tmp_path / "square.png"
     Image.fromarray(picture).save(source)
     out = tmp_path / "preview.webm"
-    code = main(["export", str(source), "--device", "mp4-fan", "--format", "webm", "-o", str(out),
-                 "--seconds", "0.5", "--fps", "10", "--size", "63", "-q"])
+    code = main(
+        [
+            "export",
+            str(source),
+            "--device",
+            "mp4-fan",
+            "--format",
+            "webm",
+            "-o",
+            str(out),
+            "--seconds",
+            "0.5",
+            "--fps",
+            "10",
+            "--size",
+            "63",
+            "-q",
+        ]
+    )
     assert code == 0, capsys.readouterr().err
     info = probe(out)
     assert info["codec"] == "vp9"

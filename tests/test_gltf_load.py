@@ -1,5 +1,6 @@
 """The glTF/GLB reader: what it reads, checked against independent decoding, and
 how it refuses broken files (always InputError, never another exception)."""
+
 from __future__ import annotations
 
 import copy
@@ -11,23 +12,28 @@ from pathlib import Path
 
 import numpy as np
 import pytest
+from _gltf_builder import GltfBuilder, quad_primitive, to_glb, write_gltf
+from _pose_reference import ReferenceModel
 
 from holopack.errors import InputError
 from holopack.scene.gltf import load_gltf
 from holopack.scene.load import load
 
-from _gltf_builder import GltfBuilder, quad_primitive, to_glb, write_gltf
-from _pose_reference import ReferenceModel
-
 ROOT = Path(__file__).resolve().parent.parent
 DATA = ROOT / "tests" / "data"
 TWIN = ROOT / "assets" / "RobotExpressive" / "RobotExpressive.glb"
 CORPUS = DATA / "gltf-validator-corpus"
-MODELS = [DATA / "Duck" / "Duck.glb", DATA / "FlightHelmet" / "FlightHelmet.gltf",
-          DATA / "BrainStem" / "BrainStem.glb", DATA / "CesiumMan" / "CesiumMan.glb",
-          DATA / "Fox" / "Fox.glb", DATA / "RiggedFigure" / "RiggedFigure.glb",
-          DATA / "SimpleSkin" / "SimpleSkin.gltf",
-          DATA / "MorphStressTest" / "MorphStressTest.gltf", TWIN]
+MODELS = [
+    DATA / "Duck" / "Duck.glb",
+    DATA / "FlightHelmet" / "FlightHelmet.gltf",
+    DATA / "BrainStem" / "BrainStem.glb",
+    DATA / "CesiumMan" / "CesiumMan.glb",
+    DATA / "Fox" / "Fox.glb",
+    DATA / "RiggedFigure" / "RiggedFigure.glb",
+    DATA / "SimpleSkin" / "SimpleSkin.gltf",
+    DATA / "MorphStressTest" / "MorphStressTest.gltf",
+    TWIN,
+]
 
 
 def _expect_input_error(path, *words):
@@ -55,8 +61,7 @@ def test_models_decode_like_an_independent_reader(path):
             flat = ref.read(spec.indices)[:, 0].astype(np.int64)
             np.testing.assert_array_equal(prim.indices.reshape(-1), flat)
         if spec.attributes.TEXCOORD_0 is not None:
-            np.testing.assert_allclose(prim.uv[0], ref.read(spec.attributes.TEXCOORD_0),
-                                       atol=1e-7)
+            np.testing.assert_allclose(prim.uv[0], ref.read(spec.attributes.TEXCOORD_0), atol=1e-7)
         assert prim.positions.dtype == np.float32 and prim.positions.flags.c_contiguous
         assert prim.indices.dtype == np.int32 and prim.indices.shape[1] == 3
         assert prim.normals.dtype == np.float32
@@ -83,8 +88,7 @@ def test_model_details():
 
     helmet = load_gltf(DATA / "FlightHelmet" / "FlightHelmet.gltf")  # external .bin and PNGs
     assert len(helmet.draw_items) == 6
-    used = {helmet.materials[helmet.primitive(d).material].base_color_texture
-            for d in helmet.draw_items}
+    used = {helmet.materials[helmet.primitive(d).material].base_color_texture for d in helmet.draw_items}
     assert None not in used and len(used) == len(helmet.textures)
 
     fox = load_gltf(DATA / "Fox" / "Fox.glb")
@@ -133,10 +137,8 @@ def test_quad_with_computed_normals_and_default_material(tmp_path):
 
 def test_no_indices_means_sequential_triangles(tmp_path):
     b = GltfBuilder()
-    pos = b.add(np.array([[0, 0, 0], [1, 0, 0], [0, 1, 0], [0, 0, 1], [1, 0, 1], [0, 1, 1]],
-                         np.float32))
-    scene = load_gltf(write_gltf(tmp_path / "s.gltf",
-                                 b.document([{"attributes": {"POSITION": pos}}])))
+    pos = b.add(np.array([[0, 0, 0], [1, 0, 0], [0, 1, 0], [0, 0, 1], [1, 0, 1], [0, 1, 1]], np.float32))
+    scene = load_gltf(write_gltf(tmp_path / "s.gltf", b.document([{"attributes": {"POSITION": pos}}])))
     assert scene.primitive(scene.draw_items[0]).indices.tolist() == [[0, 1, 2], [3, 4, 5]]
 
 
@@ -148,8 +150,9 @@ def test_strips_and_fans_become_front_facing_triangles(tmp_path, mode):
     else:  # a fan around the origin, counter-clockwise seen from +Z
         pts = [[0, 0, 0]] + [[np.cos(a), np.sin(a), 0] for a in np.linspace(0, 2, 5)]
     pos = b.add(np.array(pts, np.float32))
-    scene = load_gltf(write_gltf(tmp_path / "m.gltf", b.document(
-        [{"attributes": {"POSITION": pos}, "mode": mode}])))
+    scene = load_gltf(
+        write_gltf(tmp_path / "m.gltf", b.document([{"attributes": {"POSITION": pos}, "mode": mode}]))
+    )
     prim = scene.primitive(scene.draw_items[0])
     assert len(prim.indices) == len(pts) - 2
     p = prim.positions[prim.indices]
@@ -163,8 +166,9 @@ def test_lines_are_skipped_with_a_warning(tmp_path):
     scene = load_gltf(write_gltf(tmp_path / "l.gltf", b.document([lines, prim])))
     assert len(scene.draw_items) == 1
     assert any("LINES" in w for w in scene.warnings)
-    _expect_input_error(write_gltf(tmp_path / "only.gltf", b.document([lines])),
-                        "nothing a fan can show", "LINES")
+    _expect_input_error(
+        write_gltf(tmp_path / "only.gltf", b.document([lines])), "nothing a fan can show", "LINES"
+    )
 
 
 def test_normalized_integers_follow_the_spec_formula(tmp_path):
@@ -182,8 +186,7 @@ def test_normalized_integers_follow_the_spec_formula(tmp_path):
     np.testing.assert_allclose(p.uv[0], uv / 255.0, atol=1e-7)
     np.testing.assert_allclose(p.uv[1], np.maximum(short_uv / 32767.0, -1.0), atol=1e-7)
     n = np.maximum(normals / 127.0, -1.0)
-    np.testing.assert_allclose(p.normals, n / np.linalg.norm(n, axis=1, keepdims=True),
-                               atol=1e-6)
+    np.testing.assert_allclose(p.normals, n / np.linalg.norm(n, axis=1, keepdims=True), atol=1e-6)
     np.testing.assert_allclose(p.colors, [[1.0, 0.0, 32768 / 65535, 1.0]] * 4, atol=1e-7)
 
 
@@ -196,18 +199,34 @@ def test_interleaved_stride_and_sparse_substitution(tmp_path):
     record["pad"] = 0xFFFFFFFF
     b.blob += record.tobytes()
     b.views.append({"buffer": 0, "byteOffset": 0, "byteLength": record.nbytes, "byteStride": 16})
-    b.accessors.append({"bufferView": 0, "componentType": 5126, "count": 4, "type": "VEC3",
-                        "min": [0, 0, 0], "max": [1, 1, 0]})
+    b.accessors.append(
+        {
+            "bufferView": 0,
+            "componentType": 5126,
+            "count": 4,
+            "type": "VEC3",
+            "min": [0, 0, 0],
+            "max": [1, 1, 0],
+        }
+    )
     idx = b.add(np.array([0, 1, 2, 0, 2, 3], np.uint32))
     # a morph target given only sparsely: vertex 2 moves up by 0.5
     sparse_idx = b.add(np.array([2], np.uint16))
     sparse_val = b.add(np.array([[0, 0, 0.5]], np.float32))
     index_view = b.accessors[sparse_idx]["bufferView"]
     value_view = b.accessors[sparse_val]["bufferView"]
-    b.accessors.append({"componentType": 5126, "count": 4, "type": "VEC3",
-                        "sparse": {"count": 1,
-                                   "indices": {"bufferView": index_view, "componentType": 5123},
-                                   "values": {"bufferView": value_view}}})
+    b.accessors.append(
+        {
+            "componentType": 5126,
+            "count": 4,
+            "type": "VEC3",
+            "sparse": {
+                "count": 1,
+                "indices": {"bufferView": index_view, "componentType": 5123},
+                "values": {"bufferView": value_view},
+            },
+        }
+    )
     target = len(b.accessors) - 1
     prim = {"attributes": {"POSITION": 0}, "indices": idx, "targets": [{"POSITION": target}]}
     doc = b.document([prim])
@@ -230,17 +249,22 @@ def test_matrix_nodes_are_decomposed_and_kept(tmp_path):
     b, prim = quad_primitive()
     angle = 0.7
     m = np.eye(4)
-    m[:3, :3] = np.array([[np.cos(angle), 0, np.sin(angle)], [0, 1, 0],
-                          [-np.sin(angle), 0, np.cos(angle)]]) @ np.diag([2.0, -3.0, 0.5])
+    m[:3, :3] = np.array(
+        [[np.cos(angle), 0, np.sin(angle)], [0, 1, 0], [-np.sin(angle), 0, np.cos(angle)]]
+    ) @ np.diag([2.0, -3.0, 0.5])
     m[:3, 3] = [1, 2, 3]
     doc = b.document([prim])
     doc["nodes"] = [{"mesh": 0, "matrix": m.T.reshape(-1).tolist()}]
     node = load_gltf(write_gltf(tmp_path / "m.gltf", doc)).nodes[0]
     np.testing.assert_allclose(node.matrix, m)
     x, y, z, w = node.rotation
-    r = np.array([[1 - 2 * (y * y + z * z), 2 * (x * y - z * w), 2 * (x * z + y * w)],
-                  [2 * (x * y + z * w), 1 - 2 * (x * x + z * z), 2 * (y * z - x * w)],
-                  [2 * (x * z - y * w), 2 * (y * z + x * w), 1 - 2 * (x * x + y * y)]])
+    r = np.array(
+        [
+            [1 - 2 * (y * y + z * z), 2 * (x * y - z * w), 2 * (x * z + y * w)],
+            [2 * (x * y + z * w), 1 - 2 * (x * x + z * z), 2 * (y * z - x * w)],
+            [2 * (x * z - y * w), 2 * (y * z + x * w), 1 - 2 * (x * x + y * y)],
+        ]
+    )
     np.testing.assert_allclose(r @ np.diag(node.scale), m[:3, :3], atol=1e-12)
     np.testing.assert_allclose(node.translation, [1, 2, 3])
 
@@ -254,13 +278,22 @@ def test_materials_and_textures(tmp_path):
     prim["attributes"]["TEXCOORD_0"] = uv
     prim["material"] = 0
     doc = b.document([prim])
-    doc["materials"] = [{
-        "pbrMetallicRoughness": {"baseColorFactor": [0.5, 0.25, 1, 0.75],
-                                 "baseColorTexture": {"index": 0, "texCoord": 0},
-                                 "metallicFactor": 0.1, "roughnessFactor": 0.2},
-        "emissiveFactor": [1, 0, 0], "emissiveTexture": {"index": 1},
-        "alphaMode": "MASK", "alphaCutoff": 0.3, "doubleSided": True,
-        "extensions": {"KHR_materials_unlit": {}}}]
+    doc["materials"] = [
+        {
+            "pbrMetallicRoughness": {
+                "baseColorFactor": [0.5, 0.25, 1, 0.75],
+                "baseColorTexture": {"index": 0, "texCoord": 0},
+                "metallicFactor": 0.1,
+                "roughnessFactor": 0.2,
+            },
+            "emissiveFactor": [1, 0, 0],
+            "emissiveTexture": {"index": 1},
+            "alphaMode": "MASK",
+            "alphaCutoff": 0.3,
+            "doubleSided": True,
+            "extensions": {"KHR_materials_unlit": {}},
+        }
+    ]
     doc["textures"] = [{"source": 0, "sampler": 0}, {"source": 1}]
     doc["samplers"] = [{"wrapS": 33071, "wrapT": 33648}]
     doc["images"] = [{"uri": "red.png"}, {"uri": "red.png"}]
@@ -287,18 +320,17 @@ def test_materials_and_textures(tmp_path):
 def test_zero_weights_bind_to_the_first_joint_with_one_warning(tmp_path):
     b, prim = quad_primitive()
     prim["attributes"]["JOINTS_0"] = b.add(np.array([[1, 0, 0, 0]] * 4, np.uint8))
-    prim["attributes"]["WEIGHTS_0"] = b.add(np.array([[0, 0, 0, 0], [0, 0, 0, 0],
-                                                      [2, 2, 0, 0], [0.5, 0, 0, 0]], np.float32))
-    ibm = b.add(np.tile(np.eye(4, dtype=np.float32), (2, 1, 1)).reshape(2, 16),
-                type_name="MAT4")
+    prim["attributes"]["WEIGHTS_0"] = b.add(
+        np.array([[0, 0, 0, 0], [0, 0, 0, 0], [2, 2, 0, 0], [0.5, 0, 0, 0]], np.float32)
+    )
+    ibm = b.add(np.tile(np.eye(4, dtype=np.float32), (2, 1, 1)).reshape(2, 16), type_name="MAT4")
     doc = b.document([prim])
     doc["nodes"] = [{"mesh": 0, "skin": 0}, {}, {}]
     doc["scenes"] = [{"nodes": [0, 1, 2]}]
     doc["skins"] = [{"joints": [1, 2], "inverseBindMatrices": ibm}]
     scene = load_gltf(write_gltf(tmp_path / "w.gltf", doc))
     p = scene.primitive(scene.draw_items[0])
-    np.testing.assert_allclose(p.weights, [[1, 0, 0, 0], [1, 0, 0, 0], [0.5, 0.5, 0, 0],
-                                           [1, 0, 0, 0]])
+    np.testing.assert_allclose(p.weights, [[1, 0, 0, 0], [1, 0, 0, 0], [0.5, 0.5, 0, 0], [1, 0, 0, 0]])
     assert p.joints[0, 0] == 1
     fixed = [w for w in scene.warnings if "first joint" in w]
     assert len(fixed) == 1 and "2 vertices" in fixed[0]
@@ -312,35 +344,42 @@ def _doc_with(tmp_path, name, mutate):
     return write_gltf(tmp_path / name, doc)
 
 
-@pytest.mark.parametrize("name, mutate, words", [
-    ("index_oob", None, ["index 7", "vertex count 3"]),
-    ("nan", None, ["NaN"]),
-    ("accessor_past_view", lambda d, b: d["accessors"][0].update(count=5), ["past the end"]),
-    ("view_past_buffer", lambda d, b: d["bufferViews"][0].update(byteLength=4000),
-     ["past the end"]),
-    ("missing_node", lambda d, b: d["scenes"][0].update(nodes=[3]), ["node 3"]),
-    ("missing_mesh", lambda d, b: d["nodes"][0].update(mesh=2), ["mesh 2"]),
-    ("missing_accessor", lambda d, b: d["meshes"][0]["primitives"][0].update(indices=9),
-     ["accessor 9"]),
-    ("cycle", lambda d, b: d.update(nodes=[{"mesh": 0, "children": [1]}, {"children": [0]}]),
-     ["cycle"]),
-    ("no_mesh", lambda d, b: d.update(nodes=[{}]), ["no mesh"]),
-    ("zero_faces", lambda d, b: d["accessors"][1].update(count=2) or
-     d["bufferViews"][1].update(byteLength=4), ["no faces"]),
-    ("version", lambda d, b: d["asset"].update(version="1.0"), ["version 1.0"]),
-    ("missing_bin", lambda d, b: d["buffers"][0].update(uri="gone.bin"), ["gone.bin", "missing"]),
-    ("bad_base64", lambda d, b: d["buffers"][0].update(uri="data:;base64,@@@"), ["base64"]),
-    ("basisu", lambda d, b: d.update(extensionsRequired=["KHR_texture_basisu"]),
-     ["Basis Universal", "KHR_texture_basisu"]),
-    ("wrong_type", lambda d, b: d.update(nodes={"a": 1}), ["should be a list"]),
-])
+@pytest.mark.parametrize(
+    "name, mutate, words",
+    [
+        ("index_oob", None, ["index 7", "vertex count 3"]),
+        ("nan", None, ["NaN"]),
+        ("accessor_past_view", lambda d, b: d["accessors"][0].update(count=5), ["past the end"]),
+        ("view_past_buffer", lambda d, b: d["bufferViews"][0].update(byteLength=4000), ["past the end"]),
+        ("missing_node", lambda d, b: d["scenes"][0].update(nodes=[3]), ["node 3"]),
+        ("missing_mesh", lambda d, b: d["nodes"][0].update(mesh=2), ["mesh 2"]),
+        ("missing_accessor", lambda d, b: d["meshes"][0]["primitives"][0].update(indices=9), ["accessor 9"]),
+        ("cycle", lambda d, b: d.update(nodes=[{"mesh": 0, "children": [1]}, {"children": [0]}]), ["cycle"]),
+        ("no_mesh", lambda d, b: d.update(nodes=[{}]), ["no mesh"]),
+        (
+            "zero_faces",
+            lambda d, b: d["accessors"][1].update(count=2) or d["bufferViews"][1].update(byteLength=4),
+            ["no faces"],
+        ),
+        ("version", lambda d, b: d["asset"].update(version="1.0"), ["version 1.0"]),
+        ("missing_bin", lambda d, b: d["buffers"][0].update(uri="gone.bin"), ["gone.bin", "missing"]),
+        ("bad_base64", lambda d, b: d["buffers"][0].update(uri="data:;base64,@@@"), ["base64"]),
+        (
+            "basisu",
+            lambda d, b: d.update(extensionsRequired=["KHR_texture_basisu"]),
+            ["Basis Universal", "KHR_texture_basisu"],
+        ),
+        ("wrong_type", lambda d, b: d.update(nodes={"a": 1}), ["should be a list"]),
+    ],
+)
 def test_broken_json_files_raise_input_error(tmp_path, name, mutate, words):
     if name == "index_oob":
         b = GltfBuilder()
         pos = b.add(np.zeros((3, 3), np.float32) + np.eye(3, dtype=np.float32))
         idx = b.add(np.array([0, 1, 7], np.uint16))
-        path = write_gltf(tmp_path / "oob.gltf",
-                          b.document([{"attributes": {"POSITION": pos}, "indices": idx}]))
+        path = write_gltf(
+            tmp_path / "oob.gltf", b.document([{"attributes": {"POSITION": pos}, "indices": idx}])
+        )
         _expect_input_error(path, *words)
         return
     if name == "nan":
@@ -367,8 +406,12 @@ def _skinned_animated(b: GltfBuilder, prim: dict) -> dict:
     doc["nodes"] = [{"mesh": 0, "skin": 0}, {}]
     doc["scenes"] = [{"nodes": [0, 1]}]
     doc["skins"] = [{"joints": [1]}]
-    doc["animations"] = [{"channels": [{"sampler": 0, "target": {"node": 1, "path": "rotation"}}],
-                          "samplers": [{"input": times, "output": values}]}]
+    doc["animations"] = [
+        {
+            "channels": [{"sampler": 0, "target": {"node": 1, "path": "rotation"}}],
+            "samplers": [{"input": times, "output": values}],
+        }
+    ]
     return doc
 
 
@@ -386,13 +429,14 @@ def test_animation_and_skin_faults(tmp_path):
     _expect_input_error(write_gltf(tmp_path / "joint.gltf", doc2), "joint index 3")
 
     for name, mutate, words in [
-        ("times", lambda d: d["accessors"][d["animations"][0]["samplers"][0]["input"]]
-         .update(count=2), ["key"]),
+        (
+            "times",
+            lambda d: d["accessors"][d["animations"][0]["samplers"][0]["input"]].update(count=2),
+            ["key"],
+        ),
         ("sampler", lambda d: d["animations"][0]["channels"][0].update(sampler=4), ["sampler 4"]),
-        ("target", lambda d: d["animations"][0]["channels"][0]["target"].update(node=8),
-         ["node 8"]),
-        ("interp", lambda d: d["animations"][0]["samplers"][0].update(interpolation="BEZIER"),
-         ["BEZIER"]),
+        ("target", lambda d: d["animations"][0]["channels"][0]["target"].update(node=8), ["node 8"]),
+        ("interp", lambda d: d["animations"][0]["samplers"][0].update(interpolation="BEZIER"), ["BEZIER"]),
         ("skin", lambda d: d["skins"][0].update(joints=[7]), ["joint node 7"]),
     ]:
         doc = copy.deepcopy(good)
@@ -402,7 +446,7 @@ def test_animation_and_skin_faults(tmp_path):
 
 def _patch_blob(builder: GltfBuilder, view: int, data: bytes) -> GltfBuilder:
     start = builder.views[view]["byteOffset"]
-    builder.blob[start:start + len(data)] = data
+    builder.blob[start : start + len(data)] = data
     return builder
 
 
@@ -426,10 +470,12 @@ def test_broken_glb_containers(tmp_path):
         "version.glb": (good[:4] + struct.pack("<I", 1) + good[8:], ["version 1"]),
         "short.glb": (good[:9], ["truncated"]),
         "length.glb": (good[:8] + struct.pack("<I", len(good) + 8) + good[12:], ["truncated"]),
-        "chunk.glb": (good[:12] + struct.pack("<I", 10 ** 6) + good[16:], ["chunk"]),
+        "chunk.glb": (good[:12] + struct.pack("<I", 10**6) + good[16:], ["chunk"]),
         "cut.glb": (good[:-5], ["truncated"]),
-        "json.glb": (struct.pack("<4sII", b"glTF", 2, 28) + struct.pack("<II", 8, 0x4E4F534A)
-                     + b'{"a": ]}', ["invalid JSON"]),
+        "json.glb": (
+            struct.pack("<4sII", b"glTF", 2, 28) + struct.pack("<II", 8, 0x4E4F534A) + b'{"a": ]}',
+            ["invalid JSON"],
+        ),
     }
     for name, (data, words) in cases.items():
         (tmp_path / name).write_bytes(data)
@@ -463,8 +509,7 @@ def test_random_corruption_never_escapes_as_another_exception(tmp_path):
         if trial % 3 == 0:  # flip bytes in the JSON chunk or the binary chunk of a GLB
             data = bytearray(duck)
             for _ in range(rng.randint(1, 8)):
-                pos = rng.randrange(20, 20 + json_length) if rng.random() < 0.7 \
-                    else rng.randrange(len(data))
+                pos = rng.randrange(20, 20 + json_length) if rng.random() < 0.7 else rng.randrange(len(data))
                 data[pos] = rng.randrange(256)
             path = tmp_path / "x.glb"
             path.write_bytes(bytes(data))
@@ -496,8 +541,7 @@ def _mutate_json(node, rng):
     if not path:
         return
     container, key = path[-1]
-    container[key] = rng.choice([None, -1, 10 ** 9, 0.5, "x", [], {}, True, [1, 2], {"a": 1},
-                                 float("1e308")])
+    container[key] = rng.choice([None, -1, 10**9, 0.5, "x", [], {}, True, [1, 2], {"a": 1}, float("1e308")])
 
 
 def test_whole_validator_corpus_loads_or_raises_input_error():
@@ -540,8 +584,9 @@ def test_specular_glossiness_materials_show_their_diffuse_colour(tmp_path):
     b, prim = quad_primitive()
     prim["material"] = 0
     doc = b.document([prim])
-    doc["materials"] = [{"extensions": {"KHR_materials_pbrSpecularGlossiness": {
-        "diffuseFactor": [0.2, 0.4, 0.6, 1.0]}}}]
+    doc["materials"] = [
+        {"extensions": {"KHR_materials_pbrSpecularGlossiness": {"diffuseFactor": [0.2, 0.4, 0.6, 1.0]}}}
+    ]
     mat = load_gltf(write_gltf(tmp_path / "sg.gltf", doc)).materials[0]
     np.testing.assert_allclose(mat.base_color_factor, [0.2, 0.4, 0.6, 1.0])
     assert mat.base_color_texture is None and mat.metallic_factor == 0.0

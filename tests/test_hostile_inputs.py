@@ -10,6 +10,7 @@ child's peak resident memory (its VmHWM at exit) under 1 GB for inputs under 1 M
 The crafted files are written here byte by byte from the published formats (PNG, GIF,
 glTF, the polar stream in docs/polarstream.md), not with holopack's own writers.
 """
+
 from __future__ import annotations
 
 import hashlib
@@ -78,7 +79,8 @@ _RUN_MODULE = (
     "        out.write(kb)\n"
     "atexit.register(_peak)\n"
     "sys.argv[0] = 'holopack'\n"
-    "runpy.run_module('holopack', run_name='__main__', alter_sys=True)\n")
+    "runpy.run_module('holopack', run_name='__main__', alter_sys=True)\n"
+)
 
 
 def holopack(*args, cwd: Path, timeout: float = 90.0) -> Run:
@@ -86,12 +88,20 @@ def holopack(*args, cwd: Path, timeout: float = 90.0) -> Run:
     start = time.monotonic()
     peak_file = Path(cwd).parent / f"peak-{os.getpid()}-{time.monotonic_ns()}.txt"
     env = dict(os.environ, HOLOPACK_TEST_PEAK=str(peak_file))
-    proc = subprocess.Popen([sys.executable, "-c", _RUN_MODULE, *map(str, args)], cwd=cwd,
-                            stdin=subprocess.DEVNULL, stdout=subprocess.PIPE, env=env,
-                            stderr=subprocess.PIPE, start_new_session=True)
+    proc = subprocess.Popen(
+        [sys.executable, "-c", _RUN_MODULE, *map(str, args)],
+        cwd=cwd,
+        stdin=subprocess.DEVNULL,
+        stdout=subprocess.PIPE,
+        env=env,
+        stderr=subprocess.PIPE,
+        start_new_session=True,
+    )
     chunks = {"out": [], "err": []}
-    readers = [threading.Thread(target=lambda s=stream, k=key: chunks[k].append(s.read()))
-               for key, stream in (("out", proc.stdout), ("err", proc.stderr))]
+    readers = [
+        threading.Thread(target=lambda s=stream, k=key: chunks[k].append(s.read()))
+        for key, stream in (("out", proc.stdout), ("err", proc.stderr))
+    ]
     for reader in readers:
         reader.start()
     timer = threading.Timer(timeout, lambda: os.killpg(proc.pid, signal.SIGKILL))
@@ -103,9 +113,13 @@ def holopack(*args, cwd: Path, timeout: float = 90.0) -> Run:
     assert proc.returncode != -signal.SIGKILL, f"holopack {args} ran past {timeout} s"
     peak = int(peak_file.read_text()) * 1024
     peak_file.unlink()
-    return Run(proc.returncode, b"".join(chunks["out"]).decode("utf-8", "replace"),
-               b"".join(chunks["err"]).decode("utf-8", "replace"), peak,
-               time.monotonic() - start)
+    return Run(
+        proc.returncode,
+        b"".join(chunks["out"]).decode("utf-8", "replace"),
+        b"".join(chunks["err"]).decode("utf-8", "replace"),
+        peak,
+        time.monotonic() - start,
+    )
 
 
 def assert_one_line(run: Run, code: int = 2, *mentions: str) -> str:
@@ -127,8 +141,12 @@ def leftovers(folder: Path) -> list[str]:
     out = []
     for path in folder.rglob("*"):
         name = path.name
-        if ".partial" in name or ".holopack-" in name or name.endswith(".old") or \
-                name.startswith(".holopack-move"):
+        if (
+            ".partial" in name
+            or ".holopack-" in name
+            or name.endswith(".old")
+            or name.startswith(".holopack-move")
+        ):
             out.append(str(path))
     return out
 
@@ -212,12 +230,25 @@ def gltf(buffers=(), images=(), nodes=None, accessors=None, extra=None) -> dict:
     positions = struct.pack("<9f", 0, 0, 0, 1, 0, 0, 0, 1, 0)
     doc = {
         "asset": {"version": "2.0"},
-        "buffers": [{"uri": "data:application/octet-stream;base64,"
-                            + base64.b64encode(positions).decode(), "byteLength": 36},
-                    *buffers],
+        "buffers": [
+            {
+                "uri": "data:application/octet-stream;base64," + base64.b64encode(positions).decode(),
+                "byteLength": 36,
+            },
+            *buffers,
+        ],
         "bufferViews": [{"buffer": 0, "byteLength": 36}],
-        "accessors": accessors or [{"bufferView": 0, "componentType": 5126, "count": 3,
-                                    "type": "VEC3", "min": [0, 0, 0], "max": [1, 1, 0]}],
+        "accessors": accessors
+        or [
+            {
+                "bufferView": 0,
+                "componentType": 5126,
+                "count": 3,
+                "type": "VEC3",
+                "min": [0, 0, 0],
+                "max": [1, 1, 0],
+            }
+        ],
         "meshes": [{"primitives": [{"attributes": {"POSITION": 0}}]}],
         "nodes": nodes or [{"mesh": 0}],
         "scenes": [{"nodes": [0]}],
@@ -234,12 +265,19 @@ def write_json(path: Path, doc) -> Path:
     return path
 
 
-def polar_stream(profile_text: str, fps_milli: int = 20_000, slices: int = 16, columns: int = 8,
-                 bits: int = 8, frames: int = 1) -> bytes:
+def polar_stream(
+    profile_text: str,
+    fps_milli: int = 20_000,
+    slices: int = 16,
+    columns: int = 8,
+    bits: int = 8,
+    frames: int = 1,
+) -> bytes:
     """A .hps file per docs/polarstream.md."""
     text = profile_text.encode()
-    fixed = struct.pack("<8sHHIIBBHIII", b"\x89HPS\r\n\x1a\n", 1, 0, slices, columns, 3, bits, 0,
-                        fps_milli, frames, len(text))
+    fixed = struct.pack(
+        "<8sHHIIBBHIII", b"\x89HPS\r\n\x1a\n", 1, 0, slices, columns, 3, bits, 0, fps_milli, frames, len(text)
+    )
     crc = zlib.crc32(fixed[:28] + fixed[32:36] + text)
     out = fixed + struct.pack("<I", crc) + text
     for k in range(frames):
@@ -253,17 +291,24 @@ def polar_stream(profile_text: str, fps_milli: int = 20_000, slices: int = 16, c
 @pytest.mark.parametrize("how", ["absolute", "dotdot", "encoded", "dev-zero", "dev-stdin"])
 def test_gltf_buffer_uris_leaving_the_folder_are_refused(world, how):
     work, canary = world
-    uri = {"absolute": str(canary.path), "dotdot": "../outside/canary.png",
-           "encoded": "..%2Foutside%2Fcanary.png", "dev-zero": "/dev/zero",
-           "dev-stdin": "/dev/stdin"}[how]
-    doc = gltf(buffers=[{"uri": uri, "byteLength": 16}],
-               extra={"bufferViews": [{"buffer": 0, "byteLength": 36},
-                                      {"buffer": 1, "byteLength": 16}],
-                      "accessors": [{"bufferView": 0, "componentType": 5126, "count": 3,
-                                     "type": "VEC3"},
-                                    {"bufferView": 1, "componentType": 5126, "count": 1,
-                                     "type": "VEC4"}],
-                      "meshes": [{"primitives": [{"attributes": {"POSITION": 0, "COLOR_0": 1}}]}]})
+    uri = {
+        "absolute": str(canary.path),
+        "dotdot": "../outside/canary.png",
+        "encoded": "..%2Foutside%2Fcanary.png",
+        "dev-zero": "/dev/zero",
+        "dev-stdin": "/dev/stdin",
+    }[how]
+    doc = gltf(
+        buffers=[{"uri": uri, "byteLength": 16}],
+        extra={
+            "bufferViews": [{"buffer": 0, "byteLength": 36}, {"buffer": 1, "byteLength": 16}],
+            "accessors": [
+                {"bufferView": 0, "componentType": 5126, "count": 3, "type": "VEC3"},
+                {"bufferView": 1, "componentType": 5126, "count": 1, "type": "VEC4"},
+            ],
+            "meshes": [{"primitives": [{"attributes": {"POSITION": 0, "COLOR_0": 1}}]}],
+        },
+    )
     write_json(work / "model.gltf", doc)
     line = assert_one_line(holopack("inspect", "model.gltf", cwd=work, timeout=60), 2, "model.gltf")
     assert "outside" in line or "absolute" in line or "leaves" in line or "device" in line
@@ -273,9 +318,10 @@ def test_gltf_buffer_uris_leaving_the_folder_are_refused(world, how):
 def test_a_device_file_inside_the_folder_is_refused_too(world):
     work, canary = world
     os.symlink("/dev/zero", work / "zeros.bin")
-    doc = gltf(buffers=[{"uri": "zeros.bin", "byteLength": 16}],
-               extra={"bufferViews": [{"buffer": 0, "byteLength": 36},
-                                      {"buffer": 1, "byteLength": 16}]})
+    doc = gltf(
+        buffers=[{"uri": "zeros.bin", "byteLength": 16}],
+        extra={"bufferViews": [{"buffer": 0, "byteLength": 36}, {"buffer": 1, "byteLength": 16}]},
+    )
     doc["accessors"].append({"bufferView": 1, "componentType": 5126, "count": 1, "type": "VEC4"})
     doc["meshes"][0]["primitives"][0]["attributes"]["COLOR_0"] = 1
     write_json(work / "model.gltf", doc)
@@ -286,9 +332,10 @@ def test_allow_outside_files_lifts_the_folder_rule_only(world):
     work, canary = world
     data = struct.pack("<12f", *([1, 0, 0, 1] * 3))
     (canary.path.parent / "colours.bin").write_bytes(data)
-    doc = gltf(buffers=[{"uri": "../outside/colours.bin", "byteLength": 48}],
-               extra={"bufferViews": [{"buffer": 0, "byteLength": 36},
-                                      {"buffer": 1, "byteLength": 48}]})
+    doc = gltf(
+        buffers=[{"uri": "../outside/colours.bin", "byteLength": 48}],
+        extra={"bufferViews": [{"buffer": 0, "byteLength": 36}, {"buffer": 1, "byteLength": 48}]},
+    )
     doc["accessors"].append({"bufferView": 1, "componentType": 5126, "count": 3, "type": "VEC4"})
     doc["meshes"][0]["primitives"][0]["attributes"]["COLOR_0"] = 1
     write_json(work / "model.gltf", doc)
@@ -297,8 +344,7 @@ def test_allow_outside_files_lifts_the_folder_rule_only(world):
     assert run.rc == 0, run.err
     doc["buffers"][1]["uri"] = "/dev/zero"
     write_json(work / "model.gltf", doc)
-    assert_one_line(holopack("inspect", "model.gltf", "--allow-outside-files", cwd=work), 2,
-                    "device")
+    assert_one_line(holopack("inspect", "model.gltf", "--allow-outside-files", cwd=work), 2, "device")
 
 
 def test_obj_material_library_and_texture_outside_are_refused(world):
@@ -306,8 +352,9 @@ def test_obj_material_library_and_texture_outside_are_refused(world):
     (work / "a.obj").write_text("mtllib ../outside/canary.png\n" + TRIANGLE_OBJ)
     assert_one_line(holopack("inspect", "a.obj", cwd=work), 2, "a.obj", "canary.png")
     (work / "m.mtl").write_text(f"newmtl x\nmap_Kd {canary.path}\n")
-    (work / "b.obj").write_text("mtllib m.mtl\nusemtl x\nv 0 0 0\nv 1 0 0\nv 0 1 0\n"
-                                "vt 0 0\nvt 1 0\nvt 0 1\nf 1/1 2/2 3/3\n")
+    (work / "b.obj").write_text(
+        "mtllib m.mtl\nusemtl x\nv 0 0 0\nv 1 0 0\nv 0 1 0\nvt 0 0\nvt 1 0\nvt 0 1\nf 1/1 2/2 3/3\n"
+    )
     assert_one_line(holopack("inspect", "b.obj", cwd=work), 2, "b.obj")
     canary.check()
 
@@ -315,16 +362,19 @@ def test_obj_material_library_and_texture_outside_are_refused(world):
 def test_a_long_uri_is_shortened_in_the_error_line(world):
     work, _ = world
     uri = "../" + "x" * 100_000
-    write_json(work / "model.gltf", gltf(buffers=[{"uri": uri, "byteLength": 4}],
-                                         extra={"bufferViews": [{"buffer": 1, "byteLength": 4}]}))
+    write_json(
+        work / "model.gltf",
+        gltf(
+            buffers=[{"uri": uri, "byteLength": 4}], extra={"bufferViews": [{"buffer": 1, "byteLength": 4}]}
+        ),
+    )
     doc = json.loads((work / "model.gltf").read_text())
     doc["accessors"][0]["bufferView"] = 0
     line = assert_one_line(holopack("inspect", "model.gltf", cwd=work), 2)
     assert len(line) < 400
 
 
-@pytest.mark.parametrize("base", ["/dev/zero", "/dev/stdin", "../outside/canary.png",
-                                  "3dcircle-42f2.toml"])
+@pytest.mark.parametrize("base", ["/dev/zero", "/dev/stdin", "../outside/canary.png", "3dcircle-42f2.toml"])
 def test_profile_base_is_looked_up_among_shipped_profiles_only(world, base):
     work, canary = world
     (work / "fan.toml").write_text(f'base = "{base}"\nname = "mine"\n')
@@ -348,7 +398,7 @@ def test_a_package_whose_manifest_names_a_device_path_is_not_read(world):
         zf.writestr("other/manifest.json", json.dumps(embedded))
         zf.writestr("../outside/canary.png", "overwritten")
     run = holopack("validate", "pkg.zip", cwd=work, timeout=60)
-    assert run.rc == 1 and run.peak_bytes < GB          # a failed check, reported
+    assert run.rc == 1 and run.peak_bytes < GB  # a failed check, reported
     assert "unsafe path" in run.out and "shipped profile" in run.out
     assert "Traceback" not in run.err
     canary.check()
@@ -389,16 +439,18 @@ def test_a_node_cycle_is_named(world):
 
 def test_a_tiny_glb_asking_for_gigabytes_stays_within_the_budget(world):
     work, _ = world
-    accessors = [{"componentType": 5126, "count": 100_000_000, "type": "VEC4"}
-                 for _ in range(4)]
-    doc = gltf(accessors=[{"bufferView": 0, "componentType": 5126, "count": 3, "type": "VEC3"},
-                          *accessors])
-    doc["meshes"] = [{"primitives": [{"attributes": {"POSITION": 0, "COLOR_0": 1, "TANGENT": 2,
-                                                     "TEXCOORD_0": 3, "JOINTS_0": 4}}]}]
+    accessors = [{"componentType": 5126, "count": 100_000_000, "type": "VEC4"} for _ in range(4)]
+    doc = gltf(accessors=[{"bufferView": 0, "componentType": 5126, "count": 3, "type": "VEC3"}, *accessors])
+    doc["meshes"] = [
+        {
+            "primitives": [
+                {"attributes": {"POSITION": 0, "COLOR_0": 1, "TANGENT": 2, "TEXCOORD_0": 3, "JOINTS_0": 4}}
+            ]
+        }
+    ]
     text = json.dumps(doc).encode()
     text += b" " * (-len(text) % 4)
-    glb = b"glTF" + struct.pack("<II", 2, 12 + 8 + len(text)) + \
-        struct.pack("<I4s", len(text), b"JSON") + text
+    glb = b"glTF" + struct.pack("<II", 2, 12 + 8 + len(text)) + struct.pack("<I4s", len(text), b"JSON") + text
     (work / "tiny.glb").write_bytes(glb)
     assert len(glb) < 4096
     run = holopack("inspect", "tiny.glb", cwd=work, timeout=60)
@@ -413,9 +465,13 @@ def test_huge_pictures_are_refused_before_decoding(world, size):
     # the same picture as a glTF texture
     import base64
 
-    doc = gltf(images=[{"uri": "big.png"}],
-               extra={"textures": [{"source": 0}],
-                      "materials": [{"pbrMetallicRoughness": {"baseColorTexture": {"index": 0}}}]})
+    doc = gltf(
+        images=[{"uri": "big.png"}],
+        extra={
+            "textures": [{"source": 0}],
+            "materials": [{"pbrMetallicRoughness": {"baseColorTexture": {"index": 0}}}],
+        },
+    )
     doc["meshes"][0]["primitives"][0]["material"] = 0
     write_json(work / "model.gltf", doc)
     assert_one_line(holopack("export", "model.gltf", "-o", "out.mp4", cwd=work), 2, "model.gltf")
@@ -429,14 +485,24 @@ def test_a_huge_gif_is_one_line(world):
     assert_one_line(holopack("export", "big.gif", "-o", "out.mp4", cwd=work), 2, "big.gif")
 
 
-@pytest.mark.parametrize("device,option", [
-    ("mp4-fan", ("--fps", "1e9")), ("mp4-fan", ("--seconds", "1e9")),
-    ("mp4-fan", ("--loops", "1e300")), ("mp4-fan", ("--margin", "5")),
-    ("mp4-fan", ("--fov", "400")), ("mp4-fan", ("--animation", "-1")),
-    ("mp4-fan", ("--light", "rim=nan")), ("mp4-fan", ("--size", "100000")),
-    ("mp4-fan", ("--supersample", "64")),
-    ("fan.toml", ("--distance", "1e300")), ("fan.toml", ("--turntable", "1e308")),
-    ("fan.toml", ("--fps", "5e6")), ("fan.toml", ("--fps", "0.001"))])
+@pytest.mark.parametrize(
+    "device,option",
+    [
+        ("mp4-fan", ("--fps", "1e9")),
+        ("mp4-fan", ("--seconds", "1e9")),
+        ("mp4-fan", ("--loops", "1e300")),
+        ("mp4-fan", ("--margin", "5")),
+        ("mp4-fan", ("--fov", "400")),
+        ("mp4-fan", ("--animation", "-1")),
+        ("mp4-fan", ("--light", "rim=nan")),
+        ("mp4-fan", ("--size", "100000")),
+        ("mp4-fan", ("--supersample", "64")),
+        ("fan.toml", ("--distance", "1e300")),
+        ("fan.toml", ("--turntable", "1e308")),
+        ("fan.toml", ("--fps", "5e6")),
+        ("fan.toml", ("--fps", "0.001")),
+    ],
+)
 def test_settings_outside_their_range_are_one_line(world, device, option):
     work, _ = world
     (work / "a.obj").write_text(TRIANGLE_OBJ)
@@ -447,8 +513,10 @@ def test_settings_outside_their_range_are_one_line(world, device, option):
     assert not (work / out).exists() and not leftovers(work)
 
 
-@pytest.mark.parametrize("key,value", [("render_size", "1000000"), ("render_size", str(2**70)),
-                                       ("video_size", "0"), ("supersample", "100")])
+@pytest.mark.parametrize(
+    "key,value",
+    [("render_size", "1000000"), ("render_size", str(2**70)), ("video_size", "0"), ("supersample", "100")],
+)
 def test_profile_sizes_outside_their_range_are_one_line(world, key, value):
     work, _ = world
     (work / "fan.toml").write_text(f'base = "hypervsn"\nname = "x"\n[render]\n{key} = {value}\n')
@@ -476,8 +544,9 @@ def test_a_profile_suffix_naming_a_path_cannot_overwrite_a_file(world):
 def test_item_names_with_newlines_are_refused(world):
     work, _ = world
     (work / "a.obj").write_text(TRIANGLE_OBJ)
-    (work / "list.toml").write_text('devices = ["hypervsn"]\n[[items]]\ninput = "a.obj"\n'
-                                    'name = "line\\nINSTALL: rm -rf"\n')
+    (work / "list.toml").write_text(
+        'devices = ["hypervsn"]\n[[items]]\ninput = "a.obj"\nname = "line\\nINSTALL: rm -rf"\n'
+    )
     assert_one_line(holopack("pack", "list.toml", "-o", "pkg", cwd=work), 2, "one line")
 
 
@@ -500,8 +569,7 @@ def test_pack_refuses_to_replace_a_zip_that_is_not_a_package(world):
     with zipfile.ZipFile(work / "photos.zip", "w") as zf:
         zf.writestr("holiday.jpg", b"someone's photo")
     before = (work / "photos.zip").read_bytes()
-    assert_one_line(holopack("pack", "list.toml", "-o", "photos.zip", cwd=work), 2,
-                    "not a holopack package")
+    assert_one_line(holopack("pack", "list.toml", "-o", "photos.zip", cwd=work), 2, "not a holopack package")
     assert (work / "photos.zip").read_bytes() == before and not leftovers(work)
 
 
@@ -520,8 +588,9 @@ def test_a_1000_fps_video_is_read(world):
     import imageio_ffmpeg
     import numpy as np
 
-    writer = imageio_ffmpeg.write_frames(str(work / "fast.mp4"), (32, 32), fps=1000,
-                                         macro_block_size=16, ffmpeg_log_level="error")
+    writer = imageio_ffmpeg.write_frames(
+        str(work / "fast.mp4"), (32, 32), fps=1000, macro_block_size=16, ffmpeg_log_level="error"
+    )
     writer.send(None)
     for i in range(20):
         writer.send(np.full((32, 32, 3), i * 10, np.uint8))
@@ -535,9 +604,13 @@ def test_a_1000_fps_video_is_read(world):
 def test_an_interrupted_export_leaves_no_temporary_file(world, sig):
     work, _ = world
     (work / "a.obj").write_text(TRIANGLE_OBJ)
-    proc = subprocess.Popen([sys.executable, "-m", "holopack", "export", "a.obj", "-o", "out.mp4",
-                             "--seconds", "3000", "-q"], cwd=work, stdout=subprocess.PIPE,
-                            stderr=subprocess.PIPE, start_new_session=True)
+    proc = subprocess.Popen(
+        [sys.executable, "-m", "holopack", "export", "a.obj", "-o", "out.mp4", "--seconds", "3000", "-q"],
+        cwd=work,
+        stdout=subprocess.PIPE,
+        stderr=subprocess.PIPE,
+        start_new_session=True,
+    )
     end = time.monotonic() + 90
     while not any(".partial" in p.name for p in work.iterdir()):
         assert proc.poll() is None and time.monotonic() < end, proc.stderr.read()
@@ -555,9 +628,11 @@ def _tiny_package_setup(work: Path, canary: Canary) -> None:
     doc = gltf(images=[{"uri": "../outside/canary.png"}, {"uri": str(canary.path)}])
     write_json(work / "model.gltf", doc)
     (work / "fan.toml").write_text(DIY_PROFILE)
-    (work / "list.toml").write_text('devices = ["fan.toml"]\n[defaults]\nseconds = 0.5\n'
-                                    '[[items]]\ninput = "model.gltf"\nname = "one"\n'
-                                    '[[items]]\ninput = "model.gltf"\nname = "two"\nyaw = 90\n')
+    (work / "list.toml").write_text(
+        'devices = ["fan.toml"]\n[defaults]\nseconds = 0.5\n'
+        '[[items]]\ninput = "model.gltf"\nname = "one"\n'
+        '[[items]]\ninput = "model.gltf"\nname = "two"\nyaw = 90\n'
+    )
 
 
 def _children(pid: int) -> set[int]:
@@ -574,19 +649,42 @@ def _children(pid: int) -> set[int]:
 
 
 def _start_pack(work: Path, *args) -> subprocess.Popen:
-    return subprocess.Popen([sys.executable, "-m", "holopack", "pack", "list.toml", "-o", "pkg",
-                             "-j", "2", "--preview-frames", "2", *args], cwd=work,
-                            stdout=subprocess.PIPE, stderr=subprocess.PIPE, start_new_session=True)
+    return subprocess.Popen(
+        [
+            sys.executable,
+            "-m",
+            "holopack",
+            "pack",
+            "list.toml",
+            "-o",
+            "pkg",
+            "-j",
+            "2",
+            "--preview-frames",
+            "2",
+            *args,
+        ],
+        cwd=work,
+        stdout=subprocess.PIPE,
+        stderr=subprocess.PIPE,
+        start_new_session=True,
+    )
 
 
 def _wait_for_workers(proc: subprocess.Popen, count: int = 2, timeout: float = 60) -> set[int]:
     end = time.monotonic() + timeout
     while time.monotonic() < end:
-        kids = {k for k in _children(proc.pid)
-                if "holopack" in open(f"/proc/{k}/cmdline", "rb").read().decode(errors="replace")
-                or "multiprocessing" in open(f"/proc/{k}/cmdline", "rb").read().decode(errors="replace")}
-        workers = {k for k in kids if "resource_tracker" not in
-                   open(f"/proc/{k}/cmdline", "rb").read().decode(errors="replace")}
+        kids = {
+            k
+            for k in _children(proc.pid)
+            if "holopack" in open(f"/proc/{k}/cmdline", "rb").read().decode(errors="replace")
+            or "multiprocessing" in open(f"/proc/{k}/cmdline", "rb").read().decode(errors="replace")
+        }
+        workers = {
+            k
+            for k in kids
+            if "resource_tracker" not in open(f"/proc/{k}/cmdline", "rb").read().decode(errors="replace")
+        }
         if len(workers) >= count:
             return workers
         assert proc.poll() is None, proc.stderr.read().decode()
@@ -633,14 +731,14 @@ def test_workers_die_with_a_killed_parent_and_the_rerun_is_not_blocked(world):
         time.sleep(0.1)
     assert not any(_alive(w) for w in workers), "workers outlived their parent"
     assert not (work / "pkg").exists()
-    run = holopack("pack", "list.toml", "-o", "pkg", "-j", "1", "--preview-frames", "2",
-                   cwd=work, timeout=240)
+    run = holopack(
+        "pack", "list.toml", "-o", "pkg", "-j", "1", "--preview-frames", "2", cwd=work, timeout=240
+    )
     assert run.rc == 0, run.err
     manifest = (work / "pkg" / "tiny" / "manifest.json").read_text()
     # the unused images name the canary: neither its path, nor its hash, nor its size
     assert "canary" not in manifest and canary.sha not in manifest
-    assert sorted(p.name for p in (work / "pkg" / "tiny" / "files").iterdir()) == \
-        ["01_one.hps", "02_two.hps"]
+    assert sorted(p.name for p in (work / "pkg" / "tiny" / "files").iterdir()) == ["01_one.hps", "02_two.hps"]
     canary.check()
 
     # a symlinked folder planted inside the package: the re-run neither follows nor
@@ -656,10 +754,11 @@ def test_workers_die_with_a_killed_parent_and_the_rerun_is_not_blocked(world):
     (work / "list.toml").write_text((work / "list.toml").read_text().replace("yaw = 90", "yaw = 45"))
     two = work / "pkg" / "tiny" / "files" / "02_two.hps"
     before = (two.stat().st_mtime_ns, two.read_bytes())
-    run = holopack("pack", "list.toml", "-o", "pkg", "-j", "1", "--preview-frames", "2", "-q",
-                   cwd=work, timeout=240)
+    run = holopack(
+        "pack", "list.toml", "-o", "pkg", "-j", "1", "--preview-frames", "2", "-q", cwd=work, timeout=240
+    )
     assert_one_line(run, 1, "previews", "symlink")
-    assert (two.stat().st_mtime_ns, two.read_bytes()) == before    # refused before rendering
+    assert (two.stat().st_mtime_ns, two.read_bytes()) == before  # refused before rendering
     assert sorted(p.name for p in victim.iterdir()) == ["keep.txt"]
     assert not leftovers(work)
     canary.check()
@@ -672,19 +771,26 @@ def test_repacking_a_zip_drops_entries_its_manifests_do_not_list(world):
     work, _ = world
     seed = REPO / "fuzz" / "corpus" / "package" / "diy-previews.zip"
     (work / "clip.obj").write_text(TRIANGLE_OBJ)
-    (work / "diy.toml").write_bytes((REPO / "fuzz" / "corpus" / "profile" / "user-polarstream.toml")
-                                    .read_bytes())
-    (work / "pl.toml").write_text('devices = ["diy.toml"]\n[defaults]\nseconds = 0.1\n'
-                                  '[[items]]\ninput = "clip.obj"\nname = "tri"\n')
+    (work / "diy.toml").write_bytes(
+        (REPO / "fuzz" / "corpus" / "profile" / "user-polarstream.toml").read_bytes()
+    )
+    (work / "pl.toml").write_text(
+        'devices = ["diy.toml"]\n[defaults]\nseconds = 0.1\n[[items]]\ninput = "clip.obj"\nname = "tri"\n'
+    )
     (work / "pkg.zip").write_bytes(seed.read_bytes())
     with zipfile.ZipFile(work / "pkg.zip", "a") as zf:
         zf.writestr("diy/files/stranger.jpg", b"someone's photo")
         zf.writestr("holiday/photo.jpg", b"someone's photo")
-    run = holopack("pack", "pl.toml", "-o", "pkg.zip", "-q", "--preview-frames", "2", cwd=work,
-                   timeout=240)
+    run = holopack("pack", "pl.toml", "-o", "pkg.zip", "-q", "--preview-frames", "2", cwd=work, timeout=240)
     assert run.rc == 0, run.err
     with zipfile.ZipFile(work / "pkg.zip") as zf:
         names = sorted(zf.namelist())
-    assert names == ["README.txt", "diy/README.txt", "diy/files/01_tri.hps", "diy/manifest.json",
-                     "diy/previews/01_tri.gif", "diy/previews/01_tri.png"]
+    assert names == [
+        "README.txt",
+        "diy/README.txt",
+        "diy/files/01_tri.hps",
+        "diy/manifest.json",
+        "diy/previews/01_tri.gif",
+        "diy/previews/01_tri.png",
+    ]
     assert not leftovers(work)

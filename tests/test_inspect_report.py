@@ -1,12 +1,12 @@
 """inspect tells the truth: vertex colours count, every texture with its role and use."""
+
 import json
 import re
 
 import numpy as np
+from _gltf_builder import GltfBuilder, quad
 
 from holopack.cli import main
-
-from _gltf_builder import GltfBuilder, quad
 
 
 def _run(capsys, *argv):
@@ -49,10 +49,13 @@ def test_every_texture_is_listed_with_its_role_and_use(models, capsys):
         assert len(line) == 1, uri
         roles = set()
         for m in gltf["materials"]:
-            for role, info in [("baseColor", m.get("pbrMetallicRoughness", {}).get("baseColorTexture")),
-                               ("metallicRoughness", m.get("pbrMetallicRoughness", {}).get("metallicRoughnessTexture")),
-                               ("normal", m.get("normalTexture")), ("occlusion", m.get("occlusionTexture")),
-                               ("emissive", m.get("emissiveTexture"))]:
+            for role, info in [
+                ("baseColor", m.get("pbrMetallicRoughness", {}).get("baseColorTexture")),
+                ("metallicRoughness", m.get("pbrMetallicRoughness", {}).get("metallicRoughnessTexture")),
+                ("normal", m.get("normalTexture")),
+                ("occlusion", m.get("occlusionTexture")),
+                ("emissive", m.get("emissiveTexture")),
+            ]:
                 if info and info["index"] == i:
                     roles.add(role)
         shown = set(line[0].split(": ")[1].split(" (")[0].split(" + "))

@@ -1,4 +1,5 @@
 """Ctrl-C is never lost (holopack.interrupt), and the CLI reports it as an interrupt."""
+
 from __future__ import annotations
 
 import os
@@ -14,7 +15,7 @@ def _swallowed_sigint():
     """Deliver a SIGINT to ourselves where a C caller would swallow the exception."""
     try:
         os.kill(os.getpid(), signal.SIGINT)
-        for _ in range(1000):       # the handler runs at the next bytecode boundary
+        for _ in range(1000):  # the handler runs at the next bytecode boundary
             pass
     except KeyboardInterrupt:
         pass
@@ -28,7 +29,7 @@ def test_a_swallowed_interrupt_comes_back_at_the_next_check():
             interrupt.check()
             pytest.fail("check() did not raise")
     assert signal.getsignal(signal.SIGINT) is before
-    interrupt.check()               # nothing pending once the guard is left
+    interrupt.check()  # nothing pending once the guard is left
 
 
 def test_an_error_after_an_interrupt_leaves_as_the_interrupt():
@@ -44,4 +45,4 @@ def test_errors_without_an_interrupt_pass_through():
         with sigint_guard():
             raise ImportError("a real one")
     with sigint_guard():
-        interrupt.check()           # no SIGINT: nothing to raise
+        interrupt.check()  # no SIGINT: nothing to raise

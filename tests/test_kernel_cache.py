@@ -1,4 +1,5 @@
 """kernel_cache.refresh works on the cache Numba really uses, NUMBA_CACHE_DIR included."""
+
 from __future__ import annotations
 
 import hashlib
@@ -24,8 +25,11 @@ def _numba_writes(module_dir, cache_dir) -> set[str]:
     """Run a cached kernel in a fresh interpreter; the files Numba wrote under cache_dir."""
     env = dict(os.environ, NUMBA_CACHE_DIR=str(cache_dir))
     subprocess.run([sys.executable, "-c", "import kern"], cwd=module_dir, env=env, check=True)
-    return {os.path.relpath(os.path.join(root, name), cache_dir)
-            for root, _, names in os.walk(cache_dir) for name in names}
+    return {
+        os.path.relpath(os.path.join(root, name), cache_dir)
+        for root, _, names in os.walk(cache_dir)
+        for name in names
+    }
 
 
 def test_refresh_drops_stale_kernels_where_numba_cache_dir_puts_them(tmp_path, monkeypatch):
@@ -39,19 +43,20 @@ def test_refresh_drops_stale_kernels_where_numba_cache_dir_puts_them(tmp_path, m
     folder = "pkg_" + hashlib.sha1(str(module_dir).encode()).hexdigest()
     assert any(w.startswith(folder + os.sep) and w.endswith(".nbi") for w in written), written
     assert not (module_dir / "__pycache__").exists() or not any(
-        n.endswith(".nbi") for n in os.listdir(module_dir / "__pycache__"))
+        n.endswith(".nbi") for n in os.listdir(module_dir / "__pycache__")
+    )
 
     monkeypatch.setenv("NUMBA_CACHE_DIR", str(cache_dir))
     module = str(module_dir / "kern.py")
     assert kernel_cache.cache_dir(module) == str(cache_dir / folder)
-    kernel_cache.refresh(module, ["helper.py"])          # first call: no stamp yet, so drop
+    kernel_cache.refresh(module, ["helper.py"])  # first call: no stamp yet, so drop
     assert not any(n.endswith((".nbi", ".nbc")) for n in os.listdir(cache_dir / folder))
     assert (cache_dir / folder / "kern.deps-sha256").exists()
 
     (cache_dir / folder / "kern.twice-7.py311.nbi").write_bytes(b"")  # cached again
-    kernel_cache.refresh(module, ["helper.py"])          # dependency unchanged: kept
+    kernel_cache.refresh(module, ["helper.py"])  # dependency unchanged: kept
     assert any(n.endswith(".nbi") for n in os.listdir(cache_dir / folder))
-    (module_dir / "helper.py").write_text("A = 2\n")     # dependency changed: dropped
+    (module_dir / "helper.py").write_text("A = 2\n")  # dependency changed: dropped
     kernel_cache.refresh(module, ["helper.py"])
     assert not any(n.endswith((".nbi", ".nbc")) for n in os.listdir(cache_dir / folder))
 

@@ -1,21 +1,22 @@
 """Property-based tests of the loaders' error paths: whatever the bytes, a loader either
 returns a Scene that can be posed, or raises InputError naming the file; never another
 exception."""
+
 import json
-import os
 
 import numpy as np
-import pytest
+from conftest import MODELS
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
 from holopack.errors import InputError
 from holopack.scene.load import load
-from conftest import MODELS
 
-SETTINGS = settings(max_examples=60, deadline=None,
-                    suppress_health_check=[HealthCheck.function_scoped_fixture,
-                                           HealthCheck.too_slow])
+SETTINGS = settings(
+    max_examples=60,
+    deadline=None,
+    suppress_health_check=[HealthCheck.function_scoped_fixture, HealthCheck.too_slow],
+)
 
 GLB = MODELS["riggedfigure"].read_bytes()
 GLTF_DOC = json.loads(MODELS["simpleskin"].read_text())
@@ -45,8 +46,7 @@ def test_truncated_glb(tmp_path, cut):
 
 
 @SETTINGS
-@given(edits=st.lists(st.tuples(st.integers(0, len(GLB) - 1), st.integers(0, 255)),
-                      min_size=1, max_size=16))
+@given(edits=st.lists(st.tuples(st.integers(0, len(GLB) - 1), st.integers(0, 255)), min_size=1, max_size=16))
 def test_corrupted_glb_bytes(tmp_path, edits):
     data = bytearray(GLB)
     for pos, value in edits:
@@ -60,7 +60,7 @@ def test_corrupted_glb_bytes(tmp_path, edits):
 @given(field=st.sampled_from([8, 12, 16]), value=st.integers(0, 2**32 - 1))
 def test_glb_header_and_chunk_lengths(tmp_path, field, value):
     data = bytearray(GLB)
-    data[field:field + 4] = int(value).to_bytes(4, "little")
+    data[field : field + 4] = int(value).to_bytes(4, "little")
     path = tmp_path / "lengths.glb"
     path.write_bytes(bytes(data))
     _load_clean(path)
@@ -79,11 +79,16 @@ def _paths(node, prefix=()):
 
 JSON_PATHS = [p for p in _paths(GLTF_DOC) if p and p[0] != "buffers"] + [("buffers", 0, "byteLength")]
 json_values = st.recursive(
-    st.none() | st.booleans() | st.integers(-2**40, 2**40) | st.floats(allow_nan=False)
+    st.none()
+    | st.booleans()
+    | st.integers(-(2**40), 2**40)
+    | st.floats(allow_nan=False)
     | st.text(max_size=8),
-    lambda children: st.lists(children, max_size=4) | st.dictionaries(st.text(max_size=6), children,
-                                                                      max_size=3),
-    max_leaves=6)
+    lambda children: (
+        st.lists(children, max_size=4) | st.dictionaries(st.text(max_size=6), children, max_size=3)
+    ),
+    max_leaves=6,
+)
 
 
 @SETTINGS
@@ -112,8 +117,11 @@ def test_gltf_json_field_removed(tmp_path, path):
     _load_clean(target)
 
 
-number = st.one_of(st.floats(allow_nan=True, allow_infinity=True).map(repr),
-                   st.integers(-5, 12).map(str), st.sampled_from(["", "x", "1e400", "-0"]))
+number = st.one_of(
+    st.floats(allow_nan=True, allow_infinity=True).map(repr),
+    st.integers(-5, 12).map(str),
+    st.sampled_from(["", "x", "1e400", "-0"]),
+)
 obj_line = st.one_of(
     st.builds(lambda a, b, c: f"v {a} {b} {c}", number, number, number),
     st.builds(lambda a, b: f"vt {a} {b}", number, number),
@@ -136,8 +144,10 @@ def test_obj_text(tmp_path, lines):
 
 
 @SETTINGS
-@given(data=st.binary(min_size=1, max_size=3000),
-       suffix=st.sampled_from([".png", ".jpg", ".gif", ".mp4", ".stl", ".ply", ".gltf", ".glb"]))
+@given(
+    data=st.binary(min_size=1, max_size=3000),
+    suffix=st.sampled_from([".png", ".jpg", ".gif", ".mp4", ".stl", ".ply", ".gltf", ".glb"]),
+)
 def test_random_bytes_any_suffix(tmp_path, data, suffix):
     path = tmp_path / f"noise{suffix}"
     path.write_bytes(data)

@@ -2,6 +2,7 @@
 
 Every expected value is read from the files here, with a few lines of plain Python
 (not holopack's or trimesh's parsers)."""
+
 from __future__ import annotations
 
 import logging
@@ -40,8 +41,9 @@ def parse_obj(path):
             corners = []
             for token in parts[1:]:
                 fields = token.split("/")
-                corners.append((int(fields[0]) - 1,
-                                int(fields[1]) - 1 if len(fields) > 1 and fields[1] else None))
+                corners.append(
+                    (int(fields[0]) - 1, int(fields[1]) - 1 if len(fields) > 1 and fields[1] else None)
+                )
             faces.append(corners)
             materials.append(current)
     return np.array(v), np.array(vt), faces, materials
@@ -78,8 +80,7 @@ def test_textured_obj_keeps_every_corner_uv_and_its_picture():
     material = scene.materials[prim.material]
     picture = np.asarray(Image.open(os.path.join(folder, "CesiumMan.jpg")).convert("RGBA"))
     np.testing.assert_array_equal(scene.textures[material.base_color_texture].pixels, picture)
-    kd = [float(x) for x in parse_mtl(os.path.join(folder, "CesiumMan.mtl"))
-          ["Cesium_Man-effect"]["Kd"]]
+    kd = [float(x) for x in parse_mtl(os.path.join(folder, "CesiumMan.mtl"))["Cesium_Man-effect"]["Kd"]]
     np.testing.assert_allclose(material.base_color_factor[:3], srgb_to_linear(kd), atol=1e-6)
 
 
@@ -104,16 +105,14 @@ def test_obj_vertex_colours_arrive_as_written():
     scene = holopack.load(path)
     prim, flat = corners(scene, scene.draw_items[0])
     file_corners = np.array([c[0] for face in faces for c in face])
-    np.testing.assert_allclose(prim.colors[flat, :3], srgb_to_linear(v[file_corners, 3:6]),
-                               atol=1e-5)
+    np.testing.assert_allclose(prim.colors[flat, :3], srgb_to_linear(v[file_corners, 3:6]), atol=1e-5)
     assert np.all(prim.colors[:, 3] == 1.0)
 
 
 def _copy_obj(tmp_path, map_line, texture_at):
     folder = os.path.join(CORPUS, "CesiumMan-OBJ")
     shutil.copy(os.path.join(folder, "CesiumMan.obj"), tmp_path / "CesiumMan.obj")
-    (tmp_path / "CesiumMan.mtl").write_text(
-        "newmtl Cesium_Man-effect\nKd 0.8 0.6 0.4\n" + map_line + "\n")
+    (tmp_path / "CesiumMan.mtl").write_text("newmtl Cesium_Man-effect\nKd 0.8 0.6 0.4\n" + map_line + "\n")
     if texture_at:
         target = tmp_path / texture_at
         target.parent.mkdir(parents=True, exist_ok=True)
@@ -121,10 +120,13 @@ def _copy_obj(tmp_path, map_line, texture_at):
     return str(tmp_path / "CesiumMan.obj")
 
 
-@pytest.mark.parametrize("map_line, texture_at", [
-    ("map_Kd -s 1 1 1 -bm 0.5 textures\\CesiumMan.jpg", "textures/CesiumMan.jpg"),
-    ("map_Kd C:\\Users\\artist\\maps\\CESIUMMAN.JPG", "CesiumMan.jpg"),
-])
+@pytest.mark.parametrize(
+    "map_line, texture_at",
+    [
+        ("map_Kd -s 1 1 1 -bm 0.5 textures\\CesiumMan.jpg", "textures/CesiumMan.jpg"),
+        ("map_Kd C:\\Users\\artist\\maps\\CESIUMMAN.JPG", "CesiumMan.jpg"),
+    ],
+)
 def test_map_kd_with_options_windows_paths_and_other_case_is_found(tmp_path, map_line, texture_at):
     scene = holopack.load(_copy_obj(tmp_path, map_line, texture_at))
     prim = scene.meshes[0].primitives[0]
@@ -138,8 +140,7 @@ def test_a_missing_texture_is_one_warning_and_the_kd_colour(tmp_path, capsys):
     prim = scene.meshes[0].primitives[0]
     material = scene.materials[prim.material]
     assert material.base_color_texture is None
-    np.testing.assert_allclose(material.base_color_factor[:3], srgb_to_linear([0.8, 0.6, 0.4]),
-                               atol=1e-6)
+    np.testing.assert_allclose(material.base_color_factor[:3], srgb_to_linear([0.8, 0.6, 0.4]), atol=1e-6)
     assert len(scene.warnings) == 1
     assert "gone.png" in scene.warnings[0] and "CesiumMan.mtl" in scene.warnings[0]
     assert capsys.readouterr().err == ""

@@ -1,4 +1,5 @@
 """The OpenMP waiting policy that holopack sets on import and in the command (holopack.openmp)."""
+
 from __future__ import annotations
 
 import os

@@ -1,4 +1,5 @@
 """The option table: one definition per option, the same checks and words on every face."""
+
 from __future__ import annotations
 
 import dataclasses
@@ -29,21 +30,25 @@ def _playlist_fault(tmp_path, line: str) -> str:
     return str(info.value)
 
 
-@pytest.mark.parametrize("flag, key, text, value", [
-    ("--seconds", "seconds", "-1", "-1"),
-    ("--seconds", "seconds", "99999", "99999"),
-    ("--loops", "loops", "0", "0"),
-    ("--speed", "speed", "5000", "5000"),
-    ("--size", "size", "4", "4"),
-    ("--size", "size", "100000", "100000"),
-    ("--fov", "fov", "200", "200"),
-    ("--margin", "margin", "0.95", "0.95"),
-    ("--yaw", "yaw", "720", "720"),
-    ("--distance", "distance", "1e9", "1e9"),
-    ("--turntable", "turntable", "50000", "50000"),
-])
+@pytest.mark.parametrize(
+    "flag, key, text, value",
+    [
+        ("--seconds", "seconds", "-1", "-1"),
+        ("--seconds", "seconds", "99999", "99999"),
+        ("--loops", "loops", "0", "0"),
+        ("--speed", "speed", "5000", "5000"),
+        ("--size", "size", "4", "4"),
+        ("--size", "size", "100000", "100000"),
+        ("--fov", "fov", "200", "200"),
+        ("--margin", "margin", "0.95", "0.95"),
+        ("--yaw", "yaw", "720", "720"),
+        ("--distance", "distance", "1e9", "1e9"),
+        ("--turntable", "turntable", "50000", "50000"),
+    ],
+)
 def test_a_bad_value_reads_the_same_on_the_command_line_and_in_a_playlist(
-        capsys, tmp_path, flag, key, text, value):
+    capsys, tmp_path, flag, key, text, value
+):
     cli = _cli_fault(capsys, flag, text)
     listed = _playlist_fault(tmp_path, f"{key} = {value}")
     # "holopack export: error: argument --seconds: must be ..." and
@@ -85,10 +90,29 @@ def test_defaults_are_stated_once_in_the_table_or_in_framing():
 
 
 def test_command_line_values_land_in_settings_and_framing():
-    args = build_parser().parse_args([
-        "export", "-o", "x.mp4", "--device", "hypervsn", "--seconds", "2", "--yaw", "30",
-        "--fov", "0", "--unlit", "--light", "rim=1.5", "--light", "key_direction=0,1,1",
-        "--no-circle-mask", "--supersample", "3"])
+    args = build_parser().parse_args(
+        [
+            "export",
+            "-o",
+            "x.mp4",
+            "--device",
+            "hypervsn",
+            "--seconds",
+            "2",
+            "--yaw",
+            "30",
+            "--fov",
+            "0",
+            "--unlit",
+            "--light",
+            "rim=1.5",
+            "--light",
+            "key_direction=0,1,1",
+            "--no-circle-mask",
+            "--supersample",
+            "3",
+        ]
+    )
     settings = ExportSettings.from_options(options.values_from_args(args, options.EXPORT))
     assert settings.device == "hypervsn" and settings.seconds == 2.0
     assert settings.framing == dataclasses.replace(Framing(), yaw=30.0, fov=0.0)
@@ -99,20 +123,22 @@ def test_command_line_values_land_in_settings_and_framing():
 
 def test_lights_from_a_table_override_only_what_it_names():
     base = Lights()
-    lights = Lights.from_table({"rim": 1.5, "key_direction": [0, 1, 1], "fill": 0.0,
-                                "rim_color": [1, 0, 0]})
+    lights = Lights.from_table({"rim": 1.5, "key_direction": [0, 1, 1], "fill": 0.0, "rim_color": [1, 0, 0]})
     assert lights.rim == 1.5 and lights.rim_color == (1.0, 0.0, 0.0)
     assert lights.key.direction == (0.0, 1.0, 1.0) and lights.key.intensity == base.key.intensity
     assert lights.fill.intensity == 0.0 and lights.fill.direction == base.fill.direction
     assert lights.ambient == base.ambient and lights.specular == base.specular
 
 
-@pytest.mark.parametrize("table, words", [
-    ({"glow": 2}, "has an unknown setting 'glow'"),
-    ({"rim": "bright"}, "rim must be a number, got 'bright'"),
-    ({"key_direction": [0, 1]}, "key_direction must be an array of 3 numbers"),
-    ({"ambient": True}, "ambient must be a number, got true"),
-])
+@pytest.mark.parametrize(
+    "table, words",
+    [
+        ({"glow": 2}, "has an unknown setting 'glow'"),
+        ({"rim": "bright"}, "rim must be a number, got 'bright'"),
+        ({"key_direction": [0, 1]}, "key_direction must be an array of 3 numbers"),
+        ({"ambient": True}, "ambient must be a number, got true"),
+    ],
+)
 def test_bad_lights_read_the_same_on_every_face(capsys, tmp_path, table, words):
     with pytest.raises(options.Fault, match=words):
         Lights.from_table(table)
@@ -127,8 +153,7 @@ def test_bad_lights_read_the_same_on_every_face(capsys, tmp_path, table, words):
 
 
 def test_a_new_option_is_one_entry(monkeypatch):
-    extra = options.Option("brightness", "number", "light scale", default=1.0, lo=0, lo_open=True,
-                           hi=8.0)
+    extra = options.Option("brightness", "number", "light scale", default=1.0, lo=0, lo_open=True, hi=8.0)
     monkeypatch.setattr(options, "OPTIONS", options.OPTIONS + (extra,))
     monkeypatch.setitem(options.BY_NAME, "brightness", extra)
     args = build_parser().parse_args(["export", "-o", "x.mp4", "--brightness", "2"])

@@ -1,15 +1,13 @@
 """Facing and up: --front/--up, and what auto decides for skeletons and CAD meshes."""
-import itertools
 
 import numpy as np
 import pytest
+from _facing_models import Y_UP_BRACKET, Z_UP_BRACKET, humanoid, write_obj
 
+from holopack.animate.orientation import AXES, Orientation, decide, detect, joint_kind
 from holopack.errors import InputError
 from holopack.pipeline import ExportSettings, FrameSource, make_timeline
 from holopack.scene.load import load
-from holopack.animate.orientation import AXES, Orientation, decide, detect, joint_kind
-
-from _facing_models import Y_UP_BRACKET, Z_UP_BRACKET, humanoid, write_obj
 
 
 def _picture(scene, **axes):
@@ -113,10 +111,38 @@ def test_inspect_and_export_say_which_way_the_model_faces(tmp_path, capsys):
     assert main(["inspect", str(path)]) == 0
     out = capsys.readouterr().out
     assert "facing -z, up +y (auto: a humanoid skeleton" in out
-    rc = main(["export", str(path), "--device", "mp4-fan", "-o", str(tmp_path / "01_p.mp4"),
-               "--size", "64", "--seconds", "0.2", "-q"])
+    rc = main(
+        [
+            "export",
+            str(path),
+            "--device",
+            "mp4-fan",
+            "-o",
+            str(tmp_path / "01_p.mp4"),
+            "--size",
+            "64",
+            "--seconds",
+            "0.2",
+            "-q",
+        ]
+    )
     err = capsys.readouterr().err
     assert rc == 0 and "turned to face the viewer: facing -z, up +y" in err
-    rc = main(["export", str(path), "--device", "mp4-fan", "-o", str(tmp_path / "02_p.mp4"),
-               "--size", "64", "--seconds", "0.2", "-q", "--front", "+z"])
+    rc = main(
+        [
+            "export",
+            str(path),
+            "--device",
+            "mp4-fan",
+            "-o",
+            str(tmp_path / "02_p.mp4"),
+            "--size",
+            "64",
+            "--seconds",
+            "0.2",
+            "-q",
+            "--front",
+            "+z",
+        ]
+    )
     assert rc == 0 and "turned to face" not in capsys.readouterr().err

@@ -1,17 +1,18 @@
 """Export and validate agree on names; the output's extension says the format written."""
+
 import os
 import re
 
 import pytest
-from hypothesis import given, settings, strategies as st
+from hypothesis import given, settings
+from hypothesis import strategies as st
 
 from holopack.cli import main
 from holopack.device import load_profile
 from holopack.errors import InputError
-from holopack.formats.target import format_for_target
-from holopack.formats.names import name_rule
-from holopack.formats.names import check_output_name
 from holopack.formats import get_format
+from holopack.formats.names import check_output_name, name_rule
+from holopack.formats.target import format_for_target
 
 CIRCLE = load_profile("3dcircle-42f2")
 HYPERVSN = load_profile("hypervsn")
@@ -25,9 +26,14 @@ def _cli(capsys, *argv):
 
 
 @settings(max_examples=200, deadline=None)
-@given(st.text(alphabet=st.characters(min_codepoint=32, max_codepoint=0x17F, blacklist_characters="/\\\x00"),
-               min_size=1, max_size=20),
-       st.sampled_from([".BIN", ".bin", ".Bin"]))
+@given(
+    st.text(
+        alphabet=st.characters(min_codepoint=32, max_codepoint=0x17F, blacklist_characters="/\\\x00"),
+        min_size=1,
+        max_size=20,
+    ),
+    st.sampled_from([".BIN", ".bin", ".Bin"]),
+)
 def test_export_refuses_exactly_the_names_validate_fails_and_suggests_a_legal_one(stem, suffix):
     name = stem + suffix
     problems = name_rule(CIRCLE).problems(name, need_position=False)
@@ -59,19 +65,33 @@ def test_a_bad_name_exits_2_with_one_line_and_writes_nothing(tmp_path, capsys):
     assert os.listdir(tmp_path) == []
 
 
-@pytest.mark.parametrize("device,name,fmt", [
-    ("hypervsn", "clip.gif", "gif"), ("hypervsn", "clip.mp4", "mp4"),
-    ("3dcircle-42f2", "LOOP.BIN", "42f2"), ("3dcircle-42f2", "preview.gif", "gif"),
-    ("3dcircle-42f2", "preview.mp4", "mp4"), ("3dcircle-42f2", "loop.hps", "polarstream"),
-    ("legacy-224", "LOOP.bin", "legacy224"), ("diy-apa102", "loop.hps", "polarstream"),
-])
+@pytest.mark.parametrize(
+    "device,name,fmt",
+    [
+        ("hypervsn", "clip.gif", "gif"),
+        ("hypervsn", "clip.mp4", "mp4"),
+        ("3dcircle-42f2", "LOOP.BIN", "42f2"),
+        ("3dcircle-42f2", "preview.gif", "gif"),
+        ("3dcircle-42f2", "preview.mp4", "mp4"),
+        ("3dcircle-42f2", "loop.hps", "polarstream"),
+        ("legacy-224", "LOOP.bin", "legacy224"),
+        ("diy-apa102", "loop.hps", "polarstream"),
+    ],
+)
 def test_the_extension_chooses_the_format(device, name, fmt):
     assert format_for_target(load_profile(device), name).name == fmt
 
 
-@pytest.mark.parametrize("device,name", [("hypervsn", "clip.BIN"), ("hypervsn", "clip.avi"),
-                                         ("3dcircle-42f2", "LOOP.txt"), ("hypervsn", "clip.hps"),
-                                         ("mp4-fan", "clip")])
+@pytest.mark.parametrize(
+    "device,name",
+    [
+        ("hypervsn", "clip.BIN"),
+        ("hypervsn", "clip.avi"),
+        ("3dcircle-42f2", "LOOP.txt"),
+        ("hypervsn", "clip.hps"),
+        ("mp4-fan", "clip"),
+    ],
+)
 def test_an_extension_the_device_cannot_take_is_refused(device, name):
     with pytest.raises(InputError, match="takes"):
         format_for_target(load_profile(device), name)
@@ -85,13 +105,15 @@ def test_an_explicit_format_must_match_the_extension():
 
 def test_gif_and_mp4_are_written_as_named(tmp_path, capsys):
     gif = tmp_path / "01_clip.gif"
-    rc, err = _cli(capsys, "export", "--device", "hypervsn", "-o", gif, "--size", "48",
-                   "--seconds", "0.2", "-q")
+    rc, err = _cli(
+        capsys, "export", "--device", "hypervsn", "-o", gif, "--size", "48", "--seconds", "0.2", "-q"
+    )
     assert rc == 0, err
     assert gif.read_bytes()[:6] in (b"GIF87a", b"GIF89a")
     mp4 = tmp_path / "01_clip.mp4"
-    rc, err = _cli(capsys, "export", "--device", "hypervsn", "-o", mp4, "--size", "48",
-                   "--seconds", "0.2", "-q")
+    rc, err = _cli(
+        capsys, "export", "--device", "hypervsn", "-o", mp4, "--size", "48", "--seconds", "0.2", "-q"
+    )
     assert rc == 0, err
     assert mp4.read_bytes()[4:8] == b"ftyp"
     rc, err = _cli(capsys, "export", "--device", "hypervsn", "-o", tmp_path / "clip.avi", "-q")

@@ -1,4 +1,5 @@
 """holopack pack end to end: a three-item playlist for a 42-F2 fan and HYPERVSN."""
+
 from __future__ import annotations
 
 import hashlib
@@ -9,10 +10,9 @@ import zipfile
 
 import numpy as np
 import pytest
+from _pack_helpers import DUCK, FRAMES, SIZE, built_package, copy_package, mtimes, write_playlist, write_video
 from PIL import Image
 
-from _pack_helpers import (DUCK, FRAMES, SIZE, built_package, copy_package, mtimes, write_playlist,
-                           write_video)
 from holopack.errors import InputError
 
 BIN_FRAME_BYTES = 512 * 6 * 42  # 42-F2: slices x planes x plane bytes
@@ -34,7 +34,9 @@ def test_files_are_named_and_ordered_by_each_fans_rules(package):
     assert bins == ["01_TWIN.BIN", "02_DUCK.BIN", "03_LOGO.BIN"]
     assert mp4s == ["01_twin.mp4", "02_duck_turntable.mp4", "03_logo.mp4"]
     assert all(len(name.split(".")[0]) <= 8 for name in bins)
-    assert sorted(report.rendered) == sorted([("3dcircle-42f2", n) for n in bins] + [("hypervsn", n) for n in mp4s])
+    assert sorted(report.rendered) == sorted(
+        [("3dcircle-42f2", n) for n in bins] + [("hypervsn", n) for n in mp4s]
+    )
     assert report.kept == []
 
 
@@ -64,8 +66,11 @@ def test_manifest_matches_the_files(package):
             total += entry["bytes"]
             # the source hash covers the input file itself
             src = entry["source_files"][0]
-            source_path = (playlist.parent / entry["input"]) if not entry["input"].startswith("/") \
+            source_path = (
+                (playlist.parent / entry["input"])
+                if not entry["input"].startswith("/")
                 else type(playlist)(entry["input"])
+            )
             assert src["sha256"] == sha256(source_path)
         assert manifest["total_bytes"] == total
         if device == "3dcircle-42f2":
@@ -74,7 +79,9 @@ def test_manifest_matches_the_files(package):
         assert f"{total:,} bytes" in readme and "3 files" in readme
         assert readme.index("01_") < readme.index("02_") < readme.index("03_")
     assert "SD card" in (out / "3dcircle-42f2" / "README.txt").read_text()
-    assert "Duck turntable" in json.loads((out / "hypervsn" / "manifest.json").read_text())["items"][1]["name"]
+    assert (
+        "Duck turntable" in json.loads((out / "hypervsn" / "manifest.json").read_text())["items"][1]["name"]
+    )
 
 
 def test_previews_show_the_clip(package):
@@ -110,7 +117,10 @@ def test_changing_one_item_rerenders_only_that_item(package, tmp_path):
     before = mtimes(copy)
     changed = write_playlist(playlist.parent, name="shop-changed.toml", duck_turntable=45.0)
     report = pack(changed, copy, jobs=2, progress=False, preview_frames=6, preview_size=64)
-    assert sorted(report.rendered) == [("3dcircle-42f2", "02_DUCK.BIN"), ("hypervsn", "02_duck_turntable.mp4")]
+    assert sorted(report.rendered) == [
+        ("3dcircle-42f2", "02_DUCK.BIN"),
+        ("hypervsn", "02_duck_turntable.mp4"),
+    ]
     after = mtimes(copy)
     for name in ("01_TWIN.BIN", "03_LOGO.BIN"):
         assert after[f"3dcircle-42f2/files/{name}"] == before[f"3dcircle-42f2/files/{name}"]
@@ -133,11 +143,17 @@ def test_reordering_keeps_files_and_removes_dropped_ones(package, tmp_path):
     reordered.write_text(items[0] + "[[items]]" + items[3] + "[[items]]" + items[2])
     report = pack(reordered, copy, jobs=1, progress=False, preview_frames=6, preview_size=64)
     assert report.rendered == []
-    assert sorted(p.name for p in (copy / "hypervsn" / "files").iterdir()) == \
-        ["01_logo.mp4", "02_duck_turntable.mp4"]
+    assert sorted(p.name for p in (copy / "hypervsn" / "files").iterdir()) == [
+        "01_logo.mp4",
+        "02_duck_turntable.mp4",
+    ]
     assert sha256(copy / "hypervsn" / "files" / "01_logo.mp4") == old_logo
-    assert sorted(p.name for p in (copy / "3dcircle-42f2" / "previews").iterdir()) == \
-        ["01_LOGO.gif", "01_LOGO.png", "02_DUCK.gif", "02_DUCK.png"]
+    assert sorted(p.name for p in (copy / "3dcircle-42f2" / "previews").iterdir()) == [
+        "01_LOGO.gif",
+        "01_LOGO.png",
+        "02_DUCK.gif",
+        "02_DUCK.png",
+    ]
 
 
 def test_zip_package_is_written_whole_and_reused(tmp_path):
@@ -153,8 +169,13 @@ def test_zip_package_is_written_whole_and_reused(tmp_path):
         names = set(zf.namelist())
         manifest = json.loads(zf.read("hypervsn/manifest.json"))
         data = zf.read("hypervsn/files/01_clip.mp4")
-    assert {"README.txt", "hypervsn/README.txt", "hypervsn/files/01_clip.mp4",
-            "hypervsn/previews/01_clip.png", "hypervsn/previews/01_clip.gif"} <= names
+    assert {
+        "README.txt",
+        "hypervsn/README.txt",
+        "hypervsn/files/01_clip.mp4",
+        "hypervsn/previews/01_clip.png",
+        "hypervsn/previews/01_clip.gif",
+    } <= names
     assert manifest["items"][0]["sha256"] == hashlib.sha256(data).hexdigest()
     assert manifest["items"][0]["frames"] == 6
     assert [p.name for p in tmp_path.iterdir() if p.name.startswith(".")] == []  # no staging left
@@ -168,8 +189,10 @@ def test_a_failing_item_is_named_and_the_others_are_kept(tmp_path):
     shutil.copy(DUCK, tmp_path / "duck.glb")
     (tmp_path / "broken.glb").write_bytes(b"glTF" + b"\x02\x00\x00\x00" + b"\x10\x00\x00\x00" + b"\x00" * 4)
     playlist = tmp_path / "mixed.toml"
-    playlist.write_text('devices = ["hypervsn"]\n[defaults]\nseconds = 0.1\nsize = 32\n'
-                        '[[items]]\ninput = "duck.glb"\n[[items]]\ninput = "broken.glb"\n')
+    playlist.write_text(
+        'devices = ["hypervsn"]\n[defaults]\nseconds = 0.1\nsize = 32\n'
+        '[[items]]\ninput = "duck.glb"\n[[items]]\ninput = "broken.glb"\n'
+    )
     with pytest.raises(InputError) as caught:
         pack(playlist, tmp_path / "out", jobs=1, progress=False, preview_frames=2, preview_size=32)
     message = str(caught.value)
@@ -211,8 +234,10 @@ def test_one_progress_line_per_finished_file_off_a_terminal():
     display.file_done("fan/01_A.BIN")
     display.file_done("fan/02_B.BIN", failed=True)
     display.finish()
-    assert stream.getvalue().splitlines() == ["pack 1/2: fan/01_A.BIN (10 frames)",
-                                              "pack 2/2: fan/02_B.BIN (FAILED)"]
+    assert stream.getvalue().splitlines() == [
+        "pack 1/2: fan/01_A.BIN (10 frames)",
+        "pack 2/2: fan/02_B.BIN (FAILED)",
+    ]
     assert display.bar.total == 30
 
 

@@ -1,4 +1,5 @@
 """Playlist checks, fan naming rules and content hashes (no rendering)."""
+
 from __future__ import annotations
 
 import hashlib
@@ -43,7 +44,9 @@ def fails(folder, text, *fragments):
 
 def test_a_playlist_resolves_inputs_and_defaults(folder):
     (folder / "sub").mkdir()
-    playlist = parse(folder, """
+    playlist = parse(
+        folder,
+        """
 devices = ["3dcircle-42f2", "hypervsn"]
 [defaults]
 seconds = 4
@@ -56,7 +59,8 @@ name = "Duck again"
 loops = 2
 yaw = 30
 lights = { rim = 1.5, key_direction = [0, 1, 1] }
-""")
+""",
+    )
     assert playlist.devices == ("3dcircle-42f2", "hypervsn")
     first, second = playlist.items
     assert first.input == str(folder / "duck.glb") and first.input_text == "duck.glb"
@@ -77,29 +81,59 @@ def test_a_playlist_beside_its_inputs_is_found_from_anywhere(folder, monkeypatch
     assert Path(playlist.items[0].input) == folder / "duck.glb"
 
 
-@pytest.mark.parametrize("text, fragments", [
-    ('[[items]]\ninput = "duck.glb"\n', ["missing devices"]),
-    ('devices = []\n[[items]]\ninput = "duck.glb"\n', ["devices must be an array"]),
-    ('devices = ["3dcircle-42"]\n[[items]]\ninput = "duck.glb"\n', ["devices:", "did you mean 3dcircle-42f2"]),
-    ('devices = ["hypervsn"]\n', ["no [[items]]"]),
-    ('devices = ["hypervsn"]\n[[items]]\nname = "x"\n', ["item 1 (x)", "missing input"]),
-    ('devices = ["hypervsn"]\n[[items]]\ninput = "duck.glb"\n[[items]]\ninput = "gone.glb"\n',
-     ["item 2 (gone)", "input file not found: gone.glb"]),
-    ('devices = ["hypervsn"]\n[[items]]\ninput = "duck.glb"\nseconds = -1\n', ["item 1 (duck)", "seconds must be greater than 0"]),
-    ('devices = ["hypervsn"]\n[[items]]\ninput = "duck.glb"\nsecond = 3\n', ["item 1 (duck)", "unknown key 'second'", "seconds"]),
-    ('devices = ["hypervsn"]\n[[items]]\ninput = "duck.glb"\nseconds = 2\nloops = 2\n', ["seconds or loops, not both"]),
-    ('devices = ["hypervsn"]\n[[items]]\ninput = "duck.glb"\nturntable = true\n', ["turntable takes degrees per second"]),
-    ('devices = ["hypervsn"]\n[[items]]\ninput = "duck.glb"\nlights = 3\n', ["lights must be a table"]),
-    ('devices = ["hypervsn"]\n[[items]]\ninput = "duck.glb"\nlights = { glow = 2 }\n',
-     ["lights has an unknown setting 'glow'", "rim"]),
-    ('devices = ["hypervsn"]\n[[items]]\ninput = "duck.glb"\nsize = 4\n', ["size must be a whole number of pixels"]),
-    ('devices = ["hypervsn"]\n[[items]]\ninput = "duck.glb"\n[[items]]\ninput = "duck.glb"\n',
-     ["item 2 (duck)", "already used by item 1"]),
-    ('devices = ["hypervsn"]\n[defaults]\ninput = "duck.glb"\n[[items]]\ninput = "duck.glb"\n', ["[defaults]", "unknown key 'input'"]),
-    ('devices = ["hypervsn"]\n[[items]]\ninput = "list.toml"\n', ["cannot read 'list.toml'"]),
-    ('devices = ["hypervsn"\n', ["not valid TOML"]),
-    ('devices = ["hypervsn"]\nitem = 1\n', ["unknown key 'item'", "items"]),
-])
+@pytest.mark.parametrize(
+    "text, fragments",
+    [
+        ('[[items]]\ninput = "duck.glb"\n', ["missing devices"]),
+        ('devices = []\n[[items]]\ninput = "duck.glb"\n', ["devices must be an array"]),
+        (
+            'devices = ["3dcircle-42"]\n[[items]]\ninput = "duck.glb"\n',
+            ["devices:", "did you mean 3dcircle-42f2"],
+        ),
+        ('devices = ["hypervsn"]\n', ["no [[items]]"]),
+        ('devices = ["hypervsn"]\n[[items]]\nname = "x"\n', ["item 1 (x)", "missing input"]),
+        (
+            'devices = ["hypervsn"]\n[[items]]\ninput = "duck.glb"\n[[items]]\ninput = "gone.glb"\n',
+            ["item 2 (gone)", "input file not found: gone.glb"],
+        ),
+        (
+            'devices = ["hypervsn"]\n[[items]]\ninput = "duck.glb"\nseconds = -1\n',
+            ["item 1 (duck)", "seconds must be greater than 0"],
+        ),
+        (
+            'devices = ["hypervsn"]\n[[items]]\ninput = "duck.glb"\nsecond = 3\n',
+            ["item 1 (duck)", "unknown key 'second'", "seconds"],
+        ),
+        (
+            'devices = ["hypervsn"]\n[[items]]\ninput = "duck.glb"\nseconds = 2\nloops = 2\n',
+            ["seconds or loops, not both"],
+        ),
+        (
+            'devices = ["hypervsn"]\n[[items]]\ninput = "duck.glb"\nturntable = true\n',
+            ["turntable takes degrees per second"],
+        ),
+        ('devices = ["hypervsn"]\n[[items]]\ninput = "duck.glb"\nlights = 3\n', ["lights must be a table"]),
+        (
+            'devices = ["hypervsn"]\n[[items]]\ninput = "duck.glb"\nlights = { glow = 2 }\n',
+            ["lights has an unknown setting 'glow'", "rim"],
+        ),
+        (
+            'devices = ["hypervsn"]\n[[items]]\ninput = "duck.glb"\nsize = 4\n',
+            ["size must be a whole number of pixels"],
+        ),
+        (
+            'devices = ["hypervsn"]\n[[items]]\ninput = "duck.glb"\n[[items]]\ninput = "duck.glb"\n',
+            ["item 2 (duck)", "already used by item 1"],
+        ),
+        (
+            'devices = ["hypervsn"]\n[defaults]\ninput = "duck.glb"\n[[items]]\ninput = "duck.glb"\n',
+            ["[defaults]", "unknown key 'input'"],
+        ),
+        ('devices = ["hypervsn"]\n[[items]]\ninput = "list.toml"\n', ["cannot read 'list.toml'"]),
+        ('devices = ["hypervsn"\n', ["not valid TOML"]),
+        ('devices = ["hypervsn"]\nitem = 1\n', ["unknown key 'item'", "items"]),
+    ],
+)
 def test_faults_name_the_playlist_and_the_item(folder, text, fragments):
     fails(folder, text, *fragments)
 
@@ -172,7 +206,9 @@ def test_a_gltf_source_hash_covers_its_buffers_and_textures(tmp_path):
 def test_content_keys_change_with_every_input():
     profile = load_profile("3dcircle-42f2")
     base = content_key("a" * 64, {"seconds": 1.0}, profile_hash(profile), "0.1.0")
-    assert base == content_key("a" * 64, {"seconds": 1.0}, profile_hash(load_profile("3dcircle-42f2")), "0.1.0")
+    assert base == content_key(
+        "a" * 64, {"seconds": 1.0}, profile_hash(load_profile("3dcircle-42f2")), "0.1.0"
+    )
     assert base != content_key("b" * 64, {"seconds": 1.0}, profile_hash(profile), "0.1.0")
     assert base != content_key("a" * 64, {"seconds": 2.0}, profile_hash(profile), "0.1.0")
     assert base != content_key("a" * 64, {"seconds": 1.0}, profile_hash(profile), "0.2.0")

@@ -1,4 +1,5 @@
 """The preview's state machine (no window): clock, steps, camera, key map, overlay."""
+
 from __future__ import annotations
 
 import json
@@ -120,7 +121,7 @@ def test_overlay_geometry_matches_the_profile(name):
     assert g.pitch == pytest.approx(profile.led_pitch_mm / profile.radius_mm)
     # each LED centre of the first blade lies half a pitch inside a drawn ring
     centres, _ = profile.column_geometry()
-    first = centres[:profile.leds_per_blade] / profile.radius_mm
+    first = centres[: profile.leds_per_blade] / profile.radius_mm
     offset = ((first - g.inner) / g.pitch - 0.5) % 1.0
     assert np.minimum(offset, 1.0 - offset).max() < 1e-9
     assert (first < 1.0).all() and (first > g.hub).all()

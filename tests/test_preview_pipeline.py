@@ -3,6 +3,7 @@
 The preview must show exactly what export writes: its left panel is compared with a
 FrameSource built independently from holopack.pipeline, frame for frame.
 """
+
 from __future__ import annotations
 
 import os
@@ -13,9 +14,9 @@ from pathlib import Path
 
 import numpy as np
 import pytest
+from _xvfb import clean_env, display_for_this_process
 from PIL import Image
 
-from _xvfb import clean_env, display_for_this_process
 from holopack import pipeline
 from holopack.preview.overlay import Layout
 from holopack.preview.source import PipelineFrames
@@ -43,21 +44,34 @@ def reference_picture(scene, device, animation, index, framing=None):
     settings = pipeline.ExportSettings(device=device, animation=animation)
     profile = pipeline.resolve_profile(device)
     timeline = pipeline.make_timeline(scene, settings, profile.fps)
-    source = pipeline.FrameSource(scene, timeline, SIZE, framing=framing or Framing(),
-                                  supersample=profile.supersample, lights=profile.lights)
+    source = pipeline.FrameSource(
+        scene,
+        timeline,
+        SIZE,
+        framing=framing or Framing(),
+        supersample=profile.supersample,
+        lights=profile.lights,
+    )
     return source.picture(index).color
 
 
 def open_window(scene, device, tmp_path):
     from holopack.preview.window import PreviewWindow
 
-    return PreviewWindow(str(TWIN), scene, device, devices=[device],
-                         frames_factory=partial(PipelineFrames, size=SIZE), fixed_dt=1 / 30,
-                         output_dir=tmp_path, window_size=(800, 450))
+    return PreviewWindow(
+        str(TWIN),
+        scene,
+        device,
+        devices=[device],
+        frames_factory=partial(PipelineFrames, size=SIZE),
+        fixed_dt=1 / 30,
+        output_dir=tmp_path,
+        window_size=(800, 450),
+    )
 
 
 def panel(picture, rect):
-    return picture[int(rect.y) + 2:int(rect.y + rect.h) - 2, int(rect.x) + 2:int(rect.x + rect.w) - 2]
+    return picture[int(rect.y) + 2 : int(rect.y + rect.h) - 2, int(rect.x) + 2 : int(rect.x + rect.w) - 2]
 
 
 def test_twin_left_fan_right_and_the_preview_is_the_export_frame(display, twin, tmp_path):
@@ -76,7 +90,7 @@ def test_twin_left_fan_right_and_the_preview_is_the_export_frame(display, twin, 
         # the robot is lit in the middle of both panels; the fan's corners stay black
         assert (left.max(axis=2) > 40).mean() > 0.05
         assert (right.max(axis=2) > 40).mean() > 0.05
-        corner = right[:right.shape[0] // 10, :right.shape[1] // 10]
+        corner = right[: right.shape[0] // 10, : right.shape[1] // 10]
         assert corner.max() <= 30
 
         # playing on changes the picture
@@ -96,8 +110,10 @@ def test_twin_left_fan_right_and_the_preview_is_the_export_frame(display, twin, 
         cam = win.controls.camera
         assert cam.yaw == pytest.approx(360 - 60)
         turned = win.grab()
-        assert np.abs(panel(turned, layout.render_panel).astype(int)
-                      - panel(played, layout.render_panel)).mean() > 1.0
+        assert (
+            np.abs(panel(turned, layout.render_panel).astype(int) - panel(played, layout.render_panel)).mean()
+            > 1.0
+        )
         expected = reference_picture(twin, "mp4-fan", 0, 20, Framing(yaw=cam.yaw, pitch=cam.pitch))
         differ = np.abs(win.shown.render.astype(int) - expected).max(axis=2) > 2
         assert differ.mean() < 0.002  # the same camera up to rounding on a few edge pixels
@@ -144,10 +160,28 @@ def test_headless_command_line_run(display, tmp_path):
     out = tmp_path / "shot.png"
     env = clean_env(DISPLAY=display, PYTHONPATH=str(ROOT))
     result = subprocess.run(
-        [sys.executable, "-m", "holopack", "preview", str(TWIN), "--device", "mp4-fan",
-         "--size", str(SIZE), "--frames", "6", "--screenshot", str(out),
-         "--script", '[{"frame": 2, "key": "o"}]'],
-        env=env, capture_output=True, text=True, timeout=300)
+        [
+            sys.executable,
+            "-m",
+            "holopack",
+            "preview",
+            str(TWIN),
+            "--device",
+            "mp4-fan",
+            "--size",
+            str(SIZE),
+            "--frames",
+            "6",
+            "--screenshot",
+            str(out),
+            "--script",
+            '[{"frame": 2, "key": "o"}]',
+        ],
+        env=env,
+        capture_output=True,
+        text=True,
+        timeout=300,
+    )
     assert result.returncode == 0, result.stderr
     shot = np.asarray(Image.open(out).convert("RGB"))
     layout = Layout(shot.shape[1], shot.shape[0])
@@ -155,15 +189,20 @@ def test_headless_command_line_run(display, tmp_path):
     assert (left.max(axis=2) > 40).mean() > 0.05 and (right.max(axis=2) > 40).mean() > 0.05
     # the overlay's yellow rim crosses the top middle of the fan panel
     rect = layout.fan_panel
-    column = shot[int(rect.y):int(rect.y) + 4, int(rect.x + rect.w / 2)].astype(int)
+    column = shot[int(rect.y) : int(rect.y) + 4, int(rect.x + rect.w / 2)].astype(int)
     assert ((column[:, 0] > 150) & (column[:, 1] > 110) & (column[:, 2] < 120)).any()
 
 
 def test_no_display_from_the_command_line(tmp_path):
     env = {k: v for k, v in clean_env().items() if k not in ("DISPLAY", "WAYLAND_DISPLAY")}
     env["PYTHONPATH"] = str(ROOT)
-    result = subprocess.run([sys.executable, "-m", "holopack", "preview", str(TWIN)],
-                            env=env, capture_output=True, text=True, timeout=300)
+    result = subprocess.run(
+        [sys.executable, "-m", "holopack", "preview", str(TWIN)],
+        env=env,
+        capture_output=True,
+        text=True,
+        timeout=300,
+    )
     assert result.returncode == 1
     assert "xvfb-run holopack preview" in result.stderr
     assert "Traceback" not in result.stderr
@@ -189,8 +228,9 @@ def test_fan_panel_is_the_device_simulation_and_E_writes_the_same_codes(display,
         assert index == 2
         settings = pipeline.ExportSettings(device=device, animation=1)
         timeline = pipeline.make_timeline(twin, settings, profile.fps)
-        source = pipeline.FrameSource(twin, timeline, SIZE, supersample=profile.supersample,
-                                      lights=profile.lights)
+        source = pipeline.FrameSource(
+            twin, timeline, SIZE, supersample=profile.supersample, lights=profile.lights
+        )
         picture = source.picture(index)
         assert np.array_equal(win.shown.render, picture.color)
         codes = PolarEncoder(profile, SIZE).encode(picture.linear_light(), index)
@@ -226,9 +266,16 @@ def test_hot_reload_of_a_model_file(display, tmp_path):
     shutil.copy(data / "Duck" / "Duck.glb", path)
     from holopack.preview.window import PreviewWindow
 
-    win = PreviewWindow(str(path), load(path), "mp4-fan", devices=["mp4-fan"],
-                        frames_factory=partial(PipelineFrames, size=SIZE), fixed_dt=1 / 30,
-                        output_dir=tmp_path, window_size=(800, 450))
+    win = PreviewWindow(
+        str(path),
+        load(path),
+        "mp4-fan",
+        devices=["mp4-fan"],
+        frames_factory=partial(PipelineFrames, size=SIZE),
+        fixed_dt=1 / 30,
+        output_dir=tmp_path,
+        window_size=(800, 450),
+    )
     try:
         assert win.controls.animations[0][0] == "turntable"
         win.controls.orbit(-30, -20)
@@ -257,11 +304,22 @@ def test_a_bad_animation_name_is_an_input_error_and_closes_the_window(display, t
     from holopack.preview.window import PreviewWindow
 
     with pytest.raises(InputError, match="no animation named 'Moonwalk'.*Dance"):
-        PreviewWindow(str(TWIN), twin, "mp4-fan", animation="Moonwalk",
-                      frames_factory=partial(PipelineFrames, size=SIZE))
+        PreviewWindow(
+            str(TWIN),
+            twin,
+            "mp4-fan",
+            animation="Moonwalk",
+            frames_factory=partial(PipelineFrames, size=SIZE),
+        )
     # glfw was shut down cleanly: the next window opens, on the clip asked for by name
-    win = PreviewWindow(str(TWIN), twin, "mp4-fan", animation="idle",
-                        frames_factory=partial(PipelineFrames, size=SIZE), window_size=(640, 360))
+    win = PreviewWindow(
+        str(TWIN),
+        twin,
+        "mp4-fan",
+        animation="idle",
+        frames_factory=partial(PipelineFrames, size=SIZE),
+        window_size=(640, 360),
+    )
     try:
         assert win.controls.animation_name == "Idle"
     finally:

@@ -1,4 +1,5 @@
 """PipelineFrames: the preview's camera (orbit, zoom, pan) on top of export's framing."""
+
 from __future__ import annotations
 
 import math

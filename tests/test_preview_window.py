@@ -5,6 +5,7 @@ whose position follows the request's time and camera, so each screenshot can be
 checked against where the disc must be. test_preview_pipeline.py runs the same
 window on the real pipeline.
 """
+
 from __future__ import annotations
 
 import json
@@ -13,10 +14,10 @@ import time
 
 import numpy as np
 import pytest
-from PIL import Image
-
 from _preview_helpers import DEVICE_COLORS, DiscFrames, disc_center, load_scene
 from _xvfb import display_for_this_process
+from PIL import Image
+
 from holopack.errors import HolopackError
 from holopack.preview.overlay import Layout
 
@@ -40,9 +41,17 @@ def scene_file(tmp_path):
 def window(display, scene_file, tmp_path):
     from holopack.preview.window import PreviewWindow
 
-    win = PreviewWindow(str(scene_file), load_scene(scene_file), "fan-a",
-                        devices=["fan-a", "fan-b"], loader=load_scene, frames_factory=DiscFrames,
-                        fixed_dt=1 / 30, output_dir=tmp_path, window_size=(960, 540))
+    win = PreviewWindow(
+        str(scene_file),
+        load_scene(scene_file),
+        "fan-a",
+        devices=["fan-a", "fan-b"],
+        loader=load_scene,
+        frames_factory=DiscFrames,
+        fixed_dt=1 / 30,
+        output_dir=tmp_path,
+        window_size=(960, 540),
+    )
     try:
         yield win
     finally:
@@ -104,7 +113,7 @@ def test_playing_moves_the_frame_and_pause_holds_it(window):
     third = shot(window)
     # only the frame-rate figures in the status line may differ
     top = window.layout.render_panel.y
-    assert np.array_equal(second[int(top):], third[int(top):])
+    assert np.array_equal(second[int(top) :], third[int(top) :])
 
 
 def test_loop_wraps_and_no_loop_stops_at_the_end(window):
@@ -165,7 +174,7 @@ def test_left_drag_orbits_and_the_picture_follows(window):
 
 def test_wheel_zooms_and_right_drag_pans(window):
     window.scroll(3)
-    assert window.controls.camera.zoom == pytest.approx(0.9 ** 3)
+    assert window.controls.camera.zoom == pytest.approx(0.9**3)
     panel = window.layout.fan_panel  # the camera can be moved from either panel
     start = (panel.x + 100, panel.y + 100)
     window.drag(start, (start[0] + 50, start[1] - 20), button="right")
@@ -186,10 +195,10 @@ def test_animation_device_brightness_keys(window):
     assert window.controls.device == "fan-b"
     window.press("+")
     window.press("+")
-    assert window.controls.brightness == pytest.approx(1.25 ** 2)
+    assert window.controls.brightness == pytest.approx(1.25**2)
     picture = shot(window)
     ring = color_at(picture, window, "fan", 0.5, 0.15)
-    assert np.abs(ring - np.array(DEVICE_COLORS["fan-b"]) * min(1.0, 0.5 * 1.25 ** 2)).max() <= 3
+    assert np.abs(ring - np.array(DEVICE_COLORS["fan-b"]) * min(1.0, 0.5 * 1.25**2)).max() <= 3
     window.press("-")
     assert window.controls.brightness == pytest.approx(1.25)
     window.press("d")
@@ -205,12 +214,12 @@ def test_overlay_draws_the_rim_and_hub(window):
     panel = window.layout.fan_panel
     # the rim passes through the top centre of the panel, the hub ring at 10 % radius
     r, c = int(panel.y), int(panel.x + panel.w / 2)
-    rim = lined[r:r + 4, c].astype(int)
+    rim = lined[r : r + 4, c].astype(int)
     # a yellow rim: strong red and green, little blue
     assert ((rim[:, 0] > 150) & (rim[:, 1] > 110) & (rim[:, 2] < 120)).any(), rim
-    assert plain[r:r + 4, c].max() <= 60
+    assert plain[r : r + 4, c].max() <= 60
     hub_row = int(panel.y + panel.h / 2 - 0.1 * panel.h / 2)
-    assert lined[hub_row - 2:hub_row + 3, c, 0].max() > 150
+    assert lined[hub_row - 2 : hub_row + 3, c, 0].max() > 150
     assert not np.array_equal(plain, lined)
 
 
@@ -291,9 +300,11 @@ def test_a_broken_reload_keeps_the_last_good_frame(window, scene_file):
 def test_scripted_run_writes_a_screenshot(window, tmp_path):
     out = tmp_path / "scripted.png"
     panel = window.layout.render_panel
-    script = [{"frame": 2, "key": " "},
-              {"frame": 3, "drag": [panel.x + 200, panel.y + 200, panel.x + 100, panel.y + 200]},
-              {"frame": 4, "key": "o"}]
+    script = [
+        {"frame": 2, "key": " "},
+        {"frame": 3, "drag": [panel.x + 200, panel.y + 200, panel.x + 100, panel.y + 200]},
+        {"frame": 4, "key": "o"},
+    ]
     assert window.run(frames=6, script=script, screenshot=str(out)) == 0
     assert window.controls.camera.yaw == pytest.approx(40.0)
     assert window.controls.overlay and not window.controls.playing
@@ -306,8 +317,14 @@ def test_the_ui_keeps_running_while_frames_are_slow(display, scene_file):
     from holopack.preview.window import PreviewWindow
 
     slow = lambda scene, device: DiscFrames(scene, device, delay=0.3)  # noqa: E731
-    win = PreviewWindow(str(scene_file), load_scene(scene_file), "fan-a", loader=load_scene,
-                        frames_factory=slow, window_size=(640, 360))
+    win = PreviewWindow(
+        str(scene_file),
+        load_scene(scene_file),
+        "fan-a",
+        loader=load_scene,
+        frames_factory=slow,
+        window_size=(640, 360),
+    )
     try:
         started = time.perf_counter()
         for _ in range(20):
@@ -339,12 +356,12 @@ def test_no_display_names_the_fix(monkeypatch, scene_file):
     monkeypatch.delenv("DISPLAY", raising=False)
     monkeypatch.delenv("WAYLAND_DISPLAY", raising=False)
     with pytest.raises(HolopackError) as info:
-        PreviewWindow(str(scene_file), load_scene(scene_file), "fan-a", loader=load_scene,
-                      frames_factory=DiscFrames)
+        PreviewWindow(
+            str(scene_file), load_scene(scene_file), "fan-a", loader=load_scene, frames_factory=DiscFrames
+        )
     message = str(info.value)
     assert "xvfb-run holopack preview" in message and "holopack export" in message
     assert "\n" not in message
-
 
 
 def test_a_failing_frame_is_reported_not_fatal(display, scene_file):
@@ -357,8 +374,15 @@ def test_a_failing_frame_is_reported_not_fatal(display, scene_file):
                 raise InputError("the clip cannot be drawn here", "model.glb")
             return super().frame(request)
 
-    win = PreviewWindow(str(scene_file), load_scene(scene_file), "fan-a", loader=load_scene,
-                        frames_factory=Failing, fixed_dt=1 / 30, window_size=(640, 360))
+    win = PreviewWindow(
+        str(scene_file),
+        load_scene(scene_file),
+        "fan-a",
+        loader=load_scene,
+        frames_factory=Failing,
+        fixed_dt=1 / 30,
+        window_size=(640, 360),
+    )
     try:
         assert win.wait_for_current(30)
         for _ in range(10):
@@ -370,7 +394,7 @@ def test_a_failing_frame_is_reported_not_fatal(display, scene_file):
         win.tick()  # the window carries on and shows the message
         picture = win.grab()
         bar = win.layout.timeline
-        strip = picture[int(bar.y) - 30:int(bar.y) - 5, int(bar.x):int(bar.x) + 300]
+        strip = picture[int(bar.y) - 30 : int(bar.y) - 5, int(bar.x) : int(bar.x) + 300]
         assert ((strip[..., 0] > 200) & (strip[..., 2] < 150)).sum() > 20  # red-orange text
         win.press(" ")
         win.press("HOME")

@@ -1,13 +1,13 @@
 """holopack.render against OpenGL (Mesa llvmpipe) with identical matrices."""
+
 from pathlib import Path
 
 import numpy as np
 import pytest
+from _gl_reference import framed_camera, gl_render, iou, posed_model, psnr, srgb8
 
 from holopack.rendering import Renderer
 from holopack.rendering.camera import look_at, orthographic, perspective
-
-from _gl_reference import framed_camera, gl_render, iou, posed_model, psnr, srgb8
 
 DATA = Path(__file__).parent / "data"
 MODELS = {

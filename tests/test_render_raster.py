@@ -1,4 +1,5 @@
 """The Numba rasterizer against its numpy twin, and its rules on small scenes."""
+
 from pathlib import Path
 
 import numpy as np
@@ -16,8 +17,12 @@ def prim(positions, indices, material=0, normals=None):
     positions = np.asarray(positions, np.float32).reshape(-1, 3)
     if normals is None:
         normals = np.tile(np.array([0, 0, 1], np.float32), (len(positions), 1))
-    p = Primitive(positions=positions, normals=np.asarray(normals, np.float32),
-                  indices=np.asarray(indices, np.int32).reshape(-1, 3), material=material)
+    p = Primitive(
+        positions=positions,
+        normals=np.asarray(normals, np.float32),
+        indices=np.asarray(indices, np.int32).reshape(-1, 3),
+        material=material,
+    )
     return PosedPrimitive(p.positions, p.normals, p)
 
 
@@ -49,7 +54,7 @@ def test_numba_matches_numpy_reference(seed):
     renderer = Renderer((width, height), 1)
     frame = renderer.draw(posed, materials, [], view, projection, "unlit")
     ids, depth = renderer.visibility()
-    clip = renderer._clip[:len(pos) * 2]
+    clip = renderer._clip[: len(pos) * 2]
     all_idx = np.concatenate([idx[:half], idx[half:] + len(pos)])
     double = np.r_[np.zeros(half, bool), np.ones(len(idx) - half, bool)]
     ref_ids, ref_depth = rasterize(clip, all_idx, double, width, height)
@@ -74,8 +79,9 @@ def test_transform_matches_numpy():
 def count_coverage(posed, width, height, view, projection):
     """How many triangles cover each pixel centre (a 50%-translucent white layer per
     triangle, composited without depth writes: k layers give 1 - 0.5^k)."""
-    material = Material(base_color_factor=np.array([1, 1, 1, 0.5], np.float32),
-                        alpha_mode="BLEND", double_sided=True)
+    material = Material(
+        base_color_factor=np.array([1, 1, 1, 0.5], np.float32), alpha_mode="BLEND", double_sided=True
+    )
     frame = Renderer((width, height), 1).draw(posed, [material], [], view, projection, "unlit")
     layers = -np.log2(np.maximum(1.0 - frame.linear[:, :, 0].astype(np.float64), 1e-12))
     return np.rint(layers).astype(int), layers
@@ -139,8 +145,9 @@ def test_triangle_behind_or_across_the_camera():
     assert r.draw([behind], [Material()], [], view, projection).alpha.sum() == 0
     # one corner far behind the eye: only what lies in front of the near plane shows,
     # and nothing leaks onto the other side of the picture
-    across = prim([(-0.5, -0.5, -1), (0.5, -0.5, -1), (0.0, -0.5, 50.0)], [(0, 1, 2)],
-                  normals=[(0, 1, 0)] * 3)
+    across = prim(
+        [(-0.5, -0.5, -1), (0.5, -0.5, -1), (0.0, -0.5, 50.0)], [(0, 1, 2)], normals=[(0, 1, 0)] * 3
+    )
     frame = r.draw([across], [Material(double_sided=True)], [], view, projection)
     ids, depth = r.visibility()
     ref_ids, ref_depth = rasterize(r._clip[:3], np.array([[0, 1, 2]]), np.array([True]), 32, 32)
@@ -151,8 +158,17 @@ def test_triangle_behind_or_across_the_camera():
 
 def test_degenerate_and_broken_geometry_draws_nothing_bad():
     view, projection = pixel_camera(16, 16)
-    pts = [(0, 0, 0), (0, 0, 0), (5, 5, 0), (1, 1, 0), (2, 2, 0), (3, 3, 0),
-           (np.nan, 0, 0), (5, 0, 0), (0, 5, 0)]
+    pts = [
+        (0, 0, 0),
+        (0, 0, 0),
+        (5, 5, 0),
+        (1, 1, 0),
+        (2, 2, 0),
+        (3, 3, 0),
+        (np.nan, 0, 0),
+        (5, 0, 0),
+        (0, 5, 0),
+    ]
     tris = [(0, 1, 2), (3, 4, 5), (6, 7, 8)]  # repeated corner, collinear, NaN corner
     frame = Renderer((16, 16), 2).draw([prim(pts, tris)], [Material()], [], view, projection)
     assert frame.alpha.sum() == 0 and np.all(frame.depth == 1.0)
@@ -163,6 +179,7 @@ def test_degenerate_and_broken_geometry_draws_nothing_bad():
 @pytest.mark.parametrize("scale", [1e-6, 1e6])
 def test_tiny_and_huge_models_render_alike(scale):
     import trimesh
+
     mesh = trimesh.load(DATA / "stanford-bunny" / "stanford-bunny.obj", process=False)
     pos = np.asarray(mesh.vertices, np.float64)
     pos = (pos - pos.mean(0)) / np.abs(pos).max()
@@ -188,8 +205,14 @@ def test_supersampling_is_a_box_filter_of_the_finer_picture(s, alpha_mode):
     rng = np.random.default_rng(11)
     pos, idx = random_scene(rng, 40, 1.0)
     posed = [prim(pos, idx, normals=rng.normal(size=(len(pos), 3)))]
-    materials = [Material(double_sided=True, metallic_factor=0.0, alpha_mode=alpha_mode,
-                          base_color_factor=np.array([1.0, 0.8, 0.6, 0.6], np.float32))]
+    materials = [
+        Material(
+            double_sided=True,
+            metallic_factor=0.0,
+            alpha_mode=alpha_mode,
+            base_color_factor=np.array([1.0, 0.8, 0.6, 0.6], np.float32),
+        )
+    ]
     view = look_at((0, 0, 6), (0, 0, 0))
     projection = perspective(45, 1.5, 1.0, 12.0)
     fine = Renderer((30 * s, 20 * s), 1).draw(posed, materials, [], view, projection)
@@ -203,8 +226,9 @@ def test_supersampling_is_a_box_filter_of_the_finer_picture(s, alpha_mode):
 
 
 def test_render_poses_the_scene_and_lights_it():
-    from holopack.scene.load import load
     from _gl_reference import framed_camera
+
+    from holopack.scene.load import load
 
     scene = load(DATA / "Duck" / "Duck.glb")
     view, projection = framed_camera(scene.pose(None, 0.0))
@@ -234,24 +258,25 @@ def test_alpha_mask_cuts_out_pixels():
 def test_tile_map_marks_every_lit_pixel(supersample):
     """RenderedPicture.tiles: the tiles the triangles reached; every pixel outside them is black
     (the resampler skips those tiles unread), and it is not simply all True."""
+    from _gl_reference import framed_camera
+
     from holopack.rendering import TILE
     from holopack.scene.load import load
-    from _gl_reference import framed_camera
 
     scene = load(DATA / "Duck" / "Duck.glb")
     view, projection = framed_camera(scene.pose(None, 0.0))
     view = view @ np.diag([3.0, 3.0, 3.0, 1.0])  # a smaller duck: most tiles stay empty
-    size = (200, 168)                             # not a whole number of tiles
+    size = (200, 168)  # not a whole number of tiles
     frame = render(scene, view, projection, size, supersample=supersample)
     grid = (-(-size[1] // TILE), -(-size[0] // TILE))
     assert frame.tiles.shape == grid and frame.tiles.dtype == np.bool_
     lit = np.zeros((grid[0] * TILE, grid[1] * TILE), bool)
-    lit[:size[1], :size[0]] = frame.linear.max(axis=2) > 0
+    lit[: size[1], : size[0]] = frame.linear.max(axis=2) > 0
     lit_tiles = lit.reshape(grid[0], TILE, grid[1], TILE).any(axis=(1, 3))
     assert lit_tiles.any() and not np.any(lit_tiles & ~frame.tiles)
     assert 0 < frame.tiles.sum() < frame.tiles.size
     color_lit = np.zeros_like(lit)
-    color_lit[:size[1], :size[0]] = frame.color.max(axis=2) > 0
+    color_lit[: size[1], : size[0]] = frame.color.max(axis=2) > 0
     assert not np.any(color_lit.reshape(grid[0], TILE, grid[1], TILE).any(axis=(1, 3)) & ~frame.tiles)
 
 
@@ -268,5 +293,5 @@ def test_interleaved_bands_cover_every_band_once(height, threads):
     assert sorted(inside) == list(range(height))
     if height >= 64:
         for t in range(threads):
-            run = [b for b in bands[t * per_thread:(t + 1) * per_thread] if b < height]
+            run = [b for b in bands[t * per_thread : (t + 1) * per_thread] if b < height]
             assert min(run) < height // 4 and max(run) >= 3 * height // 4

@@ -1,21 +1,31 @@
 """Texture decoding, mipmaps and the Numba trilinear sampler against numpy."""
+
 import numpy as np
 import pytest
 from numba import njit
 
-from holopack.rendering import texture_reference
 from holopack.colour import linear_to_srgb, srgb_to_linear
-from holopack.rendering.texture import (CLAMP_TO_EDGE, MIRRORED_REPEAT, REPEAT, TexturePool,
-                                     decode_texture, mip_chain, sample_trilinear, stored_chain)
+from holopack.rendering import texture_reference
 from holopack.rendering.texel_mix import mix_texels
+from holopack.rendering.texture import (
+    CLAMP_TO_EDGE,
+    MIRRORED_REPEAT,
+    REPEAT,
+    TexturePool,
+    decode_texture,
+    mip_chain,
+    sample_trilinear,
+    stored_chain,
+)
 from holopack.scene.types import Texture
 
 
 @njit
 def _sample_many(pool, levels, level_count, wrap, t, uv, d, out):
     for i in range(uv.shape[0]):
-        r = sample_trilinear(pool, levels, level_count, wrap, t, uv[i, 0], uv[i, 1],
-                             d[i, 0], d[i, 1], d[i, 2], d[i, 3])
+        r = sample_trilinear(
+            pool, levels, level_count, wrap, t, uv[i, 0], uv[i, 1], d[i, 0], d[i, 1], d[i, 2], d[i, 3]
+        )
         for c in range(4):
             out[i, c] = r[c]
 
@@ -23,8 +33,17 @@ def _sample_many(pool, levels, level_count, wrap, t, uv, d, out):
 @njit
 def _mix_many(pool, rows, weights, out):
     for i in range(rows.shape[0]):
-        out[i] = mix_texels(pool, rows[i, 0], rows[i, 1], rows[i, 2], rows[i, 3],
-                            weights[i, 0], weights[i, 1], weights[i, 2], weights[i, 3])
+        out[i] = mix_texels(
+            pool,
+            rows[i, 0],
+            rows[i, 1],
+            rows[i, 2],
+            rows[i, 3],
+            weights[i, 0],
+            weights[i, 1],
+            weights[i, 2],
+            weights[i, 3],
+        )
 
 
 def test_vector_texel_mix_is_the_weighted_sum():
@@ -61,13 +80,16 @@ def test_mip_chain_sizes_and_energy():
     assert [lv.shape[:2] for lv in odd] == [(5, 3), (2, 1), (1, 1)]
 
 
-@pytest.mark.parametrize("wrap_s,wrap_t", [(REPEAT, REPEAT), (CLAMP_TO_EDGE, MIRRORED_REPEAT),
-                                           (MIRRORED_REPEAT, CLAMP_TO_EDGE)])
+@pytest.mark.parametrize(
+    "wrap_s,wrap_t", [(REPEAT, REPEAT), (CLAMP_TO_EDGE, MIRRORED_REPEAT), (MIRRORED_REPEAT, CLAMP_TO_EDGE)]
+)
 def test_trilinear_matches_numpy(wrap_s, wrap_t):
     rng = np.random.default_rng(2)
     pixels = (rng.random((24, 40, 4)) * 255).astype(np.uint8)
-    textures = [Texture(pixels=(rng.random((8, 8, 4)) * 255).astype(np.uint8)),
-                Texture(pixels=pixels, wrap_s=wrap_s, wrap_t=wrap_t)]
+    textures = [
+        Texture(pixels=(rng.random((8, 8, 4)) * 255).astype(np.uint8)),
+        Texture(pixels=pixels, wrap_s=wrap_s, wrap_t=wrap_t),
+    ]
     pool, levels, level_count, wrap = TexturePool().pack(textures)
     k = 4000
     uv = rng.uniform(-3, 3, (k, 2))
@@ -76,12 +98,15 @@ def test_trilinear_matches_numpy(wrap_s, wrap_t):
     out = np.zeros((k, 4))
     _sample_many(pool, levels, level_count, wrap, 1, uv, d, out)
     chain = stored_chain(textures[1])
-    expected = texture_reference.sample(chain, uv[:, 0], uv[:, 1], d[:, 0], d[:, 1], d[:, 2], d[:, 3],
-                                        wrap_s, wrap_t)
+    expected = texture_reference.sample(
+        chain, uv[:, 0], uv[:, 1], d[:, 0], d[:, 1], d[:, 2], d[:, 3], wrap_s, wrap_t
+    )
     assert np.allclose(out, expected, atol=1e-9)
     # and the stored texels are the decoded ones to 16 bits
-    assert all(np.abs(a - b).max() <= 0.5 / 65535 + 1e-7   # float32 levels
-               for a, b in zip(chain, decode_texture(textures[1])))
+    assert all(
+        np.abs(a - b).max() <= 0.5 / 65535 + 1e-7  # float32 levels
+        for a, b in zip(chain, decode_texture(textures[1]))
+    )
 
 
 def test_texture_decoded_once_per_texture():
@@ -97,8 +122,7 @@ def test_texture_decoded_once_per_texture():
 @pytest.mark.parametrize("wrap_mode", [REPEAT, CLAMP_TO_EDGE, MIRRORED_REPEAT])
 def test_huge_and_broken_uvs_stay_inside_the_texture(wrap_mode):
     rng = np.random.default_rng(4)
-    tex = Texture(pixels=(rng.random((6, 10, 4)) * 255).astype(np.uint8),
-                  wrap_s=wrap_mode, wrap_t=wrap_mode)
+    tex = Texture(pixels=(rng.random((6, 10, 4)) * 255).astype(np.uint8), wrap_s=wrap_mode, wrap_t=wrap_mode)
     pool, levels, level_count, wrap = TexturePool().pack([tex])
     uv = np.array([[1e18, -1e18], [-3e15, 7e16], [np.nan, 0.5], [np.inf, -np.inf], [0.5, 0.5]])
     d = np.zeros((len(uv), 4))

@@ -1,5 +1,6 @@
 """KHR_texture_transform: read from glTF, and applied by the renderer as the extension's
 own worked examples say."""
+
 from __future__ import annotations
 
 import base64
@@ -7,12 +8,11 @@ import io
 import math
 
 import numpy as np
+from _gltf_builder import GltfBuilder, quad
 from PIL import Image
 
 from holopack.rendering import render
 from holopack.scene.load import load
-
-from _gltf_builder import GltfBuilder, quad
 
 # the texture's lower-left quadrant holds four sub-quadrants A B / C D; the rest is grey
 A, B, C, D = (255, 0, 0), (0, 255, 0), (0, 0, 255), (255, 255, 0)
@@ -23,10 +23,10 @@ SIZE = 64
 def _texture_png() -> str:
     img = np.full((SIZE, SIZE, 3), GREY, np.uint8)
     q = SIZE // 4
-    img[2 * q:3 * q, 0:q] = A
-    img[2 * q:3 * q, q:2 * q] = B
-    img[3 * q:4 * q, 0:q] = C
-    img[3 * q:4 * q, q:2 * q] = D
+    img[2 * q : 3 * q, 0:q] = A
+    img[2 * q : 3 * q, q : 2 * q] = B
+    img[3 * q : 4 * q, 0:q] = C
+    img[3 * q : 4 * q, q : 2 * q] = D
     buf = io.BytesIO()
     Image.fromarray(img).save(buf, format="PNG")
     return "data:image/png;base64," + base64.b64encode(buf.getvalue()).decode()
@@ -36,7 +36,7 @@ def _textured_quad(tmp_path, transform=None, flip_set1=False):
     """A quad filling the view, UV (0, 0) at its top-left, (1, 1) at its bottom-right;
     TEXCOORD_1 is TEXCOORD_0 mirrored left to right."""
     b = GltfBuilder()
-    positions, indices = quad()        # corners: (-1,-1) (1,-1) (1,1) (-1,1)
+    positions, indices = quad()  # corners: (-1,-1) (1,-1) (1,1) (-1,1)
     uv0 = np.array([[0, 1], [1, 1], [1, 0], [0, 0]], np.float32)
     uv1 = uv0.copy()
     uv1[:, 0] = 1 - uv1[:, 0]
@@ -80,7 +80,7 @@ def _quadrant_colours(picture) -> list[tuple[int, ...]]:
 def test_the_transform_is_read_as_translation_rotation_scale(tmp_path):
     spec = {"offset": [0, 1], "rotation": math.pi / 2, "scale": [0.5, 0.5], "texCoord": 1}
     material = _textured_quad(tmp_path, spec).materials[0]
-    assert material.base_color_texcoord == 1          # the extension's texCoord wins
+    assert material.base_color_texcoord == 1  # the extension's texCoord wins
     assert np.allclose(material.base_color_transform, [[0, 0.5, 0], [-0.5, 0, 1]], atol=1e-12)
     assert material.emissive_transform is None
 
@@ -95,20 +95,26 @@ def test_lower_left_quadrant_rotated_clockwise(tmp_path):
 def test_inverted_t_axis_and_the_untransformed_picture(tmp_path):
     # without the extension the picture is the texture (sub-quadrant centres, and grey)
     picture = _picture(_textured_quad(tmp_path))
-    assert _colours_at(picture, (0.125, 0.625), (0.375, 0.625), (0.125, 0.875), (0.375, 0.875),
-                       (0.75, 0.25)) == [A, B, C, D, GREY]
+    assert _colours_at(
+        picture, (0.125, 0.625), (0.375, 0.625), (0.125, 0.875), (0.375, 0.875), (0.75, 0.25)
+    ) == [A, B, C, D, GREY]
     # the second example, "inverts the T axis": the texture upside down
     spec = {"offset": [0, 1], "scale": [1, -1]}
     picture = _picture(_textured_quad(tmp_path, spec))
-    assert _colours_at(picture, (0.125, 0.125), (0.375, 0.125), (0.125, 0.375), (0.375, 0.375),
-                       (0.75, 0.75)) == [C, D, A, B, GREY]
+    assert _colours_at(
+        picture, (0.125, 0.125), (0.375, 0.125), (0.125, 0.375), (0.375, 0.375), (0.75, 0.75)
+    ) == [C, D, A, B, GREY]
 
 
 def test_the_extensions_texcoord_picks_the_uv_set(tmp_path):
     # TEXCOORD_1 is mirrored left to right, and the extension (identity otherwise) picks it
     picture = _picture(_textured_quad(tmp_path, {"texCoord": 1}))
-    assert _colours_at(picture, (0.875, 0.625), (0.625, 0.625), (0.875, 0.875), (0.125, 0.625)
-                       ) == [A, B, C, GREY]
+    assert _colours_at(picture, (0.875, 0.625), (0.625, 0.625), (0.875, 0.875), (0.125, 0.625)) == [
+        A,
+        B,
+        C,
+        GREY,
+    ]
 
 
 def test_a_changed_transform_is_seen_by_a_renderer_that_drew_the_primitives(tmp_path):

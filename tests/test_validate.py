@@ -1,5 +1,6 @@
 """holopack validate: a good package passes; packages and files broken by hand fail
 with messages that say what is wrong and where."""
+
 from __future__ import annotations
 
 import argparse
@@ -9,8 +10,8 @@ import os
 
 import numpy as np
 import pytest
-
 from _pack_helpers import SIZE, built_package, copy_package, write_video
+
 from holopack.device import load_profile
 from holopack.pack.validate import validate
 
@@ -120,11 +121,13 @@ def disc_codes(profile=PROFILE, radius_share=0.5, centre_share=0.0, level=50):
     """Codes lighting the LED cells whose centre lies in a disc of ``radius_share`` of the
     fan's radius, centred ``centre_share`` of the radius right of the middle."""
     centres, _ = profile.column_geometry()
-    angles = math.radians(profile.slice0_angle_deg) + (np.arange(profile.slices) + 0.5) * profile.slice_step_rad
+    angles = (
+        math.radians(profile.slice0_angle_deg) + (np.arange(profile.slices) + 0.5) * profile.slice_step_rad
+    )
     x = centres[None, :] * np.cos(angles)[:, None]
     y = centres[None, :] * np.sin(angles)[:, None]
     R = profile.radius_mm
-    inside = (x - centre_share * R) ** 2 + y ** 2 < (radius_share * R) ** 2
+    inside = (x - centre_share * R) ** 2 + y**2 < (radius_share * R) ** 2
     codes = np.zeros(profile.codes_shape, np.uint8)
     codes[inside] = level
     return codes
@@ -173,8 +176,9 @@ def test_brightness_above_the_profiles_limit_fails(tmp_path):
     path = polar_clip(tmp_path, "01_HOT.BIN", [disc_codes(dim, level=63)], profile=dim)
     report = validate(path, device=str(profile_path))
     assert any("above the device's limit 50.0%" in m for m in messages(report))
-    ok = validate(polar_clip(tmp_path, "02_OK.BIN", [disc_codes(dim, level=30)], profile=dim),
-                  device=str(profile_path))
+    ok = validate(
+        polar_clip(tmp_path, "02_OK.BIN", [disc_codes(dim, level=30)], profile=dim), device=str(profile_path)
+    )
     assert ok.ok, ok.text()
 
 
@@ -193,8 +197,9 @@ def test_a_video_at_the_wrong_rate_or_not_square_fails(tmp_path):
     assert any("plays at 25 fps; hypervsn plays 30 fps" in m for m in messages(report))
     import imageio_ffmpeg
 
-    writer = imageio_ffmpeg.write_frames(str(tmp_path / "01_wide.mp4"), (96, 64), fps=30,
-                                         macro_block_size=2, ffmpeg_log_level="error")
+    writer = imageio_ffmpeg.write_frames(
+        str(tmp_path / "01_wide.mp4"), (96, 64), fps=30, macro_block_size=2, ffmpeg_log_level="error"
+    )
     writer.send(None)
     for _ in range(3):
         writer.send(np.zeros((64, 96, 3), np.uint8))
@@ -217,8 +222,9 @@ def test_a_package_for_a_users_own_profile_validates(tmp_path):
     from holopack.pack import pack
 
     write_video(tmp_path / "clip.mp4", frames=4, size=32)
-    (tmp_path / "shopfan.toml").write_text('base = "3dcircle-42f2"\nname = "shop-fan"\n'
-                                           '[render]\nrender_size = 64\n')
+    (tmp_path / "shopfan.toml").write_text(
+        'base = "3dcircle-42f2"\nname = "shop-fan"\n[render]\nrender_size = 64\n'
+    )
     playlist = tmp_path / "p.toml"
     playlist.write_text('devices = ["shopfan.toml"]\n[[items]]\ninput = "clip.mp4"\nseconds = 0.1\n')
     pack(playlist, tmp_path / "out", jobs=1, progress=False, preview_frames=2, preview_size=32)

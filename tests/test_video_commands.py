@@ -1,4 +1,5 @@
 """The video options through the command line, playlists, inspect and bench."""
+
 from __future__ import annotations
 
 import json
@@ -32,10 +33,33 @@ def green_disc_frames():
 def green_clip(tmp_path_factory):
     folder = tmp_path_factory.mktemp("green")
     path = folder / "green.mp4"
-    subprocess.run([imageio_ffmpeg.get_ffmpeg_exe(), "-y", "-loglevel", "error", "-f", "rawvideo",
-                    "-pix_fmt", "rgb24", "-s", f"{SIDE}x{SIDE}", "-r", "16", "-i", "-",
-                    "-c:v", "libx264", "-pix_fmt", "yuv444p", "-crf", "10", str(path)],
-                   input=b"".join(f.tobytes() for f in green_disc_frames()), check=True)
+    subprocess.run(
+        [
+            imageio_ffmpeg.get_ffmpeg_exe(),
+            "-y",
+            "-loglevel",
+            "error",
+            "-f",
+            "rawvideo",
+            "-pix_fmt",
+            "rgb24",
+            "-s",
+            f"{SIDE}x{SIDE}",
+            "-r",
+            "16",
+            "-i",
+            "-",
+            "-c:v",
+            "libx264",
+            "-pix_fmt",
+            "yuv444p",
+            "-crf",
+            "10",
+            str(path),
+        ],
+        input=b"".join(f.tobytes() for f in green_disc_frames()),
+        check=True,
+    )
     return path
 
 
@@ -55,16 +79,38 @@ def test_inspect_reports_the_green_screen_key_and_extent(green_clip, capsys):
 
 def test_export_keys_the_green_screen_to_exact_black(green_clip, tmp_path):
     out = tmp_path / "frames"
-    assert main(["export", str(green_clip), "--device", "mp4-fan", "--format", "png", "--size",
-                 str(SIDE), "--fps", "16", "--crop", "fit", "--key", "green", "--no-circle-mask",
-                 "-q", "-o", str(out)]) == 0
+    assert (
+        main(
+            [
+                "export",
+                str(green_clip),
+                "--device",
+                "mp4-fan",
+                "--format",
+                "png",
+                "--size",
+                str(SIDE),
+                "--fps",
+                "16",
+                "--crop",
+                "fit",
+                "--key",
+                "green",
+                "--no-circle-mask",
+                "-q",
+                "-o",
+                str(out),
+            ]
+        )
+        == 0
+    )
     y, x = np.mgrid[0:SIDE, 0:SIDE]
     for i, name in enumerate(sorted(p.name for p in out.iterdir())):
         picture = np.asarray(Image.open(out / name))[..., :3].astype(int)
         far = np.hypot(x - (30 + 2 * i), y - 50) > 17
-        assert (picture[far] == 0).all()                   # the screen is exactly black
+        assert (picture[far] == 0).all()  # the screen is exactly black
         near = np.hypot(x - (30 + 2 * i), y - 50) < 10
-        assert picture[near][:, 0].mean() > 180           # the disc keeps its red
+        assert picture[near][:, 0].mean() > 180  # the disc keeps its red
         rim = (np.hypot(x - (30 + 2 * i), y - 50) > 11) & ~far
         lit = picture[rim][picture[rim].max(axis=1) > 0]
         assert (lit[:, 1] <= np.maximum(lit[:, 0], lit[:, 2])).all()  # no green on the edge
@@ -72,8 +118,10 @@ def test_export_keys_the_green_screen_to_exact_black(green_clip, tmp_path):
 
 def test_playlist_items_take_the_video_keys(tmp_path, green_clip):
     playlist = tmp_path / "list.toml"
-    text = (f'devices = ["hypervsn"]\n[defaults]\nkey = "green"\n[[items]]\ninput = "{green_clip}"\n'
-            'crop = "fit"\nloop = "crossfade=0.5"\nlevels = "auto"\n')
+    text = (
+        f'devices = ["hypervsn"]\n[defaults]\nkey = "green"\n[[items]]\ninput = "{green_clip}"\n'
+        'crop = "fit"\nloop = "crossfade=0.5"\nlevels = "auto"\n'
+    )
     item = parse_playlist(text, str(playlist)).items[0]
     options = item.export_settings("hypervsn").video_options()
     assert options.key == "green" and options.crop == "fit"
@@ -86,8 +134,31 @@ def test_playlist_items_take_the_video_keys(tmp_path, green_clip):
 
 def test_bench_takes_the_video_options(green_clip, tmp_path):
     out = tmp_path / "bench.json"
-    assert main(["bench", str(green_clip), "--device", "mp4-fan", "--size", "64", "--frames", "2",
-                 "--warmup", "0", "--peers", "none", "--key", "green", "--loop", "pingpong",
-                 "-q", "--json", str(out)]) == 0
+    assert (
+        main(
+            [
+                "bench",
+                str(green_clip),
+                "--device",
+                "mp4-fan",
+                "--size",
+                "64",
+                "--frames",
+                "2",
+                "--warmup",
+                "0",
+                "--peers",
+                "none",
+                "--key",
+                "green",
+                "--loop",
+                "pingpong",
+                "-q",
+                "--json",
+                str(out),
+            ]
+        )
+        == 0
+    )
     report = json.loads(out.read_text())
     assert report["runs"][0]["scene"]["media"] is True

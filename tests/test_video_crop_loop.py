@@ -1,4 +1,5 @@
 """Cropping into the fan's circle, loops that close, levels that keep black black."""
+
 from __future__ import annotations
 
 import math
@@ -22,10 +23,33 @@ N, SIDE = 24, 128
 
 def write_mp4(path, frames, fps=24):
     h, w = frames[0].shape[:2]
-    subprocess.run([imageio_ffmpeg.get_ffmpeg_exe(), "-y", "-loglevel", "error", "-f", "rawvideo",
-                    "-pix_fmt", "rgb24", "-s", f"{w}x{h}", "-r", str(fps), "-i", "-",
-                    "-c:v", "libx264", "-pix_fmt", "yuv444p", "-crf", "8", str(path)],
-                   input=b"".join(np.ascontiguousarray(f).tobytes() for f in frames), check=True)
+    subprocess.run(
+        [
+            imageio_ffmpeg.get_ffmpeg_exe(),
+            "-y",
+            "-loglevel",
+            "error",
+            "-f",
+            "rawvideo",
+            "-pix_fmt",
+            "rgb24",
+            "-s",
+            f"{w}x{h}",
+            "-r",
+            str(fps),
+            "-i",
+            "-",
+            "-c:v",
+            "libx264",
+            "-pix_fmt",
+            "yuv444p",
+            "-crf",
+            "8",
+            str(path),
+        ],
+        input=b"".join(np.ascontiguousarray(f).tobytes() for f in frames),
+        check=True,
+    )
 
 
 def sliding_disc(width=SIDE, height=SIDE, frames=N, level=120, radius=24.0):
@@ -47,8 +71,11 @@ def disc_clip(tmp_path_factory):
 
 
 def test_circle_placement_puts_the_box_corners_on_the_margin_circle():
-    for box, size, margin in (((10, 20, 110, 220), 672, 0.08), ((0, 0, 1920, 1080), 720, 0.0),
-                              ((500, 100, 700, 900), 256, 0.2)):
+    for box, size, margin in (
+        ((10, 20, 110, 220), 672, 0.08),
+        ((0, 0, 1920, 1080), 720, 0.0),
+        ((500, 100, 700, 900), 256, 0.2),
+    ):
         p = circle_placement(box, size, margin)
         corners = [(box[0], box[1]), (box[2], box[1]), (box[0], box[3]), (box[2], box[3])]
         for cx, cy in corners:
@@ -67,7 +94,7 @@ def test_crop_auto_centres_the_clip_extent_and_holds_it(disc_clip):
     media = processed_media(holopack.load(disc_clip).media, video_options(crop="auto"))
     media.set_size(200)
     frames = list(media.frames())
-    lit = np.stack(frames).max(axis=(0, 3)) > 20        # everywhere the disc went
+    lit = np.stack(frames).max(axis=(0, 3)) > 20  # everywhere the disc went
     ys, xs = np.nonzero(lit)
     # the extent over the clip is centred and inside the margin circle
     assert abs((xs.min() + xs.max()) / 2 - 99.5) <= 3 and abs((ys.min() + ys.max()) / 2 - 99.5) <= 3
@@ -86,7 +113,7 @@ def test_crossfade_closes_the_seam(disc_clip):
     plain = processed_media(holopack.load(disc_clip).media, video_options(crop="fit"))
     plain.set_size(SIDE)
     steps, seam = _steps(list(plain.frames()))
-    assert seam > 5 * np.median(steps)                  # the source jumps at its seam
+    assert seam > 5 * np.median(steps)  # the source jumps at its seam
     media = processed_media(holopack.load(disc_clip).media, video_options(crop="fit", loop="crossfade=0.25"))
     media.set_size(SIDE)
     frames = list(media.frames())
@@ -110,8 +137,26 @@ def test_pingpong_plays_forward_then_back(disc_clip):
 @pytest.mark.parametrize("loop", ["crossfade=0.25", "pingpong"])
 def test_validate_reports_a_closed_seam_either_way(disc_clip, tmp_path, loop):
     out = tmp_path / "loop.mp4"
-    assert main(["export", disc_clip, "--device", "mp4-fan", "--size", "128", "--crop", "fit",
-                 "--loop", loop, "-q", "-o", str(out)]) == 0
+    assert (
+        main(
+            [
+                "export",
+                disc_clip,
+                "--device",
+                "mp4-fan",
+                "--size",
+                "128",
+                "--crop",
+                "fit",
+                "--loop",
+                loop,
+                "-q",
+                "-o",
+                str(out),
+            ]
+        )
+        == 0
+    )
     facts = scan(str(out), resolve_profile("mp4-fan"))
     assert facts.seam <= SEAM_FACTOR * facts.step
     messages = [f.message for f in validate(str(out), "mp4-fan").findings]
@@ -119,8 +164,24 @@ def test_validate_reports_a_closed_seam_either_way(disc_clip, tmp_path, loop):
     assert seam and "visibly jumps" not in seam[0]
     # and without a loop option the same measure reports the jump
     plain = tmp_path / "plain.mp4"
-    assert main(["export", disc_clip, "--device", "mp4-fan", "--size", "128", "--crop", "fit",
-                 "-q", "-o", str(plain)]) == 0
+    assert (
+        main(
+            [
+                "export",
+                disc_clip,
+                "--device",
+                "mp4-fan",
+                "--size",
+                "128",
+                "--crop",
+                "fit",
+                "-q",
+                "-o",
+                str(plain),
+            ]
+        )
+        == 0
+    )
     assert any("visibly jumps" in f.message for f in validate(str(plain), "mp4-fan").findings)
 
 
@@ -132,12 +193,17 @@ def test_levels_auto_stretches_the_subject_and_keeps_black(disc_clip):
     a, b = next(iter(plain.frames())), next(iter(levelled.frames()))
     assert levelled.model.gain > 1.5
     assert b.max() >= 240 and a.max() <= 130
-    assert np.array_equal(a == 0, b == 0)                 # black stays exactly black
+    assert np.array_equal(a == 0, b == 0)  # black stays exactly black
 
 
 def test_bad_video_options_are_one_line_errors(disc_clip, tmp_path, capsys):
-    for option, value in (("--key", "purple"), ("--crop", "zoom"), ("--loop", "crossfade=-1"),
-                          ("--loop", "forever"), ("--levels", "max")):
+    for option, value in (
+        ("--key", "purple"),
+        ("--crop", "zoom"),
+        ("--loop", "crossfade=-1"),
+        ("--loop", "forever"),
+        ("--levels", "max"),
+    ):
         with pytest.raises(SystemExit) as exc:
             main(["export", disc_clip, "-o", str(tmp_path / "x.mp4"), option, value])
         assert exc.value.code == 2

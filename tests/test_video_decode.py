@@ -1,5 +1,6 @@
 """Alpha survives decoding: every container the issue names, written here with the
 ffmpeg that imageio-ffmpeg ships (or Pillow), read back through holopack.load."""
+
 from __future__ import annotations
 
 import subprocess
@@ -31,14 +32,45 @@ def rgba_frames() -> list[np.ndarray]:
 
 def encode(path, frames, params):
     exe = imageio_ffmpeg.get_ffmpeg_exe()
-    subprocess.run([exe, "-y", "-loglevel", "error", "-f", "rawvideo", "-pix_fmt", "rgba",
-                    "-s", f"{W}x{H}", "-r", "10", "-i", "-"] + params + [str(path)],
-                   input=b"".join(f.tobytes() for f in frames), check=True)
+    subprocess.run(
+        [
+            exe,
+            "-y",
+            "-loglevel",
+            "error",
+            "-f",
+            "rawvideo",
+            "-pix_fmt",
+            "rgba",
+            "-s",
+            f"{W}x{H}",
+            "-r",
+            "10",
+            "-i",
+            "-",
+        ]
+        + params
+        + [str(path)],
+        input=b"".join(f.tobytes() for f in frames),
+        check=True,
+    )
 
 
 CONTAINERS = {
-    "vp9.webm": ["-c:v", "libvpx-vp9", "-pix_fmt", "yuva420p", "-crf", "10", "-b:v", "0",
-                 "-deadline", "realtime", "-cpu-used", "8"],
+    "vp9.webm": [
+        "-c:v",
+        "libvpx-vp9",
+        "-pix_fmt",
+        "yuva420p",
+        "-crf",
+        "10",
+        "-b:v",
+        "0",
+        "-deadline",
+        "realtime",
+        "-cpu-used",
+        "8",
+    ],
     "prores4444.mov": ["-c:v", "prores_ks", "-profile:v", "4444", "-pix_fmt", "yuva444p10le"],
     "animation.mov": ["-c:v", "qtrle", "-pix_fmt", "argb"],
     "png.mov": ["-c:v", "png", "-pix_fmt", "rgba"],
@@ -101,8 +133,9 @@ def test_apng_webp_and_gif_transparency_become_alpha(tmp_path):
         assert np.array_equal(got[3][..., 3], frames[3][..., 3]), name
     gif = tmp_path / "clip.gif"
     pal = [p.convert("RGBA") for p in pictures]
-    pal[0].save(gif, save_all=True, append_images=pal[1:], duration=100, disposal=2,
-                transparency=0, optimize=False)
+    pal[0].save(
+        gif, save_all=True, append_images=pal[1:], duration=100, disposal=2, transparency=0, optimize=False
+    )
     media = holopack.load(str(gif)).media
     assert media.alpha
     first = next(iter(media.open_rgba()))

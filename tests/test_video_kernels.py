@@ -1,4 +1,5 @@
 """The video Numba kernels agree with their slow numpy twins."""
+
 from __future__ import annotations
 
 import numpy as np
@@ -12,7 +13,7 @@ def test_plate_mode_kernel_matches_numpy_twin():
     samples = np.repeat(background[None], 9, axis=0) + rng.integers(-4, 5, (9, 20, 24, 3))
     # a subject covering a different patch in each of 4 samples
     for i in range(4):
-        samples[i, 2 * i:2 * i + 8, 3 * i:3 * i + 10] = rng.integers(0, 256, 3)
+        samples[i, 2 * i : 2 * i + 8, 3 * i : 3 * i + 10] = rng.integers(0, 256, 3)
     samples = np.clip(samples, 0, 255).astype(np.uint8)
     plate = np.empty((20, 24, 3), np.float32)
     support = np.empty((20, 24), np.float32)
@@ -21,7 +22,9 @@ def test_plate_mode_kernel_matches_numpy_twin():
     np.testing.assert_allclose(plate, want_plate, atol=1e-3)
     np.testing.assert_array_equal(support, want_support)
     # and it found the background, not the subject
-    assert np.abs(plate - background).max() <= 6  # noise of +-4 averaged, a subject colour within the tolerance at worst
+    assert (
+        np.abs(plate - background).max() <= 6
+    )  # noise of +-4 averaged, a subject colour within the tolerance at worst
 
 
 def test_plate_nearest_kernel_matches_numpy_twin():
@@ -50,11 +53,17 @@ def _matte_inputs(seed, use_plate, use_key):
 
 
 def test_matte_kernel_matches_numpy_twin_in_every_mode():
-    for seed, use_plate, use_key, has_prev in ((0, 1, 0, False), (1, 0, 1, True), (2, 1, 1, True),
-                                                (3, 0, 0, False), (4, 1, 1, False)):
+    for seed, use_plate, use_key, has_prev in (
+        (0, 1, 0, False),
+        (1, 0, 1, True),
+        (2, 1, 1, True),
+        (3, 0, 0, False),
+        (4, 1, 1, False),
+    ):
         frame, plate, key_uv, params, prev, prev_score = _matte_inputs(seed, use_plate, use_key)
-        want_alpha, want_score = key_reference.matte(frame, plate, key_uv, params, prev,
-                                                     prev_score.copy(), has_prev)
+        want_alpha, want_score = key_reference.matte(
+            frame, plate, key_uv, params, prev, prev_score.copy(), has_prev
+        )
         alpha = np.empty((18, 22), np.float32)
         score = prev_score.copy()
         key_kernel.matte(frame, plate, key_uv, params, prev, score, has_prev, alpha)

@@ -9,10 +9,10 @@ with real alpha. The measures are plain numpy/scipy (share no code with holopack
 - spill: mean of max(0, G - max(R, B)) of the output on the subject's outer 3 px;
 - jitter: mean |matte change| between frames on edge pixels whose truth did not change.
 """
+
 from __future__ import annotations
 
 import pytest
-
 from _matte_measures import measure
 from _video_clips import make_clip
 
@@ -20,9 +20,9 @@ from _video_clips import make_clip
 # docs/video.md) and are held to what the keyer reaches today, so a regression fails.
 TARGETS = {
     #            IoU   background  spill  jitter  kind
-    "green":    (0.97, 0.995, 2.0, 0.05, "green screen"),
-    "webm":     (0.97, 0.995, 2.0, 0.05, "alpha"),
-    "studio":   (0.90, 0.995, 2.0, 0.08, "studio"),
+    "green": (0.97, 0.995, 2.0, 0.05, "green screen"),
+    "webm": (0.97, 0.995, 2.0, 0.05, "alpha"),
+    "studio": (0.90, 0.995, 2.0, 0.08, "studio"),
     "textured": (0.78, 0.96, 2.0, 0.08, "static"),
 }
 

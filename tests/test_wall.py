@@ -1,9 +1,9 @@
 """Walls of fans: the wall file, ownership, the per-fan weights, the folder export,
 validation and the command line."""
+
 from __future__ import annotations
 
 import json
-import math
 import subprocess
 import sys
 
@@ -12,8 +12,8 @@ import pytest
 from PIL import Image
 
 from holopack.device import load_profile
-from holopack.formats.fanfile import open_fan_file
 from holopack.errors import InputError
+from holopack.formats.fanfile import open_fan_file
 from holopack.wall import export_wall, load_wall, parse_wall
 from holopack.wall.canvas import canvas_geometry
 from holopack.wall.ownership import owned_tiles, owner_map
@@ -73,14 +73,14 @@ def test_every_canvas_point_has_one_owner_and_gaps_have_none(wall_dir):
     wall = load_wall(wall_dir / "wall.toml")
     g = canvas_geometry(wall, px_per_mm=0.25)
     owner = owner_map(g)
-    ys, xs = np.mgrid[0:g.height, 0:g.width]
+    ys, xs = np.mgrid[0 : g.height, 0 : g.width]
     x = g.left + (xs + 0.5) / g.px_per_mm
     y = g.top - (ys + 0.5) / g.px_per_mm
     np.testing.assert_array_equal(owner, brute_owner(wall.fans, x, y))
     covered = np.zeros(owner.shape, bool)
     for f in wall.fans:
         covered |= np.hypot(x - f.x, y - f.y) <= f.radius_mm
-    assert np.all((owner >= 0) == covered)           # nothing lost, gaps owned by none
+    assert np.all((owner >= 0) == covered)  # nothing lost, gaps owned by none
     assert (owner < 0).any() and len(set(owner[owner >= 0].ravel())) == 6
     # the overlap between A1 and A2 is split down the middle
     mid = np.argmin(np.abs(y[:, 0] - 0.0))
@@ -94,7 +94,7 @@ def test_every_canvas_point_has_one_owner_and_gaps_have_none(wall_dir):
 def test_fan_weights_kernel_matches_numpy_twin(wall_dir):
     wall = load_wall(wall_dir / "wall.toml")
     g = canvas_geometry(wall, px_per_mm=0.2)
-    for index in (0, 5):                             # the mirrored and the turned fan
+    for index in (0, 5):  # the mirrored and the turned fan
         r_in, r_out, start, step, _, _ = fan_sectors(g, wall.fans[index])
         circles = fan_circles(g)
         rows = slice(0, r_in.size, 7)
@@ -143,25 +143,38 @@ def test_preview_kernel_matches_numpy_twin():
     np.testing.assert_allclose(a, b, rtol=1e-6)
 
 
-@pytest.mark.parametrize("text, fault", [
-    ("[[fans]]\nname = 'A'\nx = 0\ny = 0\n", "no device"),
-    ("device = '3dcircle-42f2'\n", "no fans"),
-    ("device = '3dcircle-42f2'\n[[fans]]\nname = 'A'\ny = 0\n", "needs x"),
-    ("device = '3dcircle-42f2'\n[[fans]]\nname = 'A'\nx = 0\ny = 0\nspin = 1\n", "unknown key 'spin'"),
-    ("device = '3dcircle-42f2'\n[[fans]]\nname = 'A'\nx = 0\ny = 0\n[[fans]]\nname = 'a'\nx = 5\ny = 0\n",
-     "clashes"),
-    ("device = '3dcircle-42f2'\n[[fans]]\nname = 'A'\nx = 0\ny = 0\n[[fans]]\nname = 'B'\nx = 0\ny = 0\n",
-     "same centre"),
-    ("device = '3dcircle-42f2'\n[[fans]]\nname = 'LONGNAME1'\nx = 0\ny = 0\n", "longer than 8"),
-    ("device = '3dcircle-42f2'\n[[fans]]\nname = 'A B'\nx = 0\ny = 0\n", "cannot be a 3dcircle-42f2 file"),
-    ("device = '3dcircle-42f2'\n[[fans]]\nname = 'A'\nx = 'left'\ny = 0\n", "finite number"),
-    ("device = '3dcircle-42f2'\n[[fans]]\nname = 'A'\nx = 0\ny = 0\nmirror = 1\n", "true or false"),
-    ("device = 'no-such-fan'\n[[fans]]\nname = 'A'\nx = 0\ny = 0\n", "no-such-fan"),
-    ("device = '3dcircle-42f2'\n[grid]\nrows = 2\ncols = 0\npitch = 400\n", "cols must be"),
-    ("device = '3dcircle-42f2'\n[grid]\nrows = 2\ncols = 2\npitch = -4\n", "pitch must be"),
-    ("device = '3dcircle-42f2'\n[grid]\nrows = 2\ncols = 2\npitch = 400\nlayout = 'hex'\n", "layout must be"),
-    ("device = '3dcircle-42f2'\n[grid\n", "not valid TOML"),
-])
+@pytest.mark.parametrize(
+    "text, fault",
+    [
+        ("[[fans]]\nname = 'A'\nx = 0\ny = 0\n", "no device"),
+        ("device = '3dcircle-42f2'\n", "no fans"),
+        ("device = '3dcircle-42f2'\n[[fans]]\nname = 'A'\ny = 0\n", "needs x"),
+        ("device = '3dcircle-42f2'\n[[fans]]\nname = 'A'\nx = 0\ny = 0\nspin = 1\n", "unknown key 'spin'"),
+        (
+            "device = '3dcircle-42f2'\n[[fans]]\nname = 'A'\nx = 0\ny = 0\n[[fans]]\nname = 'a'\nx = 5\ny = 0\n",
+            "clashes",
+        ),
+        (
+            "device = '3dcircle-42f2'\n[[fans]]\nname = 'A'\nx = 0\ny = 0\n[[fans]]\nname = 'B'\nx = 0\ny = 0\n",
+            "same centre",
+        ),
+        ("device = '3dcircle-42f2'\n[[fans]]\nname = 'LONGNAME1'\nx = 0\ny = 0\n", "longer than 8"),
+        (
+            "device = '3dcircle-42f2'\n[[fans]]\nname = 'A B'\nx = 0\ny = 0\n",
+            "cannot be a 3dcircle-42f2 file",
+        ),
+        ("device = '3dcircle-42f2'\n[[fans]]\nname = 'A'\nx = 'left'\ny = 0\n", "finite number"),
+        ("device = '3dcircle-42f2'\n[[fans]]\nname = 'A'\nx = 0\ny = 0\nmirror = 1\n", "true or false"),
+        ("device = 'no-such-fan'\n[[fans]]\nname = 'A'\nx = 0\ny = 0\n", "no-such-fan"),
+        ("device = '3dcircle-42f2'\n[grid]\nrows = 2\ncols = 0\npitch = 400\n", "cols must be"),
+        ("device = '3dcircle-42f2'\n[grid]\nrows = 2\ncols = 2\npitch = -4\n", "pitch must be"),
+        (
+            "device = '3dcircle-42f2'\n[grid]\nrows = 2\ncols = 2\npitch = 400\nlayout = 'hex'\n",
+            "layout must be",
+        ),
+        ("device = '3dcircle-42f2'\n[grid\n", "not valid TOML"),
+    ],
+)
 def test_bad_wall_files_name_the_fault(text, fault):
     with pytest.raises(InputError, match=fault):
         parse_wall(text, "w.toml")
@@ -170,9 +183,12 @@ def test_bad_wall_files_name_the_fault(text, fault):
 def test_square_grid_names_and_positions():
     wall = parse_wall("device = 'mp4-fan'\n[grid]\nrows = 2\ncols = 2\npitch = 500\n", "w.toml")
     assert [(f.name, f.x, f.y, f.file_name) for f in wall.fans] == [
-        ("A1", 0.0, 0.0, "a1.mp4"), ("A2", 500.0, 0.0, "a2.mp4"),
-        ("B1", 0.0, -500.0, "b1.mp4"), ("B2", 500.0, -500.0, "b2.mp4")]
-    assert wall.fans[0].radius_mm == 280.0       # the mp4-fan profile's diameter
+        ("A1", 0.0, 0.0, "a1.mp4"),
+        ("A2", 500.0, 0.0, "a2.mp4"),
+        ("B1", 0.0, -500.0, "b1.mp4"),
+        ("B2", 500.0, -500.0, "b2.mp4"),
+    ]
+    assert wall.fans[0].radius_mm == 280.0  # the mp4-fan profile's diameter
     assert wall.bounds_mm == (-280.0, -780.0, 780.0, 280.0)
 
 
@@ -195,17 +211,20 @@ def _picture(path, width=240, height=160):
 def test_wall_export_writes_every_fan_in_step_and_validates(wall_dir):
     _picture(wall_dir / "pic.png")
     out = wall_dir / "out"
-    result = export_wall(str(wall_dir / "pic.png"), str(wall_dir / "wall.toml"), str(out), seconds=0.1,
-                         progress=False)
+    result = export_wall(
+        str(wall_dir / "pic.png"), str(wall_dir / "wall.toml"), str(out), seconds=0.1, progress=False
+    )
     info = json.loads((out / "wall.json").read_text())
     assert info["frames"] == result.frames == 3 and info["fps"] == 30.0
     assert sorted(p.name for p in out.iterdir()) == sorted(
-        ["A1.BIN", "A2.BIN", "A3.BIN", "B1.BIN", "B2.BIN", "B3.BIN", "wall.json", "preview.mp4"])
+        ["A1.BIN", "A2.BIN", "A3.BIN", "B1.BIN", "B2.BIN", "B3.BIN", "wall.json", "preview.mp4"]
+    )
     profile = load_profile(str(wall_dir / "coarse.toml"))
     for fan in info["fans"]:
         frames = list(open_fan_file(str(out / fan["file"]), profile).frames())
         assert len(frames) == 3 and frames[0].shape == (64, 24, 3)
         import hashlib
+
         assert hashlib.sha256((out / fan["file"]).read_bytes()).hexdigest() == fan["sha256"]
     assert info["sync"]["frames"] == 3 and "start" in info["sync"]
     from holopack.pack.validate import validate
@@ -223,8 +242,23 @@ def test_wall_export_writes_every_fan_in_step_and_validates(wall_dir):
 
 def test_wall_export_of_the_twin_from_the_command_line(wall_dir):
     out = wall_dir / "twin"
-    run = subprocess.run([sys.executable, "-m", "holopack", "export", "--wall", str(wall_dir / "wall.toml"),
-                          "-o", str(out), "--seconds", "0.1", "-q"], capture_output=True, text=True)
+    run = subprocess.run(
+        [
+            sys.executable,
+            "-m",
+            "holopack",
+            "export",
+            "--wall",
+            str(wall_dir / "wall.toml"),
+            "-o",
+            str(out),
+            "--seconds",
+            "0.1",
+            "-q",
+        ],
+        capture_output=True,
+        text=True,
+    )
     assert run.returncode == 0, run.stderr
     info = json.loads((out / "wall.json").read_text())
     assert len(info["fans"]) == 6
@@ -233,15 +267,29 @@ def test_wall_export_of_the_twin_from_the_command_line(wall_dir):
     for fan in info["fans"]:
         codes = next(iter(open_fan_file(str(out / fan["file"]), profile).frames()))
         lit += int(codes.max() > 0)
-    assert lit >= 2                                   # the twin spans several fans
-    run = subprocess.run([sys.executable, "-m", "holopack", "validate", str(out)], capture_output=True, text=True)
+    assert lit >= 2  # the twin spans several fans
+    run = subprocess.run(
+        [sys.executable, "-m", "holopack", "validate", str(out)], capture_output=True, text=True
+    )
     assert run.returncode == 0, run.stdout + run.stderr
 
 
 def test_bad_wall_on_the_command_line_is_one_line_exit_2(tmp_path):
     (tmp_path / "w.toml").write_text("device = '3dcircle-42f2'\n[grid]\nrows = 2\n")
-    run = subprocess.run([sys.executable, "-m", "holopack", "export", "--wall", str(tmp_path / "w.toml"),
-                          "-o", str(tmp_path / "out")], capture_output=True, text=True)
+    run = subprocess.run(
+        [
+            sys.executable,
+            "-m",
+            "holopack",
+            "export",
+            "--wall",
+            str(tmp_path / "w.toml"),
+            "-o",
+            str(tmp_path / "out"),
+        ],
+        capture_output=True,
+        text=True,
+    )
     assert run.returncode == 2
     assert run.stderr.count("\n") == 1 and "w.toml" in run.stderr and "[grid] needs cols" in run.stderr
     assert not (tmp_path / "out").exists()
@@ -252,9 +300,23 @@ def test_a_folder_that_is_not_a_wall_export_is_never_replaced(wall_dir):
     out.mkdir()
     (out / "notes.txt").write_text("keep me")
     _picture(wall_dir / "pic.png")
-    run = subprocess.run([sys.executable, "-m", "holopack", "export", str(wall_dir / "pic.png"), "--wall",
-                          str(wall_dir / "wall.toml"), "-o", str(out), "--seconds", "0.1"],
-                         capture_output=True, text=True)
+    run = subprocess.run(
+        [
+            sys.executable,
+            "-m",
+            "holopack",
+            "export",
+            str(wall_dir / "pic.png"),
+            "--wall",
+            str(wall_dir / "wall.toml"),
+            "-o",
+            str(out),
+            "--seconds",
+            "0.1",
+        ],
+        capture_output=True,
+        text=True,
+    )
     assert run.returncode == 1 and "nothing was overwritten" in run.stderr
     assert (out / "notes.txt").read_text() == "keep me"
 
@@ -265,7 +327,8 @@ def test_a_playlist_item_with_a_wall_becomes_one_folder_in_the_package(wall_dir)
 
     _picture(wall_dir / "pic.png")
     (wall_dir / "list.toml").write_text(
-        '[[items]]\ninput = "pic.png"\nname = "big"\nwall = "wall.toml"\nseconds = 0.1\n')
+        '[[items]]\ninput = "pic.png"\nname = "big"\nwall = "wall.toml"\nseconds = 0.1\n'
+    )
     report = pack(str(wall_dir / "list.toml"), str(wall_dir / "pkg"), progress=False)
     assert report.walls == ["wall-wall"]
     info = json.loads((wall_dir / "pkg" / "wall-wall" / "wall.json").read_text())
@@ -273,7 +336,8 @@ def test_a_playlist_item_with_a_wall_becomes_one_folder_in_the_package(wall_dir)
     assert validate(str(wall_dir / "pkg")).ok
     (wall_dir / "two.toml").write_text(
         '[[items]]\ninput = "pic.png"\nwall = "wall.toml"\n[[items]]\ninput = "pic.png"\nname = "b"\n'
-        'wall = "wall.toml"\n')
+        'wall = "wall.toml"\n'
+    )
     with pytest.raises(InputError, match="a wall takes one item"):
         pack(str(wall_dir / "two.toml"), str(wall_dir / "pkg2"), progress=False)
     (wall_dir / "bad.toml").write_text('[[items]]\ninput = "pic.png"\nwall = "nowhere.toml"\n')
@@ -308,8 +372,14 @@ def test_fans_of_different_models_each_get_their_own_format(wall_dir):
     (wall_dir / "mixed.toml").write_text(MIXED)
     _picture(wall_dir / "pic.png", 300, 200)
     out = wall_dir / "mixed"
-    export_wall(str(wall_dir / "pic.png"), str(wall_dir / "mixed.toml"), str(out), seconds=0.1, progress=False,
-                preview=False)
+    export_wall(
+        str(wall_dir / "pic.png"),
+        str(wall_dir / "mixed.toml"),
+        str(out),
+        seconds=0.1,
+        progress=False,
+        preview=False,
+    )
     info = json.loads((out / "wall.json").read_text())
     files = {f["name"]: f["file"] for f in info["fans"]}
     assert files["B2"] == "b2.mp4" and files["A1"] == "A1.BIN"
@@ -324,8 +394,8 @@ def test_fans_of_different_models_each_get_their_own_format(wall_dir):
     s = min((right - left) / w, (top - bottom) / h)
     x0, y0 = left + ((right - left) - w * s) / 2, top - ((top - bottom) - h * s) / 2
     i, j = np.mgrid[0:160, 0:160]
-    lx, ly = (j + 0.5 - 80) * 420 / 160, (80 - (i + 0.5)) * 420 / 160        # own frame, y up, mm
-    x, y = fan.x - ly, fan.y + lx                                             # turned 90 deg ccw
+    lx, ly = (j + 0.5 - 80) * 420 / 160, (80 - (i + 0.5)) * 420 / 160  # own frame, y up, mm
+    x, y = fan.x - ly, fan.y + lx  # turned 90 deg ccw
     px, py = np.floor((x - x0) / s).astype(int), np.floor((y0 - y) / s).astype(int)
     inside = (px >= 0) & (px < w) & (py >= 0) & (py < h)
     owned = brute_owner(wall.fans, x, y) == wall.fans.index(fan)
@@ -355,7 +425,7 @@ def test_restricted_renderer_draws_the_same_pixels_in_its_tiles_and_black_elsewh
     part = Renderer(size)
     part.restrict_tiles(mask)
     frame = part.draw(posed, scene.materials, scene.textures, camera.view, camera.projection)
-    inside = np.kron(mask, np.ones((TILE, TILE), bool))[:size[1], :size[0]]
+    inside = np.kron(mask, np.ones((TILE, TILE), bool))[: size[1], : size[0]]
     assert full.color[inside].max() > 0
     np.testing.assert_array_equal(frame.color[inside], full.color[inside])
     assert frame.color[~inside].max() == 0 and np.all(frame.depth[~inside] == 1.0)
@@ -364,9 +434,25 @@ def test_restricted_renderer_draws_the_same_pixels_in_its_tiles_and_black_elsewh
 
 def test_bench_wall_reports_a_ratio_to_real_time(wall_dir):
     _picture(wall_dir / "pic.png")
-    run = subprocess.run([sys.executable, "-m", "holopack", "bench", str(wall_dir / "pic.png"), "--wall",
-                          str(wall_dir / "wall.toml"), "--frames", "2", "--warmup", "1", "--json",
-                          str(wall_dir / "b.json")], capture_output=True, text=True)
+    run = subprocess.run(
+        [
+            sys.executable,
+            "-m",
+            "holopack",
+            "bench",
+            str(wall_dir / "pic.png"),
+            "--wall",
+            str(wall_dir / "wall.toml"),
+            "--frames",
+            "2",
+            "--warmup",
+            "1",
+            "--json",
+            str(wall_dir / "b.json"),
+        ],
+        capture_output=True,
+        text=True,
+    )
     assert run.returncode == 0, run.stderr
     assert "x real time" in run.stdout and "one fan alone" in run.stdout
     report = json.loads((wall_dir / "b.json").read_text())

@@ -10,6 +10,7 @@ averaged over the cell; only the cells whose centre the fan owns count. The fans
 coarse 42-F2 (48 LEDs, 128 slices, in the 42-F2's own file format) so that a wall of
 six builds in seconds.
 """
+
 from __future__ import annotations
 
 import math
@@ -99,11 +100,11 @@ test_picture.__test__ = False
 def cell_samples(n=12):
     """Per LED cell (slice, file column): sample radii (mm) and own-frame angles and
     area weights, midpoint rule in (r, phi). Arrays (SLICES, LEDS, n, n)."""
-    k_from_centre = np.arange(LEDS)[::-1]                      # file column 0 = rim LED
+    k_from_centre = np.arange(LEDS)[::-1]  # file column 0 = rim LED
     centre = (k_from_centre + 0.5) * PITCH
     u = (np.arange(n) + 0.5) / n
     r = centre[None, :, None, None] - PITCH / 2 + PITCH * u[None, None, :, None]
-    step = 2 * math.pi / SLICES                                 # clockwise on screen, y down
+    step = 2 * math.pi / SLICES  # clockwise on screen, y down
     phi = (np.arange(SLICES)[:, None, None, None] + u[None, None, None, :]) * step
     r, phi = np.broadcast_arrays(r, phi)
     return r, phi, r.copy()
@@ -153,13 +154,23 @@ def psnr(a, b):
 
 
 def wall_fans(info):
-    return [{"name": f["name"], "x": f["x_mm"], "y": f["y_mm"], "rotation": f["rotation_deg"],
-             "mirror": f["mirror"], "radius": f["diameter_mm"] / 2, "file": f["file"]} for f in info["fans"]]
+    return [
+        {
+            "name": f["name"],
+            "x": f["x_mm"],
+            "y": f["y_mm"],
+            "rotation": f["rotation_deg"],
+            "mirror": f["mirror"],
+            "radius": f["diameter_mm"] / 2,
+            "file": f["file"],
+        }
+        for f in info["fans"]
+    ]
 
 
 def decoded_first_frame(path, profile):
     codes = next(iter(open_fan_file(path, profile).frames()))
-    return np.power(decode_codes(codes, profile).astype(np.float64), 1 / GAMMA)   # gamma-encoded
+    return np.power(decode_codes(codes, profile).astype(np.float64), 1 / GAMMA)  # gamma-encoded
 
 
 @pytest.mark.parametrize("layout", [SQUARE, STAGGERED], ids=["square", "staggered"])
@@ -173,8 +184,14 @@ def test_picture_across_a_wall_matches_single_fans_within_1db(tmp_path, layout):
     Image.fromarray(picture).save(tmp_path / "picture.png")
     linear = srgb_to_linear(picture)
     out = tmp_path / "out"
-    export_wall(str(tmp_path / "picture.png"), str(tmp_path / "wall.toml"), str(out), seconds=1 / 30,
-                progress=False, preview=False)
+    export_wall(
+        str(tmp_path / "picture.png"),
+        str(tmp_path / "wall.toml"),
+        str(out),
+        seconds=1 / 30,
+        progress=False,
+        preview=False,
+    )
     info = json.loads((out / "wall.json").read_text())
     fans = wall_fans(info)
     assert len(fans) == 6
@@ -194,8 +211,9 @@ def test_picture_across_a_wall_matches_single_fans_within_1db(tmp_path, layout):
     for k, fan in enumerate(fans):
         # the wall: cells placed as mounted, the picture by the fit rule
         x, y = own_frame_to_wall(fan, r, phi)
-        ref = (sample_picture(linear, (x - x0) / s, (y0 - y) / s) * area[..., None]).sum((2, 3)) \
-            / area.sum((2, 3))[..., None]
+        ref = (sample_picture(linear, (x - x0) / s, (y0 - y) / s) * area[..., None]).sum((2, 3)) / area.sum(
+            (2, 3)
+        )[..., None]
         cx, cy = own_frame_to_wall(fan, *cell_centres())
         owned = owners(fans, cx, cy) == k
         got = decoded_first_frame(str(out / fan["file"]), profile)
@@ -208,16 +226,22 @@ def test_picture_across_a_wall_matches_single_fans_within_1db(tmp_path, layout):
         cx0, cy0 = int(round(pcx - side / 2)), int(round(pcy - side / 2))
         crop = np.zeros((side, side, 3), np.uint8)
         ys, xs = slice(max(cy0, 0), min(cy0 + side, h)), slice(max(cx0, 0), min(cx0 + side, w))
-        crop[ys.start - cy0:ys.stop - cy0, xs.start - cx0:xs.stop - cx0] = picture[ys, xs]
+        crop[ys.start - cy0 : ys.stop - cy0, xs.start - cx0 : xs.stop - cx0] = picture[ys, xs]
         Image.fromarray(crop).save(tmp_path / "crop.png")
-        export(str(tmp_path / "crop.png"), str(tmp_path / "ONE.BIN"), device=str(tmp_path / "coarse.toml"),
-               seconds=1 / 30, progress=False)
+        export(
+            str(tmp_path / "crop.png"),
+            str(tmp_path / "ONE.BIN"),
+            device=str(tmp_path / "coarse.toml"),
+            seconds=1 / 30,
+            progress=False,
+        )
         alone = {"x": 0.0, "y": 0.0, "rotation": 0.0, "mirror": False}
         ux, uy = own_frame_to_wall(alone, r, phi)
-        scale = side / (2 * fan["radius"])                        # crop px per mm
+        scale = side / (2 * fan["radius"])  # crop px per mm
         crop_linear = srgb_to_linear(crop)
-        ref1 = (sample_picture(crop_linear, side / 2 + ux * scale, side / 2 - uy * scale)
-                * area[..., None]).sum((2, 3)) / area.sum((2, 3))[..., None]
+        ref1 = (
+            sample_picture(crop_linear, side / 2 + ux * scale, side / 2 - uy * scale) * area[..., None]
+        ).sum((2, 3)) / area.sum((2, 3))[..., None]
         ucx, ucy = own_frame_to_wall(alone, *cell_centres())
         owned1 = owners(fans, ucx + fan["x"], ucy + fan["y"]) == k
         got1 = decoded_first_frame(str(tmp_path / "ONE.BIN"), profile)
@@ -225,7 +249,7 @@ def test_picture_across_a_wall_matches_single_fans_within_1db(tmp_path, layout):
     print("wall", np.round(wall_psnr, 2), "alone", np.round(single_psnr, 2))
     for name, a, b in zip([f["name"] for f in fans], wall_psnr, single_psnr):
         assert a >= b - 1.0, f"fan {name}: {a:.2f} dB on the wall, {b:.2f} dB alone"
-    assert min(wall_psnr) > 25.0, wall_psnr       # and the picture is really there
+    assert min(wall_psnr) > 25.0, wall_psnr  # and the picture is really there
 
 
 def test_wall_file_positions_follow_the_grid(tmp_path):
@@ -235,6 +259,8 @@ def test_wall_file_positions_follow_the_grid(tmp_path):
     by_name = {f.name: f for f in wall.fans}
     assert [f.name for f in wall.fans] == ["A1", "A2", "A3", "B1", "B2", "B3"]
     assert (by_name["A3"].x, by_name["A3"].y) == (800.0, 0.0)
-    assert by_name["B1"].x == pytest.approx(200.0) and by_name["B1"].y == pytest.approx(-400 * math.sqrt(3) / 2)
+    assert by_name["B1"].x == pytest.approx(200.0) and by_name["B1"].y == pytest.approx(
+        -400 * math.sqrt(3) / 2
+    )
     assert by_name["B3"].mirror and by_name["B3"].rotation == 90.0 and by_name["A2"].rotation == -45.0
     assert all(f.file_name == f.name + ".BIN" for f in wall.fans)

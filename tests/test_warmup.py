@@ -1,4 +1,5 @@
 """holopack warmup: one command compiles the kernels that real jobs call."""
+
 from __future__ import annotations
 
 import subprocess
@@ -12,13 +13,19 @@ pytestmark = pytest.mark.slow
 # turn are compiled with them).
 ENTRY_POINTS = [
     "holopack.animate.skin:_skin_serial",
-    "holopack.rendering.raster:transform", "holopack.rendering.raster:setup_triangles",
-    "holopack.rendering.raster:clip_triangles", "holopack.rendering.raster:bin_count",
-    "holopack.rendering.raster:bin_fill", "holopack.rendering.raster:raster_opaque",
-    "holopack.rendering.raster:shade_visible", "holopack.rendering.raster:raster_blend",
+    "holopack.rendering.raster:transform",
+    "holopack.rendering.raster:setup_triangles",
+    "holopack.rendering.raster:clip_triangles",
+    "holopack.rendering.raster:bin_count",
+    "holopack.rendering.raster:bin_fill",
+    "holopack.rendering.raster:raster_opaque",
+    "holopack.rendering.raster:shade_visible",
+    "holopack.rendering.raster:raster_blend",
     "holopack.rendering.raster:resolve_tiles",
-    "holopack.device.sector_weights:sector_weights", "holopack.device.resample:gather_tiled",
-    "holopack.device.quantise:encode_codes", "holopack.device.simulate_kernel:simulate",
+    "holopack.device.sector_weights:sector_weights",
+    "holopack.device.resample:gather_tiled",
+    "holopack.device.quantise:encode_codes",
+    "holopack.device.simulate_kernel:simulate",
     "holopack.colour_kernel:srgb8_to_linear_tiles",
 ]
 
@@ -37,8 +44,13 @@ sys.exit(code)
 
 
 def test_warmup_compiles_every_entry_point_and_shows_progress(tmp_path):
-    proc = subprocess.run([sys.executable, "-c", PROBE, *ENTRY_POINTS], capture_output=True,
-                          text=True, cwd=tmp_path, timeout=900)
+    proc = subprocess.run(
+        [sys.executable, "-c", PROBE, *ENTRY_POINTS],
+        capture_output=True,
+        text=True,
+        cwd=tmp_path,
+        timeout=900,
+    )
     assert proc.returncode == 0, proc.stderr[-2000:]
     assert proc.stdout.split() == ["MISSING"]
     lines = proc.stderr.strip().splitlines()

@@ -16,6 +16,7 @@ Interpolation:
 
 Few keys are involved per frame, so this is plain numpy; the results are float64.
 """
+
 from __future__ import annotations
 
 import math
@@ -27,12 +28,12 @@ from ..scene.types import Channel
 
 def sample_channel(channel: Channel, time: float) -> np.ndarray:
     """The channel's value at ``time``: (C,) float64."""
-    return sample_keys(channel.times, channel.values, channel.interpolation, time,
-                       channel.path == "rotation")
+    return sample_keys(channel.times, channel.values, channel.interpolation, time, channel.path == "rotation")
 
 
-def sample_keys(times: np.ndarray, values: np.ndarray, interpolation: str, time: float,
-                is_rotation: bool = False) -> np.ndarray:
+def sample_keys(
+    times: np.ndarray, values: np.ndarray, interpolation: str, time: float, is_rotation: bool = False
+) -> np.ndarray:
     """Sample keyframes at ``time``.
 
     times  : (K,) strictly increasing
@@ -62,8 +63,9 @@ def sample_keys(times: np.ndarray, values: np.ndarray, interpolation: str, time:
         in1 = values[k + 1, 0].astype(np.float64) * dt
         s2 = s * s
         s3 = s2 * s
-        value = ((2 * s3 - 3 * s2 + 1) * v0 + (s3 - 2 * s2 + s) * out0
-                 + (-2 * s3 + 3 * s2) * v1 + (s3 - s2) * in1)
+        value = (
+            (2 * s3 - 3 * s2 + 1) * v0 + (s3 - 2 * s2 + s) * out0 + (-2 * s3 + 3 * s2) * v1 + (s3 - s2) * in1
+        )
     elif is_rotation:
         return slerp(values[k], values[k + 1], s)
     else:

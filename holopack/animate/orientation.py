@@ -13,6 +13,7 @@ otherwise:
 The result is a rotation applied to the whole scene as it is seen (the view), so the
 scene's own arrays keep the file's coordinates.
 """
+
 from __future__ import annotations
 
 import os
@@ -24,8 +25,14 @@ import numpy as np
 from ..errors import InputError
 from .pose import world_matrices
 
-AXES = {"+x": (1.0, 0.0, 0.0), "-x": (-1.0, 0.0, 0.0), "+y": (0.0, 1.0, 0.0),
-        "-y": (0.0, -1.0, 0.0), "+z": (0.0, 0.0, 1.0), "-z": (0.0, 0.0, -1.0)}
+AXES = {
+    "+x": (1.0, 0.0, 0.0),
+    "-x": (-1.0, 0.0, 0.0),
+    "+y": (0.0, 1.0, 0.0),
+    "-y": (0.0, -1.0, 0.0),
+    "+z": (0.0, 0.0, 1.0),
+    "-z": (0.0, 0.0, -1.0),
+}
 FRONT_CHOICES = ("auto", "+z", "-z", "+x", "-x", "+y", "-y")
 UP_CHOICES = ("auto", "+y", "+z", "+x", "-y", "-z", "-x")
 MESH_SUFFIXES = (".obj", ".stl", ".ply", ".off")
@@ -90,8 +97,11 @@ def decide(scene, front: str | None = "auto", up: str | None = "auto") -> Orient
     if front == "auto" and up == "auto":
         return detected
     if up == "auto":
-        up = detected.up if _perpendicular(detected.up, front) else \
-            ("+y" if _perpendicular("+y", front) else "+z")
+        up = (
+            detected.up
+            if _perpendicular(detected.up, front)
+            else ("+y" if _perpendicular("+y", front) else "+z")
+        )
         return _checked(front, up, "", chosen=True)
     # up given, front auto: the detected front if it fits, else the usual front for that up
     if _perpendicular(detected.front, up):
@@ -109,8 +119,9 @@ def _perpendicular(a: str, b: str) -> bool:
 
 def _checked(front: str, up: str, reason: str, chosen: bool = False) -> Orientation:
     if not _perpendicular(front, up):
-        raise InputError(f"--front {front} and --up {up} lie on one axis; the front must be "
-                         "at right angles to up")
+        raise InputError(
+            f"--front {front} and --up {up} lie on one axis; the front must be at right angles to up"
+        )
     return Orientation(front=front, up=up, reason=reason, chosen=chosen)
 
 
@@ -126,10 +137,12 @@ def detect(scene) -> Orientation:
 
 
 # -- skeletons -----------------------------------------------------------------------
-_JOINT_KINDS = (("head", re.compile(r"head(?!.*(end|top))")),
-                ("eye", re.compile(r"eye(?!lid|brow|lash)")),
-                ("toe", re.compile(r"toe|ball")),
-                ("foot", re.compile(r"foot|ankle")))
+_JOINT_KINDS = (
+    ("head", re.compile(r"head(?!.*(end|top))")),
+    ("eye", re.compile(r"eye(?!lid|brow|lash)")),
+    ("toe", re.compile(r"toe|ball")),
+    ("foot", re.compile(r"foot|ankle")),
+)
 
 
 def joint_kind(name: str) -> str | None:
@@ -181,9 +194,11 @@ def _skeleton_orientation(scene) -> Orientation | None:
     if front == "+z" and up == "+y":
         return Orientation()
     cue_names = " and ".join(n for n, _ in fronts)
-    return Orientation(front=front, up=up,
-                       reason=f"a humanoid skeleton whose head is {up} of its feet and whose "
-                              f"{cue_names} point {front}")
+    return Orientation(
+        front=front,
+        up=up,
+        reason=f"a humanoid skeleton whose head is {up} of its feet and whose {cue_names} point {front}",
+    )
 
 
 def _axis_of(vec: np.ndarray) -> str | None:

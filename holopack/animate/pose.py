@@ -13,6 +13,7 @@ Everything that does not depend on time (hierarchy levels, rest TRS, key arrays
 as float64, which nodes each clip animates) is computed once per scene and kept in
 ``scene.pose_cache``; mutate a scene after posing it and call ``forget_pose_cache``.
 """
+
 from __future__ import annotations
 
 import numpy as np
@@ -22,6 +23,7 @@ from ..scene.scene import Scene, set_poser
 from ..scene.types import Channel, PosedPrimitive
 from .clip import sample_keys
 from .skin import skin_vertices
+
 
 def pose_scene(scene: Scene, animation: int | None, time: float) -> list[PosedPrimitive]:
     """World-space primitives at ``time`` seconds of animation ``animation``.
@@ -46,7 +48,7 @@ def forget_pose_cache(scene: Scene) -> None:
     scene.all_clips = None
 
 
-def _cache(scene: Scene) -> "_PoseCache":
+def _cache(scene: Scene) -> _PoseCache:
     if scene.pose_cache is None:
         scene.pose_cache = _PoseCache(scene)
     return scene.pose_cache
@@ -66,8 +68,9 @@ class _Clip:
             if ch.path == "weights":
                 self.weights.append((ch.node, ch.interpolation, times, values))
             else:
-                self.trs.append((ch.node, path_slot[ch.path], ch.interpolation, times, values,
-                                 ch.path == "rotation"))
+                self.trs.append(
+                    (ch.node, path_slot[ch.path], ch.interpolation, times, values, ch.path == "rotation")
+                )
                 animated.add(ch.node)
         self.trs_nodes = np.array(sorted(animated), np.int64)
 
@@ -99,16 +102,17 @@ class _PoseCache:
         self.rest_translation = np.array([n.translation for n in nodes], np.float64).reshape(-1, 3)
         self.rest_rotation = np.array([n.rotation for n in nodes], np.float64).reshape(-1, 4)
         self.rest_scale = np.array([n.scale for n in nodes], np.float64).reshape(-1, 3)
-        self.matrix_nodes = np.array([i for i, n in enumerate(nodes) if n.matrix is not None],
-                                     np.int64)
-        self.matrix_values = (np.array([nodes[i].matrix for i in self.matrix_nodes], np.float64)
-                              .reshape(-1, 4, 4))
+        self.matrix_nodes = np.array([i for i, n in enumerate(nodes) if n.matrix is not None], np.int64)
+        self.matrix_values = np.array([nodes[i].matrix for i in self.matrix_nodes], np.float64).reshape(
+            -1, 4, 4
+        )
         self.rest_local = _compose(self.rest_translation, self.rest_rotation, self.rest_scale)
         if len(self.matrix_nodes):
             self.rest_local[self.matrix_nodes] = self.matrix_values
-        self.skins = [(np.asarray(s.joints, np.int64), np.ascontiguousarray(s.inverse_bind,
-                                                                          np.float64))
-                      for s in scene.skins]
+        self.skins = [
+            (np.asarray(s.joints, np.int64), np.ascontiguousarray(s.inverse_bind, np.float64))
+            for s in scene.skins
+        ]
         self.clips: dict[int, _Clip] = {}
         self.items = []
         for item in scene.draw_items:
@@ -146,8 +150,7 @@ class _PoseCache:
                 scale = self.rest_scale.copy()
                 slots = (translation, rotation, scale)
                 for node, slot, interpolation, times, values, is_rotation in clip.trs:
-                    slots[slot][node] = sample_keys(times, values, interpolation, time,
-                                                    is_rotation)
+                    slots[slot][node] = sample_keys(times, values, interpolation, time, is_rotation)
                 local = self.rest_local.copy()
                 moved = clip.trs_nodes
                 # animated nodes use TRS even when the file gave a matrix
@@ -177,23 +180,26 @@ class _PoseCache:
             out_positions = np.empty(positions.shape, np.float32)
             out_normals = np.empty(normals.shape, np.float32)
             if joints is not None:
-                skin_vertices(positions, normals, joints, weights, joint_matrices[item.skin],
-                              out_positions, out_normals)
+                skin_vertices(
+                    positions, normals, joints, weights, joint_matrices[item.skin], out_positions, out_normals
+                )
             else:
-                _transform_rigid(positions, normals, world[item.node], out_positions,
-                                 out_normals)
+                _transform_rigid(positions, normals, world[item.node], out_positions, out_normals)
             if not np.isfinite(out_positions).all():
                 self._overflow(item, animation, time)
-            posed.append(PosedPrimitive(positions=out_positions, normals=out_normals,
-                                        primitive=prim))
+            posed.append(PosedPrimitive(positions=out_positions, normals=out_normals, primitive=prim))
         return posed
 
     def _overflow(self, item, animation, time):
         # only a corrupt file gets here: its keys or matrices are astronomically large
-        what = ("the rest pose" if animation is None else
-                f"animation {self.scene.clip(animation).name!r} at {time:g} s")
-        raise InputError(f"{what} moves mesh {item.mesh} to infinity "
-                         "(the file's transforms are corrupt)", self.scene.path)
+        what = (
+            "the rest pose"
+            if animation is None
+            else f"animation {self.scene.clip(animation).name!r} at {time:g} s"
+        )
+        raise InputError(
+            f"{what} moves mesh {item.mesh} to infinity (the file's transforms are corrupt)", self.scene.path
+        )
 
 
 def _apply_morph(positions, normals, morph, weights):
@@ -208,8 +214,7 @@ def _apply_morph(positions, normals, morph, weights):
         normals = normals + np.tensordot(w, morph.normals[active], axes=1)
         length = np.linalg.norm(normals, axis=1, keepdims=True)
         normals = normals / np.maximum(length, 1e-12)
-    return (np.ascontiguousarray(positions, np.float32),
-            np.ascontiguousarray(normals, np.float32))
+    return (np.ascontiguousarray(positions, np.float32), np.ascontiguousarray(normals, np.float32))
 
 
 def _transform_rigid(positions, normals, matrix, out_positions, out_normals) -> None:

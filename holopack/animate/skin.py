@@ -5,6 +5,7 @@ M @ p, normal (inverse transpose of M's 3x3) @ n, normalised. The inverse transp
 is taken as the cofactor matrix times sign(det), which has the same direction and
 needs no division.
 """
+
 from __future__ import annotations
 
 import math
@@ -18,8 +19,7 @@ PARALLEL_MIN_VERTICES = 16384
 
 
 @njit(cache=True, inline="always")
-def _skin_vertex(i, positions, normals, joints, weights, joint_matrices, out_positions,
-                 out_normals):
+def _skin_vertex(i, positions, normals, joints, weights, joint_matrices, out_positions, out_normals):
     k = joints.shape[1]
     m00 = m01 = m02 = m03 = 0.0
     m10 = m11 = m12 = m13 = 0.0
@@ -79,24 +79,26 @@ def _skin_vertex(i, positions, normals, joints, weights, joint_matrices, out_pos
 
 
 @njit(parallel=True, cache=True, nogil=True)
-def _skin_parallel(positions, normals, joints, weights, joint_matrices, out_positions,
-                   out_normals):
+def _skin_parallel(positions, normals, joints, weights, joint_matrices, out_positions, out_normals):
     for i in prange(positions.shape[0]):
-        _skin_vertex(i, positions, normals, joints, weights, joint_matrices, out_positions,
-                     out_normals)
+        _skin_vertex(i, positions, normals, joints, weights, joint_matrices, out_positions, out_normals)
 
 
 @njit(cache=True, nogil=True)
-def _skin_serial(positions, normals, joints, weights, joint_matrices, out_positions,
-                 out_normals):
+def _skin_serial(positions, normals, joints, weights, joint_matrices, out_positions, out_normals):
     for i in range(positions.shape[0]):
-        _skin_vertex(i, positions, normals, joints, weights, joint_matrices, out_positions,
-                     out_normals)
+        _skin_vertex(i, positions, normals, joints, weights, joint_matrices, out_positions, out_normals)
 
 
-def skin_vertices(positions: np.ndarray, normals: np.ndarray, joints: np.ndarray,
-                  weights: np.ndarray, joint_matrices: np.ndarray,
-                  out_positions: np.ndarray, out_normals: np.ndarray) -> None:
+def skin_vertices(
+    positions: np.ndarray,
+    normals: np.ndarray,
+    joints: np.ndarray,
+    weights: np.ndarray,
+    joint_matrices: np.ndarray,
+    out_positions: np.ndarray,
+    out_normals: np.ndarray,
+) -> None:
     """Skin N vertices into preallocated outputs.
 
     positions : (N, 3) float32 C-contiguous; normals : (N, 3) float32

@@ -4,14 +4,19 @@ Each vertex's skin matrix is the weighted sum of its joints' matrices
 (joint matrix = world(joint) @ inverseBind(joint)); positions are transformed by it
 and normals by its inverse transpose, then normalised.
 """
+
 from __future__ import annotations
 
 import numpy as np
 
 
-def skin_vertices_reference(positions: np.ndarray, normals: np.ndarray, joints: np.ndarray,
-                            weights: np.ndarray, joint_matrices: np.ndarray
-                            ) -> tuple[np.ndarray, np.ndarray]:
+def skin_vertices_reference(
+    positions: np.ndarray,
+    normals: np.ndarray,
+    joints: np.ndarray,
+    weights: np.ndarray,
+    joint_matrices: np.ndarray,
+) -> tuple[np.ndarray, np.ndarray]:
     """Skin N vertices.
 
     positions : (N, 3) float32; normals : (N, 3) float32
@@ -19,8 +24,7 @@ def skin_vertices_reference(positions: np.ndarray, normals: np.ndarray, joints: 
     joint_matrices : (J, 4, 4) float64
     returns (positions, normals), each (N, 3) float32; normals unit length
     """
-    blended = np.einsum("nk,nkij->nij", weights.astype(np.float64),
-                        joint_matrices[joints.astype(np.int64)])
+    blended = np.einsum("nk,nkij->nij", weights.astype(np.float64), joint_matrices[joints.astype(np.int64)])
     linear = blended[:, :3, :3]
     out_positions = np.einsum("nij,nj->ni", linear, positions.astype(np.float64))
     out_positions += blended[:, :3, 3]

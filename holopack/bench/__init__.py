@@ -8,6 +8,7 @@
 
 The report's layout is documented as a JSON schema in docs/bench-schema.json.
 """
+
 from .cli import add_bench_parser, cmd_bench
 from .run import SCHEMA_ID, BenchSettings, bench, bench_input
 

@@ -1,4 +1,5 @@
 """``python -m holopack.bench``: the same command as ``holopack bench``."""
+
 import sys
 
 from ..cli import main as cli_main

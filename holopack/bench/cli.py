@@ -1,4 +1,5 @@
 """``holopack bench``: arguments and the command (the main CLI registers them)."""
+
 from __future__ import annotations
 
 import argparse
@@ -20,8 +21,9 @@ def _peers(text: str) -> list[str]:
     names = [t.strip() for t in text.split(",") if t.strip()]
     unknown = [n for n in names if n not in PEERS]
     if unknown:
-        raise argparse.ArgumentTypeError(f"unknown peer {unknown[0]!r} (peers: {', '.join(PEERS)}, "
-                                         "all, none)")
+        raise argparse.ArgumentTypeError(
+            f"unknown peer {unknown[0]!r} (peers: {', '.join(PEERS)}, all, none)"
+        )
     return names
 
 
@@ -35,32 +37,53 @@ def _load(text: str) -> int:
 
 
 def configure_parser(p: argparse.ArgumentParser) -> argparse.ArgumentParser:
-    p.add_argument("inputs", nargs="*", metavar="INPUT",
-                   help="models, pictures or videos (default: the bundled twin)")
+    p.add_argument(
+        "inputs", nargs="*", metavar="INPUT", help="models, pictures or videos (default: the bundled twin)"
+    )
     options.add_arguments(p, options.BENCH)
-    p.add_argument("--frames", type=positive_int, default=60,
-                   help="frames timed per loop after the warm-up (default 60)")
+    p.add_argument(
+        "--frames", type=positive_int, default=60, help="frames timed per loop after the warm-up (default 60)"
+    )
     p.add_argument("--warmup", type=count, default=5, help="untimed frames first (default 5)")
-    p.add_argument("--peers", type=_peers, default=None, metavar="LIST",
-                   help="comparison rows: all (default), none, or some of render,resample,encode")
-    p.add_argument("--profile", type=count, default=0, metavar="N",
-                   help="also profile N end-to-end frames with cProfile and list the top functions")
-    p.add_argument("--load", type=_load, default=0, metavar="N",
-                   help="run N busy processes beside the whole measurement, so that holopack "
-                        "and its peers are timed under the same competing load (default 0)")
-    p.add_argument("--json", metavar="OUT.json", help="write the full report as JSON "
-                   "(schema: docs/bench-schema.json)")
+    p.add_argument(
+        "--peers",
+        type=_peers,
+        default=None,
+        metavar="LIST",
+        help="comparison rows: all (default), none, or some of render,resample,encode",
+    )
+    p.add_argument(
+        "--profile",
+        type=count,
+        default=0,
+        metavar="N",
+        help="also profile N end-to-end frames with cProfile and list the top functions",
+    )
+    p.add_argument(
+        "--load",
+        type=_load,
+        default=0,
+        metavar="N",
+        help="run N busy processes beside the whole measurement, so that holopack "
+        "and its peers are timed under the same competing load (default 0)",
+    )
+    p.add_argument(
+        "--json", metavar="OUT.json", help="write the full report as JSON (schema: docs/bench-schema.json)"
+    )
     p.add_argument("--plot", metavar="OUT.png", help="write a chart of the stages and peers")
     p.add_argument("-q", "--quiet", action="store_true", help="no text report on stdout")
-    p.add_argument("--wall", metavar="WALL.toml", help="time a wall of fans end to end (all its files "
-                   "and preview.mp4), as a ratio to real time, beside one fan alone")
+    p.add_argument(
+        "--wall",
+        metavar="WALL.toml",
+        help="time a wall of fans end to end (all its files "
+        "and preview.mp4), as a ratio to real time, beside one fan alone",
+    )
     return p
 
 
 def add_bench_parser(sub) -> argparse.ArgumentParser:
     """Register ``bench`` on the main CLI's subparsers; dispatch to ``cmd_bench``."""
-    p = sub.add_parser("bench", help="time each pipeline stage and the whole export, "
-                       "with comparison rows")
+    p = sub.add_parser("bench", help="time each pipeline stage and the whole export, with comparison rows")
     return configure_parser(p)
 
 
@@ -68,8 +91,13 @@ def cmd_bench(args) -> int:
     if args.wall:
         from ..wall.bench import bench_wall, format_wall_report
 
-        report = bench_wall(args.inputs[0] if args.inputs else None, args.wall, frames=args.frames,
-                            warmup=args.warmup, animation=args.animation)
+        report = bench_wall(
+            args.inputs[0] if args.inputs else None,
+            args.wall,
+            frames=args.frames,
+            warmup=args.warmup,
+            animation=args.animation,
+        )
         if args.json:
             _write(args.json, json.dumps(report, indent=1, allow_nan=False) + "\n")
         if not args.quiet:
@@ -78,11 +106,19 @@ def cmd_bench(args) -> int:
     from .report import format_report, plot_report
     from .run import BenchSettings, bench
 
-    settings = BenchSettings(device=args.device, format=args.format, size=args.size,
-                             supersample=args.supersample, animation=args.animation,
-                             frames=args.frames, warmup=args.warmup, peers=args.peers,
-                             profile=args.profile, load=args.load,
-                             video={name: getattr(args, name) for name in options.VIDEO_PARSERS})
+    settings = BenchSettings(
+        device=args.device,
+        format=args.format,
+        size=args.size,
+        supersample=args.supersample,
+        animation=args.animation,
+        frames=args.frames,
+        warmup=args.warmup,
+        peers=args.peers,
+        profile=args.profile,
+        load=args.load,
+        video={name: getattr(args, name) for name in options.VIDEO_PARSERS},
+    )
     report = bench(args.inputs, settings)
     if args.json:
         _write(args.json, json.dumps(report, indent=1, allow_nan=False) + "\n")

@@ -7,6 +7,7 @@ warpPolar, libx264) are timed under the same, known load. Each process spins in 
 Python and leaves by itself when its parent is gone, so a killed bench leaves nothing
 running.
 """
+
 from __future__ import annotations
 
 import os
@@ -49,9 +50,15 @@ def competing_load(processes: int) -> Iterator[dict]:
     if not 0 <= processes <= MAX_PROCESSES:
         raise ValueError(f"load must be 0..{MAX_PROCESSES} processes, got {processes}")
     summary: dict = {"processes": processes, "kind": "busy loop", "seconds": 0.0, "cpu_seconds": 0.0}
-    children = [subprocess.Popen([sys.executable, "-c", BUSY_LOOP], stdin=subprocess.DEVNULL,
-                                 stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
-                for _ in range(processes)]
+    children = [
+        subprocess.Popen(
+            [sys.executable, "-c", BUSY_LOOP],
+            stdin=subprocess.DEVNULL,
+            stdout=subprocess.DEVNULL,
+            stderr=subprocess.DEVNULL,
+        )
+        for _ in range(processes)
+    ]
     started = time.perf_counter()
     try:
         yield summary

@@ -1,4 +1,5 @@
 """What a benchmark ran on: CPU, threads, load, memory, versions."""
+
 from __future__ import annotations
 
 import os
@@ -102,12 +103,17 @@ def ffmpeg_version() -> str | None:
 def git_commit(path: str) -> str | None:
     """The commit of the source tree holopack runs from (with '+dirty' for local edits)."""
     try:
-        head = subprocess.run(["git", "-C", path, "rev-parse", "--short=12", "HEAD"],
-                              capture_output=True, text=True, timeout=10)
+        head = subprocess.run(
+            ["git", "-C", path, "rev-parse", "--short=12", "HEAD"], capture_output=True, text=True, timeout=10
+        )
         if head.returncode != 0:
             return None
-        dirty = subprocess.run(["git", "-C", path, "status", "--porcelain", "--untracked-files=no"],
-                               capture_output=True, text=True, timeout=10)
+        dirty = subprocess.run(
+            ["git", "-C", path, "status", "--porcelain", "--untracked-files=no"],
+            capture_output=True,
+            text=True,
+            timeout=10,
+        )
         return head.stdout.strip() + ("+dirty" if dirty.stdout.strip() else "")
     except (OSError, subprocess.SubprocessError):
         return None

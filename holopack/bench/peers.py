@@ -13,6 +13,7 @@
   file write), the work that takes the place of video encoding on a fan; against MP4 it
   is compared with holopack's MP4 writer fed the same pictures on its own.
 """
+
 from __future__ import annotations
 
 import os
@@ -32,9 +33,16 @@ def _unavailable(stage: str, peer: str, reason: str) -> dict:
 
 
 def _row(stage, peer, backend, compared, ours, theirs, extra=None) -> dict:
-    row = {"stage": stage, "peer": peer, "backend": backend, "available": True,
-           "compared": compared, "ours": ours, "theirs": theirs,
-           "ratio": ratio(ours["median_ms"], theirs["median_ms"])}
+    row = {
+        "stage": stage,
+        "peer": peer,
+        "backend": backend,
+        "available": True,
+        "compared": compared,
+        "ours": ours,
+        "theirs": theirs,
+        "ratio": ratio(ours["median_ms"], theirs["median_ms"]),
+    }
     row.update(extra or {})
     return row
 
@@ -89,20 +97,25 @@ def render_peer(plan, run, keep, count: int) -> dict:
         colors.append(np.broadcast_to(base, (len(p.positions), 4)))
     counts = [len(p.positions) for p in first]
     offsets = np.concatenate([[0], np.cumsum(counts)])
-    indices = np.concatenate([np.asarray(p.primitive.indices, np.int64).reshape(-1, 3) + o
-                              for p, o in zip(first, offsets[:-1])]).astype(np.uint32)
+    indices = np.concatenate(
+        [np.asarray(p.primitive.indices, np.int64).reshape(-1, 3) + o for p, o in zip(first, offsets[:-1])]
+    ).astype(np.uint32)
     n = int(offsets[-1])
     ctx = moderngl.create_standalone_context(backend="egl")
     try:
-        program = ctx.program(vertex_shader=_shader("peer_render.vert"),
-                              fragment_shader=_shader("peer_render.frag"))
+        program = ctx.program(
+            vertex_shader=_shader("peer_render.vert"), fragment_shader=_shader("peer_render.frag")
+        )
         geometry = np.empty((n, 6), np.float32)
         vbo = ctx.buffer(reserve=geometry.nbytes, dynamic=True)
         cbo = ctx.buffer(np.ascontiguousarray(np.concatenate(colors), np.float32).tobytes())
         ibo = ctx.buffer(indices.tobytes())
-        vao = ctx.vertex_array(program, [(vbo, "3f 3f", "in_position", "in_normal"),
-                                         (cbo, "4f", "in_color")], index_buffer=ibo,
-                               index_element_size=4)
+        vao = ctx.vertex_array(
+            program,
+            [(vbo, "3f 3f", "in_position", "in_normal"), (cbo, "4f", "in_color")],
+            index_buffer=ibo,
+            index_element_size=4,
+        )
         fbo = ctx.simple_framebuffer((width, height), components=3)
         projection = np.asarray(source.camera.projection, np.float32)
 
@@ -110,8 +123,8 @@ def render_peer(plan, run, keep, count: int) -> dict:
             offset = 0
             for p in posed:
                 k = len(p.positions)
-                geometry[offset:offset + k, :3] = p.positions
-                geometry[offset:offset + k, 3:] = p.normals
+                geometry[offset : offset + k, :3] = p.positions
+                geometry[offset : offset + k, 3:] = p.normals
                 offset += k
             vbo.write(geometry)
             program["view"].write(np.asarray(source.view_at(index), np.float32).T.tobytes())
@@ -140,12 +153,20 @@ def render_peer(plan, run, keep, count: int) -> dict:
             obj.release()
     finally:
         ctx.release()
-    return _row("render", "moderngl", backend,
-                f"the same {indices.shape[0]} posed triangles and camera at {width}x{height} "
-                "samples, Lambert shading without textures, picture read back to memory",
-                run["stages"]["render"], summarize(samples),
-                {"peer_threads": os.environ.get("LP_NUM_THREADS") or "llvmpipe default (one per CPU)",
-                 "peer_coverage": covered, "ours_coverage": ours_covered})
+    return _row(
+        "render",
+        "moderngl",
+        backend,
+        f"the same {indices.shape[0]} posed triangles and camera at {width}x{height} "
+        "samples, Lambert shading without textures, picture read back to memory",
+        run["stages"]["render"],
+        summarize(samples),
+        {
+            "peer_threads": os.environ.get("LP_NUM_THREADS") or "llvmpipe default (one per CPU)",
+            "peer_coverage": covered,
+            "ours_coverage": ours_covered,
+        },
+    )
 
 
 def _coverage(picture: np.ndarray) -> float:
@@ -178,11 +199,16 @@ def resample_peer(plan, run, keep, count: int) -> dict:
         out = warp(picture)
         samples.append(time.perf_counter() - t0)
     assert out.shape == (slices, columns, 3)
-    return _row("resample", "cv2.warpPolar", f"OpenCV {cv2.__version__}",
-                f"{size}x{size} float32 linear picture to {slices} slices x {columns} LEDs; "
-                "bilinear point samples, where holopack averages each LED's swept area",
-                run["stages"]["resample"], summarize(samples),
-                {"peer_threads": int(cv2.getNumThreads())})
+    return _row(
+        "resample",
+        "cv2.warpPolar",
+        f"OpenCV {cv2.__version__}",
+        f"{size}x{size} float32 linear picture to {slices} slices x {columns} LEDs; "
+        "bilinear point samples, where holopack averages each LED's swept area",
+        run["stages"]["resample"],
+        summarize(samples),
+        {"peer_threads": int(cv2.getNumThreads())},
+    )
 
 
 # -- encode: libx264 -------------------------------------------------------------------
@@ -200,10 +226,17 @@ def _x264_pass(pictures, count: int, fps: float, crf: int, preset: str) -> tuple
     h, w = pictures[0].shape[:2]
     with tempfile.TemporaryDirectory(prefix="holopack-bench-x264-") as tmp:
         gen = imageio_ffmpeg.write_frames(
-            os.path.join(tmp, "peer.mp4"), (w, h), fps=fps, codec="libx264", pix_fmt_in="rgb24",
-            pix_fmt_out="yuv420p", quality=None, macro_block_size=2,
+            os.path.join(tmp, "peer.mp4"),
+            (w, h),
+            fps=fps,
+            codec="libx264",
+            pix_fmt_in="rgb24",
+            pix_fmt_out="yuv420p",
+            quality=None,
+            macro_block_size=2,
             output_params=["-crf", str(crf), "-preset", preset, "-f", "mp4"],
-            ffmpeg_log_level="error")
+            ffmpeg_log_level="error",
+        )
         gen.send(None)  # starting ffmpeg is not part of encoding
         sends = []
         start = time.perf_counter()
@@ -242,11 +275,16 @@ def encode_peer(plan, run, keep, count: int) -> dict:
     size = f"{pictures[0].shape[1]}x{pictures[0].shape[0]}"
     if plan.format.kind == "polar":
         ours_ms = sum(run["stages"][s]["median_ms"] for s in ("dither", "write") if s in run["stages"])
-        ours = {"median_ms": ours_ms, "n": run["stages"]["write"]["n"],
-                "basis": "sum of the dither and write stage medians"}
-        compared = (f"holopack's pack stage for {plan.format.name} (dither + bit layout + file write "
-                    f"of {plan.profile.codes_shape[0]}x{plan.profile.codes_shape[1]} LEDs) against "
-                    f"x264 encoding the rendered {size} pictures (crf {crf}, preset {preset})")
+        ours = {
+            "median_ms": ours_ms,
+            "n": run["stages"]["write"]["n"],
+            "basis": "sum of the dither and write stage medians",
+        }
+        compared = (
+            f"holopack's pack stage for {plan.format.name} (dither + bit layout + file write "
+            f"of {plan.profile.codes_shape[0]}x{plan.profile.codes_shape[1]} LEDs) against "
+            f"x264 encoding the rendered {size} pictures (crf {crf}, preset {preset})"
+        )
     elif plan.format.codec == "libx264":
         writer = plan.format.writer_class()
         with tempfile.TemporaryDirectory(prefix="holopack-bench-mp4-") as tmp:
@@ -261,11 +299,22 @@ def encode_peer(plan, run, keep, count: int) -> dict:
             ours_writer.close()
             ours_total = time.perf_counter() - start
         ours = _per_frame(ours_total, count, ours_sends)
-        compared = (f"holopack's MP4 writer fed the same {size} pictures, against ffmpeg's libx264 "
-                    f"called directly (crf {crf}, preset {preset})")
+        compared = (
+            f"holopack's MP4 writer fed the same {size} pictures, against ffmpeg's libx264 "
+            f"called directly (crf {crf}, preset {preset})"
+        )
     else:
         ours = dict(run["stages"]["write"])
-        compared = (f"holopack's {plan.format.name} writer against x264 encoding the same {size} "
-                    f"pictures (crf {crf}, preset {preset})")
-    return _row("encode", "libx264", version, compared, ours, theirs,
-                {"peer_threads": "x264 default (frame threads per CPU)"})
+        compared = (
+            f"holopack's {plan.format.name} writer against x264 encoding the same {size} "
+            f"pictures (crf {crf}, preset {preset})"
+        )
+    return _row(
+        "encode",
+        "libx264",
+        version,
+        compared,
+        ours,
+        theirs,
+        {"peer_threads": "x264 default (frame threads per CPU)"},
+    )

@@ -1,4 +1,5 @@
 """The bench report as text for a terminal, and as a PNG chart."""
+
 from __future__ import annotations
 
 import os
@@ -20,62 +21,83 @@ def format_run(run: dict) -> str:
         f"  {'stage':10s} {'median':>8s} {'p10':>8s} {'p90':>8s}   (ms per frame)",
     ]
     load = run["setup"]["load"]
-    lines.append(f"  {'load':10s} {_ms(load['median_ms'])} {_ms(load['min_ms'])} {_ms(load['max_ms'])}"
-                 f"   once per export ({load['n']} loads; p10/p90 = min/max)")
-    lines.append(f"  {'plan':10s} {_ms(run['setup']['plan_ms'])}"
-                 f"{'':18s}   once: camera fit, resampling weights")
+    lines.append(
+        f"  {'load':10s} {_ms(load['median_ms'])} {_ms(load['min_ms'])} {_ms(load['max_ms'])}"
+        f"   once per export ({load['n']} loads; p10/p90 = min/max)"
+    )
+    lines.append(
+        f"  {'plan':10s} {_ms(run['setup']['plan_ms'])}{'':18s}   once: camera fit, resampling weights"
+    )
     for name, s in run["stages"].items():
         lines.append(f"  {name:10s} {_ms(s['median_ms'])} {_ms(s['p10_ms'])} {_ms(s['p90_ms'])}")
         if name == "write" and run.get("write_parts", {}).get("encode"):
             e = run["write_parts"]["encode"]
-            lines.append(f"   {'(encode':9s} {_ms(e['median_ms'])} {_ms(e['p10_ms'])} {_ms(e['p90_ms'])}"
-                         "   of it: the bit layout, pack_frame alone)")
+            lines.append(
+                f"   {'(encode':9s} {_ms(e['median_ms'])} {_ms(e['p10_ms'])} {_ms(e['p90_ms'])}"
+                "   of it: the bit layout, pack_frame alone)"
+            )
     lines.append(f"  {'sum':10s} {_ms(run['stage_sum_ms'])}")
     e2e = run["end_to_end"]
     fps = e2e["fps"]
-    lines.append(f"  end to end: {fps:.1f} fps = {run['realtime_factor']:.2f}x real time at "
-                 f"{run['device_fps']:g} fps (frame median {e2e['frame']['median_ms']:.2f} ms, "
-                 f"p10 {e2e['frame']['p10_ms']:.2f}, p90 {e2e['frame']['p90_ms']:.2f}; "
-                 f"close {e2e['close_ms']:.1f} ms)")
+    lines.append(
+        f"  end to end: {fps:.1f} fps = {run['realtime_factor']:.2f}x real time at "
+        f"{run['device_fps']:g} fps (frame median {e2e['frame']['median_ms']:.2f} ms, "
+        f"p10 {e2e['frame']['p10_ms']:.2f}, p90 {e2e['frame']['p90_ms']:.2f}; "
+        f"close {e2e['close_ms']:.1f} ms)"
+    )
     for peer in run.get("peers", []):
         if not peer["available"]:
             lines.append(f"  peer {peer['stage']:8s} {peer['peer']}: not measured ({peer['reason']})")
             continue
         r = peer["ratio"]
-        verdict = "" if r is None else (f"holopack {r:.2f}x the time" if r >= 1
-                                       else f"holopack {1 / r:.2f}x faster")
-        lines.append(f"  peer {peer['stage']:8s} {peer['peer']} [{peer['backend']}]: ours "
-                     f"{peer['ours']['median_ms']:.2f} ms, theirs {peer['theirs']['median_ms']:.2f} ms"
-                     f" -> {verdict}")
+        verdict = (
+            ""
+            if r is None
+            else (f"holopack {r:.2f}x the time" if r >= 1 else f"holopack {1 / r:.2f}x faster")
+        )
+        lines.append(
+            f"  peer {peer['stage']:8s} {peer['peer']} [{peer['backend']}]: ours "
+            f"{peer['ours']['median_ms']:.2f} ms, theirs {peer['theirs']['median_ms']:.2f} ms"
+            f" -> {verdict}"
+        )
     mem = run["memory"]
-    lines.append(f"  peak memory {mem['process_peak_rss_mib']:.0f} MiB (largest child "
-                 f"{mem['children_peak_rss_mib']:.0f} MiB)")
+    lines.append(
+        f"  peak memory {mem['process_peak_rss_mib']:.0f} MiB (largest child "
+        f"{mem['children_peak_rss_mib']:.0f} MiB)"
+    )
     if run.get("profile"):
         lines.append("  profile (own time per frame, top functions):")
         for row in run["profile"][:12]:
-            lines.append(f"    {row['tottime_ms_per_frame']:8.2f} ms  {row['calls']:7d} calls  "
-                         f"{row['function']}")
+            lines.append(
+                f"    {row['tottime_ms_per_frame']:8.2f} ms  {row['calls']:7d} calls  {row['function']}"
+            )
     return "\n".join(lines)
 
 
 def format_report(report: dict) -> str:
     m, n, sw = report["machine"], report["numba"], report["software"]
-    head = [f"holopack bench {report['created']}",
-            f"  {m['cpu_model']}, {m['usable_cpus']} of {m['logical_cpus']} CPUs usable, "
-            f"load average {', '.join(f'{v:.2f}' for v in m['load_average'])} at the start",
-            f"  Numba {sw['numba']}: {n['threads']} threads ({n['threading_layer'] or 'no parallel run'})"
-            f", numpy {sw['numpy']}, Python {sw['python']}, holopack {sw['holopack']}"
-            f" {sw.get('holopack_commit') or ''}".rstrip()]
+    head = [
+        f"holopack bench {report['created']}",
+        f"  {m['cpu_model']}, {m['usable_cpus']} of {m['logical_cpus']} CPUs usable, "
+        f"load average {', '.join(f'{v:.2f}' for v in m['load_average'])} at the start",
+        f"  Numba {sw['numba']}: {n['threads']} threads ({n['threading_layer'] or 'no parallel run'})"
+        f", numpy {sw['numpy']}, Python {sw['python']}, holopack {sw['holopack']}"
+        f" {sw.get('holopack_commit') or ''}".rstrip(),
+    ]
     competing = report.get("load") or {}
     if competing.get("processes"):
         used = competing["cpu_seconds"]
-        head.append(f"  under a competing load of {competing['processes']} busy processes (--load), "
-                    + ("" if used is None else f"which took {used:.1f} CPU s in ")
-                    + f"{competing['seconds']:.1f} s; the peers ran under the same load")
+        head.append(
+            f"  under a competing load of {competing['processes']} busy processes (--load), "
+            + ("" if used is None else f"which took {used:.1f} CPU s in ")
+            + f"{competing['seconds']:.1f} s; the peers ran under the same load"
+        )
     load = m["load_average"][0] if m["load_average"] else 0.0
     if load > 0.75 * m["usable_cpus"] and not competing.get("processes"):
-        head.append(f"  warning: the machine was busy (load {load:.2f} on {m['usable_cpus']} CPUs): "
-                    "other work shares the CPUs, so these figures are low and noisy")
+        head.append(
+            f"  warning: the machine was busy (load {load:.2f} on {m['usable_cpus']} CPUs): "
+            "other work shares the CPUs, so these figures are low and noisy"
+        )
     return "\n".join(head + [format_run(run) for run in report["runs"]])
 
 
@@ -87,8 +109,9 @@ def plot_report(report: dict, path: str) -> str:
     import matplotlib.pyplot as plt
 
     runs = report["runs"]
-    fig, axes = plt.subplots(1, 2, figsize=(13, 1.6 + 0.9 * max(3, len(runs) * 2.2)),
-                             gridspec_kw={"width_ratios": [3, 2]})
+    fig, axes = plt.subplots(
+        1, 2, figsize=(13, 1.6 + 0.9 * max(3, len(runs) * 2.2)), gridspec_kw={"width_ratios": [3, 2]}
+    )
     ax = axes[0]
     stage_names = []
     for run in runs:
@@ -106,8 +129,7 @@ def plot_report(report: dict, path: str) -> str:
             med.append(s["median_ms"])
             lo.append(s["median_ms"] - s["p10_ms"])
             hi.append(s["p90_ms"] - s["median_ms"])
-        label = (f"{run['input_name']} {run['render_size']}px: "
-                 f"{run['end_to_end']['fps']:.1f} fps end to end")
+        label = f"{run['input_name']} {run['render_size']}px: {run['end_to_end']['fps']:.1f} fps end to end"
         ax.barh(ys, med, height=height, xerr=[lo, hi], capsize=2, label=label)
     ax.set_yticks([j + height * (len(runs) - 1) / 2 for j in range(len(stage_names))])
     ax.set_yticklabels(stage_names)
@@ -137,8 +159,9 @@ def plot_report(report: dict, path: str) -> str:
     ax.set_xlabel("ms per frame (median)")
     ax.set_title("peers, same work in the same run")
     m = report["machine"]
-    fig.suptitle(f"{m['cpu_model']}, {m['usable_cpus']} CPUs, Numba {report['numba']['threads']} threads",
-                 fontsize=9)
+    fig.suptitle(
+        f"{m['cpu_model']}, {m['usable_cpus']} CPUs, Numba {report['numba']['threads']} threads", fontsize=9
+    )
     fig.tight_layout()
     os.makedirs(os.path.dirname(os.path.abspath(path)), exist_ok=True)
     fig.savefig(path, dpi=110)

@@ -17,6 +17,7 @@ also triggers Numba's compilation:
 Load is timed separately (it happens once per export), as is building the plan (camera
 fit over the clip, the resampler's weight table).
 """
+
 from __future__ import annotations
 
 import cProfile
@@ -97,14 +98,19 @@ def _remove(path: str) -> None:
 
 def _make_plan(scene, settings: BenchSettings, workdir: str):
     from ..formats import get_format
-    from ..pipeline import ExportSettings, ExportPlan, resolve_profile
+    from ..pipeline import ExportPlan, ExportSettings, resolve_profile
 
     profile = resolve_profile(settings.device)
     fmt = get_format(settings.format or profile.format)
     target = os.path.join(workdir, _output_name(fmt, profile))
-    export_settings = ExportSettings(device=profile, format=settings.format, size=settings.size,
-                                     supersample=settings.supersample, animation=settings.animation,
-                                     **settings.video)
+    export_settings = ExportSettings(
+        device=profile,
+        format=settings.format,
+        size=settings.size,
+        supersample=settings.supersample,
+        animation=settings.animation,
+        **settings.video,
+    )
     t0 = time.perf_counter()
     plan = ExportPlan(scene, export_settings, target)
     return plan, target, time.perf_counter() - t0
@@ -136,9 +142,14 @@ def _stage_loop(plan, count: int, first: int, writer) -> dict[str, list[float]]:
             t0 = clock()
             posed = scene.pose(tl.animation, tl.anim_time(index))
             t1 = clock()
-            frame = source.renderer.draw(posed, scene.materials, scene.textures,
-                                         source.view_at(index), source.camera.projection,
-                                         shading=source.shading)
+            frame = source.renderer.draw(
+                posed,
+                scene.materials,
+                scene.textures,
+                source.view_at(index),
+                source.camera.projection,
+                shading=source.shading,
+            )
             t2 = clock()
             add("animate", t1 - t0)
             add("render", t2 - t1)
@@ -184,8 +195,14 @@ def _pictures_for_peers(plan, count: int) -> dict:
             keep["linear"].append(picture.linear_light())
             continue
         posed = scene.pose(tl.animation, tl.anim_time(index))
-        frame = source.renderer.draw(posed, scene.materials, scene.textures, source.view_at(index),
-                                     source.camera.projection, shading=source.shading)
+        frame = source.renderer.draw(
+            posed,
+            scene.materials,
+            scene.textures,
+            source.view_at(index),
+            source.camera.projection,
+            shading=source.shading,
+        )
         keep["posed"].append((index, posed))
         keep["color"].append(frame.color)
         keep["linear"].append(frame.linear)
@@ -255,9 +272,14 @@ def _profile_frames(plan, target: str, count: int, top: int = 25) -> list[dict]:
     stats = pstats.Stats(profiler, stream=io.StringIO())
     rows = []
     for (filename, line, name), (_cc, nc, tt, ct, _callers) in stats.stats.items():
-        rows.append({"function": f"{_short_path(filename)}:{line}({name})", "calls": int(nc),
-                     "tottime_ms_per_frame": tt * 1000.0 / count,
-                     "cumtime_ms_per_frame": ct * 1000.0 / count})
+        rows.append(
+            {
+                "function": f"{_short_path(filename)}:{line}({name})",
+                "calls": int(nc),
+                "tottime_ms_per_frame": tt * 1000.0 / count,
+                "cumtime_ms_per_frame": ct * 1000.0 / count,
+            }
+        )
     rows.sort(key=lambda r: r["tottime_ms_per_frame"], reverse=True)
     return rows[:top]
 
@@ -271,13 +293,23 @@ def _short_path(filename: str) -> str:
 
 def _scene_info(scene, plan) -> dict:
     tl = plan.timeline
-    info = {"media": bool(scene.is_media), "triangles": 0, "vertices": 0,
-            "primitives": 0, "animated": False, "animation": None,
-            "clip_frames": int(tl.frame_count)}
+    info = {
+        "media": bool(scene.is_media),
+        "triangles": 0,
+        "vertices": 0,
+        "primitives": 0,
+        "animated": False,
+        "animation": None,
+        "clip_frames": int(tl.frame_count),
+    }
     if not scene.is_media:
-        info.update(triangles=int(scene.triangle_count), vertices=int(scene.vertex_count),
-                    primitives=len(scene.draw_items), animated=tl.animation is not None,
-                    skinned=any(getattr(n, "skin", None) is not None for n in scene.nodes))
+        info.update(
+            triangles=int(scene.triangle_count),
+            vertices=int(scene.vertex_count),
+            primitives=len(scene.draw_items),
+            animated=tl.animation is not None,
+            skinned=any(getattr(n, "skin", None) is not None for n in scene.nodes),
+        )
         if tl.animation is not None:
             info["animation"] = scene.clip(tl.animation).name
     return info
@@ -361,13 +393,20 @@ def bench(inputs, settings: BenchSettings | None = None) -> dict:
         machine["load_average_end"] = machine_info()["load_average"]
     report = {
         "schema": SCHEMA_ID,
-        "created": datetime.datetime.now(datetime.timezone.utc).isoformat(timespec="seconds"),
+        "created": datetime.datetime.now(datetime.UTC).isoformat(timespec="seconds"),
         "machine": machine,
         "software": software_info(),
         "numba": numba_info(),
-        "settings": {"device": str(settings.device), "format": settings.format,
-                     "size": settings.size, "frames": settings.frames, "warmup": settings.warmup,
-                     "peers": settings.peers, "load": settings.load, **settings.extra},
+        "settings": {
+            "device": str(settings.device),
+            "format": settings.format,
+            "size": settings.size,
+            "frames": settings.frames,
+            "warmup": settings.warmup,
+            "peers": settings.peers,
+            "load": settings.load,
+            **settings.extra,
+        },
         "runs": runs,
         "load": load,
         "memory": peak_memory(),

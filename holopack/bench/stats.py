@@ -1,4 +1,5 @@
 """Summaries of timing samples and the scaling fits the suite reports."""
+
 from __future__ import annotations
 
 import math
@@ -47,8 +48,7 @@ def loglog_slope(x, y) -> dict:
     total = ly - ly.mean()
     ss_tot = float(total @ total)
     r2 = 1.0 - float(residual @ residual) / ss_tot if ss_tot > 0 else 1.0
-    return {"slope": float(slope), "intercept": float(intercept), "r2": r2,
-            "points": int(lx.size)}
+    return {"slope": float(slope), "intercept": float(intercept), "r2": r2, "points": int(lx.size)}
 
 
 def ratio(ours_ms: float, theirs_ms: float) -> float | None:

@@ -11,6 +11,7 @@ dither map all come from the frame index; no writer carries state from one frame
 the next but the frame counter), so chunks rendered anywhere, in any order, and
 written in frame order make the same bytes as a serial export.
 """
+
 from __future__ import annotations
 
 import collections
@@ -69,7 +70,7 @@ class Chunk:
         if self.kind == "packed":
             offset = 0
             for length in self.lengths:
-                yield raw[offset:offset + length]
+                yield raw[offset : offset + length]
                 offset += length
             return
         frames = np.frombuffer(raw, np.uint8).reshape((self.stop - self.start, *self.shape))
@@ -86,8 +87,11 @@ class _WorkerPlan:
         writer = self.plan.format.writer_class()
         # a fan file's writer packs frames with its profile alone; the instance writes its
         # header to the null device and is used only for ``pack``
-        self.packer = writer(os.devnull, self.plan.profile, self.plan.fps) \
-            if issubclass(writer, FanFileWriter) else None
+        self.packer = (
+            writer(os.devnull, self.plan.profile, self.plan.fps)
+            if issubclass(writer, FanFileWriter)
+            else None
+        )
 
 
 _PLANS: collections.OrderedDict = collections.OrderedDict()

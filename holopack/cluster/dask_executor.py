@@ -10,6 +10,7 @@ and since every task is a pure function of its arguments the output does not cha
 A lost scheduler is different: the client's futures are cancelled, and the run ends
 with one ClusterError line (no partial output; pack keeps what was finished).
 """
+
 from __future__ import annotations
 
 import logging
@@ -35,8 +36,9 @@ def require_distributed():
     try:
         import distributed  # heavy optional import (about 0.5 s): only a --cluster run pays it
     except ImportError:
-        raise InputError(f"--cluster needs Dask's distributed scheduler, which is not installed: "
-                         f"{INSTALL_HINT}") from None
+        raise InputError(
+            f"--cluster needs Dask's distributed scheduler, which is not installed: {INSTALL_HINT}"
+        ) from None
     return distributed
 
 
@@ -50,8 +52,7 @@ class DaskExecutor(Executor):
 
     name = "Dask"
 
-    def __init__(self, client, address: str, *, shared_fs: bool = False, notify=None,
-                 timeout: float = 30.0):
+    def __init__(self, client, address: str, *, shared_fs: bool = False, notify=None, timeout: float = 30.0):
         self.client = client
         self.address = address
         self.shared_fs = shared_fs
@@ -113,8 +114,9 @@ class DaskExecutor(Executor):
 
     def _lost(self, exc: BaseException | None = None):
         detail = f" ({_reason(exc)})" if exc is not None and not isinstance(exc, CancelledError) else ""
-        raise ClusterError(f"lost the Dask scheduler at {self.address}{detail}; no partial output "
-                           "was written")
+        raise ClusterError(
+            f"lost the Dask scheduler at {self.address}{detail}; no partial output was written"
+        )
 
     def check(self) -> None:
         if self.client.status not in ("running", "newly-created"):
@@ -127,18 +129,25 @@ class DaskExecutor(Executor):
         if self._none_since is None:
             self._none_since = now
         elif now - self._none_since > self.timeout:
-            raise ClusterError(f"no usable Dask worker left on {self.address} for "
-                               f"{self.timeout:g} s (holopack {self.versions['holopack']}, "
-                               f"Numba {self.versions['numba']} needed)")
+            raise ClusterError(
+                f"no usable Dask worker left on {self.address} for "
+                f"{self.timeout:g} s (holopack {self.versions['holopack']}, "
+                f"Numba {self.versions['numba']} needed)"
+            )
 
     # -- tasks -----------------------------------------------------------------------
     def submit(self, fn, *args):
         if not self.compatible:
             self.refresh(force=True)
         name = getattr(fn, "__name__", "task")
-        return self.client.submit(fn, *args, key=f"holopack-{name}-{uuid.uuid4().hex}",
-                                  workers=sorted(self.compatible) or None,
-                                  allow_other_workers=False, pure=False)
+        return self.client.submit(
+            fn,
+            *args,
+            key=f"holopack-{name}-{uuid.uuid4().hex}",
+            workers=sorted(self.compatible) or None,
+            allow_other_workers=False,
+            pure=False,
+        )
 
     def wait(self, handles, timeout):
         done = {h for h in handles if h.done()}
@@ -202,8 +211,9 @@ def _quiet_dask_logs() -> None:
         logging.getLogger(name).setLevel(logging.CRITICAL + 1)
 
 
-def connect(address: str, *, shared_fs: bool = False, timeout: float | None = None,
-            notify=None) -> DaskExecutor:
+def connect(
+    address: str, *, shared_fs: bool = False, timeout: float | None = None, notify=None
+) -> DaskExecutor:
     """A DaskExecutor on the scheduler at ``address`` (``tcp://host:8786``), with the
     workers of this client's versions. ``timeout``: seconds to reach the scheduler and
     to wait for a usable worker (default: Dask's ``distributed.comm.timeouts.connect``)."""
@@ -233,8 +243,7 @@ def connect(address: str, *, shared_fs: bool = False, timeout: float | None = No
                 if executor.refused:
                     why = "; ".join(f"{w} runs {r}" for w, r in sorted(executor.refused.items()))
                     raise ClusterError(f"every Dask worker on {address} was refused: {why}")
-                raise ClusterError(f"the Dask scheduler at {address} has no workers "
-                                   f"(waited {timeout:g} s)")
+                raise ClusterError(f"the Dask scheduler at {address} has no workers (waited {timeout:g} s)")
             if executor.refused and not executor._workers().keys() - executor.refused.keys():
                 why = "; ".join(f"{w} runs {r}" for w, r in sorted(executor.refused.items()))
                 raise ClusterError(f"every Dask worker on {address} was refused: {why}")

@@ -13,13 +13,14 @@ order); ``unordered`` yields them as they finish (a playlist's files). Both keep
 most ``window`` tasks in flight, so the client's memory stays flat however many tasks
 there are: a finished result waits only until the ones before it are written.
 """
+
 from __future__ import annotations
 
 import collections
 import concurrent.futures as futures
 import multiprocessing
 import os
-from typing import Callable, Iterable, Iterator
+from collections.abc import Callable, Iterable, Iterator
 
 from ..errors import OutputError
 
@@ -105,9 +106,11 @@ class LocalProcessExecutor(Executor):
 
     def __init__(self, jobs: int):
         self.slots = max(1, int(jobs))
-        self._pool = futures.ProcessPoolExecutor(max_workers=self.slots,
-                                                 mp_context=multiprocessing.get_context("spawn"),
-                                                 initializer=_init_local_worker)
+        self._pool = futures.ProcessPoolExecutor(
+            max_workers=self.slots,
+            mp_context=multiprocessing.get_context("spawn"),
+            initializer=_init_local_worker,
+        )
 
     def submit(self, fn, *args):
         return self._pool.submit(fn, *args)
@@ -126,8 +129,13 @@ class LocalProcessExecutor(Executor):
         self._pool.shutdown(wait=True, cancel_futures=True)
 
 
-def ordered(executor: Executor, fn: Callable, tasks: Iterable[tuple], window: int,
-            tick: Callable[[], None] | None = None) -> Iterator:
+def ordered(
+    executor: Executor,
+    fn: Callable,
+    tasks: Iterable[tuple],
+    window: int,
+    tick: Callable[[], None] | None = None,
+) -> Iterator:
     """``fn(*task)`` for each task, results yielded in the tasks' order, at most
     ``window`` tasks in flight. ``tick`` is called while waiting (progress)."""
     window = max(1, int(window))
@@ -157,8 +165,13 @@ def ordered(executor: Executor, fn: Callable, tasks: Iterable[tuple], window: in
         executor.cancel(list(pending))
 
 
-def unordered(executor: Executor, fn: Callable, tasks: Iterable[tuple], window: int,
-              tick: Callable[[], None] | None = None) -> Iterator[tuple]:
+def unordered(
+    executor: Executor,
+    fn: Callable,
+    tasks: Iterable[tuple],
+    window: int,
+    tick: Callable[[], None] | None = None,
+) -> Iterator[tuple]:
     """``(task, result, error)`` for each task as it finishes (one of result and error
     is None), at most ``window`` tasks in flight. A task's own failure is handed back;
     a failure of the executor (a lost scheduler) is raised."""

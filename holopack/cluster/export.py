@@ -6,6 +6,7 @@ through a bounded window and writes them in frame order into a temporary file be
 the target, renamed when complete. Memory stays flat in the clip's length: at most
 ``window`` chunks are in flight or waiting to be written.
 """
+
 from __future__ import annotations
 
 import os
@@ -15,8 +16,8 @@ from dataclasses import dataclass, field, replace
 from .. import interrupt
 from ..atomic import atomic_output, check_output_path
 from ..errors import InputError
-from ..formats.stream import FanFileWriter
 from ..formats.names import check_output_name
+from ..formats.stream import FanFileWriter
 from ..pipeline import ExportPlan, ExportResult, ExportSettings, default_twin
 from ..scene.load import load
 from ..scene.scene import Scene
@@ -37,9 +38,16 @@ class ClusterExportResult(ExportResult):
     summary: list = field(default_factory=list)  # one line per worker
 
 
-def export_chunked(input=None, output: str = "", settings: ExportSettings | None = None, *,
-                   executor: Executor, chunk_frames: int = DEFAULT_CHUNK_FRAMES, progress=True,
-                   **overrides) -> ClusterExportResult:
+def export_chunked(
+    input=None,
+    output: str = "",
+    settings: ExportSettings | None = None,
+    *,
+    executor: Executor,
+    chunk_frames: int = DEFAULT_CHUNK_FRAMES,
+    progress=True,
+    **overrides,
+) -> ClusterExportResult:
     """holopack.export on ``executor``'s workers: the same bytes as a serial export."""
     settings = replace(settings or ExportSettings(), **overrides)
     if not output:
@@ -58,8 +66,14 @@ def export_chunked(input=None, output: str = "", settings: ExportSettings | None
     run = uuid.uuid4().hex
     name = os.path.basename(os.path.abspath(output))
     jobs = ((ChunkJob(run, settings, name, start, stop), ref) for start, stop in ranges)
-    display = RunProgress(f"{name} on {executor.name}", len(ranges), total, executor.alive,
-                          unit="chunks", enabled=bool(progress) and not callable(progress))
+    display = RunProgress(
+        f"{name} on {executor.name}",
+        len(ranges),
+        total,
+        executor.alive,
+        unit="chunks",
+        enabled=bool(progress) and not callable(progress),
+    )
     moved = 0
     written = 0
     with atomic_output(output, directory=plan.format.directory) as temp:
@@ -94,11 +108,20 @@ def export_chunked(input=None, output: str = "", settings: ExportSettings | None
     display.finish()
     moved += getattr(executor, "bytes_shipped", 0)
     size = _size_on_disk(output)
-    return ClusterExportResult(path=output, format=plan.format.name, device=plan.profile.name,
-                               frames=total, fps=plan.fps, seconds=plan.timeline.seconds,
-                               size=plan.size, bytes=size, chunks=len(ranges), bytes_moved=moved,
-                               workers={k: list(v) for k, v in display.per_worker.items()},
-                               summary=display.summary_lines())
+    return ClusterExportResult(
+        path=output,
+        format=plan.format.name,
+        device=plan.profile.name,
+        frames=total,
+        fps=plan.fps,
+        seconds=plan.timeline.seconds,
+        size=plan.size,
+        bytes=size,
+        chunks=len(ranges),
+        bytes_moved=moved,
+        workers={k: list(v) for k, v in display.per_worker.items()},
+        summary=display.summary_lines(),
+    )
 
 
 def _size_on_disk(path: str) -> int:

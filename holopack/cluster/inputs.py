@@ -7,6 +7,7 @@ the same list the incremental cache hashes. The client reads them once into an
 one copy, and each worker writes it to its local disk once, under that hash, for all
 the tasks that need it.
 """
+
 from __future__ import annotations
 
 import hashlib

@@ -7,6 +7,7 @@ each file against the SHA-256 the worker computed, and then writes the manifest 
 the incremental cache as for a local run. At most ``window`` files are in flight or
 waiting to be written, so memory stays flat in the number of items.
 """
+
 from __future__ import annotations
 
 import hashlib
@@ -36,10 +37,13 @@ def render_pack_unit(job: dict, ref) -> dict:
     started = time.perf_counter()
     folder = tempfile.mkdtemp(prefix="holopack-unit-")
     try:
-        local = dict(job, input=materialise(ref),
-                     output=os.path.join(folder, os.path.basename(job["output"])),
-                     thumbnail=os.path.join(folder, "thumbnail-" + os.path.basename(job["thumbnail"])),
-                     preview=os.path.join(folder, "preview-" + os.path.basename(job["preview"])))
+        local = dict(
+            job,
+            input=materialise(ref),
+            output=os.path.join(folder, os.path.basename(job["output"])),
+            thumbnail=os.path.join(folder, "thumbnail-" + os.path.basename(job["thumbnail"])),
+            preview=os.path.join(folder, "preview-" + os.path.basename(job["preview"])),
+        )
         facts = render_unit(local, None)
         for blob, key in zip(BLOBS, ("output", "thumbnail", "preview")):
             path = local[key]
@@ -91,8 +95,9 @@ def run_pack_jobs(executor: Executor, jobs: list[dict], progress: bool) -> tuple
             try:
                 data = zlib.decompress(facts["file_data"])
                 if hashlib.sha256(data).hexdigest() != facts["sha256"]:
-                    raise OutputError("the file came back from the worker damaged (SHA-256 differs)",
-                                      job["output"])
+                    raise OutputError(
+                        "the file came back from the worker damaged (SHA-256 differs)", job["output"]
+                    )
                 _write(job["output"], data)
                 for blob, key in (("thumbnail_data", "thumbnail"), ("preview_data", "preview")):
                     if facts.get(blob) is not None:

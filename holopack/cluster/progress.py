@@ -6,6 +6,7 @@ On a terminal the line is redrawn in place; off one (a log, CI) a line every few
 seconds and a final one. ``summary_lines`` gives each worker's tasks, frames and
 rendering rate.
 """
+
 from __future__ import annotations
 
 import sys
@@ -18,8 +19,18 @@ class RunProgress:
     when known ahead (an export), else None (a playlist: frames are counted as files
     finish); ``alive``: a function giving the number of workers alive."""
 
-    def __init__(self, label: str, items: int, frames: int | None, alive, *, unit: str = "items",
-                 enabled: bool = True, stream=None, log_every: float = 5.0):
+    def __init__(
+        self,
+        label: str,
+        items: int,
+        frames: int | None,
+        alive,
+        *,
+        unit: str = "items",
+        enabled: bool = True,
+        stream=None,
+        log_every: float = 5.0,
+    ):
         self.label, self.items, self.frames, self.unit = label, int(items), frames, unit
         self.alive = alive
         self.stream = stream if stream is not None else sys.stderr
@@ -54,8 +65,10 @@ class RunProgress:
         else:
             eta = "ETA ?"
         alive = self.alive()
-        return (f"{self.label} {self.items_done}/{self.items} {self.unit}  {frames} frames  "
-                f"{rate:5.1f} fps  {alive} worker{'s' if alive != 1 else ''} alive  {eta}")
+        return (
+            f"{self.label} {self.items_done}/{self.items} {self.unit}  {frames} frames  "
+            f"{rate:5.1f} fps  {alive} worker{'s' if alive != 1 else ''} alive  {eta}"
+        )
 
     def tick(self) -> None:
         if not self.enabled:
@@ -83,8 +96,10 @@ class RunProgress:
         lines = []
         for worker, (tasks, frames, seconds) in sorted(self.per_worker.items()):
             rate = frames / seconds if seconds > 0 else 0.0
-            lines.append(f"  {worker}: {tasks} task{'s' if tasks != 1 else ''}, {frames} frames, "
-                         f"{seconds:.1f} s in tasks, {rate:.1f} fps")
+            lines.append(
+                f"  {worker}: {tasks} task{'s' if tasks != 1 else ''}, {frames} frames, "
+                f"{seconds:.1f} s in tasks, {rate:.1f} fps"
+            )
         return lines
 
 

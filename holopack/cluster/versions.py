@@ -3,6 +3,7 @@
 The same holopack (the renderer, resampler, dither and file writers) and the same
 Numba (the kernels' floating-point code), on the same Python (tasks travel pickled).
 """
+
 from __future__ import annotations
 
 import platform
@@ -14,13 +15,19 @@ def local_versions() -> dict:
 
     import holopack
 
-    return {"holopack": holopack.__version__, "numba": numba.__version__,
-            "python": ".".join(platform.python_version_tuple()[:2])}
+    return {
+        "holopack": holopack.__version__,
+        "numba": numba.__version__,
+        "python": ".".join(platform.python_version_tuple()[:2]),
+    }
 
 
 def difference(worker: dict, client: dict) -> str | None:
     """Why a worker with versions ``worker`` cannot serve this client, or None."""
     names = {"holopack": "holopack", "numba": "Numba", "python": "Python"}
-    wrong = [f"{names[k]} {worker.get(k)} (this client: {client[k]})"
-             for k in ("holopack", "numba", "python") if worker.get(k) != client[k]]
+    wrong = [
+        f"{names[k]} {worker.get(k)} (this client: {client[k]})"
+        for k in ("holopack", "numba", "python")
+        if worker.get(k) != client[k]
+    ]
     return ", ".join(wrong) if wrong else None

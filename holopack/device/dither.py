@@ -9,6 +9,7 @@ the map per frame lets the eye average the noise away over time. "legacy-2x12" i
 levels 0..14 (``int(v255 / 17.01)``), and a bit is lit when the level reaches its
 position's threshold; bit columns of odd parity use the pattern shifted by 6 rays.
 """
+
 from __future__ import annotations
 
 from functools import lru_cache
@@ -83,7 +84,9 @@ class Ditherer:
             tiled = np.tile(tile, (reps_s, reps_c))[: S + p, : C + p]
             # each channel its own shift of the map, so grey dithers to grey noise
             # rather than coloured speckle
-            base = np.stack([np.roll(tiled, (k * p // 3, k * p // 5), axis=(0, 1)) for k in range(3)], axis=-1)
+            base = np.stack(
+                [np.roll(tiled, (k * p // 3, k * p // 5), axis=(0, 1)) for k in range(3)], axis=-1
+            )
         elif self.method == "legacy-2x12":
             self.period = 1
             levels = legacy_level_thresholds(S, C)
@@ -103,7 +106,7 @@ class Ditherer:
         # steps coprime with the period walk the map through all its shifts
         oy = (k * 5) % p
         ox = (k * 3 + k // p) % p
-        return self._base[oy:oy + S, ox:ox + C]
+        return self._base[oy : oy + S, ox : ox + C]
 
     def quantise(self, values: np.ndarray, frame_index: int = 0, out: np.ndarray | None = None) -> np.ndarray:
         if out is None:

@@ -1,4 +1,5 @@
 """One object the pipeline calls per frame: picture -> device codes."""
+
 from __future__ import annotations
 
 import numpy as np
@@ -40,12 +41,22 @@ class PolarEncoder:
         p = self.profile
         if out is None:
             out = np.empty(self.shape, np.uint8)
-        return encode_codes(np.ascontiguousarray(linear, np.float32),
-                            self.ditherer.thresholds(frame_index), float(p.brightness_limit),
-                            1.0 / float(p.gamma), int(p.max_code), out)
+        return encode_codes(
+            np.ascontiguousarray(linear, np.float32),
+            self.ditherer.thresholds(frame_index),
+            float(p.brightness_limit),
+            1.0 / float(p.gamma),
+            int(p.max_code),
+            out,
+        )
 
-    def encode(self, picture: np.ndarray, frame_index: int = 0, out: np.ndarray | None = None,
-               occupied: np.ndarray | None = None) -> np.ndarray:
+    def encode(
+        self,
+        picture: np.ndarray,
+        frame_index: int = 0,
+        out: np.ndarray | None = None,
+        occupied: np.ndarray | None = None,
+    ) -> np.ndarray:
         return self.quantise(self.to_polar(picture, occupied), frame_index, out)
 
 

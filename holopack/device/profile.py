@@ -16,13 +16,13 @@ hardware measurement (hub size, start angle) is a three-line user file.
 Angles are in the picture's own frame: x to the right, y down, 0 deg = 3 o'clock, and
 positive angles turn clockwise as a viewer in front of the fan sees it.
 """
+
 from __future__ import annotations
 
 import difflib
 import json
 import math
 import os
-import re
 import tomllib
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -33,6 +33,7 @@ import numpy as np
 from ..containment import check_regular, shorten
 from ..errors import InputError
 from ..format_registry import get_format, profile_formats
+from ..limits import BOUNDS, BoundError, bound_text, check_bound
 from ..schema import OMIT as _OMIT
 from ..schema import REQUIRED as _REQUIRED
 from ..schema import Fault
@@ -42,7 +43,6 @@ from ..schema import choice as _choice
 from ..schema import number as _num
 from ..schema import pos_int as _pos_int
 from ..schema import string as _str
-from ..limits import BOUNDS, BoundError, bound_text, check_bound
 from ..textfile import read_text
 from ..textfile import show_value as _show  # errors quote values alike
 
@@ -147,8 +147,9 @@ class DeviceProfile:
             return float(self.diameter_mm)
         if self.is_polar:
             return 2.0 * self.radius_mm
-        raise InputError(f"profile '{self.name}' gives no diameter_mm, which a wall needs",
-                         self.source or None)
+        raise InputError(
+            f"profile '{self.name}' gives no diameter_mm, which a wall needs", self.source or None
+        )
 
     @property
     def slice_step_rad(self) -> float:
@@ -164,7 +165,7 @@ class DeviceProfile:
         L = self.leds_per_blade
         k = np.arange(L, dtype=np.float64)
         if self.led0 == "outer":
-            k = k[::-1].copy()          # file index 0 = outermost LED
+            k = k[::-1].copy()  # file index 0 = outermost LED
         blades = self.blades if self.blade_data == "per_blade" else self.blades[:1]
         centres, offsets = [], []
         for blade in blades:
@@ -175,23 +176,26 @@ class DeviceProfile:
 
     def _need_polar(self) -> None:
         if not self.is_polar:
-            raise InputError(f"profile '{self.name}' is a video profile and has no LED geometry",
-                             self.source or None)
+            raise InputError(
+                f"profile '{self.name}' is a video profile and has no LED geometry", self.source or None
+            )
 
     # ---- human summary -----------------------------------------------------------------
     def to_text(self) -> str:
-        lines = [f"{self.name}: {self.description}",
-                 f"  kind          {self.kind} (writes {self.format}), {self.fps:g} fps"
-                 + (f", at most {self.max_seconds:g} s" if self.max_seconds else ""),
-                 f"  render        {self.render_size} px square, supersample {self.supersample}, "
-                 f"video/preview {self.video_size} px" + (", circle mask" if self.circle_mask else "")]
+        lines = [
+            f"{self.name}: {self.description}",
+            f"  kind          {self.kind} (writes {self.format}), {self.fps:g} fps"
+            + (f", at most {self.max_seconds:g} s" if self.max_seconds else ""),
+            f"  render        {self.render_size} px square, supersample {self.supersample}, "
+            f"video/preview {self.video_size} px" + (", circle mask" if self.circle_mask else ""),
+        ]
         if self.is_polar:
             lines += [
                 f"  LEDs          {len(self.blades)} blade(s) x {self.leds_per_blade} LEDs, pitch "
                 f"{self.led_pitch_mm:g} mm, size {self.led_size_mm:g} mm, hub {self.hub_radius_mm:g} mm, "
                 f"disc radius {self.radius_mm:.1f} mm",
-                "  blades        " + ", ".join(
-                    f"{b.angle_deg:g} deg / +{b.radial_offset:g} pitch" for b in self.blades)
+                "  blades        "
+                + ", ".join(f"{b.angle_deg:g} deg / +{b.radial_offset:g} pitch" for b in self.blades)
                 + f" ({self.blade_data.replace('_', ' ')} data)",
                 f"  slices        {self.slices} per turn, slice 0 at {self.slice0_angle_deg:g} deg "
                 f"from 3 o'clock, turning {'clockwise' if self.direction == 'cw' else 'counter-clockwise'}; "
@@ -199,11 +203,16 @@ class DeviceProfile:
                 f"  frame         {self.slices} x {self.columns} x 3 codes",
             ]
         if self.diameter_mm is not None or self.is_polar:
-            lines.append(f"  diameter      {self.physical_diameter_mm:g} mm ("
-                         + (self.diameter_source or "the lit disc of the LED geometry") + ")")
-        lines.append(f"  colour        {self.channel_order}, {self.bit_depth} bit/channel, gamma "
-                     f"{self.gamma:g}, brightness limit {self.brightness_limit:g}, dither {self.dither}"
-                     + (" (varied per frame)" if self.dither_per_frame and self.dither != "none" else ""))
+            lines.append(
+                f"  diameter      {self.physical_diameter_mm:g} mm ("
+                + (self.diameter_source or "the lit disc of the LED geometry")
+                + ")"
+            )
+        lines.append(
+            f"  colour        {self.channel_order}, {self.bit_depth} bit/channel, gamma "
+            f"{self.gamma:g}, brightness limit {self.brightness_limit:g}, dither {self.dither}"
+            + (" (varied per frame)" if self.dither_per_frame and self.dither != "none" else "")
+        )
         if self.layout:
             lines.append("  file          " + ", ".join(f"{k} = {v}" for k, v in sorted(self.layout.items())))
         if self.lights:
@@ -227,6 +236,7 @@ class DeviceProfile:
 def _bounded_int(name):
     """A whole number within holopack.limits.BOUNDS[name] (sizes a hostile profile could
     blow up)."""
+
     def check(v):
         if isinstance(v, bool) or not isinstance(v, int):
             raise Fault(f"must be a whole number {bound_text(name)}, got {_show(v)}")
@@ -234,13 +244,15 @@ def _bounded_int(name):
             return check_bound(name, v, integer=True)
         except BoundError as exc:
             raise Fault(str(exc)) from None
+
     return check
+
 
 _TOP = {
     "name": (_str, _REQUIRED),
     "description": (_str, ""),
     "kind": (_choice(KINDS), _REQUIRED),
-    "format": (None, _REQUIRED),        # one of profile_formats(), checked in _build
+    "format": (None, _REQUIRED),  # one of profile_formats(), checked in _build
     "fps": (_num(BOUNDS["fps"][0], BOUNDS["fps"][1]), _REQUIRED),
     "max_seconds": (_num(0.0, BOUNDS["max_seconds"][1], lo_open=True), None),
     "base": (_str, None),
@@ -265,7 +277,7 @@ _GEOMETRY = {
     "direction": (_choice(DIRECTIONS), "cw"),
     "led0": (_choice(LED0_SIDES), "outer"),
     "blade_data": (_choice(BLADE_DATA), "shared"),
-    "blades": (None, _REQUIRED),        # array of tables, checked by _blades
+    "blades": (None, _REQUIRED),  # array of tables, checked by _blades
 }
 _BLADE = {
     "angle_deg": (_num(-360.0, 360.0), 0.0),
@@ -273,7 +285,7 @@ _BLADE = {
 }
 _COLOUR = {
     "channel_order": (_choice(CHANNEL_ORDERS), "RGB"),
-    "bit_depth": (None, 8),             # range checked below: 1..8
+    "bit_depth": (None, 8),  # range checked below: 1..8
     "gamma": (_num(0.1, 5.0), 2.2),
     "brightness_limit": (_num(0.0, 1.0, lo_open=True), 1.0),
     "dither": (_choice(DITHERS), "none"),
@@ -320,11 +332,15 @@ def _toml_value(v) -> str:
 
 def to_toml(data: dict, prefix: str = "") -> str:
     """TOML text for a table as tomllib returns it (scalars, arrays, tables, arrays of tables)."""
+
     def is_table_array(v):
         return isinstance(v, list) and v and all(isinstance(x, dict) for x in v)
 
-    lines = [f"{_toml_key(k)} = {_toml_value(v)}" for k, v in data.items()
-             if not isinstance(v, dict) and not is_table_array(v)]
+    lines = [
+        f"{_toml_key(k)} = {_toml_value(v)}"
+        for k, v in data.items()
+        if not isinstance(v, dict) and not is_table_array(v)
+    ]
     for k, v in data.items():
         name = f"{prefix}{_toml_key(k)}"
         if isinstance(v, dict):
@@ -354,16 +370,15 @@ def _read(name_or_path) -> tuple[str, str]:
     raw = os.fspath(name_or_path)
     shipped = PROFILE_DIR / f"{raw}.toml"
     if os.sep not in raw and "/" not in raw and not raw.endswith(".toml"):
-        if raw not in list_profiles():     # by name only: no file system lookup of user text
+        if raw not in list_profiles():  # by name only: no file system lookup of user text
             names = list_profiles()
             close = difflib.get_close_matches(raw, names, n=3)
             hint = f"did you mean {', '.join(close)}?" if close else f"shipped profiles: {', '.join(names)}"
-            raise InputError(f"no device profile named '{raw}'; {hint} "
-                             "(or give the path of a .toml profile)")
+            raise InputError(f"no device profile named '{raw}'; {hint} (or give the path of a .toml profile)")
         path = shipped
     else:
         path = Path(raw)
-        check_regular(path, "profile")     # not a device, FIFO or socket
+        check_regular(path, "profile")  # not a device, FIFO or socket
     return read_text(path, "profile"), str(path)
 
 
@@ -376,12 +391,17 @@ def parse_profile(text: str, source: str = "<profile>", _depth: int = 0) -> Devi
     base_name = raw.get("base")
     if base_name is not None:
         if not isinstance(base_name, str):
-            raise InputError(f"base must be a string naming a shipped profile, got {_show(base_name)}", source)
+            raise InputError(
+                f"base must be a string naming a shipped profile, got {_show(base_name)}", source
+            )
         # looked up among the shipped profiles only, by name, before anything is read:
         # a base naming a path (/dev/zero, ../x.toml) would read what the user never named
         if base_name not in list_profiles():
-            raise InputError(f"base must name a shipped profile ({', '.join(list_profiles())}), "
-                             f"got {shorten(repr(base_name))}", source)
+            raise InputError(
+                f"base must name a shipped profile ({', '.join(list_profiles())}), "
+                f"got {shorten(repr(base_name))}",
+                source,
+            )
         base_raw = tomllib.loads(read_text(PROFILE_DIR / f"{base_name}.toml", "profile"))
         raw = _merge(base_raw, {k: v for k, v in raw.items() if k != "base"})
     return _build(raw, source, text)
@@ -409,8 +429,9 @@ def _build(raw: dict, source: str, text: str) -> DeviceProfile:
     of_kind = [f.name for f in profile_formats(kind)]
     if fmt not in of_kind:
         if kind == "polar":
-            raise InputError(f"format must be one of {', '.join(of_kind)} for a polar profile, "
-                             f"got {fmt!r}", source)
+            raise InputError(
+                f"format must be one of {', '.join(of_kind)} for a polar profile, got {fmt!r}", source
+            )
         raise InputError(f"format must be {', '.join(of_kind)} for a video profile, got {fmt!r}", source)
     declared = get_format(fmt)
 
@@ -418,8 +439,9 @@ def _build(raw: dict, source: str, text: str) -> DeviceProfile:
     colour_schema = dict(_COLOUR)
     colour_schema["bit_depth"] = (_bit_depth, 8)
     colour = _check_table(top["colour"] if top["colour"] is not None else {}, colour_schema, "colour", source)
-    layout = _check_table(top["file"] if top["file"] is not None else {},
-                          {**declared.file_table, **_NAMING}, "file", source)
+    layout = _check_table(
+        top["file"] if top["file"] is not None else {}, {**declared.file_table, **_NAMING}, "file", source
+    )
     lights = top["lights"]
     if lights is not None and not isinstance(lights, dict):
         raise InputError(f"[lights] must be a table, got {_show(lights)}", source)
@@ -436,10 +458,23 @@ def _build(raw: dict, source: str, text: str) -> DeviceProfile:
         raise InputError(fault, source)
 
     return DeviceProfile(
-        name=top["name"], description=top["description"], kind=kind, format=fmt, fps=top["fps"],
-        max_seconds=top["max_seconds"], diameter_mm=top["diameter_mm"],
-        diameter_source=top["diameter_source"], layout=layout, lights=lights, source=source, text=text, raw=raw,
-        **render, **colour, **geo)
+        name=top["name"],
+        description=top["description"],
+        kind=kind,
+        format=fmt,
+        fps=top["fps"],
+        max_seconds=top["max_seconds"],
+        diameter_mm=top["diameter_mm"],
+        diameter_source=top["diameter_source"],
+        layout=layout,
+        lights=lights,
+        source=source,
+        text=text,
+        raw=raw,
+        **render,
+        **colour,
+        **geo,
+    )
 
 
 def _geometry(table, source: str) -> dict:
@@ -449,24 +484,39 @@ def _geometry(table, source: str) -> dict:
     geo = _check_table(table, _GEOMETRY, "geometry", source)
     blades_raw = geo["blades"]
     if not isinstance(blades_raw, list) or not blades_raw:
-        raise InputError(f"[geometry] blades must be an array of tables ([[geometry.blades]]) with at least "
-                         f"one blade, got {_show(blades_raw)}", source)
+        raise InputError(
+            f"[geometry] blades must be an array of tables ([[geometry.blades]]) with at least "
+            f"one blade, got {_show(blades_raw)}",
+            source,
+        )
     blades = []
     for i, b in enumerate(blades_raw):
         checked = _check_table(b, _BLADE, f"geometry.blades {i + 1}", source)
         blades.append(Blade(**checked))
     geo["blades"] = tuple(blades)
     if geo["blade_data"] == "shared" and len({b.radial_offset for b in blades}) > 1:
-        raise InputError("[geometry] blades with different radial_offset need blade_data = 'per_blade' "
-                         "(shared data shows the same LEDs on every blade)", source)
+        raise InputError(
+            "[geometry] blades with different radial_offset need blade_data = 'per_blade' "
+            "(shared data shows the same LEDs on every blade)",
+            source,
+        )
     if geo["led_size_mm"] > 4 * geo["led_pitch_mm"]:
-        raise InputError(f"[geometry] led_size_mm ({geo['led_size_mm']:g}) is more than four LED pitches; "
-                         "check the units (millimetres)", source)
+        raise InputError(
+            f"[geometry] led_size_mm ({geo['led_size_mm']:g}) is more than four LED pitches; "
+            "check the units (millimetres)",
+            source,
+        )
     if geo["slices"] > 1 << 16 or geo["leds_per_blade"] * len(blades) > 1 << 14:
         raise InputError("[geometry] slices or LED count is implausibly large", source)
-    innermost = geo["hub_radius_mm"] + (0.5 + min(b.radial_offset for b in blades)) * geo["led_pitch_mm"] \
+    innermost = (
+        geo["hub_radius_mm"]
+        + (0.5 + min(b.radial_offset for b in blades)) * geo["led_pitch_mm"]
         - geo["led_size_mm"] / 2
+    )
     if innermost < -1e-9:
-        raise InputError("[geometry] the innermost LED would reach past the centre; "
-                         "raise hub_radius_mm or the blade's radial_offset", source)
+        raise InputError(
+            "[geometry] the innermost LED would reach past the centre; "
+            "raise hub_radius_mm or the blade's radial_offset",
+            source,
+        )
     return geo

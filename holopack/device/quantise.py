@@ -5,6 +5,7 @@ Fused because the numpy chain (six whole-frame passes and a power over every val
 cost more per frame than resampling; here a black LED, most of a fan frame, needs no
 power at all.
 """
+
 from __future__ import annotations
 
 import numpy as np
@@ -32,7 +33,7 @@ def encode_codes(linear, thresholds, limit, inv_gamma, max_code, out):
                 if v >= 1.0:
                     y = np.float32(1.0)
                 elif v > 0.0:
-                    y = v ** gamma
+                    y = v**gamma
                 code = np.floor(y * top + thresholds[s, c, k])
                 out[s, c, k] = np.uint8(min(max(code, np.float32(0.0)), top))
     return out

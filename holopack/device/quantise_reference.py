@@ -1,4 +1,5 @@
 """Plain-numpy twin of ``quantise.encode_codes``, slow and obviously correct."""
+
 from __future__ import annotations
 
 import numpy as np

@@ -7,6 +7,7 @@ every frame by a Numba sparse product: ``apply_weights`` (the table's own row or
 ``gather_tiled`` (rows grouped by picture tile, skipping tiles known to be black; what
 Resampler uses), which give the same sums.
 """
+
 from __future__ import annotations
 
 import hashlib
@@ -25,10 +26,10 @@ from .profile import DeviceProfile
 from .rgb_sum import weighted_rgb_sum
 from .sector_weights import sector_weights
 
-refresh(__file__, ["rgb_sum.py"])    # gather_tiled compiles rgb_sum's loop into itself
+refresh(__file__, ["rgb_sum.py"])  # gather_tiled compiles rgb_sum's loop into itself
 
 TABLE_VERSION = 1  # bump when the weights' meaning or layout changes: old cache files go stale
-DENSITY = 20.0     # area samples per pixel length: pixel coverage within ~3%, built in ~1 s
+DENSITY = 20.0  # area samples per pixel length: pixel coverage within ~3%, built in ~1 s
 
 
 @dataclass(frozen=True, eq=False)
@@ -55,8 +56,11 @@ class WeightTable:
         which holopack itself does not (its Numba kernels are faster: see
         benchmarks/bench_resample.py)."""
         import scipy.sparse
-        return scipy.sparse.csr_matrix((self.weights, self.indices, self.indptr),
-                                       shape=(self.slices * self.columns, self.size * self.size))
+
+        return scipy.sparse.csr_matrix(
+            (self.weights, self.indices, self.indptr),
+            shape=(self.slices * self.columns, self.size * self.size),
+        )
 
 
 @dataclass(frozen=True, eq=False)
@@ -132,7 +136,7 @@ def tiled_table(table: WeightTable, tile: int) -> TiledTable:
     starts = np.flatnonzero(np.diff(ranked, prepend=-1))
     groupptr = np.append(starts, len(order)).astype(np.int64)
     group_sets = sets[np.argsort(set_rank)[ranked[starts]]]
-    if len(group_sets) and group_sets[-1, 0] < 0:              # the rows without entries
+    if len(group_sets) and group_sets[-1, 0] < 0:  # the rows without entries
         groupptr, group_sets = groupptr[:-1], group_sets[:-1]
     reach_counts = (group_sets >= 0).sum(axis=1)
     reachptr = np.concatenate([[0], np.cumsum(reach_counts)]).astype(np.int64)
@@ -140,11 +144,17 @@ def tiled_table(table: WeightTable, tile: int) -> TiledTable:
     entries = _ranges(table.indptr[:-1][order], new_counts)
     offsets = table.indices[entries].astype(np.uint32) * np.uint32(3)
     return TiledTable(
-        tile=tile, grid=grid, groupptr=groupptr, reachptr=reachptr,
-        reach=group_sets[group_sets >= 0].astype(np.int32), order=order.astype(np.uint32),
+        tile=tile,
+        grid=grid,
+        groupptr=groupptr,
+        reachptr=reachptr,
+        reach=group_sets[group_sets >= 0].astype(np.int32),
+        order=order.astype(np.uint32),
         indptr=np.concatenate([[0], np.cumsum(new_counts)]).astype(np.int64),
-        offsets=offsets, weights=np.ascontiguousarray(table.weights[entries]),
-        span=int(offsets.max()) + 4 if offsets.size else 0)
+        offsets=offsets,
+        weights=np.ascontiguousarray(table.weights[entries]),
+        span=int(offsets.max()) + 4 if offsets.size else 0,
+    )
 
 
 def sector_geometry(profile: DeviceProfile, size: int):
@@ -161,10 +171,17 @@ def sector_geometry(profile: DeviceProfile, size: int):
     r_out = (centres + half) * scale
     S, C = profile.slices, profile.columns
     step = profile.slice_step_rad
-    start = (math.radians(profile.slice0_angle_deg) + offsets[None, :]
-             + step * np.arange(S, dtype=np.float64)[:, None])
-    return (np.broadcast_to(r_in, (S, C)).ravel().copy(), np.broadcast_to(r_out, (S, C)).ravel().copy(),
-            start.ravel(), np.full(S * C, step))
+    start = (
+        math.radians(profile.slice0_angle_deg)
+        + offsets[None, :]
+        + step * np.arange(S, dtype=np.float64)[:, None]
+    )
+    return (
+        np.broadcast_to(r_in, (S, C)).ravel().copy(),
+        np.broadcast_to(r_out, (S, C)).ravel().copy(),
+        start.ravel(),
+        np.full(S * C, step),
+    )
 
 
 def cache_dir() -> Path | None:
@@ -193,10 +210,16 @@ def _load_cached(path: Path, rows: int, size: int):
             indptr, indices, weights = z["indptr"], z["indices"], z["weights"]
     except (OSError, ValueError, KeyError, EOFError):
         return None
-    ok = (indptr.dtype == np.int64 and indices.dtype == np.int32 and weights.dtype == np.float32
-          and indptr.shape == (rows + 1,) and indptr[0] == 0 and indptr[-1] == indices.size == weights.size
-          and np.all(np.diff(indptr) >= 0) and (indices.size == 0 or (indices.min() >= 0
-                                                                      and indices.max() < size * size)))
+    ok = (
+        indptr.dtype == np.int64
+        and indices.dtype == np.int32
+        and weights.dtype == np.float32
+        and indptr.shape == (rows + 1,)
+        and indptr[0] == 0
+        and indptr[-1] == indices.size == weights.size
+        and np.all(np.diff(indptr) >= 0)
+        and (indices.size == 0 or (indices.min() >= 0 and indices.max() < size * size))
+    )
     return (indptr, indices, weights) if ok else None
 
 
@@ -206,9 +229,9 @@ def _store_cached(path: Path, indptr, indices, weights) -> None:
         fd, temp = tempfile.mkstemp(dir=path.parent, suffix=".tmp")
         with os.fdopen(fd, "wb") as f:
             np.savez(f, indptr=indptr, indices=indices, weights=weights)
-        os.replace(temp, path)      # atomic: concurrent runs never see half a file
+        os.replace(temp, path)  # atomic: concurrent runs never see half a file
     except OSError:
-        pass                        # a cache that cannot be written only costs time
+        pass  # a cache that cannot be written only costs time
 
 
 @lru_cache(maxsize=8)
@@ -274,8 +297,7 @@ def occupied_tiles(bits, tile, out):
 
 
 @njit(parallel=True, cache=True)
-def gather_tiled(groupptr, reachptr, reach, order, indptr, offsets, weights, span, occupied,
-                 picture, out):
+def gather_tiled(groupptr, reachptr, reach, order, indptr, offsets, weights, span, occupied, picture, out):
     """apply_weights' sums over a TiledTable, skipping the groups whose rows read only
     unoccupied tiles (their sums are 0: the picture is black there).
 
@@ -304,7 +326,7 @@ def gather_tiled(groupptr, reachptr, reach, order, indptr, offsets, weights, spa
             out[row] = a
             out[row + one] = b
             out[row + two] = c
-    for j in range(groupptr[-1], order.shape[0]):             # rows without entries
+    for j in range(groupptr[-1], order.shape[0]):  # rows without entries
         row = np.uint64(3) * np.uint64(order[j])
         out[row] = 0.0
         out[row + one] = 0.0
@@ -317,10 +339,21 @@ def sum_tiles(tiled: TiledTable, occupied: np.ndarray, picture: np.ndarray, out:
     more than the picture has; only then is the picture copied with a zero after it."""
     if picture.shape[0] < tiled.span:
         padded = np.zeros(tiled.span, np.float32)
-        padded[:picture.shape[0]] = picture
+        padded[: picture.shape[0]] = picture
         picture = padded
-    gather_tiled(tiled.groupptr, tiled.reachptr, tiled.reach, tiled.order, tiled.indptr,
-                 tiled.offsets, tiled.weights, tiled.span, occupied, picture, out)
+    gather_tiled(
+        tiled.groupptr,
+        tiled.reachptr,
+        tiled.reach,
+        tiled.order,
+        tiled.indptr,
+        tiled.offsets,
+        tiled.weights,
+        tiled.span,
+        occupied,
+        picture,
+        out,
+    )
 
 
 class Resampler:
@@ -346,8 +379,9 @@ class Resampler:
     def tile(self) -> int:
         return self.tiled.tile
 
-    def resample(self, picture: np.ndarray, out: np.ndarray | None = None,
-                 occupied: np.ndarray | None = None) -> np.ndarray:
+    def resample(
+        self, picture: np.ndarray, out: np.ndarray | None = None, occupied: np.ndarray | None = None
+    ) -> np.ndarray:
         n = self.size
         if picture.shape != (n, n, 3):
             raise ValueError(f"picture must be ({n}, {n}, 3), got {picture.shape}")
@@ -356,10 +390,15 @@ class Resampler:
             occupied_tiles(picture.reshape(n, n * 3).view(np.uint32), self.tiled.tile, self._scanned)
             occupied = self._scanned
         elif occupied.shape != self._scanned.shape:
-            raise ValueError(f"occupied must be {self._scanned.shape} tiles of {self.tiled.tile} px, "
-                             f"got {occupied.shape}")
+            raise ValueError(
+                f"occupied must be {self._scanned.shape} tiles of {self.tiled.tile} px, got {occupied.shape}"
+            )
         if out is None:
             out = np.empty(self.shape, np.float32)
-        sum_tiles(self.tiled, np.ascontiguousarray(occupied, np.bool_).reshape(-1),
-                  picture.reshape(-1), out.reshape(-1))
+        sum_tiles(
+            self.tiled,
+            np.ascontiguousarray(occupied, np.bool_).reshape(-1),
+            picture.reshape(-1),
+            out.reshape(-1),
+        )
         return out

@@ -5,6 +5,7 @@
   sector on a uniform (r, phi) grid with the polar area element, independent of the
   weight-table code.
 """
+
 from __future__ import annotations
 
 import numpy as np
@@ -40,9 +41,9 @@ def sector_average_reference(picture, profile: DeviceProfile, samples: int = 48)
     for c in range(profile.columns):
         r0 = max(centres[c] - half, 0.0) * scale
         r1 = (centres[c] + half) * scale
-        r = r0 + (r1 - r0) * u                                   # (samples,)
+        r = r0 + (r1 - r0) * u  # (samples,)
         for s in range(profile.slices):
-            phi = start0 + offsets[c] + step * (s + u)           # (samples,)
+            phi = start0 + offsets[c] + step * (s + u)  # (samples,)
             x = n / 2.0 + r[:, None] * np.cos(phi)[None, :]
             y = n / 2.0 + r[:, None] * np.sin(phi)[None, :]
             j = np.clip(np.floor(x).astype(int), 0, n - 1)

@@ -14,6 +14,7 @@ the caller guarantees ``offsets[k] + 4 <= picture.size`` (see resample.TiledTabl
 The sums are bit-identical to the scalar loop's ``a += w * p`` per channel: the same
 float32 operations in the same order, one lane each.
 """
+
 from __future__ import annotations
 
 from llvmlite import ir
@@ -25,11 +26,17 @@ from numba.extending import intrinsic
 def weighted_rgb_sum(typingctx, picture, offsets, weights, start, end):
     """picture float32 (N,), offsets uint32 (nnz,) float index of each triple,
     weights float32 (nnz,), start/end int64 -> (float32, float32, float32)."""
-    if not (isinstance(picture, types.Array) and picture.dtype == types.float32
-            and isinstance(offsets, types.Array) and offsets.dtype == types.uint32
-            and isinstance(weights, types.Array) and weights.dtype == types.float32
-            and picture.ndim == offsets.ndim == weights.ndim == 1
-            and start == types.int64 and end == types.int64):
+    if not (
+        isinstance(picture, types.Array)
+        and picture.dtype == types.float32
+        and isinstance(offsets, types.Array)
+        and offsets.dtype == types.uint32
+        and isinstance(weights, types.Array)
+        and weights.dtype == types.float32
+        and picture.ndim == offsets.ndim == weights.ndim == 1
+        and start == types.int64
+        and end == types.int64
+    ):
         return None
     signature = types.UniTuple(types.float32, 3)(picture, offsets, weights, start, end)
 
@@ -57,10 +64,10 @@ def weighted_rgb_sum(typingctx, picture, offsets, weights, start, end):
 
         builder.position_at_end(body)
         offset = builder.zext(builder.load(builder.gep(offs, [k])), i64)
-        texel = builder.load(builder.bitcast(builder.gep(pixels, [offset]), quad.as_pointer()),
-                             align=4)
-        weight = builder.insert_element(ir.Constant(quad, ir.Undefined),
-                                        builder.load(builder.gep(ws, [k])), ir.Constant(i32, 0))
+        texel = builder.load(builder.bitcast(builder.gep(pixels, [offset]), quad.as_pointer()), align=4)
+        weight = builder.insert_element(
+            ir.Constant(quad, ir.Undefined), builder.load(builder.gep(ws, [k])), ir.Constant(i32, 0)
+        )
         weight = builder.shuffle_vector(weight, ir.Constant(quad, ir.Undefined), broadcast)
         k.add_incoming(builder.add(k, ir.Constant(i64, 1)), body)
         total.add_incoming(builder.fadd(total, builder.fmul(texel, weight)), body)

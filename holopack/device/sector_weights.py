@@ -7,6 +7,7 @@ rule in (r, phi) using the polar area element r dr dphi, at ``density`` samples 
 pixel length in both directions (and never fewer than 4 x 4 per sector, so sectors far
 smaller than a pixel near the centre still get their one or two pixels right).
 """
+
 from __future__ import annotations
 
 import math

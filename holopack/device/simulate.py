@@ -4,6 +4,7 @@ Models LED size and the gaps between LEDs, the blades (interleaved ones fill eac
 other's gaps), the hub, and motion blur: an LED holds its colour for a whole slice, so
 it paints the slice's arc, widened by its own size. See simulate_kernel.simulate.
 """
+
 from __future__ import annotations
 
 import math
@@ -54,11 +55,18 @@ class ViewerSimulator:
         self._theta = np.empty((n, n), np.float64)
         sample_polar(self.size, self.oversample, float(p.radius_mm), self._r, self._theta)
         self._args = (
-            float(p.radius_mm), float(p.hub_radius_mm), float(p.led_pitch_mm), float(p.led_size_mm) / 2.0,
-            int(p.leds_per_blade), np.array([b.radial_offset for b in p.blades], np.float64),
+            float(p.radius_mm),
+            float(p.hub_radius_mm),
+            float(p.led_pitch_mm),
+            float(p.led_size_mm) / 2.0,
+            int(p.leds_per_blade),
+            np.array([b.radial_offset for b in p.blades], np.float64),
             np.array([math.radians(b.angle_deg) for b in p.blades], np.float64),
-            p.blade_data == "per_blade", p.led0 == "outer", math.radians(p.slice0_angle_deg),
-            float(p.slice_step_rad))
+            p.blade_data == "per_blade",
+            p.led0 == "outer",
+            math.radians(p.slice0_angle_deg),
+            float(p.slice_step_rad),
+        )
 
     def render_linear(self, values: np.ndarray, out: np.ndarray | None = None) -> np.ndarray:
         if values.shape != self.profile.codes_shape:
@@ -67,8 +75,24 @@ class ViewerSimulator:
         if out is None:
             out = self._linear
         (radius, hub, pitch, half, leds, radial, angle, per_blade, outer, theta0, step) = self._args
-        simulate(self._cum, self._r, self._theta, self.oversample, radius, hub, pitch, half, leds, radial,
-                 angle, per_blade, outer, theta0, step, out)
+        simulate(
+            self._cum,
+            self._r,
+            self._theta,
+            self.oversample,
+            radius,
+            hub,
+            pitch,
+            half,
+            leds,
+            radial,
+            angle,
+            per_blade,
+            outer,
+            theta0,
+            step,
+            out,
+        )
         return out
 
     def render(self, codes: np.ndarray, out: np.ndarray | None = None) -> np.ndarray:

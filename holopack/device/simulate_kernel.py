@@ -1,4 +1,5 @@
 """Numba kernels: what a viewer sees of a spinning fan, pixel by pixel."""
+
 from __future__ import annotations
 
 import math
@@ -33,8 +34,24 @@ def sample_polar(size, oversample, radius_mm, r_out, theta_out):
 
 
 @njit(parallel=True, cache=True)
-def simulate(cum, r_map, theta_map, oversample, radius_mm, hub_mm, pitch_mm, half_mm, leds,
-             blade_radial, blade_angle, per_blade, led0_outer, theta0, step, out):
+def simulate(
+    cum,
+    r_map,
+    theta_map,
+    oversample,
+    radius_mm,
+    hub_mm,
+    pitch_mm,
+    half_mm,
+    leds,
+    blade_radial,
+    blade_angle,
+    per_blade,
+    led0_outer,
+    theta0,
+    step,
+    out,
+):
     """Time-averaged light at each output pixel.
 
     cum: float32 (S+1, C, 3) prefix sums over slices of the linear LED values.
@@ -95,8 +112,10 @@ def simulate(cum, r_map, theta_map, oversample, radius_mm, hub_mm, pitch_mm, hal
                                 continue
                             for ch in range(3):
                                 total = cum[S, col, ch]
-                                v = (_ring_integral(cum, total, col, ch, u + hu, S)
-                                     - _ring_integral(cum, total, col, ch, u - hu, S)) / (2.0 * hu)
+                                v = (
+                                    _ring_integral(cum, total, col, ch, u + hu, S)
+                                    - _ring_integral(cum, total, col, ch, u - hu, S)
+                                ) / (2.0 * hu)
                                 if ch == 0:
                                     acc0 += v
                                 elif ch == 1:

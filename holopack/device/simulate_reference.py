@@ -4,6 +4,7 @@ For every output sample, every blade and every LED whose radial band holds the s
 the angular window the LED's width covers is sampled at ``angle_samples`` points and the
 slice under each point looked up directly: no prefix sums, no closed forms.
 """
+
 from __future__ import annotations
 
 import math
@@ -13,8 +14,9 @@ import numpy as np
 from .profile import DeviceProfile
 
 
-def simulate_reference(values, profile: DeviceProfile, size: int, oversample: int = 2,
-                       angle_samples: int = 400):
+def simulate_reference(
+    values, profile: DeviceProfile, size: int, oversample: int = 2, angle_samples: int = 400
+):
     """values float (S, C, 3) linear -> float64 (size, size, 3) linear light."""
     S, L, B = profile.slices, profile.leds_per_blade, len(profile.blades)
     scale = profile.radius_mm / (size / 2.0)
@@ -26,7 +28,7 @@ def simulate_reference(values, profile: DeviceProfile, size: int, oversample: in
     lit = (r >= profile.hub_radius_mm) & (r <= profile.radius_mm)
     half = profile.led_size_mm / 2.0
     half_angle = np.where(r > half / math.pi, half / np.maximum(r, 1e-12), math.pi)
-    t = (np.arange(angle_samples) + 0.5) / angle_samples * 2.0 - 1.0      # [-1, 1]
+    t = (np.arange(angle_samples) + 0.5) / angle_samples * 2.0 - 1.0  # [-1, 1]
     acc = np.zeros(r.shape + (3,))
     step = profile.slice_step_rad
     theta0 = math.radians(profile.slice0_angle_deg)

@@ -11,12 +11,20 @@ path means for a fan), push (one fan), fleet (fleet.toml, many fans in parallel)
 (everyday commands and the guard on erasing ones), journal (uploads cut off in earlier
 runs), emulator (a fan on loopback). docs/fans-network.md describes the whole.
 """
+
 import importlib
 
 # Lazy: `holopack --help` and every other command import this package's cli module;
 # they should not pay for the rest (about 0.2 s).
-_WHERE = {"plan_uploads": "content", "push_plan": "push", "push_fleet": "fleet", "load_fleet": "fleet",
-          "fan_command": "control", "EmulatedFan": "emulator", "Faults": "emulator"}
+_WHERE = {
+    "plan_uploads": "content",
+    "push_plan": "push",
+    "push_fleet": "fleet",
+    "load_fleet": "fleet",
+    "fan_command": "control",
+    "EmulatedFan": "emulator",
+    "Faults": "emulator",
+}
 
 
 def __getattr__(name: str):

@@ -4,6 +4,7 @@ holopack has no default address: traffic goes only where the user points it. A f
 its own access point is 192.168.4.1; behind a bridge it is the bridge's address and the
 port the bridge forwards (docs/fans-network.md).
 """
+
 from __future__ import annotations
 
 import re
@@ -19,10 +20,11 @@ class FanAddress:
     upload_port: int | None = None  # legacy fans only; None: derived from port
 
     @classmethod
-    def parse(cls, text: str, upload_port: int | None = None) -> "FanAddress":
+    def parse(cls, text: str, upload_port: int | None = None) -> FanAddress:
         text = str(text).strip()
-        match = re.fullmatch(r"\[([0-9A-Fa-f:.]+)\](?::(\d+))?", text) or \
-            re.fullmatch(r"([^:\s\[\]]+)(?::(\d+))?", text)
+        match = re.fullmatch(r"\[([0-9A-Fa-f:.]+)\](?::(\d+))?", text) or re.fullmatch(
+            r"([^:\s\[\]]+)(?::(\d+))?", text
+        )
         if not match:
             raise InputError(f"fan address {text!r} is not HOST or HOST:PORT")
         host, port = match.group(1), match.group(2)

@@ -8,6 +8,7 @@ anything is sent. A wall folder (``holopack export --wall``) holds one file per 
 is taken as the device files themselves, in the byte order of their names (the order
 SD-card fans play in).
 """
+
 from __future__ import annotations
 
 import json
@@ -61,7 +62,7 @@ def fan_name(file_name: str, rule) -> str:
     text = stem.upper() if rule.case == "upper" else stem.lower()
     text = re.sub(f"[^{allowed}]+", "_", text).strip("_") or ("CLIP" if rule.case == "upper" else "clip")
     if rule.max_stem:
-        text = text[:rule.max_stem].rstrip("_") or text[:rule.max_stem]
+        text = text[: rule.max_stem].rstrip("_") or text[: rule.max_stem]
     return text + rule.suffix
 
 
@@ -76,8 +77,9 @@ def _load_profile(device, path_for_guess: str | None):
     try:
         return open_fan_file(path_for_guess).profile
     except InputError:
-        raise InputError("cannot tell which fan this file is for from its layout: give --device",
-                         path_for_guess) from None
+        raise InputError(
+            "cannot tell which fan this file is for from its layout: give --device", path_for_guess
+        ) from None
 
 
 def _upload(path: str, name: str, sha256: str | None = None) -> Upload:
@@ -87,14 +89,17 @@ def _upload(path: str, name: str, sha256: str | None = None) -> Upload:
     except OSError as exc:
         raise InputError(f"cannot read ({exc.strerror})", path) from None
     if sha256 is not None and digest != sha256:
-        raise InputError(f"SHA-256 {digest[:12]}... does not match the manifest's {sha256[:12]}...: "
-                         "the package changed since it was made (run `holopack validate`)", path)
+        raise InputError(
+            f"SHA-256 {digest[:12]}... does not match the manifest's {sha256[:12]}...: "
+            "the package changed since it was made (run `holopack validate`)",
+            path,
+        )
     return Upload(path=path, name=name, bytes=size, sha256=digest)
 
 
 def _read_json(path: str) -> dict:
     try:
-        with open(path, "r", encoding="utf-8") as f:
+        with open(path, encoding="utf-8") as f:
             data = json.load(f)
     except OSError as exc:
         raise InputError(f"cannot read ({exc.strerror})", path) from None
@@ -136,8 +141,11 @@ def _wall_folder(folder: str, device, wall_fan: str | None) -> Plan:
         raise InputError("no fans listed", wall_path)
     names = [str(f.get("name")) for f in fans if isinstance(f, dict)]
     if wall_fan is None:
-        raise InputError(f"a wall folder holds one file per fan: say which fan this is "
-                         f"(--wall-fan, one of {', '.join(names)})", folder)
+        raise InputError(
+            f"a wall folder holds one file per fan: say which fan this is "
+            f"(--wall-fan, one of {', '.join(names)})",
+            folder,
+        )
     entry = next((f for f in fans if isinstance(f, dict) and str(f.get("name")) == wall_fan), None)
     if entry is None:
         raise InputError(f"no wall fan {wall_fan!r} (fans: {', '.join(names)})", wall_path)
@@ -153,8 +161,9 @@ def _wall_folder(folder: str, device, wall_fan: str | None) -> Plan:
         legal = fan_name(name, rule)
         notes.append(f"{name} goes onto the fan as {legal} (the fan's naming rule)")
         name = legal
-    return Plan(source=folder, profile=profile, uploads=[_upload(path, name, entry.get("sha256"))],
-                notes=notes)
+    return Plan(
+        source=folder, profile=profile, uploads=[_upload(path, name, entry.get("sha256"))], notes=notes
+    )
 
 
 def _plain(paths: list[str], source: str, device) -> Plan:
@@ -168,8 +177,11 @@ def _plain(paths: list[str], source: str, device) -> Plan:
             notes.append(f"{name} goes onto the fan as {legal} (the fan's naming rule)")
             name = legal
         if name in seen:
-            raise InputError(f"{os.path.basename(path)} and {os.path.basename(seen[name])} would both "
-                             f"be {name} on the fan", source)
+            raise InputError(
+                f"{os.path.basename(path)} and {os.path.basename(seen[name])} would both "
+                f"be {name} on the fan",
+                source,
+            )
         seen[name] = path
         uploads.append(_upload(path, name))
     uploads.sort(key=lambda u: u.name.encode("utf-8"))
@@ -189,22 +201,29 @@ def plan_uploads(path: str, device=None, wall_fan: str | None = None, folder: st
         return _device_folder(path, device)
     if os.path.isfile(os.path.join(path, WALL)):
         return _wall_folder(path, device, wall_fan)
-    subfolders = sorted(e.name for e in os.scandir(path)
-                        if e.is_dir() and os.path.isfile(os.path.join(e.path, MANIFEST)))
+    subfolders = sorted(
+        e.name for e in os.scandir(path) if e.is_dir() and os.path.isfile(os.path.join(e.path, MANIFEST))
+    )
     if subfolders:  # a whole package
         if folder is None and device is not None:
             folder = _load_profile(device, None).name
         if folder is None:
             fan_folders = [s for s in subfolders if _speaks_wifi(s)]
             if len(fan_folders) != 1:
-                raise InputError(f"a package with folders for {', '.join(subfolders)}: say which "
-                                 "fan this is with --device", path)
+                raise InputError(
+                    f"a package with folders for {', '.join(subfolders)}: say which "
+                    "fan this is with --device",
+                    path,
+                )
             folder = fan_folders[0]
         if folder not in subfolders:
             raise InputError(f"no folder {folder!r} in this package (it has {', '.join(subfolders)})", path)
         return _device_folder(os.path.join(path, folder), device)
-    files = sorted(os.path.join(path, e.name) for e in os.scandir(path)
-                   if e.is_file() and not e.name.startswith(".") and e.name.lower().endswith((".bin", ".hps")))
+    files = sorted(
+        os.path.join(path, e.name)
+        for e in os.scandir(path)
+        if e.is_file() and not e.name.startswith(".") and e.name.lower().endswith((".bin", ".hps"))
+    )
     if not files:
         raise InputError("no device files here (and no manifest.json or wall.json)", path)
     return _plain(files, path, device)

@@ -7,6 +7,7 @@ so a refused command sends nothing at all.
     fan_command("192.168.4.1", "next", device="3dcircle-42f2")
     fan_command("192.168.4.1", "format", yes=True, confirm="192.168.4.1")
 """
+
 from __future__ import annotations
 
 from ..errors import InputError
@@ -22,11 +23,14 @@ DESTRUCTIVE = ("format", "clear-cache", "delete")
 
 _UNSUPPORTED = {
     ("42f2", "delete"): "the 42-F2 has no per-clip delete over WiFi (holofan-studio found none in the "
-                        "vendor app); `format` erases every clip",
+    "vendor app); `format` erases every clip",
     ("legacy224", "next"): "no public source gives the legacy fan's next command",
     ("legacy224", "prev"): "no public source gives the legacy fan's previous command",
     ("legacy224", "brightness"): "no public source gives the legacy fan's brightness command",
-    ("legacy224", "format"): "no public source gives the legacy fan's format command; delete clips one by one",
+    (
+        "legacy224",
+        "format",
+    ): "no public source gives the legacy fan's format command; delete clips one by one",
     ("legacy224", "clear-cache"): "no public source gives the legacy fan's clear-cache command",
 }
 
@@ -36,12 +40,16 @@ def check_confirmation(action: str, address: FanAddress, yes: bool, confirm: str
     if action not in DESTRUCTIVE:
         return
     if not yes:
-        raise InputError(f"`{action}` erases content on the fan at {address}: add --yes and type the "
-                         "fan's address to confirm (nothing was sent)")
+        raise InputError(
+            f"`{action}` erases content on the fan at {address}: add --yes and type the "
+            "fan's address to confirm (nothing was sent)"
+        )
     if confirm is None or not address.matches(confirm):
         typed = "nothing" if confirm is None else repr(confirm.strip())
-        raise InputError(f"`{action}` needs the fan's address typed as confirmation; got {typed}, "
-                         f"expected {address.host!r} (nothing was sent)")
+        raise InputError(
+            f"`{action}` needs the fan's address typed as confirmation; got {typed}, "
+            f"expected {address.host!r} (nothing was sent)"
+        )
 
 
 def plan_command(protocol: str, action: str, arg: str | None) -> None:
@@ -58,8 +66,15 @@ def plan_command(protocol: str, action: str, arg: str | None) -> None:
         raise InputError(f"{action} takes no argument, got {arg!r}")
 
 
-def fan_command(address, action: str, arg: str | None = None, device: str = "3dcircle-42f2",
-                yes: bool = False, confirm: str | None = None, timeout: float | None = None) -> dict:
+def fan_command(
+    address,
+    action: str,
+    arg: str | None = None,
+    device: str = "3dcircle-42f2",
+    yes: bool = False,
+    confirm: str | None = None,
+    timeout: float | None = None,
+) -> dict:
     """Run ``action`` on the fan at ``address``; returns what was sent and the fan's status."""
     if isinstance(address, str):
         address = FanAddress.parse(address)
@@ -99,8 +114,14 @@ def fan_command(address, action: str, arg: str | None = None, device: str = "3dc
             sent.append(f"delete {index} ({before.files[index - 1]})")
             journal.forget(journal.fan_key(client.host, client.port), before.files[index - 1])
     status = client.status()
-    return {"fan": str(address), "device": str(device), "action": action, "sent": sent,
-            "note": note, "status": status.to_dict()}
+    return {
+        "fan": str(address),
+        "device": str(device),
+        "action": action,
+        "sent": sent,
+        "note": note,
+        "status": status.to_dict(),
+    }
 
 
 def _legacy_index(status, arg: str) -> int:
@@ -113,8 +134,9 @@ def _legacy_index(status, arg: str) -> int:
     if not matches:
         raise InputError(f"the fan lists no clip named {arg!r}")
     if len(matches) > 1:
-        raise InputError(f"the fan lists {arg!r} {len(matches)} times: give its index "
-                         f"({', '.join(map(str, matches))})")
+        raise InputError(
+            f"the fan lists {arg!r} {len(matches)} times: give its index ({', '.join(map(str, matches))})"
+        )
     return matches[0]
 
 
@@ -130,7 +152,9 @@ def format_status(result: dict) -> str:
     if st.get("powered") is False:
         state += ", standby"
     files = st.get("files", [])
-    lines.append(f"{result['fan']} ({result['device']}): {len(files)} clip{'s' if len(files) != 1 else ''}, {state}")
+    lines.append(
+        f"{result['fan']} ({result['device']}): {len(files)} clip{'s' if len(files) != 1 else ''}, {state}"
+    )
     current = st.get("current")
     indices = st.get("indices") or list(range(len(files)))
     for index, name in zip(indices, files):

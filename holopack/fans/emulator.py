@@ -16,6 +16,7 @@ an upload without its END marker is discarded (a real fan may keep the part it g
 file that does not fit the card is read to the end and not kept, so it is not listed; the
 legacy fan keeps the padding of the last packet, as the announced length says.
 """
+
 from __future__ import annotations
 
 import json
@@ -34,10 +35,21 @@ F2_HEAD = b"C0EEB7C9BAA3"
 F2_TAIL = b"C0EEBDF9E5B7"
 F2_CHUNK = b"B2DDDDED"
 F2_MARK = F2_CHUNK + F2_TAIL
-F2_NAMES = {ord("d"): "prev", ord("c"): "next", ord("e"): "play-pause", ord("h"): "loop-all",
-            ord("g"): "loop-one", ord("m"): "brightness-up", ord("l"): "brightness-down",
-            ord("p"): "rotate-cw", ord("q"): "rotate-ccw", ord("a"): "power", ord("r"): "wifi-config",
-            ord("k"): "clear-cache", ord("j"): "format"}
+F2_NAMES = {
+    ord("d"): "prev",
+    ord("c"): "next",
+    ord("e"): "play-pause",
+    ord("h"): "loop-all",
+    ord("g"): "loop-one",
+    ord("m"): "brightness-up",
+    ord("l"): "brightness-down",
+    ord("p"): "rotate-cw",
+    ord("q"): "rotate-ccw",
+    ord("a"): "power",
+    ord("r"): "wifi-config",
+    ord("k"): "clear-cache",
+    ord("j"): "format",
+}
 
 # -- legacy wire constants, from jnweiger/led-hologram-propeller --------------------------
 LG_CMD = b"c0eeb7c9baa3020000000014cc"
@@ -71,8 +83,17 @@ class EmulatedFan:
     the legacy fan's uploads go to ``upload_port`` (default: another free port, or
     ``port + 266`` when ``port`` is given, as on the real fan)."""
 
-    def __init__(self, device: str, store: str, port: int = 0, upload_port: int | None = None,
-                 faults: Faults | None = None, log: str | None = None, echo=None, host: str = LOOPBACK):
+    def __init__(
+        self,
+        device: str,
+        store: str,
+        port: int = 0,
+        upload_port: int | None = None,
+        faults: Faults | None = None,
+        log: str | None = None,
+        echo=None,
+        host: str = LOOPBACK,
+    ):
         if device not in ("3dcircle-42f2", "legacy-224"):
             raise ValueError(f"no emulator for {device!r} (3dcircle-42f2, legacy-224)")
         self.device = device
@@ -110,7 +131,7 @@ class EmulatedFan:
     def address(self) -> str:
         return f"{self.host}:{self.port}"
 
-    def start(self) -> "EmulatedFan":
+    def start(self) -> EmulatedFan:
         self._thread = threading.Thread(target=self.serve_forever, name=f"fan-{self.port}", daemon=True)
         self._thread.start()
         return self
@@ -256,7 +277,9 @@ class EmulatedFan:
     def _f2_command(self, payload: bytes) -> None:
         letter = payload[0] if payload else -1
         name = F2_NAMES.get(letter, "unknown")
-        self._record("command", command=name, letter=chr(letter) if letter >= 0 else "", payload=payload.hex())
+        self._record(
+            "command", command=name, letter=chr(letter) if letter >= 0 else "", payload=payload.hex()
+        )
         count = len(self.files())
         if name == "next" and count:
             self.current = (self.current + 1) % count
@@ -294,8 +317,12 @@ class EmulatedFan:
             return
         name = body[:n].decode("gbk", errors="replace")
         ack_payload = bytes([0x0B]) + os.urandom(4)  # bytes 12-15: the client's own token
-        ack = F2_CHUNK + bytes([len(ack_payload) // 15, 0x6A + (len(ack_payload) // 3) % 5,
-                                0x63 + len(ack_payload) % 3]) + ack_payload + F2_TAIL
+        ack = (
+            F2_CHUNK
+            + bytes([len(ack_payload) // 15, 0x6A + (len(ack_payload) // 3) % 5, 0x63 + len(ack_payload) % 3])
+            + ack_payload
+            + F2_TAIL
+        )
         self._send(conn, self._garble(ack))
         self._receive_file(conn, name, end_mark=F2_MARK, keep=name.endswith(".BIN"))
 
@@ -320,7 +347,7 @@ class EmulatedFan:
                         break
                     self._throttle(got)
                     total += got
-                    tail = (tail + bytes(buf[max(0, got - 20):got]))[-20:]
+                    tail = (tail + bytes(buf[max(0, got - 20) : got]))[-20:]
                     if free is None or total <= free + len(end_mark):
                         f.write(buf[:got])
                     if self._drops_left and total >= self.faults.drop_after:
@@ -360,7 +387,7 @@ class EmulatedFan:
             msg = self._legacy_message(conn)
             if msg is None:
                 return
-            body = msg[len(LG_CMD):-len(LG_TAIL)]
+            body = msg[len(LG_CMD) : -len(LG_TAIL)]
             if not msg.startswith(LG_CMD) or len(body) < 5 or body[2:4] != b"lf":
                 self._record("garbled", what="control message", got=msg[:60].decode("latin-1"))
                 return

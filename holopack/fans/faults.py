@@ -4,6 +4,7 @@ A fan that cannot be reached, drops the connection or garbles a reply is a fault
 environment, not of the user's input: exit status 1, like an output that cannot be
 written. ``retryable`` tells the uploader whether another attempt may help.
 """
+
 from __future__ import annotations
 
 from ..errors import OutputError

@@ -18,6 +18,7 @@ the work is waiting on sockets), with one progress line and a JSON report per fa
 See docs/fans-network.md. One fan's failure (a full card, a dead link) is in its report;
 the other fans carry on.
 """
+
 from __future__ import annotations
 
 import concurrent.futures as futures
@@ -59,8 +60,11 @@ def load_fleet(path: str) -> list[FleetFan]:
         raise InputError(f"not valid TOML ({exc})", path) from None
     unknown = set(data) - {"defaults", "fans"}
     if unknown:
-        raise InputError(f"unknown key{'s' if len(unknown) > 1 else ''} {', '.join(sorted(unknown))} "
-                         "(expected [defaults] and [[fans]])", path)
+        raise InputError(
+            f"unknown key{'s' if len(unknown) > 1 else ''} {', '.join(sorted(unknown))} "
+            "(expected [defaults] and [[fans]])",
+            path,
+        )
     defaults = data.get("defaults", {})
     if not isinstance(defaults, dict) or set(defaults) - _DEFAULT_KEYS:
         raise InputError(f"[defaults] may set only {', '.join(sorted(_DEFAULT_KEYS))}", path)
@@ -76,10 +80,12 @@ def load_fleet(path: str) -> list[FleetFan]:
             where += f" ({entry['name']})"
         unknown = set(entry) - _FAN_KEYS
         if unknown:
-            raise InputError(f"{where}: unknown key {', '.join(sorted(unknown))} "
-                             f"(keys: {', '.join(sorted(_FAN_KEYS))})", path)
+            raise InputError(
+                f"{where}: unknown key {', '.join(sorted(unknown))} (keys: {', '.join(sorted(_FAN_KEYS))})",
+                path,
+            )
         if not isinstance(entry.get("address"), str):
-            raise InputError(f"{where}: needs address = \"HOST[:PORT]\"", path)
+            raise InputError(f'{where}: needs address = "HOST[:PORT]"', path)
         for key in ("name", "device", "folder", "wall_fan"):
             if key in entry and not isinstance(entry[key], str):
                 raise InputError(f"{where}: {key} must be a string", path)
@@ -96,10 +102,15 @@ def load_fleet(path: str) -> list[FleetFan]:
             raise InputError(f"{where}: a second fan named {name!r}", path)
         names.add(name)
         addresses.add(str(address))
-        out.append(FleetFan(name=name, address=address,
-                            device=entry.get("device", defaults.get("device")),
-                            folder=entry.get("folder", defaults.get("folder")),
-                            wall_fan=entry.get("wall_fan")))
+        out.append(
+            FleetFan(
+                name=name,
+                address=address,
+                device=entry.get("device", defaults.get("device")),
+                folder=entry.get("folder", defaults.get("folder")),
+                wall_fan=entry.get("wall_fan"),
+            )
+        )
     return out
 
 
@@ -121,9 +132,17 @@ def write_report(report, folder: str) -> str:
     return path
 
 
-def push_fleet(fans: list[FleetFan], source: str, retries: int = 3, backoff: float = 0.5,
-               packet_delay: float | None = None, timeout: float | None = None,
-               report_dir: str | None = None, progress: bool = True, sleep=None) -> list:
+def push_fleet(
+    fans: list[FleetFan],
+    source: str,
+    retries: int = 3,
+    backoff: float = 0.5,
+    packet_delay: float | None = None,
+    timeout: float | None = None,
+    report_dir: str | None = None,
+    progress: bool = True,
+    sleep=None,
+) -> list:
     """Push ``source`` (a package, wall folder, ...) to every fan at once; returns their
     reports in fleet order. Every plan is made (and every file hashed) before any traffic."""
     plans = []
@@ -132,13 +151,26 @@ def push_fleet(fans: list[FleetFan], source: str, retries: int = 3, backoff: flo
             plans.append(plan_uploads(source, device=fan.device, wall_fan=fan.wall_fan, folder=fan.folder))
         except InputError as exc:
             raise InputError(f"fan {fan.name}: {exc}") from None
-    bar = TransferProgress(sum(p.total_bytes for p in plans), label=f"push {len(fans)} fans",
-                           enabled=progress)
+    bar = TransferProgress(
+        sum(p.total_bytes for p in plans), label=f"push {len(fans)} fans", enabled=progress
+    )
     extra = {} if sleep is None else {"sleep": sleep}
     with futures.ThreadPoolExecutor(max_workers=len(fans), thread_name_prefix="push") as pool:
-        jobs = [pool.submit(push_plan, plan, fan.address, fan=fan.name, retries=retries, backoff=backoff,
-                            packet_delay=packet_delay, timeout=timeout, progress=bar, **extra)
-                for fan, plan in zip(fans, plans)]
+        jobs = [
+            pool.submit(
+                push_plan,
+                plan,
+                fan.address,
+                fan=fan.name,
+                retries=retries,
+                backoff=backoff,
+                packet_delay=packet_delay,
+                timeout=timeout,
+                progress=bar,
+                **extra,
+            )
+            for fan, plan in zip(fans, plans)
+        ]
         reports = [job.result() for job in jobs]
     bar.finish()
     if report_dir:

@@ -11,6 +11,7 @@ The journal lives in ``$XDG_STATE_HOME/holopack/push-journal.json`` (default
 ``~/.local/state/...``): {"HOST:PORT": {"pending": {NAME: sha256}, "done": {NAME: sha256}}}.
 Losing it (a read-only home, another machine) only loses these checks.
 """
+
 from __future__ import annotations
 
 import json
@@ -32,7 +33,7 @@ def journal_path() -> str:
 
 def _load(path: str) -> dict:
     try:
-        with open(path, "r", encoding="utf-8") as f:
+        with open(path, encoding="utf-8") as f:
             data = json.load(f)
         return data if isinstance(data, dict) else {}
     except (OSError, ValueError):
@@ -80,10 +81,12 @@ def complete(fan: str, name: str, sha256: str) -> None:
 
 def forget(fan: str, name: str | None = None) -> None:
     """``name`` (or everything) was erased from the fan."""
+
     def change(pending, done):
         for table in (pending, done):
             if name is None:
                 table.clear()
             else:
                 table.pop(name, None)
+
     _update(fan, change)

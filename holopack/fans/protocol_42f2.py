@@ -30,6 +30,7 @@ The chunk length is ``[len // 15, 0x6A + (len // 3) % 5, 0x63 + len % 3]`` (the 
 imul-magic divisions by 15 and 3; device-verified values in holofan-studio's tests). The
 fan keeps a clip only when its name ends in upper-case ``.BIN``, and lists it without it.
 """
+
 from __future__ import annotations
 
 import os
@@ -52,9 +53,18 @@ MAX_REPLY = 64 * 1024  # the vendor app reads a 4 KB status report; names are sh
 
 # One-letter commands (holofan-studio's FanCommand, captions from the vendor dialog).
 COMMANDS = {
-    "prev": b"d", "next": b"c", "play-pause": b"e", "loop-all": b"h", "loop-one": b"g",
-    "brightness-up": b"m", "brightness-down": b"l", "rotate-cw": b"p", "rotate-ccw": b"q",
-    "power": b"a", "clear-cache": b"k", "format": b"j",
+    "prev": b"d",
+    "next": b"c",
+    "play-pause": b"e",
+    "loop-all": b"h",
+    "loop-one": b"g",
+    "brightness-up": b"m",
+    "brightness-down": b"l",
+    "rotate-cw": b"p",
+    "rotate-ccw": b"q",
+    "power": b"a",
+    "clear-cache": b"k",
+    "format": b"j",
 }
 DESTRUCTIVE = {b"j", b"k"}
 
@@ -123,8 +133,12 @@ class Status42F2:
     tail: bytes = b""
 
     def to_dict(self) -> dict:
-        return {"files": list(self.files), "current": self.current, "playing": self.playing,
-                "powered": self.powered}
+        return {
+            "files": list(self.files),
+            "current": self.current,
+            "playing": self.playing,
+            "powered": self.powered,
+        }
 
 
 def _plausible_name(raw: bytes) -> bool:
@@ -142,9 +156,9 @@ def parse_status_payload(payload: bytes) -> Status42F2:
         names, i = [], 0
         while i < limit:
             n = body[i]
-            if n == 0 or i + 1 + n > limit or not _plausible_name(body[i + 1:i + 1 + n]):
+            if n == 0 or i + 1 + n > limit or not _plausible_name(body[i + 1 : i + 1 + n]):
                 break
-            names.append(body[i + 1:i + 1 + n].decode("gbk", errors="replace"))
+            names.append(body[i + 1 : i + 1 + n].decode("gbk", errors="replace"))
             i += 1 + n
         return names, i
 
@@ -161,8 +175,9 @@ def parse_status_payload(payload: bytes) -> Status42F2:
 
 
 # -- sockets ----------------------------------------------------------------------------
-def read_message(sock: socket.socket, header: bytes, length_decoder, what: str,
-                 settle: float = 0.3) -> tuple[bytes, bool]:
+def read_message(
+    sock: socket.socket, header: bytes, length_decoder, what: str, settle: float = 0.3
+) -> tuple[bytes, bool]:
     """Read one ``header + len3 + payload + TRAILER`` message. Returns what lies between
     header and trailer (length bytes included) and whether the length bytes give exactly
     that payload's length. A reply whose length bytes disagree with it still arrives whole:
@@ -171,11 +186,11 @@ def read_message(sock: socket.socket, header: bytes, length_decoder, what: str,
     declared = None
     least = len(header) + 3 + len(TRAILER)
     while True:
-        if len(buf) >= len(header) and buf[:len(header)] != header:
-            raise GarbledReply(f"{what} starts with {bytes(buf[:len(header)])!r}, expected {header!r}")
+        if len(buf) >= len(header) and buf[: len(header)] != header:
+            raise GarbledReply(f"{what} starts with {bytes(buf[: len(header)])!r}, expected {header!r}")
         if declared is None and len(buf) >= len(header) + 3:
             try:
-                declared = least + length_decoder(bytes(buf[len(header):len(header) + 3]))
+                declared = least + length_decoder(bytes(buf[len(header) : len(header) + 3]))
             except GarbledReply:
                 declared = -1
         if len(buf) >= least and buf.endswith(TRAILER):
@@ -185,10 +200,12 @@ def read_message(sock: socket.socket, header: bytes, length_decoder, what: str,
             raise GarbledReply(f"{what} runs past {MAX_REPLY} bytes without its trailer")
         part = sock.recv(65536)
         if not part:
-            raise FanError(f"the fan closed the connection while sending {what} "
-                           f"({len(buf)} bytes, no trailer)", retryable=True)
+            raise FanError(
+                f"the fan closed the connection while sending {what} ({len(buf)} bytes, no trailer)",
+                retryable=True,
+            )
         buf += part
-    return bytes(buf[len(header):-len(TRAILER)]), declared == len(buf)
+    return bytes(buf[len(header) : -len(TRAILER)]), declared == len(buf)
 
 
 def _more_comes(sock: socket.socket, seconds: float) -> bool:
@@ -216,8 +233,14 @@ class Client42F2:
 
     protocol = "42f2"
 
-    def __init__(self, host: str, port: int = 20320, timeout: float = 10.0,
-                 block_bytes: int = 0x3C000, close_wait: float = 10.0):
+    def __init__(
+        self,
+        host: str,
+        port: int = 20320,
+        timeout: float = 10.0,
+        block_bytes: int = 0x3C000,
+        close_wait: float = 10.0,
+    ):
         self.host, self.port, self.timeout = host, port, timeout
         self.block_bytes = block_bytes
         self.close_wait = close_wait
@@ -228,8 +251,9 @@ class Client42F2:
         try:
             with connect(self.host, self.port, self.timeout) as sock:
                 sock.sendall(HANDSHAKE)
-                status = parse_status_reply(*read_message(sock, HEADER, decode_command_length,
-                                                          "the status reply"))
+                status = parse_status_reply(
+                    *read_message(sock, HEADER, decode_command_length, "the status reply")
+                )
                 doing = "sending a command"
                 for payload in payloads:
                     sock.sendall(frame(payload))
@@ -264,8 +288,9 @@ class Client42F2:
                 doing = "waiting for the fan's acknowledgement"
                 ack, _ = read_message(sock, CHUNK_HEADER, decode_chunk_length, "the acknowledgement")
                 if ack[3:4] != bytes([ACK_STATUS_OK]):
-                    raise GarbledReply(f"acknowledgement status {ack[3:4].hex() or 'missing'}, "
-                                       f"expected {ACK_STATUS_OK:02x}")
+                    raise GarbledReply(
+                        f"acknowledgement status {ack[3:4].hex() or 'missing'}, expected {ACK_STATUS_OK:02x}"
+                    )
                 doing = "sending the file"
                 offset = 0
                 while offset < size:
@@ -293,5 +318,5 @@ class Client42F2:
             while time.monotonic() < deadline:
                 if not sock.recv(4096):
                     return
-        except socket.timeout:
+        except TimeoutError:
             return  # the fan keeps it open: the listing check decides

@@ -24,6 +24,7 @@ and then (after the name, then about every 16 packets). The name must end in ``.
 is at most 99 bytes. The reference client waits 30 ms between packets ("0.02 is not
 enough, we see spikes"); that pace is a setting (protocols.toml), not a constant here.
 """
+
 from __future__ import annotations
 
 import os
@@ -98,27 +99,31 @@ class StatusLegacy:
     playing: bool | None = None
 
     def to_dict(self) -> dict:
-        return {"files": list(self.files), "indices": list(self.indices), "current": self.current,
-                "playing": self.playing}
+        return {
+            "files": list(self.files),
+            "indices": list(self.indices),
+            "current": self.current,
+            "playing": self.playing,
+        }
 
 
 def parse_status(reply: bytes) -> StatusLegacy:
     if not reply.startswith(STATUS_PREFIX) or not reply.endswith(TRAILER):
         raise GarbledReply(f"status reply {reply[:40]!r}... does not have the status framing")
-    body = reply[len(STATUS_PREFIX):-len(TRAILER)]
+    body = reply[len(STATUS_PREFIX) : -len(TRAILER)]
     files, indices, i = [], [], 0
     while True:
-        if body[i + 2:i + 4] == b"HE":
+        if body[i + 2 : i + 4] == b"HE":
             tail = body[i:]
             break
         try:
-            n = int(body[i:i + 2])
-            index = int(body[i + 2:i + 4])
+            n = int(body[i : i + 2])
+            index = int(body[i + 2 : i + 4])
         except ValueError:
-            raise GarbledReply(f"status entry {body[i:i + 8]!r} is not a length and an index") from None
+            raise GarbledReply(f"status entry {body[i : i + 8]!r} is not a length and an index") from None
         if n < 2 or i + 2 + n > len(body):
             raise GarbledReply(f"status entry of length {n} runs past the reply")
-        files.append(body[i + 4:i + 2 + n].decode("utf-8", errors="replace"))
+        files.append(body[i + 4 : i + 2 + n].decode("utf-8", errors="replace"))
         indices.append(index)
         i += 2 + n
     if len(tail) != 6:
@@ -136,8 +141,15 @@ class ClientLegacy:
 
     protocol = "legacy224"
 
-    def __init__(self, host: str, port: int = 5233, upload_port: int = 5499, timeout: float = 10.0,
-                 packet_delay: float = 0.03, close_wait: float = 10.0):
+    def __init__(
+        self,
+        host: str,
+        port: int = 5233,
+        upload_port: int = 5499,
+        timeout: float = 10.0,
+        packet_delay: float = 0.03,
+        close_wait: float = 10.0,
+    ):
         self.host, self.port, self.upload_port = host, port, upload_port
         self.timeout, self.packet_delay, self.close_wait = timeout, packet_delay, close_wait
 
@@ -146,8 +158,7 @@ class ClientLegacy:
         while not buf.endswith(TRAILER):
             part = sock.recv(4096)
             if not part:
-                raise FanError("the fan closed the connection before its status was complete",
-                               retryable=True)
+                raise FanError("the fan closed the connection before its status was complete", retryable=True)
             buf += part
             if len(buf) > MAX_REPLY:
                 raise GarbledReply("status reply without an end")
@@ -228,7 +239,7 @@ class ClientLegacy:
                     del acks[:ACK_BYTES]
                     if not (note.startswith(ACK_HEADER) and note.endswith(TRAILER)):
                         raise GarbledReply(f"upload note {note!r} does not have the fan's framing")
-        except (BlockingIOError, socket.timeout):
+        except (TimeoutError, BlockingIOError):
             pass
         finally:
             sock.settimeout(self.timeout)

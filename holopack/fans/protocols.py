@@ -1,4 +1,5 @@
 """Which protocol a device speaks, and its settings (protocols.toml), as a client factory."""
+
 from __future__ import annotations
 
 import os
@@ -41,23 +42,37 @@ def protocol_for(profile) -> FanProtocol:
     entry = table.get(profile.format)
     if entry is None:
         known = ", ".join(sorted(table))
-        raise InputError(f"holopack cannot talk to {profile.name} fans over WiFi: no public "
-                         f"protocol for its {profile.format!r} files (fans with a protocol: {known})")
+        raise InputError(
+            f"holopack cannot talk to {profile.name} fans over WiFi: no public "
+            f"protocol for its {profile.format!r} files (fans with a protocol: {known})"
+        )
     return FanProtocol(format=profile.format, **entry)
 
 
-def make_client(proto: FanProtocol, host: str, port: int | None = None, upload_port: int | None = None,
-                packet_delay: float | None = None, timeout: float | None = None):
+def make_client(
+    proto: FanProtocol,
+    host: str,
+    port: int | None = None,
+    upload_port: int | None = None,
+    packet_delay: float | None = None,
+    timeout: float | None = None,
+):
     """A client for one fan; ``port`` None means the protocol's default."""
     port = proto.port if port is None else port
     timeout = proto.timeout_s if timeout is None else timeout
     if proto.protocol == "42f2":
-        return Client42F2(host, port, timeout=timeout, block_bytes=proto.block_bytes,
-                          close_wait=proto.close_wait_s)
+        return Client42F2(
+            host, port, timeout=timeout, block_bytes=proto.block_bytes, close_wait=proto.close_wait_s
+        )
     if proto.protocol == "legacy224":
         if upload_port is None:
             upload_port = proto.upload_port if port == proto.port else port + LEGACY_UPLOAD_OFFSET
-        return ClientLegacy(host, port, upload_port, timeout=timeout,
-                            packet_delay=proto.packet_delay_s if packet_delay is None else packet_delay,
-                            close_wait=proto.close_wait_s)
+        return ClientLegacy(
+            host,
+            port,
+            upload_port,
+            timeout=timeout,
+            packet_delay=proto.packet_delay_s if packet_delay is None else packet_delay,
+            close_wait=proto.close_wait_s,
+        )
     raise InputError(f"unknown fan protocol {proto.protocol!r} in {_TABLE}")

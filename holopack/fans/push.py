@@ -9,6 +9,7 @@ order with retries and back-off, check the fan's listing after every file, repor
 Nothing here ever sends a destructive command: an upload that cannot be completed is
 reported, never cleared away.
 """
+
 from __future__ import annotations
 
 import time
@@ -34,8 +35,11 @@ class FileResult:
 
     def to_dict(self) -> dict:
         out = dict(self.__dict__)
-        out["mb_per_s"] = round(self.bytes / self.seconds / 1e6, 2) if self.action == "uploaded" \
-            and self.seconds > 0 else None
+        out["mb_per_s"] = (
+            round(self.bytes / self.seconds / 1e6, 2)
+            if self.action == "uploaded" and self.seconds > 0
+            else None
+        )
         out["seconds"] = round(self.seconds, 3)
         return out
 
@@ -65,11 +69,21 @@ class FanReport:
         return sum(f.bytes for f in self.files if f.action == "uploaded")
 
     def to_dict(self) -> dict:
-        return {"fan": self.fan, "address": self.address, "device": self.device, "source": self.source,
-                "ok": self.ok, "error": self.error, "seconds": round(self.seconds, 3),
-                "bytes_sent": self.bytes_sent, "files": [f.to_dict() for f in self.files],
-                "listing": list(self.listing), "extra_on_fan": list(self.extra), "status": self.status,
-                "warnings": list(self.warnings)}
+        return {
+            "fan": self.fan,
+            "address": self.address,
+            "device": self.device,
+            "source": self.source,
+            "ok": self.ok,
+            "error": self.error,
+            "seconds": round(self.seconds, 3),
+            "bytes_sent": self.bytes_sent,
+            "files": [f.to_dict() for f in self.files],
+            "listing": list(self.listing),
+            "extra_on_fan": list(self.extra),
+            "status": self.status,
+            "warnings": list(self.warnings),
+        }
 
     def summary(self) -> str:
         counts = {}
@@ -103,19 +117,33 @@ def _retrying(call, retries: int, backoff: float, sleep, on_retry=None):
             sleep(backoff * 2 ** (attempt - 1))
 
 
-def push_plan(plan, address: FanAddress | str, fan: str | None = None, retries: int = 3,
-              backoff: float = 0.5, packet_delay: float | None = None, timeout: float | None = None,
-              progress=None, sleep=time.sleep) -> FanReport:
+def push_plan(
+    plan,
+    address: FanAddress | str,
+    fan: str | None = None,
+    retries: int = 3,
+    backoff: float = 0.5,
+    packet_delay: float | None = None,
+    timeout: float | None = None,
+    progress=None,
+    sleep=time.sleep,
+) -> FanReport:
     """Upload ``plan`` to the fan at ``address``; never raises for a fan fault (it is in
     the report), only for bad input. ``progress``: a TransferProgress (or None)."""
     proto = protocol_for(plan.profile)
     if isinstance(address, str):
         address = FanAddress.parse(address)
-    client = make_client(proto, address.host, address.port, address.upload_port,
-                         packet_delay=packet_delay, timeout=timeout)
+    client = make_client(
+        proto, address.host, address.port, address.upload_port, packet_delay=packet_delay, timeout=timeout
+    )
     label = fan or str(address)
-    report = FanReport(fan=label, address=str(address), device=plan.device, source=plan.source,
-                       files=[_result(u) for u in plan.uploads])
+    report = FanReport(
+        fan=label,
+        address=str(address),
+        device=plan.device,
+        source=plan.source,
+        files=[_result(u) for u in plan.uploads],
+    )
     start = time.perf_counter()
 
     def say(line: str) -> None:
@@ -133,8 +161,10 @@ def push_plan(plan, address: FanAddress | str, fan: str | None = None, retries: 
             # The fan answers, but in a layout this reading of the protocol does not know:
             # the uploads themselves may still work; say plainly what was not checked.
             status, listed = None, set()
-            report.warnings.append(f"the fan's listing could not be read ({exc.message}): files were "
-                                   "sent without resume and not checked against its listing")
+            report.warnings.append(
+                f"the fan's listing could not be read ({exc.message}): files were "
+                "sent without resume and not checked against its listing"
+            )
             say(report.warnings[-1])
         key = journal.fan_key(client.host, client.port)
         interrupted, sent_before = journal.read(key)
@@ -157,14 +187,26 @@ def push_plan(plan, address: FanAddress | str, fan: str | None = None, retries: 
             if listed_here and proto.protocol == "legacy224":
                 # the legacy fan keeps both copies of a name sent twice
                 result.action = "failed"
-                result.error = (f"{result.note.split(';')[0]}, and the legacy fan would list it twice: "
-                                f"remove it first (holopack fan {address} delete {upload.name} "
-                                f"--device {plan.device} --yes)")
+                result.error = (
+                    f"{result.note.split(';')[0]}, and the legacy fan would list it twice: "
+                    f"remove it first (holopack fan {address} delete {upload.name} "
+                    f"--device {plan.device} --yes)"
+                )
                 report.error = f"{upload.name}: {result.error}"
                 break
             journal.begin(key, upload.name, upload.sha256)
-            _send_one(client, proto.protocol, upload, result, retries, backoff, sleep, progress, say,
-                      check_listing=status is not None)
+            _send_one(
+                client,
+                proto.protocol,
+                upload,
+                result,
+                retries,
+                backoff,
+                sleep,
+                progress,
+                say,
+                check_listing=status is not None,
+            )
             if result.action == "uploaded":
                 journal.complete(key, upload.name, upload.sha256)
             if result.action == "failed":
@@ -179,13 +221,16 @@ def push_plan(plan, address: FanAddress | str, fan: str | None = None, retries: 
         final, _ = _retrying(client.status, retries, backoff, sleep, retry_note)
         report.status = final.to_dict()
         report.listing = list(final.files)
-        ours = set().union(*(_on_fan(proto.protocol, u.name) for u in plan.uploads)) if plan.uploads else set()
+        ours = (
+            set().union(*(_on_fan(proto.protocol, u.name) for u in plan.uploads)) if plan.uploads else set()
+        )
         report.extra = [n for n in final.files if n not in ours]
         for result in report.files:
             if result.action == "pending":
                 result.action = "not sent"
             elif result.action in ("uploaded", "skipped") and not set(final.files) & _on_fan(
-                    proto.protocol, result.name):
+                proto.protocol, result.name
+            ):
                 result.action, result.error = "failed", "no longer listed by the fan at the end"
                 report.error = report.error or f"{result.name}: {result.error}"
     except FanError as exc:
@@ -201,8 +246,9 @@ def _result(upload) -> FileResult:
     return FileResult(name=upload.name, bytes=upload.bytes, sha256=upload.sha256)
 
 
-def _send_one(client, protocol, upload, result, retries, backoff, sleep, progress, say,
-              check_listing: bool = True) -> None:
+def _send_one(
+    client, protocol, upload, result, retries, backoff, sleep, progress, say, check_listing: bool = True
+) -> None:
     name = upload_name(upload.name) if protocol == "42f2" else upload.name
     while True:
         result.attempts += 1
@@ -221,16 +267,23 @@ def _send_one(client, protocol, upload, result, retries, backoff, sleep, progres
             if progress is not None and sent:
                 progress.add(-sent)
             if exc.retryable and result.attempts <= retries:
-                say(f"{name}: {exc.message}; sending it again in "
-                    f"{backoff * 2 ** (result.attempts - 1):g} s (retry {result.attempts} of {retries})")
+                say(
+                    f"{name}: {exc.message}; sending it again in "
+                    f"{backoff * 2 ** (result.attempts - 1):g} s (retry {result.attempts} of {retries})"
+                )
                 sleep(backoff * 2 ** (result.attempts - 1))
                 continue
             result.action = "failed"
-            result.error = exc.message + (f" (after {result.attempts} attempts)" if result.attempts > 1 else "")
+            result.error = exc.message + (
+                f" (after {result.attempts} attempts)" if result.attempts > 1 else ""
+            )
             return
         result.seconds = time.perf_counter() - t0
         if not check_listing:
-            result.action, result.note = "uploaded", "sent whole; the fan's listing could not be read to check"
+            result.action, result.note = (
+                "uploaded",
+                "sent whole; the fan's listing could not be read to check",
+            )
             return
         # the file went out whole: a listing that cannot be read is not a reason to send it again
         try:
@@ -240,10 +293,14 @@ def _send_one(client, protocol, upload, result, retries, backoff, sleep, progres
             return
         if not set(listing) & _on_fan(protocol, upload.name):
             result.action = "failed"
-            result.error = (f"sent in full ({upload.bytes:,} bytes) but the fan does not list it: "
-                            "its card is probably full (or it refused the name)")
+            result.error = (
+                f"sent in full ({upload.bytes:,} bytes) but the fan does not list it: "
+                "its card is probably full (or it refused the name)"
+            )
             return
         result.action = "uploaded"
-        say(f"{name}: uploaded {upload.bytes:,} bytes in {result.seconds:.2f} s"
-            + (f" ({upload.bytes / result.seconds / 1e6:.3g} MB/s)" if result.seconds > 0 else ""))
+        say(
+            f"{name}: uploaded {upload.bytes:,} bytes in {result.seconds:.2f} s"
+            + (f" ({upload.bytes / result.seconds / 1e6:.3g} MB/s)" if result.seconds > 0 else "")
+        )
         return

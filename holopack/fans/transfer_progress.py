@@ -3,6 +3,7 @@
 Threads (one per fan) report bytes through ``add``; the line is redrawn in place on a
 terminal and printed every few seconds elsewhere, like holopack.progress.Progress.
 """
+
 from __future__ import annotations
 
 import sys
@@ -11,8 +12,9 @@ import time
 
 
 class TransferProgress:
-    def __init__(self, total_bytes: int, label: str = "push", stream=None, enabled: bool = True,
-                 log_every: float = 5.0):
+    def __init__(
+        self, total_bytes: int, label: str = "push", stream=None, enabled: bool = True, log_every: float = 5.0
+    ):
         self.total = max(0, int(total_bytes))
         self.label = label
         self.stream = stream if stream is not None else sys.stderr
@@ -68,8 +70,10 @@ class TransferProgress:
         width = 24
         filled = min(width, int(width * self.done / self.total)) if self.total else width
         bar = "#" * filled + "." * (width - filled)
-        line = (f"{self.label} [{bar}] {self.done / 1e6:.1f}/{self.total / 1e6:.1f} MB "
-                f"{rate / 1e6:6.3g} MB/s  {when}  {self.note}").rstrip()
+        line = (
+            f"{self.label} [{bar}] {self.done / 1e6:.1f}/{self.total / 1e6:.1f} MB "
+            f"{rate / 1e6:6.3g} MB/s  {when}  {self.note}"
+        ).rstrip()
         if self.tty:
             self.stream.write("\r\033[K" + line + ("\n" if final else ""))
         else:

@@ -10,6 +10,7 @@ Layout (rsoaresgouveia/holofan-studio, REVERSE_ENGINEERING.md and BinFormat.cs):
 
 Codes are 6-bit (0..63); a source byte is code << 2 (the two dropped low bits are zero).
 """
+
 from __future__ import annotations
 
 import os
@@ -21,7 +22,7 @@ import numpy as np
 from ..device.profile import DeviceProfile, load_profile
 from ..errors import InputError
 from ..format_registry import Format
-from ..schema import ascii_text, boolean, choice, file_suffix, string
+from ..schema import ascii_text, boolean, choice, file_suffix
 from .fanfile import PolarFile, channel_permutation, check_codes, fixed_stride_frames, shared_blade_rule
 from .names import NameRule
 from .stream import FanFileWriter
@@ -47,8 +48,10 @@ def pack_frame(codes: np.ndarray, profile: DeviceProfile) -> bytes:
     S = profile.slices
     source = codes[:, :, channel_permutation(profile.channel_order)].reshape(S, -1)
     source = source << np.uint8(8 - profile.bit_depth)
-    planes = [np.packbits((source >> np.uint8(bit)) & np.uint8(1), axis=1, bitorder=_bitorder(profile))
-              for bit in range(7, 7 - profile.bit_depth, -1)]
+    planes = [
+        np.packbits((source >> np.uint8(bit)) & np.uint8(1), axis=1, bitorder=_bitorder(profile))
+        for bit in range(7, 7 - profile.bit_depth, -1)
+    ]
     return np.concatenate(planes, axis=1).tobytes()
 
 
@@ -56,9 +59,9 @@ def unpack_frame(data: bytes, profile: DeviceProfile) -> np.ndarray:
     """One frame of the file -> uint8 (slices, leds, 3) RGB codes."""
     S, L, depth = profile.slices, profile.columns, profile.bit_depth
     planes = np.frombuffer(data, np.uint8).reshape(S, depth, L * 3 // 8)
-    bits = np.unpackbits(planes, axis=2, bitorder=_bitorder(profile))          # (S, depth, L*3)
-    weights = (1 << np.arange(depth - 1, -1, -1)).astype(np.uint8)           # plane 0 = top bit
-    source = np.tensordot(weights, bits, axes=([0], [1])).astype(np.uint8)    # (S, L*3) codes
+    bits = np.unpackbits(planes, axis=2, bitorder=_bitorder(profile))  # (S, depth, L*3)
+    weights = (1 << np.arange(depth - 1, -1, -1)).astype(np.uint8)  # plane 0 = top bit
+    source = np.tensordot(weights, bits, axes=([0], [1])).astype(np.uint8)  # (S, L*3) codes
     source = source.reshape(S, L, 3)
     out = np.empty_like(source)
     out[:, :, channel_permutation(profile.channel_order)] = source
@@ -98,8 +101,11 @@ def _frame_count(path: str, size: int, profile: DeviceProfile, tail: bytes) -> t
     trail = trailer(profile)
     payload = size - len(trail) if tail.endswith(trail) else size
     if payload <= 0 or payload % fb:
-        raise InputError(f"{size:,} bytes is not a whole number of {fb:,}-byte 42-F2 frames "
-                         f"({profile.slices} slices x {profile.columns} LEDs)", path)
+        raise InputError(
+            f"{size:,} bytes is not a whole number of {fb:,}-byte 42-F2 frames "
+            f"({profile.slices} slices x {profile.columns} LEDs)",
+            path,
+        )
     return payload // fb, payload
 
 
@@ -134,7 +140,12 @@ def read(path: str, profile: DeviceProfile | None = None) -> PolarFile:
 
 
 FORMAT = Format(
-    "42f2", "polar", (".bin",), Writer, reader=read, sniff=sniff,
+    "42f2",
+    "polar",
+    (".bin",),
+    Writer,
+    reader=read,
+    sniff=sniff,
     description="3D Circle 42-F2 .BIN: 512 slices x 112 LEDs, RGB666 bit-planes",
     file_table={
         "bit_order": (choice(("msb", "lsb")), "msb"),
@@ -142,8 +153,15 @@ FORMAT = Format(
         "write_trailer": (boolean, False),
         "suffix": (file_suffix, ".BIN"),
     },
-    check_profile=shared_blade_rule("42f2", 6, " (RGB666)"), default_profile=DEFAULT_PROFILE,
+    check_profile=shared_blade_rule("42f2", 6, " (RGB666)"),
+    default_profile=DEFAULT_PROFILE,
     # the fan ignores files not ending in upper-case ".BIN"; it reads FAT cards whose
     # firmware is known to choke on long names, so stems stay 8.3-short
-    naming=NameRule(".BIN", "upper", 8, strict="the 3D Circle 42-F2 plays only files whose name "
-                    "ends in upper-case '.BIN'; the fan silently drops others"))
+    naming=NameRule(
+        ".BIN",
+        "upper",
+        8,
+        strict="the 3D Circle 42-F2 plays only files whose name "
+        "ends in upper-case '.BIN'; the fan silently drops others",
+    ),
+)

@@ -1,15 +1,16 @@
 """Fan files read back: what every reader returns (a profile, a rate, a frame count and
 frames), and ``open_fan_file``, which finds the reader from the profile or the file."""
+
 from __future__ import annotations
 
 import os
-from typing import Callable, Iterator
+from collections.abc import Callable, Iterator
 
 import numpy as np
 
+from ..containment import check_regular
 from ..device.profile import DeviceProfile, load_profile
 from ..device.simulate import ViewerSimulator
-from ..containment import check_regular
 from ..errors import InputError
 from ..format_registry import get_format, list_formats
 
@@ -22,8 +23,14 @@ class PolarFile:
     written while streaming and still without its count (then frames() reads to the end).
     """
 
-    def __init__(self, path: str, profile: DeviceProfile, fps: float, frame_count: int | None,
-                 reader: Callable[[], Iterator[np.ndarray]]):
+    def __init__(
+        self,
+        path: str,
+        profile: DeviceProfile,
+        fps: float,
+        frame_count: int | None,
+        reader: Callable[[], Iterator[np.ndarray]],
+    ):
         self.path = path
         self.profile = profile
         self.fps = float(fps)
@@ -41,8 +48,10 @@ class PolarFile:
         return np.stack(frames)
 
     def __repr__(self) -> str:
-        return (f"PolarFile({self.path!r}, profile={self.profile.name!r}, fps={self.fps:g}, "
-                f"frames={self.frame_count})")
+        return (
+            f"PolarFile({self.path!r}, profile={self.profile.name!r}, fps={self.fps:g}, "
+            f"frames={self.frame_count})"
+        )
 
 
 def channel_permutation(order: str) -> list[int]:
@@ -77,13 +86,18 @@ def open_fan_file(path, profile=None) -> PolarFile:
         return fmt.reader_function()(path, profile)
     path = os.fspath(path)
     size, head = read_head(path, 8)
-    polar = sorted((f for f in list_formats() if f.kind == "polar" and f.sniff is not None),
-                   key=lambda f: not f.sniff_first)
+    polar = sorted(
+        (f for f in list_formats() if f.kind == "polar" and f.sniff is not None),
+        key=lambda f: not f.sniff_first,
+    )
     for fmt in polar:
         if fmt.sniff is not None and fmt.sniff(head, size, path):
             return fmt.reader_function()(path)
-    raise InputError("not a fan file holopack knows (42-F2 .BIN, legacy .bin or polar stream); "
-                     "name the device with --device to read it as one", path)
+    raise InputError(
+        "not a fan file holopack knows (42-F2 .BIN, legacy .bin or polar stream); "
+        "name the device with --device to read it as one",
+        path,
+    )
 
 
 def read_head(path: str, count: int) -> tuple[int, bytes]:
@@ -96,8 +110,9 @@ def read_head(path: str, count: int) -> tuple[int, bytes]:
         raise InputError(f"cannot read ({e.strerror})", path) from None
 
 
-def fixed_stride_frames(path: str, count: int, start: int, stride: int, size: int,
-                        unpack: Callable[[bytes], np.ndarray]) -> Iterator[np.ndarray]:
+def fixed_stride_frames(
+    path: str, count: int, start: int, stride: int, size: int, unpack: Callable[[bytes], np.ndarray]
+) -> Iterator[np.ndarray]:
     """``unpack`` of the ``size`` bytes at ``start + i * stride``, for each of ``count``
     frames, read one at a time (the layout of headerless and fixed-header fan files)."""
     with open(path, "rb") as f:
@@ -112,14 +127,17 @@ def fixed_stride_frames(path: str, count: int, start: int, stride: int, size: in
 def shared_blade_rule(name: str, bit_depth: int, depth_note: str = ""):
     """A format's ``check_profile`` for layouts that store one shared blade of a multiple
     of 8 LEDs (whole bytes per channel plane) at a fixed bit depth."""
+
     def check_profile(colour: dict, geometry: dict) -> str | None:
         if colour["bit_depth"] != bit_depth:
-            return (f"[colour] bit_depth must be {bit_depth} for the {name} format{depth_note}, "
-                    f"got {colour['bit_depth']}")
+            return (
+                f"[colour] bit_depth must be {bit_depth} for the {name} format{depth_note}, "
+                f"got {colour['bit_depth']}"
+            )
         if geometry and (geometry["blade_data"] != "shared" or geometry["leds_per_blade"] % 8):
-            return (f"[geometry] the {name} format stores one shared blade whose LED count is a "
-                    "multiple of 8")
+            return f"[geometry] the {name} format stores one shared blade whose LED count is a multiple of 8"
         return None
+
     return check_profile
 
 

@@ -3,6 +3,7 @@
 No system ffmpeg is needed. Frames are piped to ffmpeg one at a time; a format module
 subclasses FFmpegWriter and names its codec, pixel format and ffmpeg options.
 """
+
 from __future__ import annotations
 
 from typing import Any
@@ -41,17 +42,26 @@ class FFmpegWriter(FrameWriter):
     def _start(self, width: int, height: int) -> None:
         self._size = (width, height)
         self._gen = self._ffmpeg.write_frames(
-            self.path, (width, height), fps=self.fps, codec=self.codec, pix_fmt_in="rgb24",
-            pix_fmt_out=self.pixel_format, quality=None, macro_block_size=2,
-            output_params=self.output_params(), ffmpeg_log_level="error")
+            self.path,
+            (width, height),
+            fps=self.fps,
+            codec=self.codec,
+            pix_fmt_in="rgb24",
+            pix_fmt_out=self.pixel_format,
+            quality=None,
+            macro_block_size=2,
+            output_params=self.output_params(),
+            ffmpeg_log_level="error",
+        )
         self._gen.send(None)
 
     def write(self, picture: np.ndarray) -> None:
         h, w = picture.shape[:2]
         if self._gen is None:
             if (h % 2 or w % 2) and self.pixel_format == "yuv420p":
-                raise InputError(f"{self.codec_label} {self.pixel_format} needs an even frame size, "
-                                 f"got {w}x{h}")
+                raise InputError(
+                    f"{self.codec_label} {self.pixel_format} needs an even frame size, got {w}x{h}"
+                )
             self._start(w, h)
         elif (w, h) != self._size:
             raise ValueError(f"frame size changed from {self._size} to {(w, h)}")
@@ -67,8 +77,7 @@ class FFmpegWriter(FrameWriter):
             try:
                 gen.close()
             except (OSError, RuntimeError) as exc:
-                raise OutputError(f"ffmpeg could not finish the file ({_reason(exc)})",
-                                  self.path) from None
+                raise OutputError(f"ffmpeg could not finish the file ({_reason(exc)})", self.path) from None
 
     def abort(self) -> None:
         """Stop ffmpeg without caring about the file (it is about to be deleted)."""

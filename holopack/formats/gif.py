@@ -3,6 +3,7 @@
 GIF holds 256 colours per frame; Pillow quantises each frame. Pillow assembles the
 whole animation before writing, so this is for previews, not hour-long loops.
 """
+
 from __future__ import annotations
 
 import numpy as np
@@ -26,8 +27,9 @@ class GIFWriter(FrameWriter):
         image = Image.fromarray(np.ascontiguousarray(picture, np.uint8))
         if self.max_side and max(image.size) > self.max_side:
             image.thumbnail((self.max_side, self.max_side), Image.Resampling.LANCZOS)
-        self._frames.append(image.quantize(colors=255, method=Image.Quantize.MEDIANCUT,
-                                           dither=Image.Dither.NONE))
+        self._frames.append(
+            image.quantize(colors=255, method=Image.Quantize.MEDIANCUT, dither=Image.Dither.NONE)
+        )
         self.frames_written += 1
 
     def close(self) -> None:
@@ -35,13 +37,27 @@ class GIFWriter(FrameWriter):
             return
         duration = int(round(1000.0 / self.fps)) if self.fps > 0 else 100
         first, rest = self._frames[0], self._frames[1:]
-        first.save(self.path, format="GIF", save_all=True, append_images=rest, loop=0,
-                   duration=duration, disposal=1, optimize=False)
+        first.save(
+            self.path,
+            format="GIF",
+            save_all=True,
+            append_images=rest,
+            loop=0,
+            duration=duration,
+            disposal=1,
+            optimize=False,
+        )
         self._frames = []
 
     def abort(self) -> None:
         self._frames = []
 
 
-FORMAT = Format("gif", "video", (".gif",), GIFWriter, description="animated GIF (previews)",
-                naming=NameRule(".gif", "lower", None))
+FORMAT = Format(
+    "gif",
+    "video",
+    (".gif",),
+    GIFWriter,
+    description="animated GIF (previews)",
+    naming=NameRule(".gif", "lower", None),
+)

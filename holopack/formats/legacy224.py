@@ -12,6 +12,7 @@ LEDs go in groups of 8 from the centre outwards, each group filling 24 columns f
 end of the ray backwards; inside a group the channels of its 8 LEDs are spread by a
 fixed zig-zag (``ZIGZAG`` below). Ray n lies at 360 * (2700 - n) / 2700 deg.
 """
+
 from __future__ import annotations
 
 import os
@@ -22,20 +23,28 @@ import numpy as np
 from ..device.profile import DeviceProfile, load_profile
 from ..errors import InputError
 from ..format_registry import Format
-from ..schema import file_suffix, hex_bytes, pos_int, string
-from .fanfile import (PolarFile, channel_permutation, check_codes, fixed_stride_frames, read_head,
-                      shared_blade_rule)
+from ..schema import file_suffix, hex_bytes, pos_int
+from .fanfile import (
+    PolarFile,
+    channel_permutation,
+    check_codes,
+    fixed_stride_frames,
+    read_head,
+    shared_blade_rule,
+)
 from .names import NameRule
 from .stream import FanFileWriter
 
 DEFAULT_PROFILE = "legacy-224"
 
 # Bit column (within a group of 24) of channel R, G, B of LED m (0..7) of the group.
-ZIGZAG = np.array([
-    [16, 19, 22, 9, 12, 15, 2, 5],      # red
-    [17, 20, 23, 10, 13, 0, 3, 6],      # green
-    [18, 21, 8, 11, 14, 1, 4, 7],       # blue
-])
+ZIGZAG = np.array(
+    [
+        [16, 19, 22, 9, 12, 15, 2, 5],  # red
+        [17, 20, 23, 10, 13, 0, 3, 6],  # green
+        [18, 21, 8, 11, 14, 1, 4, 7],  # blue
+    ]
+)
 
 
 def bit_columns(leds: int) -> np.ndarray:
@@ -123,21 +132,30 @@ def read(path: str, profile: DeviceProfile | None = None) -> PolarFile:
     data_bytes = profile.slices * ray_bytes(profile)
     size, head = read_head(path, 5)
     if size < hb + data_bytes:
-        raise InputError(f"{size:,} bytes is too short for a legacy fan file (a {hb:,}-byte header and "
-                         f"frames of {data_bytes:,} bytes)", path)
+        raise InputError(
+            f"{size:,} bytes is too short for a legacy fan file (a {hb:,}-byte header and "
+            f"frames of {data_bytes:,} bytes)",
+            path,
+        )
     if head[:3] != b"\0\0\0" or head[4:5] != b"\x18":
         raise InputError(f"header starts {head.hex(' ')}, not 00 00 00 xx 18: not a legacy fan file", path)
     count, rest = divmod(size - hb, stride)
     if rest >= data_bytes:
         count += 1
 
-    frames = partial(fixed_stride_frames, path, count, hb, stride, data_bytes,
-                     partial(unpack_frame, profile=profile))
+    frames = partial(
+        fixed_stride_frames, path, count, hb, stride, data_bytes, partial(unpack_frame, profile=profile)
+    )
     return PolarFile(path, profile, profile.fps, count, frames)
 
 
 FORMAT = Format(
-    "legacy224", "polar", (".bin",), Writer, reader=read, sniff=sniff,
+    "legacy224",
+    "polar",
+    (".bin",),
+    Writer,
+    reader=read,
+    sniff=sniff,
     description="legacy 224-LED fan .bin: 2700 rays x 112 LEDs, 1 bit per channel",
     file_table={
         "header_prefix": (hex_bytes, "0000000118"),
@@ -145,5 +163,7 @@ FORMAT = Format(
         "frame_padding": (pos_int, 1288),
         "suffix": (file_suffix, ".bin"),
     },
-    check_profile=shared_blade_rule("legacy224", 1), default_profile=DEFAULT_PROFILE,
-    naming=NameRule(".bin", "upper", 8))  # an SD-card fan: 8.3-short names, as the 42-F2
+    check_profile=shared_blade_rule("legacy224", 1),
+    default_profile=DEFAULT_PROFILE,
+    naming=NameRule(".bin", "upper", 8),
+)  # an SD-card fan: 8.3-short names, as the 42-F2

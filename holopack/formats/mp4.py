@@ -2,6 +2,7 @@
 
 No system ffmpeg is needed. Frames are piped to ffmpeg one at a time.
 """
+
 from __future__ import annotations
 
 from ..format_registry import Format
@@ -19,8 +20,9 @@ class MP4Writer(FFmpegWriter):
     codec = "libx264"
     codec_label = "H.264"
 
-    def __init__(self, path: str, profile=None, fps: float = 30.0, crf: int | None = None,
-                 preset: str | None = None):
+    def __init__(
+        self, path: str, profile=None, fps: float = 30.0, crf: int | None = None, preset: str | None = None
+    ):
         super().__init__(path, profile, fps)
         video = getattr(profile, "layout", None) or {}
         self.crf = int(crf if crf is not None else video.get("crf", 18))
@@ -31,7 +33,13 @@ class MP4Writer(FFmpegWriter):
 
 
 FORMAT = Format(
-    "mp4", "video", (".mp4",), MP4Writer, reader=read, even_size=True, codec="libx264",
+    "mp4",
+    "video",
+    (".mp4",),
+    MP4Writer,
+    reader=read,
+    even_size=True,
+    codec="libx264",
     description="square H.264 MP4, yuv420p, black background (HYPERVSN platform, MP4 fans)",
     file_table={
         # the writer makes H.264 in yuv420p, what every fan and player takes: other values are
@@ -40,4 +48,5 @@ FORMAT = Format(
         "crf": (number(0.0, 51.0), 18.0),
         "pixel_format": (choice(("yuv420p",)), "yuv420p"),
     },
-    naming=NameRule(".mp4", "lower", None))
+    naming=NameRule(".mp4", "lower", None),
+)

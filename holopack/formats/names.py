@@ -5,6 +5,7 @@ zero-padded play position (``01_``, ``02_``, ...). The rules per device come fro
 profile's [file] table where it has them (``suffix``, ``name_case``, ``name_max_stem``)
 and otherwise from the ``naming`` its format module declares.
 """
+
 from __future__ import annotations
 
 import os
@@ -54,7 +55,7 @@ class NameRule:
         text = stem.upper() if self.case == "upper" else stem.lower()
         text = re.sub(f"[^{allowed}]+", "_", text).strip("_") or ("CLIP" if self.case == "upper" else "clip")
         if self.max_stem:
-            text = text[:self.max_stem].rstrip("_") or text[:self.max_stem]
+            text = text[: self.max_stem].rstrip("_") or text[: self.max_stem]
         return text + self.suffix
 
     def problems(self, file_name: str, need_position: bool = True) -> list[str]:
@@ -67,18 +68,23 @@ class NameRule:
             stem = file_name
         if suffix != self.suffix:
             if suffix.lower() == self.suffix.lower():
-                out.append(f"ends in {suffix!r} but the device needs exactly {self.suffix!r} "
-                           "(it silently skips other files)")
+                out.append(
+                    f"ends in {suffix!r} but the device needs exactly {self.suffix!r} "
+                    "(it silently skips other files)"
+                )
             else:
                 out.append(f"does not end in {self.suffix!r}")
         if self.max_stem and len(stem) > self.max_stem:
             out.append(f"name {stem!r} is longer than {self.max_stem} characters before the dot")
         if self.max_stem and not re.fullmatch(r"[A-Z0-9_]+" if self.case == "upper" else r"[a-z0-9_]+", stem):
-            out.append(f"name {stem!r} holds characters other than "
-                       f"{'A-Z' if self.case == 'upper' else 'a-z'}, 0-9 and _")
+            out.append(
+                f"name {stem!r} holds characters other than "
+                f"{'A-Z' if self.case == 'upper' else 'a-z'}, 0-9 and _"
+            )
         if need_position and not re.match(r"\d+", stem):
-            out.append("does not start with its play position (e.g. 01_), so the play order is "
-                       "left to chance")
+            out.append(
+                "does not start with its play position (e.g. 01_), so the play order is left to chance"
+            )
         return out
 
 
@@ -87,9 +93,11 @@ def name_rule(profile) -> NameRule:
     ``suffix``, ``name_case`` and ``name_max_stem`` where it gives them."""
     rule = get_format(profile.format).naming
     layout = getattr(profile, "layout", None) or {}
-    overrides = {field: layout[key] for key, field in
-                 (("suffix", "suffix"), ("name_case", "case"), ("name_max_stem", "max_stem"))
-                 if key in layout}
+    overrides = {
+        field: layout[key]
+        for key, field in (("suffix", "suffix"), ("name_case", "case"), ("name_max_stem", "max_stem"))
+        if key in layout
+    }
     return replace(rule, **overrides)
 
 
@@ -106,12 +114,18 @@ def check_output_name(profile, fmt: Format, output: str) -> None:
     problems = rule.problems(name, need_position=False)
     if problems:
         nearest = os.path.join(os.path.dirname(output), rule.nearest(name))
-        said = [p[len("name "):] if p.startswith("name ") else p for p in problems]
-        raise InputError(f"{profile.name} does not play this name: the file name "
-                         f"{'; '.join(said)}; nearest legal name: {nearest}", output)
+        said = [p[len("name ") :] if p.startswith("name ") else p for p in problems]
+        raise InputError(
+            f"{profile.name} does not play this name: the file name "
+            f"{'; '.join(said)}; nearest legal name: {nearest}",
+            output,
+        )
     if position_of(name) is None:
-        warn("the name does not start with a play position (01_, 02_, ...); with several clips "
-             "on a card the order is left to chance", output)
+        warn(
+            "the name does not start with a play position (01_, 02_, ...); with several clips "
+            "on a card the order is left to chance",
+            output,
+        )
 
 
 def position_of(file_name: str) -> int | None:

@@ -1,4 +1,5 @@
 """A folder of numbered PNG frames (frame_00000.png, ...), for editors and checks."""
+
 from __future__ import annotations
 
 import os
@@ -28,6 +29,12 @@ class PNGSequenceWriter(FrameWriter):
         self.frames_written += 1
 
 
-FORMAT = Format("png", "video", ("", ".png"), PNGSequenceWriter,
-                description="a folder of numbered PNG frames", directory=True,
-                naming=NameRule("", "lower", None))
+FORMAT = Format(
+    "png",
+    "video",
+    ("", ".png"),
+    PNGSequenceWriter,
+    description="a folder of numbered PNG frames",
+    directory=True,
+    naming=NameRule("", "lower", None),
+)

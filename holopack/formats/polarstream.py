@@ -10,6 +10,7 @@ Specified in docs/polarstream.md. In short (all integers little-endian)::
     frame   "HPSF", u32 frame index, slices x columns x 3 bytes (one code per byte,
             channels in the profile's channel order), u32 CRC32 of index + codes
 """
+
 from __future__ import annotations
 
 import os
@@ -18,11 +19,11 @@ import zlib
 
 import numpy as np
 
-from ..device.profile import DeviceProfile, parse_profile
 from ..containment import open_regular
+from ..device.profile import DeviceProfile, parse_profile
 from ..errors import InputError, OutputError
 from ..format_registry import Format
-from ..schema import file_suffix, string
+from ..schema import file_suffix
 from .fanfile import PolarFile, channel_permutation, check_codes
 from .names import NameRule
 
@@ -30,13 +31,13 @@ MAGIC = b"\x89HPS\r\n\x1a\n"
 VERSION = 1
 FRAME_SYNC = b"HPSF"
 UNKNOWN_COUNT = 0xFFFFFFFF
-_FIXED = struct.Struct("<8sHHIIBBHIIII")       # 40 bytes
+_FIXED = struct.Struct("<8sHHIIBBHIIII")  # 40 bytes
 COUNT_OFFSET = 28
 
 
 def _header_crc(fixed: bytes, profile_text: bytes) -> int:
     # the frame count is left out so that patching it at close keeps the header valid
-    return zlib.crc32(fixed[:COUNT_OFFSET] + fixed[COUNT_OFFSET + 4:36] + profile_text)
+    return zlib.crc32(fixed[:COUNT_OFFSET] + fixed[COUNT_OFFSET + 4 : 36] + profile_text)
 
 
 def _profile_text(profile: DeviceProfile) -> str:
@@ -51,10 +52,22 @@ def _profile_text(profile: DeviceProfile) -> str:
 
 def header_bytes(profile: DeviceProfile, fps: float, count: int = UNKNOWN_COUNT) -> bytes:
     text = _profile_text(profile).encode("utf-8")
-    if not 1 <= round(fps * 1000) <= 0xFFFFFFFF:   # stored in millihertz, 0 means broken
+    if not 1 <= round(fps * 1000) <= 0xFFFFFFFF:  # stored in millihertz, 0 means broken
         raise InputError(f"a polar stream stores 0.001 to 4,294,967 fps, got {fps:g}")
-    fixed = _FIXED.pack(MAGIC, VERSION, 0, profile.slices, profile.columns, 3, profile.bit_depth, 0,
-                        int(round(fps * 1000)), count, len(text), 0)
+    fixed = _FIXED.pack(
+        MAGIC,
+        VERSION,
+        0,
+        profile.slices,
+        profile.columns,
+        3,
+        profile.bit_depth,
+        0,
+        int(round(fps * 1000)),
+        count,
+        len(text),
+        0,
+    )
     return fixed[:36] + struct.pack("<I", _header_crc(fixed, text)) + text
 
 
@@ -145,13 +158,15 @@ def read(path, profile: DeviceProfile | None = None) -> PolarFile:
     try:
         with open_regular(name, "polar stream") as f:
             fixed = _read_exact(f, _FIXED.size, name, "the header")
-            (magic, version, _flags, slices, columns, channels, bits, _zero, mfps, count, plen,
-             crc) = _FIXED.unpack(fixed)
+            (magic, version, _flags, slices, columns, channels, bits, _zero, mfps, count, plen, crc) = (
+                _FIXED.unpack(fixed)
+            )
             if magic != MAGIC:
                 raise InputError("not a holopack polar stream (wrong magic bytes)", name)
             if version != VERSION:
-                raise InputError(f"polar stream version {version} is newer than this holopack reads "
-                                 f"({VERSION})", name)
+                raise InputError(
+                    f"polar stream version {version} is newer than this holopack reads ({VERSION})", name
+                )
             if plen > 1 << 20:
                 raise InputError(f"embedded profile length {plen:,} bytes is implausible", name)
             text = _read_exact(f, plen, name, "the embedded profile")
@@ -162,8 +177,11 @@ def read(path, profile: DeviceProfile | None = None) -> PolarFile:
         raise InputError("header checksum does not match (the file is damaged)", name)
     data_start = _FIXED.size + plen
     if channels != 3 or not 1 <= bits <= 8 or slices == 0 or columns == 0 or mfps == 0:
-        raise InputError(f"header holds impossible values ({slices} slices, {columns} columns, "
-                         f"{channels} channels, {bits} bits, {mfps / 1000:g} fps)", name)
+        raise InputError(
+            f"header holds impossible values ({slices} slices, {columns} columns, "
+            f"{channels} channels, {bits} bits, {mfps / 1000:g} fps)",
+            name,
+        )
     if profile is None:
         try:
             decoded = text.decode("utf-8")
@@ -171,9 +189,12 @@ def read(path, profile: DeviceProfile | None = None) -> PolarFile:
             raise InputError("embedded profile is not UTF-8 text", name) from None
         profile = parse_profile(decoded, f"{name} (embedded profile)")
     if (profile.slices, profile.columns, profile.bit_depth) != (slices, columns, bits):
-        raise InputError(f"file holds {slices} slices x {columns} columns at {bits} bits but profile "
-                         f"{profile.name!r} has {profile.slices} x {profile.columns} at "
-                         f"{profile.bit_depth}", name)
+        raise InputError(
+            f"file holds {slices} slices x {columns} columns at {bits} bits but profile "
+            f"{profile.name!r} has {profile.slices} x {profile.columns} at "
+            f"{profile.bit_depth}",
+            name,
+        )
     frame_size = slices * columns * 3
     record = 8 + frame_size + 4
     on_disk = (size - data_start) // record
@@ -183,15 +204,14 @@ def read(path, profile: DeviceProfile | None = None) -> PolarFile:
     inverse = np.argsort(channel_permutation(profile.channel_order))
 
     def frames():
-        return _read_frames(name, data_start, None if streaming else count, (slices, columns), bits,
-                            inverse)
+        return _read_frames(name, data_start, None if streaming else count, (slices, columns), bits, inverse)
 
     return PolarFile(name, profile, mfps / 1000.0, on_disk if streaming else count, frames)
 
 
-
-def _read_frames(name: str, start: int, count: int | None, shape: tuple[int, int], bits: int,
-                 inverse: np.ndarray):
+def _read_frames(
+    name: str, start: int, count: int | None, shape: tuple[int, int], bits: int, inverse: np.ndarray
+):
     """uint8 (slices, columns, 3) RGB codes of each frame record from byte ``start``;
     ``count`` None (a stream written while streaming) reads to the end of the file."""
     slices, columns = shape
@@ -220,8 +240,16 @@ def _read_frames(name: str, start: int, count: int | None, shape: tuple[int, int
             yield codes[:, :, inverse].copy()
             index += 1
 
+
 FORMAT = Format(
-    "polarstream", "polar", (".hps",), Writer, reader=read, sniff=sniff, sniff_first=True,
+    "polarstream",
+    "polar",
+    (".hps",),
+    Writer,
+    reader=read,
+    sniff=sniff,
+    sniff_first=True,
     description="holopack polar stream: open, self-describing, lossless (docs/polarstream.md)",
     file_table={"suffix": (file_suffix, ".hps")},
-    naming=NameRule(".hps", "lower", None))
+    naming=NameRule(".hps", "lower", None),
+)

@@ -4,11 +4,12 @@ The one loop that export and decode share: open the format's writer on a tempora
 path, write each frame as it is made, close, rename. On any failure (Ctrl-C included)
 the writer is aborted and the temporary output removed.
 """
+
 from __future__ import annotations
 
 import os
 from abc import ABC, abstractmethod
-from typing import Iterable
+from collections.abc import Iterable
 
 import numpy as np
 
@@ -89,8 +90,9 @@ class FanFileWriter(FrameWriter):
         self._file.close()
 
 
-def write_stream(fmt: Format, output: str, profile, fps: float, frames: Iterable[np.ndarray],
-                 progress=None) -> int:
+def write_stream(
+    fmt: Format, output: str, profile, fps: float, frames: Iterable[np.ndarray], progress=None
+) -> int:
     """Write ``frames`` to ``output`` in ``fmt``; return how many were written.
 
     ``progress`` has ``update(done)`` (a holopack.progress.Progress or alike).
@@ -104,7 +106,7 @@ def write_stream(fmt: Format, output: str, profile, fps: float, frames: Iterable
                 count += 1
                 if progress is not None:
                     progress.update(count)
-                interrupt.check()       # a Ctrl-C that C code swallowed: see holopack.interrupt
+                interrupt.check()  # a Ctrl-C that C code swallowed: see holopack.interrupt
             writer.close()
         except BaseException:
             abort = getattr(writer, "abort", None)

@@ -5,6 +5,7 @@ PNGs: what the viewer sees) and, for a fan with a polar layout, the open polar s
 An extension outside that set is refused rather than written in another format under a
 misleading name.
 """
+
 from __future__ import annotations
 
 import os
@@ -30,8 +31,9 @@ def formats_taken(profile) -> list[Format]:
     for fmt in list_formats():
         if fmt is native:
             continue
-        if fmt.kind == "video" or (fmt.kind == "polar" and profile.kind == "polar"
-                                   and fmt.name == "polarstream"):
+        if fmt.kind == "video" or (
+            fmt.kind == "polar" and profile.kind == "polar" and fmt.name == "polarstream"
+        ):
             taken.append(fmt)
     return taken
 
@@ -65,20 +67,28 @@ def format_for_target(profile, output: str, explicit: str | None = None) -> Form
         fmt = get_format(explicit)
         if fmt.directory:
             if ext not in fmt.suffixes and not folder:
-                raise InputError(f"--format {fmt.name} writes a folder of PNG frames; give a folder "
-                                 "name without an extension", output)
+                raise InputError(
+                    f"--format {fmt.name} writes a folder of PNG frames; give a folder "
+                    "name without an extension",
+                    output,
+                )
         elif ext not in fmt.suffixes:
-            raise InputError(f"--format {fmt.name} writes {fmt.suffixes[0]} files but the name ends in "
-                             f"{ext or 'no extension'}; name it ...{fmt.suffixes[0]}", output)
+            raise InputError(
+                f"--format {fmt.name} writes {fmt.suffixes[0]} files but the name ends in "
+                f"{ext or 'no extension'}; name it ...{fmt.suffixes[0]}",
+                output,
+            )
         return fmt
     taken = formats_taken(profile)
     if folder or not ext:
         if folder:
             return next(f for f in taken if f.directory)
-        raise InputError(f"the output has no extension, so its format is unclear; {profile.name} "
-                         f"takes {describe_taken(profile)}", output)
+        raise InputError(
+            f"the output has no extension, so its format is unclear; {profile.name} "
+            f"takes {describe_taken(profile)}",
+            output,
+        )
     for fmt in taken:
         if ext in fmt.suffixes:
             return fmt
-    raise InputError(f"{profile.name} cannot take a {ext} file; it takes {describe_taken(profile)}",
-                     output)
+    raise InputError(f"{profile.name} cannot take a {ext} file; it takes {describe_taken(profile)}", output)

@@ -6,6 +6,7 @@ can be read), frame by frame; statistics are taken on a sample of frames so that
 
 Levels are fractions of full scale (0 = off, 1 = the brightest code the file can hold).
 """
+
 from __future__ import annotations
 
 import math
@@ -83,10 +84,13 @@ class _VideoStats:
     def frame(self, picture: np.ndarray) -> dict:
         level = picture.max(axis=2).astype(np.float32) / self.full
         lit = level > LIT
-        stats = {"peak": float(level.max()), "mean": float(level.mean()),
-                 "background": float(level[self.border].mean()),
-                 "outside": float(lit[self.outside].mean()) if self.outside.any() else 0.0,
-                 "box": LitBox(self.radius)}
+        stats = {
+            "peak": float(level.max()),
+            "mean": float(level.mean()),
+            "background": float(level[self.border].mean()),
+            "outside": float(lit[self.outside].mean()) if self.outside.any() else 0.0,
+            "box": LitBox(self.radius),
+        }
         stats["box"].add(self.dx[lit], self.dy[lit])
         return stats
 
@@ -116,11 +120,13 @@ class _PolarStats:
         rim_level = level[:, self.rim]
         # the brightness limit scales the LEDs' light, so the peak is compared in the
         # light the brightest code emits, not in code values (which are gamma-encoded)
-        stats = {"peak": float(level.max()) ** self.gamma,
-                 "mean": float((level * self.area).sum() / self.area.sum()),
-                 "background": float(np.median(rim_level)),
-                 "outside": float(lit[:, self.rim].mean()),
-                 "box": LitBox(self.radius)}
+        stats = {
+            "peak": float(level.max()) ** self.gamma,
+            "mean": float((level * self.area).sum() / self.area.sum()),
+            "background": float(np.median(rim_level)),
+            "outside": float(lit[:, self.rim].mean()),
+            "box": LitBox(self.radius),
+        }
         stats["box"].add(self.x[lit], self.y[lit])
         return stats
 
@@ -142,8 +148,9 @@ def open_device_file(path: str, profile):
         raise InputError(f"cannot read it as {profile.format}: {exc}", path) from None
 
 
-def scan(path: str, profile, *, sample_limit: int = 96, preview_frames: int = 0,
-         preview_size: int = 192) -> Scan:
+def scan(
+    path: str, profile, *, sample_limit: int = 96, preview_frames: int = 0, preview_size: int = 192
+) -> Scan:
     """Read ``path`` (a device file for ``profile``) once and measure it.
 
     With ``preview_frames`` > 0, also keep that many pictures spread over the clip as
@@ -186,7 +193,9 @@ def scan(path: str, profile, *, sample_limit: int = 96, preview_frames: int = 0,
                     picture = simulator.render(frame)
                 else:
                     picture = _shrink(frame, preview_size)
-                result.previews.append((index, np.array(picture, np.uint8, copy=True)))  # simulators reuse buffers
+                result.previews.append(
+                    (index, np.array(picture, np.uint8, copy=True))
+                )  # simulators reuse buffers
     except InputError:
         raise
     except (ValueError, OSError, EOFError) as exc:

@@ -13,6 +13,7 @@ Workers also ignore SIGINT, SIGTERM and SIGHUP aimed at the whole process group 
 Ctrl-C in the terminal): the parent handles those and ends its workers itself
 (``end_workers``), so cleanup happens once, in one place.
 """
+
 from __future__ import annotations
 
 import ctypes
@@ -49,10 +50,9 @@ def bind_to_parent(parent: int) -> None:
         if hasattr(signal, sig):
             signal.signal(getattr(signal, sig), signal.SIG_IGN)
     _set_parent_death_signal()
-    if os.getppid() != parent:     # the parent died before the prctl took effect
+    if os.getppid() != parent:  # the parent died before the prctl took effect
         os._exit(1)
-    threading.Thread(target=_watch_parent, args=(parent,), daemon=True,
-                     name="holopack-parent-watch").start()
+    threading.Thread(target=_watch_parent, args=(parent,), daemon=True, name="holopack-parent-watch").start()
 
 
 def end_workers(processes) -> None:

@@ -17,6 +17,7 @@ item's settings, the device profile's values and the holopack version). A re-run
 keeps every file whose key is unchanged and whose bytes still match the manifest, and
 renders only the rest, one file per worker process.
 """
+
 from __future__ import annotations
 
 import concurrent.futures as futures
@@ -68,19 +69,21 @@ class PackReport:
         devices = len(self.manifests)
         files = sum(len(m["items"]) for m in self.manifests.values())
         walls = f", {len(self.walls)} wall folder{'s' if len(self.walls) != 1 else ''}" if self.walls else ""
-        return (f"packed {files} files for {devices} device{'s' if devices != 1 else ''}{walls} into "
-                f"{self.output} ({self.total_bytes:,} bytes): {len(self.rendered)} rendered, "
-                f"{len(self.kept)} unchanged")
+        return (
+            f"packed {files} files for {devices} device{'s' if devices != 1 else ''}{walls} into "
+            f"{self.output} ({self.total_bytes:,} bytes): {len(self.rendered)} rendered, "
+            f"{len(self.kept)} unchanged"
+        )
 
 
 def _now() -> str:
-    return _dt.datetime.now(_dt.timezone.utc).replace(microsecond=0).isoformat().replace("+00:00", "Z")
+    return _dt.datetime.now(_dt.UTC).replace(microsecond=0).isoformat().replace("+00:00", "Z")
 
 
 def read_manifest(folder: str) -> dict | None:
     """A device folder's manifest, or None when it is missing or unreadable."""
     try:
-        with open(os.path.join(folder, MANIFEST), "r", encoding="utf-8") as f:
+        with open(os.path.join(folder, MANIFEST), encoding="utf-8") as f:
             data = json.load(f)
     except (OSError, ValueError):
         return None
@@ -92,7 +95,7 @@ def read_manifest(folder: str) -> dict | None:
 def _write_text(path: str, text: str) -> None:
     """Write atomically; leave the file alone when it already says exactly this."""
     try:
-        with open(path, "r", encoding="utf-8") as f:
+        with open(path, encoding="utf-8") as f:
             if f.read() == text:
                 return
     except (OSError, ValueError):
@@ -115,8 +118,14 @@ def _is_package_or_empty(folder: str) -> bool:
         return True
     if not entries:
         return True
-    return any(e.is_dir() and (os.path.isfile(os.path.join(e.path, MANIFEST))
-                               or os.path.isfile(os.path.join(e.path, "wall.json"))) for e in entries)
+    return any(
+        e.is_dir()
+        and (
+            os.path.isfile(os.path.join(e.path, MANIFEST))
+            or os.path.isfile(os.path.join(e.path, "wall.json"))
+        )
+        for e in entries
+    )
 
 
 # -- planning -------------------------------------------------------------------------
@@ -152,8 +161,10 @@ def _reusable(old: dict | None, files_dir: str, key: str, previews_dir: str, tak
             continue
         if file_sha256(path) != entry.get("sha256"):
             continue
-        previews_ok = all(os.path.isfile(os.path.join(previews_dir, os.path.basename(str(entry.get(k, "")))))
-                          for k in ("thumbnail", "preview"))
+        previews_ok = all(
+            os.path.isfile(os.path.join(previews_dir, os.path.basename(str(entry.get(k, "")))))
+            for k in ("thumbnail", "preview")
+        )
         if previews_ok:
             return entry
     return None
@@ -177,11 +188,17 @@ def _plan(playlist: Playlist, root: str) -> tuple[list[_Unit], dict]:
         old = read_manifest(folder)
         psha = profile_hash(profile)
         taken: set = set()
-        devices[profile.name] = {"profile": profile, "rule": rule, "folder": folder, "old": old,
-                                 "profile_sha256": psha, "units": []}
+        devices[profile.name] = {
+            "profile": profile,
+            "rule": rule,
+            "folder": folder,
+            "old": old,
+            "profile_sha256": psha,
+            "units": [],
+        }
         for item in playlist.items:
             if item.wall:
-                continue                # a wall item goes to its wall's folder (pack_walls)
+                continue  # a wall item goes to its wall's folder (pack_walls)
             if item.input not in sources:
                 sources[item.input] = source_hash(item.input)
             src_sha, src_files = sources[item.input]
@@ -189,18 +206,44 @@ def _plan(playlist: Playlist, root: str) -> tuple[list[_Unit], dict]:
             key = content_key(src_sha, settings, psha, __version__)
             name = rule.file_name(item.index, count, item.name)
             stem = os.path.splitext(name)[0]
-            entry = {"index": item.index, "name": item.name, "file": f"{FILES}/{name}",
-                     "input": item.input_text, "source_sha256": src_sha, "source_files": src_files,
-                     "settings": settings, "content_key": key,
-                     "thumbnail": f"{PREVIEWS}/{stem}.png", "preview": f"{PREVIEWS}/{stem}.gif"}
-            unit = _Unit(uid=f"{profile.name}/{name}", device=profile.name, device_arg=device_arg,
-                         item=item, file_name=name, key=key, entry=entry)
+            entry = {
+                "index": item.index,
+                "name": item.name,
+                "file": f"{FILES}/{name}",
+                "input": item.input_text,
+                "source_sha256": src_sha,
+                "source_files": src_files,
+                "settings": settings,
+                "content_key": key,
+                "thumbnail": f"{PREVIEWS}/{stem}.png",
+                "preview": f"{PREVIEWS}/{stem}.gif",
+            }
+            unit = _Unit(
+                uid=f"{profile.name}/{name}",
+                device=profile.name,
+                device_arg=device_arg,
+                item=item,
+                file_name=name,
+                key=key,
+                entry=entry,
+            )
             kept = _reusable(old, files_dir, key, previews_dir, taken)
             if kept is not None:
                 unit.reuse_from = os.path.basename(str(kept["file"]))
                 taken.add(unit.reuse_from)
-                for fact in ("frames", "fps", "seconds", "size", "format", "bytes", "sha256", "seam",
-                             "step", "rendered_at", "render_seconds"):
+                for fact in (
+                    "frames",
+                    "fps",
+                    "seconds",
+                    "size",
+                    "format",
+                    "bytes",
+                    "sha256",
+                    "seam",
+                    "step",
+                    "rendered_at",
+                    "render_seconds",
+                ):
                     if fact in kept:
                         entry[fact] = kept[fact]
                 entry["_old_thumbnail"] = os.path.basename(str(kept["thumbnail"]))
@@ -219,9 +262,11 @@ def _place_kept(device: dict) -> None:
         if unit.reuse_from is None:
             continue
         e = unit.entry
-        for sub, old, new in ((FILES, unit.reuse_from, os.path.basename(e["file"])),
-                              (PREVIEWS, e.pop("_old_thumbnail"), os.path.basename(e["thumbnail"])),
-                              (PREVIEWS, e.pop("_old_preview"), os.path.basename(e["preview"]))):
+        for sub, old, new in (
+            (FILES, unit.reuse_from, os.path.basename(e["file"])),
+            (PREVIEWS, e.pop("_old_thumbnail"), os.path.basename(e["thumbnail"])),
+            (PREVIEWS, e.pop("_old_preview"), os.path.basename(e["preview"])),
+        ):
             if old != new:
                 moves.append((os.path.join(folder, sub, old), os.path.join(folder, sub, new)))
     staged = []
@@ -311,18 +356,20 @@ def _jobs_for(units: list[_Unit], preview_frames: int, preview_size: int) -> lis
     jobs = []
     for unit in units:
         device_folder = os.path.dirname(os.path.dirname(unit.entry["_abs_file"]))
-        jobs.append({
-            "unit": unit.uid,
-            "device": unit.device_arg,
-            "input": unit.item.input,
-            "output": unit.entry["_abs_file"],
-            "settings": unit.item.export_settings(unit.device_arg),
-            "thumbnail": os.path.join(device_folder, unit.entry["thumbnail"]),
-            "preview": os.path.join(device_folder, unit.entry["preview"]),
-            "preview_frames": preview_frames,
-            "preview_size": preview_size,
-            "allow_outside_files": outside_files_allowed(),
-        })
+        jobs.append(
+            {
+                "unit": unit.uid,
+                "device": unit.device_arg,
+                "input": unit.item.input,
+                "output": unit.entry["_abs_file"],
+                "settings": unit.item.export_settings(unit.device_arg),
+                "thumbnail": os.path.join(device_folder, unit.entry["thumbnail"]),
+                "preview": os.path.join(device_folder, unit.entry["preview"]),
+                "preview_frames": preview_frames,
+                "preview_size": preview_size,
+                "allow_outside_files": outside_files_allowed(),
+            }
+        )
     return jobs
 
 
@@ -351,6 +398,7 @@ def _run_jobs(jobs: list[dict], workers: int, progress: bool, executor=None) -> 
                     display.message(q.get_nowait())
                 except _queue.Empty:
                     return
+
         for job in jobs:
             try:
                 results[job["unit"]] = render_unit(job, q)
@@ -367,35 +415,37 @@ def _run_jobs(jobs: list[dict], workers: int, progress: bool, executor=None) -> 
     saved = os.environ.get("NUMBA_NUM_THREADS")
     os.environ["NUMBA_NUM_THREADS"] = "1"
     try:
-        with futures.ProcessPoolExecutor(max_workers=workers, mp_context=context,
-                                         initializer=init_worker,
-                                         initargs=(progress_queue, os.getpid())) as pool:
-          try:
-            pending = {pool.submit(render_unit, job): job["unit"] for job in jobs}
-            if saved is None:
-                os.environ.pop("NUMBA_NUM_THREADS", None)
-            else:
-                os.environ["NUMBA_NUM_THREADS"] = saved
-            saved = False
-            while pending:
-                done, _ = futures.wait(pending, timeout=0.1, return_when=futures.FIRST_COMPLETED)
+        with futures.ProcessPoolExecutor(
+            max_workers=workers,
+            mp_context=context,
+            initializer=init_worker,
+            initargs=(progress_queue, os.getpid()),
+        ) as pool:
+            try:
+                pending = {pool.submit(render_unit, job): job["unit"] for job in jobs}
+                if saved is None:
+                    os.environ.pop("NUMBA_NUM_THREADS", None)
+                else:
+                    os.environ["NUMBA_NUM_THREADS"] = saved
+                saved = False
+                while pending:
+                    done, _ = futures.wait(pending, timeout=0.1, return_when=futures.FIRST_COMPLETED)
+                    _drain(progress_queue, display)
+                    for fut in done:
+                        unit = pending.pop(fut)
+                        try:
+                            results[unit] = fut.result()
+                        except futures.process.BrokenProcessPool as exc:
+                            failures[unit] = OutputError(f"a worker process died ({exc}); out of memory?")
+                        except Exception as exc:  # reported per file below, after the others finish
+                            failures[unit] = exc
+                        display.file_done(unit, failed=unit in failures)
                 _drain(progress_queue, display)
-                for fut in done:
-                    unit = pending.pop(fut)
-                    try:
-                        results[unit] = fut.result()
-                    except futures.process.BrokenProcessPool as exc:
-                        failures[unit] = OutputError(f"a worker process died ({exc}); "
-                                                     "out of memory?")
-                    except Exception as exc:  # reported per file below, after the others finish
-                        failures[unit] = exc
-                    display.file_done(unit, failed=unit in failures)
-            _drain(progress_queue, display)
-          except BaseException:
-            # interrupted: the workers stop now, not after their current file
-            end_workers(getattr(pool, "_processes", {}).values())
-            pool.shutdown(wait=False, cancel_futures=True)
-            raise
+            except BaseException:
+                # interrupted: the workers stop now, not after their current file
+                end_workers(getattr(pool, "_processes", {}).values())
+                pool.shutdown(wait=False, cancel_futures=True)
+                raise
     finally:
         if saved is not False:
             if saved is None:
@@ -448,43 +498,69 @@ def _manifest(playlist: Playlist, name: str, device: dict) -> dict:
 
 def _install_text(profile, count: int) -> list[str]:
     if profile.kind == "polar":
-        return [f"1. Copy the {count} file{'s' if count != 1 else ''} in the folder files/ to the ROOT of the "
-                "fan's SD card (not into a folder on the card).",
-                "2. Keep the names exactly as they are: the fan plays the files in the order of",
-                "   their names (01_, 02_, ...) and skips files whose names it does not accept.",
-                "3. Remove any other clips from the card first, or they play in between."]
+        return [
+            f"1. Copy the {count} file{'s' if count != 1 else ''} in the folder files/ to the ROOT of the "
+            "fan's SD card (not into a folder on the card).",
+            "2. Keep the names exactly as they are: the fan plays the files in the order of",
+            "   their names (01_, 02_, ...) and skips files whose names it does not accept.",
+            "3. Remove any other clips from the card first, or they play in between.",
+        ]
     if "hypervsn" in profile.name.lower():
-        return [f"1. Upload the {count} video{'s' if count != 1 else ''} in the folder files/ to the "
-                "HYPERVSN platform,", "   in the order listed below (01_ first).",
-                "2. Add them to the playlist of the device in that same order."]
-    return [f"1. Copy the {count} video{'s' if count != 1 else ''} in the folder files/ to the root of the fan's "
-            "SD card,", "   or upload them with the fan's app, in the order listed below (01_ first)."]
+        return [
+            f"1. Upload the {count} video{'s' if count != 1 else ''} in the folder files/ to the "
+            "HYPERVSN platform,",
+            "   in the order listed below (01_ first).",
+            "2. Add them to the playlist of the device in that same order.",
+        ]
+    return [
+        f"1. Copy the {count} video{'s' if count != 1 else ''} in the folder files/ to the root of the fan's "
+        "SD card,",
+        "   or upload them with the fan's app, in the order listed below (01_ first).",
+    ]
 
 
 def _readme(manifest: dict, profile) -> str:
     items = manifest["items"]
-    lines = [f"{profile.description or profile.name}",
-             f"Content package for device profile '{profile.name}', made by holopack {__version__}.",
-             "", "WHAT TO DO", *_install_text(profile, len(items)), "", "PLAY ORDER"]
+    lines = [
+        f"{profile.description or profile.name}",
+        f"Content package for device profile '{profile.name}', made by holopack {__version__}.",
+        "",
+        "WHAT TO DO",
+        *_install_text(profile, len(items)),
+        "",
+        "PLAY ORDER",
+    ]
     for entry in items:
-        lines.append(f"  {os.path.basename(entry['file']):<16} {entry['name']:<24} "
-                     f"{entry.get('seconds', 0):7.2f} s  {entry.get('frames', 0):6d} frames  "
-                     f"{entry.get('bytes', 0):>13,} bytes")
+        lines.append(
+            f"  {os.path.basename(entry['file']):<16} {entry['name']:<24} "
+            f"{entry.get('seconds', 0):7.2f} s  {entry.get('frames', 0):6d} frames  "
+            f"{entry.get('bytes', 0):>13,} bytes"
+        )
     mb = manifest["total_bytes"] / 1e6
-    lines += ["", f"TOTAL: {len(items)} file{'s' if len(items) != 1 else ''}, {manifest['total_bytes']:,} "
-              f"bytes ({mb:.1f} MB).", "",
-              "The folder previews/ shows each clip as it will look (a picture and a short",
-              "animation); it does not go on the device. manifest.json lists every file's size",
-              "and SHA-256; check a copy with:  holopack validate <this folder>", ""]
+    lines += [
+        "",
+        f"TOTAL: {len(items)} file{'s' if len(items) != 1 else ''}, {manifest['total_bytes']:,} "
+        f"bytes ({mb:.1f} MB).",
+        "",
+        "The folder previews/ shows each clip as it will look (a picture and a short",
+        "animation); it does not go on the device. manifest.json lists every file's size",
+        "and SHA-256; check a copy with:  holopack validate <this folder>",
+        "",
+    ]
     return "\n".join(lines)
 
 
 def _top_readme(playlist: Playlist, manifests: dict) -> str:
-    lines = [f"holopack content package ({os.path.basename(playlist.path)})", "",
-             "One folder per device; open the README.txt in the folder for your device.", ""]
+    lines = [
+        f"holopack content package ({os.path.basename(playlist.path)})",
+        "",
+        "One folder per device; open the README.txt in the folder for your device.",
+        "",
+    ]
     for name, m in manifests.items():
-        lines.append(f"  {name + '/':<20} {m['device_description']}  ({m['files']} files, "
-                     f"{m['total_bytes']:,} bytes)")
+        lines.append(
+            f"  {name + '/':<20} {m['device_description']}  ({m['files']} files, {m['total_bytes']:,} bytes)"
+        )
     lines.append("")
     return "\n".join(lines)
 
@@ -558,7 +634,7 @@ def _copy_old_folder(output: str, folder: str) -> None:
             try:
                 device = open_dir(name, root)
             except OSError:
-                continue            # not a folder, or a symlink: not ours
+                continue  # not a folder, or a symlink: not ours
             try:
                 data = read_file_at(device, MANIFEST, limit=64 << 20)
                 manifest = json.loads(data) if data is not None else None
@@ -589,7 +665,7 @@ def _commit_folder(staged: str, output: str, devices: dict) -> None:
     os.makedirs(output, exist_ok=True)
     root = open_dir(output)
     try:
-        for name, device in devices.items():
+        for _name, device in devices.items():
             folder_name = os.path.basename(device["folder"])
             source = os.path.join(staged, folder_name)
             try:
@@ -598,17 +674,23 @@ def _commit_folder(staged: str, output: str, devices: dict) -> None:
                 os.rename(source, folder_name, dst_dir_fd=root)
                 continue
             except OSError:
-                raise OutputError(f"{folder_name} in the package is not a plain folder (a "
-                                  "symlink?); holopack does not write through it", output) from None
+                raise OutputError(
+                    f"{folder_name} in the package is not a plain folder (a "
+                    "symlink?); holopack does not write through it",
+                    output,
+                ) from None
             sub_fds: dict[str, int] = {}
             try:
-                for sub in (FILES, PREVIEWS):   # all checked before anything moves
+                for sub in (FILES, PREVIEWS):  # all checked before anything moves
                     try:
                         sub_fds[sub] = open_dir(sub, target, create=True)
                     except OSError:
-                        raise OutputError(f"{folder_name}/{sub} in the package is not a plain "
-                                          "folder (a symlink?); holopack does not write through "
-                                          "it", output) from None
+                        raise OutputError(
+                            f"{folder_name}/{sub} in the package is not a plain "
+                            "folder (a symlink?); holopack does not write through "
+                            "it",
+                            output,
+                        ) from None
                 old = device["old"] or {}
                 new_names = set()
                 for sub, sub_fd in sub_fds.items():
@@ -634,13 +716,16 @@ def _refuse_planted_links(output: str) -> None:
     symlink is refused (exit 1); holopack never writes through one."""
     for entry in os.scandir(output):
         if entry.is_symlink() and os.path.isfile(os.path.join(entry.path, MANIFEST)):
-            raise OutputError(f"{entry.name} in the package is a symlink; holopack does not "
-                              "write through it", output)
+            raise OutputError(
+                f"{entry.name} in the package is a symlink; holopack does not write through it", output
+            )
         if entry.is_dir(follow_symlinks=False):
             for sub in (FILES, PREVIEWS):
                 if os.path.islink(os.path.join(entry.path, sub)):
-                    raise OutputError(f"{entry.name}/{sub} in the package is a symlink; holopack "
-                                      "does not write through it", output)
+                    raise OutputError(
+                        f"{entry.name}/{sub} in the package is a symlink; holopack does not write through it",
+                        output,
+                    )
 
 
 def _remove_dead_staging(parent: str, prefix: str) -> None:
@@ -653,12 +738,12 @@ def _remove_dead_staging(parent: str, prefix: str) -> None:
     for entry in entries:
         if not entry.name.startswith(prefix) or not entry.is_dir(follow_symlinks=False):
             continue
-        pid_text = entry.name[len(prefix):].split("-", 1)[0]
+        pid_text = entry.name[len(prefix) :].split("-", 1)[0]
         if not pid_text.isdigit():
             continue
         try:
             os.kill(int(pid_text), 0)
-            continue                    # still running: another pack of the same output
+            continue  # still running: another pack of the same output
         except ProcessLookupError:
             pass
         except (PermissionError, OverflowError, ValueError):
@@ -667,9 +752,17 @@ def _remove_dead_staging(parent: str, prefix: str) -> None:
 
 
 # -- the entry point ------------------------------------------------------------------
-def pack(playlist, output: str, *, jobs: int | None = None, progress: bool = True,
-         preview_frames: int = 24, preview_size: int = 240, force: bool = False,
-         executor=None) -> PackReport:
+def pack(
+    playlist,
+    output: str,
+    *,
+    jobs: int | None = None,
+    progress: bool = True,
+    preview_frames: int = 24,
+    preview_size: int = 240,
+    force: bool = False,
+    executor=None,
+) -> PackReport:
     """Render ``playlist`` (a path or a Playlist) into the package ``output``: a folder,
     or a .zip when the name ends in .zip. ``jobs``: worker processes (default: all
     cores); ``force`` renders everything even if unchanged; ``executor``: render on its
@@ -680,19 +773,27 @@ def pack(playlist, output: str, *, jobs: int | None = None, progress: bool = Tru
     if not output:
         raise InputError("no output given (-o OUT_DIR or -o OUT.zip)")
     check_output_path(output)
-    check_output_not_input(output, [playlist.path] + [item.input for item in playlist.items]
-                           + [d for d in playlist.devices if d.endswith(".toml")])
+    check_output_not_input(
+        output,
+        [playlist.path]
+        + [item.input for item in playlist.items]
+        + [d for d in playlist.devices if d.endswith(".toml")],
+    )
     as_zip = output.lower().endswith(".zip")
     if as_zip and os.path.isdir(output):
         raise OutputError("is a folder; a .zip package needs a file name", output)
     if not as_zip and os.path.isfile(output):
         raise OutputError("is a file; give a folder name (or a name ending in .zip)", output)
     if as_zip and os.path.lexists(output) and not (os.path.isfile(output) and is_package_zip(output)):
-        raise InputError("is not a holopack package; holopack replaces only a package it made "
-                         "(give a new name)", output)
+        raise InputError(
+            "is not a holopack package; holopack replaces only a package it made (give a new name)", output
+        )
     if not as_zip and os.path.isdir(output) and not _is_package_or_empty(output):
-        raise OutputError("this folder holds other things and no holopack package; give a new or "
-                          "empty folder, or an earlier package to update", output)
+        raise OutputError(
+            "this folder holds other things and no holopack package; give a new or "
+            "empty folder, or an earlier package to update",
+            output,
+        )
     if not as_zip and os.path.isdir(output):
         _refuse_planted_links(output)
     # Everything is made in a staging folder of our own beside the output and moved in
@@ -712,14 +813,25 @@ def pack(playlist, output: str, *, jobs: int | None = None, progress: bool = Tru
                 _extract_old_zip(output, root)
             elif not as_zip and os.path.isdir(output):
                 _copy_old_folder(output, root)
-        return _pack_into(playlist, root, output, jobs, progress, preview_frames, preview_size, force,
-                          zip_target=output if as_zip else None, executor=executor)
+        return _pack_into(
+            playlist,
+            root,
+            output,
+            jobs,
+            progress,
+            preview_frames,
+            preview_size,
+            force,
+            zip_target=output if as_zip else None,
+            executor=executor,
+        )
     finally:
         shutil.rmtree(staging, ignore_errors=True)
 
 
-def _pack_into(playlist, root, output, jobs, progress, preview_frames, preview_size, force, zip_target,
-               executor=None):
+def _pack_into(
+    playlist, root, output, jobs, progress, preview_frames, preview_size, force, zip_target, executor=None
+):
     try:
         os.makedirs(root, exist_ok=True)
     except OSError as exc:
@@ -740,8 +852,9 @@ def _pack_into(playlist, root, output, jobs, progress, preview_frames, preview_s
 
     to_render = [u for u in units if u.reuse_from is None]
     workers = max(1, min(jobs or os.cpu_count() or 1, len(to_render) or 1))
-    results, failures = _run_jobs(_jobs_for(to_render, preview_frames, preview_size), workers, progress,
-                                  executor)
+    results, failures = _run_jobs(
+        _jobs_for(to_render, preview_frames, preview_size), workers, progress, executor
+    )
     report.worker_summary = list(getattr(executor, "pack_summary", None) or [])
     stamp = _now()
     for unit in to_render:
@@ -765,8 +878,9 @@ def _pack_into(playlist, root, output, jobs, progress, preview_frames, preview_s
         report.removed += _remove_stale(device) if not failures else []
         manifest = _manifest(playlist, name, device)
         old = device["old"]
-        if old and {k: v for k, v in old.items() if k != "updated_at"} == \
-                {k: v for k, v in manifest.items() if k != "updated_at"}:
+        if old and {k: v for k, v in old.items() if k != "updated_at"} == {
+            k: v for k, v in manifest.items() if k != "updated_at"
+        }:
             manifest["updated_at"] = old.get("updated_at", manifest["updated_at"])  # nothing changed
         _write_text(os.path.join(device["folder"], MANIFEST), json.dumps(manifest, indent=2) + "\n")
         _write_text(os.path.join(device["folder"], README), _readme(manifest, device["profile"]))
@@ -775,7 +889,7 @@ def _pack_into(playlist, root, output, jobs, progress, preview_frames, preview_s
     _write_text(os.path.join(root, README), _top_readme(playlist, report.manifests))
 
     if zip_target is None:
-        with deferred():        # a signal now waits until the folder is whole
+        with deferred():  # a signal now waits until the folder is whole
             _commit_folder(root, output, devices)
     if failures:
         by_uid = {u.uid: u for u in units}
@@ -794,5 +908,5 @@ def _pack_into(playlist, root, output, jobs, progress, preview_frames, preview_s
         message = lines[0] if len(lines) == 1 else "\n  ".join([f"{len(lines)} files failed:"] + lines)
         raise cls(message, playlist.path)
     if zip_target is not None:
-        _zip_folder(root, zip_target)   # written beside, renamed into place when whole
+        _zip_folder(root, zip_target)  # written beside, renamed into place when whole
     return report

@@ -16,6 +16,7 @@ A playlist is a TOML file::
 Every fault is an InputError that names the playlist file and the item, in words an
 installer can act on.
 """
+
 from __future__ import annotations
 
 import difflib
@@ -24,8 +25,8 @@ import tomllib
 from dataclasses import dataclass, field
 
 from .. import options
-from ..device import load_profile
 from ..containment import shorten
+from ..device import load_profile
 from ..errors import InputError
 from ..pipeline import ExportSettings
 from ..scene.load import supported_suffixes
@@ -123,8 +124,11 @@ def parse_playlist(text: str, path: str) -> Playlist:
             raise InputError(_unknown_key(key, TOP_KEYS), path)
     base = os.path.dirname(os.path.abspath(path))
     items_raw = raw.get("items")
-    all_walls = isinstance(items_raw, list) and bool(items_raw) and all(
-        isinstance(e, dict) and "wall" in e for e in items_raw)
+    all_walls = (
+        isinstance(items_raw, list)
+        and bool(items_raw)
+        and all(isinstance(e, dict) and "wall" in e for e in items_raw)
+    )
     devices = _devices(raw.get("devices"), base, path, all_walls)
     defaults = _defaults(raw.get("defaults", {}), path)
 
@@ -139,8 +143,11 @@ def parse_playlist(text: str, path: str) -> Playlist:
         item = _item(number, entry, defaults, base, suffixes, path)
         key = item.name.casefold()
         if key in names_seen:
-            raise InputError(f"item {number} ({item.name}): the name {item.name!r} is already used by "
-                             f"item {names_seen[key]}; give each item its own name", path)
+            raise InputError(
+                f"item {number} ({item.name}): the name {item.name!r} is already used by "
+                f"item {names_seen[key]}; give each item its own name",
+                path,
+            )
         names_seen[key] = number
         items.append(item)
     return Playlist(path=os.path.abspath(path), devices=devices, items=tuple(items))
@@ -155,8 +162,11 @@ def _devices(devices, base: str, path: str, all_walls: bool) -> tuple[str, ...]:
         raise InputError('missing devices = ["..."] (the fans to pack for; see `holopack devices`)', path)
     if isinstance(devices, str):
         devices = [devices]
-    if not isinstance(devices, list) or (not devices and not all_walls) \
-            or not all(isinstance(d, str) and d for d in devices):
+    if (
+        not isinstance(devices, list)
+        or (not devices and not all_walls)
+        or not all(isinstance(d, str) and d for d in devices)
+    ):
         raise InputError(f"devices must be an array of device profile names, got {_show(devices)}", path)
     resolved: list[str] = []
     for name in devices:
@@ -207,8 +217,9 @@ def _item(number: int, entry, defaults: dict, base: str, suffixes: set, path: st
         name = name.strip()
         if any(ord(c) < 32 or ord(c) == 127 for c in name) or len(name) > 200:
             # the name goes into file names and the shop's README.txt
-            raise InputError(f"{where}: name must be one line of at most 200 characters, "
-                             f"got {shorten(repr(name))}", path)
+            raise InputError(
+                f"{where}: name must be one line of at most 200 characters, got {shorten(repr(name))}", path
+            )
         where = f"item {number} ({name})"
     elif isinstance(input_text, str) and input_text:
         where = f"item {number} ({_default_name(input_text)})"
@@ -216,7 +227,7 @@ def _item(number: int, entry, defaults: dict, base: str, suffixes: set, path: st
         if key not in ITEM_KEYS:
             raise InputError(f"{where}: {_unknown_key(key, ITEM_KEYS)}", path)
     if input_text is None:
-        raise InputError(f"{where}: missing input = \"...\" (a model or a video file)", path)
+        raise InputError(f'{where}: missing input = "..." (a model or a video file)', path)
     if not isinstance(input_text, str) or not input_text:
         raise InputError(f"{where}: input must be a file path, got {_show(input_text)}", path)
     if "name" not in entry:
@@ -231,8 +242,9 @@ def _item(number: int, entry, defaults: dict, base: str, suffixes: set, path: st
         values.pop("seconds", None)
     values.update(_checked({k: v for k, v in entry.items() if k not in NOT_DEFAULTS}, where, path))
     wall = _wall_file(entry["wall"], base, where, path) if "wall" in entry else None
-    return PlaylistItem(index=number, input=full, input_text=input_text, name=str(name), values=values,
-                        wall=wall)
+    return PlaylistItem(
+        index=number, input=full, input_text=input_text, name=str(name), values=values, wall=wall
+    )
 
 
 def _input_file(input_text: str, base: str, suffixes: set, where: str, path: str) -> str:
@@ -242,8 +254,9 @@ def _input_file(input_text: str, base: str, suffixes: set, where: str, path: str
     if not os.path.isfile(full):
         raise InputError(f"{where}: input is not a file: {input_text}", path)
     if os.path.splitext(full)[1].lower() not in suffixes:
-        raise InputError(f"{where}: holopack cannot read {input_text!r} "
-                         f"(it reads {' '.join(sorted(suffixes))})", path)
+        raise InputError(
+            f"{where}: holopack cannot read {input_text!r} (it reads {' '.join(sorted(suffixes))})", path
+        )
     return full
 
 

@@ -5,6 +5,7 @@ symlink to someone's home, a manifest that is a FIFO. Every step below the folde
 user named is opened relative to its parent's handle with O_NOFOLLOW, so no symlink
 inside the package is ever followed, and only regular files are read or removed.
 """
+
 from __future__ import annotations
 
 import os
@@ -70,7 +71,7 @@ def copy_file_from(dir_fd: int, sub: str | None, name: str, destination: str) ->
                 return True
             return False
         except OSError:
-            pass        # another filesystem, or links not allowed: copy
+            pass  # another filesystem, or links not allowed: copy
         fd = _open_regular_at(sub_fd, name)
         if fd is None:
             return False

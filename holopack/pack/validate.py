@@ -4,6 +4,7 @@ Each check gives a Finding: "error" (the fan will not play it, or will play it
 wrongly), "warning" (it plays, but something looks off) or "ok"/"info" (a measured
 figure, for the report). A package or file passes when there are no errors.
 """
+
 from __future__ import annotations
 
 import json
@@ -11,13 +12,12 @@ import os
 import tempfile
 from dataclasses import dataclass, field
 
-from ..containment import (check_regular, is_contained_reference, read_regular,
-                           resolve_reference, shorten)
+from ..containment import check_regular, is_contained_reference, read_regular, resolve_reference, shorten
 from ..errors import InputError
-from ..inspection import OUTSIDE_LIMIT
-from .analyse import LIT, Scan, scan
 from ..formats.names import name_rule, position_of
+from ..inspection import OUTSIDE_LIMIT
 from ..scene.sources import file_sha256, profile_hash
+from .analyse import LIT, Scan, scan
 from .zipsafe import extract
 
 _MAX_MANIFEST_BYTES = 64 << 20
@@ -74,14 +74,20 @@ class ValidationReport:
             where = f"{f.where}: " if f.where else ""
             lines.append(f"[{marks[f.level]}] {where}{f.message}")
         verdict = "PASS" if self.ok else "FAIL"
-        lines.append(f"{verdict}: {self.path}: {self.files} file{'s' if self.files != 1 else ''} checked, "
-                     f"{len(self.errors)} error{'s' if len(self.errors) != 1 else ''}, "
-                     f"{len(self.warnings)} warning{'s' if len(self.warnings) != 1 else ''}")
+        lines.append(
+            f"{verdict}: {self.path}: {self.files} file{'s' if self.files != 1 else ''} checked, "
+            f"{len(self.errors)} error{'s' if len(self.errors) != 1 else ''}, "
+            f"{len(self.warnings)} warning{'s' if len(self.warnings) != 1 else ''}"
+        )
         return "\n".join(lines)
 
     def to_dict(self) -> dict:
-        return {"path": self.path, "ok": self.ok, "files": self.files,
-                "findings": [f.__dict__ for f in self.findings]}
+        return {
+            "path": self.path,
+            "ok": self.ok,
+            "files": self.files,
+            "findings": [f.__dict__ for f in self.findings],
+        }
 
 
 def _pct(value: float) -> str:
@@ -89,8 +95,14 @@ def _pct(value: float) -> str:
 
 
 # -- one device file ------------------------------------------------------------------
-def check_file(report: ValidationReport, path: str, profile, where: str,
-               expected: dict | None = None, check_name: bool = True) -> Scan | None:
+def check_file(
+    report: ValidationReport,
+    path: str,
+    profile,
+    where: str,
+    expected: dict | None = None,
+    check_name: bool = True,
+) -> Scan | None:
     """Add the findings for one device file; ``expected`` is its manifest entry."""
     report.files += 1
     if check_name:
@@ -98,8 +110,12 @@ def check_file(report: ValidationReport, path: str, profile, where: str,
         for problem in rule.problems(os.path.basename(path), need_position=expected is not None):
             report.add("error", where, f"file name {problem}")
         if expected is None and position_of(os.path.basename(path)) is None:
-            report.add("warning", where, "the name does not start with a play position (01_, 02_, ...); "
-                                         "with several clips on a card the order is left to chance")
+            report.add(
+                "warning",
+                where,
+                "the name does not start with a play position (01_, 02_, ...); "
+                "with several clips on a card the order is left to chance",
+            )
     try:
         facts = scan(path, profile)
     except InputError as exc:
@@ -112,20 +128,30 @@ def check_file(report: ValidationReport, path: str, profile, where: str,
         if facts.frame_shape and tuple(facts.frame_shape) != tuple(profile.codes_shape):
             report.add("error", where, f"frames are {facts.frame_shape}, the fan needs {profile.codes_shape}")
         else:
-            report.add("ok", where, f"layout: {profile.slices} slices x {profile.columns} LEDs, "
-                                    f"{os.path.getsize(path):,} bytes")
+            report.add(
+                "ok",
+                where,
+                f"layout: {profile.slices} slices x {profile.columns} LEDs, {os.path.getsize(path):,} bytes",
+            )
     else:
         h, w = facts.frame_shape[:2] if facts.frame_shape else (0, 0)
         want = (expected or {}).get("size") or profile.video_size
         if h != w:
-            report.add("error", where, f"the video is {w}x{h}, not square: the fan shows a circle cut "
-                                       "from a square picture")
+            report.add(
+                "error",
+                where,
+                f"the video is {w}x{h}, not square: the fan shows a circle cut from a square picture",
+            )
         elif h % 2:
             report.add("error", where, f"{w}x{h} is odd-sized; H.264 players need even sides")
         elif h != want:
             level = "error" if expected else "warning"
-            report.add(level, where, f"the video is {w}x{h}; {'the manifest says' if expected else profile.name + ' expects'} "
-                                     f"{want}x{want}")
+            report.add(
+                level,
+                where,
+                f"the video is {w}x{h}; {'the manifest says' if expected else profile.name + ' expects'} "
+                f"{want}x{want}",
+            )
         else:
             report.add("ok", where, f"layout: {w}x{h} square video, {os.path.getsize(path):,} bytes")
 
@@ -143,30 +169,55 @@ def check_file(report: ValidationReport, path: str, profile, where: str,
     if expected and expected.get("frames") is not None and int(expected["frames"]) != facts.frames:
         report.add("error", where, f"holds {facts.frames} frames; the manifest says {expected['frames']}")
     elif profile.max_seconds and seconds > profile.max_seconds + 1e-6:
-        report.add("error", where, f"{seconds:.1f} s is longer than {profile.name} plays "
-                                   f"({profile.max_seconds:g} s at most)")
+        report.add(
+            "error",
+            where,
+            f"{seconds:.1f} s is longer than {profile.name} plays ({profile.max_seconds:g} s at most)",
+        )
     else:
         report.add("ok", where, f"{facts.frames} frames at {file_fps:g} fps ({seconds:.2f} s)")
 
     # subject inside the circle, background black
     if facts.background > LIT:
-        report.add("error", where, f"the background is not black (level {_pct(facts.background)} at the "
-                                   f"{'rim' if polar else 'border'}): the fan shows it as a lit disc")
+        report.add(
+            "error",
+            where,
+            f"the background is not black (level {_pct(facts.background)} at the "
+            f"{'rim' if polar else 'border'}): the fan shows it as a lit disc",
+        )
     if polar:
         if facts.outside > RIM_LIMIT:
-            report.add("warning", where, f"{_pct(facts.outside)} of the outermost LEDs are lit: the subject "
-                                         "runs into the edge of the circle")
+            report.add(
+                "warning",
+                where,
+                f"{_pct(facts.outside)} of the outermost LEDs are lit: the subject "
+                "runs into the edge of the circle",
+            )
     elif facts.outside > OUTSIDE_LIMIT:
-        report.add("error", where, f"the subject is outside the fan's circle: {_pct(facts.outside)} of the "
-                                   "corner pixels are lit, and the fan never shows the corners")
+        report.add(
+            "error",
+            where,
+            f"the subject is outside the fan's circle: {_pct(facts.outside)} of the "
+            "corner pixels are lit, and the fan never shows the corners",
+        )
     if facts.offcentre > OFFCENTRE_WARN:
-        report.add("error" if (not polar and facts.offcentre > OFFCENTRE_LIMIT) else "warning", where,
-                   f"the subject is off-centre: the centre of what is lit over the clip sits "
-                   f"{_pct(facts.offcentre)} of the radius from the middle of the circle")
-    if facts.background <= LIT and facts.outside <= (RIM_LIMIT if polar else OUTSIDE_LIMIT) \
-            and facts.offcentre <= OFFCENTRE_WARN:
-        report.add("ok", where, f"subject inside the circle on black (centre offset {_pct(facts.offcentre)}, "
-                                f"reach {_pct(facts.reach)} of the radius)")
+        report.add(
+            "error" if (not polar and facts.offcentre > OFFCENTRE_LIMIT) else "warning",
+            where,
+            f"the subject is off-centre: the centre of what is lit over the clip sits "
+            f"{_pct(facts.offcentre)} of the radius from the middle of the circle",
+        )
+    if (
+        facts.background <= LIT
+        and facts.outside <= (RIM_LIMIT if polar else OUTSIDE_LIMIT)
+        and facts.offcentre <= OFFCENTRE_WARN
+    ):
+        report.add(
+            "ok",
+            where,
+            f"subject inside the circle on black (centre offset {_pct(facts.offcentre)}, "
+            f"reach {_pct(facts.reach)} of the radius)",
+        )
 
     # brightness
     if polar:
@@ -176,20 +227,31 @@ def check_file(report: ValidationReport, path: str, profile, where: str,
     else:
         limit = profile.brightness_limit + BRIGHTNESS_TOLERANCE
     if facts.peak > limit + 1e-9:
-        report.add("error", where, f"peak brightness {_pct(facts.peak)} is above the device's limit "
-                                   f"{_pct(profile.brightness_limit)}")
+        report.add(
+            "error",
+            where,
+            f"peak brightness {_pct(facts.peak)} is above the device's limit "
+            f"{_pct(profile.brightness_limit)}",
+        )
     elif facts.peak < NOTHING_LIT:
         report.add("error", where, f"nearly black throughout (peak {_pct(facts.peak)}): nothing will show")
     else:
-        report.add("ok", where, f"brightness: peak {_pct(facts.peak)}, mean {_pct(facts.mean)} "
-                                f"(limit {_pct(profile.brightness_limit)})")
+        report.add(
+            "ok",
+            where,
+            f"brightness: peak {_pct(facts.peak)}, mean {_pct(facts.mean)} "
+            f"(limit {_pct(profile.brightness_limit)})",
+        )
 
     # loop seam
     if facts.frames > 1:
         jump = facts.seam > max(SEAM_FACTOR * facts.step, SEAM_FLOOR)
-        report.add("warning" if jump else "info", where,
-                   f"loop seam: last vs first frame differ by {_pct(facts.seam)} (a typical frame step is "
-                   f"{_pct(facts.step)})" + ("; the loop visibly jumps" if jump else ""))
+        report.add(
+            "warning" if jump else "info",
+            where,
+            f"loop seam: last vs first frame differ by {_pct(facts.seam)} (a typical frame step is "
+            f"{_pct(facts.step)})" + ("; the loop visibly jumps" if jump else ""),
+        )
     return facts
 
 
@@ -219,19 +281,25 @@ def check_device_folder(report: ValidationReport, folder: str, prefix: str = "")
     device = manifest.get("device") or os.path.basename(os.path.normpath(folder))
     try:
         if isinstance(manifest.get("profile_toml"), str):
-            profile = parse_profile(manifest["profile_toml"],
-                                    f"{where}/{MANIFEST} (profile {shorten(str(device))})")
+            profile = parse_profile(
+                manifest["profile_toml"], f"{where}/{MANIFEST} (profile {shorten(str(device))})"
+            )
         elif isinstance(device, str) and device in list_profiles():
-            profile = load_profile(device)      # shipped profiles only, never a path
+            profile = load_profile(device)  # shipped profiles only, never a path
         else:
-            raise InputError(f"{shorten(str(device))!r} is not a shipped profile and the manifest "
-                             "carries no profile_toml")
+            raise InputError(
+                f"{shorten(str(device))!r} is not a shipped profile and the manifest carries no profile_toml"
+            )
     except InputError as exc:
         report.add("error", where, f"the manifest's device: {exc}")
         return
     if manifest.get("profile_sha256") and manifest["profile_sha256"] != profile_hash(profile):
-        report.add("warning", where, f"the {profile.name} profile has changed since this package was made; "
-                                     "re-run holopack pack to bring it up to date")
+        report.add(
+            "warning",
+            where,
+            f"the {profile.name} profile has changed since this package was made; "
+            "re-run holopack pack to bring it up to date",
+        )
     if not os.path.isfile(os.path.join(folder, README)):
         report.add("warning", where, f"no {README} for the installer")
 
@@ -250,7 +318,7 @@ def check_device_folder(report: ValidationReport, folder: str, prefix: str = "")
         if not os.path.lexists(path) or "\0" in name:
             report.add("error", file_where, "is listed in the manifest but missing")
             continue
-        try:    # inside the package, a plain file (not a link out of it, not a device)
+        try:  # inside the package, a plain file (not a link out of it, not a device)
             resolve_reference(f"{FILES}/{name}", manifest_path, "file")
         except InputError as exc:
             report.add("error", file_where, exc.message)
@@ -258,8 +326,11 @@ def check_device_folder(report: ValidationReport, folder: str, prefix: str = "")
         size = os.path.getsize(path)
         total += size
         if size != entry.get("bytes"):
-            report.add("error", file_where, f"is {size:,} bytes; the manifest says {entry.get('bytes', 0):,} "
-                                            "(truncated or replaced?)")
+            report.add(
+                "error",
+                file_where,
+                f"is {size:,} bytes; the manifest says {entry.get('bytes', 0):,} (truncated or replaced?)",
+            )
         elif file_sha256(path) != entry.get("sha256"):
             report.add("error", file_where, "its SHA-256 does not match the manifest (the file was changed)")
         else:
@@ -274,20 +345,30 @@ def check_device_folder(report: ValidationReport, folder: str, prefix: str = "")
     # play order: byte order of the names must be the manifest's order, 1..N
     positions = [position_of(n) for n in listed]
     if listed and (sorted(listed) != listed or positions != list(range(1, len(listed) + 1))):
-        report.add("error", where, "the files' names do not give the play order 01, 02, ... in the "
-                                   f"manifest's order: {', '.join(listed)}")
+        report.add(
+            "error",
+            where,
+            "the files' names do not give the play order 01, 02, ... in the "
+            f"manifest's order: {', '.join(listed)}",
+        )
     if os.path.isdir(files_dir) and not os.path.islink(files_dir):
         for entry in sorted(os.listdir(files_dir)):
             if entry not in listed:
                 problems = rule.problems(entry)
                 hint = f" (and its name {problems[0]})" if problems else ""
-                report.add("error", f"{prefix}{FILES}/{shorten(entry)}",
-                           f"is not in the manifest{hint}; the fan would play it too")
+                report.add(
+                    "error",
+                    f"{prefix}{FILES}/{shorten(entry)}",
+                    f"is not in the manifest{hint}; the fan would play it too",
+                )
     elif listed:
         report.add("error", where, f"no {FILES}/ folder")
     if manifest.get("total_bytes") is not None and manifest["total_bytes"] != total:
-        report.add("warning", where, f"the manifest's total_bytes ({manifest['total_bytes']:,}) is not the "
-                                     f"files' total ({total:,})")
+        report.add(
+            "warning",
+            where,
+            f"the manifest's total_bytes ({manifest['total_bytes']:,}) is not the files' total ({total:,})",
+        )
     report.add("info", where, f"{profile.name}: {len(listed)} files, {total:,} bytes")
 
 
@@ -344,8 +425,11 @@ def _validate_folder(report: ValidationReport, folder: str) -> None:
     if is_wall_folder(folder):
         check_wall_folder(report, folder)
         return
-    devices = sorted(e.name for e in os.scandir(folder)
-                     if e.is_dir(follow_symlinks=False) and os.path.isfile(os.path.join(e.path, MANIFEST)))
+    devices = sorted(
+        e.name
+        for e in os.scandir(folder)
+        if e.is_dir(follow_symlinks=False) and os.path.isfile(os.path.join(e.path, MANIFEST))
+    )
     walls = sorted(e.name for e in os.scandir(folder) if e.is_dir() and is_wall_folder(e.path))
     for name in walls:
         check_wall_folder(report, os.path.join(folder, name), prefix=f"{name}/")

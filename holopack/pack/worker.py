@@ -4,6 +4,7 @@ This module imports nothing heavy at the top: a worker process sets
 NUMBA_NUM_THREADS=1 in ``init_worker`` before Numba is first imported, so that N
 workers on N cores do not each start N threads.
 """
+
 from __future__ import annotations
 
 import os
@@ -17,7 +18,7 @@ def init_worker(queue, parent: int | None = None) -> None:
     if parent is not None:
         from .lifeline import bind_to_parent
 
-        bind_to_parent(parent)          # die with the parent, leave signals to it
+        bind_to_parent(parent)  # die with the parent, leave signals to it
     os.environ["NUMBA_NUM_THREADS"] = "1"
     _QUEUE = queue
 
@@ -54,23 +55,24 @@ def render_unit(job: dict, queue=None) -> dict:
     """
     from .. import pipeline
     from ..atomic import atomic_output
-    from .analyse import scan
-    from ..scene.sources import file_sha256
-
     from ..containment import allow_outside_files
+    from ..scene.sources import file_sha256
+    from .analyse import scan
 
     queue = queue if queue is not None else _QUEUE
     started = time.time()
     with allow_outside_files(job.get("allow_outside_files", False)):
-        result = pipeline.export(job["input"], job["output"], job["settings"],
-                                 progress=_QueueProgress(job["unit"], queue))
+        result = pipeline.export(
+            job["input"], job["output"], job["settings"], progress=_QueueProgress(job["unit"], queue)
+        )
     render_seconds = time.time() - started
 
     from ..device import load_profile
 
     profile = job.get("profile") or load_profile(job["device"])  # a cluster job carries it
-    facts = scan(job["output"], profile, preview_frames=job["preview_frames"],
-                 preview_size=job["preview_size"])
+    facts = scan(
+        job["output"], profile, preview_frames=job["preview_frames"], preview_size=job["preview_size"]
+    )
     if facts.previews:
         from PIL import Image
 

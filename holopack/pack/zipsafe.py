@@ -7,6 +7,7 @@ names, within a budget of entries and bytes (checked on the declared sizes and a
 while the bytes are written), and turns every fault of the archive into one
 InputError naming the zip.
 """
+
 from __future__ import annotations
 
 import os
@@ -23,9 +24,20 @@ MAX_ENTRIES = 20_000
 MAX_TOTAL_BYTES = 8 << 30
 _CHUNK = 1 << 20
 # what the zip module raises on a damaged or unsupported archive
-ZIP_ERRORS = (zipfile.BadZipFile, zipfile.LargeZipFile, zlib.error, EOFError, OSError,
-              NotImplementedError, RuntimeError, ValueError, KeyError, IndexError, UnicodeDecodeError,
-              OverflowError)
+ZIP_ERRORS = (
+    zipfile.BadZipFile,
+    zipfile.LargeZipFile,
+    zlib.error,
+    EOFError,
+    OSError,
+    NotImplementedError,
+    RuntimeError,
+    ValueError,
+    KeyError,
+    IndexError,
+    UnicodeDecodeError,
+    OverflowError,
+)
 
 
 def safe_name(name: str) -> list[str] | None:
@@ -53,11 +65,13 @@ def list_entries(path: str) -> list[zipfile.ZipInfo]:
         with zipfile.ZipFile(path) as zf:
             infos = zf.infolist()
     except ZIP_ERRORS as exc:
-        raise InputError(f"not a readable zip package ({shorten(str(exc) or type(exc).__name__)})",
-                         path) from None
+        raise InputError(
+            f"not a readable zip package ({shorten(str(exc) or type(exc).__name__)})", path
+        ) from None
     if len(infos) > MAX_ENTRIES:
-        raise InputError(f"the zip holds {len(infos):,} entries, more than the {MAX_ENTRIES:,} "
-                         "a package may have", path)
+        raise InputError(
+            f"the zip holds {len(infos):,} entries, more than the {MAX_ENTRIES:,} a package may have", path
+        )
     if sum(max(0, i.file_size) for i in infos) > MAX_TOTAL_BYTES:
         raise InputError(f"the zip unpacks to more than {MAX_TOTAL_BYTES >> 30} GB", path)
     return infos
@@ -78,8 +92,9 @@ def read_member(path: str, name: str, limit: int = 64 << 20) -> bytes | None:
     except InputError:
         raise
     except ZIP_ERRORS as exc:
-        raise InputError(f"not a readable zip package ({shorten(str(exc) or type(exc).__name__)})",
-                         path) from None
+        raise InputError(
+            f"not a readable zip package ({shorten(str(exc) or type(exc).__name__)})", path
+        ) from None
     if len(data) > limit:
         raise InputError(f"{shorten(name)} in the zip is larger than {limit:,} bytes", path)
     return data
@@ -97,7 +112,7 @@ def extract(path: str, folder: str, wanted=None) -> list[str]:
         with zipfile.ZipFile(path) as zf:
             for info in infos:
                 if info.filename.endswith("/"):
-                    continue        # a folder entry: folders are made as files need them
+                    continue  # a folder entry: folders are made as files need them
                 parts = safe_name(info.filename)
                 if parts is None or _is_link(info):
                     skipped.append(info.filename)
@@ -106,8 +121,9 @@ def extract(path: str, folder: str, wanted=None) -> list[str]:
                     continue
                 target = os.path.join(folder, *parts)
                 os.makedirs(os.path.dirname(target), exist_ok=True)
-                fd = os.open(target, os.O_WRONLY | os.O_CREAT | os.O_TRUNC
-                             | getattr(os, "O_NOFOLLOW", 0), 0o644)
+                fd = os.open(
+                    target, os.O_WRONLY | os.O_CREAT | os.O_TRUNC | getattr(os, "O_NOFOLLOW", 0), 0o644
+                )
                 with os.fdopen(fd, "wb") as out, zf.open(info) as f:
                     while True:
                         block = f.read(_CHUNK)
@@ -115,14 +131,14 @@ def extract(path: str, folder: str, wanted=None) -> list[str]:
                             break
                         written += len(block)
                         if written > MAX_TOTAL_BYTES:
-                            raise InputError(f"the zip unpacks to more than "
-                                             f"{MAX_TOTAL_BYTES >> 30} GB", path)
+                            raise InputError(f"the zip unpacks to more than {MAX_TOTAL_BYTES >> 30} GB", path)
                         out.write(block)
     except InputError:
         raise
     except ZIP_ERRORS as exc:
-        raise InputError(f"not a readable zip package ({shorten(str(exc) or type(exc).__name__)})",
-                         path) from None
+        raise InputError(
+            f"not a readable zip package ({shorten(str(exc) or type(exc).__name__)})", path
+        ) from None
     return skipped
 
 
@@ -130,7 +146,6 @@ def is_package_zip(path: str) -> bool:
     """True when the zip at ``path`` is a holopack package: a device folder's manifest
     with holopack's format marker."""
     import json
-
 
     try:
         infos = list_entries(path)

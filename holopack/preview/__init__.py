@@ -4,6 +4,7 @@
 GLSL in the top-level ``shaders/`` folder) is imported only when a preview opens, so
 the rest of holopack never needs a display.
 """
+
 from __future__ import annotations
 
 import os
@@ -14,11 +15,20 @@ from .. import options
 __all__ = ["run_preview"]
 
 
-def run_preview(input_path=None, device: str = options.option("device").default_for(options.PREVIEW), *, animation=None,
-                size: int | None = None, frames: int | None = None,
-                screenshot: str | None = None, script=None,
-                window_size: tuple[int, int] = (1280, 720), output_dir: str = ".",
-                realtime: bool | None = None, video: dict | None = None) -> int:
+def run_preview(
+    input_path=None,
+    device: str = options.option("device").default_for(options.PREVIEW),
+    *,
+    animation=None,
+    size: int | None = None,
+    frames: int | None = None,
+    screenshot: str | None = None,
+    script=None,
+    window_size: tuple[int, int] = (1280, 720),
+    output_dir: str = ".",
+    realtime: bool | None = None,
+    video: dict | None = None,
+) -> int:
     """Open the preview window on ``input_path`` (None: the bundled default twin).
 
     device: profile name or .toml path the fan view simulates (``d`` cycles through the
@@ -49,9 +59,17 @@ def run_preview(input_path=None, device: str = options.option("device").default_
     if realtime is None:
         realtime = frames is None
     fixed_dt = None if realtime else 1.0 / float(profile.fps)
-    window = PreviewWindow(path, scene, name, devices=devices, window_size=window_size,
-                           animation=animation, frames_factory=partial(PipelineFrames, size=size, video=video),
-                           fixed_dt=fixed_dt, output_dir=output_dir)
+    window = PreviewWindow(
+        path,
+        scene,
+        name,
+        devices=devices,
+        window_size=window_size,
+        animation=animation,
+        frames_factory=partial(PipelineFrames, size=size, video=video),
+        fixed_dt=fixed_dt,
+        output_dir=output_dir,
+    )
     window.render_size = size
     try:
         return window.run(frames=frames, script=events, screenshot=screenshot)

@@ -4,6 +4,7 @@ Plain Python with no GL in it, so the window, scripted tests and the export butt
 all read one state. The window turns glfw events into calls on ``Controls``; the
 render worker receives a ``FrameRequest`` snapshot of it.
 """
+
 from __future__ import annotations
 
 import math
@@ -119,10 +120,15 @@ class Controls:
         return index
 
     def request(self) -> FrameRequest:
-        return FrameRequest(animation=self.animation, time=self.time,
-                            frame_index=self.frame_index, camera=self.camera,
-                            device=self.device, brightness=self.brightness,
-                            generation=self.generation)
+        return FrameRequest(
+            animation=self.animation,
+            time=self.time,
+            frame_index=self.frame_index,
+            camera=self.camera,
+            device=self.device,
+            brightness=self.brightness,
+            generation=self.generation,
+        )
 
     # -- time -------------------------------------------------------------------
     def set_animations(self, animations: list[tuple[str, float]]) -> None:
@@ -193,7 +199,7 @@ class Controls:
             self.device_index = (self.device_index + delta) % len(self.devices)
 
     def change_brightness(self, steps: int) -> None:
-        value = self.brightness * BRIGHTNESS_STEP ** steps
+        value = self.brightness * BRIGHTNESS_STEP**steps
         self.brightness = min(max(value, BRIGHTNESS_LIMITS[0]), BRIGHTNESS_LIMITS[1])
 
     # -- camera -----------------------------------------------------------------
@@ -212,7 +218,7 @@ class Controls:
 
     def zoom(self, notches: float) -> None:
         cam = self.camera
-        zoom = cam.zoom * ZOOM_STEP ** notches
+        zoom = cam.zoom * ZOOM_STEP**notches
         self.camera = replace(cam, zoom=min(max(zoom, ZOOM_LIMITS[0]), ZOOM_LIMITS[1]))
 
     def reset_camera(self) -> None:

@@ -4,6 +4,7 @@ The settings are read from the window when the key is pressed (device, animation
 camera, brightness, render size) and the export runs later on the render worker's
 thread, the one thread that runs Numba kernels.
 """
+
 from __future__ import annotations
 
 import dataclasses
@@ -17,9 +18,12 @@ def export_settings(controls, fitted_distance: float | None, size: int | None):
     from ..pipeline import ExportSettings
     from .source import framing_for
 
-    values = dict(device=controls.device, animation=controls.animation,
-                  framing=framing_for(Framing(), controls.camera, fitted_distance),
-                  brightness=float(controls.brightness))
+    values = dict(
+        device=controls.device,
+        animation=controls.animation,
+        framing=framing_for(Framing(), controls.camera, fitted_distance),
+        brightness=float(controls.brightness),
+    )
     if size:
         values["size"] = int(size)
     return ExportSettings(**values)

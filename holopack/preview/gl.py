@@ -3,6 +3,7 @@ that pictures are streamed into, and one unit quad that every rectangle is drawn
 
 Everything here must be called on the thread that owns the GL context (the UI thread).
 """
+
 from __future__ import annotations
 
 import ctypes
@@ -66,7 +67,7 @@ class Program:
             GL.glDeleteShader(shader)
         self._locations: dict[str, int] = {}
 
-    def use(self) -> "Program":
+    def use(self) -> Program:
         GL.glUseProgram(self.id)
         return self
 
@@ -81,7 +82,8 @@ class Program:
         if loc < 0:
             return
         {1: GL.glUniform1f, 2: GL.glUniform2f, 3: GL.glUniform3f, 4: GL.glUniform4f}[len(values)](
-            loc, *map(float, values))
+            loc, *map(float, values)
+        )
 
     def set_int(self, name: str, value: int) -> None:
         loc = self._location(name)
@@ -141,13 +143,15 @@ class RenderTarget:
         """Bind for drawing at (width, height), cleared to transparent."""
         GL.glBindTexture(GL.GL_TEXTURE_2D, self.texture.id)
         if self.size != (width, height):
-            GL.glTexImage2D(GL.GL_TEXTURE_2D, 0, GL.GL_RGBA8, width, height, 0, GL.GL_RGBA,
-                            GL.GL_UNSIGNED_BYTE, None)
+            GL.glTexImage2D(
+                GL.GL_TEXTURE_2D, 0, GL.GL_RGBA8, width, height, 0, GL.GL_RGBA, GL.GL_UNSIGNED_BYTE, None
+            )
             self.size = (width, height)
             self.texture.shape = (height, width, 4)
         GL.glBindFramebuffer(GL.GL_FRAMEBUFFER, self.fbo)
-        GL.glFramebufferTexture2D(GL.GL_FRAMEBUFFER, GL.GL_COLOR_ATTACHMENT0, GL.GL_TEXTURE_2D,
-                                  self.texture.id, 0)
+        GL.glFramebufferTexture2D(
+            GL.GL_FRAMEBUFFER, GL.GL_COLOR_ATTACHMENT0, GL.GL_TEXTURE_2D, self.texture.id, 0
+        )
         GL.glViewport(0, 0, width, height)
         GL.glDisable(GL.GL_BLEND)  # keep the layer's own alpha, blend it when it is shown
         GL.glClearColor(0.0, 0.0, 0.0, 0.0)

@@ -5,6 +5,7 @@ radius, read from a device profile. ``Layout`` places the two square panels, the
 timeline bar and the text in a window of a given size, and answers which of them a
 pointer position falls in.
 """
+
 from __future__ import annotations
 
 import math
@@ -71,9 +72,14 @@ def fan_geometry(profile) -> FanGeometry:
     hub = float(profile.hub_radius_mm or 0.0) / radius
     # Profiles count slice angles from 3 o'clock with y down; the shader counts with y up.
     slice0 = -math.radians(float(profile.slice0_angle_deg or 0.0))
-    return FanGeometry(hub=min(max(hub, 0.0), 1.0), inner=min(max(inner, 0.0), 1.0),
-                       pitch=pitch, leds=leds, slices=int(profile.slices or 0),
-                       slice0=slice0)
+    return FanGeometry(
+        hub=min(max(hub, 0.0), 1.0),
+        inner=min(max(inner, 0.0), 1.0),
+        pitch=pitch,
+        leds=leds,
+        slices=int(profile.slices or 0),
+        slice0=slice0,
+    )
 
 
 @dataclass(frozen=True)
@@ -135,7 +141,7 @@ class Layout:
         return min(max((px - bar.x) / max(bar.w, 1.0), 0.0), 1.0)
 
     def hit(self, px: float, py: float) -> str | None:
-        """"timeline", "render", "fan" or None for a pointer position."""
+        """ "timeline", "render", "fan" or None for a pointer position."""
         bar = self.timeline
         # the bar is thin: accept a few pixels around it
         if Rect(bar.x, bar.y - 6, bar.w, bar.h + 12).contains(px, py):

@@ -11,6 +11,7 @@ Anything with the same members (``animations``, ``fps``, ``geometry`` and
 ``frame(request)``) can stand in for it, which is how the window is tested with
 simple drawn pictures.
 """
+
 from __future__ import annotations
 
 import time
@@ -40,10 +41,15 @@ class FramePair:
 
 def framing_for(base, camera: CameraState, fitted_distance: float | None):
     """The export Framing that the preview camera corresponds to."""
-    distance = None if fitted_distance is None or camera.zoom == 1.0 \
-        else float(fitted_distance * camera.zoom)
-    return replace(base, yaw=float(camera.yaw), pitch=float(camera.pitch), distance=distance,
-                   pan_x=float(camera.pan[0]), pan_y=float(camera.pan[1]))
+    distance = None if fitted_distance is None or camera.zoom == 1.0 else float(fitted_distance * camera.zoom)
+    return replace(
+        base,
+        yaw=float(camera.yaw),
+        pitch=float(camera.pitch),
+        distance=distance,
+        pan_x=float(camera.pan[0]),
+        pan_y=float(camera.pan[1]),
+    )
 
 
 class PipelineFrames:
@@ -54,15 +60,23 @@ class PipelineFrames:
     export) or a picture/video.
     """
 
-    def __init__(self, scene, device, *, size: int | None = None, fan_size: int = FAN_VIEW_PX,
-                 video: dict | None = None):
+    def __init__(
+        self,
+        scene,
+        device,
+        *,
+        size: int | None = None,
+        fan_size: int = FAN_VIEW_PX,
+        video: dict | None = None,
+    ):
         from .. import pipeline
         from ..rendering.camera import Framing
         from ..video.process import prepare_scene
 
         # video input is keyed, cropped and looped as export does (ExportSettings defaults)
-        scene = prepare_scene(scene, pipeline.ExportSettings(**(video or {})).video_options(),
-                              Framing().margin)
+        scene = prepare_scene(
+            scene, pipeline.ExportSettings(**(video or {})).video_options(), Framing().margin
+        )
 
         self._pipeline = pipeline
         self.scene = scene
@@ -99,8 +113,7 @@ class PipelineFrames:
             from ..device import PolarEncoder, ViewerSimulator
 
             self.encoder = PolarEncoder(self.profile, self.size)
-            self.simulator = ViewerSimulator(self.profile, int(fan_size),
-                                             oversample=FAN_VIEW_OVERSAMPLE)
+            self.simulator = ViewerSimulator(self.profile, int(fan_size), oversample=FAN_VIEW_OVERSAMPLE)
             self.mask = None
         else:
             self.mask = pipeline.circle_mask(self.size) if self.profile.circle_mask else None
@@ -110,14 +123,22 @@ class PipelineFrames:
         if index not in self._sources:
             lights = getattr(self.profile, "lights", None)
             source = self._pipeline.FrameSource(
-                self.scene, self._timelines[index], self.size, framing=self.base_framing,
-                supersample=self.profile.supersample, lights=lights)
+                self.scene,
+                self._timelines[index],
+                self.size,
+                framing=self.base_framing,
+                supersample=self.profile.supersample,
+                lights=lights,
+            )
             self._sources[index] = source
             if source.camera is not None:
                 cam = source.camera
                 eye = np.linalg.inv(cam.view)[:3, 3]
-                self._fits[index] = (cam.center.copy(), float(cam.radius),
-                                     float(np.linalg.norm(eye - cam.center)))
+                self._fits[index] = (
+                    cam.center.copy(),
+                    float(cam.radius),
+                    float(np.linalg.norm(eye - cam.center)),
+                )
         return self._sources[index], self._fits.get(index)
 
     def fitted_distance(self, animation: int | None) -> float | None:
@@ -135,11 +156,15 @@ class PipelineFrames:
         # the fan side is what export writes (pipeline.ExportPlan.output_frame)
         shown = picture.brightened(request.brightness)
         if self.encoder is not None:
-            linear = shown.linear_light()       # before .tiles: media input maps them here
+            linear = shown.linear_light()  # before .tiles: media input maps them here
             fan = self.simulator.render(self.encoder.encode(linear, index, occupied=shown.tiles))
         else:
             fan = shown.color
             if self.mask is not None:
                 fan = (fan * self.mask + 0.5).astype(np.uint8)
-        return FramePair(render=np.asarray(color), fan=np.asarray(fan), request=request,
-                         seconds=time.perf_counter() - started)
+        return FramePair(
+            render=np.asarray(color),
+            fan=np.asarray(fan),
+            request=request,
+            seconds=time.perf_counter() - started,
+        )

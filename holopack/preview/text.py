@@ -4,6 +4,7 @@ Pillow ships its default font inside the package, so text needs no font file and
 extra dependency. A block of lines becomes one coverage picture that the window
 uploads as a one-channel texture and tints in the shader.
 """
+
 from __future__ import annotations
 
 from functools import lru_cache

@@ -6,18 +6,18 @@ and draws rectangles; all rendering, resampling and simulation happen on the
 callbacks, which scripted runs and tests call the same way (``press``, ``drag``,
 ``scroll``).
 """
+
 from __future__ import annotations
 
 import json
 import os
 import time
+from collections.abc import Callable
 from pathlib import Path
-from typing import Callable
 
 import numpy as np
 
 from ..errors import HolopackError, InputError
-
 from . import text as text_raster
 from .controls import HELP_LINES, Controls
 from .overlay import FanGeometry, Layout, Rect
@@ -27,8 +27,10 @@ DEFAULT_WINDOW = (1280, 720)
 MAX_UI_FPS = 60.0
 WATCH_INTERVAL_S = 0.5
 STATUS_INTERVAL_S = 0.1
-NO_DISPLAY_HELP = ("cannot open the preview window: {why}. Run it under a virtual display "
-                   "(xvfb-run holopack preview ...) or write the file directly with holopack export")
+NO_DISPLAY_HELP = (
+    "cannot open the preview window: {why}. Run it under a virtual display "
+    "(xvfb-run holopack preview ...) or write the file directly with holopack export"
+)
 
 BACKGROUND = (0.09, 0.09, 0.10)
 TEXT_COLOR = (0.92, 0.92, 0.92, 1.0)
@@ -94,11 +96,22 @@ class PreviewWindow:
 
     _closed = False
 
-    def __init__(self, path: str, scene, device: str, *, devices: list[str] | None = None,
-                 window_size: tuple[int, int] = DEFAULT_WINDOW, animation=None,
-                 loader: Callable | None = None, frames_factory: Callable | None = None,
-                 fixed_dt: float | None = None, max_fps: float = MAX_UI_FPS,
-                 output_dir: str | os.PathLike = ".", title: str | None = None):
+    def __init__(
+        self,
+        path: str,
+        scene,
+        device: str,
+        *,
+        devices: list[str] | None = None,
+        window_size: tuple[int, int] = DEFAULT_WINDOW,
+        animation=None,
+        loader: Callable | None = None,
+        frames_factory: Callable | None = None,
+        fixed_dt: float | None = None,
+        max_fps: float = MAX_UI_FPS,
+        output_dir: str | os.PathLike = ".",
+        title: str | None = None,
+    ):
         self.path = os.fspath(path)
         self.fixed_dt = fixed_dt
         self.max_fps = max_fps
@@ -147,8 +160,11 @@ class PreviewWindow:
     def _open_window(self, size, title) -> None:
         glfw = self.glfw
         errors: list[str] = []
-        glfw.set_error_callback(lambda code, message: errors.append(
-            message.decode(errors="replace") if isinstance(message, bytes) else str(message)))
+        glfw.set_error_callback(
+            lambda code, message: errors.append(
+                message.decode(errors="replace") if isinstance(message, bytes) else str(message)
+            )
+        )
         check_display()
         if not glfw.init():
             why = errors[-1] if errors else "the display could not be opened"
@@ -221,9 +237,15 @@ class PreviewWindow:
     def _special_names(self) -> dict[int, str]:
         if PreviewWindow._SPECIAL is None:
             g = self.glfw
-            PreviewWindow._SPECIAL = {g.KEY_LEFT: "LEFT", g.KEY_RIGHT: "RIGHT", g.KEY_HOME: "HOME",
-                                      g.KEY_END: "END", g.KEY_ESCAPE: "ESCAPE",
-                                      g.KEY_KP_ADD: "KP_ADD", g.KEY_KP_SUBTRACT: "KP_SUBTRACT"}
+            PreviewWindow._SPECIAL = {
+                g.KEY_LEFT: "LEFT",
+                g.KEY_RIGHT: "RIGHT",
+                g.KEY_HOME: "HOME",
+                g.KEY_END: "END",
+                g.KEY_ESCAPE: "ESCAPE",
+                g.KEY_KP_ADD: "KP_ADD",
+                g.KEY_KP_SUBTRACT: "KP_SUBTRACT",
+            }
         return PreviewWindow._SPECIAL
 
     def _on_key(self, window, key, scancode, action, mods) -> None:
@@ -282,16 +304,20 @@ class PreviewWindow:
             raise ValueError(f"unknown key {name!r}")
         self._on_key(self.window, key, 0, self.glfw.PRESS, 0)
 
-    def drag(self, start: tuple[float, float], end: tuple[float, float], button: str = "left",
-             steps: int = 8) -> None:
+    def drag(
+        self, start: tuple[float, float], end: tuple[float, float], button: str = "left", steps: int = 8
+    ) -> None:
         """Press at ``start``, move to ``end`` in ``steps`` and release (window pixels).
 
         The cursor is placed with glfw.set_cursor_pos, so the callbacks read the same
         positions as from a real mouse.
         """
         glfw = self.glfw
-        code = {"left": glfw.MOUSE_BUTTON_LEFT, "right": glfw.MOUSE_BUTTON_RIGHT,
-                "middle": glfw.MOUSE_BUTTON_MIDDLE}[button]
+        code = {
+            "left": glfw.MOUSE_BUTTON_LEFT,
+            "right": glfw.MOUSE_BUTTON_RIGHT,
+            "middle": glfw.MOUSE_BUTTON_MIDDLE,
+        }[button]
         self._move_cursor(*start)
         self._on_mouse_button(self.window, code, glfw.PRESS, 0)
         for i in range(1, steps + 1):
@@ -361,8 +387,9 @@ class PreviewWindow:
         while self._ui_times and self._ui_times[0] < cutoff:
             self._ui_times.pop(0)
 
-    def run(self, frames: int | None = None, script: list[dict] | None = None,
-            screenshot: str | None = None) -> int:
+    def run(
+        self, frames: int | None = None, script: list[dict] | None = None, screenshot: str | None = None
+    ) -> int:
         """Run until quit (or for ``frames`` UI frames); returns the exit status 0."""
         events: dict[int, list[dict]] = {}
         for event in script or []:
@@ -480,14 +507,18 @@ class PreviewWindow:
         GL.glClearColor(*BACKGROUND, 1.0)
         GL.glClear(GL.GL_COLOR_BUFFER_BIT)
         layout = Layout(w, h)
-        for panel, texture in ((layout.render_panel, self.render_texture),
-                               (layout.fan_panel, self.fan_texture)):
+        for panel, texture in (
+            (layout.render_panel, self.render_texture),
+            (layout.fan_panel, self.fan_texture),
+        ):
             # a one-pixel frame as four edges: filling whole rectangles under the
             # picture costs the software rasteriser a millisecond each
-            for edge in (Rect(panel.x - 1, panel.y - 1, panel.w + 2, 1),
-                         Rect(panel.x - 1, panel.y + panel.h, panel.w + 2, 1),
-                         Rect(panel.x - 1, panel.y, 1, panel.h),
-                         Rect(panel.x + panel.w, panel.y, 1, panel.h)):
+            for edge in (
+                Rect(panel.x - 1, panel.y - 1, panel.w + 2, 1),
+                Rect(panel.x - 1, panel.y + panel.h, panel.w + 2, 1),
+                Rect(panel.x - 1, panel.y, 1, panel.h),
+                Rect(panel.x + panel.w, panel.y, 1, panel.h),
+            ):
                 self._rect(edge, PANEL_FRAME)
             if texture.shape is None:
                 self._rect(panel, (0.0, 0.0, 0.0, 1.0))
@@ -558,10 +589,12 @@ class PreviewWindow:
         names = len(c.animations)
         which = f" ({c.animation + 1}/{names})" if c.animation is not None and names > 1 else ""
         state = "playing" if c.playing else "paused"
-        return [f"{os.path.basename(self.path)}  |  {c.animation_name}{which}  "
-                f"{c.time:6.2f} / {c.duration:.2f} s  frame {c.frame_index}  {state}"
-                f"{'  loop' if c.loop else ''}  |  {c.device}  |  brightness {c.brightness:.2f}  |  "
-                f"UI {self.ui_fps():4.0f} fps  render {self.render_fps():4.1f} fps  |  h: help"]
+        return [
+            f"{os.path.basename(self.path)}  |  {c.animation_name}{which}  "
+            f"{c.time:6.2f} / {c.duration:.2f} s  frame {c.frame_index}  {state}"
+            f"{'  loop' if c.loop else ''}  |  {c.device}  |  brightness {c.brightness:.2f}  |  "
+            f"UI {self.ui_fps():4.0f} fps  render {self.render_fps():4.1f} fps  |  h: help"
+        ]
 
     def _texts(self, layout: Layout, w: int, h: int) -> None:
         now = time.perf_counter()
@@ -682,9 +715,10 @@ def load_script(script) -> list[dict]:
     try:
         events = json.loads(text)
     except json.JSONDecodeError as exc:
-        raise InputError(f"the script is not JSON: {exc.msg} at line {exc.lineno}",
-                         script if os.path.exists(str(script)) else None) from None
+        raise InputError(
+            f"the script is not JSON: {exc.msg} at line {exc.lineno}",
+            script if os.path.exists(str(script)) else None,
+        ) from None
     if not isinstance(events, list) or not all(isinstance(e, dict) for e in events):
-        raise InputError("the script must be a JSON list of event objects, "
-                         'e.g. [{"frame": 5, "key": "d"}]')
+        raise InputError('the script must be a JSON list of event objects, e.g. [{"frame": 5, "key": "d"}]')
     return events

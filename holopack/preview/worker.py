@@ -6,6 +6,7 @@ draws, so a heavy model slows the pictures down but never the window. The worker
 (re)loads the input file and runs exports, so that all Numba work happens on this one
 thread and nothing else ever competes for the kernels.
 """
+
 from __future__ import annotations
 
 import os
@@ -13,8 +14,8 @@ import threading
 import time
 import traceback
 from collections import deque
+from collections.abc import Callable
 from dataclasses import dataclass
-from typing import Callable
 
 from ..errors import HolopackError
 from .controls import FrameRequest
@@ -50,8 +51,7 @@ class RenderWorker:
     ``animations``, ``fps``, ``geometry`` and ``frame(request) -> FramePair``.
     """
 
-    def __init__(self, path: str, scene, device: str,
-                 loader: Callable, frames_factory: Callable):
+    def __init__(self, path: str, scene, device: str, loader: Callable, frames_factory: Callable):
         self.path = path
         self.loader = loader
         self.frames_factory = frames_factory
@@ -65,7 +65,7 @@ class RenderWorker:
         self._latest_serial = 0
         self._info: SceneInfo | None = None
         self.error: str | None = None  # the last failure, in the user's words
-        self.status: str = ""          # the last job's outcome ("exported ...")
+        self.status: str = ""  # the last job's outcome ("exported ...")
         self.busy_job = False
         self.frames_done = 0
         self.render_seconds = 0.0
@@ -75,8 +75,7 @@ class RenderWorker:
         self._frames = None
         self._frames_device = None
         self._set_frames(device)  # first build on the caller's thread: a bad device fails early
-        self._thread = threading.Thread(target=self._run, name="holopack-preview-render",
-                                        daemon=True)
+        self._thread = threading.Thread(target=self._run, name="holopack-preview-render", daemon=True)
         self._thread.start()
 
     # -- UI-thread side ---------------------------------------------------------
@@ -151,8 +150,13 @@ class RenderWorker:
     def _set_frames(self, device: str) -> None:
         frames = self.frames_factory(self._scene, device)
         self._frames, self._frames_device = frames, device
-        info = SceneInfo(generation=self._generation, animations=list(frames.animations),
-                         fps=float(frames.fps), geometry=frames.geometry, device=device)
+        info = SceneInfo(
+            generation=self._generation,
+            animations=list(frames.animations),
+            fps=float(frames.fps),
+            geometry=frames.geometry,
+            device=device,
+        )
         with self._cond:
             self._info = info
 
@@ -161,8 +165,12 @@ class RenderWorker:
         served: FrameRequest | None = None
         while True:
             with self._cond:
-                while not self._stop and not self._jobs and not self._reload and \
-                        (self._request is None or self._request == served):
+                while (
+                    not self._stop
+                    and not self._jobs
+                    and not self._reload
+                    and (self._request is None or self._request == served)
+                ):
                     self._cond.wait()
                 if self._stop:
                     return

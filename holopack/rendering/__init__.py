@@ -12,6 +12,7 @@ Translucent (BLEND) triangles are drawn after the opaque ones, sorted back to
 front per triangle by their mean depth, without writing depth.
 See ``shading`` for the lighting model and what ``shading="unlit"`` computes.
 """
+
 from __future__ import annotations
 
 import importlib
@@ -19,8 +20,14 @@ from typing import TYPE_CHECKING
 
 # name -> submodule; imported on first use (PEP 562), so that the camera and the lights
 # (what the option table and the faces need) load without the Numba kernels
-_LAZY = {"TILE": "renderer", "RenderedPicture": "renderer", "Renderer": "renderer",
-         "render": "renderer", "Light": "lights", "Lights": "lights"}
+_LAZY = {
+    "TILE": "renderer",
+    "RenderedPicture": "renderer",
+    "Renderer": "renderer",
+    "render": "renderer",
+    "Light": "lights",
+    "Lights": "lights",
+}
 
 if TYPE_CHECKING:
     from .lights import Light, Lights

@@ -4,6 +4,7 @@ Conventions (the public contract of ``holopack.rendering``): column vectors,
 ``clip = projection @ view @ world``, the camera looks down -Z with +Y up,
 clip-space z in [-w, w], window depth = (ndc_z + 1) / 2.
 """
+
 from __future__ import annotations
 
 import math
@@ -137,7 +138,7 @@ def fit_camera(points: np.ndarray, framing: Framing, spin_axis_points: bool = Fa
         # the solid of revolution around the axis, bounded by a sphere about its middle
         half_h = (hi[1] - lo[1]) / 2
         center = np.array([axis[0], (lo[1] + hi[1]) / 2, axis[2]])
-        radius = float(np.sqrt(horizontal.max() ** 2 + half_h ** 2)) if len(pts) else 1.0
+        radius = float(np.sqrt(horizontal.max() ** 2 + half_h**2)) if len(pts) else 1.0
         radius = max(radius, 1e-12)
     else:
         center, radius = bounding_sphere(pts)
@@ -150,11 +151,13 @@ def camera_for_sphere(center, radius: float, framing: Framing) -> Camera:
     center = np.asarray(center, np.float64)
     radius = max(float(radius), 1e-12)
     fill = max(1e-3, 1.0 - framing.margin)
-    direction = np.array([
-        math.sin(math.radians(framing.yaw)) * math.cos(math.radians(framing.pitch)),
-        math.sin(math.radians(framing.pitch)),
-        math.cos(math.radians(framing.yaw)) * math.cos(math.radians(framing.pitch)),
-    ])
+    direction = np.array(
+        [
+            math.sin(math.radians(framing.yaw)) * math.cos(math.radians(framing.pitch)),
+            math.sin(math.radians(framing.pitch)),
+            math.cos(math.radians(framing.yaw)) * math.cos(math.radians(framing.pitch)),
+        ]
+    )
     if framing.fov and framing.fov > 0:
         half = math.radians(framing.fov) / 2
         # a sphere of radius R at distance d subtends asin(R/d); fill that fraction of the
@@ -231,5 +234,10 @@ def fit_drawn_box(camera: Camera, points: np.ndarray, views: list, margin: float
         return camera
     fill = max(1e-3, 1.0 - margin)
     screen = screen_matrix(centre, fill / reach)
-    return Camera(view=camera.view, projection=screen @ camera.projection, center=camera.center,
-                  radius=camera.radius, screen=screen)
+    return Camera(
+        view=camera.view,
+        projection=screen @ camera.projection,
+        center=camera.center,
+        radius=camera.radius,
+        screen=screen,
+    )

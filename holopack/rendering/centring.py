@@ -9,6 +9,7 @@ measures the same two numbers on the written file's lit LEDs (or pixels).
 A box, not a centroid: a bird with a long tail to one side has its weight off-centre but
 is still centred for the eye when its outline is.
 """
+
 from __future__ import annotations
 
 import math
@@ -36,7 +37,7 @@ class LitBox:
         self.hi = np.maximum(self.hi, [x.max(), y.max()])
         self.max_reach = max(self.max_reach, float(np.sqrt(x * x + y * y).max()))
 
-    def merge(self, other: "LitBox") -> None:
+    def merge(self, other: LitBox) -> None:
         """Add another box's points (measured with the same radius)."""
         self.lo = np.minimum(self.lo, other.lo)
         self.hi = np.maximum(self.hi, other.hi)

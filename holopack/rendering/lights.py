@@ -5,6 +5,7 @@ and ``Lights.from_table``, which reads the overrides users give (a profile's
 Plain Python and numpy, so that the option table and the faces can check a lights
 table without loading the Numba kernels that draw with it.
 """
+
 from __future__ import annotations
 
 import math
@@ -58,19 +59,23 @@ class Lights:
         for light in (self.key, self.fill):
             if light is None or light.intensity == 0:
                 continue
-            rows.append(np.concatenate([_unit(light.direction),
-                                        np.asarray(light.color, np.float64) * light.intensity]))
+            rows.append(
+                np.concatenate(
+                    [_unit(light.direction), np.asarray(light.color, np.float64) * light.intensity]
+                )
+            )
         lights = np.array(rows, np.float64).reshape(-1, 6)
         # a rim power that is a whole or half number up to 8 is computed with products
         # and a square root (shade), several times faster than a general power
         twice = 2.0 * self.rim_power
         short_power = float(twice == round(twice) and 0.0 <= twice <= 16.0)
-        params = np.array([self.ambient, self.rim, self.rim_power, *self.rim_color,
-                           self.specular, short_power], np.float64)
+        params = np.array(
+            [self.ambient, self.rim, self.rim_power, *self.rim_color, self.specular, short_power], np.float64
+        )
         return lights, params
 
     @classmethod
-    def from_table(cls, table: dict) -> "Lights":
+    def from_table(cls, table: dict) -> Lights:
         """Lights with the overrides of a table (a profile's [lights], a playlist's
         ``lights = {...}``, ``--light KEY=VALUE``): ``key``/``fill`` intensities,
         ``key_direction``/``fill_direction`` and ``*_color`` as three numbers, and
@@ -99,17 +104,27 @@ class Lights:
 
 
 # Keys of a lights table (Lights.from_table).
-LIGHT_KEYS = ("key", "fill", "key_direction", "fill_direction", "key_color", "fill_color",
-              "rim", "rim_power", "rim_color", "ambient", "specular")
+LIGHT_KEYS = (
+    "key",
+    "fill",
+    "key_direction",
+    "fill_direction",
+    "key_color",
+    "fill_color",
+    "rim",
+    "rim_power",
+    "rim_color",
+    "ambient",
+    "specular",
+)
 
 
 def _light_numbers(name: str, value, count: int) -> tuple[float, ...]:
     """``count`` finite numbers (a number, or an array of ``count``), or a Fault."""
     values = value if isinstance(value, (list, tuple)) else [value]
-    if len(values) != count or any(isinstance(x, bool) or not isinstance(x, (int, float))
-                                   or not math.isfinite(x) for x in values):
+    if len(values) != count or any(
+        isinstance(x, bool) or not isinstance(x, (int, float)) or not math.isfinite(x) for x in values
+    ):
         wanted = "a number" if count == 1 else f"an array of {count} numbers"
         raise Fault(f"{name} must be {wanted}, got {show_value(value)}")
     return tuple(float(x) for x in values)
-
-

@@ -38,6 +38,7 @@ float64 the perspective-correct weight planes (see setup_record) then the box
 origin, material, back-facing flag and the original triangle's vertex ids (columns P_XMIN ... P_V2) for
 shading; ``rec_bbox`` (R, 4) int32 xmin xmax ymin ymax (inclusive pixels).
 """
+
 from __future__ import annotations
 
 import math
@@ -50,9 +51,7 @@ from ..kernel_cache import refresh
 # the kernels below inline shading.py's and texture.py's functions
 refresh(__file__, ["shading.py", "texture.py", "texel_mix.py"])
 
-from .shading import (  # noqa: E402  imported after refresh(), on purpose
-    A_NRM, A_POS, M_ALPHA, M_BASE_TEX, M_CUTOFF, M_DOUBLE, M_EM_TEX, MASK,
-    base_color, shade)
+from .shading import A_NRM, A_POS, M_ALPHA, M_BASE_TEX, M_CUTOFF, M_DOUBLE, M_EM_TEX, MASK, base_color, shade  # noqa: E402  imported after refresh(), on purpose
 
 # rec_plane columns: 0-8 the weight planes (a, b, c of corners 0, 1, 2), then these.
 # Module-level integers are compile-time constants to Numba: naming them costs nothing.
@@ -70,8 +69,7 @@ SPAN_MIN_WIDTH = 4
 
 
 @njit(parallel=True, cache=True, error_model="numpy")
-def transform(world_pos, world_nrm, view, proj, normal_matrix, width, height,
-              clip, attr, vfix, vzw, vcode):
+def transform(world_pos, world_nrm, view, proj, normal_matrix, width, height, clip, attr, vfix, vzw, vcode):
     """Per vertex (in parallel): clip coordinates, view-space position/normal and,
     once for all the triangles that share it, its window position.
 
@@ -106,11 +104,12 @@ def transform(world_pos, world_nrm, view, proj, normal_matrix, width, height,
         ny = np.float64(world_nrm[i, 1])
         nz = np.float64(world_nrm[i, 2])
         for r in range(3):
-            attr[i, A_NRM + r] = normal_matrix[r, 0] * nx + normal_matrix[r, 1] * ny + normal_matrix[r, 2] * nz
+            attr[i, A_NRM + r] = (
+                normal_matrix[r, 0] * nx + normal_matrix[r, 1] * ny + normal_matrix[r, 2] * nz
+            )
         c = (clip[i, 0], clip[i, 1], clip[i, 2], clip[i, 3])
         code = _outcode(c, gx, gy)
-        if not (math.isfinite(c[0]) and math.isfinite(c[1]) and math.isfinite(c[2])
-                and math.isfinite(c[3])):
+        if not (math.isfinite(c[0]) and math.isfinite(c[1]) and math.isfinite(c[2]) and math.isfinite(c[3])):
             code = 128
         vcode[i] = code
         if code & (64 | 128) == 0:
@@ -156,9 +155,36 @@ def _window_depth(z, w):
 
 
 @njit(cache=True, error_model="numpy", inline="always")
-def setup_record(slot, tri, X0, Y0, X1, Y1, X2, Y2, z0, z1, z2, iw0, iw1, iw2, bary,
-                 v0, v1, v2, width, height, material, double_sided,
-                 rec_tri, rec_xy, rec_area, rec_zw, rec_plane, rec_bbox):
+def setup_record(
+    slot,
+    tri,
+    X0,
+    Y0,
+    X1,
+    Y1,
+    X2,
+    Y2,
+    z0,
+    z1,
+    z2,
+    iw0,
+    iw1,
+    iw2,
+    bary,
+    v0,
+    v1,
+    v2,
+    width,
+    height,
+    material,
+    double_sided,
+    rec_tri,
+    rec_xy,
+    rec_area,
+    rec_zw,
+    rec_plane,
+    rec_bbox,
+):
     """Fill record ``slot`` from three snapped corners (fixed-point X, Y, window
     depth z, 1/w); bary (3, 3): each corner's barycentrics on the original
     triangle. Returns False (and marks the slot empty) when the triangle is
@@ -245,9 +271,24 @@ def setup_record(slot, tri, X0, Y0, X1, Y1, X2, Y2, z0, z1, z2, iw0, iw1, iw2, b
 
 
 @njit(parallel=True, cache=True, error_model="numpy")
-def setup_triangles(tri_idx, tri_mat, mat, vfix, vzw, vcode, width, height, identity,
-                    rec_tri, rec_xy, rec_area, rec_zw, rec_plane, rec_bbox,
-                    needs_clip):
+def setup_triangles(
+    tri_idx,
+    tri_mat,
+    mat,
+    vfix,
+    vzw,
+    vcode,
+    width,
+    height,
+    identity,
+    rec_tri,
+    rec_xy,
+    rec_area,
+    rec_zw,
+    rec_plane,
+    rec_bbox,
+    needs_clip,
+):
     """One record per triangle t in slot t (rec_tri[t] = -1 when culled); sets
     needs_clip[t] = 1 for triangles that cross near/far/w=0 or the guard band.
     identity : (3, 3) float32 identity (the corners' barycentrics)."""
@@ -267,11 +308,36 @@ def setup_triangles(tri_idx, tri_mat, mat, vfix, vzw, vcode, width, height, iden
         if ((o0 | o1 | o2) & 64) != 0:
             needs_clip[t] = 1
             continue
-        setup_record(t, t, vfix[v0, 0], vfix[v0, 1], vfix[v1, 0], vfix[v1, 1],
-                     vfix[v2, 0], vfix[v2, 1], vzw[v0, 0], vzw[v1, 0], vzw[v2, 0],
-                     vzw[v0, 1], vzw[v1, 1], vzw[v2, 1], identity, v0, v1, v2, width, height,
-                     tri_mat[t], mat[tri_mat[t], M_DOUBLE] == 1.0, rec_tri, rec_xy, rec_area, rec_zw,
-                     rec_plane, rec_bbox)
+        setup_record(
+            t,
+            t,
+            vfix[v0, 0],
+            vfix[v0, 1],
+            vfix[v1, 0],
+            vfix[v1, 1],
+            vfix[v2, 0],
+            vfix[v2, 1],
+            vzw[v0, 0],
+            vzw[v1, 0],
+            vzw[v2, 0],
+            vzw[v0, 1],
+            vzw[v1, 1],
+            vzw[v2, 1],
+            identity,
+            v0,
+            v1,
+            v2,
+            width,
+            height,
+            tri_mat[t],
+            mat[tri_mat[t], M_DOUBLE] == 1.0,
+            rec_tri,
+            rec_xy,
+            rec_area,
+            rec_zw,
+            rec_plane,
+            rec_bbox,
+        )
 
 
 @njit(cache=True, error_model="numpy")
@@ -313,8 +379,22 @@ def _plane_distance(p, plane, gx, gy):
 
 
 @njit(cache=True, error_model="numpy")
-def clip_triangles(tri_idx, tri_mat, mat, clip, width, height, needs_clip, first_slot,
-                   rec_tri, rec_xy, rec_area, rec_zw, rec_plane, rec_bbox):
+def clip_triangles(
+    tri_idx,
+    tri_mat,
+    mat,
+    clip,
+    width,
+    height,
+    needs_clip,
+    first_slot,
+    rec_tri,
+    rec_xy,
+    rec_area,
+    rec_zw,
+    rec_plane,
+    rec_bbox,
+):
     """Clip the flagged triangles and append their sub-triangles as records from
     ``first_slot`` on (capacity: 8 per flagged triangle). Returns the slot count used."""
     gx = GUARD_PIXELS / width
@@ -348,20 +428,36 @@ def clip_triangles(tri_idx, tri_mat, mat, clip, width, height, needs_clip, first
                 for c in range(3):
                     bary[k, c] = poly[src, 4 + c]
             j = i + 1
-            if setup_record(slot, t,
-                            _snap(poly[0, 0], poly[0, 3], width, False),
-                            _snap(poly[0, 1], poly[0, 3], height, True),
-                            _snap(poly[i, 0], poly[i, 3], width, False),
-                            _snap(poly[i, 1], poly[i, 3], height, True),
-                            _snap(poly[j, 0], poly[j, 3], width, False),
-                            _snap(poly[j, 1], poly[j, 3], height, True),
-                            _window_depth(poly[0, 2], poly[0, 3]),
-                            _window_depth(poly[i, 2], poly[i, 3]),
-                            _window_depth(poly[j, 2], poly[j, 3]),
-                            1.0 / poly[0, 3], 1.0 / poly[i, 3], 1.0 / poly[j, 3],
-                            bary, tri_idx[t, 0], tri_idx[t, 1], tri_idx[t, 2], width, height,
-                            m, mat[m, M_DOUBLE] == 1.0, rec_tri, rec_xy, rec_area, rec_zw,
-                            rec_plane, rec_bbox):
+            if setup_record(
+                slot,
+                t,
+                _snap(poly[0, 0], poly[0, 3], width, False),
+                _snap(poly[0, 1], poly[0, 3], height, True),
+                _snap(poly[i, 0], poly[i, 3], width, False),
+                _snap(poly[i, 1], poly[i, 3], height, True),
+                _snap(poly[j, 0], poly[j, 3], width, False),
+                _snap(poly[j, 1], poly[j, 3], height, True),
+                _window_depth(poly[0, 2], poly[0, 3]),
+                _window_depth(poly[i, 2], poly[i, 3]),
+                _window_depth(poly[j, 2], poly[j, 3]),
+                1.0 / poly[0, 3],
+                1.0 / poly[i, 3],
+                1.0 / poly[j, 3],
+                bary,
+                tri_idx[t, 0],
+                tri_idx[t, 1],
+                tri_idx[t, 2],
+                width,
+                height,
+                m,
+                mat[m, M_DOUBLE] == 1.0,
+                rec_tri,
+                rec_xy,
+                rec_area,
+                rec_zw,
+                rec_plane,
+                rec_bbox,
+            ):
                 slot += 1
     return slot
 
@@ -477,9 +573,17 @@ def record_weights(r, x, y, rec_plane, derivatives):
         return o0, o1, o2, o0, o1, o2, o0, o1, o2
     sx = 1.0 / (q0 + q1 + q2 + b0 + b1 + b2)
     sy = 1.0 / (q0 + q1 + q2 + c0 + c1 + c2)
-    return (o0, o1, o2,
-            (q0 + b0) * sx, (q1 + b1) * sx, (q2 + b2) * sx,
-            (q0 + c0) * sy, (q1 + c1) * sy, (q2 + c2) * sy)
+    return (
+        o0,
+        o1,
+        o2,
+        (q0 + b0) * sx,
+        (q1 + b1) * sx,
+        (q2 + b2) * sx,
+        (q0 + c0) * sy,
+        (q1 + c1) * sy,
+        (q2 + c2) * sy,
+    )
 
 
 @njit(cache=True, error_model="numpy")
@@ -488,18 +592,55 @@ def _fragment_alpha(r, x, y, rec_plane, mat, attr, pool, levels, level_count, wr
     not inlined: only MASK fragments need it, and inlining the texture sampler into
     the depth pass cost seconds of compile time on every first run."""
     m = int(rec_plane[r, P_MATERIAL])
-    o0, o1, o2, ox0, ox1, ox2, oy0, oy1, oy2 = record_weights(r, x, y, rec_plane,
-                                                              mat[m, M_BASE_TEX] >= 0)
-    _, _, _, a = base_color(int(rec_plane[r, P_MATERIAL]), int(rec_plane[r, P_V0]), int(rec_plane[r, P_V1]),
-                            int(rec_plane[r, P_V2]), o0, o1, o2, ox0, ox1, ox2, oy0, oy1, oy2,
-                            mat, attr, pool, levels, level_count, wrap)
+    o0, o1, o2, ox0, ox1, ox2, oy0, oy1, oy2 = record_weights(r, x, y, rec_plane, mat[m, M_BASE_TEX] >= 0)
+    _, _, _, a = base_color(
+        int(rec_plane[r, P_MATERIAL]),
+        int(rec_plane[r, P_V0]),
+        int(rec_plane[r, P_V1]),
+        int(rec_plane[r, P_V2]),
+        o0,
+        o1,
+        o2,
+        ox0,
+        ox1,
+        ox2,
+        oy0,
+        oy1,
+        oy2,
+        mat,
+        attr,
+        pool,
+        levels,
+        level_count,
+        wrap,
+    )
     return a
 
 
 @njit(cache=True, error_model="numpy")
-def _raster_tile(tx0, tx1, ty0, ty1, start, stop, tile_list, rec_xy, rec_area, rec_zw,
-                 rec_plane, rec_bbox, mat, attr, pool, levels, level_count, wrap, depth, ids,
-                 any_masked):
+def _raster_tile(
+    tx0,
+    tx1,
+    ty0,
+    ty1,
+    start,
+    stop,
+    tile_list,
+    rec_xy,
+    rec_area,
+    rec_zw,
+    rec_plane,
+    rec_bbox,
+    mat,
+    attr,
+    pool,
+    levels,
+    level_count,
+    wrap,
+    depth,
+    ids,
+    any_masked,
+):
     """Depth-tested visibility of one tile: clears it, then draws tile_list[start:stop].
     any_masked: whether some material is MASK; without one the records' materials are
     not read at all (a cache line of rec_plane per record)."""
@@ -566,8 +707,12 @@ def _raster_tile(tx0, tx1, ty0, ty1, start, stop, tile_list, rec_xy, rec_area, r
                     if z < depth[y, x]:
                         keep = True
                         if masked:
-                            keep = _fragment_alpha(r, x, y, rec_plane, mat, attr, pool, levels,
-                                                   level_count, wrap) >= cutoff
+                            keep = (
+                                _fragment_alpha(
+                                    r, x, y, rec_plane, mat, attr, pool, levels, level_count, wrap
+                                )
+                                >= cutoff
+                            )
                         if keep:
                             depth[y, x] = z
                             ids[y, x] = r
@@ -581,29 +726,70 @@ def _raster_tile(tx0, tx1, ty0, ty1, start, stop, tile_list, rec_xy, rec_area, r
 
 
 @njit(cache=True, error_model="numpy")
-def _shade_record(r, x, y, unlit_all, ortho, rec_plane, mat, attr, pool, levels, level_count,
-                  wrap, lights, params):
+def _shade_record(
+    r, x, y, unlit_all, ortho, rec_plane, mat, attr, pool, levels, level_count, wrap, lights, params
+):
     """Linear RGBA of record r at pixel (x, y). The translucent pass calls it (it is
     compiled when a scene first has translucent triangles); the opaque pass
     inlines it, which is several times faster per pixel."""
     m = int(rec_plane[r, P_MATERIAL])
     textured = mat[m, M_BASE_TEX] >= 0 or mat[m, M_EM_TEX] >= 0
     o0, o1, o2, ox0, ox1, ox2, oy0, oy1, oy2 = record_weights(r, x, y, rec_plane, textured)
-    return shade(int(rec_plane[r, P_MATERIAL]), int(rec_plane[r, P_V0]), int(rec_plane[r, P_V1]),
-                 int(rec_plane[r, P_V2]), o0, o1, o2, ox0, ox1, ox2, oy0, oy1, oy2,
-                 rec_plane[r, P_BACK] == 1.0, ortho, unlit_all, mat, attr, pool, levels,
-                 level_count, wrap, lights, params)
+    return shade(
+        int(rec_plane[r, P_MATERIAL]),
+        int(rec_plane[r, P_V0]),
+        int(rec_plane[r, P_V1]),
+        int(rec_plane[r, P_V2]),
+        o0,
+        o1,
+        o2,
+        ox0,
+        ox1,
+        ox2,
+        oy0,
+        oy1,
+        oy2,
+        rec_plane[r, P_BACK] == 1.0,
+        ortho,
+        unlit_all,
+        mat,
+        attr,
+        pool,
+        levels,
+        level_count,
+        wrap,
+        lights,
+        params,
+    )
 
 
 # the same shading inlined into the opaque pass, where nearly every pixel calls it
-_shade_record_inline = njit(cache=True, error_model="numpy", inline="always")(
-    _shade_record.py_func)
+_shade_record_inline = njit(cache=True, error_model="numpy", inline="always")(_shade_record.py_func)
 
 
 @njit(parallel=True, cache=True, error_model="numpy")
-def raster_opaque(tile_order, tile_start, tile_list, tile, ntx, width, height,
-                  rec_xy, rec_area, rec_zw, rec_plane, rec_bbox, mat, attr, pool, levels,
-                  level_count, wrap, depth, ids):
+def raster_opaque(
+    tile_order,
+    tile_start,
+    tile_list,
+    tile,
+    ntx,
+    width,
+    height,
+    rec_xy,
+    rec_area,
+    rec_zw,
+    rec_plane,
+    rec_bbox,
+    mat,
+    attr,
+    pool,
+    levels,
+    level_count,
+    wrap,
+    depth,
+    ids,
+):
     """Depth-tested visibility per tile: depth (H, W) float32 window depth (1 where
     empty), ids (H, W) int32 record id (-1 where empty). Both are cleared here."""
     any_masked = False
@@ -615,9 +801,29 @@ def raster_opaque(tile_order, tile_start, tile_list, tile, ntx, width, height,
         ty0 = (t // ntx) * tile
         tx1 = min(tx0 + tile, width) - 1
         ty1 = min(ty0 + tile, height) - 1
-        _raster_tile(tx0, tx1, ty0, ty1, tile_start[t], tile_start[t + 1], tile_list,
-                     rec_xy, rec_area, rec_zw, rec_plane, rec_bbox, mat, attr, pool, levels,
-                     level_count, wrap, depth, ids, any_masked)
+        _raster_tile(
+            tx0,
+            tx1,
+            ty0,
+            ty1,
+            tile_start[t],
+            tile_start[t + 1],
+            tile_list,
+            rec_xy,
+            rec_area,
+            rec_zw,
+            rec_plane,
+            rec_bbox,
+            mat,
+            attr,
+            pool,
+            levels,
+            level_count,
+            wrap,
+            depth,
+            ids,
+            any_masked,
+        )
 
 
 @njit(cache=True, error_model="numpy", inline="always")
@@ -629,9 +835,31 @@ def interleaved_band(i, per_thread, threads):
 
 
 @njit(parallel=True, cache=True, error_model="numpy")
-def shade_visible(ids, unlit_all, ortho, rec_plane, mat, attr, pool, levels, level_count,
-                  wrap, lights, params, linear_ss, alpha_ss, s, depth_ss,
-                  srgb_lut, srgb_steps, linear, alpha, depth, color, threads):
+def shade_visible(
+    ids,
+    unlit_all,
+    ortho,
+    rec_plane,
+    mat,
+    attr,
+    pool,
+    levels,
+    level_count,
+    wrap,
+    lights,
+    params,
+    linear_ss,
+    alpha_ss,
+    s,
+    depth_ss,
+    srgb_lut,
+    srgb_steps,
+    linear,
+    alpha,
+    depth,
+    color,
+    threads,
+):
     """Shade each visible sub-sample once into linear_ss (H*s, W*s, 3) float32 and
     alpha_ss (H*s, W*s) float32, and downsample each band of s rows right away into
     linear, alpha, depth and color (see ``resolve_span``) while it is still in cache.
@@ -662,9 +890,22 @@ def shade_visible(ids, unlit_all, ortho, rec_plane, mat, attr, pool, levels, lev
                         color[y, x, 1] = 0
                         color[y, x, 2] = 0
                     continue
-                cr, cg, cb, _ = _shade_record_inline(r, x, y, unlit_all, ortho, rec_plane, mat,
-                                                     attr, pool, levels, level_count, wrap,
-                                                     lights, params)
+                cr, cg, cb, _ = _shade_record_inline(
+                    r,
+                    x,
+                    y,
+                    unlit_all,
+                    ortho,
+                    rec_plane,
+                    mat,
+                    attr,
+                    pool,
+                    levels,
+                    level_count,
+                    wrap,
+                    lights,
+                    params,
+                )
                 linear_ss[y, x, 0] = cr
                 linear_ss[y, x, 1] = cg
                 linear_ss[y, x, 2] = cb
@@ -674,14 +915,51 @@ def shade_visible(ids, unlit_all, ortho, rec_plane, mat, attr, pool, levels, lev
                     color[y, x, 1] = encode_srgb8(cg, srgb_lut, srgb_steps)
                     color[y, x, 2] = encode_srgb8(cb, srgb_lut, srgb_steps)
         if s > 1:
-            resolve_span(band, 0, width // s, linear_ss, alpha_ss, depth_ss, s, srgb_lut,
-                         srgb_steps, linear, alpha, depth, color)
+            resolve_span(
+                band,
+                0,
+                width // s,
+                linear_ss,
+                alpha_ss,
+                depth_ss,
+                s,
+                srgb_lut,
+                srgb_steps,
+                linear,
+                alpha,
+                depth,
+                color,
+            )
 
 
 @njit(parallel=True, cache=True, error_model="numpy")
-def raster_blend(tile_order, tile_start, tile_list, tile, ntx, width, height, unlit_all, ortho,
-                 rec_xy, rec_area, rec_zw, rec_plane, rec_bbox, mat, attr, pool, levels,
-                 level_count, wrap, lights, params, depth, linear, alpha):
+def raster_blend(
+    tile_order,
+    tile_start,
+    tile_list,
+    tile,
+    ntx,
+    width,
+    height,
+    unlit_all,
+    ortho,
+    rec_xy,
+    rec_area,
+    rec_zw,
+    rec_plane,
+    rec_bbox,
+    mat,
+    attr,
+    pool,
+    levels,
+    level_count,
+    wrap,
+    lights,
+    params,
+    depth,
+    linear,
+    alpha,
+):
     """Composite the binned BLEND records over linear/alpha in list order
     (back to front), depth-tested LESS against the opaque depth, which stays."""
     for k in prange(tile_order.shape[0]):
@@ -719,9 +997,22 @@ def raster_blend(tile_order, tile_start, tile_list, tile, ntx, width, height, un
                     z = np.float32(e0 * z0 + e1 * z1 + e2 * z2)
                     if not z < depth[y, x]:
                         continue
-                    cr, cg, cb, ca = _shade_record(r, x, y, unlit_all, ortho, rec_plane, mat,
-                                                   attr, pool, levels, level_count, wrap,
-                                                   lights, params)
+                    cr, cg, cb, ca = _shade_record(
+                        r,
+                        x,
+                        y,
+                        unlit_all,
+                        ortho,
+                        rec_plane,
+                        mat,
+                        attr,
+                        pool,
+                        levels,
+                        level_count,
+                        wrap,
+                        lights,
+                        params,
+                    )
                     keep = 1.0 - ca
                     linear[y, x, 0] = ca * cr + keep * linear[y, x, 0]
                     linear[y, x, 1] = ca * cg + keep * linear[y, x, 1]
@@ -730,8 +1021,9 @@ def raster_blend(tile_order, tile_start, tile_list, tile, ntx, width, height, un
 
 
 @njit(cache=True, error_model="numpy", inline="always")
-def resolve_span(y, x0, x1, linear_ss, alpha_ss, depth_ss, s, srgb_lut, srgb_steps, linear, alpha,
-                 depth, color):
+def resolve_span(
+    y, x0, x1, linear_ss, alpha_ss, depth_ss, s, srgb_lut, srgb_steps, linear, alpha, depth, color
+):
     """Box-downsample the s x s sub-samples (s > 1) of output pixels x0..x1-1 of row
     y: linear (H, W, 3) float32, alpha (H, W) float32 (coverage), depth (H, W)
     float32 = nearest sub-sample, color (H, W, 3) uint8 sRGB of the clamped linear
@@ -766,8 +1058,9 @@ def resolve_span(y, x0, x1, linear_ss, alpha_ss, depth_ss, s, srgb_lut, srgb_ste
 
 
 @njit(parallel=True, cache=True, error_model="numpy")
-def resolve_tiles(tiles, ntx, tile, linear_ss, alpha_ss, depth_ss, s, srgb_lut, srgb_steps, linear,
-                  alpha, depth, color):
+def resolve_tiles(
+    tiles, ntx, tile, linear_ss, alpha_ss, depth_ss, s, srgb_lut, srgb_steps, linear, alpha, depth, color
+):
     """``resolve_span`` over the output pixels of the listed tiles (int64 flat tile
     numbers ``ty * ntx + tx`` of ``tile`` output pixels a side): after the
     translucent pass, only the tiles it drew in need resolving again."""
@@ -780,8 +1073,21 @@ def resolve_tiles(tiles, ntx, tile, linear_ss, alpha_ss, depth_ss, s, srgb_lut, 
         x1 = min(x0 + tile, width)
         for y in range(y0, min(y0 + tile, height)):
             if s > 1:
-                resolve_span(y, x0, x1, linear_ss, alpha_ss, depth_ss, s, srgb_lut, srgb_steps,
-                             linear, alpha, depth, color)
+                resolve_span(
+                    y,
+                    x0,
+                    x1,
+                    linear_ss,
+                    alpha_ss,
+                    depth_ss,
+                    s,
+                    srgb_lut,
+                    srgb_steps,
+                    linear,
+                    alpha,
+                    depth,
+                    color,
+                )
                 continue
             # supersample 1: the sub-sample buffers are the Frame's, only colour is left
             for x in range(x0, x1):

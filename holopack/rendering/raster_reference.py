@@ -7,6 +7,7 @@ down), counter-clockwise (OpenGL window) front faces, depth test LESS with the
 window depth interpolated linearly in screen space. Triangles that need no
 clipping are drawn in order first, then the clipped ones (as raster.py does).
 """
+
 from __future__ import annotations
 
 import numpy as np
@@ -37,8 +38,9 @@ def _snap(v: np.ndarray, size: int, flip: bool) -> int:
     return int(np.floor(s * ONE + 0.5))
 
 
-def rasterize(clip: np.ndarray, triangles: np.ndarray, double_sided: np.ndarray,
-              width: int, height: int) -> tuple[np.ndarray, np.ndarray]:
+def rasterize(
+    clip: np.ndarray, triangles: np.ndarray, double_sided: np.ndarray, width: int, height: int
+) -> tuple[np.ndarray, np.ndarray]:
     """clip : (N, 4) float64 clip coordinates; triangles : (M, 3) int; double_sided :
     (M,) bool. Returns (ids (H, W) int32 triangle index or -1, depth (H, W) float32)."""
     ids = np.full((height, width), -1, np.int32)

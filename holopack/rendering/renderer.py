@@ -1,5 +1,6 @@
 """The Renderer: a posed scene to a picture, buffers and decoded textures kept between
 frames; and ``render()``, the one-call form (see the package docstring)."""
+
 from __future__ import annotations
 
 from dataclasses import dataclass
@@ -10,8 +11,7 @@ import numpy as np
 from ..errors import InputError
 from ..scene.types import Material, PosedPrimitive, Texture
 from . import raster
-from .shading import (A_BASE_UV, A_COL, A_COLUMNS, A_EM_UV, BLEND, M_ALPHA, Lights,
-                      material_table)
+from .shading import A_BASE_UV, A_COL, A_COLUMNS, A_EM_UV, BLEND, M_ALPHA, Lights, material_table
 from .texture import TexturePool
 
 SHADINGS = ("lit", "unlit")
@@ -72,10 +72,19 @@ def _grow(array: np.ndarray | None, rows: int, tail: tuple, dtype) -> np.ndarray
 
 def _uv_key(materials) -> tuple:
     """What the per-vertex UVs depend on in the materials (see _texture_uv)."""
+
     def transform(t):
         return None if t is None else np.asarray(t, np.float64).tobytes()
-    return tuple((m.base_color_texcoord, transform(m.base_color_transform),
-                  m.emissive_texcoord, transform(m.emissive_transform)) for m in materials)
+
+    return tuple(
+        (
+            m.base_color_texcoord,
+            transform(m.base_color_transform),
+            m.emissive_texcoord,
+            transform(m.emissive_transform),
+        )
+        for m in materials
+    )
 
 
 def _texture_uv(prim, count: int, texcoord: int, transform, out: np.ndarray) -> None:
@@ -117,8 +126,7 @@ class Renderer:
         # sits in the middle) while each walks its rows in order, keeping the records
         # of neighbouring tiles in cache
         rows = list(range(0, self._nty, 2)) + list(range(1, self._nty, 2))
-        self._tile_order = np.array([ty * self._ntx + tx for ty in rows for tx in range(self._ntx)],
-                                    np.int64)
+        self._tile_order = np.array([ty * self._ntx + tx for ty in rows for tx in range(self._ntx)], np.int64)
         self._tile_start = np.zeros(ntiles + 1, np.int64)
         # binning runs: a fixed count, so the lists do not depend on the thread count
         self._bin_offsets = np.zeros((BIN_RUNS, ntiles), np.int64)
@@ -140,7 +148,7 @@ class Renderer:
         self._vertex_capacity = 0
         self._record_capacity = 0
         self._blend_key = None
-        self._tile_mask = None    # restrict_tiles: None = every tile
+        self._tile_mask = None  # restrict_tiles: None = every tile
         self._excluded = []
 
     def restrict_tiles(self, mask) -> None:
@@ -160,15 +168,14 @@ class Renderer:
             y0, x0 = ty * TILE, tx * TILE
             y1, x1 = min(y0 + TILE, self.height), min(x0 + TILE, self.width)
             self._excluded.append((y0, y1, x0, x1))
-            self._ids[y0 * s:y1 * s, x0 * s:x1 * s] = -1     # never written again
+            self._ids[y0 * s : y1 * s, x0 * s : x1 * s] = -1  # never written again
             if self._depth is not None:
-                self._depth[y0 * s:y1 * s, x0 * s:x1 * s] = 1.0
+                self._depth[y0 * s : y1 * s, x0 * s : x1 * s] = 1.0
 
     # -- per set of primitives -------------------------------------------------
     def _gather_static(self, posed: list[PosedPrimitive], materials: list[Material]) -> None:
         n_materials = len(materials)
-        key = ((n_materials, _uv_key(materials))
-               + tuple((id(p.primitive), len(p.positions)) for p in posed))
+        key = (n_materials, _uv_key(materials)) + tuple((id(p.primitive), len(p.positions)) for p in posed)
         if key == self._static_key:
             return
         counts = [len(p.positions) for p in posed]
@@ -186,14 +193,20 @@ class Renderer:
             attr = np.zeros((count, A_COLUMNS), np.float32)
             if material < n_materials:
                 mat = materials[material]
-                _texture_uv(prim, count, mat.base_color_texcoord, mat.base_color_transform,
-                            attr[:, A_BASE_UV:A_BASE_UV + 2])
-                _texture_uv(prim, count, mat.emissive_texcoord, mat.emissive_transform,
-                            attr[:, A_EM_UV:A_EM_UV + 2])
-            attr[:, A_COL:A_COL + 4] = 1.0
+                _texture_uv(
+                    prim,
+                    count,
+                    mat.base_color_texcoord,
+                    mat.base_color_transform,
+                    attr[:, A_BASE_UV : A_BASE_UV + 2],
+                )
+                _texture_uv(
+                    prim, count, mat.emissive_texcoord, mat.emissive_transform, attr[:, A_EM_UV : A_EM_UV + 2]
+                )
+            attr[:, A_COL : A_COL + 4] = 1.0
             if prim.colors is not None and len(prim.colors) == count:
                 c = np.asarray(prim.colors, np.float32)
-                attr[:, A_COL:A_COL + min(c.shape[1], 4)] = c[:, :4]
+                attr[:, A_COL : A_COL + min(c.shape[1], 4)] = c[:, :4]
             attrs.append(attr)
             base += count
         self._tri_idx = np.ascontiguousarray(np.concatenate(tris) if tris else np.zeros((0, 3)), np.int32)
@@ -229,12 +242,11 @@ class Renderer:
         self._rec_bbox = np.zeros((r, 4), np.int32)
         if old is not None:
             for new_array, old_array in zip(self._records(), old):
-                new_array[:len(old_array)] = old_array
+                new_array[: len(old_array)] = old_array
         self._record_capacity = r
 
     def _records(self):
-        return (self._rec_tri, self._rec_xy, self._rec_area, self._rec_zw, self._rec_plane,
-                self._rec_bbox)
+        return (self._rec_tri, self._rec_xy, self._rec_area, self._rec_zw, self._rec_plane, self._rec_bbox)
 
     def _split_blend(self, mat: np.ndarray, used: int) -> tuple[np.ndarray, np.ndarray]:
         """Record ids (int64) of the opaque and of the translucent (BLEND) records.
@@ -257,12 +269,21 @@ class Renderer:
         tri = self._rec_tri[m:used]
         extra_blend = np.zeros(used - m, bool)
         extra_blend[tri >= 0] = self._tri_blend[tri[tri >= 0]]
-        return (np.concatenate([self._opaque_ids, extra[~extra_blend]]),
-                np.concatenate([self._blend_ids, extra[extra_blend]]))
+        return (
+            np.concatenate([self._opaque_ids, extra[~extra_blend]]),
+            np.concatenate([self._blend_ids, extra[extra_blend]]),
+        )
 
     # -- per frame ---------------------------------------------------------------
-    def draw(self, posed: list[PosedPrimitive], materials: list[Material],
-             textures: list[Texture], view, projection, shading: str = "lit") -> RenderedPicture:
+    def draw(
+        self,
+        posed: list[PosedPrimitive],
+        materials: list[Material],
+        textures: list[Texture],
+        view,
+        projection,
+        shading: str = "lit",
+    ) -> RenderedPicture:
         """Render world-space primitives with an OpenGL view and projection (4, 4)."""
         if shading not in SHADINGS:
             raise InputError(f"shading must be one of {', '.join(SHADINGS)}, got {shading!r}")
@@ -273,8 +294,8 @@ class Renderer:
         self._gather_static(posed, materials)
         offset = 0
         for p, count in zip(posed, self._counts):
-            self._world_pos[offset:offset + count] = p.positions
-            self._world_nrm[offset:offset + count] = p.normals
+            self._world_pos[offset : offset + count] = p.positions
+            self._world_nrm[offset : offset + count] = p.normals
             offset += count
         n = offset
         mat = material_table(materials, len(textures))
@@ -288,20 +309,43 @@ class Renderer:
         except np.linalg.LinAlgError:
             normal_matrix = view3
         w, h, s = self._w, self._h, self.supersample
-        raster.transform(self._world_pos[:n], self._world_nrm[:n], view, projection,
-                         normal_matrix, w, h, self._clip[:n], self._attr[:n],
-                         self._vfix[:n], self._vzw[:n], self._vcode[:n])
+        raster.transform(
+            self._world_pos[:n],
+            self._world_nrm[:n],
+            view,
+            projection,
+            normal_matrix,
+            w,
+            h,
+            self._clip[:n],
+            self._attr[:n],
+            self._vfix[:n],
+            self._vzw[:n],
+            self._vcode[:n],
+        )
         m = len(self._tri_idx)
         tri_idx, tri_mat = self._tri_idx, self._tri_mat
         if m:
-            raster.setup_triangles(tri_idx, tri_mat, mat, self._vfix, self._vzw, self._vcode,
-                                   w, h, self._identity, *self._records(), self._needs_clip)
+            raster.setup_triangles(
+                tri_idx,
+                tri_mat,
+                mat,
+                self._vfix,
+                self._vzw,
+                self._vcode,
+                w,
+                h,
+                self._identity,
+                *self._records(),
+                self._needs_clip,
+            )
         used = m
         n_clip = int(np.count_nonzero(self._needs_clip[:m])) if m else 0
         if n_clip:
             self._ensure_records(m + 8 * n_clip)
-            used = raster.clip_triangles(tri_idx, tri_mat, mat, self._clip, w, h,
-                                         self._needs_clip, m, *self._records())
+            used = raster.clip_triangles(
+                tri_idx, tri_mat, mat, self._clip, w, h, self._needs_clip, m, *self._records()
+            )
         opaque_order, blend_ids = self._split_blend(mat, used)
         if len(blend_ids):
             blend_ids = blend_ids[self._rec_tri[blend_ids] >= 0]
@@ -312,61 +356,153 @@ class Renderer:
         n_opaque = len(opaque_order)
         tile = self._tile
         self._tbox = _grow(self._tbox, max(n_opaque, len(blend_order)), (4,), np.int32)
-        total = raster.bin_count(opaque_order, n_opaque, self._rec_tri, self._rec_bbox, tile,
-                                 self._ntx, self._nty, self._tile_start, self._bin_offsets,
-                                 self._tbox)
+        total = raster.bin_count(
+            opaque_order,
+            n_opaque,
+            self._rec_tri,
+            self._rec_bbox,
+            tile,
+            self._ntx,
+            self._nty,
+            self._tile_start,
+            self._bin_offsets,
+            self._tbox,
+        )
         self._tile_list = _grow(self._tile_list, int(total), (), np.int32)
-        raster.bin_fill(opaque_order, n_opaque, self._ntx, self._bin_offsets, self._tbox,
-                        self._tile_list)
+        raster.bin_fill(opaque_order, n_opaque, self._ntx, self._bin_offsets, self._tbox, self._tile_list)
         total = 0
         if len(blend_order):  # no parallel region (and its wake-up) for nothing
-            total = raster.bin_count(blend_order, len(blend_order), self._rec_tri,
-                                     self._rec_bbox, tile, self._ntx, self._nty, self._blend_start,
-                                     self._bin_offsets, self._tbox)
+            total = raster.bin_count(
+                blend_order,
+                len(blend_order),
+                self._rec_tri,
+                self._rec_bbox,
+                tile,
+                self._ntx,
+                self._nty,
+                self._blend_start,
+                self._bin_offsets,
+                self._tbox,
+            )
         else:
             self._blend_start[:] = 0
         if total:
             self._blend_list = _grow(self._blend_list, int(total), (), np.int32)
-            raster.bin_fill(blend_order, len(blend_order), self._ntx, self._bin_offsets,
-                            self._tbox, self._blend_list)
+            raster.bin_fill(
+                blend_order, len(blend_order), self._ntx, self._bin_offsets, self._tbox, self._blend_list
+            )
         attr = self._attr
-        frame = RenderedPicture(color=np.empty((self.height, self.width, 3), np.uint8),
-                      depth=np.empty((self.height, self.width), np.float32),
-                      linear=np.empty((self.height, self.width, 3), np.float32),
-                      alpha=np.empty((self.height, self.width), np.float32),
-                      tiles=((np.diff(self._tile_start) > 0) | (np.diff(self._blend_start) > 0))
-                      .reshape(self._nty, self._ntx))
+        frame = RenderedPicture(
+            color=np.empty((self.height, self.width, 3), np.uint8),
+            depth=np.empty((self.height, self.width), np.float32),
+            linear=np.empty((self.height, self.width, 3), np.float32),
+            alpha=np.empty((self.height, self.width), np.float32),
+            tiles=((np.diff(self._tile_start) > 0) | (np.diff(self._blend_start) > 0)).reshape(
+                self._nty, self._ntx
+            ),
+        )
         if s == 1:
             depth_ss, linear_ss, alpha_ss = frame.depth, frame.linear, frame.alpha
         else:
             depth_ss, linear_ss, alpha_ss = self._depth, self._linear, self._alpha
         self._last_depth = depth_ss
-        raster.raster_opaque(self._tile_order, self._tile_start, self._tile_list, tile,
-                             self._ntx, w, h, self._rec_xy, self._rec_area, self._rec_zw,
-                             self._rec_plane, self._rec_bbox, mat, attr, pool, levels,
-                             level_count, wrap, depth_ss, self._ids)
-        raster.shade_visible(self._ids, unlit_all, ortho, self._rec_plane, mat, attr, pool,
-                             levels, level_count, wrap, lights, params, linear_ss,
-                             alpha_ss, s, depth_ss, self._srgb_lut,
-                             self._srgb_steps, frame.linear, frame.alpha, frame.depth,
-                             frame.color, numba.get_num_threads())
+        raster.raster_opaque(
+            self._tile_order,
+            self._tile_start,
+            self._tile_list,
+            tile,
+            self._ntx,
+            w,
+            h,
+            self._rec_xy,
+            self._rec_area,
+            self._rec_zw,
+            self._rec_plane,
+            self._rec_bbox,
+            mat,
+            attr,
+            pool,
+            levels,
+            level_count,
+            wrap,
+            depth_ss,
+            self._ids,
+        )
+        raster.shade_visible(
+            self._ids,
+            unlit_all,
+            ortho,
+            self._rec_plane,
+            mat,
+            attr,
+            pool,
+            levels,
+            level_count,
+            wrap,
+            lights,
+            params,
+            linear_ss,
+            alpha_ss,
+            s,
+            depth_ss,
+            self._srgb_lut,
+            self._srgb_steps,
+            frame.linear,
+            frame.alpha,
+            frame.depth,
+            frame.color,
+            numba.get_num_threads(),
+        )
         if total:
-            raster.raster_blend(self._tile_order, self._blend_start, self._blend_list, tile,
-                                self._ntx, w, h, unlit_all, ortho, self._rec_xy, self._rec_area,
-                                self._rec_zw, self._rec_plane, self._rec_bbox, mat, attr, pool,
-                                levels, level_count, wrap, lights, params, depth_ss,
-                                linear_ss, alpha_ss)
+            raster.raster_blend(
+                self._tile_order,
+                self._blend_start,
+                self._blend_list,
+                tile,
+                self._ntx,
+                w,
+                h,
+                unlit_all,
+                ortho,
+                self._rec_xy,
+                self._rec_area,
+                self._rec_zw,
+                self._rec_plane,
+                self._rec_bbox,
+                mat,
+                attr,
+                pool,
+                levels,
+                level_count,
+                wrap,
+                lights,
+                params,
+                depth_ss,
+                linear_ss,
+                alpha_ss,
+            )
             blended = np.flatnonzero(np.diff(self._blend_start) > 0).astype(np.int64)
-            raster.resolve_tiles(blended, self._ntx, TILE, linear_ss, alpha_ss, depth_ss,
-                                 s, self._srgb_lut, self._srgb_steps, frame.linear, frame.alpha,
-                                 frame.depth, frame.color)
+            raster.resolve_tiles(
+                blended,
+                self._ntx,
+                TILE,
+                linear_ss,
+                alpha_ss,
+                depth_ss,
+                s,
+                self._srgb_lut,
+                self._srgb_steps,
+                frame.linear,
+                frame.alpha,
+                frame.depth,
+                frame.color,
+            )
         if self._tile_mask is not None:
             frame.tiles &= self._tile_mask
-            if s == 1:      # the Frame's own depth buffer is new: the skipped tiles are empty
+            if s == 1:  # the Frame's own depth buffer is new: the skipped tiles are empty
                 for y0, y1, x0, x1 in self._excluded:
                     frame.depth[y0:y1, x0:x1] = 1.0
         return frame
-
 
     def visibility(self) -> tuple[np.ndarray, np.ndarray]:
         """What the last draw saw, per sub-sample: (triangle (H*s, W*s) int32, the
@@ -380,9 +516,18 @@ class Renderer:
 _cached: Renderer | None = None
 
 
-def render(scene, view, projection, size, *, animation=None, time: float = 0.0,
-           shading: str = "lit", lights: Lights | None = None,
-           supersample: int | None = None) -> RenderedPicture:
+def render(
+    scene,
+    view,
+    projection,
+    size,
+    *,
+    animation=None,
+    time: float = 0.0,
+    shading: str = "lit",
+    lights: Lights | None = None,
+    supersample: int | None = None,
+) -> RenderedPicture:
     """Pose ``scene`` at ``time`` seconds of ``animation`` and render it.
 
     view, projection : (4, 4) OpenGL-convention matrices; size = (width, height).

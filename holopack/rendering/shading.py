@@ -20,6 +20,7 @@ Numba inlines these functions into the kernels of raster.py, which caches those 
 its own time stamp; raster.py therefore drops its cached kernels when this file
 changes (holopack.kernel_cache).
 """
+
 from __future__ import annotations
 
 import math
@@ -71,8 +72,8 @@ def pack_materials(materials) -> tuple[np.ndarray, np.ndarray]:
     mat_f[-1, MF_ROUGHNESS] = 1.0
     mat_i[-1, [MI_BASE_SET, MI_EM_SET, MI_ALPHA, MI_DOUBLE, MI_UNLIT]] = 0
     for row, m in enumerate(materials):
-        mat_f[row, MF_BASE:MF_BASE + 4] = np.asarray(m.base_color_factor, np.float32).reshape(-1)[:4]
-        mat_f[row, MF_EMISSIVE:MF_EMISSIVE + 3] = np.asarray(m.emissive_factor, np.float32).reshape(-1)[:3]
+        mat_f[row, MF_BASE : MF_BASE + 4] = np.asarray(m.base_color_factor, np.float32).reshape(-1)[:4]
+        mat_f[row, MF_EMISSIVE : MF_EMISSIVE + 3] = np.asarray(m.emissive_factor, np.float32).reshape(-1)[:3]
         mat_f[row, MF_CUTOFF] = m.alpha_cutoff
         mat_f[row, MF_METALLIC] = m.metallic_factor
         mat_f[row, MF_ROUGHNESS] = m.roughness_factor
@@ -98,7 +99,7 @@ def material_table(materials, n_textures: int) -> np.ndarray:
     for column in (M_BASE_TEX, M_EM_TEX):
         table[table[:, column] >= n_textures, column] = -1
     rough = np.clip(table[:, M_ROUGHNESS], 0.02, 1.0)
-    shininess = np.clip(2.0 / rough ** 4 - 2.0, 2.0, 512.0)
+    shininess = np.clip(2.0 / rough**4 - 2.0, 2.0, 512.0)
     table[:, M_SHININESS] = shininess
     table[:, M_SPEC_NORM] = (shininess + 8.0) / (8.0 * math.pi)
     table[:, M_SPEC_FLOOR] = SPEC_EPSILON ** (1.0 / shininess)  # N.H^s < epsilon below it
@@ -106,8 +107,9 @@ def material_table(materials, n_textures: int) -> np.ndarray:
 
 
 @njit(cache=True, error_model="numpy", inline="always")
-def base_color(m, v0, v1, v2, o0, o1, o2, ox0, ox1, ox2, oy0, oy1, oy2,
-               mat, attr, pool, levels, level_count, wrap):
+def base_color(
+    m, v0, v1, v2, o0, o1, o2, ox0, ox1, ox2, oy0, oy1, oy2, mat, attr, pool, levels, level_count, wrap
+):
     """Linear RGBA base colour (factor x texture x vertex colour) of a fragment.
 
     (o0, o1, o2): perspective-correct barycentrics on the triangle's vertices
@@ -121,9 +123,27 @@ def base_color(m, v0, v1, v2, o0, o1, o2, ox0, ox1, ox2, oy0, oy1, oy2,
     a = mat[m, 3] * (o0 * attr[v0, A_COL + 3] + o1 * attr[v1, A_COL + 3] + o2 * attr[v2, A_COL + 3])
     t = int(mat[m, M_BASE_TEX])
     if t >= 0:
-        t0, t1, t2, t3 = texture_at(t, A_BASE_UV, v0, v1, v2,
-                                    o0, o1, o2, ox0, ox1, ox2, oy0, oy1, oy2, attr,
-                                    pool, levels, level_count, wrap)
+        t0, t1, t2, t3 = texture_at(
+            t,
+            A_BASE_UV,
+            v0,
+            v1,
+            v2,
+            o0,
+            o1,
+            o2,
+            ox0,
+            ox1,
+            ox2,
+            oy0,
+            oy1,
+            oy2,
+            attr,
+            pool,
+            levels,
+            level_count,
+            wrap,
+        )
         r *= t0
         g *= t1
         b *= t2
@@ -132,8 +152,9 @@ def base_color(m, v0, v1, v2, o0, o1, o2, ox0, ox1, ox2, oy0, oy1, oy2,
 
 
 @njit(cache=True, error_model="numpy", inline="always")
-def texture_at(t, c, v0, v1, v2, o0, o1, o2, ox0, ox1, ox2, oy0, oy1, oy2, attr,
-               pool, levels, level_count, wrap):
+def texture_at(
+    t, c, v0, v1, v2, o0, o1, o2, ox0, ox1, ox2, oy0, oy1, oy2, attr, pool, levels, level_count, wrap
+):
     """Trilinear sample of texture t at the fragment's UV (attr columns c, c + 1)."""
     u = o0 * attr[v0, c] + o1 * attr[v1, c] + o2 * attr[v2, c]
     v = o0 * attr[v0, c + 1] + o1 * attr[v1, c + 1] + o2 * attr[v2, c + 1]
@@ -141,8 +162,7 @@ def texture_at(t, c, v0, v1, v2, o0, o1, o2, ox0, ox1, ox2, oy0, oy1, oy2, attr,
     vx = ox0 * attr[v0, c + 1] + ox1 * attr[v1, c + 1] + ox2 * attr[v2, c + 1]
     uy = oy0 * attr[v0, c] + oy1 * attr[v1, c] + oy2 * attr[v2, c]
     vy = oy0 * attr[v0, c + 1] + oy1 * attr[v1, c + 1] + oy2 * attr[v2, c + 1]
-    return sample_trilinear(pool, levels, level_count, wrap, t, u, v,
-                            ux - u, vx - v, uy - u, vy - v)
+    return sample_trilinear(pool, levels, level_count, wrap, t, u, v, ux - u, vx - v, uy - u, vy - v)
 
 
 @njit(cache=True, error_model="numpy")
@@ -151,7 +171,7 @@ def rim_falloff(edge, power, short):
     a square root, several times faster than pow. Not inlined: one compiled copy
     serves every kernel that shades."""
     if not short:
-        return edge ** power
+        return edge**power
     twice = int(2.0 * power + 0.5)
     falloff = 1.0
     for _ in range(twice // 2):
@@ -162,8 +182,32 @@ def rim_falloff(edge, power, short):
 
 
 @njit(cache=True, error_model="numpy", inline="always")
-def shade(m, v0, v1, v2, o0, o1, o2, ox0, ox1, ox2, oy0, oy1, oy2, back, ortho, unlit_all,
-          mat, attr, pool, levels, level_count, wrap, lights, params):
+def shade(
+    m,
+    v0,
+    v1,
+    v2,
+    o0,
+    o1,
+    o2,
+    ox0,
+    ox1,
+    ox2,
+    oy0,
+    oy1,
+    oy2,
+    back,
+    ortho,
+    unlit_all,
+    mat,
+    attr,
+    pool,
+    levels,
+    level_count,
+    wrap,
+    lights,
+    params,
+):
     """Linear RGB and alpha of one fragment (see the module doc for the model)."""
     unlit = unlit_all or mat[m, M_UNLIT] == 1.0
     r = mat[m, 0] * (o0 * attr[v0, A_COL] + o1 * attr[v1, A_COL] + o2 * attr[v2, A_COL])
@@ -185,8 +229,9 @@ def shade(m, v0, v1, v2, o0, o1, o2, ox0, ox1, ox2, oy0, oy1, oy2, back, ortho, 
             c = A_EM_UV
         if t < 0:
             continue
-        t0, t1, t2, t3 = texture_at(t, c, v0, v1, v2, o0, o1, o2, ox0, ox1, ox2, oy0, oy1, oy2,
-                                    attr, pool, levels, level_count, wrap)
+        t0, t1, t2, t3 = texture_at(
+            t, c, v0, v1, v2, o0, o1, o2, ox0, ox1, ox2, oy0, oy1, oy2, attr, pool, levels, level_count, wrap
+        )
         if slot == 0:
             r *= t0
             g *= t1
@@ -256,7 +301,7 @@ def shade(m, v0, v1, v2, o0, o1, o2, ox0, ox1, ox2, oy0, oy1, oy2, back, ortho, 
             ndh = (nx * hx + ny * hy + nz * hz) / hn
             if ndh <= spec_floor:  # the highlight would be below SPEC_EPSILON: skip pow
                 continue
-            s = spec_norm * ndh ** shininess * ndl
+            s = spec_norm * ndh**shininess * ndl
             hr += lights[i, 3] * s
             hg += lights[i, 4] * s
             hb += lights[i, 5] * s

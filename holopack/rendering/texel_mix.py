@@ -11,6 +11,7 @@ texel is one 64-bit load of its four channels, one vector conversion and one vec
 multiply-add. The arithmetic is float32 (the texels have 16 bits; the weights and the
 sum keep 24), which moves results by about 1e-7 of full scale.
 """
+
 from __future__ import annotations
 
 from llvmlite import ir
@@ -22,10 +23,14 @@ from numba.extending import intrinsic
 def mix_texels(typingctx, pool, i0, i1, i2, i3, w0, w1, w2, w3):
     """pool uint16 (P, 4) C-contiguous; i* int64 texel rows; w* float64 weights
     -> (float64,) * 4, the weighted sum of the four texels' RGBA."""
-    if not (isinstance(pool, types.Array) and pool.dtype == types.uint16 and pool.ndim == 2
-            and pool.layout == "C"
-            and all(isinstance(i, types.Integer) for i in (i0, i1, i2, i3))
-            and all(w == types.float64 for w in (w0, w1, w2, w3))):
+    if not (
+        isinstance(pool, types.Array)
+        and pool.dtype == types.uint16
+        and pool.ndim == 2
+        and pool.layout == "C"
+        and all(isinstance(i, types.Integer) for i in (i0, i1, i2, i3))
+        and all(w == types.float64 for w in (w0, w1, w2, w3))
+    ):
         return None
     signature = types.UniTuple(types.float64, 4)(pool, i0, i1, i2, i3, w0, w1, w2, w3)
 
@@ -39,16 +44,16 @@ def mix_texels(typingctx, pool, i0, i1, i2, i3, w0, w1, w2, w3):
         for k in range(4):
             index = context.cast(builder, args[1 + k], sig.args[1 + k], types.int64)
             row = builder.gep(texels, [builder.mul(index, ir.Constant(i64, 4))])
-            rgba = builder.uitofp(builder.load(builder.bitcast(row, quad_u16.as_pointer()),
-                                               align=2), quad)
+            rgba = builder.uitofp(builder.load(builder.bitcast(row, quad_u16.as_pointer()), align=2), quad)
             weight = builder.fptrunc(args[5 + k], ir.FloatType())
-            weight = builder.insert_element(ir.Constant(quad, ir.Undefined), weight,
-                                            ir.Constant(i32, 0))
+            weight = builder.insert_element(ir.Constant(quad, ir.Undefined), weight, ir.Constant(i32, 0))
             weight = builder.shuffle_vector(weight, ir.Constant(quad, ir.Undefined), broadcast)
             term = builder.fmul(rgba, weight)
             total = term if total is None else builder.fadd(total, term)
-        channels = [builder.fpext(builder.extract_element(total, ir.Constant(i32, c)),
-                                  ir.DoubleType()) for c in range(4)]
+        channels = [
+            builder.fpext(builder.extract_element(total, ir.Constant(i32, c)), ir.DoubleType())
+            for c in range(4)
+        ]
         return context.make_tuple(builder, sig.return_type, channels)
 
     return signature, codegen

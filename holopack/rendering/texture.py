@@ -21,6 +21,7 @@ builds it into raster.py's kernels, which it caches by raster.py's own time stam
 raster.py therefore drops its cached kernels when this file changes
 (holopack.kernel_cache).
 """
+
 from __future__ import annotations
 
 import math
@@ -57,7 +58,7 @@ def mip_chain(level0: np.ndarray) -> list[np.ndarray]:
         np.add.at(acc, rows, src)
         acc2 = np.zeros((nh, nw, 4))
         np.add.at(acc2, (slice(None), cols), acc)
-        counts = (np.bincount(rows, minlength=nh)[:, None] * np.bincount(cols, minlength=nw)[None, :])
+        counts = np.bincount(rows, minlength=nh)[:, None] * np.bincount(cols, minlength=nw)[None, :]
         levels.append((acc2 / counts[:, :, None]).astype(np.float32))
     return levels[:MAX_LEVELS]
 
@@ -128,7 +129,7 @@ class TexturePool:
             wrap[t] = (tex.wrap_s, tex.wrap_t)
             for l, lv in enumerate(chain):
                 n = lv.shape[0] * lv.shape[1]
-                pool[offset:offset + n] = quantise_level(lv).reshape(-1, 4)
+                pool[offset : offset + n] = quantise_level(lv).reshape(-1, 4)
                 levels[t, l] = (offset, lv.shape[1], lv.shape[0])
                 offset += n
         self._packed_key = key
@@ -214,11 +215,17 @@ def _bilinear(pool, levels, wrap, t, level, u, v):
     r00 = offset + ya * w
     r10 = offset + yb * w
     # the weights carry the texels' scale back to [0, 1]
-    return mix_texels(pool, r00 + xa, r00 + xb, r10 + xa, r10 + xb,
-                      (1.0 - fx) * (1.0 - fy) * INV_TEXEL_SCALE,
-                      fx * (1.0 - fy) * INV_TEXEL_SCALE,
-                      (1.0 - fx) * fy * INV_TEXEL_SCALE,
-                      fx * fy * INV_TEXEL_SCALE)
+    return mix_texels(
+        pool,
+        r00 + xa,
+        r00 + xb,
+        r10 + xa,
+        r10 + xb,
+        (1.0 - fx) * (1.0 - fy) * INV_TEXEL_SCALE,
+        fx * (1.0 - fy) * INV_TEXEL_SCALE,
+        (1.0 - fx) * fy * INV_TEXEL_SCALE,
+        fx * fy * INV_TEXEL_SCALE,
+    )
 
 
 @njit(cache=True, error_model="numpy")

@@ -1,4 +1,5 @@
 """Plain numpy twin of ``texture.sample_trilinear``, vectorised over sample points."""
+
 from __future__ import annotations
 
 import numpy as np
@@ -28,8 +29,12 @@ def bilinear(level: np.ndarray, u: np.ndarray, v: np.ndarray, wrap_s: int, wrap_
     y0 = y0.astype(np.int64)
     xa, xb = wrap_indices(x0, w, wrap_s), wrap_indices(x0 + 1, w, wrap_s)
     ya, yb = wrap_indices(y0, h, wrap_t), wrap_indices(y0 + 1, h, wrap_t)
-    return ((1 - fx) * (1 - fy) * level[ya, xa] + fx * (1 - fy) * level[ya, xb]
-            + (1 - fx) * fy * level[yb, xa] + fx * fy * level[yb, xb])
+    return (
+        (1 - fx) * (1 - fy) * level[ya, xa]
+        + fx * (1 - fy) * level[ya, xb]
+        + (1 - fx) * fy * level[yb, xa]
+        + fx * fy * level[yb, xb]
+    )
 
 
 def sample(chain: list[np.ndarray], u, v, dudx, dvdx, dudy, dvdy, wrap_s: int, wrap_t: int) -> np.ndarray:
@@ -37,8 +42,10 @@ def sample(chain: list[np.ndarray], u, v, dudx, dvdx, dudy, dvdy, wrap_s: int, w
     footprint in texels of level 0 (OpenGL's rho), clamped to the chain."""
     u, v = np.asarray(u, np.float64), np.asarray(v, np.float64)
     h0, w0 = chain[0].shape[:2]
-    rho = np.maximum(np.hypot(np.asarray(dudx) * w0, np.asarray(dvdx) * h0),
-                     np.hypot(np.asarray(dudy) * w0, np.asarray(dvdy) * h0))
+    rho = np.maximum(
+        np.hypot(np.asarray(dudx) * w0, np.asarray(dvdx) * h0),
+        np.hypot(np.asarray(dudy) * w0, np.asarray(dvdy) * h0),
+    )
     lod = np.clip(np.log2(np.maximum(rho, 1.0)), 0.0, len(chain) - 1)
     lo = np.floor(lod).astype(int)
     frac = (lod - lo)[:, None]

@@ -5,6 +5,7 @@ each clip drives its own node or two, and all last equally long. Played one at a
 a file stands still but for one limb; played together it walks. ``play_together`` says
 when a file looks like that, so that "all" becomes its default.
 """
+
 from __future__ import annotations
 
 from .types import Animation

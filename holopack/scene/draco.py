@@ -4,6 +4,7 @@ Draco's bitstream is decoded by Google's own decoder through DracoPy (the option
 ``holopack[compressed]``): a well-kept binding of the reference library, where a decoder of
 our own would be thousands of lines of entropy coding and prediction schemes to get wrong.
 """
+
 from __future__ import annotations
 
 import importlib.util
@@ -40,8 +41,7 @@ def decode(payload: bytes) -> DracoPrimitive:
     try:
         mesh = DracoPy.decode(bytes(payload))
     except Exception as exc:  # the binding raises its own types for a damaged stream
-        raise ValueError(f"the Draco data cannot be decoded ({str(exc) or type(exc).__name__})") \
-            from None
+        raise ValueError(f"the Draco data cannot be decoded ({str(exc) or type(exc).__name__})") from None
     faces = np.asarray(getattr(mesh, "faces", np.zeros((0, 3), np.uint32)))
     if faces.size == 0:
         raise ValueError("the Draco data holds a point cloud, not triangles")

@@ -14,6 +14,7 @@ a :class:`holopack.scene.scene.Scene`:
 Any fault raises :class:`holopack.errors.InputError` naming the file; an unexpected
 exception inside the reader is converted to ``InputError("unreadable glTF: ...")``.
 """
+
 from __future__ import annotations
 
 import base64
@@ -29,13 +30,12 @@ import numpy as np
 
 from ..containment import read_reference, shorten
 from ..errors import InputError
-from . import draco, meshopt
 from ..limits import MAX_FILE_BYTES, MemoryBudget
+from . import draco, meshopt
 from .normals import vertex_normals
 from .scene import Scene
 from .texture_roles import texture_roles
-from .types import (Animation, Channel, DrawItem, Material, Mesh, MorphTargets, Node,
-                    Primitive, Skin, Texture)
+from .types import Animation, Channel, DrawItem, Material, Mesh, MorphTargets, Node, Primitive, Skin, Texture
 
 _GLB_MAGIC = b"glTF"
 _CHUNK_JSON = 0x4E4F534A
@@ -49,14 +49,34 @@ _COMPONENT_DTYPES = {
     5125: np.dtype("<u4"),
     5126: np.dtype("<f4"),
 }
-_COMPONENT_NAMES = {5120: "BYTE", 5121: "UNSIGNED_BYTE", 5122: "SHORT",
-                    5123: "UNSIGNED_SHORT", 5125: "UNSIGNED_INT", 5126: "FLOAT"}
+_COMPONENT_NAMES = {
+    5120: "BYTE",
+    5121: "UNSIGNED_BYTE",
+    5122: "SHORT",
+    5123: "UNSIGNED_SHORT",
+    5125: "UNSIGNED_INT",
+    5126: "FLOAT",
+}
 # type -> (rows, columns); matrices are column-major with 4-byte aligned columns
-_TYPE_SHAPES = {"SCALAR": (1, 1), "VEC2": (2, 1), "VEC3": (3, 1), "VEC4": (4, 1),
-                "MAT2": (2, 2), "MAT3": (3, 3), "MAT4": (4, 4)}
+_TYPE_SHAPES = {
+    "SCALAR": (1, 1),
+    "VEC2": (2, 1),
+    "VEC3": (3, 1),
+    "VEC4": (4, 1),
+    "MAT2": (2, 2),
+    "MAT3": (3, 3),
+    "MAT4": (4, 4),
+}
 
-_MODE_NAMES = {0: "POINTS", 1: "LINES", 2: "LINE_LOOP", 3: "LINE_STRIP",
-               4: "TRIANGLES", 5: "TRIANGLE_STRIP", 6: "TRIANGLE_FAN"}
+_MODE_NAMES = {
+    0: "POINTS",
+    1: "LINES",
+    2: "LINE_LOOP",
+    3: "LINE_STRIP",
+    4: "TRIANGLES",
+    5: "TRIANGLE_STRIP",
+    6: "TRIANGLE_FAN",
+}
 _ANIMATED_PATHS = ("translation", "rotation", "scale", "weights")
 _PATH_WIDTH = {"translation": 3, "rotation": 4, "scale": 3}
 # compression schemes whose payload we cannot decode: the geometry would be missing
@@ -69,10 +89,20 @@ _UNDECODABLE_EXTENSIONS = {
 _DECODERS = {draco.EXTENSION: draco.available, meshopt.EXTENSION: meshopt.available}
 _INSTALL_HINT = "install the decoder with: pip install 'holopack[compressed]'"
 _WRAP_MODES = (10497, 33071, 33648)
-_SINGULAR = {"meshes": "mesh", "nodes": "node", "accessors": "accessor", "skins": "skin",
-             "materials": "material", "scenes": "scene", "buffers": "buffer",
-             "bufferViews": "buffer view", "samplers": "sampler", "textures": "texture",
-             "images": "image", "animations": "animation"}
+_SINGULAR = {
+    "meshes": "mesh",
+    "nodes": "node",
+    "accessors": "accessor",
+    "skins": "skin",
+    "materials": "material",
+    "scenes": "scene",
+    "buffers": "buffer",
+    "bufferViews": "buffer view",
+    "samplers": "sampler",
+    "textures": "texture",
+    "images": "image",
+    "animations": "animation",
+}
 # hard limits that keep a hostile file from exhausting memory before we notice
 _MAX_ACCESSOR_COUNT = 1 << 28
 _MAX_ZERO_ACCESSOR_BYTES = 1 << 29  # an accessor with no buffer view (all zeros, or sparse)
@@ -90,8 +120,7 @@ def load_gltf(path: str | os.PathLike) -> Scene:
     except InputError:
         raise
     except MemoryError:
-        raise InputError("unreadable glTF: the file needs more memory than is available",
-                         path) from None
+        raise InputError("unreadable glTF: the file needs more memory than is available", path) from None
     except RecursionError:
         raise InputError("unreadable glTF: the file is nested too deeply", path) from None
     except Exception as exc:  # last resort: no traceback ever reaches the user
@@ -145,10 +174,13 @@ class _Reader:
 
     def _index_item(self, value, count: int, what: str, kind: str) -> int:
         """An element of an index list (children, joints, scene nodes), checked."""
-        if (isinstance(value, bool) or not isinstance(value, (int, float))
-                or value != int(value) or not 0 <= int(value) < count):
-            self.fail(f"{what} {kind} {value!r}, which does not exist "
-                      f"(the file has {count} {kind}s)")
+        if (
+            isinstance(value, bool)
+            or not isinstance(value, (int, float))
+            or value != int(value)
+            or not 0 <= int(value) < count
+        ):
+            self.fail(f"{what} {kind} {value!r}, which does not exist (the file has {count} {kind}s)")
         return int(value)
 
     def _ref(self, obj: dict, key: str, where: str, collection: str, required=False):
@@ -160,16 +192,21 @@ class _Reader:
         index = self._int(obj, key, where)
         count = len(self._list(self.gltf, collection, "the file"))
         if not 0 <= index < count:
-            self.fail(f"{where} refers to {_SINGULAR.get(collection, collection)} {index}, "
-                      "which does not exist "
-                      f"(the file has {count} {collection})")
+            self.fail(
+                f"{where} refers to {_SINGULAR.get(collection, collection)} {index}, "
+                "which does not exist "
+                f"(the file has {count} {collection})"
+            )
         return index
 
     def _numbers(self, value, length: int, where: str, default) -> np.ndarray:
         if value is None:
             return np.array(default, np.float64)
-        if not isinstance(value, list) or len(value) != length or not all(
-                isinstance(v, (int, float)) and not isinstance(v, bool) for v in value):
+        if (
+            not isinstance(value, list)
+            or len(value) != length
+            or not all(isinstance(v, (int, float)) and not isinstance(v, bool) for v in value)
+        ):
             self.fail(f"{where} should be {length} numbers")
         array = np.array(value, np.float64)
         if not np.all(np.isfinite(array)) or np.any(np.abs(array) > _LARGEST):
@@ -225,9 +262,11 @@ class _Reader:
             chunk_length, chunk_type = struct.unpack_from("<II", data, offset)
             offset += 8
             if offset + chunk_length > length:
-                self.fail(f"bad GLB chunk: chunk {chunk_number} claims {chunk_length} bytes "
-                          f"but only {length - offset} remain")
-            chunk = data[offset:offset + chunk_length]
+                self.fail(
+                    f"bad GLB chunk: chunk {chunk_number} claims {chunk_length} bytes "
+                    f"but only {length - offset} remain"
+                )
+            chunk = data[offset : offset + chunk_length]
             offset += chunk_length
             if chunk_length % 4:
                 self.warn("a GLB chunk length is not a multiple of 4")
@@ -250,8 +289,7 @@ class _Reader:
 
     def _parse_json(self, raw: bytes) -> dict:
         if raw[:3] == b"\xef\xbb\xbf":
-            self.fail("invalid JSON: the text starts with a byte-order mark, "
-                      "which glTF forbids")
+            self.fail("invalid JSON: the text starts with a byte-order mark, which glTF forbids")
         try:
             text = raw.decode("utf-8")
         except UnicodeDecodeError as exc:
@@ -273,20 +311,30 @@ class _Reader:
         version = str(asset["version"])
         if not version.split(".")[0] == "2":
             self.fail(f"glTF version {version} is not supported (holopack reads glTF 2.x)")
-        required = [name for name in self._list(self.gltf, "extensionsRequired", "the file")
-                    if isinstance(name, str)]
+        required = [
+            name for name in self._list(self.gltf, "extensionsRequired", "the file") if isinstance(name, str)
+        ]
         for name in required:
             if name in _DECODERS and _DECODERS[name]():
                 continue
             if name in _DECODERS:
-                self.fail(f"the file uses {_UNDECODABLE_EXTENSIONS[name]} ({name}); "
-                          f"{_INSTALL_HINT}, or re-export it without compression")
+                self.fail(
+                    f"the file uses {_UNDECODABLE_EXTENSIONS[name]} ({name}); "
+                    f"{_INSTALL_HINT}, or re-export it without compression"
+                )
             if name in _UNDECODABLE_EXTENSIONS:
-                self.fail(f"the file uses {_UNDECODABLE_EXTENSIONS[name]} ({name}), "
-                          "which holopack cannot decode (no maintained decoder is available); "
-                          "re-export it with PNG or JPEG textures")
-        known = {"KHR_materials_unlit", "KHR_texture_transform", "KHR_mesh_quantization",
-                 "KHR_materials_emissive_strength", "EXT_texture_webp"}
+                self.fail(
+                    f"the file uses {_UNDECODABLE_EXTENSIONS[name]} ({name}), "
+                    "which holopack cannot decode (no maintained decoder is available); "
+                    "re-export it with PNG or JPEG textures"
+                )
+        known = {
+            "KHR_materials_unlit",
+            "KHR_texture_transform",
+            "KHR_mesh_quantization",
+            "KHR_materials_emissive_strength",
+            "EXT_texture_webp",
+        }
         for name in required:
             if name not in known and name not in _UNDECODABLE_EXTENSIONS:
                 self.warn(f"required extension {name} is not supported and was ignored")
@@ -328,12 +376,16 @@ class _Reader:
             self.budget.spend(len(payload), f"{where}: the data: URI")
             return urllib.parse.unquote_to_bytes(payload)
         if "://" in uri or uri.lower().startswith("file:"):
-            self.fail(f"{where}: refers to a remote file ({shorten(uri)}); holopack reads local "
-                      "files only")
+            self.fail(f"{where}: refers to a remote file ({shorten(uri)}); holopack reads local files only")
         # the containment rule (holopack.containment): inside this file's folder only,
         # regular files only, no more than the memory budget
-        data = read_reference(uri, self.path, f"{where}: the external file", encoded=True,
-                              limit=min(MAX_FILE_BYTES, self.budget.total - self.budget.used))
+        data = read_reference(
+            uri,
+            self.path,
+            f"{where}: the external file",
+            encoded=True,
+            limit=min(MAX_FILE_BYTES, self.budget.total - self.budget.used),
+        )
         self.budget.spend(len(data), f"{where}: the external file")
         return data
 
@@ -349,14 +401,15 @@ class _Reader:
         stride = self._int(spec, "byteStride", vwhere)
         if stride is not None and not 4 <= stride <= 252:
             self.fail(f"{vwhere}: byteStride {stride} is outside 4..252")
-        compressed = self._dict(spec.get("extensions", {}), f"{vwhere} extensions").get(
-            meshopt.EXTENSION)
+        compressed = self._dict(spec.get("extensions", {}), f"{vwhere} extensions").get(meshopt.EXTENSION)
         if compressed is not None:
             return self._meshopt_view(index, compressed, vwhere, buffer_index, length, stride)
         data = self._buffer(buffer_index)
         if offset + length > len(data):
-            self.fail(f"{vwhere} (used by {where}) reaches past the end of buffer "
-                      f"{buffer_index} ({offset}+{length} > {len(data)} bytes)")
+            self.fail(
+                f"{vwhere} (used by {where}) reaches past the end of buffer "
+                f"{buffer_index} ({offset}+{length} > {len(data)} bytes)"
+            )
         return data, offset, length, stride
 
     def _meshopt_view(self, index, spec, vwhere, fallback_buffer, length, stride):
@@ -371,8 +424,10 @@ class _Reader:
                 if offset + length > len(data):
                     self.fail(f"{vwhere} reaches past the end of buffer {fallback_buffer}")
                 return data, offset, length, stride
-            self.fail(f"{vwhere} uses meshoptimizer compression ({meshopt.EXTENSION}); "
-                      f"{_INSTALL_HINT}, or re-export it without compression")
+            self.fail(
+                f"{vwhere} uses meshoptimizer compression ({meshopt.EXTENSION}); "
+                f"{_INSTALL_HINT}, or re-export it without compression"
+            )
         spec = self._dict(spec, f"{vwhere} {meshopt.EXTENSION}")
         ewhere = f"{vwhere} {meshopt.EXTENSION}"
         source = self._ref(spec, "buffer", ewhere, "buffers", required=True)
@@ -383,14 +438,18 @@ class _Reader:
         if size is None or count is None or element is None:
             self.fail(f"{ewhere}: byteLength, count and byteStride are required")
         if count * element != length:
-            self.fail(f"{ewhere}: {count} x {element} bytes do not match the view's "
-                      f"byteLength {length}")
+            self.fail(f"{ewhere}: {count} x {element} bytes do not match the view's byteLength {length}")
         data = self._buffer(source)
         if offset + size > len(data):
             self.fail(f"{ewhere} reaches past the end of buffer {source}")
         try:
-            decoded = meshopt.decode(data[offset:offset + size], count, element,
-                                     str(spec.get("mode", "")), str(spec.get("filter", "NONE")))
+            decoded = meshopt.decode(
+                data[offset : offset + size],
+                count,
+                element,
+                str(spec.get("mode", "")),
+                str(spec.get("filter", "NONE")),
+            )
         except ValueError as exc:
             self.fail(f"{ewhere}: {exc}")
         self._decoded_views[index] = decoded
@@ -423,8 +482,7 @@ class _Reader:
             self.fail(f"{awhere}: count {count} is implausibly large")
         normalized = bool(spec.get("normalized", False))
         if normalized and ctype in (5125, 5126):
-            self.warn(f"{awhere}: 'normalized' is not allowed for {_COMPONENT_NAMES[ctype]} "
-                      "and was ignored")
+            self.warn(f"{awhere}: 'normalized' is not allowed for {_COMPONENT_NAMES[ctype]} and was ignored")
             normalized = False
         size = dtype.itemsize
         # column stride: matrix columns start on 4-byte boundaries
@@ -447,17 +505,24 @@ class _Reader:
             offset = self._int(spec, "byteOffset", awhere, default=0)
             stride = stride or element_bytes
             if stride < element_bytes:
-                self.fail(f"{awhere}: byteStride {stride} is smaller than one element "
-                          f"({element_bytes} bytes)")
+                self.fail(
+                    f"{awhere}: byteStride {stride} is smaller than one element ({element_bytes} bytes)"
+                )
             needed = offset + stride * (count - 1) + element_bytes
             if needed > view_length:
-                self.fail(f"{awhere} reaches past the end of buffer view {view_index} "
-                          f"({needed} > {view_length} bytes)")
+                self.fail(
+                    f"{awhere} reaches past the end of buffer view {view_index} "
+                    f"({needed} > {view_length} bytes)"
+                )
             if offset % size or (view_offset + offset) % size:
                 self.warn(f"{awhere}: data is not aligned to its component size")
-            out = np.ndarray((count, cols, rows), dtype=dtype, buffer=data,
-                             offset=view_offset + offset,
-                             strides=(stride, column_bytes, size)).copy()
+            out = np.ndarray(
+                (count, cols, rows),
+                dtype=dtype,
+                buffer=data,
+                offset=view_offset + offset,
+                strides=(stride, column_bytes, size),
+            ).copy()
         sparse = spec.get("sparse")
         if sparse is not None:
             self._apply_sparse(out, sparse, count, awhere)
@@ -493,8 +558,7 @@ class _Reader:
             self.fail(f"{swhere}: indices reach past the end of buffer view {vi}")
         indices = np.frombuffer(data, idtype, n, voff + ioff).astype(np.int64)
         if np.any(indices >= count):
-            self.fail(f"{swhere}: index {int(indices.max())} is beyond the accessor's "
-                      f"{count} elements")
+            self.fail(f"{swhere}: index {int(indices.max())} is beyond the accessor's {count} elements")
         if n > 1 and np.any(np.diff(indices) <= 0):
             self.warn(f"{swhere}: indices are not strictly increasing")
         vv = self._ref(val, "bufferView", f"{swhere} values", "bufferViews", required=True)
@@ -514,8 +578,20 @@ class _Reader:
     # -- the scene -----------------------------------------------------------------
     def _build(self) -> Scene:
         g = self.gltf
-        for key in ("nodes", "meshes", "accessors", "bufferViews", "buffers", "materials",
-                    "textures", "images", "samplers", "skins", "animations", "scenes"):
+        for key in (
+            "nodes",
+            "meshes",
+            "accessors",
+            "bufferViews",
+            "buffers",
+            "materials",
+            "textures",
+            "images",
+            "samplers",
+            "skins",
+            "animations",
+            "scenes",
+        ):
             for i, item in enumerate(self._list(g, key, "the file")):
                 self._dict(item, f"{_SINGULAR[key]} {i}")
         scene = Scene(path=self.path)
@@ -550,8 +626,7 @@ class _Reader:
             where = f"node {i}"
             node = Node(name=str(spec.get("name", "")))
             children = self._list(spec, "children", where)
-            children = [self._index_item(c, len(specs), f"{where} has child", "node")
-                        for c in children]
+            children = [self._index_item(c, len(specs), f"{where} has child", "node") for c in children]
             if len(set(children)) != len(children):
                 self.warn(f"{where} lists a child twice; the duplicate was ignored")
                 children = list(dict.fromkeys(children))
@@ -566,10 +641,10 @@ class _Reader:
                 if any(k in spec for k in ("translation", "rotation", "scale")):
                     self.warn(f"{where} has both a matrix and TRS; the matrix was used")
             else:
-                node.translation = self._numbers(spec.get("translation"), 3,
-                                                 f"{where} translation", [0.0, 0.0, 0.0])
-                q = self._numbers(spec.get("rotation"), 4, f"{where} rotation",
-                                  [0.0, 0.0, 0.0, 1.0])
+                node.translation = self._numbers(
+                    spec.get("translation"), 3, f"{where} translation", [0.0, 0.0, 0.0]
+                )
+                q = self._numbers(spec.get("rotation"), 4, f"{where} rotation", [0.0, 0.0, 0.0, 1.0])
                 with np.errstate(over="ignore"):
                     norm = float(np.linalg.norm(q))
                 if not math.isfinite(norm):
@@ -580,8 +655,7 @@ class _Reader:
                 elif abs(norm - 1.0) > 1e-3:
                     self.warn(f"{where}: rotation quaternion was not unit length; normalised")
                 node.rotation = q / (norm if norm >= 1e-12 else 1.0)
-                node.scale = self._numbers(spec.get("scale"), 3, f"{where} scale",
-                                           [1.0, 1.0, 1.0])
+                node.scale = self._numbers(spec.get("scale"), 3, f"{where} scale", [1.0, 1.0, 1.0])
             node.mesh = self._ref(spec, "mesh", where, "meshes")
             node.skin = self._ref(spec, "skin", where, "skins")
             node.weights = self._weights(spec, where)
@@ -636,8 +710,7 @@ class _Reader:
         for r in self._list(spec, "nodes", f"scene {index}"):
             r = self._index_item(r, node_count, f"scene {index} refers to", "node")
             if self._parents[r] >= 0:
-                self.warn(f"scene {index} lists node {r}, which is not a root; "
-                          "it is drawn under its parent")
+                self.warn(f"scene {index} lists node {r}, which is not a root; it is drawn under its parent")
                 continue
             if r not in roots:
                 roots.append(r)
@@ -650,40 +723,47 @@ class _Reader:
             where = f"material {i}"
             m = Material(name=str(spec.get("name", "")))
             pbr = self._dict(spec.get("pbrMetallicRoughness", {}), f"{where} pbrMetallicRoughness")
-            m.base_color_factor = self._numbers(pbr.get("baseColorFactor"), 4,
-                                                f"{where} baseColorFactor",
-                                                [1.0, 1.0, 1.0, 1.0]).astype(np.float32)
-            m.metallic_factor = float(self._numbers(
-                [pbr.get("metallicFactor", 1.0)], 1, f"{where} metallicFactor", None)[0])
-            m.roughness_factor = float(self._numbers(
-                [pbr.get("roughnessFactor", 1.0)], 1, f"{where} roughnessFactor", None)[0])
+            m.base_color_factor = self._numbers(
+                pbr.get("baseColorFactor"), 4, f"{where} baseColorFactor", [1.0, 1.0, 1.0, 1.0]
+            ).astype(np.float32)
+            m.metallic_factor = float(
+                self._numbers([pbr.get("metallicFactor", 1.0)], 1, f"{where} metallicFactor", None)[0]
+            )
+            m.roughness_factor = float(
+                self._numbers([pbr.get("roughnessFactor", 1.0)], 1, f"{where} roughnessFactor", None)[0]
+            )
             m.base_color_texture, m.base_color_texcoord, m.base_color_transform = self._texture_ref(
-                pbr.get("baseColorTexture"), f"{where} baseColorTexture")
-            emissive = self._numbers(spec.get("emissiveFactor"), 3, f"{where} emissiveFactor",
-                                     [0.0, 0.0, 0.0])
+                pbr.get("baseColorTexture"), f"{where} baseColorTexture"
+            )
+            emissive = self._numbers(
+                spec.get("emissiveFactor"), 3, f"{where} emissiveFactor", [0.0, 0.0, 0.0]
+            )
             extensions = self._dict(spec.get("extensions", {}), f"{where} extensions")
             gloss = extensions.get("KHR_materials_pbrSpecularGlossiness")
             if isinstance(gloss, dict) and "pbrMetallicRoughness" not in spec:
                 # older exporters: the diffuse colour is what a fan can show of it
                 m.base_color_factor = self._numbers(
-                    gloss.get("diffuseFactor"), 4, f"{where} diffuseFactor",
-                    [1.0, 1.0, 1.0, 1.0]).astype(np.float32)
-                m.base_color_texture, m.base_color_texcoord, m.base_color_transform = \
-                    self._texture_ref(gloss.get("diffuseTexture"), f"{where} diffuseTexture")
+                    gloss.get("diffuseFactor"), 4, f"{where} diffuseFactor", [1.0, 1.0, 1.0, 1.0]
+                ).astype(np.float32)
+                m.base_color_texture, m.base_color_texcoord, m.base_color_transform = self._texture_ref(
+                    gloss.get("diffuseTexture"), f"{where} diffuseTexture"
+                )
                 m.metallic_factor = 0.0
             strength = extensions.get("KHR_materials_emissive_strength")
             if isinstance(strength, dict):
                 emissive = emissive * float(strength.get("emissiveStrength", 1.0))
             m.emissive_factor = emissive.astype(np.float32)
             m.emissive_texture, m.emissive_texcoord, m.emissive_transform = self._texture_ref(
-                spec.get("emissiveTexture"), f"{where} emissiveTexture")
+                spec.get("emissiveTexture"), f"{where} emissiveTexture"
+            )
             mode = spec.get("alphaMode", "OPAQUE")
             if mode not in ("OPAQUE", "MASK", "BLEND"):
                 self.warn(f"{where}: unknown alphaMode {mode!r} treated as OPAQUE")
                 mode = "OPAQUE"
             m.alpha_mode = mode
-            m.alpha_cutoff = float(self._numbers([spec.get("alphaCutoff", 0.5)], 1,
-                                                 f"{where} alphaCutoff", None)[0])
+            m.alpha_cutoff = float(
+                self._numbers([spec.get("alphaCutoff", 0.5)], 1, f"{where} alphaCutoff", None)[0]
+            )
             m.double_sided = bool(spec.get("doubleSided", False))
             m.unlit = "KHR_materials_unlit" in extensions
             materials.append(m)
@@ -705,7 +785,8 @@ class _Reader:
         transform = None
         if "KHR_texture_transform" in extensions:
             transform, texcoord = self._texture_transform(
-                extensions["KHR_texture_transform"], f"{where} KHR_texture_transform", texcoord)
+                extensions["KHR_texture_transform"], f"{where} KHR_texture_transform", texcoord
+            )
         return self._texture(index), texcoord, transform
 
     def _texture_transform(self, spec, where: str, texcoord: int) -> tuple[np.ndarray, int]:
@@ -753,8 +834,7 @@ class _Reader:
                 wrap_s = wrap_s if wrap_s in _WRAP_MODES else 10497
                 wrap_t = wrap_t if wrap_t in _WRAP_MODES else 10497
         name = str(self.gltf["images"][source].get("name", "") or spec.get("name", ""))
-        self._scene.textures.append(Texture(pixels=pixels, name=name, wrap_s=int(wrap_s),
-                                            wrap_t=int(wrap_t)))
+        self._scene.textures.append(Texture(pixels=pixels, name=name, wrap_s=int(wrap_s), wrap_t=int(wrap_t)))
         self._texture_map[index] = len(self._scene.textures) - 1
         return self._texture_map[index]
 
@@ -767,7 +847,7 @@ class _Reader:
         if "bufferView" in spec:
             view = self._ref(spec, "bufferView", where, "bufferViews")
             data, offset, length, _ = self._buffer_view(view, where)
-            raw = data[offset:offset + length]
+            raw = data[offset : offset + length]
         elif "uri" in spec:
             raw = self._read_uri(uri, where)
         else:
@@ -802,8 +882,7 @@ class _Reader:
             joints = self._list(spec, "joints", where)
             if not joints:
                 self.fail(f"{where} has no joints")
-            joints = [self._index_item(j, node_count, f"{where} lists joint", "node")
-                      for j in joints]
+            joints = [self._index_item(j, node_count, f"{where} lists joint", "node") for j in joints]
             if len(set(joints)) != len(joints):
                 self.warn(f"{where} lists a joint node twice")
             count = len(joints)
@@ -822,8 +901,14 @@ class _Reader:
                 if not np.all(np.isfinite(inverse_bind)):
                     self.fail(f"{where}: an inverse bind matrix contains NaN or Inf")
             skeleton = self._ref(spec, "skeleton", where, "nodes")
-            skins.append(Skin(joints=np.array(joints, np.int64), inverse_bind=inverse_bind,
-                              skeleton=skeleton, name=str(spec.get("name", ""))))
+            skins.append(
+                Skin(
+                    joints=np.array(joints, np.int64),
+                    inverse_bind=inverse_bind,
+                    skeleton=skeleton,
+                    name=str(spec.get("name", "")),
+                )
+            )
         return skins
 
     # -- meshes ----------------------------------------------------------------------
@@ -840,8 +925,9 @@ class _Reader:
             primitives = []
             skipped_lines = False
             for p, pspec in enumerate(prims):
-                prim = self._read_primitive(self._dict(pspec, f"{where} primitive {p}"),
-                                            f"{where} primitive {p}", weights, names)
+                prim = self._read_primitive(
+                    self._dict(pspec, f"{where} primitive {p}"), f"{where} primitive {p}", weights, names
+                )
                 if prim is None:
                     skipped_lines = True
                     continue
@@ -852,8 +938,7 @@ class _Reader:
                 self.fail(f"{where}: its primitives have different numbers of morph targets")
             if not primitives and not skipped_lines:
                 self.fail(f"{where} has no faces")
-            meshes.append(Mesh(name=str(spec.get("name", "")), primitives=primitives,
-                               weights=weights))
+            meshes.append(Mesh(name=str(spec.get("name", "")), primitives=primitives, weights=weights))
         return meshes
 
     def _read_primitive(self, spec: dict, where: str, mesh_weights, target_names):
@@ -870,8 +955,9 @@ class _Reader:
             elif ext in _DECODERS:
                 self.fail(f"{where} uses {_UNDECODABLE_EXTENSIONS[ext]} ({ext}); {_INSTALL_HINT}")
             elif ext in _UNDECODABLE_EXTENSIONS:
-                self.fail(f"{where} uses {_UNDECODABLE_EXTENSIONS[ext]} ({ext}), "
-                          "which holopack cannot decode")
+                self.fail(
+                    f"{where} uses {_UNDECODABLE_EXTENSIONS[ext]} ({ext}), which holopack cannot decode"
+                )
         attributes = self._dict(spec.get("attributes"), f"{where} attributes")
         refs = {}
         for name in attributes:
@@ -956,9 +1042,17 @@ class _Reader:
         material = self._ref(spec, "material", where, "materials")
         if material is None:
             material = self._default_material()
-        return Primitive(positions=np.ascontiguousarray(positions), normals=normals,
-                         indices=indices, material=material, uv=uv, colors=colors,
-                         joints=joints, weights=weights, morph=morph)
+        return Primitive(
+            positions=np.ascontiguousarray(positions),
+            normals=normals,
+            indices=indices,
+            material=material,
+            uv=uv,
+            colors=colors,
+            joints=joints,
+            weights=weights,
+            morph=morph,
+        )
 
     def _decode_draco(self, spec: dict, ext, where: str) -> None:
         """KHR_draco_mesh_compression: decode the primitive's Draco stream and put each
@@ -969,7 +1063,7 @@ class _Reader:
         view = self._ref(ext, "bufferView", dwhere, "bufferViews", required=True)
         data, offset, length, _ = self._buffer_view(view, dwhere)
         try:
-            decoded = draco.decode(data[offset:offset + length])
+            decoded = draco.decode(data[offset : offset + length])
         except ValueError as exc:
             self.fail(f"{dwhere}: {exc}")
         attributes = self._dict(spec.get("attributes"), f"{where} attributes")
@@ -979,11 +1073,11 @@ class _Reader:
                 self.fail(f"{dwhere}: attribute {name} is not among the primitive's attributes")
             if unique_id not in decoded.attributes:
                 self.fail(f"{dwhere}: the Draco data has no attribute with id {unique_id} ({name})")
-            targets[self._ref(attributes, name, f"{where} attribute {name}", "accessors",
-                              required=True)] = decoded.attributes[unique_id]
+            targets[self._ref(attributes, name, f"{where} attribute {name}", "accessors", required=True)] = (
+                decoded.attributes[unique_id]
+            )
         if "indices" in spec:
-            targets[self._ref(spec, "indices", where, "accessors")] = \
-                decoded.faces.reshape(-1, 1)
+            targets[self._ref(spec, "indices", where, "accessors")] = decoded.faces.reshape(-1, 1)
         for index, values in targets.items():
             accessor = self._dict(self.gltf["accessors"][index], f"accessor {index}")
             ctype = accessor.get("componentType")
@@ -991,20 +1085,24 @@ class _Reader:
                 self.fail(f"accessor {index} ({dwhere}): unknown componentType {ctype}")
             raw = draco.as_component_type(values, _COMPONENT_DTYPES[ctype])
             if accessor.get("count") != len(raw):
-                self.warn(f"{dwhere}: accessor {index} declares {accessor.get('count')} "
-                          f"elements, the Draco data holds {len(raw)}")
+                self.warn(
+                    f"{dwhere}: accessor {index} declares {accessor.get('count')} "
+                    f"elements, the Draco data holds {len(raw)}"
+                )
             self._accessors[(index, False)] = raw
             normalized = bool(accessor.get("normalized", False)) and ctype not in (5125, 5126)
-            self._accessors[(index, True)] = _dequantize(raw, ctype) if normalized else (
-                raw.astype(np.float32) if ctype == 5126 else raw)
+            self._accessors[(index, True)] = (
+                _dequantize(raw, ctype) if normalized else (raw.astype(np.float32) if ctype == 5126 else raw)
+            )
 
     def _skin_attributes(self, refs, where, n, attribute):
         joint_sets, weight_sets = [], []
         k = 0
         while f"JOINTS_{k}" in refs or f"WEIGHTS_{k}" in refs:
             if f"JOINTS_{k}" not in refs or f"WEIGHTS_{k}" not in refs:
-                self.warn(f"{where}: JOINTS_{k} and WEIGHTS_{k} do not come in pairs; "
-                          "the unpaired set was ignored")
+                self.warn(
+                    f"{where}: JOINTS_{k} and WEIGHTS_{k} do not come in pairs; the unpaired set was ignored"
+                )
                 break
             j = self.accessor(refs[f"JOINTS_{k}"], f"{where} JOINTS_{k}", normalize=False)
             if j.ndim != 2 or j.shape[1] != 4 or j.dtype.kind != "u":
@@ -1013,8 +1111,7 @@ class _Reader:
                 self.fail(f"{where}: JOINTS_{k} has {len(j)} elements, POSITION has {n}")
             w = attribute(f"WEIGHTS_{k}", (4,)).astype(np.float32)
             if j.dtype.itemsize > 2 and int(j.max()) > 65535:
-                self.fail(f"{where}: JOINTS_{k} has joint index {int(j.max())}, "
-                          "more than any skin can hold")
+                self.fail(f"{where}: JOINTS_{k} has joint index {int(j.max())}, more than any skin can hold")
             joint_sets.append(j.astype(np.uint16))
             weight_sets.append(w)
             k += 1
@@ -1024,15 +1121,19 @@ class _Reader:
         weights = np.concatenate(weight_sets, axis=1)
         bad = ~np.isfinite(weights) | (weights < 0)
         if np.any(bad):
-            self.warn(f"{where}: {int(bad.any(axis=1).sum())} vertices had negative or invalid "
-                      "skin weights; those weights were set to 0")
+            self.warn(
+                f"{where}: {int(bad.any(axis=1).sum())} vertices had negative or invalid "
+                "skin weights; those weights were set to 0"
+            )
             weights[bad] = 0.0
         total = weights.sum(axis=1)
         unbound = total <= 0
         if np.any(unbound):
             # a vertex with no weight at all follows its first joint, as three.js does
-            self.warn(f"{where}: {int(unbound.sum())} vertices had all skin weights zero and "
-                      "were bound to their first joint")
+            self.warn(
+                f"{where}: {int(unbound.sum())} vertices had all skin weights zero and "
+                "were bound to their first joint"
+            )
             weights[unbound] = 0.0
             weights[unbound, 0] = 1.0
             total = np.where(unbound, 1.0, total)
@@ -1054,8 +1155,7 @@ class _Reader:
                 if delta.ndim != 2 or delta.shape[1] != 3:
                     self.fail(f"{twhere}: {name} must be VEC3")
                 if len(delta) != n:
-                    self.fail(f"{twhere}: {name} has {len(delta)} elements, "
-                              f"the primitive has {n} vertices")
+                    self.fail(f"{twhere}: {name} has {len(delta)} elements, the primitive has {n} vertices")
                 if not np.all(np.isfinite(delta)):
                     self.fail(f"{twhere}: {name} contains NaN or Inf")
                 if name == "POSITION":
@@ -1071,11 +1171,11 @@ class _Reader:
             m = min(count, len(mesh_weights))
             defaults[:m] = mesh_weights[:m]
             if len(mesh_weights) != count:
-                self.warn(f"{where}: the mesh has {len(mesh_weights)} default weights for "
-                          f"{count} morph targets")
+                self.warn(
+                    f"{where}: the mesh has {len(mesh_weights)} default weights for {count} morph targets"
+                )
         names = list(target_names[:count]) if len(target_names) >= count else []
-        return MorphTargets(positions=positions, normals=normals, default_weights=defaults,
-                            names=names)
+        return MorphTargets(positions=positions, normals=normals, default_weights=defaults, names=names)
 
     # -- the drawn scene -------------------------------------------------------------
     def _walk(self, scene: Scene) -> list[DrawItem]:
@@ -1088,8 +1188,7 @@ class _Reader:
                 mesh = scene.meshes[node.mesh]
                 skin = node.skin
                 if skin is not None and not any(p.joints is not None for p in mesh.primitives):
-                    self.warn(f"node {index} has a skin but its mesh has no joints; "
-                              "drawn without skinning")
+                    self.warn(f"node {index} has a skin but its mesh has no joints; drawn without skinning")
                     skin = None
                 for p, prim in enumerate(mesh.primitives):
                     prim_skin = skin if prim.joints is not None else None
@@ -1106,8 +1205,10 @@ class _Reader:
                 continue
             count = self._morph_count(scene, node)
             if len(node.weights) != count:
-                self.warn(f"node {i} has {len(node.weights)} morph weights for {count} "
-                          "morph targets; the extra ones were ignored (missing ones are 0)")
+                self.warn(
+                    f"node {i} has {len(node.weights)} morph weights for {count} "
+                    "morph targets; the extra ones were ignored (missing ones are 0)"
+                )
                 fixed = np.zeros(count, np.float32)
                 m = min(count, len(node.weights))
                 fixed[:m] = node.weights[:m]
@@ -1122,16 +1223,19 @@ class _Reader:
             used = prim.weights > 0
             if np.any(prim.joints[used] >= count):
                 worst = int(prim.joints[used].max())
-                self.fail(f"mesh {item.mesh} primitive {item.primitive}: joint index {worst} "
-                          f"is beyond skin {item.skin}'s {count} joints")
+                self.fail(
+                    f"mesh {item.mesh} primitive {item.primitive}: joint index {worst} "
+                    f"is beyond skin {item.skin}'s {count} joints"
+                )
             # joints with zero weight may hold anything; make them safe to index
             prim.joints[~used] = 0
         for item in scene.draw_items:
             if item.skin is None:
                 prim = scene.primitive(item)
                 if prim.joints is not None and scene.nodes[item.node].skin is None:
-                    self.warn(f"mesh {item.mesh} has skin weights but node {item.node} "
-                              "has no skin; drawn unskinned")
+                    self.warn(
+                        f"mesh {item.mesh} has skin weights but node {item.node} has no skin; drawn unskinned"
+                    )
 
     # -- animations ------------------------------------------------------------------
     def _read_animations(self, scene: Scene) -> list[Animation]:
@@ -1160,24 +1264,27 @@ class _Reader:
                     self.warn(f"{cwhere} has no target node; ignored")
                     continue
                 if (node_index, path) in seen_targets:
-                    self.warn(f"{where} animates {path} of node {node_index} twice; "
-                              "the last channel wins")
+                    self.warn(f"{where} animates {path} of node {node_index} twice; the last channel wins")
                 seen_targets.add((node_index, path))
                 node = scene.nodes[node_index]
                 if path == "weights":
                     width = self._morph_count(scene, node)
                     if width == 0:
-                        self.warn(f"{cwhere} animates morph weights of node {node_index}, "
-                                  "which has no morph targets; ignored")
+                        self.warn(
+                            f"{cwhere} animates morph weights of node {node_index}, "
+                            "which has no morph targets; ignored"
+                        )
                         continue
                 else:
                     width = _PATH_WIDTH[path]
                     if node.matrix is not None:
-                        self.warn(f"{cwhere} animates node {node_index}, which is given by a "
-                                  "matrix; its decomposed TRS is animated")
-                channel = self._read_sampler(samplers[sampler_index],
-                                             f"{where} sampler {sampler_index}",
-                                             node_index, path, width)
+                        self.warn(
+                            f"{cwhere} animates node {node_index}, which is given by a "
+                            "matrix; its decomposed TRS is animated"
+                        )
+                channel = self._read_sampler(
+                    samplers[sampler_index], f"{where} sampler {sampler_index}", node_index, path, width
+                )
                 channels.append(channel)
             # the last channel for a target wins, as in three.js
             unique = {}
@@ -1214,8 +1321,10 @@ class _Reader:
             self.fail(f"{where}: a key time is NaN or infinite")
         if len(times) > 1 and np.any(np.diff(times) <= 0):
             bad = int(np.argmax(np.diff(times) <= 0)) + 1
-            self.fail(f"{where}: key times do not increase (key {bad} at {float(times[bad]):g}s "
-                      f"follows {float(times[bad - 1]):g}s)")
+            self.fail(
+                f"{where}: key times do not increase (key {bad} at {float(times[bad]):g}s "
+                f"follows {float(times[bad - 1]):g}s)"
+            )
         if times[0] < 0:
             self.warn(f"{where}: negative key times")
         values = self.accessor(output_ref, f"key values of {where}")
@@ -1231,16 +1340,23 @@ class _Reader:
             flat = values.reshape(-1)
         per_key = width * (3 if interpolation == "CUBICSPLINE" else 1)
         if len(flat) != len(times) * per_key:
-            self.fail(f"{where}: {len(times)} key times but {len(flat) // width} "
-                      f"{path} values (expected {len(times) * per_key // width})")
+            self.fail(
+                f"{where}: {len(times)} key times but {len(flat) // width} "
+                f"{path} values (expected {len(times) * per_key // width})"
+            )
         if not np.all(np.isfinite(flat)):
             self.fail(f"{where}: a key value is NaN or infinite")
         if interpolation == "CUBICSPLINE":
             out = flat.reshape(len(times), 3, width)
         else:
             out = flat.reshape(len(times), width)
-        return Channel(node=node_index, path=path, interpolation=interpolation,
-                       times=times, values=np.ascontiguousarray(out, np.float32))
+        return Channel(
+            node=node_index,
+            path=path,
+            interpolation=interpolation,
+            times=times,
+            values=np.ascontiguousarray(out, np.float32),
+        )
 
 
 # -- numeric helpers ------------------------------------------------------------------
@@ -1262,7 +1378,7 @@ def _triangulate(flat: np.ndarray, mode: int) -> np.ndarray:
     """(M, 3) int64 triangles from a TRIANGLES/STRIP/FAN index list."""
     if mode == 4:
         m = len(flat) // 3
-        return flat[:m * 3].reshape(m, 3)
+        return flat[: m * 3].reshape(m, 3)
     if len(flat) < 3:
         return np.zeros((0, 3), np.int64)
     k = np.arange(len(flat) - 2)

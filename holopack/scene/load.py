@@ -4,11 +4,12 @@ A loader takes a path and returns a Scene, or raises InputError naming the file 
 the fault. Loaders register themselves by suffix; the magic bytes of the file win
 over a misleading suffix where they are unambiguous (a GLB named .gltf, say).
 """
+
 from __future__ import annotations
 
 import importlib
 import os
-from typing import Callable
+from collections.abc import Callable
 
 from ..errors import InputError
 from .scene import Scene
@@ -88,8 +89,9 @@ def load(path: str | os.PathLike) -> Scene:
     if suffix not in _REGISTRY:
         if sniffed is None:
             known = " ".join(supported_suffixes())
-            raise InputError(f"unsupported file type {suffix or '(no suffix)'!r}; "
-                             f"holopack reads {known}", path)
+            raise InputError(
+                f"unsupported file type {suffix or '(no suffix)'!r}; holopack reads {known}", path
+            )
         suffix = sniffed
     elif sniffed == ".glb" and suffix in (".gltf", ".vrm"):
         suffix = ".glb"

@@ -2,19 +2,20 @@
 
 Frames are read lazily and streamed, never all held in memory.
 """
+
 from __future__ import annotations
 
 import math
 import os
 import warnings
-from typing import Iterator
+from collections.abc import Iterator
 
 import numpy as np
 
 from ..containment import check_regular, shorten
 from ..errors import InputError
-from ..video import decode as alpha_decode
 from ..limits import BOUNDS, MAX_FRAMES, check_picture_size
+from ..video import decode as alpha_decode
 from .scene import Scene
 from .types import MediaSource
 
@@ -67,9 +68,16 @@ def load_image(path: str) -> Scene:
     def rgba_frames() -> Iterator[np.ndarray]:
         yield rgba
 
-    media = MediaSource(path=path, width=picture.shape[1], height=picture.shape[0], fps=0.0,
-                        frame_count=1, open_frames=frames, alpha=has_alpha,
-                        open_rgba=rgba_frames if has_alpha else None)
+    media = MediaSource(
+        path=path,
+        width=picture.shape[1],
+        height=picture.shape[0],
+        fps=0.0,
+        frame_count=1,
+        open_frames=frames,
+        alpha=has_alpha,
+        open_rgba=rgba_frames if has_alpha else None,
+    )
     return Scene(path=path, media=media)
 
 
@@ -84,10 +92,16 @@ def load_folder(path: str) -> Scene:
     def rgba_frames() -> Iterator[np.ndarray]:
         return alpha_decode.folder_frames(files)
 
-    media = MediaSource(path=path, width=first.shape[1], height=first.shape[0],
-                        fps=DEFAULT_SEQUENCE_FPS, frame_count=len(files),
-                        open_frames=alpha_decode.over_black(rgba_frames), alpha=has_alpha,
-                        open_rgba=rgba_frames)
+    media = MediaSource(
+        path=path,
+        width=first.shape[1],
+        height=first.shape[0],
+        fps=DEFAULT_SEQUENCE_FPS,
+        frame_count=len(files),
+        open_frames=alpha_decode.over_black(rgba_frames),
+        alpha=has_alpha,
+        open_rgba=rgba_frames,
+    )
     return Scene(path=path, media=media)
 
 
@@ -111,8 +125,9 @@ def _load_gif(path: str) -> Scene:
             if len(durations) > MAX_FRAMES:
                 raise InputError(f"the GIF has more than {MAX_FRAMES:,} frames", path)
     except (OSError, ValueError, SyntaxError, EOFError) as exc:
-        raise InputError(f"the GIF is damaged ({shorten(str(exc) or type(exc).__name__, 120)})",
-                         path) from None
+        raise InputError(
+            f"the GIF is damaged ({shorten(str(exc) or type(exc).__name__, 120)})", path
+        ) from None
     if not durations:
         raise InputError("the GIF has no frames", path)
     fps = len(durations) / sum(durations)
@@ -132,10 +147,16 @@ def _load_gif(path: str) -> Scene:
             yield current
 
     has_alpha = "transparency" in image.info or image.mode in ("RGBA", "LA", "PA")
-    media = MediaSource(path=path, width=image.width, height=image.height, fps=fps,
-                        frame_count=len(durations),
-                        open_frames=alpha_decode.over_black(rgba_frames), alpha=has_alpha,
-                        open_rgba=rgba_frames if has_alpha else None)
+    media = MediaSource(
+        path=path,
+        width=image.width,
+        height=image.height,
+        fps=fps,
+        frame_count=len(durations),
+        open_frames=alpha_decode.over_black(rgba_frames),
+        alpha=has_alpha,
+        open_rgba=rgba_frames if has_alpha else None,
+    )
     return Scene(path=path, media=media)
 
 
@@ -162,13 +183,13 @@ def _load_ffmpeg(path: str) -> Scene:
         # read: count the frames instead
         fps = _counted_fps(path)
     if fps > _MAX_FPS:
-        raise InputError(f"the video runs at {fps:g} fps; holopack reads videos up to "
-                         f"{_MAX_FPS:g} fps", path)
+        raise InputError(f"the video runs at {fps:g} fps; holopack reads videos up to {_MAX_FPS:g} fps", path)
     frame_count = max(1, int(round(duration * fps)))
     stream = alpha_decode.probe_stream(path)
     if frame_count > MAX_FRAMES:
-        raise InputError(f"the video has about {frame_count:,} frames, more than the "
-                         f"{MAX_FRAMES:,} holopack reads", path)
+        raise InputError(
+            f"the video has about {frame_count:,} frames, more than the {MAX_FRAMES:,} holopack reads", path
+        )
 
     def frames() -> Iterator[np.ndarray]:
         gen = imageio_ffmpeg.read_frames(path)
@@ -177,18 +198,23 @@ def _load_ffmpeg(path: str) -> Scene:
             for raw in gen:
                 yield np.frombuffer(raw, np.uint8).reshape(height, width, 3)
         except RuntimeError as exc:
-            raise InputError(f"the video breaks off ({str(exc).splitlines()[-1][:120]})",
-                             path) from None
+            raise InputError(f"the video breaks off ({str(exc).splitlines()[-1][:120]})", path) from None
         finally:
             gen.close()
 
     def rgba_frames() -> Iterator[np.ndarray]:
         return alpha_decode.ffmpeg_frames(path, width, height, stream)
 
-    media = MediaSource(path=path, width=width, height=height, fps=fps,
-                        frame_count=frame_count,
-                        open_frames=alpha_decode.over_black(rgba_frames) if stream.alpha else frames,
-                        alpha=stream.alpha, open_rgba=rgba_frames if stream.alpha else None)
+    media = MediaSource(
+        path=path,
+        width=width,
+        height=height,
+        fps=fps,
+        frame_count=frame_count,
+        open_frames=alpha_decode.over_black(rgba_frames) if stream.alpha else frames,
+        alpha=stream.alpha,
+        open_rgba=rgba_frames if stream.alpha else None,
+    )
     return Scene(path=path, media=media)
 
 
@@ -221,5 +247,5 @@ def fit_square(picture: np.ndarray, size: int) -> np.ndarray:
     resized = cv2.resize(np.ascontiguousarray(picture), (new_w, new_h), interpolation=interpolation)
     out = np.zeros((size, size, 3), np.uint8)
     y0, x0 = (size - new_h) // 2, (size - new_w) // 2
-    out[y0:y0 + new_h, x0:x0 + new_w] = resized
+    out[y0 : y0 + new_h, x0 : x0 + new_w] = resized
     return out

@@ -3,6 +3,7 @@
 trimesh parses the formats well but on broken files raises whatever its parser hit or
 silently drops bad data; here every fault becomes an InputError in the user's words.
 """
+
 from __future__ import annotations
 
 import logging
@@ -14,8 +15,8 @@ from PIL import Image, UnidentifiedImageError
 from ..colour import srgb_to_linear
 from ..containment import check_regular, read_reference, shorten
 from ..errors import InputError
-from .mtl import ObjMaterials, read_obj_materials, read_vertex_colours
 from ..limits import MemoryBudget
+from .mtl import ObjMaterials, read_obj_materials, read_vertex_colours
 from .normals import vertex_normals
 from .scene import Scene
 from .types import DrawItem, Material, Mesh, Node, Primitive, Texture
@@ -33,15 +34,14 @@ def load_mesh(path: str) -> Scene:
     capture = _LogCapture()
     try:
         with capture:
-            loaded = trimesh.load(path, force="scene", process=False, maintain_order=True,
-                                  resolver=resolver)
+            loaded = trimesh.load(path, force="scene", process=False, maintain_order=True, resolver=resolver)
     except InputError:
         raise
     except Exception as exc:  # trimesh raises anything its parsers hit
         if resolver.refused is not None:
             raise resolver.refused from None
         raise InputError(f"not a readable {suffix[1:].upper()} file ({_short(exc)})", path) from None
-    if resolver.refused is not None:   # trimesh skips an asset it cannot get; we do not
+    if resolver.refused is not None:  # trimesh skips an asset it cannot get; we do not
         raise resolver.refused from None
     scene = Scene(path=path)
     obj_materials = None
@@ -71,8 +71,7 @@ def load_mesh(path: str) -> Scene:
         node.translation = node.matrix[:3, 3].copy()
         scene.nodes.append(node)
         scene.roots.append(len(scene.nodes) - 1)
-        scene.draw_items.append(DrawItem(node=len(scene.nodes) - 1, mesh=mesh_index,
-                                         primitive=0, skin=None))
+        scene.draw_items.append(DrawItem(node=len(scene.nodes) - 1, mesh=mesh_index, primitive=0, skin=None))
     if not scene.draw_items:
         raise InputError("the file holds no triangles to draw", path)
     return scene
@@ -85,7 +84,7 @@ class _ContainedResolver:
 
     def __init__(self, path: str, folder: str = ""):
         self.path = path
-        self.folder = folder        # a namespace below the model's folder
+        self.folder = folder  # a namespace below the model's folder
         self.refused: InputError | None = None
         self.budget = MemoryBudget(path)
         self.file_path = path
@@ -94,8 +93,9 @@ class _ContainedResolver:
     def get(self, name: str) -> bytes:
         reference = os.path.join(self.folder, name.strip()) if self.folder else name.strip()
         try:
-            data = read_reference(reference, self.path, "referenced file",
-                                  limit=self.budget.total - self.budget.used)
+            data = read_reference(
+                reference, self.path, "referenced file", limit=self.budget.total - self.budget.used
+            )
             self.budget.spend(len(data), f"referenced file '{shorten(reference)}'")
             return data
         except InputError as exc:
@@ -106,7 +106,7 @@ class _ContainedResolver:
     def __getitem__(self, name: str) -> bytes:
         return self.get(name)
 
-    def namespaced(self, namespace: str) -> "_ContainedResolver":
+    def namespaced(self, namespace: str) -> _ContainedResolver:
         child = _ContainedResolver(self.path, os.path.join(self.folder, namespace))
         child.budget = self.budget
         return child
@@ -119,7 +119,6 @@ class _ContainedResolver:
 
     def write(self, name: str, data) -> None:
         raise InputError("holopack does not write beside the model", self.path)
-
 
 
 def _short(exc: Exception) -> str:
@@ -157,8 +156,9 @@ class _LogCapture(logging.Handler):
         return False
 
 
-def _primitive(scene: Scene, geometry, path: str, name: str,
-               obj_materials: ObjMaterials | None = None) -> Primitive:
+def _primitive(
+    scene: Scene, geometry, path: str, name: str, obj_materials: ObjMaterials | None = None
+) -> Primitive:
     positions = np.asarray(geometry.vertices, np.float32)
     faces = np.asarray(geometry.faces)
     if positions.ndim != 2 or positions.shape[1] != 3:
@@ -169,8 +169,11 @@ def _primitive(scene: Scene, geometry, path: str, name: str,
     if faces.ndim != 2 or faces.shape[1] != 3:
         raise InputError(f"{name}: faces are not triangles", path)
     if faces.min() < 0 or faces.max() >= len(positions):
-        raise InputError(f"{name}: a face refers to vertex {int(faces.max())} but there are only "
-                         f"{len(positions)} vertices", path)
+        raise InputError(
+            f"{name}: a face refers to vertex {int(faces.max())} but there are only "
+            f"{len(positions)} vertices",
+            path,
+        )
     indices = np.ascontiguousarray(faces, np.int32)
     normals = None
     file_normals = getattr(geometry, "_cache", None)
@@ -181,13 +184,13 @@ def _primitive(scene: Scene, geometry, path: str, name: str,
         normals = vertex_normals(positions, indices)
     else:
         lengths = np.linalg.norm(normals, axis=1, keepdims=True)
-        normals = np.where(lengths > 1e-12, normals / np.maximum(lengths, 1e-12),
-                           vertex_normals(positions, indices)).astype(np.float32)
+        normals = np.where(
+            lengths > 1e-12, normals / np.maximum(lengths, 1e-12), vertex_normals(positions, indices)
+        ).astype(np.float32)
 
     # OBJ/STL/PLY carry no PBR data: a dielectric look, and both sides drawn since
     # their winding is not reliable.
-    material = Material(name="default", double_sided=True, metallic_factor=0.0,
-                        roughness_factor=0.6)
+    material = Material(name="default", double_sided=True, metallic_factor=0.0, roughness_factor=0.6)
     uv: list[np.ndarray] = []
     colors = None
     visual = geometry.visual
@@ -237,9 +240,15 @@ def _primitive(scene: Scene, geometry, path: str, name: str,
         colors[:, 3] = np.repeat(fc[:, 3] / 255.0, 3)
         indices = np.arange(len(positions), dtype=np.int32).reshape(-1, 3)
     scene.materials.append(material)
-    return Primitive(positions=np.ascontiguousarray(positions), normals=np.ascontiguousarray(normals),
-                     indices=indices, material=len(scene.materials) - 1, uv=uv, colors=colors,
-                     name=str(name))
+    return Primitive(
+        positions=np.ascontiguousarray(positions),
+        normals=np.ascontiguousarray(normals),
+        indices=indices,
+        material=len(scene.materials) - 1,
+        uv=uv,
+        colors=colors,
+        name=str(name),
+    )
 
 
 def _obj_visual(scene: Scene, geometry, material: Material, table: ObjMaterials, count: int):
@@ -267,8 +276,10 @@ def _obj_visual(scene: Scene, geometry, material: Material, table: ObjMaterials,
         material.base_color_factor = rgba
         if entry.map_kd is not None:
             if not uv:
-                scene.warnings.append(f"material '{entry.name}' has a texture but its faces have "
-                                      "no texture coordinates; drawn in its Kd colour")
+                scene.warnings.append(
+                    f"material '{entry.name}' has a texture but its faces have "
+                    "no texture coordinates; drawn in its Kd colour"
+                )
             else:
                 pixels = _read_picture(entry.map_kd, scene)
                 if pixels is not None:
@@ -278,8 +289,11 @@ def _obj_visual(scene: Scene, geometry, material: Material, table: ObjMaterials,
     vertex_colors = _obj_vertex_colours(geometry, count)
     if vertex_colors is not None:
         exact = table.vertex_colours
-        if exact is not None and len(exact[0]) == count and np.allclose(
-                exact[0], np.asarray(geometry.vertices, np.float64), atol=1e-6):
+        if (
+            exact is not None
+            and len(exact[0]) == count
+            and np.allclose(exact[0], np.asarray(geometry.vertices, np.float64), atol=1e-6)
+        ):
             vertex_colors[:, :3] = np.clip(exact[1], 0.0, 1.0)  # the file's full precision
         colors = np.ones((count, 4), np.float32)
         colors[:, :3] = srgb_to_linear(vertex_colors[:, :3])
@@ -313,8 +327,15 @@ def _read_picture(path: str, scene: Scene) -> np.ndarray | None:
         with Image.open(path) as picture:
             picture.load()
             return np.asarray(picture.convert("RGBA"), np.uint8).copy()
-    except (UnidentifiedImageError, Image.DecompressionBombError, OSError, ValueError,
-            SyntaxError, EOFError) as exc:
-        scene.warnings.append(f"texture '{os.path.basename(path)}' cannot be decoded "
-                              f"({type(exc).__name__}); drawn without it")
+    except (
+        UnidentifiedImageError,
+        Image.DecompressionBombError,
+        OSError,
+        ValueError,
+        SyntaxError,
+        EOFError,
+    ) as exc:
+        scene.warnings.append(
+            f"texture '{os.path.basename(path)}' cannot be decoded ({type(exc).__name__}); drawn without it"
+        )
         return None

@@ -5,6 +5,7 @@ filters) is meshoptimizer's own C++ code, reached through the ``meshoptimizer`` 
 package (the optional extra ``holopack[compressed]``; it builds the library from source at
 install time). The glTF extension only frames the codec's streams; that framing is here.
 """
+
 from __future__ import annotations
 
 import importlib.util
@@ -43,8 +44,9 @@ def decode(payload: bytes, count: int, stride: int, mode: str, filter_name: str 
             if stride % 4 or not 4 <= stride <= 256:
                 raise ValueError(f"byteStride {stride} is not a multiple of 4 in 4..256")
             # one opaque element of `stride` bytes per vertex: the codec fills count*stride bytes
-            decoded = meshoptimizer.decode_vertex_buffer(count, stride, source,
-                                                         dtype=np.dtype((np.void, stride)))
+            decoded = meshoptimizer.decode_vertex_buffer(
+                count, stride, source, dtype=np.dtype((np.void, stride))
+            )
             raw = np.frombuffer(decoded.tobytes(), np.uint8).copy()
             raw = _apply_filter(meshoptimizer, raw, count, stride, filter_name)
             return raw.tobytes()
@@ -72,7 +74,9 @@ def _apply_filter(meshoptimizer, raw: np.ndarray, count: int, stride: int, name:
         raise ValueError(f"OCTAHEDRAL needs byteStride 4 or 8, not {stride}")
     if name == "QUATERNION" and stride != 8:
         raise ValueError(f"QUATERNION needs byteStride 8, not {stride}")
-    apply = {"OCTAHEDRAL": meshoptimizer.decode_filter_oct,
-             "QUATERNION": meshoptimizer.decode_filter_quat,
-             "EXPONENTIAL": meshoptimizer.decode_filter_exp}[name]
+    apply = {
+        "OCTAHEDRAL": meshoptimizer.decode_filter_oct,
+        "QUATERNION": meshoptimizer.decode_filter_quat,
+        "EXPONENTIAL": meshoptimizer.decode_filter_exp,
+    }[name]
     return np.asarray(apply(raw, count, stride), np.uint8)

@@ -7,6 +7,7 @@ without a word. Here the libraries named by ``mtllib`` are read with their own r
 every texture is looked for the way the authoring tools meant it; what is still missing
 becomes one warning naming the file.
 """
+
 from __future__ import annotations
 
 import os
@@ -18,8 +19,21 @@ import numpy as np
 from ..containment import resolve_reference
 
 # map_* options and how many values each takes (MTL spec, plus common extensions)
-_MAP_OPTIONS = {"-blendu": 1, "-blendv": 1, "-bm": 1, "-boost": 1, "-cc": 1, "-clamp": 1,
-                "-imfchan": 1, "-mm": 2, "-o": 3, "-s": 3, "-t": 3, "-texres": 1, "-type": 1}
+_MAP_OPTIONS = {
+    "-blendu": 1,
+    "-blendv": 1,
+    "-bm": 1,
+    "-boost": 1,
+    "-cc": 1,
+    "-clamp": 1,
+    "-imfchan": 1,
+    "-mm": 2,
+    "-o": 3,
+    "-s": 3,
+    "-t": 3,
+    "-texres": 1,
+    "-type": 1,
+}
 
 
 @dataclass
@@ -54,8 +68,9 @@ def read_obj_materials(obj_path: str) -> ObjMaterials:
         for name in names:
             path = whole or find_file(folder, name)
             if path is None:
-                result.warnings.append(f"the material library '{name}' is missing; "
-                                       "its materials are drawn in plain grey")
+                result.warnings.append(
+                    f"the material library '{name}' is missing; its materials are drawn in plain grey"
+                )
                 continue
             _contained(path, obj_path, "material library")
             if path not in result.libraries:
@@ -114,7 +129,8 @@ def _read_mtl(path: str, result: ObjMaterials) -> None:
                 if written and current.map_kd is None:
                     result.warnings.append(
                         f"material '{current.name}': its texture '{written}' "
-                        f"(named in {os.path.basename(path)}) is missing; drawn in its Kd colour")
+                        f"(named in {os.path.basename(path)}) is missing; drawn in its Kd colour"
+                    )
 
 
 def _contained(found: str, referencing_file: str, what: str) -> None:

@@ -1,4 +1,5 @@
 """Vertex normals for meshes that come without them."""
+
 from __future__ import annotations
 
 import numpy as np

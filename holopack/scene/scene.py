@@ -1,16 +1,28 @@
 """Scene: everything loaded from one input file, ready to be posed and drawn."""
+
 from __future__ import annotations
 
 import importlib
+from collections.abc import Callable
 from dataclasses import dataclass, field
-from typing import Any, Callable
+from typing import Any
 
 import numpy as np
 
 from ..errors import InputError
 from .clips import combine, play_together
-from .types import (Animation, DrawItem, Material, MediaSource, Mesh, Node,
-                    PosedPrimitive, Primitive, Skin, Texture)
+from .types import (
+    Animation,
+    DrawItem,
+    Material,
+    MediaSource,
+    Mesh,
+    Node,
+    PosedPrimitive,
+    Primitive,
+    Skin,
+    Texture,
+)
 
 
 @dataclass
@@ -90,8 +102,11 @@ class Scene:
             if not self.animations:
                 return None
             return self.all_clips_index if self.clips_play_together else 0
-        if isinstance(animation, str) and animation.strip().lower() == "all" \
-                and "all" not in [a.name for a in self.animations]:
+        if (
+            isinstance(animation, str)
+            and animation.strip().lower() == "all"
+            and "all" not in [a.name for a in self.animations]
+        ):
             if not self.animations:
                 return None
             return self.all_clips_index if len(self.animations) > 1 else 0
@@ -112,8 +127,8 @@ class Scene:
             raise InputError(f"no animation named {animation!r} (animations: {known})", self.path)
         if not -len(self.animations) <= index < len(self.animations) or not self.animations:
             raise InputError(
-                f"animation index {index} is out of range ({len(self.animations)} animations)",
-                self.path)
+                f"animation index {index} is out of range ({len(self.animations)} animations)", self.path
+            )
         return index % len(self.animations)
 
     # -- posing (delegates to holopack.animate) --------------------------------

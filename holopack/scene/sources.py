@@ -4,6 +4,7 @@ A package re-renders an item only when one of these changes, so each hash covers
 everything that decides the output: a .gltf's external buffers and textures, an
 OBJ's material library and its texture maps.
 """
+
 from __future__ import annotations
 
 import dataclasses
@@ -52,7 +53,7 @@ def _used_images(doc: dict) -> set[int]:
     textures = doc.get("textures") if isinstance(doc.get("textures"), list) else []
     used_textures: set[int] = set()
     stack = list(doc.get("materials") or []) if isinstance(doc.get("materials"), list) else []
-    while stack:        # every {"index": n} inside a material is a texture reference
+    while stack:  # every {"index": n} inside a material is a texture reference
         value = stack.pop()
         if isinstance(value, dict):
             if isinstance(value.get("index"), int) and not isinstance(value.get("index"), bool):
@@ -96,23 +97,24 @@ def _obj_dependencies(path: str) -> list[str]:
     out = []
     try:
         with open_regular(path, "model") as f:
-            libs = [line.split(None, 1)[1].strip() for line in
-                    f.read().decode("utf-8", "replace").splitlines()
-                    if line.startswith("mtllib") and len(line.split(None, 1)) == 2]
+            libs = [
+                line.split(None, 1)[1].strip()
+                for line in f.read().decode("utf-8", "replace").splitlines()
+                if line.startswith("mtllib") and len(line.split(None, 1)) == 2
+            ]
     except InputError:
         return []
     for lib in libs:
         target = is_contained_reference(lib, path)
         if target is None:
-            continue        # refused by the rule: the loader reports it
+            continue  # refused by the rule: the loader reports it
         out.append(target)
         try:
             with open_regular(target, "material library") as f:
                 for line in f.read(_MAX_JSON).decode("utf-8", "replace").splitlines():
                     parts = line.split()
                     if parts and parts[0].lower().startswith("map_") and len(parts) > 1:
-                        texture = is_contained_reference(
-                            os.path.join(os.path.dirname(lib), parts[-1]), path)
+                        texture = is_contained_reference(os.path.join(os.path.dirname(lib), parts[-1]), path)
                         if texture is not None:
                             out.append(texture)
         except InputError:
@@ -131,7 +133,7 @@ def source_files(path: str) -> list[str]:
     else:
         deps = []
     files = [path]
-    for full in deps:       # already through the containment rule: inside, regular files
+    for full in deps:  # already through the containment rule: inside, regular files
         full = os.path.normpath(full)
         if full not in files:
             files.append(full)
@@ -149,7 +151,7 @@ def source_hash(path: str) -> tuple[str, list[dict]]:
     combined = hashlib.sha256()
     for full in source_files(path):
         rel = os.path.relpath(full, base).replace(os.sep, "/")
-        if rel.startswith("../"):   # allowed outside the folder: hashed, listed by name only
+        if rel.startswith("../"):  # allowed outside the folder: hashed, listed by name only
             rel = "(outside)/" + os.path.basename(full)
         sha = file_sha256(full)
         entries.append({"path": rel, "sha256": sha, "bytes": os.path.getsize(full)})
@@ -168,6 +170,8 @@ def profile_hash(profile) -> str:
 
 def content_key(source_sha: str, settings: dict, profile_sha: str, version: str) -> str:
     """The key an item's device file is cached under: any change re-renders it."""
-    blob = json.dumps({"source": source_sha, "settings": settings, "profile": profile_sha,
-                       "holopack": version}, sort_keys=True).encode()
+    blob = json.dumps(
+        {"source": source_sha, "settings": settings, "profile": profile_sha, "holopack": version},
+        sort_keys=True,
+    ).encode()
     return hashlib.sha256(blob).hexdigest()

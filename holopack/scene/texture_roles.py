@@ -4,6 +4,7 @@ A fan shows colour and light, so holopack draws base colour (or the older diffus
 emissive textures; normal, occlusion, metallic-roughness and the extensions' textures do
 not change what the LEDs show, and inspect says so rather than leave them out.
 """
+
 from __future__ import annotations
 
 import posixpath
@@ -17,8 +18,11 @@ _CORE_ROLES = (
     ("occlusion", ("occlusionTexture",), False),
     ("emissive", ("emissiveTexture",), True),
     ("diffuse", ("extensions", "KHR_materials_pbrSpecularGlossiness", "diffuseTexture"), True),
-    ("specularGlossiness", ("extensions", "KHR_materials_pbrSpecularGlossiness",
-                            "specularGlossinessTexture"), False),
+    (
+        "specularGlossiness",
+        ("extensions", "KHR_materials_pbrSpecularGlossiness", "specularGlossinessTexture"),
+        False,
+    ),
 )
 
 
@@ -47,8 +51,7 @@ def texture_roles(gltf: dict) -> list[dict]:
                 continue
             for key, info in ext.items():
                 if isinstance(info, dict) and isinstance(info.get("index"), int):
-                    out.append(_entry(info["index"], textures, images, m_name,
-                                      f"{ext_name}.{key}", False))
+                    out.append(_entry(info["index"], textures, images, m_name, f"{ext_name}.{key}", False))
                     named.add(info["index"])
     for index in range(len(textures)):
         if index not in named:
@@ -75,8 +78,15 @@ def _entry(index: int, textures: list, images: list, material: str, role: str, u
         if isinstance(source, int) and 0 <= source < len(images) and isinstance(images[source], dict):
             image = images[source]
             uri = str(image.get("uri") or "")
-            name = str(image.get("name") or ("" if uri.startswith("data:") else
-                                              posixpath.basename(urllib.parse.unquote(uri))))
+            name = str(
+                image.get("name")
+                or ("" if uri.startswith("data:") else posixpath.basename(urllib.parse.unquote(uri)))
+            )
         name = name or str(spec.get("name") or "")
-    return {"texture": int(index), "name": name or f"#{index}", "material": material,
-            "role": role, "used": bool(used)}
+    return {
+        "texture": int(index),
+        "name": name or f"#{index}",
+        "material": material,
+        "role": role,
+        "used": bool(used),
+    }

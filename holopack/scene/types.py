@@ -3,10 +3,11 @@
 Shapes and dtypes are part of the contract; every loader produces exactly these.
 Coordinates follow glTF: right-handed, +Y up, metres, counter-clockwise front faces.
 """
+
 from __future__ import annotations
 
+from collections.abc import Callable, Iterator
 from dataclasses import dataclass, field
-from typing import Callable, Iterator
 
 import numpy as np
 
@@ -29,14 +30,16 @@ class Material:
 
     name: str = ""
     base_color_factor: np.ndarray = field(
-        default_factory=lambda: np.ones(4, np.float32))  # (4,) float32, linear RGBA
+        default_factory=lambda: np.ones(4, np.float32)
+    )  # (4,) float32, linear RGBA
     base_color_texture: int | None = None  # index into Scene.textures
     base_color_texcoord: int = 0
     # KHR_texture_transform: (2, 3) float64 affine map of the UV set, (u', v') =
     # M @ (u, v, 1); None = identity
     base_color_transform: np.ndarray | None = None
     emissive_factor: np.ndarray = field(
-        default_factory=lambda: np.zeros(3, np.float32))  # (3,) float32, linear RGB
+        default_factory=lambda: np.zeros(3, np.float32)
+    )  # (3,) float32, linear RGB
     emissive_texture: int | None = None
     emissive_texcoord: int = 0
     emissive_transform: np.ndarray | None = None  # as base_color_transform

@@ -6,6 +6,7 @@ the clip's length. From the sample it builds the clean plate (plate_kernel), cla
 the background from its border, sets the noise gate from the border's noise, and mattes
 the sample to find the subject's extent over the whole clip and its brightness.
 """
+
 from __future__ import annotations
 
 import math
@@ -17,21 +18,21 @@ import numpy as np
 from ..errors import InputError
 from . import key_kernel
 from .decode import premultiply
-from .options import NAMED_KEYS, VideoOptions, key_label
-from .matte import MATTE_GATE, key_frame
+from .matte import key_frame
 from .matte import ycbcr as _ycbcr
+from .options import NAMED_KEYS, VideoOptions, key_label
 from .plate_kernel import plate_mode, plate_nearest
 
 SAMPLE_FRAMES = 24
 ANALYSIS_PIXELS = 1_000_000
-PLATE_TOLERANCE = 36     # sum of |RGB differences| two samples of still background stay within
-BLACK_LEVEL = 20         # a border whose 95th percentile is below this is black already
-CHROMA_EXCESS = 30       # the key channel this far above the others: a green/blue screen
-SURE_SUPPORT = 0.6       # plate pixels this share of samples agree on need no second look
-STATIC_SHARE = 0.8       # border share where the plate is supported by half the samples
-SMOOTH_GRADIENT = 1.5    # mean |plate step| per pixel below which a static backdrop is a studio
-ALPHA_GATE = 8 / 255.0   # decoded alpha below this is compression noise: exact 0
-LEVELS_TARGET = 250.0    # --levels auto: the subject's bright end lands here (sRGB code)
+PLATE_TOLERANCE = 36  # sum of |RGB differences| two samples of still background stay within
+BLACK_LEVEL = 20  # a border whose 95th percentile is below this is black already
+CHROMA_EXCESS = 30  # the key channel this far above the others: a green/blue screen
+SURE_SUPPORT = 0.6  # plate pixels this share of samples agree on need no second look
+STATIC_SHARE = 0.8  # border share where the plate is supported by half the samples
+SMOOTH_GRADIENT = 1.5  # mean |plate step| per pixel below which a static backdrop is a studio
+ALPHA_GATE = 8 / 255.0  # decoded alpha below this is compression noise: exact 0
+LEVELS_TARGET = 250.0  # --levels auto: the subject's bright end lands here (sRGB code)
 LEVELS_MAX_GAIN = 4.0
 
 
@@ -61,9 +62,13 @@ class VideoModel:
 
     def report(self) -> dict:
         """JSON-friendly facts for inspect."""
-        return {"alpha": self.alpha, "background": self.kind, "key": self.key,
-                "subject_extent": None if self.box is None else [int(round(v)) for v in self.box],
-                "levels_gain": round(self.gain, 3)}
+        return {
+            "alpha": self.alpha,
+            "background": self.kind,
+            "key": self.key,
+            "subject_extent": None if self.box is None else [int(round(v)) for v in self.box],
+            "levels_gain": round(self.gain, 3),
+        }
 
 
 def source_frames(media):
@@ -82,7 +87,7 @@ def sample_clip(media, count: int = SAMPLE_FRAMES, max_pixels: int = ANALYSIS_PI
             if frame.shape[1] != size[0] or frame.shape[0] != size[1]:
                 frame = cv2.resize(np.ascontiguousarray(frame), size, interpolation=cv2.INTER_AREA)
             kept.append(np.array(frame))
-            if len(kept) >= 2 * count:      # the container understated the length
+            if len(kept) >= 2 * count:  # the container understated the length
                 kept, step = kept[::2], step * 2
         n += 1
     if not kept:
@@ -106,8 +111,15 @@ def _key_uv(rgb) -> np.ndarray:
 def analyse(media, options: VideoOptions) -> VideoModel:
     """The first pass over ``media`` (a scene.types.MediaSource) for ``options``."""
     samples, count, scale = sample_clip(media)
-    model = VideoModel(width=media.width, height=media.height, frame_count=count,
-                       alpha=bool(media.alpha), kind="", key="none", analysis_scale=scale)
+    model = VideoModel(
+        width=media.width,
+        height=media.height,
+        frame_count=count,
+        alpha=bool(media.alpha),
+        kind="",
+        key="none",
+        analysis_scale=scale,
+    )
     if model.alpha:
         model.kind, model.key = "alpha", "none (the clip's own alpha)"
         mattes = samples[..., 3].astype(np.float32) / 255.0
@@ -150,14 +162,19 @@ def _analyse_background(model: VideoModel, samples: np.ndarray, options: VideoOp
             key = kind.split()[0]
         elif kind == "moving":
             key = "none"
-            model.warnings.append("the background moves and is no key colour: nothing keys it out "
-                                  "(give --key COLOR, or key the clip before)")
+            model.warnings.append(
+                "the background moves and is no key colour: nothing keys it out "
+                "(give --key COLOR, or key the clip before)"
+            )
         else:
             key = "plate"
     if key in ("green", "blue"):
         channel = 1 if key == "green" else 2
-        model.key_rgb = tuple(int(v) for v in median) if dominant == channel and excess >= CHROMA_EXCESS \
+        model.key_rgb = (
+            tuple(int(v) for v in median)
+            if dominant == channel and excess >= CHROMA_EXCESS
             else NAMED_KEYS[key]
+        )
         model.key = f"{key} {key_label(model.key_rgb)}"
     elif isinstance(key, tuple):
         model.key_rgb = key
@@ -175,7 +192,9 @@ def _analyse_background(model: VideoModel, samples: np.ndarray, options: VideoOp
     if model.key_rgb is not None:
         rgb = np.asarray(model.key_rgb, np.float32)
         model.key_uv = _key_uv(rgb)
-        model.despill = int(np.argmax(rgb)) if rgb.max() - np.delete(rgb, int(np.argmax(rgb))).max() > 0 else -1
+        model.despill = (
+            int(np.argmax(rgb)) if rgb.max() - np.delete(rgb, int(np.argmax(rgb))).max() > 0 else -1
+        )
     if kind == "black":
         # the background is known: a subject that stands still on it is no part of it
         plate[...] = median.astype(np.float32)
@@ -232,8 +251,9 @@ def refine_plate(samples: np.ndarray, plate: np.ndarray, support: np.ndarray) ->
         return
     unsure = ~sure
     prediction = inpaint_plate(plate, unsure)
-    plate_nearest(samples, np.ascontiguousarray(prediction), np.ascontiguousarray(unsure),
-                  PLATE_TOLERANCE, plate)
+    plate_nearest(
+        samples, np.ascontiguousarray(prediction), np.ascontiguousarray(unsure), PLATE_TOLERANCE, plate
+    )
 
 
 def inpaint_plate(plate: np.ndarray, hole: np.ndarray) -> np.ndarray:

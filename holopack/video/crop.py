@@ -5,6 +5,7 @@ is today's rule (the whole frame fitted into the square, aspect kept, centred);
 ``circle`` fits a box (the subject's extent over the whole clip) into the fan's circle
 with a margin, centred, fixed for the clip so the subject never bobs.
 """
+
 from __future__ import annotations
 
 import math
@@ -16,12 +17,12 @@ import numpy as np
 
 @dataclass(frozen=True)
 class Placement:
-    scale: float     # output pixels per source pixel
+    scale: float  # output pixels per source pixel
     offset_x: float  # output x of source x = 0
     offset_y: float
-    size: int        # the output square's side in pixels
+    size: int  # the output square's side in pixels
 
-    def scaled_source(self, factor: float) -> "Placement":
+    def scaled_source(self, factor: float) -> Placement:
         """The same placement for a source picture scaled by ``factor``."""
         return Placement(self.scale / factor, self.offset_x, self.offset_y, self.size)
 

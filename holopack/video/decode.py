@@ -9,13 +9,14 @@ folders of numbered pictures are read with Pillow.
 Every reader yields (H, W, 4) uint8 RGBA frames with straight (not premultiplied)
 alpha, one at a time.
 """
+
 from __future__ import annotations
 
 import os
 import re
 import subprocess
+from collections.abc import Callable, Iterator
 from dataclasses import dataclass
-from typing import Callable, Iterator
 
 import numpy as np
 
@@ -42,8 +43,9 @@ def probe_stream(path: str) -> StreamInfo:
     import imageio_ffmpeg
 
     exe = imageio_ffmpeg.get_ffmpeg_exe()
-    text = subprocess.run([exe, "-hide_banner", "-i", path], capture_output=True,
-                          text=True, errors="replace").stderr
+    text = subprocess.run(
+        [exe, "-hide_banner", "-i", path], capture_output=True, text=True, errors="replace"
+    ).stderr
     line = next((ln for ln in text.splitlines() if "Video:" in ln), None)
     if line is None:
         raise InputError("not a readable video (no video stream)", path)
@@ -62,9 +64,14 @@ def probe_stream(path: str) -> StreamInfo:
     return StreamInfo(codec=codec, pix_fmt=pix_fmt, alpha=alpha, decoder=decoder)
 
 
-def ffmpeg_frames(path: str, width: int, height: int, info: StreamInfo,
-                  output_params: list[str] | None = None,
-                  size: tuple[int, int] | None = None) -> Iterator[np.ndarray]:
+def ffmpeg_frames(
+    path: str,
+    width: int,
+    height: int,
+    info: StreamInfo,
+    output_params: list[str] | None = None,
+    size: tuple[int, int] | None = None,
+) -> Iterator[np.ndarray]:
     """Frames of ``path`` as (H, W, 4) uint8 RGBA when the stream has alpha, else
     (H, W, 3) uint8 RGB. ``output_params`` adds ffmpeg output options (a decimating
     filter for the analysis pass); ``size`` is then the filtered (width, height)."""
@@ -73,8 +80,13 @@ def ffmpeg_frames(path: str, width: int, height: int, info: StreamInfo,
     channels = 4 if info.alpha else 3
     input_params = ["-c:v", info.decoder] if info.decoder else None
     w, h = size or (width, height)
-    gen = imageio_ffmpeg.read_frames(path, pix_fmt="rgba" if info.alpha else "rgb24", bpp=channels,
-                                     input_params=input_params, output_params=output_params)
+    gen = imageio_ffmpeg.read_frames(
+        path,
+        pix_fmt="rgba" if info.alpha else "rgb24",
+        bpp=channels,
+        input_params=input_params,
+        output_params=output_params,
+    )
     try:
         next(gen)
         for raw in gen:
@@ -100,14 +112,19 @@ def pil_frame_durations(path: str) -> list[float]:
     from PIL import Image, ImageSequence
 
     with Image.open(path) as image:
-        return [max(frame.info.get("duration", 100) or 100, 20) / 1000.0
-                for frame in ImageSequence.Iterator(image)]
+        return [
+            max(frame.info.get("duration", 100) or 100, 20) / 1000.0
+            for frame in ImageSequence.Iterator(image)
+        ]
 
 
 def folder_pictures(path: str) -> list[str]:
     """The pictures of a frame folder in natural order (frame2 before frame10)."""
     names = [n for n in os.listdir(path) if n.lower().endswith(PICTURE_SUFFIXES[:3] + (".jpg", ".jpeg"))]
-    key = lambda n: [int(t) if t.isdigit() else t for t in re.split(r"(\d+)", n.lower())]
+
+    def key(n):
+        return [int(t) if t.isdigit() else t for t in re.split(r"(\d+)", n.lower())]
+
     return [os.path.join(path, n) for n in sorted(names, key=key)]
 
 
@@ -125,8 +142,9 @@ def folder_frames(files: list[str]) -> Iterator[np.ndarray]:
         if size is None:
             size = rgba.size
         elif rgba.size != size:
-            raise InputError(f"is {rgba.size[0]}x{rgba.size[1]}, the folder's first picture is "
-                             f"{size[0]}x{size[1]}", name)
+            raise InputError(
+                f"is {rgba.size[0]}x{rgba.size[1]}, the folder's first picture is {size[0]}x{size[1]}", name
+            )
         yield np.asarray(rgba, np.uint8)
 
 
@@ -138,7 +156,9 @@ def premultiply(rgba: np.ndarray) -> np.ndarray:
 
 def over_black(frames: Callable[[], Iterator[np.ndarray]]) -> Callable[[], Iterator[np.ndarray]]:
     """An RGBA frame source as RGB over black (LEDs off where the picture is clear)."""
+
     def opened() -> Iterator[np.ndarray]:
         for frame in frames():
             yield premultiply(frame) if frame.shape[2] == 4 else frame
+
     return opened

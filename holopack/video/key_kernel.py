@@ -15,6 +15,7 @@ pixel did not change since the previous frame its score is averaged with the pre
 score, so a still edge does not flicker with the noise. The numpy twins are in
 ``key_reference``.
 """
+
 from __future__ import annotations
 
 import math
@@ -25,7 +26,7 @@ from numba import njit, prange
 KR, KG, KB = 0.299, 0.587, 0.114
 CB_SCALE, CR_SCALE = 0.564, 0.713
 CHROMA_SOFTEN = 16.0  # added to Y before dividing, so near-black pixels have small chroma
-SCORE_LIMIT = 64.0    # stored scores are clamped to [-SCORE_LIMIT, SCORE_LIMIT]
+SCORE_LIMIT = 64.0  # stored scores are clamped to [-SCORE_LIMIT, SCORE_LIMIT]
 
 
 @njit(parallel=True, cache=True)

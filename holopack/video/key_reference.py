@@ -1,4 +1,5 @@
 """Slow, obviously-correct numpy twins of key_kernel.matte and key_kernel.composite."""
+
 from __future__ import annotations
 
 import numpy as np

@@ -9,11 +9,12 @@ pingpong: frames 0 .. N-1 then N-2 .. 1 (2N - 2 frames), so the seam is the step
 from frame 1 back to frame 0. The backward half comes from a temporary file written
 during the forward half (memory stays flat in the clip's length).
 """
+
 from __future__ import annotations
 
 import os
 import tempfile
-from typing import Iterator
+from collections.abc import Iterator
 
 import numpy as np
 
@@ -23,8 +24,9 @@ def crossfade_length(frame_count: int, seconds: float, fps: float) -> int:
     return int(min(max(1, round(seconds * fps)), max(1, frame_count // 2)))
 
 
-def crossfade_frames(start: Iterator[np.ndarray], tail: Iterator[np.ndarray], frame_count: int,
-                     fade: int) -> Iterator[np.ndarray]:
+def crossfade_frames(
+    start: Iterator[np.ndarray], tail: Iterator[np.ndarray], frame_count: int, fade: int
+) -> Iterator[np.ndarray]:
     """start: the clip from frame 0; tail: the clip from frame N - fade."""
     last = None
     for i in range(max(1, frame_count - fade)):
@@ -36,8 +38,9 @@ def crossfade_frames(start: Iterator[np.ndarray], tail: Iterator[np.ndarray], fr
             end = next(tail, None)
             if end is not None:
                 w = (i + 1) / (fade + 1)
-                frame = (end.astype(np.float32) * (1.0 - w) + frame.astype(np.float32) * w
-                         + 0.5).astype(np.uint8)
+                frame = (end.astype(np.float32) * (1.0 - w) + frame.astype(np.float32) * w + 0.5).astype(
+                    np.uint8
+                )
         yield frame
 
 

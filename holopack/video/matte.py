@@ -5,6 +5,7 @@
 ``model`` below is the first pass's holopack.video.analyse.VideoModel (its key colour,
 thresholds, plate and despill choice); this module does not import it, so that the
 first pass can use the per-frame half without a cycle."""
+
 from __future__ import annotations
 
 from dataclasses import dataclass
@@ -14,14 +15,15 @@ import numpy as np
 
 from . import key_kernel
 
-MATTE_GATE = 0.1        # matte values below this become exact 0 (halo of chroma blur)
+MATTE_GATE = 0.1  # matte values below this become exact 0 (halo of chroma blur)
 
 
 def ycbcr(rgb: np.ndarray) -> np.ndarray:
     rgb = rgb.astype(np.float32)
     y = key_kernel.KR * rgb[..., 0] + key_kernel.KG * rgb[..., 1] + key_kernel.KB * rgb[..., 2]
-    return np.stack([y, key_kernel.CB_SCALE * (rgb[..., 2] - y),
-                     key_kernel.CR_SCALE * (rgb[..., 0] - y)], axis=-1).astype(np.float32)
+    return np.stack(
+        [y, key_kernel.CB_SCALE * (rgb[..., 2] - y), key_kernel.CR_SCALE * (rgb[..., 0] - y)], axis=-1
+    ).astype(np.float32)
 
 
 # The matte's ramp is tightened by this much at each end: edge pixels of a subject that
@@ -36,8 +38,8 @@ EDGE_BAND_PX = 4  # despill reaches this far into the subject from the matte's e
 class KeyState:
     """The previous frame and its scores: what keeps a still edge from flickering."""
 
-    frame: np.ndarray   # (H, W, 3) uint8
-    score: np.ndarray   # (H, W) float32
+    frame: np.ndarray  # (H, W, 3) uint8
+    score: np.ndarray  # (H, W) float32
 
 
 def background_for(model, plate_rgb: np.ndarray | None, shape) -> np.ndarray:
@@ -48,9 +50,15 @@ def background_for(model, plate_rgb: np.ndarray | None, shape) -> np.ndarray:
     return np.zeros(shape, np.float32)
 
 
-def key_frame(model, frame: np.ndarray, plate_ycc: np.ndarray | None,
-              plate_rgb: np.ndarray | None, state: KeyState | None, gain: float = 1.0,
-              background: np.ndarray | None = None):
+def key_frame(
+    model,
+    frame: np.ndarray,
+    plate_ycc: np.ndarray | None,
+    plate_rgb: np.ndarray | None,
+    state: KeyState | None,
+    gain: float = 1.0,
+    background: np.ndarray | None = None,
+):
     """frame (H, W, 3) uint8 RGB, plates (H, W, 3) float32 at the same size -> (colour
     (H, W, 3) uint8 premultiplied over black, alpha (H, W) float32, the new state)."""
     frame = np.ascontiguousarray(frame[..., :3])
@@ -63,8 +71,16 @@ def key_frame(model, frame: np.ndarray, plate_ycc: np.ndarray | None,
         has_prev = False
     else:
         has_prev = True
-    key_kernel.matte(frame, np.ascontiguousarray(plate_ycc, np.float32), model.key_uv,
-                     model.params, state.frame, state.score, has_prev, alpha)
+    key_kernel.matte(
+        frame,
+        np.ascontiguousarray(plate_ycc, np.float32),
+        model.key_uv,
+        model.params,
+        state.frame,
+        state.score,
+        has_prev,
+        alpha,
+    )
     state.frame[...] = frame
     alpha = unmix_edge(alpha, state.score)
     alpha = feather(alpha)
@@ -102,5 +118,3 @@ def edge_band(alpha: np.ndarray, px: int = EDGE_BAND_PX) -> np.ndarray:
     clear = (alpha <= 0).astype(np.uint8)
     near = cv2.dilate(clear, np.ones((2 * px + 1, 2 * px + 1), np.uint8))
     return (near & (alpha > 0)).astype(np.uint8)
-
-

@@ -1,5 +1,6 @@
 """The video options (--key, --crop, --loop, --levels), parsed and checked in one place
 for the command line, playlists, the preview and the bench."""
+
 from __future__ import annotations
 
 import math
@@ -41,7 +42,7 @@ def parse_key(text) -> str | tuple:
     m = re.fullmatch(r"#?([0-9a-f]{6})", value)
     if m:
         h = m.group(1)
-        return tuple(int(h[i:i + 2], 16) for i in (0, 2, 4))
+        return tuple(int(h[i : i + 2], 16) for i in (0, 2, 4))
     parts = value.split(",")
     if len(parts) == 3:
         try:
@@ -88,10 +89,13 @@ def parse_levels(text) -> str:
 
 def video_options(key="auto", crop="auto", loop=None, levels=None) -> VideoOptions:
     """Checked VideoOptions from the option texts (None = the default)."""
-    return VideoOptions(key=parse_key(key if key is not None else "auto"),
-                        crop=parse_crop(crop if crop is not None else "auto"),
-                        loop=parse_loop(loop), levels=parse_levels(levels))
+    return VideoOptions(
+        key=parse_key(key if key is not None else "auto"),
+        crop=parse_crop(crop if crop is not None else "auto"),
+        loop=parse_loop(loop),
+        levels=parse_levels(levels),
+    )
 
 
 def key_label(key) -> str:
-    return key if isinstance(key, str) else "#%02x%02x%02x" % tuple(key)
+    return key if isinstance(key, str) else "#{:02x}{:02x}{:02x}".format(*tuple(key))

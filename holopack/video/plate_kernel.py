@@ -4,6 +4,7 @@ A temporal median fails where the subject covers a pixel in more than half of th
 samples; the background, being still, is the tightest cluster even when it is seen in
 fewer of them. Its numpy twin is ``plate_reference.plate_mode``.
 """
+
 from __future__ import annotations
 
 from numba import njit, prange

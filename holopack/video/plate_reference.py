@@ -1,4 +1,5 @@
 """Slow, obviously-correct numpy twin of plate_kernel.plate_mode."""
+
 from __future__ import annotations
 
 import numpy as np
@@ -10,16 +11,17 @@ def plate_mode(samples: np.ndarray, tolerance: int) -> tuple[np.ndarray, np.ndar
     k = s.shape[0]
     # agree[i, j, y, x]: samples i and j are within the tolerance of each other
     agree = np.abs(s[:, None] - s[None, :]).sum(axis=-1) <= tolerance
-    counts = agree.sum(axis=1)                      # (K, H, W)
-    best = counts.argmax(axis=0)                    # first sample with the most agreement
+    counts = agree.sum(axis=1)  # (K, H, W)
+    best = counts.argmax(axis=0)  # first sample with the most agreement
     members = np.take_along_axis(agree, best[None, None], axis=0)[0]  # (K, H, W)
     n = members.sum(axis=0)
     plate = (s * members[..., None]).sum(axis=0) / n[..., None]
     return plate.astype(np.float32), (n / k).astype(np.float32)
 
 
-def plate_nearest(samples: np.ndarray, prediction: np.ndarray, unsure: np.ndarray, tolerance: int,
-                  plate: np.ndarray) -> np.ndarray:
+def plate_nearest(
+    samples: np.ndarray, prediction: np.ndarray, unsure: np.ndarray, tolerance: int, plate: np.ndarray
+) -> np.ndarray:
     """As plate_kernel.plate_nearest; returns the new plate float32 (H, W, 3)."""
     s = samples.astype(np.int32)
     dist = np.abs(samples.astype(np.float64) - prediction.astype(np.float64)).sum(-1)  # (K, H, W)

@@ -6,25 +6,24 @@ output size, not the source's: a 1080p frame becomes a 672 px one before the per
 work), then matte (key_kernel.matte), feather inwards, find the edge band, composite
 (key_kernel.composite).
 """
+
 from __future__ import annotations
 
-import os
 import tempfile
+from collections.abc import Iterator
 from dataclasses import dataclass
-from typing import Iterator
 
-import cv2
 import numpy as np
 
 from ..scene.types import MediaSource
-from . import key_kernel
 from .analyse import ALPHA_GATE, VideoModel, analyse, source_frames
 from .crop import Placement, circle_placement, fit_placement, place
 from .decode import premultiply
+from .loop import crossfade_frames, crossfade_length, pingpong_frames
 from .matte import KeyState, background_for, key_frame
 from .matte import ycbcr as _ycbcr
-from .loop import crossfade_frames, crossfade_length, pingpong_frames
 from .options import VideoOptions
+
 
 class FrameProcessor:
     """Source frames -> processed (S, S, 3) uint8 frames for one pass over the clip
@@ -61,8 +60,9 @@ class FrameProcessor:
             if model.gain == 1.0:
                 return placed
             return np.minimum(255.0, placed * model.gain + 0.5).astype(np.uint8)
-        colour, alpha, self.state = key_frame(model, placed, self.plate_ycc, self.plate_rgb,
-                                              self.state, model.gain, self.background)
+        colour, alpha, self.state = key_frame(
+            model, placed, self.plate_ycc, self.plate_rgb, self.state, model.gain, self.background
+        )
         self.last_alpha = alpha
         return colour
 
@@ -115,9 +115,19 @@ def processed_media(media: MediaSource, options: VideoOptions, margin: float = 0
         count = n - crossfade_length(n, options.loop[1], media.fps)
     elif options.loop is not None:
         count = max(1, 2 * n - 2)
-    wrapped = ProcessedMedia(path=media.path, width=media.width, height=media.height, fps=media.fps,
-                             frame_count=count, open_frames=lambda: iter(()), alpha=False,
-                             model=model, options=options, margin=margin, source=media)
+    wrapped = ProcessedMedia(
+        path=media.path,
+        width=media.width,
+        height=media.height,
+        fps=media.fps,
+        frame_count=count,
+        open_frames=lambda: iter(()),
+        alpha=False,
+        model=model,
+        options=options,
+        margin=margin,
+        source=media,
+    )
     wrapped.open_frames = lambda: _open(wrapped)
     return wrapped
 

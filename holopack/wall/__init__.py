@@ -3,6 +3,7 @@
 ``load_wall(path)`` reads a wall file; ``export_wall(input, wall, out_dir)`` writes one
 file per fan in its device's own format, ``wall.json`` and ``preview.mp4``.
 """
+
 from .export import WallPlan, export_wall
 from .layout import Fan, Wall, load_wall, parse_wall
 

@@ -6,6 +6,7 @@ in both directions; pixel (i, j) covers x in [left + j/ppm, left + (j+1)/ppm] an
 [top - (i+1)/ppm, top - i/ppm]. The pixel grid is rounded up to whole pixels, so it may
 reach a fraction of a pixel past the rectangle's right and bottom edges (always black).
 """
+
 from __future__ import annotations
 
 import math
@@ -49,9 +50,15 @@ class CanvasGeometry:
         return scale, self.left + (w_mm - width * scale) / 2.0, self.top - (h_mm - height * scale) / 2.0
 
     def to_dict(self) -> dict:
-        return {"left_mm": self.left, "bottom_mm": self.bottom, "right_mm": self.right,
-                "top_mm": self.top, "px_per_mm": self.px_per_mm, "width_px": self.width,
-                "height_px": self.height}
+        return {
+            "left_mm": self.left,
+            "bottom_mm": self.bottom,
+            "right_mm": self.right,
+            "top_mm": self.top,
+            "px_per_mm": self.px_per_mm,
+            "width_px": self.width,
+            "height_px": self.height,
+        }
 
 
 # Canvas pixels per LED pitch of a polar fan. A single fan renders 3 (its render_size).
@@ -88,10 +95,21 @@ def canvas_geometry(wall: Wall, px_per_mm: float | None = None, media: bool = Fa
     width = int(math.ceil((right - left) * ppm - 1e-9))
     height = int(math.ceil((top - bottom) * ppm - 1e-9))
     if max(width, height) > MAX_SIDE:
-        raise InputError(f"the wall's canvas would be {width} x {height} pixels; at most {MAX_SIDE} "
-                         "per side (lower --size)", wall.source)
-    return CanvasGeometry(wall=wall, px_per_mm=ppm, left=left, bottom=bottom, right=right, top=top,
-                          width=max(1, width), height=max(1, height))
+        raise InputError(
+            f"the wall's canvas would be {width} x {height} pixels; at most {MAX_SIDE} "
+            "per side (lower --size)",
+            wall.source,
+        )
+    return CanvasGeometry(
+        wall=wall,
+        px_per_mm=ppm,
+        left=left,
+        bottom=bottom,
+        right=right,
+        top=top,
+        width=max(1, width),
+        height=max(1, height),
+    )
 
 
 def fan_angles(fan: Fan, start: np.ndarray, step: np.ndarray) -> tuple[np.ndarray, np.ndarray]:

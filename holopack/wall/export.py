@@ -8,6 +8,7 @@ them together) and ``preview.mp4`` (the wall as a viewer sees it: every fan's si
 view at its place and turn). Frames are streamed: memory does not grow with the clip.
 The folder is written under a temporary name beside the target and renamed when done.
 """
+
 from __future__ import annotations
 
 import hashlib
@@ -37,20 +38,23 @@ from .weights import CanvasTiles, FanEncoder
 
 WALL_JSON = "wall.json"
 PREVIEW = "preview.mp4"
-PREVIEW_PRESET = "veryfast"   # x264 runs beside the export on the same cores; the preview is a check
-SYNC_NOTE = ("Copy each file to the fan named beside it. Every file has the same frame count and fps, "
-             "so the loops stay in step once started: start all fans at the same moment (one "
-             "controller sending play to every fan, or a common power switch), and restart them "
-             "together if they drift by more than a frame.")
+PREVIEW_PRESET = "veryfast"  # x264 runs beside the export on the same cores; the preview is a check
+SYNC_NOTE = (
+    "Copy each file to the fan named beside it. Every file has the same frame count and fps, "
+    "so the loops stay in step once started: start all fans at the same moment (one "
+    "controller sending play to every fan, or a common power switch), and restart them "
+    "together if they drift by more than a frame."
+)
 
 
-def fan_to_canvas(geometry: CanvasGeometry, fan: Fan, local_side: int, local_mm: float,
-                  ppm: float | None = None) -> np.ndarray:
+def fan_to_canvas(
+    geometry: CanvasGeometry, fan: Fan, local_side: int, local_mm: float, ppm: float | None = None
+) -> np.ndarray:
     """The affine (2, 3) from a fan's own square picture (local_side px across local_mm,
     pixel indices, y down) to canvas pixel indices at ``ppm`` (default the canvas's):
     mirror left-right, turn counter-clockwise, place at the fan's centre."""
     ppm = geometry.px_per_mm if ppm is None else ppm
-    s = local_mm / local_side * ppm                 # canvas px per local px
+    s = local_mm / local_side * ppm  # canvas px per local px
     t = math.radians(fan.rotation)
     c, n = math.cos(t), math.sin(t)
     m = -1.0 if fan.mirror else 1.0
@@ -70,7 +74,7 @@ class VideoFan:
     uint8 (N, N, 3) sRGB, N = the profile's video size (even)."""
 
     def __init__(self, geometry: CanvasGeometry, owner: np.ndarray, index: int):
-        import cv2   # heavy; only video fans need it
+        import cv2  # heavy; only video fans need it
 
         self._cv2 = cv2
         self.fan = geometry.wall.fans[index]
@@ -90,9 +94,14 @@ class VideoFan:
         y0, y1, x0, x1 = self.box
         region = canvas[y0:y1, x0:x1] * self.mask
         cv2 = self._cv2
-        return cv2.warpAffine(region, self.matrix, (self.side, self.side),
-                              flags=cv2.INTER_LINEAR | cv2.WARP_INVERSE_MAP,
-                              borderMode=cv2.BORDER_CONSTANT, borderValue=(0.0, 0.0, 0.0))
+        return cv2.warpAffine(
+            region,
+            self.matrix,
+            (self.side, self.side),
+            flags=cv2.INTER_LINEAR | cv2.WARP_INVERSE_MAP,
+            borderMode=cv2.BORDER_CONSTANT,
+            borderValue=(0.0, 0.0, 0.0),
+        )
 
     def picture_from_linear(self, local: np.ndarray) -> np.ndarray:
         """The fan's own linear picture (from ``linear``) as uint8 sRGB (an internal buffer)."""
@@ -111,23 +120,34 @@ class WallPlan:
         for fan in wall.fans:
             limit = fan.profile.max_seconds
             if limit and self.timeline.seconds > limit + 1e-9:
-                raise InputError(f"{self.timeline.seconds:.1f} s is longer than fan {fan.name!r} "
-                                 f"({fan.profile.name}) plays ({limit:g} s at most)")
-        if px_per_mm is None and settings.size:   # --size: pixels across the smallest fan
+                raise InputError(
+                    f"{self.timeline.seconds:.1f} s is longer than fan {fan.name!r} "
+                    f"({fan.profile.name}) plays ({limit:g} s at most)"
+                )
+        if px_per_mm is None and settings.size:  # --size: pixels across the smallest fan
             px_per_mm = settings.size / min(f.profile.physical_diameter_mm for f in wall.fans)
         self.geometry = canvas_geometry(wall, px_per_mm, media=scene.is_media)
         self.owner = owner_map(self.geometry)
         self.tile_mask = owned_tiles(self.owner)
         polar = [f.profile.supersample for f in wall.fans if f.profile.is_polar]
         supersample = settings.supersample or (max(polar) if polar else 1)
-        self.source = CanvasSource(scene, self.timeline, self.geometry, self.tile_mask,
-                                   framing=settings.framing, supersample=supersample,
-                                   lights=settings.lights, shading=settings.shading)
+        self.source = CanvasSource(
+            scene,
+            self.timeline,
+            self.geometry,
+            self.tile_mask,
+            framing=settings.framing,
+            supersample=supersample,
+            lights=settings.lights,
+            shading=settings.shading,
+        )
         if not (settings.brightness > 0 and math.isfinite(settings.brightness)):
             raise InputError(f"brightness must be a positive number, got {settings.brightness}")
         self.brightness = float(settings.brightness)
-        self.fans = [FanEncoder(self.geometry, k) if fan.profile.is_polar
-                     else VideoFan(self.geometry, self.owner, k) for k, fan in enumerate(wall.fans)]
+        self.fans = [
+            FanEncoder(self.geometry, k) if fan.profile.is_polar else VideoFan(self.geometry, self.owner, k)
+            for k, fan in enumerate(wall.fans)
+        ]
         self.tiles = CanvasTiles(self.geometry.width, self.geometry.height)
 
     def fan_outputs(self, index: int) -> list:
@@ -139,8 +159,10 @@ class WallPlan:
             linear = linear * np.float32(self.brightness)
         flat = linear.reshape(-1)
         occupied = self.tiles.place(frame.tiles)
-        return [enc.encode(flat, occupied, index) if isinstance(enc, FanEncoder) else enc.linear(linear)
-                for enc in self.fans]
+        return [
+            enc.encode(flat, occupied, index) if isinstance(enc, FanEncoder) else enc.linear(linear)
+            for enc in self.fans
+        ]
 
 
 @dataclass
@@ -152,8 +174,16 @@ class WallResult:
     fans: list
 
 
-def export_wall(input=None, wall=None, output: str = "", settings: ExportSettings | None = None, *,
-                progress=True, preview: bool = True, **overrides) -> WallResult:
+def export_wall(
+    input=None,
+    wall=None,
+    output: str = "",
+    settings: ExportSettings | None = None,
+    *,
+    progress=True,
+    preview: bool = True,
+    **overrides,
+) -> WallResult:
     """Export ``input`` (path, Scene or None = the bundled twin) across the fans of
     ``wall`` (a wall file path or a Wall) into the folder ``output``."""
     settings = replace(settings or ExportSettings(), **overrides)
@@ -166,8 +196,9 @@ def export_wall(input=None, wall=None, output: str = "", settings: ExportSetting
     if not isinstance(wall, Wall):
         wall_path = os.fspath(wall)
         wall = load_wall(wall_path)
-    _check_target(output, [p for p in (input if isinstance(input, (str, os.PathLike)) else None,
-                                       wall_path) if p])
+    _check_target(
+        output, [p for p in (input if isinstance(input, (str, os.PathLike)) else None, wall_path) if p]
+    )
     scene = input if isinstance(input, Scene) else load(default_twin() if input is None else input)
     plan = WallPlan(scene, wall, settings)
     total = plan.timeline.frame_count
@@ -203,20 +234,35 @@ def export_wall(input=None, wall=None, output: str = "", settings: ExportSetting
         fans = []
         for fan in wall.fans:
             path = os.path.join(temp, fan.file_name)
-            fans.append({"name": fan.name, "device": fan.profile.name, "file": fan.file_name,
-                         "sha256": sha256_file(path), "bytes": os.path.getsize(path),
-                         "frames": total, "fps": plan.fps, "x_mm": fan.x, "y_mm": fan.y,
-                         "rotation_deg": fan.rotation, "mirror": fan.mirror,
-                         "diameter_mm": fan.profile.physical_diameter_mm,
-                         "profile_toml": fan.profile.to_toml()})
+            fans.append(
+                {
+                    "name": fan.name,
+                    "device": fan.profile.name,
+                    "file": fan.file_name,
+                    "sha256": sha256_file(path),
+                    "bytes": os.path.getsize(path),
+                    "frames": total,
+                    "fps": plan.fps,
+                    "x_mm": fan.x,
+                    "y_mm": fan.y,
+                    "rotation_deg": fan.rotation,
+                    "mirror": fan.mirror,
+                    "diameter_mm": fan.profile.physical_diameter_mm,
+                    "profile_toml": fan.profile.to_toml(),
+                }
+            )
         info = {
-            "format": "holopack-wall", "version": 1, "wall": wall.name,
-            "frames": total, "fps": plan.fps, "loop_seconds": total / plan.fps,
+            "format": "holopack-wall",
+            "version": 1,
+            "wall": wall.name,
+            "frames": total,
+            "fps": plan.fps,
+            "loop_seconds": total / plan.fps,
             "canvas": plan.geometry.to_dict(),
             "ownership": "each canvas pixel belongs to the nearest fan centre among the fans whose "
-                         "circle covers its centre (ties: the fan listed first); gaps stay black",
+            "circle covers its centre (ties: the fan listed first); gaps stay black",
             "fit": "pictures and videos: scaled to fit the canvas rectangle, aspect kept, centred; "
-                   "models: camera fixed over the clip, upright, centred, with a margin",
+            "models: camera fixed over the clip, upright, centred, with a margin",
             "fans": fans,
             "sync": {"frames": total, "fps": plan.fps, "start": SYNC_NOTE},
         }
@@ -243,8 +289,11 @@ def _check_target(output: str, inputs: list) -> None:
         if inside == target or inside.startswith(target.rstrip(os.sep) + os.sep):
             raise InputError("the output folder holds an input file; choose another folder", output)
     if os.path.isdir(target) and os.listdir(target) and not os.path.exists(os.path.join(target, WALL_JSON)):
-        raise OutputError("exists and is not an earlier wall export (no wall.json); nothing was "
-                          "overwritten: choose an empty or new folder", output)
+        raise OutputError(
+            "exists and is not an earlier wall export (no wall.json); nothing was "
+            "overwritten: choose an empty or new folder",
+            output,
+        )
 
 
 def sha256_file(path: str) -> str:

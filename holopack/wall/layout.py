@@ -16,6 +16,7 @@ or the shorthand ``[grid]`` with ``rows``, ``cols``, ``pitch`` (mm) and ``layout
 the top left); a ``[[fans]]`` entry with a grid fan's name changes that fan (its
 rotation, mirror, device or position), any other entry adds a fan.
 """
+
 from __future__ import annotations
 
 import math
@@ -145,7 +146,7 @@ def parse_wall(text: str, source: str = "<wall>", base_dir: str | None = None) -
         if not isinstance(name, str) or not name.strip():
             raise InputError(f"{where}name must be a non-empty string", source)
         if name in by_name and grid is not None:
-            by_name[name].update(entry)          # a grid fan changed by name
+            by_name[name].update(entry)  # a grid fan changed by name
             continue
         for key in ("x", "y"):
             if key not in entry:
@@ -171,21 +172,26 @@ def parse_wall(text: str, source: str = "<wall>", base_dir: str | None = None) -
             raise InputError(f"{where}mirror must be true or false, got {mirror!r}", source)
         device = fan.get("device", default_device)
         if device is None:
-            raise InputError(f"{where}no device: give device = \"...\" at the top of the wall file "
-                             "or for this fan", source)
+            raise InputError(
+                f'{where}no device: give device = "..." at the top of the wall file or for this fan', source
+            )
         prof = profile(device, where)
         try:
-            prof.physical_diameter_mm
+            _ = prof.physical_diameter_mm  # a fan's size must be known to place it
         except InputError as e:
             raise InputError(f"{where}{e.message}", source) from None
         file_name = fan_file_name(name, prof, where, source)
         folded = file_name.lower()
         if folded in seen_files:
-            raise InputError(f"{where}its file {file_name} clashes with fan {seen_files[folded]!r}'s "
-                             "(names must differ, ignoring case)", source)
+            raise InputError(
+                f"{where}its file {file_name} clashes with fan {seen_files[folded]!r}'s "
+                "(names must differ, ignoring case)",
+                source,
+            )
         seen_files[folded] = name
-        out.append(Fan(name=name, x=x, y=y, rotation=rotation, mirror=mirror, profile=prof,
-                       file_name=file_name))
+        out.append(
+            Fan(name=name, x=x, y=y, rotation=rotation, mirror=mirror, profile=prof, file_name=file_name)
+        )
     for i, a in enumerate(out):
         for b in out[:i]:
             if math.hypot(a.x - b.x, a.y - b.y) < 1e-6:

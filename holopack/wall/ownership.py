@@ -10,6 +10,7 @@ Ownership is decided per canvas pixel (at its centre): a pixel is never split, s
 "no point owned twice or lost" is checkable exactly, and each fan's LEDs read only
 the pixels it owns (holopack.wall.weights).
 """
+
 from __future__ import annotations
 
 import numpy as np
@@ -22,13 +23,13 @@ def owner_map(geometry: CanvasGeometry) -> np.ndarray:
     """int16 (H, W): the index of the fan (in wall order) that owns each canvas pixel,
     -1 where no fan's circle covers the pixel centre."""
     H, W = geometry.height, geometry.width
-    xs = geometry.left + (np.arange(W) + 0.5) / geometry.px_per_mm     # pixel centres, mm
+    xs = geometry.left + (np.arange(W) + 0.5) / geometry.px_per_mm  # pixel centres, mm
     ys = geometry.top - (np.arange(H) + 0.5) / geometry.px_per_mm
     best = np.full((H, W), np.inf, np.float64)
     owner = np.full((H, W), -1, np.int16)
     for index, fan in enumerate(geometry.wall.fans):
         d2 = (xs[None, :] - fan.x) ** 2 + (ys[:, None] - fan.y) ** 2
-        take = (d2 <= fan.radius_mm ** 2) & (d2 < best)     # strict: the first fan keeps a tie
+        take = (d2 <= fan.radius_mm**2) & (d2 < best)  # strict: the first fan keeps a tie
         best[take] = d2[take]
         owner[take] = index
     return owner

@@ -4,6 +4,7 @@ A wall's fans each play one file, so a wall takes one item; the folder is named 
 wall (its file's ``name``, else the wall file's stem) and holds what ``export --wall``
 writes. Two items for one wall are refused rather than one silently replacing the other.
 """
+
 from __future__ import annotations
 
 import os
@@ -27,9 +28,13 @@ def pack_walls(playlist, root: str, progress: bool = True) -> list[str]:
         wall = load_wall(item.wall)
         folder = wall_folder_name(wall)
         if folder in written:
-            raise InputError(f"{item.label}: wall {wall.name!r} already plays {written[folder]}; a wall "
-                             "takes one item (its fans each play one file)", playlist.path)
+            raise InputError(
+                f"{item.label}: wall {wall.name!r} already plays {written[folder]}; a wall "
+                "takes one item (its fans each play one file)",
+                playlist.path,
+            )
         written[folder] = item.label
-        export_wall(item.input, wall, os.path.join(root, folder), item.export_settings(None),
-                    progress=progress)
+        export_wall(
+            item.input, wall, os.path.join(root, folder), item.export_settings(None), progress=progress
+        )
     return list(written)

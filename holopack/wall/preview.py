@@ -7,6 +7,7 @@ mirror. That is the viewer simulation without its motion blur and LED-edge smoot
 which keeps writing preview.mp4 beside nine fan files a small part of the export.
 Light adds where circles overlap, so a double-lit overlap would show.
 """
+
 from __future__ import annotations
 
 import math
@@ -19,7 +20,7 @@ from .canvas import CanvasGeometry
 from .layout import Fan
 from .preview_kernel import add_leds
 
-PREVIEW_SIZE = 1024      # the preview's longer side in pixels
+PREVIEW_SIZE = 1024  # the preview's longer side in pixels
 
 
 def fan_local_polar(fan: Fan, x_mm: np.ndarray, y_mm: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
@@ -28,7 +29,7 @@ def fan_local_polar(fan: Fan, x_mm: np.ndarray, y_mm: np.ndarray) -> tuple[np.nd
     dx, dy = x_mm - fan.x, y_mm - fan.y
     t = math.radians(fan.rotation)
     c, s = math.cos(t), math.sin(t)
-    lx, ly = c * dx + s * dy, -s * dx + c * dy        # turn back clockwise
+    lx, ly = c * dx + s * dy, -s * dx + c * dy  # turn back clockwise
     if fan.mirror:
         lx = -lx
     return np.hypot(lx, ly), np.arctan2(-ly, lx)
@@ -49,7 +50,7 @@ def led_lookup(fan: Fan, r_mm: np.ndarray, phi: np.ndarray) -> np.ndarray:
         hit = (d <= half) & (d < best)
         if not hit.any():
             continue
-        slice_ = np.floor(((phi[hit] - math.radians(p.slice0_angle_deg) - offset) / step)) % p.slices
+        slice_ = np.floor((phi[hit] - math.radians(p.slice0_angle_deg) - offset) / step) % p.slices
         out[hit] = slice_.astype(np.int64) * p.columns + col
         best[hit] = d[hit]
     return out
@@ -73,7 +74,10 @@ class WallPreview:
             radius = p.radius_mm if p.is_polar else p.physical_diameter_mm / 2.0
             cx, cy = (fan.x - geometry.left) * self.ppm, (geometry.top - fan.y) * self.ppm
             x0, x1 = max(0, int(cx - radius * self.ppm) - 1), min(self.width, int(cx + radius * self.ppm) + 2)
-            y0, y1 = max(0, int(cy - radius * self.ppm) - 1), min(self.height, int(cy + radius * self.ppm) + 2)
+            y0, y1 = (
+                max(0, int(cy - radius * self.ppm) - 1),
+                min(self.height, int(cy + radius * self.ppm) + 2),
+            )
             ys, xs = np.mgrid[y0:y1, x0:x1]
             x_mm = geometry.left + (xs + 0.5) / self.ppm
             y_mm = geometry.top - (ys + 0.5) / self.ppm
@@ -82,8 +86,9 @@ class WallPreview:
             if p.is_polar:
                 led = led_lookup(fan, r, phi).ravel()
                 keep = led >= 0
-                lut = np.power(np.arange(p.max_code + 1, dtype=np.float32) / np.float32(p.max_code),
-                               np.float32(p.gamma))
+                lut = np.power(
+                    np.arange(p.max_code + 1, dtype=np.float32) / np.float32(p.max_code), np.float32(p.gamma)
+                )
                 self.fans.append((True, flat[keep], led[keep], lut, None))
             else:
                 inside = (r <= radius).ravel()

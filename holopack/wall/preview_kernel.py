@@ -1,6 +1,7 @@
 """Numba kernel of the wall preview: add each fan's LED light at its preview pixels, one thread: a
 fan's 90,000 pixels take well under a millisecond, less than waking a second thread
 (preview_reference.py is the numpy twin)."""
+
 from __future__ import annotations
 
 from numba import njit

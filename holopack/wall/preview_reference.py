@@ -1,4 +1,5 @@
 """Slow, obviously-correct numpy twin of preview_kernel.add_leds (for tests)."""
+
 from __future__ import annotations
 
 import numpy as np

@@ -6,6 +6,7 @@ with a margin: the fitted sphere fills the rectangle's shorter side. Only the ti
 under some fan's circle are rasterised. A picture or video is fitted to the canvas
 rectangle, aspect kept and centred (CanvasGeometry.picture_fit), in linear light.
 """
+
 from __future__ import annotations
 
 import math
@@ -15,7 +16,6 @@ import numpy as np
 
 from ..colour import SRGB8_TO_LINEAR
 from ..pipeline import FrameSource, Timeline, as_lights
-from ..rendering import TILE
 from ..rendering.camera import Framing
 from ..scene.scene import Scene
 from .canvas import CanvasGeometry
@@ -51,9 +51,18 @@ class CanvasSource:
     (ownership.owned_tiles); only those are rasterised.
     """
 
-    def __init__(self, scene: Scene, timeline: Timeline, geometry: CanvasGeometry, tile_mask: np.ndarray,
-                 *, framing: Framing | None = None, supersample: int = 1, lights=None,
-                 shading: str = "lit"):
+    def __init__(
+        self,
+        scene: Scene,
+        timeline: Timeline,
+        geometry: CanvasGeometry,
+        tile_mask: np.ndarray,
+        *,
+        framing: Framing | None = None,
+        supersample: int = 1,
+        lights=None,
+        shading: str = "lit",
+    ):
         self.scene = scene
         self.timeline = timeline
         self.geometry = geometry
@@ -61,15 +70,19 @@ class CanvasSource:
         self.width, self.height = geometry.width, geometry.height
         # the single-fan source fits the camera over the clip and reads media; the wall
         # draws with its own canvas-sized renderer (FrameSource's stays unbuilt: size 8)
-        self._square = FrameSource(scene, timeline, 8, framing=framing, supersample=1,
-                                   lights=lights, shading=shading) if scene.is_media else None
+        self._square = (
+            FrameSource(scene, timeline, 8, framing=framing, supersample=1, lights=lights, shading=shading)
+            if scene.is_media
+            else None
+        )
         self.renderer = None
         if not scene.is_media:
             from ..rendering import Renderer
 
             self._square = _CameraOnly(scene, timeline, framing or Framing())
-            self.renderer = Renderer((self.width, self.height), supersample=supersample,
-                                     lights=as_lights(lights))
+            self.renderer = Renderer(
+                (self.width, self.height), supersample=supersample, lights=as_lights(lights)
+            )
             self.renderer.restrict_tiles(tile_mask)
         self.shading = shading
         self._fit = None
@@ -86,8 +99,14 @@ class CanvasSource:
             return self._media(index)
         tl = self.timeline
         posed = self.scene.pose(tl.animation, tl.anim_time(index))
-        frame = self.renderer.draw(posed, self.scene.materials, self.scene.textures,
-                                   self.view_at(index), self.projection, shading=self.shading)
+        frame = self.renderer.draw(
+            posed,
+            self.scene.materials,
+            self.scene.textures,
+            self.view_at(index),
+            self.projection,
+            shading=self.shading,
+        )
         return CanvasFrame(linear=frame.linear, tiles=frame.tiles, color=frame.color)
 
     def _media(self, index: int) -> CanvasFrame:
@@ -133,7 +152,7 @@ def fit_to_canvas(linear: np.ndarray, geometry: CanvasGeometry) -> np.ndarray:
     """
     h, w = linear.shape[:2]
     scale_mm, left_mm, top_mm = geometry.picture_fit(w, h)
-    k = scale_mm * geometry.px_per_mm            # canvas px per picture px
+    k = scale_mm * geometry.px_per_mm  # canvas px per picture px
     ix, wx = box_taps(w, geometry.width, k, (left_mm - geometry.left) * geometry.px_per_mm)
     iy, wy = box_taps(h, geometry.height, k, (geometry.top - top_mm) * geometry.px_per_mm)
     src = np.asarray(linear, np.float32)

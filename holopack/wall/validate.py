@@ -1,5 +1,6 @@
 """``holopack validate DIR`` for a wall folder: every fan present, equal frames and fps,
 names legal, sums right (the findings go into pack.validate's report)."""
+
 from __future__ import annotations
 
 import json
@@ -42,7 +43,11 @@ def check_wall_folder(report, folder: str, prefix: str = "") -> None:
     for number, entry in enumerate(fans, start=1):
         name, file_name = entry.get("name"), entry.get("file")
         fan_where = prefix + (file_name if isinstance(file_name, str) else f"fan {number}")
-        if not isinstance(name, str) or not isinstance(file_name, str) or os.path.basename(file_name) != file_name:
+        if (
+            not isinstance(name, str)
+            or not isinstance(file_name, str)
+            or os.path.basename(file_name) != file_name
+        ):
             report.add("error", fan_where, "the fan's name or file is missing or not a plain file name")
             continue
         listed.add(file_name)

@@ -7,6 +7,7 @@ canvas tile with the single-fan resampler's own ``tiled_table``, so a frame is s
 by the same kernel (``sum_tiles``), which skips tiles the renderer left black.
 Tables are cached on disk like the single-fan ones (resample.cache_dir).
 """
+
 from __future__ import annotations
 
 import hashlib
@@ -17,8 +18,15 @@ import numpy as np
 
 from ..device.dither import Ditherer
 from ..device.quantise import encode_codes
-from ..device.resample import (DENSITY, WeightTable, _load_cached, _store_cached, cache_dir,
-                               sum_tiles, tiled_table)
+from ..device.resample import (
+    DENSITY,
+    WeightTable,
+    _load_cached,
+    _store_cached,
+    cache_dir,
+    sum_tiles,
+    tiled_table,
+)
 from ..rendering import TILE
 from .canvas import CanvasGeometry, fan_angles
 from .layout import Fan
@@ -39,8 +47,9 @@ def fan_sectors(geometry: CanvasGeometry, fan: Fan):
     r_in = np.broadcast_to(np.maximum(centres - half, 0.0) * ppm, (S, C)).ravel().copy()
     r_out = np.broadcast_to((centres + half) * ppm, (S, C)).ravel().copy()
     step = p.slice_step_rad
-    start = (math.radians(p.slice0_angle_deg) + offsets[None, :]
-             + step * np.arange(S, dtype=np.float64)[:, None]).ravel()
+    start = (
+        math.radians(p.slice0_angle_deg) + offsets[None, :] + step * np.arange(S, dtype=np.float64)[:, None]
+    ).ravel()
     start, steps = fan_angles(fan, start, np.full(S * C, step))
     cx, cy = geometry.fan_centre(fan)
     return r_in, r_out, start, steps, cx, cy
@@ -109,7 +118,7 @@ class CanvasTiles:
         self._square = np.zeros((self.grid, self.grid), np.bool_)
 
     def place(self, tiles: np.ndarray) -> np.ndarray:
-        self._square[:self.rows, :self.cols] = tiles
+        self._square[: self.rows, : self.cols] = tiles
         return self._square.reshape(-1)
 
 
@@ -140,5 +149,11 @@ class FanEncoder:
     def encode(self, canvas_flat: np.ndarray, occupied: np.ndarray, frame_index: int) -> np.ndarray:
         linear = self.to_polar(canvas_flat, occupied)
         p = self.profile
-        return encode_codes(linear, self.ditherer.thresholds(frame_index), float(p.brightness_limit),
-                            1.0 / float(p.gamma), int(p.max_code), self.codes)
+        return encode_codes(
+            linear,
+            self.ditherer.thresholds(frame_index),
+            float(p.brightness_limit),
+            1.0 / float(p.gamma),
+            int(p.max_code),
+            self.codes,
+        )

@@ -11,6 +11,7 @@ the owner of its centre, the cells of two fans meet along the ownership border t
 within half a cell, each shows the picture's average over its own area, and every
 other cell stays dark (holopack.wall.weights_reference is the numpy twin).
 """
+
 from __future__ import annotations
 
 import math
@@ -34,8 +35,9 @@ def owner_of_point(x, y, centres_x, centres_y, radii):
 
 
 @njit(cache=True)
-def owned_sector_weights(width, height, r_inner, r_outer, phi_start, phi_step, density,
-                         centres_x, centres_y, radii, me):
+def owned_sector_weights(
+    width, height, r_inner, r_outer, phi_start, phi_step, density, centres_x, centres_y, radii, me
+):
     """Weights of the canvas pixels under each sector of fan ``me`` whose centre it owns.
 
     width, height: canvas size in px; centres_x, centres_y, radii: float64 (F,) every
@@ -66,8 +68,12 @@ def owned_sector_weights(width, height, r_inner, r_outer, phi_start, phi_step, d
         dp = phi_step[row] / n_p
         mid_r = 0.5 * (r0 + r1)
         mid_phi = phi_start[row] + 0.5 * phi_step[row]
-        if owner_of_point(cx + mid_r * math.cos(mid_phi), cy + mid_r * math.sin(mid_phi),
-                          centres_x, centres_y, radii) != me:
+        if (
+            owner_of_point(
+                cx + mid_r * math.cos(mid_phi), cy + mid_r * math.sin(mid_phi), centres_x, centres_y, radii
+            )
+            != me
+        ):
             indptr[row + 1] = nnz
             continue
         # bounding box of the sector: the outer arc's samples and the inner arc's

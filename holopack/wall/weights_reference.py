@@ -4,6 +4,7 @@ The same midpoint rule, written row by row with whole-array operations: the owne
 the sector's centre point, the sample grid of each sector, the pixel under each
 sample, and a bincount of the area elements r dr dphi.
 """
+
 from __future__ import annotations
 
 import math
@@ -11,8 +12,9 @@ import math
 import numpy as np
 
 
-def owned_sector_weights_reference(width, height, r_inner, r_outer, phi_start, phi_step, density,
-                                   centres_x, centres_y, radii, me):
+def owned_sector_weights_reference(
+    width, height, r_inner, r_outer, phi_start, phi_step, density, centres_x, centres_y, radii, me
+):
     """Same arguments and result as weights_kernel.owned_sector_weights."""
     cx, cy = centres_x[me], centres_y[me]
     indptr = [0]
@@ -20,8 +22,8 @@ def owned_sector_weights_reference(width, height, r_inner, r_outer, phi_start, p
     for r0, r1, p0, step in zip(r_inner, r_outer, phi_start, phi_step):
         mid = (r0 + r1) / 2, p0 + step / 2
         d2 = (cx + mid[0] * np.cos(mid[1]) - centres_x) ** 2 + (cy + mid[0] * np.sin(mid[1]) - centres_y) ** 2
-        covering = np.flatnonzero(d2 <= radii ** 2)
-        if covering.size == 0 or covering[np.argmin(d2[covering])] != me:   # argmin: first on a tie
+        covering = np.flatnonzero(d2 <= radii**2)
+        if covering.size == 0 or covering[np.argmin(d2[covering])] != me:  # argmin: first on a tie
             indptr.append(indptr[-1])
             continue
         n_r = max(4, int(math.ceil((r1 - r0) * density)))
@@ -44,5 +46,8 @@ def owned_sector_weights_reference(width, height, r_inner, r_outer, phi_start, p
             indptr.append(indptr[-1] + pixels.size)
         else:
             indptr.append(indptr[-1])
-    cat = (lambda parts, dt: np.concatenate(parts).astype(dt) if parts else np.zeros(0, dt))
+
+    def cat(parts, dt):
+        return np.concatenate(parts).astype(dt) if parts else np.zeros(0, dt)
+
     return np.array(indptr, np.int64), cat(indices, np.int32), cat(weights, np.float32)

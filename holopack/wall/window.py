@@ -6,6 +6,7 @@ place and turn). Space pauses, Esc or q quits. ``frames`` runs that many frames 
 quits (one clip frame per window frame, so runs are reproducible); ``screenshot``
 saves the window as a PNG before quitting.
 """
+
 from __future__ import annotations
 
 import os
@@ -21,19 +22,28 @@ from .preview import WallPreview
 WINDOW_LONG_SIDE = 900
 
 
-def run_wall_preview(input_path=None, wall_path: str = "", *, animation=None, frames: int | None = None,
-                     screenshot: str | None = None) -> int:
+def run_wall_preview(
+    input_path=None,
+    wall_path: str = "",
+    *,
+    animation=None,
+    frames: int | None = None,
+    screenshot: str | None = None,
+) -> int:
     from ..preview.window import NO_DISPLAY_HELP, _glfw, check_display, gl_api
 
     check_display()
-    wall = load_wall(wall_path)       # a bad wall file fails before any window opens
+    wall = load_wall(wall_path)  # a bad wall file fails before any window opens
     scene = load(os.fspath(input_path) if input_path else default_twin())
     plan = WallPlan(scene, wall, ExportSettings(animation=animation))
     shower = WallPreview(plan.geometry, size=WINDOW_LONG_SIDE)
     glfw = _glfw()
     errors: list[str] = []
-    glfw.set_error_callback(lambda code, message: errors.append(
-        message.decode(errors="replace") if isinstance(message, bytes) else str(message)))
+    glfw.set_error_callback(
+        lambda code, message: errors.append(
+            message.decode(errors="replace") if isinstance(message, bytes) else str(message)
+        )
+    )
     if not glfw.init():
         raise HolopackError(NO_DISPLAY_HELP.format(why=errors[-1] if errors else "no display"))
     try:
