@@ -116,7 +116,7 @@ def cmd_export(args) -> int:
         from .first_run import start_notice
 
         start_notice()
-    from .pipeline import ExportSettings, export
+    from .pipeline import ExportResult, ExportSettings, export
 
     settings = ExportSettings.from_options(options.values_from_args(args, options.EXPORT))
     if args.wall and args.cluster:
@@ -136,7 +136,7 @@ def cmd_export(args) -> int:
         from .cluster.export import export_chunked
 
         with connect(args.cluster, shared_fs=args.shared_fs) as executor:
-            result = export_chunked(
+            result: ExportResult = export_chunked(
                 args.input,
                 args.output,
                 settings,

@@ -132,8 +132,9 @@ def check_bound(name: str, value, integer: bool = False):
     return value
 
 
-def check_frame_count(seconds: float, fps: float, path: str | os.PathLike | None = None) -> int:
-    """The frame count of ``seconds`` at ``fps``, refused when beyond MAX_FRAMES."""
+def check_frame_count(seconds: float, fps: float, path: str | os.PathLike | None = None) -> float:
+    """The frame count of ``seconds`` at ``fps`` (not yet rounded), refused when beyond
+    MAX_FRAMES."""
     frames = seconds * fps
     if not math.isfinite(frames) or frames > MAX_FRAMES:
         raise InputError(

@@ -50,7 +50,8 @@ def _used_images(doc: dict) -> set[int]:
     """Images that a material's texture shows: only these are read, so only these are
     hashed and listed (an unused image naming a file elsewhere must not leak into a
     manifest)."""
-    textures = doc.get("textures") if isinstance(doc.get("textures"), list) else []
+    found = doc.get("textures")
+    textures: list = found if isinstance(found, list) else []
     used_textures: set[int] = set()
     stack = list(doc.get("materials") or []) if isinstance(doc.get("materials"), list) else []
     while stack:  # every {"index": n} inside a material is a texture reference
