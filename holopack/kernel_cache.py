@@ -33,6 +33,10 @@ KERNEL_MODULES = {
     "rendering/raster.py": ["shading.py", "texture.py", "texel_mix.py"],
     "rendering/shading.py": [],
     "rendering/texture.py": [],
+    "video/key_kernel.py": [],
+    "video/plate_kernel.py": [],
+    "wall/preview_kernel.py": [],
+    "wall/weights_kernel.py": [],
 }
 
 

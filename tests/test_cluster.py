@@ -57,8 +57,11 @@ def manifest_items(folder: Path, device: str) -> list:
     "device, name", [("3dcircle-42f2", "LOOP.BIN"), ("diy-apa102", "loop.hps"), ("hypervsn", "loop.mp4")]
 )
 def test_chunks_written_in_frame_order_give_the_serial_files_bytes(tmp_path, device, name):
-    serial = tmp_path / ("serial_" + name)
-    chunked = tmp_path / ("chunked_" + name)
+    # a fan file's name follows the fan's rules (8.3, upper case for the 42-F2)
+    (tmp_path / "serial").mkdir()
+    (tmp_path / "chunked").mkdir()
+    serial = tmp_path / "serial" / name
+    chunked = tmp_path / "chunked" / name
     holopack.export(str(TWIN), str(serial), device=device, seconds=0.5, size=SIZE, progress=False)
     with InProcessExecutor() as executor:
         result = export_chunked(
@@ -270,7 +273,7 @@ def test_a_playlist_packed_on_the_cluster_matches_the_serial_package(cluster, tm
 
 
 def test_a_long_export_on_the_cluster_matches_the_serial_file(cluster, tmp_path):
-    serial = tmp_path / "serial.BIN"
+    serial = tmp_path / "SERIAL.BIN"
     holopack.export(str(TWIN), str(serial), device="3dcircle-42f2", seconds=1.0, size=SIZE, progress=False)
     run = holopack_cli(
         [
@@ -293,7 +296,7 @@ def test_a_long_export_on_the_cluster_matches_the_serial_file(cluster, tmp_path)
     assert run.returncode == 0, run.stderr
     assert "8/8 chunks  30/30 frames" in run.stderr  # the combined progress line
     assert sha256(tmp_path / "LOOP.BIN") == sha256(serial)
-    assert sorted(p.name for p in tmp_path.iterdir()) == ["LOOP.BIN", "serial.BIN"]  # no leftovers
+    assert sorted(p.name for p in tmp_path.iterdir()) == ["LOOP.BIN", "SERIAL.BIN"]  # no leftovers
 
 
 def test_killing_a_worker_mid_export_still_gives_the_serial_bytes(cluster, tmp_path):

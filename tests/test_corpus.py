@@ -79,7 +79,7 @@ def _short_clip(scene):
     index = scene.animation_index(None)
     if index is None:
         return dict(seconds=seconds, turntable=360.0 / seconds)
-    clip = scene.animations[index]
+    clip = scene.clip(index)  # all clips together for a one-clip-per-joint rig
     return dict(seconds=seconds, speed=(clip.duration - clip.start) / seconds)
 
 

@@ -63,6 +63,5 @@ def test_refresh_drops_stale_kernels_where_numba_cache_dir_puts_them(tmp_path, m
 
 def test_without_numba_cache_dir_the_cache_is_beside_the_module(tmp_path, monkeypatch):
     monkeypatch.delenv("NUMBA_CACHE_DIR", raising=False)
-    monkeypatch.setattr(kernel_cache.numba_config, "CACHE_DIR", "")
     module = tmp_path / "kern.py"
     assert kernel_cache.cache_dir(str(module)) == str(tmp_path / "__pycache__")

@@ -17,6 +17,7 @@ from .. import interrupt
 from ..atomic import atomic_output, check_output_path
 from ..errors import InputError
 from ..formats.names import check_output_name
+from ..notices import held
 from ..formats.stream import FanFileWriter
 from ..pipeline import ExportPlan, ExportResult, ExportSettings, default_twin
 from ..scene.load import load
@@ -48,7 +49,13 @@ def export_chunked(
     progress=True,
     **overrides,
 ) -> ClusterExportResult:
-    """holopack.export on ``executor``'s workers: the same bytes as a serial export."""
+    """holopack.export on ``executor``'s workers: the same bytes as a serial export.
+    Warnings and decisions print once the file is written, as export's do."""
+    with held():
+        return _export_chunked(input, output, settings, executor, chunk_frames, progress, overrides)
+
+
+def _export_chunked(input, output, settings, executor, chunk_frames, progress, overrides):
     settings = replace(settings or ExportSettings(), **overrides)
     if not output:
         raise InputError("no output path given (-o OUT)")

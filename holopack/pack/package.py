@@ -28,6 +28,7 @@ import os
 import queue as _queue
 import re
 import shutil
+import stat
 import sys
 import tempfile
 import zipfile
@@ -711,6 +712,33 @@ def _commit_folder(staged: str, output: str, devices: dict) -> None:
         os.close(root)
 
 
+def _commit_walls(staged: str, output: str, walls: list[str]) -> None:
+    """Move each finished wall folder from staging into ``output`` whole (its fans' files
+    play together, so a wall is replaced as one): an earlier folder of the same name is
+    moved aside into staging first, and a symlink there is refused, never followed."""
+    if not walls:
+        return
+    root = open_dir(output)
+    try:
+        for name in walls:
+            check_file_name(name, "wall folder")
+            try:
+                mode = os.stat(name, dir_fd=root, follow_symlinks=False).st_mode
+            except FileNotFoundError:
+                mode = None
+            if mode is not None:
+                if not stat.S_ISDIR(mode):
+                    raise OutputError(
+                        f"{name} in the package is not a plain folder (a symlink?); holopack does "
+                        "not write through it",
+                        output,
+                    )
+                os.rename(name, os.path.join(staged, f".replaced-{name}"), src_dir_fd=root)
+            os.rename(os.path.join(staged, name), name, dst_dir_fd=root)
+    finally:
+        os.close(root)
+
+
 def _refuse_planted_links(output: str) -> None:
     """Before any rendering: a device folder, files/ or previews/ of the package that is a
     symlink is refused (exit 1); holopack never writes through one."""
@@ -891,6 +919,7 @@ def _pack_into(
     if zip_target is None:
         with deferred():  # a signal now waits until the folder is whole
             _commit_folder(root, output, devices)
+            _commit_walls(root, output, report.walls)
     if failures:
         by_uid = {u.uid: u for u in units}
         lines = []

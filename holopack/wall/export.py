@@ -140,6 +140,8 @@ class WallPlan:
             supersample=supersample,
             lights=settings.lights,
             shading=settings.shading,
+            front=settings.front,
+            up=settings.up,
         )
         if not (settings.brightness > 0 and math.isfinite(settings.brightness)):
             raise InputError(f"brightness must be a positive number, got {settings.brightness}")

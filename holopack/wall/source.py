@@ -15,6 +15,7 @@ from dataclasses import dataclass
 import numpy as np
 
 from ..colour import SRGB8_TO_LINEAR
+from ..animate.orientation import decide
 from ..pipeline import FrameSource, Timeline, as_lights
 from ..rendering.camera import Framing
 from ..scene.scene import Scene
@@ -62,6 +63,8 @@ class CanvasSource:
         supersample: int = 1,
         lights=None,
         shading: str = "lit",
+        front: str = "auto",
+        up: str = "auto",
     ):
         self.scene = scene
         self.timeline = timeline
@@ -79,7 +82,7 @@ class CanvasSource:
         if not scene.is_media:
             from ..rendering import Renderer
 
-            self._square = _CameraOnly(scene, timeline, framing or Framing())
+            self._square = _CameraOnly(scene, timeline, framing or Framing(), front, up)
             self.renderer = Renderer(
                 (self.width, self.height), supersample=supersample, lights=as_lights(lights)
             )
@@ -118,10 +121,13 @@ class CanvasSource:
 class _CameraOnly(FrameSource):
     """FrameSource's camera fitting and turntable views, without its square renderer."""
 
-    def __init__(self, scene: Scene, timeline: Timeline, framing: Framing):
+    def __init__(self, scene: Scene, timeline: Timeline, framing: Framing, front: str, up: str):
         self.scene = scene
         self.timeline = timeline
         self.framing = framing
+        # the model turned to face the viewer, as a single fan's export turns it
+        self.orientation = decide(scene, front, up)
+        self._model = self.orientation.matrix4()
         self.camera = self._fit_camera()
 
 
