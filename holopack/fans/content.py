@@ -13,7 +13,6 @@ from __future__ import annotations
 
 import json
 import os
-import re
 from dataclasses import dataclass
 
 from ..errors import InputError
@@ -56,14 +55,9 @@ class Plan:
 
 
 def fan_name(file_name: str, rule) -> str:
-    """``file_name`` made legal for the fan: the rule's case, characters, length and suffix."""
-    stem = os.path.splitext(os.path.basename(file_name))[0]
-    allowed = ("A-Z" if rule.case == "upper" else "a-z") + "0-9_" + ("" if rule.max_stem else "-")
-    text = stem.upper() if rule.case == "upper" else stem.lower()
-    text = re.sub(f"[^{allowed}]+", "_", text).strip("_") or ("CLIP" if rule.case == "upper" else "clip")
-    if rule.max_stem:
-        text = text[: rule.max_stem].rstrip("_") or text[: rule.max_stem]
-    return text + rule.suffix
+    """``file_name`` made legal for the fan: the rule's case, characters, length and suffix
+    (the nearest legal name, as export suggests it)."""
+    return rule.nearest(os.path.basename(file_name))
 
 
 def _load_profile(device, path_for_guess: str | None):
