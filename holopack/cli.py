@@ -17,8 +17,8 @@ from .openmp import configure as configure_openmp
 
 
 class _Parser(argparse.ArgumentParser):
-    def error(self, message):  # one line, exit 2, like every other bad input
-        self.exit(2, f"{self.prog}: error: {message}\n")
+    def error(self, message):  # one line, exit 2, worded like every other bad input
+        self.exit(2, f"holopack: error: {message}\n")
 
 
 def build_parser() -> argparse.ArgumentParser:

@@ -51,7 +51,7 @@ def test_a_bad_value_reads_the_same_on_the_command_line_and_in_a_playlist(
 ):
     cli = _cli_fault(capsys, flag, text)
     listed = _playlist_fault(tmp_path, f"{key} = {value}")
-    # "holopack export: error: argument --seconds: must be ..." and
+    # "holopack: error: argument --seconds: must be ..." and
     # "list.toml: item 1 (duck): seconds must be ..." end in the same words
     fault = cli.split(f"argument {flag}: ", 1)[1]
     assert listed.endswith(f"{key} {fault}"), (cli, listed)

@@ -17,8 +17,8 @@ from .. import interrupt
 from ..atomic import atomic_output, check_output_path
 from ..errors import InputError
 from ..formats.names import check_output_name
-from ..notices import held
 from ..formats.stream import FanFileWriter
+from ..notices import held
 from ..pipeline import ExportPlan, ExportResult, ExportSettings, default_twin
 from ..scene.load import load
 from ..scene.scene import Scene

@@ -80,6 +80,10 @@ def format_for_target(profile, output: str, explicit: str | None = None) -> Form
             )
         return fmt
     taken = formats_taken(profile)
+    # an existing folder named like a file ("out.mp4/") is still asked for by its
+    # extension: export then refuses the folder before rendering
+    if folder and ext and any(ext in f.suffixes for f in taken if not f.directory):
+        folder = output.endswith(("/", os.sep))
     if folder or not ext:
         if folder:
             return next(f for f in taken if f.directory)

@@ -16,7 +16,7 @@ from ..colour import srgb_to_linear
 from ..containment import check_regular, read_reference, shorten
 from ..errors import InputError
 from ..limits import MemoryBudget
-from .mtl import ObjMaterials, read_obj_materials, read_vertex_colours
+from .mtl import ObjMaterials, find_file, read_obj_materials, read_vertex_colours
 from .normals import vertex_normals
 from .scene import Scene
 from .types import DrawItem, Material, Mesh, Node, Primitive, Texture
@@ -92,6 +92,14 @@ class _ContainedResolver:
 
     def get(self, name: str) -> bytes:
         reference = os.path.join(self.folder, name.strip()) if self.folder else name.strip()
+        # found as a Windows tool would find it (other separators, case, or beside the
+        # model): the same search as holopack's own MTL reader. A file that is simply not
+        # there is not a refusal: trimesh goes without it and the MTL reader warns.
+        model_folder = os.path.dirname(os.path.abspath(self.path))
+        found = find_file(model_folder, reference)
+        if found is None:
+            raise FileNotFoundError(reference)
+        reference = os.path.relpath(os.path.abspath(found), model_folder)
         try:
             data = read_reference(
                 reference, self.path, "referenced file", limit=self.budget.total - self.budget.used

@@ -14,8 +14,8 @@ from dataclasses import dataclass
 
 import numpy as np
 
-from ..colour import SRGB8_TO_LINEAR
 from ..animate.orientation import decide
+from ..colour import SRGB8_TO_LINEAR
 from ..pipeline import FrameSource, Timeline, as_lights
 from ..rendering.camera import Framing
 from ..scene.scene import Scene
