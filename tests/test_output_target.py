@@ -130,3 +130,11 @@ def test_export_warns_as_validate_does_about_a_missing_play_position(tmp_path, c
     assert "warning" in err and "play position" in err
     report = validate(str(out))
     assert any("play position" in w.message for w in report.warnings)
+
+
+def test_a_video_fan_needs_no_play_position_so_export_does_not_warn(tmp_path, capsys):
+    rc, err = _cli(
+        capsys, "export", "--device", "mp4-fan", "-o", tmp_path / "twin.mp4", "--seconds", "0.1", "-q"
+    )
+    assert rc == 0 and (tmp_path / "twin.mp4").stat().st_size > 0
+    assert "play position" not in err

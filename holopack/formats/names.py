@@ -120,7 +120,8 @@ def check_output_name(profile, fmt: Format, output: str) -> None:
             f"{'; '.join(said)}; nearest legal name: {nearest}",
             output,
         )
-    if position_of(name) is None:
+    # fans that play a card's files in name order (those with 8.3 names) need the position
+    if rule.max_stem and position_of(name) is None:
         warn(
             "the name does not start with a play position (01_, 02_, ...); with several clips "
             "on a card the order is left to chance",
