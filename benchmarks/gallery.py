@@ -41,7 +41,7 @@ def fan_view(path: str, work: str, tile: int) -> tuple[np.ndarray, str]:
         settings = dict(seconds=1 / FPS)
         show = 0
     else:
-        clip = scene.animations[index]
+        clip = scene.clip(index)  # all clips together for a one-clip-per-joint rig
         # two frames: the clip's start and its middle
         settings = dict(seconds=2 / FPS, speed=(clip.duration - clip.start) * FPS / 2)
         show = 1
@@ -51,7 +51,7 @@ def fan_view(path: str, work: str, tile: int) -> tuple[np.ndarray, str]:
     for number, codes in enumerate(polar.frames()):
         if number == show:
             picture = simulator.render(codes)
-    note = "" if index is None else f"clip {scene.animations[index].name or index}"
+    note = "" if index is None else f"clip {scene.clip(index).name or index}"
     return picture, note
 
 
