@@ -16,6 +16,7 @@ there are: a finished result waits only until the ones before it are written.
 
 from __future__ import annotations
 
+import abc
 import collections
 import concurrent.futures as futures
 import multiprocessing
@@ -27,7 +28,7 @@ from ..errors import OutputError
 POLL_SECONDS = 0.5  # how often a waiting client checks its executor (and redraws progress)
 
 
-class Executor:
+class Executor(abc.ABC):
     """The interface. ``slots``: tasks that can run at once (sizes the windows)."""
 
     name = "executor"
@@ -36,12 +37,13 @@ class Executor:
     bytes_received = 0  # results the client got back (packed frames, files, previews)
     task_seconds = 0.0  # time the workers spent inside tasks, as they measured it
 
+    @abc.abstractmethod
     def submit(self, fn: Callable, *args):
-        raise NotImplementedError
+        """Start ``fn(*args)`` on a worker; returns a handle for ``wait`` and ``result``."""
 
+    @abc.abstractmethod
     def wait(self, handles: list, timeout: float) -> set:
         """The handles among ``handles`` that are done, waiting up to ``timeout`` s for one."""
-        raise NotImplementedError
 
     def result(self, handle):
         """The task's return value, or its exception raised here."""
@@ -53,6 +55,7 @@ class Executor:
 
     def check(self) -> None:
         """Raise a HolopackError when the executor can no longer run tasks."""
+        return None  # workers in this process or its children are not lost on their own
 
     def alive(self) -> int:
         """Workers alive now."""
@@ -67,7 +70,7 @@ class Executor:
         return reported
 
     def close(self) -> None:
-        pass
+        return None  # nothing held by default; pools and clients release theirs
 
     def __enter__(self):
         return self
