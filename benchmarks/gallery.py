@@ -25,6 +25,7 @@ ROOT = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
 sys.path.insert(0, ROOT)
 
 import holopack  # noqa: E402  (after the path is set, to run from a checkout)
+from holopack.animate.orientation import detect  # noqa: E402
 from holopack.device import ViewerSimulator  # noqa: E402
 from holopack.formats.fanfile import open_fan_file  # noqa: E402
 
@@ -51,8 +52,11 @@ def fan_view(path: str, work: str, tile: int) -> tuple[np.ndarray, str]:
     for number, codes in enumerate(polar.frames()):
         if number == show:
             picture = simulator.render(codes)
-    note = "" if index is None else f"clip {scene.clip(index).name or index}"
-    return picture, note
+    notes = [] if index is None else [f"clip {scene.clip(index).name or index}"]
+    facing = detect(scene)
+    if not facing.is_default:  # what --front/--up auto decided, as the export says it
+        notes.append(f"facing {facing.front}, up {facing.up}")
+    return picture, ", ".join(notes)
 
 
 def main(argv=None) -> int:

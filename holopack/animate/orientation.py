@@ -3,9 +3,10 @@
 glTF says +Y is up and the front faces +Z; auto keeps that unless the model clearly says
 otherwise:
 
-* a humanoid skeleton (joints named head, foot/ankle, toe, eye) whose head is not
-  above its feet along +Y, or whose toes and eyes point away from +Z: the axes the
-  skeleton shows are used. Every cue present must agree, else glTF's axes stay;
+* a skeleton (joints named head or neck, foot/ankle, toe, eye, tail, hips/pelvis) whose
+  head is not above its feet along +Y, or whose toes and eyes, or (an animal) whose head
+  far ahead of its tail and hips, point away from +Z: the axes the skeleton shows are
+  used. Every cue present must agree, else glTF's axes stay;
 * an OBJ/STL/PLY from CAD: Z up when a large flat face rests on the lowest Z facing -Z
   and the long axis does not say Y (and an STL, Z-up by its own custom, stays so unless
   the geometry says Y). A Z-up model's front faces -Y (the CAD "front" view).
@@ -142,11 +143,28 @@ _JOINT_KINDS = (
     ("eye", re.compile(r"eye(?!lid|brow|lash)")),
     ("toe", re.compile(r"toe|ball")),
     ("foot", re.compile(r"foot|ankle")),
+    ("neck", re.compile(r"neck")),
+    ("tail", re.compile(r"(?<!pony)tail")),
+    ("hips", re.compile(r"hip|pelvis")),
 )
+# The head counts as ahead of the tail or hips when it lies this far from them across the
+# up axis, in units of the head's height over the feet: a standing person's head is
+# within a few % of its hips (RobotExpressive 2 %), a fox's is 1.2 heights ahead of its
+# hips and 1.7 ahead of its tail.
+HEAD_AHEAD = 0.5
+# A clip named as a gait: its feet swing forward while raised and push back while down
+# (in the body's frame, so root motion does not matter).
+_GAIT_CLIP = re.compile(r"walk|run|jog|trot|gallop|sprint|stride", re.IGNORECASE)
+GAIT_SAMPLES = 48  # poses per clip
+# A gait cue counts when a foot's raised-minus-lowered travel over the clip reaches this
+# share of the head's height: walks and runs measure 0.69-1.6 (RobotExpressive's Running
+# and Walking, Fox's Walk and Run), RobotExpressive's WalkJump (a jump on the spot) 0.15.
+GAIT_LEAST = 0.3
 
 
 def joint_kind(name: str) -> str | None:
-    """'head', 'eye', 'toe', 'foot' or None for a joint name (any rig's prefixes)."""
+    """'head', 'eye', 'toe', 'foot', 'neck', 'tail', 'hips' or None for a joint name
+    (any rig's prefixes)."""
     text = name.lower().split(":")[-1]
     for kind, pattern in _JOINT_KINDS:
         if pattern.search(text):
@@ -154,51 +172,122 @@ def joint_kind(name: str) -> str | None:
     return None
 
 
-def _skeleton_orientation(scene) -> Orientation | None:
+def skeleton_cues(scene) -> tuple[str, list[tuple[str, str]]] | None:
+    """(up, [(cue, front axis), ...]) that a skinned model's named joints show, or None
+    when the skeleton says nothing clear (no head or neck, no feet, no up axis, or a cue
+    pointing between axes).
+
+    Up is the axis from the feet to the hips (legs hang down), or without hips from the
+    feet to the head. Fronts across it, at rest: toes ahead of the ankles, eyes ahead of
+    the head, the head ahead of the tail and of the hips (these two only when far ahead:
+    HEAD_AHEAD); and in clips named as gaits, the way the raised feet swing."""
     joints = sorted({int(j) for skin in scene.skins for j in skin.joints})
-    kinds: dict[str, list[int]] = {}
-    for j in joints:
-        kind = joint_kind(scene.nodes[j].name or "")
-        if kind:
-            kinds.setdefault(kind, []).append(j)
-    if "head" not in kinds or not ({"foot", "toe"} & kinds.keys()):
+    kinds = _joints_by_kind(scene, joints)
+    head_kind = "head" if "head" in kinds else "neck"
+    if head_kind not in kinds or not ({"foot", "toe"} & kinds.keys()):
         return None
     try:
         world = world_matrices(scene, None, 0.0)  # the rest pose
     except Exception:  # a broken rig: keep glTF's axes
         return None
     pos = {k: world[v][:, :3, 3].mean(0) for k, v in kinds.items()}
+    head = pos[head_kind]
     feet = pos.get("foot", pos.get("toe"))
-    up_vec = pos["head"] - feet
-    up = _axis_of(up_vec)
+    # the legs hang down from the hips in people and animals alike; the head may be far
+    # ahead of the feet (a fox's is 0.81 along +Z from its hind feet, 0.58 up +Y)
+    up = _axis_of(pos["hips"] - feet) if "hips" in pos else None
+    if up is None:
+        up = _axis_of(head - feet)
     if up is None:
         return None
     up_dir = np.array(AXES[up])
+    height = float((head - feet) @ up_dir)
+    if height <= 0:
+        return None  # the head below the feet: not a rig to read
     cues = []
     if "toe" in pos and "foot" in pos:
-        cues.append(("toes", pos["toe"] - pos["foot"]))
-    if "eye" in pos:
-        cues.append(("eyes", pos["eye"] - pos["head"]))
+        cues.append(("toes", pos["toe"] - pos["foot"], 0.02))
+    if "eye" in pos and head_kind == "head":
+        cues.append(("eyes", pos["eye"] - head, 0.02))
+    cues += [(b, head - pos[b], HEAD_AHEAD) for b in ("tail", "hips") if b in pos]
+    cues += _gait_cues(scene, kinds.get("foot", []) + kinds.get("toe", []), joints, up_dir)
     fronts = []
-    for name, vec in cues:
+    for name, vec, least in cues:
         flat = vec - (vec @ up_dir) * up_dir  # the part across the up axis
-        if np.linalg.norm(flat) < 0.02 * np.linalg.norm(up_vec):
+        if np.linalg.norm(flat) < least * height:
             continue
         axis = _axis_of(flat)
         if axis is None:
             return None  # a cue that points between axes: not clear
         fronts.append((name, axis))
-    if not fronts or len({a for _, a in fronts}) != 1:
+    return up, fronts
+
+
+def _joints_by_kind(scene, joints: list[int]) -> dict[str, list[int]]:
+    kinds: dict[str, list[int]] = {}
+    for j in joints:
+        kind = joint_kind(scene.nodes[j].name or "")
+        if kind:
+            kinds.setdefault(kind, []).append(j)
+    return kinds
+
+
+def _gait_cues(scene, feet: list[int], body: list[int], up_dir) -> list[tuple[str, np.ndarray, float]]:
+    """('gait:CLIP', swing, GAIT_LEAST) for every clip named as a gait that poses."""
+    cues = []
+    for clip_index, animation in enumerate(scene.animations):
+        if _GAIT_CLIP.search(animation.name or ""):
+            swing = _gait_swing(scene, clip_index, feet, body, up_dir)
+            if swing is not None:
+                cues.append((f"gait:{animation.name}", swing, GAIT_LEAST))
+    return cues
+
+
+def _gait_swing(scene, clip_index, feet, body, up_dir) -> np.ndarray | None:
+    """(3,) float64: the feet's mean travel while raised minus their travel while
+    lowered over clip ``clip_index``, relative to the body's centre (the mean of the
+    ``body`` joints): it points where a walker goes. None for a clip that cannot be posed."""
+    animation = scene.animations[clip_index]
+    times = np.linspace(animation.start, animation.duration, GAIT_SAMPLES + 1)
+    try:
+        world = np.stack([world_matrices(scene, clip_index, t)[:, :3, 3] for t in times])
+    except Exception:  # a clip that does not pose: no cue from it
         return None
+    centre = world[:, body].mean(axis=1)  # (T, 3)
+    foot = world[:, feet] - centre[:, None]  # (T, F, 3)
+    height = foot @ up_dir  # (T, F)
+    step = np.diff(foot, axis=0)  # (T-1, F, 3)
+    raised = 0.5 * (height[1:] + height[:-1]) > np.median(height, axis=0)
+    sign = np.where(raised, 1.0, -1.0)[..., None]
+    return (step * sign).sum(axis=(0, 1)) / max(len(feet), 1)
+
+
+def _skeleton_orientation(scene) -> Orientation | None:
+    found = skeleton_cues(scene)
+    if found is None:
+        return None
+    up, fronts = found
+    if not fronts or len({a for _, a in fronts}) != 1:
+        return None  # no cue, or cues that disagree: keep glTF's axes
     front = fronts[0][1]
     if front == "+z" and up == "+y":
         return Orientation()
-    cue_names = " and ".join(n for n, _ in fronts)
-    return Orientation(
-        front=front,
-        up=up,
-        reason=f"a humanoid skeleton whose head is {up} of its feet and whose {cue_names} point {front}",
-    )
+    names = [n for n, _ in fronts]
+    looks = [n for n in names if n in ("toes", "eyes")]
+    gaits = [n.split(":", 1)[1] for n in names if n.startswith("gait:")]
+    behind = [n for n in names if n in ("tail", "hips")]
+    parts = []
+    if behind:
+        parts.append(f"whose head is {front} of its {' and '.join(behind)}")
+    if looks:
+        parts.append(f"whose {' and '.join(looks)} point {front}")
+    if gaits:
+        parts.append(f"whose feet step {front} in {', '.join(repr(g) for g in gaits)}")
+    if looks and not behind and not gaits:
+        reason = f"a humanoid skeleton whose head is {up} of its feet and {parts[0]}"
+    else:
+        reason = f"a skeleton standing {up} " + " and ".join(parts)
+    return Orientation(front=front, up=up, reason=reason)
 
 
 def _axis_of(vec: np.ndarray) -> str | None:
