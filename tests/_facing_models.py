@@ -51,6 +51,80 @@ def humanoid(facing: float, *, toes=True, eyes=True, eye_facing=None) -> GltfBui
     return b
 
 
+AXIS = {
+    "+x": (1.0, 0.0, 0.0),
+    "-x": (-1.0, 0.0, 0.0),
+    "+z": (0.0, 0.0, 1.0),
+    "-z": (0.0, 0.0, -1.0),
+}
+ANIMAL_NAMES = {"hips": "b_Hip_01", "tail": "b_Tail01_02", "neck": "b_Neck_03", "head": "b_Head_04"}
+PLAIN_NAMES = {"hips": "Body", "tail": "Rump", "neck": "Chest", "head": "b_Head_04"}
+
+
+def animal(front: str, *, names=ANIMAL_NAMES, gait: str | None = None, step: str | None = None):
+    """A skinned four-legged 'animal' standing +Y with its head towards ``front`` ("+x",
+    "-x", "+z", "-z"): a red panel facing out at its head end, a blue one at its tail
+    end. ``names`` label the hips, tail, neck and head joints; ``gait`` adds a clip of
+    that name in which the feet, in diagonal pairs, move towards ``step`` (default
+    ``front``) while raised and back while down."""
+    f = np.array(AXIS[front])
+    up = np.array([0.0, 1.0, 0.0])
+    side = np.cross(up, f)
+    b = GltfBuilder()
+
+    def panel(centre, facing, colour):
+        corners = [centre + s * 0.4 * side + h * up for s, h in ((-1, -0.5), (1, -0.5), (1, 0.5), (-1, 0.5))]
+        p = np.array(corners, np.float32)
+        n = np.cross(p[1] - p[0], p[2] - p[0])
+        tris = np.array([[0, 1, 2], [0, 2, 3]]) if n @ facing > 0 else np.array([[0, 2, 1], [0, 3, 2]])
+        return p, tris, np.tile(np.asarray(colour, np.float32), (4, 1))
+
+    head_end = panel(1.0 * f + up, f, RED)
+    tail_end = panel(-1.2 * f + up, -f, BLUE)
+    positions = np.concatenate([head_end[0], tail_end[0]])
+    indices = np.concatenate([head_end[1], tail_end[1] + 4]).astype(np.uint16)
+    colours = np.concatenate([head_end[2], tail_end[2]])
+    joints = np.zeros((8, 4), np.uint16)
+    weights = np.tile(np.array([1, 0, 0, 0], np.float32), (8, 1))
+    mesh = b.triangle_mesh(positions, indices, COLOR_0=colours, JOINTS_0=joints, WEIGHTS_0=weights)
+
+    hips_at = -0.6 * f + 1.0 * up
+    offsets = {  # joint: position relative to the hips
+        names["tail"]: -0.4 * f,
+        names["neck"]: 1.2 * f + 0.1 * up,
+        names["head"]: 1.5 * f + 0.6 * up,
+        "b_LeftFoot_05": 0.3 * side - 0.95 * up,
+        "b_RightFoot_06": -0.3 * side - 0.95 * up,
+        "b_LeftHand_07": 1.2 * f + 0.3 * side - 0.95 * up,
+        "b_RightHand_08": 1.2 * f - 0.3 * side - 0.95 * up,
+    }
+    children = [b.node(name=name, translation=[float(v) for v in at]) for name, at in offsets.items()]
+    hips = b.node(name=names["hips"], translation=[float(v) for v in hips_at], children=children)
+    count = len(b.doc["nodes"])
+    order = [hips] + children  # skin joints: the hips first
+    ibm = np.stack([np.eye(4)] * count).astype(np.float32)
+    for k, node in enumerate(order):
+        world = hips_at + (offsets[b.doc["nodes"][node]["name"]] if node != hips else 0)
+        ibm[k][3, :3] = -world  # column-major translation: the inverse of the rest place
+    b.doc["skins"] = [{"joints": order, "inverseBindMatrices": b.accessor(ibm.reshape(count, 16))}]
+    skinned = b.node(mesh=mesh, skin=0)
+    b.root(hips)
+    b.root(skinned)
+    if gait:
+        g = np.array(AXIS[step or front])
+        times = b.accessor(np.linspace(0.0, 1.0, 5).astype(np.float32), minmax=True)
+        cycle = np.array([-0.2 * g, 0.15 * up, 0.2 * g, 0 * g, -0.2 * g])  # raised going g
+        channels, samplers = [], []
+        for k, node in enumerate(children[3:]):  # the four feet, diagonal pairs half a cycle apart
+            phase = cycle if k in (0, 3) else np.roll(cycle[:4], 2, axis=0).tolist() + [cycle[2]]
+            rest = np.array(b.doc["nodes"][node]["translation"])
+            keys = (rest + np.asarray(phase)).astype(np.float32)
+            samplers.append({"input": times, "output": b.accessor(keys)})
+            channels.append({"sampler": k, "target": {"node": node, "path": "translation"}})
+        b.doc["animations"] = [{"name": gait, "samplers": samplers, "channels": channels}]
+    return b
+
+
 def per_joint_clips(lengths=(2.0, 2.0, 2.0), shift=1.0) -> GltfBuilder:
     """Three separate quads, each moved up by ``shift`` over its own clip (one clip per
     node, as COLLADA2GLTF writes a walk): clip k lasts lengths[k]."""

@@ -5,7 +5,11 @@ written files (tests/_corpus_measure.py reads them with code of its own):
 * the bounding box of the lit LEDs over the whole clip is centred within 5% of the radius,
 * the lit extent reaches at least 70% of the radius,
 * a coloured model is not grey, an animated model's frames differ,
-* a model that stands tall is shown taller than wide (upright).
+* a model that stands tall is shown taller than wide (upright),
+* a model with a clear front (``front``/``up`` in the index, seen by eye) is shown from
+  it: the export's own line on stderr names the axes it turned to the viewer (no line:
+  glTF's +Z front, +Y up), and these must be the index's. That --front/--up turn those
+  axes to the viewer is checked on rendered pictures in tests/test_orientation.py.
 
 A model whose own clip does not loop (``loops = false`` in the index) may get validate's
 loop-seam warning, and no other.
@@ -17,6 +21,7 @@ in a few minutes; pictures are small (224 px for the 42-F2's resampler, 240 px v
 from __future__ import annotations
 
 import os
+import re
 import tomllib
 
 import pytest
@@ -70,6 +75,9 @@ def test_corpus_index_lists_real_files_with_licences():
         assert os.path.isfile(os.path.join(os.path.dirname(path), "LICENSE.md")), path
         for key in ("source", "licence", "tool", "exercises", "animated", "coloured", "tall"):
             assert key in model, (model["name"], key)
+        if "front" in model:
+            front, up = model["front"], model.get("up", "+y")
+            assert {front, up} <= {"+x", "-x", "+y", "-y", "+z", "-z"} and front[1] != up[1], model["name"]
 
 
 def _short_clip(scene):
@@ -83,16 +91,28 @@ def _short_clip(scene):
     return dict(seconds=seconds, speed=(clip.duration - clip.start) / seconds)
 
 
+def _facing_shown(stderr: str) -> tuple[str, str]:
+    """(front, up): the model's axes that the export says it turned to the viewer."""
+    found = re.search(r"turned to face the viewer: facing ([+-][xyz]), up ([+-][xyz])", stderr)
+    return (found.group(1), found.group(2)) if found else ("+z", "+y")
+
+
 @pytest.mark.parametrize("model", [_case(m) for m in MODELS])
-def test_corpus_model_exports_validates_and_looks_right(model, small_profiles, tmp_path):
+def test_corpus_model_exports_validates_and_looks_right(model, small_profiles, tmp_path, capsys):
     scene = holopack.load(os.path.join(CORPUS, model["file"]))
     problems = []
+    capsys.readouterr()
     for device, name, measure in (
         ("3dcircle-42f2", "01_TEST.BIN", measure_42f2),
         ("hypervsn", "01_test.mp4", measure_mp4),
     ):
         out = str(tmp_path / name)
         holopack.export(scene, out, device=small_profiles[device], progress=False, **_short_clip(scene))
+        shown = _facing_shown(capsys.readouterr().err)
+        if "front" in model and shown != (model["front"], model.get("up", "+y")):
+            problems.append(
+                f"{device}: shows facing {shown[0]}, up {shown[1]}; its front is {model['front']}"
+            )
         report = validate(out, device=small_profiles[device])
         for finding in report.findings:
             if (

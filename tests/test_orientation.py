@@ -2,7 +2,7 @@
 
 import numpy as np
 import pytest
-from _facing_models import Y_UP_BRACKET, Z_UP_BRACKET, humanoid, write_obj
+from _facing_models import PLAIN_NAMES, Y_UP_BRACKET, Z_UP_BRACKET, animal, humanoid, write_obj
 
 from holopack.animate.orientation import AXES, Orientation, decide, detect, joint_kind
 from holopack.errors import InputError
@@ -146,3 +146,48 @@ def test_inspect_and_export_say_which_way_the_model_faces(tmp_path, capsys):
         ]
     )
     assert rc == 0 and "turned to face" not in capsys.readouterr().err
+
+
+@pytest.mark.parametrize("front", ["+z", "-z", "+x", "-x"])
+def test_an_animal_is_turned_by_its_head_ahead_of_tail_and_hips(tmp_path, front):
+    path = tmp_path / "animal.gltf"
+    animal(front).write(path)
+    scene = load(str(path))
+    found = detect(scene)
+    assert (found.front, found.up) == (front, "+y")
+    if front != "+z":
+        assert "head is " + front + " of its tail and hips" in found.reason
+    # the viewer sees the red head end, not the blue tail end
+    assert _red_minus_blue(_picture(scene)) > 100
+
+
+def test_a_walk_clip_tells_the_front_when_no_other_joint_does(tmp_path):
+    walking = tmp_path / "walking.gltf"
+    animal("-z", names=PLAIN_NAMES, gait="Walk").write(walking)
+    found = detect(load(str(walking)))
+    assert (found.front, found.up) == ("-z", "+y")
+    assert "feet step -z in 'Walk'" in found.reason
+    # the same motion under a name that is no gait says nothing; nor does a rig without one
+    dancing = tmp_path / "dancing.gltf"
+    animal("-z", names=PLAIN_NAMES, gait="Dance").write(dancing)
+    assert detect(load(str(dancing))).is_default
+    still = tmp_path / "still.gltf"
+    animal("-z", names=PLAIN_NAMES).write(still)
+    assert detect(load(str(still))).is_default
+
+
+def test_an_animal_whose_cues_disagree_keeps_gltf_axes(tmp_path):
+    path = tmp_path / "moonwalk.gltf"
+    animal("-z", gait="Walk", step="+z").write(path)  # head and tail say -z, the steps +z
+    assert detect(load(str(path))).is_default
+    agree = tmp_path / "walk.gltf"
+    animal("-x", gait="Run").write(agree)
+    found = detect(load(str(agree)))
+    assert found.front == "-x" and "and whose feet step -x in 'Run'" in found.reason
+
+
+def test_animal_and_gait_joint_names():
+    assert joint_kind("b_Neck_04") == "neck" and joint_kind("b_Tail01_012") == "tail"
+    assert joint_kind("b_Hip_01") == "hips" and joint_kind("pelvis") == "hips"
+    assert joint_kind("Ponytail_01") is None  # hair, not a tail
+    assert joint_kind("b_Head_05") == "head"

@@ -178,7 +178,7 @@ def skeleton_cues(scene) -> tuple[str, list[tuple[str, str]]] | None:
     pointing between axes).
 
     Up is the axis from the feet to the hips (legs hang down), or without hips from the
-    feet to the head. Fronts across it, at rest: toes ahead of the ankles, eyes ahead of
+    feet to the head, or glTF's +Y when the head is well above the feet along it. Fronts across it, at rest: toes ahead of the ankles, eyes ahead of
     the head, the head ahead of the tail and of the hips (these two only when far ahead:
     HEAD_AHEAD); and in clips named as gaits, the way the raised feet swing."""
     joints = sorted({int(j) for skin in scene.skins for j in skin.joints})
@@ -198,6 +198,8 @@ def skeleton_cues(scene) -> tuple[str, list[tuple[str, str]]] | None:
     up = _axis_of(pos["hips"] - feet) if "hips" in pos else None
     if up is None:
         up = _axis_of(head - feet)
+    if up is None and (head - feet)[1] > 0.5 * np.linalg.norm(head - feet):
+        up = "+y"  # a head well above the feet, but far ahead of them: glTF's up stands
     if up is None:
         return None
     up_dir = np.array(AXES[up])
