@@ -364,11 +364,6 @@ def _doc_with(tmp_path, name, mutate):
         ("version", lambda d, b: d["asset"].update(version="1.0"), ["version 1.0"]),
         ("missing_bin", lambda d, b: d["buffers"][0].update(uri="gone.bin"), ["gone.bin", "missing"]),
         ("bad_base64", lambda d, b: d["buffers"][0].update(uri="data:;base64,@@@"), ["base64"]),
-        (
-            "basisu",
-            lambda d, b: d.update(extensionsRequired=["KHR_texture_basisu"]),
-            ["Basis Universal", "KHR_texture_basisu"],
-        ),
         ("wrong_type", lambda d, b: d.update(nodes={"a": 1}), ["should be a list"]),
     ],
 )

@@ -31,7 +31,7 @@ import numpy as np
 from ..containment import read_reference, shorten
 from ..errors import InputError
 from ..limits import MAX_FILE_BYTES, MemoryBudget
-from . import draco, meshopt
+from . import draco, ktx2, meshopt
 from .normals import vertex_normals
 from .scene import Scene
 from .texture_roles import texture_roles
@@ -86,7 +86,11 @@ _UNDECODABLE_EXTENSIONS = {
     "KHR_texture_basisu": "Basis Universal textures",
 }
 # the schemes decoded when their optional decoder is installed (holopack[compressed])
-_DECODERS = {draco.EXTENSION: draco.available, meshopt.EXTENSION: meshopt.available}
+_DECODERS = {
+    draco.EXTENSION: draco.available,
+    meshopt.EXTENSION: meshopt.available,
+    ktx2.EXTENSION: ktx2.available,
+}
 _INSTALL_HINT = "install the decoder with: pip install 'holopack[compressed]'"
 _WRAP_MODES = (10497, 33071, 33648)
 _SINGULAR = {
@@ -817,6 +821,9 @@ class _Reader:
         webp = extensions.get("EXT_texture_webp")
         if isinstance(webp, dict) and "source" in webp:
             source = self._ref(webp, "source", f"{where} EXT_texture_webp", "images")
+        basisu = extensions.get(ktx2.EXTENSION)
+        if isinstance(basisu, dict) and "source" in basisu and ktx2.available():
+            source = self._ref(basisu, "source", f"{where} {ktx2.EXTENSION}", "images")
         if source is None:
             # the file leaves the image to an extension we do not know: no texture
             self.warn(f"{where} has no image; drawn without the texture")
@@ -852,6 +859,14 @@ class _Reader:
             raw = self._read_uri(uri, where)
         else:
             self.fail(f"{where} has neither 'uri' nor 'bufferView'")
+        if ktx2.is_ktx2(raw):  # KHR_texture_basisu: Basis Universal in a KTX2 container
+            if not ktx2.available():
+                self.fail(f"{where} is a KTX2 (Basis Universal) texture; {_INSTALL_HINT}")
+            try:
+                self.budget.picture(*ktx2.size(raw), 8, where)
+                return ktx2.decode(raw)
+            except ValueError as exc:
+                self.fail(f"{where} is damaged and cannot be decoded ({exc})")
         from PIL import Image, UnidentifiedImageError
 
         try:
