@@ -4,7 +4,7 @@ import numpy as np
 import pytest
 from _facing_models import PLAIN_NAMES, Y_UP_BRACKET, Z_UP_BRACKET, animal, humanoid, write_obj
 
-from holopack.animate.orientation import AXES, Orientation, decide, detect, joint_kind
+from holopack.animate.orientation import AXES, Orientation, decide, detect, is_gait_clip, joint_kind
 from holopack.errors import InputError
 from holopack.pipeline import ExportSettings, FrameSource, make_timeline
 from holopack.scene.load import load
@@ -191,3 +191,10 @@ def test_animal_and_gait_joint_names():
     assert joint_kind("b_Hip_01") == "hips" and joint_kind("pelvis") == "hips"
     assert joint_kind("Ponytail_01") is None  # hair, not a tail
     assert joint_kind("b_Head_05") == "head"
+
+
+def test_gait_clips_are_told_by_a_word_of_their_name():
+    gaits = ["Walk", "Running", "FastRun", "Armature|walk_cycle", "RUN", "Fox_Trot", "Gallop"]
+    others = ["Dance", "trunk_twist", "Survey", "Idle", "animation 0", "Prune", ""]
+    assert all(is_gait_clip(name) for name in gaits)
+    assert not any(is_gait_clip(name) for name in others)

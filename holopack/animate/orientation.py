@@ -154,7 +154,8 @@ _JOINT_KINDS = (
 HEAD_AHEAD = 0.5
 # A clip named as a gait: its feet swing forward while raised and push back while down
 # (in the body's frame, so root motion does not matter).
-_GAIT_CLIP = re.compile(r"walk|run|jog|trot|gallop|sprint|stride", re.IGNORECASE)
+_GAIT_WORDS = ("walk", "run", "jog", "trot", "gallop", "sprint", "stride")
+_WORDS = re.compile(r"[A-Z]?[a-z]+|[A-Z]+(?![a-z])")  # "FastRun_cycle" -> Fast, Run, cycle
 GAIT_SAMPLES = 48  # poses per clip
 # A gait cue counts when a foot's raised-minus-lowered travel over the clip reaches this
 # share of the head's height: walks and runs measure 0.69-1.6 (RobotExpressive's Running
@@ -238,11 +239,17 @@ def _gait_cues(scene, feet: list[int], body: list[int], up_dir) -> list[tuple[st
     """('gait:CLIP', swing, GAIT_LEAST) for every clip named as a gait that poses."""
     cues = []
     for clip_index, animation in enumerate(scene.animations):
-        if _GAIT_CLIP.search(animation.name or ""):
+        if is_gait_clip(animation.name or ""):
             swing = _gait_swing(scene, clip_index, feet, body, up_dir)
             if swing is not None:
                 cues.append((f"gait:{animation.name}", swing, GAIT_LEAST))
     return cues
+
+
+def is_gait_clip(name: str) -> bool:
+    """Whether a clip's name says it walks or runs: a word of it (split at case changes
+    and separators) starts with walk, run, jog, trot, gallop, sprint or stride."""
+    return any(word.lower().startswith(_GAIT_WORDS) for word in _WORDS.findall(name))
 
 
 def _gait_swing(scene, clip_index, feet, body, up_dir) -> np.ndarray | None:
