@@ -153,7 +153,11 @@ class SceneDrawer:
         self._textures = [_MeshTexture(t) for t in textures]
         self._table = material_table(materials, len(textures))
         n_materials = len(materials)
-        statics, triangles, ranges, triangle_material = [], [], [], []
+        statics: list[np.ndarray] = []
+        triangles: list[np.ndarray] = []
+        ranges: list[tuple[int, int, int]] = []
+        triangle_material: list[np.ndarray] = []
+        start = 0
         base = 0
         for p in posed:
             prim = p.primitive
@@ -172,9 +176,9 @@ class SceneDrawer:
                 c = np.asarray(prim.colors, np.float32)
                 static[:, 4 : 4 + min(c.shape[1], 4)] = c[:, :4]
             statics.append(static)
-            start = sum(len(t) for t in triangles)
             triangles.append(idx + base)
             ranges.append((material, start, len(idx)))
+            start += len(idx)
             triangle_material.append(np.full(len(idx), material, np.int32))
             base += count
         self._vertex_count = base
@@ -275,6 +279,7 @@ class SceneDrawer:
 
     def _draw_mesh(self, posed, view, projection, lights: Lights, unlit_all: bool) -> None:
         target = self._sample
+        assert target is not None  # made by _targets
         GL.glBindFramebuffer(GL.GL_FRAMEBUFFER, target.fbo)
         GL.glViewport(0, 0, *target.size)
         GL.glClearColor(0.0, 0.0, 0.0, 0.0)
@@ -384,13 +389,14 @@ class SceneDrawer:
         GL.glActiveTexture(GL.GL_TEXTURE0)
 
     def _resolve(self) -> None:
-        target = self._output
+        target, sample = self._output, self._sample
+        assert target is not None and sample is not None  # made by _targets
         GL.glBindFramebuffer(GL.GL_FRAMEBUFFER, target.fbo)
         GL.glViewport(0, 0, *target.size)
         GL.glDisable(GL.GL_BLEND)
         p = self.resolve_program.use()
         GL.glActiveTexture(GL.GL_TEXTURE0)
-        GL.glBindTexture(GL.GL_TEXTURE_2D, self._sample.texture)
+        GL.glBindTexture(GL.GL_TEXTURE_2D, sample.texture)
         p.set_int("u_linear", 0)
         p.set_int("u_factor", self._supersample)
         p.set("u_rect", -1.0, -1.0, 1.0, 1.0)
@@ -399,6 +405,7 @@ class SceneDrawer:
     def read(self) -> np.ndarray:
         """The last draw as (H, W, 3) uint8 sRGB, row 0 = top."""
         width, height = self.size
+        assert self._output is not None, "nothing drawn yet"
         GL.glBindFramebuffer(GL.GL_READ_FRAMEBUFFER, self._output.fbo)
         GL.glPixelStorei(GL.GL_PACK_ALIGNMENT, 1)
         data = GL.glReadPixels(0, 0, width, height, GL.GL_RGB, GL.GL_UNSIGNED_BYTE)

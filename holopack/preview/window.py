@@ -13,6 +13,7 @@ import json
 import os
 import time
 from collections.abc import Callable
+from dataclasses import replace
 from pathlib import Path
 
 import numpy as np
@@ -209,8 +210,31 @@ class PreviewWindow:
         self.message_text = _TextBlock(gl.Texture(smooth=False))
         self.help_text = _TextBlock(gl.Texture(smooth=False))
         self.help_text.set(("keys\t",) + HELP_LINES)
+        self.live = self._live_render()
+        self._live_picture = None
         GL.glEnable(GL.GL_BLEND)
         GL.glBlendFunc(GL.GL_SRC_ALPHA, GL.GL_ONE_MINUS_SRC_ALPHA)
+
+    def _live_render(self):
+        """The left panel's live GL render, or None where its shaders do not build
+        (the panel then shows the worker's pictures, as for video input)."""
+        from .live import LiveRender
+        from .scene_gl import SceneDrawer
+
+        try:
+            return LiveRender(SceneDrawer())
+        except HolopackError as exc:
+            self.messages.append(f"live render off: {exc}")
+            return None
+
+    def _request(self):
+        """The request for the worker. With the left panel drawn live the worker only
+        makes the fan view, which changes once per device frame: its time is that
+        frame's, so the worker starts a new frame at most at the device's rate."""
+        request = self.controls.request()
+        if self.live is not None and self.live.active and self.controls.fps > 0:
+            request = replace(request, time=request.frame_index / self.controls.fps)
+        return request
 
     # -- geometry of the window --------------------------------------------------
     @property
@@ -370,7 +394,7 @@ class PreviewWindow:
             self.controls.advance(dt)
         self._watch_file()
         self._apply_info(self.worker.take_info())
-        self.worker.submit(self.controls.request())
+        self.worker.submit(self._request())
         self._pick_up_frame()
         if self.controls.export_requested:
             self.controls.export_requested = False
@@ -420,14 +444,14 @@ class PreviewWindow:
     def wait_for_current(self, timeout: float = 180.0) -> bool:
         """Wait until the worker has made the frame for the current state, then show it."""
         self._apply_info(self.worker.take_info())
-        request = self.controls.request()
+        request = self._request()
         self.worker.submit(request)
         done = self.worker.wait_for(request, timeout)
         # a device change or a reload may have changed the request while we waited
         info = self.worker.take_info()
         if info is not None:
             self._apply_info(info)
-            request = self.controls.request()
+            request = self._request()
             self.worker.submit(request)
             done = self.worker.wait_for(request, timeout)
         self._pick_up_frame()
@@ -442,6 +466,8 @@ class PreviewWindow:
         c.fps = info.fps
         c.set_animations(info.animations)
         self.geometry = info.geometry
+        if self.live is not None:
+            self.live.set_frames(info.frames)
 
     def _pick_up_frame(self) -> None:
         pair, serial = self.worker.latest()
@@ -507,8 +533,12 @@ class PreviewWindow:
         GL.glClearColor(*BACKGROUND, 1.0)
         GL.glClear(GL.GL_COLOR_BUFFER_BIT)
         layout = Layout(w, h)
+        left = self.render_texture
+        if self.live is not None and self.live.active:
+            # drawn now, at the clock's instant: the left panel plays at the UI's rate
+            left = self.live.draw(self.controls) or left
         for panel, texture in (
-            (layout.render_panel, self.render_texture),
+            (layout.render_panel, left),
             (layout.fan_panel, self.fan_texture),
         ):
             # a one-pixel frame as four edges: filling whole rectangles under the

@@ -42,6 +42,7 @@ class SceneInfo:
     fps: float
     geometry: object
     device: str
+    frames: object = None  # the frame maker itself (the live render copies its camera)
 
 
 class RenderWorker:
@@ -156,6 +157,7 @@ class RenderWorker:
             fps=float(frames.fps),
             geometry=frames.geometry,
             device=device,
+            frames=frames,
         )
         with self._cond:
             self._info = info

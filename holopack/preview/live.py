@@ -1,0 +1,87 @@
+"""The left panel drawn live on the UI thread, at the display's rate.
+
+``LiveRender`` poses the scene at the controls' wall-clock time (not rounded to a
+device frame) and draws it with the window's own OpenGL (``SceneDrawer``), through the
+camera the export pipeline fits (a copy of the worker's ``FrameSource``: the same
+fitted sphere, drawn box, turntable, lights, size and supersampling). The render
+worker meanwhile makes the fan view at the device's frame rate; when it cannot keep
+up it skips frames, and neither panel ever slows the clock down.
+
+A frame maker without ``live_source`` (a picture or video input, the tests' drawn
+discs) leaves the left panel to the worker's pictures.
+"""
+
+from __future__ import annotations
+
+import copy
+from typing import Any
+
+from .controls import Controls
+from .scene_gl import SceneDrawer
+from .source import framing_for
+
+
+class LiveRender:
+    """Draws the current state of ``Controls`` into ``drawer``'s picture."""
+
+    def __init__(self, drawer: SceneDrawer):
+        self.drawer = drawer
+        self._frames: Any = None
+        self._scene: Any = None
+        self._sources: dict[int | None, tuple] = {}
+        self.frames_drawn = 0
+
+    def set_frames(self, frames) -> None:
+        """A new frame maker (after a reload or a device change) from the worker."""
+        if frames is self._frames:
+            return
+        self._frames = frames
+        self._sources = {}
+        self._scene = None
+        scene = getattr(frames, "scene", None)
+        if scene is not None and hasattr(frames, "live_source") and not getattr(scene, "is_media", False):
+            # a shallow copy with its own pose cache: posing here never touches the state
+            # the worker thread poses with
+            self._scene = copy.copy(scene)
+            self._scene.pose_cache = None
+
+    @property
+    def active(self) -> bool:
+        return self._scene is not None
+
+    def _source(self, animation):
+        if animation not in self._sources:
+            made = self._frames.live_source(animation)
+            if made is None:
+                return None  # the worker has not fitted the camera for this clip yet
+            self._sources[animation] = made
+        return self._sources[animation]
+
+    def draw(self, controls: Controls):
+        """Render the scene as ``controls`` say; returns the picture (a texture for the
+        window's image shader), or None when there is nothing to draw live yet."""
+        if self._scene is None:
+            return None
+        made = self._source(controls.animation)
+        if made is None:
+            return None
+        source, fitted_distance = made
+        source.set_framing(framing_for(self._frames.base_framing, controls.camera, fitted_distance))
+        # the export frame index as a real number: the clock's own instant, between frames
+        position = controls.time * float(self._frames.fps)
+        timeline = source.timeline
+        scene = self._scene
+        posed = scene.pose(timeline.animation, timeline.anim_time(position))
+        picture = self.drawer.draw(
+            posed,
+            scene.materials,
+            scene.textures,
+            source.view_at(position),
+            source.camera.projection,
+            (source.size, source.size),
+            supersample=source.supersample,
+            lights=source.renderer.lights,
+            shading=source.shading,
+        )
+        self.frames_drawn += 1
+        return picture
