@@ -536,7 +536,7 @@ class PreviewWindow:
         left = self.render_texture
         if self.live is not None and self.live.active:
             # drawn now, at the clock's instant: the left panel plays at the UI's rate
-            left = self.live.draw(self.controls) or left
+            left = self.live.draw(self.controls, max_side=round(layout.render_panel.w)) or left
         for panel, texture in (
             (layout.render_panel, left),
             (layout.fan_panel, self.fan_texture),
