@@ -17,7 +17,8 @@ machine state.
         [--repeat 3] [--load N | --compare-load N]
 
 Columns: ``UI fps`` (window frames drawn a second), ``live fps`` (left panel renders a
-second), ``fan fps`` (fan frames the worker delivered a second; the device's fps is the
+second), ``live scale`` (the live panel's dynamic resolution at the end, 1 = full
+size), ``fan fps`` (fan frames the worker delivered a second; the device's fps is the
 most there is to make), ``fan dropped %`` (device frames on the clock the worker never
 made), ``worker ms/frame`` (its time for one fan frame) and ``worker capacity fps``
 (1000 / that: what it could make if asked more often).
@@ -86,6 +87,7 @@ def measure(path, device, seconds, size, warmup=3.0, playing=True):
             "UI fps": (window.frame_count - ui_frames) / elapsed,
             "UI worst frame ms": max(gaps) * 1000,
             "live fps": live / elapsed,
+            "live scale": window.live.scale if window.live is not None else 0.0,
             "fan fps": made / elapsed,
             "fan dropped %": max(0.0, 100.0 * (1.0 - made / device_frames)) if playing else 0.0,
             "worker ms/frame": ms_per_frame,

@@ -189,6 +189,9 @@ class PreviewWindow:
         glfw.set_mouse_button_callback(self.window, self._on_mouse_button)
         glfw.set_cursor_pos_callback(self.window, self._on_cursor)
         glfw.set_scroll_callback(self.window, self._on_scroll)
+        # told on a resize instead of asked every frame: the question is a round trip to
+        # the X server, 4-5 ms a frame on a busy two-core machine (cProfile of tick)
+        glfw.set_framebuffer_size_callback(self.window, self._on_framebuffer_size)
 
     def _init_gl(self) -> None:
         from OpenGL import GL
@@ -244,6 +247,9 @@ class PreviewWindow:
         return self._fb_size
 
     _fb_size: tuple[int, int] | None = None
+
+    def _on_framebuffer_size(self, window, width, height) -> None:
+        self._fb_size = (int(width), int(height))
 
     @property
     def layout(self) -> Layout:
@@ -387,7 +393,6 @@ class PreviewWindow:
         dt = self.fixed_dt if self.fixed_dt is not None else now - self._last_tick
         self._last_tick = now
         glfw.poll_events()
-        self._fb_size = None  # the window may have been resized
         if glfw.window_should_close(self.window):
             self.controls.quit_requested = True
         if not (self._drag and self._drag[0] == "timeline"):
@@ -405,6 +410,10 @@ class PreviewWindow:
                 self.controls.screenshot_requested = False
                 self.save_screenshot(self._screenshot_name(), redraw=False)
             glfw.swap_buffers(self.window)
+            if self.live is not None and self.fixed_dt is None and self.max_fps:
+                # a slow frame costs the live panel pixels, not frames (scripted runs,
+                # with a fixed clock, keep the full size: they are reproducible)
+                self.live.adapt(time.perf_counter() - now, 1.0 / self.max_fps)
         self.frame_count += 1
         self._ui_times.append(now)
         cutoff = now - 1.0
