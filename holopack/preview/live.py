@@ -20,6 +20,8 @@ from __future__ import annotations
 import copy
 from typing import Any
 
+import numba
+
 from .controls import Controls
 from .scene_gl import SceneDrawer
 from .source import framing_for
@@ -44,6 +46,8 @@ class LiveRender:
         self.frames_drawn = 0
         self._drawn_key: tuple | None = None
         self.scale = 1.0  # of the panel's side, see MIN_SCALE
+        self._posed: list = []
+        self._posed_key: tuple | None = None
 
     def set_frames(self, frames) -> None:
         """A new frame maker (after a reload or a device change) from the worker."""
@@ -77,6 +81,9 @@ class LiveRender:
             made = self._frames.live_source(animation)
             if made is None:
                 return None  # the worker has not fitted the camera for this clip yet
+            if not _parallel_kernels_may_overlap():
+                self._scene = None  # leave the left panel to the worker
+                return None
             self._sources[animation] = made
         return self._sources[animation]
 
@@ -104,7 +111,13 @@ class LiveRender:
         position = controls.time * float(self._frames.fps)
         timeline = source.timeline
         scene = self._scene
-        posed = scene.pose(timeline.animation, timeline.anim_time(position))
+        clip_time = timeline.anim_time(position)
+        pose_key = (id(self._frames), timeline.animation, clip_time)
+        if pose_key != self._posed_key:
+            # a still model on a turntable keeps one pose: posed (and uploaded) once
+            self._posed = scene.pose(timeline.animation, clip_time)
+            self._posed_key = pose_key
+        posed = self._posed
         picture = self.drawer.draw(
             posed,
             scene.materials,
@@ -119,3 +132,14 @@ class LiveRender:
         self.frames_drawn += 1
         self._drawn_key = key
         return picture
+
+
+def _parallel_kernels_may_overlap() -> bool:
+    """Whether this thread may pose (a parallel skinning kernel for large meshes) while
+    the worker runs its kernels. Numba's omp and tbb layers allow it; its workqueue layer
+    aborts the process. The worker has posed the same meshes to fit the camera before
+    ``live_source`` gives anything, so a layer is known by then if posing needs one."""
+    try:
+        return numba.threading_layer() != "workqueue"
+    except ValueError:  # no parallel kernel has run: posing these meshes needs none
+        return True

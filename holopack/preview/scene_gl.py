@@ -214,6 +214,7 @@ class SceneDrawer:
         GL.glBufferData(GL.GL_ELEMENT_ARRAY_BUFFER, elements.nbytes, elements, GL.GL_STATIC_DRAW)
         GL.glBindVertexArray(0)
         self._scene_key = key
+        self._uploaded = None  # the new buffers hold no vertices yet
 
     def _targets(self, width: int, height: int, supersample: int) -> None:
         if self.size == (width, height) and self._supersample == supersample:
@@ -230,6 +231,8 @@ class SceneDrawer:
         self._supersample = supersample
 
     _supersample = 0
+    _uploaded = None
+    _positions: np.ndarray | None = None
 
     # -- per frame ---------------------------------------------------------------
     def draw(
@@ -246,7 +249,10 @@ class SceneDrawer:
         shading: str = "lit",
     ) -> _Picture:
         """Render world-space primitives with OpenGL view and projection matrices (4, 4)
-        into a (height, width) picture; returns the texture that holds it."""
+        into a (height, width) picture; returns the texture that holds it.
+
+        ``posed`` (Scene.pose's list) is uploaded unless it is the very list object of
+        the last draw: pass the same list again only for the same pose."""
         view = np.asarray(view, np.float64).reshape(4, 4)
         projection = np.asarray(projection, np.float64).reshape(4, 4)
         width, height = int(size[0]), int(size[1])
@@ -266,6 +272,8 @@ class SceneDrawer:
         return self._output_texture
 
     def _upload_vertices(self, posed) -> None:
+        if posed is self._uploaded and self._positions is not None:
+            return  # the same posed list as last time (a still model): already there
         data = np.empty((max(self._vertex_count, 1), 6), np.float32)
         offset = 0
         for p in posed:
@@ -276,6 +284,7 @@ class SceneDrawer:
         GL.glBindBuffer(GL.GL_ARRAY_BUFFER, self._dynamic)
         GL.glBufferSubData(GL.GL_ARRAY_BUFFER, 0, data.nbytes, data)
         self._positions = data[: self._vertex_count, 0:3]
+        self._uploaded = posed
 
     def _draw_mesh(self, posed, view, projection, lights: Lights, unlit_all: bool) -> None:
         target = self._sample
@@ -311,6 +320,7 @@ class SceneDrawer:
         them), over the opaque ones, depth-tested without writing depth."""
         ids = self._blend_triangles
         corners = self._triangles[ids]
+        assert self._positions is not None  # uploaded before the draw
         pos = self._positions.astype(np.float64)
         clip = np.c_[pos, np.ones(len(pos))] @ (projection @ view).T
         with np.errstate(divide="ignore", invalid="ignore"):

@@ -1,8 +1,10 @@
 """The preview window: the render and the simulated fan side by side (glfw + GL 3.3 core).
 
-The UI thread only handles input, uploads the newest finished frame as two textures
-and draws rectangles; all rendering, resampling and simulation happen on the
-``RenderWorker`` thread through the export pipeline. Input arrives through glfw
+The UI thread handles input, draws the left panel live with its own OpenGL at the
+clock's instant (``LiveRender``: the export's posing, camera and shading model), uploads
+the newest finished fan view and draws rectangles; the Numba rendering, resampling and
+simulation of the fan view happen on the ``RenderWorker`` thread through the export
+pipeline (and the left panel comes from there too for video input). Input arrives through glfw
 callbacks, which scripted runs and tests call the same way (``press``, ``drag``,
 ``scroll``).
 """
@@ -214,7 +216,6 @@ class PreviewWindow:
         self.help_text = _TextBlock(gl.Texture(smooth=False))
         self.help_text.set(("keys\t",) + HELP_LINES)
         self.live = self._live_render()
-        self._live_picture = None
         GL.glEnable(GL.GL_BLEND)
         GL.glBlendFunc(GL.GL_SRC_ALPHA, GL.GL_ONE_MINUS_SRC_ALPHA)
 
@@ -545,7 +546,11 @@ class PreviewWindow:
         left = self.render_texture
         if self.live is not None and self.live.active:
             # drawn now, at the clock's instant: the left panel plays at the UI's rate
-            left = self.live.draw(self.controls, max_side=round(layout.render_panel.w)) or left
+            try:
+                left = self.live.draw(self.controls, max_side=round(layout.render_panel.w)) or left
+            except Exception as exc:  # never take the window down: show the worker's pictures
+                self.messages.append(f"live render off: {type(exc).__name__}: {exc}")
+                self.live = None
         for panel, texture in (
             (layout.render_panel, left),
             (layout.fan_panel, self.fan_texture),
