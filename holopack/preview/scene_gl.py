@@ -321,11 +321,15 @@ class SceneDrawer:
         ids = self._blend_triangles
         corners = self._triangles[ids]
         assert self._positions is not None  # uploaded before the draw
-        pos = self._positions.astype(np.float64)
-        clip = np.c_[pos, np.ones(len(pos))] @ (projection @ view).T
+        # only the corners of the BLEND triangles: transforming all of FlightHelmet's
+        # 95k vertices here took 78 ms a frame on a busy two-core machine (cProfile)
+        pos = self._positions[corners.reshape(-1)].astype(np.float64)
+        m = projection @ view
+        z = pos @ m[2, :3] + m[2, 3]
+        w = pos @ m[3, :3] + m[3, 3]
         with np.errstate(divide="ignore", invalid="ignore"):
-            depth = clip[:, 2] / clip[:, 3] * 0.5 + 0.5
-        mean = depth[corners].mean(axis=1)
+            depth = z / w * 0.5 + 0.5
+        mean = depth.reshape(-1, 3).mean(axis=1)
         order = np.argsort(-np.nan_to_num(mean, nan=-np.inf), kind="stable")
         ids, corners = ids[order], np.ascontiguousarray(corners[order])
         GL.glBindBuffer(GL.GL_ELEMENT_ARRAY_BUFFER, self._blend_elements)
