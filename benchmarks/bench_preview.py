@@ -1,34 +1,56 @@
-"""Frame rates of the preview window playing a model: the UI loop and the render worker.
+"""Frame rates of the preview window playing a model: the UI loop, the live left panel
+and the render worker that makes the fan view.
 
 Runs the real window (start Xvfb first, or run under ``xvfb-run -s "-screen 0 1280x720x24"``)
 with the wall clock, as a designer would see it, for a few seconds after a warm-up, and
-prints a markdown table. The UI loop is capped at 60 fps; the worker renders as fast as
-it can on its own thread.
+prints a markdown table with medians of ``--repeat`` runs. The UI loop is capped at
+60 fps and draws the left panel live every UI frame (OpenGL in the window); the worker
+makes a fan frame whenever the device frame on the clock changes (at most the device's
+fps) and skips the ones it cannot make in time.
 
-    python benchmarks/bench_preview.py [INPUT] [--device NAME] [--seconds S] [--size PX]
+Models: the default twin (skinned, 14 clips) and FlightHelmet (95k textured triangles);
+``--load N`` starts N busy processes for the runs (a controlled competing load), and
+``--compare-load`` measures idle and loaded in one run so that the ratios share a
+machine state.
+
+    python benchmarks/bench_preview.py [INPUT ...] [--device NAME] [--seconds S] [--size PX]
+        [--repeat 3] [--load N | --compare-load N]
+
+Columns: ``UI fps`` (window frames drawn a second), ``live fps`` (left panel renders a
+second), ``live scale`` (the live panel's dynamic resolution at the end, 1 = full
+size), ``fan fps`` (fan frames the worker delivered a second; the device's fps is the
+most there is to make), ``fan dropped %`` (device frames on the clock the worker never
+made), ``worker ms/frame`` (its time for one fan frame) and ``worker capacity fps``
+(1000 / that: what it could make if asked more often).
 """
 
 from __future__ import annotations
 
 import argparse
+import multiprocessing
 import os
 import statistics
 import sys
 import time
+from contextlib import contextmanager
 
 sys.path.insert(0, os.path.dirname(os.path.dirname(os.path.abspath(__file__))))
+sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
+
+from scenes import SCENES  # noqa: E402  (benchmarks/ is not a package)
+
+DEFAULT_INPUTS = (SCENES["twin"], SCENES["flighthelmet"])
 
 
 def measure(path, device, seconds, size, warmup=3.0, playing=True):
     from functools import partial
 
     from holopack.device import list_profiles
-    from holopack.pipeline import default_twin
     from holopack.preview.source import PipelineFrames
     from holopack.preview.window import PreviewWindow
     from holopack.scene.load import load
 
-    path = path or default_twin()
+    path = os.fspath(path)
     scene = load(path)
     window = PreviewWindow(
         path, scene, device, devices=list_profiles(), frames_factory=partial(PipelineFrames, size=size)
@@ -42,6 +64,7 @@ def measure(path, device, seconds, size, warmup=3.0, playing=True):
         ui_start, ui_frames = time.perf_counter(), window.frame_count
         worker_start = window.worker.frames_done
         render_seconds_start = window.worker.render_seconds
+        live_start = window.live.frames_drawn if window.live is not None else 0
         gaps = []
         last = time.perf_counter()
         end = last + seconds
@@ -53,6 +76,9 @@ def measure(path, device, seconds, size, warmup=3.0, playing=True):
         elapsed = time.perf_counter() - ui_start
         made = window.worker.frames_done - worker_start
         busy = window.worker.render_seconds - render_seconds_start
+        live = (window.live.frames_drawn - live_start) if window.live is not None else 0
+        ms_per_frame = busy / max(made, 1) * 1000
+        device_frames = elapsed * window.controls.fps if playing else 1
         return {
             "input": os.path.basename(path),
             "device": device,
@@ -60,9 +86,12 @@ def measure(path, device, seconds, size, warmup=3.0, playing=True):
             "render px": window.worker._frames.size,
             "UI fps": (window.frame_count - ui_frames) / elapsed,
             "UI worst frame ms": max(gaps) * 1000,
-            "UI median frame ms": statistics.median(gaps) * 1000,
-            "worker fps": made / elapsed,
-            "worker ms/frame": busy / max(made, 1) * 1000,
+            "live fps": live / elapsed,
+            "live scale": window.live.scale if window.live is not None else 0.0,
+            "fan fps": made / elapsed,
+            "fan dropped %": max(0.0, 100.0 * (1.0 - made / device_frames)) if playing else 0.0,
+            "worker ms/frame": ms_per_frame,
+            "worker capacity fps": 1000.0 / ms_per_frame if made else 0.0,
         }
     finally:
         window.close()
@@ -76,19 +105,73 @@ def _paced_tick(window):
         window.glfw.wait_events_timeout(left)
 
 
+def _spin(stop) -> None:
+    """A busy process: arithmetic until told to stop."""
+    x = 0
+    while not stop.is_set():
+        for _ in range(10000):
+            x = (x * 1103515245 + 12345) & 0x7FFFFFFF
+
+
+@contextmanager
+def competing_load(count: int):
+    """``count`` busy processes for the duration of the block."""
+    if count <= 0:
+        yield
+        return
+    stop = multiprocessing.Event()
+    workers = [multiprocessing.Process(target=_spin, args=(stop,), daemon=True) for _ in range(count)]
+    for w in workers:
+        w.start()
+    try:
+        yield
+    finally:
+        stop.set()
+        for w in workers:
+            w.join(timeout=5)
+            if w.is_alive():
+                w.terminate()
+
+
+def median_row(rows: list[dict]) -> dict:
+    """The median of each number over repeated runs (the text columns of the first)."""
+    out = dict(rows[0])
+    for key, value in rows[0].items():
+        if isinstance(value, float):
+            out[key] = statistics.median(r[key] for r in rows)
+    return out
+
+
 def main():
     parser = argparse.ArgumentParser()
-    parser.add_argument("input", nargs="?")
+    parser.add_argument("inputs", nargs="*", help="models (default: the twin and FlightHelmet)")
     parser.add_argument("--device", default="3dcircle-42f2")
-    parser.add_argument("--seconds", type=float, default=10.0)
+    parser.add_argument("--seconds", type=float, default=8.0)
     parser.add_argument("--size", type=int)
+    parser.add_argument("--repeat", type=int, default=3, help="runs per row; the table shows medians")
+    parser.add_argument("--load", type=int, default=0, help="busy processes competing during the runs")
+    parser.add_argument(
+        "--compare-load", type=int, metavar="N", help="measure idle and with N busy processes, with ratios"
+    )
+    parser.add_argument("--paused", action="store_true", help="also measure with the clock paused")
     args = parser.parse_args()
+    inputs = args.inputs or [os.fspath(p) for p in DEFAULT_INPUTS]
+    loads = [0, args.compare_load] if args.compare_load else [args.load]
+    states = (True, False) if args.paused else (True,)
     load_before = os.getloadavg()[0]
-    rows = [
-        measure(args.input, args.device, args.seconds, args.size, playing=playing)
-        for playing in (True, False)
-    ]
+    rows = []
+    for path in inputs:
+        for load in loads:
+            for playing in states:
+                with competing_load(load):
+                    runs = [
+                        measure(path, args.device, args.seconds, args.size, playing=playing)
+                        for _ in range(max(1, args.repeat))
+                    ]
+                row = {"load": load, **median_row(runs)}
+                rows.append(row)
     keys = list(rows[0])
+    print(f"medians of {args.repeat} runs of {args.seconds:g} s each")
     print("| " + " | ".join(keys) + " |")
     print("|" + "---|" * len(keys))
     for row in rows:
@@ -97,6 +180,18 @@ def main():
             + " | ".join(f"{row[k]:.1f}" if isinstance(row[k], float) else str(row[k]) for k in keys)
             + " |"
         )
+    if args.compare_load:
+        print(f"\nratios, --load {args.compare_load} / idle (playing):")
+        for path in inputs:
+            name = os.path.basename(path)
+            idle = next(r for r in rows if r["input"] == name and r["load"] == 0 and r["state"] == "playing")
+            busy = next(r for r in rows if r["input"] == name and r["load"] > 0 and r["state"] == "playing")
+            ratios = ", ".join(
+                f"{k} {busy[k] / idle[k]:.2f}"
+                for k in ("UI fps", "live fps", "fan fps", "worker capacity fps")
+                if idle[k]
+            )
+            print(f"  {name}: {ratios}")
     print(f"load average {load_before:.1f} before, {os.getloadavg()[0]:.1f} after, on {os.cpu_count()} CPUs")
 
 

@@ -14,6 +14,8 @@ simple drawn pictures.
 
 from __future__ import annotations
 
+import copy
+import threading
 import time
 from dataclasses import dataclass, replace
 
@@ -106,6 +108,8 @@ class PipelineFrames:
                 self.animations.append((clip.name or f"#{index}", tl.seconds))
                 self._timelines.append(tl)
         self._sources: dict[int, object] = {}
+        # guards each source's framing against copies taken for the UI (live_source)
+        self._lock = threading.Lock()
         self._fits: dict[int, tuple[np.ndarray, float, float]] = {}
         self.encoder = None
         self.simulator = None
@@ -130,7 +134,6 @@ class PipelineFrames:
                 supersample=self.profile.supersample,
                 lights=lights,
             )
-            self._sources[index] = source
             if source.camera is not None:
                 cam = source.camera
                 eye = np.linalg.inv(cam.view)[:3, 3]
@@ -139,7 +142,23 @@ class PipelineFrames:
                     float(cam.radius),
                     float(np.linalg.norm(eye - cam.center)),
                 )
+            with self._lock:  # published once whole (live_source reads both)
+                self._sources[index] = source
         return self._sources[index], self._fits.get(index)
+
+    def live_source(self, animation: int | None):
+        """For the UI thread's live render: (a shallow copy of the FrameSource of
+        ``animation`` (its own framing and camera; the fitted sphere, drawn box,
+        timeline and lights shared, read only), the fitted camera distance), or None
+        while the worker has not made that source yet (it fits the camera: seconds on
+        a long clip, which the UI thread must not spend)."""
+        index = animation or 0
+        with self._lock:
+            source = self._sources.get(index)
+            if source is None or getattr(source, "camera", None) is None:
+                return None
+            view_copy = copy.copy(source)
+        return view_copy, self._fits[index][2]
 
     def fitted_distance(self, animation: int | None) -> float | None:
         fit = self._source(animation)[1]
@@ -150,7 +169,8 @@ class PipelineFrames:
         source, fit = self._source(request.animation)
         index = max(0, int(request.frame_index))
         if fit is not None:
-            source.set_framing(framing_for(self.base_framing, request.camera, fit[2]))
+            with self._lock:
+                source.set_framing(framing_for(self.base_framing, request.camera, fit[2]))
         picture = source.picture(index)
         color = picture.color
         # the fan side is what export writes (pipeline.ExportPlan.output_frame)

@@ -1,8 +1,10 @@
 """The preview window: the render and the simulated fan side by side (glfw + GL 3.3 core).
 
-The UI thread only handles input, uploads the newest finished frame as two textures
-and draws rectangles; all rendering, resampling and simulation happen on the
-``RenderWorker`` thread through the export pipeline. Input arrives through glfw
+The UI thread handles input, draws the left panel live with its own OpenGL at the
+clock's instant (``LiveRender``: the export's posing, camera and shading model), uploads
+the newest finished fan view and draws rectangles; the Numba rendering, resampling and
+simulation of the fan view happen on the ``RenderWorker`` thread through the export
+pipeline (and the left panel comes from there too for video input). Input arrives through glfw
 callbacks, which scripted runs and tests call the same way (``press``, ``drag``,
 ``scroll``).
 """
@@ -13,6 +15,7 @@ import json
 import os
 import time
 from collections.abc import Callable
+from dataclasses import replace
 from pathlib import Path
 
 import numpy as np
@@ -188,6 +191,9 @@ class PreviewWindow:
         glfw.set_mouse_button_callback(self.window, self._on_mouse_button)
         glfw.set_cursor_pos_callback(self.window, self._on_cursor)
         glfw.set_scroll_callback(self.window, self._on_scroll)
+        # told on a resize instead of asked every frame: the question is a round trip to
+        # the X server, 4-5 ms a frame on a busy two-core machine (cProfile of tick)
+        glfw.set_framebuffer_size_callback(self.window, self._on_framebuffer_size)
 
     def _init_gl(self) -> None:
         from OpenGL import GL
@@ -209,8 +215,30 @@ class PreviewWindow:
         self.message_text = _TextBlock(gl.Texture(smooth=False))
         self.help_text = _TextBlock(gl.Texture(smooth=False))
         self.help_text.set(("keys\t",) + HELP_LINES)
+        self.live = self._live_render()
         GL.glEnable(GL.GL_BLEND)
         GL.glBlendFunc(GL.GL_SRC_ALPHA, GL.GL_ONE_MINUS_SRC_ALPHA)
+
+    def _live_render(self):
+        """The left panel's live GL render, or None where its shaders do not build
+        (the panel then shows the worker's pictures, as for video input)."""
+        from .live import LiveRender
+        from .scene_gl import SceneDrawer
+
+        try:
+            return LiveRender(SceneDrawer())
+        except HolopackError as exc:
+            self.messages.append(f"live render off: {exc}")
+            return None
+
+    def _request(self):
+        """The request for the worker. With the left panel drawn live the worker only
+        makes the fan view, which changes once per device frame: its time is that
+        frame's, so the worker starts a new frame at most at the device's rate."""
+        request = self.controls.request()
+        if self.live is not None and self.live.active and self.controls.fps > 0:
+            request = replace(request, time=request.frame_index / self.controls.fps)
+        return request
 
     # -- geometry of the window --------------------------------------------------
     @property
@@ -220,6 +248,9 @@ class PreviewWindow:
         return self._fb_size
 
     _fb_size: tuple[int, int] | None = None
+
+    def _on_framebuffer_size(self, window, width, height) -> None:
+        self._fb_size = (int(width), int(height))
 
     @property
     def layout(self) -> Layout:
@@ -363,14 +394,13 @@ class PreviewWindow:
         dt = self.fixed_dt if self.fixed_dt is not None else now - self._last_tick
         self._last_tick = now
         glfw.poll_events()
-        self._fb_size = None  # the window may have been resized
         if glfw.window_should_close(self.window):
             self.controls.quit_requested = True
         if not (self._drag and self._drag[0] == "timeline"):
             self.controls.advance(dt)
         self._watch_file()
         self._apply_info(self.worker.take_info())
-        self.worker.submit(self.controls.request())
+        self.worker.submit(self._request())
         self._pick_up_frame()
         if self.controls.export_requested:
             self.controls.export_requested = False
@@ -381,6 +411,10 @@ class PreviewWindow:
                 self.controls.screenshot_requested = False
                 self.save_screenshot(self._screenshot_name(), redraw=False)
             glfw.swap_buffers(self.window)
+            if self.live is not None and self.fixed_dt is None and self.max_fps:
+                # a slow frame costs the live panel pixels, not frames (scripted runs,
+                # with a fixed clock, keep the full size: they are reproducible)
+                self.live.adapt(time.perf_counter() - now, 1.0 / self.max_fps)
         self.frame_count += 1
         self._ui_times.append(now)
         cutoff = now - 1.0
@@ -420,14 +454,14 @@ class PreviewWindow:
     def wait_for_current(self, timeout: float = 180.0) -> bool:
         """Wait until the worker has made the frame for the current state, then show it."""
         self._apply_info(self.worker.take_info())
-        request = self.controls.request()
+        request = self._request()
         self.worker.submit(request)
         done = self.worker.wait_for(request, timeout)
         # a device change or a reload may have changed the request while we waited
         info = self.worker.take_info()
         if info is not None:
             self._apply_info(info)
-            request = self.controls.request()
+            request = self._request()
             self.worker.submit(request)
             done = self.worker.wait_for(request, timeout)
         self._pick_up_frame()
@@ -442,6 +476,8 @@ class PreviewWindow:
         c.fps = info.fps
         c.set_animations(info.animations)
         self.geometry = info.geometry
+        if self.live is not None:
+            self.live.set_frames(info.frames)
 
     def _pick_up_frame(self) -> None:
         pair, serial = self.worker.latest()
@@ -507,8 +543,16 @@ class PreviewWindow:
         GL.glClearColor(*BACKGROUND, 1.0)
         GL.glClear(GL.GL_COLOR_BUFFER_BIT)
         layout = Layout(w, h)
+        left = self.render_texture
+        if self.live is not None and self.live.active:
+            # drawn now, at the clock's instant: the left panel plays at the UI's rate
+            try:
+                left = self.live.draw(self.controls, max_side=round(layout.render_panel.w)) or left
+            except Exception as exc:  # never take the window down: show the worker's pictures
+                self.messages.append(f"live render off: {type(exc).__name__}: {exc}")
+                self.live = None
         for panel, texture in (
-            (layout.render_panel, self.render_texture),
+            (layout.render_panel, left),
             (layout.fan_panel, self.fan_texture),
         ):
             # a one-pixel frame as four edges: filling whole rectangles under the

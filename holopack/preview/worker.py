@@ -3,8 +3,9 @@
 The UI thread posts the newest ``FrameRequest`` (older unserved ones are dropped: only
 the latest state matters) and picks up the newest finished ``FramePair`` whenever it
 draws, so a heavy model slows the pictures down but never the window. The worker also
-(re)loads the input file and runs exports, so that all Numba work happens on this one
-thread and nothing else ever competes for the kernels.
+(re)loads the input file and runs exports, so that the Numba rendering happens on this
+one thread. (The UI thread poses its own copy of the scene for the live left panel: see
+holopack.preview.live.)
 """
 
 from __future__ import annotations
@@ -42,6 +43,7 @@ class SceneInfo:
     fps: float
     geometry: object
     device: str
+    frames: object = None  # the frame maker itself (the live render copies its camera)
 
 
 class RenderWorker:
@@ -156,6 +158,7 @@ class RenderWorker:
             fps=float(frames.fps),
             geometry=frames.geometry,
             device=device,
+            frames=frames,
         )
         with self._cond:
             self._info = info

@@ -1,0 +1,438 @@
+"""The preview's live render: the posed scene drawn by the window's own OpenGL.
+
+``SceneDrawer.draw`` renders what ``holopack.render`` renders (the same posed
+world-space geometry, materials, textures, lights, camera matrices, supersampling and
+sRGB encoding; shaders/mesh.frag carries the shading model of rendering/shading.py)
+into an offscreen picture that the window shows on the left. A GPU, or Mesa's software
+rasteriser, draws it in a few milliseconds, so the left panel follows the display's
+rate while the Numba render on the worker thread feeds the fan view.
+
+Textures are uploaded as the very mip chains the Numba sampler reads (linear light,
+16 bits a channel), with OpenGL's trilinear filtering and the glTF wrap modes.
+
+Everything here must be called on the thread that owns the GL context.
+"""
+
+from __future__ import annotations
+
+import ctypes
+
+import numpy as np
+from OpenGL import GL
+
+from ..rendering.renderer import _texture_uv
+from ..rendering.shading import (
+    BLEND,
+    M_ALPHA,
+    M_BASE_TEX,
+    M_CUTOFF,
+    M_DOUBLE,
+    M_EM_TEX,
+    M_EMISSIVE,
+    M_METALLIC,
+    M_SHININESS,
+    M_SPEC_FLOOR,
+    M_SPEC_NORM,
+    M_UNLIT,
+    Lights,
+    material_table,
+)
+from ..rendering.texture import decode_texture, quantise_level
+from .gl import Program, Quad
+
+# attribute locations of shaders/mesh.vert
+POSITION, NORMAL, BASE_UV, EMISSIVE_UV, COLOR = 0, 1, 2, 3, 4
+STATIC_COLUMNS = 8  # base uv (2), emissive uv (2), colour (4)
+
+
+class _MeshTexture:
+    """One scene texture on the GPU: the Numba sampler's stored mip chain (linear,
+    uint16) as GL_RGBA16 levels, trilinear, with the glTF wrap modes (glTF numbers
+    them as GL does)."""
+
+    def __init__(self, texture):
+        self.id = GL.glGenTextures(1)
+        GL.glBindTexture(GL.GL_TEXTURE_2D, self.id)
+        GL.glPixelStorei(GL.GL_UNPACK_ALIGNMENT, 2)
+        chain = decode_texture(texture)
+        for level, pixels in enumerate(chain):
+            data = np.ascontiguousarray(quantise_level(pixels))
+            h, w = data.shape[:2]
+            GL.glTexImage2D(
+                GL.GL_TEXTURE_2D, level, GL.GL_RGBA16, w, h, 0, GL.GL_RGBA, GL.GL_UNSIGNED_SHORT, data
+            )
+        GL.glTexParameteri(GL.GL_TEXTURE_2D, GL.GL_TEXTURE_MAX_LEVEL, len(chain) - 1)
+        GL.glTexParameteri(GL.GL_TEXTURE_2D, GL.GL_TEXTURE_MIN_FILTER, GL.GL_LINEAR_MIPMAP_LINEAR)
+        GL.glTexParameteri(GL.GL_TEXTURE_2D, GL.GL_TEXTURE_MAG_FILTER, GL.GL_LINEAR)
+        GL.glTexParameteri(GL.GL_TEXTURE_2D, GL.GL_TEXTURE_WRAP_S, int(texture.wrap_s))
+        GL.glTexParameteri(GL.GL_TEXTURE_2D, GL.GL_TEXTURE_WRAP_T, int(texture.wrap_t))
+
+    def release(self) -> None:
+        GL.glDeleteTextures([self.id])
+
+
+class _Target:
+    """A framebuffer of (width, height) with a colour texture of ``internal`` format
+    and, if asked, a depth buffer."""
+
+    def __init__(self, width: int, height: int, internal, fmt, kind, depth: bool):
+        self.size = (width, height)
+        self.texture = GL.glGenTextures(1)
+        GL.glBindTexture(GL.GL_TEXTURE_2D, self.texture)
+        GL.glTexImage2D(GL.GL_TEXTURE_2D, 0, internal, width, height, 0, fmt, kind, None)
+        for name in (GL.GL_TEXTURE_MIN_FILTER, GL.GL_TEXTURE_MAG_FILTER):
+            GL.glTexParameteri(GL.GL_TEXTURE_2D, name, GL.GL_LINEAR)
+        for name in (GL.GL_TEXTURE_WRAP_S, GL.GL_TEXTURE_WRAP_T):
+            GL.glTexParameteri(GL.GL_TEXTURE_2D, name, GL.GL_CLAMP_TO_EDGE)
+        self.fbo = GL.glGenFramebuffers(1)
+        GL.glBindFramebuffer(GL.GL_FRAMEBUFFER, self.fbo)
+        GL.glFramebufferTexture2D(
+            GL.GL_FRAMEBUFFER, GL.GL_COLOR_ATTACHMENT0, GL.GL_TEXTURE_2D, self.texture, 0
+        )
+        self.depth = None
+        if depth:
+            self.depth = GL.glGenRenderbuffers(1)
+            GL.glBindRenderbuffer(GL.GL_RENDERBUFFER, self.depth)
+            GL.glRenderbufferStorage(GL.GL_RENDERBUFFER, GL.GL_DEPTH_COMPONENT32F, width, height)
+            GL.glFramebufferRenderbuffer(
+                GL.GL_FRAMEBUFFER, GL.GL_DEPTH_ATTACHMENT, GL.GL_RENDERBUFFER, self.depth
+            )
+        GL.glBindFramebuffer(GL.GL_FRAMEBUFFER, 0)
+
+    def release(self) -> None:
+        GL.glDeleteFramebuffers(1, [self.fbo])
+        GL.glDeleteTextures([self.texture])
+        if self.depth is not None:
+            GL.glDeleteRenderbuffers(1, [self.depth])
+
+
+class _Picture:
+    """The resolved picture as the window's image shader takes it (``bind``), stored
+    top row first like the pictures the window uploads."""
+
+    id = 0
+    shape: tuple[int, ...] | None = None
+
+    def bind(self, unit: int = 0) -> None:
+        GL.glActiveTexture(GL.GL_TEXTURE0 + unit)
+        GL.glBindTexture(GL.GL_TEXTURE_2D, self.id)
+
+
+class SceneDrawer:
+    """Draws posed scenes into a square sRGB picture, as holopack.render does.
+
+    ``picture`` (a gl.Texture-like object with ``bind``) holds the last draw for the
+    window's image shader; ``read()`` returns it as (H, W, 3) uint8 sRGB, row 0 = top.
+    """
+
+    def __init__(self):
+        self.mesh_program = Program("mesh.vert", "mesh.frag")
+        self.resolve_program = Program("quad.vert", "resolve.frag")
+        self._vao = GL.glGenVertexArrays(1)
+        self._dynamic = GL.glGenBuffers(1)  # positions and normals, every frame
+        self._static = GL.glGenBuffers(1)  # UVs and colours, once per scene
+        self._elements = GL.glGenBuffers(1)  # every primitive's triangles, once per scene
+        self._blend_elements = GL.glGenBuffers(1)  # BLEND triangles, sorted every frame
+        self._quad = Quad()
+        self._scene_key = None
+        self._textures: list[_MeshTexture] = []
+        self._sample: _Target | None = None
+        self._output: _Target | None = None
+        self._output_texture = _Picture()
+        self.size = (0, 0)
+
+    # -- per scene -------------------------------------------------------------
+    def _prepare(self, posed, materials, textures) -> None:
+        key = (id(materials), id(textures), len(materials), len(textures)) + tuple(
+            (id(p.primitive), len(p.positions)) for p in posed
+        )
+        if key == self._scene_key:
+            return
+        for texture in self._textures:
+            texture.release()
+        self._textures = [_MeshTexture(t) for t in textures]
+        self._table = material_table(materials, len(textures))
+        n_materials = len(materials)
+        statics: list[np.ndarray] = []
+        triangles: list[np.ndarray] = []
+        ranges: list[tuple[int, int, int]] = []
+        triangle_material: list[np.ndarray] = []
+        start = 0
+        base = 0
+        for p in posed:
+            prim = p.primitive
+            count = len(p.positions)
+            idx = np.asarray(prim.indices, np.int64).reshape(-1, 3)
+            if len(idx) and (idx.min() < 0 or idx.max() >= count):
+                idx = idx[np.all((idx >= 0) & (idx < count), axis=1)]  # broken faces, as the renderer
+            material = prim.material if 0 <= prim.material < n_materials else n_materials
+            static = np.zeros((count, STATIC_COLUMNS), np.float32)
+            if material < n_materials:
+                m = materials[material]
+                _texture_uv(prim, count, m.base_color_texcoord, m.base_color_transform, static[:, 0:2])
+                _texture_uv(prim, count, m.emissive_texcoord, m.emissive_transform, static[:, 2:4])
+            static[:, 4:8] = 1.0
+            if prim.colors is not None and len(prim.colors) == count:
+                c = np.asarray(prim.colors, np.float32)
+                static[:, 4 : 4 + min(c.shape[1], 4)] = c[:, :4]
+            statics.append(static)
+            triangles.append(idx + base)
+            ranges.append((material, start, len(idx)))
+            start += len(idx)
+            triangle_material.append(np.full(len(idx), material, np.int32))
+            base += count
+        self._vertex_count = base
+        self._ranges = ranges
+        self._triangles = (
+            np.concatenate(triangles).astype(np.uint32) if triangles else np.zeros((0, 3), np.uint32)
+        )
+        self._triangle_material = (
+            np.concatenate(triangle_material) if triangle_material else np.zeros(0, np.int32)
+        )
+        blend = self._table[:, M_ALPHA] == BLEND
+        self._blend_triangles = np.flatnonzero(blend[self._triangle_material])
+        GL.glBindVertexArray(self._vao)
+        static_data = np.ascontiguousarray(
+            np.concatenate(statics) if statics else np.zeros((1, 8), np.float32)
+        )
+        GL.glBindBuffer(GL.GL_ARRAY_BUFFER, self._static)
+        GL.glBufferData(GL.GL_ARRAY_BUFFER, static_data.nbytes, static_data, GL.GL_STATIC_DRAW)
+        stride = STATIC_COLUMNS * 4
+        for location, offset, width in ((BASE_UV, 0, 2), (EMISSIVE_UV, 8, 2), (COLOR, 16, 4)):
+            GL.glEnableVertexAttribArray(location)
+            GL.glVertexAttribPointer(
+                location, width, GL.GL_FLOAT, GL.GL_FALSE, stride, ctypes.c_void_p(offset)
+            )
+        GL.glBindBuffer(GL.GL_ARRAY_BUFFER, self._dynamic)
+        GL.glBufferData(GL.GL_ARRAY_BUFFER, max(base, 1) * 24, None, GL.GL_STREAM_DRAW)
+        GL.glEnableVertexAttribArray(POSITION)
+        GL.glVertexAttribPointer(POSITION, 3, GL.GL_FLOAT, GL.GL_FALSE, 24, ctypes.c_void_p(0))
+        GL.glEnableVertexAttribArray(NORMAL)
+        GL.glVertexAttribPointer(NORMAL, 3, GL.GL_FLOAT, GL.GL_FALSE, 24, ctypes.c_void_p(12))
+        GL.glBindBuffer(GL.GL_ELEMENT_ARRAY_BUFFER, self._elements)
+        elements = np.ascontiguousarray(self._triangles if len(self._triangles) else np.zeros(3, np.uint32))
+        GL.glBufferData(GL.GL_ELEMENT_ARRAY_BUFFER, elements.nbytes, elements, GL.GL_STATIC_DRAW)
+        GL.glBindVertexArray(0)
+        self._scene_key = key
+        self._uploaded = None  # the new buffers hold no vertices yet
+
+    def _targets(self, width: int, height: int, supersample: int) -> None:
+        if self.size == (width, height) and self._supersample == supersample:
+            return
+        for target in (self._sample, self._output):
+            if target is not None:
+                target.release()
+        s = supersample
+        self._sample = _Target(width * s, height * s, GL.GL_RGBA32F, GL.GL_RGBA, GL.GL_FLOAT, depth=True)
+        self._output = _Target(width, height, GL.GL_RGBA8, GL.GL_RGBA, GL.GL_UNSIGNED_BYTE, depth=False)
+        self._output_texture.id = self._output.texture
+        self._output_texture.shape = (height, width, 4)
+        self.size = (width, height)
+        self._supersample = supersample
+
+    _supersample = 0
+    _uploaded = None
+    _positions: np.ndarray | None = None
+
+    # -- per frame ---------------------------------------------------------------
+    def draw(
+        self,
+        posed,
+        materials,
+        textures,
+        view,
+        projection,
+        size: tuple[int, int],
+        *,
+        supersample: int = 1,
+        lights: Lights | None = None,
+        shading: str = "lit",
+    ) -> _Picture:
+        """Render world-space primitives with OpenGL view and projection matrices (4, 4)
+        into a (height, width) picture; returns the texture that holds it.
+
+        ``posed`` (Scene.pose's list) is uploaded unless it is the very list object of
+        the last draw: pass the same list again only for the same pose."""
+        view = np.asarray(view, np.float64).reshape(4, 4)
+        projection = np.asarray(projection, np.float64).reshape(4, 4)
+        width, height = int(size[0]), int(size[1])
+        self._prepare(posed, materials, textures)
+        self._targets(width, height, int(supersample))
+        viewport = GL.glGetIntegerv(GL.GL_VIEWPORT)
+        self._draw_mesh(posed, view, projection, lights or Lights(), shading == "unlit")
+        self._resolve()
+        GL.glBindFramebuffer(GL.GL_FRAMEBUFFER, 0)
+        GL.glViewport(*[int(v) for v in viewport])
+        GL.glEnable(GL.GL_BLEND)
+        GL.glBlendFunc(GL.GL_SRC_ALPHA, GL.GL_ONE_MINUS_SRC_ALPHA)
+        return self._output_texture
+
+    @property
+    def picture(self) -> _Picture:
+        return self._output_texture
+
+    def _upload_vertices(self, posed) -> None:
+        if posed is self._uploaded and self._positions is not None:
+            return  # the same posed list as last time (a still model): already there
+        data = np.empty((max(self._vertex_count, 1), 6), np.float32)
+        offset = 0
+        for p in posed:
+            count = len(p.positions)
+            data[offset : offset + count, 0:3] = p.positions
+            data[offset : offset + count, 3:6] = p.normals
+            offset += count
+        GL.glBindBuffer(GL.GL_ARRAY_BUFFER, self._dynamic)
+        GL.glBufferSubData(GL.GL_ARRAY_BUFFER, 0, data.nbytes, data)
+        self._positions = data[: self._vertex_count, 0:3]
+        self._uploaded = posed
+
+    def _draw_mesh(self, posed, view, projection, lights: Lights, unlit_all: bool) -> None:
+        target = self._sample
+        assert target is not None  # made by _targets
+        GL.glBindFramebuffer(GL.GL_FRAMEBUFFER, target.fbo)
+        GL.glViewport(0, 0, *target.size)
+        GL.glClearColor(0.0, 0.0, 0.0, 0.0)
+        GL.glClearDepth(1.0)
+        GL.glDepthMask(GL.GL_TRUE)
+        GL.glClear(GL.GL_COLOR_BUFFER_BIT | GL.GL_DEPTH_BUFFER_BIT)
+        GL.glEnable(GL.GL_DEPTH_TEST)
+        GL.glDepthFunc(GL.GL_LESS)
+        GL.glDisable(GL.GL_CULL_FACE)  # the shader discards back faces per material
+        GL.glDisable(GL.GL_BLEND)
+        GL.glBindVertexArray(self._vao)
+        self._upload_vertices(posed)
+        p = self.mesh_program.use()
+        self._set_camera(p, view, projection)
+        self._set_lights(p, lights)
+        p.set_int("u_base_texture", 0)
+        p.set_int("u_emissive_texture", 1)
+        for material, start, count in self._ranges:
+            if count and self._table[material, M_ALPHA] != BLEND:
+                self._set_material(p, material, unlit_all)
+                GL.glDrawElements(GL.GL_TRIANGLES, count * 3, GL.GL_UNSIGNED_INT, ctypes.c_void_p(start * 12))
+        if len(self._blend_triangles):
+            self._draw_blend(p, view, projection, unlit_all)
+        GL.glDisable(GL.GL_DEPTH_TEST)
+        GL.glBindVertexArray(0)
+
+    def _draw_blend(self, p, view, projection, unlit_all: bool) -> None:
+        """BLEND triangles back to front by mean window depth (as the renderer sorts
+        them), over the opaque ones, depth-tested without writing depth."""
+        ids = self._blend_triangles
+        corners = self._triangles[ids]
+        assert self._positions is not None  # uploaded before the draw
+        # only the corners of the BLEND triangles: transforming all of FlightHelmet's
+        # 95k vertices here took 78 ms a frame on a busy two-core machine (cProfile)
+        pos = self._positions[corners.reshape(-1)].astype(np.float64)
+        m = projection @ view
+        z = pos @ m[2, :3] + m[2, 3]
+        w = pos @ m[3, :3] + m[3, 3]
+        with np.errstate(divide="ignore", invalid="ignore"):
+            depth = z / w * 0.5 + 0.5
+        mean = depth.reshape(-1, 3).mean(axis=1)
+        order = np.argsort(-np.nan_to_num(mean, nan=-np.inf), kind="stable")
+        ids, corners = ids[order], np.ascontiguousarray(corners[order])
+        GL.glBindBuffer(GL.GL_ELEMENT_ARRAY_BUFFER, self._blend_elements)
+        GL.glBufferData(GL.GL_ELEMENT_ARRAY_BUFFER, corners.nbytes, corners, GL.GL_STREAM_DRAW)
+        GL.glEnable(GL.GL_BLEND)
+        GL.glBlendFuncSeparate(GL.GL_ONE, GL.GL_ONE_MINUS_SRC_ALPHA, GL.GL_ONE, GL.GL_ONE_MINUS_SRC_ALPHA)
+        GL.glDepthMask(GL.GL_FALSE)
+        materials = self._triangle_material[ids]
+        # one draw per run of triangles that share a material
+        breaks = np.flatnonzero(np.diff(materials)) + 1
+        starts = np.concatenate([[0], breaks])
+        ends = np.concatenate([breaks, [len(ids)]])
+        for start, end in zip(starts, ends):
+            self._set_material(p, int(materials[start]), unlit_all)
+            GL.glDrawElements(
+                GL.GL_TRIANGLES, int(end - start) * 3, GL.GL_UNSIGNED_INT, ctypes.c_void_p(int(start) * 12)
+            )
+        GL.glDepthMask(GL.GL_TRUE)
+        GL.glDisable(GL.GL_BLEND)
+        GL.glBindBuffer(GL.GL_ELEMENT_ARRAY_BUFFER, self._elements)
+
+    def _set_camera(self, p: Program, view, projection) -> None:
+        try:
+            normal_matrix = np.linalg.inv(view[:3, :3]).T
+        except np.linalg.LinAlgError:
+            normal_matrix = view[:3, :3]
+        # GLSL reads matrices column by column: transpose=GL_TRUE takes numpy's rows
+        GL.glUniformMatrix4fv(p._location("u_view"), 1, GL.GL_TRUE, view.astype(np.float32))
+        GL.glUniformMatrix4fv(p._location("u_projection"), 1, GL.GL_TRUE, projection.astype(np.float32))
+        GL.glUniformMatrix3fv(p._location("u_normal_matrix"), 1, GL.GL_TRUE, normal_matrix.astype(np.float32))
+        ortho = bool(projection[3, 0] == 0 and projection[3, 1] == 0 and projection[3, 2] == 0)
+        p.set_int("u_ortho", int(ortho))
+
+    def _set_lights(self, p: Program, lights: Lights) -> None:
+        rows, params = lights.pack()
+        count = min(len(rows), 2)
+        p.set_int("u_light_count", count)
+        directions = np.zeros((2, 3), np.float32)
+        radiance = np.zeros((2, 3), np.float32)
+        directions[:count] = rows[:count, 0:3]
+        radiance[:count] = rows[:count, 3:6]
+        GL.glUniform3fv(p._location("u_light_dir"), 2, directions)
+        GL.glUniform3fv(p._location("u_light_rgb"), 2, radiance)
+        p.set("u_ambient", params[0])
+        p.set("u_rim", params[1])
+        p.set("u_rim_power", params[2])
+        p.set("u_rim_color", *params[3:6])
+        p.set("u_specular", params[6])
+
+    def _set_material(self, p: Program, material: int, unlit_all: bool) -> None:
+        row = self._table[material]
+        p.set("u_base_factor", *row[0:4])
+        p.set("u_emissive_factor", *row[M_EMISSIVE : M_EMISSIVE + 3])
+        p.set_int("u_alpha_mode", int(row[M_ALPHA]))
+        p.set("u_cutoff", row[M_CUTOFF])
+        p.set_int("u_double_sided", int(row[M_DOUBLE] == 1.0))
+        p.set_int("u_unlit", int(unlit_all or row[M_UNLIT] == 1.0))
+        p.set("u_metallic", min(max(row[M_METALLIC], 0.0), 1.0))
+        p.set("u_shininess", row[M_SHININESS])
+        p.set("u_spec_norm", row[M_SPEC_NORM])
+        p.set("u_spec_floor", row[M_SPEC_FLOOR])
+        for unit, column, flag in (
+            (0, M_BASE_TEX, "u_has_base_texture"),
+            (1, M_EM_TEX, "u_has_emissive_texture"),
+        ):
+            index = int(row[column])
+            p.set_int(flag, int(index >= 0))
+            if index >= 0:
+                GL.glActiveTexture(GL.GL_TEXTURE0 + unit)
+                GL.glBindTexture(GL.GL_TEXTURE_2D, self._textures[index].id)
+        GL.glActiveTexture(GL.GL_TEXTURE0)
+
+    def _resolve(self) -> None:
+        target, sample = self._output, self._sample
+        assert target is not None and sample is not None  # made by _targets
+        GL.glBindFramebuffer(GL.GL_FRAMEBUFFER, target.fbo)
+        GL.glViewport(0, 0, *target.size)
+        GL.glDisable(GL.GL_BLEND)
+        p = self.resolve_program.use()
+        GL.glActiveTexture(GL.GL_TEXTURE0)
+        GL.glBindTexture(GL.GL_TEXTURE_2D, sample.texture)
+        p.set_int("u_linear", 0)
+        p.set_int("u_factor", self._supersample)
+        p.set("u_rect", -1.0, -1.0, 1.0, 1.0)
+        self._quad.draw()
+
+    def read(self) -> np.ndarray:
+        """The last draw as (H, W, 3) uint8 sRGB, row 0 = top."""
+        width, height = self.size
+        assert self._output is not None, "nothing drawn yet"
+        GL.glBindFramebuffer(GL.GL_READ_FRAMEBUFFER, self._output.fbo)
+        GL.glPixelStorei(GL.GL_PACK_ALIGNMENT, 1)
+        data = GL.glReadPixels(0, 0, width, height, GL.GL_RGB, GL.GL_UNSIGNED_BYTE)
+        GL.glBindFramebuffer(GL.GL_READ_FRAMEBUFFER, 0)
+        if not isinstance(data, (bytes, bytearray)):
+            data = np.asarray(data, np.uint8).tobytes()
+        # the resolve pass stored the picture's top row first
+        return np.frombuffer(data, np.uint8).reshape(height, width, 3).copy()
+
+    def release(self) -> None:
+        for texture in self._textures:
+            texture.release()
+        self._textures = []
+        for target in (self._sample, self._output):
+            if target is not None:
+                target.release()

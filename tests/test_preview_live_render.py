@@ -1,0 +1,189 @@
+"""The preview's live left panel (OpenGL in the window) against holopack.render.
+
+The window draws the posed scene with its own OpenGL (holopack.preview.scene_gl,
+shaders/mesh.*) so that the left panel plays at the display's rate; export renders with
+the Numba rasteriser. The two must agree pixel for pixel up to rounding: the same
+cameras, poses, materials, textures, lights, supersampling and sRGB encoding, checked
+as the renderer itself is checked against moderngl (test_render_gl.py): PSNR and the
+share of pixels that differ visibly, on real models, a skinned textured one among them.
+"""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import numpy as np
+import pytest
+from _xvfb import display_for_this_process
+
+from holopack.rendering import Renderer
+from holopack.rendering.camera import Framing, fit_camera, look_at, orthographic
+from holopack.rendering.lights import Light, Lights
+from holopack.scene.load import load
+
+ROOT = Path(__file__).resolve().parent.parent
+DATA = ROOT / "tests" / "data"
+TWIN = ROOT / "assets" / "RobotExpressive" / "RobotExpressive.glb"
+SIZE = 192
+pytestmark = pytest.mark.display
+
+# (model, clip, seconds into it): static, skinned, textured, translucent, many materials
+CASES = {
+    "bunny": (DATA / "stanford-bunny" / "stanford-bunny.obj", None, 0.0),
+    "robot-walking": (TWIN, "Walking", 0.45),
+    "cesiumman-skinned-textured": (DATA / "CesiumMan" / "CesiumMan.glb", 0, 0.8),
+    "flighthelmet-95k-textured-blend": (DATA / "FlightHelmet" / "FlightHelmet.gltf", None, 0.0),
+    "brainstem-skinned": (DATA / "BrainStem" / "BrainStem.glb", 0, 1.2),
+}
+
+
+@pytest.fixture(scope="module")
+def gl_context():
+    """A hidden glfw window's GL 3.3 core context on a private Xvfb display (EGL, as
+    the test process's windows use: see _xvfb.display_for_this_process)."""
+    with display_for_this_process():
+        from holopack.preview.window import _glfw, gl_api
+
+        glfw = _glfw()
+        api = gl_api()
+        assert glfw.init()
+        glfw.window_hint(glfw.VISIBLE, False)
+        glfw.window_hint(glfw.CONTEXT_VERSION_MAJOR, 3)
+        glfw.window_hint(glfw.CONTEXT_VERSION_MINOR, 3)
+        glfw.window_hint(glfw.OPENGL_PROFILE, glfw.OPENGL_CORE_PROFILE)
+        glfw.window_hint(glfw.OPENGL_FORWARD_COMPAT, True)
+        if api == "egl":
+            glfw.window_hint(glfw.CONTEXT_CREATION_API, glfw.EGL_CONTEXT_API)
+        window = glfw.create_window(64, 64, "live render test", None, None)
+        assert window
+        glfw.make_context_current(window)
+        try:
+            from holopack.preview.scene_gl import SceneDrawer
+
+            yield SceneDrawer()
+        finally:
+            glfw.destroy_window(window)
+            glfw.terminate()
+
+
+def psnr(a: np.ndarray, b: np.ndarray) -> float:
+    mse = np.mean((a.astype(np.float64) - b.astype(np.float64)) ** 2)
+    return float("inf") if mse == 0 else float(10.0 * np.log10(255.0**2 / mse))
+
+
+def agreement(drawer, scene, posed, view, projection, supersample=1, shading="lit", lights=None):
+    numba = Renderer((SIZE, SIZE), supersample, lights=lights).draw(
+        posed, scene.materials, scene.textures, view, projection, shading
+    )
+    drawer.draw(
+        posed,
+        scene.materials,
+        scene.textures,
+        view,
+        projection,
+        (SIZE, SIZE),
+        supersample=supersample,
+        lights=lights,
+        shading=shading,
+    )
+    live = drawer.read()
+    diff = np.abs(numba.color.astype(int) - live.astype(int)).max(axis=2)
+    covered = numba.color.max(axis=2) > 0
+    return {
+        "psnr": psnr(numba.color, live),
+        "mismatch": float(np.mean(diff > 8)),  # visibly different pixels
+        "covered": float(covered.mean()),
+        "live_covered": float((live.max(axis=2) > 0).mean()),
+    }
+
+
+def framed(posed, yaw=35.0, pitch=12.0):
+    points = np.concatenate([p.positions for p in posed])
+    camera = fit_camera(points, Framing(yaw=yaw, pitch=pitch))
+    return camera.view, camera.projection
+
+
+def check(result):
+    assert result["covered"] > 0.05, result  # the model is in view, not an empty frame
+    assert abs(result["live_covered"] - result["covered"]) < 0.002, result
+    assert result["psnr"] >= 40.0, result
+    assert result["mismatch"] <= 0.003, result
+
+
+@pytest.mark.parametrize("name", sorted(CASES))
+def test_live_render_matches_the_numba_render_lit(gl_context, name):
+    path, clip, seconds = CASES[name]
+    scene = load(path)
+    posed = scene.pose(clip, seconds)
+    view, projection = framed(posed)
+    check(agreement(gl_context, scene, posed, view, projection))
+
+
+@pytest.mark.parametrize("name", ["robot-walking", "flighthelmet-95k-textured-blend"])
+def test_live_render_matches_supersampled_and_unlit(gl_context, name):
+    path, clip, seconds = CASES[name]
+    scene = load(path)
+    posed = scene.pose(clip, seconds)
+    view, projection = framed(posed, yaw=-120.0, pitch=-8.0)
+    check(agreement(gl_context, scene, posed, view, projection, supersample=2))
+    check(agreement(gl_context, scene, posed, view, projection, shading="unlit"))
+
+
+def test_live_render_matches_with_changed_lights_and_orthographic(gl_context):
+    scene = load(DATA / "Duck" / "Duck.glb")
+    posed = scene.pose(None, 0.0)
+    points = np.concatenate([p.positions for p in posed])
+    center = (points.min(0) + points.max(0)) / 2
+    radius = float(np.linalg.norm(points.max(0) - points.min(0))) / 2
+    view = look_at(center + np.array([radius * 2.0, radius * 0.8, radius * 2.5]), center, (0.0, 1.0, 0.0))
+    projection = orthographic(radius * 1.1, radius * 1.1, 0.1, radius * 10)
+    lights = Lights(
+        key=Light((0.3, 0.9, 0.3), 1.1, (1.0, 0.6, 0.4)),
+        fill=Light((-0.8, -0.2, 0.4), 0.5),
+        rim=1.2,
+        rim_power=1.7,
+        ambient=0.15,
+        specular=0.8,
+    )
+    check(agreement(gl_context, scene, posed, view, projection, lights=lights))
+
+
+def test_window_left_panel_is_the_export_frame_drawn_live(gl_context):
+    """The window's live panel at an export frame's instant shows that export frame
+    (built here from holopack.pipeline without the preview)."""
+    from holopack import pipeline
+    from holopack.preview.controls import Controls
+    from holopack.preview.live import LiveRender
+    from holopack.preview.source import PipelineFrames
+
+    scene = load(TWIN)
+    device = "3dcircle-42f2"
+    frames = PipelineFrames(scene, device, size=SIZE)
+    live = LiveRender(gl_context)
+    live.set_frames(frames)
+    assert live.active
+    controls = Controls(animations=frames.animations, devices=[device], animation=10, fps=frames.fps)
+    assert live.draw(controls) is None  # the worker has not fitted this clip's camera yet
+    frames._source(10)  # what the worker does for its first frame of the clip
+    index = 17
+    controls.time = index / frames.fps
+    assert live.draw(controls) is not None
+    shown = gl_context.read()
+
+    settings = pipeline.ExportSettings(device=device, animation=10)
+    profile = pipeline.resolve_profile(device)
+    timeline = pipeline.make_timeline(scene, settings, profile.fps)
+    source = pipeline.FrameSource(
+        scene, timeline, SIZE, supersample=profile.supersample, lights=profile.lights
+    )
+    expected = source.picture(index).color
+    diff = np.abs(shown.astype(int) - expected.astype(int)).max(axis=2)
+    assert (expected.max(axis=2) > 40).mean() > 0.05
+    assert psnr(shown, expected) >= 40.0 and (diff > 8).mean() <= 0.003
+
+    # half a frame later the clock's own instant is drawn: not frame 17's pose any more
+    controls.time = (index + 0.5) / frames.fps
+    live.draw(controls)
+    between = gl_context.read()
+    moved = np.abs(between.astype(int) - shown.astype(int)).max(axis=2) > 8
+    assert moved.mean() > 0.002
