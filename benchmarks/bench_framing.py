@@ -22,7 +22,8 @@ import numpy as np
 ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(ROOT))
 
-from holopack.pipeline import FRAMING_SAMPLES, ExportSettings, FrameSource, _framing_points, make_timeline  # noqa: E402
+from holopack.pipeline import FRAMING_SAMPLES, ExportSettings, FrameSource, make_timeline  # noqa: E402
+from holopack.pipeline.frames import _framing_points  # noqa: E402
 from holopack.rendering.camera import fit_camera  # noqa: E402
 from holopack.scene.load import load  # noqa: E402
 
