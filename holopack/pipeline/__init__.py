@@ -2,7 +2,7 @@
 
     load -> animate(t) -> render(camera) -> resample(device) -> encode -> write
 
-``settings`` (ExportSettings), ``frames`` (Timeline, FrameSource, Picture) and
+``settings`` (ExportSettings), ``frames`` (Timeline, the Source of pictures, Picture) and
 ``exporting`` (ExportPlan, export()); the names below are the pipeline's public API.
 """
 
@@ -11,12 +11,15 @@ from .frames import (
     FRAMING_ANGLES,
     FRAMING_SAMPLES,
     STATIC_SECONDS,
-    FrameSource,
+    MediaSource,
     Picture,
+    SceneSource,
+    Source,
     Timeline,
     as_lights,
     circle_mask,
     make_timeline,
+    open_source,
     whole_loop_seconds,
 )
 from .settings import ExportSettings
@@ -29,14 +32,17 @@ __all__ = [
     "ExportPlan",
     "ExportResult",
     "ExportSettings",
-    "FrameSource",
+    "MediaSource",
     "Picture",
+    "SceneSource",
+    "Source",
     "Timeline",
     "as_lights",
     "circle_mask",
     "default_twin",
     "export",
     "make_timeline",
+    "open_source",
     "resolve_profile",
     "whole_loop_seconds",
 ]

@@ -31,7 +31,7 @@ from ..scene.load import load
 from ..scene.scene import Scene
 from ..settings_check import check_export_settings
 from ..video.process import prepare_scene
-from .frames import FrameSource, circle_mask, make_timeline
+from .frames import circle_mask, make_timeline, open_source
 from .settings import ExportSettings
 
 
@@ -95,7 +95,7 @@ class ExportPlan:
             self.size += 1  # yuv420p needs even sides
         self.simulated = (not self.polar) and profile.kind == "polar"
         render_size = int(profile.render_size) if self.simulated else self.size
-        self.source = FrameSource(
+        self.source = open_source(
             scene,
             self.timeline,
             render_size,

@@ -1,11 +1,12 @@
 """Frames of an export: which instant each frame shows (Timeline), and the square
-picture at each frame (FrameSource -> Picture), which export and the preview both draw."""
+picture at each frame (a Source -> Picture), which export and the preview both draw."""
 
 from __future__ import annotations
 
 import math
 from collections.abc import Iterator
 from dataclasses import dataclass, replace
+from typing import Protocol
 
 import numpy as np
 
@@ -188,8 +189,119 @@ class Picture:
         return Picture(color=color, linear=linear, tiles=self.tiles)  # black stays black
 
 
-class FrameSource:
-    """Square pictures of a scene (or a picture/video) at each frame of a timeline.
+class Source(Protocol):
+    """Square pictures at each frame of a timeline, whatever the input: a scene posed and
+    rendered (SceneSource), or a picture or video decoded (MediaSource). Export, the
+    preview and the bench ask a Source for pictures and never branch on its kind;
+    ``open_source`` is the one place that chooses.
+    """
+
+    scene: Scene
+    timeline: Timeline
+    size: int
+    supersample: int
+    framing: Framing
+    orientation: Orientation
+
+    @property
+    def camera(self) -> Camera | None:
+        """The camera fitted over the clip; None where nothing is rendered."""
+        ...
+
+    def set_framing(self, framing: Framing) -> None: ...
+
+    def picture(self, index: int) -> Picture: ...
+
+
+def open_source(
+    scene: Scene,
+    timeline: Timeline,
+    size: int,
+    *,
+    framing: Framing | None = None,
+    supersample: int = 1,
+    lights=None,
+    shading: str = "lit",
+    front: str = "auto",
+    up: str = "auto",
+) -> SceneSource | MediaSource:
+    """The Source for ``scene``: its media decoded when it holds a picture or video,
+    else the scene rendered (``supersample``, ``lights``, ``shading``, ``front`` and
+    ``up`` are a render's; a picture or video has no use for them)."""
+    if scene.is_media:
+        return MediaSource(scene, timeline, size, framing=framing, supersample=supersample)
+    return SceneSource(
+        scene,
+        timeline,
+        size,
+        framing=framing,
+        supersample=supersample,
+        lights=lights,
+        shading=shading,
+        front=front,
+        up=up,
+    )
+
+
+class MediaSource:
+    """Square pictures of a decoded picture or video: frame ``i`` shows the video's frame
+    at that instant (a picture: always itself), fitted into the square."""
+
+    camera = None  # nothing is rendered
+
+    def __init__(
+        self,
+        scene: Scene,
+        timeline: Timeline,
+        size: int,
+        *,
+        framing: Framing | None = None,
+        supersample: int = 1,
+    ):
+        self.scene = scene
+        self.timeline = timeline
+        self.size = int(size)
+        self.framing = framing or Framing()
+        # the export's setting, reported by the bench; a decoded picture is not supersampled
+        self.supersample = max(1, int(supersample))
+        self.orientation = Orientation()
+        self._media_iter: Iterator[np.ndarray] | None = None
+        self._media_pos = -1
+        self._media_frame: np.ndarray | None = None
+        if hasattr(scene.media, "set_size"):
+            scene.media.set_size(self.size)  # processed video is keyed at the output size
+
+    def set_framing(self, framing: Framing) -> None:
+        self.framing = framing
+
+    def picture(self, index: int) -> Picture:
+        return Picture(color=fit_square(self.frame_at(index), self.size))
+
+    def frame_at(self, index: int) -> np.ndarray:
+        """The decoded frame (h, w, 3) uint8 sRGB that output frame ``index`` shows."""
+        media = self.scene.media
+        if media.fps <= 0:
+            wanted = 0
+        else:
+            wanted = int(math.floor(index / self.timeline.fps * media.fps + 1e-6)) % max(1, media.frame_count)
+        if self._media_iter is None or wanted < self._media_pos:
+            self._media_iter = iter(media.frames())
+            self._media_pos = -1
+        while self._media_pos < wanted:
+            try:
+                self._media_frame = next(self._media_iter)
+                self._media_pos += 1
+            except StopIteration:
+                # the container's duration overstated the frames: hold the last one
+                if self._media_frame is None:
+                    raise InputError("the video has no frames", self.scene.path) from None
+                media.frame_count = max(1, self._media_pos + 1)
+                break
+        return self._media_frame
+
+
+class SceneSource:
+    """Square pictures of a scene rendered at each frame of a timeline.
 
     The camera is fitted once over the whole clip, so the subject never bobs or gets
     cut off. Both export and the preview window draw through this class, so the
@@ -209,29 +321,18 @@ class FrameSource:
         front: str = "auto",
         up: str = "auto",
     ):
-
         self.scene = scene
         self.timeline = timeline
         self.size = int(size)
         self.framing = framing or Framing()
         self.supersample = max(1, int(supersample))
         self.shading = shading
-        self._media_iter: Iterator[np.ndarray] | None = None
-        self._media_pos = -1
-        self._media_frame: np.ndarray | None = None
-        if scene.is_media and hasattr(scene.media, "set_size"):
-            scene.media.set_size(self.size)  # processed video is keyed at the output size
-        self.renderer = None
-        self.camera: Camera | None = None
-        self.orientation = Orientation()
-        self._model = np.eye(4)  # (4, 4) float64: the model's axes turned to face the viewer
-        if not scene.is_media:
-            self.orientation = decide(scene, front, up)
-            self._model = self.orientation.matrix4()
-            self.renderer = Renderer(
-                (self.size, self.size), supersample=self.supersample, lights=as_lights(lights)
-            )
-            self.camera = self._fit_camera()
+        self.orientation = decide(scene, front, up)
+        self._model = self.orientation.matrix4()  # (4, 4) float64: the model's axes turned to face the viewer
+        self.renderer = Renderer(
+            (self.size, self.size), supersample=self.supersample, lights=as_lights(lights)
+        )
+        self.camera = self._fit_camera()
 
     # -- camera ------------------------------------------------------------------
     def _fit_camera(self) -> Camera:
@@ -310,8 +411,6 @@ class FrameSource:
 
     # -- pictures ----------------------------------------------------------------
     def picture(self, index: int) -> Picture:
-        if self.scene.is_media:
-            return Picture(color=fit_square(self._media_frame_at(index), self.size))
         tl = self.timeline
         posed = self.scene.pose(tl.animation, tl.anim_time(index))
         frame = self.renderer.draw(
@@ -323,27 +422,6 @@ class FrameSource:
             shading=self.shading,
         )
         return Picture(color=frame.color, linear=frame.linear, tiles=frame.tiles)
-
-    def _media_frame_at(self, index: int) -> np.ndarray:
-        media = self.scene.media
-        if media.fps <= 0:
-            wanted = 0
-        else:
-            wanted = int(math.floor(index / self.timeline.fps * media.fps + 1e-6)) % max(1, media.frame_count)
-        if self._media_iter is None or wanted < self._media_pos:
-            self._media_iter = iter(media.frames())
-            self._media_pos = -1
-        while self._media_pos < wanted:
-            try:
-                self._media_frame = next(self._media_iter)
-                self._media_pos += 1
-            except StopIteration:
-                # the container's duration overstated the frames: hold the last one
-                if self._media_frame is None:
-                    raise InputError("the video has no frames", self.scene.path) from None
-                media.frame_count = max(1, self._media_pos + 1)
-                break
-        return self._media_frame
 
 
 def _box_points(points: np.ndarray, limit: int = 400_000) -> np.ndarray:
