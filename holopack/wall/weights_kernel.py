@@ -1,6 +1,6 @@
 """Numba kernel: area weights of one wall fan's LED sectors over the canvas pixels it owns.
 
-Like holopack.device.sector_weights (midpoint rule in (r, phi) with the area element
+Like holopack.device.sector_weights_kernel (midpoint rule in (r, phi) with the area element
 r dr dphi, ``density`` samples per pixel length, never fewer than 4 x 4 per sector), but
 the fan's centre may sit anywhere on a ``height`` x ``width`` canvas, and a cell
 belongs to the fan that owns the cell's centre point (ownership.py's rule: the nearest
