@@ -36,7 +36,7 @@ KERNEL_MODULES = {
     "video/key_kernel.py": [],
     "video/plate_kernel.py": [],
     "wall/preview_kernel.py": [],
-    "wall/weights_kernel.py": [],
+    "wall/weights_kernel.py": ["../device/sector_weights_kernel.py"],
 }
 
 
