@@ -51,6 +51,22 @@ class ExportResult:
     size: int
     bytes: int
 
+    @classmethod
+    def of(cls, plan: ExportPlan, output: str, **more):
+        """The result of ``plan`` written to ``output`` (its size read from disk), with
+        a subclass's ``more`` fields."""
+        return cls(
+            path=output,
+            format=plan.format.name,
+            device=plan.profile.name,
+            frames=plan.timeline.frame_count,
+            fps=plan.fps,
+            seconds=plan.timeline.seconds,
+            size=plan.size,
+            bytes=_size_on_disk(output),
+            **more,
+        )
+
 
 def resolve_profile(device):
     if hasattr(device, "kind") and hasattr(device, "fps"):
@@ -205,17 +221,7 @@ def _export(input, output: str, settings: ExportSettings, progress) -> ExportRes
             bar = Progress(total, label=os.path.basename(output), enabled=bool(progress))
         write_stream(plan.format, output, plan.profile, plan.fps, frames, bar)
         bar.finish()
-    size = _size_on_disk(output)
-    return ExportResult(
-        path=output,
-        format=plan.format.name,
-        device=plan.profile.name,
-        frames=total,
-        fps=plan.fps,
-        seconds=plan.timeline.seconds,
-        size=plan.size,
-        bytes=size,
-    )
+    return ExportResult.of(plan, output)
 
 
 def _frames_after_notice(plan: ExportPlan, total: int):

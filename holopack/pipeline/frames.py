@@ -213,41 +213,18 @@ class Source(Protocol):
     def picture(self, index: int) -> Picture: ...
 
 
-def open_source(
-    scene: Scene,
-    timeline: Timeline,
-    size: int,
-    *,
-    framing: Framing | None = None,
-    supersample: int = 1,
-    lights=None,
-    shading: str = "lit",
-    front: str = "auto",
-    up: str = "auto",
-) -> SceneSource | MediaSource:
-    """The Source for ``scene``: its media decoded when it holds a picture or video,
-    else the scene rendered (``supersample``, ``lights``, ``shading``, ``front`` and
-    ``up`` are a render's; a picture or video has no use for them)."""
+def open_source(scene: Scene, timeline: Timeline, size: int, **options) -> SceneSource | MediaSource:
+    """The Source for ``scene``: its media decoded when it holds a picture or video, else
+    the scene rendered. ``options``: SceneSource's keywords; a picture or video uses
+    only ``framing`` and ``supersample`` of them."""
     if scene.is_media:
+        framing, supersample = options.get("framing"), options.get("supersample", 1)
         return MediaSource(scene, timeline, size, framing=framing, supersample=supersample)
-    return SceneSource(
-        scene,
-        timeline,
-        size,
-        framing=framing,
-        supersample=supersample,
-        lights=lights,
-        shading=shading,
-        front=front,
-        up=up,
-    )
+    return SceneSource(scene, timeline, size, **options)
 
 
-class MediaSource:
-    """Square pictures of a decoded picture or video: frame ``i`` shows the video's frame
-    at that instant (a picture: always itself), fitted into the square."""
-
-    camera = None  # nothing is rendered
+class _SourceBase:
+    """What every Source keeps: its scene, timeline, picture size and framing."""
 
     def __init__(
         self,
@@ -262,8 +239,18 @@ class MediaSource:
         self.timeline = timeline
         self.size = int(size)
         self.framing = framing or Framing()
-        # the export's setting, reported by the bench; a decoded picture is not supersampled
         self.supersample = max(1, int(supersample))
+
+
+class MediaSource(_SourceBase):
+    """Square pictures of a decoded picture or video: frame ``i`` shows the video's frame
+    at that instant (a picture: always itself), fitted into the square. ``supersample``
+    is only reported (by the bench): a decoded picture is not supersampled."""
+
+    camera = None  # nothing is rendered
+
+    def __init__(self, scene: Scene, timeline: Timeline, size: int, **common):
+        super().__init__(scene, timeline, size, **common)
         self.orientation = Orientation()
         self._media_iter: Iterator[np.ndarray] | None = None
         self._media_pos = -1
@@ -300,7 +287,7 @@ class MediaSource:
         return self._media_frame
 
 
-class SceneSource:
+class SceneSource(_SourceBase):
     """Square pictures of a scene rendered at each frame of a timeline.
 
     The camera is fitted once over the whole clip, so the subject never bobs or gets
@@ -314,18 +301,13 @@ class SceneSource:
         timeline: Timeline,
         size: int,
         *,
-        framing: Framing | None = None,
-        supersample: int = 1,
         lights=None,
         shading: str = "lit",
         front: str = "auto",
         up: str = "auto",
+        **common,
     ):
-        self.scene = scene
-        self.timeline = timeline
-        self.size = int(size)
-        self.framing = framing or Framing()
-        self.supersample = max(1, int(supersample))
+        super().__init__(scene, timeline, size, **common)
         self.shading = shading
         self.orientation = decide(scene, front, up)
         self._model = self.orientation.matrix4()  # (4, 4) float64: the model's axes turned to face the viewer
