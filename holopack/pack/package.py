@@ -245,15 +245,15 @@ def _pack_into(
     if failures:
         by_uid = {u.uid: u for u in units}
         lines = []
-        for uid, exc in failures.items():
+        for uid, failure in failures.items():
             unit = by_uid[uid]
-            lines.append(f"{unit.item.label} for {unit.device}: {exc}")
-        for exc in failures.values():
-            if not isinstance(exc, HolopackError):
-                raise exc  # a fault of ours, not of the input: keep its type and traceback
-        for exc in failures.values():
-            if isinstance(exc, ClusterError):
-                raise exc  # the scheduler was lost: one line; finished files are kept above
+            lines.append(f"{unit.item.label} for {unit.device}: {failure}")
+        for failure in failures.values():
+            if not isinstance(failure, HolopackError):
+                raise failure  # a fault of ours, not of the input: keep its type and traceback
+        for failure in failures.values():
+            if isinstance(failure, ClusterError):
+                raise failure  # the scheduler was lost: one line; finished files are kept above
         first = failures[next(iter(failures))]
         cls = OutputError if isinstance(first, OutputError) else InputError
         message = lines[0] if len(lines) == 1 else "\n  ".join([f"{len(lines)} files failed:"] + lines)

@@ -14,7 +14,7 @@ from ..formats.names import name_rule
 from ..scene.sources import content_key, file_sha256, profile_hash, source_hash
 from .layout import FILES, PREVIEWS
 from .manifest import read_manifest
-from .playlist import Playlist
+from .playlist import Playlist, PlaylistItem
 
 
 def device_folder_name(profile_name: str) -> str:
@@ -30,7 +30,7 @@ class _Unit:
     uid: str
     device: str  # profile name (the folder)
     device_arg: str  # what load_profile takes (a name or a .toml path)
-    item: object
+    item: PlaylistItem
     file_name: str
     key: str
     entry: dict  # the manifest entry, filled in as the file is made or kept
@@ -175,7 +175,7 @@ def _place_kept(device: dict) -> None:
 def _remove_stale(device: dict) -> list[str]:
     """Delete what the playlist no longer makes from files/ and previews/."""
     folder = device["folder"]
-    wanted = {FILES: set(), PREVIEWS: set()}
+    wanted: dict[str, set[str]] = {FILES: set(), PREVIEWS: set()}
     for unit in device["units"]:
         wanted[FILES].add(os.path.basename(unit.entry["file"]))
         wanted[PREVIEWS].add(os.path.basename(unit.entry["thumbnail"]))

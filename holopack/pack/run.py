@@ -97,8 +97,7 @@ def _run_jobs(jobs: list[dict], workers: int, progress: bool, executor=None) -> 
         executor.pack_summary = summary
         return results, failures
 
-    results: dict = {}
-    failures: dict = {}
+    results, failures = {}, {}
     display = _CombinedProgress(len(jobs), progress)
     if not jobs:
         return results, failures

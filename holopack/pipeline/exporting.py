@@ -153,10 +153,10 @@ class ExportPlan:
 
     def output_frame(self, index: int) -> np.ndarray:
         picture = self.source.picture(index).brightened(self.brightness)
-        if self.polar or self.simulated:
+        if self.encoder is not None:  # a polar file, or a polar fan's picture simulated
             linear = picture.linear_light()  # before .tiles: media input maps them here
             codes = self.encoder.encode(linear, index, occupied=picture.tiles)
-            return codes if self.polar else self.simulator.render(codes)
+            return codes if self.simulator is None else self.simulator.render(codes)
         color = picture.color
         if self.mask is not None:
             color = (color * self.mask + 0.5).astype(np.uint8)
@@ -215,6 +215,7 @@ def _export(input, output: str, settings: ExportSettings, progress) -> ExportRes
         check_output_not_folder(output, folder_ok=plan.format.directory)
         total = plan.timeline.frame_count
         frames = _frames_after_notice(plan, total)
+        bar: CallbackProgress | Progress
         if callable(progress):
             bar = CallbackProgress(total, progress)
         else:

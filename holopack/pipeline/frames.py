@@ -88,8 +88,8 @@ def make_timeline(scene: Scene, settings: ExportSettings, fps: float) -> Timelin
     loops = 1.0 if settings.loops is None else float(settings.loops)
     if loops <= 0 or not math.isfinite(loops):
         raise InputError(f"--loops must be a positive number, got {settings.loops}")
-    if scene.is_media:
-        media = scene.media
+    media = scene.media
+    if media is not None:
         clip = media.duration if media.fps > 0 else STILL_SECONDS
         seconds = settings.seconds if settings.seconds else clip * loops
         return Timeline(fps=fps, frame_count=_frames(seconds, fps), animation=None)
@@ -191,7 +191,7 @@ class Picture:
 
 class Source(Protocol):
     """Square pictures at each frame of a timeline, whatever the input: a scene posed and
-    rendered (SceneSource), or a picture or video decoded (MediaSource). Export, the
+    rendered (SceneSource), or a picture or video decoded (VideoSource). Export, the
     preview and the bench ask a Source for pictures and never branch on its kind;
     ``open_source`` is the one place that chooses.
     """
@@ -213,13 +213,13 @@ class Source(Protocol):
     def picture(self, index: int) -> Picture: ...
 
 
-def open_source(scene: Scene, timeline: Timeline, size: int, **options) -> SceneSource | MediaSource:
+def open_source(scene: Scene, timeline: Timeline, size: int, **options) -> SceneSource | VideoSource:
     """The Source for ``scene``: its media decoded when it holds a picture or video, else
     the scene rendered. ``options``: SceneSource's keywords; a picture or video uses
     only ``framing`` and ``supersample`` of them."""
     if scene.is_media:
         framing, supersample = options.get("framing"), options.get("supersample", 1)
-        return MediaSource(scene, timeline, size, framing=framing, supersample=supersample)
+        return VideoSource(scene, timeline, size, framing=framing, supersample=supersample)
     return SceneSource(scene, timeline, size, **options)
 
 
@@ -242,7 +242,7 @@ class _SourceBase:
         self.supersample = max(1, int(supersample))
 
 
-class MediaSource(_SourceBase):
+class VideoSource(_SourceBase):
     """Square pictures of a decoded picture or video: frame ``i`` shows the video's frame
     at that instant (a picture: always itself), fitted into the square. ``supersample``
     is only reported (by the bench): a decoded picture is not supersampled."""
@@ -251,12 +251,15 @@ class MediaSource(_SourceBase):
 
     def __init__(self, scene: Scene, timeline: Timeline, size: int, **common):
         super().__init__(scene, timeline, size, **common)
+        if scene.media is None:
+            raise ValueError("a VideoSource needs a scene that holds a picture or video")
+        self.media = scene.media
         self.orientation = Orientation()
         self._media_iter: Iterator[np.ndarray] | None = None
         self._media_pos = -1
         self._media_frame: np.ndarray | None = None
-        if hasattr(scene.media, "set_size"):
-            scene.media.set_size(self.size)  # processed video is keyed at the output size
+        if hasattr(self.media, "set_size"):
+            self.media.set_size(self.size)  # processed video is keyed at the output size
 
     def set_framing(self, framing: Framing) -> None:
         self.framing = framing
@@ -266,7 +269,7 @@ class MediaSource(_SourceBase):
 
     def frame_at(self, index: int) -> np.ndarray:
         """The decoded frame (h, w, 3) uint8 sRGB that output frame ``index`` shows."""
-        media = self.scene.media
+        media = self.media
         if media.fps <= 0:
             wanted = 0
         else:
@@ -284,6 +287,7 @@ class MediaSource(_SourceBase):
                     raise InputError("the video has no frames", self.scene.path) from None
                 media.frame_count = max(1, self._media_pos + 1)
                 break
+        assert self._media_frame is not None  # the loop read a frame, or raised
         return self._media_frame
 
 

@@ -16,7 +16,7 @@ import numpy as np
 
 from ..animate.orientation import decide
 from ..colour import SRGB8_TO_LINEAR
-from ..pipeline import MediaSource, SceneSource, Timeline, as_lights
+from ..pipeline import SceneSource, Timeline, VideoSource, as_lights
 from ..rendering.camera import Framing
 from ..scene.scene import Scene
 from .canvas import CanvasGeometry
@@ -73,7 +73,7 @@ class CanvasSource:
         self.width, self.height = geometry.width, geometry.height
         # the single-fan source fits the camera over the clip and reads media; the wall
         # draws with its own canvas-sized renderer (SceneSource's stays unbuilt)
-        self._square = MediaSource(scene, timeline, 8, framing=framing) if scene.is_media else None
+        self._square = VideoSource(scene, timeline, 8, framing=framing) if scene.is_media else None
         self.renderer = None
         if not scene.is_media:
             from ..rendering import Renderer

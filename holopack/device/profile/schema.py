@@ -199,7 +199,7 @@ def _build(raw: dict, source: str, text: str) -> DeviceProfile:
     colour_schema["bit_depth"] = (_bit_depth, 8)
     colour = _check_table(top["colour"] if top["colour"] is not None else {}, colour_schema, "colour", source)
     layout = _check_table(
-        top["file"] if top["file"] is not None else {}, {**declared.file_table, **_NAMING}, "file", source
+        top["file"] if top["file"] is not None else {}, {**(declared.file_table or {}), **_NAMING}, "file", source
     )
     lights = top["lights"]
     if lights is not None and not isinstance(lights, dict):
@@ -212,9 +212,9 @@ def _build(raw: dict, source: str, text: str) -> DeviceProfile:
         geo = _geometry(top["geometry"], source)
     elif top["geometry"] is not None:
         raise InputError("[geometry] belongs in polar profiles only (kind = 'video')", source)
-    fault = declared.check_profile(colour, geo) if declared.check_profile else None
-    if fault:
-        raise InputError(fault, source)
+    problem = declared.check_profile(colour, geo) if declared.check_profile else None
+    if problem:
+        raise InputError(problem, source)
 
     return DeviceProfile(
         name=top["name"],

@@ -6,7 +6,7 @@ import numpy as np
 
 from .container import ContainerReader
 
-_COMPONENT_DTYPES = {
+_COMPONENT_DTYPES: dict[int, np.dtype] = {
     5120: np.dtype("<i1"),
     5121: np.dtype("<u1"),
     5122: np.dtype("<i2"),

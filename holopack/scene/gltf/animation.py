@@ -152,7 +152,7 @@ class AnimationReader(GeometryReader):
         if not np.all(np.isfinite(flat)):
             self.fail(f"{where}: a key value is NaN or infinite")
         if interpolation == "CUBICSPLINE":
-            out = flat.reshape(len(times), 3, width)
+            out: np.ndarray = flat.reshape(len(times), 3, width)
         else:
             out = flat.reshape(len(times), width)
         return Channel(

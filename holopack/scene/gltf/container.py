@@ -9,6 +9,7 @@ import json
 import os
 import struct
 import urllib.parse
+from typing import NoReturn
 
 import numpy as np
 
@@ -62,7 +63,7 @@ class ContainerReader:
         self.budget = MemoryBudget(path)
 
     # -- small helpers -----------------------------------------------------------
-    def fail(self, message: str):
+    def fail(self, message: str) -> NoReturn:
         raise InputError(message, self.path) from None
 
     def warn(self, message: str) -> None:

@@ -10,6 +10,7 @@ import urllib.parse
 import numpy as np
 
 from ...containment import shorten
+from ..scene import Scene
 from ..types import Material, Texture
 from .accessors import AccessorReader
 
@@ -17,6 +18,10 @@ _WRAP_MODES = (10497, 33071, 33648)
 
 
 class MaterialReader(AccessorReader):
+    # set by the reader as it builds the scene, before the materials are read
+    _scene: Scene
+    _texture_map: dict[int, int | None]
+
     # -- materials and textures ------------------------------------------------------
     def _read_materials(self) -> list[Material]:
         materials = []
