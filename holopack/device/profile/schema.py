@@ -199,7 +199,10 @@ def _build(raw: dict, source: str, text: str) -> DeviceProfile:
     colour_schema["bit_depth"] = (_bit_depth, 8)
     colour = _check_table(top["colour"] if top["colour"] is not None else {}, colour_schema, "colour", source)
     layout = _check_table(
-        top["file"] if top["file"] is not None else {}, {**(declared.file_table or {}), **_NAMING}, "file", source
+        top["file"] if top["file"] is not None else {},
+        {**(declared.file_table or {}), **_NAMING},
+        "file",
+        source,
     )
     lights = top["lights"]
     if lights is not None and not isinstance(lights, dict):
