@@ -84,28 +84,7 @@ class AccessorReader(ContainerReader):
             if "byteOffset" in spec and spec["byteOffset"]:
                 self.warn(f"{awhere}: byteOffset without a bufferView was ignored")
         else:
-            data, view_offset, view_length, stride = self._buffer_view(view_index, awhere)
-            offset = self._int(spec, "byteOffset", awhere, default=0)
-            stride = stride or element_bytes
-            if stride < element_bytes:
-                self.fail(
-                    f"{awhere}: byteStride {stride} is smaller than one element ({element_bytes} bytes)"
-                )
-            needed = offset + stride * (count - 1) + element_bytes
-            if needed > view_length:
-                self.fail(
-                    f"{awhere} reaches past the end of buffer view {view_index} "
-                    f"({needed} > {view_length} bytes)"
-                )
-            if offset % size or (view_offset + offset) % size:
-                self.warn(f"{awhere}: data is not aligned to its component size")
-            out = np.ndarray(
-                (count, cols, rows),
-                dtype=dtype,
-                buffer=data,
-                offset=view_offset + offset,
-                strides=(stride, column_bytes, size),
-            ).copy()
+            out = self._read_view(spec, view_index, awhere, dtype, (count, cols, rows), column_bytes)
         sparse = spec.get("sparse")
         if sparse is not None:
             self._apply_sparse(out, sparse, count, awhere)
@@ -119,6 +98,34 @@ class AccessorReader(ContainerReader):
             out = out.astype(np.float32, copy=False)
         self._accessors[key] = out
         return out
+
+    def _read_view(
+        self, spec: dict, view_index: int, awhere: str, dtype: np.dtype, shape: tuple, column_bytes: int
+    ) -> np.ndarray:
+        """An accessor's elements (count, cols, rows) copied out of its buffer view, its
+        stride, extent and alignment checked; ``column_bytes``: one padded column."""
+        count, cols, rows = shape
+        size = dtype.itemsize
+        element_bytes = column_bytes * cols
+        data, view_offset, view_length, stride = self._buffer_view(view_index, awhere)
+        offset = self._int(spec, "byteOffset", awhere, default=0)
+        stride = stride or element_bytes
+        if stride < element_bytes:
+            self.fail(f"{awhere}: byteStride {stride} is smaller than one element ({element_bytes} bytes)")
+        needed = offset + stride * (count - 1) + element_bytes
+        if needed > view_length:
+            self.fail(
+                f"{awhere} reaches past the end of buffer view {view_index} ({needed} > {view_length} bytes)"
+            )
+        if offset % size or (view_offset + offset) % size:
+            self.warn(f"{awhere}: data is not aligned to its component size")
+        return np.ndarray(
+            (count, cols, rows),
+            dtype=dtype,
+            buffer=data,
+            offset=view_offset + offset,
+            strides=(stride, column_bytes, size),
+        ).copy()
 
     def _apply_sparse(self, out: np.ndarray, sparse, count: int, awhere: str) -> None:
         sparse = self._dict(sparse, f"{awhere} sparse")

@@ -9,6 +9,7 @@ import json
 import os
 import struct
 import urllib.parse
+from collections.abc import Iterator
 from typing import NoReturn
 
 import numpy as np
@@ -144,6 +145,28 @@ class ContainerReader:
 
     # -- container ---------------------------------------------------------------
     def _split_glb(self, data: bytes) -> bytes:
+        """The JSON chunk of a GLB file; its binary chunk goes to ``glb_bin``."""
+        json_chunk: bytes | None = None
+        for chunk_number, (chunk_type, chunk) in enumerate(self._glb_chunks(data)):
+            if chunk_number == 0:
+                if chunk_type != _CHUNK_JSON:
+                    self.fail("bad GLB: the first chunk is not the JSON chunk")
+                json_chunk = chunk
+            elif chunk_type == _CHUNK_JSON:
+                self.fail("bad GLB: more than one JSON chunk")
+            elif chunk_type == _CHUNK_BIN:
+                if chunk_number != 1:
+                    self.fail("bad GLB: the binary chunk must directly follow the JSON chunk")
+                self.glb_bin = chunk
+        if json_chunk is None:
+            self.fail("bad GLB: no JSON chunk")
+        if not json_chunk:
+            self.fail("bad GLB: the JSON chunk is empty")
+        return json_chunk
+
+    def _glb_chunks(self, data: bytes) -> Iterator[tuple[int, bytes]]:
+        """(chunk type, chunk bytes) of each chunk of a GLB file, its header and each
+        chunk's length checked as it is reached."""
         if len(data) < 12:
             self.fail("truncated GLB: the file is shorter than its 12-byte header")
         _, version, length = struct.unpack_from("<4sII", data, 0)
@@ -156,7 +179,6 @@ class ContainerReader:
         if length < len(data):
             self.warn(f"{len(data) - length} bytes after the end of the GLB were ignored")
         offset = 12
-        json_chunk: bytes | None = None
         chunk_number = 0
         while offset < length:
             if offset + 8 > length:
@@ -172,22 +194,8 @@ class ContainerReader:
             offset += chunk_length
             if chunk_length % 4:
                 self.warn("a GLB chunk length is not a multiple of 4")
-            if chunk_number == 0:
-                if chunk_type != _CHUNK_JSON:
-                    self.fail("bad GLB: the first chunk is not the JSON chunk")
-                json_chunk = chunk
-            elif chunk_type == _CHUNK_JSON:
-                self.fail("bad GLB: more than one JSON chunk")
-            elif chunk_type == _CHUNK_BIN:
-                if chunk_number != 1:
-                    self.fail("bad GLB: the binary chunk must directly follow the JSON chunk")
-                self.glb_bin = chunk
+            yield chunk_type, chunk
             chunk_number += 1
-        if json_chunk is None:
-            self.fail("bad GLB: no JSON chunk")
-        if not json_chunk:
-            self.fail("bad GLB: the JSON chunk is empty")
-        return json_chunk
 
     def _parse_json(self, raw: bytes) -> dict:
         if raw[:3] == b"\xef\xbb\xbf":

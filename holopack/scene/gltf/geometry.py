@@ -55,22 +55,32 @@ class GeometryReader(MaterialReader):
                 node.translation = self._numbers(
                     spec.get("translation"), 3, f"{where} translation", [0.0, 0.0, 0.0]
                 )
-                q = self._numbers(spec.get("rotation"), 4, f"{where} rotation", [0.0, 0.0, 0.0, 1.0])
-                with np.errstate(over="ignore"):
-                    norm = float(np.linalg.norm(q))
-                if not math.isfinite(norm):
-                    self.fail(f"{where}: rotation is not a usable quaternion")
-                if norm < 1e-12:
-                    self.warn(f"{where}: zero rotation quaternion replaced by identity")
-                    q = np.array([0.0, 0.0, 0.0, 1.0])
-                elif abs(norm - 1.0) > 1e-3:
-                    self.warn(f"{where}: rotation quaternion was not unit length; normalised")
-                node.rotation = q / (norm if norm >= 1e-12 else 1.0)
+                node.rotation = self._rotation(spec, where)
                 node.scale = self._numbers(spec.get("scale"), 3, f"{where} scale", [1.0, 1.0, 1.0])
             node.mesh = self._ref(spec, "mesh", where, "meshes")
             node.skin = self._ref(spec, "skin", where, "skins")
             node.weights = self._weights(spec, where)
             nodes.append(node)
+        self._parents = self._check_tree(nodes)
+        return nodes
+
+    def _rotation(self, spec: dict, where: str) -> np.ndarray:
+        """A node's rotation quaternion (4,) float64 xyzw, normalised (zero: identity)."""
+        q = self._numbers(spec.get("rotation"), 4, f"{where} rotation", [0.0, 0.0, 0.0, 1.0])
+        with np.errstate(over="ignore"):
+            norm = float(np.linalg.norm(q))
+        if not math.isfinite(norm):
+            self.fail(f"{where}: rotation is not a usable quaternion")
+        if norm < 1e-12:
+            self.warn(f"{where}: zero rotation quaternion replaced by identity")
+            q = np.array([0.0, 0.0, 0.0, 1.0])
+        elif abs(norm - 1.0) > 1e-3:
+            self.warn(f"{where}: rotation quaternion was not unit length; normalised")
+        return q / (norm if norm >= 1e-12 else 1.0)
+
+    def _check_tree(self, nodes: list[Node]) -> list[int]:
+        """Each node's parent (-1 for a root), the node graph checked to be a forest no
+        deeper than _MAX_NODE_DEPTH."""
         # each node has at most one parent and the graph has no cycle
         parent = [-1] * len(nodes)
         for i, node in enumerate(nodes):
@@ -95,8 +105,7 @@ class GeometryReader(MaterialReader):
                 stack.append(c)
         if -1 in depth:
             self.fail(f"the node graph has a cycle through node {self._on_cycle(parent, depth)}")
-        self._parents = parent
-        return nodes
+        return parent
 
     @staticmethod
     def _on_cycle(parent: list[int], depth: list[int]) -> int:
@@ -164,16 +173,7 @@ class GeometryReader(MaterialReader):
         if mode < 4:
             self.warn(f"{where}: {_MODE_NAMES[mode]} cannot be shown and were skipped")
             return None
-        extensions = self._dict(spec.get("extensions", {}), f"{where} extensions")
-        for ext in extensions:
-            if ext == draco.EXTENSION and draco.available():
-                self._decode_draco(spec, extensions[ext], where)
-            elif ext in _DECODERS:
-                self.fail(f"{where} uses {_UNDECODABLE_EXTENSIONS[ext]} ({ext}); {_INSTALL_HINT}")
-            elif ext in _UNDECODABLE_EXTENSIONS:
-                self.fail(
-                    f"{where} uses {_UNDECODABLE_EXTENSIONS[ext]} ({ext}), which holopack cannot decode"
-                )
+        self._decode_extensions(spec, where)
         attributes = self._dict(spec.get("attributes"), f"{where} attributes")
         refs = {}
         for name in attributes:
@@ -181,12 +181,7 @@ class GeometryReader(MaterialReader):
         if "POSITION" not in refs:
             self.warn(f"{where} has no POSITION attribute and was skipped")
             return None
-        positions = self._float_attribute(refs["POSITION"], f"{where} POSITION")
-        if positions.ndim != 2 or positions.shape[1] != 3:
-            self.fail(f"{where}: POSITION must be VEC3")
-        if not np.all(np.isfinite(positions)):
-            bad = int(np.argwhere(~np.isfinite(positions))[0, 0])
-            self.fail(f"{where}: vertex {bad} has a NaN or infinite position")
+        positions = self._positions(refs["POSITION"], where)
         n = len(positions)
 
         def attribute(name: str, widths: tuple[int, ...]) -> np.ndarray:
@@ -197,23 +192,7 @@ class GeometryReader(MaterialReader):
                 self.fail(f"{where}: {name} has {len(array)} elements, POSITION has {n}")
             return array
 
-        # faces
-        if "indices" in spec:
-            index_ref = self._ref(spec, "indices", where, "accessors")
-            raw = self.accessor(index_ref, f"{where} indices", normalize=False)
-            if raw.ndim != 2 or raw.shape[1] != 1 or raw.dtype.kind not in "u":
-                self.fail(f"{where}: indices must be unsigned integer scalars")
-            flat = raw.reshape(-1).astype(np.int64)
-            if len(flat) and int(flat.max()) >= n:
-                self.fail(f"{where}: index {int(flat.max())} is beyond the vertex count {n}")
-        else:
-            flat = np.arange(n, dtype=np.int64)
-        faces = _triangulate(flat, mode)
-        if mode == 4 and len(flat) % 3:
-            self.warn(f"{where}: {len(flat) % 3} trailing indices do not form a triangle")
-        if len(faces) == 0:
-            self.fail(f"{where} has no faces")
-        indices = np.ascontiguousarray(faces, dtype=np.int32)
+        indices = self._faces(spec, where, n, mode)
 
         # normals
         computed = None
@@ -243,10 +222,7 @@ class GeometryReader(MaterialReader):
 
         colors = None
         if "COLOR_0" in refs:
-            c = attribute("COLOR_0", (3, 4)).astype(np.float32)
-            if c.shape[1] == 3:
-                c = np.concatenate([c, np.ones((n, 1), np.float32)], axis=1)
-            colors = np.ascontiguousarray(np.clip(np.nan_to_num(c), 0.0, None), np.float32)
+            colors = _rgba(attribute("COLOR_0", (3, 4)))
 
         joints, weights = self._skin_attributes(refs, where, n, attribute)
 
@@ -269,6 +245,51 @@ class GeometryReader(MaterialReader):
             weights=weights,
             morph=morph,
         )
+
+    def _decode_extensions(self, spec: dict, where: str) -> None:
+        """Decode a primitive's compressed geometry where the decoder is installed; fail
+        on a compression holopack cannot decode (the geometry would be missing)."""
+        extensions = self._dict(spec.get("extensions", {}), f"{where} extensions")
+        for ext in extensions:
+            if ext == draco.EXTENSION and draco.available():
+                self._decode_draco(spec, extensions[ext], where)
+            elif ext in _DECODERS:
+                self.fail(f"{where} uses {_UNDECODABLE_EXTENSIONS[ext]} ({ext}); {_INSTALL_HINT}")
+            elif ext in _UNDECODABLE_EXTENSIONS:
+                self.fail(
+                    f"{where} uses {_UNDECODABLE_EXTENSIONS[ext]} ({ext}), which holopack cannot decode"
+                )
+
+    def _positions(self, ref: int, where: str) -> np.ndarray:
+        """A primitive's POSITION accessor (N, 3) float32, checked to be finite."""
+        positions = self._float_attribute(ref, f"{where} POSITION")
+        if positions.ndim != 2 or positions.shape[1] != 3:
+            self.fail(f"{where}: POSITION must be VEC3")
+        if not np.all(np.isfinite(positions)):
+            bad = int(np.argwhere(~np.isfinite(positions))[0, 0])
+            self.fail(f"{where}: vertex {bad} has a NaN or infinite position")
+        return positions
+
+    def _faces(self, spec: dict, where: str, n: int, mode: int) -> np.ndarray:
+        """A primitive's triangles (M, 3) int32 from its indices (or its vertices in
+        order), strips and fans converted; ``n`` vertices."""
+        if "indices" in spec:
+            index_ref = self._ref(spec, "indices", where, "accessors")
+            raw = self.accessor(index_ref, f"{where} indices", normalize=False)
+            if raw.ndim != 2 or raw.shape[1] != 1 or raw.dtype.kind not in "u":
+                self.fail(f"{where}: indices must be unsigned integer scalars")
+            flat = raw.reshape(-1).astype(np.int64)
+            if len(flat) and int(flat.max()) >= n:
+                self.fail(f"{where}: index {int(flat.max())} is beyond the vertex count {n}")
+        else:
+            flat = np.arange(n, dtype=np.int64)
+        faces = _triangulate(flat, mode)
+        if mode == 4 and len(flat) % 3:
+            self.warn(f"{where}: {len(flat) % 3} trailing indices do not form a triangle")
+        if len(faces) == 0:
+            self.fail(f"{where} has no faces")
+        indices = np.ascontiguousarray(faces, dtype=np.int32)
+        return indices
 
     def _decode_draco(self, spec: dict, ext, where: str) -> None:
         """KHR_draco_mesh_compression: decode the primitive's Draco stream and put each
@@ -463,6 +484,15 @@ class GeometryReader(MaterialReader):
 
 
 # -- numeric helpers ------------------------------------------------------------------
+def _rgba(colors: np.ndarray) -> np.ndarray:
+    """Vertex colours (N, 3 or 4) -> (N, 4) float32 RGBA, alpha 1 where absent, NaN and
+    negative values 0."""
+    c = colors.astype(np.float32)
+    if c.shape[1] == 3:
+        c = np.concatenate([c, np.ones((len(c), 1), np.float32)], axis=1)
+    return np.ascontiguousarray(np.clip(np.nan_to_num(c), 0.0, None), np.float32)
+
+
 def _triangulate(flat: np.ndarray, mode: int) -> np.ndarray:
     """(M, 3) int64 triangles from a TRIANGLES/STRIP/FAN index list."""
     if mode == 4:
