@@ -17,7 +17,7 @@ from ..colour_kernel import srgb8_to_linear_tiles
 from ..errors import InputError
 from ..limits import check_frame_count
 from ..notices import warn
-from ..rendering import TILE, Renderer
+from ..rendering import TILE, RenderedPicture, Renderer
 from ..rendering.camera import Camera, Framing, camera_for_sphere, fit_camera, fit_drawn_box
 from ..rendering.lights import Lights
 from ..scene.media import STILL_SECONDS, fit_square
@@ -398,8 +398,13 @@ class SceneSource(_SourceBase):
     # -- pictures ----------------------------------------------------------------
     def picture(self, index: int) -> Picture:
         tl = self.timeline
-        posed = self.scene.pose(tl.animation, tl.anim_time(index))
-        frame = self.renderer.draw(
+        frame = self.draw(self.scene.pose(tl.animation, tl.anim_time(index)), index)
+        return Picture(color=frame.color, linear=frame.linear, tiles=frame.tiles)
+
+    def draw(self, posed: list, index: int) -> RenderedPicture:
+        """Render ``posed`` (the scene's pose at frame ``index``) as frame ``index`` sees
+        it: what ``picture`` does after posing (the bench times the two apart)."""
+        return self.renderer.draw(
             posed,
             self.scene.materials,
             self.scene.textures,
@@ -407,7 +412,6 @@ class SceneSource(_SourceBase):
             self.camera.projection,
             shading=self.shading,
         )
-        return Picture(color=frame.color, linear=frame.linear, tiles=frame.tiles)
 
 
 def _box_points(points: np.ndarray, limit: int = 400_000) -> np.ndarray:
