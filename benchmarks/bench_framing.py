@@ -4,7 +4,7 @@
 
 For each model, the time to set up its camera for an export to the 42-F2's render size:
 "sphere" poses the clip's framing samples and fits the enclosing sphere (the framing
-before the drawn-box fit); "box" is what FrameSource does now (the same, then the box of
+before the drawn-box fit); "box" is what SceneSource does now (the same, then the box of
 every sampled point projected through every view, centred and zoomed). Both are shown
 as a ratio to the peer, and against one rendered frame, medians of ``--repeats`` runs.
 """
@@ -22,7 +22,8 @@ import numpy as np
 ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(ROOT))
 
-from holopack.pipeline import FRAMING_SAMPLES, ExportSettings, FrameSource, _framing_points, make_timeline  # noqa: E402
+from holopack.pipeline import FRAMING_SAMPLES, ExportSettings, make_timeline, open_source  # noqa: E402
+from holopack.pipeline.frames import _framing_points  # noqa: E402
 from holopack.rendering.camera import fit_camera  # noqa: E402
 from holopack.scene.load import load  # noqa: E402
 
@@ -60,7 +61,7 @@ def main() -> None:
     for name, path in MODELS.items():
         scene = load(str(path))
         timeline = make_timeline(scene, ExportSettings(), 30.0)
-        source = FrameSource(scene, timeline, args.size, supersample=2)  # warms the kernels
+        source = open_source(scene, timeline, args.size, supersample=2)  # warms the kernels
         source.picture(0)
         sphere = median_seconds(lambda: sphere_only(scene, timeline, source.framing), args.repeats)
         box = median_seconds(lambda: source._fit_camera(), args.repeats)

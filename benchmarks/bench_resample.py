@@ -5,7 +5,7 @@
                                         [--repeats 30] [--sim-size 448] [--threads N]
 
 Frames are real renders (holopack's renderer, through the export pipeline's
-FrameSource) of the models, at each device's render size, turning on a turntable;
+SceneSource) of the models, at each device's render size, turning on a turntable;
 ``--models zoneplate`` adds a synthetic zone plate (detail finer than the LEDs).
 
 Quality: each method's LED values (linear light, no dithering) go through the viewer
@@ -58,7 +58,7 @@ import numpy as np  # noqa: E402
 
 from holopack.device import Resampler, ViewerSimulator, load_profile  # noqa: E402
 from holopack.device.resample import apply_weights, weight_table  # noqa: E402
-from holopack.pipeline import FrameSource, Timeline  # noqa: E402
+from holopack.pipeline import Timeline, open_source  # noqa: E402
 from holopack.scene.load import load  # noqa: E402
 
 MODELS = {
@@ -96,7 +96,7 @@ def render_frames(model: str, size: int, count: int, detail: int | None = None):
     timeline = Timeline(
         fps=float(count), frame_count=count, animation=animation, length=length, turntable=360.0 / 4
     )
-    source = FrameSource(scene, timeline, size, supersample=1)
+    source = open_source(scene, timeline, size, supersample=1)
     frames = []
     for i in range(count):
         picture = source.picture(i)

@@ -30,7 +30,7 @@ ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(ROOT))
 
 from holopack.animate.pose import pose_scene, world_matrices  # noqa: E402
-from holopack.animate.skin import skin_vertices  # noqa: E402
+from holopack.animate.skin_kernel import skin_vertices  # noqa: E402
 from holopack.scene.load import load  # noqa: E402
 
 MODELS = {

@@ -17,7 +17,7 @@ import tempfile
 import atheris
 
 # Numba kernels must stay uninstrumented (Numba cannot compile atheris' probes)
-import holopack.animate.skin  # noqa: F401
+import holopack.animate.skin_kernel  # noqa: F401
 import holopack.rendering.raster  # noqa: F401
 
 HERE = os.path.dirname(os.path.abspath(__file__))

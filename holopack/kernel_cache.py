@@ -25,10 +25,10 @@ _PACKAGE = os.path.dirname(os.path.abspath(__file__))
 # @njit functions its kernels inline (as each module passes them to ``refresh``).
 KERNEL_MODULES = {
     "colour_kernel.py": [],
-    "animate/skin.py": [],
-    "device/quantise.py": [],
+    "animate/skin_kernel.py": [],
+    "device/quantise_kernel.py": [],
     "device/resample.py": ["rgb_sum.py"],
-    "device/sector_weights.py": [],
+    "device/sector_weights_kernel.py": [],
     "device/simulate_kernel.py": [],
     "rendering/raster.py": ["shading.py", "texture.py", "texel_mix.py"],
     "rendering/shading.py": [],
@@ -36,7 +36,7 @@ KERNEL_MODULES = {
     "video/key_kernel.py": [],
     "video/plate_kernel.py": [],
     "wall/preview_kernel.py": [],
-    "wall/weights_kernel.py": [],
+    "wall/weights_kernel.py": ["../device/sector_weights_kernel.py"],
 }
 
 

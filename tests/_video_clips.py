@@ -59,11 +59,11 @@ def subject_frames(size: int = SIZE, frames: int = FRAMES, seed: int = 0, sway: 
 
 def _render_subject(size, frames, seed, sway):
     import holopack
-    from holopack.pipeline import ExportSettings, FrameSource, make_timeline
+    from holopack.pipeline import ExportSettings, make_timeline, open_source
 
     scene = holopack.load(holopack.pipeline.default_twin())
     timeline = make_timeline(scene, ExportSettings(), FPS)
-    source = FrameSource(scene, timeline, size, supersample=2)
+    source = open_source(scene, timeline, size, supersample=2)
     from holopack.rendering.camera import Framing
 
     source.set_framing(Framing(margin=0.25))

@@ -8,7 +8,7 @@ import numpy as np
 import pytest
 
 from holopack.animate.pose import world_matrices
-from holopack.animate.skin import PARALLEL_MIN_VERTICES, skin_vertices
+from holopack.animate.skin_kernel import PARALLEL_MIN_VERTICES, skin_vertices
 from holopack.animate.skin_reference import skin_vertices_reference
 from holopack.scene.gltf import load_gltf
 

@@ -17,7 +17,7 @@ from scipy.spatial import cKDTree
 import holopack
 from holopack.errors import InputError
 from holopack.scene import draco, meshopt
-from holopack.scene import gltf as gltf_reader
+from holopack.scene.gltf import container as gltf_reader
 
 HERE = os.path.dirname(__file__)
 DATA = os.path.join(HERE, "data")

@@ -143,7 +143,7 @@ def test_renderer_tile_map_gives_the_same_codes_as_scanning():
 def test_fused_quantiser_matches_numpy_reference(device, method, limit):
     from dataclasses import replace
 
-    from holopack.device.quantise import encode_codes
+    from holopack.device.quantise_kernel import encode_codes
     from holopack.device.quantise_reference import encode_codes_reference
 
     profile = replace(with_render_size(device, 64), brightness_limit=limit)

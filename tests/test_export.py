@@ -191,13 +191,13 @@ def _models():
 
 
 def test_framing_covers_the_whole_clip_whatever_the_length():
-    from holopack.pipeline import FrameSource
+    from holopack.pipeline import open_source
 
     scene = load(_models()["robot"])
     short = make_timeline(scene, ExportSettings(seconds=0.2), fps=30)
     whole = make_timeline(scene, ExportSettings(), fps=30)
-    a = FrameSource(scene, short, 32).camera
-    b = FrameSource(scene, whole, 32).camera
+    a = open_source(scene, short, 32).camera
+    b = open_source(scene, whole, 32).camera
     assert np.allclose(a.view, b.view) and np.allclose(a.projection, b.projection)
 
 

@@ -18,7 +18,7 @@ from PIL import Image
 
 from holopack.errors import InputError
 from holopack.rendering import render
-from holopack.scene import gltf as gltf_reader
+from holopack.scene.gltf import container as gltf_reader
 from holopack.scene import ktx2
 from holopack.scene.load import load
 

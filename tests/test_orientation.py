@@ -6,13 +6,13 @@ from _facing_models import PLAIN_NAMES, Y_UP_BRACKET, Z_UP_BRACKET, animal, huma
 
 from holopack.animate.orientation import AXES, Orientation, decide, detect, is_gait_clip, joint_kind
 from holopack.errors import InputError
-from holopack.pipeline import ExportSettings, FrameSource, make_timeline
+from holopack.pipeline import ExportSettings, make_timeline, open_source
 from holopack.scene.load import load
 
 
 def _picture(scene, **axes):
     timeline = make_timeline(scene, ExportSettings(turntable=0.0), 30.0)
-    return FrameSource(scene, timeline, 64, **axes).picture(0).color
+    return open_source(scene, timeline, 64, **axes).picture(0).color
 
 
 def _red_minus_blue(picture):

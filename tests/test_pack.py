@@ -223,7 +223,7 @@ def test_twin_items_and_swapped_positions_keep_their_own_files(tmp_path):
 def test_one_progress_line_per_finished_file_off_a_terminal():
     import io
 
-    from holopack.pack.package import _CombinedProgress
+    from holopack.pack.run import _CombinedProgress
 
     stream = io.StringIO()
     display = _CombinedProgress(2, enabled=True, stream=stream)

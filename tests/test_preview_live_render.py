@@ -173,7 +173,7 @@ def test_window_left_panel_is_the_export_frame_drawn_live(gl_context):
     settings = pipeline.ExportSettings(device=device, animation=10)
     profile = pipeline.resolve_profile(device)
     timeline = pipeline.make_timeline(scene, settings, profile.fps)
-    source = pipeline.FrameSource(
+    source = pipeline.open_source(
         scene, timeline, SIZE, supersample=profile.supersample, lights=profile.lights
     )
     expected = source.picture(index).color

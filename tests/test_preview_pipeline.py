@@ -1,7 +1,7 @@
 """The preview window on the real pipeline: the default twin under Xvfb.
 
 The preview must show exactly what export writes: its left panel is compared with a
-FrameSource built independently from holopack.pipeline, frame for frame.
+Source built independently from holopack.pipeline, frame for frame.
 """
 
 from __future__ import annotations
@@ -44,7 +44,7 @@ def reference_picture(scene, device, animation, index, framing=None):
     settings = pipeline.ExportSettings(device=device, animation=animation)
     profile = pipeline.resolve_profile(device)
     timeline = pipeline.make_timeline(scene, settings, profile.fps)
-    source = pipeline.FrameSource(
+    source = pipeline.open_source(
         scene,
         timeline,
         SIZE,
@@ -228,7 +228,7 @@ def test_fan_panel_is_the_device_simulation_and_E_writes_the_same_codes(display,
         assert index == 2
         settings = pipeline.ExportSettings(device=device, animation=1)
         timeline = pipeline.make_timeline(twin, settings, profile.fps)
-        source = pipeline.FrameSource(
+        source = pipeline.open_source(
             twin, timeline, SIZE, supersample=profile.supersample, lights=profile.lights
         )
         picture = source.picture(index)

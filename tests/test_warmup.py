@@ -12,7 +12,7 @@ pytestmark = pytest.mark.slow
 # The kernels export, decode and the preview call from Python (the ones they call in
 # turn are compiled with them).
 ENTRY_POINTS = [
-    "holopack.animate.skin:_skin_serial",
+    "holopack.animate.skin_kernel:_skin_serial",
     "holopack.rendering.raster:transform",
     "holopack.rendering.raster:setup_triangles",
     "holopack.rendering.raster:clip_triangles",
@@ -22,9 +22,9 @@ ENTRY_POINTS = [
     "holopack.rendering.raster:shade_visible",
     "holopack.rendering.raster:raster_blend",
     "holopack.rendering.raster:resolve_tiles",
-    "holopack.device.sector_weights:sector_weights",
+    "holopack.device.sector_weights_kernel:sector_weights",
     "holopack.device.resample:gather_tiled",
-    "holopack.device.quantise:encode_codes",
+    "holopack.device.quantise_kernel:encode_codes",
     "holopack.device.simulate_kernel:simulate",
     "holopack.colour_kernel:srgb8_to_linear_tiles",
 ]

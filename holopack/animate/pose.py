@@ -22,7 +22,7 @@ from ..errors import InputError
 from ..scene.scene import Scene, set_poser
 from ..scene.types import Channel, PosedPrimitive
 from .clip import sample_keys
-from .skin import skin_vertices
+from .skin_kernel import skin_vertices
 
 
 def pose_scene(scene: Scene, animation: int | None, time: float) -> list[PosedPrimitive]:

@@ -142,14 +142,7 @@ def _stage_loop(plan, count: int, first: int, writer) -> dict[str, list[float]]:
             t0 = clock()
             posed = scene.pose(tl.animation, tl.anim_time(index))
             t1 = clock()
-            frame = source.renderer.draw(
-                posed,
-                scene.materials,
-                scene.textures,
-                source.view_at(index),
-                source.camera.projection,
-                shading=source.shading,
-            )
+            frame = source.draw(posed, index)
             t2 = clock()
             add("animate", t1 - t0)
             add("render", t2 - t1)
@@ -195,14 +188,7 @@ def _pictures_for_peers(plan, count: int) -> dict:
             keep["linear"].append(picture.linear_light())
             continue
         posed = scene.pose(tl.animation, tl.anim_time(index))
-        frame = source.renderer.draw(
-            posed,
-            scene.materials,
-            scene.textures,
-            source.view_at(index),
-            source.camera.projection,
-            shading=source.shading,
-        )
+        frame = source.draw(posed, index)
         keep["posed"].append((index, posed))
         keep["color"].append(frame.color)
         keep["linear"].append(frame.linear)

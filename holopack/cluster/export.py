@@ -114,24 +114,11 @@ def _export_chunked(input, output, settings, executor, chunk_frames, progress, o
             raise
     display.finish()
     moved += getattr(executor, "bytes_shipped", 0)
-    size = _size_on_disk(output)
-    return ClusterExportResult(
-        path=output,
-        format=plan.format.name,
-        device=plan.profile.name,
-        frames=total,
-        fps=plan.fps,
-        seconds=plan.timeline.seconds,
-        size=plan.size,
-        bytes=size,
+    return ClusterExportResult.of(
+        plan,
+        output,
         chunks=len(ranges),
         bytes_moved=moved,
         workers={k: list(v) for k, v in display.per_worker.items()},
         summary=display.summary_lines(),
     )
-
-
-def _size_on_disk(path: str) -> int:
-    if os.path.isdir(path):
-        return sum(e.stat().st_size for e in os.scandir(path) if e.is_file())
-    return os.path.getsize(path)

@@ -66,7 +66,7 @@ def _write(path: str, data: bytes) -> None:
 
 
 def run_pack_jobs(executor: Executor, jobs: list[dict], progress: bool) -> tuple[dict, dict, list]:
-    """Run pack's jobs (package._jobs_for) on ``executor``.
+    """Run pack's jobs (pack.run._jobs_for) on ``executor``.
     Returns ({unit: facts}, {unit: exception}, per-worker summary lines)."""
     from ..device import load_profile
 

@@ -6,7 +6,7 @@ import numpy as np
 
 from .dither import Ditherer
 from .profile import DeviceProfile
-from .quantise import encode_codes
+from .quantise_kernel import encode_codes
 from .resample import Resampler
 
 

@@ -24,7 +24,7 @@ from numba import njit, prange
 from ..kernel_cache import refresh
 from .profile import DeviceProfile
 from .rgb_sum import weighted_rgb_sum
-from .sector_weights import sector_weights
+from .sector_weights_kernel import sector_weights
 
 refresh(__file__, ["rgb_sum.py"])  # gather_tiled compiles rgb_sum's loop into itself
 

@@ -258,7 +258,7 @@ def check_file(
 # -- a device folder of a package -----------------------------------------------------
 def check_device_folder(report: ValidationReport, folder: str, prefix: str = "") -> None:
     from ..device import list_profiles, load_profile, parse_profile
-    from .package import FILES, MANIFEST, README
+    from .layout import FILES, MANIFEST, README
 
     where = prefix.rstrip("/") or os.path.basename(os.path.normpath(folder))
     manifest_path = os.path.join(folder, MANIFEST)
@@ -417,7 +417,7 @@ def validate(path: str, device=None) -> ValidationReport:
 
 def _validate_folder(report: ValidationReport, folder: str) -> None:
     from ..wall.validate import check_wall_folder, is_wall_folder
-    from .package import MANIFEST
+    from .layout import MANIFEST
 
     if os.path.isfile(os.path.join(folder, MANIFEST)):
         check_device_folder(report, folder)

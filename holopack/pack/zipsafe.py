@@ -10,10 +10,12 @@ InputError naming the zip.
 
 from __future__ import annotations
 
+import contextlib
 import os
 import stat
 import zipfile
 import zlib
+from collections.abc import Iterator
 
 from ..containment import shorten
 from ..errors import InputError
@@ -40,6 +42,20 @@ ZIP_ERRORS = (
 )
 
 
+@contextlib.contextmanager
+def _zip_faults(path: str) -> Iterator[None]:
+    """A damaged archive's fault (zipfile's, zlib's, the file system's) as one
+    InputError naming the package; our own InputErrors pass through."""
+    try:
+        yield
+    except InputError:
+        raise
+    except ZIP_ERRORS as exc:
+        raise InputError(
+            f"not a readable zip package ({shorten(str(exc) or type(exc).__name__)})", path
+        ) from None
+
+
 def safe_name(name: str) -> list[str] | None:
     """The parts of an entry name when it is a safe relative file path, else None."""
     if not name or "\0" in name or name.startswith(("/", "\\")) or "\\" in name:
@@ -61,13 +77,8 @@ def _is_link(info: zipfile.ZipInfo) -> bool:
 
 def list_entries(path: str) -> list[zipfile.ZipInfo]:
     """The zip's entries (checked for count and declared size), or InputError."""
-    try:
-        with zipfile.ZipFile(path) as zf:
-            infos = zf.infolist()
-    except ZIP_ERRORS as exc:
-        raise InputError(
-            f"not a readable zip package ({shorten(str(exc) or type(exc).__name__)})", path
-        ) from None
+    with _zip_faults(path), zipfile.ZipFile(path) as zf:
+        infos = zf.infolist()
     if len(infos) > MAX_ENTRIES:
         raise InputError(
             f"the zip holds {len(infos):,} entries, more than the {MAX_ENTRIES:,} a package may have", path
@@ -79,22 +90,15 @@ def list_entries(path: str) -> list[zipfile.ZipInfo]:
 
 def read_member(path: str, name: str, limit: int = 64 << 20) -> bytes | None:
     """One entry's bytes (at most ``limit``), or None when it is missing."""
-    try:
-        with zipfile.ZipFile(path) as zf:
-            try:
-                info = zf.getinfo(name)
-            except KeyError:
-                return None
-            if info.file_size > limit:
-                raise InputError(f"{shorten(name)} in the zip is larger than {limit:,} bytes", path)
-            with zf.open(info) as f:
-                data = f.read(limit + 1)
-    except InputError:
-        raise
-    except ZIP_ERRORS as exc:
-        raise InputError(
-            f"not a readable zip package ({shorten(str(exc) or type(exc).__name__)})", path
-        ) from None
+    with _zip_faults(path), zipfile.ZipFile(path) as zf:
+        try:
+            info = zf.getinfo(name)
+        except KeyError:
+            return None
+        if info.file_size > limit:
+            raise InputError(f"{shorten(name)} in the zip is larger than {limit:,} bytes", path)
+        with zf.open(info) as f:
+            data = f.read(limit + 1)
     if len(data) > limit:
         raise InputError(f"{shorten(name)} in the zip is larger than {limit:,} bytes", path)
     return data
@@ -108,37 +112,28 @@ def extract(path: str, folder: str, wanted=None) -> list[str]:
     infos = list_entries(path)
     skipped = []
     written = 0
-    try:
-        with zipfile.ZipFile(path) as zf:
-            for info in infos:
-                if info.filename.endswith("/"):
-                    continue  # a folder entry: folders are made as files need them
-                parts = safe_name(info.filename)
-                if parts is None or _is_link(info):
-                    skipped.append(info.filename)
-                    continue
-                if wanted is not None and not wanted(info.filename):
-                    continue
-                target = os.path.join(folder, *parts)
-                os.makedirs(os.path.dirname(target), exist_ok=True)
-                fd = os.open(
-                    target, os.O_WRONLY | os.O_CREAT | os.O_TRUNC | getattr(os, "O_NOFOLLOW", 0), 0o644
-                )
-                with os.fdopen(fd, "wb") as out, zf.open(info) as f:
-                    while True:
-                        block = f.read(_CHUNK)
-                        if not block:
-                            break
-                        written += len(block)
-                        if written > MAX_TOTAL_BYTES:
-                            raise InputError(f"the zip unpacks to more than {MAX_TOTAL_BYTES >> 30} GB", path)
-                        out.write(block)
-    except InputError:
-        raise
-    except ZIP_ERRORS as exc:
-        raise InputError(
-            f"not a readable zip package ({shorten(str(exc) or type(exc).__name__)})", path
-        ) from None
+    with _zip_faults(path), zipfile.ZipFile(path) as zf:
+        for info in infos:
+            if info.filename.endswith("/"):
+                continue  # a folder entry: folders are made as files need them
+            parts = safe_name(info.filename)
+            if parts is None or _is_link(info):
+                skipped.append(info.filename)
+                continue
+            if wanted is not None and not wanted(info.filename):
+                continue
+            target = os.path.join(folder, *parts)
+            os.makedirs(os.path.dirname(target), exist_ok=True)
+            fd = os.open(target, os.O_WRONLY | os.O_CREAT | os.O_TRUNC | getattr(os, "O_NOFOLLOW", 0), 0o644)
+            with os.fdopen(fd, "wb") as out, zf.open(info) as f:
+                while True:
+                    block = f.read(_CHUNK)
+                    if not block:
+                        break
+                    written += len(block)
+                    if written > MAX_TOTAL_BYTES:
+                        raise InputError(f"the zip unpacks to more than {MAX_TOTAL_BYTES >> 30} GB", path)
+                    out.write(block)
     return skipped
 
 

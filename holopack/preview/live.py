@@ -2,7 +2,7 @@
 
 ``LiveRender`` poses the scene at the controls' wall-clock time (not rounded to a
 device frame) and draws it with the window's own OpenGL (``SceneDrawer``), through the
-camera the export pipeline fits (a copy of the worker's ``FrameSource``: the same
+camera the export pipeline fits (a copy of the worker's ``SceneSource``: the same
 fitted sphere, drawn box, turntable, lights, size and supersampling). The render
 worker meanwhile makes the fan view at the device's frame rate; when it cannot keep
 up it skips frames, and neither panel ever slows the clock down.

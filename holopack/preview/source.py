@@ -1,6 +1,6 @@
 """The pictures the preview shows, made by the export pipeline's own objects.
 
-``PipelineFrames`` wires ``holopack.pipeline.FrameSource`` (the same posing, camera
+``PipelineFrames`` wires ``holopack.pipeline.open_source`` (the same posing, camera
 fitting and Numba renderer export uses) to the device's ``PolarEncoder`` and
 ``ViewerSimulator``: the left panel is the picture export renders, the right panel
 what a person sees on the spinning fan when that picture is encoded for the device.
@@ -126,7 +126,7 @@ class PipelineFrames:
         index = animation or 0
         if index not in self._sources:
             lights = getattr(self.profile, "lights", None)
-            source = self._pipeline.FrameSource(
+            source = self._pipeline.open_source(
                 self.scene,
                 self._timelines[index],
                 self.size,
@@ -147,7 +147,7 @@ class PipelineFrames:
         return self._sources[index], self._fits.get(index)
 
     def live_source(self, animation: int | None):
-        """For the UI thread's live render: (a shallow copy of the FrameSource of
+        """For the UI thread's live render: (a shallow copy of the SceneSource of
         ``animation`` (its own framing and camera; the fitted sphere, drawn box,
         timeline and lights shared, read only), the fitted camera distance), or None
         while the worker has not made that source yet (it fits the camera: seconds on

@@ -57,6 +57,14 @@ from .shading import A_NRM, A_POS, M_ALPHA, M_BASE_TEX, M_CUTOFF, M_DOUBLE, M_EM
 # Module-level integers are compile-time constants to Numba: naming them costs nothing.
 P_XMIN, P_YMIN, P_MATERIAL, P_BACK, P_V0, P_V1, P_V2 = 9, 10, 11, 12, 13, 14, 15
 P_COLUMNS = 16
+# rec_xy columns: the fixed-point x of corners 0, 1, 2, then their y
+XY_X0, XY_X1, XY_X2, XY_Y0, XY_Y1, XY_Y2 = 0, 1, 2, 3, 4, 5
+# rec_bbox columns (inclusive pixels), and of the tile boxes made from them
+B_XMIN, B_XMAX, B_YMIN, B_YMAX = 0, 1, 2, 3
+# per-vertex tables: vfix (V, 2) int64 fixed-point window x, y; vzw (V, 2) float64
+# window depth and 1/w
+V_X, V_Y = 0, 1
+V_DEPTH, V_INV_W = 0, 1
 
 SUBPIXEL = 8
 ONE = 1 << SUBPIXEL
@@ -113,10 +121,10 @@ def transform(world_pos, world_nrm, view, proj, normal_matrix, width, height, cl
             code = 128
         vcode[i] = code
         if code & (64 | 128) == 0:
-            vfix[i, 0] = _snap(c[0], c[3], width, False)
-            vfix[i, 1] = _snap(c[1], c[3], height, True)
-            vzw[i, 0] = _window_depth(c[2], c[3])
-            vzw[i, 1] = 1.0 / c[3]
+            vfix[i, V_X] = _snap(c[0], c[3], width, False)
+            vfix[i, V_Y] = _snap(c[1], c[3], height, True)
+            vzw[i, V_DEPTH] = _window_depth(c[2], c[3])
+            vzw[i, V_INV_W] = 1.0 / c[3]
 
 
 @njit(cache=True, error_model="numpy", inline="always")
@@ -217,12 +225,12 @@ def setup_record(
         Y1, Y2 = Y2, Y1
         z1, z2 = z2, z1
         iw1, iw2 = iw2, iw1
-    rec_xy[slot, 0] = X0
-    rec_xy[slot, 1] = X1
-    rec_xy[slot, 2] = X2
-    rec_xy[slot, 3] = Y0
-    rec_xy[slot, 4] = Y1
-    rec_xy[slot, 5] = Y2
+    rec_xy[slot, XY_X0] = X0
+    rec_xy[slot, XY_X1] = X1
+    rec_xy[slot, XY_X2] = X2
+    rec_xy[slot, XY_Y0] = Y0
+    rec_xy[slot, XY_Y1] = Y1
+    rec_xy[slot, XY_Y2] = Y2
     rec_zw[slot, 0] = z0
     rec_zw[slot, 1] = z1
     rec_zw[slot, 2] = z2
@@ -262,10 +270,10 @@ def setup_record(
         rec_plane[slot, 3 * j + 1] = w0 * a0 + w1 * a1 + w2 * a2
         rec_plane[slot, 3 * j + 2] = w0 * b0 + w1 * b1 + w2 * b2
     rec_area[slot] = area
-    rec_bbox[slot, 0] = xmin
-    rec_bbox[slot, 1] = xmax
-    rec_bbox[slot, 2] = ymin
-    rec_bbox[slot, 3] = ymax
+    rec_bbox[slot, B_XMIN] = xmin
+    rec_bbox[slot, B_XMAX] = xmax
+    rec_bbox[slot, B_YMIN] = ymin
+    rec_bbox[slot, B_YMAX] = ymax
     rec_tri[slot] = tri
     return True
 
@@ -311,18 +319,18 @@ def setup_triangles(
         setup_record(
             t,
             t,
-            vfix[v0, 0],
-            vfix[v0, 1],
-            vfix[v1, 0],
-            vfix[v1, 1],
-            vfix[v2, 0],
-            vfix[v2, 1],
-            vzw[v0, 0],
-            vzw[v1, 0],
-            vzw[v2, 0],
-            vzw[v0, 1],
-            vzw[v1, 1],
-            vzw[v2, 1],
+            vfix[v0, V_X],
+            vfix[v0, V_Y],
+            vfix[v1, V_X],
+            vfix[v1, V_Y],
+            vfix[v2, V_X],
+            vfix[v2, V_Y],
+            vzw[v0, V_DEPTH],
+            vzw[v1, V_DEPTH],
+            vzw[v2, V_DEPTH],
+            vzw[v0, V_INV_W],
+            vzw[v1, V_INV_W],
+            vzw[v2, V_INV_W],
             identity,
             v0,
             v1,
@@ -481,19 +489,19 @@ def bin_count(order, count, rec_tri, rec_bbox, tile, ntx, nty, tile_start, offse
         for i in range(c * run, min(count, (c + 1) * run)):
             r = order[i]
             if rec_tri[r] < 0:
-                tbox[i, 0] = 1
-                tbox[i, 1] = 0
-                tbox[i, 2] = 1
-                tbox[i, 3] = 0
+                tbox[i, B_XMIN] = 1
+                tbox[i, B_XMAX] = 0
+                tbox[i, B_YMIN] = 1
+                tbox[i, B_YMAX] = 0
                 continue
-            x0 = rec_bbox[r, 0] // tile
-            x1 = rec_bbox[r, 1] // tile
-            y0 = rec_bbox[r, 2] // tile
-            y1 = rec_bbox[r, 3] // tile
-            tbox[i, 0] = x0
-            tbox[i, 1] = x1
-            tbox[i, 2] = y0
-            tbox[i, 3] = y1
+            x0 = rec_bbox[r, B_XMIN] // tile
+            x1 = rec_bbox[r, B_XMAX] // tile
+            y0 = rec_bbox[r, B_YMIN] // tile
+            y1 = rec_bbox[r, B_YMAX] // tile
+            tbox[i, B_XMIN] = x0
+            tbox[i, B_XMAX] = x1
+            tbox[i, B_YMIN] = y0
+            tbox[i, B_YMAX] = y1
             for ty in range(y0, y1 + 1):
                 for tx in range(x0, x1 + 1):
                     offsets[c, ty * ntx + tx] += 1
@@ -517,8 +525,8 @@ def bin_fill(order, count, ntx, offsets, tbox, tile_list):
     for c in prange(chunks):
         for i in range(c * run, min(count, (c + 1) * run)):
             r = order[i]
-            for ty in range(tbox[i, 2], tbox[i, 3] + 1):
-                for tx in range(tbox[i, 0], tbox[i, 1] + 1):
+            for ty in range(tbox[i, B_YMIN], tbox[i, B_YMAX] + 1):
+                for tx in range(tbox[i, B_XMIN], tbox[i, B_XMAX] + 1):
                     t = ty * ntx + tx
                     tile_list[offsets[c, t]] = r
                     offsets[c, t] += 1
@@ -650,10 +658,10 @@ def _raster_tile(
             ids[y, x] = -1
     for e in range(start, stop):
         r = tile_list[e]
-        bx0 = max(rec_bbox[r, 0], tx0)
-        bx1 = min(rec_bbox[r, 1], tx1)
-        by0 = max(rec_bbox[r, 2], ty0)
-        by1 = min(rec_bbox[r, 3], ty1)
+        bx0 = max(rec_bbox[r, B_XMIN], tx0)
+        bx1 = min(rec_bbox[r, B_XMAX], tx1)
+        by0 = max(rec_bbox[r, B_YMIN], ty0)
+        by1 = min(rec_bbox[r, B_YMAX], ty1)
         if bx0 > bx1 or by0 > by1:
             continue
         masked = False
@@ -662,8 +670,8 @@ def _raster_tile(
             m = int(rec_plane[r, P_MATERIAL])
             masked = mat[m, M_ALPHA] == MASK
             cutoff = mat[m, M_CUTOFF]
-        x0, x1, x2 = rec_xy[r, 0], rec_xy[r, 1], rec_xy[r, 2]
-        y0, y1, y2 = rec_xy[r, 3], rec_xy[r, 4], rec_xy[r, 5]
+        x0, x1, x2 = rec_xy[r, XY_X0], rec_xy[r, XY_X1], rec_xy[r, XY_X2]
+        y0, y1, y2 = rec_xy[r, XY_Y0], rec_xy[r, XY_Y1], rec_xy[r, XY_Y2]
         # biased edge values are >= 0 inside: the bias of 1 excludes the pixel centres
         # that lie exactly on an edge which is not a top or left edge
         bias0 = 0 if _is_top_left(x1, y1, x2, y2) else 1
@@ -970,14 +978,14 @@ def raster_blend(
         ty1 = min(ty0 + tile, height) - 1
         for e in range(tile_start[t], tile_start[t + 1]):
             r = tile_list[e]
-            bx0 = max(rec_bbox[r, 0], tx0)
-            bx1 = min(rec_bbox[r, 1], tx1)
-            by0 = max(rec_bbox[r, 2], ty0)
-            by1 = min(rec_bbox[r, 3], ty1)
+            bx0 = max(rec_bbox[r, B_XMIN], tx0)
+            bx1 = min(rec_bbox[r, B_XMAX], tx1)
+            by0 = max(rec_bbox[r, B_YMIN], ty0)
+            by1 = min(rec_bbox[r, B_YMAX], ty1)
             if bx0 > bx1 or by0 > by1:
                 continue
-            x0, x1, x2 = rec_xy[r, 0], rec_xy[r, 1], rec_xy[r, 2]
-            y0, y1, y2 = rec_xy[r, 3], rec_xy[r, 4], rec_xy[r, 5]
+            x0, x1, x2 = rec_xy[r, XY_X0], rec_xy[r, XY_X1], rec_xy[r, XY_X2]
+            y0, y1, y2 = rec_xy[r, XY_Y0], rec_xy[r, XY_Y1], rec_xy[r, XY_Y2]
             bias0 = 0 if _is_top_left(x1, y1, x2, y2) else 1
             bias1 = 0 if _is_top_left(x2, y2, x0, y0) else 1
             bias2 = 0 if _is_top_left(x0, y0, x1, y1) else 1

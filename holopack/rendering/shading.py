@@ -55,6 +55,11 @@ SPEC_EPSILON = 1e-5
 A_POS, A_NRM, A_UV, A_COL = 0, 3, 6, 10
 A_BASE_UV, A_EM_UV = A_UV, A_UV + 2
 A_COLUMNS = 14
+# columns of the lights table (L, 6) (Lights.pack): view-space direction xyz, radiance rgb
+L_DIR, L_RADIANCE = 0, 3
+# entries of the lighting parameters (8,) (Lights.pack): ambient, rim strength, rim power,
+# rim colour rgb, specular strength, 1 where the rim power takes the short path
+LP_AMBIENT, LP_RIM, LP_RIM_POWER, LP_RIM_COLOR, LP_SPECULAR, LP_SHORT_POWER = 0, 1, 2, 3, 6, 7
 
 
 def pack_materials(materials) -> tuple[np.ndarray, np.ndarray]:
@@ -117,10 +122,10 @@ def base_color(
     pixel down (for the texture's mip level). mat: material_table; attr: the
     per-vertex table (A_* columns).
     """
-    r = mat[m, 0] * (o0 * attr[v0, A_COL] + o1 * attr[v1, A_COL] + o2 * attr[v2, A_COL])
-    g = mat[m, 1] * (o0 * attr[v0, A_COL + 1] + o1 * attr[v1, A_COL + 1] + o2 * attr[v2, A_COL + 1])
-    b = mat[m, 2] * (o0 * attr[v0, A_COL + 2] + o1 * attr[v1, A_COL + 2] + o2 * attr[v2, A_COL + 2])
-    a = mat[m, 3] * (o0 * attr[v0, A_COL + 3] + o1 * attr[v1, A_COL + 3] + o2 * attr[v2, A_COL + 3])
+    r = mat[m, M_BASE] * (o0 * attr[v0, A_COL] + o1 * attr[v1, A_COL] + o2 * attr[v2, A_COL])
+    g = mat[m, M_BASE + 1] * (o0 * attr[v0, A_COL + 1] + o1 * attr[v1, A_COL + 1] + o2 * attr[v2, A_COL + 1])
+    b = mat[m, M_BASE + 2] * (o0 * attr[v0, A_COL + 2] + o1 * attr[v1, A_COL + 2] + o2 * attr[v2, A_COL + 2])
+    a = mat[m, M_BASE + 3] * (o0 * attr[v0, A_COL + 3] + o1 * attr[v1, A_COL + 3] + o2 * attr[v2, A_COL + 3])
     t = int(mat[m, M_BASE_TEX])
     if t >= 0:
         t0, t1, t2, t3 = texture_at(
@@ -210,10 +215,10 @@ def shade(
 ):
     """Linear RGB and alpha of one fragment (see the module doc for the model)."""
     unlit = unlit_all or mat[m, M_UNLIT] == 1.0
-    r = mat[m, 0] * (o0 * attr[v0, A_COL] + o1 * attr[v1, A_COL] + o2 * attr[v2, A_COL])
-    g = mat[m, 1] * (o0 * attr[v0, A_COL + 1] + o1 * attr[v1, A_COL + 1] + o2 * attr[v2, A_COL + 1])
-    b = mat[m, 2] * (o0 * attr[v0, A_COL + 2] + o1 * attr[v1, A_COL + 2] + o2 * attr[v2, A_COL + 2])
-    a = mat[m, 3] * (o0 * attr[v0, A_COL + 3] + o1 * attr[v1, A_COL + 3] + o2 * attr[v2, A_COL + 3])
+    r = mat[m, M_BASE] * (o0 * attr[v0, A_COL] + o1 * attr[v1, A_COL] + o2 * attr[v2, A_COL])
+    g = mat[m, M_BASE + 1] * (o0 * attr[v0, A_COL + 1] + o1 * attr[v1, A_COL + 1] + o2 * attr[v2, A_COL + 1])
+    b = mat[m, M_BASE + 2] * (o0 * attr[v0, A_COL + 2] + o1 * attr[v1, A_COL + 2] + o2 * attr[v2, A_COL + 2])
+    a = mat[m, M_BASE + 3] * (o0 * attr[v0, A_COL + 3] + o1 * attr[v1, A_COL + 3] + o2 * attr[v2, A_COL + 3])
     er = mat[m, M_EMISSIVE]
     eg = mat[m, M_EMISSIVE + 1]
     eb = mat[m, M_EMISSIVE + 2]
@@ -275,26 +280,26 @@ def shade(
             ex, ey, ez = 0.0, 0.0, 1.0
     metallic = min(max(mat[m, M_METALLIC], 0.0), 1.0)
     shininess = mat[m, M_SHININESS]
-    spec_norm = params[6] * mat[m, M_SPEC_NORM]
+    spec_norm = params[LP_SPECULAR] * mat[m, M_SPEC_NORM]
     spec_floor = mat[m, M_SPEC_FLOOR]
     kd = 1.0 - 0.5 * metallic
     sr = 0.04 * (1.0 - metallic) + r * metallic
     sg = 0.04 * (1.0 - metallic) + g * metallic
     sb = 0.04 * (1.0 - metallic) + b * metallic
-    dr = params[0]
-    dg = params[0]
-    db = params[0]
+    dr = params[LP_AMBIENT]
+    dg = params[LP_AMBIENT]
+    db = params[LP_AMBIENT]
     hr = 0.0
     hg = 0.0
     hb = 0.0
     for i in range(lights.shape[0]):
-        lx, ly, lz = lights[i, 0], lights[i, 1], lights[i, 2]
+        lx, ly, lz = lights[i, L_DIR], lights[i, L_DIR + 1], lights[i, L_DIR + 2]
         ndl = nx * lx + ny * ly + nz * lz
         if ndl <= 0.0:
             continue
-        dr += lights[i, 3] * ndl
-        dg += lights[i, 4] * ndl
-        db += lights[i, 5] * ndl
+        dr += lights[i, L_RADIANCE] * ndl
+        dg += lights[i, L_RADIANCE + 1] * ndl
+        db += lights[i, L_RADIANCE + 2] * ndl
         hx, hy, hz = lx + ex, ly + ey, lz + ez
         hn = math.sqrt(hx * hx + hy * hy + hz * hz)
         if hn > 0.0:
@@ -302,12 +307,12 @@ def shade(
             if ndh <= spec_floor:  # the highlight would be below SPEC_EPSILON: skip pow
                 continue
             s = spec_norm * ndh**shininess * ndl
-            hr += lights[i, 3] * s
-            hg += lights[i, 4] * s
-            hb += lights[i, 5] * s
+            hr += lights[i, L_RADIANCE] * s
+            hg += lights[i, L_RADIANCE + 1] * s
+            hb += lights[i, L_RADIANCE + 2] * s
     ndv = min(max(nx * ex + ny * ey + nz * ez, 0.0), 1.0)
-    rim = params[1] * rim_falloff(1.0 - ndv, params[2], params[7] == 1.0)
-    out_r = kd * r * dr + sr * hr + rim * params[3] * (0.5 + 0.5 * r)
-    out_g = kd * g * dg + sg * hg + rim * params[4] * (0.5 + 0.5 * g)
-    out_b = kd * b * db + sb * hb + rim * params[5] * (0.5 + 0.5 * b)
+    rim = params[LP_RIM] * rim_falloff(1.0 - ndv, params[LP_RIM_POWER], params[LP_SHORT_POWER] == 1.0)
+    out_r = kd * r * dr + sr * hr + rim * params[LP_RIM_COLOR] * (0.5 + 0.5 * r)
+    out_g = kd * g * dg + sg * hg + rim * params[LP_RIM_COLOR + 1] * (0.5 + 0.5 * g)
+    out_b = kd * b * db + sb * hb + rim * params[LP_RIM_COLOR + 2] * (0.5 + 0.5 * b)
     return out_r + er, out_g + eg, out_b + eb, a

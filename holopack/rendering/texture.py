@@ -34,6 +34,8 @@ from ..scene.types import Texture
 from .texel_mix import mix_texels
 
 MAX_LEVELS = 16
+# columns of ``wrap`` (T, 2): the glTF wrap mode along s (u), then along t (v)
+WRAP_S, WRAP_T = 0, 1
 TEXEL_SCALE = 65535.0
 INV_TEXEL_SCALE = 1.0 / TEXEL_SCALE
 REPEAT, CLAMP_TO_EDGE, MIRRORED_REPEAT = 10497, 33071, 33648
@@ -176,8 +178,8 @@ def _bilinear(pool, levels, wrap, t, level, u, v):
     offset = levels[t, level, 0]
     w = levels[t, level, 1]
     h = levels[t, level, 2]
-    ws = wrap[t, 0]
-    wt = wrap[t, 1]
+    ws = wrap[t, WRAP_S]
+    wt = wrap[t, WRAP_T]
     # Repeating wraps reduce the coordinate to one period before scaling it: the
     # fraction of a float is exact, and this needs no division per texel row.
     if ws == REPEAT:

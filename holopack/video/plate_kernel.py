@@ -10,6 +10,35 @@ from __future__ import annotations
 from numba import njit, prange
 
 
+@njit(cache=True, inline="always")
+def _difference(samples, i, j, y, x):
+    """The sum of |channel differences| of samples ``i`` and ``j`` at pixel (y, x)."""
+    d = 0.0
+    for c in range(3):
+        d += abs(float(samples[i, y, x, c]) - float(samples[j, y, x, c]))
+    return d
+
+
+@njit(cache=True, inline="always")
+def _mean_of_agreeing(samples, best, y, x, tolerance, plate):
+    """plate[y, x] = the mean of the samples that agree with sample ``best`` at (y, x)
+    (within ``tolerance``); returns how many there are (at least ``best`` itself)."""
+    s0 = 0.0
+    s1 = 0.0
+    s2 = 0.0
+    n = 0
+    for j in range(samples.shape[0]):
+        if _difference(samples, best, j, y, x) <= tolerance:
+            s0 += samples[j, y, x, 0]
+            s1 += samples[j, y, x, 1]
+            s2 += samples[j, y, x, 2]
+            n += 1
+    plate[y, x, 0] = s0 / n
+    plate[y, x, 1] = s1 / n
+    plate[y, x, 2] = s2 / n
+    return n
+
+
 @njit(parallel=True, cache=True)
 def plate_mode(samples, tolerance, plate, support):
     """samples uint8 (K, H, W, 3); tolerance: largest sum of |channel differences| for
@@ -23,29 +52,11 @@ def plate_mode(samples, tolerance, plate, support):
             for i in range(k):
                 count = 0
                 for j in range(k):
-                    d = 0.0
-                    for c in range(3):
-                        d += abs(float(samples[i, y, x, c]) - float(samples[j, y, x, c]))
-                    if d <= tolerance:
+                    if _difference(samples, i, j, y, x) <= tolerance:
                         count += 1
                 if count > best_count:
                     best, best_count = i, count
-            s0 = 0.0
-            s1 = 0.0
-            s2 = 0.0
-            n = 0
-            for j in range(k):
-                d = 0.0
-                for c in range(3):
-                    d += abs(float(samples[best, y, x, c]) - float(samples[j, y, x, c]))
-                if d <= tolerance:
-                    s0 += samples[j, y, x, 0]
-                    s1 += samples[j, y, x, 1]
-                    s2 += samples[j, y, x, 2]
-                    n += 1
-            plate[y, x, 0] = s0 / n
-            plate[y, x, 1] = s1 / n
-            plate[y, x, 2] = s2 / n
+            n = _mean_of_agreeing(samples, best, y, x, tolerance, plate)
             support[y, x] = n / k
 
 
@@ -71,19 +82,4 @@ def plate_nearest(samples, prediction, unsure, tolerance, plate):
                 for c in range(3):
                     plate[y, x, c] = prediction[y, x, c]
                 continue
-            s0 = 0.0
-            s1 = 0.0
-            s2 = 0.0
-            n = 0
-            for j in range(k):
-                d = 0.0
-                for c in range(3):
-                    d += abs(float(samples[best, y, x, c]) - float(samples[j, y, x, c]))
-                if d <= tolerance:
-                    s0 += samples[j, y, x, 0]
-                    s1 += samples[j, y, x, 1]
-                    s2 += samples[j, y, x, 2]
-                    n += 1
-            plate[y, x, 0] = s0 / n
-            plate[y, x, 1] = s1 / n
-            plate[y, x, 2] = s2 / n
+            _mean_of_agreeing(samples, best, y, x, tolerance, plate)

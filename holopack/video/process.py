@@ -70,7 +70,7 @@ class FrameProcessor:
 @dataclass
 class ProcessedMedia(MediaSource):
     """A video made ready for the fan. ``set_size(S)`` must be called before
-    ``frames()`` (the pipeline's FrameSource does); frames are then (S, S, 3) uint8."""
+    ``frames()`` (the pipeline's VideoSource does); frames are then (S, S, 3) uint8."""
 
     model: VideoModel | None = None
     options: VideoOptions | None = None

@@ -1,7 +1,7 @@
 """The wall's canvas at each frame: one render (or one fitted picture) for all fans.
 
 A 3D model is framed into the canvas rectangle with the camera fixed over the whole
-clip (the same fitting as a single fan's, pipeline.FrameSource), upright and centred
+clip (the same fitting as a single fan's, pipeline.SceneSource), upright and centred
 with a margin: the fitted sphere fills the rectangle's shorter side. Only the tiles
 under some fan's circle are rasterised. A picture or video is fitted to the canvas
 rectangle, aspect kept and centred (CanvasGeometry.picture_fit), in linear light.
@@ -16,7 +16,7 @@ import numpy as np
 
 from ..animate.orientation import decide
 from ..colour import SRGB8_TO_LINEAR
-from ..pipeline import FrameSource, Timeline, as_lights
+from ..pipeline import SceneSource, Timeline, VideoSource, as_lights
 from ..rendering.camera import Framing
 from ..scene.scene import Scene
 from .canvas import CanvasGeometry
@@ -72,12 +72,8 @@ class CanvasSource:
         self.tile_mask = tile_mask
         self.width, self.height = geometry.width, geometry.height
         # the single-fan source fits the camera over the clip and reads media; the wall
-        # draws with its own canvas-sized renderer (FrameSource's stays unbuilt: size 8)
-        self._square = (
-            FrameSource(scene, timeline, 8, framing=framing, supersample=1, lights=lights, shading=shading)
-            if scene.is_media
-            else None
-        )
+        # draws with its own canvas-sized renderer (SceneSource's stays unbuilt)
+        self._square = VideoSource(scene, timeline, 8, framing=framing) if scene.is_media else None
         self.renderer = None
         if not scene.is_media:
             from ..rendering import Renderer
@@ -113,13 +109,13 @@ class CanvasSource:
         return CanvasFrame(linear=frame.linear, tiles=frame.tiles, color=frame.color)
 
     def _media(self, index: int) -> CanvasFrame:
-        picture = self._square._media_frame_at(index)
+        picture = self._square.frame_at(index)
         linear = fit_to_canvas(SRGB8_TO_LINEAR[picture], self.geometry)
         return CanvasFrame(linear=linear, tiles=self.tile_mask.copy())
 
 
-class _CameraOnly(FrameSource):
-    """FrameSource's camera fitting and turntable views, without its square renderer."""
+class _CameraOnly(SceneSource):
+    """SceneSource's camera fitting and turntable views, without its square renderer."""
 
     def __init__(self, scene: Scene, timeline: Timeline, framing: Framing, front: str, up: str):
         self.scene = scene

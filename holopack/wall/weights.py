@@ -17,7 +17,7 @@ from dataclasses import replace
 import numpy as np
 
 from ..device.dither import Ditherer
-from ..device.quantise import encode_codes
+from ..device.quantise_kernel import encode_codes
 from ..device.resample import (
     DENSITY,
     WeightTable,

@@ -31,14 +31,26 @@ def sector_weights(size, r_inner, r_outer, phi_start, phi_step, density):
     weights float32 (nnz,)); each row's weights sum to 1, or the row is empty where the
     sector lies wholly outside the picture.
     """
-    R = r_inner.shape[0]
     c = size / 2.0
+    every = np.ones(r_inner.shape[0], np.bool_)
+    return sector_weights_on_canvas(size, size, c, c, r_inner, r_outer, phi_start, phi_step, density, every)
+
+
+@njit(cache=True)
+def sector_weights_on_canvas(width, height, cx, cy, r_inner, r_outer, phi_start, phi_step, density, wanted):
+    """``sector_weights`` on a ``height`` x ``width`` canvas with the disc centre at
+    (cx, cy) px, for the sectors where ``wanted`` (R,) bool is set (the others' rows
+    are empty). Flat pixel index i*width + j; the rest as ``sector_weights``."""
+    R = r_inner.shape[0]
     capacity = R * 8 + 1024
     indices = np.empty(capacity, np.int32)
     weights = np.empty(capacity, np.float32)
     indptr = np.zeros(R + 1, np.int64)
     nnz = 0
     for row in range(R):
+        if not wanted[row]:
+            indptr[row + 1] = nnz
+            continue
         r0 = r_inner[row]
         r1 = r_outer[row]
         span = abs(phi_step[row])
@@ -47,9 +59,9 @@ def sector_weights(size, r_inner, r_outer, phi_start, phi_step, density):
         dr = (r1 - r0) / n_r
         dp = phi_step[row] / n_p
         # bounding box of the samples, in pixels
-        i_lo = size
+        i_lo = height
         i_hi = -1
-        j_lo = size
+        j_lo = width
         j_hi = -1
         for a in range(n_p):
             phi = phi_start[row] + (a + 0.5) * dp
@@ -57,8 +69,8 @@ def sector_weights(size, r_inner, r_outer, phi_start, phi_step, density):
             sp = math.sin(phi)
             for e in (0, n_r - 1):
                 r = r0 + (e + 0.5) * dr
-                j = int(math.floor(c + r * cp))
-                i = int(math.floor(c + r * sp))
+                j = int(math.floor(cx + r * cp))
+                i = int(math.floor(cy + r * sp))
                 i_lo = min(i_lo, i)
                 i_hi = max(i_hi, i)
                 j_lo = min(j_lo, j)
@@ -66,8 +78,8 @@ def sector_weights(size, r_inner, r_outer, phi_start, phi_step, density):
         # the inner and outer arcs bound the sector's samples: radius is monotone between them
         i_lo = max(i_lo - 1, 0)
         j_lo = max(j_lo - 1, 0)
-        i_hi = min(i_hi + 1, size - 1)
-        j_hi = min(j_hi + 1, size - 1)
+        i_hi = min(i_hi + 1, height - 1)
+        j_hi = min(j_hi + 1, width - 1)
         if i_hi < i_lo or j_hi < j_lo:
             indptr[row + 1] = nnz
             continue
@@ -81,8 +93,8 @@ def sector_weights(size, r_inner, r_outer, phi_start, phi_step, density):
             sp = math.sin(phi)
             for e in range(n_r):
                 r = r0 + (e + 0.5) * dr
-                x = c + r * cp
-                y = c + r * sp
+                x = cx + r * cp
+                y = cy + r * sp
                 j = int(math.floor(x))
                 i = int(math.floor(y))
                 if i < i_lo or i > i_hi or j < j_lo or j > j_hi:
@@ -108,7 +120,7 @@ def sector_weights(size, r_inner, r_outer, phi_start, phi_step, density):
         for i in range(bh):
             for j in range(bw):
                 if acc[i, j] > 0.0:
-                    indices[nnz] = (i + i_lo) * size + (j + j_lo)
+                    indices[nnz] = (i + i_lo) * width + (j + j_lo)
                     weights[nnz] = acc[i, j] / total
                     nnz += 1
         indptr[row + 1] = nnz

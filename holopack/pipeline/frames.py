@@ -1,0 +1,448 @@
+"""Frames of an export: which instant each frame shows (Timeline), and the square
+picture at each frame (a Source -> Picture), which export and the preview both draw."""
+
+from __future__ import annotations
+
+import math
+from collections.abc import Iterator
+from dataclasses import dataclass, replace
+from typing import Protocol
+
+import numpy as np
+
+from .. import options
+from ..animate.orientation import Orientation, decide
+from ..colour import SRGB8_TO_LINEAR, linear_to_srgb
+from ..colour_kernel import srgb8_to_linear_tiles
+from ..errors import InputError
+from ..limits import check_frame_count
+from ..notices import warn
+from ..rendering import TILE, RenderedPicture, Renderer
+from ..rendering.camera import Camera, Framing, camera_for_sphere, fit_camera, fit_drawn_box
+from ..rendering.lights import Lights
+from ..scene.media import STILL_SECONDS, fit_square
+from ..scene.scene import Scene
+from ..schema import Fault
+from .settings import ExportSettings
+
+STATIC_SECONDS = 8.0  # a model without animation plays one turntable turn this long
+FRAMING_SAMPLES = 48  # poses sampled over a clip to fit the camera once for all of it
+FRAMING_ANGLES = 24  # turntable angles the framing is checked at (every 15 degrees)
+
+
+@dataclass
+class Timeline:
+    """Which instant each output frame shows.
+
+    anim_times[i] = time in the animation (seconds of clip time), or None without one;
+    angles[i] = turntable angle in degrees.
+    """
+
+    fps: float
+    frame_count: int
+    animation: int | None
+    start: float = 0.0
+    length: float = 0.0  # clip length in animation time; 0 = no animation
+    speed: float = options.default("speed")
+    turntable: float = 0.0  # degrees per second
+
+    @property
+    def seconds(self) -> float:
+        return self.frame_count / self.fps
+
+    @property
+    def loop_frames(self) -> int:
+        """Frames in one loop of the clip (at least 1)."""
+        if self.length <= 0:
+            return 1
+        return max(1, int(round(self.length / self.speed * self.fps)))
+
+    def anim_time(self, index: int) -> float:
+        if self.length <= 0:
+            return self.start
+        # Loops wrap on a whole number of frames: frame i of a loop of N frames is at
+        # start + (i mod N) / N * length, so the last frame is at length - length/N and
+        # the seam never repeats a pose. When length*fps is not a whole number the clip
+        # plays a fraction of a percent faster or slower rather than jump at the seam.
+        n = self.loop_frames
+        return self.start + (index % n) * self.length / n
+
+    def angle(self, index: int) -> float:
+        return self.turntable * index / self.fps
+
+    def loop_indices(self, count: int) -> list[int]:
+        """Up to ``count`` frame indices spread over one whole loop of the clip (for
+        framing: even a short export is framed for the whole clip, so that exports of
+        different lengths of one twin match)."""
+        loop_frames = self.loop_frames
+        if loop_frames <= count:
+            return list(range(loop_frames))
+        return sorted(set(np.linspace(0, loop_frames - 1, count).round().astype(int).tolist()))
+
+
+def make_timeline(scene: Scene, settings: ExportSettings, fps: float) -> Timeline:
+    if fps <= 0 or not math.isfinite(fps):
+        raise InputError(f"fps must be a positive number, got {fps}")
+    if not settings.speed or settings.speed <= 0 or not math.isfinite(settings.speed):
+        raise InputError(f"--speed must be a positive number, got {settings.speed}")
+    loops = 1.0 if settings.loops is None else float(settings.loops)
+    if loops <= 0 or not math.isfinite(loops):
+        raise InputError(f"--loops must be a positive number, got {settings.loops}")
+    media = scene.media
+    if media is not None:
+        clip = media.duration if media.fps > 0 else STILL_SECONDS
+        seconds = settings.seconds if settings.seconds else clip * loops
+        return Timeline(fps=fps, frame_count=_frames(seconds, fps), animation=None)
+    index = scene.animation_index(settings.animation)
+    start = length = 0.0
+    if index is not None:
+        clip = scene.clip(index)
+        start, length = clip.start, clip.duration - clip.start
+    timeline = Timeline(
+        fps=fps, frame_count=1, animation=index, start=start, length=length, speed=settings.speed
+    )
+    if settings.seconds:
+        timeline.frame_count = _frames(settings.seconds, fps)
+        if length > 0:
+            _warn_partial_loop(timeline, settings.seconds, scene.path)
+    elif length > 0:
+        check_frame_count(timeline.loop_frames * loops / fps, fps)
+        timeline.frame_count = max(1, int(round(timeline.loop_frames * loops)))
+    else:
+        timeline.frame_count = _frames(STATIC_SECONDS * loops, fps)
+    turntable = settings.turntable
+    if turntable is None:
+        turntable = 360.0 / timeline.seconds if length <= 0 else 0.0
+    timeline.turntable = float(turntable)
+    return timeline
+
+
+def whole_loop_seconds(timeline: Timeline, seconds: float) -> list[float]:
+    """The whole-loop lengths nearest ``seconds`` (one below and one above, or just the
+    single loop when ``seconds`` is shorter than it), in seconds of output."""
+    loop = timeline.loop_frames / timeline.fps
+    below = math.floor(seconds / loop + 1e-9)
+    return [n * loop for n in (below, below + 1) if n >= 1]
+
+
+def _warn_partial_loop(timeline: Timeline, seconds: float, path: str) -> None:
+    """A clip cut mid-loop jumps when the fan plays the file again from its start."""
+    if timeline.frame_count % timeline.loop_frames == 0:
+        return
+    loop = timeline.loop_frames / timeline.fps
+    choices = whole_loop_seconds(timeline, seconds)
+    nearest = min(choices, key=lambda s: abs(s - seconds))
+    others = " or ".join(
+        f"{_secs(s)} s ({round(s / loop)} loop{'s' if round(s / loop) != 1 else ''})"
+        for s in sorted(choices, key=lambda s: abs(s - seconds))
+    )
+    warn(
+        f"--seconds {seconds:g} is {timeline.frame_count / timeline.loop_frames:.2f} loops of the "
+        f"{_secs(loop)} s clip, so the loop jumps where the file starts again; the nearest "
+        f"whole-loop length is --seconds {_secs(nearest)}"
+        + (f" (choices: {others})" if len(choices) > 1 else ""),
+        path,
+    )
+
+
+def _secs(seconds: float) -> str:
+    """Seconds to the millisecond (exact to the frame at any fan's rate), no trailing 0s."""
+    return f"{seconds:.3f}".rstrip("0").rstrip(".")
+
+
+def _frames(seconds: float, fps: float) -> int:
+    if seconds <= 0 or not math.isfinite(seconds):
+        raise InputError(f"--seconds must be a positive number, got {seconds}")
+    return max(1, int(round(check_frame_count(seconds, fps))))
+
+
+@dataclass
+class Picture:
+    """One square picture on its way to the device.
+
+    color : (S, S, 3) uint8 sRGB; linear : (S, S, 3) float32 linear light (what the
+    resampler averages), computed lazily for media input; tiles : the map of TILE-px
+    tiles that may hold light: the renderer's (RenderedPicture.tiles), or for media input found
+    with the linear light (None until then).
+    """
+
+    color: np.ndarray
+    linear: np.ndarray | None = None
+    tiles: np.ndarray | None = None
+
+    def linear_light(self) -> np.ndarray:
+        """The linear light; converting the colour also maps its black tiles (tiles)."""
+        if self.linear is None:
+            h, w = self.color.shape[:2]
+            linear = np.empty((h, w, 3), np.float32)
+            tiles = np.empty((-(-h // TILE), -(-w // TILE)), np.bool_)
+            srgb8_to_linear_tiles(np.ascontiguousarray(self.color), SRGB8_TO_LINEAR, TILE, linear, tiles)
+            self.linear, self.tiles = linear, tiles
+        return self.linear
+
+    def brightened(self, factor: float) -> Picture:
+        """The picture with its light scaled by ``factor`` (in linear light)."""
+        if factor == 1.0:
+            return self
+        linear = self.linear_light() * np.float32(factor)
+        color = (linear_to_srgb(linear) * 255.0 + 0.5).astype(np.uint8)
+        return Picture(color=color, linear=linear, tiles=self.tiles)  # black stays black
+
+
+class Source(Protocol):
+    """Square pictures at each frame of a timeline, whatever the input: a scene posed and
+    rendered (SceneSource), or a picture or video decoded (VideoSource). Export, the
+    preview and the bench ask a Source for pictures and never branch on its kind;
+    ``open_source`` is the one place that chooses.
+    """
+
+    scene: Scene
+    timeline: Timeline
+    size: int
+    supersample: int
+    framing: Framing
+    orientation: Orientation
+
+    @property
+    def camera(self) -> Camera | None:
+        """The camera fitted over the clip; None where nothing is rendered."""
+        ...
+
+    def set_framing(self, framing: Framing) -> None: ...
+
+    def picture(self, index: int) -> Picture: ...
+
+
+def open_source(scene: Scene, timeline: Timeline, size: int, **options) -> SceneSource | VideoSource:
+    """The Source for ``scene``: its media decoded when it holds a picture or video, else
+    the scene rendered. ``options``: SceneSource's keywords; a picture or video uses
+    only ``framing`` and ``supersample`` of them."""
+    if scene.is_media:
+        framing, supersample = options.get("framing"), options.get("supersample", 1)
+        return VideoSource(scene, timeline, size, framing=framing, supersample=supersample)
+    return SceneSource(scene, timeline, size, **options)
+
+
+class _SourceBase:
+    """What every Source keeps: its scene, timeline, picture size and framing."""
+
+    def __init__(
+        self,
+        scene: Scene,
+        timeline: Timeline,
+        size: int,
+        *,
+        framing: Framing | None = None,
+        supersample: int = 1,
+    ):
+        self.scene = scene
+        self.timeline = timeline
+        self.size = int(size)
+        self.framing = framing or Framing()
+        self.supersample = max(1, int(supersample))
+
+
+class VideoSource(_SourceBase):
+    """Square pictures of a decoded picture or video: frame ``i`` shows the video's frame
+    at that instant (a picture: always itself), fitted into the square. ``supersample``
+    is only reported (by the bench): a decoded picture is not supersampled."""
+
+    camera = None  # nothing is rendered
+
+    def __init__(self, scene: Scene, timeline: Timeline, size: int, **common):
+        super().__init__(scene, timeline, size, **common)
+        if scene.media is None:
+            raise ValueError("a VideoSource needs a scene that holds a picture or video")
+        self.media = scene.media
+        self.orientation = Orientation()
+        self._media_iter: Iterator[np.ndarray] | None = None
+        self._media_pos = -1
+        self._media_frame: np.ndarray | None = None
+        if hasattr(self.media, "set_size"):
+            self.media.set_size(self.size)  # processed video is keyed at the output size
+
+    def set_framing(self, framing: Framing) -> None:
+        self.framing = framing
+
+    def picture(self, index: int) -> Picture:
+        return Picture(color=fit_square(self.frame_at(index), self.size))
+
+    def frame_at(self, index: int) -> np.ndarray:
+        """The decoded frame (h, w, 3) uint8 sRGB that output frame ``index`` shows."""
+        media = self.media
+        if media.fps <= 0:
+            wanted = 0
+        else:
+            wanted = int(math.floor(index / self.timeline.fps * media.fps + 1e-6)) % max(1, media.frame_count)
+        if self._media_iter is None or wanted < self._media_pos:
+            self._media_iter = iter(media.frames())
+            self._media_pos = -1
+        while self._media_pos < wanted:
+            try:
+                self._media_frame = next(self._media_iter)
+                self._media_pos += 1
+            except StopIteration:
+                # the container's duration overstated the frames: hold the last one
+                if self._media_frame is None:
+                    raise InputError("the video has no frames", self.scene.path) from None
+                media.frame_count = max(1, self._media_pos + 1)
+                break
+        assert self._media_frame is not None  # the loop read a frame, or raised
+        return self._media_frame
+
+
+class SceneSource(_SourceBase):
+    """Square pictures of a scene rendered at each frame of a timeline.
+
+    The camera is fitted once over the whole clip, so the subject never bobs or gets
+    cut off. Both export and the preview window draw through this class, so the
+    preview shows exactly what export writes.
+    """
+
+    def __init__(
+        self,
+        scene: Scene,
+        timeline: Timeline,
+        size: int,
+        *,
+        lights=None,
+        shading: str = "lit",
+        front: str = "auto",
+        up: str = "auto",
+        **common,
+    ):
+        super().__init__(scene, timeline, size, **common)
+        self.shading = shading
+        self.orientation = decide(scene, front, up)
+        self._model = self.orientation.matrix4()  # (4, 4) float64: the model's axes turned to face the viewer
+        self.renderer = Renderer(
+            (self.size, self.size), supersample=self.supersample, lights=as_lights(lights)
+        )
+        self.camera = self._fit_camera()
+
+    # -- camera ------------------------------------------------------------------
+    def _fit_camera(self) -> Camera:
+        """A sphere fit over the clip chooses the camera's direction and distance; then
+        the box of everything drawn, as the camera sees it over the clip (every sampled
+        pose, every turntable angle), is centred in the circle and filled up to the margin
+        (fit_drawn_box: the measure validate uses)."""
+        tl = self.timeline
+        points = []
+        rotation = self._model[:3, :3]
+        for i in tl.loop_indices(FRAMING_SAMPLES):
+            for posed in self.scene.pose(tl.animation, tl.anim_time(i)):
+                points.append(_framing_points(posed.positions))
+        if not points:
+            raise InputError("the scene has nothing to draw", self.scene.path)
+        pts = np.concatenate(points).astype(np.float64)
+        if not np.array_equal(rotation, np.eye(3)):  # --front/--up turn the model's axes
+            # signed axis swaps, as column arithmetic (a BLAS call is slower here)
+            pts = np.stack([pts[:, 0] * r[0] + pts[:, 1] * r[1] + pts[:, 2] * r[2] for r in rotation], axis=1)
+        camera = fit_camera(pts, self.framing, spin_axis_points=tl.turntable != 0.0)
+        self._box_pts = _box_points(pts)
+        return self._framed(camera, self.framing)
+
+    def _framed(self, camera: Camera, framing: Framing) -> Camera:
+        """``camera`` (the sphere fit seen with ``framing``) with the drawn box centred and
+        filling the circle: the same for export and for the preview's every framing."""
+        if framing.pan_x or framing.pan_y:
+            return camera  # the user placed the subject
+        if framing.distance:
+            # a chosen distance moves the camera as a dolly does: the picture plane keeps
+            # the shift and zoom fitted at the fitted distance (a fixed lens)
+            fitted_framing = replace(framing, distance=None)
+            at_fit = self._framed(
+                camera_for_sphere(camera.center, camera.radius, fitted_framing), fitted_framing
+            )
+            if at_fit.screen is None:
+                return camera
+            return replace(camera, projection=at_fit.screen @ camera.projection, screen=at_fit.screen)
+        views = [self._turned_view(camera, angle, framing) for angle in self._framing_angles()]
+        return fit_drawn_box(camera, self._box_pts, views, framing.margin)
+
+    def _framing_angles(self) -> list[float]:
+        """Turntable angles (degrees) the framing must hold for: the export's own, up to
+        one whole turn, sampled."""
+        tl = self.timeline
+        if tl.turntable == 0.0:
+            return [0.0]
+        count = tl.frame_count
+        if abs(tl.turntable) * tl.seconds >= 360.0:
+            return [float(a) for a in np.arange(0.0, 360.0, 360.0 / FRAMING_ANGLES)]
+        picks = np.linspace(0, count - 1, min(count, FRAMING_ANGLES)).round().astype(int)
+        return [tl.angle(int(i)) for i in sorted(set(picks.tolist()))]
+
+    def _turned_view(self, camera: Camera, angle: float, framing: Framing | None = None) -> np.ndarray:
+        if angle == 0.0:
+            return camera.view
+        framing = self.framing if framing is None else framing
+        turned = replace(framing, yaw=framing.yaw - angle)
+        return camera_for_sphere(camera.center, camera.radius, turned).view
+
+    def set_framing(self, framing: Framing) -> None:
+        """Change yaw, pitch, distance, pan... keeping the sphere fitted over the clip
+        (no posing again) and centring the drawn box for the new view, as export does
+        with that framing: what the preview does as the user orbits."""
+        if self.camera is not None and framing != self.framing:
+            sphere = camera_for_sphere(self.camera.center, self.camera.radius, framing)
+            self.framing = framing
+            self.camera = self._framed(sphere, framing)
+        self.framing = framing
+
+    def view_at(self, index: int) -> np.ndarray:
+        """The view matrix for frame ``index`` (the model's axes turned by --front/--up
+        first): the turntable orbits the camera the other way round, which with
+        camera-fixed lights equals spinning the model."""
+        return self._turned_view(self.camera, self.timeline.angle(index)) @ self._model
+
+    # -- pictures ----------------------------------------------------------------
+    def picture(self, index: int) -> Picture:
+        tl = self.timeline
+        frame = self.draw(self.scene.pose(tl.animation, tl.anim_time(index)), index)
+        return Picture(color=frame.color, linear=frame.linear, tiles=frame.tiles)
+
+    def draw(self, posed: list, index: int) -> RenderedPicture:
+        """Render ``posed`` (the scene's pose at frame ``index``) as frame ``index`` sees
+        it: what ``picture`` does after posing (the bench times the two apart)."""
+        return self.renderer.draw(
+            posed,
+            self.scene.materials,
+            self.scene.textures,
+            self.view_at(index),
+            self.camera.projection,
+            shading=self.shading,
+        )
+
+
+def _box_points(points: np.ndarray, limit: int = 400_000) -> np.ndarray:
+    """At most ``limit`` of the framing points for the box fit, keeping each axis'
+    extremes (projecting every point of a long clip through every turntable angle would
+    cost more than the fit is worth)."""
+    return _framing_points(points, limit)
+
+
+def _framing_points(positions: np.ndarray, limit: int = 20000) -> np.ndarray:
+    """A subset of vertices that still holds each axis' extremes (enough for a sphere)."""
+    if len(positions) <= limit:
+        return positions
+    stride = int(math.ceil(len(positions) / limit))
+    extremes = np.concatenate([positions.argmin(0), positions.argmax(0)])
+    return np.concatenate([positions[::stride], positions[extremes]])
+
+
+def as_lights(lights) -> Lights | None:
+    """A lights table (device profile [lights], --light KEY=VALUE) -> render Lights."""
+    if lights is None or isinstance(lights, Lights):
+        return lights
+    try:
+        return Lights.from_table(lights)
+    except Fault as fault:
+        raise InputError(f"lights {fault}") from None
+
+
+def circle_mask(size: int, feather_px: float = 1.0) -> np.ndarray:
+    """(size, size, 1) float32: 1 inside the fan's circle, 0 outside, a soft rim."""
+    c = (size - 1) / 2.0
+    y, x = np.mgrid[0:size, 0:size]
+    r = np.sqrt((x - c) ** 2 + (y - c) ** 2)
+    return np.clip((size / 2.0 - r) / feather_px + 0.5, 0.0, 1.0).astype(np.float32)[..., None]

@@ -1,0 +1,194 @@
+"""glTF materials, textures, samplers and images."""
+
+from __future__ import annotations
+
+import io
+import math
+import struct
+import urllib.parse
+
+import numpy as np
+
+from ...containment import shorten
+from .. import ktx2
+from ..scene import Scene
+from ..types import Material, Texture
+from .accessors import AccessorReader
+from .container import _INSTALL_HINT
+
+_WRAP_MODES = (10497, 33071, 33648)
+
+
+class MaterialReader(AccessorReader):
+    # set by the reader as it builds the scene, before the materials are read
+    _scene: Scene
+    _texture_map: dict[int, int | None]
+
+    # -- materials and textures ------------------------------------------------------
+    def _read_materials(self) -> list[Material]:
+        materials = []
+        for i, spec in enumerate(self._list(self.gltf, "materials", "the file")):
+            where = f"material {i}"
+            m = Material(name=str(spec.get("name", "")))
+            pbr = self._dict(spec.get("pbrMetallicRoughness", {}), f"{where} pbrMetallicRoughness")
+            m.base_color_factor = self._numbers(
+                pbr.get("baseColorFactor"), 4, f"{where} baseColorFactor", [1.0, 1.0, 1.0, 1.0]
+            ).astype(np.float32)
+            m.metallic_factor = float(
+                self._numbers([pbr.get("metallicFactor", 1.0)], 1, f"{where} metallicFactor", None)[0]
+            )
+            m.roughness_factor = float(
+                self._numbers([pbr.get("roughnessFactor", 1.0)], 1, f"{where} roughnessFactor", None)[0]
+            )
+            m.base_color_texture, m.base_color_texcoord, m.base_color_transform = self._texture_ref(
+                pbr.get("baseColorTexture"), f"{where} baseColorTexture"
+            )
+            emissive = self._numbers(
+                spec.get("emissiveFactor"), 3, f"{where} emissiveFactor", [0.0, 0.0, 0.0]
+            )
+            extensions = self._dict(spec.get("extensions", {}), f"{where} extensions")
+            gloss = extensions.get("KHR_materials_pbrSpecularGlossiness")
+            if isinstance(gloss, dict) and "pbrMetallicRoughness" not in spec:
+                # older exporters: the diffuse colour is what a fan can show of it
+                m.base_color_factor = self._numbers(
+                    gloss.get("diffuseFactor"), 4, f"{where} diffuseFactor", [1.0, 1.0, 1.0, 1.0]
+                ).astype(np.float32)
+                m.base_color_texture, m.base_color_texcoord, m.base_color_transform = self._texture_ref(
+                    gloss.get("diffuseTexture"), f"{where} diffuseTexture"
+                )
+                m.metallic_factor = 0.0
+            strength = extensions.get("KHR_materials_emissive_strength")
+            if isinstance(strength, dict):
+                emissive = emissive * float(strength.get("emissiveStrength", 1.0))
+            m.emissive_factor = emissive.astype(np.float32)
+            m.emissive_texture, m.emissive_texcoord, m.emissive_transform = self._texture_ref(
+                spec.get("emissiveTexture"), f"{where} emissiveTexture"
+            )
+            mode = spec.get("alphaMode", "OPAQUE")
+            if mode not in ("OPAQUE", "MASK", "BLEND"):
+                self.warn(f"{where}: unknown alphaMode {mode!r} treated as OPAQUE")
+                mode = "OPAQUE"
+            m.alpha_mode = mode
+            m.alpha_cutoff = float(
+                self._numbers([spec.get("alphaCutoff", 0.5)], 1, f"{where} alphaCutoff", None)[0]
+            )
+            m.double_sided = bool(spec.get("doubleSided", False))
+            m.unlit = "KHR_materials_unlit" in extensions
+            materials.append(m)
+        return materials
+
+    def _texture_ref(self, info, where: str) -> tuple[int | None, int, np.ndarray | None]:
+        """(index into Scene.textures or None, texCoord set, KHR_texture_transform as a
+        (2, 3) affine UV map or None) of a textureInfo.
+
+        A texture the material uses but that cannot be had (a dangling index, a
+        missing or undecodable image) changes the picture, so it is an InputError.
+        """
+        if info is None:
+            return None, 0, None
+        info = self._dict(info, where)
+        texcoord = self._int(info, "texCoord", where, default=0)
+        index = self._ref(info, "index", where, "textures", required=True)
+        extensions = self._dict(info.get("extensions", {}), f"{where} extensions")
+        transform = None
+        if "KHR_texture_transform" in extensions:
+            transform, texcoord = self._texture_transform(
+                extensions["KHR_texture_transform"], f"{where} KHR_texture_transform", texcoord
+            )
+        return self._texture(index), texcoord, transform
+
+    def _texture_transform(self, spec, where: str, texcoord: int) -> tuple[np.ndarray, int]:
+        """KHR_texture_transform: the (2, 3) matrix translation x rotation x scale, and
+        the texCoord set (the extension's own overrides the textureInfo's).
+
+        The rotation turns UVs counter-clockwise: u' = cos u + sin v, v' = -sin u + cos v
+        (before the offset), which is what the extension's worked example needs ("offset
+        [0, 1], rotation pi/2, scale 0.5 uses the lower left quadrant, rotated") and what
+        three.js and the sample viewers do.
+        """
+        spec = self._dict(spec, where)
+        ox, oy = self._numbers(spec.get("offset"), 2, f"{where} offset", [0.0, 0.0])
+        (angle,) = self._numbers([spec.get("rotation", 0.0)], 1, f"{where} rotation", None)
+        sx, sy = self._numbers(spec.get("scale"), 2, f"{where} scale", [1.0, 1.0])
+        c, s = math.cos(angle), math.sin(angle)
+        matrix = np.array([[c * sx, s * sy, ox], [-s * sx, c * sy, oy]], np.float64)
+        return matrix, self._int(spec, "texCoord", where, default=texcoord)
+
+    def _texture(self, index: int) -> int | None:
+        """Decode texture ``index`` (once) into Scene.textures."""
+        if index in self._texture_map:
+            return self._texture_map[index]
+        where = f"texture {index}"
+        spec = self.gltf["textures"][index]
+        extensions = spec.get("extensions") if isinstance(spec.get("extensions"), dict) else {}
+        source = self._ref(spec, "source", where, "images")
+        webp = extensions.get("EXT_texture_webp")
+        if isinstance(webp, dict) and "source" in webp:
+            source = self._ref(webp, "source", f"{where} EXT_texture_webp", "images")
+        basisu = extensions.get(ktx2.EXTENSION)
+        if isinstance(basisu, dict) and "source" in basisu and ktx2.available():
+            source = self._ref(basisu, "source", f"{where} {ktx2.EXTENSION}", "images")
+        if source is None:
+            # the file leaves the image to an extension we do not know: no texture
+            self.warn(f"{where} has no image; drawn without the texture")
+            self._texture_map[index] = None
+            return None
+        pixels = self._image(source)
+        wrap_s = wrap_t = 10497
+        sampler = self._ref(spec, "sampler", where, "samplers")
+        if sampler is not None:
+            sampler_spec = self.gltf["samplers"][sampler]
+            wrap_s = sampler_spec.get("wrapS", 10497)
+            wrap_t = sampler_spec.get("wrapT", 10497)
+            if wrap_s not in _WRAP_MODES or wrap_t not in _WRAP_MODES:
+                self.warn(f"{where}: unknown wrap mode replaced by REPEAT")
+                wrap_s = wrap_s if wrap_s in _WRAP_MODES else 10497
+                wrap_t = wrap_t if wrap_t in _WRAP_MODES else 10497
+        name = str(self.gltf["images"][source].get("name", "") or spec.get("name", ""))
+        self._scene.textures.append(Texture(pixels=pixels, name=name, wrap_s=int(wrap_s), wrap_t=int(wrap_t)))
+        self._texture_map[index] = len(self._scene.textures) - 1
+        return self._texture_map[index]
+
+    def _image(self, index: int) -> np.ndarray:
+        """Image ``index`` decoded: (H, W, 4) uint8."""
+        spec = self.gltf["images"][index]
+        uri = spec.get("uri")
+        named = isinstance(uri, str) and not uri.startswith("data:")
+        where = f"image {index}" + (f" '{shorten(urllib.parse.unquote(uri))}'" if named else "")
+        if "bufferView" in spec:
+            view = self._ref(spec, "bufferView", where, "bufferViews")
+            data, offset, length, _ = self._buffer_view(view, where)
+            raw = data[offset : offset + length]
+        elif "uri" in spec:
+            raw = self._read_uri(uri, where)
+        else:
+            self.fail(f"{where} has neither 'uri' nor 'bufferView'")
+        if ktx2.is_ktx2(raw):  # KHR_texture_basisu: Basis Universal in a KTX2 container
+            if not ktx2.available():
+                self.fail(f"{where} is a KTX2 (Basis Universal) texture; {_INSTALL_HINT}")
+            try:
+                self.budget.picture(*ktx2.size(raw), 8, where)
+                return ktx2.decode(raw)
+            except ValueError as exc:
+                self.fail(f"{where} is damaged and cannot be decoded ({exc})")
+        from PIL import Image, UnidentifiedImageError
+
+        try:
+            with Image.open(io.BytesIO(raw)) as picture:
+                # counted by its pixels before it is decoded (RGBA, and one copy)
+                self.budget.picture(picture.width, picture.height, 8, where)
+                picture.load()
+                rgba = picture.convert("RGBA")
+            pixels = np.asarray(rgba, dtype=np.uint8).copy()
+        except (UnidentifiedImageError, Image.DecompressionBombError) as exc:
+            self.fail(f"{where} is not a picture holopack can decode ({exc.__class__.__name__})")
+        except (OSError, ValueError, SyntaxError, EOFError, struct.error) as exc:
+            self.fail(f"{where} is damaged and cannot be decoded ({exc})")
+        if pixels.ndim != 3 or pixels.shape[0] == 0 or pixels.shape[1] == 0:
+            self.fail(f"{where} is empty")
+        return pixels
+
+    def _default_material(self) -> int:
+        """Index of the material appended for primitives that name none."""
+        self._default_used = True
+        return len(self._list(self.gltf, "materials", "the file"))

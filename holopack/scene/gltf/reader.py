@@ -1,0 +1,93 @@
+"""The glTF reader put together: read a file, build its Scene, turn any fault into an
+InputError."""
+
+from __future__ import annotations
+
+import os
+
+from ...errors import InputError
+from ..scene import Scene
+from ..texture_roles import texture_roles
+from ..types import Material
+from .animation import AnimationReader
+from .container import _GLB_MAGIC, _SINGULAR
+
+
+def load_gltf(path: str | os.PathLike) -> Scene:
+    """Read a .gltf/.glb/.vrm file into a Scene; raise InputError on any fault."""
+    path = os.fspath(path)
+    try:
+        return _Reader(path).read()
+    except InputError:
+        raise
+    except MemoryError:
+        raise InputError("unreadable glTF: the file needs more memory than is available", path) from None
+    except RecursionError:
+        raise InputError("unreadable glTF: the file is nested too deeply", path) from None
+    except Exception as exc:  # last resort: no traceback ever reaches the user
+        detail = str(exc) or type(exc).__name__
+        raise InputError(f"unreadable glTF: {detail}", path) from None
+
+
+class _Reader(AnimationReader):
+    def read(self) -> Scene:
+        try:
+            with open(self.path, "rb") as f:
+                data = f.read()
+        except OSError as exc:
+            self.fail(f"cannot read: {exc.strerror}")
+        if data[:4] == _GLB_MAGIC:
+            json_bytes = self._split_glb(data)
+        elif self.path.lower().endswith(".glb"):
+            if len(data) < 12:
+                self.fail("truncated GLB: the file is shorter than its 12-byte header")
+            self.fail("not a GLB file (the first four bytes are not 'glTF')")
+        else:
+            json_bytes = data
+        self.gltf = self._parse_json(json_bytes)
+        self._check_asset()
+        return self._build()
+
+    # -- the scene -----------------------------------------------------------------
+    def _build(self) -> Scene:
+        g = self.gltf
+        for key in (
+            "nodes",
+            "meshes",
+            "accessors",
+            "bufferViews",
+            "buffers",
+            "materials",
+            "textures",
+            "images",
+            "samplers",
+            "skins",
+            "animations",
+            "scenes",
+        ):
+            for i, item in enumerate(self._list(g, key, "the file")):
+                self._dict(item, f"{_SINGULAR[key]} {i}")
+        scene = Scene(path=self.path)
+        scene.nodes = self._read_nodes()
+        scene.roots = self._read_roots(len(scene.nodes))
+        self._texture_map: dict[int, int | None] = {}
+        self._scene = scene
+        # geometry first: a missing .bin is the fault to report before a missing picture
+        scene.skins = self._read_skins(len(scene.nodes))
+        scene.meshes = self._read_meshes()
+        scene.materials = self._read_materials()
+        if self._default_used:
+            scene.materials.append(Material(name="default"))
+        self._check_node_weights(scene)
+        scene.draw_items = self._walk(scene)
+        self._check_joints(scene)
+        scene.animations = self._read_animations(scene)
+        scene.texture_roles = texture_roles(self.gltf)
+        # checked last so that a broken file is reported for what is broken in it
+        if not scene.draw_items:
+            skipped = [w for w in self.warnings if "were skipped" in w]
+            if skipped:
+                self.fail("the scene has nothing a fan can show: " + "; ".join(skipped))
+            self.fail("the scene contains no mesh to draw")
+        scene.warnings = self.warnings
+        return scene
