@@ -67,12 +67,12 @@ def bench_wall(
                 outputs = [
                     enc.encode(flat, occupied, index)
                     if isinstance(enc, FanEncoder)
-                    else enc.linear(frame.linear)
+                    else enc.picture_from_linear(enc.linear(frame.linear))
                     for enc in plan.fans
                 ]
                 t2 = time.perf_counter()
-                for writer, enc, out in zip(writers, plan.fans, outputs):
-                    writer.write(out if isinstance(enc, FanEncoder) else enc.picture_from_linear(out))
+                for writer, out in zip(writers, outputs):
+                    writer.write(out)
                 t3 = time.perf_counter()
                 if preview_writer is not None:
                     preview_writer.write(shower.picture(outputs))

@@ -166,6 +166,14 @@ class WallPlan:
             for enc in self.fans
         ]
 
+    def fan_frames(self, index: int) -> list:
+        """Frame ``index`` as every fan's file gets it: codes uint8 (S, C, 3) for a polar
+        fan, its own sRGB picture uint8 (N, N, 3) for a video fan (internal buffers)."""
+        return [
+            out if isinstance(enc, FanEncoder) else enc.picture_from_linear(out)
+            for enc, out in zip(self.fans, self.fan_outputs(index))
+        ]
+
 
 @dataclass
 class WallResult:
@@ -218,11 +226,11 @@ def export_wall(
             if shower is not None:
                 writers.append(MP4Writer(os.path.join(temp, PREVIEW), None, plan.fps, preset=PREVIEW_PRESET))
             for index in range(total):
-                outputs = plan.fan_outputs(index)
-                for writer, enc, out in zip(writers, plan.fans, outputs):
-                    writer.write(out if isinstance(enc, FanEncoder) else enc.picture_from_linear(out))
+                frames = plan.fan_frames(index)
+                for writer, frame in zip(writers, frames):
+                    writer.write(frame)
                 if shower is not None:
-                    writers[-1].write(shower.picture(outputs))
+                    writers[-1].write(shower.picture(frames))
                 bar.update(index + 1)
             for writer in writers:
                 writer.close()
