@@ -496,3 +496,20 @@ def test_bench_wall_reports_a_ratio_to_real_time(wall_dir):
     report = json.loads((wall_dir / "b.json").read_text())
     assert report["fans"] == 6 and report["frames_timed"] == 2
     assert report["x_real_time"] == pytest.approx(report["wall_fps"] / report["fps"])
+
+
+def test_bench_wall_of_a_cut_clip_warns_once_and_times_the_export_loop(wall_dir, capsys):
+    from holopack.wall.bench import bench_wall, format_wall_report
+
+    # the twin's 3.3 s clip cut to a few frames: the wall and its single-fan peer both
+    # cut it, and the user is told once
+    report = bench_wall(None, str(wall_dir / "wall.toml"), frames=3, warmup=1)
+    err = capsys.readouterr().err
+    assert err.count("the loop jumps") == 1, err
+    ms = report["median_ms"]
+    # 1220 x 820 mm at 1 px per 8.75 mm pitch
+    assert report["frames_timed"] == 3 and report["canvas_px"] == [140, 94]
+    assert all(ms[k] > 0 for k in ("render", "fans", "write", "preview", "in_sequence", "wall"))
+    assert report["x_real_time"] == pytest.approx(1000.0 / ms["wall"] / report["fps"])
+    text = format_wall_report(report)
+    assert "end to end" in text and "in sequence" in text

@@ -20,7 +20,12 @@ from .canvas import CanvasGeometry
 from .layout import Fan
 from .preview_kernel import draw_overlaps, draw_single
 
-PREVIEW_SIZE = 1024  # the preview's longer side in pixels
+# The preview's longer side in pixels: 768 px across a 3 x 3 wall of 42-F2 fans is
+# 1.1 px per LED pitch, enough to see every fan's rings and seams. Its CPU time was
+# the largest of the whole export at 1024 px (x264 veryfast 22-27 ms per frame, more
+# than the canvas render's 16 ms); 768 px with ultrafast (export.PREVIEW_PRESET) takes
+# 6-8 ms of x264 and 4-6 ms of drawing (python benchmarks/bench_wall.py --preview).
+PREVIEW_SIZE = 768
 
 
 def fan_local_polar(fan: Fan, x_mm: np.ndarray, y_mm: np.ndarray) -> tuple[np.ndarray, np.ndarray]:

@@ -15,7 +15,7 @@ from __future__ import annotations
 from numba import njit, prange
 
 
-@njit(parallel=True, cache=True)
+@njit(parallel=True, cache=True, nogil=True)
 def draw_single(pixel, source, table_base, values, tables, out):
     """out[3 * pixel[k] + c] = tables[table_base[k] + values[source[k] + c]] for c < 3.
 
@@ -34,7 +34,7 @@ def draw_single(pixel, source, table_base, values, tables, out):
         out[p + 2] = tables[t + values[s + 2]]
 
 
-@njit(cache=True)
+@njit(cache=True, nogil=True)
 def draw_overlaps(pixel, runptr, source, lut_base, values, luts, srgb, out):
     """out[3 * pixel[u] + c] = srgb[round(min(sum_k luts[lut_base[k] + values[source[k] + c]], 1) * (N - 1))]
     over the sources k in runptr[u]:runptr[u + 1] of each pixel u (lit by two or more
