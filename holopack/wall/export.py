@@ -35,7 +35,7 @@ from .ownership import owned_tiles, owner_map
 from .prefetch import prefetched
 from .preview import WallPreview
 from .source import CanvasSource
-from .weights import CanvasTiles, FanEncoder
+from .weights import CanvasTiles, FanEncoder, FusedResample
 
 WALL_JSON = "wall.json"
 PREVIEW = "preview.mp4"
@@ -155,6 +155,8 @@ class WallPlan:
             for k, fan in enumerate(wall.fans)
         ]
         self.tiles = CanvasTiles(self.geometry.width, self.geometry.height)
+        polar = [enc for enc in self.fans if isinstance(enc, FanEncoder)]
+        self.resample = FusedResample(polar) if polar else None  # every polar fan in one call
 
     def canvas(self, index: int) -> tuple[np.ndarray, np.ndarray]:
         """Frame ``index``'s canvas: float32 (H, W, 3) linear light (brightened) and its
@@ -173,8 +175,10 @@ class WallPlan:
         linear, tiles = canvas
         flat = linear.reshape(-1)
         occupied = self.tiles.place(tiles)
+        if self.resample is not None:
+            self.resample.run(flat, occupied)
         return [
-            enc.encode(flat, occupied, index) if isinstance(enc, FanEncoder) else enc.linear(linear)
+            enc.quantise(enc.linear, index) if isinstance(enc, FanEncoder) else enc.linear(linear)
             for enc in self.fans
         ]
 
