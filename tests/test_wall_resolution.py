@@ -30,15 +30,22 @@ def test_finest_spacing_of_the_42f2_is_its_led_pitch():
     assert finest_led_spacing_mm(p) == pytest.approx(1.875)
 
 
-def test_finest_spacing_is_the_rim_spacing_when_slices_are_many(tmp_path):
+def test_finest_spacing_is_the_rim_spacing_when_rings_are_far_apart(tmp_path):
     p = _profile(
         tmp_path,
-        'base = "diy-apa102"\nname = "many"\n[geometry]\nslices = 4096\nleds_per_blade = 10\n'
-        "hub_radius_mm = 0.0\nled_pitch_mm = 4.0\nled_size_mm = 4.0\n",
+        'base = "diy-apa102"\nname = "sparse"\n[geometry]\nslices = 256\nleds_per_blade = 10\n'
+        "hub_radius_mm = 0.0\nled_pitch_mm = 20.0\nled_size_mm = 2.0\n",
     )
-    # rings every 2 mm (the second blade half a pitch out); the rim ring's centre is
-    # 10 pitches out (9.5 + 0.5) = 40 mm and turns 2 pi / 4096 per slice
-    assert finest_led_spacing_mm(p) == pytest.approx(40.0 * 2 * math.pi / 4096)
+    # rings every 10 mm (the second blade half a pitch out); the rim ring's centre is
+    # 10 pitches out (9.5 + 0.5) = 200 mm and turns 2 pi / 256 per slice = 4.91 mm
+    assert finest_led_spacing_mm(p) == pytest.approx(200.0 * 2 * math.pi / 256)
+
+
+def test_slices_closer_than_an_led_is_wide_show_nothing_finer():
+    # legacy-224: 2700 slices, 0.49 mm apart at the rim, under 1.875 mm LEDs
+    p = load_profile("legacy-224")
+    assert 209.0625 * 2 * math.pi / p.slices < 0.5
+    assert finest_led_spacing_mm(p) == pytest.approx(1.875)
 
 
 def test_interleaved_blades_halve_the_radial_spacing():

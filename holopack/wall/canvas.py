@@ -79,17 +79,19 @@ PX_PER_SPACING = {"model": MODEL_PX_PER_SPACING, "media": 3.0}
 
 
 def finest_led_spacing_mm(profile) -> float:
-    """The finest spacing of a polar fan's LED cells in mm: the smallest step between
-    distinct ring radii (the LED pitch; less where blades interleave) or the outer
-    ring's tangential spacing (its centre radius times one slice's turn), whichever is
-    smaller. An LED shows one value per cell, so detail finer than this never reaches
-    the fan (42-F2: 1.875 mm radially, 209.1 mm x 2 pi / 512 = 2.57 mm at the rim)."""
+    """The finest detail a polar fan's LED cells show, in mm: the smaller of the radial
+    spacing (the smallest step between distinct ring radii: the LED pitch, less where
+    blades interleave) and the tangential spacing of the outer ring (its centre radius
+    times one slice's turn, but never less than the LED's own size: slices closer than
+    the LED is wide overlap and show nothing finer). 42-F2: 1.875 mm radially, 2.57 mm
+    at the rim; legacy-224: 1.875 mm (its 2700 slices are 0.49 mm apart at the rim,
+    under its 1.875 mm LEDs)."""
     centres, _ = profile.column_geometry()
     rings = np.unique(np.round(centres, 9))
     steps = np.diff(rings)
     radial = float(steps[steps > 0].min()) if (steps > 0).any() else float(profile.led_pitch_mm)
-    tangential = float(rings.max()) * abs(profile.slice_step_rad)
-    return min(radial, tangential) if tangential > 0 else radial
+    tangential = max(float(rings.max()) * abs(profile.slice_step_rad), float(profile.led_size_mm))
+    return min(radial, tangential)
 
 
 def default_px_per_mm(wall: Wall, media: bool = False) -> float:
