@@ -100,3 +100,20 @@ def test_a_wall_export_drawn_ahead_writes_what_one_frame_at_a_time_makes(tmp_pat
         for fan, frame in enumerate(plan.fan_frames(index)):
             assert np.array_equal(files[fan][index], frame), (index, fan)
     assert files[0].max() > 40 and files[1].max() > 40  # the twin is lit on both fans
+
+
+def test_without_a_thread_safe_kernel_layer_every_frame_is_made_in_the_loop():
+    threads = []
+
+    def make(i):
+        threads.append(threading.current_thread())
+        return i
+
+    got = list(prefetched(make, 6, threads_ok=lambda: False))
+    assert got == [(i, i) for i in range(6)]
+    assert set(threads) == {threading.current_thread()}
+    # with one, frame 0 is made here and the rest on the worker
+    threads.clear()
+    list(prefetched(make, 6, threads_ok=lambda: True))
+    assert threads[0] is threading.current_thread()
+    assert all(t.name == "holopack-wall-render" for t in threads[1:])
