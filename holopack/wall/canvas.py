@@ -61,19 +61,19 @@ class CanvasGeometry:
         }
 
 
-# Canvas pixels per LED spacing of a polar fan (finest_led_spacing_mm: the radial pitch
-# or the outer ring's tangential spacing, whichever is finer; a 42-F2's is its 1.875 mm
-# pitch). A single fan renders 3 per pitch (its render_size).
-# A model is rendered at MODEL_PX_PER_SPACING: 1 px per spacing is as fine as the
-# LEDs can show, and 4 times fewer pixels than 2 per pitch (672 instead of 1344 px
-# square for a 3 x 3 wall of 42-F2 fans, the render then costing about what one fan
-# alone does). Measured on a one-fan wall of the twin against the single fan's own
-# export: each LED differs by 0.40 codes of 63 on average (34.8 dB in linear light),
-# against 0.21 codes (39.6 dB) at 2 px per pitch and identical bytes at 3
-# (tests/test_wall_resolution.py; python benchmarks/bench_wall.py --resolution). Pictures and videos are placed
-# at 3, as on a single fan: a hard edge (the picture's own border inside a fan) blurs
-# over one canvas pixel, and at 2 per pitch that pixel leaks light into the next LED
-# ring (a whole dB on a fan crossed by the border, tests/test_wall_fidelity.py).
+# Canvas pixels per LED spacing of a polar fan (finest_led_spacing_mm; a 42-F2's is
+# its 1.875 mm pitch). A single fan renders 3 per pitch (its render_size).
+# A model is drawn at 1 px per spacing, as fine as the LEDs can show: 4 times fewer
+# pixels than 2 per pitch (672 instead of 1344 px square for a 3 x 3 wall of 42-F2
+# fans; its render took 19 instead of 53 ms of CPU time per frame). Measured on a
+# one-fan wall of the twin against the single fan's own export: each LED differs by
+# 0.40 codes of 63 on average (34.8 dB in linear light), against 0.21 codes (39.6 dB)
+# at 2 px per pitch and identical bytes at 3 (tests/test_wall_resolution.py;
+# python benchmarks/bench_wall.py --resolution).
+# Pictures and videos are placed at 3, as on a single fan: a hard edge (the picture's
+# own border inside a fan) blurs over one canvas pixel, and at 2 per pitch that pixel
+# leaks light into the next LED ring (a whole dB on a fan crossed by the border,
+# tests/test_wall_fidelity.py).
 MODEL_PX_PER_SPACING = 1.0
 PX_PER_SPACING = {"model": MODEL_PX_PER_SPACING, "media": 3.0}
 
