@@ -84,6 +84,7 @@ def test_depth_below_one_is_refused():
         list(prefetched(lambda i: i, 3, depth=0))
 
 
+@pytest.mark.slow
 def test_a_wall_export_drawn_ahead_writes_what_one_frame_at_a_time_makes(tmp_path):
     """The export draws the next canvas while it uses this one: every fan file holds
     the same codes as the frames made one after another, with nothing drawn ahead."""
