@@ -17,8 +17,8 @@ from holopack.formats.fanfile import open_fan_file
 from holopack.wall import export_wall, load_wall, parse_wall
 from holopack.wall.canvas import canvas_geometry
 from holopack.wall.ownership import owned_tiles, owner_map
-from holopack.wall.preview_kernel import add_leds
-from holopack.wall.preview_reference import add_leds_reference
+from holopack.wall.preview_kernel import draw_overlaps, draw_single
+from holopack.wall.preview_reference import draw_overlaps_reference, draw_single_reference
 from holopack.wall.weights import fan_circles, fan_sectors, fan_weight_table
 from holopack.wall.weights_kernel import owned_sector_weights
 from holopack.wall.weights_reference import owned_sector_weights_reference
@@ -130,17 +130,55 @@ def test_no_canvas_pixel_feeds_two_fans_and_dark_cells_are_not_owned(wall_dir):
     assert np.mean(counts[counts > 0] > 1) < 0.1
 
 
-def test_preview_kernel_matches_numpy_twin():
-    rng = np.random.default_rng(1)
-    codes = rng.integers(0, 64, (500, 3)).astype(np.uint8)
-    lut = (np.arange(64, dtype=np.float32) / 63) ** 2.2
-    pixels = rng.permutation(4000)[:900].astype(np.int64)
-    leds = rng.integers(0, 500, 900).astype(np.int64)
-    a = rng.random((4000, 3)).astype(np.float32)
+def _preview_frames(rng):
+    """Two fans' frames one after another: 500 LEDs of 6-bit codes, then a 20 x 20
+    sRGB picture and one full-light triple; their tables (6-bit, then 8-bit)."""
+    values = np.concatenate([rng.integers(0, 64, 1500), rng.integers(0, 256, 1200), [63, 63, 63]])
+    luts = np.concatenate([(np.arange(64) / 63) ** 2.2, (np.arange(256) / 255) ** 2.2])
+    return values.astype(np.uint8), luts.astype(np.float32)
+
+
+def _preview_sources(rng, n):
+    fan = rng.integers(0, 2, n)
+    source = np.where(fan == 0, 3 * rng.integers(0, 500, n), 1500 + 3 * rng.integers(0, 400, n))
+    return source.astype(np.int32), np.where(fan == 0, 0, 64).astype(np.int32)
+
+
+def test_preview_single_source_kernel_matches_numpy_twin():
+    rng = np.random.default_rng(2)
+    values, _ = _preview_frames(rng)
+    tables = rng.integers(0, 256, 320).astype(np.uint8)
+    pixel = rng.permutation(4000)[:900].astype(np.int32)
+    source, base = _preview_sources(rng, pixel.size)
+    a = np.full(12000, 7, np.uint8)
     b = a.copy()
-    add_leds(pixels, leds, lut.astype(np.float32), codes, a)
-    add_leds_reference(pixels, leds, lut.astype(np.float32), codes, b)
-    np.testing.assert_allclose(a, b, rtol=1e-6)
+    draw_single(pixel, source, base, values, tables, a)
+    draw_single_reference(pixel, source, base, values, tables, b)
+    np.testing.assert_array_equal(a, b)
+    unlit = np.setdiff1d(np.arange(4000), pixel)
+    assert np.all(a.reshape(-1, 3)[unlit] == 7)  # never touched
+
+
+def test_preview_overlap_kernel_matches_numpy_twin():
+    from holopack.device.simulate import _LUT
+
+    rng = np.random.default_rng(1)
+    values, luts = _preview_frames(rng)
+    # 900 pixels of 4000, each lit by two or three sources (light adds, past 1 where
+    # two bright sources meet); the first holds the full-light triple
+    pixel = np.sort(rng.permutation(4000)[:900]).astype(np.int32)
+    counts = rng.integers(2, 4, pixel.size)
+    runptr = np.concatenate([[0], np.cumsum(counts)]).astype(np.int32)
+    source, base = _preview_sources(rng, int(runptr[-1]))
+    source[0], base[0] = 2700, 0
+    a = np.full(12000, 7, np.uint8)
+    b = a.copy()
+    draw_overlaps(pixel, runptr, source, base, values, luts, _LUT, a)
+    draw_overlaps_reference(pixel, runptr, source, base, values, luts, b)
+    assert np.abs(a.astype(int) - b.astype(int)).max() <= 1  # table vs exact formula
+    assert np.all(a[3 * pixel[0] : 3 * pixel[0] + 3] == 255) and (a == 255).sum() > 30
+    unlit = np.setdiff1d(np.arange(4000), pixel)
+    assert np.all(a.reshape(-1, 3)[unlit] == 7)
 
 
 @pytest.mark.parametrize(
@@ -458,3 +496,20 @@ def test_bench_wall_reports_a_ratio_to_real_time(wall_dir):
     report = json.loads((wall_dir / "b.json").read_text())
     assert report["fans"] == 6 and report["frames_timed"] == 2
     assert report["x_real_time"] == pytest.approx(report["wall_fps"] / report["fps"])
+
+
+def test_bench_wall_of_a_cut_clip_warns_once_and_times_the_export_loop(wall_dir, capsys):
+    from holopack.wall.bench import bench_wall, format_wall_report
+
+    # the twin's 3.3 s clip cut to a few frames: the wall and its single-fan peer both
+    # cut it, and the user is told once
+    report = bench_wall(None, str(wall_dir / "wall.toml"), frames=3, warmup=1)
+    err = capsys.readouterr().err
+    assert err.count("the loop jumps") == 1, err
+    ms = report["median_ms"]
+    # 1220 x 820 mm at 1 px per 8.75 mm pitch
+    assert report["frames_timed"] == 3 and report["canvas_px"] == [140, 94]
+    assert all(ms[k] > 0 for k in ("render", "fans", "write", "preview", "in_sequence", "wall"))
+    assert report["x_real_time"] == pytest.approx(1000.0 / ms["wall"] / report["fps"])
+    text = format_wall_report(report)
+    assert "end to end" in text and "in sequence" in text

@@ -12,7 +12,7 @@ import numpy as np
 from numba import njit
 
 
-@njit(cache=True, error_model="numpy")
+@njit(cache=True, error_model="numpy", nogil=True)  # nogil: see wall/prefetch.py
 def encode_codes(linear, thresholds, limit, inv_gamma, max_code, out):
     """out[s, c, k] = clip(floor((clip(linear * limit, 0, 1)) ** inv_gamma * max_code
     + thresholds[s, c, k]), 0, max_code), in float32 (float64 powers cost twice as much;

@@ -296,7 +296,7 @@ def occupied_tiles(bits, tile, out):
             out[ty, tx] = seen != 0
 
 
-@njit(parallel=True, cache=True)
+@njit(parallel=True, cache=True, nogil=True)  # nogil: a wall renders its next frame meanwhile
 def gather_tiled(groupptr, reachptr, reach, order, indptr, offsets, weights, span, occupied, picture, out):
     """apply_weights' sums over a TiledTable, skipping the groups whose rows read only
     unoccupied tiles (their sums are 0: the picture is black there).

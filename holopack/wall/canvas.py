@@ -61,27 +61,49 @@ class CanvasGeometry:
         }
 
 
-# Canvas pixels per LED pitch of a polar fan. A single fan renders 3 (its render_size).
-# A model is rendered at 2: a wall renders every fan's area at once, and 2 per pitch
-# keeps a 3 x 3 wall of 42-F2 fans near real time on two cores (2016 -> 1344 px square,
-# 2.25 times fewer pixels to draw and clear; rim LED cells still average about six
-# pixels, and a render's edges are anti-aliased anyway). Pictures and videos are placed
-# at 3, as on a single fan: a hard edge (the picture's own border inside a fan) blurs
-# over one canvas pixel, and at 2 per pitch that pixel leaks light into the next LED
-# ring (a whole dB on a fan crossed by the border, tests/test_wall_fidelity.py).
-PX_PER_PITCH = {"model": 2.0, "media": 3.0}
+# Canvas pixels per LED spacing of a polar fan (finest_led_spacing_mm; a 42-F2's is
+# its 1.875 mm pitch). A single fan renders 3 per pitch (its render_size).
+# A model is drawn at 1 px per spacing, as fine as the LEDs can show: 4 times fewer
+# pixels than 2 per pitch (672 instead of 1344 px square for a 3 x 3 wall of 42-F2
+# fans; its render took 19 instead of 53 ms of CPU time per frame). Measured on a
+# one-fan wall of the twin against the single fan's own export: each LED differs by
+# 0.40 codes of 63 on average (34.8 dB in linear light), against 0.21 codes (39.6 dB)
+# at 2 px per pitch and identical bytes at 3 (tests/test_wall_resolution.py;
+# python benchmarks/bench_wall.py --resolution).
+# Pictures and videos are placed at 3, as on a single fan: a hard edge (the picture's
+# own border inside a fan) blurs over one canvas pixel, and at 2 per pitch that pixel
+# leaks light into the next LED ring (a whole dB on a fan crossed by the border,
+# tests/test_wall_fidelity.py).
+MODEL_PX_PER_SPACING = 1.0
+PX_PER_SPACING = {"model": MODEL_PX_PER_SPACING, "media": 3.0}
+
+
+def finest_led_spacing_mm(profile) -> float:
+    """The finest detail a polar fan's LED cells show, in mm: the smaller of the radial
+    spacing (the smallest step between distinct ring radii: the LED pitch, less where
+    blades interleave) and the tangential spacing of the outer ring (its centre radius
+    times one slice's turn, but never less than the LED's own size: slices closer than
+    the LED is wide overlap and show nothing finer). 42-F2: 1.875 mm radially, 2.57 mm
+    at the rim; legacy-224: 1.875 mm (its 2700 slices are 0.49 mm apart at the rim,
+    under its 1.875 mm LEDs)."""
+    centres, _ = profile.column_geometry()
+    rings = np.unique(np.round(centres, 9))
+    steps = np.diff(rings)
+    radial = float(steps[steps > 0].min()) if (steps > 0).any() else float(profile.led_pitch_mm)
+    tangential = max(float(rings.max()) * abs(profile.slice_step_rad), float(profile.led_size_mm))
+    return min(radial, tangential)
 
 
 def default_px_per_mm(wall: Wall, media: bool = False) -> float:
-    """Pixels per mm: PX_PER_PITCH across each polar fan's LED pitch, a video fan's
-    video size across its diameter; the finest any fan needs (a model on 42-F2 fans:
-    2 px per 1.875 mm pitch = 1.067 px/mm, 448 px across a 420 mm fan)."""
-    per_pitch = PX_PER_PITCH["media" if media else "model"]
+    """Pixels per mm: PX_PER_SPACING across each polar fan's finest LED spacing, a video
+    fan's video size across its diameter; the finest any fan needs (a model on 42-F2
+    fans: 1 px per 1.875 mm = 0.533 px/mm, 224 px across a 420 mm fan)."""
+    per_spacing = PX_PER_SPACING["media" if media else "model"]
     best = 0.0
     for fan in wall.fans:
         p = fan.profile
         if p.is_polar:
-            best = max(best, per_pitch / p.led_pitch_mm)
+            best = max(best, per_spacing / finest_led_spacing_mm(p))
         else:
             best = max(best, p.video_size / p.physical_diameter_mm)
     return best

@@ -32,13 +32,17 @@ from ..scene.scene import Scene
 from .canvas import CanvasGeometry, canvas_geometry
 from .layout import Fan, Wall, load_wall
 from .ownership import owned_tiles, owner_map
+from .prefetch import prefetched
 from .preview import WallPreview
 from .source import CanvasSource
-from .weights import CanvasTiles, FanEncoder
+from .weights import CanvasTiles, FanEncoder, FusedResample
 
 WALL_JSON = "wall.json"
 PREVIEW = "preview.mp4"
-PREVIEW_PRESET = "veryfast"  # x264 runs beside the export on the same cores; the preview is a check
+# x264 runs beside the export on the same cores and the preview is a check: ultrafast
+# halves its CPU time against veryfast (at 768 px, 6-8 instead of 13 ms per frame) for
+# a file 2.7 times larger (16 KB per frame); see preview.PREVIEW_SIZE
+PREVIEW_PRESET = "ultrafast"
 SYNC_NOTE = (
     "Copy each file to the fan named beside it. Every file has the same frame count and fps, "
     "so the loops stay in step once started: start all fans at the same moment (one "
@@ -151,20 +155,48 @@ class WallPlan:
             for k, fan in enumerate(wall.fans)
         ]
         self.tiles = CanvasTiles(self.geometry.width, self.geometry.height)
+        polar = [enc for enc in self.fans if isinstance(enc, FanEncoder)]
+        self.resample = FusedResample(polar) if polar else None  # every polar fan in one call
 
-    def fan_outputs(self, index: int) -> list:
-        """Frame ``index`` for every fan: codes uint8 (S, C, 3) for a polar fan, a linear
-        float32 (N, N, 3) picture for a video fan (internal buffers: use before the next)."""
-        frame = self.source.frame(index)
+    def canvas(self, index: int) -> tuple[np.ndarray, np.ndarray]:
+        """Frame ``index``'s canvas: float32 (H, W, 3) linear light (brightened) and its
+        bool tile map (ceil(H/TILE), ceil(W/TILE)), both new arrays that later frames
+        leave alone, so that the next canvas can be made while this one is used."""
+        frame = self.source.frame(index)  # the renderer and the picture fit draw into new arrays
         linear = frame.linear
         if self.brightness != 1.0:
             linear = linear * np.float32(self.brightness)
+        return linear, frame.tiles.copy()
+
+    def outputs_from(self, canvas: tuple[np.ndarray, np.ndarray], index: int) -> list:
+        """Every fan's output from a canvas (as ``canvas`` gives it): codes uint8
+        (S, C, 3) for a polar fan, a linear float32 (N, N, 3) picture for a video fan
+        (internal buffers: use before the next)."""
+        linear, tiles = canvas
         flat = linear.reshape(-1)
-        occupied = self.tiles.place(frame.tiles)
+        occupied = self.tiles.place(tiles)
+        if self.resample is not None:
+            self.resample.run(flat, occupied)
         return [
-            enc.encode(flat, occupied, index) if isinstance(enc, FanEncoder) else enc.linear(linear)
+            enc.quantise(enc.linear, index) if isinstance(enc, FanEncoder) else enc.linear(linear)
             for enc in self.fans
         ]
+
+    def frames_from(self, canvas: tuple[np.ndarray, np.ndarray], index: int) -> list:
+        """Every fan's frame as its file gets it: codes uint8 (S, C, 3) for a polar fan,
+        its own sRGB picture uint8 (N, N, 3) for a video fan (internal buffers)."""
+        return [
+            out if isinstance(enc, FanEncoder) else enc.picture_from_linear(out)
+            for enc, out in zip(self.fans, self.outputs_from(canvas, index))
+        ]
+
+    def fan_outputs(self, index: int) -> list:
+        """``outputs_from`` frame ``index``'s canvas."""
+        return self.outputs_from(self.canvas(index), index)
+
+    def fan_frames(self, index: int) -> list:
+        """``frames_from`` frame ``index``'s canvas."""
+        return self.frames_from(self.canvas(index), index)
 
 
 @dataclass
@@ -217,12 +249,14 @@ def export_wall(
             shower = WallPreview(plan.geometry) if preview else None
             if shower is not None:
                 writers.append(MP4Writer(os.path.join(temp, PREVIEW), None, plan.fps, preset=PREVIEW_PRESET))
-            for index in range(total):
-                outputs = plan.fan_outputs(index)
-                for writer, enc, out in zip(writers, plan.fans, outputs):
-                    writer.write(out if isinstance(enc, FanEncoder) else enc.picture_from_linear(out))
+            # the next canvas is drawn on a worker thread while this one's fans are
+            # made, written and previewed (prefetch.py)
+            for index, canvas in prefetched(plan.canvas, total):
+                frames = plan.frames_from(canvas, index)
+                for writer, frame in zip(writers, frames):
+                    writer.write(frame)
                 if shower is not None:
-                    writers[-1].write(shower.picture(outputs))
+                    writers[-1].write(shower.picture(frames))
                 bar.update(index + 1)
             for writer in writers:
                 writer.close()

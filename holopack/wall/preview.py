@@ -14,13 +14,18 @@ import math
 
 import numpy as np
 
+from ..colour import SRGB8_TO_LINEAR
 from ..device.simulate import _LUT
-from ..device.simulate_kernel import encode_srgb8
 from .canvas import CanvasGeometry
 from .layout import Fan
-from .preview_kernel import add_leds
+from .preview_kernel import draw_overlaps, draw_single
 
-PREVIEW_SIZE = 1024  # the preview's longer side in pixels
+# The preview's longer side in pixels: 768 px across a 3 x 3 wall of 42-F2 fans is
+# 1.1 px per LED pitch, enough to see every fan's rings and seams. Its CPU time was
+# the largest of the whole export at 1024 px (x264 veryfast 22-27 ms per frame, more
+# than the canvas render's 16 ms); 768 px with ultrafast (export.PREVIEW_PRESET) takes
+# 6-8 ms of x264 and 4-6 ms of drawing (python benchmarks/bench_wall.py --preview).
+PREVIEW_SIZE = 768
 
 
 def fan_local_polar(fan: Fan, x_mm: np.ndarray, y_mm: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
@@ -57,18 +62,25 @@ def led_lookup(fan: Fan, r_mm: np.ndarray, phi: np.ndarray) -> np.ndarray:
 
 
 class WallPreview:
-    """``picture(outputs)`` -> uint8 (h, w, 3) sRGB of the wall, longer side ``size``
-    (even sides). outputs[k]: fan k's codes uint8 (S, C, 3) for a polar fan, or its
-    own linear picture float32 (N, N, 3) for a video fan (as WallPlan.fan_outputs)."""
+    """``picture(frames)`` -> uint8 (h, w, 3) sRGB of the wall, longer side ``size``
+    (even sides; an internal buffer, valid until the next call). frames[k]: what fan
+    k's file gets (WallPlan.fan_frames): codes uint8 (S, C, 3) for a polar fan, its
+    own sRGB picture uint8 (N, N, 3) for a video fan.
+
+    Built once: every preview pixel's sources (the LED over it on each fan that lights
+    it, or the video fan's picture pixel), grouped by pixel, with each source's code ->
+    linear light table; a frame is then one pass over the lit pixels (draw_lit_pixels).
+    """
 
     def __init__(self, geometry: CanvasGeometry, size: int = PREVIEW_SIZE):
         w_mm, h_mm = geometry.size_mm
         self.ppm = size / max(w_mm, h_mm)
         self.width = 2 * max(1, int(round(w_mm * self.ppm / 2)))
         self.height = 2 * max(1, int(round(h_mm * self.ppm / 2)))
-        self.linear = np.zeros((self.height, self.width, 3), np.float32)
-        self.color = np.empty((self.height, self.width, 3), np.uint8)
-        self.fans = []
+        self.color = np.zeros((self.height, self.width, 3), np.uint8)
+        pixels, sources, bases, luts = [], [], [], []
+        self.spans = []  # (start, stop) of each fan's frame in self.values
+        value_at = lut_at = 0
         for fan in geometry.wall.fans:
             p = fan.profile
             radius = p.radius_mm if p.is_polar else p.physical_diameter_mm / 2.0
@@ -86,28 +98,58 @@ class WallPreview:
             if p.is_polar:
                 led = led_lookup(fan, r, phi).ravel()
                 keep = led >= 0
+                source = led[keep]
                 lut = np.power(
                     np.arange(p.max_code + 1, dtype=np.float32) / np.float32(p.max_code), np.float32(p.gamma)
                 )
-                self.fans.append((True, flat[keep], led[keep], lut, None))
+                count = p.slices * p.columns
             else:
-                inside = (r <= radius).ravel()
+                keep = (r <= radius).ravel()
                 side = p.video_size + (p.video_size % 2)
                 # the fan's own picture pixel under each point (y down, centre at side/2)
                 lx = r * np.cos(phi) / (2 * radius) * side + side / 2.0
                 ly = r * np.sin(phi) / (2 * radius) * side + side / 2.0
                 j = np.clip(np.floor(lx), 0, side - 1).astype(np.int64).ravel()
                 i = np.clip(np.floor(ly), 0, side - 1).astype(np.int64).ravel()
-                self.fans.append((False, flat[inside], (i * side + j)[inside], None, side))
+                source = (i * side + j)[keep]
+                lut = SRGB8_TO_LINEAR.astype(np.float32)
+                count = side * side
+            pixels.append(flat[keep])
+            sources.append(value_at + 3 * source)
+            bases.append(np.full(source.size, lut_at, np.int64))
+            luts.append(lut)
+            self.spans.append((value_at, value_at + 3 * count))
+            value_at += 3 * count
+            lut_at += lut.size
+        pixel = np.concatenate(pixels) if pixels else np.zeros(0, np.int64)
+        source = np.concatenate(sources) if sources else np.zeros(0, np.int64)
+        base = np.concatenate(bases) if bases else np.zeros(0, np.int64)
+        order = np.argsort(pixel, kind="stable")  # a pixel's sources together, fan order kept
+        pixel, source, base = pixel[order], source[order], base[order]
+        starts = np.flatnonzero(np.diff(pixel, prepend=-1))
+        counts = np.diff(np.append(starts, pixel.size))
+        one = np.repeat(counts == 1, counts)
+        self.luts = np.concatenate(luts).astype(np.float32) if luts else np.zeros(1, np.float32)
+        # a lone source's colour is its code's sRGB byte: the same table as self.luts
+        self.tables = _LUT[np.round(np.clip(self.luts, 0.0, 1.0) * (_LUT.size - 1)).astype(np.int64)]
+        self.single = tuple(np.ascontiguousarray(a[one], np.int32) for a in (pixel, source, base))
+        many = np.repeat(counts > 1, counts)
+        shared = starts[counts > 1]
+        self.overlaps = (
+            np.ascontiguousarray(pixel[shared], np.int32),
+            np.append(np.cumsum(counts[counts > 1]) - counts[counts > 1], many.sum()).astype(np.int32),
+            np.ascontiguousarray(source[many], np.int32),
+            np.ascontiguousarray(base[many], np.int32),
+        )
+        if value_at >= 2**31 or self.width * self.height * 3 >= 2**31:
+            raise ValueError("wall preview too large for 32-bit indices")
+        self.values = np.zeros(value_at, np.uint8)
 
-    def picture(self, outputs: list) -> np.ndarray:
-        flat = self.linear.reshape(-1, 3)
-        flat.fill(0.0)
-        for (polar, pixels, source, lut, _side), output in zip(self.fans, outputs):
-            if polar:
-                add_leds(pixels, source, lut, output.reshape(-1, 3), flat)
-            else:
-                flat[pixels] += np.asarray(output, np.float32).reshape(-1, 3)[source]
-        np.minimum(self.linear, 1.0, out=self.linear)
-        encode_srgb8(self.linear, _LUT, self.color)
+    def picture(self, frames: list) -> np.ndarray:
+        for (start, stop), frame in zip(self.spans, frames):
+            self.values[start:stop] = np.asarray(frame, np.uint8).reshape(-1)
+        out = self.color.reshape(-1)
+        draw_single(*self.single, self.values, self.tables, out)
+        pixel, runptr, source, base = self.overlaps
+        draw_overlaps(pixel, runptr, source, base, self.values, self.luts, _LUT, out)
         return self.color

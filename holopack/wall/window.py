@@ -88,7 +88,7 @@ def _loop(glfw, window, plan: WallPlan, shower: WallPreview, frames, screenshot,
     while not glfw.window_should_close(window):
         if frames is None and not state["paused"]:
             index = int((time.perf_counter() - start) * plan.fps) % total
-        texture.upload(shower.picture(plan.fan_outputs(index)))
+        texture.upload(shower.picture(plan.fan_frames(index)))
         w, h = glfw.get_framebuffer_size(window)
         GL.glViewport(0, 0, w, h)
         GL.glClearColor(0.0, 0.0, 0.0, 1.0)
