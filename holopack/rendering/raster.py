@@ -47,9 +47,10 @@ import numpy as np
 from numba import njit, prange
 
 from ..kernel_cache import refresh
+from ..work_queue import WORKERS, claim
 
-# the kernels below inline shading.py's and texture.py's functions
-refresh(__file__, ["shading.py", "texture.py", "texel_mix.py"])
+# the kernels below inline shading.py's, texture.py's and the work queue's functions
+refresh(__file__, ["shading.py", "texture.py", "texel_mix.py", "../work_queue.py"])
 
 from .shading import A_NRM, A_POS, M_ALPHA, M_BASE_TEX, M_CUTOFF, M_DOUBLE, M_EM_TEX, MASK, base_color, shade  # noqa: E402  imported after refresh(), on purpose
 
@@ -66,6 +67,10 @@ HALF = ONE >> 1
 GUARD_PIXELS = float(1 << 20)
 # rows at least this wide are clipped to their covered run before the pixel loop
 SPAN_MIN_WIDTH = 4
+# Vertices or triangles per item a thread claims (holopack.work_queue): big enough that
+# the atomic claim costs nothing next to the work, small enough (a few tens of
+# microseconds) that a thread that was descheduled leaves little for the others to wait on.
+BLOCK = 1024
 
 
 @njit(parallel=True, cache=True, error_model="numpy")
@@ -83,40 +88,52 @@ def transform(world_pos, world_nrm, view, proj, normal_matrix, width, height, cl
     """
     gx = GUARD_PIXELS / width
     gy = GUARD_PIXELS / height
-    for i in prange(world_pos.shape[0]):
-        x = np.float64(world_pos[i, 0])
-        y = np.float64(world_pos[i, 1])
-        z = np.float64(world_pos[i, 2])
-        ex = view[0, 0] * x + view[0, 1] * y + view[0, 2] * z + view[0, 3]
-        ey = view[1, 0] * x + view[1, 1] * y + view[1, 2] * z + view[1, 3]
-        ez = view[2, 0] * x + view[2, 1] * y + view[2, 2] * z + view[2, 3]
-        ew = view[3, 0] * x + view[3, 1] * y + view[3, 2] * z + view[3, 3]
-        for r in range(4):
-            clip[i, r] = proj[r, 0] * ex + proj[r, 1] * ey + proj[r, 2] * ez + proj[r, 3] * ew
-        if ew != 0.0 and ew != 1.0:
-            ex /= ew
-            ey /= ew
-            ez /= ew
-        attr[i, A_POS] = ex
-        attr[i, A_POS + 1] = ey
-        attr[i, A_POS + 2] = ez
-        nx = np.float64(world_nrm[i, 0])
-        ny = np.float64(world_nrm[i, 1])
-        nz = np.float64(world_nrm[i, 2])
-        for r in range(3):
-            attr[i, A_NRM + r] = (
-                normal_matrix[r, 0] * nx + normal_matrix[r, 1] * ny + normal_matrix[r, 2] * nz
-            )
-        c = (clip[i, 0], clip[i, 1], clip[i, 2], clip[i, 3])
-        code = _outcode(c, gx, gy)
-        if not (math.isfinite(c[0]) and math.isfinite(c[1]) and math.isfinite(c[2]) and math.isfinite(c[3])):
-            code = 128
-        vcode[i] = code
-        if code & (64 | 128) == 0:
-            vfix[i, 0] = _snap(c[0], c[3], width, False)
-            vfix[i, 1] = _snap(c[1], c[3], height, True)
-            vzw[i, 0] = _window_depth(c[2], c[3])
-            vzw[i, 1] = 1.0 / c[3]
+    vertices = world_pos.shape[0]
+    next_block = np.zeros(1, np.int64)
+    for _worker in prange(WORKERS):
+        while True:
+            first = claim(next_block) * BLOCK
+            if first >= vertices:
+                break
+            for i in range(first, min(vertices, first + BLOCK)):
+                x = np.float64(world_pos[i, 0])
+                y = np.float64(world_pos[i, 1])
+                z = np.float64(world_pos[i, 2])
+                ex = view[0, 0] * x + view[0, 1] * y + view[0, 2] * z + view[0, 3]
+                ey = view[1, 0] * x + view[1, 1] * y + view[1, 2] * z + view[1, 3]
+                ez = view[2, 0] * x + view[2, 1] * y + view[2, 2] * z + view[2, 3]
+                ew = view[3, 0] * x + view[3, 1] * y + view[3, 2] * z + view[3, 3]
+                for r in range(4):
+                    clip[i, r] = proj[r, 0] * ex + proj[r, 1] * ey + proj[r, 2] * ez + proj[r, 3] * ew
+                if ew != 0.0 and ew != 1.0:
+                    ex /= ew
+                    ey /= ew
+                    ez /= ew
+                attr[i, A_POS] = ex
+                attr[i, A_POS + 1] = ey
+                attr[i, A_POS + 2] = ez
+                nx = np.float64(world_nrm[i, 0])
+                ny = np.float64(world_nrm[i, 1])
+                nz = np.float64(world_nrm[i, 2])
+                for r in range(3):
+                    attr[i, A_NRM + r] = (
+                        normal_matrix[r, 0] * nx + normal_matrix[r, 1] * ny + normal_matrix[r, 2] * nz
+                    )
+                c = (clip[i, 0], clip[i, 1], clip[i, 2], clip[i, 3])
+                code = _outcode(c, gx, gy)
+                if not (
+                    math.isfinite(c[0])
+                    and math.isfinite(c[1])
+                    and math.isfinite(c[2])
+                    and math.isfinite(c[3])
+                ):
+                    code = 128
+                vcode[i] = code
+                if code & (64 | 128) == 0:
+                    vfix[i, 0] = _snap(c[0], c[3], width, False)
+                    vfix[i, 1] = _snap(c[1], c[3], height, True)
+                    vzw[i, 0] = _window_depth(c[2], c[3])
+                    vzw[i, 1] = 1.0 / c[3]
 
 
 @njit(cache=True, error_model="numpy", inline="always")
@@ -292,52 +309,59 @@ def setup_triangles(
     """One record per triangle t in slot t (rec_tri[t] = -1 when culled); sets
     needs_clip[t] = 1 for triangles that cross near/far/w=0 or the guard band.
     identity : (3, 3) float32 identity (the corners' barycentrics)."""
-    for t in prange(tri_idx.shape[0]):
-        rec_tri[t] = -1
-        needs_clip[t] = 0
-        v0 = tri_idx[t, 0]
-        v1 = tri_idx[t, 1]
-        v2 = tri_idx[t, 2]
-        o0 = vcode[v0]
-        o1 = vcode[v1]
-        o2 = vcode[v2]
-        if ((o0 | o1 | o2) & 128) != 0:
-            continue  # NaN or infinity
-        if (o0 & o1 & o2 & 63) != 0:
-            continue  # all corners beyond one plane of the view volume
-        if ((o0 | o1 | o2) & 64) != 0:
-            needs_clip[t] = 1
-            continue
-        setup_record(
-            t,
-            t,
-            vfix[v0, 0],
-            vfix[v0, 1],
-            vfix[v1, 0],
-            vfix[v1, 1],
-            vfix[v2, 0],
-            vfix[v2, 1],
-            vzw[v0, 0],
-            vzw[v1, 0],
-            vzw[v2, 0],
-            vzw[v0, 1],
-            vzw[v1, 1],
-            vzw[v2, 1],
-            identity,
-            v0,
-            v1,
-            v2,
-            width,
-            height,
-            tri_mat[t],
-            mat[tri_mat[t], M_DOUBLE] == 1.0,
-            rec_tri,
-            rec_xy,
-            rec_area,
-            rec_zw,
-            rec_plane,
-            rec_bbox,
-        )
+    triangles = tri_idx.shape[0]
+    next_block = np.zeros(1, np.int64)
+    for _worker in prange(WORKERS):
+        while True:
+            first = claim(next_block) * BLOCK
+            if first >= triangles:
+                break
+            for t in range(first, min(triangles, first + BLOCK)):
+                rec_tri[t] = -1
+                needs_clip[t] = 0
+                v0 = tri_idx[t, 0]
+                v1 = tri_idx[t, 1]
+                v2 = tri_idx[t, 2]
+                o0 = vcode[v0]
+                o1 = vcode[v1]
+                o2 = vcode[v2]
+                if ((o0 | o1 | o2) & 128) != 0:
+                    continue  # NaN or infinity
+                if (o0 & o1 & o2 & 63) != 0:
+                    continue  # all corners beyond one plane of the view volume
+                if ((o0 | o1 | o2) & 64) != 0:
+                    needs_clip[t] = 1
+                    continue
+                setup_record(
+                    t,
+                    t,
+                    vfix[v0, 0],
+                    vfix[v0, 1],
+                    vfix[v1, 0],
+                    vfix[v1, 1],
+                    vfix[v2, 0],
+                    vfix[v2, 1],
+                    vzw[v0, 0],
+                    vzw[v1, 0],
+                    vzw[v2, 0],
+                    vzw[v0, 1],
+                    vzw[v1, 1],
+                    vzw[v2, 1],
+                    identity,
+                    v0,
+                    v1,
+                    v2,
+                    width,
+                    height,
+                    tri_mat[t],
+                    mat[tri_mat[t], M_DOUBLE] == 1.0,
+                    rec_tri,
+                    rec_xy,
+                    rec_area,
+                    rec_zw,
+                    rec_plane,
+                    rec_bbox,
+                )
 
 
 @njit(cache=True, error_model="numpy")
@@ -475,28 +499,33 @@ def bin_count(order, count, rec_tri, rec_bbox, tile, ntx, nty, tile_start, offse
     chunks = offsets.shape[0]
     ntiles = ntx * nty
     run = (count + chunks - 1) // chunks
-    for c in prange(chunks):
-        for t in range(ntiles):
-            offsets[c, t] = 0
-        for i in range(c * run, min(count, (c + 1) * run)):
-            r = order[i]
-            if rec_tri[r] < 0:
-                tbox[i, 0] = 1
-                tbox[i, 1] = 0
-                tbox[i, 2] = 1
-                tbox[i, 3] = 0
-                continue
-            x0 = rec_bbox[r, 0] // tile
-            x1 = rec_bbox[r, 1] // tile
-            y0 = rec_bbox[r, 2] // tile
-            y1 = rec_bbox[r, 3] // tile
-            tbox[i, 0] = x0
-            tbox[i, 1] = x1
-            tbox[i, 2] = y0
-            tbox[i, 3] = y1
-            for ty in range(y0, y1 + 1):
-                for tx in range(x0, x1 + 1):
-                    offsets[c, ty * ntx + tx] += 1
+    next_chunk = np.zeros(1, np.int64)
+    for _worker in prange(WORKERS):
+        while True:
+            c = claim(next_chunk)
+            if c >= chunks:
+                break
+            for t in range(ntiles):
+                offsets[c, t] = 0
+            for i in range(c * run, min(count, (c + 1) * run)):
+                r = order[i]
+                if rec_tri[r] < 0:
+                    tbox[i, 0] = 1
+                    tbox[i, 1] = 0
+                    tbox[i, 2] = 1
+                    tbox[i, 3] = 0
+                    continue
+                x0 = rec_bbox[r, 0] // tile
+                x1 = rec_bbox[r, 1] // tile
+                y0 = rec_bbox[r, 2] // tile
+                y1 = rec_bbox[r, 3] // tile
+                tbox[i, 0] = x0
+                tbox[i, 1] = x1
+                tbox[i, 2] = y0
+                tbox[i, 3] = y1
+                for ty in range(y0, y1 + 1):
+                    for tx in range(x0, x1 + 1):
+                        offsets[c, ty * ntx + tx] += 1
     total = 0
     for t in range(ntiles):
         tile_start[t] = total
@@ -514,14 +543,19 @@ def bin_fill(order, count, ntx, offsets, tbox, tile_list):
     (offsets and tbox from bin_count; offsets is used up)."""
     chunks = offsets.shape[0]
     run = (count + chunks - 1) // chunks
-    for c in prange(chunks):
-        for i in range(c * run, min(count, (c + 1) * run)):
-            r = order[i]
-            for ty in range(tbox[i, 2], tbox[i, 3] + 1):
-                for tx in range(tbox[i, 0], tbox[i, 1] + 1):
-                    t = ty * ntx + tx
-                    tile_list[offsets[c, t]] = r
-                    offsets[c, t] += 1
+    next_chunk = np.zeros(1, np.int64)
+    for _worker in prange(WORKERS):
+        while True:
+            c = claim(next_chunk)
+            if c >= chunks:
+                break
+            for i in range(c * run, min(count, (c + 1) * run)):
+                r = order[i]
+                for ty in range(tbox[i, 2], tbox[i, 3] + 1):
+                    for tx in range(tbox[i, 0], tbox[i, 1] + 1):
+                        t = ty * ntx + tx
+                        tile_list[offsets[c, t]] = r
+                        offsets[c, t] += 1
 
 
 @njit(cache=True, error_model="numpy", inline="always")
@@ -795,43 +829,41 @@ def raster_opaque(
     any_masked = False
     for m in range(mat.shape[0]):
         any_masked |= mat[m, M_ALPHA] == MASK
-    for k in prange(tile_order.shape[0]):
-        t = tile_order[k]
-        tx0 = (t % ntx) * tile
-        ty0 = (t // ntx) * tile
-        tx1 = min(tx0 + tile, width) - 1
-        ty1 = min(ty0 + tile, height) - 1
-        _raster_tile(
-            tx0,
-            tx1,
-            ty0,
-            ty1,
-            tile_start[t],
-            tile_start[t + 1],
-            tile_list,
-            rec_xy,
-            rec_area,
-            rec_zw,
-            rec_plane,
-            rec_bbox,
-            mat,
-            attr,
-            pool,
-            levels,
-            level_count,
-            wrap,
-            depth,
-            ids,
-            any_masked,
-        )
-
-
-@njit(cache=True, error_model="numpy", inline="always")
-def interleaved_band(i, per_thread, threads):
-    """The band that iteration i of ``per_thread * threads`` handles: run t of
-    ``per_thread`` iterations gets bands t, t + threads, ... (some may lie past the
-    last band: skip those)."""
-    return (i % per_thread) * threads + i // per_thread
+    tile_count = tile_order.shape[0]
+    next_tile = np.zeros(1, np.int64)
+    for _worker in prange(WORKERS):
+        while True:
+            k = claim(next_tile)
+            if k >= tile_count:
+                break
+            t = tile_order[k]
+            tx0 = (t % ntx) * tile
+            ty0 = (t // ntx) * tile
+            tx1 = min(tx0 + tile, width) - 1
+            ty1 = min(ty0 + tile, height) - 1
+            _raster_tile(
+                tx0,
+                tx1,
+                ty0,
+                ty1,
+                tile_start[t],
+                tile_start[t + 1],
+                tile_list,
+                rec_xy,
+                rec_area,
+                rec_zw,
+                rec_plane,
+                rec_bbox,
+                mat,
+                attr,
+                pool,
+                levels,
+                level_count,
+                wrap,
+                depth,
+                ids,
+                any_masked,
+            )
 
 
 @njit(parallel=True, cache=True, error_model="numpy")
@@ -864,72 +896,71 @@ def shade_visible(
     alpha_ss (H*s, W*s) float32, and downsample each band of s rows right away into
     linear, alpha, depth and color (see ``resolve_span``) while it is still in cache.
     A translucent pass afterwards re-resolves only the tiles it drew in. threads:
-    numba.get_num_threads() of the caller (only the split of the work depends on it)."""
+    numba.get_num_threads() of the caller (how many workers claim bands; the picture
+    does not depend on it)."""
     height = ids.shape[0] // s
     width = ids.shape[1]
-    # prange hands each thread one run of iterations; mapping run t to bands t,
-    # t + threads, t + 2 * threads, ... gives every thread its share of the picture's
-    # middle, where the model and its textures are (contiguous halves left one thread
-    # idle for a tenth of the pass)
-    threads = max(1, threads)
-    per_thread = (height + threads - 1) // threads
-    for i in prange(per_thread * threads):
-        band = interleaved_band(i, per_thread, threads)
-        if band >= height:
-            continue
-        for y in range(band * s, band * s + s):
-            for x in range(width):
-                r = ids[y, x]
-                if r < 0:
-                    linear_ss[y, x, 0] = 0.0
-                    linear_ss[y, x, 1] = 0.0
-                    linear_ss[y, x, 2] = 0.0
-                    alpha_ss[y, x] = 0.0
-                    if s == 1:
-                        color[y, x, 0] = 0
-                        color[y, x, 1] = 0
-                        color[y, x, 2] = 0
-                    continue
-                cr, cg, cb, _ = _shade_record_inline(
-                    r,
-                    x,
-                    y,
-                    unlit_all,
-                    ortho,
-                    rec_plane,
-                    mat,
-                    attr,
-                    pool,
-                    levels,
-                    level_count,
-                    wrap,
-                    lights,
-                    params,
+    # threads claim bands one at a time as they come free (holopack.work_queue), in
+    # order from the top: neighbouring bands run at once and share the textures in cache
+    next_band = np.zeros(1, np.int64)
+    for _worker in prange(max(1, threads)):
+        while True:
+            band = claim(next_band)
+            if band >= height:
+                break
+            for y in range(band * s, band * s + s):
+                for x in range(width):
+                    r = ids[y, x]
+                    if r < 0:
+                        linear_ss[y, x, 0] = 0.0
+                        linear_ss[y, x, 1] = 0.0
+                        linear_ss[y, x, 2] = 0.0
+                        alpha_ss[y, x] = 0.0
+                        if s == 1:
+                            color[y, x, 0] = 0
+                            color[y, x, 1] = 0
+                            color[y, x, 2] = 0
+                        continue
+                    cr, cg, cb, _ = _shade_record_inline(
+                        r,
+                        x,
+                        y,
+                        unlit_all,
+                        ortho,
+                        rec_plane,
+                        mat,
+                        attr,
+                        pool,
+                        levels,
+                        level_count,
+                        wrap,
+                        lights,
+                        params,
+                    )
+                    linear_ss[y, x, 0] = cr
+                    linear_ss[y, x, 1] = cg
+                    linear_ss[y, x, 2] = cb
+                    alpha_ss[y, x] = 1.0
+                    if s == 1:  # the sub-sample buffers are the Frame's: only colour is left
+                        color[y, x, 0] = encode_srgb8(cr, srgb_lut, srgb_steps)
+                        color[y, x, 1] = encode_srgb8(cg, srgb_lut, srgb_steps)
+                        color[y, x, 2] = encode_srgb8(cb, srgb_lut, srgb_steps)
+            if s > 1:
+                resolve_span(
+                    band,
+                    0,
+                    width // s,
+                    linear_ss,
+                    alpha_ss,
+                    depth_ss,
+                    s,
+                    srgb_lut,
+                    srgb_steps,
+                    linear,
+                    alpha,
+                    depth,
+                    color,
                 )
-                linear_ss[y, x, 0] = cr
-                linear_ss[y, x, 1] = cg
-                linear_ss[y, x, 2] = cb
-                alpha_ss[y, x] = 1.0
-                if s == 1:  # the sub-sample buffers are the Frame's: only colour is left
-                    color[y, x, 0] = encode_srgb8(cr, srgb_lut, srgb_steps)
-                    color[y, x, 1] = encode_srgb8(cg, srgb_lut, srgb_steps)
-                    color[y, x, 2] = encode_srgb8(cb, srgb_lut, srgb_steps)
-        if s > 1:
-            resolve_span(
-                band,
-                0,
-                width // s,
-                linear_ss,
-                alpha_ss,
-                depth_ss,
-                s,
-                srgb_lut,
-                srgb_steps,
-                linear,
-                alpha,
-                depth,
-                color,
-            )
 
 
 @njit(parallel=True, cache=True, error_model="numpy")
@@ -962,62 +993,68 @@ def raster_blend(
 ):
     """Composite the binned BLEND records over linear/alpha in list order
     (back to front), depth-tested LESS against the opaque depth, which stays."""
-    for k in prange(tile_order.shape[0]):
-        t = tile_order[k]
-        tx0 = (t % ntx) * tile
-        ty0 = (t // ntx) * tile
-        tx1 = min(tx0 + tile, width) - 1
-        ty1 = min(ty0 + tile, height) - 1
-        for e in range(tile_start[t], tile_start[t + 1]):
-            r = tile_list[e]
-            bx0 = max(rec_bbox[r, 0], tx0)
-            bx1 = min(rec_bbox[r, 1], tx1)
-            by0 = max(rec_bbox[r, 2], ty0)
-            by1 = min(rec_bbox[r, 3], ty1)
-            if bx0 > bx1 or by0 > by1:
-                continue
-            x0, x1, x2 = rec_xy[r, 0], rec_xy[r, 1], rec_xy[r, 2]
-            y0, y1, y2 = rec_xy[r, 3], rec_xy[r, 4], rec_xy[r, 5]
-            bias0 = 0 if _is_top_left(x1, y1, x2, y2) else 1
-            bias1 = 0 if _is_top_left(x2, y2, x0, y0) else 1
-            bias2 = 0 if _is_top_left(x0, y0, x1, y1) else 1
-            inv_area = 1.0 / float(rec_area[r])
-            z0 = rec_zw[r, 0] * inv_area
-            z1 = rec_zw[r, 1] * inv_area
-            z2 = rec_zw[r, 2] * inv_area
-            for y in range(by0, by1 + 1):
-                py = y * ONE + HALF
-                for x in range(bx0, bx1 + 1):
-                    px = x * ONE + HALF
-                    e0 = _edge(x1, y1, x2, y2, px, py)
-                    e1 = _edge(x2, y2, x0, y0, px, py)
-                    e2 = _edge(x0, y0, x1, y1, px, py)
-                    if ((e0 - bias0) | (e1 - bias1) | (e2 - bias2)) < 0:
-                        continue
-                    z = np.float32(e0 * z0 + e1 * z1 + e2 * z2)
-                    if not z < depth[y, x]:
-                        continue
-                    cr, cg, cb, ca = _shade_record(
-                        r,
-                        x,
-                        y,
-                        unlit_all,
-                        ortho,
-                        rec_plane,
-                        mat,
-                        attr,
-                        pool,
-                        levels,
-                        level_count,
-                        wrap,
-                        lights,
-                        params,
-                    )
-                    keep = 1.0 - ca
-                    linear[y, x, 0] = ca * cr + keep * linear[y, x, 0]
-                    linear[y, x, 1] = ca * cg + keep * linear[y, x, 1]
-                    linear[y, x, 2] = ca * cb + keep * linear[y, x, 2]
-                    alpha[y, x] = ca + keep * alpha[y, x]
+    tile_count = tile_order.shape[0]
+    next_tile = np.zeros(1, np.int64)
+    for _worker in prange(WORKERS):
+        while True:
+            k = claim(next_tile)
+            if k >= tile_count:
+                break
+            t = tile_order[k]
+            tx0 = (t % ntx) * tile
+            ty0 = (t // ntx) * tile
+            tx1 = min(tx0 + tile, width) - 1
+            ty1 = min(ty0 + tile, height) - 1
+            for e in range(tile_start[t], tile_start[t + 1]):
+                r = tile_list[e]
+                bx0 = max(rec_bbox[r, 0], tx0)
+                bx1 = min(rec_bbox[r, 1], tx1)
+                by0 = max(rec_bbox[r, 2], ty0)
+                by1 = min(rec_bbox[r, 3], ty1)
+                if bx0 > bx1 or by0 > by1:
+                    continue
+                x0, x1, x2 = rec_xy[r, 0], rec_xy[r, 1], rec_xy[r, 2]
+                y0, y1, y2 = rec_xy[r, 3], rec_xy[r, 4], rec_xy[r, 5]
+                bias0 = 0 if _is_top_left(x1, y1, x2, y2) else 1
+                bias1 = 0 if _is_top_left(x2, y2, x0, y0) else 1
+                bias2 = 0 if _is_top_left(x0, y0, x1, y1) else 1
+                inv_area = 1.0 / float(rec_area[r])
+                z0 = rec_zw[r, 0] * inv_area
+                z1 = rec_zw[r, 1] * inv_area
+                z2 = rec_zw[r, 2] * inv_area
+                for y in range(by0, by1 + 1):
+                    py = y * ONE + HALF
+                    for x in range(bx0, bx1 + 1):
+                        px = x * ONE + HALF
+                        e0 = _edge(x1, y1, x2, y2, px, py)
+                        e1 = _edge(x2, y2, x0, y0, px, py)
+                        e2 = _edge(x0, y0, x1, y1, px, py)
+                        if ((e0 - bias0) | (e1 - bias1) | (e2 - bias2)) < 0:
+                            continue
+                        z = np.float32(e0 * z0 + e1 * z1 + e2 * z2)
+                        if not z < depth[y, x]:
+                            continue
+                        cr, cg, cb, ca = _shade_record(
+                            r,
+                            x,
+                            y,
+                            unlit_all,
+                            ortho,
+                            rec_plane,
+                            mat,
+                            attr,
+                            pool,
+                            levels,
+                            level_count,
+                            wrap,
+                            lights,
+                            params,
+                        )
+                        keep = 1.0 - ca
+                        linear[y, x, 0] = ca * cr + keep * linear[y, x, 0]
+                        linear[y, x, 1] = ca * cg + keep * linear[y, x, 1]
+                        linear[y, x, 2] = ca * cb + keep * linear[y, x, 2]
+                        alpha[y, x] = ca + keep * alpha[y, x]
 
 
 @njit(cache=True, error_model="numpy", inline="always")
@@ -1066,33 +1103,39 @@ def resolve_tiles(
     translucent pass, only the tiles it drew in need resolving again."""
     height = alpha.shape[0]
     width = alpha.shape[1]
-    for k in prange(tiles.shape[0]):
-        t = tiles[k]
-        x0 = (t % ntx) * tile
-        y0 = (t // ntx) * tile
-        x1 = min(x0 + tile, width)
-        for y in range(y0, min(y0 + tile, height)):
-            if s > 1:
-                resolve_span(
-                    y,
-                    x0,
-                    x1,
-                    linear_ss,
-                    alpha_ss,
-                    depth_ss,
-                    s,
-                    srgb_lut,
-                    srgb_steps,
-                    linear,
-                    alpha,
-                    depth,
-                    color,
-                )
-                continue
-            # supersample 1: the sub-sample buffers are the Frame's, only colour is left
-            for x in range(x0, x1):
-                for c in range(3):
-                    color[y, x, c] = encode_srgb8(linear_ss[y, x, c], srgb_lut, srgb_steps)
+    tile_count = tiles.shape[0]
+    next_tile = np.zeros(1, np.int64)
+    for _worker in prange(WORKERS):
+        while True:
+            k = claim(next_tile)
+            if k >= tile_count:
+                break
+            t = tiles[k]
+            x0 = (t % ntx) * tile
+            y0 = (t // ntx) * tile
+            x1 = min(x0 + tile, width)
+            for y in range(y0, min(y0 + tile, height)):
+                if s > 1:
+                    resolve_span(
+                        y,
+                        x0,
+                        x1,
+                        linear_ss,
+                        alpha_ss,
+                        depth_ss,
+                        s,
+                        srgb_lut,
+                        srgb_steps,
+                        linear,
+                        alpha,
+                        depth,
+                        color,
+                    )
+                    continue
+                # supersample 1: the sub-sample buffers are the Frame's, only colour is left
+                for x in range(x0, x1):
+                    for c in range(3):
+                        color[y, x, c] = encode_srgb8(linear_ss[y, x, c], srgb_lut, srgb_steps)
 
 
 def srgb_tables() -> tuple[np.ndarray, np.ndarray]:

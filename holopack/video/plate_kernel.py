@@ -7,7 +7,13 @@ fewer of them. Its numpy twin is ``plate_reference.plate_mode``.
 
 from __future__ import annotations
 
+import numpy as np
 from numba import njit, prange
+
+from ..kernel_cache import refresh
+from ..work_queue import WORKERS, claim
+
+refresh(__file__, ["../work_queue.py"])  # the kernels compile the work queue's claim into themselves
 
 
 @njit(parallel=True, cache=True)
@@ -17,36 +23,41 @@ def plate_mode(samples, tolerance, plate, support):
     overwritten: plate = mean of the largest agreeing group (the first sample with the
     most agreeing others, and those), support = that group's share of the K samples."""
     k, height, width = samples.shape[0], samples.shape[1], samples.shape[2]
-    for y in prange(height):
-        for x in range(width):
-            best, best_count = 0, -1
-            for i in range(k):
-                count = 0
+    next_row = np.zeros(1, np.int64)
+    for _worker in prange(WORKERS):
+        while True:
+            y = claim(next_row)
+            if y >= height:
+                break
+            for x in range(width):
+                best, best_count = 0, -1
+                for i in range(k):
+                    count = 0
+                    for j in range(k):
+                        d = 0.0
+                        for c in range(3):
+                            d += abs(float(samples[i, y, x, c]) - float(samples[j, y, x, c]))
+                        if d <= tolerance:
+                            count += 1
+                    if count > best_count:
+                        best, best_count = i, count
+                s0 = 0.0
+                s1 = 0.0
+                s2 = 0.0
+                n = 0
                 for j in range(k):
                     d = 0.0
                     for c in range(3):
-                        d += abs(float(samples[i, y, x, c]) - float(samples[j, y, x, c]))
+                        d += abs(float(samples[best, y, x, c]) - float(samples[j, y, x, c]))
                     if d <= tolerance:
-                        count += 1
-                if count > best_count:
-                    best, best_count = i, count
-            s0 = 0.0
-            s1 = 0.0
-            s2 = 0.0
-            n = 0
-            for j in range(k):
-                d = 0.0
-                for c in range(3):
-                    d += abs(float(samples[best, y, x, c]) - float(samples[j, y, x, c]))
-                if d <= tolerance:
-                    s0 += samples[j, y, x, 0]
-                    s1 += samples[j, y, x, 1]
-                    s2 += samples[j, y, x, 2]
-                    n += 1
-            plate[y, x, 0] = s0 / n
-            plate[y, x, 1] = s1 / n
-            plate[y, x, 2] = s2 / n
-            support[y, x] = n / k
+                        s0 += samples[j, y, x, 0]
+                        s1 += samples[j, y, x, 1]
+                        s2 += samples[j, y, x, 2]
+                        n += 1
+                plate[y, x, 0] = s0 / n
+                plate[y, x, 1] = s1 / n
+                plate[y, x, 2] = s2 / n
+                support[y, x] = n / k
 
 
 @njit(parallel=True, cache=True)
@@ -56,34 +67,39 @@ def plate_nearest(samples, prediction, unsure, tolerance, plate):
     ``prediction`` (float32 (H, W, 3), the plate inpainted from its sure pixels), or
     with the prediction itself when no sample comes within 2 x tolerance of it."""
     k, height, width = samples.shape[0], samples.shape[1], samples.shape[2]
-    for y in prange(height):
-        for x in range(width):
-            if not unsure[y, x]:
-                continue
-            best, best_d = 0, 1e30
-            for j in range(k):
-                d = 0.0
-                for c in range(3):
-                    d += abs(float(samples[j, y, x, c]) - float(prediction[y, x, c]))
-                if d < best_d:
-                    best, best_d = j, d
-            if best_d > 2 * tolerance:
-                for c in range(3):
-                    plate[y, x, c] = prediction[y, x, c]
-                continue
-            s0 = 0.0
-            s1 = 0.0
-            s2 = 0.0
-            n = 0
-            for j in range(k):
-                d = 0.0
-                for c in range(3):
-                    d += abs(float(samples[best, y, x, c]) - float(samples[j, y, x, c]))
-                if d <= tolerance:
-                    s0 += samples[j, y, x, 0]
-                    s1 += samples[j, y, x, 1]
-                    s2 += samples[j, y, x, 2]
-                    n += 1
-            plate[y, x, 0] = s0 / n
-            plate[y, x, 1] = s1 / n
-            plate[y, x, 2] = s2 / n
+    next_row = np.zeros(1, np.int64)
+    for _worker in prange(WORKERS):
+        while True:
+            y = claim(next_row)
+            if y >= height:
+                break
+            for x in range(width):
+                if not unsure[y, x]:
+                    continue
+                best, best_d = 0, 1e30
+                for j in range(k):
+                    d = 0.0
+                    for c in range(3):
+                        d += abs(float(samples[j, y, x, c]) - float(prediction[y, x, c]))
+                    if d < best_d:
+                        best, best_d = j, d
+                if best_d > 2 * tolerance:
+                    for c in range(3):
+                        plate[y, x, c] = prediction[y, x, c]
+                    continue
+                s0 = 0.0
+                s1 = 0.0
+                s2 = 0.0
+                n = 0
+                for j in range(k):
+                    d = 0.0
+                    for c in range(3):
+                        d += abs(float(samples[best, y, x, c]) - float(samples[j, y, x, c]))
+                    if d <= tolerance:
+                        s0 += samples[j, y, x, 0]
+                        s1 += samples[j, y, x, 1]
+                        s2 += samples[j, y, x, 2]
+                        n += 1
+                plate[y, x, 0] = s0 / n
+                plate[y, x, 1] = s1 / n
+                plate[y, x, 2] = s2 / n
