@@ -826,7 +826,9 @@ def raster_opaque(
 ):
     """Depth-tested visibility per tile: depth (H, W) float32 window depth (1 where
     empty), ids (H, W) int32 record id (-1 where empty). Both are cleared here."""
-    any_masked = False
+    # a bool that is not a literal: from "= False" Numba also compiled _raster_tile for
+    # Literal[bool](False), a second specialisation on every first run
+    any_masked = mat.shape[0] < 0
     for m in range(mat.shape[0]):
         any_masked |= mat[m, M_ALPHA] == MASK
     tile_count = tile_order.shape[0]
