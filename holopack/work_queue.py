@@ -30,10 +30,6 @@ nothing next to the work.
 
 from __future__ import annotations
 
-from collections.abc import Iterator
-from contextlib import contextmanager
-
-import numba
 from llvmlite import ir
 from numba import types
 from numba.core import cgutils
@@ -44,12 +40,6 @@ from numba.extending import intrinsic
 # numba.get_num_threads(): calling that inside a kernel makes Numba refuse to cache it
 # ("uses dynamic globals"), which would mean compiling again on every run.
 WORKERS = 256
-
-# Below this many items (vertices, triangles) one thread finishes a stage sooner than a
-# second can join it: on a busy machine the sleeping worker may wait a whole scheduler
-# slice before it runs, and the region's end waits for it even when it has nothing
-# left to do (the skinning kernel draws its line at the same count).
-PARALLEL_MIN_ITEMS = 16384
 
 
 @intrinsic
@@ -71,19 +61,3 @@ def claim(typingctx, counter):
         return builder.atomic_rmw("add", pointer, ir.Constant(ir.IntType(64), 1), "monotonic")
 
     return sig, codegen
-
-
-@contextmanager
-def one_thread_below(items: int, minimum: int = PARALLEL_MIN_ITEMS) -> Iterator[None]:
-    """Run the parallel kernels called inside on the calling thread alone when there are
-    fewer than ``minimum`` items. Only the thread count changes (numba.set_num_threads,
-    for this thread), not the compiled code, and no kernel's result depends on it."""
-    if items >= minimum:
-        yield
-        return
-    before = numba.get_num_threads()
-    numba.set_num_threads(1)
-    try:
-        yield
-    finally:
-        numba.set_num_threads(before)

@@ -5,7 +5,7 @@ import numpy as np
 import pytest
 from numba import njit, prange
 
-from holopack.work_queue import claim, one_thread_below
+from holopack.work_queue import claim
 
 
 @njit(parallel=True)
@@ -47,19 +47,3 @@ def test_claims_from_serial_code_count_up_from_zero():
 def test_claim_rejects_a_counter_that_is_not_int64():
     with pytest.raises(numba.core.errors.TypingError):
         njit(lambda c: claim(c))(np.zeros(1, np.int32))
-
-
-def test_one_thread_below_the_minimum_and_every_thread_above_it():
-    before = numba.get_num_threads()
-    with one_thread_below(10, minimum=100):
-        assert numba.get_num_threads() == 1
-    assert numba.get_num_threads() == before
-    with one_thread_below(100, minimum=100):
-        assert numba.get_num_threads() == before
-
-
-def test_the_thread_count_comes_back_after_an_error():
-    before = numba.get_num_threads()
-    with pytest.raises(RuntimeError), one_thread_below(1, minimum=100):
-        raise RuntimeError("a kernel failed")
-    assert numba.get_num_threads() == before

@@ -10,7 +10,6 @@ import numpy as np
 
 from ..errors import InputError
 from ..scene.types import Material, PosedPrimitive, Texture
-from ..work_queue import one_thread_below
 from . import raster
 from .shading import A_BASE_UV, A_COL, A_COLUMNS, A_EM_UV, BLEND, M_ALPHA, Lights, material_table
 from .texture import TexturePool
@@ -307,91 +306,88 @@ class Renderer:
         except np.linalg.LinAlgError:
             normal_matrix = view3
         w, h, s = self._w, self._h, self.supersample
-        # the per-vertex and per-triangle stages of a small model run on one thread
-        # (see work_queue.PARALLEL_MIN_ITEMS); the pixel stages below use them all
-        with one_thread_below(max(n, len(self._tri_idx))):
-            raster.transform(
-                self._world_pos[:n],
-                self._world_nrm[:n],
-                view,
-                projection,
-                normal_matrix,
+        raster.transform(
+            self._world_pos[:n],
+            self._world_nrm[:n],
+            view,
+            projection,
+            normal_matrix,
+            w,
+            h,
+            self._clip[:n],
+            self._attr[:n],
+            self._vfix[:n],
+            self._vzw[:n],
+            self._vcode[:n],
+        )
+        m = len(self._tri_idx)
+        tri_idx, tri_mat = self._tri_idx, self._tri_mat
+        if m:
+            raster.setup_triangles(
+                tri_idx,
+                tri_mat,
+                mat,
+                self._vfix,
+                self._vzw,
+                self._vcode,
                 w,
                 h,
-                self._clip[:n],
-                self._attr[:n],
-                self._vfix[:n],
-                self._vzw[:n],
-                self._vcode[:n],
+                self._identity,
+                *self._records(),
+                self._needs_clip,
             )
-            m = len(self._tri_idx)
-            tri_idx, tri_mat = self._tri_idx, self._tri_mat
-            if m:
-                raster.setup_triangles(
-                    tri_idx,
-                    tri_mat,
-                    mat,
-                    self._vfix,
-                    self._vzw,
-                    self._vcode,
-                    w,
-                    h,
-                    self._identity,
-                    *self._records(),
-                    self._needs_clip,
-                )
-            used = m
-            n_clip = int(np.count_nonzero(self._needs_clip[:m])) if m else 0
-            if n_clip:
-                self._ensure_records(m + 8 * n_clip)
-                used = raster.clip_triangles(
-                    tri_idx, tri_mat, mat, self._clip, w, h, self._needs_clip, m, *self._records()
-                )
-            opaque_order, blend_ids = self._split_blend(mat, used)
-            if len(blend_ids):
-                blend_ids = blend_ids[self._rec_tri[blend_ids] >= 0]
-                mean_depth = self._rec_zw[blend_ids].mean(axis=1)
-                blend_order = blend_ids[np.argsort(-mean_depth, kind="stable")].astype(np.int64)
-            else:
-                blend_order = blend_ids
-            n_opaque = len(opaque_order)
-            tile = self._tile
-            self._tbox = _grow(self._tbox, max(n_opaque, len(blend_order)), (4,), np.int32)
+        used = m
+        n_clip = int(np.count_nonzero(self._needs_clip[:m])) if m else 0
+        if n_clip:
+            self._ensure_records(m + 8 * n_clip)
+            used = raster.clip_triangles(
+                tri_idx, tri_mat, mat, self._clip, w, h, self._needs_clip, m, *self._records()
+            )
+        opaque_order, blend_ids = self._split_blend(mat, used)
+        if len(blend_ids):
+            blend_ids = blend_ids[self._rec_tri[blend_ids] >= 0]
+            mean_depth = self._rec_zw[blend_ids].mean(axis=1)
+            blend_order = blend_ids[np.argsort(-mean_depth, kind="stable")].astype(np.int64)
+        else:
+            blend_order = blend_ids
+        n_opaque = len(opaque_order)
+        tile = self._tile
+        self._tbox = _grow(self._tbox, max(n_opaque, len(blend_order)), (4,), np.int32)
+        total = raster.bin_count(
+            opaque_order,
+            n_opaque,
+            self._rec_tri,
+            self._rec_bbox,
+            tile,
+            self._ntx,
+            self._nty,
+            self._tile_start,
+            self._bin_offsets,
+            self._tbox,
+        )
+        self._tile_list = _grow(self._tile_list, int(total), (), np.int32)
+        raster.bin_fill(opaque_order, n_opaque, self._ntx, self._bin_offsets, self._tbox, self._tile_list)
+        total = 0
+        if len(blend_order):  # no parallel region (and its wake-up) for nothing
             total = raster.bin_count(
-                opaque_order,
-                n_opaque,
+                blend_order,
+                len(blend_order),
                 self._rec_tri,
                 self._rec_bbox,
                 tile,
                 self._ntx,
                 self._nty,
-                self._tile_start,
+                self._blend_start,
                 self._bin_offsets,
                 self._tbox,
             )
-            self._tile_list = _grow(self._tile_list, int(total), (), np.int32)
-            raster.bin_fill(opaque_order, n_opaque, self._ntx, self._bin_offsets, self._tbox, self._tile_list)
-            total = 0
-            if len(blend_order):  # no parallel region (and its wake-up) for nothing
-                total = raster.bin_count(
-                    blend_order,
-                    len(blend_order),
-                    self._rec_tri,
-                    self._rec_bbox,
-                    tile,
-                    self._ntx,
-                    self._nty,
-                    self._blend_start,
-                    self._bin_offsets,
-                    self._tbox,
-                )
-            else:
-                self._blend_start[:] = 0
-            if total:
-                self._blend_list = _grow(self._blend_list, int(total), (), np.int32)
-                raster.bin_fill(
-                    blend_order, len(blend_order), self._ntx, self._bin_offsets, self._tbox, self._blend_list
-                )
+        else:
+            self._blend_start[:] = 0
+        if total:
+            self._blend_list = _grow(self._blend_list, int(total), (), np.int32)
+            raster.bin_fill(
+                blend_order, len(blend_order), self._ntx, self._bin_offsets, self._tbox, self._blend_list
+            )
         attr = self._attr
         frame = RenderedPicture(
             color=np.empty((self.height, self.width, 3), np.uint8),
