@@ -26,6 +26,12 @@ claimed exactly once whatever the thread count or timing, so a kernel's results 
 not depend on the schedule as long as each item writes only its own outputs.
 Flat loops (vertices, rows) claim blocks of iterations, so that the claims cost
 nothing next to the work.
+
+What it does not remove: the end of every parallel region still waits until each
+thread has shown up once, so a thread that is descheduled when a kernel starts still
+delays it by however long the system takes to run it, though no longer by its share of
+the work. And Numba does not know that ``claim`` writes the counter: read it after the
+loop only outside the kernel (the tests pass the counter in for that).
 """
 
 from __future__ import annotations
