@@ -1,7 +1,7 @@
 """Frame time of holopack's Numba renderer next to OpenGL (Mesa llvmpipe), same run.
 
     python benchmarks/bench_render.py [--sizes 512 1024] [--frames 10] [--models ...]
-                                      [--first-frame]
+                                      [--first-frame] [--load N]
 
 For each model and square size it renders a turntable (a new yaw each frame) with
 supersampling 1 on both sides, unlit with textures, and reports median frame
@@ -11,6 +11,8 @@ timing includes the draw, glFinish and reading back colour and depth (holopack
 returns both). ``lit`` is holopack's default lighting, for reference.
 Times are wall-clock medians; the CPU columns are the process's CPU time (all
 threads, OpenGL's worker threads included), which a busy machine disturbs less.
+``--load N`` runs N busy processes (holopack.bench.load) while both renderers are
+timed, so that the ratio says how each holds up on a machine that is not idle.
 ``--first-frame`` times a fresh process (import + load + first frame) with a cold
 and with a warm Numba cache.
 """
@@ -39,6 +41,7 @@ from holopack.openmp import configure as configure_openmp  # noqa: E402
 
 configure_openmp()
 
+from holopack.bench.load import competing_load  # noqa: E402
 from holopack.rendering import Renderer  # noqa: E402
 from holopack.rendering.camera import Framing, fit_camera  # noqa: E402
 from holopack.rendering.shading import BLEND, pack_materials  # noqa: E402
@@ -196,6 +199,7 @@ def main():
     parser.add_argument("--frames", type=int, default=10)
     parser.add_argument("--models", nargs="+", default=list(MODELS))
     parser.add_argument("--first-frame", action="store_true")
+    parser.add_argument("--load", type=int, default=0, help="busy processes run while timing")
     args = parser.parse_args()
 
     import moderngl
@@ -203,7 +207,9 @@ def main():
 
     ctx = moderngl.create_standalone_context(backend="egl")
     print(f"OpenGL: {ctx.info['GL_RENDERER']}; Numba threads: {get_num_threads()}; CPUs: {os.cpu_count()}\n")
-    print(f"load average before the run: {os.getloadavg()[0]:.1f}\n")
+    print(
+        f"load average before the run: {os.getloadavg()[0]:.1f}; competing load: {args.load} busy processes\n"
+    )
     print(
         "| model | triangles | size | holopack ms | OpenGL ms | ratio | holopack CPU ms "
         "| OpenGL CPU ms | CPU ratio | holopack lit ms |"
@@ -224,9 +230,10 @@ def main():
                 ours(cam.view, cam.projection)
                 ours(cam.view, cam.projection, "lit")
                 gl.frame(cam.view, cam.projection)
-            (t_ours, t_gl, t_lit), (c_ours, c_gl, _) = interleaved_medians(
-                [ours, gl.frame, lambda v, p: ours(v, p, "lit")], cams, args.frames
-            )
+            with competing_load(args.load):
+                (t_ours, t_gl, t_lit), (c_ours, c_gl, _) = interleaved_medians(
+                    [ours, gl.frame, lambda v, p: ours(v, p, "lit")], cams, args.frames
+                )
             print(
                 f"| {name} | {tris} | {size} | {t_ours:.1f} | {t_gl:.1f} | "
                 f"{t_ours / t_gl:.2f} | {c_ours:.1f} | {c_gl:.1f} | {c_ours / c_gl:.2f} | "

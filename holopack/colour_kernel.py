@@ -10,7 +10,13 @@ reading the 4x larger float picture again. Its numpy reference is
 
 from __future__ import annotations
 
+import numpy as np
 from numba import njit, prange
+
+from .kernel_cache import refresh
+from .work_queue import WORKERS, claim
+
+refresh(__file__, ["work_queue.py"])  # the kernel compiles the work queue's claim into itself
 
 
 @njit(parallel=True, cache=True)
@@ -19,16 +25,22 @@ def srgb8_to_linear_tiles(color, lut, tile, linear, tiles):
     a side; linear float32 (H, W, 3) and tiles bool (ceil(H / tile), ceil(W / tile)),
     both overwritten: linear = lut[color], tiles = whether a tile has a non-zero byte."""
     height, width = color.shape[0], color.shape[1]
-    for ty in prange(tiles.shape[0]):
-        for tx in range(tiles.shape[1]):
-            tiles[ty, tx] = False
-        for y in range(ty * tile, min(height, (ty + 1) * tile)):
+    tile_rows = tiles.shape[0]
+    next_row = np.zeros(1, np.int64)
+    for _worker in prange(WORKERS):
+        while True:
+            ty = claim(next_row)
+            if ty >= tile_rows:
+                break
             for tx in range(tiles.shape[1]):
-                lit = 0
-                for x in range(tx * tile, min(width, (tx + 1) * tile)):
-                    for c in range(3):
-                        code = color[y, x, c]
-                        lit |= code
-                        linear[y, x, c] = lut[code]
-                if lit != 0:
-                    tiles[ty, tx] = True
+                tiles[ty, tx] = False
+            for y in range(ty * tile, min(height, (ty + 1) * tile)):
+                for tx in range(tiles.shape[1]):
+                    lit = 0
+                    for x in range(tx * tile, min(width, (tx + 1) * tile)):
+                        for c in range(3):
+                            code = color[y, x, c]
+                            lit |= code
+                            linear[y, x, c] = lut[code]
+                    if lit != 0:
+                        tiles[ty, tx] = True

@@ -21,20 +21,21 @@ import sys
 
 _PACKAGE = os.path.dirname(os.path.abspath(__file__))
 
-# Every module with cached kernels (relative to the package) -> the files beside it whose
+# Every module with cached kernels (relative to the package) -> the files (relative to it) whose
 # @njit functions its kernels inline (as each module passes them to ``refresh``).
 KERNEL_MODULES = {
-    "colour_kernel.py": [],
-    "animate/skin_kernel.py": [],
+    "colour_kernel.py": ["work_queue.py"],
+    "animate/skin_kernel.py": ["../work_queue.py"],
     "device/quantise_kernel.py": [],
-    "device/resample.py": ["rgb_sum.py"],
+    "device/resample.py": ["rgb_sum.py", "../work_queue.py"],
     "device/sector_weights_kernel.py": [],
-    "device/simulate_kernel.py": [],
-    "rendering/raster.py": ["shading.py", "texture.py", "texel_mix.py"],
+    "device/simulate_kernel.py": ["../work_queue.py"],
+    "formats/bitplanes_kernel.py": [],
+    "rendering/raster.py": ["shading.py", "texture.py", "texel_mix.py", "../work_queue.py"],
     "rendering/shading.py": [],
     "rendering/texture.py": [],
-    "video/key_kernel.py": [],
-    "video/plate_kernel.py": [],
+    "video/key_kernel.py": ["../work_queue.py"],
+    "video/plate_kernel.py": ["../work_queue.py"],
     "wall/preview_kernel.py": [],
     "wall/weights_kernel.py": ["../device/sector_weights_kernel.py"],
 }

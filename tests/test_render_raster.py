@@ -278,20 +278,3 @@ def test_tile_map_marks_every_lit_pixel(supersample):
     color_lit = np.zeros_like(lit)
     color_lit[: size[1], : size[0]] = frame.color.max(axis=2) > 0
     assert not np.any(color_lit.reshape(grid[0], TILE, grid[1], TILE).any(axis=(1, 3)) & ~frame.tiles)
-
-
-@pytest.mark.parametrize("height", [1, 7, 64, 1024])
-@pytest.mark.parametrize("threads", [1, 2, 3, 5])
-def test_interleaved_bands_cover_every_band_once(height, threads):
-    """shade_visible's split of the picture over threads: each band exactly once, and
-    each thread's run of iterations spread over the whole height."""
-    from holopack.rendering.raster import interleaved_band
-
-    per_thread = -(-height // threads)
-    bands = [interleaved_band(i, per_thread, threads) for i in range(per_thread * threads)]
-    inside = [b for b in bands if b < height]
-    assert sorted(inside) == list(range(height))
-    if height >= 64:
-        for t in range(threads):
-            run = [b for b in bands[t * per_thread : (t + 1) * per_thread] if b < height]
-            assert min(run) < height // 4 and max(run) >= 3 * height // 4

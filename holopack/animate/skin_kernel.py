@@ -13,9 +13,17 @@ import math
 import numpy as np
 from numba import njit, prange
 
+from ..kernel_cache import refresh
+from ..work_queue import WORKERS, claim
+
+refresh(__file__, ["../work_queue.py"])  # the kernels compile the work queue's claim into themselves
+
 # Below this many vertices one core finishes sooner than a parallel region can start
 # (and on a busy machine the second thread may wait a whole scheduler slice).
 PARALLEL_MIN_VERTICES = 16384
+# vertices per item a thread claims (holopack.work_queue): tens of microseconds of work,
+# so that the claims cost nothing and a descheduled thread leaves little behind
+VERTEX_BLOCK = 1024
 
 
 @njit(cache=True, inline="always")
@@ -80,8 +88,17 @@ def _skin_vertex(i, positions, normals, joints, weights, joint_matrices, out_pos
 
 @njit(parallel=True, cache=True, nogil=True)
 def _skin_parallel(positions, normals, joints, weights, joint_matrices, out_positions, out_normals):
-    for i in prange(positions.shape[0]):
-        _skin_vertex(i, positions, normals, joints, weights, joint_matrices, out_positions, out_normals)
+    vertices = positions.shape[0]
+    next_block = np.zeros(1, np.int64)
+    for _worker in prange(WORKERS):
+        while True:
+            first = claim(next_block) * VERTEX_BLOCK
+            if first >= vertices:
+                break
+            for i in range(first, min(vertices, first + VERTEX_BLOCK)):
+                _skin_vertex(
+                    i, positions, normals, joints, weights, joint_matrices, out_positions, out_normals
+                )
 
 
 @njit(cache=True, nogil=True)

@@ -22,11 +22,17 @@ import numpy as np
 from numba import njit, prange
 
 from ..kernel_cache import refresh
+from ..work_queue import WORKERS, claim
 from .profile import DeviceProfile
 from .rgb_sum import weighted_rgb_sum
 from .sector_weights_kernel import sector_weights
 
-refresh(__file__, ["rgb_sum.py"])  # gather_tiled compiles rgb_sum's loop into itself
+# gather_tiled compiles rgb_sum's loop into itself, every kernel the work queue's claim
+refresh(__file__, ["rgb_sum.py", "../work_queue.py"])
+
+# LED rows per item a thread claims in apply_weights (holopack.work_queue): a row sums a
+# few tens of pixels, so single rows would make the claims a noticeable share of the work
+ROW_BLOCK = 64
 
 TABLE_VERSION = 1  # bump when the weights' meaning or layout changes: old cache files go stale
 DENSITY = 20.0  # area samples per pixel length: pixel coverage within ~3%, built in ~1 s
@@ -258,7 +264,14 @@ def apply_weights(indptr, indices, weights, picture, out):
     indptr int64 (R+1,), indices int32 (nnz,), weights float32 (nnz,);
     picture float32 (P, 3) C-contiguous (a square picture reshaped); out float32 (R, 3).
     """
-    for row in prange(indptr.shape[0] - 1):
+    rows = indptr.shape[0] - 1
+    next_block = np.zeros(1, np.int64)
+    for _worker in prange(WORKERS):
+        while True:
+            first = claim(next_block) * ROW_BLOCK
+            if first >= rows:
+                break
+            for row in range(first, min(rows, first + ROW_BLOCK)):
         a = 0.0
         b = 0.0
         c = 0.0
@@ -283,7 +296,13 @@ def occupied_tiles(bits, tile, out):
     tile's scan; only black tiles are read whole. out: bool (grid, grid), overwritten.
     """
     n = bits.shape[0]
-    for ty in prange(out.shape[0]):
+    tile_rows = out.shape[0]
+    next_row = np.zeros(1, np.int64)
+    for _worker in prange(WORKERS):
+        while True:
+            ty = claim(next_row)
+            if ty >= tile_rows:
+                break
         for tx in range(out.shape[1]):
             x0 = tx * tile * 3
             x1 = min(n, (tx + 1) * tile) * 3
@@ -310,7 +329,13 @@ def gather_tiled(groupptr, reachptr, reach, order, indptr, offsets, weights, spa
         raise ValueError("picture is shorter than the table's span (pad it: see sum_tiles)")
     one = np.uint64(1)
     two = np.uint64(2)
-    for g in prange(groupptr.shape[0] - 1):
+    groups = groupptr.shape[0] - 1
+    next_group = np.zeros(1, np.int64)
+    for _worker in prange(WORKERS):
+        while True:
+            g = claim(next_group)
+            if g >= groups:
+                break
         live = False
         for k in range(reachptr[g], reachptr[g + 1]):
             if occupied[reach[k]]:

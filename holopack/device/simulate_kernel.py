@@ -4,7 +4,13 @@ from __future__ import annotations
 
 import math
 
+import numpy as np
 from numba import njit, prange
+
+from ..kernel_cache import refresh
+from ..work_queue import WORKERS, claim
+
+refresh(__file__, ["../work_queue.py"])  # the kernels compile the work queue's claim into themselves
 
 
 @njit(cache=True, inline="always")
@@ -25,12 +31,17 @@ def sample_polar(size, oversample, radius_mm, r_out, theta_out):
     sample: float64 (size*oversample, size*oversample) each, filled in place."""
     n = size * oversample
     scale = radius_mm / (size / 2.0)
-    for a in prange(n):
-        y = ((a + 0.5) / oversample - size / 2.0) * scale
-        for b in range(n):
-            x = ((b + 0.5) / oversample - size / 2.0) * scale
-            r_out[a, b] = math.sqrt(x * x + y * y)
-            theta_out[a, b] = math.atan2(y, x)
+    next_row = np.zeros(1, np.int64)
+    for _worker in prange(WORKERS):
+        while True:
+            a = claim(next_row)
+            if a >= n:
+                break
+            y = ((a + 0.5) / oversample - size / 2.0) * scale
+            for b in range(n):
+                x = ((b + 0.5) / oversample - size / 2.0) * scale
+                r_out[a, b] = math.sqrt(x * x + y * y)
+                theta_out[a, b] = math.atan2(y, x)
 
 
 @njit(parallel=True, cache=True)
@@ -74,57 +85,62 @@ def simulate(
     size = out.shape[0]
     astep = abs(step)
     inv = 1.0 / (oversample * oversample * B)
-    for i in prange(size):
-        for j in range(size):
-            acc0 = 0.0
-            acc1 = 0.0
-            acc2 = 0.0
-            for a in range(i * oversample, (i + 1) * oversample):
-                for b in range(j * oversample, (j + 1) * oversample):
-                    r = r_map[a, b]
-                    if r < hub_mm or r > radius_mm:
-                        continue
-                    theta = theta_map[a, b]
-                    half_angle = math.pi
-                    if r > half_mm / math.pi:
-                        half_angle = half_mm / r
-                    hu = half_angle / astep
-                    for bl in range(B):
-                        base = hub_mm + (0.5 + blade_radial[bl]) * pitch_mm
-                        k_lo = int(math.ceil((r - half_mm - base) / pitch_mm))
-                        k_hi = int(math.floor((r + half_mm - base) / pitch_mm))
-                        if k_lo < 0:
-                            k_lo = 0
-                        if k_hi > leds - 1:
-                            k_hi = leds - 1
-                        off = 0.0
-                        first = 0
-                        if per_blade:
-                            off = blade_angle[bl]
-                            first = bl * leds
-                        u = (theta - theta0 - off) / step
-                        for k in range(k_lo, k_hi + 1):
-                            col = first + (leds - 1 - k if led0_outer else k)
-                            if 2.0 * hu >= S:
-                                acc0 += cum[S, col, 0] / S
-                                acc1 += cum[S, col, 1] / S
-                                acc2 += cum[S, col, 2] / S
-                                continue
-                            for ch in range(3):
-                                total = cum[S, col, ch]
-                                v = (
-                                    _ring_integral(cum, total, col, ch, u + hu, S)
-                                    - _ring_integral(cum, total, col, ch, u - hu, S)
-                                ) / (2.0 * hu)
-                                if ch == 0:
-                                    acc0 += v
-                                elif ch == 1:
-                                    acc1 += v
-                                else:
-                                    acc2 += v
-            out[i, j, 0] = acc0 * inv
-            out[i, j, 1] = acc1 * inv
-            out[i, j, 2] = acc2 * inv
+    next_row = np.zeros(1, np.int64)
+    for _worker in prange(WORKERS):
+        while True:
+            i = claim(next_row)
+            if i >= size:
+                break
+            for j in range(size):
+                acc0 = 0.0
+                acc1 = 0.0
+                acc2 = 0.0
+                for a in range(i * oversample, (i + 1) * oversample):
+                    for b in range(j * oversample, (j + 1) * oversample):
+                        r = r_map[a, b]
+                        if r < hub_mm or r > radius_mm:
+                            continue
+                        theta = theta_map[a, b]
+                        half_angle = math.pi
+                        if r > half_mm / math.pi:
+                            half_angle = half_mm / r
+                        hu = half_angle / astep
+                        for bl in range(B):
+                            base = hub_mm + (0.5 + blade_radial[bl]) * pitch_mm
+                            k_lo = int(math.ceil((r - half_mm - base) / pitch_mm))
+                            k_hi = int(math.floor((r + half_mm - base) / pitch_mm))
+                            if k_lo < 0:
+                                k_lo = 0
+                            if k_hi > leds - 1:
+                                k_hi = leds - 1
+                            off = 0.0
+                            first = 0
+                            if per_blade:
+                                off = blade_angle[bl]
+                                first = bl * leds
+                            u = (theta - theta0 - off) / step
+                            for k in range(k_lo, k_hi + 1):
+                                col = first + (leds - 1 - k if led0_outer else k)
+                                if 2.0 * hu >= S:
+                                    acc0 += cum[S, col, 0] / S
+                                    acc1 += cum[S, col, 1] / S
+                                    acc2 += cum[S, col, 2] / S
+                                    continue
+                                for ch in range(3):
+                                    total = cum[S, col, ch]
+                                    v = (
+                                        _ring_integral(cum, total, col, ch, u + hu, S)
+                                        - _ring_integral(cum, total, col, ch, u - hu, S)
+                                    ) / (2.0 * hu)
+                                    if ch == 0:
+                                        acc0 += v
+                                    elif ch == 1:
+                                        acc1 += v
+                                    else:
+                                        acc2 += v
+                out[i, j, 0] = acc0 * inv
+                out[i, j, 1] = acc1 * inv
+                out[i, j, 2] = acc2 * inv
 
 
 @njit(parallel=True, cache=True)
@@ -132,12 +148,17 @@ def encode_srgb8(linear, lut, out):
     """float32 (H, W, 3) linear light -> uint8 sRGB through ``lut`` (uint8 (N,), index =
     round(clip(v, 0, 1) * (N - 1)))."""
     n = lut.shape[0] - 1
-    for i in prange(linear.shape[0]):
-        for j in range(linear.shape[1]):
-            for c in range(3):
-                v = linear[i, j, c]
-                if v < 0.0:
-                    v = 0.0
-                elif v > 1.0:
-                    v = 1.0
-                out[i, j, c] = lut[int(v * n + 0.5)]
+    next_row = np.zeros(1, np.int64)
+    for _worker in prange(WORKERS):
+        while True:
+            i = claim(next_row)
+            if i >= linear.shape[0]:
+                break
+            for j in range(linear.shape[1]):
+                for c in range(3):
+                    v = linear[i, j, c]
+                    if v < 0.0:
+                        v = 0.0
+                    elif v > 1.0:
+                        v = 1.0
+                    out[i, j, c] = lut[int(v * n + 0.5)]

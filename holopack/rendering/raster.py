@@ -47,9 +47,10 @@ import numpy as np
 from numba import njit, prange
 
 from ..kernel_cache import refresh
+from ..work_queue import WORKERS, claim
 
-# the kernels below inline shading.py's and texture.py's functions
-refresh(__file__, ["shading.py", "texture.py", "texel_mix.py"])
+# the kernels below inline shading.py's, texture.py's and the work queue's functions
+refresh(__file__, ["shading.py", "texture.py", "texel_mix.py", "../work_queue.py"])
 
 from .shading import A_NRM, A_POS, M_ALPHA, M_BASE_TEX, M_CUTOFF, M_DOUBLE, M_EM_TEX, MASK, base_color, shade  # noqa: E402  imported after refresh(), on purpose
 
@@ -74,6 +75,10 @@ HALF = ONE >> 1
 GUARD_PIXELS = float(1 << 20)
 # rows at least this wide are clipped to their covered run before the pixel loop
 SPAN_MIN_WIDTH = 4
+# Vertices or triangles per item a thread claims (holopack.work_queue): big enough that
+# the atomic claim costs nothing next to the work, small enough (a few tens of
+# microseconds) that a thread that was descheduled leaves little for the others to wait on.
+BLOCK = 1024
 
 
 @njit(parallel=True, cache=True, error_model="numpy")
@@ -91,7 +96,14 @@ def transform(world_pos, world_nrm, view, proj, normal_matrix, width, height, cl
     """
     gx = GUARD_PIXELS / width
     gy = GUARD_PIXELS / height
-    for i in prange(world_pos.shape[0]):
+    vertices = world_pos.shape[0]
+    next_block = np.zeros(1, np.int64)
+    for _worker in prange(WORKERS):
+        while True:
+            first = claim(next_block) * BLOCK
+            if first >= vertices:
+                break
+            for i in range(first, min(vertices, first + BLOCK)):
         x = np.float64(world_pos[i, 0])
         y = np.float64(world_pos[i, 1])
         z = np.float64(world_pos[i, 2])
@@ -117,7 +129,12 @@ def transform(world_pos, world_nrm, view, proj, normal_matrix, width, height, cl
             )
         c = (clip[i, 0], clip[i, 1], clip[i, 2], clip[i, 3])
         code = _outcode(c, gx, gy)
-        if not (math.isfinite(c[0]) and math.isfinite(c[1]) and math.isfinite(c[2]) and math.isfinite(c[3])):
+                if not (
+                    math.isfinite(c[0])
+                    and math.isfinite(c[1])
+                    and math.isfinite(c[2])
+                    and math.isfinite(c[3])
+                ):
             code = 128
         vcode[i] = code
         if code & (64 | 128) == 0:
@@ -300,7 +317,14 @@ def setup_triangles(
     """One record per triangle t in slot t (rec_tri[t] = -1 when culled); sets
     needs_clip[t] = 1 for triangles that cross near/far/w=0 or the guard band.
     identity : (3, 3) float32 identity (the corners' barycentrics)."""
-    for t in prange(tri_idx.shape[0]):
+    triangles = tri_idx.shape[0]
+    next_block = np.zeros(1, np.int64)
+    for _worker in prange(WORKERS):
+        while True:
+            first = claim(next_block) * BLOCK
+            if first >= triangles:
+                break
+            for t in range(first, min(triangles, first + BLOCK)):
         rec_tri[t] = -1
         needs_clip[t] = 0
         v0 = tri_idx[t, 0]
@@ -483,7 +507,12 @@ def bin_count(order, count, rec_tri, rec_bbox, tile, ntx, nty, tile_start, offse
     chunks = offsets.shape[0]
     ntiles = ntx * nty
     run = (count + chunks - 1) // chunks
-    for c in prange(chunks):
+    next_chunk = np.zeros(1, np.int64)
+    for _worker in prange(WORKERS):
+        while True:
+            c = claim(next_chunk)
+            if c >= chunks:
+                break
         for t in range(ntiles):
             offsets[c, t] = 0
         for i in range(c * run, min(count, (c + 1) * run)):
@@ -522,7 +551,12 @@ def bin_fill(order, count, ntx, offsets, tbox, tile_list):
     (offsets and tbox from bin_count; offsets is used up)."""
     chunks = offsets.shape[0]
     run = (count + chunks - 1) // chunks
-    for c in prange(chunks):
+    next_chunk = np.zeros(1, np.int64)
+    for _worker in prange(WORKERS):
+        while True:
+            c = claim(next_chunk)
+            if c >= chunks:
+                break
         for i in range(c * run, min(count, (c + 1) * run)):
             r = order[i]
             for ty in range(tbox[i, B_YMIN], tbox[i, B_YMAX] + 1):
@@ -800,10 +834,18 @@ def raster_opaque(
 ):
     """Depth-tested visibility per tile: depth (H, W) float32 window depth (1 where
     empty), ids (H, W) int32 record id (-1 where empty). Both are cleared here."""
-    any_masked = False
+    # a bool that is not a literal: from "= False" Numba also compiled _raster_tile for
+    # Literal[bool](False), a second specialisation on every first run
+    any_masked = mat.shape[0] < 0
     for m in range(mat.shape[0]):
         any_masked |= mat[m, M_ALPHA] == MASK
-    for k in prange(tile_order.shape[0]):
+    tile_count = tile_order.shape[0]
+    next_tile = np.zeros(1, np.int64)
+    for _worker in prange(WORKERS):
+        while True:
+            k = claim(next_tile)
+            if k >= tile_count:
+                break
         t = tile_order[k]
         tx0 = (t % ntx) * tile
         ty0 = (t // ntx) * tile
@@ -832,14 +874,6 @@ def raster_opaque(
             ids,
             any_masked,
         )
-
-
-@njit(cache=True, error_model="numpy", inline="always")
-def interleaved_band(i, per_thread, threads):
-    """The band that iteration i of ``per_thread * threads`` handles: run t of
-    ``per_thread`` iterations gets bands t, t + threads, ... (some may lie past the
-    last band: skip those)."""
-    return (i % per_thread) * threads + i // per_thread
 
 
 @njit(parallel=True, cache=True, error_model="numpy")
@@ -872,19 +906,18 @@ def shade_visible(
     alpha_ss (H*s, W*s) float32, and downsample each band of s rows right away into
     linear, alpha, depth and color (see ``resolve_span``) while it is still in cache.
     A translucent pass afterwards re-resolves only the tiles it drew in. threads:
-    numba.get_num_threads() of the caller (only the split of the work depends on it)."""
+    numba.get_num_threads() of the caller (how many workers claim bands; the picture
+    does not depend on it)."""
     height = ids.shape[0] // s
     width = ids.shape[1]
-    # prange hands each thread one run of iterations; mapping run t to bands t,
-    # t + threads, t + 2 * threads, ... gives every thread its share of the picture's
-    # middle, where the model and its textures are (contiguous halves left one thread
-    # idle for a tenth of the pass)
-    threads = max(1, threads)
-    per_thread = (height + threads - 1) // threads
-    for i in prange(per_thread * threads):
-        band = interleaved_band(i, per_thread, threads)
+    # threads claim bands one at a time as they come free (holopack.work_queue), in
+    # order from the top: neighbouring bands run at once and share the textures in cache
+    next_band = np.zeros(1, np.int64)
+    for _worker in prange(max(1, threads)):
+        while True:
+            band = claim(next_band)
         if band >= height:
-            continue
+                break
         for y in range(band * s, band * s + s):
             for x in range(width):
                 r = ids[y, x]
@@ -970,7 +1003,13 @@ def raster_blend(
 ):
     """Composite the binned BLEND records over linear/alpha in list order
     (back to front), depth-tested LESS against the opaque depth, which stays."""
-    for k in prange(tile_order.shape[0]):
+    tile_count = tile_order.shape[0]
+    next_tile = np.zeros(1, np.int64)
+    for _worker in prange(WORKERS):
+        while True:
+            k = claim(next_tile)
+            if k >= tile_count:
+                break
         t = tile_order[k]
         tx0 = (t % ntx) * tile
         ty0 = (t // ntx) * tile
@@ -1074,7 +1113,13 @@ def resolve_tiles(
     translucent pass, only the tiles it drew in need resolving again."""
     height = alpha.shape[0]
     width = alpha.shape[1]
-    for k in prange(tiles.shape[0]):
+    tile_count = tiles.shape[0]
+    next_tile = np.zeros(1, np.int64)
+    for _worker in prange(WORKERS):
+        while True:
+            k = claim(next_tile)
+            if k >= tile_count:
+                break
         t = tiles[k]
         x0 = (t % ntx) * tile
         y0 = (t // ntx) * tile

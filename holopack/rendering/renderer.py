@@ -121,12 +121,9 @@ class Renderer:
         self._ntx = (self._w + self._tile - 1) // self._tile
         self._nty = (self._h + self._tile - 1) // self._tile
         ntiles = self._ntx * self._nty
-        # prange hands each thread a contiguous run of this order: even rows of tiles
-        # first, then odd ones, so that both threads get a share of the model (which
-        # sits in the middle) while each walks its rows in order, keeping the records
-        # of neighbouring tiles in cache
-        rows = list(range(0, self._nty, 2)) + list(range(1, self._nty, 2))
-        self._tile_order = np.array([ty * self._ntx + tx for ty in rows for tx in range(self._ntx)], np.int64)
+        # threads claim tiles in this order as they come free (holopack.work_queue):
+        # row by row, so that the tiles drawn at once are neighbours and share records
+        self._tile_order = np.arange(ntiles, dtype=np.int64)
         self._tile_start = np.zeros(ntiles + 1, np.int64)
         # binning runs: a fixed count, so the lists do not depend on the thread count
         self._bin_offsets = np.zeros((BIN_RUNS, ntiles), np.int64)

@@ -20,7 +20,13 @@ from __future__ import annotations
 
 import math
 
+import numpy as np
 from numba import njit, prange
+
+from ..kernel_cache import refresh
+from ..work_queue import WORKERS, claim
+
+refresh(__file__, ["../work_queue.py"])  # the kernels compile the work queue's claim into themselves
 
 # BT.601 luma weights and chroma scales
 KR, KG, KB = 0.299, 0.587, 0.114
@@ -43,38 +49,43 @@ def matte(frame, plate, key_uv, params, prev_frame, prev_score, has_prev, alpha)
     plate_lo, plate_inv = params[1], 1.0 / max(1e-6, params[2] - params[1])
     key_lo, key_inv = params[4], 1.0 / max(1e-6, params[5] - params[4])
     still = params[6]
-    for y in prange(height):
-        for x in range(width):
-            r = float(frame[y, x, 0])
-            g = float(frame[y, x, 1])
-            b = float(frame[y, x, 2])
-            luma = KR * r + KG * g + KB * b
-            cb = CB_SCALE * (b - luma)
-            cr = CR_SCALE * (r - luma)
-            score = SCORE_LIMIT
-            if use_plate:
-                dy = luma - plate[y, x, 0]
-                du = cb - plate[y, x, 1]
-                dv = cr - plate[y, x, 2]
-                d = math.sqrt(dy * dy + du * du + dv * dv)
-                score = min(score, (d - plate_lo) * plate_inv)
-            if use_key:
-                norm = 100.0 / (luma + CHROMA_SOFTEN)
-                du = cb * norm - key_uv[0]
-                dv = cr * norm - key_uv[1]
-                d = math.sqrt(du * du + dv * dv)
-                score = min(score, (d - key_lo) * key_inv)
-            if not use_plate and not use_key:
-                score = 1.0
-            score = max(-SCORE_LIMIT, score)
-            if has_prev:
-                change = 0.0
-                for c in range(3):
-                    change = max(change, abs(float(frame[y, x, c]) - float(prev_frame[y, x, c])))
-                if change <= still:
-                    score = 0.5 * (score + prev_score[y, x])
-            prev_score[y, x] = score
-            alpha[y, x] = min(1.0, max(0.0, score))
+    next_row = np.zeros(1, np.int64)
+    for _worker in prange(WORKERS):
+        while True:
+            y = claim(next_row)
+            if y >= height:
+                break
+            for x in range(width):
+                r = float(frame[y, x, 0])
+                g = float(frame[y, x, 1])
+                b = float(frame[y, x, 2])
+                luma = KR * r + KG * g + KB * b
+                cb = CB_SCALE * (b - luma)
+                cr = CR_SCALE * (r - luma)
+                score = SCORE_LIMIT
+                if use_plate:
+                    dy = luma - plate[y, x, 0]
+                    du = cb - plate[y, x, 1]
+                    dv = cr - plate[y, x, 2]
+                    d = math.sqrt(dy * dy + du * du + dv * dv)
+                    score = min(score, (d - plate_lo) * plate_inv)
+                if use_key:
+                    norm = 100.0 / (luma + CHROMA_SOFTEN)
+                    du = cb * norm - key_uv[0]
+                    dv = cr * norm - key_uv[1]
+                    d = math.sqrt(du * du + dv * dv)
+                    score = min(score, (d - key_lo) * key_inv)
+                if not use_plate and not use_key:
+                    score = 1.0
+                score = max(-SCORE_LIMIT, score)
+                if has_prev:
+                    change = 0.0
+                    for c in range(3):
+                        change = max(change, abs(float(frame[y, x, c]) - float(prev_frame[y, x, c])))
+                    if change <= still:
+                        score = 0.5 * (score + prev_score[y, x])
+                prev_score[y, x] = score
+                alpha[y, x] = min(1.0, max(0.0, score))
 
 
 @njit(parallel=True, cache=True)
@@ -86,25 +97,30 @@ def composite(frame, alpha, band, background, despill, gain, out):
     overwritten: (frame - (1 - alpha) * background) * gain, the dominant channel held to
     the larger of the other two on the band, exactly 0 where alpha is 0."""
     height, width = frame.shape[0], frame.shape[1]
-    for y in prange(height):
-        for x in range(width):
-            a = alpha[y, x]
-            if a <= 0.0:
-                out[y, x, 0] = 0
-                out[y, x, 1] = 0
-                out[y, x, 2] = 0
-                continue
-            rest = 1.0 - a
-            c0 = max(0.0, frame[y, x, 0] - rest * background[y, x, 0])
-            c1 = max(0.0, frame[y, x, 1] - rest * background[y, x, 1])
-            c2 = max(0.0, frame[y, x, 2] - rest * background[y, x, 2])
-            if despill >= 0 and band[y, x] != 0:
-                if despill == 0:
-                    c0 = min(c0, max(c1, c2))
-                elif despill == 1:
-                    c1 = min(c1, max(c0, c2))
-                else:
-                    c2 = min(c2, max(c0, c1))
-            out[y, x, 0] = min(255, int(c0 * gain + 0.5))
-            out[y, x, 1] = min(255, int(c1 * gain + 0.5))
-            out[y, x, 2] = min(255, int(c2 * gain + 0.5))
+    next_row = np.zeros(1, np.int64)
+    for _worker in prange(WORKERS):
+        while True:
+            y = claim(next_row)
+            if y >= height:
+                break
+            for x in range(width):
+                a = alpha[y, x]
+                if a <= 0.0:
+                    out[y, x, 0] = 0
+                    out[y, x, 1] = 0
+                    out[y, x, 2] = 0
+                    continue
+                rest = 1.0 - a
+                c0 = max(0.0, frame[y, x, 0] - rest * background[y, x, 0])
+                c1 = max(0.0, frame[y, x, 1] - rest * background[y, x, 1])
+                c2 = max(0.0, frame[y, x, 2] - rest * background[y, x, 2])
+                if despill >= 0 and band[y, x] != 0:
+                    if despill == 0:
+                        c0 = min(c0, max(c1, c2))
+                    elif despill == 1:
+                        c1 = min(c1, max(c0, c2))
+                    else:
+                        c2 = min(c2, max(c0, c1))
+                out[y, x, 0] = min(255, int(c0 * gain + 0.5))
+                out[y, x, 1] = min(255, int(c1 * gain + 0.5))
+                out[y, x, 2] = min(255, int(c2 * gain + 0.5))

@@ -7,7 +7,13 @@ fewer of them. Its numpy twin is ``plate_reference.plate_mode``.
 
 from __future__ import annotations
 
+import numpy as np
 from numba import njit, prange
+
+from ..kernel_cache import refresh
+from ..work_queue import WORKERS, claim
+
+refresh(__file__, ["../work_queue.py"])  # the kernels compile the work queue's claim into themselves
 
 
 @njit(cache=True, inline="always")
@@ -46,7 +52,12 @@ def plate_mode(samples, tolerance, plate, support):
     overwritten: plate = mean of the largest agreeing group (the first sample with the
     most agreeing others, and those), support = that group's share of the K samples."""
     k, height, width = samples.shape[0], samples.shape[1], samples.shape[2]
-    for y in prange(height):
+    next_row = np.zeros(1, np.int64)
+    for _worker in prange(WORKERS):
+        while True:
+            y = claim(next_row)
+            if y >= height:
+                break
         for x in range(width):
             best, best_count = 0, -1
             for i in range(k):
@@ -67,7 +78,12 @@ def plate_nearest(samples, prediction, unsure, tolerance, plate):
     ``prediction`` (float32 (H, W, 3), the plate inpainted from its sure pixels), or
     with the prediction itself when no sample comes within 2 x tolerance of it."""
     k, height, width = samples.shape[0], samples.shape[1], samples.shape[2]
-    for y in prange(height):
+    next_row = np.zeros(1, np.int64)
+    for _worker in prange(WORKERS):
+        while True:
+            y = claim(next_row)
+            if y >= height:
+                break
         for x in range(width):
             if not unsure[y, x]:
                 continue
