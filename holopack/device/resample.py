@@ -272,18 +272,18 @@ def apply_weights(indptr, indices, weights, picture, out):
             if first >= rows:
                 break
             for row in range(first, min(rows, first + ROW_BLOCK)):
-        a = 0.0
-        b = 0.0
-        c = 0.0
-        for k in range(indptr[row], indptr[row + 1]):
-            p = indices[k]
-            w = weights[k]
-            a += w * picture[p, 0]
-            b += w * picture[p, 1]
-            c += w * picture[p, 2]
-        out[row, 0] = a
-        out[row, 1] = b
-        out[row, 2] = c
+                a = 0.0
+                b = 0.0
+                c = 0.0
+                for k in range(indptr[row], indptr[row + 1]):
+                    p = indices[k]
+                    w = weights[k]
+                    a += w * picture[p, 0]
+                    b += w * picture[p, 1]
+                    c += w * picture[p, 2]
+                out[row, 0] = a
+                out[row, 1] = b
+                out[row, 2] = c
 
 
 @njit(parallel=True, cache=True)
@@ -303,16 +303,16 @@ def occupied_tiles(bits, tile, out):
             ty = claim(next_row)
             if ty >= tile_rows:
                 break
-        for tx in range(out.shape[1]):
-            x0 = tx * tile * 3
-            x1 = min(n, (tx + 1) * tile) * 3
-            seen = np.uint32(0)
-            for y in range(ty * tile, min(n, (ty + 1) * tile)):
-                for x in range(x0, x1):
-                    seen |= bits[y, x]
-                if seen != 0:
-                    break
-            out[ty, tx] = seen != 0
+            for tx in range(out.shape[1]):
+                x0 = tx * tile * 3
+                x1 = min(n, (tx + 1) * tile) * 3
+                seen = np.uint32(0)
+                for y in range(ty * tile, min(n, (ty + 1) * tile)):
+                    for x in range(x0, x1):
+                        seen |= bits[y, x]
+                    if seen != 0:
+                        break
+                out[ty, tx] = seen != 0
 
 
 @njit(parallel=True, cache=True, nogil=True)  # nogil: a wall renders its next frame meanwhile
@@ -336,21 +336,21 @@ def gather_tiled(groupptr, reachptr, reach, order, indptr, offsets, weights, spa
             g = claim(next_group)
             if g >= groups:
                 break
-        live = False
-        for k in range(reachptr[g], reachptr[g + 1]):
-            if occupied[reach[k]]:
-                live = True
-                break
-        for j in range(groupptr[g], groupptr[g + 1]):
-            a = np.float32(0.0)
-            b = np.float32(0.0)
-            c = np.float32(0.0)
-            if live:
-                a, b, c = weighted_rgb_sum(picture, offsets, weights, indptr[j], indptr[j + 1])
-            row = np.uint64(3) * np.uint64(order[j])
-            out[row] = a
-            out[row + one] = b
-            out[row + two] = c
+            live = False
+            for k in range(reachptr[g], reachptr[g + 1]):
+                if occupied[reach[k]]:
+                    live = True
+                    break
+            for j in range(groupptr[g], groupptr[g + 1]):
+                a = np.float32(0.0)
+                b = np.float32(0.0)
+                c = np.float32(0.0)
+                if live:
+                    a, b, c = weighted_rgb_sum(picture, offsets, weights, indptr[j], indptr[j + 1])
+                row = np.uint64(3) * np.uint64(order[j])
+                out[row] = a
+                out[row + one] = b
+                out[row + two] = c
     for j in range(groupptr[-1], order.shape[0]):  # rows without entries
         row = np.uint64(3) * np.uint64(order[j])
         out[row] = 0.0

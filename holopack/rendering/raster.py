@@ -104,44 +104,44 @@ def transform(world_pos, world_nrm, view, proj, normal_matrix, width, height, cl
             if first >= vertices:
                 break
             for i in range(first, min(vertices, first + BLOCK)):
-        x = np.float64(world_pos[i, 0])
-        y = np.float64(world_pos[i, 1])
-        z = np.float64(world_pos[i, 2])
-        ex = view[0, 0] * x + view[0, 1] * y + view[0, 2] * z + view[0, 3]
-        ey = view[1, 0] * x + view[1, 1] * y + view[1, 2] * z + view[1, 3]
-        ez = view[2, 0] * x + view[2, 1] * y + view[2, 2] * z + view[2, 3]
-        ew = view[3, 0] * x + view[3, 1] * y + view[3, 2] * z + view[3, 3]
-        for r in range(4):
-            clip[i, r] = proj[r, 0] * ex + proj[r, 1] * ey + proj[r, 2] * ez + proj[r, 3] * ew
-        if ew != 0.0 and ew != 1.0:
-            ex /= ew
-            ey /= ew
-            ez /= ew
-        attr[i, A_POS] = ex
-        attr[i, A_POS + 1] = ey
-        attr[i, A_POS + 2] = ez
-        nx = np.float64(world_nrm[i, 0])
-        ny = np.float64(world_nrm[i, 1])
-        nz = np.float64(world_nrm[i, 2])
-        for r in range(3):
-            attr[i, A_NRM + r] = (
-                normal_matrix[r, 0] * nx + normal_matrix[r, 1] * ny + normal_matrix[r, 2] * nz
-            )
-        c = (clip[i, 0], clip[i, 1], clip[i, 2], clip[i, 3])
-        code = _outcode(c, gx, gy)
+                x = np.float64(world_pos[i, 0])
+                y = np.float64(world_pos[i, 1])
+                z = np.float64(world_pos[i, 2])
+                ex = view[0, 0] * x + view[0, 1] * y + view[0, 2] * z + view[0, 3]
+                ey = view[1, 0] * x + view[1, 1] * y + view[1, 2] * z + view[1, 3]
+                ez = view[2, 0] * x + view[2, 1] * y + view[2, 2] * z + view[2, 3]
+                ew = view[3, 0] * x + view[3, 1] * y + view[3, 2] * z + view[3, 3]
+                for r in range(4):
+                    clip[i, r] = proj[r, 0] * ex + proj[r, 1] * ey + proj[r, 2] * ez + proj[r, 3] * ew
+                if ew != 0.0 and ew != 1.0:
+                    ex /= ew
+                    ey /= ew
+                    ez /= ew
+                attr[i, A_POS] = ex
+                attr[i, A_POS + 1] = ey
+                attr[i, A_POS + 2] = ez
+                nx = np.float64(world_nrm[i, 0])
+                ny = np.float64(world_nrm[i, 1])
+                nz = np.float64(world_nrm[i, 2])
+                for r in range(3):
+                    attr[i, A_NRM + r] = (
+                        normal_matrix[r, 0] * nx + normal_matrix[r, 1] * ny + normal_matrix[r, 2] * nz
+                    )
+                c = (clip[i, 0], clip[i, 1], clip[i, 2], clip[i, 3])
+                code = _outcode(c, gx, gy)
                 if not (
                     math.isfinite(c[0])
                     and math.isfinite(c[1])
                     and math.isfinite(c[2])
                     and math.isfinite(c[3])
                 ):
-            code = 128
-        vcode[i] = code
-        if code & (64 | 128) == 0:
-            vfix[i, V_X] = _snap(c[0], c[3], width, False)
-            vfix[i, V_Y] = _snap(c[1], c[3], height, True)
-            vzw[i, V_DEPTH] = _window_depth(c[2], c[3])
-            vzw[i, V_INV_W] = 1.0 / c[3]
+                    code = 128
+                vcode[i] = code
+                if code & (64 | 128) == 0:
+                    vfix[i, V_X] = _snap(c[0], c[3], width, False)
+                    vfix[i, V_Y] = _snap(c[1], c[3], height, True)
+                    vzw[i, V_DEPTH] = _window_depth(c[2], c[3])
+                    vzw[i, V_INV_W] = 1.0 / c[3]
 
 
 @njit(cache=True, error_model="numpy", inline="always")
@@ -325,51 +325,51 @@ def setup_triangles(
             if first >= triangles:
                 break
             for t in range(first, min(triangles, first + BLOCK)):
-        rec_tri[t] = -1
-        needs_clip[t] = 0
-        v0 = tri_idx[t, 0]
-        v1 = tri_idx[t, 1]
-        v2 = tri_idx[t, 2]
-        o0 = vcode[v0]
-        o1 = vcode[v1]
-        o2 = vcode[v2]
-        if ((o0 | o1 | o2) & 128) != 0:
-            continue  # NaN or infinity
-        if (o0 & o1 & o2 & 63) != 0:
-            continue  # all corners beyond one plane of the view volume
-        if ((o0 | o1 | o2) & 64) != 0:
-            needs_clip[t] = 1
-            continue
-        setup_record(
-            t,
-            t,
-            vfix[v0, V_X],
-            vfix[v0, V_Y],
-            vfix[v1, V_X],
-            vfix[v1, V_Y],
-            vfix[v2, V_X],
-            vfix[v2, V_Y],
-            vzw[v0, V_DEPTH],
-            vzw[v1, V_DEPTH],
-            vzw[v2, V_DEPTH],
-            vzw[v0, V_INV_W],
-            vzw[v1, V_INV_W],
-            vzw[v2, V_INV_W],
-            identity,
-            v0,
-            v1,
-            v2,
-            width,
-            height,
-            tri_mat[t],
-            mat[tri_mat[t], M_DOUBLE] == 1.0,
-            rec_tri,
-            rec_xy,
-            rec_area,
-            rec_zw,
-            rec_plane,
-            rec_bbox,
-        )
+                rec_tri[t] = -1
+                needs_clip[t] = 0
+                v0 = tri_idx[t, 0]
+                v1 = tri_idx[t, 1]
+                v2 = tri_idx[t, 2]
+                o0 = vcode[v0]
+                o1 = vcode[v1]
+                o2 = vcode[v2]
+                if ((o0 | o1 | o2) & 128) != 0:
+                    continue  # NaN or infinity
+                if (o0 & o1 & o2 & 63) != 0:
+                    continue  # all corners beyond one plane of the view volume
+                if ((o0 | o1 | o2) & 64) != 0:
+                    needs_clip[t] = 1
+                    continue
+                setup_record(
+                    t,
+                    t,
+                    vfix[v0, V_X],
+                    vfix[v0, V_Y],
+                    vfix[v1, V_X],
+                    vfix[v1, V_Y],
+                    vfix[v2, V_X],
+                    vfix[v2, V_Y],
+                    vzw[v0, V_DEPTH],
+                    vzw[v1, V_DEPTH],
+                    vzw[v2, V_DEPTH],
+                    vzw[v0, V_INV_W],
+                    vzw[v1, V_INV_W],
+                    vzw[v2, V_INV_W],
+                    identity,
+                    v0,
+                    v1,
+                    v2,
+                    width,
+                    height,
+                    tri_mat[t],
+                    mat[tri_mat[t], M_DOUBLE] == 1.0,
+                    rec_tri,
+                    rec_xy,
+                    rec_area,
+                    rec_zw,
+                    rec_plane,
+                    rec_bbox,
+                )
 
 
 @njit(cache=True, error_model="numpy")
@@ -513,27 +513,27 @@ def bin_count(order, count, rec_tri, rec_bbox, tile, ntx, nty, tile_start, offse
             c = claim(next_chunk)
             if c >= chunks:
                 break
-        for t in range(ntiles):
-            offsets[c, t] = 0
-        for i in range(c * run, min(count, (c + 1) * run)):
-            r = order[i]
-            if rec_tri[r] < 0:
-                tbox[i, B_XMIN] = 1
-                tbox[i, B_XMAX] = 0
-                tbox[i, B_YMIN] = 1
-                tbox[i, B_YMAX] = 0
-                continue
-            x0 = rec_bbox[r, B_XMIN] // tile
-            x1 = rec_bbox[r, B_XMAX] // tile
-            y0 = rec_bbox[r, B_YMIN] // tile
-            y1 = rec_bbox[r, B_YMAX] // tile
-            tbox[i, B_XMIN] = x0
-            tbox[i, B_XMAX] = x1
-            tbox[i, B_YMIN] = y0
-            tbox[i, B_YMAX] = y1
-            for ty in range(y0, y1 + 1):
-                for tx in range(x0, x1 + 1):
-                    offsets[c, ty * ntx + tx] += 1
+            for t in range(ntiles):
+                offsets[c, t] = 0
+            for i in range(c * run, min(count, (c + 1) * run)):
+                r = order[i]
+                if rec_tri[r] < 0:
+                    tbox[i, B_XMIN] = 1
+                    tbox[i, B_XMAX] = 0
+                    tbox[i, B_YMIN] = 1
+                    tbox[i, B_YMAX] = 0
+                    continue
+                x0 = rec_bbox[r, B_XMIN] // tile
+                x1 = rec_bbox[r, B_XMAX] // tile
+                y0 = rec_bbox[r, B_YMIN] // tile
+                y1 = rec_bbox[r, B_YMAX] // tile
+                tbox[i, B_XMIN] = x0
+                tbox[i, B_XMAX] = x1
+                tbox[i, B_YMIN] = y0
+                tbox[i, B_YMAX] = y1
+                for ty in range(y0, y1 + 1):
+                    for tx in range(x0, x1 + 1):
+                        offsets[c, ty * ntx + tx] += 1
     total = 0
     for t in range(ntiles):
         tile_start[t] = total
@@ -557,13 +557,13 @@ def bin_fill(order, count, ntx, offsets, tbox, tile_list):
             c = claim(next_chunk)
             if c >= chunks:
                 break
-        for i in range(c * run, min(count, (c + 1) * run)):
-            r = order[i]
-            for ty in range(tbox[i, B_YMIN], tbox[i, B_YMAX] + 1):
-                for tx in range(tbox[i, B_XMIN], tbox[i, B_XMAX] + 1):
-                    t = ty * ntx + tx
-                    tile_list[offsets[c, t]] = r
-                    offsets[c, t] += 1
+            for i in range(c * run, min(count, (c + 1) * run)):
+                r = order[i]
+                for ty in range(tbox[i, B_YMIN], tbox[i, B_YMAX] + 1):
+                    for tx in range(tbox[i, B_XMIN], tbox[i, B_XMAX] + 1):
+                        t = ty * ntx + tx
+                        tile_list[offsets[c, t]] = r
+                        offsets[c, t] += 1
 
 
 @njit(cache=True, error_model="numpy", inline="always")
@@ -846,34 +846,34 @@ def raster_opaque(
             k = claim(next_tile)
             if k >= tile_count:
                 break
-        t = tile_order[k]
-        tx0 = (t % ntx) * tile
-        ty0 = (t // ntx) * tile
-        tx1 = min(tx0 + tile, width) - 1
-        ty1 = min(ty0 + tile, height) - 1
-        _raster_tile(
-            tx0,
-            tx1,
-            ty0,
-            ty1,
-            tile_start[t],
-            tile_start[t + 1],
-            tile_list,
-            rec_xy,
-            rec_area,
-            rec_zw,
-            rec_plane,
-            rec_bbox,
-            mat,
-            attr,
-            pool,
-            levels,
-            level_count,
-            wrap,
-            depth,
-            ids,
-            any_masked,
-        )
+            t = tile_order[k]
+            tx0 = (t % ntx) * tile
+            ty0 = (t // ntx) * tile
+            tx1 = min(tx0 + tile, width) - 1
+            ty1 = min(ty0 + tile, height) - 1
+            _raster_tile(
+                tx0,
+                tx1,
+                ty0,
+                ty1,
+                tile_start[t],
+                tile_start[t + 1],
+                tile_list,
+                rec_xy,
+                rec_area,
+                rec_zw,
+                rec_plane,
+                rec_bbox,
+                mat,
+                attr,
+                pool,
+                levels,
+                level_count,
+                wrap,
+                depth,
+                ids,
+                any_masked,
+            )
 
 
 @njit(parallel=True, cache=True, error_model="numpy")
@@ -916,61 +916,61 @@ def shade_visible(
     for _worker in prange(max(1, threads)):
         while True:
             band = claim(next_band)
-        if band >= height:
+            if band >= height:
                 break
-        for y in range(band * s, band * s + s):
-            for x in range(width):
-                r = ids[y, x]
-                if r < 0:
-                    linear_ss[y, x, 0] = 0.0
-                    linear_ss[y, x, 1] = 0.0
-                    linear_ss[y, x, 2] = 0.0
-                    alpha_ss[y, x] = 0.0
-                    if s == 1:
-                        color[y, x, 0] = 0
-                        color[y, x, 1] = 0
-                        color[y, x, 2] = 0
-                    continue
-                cr, cg, cb, _ = _shade_record_inline(
-                    r,
-                    x,
-                    y,
-                    unlit_all,
-                    ortho,
-                    rec_plane,
-                    mat,
-                    attr,
-                    pool,
-                    levels,
-                    level_count,
-                    wrap,
-                    lights,
-                    params,
+            for y in range(band * s, band * s + s):
+                for x in range(width):
+                    r = ids[y, x]
+                    if r < 0:
+                        linear_ss[y, x, 0] = 0.0
+                        linear_ss[y, x, 1] = 0.0
+                        linear_ss[y, x, 2] = 0.0
+                        alpha_ss[y, x] = 0.0
+                        if s == 1:
+                            color[y, x, 0] = 0
+                            color[y, x, 1] = 0
+                            color[y, x, 2] = 0
+                        continue
+                    cr, cg, cb, _ = _shade_record_inline(
+                        r,
+                        x,
+                        y,
+                        unlit_all,
+                        ortho,
+                        rec_plane,
+                        mat,
+                        attr,
+                        pool,
+                        levels,
+                        level_count,
+                        wrap,
+                        lights,
+                        params,
+                    )
+                    linear_ss[y, x, 0] = cr
+                    linear_ss[y, x, 1] = cg
+                    linear_ss[y, x, 2] = cb
+                    alpha_ss[y, x] = 1.0
+                    if s == 1:  # the sub-sample buffers are the Frame's: only colour is left
+                        color[y, x, 0] = encode_srgb8(cr, srgb_lut, srgb_steps)
+                        color[y, x, 1] = encode_srgb8(cg, srgb_lut, srgb_steps)
+                        color[y, x, 2] = encode_srgb8(cb, srgb_lut, srgb_steps)
+            if s > 1:
+                resolve_span(
+                    band,
+                    0,
+                    width // s,
+                    linear_ss,
+                    alpha_ss,
+                    depth_ss,
+                    s,
+                    srgb_lut,
+                    srgb_steps,
+                    linear,
+                    alpha,
+                    depth,
+                    color,
                 )
-                linear_ss[y, x, 0] = cr
-                linear_ss[y, x, 1] = cg
-                linear_ss[y, x, 2] = cb
-                alpha_ss[y, x] = 1.0
-                if s == 1:  # the sub-sample buffers are the Frame's: only colour is left
-                    color[y, x, 0] = encode_srgb8(cr, srgb_lut, srgb_steps)
-                    color[y, x, 1] = encode_srgb8(cg, srgb_lut, srgb_steps)
-                    color[y, x, 2] = encode_srgb8(cb, srgb_lut, srgb_steps)
-        if s > 1:
-            resolve_span(
-                band,
-                0,
-                width // s,
-                linear_ss,
-                alpha_ss,
-                depth_ss,
-                s,
-                srgb_lut,
-                srgb_steps,
-                linear,
-                alpha,
-                depth,
-                color,
-            )
 
 
 @njit(parallel=True, cache=True, error_model="numpy")
@@ -1010,61 +1010,61 @@ def raster_blend(
             k = claim(next_tile)
             if k >= tile_count:
                 break
-        t = tile_order[k]
-        tx0 = (t % ntx) * tile
-        ty0 = (t // ntx) * tile
-        tx1 = min(tx0 + tile, width) - 1
-        ty1 = min(ty0 + tile, height) - 1
-        for e in range(tile_start[t], tile_start[t + 1]):
-            r = tile_list[e]
-            bx0 = max(rec_bbox[r, B_XMIN], tx0)
-            bx1 = min(rec_bbox[r, B_XMAX], tx1)
-            by0 = max(rec_bbox[r, B_YMIN], ty0)
-            by1 = min(rec_bbox[r, B_YMAX], ty1)
-            if bx0 > bx1 or by0 > by1:
-                continue
-            x0, x1, x2 = rec_xy[r, XY_X0], rec_xy[r, XY_X1], rec_xy[r, XY_X2]
-            y0, y1, y2 = rec_xy[r, XY_Y0], rec_xy[r, XY_Y1], rec_xy[r, XY_Y2]
-            bias0 = 0 if _is_top_left(x1, y1, x2, y2) else 1
-            bias1 = 0 if _is_top_left(x2, y2, x0, y0) else 1
-            bias2 = 0 if _is_top_left(x0, y0, x1, y1) else 1
-            inv_area = 1.0 / float(rec_area[r])
-            z0 = rec_zw[r, 0] * inv_area
-            z1 = rec_zw[r, 1] * inv_area
-            z2 = rec_zw[r, 2] * inv_area
-            for y in range(by0, by1 + 1):
-                py = y * ONE + HALF
-                for x in range(bx0, bx1 + 1):
-                    px = x * ONE + HALF
-                    e0 = _edge(x1, y1, x2, y2, px, py)
-                    e1 = _edge(x2, y2, x0, y0, px, py)
-                    e2 = _edge(x0, y0, x1, y1, px, py)
-                    if ((e0 - bias0) | (e1 - bias1) | (e2 - bias2)) < 0:
-                        continue
-                    z = np.float32(e0 * z0 + e1 * z1 + e2 * z2)
-                    if not z < depth[y, x]:
-                        continue
-                    cr, cg, cb, ca = _shade_record(
-                        r,
-                        x,
-                        y,
-                        unlit_all,
-                        ortho,
-                        rec_plane,
-                        mat,
-                        attr,
-                        pool,
-                        levels,
-                        level_count,
-                        wrap,
-                        lights,
-                        params,
-                    )
-                    keep = 1.0 - ca
-                    linear[y, x, 0] = ca * cr + keep * linear[y, x, 0]
-                    linear[y, x, 1] = ca * cg + keep * linear[y, x, 1]
-                    linear[y, x, 2] = ca * cb + keep * linear[y, x, 2]
-                    alpha[y, x] = ca + keep * alpha[y, x]
+            t = tile_order[k]
+            tx0 = (t % ntx) * tile
+            ty0 = (t // ntx) * tile
+            tx1 = min(tx0 + tile, width) - 1
+            ty1 = min(ty0 + tile, height) - 1
+            for e in range(tile_start[t], tile_start[t + 1]):
+                r = tile_list[e]
+                bx0 = max(rec_bbox[r, B_XMIN], tx0)
+                bx1 = min(rec_bbox[r, B_XMAX], tx1)
+                by0 = max(rec_bbox[r, B_YMIN], ty0)
+                by1 = min(rec_bbox[r, B_YMAX], ty1)
+                if bx0 > bx1 or by0 > by1:
+                    continue
+                x0, x1, x2 = rec_xy[r, XY_X0], rec_xy[r, XY_X1], rec_xy[r, XY_X2]
+                y0, y1, y2 = rec_xy[r, XY_Y0], rec_xy[r, XY_Y1], rec_xy[r, XY_Y2]
+                bias0 = 0 if _is_top_left(x1, y1, x2, y2) else 1
+                bias1 = 0 if _is_top_left(x2, y2, x0, y0) else 1
+                bias2 = 0 if _is_top_left(x0, y0, x1, y1) else 1
+                inv_area = 1.0 / float(rec_area[r])
+                z0 = rec_zw[r, 0] * inv_area
+                z1 = rec_zw[r, 1] * inv_area
+                z2 = rec_zw[r, 2] * inv_area
+                for y in range(by0, by1 + 1):
+                    py = y * ONE + HALF
+                    for x in range(bx0, bx1 + 1):
+                        px = x * ONE + HALF
+                        e0 = _edge(x1, y1, x2, y2, px, py)
+                        e1 = _edge(x2, y2, x0, y0, px, py)
+                        e2 = _edge(x0, y0, x1, y1, px, py)
+                        if ((e0 - bias0) | (e1 - bias1) | (e2 - bias2)) < 0:
+                            continue
+                        z = np.float32(e0 * z0 + e1 * z1 + e2 * z2)
+                        if not z < depth[y, x]:
+                            continue
+                        cr, cg, cb, ca = _shade_record(
+                            r,
+                            x,
+                            y,
+                            unlit_all,
+                            ortho,
+                            rec_plane,
+                            mat,
+                            attr,
+                            pool,
+                            levels,
+                            level_count,
+                            wrap,
+                            lights,
+                            params,
+                        )
+                        keep = 1.0 - ca
+                        linear[y, x, 0] = ca * cr + keep * linear[y, x, 0]
+                        linear[y, x, 1] = ca * cg + keep * linear[y, x, 1]
+                        linear[y, x, 2] = ca * cb + keep * linear[y, x, 2]
+                        alpha[y, x] = ca + keep * alpha[y, x]
 
 
 @njit(cache=True, error_model="numpy", inline="always")
@@ -1120,32 +1120,32 @@ def resolve_tiles(
             k = claim(next_tile)
             if k >= tile_count:
                 break
-        t = tiles[k]
-        x0 = (t % ntx) * tile
-        y0 = (t // ntx) * tile
-        x1 = min(x0 + tile, width)
-        for y in range(y0, min(y0 + tile, height)):
-            if s > 1:
-                resolve_span(
-                    y,
-                    x0,
-                    x1,
-                    linear_ss,
-                    alpha_ss,
-                    depth_ss,
-                    s,
-                    srgb_lut,
-                    srgb_steps,
-                    linear,
-                    alpha,
-                    depth,
-                    color,
-                )
-                continue
-            # supersample 1: the sub-sample buffers are the Frame's, only colour is left
-            for x in range(x0, x1):
-                for c in range(3):
-                    color[y, x, c] = encode_srgb8(linear_ss[y, x, c], srgb_lut, srgb_steps)
+            t = tiles[k]
+            x0 = (t % ntx) * tile
+            y0 = (t // ntx) * tile
+            x1 = min(x0 + tile, width)
+            for y in range(y0, min(y0 + tile, height)):
+                if s > 1:
+                    resolve_span(
+                        y,
+                        x0,
+                        x1,
+                        linear_ss,
+                        alpha_ss,
+                        depth_ss,
+                        s,
+                        srgb_lut,
+                        srgb_steps,
+                        linear,
+                        alpha,
+                        depth,
+                        color,
+                    )
+                    continue
+                # supersample 1: the sub-sample buffers are the Frame's, only colour is left
+                for x in range(x0, x1):
+                    for c in range(3):
+                        color[y, x, c] = encode_srgb8(linear_ss[y, x, c], srgb_lut, srgb_steps)
 
 
 def srgb_tables() -> tuple[np.ndarray, np.ndarray]:

@@ -58,17 +58,17 @@ def plate_mode(samples, tolerance, plate, support):
             y = claim(next_row)
             if y >= height:
                 break
-        for x in range(width):
-            best, best_count = 0, -1
-            for i in range(k):
-                count = 0
-                for j in range(k):
-                    if _difference(samples, i, j, y, x) <= tolerance:
-                        count += 1
-                if count > best_count:
-                    best, best_count = i, count
-            n = _mean_of_agreeing(samples, best, y, x, tolerance, plate)
-            support[y, x] = n / k
+            for x in range(width):
+                best, best_count = 0, -1
+                for i in range(k):
+                    count = 0
+                    for j in range(k):
+                        if _difference(samples, i, j, y, x) <= tolerance:
+                            count += 1
+                    if count > best_count:
+                        best, best_count = i, count
+                n = _mean_of_agreeing(samples, best, y, x, tolerance, plate)
+                support[y, x] = n / k
 
 
 @njit(parallel=True, cache=True)
@@ -84,18 +84,18 @@ def plate_nearest(samples, prediction, unsure, tolerance, plate):
             y = claim(next_row)
             if y >= height:
                 break
-        for x in range(width):
-            if not unsure[y, x]:
-                continue
-            best, best_d = 0, 1e30
-            for j in range(k):
-                d = 0.0
-                for c in range(3):
-                    d += abs(float(samples[j, y, x, c]) - float(prediction[y, x, c]))
-                if d < best_d:
-                    best, best_d = j, d
-            if best_d > 2 * tolerance:
-                for c in range(3):
-                    plate[y, x, c] = prediction[y, x, c]
-                continue
-            _mean_of_agreeing(samples, best, y, x, tolerance, plate)
+            for x in range(width):
+                if not unsure[y, x]:
+                    continue
+                best, best_d = 0, 1e30
+                for j in range(k):
+                    d = 0.0
+                    for c in range(3):
+                        d += abs(float(samples[j, y, x, c]) - float(prediction[y, x, c]))
+                    if d < best_d:
+                        best, best_d = j, d
+                if best_d > 2 * tolerance:
+                    for c in range(3):
+                        plate[y, x, c] = prediction[y, x, c]
+                    continue
+                _mean_of_agreeing(samples, best, y, x, tolerance, plate)
