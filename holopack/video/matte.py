@@ -14,6 +14,7 @@ import cv2
 import numpy as np
 
 from . import key_kernel
+from .holes import fill_holes
 
 MATTE_GATE = 0.1  # matte values below this become exact 0 (halo of chroma blur)
 
@@ -82,7 +83,10 @@ def key_frame(
         alpha,
     )
     state.frame[...] = frame
-    alpha = unmix_edge(alpha, state.score)
+    if model.use_plate:
+        alpha = fill_holes(alpha, ycbcr(frame) - plate_ycc, model.noise)
+    lo, hi = (model.params[1], model.params[2]) if model.use_plate else (model.params[4], model.params[5])
+    alpha = unmix_edge(alpha, state.score, float(lo), float(hi))
     alpha = feather(alpha)
     band = edge_band(alpha)
     if background is None:
@@ -92,15 +96,22 @@ def key_frame(
     return out, alpha, state
 
 
-def unmix_edge(alpha: np.ndarray, score: np.ndarray) -> np.ndarray:
-    """On the pixels next to clear background, alpha = score / (the highest score within
-    2 px): a mixed edge pixel is as far from the background as its share of the
-    subject beside it, whatever the subject's contrast (the ramp alone would call any
-    pixel past its upper end solid, widening the matte by a pixel)."""
+def unmix_edge(alpha: np.ndarray, score: np.ndarray, lo: float, hi: float) -> np.ndarray:
+    """alpha, score float32 (H, W); lo, hi: the distances the score's 0 and 1 stand for.
+    On the keyed pixels next to clear background, alpha = distance / (the largest
+    distance within 2 px), the distance to the background recovered from the score: a
+    mixed edge pixel is as far from the background as its share of the subject beside
+    it, whatever the subject's contrast. (The ramp would call any pixel past its upper
+    end solid, and the score, measured from the noise gate, would shrink every share;
+    static test clip: the outermost subject pixels' matte too low by 0.26 on average.)"""
     near = cv2.dilate((alpha <= 0).astype(np.uint8), np.ones((3, 3), np.uint8)) > 0
-    local = cv2.dilate(np.ascontiguousarray(score, np.float32), np.ones((5, 5), np.uint8))
-    edge = np.clip(score / np.maximum(local, 1.0), 0.0, 1.0)
-    return np.where(near, np.minimum(alpha, edge), alpha).astype(np.float32)
+    distance = np.maximum(0.0, lo + score * (hi - lo)).astype(np.float32)
+    local = cv2.dilate(distance, np.ones((5, 5), np.uint8))
+    edge = np.clip(distance / np.maximum(local, 1e-3), 0.0, 1.0)
+    # beside a solid subject (a distance past the ramp's top within 2 px) the share is
+    # the ratio; elsewhere (a lone pixel of noise above the gate) the ramp caps it
+    beside = near & (alpha > 0) & (local >= hi)
+    return np.where(beside, edge, np.where(near, np.minimum(alpha, edge), alpha)).astype(np.float32)
 
 
 def feather(alpha: np.ndarray) -> np.ndarray:

@@ -1,0 +1,56 @@
+"""Filling the matte's holes that are the subject, not the background behind it.
+
+A difference key cannot tell a subject pixel from the backdrop where their colours
+nearly agree (a dark grey band on a dark grey studio): those parts come out as holes
+in the matte. One pixel cannot decide it, but a whole hole can: over a region of true
+background the difference frame - plate is noise and averages to nearly zero, while a
+region of subject that is merely close to the backdrop is offset the same way at every
+pixel. So a hole, a part of the matte below one half that is enclosed by the subject
+(it does not reach the picture's edge), is filled when the mean YCbCr difference over
+its core (its pixels at least CORE_PX from the subject, away from mixed edge pixels)
+is larger than HOLE_OFFSET_NOISE times the clip's noise (and HOLE_OFFSET_MIN codes).
+
+Measured on the test clips (tests/_video_clips.py, 36 frames each), the mean offset
+over a hole's core in YCbCr codes (5th / 50th / 95th percentile of holes of 20 px or
+more): studio (noise 1.56) subject holes 1.6 / 5.4 / 9.4, background holes 0.9 / 1.6 /
+2.1; static texture (noise 1.92) subject 1.9 / 5.6 / 9.2, background 0.1 / 0.2 / 0.5.
+"""
+
+from __future__ import annotations
+
+import cv2
+import numpy as np
+
+CORE_PX = 2  # a hole's core: its pixels this far from the subject (mixed edge pixels left out)
+HOLE_OFFSET_NOISE = 2.0  # fill a hole whose mean offset exceeds this many times the noise
+HOLE_OFFSET_MIN = 2.5  # and this many codes (compression biases a backdrop by about 2)
+SOLID = 0.5  # matte at or above this is the subject
+
+
+def fill_holes(alpha: np.ndarray, offset: np.ndarray, noise: float) -> np.ndarray:
+    """alpha float32 (H, W) in [0, 1]; offset float32 (H, W, 3): frame - plate in YCbCr;
+    noise: the clip's median background distance -> alpha float32 (H, W) with the
+    subject's holes (see the module) set to 1."""
+    h, w = alpha.shape
+    open_ = (alpha < SOLID).astype(np.uint8)
+    count, labels = cv2.connectedComponents(open_, connectivity=4)
+    if count <= 2:  # the background alone, or nothing open
+        return alpha
+    edge_labels = np.unique(np.concatenate([labels[0], labels[-1], labels[:, 0], labels[:, -1]]))
+    kernel = np.ones((2 * CORE_PX + 1, 2 * CORE_PX + 1), np.uint8)
+    core = cv2.erode(open_, kernel, borderType=cv2.BORDER_CONSTANT, borderValue=1) > 0
+    core_labels = labels[core]
+    n = np.bincount(core_labels, minlength=count).astype(np.float64)
+    sums = np.stack(
+        [np.bincount(core_labels, weights=offset[..., c][core], minlength=count) for c in range(3)], axis=-1
+    )
+    mean = sums / np.maximum(n, 1.0)[:, None]
+    shift = np.sqrt((mean**2).sum(-1))
+    fill = (n >= 1) & (shift > max(HOLE_OFFSET_NOISE * noise, HOLE_OFFSET_MIN))
+    fill[0] = False  # label 0 is the subject itself
+    fill[edge_labels] = False
+    if not fill.any():
+        return alpha
+    out = alpha.copy()
+    out[fill[labels]] = 1.0
+    return out
