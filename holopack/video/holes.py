@@ -23,8 +23,11 @@ import numpy as np
 
 CORE_PX = 2  # a hole's core: its pixels this far from the subject (mixed edge pixels left out)
 HOLE_OFFSET_NOISE = 2.0  # fill a hole whose mean offset exceeds this many times the noise
-HOLE_OFFSET_MIN = 2.5  # and this many codes (compression biases a backdrop by about 2)
+HOLE_OFFSET_MIN = 3.5  # and this many codes (compression biases a backdrop by about 2)
 SOLID = 0.5  # matte at or above this is the subject
+# a faint part's pixels this far from clear background are tested and filled (studio
+# test clip, IoU seed 0 / seed 1: 0.9465 / 0.9465 at 2 px, 0.9470 / 0.9486 at 3 px)
+FAINT_PX = 3
 
 
 def fill_holes(alpha: np.ndarray, offset: np.ndarray, noise: float) -> np.ndarray:
@@ -49,6 +52,35 @@ def fill_holes(alpha: np.ndarray, offset: np.ndarray, noise: float) -> np.ndarra
     fill = (n >= 1) & (shift > max(HOLE_OFFSET_NOISE * noise, HOLE_OFFSET_MIN))
     fill[0] = False  # label 0 is the subject itself
     fill[edge_labels] = False
+    out = alpha.copy()
+    if fill.any():
+        out[fill[labels]] = 1.0
+    return fill_faint_parts(out, offset, noise)
+
+
+def fill_faint_parts(alpha: np.ndarray, offset: np.ndarray, noise: float) -> np.ndarray:
+    """The same test for the faint parts of the subject that reach its outline (a hole
+    open to the background on one side): the pixels below SOLID that lie more than
+    CORE_PX from clear background (3 x 3 patches of matte 0: lone pixels of the subject
+    that fell under the noise gate do not count) are grouped, and a group whose mean
+    offset passes the test is set to 1. A true background region is clear within
+    itself, so at most its thin rim of mixed pixels is considered, and that is left as
+    it is. alpha, offset, noise as fill_holes."""
+    clear = (alpha <= 0).astype(np.uint8)
+    square = np.ones((3, 3), np.uint8)
+    sure_background = cv2.dilate(cv2.erode(clear, square), square)
+    kernel = np.ones((2 * FAINT_PX + 1, 2 * FAINT_PX + 1), np.uint8)
+    far = cv2.erode(1 - sure_background, kernel, borderType=cv2.BORDER_CONSTANT, borderValue=0)
+    faint = (far > 0) & (alpha < SOLID)
+    if not faint.any():
+        return alpha
+    count, labels = cv2.connectedComponents(faint.astype(np.uint8), connectivity=4)
+    inside = labels[faint]
+    n = np.bincount(inside, minlength=count).astype(np.float64)
+    sums = np.stack([np.bincount(inside, weights=offset[..., c][faint], minlength=count) for c in range(3)], -1)
+    shift = np.sqrt(((sums / np.maximum(n, 1.0)[:, None]) ** 2).sum(-1))
+    fill = (n >= 1) & (shift > max(HOLE_OFFSET_NOISE * noise, HOLE_OFFSET_MIN))
+    fill[0] = False
     if not fill.any():
         return alpha
     out = alpha.copy()
