@@ -77,7 +77,9 @@ def fill_faint_parts(alpha: np.ndarray, offset: np.ndarray, noise: float) -> np.
     count, labels = cv2.connectedComponents(faint.astype(np.uint8), connectivity=4)
     inside = labels[faint]
     n = np.bincount(inside, minlength=count).astype(np.float64)
-    sums = np.stack([np.bincount(inside, weights=offset[..., c][faint], minlength=count) for c in range(3)], -1)
+    sums = np.stack(
+        [np.bincount(inside, weights=offset[..., c][faint], minlength=count) for c in range(3)], -1
+    )
     shift = np.sqrt(((sums / np.maximum(n, 1.0)[:, None]) ** 2).sum(-1))
     fill = (n >= 1) & (shift > max(HOLE_OFFSET_NOISE * noise, HOLE_OFFSET_MIN))
     fill[0] = False
