@@ -103,7 +103,7 @@ def key_frame(
         state.background_linear = _srgb_to_linear(background)
     lo, hi = (model.params[1], model.params[2]) if model.use_plate else (model.params[4], model.params[5])
     linear_distance = np.sqrt(((SRGB_LINEAR[frame] - state.background_linear) ** 2).sum(-1))
-    alpha = unmix_edge(alpha, state.score, float(lo), float(hi), linear_distance)
+    alpha = unmix_edge(alpha, state.score, float(lo), float(hi), linear_distance, model.edge_px)
     alpha = feather(alpha)
     band = edge_band(alpha)
     out = np.empty((h, w, 3), np.uint8)
@@ -112,12 +112,13 @@ def key_frame(
 
 
 def unmix_edge(
-    alpha: np.ndarray, score: np.ndarray, lo: float, hi: float, linear_distance: np.ndarray
+    alpha: np.ndarray, score: np.ndarray, lo: float, hi: float, linear_distance: np.ndarray, reach_px: int = 2
 ) -> np.ndarray:
     """alpha, score float32 (H, W); lo, hi: the distances the score's 0 and 1 stand for;
-    linear_distance float32 (H, W): |frame - background| in linear-light RGB.
+    linear_distance float32 (H, W): |frame - background| in linear-light RGB; reach_px:
+    how far inwards the subject's full contrast is looked for (VideoModel.edge_px).
     On the keyed pixels next to clear background, alpha = linear distance / (the
-    largest linear distance within 2 px): a mixed edge pixel is as far from the
+    largest linear distance within reach_px): a mixed edge pixel is as far from the
     background as its share of the subject beside it, whatever the subject's contrast,
     and light mixes linearly (a lens or motion blurs light, not sRGB codes). The ramp
     would call any pixel past its upper end solid; the score, measured from the noise
@@ -127,7 +128,8 @@ def unmix_edge(
     near = cv2.dilate((alpha <= 0).astype(np.uint8), np.ones((3, 3), np.uint8)) > 0
     distance = np.maximum(0.0, lo + score * (hi - lo)).astype(np.float32)
     local = cv2.dilate(distance, np.ones((5, 5), np.uint8))
-    linear_local = cv2.dilate(linear_distance, np.ones((5, 5), np.uint8))
+    reach = np.ones((2 * reach_px + 1, 2 * reach_px + 1), np.uint8)
+    linear_local = cv2.dilate(linear_distance, reach)
     edge = np.clip(linear_distance / np.maximum(linear_local, 1e-6), 0.0, 1.0)
     # beside a solid subject (a distance past the ramp's top within 2 px) the share is
     # the ratio; elsewhere (a lone pixel of noise above the gate) the ramp caps it
