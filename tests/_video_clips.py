@@ -158,7 +158,11 @@ def composite_frames(
     rng = np.random.default_rng(seed + 7)
     noise = {"green": 5.0, "studio": 1.5, "textured": 2.0}.get(kind, 0.0)
     if not vary:
-        backgrounds = {"green": green_background, "studio": studio_background, "textured": textured_background}
+        backgrounds = {
+            "green": green_background,
+            "studio": studio_background,
+            "textured": textured_background,
+        }
         background = backgrounds[kind](size) if kind in backgrounds else None
     else:
         look = np.random.default_rng(seed + 1000)
