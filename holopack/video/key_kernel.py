@@ -108,3 +108,27 @@ def composite(frame, alpha, band, background, despill, gain, out):
             out[y, x, 0] = min(255, int(c0 * gain + 0.5))
             out[y, x, 1] = min(255, int(c1 * gain + 0.5))
             out[y, x, 2] = min(255, int(c2 * gain + 0.5))
+
+
+@njit(parallel=True, cache=True)
+def edge_inputs(frame, plate, background_linear, srgb_linear, offset, linear_distance):
+    """What the matte's refinements read, in one pass. frame uint8 (H, W, 3); plate
+    float32 (H, W, 3) YCbCr of the clean plate; background_linear float32 (H, W, 3):
+    the background in linear light; srgb_linear float32 (256,): sRGB code -> linear;
+    offset float32 (H, W, 3), overwritten with the frame's YCbCr minus the plate's;
+    linear_distance float32 (H, W), overwritten with |frame - background| in linear RGB."""
+    height, width = frame.shape[0], frame.shape[1]
+    for y in prange(height):
+        for x in range(width):
+            r = float(frame[y, x, 0])
+            g = float(frame[y, x, 1])
+            b = float(frame[y, x, 2])
+            luma = KR * r + KG * g + KB * b
+            offset[y, x, 0] = luma - plate[y, x, 0]
+            offset[y, x, 1] = CB_SCALE * (b - luma) - plate[y, x, 1]
+            offset[y, x, 2] = CR_SCALE * (r - luma) - plate[y, x, 2]
+            d = 0.0
+            for c in range(3):
+                e = srgb_linear[frame[y, x, c]] - background_linear[y, x, c]
+                d += e * e
+            linear_distance[y, x] = math.sqrt(d)

@@ -50,3 +50,13 @@ def composite(frame, alpha, band, background, despill, gain):
     out = np.minimum(255, np.floor(c * gain + 0.5)).astype(np.uint8)
     out[alpha <= 0] = 0
     return out
+
+
+def edge_inputs(frame, plate, background_linear):
+    """As key_kernel.edge_inputs; returns (offset float32 (H, W, 3), linear_distance
+    float32 (H, W)), the sRGB curve written out here."""
+    c = frame.astype(np.float64) / 255.0
+    linear = np.where(c <= 0.04045, c / 12.92, ((c + 0.055) / 1.055) ** 2.4)
+    offset = ycbcr(frame) - plate
+    distance = np.sqrt(((linear - background_linear) ** 2).sum(-1))
+    return offset.astype(np.float32), distance.astype(np.float32)
