@@ -48,8 +48,8 @@ def fill_holes(alpha: np.ndarray, offset: np.ndarray, noise: float) -> np.ndarra
     h, w = alpha.shape
     open_ = (alpha < SOLID).astype(np.uint8)
     count, labels = cv2.connectedComponents(open_, connectivity=4)
-    if count <= 2:  # the background alone, or nothing open
-        return alpha
+    if count <= 2:  # the background alone, or nothing open: no enclosed hole
+        return fill_faint_parts(alpha, offset, noise)
     edge_labels = np.unique(np.concatenate([labels[0], labels[-1], labels[:, 0], labels[:, -1]]))
     kernel = np.ones((2 * CORE_PX + 1, 2 * CORE_PX + 1), np.uint8)
     core = cv2.erode(open_, kernel, borderType=cv2.BORDER_CONSTANT, borderValue=1) > 0
