@@ -5,6 +5,8 @@ from __future__ import annotations
 import numpy as np
 
 from holopack.video import (
+    guide_kernel,
+    guide_reference,
     holes_kernel,
     holes_reference,
     key_kernel,
@@ -116,3 +118,20 @@ def test_label_sums_kernel_matches_numpy_twin():
     want_count, want_sums = holes_reference.label_sums(labels, mask, offset, 5)
     np.testing.assert_array_equal(count, want_count)
     np.testing.assert_allclose(sums, want_sums, atol=1e-3)
+
+
+def test_guided_edge_kernel_matches_numpy_twin():
+    rng = np.random.default_rng(8)
+    frame = rng.integers(0, 256, (21, 26, 3)).astype(np.uint8)
+    alpha = rng.uniform(0, 1, (21, 26)).astype(np.float32)
+    edge = (rng.uniform(size=(21, 26)) < 0.4).astype(np.uint8)
+    edge[0, :] = 1  # windows cut at the border
+    for radius in (1, 2):
+        near = np.zeros_like(edge)
+        for y, x in zip(*np.nonzero(edge)):
+            near[max(0, y - radius) : y + radius + 1, max(0, x - radius) : x + radius + 1] = 1
+        out = np.empty((21, 26), np.float32)
+        a, b = np.zeros((21, 26), np.float32), np.zeros((21, 26), np.float32)
+        guide_kernel.guide_edge(frame, alpha, edge, near, radius, np.float32(1e-3), a, b, out)
+        want = guide_reference.guide_edge(frame, alpha, edge, radius, 1e-3)
+        np.testing.assert_allclose(out, want, atol=2e-4)
