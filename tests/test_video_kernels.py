@@ -135,3 +135,16 @@ def test_guided_edge_kernel_matches_numpy_twin():
         guide_kernel.guide_edge(frame, alpha, edge, near, radius, np.float32(1e-3), a, b, out)
         want = guide_reference.guide_edge(frame, alpha, edge, radius, 1e-3)
         np.testing.assert_allclose(out, want, atol=2e-4)
+
+
+def test_unmix_kernel_matches_numpy_twin():
+    rng = np.random.default_rng(9)
+    alpha = rng.uniform(-0.5, 1.5, (19, 23)).clip(0, 1).astype(np.float32)
+    score = rng.uniform(-1, 3, (19, 23)).astype(np.float32)
+    linear_distance = rng.uniform(0, 1, (19, 23)).astype(np.float32)
+    for reach in (1, 2):
+        out = np.empty_like(alpha)
+        key_kernel.unmix(alpha, score, np.float32(5.0), np.float32(17.0), linear_distance, reach, out)
+        want = key_reference.unmix(alpha, score, 5.0, 17.0, linear_distance, reach)
+        np.testing.assert_allclose(out, want, atol=1e-5)
+        assert (out[alpha <= 0] == alpha[alpha <= 0]).all()
