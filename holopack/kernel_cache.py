@@ -33,6 +33,8 @@ KERNEL_MODULES = {
     "rendering/raster.py": ["shading.py", "texture.py", "texel_mix.py"],
     "rendering/shading.py": [],
     "rendering/texture.py": [],
+    "video/guide_kernel.py": ["key_kernel.py"],
+    "video/holes_kernel.py": [],
     "video/key_kernel.py": [],
     "video/plate_kernel.py": [],
     "wall/preview_kernel.py": [],

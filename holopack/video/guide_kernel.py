@@ -13,7 +13,10 @@ from __future__ import annotations
 
 from numba import njit, prange
 
+from ..kernel_cache import refresh
 from .key_kernel import KB, KG, KR
+
+refresh(__file__, ["key_kernel.py"])  # the luma weights are compiled in as constants
 
 
 @njit(parallel=True, cache=True)
