@@ -34,6 +34,8 @@ KERNEL_MODULES = {
     "rendering/raster.py": ["shading.py", "texture.py", "texel_mix.py", "../work_queue.py"],
     "rendering/shading.py": [],
     "rendering/texture.py": [],
+    "video/guide_kernel.py": ["key_kernel.py", "../work_queue.py"],
+    "video/holes_kernel.py": [],
     "video/key_kernel.py": ["../work_queue.py"],
     "video/plate_kernel.py": ["../work_queue.py"],
     "wall/preview_kernel.py": [],

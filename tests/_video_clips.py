@@ -15,6 +15,11 @@ linear light over:
 ``make_clip(kind, folder)`` writes the clip and returns (path, truth): truth is a
 (N, H, W) float32 array of coverage, the frames as the clip holds them. Compositing,
 noise and sRGB here are plain numpy and share no code with holopack.video.
+
+Held-out clips are made the same way with ``vary=True``: the seed then also draws the
+light (the screen's colour and falloff, the studio's grey, gradient and spot), the
+texture, the noise and the compression, and ``subject`` names another model
+(tests/data: CesiumMan, Fox, ...).
 """
 
 from __future__ import annotations
@@ -48,20 +53,31 @@ def srgb_decode(codes) -> np.ndarray:
 _RENDERED: dict = {}
 
 
-def subject_frames(size: int = SIZE, frames: int = FRAMES, seed: int = 0, sway: int = SWAY_PX):
+def subject_frames(
+    size: int = SIZE, frames: int = FRAMES, seed: int = 0, sway: int = SWAY_PX, subject: str | None = None
+):
     """(linear premultiplied (H, W, 3) float32, coverage (H, W) float32) of the default
-    twin dancing and walking sideways, rendered once per process (the clips share it)."""
-    key = (size, frames, seed, sway)
+    twin (or the model ``subject`` in tests/data) dancing and walking sideways, rendered
+    once per process (the clips share it)."""
+    key = (size, frames, seed, sway, subject)
     if key not in _RENDERED:
-        _RENDERED[key] = list(_render_subject(size, frames, seed, sway))
+        _RENDERED[key] = list(_render_subject(size, frames, seed, sway, subject))
     return _RENDERED[key]
 
 
-def _render_subject(size, frames, seed, sway):
+def subject_path(subject: str | None) -> str:
+    import holopack.pipeline
+
+    if subject is None:
+        return holopack.pipeline.default_twin()
+    return os.path.join(os.path.dirname(os.path.abspath(__file__)), "data", subject, f"{subject}.glb")
+
+
+def _render_subject(size, frames, seed, sway, subject=None):
     import holopack
     from holopack.pipeline import ExportSettings, make_timeline, open_source
 
-    scene = holopack.load(holopack.pipeline.default_twin())
+    scene = holopack.load(subject_path(subject))
     timeline = make_timeline(scene, ExportSettings(), FPS)
     source = open_source(scene, timeline, size, supersample=2)
     from holopack.rendering.camera import Framing
@@ -90,17 +106,31 @@ def _shift(a: np.ndarray, dx: int) -> np.ndarray:
     return out
 
 
-def green_background(size: int) -> np.ndarray:
+def green_background(size: int, rng: np.random.Generator | None = None) -> np.ndarray:
+    """Linear light (H, W, 3) of an unevenly lit green screen; ``rng`` varies it."""
     y, x = np.mgrid[0:size, 0:size] / (size - 1)
-    light = 0.55 + 0.5 * x * (1.0 - 0.35 * y) + 0.1 * np.sin(3 * y)
-    return srgb_decode([35, 180, 70])[None, None] * light[..., None]
+    if rng is None:
+        light = 0.55 + 0.5 * x * (1.0 - 0.35 * y) + 0.1 * np.sin(3 * y)
+        return srgb_decode([35, 180, 70])[None, None] * light[..., None]
+    angle = rng.uniform(0, 2 * np.pi)
+    ramp = 0.5 + (x - 0.5) * np.cos(angle) + (y - 0.5) * np.sin(angle)
+    light = rng.uniform(0.45, 0.65) + rng.uniform(0.3, 0.6) * ramp + 0.1 * np.sin(rng.uniform(2, 5) * y)
+    screen = [rng.uniform(20, 60), rng.uniform(150, 200), rng.uniform(40, 100)]
+    return srgb_decode(screen)[None, None] * light[..., None]
 
 
-def studio_background(size: int) -> np.ndarray:
+def studio_background(size: int, rng: np.random.Generator | None = None) -> np.ndarray:
+    """Linear light (H, W, 3) of a grey studio gradient with a spot; ``rng`` varies it."""
     y, x = np.mgrid[0:size, 0:size] / (size - 1)
-    spot = np.exp(-((x - 0.5) ** 2 + (y - 0.35) ** 2) / 0.18)
-    grey = 0.012 + 0.05 * (1.0 - y) + 0.07 * spot
-    return np.stack([grey * 1.0, grey * 0.98, grey * 1.04], axis=-1)
+    base, fall, spot_gain, sx, sy = 0.012, 0.05, 0.07, 0.5, 0.35
+    tint = (1.0, 0.98, 1.04)
+    if rng is not None:
+        base, fall, spot_gain = rng.uniform(0.006, 0.03), rng.uniform(0.02, 0.08), rng.uniform(0.03, 0.12)
+        sx, sy = rng.uniform(0.3, 0.7), rng.uniform(0.2, 0.5)
+        tint = (1.0, rng.uniform(0.95, 1.02), rng.uniform(0.98, 1.08))
+    spot = np.exp(-((x - sx) ** 2 + (y - sy) ** 2) / 0.18)
+    grey = base + fall * (1.0 - y) + spot_gain * spot
+    return np.stack([grey * tint[0], grey * tint[1], grey * tint[2]], axis=-1)
 
 
 def textured_background(size: int, seed: int = 1) -> np.ndarray:
@@ -121,13 +151,28 @@ def _edge_spill(alpha: np.ndarray, px: float = 3.0) -> np.ndarray:
     return np.clip(1.0 - (inside - 1.0) / px, 0.0, 1.0) * (alpha > 0)
 
 
-def composite_frames(kind: str, size: int = SIZE, frames: int = FRAMES, seed: int = 0):
+def composite_frames(
+    kind: str, size: int = SIZE, frames: int = FRAMES, seed: int = 0, vary: bool = False, subject=None
+):
     """Yield (sRGB uint8 (H, W, 3) or RGBA (H, W, 4), coverage (H, W) float32)."""
     rng = np.random.default_rng(seed + 7)
-    backgrounds = {"green": green_background, "studio": studio_background, "textured": textured_background}
-    background = backgrounds[kind](size) if kind in backgrounds else None
     noise = {"green": 5.0, "studio": 1.5, "textured": 2.0}.get(kind, 0.0)
-    for linear, alpha in subject_frames(size, frames, seed):
+    if not vary:
+        backgrounds = {
+            "green": green_background,
+            "studio": studio_background,
+            "textured": textured_background,
+        }
+        background = backgrounds[kind](size) if kind in backgrounds else None
+    else:
+        look = np.random.default_rng(seed + 1000)
+        background = {
+            "green": lambda: green_background(size, look),
+            "studio": lambda: studio_background(size, look),
+            "textured": lambda: textured_background(size, seed + 1000),
+        }.get(kind, lambda: None)()
+        noise *= look.uniform(0.6, 1.4)
+    for linear, alpha in subject_frames(size, frames, seed, subject=subject):
         linear, alpha = linear.astype(np.float64), alpha.astype(np.float64)
         if kind == "webm":
             straight = np.where(alpha[..., None] > 0, linear / np.maximum(alpha, 1e-6)[..., None], 0)
@@ -169,10 +214,19 @@ def _encode(path: str, pictures, fps: int, params: list[str], pix_fmt_in: str) -
     subprocess.run(cmd, input=b"".join(np.ascontiguousarray(p).tobytes() for p in pictures), check=True)
 
 
-def make_clip(kind: str, folder: str, size: int = SIZE, frames: int = FRAMES, seed: int = 0):
-    """Write the ``kind`` clip into ``folder``: -> (path, truth (N, H, W) float32)."""
+def make_clip(
+    kind: str,
+    folder: str,
+    size: int = SIZE,
+    frames: int = FRAMES,
+    seed: int = 0,
+    vary: bool = False,
+    subject: str | None = None,
+):
+    """Write the ``kind`` clip into ``folder``: -> (path, truth (N, H, W) float32).
+    vary, subject: a held-out clip made the same way (see the module)."""
     pictures, truth = [], []
-    for picture, alpha in composite_frames(kind, size, frames, seed):
+    for picture, alpha in composite_frames(kind, size, frames, seed, vary, subject):
         pictures.append(picture)
         truth.append(alpha)
     truth = np.stack(truth)
@@ -207,6 +261,8 @@ def make_clip(kind: str, folder: str, size: int = SIZE, frames: int = FRAMES, se
         )
     else:
         crf = "23" if kind == "studio" else "14"
+        if vary:
+            crf = str(int(crf) + int(np.random.default_rng(seed + 2000).integers(-3, 4)))
         path = os.path.join(folder, f"{kind}-{seed}.mp4")
         _encode(
             path,

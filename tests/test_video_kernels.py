@@ -4,7 +4,17 @@ from __future__ import annotations
 
 import numpy as np
 
-from holopack.video import key_kernel, key_reference, plate_kernel, plate_reference
+from holopack.video import (
+    guide_kernel,
+    guide_reference,
+    holes_kernel,
+    holes_reference,
+    key_kernel,
+    key_reference,
+    plate_kernel,
+    plate_reference,
+)
+from holopack.video.matte import SRGB_LINEAR
 
 
 def test_plate_mode_kernel_matches_numpy_twin():
@@ -83,3 +93,58 @@ def test_composite_kernel_matches_numpy_twin():
         want = key_reference.composite(frame, alpha, band, background, despill, gain)
         assert np.abs(out.astype(int) - want.astype(int)).max() <= 1
         assert (out[alpha <= 0] == 0).all()
+
+
+def test_edge_inputs_kernel_matches_numpy_twin():
+    rng = np.random.default_rng(6)
+    frame = rng.integers(0, 256, (13, 19, 3)).astype(np.uint8)
+    plate = rng.uniform(-60, 200, (13, 19, 3)).astype(np.float32)
+    background_linear = rng.uniform(0, 1, (13, 19, 3)).astype(np.float32)
+    offset = np.empty((13, 19, 3), np.float32)
+    distance = np.empty((13, 19), np.float32)
+    key_kernel.edge_inputs(frame, plate, background_linear, SRGB_LINEAR, offset, distance)
+    want_offset, want_distance = key_reference.edge_inputs(frame, plate, background_linear)
+    np.testing.assert_allclose(offset, want_offset, atol=1e-3)
+    np.testing.assert_allclose(distance, want_distance, atol=1e-5)
+
+
+def test_label_sums_kernel_matches_numpy_twin():
+    rng = np.random.default_rng(7)
+    labels = rng.integers(0, 5, (17, 23)).astype(np.int32)
+    mask = (rng.uniform(size=(17, 23)) < 0.7).astype(np.uint8)
+    offset = rng.normal(0, 10, (17, 23, 3)).astype(np.float32)
+    count, sums = np.zeros(5), np.zeros((5, 3))
+    holes_kernel.label_sums(labels, mask, offset, count, sums)
+    want_count, want_sums = holes_reference.label_sums(labels, mask, offset, 5)
+    np.testing.assert_array_equal(count, want_count)
+    np.testing.assert_allclose(sums, want_sums, atol=1e-3)
+
+
+def test_guided_edge_kernel_matches_numpy_twin():
+    rng = np.random.default_rng(8)
+    frame = rng.integers(0, 256, (21, 26, 3)).astype(np.uint8)
+    alpha = rng.uniform(0, 1, (21, 26)).astype(np.float32)
+    edge = (rng.uniform(size=(21, 26)) < 0.4).astype(np.uint8)
+    edge[0, :] = 1  # windows cut at the border
+    for radius in (1, 2):
+        near = np.zeros_like(edge)
+        for y, x in zip(*np.nonzero(edge)):
+            near[max(0, y - radius) : y + radius + 1, max(0, x - radius) : x + radius + 1] = 1
+        out = np.empty((21, 26), np.float32)
+        a, b = np.zeros((21, 26), np.float32), np.zeros((21, 26), np.float32)
+        guide_kernel.guide_edge(frame, alpha, edge, near, radius, np.float32(1e-3), a, b, out)
+        want = guide_reference.guide_edge(frame, alpha, edge, radius, 1e-3)
+        np.testing.assert_allclose(out, want, atol=2e-4)
+
+
+def test_unmix_kernel_matches_numpy_twin():
+    rng = np.random.default_rng(9)
+    alpha = rng.uniform(-0.5, 1.5, (19, 23)).clip(0, 1).astype(np.float32)
+    score = rng.uniform(-1, 3, (19, 23)).astype(np.float32)
+    linear_distance = rng.uniform(0, 1, (19, 23)).astype(np.float32)
+    for reach in (1, 2):
+        out = np.empty_like(alpha)
+        key_kernel.unmix(alpha, score, np.float32(5.0), np.float32(17.0), linear_distance, reach, out)
+        want = key_reference.unmix(alpha, score, 5.0, 17.0, linear_distance, reach)
+        np.testing.assert_allclose(out, want, atol=1e-5)
+        assert (out[alpha <= 0] == alpha[alpha <= 0]).all()

@@ -16,18 +16,26 @@ import pytest
 from _matte_measures import measure
 from _video_clips import make_clip
 
-# The targets; the studio and textured clips fall short of the IoU target (see
-# docs/video.md) and are held to what the keyer reaches today, so a regression fails.
+# The targets (IoU >= 0.97, 99.5 % exact black, spill <= 2/255). The studio clip
+# falls short of the IoU target (0.959, see docs/video.md) and is held to what the keyer
+# reaches today, so a regression fails.
 TARGETS = {
     #            IoU   background  spill  jitter  kind
     "green": (0.97, 0.995, 2.0, 0.05, "green screen"),
     "webm": (0.97, 0.995, 2.0, 0.05, "alpha"),
-    "studio": (0.90, 0.995, 2.0, 0.08, "studio"),
-    # below the targets (0.97 IoU, 99.5 % exact black): held at what the clean
-    # plate reaches today so a regression fails; the clip's subject (the twin, framed to
-    # fill the circle since the exact-bounds framing) covers more of the plate than before
-    "textured": (0.78, 0.95, 2.0, 0.08, "static"),
+    "studio": (0.95, 0.995, 2.0, 0.05, "studio"),
+    "textured": (0.97, 0.995, 2.0, 0.05, "static"),
 }
+
+# Held-out clips made the same way with other seeds: other light, screen colour,
+# texture, noise, compression (CRF drawn around the clip's own) and other subjects
+# (tests/data). Measured today: studio 0.963, static (Fox) 0.982, green (CesiumMan) 0.971.
+HELD_OUT = [
+    # kind, seed, subject, IoU floor
+    ("studio", 14, None, 0.95),
+    ("textured", 12, "Fox", 0.97),
+    ("green", 13, "CesiumMan", 0.965),
+]
 
 
 @pytest.mark.parametrize("kind", list(TARGETS))
@@ -40,3 +48,16 @@ def test_keyed_clip_meets_its_matte_measures(tmp_path, kind):
     assert background >= min_background, f"{kind}: background exactly 0 in {background:.4f}"
     assert spill <= max_spill, f"{kind}: spill {spill:.2f}/255"
     assert jitter <= max_jitter, f"{kind}: jitter {jitter:.4f}"
+
+
+@pytest.mark.slow
+@pytest.mark.parametrize("kind,seed,subject,min_iou", HELD_OUT)
+def test_held_out_clip_made_the_same_way_keys_as_well(tmp_path, kind, seed, subject, min_iou):
+    path, truth = make_clip(kind, str(tmp_path), seed=seed, vary=True, subject=subject)
+    model, iou, background, spill, jitter = measure(path, truth)
+    assert model.kind == TARGETS[kind][4]
+    assert iou >= min_iou, f"{kind} seed {seed}: IoU {iou:.4f}"
+    assert background >= 0.995, f"{kind} seed {seed}: background exactly 0 in {background:.4f}"
+    if kind == "green":  # elsewhere the rim's green is the subject's own colour
+        assert spill <= 2.0, f"{kind} seed {seed}: spill {spill:.2f}/255"
+    assert jitter <= 0.05, f"{kind} seed {seed}: jitter {jitter:.4f}"

@@ -10,6 +10,7 @@ the sample to find the subject's extent over the whole clip and its brightness.
 from __future__ import annotations
 
 import math
+import os
 from dataclasses import dataclass, field
 
 import cv2
@@ -17,7 +18,7 @@ import numpy as np
 
 from ..errors import InputError
 from . import key_kernel
-from .decode import premultiply
+from .decode import folder_pictures, premultiply
 from .matte import key_frame
 from .matte import ycbcr as _ycbcr
 from .options import NAMED_KEYS, VideoOptions, key_label
@@ -30,6 +31,7 @@ BLACK_LEVEL = 20  # a border whose 95th percentile is below this is black alread
 CHROMA_EXCESS = 30  # the key channel this far above the others: a green/blue screen
 SURE_SUPPORT = 0.6  # plate pixels this share of samples agree on need no second look
 STATIC_SHARE = 0.8  # border share where the plate is supported by half the samples
+SMOOTH_LAPLACIAN = 1.5  # median plate roughness below which inpainting predicts the backdrop
 SMOOTH_GRADIENT = 1.5  # mean |plate step| per pixel below which a static backdrop is a studio
 ALPHA_GATE = 8 / 255.0  # decoded alpha below this is compression noise: exact 0
 LEVELS_TARGET = 250.0  # --levels auto: the subject's bright end lands here (sRGB code)
@@ -58,6 +60,8 @@ class VideoModel:
     key_uv: np.ndarray = field(default_factory=lambda: np.zeros(2, np.float32))
     box: tuple | None = None
     gain: float = 1.0
+    noise: float = 0.0  # median YCbCr distance of the border to the clean plate (0: no plate)
+    edge_px: int = 2  # how far inwards an edge pixel's share is measured (matte.unmix_edge)
     warnings: list = field(default_factory=list)
 
     def report(self) -> dict:
@@ -74,6 +78,22 @@ class VideoModel:
 def source_frames(media):
     """The clip's frames as read for keying: (H, W, 4) RGBA with alpha, else (H, W, 3)."""
     return media.open_rgba() if media.alpha and media.open_rgba is not None else media.frames()
+
+
+LOSSLESS_SUFFIXES = (".png", ".apng", ".gif")
+
+
+def lossless_pictures(path: str) -> bool:
+    """Is the clip lossless pictures (a PNG/APNG/GIF file, a folder of PNGs)? Their
+    edges are as sharp as the source's; a lossy codec (H.264, VP9, JPEG, lossy WebP)
+    and its halved chroma smear an edge over about two pixels, so an edge pixel's share
+    is measured against the subject two pixels in, not one (matte.unmix_edge; static
+    PNG test clip IoU 0.975 at one pixel, 0.968 at two; H.264 green clip 0.948 at one,
+    0.975 at two)."""
+    if os.path.isdir(path):
+        files = folder_pictures(path)
+        return bool(files) and all(f.lower().endswith(".png") for f in files)
+    return path.lower().endswith(LOSSLESS_SUFFIXES)
 
 
 def sample_clip(media, count: int = SAMPLE_FRAMES, max_pixels: int = ANALYSIS_PIXELS):
@@ -119,6 +139,7 @@ def analyse(media, options: VideoOptions) -> VideoModel:
         kind="",
         key="none",
         analysis_scale=scale,
+        edge_px=1 if lossless_pictures(media.path) else 2,
     )
     if model.alpha:
         model.kind, model.key = "alpha", "none (the clip's own alpha)"
@@ -215,6 +236,7 @@ def _analyse_background(model: VideoModel, samples: np.ndarray, options: VideoOp
     if model.use_plate:
         d = np.sqrt(((frames_ycc - ycc_plate[border]) ** 2).sum(-1))
         noise = float(np.median(d))
+        model.noise = noise
         lo = max(3.2 * noise, 5.0)
         params[0:3] = (1.0, lo, lo + max(lo, 12.0))
     else:
@@ -249,11 +271,24 @@ def refine_plate(samples: np.ndarray, plate: np.ndarray, support: np.ndarray) ->
     sure = support >= SURE_SUPPORT
     if sure.all() or not sure.any():
         return
+    if not backdrop_is_smooth(plate, sure):
+        # inpainting predicts a smooth backdrop, not a texture: on a textured one the
+        # prediction picks the subject as often as not, and the vote is better (static
+        # test clip: 5444 plate pixels off by > 20 codes with the prediction, 58 without)
+        return
     unsure = ~sure
     prediction = inpaint_plate(plate, unsure)
     plate_nearest(
         samples, np.ascontiguousarray(prediction), np.ascontiguousarray(unsure), PLATE_TOLERANCE, plate
     )
+
+
+def backdrop_is_smooth(plate: np.ndarray, sure: np.ndarray) -> bool:
+    """plate float32 (H, W, 3), sure bool (H, W): is the backdrop smooth where the plate
+    is sure (median summed |Laplacian| of the lightly blurred plate below
+    SMOOTH_LAPLACIAN)? A studio or screen measures about 0.5-0.7, a texture about 5."""
+    rough = np.abs(cv2.Laplacian(cv2.GaussianBlur(plate, (0, 0), 1.0), cv2.CV_32F)).sum(-1)
+    return float(np.median(rough[sure])) < SMOOTH_LAPLACIAN
 
 
 def inpaint_plate(plate: np.ndarray, hole: np.ndarray) -> np.ndarray:

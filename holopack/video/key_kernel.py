@@ -124,3 +124,73 @@ def composite(frame, alpha, band, background, despill, gain, out):
                 out[y, x, 0] = min(255, int(c0 * gain + 0.5))
                 out[y, x, 1] = min(255, int(c1 * gain + 0.5))
                 out[y, x, 2] = min(255, int(c2 * gain + 0.5))
+
+
+@njit(parallel=True, cache=True)
+def edge_inputs(frame, plate, background_linear, srgb_linear, offset, linear_distance):
+    """What the matte's refinements read, in one pass. frame uint8 (H, W, 3); plate
+    float32 (H, W, 3) YCbCr of the clean plate; background_linear float32 (H, W, 3):
+    the background in linear light; srgb_linear float32 (256,): sRGB code -> linear;
+    offset float32 (H, W, 3), overwritten with the frame's YCbCr minus the plate's;
+    linear_distance float32 (H, W), overwritten with |frame - background| in linear RGB."""
+    height, width = frame.shape[0], frame.shape[1]
+    next_row = np.zeros(1, np.int64)
+    for _worker in prange(WORKERS):
+        while True:
+            y = claim(next_row)
+            if y >= height:
+                break
+            for x in range(width):
+                r = float(frame[y, x, 0])
+                g = float(frame[y, x, 1])
+                b = float(frame[y, x, 2])
+                luma = KR * r + KG * g + KB * b
+                offset[y, x, 0] = luma - plate[y, x, 0]
+                offset[y, x, 1] = CB_SCALE * (b - luma) - plate[y, x, 1]
+                offset[y, x, 2] = CR_SCALE * (r - luma) - plate[y, x, 2]
+                d = 0.0
+                for c in range(3):
+                    e = srgb_linear[frame[y, x, c]] - background_linear[y, x, c]
+                    d += e * e
+                linear_distance[y, x] = math.sqrt(d)
+
+
+@njit(parallel=True, cache=True)
+def unmix(alpha, score, lo, hi, linear_distance, reach, out):
+    """matte.unmix_edge in one pass over the keyed pixels. alpha, score,
+    linear_distance float32 (H, W); lo, hi: the distances the score's 0 and 1 stand
+    for; reach: the edge reach in pixels; out float32 (H, W), overwritten. A keyed
+    pixel (alpha > 0) with clear background (alpha <= 0) in its 3 x 3 neighbourhood
+    takes share = linear distance / (the largest within ``reach``), clipped to 1, where
+    a distance of at least ``hi`` (from the score) lies within 2 px, else
+    min(alpha, share); every other pixel keeps alpha. Windows are cut at the border."""
+    height, width = alpha.shape
+    span = hi - lo
+    next_row = np.zeros(1, np.int64)
+    for _worker in prange(WORKERS):
+        while True:
+            y = claim(next_row)
+            if y >= height:
+                break
+            for x in range(width):
+                a = alpha[y, x]
+                out[y, x] = a
+                if a <= 0.0:
+                    continue
+                near = False
+                for v in range(max(0, y - 1), min(height, y + 2)):
+                    for u in range(max(0, x - 1), min(width, x + 2)):
+                        if alpha[v, u] <= 0.0:
+                            near = True
+                if not near:
+                    continue
+                local = 0.0
+                for v in range(max(0, y - 2), min(height, y + 3)):
+                    for u in range(max(0, x - 2), min(width, x + 3)):
+                        local = max(local, lo + score[v, u] * span)
+                linear_local = 0.0
+                for v in range(max(0, y - reach), min(height, y + reach + 1)):
+                    for u in range(max(0, x - reach), min(width, x + reach + 1)):
+                        linear_local = max(linear_local, linear_distance[v, u])
+                share = min(1.0, max(0.0, linear_distance[y, x] / max(linear_local, 1e-6)))
+                out[y, x] = share if local >= hi else min(a, share)

@@ -50,3 +50,35 @@ def composite(frame, alpha, band, background, despill, gain):
     out = np.minimum(255, np.floor(c * gain + 0.5)).astype(np.uint8)
     out[alpha <= 0] = 0
     return out
+
+
+def edge_inputs(frame, plate, background_linear):
+    """As key_kernel.edge_inputs; returns (offset float32 (H, W, 3), linear_distance
+    float32 (H, W)), the sRGB curve written out here."""
+    c = frame.astype(np.float64) / 255.0
+    linear = np.where(c <= 0.04045, c / 12.92, ((c + 0.055) / 1.055) ** 2.4)
+    offset = ycbcr(frame) - plate
+    distance = np.sqrt(((linear - background_linear) ** 2).sum(-1))
+    return offset.astype(np.float32), distance.astype(np.float32)
+
+
+def _window_max(x: np.ndarray, radius: int, fill: float) -> np.ndarray:
+    """Max over the (2r + 1)^2 window cut at the border (padding with ``fill``)."""
+    h, w = x.shape
+    padded = np.pad(x.astype(np.float64), radius, constant_values=fill)
+    out = np.full((h, w), fill)
+    for dy in range(2 * radius + 1):
+        for dx in range(2 * radius + 1):
+            out = np.maximum(out, padded[dy : dy + h, dx : dx + w])
+    return out
+
+
+def unmix(alpha, score, lo, hi, linear_distance, reach):
+    """As key_kernel.unmix; returns out float32 (H, W)."""
+    a = alpha.astype(np.float64)
+    near = _window_max((a <= 0).astype(np.float64), 1, 0.0) > 0
+    local = _window_max(np.maximum(0.0, lo + score.astype(np.float64) * (hi - lo)), 2, 0.0)
+    share = np.clip(linear_distance / np.maximum(_window_max(linear_distance, reach, 0.0), 1e-6), 0.0, 1.0)
+    keyed_edge = near & (a > 0)
+    out = np.where(keyed_edge & (local >= hi), share, np.where(keyed_edge, np.minimum(a, share), a))
+    return out.astype(np.float32)

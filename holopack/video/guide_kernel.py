@@ -1,0 +1,81 @@
+"""The guided filter of the matte's edge (matte.guide_edge) in one Numba kernel.
+
+He, Sun and Tang's guided filter makes the matte locally a linear function of the
+frame's luma: over each (2r + 1)^2 window k, a_k = cov(I, p) / (var(I) + eps),
+b_k = mean(p) - a_k mean(I), and the output at a pixel is mean(a) I + mean(b) over the
+windows that hold it. Only edge pixels need the output, so a and b are computed only
+within r of an edge pixel (cv2 box filters over the whole subject took about as long
+as the rest of the keyed frame). Windows are cut at the picture's border (means over
+the pixels inside). Numpy twin: guide_reference.guide_edge.
+"""
+
+from __future__ import annotations
+
+import numpy as np
+from numba import njit, prange
+
+from ..kernel_cache import refresh
+from ..work_queue import WORKERS, claim
+from .key_kernel import KB, KG, KR
+
+# the luma weights are compiled in as constants, the work queue's claim into the kernels
+refresh(__file__, ["key_kernel.py", "../work_queue.py"])
+
+
+@njit(parallel=True, cache=True)
+def guide_edge(frame, alpha, edge, near, radius, eps, coef_a, coef_b, out):
+    """frame uint8 (H, W, 3); alpha float32 (H, W); edge uint8 (H, W): pixels to
+    filter; near uint8 (H, W): pixels within ``radius`` of an edge pixel; eps: the
+    regularisation (luma in 0-1); coef_a, coef_b float32 (H, W): scratch; out float32
+    (H, W), overwritten: the filtered matte on edge pixels, clipped to [0, 1], alpha
+    elsewhere."""
+    height, width = alpha.shape
+    next_row = np.zeros(1, np.int64)
+    for _worker in prange(WORKERS):
+        while True:
+            y = claim(next_row)
+            if y >= height:
+                break
+            for x in range(width):
+                if not near[y, x]:
+                    continue
+                n = 0.0
+                si = 0.0
+                sp = 0.0
+                sip = 0.0
+                sii = 0.0
+                for v in range(max(0, y - radius), min(height, y + radius + 1)):
+                    for u in range(max(0, x - radius), min(width, x + radius + 1)):
+                        i = (KR * frame[v, u, 0] + KG * frame[v, u, 1] + KB * frame[v, u, 2]) / 255.0
+                        p = alpha[v, u]
+                        n += 1.0
+                        si += i
+                        sp += p
+                        sip += i * p
+                        sii += i * i
+                mi = si / n
+                mp = sp / n
+                a = (sip / n - mi * mp) / (sii / n - mi * mi + eps)
+                coef_a[y, x] = a
+                coef_b[y, x] = mp - a * mi
+    next_row = np.zeros(1, np.int64)
+    for _worker in prange(WORKERS):
+        while True:
+            y = claim(next_row)
+            if y >= height:
+                break
+            for x in range(width):
+                if not edge[y, x]:
+                    out[y, x] = alpha[y, x]
+                    continue
+                n = 0.0
+                sa = 0.0
+                sb = 0.0
+                for v in range(max(0, y - radius), min(height, y + radius + 1)):
+                    for u in range(max(0, x - radius), min(width, x + radius + 1)):
+                        n += 1.0
+                        sa += coef_a[v, u]
+                        sb += coef_b[v, u]
+                i = (KR * frame[y, x, 0] + KG * frame[y, x, 1] + KB * frame[y, x, 2]) / 255.0
+                q = (sa / n) * i + sb / n
+                out[y, x] = min(1.0, max(0.0, q))

@@ -1,0 +1,59 @@
+"""Holes in the matte: a part of the subject close to the backdrop is filled, a gap
+that shows the backdrop is not (holopack.video.holes). The pictures are built here
+with plain numpy: a ring of solid subject around a patch, the patch either the
+backdrop plus zero-mean noise or the backdrop offset by a few codes plus the same noise."""
+
+from __future__ import annotations
+
+import numpy as np
+
+from holopack.video.holes import fill_holes
+
+NOISE = 1.5  # per channel, in YCbCr codes
+
+
+def _ring_picture(patch_offset: float, open_side: bool, seed: int = 0):
+    """-> (alpha (64, 64) float32, offset (64, 64, 3) float32, patch mask)."""
+    rng = np.random.default_rng(seed)
+    y, x = np.mgrid[0:64, 0:64]
+    r = np.hypot(y - 32, x - 32)
+    subject = (r <= 24) & (r > 12)
+    patch = r <= 12
+    if open_side:  # the patch reaches the outline: a notch through the ring to the right
+        subject &= ~((np.abs(y - 32) <= 5) & (x > 32))
+        patch |= (np.abs(y - 32) <= 5) & (x > 32) & (r <= 24)
+    offset = rng.normal(0.0, NOISE, (64, 64, 3)).astype(np.float32)
+    offset[subject] += np.float32(40.0)  # the subject stands far from the backdrop
+    offset[patch, 0] += np.float32(patch_offset)
+    alpha = np.where(subject, 1.0, 0.0).astype(np.float32)
+    alpha[patch] = np.clip(rng.normal(0.25, 0.1, patch.sum()), 0, 0.45)  # faint, below solid
+    return alpha, offset, patch
+
+
+def test_an_enclosed_patch_offset_from_the_backdrop_is_filled():
+    alpha, offset, patch = _ring_picture(patch_offset=6.0, open_side=False)
+    out = fill_holes(alpha, offset, NOISE / 1.2)
+    assert (out[patch] == 1.0).all()
+
+
+def test_an_enclosed_patch_of_backdrop_and_noise_is_left_open():
+    alpha, offset, patch = _ring_picture(patch_offset=0.0, open_side=False)
+    alpha[patch] = 0.0  # the key calls the backdrop clear
+    out = fill_holes(alpha, offset, NOISE / 1.2)
+    assert (out[patch] == 0.0).all()
+
+
+def test_a_faint_part_that_reaches_the_outline_is_filled_away_from_the_background():
+    alpha, offset, patch = _ring_picture(patch_offset=6.0, open_side=True)
+    out = fill_holes(alpha, offset, NOISE / 1.2)
+    y, x = np.mgrid[0:64, 0:64]
+    deep = patch & (np.hypot(y - 32, x - 32) <= 10)  # well inside, away from the clear outside
+    assert (out[deep] == 1.0).all()
+    assert (out[~patch & (alpha == 0)] == 0.0).all()  # the clear background stays clear
+
+
+def test_the_clear_background_and_the_solid_subject_are_unchanged():
+    alpha, offset, patch = _ring_picture(patch_offset=0.0, open_side=True)
+    alpha[patch] = 0.0
+    out = fill_holes(alpha, offset, NOISE / 1.2)
+    np.testing.assert_array_equal(out, alpha)
