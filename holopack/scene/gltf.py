@@ -33,6 +33,7 @@ from ..errors import InputError
 from ..limits import MAX_FILE_BYTES, MemoryBudget
 from . import draco, meshopt
 from .normals import vertex_normals
+from .pbr_maps import read_pbr_maps
 from .scene import Scene
 from .texture_roles import texture_roles
 from .types import Animation, Channel, DrawItem, Material, Mesh, MorphTargets, Node, Primitive, Skin, Texture
@@ -749,9 +750,7 @@ class _Reader:
                     gloss.get("diffuseTexture"), f"{where} diffuseTexture"
                 )
                 m.metallic_factor = 0.0
-            strength = extensions.get("KHR_materials_emissive_strength")
-            if isinstance(strength, dict):
-                emissive = emissive * float(strength.get("emissiveStrength", 1.0))
+            read_pbr_maps(self, spec, pbr, extensions, m, where)
             m.emissive_factor = emissive.astype(np.float32)
             m.emissive_texture, m.emissive_texcoord, m.emissive_transform = self._texture_ref(
                 spec.get("emissiveTexture"), f"{where} emissiveTexture"

@@ -49,6 +49,23 @@ class Material:
     alpha_cutoff: float = 0.5
     double_sided: bool = False
     unlit: bool = False  # KHR_materials_unlit
+    # KHR_materials_emissive_strength: the emission is emissive_factor x texture x this
+    emissive_strength: float = 1.0
+    # the metallic-roughness texture (linear; B = metallic, G = roughness, each times
+    # its factor), the tangent-space normal texture (linear; xy scaled by
+    # normal_scale) and the occlusion texture (linear R; 1 + strength x (R - 1)), each
+    # with its texCoord set and KHR_texture_transform as for the base colour
+    metallic_roughness_texture: int | None = None
+    metallic_roughness_texcoord: int = 0
+    metallic_roughness_transform: np.ndarray | None = None
+    normal_texture: int | None = None
+    normal_texcoord: int = 0
+    normal_transform: np.ndarray | None = None
+    normal_scale: float = 1.0
+    occlusion_texture: int | None = None
+    occlusion_texcoord: int = 0
+    occlusion_transform: np.ndarray | None = None
+    occlusion_strength: float = 1.0
 
 
 @dataclass
@@ -213,3 +230,4 @@ class PosedPrimitive:
     positions: np.ndarray
     normals: np.ndarray
     primitive: Primitive
+    tangents: np.ndarray | None = None

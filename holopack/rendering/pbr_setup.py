@@ -1,0 +1,121 @@
+"""What the renderer prepares for ``shading="pbr"`` and for tone mapping: the data
+textures, the PBR columns of the vertex table (the maps' UVs, view-space tangents),
+the light table, and the checked tone-mapping choice. Plain numpy."""
+
+from __future__ import annotations
+
+import math
+
+import numpy as np
+
+from ..errors import InputError
+from .lights import Lights
+from .pbr import A_MR_UV, A_NORMAL_UV, A_OCC_UV, A_PBR_COLUMNS, A_TAN
+from .punctual import LIGHT_COLUMNS, PunctualLight, pack_lights, rig
+from .tonemap_kernel import ACES, NEUTRAL, NONE, TONE_MAPPINGS, tone_map
+
+LightsArg = Lights | list | tuple | None
+ToneMapping = str | None
+TONE_CODES = {"none": NONE, "neutral": NEUTRAL, "aces": ACES}
+
+
+def resolve_tone_mapping(tone_mapping: ToneMapping, exposure, shading: str) -> tuple[str, float]:
+    """The tone mapping to apply ("neutral" for "pbr" when None, else "none") and the
+    exposure as a float; InputError for anything else."""
+    if tone_mapping is None:
+        tone_mapping = "neutral" if shading == "pbr" else "none"
+    if tone_mapping not in TONE_MAPPINGS:
+        raise InputError(f"tone_mapping must be one of {', '.join(TONE_MAPPINGS)}, got {tone_mapping!r}")
+    if (
+        isinstance(exposure, bool)
+        or not isinstance(exposure, (int, float))
+        or not (math.isfinite(exposure) and exposure > 0)
+    ):
+        raise InputError(f"exposure must be a number greater than 0, got {exposure!r}")
+    return tone_mapping, float(exposure)
+
+
+def apply_tone_mapping(linear, tone: str, exposure: float, lut, steps, color) -> None:
+    """color (H, W, 3) uint8 = sRGB of the tone-mapped ``exposure x linear``; left as
+    the renderer encoded it (clamped linear) for "none" at exposure 1."""
+    if tone != "none" or exposure != 1.0:
+        tone_map(linear, exposure, TONE_CODES[tone], lut, steps, color)
+
+
+def data_textures(materials, textures, pbr: bool = True) -> tuple[dict[int, int] | None, list]:
+    """({scene texture index: pool index}, [Texture]) for the textures the materials
+    use as metallic-roughness, normal or occlusion maps: they hold numbers, not
+    colours, so they are decoded a second time without the sRGB curve and packed
+    after the colour textures (pool indices len(textures) onwards). (None, []) when
+    not ``pbr``: the other shadings do not use the maps."""
+    if not pbr:
+        return None, []
+    mapping: dict[int, int] = {}
+    data = []
+    for m in materials:
+        for name in ("metallic_roughness", "normal", "occlusion"):
+            index = getattr(m, f"{name}_texture", None)
+            if index is None or not 0 <= index < len(textures) or index in mapping:
+                continue
+            mapping[index] = len(textures) + len(data)
+            data.append(textures[index])
+    return mapping, data
+
+
+def fill_pbr_columns(prim, count: int, material, attr: np.ndarray, texture_uv) -> None:
+    """The UVs of the material's metallic-roughness, normal and occlusion maps into
+    attr (count, A_PBR_COLUMNS) float32 (``texture_uv``: the renderer's UV mapper)."""
+    for column, name in ((A_MR_UV, "metallic_roughness"), (A_NORMAL_UV, "normal"), (A_OCC_UV, "occlusion")):
+        if getattr(material, f"{name}_texture", None) is None:
+            continue
+        texture_uv(
+            prim,
+            count,
+            getattr(material, f"{name}_texcoord", 0),
+            getattr(material, f"{name}_transform", None),
+            attr[:, column : column + 2],
+        )
+
+
+def view_tangents(posed, counts, view3: np.ndarray, attr: np.ndarray) -> None:
+    """attr[:, A_TAN:A_TAN + 4] = each posed primitive's tangents turned into view
+    space (xyz by the view's 3 x 3, which keeps them in the surface; w, the
+    bitangent sign, as it is); zero (no normal mapping) where a primitive has none."""
+    if attr.shape[1] < A_PBR_COLUMNS:  # not a "pbr" table: no tangent columns
+        return
+    offset = 0
+    rotation = np.asarray(view3, np.float64)
+    for p, count in zip(posed, counts):
+        tangents = getattr(p, "tangents", None)
+        rows = attr[offset : offset + count, A_TAN : A_TAN + 4]
+        if tangents is None or len(tangents) != count:
+            rows[:] = 0.0
+        else:
+            t = np.asarray(tangents, np.float64)
+            rows[:, :3] = t[:, :3] @ rotation.T
+            rows[:, 3] = t[:, 3] if t.shape[1] > 3 else 1.0
+        offset += count
+
+
+def light_table(lights: LightsArg, pbr: bool) -> tuple[np.ndarray, np.ndarray]:
+    """(lights (L, LIGHT_COLUMNS) float64 as punctual.pack_lights makes it, params
+    (8,) float64 the lit model's terms as Lights.pack makes them).
+
+    A Lights is the lit model's rig: "lit" draws it as it always has, "pbr" as its
+    punctual lights (punctual.rig). A list of punctual lights is drawn as it is; the
+    lit model adds the default Lights' ambient, rim and specular terms to it."""
+    if lights is None:
+        lights = Lights()
+    if isinstance(lights, Lights):
+        rows, params = lights.pack()
+        if pbr:
+            return pack_lights(rig(lights)), params
+        table = np.zeros((len(rows), LIGHT_COLUMNS), np.float64)
+        table[:, :6] = rows
+        return table, params
+    if not isinstance(lights, (list, tuple)):
+        raise InputError(
+            f"lights must be a list of DirectionalLight, PointLight or SpotLight, got {lights!r}"
+        )
+    punctual: list[PunctualLight] = list(lights)
+    return pack_lights(punctual), Lights().pack()[1]
