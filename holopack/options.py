@@ -306,6 +306,15 @@ OPTIONS: tuple[Option, ...] = (
         group=CAMERA,
     ),
     Option(
+        "shading",
+        "choice",
+        "lighting model: lit (the default), unlit (as --unlit) or pbr "
+        "(glTF's metallic-roughness materials with their normal and metal-rough maps, tone-mapped)",
+        choices=("lit", "unlit", "pbr"),
+        metavar="lit|unlit|pbr",
+        group=CAMERA,
+    ),
+    Option(
         "supersample",
         "integer",
         "anti-aliasing factor per axis (default: the device's)",

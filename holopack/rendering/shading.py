@@ -236,7 +236,7 @@ def shade(
     oy2,
     back,
     ortho,
-    mode,
+    shading_mode,
     mat,
     attr,
     pool,
@@ -247,9 +247,9 @@ def shade(
     params,
 ):
     """Linear RGB and alpha of one fragment (see the module doc for the model).
-    mode: LIT, UNLIT or PBR; lights: (L, >= 6) float64 (punctual.pack_lights' table:
+    shading_mode: LIT, UNLIT or PBR; lights: (L, >= 6) float64 (punctual.pack_lights' table:
     the lit model reads its directional rows' first six columns)."""
-    unlit = mode == UNLIT or mat[m, M_UNLIT] == 1.0
+    unlit = shading_mode == UNLIT or mat[m, M_UNLIT] == 1.0
     r = mat[m, 0] * (o0 * attr[v0, A_COL] + o1 * attr[v1, A_COL] + o2 * attr[v2, A_COL])
     g = mat[m, 1] * (o0 * attr[v0, A_COL + 1] + o1 * attr[v1, A_COL + 1] + o2 * attr[v2, A_COL + 1])
     b = mat[m, 2] * (o0 * attr[v0, A_COL + 2] + o1 * attr[v1, A_COL + 2] + o2 * attr[v2, A_COL + 2])
@@ -313,7 +313,7 @@ def shade(
             ez *= inv
         else:
             ex, ey, ez = 0.0, 0.0, 1.0
-    if mode == PBR:
+    if shading_mode == PBR:
         pr, pg, pb = shade_pbr(
             m, v0, v1, v2, o0, o1, o2, ox0, ox1, ox2, oy0, oy1, oy2, nx, ny, nz, ex, ey, ez, back, r, g, b,
             mat, attr, pool, levels, level_count, wrap, lights,
