@@ -315,6 +315,13 @@ OPTIONS: tuple[Option, ...] = (
         group=CAMERA,
     ),
     Option(
+        "model_lights",
+        "flag",
+        "light the model with its own KHR_lights_punctual lights instead of the camera rig",
+        default=False,
+        group=CAMERA,
+    ),
+    Option(
         "supersample",
         "integer",
         "anti-aliasing factor per axis (default: the device's)",

@@ -35,6 +35,7 @@ from .progress import Progress
 from .rendering import TILE, Renderer
 from .rendering.camera import Camera, Framing, camera_for_sphere, fit_camera, fit_drawn_box
 from .rendering.lights import Lights
+from .rendering.model_lights import model_lights_in_view
 from .scene.load import load
 from .scene.media import STILL_SECONDS, fit_square
 from .scene.scene import Scene
@@ -77,6 +78,7 @@ class ExportSettings:
     supersample: int | None = None
     circle_mask: bool | None = None
     shading: str = "lit"
+    model_lights: bool = False  # draw with the model's KHR_lights_punctual lights
     brightness: float = 1.0  # scales the picture's light before the device's own limit
     # video input (holopack.video, docs/video.md): --key, --crop, --loop, --levels
     key: str = options.default("key")
@@ -297,6 +299,7 @@ class FrameSource:
         shading: str = "lit",
         front: str = "auto",
         up: str = "auto",
+        model_lights: bool = False,
     ):
 
         self.scene = scene
@@ -305,6 +308,7 @@ class FrameSource:
         self.framing = framing or Framing()
         self.supersample = max(1, int(supersample))
         self.shading = shading
+        self.model_lights = model_lights
         self._media_iter: Iterator[np.ndarray] | None = None
         self._media_pos = -1
         self._media_frame: np.ndarray | None = None
@@ -403,6 +407,10 @@ class FrameSource:
             return Picture(color=fit_square(self._media_frame_at(index), self.size))
         tl = self.timeline
         posed = self.scene.pose(tl.animation, tl.anim_time(index))
+        if self.model_lights and self.scene.lights:  # else the rig stays
+            self.renderer.lights = model_lights_in_view(
+                self.scene, self.view_at(index), tl.animation, tl.anim_time(index)
+            )
         frame = self.renderer.draw(
             posed,
             self.scene.materials,
@@ -517,6 +525,7 @@ class ExportPlan:
             shading=settings.shading,
             front=settings.front,
             up=settings.up,
+            model_lights=settings.model_lights,
         )
         self._note_decisions(scene, settings)
         self.encoder = None

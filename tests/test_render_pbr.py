@@ -287,3 +287,60 @@ def test_emission_is_added_once_with_its_strength():
         [plate()], [material], [], view, projection, "pbr", tone_mapping="none"
     )
     assert np.allclose(frame.linear[8, 8], [0.8, 0.4, 0.2], rtol=1e-5)
+
+
+def test_model_lights_are_read_and_placed_by_their_nodes(tmp_path):
+    """KHR_lights_punctual: a point light on a node 2 units above a plate facing +Z
+    gives I / 4 on it (the node's world matrix places the light; the view carries
+    it into view space); a spot light's cone, on a rotated node, points down its -Z."""
+    from _gltf_builder import quad_primitive
+
+    from holopack.rendering.model_lights import model_lights_in_view
+
+    b, prim = quad_primitive()
+    prim["material"] = 0
+    doc = b.document([prim])
+    doc["nodes"][0]["translation"] = [-0.5, -0.5, 0.0]  # the unit quad centred on the origin
+    doc["nodes"] += [
+        {"translation": [0.0, 0.0, 2.0], "extensions": {"KHR_lights_punctual": {"light": 0}}},
+        {
+            "translation": [5.0, 0.0, 0.0],
+            "rotation": [0.0, 0.7071068, 0.0, 0.7071068],
+            "extensions": {"KHR_lights_punctual": {"light": 1}},
+        },
+    ]
+    doc["scenes"][0]["nodes"] = [0, 1, 2]
+    doc["extensions"] = {
+        "KHR_lights_punctual": {
+            "lights": [
+                {"type": "point", "intensity": 8.0, "color": [1.0, 0.5, 0.25]},
+                {"type": "spot", "intensity": 3.0, "spot": {"innerConeAngle": 0.1, "outerConeAngle": 0.3}},
+            ]
+        }
+    }
+    doc["extensionsUsed"] = ["KHR_lights_punctual"]
+    doc["materials"] = [
+        {
+            "pbrMetallicRoughness": {
+                "baseColorFactor": [0.5, 0.5, 0.5, 1.0],
+                "metallicFactor": 0.0,
+                "roughnessFactor": 1.0,
+            }
+        }
+    ]
+    scene = holopack.load(write_gltf(tmp_path / "lit.gltf", doc))
+    assert [light.kind for light in scene.lights] == ["point", "spot"]
+    view = look_at(np.array([0.0, 0.0, 5.0]), np.zeros(3), np.array([0.0, 1.0, 0.0]))
+    lights = model_lights_in_view(scene, view)
+    point, spot = lights
+    assert np.allclose(point.position, (0.0, 0.0, -3.0), atol=1e-6)  # 5 - 2 in front of the eye
+    # the spot's node turns -Z by +90 degrees about Y: it shines along world -X
+    assert np.allclose(spot.direction, (-1.0, 0.0, 0.0), atol=1e-6)
+    projection = orthographic(1.0, 1.0, 0.1, 10.0)
+    frame = Renderer((33, 33), 1, lights=[point]).draw(
+        scene.pose(None, 0.0), scene.materials, scene.textures, view, projection, "pbr", tone_mapping="none"
+    )
+    e = 8.0 / 4.0 * np.array([1.0, 0.5, 0.25])
+    f, d = 0.04, 1.0 / math.pi  # N = L = V = H, roughness 1
+    expected = ((1.0 - f) * 0.5 / math.pi + f * d * 0.25) * e
+    assert np.allclose(frame.linear[16, 16], expected, rtol=2e-3), (frame.linear[16, 16], expected)

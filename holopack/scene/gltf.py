@@ -32,6 +32,7 @@ from ..containment import read_reference, shorten
 from ..errors import InputError
 from ..limits import MAX_FILE_BYTES, MemoryBudget
 from . import draco, meshopt
+from .model_lights import read_model_lights
 from .normals import vertex_normals
 from .pbr_maps import read_pbr_maps
 from .scene import Scene
@@ -334,6 +335,7 @@ class _Reader:
             "KHR_texture_transform",
             "KHR_mesh_quantization",
             "KHR_materials_emissive_strength",
+            "KHR_lights_punctual",
             "EXT_texture_webp",
         }
         for name in required:
@@ -611,6 +613,7 @@ class _Reader:
         self._check_joints(scene)
         scene.animations = self._read_animations(scene)
         scene.texture_roles = texture_roles(self.gltf)
+        scene.lights = read_model_lights(self.gltf, self.warn)
         # checked last so that a broken file is reported for what is broken in it
         if not scene.draw_items:
             skipped = [w for w in self.warnings if "were skipped" in w]
