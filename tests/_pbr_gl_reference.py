@@ -11,7 +11,9 @@ Per directional light (L = -direction, E = intensity x color):
     F = F0 + (1 - F0)(1 - |V.H|)^5; D = a^2 / (pi ((N.H)^2 (a^2 - 1) + 1)^2)
     Vis = 0.5 / (N.L sqrt((N.V)^2 (1 - a^2) + a^2) + N.V sqrt((N.L)^2 (1 - a^2) + a^2))
     out += ((1 - F) c_diff / pi + F D Vis) E max(N.L, 0)
-plus emissive x emissive texture x emissive strength.
+plus emissive x emissive texture x emissive strength, and with an environment given by
+its irradiance SH (9, 3) (real SH to band 2, order Y00 Y1-1 Y10 Y11 Y2-2 Y2-1 Y20 Y21
+Y22, view space): c_diff / pi x E(n) x (1 + strength (occlusion.r - 1)).
 """
 
 from __future__ import annotations
@@ -61,6 +63,13 @@ uniform bool has_base;
 uniform bool has_mr;
 uniform bool has_nrm;
 uniform bool has_em;
+uniform bool has_occ;
+uniform sampler2D occ_tex;
+uniform mat3 occ_xf;
+uniform int occ_set;
+uniform float occ_strength;
+uniform bool has_env;
+uniform vec3 sh[9];
 uniform bool has_tangents;
 uniform sampler2D base_tex;
 uniform sampler2D mr_tex;
@@ -143,6 +152,16 @@ void main() {
         vec3 f = (1.0 - F) * c_diff / PI + F * D * Vis;
         radiance += f * light_e[i] * ndl;
     }
+    if (has_env) {
+        vec3 e = sh[0] * 0.282095
+            + sh[1] * 0.488603 * n.y + sh[2] * 0.488603 * n.z + sh[3] * 0.488603 * n.x
+            + sh[4] * 1.092548 * n.x * n.y + sh[5] * 1.092548 * n.y * n.z
+            + sh[6] * 0.315392 * (3.0 * n.z * n.z - 1.0)
+            + sh[7] * 1.092548 * n.x * n.z + sh[8] * 0.546274 * (n.x * n.x - n.y * n.y);
+        float ao = 1.0;
+        if (has_occ) ao = 1.0 + occ_strength * (texture(occ_tex, uv_of(occ_set, occ_xf)).r - 1.0);
+        radiance += c_diff / PI * max(e, vec3(0.0)) * ao;
+    }
     vec3 em = emissive;
     if (has_em) em *= texture(em_tex, uv_of(em_set, em_xf)).rgb;
     radiance += em;
@@ -203,6 +222,7 @@ SLOTS = (
     ("mr", "metallic_roughness", False, 1),
     ("nrm", "normal", False, 2),
     ("em", "emissive", True, 3),
+    ("occ", "occlusion", False, 4),
 )
 
 
@@ -245,6 +265,7 @@ def _material_uniforms(prog, m, textures, texture, has_tangents) -> bool:
     prog["metallic_factor"].value = float(m.metallic_factor)
     prog["roughness_factor"].value = float(m.roughness_factor)
     prog["normal_scale"].value = float(m.normal_scale)
+    prog["occ_strength"].value = float(m.occlusion_strength)
     prog["alpha_mode"].value = {"OPAQUE": 0, "MASK": 1, "BLEND": 2}[str(m.alpha_mode).upper()]
     prog["cutoff"].value = float(m.alpha_cutoff)
     prog["has_tangents"].value = bool(has_tangents)
@@ -262,11 +283,11 @@ def _material_uniforms(prog, m, textures, texture, has_tangents) -> bool:
     return bool(m.double_sided)
 
 
-def gl_render_pbr(posed, materials, textures, view, projection, size, lights):
+def gl_render_pbr(posed, materials, textures, view, projection, size, lights, sh=None):
     """(linear (H, W, 3) float32, coverage (H, W) float32, depth (H, W) float32).
 
     lights: directional lights as objects with ``direction`` (travel, view space),
-    ``color`` and ``intensity``."""
+    ``color`` and ``intensity``; sh: None or the environment's irradiance SH (9, 3)."""
     import moderngl
 
     ctx = context()
@@ -287,6 +308,9 @@ def gl_render_pbr(posed, materials, textures, view, projection, size, lights):
     prog["n_lights"].value = len(lights)
     prog["light_to"].write(to.tobytes())
     prog["light_e"].write(e.tobytes())
+    prog["has_env"].value = sh is not None
+    if sh is not None:
+        prog["sh"].write(np.asarray(sh, np.float32).reshape(9, 3).tobytes())
     color_rb = ctx.renderbuffer((width, height), 4, dtype="f4")
     depth_rb = ctx.depth_renderbuffer((width, height))
     fbo = ctx.framebuffer(color_attachments=[color_rb], depth_attachment=depth_rb)

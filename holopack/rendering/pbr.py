@@ -19,8 +19,14 @@ Metallic and roughness are their factors times the metallic-roughness texture's 
 and G; the normal comes from the normal texture through the tangent frame (T, B =
 w N x T, N) of the interpolated vertex tangent, Gram-Schmidt'ed against the
 interpolated normal; the back of a double-sided surface flips all three. Occlusion
-scales the image-based (environment) light only, so without an environment it has
-no effect. The material table's extra columns (M_MR_TEX...) and the vertex table's
+(1 + strength x (R - 1) of the linear occlusion map) scales the image-based
+(environment) light only, so without an environment it has no effect.
+
+Environment (``params[P_ENV] == 1``): diffuse image-based light from the
+environment's irradiance in spherical harmonics, ``E(n) = sum_k sh[k] Y_k(n)`` (real
+SH to band 2 in the order Y00, Y1-1, Y10, Y11, Y2-2, Y2-1, Y20, Y21, Y22; n in view
+space), reflected as ``c_diff / pi x E(n) x occlusion``; ``sh`` (9, 3) sits in
+``params[P_SH:P_SH + 27]`` (k-major). The material table's extra columns (M_MR_TEX...) and the vertex table's
 (A_MR_UV...) are set by holopack.rendering.shading.material_table and the renderer.
 
 Numba inlines ``shade_pbr`` into raster.py's kernels (see shading.py's docstring and
@@ -47,6 +53,11 @@ M_PBR_COLUMNS = 26
 # view-space tangent xyz and bitangent sign w
 A_MR_UV, A_NORMAL_UV, A_OCC_UV, A_TAN = 14, 16, 18, 20
 A_PBR_COLUMNS = 24
+# the params vector after the lit model's 8 terms: environment flag, then its SH
+P_ENV, P_SH = 8, 9
+P_PBR_LENGTH = P_SH + 27
+# real spherical harmonics constants, bands 0-2
+SH_C0, SH_C1, SH_C2, SH_C3, SH_C4 = 0.282095, 0.488603, 1.092548, 0.315392, 0.546274
 
 
 @njit(cache=True, error_model="numpy", inline="always")
@@ -132,10 +143,13 @@ def shade_pbr(
     wrap,
     lights,
 ):
-    """Linear RGB reflected by a fragment of material m (without its emission): base
-    colour (r, g, b), unit shading normal (nx, ny, nz) (already flipped on a back
-    face), unit direction to the eye (ex, ey, ez), view space. lights: the
-    (L, LIGHT_COLUMNS) table of holopack.rendering.punctual.pack_lights."""
+    """Linear RGB reflected by a fragment of material m from the punctual lights
+    (without its emission), then c_diff and the normal-mapped normal (what
+    environment_diffuse needs): nine values. Base colour (r, g, b), unit shading
+    normal (nx, ny, nz) (already flipped on a back face), unit direction to the eye
+    (ex, ey, ez), view space. lights: the (L, LIGHT_COLUMNS) table of
+    holopack.rendering.punctual.pack_lights. (Thirty arguments at most: CPython
+    passes more through a tuple, a call Numba's inliner refuses.)"""
     metallic = mat[m, 8]
     rough = mat[m, 9]
     t = int(mat[m, M_MR_TEX])
@@ -285,4 +299,79 @@ def shade_pbr(
         out_r += fr * er
         out_g += fg * eg
         out_b += fb * eb
+    return out_r, out_g, out_b, cr, cg, cb, nx, ny, nz
+
+
+@njit(cache=True, error_model="numpy")
+def environment_diffuse(
+    m, v0, v1, v2, o0, o1, o2, ox0, ox1, ox2, oy0, oy1, oy2, nx, ny, nz, cr, cg, cb,
+    mat, attr, pool, levels, level_count, wrap, params,
+):  # fmt: skip
+    """c_diff / pi x E(n) x occlusion: the diffuse light of the environment. Called,
+    not inlined: only pictures with an environment need it. params: the lit model's
+    8 terms, then P_ENV and the environment's SH (k-major) at P_SH."""
+    ir, ig, ib = sh_irradiance(params, nx, ny, nz)
+    ao = 1.0
+    t = int(mat[m, M_OCC_TEX])
+    if t >= 0:
+        s0, _, _, _ = _uv_sample(
+            t,
+            A_OCC_UV,
+            v0,
+            v1,
+            v2,
+            o0,
+            o1,
+            o2,
+            ox0,
+            ox1,
+            ox2,
+            oy0,
+            oy1,
+            oy2,
+            attr,
+            pool,
+            levels,
+            level_count,
+            wrap,
+        )
+        ao = 1.0 + mat[m, M_OCC_STRENGTH] * (s0 - 1.0)
+    k = ao * INV_PI
+    return cr * k * max(ir, 0.0), cg * k * max(ig, 0.0), cb * k * max(ib, 0.0)
+
+
+@njit(cache=True, error_model="numpy", inline="always")
+def sh_irradiance(params, x, y, z):
+    """E(n) = sum_k sh[k] Y_k(n) for unit n = (x, y, z), sh in params[P_SH:] (k-major)."""
+    y0 = SH_C0
+    y1 = SH_C1 * y
+    y2 = SH_C1 * z
+    y3 = SH_C1 * x
+    y4 = SH_C2 * x * y
+    y5 = SH_C2 * y * z
+    y6 = SH_C3 * (3.0 * z * z - 1.0)
+    y7 = SH_C2 * x * z
+    y8 = SH_C4 * (x * x - y * y)
+    out_r = 0.0
+    out_g = 0.0
+    out_b = 0.0
+    for c in range(3):
+        p = P_SH + c
+        e = (
+            params[p] * y0
+            + params[p + 3] * y1
+            + params[p + 6] * y2
+            + params[p + 9] * y3
+            + params[p + 12] * y4
+            + params[p + 15] * y5
+            + params[p + 18] * y6
+            + params[p + 21] * y7
+            + params[p + 24] * y8
+        )
+        if c == 0:
+            out_r = e
+        elif c == 1:
+            out_g = e
+        else:
+            out_b = e
     return out_r, out_g, out_b

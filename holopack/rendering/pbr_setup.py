@@ -10,7 +10,7 @@ import numpy as np
 
 from ..errors import InputError
 from .lights import Lights
-from .pbr import A_MR_UV, A_NORMAL_UV, A_OCC_UV, A_PBR_COLUMNS, A_TAN
+from .pbr import A_MR_UV, A_NORMAL_UV, A_OCC_UV, A_PBR_COLUMNS, A_TAN, P_ENV, P_PBR_LENGTH, P_SH
 from .punctual import LIGHT_COLUMNS, PunctualLight, pack_lights, rig
 from .tonemap_kernel import ACES, NEUTRAL, NONE, TONE_MAPPINGS, tone_map
 
@@ -97,13 +97,52 @@ def view_tangents(posed, counts, view3: np.ndarray, attr: np.ndarray) -> None:
         offset += count
 
 
-def light_table(lights: LightsArg, pbr: bool) -> tuple[np.ndarray, np.ndarray]:
+def resolve_environment(environment):
+    """None, or an environment object with ``sh`` (9, 3) irradiance SH coefficients
+    in view space (holopack.rendering.environment.Environment); "studio" is the
+    built-in one. InputError for anything else."""
+    if environment is None:
+        return None
+    if isinstance(environment, str):
+        if environment != "studio":
+            raise InputError(f"environment must be None or 'studio', got {environment!r}")
+        try:  # the environment's prefiltering is only needed when one is asked for
+            from .environment import studio
+        except ImportError:
+            raise InputError("the built-in 'studio' environment is not available in this version") from None
+        return studio()
+    sh = getattr(environment, "sh", None)
+    if sh is None or np.shape(sh) != (9, 3) or not np.all(np.isfinite(sh)):
+        raise InputError(f"environment must be None, 'studio' or an Environment, got {environment!r}")
+    return environment
+
+
+def pbr_params(params: np.ndarray, environment) -> np.ndarray:
+    """The lit model's params (8,) extended for "pbr": (P_PBR_LENGTH,) float64 with
+    the environment flag and its SH coefficients (k-major) (pbr.py's P_* layout)."""
+    out = np.zeros(P_PBR_LENGTH, np.float64)
+    out[: len(params)] = params
+    if environment is not None:
+        out[P_ENV] = 1.0
+        out[P_SH : P_SH + 27] = np.asarray(environment.sh, np.float64).reshape(9, 3).reshape(-1)
+    return out
+
+
+def light_table(lights: LightsArg, pbr: bool, environment=None) -> tuple[np.ndarray, np.ndarray]:
     """(lights (L, LIGHT_COLUMNS) float64 as punctual.pack_lights makes it, params
-    (8,) float64 the lit model's terms as Lights.pack makes them).
+    float64: the lit model's (8,) terms as Lights.pack makes them, for "pbr"
+    extended by pbr_params with the ``environment`` (resolve_environment)).
 
     A Lights is the lit model's rig: "lit" draws it as it always has, "pbr" as its
     punctual lights (punctual.rig). A list of punctual lights is drawn as it is; the
     lit model adds the default Lights' ambient, rim and specular terms to it."""
+    table, params = _light_rows(lights, pbr)
+    if pbr:
+        params = pbr_params(params, resolve_environment(environment))
+    return table, params
+
+
+def _light_rows(lights: LightsArg, pbr: bool) -> tuple[np.ndarray, np.ndarray]:
     if lights is None:
         lights = Lights()
     if isinstance(lights, Lights):

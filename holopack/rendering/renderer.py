@@ -320,12 +320,14 @@ class Renderer:
         *,
         tone_mapping: ToneMapping = None,
         exposure: float = 1.0,
+        environment=None,
     ) -> RenderedPicture:
         """Render world-space primitives with an OpenGL view and projection (4, 4).
 
         tone_mapping: "none", "neutral" or "aces" (None: "neutral" for "pbr", else
         "none"); exposure multiplies the linear light before it. RenderedPicture.linear
-        is the linear light before both."""
+        is the linear light before both. environment: None, "studio" or an
+        Environment, the diffuse image-based light of "pbr"."""
         if shading not in SHADINGS:
             raise InputError(f"shading must be one of {', '.join(SHADINGS)}, got {shading!r}")
         tone, exposure = resolve_tone_mapping(tone_mapping, exposure, shading)
@@ -344,7 +346,7 @@ class Renderer:
         data_map, data = data_textures(materials, textures, mode == PBR)
         mat = material_table(materials, len(textures), data_map)
         pool, levels, level_count, wrap = self._textures.pack(textures, data)
-        lights, params = light_table(self.lights, mode == PBR)
+        lights, params = light_table(self.lights, mode == PBR, environment)
         unlit_all = mode  # the kernels' shading mode (shading.LIT, UNLIT or PBR)
         ortho = bool(projection[3, 0] == 0 and projection[3, 1] == 0 and projection[3, 2] == 0)
         view3 = view[:3, :3]
@@ -583,7 +585,8 @@ def render(
     shading: "lit", "unlit" or "pbr" (glTF's metallic-roughness BRDF).
     lights: a list of DirectionalLight / PointLight / SpotLight (view space), or a
     Lights (the lit model's rig; "pbr" draws it as its key/fill/rim lights); None:
-    the default rig. environment: None (no image-based light). tone_mapping: "none",
+    the default rig. environment: None (no image-based light), "studio" or an
+    Environment (its diffuse irradiance lights "pbr"). tone_mapping: "none",
     "neutral" or "aces" (None: "neutral" for "pbr", else "none"), after
     ``exposure``; RenderedPicture.linear is the linear light before both.
     Returns a RenderedPicture (color uint8 sRGB, depth, linear, alpha). Repeated calls with the
@@ -598,8 +601,6 @@ def render(
     if renderer is None or (renderer.width, renderer.height, renderer.supersample) != (width, height, s):
         renderer = Renderer((width, height), s)
         _cached = renderer
-    if environment is not None:
-        raise InputError(f"environment must be None, got {environment!r}")
     renderer.lights = lights if lights is not None else Lights()
     posed = scene.pose(animation, time)
     return renderer.draw(
@@ -611,4 +612,5 @@ def render(
         shading,
         tone_mapping=tone_mapping,
         exposure=exposure,
+        environment=environment,
     )

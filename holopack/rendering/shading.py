@@ -39,6 +39,9 @@ from .pbr import (
     M_OCC_STRENGTH,
     M_OCC_TEX,
     M_PBR_COLUMNS,
+    P_ENV,
+    P_PBR_LENGTH,
+    environment_diffuse,
     shade_pbr,
 )
 from .texture import sample_trilinear
@@ -314,10 +317,18 @@ def shade(
         else:
             ex, ey, ez = 0.0, 0.0, 1.0
     if shading_mode == PBR:
-        pr, pg, pb = shade_pbr(
+        pr, pg, pb, cr, cg, cb, sx, sy, sz = shade_pbr(
             m, v0, v1, v2, o0, o1, o2, ox0, ox1, ox2, oy0, oy1, oy2, nx, ny, nz, ex, ey, ez, back, r, g, b,
             mat, attr, pool, levels, level_count, wrap, lights,
         )  # fmt: skip
+        if params.shape[0] >= P_PBR_LENGTH and params[P_ENV] == 1.0:
+            dr, dg, db = environment_diffuse(
+                m, v0, v1, v2, o0, o1, o2, ox0, ox1, ox2, oy0, oy1, oy2, sx, sy, sz, cr, cg, cb,
+                mat, attr, pool, levels, level_count, wrap, params,
+            )  # fmt: skip
+            pr += dr
+            pg += dg
+            pb += db
         return pr + er, pg + eg, pb + eb, a
     metallic = min(max(mat[m, M_METALLIC], 0.0), 1.0)
     shininess = mat[m, M_SHININESS]
