@@ -51,7 +51,7 @@ def data_textures(materials, textures, pbr: bool = True) -> tuple[dict[int, int]
     if not pbr:
         return None, []
     mapping: dict[int, int] = {}
-    data = []
+    data: list = []
     for m in materials:
         for name in ("metallic_roughness", "normal", "occlusion"):
             index = getattr(m, f"{name}_texture", None)

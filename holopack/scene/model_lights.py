@@ -42,7 +42,7 @@ def read_model_lights(gltf: dict, warn: Callable[[str], None]) -> list[ModelLigh
     if not isinstance(defined, list):
         return []
     out = []
-    nodes = gltf.get("nodes") if isinstance(gltf.get("nodes"), list) else []
+    nodes: list = gltf["nodes"] if isinstance(gltf.get("nodes"), list) else []
     for n, node in enumerate(nodes):
         ref = ((node.get("extensions") or {}) if isinstance(node, dict) else {}).get("KHR_lights_punctual")
         if not isinstance(ref, dict):
@@ -60,7 +60,7 @@ def read_model_lights(gltf: dict, warn: Callable[[str], None]) -> list[ModelLigh
         if not (isinstance(color, list) and len(color) == 3):
             color = [1.0, 1.0, 1.0]
         rng = _number(spec.get("range"), 0.0)
-        spot = spec.get("spot") if isinstance(spec.get("spot"), dict) else {}
+        spot: dict = spec["spot"] if isinstance(spec.get("spot"), dict) else {}
         outer = min(max(_number(spot.get("outerConeAngle"), math.pi / 4.0), 1e-4), math.pi / 2.0)
         inner = min(max(_number(spot.get("innerConeAngle"), 0.0), 0.0), outer * 0.999)
         out.append(
