@@ -5,7 +5,7 @@ running the same Appendix B shader with the same textures, in one run.
 
 Each run renders a turntable (a new yaw each frame, supersampling 1) taking turns
 frame by frame: holopack unlit, holopack lit, holopack pbr (the default rig, PBR
-Neutral tone mapping), and OpenGL with tests/_pbr_gl_reference's shaders (the scene
+Neutral tone mapping; each shading its own Renderer, as in an export), and OpenGL with tests/_pbr_gl_reference's shaders (the scene
 and its textures uploaded once; timing includes the draw, glFinish and reading back
 colour). A run reports median frame times; the ratios pbr / unlit and
 pbr / OpenGL-pbr are printed per run and as the median of the runs (< 1 means
@@ -156,12 +156,14 @@ def main():
     cams = [fit_camera(points, Framing(yaw=360.0 * i / args.frames, pitch=10.0)) for i in range(args.frames)]
     size = (args.size, args.size)
     lights = default_rig()
-    renderer = Renderer(size, 1, lights=lights)
     from _pbr_gl_reference import context
 
     gl = GLPbrScene(context(), posed, scene.materials, scene.textures, size, lights)
 
     def draw(shading):
+        # one Renderer per shading, as an export has: switching a Renderer between
+        # "pbr" and the others rebuilds its vertex table (pbr's is wider)
+        renderer = Renderer(size, 1, lights=lights if shading == "pbr" else None)
         return lambda view, projection: renderer.draw(
             posed, scene.materials, scene.textures, view, projection, shading
         )

@@ -76,7 +76,7 @@ def test_material_features_say_what_each_shading_draws(models, capsys):
     assert len(uses) == len(gltf["materials"])
     for m, line in zip(gltf["materials"], uses):
         assert ("normal map (drawn with --shading pbr)" in line) == ("normalTexture" in m)
-        assert ("occlusion map (not drawn" in line) == ("occlusionTexture" in m)
+        assert ("occlusion map (dims the environment's light" in line) == ("occlusionTexture" in m)
         has_mr = "metallicRoughnessTexture" in m.get("pbrMetallicRoughness", {})
         assert ("metallic-roughness map (drawn with --shading pbr)" in line) == has_mr
         assert ("alpha BLEND (drawn)" in line) == (m.get("alphaMode") == "BLEND")

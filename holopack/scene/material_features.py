@@ -10,7 +10,8 @@ from .types import Material
 DRAWN = "drawn"
 PBR_ONLY = "drawn with --shading pbr"
 APPROXIMATED = "approximated; exact with --shading pbr"
-NOT_DRAWN_OCCLUSION = "not drawn: it dims image-based light, which holopack does not use"
+# occlusion dims image-based light alone (glTF): only a picture with an environment shows it
+OCCLUSION = "dims the environment's light of shading pbr; no effect without one"
 
 
 def material_features(m: Material) -> list[dict]:
@@ -31,7 +32,7 @@ def material_features(m: Material) -> list[dict]:
     if m.normal_texture is not None:
         add("normal map" + (f" (scale {m.normal_scale:g})" if m.normal_scale != 1.0 else ""), PBR_ONLY)
     if m.occlusion_texture is not None:
-        add("occlusion map", NOT_DRAWN_OCCLUSION)
+        add("occlusion map", OCCLUSION)
     if np.any(np.asarray(m.emissive_factor) > 0):
         add("emission" + ("" if m.emissive_texture is None else " map"), DRAWN)
         if m.emissive_strength != 1.0:

@@ -2,8 +2,9 @@
 
 A fan shows colour and light, so holopack draws base colour (or the older diffuse) and
 emissive textures; ``--shading pbr`` also draws the metallic-roughness and normal maps
-("pbr": True); occlusion (it scales image-based light only) and the extensions' textures
-are not drawn, and inspect says so rather than leave them out.
+("pbr": True); occlusion scales the image-based light of an environment only (the
+library's ``environment=``), and the extensions' textures are not drawn; inspect says so
+rather than leave them out.
 """
 
 from __future__ import annotations
