@@ -22,11 +22,14 @@ interpolated normal; the back of a double-sided surface flips all three. Occlusi
 (1 + strength x (R - 1) of the linear occlusion map) scales the image-based
 (environment) light only, so without an environment it has no effect.
 
-Environment (``params[P_ENV] == 1``): diffuse image-based light from the
-environment's irradiance in spherical harmonics, ``E(n) = sum_k sh[k] Y_k(n)`` (real
-SH to band 2 in the order Y00, Y1-1, Y10, Y11, Y2-2, Y2-1, Y20, Y21, Y22; n in view
-space), reflected as ``c_diff / pi x E(n) x occlusion``; ``sh`` (9, 3) sits in
-``params[P_SH:P_SH + 27]`` (k-major). The material table's extra columns (M_MR_TEX...) and the vertex table's
+Environment (``params[P_ENV] == 1``; holopack.rendering.environment.Environment's
+layouts, view space): diffuse ``c_diff / pi x E(n)`` from the irradiance in spherical
+harmonics, ``E(n) = sum_k sh[k] Y_k(n)`` (real SH to band 2, order Y00, Y1-1, Y10,
+Y11, Y2-2, Y2-1, Y20, Y21, Y22), plus specular ``prefiltered(R, roughness) x (F0 A +
+B)`` (split sum, R the eye's mirror about N), both times the occlusion. ``sh`` (9, 3)
+sits in ``params[P_SH:P_SH + 27]`` (k-major), then the specular maps' and table's
+sizes and the arrays themselves (P_SPEC onwards): one float64 vector, so the kernels'
+signatures stay as they are. The material table's extra columns (M_MR_TEX...) and the vertex table's
 (A_MR_UV...) are set by holopack.rendering.shading.material_table and the renderer.
 
 Numba inlines ``shade_pbr`` into raster.py's kernels (see shading.py's docstring and
@@ -56,6 +59,10 @@ A_PBR_COLUMNS = 24
 # the params vector after the lit model's 8 terms: environment flag, then its SH
 P_ENV, P_SH = 8, 9
 P_PBR_LENGTH = P_SH + 27
+# then the environment's prefiltered specular maps and split-sum table, when it has
+# them: their sizes, the maps (levels, H, W, 3) and the table (S, S, 2), flattened
+P_SPEC_LEVELS, P_SPEC_H, P_SPEC_W, P_LUT_SIZE = 36, 37, 38, 39
+P_SPEC = 40
 # real spherical harmonics constants, bands 0-2
 SH_C0, SH_C1, SH_C2, SH_C3, SH_C4 = 0.282095, 0.488603, 1.092548, 0.315392, 0.546274
 
@@ -144,8 +151,8 @@ def shade_pbr(
     lights,
 ):
     """Linear RGB reflected by a fragment of material m from the punctual lights
-    (without its emission), then c_diff and the normal-mapped normal (what
-    environment_diffuse needs): nine values. Base colour (r, g, b), unit shading
+    (without its emission), then what environment_light needs: c_diff (3), the
+    normal-mapped normal (3), F0 (3), roughness and the occlusion: fourteen values. Base colour (r, g, b), unit shading
     normal (nx, ny, nz) (already flipped on a back face), unit direction to the eye
     (ex, ey, ez), view space. lights: the (L, LIGHT_COLUMNS) table of
     holopack.rendering.punctual.pack_lights. (Thirty arguments at most: CPython
@@ -299,45 +306,116 @@ def shade_pbr(
         out_r += fr * er
         out_g += fg * eg
         out_b += fb * eb
-    return out_r, out_g, out_b, cr, cg, cb, nx, ny, nz
+    ao = 1.0
+    t = int(mat[m, M_OCC_TEX])  # set only when the picture has an environment
+    if t >= 0:
+        s0, _, _, _ = _uv_sample(
+            t, A_OCC_UV, v0, v1, v2, o0, o1, o2, ox0, ox1, ox2, oy0, oy1, oy2, attr, pool, levels, level_count, wrap
+        )  # fmt: skip
+        ao = 1.0 + mat[m, M_OCC_STRENGTH] * (s0 - 1.0)
+    return out_r, out_g, out_b, cr, cg, cb, nx, ny, nz, f0r, f0g, f0b, rough, ao
 
 
 @njit(cache=True, error_model="numpy")
-def environment_diffuse(
-    m, v0, v1, v2, o0, o1, o2, ox0, ox1, ox2, oy0, oy1, oy2, nx, ny, nz, cr, cg, cb,
-    mat, attr, pool, levels, level_count, wrap, params,
-):  # fmt: skip
-    """c_diff / pi x E(n) x occlusion: the diffuse light of the environment. Called,
-    not inlined: only pictures with an environment need it. params: the lit model's
-    8 terms, then P_ENV and the environment's SH (k-major) at P_SH."""
+def environment_light(params, nx, ny, nz, ex, ey, ez, cr, cg, cb, f0r, f0g, f0b, rough, ao):
+    """The environment's light reflected towards the eye (ex, ey, ez) by the normal
+    (nx, ny, nz), times the occlusion ao: c_diff / pi x E(n) (SH irradiance) plus,
+    when params holds the prefiltered maps, prefiltered(R, roughness) x (F0 A + B)
+    (split sum; R the mirror of the eye about N). Called, not inlined: only pictures
+    with an environment need it. params: see the module doc (P_* layout)."""
     ir, ig, ib = sh_irradiance(params, nx, ny, nz)
-    ao = 1.0
-    t = int(mat[m, M_OCC_TEX])
-    if t >= 0:
-        s0, _, _, _ = _uv_sample(
-            t,
-            A_OCC_UV,
-            v0,
-            v1,
-            v2,
-            o0,
-            o1,
-            o2,
-            ox0,
-            ox1,
-            ox2,
-            oy0,
-            oy1,
-            oy2,
-            attr,
-            pool,
-            levels,
-            level_count,
-            wrap,
-        )
-        ao = 1.0 + mat[m, M_OCC_STRENGTH] * (s0 - 1.0)
-    k = ao * INV_PI
-    return cr * k * max(ir, 0.0), cg * k * max(ig, 0.0), cb * k * max(ib, 0.0)
+    out_r = cr * INV_PI * max(ir, 0.0)
+    out_g = cg * INV_PI * max(ig, 0.0)
+    out_b = cb * INV_PI * max(ib, 0.0)
+    if params.shape[0] > P_SPEC and params[P_SPEC_LEVELS] > 0.0:
+        ndv_raw = nx * ex + ny * ey + nz * ez
+        rx = 2.0 * ndv_raw * nx - ex
+        ry = 2.0 * ndv_raw * ny - ey
+        rz = 2.0 * ndv_raw * nz - ez
+        rn = math.sqrt(rx * rx + ry * ry + rz * rz)
+        if rn > 0.0:
+            rx /= rn
+            ry /= rn
+            rz /= rn
+        sr, sg, sb = prefiltered_radiance(params, rx, ry, rz, rough)
+        a, b = split_sum(params, min(max(ndv_raw, 0.0), 1.0), rough)
+        out_r += sr * (f0r * a + b)
+        out_g += sg * (f0g * a + b)
+        out_b += sb * (f0b * a + b)
+    return out_r * ao, out_g * ao, out_b * ao
+
+
+@njit(cache=True, error_model="numpy", inline="always")
+def prefiltered_radiance(params, x, y, z, rough):
+    """The environment's GGX-prefiltered radiance towards unit (x, y, z) for a
+    roughness: equirectangular maps (holopack.rendering.environment.Environment's
+    ``specular`` layout) bilinear in (u, v), wrapping in u, clamped in v; linear
+    between the two nearest roughness levels."""
+    levels = int(params[P_SPEC_LEVELS])
+    height = int(params[P_SPEC_H])
+    width = int(params[P_SPEC_W])
+    level = min(max(rough, 0.0), 1.0) * (levels - 1)
+    low = min(int(math.floor(level)), levels - 1)
+    high = min(low + 1, levels - 1)
+    frac = level - low
+    u = 0.5 + math.atan2(x, -z) / (2.0 * math.pi)
+    u -= math.floor(u)
+    v = math.acos(min(max(y, -1.0), 1.0)) / math.pi
+    px = u * width - 0.5
+    py = min(max(v * height - 0.5, 0.0), height - 1.0)
+    x0 = int(math.floor(px))
+    y0 = min(int(math.floor(py)), height - 1)
+    fx = px - x0
+    fy = py - y0
+    y1 = min(y0 + 1, height - 1)
+    x1 = (x0 + 1) % width
+    x0 = x0 % width
+    out_r = 0.0
+    out_g = 0.0
+    out_b = 0.0
+    for which in range(2):
+        k = low if which == 0 else high
+        weight = 1.0 - frac if which == 0 else frac
+        if weight <= 0.0:
+            continue
+        base = P_SPEC + k * height * width * 3
+        i00 = base + (y0 * width + x0) * 3
+        i01 = base + (y0 * width + x1) * 3
+        i10 = base + (y1 * width + x0) * 3
+        i11 = base + (y1 * width + x1) * 3
+        w00 = (1.0 - fx) * (1.0 - fy) * weight
+        w01 = fx * (1.0 - fy) * weight
+        w10 = (1.0 - fx) * fy * weight
+        w11 = fx * fy * weight
+        out_r += w00 * params[i00] + w01 * params[i01] + w10 * params[i10] + w11 * params[i11]
+        out_g += w00 * params[i00 + 1] + w01 * params[i01 + 1] + w10 * params[i10 + 1] + w11 * params[i11 + 1]
+        out_b += w00 * params[i00 + 2] + w01 * params[i01 + 2] + w10 * params[i10 + 2] + w11 * params[i11 + 2]
+    return out_r, out_g, out_b
+
+
+@njit(cache=True, error_model="numpy", inline="always")
+def split_sum(params, n_dot_v, rough):
+    """(A, B) of the split-sum table (Environment.lut's layout: entry [i, j] for
+    N.V = (i + 1) / S, roughness = j / (S - 1)), bilinear, clamped at its ends."""
+    size = int(params[P_LUT_SIZE])
+    start = P_SPEC + int(params[P_SPEC_LEVELS]) * int(params[P_SPEC_H]) * int(params[P_SPEC_W]) * 3
+    i = min(max(n_dot_v * size - 1.0, 0.0), size - 1.0)
+    j = min(max(rough * (size - 1), 0.0), size - 1.0)
+    i0 = min(int(math.floor(i)), size - 2)
+    j0 = min(int(math.floor(j)), size - 2)
+    fi = i - i0
+    fj = j - j0
+    a00 = start + (i0 * size + j0) * 2
+    a01 = start + (i0 * size + j0 + 1) * 2
+    a10 = start + ((i0 + 1) * size + j0) * 2
+    a11 = start + ((i0 + 1) * size + j0 + 1) * 2
+    a = (params[a00] * (1.0 - fj) + params[a01] * fj) * (1.0 - fi) + (
+        params[a10] * (1.0 - fj) + params[a11] * fj
+    ) * fi
+    b = (params[a00 + 1] * (1.0 - fj) + params[a01 + 1] * fj) * (1.0 - fi) + (
+        params[a10 + 1] * (1.0 - fj) + params[a11 + 1] * fj
+    ) * fi
+    return a, b
 
 
 @njit(cache=True, error_model="numpy", inline="always")

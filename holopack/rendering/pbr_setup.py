@@ -10,7 +10,21 @@ import numpy as np
 
 from ..errors import InputError
 from .lights import Lights
-from .pbr import A_MR_UV, A_NORMAL_UV, A_OCC_UV, A_PBR_COLUMNS, A_TAN, P_ENV, P_PBR_LENGTH, P_SH
+from .pbr import (
+    A_MR_UV,
+    A_NORMAL_UV,
+    A_OCC_UV,
+    A_PBR_COLUMNS,
+    A_TAN,
+    P_ENV,
+    P_LUT_SIZE,
+    P_PBR_LENGTH,
+    P_SH,
+    P_SPEC,
+    P_SPEC_H,
+    P_SPEC_LEVELS,
+    P_SPEC_W,
+)
 from .punctual import LIGHT_COLUMNS, PunctualLight, pack_lights, rig
 from .tonemap_kernel import ACES, NEUTRAL, NONE, TONE_MAPPINGS, tone_map
 
@@ -118,14 +132,32 @@ def resolve_environment(environment):
 
 
 def pbr_params(params: np.ndarray, environment) -> np.ndarray:
-    """The lit model's params (8,) extended for "pbr": (P_PBR_LENGTH,) float64 with
-    the environment flag and its SH coefficients (k-major) (pbr.py's P_* layout)."""
-    out = np.zeros(P_PBR_LENGTH, np.float64)
+    """The lit model's params (8,) extended for "pbr" (pbr.py's P_* layout): float64
+    with the environment flag and its SH coefficients (k-major), then, when the
+    environment has them, its prefiltered maps ``specular`` (R, H, W, 3) and split-sum
+    table ``lut`` (S, S, 2) with their sizes."""
+    specular = getattr(environment, "specular", None)
+    lut = getattr(environment, "lut", None)
+    full = specular is not None and lut is not None and np.ndim(specular) == 4 and np.ndim(lut) == 3
+    length = P_SPEC + (int(np.size(specular)) + int(np.size(lut)) if full else 0)
+    out = np.zeros(max(length, P_PBR_LENGTH), np.float64)
     out[: len(params)] = params
     if environment is not None:
         out[P_ENV] = 1.0
         out[P_SH : P_SH + 27] = np.asarray(environment.sh, np.float64).reshape(9, 3).reshape(-1)
+    if environment is not None and full:
+        levels, height, width, _ = np.shape(specular)
+        out[P_SPEC_LEVELS], out[P_SPEC_H], out[P_SPEC_W] = levels, height, width
+        out[P_LUT_SIZE] = np.shape(lut)[0]
+        maps = np.asarray(specular, np.float64).reshape(-1)
+        out[P_SPEC : P_SPEC + maps.size] = maps
+        out[P_SPEC + maps.size :] = np.asarray(lut, np.float64).reshape(-1)
     return out
+
+
+def has_environment(params: np.ndarray) -> bool:
+    """Whether the params vector (pbr_params) carries an environment."""
+    return bool(len(params) > P_ENV and params[P_ENV] == 1.0)
 
 
 def light_table(lights: LightsArg, pbr: bool, environment=None) -> tuple[np.ndarray, np.ndarray]:

@@ -18,6 +18,7 @@ from .pbr_setup import (
     apply_tone_mapping,
     data_textures,
     fill_pbr_columns,
+    has_environment,
     light_table,
     resolve_tone_mapping,
     view_tangents,
@@ -343,10 +344,10 @@ class Renderer:
             self._world_nrm[offset : offset + count] = p.normals
             offset += count
         n = offset
-        data_map, data = data_textures(materials, textures, mode == PBR)
-        mat = material_table(materials, len(textures), data_map)
-        pool, levels, level_count, wrap = self._textures.pack(textures, data)
         lights, params = light_table(self.lights, mode == PBR, environment)
+        data_map, data = data_textures(materials, textures, mode == PBR)
+        mat = material_table(materials, len(textures), data_map, has_environment(params))
+        pool, levels, level_count, wrap = self._textures.pack(textures, data)
         unlit_all = mode  # the kernels' shading mode (shading.LIT, UNLIT or PBR)
         ortho = bool(projection[3, 0] == 0 and projection[3, 1] == 0 and projection[3, 2] == 0)
         view3 = view[:3, :3]

@@ -41,7 +41,7 @@ from .pbr import (
     M_PBR_COLUMNS,
     P_ENV,
     P_PBR_LENGTH,
-    environment_diffuse,
+    environment_light,
     shade_pbr,
 )
 from .texture import sample_trilinear
@@ -107,7 +107,9 @@ def pack_materials(materials) -> tuple[np.ndarray, np.ndarray]:
     return mat_f, mat_i
 
 
-def material_table(materials, n_textures: int, data_textures: dict | None = None) -> np.ndarray:
+def material_table(
+    materials, n_textures: int, data_textures: dict | None = None, occlusion: bool = False
+) -> np.ndarray:
     """(K + 1, M_COLUMNS) float64: pack_materials in one table (small integers are
     exact in float64); texture indices that point nowhere become -1 (no texture);
     then each material's Blinn-Phong exponent, its normalisation and the N.H below
@@ -115,7 +117,9 @@ def material_table(materials, n_textures: int, data_textures: dict | None = None
 
     data_textures: for ``shading="pbr"``, scene texture index -> pool index of that
     texture decoded as linear data; the metallic-roughness, normal and occlusion
-    maps found there fill pbr.py's columns (without it they stay -1: unused)."""
+    maps found there fill pbr.py's columns (without it they stay -1: unused); the
+    occlusion map's only with ``occlusion`` (a picture with an environment: the one
+    light occlusion dims), so that no pixel samples it for nothing."""
     mat_f, mat_i = pack_materials(materials)
     table = np.zeros((len(mat_f), M_COLUMNS), np.float64)
     table[:, [M_MR_TEX, M_NORMAL_TEX, M_OCC_TEX]] = -1.0
@@ -132,6 +136,8 @@ def material_table(materials, n_textures: int, data_textures: dict | None = None
             (M_OCC_TEX, "occlusion"),
         ):
             index = getattr(m, f"{name}_texture", None)
+            if column == M_OCC_TEX and not occlusion:
+                continue
             if index is not None and index in data_textures:
                 table[row, column] = data_textures[index]
         table[row, M_MAPS] = float(np.any(table[row, [M_MR_TEX, M_NORMAL_TEX, M_OCC_TEX]] >= 0))
@@ -317,15 +323,14 @@ def shade(
         else:
             ex, ey, ez = 0.0, 0.0, 1.0
     if shading_mode == PBR:
-        pr, pg, pb, cr, cg, cb, sx, sy, sz = shade_pbr(
+        pr, pg, pb, cr, cg, cb, sx, sy, sz, f0r, f0g, f0b, rough, ao = shade_pbr(
             m, v0, v1, v2, o0, o1, o2, ox0, ox1, ox2, oy0, oy1, oy2, nx, ny, nz, ex, ey, ez, back, r, g, b,
             mat, attr, pool, levels, level_count, wrap, lights,
         )  # fmt: skip
         if params.shape[0] >= P_PBR_LENGTH and params[P_ENV] == 1.0:
-            dr, dg, db = environment_diffuse(
-                m, v0, v1, v2, o0, o1, o2, ox0, ox1, ox2, oy0, oy1, oy2, sx, sy, sz, cr, cg, cb,
-                mat, attr, pool, levels, level_count, wrap, params,
-            )  # fmt: skip
+            dr, dg, db = environment_light(
+                params, sx, sy, sz, ex, ey, ez, cr, cg, cb, f0r, f0g, f0b, rough, ao
+            )
             pr += dr
             pg += dg
             pb += db
