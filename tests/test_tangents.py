@@ -21,6 +21,7 @@ from PIL import Image
 
 import holopack
 from holopack.animate.tangent_transform import skin_tangents
+from holopack.scene import tangents as module
 from holopack.scene.tangents import mikktspace, tangents_for_gltf
 from tests._gltf_builder import GltfBuilder, write_gltf
 from tests._pose_reference import ReferenceModel
@@ -277,3 +278,25 @@ def test_skinned_tangents_stay_perpendicular_to_skinned_normals(tmp_path):
     assert np.all(np.abs(np.einsum("ij,ij->i", rest.tangents[:, :3], rest.normals)) < 1e-5)
     assert np.all(np.abs(np.einsum("ij,ij->i", posed.tangents[:, :3], posed.normals)) < 1e-4)
     np.testing.assert_allclose(np.linalg.norm(posed.tangents[:, :3], axis=1), 1, atol=1e-5)
+
+
+@pytest.mark.parametrize("name", ["bumpy_grid", "duck"])
+def test_grouping_as_components_equals_the_c_codes_walk(name):
+    # meshes without zero-UV-area triangles take the vectorised grouping; the stored
+    # reference covers it, and here it must partition corners as the walk does
+    positions, normals, uv, indices = (
+        REFERENCE[f"{name}_{k}"] for k in ("positions", "normals", "uv", "indices")
+    )
+    weld = module._weld(positions, normals, uv)
+    tri = weld[indices.astype(np.int64)]
+    p = positions[indices]
+    t21, t31 = uv[indices][:, 1] - uv[indices][:, 0], uv[indices][:, 2] - uv[indices][:, 0]
+    assert not np.any(np.all(p[:, 0] == p[:, 1], axis=1) | np.all(p[:, 1] == p[:, 2], axis=1))
+    orient = t21[:, 0] * t31[:, 1] - t21[:, 1] * t31[:, 0] > 0
+    neighbour = module._neighbours(tri)
+    walk, walk_orient, _ = module._build_groups(tri, neighbour, orient.copy(), np.zeros(len(tri), bool))
+    fast, fast_orient = module._connected_groups(tri, neighbour, orient)
+    # the same partition: a one-to-one map between the two numberings
+    pairs = np.unique(np.stack([walk.ravel(), fast.ravel()], 1), axis=0)
+    assert len(pairs) == len(np.unique(walk)) == len(np.unique(fast))
+    np.testing.assert_array_equal(walk_orient[pairs[:, 0]], fast_orient[pairs[:, 1]])

@@ -17,9 +17,15 @@ def transform_tangents(tangents: np.ndarray, matrix: np.ndarray) -> np.ndarray:
     """tangents : (N, 4) float32 (xyz unit, w = +-1); matrix : (4, 4) float64 node
     world matrix. Returns (N, 4) float32: xyz = normalise(M3 @ xyz), w * sign(det M3)."""
     linear = np.asarray(matrix, np.float64)[:3, :3]
-    xyz = tangents[:, :3].astype(np.float64) @ linear.T
-    flip = -1.0 if np.linalg.det(linear) < 0 else 1.0
-    return _pack(xyz, tangents[:, :3], tangents[:, 3] * flip)
+    flip = np.float32(-1.0 if np.linalg.det(linear) < 0 else 1.0)
+    # float32 throughout, as the rigid positions and normals are (float64 took 3x longer)
+    out = np.empty((len(tangents), 4), np.float32)
+    xyz = np.matmul(tangents[:, :3], linear.T.astype(np.float32))
+    length = np.sqrt(np.einsum("ij,ij->i", xyz, xyz))[:, None]
+    ok = length > 1e-30  # a collapsed matrix has no tangent direction: keep the rest one
+    out[:, :3] = np.where(ok, xyz / np.where(ok, length, 1.0), tangents[:, :3])
+    np.multiply(tangents[:, 3], flip, out=out[:, 3])
+    return out
 
 
 def skin_tangents(

@@ -112,7 +112,10 @@ def mikktspace(positions: np.ndarray, normals: np.ndarray, uv: np.ndarray, indic
     neighbour = _neighbours(tri)
 
     # 5. groups of corners around each welded vertex
-    group, group_orient, orient = _build_groups(tri, neighbour, orient.copy(), any_group)
+    if any_group.any():  # the C code's order-dependent walk
+        group, group_orient, orient = _build_groups(tri, neighbour, orient.copy(), any_group)
+    else:  # the same groups, as connected components
+        group, group_orient = _connected_groups(tri, neighbour, orient)
 
     # 6. one tangent space per group (or per sub-group when members disagree)
     tangent = _group_tangents(tri, group, any_group, vos, vot, mag_s, P, Nw)
@@ -147,8 +150,21 @@ def _weld(positions: np.ndarray, normals: np.ndarray, uv: np.ndarray) -> np.ndar
     """(N,) int64 ids equal exactly where position, normal and uv compare equal as
     float32 (so -0.0 equals 0.0, as C's == has it)."""
     key = np.concatenate([positions, normals, uv], axis=1).astype(np.float32) + np.float32(0.0)
-    _, inverse = np.unique(key.view(np.uint32), axis=0, return_inverse=True)
-    return inverse.reshape(-1).astype(np.int64)
+    return _row_ids(key.view(np.uint32))
+
+
+def _row_ids(rows: np.ndarray) -> np.ndarray:
+    """(K,) int64 ids of the distinct rows of a (K, C) integer array, equal exactly
+    where rows are equal. A lexsort of the columns: np.unique(axis=0) sorts the rows as
+    opaque bytes and was 5x slower (0.15 s against 0.03 s for 59 000 rows)."""
+    if len(rows) == 0:
+        return np.zeros(0, np.int64)
+    order = np.lexsort(rows.T[::-1])
+    ordered = rows[order]
+    starts = np.r_[True, np.any(ordered[1:] != ordered[:-1], axis=1)]
+    ids = np.empty(len(rows), np.int64)
+    ids[order] = np.cumsum(starts) - 1
+    return ids
 
 
 def _neighbours(tri: np.ndarray) -> np.ndarray:
@@ -232,6 +248,50 @@ def _build_groups(tri, neighbour, orient, any_group):
     )
 
 
+def _connected_groups(tri: np.ndarray, neighbour: np.ndarray, orient: np.ndarray):
+    """``_build_groups`` for meshes without group-with-any triangles, vectorised: then
+    the groups are the connected components of the corners around each vertex, joined
+    across the two edges at the corner to neighbours of the same UV winding (each corner
+    has at most two such links, so a group is a fan: a path or a cycle). Returns (G, 3)
+    int64 group per corner and (groups,) bool orientation. About 8x faster than the walk
+    (0.05 s against 0.37 s on FlightHelmet's 19 680-triangle primitive)."""
+    g = len(tri)
+    faces = np.repeat(np.arange(g), 3)
+    corners = np.tile(np.arange(3), g)
+    vertex = tri.reshape(-1)
+    links = []
+    for side in (corners, (corners + 2) % 3):  # the edge leaving the corner, the one arriving
+        other = neighbour[faces, side]
+        ok = other >= 0
+        safe = np.where(ok, other, 0)
+        position = np.argmax(tri[safe] == vertex[:, None], axis=1)
+        ok &= orient[safe] == orient[faces]
+        links.append(np.where(ok, safe * 3 + position, -1))
+    label = np.arange(3 * g)
+    while True:  # the smallest corner number of each fan, spread along it
+        smaller = label.copy()
+        for link in links:
+            linked = link >= 0
+            smaller[linked] = np.minimum(smaller[linked], label[link[linked]])
+        smaller = smaller[smaller]  # jump along chains already labelled
+        if np.array_equal(smaller, label):
+            break
+        label = smaller
+    roots, group = np.unique(label, return_inverse=True)
+    return group.reshape(g, 3).astype(np.int64), orient[roots // 3]
+
+
+def _pair_dots(vectors: np.ndarray, left: np.ndarray, right: np.ndarray) -> np.ndarray:
+    """(P,) dot products of rows ``left`` and ``right`` of (K, 3) ``vectors``, gathered
+    one column at a time (5x faster than gathering (P, 3) rows: 0.03 s against 0.18 s
+    for 343 000 pairs)."""
+    total = np.zeros(len(left))
+    for axis in range(3):
+        column = np.ascontiguousarray(vectors[:, axis])
+        total += column[left] * column[right]
+    return total
+
+
 def _normalise_nonzero(v: np.ndarray) -> np.ndarray:
     length = np.linalg.norm(v, axis=-1, keepdims=True)
     nonzero = np.any(np.abs(v) > _FLT_MIN, axis=-1, keepdims=True)
@@ -278,8 +338,7 @@ def _group_tangents(tri, group, any_group, vos, vot, mag_s, P, Nw):
     right = order[np.repeat(first[gid[order]], pair_counts) + np.arange(len(left)) - run_start]
     faces_l, faces_r = f_idx[left], f_idx[right]
     joined = (
-        (np.einsum("ij,ij->i", os_p[left], os_p[right]) > _THRESHOLD_COS)
-        & (np.einsum("ij,ij->i", ot_p[left], ot_p[right]) > _THRESHOLD_COS)
+        (_pair_dots(os_p, left, right) > _THRESHOLD_COS) & (_pair_dots(ot_p, left, right) > _THRESHOLD_COS)
         | any_group[faces_l]
         | any_group[faces_r]
         | (faces_l == faces_r)
@@ -322,9 +381,10 @@ def tangents_for_gltf(
     vertex = indices.reshape(-1)
     # one output vertex per distinct (input vertex, tangent) pair; the first corner of
     # each input vertex keeps its index, the others disagreeing get appended copies
-    key = np.concatenate([vertex[:, None].astype(np.float64), flat.astype(np.float64)], axis=1)
-    _, first, inverse = np.unique(key, axis=0, return_index=True, return_inverse=True)
-    inverse = inverse.reshape(-1)
+    key = np.concatenate([vertex[:, None].astype(np.int64), flat.view(np.int32).astype(np.int64)], axis=1)
+    inverse = _row_ids(key)
+    first = np.full(int(inverse.max()) + 1, len(inverse), np.int64)
+    np.minimum.at(first, inverse, np.arange(len(inverse)))
     tangents = np.zeros((n, 4), np.float32)
     tangents[:, 0] = 1.0  # unreferenced vertices: any unit tangent
     tangents[:, 3] = 1.0
