@@ -205,3 +205,11 @@ def test_an_environment_from_any_radiance_function_is_consistent():
     assert abs(e[0] - 2 * math.pi / 3) < 0.03 * 2 * math.pi / 3 and e[1] < 0.05 * e[0]
     facing = prefiltered(env, np.array([[1.0, 0.0, 0.0]]), 0.0)[0, 0]
     assert facing > 0.95
+
+
+def test_the_cached_studio_cannot_be_changed_by_accident():
+    env = studio()
+    for array in (env.sh, env.specular, env.lut):
+        with pytest.raises(ValueError):
+            array[(0,) * array.ndim] = 1.0
+    assert hash(env) == hash(studio())

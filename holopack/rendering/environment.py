@@ -41,7 +41,7 @@ LUT_SIZE = 32
 LUT_SAMPLES = 512
 
 
-@dataclass(frozen=True)
+@dataclass(frozen=True, eq=False)  # compared and hashed by identity: arrays have no ==
 class Environment:
     """Ambient light from all directions, in view space (camera looks down -Z, +Y up).
 
@@ -173,7 +173,10 @@ def split_sum(env: Environment, n_dot_v, roughness) -> np.ndarray:
 def from_radiance(radiance) -> Environment:
     """An Environment from ``radiance``: a function of (N, 3) float64 unit view-space
     directions giving (N, 3) float64 linear RGB radiance."""
-    return Environment(sh=project_irradiance(radiance), specular=prefilter(radiance), lut=split_sum_table())
+    arrays = project_irradiance(radiance), prefilter(radiance), split_sum_table()
+    for array in arrays:  # shared by every render (studio() is cached): nobody may write
+        array.setflags(write=False)
+    return Environment(sh=arrays[0], specular=arrays[1], lut=arrays[2])
 
 
 def project_irradiance(radiance, rings: int = 48) -> np.ndarray:
