@@ -300,3 +300,37 @@ def test_grouping_as_components_equals_the_c_codes_walk(name):
     pairs = np.unique(np.stack([walk.ravel(), fast.ravel()], 1), axis=0)
     assert len(pairs) == len(np.unique(walk)) == len(np.unique(fast))
     np.testing.assert_array_equal(walk_orient[pairs[:, 0]], fast_orient[pairs[:, 1]])
+
+
+def test_a_tangent_attribute_with_zero_vectors_is_reported_and_regenerated(tmp_path):
+    doc = _mirrored_strip()
+    b = GltfBuilder()
+    b.blob = bytearray(base64.b64decode(doc["buffers"][0]["uri"].split(",", 1)[1]))
+    b.doc["bufferViews"], b.doc["accessors"] = doc["bufferViews"], doc["accessors"]
+    tangents = np.tile(np.array([1.0, 0.0, 0.0, 1.0], np.float32), (15, 1))
+    tangents[4] = 0.0
+    doc["meshes"][0]["primitives"][0]["attributes"]["TANGENT"] = b.accessor(tangents)
+    doc["buffers"] = b.build()["buffers"]
+    scene = holopack.load(write_gltf(tmp_path / "strip.gltf", doc))
+    prim = scene.meshes[0].primitives[0]
+    assert any("TANGENT" in w for w in scene.warnings)
+    left = prim.positions[prim.indices].mean(axis=1)[:, 0] < 0
+    assert np.all(prim.tangents[prim.indices][left][..., 3] == -1)  # generated, not read
+
+
+def test_a_normal_texture_on_a_missing_uv_set_is_reported_and_gets_no_tangents(tmp_path):
+    doc = _mirrored_strip()
+    doc["materials"][0]["normalTexture"]["texCoord"] = 5
+    scene = holopack.load(write_gltf(tmp_path / "strip.gltf", doc))
+    assert scene.meshes[0].primitives[0].tangents is None
+    assert any("TEXCOORD_5" in w for w in scene.warnings)
+
+
+def test_the_texture_transforms_uv_set_overrides_the_normal_textures():
+    material = {
+        "normalTexture": {"index": 0, "texCoord": 0, "extensions": {"KHR_texture_transform": {"texCoord": 1}}}
+    }
+    assert module.normal_texture_texcoord(material) == 1
+    assert module.normal_texture_texcoord({"normalTexture": {"index": 0}}) == 0
+    assert module.normal_texture_texcoord({"pbrMetallicRoughness": {}}) is None
+    assert module.normal_texture_texcoord({"normalTexture": {"index": 0, "texCoord": -1}}) is None
