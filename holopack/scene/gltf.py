@@ -36,6 +36,7 @@ from .model_lights import read_model_lights
 from .normals import vertex_normals
 from .pbr_maps import read_pbr_maps
 from .scene import Scene
+from .tangents import clean_tangents, generate_for_primitive, normal_texture_texcoord
 from .texture_roles import texture_roles
 from .types import Animation, Channel, DrawItem, Material, Mesh, MorphTargets, Node, Primitive, Skin, Texture
 
@@ -1044,7 +1045,7 @@ class _Reader:
         material = self._ref(spec, "material", where, "materials")
         if material is None:
             material = self._default_material()
-        return Primitive(
+        primitive = Primitive(
             positions=np.ascontiguousarray(positions),
             normals=normals,
             indices=indices,
@@ -1055,6 +1056,24 @@ class _Reader:
             weights=weights,
             morph=morph,
         )
+        return self._tangents(primitive, refs, where, attribute)
+
+    def _tangents(self, primitive: Primitive, refs: dict, where: str, attribute) -> Primitive:
+        """The TANGENT attribute, else MikkTSpace tangents for a normal-mapped material."""
+        if "TANGENT" in refs:
+            primitive.tangents = clean_tangents(attribute("TANGENT", (4,)))
+            if primitive.tangents is not None:
+                return primitive
+            self.warn(f"{where}: TANGENT has zero or invalid vectors; tangents are generated instead")
+        materials = self.gltf.get("materials")
+        known = isinstance(materials, list) and primitive.material < len(materials)
+        texcoord = normal_texture_texcoord(materials[primitive.material] if known else None)
+        if texcoord is None:
+            return primitive
+        if texcoord >= len(primitive.uv):
+            self.warn(f"{where}: the normal texture reads TEXCOORD_{texcoord}, which the primitive lacks")
+            return primitive
+        return generate_for_primitive(primitive, texcoord)
 
     def _decode_draco(self, spec: dict, ext, where: str) -> None:
         """KHR_draco_mesh_compression: decode the primitive's Draco stream and put each
@@ -1146,12 +1165,13 @@ class _Reader:
         count = len(targets)
         positions = np.zeros((count, n, 3), np.float32)
         normals = None
+        tangent_deltas = None
         for t, target in enumerate(targets):
             twhere = f"{where} morph target {t}"
             target = self._dict(target, twhere)
             for name in target:
                 index = self._ref(target, name, f"{twhere} {name}", "accessors")
-                if name not in ("POSITION", "NORMAL"):
+                if name not in ("POSITION", "NORMAL", "TANGENT"):
                     continue
                 delta = self._float_attribute(index, f"{twhere} {name}")
                 if delta.ndim != 2 or delta.shape[1] != 3:
@@ -1162,6 +1182,10 @@ class _Reader:
                     self.fail(f"{twhere}: {name} contains NaN or Inf")
                 if name == "POSITION":
                     positions[t] = delta
+                elif name == "TANGENT":
+                    if tangent_deltas is None:
+                        tangent_deltas = np.zeros((count, n, 3), np.float32)
+                    tangent_deltas[t] = delta
                 else:
                     if normals is None:
                         normals = np.zeros((count, n, 3), np.float32)
@@ -1177,7 +1201,13 @@ class _Reader:
                     f"{where}: the mesh has {len(mesh_weights)} default weights for {count} morph targets"
                 )
         names = list(target_names[:count]) if len(target_names) >= count else []
-        return MorphTargets(positions=positions, normals=normals, default_weights=defaults, names=names)
+        return MorphTargets(
+            positions=positions,
+            normals=normals,
+            default_weights=defaults,
+            names=names,
+            tangents=tangent_deltas,
+        )
 
     # -- the drawn scene -------------------------------------------------------------
     def _walk(self, scene: Scene) -> list[DrawItem]:

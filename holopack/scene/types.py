@@ -73,13 +73,15 @@ class MorphTargets:
     """Morph target deltas of one primitive.
 
     positions : (T, N, 3) float32; normals : (T, N, 3) float32 or None;
-    default_weights : (T,) float32 (the mesh's ``weights``).
+    default_weights : (T,) float32 (the mesh's ``weights``);
+    tangents : (T, N, 3) float32 or None, TANGENT deltas (xyz; w is never morphed).
     """
 
     positions: np.ndarray
     normals: np.ndarray | None
     default_weights: np.ndarray
     names: list[str] = field(default_factory=list)
+    tangents: np.ndarray | None = None
 
 
 @dataclass
@@ -93,6 +95,9 @@ class Primitive:
     colors    : (N, 4) float32 linear RGBA or None (COLOR_0)
     joints    : (N, K) uint16 or None, K = 4 per JOINTS_n set, indices into the skin's joints
     weights   : (N, K) float32 or None, normalised so each row sums to 1
+    tangents  : (N, 4) float32 or None: xyz unit, w = +1 or -1 the bitangent sign,
+                B = w * cross(N, T); from the TANGENT attribute, else MikkTSpace
+                (scene/tangents.py) for primitives whose material has a normal texture
     """
 
     positions: np.ndarray
@@ -105,6 +110,7 @@ class Primitive:
     weights: np.ndarray | None = None
     morph: MorphTargets | None = None
     name: str = ""
+    tangents: np.ndarray | None = None
 
 
 @dataclass
@@ -225,6 +231,8 @@ class PosedPrimitive:
 
     positions : (N, 3) float32 world; normals : (N, 3) float32 world, unit length.
     ``primitive`` carries indices, uv, colours and the material index.
+    tangents : (N, 4) float32 world or None (when the primitive has none): xyz unit,
+    w = +1 or -1 with B = w * cross(normal, tangent) in world space.
     """
 
     positions: np.ndarray
