@@ -136,19 +136,21 @@ def pbr_params(params: np.ndarray, environment) -> np.ndarray:
     with the environment flag and its SH coefficients (k-major), then, when the
     environment has them, its prefiltered maps ``specular`` (R, H, W, 3) and split-sum
     table ``lut`` (S, S, 2) with their sizes."""
-    specular = getattr(environment, "specular", None)
-    lut = getattr(environment, "lut", None)
-    full = specular is not None and lut is not None and np.ndim(specular) == 4 and np.ndim(lut) == 3
-    length = P_SPEC + (int(np.size(specular)) + int(np.size(lut)) if full else 0)
+    specular_given = getattr(environment, "specular", None)
+    lut_given = getattr(environment, "lut", None)
+    specular = np.zeros((0, 0, 0, 3)) if specular_given is None else np.asarray(specular_given)
+    lut = np.zeros((0, 0, 2)) if lut_given is None else np.asarray(lut_given)
+    full = specular.ndim == 4 and lut.ndim == 3 and specular.size > 0 and lut.size > 0
+    length = P_SPEC + (specular.size + lut.size if full else 0)
     out = np.zeros(max(length, P_PBR_LENGTH), np.float64)
     out[: len(params)] = params
     if environment is not None:
         out[P_ENV] = 1.0
         out[P_SH : P_SH + 27] = np.asarray(environment.sh, np.float64).reshape(9, 3).reshape(-1)
     if environment is not None and full:
-        levels, height, width, _ = np.shape(specular)
+        levels, height, width, _ = specular.shape
         out[P_SPEC_LEVELS], out[P_SPEC_H], out[P_SPEC_W] = levels, height, width
-        out[P_LUT_SIZE] = np.shape(lut)[0]
+        out[P_LUT_SIZE] = lut.shape[0]
         maps = np.asarray(specular, np.float64).reshape(-1)
         out[P_SPEC : P_SPEC + maps.size] = maps
         out[P_SPEC + maps.size :] = np.asarray(lut, np.float64).reshape(-1)
