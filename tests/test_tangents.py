@@ -349,9 +349,7 @@ def test_members_whose_derivatives_point_exactly_apart_get_separate_sub_groups()
     group = np.array([[0, -1, -1], [0, -1, -1], [0, -1, -1]])
     vos = np.array([[1.0, 0.0, 0.0], [math.cos(0.1), math.sin(0.1), 0.0], [-1.0, 0.0, 0.0]])
     vot = np.tile([0.0, 1.0, 0.0], (3, 1))
-    got = module._group_tangents(tri, group, np.zeros(3, bool), vos, vot, np.ones(3), positions, normals)[
-        :, 0
-    ]
+    got = module._group_tangents(tri, group, np.zeros(3, bool), vos, vot, positions, normals)[:, 0]
 
     def mean(members):
         total = sum(angle[m] * vos[m] for m in members)
