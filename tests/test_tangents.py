@@ -334,3 +334,27 @@ def test_the_texture_transforms_uv_set_overrides_the_normal_textures():
     assert module.normal_texture_texcoord({"normalTexture": {"index": 0}}) == 0
     assert module.normal_texture_texcoord({"pbrMetallicRoughness": {}}) is None
     assert module.normal_texture_texcoord({"normalTexture": {"index": 0, "texCoord": -1}}) is None
+
+
+def test_members_whose_derivatives_point_exactly_apart_get_separate_sub_groups():
+    # mikktspace.c's GenerateTSpaces: around one vertex, a corner's space averages only
+    # the members whose projected derivatives are not exactly opposite to its own.
+    # Three triangles fan around vertex 0 (normal +Z); the third's vOs is exactly -X.
+    angle = np.radians([40.0, 50.0, 60.0])
+    edges = np.concatenate([[0.0], np.cumsum(angle)])
+    positions = np.zeros((5, 3))
+    positions[1:, 0], positions[1:, 1] = np.cos(edges), np.sin(edges)
+    normals = np.tile([0.0, 0.0, 1.0], (5, 1))
+    tri = np.array([[0, 1, 2], [0, 2, 3], [0, 3, 4]])
+    group = np.array([[0, -1, -1], [0, -1, -1], [0, -1, -1]])
+    vos = np.array([[1.0, 0.0, 0.0], [math.cos(0.1), math.sin(0.1), 0.0], [-1.0, 0.0, 0.0]])
+    vot = np.tile([0.0, 1.0, 0.0], (3, 1))
+    got = module._group_tangents(tri, group, np.zeros(3, bool), vos, vot, positions, normals)[:, 0]
+
+    def mean(members):
+        total = sum(angle[m] * vos[m] for m in members)
+        return total / np.linalg.norm(total)
+
+    np.testing.assert_allclose(got[0], mean([0, 1]), atol=1e-12)
+    np.testing.assert_allclose(got[1], mean([0, 1, 2]), atol=1e-12)
+    np.testing.assert_allclose(got[2], mean([1, 2]), atol=1e-12)

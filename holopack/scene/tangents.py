@@ -118,7 +118,7 @@ def mikktspace(positions: np.ndarray, normals: np.ndarray, uv: np.ndarray, indic
         group, group_orient = _connected_groups(tri, neighbour, orient)
 
     # 6. one tangent space per group (or per sub-group when members disagree)
-    tangent = _group_tangents(tri, group, any_group, vos, vot, mag_s, P, Nw)
+    tangent = _group_tangents(tri, group, any_group, vos, vot, P, Nw)
     assigned = group >= 0
     good_out = out[good]
     good_out[assigned, :3] = tangent[assigned]
@@ -298,7 +298,7 @@ def _normalise_nonzero(v: np.ndarray) -> np.ndarray:
     return np.where(nonzero, v / np.where(length > 0, length, 1.0), v)
 
 
-def _group_tangents(tri, group, any_group, vos, vot, mag_s, P, Nw):
+def _group_tangents(tri, group, any_group, vos, vot, P, Nw):
     """(G, 3, 3) float64 tangent per grouped corner (zeros where ungrouped): the
     angle-weighted mean of the projected vOs over the corner's sub-group."""
     g = len(tri)
@@ -317,7 +317,6 @@ def _group_tangents(tri, group, any_group, vos, vot, mag_s, P, Nw):
     e2 = _normalise_nonzero(e2 - np.einsum("ij,ij->i", n, e2)[:, None] * n)
     angle = np.arccos(np.clip(np.einsum("ij,ij->i", e1, e2), -1.0, 1.0))
     angle = np.where(any_group[f_idx], 0.0, angle)  # group-with-any adds nothing
-    del mag_s  # the magnitudes are not part of the basic (tangent + sign) output
 
     count = int(gid.max()) + 1 if len(gid) else 0
     sum_os = np.zeros((count, 3))
