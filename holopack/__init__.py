@@ -37,12 +37,16 @@ _LAZY = {
     "export": "holopack.pipeline:export",
     "load_profile": "holopack.device:load_profile",
     "list_profiles": "holopack.device:list_profiles",
+    "DirectionalLight": "holopack.rendering.punctual:DirectionalLight",
+    "PointLight": "holopack.rendering.punctual:PointLight",
+    "SpotLight": "holopack.rendering.punctual:SpotLight",
 }
 
 if TYPE_CHECKING:  # what IDEs and type checkers see
     from .device import list_profiles, load_profile
     from .pipeline import export
     from .rendering import render
+    from .rendering.punctual import DirectionalLight, PointLight, SpotLight
     from .scene.load import load
 
 
@@ -66,6 +70,9 @@ __all__ = [
     "export",
     "load_profile",
     "list_profiles",
+    "DirectionalLight",
+    "PointLight",
+    "SpotLight",
     "HolopackError",
     "InputError",
     "OutputError",

@@ -7,6 +7,7 @@ import os
 import numpy as np
 
 from .animate.orientation import detect
+from .scene.material_features import material_features
 from .scene.media import fit_square
 from .scene.scene import Scene
 from .video.analyse import analyse
@@ -58,6 +59,7 @@ def describe(scene: Scene, media_samples: int = 8) -> dict:
             "double_sided": m.double_sided,
             "base_color_texture": m.base_color_texture,
             "unlit": m.unlit,
+            "features": material_features(m),
         }
         for m in scene.materials
     ]
@@ -217,6 +219,7 @@ def format_report(info: dict) -> str:
                 f"    {m['name'] or '(unnamed)'}: {m['alpha']}{tex}"
                 f"{', double-sided' if m['double_sided'] else ''}{', unlit' if m['unlit'] else ''}"
             )
+            lines += _feature_lines(m)
         lines.append("  vertex colours (COLOR_0): " + ("yes, drawn" if info["vertex_colours"] else "none"))
         textures = _by_texture(info["texture_roles"])
         if textures:
@@ -226,7 +229,13 @@ def format_report(info: dict) -> str:
                 materials = f" (in {', '.join(t['materials'])})" if t["materials"] else ""
                 lines.append(
                     f"    {t['name']}: {' + '.join(t['roles'])}{materials}: "
-                    + ("used" if t["used"] else "not used, a fan shows only colour and light")
+                    + (
+                        "used"
+                        if t["used"]
+                        else "used with --shading pbr"
+                        if t.get("pbr")
+                        else "not used, a fan shows only colour and light"
+                    )
                 )
         else:
             lines.append("  textures: none")
@@ -266,11 +275,22 @@ def format_report(info: dict) -> str:
     return "\n".join(lines)
 
 
+def _feature_lines(material: dict) -> list[str]:
+    """The report's line of the material features a material uses, and how each is drawn."""
+    features = material.get("features") or []
+    if not features:
+        return []
+    return ["      uses: " + "; ".join(f"{f['feature']} ({f['rendered']})" for f in features)]
+
+
 def _by_texture(roles: list[dict]) -> list[dict]:
     """The role entries grouped per texture: name, roles, materials, used (by any)."""
     grouped: dict[int, dict] = {}
     for r in roles:
-        g = grouped.setdefault(r["texture"], {"name": r["name"], "roles": [], "materials": [], "used": False})
+        g = grouped.setdefault(
+            r["texture"], {"name": r["name"], "roles": [], "materials": [], "used": False, "pbr": False}
+        )
+        g["pbr"] = g["pbr"] or r.get("pbr", False)
         if r["role"] not in g["roles"]:
             g["roles"].append(r["role"])
         if r["material"] and r["material"] not in g["materials"]:

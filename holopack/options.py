@@ -306,6 +306,22 @@ OPTIONS: tuple[Option, ...] = (
         group=CAMERA,
     ),
     Option(
+        "shading",
+        "choice",
+        "lighting model: lit (the default), unlit (as --unlit) or pbr "
+        "(glTF's metallic-roughness materials with their normal and metal-rough maps, tone-mapped)",
+        choices=("lit", "unlit", "pbr"),
+        metavar="lit|unlit|pbr",
+        group=CAMERA,
+    ),
+    Option(
+        "model_lights",
+        "flag",
+        "light the model with its own KHR_lights_punctual lights instead of the camera rig",
+        default=False,
+        group=CAMERA,
+    ),
+    Option(
         "supersample",
         "integer",
         "anti-aliasing factor per axis (default: the device's)",

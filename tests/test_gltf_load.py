@@ -88,8 +88,14 @@ def test_model_details():
 
     helmet = load_gltf(DATA / "FlightHelmet" / "FlightHelmet.gltf")  # external .bin and PNGs
     assert len(helmet.draw_items) == 6
-    used = {helmet.materials[helmet.primitive(d).material].base_color_texture for d in helmet.draw_items}
-    assert None not in used and len(used) == len(helmet.textures)
+    drawn = [helmet.materials[helmet.primitive(d).material] for d in helmet.draw_items]
+    used = {m.base_color_texture for m in drawn}
+    assert None not in used and len(used) == 5  # five materials, one base colour map each
+    # each also has its own metallic-roughness (shared with occlusion) and normal map:
+    # every decoded texture is one of these, none twice
+    maps = {m.metallic_roughness_texture for m in drawn} | {m.normal_texture for m in drawn}
+    assert {m.occlusion_texture for m in drawn} <= maps and None not in maps and not maps & used
+    assert len(used | maps) == len(helmet.textures)
 
     fox = load_gltf(DATA / "Fox" / "Fox.glb")
     assert [a.name for a in fox.animations] == ["Survey", "Walk", "Run"]

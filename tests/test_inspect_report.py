@@ -62,6 +62,24 @@ def test_every_texture_is_listed_with_its_role_and_use(models, capsys):
         assert shown == roles
         drawn = bool(roles & {"baseColor", "emissive"})
         assert line[0].endswith(": used") == drawn
+        # the metallic-roughness and normal maps are drawn by the PBR shading alone
+        pbr_only = not drawn and bool(roles & {"metallicRoughness", "normal"})
+        assert line[0].endswith(": used with --shading pbr") == pbr_only
+
+
+def test_material_features_say_what_each_shading_draws(models, capsys):
+    with open(models["helmet"]) as f:
+        gltf = json.load(f)
+    rc, out, _ = _run(capsys, "inspect", models["helmet"])
+    assert rc == 0
+    uses = [l.strip() for l in out.splitlines() if l.strip().startswith("uses: ")]
+    assert len(uses) == len(gltf["materials"])
+    for m, line in zip(gltf["materials"], uses):
+        assert ("normal map (drawn with --shading pbr)" in line) == ("normalTexture" in m)
+        assert ("occlusion map (dims the environment's light" in line) == ("occlusionTexture" in m)
+        has_mr = "metallicRoughnessTexture" in m.get("pbrMetallicRoughness", {})
+        assert ("metallic-roughness map (drawn with --shading pbr)" in line) == has_mr
+        assert ("alpha BLEND (drawn)" in line) == (m.get("alphaMode") == "BLEND")
 
 
 def test_report_lines_are_well_formed(models, capsys):

@@ -5,9 +5,10 @@
 
 Per frame: sample every channel of the clip, build local matrices from TRS
 (animated values override the rest pose), multiply down the hierarchy one depth
-level at a time, blend morph targets (weights: channel > node > mesh), then skin
-(joint matrix = world(joint) @ inverseBind; a skinned mesh ignores its own node's
-transform, as glTF requires) or apply the node's world matrix.
+level at a time, blend morph targets (weights: channel > node > mesh; morph.py), then
+skin (joint matrix = world(joint) @ inverseBind; a skinned mesh ignores its own node's
+transform, as glTF requires) or apply the node's world matrix. Tangents, where a
+primitive has them, follow the same matrices (tangent_transform.py).
 
 Everything that does not depend on time (hierarchy levels, rest TRS, key arrays
 as float64, which nodes each clip animates) is computed once per scene and kept in
@@ -22,7 +23,9 @@ from ..errors import InputError
 from ..scene.scene import Scene, set_poser
 from ..scene.types import Channel, PosedPrimitive
 from .clip import sample_keys
+from .morph import MorphShape
 from .skin_kernel import skin_vertices
+from .tangent_transform import skin_tangents, transform_tangents
 
 
 def pose_scene(scene: Scene, animation: int | None, time: float) -> list[PosedPrimitive]:
@@ -128,7 +131,8 @@ class _PoseCache:
             skinned = item.skin is not None and prim.joints is not None
             joints = np.ascontiguousarray(prim.joints) if skinned else None
             weights = np.ascontiguousarray(prim.weights, np.float32) if skinned else None
-            self.items.append((item, prim, node_weights, joints, weights))
+            shape = MorphShape(prim) if morph is not None else None
+            self.items.append((item, prim, node_weights, joints, weights, shape))
 
     def clip(self, animation: int) -> _Clip:
         clip = self.clips.get(animation)
@@ -170,13 +174,13 @@ class _PoseCache:
         world, morph_weights = self.nodes_at(animation, time)
         joint_matrices = [world[joints] @ inverse_bind for joints, inverse_bind in self.skins]
         posed = []
-        for item, prim, default_weights, joints, weights in self.items:
+        for item, prim, default_weights, joints, weights, shape in self.items:
             positions = prim.positions
             normals = prim.normals
-            morph = prim.morph
-            if morph is not None:
+            tangents = prim.tangents
+            if shape is not None:
                 w = morph_weights.get(item.node, default_weights)
-                positions, normals = _apply_morph(positions, normals, morph, w)
+                positions, normals, tangents = shape.apply(w)
             out_positions = np.empty(positions.shape, np.float32)
             out_normals = np.empty(normals.shape, np.float32)
             if joints is not None:
@@ -187,7 +191,17 @@ class _PoseCache:
                 _transform_rigid(positions, normals, world[item.node], out_positions, out_normals)
             if not np.isfinite(out_positions).all():
                 self._overflow(item, animation, time)
-            posed.append(PosedPrimitive(positions=out_positions, normals=out_normals, primitive=prim))
+            out_tangents = None
+            if tangents is not None:
+                if joints is not None:
+                    out_tangents = skin_tangents(tangents, joints, weights, joint_matrices[item.skin])
+                else:
+                    out_tangents = transform_tangents(tangents, world[item.node])
+            posed.append(
+                PosedPrimitive(
+                    positions=out_positions, normals=out_normals, primitive=prim, tangents=out_tangents
+                )
+            )
         return posed
 
     def _overflow(self, item, animation, time):
@@ -200,21 +214,6 @@ class _PoseCache:
         raise InputError(
             f"{what} moves mesh {item.mesh} to infinity (the file's transforms are corrupt)", self.scene.path
         )
-
-
-def _apply_morph(positions, normals, morph, weights):
-    """Base + sum_t w_t * delta_t for positions and (when present) normals, float32."""
-    weights = np.asarray(weights, np.float64)
-    active = np.flatnonzero(weights)
-    if len(active) == 0:
-        return positions, normals
-    w = weights[active].astype(np.float32)
-    positions = positions + np.tensordot(w, morph.positions[active], axes=1)
-    if morph.normals is not None:
-        normals = normals + np.tensordot(w, morph.normals[active], axes=1)
-        length = np.linalg.norm(normals, axis=1, keepdims=True)
-        normals = normals / np.maximum(length, 1e-12)
-    return (np.ascontiguousarray(positions, np.float32), np.ascontiguousarray(normals, np.float32))
 
 
 def _transform_rigid(positions, normals, matrix, out_positions, out_normals) -> None:

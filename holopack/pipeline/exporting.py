@@ -121,6 +121,7 @@ class ExportPlan:
             shading=settings.shading,
             front=settings.front,
             up=settings.up,
+            model_lights=settings.model_lights,
         )
         self._note_decisions(scene, settings)
         self.encoder = None

@@ -20,6 +20,7 @@ from ..notices import warn
 from ..rendering import TILE, RenderedPicture, Renderer
 from ..rendering.camera import Camera, Framing, camera_for_sphere, fit_camera, fit_drawn_box
 from ..rendering.lights import Lights
+from ..rendering.model_lights import model_lights_in_view
 from ..scene.media import STILL_SECONDS, fit_square
 from ..scene.scene import Scene
 from ..schema import Fault
@@ -309,10 +310,12 @@ class SceneSource(_SourceBase):
         shading: str = "lit",
         front: str = "auto",
         up: str = "auto",
+        model_lights: bool = False,
         **common,
     ):
         super().__init__(scene, timeline, size, **common)
         self.shading = shading
+        self.model_lights = model_lights
         self.orientation = decide(scene, front, up)
         self._model = self.orientation.matrix4()  # (4, 4) float64: the model's axes turned to face the viewer
         self.renderer = Renderer(
@@ -404,6 +407,11 @@ class SceneSource(_SourceBase):
     def draw(self, posed: list, index: int) -> RenderedPicture:
         """Render ``posed`` (the scene's pose at frame ``index``) as frame ``index`` sees
         it: what ``picture`` does after posing (the bench times the two apart)."""
+        if self.model_lights and self.scene.lights:  # else the rig stays
+            tl = self.timeline
+            self.renderer.lights = model_lights_in_view(
+                self.scene, self.view_at(index), tl.animation, tl.anim_time(index)
+            )
         return self.renderer.draw(
             posed,
             self.scene.materials,

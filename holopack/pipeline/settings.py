@@ -33,6 +33,7 @@ class ExportSettings:
     supersample: int | None = None
     circle_mask: bool | None = None
     shading: str = "lit"
+    model_lights: bool = False  # draw with the model's KHR_lights_punctual lights
     brightness: float = 1.0  # scales the picture's light before the device's own limit
     # video input (holopack.video, docs/video.md): --key, --crop, --loop, --levels
     key: str = options.default("key")

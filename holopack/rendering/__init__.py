@@ -27,10 +27,14 @@ _LAZY = {
     "render": "renderer",
     "Light": "lights",
     "Lights": "lights",
+    "DirectionalLight": "punctual",
+    "PointLight": "punctual",
+    "SpotLight": "punctual",
 }
 
 if TYPE_CHECKING:
     from .lights import Light, Lights
+    from .punctual import DirectionalLight, PointLight, SpotLight
     from .renderer import TILE, RenderedPicture, Renderer, render
 
 
@@ -43,4 +47,14 @@ def __getattr__(name: str):
     return value
 
 
-__all__ = ["RenderedPicture", "Renderer", "render", "Lights", "Light", "TILE"]
+__all__ = [
+    "RenderedPicture",
+    "Renderer",
+    "render",
+    "Lights",
+    "Light",
+    "DirectionalLight",
+    "PointLight",
+    "SpotLight",
+    "TILE",
+]

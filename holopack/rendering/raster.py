@@ -49,9 +49,10 @@ from numba import njit, prange
 from ..kernel_cache import refresh
 from ..work_queue import WORKERS, claim
 
-# the kernels below inline shading.py's, texture.py's and the work queue's functions
-refresh(__file__, ["shading.py", "texture.py", "texel_mix.py", "../work_queue.py"])
+# the kernels below inline shading.py's, pbr.py's, texture.py's and the work queue's functions
+refresh(__file__, ["shading.py", "texture.py", "texel_mix.py", "pbr.py", "punctual.py", "../work_queue.py"])
 
+from .pbr import M_MAPS  # noqa: E402  (as above)
 from .shading import A_NRM, A_POS, M_ALPHA, M_BASE_TEX, M_CUTOFF, M_DOUBLE, M_EM_TEX, MASK, base_color, shade  # noqa: E402  imported after refresh(), on purpose
 
 # rec_plane columns: 0-8 the weight planes (a, b, c of corners 0, 1, 2), then these.
@@ -775,7 +776,7 @@ def _shade_record(
     compiled when a scene first has translucent triangles); the opaque pass
     inlines it, which is several times faster per pixel."""
     m = int(rec_plane[r, P_MATERIAL])
-    textured = mat[m, M_BASE_TEX] >= 0 or mat[m, M_EM_TEX] >= 0
+    textured = mat[m, M_BASE_TEX] >= 0 or mat[m, M_EM_TEX] >= 0 or mat[m, M_MAPS] == 1.0
     o0, o1, o2, ox0, ox1, ox2, oy0, oy1, oy2 = record_weights(r, x, y, rec_plane, textured)
     return shade(
         int(rec_plane[r, P_MATERIAL]),

@@ -11,10 +11,33 @@ import numpy as np
 from ..errors import InputError
 from ..scene.types import Material, PosedPrimitive, Texture
 from . import raster
-from .shading import A_BASE_UV, A_COL, A_COLUMNS, A_EM_UV, BLEND, M_ALPHA, Lights, material_table
+from .pbr import A_PBR_COLUMNS
+from .pbr_setup import (
+    LightsArg,
+    ToneMapping,
+    apply_tone_mapping,
+    data_textures,
+    fill_pbr_columns,
+    has_environment,
+    light_table,
+    resolve_tone_mapping,
+    view_tangents,
+)
+from .shading import (
+    A_BASE_UV,
+    A_COL,
+    A_COLUMNS,
+    A_EM_UV,
+    BLEND,
+    M_ALPHA,
+    PBR,
+    SHADING_MODES,
+    Lights,
+    material_table,
+)
 from .texture import TexturePool
 
-SHADINGS = ("lit", "unlit")
+SHADINGS = ("lit", "unlit", "pbr")
 DEFAULT_SUPERSAMPLE = 2
 TILE = 32  # output pixels per tile side (the sub-sample tile is TILE * supersample)
 BIN_RUNS = 8  # runs of records binned in parallel
@@ -27,7 +50,8 @@ class RenderedPicture:
     color  : (H, W, 3) uint8 sRGB
     depth  : (H, W) float32 window depth in [0, 1] (OpenGL's default depth range),
              1.0 where nothing was drawn; the nearest sub-sample when supersampled
-    linear : (H, W, 3) float32 linear-light colour (premultiplied over black)
+    linear : (H, W, 3) float32 linear-light colour (premultiplied over black), before
+             exposure and tone mapping (HDR: values above 1 are kept)
     alpha  : (H, W) float32 coverage in [0, 1]
     tiles  : (ceil(H / TILE), ceil(W / TILE)) bool, the TILE x TILE pixel tiles that
              triangles reached; every pixel of a False tile is black, so later stages
@@ -111,10 +135,11 @@ class Renderer:
     Texture. The RenderedPicture's arrays are new for each draw and stay valid afterwards.
     """
 
-    def __init__(self, size, supersample: int | None = None, lights: Lights | None = None):
+    def __init__(self, size, supersample: int | None = None, lights: LightsArg = None):
         self.width, self.height = _check_size(size)
         self.supersample = _check_supersample(supersample)
-        self.lights = lights if lights is not None else Lights()
+        # a Lights (the lit model's rig and terms) or a list of punctual lights
+        self.lights: LightsArg = lights if lights is not None else Lights()
         s = self.supersample
         self._w, self._h = self.width * s, self.height * s
         self._tile = TILE * s
@@ -170,9 +195,13 @@ class Renderer:
                 self._depth[y0 * s : y1 * s, x0 * s : x1 * s] = 1.0
 
     # -- per set of primitives -------------------------------------------------
-    def _gather_static(self, posed: list[PosedPrimitive], materials: list[Material]) -> None:
+    def _gather_static(
+        self, posed: list[PosedPrimitive], materials: list[Material], pbr: bool = False
+    ) -> None:
         n_materials = len(materials)
-        key = (n_materials, _uv_key(materials)) + tuple((id(p.primitive), len(p.positions)) for p in posed)
+        key = (n_materials, _uv_key(materials), pbr) + tuple(
+            (id(p.primitive), len(p.positions)) for p in posed
+        )
         if key == self._static_key:
             return
         counts = [len(p.positions) for p in posed]
@@ -187,7 +216,11 @@ class Renderer:
             tris.append(idx + base)
             material = prim.material if 0 <= prim.material < n_materials else n_materials
             mats.append(np.full(len(idx), material, np.int32))
-            attr = np.zeros((count, A_COLUMNS), np.float32)
+            # the PBR maps' UVs and the tangents widen the table only for "pbr": the
+            # other shadings keep their rows short
+            attr = np.zeros((count, A_PBR_COLUMNS if pbr else A_COLUMNS), np.float32)
+            if pbr and material < n_materials:
+                fill_pbr_columns(prim, count, materials[material], attr, _texture_uv)
             if material < n_materials:
                 mat = materials[material]
                 _texture_uv(
@@ -209,7 +242,9 @@ class Renderer:
         self._tri_idx = np.ascontiguousarray(np.concatenate(tris) if tris else np.zeros((0, 3)), np.int32)
         self._tri_mat = np.concatenate(mats) if mats else np.zeros(0, np.int32)
         # per-vertex table: UVs and colours fixed here, position/normal per frame
-        self._attr = np.concatenate(attrs) if attrs else np.zeros((1, A_COLUMNS), np.float32)
+        self._attr = (
+            np.concatenate(attrs) if attrs else np.zeros((1, A_PBR_COLUMNS if pbr else A_COLUMNS), np.float32)
+        )
         self._counts = counts
         m = len(self._tri_idx)
         self._needs_clip = np.zeros(m, np.uint8)
@@ -280,31 +315,44 @@ class Renderer:
         view,
         projection,
         shading: str = "lit",
+        *,
+        tone_mapping: ToneMapping = None,
+        exposure: float = 1.0,
+        environment=None,
     ) -> RenderedPicture:
-        """Render world-space primitives with an OpenGL view and projection (4, 4)."""
+        """Render world-space primitives with an OpenGL view and projection (4, 4).
+
+        tone_mapping: "none", "neutral" or "aces" (None: "neutral" for "pbr", else
+        "none"); exposure multiplies the linear light before it. RenderedPicture.linear
+        is the linear light before both. environment: None, "studio" or an
+        Environment, the diffuse image-based light of "pbr"."""
         if shading not in SHADINGS:
             raise InputError(f"shading must be one of {', '.join(SHADINGS)}, got {shading!r}")
+        tone, exposure = resolve_tone_mapping(tone_mapping, exposure, shading)
+        mode = SHADING_MODES[shading]
         view = np.asarray(view, np.float64).reshape(4, 4)
         projection = np.asarray(projection, np.float64).reshape(4, 4)
         if not (np.all(np.isfinite(view)) and np.all(np.isfinite(projection))):
             raise InputError("the camera matrices contain NaN or infinity")
-        self._gather_static(posed, materials)
+        self._gather_static(posed, materials, mode == PBR)
         offset = 0
         for p, count in zip(posed, self._counts):
             self._world_pos[offset : offset + count] = p.positions
             self._world_nrm[offset : offset + count] = p.normals
             offset += count
         n = offset
-        mat = material_table(materials, len(textures))
-        pool, levels, level_count, wrap = self._textures.pack(textures)
-        lights, params = self.lights.pack()
-        unlit_all = shading == "unlit"
+        lights, params = light_table(self.lights, mode == PBR, environment)
+        data_map, data = data_textures(materials, textures, mode == PBR)
+        mat = material_table(materials, len(textures), data_map, has_environment(params))
+        pool, levels, level_count, wrap = self._textures.pack(textures, data)
+        unlit_all = mode  # the kernels' shading mode (shading.LIT, UNLIT or PBR)
         ortho = bool(projection[3, 0] == 0 and projection[3, 1] == 0 and projection[3, 2] == 0)
         view3 = view[:3, :3]
         try:
             normal_matrix = np.linalg.inv(view3).T
         except np.linalg.LinAlgError:
             normal_matrix = view3
+        view_tangents(posed, self._counts, view3, self._attr)  # (only a "pbr" table has the columns)
         w, h, s = self._w, self._h, self.supersample
         raster.transform(
             self._world_pos[:n],
@@ -494,6 +542,7 @@ class Renderer:
                 frame.depth,
                 frame.color,
             )
+        apply_tone_mapping(frame.linear, tone, exposure, self._srgb_lut, self._srgb_steps, frame.color)
         if self._tile_mask is not None:
             frame.tiles &= self._tile_mask
             if s == 1:  # the Frame's own depth buffer is new: the skipped tiles are empty
@@ -522,12 +571,22 @@ def render(
     animation=None,
     time: float = 0.0,
     shading: str = "lit",
-    lights: Lights | None = None,
+    lights: LightsArg = None,
     supersample: int | None = None,
+    environment=None,
+    tone_mapping: ToneMapping = None,
+    exposure: float = 1.0,
 ) -> RenderedPicture:
     """Pose ``scene`` at ``time`` seconds of ``animation`` and render it.
 
     view, projection : (4, 4) OpenGL-convention matrices; size = (width, height).
+    shading: "lit", "unlit" or "pbr" (glTF's metallic-roughness BRDF).
+    lights: a list of DirectionalLight / PointLight / SpotLight (view space), or a
+    Lights (the lit model's rig; "pbr" draws it as its key/fill/rim lights); None:
+    the default rig. environment: None (no image-based light), "studio" or an
+    Environment (its diffuse irradiance lights "pbr"). tone_mapping: "none",
+    "neutral" or "aces" (None: "neutral" for "pbr", else "none"), after
+    ``exposure``; RenderedPicture.linear is the linear light before both.
     Returns a RenderedPicture (color uint8 sRGB, depth, linear, alpha). Repeated calls with the
     same size and supersampling reuse one Renderer (buffers, decoded textures).
     """
@@ -542,4 +601,14 @@ def render(
         _cached = renderer
     renderer.lights = lights if lights is not None else Lights()
     posed = scene.pose(animation, time)
-    return renderer.draw(posed, scene.materials, scene.textures, view, projection, shading)
+    return renderer.draw(
+        posed,
+        scene.materials,
+        scene.textures,
+        view,
+        projection,
+        shading,
+        tone_mapping=tone_mapping,
+        exposure=exposure,
+        environment=environment,
+    )

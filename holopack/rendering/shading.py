@@ -11,6 +11,8 @@ Lit shading (linear light):
     colour   = diffuse x (ambient + sum_i I_i max(N.L_i, 0))
              + specular x sum_i I_i spec_i + rim + emissive
     rim      = rim_strength x (1 - N.V)^rim_power x rim_color x (0.5 + 0.5 base)
+PBR shading (``shading="pbr"``): glTF's metallic-roughness BRDF per punctual light,
+see holopack.rendering.pbr.
 Unlit shading (``shading="unlit"``, or a KHR_materials_unlit material):
     colour = base colour factor x texture x vertex colour, no emissive.
 Alpha: OPAQUE gives 1; MASK discards below the cutoff and gives 1; BLEND gives
@@ -29,6 +31,19 @@ import numpy as np
 from numba import njit
 
 from .lights import LIGHT_KEYS, Light, Lights  # noqa: F401  (re-exported: the shading model's inputs)
+from .pbr import (
+    M_MAPS,
+    M_MR_TEX,
+    M_NORMAL_SCALE,
+    M_NORMAL_TEX,
+    M_OCC_STRENGTH,
+    M_OCC_TEX,
+    M_PBR_COLUMNS,
+    P_ENV,
+    P_PBR_LENGTH,
+    environment_light,
+    shade_pbr,
+)
 from .texture import sample_trilinear
 
 OPAQUE, MASK, BLEND = 0, 1, 2
@@ -44,7 +59,10 @@ M_BASE, M_EMISSIVE, M_CUTOFF, M_METALLIC, M_ROUGHNESS = 0, 4, 7, 8, 9
 M_BASE_TEX, M_BASE_SET, M_EM_TEX, M_EM_SET, M_ALPHA, M_DOUBLE, M_UNLIT = 10, 11, 12, 13, 14, 15, 16
 # per-material specular constants, worked out once per frame instead of per fragment
 M_SHININESS, M_SPEC_NORM, M_SPEC_FLOOR = 17, 18, 19
-M_COLUMNS = 20
+M_COLUMNS = M_PBR_COLUMNS  # then pbr.py's columns (M_MR_TEX ... M_MAPS)
+# shading modes as the kernels take them (SHADING_MODES[shading])
+LIT, UNLIT, PBR = 0, 1, 2
+SHADING_MODES = {"lit": LIT, "unlit": UNLIT, "pbr": PBR}
 # highlights weaker than this (times the peak) are skipped: below a 16-bit step
 SPEC_EPSILON = 1e-5
 # columns of the per-vertex attribute table: view-space position and normal, the UVs
@@ -78,7 +96,9 @@ def pack_materials(materials) -> tuple[np.ndarray, np.ndarray]:
     mat_i[-1, [MI_BASE_SET, MI_EM_SET, MI_ALPHA, MI_DOUBLE, MI_UNLIT]] = 0
     for row, m in enumerate(materials):
         mat_f[row, MF_BASE : MF_BASE + 4] = np.asarray(m.base_color_factor, np.float32).reshape(-1)[:4]
-        mat_f[row, MF_EMISSIVE : MF_EMISSIVE + 3] = np.asarray(m.emissive_factor, np.float32).reshape(-1)[:3]
+        mat_f[row, MF_EMISSIVE : MF_EMISSIVE + 3] = np.asarray(m.emissive_factor, np.float32).reshape(-1)[
+            :3
+        ] * np.float32(getattr(m, "emissive_strength", 1.0))
         mat_f[row, MF_CUTOFF] = m.alpha_cutoff
         mat_f[row, MF_METALLIC] = m.metallic_factor
         mat_f[row, MF_ROUGHNESS] = m.roughness_factor
@@ -92,13 +112,40 @@ def pack_materials(materials) -> tuple[np.ndarray, np.ndarray]:
     return mat_f, mat_i
 
 
-def material_table(materials, n_textures: int) -> np.ndarray:
+def material_table(
+    materials, n_textures: int, data_textures: dict | None = None, occlusion: bool = False
+) -> np.ndarray:
     """(K + 1, M_COLUMNS) float64: pack_materials in one table (small integers are
     exact in float64); texture indices that point nowhere become -1 (no texture);
     then each material's Blinn-Phong exponent, its normalisation and the N.H below
-    which its highlight is negligible. Fewer arrays make the kernels' calls cheaper."""
+    which its highlight is negligible. Fewer arrays make the kernels' calls cheaper.
+
+    data_textures: for ``shading="pbr"``, scene texture index -> pool index of that
+    texture decoded as linear data; the metallic-roughness, normal and occlusion
+    maps found there fill pbr.py's columns (without it they stay -1: unused); the
+    occlusion map's only with ``occlusion`` (a picture with an environment: the one
+    light occlusion dims), so that no pixel samples it for nothing."""
     mat_f, mat_i = pack_materials(materials)
     table = np.zeros((len(mat_f), M_COLUMNS), np.float64)
+    table[:, [M_MR_TEX, M_NORMAL_TEX, M_OCC_TEX]] = -1.0
+    table[:, M_NORMAL_SCALE] = 1.0
+    table[:, M_OCC_STRENGTH] = 1.0
+    for row, m in enumerate(materials):
+        table[row, M_NORMAL_SCALE] = getattr(m, "normal_scale", 1.0)
+        table[row, M_OCC_STRENGTH] = getattr(m, "occlusion_strength", 1.0)
+        if data_textures is None:
+            continue
+        for column, name in (
+            (M_MR_TEX, "metallic_roughness"),
+            (M_NORMAL_TEX, "normal"),
+            (M_OCC_TEX, "occlusion"),
+        ):
+            index = getattr(m, f"{name}_texture", None)
+            if column == M_OCC_TEX and not occlusion:
+                continue
+            if index is not None and index in data_textures:
+                table[row, column] = data_textures[index]
+        table[row, M_MAPS] = float(np.any(table[row, [M_MR_TEX, M_NORMAL_TEX, M_OCC_TEX]] >= 0))
     table[:, :10] = mat_f
     table[:, 10:17] = mat_i[:, :7]
     for column in (M_BASE_TEX, M_EM_TEX):
@@ -203,7 +250,7 @@ def shade(
     oy2,
     back,
     ortho,
-    unlit_all,
+    shading_mode,
     mat,
     attr,
     pool,
@@ -213,8 +260,10 @@ def shade(
     lights,
     params,
 ):
-    """Linear RGB and alpha of one fragment (see the module doc for the model)."""
-    unlit = unlit_all or mat[m, M_UNLIT] == 1.0
+    """Linear RGB and alpha of one fragment (see the module doc for the model).
+    shading_mode: LIT, UNLIT or PBR; lights: (L, >= 6) float64 (punctual.pack_lights' table:
+    the lit model reads its directional rows' first six columns)."""
+    unlit = shading_mode == UNLIT or mat[m, M_UNLIT] == 1.0
     r = mat[m, M_BASE] * (o0 * attr[v0, A_COL] + o1 * attr[v1, A_COL] + o2 * attr[v2, A_COL])
     g = mat[m, M_BASE + 1] * (o0 * attr[v0, A_COL + 1] + o1 * attr[v1, A_COL + 1] + o2 * attr[v2, A_COL + 1])
     b = mat[m, M_BASE + 2] * (o0 * attr[v0, A_COL + 2] + o1 * attr[v1, A_COL + 2] + o2 * attr[v2, A_COL + 2])
@@ -278,6 +327,19 @@ def shade(
             ez *= inv
         else:
             ex, ey, ez = 0.0, 0.0, 1.0
+    if shading_mode == PBR:
+        pr, pg, pb, cr, cg, cb, sx, sy, sz, f0r, f0g, f0b, rough, ao = shade_pbr(
+            m, v0, v1, v2, o0, o1, o2, ox0, ox1, ox2, oy0, oy1, oy2, nx, ny, nz, ex, ey, ez, back, r, g, b,
+            mat, attr, pool, levels, level_count, wrap, lights,
+        )  # fmt: skip
+        if params.shape[0] >= P_PBR_LENGTH and params[P_ENV] == 1.0:
+            dr, dg, db = environment_light(
+                params, sx, sy, sz, ex, ey, ez, cr, cg, cb, f0r, f0g, f0b, rough, ao
+            )
+            pr += dr
+            pg += dg
+            pb += db
+        return pr + er, pg + eg, pb + eb, a
     metallic = min(max(mat[m, M_METALLIC], 0.0), 1.0)
     shininess = mat[m, M_SHININESS]
     spec_norm = params[LP_SPECULAR] * mat[m, M_SPEC_NORM]

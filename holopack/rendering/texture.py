@@ -102,24 +102,30 @@ class TexturePool:
     """
 
     def __init__(self):
-        self._chains: dict[int, tuple[np.ndarray, list[np.ndarray]]] = {}
+        self._chains: dict[tuple[int, bool], tuple[np.ndarray, list[np.ndarray]]] = {}
         self._packed_key: tuple | None = None
         self._packed = None
 
-    def _chain(self, texture: Texture) -> list[np.ndarray]:
-        hit = self._chains.get(id(texture))
+    def _chain(self, texture: Texture, srgb: bool = True) -> list[np.ndarray]:
+        hit = self._chains.get((id(texture), srgb))
         if hit is not None and hit[0] is texture.pixels:
             return hit[1]
-        chain = decode_texture(texture)
-        self._chains[id(texture)] = (texture.pixels, chain)
+        chain = decode_texture(texture, srgb)
+        self._chains[(id(texture), srgb)] = (texture.pixels, chain)
         return chain
 
-    def pack(self, textures: list[Texture]):
-        """(pool, levels, level_count, wrap) for ``textures`` (see module doc)."""
-        key = tuple((id(t), id(t.pixels), t.wrap_s, t.wrap_t) for t in textures)
+    def pack(self, textures: list[Texture], data: list[Texture] = ()):
+        """(pool, levels, level_count, wrap) for ``textures`` (see module doc), then
+        for ``data``: textures that hold numbers rather than colours (normal,
+        metallic-roughness and occlusion maps), decoded without the sRGB curve."""
+        data = list(data)
+        key = tuple((id(t), id(t.pixels), t.wrap_s, t.wrap_t) for t in textures) + tuple(
+            ("data", id(t), id(t.pixels), t.wrap_s, t.wrap_t) for t in data
+        )
         if key == self._packed_key:
             return self._packed
-        chains = [self._chain(t) for t in textures]
+        chains = [self._chain(t) for t in textures] + [self._chain(t, False) for t in data]
+        textures = list(textures) + data
         total = sum(lv.shape[0] * lv.shape[1] for ch in chains for lv in ch)
         pool = np.zeros((max(total, 1), 4), np.uint16)
         levels = np.zeros((max(len(textures), 1), MAX_LEVELS, 3), np.int64)

@@ -54,6 +54,8 @@ class Scene:
     # every texture the file's materials name: [{"texture", "name", "material", "role",
     # "used"}] (holopack.scene.texture_roles); empty when the loader knows no roles
     texture_roles: list[dict] = field(default_factory=list)
+    # the model's own KHR_lights_punctual lights (holopack.scene.model_lights.ModelLight)
+    lights: list = field(default_factory=list)
 
     # -- queries ---------------------------------------------------------------
     @property

@@ -1,8 +1,10 @@
 """Every texture a glTF material names, with its role and whether holopack draws with it.
 
 A fan shows colour and light, so holopack draws base colour (or the older diffuse) and
-emissive textures; normal, occlusion, metallic-roughness and the extensions' textures do
-not change what the LEDs show, and inspect says so rather than leave them out.
+emissive textures; ``--shading pbr`` also draws the metallic-roughness and normal maps
+("pbr": True); occlusion scales the image-based light of an environment only (the
+library's ``environment=``), and the extensions' textures are not drawn; inspect says so
+rather than leave them out.
 """
 
 from __future__ import annotations
@@ -26,8 +28,13 @@ _CORE_ROLES = (
 )
 
 
+# roles that shading="pbr" draws besides the ones every shading draws
+PBR_ROLES = ("metallicRoughness", "normal")
+
+
 def texture_roles(gltf: dict) -> list[dict]:
-    """[{"texture": glTF texture index, "name", "material", "role", "used"}] for every
+    """[{"texture": glTF texture index, "name", "material", "role", "used", "pbr"}]
+    ("used": by every shading; "pbr": by shading="pbr") for every
     texture reference of every material (one entry per reference), in material order.
     Textures no material names are listed with role "unreferenced"."""
     out: list[dict] = []
@@ -89,4 +96,5 @@ def _entry(index: int, textures: list, images: list, material: str, role: str, u
         "material": material,
         "role": role,
         "used": bool(used),
+        "pbr": bool(used) or role in PBR_ROLES,
     }

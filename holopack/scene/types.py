@@ -49,6 +49,23 @@ class Material:
     alpha_cutoff: float = 0.5
     double_sided: bool = False
     unlit: bool = False  # KHR_materials_unlit
+    # KHR_materials_emissive_strength: the emission is emissive_factor x texture x this
+    emissive_strength: float = 1.0
+    # the metallic-roughness texture (linear; B = metallic, G = roughness, each times
+    # its factor), the tangent-space normal texture (linear; xy scaled by
+    # normal_scale) and the occlusion texture (linear R; 1 + strength x (R - 1)), each
+    # with its texCoord set and KHR_texture_transform as for the base colour
+    metallic_roughness_texture: int | None = None
+    metallic_roughness_texcoord: int = 0
+    metallic_roughness_transform: np.ndarray | None = None
+    normal_texture: int | None = None
+    normal_texcoord: int = 0
+    normal_transform: np.ndarray | None = None
+    normal_scale: float = 1.0
+    occlusion_texture: int | None = None
+    occlusion_texcoord: int = 0
+    occlusion_transform: np.ndarray | None = None
+    occlusion_strength: float = 1.0
 
 
 @dataclass
@@ -56,13 +73,15 @@ class MorphTargets:
     """Morph target deltas of one primitive.
 
     positions : (T, N, 3) float32; normals : (T, N, 3) float32 or None;
-    default_weights : (T,) float32 (the mesh's ``weights``).
+    default_weights : (T,) float32 (the mesh's ``weights``);
+    tangents : (T, N, 3) float32 or None, TANGENT deltas (xyz; w is never morphed).
     """
 
     positions: np.ndarray
     normals: np.ndarray | None
     default_weights: np.ndarray
     names: list[str] = field(default_factory=list)
+    tangents: np.ndarray | None = None
 
 
 @dataclass
@@ -76,6 +95,9 @@ class Primitive:
     colors    : (N, 4) float32 linear RGBA or None (COLOR_0)
     joints    : (N, K) uint16 or None, K = 4 per JOINTS_n set, indices into the skin's joints
     weights   : (N, K) float32 or None, normalised so each row sums to 1
+    tangents  : (N, 4) float32 or None: xyz unit, w = +1 or -1 the bitangent sign,
+                B = w * cross(N, T); from the TANGENT attribute, else MikkTSpace
+                (scene/tangents.py) for primitives whose material has a normal texture
     """
 
     positions: np.ndarray
@@ -88,6 +110,7 @@ class Primitive:
     weights: np.ndarray | None = None
     morph: MorphTargets | None = None
     name: str = ""
+    tangents: np.ndarray | None = None
 
 
 @dataclass
@@ -208,8 +231,11 @@ class PosedPrimitive:
 
     positions : (N, 3) float32 world; normals : (N, 3) float32 world, unit length.
     ``primitive`` carries indices, uv, colours and the material index.
+    tangents : (N, 4) float32 world or None (when the primitive has none): xyz unit,
+    w = +1 or -1 with B = w * cross(normal, tangent) in world space.
     """
 
     positions: np.ndarray
     normals: np.ndarray
     primitive: Primitive
+    tangents: np.ndarray | None = None

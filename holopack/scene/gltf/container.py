@@ -247,6 +247,7 @@ class ContainerReader:
             "KHR_texture_transform",
             "KHR_mesh_quantization",
             "KHR_materials_emissive_strength",
+            "KHR_lights_punctual",
             "EXT_texture_webp",
         }
         for name in required:

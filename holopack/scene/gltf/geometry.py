@@ -10,6 +10,7 @@ import numpy as np
 from .. import draco
 from ..normals import vertex_normals
 from ..scene import Scene
+from ..tangents import clean_tangents, generate_for_primitive, normal_texture_texcoord
 from ..types import DrawItem, Mesh, MorphTargets, Node, Primitive
 from .accessors import _COMPONENT_DTYPES, _dequantize
 from .container import _DECODERS, _INSTALL_HINT, _UNDECODABLE_EXTENSIONS
@@ -234,7 +235,7 @@ class GeometryReader(MaterialReader):
         material = self._ref(spec, "material", where, "materials")
         if material is None:
             material = self._default_material()
-        return Primitive(
+        primitive = Primitive(
             positions=np.ascontiguousarray(positions),
             normals=normals,
             indices=indices,
@@ -245,6 +246,24 @@ class GeometryReader(MaterialReader):
             weights=weights,
             morph=morph,
         )
+        return self._tangents(primitive, refs, where, attribute)
+
+    def _tangents(self, primitive: Primitive, refs: dict, where: str, attribute) -> Primitive:
+        """The TANGENT attribute, else MikkTSpace tangents for a normal-mapped material."""
+        if "TANGENT" in refs:
+            primitive.tangents = clean_tangents(attribute("TANGENT", (4,)))
+            if primitive.tangents is not None:
+                return primitive
+            self.warn(f"{where}: TANGENT has zero or invalid vectors; tangents are generated instead")
+        materials = self.gltf.get("materials")
+        known = isinstance(materials, list) and primitive.material < len(materials)
+        texcoord = normal_texture_texcoord(materials[primitive.material] if known else None)
+        if texcoord is None:
+            return primitive
+        if texcoord >= len(primitive.uv):
+            self.warn(f"{where}: the normal texture reads TEXCOORD_{texcoord}, which the primitive lacks")
+            return primitive
+        return generate_for_primitive(primitive, texcoord)
 
     def _decode_extensions(self, spec: dict, where: str) -> None:
         """Decode a primitive's compressed geometry where the decoder is installed; fail
@@ -381,12 +400,13 @@ class GeometryReader(MaterialReader):
         count = len(targets)
         positions = np.zeros((count, n, 3), np.float32)
         normals = None
+        tangent_deltas = None
         for t, target in enumerate(targets):
             twhere = f"{where} morph target {t}"
             target = self._dict(target, twhere)
             for name in target:
                 index = self._ref(target, name, f"{twhere} {name}", "accessors")
-                if name not in ("POSITION", "NORMAL"):
+                if name not in ("POSITION", "NORMAL", "TANGENT"):
                     continue
                 delta = self._float_attribute(index, f"{twhere} {name}")
                 if delta.ndim != 2 or delta.shape[1] != 3:
@@ -397,6 +417,10 @@ class GeometryReader(MaterialReader):
                     self.fail(f"{twhere}: {name} contains NaN or Inf")
                 if name == "POSITION":
                     positions[t] = delta
+                elif name == "TANGENT":
+                    if tangent_deltas is None:
+                        tangent_deltas = np.zeros((count, n, 3), np.float32)
+                    tangent_deltas[t] = delta
                 else:
                     if normals is None:
                         normals = np.zeros((count, n, 3), np.float32)
@@ -412,7 +436,13 @@ class GeometryReader(MaterialReader):
                     f"{where}: the mesh has {len(mesh_weights)} default weights for {count} morph targets"
                 )
         names = list(target_names[:count]) if len(target_names) >= count else []
-        return MorphTargets(positions=positions, normals=normals, default_weights=defaults, names=names)
+        return MorphTargets(
+            positions=positions,
+            normals=normals,
+            default_weights=defaults,
+            names=names,
+            tangents=tangent_deltas,
+        )
 
     # -- the drawn scene -------------------------------------------------------------
     def _walk(self, scene: Scene) -> list[DrawItem]:

@@ -11,6 +11,7 @@ import numpy as np
 
 from ...containment import shorten
 from .. import ktx2
+from ..pbr_maps import read_pbr_maps
 from ..scene import Scene
 from ..types import Material, Texture
 from .accessors import AccessorReader
@@ -57,9 +58,7 @@ class MaterialReader(AccessorReader):
                     gloss.get("diffuseTexture"), f"{where} diffuseTexture"
                 )
                 m.metallic_factor = 0.0
-            strength = extensions.get("KHR_materials_emissive_strength")
-            if isinstance(strength, dict):
-                emissive = emissive * float(strength.get("emissiveStrength", 1.0))
+            read_pbr_maps(self, spec, pbr, extensions, m, where)
             m.emissive_factor = emissive.astype(np.float32)
             m.emissive_texture, m.emissive_texcoord, m.emissive_transform = self._texture_ref(
                 spec.get("emissiveTexture"), f"{where} emissiveTexture"

@@ -7,6 +7,7 @@ import os
 
 from ...errors import InputError
 from ..scene import Scene
+from ..model_lights import read_model_lights
 from ..texture_roles import texture_roles
 from ..types import Material
 from .animation import AnimationReader
@@ -83,6 +84,7 @@ class _Reader(AnimationReader):
         self._check_joints(scene)
         scene.animations = self._read_animations(scene)
         scene.texture_roles = texture_roles(self.gltf)
+        scene.lights = read_model_lights(self.gltf, self.warn)
         # checked last so that a broken file is reported for what is broken in it
         if not scene.draw_items:
             skipped = [w for w in self.warnings if "were skipped" in w]

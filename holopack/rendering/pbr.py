@@ -1,0 +1,455 @@
+"""glTF 2.0 metallic-roughness shading (``shading="pbr"``), inlined into the kernels.
+
+The BRDF is the glTF 2.0 specification's Appendix B, per punctual light
+(holopack.rendering.punctual), in linear light, view space:
+
+    c_diff = lerp(base.rgb, 0, metallic)      F0 = lerp(0.04, base.rgb, metallic)
+    alpha  = roughness^2
+    F   = F0 + (1 - F0) (1 - |V.H|)^5
+    D   = alpha^2 / (pi ((N.H)^2 (alpha^2 - 1) + 1)^2)
+    Vis = 0.5 / (N.L sqrt((N.V)^2 (1 - alpha^2) + alpha^2) + N.V sqrt((N.L)^2 (1 - alpha^2) + alpha^2))
+    f   = (1 - F) c_diff / pi + F D Vis
+    radiance += f E_light max(N.L, 0)
+
+plus the emission (emissive factor x texture x emissive strength) once. N.V, N.H
+and V.H are clamped to [0, 1]; lights with N.L <= 0 add nothing; Vis is 0 where its
+denominator is 0 (N.L = N.V = 0).
+
+Metallic and roughness are their factors times the metallic-roughness texture's B
+and G; the normal comes from the normal texture through the tangent frame (T, B =
+w N x T, N) of the interpolated vertex tangent, Gram-Schmidt'ed against the
+interpolated normal; the back of a double-sided surface flips all three. Occlusion
+(1 + strength x (R - 1) of the linear occlusion map) scales the image-based
+(environment) light only, so without an environment it has no effect.
+
+Environment (``params[P_ENV] == 1``; holopack.rendering.environment.Environment's
+layouts, view space): diffuse ``c_diff / pi x E(n)`` from the irradiance in spherical
+harmonics, ``E(n) = sum_k sh[k] Y_k(n)`` (real SH to band 2, order Y00, Y1-1, Y10,
+Y11, Y2-2, Y2-1, Y20, Y21, Y22), plus specular ``prefiltered(R, roughness) x (F0 A +
+B)`` (split sum, R the eye's mirror about N), both times the occlusion. ``sh`` (9, 3)
+sits in ``params[P_SH:P_SH + 27]`` (k-major), then the specular maps' and table's
+sizes and the arrays themselves (P_SPEC onwards): one float64 vector, so the kernels'
+signatures stay as they are. The material table's extra columns (M_MR_TEX...) and the vertex table's
+(A_MR_UV...) are set by holopack.rendering.shading.material_table and the renderer.
+
+Numba inlines ``shade_pbr`` into raster.py's kernels (see shading.py's docstring and
+holopack.kernel_cache).
+"""
+
+from __future__ import annotations
+
+import math
+
+from numba import njit
+
+from .punctual import DIRECTIONAL, L_KIND, L_POSITION, L_RANGE, L_SPOT_DIR, L_SPOT_OFFSET, L_SPOT_SCALE, SPOT
+from .texture import sample_trilinear
+
+INV_PI = 1.0 / math.pi
+
+# material table columns of the PBR maps (after shading.py's own M_* columns); a
+# texture column holds the pool index of a texture decoded as linear data, -1 = none
+M_MR_TEX, M_NORMAL_TEX, M_NORMAL_SCALE, M_OCC_TEX, M_OCC_STRENGTH, M_MAPS = 20, 21, 22, 23, 24, 25
+M_PBR_COLUMNS = 26
+# vertex table columns: the UVs of the metallic-roughness, normal and occlusion
+# textures (each through its texCoord set and KHR_texture_transform), and the
+# view-space tangent xyz and bitangent sign w
+A_MR_UV, A_NORMAL_UV, A_OCC_UV, A_TAN = 14, 16, 18, 20
+A_PBR_COLUMNS = 24
+# the params vector after the lit model's 8 terms: environment flag, then its SH
+P_ENV, P_SH = 8, 9
+P_PBR_LENGTH = P_SH + 27
+# then the environment's prefiltered specular maps and split-sum table, when it has
+# them: their sizes, the maps (levels, H, W, 3) and the table (S, S, 2), flattened
+P_SPEC_LEVELS, P_SPEC_H, P_SPEC_W, P_LUT_SIZE = 36, 37, 38, 39
+P_SPEC = 40
+# real spherical harmonics constants, bands 0-2
+SH_C0, SH_C1, SH_C2, SH_C3, SH_C4 = 0.282095, 0.488603, 1.092548, 0.315392, 0.546274
+
+
+@njit(cache=True, error_model="numpy", inline="always")
+def _uv_sample(
+    t, c, v0, v1, v2, o0, o1, o2, ox0, ox1, ox2, oy0, oy1, oy2, attr, pool, levels, level_count, wrap
+):
+    """Trilinear sample of pool texture t at the fragment's UV (attr columns c, c + 1)."""
+    u = o0 * attr[v0, c] + o1 * attr[v1, c] + o2 * attr[v2, c]
+    v = o0 * attr[v0, c + 1] + o1 * attr[v1, c + 1] + o2 * attr[v2, c + 1]
+    ux = ox0 * attr[v0, c] + ox1 * attr[v1, c] + ox2 * attr[v2, c]
+    vx = ox0 * attr[v0, c + 1] + ox1 * attr[v1, c + 1] + ox2 * attr[v2, c + 1]
+    uy = oy0 * attr[v0, c] + oy1 * attr[v1, c] + oy2 * attr[v2, c]
+    vy = oy0 * attr[v0, c + 1] + oy1 * attr[v1, c + 1] + oy2 * attr[v2, c + 1]
+    return sample_trilinear(pool, levels, level_count, wrap, t, u, v, ux - u, vx - v, uy - u, vy - v)
+
+
+@njit(cache=True, error_model="numpy", inline="always")
+def brdf_light(nx, ny, nz, vx, vy, vz, lx, ly, lz, ndv, cr, cg, cb, f0r, f0g, f0b, alpha2):
+    """Appendix B's f x max(N.L, 0) for one light direction L (unit, towards the
+    light): (r, g, b) to multiply by the light's irradiance; 0 when N.L <= 0."""
+    ndl = nx * lx + ny * ly + nz * lz
+    if ndl <= 0.0:
+        return 0.0, 0.0, 0.0
+    ndl = min(ndl, 1.0)
+    hx, hy, hz = lx + vx, ly + vy, lz + vz
+    hn = math.sqrt(hx * hx + hy * hy + hz * hz)
+    if hn > 0.0:
+        inv = 1.0 / hn
+        hx *= inv
+        hy *= inv
+        hz *= inv
+    ndh = min(max(nx * hx + ny * hy + nz * hz, 0.0), 1.0)
+    vdh = min(abs(vx * hx + vy * hy + vz * hz), 1.0)
+    k = 1.0 - vdh
+    k2 = k * k
+    k5 = k2 * k2 * k  # (1 - |V.H|)^5 by products, not pow
+    fr = f0r + (1.0 - f0r) * k5
+    fg = f0g + (1.0 - f0g) * k5
+    fb = f0b + (1.0 - f0b) * k5
+    q = ndh * ndh * (alpha2 - 1.0) + 1.0
+    d = alpha2 * INV_PI / (q * q) if q > 0.0 else 0.0
+    one_a = 1.0 - alpha2
+    denom = ndl * math.sqrt(ndv * ndv * one_a + alpha2) + ndv * math.sqrt(ndl * ndl * one_a + alpha2)
+    vis = 0.5 / denom if denom > 0.0 else 0.0
+    s = d * vis
+    return (
+        ((1.0 - fr) * cr * INV_PI + fr * s) * ndl,
+        ((1.0 - fg) * cg * INV_PI + fg * s) * ndl,
+        ((1.0 - fb) * cb * INV_PI + fb * s) * ndl,
+    )
+
+
+@njit(cache=True, error_model="numpy", inline="always")
+def shade_pbr(
+    m,
+    v0,
+    v1,
+    v2,
+    o0,
+    o1,
+    o2,
+    ox0,
+    ox1,
+    ox2,
+    oy0,
+    oy1,
+    oy2,
+    nx,
+    ny,
+    nz,
+    ex,
+    ey,
+    ez,
+    back,
+    r,
+    g,
+    b,
+    mat,
+    attr,
+    pool,
+    levels,
+    level_count,
+    wrap,
+    lights,
+):
+    """Linear RGB reflected by a fragment of material m from the punctual lights
+    (without its emission), then what environment_light needs: c_diff (3), the
+    normal-mapped normal (3), F0 (3), roughness and the occlusion: fourteen values. Base colour (r, g, b), unit shading
+    normal (nx, ny, nz) (already flipped on a back face), unit direction to the eye
+    (ex, ey, ez), view space. lights: the (L, LIGHT_COLUMNS) table of
+    holopack.rendering.punctual.pack_lights. (Thirty arguments at most: CPython
+    passes more through a tuple, a call Numba's inliner refuses.)"""
+    metallic = mat[m, 8]
+    rough = mat[m, 9]
+    t = int(mat[m, M_MR_TEX])
+    if t >= 0:
+        _, sg, sb, _ = _uv_sample(
+            t,
+            A_MR_UV,
+            v0,
+            v1,
+            v2,
+            o0,
+            o1,
+            o2,
+            ox0,
+            ox1,
+            ox2,
+            oy0,
+            oy1,
+            oy2,
+            attr,
+            pool,
+            levels,
+            level_count,
+            wrap,
+        )
+        rough *= sg
+        metallic *= sb
+    metallic = min(max(metallic, 0.0), 1.0)
+    rough = min(max(rough, 0.0), 1.0)
+    t = int(mat[m, M_NORMAL_TEX])
+    if t >= 0:
+        tx = o0 * attr[v0, A_TAN] + o1 * attr[v1, A_TAN] + o2 * attr[v2, A_TAN]
+        ty = o0 * attr[v0, A_TAN + 1] + o1 * attr[v1, A_TAN + 1] + o2 * attr[v2, A_TAN + 1]
+        tz = o0 * attr[v0, A_TAN + 2] + o1 * attr[v1, A_TAN + 2] + o2 * attr[v2, A_TAN + 2]
+        tw = o0 * attr[v0, A_TAN + 3] + o1 * attr[v1, A_TAN + 3] + o2 * attr[v2, A_TAN + 3]
+        # Gram-Schmidt against the (possibly flipped) normal; flipping N and T
+        # together keeps N x T, so the bitangent's own flip is explicit below
+        dot = tx * nx + ty * ny + tz * nz
+        tx -= dot * nx
+        ty -= dot * ny
+        tz -= dot * nz
+        tn = math.sqrt(tx * tx + ty * ty + tz * tz)
+        if tn > 1e-12:
+            inv = 1.0 / tn
+            tx *= inv
+            ty *= inv
+            tz *= inv
+            if back:
+                tx, ty, tz = -tx, -ty, -tz
+            sign = 1.0 if tw >= 0.0 else -1.0
+            if back:
+                sign = -sign
+            bx = sign * (ny * tz - nz * ty)
+            by = sign * (nz * tx - nx * tz)
+            bz = sign * (nx * ty - ny * tx)
+            s0, s1, s2, _ = _uv_sample(
+                t,
+                A_NORMAL_UV,
+                v0,
+                v1,
+                v2,
+                o0,
+                o1,
+                o2,
+                ox0,
+                ox1,
+                ox2,
+                oy0,
+                oy1,
+                oy2,
+                attr,
+                pool,
+                levels,
+                level_count,
+                wrap,
+            )
+            scale = mat[m, M_NORMAL_SCALE]
+            px = (2.0 * s0 - 1.0) * scale
+            py = (2.0 * s1 - 1.0) * scale
+            pz = 2.0 * s2 - 1.0
+            mx = tx * px + bx * py + nx * pz
+            my = ty * px + by * py + ny * pz
+            mz = tz * px + bz * py + nz * pz
+            mn = math.sqrt(mx * mx + my * my + mz * mz)
+            if mn > 0.0:
+                inv = 1.0 / mn
+                nx, ny, nz = mx * inv, my * inv, mz * inv
+    cr = r * (1.0 - metallic)
+    cg = g * (1.0 - metallic)
+    cb = b * (1.0 - metallic)
+    f0r = 0.04 + (r - 0.04) * metallic
+    f0g = 0.04 + (g - 0.04) * metallic
+    f0b = 0.04 + (b - 0.04) * metallic
+    alpha = rough * rough
+    alpha2 = alpha * alpha
+    ndv = min(max(nx * ex + ny * ey + nz * ez, 0.0), 1.0)
+    out_r = 0.0
+    out_g = 0.0
+    out_b = 0.0
+    px = 0.0
+    py = 0.0
+    pz = 0.0
+    positioned = False
+    for i in range(lights.shape[0]):
+        kind = lights[i, L_KIND]
+        er = lights[i, 3]
+        eg = lights[i, 4]
+        eb = lights[i, 5]
+        if kind == DIRECTIONAL:
+            lx, ly, lz = lights[i, 0], lights[i, 1], lights[i, 2]
+        else:
+            if not positioned:
+                px = o0 * attr[v0, 0] + o1 * attr[v1, 0] + o2 * attr[v2, 0]
+                py = o0 * attr[v0, 1] + o1 * attr[v1, 1] + o2 * attr[v2, 1]
+                pz = o0 * attr[v0, 2] + o1 * attr[v1, 2] + o2 * attr[v2, 2]
+                positioned = True
+            lx = lights[i, L_POSITION] - px
+            ly = lights[i, L_POSITION + 1] - py
+            lz = lights[i, L_POSITION + 2] - pz
+            d2 = lx * lx + ly * ly + lz * lz
+            if d2 <= 0.0:
+                continue
+            inv = 1.0 / math.sqrt(d2)
+            lx *= inv
+            ly *= inv
+            lz *= inv
+            att = 1.0 / d2
+            rng = lights[i, L_RANGE]
+            if rng > 0.0:
+                q = d2 / (rng * rng)
+                w = min(max(1.0 - q * q, 0.0), 1.0)
+                att *= w * w
+            if kind == SPOT:
+                cd = -(
+                    lights[i, L_SPOT_DIR] * lx
+                    + lights[i, L_SPOT_DIR + 1] * ly
+                    + lights[i, L_SPOT_DIR + 2] * lz
+                )
+                st = min(max(cd * lights[i, L_SPOT_SCALE] + lights[i, L_SPOT_OFFSET], 0.0), 1.0)
+                att *= st * st
+            if att <= 0.0:
+                continue
+            er *= att
+            eg *= att
+            eb *= att
+        fr, fg, fb = brdf_light(nx, ny, nz, ex, ey, ez, lx, ly, lz, ndv, cr, cg, cb, f0r, f0g, f0b, alpha2)
+        out_r += fr * er
+        out_g += fg * eg
+        out_b += fb * eb
+    ao = 1.0
+    t = int(mat[m, M_OCC_TEX])  # set only when the picture has an environment
+    if t >= 0:
+        s0, _, _, _ = _uv_sample(
+            t, A_OCC_UV, v0, v1, v2, o0, o1, o2, ox0, ox1, ox2, oy0, oy1, oy2, attr, pool, levels, level_count, wrap
+        )  # fmt: skip
+        ao = 1.0 + mat[m, M_OCC_STRENGTH] * (s0 - 1.0)
+    return out_r, out_g, out_b, cr, cg, cb, nx, ny, nz, f0r, f0g, f0b, rough, ao
+
+
+@njit(cache=True, error_model="numpy")
+def environment_light(params, nx, ny, nz, ex, ey, ez, cr, cg, cb, f0r, f0g, f0b, rough, ao):
+    """The environment's light reflected towards the eye (ex, ey, ez) by the normal
+    (nx, ny, nz), times the occlusion ao: c_diff / pi x E(n) (SH irradiance) plus,
+    when params holds the prefiltered maps, prefiltered(R, roughness) x (F0 A + B)
+    (split sum; R the mirror of the eye about N). Called, not inlined: only pictures
+    with an environment need it. params: see the module doc (P_* layout)."""
+    ir, ig, ib = sh_irradiance(params, nx, ny, nz)
+    out_r = cr * INV_PI * max(ir, 0.0)
+    out_g = cg * INV_PI * max(ig, 0.0)
+    out_b = cb * INV_PI * max(ib, 0.0)
+    if params.shape[0] > P_SPEC and params[P_SPEC_LEVELS] > 0.0:
+        ndv_raw = nx * ex + ny * ey + nz * ez
+        rx = 2.0 * ndv_raw * nx - ex
+        ry = 2.0 * ndv_raw * ny - ey
+        rz = 2.0 * ndv_raw * nz - ez
+        rn = math.sqrt(rx * rx + ry * ry + rz * rz)
+        if rn > 0.0:
+            rx /= rn
+            ry /= rn
+            rz /= rn
+        sr, sg, sb = prefiltered_radiance(params, rx, ry, rz, rough)
+        a, b = split_sum(params, min(max(ndv_raw, 0.0), 1.0), rough)
+        out_r += sr * (f0r * a + b)
+        out_g += sg * (f0g * a + b)
+        out_b += sb * (f0b * a + b)
+    return out_r * ao, out_g * ao, out_b * ao
+
+
+@njit(cache=True, error_model="numpy", inline="always")
+def prefiltered_radiance(params, x, y, z, rough):
+    """The environment's GGX-prefiltered radiance towards unit (x, y, z) for a
+    roughness: equirectangular maps (holopack.rendering.environment.Environment's
+    ``specular`` layout) bilinear in (u, v), wrapping in u, clamped in v; linear
+    between the two nearest roughness levels."""
+    levels = int(params[P_SPEC_LEVELS])
+    height = int(params[P_SPEC_H])
+    width = int(params[P_SPEC_W])
+    level = min(max(rough, 0.0), 1.0) * (levels - 1)
+    low = min(int(math.floor(level)), levels - 1)
+    high = min(low + 1, levels - 1)
+    frac = level - low
+    u = 0.5 + math.atan2(x, -z) / (2.0 * math.pi)
+    u -= math.floor(u)
+    v = math.acos(min(max(y, -1.0), 1.0)) / math.pi
+    px = u * width - 0.5
+    py = min(max(v * height - 0.5, 0.0), height - 1.0)
+    x0 = int(math.floor(px))
+    y0 = min(int(math.floor(py)), height - 1)
+    fx = px - x0
+    fy = py - y0
+    y1 = min(y0 + 1, height - 1)
+    x1 = (x0 + 1) % width
+    x0 = x0 % width
+    out_r = 0.0
+    out_g = 0.0
+    out_b = 0.0
+    for which in range(2):
+        k = low if which == 0 else high
+        weight = 1.0 - frac if which == 0 else frac
+        if weight <= 0.0:
+            continue
+        base = P_SPEC + k * height * width * 3
+        i00 = base + (y0 * width + x0) * 3
+        i01 = base + (y0 * width + x1) * 3
+        i10 = base + (y1 * width + x0) * 3
+        i11 = base + (y1 * width + x1) * 3
+        w00 = (1.0 - fx) * (1.0 - fy) * weight
+        w01 = fx * (1.0 - fy) * weight
+        w10 = (1.0 - fx) * fy * weight
+        w11 = fx * fy * weight
+        out_r += w00 * params[i00] + w01 * params[i01] + w10 * params[i10] + w11 * params[i11]
+        out_g += w00 * params[i00 + 1] + w01 * params[i01 + 1] + w10 * params[i10 + 1] + w11 * params[i11 + 1]
+        out_b += w00 * params[i00 + 2] + w01 * params[i01 + 2] + w10 * params[i10 + 2] + w11 * params[i11 + 2]
+    return out_r, out_g, out_b
+
+
+@njit(cache=True, error_model="numpy", inline="always")
+def split_sum(params, n_dot_v, rough):
+    """(A, B) of the split-sum table (Environment.lut's layout: entry [i, j] for
+    N.V = (i + 1) / S, roughness = j / (S - 1)), bilinear, clamped at its ends."""
+    size = int(params[P_LUT_SIZE])
+    start = P_SPEC + int(params[P_SPEC_LEVELS]) * int(params[P_SPEC_H]) * int(params[P_SPEC_W]) * 3
+    i = min(max(n_dot_v * size - 1.0, 0.0), size - 1.0)
+    j = min(max(rough * (size - 1), 0.0), size - 1.0)
+    i0 = min(int(math.floor(i)), size - 2)
+    j0 = min(int(math.floor(j)), size - 2)
+    fi = i - i0
+    fj = j - j0
+    a00 = start + (i0 * size + j0) * 2
+    a01 = start + (i0 * size + j0 + 1) * 2
+    a10 = start + ((i0 + 1) * size + j0) * 2
+    a11 = start + ((i0 + 1) * size + j0 + 1) * 2
+    a = (params[a00] * (1.0 - fj) + params[a01] * fj) * (1.0 - fi) + (
+        params[a10] * (1.0 - fj) + params[a11] * fj
+    ) * fi
+    b = (params[a00 + 1] * (1.0 - fj) + params[a01 + 1] * fj) * (1.0 - fi) + (
+        params[a10 + 1] * (1.0 - fj) + params[a11 + 1] * fj
+    ) * fi
+    return a, b
+
+
+@njit(cache=True, error_model="numpy", inline="always")
+def sh_irradiance(params, x, y, z):
+    """E(n) = sum_k sh[k] Y_k(n) for unit n = (x, y, z), sh in params[P_SH:] (k-major)."""
+    y0 = SH_C0
+    y1 = SH_C1 * y
+    y2 = SH_C1 * z
+    y3 = SH_C1 * x
+    y4 = SH_C2 * x * y
+    y5 = SH_C2 * y * z
+    y6 = SH_C3 * (3.0 * z * z - 1.0)
+    y7 = SH_C2 * x * z
+    y8 = SH_C4 * (x * x - y * y)
+    out_r = 0.0
+    out_g = 0.0
+    out_b = 0.0
+    for c in range(3):
+        p = P_SH + c
+        e = (
+            params[p] * y0
+            + params[p + 3] * y1
+            + params[p + 6] * y2
+            + params[p + 9] * y3
+            + params[p + 12] * y4
+            + params[p + 15] * y5
+            + params[p + 18] * y6
+            + params[p + 21] * y7
+            + params[p + 24] * y8
+        )
+        if c == 0:
+            out_r = e
+        elif c == 1:
+            out_g = e
+        else:
+            out_b = e
+    return out_r, out_g, out_b

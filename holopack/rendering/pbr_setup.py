@@ -1,0 +1,194 @@
+"""What the renderer prepares for ``shading="pbr"`` and for tone mapping: the data
+textures, the PBR columns of the vertex table (the maps' UVs, view-space tangents),
+the light table, and the checked tone-mapping choice. Plain numpy."""
+
+from __future__ import annotations
+
+import math
+
+import numpy as np
+
+from ..errors import InputError
+from .lights import Lights
+from .pbr import (
+    A_MR_UV,
+    A_NORMAL_UV,
+    A_OCC_UV,
+    A_PBR_COLUMNS,
+    A_TAN,
+    P_ENV,
+    P_LUT_SIZE,
+    P_PBR_LENGTH,
+    P_SH,
+    P_SPEC,
+    P_SPEC_H,
+    P_SPEC_LEVELS,
+    P_SPEC_W,
+)
+from .punctual import LIGHT_COLUMNS, PunctualLight, pack_lights, rig
+from .tonemap_kernel import ACES, NEUTRAL, NONE, TONE_MAPPINGS, tone_map
+
+LightsArg = Lights | list | tuple | None
+ToneMapping = str | None
+TONE_CODES = {"none": NONE, "neutral": NEUTRAL, "aces": ACES}
+
+
+def resolve_tone_mapping(tone_mapping: ToneMapping, exposure, shading: str) -> tuple[str, float]:
+    """The tone mapping to apply ("neutral" for "pbr" when None, else "none") and the
+    exposure as a float; InputError for anything else."""
+    if tone_mapping is None:
+        tone_mapping = "neutral" if shading == "pbr" else "none"
+    if tone_mapping not in TONE_MAPPINGS:
+        raise InputError(f"tone_mapping must be one of {', '.join(TONE_MAPPINGS)}, got {tone_mapping!r}")
+    if (
+        isinstance(exposure, bool)
+        or not isinstance(exposure, (int, float))
+        or not (math.isfinite(exposure) and exposure > 0)
+    ):
+        raise InputError(f"exposure must be a number greater than 0, got {exposure!r}")
+    return tone_mapping, float(exposure)
+
+
+def apply_tone_mapping(linear, tone: str, exposure: float, lut, steps, color) -> None:
+    """color (H, W, 3) uint8 = sRGB of the tone-mapped ``exposure x linear``; left as
+    the renderer encoded it (clamped linear) for "none" at exposure 1."""
+    if tone != "none" or exposure != 1.0:
+        tone_map(linear, exposure, TONE_CODES[tone], lut, steps, color)
+
+
+def data_textures(materials, textures, pbr: bool = True) -> tuple[dict[int, int] | None, list]:
+    """({scene texture index: pool index}, [Texture]) for the textures the materials
+    use as metallic-roughness, normal or occlusion maps: they hold numbers, not
+    colours, so they are decoded a second time without the sRGB curve and packed
+    after the colour textures (pool indices len(textures) onwards). (None, []) when
+    not ``pbr``: the other shadings do not use the maps."""
+    if not pbr:
+        return None, []
+    mapping: dict[int, int] = {}
+    data: list = []
+    for m in materials:
+        for name in ("metallic_roughness", "normal", "occlusion"):
+            index = getattr(m, f"{name}_texture", None)
+            if index is None or not 0 <= index < len(textures) or index in mapping:
+                continue
+            mapping[index] = len(textures) + len(data)
+            data.append(textures[index])
+    return mapping, data
+
+
+def fill_pbr_columns(prim, count: int, material, attr: np.ndarray, texture_uv) -> None:
+    """The UVs of the material's metallic-roughness, normal and occlusion maps into
+    attr (count, A_PBR_COLUMNS) float32 (``texture_uv``: the renderer's UV mapper)."""
+    for column, name in ((A_MR_UV, "metallic_roughness"), (A_NORMAL_UV, "normal"), (A_OCC_UV, "occlusion")):
+        if getattr(material, f"{name}_texture", None) is None:
+            continue
+        texture_uv(
+            prim,
+            count,
+            getattr(material, f"{name}_texcoord", 0),
+            getattr(material, f"{name}_transform", None),
+            attr[:, column : column + 2],
+        )
+
+
+def view_tangents(posed, counts, view3: np.ndarray, attr: np.ndarray) -> None:
+    """attr[:, A_TAN:A_TAN + 4] = each posed primitive's tangents turned into view
+    space (xyz by the view's 3 x 3, which keeps them in the surface; w, the
+    bitangent sign, as it is); zero (no normal mapping) where a primitive has none."""
+    if attr.shape[1] < A_PBR_COLUMNS:  # not a "pbr" table: no tangent columns
+        return
+    offset = 0
+    rotation = np.asarray(view3, np.float64)
+    for p, count in zip(posed, counts):
+        tangents = getattr(p, "tangents", None)
+        rows = attr[offset : offset + count, A_TAN : A_TAN + 4]
+        if tangents is None or len(tangents) != count:
+            rows[:] = 0.0
+        else:
+            t = np.asarray(tangents, np.float64)
+            rows[:, :3] = t[:, :3] @ rotation.T
+            rows[:, 3] = t[:, 3] if t.shape[1] > 3 else 1.0
+        offset += count
+
+
+def resolve_environment(environment):
+    """None, or an environment object with ``sh`` (9, 3) irradiance SH coefficients
+    in view space (holopack.rendering.environment.Environment); "studio" is the
+    built-in one. InputError for anything else."""
+    if environment is None:
+        return None
+    if isinstance(environment, str):
+        if environment != "studio":
+            raise InputError(f"environment must be None or 'studio', got {environment!r}")
+        try:  # the environment's prefiltering is only needed when one is asked for
+            from .environment import studio
+        except ImportError:
+            raise InputError("the built-in 'studio' environment is not available in this version") from None
+        return studio()
+    sh = getattr(environment, "sh", None)
+    if sh is None or np.shape(sh) != (9, 3) or not np.all(np.isfinite(sh)):
+        raise InputError(f"environment must be None, 'studio' or an Environment, got {environment!r}")
+    return environment
+
+
+def pbr_params(params: np.ndarray, environment) -> np.ndarray:
+    """The lit model's params (8,) extended for "pbr" (pbr.py's P_* layout): float64
+    with the environment flag and its SH coefficients (k-major), then, when the
+    environment has them, its prefiltered maps ``specular`` (R, H, W, 3) and split-sum
+    table ``lut`` (S, S, 2) with their sizes."""
+    specular_given = getattr(environment, "specular", None)
+    lut_given = getattr(environment, "lut", None)
+    specular = np.zeros((0, 0, 0, 3)) if specular_given is None else np.asarray(specular_given)
+    lut = np.zeros((0, 0, 2)) if lut_given is None else np.asarray(lut_given)
+    full = specular.ndim == 4 and lut.ndim == 3 and specular.size > 0 and lut.size > 0
+    length = P_SPEC + (specular.size + lut.size if full else 0)
+    out = np.zeros(max(length, P_PBR_LENGTH), np.float64)
+    out[: len(params)] = params
+    if environment is not None:
+        out[P_ENV] = 1.0
+        out[P_SH : P_SH + 27] = np.asarray(environment.sh, np.float64).reshape(9, 3).reshape(-1)
+    if environment is not None and full:
+        levels, height, width, _ = specular.shape
+        out[P_SPEC_LEVELS], out[P_SPEC_H], out[P_SPEC_W] = levels, height, width
+        out[P_LUT_SIZE] = lut.shape[0]
+        maps = np.asarray(specular, np.float64).reshape(-1)
+        out[P_SPEC : P_SPEC + maps.size] = maps
+        out[P_SPEC + maps.size :] = np.asarray(lut, np.float64).reshape(-1)
+    return out
+
+
+def has_environment(params: np.ndarray) -> bool:
+    """Whether the params vector (pbr_params) carries an environment."""
+    return bool(len(params) > P_ENV and params[P_ENV] == 1.0)
+
+
+def light_table(lights: LightsArg, pbr: bool, environment=None) -> tuple[np.ndarray, np.ndarray]:
+    """(lights (L, LIGHT_COLUMNS) float64 as punctual.pack_lights makes it, params
+    float64: the lit model's (8,) terms as Lights.pack makes them, for "pbr"
+    extended by pbr_params with the ``environment`` (resolve_environment)).
+
+    A Lights is the lit model's rig: "lit" draws it as it always has, "pbr" as its
+    punctual lights (punctual.rig). A list of punctual lights is drawn as it is; the
+    lit model adds the default Lights' ambient, rim and specular terms to it."""
+    table, params = _light_rows(lights, pbr)
+    if pbr:
+        params = pbr_params(params, resolve_environment(environment))
+    return table, params
+
+
+def _light_rows(lights: LightsArg, pbr: bool) -> tuple[np.ndarray, np.ndarray]:
+    if lights is None:
+        lights = Lights()
+    if isinstance(lights, Lights):
+        rows, params = lights.pack()
+        if pbr:
+            return pack_lights(rig(lights)), params
+        table = np.zeros((len(rows), LIGHT_COLUMNS), np.float64)
+        table[:, :6] = rows
+        return table, params
+    if not isinstance(lights, (list, tuple)):
+        raise InputError(
+            f"lights must be a list of DirectionalLight, PointLight or SpotLight, got {lights!r}"
+        )
+    punctual: list[PunctualLight] = list(lights)
+    return pack_lights(punctual), Lights().pack()[1]

@@ -1,0 +1,66 @@
+"""The PBR kernels beside their numpy twins: the BRDF (pbr.brdf_light vs
+pbr_reference) and the tone mapping (tonemap_kernel vs tonemap_reference)."""
+
+from __future__ import annotations
+
+import numpy as np
+import pytest
+
+from holopack.rendering import raster
+from holopack.rendering.pbr import brdf_light
+from holopack.rendering.pbr_reference import brdf_cos
+from holopack.rendering.tonemap_kernel import ACES, NEUTRAL, NONE, tone_map
+from holopack.rendering.tonemap_reference import neutral
+from holopack.rendering.tonemap_reference import tone_map as tone_map_reference
+
+
+def _units(rng, count):
+    v = rng.normal(size=(count, 3))
+    return v / np.linalg.norm(v, axis=1, keepdims=True)
+
+
+def test_brdf_kernel_matches_its_numpy_twin():
+    rng = np.random.default_rng(3)
+    count = 2000
+    n = _units(rng, count)
+    v = _units(rng, count)
+    v[np.sum(n * v, axis=1) < 0] *= -1  # the eye on the lit side, as in a picture
+    l = _units(rng, count)
+    base = rng.random((count, 3))
+    metallic = rng.random(count)
+    rough = 0.05 + 0.95 * rng.random(count)
+    expected = brdf_cos(n, v, l, base, metallic, rough)
+    got = np.zeros((count, 3))
+    for i in range(count):
+        m, a = metallic[i], rough[i] ** 2
+        ndv = min(max(float(n[i] @ v[i]), 0.0), 1.0)
+        f0 = 0.04 + (base[i] - 0.04) * m
+        cd = base[i] * (1.0 - m)
+        got[i] = brdf_light(*n[i], *v[i], *l[i], ndv, *cd, *f0, a * a)
+    assert np.count_nonzero(expected.max(axis=1) > 0) > count // 3
+    assert np.allclose(got, expected, rtol=1e-9, atol=1e-12)
+
+
+@pytest.mark.parametrize("name, code", [("none", NONE), ("neutral", NEUTRAL), ("aces", ACES)])
+def test_tone_map_kernel_matches_its_numpy_twin(name, code):
+    rng = np.random.default_rng(5)
+    linear = (rng.random((48, 40, 3)) ** 3 * 6.0).astype(np.float32)  # HDR, mostly dark
+    linear[0, 0] = np.nan
+    lut, steps = raster.srgb_tables()
+    color = np.zeros(linear.shape, np.uint8)
+    tone_map(linear, 1.3, code, lut, steps, color)
+    expected = tone_map_reference(linear, 1.3, name)
+    # the kernel encodes in float64 from float32 input: at most one code apart, at
+    # the rare values that sit on a rounding edge
+    diff = np.abs(color.astype(int) - expected.astype(int))
+    assert diff.max() <= 1 and np.mean(diff > 0) < 0.01
+
+
+def test_neutral_leaves_low_values_and_compresses_highlights_into_range():
+    low = np.array([[0.3, 0.2, 0.1]])
+    # below the knee PBR Neutral only subtracts its small toe offset
+    assert np.allclose(neutral(low), low - 0.04)
+    bright = neutral(np.array([[50.0, 20.0, 5.0], [1e4, 1e4, 1e4]]))
+    assert np.all(bright <= 1.0 + 1e-12) and np.all(bright > 0.5)
+    # a bright colour keeps its hue order while it desaturates
+    assert bright[0, 0] > bright[0, 1] > bright[0, 2]
