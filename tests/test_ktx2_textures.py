@@ -18,8 +18,8 @@ from PIL import Image
 
 from holopack.errors import InputError
 from holopack.rendering import render
-from holopack.scene.gltf import container as gltf_reader
 from holopack.scene import ktx2
+from holopack.scene.gltf import container as gltf_reader
 from holopack.scene.load import load
 
 KTX2_DATA = os.path.join(os.path.dirname(__file__), "data", "ktx2")

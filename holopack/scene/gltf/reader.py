@@ -6,8 +6,8 @@ from __future__ import annotations
 import os
 
 from ...errors import InputError
-from ..scene import Scene
 from ..model_lights import read_model_lights
+from ..scene import Scene
 from ..texture_roles import texture_roles
 from ..types import Material
 from .animation import AnimationReader
