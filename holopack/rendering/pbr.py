@@ -117,7 +117,10 @@ def brdf_light(nx, ny, nz, vx, vy, vz, lx, ly, lz, ndv, cr, cg, cb, f0r, f0g, f0
     )
 
 
-@njit(cache=True, error_model="numpy", inline="always")
+# Not inlined: compiled once as its own function and called, instead of copied into every
+# kernel that inlines shading.shade. Inlined, it made the first run's compile (cold cache,
+# the twin to the 42-F2, lit shading) 64 s against 41 s without PBR, idle 2 cores.
+@njit(cache=True, error_model="numpy")
 def shade_pbr(
     m,
     v0,
