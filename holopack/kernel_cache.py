@@ -39,7 +39,7 @@ KERNEL_MODULES = {
         "punctual.py",
         "../work_queue.py",
     ],
-    "rendering/pbr.py": [],
+    "rendering/pbr.py": ["texture.py", "punctual.py"],
     "rendering/tonemap_kernel.py": ["raster.py", "../work_queue.py"],
     "rendering/shading.py": [],
     "rendering/texture.py": [],

@@ -42,8 +42,13 @@ import math
 
 from numba import njit
 
+from ..kernel_cache import refresh
 from .punctual import DIRECTIONAL, L_KIND, L_POSITION, L_RANGE, L_SPOT_DIR, L_SPOT_OFFSET, L_SPOT_SCALE, SPOT
-from .texture import sample_trilinear
+from .texture import texture_at
+
+# shade_pbr and environment_light are cached on their own (not inlined into raster.py's
+# kernels): they compile texture.py's samplers and punctual.py's columns into themselves
+refresh(__file__, ["texture.py", "punctual.py"])
 
 INV_PI = 1.0 / math.pi
 
@@ -65,20 +70,6 @@ P_SPEC_LEVELS, P_SPEC_H, P_SPEC_W, P_LUT_SIZE = 36, 37, 38, 39
 P_SPEC = 40
 # real spherical harmonics constants, bands 0-2
 SH_C0, SH_C1, SH_C2, SH_C3, SH_C4 = 0.282095, 0.488603, 1.092548, 0.315392, 0.546274
-
-
-@njit(cache=True, error_model="numpy", inline="always")
-def _uv_sample(
-    t, c, v0, v1, v2, o0, o1, o2, ox0, ox1, ox2, oy0, oy1, oy2, attr, pool, levels, level_count, wrap
-):
-    """Trilinear sample of pool texture t at the fragment's UV (attr columns c, c + 1)."""
-    u = o0 * attr[v0, c] + o1 * attr[v1, c] + o2 * attr[v2, c]
-    v = o0 * attr[v0, c + 1] + o1 * attr[v1, c + 1] + o2 * attr[v2, c + 1]
-    ux = ox0 * attr[v0, c] + ox1 * attr[v1, c] + ox2 * attr[v2, c]
-    vx = ox0 * attr[v0, c + 1] + ox1 * attr[v1, c + 1] + ox2 * attr[v2, c + 1]
-    uy = oy0 * attr[v0, c] + oy1 * attr[v1, c] + oy2 * attr[v2, c]
-    vy = oy0 * attr[v0, c + 1] + oy1 * attr[v1, c + 1] + oy2 * attr[v2, c + 1]
-    return sample_trilinear(pool, levels, level_count, wrap, t, u, v, ux - u, vx - v, uy - u, vy - v)
 
 
 @njit(cache=True, error_model="numpy", inline="always")
@@ -164,7 +155,7 @@ def shade_pbr(
     rough = mat[m, 9]
     t = int(mat[m, M_MR_TEX])
     if t >= 0:
-        _, sg, sb, _ = _uv_sample(
+        _, sg, sb, _ = texture_at(
             t,
             A_MR_UV,
             v0,
@@ -215,7 +206,7 @@ def shade_pbr(
             bx = sign * (ny * tz - nz * ty)
             by = sign * (nz * tx - nx * tz)
             bz = sign * (nx * ty - ny * tx)
-            s0, s1, s2, _ = _uv_sample(
+            s0, s1, s2, _ = texture_at(
                 t,
                 A_NORMAL_UV,
                 v0,
@@ -312,7 +303,7 @@ def shade_pbr(
     ao = 1.0
     t = int(mat[m, M_OCC_TEX])  # set only when the picture has an environment
     if t >= 0:
-        s0, _, _, _ = _uv_sample(
+        s0, _, _, _ = texture_at(
             t, A_OCC_UV, v0, v1, v2, o0, o1, o2, ox0, ox1, ox2, oy0, oy1, oy2, attr, pool, levels, level_count, wrap
         )  # fmt: skip
         ao = 1.0 + mat[m, M_OCC_STRENGTH] * (s0 - 1.0)

@@ -270,3 +270,17 @@ def sample_trilinear(pool, levels, level_count, wrap, t, u, v, dudx, dvdx, dudy,
         b += weight * c2
         a += weight * c3
     return r, g, b, a
+
+
+@njit(cache=True, error_model="numpy", inline="always")
+def texture_at(
+    t, c, v0, v1, v2, o0, o1, o2, ox0, ox1, ox2, oy0, oy1, oy2, attr, pool, levels, level_count, wrap
+):
+    """Trilinear sample of texture t at the fragment's UV (attr columns c, c + 1)."""
+    u = o0 * attr[v0, c] + o1 * attr[v1, c] + o2 * attr[v2, c]
+    v = o0 * attr[v0, c + 1] + o1 * attr[v1, c + 1] + o2 * attr[v2, c + 1]
+    ux = ox0 * attr[v0, c] + ox1 * attr[v1, c] + ox2 * attr[v2, c]
+    vx = ox0 * attr[v0, c + 1] + ox1 * attr[v1, c + 1] + ox2 * attr[v2, c + 1]
+    uy = oy0 * attr[v0, c] + oy1 * attr[v1, c] + oy2 * attr[v2, c]
+    vy = oy0 * attr[v0, c + 1] + oy1 * attr[v1, c + 1] + oy2 * attr[v2, c + 1]
+    return sample_trilinear(pool, levels, level_count, wrap, t, u, v, ux - u, vx - v, uy - u, vy - v)
