@@ -14,25 +14,46 @@ WARMUP_FRAMES = 1  # frames whose time is not the steady rate
 TIMED_FRAMES = 2  # frames timed after the warm-up before a rate and ETA are shown
 
 
-class Progress:
-    """Frames done / total, rate and ETA, redrawn in place on a terminal.
+class ProgressLine:
+    """One line on a stream, redrawn in place on a terminal (at most every tenth of a
+    second); off a terminal (a log file, CI) printed every ``log_every`` seconds and once
+    at the end, so logs stay readable. Subclasses say what the line holds."""
 
-    Off a terminal (a log file, CI) it prints a line every ``log_every`` seconds and
-    a final one, so logs stay readable.
-    """
+    redraw = "\r"  # what goes before a line drawn over the previous one on a terminal
 
-    def __init__(
-        self, total: int, label: str = "export", stream=None, enabled: bool = True, log_every: float = 5.0
-    ):
-        self.total = max(0, int(total))
-        self.label = label
+    def __init__(self, stream=None, enabled: bool = True, log_every: float = 5.0):
         self.stream = stream if stream is not None else sys.stderr
         self.enabled = enabled
         self.tty = enabled and hasattr(self.stream, "isatty") and self.stream.isatty()
         self.log_every = log_every
-        self.done = 0
         self.start = time.perf_counter()
         self._last_draw = 0.0
+
+    def _due(self, now: float, force: bool = False) -> bool:
+        """Whether to draw at ``now`` (always when ``force``); a draw restarts the wait."""
+        if force or now - self._last_draw >= (0.1 if self.tty else self.log_every):
+            self._last_draw = now
+            return True
+        return False
+
+    def _write(self, line: str, final: bool) -> None:
+        if self.tty:
+            self.stream.write(self.redraw + line + ("\n" if final else ""))
+        else:
+            self.stream.write(line + "\n")
+        self.stream.flush()
+
+
+class Progress(ProgressLine):
+    """Frames done / total, rate and ETA."""
+
+    def __init__(
+        self, total: int, label: str = "export", stream=None, enabled: bool = True, log_every: float = 5.0
+    ):
+        super().__init__(stream, enabled, log_every)
+        self.total = max(0, int(total))
+        self.label = label
+        self.done = 0
         self._warm: tuple[float, int] | None = None  # (time, frames done) when warm-up ended
 
     def update(self, done: int | None = None) -> None:
@@ -42,10 +63,8 @@ class Progress:
         now = time.perf_counter()
         if self._warm is None and self.done >= WARMUP_FRAMES:
             self._warm = (now, self.done)
-        interval = 0.1 if self.tty else self.log_every
         # the last frame is drawn by finish(); off a terminal it would print twice
-        if now - self._last_draw >= interval or (self.tty and self.done >= self.total):
-            self._last_draw = now
+        if self._due(now, force=self.tty and self.done >= self.total):
             self._draw(now, final=False)
 
     def finish(self) -> None:
@@ -57,24 +76,17 @@ class Progress:
         steady = self.steady_rate(now)
         if final:
             rate = steady if steady is not None else self.done / elapsed
-            eta = f"in {_clock(elapsed)}"
+            eta = f"in {clock(elapsed)}"
         elif steady is None:
             rate = 0.0
             eta = "ETA after warm-up"
         else:
             rate = steady
             left = (self.total - self.done) / rate if rate > 0 else 0.0
-            eta = f"ETA {_clock(left)}"
-        width = 24
-        filled = int(width * self.done / self.total) if self.total else width
-        bar = "#" * filled + "." * (width - filled)
+            eta = f"ETA {clock(left)}"
         speed = f"{rate:5.1f} fps" if rate > 0 else "  ... fps"
-        line = f"{self.label} [{bar}] {self.done}/{self.total} frames  {speed}  {eta}"
-        if self.tty:
-            self.stream.write("\r" + line + ("\n" if final else ""))
-        else:
-            self.stream.write(line + "\n")
-        self.stream.flush()
+        line = f"{self.label} [{bar(self.done, self.total)}] {self.done}/{self.total} frames  {speed}  {eta}"
+        self._write(line, final)
 
     def steady_rate(self, now: float | None = None) -> float | None:
         """Frames per second after the warm-up, or None until TIMED_FRAMES are timed."""
@@ -88,6 +100,13 @@ class Progress:
         return timed / (now - start)
 
 
-def _clock(seconds: float) -> str:
-    seconds = int(round(seconds))
+def bar(done: float, total: float, width: int = 24) -> str:
+    """``[####....]``'s inside: ``done`` of ``total`` (full when there is nothing to do)."""
+    filled = min(width, int(width * done / total)) if total else width
+    return "#" * filled + "." * (width - filled)
+
+
+def clock(seconds: float) -> str:
+    """m:ss (a negative time, which an estimate can give, reads 0:00)."""
+    seconds = int(round(max(seconds, 0)))
     return f"{seconds // 60}:{seconds % 60:02d}"

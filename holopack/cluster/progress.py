@@ -9,12 +9,13 @@ rendering rate.
 
 from __future__ import annotations
 
-import sys
 import time
 from collections import defaultdict
 
+from ..progress import ProgressLine, clock
 
-class RunProgress:
+
+class RunProgress(ProgressLine):
     """``items``: tasks of the run (chunks or files); ``frames``: frames of the run
     when known ahead (an export), else None (a playlist: frames are counted as files
     finish); ``alive``: a function giving the number of workers alive."""
@@ -31,16 +32,11 @@ class RunProgress:
         stream=None,
         log_every: float = 5.0,
     ):
+        super().__init__(stream, enabled and items > 0, log_every)
         self.label, self.items, self.frames, self.unit = label, int(items), frames, unit
         self.alive = alive
-        self.stream = stream if stream is not None else sys.stderr
-        self.enabled = enabled and items > 0
-        self.tty = self.enabled and hasattr(self.stream, "isatty") and self.stream.isatty()
-        self.log_every = log_every
         self.items_done = 0
         self.frames_done = 0
-        self.start = time.perf_counter()
-        self._last = 0.0
         self.per_worker: dict = defaultdict(lambda: [0, 0, 0.0])  # worker -> [tasks, frames, seconds]
 
     def done(self, frames: int, worker: str = "", seconds: float = 0.0) -> None:
@@ -59,9 +55,9 @@ class RunProgress:
         rate = self.frames_done / elapsed
         frames = f"{self.frames_done}/{self.frames}" if self.frames else f"{self.frames_done}"
         if self.items_done >= self.items:
-            eta = f"in {_clock(elapsed)}"
+            eta = f"in {clock(elapsed)}"
         elif self.items_done:
-            eta = f"ETA {_clock(elapsed / self.items_done * (self.items - self.items_done))}"
+            eta = f"ETA {clock(elapsed / self.items_done * (self.items - self.items_done))}"
         else:
             eta = "ETA ?"
         alive = self.alive()
@@ -74,21 +70,12 @@ class RunProgress:
         if not self.enabled:
             return
         now = time.perf_counter()
-        if now - self._last < (0.1 if self.tty else self.log_every):
-            return
-        self._last = now
-        self._write(self.line(now), final=False)
+        if self._due(now):
+            self._write(self.line(now), final=False)
 
     def finish(self) -> None:
         if self.enabled:
             self._write(self.line(), final=True)
-
-    def _write(self, text: str, final: bool) -> None:
-        if self.tty:
-            self.stream.write("\r" + text + ("\n" if final else ""))
-        else:
-            self.stream.write(text + "\n")
-        self.stream.flush()
 
     def summary_lines(self) -> list[str]:
         """One line per worker: tasks, frames, its time inside tasks and its rate (frames
@@ -101,8 +88,3 @@ class RunProgress:
                 f"{seconds:.1f} s in tasks, {rate:.1f} fps"
             )
         return lines
-
-
-def _clock(seconds: float) -> str:
-    seconds = int(round(seconds))
-    return f"{seconds // 60}:{seconds % 60:02d}"
