@@ -9,7 +9,14 @@ import sys
 import warnings
 
 from . import __version__, options
-from .argtypes import add_containment_option, positive_int
+from .argtypes import (
+    add_cluster_options,
+    add_command,
+    add_containment_option,
+    add_wall_option,
+    given,
+    positive_int,
+)
 from .containment import allow_outside_files
 from .errors import HolopackError, InputError
 from .interrupt import sigint_guard
@@ -27,28 +34,16 @@ def build_parser() -> argparse.ArgumentParser:
     parser.add_argument("--debug", action="store_true", help="show tracebacks on errors")
     sub = parser.add_subparsers(dest="command", metavar="COMMAND", parser_class=_Parser)
 
-    p = sub.add_parser("export", help="render a model or repack a video into a device file")
+    p = add_command(sub, "export", cmd_export)
     p.add_argument("input", nargs="?", help="model, picture or video (default: the bundled twin)")
     p.add_argument("-o", "--output", required=True, help="output file (or folder for --format png)")
     p.add_argument("-q", "--quiet", action="store_true", help="no progress bar")
-    p.add_argument(
-        "--wall",
-        metavar="WALL.toml",
-        help="export across a wall of fans (docs/walls.md): "
+    add_wall_option(
+        p,
+        "export across a wall of fans (docs/walls.md): "
         "-o names a folder that gets one file per fan, wall.json and preview.mp4",
     )
-    p.add_argument(
-        "--cluster",
-        metavar="ADDRESS",
-        help="render chunks of frames on the Dask cluster "
-        "whose scheduler is at ADDRESS, e.g. tcp://HOST:8786 (pip install holopack[cluster])",
-    )
-    p.add_argument(
-        "--shared-fs",
-        action="store_true",
-        help="with --cluster: the workers see this "
-        "machine's files at the same paths; do not send them the input",
-    )
+    add_cluster_options(p, "render chunks of frames", "input")
     p.add_argument(
         "--chunk-frames",
         type=positive_int,
@@ -59,15 +54,15 @@ def build_parser() -> argparse.ArgumentParser:
     options.add_arguments(p, options.EXPORT)
     add_containment_option(p)
 
-    p = sub.add_parser("inspect", help="what is in a model or video, and what will look bad")
+    p = add_command(sub, "inspect", cmd_inspect)
     p.add_argument("input")
     p.add_argument("--json", action="store_true", help="print JSON")
     add_containment_option(p)
 
-    p = sub.add_parser("devices", help="list the device profiles, or show one")
+    p = add_command(sub, "devices", cmd_devices)
     p.add_argument("name", nargs="?")
 
-    p = sub.add_parser("decode", help="turn a device file back into pictures (viewer simulation)")
+    p = add_command(sub, "decode", cmd_decode)
     p.add_argument("file")
     p.add_argument("--device", help="profile (default: guessed from the file)")
     p.add_argument("-o", "--output", required=True, help="frames folder, .mp4 or .gif")
@@ -76,7 +71,7 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("-q", "--quiet", action="store_true")
     add_containment_option(p)
 
-    p = sub.add_parser("preview", help="a window with the render and the simulated fan side by side")
+    p = add_command(sub, "preview", cmd_preview)
     p.add_argument("input", nargs="?")
     options.add_arguments(p, options.PREVIEW)
     p.add_argument("--frames", type=positive_int, help="headless: quit after N frames")
@@ -86,13 +81,10 @@ def build_parser() -> argparse.ArgumentParser:
         help='scripted input: a JSON list of events, or a .json file (e.g. \'[{"frame": 5, "key": "d"}]\')',
     )
     p.add_argument("--output-dir", default=".", help="where S (screenshot) and E (export) write")
-    p.add_argument("--wall", metavar="WALL.toml", help="show the whole wall of fans (docs/walls.md)")
-
-    sub.add_parser(
-        "warmup",
-        help="compile every kernel now (once per installation), so that the first real job starts at once",
-    )
+    add_wall_option(p, "show the whole wall of fans (docs/walls.md)")
     add_containment_option(p)
+
+    add_command(sub, "warmup", cmd_warmup)
 
     from .pack.cli import add_pack_parser, add_validate_parser
 
@@ -112,6 +104,7 @@ def build_parser() -> argparse.ArgumentParser:
 
 
 def cmd_export(args) -> int:
+    """render a model or repack a video into a device file"""
     if not args.quiet:  # before the heavy imports: a cold first run says so at once
         from .first_run import start_notice
 
@@ -157,6 +150,7 @@ def cmd_export(args) -> int:
 
 
 def cmd_inspect(args) -> int:
+    """what is in a model or video, and what will look bad"""
     from .inspection import describe, format_report
     from .scene.load import load
 
@@ -166,6 +160,7 @@ def cmd_inspect(args) -> int:
 
 
 def cmd_devices(args) -> int:
+    """list the device profiles, or show one"""
     from .device import list_profiles, load_profile
 
     if args.name:
@@ -178,6 +173,7 @@ def cmd_devices(args) -> int:
 
 
 def cmd_decode(args) -> int:
+    """turn a device file back into pictures (viewer simulation)"""
     from .decode import decode
 
     result = decode(
@@ -192,104 +188,29 @@ def cmd_decode(args) -> int:
     return 0
 
 
-def _video_values(args) -> dict:
-    """The video options of a parsed command line, as ExportSettings fields."""
-    return {name: getattr(args, name) for name in options.VIDEO_PARSERS}
-
-
 def cmd_preview(args) -> int:
+    """a window with the render and the simulated fan side by side"""
     if args.wall:
         from .wall.window import run_wall_preview
 
-        return (
-            run_wall_preview(
-                args.input,
-                args.wall,
-                animation=args.animation,
-                frames=args.frames,
-                screenshot=args.screenshot,
-            )
-            or 0
-        )
+        shown = given(args, "animation", "frames", "screenshot")
+        return run_wall_preview(args.input, args.wall, **shown) or 0
     from .preview import run_preview
     from .settings_check import check_export_settings
 
     # the preview renders through export's settings: the same ranges, checked up front
     check_export_settings(argparse.Namespace(size=args.size, animation=args.animation))
 
-    return (
-        run_preview(
-            args.input,
-            args.device,
-            animation=args.animation,
-            size=args.size,
-            frames=args.frames,
-            screenshot=args.screenshot,
-            script=args.script,
-            output_dir=args.output_dir,
-            video=_video_values(args),
-        )
-        or 0
-    )
-
-
-def cmd_pack(args) -> int:
-    from .pack.cli import cmd_pack as run
-
-    return run(args)
-
-
-def cmd_validate(args) -> int:
-    from .pack.cli import cmd_validate as run
-
-    return run(args)
-
-
-def cmd_bench(args) -> int:
-    from .bench.cli import cmd_bench as run
-
-    return run(args)
+    shown = given(args, "animation", "size", "frames", "screenshot", "script", "output_dir")
+    return run_preview(args.input, args.device, **shown, video=given(args, *options.VIDEO_PARSERS)) or 0
 
 
 def cmd_warmup(args) -> int:
+    """compile every kernel now (once per installation), so that the first real job starts at once"""
     from .warmup import warmup
 
     warmup()
     return 0
-
-
-def cmd_push(args) -> int:
-    from .fans.cli import cmd_push as run
-
-    return run(args)
-
-
-def cmd_fan(args) -> int:
-    from .fans.cli import cmd_fan as run
-
-    return run(args)
-
-
-def cmd_emulate_fan(args) -> int:
-    from .fans.cli import cmd_emulate_fan as run
-
-    return run(args)
-
-
-COMMANDS = {
-    "export": cmd_export,
-    "inspect": cmd_inspect,
-    "devices": cmd_devices,
-    "decode": cmd_decode,
-    "preview": cmd_preview,
-    "pack": cmd_pack,
-    "validate": cmd_validate,
-    "bench": cmd_bench,
-    "warmup": cmd_warmup,
-    "push": cmd_push,
-    "fan": cmd_fan,
-    "emulate-fan": cmd_emulate_fan,
-}
 
 
 def _caused_by_interrupt(exc: BaseException | None) -> bool:
@@ -326,7 +247,7 @@ def main(argv: list[str] | None = None) -> int:
         quiet_libraries()
     try:
         with sigint_guard(), allow_outside_files(getattr(args, "allow_outside_files", False)):
-            return COMMANDS[args.command](args)
+            return args.run(args)
     except HolopackError as exc:
         if args.debug:
             raise

@@ -6,7 +6,7 @@ import argparse
 import json
 
 from .. import options
-from ..argtypes import count, positive_int
+from ..argtypes import add_command, add_wall_option, count, given, positive_int
 from ..atomic import atomic_output
 from ..errors import OutputError
 
@@ -72,32 +72,26 @@ def configure_parser(p: argparse.ArgumentParser) -> argparse.ArgumentParser:
     )
     p.add_argument("--plot", metavar="OUT.png", help="write a chart of the stages and peers")
     p.add_argument("-q", "--quiet", action="store_true", help="no text report on stdout")
-    p.add_argument(
-        "--wall",
-        metavar="WALL.toml",
-        help="time a wall of fans end to end (all its files "
-        "and preview.mp4), as a ratio to real time, beside one fan alone",
+    add_wall_option(
+        p,
+        "time a wall of fans end to end (all its files and preview.mp4), "
+        "as a ratio to real time, beside one fan alone",
     )
     return p
 
 
 def add_bench_parser(sub) -> argparse.ArgumentParser:
     """Register ``bench`` on the main CLI's subparsers; dispatch to ``cmd_bench``."""
-    p = sub.add_parser("bench", help="time each pipeline stage and the whole export, with comparison rows")
-    return configure_parser(p)
+    return configure_parser(add_command(sub, "bench", cmd_bench))
 
 
 def cmd_bench(args) -> int:
+    """time each pipeline stage and the whole export, with comparison rows"""
     if args.wall:
         from ..wall.bench import bench_wall, format_wall_report
 
-        report = bench_wall(
-            args.inputs[0] if args.inputs else None,
-            args.wall,
-            frames=args.frames,
-            warmup=args.warmup,
-            animation=args.animation,
-        )
+        first = args.inputs[0] if args.inputs else None
+        report = bench_wall(first, args.wall, **given(args, "frames", "warmup", "animation"))
         if args.json:
             _write(args.json, json.dumps(report, indent=1, allow_nan=False) + "\n")
         if not args.quiet:
@@ -107,17 +101,9 @@ def cmd_bench(args) -> int:
     from .run import BenchSettings, bench
 
     settings = BenchSettings(
-        device=args.device,
-        format=args.format,
-        size=args.size,
-        supersample=args.supersample,
-        animation=args.animation,
-        frames=args.frames,
-        warmup=args.warmup,
-        peers=args.peers,
-        profile=args.profile,
-        load=args.load,
-        video={name: getattr(args, name) for name in options.VIDEO_PARSERS},
+        **given(args, "device", "format", "size", "supersample", "animation", "frames", "warmup"),
+        **given(args, "peers", "profile", "load"),
+        video=given(args, *options.VIDEO_PARSERS),
     )
     report = bench(args.inputs, settings)
     if args.json:

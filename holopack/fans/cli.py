@@ -1,9 +1,7 @@
 """Command-line wiring of `holopack push`, `holopack fan` and `holopack emulate-fan`.
 
-holopack/cli.py registers them with::
-
-    add_push_parser(sub); add_fan_parser(sub); add_emulate_parser(sub)
-    COMMANDS.update({"push": cmd_push, "fan": cmd_fan, "emulate-fan": cmd_emulate_fan})
+holopack/cli.py registers them with ``add_push_parser(sub); add_fan_parser(sub);
+add_emulate_parser(sub)``; each parser runs its command (``args.run(args)``).
 """
 
 from __future__ import annotations
@@ -15,47 +13,12 @@ import signal
 import sys
 import threading
 
-from ..argtypes import positive_float, positive_int
+from ..argtypes import add_command, count, given, non_negative_float, port, positive_float, positive_int
 from ..errors import InputError
 
 
-def _non_negative_int(text: str) -> int:
-    try:
-        value = int(text)
-    except ValueError:
-        raise argparse.ArgumentTypeError(f"expected a whole number, got {text!r}") from None
-    if value < 0:
-        raise argparse.ArgumentTypeError(f"must be 0 or more, got {value}")
-    return value
-
-
-def _non_negative_float(text: str) -> float:
-    try:
-        value = float(text)
-    except ValueError:
-        raise argparse.ArgumentTypeError(f"expected a number, got {text!r}") from None
-    if not value >= 0 or value == float("inf"):
-        raise argparse.ArgumentTypeError(f"must be 0 or more, got {text}")
-    return value
-
-
-def _port(text: str) -> int:
-    value = _non_negative_int(text)
-    if value > 65535:
-        raise argparse.ArgumentTypeError(f"a port is 0-65535, got {value}")
-    return value
-
-
 def add_push_parser(sub) -> argparse.ArgumentParser:
-    p = sub.add_parser(
-        "push",
-        help="upload a device file, a package or a wall folder to fans over WiFi",
-        description="Upload PATH (a device file, a package or one of its device folders, "
-        "a wall folder, or a folder of device files) to one fan (--fan) or to "
-        "every fan of a fleet.toml (--fleet), in the fan's name order, skipping "
-        "files the fan already lists, then check the fan's listing. See "
-        "docs/fans-network.md.",
-    )
+    p = add_command(sub, "push", cmd_push)
     p.add_argument("path", help="device file, package folder, device folder, wall folder or folder of files")
     target = p.add_mutually_exclusive_group(required=True)
     target.add_argument(
@@ -67,24 +30,24 @@ def add_push_parser(sub) -> argparse.ArgumentParser:
     p.add_argument("--wall-fan", metavar="NAME", help="for a wall folder: which fan of the wall this is")
     p.add_argument(
         "--upload-port",
-        type=_port,
+        type=port,
         help="legacy fan: upload port (default: the control port + 266, as on the fan: 5233 and 5499)",
     )
     p.add_argument(
         "--retries",
-        type=_non_negative_int,
+        type=count,
         default=3,
         help="attempts after the first for a dropped or garbled transfer (default 3)",
     )
     p.add_argument(
         "--backoff",
-        type=_non_negative_float,
+        type=non_negative_float,
         default=0.5,
         help="seconds before the first retry, doubling each time (default 0.5)",
     )
     p.add_argument(
         "--pace",
-        type=_non_negative_float,
+        type=non_negative_float,
         metavar="SECONDS",
         help="pause between packets for fans that need one (default: the fan's, "
         "30 ms for the legacy fan, none for the 42-F2)",
@@ -106,13 +69,7 @@ def add_push_parser(sub) -> argparse.ArgumentParser:
 
 
 def add_fan_parser(sub) -> argparse.ArgumentParser:
-    p = sub.add_parser(
-        "fan",
-        help="control one fan: status, list, play, pause, next, prev, brightness",
-        description="Control one fan over WiFi. format, clear-cache and delete erase "
-        "content: they need --yes and the fan's address typed as "
-        "confirmation (asked on the terminal, or --confirm ADDRESS).",
-    )
+    p = add_command(sub, "fan", cmd_fan)
     p.add_argument("host", metavar="HOST[:PORT]", help="the fan's address")
     p.add_argument(
         "action",
@@ -143,22 +100,16 @@ def add_fan_parser(sub) -> argparse.ArgumentParser:
 
 
 def add_emulate_parser(sub) -> argparse.ArgumentParser:
-    p = sub.add_parser(
-        "emulate-fan",
-        help="an emulated fan on a loopback address, for tests and demos",
-        description="Speak a fan's WiFi protocol on 127.0.0.1, store uploads in --store, "
-        "answer list and status, and inject faults on request. Prints the "
-        "address it listens on, then one line per event; Ctrl-C stops it.",
-    )
+    p = add_command(sub, "emulate-fan", cmd_emulate_fan)
     p.add_argument("--device", required=True, choices=["3dcircle-42f2", "legacy-224"])
-    p.add_argument("--port", type=_port, required=True, help="port to listen on (0: any free port)")
-    p.add_argument("--upload-port", type=_port, help="legacy fan: upload port (default --port + 266)")
+    p.add_argument("--port", type=port, required=True, help="port to listen on (0: any free port)")
+    p.add_argument("--upload-port", type=port, help="legacy fan: upload port (default --port + 266)")
     p.add_argument("--store", required=True, metavar="DIR", help="folder that plays the fan's card")
     p.add_argument("--log", metavar="FILE", help="append every event as a JSON line")
     g = p.add_argument_group("faults")
     g.add_argument(
         "--drop-after",
-        type=_non_negative_int,
+        type=count,
         metavar="BYTES",
         help="drop an upload's connection after this many bytes",
     )
@@ -166,13 +117,13 @@ def add_emulate_parser(sub) -> argparse.ArgumentParser:
     g.add_argument("--slow", type=positive_float, metavar="KB_PER_S", help="a slow link (kB/s)")
     g.add_argument(
         "--disk-bytes",
-        type=_non_negative_int,
+        type=count,
         metavar="BYTES",
         help="card size: a file that does not fit is not kept",
     )
     g.add_argument(
         "--garble-acks",
-        type=_non_negative_int,
+        type=count,
         default=0,
         metavar="N",
         help="garble the first N upload acknowledgements",
@@ -191,6 +142,13 @@ def _print_report(report, out) -> None:
 
 
 def cmd_push(args) -> int:
+    """upload a device file, a package or a wall folder to fans over WiFi
+
+    Upload PATH (a device file, a package or one of its device folders, a wall folder, or
+    a folder of device files) to one fan (--fan) or to every fan of a fleet.toml
+    (--fleet), in the fan's name order, skipping files the fan already lists, then check
+    the fan's listing. See docs/fans-network.md.
+    """
     from .address import FanAddress
     from .content import plan_uploads
     from .fleet import load_fleet, push_fleet, write_report
@@ -282,6 +240,12 @@ def _ask_confirmation(args, address) -> str | None:
 
 
 def cmd_fan(args) -> int:
+    """control one fan: status, list, play, pause, next, prev, brightness
+
+    Control one fan over WiFi. format, clear-cache and delete erase content: they need
+    --yes and the fan's address typed as confirmation (asked on the terminal, or
+    --confirm ADDRESS).
+    """
     from .address import FanAddress
     from .control import check_confirmation, fan_command, format_status, plan_command
     from .protocols import protocol_for
@@ -300,14 +264,16 @@ def cmd_fan(args) -> int:
 
 
 def cmd_emulate_fan(args) -> int:
+    """an emulated fan on a loopback address, for tests and demos
+
+    Speak a fan's WiFi protocol on 127.0.0.1, store uploads in --store, answer list and
+    status, and inject faults on request. Prints the address it listens on, then one line
+    per event; Ctrl-C stops it.
+    """
     from .emulator import EmulatedFan, Faults
 
     faults = Faults(
-        drop_after=args.drop_after,
-        drop_times=args.drop_times,
-        slow_kbps=args.slow,
-        disk_bytes=args.disk_bytes,
-        garble_acks=args.garble_acks,
+        **given(args, "drop_after", "drop_times", "disk_bytes", "garble_acks"), slow_kbps=args.slow
     )
     if os.path.exists(args.store) and not os.path.isdir(args.store):
         raise InputError("is not a folder", args.store)

@@ -1,9 +1,7 @@
 """Command-line wiring of `holopack pack` and `holopack validate`.
 
-holopack/cli.py registers them with::
-
-    add_pack_parser(sub); add_validate_parser(sub)
-    COMMANDS.update(pack=cmd_pack, validate=cmd_validate)
+holopack/cli.py registers them with ``add_pack_parser(sub); add_validate_parser(sub)``;
+each parser runs its command (``args.run(args)``).
 """
 
 from __future__ import annotations
@@ -12,18 +10,11 @@ import argparse
 import json
 import sys
 
-from ..argtypes import add_containment_option, positive_int
+from ..argtypes import add_cluster_options, add_command, add_containment_option, positive_int
 
 
 def add_pack_parser(sub) -> argparse.ArgumentParser:
-    p = sub.add_parser(
-        "pack",
-        help="render a playlist into a content package for one or more fans",
-        description="Render every item of PLAYLIST (a TOML file, see docs/playlist.md) "
-        "for every device it names, into a folder or a .zip with the device "
-        "files, previews, a manifest and a README for the installer. A re-run "
-        "renders only what changed.",
-    )
+    p = add_command(sub, "pack", cmd_pack)
     p.add_argument("playlist", help="playlist .toml file")
     p.add_argument("-o", "--output", required=True, help="package folder, or a file name ending in .zip")
     p.add_argument("-j", "--jobs", type=positive_int, help="worker processes (default: one per core)")
@@ -32,31 +23,13 @@ def add_pack_parser(sub) -> argparse.ArgumentParser:
         "--preview-frames", type=positive_int, default=24, help="frames in each preview GIF (default 24)"
     )
     p.add_argument("-q", "--quiet", action="store_true", help="no progress line")
-    p.add_argument(
-        "--cluster",
-        metavar="ADDRESS",
-        help="render on the Dask cluster whose scheduler is "
-        "at ADDRESS, e.g. tcp://HOST:8786 (pip install holopack[cluster]); -j is then unused",
-    )
-    p.add_argument(
-        "--shared-fs",
-        action="store_true",
-        help="with --cluster: the workers see this "
-        "machine's files at the same paths; do not send them the inputs",
-    )
+    add_cluster_options(p, "render", "inputs", note="; -j is then unused")
     add_containment_option(p)
     return p
 
 
 def add_validate_parser(sub) -> argparse.ArgumentParser:
-    p = sub.add_parser(
-        "validate",
-        help="check a device file or a package against its device",
-        description="Check a device file, or a whole package made by `holopack pack`: "
-        "layout, frame count and rate, subject inside the circle on black, "
-        "brightness, loop seam, file names, and for a package the manifest's "
-        "sizes and SHA-256. Exits 1 when a check fails.",
-    )
+    p = add_command(sub, "validate", cmd_validate)
     p.add_argument("path", help="device file, package folder, device folder or package .zip")
     p.add_argument("--device", help="device profile for a lone file (default: recognised from the file)")
     p.add_argument("--json", action="store_true", help="print the findings as JSON")
@@ -66,6 +39,12 @@ def add_validate_parser(sub) -> argparse.ArgumentParser:
 
 
 def cmd_pack(args) -> int:
+    """render a playlist into a content package for one or more fans
+
+    Render every item of PLAYLIST (a TOML file, see docs/playlist.md) for every device
+    it names, into a folder or a .zip with the device files, previews, a manifest and a
+    README for the installer. A re-run renders only what changed.
+    """
     from .package import pack
 
     if args.cluster:
@@ -98,6 +77,12 @@ def cmd_pack(args) -> int:
 
 
 def cmd_validate(args) -> int:
+    """check a device file or a package against its device
+
+    Check a device file, or a whole package made by `holopack pack`: layout, frame count
+    and rate, subject inside the circle on black, brightness, loop seam, file names, and
+    for a package the manifest's sizes and SHA-256. Exits 1 when a check fails.
+    """
     from .validate import validate
 
     report = validate(args.path, device=args.device)
