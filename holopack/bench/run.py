@@ -20,6 +20,7 @@ fit over the clip, the resampler's weight table).
 
 from __future__ import annotations
 
+import contextlib
 import cProfile
 import io
 import os
@@ -203,13 +204,28 @@ def _pack_function(plan):
     return getattr(module, "pack_frame", None)
 
 
+@contextlib.contextmanager
+def _scratch_writer(plan, target: str):
+    """The format's writer on ``target``, aborted when the block fails; ``target`` is
+    deleted afterwards either way."""
+    writer = plan.format.writer_class()(target, plan.profile, plan.fps)
+    try:
+        yield writer
+    except BaseException:
+        abort = getattr(writer, "abort", None)
+        if abort:
+            abort()
+        raise
+    finally:
+        _remove(target)
+
+
 def _end_to_end(plan, target: str, count: int) -> dict:
     """``export``'s loop over ``count`` frames into ``target`` (deleted afterwards)."""
-    writer = plan.format.writer_class()(target, plan.profile, plan.fps)
     frame_count = plan.timeline.frame_count
     per_frame = []
     clock = time.perf_counter
-    try:
+    with _scratch_writer(plan, target) as writer:
         start = clock()
         for index in range(count):
             t0 = clock()
@@ -219,14 +235,7 @@ def _end_to_end(plan, target: str, count: int) -> dict:
         writer.close()
         close = clock() - t0
         total = clock() - start
-    except BaseException:
-        abort = getattr(writer, "abort", None)
-        if abort:
-            abort()
-        raise
-    finally:
         written = _size_on_disk(target)
-        _remove(target)
     return {
         "frames": count,
         "seconds": total,
@@ -245,16 +254,13 @@ def _size_on_disk(path: str) -> int:
 
 def _profile_frames(plan, target: str, count: int, top: int = 25) -> list[dict]:
     """cProfile of ``count`` end-to-end frames: the functions with the most own time."""
-    writer = plan.format.writer_class()(target, plan.profile, plan.fps)
     profiler = cProfile.Profile()
-    try:
+    with _scratch_writer(plan, target) as writer:
         profiler.enable()
         for index in range(count):
             writer.write(plan.output_frame(index % plan.timeline.frame_count))
         profiler.disable()
         writer.close()
-    finally:
-        _remove(target)
     stats = pstats.Stats(profiler, stream=io.StringIO())
     rows = []
     for (filename, line, name), (_cc, nc, tt, ct, _callers) in stats.stats.items():
@@ -315,20 +321,12 @@ def bench_input(input, settings: BenchSettings | None = None) -> dict:
     workdir = tempfile.mkdtemp(prefix="holopack-bench-")
     try:
         plan, target, plan_seconds = _make_plan(scene, settings, workdir)
-        writer = plan.format.writer_class()(target, plan.profile, plan.fps)
-        try:
+        with _scratch_writer(plan, target) as writer:
             _stage_loop(plan, settings.warmup, 0, writer)
             samples = _stage_loop(plan, settings.frames, settings.warmup, writer)
             t0 = time.perf_counter()
             writer.close()
             stage_close = time.perf_counter() - t0
-        except BaseException:
-            abort = getattr(writer, "abort", None)
-            if abort:
-                abort()
-            raise
-        finally:
-            _remove(target)
         end_to_end = _end_to_end(plan, target, settings.frames)
         # what the peers work on, made after the timed loops: holding these pictures
         # during them would change the allocator's behaviour and so the timings
