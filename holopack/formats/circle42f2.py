@@ -15,7 +15,6 @@ from __future__ import annotations
 
 import os
 import re
-from functools import partial
 
 import numpy as np
 
@@ -23,7 +22,7 @@ from ..device.profile import DeviceProfile, load_profile
 from ..errors import InputError
 from ..format_registry import Format
 from ..schema import ascii_text, boolean, choice, file_suffix
-from .fanfile import PolarFile, channel_permutation, check_codes, fixed_stride_frames, shared_blade_rule
+from .fanfile import PolarFile, channel_permutation, check_codes, fixed_stride_file, shared_blade_rule
 from .names import NameRule
 from .stream import FanFileWriter
 
@@ -136,9 +135,7 @@ def read(path: str, profile: DeviceProfile | None = None) -> PolarFile:
         raise InputError(f"cannot read ({e.strerror})", path) from None
     count, _ = _frame_count(path, size, profile, tail)
     fb = frame_bytes(profile)
-
-    frames = partial(fixed_stride_frames, path, count, 0, fb, fb, partial(unpack_frame, profile=profile))
-    return PolarFile(path, profile, profile.fps, count, frames)
+    return fixed_stride_file(path, profile, count, 0, fb, fb, unpack_frame)
 
 
 FORMAT = Format(

@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import os
 from collections.abc import Callable, Iterator
+from functools import partial
 
 import numpy as np
 
@@ -122,6 +123,17 @@ def fixed_stride_frames(
             if len(data) != size:
                 raise InputError("file ended inside a frame (was it changed while reading?)", path)
             yield unpack(data)
+
+
+def fixed_stride_file(
+    path: str, profile, count: int, start: int, stride: int, size: int, unpack_frame
+) -> PolarFile:
+    """A file of ``count`` frames at the device's rate, frame i the ``size`` bytes at
+    ``start + i * stride``; ``unpack_frame(data, profile)`` turns them into codes."""
+    frames = partial(
+        fixed_stride_frames, path, count, start, stride, size, partial(unpack_frame, profile=profile)
+    )
+    return PolarFile(path, profile, profile.fps, count, frames)
 
 
 def shared_blade_rule(name: str, bit_depth: int, depth_note: str = ""):

@@ -16,7 +16,6 @@ fixed zig-zag (``ZIGZAG`` below). Ray n lies at 360 * (2700 - n) / 2700 deg.
 from __future__ import annotations
 
 import os
-from functools import partial
 
 import numpy as np
 
@@ -28,7 +27,7 @@ from .fanfile import (
     PolarFile,
     channel_permutation,
     check_codes,
-    fixed_stride_frames,
+    fixed_stride_file,
     read_head,
     shared_blade_rule,
 )
@@ -142,11 +141,7 @@ def read(path: str, profile: DeviceProfile | None = None) -> PolarFile:
     count, rest = divmod(size - hb, stride)
     if rest >= data_bytes:
         count += 1
-
-    frames = partial(
-        fixed_stride_frames, path, count, hb, stride, data_bytes, partial(unpack_frame, profile=profile)
-    )
-    return PolarFile(path, profile, profile.fps, count, frames)
+    return fixed_stride_file(path, profile, count, hb, stride, data_bytes, unpack_frame)
 
 
 FORMAT = Format(
