@@ -205,6 +205,14 @@ CAMERA = "camera and light"
 VIDEO = "video input"
 VIDEO_FACES = (EXPORT, PREVIEW, BENCH, PLAYLIST)
 
+
+def _axis_option(name: str, choices: tuple[str, ...], help: str) -> Option:
+    """--front and --up: one of the model's axes, or auto (the model's file decides)."""
+    return Option(
+        name, "choice", help, default="auto", choices=choices, metavar="|".join(choices), group=CAMERA
+    )
+
+
 OPTIONS: tuple[Option, ...] = (
     Option(
         "device",
@@ -336,24 +344,14 @@ OPTIONS: tuple[Option, ...] = (
         "(--no-circle-mask keeps the corners of an MP4; default: the device profile decides)",
         faces=(EXPORT,),
     ),
-    Option(
+    _axis_option(
         "front",
-        "choice",
+        FRONT_CHOICES,
         "the model's axis that faces the viewer (auto: glTF's +z unless the "
         "model clearly says otherwise, e.g. a character facing -z)",
-        default="auto",
-        choices=FRONT_CHOICES,
-        metavar="|".join(FRONT_CHOICES),
-        group=CAMERA,
     ),
-    Option(
-        "up",
-        "choice",
-        "the model's axis that points up (auto: +y, or +z for a CAD export that says so)",
-        default="auto",
-        choices=UP_CHOICES,
-        metavar="|".join(UP_CHOICES),
-        group=CAMERA,
+    _axis_option(
+        "up", UP_CHOICES, "the model's axis that points up (auto: +y, or +z for a CAD export that says so)"
     ),
     Option(
         "key",
