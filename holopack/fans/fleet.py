@@ -154,21 +154,12 @@ def push_fleet(
     bar = TransferProgress(
         sum(p.total_bytes for p in plans), label=f"push {len(fans)} fans", enabled=progress
     )
-    extra = {} if sleep is None else {"sleep": sleep}
+    every_fan = {"retries": retries, "backoff": backoff, "packet_delay": packet_delay, "timeout": timeout}
+    if sleep is not None:
+        every_fan["sleep"] = sleep
     with futures.ThreadPoolExecutor(max_workers=len(fans), thread_name_prefix="push") as pool:
         jobs = [
-            pool.submit(
-                push_plan,
-                plan,
-                fan.address,
-                fan=fan.name,
-                retries=retries,
-                backoff=backoff,
-                packet_delay=packet_delay,
-                timeout=timeout,
-                progress=bar,
-                **extra,
-            )
+            pool.submit(push_plan, plan, fan.address, fan=fan.name, progress=bar, **every_fan)
             for fan, plan in zip(fans, plans)
         ]
         reports = [job.result() for job in jobs]

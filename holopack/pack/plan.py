@@ -27,14 +27,17 @@ def device_folder_name(profile_name: str) -> str:
 class _Unit:
     """One device file: an item on a device."""
 
-    uid: str
     device: str  # profile name (the folder)
     device_arg: str  # what load_profile takes (a name or a .toml path)
     item: PlaylistItem
     file_name: str
-    key: str
-    entry: dict  # the manifest entry, filled in as the file is made or kept
+    entry: dict  # the manifest entry, filled in as the file is made or kept (its content_key among it)
     reuse_from: str | None = None  # the existing file to keep (maybe under an old name)
+
+    @property
+    def uid(self) -> str:
+        """The unit's name in a run: device folder / file name."""
+        return f"{self.device}/{self.file_name}"
 
 
 def _reusable(old: dict | None, files_dir: str, key: str, previews_dir: str, taken: set) -> dict | None:
@@ -112,15 +115,7 @@ def _plan(playlist: Playlist, root: str) -> tuple[list[_Unit], dict]:
                 "thumbnail": f"{PREVIEWS}/{stem}.png",
                 "preview": f"{PREVIEWS}/{stem}.gif",
             }
-            unit = _Unit(
-                uid=f"{profile.name}/{name}",
-                device=profile.name,
-                device_arg=device_arg,
-                item=item,
-                file_name=name,
-                key=key,
-                entry=entry,
-            )
+            unit = _Unit(device=profile.name, device_arg=device_arg, item=item, file_name=name, entry=entry)
             kept = _reusable(old, files_dir, key, previews_dir, taken)
             if kept is not None:
                 unit.reuse_from = os.path.basename(str(kept["file"]))

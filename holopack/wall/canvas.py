@@ -50,15 +50,8 @@ class CanvasGeometry:
         return scale, self.left + (w_mm - width * scale) / 2.0, self.top - (h_mm - height * scale) / 2.0
 
     def to_dict(self) -> dict:
-        return {
-            "left_mm": self.left,
-            "bottom_mm": self.bottom,
-            "right_mm": self.right,
-            "top_mm": self.top,
-            "px_per_mm": self.px_per_mm,
-            "width_px": self.width,
-            "height_px": self.height,
-        }
+        bounds = {f"{side}_mm": getattr(self, side) for side in ("left", "bottom", "right", "top")}
+        return {**bounds, "px_per_mm": self.px_per_mm, "width_px": self.width, "height_px": self.height}
 
 
 # Canvas pixels per LED spacing of a polar fan (finest_led_spacing_mm; a 42-F2's is
@@ -122,16 +115,7 @@ def canvas_geometry(wall: Wall, px_per_mm: float | None = None, media: bool = Fa
             "per side (lower --size)",
             wall.source,
         )
-    return CanvasGeometry(
-        wall=wall,
-        px_per_mm=ppm,
-        left=left,
-        bottom=bottom,
-        right=right,
-        top=top,
-        width=max(1, width),
-        height=max(1, height),
-    )
+    return CanvasGeometry(wall, ppm, *wall.bounds_mm, width=max(1, width), height=max(1, height))
 
 
 def fan_angles(fan: Fan, start: np.ndarray, step: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
