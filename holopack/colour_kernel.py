@@ -25,13 +25,10 @@ def srgb8_to_linear_tiles(color, lut, tile, linear, tiles):
     a side; linear float32 (H, W, 3) and tiles bool (ceil(H / tile), ceil(W / tile)),
     both overwritten: linear = lut[color], tiles = whether a tile has a non-zero byte."""
     height, width = color.shape[0], color.shape[1]
-    tile_rows = tiles.shape[0]
     next_row = np.zeros(1, np.int64)
     for _worker in prange(WORKERS):
-        while True:
-            ty = claim(next_row)
-            if ty >= tile_rows:
-                break
+        ty = claim(next_row)
+        while ty < tiles.shape[0]:
             for tx in range(tiles.shape[1]):
                 tiles[ty, tx] = False
             for y in range(ty * tile, min(height, (ty + 1) * tile)):
@@ -44,3 +41,4 @@ def srgb8_to_linear_tiles(color, lut, tile, linear, tiles):
                             linear[y, x, c] = lut[code]
                     if lit != 0:
                         tiles[ty, tx] = True
+            ty = claim(next_row)

@@ -19,6 +19,17 @@ counter with an atomic fetch-and-add until none are left::
                 break
             ...  # work on item
 
+or, the same loop with the claim at its ends (``claim_block`` hands out a block of
+items as a range, clipped to ``count``; a ``continue`` in such a loop would skip the
+claim, so the loop's own level has none)::
+
+    next_block = np.zeros(1, np.int64)
+    for _worker in prange(WORKERS):
+        first, stop = claim_block(next_block, BLOCK, count)
+        while first < stop:
+            ...  # work on items first to stop - 1
+            first, stop = claim_block(next_block, BLOCK, count)
+
 Whichever thread comes free claims the next item; a thread that is descheduled for
 a while simply claims fewer. A thread's first iteration works until the queue is
 empty and its other iterations find it empty at once (a claim each: nothing). Every item is
@@ -37,7 +48,7 @@ loop only outside the kernel (the tests pass the counter in for that).
 from __future__ import annotations
 
 from llvmlite import ir
-from numba import types
+from numba import njit, types
 from numba.core import cgutils
 from numba.extending import intrinsic
 
@@ -67,3 +78,11 @@ def claim(typingctx, counter):
         return builder.atomic_rmw("add", pointer, ir.Constant(ir.IntType(64), 1), "monotonic")
 
     return sig, codegen
+
+
+@njit(inline="always")
+def claim_block(counter, block, count):
+    """The next ``block`` items below ``count``, claimed from ``counter`` (see claim), as
+    (first, stop): items first to stop - 1; first >= stop once none are left."""
+    first = claim(counter) * block
+    return first, min(first + block, count)

@@ -16,7 +16,15 @@ import socket
 import pytest
 
 from holopack.fans.emulator import EmulatedFan
-from holopack.fans.protocol_42f2 import Client42F2, chunk_length, parse_status_payload
+from holopack.fans.faults import GarbledReply
+from holopack.fans.protocol_42f2 import (
+    Client42F2,
+    chunk_length,
+    command_length,
+    decode_chunk_length,
+    decode_command_length,
+    parse_status_payload,
+)
 from holopack.fans.protocol_legacy import ClientLegacy, padded_length, parse_status
 from tests._fans_helpers import RecordingSink
 
@@ -66,6 +74,23 @@ LEGACY_PAUSE = b"c0eeb7c9baa3020000000014cc34lfhbfb5d2a2"
 )
 def test_chunk_length_matches_the_values_the_fan_accepted(n, hexbytes):
     assert chunk_length(n).hex() == hexbytes
+
+
+def test_length_bytes_follow_the_documented_formulas_and_read_back_for_every_length():
+    # the module docstring's formulas, written out: commands in 17 * 19 = 323s, chunks in 15s
+    for n in range(323 * 256):
+        expected = bytes([n // 323, 0x63 + (n // 17) % 19, 0x62 + n % 17])
+        assert command_length(n) == expected and decode_command_length(expected) == n
+    for n in range(15 * 256):
+        expected = bytes([n // 15, 0x6A + (n // 3) % 5, 0x63 + n % 3])
+        assert chunk_length(n) == expected and decode_chunk_length(expected) == n
+    with pytest.raises(ValueError):
+        command_length(323 * 256)
+    with pytest.raises(ValueError):
+        chunk_length(15 * 256)
+    for decode in (decode_command_length, decode_chunk_length):
+        with pytest.raises(GarbledReply):
+            decode(bytes([0, 0x62, 0x62]))  # a middle byte below its base
 
 
 def test_live_42f2_reply_is_a_framed_status_with_its_length_bytes():

@@ -14,7 +14,7 @@ import numpy as np
 from numba import njit, prange
 
 from ..kernel_cache import refresh
-from ..work_queue import WORKERS, claim
+from ..work_queue import WORKERS, claim_block
 
 refresh(__file__, ["../work_queue.py"])  # the kernels compile the work queue's claim into themselves
 
@@ -27,28 +27,26 @@ VERTEX_BLOCK = 1024
 
 
 @njit(cache=True, inline="always")
+def _add_weighted(acc, w, row):
+    """acc + w * row, for a row of 4 of a joint matrix (a tuple: it stays in registers)."""
+    return (acc[0] + w * row[0], acc[1] + w * row[1], acc[2] + w * row[2], acc[3] + w * row[3])
+
+
+@njit(cache=True, inline="always")
 def _skin_vertex(i, positions, normals, joints, weights, joint_matrices, out_positions, out_normals):
     k = joints.shape[1]
-    m00 = m01 = m02 = m03 = 0.0
-    m10 = m11 = m12 = m13 = 0.0
-    m20 = m21 = m22 = m23 = 0.0
+    row0 = row1 = row2 = (0.0, 0.0, 0.0, 0.0)  # M's rows (the 4th is 0 0 0 1)
     for c in range(k):
         w = np.float64(weights[i, c])
         if w == 0.0:
             continue
         j = joints[i, c]
-        m00 += w * joint_matrices[j, 0, 0]
-        m01 += w * joint_matrices[j, 0, 1]
-        m02 += w * joint_matrices[j, 0, 2]
-        m03 += w * joint_matrices[j, 0, 3]
-        m10 += w * joint_matrices[j, 1, 0]
-        m11 += w * joint_matrices[j, 1, 1]
-        m12 += w * joint_matrices[j, 1, 2]
-        m13 += w * joint_matrices[j, 1, 3]
-        m20 += w * joint_matrices[j, 2, 0]
-        m21 += w * joint_matrices[j, 2, 1]
-        m22 += w * joint_matrices[j, 2, 2]
-        m23 += w * joint_matrices[j, 2, 3]
+        row0 = _add_weighted(row0, w, joint_matrices[j, 0])
+        row1 = _add_weighted(row1, w, joint_matrices[j, 1])
+        row2 = _add_weighted(row2, w, joint_matrices[j, 2])
+    m00, m01, m02, m03 = row0
+    m10, m11, m12, m13 = row1
+    m20, m21, m22, m23 = row2
     px = np.float64(positions[i, 0])
     py = np.float64(positions[i, 1])
     pz = np.float64(positions[i, 2])
@@ -88,17 +86,15 @@ def _skin_vertex(i, positions, normals, joints, weights, joint_matrices, out_pos
 
 @njit(parallel=True, cache=True, nogil=True)
 def _skin_parallel(positions, normals, joints, weights, joint_matrices, out_positions, out_normals):
-    vertices = positions.shape[0]
     next_block = np.zeros(1, np.int64)
     for _worker in prange(WORKERS):
-        while True:
-            first = claim(next_block) * VERTEX_BLOCK
-            if first >= vertices:
-                break
-            for i in range(first, min(vertices, first + VERTEX_BLOCK)):
+        first, stop = claim_block(next_block, VERTEX_BLOCK, positions.shape[0])
+        while first < stop:
+            for i in range(first, stop):
                 _skin_vertex(
                     i, positions, normals, joints, weights, joint_matrices, out_positions, out_normals
                 )
+            first, stop = claim_block(next_block, VERTEX_BLOCK, positions.shape[0])
 
 
 @njit(cache=True, nogil=True)

@@ -22,7 +22,7 @@ import numpy as np
 from numba import njit, prange
 
 from ..kernel_cache import refresh
-from ..work_queue import WORKERS, claim
+from ..work_queue import WORKERS, claim, claim_block
 from .profile import DeviceProfile
 from .rgb_sum import weighted_rgb_sum
 from .sector_weights_kernel import sector_weights
@@ -267,14 +267,10 @@ def apply_weights(indptr, indices, weights, picture, out):
     rows = indptr.shape[0] - 1
     next_block = np.zeros(1, np.int64)
     for _worker in prange(WORKERS):
-        while True:
-            first = claim(next_block) * ROW_BLOCK
-            if first >= rows:
-                break
-            for row in range(first, min(rows, first + ROW_BLOCK)):
-                a = 0.0
-                b = 0.0
-                c = 0.0
+        first, stop = claim_block(next_block, ROW_BLOCK, rows)
+        while first < stop:
+            for row in range(first, stop):
+                a = b = c = 0.0
                 for k in range(indptr[row], indptr[row + 1]):
                     p = indices[k]
                     w = weights[k]
@@ -284,6 +280,7 @@ def apply_weights(indptr, indices, weights, picture, out):
                 out[row, 0] = a
                 out[row, 1] = b
                 out[row, 2] = c
+            first, stop = claim_block(next_block, ROW_BLOCK, rows)
 
 
 @njit(parallel=True, cache=True)
@@ -296,13 +293,10 @@ def occupied_tiles(bits, tile, out):
     tile's scan; only black tiles are read whole. out: bool (grid, grid), overwritten.
     """
     n = bits.shape[0]
-    tile_rows = out.shape[0]
     next_row = np.zeros(1, np.int64)
     for _worker in prange(WORKERS):
-        while True:
-            ty = claim(next_row)
-            if ty >= tile_rows:
-                break
+        ty = claim(next_row)
+        while ty < out.shape[0]:
             for tx in range(out.shape[1]):
                 x0 = tx * tile * 3
                 x1 = min(n, (tx + 1) * tile) * 3
@@ -313,6 +307,7 @@ def occupied_tiles(bits, tile, out):
                     if seen != 0:
                         break
                 out[ty, tx] = seen != 0
+            ty = claim(next_row)
 
 
 @njit(parallel=True, cache=True, nogil=True)  # nogil: a wall renders its next frame meanwhile

@@ -70,37 +70,43 @@ DESTRUCTIVE = {b"j", b"k"}
 
 
 # -- framing ------------------------------------------------------------------------------
-def command_length(n: int) -> bytes:
-    """The 3 length bytes of a framed command of ``n`` payload bytes."""
-    if not 0 <= n < 323 * 256:
-        raise ValueError(f"payload of {n} bytes does not fit the length field")
-    return bytes([n // 323, 0x63 + (n // 17) % 19, 0x62 + n % 17])
+@dataclass(frozen=True)
+class LengthBytes:
+    """The 42-F2's 3 length bytes: ``n // (high * low)``, ``base_high + (n // low) % high``,
+    ``base_low + n % low``; ``what`` names the message in errors."""
+
+    what: str
+    high: int
+    base_high: int
+    low: int
+    base_low: int
+
+    def encode(self, n: int) -> bytes:
+        step = self.high * self.low
+        if not 0 <= n < step * 256:
+            raise ValueError(f"{self.what} of {n} bytes does not fit the length field")
+        return bytes([n // step, self.base_high + (n // self.low) % self.high, self.base_low + n % self.low])
+
+    def decode(self, b: bytes) -> int:
+        b0, b1, b2 = b[0], b[1], b[2]
+        if not (
+            self.base_high <= b1 < self.base_high + self.high
+            and self.base_low <= b2 < self.base_low + self.low
+        ):
+            raise GarbledReply(f"length bytes {b.hex()} are not a {self.what} length")
+        return self.high * self.low * b0 + self.low * (b1 - self.base_high) + (b2 - self.base_low)
 
 
-def decode_command_length(b: bytes) -> int:
-    b0, b1, b2 = b[0], b[1], b[2]
-    if not (0x63 <= b1 < 0x63 + 19 and 0x62 <= b2 < 0x62 + 17):
-        raise GarbledReply(f"length bytes {b.hex()} are not a command length")
-    return 323 * b0 + 17 * (b1 - 0x63) + (b2 - 0x62)
+COMMAND_LENGTH = LengthBytes("command", 19, 0x63, 17, 0x62)  # 323 = 17 * 19
+CHUNK_LENGTH = LengthBytes("chunk", 5, 0x6A, 3, 0x63)  # n < 3840: one byte of fifteens
+
+command_length, decode_command_length = COMMAND_LENGTH.encode, COMMAND_LENGTH.decode
+chunk_length, decode_chunk_length = CHUNK_LENGTH.encode, CHUNK_LENGTH.decode
 
 
 def frame(payload: bytes) -> bytes:
     """A framed command (``len(payload) + 27`` bytes)."""
     return HEADER + command_length(len(payload)) + payload + TRAILER
-
-
-def chunk_length(n: int) -> bytes:
-    """The 3 length bytes of an upload chunk of ``n`` bytes (n < 3840: one byte of fifteens)."""
-    if not 0 <= n < 15 * 256:
-        raise ValueError(f"chunk of {n} bytes does not fit the length field")
-    return bytes([n // 15, 0x6A + (n // 3) % 5, 0x63 + n % 3])
-
-
-def decode_chunk_length(b: bytes) -> int:
-    b0, b1, b2 = b[0], b[1], b[2]
-    if not (0x6A <= b1 < 0x6A + 5 and 0x63 <= b2 < 0x63 + 3):
-        raise GarbledReply(f"length bytes {b.hex()} are not a chunk length")
-    return 15 * b0 + 3 * (b1 - 0x6A) + (b2 - 0x63)
 
 
 def name_chunk(name: str) -> bytes:
