@@ -176,7 +176,7 @@ def test_legacy_announced_length_counts_the_padding_as_in_the_capture():
 def test_legacy_control_messages_match_the_capture():
     sink = RecordingSink()
     try:
-        ClientLegacy("127.0.0.1", sink.port, sink.port).send(b"34lfh")
+        ClientLegacy("127.0.0.1", sink.port, upload_port=sink.port).send(b"34lfh")
         assert sink.wait(1) == [LEGACY_PAUSE]
     finally:
         sink.close()
@@ -188,7 +188,9 @@ def test_legacy_upload_packets_byte_for_byte(tmp_path):
     path.write_bytes(data)
     sink = RecordingSink()
     try:
-        ClientLegacy("127.0.0.1", sink.port, sink.port, packet_delay=0).upload(str(path), "01_CLIP.bin")
+        ClientLegacy("127.0.0.1", sink.port, upload_port=sink.port, packet_delay=0).upload(
+            str(path), "01_CLIP.bin"
+        )
     finally:
         sink.close()
     head, tail = b"d3e0c9ba02014dd8", b"bfb5d2a2"
@@ -288,7 +290,7 @@ def test_status_with_many_clips_keeps_the_tail_out_of_the_names():
     [
         (lambda port: Client42F2("127.0.0.1", port), b"j"),
         (lambda port: Client42F2("127.0.0.1", port), b"k"),
-        (lambda port: ClientLegacy("127.0.0.1", port, port), b"39lfj01"),
+        (lambda port: ClientLegacy("127.0.0.1", port, upload_port=port), b"39lfj01"),
     ],
 )
 def test_clients_refuse_erasing_commands_unless_asked_to_erase(client, command):

@@ -248,15 +248,23 @@ class EmulatedFan:
                 if head[:12] != F2_HEAD or not 0 <= n <= 4096:
                     self._record("garbled", what="command frame")
                     return
-                body = self._recv_exact(conn, n + 12)
-                if body[n:] != F2_TAIL:
-                    self._record("garbled", what="command trailer")
+                payload = self._f2_payload(conn, n, "command trailer")
+                if payload is None:
                     return
-                self._f2_command(body[:n])
+                self._f2_command(payload)
         elif first == F2_MARK[:12]:
             self._f2_upload(conn, first)
         else:
             self._record("garbled", what="first bytes", got=first.hex())
+
+    def _f2_payload(self, conn: socket.socket, n: int, what: str) -> bytes | None:
+        """A message's ``n`` payload bytes, read with its trailer; None (recorded as
+        garbled ``what``) when the trailer is wrong."""
+        body = self._recv_exact(conn, n + 12)
+        if body[n:] != F2_TAIL:
+            self._record("garbled", what=what)
+            return None
+        return body[:n]
 
     def _f2_status(self) -> bytes:
         names = [n[:-4] if n.endswith(".BIN") else n for n in self.files()]
@@ -311,11 +319,10 @@ class EmulatedFan:
         if head[:8] != F2_CHUNK or not (0x6A <= head[9] <= 0x6E and 0x63 <= head[10] <= 0x65):
             self._record("garbled", what="name chunk")
             return
-        body = self._recv_exact(conn, n + 12)
-        if body[n:] != F2_TAIL:
-            self._record("garbled", what="name chunk trailer")
+        raw_name = self._f2_payload(conn, n, "name chunk trailer")
+        if raw_name is None:
             return
-        name = body[:n].decode("gbk", errors="replace")
+        name = raw_name.decode("gbk", errors="replace")
         ack_payload = bytes([0x0B]) + os.urandom(4)  # bytes 12-15: the client's own token
         ack = (
             F2_CHUNK

@@ -4,8 +4,20 @@ from __future__ import annotations
 
 import errno
 import socket
+from dataclasses import dataclass
 
 from .faults import FanError
+
+
+@dataclass
+class FanLink:
+    """Where one fan listens and how long to wait for it: what the clients of every
+    protocol hold (each protocol's client adds its own settings and default port)."""
+
+    host: str
+    port: int
+    timeout: float = 10.0  # seconds without progress before a link counts as dead
+    close_wait: float = 10.0  # after an upload, how long to wait for the fan to close its side
 
 
 def network_error(exc: OSError, host: str, port: int, doing: str) -> FanError:

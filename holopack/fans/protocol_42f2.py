@@ -40,7 +40,7 @@ import time
 from dataclasses import dataclass, field
 
 from .faults import FanError, GarbledReply
-from .netio import connect, network_error
+from .netio import FanLink, connect, network_error
 
 HEADER = b"C0EEB7C9BAA3"
 TRAILER = b"C0EEBDF9E5B7"
@@ -233,23 +233,15 @@ def parse_status_reply(body: bytes, exact: bool) -> Status42F2:
     return parse_status_payload(bytes([STATUS_TYPE]) + body[i:])
 
 
-class Client42F2:
+@dataclass
+class Client42F2(FanLink):
     """Talks to one 42-F2 at ``host:port``. Each call opens its own connection (the fan
     serves one client at a time) and closes it again."""
 
     protocol = "42f2"
 
-    def __init__(
-        self,
-        host: str,
-        port: int = 20320,
-        timeout: float = 10.0,
-        block_bytes: int = 0x3C000,
-        close_wait: float = 10.0,
-    ):
-        self.host, self.port, self.timeout = host, port, timeout
-        self.block_bytes = block_bytes
-        self.close_wait = close_wait
+    port: int = 20320
+    block_bytes: int = 0x3C000  # the vendor app's upload block
 
     # control
     def _control(self, payloads: list[bytes]) -> Status42F2:

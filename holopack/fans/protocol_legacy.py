@@ -33,7 +33,7 @@ import time
 from dataclasses import dataclass, field
 
 from .faults import FanError, GarbledReply
-from .netio import connect, network_error
+from .netio import FanLink, connect, network_error
 
 CONTROL_PREFIX = b"c0eeb7c9baa3020000000014cc"
 STATUS_PREFIX = b"c0eeb7c9baa3020000000012cc38lnt"
@@ -136,22 +136,15 @@ def parse_status(reply: bytes) -> StatusLegacy:
     return StatusLegacy(files=files, indices=indices, current=current, playing=playing)
 
 
-class ClientLegacy:
+@dataclass
+class ClientLegacy(FanLink):
     """Talks to one legacy fan: control at ``host:port``, uploads at ``host:upload_port``."""
 
     protocol = "legacy224"
 
-    def __init__(
-        self,
-        host: str,
-        port: int = 5233,
-        upload_port: int = 5499,
-        timeout: float = 10.0,
-        packet_delay: float = 0.03,
-        close_wait: float = 10.0,
-    ):
-        self.host, self.port, self.upload_port = host, port, upload_port
-        self.timeout, self.packet_delay, self.close_wait = timeout, packet_delay, close_wait
+    port: int = 5233
+    upload_port: int = 5499
+    packet_delay: float = 0.03  # the reference client's pause between packets
 
     def _read_status(self, sock: socket.socket) -> StatusLegacy:
         buf = bytearray()

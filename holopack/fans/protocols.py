@@ -70,7 +70,7 @@ def make_client(
         return ClientLegacy(
             host,
             port,
-            upload_port,
+            upload_port=upload_port,
             timeout=timeout,
             packet_delay=proto.packet_delay_s if packet_delay is None else packet_delay,
             close_wait=proto.close_wait_s,
