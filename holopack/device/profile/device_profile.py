@@ -5,11 +5,14 @@ from __future__ import annotations
 
 import math
 from dataclasses import dataclass, field
+from typing import TypeVar
 
 import numpy as np
 
 from ...errors import InputError
 from .toml_text import to_toml
+
+_T = TypeVar("_T")
 
 
 @dataclass(frozen=True)
@@ -75,15 +78,15 @@ class DeviceProfile:
     @property
     def columns(self) -> int:
         """LED values stored per slice: leds_per_blade, times blades for per-blade data."""
-        self._need_polar()
+        leds = self._polar(self.leds_per_blade)
         if self.blade_data == "per_blade":
-            return self.leds_per_blade * len(self.blades)
-        return self.leds_per_blade
+            return leds * len(self.blades)
+        return leds
 
     @property
     def codes_shape(self) -> tuple[int, int, int]:
         """Shape of one quantised polar frame: (slices, columns, 3)."""
-        return (self.slices, self.columns, 3)
+        return (self._polar(self.slices), self.columns, 3)
 
     @property
     def max_code(self) -> int:
@@ -93,7 +96,7 @@ class DeviceProfile:
     def radius_mm(self) -> float:
         """Radius of the lit disc: the outer edge of the outermost LED."""
         centres, _ = self.column_geometry()
-        return float(centres.max() + self.led_size_mm / 2.0)
+        return float(centres.max() + self._polar(self.led_size_mm) / 2.0)
 
     @property
     def physical_diameter_mm(self) -> float:
@@ -111,21 +114,21 @@ class DeviceProfile:
     def slice_step_rad(self) -> float:
         """Signed angle one slice turns through (positive = clockwise on screen)."""
         sign = 1.0 if self.direction == "cw" else -1.0
-        return sign * 2.0 * math.pi / self.slices
+        return sign * 2.0 * math.pi / self._polar(self.slices)
 
     def column_geometry(self) -> tuple[np.ndarray, np.ndarray]:
         """Per stored column: (centre radius in mm, float64 (C,); angle offset in radians,
         float64 (C,)) where a column's sweep in slice s starts at
         ``radians(slice0_angle_deg) + offset + s * slice_step_rad``."""
-        self._need_polar()
-        L = self.leds_per_blade
+        L = self._polar(self.leds_per_blade)
+        hub, pitch = self._polar(self.hub_radius_mm), self._polar(self.led_pitch_mm)
         k = np.arange(L, dtype=np.float64)
         if self.led0 == "outer":
             k = k[::-1].copy()  # file index 0 = outermost LED
         blades = self.blades if self.blade_data == "per_blade" else self.blades[:1]
         centres, offsets = [], []
         for blade in blades:
-            centres.append(self.hub_radius_mm + (k + 0.5 + blade.radial_offset) * self.led_pitch_mm)
+            centres.append(hub + (k + 0.5 + blade.radial_offset) * pitch)
             angle = math.radians(blade.angle_deg) if self.blade_data == "per_blade" else 0.0
             offsets.append(np.full(L, angle))
         return np.concatenate(centres), np.concatenate(offsets)
@@ -135,6 +138,13 @@ class DeviceProfile:
             raise InputError(
                 f"profile '{self.name}' is a video profile and has no LED geometry", self.source or None
             )
+
+    def _polar(self, value: _T | None) -> _T:
+        """A polar-only field's value; an InputError for a video profile, whose polar
+        fields are None (the schema sets every one of them for a polar profile)."""
+        self._need_polar()
+        assert value is not None, "a polar profile without one of its polar fields"
+        return value
 
     # ---- human summary -----------------------------------------------------------------
     def to_text(self) -> str:
@@ -152,7 +162,7 @@ class DeviceProfile:
                 f"disc radius {self.radius_mm:.1f} mm",
                 "  blades        "
                 + ", ".join(f"{b.angle_deg:g} deg / +{b.radial_offset:g} pitch" for b in self.blades)
-                + f" ({self.blade_data.replace('_', ' ')} data)",
+                + f" ({self._polar(self.blade_data).replace('_', ' ')} data)",
                 f"  slices        {self.slices} per turn, slice 0 at {self.slice0_angle_deg:g} deg "
                 f"from 3 o'clock, turning {'clockwise' if self.direction == 'cw' else 'counter-clockwise'}; "
                 f"LED 0 is the {self.led0} one",

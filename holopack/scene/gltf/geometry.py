@@ -256,8 +256,10 @@ class GeometryReader(MaterialReader):
                 return primitive
             self.warn(f"{where}: TANGENT has zero or invalid vectors; tangents are generated instead")
         materials = self.gltf.get("materials")
-        known = isinstance(materials, list) and primitive.material < len(materials)
-        texcoord = normal_texture_texcoord(materials[primitive.material] if known else None)
+        material = None
+        if isinstance(materials, list) and primitive.material < len(materials):
+            material = materials[primitive.material]
+        texcoord = normal_texture_texcoord(material)
         if texcoord is None:
             return primitive
         if texcoord >= len(primitive.uv):
@@ -486,16 +488,19 @@ class GeometryReader(MaterialReader):
             if item.skin is None:
                 continue
             prim = scene.primitive(item)
+            joints, weights = prim.joints, prim.weights
+            if joints is None or weights is None:  # never: only primitives with joints get a skin
+                continue
             count = len(scene.skins[item.skin].joints)
-            used = prim.weights > 0
-            if np.any(prim.joints[used] >= count):
-                worst = int(prim.joints[used].max())
+            used = weights > 0
+            if np.any(joints[used] >= count):
+                worst = int(joints[used].max())
                 self.fail(
                     f"mesh {item.mesh} primitive {item.primitive}: joint index {worst} "
                     f"is beyond skin {item.skin}'s {count} joints"
                 )
             # joints with zero weight may hold anything; make them safe to index
-            prim.joints[~used] = 0
+            joints[~used] = 0
         for item in scene.draw_items:
             if item.skin is None:
                 prim = scene.primitive(item)
@@ -567,6 +572,6 @@ def _matrix_to_quaternion(r: np.ndarray) -> np.ndarray:
     else:
         s = math.sqrt(max(1.0 + r[2, 2] - r[0, 0] - r[1, 1], 1e-300)) * 2
         q = [(r[0, 2] + r[2, 0]) / s, (r[1, 2] + r[2, 1]) / s, 0.25 * s, (r[1, 0] - r[0, 1]) / s]
-    q = np.array(q, np.float64)
-    norm = np.linalg.norm(q)
-    return q / norm if norm > 0 else np.array([0.0, 0.0, 0.0, 1.0])
+    quaternion = np.array(q, np.float64)
+    norm = np.linalg.norm(quaternion)
+    return quaternion / norm if norm > 0 else np.array([0.0, 0.0, 0.0, 1.0])
