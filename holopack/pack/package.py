@@ -25,6 +25,7 @@ import os
 import shutil
 import tempfile
 from dataclasses import dataclass, field
+from typing import NoReturn
 
 from ..atomic import atomic_output, check_output_path
 from ..containment import check_output_not_input
@@ -191,6 +192,36 @@ def _pack_into(
         for unit in units:
             unit.reuse_from = None
     report = PackReport(output=output)
+    _prepare_device_folders(devices, report)
+
+    to_render = [u for u in units if u.reuse_from is None]
+    workers = max(1, min(jobs or os.cpu_count() or 1, len(to_render) or 1))
+    results, failures = _run_jobs(
+        _jobs_for(to_render, preview_frames, preview_size), workers, progress, executor
+    )
+    report.worker_summary = list(getattr(executor, "pack_summary", None) or [])
+    _record_results(to_render, results, report)
+
+    if not failures:
+        from ..wall.package import pack_walls
+
+        report.walls = pack_walls(playlist, root, progress)
+    _write_manifests(playlist, root, devices, report, remove_stale=not failures)
+
+    if zip_target is None:
+        with deferred():  # a signal now waits until the folder is whole
+            _commit_folder(root, output, devices)
+            _commit_walls(root, output, report.walls)
+    if failures:
+        _raise_failures(failures, units, playlist)
+    if zip_target is not None:
+        _zip_folder(root, zip_target)  # written beside, renamed into place when whole
+    return report
+
+
+def _prepare_device_folders(devices: dict, report: PackReport) -> None:
+    """Each device's files/ and previews/ folders with its kept files in place; every
+    unit's absolute file path; the kept files in the report."""
     for name, device in devices.items():
         for sub in (FILES, PREVIEWS):
             os.makedirs(os.path.join(device["folder"], sub), exist_ok=True)
@@ -200,12 +231,10 @@ def _pack_into(
             if unit.reuse_from is not None:
                 report.kept.append((name, unit.file_name))
 
-    to_render = [u for u in units if u.reuse_from is None]
-    workers = max(1, min(jobs or os.cpu_count() or 1, len(to_render) or 1))
-    results, failures = _run_jobs(
-        _jobs_for(to_render, preview_frames, preview_size), workers, progress, executor
-    )
-    report.worker_summary = list(getattr(executor, "pack_summary", None) or [])
+
+def _record_results(to_render: list, results: dict, report: PackReport) -> None:
+    """The facts of each rendered file into its manifest entry and the report; an entry
+    whose file failed loses its sha256 and bytes."""
     stamp = _now()
     for unit in to_render:
         facts = results.get(unit.uid)
@@ -220,12 +249,12 @@ def _pack_into(
         report.workers[unit.uid] = (facts["pid"], facts["numba_threads"])
         report.rendered.append((unit.device, unit.file_name))
 
-    if not failures:
-        from ..wall.package import pack_walls
 
-        report.walls = pack_walls(playlist, root, progress)
+def _write_manifests(playlist, root: str, devices: dict, report: PackReport, remove_stale: bool) -> None:
+    """Each device's manifest and README (an unchanged manifest keeps its updated_at),
+    the package's top README; stale files go first when ``remove_stale``."""
     for name, device in devices.items():
-        report.removed += _remove_stale(device) if not failures else []
+        report.removed += _remove_stale(device) if remove_stale else []
         manifest = _manifest(playlist, name, device)
         old = device["old"]
         if old and {k: v for k, v in old.items() if k != "updated_at"} == {
@@ -238,26 +267,22 @@ def _pack_into(
         report.total_bytes += manifest["total_bytes"]
     _write_text(os.path.join(root, README), _top_readme(playlist, report.manifests))
 
-    if zip_target is None:
-        with deferred():  # a signal now waits until the folder is whole
-            _commit_folder(root, output, devices)
-            _commit_walls(root, output, report.walls)
-    if failures:
-        by_uid = {u.uid: u for u in units}
-        lines = []
-        for uid, failure in failures.items():
-            unit = by_uid[uid]
-            lines.append(f"{unit.item.label} for {unit.device}: {failure}")
-        for failure in failures.values():
-            if not isinstance(failure, HolopackError):
-                raise failure  # a fault of ours, not of the input: keep its type and traceback
-        for failure in failures.values():
-            if isinstance(failure, ClusterError):
-                raise failure  # the scheduler was lost: one line; finished files are kept above
-        first = failures[next(iter(failures))]
-        cls = OutputError if isinstance(first, OutputError) else InputError
-        message = lines[0] if len(lines) == 1 else "\n  ".join([f"{len(lines)} files failed:"] + lines)
-        raise cls(message, playlist.path)
-    if zip_target is not None:
-        _zip_folder(root, zip_target)  # written beside, renamed into place when whole
-    return report
+
+def _raise_failures(failures: dict, units: list, playlist) -> NoReturn:
+    """One error for the files that failed: a fault of ours or a lost cluster as itself,
+    else an OutputError or InputError listing every failed file."""
+    by_uid = {u.uid: u for u in units}
+    lines = []
+    for uid, failure in failures.items():
+        unit = by_uid[uid]
+        lines.append(f"{unit.item.label} for {unit.device}: {failure}")
+    for failure in failures.values():
+        if not isinstance(failure, HolopackError):
+            raise failure  # a fault of ours, not of the input: keep its type and traceback
+    for failure in failures.values():
+        if isinstance(failure, ClusterError):
+            raise failure  # the scheduler was lost: one line; finished files are kept above
+    first = failures[next(iter(failures))]
+    cls = OutputError if isinstance(first, OutputError) else InputError
+    message = lines[0] if len(lines) == 1 else "\n  ".join([f"{len(lines)} files failed:"] + lines)
+    raise cls(message, playlist.path)

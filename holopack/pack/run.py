@@ -88,8 +88,6 @@ def _jobs_for(units: list[_Unit], preview_frames: int, preview_size: int) -> lis
 
 def _run_jobs(jobs: list[dict], workers: int, progress: bool, executor=None) -> tuple[dict, dict]:
     """Run the jobs; returns ({unit: facts}, {unit: exception})."""
-    from .worker import init_worker, render_unit
-
     if executor is not None:  # a cluster (holopack.cluster)
         from ..cluster.pack_units import run_pack_jobs
 
@@ -102,30 +100,54 @@ def _run_jobs(jobs: list[dict], workers: int, progress: bool, executor=None) -> 
     if not jobs:
         return results, failures
     if workers <= 1:
-        q: _queue.Queue = _queue.Queue()
+        _run_here(jobs, display, results, failures)
+    else:
+        _run_on_workers(jobs, workers, display, results, failures)
+    display.finish()
+    return results, failures
 
-        def drain():
-            while True:
-                try:
-                    display.message(q.get_nowait())
-                except _queue.Empty:
-                    return
 
-        for job in jobs:
-            try:
-                results[job["unit"]] = render_unit(job, q)
-            except Exception as exc:  # as in a worker: reported per file after the rest
-                failures[job["unit"]] = exc
-            drain()
-            display.file_done(job["unit"], failed=job["unit"] in failures)
-        display.finish()
-        return results, failures
+def _run_here(jobs: list[dict], display: _CombinedProgress, results: dict, failures: dict) -> None:
+    """The jobs one after another in this process."""
+    from .worker import render_unit
+
+    q: _queue.Queue = _queue.Queue()
+    for job in jobs:
+        try:
+            results[job["unit"]] = render_unit(job, q)
+        except Exception as exc:  # as in a worker: reported per file after the rest
+            failures[job["unit"]] = exc
+        _drain(q, display)
+        display.file_done(job["unit"], failed=job["unit"] in failures)
+
+
+class _EnvironmentOverride:
+    """An environment variable set until ``restore()`` (which only the first call does)."""
+
+    def __init__(self, name: str, value: str):
+        self.name, self.saved, self.restored = name, os.environ.get(name), False
+        os.environ[name] = value
+
+    def restore(self) -> None:
+        if self.restored:
+            return
+        self.restored = True
+        if self.saved is None:
+            os.environ.pop(self.name, None)
+        else:
+            os.environ[self.name] = self.saved
+
+
+def _run_on_workers(
+    jobs: list[dict], workers: int, display: _CombinedProgress, results: dict, failures: dict
+) -> None:
+    """The jobs on ``workers`` spawned processes of one Numba thread each."""
+    from .worker import init_worker, render_unit
 
     # spawn: a fresh interpreter per worker, so NUMBA_NUM_THREADS=1 holds from its start
     context = multiprocessing.get_context("spawn")
     progress_queue = context.Queue()
-    saved = os.environ.get("NUMBA_NUM_THREADS")
-    os.environ["NUMBA_NUM_THREADS"] = "1"
+    threads = _EnvironmentOverride("NUMBA_NUM_THREADS", "1")
     try:
         with futures.ProcessPoolExecutor(
             max_workers=workers,
@@ -135,38 +157,35 @@ def _run_jobs(jobs: list[dict], workers: int, progress: bool, executor=None) -> 
         ) as pool:
             try:
                 pending = {pool.submit(render_unit, job): job["unit"] for job in jobs}
-                if saved is None:
-                    os.environ.pop("NUMBA_NUM_THREADS", None)
-                else:
-                    os.environ["NUMBA_NUM_THREADS"] = saved
-                saved = False
-                while pending:
-                    done, _ = futures.wait(pending, timeout=0.1, return_when=futures.FIRST_COMPLETED)
-                    _drain(progress_queue, display)
-                    for fut in done:
-                        unit = pending.pop(fut)
-                        try:
-                            results[unit] = fut.result()
-                        except futures.process.BrokenProcessPool as exc:
-                            failures[unit] = OutputError(f"a worker process died ({exc}); out of memory?")
-                        except Exception as exc:  # reported per file below, after the others finish
-                            failures[unit] = exc
-                        display.file_done(unit, failed=unit in failures)
-                _drain(progress_queue, display)
+                threads.restore()
+                _collect(pending, progress_queue, display, results, failures)
             except BaseException:
                 # interrupted: the workers stop now, not after their current file
                 end_workers(getattr(pool, "_processes", {}).values())
                 pool.shutdown(wait=False, cancel_futures=True)
                 raise
     finally:
-        if saved is not False:
-            if saved is None:
-                os.environ.pop("NUMBA_NUM_THREADS", None)
-            else:
-                os.environ["NUMBA_NUM_THREADS"] = saved
+        threads.restore()
         progress_queue.close()
-    display.finish()
-    return results, failures
+
+
+def _collect(
+    pending: dict, progress_queue, display: _CombinedProgress, results: dict, failures: dict
+) -> None:
+    """Each job's facts (or its failure) as the workers finish them."""
+    while pending:
+        done, _ = futures.wait(pending, timeout=0.1, return_when=futures.FIRST_COMPLETED)
+        _drain(progress_queue, display)
+        for fut in done:
+            unit = pending.pop(fut)
+            try:
+                results[unit] = fut.result()
+            except futures.process.BrokenProcessPool as exc:
+                failures[unit] = OutputError(f"a worker process died ({exc}); out of memory?")
+            except Exception as exc:  # reported per file below, after the others finish
+                failures[unit] = exc
+            display.file_done(unit, failed=unit in failures)
+    _drain(progress_queue, display)
 
 
 def _drain(progress_queue, display) -> None:

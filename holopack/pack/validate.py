@@ -18,6 +18,7 @@ from ..formats.names import name_rule, position_of
 from ..inspection import OUTSIDE_LIMIT
 from ..scene.sources import file_sha256, profile_hash
 from .analyse import LIT, Scan, scan
+from .layout import FILES, MANIFEST, README
 from .zipsafe import extract
 
 _MAX_MANIFEST_BYTES = 64 << 20
@@ -106,59 +107,85 @@ def check_file(
     """Add the findings for one device file; ``expected`` is its manifest entry."""
     report.files += 1
     if check_name:
-        rule = name_rule(profile)
-        for problem in rule.problems(os.path.basename(path), need_position=expected is not None):
-            report.add("error", where, f"file name {problem}")
-        if expected is None and position_of(os.path.basename(path)) is None:
-            report.add(
-                "warning",
-                where,
-                "the name does not start with a play position (01_, 02_, ...); "
-                "with several clips on a card the order is left to chance",
-            )
+        _check_file_name(report, path, profile, where, expected)
     try:
         facts = scan(path, profile)
     except InputError as exc:
         report.add("error", where, f"cannot be read as a {profile.name} file: {exc.message}")
         return None
-    polar = profile.kind == "polar"
-
-    # size and layout
-    if polar:
-        if facts.frame_shape and tuple(facts.frame_shape) != tuple(profile.codes_shape):
-            report.add("error", where, f"frames are {facts.frame_shape}, the fan needs {profile.codes_shape}")
-        else:
-            report.add(
-                "ok",
-                where,
-                f"layout: {profile.slices} slices x {profile.columns} LEDs, {os.path.getsize(path):,} bytes",
-            )
+    if profile.kind == "polar":
+        _check_polar_layout(report, path, profile, where, facts)
     else:
-        h, w = facts.frame_shape[:2] if facts.frame_shape else (0, 0)
-        want = (expected or {}).get("size") or profile.video_size
-        if h != w:
-            report.add(
-                "error",
-                where,
-                f"the video is {w}x{h}, not square: the fan shows a circle cut from a square picture",
-            )
-        elif h % 2:
-            report.add("error", where, f"{w}x{h} is odd-sized; H.264 players need even sides")
-        elif h != want:
-            level = "error" if expected else "warning"
-            report.add(
-                level,
-                where,
-                f"the video is {w}x{h}; {'the manifest says' if expected else profile.name + ' expects'} "
-                f"{want}x{want}",
-            )
-        else:
-            report.add("ok", where, f"layout: {w}x{h} square video, {os.path.getsize(path):,} bytes")
-
-    # frames and rate
+        _check_video_layout(report, path, profile, where, facts, expected)
     if facts.frames == 0:
         report.add("error", where, "holds no frames")
         return facts
+    _check_frames(report, profile, where, facts, expected)
+    _check_framing(report, profile, where, facts)
+    _check_brightness(report, profile, where, facts)
+    if facts.frames > 1:
+        jump = facts.seam > max(SEAM_FACTOR * facts.step, SEAM_FLOOR)
+        report.add(
+            "warning" if jump else "info",
+            where,
+            f"loop seam: last vs first frame differ by {_pct(facts.seam)} (a typical frame step is "
+            f"{_pct(facts.step)})" + ("; the loop visibly jumps" if jump else ""),
+        )
+    return facts
+
+
+def _check_file_name(report: ValidationReport, path: str, profile, where: str, expected: dict | None) -> None:
+    rule = name_rule(profile)
+    for problem in rule.problems(os.path.basename(path), need_position=expected is not None):
+        report.add("error", where, f"file name {problem}")
+    if expected is None and position_of(os.path.basename(path)) is None:
+        report.add(
+            "warning",
+            where,
+            "the name does not start with a play position (01_, 02_, ...); "
+            "with several clips on a card the order is left to chance",
+        )
+
+
+def _check_polar_layout(report: ValidationReport, path: str, profile, where: str, facts: Scan) -> None:
+    if facts.frame_shape and tuple(facts.frame_shape) != tuple(profile.codes_shape):
+        report.add("error", where, f"frames are {facts.frame_shape}, the fan needs {profile.codes_shape}")
+    else:
+        report.add(
+            "ok",
+            where,
+            f"layout: {profile.slices} slices x {profile.columns} LEDs, {os.path.getsize(path):,} bytes",
+        )
+
+
+def _check_video_layout(
+    report: ValidationReport, path: str, profile, where: str, facts: Scan, expected: dict | None
+) -> None:
+    h, w = facts.frame_shape[:2] if facts.frame_shape else (0, 0)
+    want = (expected or {}).get("size") or profile.video_size
+    if h != w:
+        report.add(
+            "error",
+            where,
+            f"the video is {w}x{h}, not square: the fan shows a circle cut from a square picture",
+        )
+    elif h % 2:
+        report.add("error", where, f"{w}x{h} is odd-sized; H.264 players need even sides")
+    elif h != want:
+        level = "error" if expected else "warning"
+        report.add(
+            level,
+            where,
+            f"the video is {w}x{h}; {'the manifest says' if expected else profile.name + ' expects'} "
+            f"{want}x{want}",
+        )
+    else:
+        report.add("ok", where, f"layout: {w}x{h} square video, {os.path.getsize(path):,} bytes")
+
+
+def _check_frames(report: ValidationReport, profile, where: str, facts: Scan, expected: dict | None) -> None:
+    """Frame count and rate, against the manifest and the device's longest clip."""
+    polar = profile.kind == "polar"
     fps = float((expected or {}).get("fps") or profile.fps)
     if polar and abs(fps - profile.fps) > 0.01:
         report.add("error", where, f"was made for {fps:g} fps; {profile.name} plays {profile.fps:g} fps")
@@ -177,7 +204,10 @@ def check_file(
     else:
         report.add("ok", where, f"{facts.frames} frames at {file_fps:g} fps ({seconds:.2f} s)")
 
-    # subject inside the circle, background black
+
+def _check_framing(report: ValidationReport, profile, where: str, facts: Scan) -> None:
+    """The subject inside the circle, the background black."""
+    polar = profile.kind == "polar"
     if facts.background > LIT:
         report.add(
             "error",
@@ -219,8 +249,9 @@ def check_file(
             f"reach {_pct(facts.reach)} of the radius)",
         )
 
-    # brightness
-    if polar:
+
+def _check_brightness(report: ValidationReport, profile, where: str, facts: Scan) -> None:
+    if profile.kind == "polar":
         # dithering may lift a code one step above the limit's own code
         step = 1.0 / profile.max_code
         limit = min(1.0, profile.brightness_limit ** (1.0 / profile.gamma) + step) ** profile.gamma
@@ -243,41 +274,68 @@ def check_file(
             f"(limit {_pct(profile.brightness_limit)})",
         )
 
-    # loop seam
-    if facts.frames > 1:
-        jump = facts.seam > max(SEAM_FACTOR * facts.step, SEAM_FLOOR)
-        report.add(
-            "warning" if jump else "info",
-            where,
-            f"loop seam: last vs first frame differ by {_pct(facts.seam)} (a typical frame step is "
-            f"{_pct(facts.step)})" + ("; the loop visibly jumps" if jump else ""),
-        )
-    return facts
-
 
 # -- a device folder of a package -----------------------------------------------------
 def check_device_folder(report: ValidationReport, folder: str, prefix: str = "") -> None:
-    from ..device import list_profiles, load_profile, parse_profile
-    from .layout import FILES, MANIFEST, README
-
     where = prefix.rstrip("/") or os.path.basename(os.path.normpath(folder))
     manifest_path = os.path.join(folder, MANIFEST)
+    manifest = _read_manifest(report, manifest_path, where)
+    if manifest is None:
+        return
+    profile = _manifest_profile(report, manifest, folder, where)
+    if profile is None:
+        return
+    if not os.path.isfile(os.path.join(folder, README)):
+        report.add("warning", where, f"no {README} for the installer")
+
+    files_dir = os.path.join(folder, FILES)
+    listed = []
+    total = 0
+    for number, entry in enumerate(manifest["items"], start=1):
+        if not isinstance(entry, dict) or not isinstance(entry.get("file"), str):
+            report.add("error", where, f"{MANIFEST} item {number} names no file")
+            continue
+        name = os.path.basename(entry["file"])
+        listed.append(name)
+        total += _check_listed_file(report, entry, name, files_dir, manifest_path, profile, prefix)
+
+    _check_play_order(report, listed, files_dir, profile, where, prefix)
+    if manifest.get("total_bytes") is not None and manifest["total_bytes"] != total:
+        report.add(
+            "warning",
+            where,
+            f"the manifest's total_bytes ({manifest['total_bytes']:,}) is not the files' total ({total:,})",
+        )
+    report.add("info", where, f"{profile.name}: {len(listed)} files, {total:,} bytes")
+
+
+def _read_manifest(report: ValidationReport, manifest_path: str, where: str) -> dict | None:
+    """A device folder's manifest, or None (with the error added) when it is missing,
+    unreadable or holds no list of items."""
     if not os.path.lexists(manifest_path):
         report.add("error", where, f"no {MANIFEST}")
-        return
+        return None
     try:
         # read through the containment rule: a manifest is a plain file of the package
         resolve_reference(MANIFEST, manifest_path, "manifest")
         manifest = json.loads(read_regular(manifest_path, "manifest", limit=_MAX_MANIFEST_BYTES))
     except InputError as exc:
         report.add("error", where, f"{MANIFEST} cannot be read ({exc.message})")
-        return
+        return None
     except (ValueError, RecursionError) as exc:
         report.add("error", where, f"{MANIFEST} is not readable JSON ({shorten(str(exc))})")
-        return
+        return None
     if not isinstance(manifest, dict) or not isinstance(manifest.get("items"), list):
         report.add("error", where, f"{MANIFEST} has no list of items")
-        return
+        return None
+    return manifest
+
+
+def _manifest_profile(report: ValidationReport, manifest: dict, folder: str, where: str):
+    """The profile the manifest names (its own profile_toml, or a shipped profile), or
+    None with the error added; a warning when the profile changed since packing."""
+    from ..device import list_profiles, load_profile, parse_profile
+
     device = manifest.get("device") or os.path.basename(os.path.normpath(folder))
     try:
         if isinstance(manifest.get("profile_toml"), str):
@@ -292,7 +350,7 @@ def check_device_folder(report: ValidationReport, folder: str, prefix: str = "")
             )
     except InputError as exc:
         report.add("error", where, f"the manifest's device: {exc}")
-        return
+        return None
     if manifest.get("profile_sha256") and manifest["profile_sha256"] != profile_hash(profile):
         report.add(
             "warning",
@@ -300,49 +358,49 @@ def check_device_folder(report: ValidationReport, folder: str, prefix: str = "")
             f"the {profile.name} profile has changed since this package was made; "
             "re-run holopack pack to bring it up to date",
         )
-    if not os.path.isfile(os.path.join(folder, README)):
-        report.add("warning", where, f"no {README} for the installer")
+    return profile
 
-    rule = name_rule(profile)
-    files_dir = os.path.join(folder, FILES)
-    listed = []
-    total = 0
-    for number, entry in enumerate(manifest["items"], start=1):
-        if not isinstance(entry, dict) or not isinstance(entry.get("file"), str):
-            report.add("error", where, f"{MANIFEST} item {number} names no file")
-            continue
-        name = os.path.basename(entry["file"])
-        listed.append(name)
-        file_where = f"{prefix}{FILES}/{shorten(name)}"
-        path = os.path.join(files_dir, name)
-        if not os.path.lexists(path) or "\0" in name:
-            report.add("error", file_where, "is listed in the manifest but missing")
-            continue
-        try:  # inside the package, a plain file (not a link out of it, not a device)
-            resolve_reference(f"{FILES}/{name}", manifest_path, "file")
-        except InputError as exc:
-            report.add("error", file_where, exc.message)
-            continue
-        size = os.path.getsize(path)
-        total += size
-        if size != entry.get("bytes"):
-            report.add(
-                "error",
-                file_where,
-                f"is {size:,} bytes; the manifest says {entry.get('bytes', 0):,} (truncated or replaced?)",
-            )
-        elif file_sha256(path) != entry.get("sha256"):
-            report.add("error", file_where, "its SHA-256 does not match the manifest (the file was changed)")
-        else:
-            report.add("ok", file_where, "size and SHA-256 match the manifest")
-        check_file(report, path, profile, file_where, expected=entry)
-        for key in ("thumbnail", "preview"):
-            named = entry.get(key)
-            if not isinstance(named, str) or not is_contained_reference(named, manifest_path):
-                shown = shorten(named) if isinstance(named, str) and named else "none"
-                report.add("warning", file_where, f"its {key} ({shown}) is missing")
 
-    # play order: byte order of the names must be the manifest's order, 1..N
+def _check_listed_file(
+    report: ValidationReport, entry: dict, name: str, files_dir: str, manifest_path: str, profile, prefix: str
+) -> int:
+    """One file the manifest lists: there, inside the package, its size and SHA-256 as
+    listed, the file itself, its previews. Returns its size (0 when it is not there)."""
+    file_where = f"{prefix}{FILES}/{shorten(name)}"
+    path = os.path.join(files_dir, name)
+    if not os.path.lexists(path) or "\0" in name:
+        report.add("error", file_where, "is listed in the manifest but missing")
+        return 0
+    try:  # inside the package, a plain file (not a link out of it, not a device)
+        resolve_reference(f"{FILES}/{name}", manifest_path, "file")
+    except InputError as exc:
+        report.add("error", file_where, exc.message)
+        return 0
+    size = os.path.getsize(path)
+    if size != entry.get("bytes"):
+        report.add(
+            "error",
+            file_where,
+            f"is {size:,} bytes; the manifest says {entry.get('bytes', 0):,} (truncated or replaced?)",
+        )
+    elif file_sha256(path) != entry.get("sha256"):
+        report.add("error", file_where, "its SHA-256 does not match the manifest (the file was changed)")
+    else:
+        report.add("ok", file_where, "size and SHA-256 match the manifest")
+    check_file(report, path, profile, file_where, expected=entry)
+    for key in ("thumbnail", "preview"):
+        named = entry.get(key)
+        if not isinstance(named, str) or not is_contained_reference(named, manifest_path):
+            shown = shorten(named) if isinstance(named, str) and named else "none"
+            report.add("warning", file_where, f"its {key} ({shown}) is missing")
+    return size
+
+
+def _check_play_order(
+    report: ValidationReport, listed: list[str], files_dir: str, profile, where: str, prefix: str
+) -> None:
+    """The names' byte order is the manifest's order 01, 02, ...; no file beside the
+    listed ones (the fan would play it too)."""
     positions = [position_of(n) for n in listed]
     if listed and (sorted(listed) != listed or positions != list(range(1, len(listed) + 1))):
         report.add(
@@ -352,6 +410,7 @@ def check_device_folder(report: ValidationReport, folder: str, prefix: str = "")
             f"manifest's order: {', '.join(listed)}",
         )
     if os.path.isdir(files_dir) and not os.path.islink(files_dir):
+        rule = name_rule(profile)
         for entry in sorted(os.listdir(files_dir)):
             if entry not in listed:
                 problems = rule.problems(entry)
@@ -363,13 +422,6 @@ def check_device_folder(report: ValidationReport, folder: str, prefix: str = "")
                 )
     elif listed:
         report.add("error", where, f"no {FILES}/ folder")
-    if manifest.get("total_bytes") is not None and manifest["total_bytes"] != total:
-        report.add(
-            "warning",
-            where,
-            f"the manifest's total_bytes ({manifest['total_bytes']:,}) is not the files' total ({total:,})",
-        )
-    report.add("info", where, f"{profile.name}: {len(listed)} files, {total:,} bytes")
 
 
 # -- entry point ----------------------------------------------------------------------
@@ -417,7 +469,6 @@ def validate(path: str, device=None) -> ValidationReport:
 
 def _validate_folder(report: ValidationReport, folder: str) -> None:
     from ..wall.validate import check_wall_folder, is_wall_folder
-    from .layout import MANIFEST
 
     if os.path.isfile(os.path.join(folder, MANIFEST)):
         check_device_folder(report, folder)

@@ -241,52 +241,8 @@ def export_wall(
     else:
         bar = Progress(total, label=os.path.basename(os.path.normpath(output)), enabled=bool(progress))
     with atomic_output(output, directory=True) as temp:
-        writers = []
-        try:
-            for fan in wall.fans:
-                fmt = get_format(fan.profile.format)
-                writers.append(fmt.writer_class()(os.path.join(temp, fan.file_name), fan.profile, plan.fps))
-            shower = WallPreview(plan.geometry) if preview else None
-            if shower is not None:
-                writers.append(MP4Writer(os.path.join(temp, PREVIEW), None, plan.fps, preset=PREVIEW_PRESET))
-            # the next canvas is drawn on a worker thread while this one's fans are
-            # made, written and previewed (prefetch.py)
-            for index, canvas in prefetched(plan.canvas, total):
-                frames = plan.frames_from(canvas, index)
-                for writer, frame in zip(writers, frames):
-                    writer.write(frame)
-                if shower is not None:
-                    writers[-1].write(shower.picture(frames))
-                bar.update(index + 1)
-            for writer in writers:
-                writer.close()
-        except BaseException:
-            for writer in writers:
-                try:
-                    writer.abort()
-                except Exception:
-                    pass
-            raise
-        fans = []
-        for fan in wall.fans:
-            path = os.path.join(temp, fan.file_name)
-            fans.append(
-                {
-                    "name": fan.name,
-                    "device": fan.profile.name,
-                    "file": fan.file_name,
-                    "sha256": sha256_file(path),
-                    "bytes": os.path.getsize(path),
-                    "frames": total,
-                    "fps": plan.fps,
-                    "x_mm": fan.x,
-                    "y_mm": fan.y,
-                    "rotation_deg": fan.rotation,
-                    "mirror": fan.mirror,
-                    "diameter_mm": fan.profile.physical_diameter_mm,
-                    "profile_toml": fan.profile.to_toml(),
-                }
-            )
+        _write_files(plan, temp, bar, preview)
+        fans = [_fan_entry(fan, os.path.join(temp, fan.file_name), total, plan.fps) for fan in wall.fans]
         info = {
             "format": "holopack-wall",
             "version": 1,
@@ -312,6 +268,57 @@ def export_wall(
             raise OutputError(f"cannot write ({e.strerror})", os.path.join(output, WALL_JSON)) from None
     bar.finish()
     return WallResult(path=output, frames=total, fps=plan.fps, seconds=total / plan.fps, fans=fans)
+
+
+def _write_files(plan: WallPlan, temp: str, bar, preview: bool) -> None:
+    """Every fan's file (and the preview) into the folder ``temp``, frame by frame;
+    every writer is aborted when one fails."""
+    total = plan.timeline.frame_count
+    writers = []
+    try:
+        for fan in plan.wall.fans:
+            fmt = get_format(fan.profile.format)
+            writers.append(fmt.writer_class()(os.path.join(temp, fan.file_name), fan.profile, plan.fps))
+        shower = WallPreview(plan.geometry) if preview else None
+        if shower is not None:
+            writers.append(MP4Writer(os.path.join(temp, PREVIEW), None, plan.fps, preset=PREVIEW_PRESET))
+        # the next canvas is drawn on a worker thread while this one's fans are
+        # made, written and previewed (prefetch.py)
+        for index, canvas in prefetched(plan.canvas, total):
+            frames = plan.frames_from(canvas, index)
+            for writer, frame in zip(writers, frames):
+                writer.write(frame)
+            if shower is not None:
+                writers[-1].write(shower.picture(frames))
+            bar.update(index + 1)
+        for writer in writers:
+            writer.close()
+    except BaseException:
+        for writer in writers:
+            try:
+                writer.abort()
+            except Exception:
+                pass
+        raise
+
+
+def _fan_entry(fan, path: str, frames: int, fps: float) -> dict:
+    """A fan's entry in wall.json: where it hangs, its device and its file."""
+    return {
+        "name": fan.name,
+        "device": fan.profile.name,
+        "file": fan.file_name,
+        "sha256": sha256_file(path),
+        "bytes": os.path.getsize(path),
+        "frames": frames,
+        "fps": fps,
+        "x_mm": fan.x,
+        "y_mm": fan.y,
+        "rotation_deg": fan.rotation,
+        "mirror": fan.mirror,
+        "diameter_mm": fan.profile.physical_diameter_mm,
+        "profile_toml": fan.profile.to_toml(),
+    }
 
 
 def _check_target(output: str, inputs: list) -> None:

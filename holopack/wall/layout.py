@@ -112,6 +112,33 @@ def parse_wall(text: str, source: str = "<wall>", base_dir: str | None = None) -
     except tomllib.TOMLDecodeError as e:
         raise InputError(f"not valid TOML ({e})", source) from None
     _unknown(raw, _TOP_KEYS, "", source)
+    profile = _profile_loader(base_dir, source)
+    out: list[Fan] = []
+    seen_files: dict[str, str] = {}
+    for table in _fan_tables(raw, source):
+        fan = _fan(table, raw.get("device"), profile, source)
+        folded = fan.file_name.lower()
+        if folded in seen_files:
+            raise InputError(
+                f"fan {fan.name!r}: its file {fan.file_name} clashes with fan {seen_files[folded]!r}'s "
+                "(names must differ, ignoring case)",
+                source,
+            )
+        seen_files[folded] = fan.name
+        out.append(fan)
+    for i, a in enumerate(out):
+        for b in out[:i]:
+            if math.hypot(a.x - b.x, a.y - b.y) < 1e-6:
+                raise InputError(f"fans {b.name!r} and {a.name!r} have the same centre", source)
+    name = raw.get("name", os.path.splitext(os.path.basename(source))[0] or "wall")
+    if not isinstance(name, str):
+        raise InputError(f"name must be a string, got {name!r}", source)
+    return Wall(fans=tuple(out), source=source, name=name)
+
+
+def _profile_loader(base_dir: str | None, source: str):
+    """``profile(name, where)``: a fan's device profile, each loaded once (a relative
+    .toml path is found beside the wall file)."""
     profiles: dict[str, DeviceProfile] = {}
 
     def profile(name, where):
@@ -127,7 +154,12 @@ def parse_wall(text: str, source: str = "<wall>", base_dir: str | None = None) -
                 raise InputError(f"{where}device {name!r}: {e.message}", source) from None
         return profiles[key]
 
-    default_device = raw.get("device")
+    return profile
+
+
+def _fan_tables(raw: dict, source: str) -> list[dict]:
+    """The wall's fans as tables: the [grid]'s, changed by [[fans]] entries of the same
+    name, then the other [[fans]] entries."""
     fans: list[dict] = []
     grid = raw.get("grid")
     if grid is not None:
@@ -158,48 +190,31 @@ def parse_wall(text: str, source: str = "<wall>", base_dir: str | None = None) -
         raise InputError("the wall has no fans: give [[fans]] entries or a [grid]", source)
     if len(fans) > MAX_FANS:
         raise InputError(f"the wall has {len(fans)} fans; at most {MAX_FANS} are supported", source)
+    return fans
 
-    out: list[Fan] = []
-    seen_files: dict[str, str] = {}
-    for fan in fans:
-        name = fan["name"]
-        where = f"fan {name!r}: "
-        x = _number(fan.get("x"), where + "x", source)
-        y = _number(fan.get("y"), where + "y", source)
-        rotation = _number(fan.get("rotation", 0.0), where + "rotation", source)
-        mirror = fan.get("mirror", False)
-        if not isinstance(mirror, bool):
-            raise InputError(f"{where}mirror must be true or false, got {mirror!r}", source)
-        device = fan.get("device", default_device)
-        if device is None:
-            raise InputError(
-                f'{where}no device: give device = "..." at the top of the wall file or for this fan', source
-            )
-        prof = profile(device, where)
-        try:
-            _ = prof.physical_diameter_mm  # a fan's size must be known to place it
-        except InputError as e:
-            raise InputError(f"{where}{e.message}", source) from None
-        file_name = fan_file_name(name, prof, where, source)
-        folded = file_name.lower()
-        if folded in seen_files:
-            raise InputError(
-                f"{where}its file {file_name} clashes with fan {seen_files[folded]!r}'s "
-                "(names must differ, ignoring case)",
-                source,
-            )
-        seen_files[folded] = name
-        out.append(
-            Fan(name=name, x=x, y=y, rotation=rotation, mirror=mirror, profile=prof, file_name=file_name)
+
+def _fan(fan: dict, default_device, profile, source: str) -> Fan:
+    """One fan from its table; ``default_device``: the wall file's own device."""
+    name = fan["name"]
+    where = f"fan {name!r}: "
+    x = _number(fan.get("x"), where + "x", source)
+    y = _number(fan.get("y"), where + "y", source)
+    rotation = _number(fan.get("rotation", 0.0), where + "rotation", source)
+    mirror = fan.get("mirror", False)
+    if not isinstance(mirror, bool):
+        raise InputError(f"{where}mirror must be true or false, got {mirror!r}", source)
+    device = fan.get("device", default_device)
+    if device is None:
+        raise InputError(
+            f'{where}no device: give device = "..." at the top of the wall file or for this fan', source
         )
-    for i, a in enumerate(out):
-        for b in out[:i]:
-            if math.hypot(a.x - b.x, a.y - b.y) < 1e-6:
-                raise InputError(f"fans {b.name!r} and {a.name!r} have the same centre", source)
-    name = raw.get("name", os.path.splitext(os.path.basename(source))[0] or "wall")
-    if not isinstance(name, str):
-        raise InputError(f"name must be a string, got {name!r}", source)
-    return Wall(fans=tuple(out), source=source, name=name)
+    prof = profile(device, where)
+    try:
+        _ = prof.physical_diameter_mm  # a fan's size must be known to place it
+    except InputError as e:
+        raise InputError(f"{where}{e.message}", source) from None
+    file_name = fan_file_name(name, prof, where, source)
+    return Fan(name=name, x=x, y=y, rotation=rotation, mirror=mirror, profile=prof, file_name=file_name)
 
 
 def fan_file_name(name: str, profile: DeviceProfile, where: str = "", source: str | None = None) -> str:
