@@ -446,40 +446,12 @@ class EmulatedFan:
         safe = os.path.basename(name) or "unnamed"
         temp = os.path.join(self.store, f".{safe}.partial")
         free = None if self.faults.disk_bytes is None else self.faults.disk_bytes - self._used()
-        total, packets, result = 0, 0, None
         try:
             with open(temp, "wb") as f:
-                while True:
-                    try:
-                        head = self._recv_exact(conn, 20)
-                    except _Dropped:
-                        result = "discarded: no END packet"
-                        break
-                    if head[:16] != LG_UP:
-                        self._record("garbled", what="packet header")
-                        return
-                    if head[16:] == b"1AfF":
-                        if self._recv_exact(conn, 8) != LG_TAIL:
-                            self._record("garbled", what="end packet")
-                            return
-                        break
-                    if head[16:] != b"1GnH":
-                        self._record("garbled", what="packet type", got=head[16:].decode("latin-1"))
-                        return
-                    body = self._recv_exact(conn, LG_BODY + 8)
-                    if body[LG_BODY:] != LG_TAIL:
-                        self._record("garbled", what="packet trailer")
-                        return
-                    total += LG_BODY
-                    packets += 1
-                    if free is None or total <= free:
-                        f.write(body[:LG_BODY])
-                    if self._drops_left and total >= self.faults.drop_after:
-                        self._drops_left -= 1
-                        self._record("upload", name=name, bytes=total, result="dropped (fault)")
-                        self._drop(conn)
-                    if packets % LG_ACK_EVERY == 0:
-                        note(b"1AfJ")
+                received = self._legacy_packets(conn, f, name, free, note)
+            if received is None:
+                return
+            total, result = received
             if result is None:
                 if not name.endswith(".bin"):
                     result = "discarded: name does not end in .bin"
@@ -494,3 +466,39 @@ class EmulatedFan:
         finally:
             if os.path.exists(temp):
                 os.remove(temp)
+
+    def _legacy_packets(self, conn: socket.socket, f, name: str, free: int | None, note):
+        """The file's packets into ``f`` until the END packet (those past ``free`` bytes
+        are read and not kept). Returns (bytes received, None), (bytes, why it is
+        discarded) when the client left without END, or None when it sent garble."""
+        total, packets = 0, 0
+        while True:
+            try:
+                head = self._recv_exact(conn, 20)
+            except _Dropped:
+                return total, "discarded: no END packet"
+            if head[:16] != LG_UP:
+                self._record("garbled", what="packet header")
+                return None
+            if head[16:] == b"1AfF":
+                if self._recv_exact(conn, 8) != LG_TAIL:
+                    self._record("garbled", what="end packet")
+                    return None
+                return total, None
+            if head[16:] != b"1GnH":
+                self._record("garbled", what="packet type", got=head[16:].decode("latin-1"))
+                return None
+            body = self._recv_exact(conn, LG_BODY + 8)
+            if body[LG_BODY:] != LG_TAIL:
+                self._record("garbled", what="packet trailer")
+                return None
+            total += LG_BODY
+            packets += 1
+            if free is None or total <= free:
+                f.write(body[:LG_BODY])
+            if self._drops_left and total >= self.faults.drop_after:
+                self._drops_left -= 1
+                self._record("upload", name=name, bytes=total, result="dropped (fault)")
+                self._drop(conn)
+            if packets % LG_ACK_EVERY == 0:
+                note(b"1AfJ")

@@ -73,45 +73,49 @@ def load_fleet(path: str) -> list[FleetFan]:
         raise InputError("no [[fans]]: a fleet names at least one fan", path)
     out, names, addresses = [], set(), set()
     for number, entry in enumerate(fans, start=1):
-        where = f"fan {number}"
-        if not isinstance(entry, dict):
-            raise InputError(f"{where}: expected a table", path)
-        if entry.get("name"):
-            where += f" ({entry['name']})"
-        unknown = set(entry) - _FAN_KEYS
-        if unknown:
-            raise InputError(
-                f"{where}: unknown key {', '.join(sorted(unknown))} (keys: {', '.join(sorted(_FAN_KEYS))})",
-                path,
-            )
-        if not isinstance(entry.get("address"), str):
-            raise InputError(f'{where}: needs address = "HOST[:PORT]"', path)
-        for key in ("name", "device", "folder", "wall_fan"):
-            if key in entry and not isinstance(entry[key], str):
-                raise InputError(f"{where}: {key} must be a string", path)
-        if "upload_port" in entry and not isinstance(entry["upload_port"], int):
-            raise InputError(f"{where}: upload_port must be an integer", path)
-        try:
-            address = FanAddress.parse(entry["address"], entry.get("upload_port"))
-        except InputError as exc:
-            raise InputError(f"{where}: {exc.message}", path) from None
-        name = entry.get("name") or str(address)
-        if str(address) in addresses:
-            raise InputError(f"{where}: a second fan at {address}", path)
-        if name in names:
-            raise InputError(f"{where}: a second fan named {name!r}", path)
-        names.add(name)
-        addresses.add(str(address))
-        out.append(
-            FleetFan(
-                name=name,
-                address=address,
-                device=entry.get("device", defaults.get("device")),
-                folder=entry.get("folder", defaults.get("folder")),
-                wall_fan=entry.get("wall_fan"),
-            )
-        )
+        fan, where = _fleet_fan(entry, number, defaults, path)
+        if str(fan.address) in addresses:
+            raise InputError(f"{where}: a second fan at {fan.address}", path)
+        if fan.name in names:
+            raise InputError(f"{where}: a second fan named {fan.name!r}", path)
+        names.add(fan.name)
+        addresses.add(str(fan.address))
+        out.append(fan)
     return out
+
+
+def _fleet_fan(entry, number: int, defaults: dict, path: str) -> tuple[FleetFan, str]:
+    """One [[fans]] entry, checked, and the words that name it in errors."""
+    where = f"fan {number}"
+    if not isinstance(entry, dict):
+        raise InputError(f"{where}: expected a table", path)
+    if entry.get("name"):
+        where += f" ({entry['name']})"
+    unknown = set(entry) - _FAN_KEYS
+    if unknown:
+        raise InputError(
+            f"{where}: unknown key {', '.join(sorted(unknown))} (keys: {', '.join(sorted(_FAN_KEYS))})",
+            path,
+        )
+    if not isinstance(entry.get("address"), str):
+        raise InputError(f'{where}: needs address = "HOST[:PORT]"', path)
+    for key in ("name", "device", "folder", "wall_fan"):
+        if key in entry and not isinstance(entry[key], str):
+            raise InputError(f"{where}: {key} must be a string", path)
+    if "upload_port" in entry and not isinstance(entry["upload_port"], int):
+        raise InputError(f"{where}: upload_port must be an integer", path)
+    try:
+        address = FanAddress.parse(entry["address"], entry.get("upload_port"))
+    except InputError as exc:
+        raise InputError(f"{where}: {exc.message}", path) from None
+    fan = FleetFan(
+        name=entry.get("name") or str(address),
+        address=address,
+        device=entry.get("device", defaults.get("device")),
+        folder=entry.get("folder", defaults.get("folder")),
+        wall_fan=entry.get("wall_fan"),
+    )
+    return fan, where
 
 
 def report_file_name(fan: str) -> str:

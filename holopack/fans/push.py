@@ -146,38 +146,18 @@ def push_plan(
     )
     start = time.perf_counter()
 
-    def say(line: str) -> None:
-        if progress is not None:
-            progress.message(f"{label}: {line}")
+    say = _say_to(progress, label)
 
     def retry_note(exc, attempt):
         say(f"{exc}; trying again ({attempt} of {retries} retries)")
 
     try:
-        try:
-            status, _ = _retrying(client.status, retries, backoff, sleep, retry_note)
-            listed = set(status.files)
-        except GarbledReply as exc:
-            # The fan answers, but in a layout this reading of the protocol does not know:
-            # the uploads themselves may still work; say plainly what was not checked.
-            status, listed = None, set()
-            report.warnings.append(
-                f"the fan's listing could not be read ({exc.message}): files were "
-                "sent without resume and not checked against its listing"
-            )
-            say(report.warnings[-1])
+        status, listed = _read_listing(client, retries, backoff, sleep, retry_note, report, say)
         key = journal.fan_key(client.host, client.port)
         interrupted, sent_before = journal.read(key)
         for upload, result in zip(plan.uploads, report.files):
             listed_here = bool(listed & _on_fan(proto.protocol, upload.name))
-            if upload.name in interrupted:
-                result.note = "an earlier upload was cut off; sent again"
-            elif listed_here and sent_before.get(upload.name, upload.sha256) != upload.sha256:
-                result.note = "the fan holds an earlier version under this name; sent again"
-            elif listed_here:
-                result.action = "skipped"
-                if upload.name not in sent_before:
-                    result.note = "listed by the fan; not sent from here, so its bytes are not known"
+            if _already_there(upload, result, listed_here, interrupted, sent_before):
                 say(f"{upload.name}: already on the fan, skipped")
                 if progress is not None:
                     progress.skip(upload.bytes)
@@ -192,54 +172,89 @@ def push_plan(
                     f"remove it first (holopack fan {address} delete {upload.name} "
                     f"--device {plan.device} --yes)"
                 )
-                report.error = f"{upload.name}: {result.error}"
-                break
-            journal.begin(key, upload.name, upload.sha256)
-            _send_one(
-                client,
-                proto.protocol,
-                upload,
-                result,
-                retries,
-                backoff,
-                sleep,
-                progress,
-                say,
-                check_listing=status is not None,
-            )
-            if result.action == "uploaded":
-                journal.complete(key, upload.name, upload.sha256)
+            else:
+                journal.begin(key, upload.name, upload.sha256)
+                _send_one(
+                    client,
+                    proto.protocol,
+                    upload,
+                    result,
+                    retries,
+                    backoff,
+                    sleep,
+                    progress,
+                    say,
+                    check_listing=status is not None,
+                )
+                if result.action == "uploaded":
+                    journal.complete(key, upload.name, upload.sha256)
             if result.action == "failed":
                 report.error = f"{upload.name}: {result.error}"
                 break
-        if status is None:
-            for result in report.files:
-                if result.action == "pending":
-                    result.action = "not sent"
-            report.seconds = time.perf_counter() - start
-            return report
-        final, _ = _retrying(client.status, retries, backoff, sleep, retry_note)
-        report.status = final.to_dict()
-        report.listing = list(final.files)
-        ours = (
-            set().union(*(_on_fan(proto.protocol, u.name) for u in plan.uploads)) if plan.uploads else set()
-        )
-        report.extra = [n for n in final.files if n not in ours]
-        for result in report.files:
-            if result.action == "pending":
-                result.action = "not sent"
-            elif result.action in ("uploaded", "skipped") and not set(final.files) & _on_fan(
-                proto.protocol, result.name
-            ):
-                result.action, result.error = "failed", "no longer listed by the fan at the end"
-                report.error = report.error or f"{result.name}: {result.error}"
+        if status is not None:
+            final, _ = _retrying(client.status, retries, backoff, sleep, retry_note)
+            _check_final_listing(report, final, proto.protocol, plan.uploads)
     except FanError as exc:
         report.error = exc.message
-        for result in report.files:
-            if result.action == "pending":
-                result.action = "not sent"
+    for result in report.files:
+        if result.action == "pending":
+            result.action = "not sent"
     report.seconds = time.perf_counter() - start
     return report
+
+
+def _say_to(progress, label: str):
+    """``say(line)``: a line of its own above the progress line (none without one)."""
+
+    def say(line: str) -> None:
+        if progress is not None:
+            progress.message(f"{label}: {line}")
+
+    return say
+
+
+def _read_listing(client, retries, backoff, sleep, retry_note, report: FanReport, say):
+    """(the fan's status, the names it lists); (None, empty) with a warning in the report
+    when the fan answers in a layout this reading of the protocol does not know."""
+    try:
+        status, _ = _retrying(client.status, retries, backoff, sleep, retry_note)
+        return status, set(status.files)
+    except GarbledReply as exc:
+        # the uploads themselves may still work; say plainly what was not checked
+        report.warnings.append(
+            f"the fan's listing could not be read ({exc.message}): files were "
+            "sent without resume and not checked against its listing"
+        )
+        say(report.warnings[-1])
+        return None, set()
+
+
+def _already_there(upload, result: FileResult, listed_here: bool, interrupted, sent_before: dict) -> bool:
+    """Whether the fan already holds this very file (then it is skipped); otherwise the
+    result's note says why a name the fan lists is sent again."""
+    if upload.name in interrupted:
+        result.note = "an earlier upload was cut off; sent again"
+    elif listed_here and sent_before.get(upload.name, upload.sha256) != upload.sha256:
+        result.note = "the fan holds an earlier version under this name; sent again"
+    elif listed_here:
+        result.action = "skipped"
+        if upload.name not in sent_before:
+            result.note = "listed by the fan; not sent from here, so its bytes are not known"
+        return True
+    return False
+
+
+def _check_final_listing(report: FanReport, final, protocol: str, uploads) -> None:
+    """The fan's listing after the uploads: what else it plays, and every file sent or
+    skipped still listed."""
+    report.status = final.to_dict()
+    report.listing = list(final.files)
+    ours = set().union(*(_on_fan(protocol, u.name) for u in uploads)) if uploads else set()
+    report.extra = [n for n in final.files if n not in ours]
+    for result in report.files:
+        if result.action in ("uploaded", "skipped") and not set(final.files) & _on_fan(protocol, result.name):
+            result.action, result.error = "failed", "no longer listed by the fan at the end"
+            report.error = report.error or f"{result.name}: {result.error}"
 
 
 def _result(upload) -> FileResult:
