@@ -167,22 +167,7 @@ class _LogCapture(logging.Handler):
 def _primitive(
     scene: Scene, geometry, path: str, name: str, obj_materials: ObjMaterials | None = None
 ) -> Primitive:
-    positions = np.asarray(geometry.vertices, np.float32)
-    faces = np.asarray(geometry.faces)
-    if positions.ndim != 2 or positions.shape[1] != 3:
-        raise InputError(f"{name}: vertices are not 3D points", path)
-    if not np.all(np.isfinite(positions)):
-        bad = int((~np.isfinite(positions)).any(axis=1).sum())
-        raise InputError(f"{name}: {bad} vertices have NaN or infinite coordinates", path)
-    if faces.ndim != 2 or faces.shape[1] != 3:
-        raise InputError(f"{name}: faces are not triangles", path)
-    if faces.min() < 0 or faces.max() >= len(positions):
-        raise InputError(
-            f"{name}: a face refers to vertex {int(faces.max())} but there are only "
-            f"{len(positions)} vertices",
-            path,
-        )
-    indices = np.ascontiguousarray(faces, np.int32)
+    positions, indices = _checked_geometry(geometry, path, name)
     normals = None
     file_normals = getattr(geometry, "_cache", None)
     if "vertex_normals" in getattr(geometry, "vertex_attributes", {}):
@@ -207,31 +192,7 @@ def _primitive(
         uv, colors = _obj_visual(scene, geometry, material, obj_materials, len(positions))
         kind = None
     if kind == "texture":
-        mat = visual.material
-        material.name = str(getattr(mat, "name", "") or "material")
-        image = None
-        factor = None
-        if hasattr(mat, "baseColorTexture"):  # PBRMaterial
-            image = mat.baseColorTexture
-            factor = mat.baseColorFactor
-        else:  # SimpleMaterial (OBJ/MTL)
-            image = getattr(mat, "image", None)
-            factor = getattr(mat, "diffuse", None)
-        if factor is not None:
-            f = np.asarray(factor, np.float32).ravel()
-            if f.max() > 1.0:
-                f = f / 255.0
-            rgba = np.ones(4, np.float32)
-            rgba[: min(4, len(f))] = f[:4]
-            rgba[:3] = srgb_to_linear(rgba[:3])
-            material.base_color_factor = rgba
-        if visual.uv is not None and len(visual.uv) == len(positions) and image is not None:
-            coords = np.asarray(visual.uv, np.float32)[:, :2].copy()
-            coords[:, 1] = 1.0 - coords[:, 1]  # trimesh keeps OpenGL's v-up; glTF's is v-down
-            uv.append(coords)
-            pixels = np.asarray(image.convert("RGBA"), np.uint8)
-            scene.textures.append(Texture(pixels=pixels, name=material.name))
-            material.base_color_texture = len(scene.textures) - 1
+        _texture_visual(scene, visual, material, len(positions), uv)
     elif kind == "vertex":
         vc = np.asarray(visual.vertex_colors, np.float32)
         if vc.shape[0] == len(positions):
@@ -257,6 +218,58 @@ def _primitive(
         colors=colors,
         name=str(name),
     )
+
+
+def _checked_geometry(geometry, path: str, name: str) -> tuple[np.ndarray, np.ndarray]:
+    """(positions float32 (N, 3), triangle indices int32 (T, 3)) of a trimesh geometry;
+    an InputError for points that are not 3D or finite, or faces that are not triangles
+    of its vertices."""
+    positions = np.asarray(geometry.vertices, np.float32)
+    faces = np.asarray(geometry.faces)
+    if positions.ndim != 2 or positions.shape[1] != 3:
+        raise InputError(f"{name}: vertices are not 3D points", path)
+    if not np.all(np.isfinite(positions)):
+        bad = int((~np.isfinite(positions)).any(axis=1).sum())
+        raise InputError(f"{name}: {bad} vertices have NaN or infinite coordinates", path)
+    if faces.ndim != 2 or faces.shape[1] != 3:
+        raise InputError(f"{name}: faces are not triangles", path)
+    if faces.min() < 0 or faces.max() >= len(positions):
+        raise InputError(
+            f"{name}: a face refers to vertex {int(faces.max())} but there are only "
+            f"{len(positions)} vertices",
+            path,
+        )
+    return positions, np.ascontiguousarray(faces, np.int32)
+
+
+def _texture_visual(scene: Scene, visual, material: Material, vertices: int, uv: list[np.ndarray]) -> None:
+    """A textured trimesh visual into ``material`` (its name, base colour factor and
+    texture, added to the scene) and its UV set into ``uv``."""
+    mat = visual.material
+    material.name = str(getattr(mat, "name", "") or "material")
+    image = None
+    factor = None
+    if hasattr(mat, "baseColorTexture"):  # PBRMaterial
+        image = mat.baseColorTexture
+        factor = mat.baseColorFactor
+    else:  # SimpleMaterial (OBJ/MTL)
+        image = getattr(mat, "image", None)
+        factor = getattr(mat, "diffuse", None)
+    if factor is not None:
+        f = np.asarray(factor, np.float32).ravel()
+        if f.max() > 1.0:
+            f = f / 255.0
+        rgba = np.ones(4, np.float32)
+        rgba[: min(4, len(f))] = f[:4]
+        rgba[:3] = srgb_to_linear(rgba[:3])
+        material.base_color_factor = rgba
+    if visual.uv is not None and len(visual.uv) == vertices and image is not None:
+        coords = np.asarray(visual.uv, np.float32)[:, :2].copy()
+        coords[:, 1] = 1.0 - coords[:, 1]  # trimesh keeps OpenGL's v-up; glTF's is v-down
+        uv.append(coords)
+        pixels = np.asarray(image.convert("RGBA"), np.uint8)
+        scene.textures.append(Texture(pixels=pixels, name=material.name))
+        material.base_color_texture = len(scene.textures) - 1
 
 
 def _obj_visual(scene: Scene, geometry, material: Material, table: ObjMaterials, count: int):
