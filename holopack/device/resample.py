@@ -327,10 +327,8 @@ def gather_tiled(groupptr, reachptr, reach, order, indptr, offsets, weights, spa
     groups = groupptr.shape[0] - 1
     next_group = np.zeros(1, np.int64)
     for _worker in prange(WORKERS):
-        while True:
-            g = claim(next_group)
-            if g >= groups:
-                break
+        g = claim(next_group)
+        while g < groups:
             live = False
             for k in range(reachptr[g], reachptr[g + 1]):
                 if occupied[reach[k]]:
@@ -346,6 +344,7 @@ def gather_tiled(groupptr, reachptr, reach, order, indptr, offsets, weights, spa
                 out[row] = a
                 out[row + one] = b
                 out[row + two] = c
+            g = claim(next_group)
     for j in range(groupptr[-1], order.shape[0]):  # rows without entries
         row = np.uint64(3) * np.uint64(order[j])
         out[row] = 0.0

@@ -33,15 +33,14 @@ def sample_polar(size, oversample, radius_mm, r_out, theta_out):
     scale = radius_mm / (size / 2.0)
     next_row = np.zeros(1, np.int64)
     for _worker in prange(WORKERS):
-        while True:
-            a = claim(next_row)
-            if a >= n:
-                break
+        a = claim(next_row)
+        while a < n:
             y = ((a + 0.5) / oversample - size / 2.0) * scale
             for b in range(n):
                 x = ((b + 0.5) / oversample - size / 2.0) * scale
                 r_out[a, b] = math.sqrt(x * x + y * y)
                 theta_out[a, b] = math.atan2(y, x)
+            a = claim(next_row)
 
 
 @njit(parallel=True, cache=True)
@@ -87,10 +86,8 @@ def simulate(
     inv = 1.0 / (oversample * oversample * B)
     next_row = np.zeros(1, np.int64)
     for _worker in prange(WORKERS):
-        while True:
-            i = claim(next_row)
-            if i >= size:
-                break
+        i = claim(next_row)
+        while i < size:
             for j in range(size):
                 acc0 = 0.0
                 acc1 = 0.0
@@ -141,6 +138,7 @@ def simulate(
                 out[i, j, 0] = acc0 * inv
                 out[i, j, 1] = acc1 * inv
                 out[i, j, 2] = acc2 * inv
+            i = claim(next_row)
 
 
 @njit(parallel=True, cache=True)
@@ -150,10 +148,8 @@ def encode_srgb8(linear, lut, out):
     n = lut.shape[0] - 1
     next_row = np.zeros(1, np.int64)
     for _worker in prange(WORKERS):
-        while True:
-            i = claim(next_row)
-            if i >= linear.shape[0]:
-                break
+        i = claim(next_row)
+        while i < linear.shape[0]:
             for j in range(linear.shape[1]):
                 for c in range(3):
                     v = linear[i, j, c]
@@ -162,3 +158,4 @@ def encode_srgb8(linear, lut, out):
                     elif v > 1.0:
                         v = 1.0
                     out[i, j, c] = lut[int(v * n + 0.5)]
+            i = claim(next_row)
