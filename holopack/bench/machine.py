@@ -78,7 +78,7 @@ def numba_info() -> dict:
         layer = None
     return {
         "threads": int(numba.get_num_threads()),
-        "max_threads": int(numba.config.NUMBA_NUM_THREADS),
+        "max_threads": int(numba.config.NUMBA_NUM_THREADS),  # type: ignore[attr-defined]  # read from the environment at import
         "threading_layer": layer,
         "env_NUMBA_NUM_THREADS": os.environ.get("NUMBA_NUM_THREADS"),
     }

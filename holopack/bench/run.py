@@ -263,7 +263,8 @@ def _profile_frames(plan, target: str, count: int, top: int = 25) -> list[dict]:
         writer.close()
     stats = pstats.Stats(profiler, stream=io.StringIO())
     rows = []
-    for (filename, line, name), (_cc, nc, tt, ct, _callers) in stats.stats.items():
+    table = stats.stats  # type: ignore[attr-defined]  # pstats' own table, which typeshed leaves out
+    for (filename, line, name), (_cc, nc, tt, ct, _callers) in table.items():
         rows.append(
             {
                 "function": f"{_short_path(filename)}:{line}({name})",

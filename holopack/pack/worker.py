@@ -91,7 +91,7 @@ def render_unit(job: dict, queue=None) -> dict:
     return {
         "unit": job["unit"],
         "pid": os.getpid(),
-        "numba_threads": int(numba.config.NUMBA_NUM_THREADS),
+        "numba_threads": int(numba.config.NUMBA_NUM_THREADS),  # type: ignore[attr-defined]  # read from the environment at import
         "frames": result.frames,
         "fps": result.fps,
         "seconds": round(result.seconds, 6),
