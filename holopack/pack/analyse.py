@@ -84,15 +84,15 @@ class _VideoStats:
     def frame(self, picture: np.ndarray) -> dict:
         level = picture.max(axis=2).astype(np.float32) / self.full
         lit = level > LIT
-        stats = {
+        box = LitBox(self.radius)
+        box.add(self.dx[lit], self.dy[lit])
+        return {
             "peak": float(level.max()),
             "mean": float(level.mean()),
             "background": float(level[self.border].mean()),
             "outside": float(lit[self.outside].mean()) if self.outside.any() else 0.0,
-            "box": LitBox(self.radius),
+            "box": box,
         }
-        stats["box"].add(self.dx[lit], self.dy[lit])
-        return stats
 
 
 class _PolarStats:
@@ -120,15 +120,15 @@ class _PolarStats:
         rim_level = level[:, self.rim]
         # the brightness limit scales the LEDs' light, so the peak is compared in the
         # light the brightest code emits, not in code values (which are gamma-encoded)
-        stats = {
+        box = LitBox(self.radius)
+        box.add(self.x[lit], self.y[lit])
+        return {
             "peak": float(level.max()) ** self.gamma,
             "mean": float((level * self.area).sum() / self.area.sum()),
             "background": float(np.median(rim_level)),
             "outside": float(lit[:, self.rim].mean()),
-            "box": LitBox(self.radius),
+            "box": box,
         }
-        stats["box"].add(self.x[lit], self.y[lit])
-        return stats
 
 
 def _difference(a: np.ndarray, b: np.ndarray, full: float) -> float:
@@ -201,7 +201,7 @@ def scan(
     except (ValueError, OSError, EOFError) as exc:
         raise InputError(f"cannot read frame {count + 1}: {exc}", path) from None
     result.frames = count
-    if not per_frame:
+    if not per_frame or stats is None:  # stats is made with the first frame
         return result
     result.sampled = len(per_frame)
     result.peak = max(s["peak"] for s in per_frame)
@@ -212,7 +212,7 @@ def scan(
     for s in per_frame:
         box.merge(s["box"])
     result.offcentre, result.reach = box.offset, box.reach
-    if count > 1:
+    if count > 1 and first is not None and last is not None:
         result.seam = _difference(last, first, stats.full)
         result.step = float(np.median(steps)) if steps else 0.0
     return result
