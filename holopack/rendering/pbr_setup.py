@@ -5,6 +5,8 @@ the light table, and the checked tone-mapping choice. Plain numpy."""
 from __future__ import annotations
 
 import math
+from dataclasses import dataclass
+from dataclasses import field as dataclass_field
 
 import numpy as np
 
@@ -49,31 +51,107 @@ def resolve_tone_mapping(tone_mapping: ToneMapping, exposure, shading: str) -> t
     return tone_mapping, float(exposure)
 
 
-def apply_tone_mapping(linear, tone: str, exposure: float, lut, steps, color) -> None:
-    """color (H, W, 3) uint8 = sRGB of the tone-mapped ``exposure x linear``; left as
-    the renderer encoded it (clamped linear) for "none" at exposure 1."""
+def apply_tone_mapping(linear, alpha, tone: str, exposure: float, lut, steps, color) -> None:
+    """color (H, W, 3) uint8 = sRGB of the tone-mapped ``exposure x linear`` where
+    alpha (coverage) > 0 (elsewhere the renderer's black stays); left as the renderer
+    encoded it (clamped linear) for "none" at exposure 1."""
     if tone != "none" or exposure != 1.0:
-        tone_map(linear, exposure, TONE_CODES[tone], lut, steps, color)
+        tone_map(linear, alpha, exposure, TONE_CODES[tone], lut, steps, color)
 
 
-def data_textures(materials, textures, pbr: bool = True) -> tuple[dict[int, int] | None, list]:
-    """({scene texture index: pool index}, [Texture]) for the textures the materials
-    use as metallic-roughness, normal or occlusion maps: they hold numbers, not
-    colours, so they are decoded a second time without the sRGB curve and packed
-    after the colour textures (pool indices len(textures) onwards). (None, []) when
-    not ``pbr``: the other shadings do not use the maps."""
+@dataclass
+class MapPlan:
+    """Where the textures of one draw sit in the pool (texture.TexturePool.pack's
+    arguments) and which PBR maps each material samples how.
+
+    data: textures decoded as linear data, pool indices len(textures) onwards
+    (``data_index``: scene texture index -> pool index); packs: the layers
+    ((Texture, srgb), ...) of each packed texture, after the data textures;
+    ``packed``: material row -> (pool index, layers, occlusion in the pack);
+    colour_used: the scene textures sampled as colour (None: all)."""
+
+    data_index: dict[int, int] | None = None
+    data: list = dataclass_field(default_factory=list)
+    packs: list = dataclass_field(default_factory=list)
+    packed: dict[int, tuple[int, int, bool]] = dataclass_field(default_factory=dict)
+    colour_used: set[int] | None = None
+
+
+def _same_uv(material, a: str, b: str) -> bool:
+    """Whether two of the material's textures are read through the same UVs."""
+    ta = getattr(material, f"{a}_transform", None)
+    tb = getattr(material, f"{b}_transform", None)
+    same_transform = (ta is None and tb is None) or (
+        ta is not None and tb is not None and np.array_equal(np.asarray(ta), np.asarray(tb))
+    )
+    return getattr(material, f"{a}_texcoord", 0) == getattr(material, f"{b}_texcoord", 0) and same_transform
+
+
+def _same_image_grid(a, b) -> bool:
+    """Whether two textures have one size and one wrap: their texels can be packed."""
+    return np.shape(a.pixels)[:2] == np.shape(b.pixels)[:2] and (a.wrap_s, a.wrap_t) == (b.wrap_s, b.wrap_t)
+
+
+def plan_maps(materials, textures, pbr: bool = True, occlusion: bool = False) -> MapPlan:
+    """The MapPlan of a draw. Not ``pbr``: every texture as colour, no maps. For
+    "pbr", a material whose normal and metallic-roughness maps share their UVs, size
+    and wrap gets them packed texel by texel into one texture, sampled in one fetch
+    (with its base colour texture first when that matches too and the material is
+    OPAQUE: alpha tests and blending read the base colour on their own); its
+    occlusion rides along when it is the metallic-roughness texture's R. Other maps
+    are decoded as data on their own. The occlusion map only with ``occlusion`` (a
+    picture with an environment: the one light it dims). Textures no material samples
+    as colour are left out of the pool's colour part."""
     if not pbr:
-        return None, []
-    mapping: dict[int, int] = {}
-    data: list = []
-    for m in materials:
-        for name in ("metallic_roughness", "normal", "occlusion"):
-            index = getattr(m, f"{name}_texture", None)
-            if index is None or not 0 <= index < len(textures) or index in mapping:
-                continue
-            mapping[index] = len(textures) + len(data)
-            data.append(textures[index])
-    return mapping, data
+        return MapPlan()
+    plan = MapPlan(data_index={}, colour_used=set())
+    assert plan.data_index is not None and plan.colour_used is not None
+    count = len(textures)
+
+    def valid(index) -> bool:
+        return index is not None and 0 <= index < count
+
+    separate: list[int] = []
+    pack_keys: dict[tuple, int] = {}
+    for row, m in enumerate(materials):
+        base, normal, mr = m.base_color_texture, m.normal_texture, m.metallic_roughness_texture
+        occ = m.occlusion_texture if occlusion else None
+        if valid(m.emissive_texture):
+            plan.colour_used.add(m.emissive_texture)
+        if (
+            valid(normal)
+            and valid(mr)
+            and _same_uv(m, "normal", "metallic_roughness")
+            and _same_image_grid(textures[normal], textures[mr])
+        ):
+            layers: tuple[tuple[int, bool], ...] = ((normal, False), (mr, False))
+            if (
+                valid(base)
+                and str(m.alpha_mode).upper() == "OPAQUE"
+                and _same_uv(m, "base_color", "normal")
+                and _same_image_grid(textures[base], textures[normal])
+            ):
+                layers = ((base, True),) + layers
+            elif valid(base):
+                plan.colour_used.add(base)
+            if layers not in pack_keys:
+                pack_keys[layers] = len(plan.packs)
+                plan.packs.append(tuple((textures[i], srgb) for i, srgb in layers))
+            occ_in_pack = valid(occ) and occ == mr and _same_uv(m, "occlusion", "metallic_roughness")
+            plan.packed[row] = (pack_keys[layers], len(layers), occ_in_pack)
+            if valid(occ) and not occ_in_pack:
+                separate.append(occ)
+            continue
+        if valid(base):
+            plan.colour_used.add(base)
+        separate += [i for i in (mr, normal, occ) if valid(i)]
+    for index in separate:
+        if index not in plan.data_index:
+            plan.data_index[index] = count + len(plan.data)
+            plan.data.append(textures[index])
+    first_pack = count + len(plan.data)
+    plan.packed = {row: (first_pack + k, layers, occ) for row, (k, layers, occ) in plan.packed.items()}
+    return plan
 
 
 def fill_pbr_columns(prim, count: int, material, attr: np.ndarray, texture_uv) -> None:

@@ -74,9 +74,12 @@ def aces(r, g, b):
 
 
 @njit(parallel=True, cache=True, error_model="numpy")
-def tone_map(linear, exposure, mode, lut, steps, color):
-    """color (H, W, 3) uint8 sRGB = encode(tone_map(exposure x linear)); linear
-    (H, W, 3) float32 stays as it is. mode: NONE, NEUTRAL or ACES; lut, steps:
+def tone_map(linear, alpha, exposure, mode, lut, steps, color):
+    """color (H, W, 3) uint8 sRGB = encode(tone_map(exposure x linear)) where the
+    picture has coverage (alpha (H, W) > 0); linear (H, W, 3) float32 stays as it is.
+    Uncovered pixels are black in linear light (premultiplied over black) and every
+    tone mapping keeps black black, so their colour is left as the renderer encoded
+    it (0): a fan picture is mostly empty. mode: NONE, NEUTRAL or ACES; lut, steps:
     raster.srgb_tables()."""
     height = linear.shape[0]
     next_row = np.zeros(1, np.int64)
@@ -86,6 +89,8 @@ def tone_map(linear, exposure, mode, lut, steps, color):
             if y >= height:
                 break
             for x in range(linear.shape[1]):
+                if not alpha[y, x] > 0.0:
+                    continue
                 r = exposure * linear[y, x, 0]
                 g = exposure * linear[y, x, 1]
                 b = exposure * linear[y, x, 2]
