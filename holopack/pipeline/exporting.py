@@ -122,6 +122,9 @@ class ExportPlan:
             front=settings.front,
             up=settings.up,
             model_lights=settings.model_lights,
+            environment=settings.environment,
+            tone_mapping=settings.tone_mapping,
+            exposure=settings.exposure,
         )
         self._note_decisions(scene, settings)
         self.encoder = None

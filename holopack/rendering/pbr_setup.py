@@ -28,7 +28,8 @@ from .pbr import (
     P_SPEC_W,
 )
 from .punctual import LIGHT_COLUMNS, PunctualLight, pack_lights, rig
-from .tonemap_kernel import ACES, NEUTRAL, NONE, TONE_MAPPINGS, tone_map
+from .tonemap_choices import TONE_MAPPINGS
+from .tonemap_kernel import ACES, NEUTRAL, NONE, tone_map
 
 LightsArg = Lights | list | tuple | None
 ToneMapping = str | None
@@ -192,8 +193,8 @@ def view_tangents(posed, counts, view3: np.ndarray, attr: np.ndarray) -> None:
 def resolve_environment(environment):
     """None, or an environment object with ``sh`` (9, 3) irradiance SH coefficients
     in view space (holopack.rendering.environment.Environment); "studio" is the
-    built-in one. InputError for anything else."""
-    if environment is None:
+    built-in one, "none" (the option's word) is None. InputError for anything else."""
+    if environment is None or environment == "none":
         return None
     if isinstance(environment, str):
         if environment != "studio":

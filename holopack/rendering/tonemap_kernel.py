@@ -16,14 +16,14 @@ from numba import njit, prange
 
 from ..kernel_cache import refresh
 from ..work_queue import WORKERS, claim
+from .tonemap_choices import TONE_MAPPINGS  # noqa: F401  (re-exported)
 
 # the kernel below inlines raster.py's sRGB encoder
 refresh(__file__, ["raster.py", "../work_queue.py"])
 
 from .raster import encode_srgb8  # noqa: E402  imported after refresh(), on purpose
 
-TONE_MAPPINGS = ("none", "neutral", "aces")
-NONE, NEUTRAL, ACES = 0, 1, 2
+NONE, NEUTRAL, ACES = 0, 1, 2  # the kernel's codes of tonemap_choices.TONE_MAPPINGS
 
 # PBR Neutral's constants (Khronos, 2024)
 NEUTRAL_START = 0.8 - 0.04
