@@ -105,3 +105,45 @@ def test_the_options_reach_the_renderer_of_an_export(tmp_path):
     assert not np.array_equal(neutral, plain) and not np.array_equal(aces, neutral)
     # below its knee PBR Neutral only takes its small toe off: darker, never brighter
     assert np.all(neutral[covered] <= plain[covered] + 1e-9)
+
+
+def _lit_quad(tmp_path) -> Path:
+    """A grey quad facing +Z with a point light 2 units in front of it (KHR_lights_punctual)."""
+    from _gltf_builder import quad_primitive, write_gltf
+
+    b, prim = quad_primitive()
+    prim["material"] = 0
+    doc = b.document([prim])
+    doc["nodes"][0]["translation"] = [-0.5, -0.5, 0.0]
+    doc["nodes"].append({"translation": [0.0, 0.0, 2.0], "extensions": {"KHR_lights_punctual": {"light": 0}}})
+    doc["scenes"][0]["nodes"] = [0, 1]
+    doc["extensions"] = {"KHR_lights_punctual": {"lights": [{"type": "point", "intensity": 8.0}]}}
+    doc["extensionsUsed"] = ["KHR_lights_punctual"]
+    doc["materials"] = [{"pbrMetallicRoughness": {"metallicFactor": 0.0, "roughnessFactor": 1.0}}]
+    return Path(write_gltf(tmp_path / "lit.gltf", doc))
+
+
+def _export(capsys, model: Path, out: Path, *flags: str) -> tuple[np.ndarray, str]:
+    capsys.readouterr()
+    argv = ["export", str(model), "-o", str(out), "--format", "png", "--size", "48", "--fps", "1"]
+    assert main(argv + ["--seconds", "1", "--supersample", "1", "--shading", "pbr", "-q", *flags]) == 0
+    err = capsys.readouterr().err
+    return np.asarray(Image.open(out / sorted(os.listdir(out))[0]).convert("RGB")), err
+
+
+def test_model_lights_without_lights_in_the_model_warn_once_and_keep_the_rig(tmp_path, capsys):
+    rig, quiet = _export(capsys, DUCK, tmp_path / "rig")
+    asked, err = _export(capsys, DUCK, tmp_path / "asked", "--model-lights")
+    warnings = [line for line in err.splitlines() if "warning" in line]
+    assert warnings == [
+        f"holopack: warning: {DUCK}: --model-lights: the model has no KHR_lights_punctual lights; "
+        "it is lit by the default camera rig"
+    ], err
+    assert "model-lights" not in quiet
+    assert np.array_equal(asked, rig)  # the default rig, as without the option
+    # a model that has its lights uses them, without a word
+    model = _lit_quad(tmp_path)
+    own, err = _export(capsys, model, tmp_path / "own", "--model-lights")
+    default, _ = _export(capsys, model, tmp_path / "default")
+    assert "model-lights" not in err
+    assert not np.array_equal(own, default)
