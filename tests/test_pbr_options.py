@@ -49,14 +49,22 @@ def test_the_three_options_land_in_settings_from_the_command_line_and_a_playlist
     "flag, key, text, toml, words",
     [
         ("--environment", "environment", "city", '"city"', "takes one of none, studio; got 'city'"),
-        ("--tone-mapping", "tone_mapping", "filmic", '"filmic"', "takes one of none, neutral, aces; got 'filmic'"),
+        (
+            "--tone-mapping",
+            "tone_mapping",
+            "filmic",
+            '"filmic"',
+            "takes one of none, neutral, aces; got 'filmic'",
+        ),
         ("--exposure", "exposure", "0", "0", "must be greater than 0, got 0"),
         ("--exposure", "exposure", "-2", "-2", "must be greater than 0, got -2"),
         ("--exposure", "exposure", "5000", "5000", "must be at most 1000, got 5000"),
         ("--exposure", "exposure", "bright", '"bright"', "must be a number, got 'bright'"),
     ],
 )
-def test_a_bad_value_is_one_line_with_the_same_words_on_both_faces(capsys, tmp_path, flag, key, text, toml, words):
+def test_a_bad_value_is_one_line_with_the_same_words_on_both_faces(
+    capsys, tmp_path, flag, key, text, toml, words
+):
     with pytest.raises(SystemExit) as exit_info:
         main(["export", str(DUCK), "-o", str(tmp_path / "x.mp4"), flag, text])
     err = capsys.readouterr().err
