@@ -1,4 +1,4 @@
-"""glTF 2.0 metallic-roughness shading (``shading="pbr"``), inlined into the kernels.
+"""glTF 2.0 metallic-roughness shading (``shading="pbr"``), called from the kernels.
 
 The BRDF is the glTF 2.0 specification's Appendix B, per punctual light
 (holopack.rendering.punctual), in linear light, view space:
@@ -29,11 +29,18 @@ Y11, Y2-2, Y2-1, Y20, Y21, Y22), plus specular ``prefiltered(R, roughness) x (F0
 B)`` (split sum, R the eye's mirror about N), both times the occlusion. ``sh`` (9, 3)
 sits in ``params[P_SH:P_SH + 27]`` (k-major), then the specular maps' and table's
 sizes and the arrays themselves (P_SPEC onwards): one float64 vector, so the kernels'
-signatures stay as they are. The material table's extra columns (M_MR_TEX...) and the vertex table's
-(A_MR_UV...) are set by holopack.rendering.shading.material_table and the renderer.
+signatures stay as they are. The material table's columns (holopack.rendering.material_columns)
+and the vertex table's (A_MR_UV...) are set by holopack.rendering.shading.material_table
+and the renderer.
 
-Numba inlines ``shade_pbr`` into raster.py's kernels (see shading.py's docstring and
-holopack.kernel_cache).
+Maps: a material whose normal and metallic-roughness maps (and opaque base colour)
+share UVs, size and wrap has them packed texel by texel into one pool texture
+(holopack.rendering.pbr_setup.plan_maps, texture.TexturePool.pack); ``packed_maps``
+works out one level of detail and one set of taps for all its layers, which gives
+what separate fetches give to the bit. Other maps are fetched one by one.
+
+``shade_pbr`` is compiled once and called from raster.py's kernels, not inlined into
+each (see the comment above it and holopack.kernel_cache).
 """
 
 from __future__ import annotations
@@ -218,37 +225,9 @@ def normal_mapped(
 # the twin to the 42-F2, lit shading) 64 s against 41 s without PBR, idle 2 cores.
 @njit(cache=True, error_model="numpy")
 def shade_pbr(
-    m,
-    v0,
-    v1,
-    v2,
-    o0,
-    o1,
-    o2,
-    ox0,
-    ox1,
-    ox2,
-    oy0,
-    oy1,
-    oy2,
-    nx,
-    ny,
-    nz,
-    ex,
-    ey,
-    ez,
-    back,
-    r,
-    g,
-    b,
-    mat,
-    attr,
-    pool,
-    levels,
-    level_count,
-    wrap,
-    lights,
-):
+    m, v0, v1, v2, o0, o1, o2, ox0, ox1, ox2, oy0, oy1, oy2, nx, ny, nz, ex, ey, ez, back, r, g, b,
+    mat, attr, pool, levels, level_count, wrap, lights,
+):  # fmt: skip
     """Linear RGB reflected by a fragment of material m from the punctual lights
     (without its emission), then what environment_light needs: c_diff (3), the
     normal-mapped normal (3), F0 (3), roughness and the occlusion: fourteen values. Base colour (r, g, b), unit shading

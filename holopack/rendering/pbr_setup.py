@@ -109,47 +109,52 @@ def plan_maps(materials, textures, pbr: bool = True, occlusion: bool = False) ->
     assert plan.data_index is not None and plan.colour_used is not None
     count = len(textures)
 
-    def valid(index) -> bool:
-        return index is not None and 0 <= index < count
+    def index(value) -> int:
+        """A texture index that points at a texture, else -1."""
+        return value if value is not None and 0 <= value < count else -1
 
     separate: list[int] = []
     pack_keys: dict[tuple, int] = {}
     for row, m in enumerate(materials):
-        base, normal, mr = m.base_color_texture, m.normal_texture, m.metallic_roughness_texture
-        occ = m.occlusion_texture if occlusion else None
-        if valid(m.emissive_texture):
+        base, normal, mr = (
+            index(m.base_color_texture),
+            index(m.normal_texture),
+            index(m.metallic_roughness_texture),
+        )
+        occ = index(m.occlusion_texture) if occlusion else -1
+        if index(m.emissive_texture) >= 0:
             plan.colour_used.add(m.emissive_texture)
         if (
-            valid(normal)
-            and valid(mr)
+            normal >= 0
+            and mr >= 0
             and _same_uv(m, "normal", "metallic_roughness")
             and _same_image_grid(textures[normal], textures[mr])
         ):
             layers: tuple[tuple[int, bool], ...] = ((normal, False), (mr, False))
             if (
-                valid(base)
+                base >= 0
                 and str(m.alpha_mode).upper() == "OPAQUE"
                 and _same_uv(m, "base_color", "normal")
                 and _same_image_grid(textures[base], textures[normal])
             ):
                 layers = ((base, True),) + layers
-            elif valid(base):
+            elif base >= 0:
                 plan.colour_used.add(base)
             if layers not in pack_keys:
                 pack_keys[layers] = len(plan.packs)
                 plan.packs.append(tuple((textures[i], srgb) for i, srgb in layers))
-            occ_in_pack = valid(occ) and occ == mr and _same_uv(m, "occlusion", "metallic_roughness")
+            occ_in_pack = occ >= 0 and occ == mr and _same_uv(m, "occlusion", "metallic_roughness")
             plan.packed[row] = (pack_keys[layers], len(layers), occ_in_pack)
-            if valid(occ) and not occ_in_pack:
+            if occ >= 0 and not occ_in_pack:
                 separate.append(occ)
             continue
-        if valid(base):
+        if base >= 0:
             plan.colour_used.add(base)
-        separate += [i for i in (mr, normal, occ) if valid(i)]
-    for index in separate:
-        if index not in plan.data_index:
-            plan.data_index[index] = count + len(plan.data)
-            plan.data.append(textures[index])
+        separate += [i for i in (mr, normal, occ) if i >= 0]
+    for texture in separate:
+        if texture not in plan.data_index:
+            plan.data_index[texture] = count + len(plan.data)
+            plan.data.append(textures[texture])
     first_pack = count + len(plan.data)
     plan.packed = {row: (first_pack + k, layers, occ) for row, (k, layers, occ) in plan.packed.items()}
     return plan
