@@ -223,7 +223,10 @@ def normal_mapped(
 # Not inlined: compiled once as its own function and called, instead of copied into every
 # kernel that inlines shading.shade. Inlined, it made the first run's compile (cold cache,
 # the twin to the 42-F2, lit shading) 64 s against 41 s without PBR, idle 2 cores.
-@njit(cache=True, error_model="numpy")
+# Without Numba's reference counting (_nrt=False; it allocates nothing): with it, every
+# call took a reference to each of its seven arrays on entry and gave it back on return,
+# fourteen atomic operations per fragment on counters that all threads share.
+@njit(cache=True, error_model="numpy", _nrt=False)
 def shade_pbr(
     m, v0, v1, v2, o0, o1, o2, ox0, ox1, ox2, oy0, oy1, oy2, nx, ny, nz, ex, ey, ez, back, r, g, b,
     mat, attr, pool, levels, level_count, wrap, lights,
@@ -347,7 +350,7 @@ def shade_pbr(
     return out_r, out_g, out_b, cr, cg, cb, nx, ny, nz, f0r, f0g, f0b, rough, ao
 
 
-@njit(cache=True, error_model="numpy")
+@njit(cache=True, error_model="numpy", _nrt=False)  # as shade_pbr: no reference counting
 def environment_light(params, nx, ny, nz, ex, ey, ez, cr, cg, cb, f0r, f0g, f0b, rough, ao):
     """The environment's light reflected towards the eye (ex, ey, ez) by the normal
     (nx, ny, nz), times the occlusion ao: c_diff / pi x E(n) (SH irradiance) plus,
