@@ -100,27 +100,28 @@ def brdf_light(nx, ny, nz, vx, vy, vz, lx, ly, lz, ndv, cr, cg, cb, f0r, f0g, f0
     if ndl <= 0.0:
         return 0.0, 0.0, 0.0
     ndl = min(ndl, 1.0)
+    # H = (L + V) / |L + V| is never formed: for unit L and V, V.H = |L + V| / 2, and
+    # (N.H)^2 = (N.(L + V))^2 / |L + V|^2 joins D x Vis's one division below
     hx, hy, hz = lx + vx, ly + vy, lz + vz
     hn = hx * hx + hy * hy + hz * hz
-    ndh = nx * hx + ny * hy + nz * hz
-    vdh = vx * hx + vy * hy + vz * hz
-    if hn > 0.0:
-        inv = 1.0 / math.sqrt(hn)
-        ndh *= inv
-        vdh *= inv
-    ndh = min(max(ndh, 0.0), 1.0)
-    vdh = min(abs(vdh), 1.0)
+    nh = max(nx * hx + ny * hy + nz * hz, 0.0)
+    nh2 = min(nh * nh, hn)  # N.H <= 1
+    vdh = min(0.5 * math.sqrt(hn), 1.0)
     k = 1.0 - vdh
     k2 = k * k
     k5 = k2 * k2 * k  # (1 - |V.H|)^5 by products, not pow
     fr = f0r + (1.0 - f0r) * k5
     fg = f0g + (1.0 - f0g) * k5
     fb = f0b + (1.0 - f0b) * k5
-    # D x Vis = alpha^2 / pi / q^2 x 0.5 / denom, one division
-    q = ndh * ndh * (alpha2 - 1.0) + 1.0
+    # D x Vis = alpha^2 / pi / q^2 x 0.5 / denom with q = (N.H)^2 (alpha^2 - 1) + 1,
+    # = alpha^2 / pi x 0.5 |H|^4 / ((N.(L+V))^2 (alpha^2 - 1) + |H|^2)^2 / denom: one division
     denom = ndl * view_term + ndv * math.sqrt(ndl * ndl * (1.0 - alpha2) + alpha2)
-    qqd = q * q * denom
-    s = 0.5 * alpha2 * INV_PI / qqd if q > 0.0 and denom > 0.0 else 0.0
+    if hn > 0.0:
+        qh = nh2 * (alpha2 - 1.0) + hn
+        qqd = qh * qh * denom
+        s = 0.5 * alpha2 * INV_PI * hn * hn / qqd if qh > 0.0 and denom > 0.0 else 0.0
+    else:  # L = -V: H is undefined and N.H taken as 0, so q = 1
+        s = 0.5 * alpha2 * INV_PI / denom if denom > 0.0 else 0.0
     return (
         ((1.0 - fr) * cr + fr * s) * ndl,
         ((1.0 - fg) * cg + fg * s) * ndl,
