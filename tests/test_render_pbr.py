@@ -142,6 +142,24 @@ def test_packed_maps_give_exactly_what_separate_fetches_give(environment):
     assert np.array_equal(pictures[0].color, pictures[1].color)
 
 
+def test_an_unlit_material_with_maps_keeps_its_base_colour_texture():
+    """KHR_materials_unlit draws factor x base colour texture whatever the shading;
+    maps it also carries (packable ones here) must not take its texture away."""
+    import dataclasses
+
+    posed, materials, textures = posed_model(DATA / "FlightHelmet" / "FlightHelmet.gltf")
+    unlit = [dataclasses.replace(m, unlit=True) for m in materials]
+    view, projection = framed_camera(posed, yaw=30.0)
+    pictures = [
+        Renderer((160, 160), 1, lights=LIGHTS).draw(
+            posed, unlit, textures, view, projection, shading, tone_mapping="none"
+        )
+        for shading in ("pbr", "unlit")
+    ]
+    assert np.count_nonzero(pictures[0].alpha) > 0.1 * 160 * 160
+    assert np.array_equal(pictures[0].linear, pictures[1].linear)
+
+
 def _png_uri(pixels: np.ndarray) -> str:
     from PIL import Image
 
