@@ -227,7 +227,7 @@ def normal_mapped(
 # Without Numba's reference counting (_nrt=False; it allocates nothing): with it, every
 # call took a reference to each of its seven arrays on entry and gave it back on return,
 # fourteen atomic operations per fragment on counters that all threads share.
-@njit(cache=True, error_model="numpy", _nrt=False)
+@njit(cache=True, error_model="numpy", _nrt=False)  # type: ignore[call-overload]  # _nrt: not in the stubs
 def shade_pbr(
     m, v0, v1, v2, o0, o1, o2, ox0, ox1, ox2, oy0, oy1, oy2, nx, ny, nz, ex, ey, ez, back, r, g, b,
     mat, attr, pool, levels, level_count, wrap, lights,
@@ -351,7 +351,7 @@ def shade_pbr(
     return out_r, out_g, out_b, cr, cg, cb, nx, ny, nz, f0r, f0g, f0b, rough, ao
 
 
-@njit(cache=True, error_model="numpy", _nrt=False)  # as shade_pbr: no reference counting
+@njit(cache=True, error_model="numpy", _nrt=False)  # type: ignore[call-overload]  # as shade_pbr
 def environment_light(params, nx, ny, nz, ex, ey, ez, cr, cg, cb, f0r, f0g, f0b, rough, ao):
     """The environment's light reflected towards the eye (ex, ey, ez) by the normal
     (nx, ny, nz), times the occlusion ao: c_diff / pi x E(n) (SH irradiance) plus,
