@@ -100,6 +100,7 @@ BOUNDS: dict[str, tuple[float, float, bool, str]] = {
     "margin": (0.0, 0.9, False, "of the radius"),
     "turntable": (-36000.0, 36000.0, False, "degrees per second"),
     "light": (-1000.0, 1000.0, False, ""),
+    "exposure": (0.0, 1000.0, True, "times"),
     "max_seconds": (0.0, 86400.0, True, "seconds"),
     "frames": (1, MAX_FRAMES, False, "frames"),
 }

@@ -24,6 +24,7 @@ from .errors import InputError
 from .limits import BOUNDS
 from .rendering.camera import Framing
 from .rendering.lights import Lights
+from .rendering.tonemap_choices import ENVIRONMENTS, TONE_MAPPINGS
 from .schema import Fault
 from .textfile import show_value
 from .video import options as video_choices
@@ -320,6 +321,34 @@ OPTIONS: tuple[Option, ...] = (
         "(glTF's metallic-roughness materials with their normal and metal-rough maps, tone-mapped)",
         choices=("lit", "unlit", "pbr"),
         metavar="lit|unlit|pbr",
+        group=CAMERA,
+    ),
+    Option(
+        "environment",
+        "choice",
+        "image-based light of --shading pbr: none, or studio (a built-in neutral studio: "
+        "soft diffuse light and reflections; the model's occlusion maps dim it)",
+        default="none",
+        choices=ENVIRONMENTS,
+        metavar="|".join(ENVIRONMENTS),
+        group=CAMERA,
+    ),
+    Option(
+        "tone_mapping",
+        "choice",
+        "how linear light becomes the picture's colour: none (clamped), neutral (Khronos PBR "
+        "Neutral) or aces (default: neutral for --shading pbr, none otherwise)",
+        choices=TONE_MAPPINGS,
+        metavar="|".join(TONE_MAPPINGS),
+        group=CAMERA,
+    ),
+    Option(
+        "exposure",
+        "number",
+        "multiplies the linear light before tone mapping",
+        default=1.0,
+        metavar="X",
+        **_bounds("exposure"),
         group=CAMERA,
     ),
     Option(

@@ -7,7 +7,7 @@ import numpy as np
 import pytest
 
 from holopack.rendering import raster
-from holopack.rendering.pbr import brdf_light
+from holopack.rendering.pbr import brdf_light, view_terms
 from holopack.rendering.pbr_reference import brdf_cos
 from holopack.rendering.tonemap_kernel import ACES, NEUTRAL, NONE, tone_map
 from holopack.rendering.tonemap_reference import neutral
@@ -36,7 +36,8 @@ def test_brdf_kernel_matches_its_numpy_twin():
         ndv = min(max(float(n[i] @ v[i]), 0.0), 1.0)
         f0 = 0.04 + (base[i] - 0.04) * m
         cd = base[i] * (1.0 - m)
-        got[i] = brdf_light(*n[i], *v[i], *l[i], ndv, *cd, *f0, a * a)
+        *cd_pi, view_term = view_terms(ndv, *cd, a * a)
+        got[i] = brdf_light(*n[i], *v[i], *l[i], ndv, *cd_pi, *f0, a * a, view_term)
     assert np.count_nonzero(expected.max(axis=1) > 0) > count // 3
     assert np.allclose(got, expected, rtol=1e-9, atol=1e-12)
 
@@ -47,8 +48,14 @@ def test_tone_map_kernel_matches_its_numpy_twin(name, code):
     linear = (rng.random((48, 40, 3)) ** 3 * 6.0).astype(np.float32)  # HDR, mostly dark
     linear[0, 0] = np.nan
     lut, steps = raster.srgb_tables()
+    alpha = np.ones(linear.shape[:2], np.float32)
+    alpha[5:9] = 0.0  # uncovered rows: black in linear light, and left as they were
+    linear[5:9] = 0.0
     color = np.zeros(linear.shape, np.uint8)
-    tone_map(linear, 1.3, code, lut, steps, color)
+    color[5:9] = 7
+    tone_map(linear, alpha, 1.3, code, lut, steps, color)
+    assert np.all(color[5:9] == 7)
+    color[5:9] = 0  # what the renderer writes there
     expected = tone_map_reference(linear, 1.3, name)
     # the kernel encodes in float64 from float32 input: at most one code apart, at
     # the rare values that sit on a rounding edge

@@ -110,6 +110,56 @@ def test_flight_helmet_matches_glsl():
     assert value >= 40.0, value
 
 
+@pytest.mark.parametrize("environment", [None, "studio"])
+def test_packed_maps_give_exactly_what_separate_fetches_give(environment):
+    """FlightHelmet's normal and occlusion-roughness-metal maps (and its opaque base
+    colours) share UVs and sizes, so each material samples them in one packed
+    fetch; an explicit identity KHR_texture_transform on the normal map leaves the
+    UVs as they are but makes the maps be fetched one by one. The pictures must be
+    the same to the bit."""
+    import dataclasses
+
+    from holopack.rendering.pbr_setup import plan_maps
+
+    posed, materials, textures = posed_model(DATA / "FlightHelmet" / "FlightHelmet.gltf")
+    identity = np.array([[1.0, 0.0, 0.0], [0.0, 1.0, 0.0]])
+    separate = [dataclasses.replace(m, normal_transform=identity) for m in materials]
+    occlusion = environment is not None
+    packed_plan = plan_maps(materials, textures, True, occlusion)
+    assert len(packed_plan.packed) >= len(materials) - 1  # the lenses' maps differ in size
+    assert any(layers == 3 for _, layers, _ in packed_plan.packed.values())
+    assert all(occ == occlusion for _, _, occ in packed_plan.packed.values())
+    assert not plan_maps(separate, textures, True, occlusion).packed
+    view, projection = framed_camera(posed, yaw=30.0)
+    pictures = [
+        Renderer((192, 192), 1, lights=LIGHTS).draw(
+            posed, mats, textures, view, projection, "pbr", environment=environment
+        )
+        for mats in (materials, separate)
+    ]
+    assert np.count_nonzero(pictures[0].alpha) > 0.1 * 192 * 192
+    assert np.array_equal(pictures[0].linear, pictures[1].linear)
+    assert np.array_equal(pictures[0].color, pictures[1].color)
+
+
+def test_an_unlit_material_with_maps_keeps_its_base_colour_texture():
+    """KHR_materials_unlit draws factor x base colour texture whatever the shading;
+    maps it also carries (packable ones here) must not take its texture away."""
+    import dataclasses
+
+    posed, materials, textures = posed_model(DATA / "FlightHelmet" / "FlightHelmet.gltf")
+    unlit = [dataclasses.replace(m, unlit=True) for m in materials]
+    view, projection = framed_camera(posed, yaw=30.0)
+    pictures = [
+        Renderer((160, 160), 1, lights=LIGHTS).draw(
+            posed, unlit, textures, view, projection, shading, tone_mapping="none"
+        )
+        for shading in ("pbr", "unlit")
+    ]
+    assert np.count_nonzero(pictures[0].alpha) > 0.1 * 160 * 160
+    assert np.array_equal(pictures[0].linear, pictures[1].linear)
+
+
 def _png_uri(pixels: np.ndarray) -> str:
     from PIL import Image
 

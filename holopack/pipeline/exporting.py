@@ -25,7 +25,7 @@ from ..formats import get_format
 from ..formats.names import check_output_name
 from ..formats.stream import write_stream
 from ..formats.target import format_for_target
-from ..notices import held, note
+from ..notices import held, note, warn
 from ..progress import Progress
 from ..scene.load import load
 from ..scene.scene import Scene
@@ -122,6 +122,9 @@ class ExportPlan:
             front=settings.front,
             up=settings.up,
             model_lights=settings.model_lights,
+            environment=settings.environment,
+            tone_mapping=settings.tone_mapping,
+            exposure=settings.exposure,
         )
         self._note_decisions(scene, settings)
         self.encoder = None
@@ -138,6 +141,12 @@ class ExportPlan:
 
     def _note_decisions(self, scene: Scene, settings: ExportSettings) -> None:
         """Say on stderr what holopack decided that is not the plain default."""
+        if settings.model_lights and not scene.is_media and not scene.lights:
+            warn(
+                "--model-lights: the model has no KHR_lights_punctual lights; "
+                "it is lit by the default camera rig",
+                scene.path,
+            )
         orientation = self.source.orientation
         if not orientation.chosen and not orientation.is_default:
             note(f"turned to face the viewer: {orientation.describe()}; --front/--up override", scene.path)

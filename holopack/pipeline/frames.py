@@ -311,11 +311,17 @@ class SceneSource(_SourceBase):
         front: str = "auto",
         up: str = "auto",
         model_lights: bool = False,
+        environment: str | None = None,
+        tone_mapping: str | None = None,
+        exposure: float = 1.0,
         **common,
     ):
         super().__init__(scene, timeline, size, **common)
         self.shading = shading
         self.model_lights = model_lights
+        self.environment = environment  # None, "none" or "studio" (Renderer.draw's)
+        self.tone_mapping = tone_mapping
+        self.exposure = exposure
         self.orientation = decide(scene, front, up)
         self._model = self.orientation.matrix4()  # (4, 4) float64: the model's axes turned to face the viewer
         self.renderer = Renderer(
@@ -419,6 +425,9 @@ class SceneSource(_SourceBase):
             self.view_at(index),
             self.camera.projection,
             shading=self.shading,
+            tone_mapping=self.tone_mapping,
+            exposure=self.exposure,
+            environment=self.environment,
         )
 
 

@@ -34,6 +34,9 @@ class ExportSettings:
     circle_mask: bool | None = None
     shading: str = "lit"
     model_lights: bool = False  # draw with the model's KHR_lights_punctual lights
+    environment: str = options.default("environment")  # image-based light of "pbr"
+    tone_mapping: str | None = options.default("tone_mapping")  # None: the shading's own
+    exposure: float = options.default("exposure")
     brightness: float = 1.0  # scales the picture's light before the device's own limit
     # video input (holopack.video, docs/video.md): --key, --crop, --loop, --levels
     key: str = options.default("key")

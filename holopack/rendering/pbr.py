@@ -1,4 +1,4 @@
-"""glTF 2.0 metallic-roughness shading (``shading="pbr"``), inlined into the kernels.
+"""glTF 2.0 metallic-roughness shading (``shading="pbr"``), called from the kernels.
 
 The BRDF is the glTF 2.0 specification's Appendix B, per punctual light
 (holopack.rendering.punctual), in linear light, view space:
@@ -29,11 +29,18 @@ Y11, Y2-2, Y2-1, Y20, Y21, Y22), plus specular ``prefiltered(R, roughness) x (F0
 B)`` (split sum, R the eye's mirror about N), both times the occlusion. ``sh`` (9, 3)
 sits in ``params[P_SH:P_SH + 27]`` (k-major), then the specular maps' and table's
 sizes and the arrays themselves (P_SPEC onwards): one float64 vector, so the kernels'
-signatures stay as they are. The material table's extra columns (M_MR_TEX...) and the vertex table's
-(A_MR_UV...) are set by holopack.rendering.shading.material_table and the renderer.
+signatures stay as they are. The material table's columns (holopack.rendering.material_columns)
+and the vertex table's (A_MR_UV...) are set by holopack.rendering.shading.material_table
+and the renderer.
 
-Numba inlines ``shade_pbr`` into raster.py's kernels (see shading.py's docstring and
-holopack.kernel_cache).
+Maps: a material whose normal and metallic-roughness maps (and opaque base colour)
+share UVs, size and wrap has them packed texel by texel into one pool texture
+(holopack.rendering.pbr_setup.plan_maps, texture.TexturePool.pack); ``packed_maps``
+works out one level of detail and one set of taps for all its layers, which gives
+what separate fetches give to the bit. Other maps are fetched one by one.
+
+``shade_pbr`` is compiled once and called from raster.py's kernels, not inlined into
+each (see the comment above it and holopack.kernel_cache).
 """
 
 from __future__ import annotations
@@ -43,19 +50,30 @@ import math
 from numba import njit
 
 from ..kernel_cache import refresh
-from .punctual import DIRECTIONAL, L_KIND, L_POSITION, L_RANGE, L_SPOT_DIR, L_SPOT_OFFSET, L_SPOT_SCALE, SPOT
-from .texture import texture_at
 
 # shade_pbr and environment_light are cached on their own (not inlined into raster.py's
-# kernels): they compile texture.py's samplers and punctual.py's columns into themselves
-refresh(__file__, ["texture.py", "punctual.py"])
+# kernels): they compile texture.py's samplers and the columns of punctual.py and
+# material_columns.py into themselves
+refresh(__file__, ["texture.py", "texel_mix.py", "punctual.py", "material_columns.py"])
+
+from .material_columns import (  # noqa: E402  (as above)
+    M_MAPS,  # noqa: F401  (re-exported for raster.py)
+    M_METALLIC,
+    M_MR_TEX,
+    M_NORMAL_SCALE,
+    M_NORMAL_TEX,
+    M_OCC_STRENGTH,
+    M_OCC_TEX,
+    M_PACK_LAYERS,
+    M_PACK_OCC,
+    M_PACK_TEX,
+    M_ROUGHNESS,
+)
+from .punctual import DIRECTIONAL, L_KIND, L_POSITION, L_RANGE, L_SPOT_DIR, L_SPOT_OFFSET, L_SPOT_SCALE, SPOT  # noqa: E402
+from .texel_mix import mix_texels  # noqa: E402
+from .texture import bilinear_taps, fragment_uv, mip_level, texture_at  # noqa: E402
 
 INV_PI = 1.0 / math.pi
-
-# material table columns of the PBR maps (after shading.py's own M_* columns); a
-# texture column holds the pool index of a texture decoded as linear data, -1 = none
-M_MR_TEX, M_NORMAL_TEX, M_NORMAL_SCALE, M_OCC_TEX, M_OCC_STRENGTH, M_MAPS = 20, 21, 22, 23, 24, 25
-M_PBR_COLUMNS = 26
 # vertex table columns: the UVs of the metallic-roughness, normal and occlusion
 # textures (each through its texCoord set and KHR_texture_transform), and the
 # view-space tangent xyz and bitangent sign w
@@ -73,77 +91,147 @@ SH_C0, SH_C1, SH_C2, SH_C3, SH_C4 = 0.282095, 0.488603, 1.092548, 0.315392, 0.54
 
 
 @njit(cache=True, error_model="numpy", inline="always")
-def brdf_light(nx, ny, nz, vx, vy, vz, lx, ly, lz, ndv, cr, cg, cb, f0r, f0g, f0b, alpha2):
+def brdf_light(nx, ny, nz, vx, vy, vz, lx, ly, lz, ndv, cr, cg, cb, f0r, f0g, f0b, alpha2, view_term):
     """Appendix B's f x max(N.L, 0) for one light direction L (unit, towards the
-    light): (r, g, b) to multiply by the light's irradiance; 0 when N.L <= 0."""
+    light): (r, g, b) to multiply by the light's irradiance; 0 when N.L <= 0.
+    (cr, cg, cb): c_diff / pi; view_term: sqrt((N.V)^2 (1 - alpha^2) + alpha^2), the
+    same for every light (see view_terms)."""
     ndl = nx * lx + ny * ly + nz * lz
     if ndl <= 0.0:
         return 0.0, 0.0, 0.0
     ndl = min(ndl, 1.0)
+    # H = (L + V) / |L + V| is never formed: for unit L and V, V.H = |L + V| / 2, and
+    # (N.H)^2 = (N.(L + V))^2 / |L + V|^2 joins D x Vis's one division below
     hx, hy, hz = lx + vx, ly + vy, lz + vz
-    hn = math.sqrt(hx * hx + hy * hy + hz * hz)
-    if hn > 0.0:
-        inv = 1.0 / hn
-        hx *= inv
-        hy *= inv
-        hz *= inv
-    ndh = min(max(nx * hx + ny * hy + nz * hz, 0.0), 1.0)
-    vdh = min(abs(vx * hx + vy * hy + vz * hz), 1.0)
+    hn = hx * hx + hy * hy + hz * hz
+    nh = max(nx * hx + ny * hy + nz * hz, 0.0)
+    nh2 = min(nh * nh, hn)  # N.H <= 1
+    vdh = min(0.5 * math.sqrt(hn), 1.0)
     k = 1.0 - vdh
     k2 = k * k
     k5 = k2 * k2 * k  # (1 - |V.H|)^5 by products, not pow
     fr = f0r + (1.0 - f0r) * k5
     fg = f0g + (1.0 - f0g) * k5
     fb = f0b + (1.0 - f0b) * k5
-    q = ndh * ndh * (alpha2 - 1.0) + 1.0
-    d = alpha2 * INV_PI / (q * q) if q > 0.0 else 0.0
-    one_a = 1.0 - alpha2
-    denom = ndl * math.sqrt(ndv * ndv * one_a + alpha2) + ndv * math.sqrt(ndl * ndl * one_a + alpha2)
-    vis = 0.5 / denom if denom > 0.0 else 0.0
-    s = d * vis
+    # D x Vis = alpha^2 / pi / q^2 x 0.5 / denom with q = (N.H)^2 (alpha^2 - 1) + 1,
+    # = alpha^2 / pi x 0.5 |H|^4 / ((N.(L+V))^2 (alpha^2 - 1) + |H|^2)^2 / denom: one division
+    denom = ndl * view_term + ndv * math.sqrt(ndl * ndl * (1.0 - alpha2) + alpha2)
+    if hn > 0.0:
+        qh = nh2 * (alpha2 - 1.0) + hn
+        qqd = qh * qh * denom
+        s = 0.5 * alpha2 * INV_PI * hn * hn / qqd if qh > 0.0 and denom > 0.0 else 0.0
+    else:  # L = -V: H is undefined and N.H taken as 0, so q = 1
+        s = 0.5 * alpha2 * INV_PI / denom if denom > 0.0 else 0.0
     return (
-        ((1.0 - fr) * cr * INV_PI + fr * s) * ndl,
-        ((1.0 - fg) * cg * INV_PI + fg * s) * ndl,
-        ((1.0 - fb) * cb * INV_PI + fb * s) * ndl,
+        ((1.0 - fr) * cr + fr * s) * ndl,
+        ((1.0 - fg) * cg + fg * s) * ndl,
+        ((1.0 - fb) * cb + fb * s) * ndl,
     )
+
+
+@njit(cache=True, error_model="numpy", inline="always")
+def view_terms(ndv, cr, cg, cb, alpha2):
+    """What brdf_light takes once per fragment: c_diff / pi and the view's term of
+    Vis's denominator, sqrt((N.V)^2 (1 - alpha^2) + alpha^2)."""
+    return cr * INV_PI, cg * INV_PI, cb * INV_PI, math.sqrt(ndv * ndv * (1.0 - alpha2) + alpha2)
+
+
+@njit(cache=True, error_model="numpy", inline="always")
+def packed_maps(pool, levels, level_count, wrap, t, layers, u, v, dudx, dvdx, dudy, dvdy):
+    """Trilinear sample of a packed texture (texture.TexturePool.pack's ``packs``):
+    ``layers`` RGBA layers per texel, the last two the normal and the metallic-
+    roughness maps, the first the base colour when there are three. One level of
+    detail, one set of taps and weights for all layers: (base rgb, normal rgb,
+    metallic-roughness rgb), each exactly what texture.sample_trilinear gives for
+    that texture alone (base 0 with two layers)."""
+    u, v, l0, f = mip_level(levels, level_count, t, u, v, dudx, dvdx, dudy, dvdy)
+    first = layers - 2
+    c0 = c1 = c2 = n0 = n1 = n2 = q0 = q1 = q2 = 0.0
+    for i in range(2):
+        weight = 1.0 - f if i == 0 else f
+        if weight <= 0.0:
+            continue
+        i00, i01, i10, i11, w00, w01, w10, w11 = bilinear_taps(levels, wrap, t, l0 + i, u, v, layers)
+        if first == 1:
+            x0, x1, x2, _ = mix_texels(pool, i00, i01, i10, i11, w00, w01, w10, w11)
+            c0 += weight * x0
+            c1 += weight * x1
+            c2 += weight * x2
+        x0, x1, x2, _ = mix_texels(
+            pool, i00 + first, i01 + first, i10 + first, i11 + first, w00, w01, w10, w11
+        )
+        n0 += weight * x0
+        n1 += weight * x1
+        n2 += weight * x2
+        k = first + 1
+        x0, x1, x2, _ = mix_texels(pool, i00 + k, i01 + k, i10 + k, i11 + k, w00, w01, w10, w11)
+        q0 += weight * x0
+        q1 += weight * x1
+        q2 += weight * x2
+    return c0, c1, c2, n0, n1, n2, q0, q1, q2
+
+
+@njit(cache=True, error_model="numpy", inline="always")
+def normal_mapped(
+    t, given, s0, s1, s2, scale, nx, ny, nz, back,
+    v0, v1, v2, o0, o1, o2, ox0, ox1, ox2, oy0, oy1, oy2, attr, pool, levels, level_count, wrap,
+):  # fmt: skip
+    """The shading normal through the normal map: its texel (s0, s1, s2) when
+    ``given``, else texture t sampled here; (nx, ny, nz) as it is where the vertices
+    carry no tangent."""
+    tx = o0 * attr[v0, A_TAN] + o1 * attr[v1, A_TAN] + o2 * attr[v2, A_TAN]
+    ty = o0 * attr[v0, A_TAN + 1] + o1 * attr[v1, A_TAN + 1] + o2 * attr[v2, A_TAN + 1]
+    tz = o0 * attr[v0, A_TAN + 2] + o1 * attr[v1, A_TAN + 2] + o2 * attr[v2, A_TAN + 2]
+    tw = o0 * attr[v0, A_TAN + 3] + o1 * attr[v1, A_TAN + 3] + o2 * attr[v2, A_TAN + 3]
+    # Gram-Schmidt against the (possibly flipped) normal; flipping N and T
+    # together keeps N x T, so the bitangent's own flip is explicit below
+    dot = tx * nx + ty * ny + tz * nz
+    tx -= dot * nx
+    ty -= dot * ny
+    tz -= dot * nz
+    tn = math.sqrt(tx * tx + ty * ty + tz * tz)
+    if not tn > 1e-12:
+        return nx, ny, nz
+    inv = 1.0 / tn
+    tx *= inv
+    ty *= inv
+    tz *= inv
+    if back:
+        tx, ty, tz = -tx, -ty, -tz
+    sign = 1.0 if tw >= 0.0 else -1.0
+    if back:
+        sign = -sign
+    bx = sign * (ny * tz - nz * ty)
+    by = sign * (nz * tx - nx * tz)
+    bz = sign * (nx * ty - ny * tx)
+    if not given:
+        s0, s1, s2, _ = texture_at(
+            t, A_NORMAL_UV, v0, v1, v2, o0, o1, o2, ox0, ox1, ox2, oy0, oy1, oy2, attr, pool, levels, level_count, wrap
+        )  # fmt: skip
+    px = (2.0 * s0 - 1.0) * scale
+    py = (2.0 * s1 - 1.0) * scale
+    pz = 2.0 * s2 - 1.0
+    mx = tx * px + bx * py + nx * pz
+    my = ty * px + by * py + ny * pz
+    mz = tz * px + bz * py + nz * pz
+    mn = math.sqrt(mx * mx + my * my + mz * mz)
+    if mn > 0.0:
+        inv = 1.0 / mn
+        return mx * inv, my * inv, mz * inv
+    return nx, ny, nz
 
 
 # Not inlined: compiled once as its own function and called, instead of copied into every
 # kernel that inlines shading.shade. Inlined, it made the first run's compile (cold cache,
 # the twin to the 42-F2, lit shading) 64 s against 41 s without PBR, idle 2 cores.
-@njit(cache=True, error_model="numpy")
+# Without Numba's reference counting (_nrt=False; it allocates nothing): with it, every
+# call took a reference to each of its seven arrays on entry and gave it back on return,
+# fourteen atomic operations per fragment on counters that all threads share.
+@njit(cache=True, error_model="numpy", _nrt=False)  # type: ignore[call-overload]  # _nrt: not in the stubs
 def shade_pbr(
-    m,
-    v0,
-    v1,
-    v2,
-    o0,
-    o1,
-    o2,
-    ox0,
-    ox1,
-    ox2,
-    oy0,
-    oy1,
-    oy2,
-    nx,
-    ny,
-    nz,
-    ex,
-    ey,
-    ez,
-    back,
-    r,
-    g,
-    b,
-    mat,
-    attr,
-    pool,
-    levels,
-    level_count,
-    wrap,
-    lights,
-):
+    m, v0, v1, v2, o0, o1, o2, ox0, ox1, ox2, oy0, oy1, oy2, nx, ny, nz, ex, ey, ez, back, r, g, b,
+    mat, attr, pool, levels, level_count, wrap, lights,
+):  # fmt: skip
     """Linear RGB reflected by a fragment of material m from the punctual lights
     (without its emission), then what environment_light needs: c_diff (3), the
     normal-mapped normal (3), F0 (3), roughness and the occlusion: fourteen values. Base colour (r, g, b), unit shading
@@ -151,93 +239,44 @@ def shade_pbr(
     (ex, ey, ez), view space. lights: the (L, LIGHT_COLUMNS) table of
     holopack.rendering.punctual.pack_lights. (Thirty arguments at most: CPython
     passes more through a tuple, a call Numba's inliner refuses.)"""
-    metallic = mat[m, 8]
-    rough = mat[m, 9]
-    t = int(mat[m, M_MR_TEX])
-    if t >= 0:
-        _, sg, sb, _ = texture_at(
-            t,
-            A_MR_UV,
-            v0,
-            v1,
-            v2,
-            o0,
-            o1,
-            o2,
-            ox0,
-            ox1,
-            ox2,
-            oy0,
-            oy1,
-            oy2,
-            attr,
-            pool,
-            levels,
-            level_count,
-            wrap,
+    metallic = mat[m, M_METALLIC]
+    rough = mat[m, M_ROUGHNESS]
+    ao = 1.0
+    # the normal map's texel; a packed material samples all its maps in one fetch
+    s0 = s1 = s2 = 0.0
+    packed = int(mat[m, M_PACK_TEX])
+    if packed >= 0:
+        u, v, dudx, dvdx, dudy, dvdy = fragment_uv(
+            A_NORMAL_UV, v0, v1, v2, o0, o1, o2, ox0, ox1, ox2, oy0, oy1, oy2, attr
         )
-        rough *= sg
-        metallic *= sb
+        layers = int(mat[m, M_PACK_LAYERS])
+        c0, c1, c2, s0, s1, s2, q0, q1, q2 = packed_maps(
+            pool, levels, level_count, wrap, packed, layers, u, v, dudx, dvdx, dudy, dvdy
+        )
+        if layers == 3:  # the base colour texture is the first layer
+            r *= c0
+            g *= c1
+            b *= c2
+        rough *= q1
+        metallic *= q2
+        if mat[m, M_PACK_OCC] == 1.0:  # the occlusion is the metallic-roughness map's R
+            ao = 1.0 + mat[m, M_OCC_STRENGTH] * (q0 - 1.0)
+    else:
+        t = int(mat[m, M_MR_TEX])
+        if t >= 0:
+            _, sg, sb, _ = texture_at(
+                t, A_MR_UV, v0, v1, v2, o0, o1, o2, ox0, ox1, ox2, oy0, oy1, oy2, attr, pool, levels, level_count, wrap
+            )  # fmt: skip
+            rough *= sg
+            metallic *= sb
     metallic = min(max(metallic, 0.0), 1.0)
     rough = min(max(rough, 0.0), 1.0)
     t = int(mat[m, M_NORMAL_TEX])
-    if t >= 0:
-        tx = o0 * attr[v0, A_TAN] + o1 * attr[v1, A_TAN] + o2 * attr[v2, A_TAN]
-        ty = o0 * attr[v0, A_TAN + 1] + o1 * attr[v1, A_TAN + 1] + o2 * attr[v2, A_TAN + 1]
-        tz = o0 * attr[v0, A_TAN + 2] + o1 * attr[v1, A_TAN + 2] + o2 * attr[v2, A_TAN + 2]
-        tw = o0 * attr[v0, A_TAN + 3] + o1 * attr[v1, A_TAN + 3] + o2 * attr[v2, A_TAN + 3]
-        # Gram-Schmidt against the (possibly flipped) normal; flipping N and T
-        # together keeps N x T, so the bitangent's own flip is explicit below
-        dot = tx * nx + ty * ny + tz * nz
-        tx -= dot * nx
-        ty -= dot * ny
-        tz -= dot * nz
-        tn = math.sqrt(tx * tx + ty * ty + tz * tz)
-        if tn > 1e-12:
-            inv = 1.0 / tn
-            tx *= inv
-            ty *= inv
-            tz *= inv
-            if back:
-                tx, ty, tz = -tx, -ty, -tz
-            sign = 1.0 if tw >= 0.0 else -1.0
-            if back:
-                sign = -sign
-            bx = sign * (ny * tz - nz * ty)
-            by = sign * (nz * tx - nx * tz)
-            bz = sign * (nx * ty - ny * tx)
-            s0, s1, s2, _ = texture_at(
-                t,
-                A_NORMAL_UV,
-                v0,
-                v1,
-                v2,
-                o0,
-                o1,
-                o2,
-                ox0,
-                ox1,
-                ox2,
-                oy0,
-                oy1,
-                oy2,
-                attr,
-                pool,
-                levels,
-                level_count,
-                wrap,
-            )
-            scale = mat[m, M_NORMAL_SCALE]
-            px = (2.0 * s0 - 1.0) * scale
-            py = (2.0 * s1 - 1.0) * scale
-            pz = 2.0 * s2 - 1.0
-            mx = tx * px + bx * py + nx * pz
-            my = ty * px + by * py + ny * pz
-            mz = tz * px + bz * py + nz * pz
-            mn = math.sqrt(mx * mx + my * my + mz * mz)
-            if mn > 0.0:
-                inv = 1.0 / mn
-                nx, ny, nz = mx * inv, my * inv, mz * inv
+    if t >= 0 or packed >= 0:
+        nx, ny, nz = normal_mapped(
+            t, packed >= 0, s0, s1, s2, mat[m, M_NORMAL_SCALE], nx, ny, nz, back,
+            v0, v1, v2, o0, o1, o2, ox0, ox1, ox2, oy0, oy1, oy2, attr, pool, levels, level_count, wrap,
+        )  # fmt: skip
     cr = r * (1.0 - metallic)
     cg = g * (1.0 - metallic)
     cb = b * (1.0 - metallic)
@@ -247,6 +286,7 @@ def shade_pbr(
     alpha = rough * rough
     alpha2 = alpha * alpha
     ndv = min(max(nx * ex + ny * ey + nz * ez, 0.0), 1.0)
+    dr, dg, db, view_term = view_terms(ndv, cr, cg, cb, alpha2)
     out_r = 0.0
     out_g = 0.0
     out_b = 0.0
@@ -296,11 +336,12 @@ def shade_pbr(
             er *= att
             eg *= att
             eb *= att
-        fr, fg, fb = brdf_light(nx, ny, nz, ex, ey, ez, lx, ly, lz, ndv, cr, cg, cb, f0r, f0g, f0b, alpha2)
+        fr, fg, fb = brdf_light(
+            nx, ny, nz, ex, ey, ez, lx, ly, lz, ndv, dr, dg, db, f0r, f0g, f0b, alpha2, view_term
+        )
         out_r += fr * er
         out_g += fg * eg
         out_b += fb * eb
-    ao = 1.0
     t = int(mat[m, M_OCC_TEX])  # set only when the picture has an environment
     if t >= 0:
         s0, _, _, _ = texture_at(
@@ -310,7 +351,7 @@ def shade_pbr(
     return out_r, out_g, out_b, cr, cg, cb, nx, ny, nz, f0r, f0g, f0b, rough, ao
 
 
-@njit(cache=True, error_model="numpy")
+@njit(cache=True, error_model="numpy", _nrt=False)  # type: ignore[call-overload]  # as shade_pbr
 def environment_light(params, nx, ny, nz, ex, ey, ez, cr, cg, cb, f0r, f0g, f0b, rough, ao):
     """The environment's light reflected towards the eye (ex, ey, ez) by the normal
     (nx, ny, nz), times the occlusion ao: c_diff / pi x E(n) (SH irradiance) plus,

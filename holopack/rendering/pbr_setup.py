@@ -5,6 +5,8 @@ the light table, and the checked tone-mapping choice. Plain numpy."""
 from __future__ import annotations
 
 import math
+from dataclasses import dataclass
+from dataclasses import field as dataclass_field
 
 import numpy as np
 
@@ -26,7 +28,8 @@ from .pbr import (
     P_SPEC_W,
 )
 from .punctual import LIGHT_COLUMNS, PunctualLight, pack_lights, rig
-from .tonemap_kernel import ACES, NEUTRAL, NONE, TONE_MAPPINGS, tone_map
+from .tonemap_choices import TONE_MAPPINGS
+from .tonemap_kernel import ACES, NEUTRAL, NONE, tone_map
 
 LightsArg = Lights | list | tuple | None
 ToneMapping = str | None
@@ -49,31 +52,114 @@ def resolve_tone_mapping(tone_mapping: ToneMapping, exposure, shading: str) -> t
     return tone_mapping, float(exposure)
 
 
-def apply_tone_mapping(linear, tone: str, exposure: float, lut, steps, color) -> None:
-    """color (H, W, 3) uint8 = sRGB of the tone-mapped ``exposure x linear``; left as
-    the renderer encoded it (clamped linear) for "none" at exposure 1."""
+def apply_tone_mapping(linear, alpha, tone: str, exposure: float, lut, steps, color) -> None:
+    """color (H, W, 3) uint8 = sRGB of the tone-mapped ``exposure x linear`` where
+    alpha (coverage) > 0 (elsewhere the renderer's black stays); left as the renderer
+    encoded it (clamped linear) for "none" at exposure 1."""
     if tone != "none" or exposure != 1.0:
-        tone_map(linear, exposure, TONE_CODES[tone], lut, steps, color)
+        tone_map(linear, alpha, exposure, TONE_CODES[tone], lut, steps, color)
 
 
-def data_textures(materials, textures, pbr: bool = True) -> tuple[dict[int, int] | None, list]:
-    """({scene texture index: pool index}, [Texture]) for the textures the materials
-    use as metallic-roughness, normal or occlusion maps: they hold numbers, not
-    colours, so they are decoded a second time without the sRGB curve and packed
-    after the colour textures (pool indices len(textures) onwards). (None, []) when
-    not ``pbr``: the other shadings do not use the maps."""
+@dataclass
+class MapPlan:
+    """Where the textures of one draw sit in the pool (texture.TexturePool.pack's
+    arguments) and which PBR maps each material samples how.
+
+    data: textures decoded as linear data, pool indices len(textures) onwards
+    (``data_index``: scene texture index -> pool index); packs: the layers
+    ((Texture, srgb), ...) of each packed texture, after the data textures;
+    ``packed``: material row -> (pool index, layers, occlusion in the pack);
+    colour_used: the scene textures sampled as colour (None: all)."""
+
+    data_index: dict[int, int] | None = None
+    data: list = dataclass_field(default_factory=list)
+    packs: list = dataclass_field(default_factory=list)
+    packed: dict[int, tuple[int, int, bool]] = dataclass_field(default_factory=dict)
+    colour_used: set[int] | None = None
+
+
+def _same_uv(material, a: str, b: str) -> bool:
+    """Whether two of the material's textures are read through the same UVs."""
+    ta = getattr(material, f"{a}_transform", None)
+    tb = getattr(material, f"{b}_transform", None)
+    same_transform = (ta is None and tb is None) or (
+        ta is not None and tb is not None and np.array_equal(np.asarray(ta), np.asarray(tb))
+    )
+    return getattr(material, f"{a}_texcoord", 0) == getattr(material, f"{b}_texcoord", 0) and same_transform
+
+
+def _same_image_grid(a, b) -> bool:
+    """Whether two textures have one size and one wrap: their texels can be packed."""
+    return np.shape(a.pixels)[:2] == np.shape(b.pixels)[:2] and (a.wrap_s, a.wrap_t) == (b.wrap_s, b.wrap_t)
+
+
+def plan_maps(materials, textures, pbr: bool = True, occlusion: bool = False) -> MapPlan:
+    """The MapPlan of a draw. Not ``pbr``: every texture as colour, no maps. For
+    "pbr", a material whose normal and metallic-roughness maps share their UVs, size
+    and wrap gets them packed texel by texel into one texture, sampled in one fetch
+    (with its base colour texture first when that matches too and the material is
+    OPAQUE and lit: alpha tests, blending and KHR_materials_unlit read the base colour
+    on their own); its
+    occlusion rides along when it is the metallic-roughness texture's R. Other maps
+    are decoded as data on their own. The occlusion map only with ``occlusion`` (a
+    picture with an environment: the one light it dims). Textures no material samples
+    as colour are left out of the pool's colour part."""
     if not pbr:
-        return None, []
-    mapping: dict[int, int] = {}
-    data: list = []
-    for m in materials:
-        for name in ("metallic_roughness", "normal", "occlusion"):
-            index = getattr(m, f"{name}_texture", None)
-            if index is None or not 0 <= index < len(textures) or index in mapping:
-                continue
-            mapping[index] = len(textures) + len(data)
-            data.append(textures[index])
-    return mapping, data
+        return MapPlan()
+    plan = MapPlan(data_index={}, colour_used=set())
+    assert plan.data_index is not None and plan.colour_used is not None
+    count = len(textures)
+
+    def index(value) -> int:
+        """A texture index that points at a texture, else -1."""
+        return value if value is not None and 0 <= value < count else -1
+
+    separate: list[int] = []
+    pack_keys: dict[tuple, int] = {}
+    for row, m in enumerate(materials):
+        base, normal, mr = (
+            index(m.base_color_texture),
+            index(m.normal_texture),
+            index(m.metallic_roughness_texture),
+        )
+        occ = index(m.occlusion_texture) if occlusion else -1
+        if index(m.emissive_texture) >= 0:
+            plan.colour_used.add(m.emissive_texture)
+        if (
+            normal >= 0
+            and mr >= 0
+            and _same_uv(m, "normal", "metallic_roughness")
+            and _same_image_grid(textures[normal], textures[mr])
+        ):
+            layers: tuple[tuple[int, bool], ...] = ((normal, False), (mr, False))
+            if (
+                base >= 0
+                and str(m.alpha_mode).upper() == "OPAQUE"
+                and not m.unlit
+                and _same_uv(m, "base_color", "normal")
+                and _same_image_grid(textures[base], textures[normal])
+            ):
+                layers = ((base, True),) + layers
+            elif base >= 0:
+                plan.colour_used.add(base)
+            if layers not in pack_keys:
+                pack_keys[layers] = len(plan.packs)
+                plan.packs.append(tuple((textures[i], srgb) for i, srgb in layers))
+            occ_in_pack = occ >= 0 and occ == mr and _same_uv(m, "occlusion", "metallic_roughness")
+            plan.packed[row] = (pack_keys[layers], len(layers), occ_in_pack)
+            if occ >= 0 and not occ_in_pack:
+                separate.append(occ)
+            continue
+        if base >= 0:
+            plan.colour_used.add(base)
+        separate += [i for i in (mr, normal, occ) if i >= 0]
+    for texture in separate:
+        if texture not in plan.data_index:
+            plan.data_index[texture] = count + len(plan.data)
+            plan.data.append(textures[texture])
+    first_pack = count + len(plan.data)
+    plan.packed = {row: (first_pack + k, layers, occ) for row, (k, layers, occ) in plan.packed.items()}
+    return plan
 
 
 def fill_pbr_columns(prim, count: int, material, attr: np.ndarray, texture_uv) -> None:
@@ -98,15 +184,16 @@ def view_tangents(posed, counts, view3: np.ndarray, attr: np.ndarray) -> None:
     if attr.shape[1] < A_PBR_COLUMNS:  # not a "pbr" table: no tangent columns
         return
     offset = 0
-    rotation = np.asarray(view3, np.float64)
+    # in float32, as the table stores them: a third less time than float64 every frame
+    rotation = np.asarray(view3, np.float64).T.astype(np.float32)
     for p, count in zip(posed, counts):
         tangents = getattr(p, "tangents", None)
         rows = attr[offset : offset + count, A_TAN : A_TAN + 4]
         if tangents is None or len(tangents) != count:
             rows[:] = 0.0
         else:
-            t = np.asarray(tangents, np.float64)
-            rows[:, :3] = t[:, :3] @ rotation.T
+            t = np.asarray(tangents, np.float32)
+            rows[:, :3] = t[:, :3] @ rotation
             rows[:, 3] = t[:, 3] if t.shape[1] > 3 else 1.0
         offset += count
 
@@ -114,8 +201,8 @@ def view_tangents(posed, counts, view3: np.ndarray, attr: np.ndarray) -> None:
 def resolve_environment(environment):
     """None, or an environment object with ``sh`` (9, 3) irradiance SH coefficients
     in view space (holopack.rendering.environment.Environment); "studio" is the
-    built-in one. InputError for anything else."""
-    if environment is None:
+    built-in one, "none" (the option's word) is None. InputError for anything else."""
+    if environment is None or environment == "none":
         return None
     if isinstance(environment, str):
         if environment != "studio":

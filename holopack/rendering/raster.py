@@ -50,7 +50,18 @@ from ..kernel_cache import refresh
 from ..work_queue import WORKERS, claim
 
 # the kernels below inline shading.py's, pbr.py's, texture.py's and the work queue's functions
-refresh(__file__, ["shading.py", "texture.py", "texel_mix.py", "pbr.py", "punctual.py", "../work_queue.py"])
+refresh(
+    __file__,
+    [
+        "shading.py",
+        "material_columns.py",
+        "texture.py",
+        "texel_mix.py",
+        "pbr.py",
+        "punctual.py",
+        "../work_queue.py",
+    ],
+)
 
 from .pbr import M_MAPS  # noqa: E402  (as above)
 from .shading import A_NRM, A_POS, M_ALPHA, M_BASE_TEX, M_CUTOFF, M_DOUBLE, M_EM_TEX, MASK, base_color, shade  # noqa: E402  imported after refresh(), on purpose

@@ -16,10 +16,10 @@ from .pbr_setup import (
     LightsArg,
     ToneMapping,
     apply_tone_mapping,
-    data_textures,
     fill_pbr_columns,
     has_environment,
     light_table,
+    plan_maps,
     resolve_tone_mapping,
     view_tangents,
 )
@@ -342,9 +342,12 @@ class Renderer:
             offset += count
         n = offset
         lights, params = light_table(self.lights, mode == PBR, environment)
-        data_map, data = data_textures(materials, textures, mode == PBR)
-        mat = material_table(materials, len(textures), data_map, has_environment(params))
-        pool, levels, level_count, wrap = self._textures.pack(textures, data)
+        occlusion = has_environment(params)
+        maps = plan_maps(materials, textures, mode == PBR, occlusion)
+        mat = material_table(materials, len(textures), maps.data_index, occlusion, maps.packed)
+        pool, levels, level_count, wrap = self._textures.pack(
+            textures, maps.data, maps.packs, maps.colour_used
+        )
         unlit_all = mode  # the kernels' shading mode (shading.LIT, UNLIT or PBR)
         ortho = bool(projection[3, 0] == 0 and projection[3, 1] == 0 and projection[3, 2] == 0)
         view3 = view[:3, :3]
@@ -542,7 +545,9 @@ class Renderer:
                 frame.depth,
                 frame.color,
             )
-        apply_tone_mapping(frame.linear, tone, exposure, self._srgb_lut, self._srgb_steps, frame.color)
+        apply_tone_mapping(
+            frame.linear, frame.alpha, tone, exposure, self._srgb_lut, self._srgb_steps, frame.color
+        )
         if self._tile_mask is not None:
             frame.tiles &= self._tile_mask
             if s == 1:  # the Frame's own depth buffer is new: the skipped tiles are empty

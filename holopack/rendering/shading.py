@@ -31,19 +31,34 @@ import numpy as np
 from numba import njit
 
 from .lights import LIGHT_KEYS, Light, Lights  # noqa: F401  (re-exported: the shading model's inputs)
-from .pbr import (
+from .material_columns import (  # noqa: F401  (the table's columns, re-exported for the kernels)
+    M_ALPHA,
+    M_BASE,
+    M_BASE_SET,
+    M_BASE_TEX,
+    M_COLUMNS,
+    M_CUTOFF,
+    M_DOUBLE,
+    M_EM_SET,
+    M_EM_TEX,
+    M_EMISSIVE,
     M_MAPS,
+    M_METALLIC,
     M_MR_TEX,
     M_NORMAL_SCALE,
     M_NORMAL_TEX,
     M_OCC_STRENGTH,
     M_OCC_TEX,
-    M_PBR_COLUMNS,
-    P_ENV,
-    P_PBR_LENGTH,
-    environment_light,
-    shade_pbr,
+    M_PACK_LAYERS,
+    M_PACK_OCC,
+    M_PACK_TEX,
+    M_ROUGHNESS,
+    M_SHININESS,
+    M_SPEC_FLOOR,
+    M_SPEC_NORM,
+    M_UNLIT,
 )
+from .pbr import P_ENV, P_PBR_LENGTH, environment_light, shade_pbr
 from .texture import texture_at
 
 OPAQUE, MASK, BLEND = 0, 1, 2
@@ -52,14 +67,8 @@ ALPHA_MODES = {"OPAQUE": OPAQUE, "MASK": MASK, "BLEND": BLEND}
 # columns of the packed material tables
 MF_BASE, MF_EMISSIVE, MF_CUTOFF, MF_METALLIC, MF_ROUGHNESS = 0, 4, 7, 8, 9
 MI_BASE_TEX, MI_BASE_SET, MI_EM_TEX, MI_EM_SET, MI_ALPHA, MI_DOUBLE, MI_UNLIT = 0, 1, 2, 3, 4, 5, 6
-# columns of the one float64 material table the kernels read (material_table)
-M_BASE, M_EMISSIVE, M_CUTOFF, M_METALLIC, M_ROUGHNESS = 0, 4, 7, 8, 9
-# (the UV set columns are informational: the renderer picks each texture's set, and
-# applies its transform, when it fills the vertex table's A_BASE_UV and A_EM_UV)
-M_BASE_TEX, M_BASE_SET, M_EM_TEX, M_EM_SET, M_ALPHA, M_DOUBLE, M_UNLIT = 10, 11, 12, 13, 14, 15, 16
-# per-material specular constants, worked out once per frame instead of per fragment
-M_SHININESS, M_SPEC_NORM, M_SPEC_FLOOR = 17, 18, 19
-M_COLUMNS = M_PBR_COLUMNS  # then pbr.py's columns (M_MR_TEX ... M_MAPS)
+# the columns of the one float64 material table the kernels read (material_table):
+# holopack.rendering.material_columns
 # shading modes as the kernels take them (SHADING_MODES[shading])
 LIT, UNLIT, PBR = 0, 1, 2
 SHADING_MODES = {"lit": LIT, "unlit": UNLIT, "pbr": PBR}
@@ -113,7 +122,11 @@ def pack_materials(materials) -> tuple[np.ndarray, np.ndarray]:
 
 
 def material_table(
-    materials, n_textures: int, data_textures: dict | None = None, occlusion: bool = False
+    materials,
+    n_textures: int,
+    data_textures: dict | None = None,
+    occlusion: bool = False,
+    packed: dict | None = None,
 ) -> np.ndarray:
     """(K + 1, M_COLUMNS) float64: pack_materials in one table (small integers are
     exact in float64); texture indices that point nowhere become -1 (no texture);
@@ -124,10 +137,13 @@ def material_table(
     texture decoded as linear data; the metallic-roughness, normal and occlusion
     maps found there fill pbr.py's columns (without it they stay -1: unused); the
     occlusion map's only with ``occlusion`` (a picture with an environment: the one
-    light occlusion dims), so that no pixel samples it for nothing."""
+    light occlusion dims), so that no pixel samples it for nothing. packed: material
+    row -> (pool index, layers, occlusion in the pack) of the materials whose maps
+    are packed into one texture (pbr_setup.plan_maps); their separate map columns
+    (and, with three layers, the base colour texture's) are -1."""
     mat_f, mat_i = pack_materials(materials)
     table = np.zeros((len(mat_f), M_COLUMNS), np.float64)
-    table[:, [M_MR_TEX, M_NORMAL_TEX, M_OCC_TEX]] = -1.0
+    table[:, [M_MR_TEX, M_NORMAL_TEX, M_OCC_TEX, M_PACK_TEX]] = -1.0
     table[:, M_NORMAL_SCALE] = 1.0
     table[:, M_OCC_STRENGTH] = 1.0
     for row, m in enumerate(materials):
@@ -145,9 +161,18 @@ def material_table(
                 continue
             if index is not None and index in data_textures:
                 table[row, column] = data_textures[index]
-        table[row, M_MAPS] = float(np.any(table[row, [M_MR_TEX, M_NORMAL_TEX, M_OCC_TEX]] >= 0))
     table[:, :10] = mat_f
     table[:, 10:17] = mat_i[:, :7]
+    for row, (pool_index, layers, occlusion_packed) in (packed or {}).items():
+        table[row, [M_MR_TEX, M_NORMAL_TEX]] = -1.0
+        table[row, M_PACK_TEX] = pool_index
+        table[row, M_PACK_LAYERS] = layers
+        if layers == 3:
+            table[row, M_BASE_TEX] = -1.0
+        if occlusion_packed:
+            table[row, M_OCC_TEX] = -1.0
+            table[row, M_PACK_OCC] = 1.0
+    table[:, M_MAPS] = np.any(table[:, [M_MR_TEX, M_NORMAL_TEX, M_OCC_TEX, M_PACK_TEX]] >= 0, axis=1)
     for column in (M_BASE_TEX, M_EM_TEX):
         table[table[:, column] >= n_textures, column] = -1
     rough = np.clip(table[:, M_ROUGHNESS], 0.02, 1.0)

@@ -114,19 +114,45 @@ class TexturePool:
         self._chains[(id(texture), srgb)] = (texture.pixels, chain)
         return chain
 
-    def pack(self, textures: list[Texture], data: list[Texture] = ()):
+    def _packed_chain(self, layers: tuple[tuple[Texture, bool], ...]) -> list[np.ndarray]:
+        """The mip chain of textures of one size interleaved texel by texel: (H, W, 4 x
+        layers) levels, each layer decoded as its flag says (sRGB or data)."""
+        chains = [self._chain(t, srgb) for t, srgb in layers]
+        return [np.concatenate(levels, axis=2) for levels in zip(*chains)]
+
+    def pack(
+        self,
+        textures: list[Texture],
+        data: list[Texture] = (),
+        packs: list[tuple[tuple[Texture, bool], ...]] = (),
+        colour_used=None,
+    ):
         """(pool, levels, level_count, wrap) for ``textures`` (see module doc), then
         for ``data``: textures that hold numbers rather than colours (normal,
-        metallic-roughness and occlusion maps), decoded without the sRGB curve."""
+        metallic-roughness and occlusion maps), decoded without the sRGB curve; then
+        for ``packs``: textures of one size and wrap interleaved (layers of (Texture,
+        srgb)), sampled by holopack.rendering.pbr in one fetch. ``colour_used``: the
+        indices of ``textures`` that are sampled as colour (None: all); the others
+        keep their index but are neither decoded nor stored (one black texel)."""
         data = list(data)
-        key = tuple((id(t), id(t.pixels), t.wrap_s, t.wrap_t) for t in textures) + tuple(
-            ("data", id(t), id(t.pixels), t.wrap_s, t.wrap_t) for t in data
+        packs = list(packs)
+        used = None if colour_used is None else frozenset(colour_used)
+        key = (
+            tuple((id(t), id(t.pixels), t.wrap_s, t.wrap_t) for t in textures)
+            + tuple(("data", id(t), id(t.pixels), t.wrap_s, t.wrap_t) for t in data)
+            + tuple(("pack",) + tuple((id(t), id(t.pixels), srgb) for t, srgb in p) for p in packs)
+            + (None if used is None else tuple(sorted(used)),)
         )
         if key == self._packed_key:
             return self._packed
-        chains = [self._chain(t) for t in textures] + [self._chain(t, False) for t in data]
-        textures = list(textures) + data
-        total = sum(lv.shape[0] * lv.shape[1] for ch in chains for lv in ch)
+        unused = [np.zeros((1, 1, 4), np.float32)]
+        chains = (
+            [self._chain(t) if used is None or i in used else unused for i, t in enumerate(textures)]
+            + [self._chain(t, False) for t in data]
+            + [self._packed_chain(p) for p in packs]
+        )
+        textures = list(textures) + data + [p[0][0] for p in packs]
+        total = sum(lv.shape[0] * lv.shape[1] * (lv.shape[2] // 4) for ch in chains for lv in ch)
         pool = np.zeros((max(total, 1), 4), np.uint16)
         levels = np.zeros((max(len(textures), 1), MAX_LEVELS, 3), np.int64)
         level_count = np.zeros(max(len(textures), 1), np.int32)
@@ -136,7 +162,7 @@ class TexturePool:
             level_count[t] = len(chain)
             wrap[t] = (tex.wrap_s, tex.wrap_t)
             for l, lv in enumerate(chain):
-                n = lv.shape[0] * lv.shape[1]
+                n = lv.shape[0] * lv.shape[1] * (lv.shape[2] // 4)
                 pool[offset : offset + n] = quantise_level(lv).reshape(-1, 4)
                 levels[t, l] = (offset, lv.shape[1], lv.shape[0])
                 offset += n
@@ -180,7 +206,12 @@ def _wrap_pair(i, n, mode):
 
 
 @njit(cache=True, error_model="numpy", inline="always")
-def _bilinear(pool, levels, wrap, t, level, u, v):
+def bilinear_taps(levels, wrap, t, level, u, v, layers):
+    """The four pool rows and weights of a bilinear fetch of texture t's ``level`` at
+    (u, v): (i00, i01, i10, i11, w00, w01, w10, w11). A texture of ``layers`` RGBA
+    layers per texel (holopack.rendering.pbr's packed maps) keeps texel k's layer j in
+    row offset + k x layers + j; the rows returned are layer 0's. The weights carry
+    the texels' scale back to [0, 1]."""
     offset = levels[t, level, 0]
     w = levels[t, level, 1]
     h = levels[t, level, 2]
@@ -220,15 +251,13 @@ def _bilinear(pool, levels, wrap, t, level, u, v):
         y0f = min(max(y0f, -1.0), float(h))
     xa, xb = _wrap_pair(int(x0f), w, ws)
     ya, yb = _wrap_pair(int(y0f), h, wt)
-    r00 = offset + ya * w
-    r10 = offset + yb * w
-    # the weights carry the texels' scale back to [0, 1]
-    return mix_texels(
-        pool,
-        r00 + xa,
-        r00 + xb,
-        r10 + xa,
-        r10 + xb,
+    r00 = ya * w
+    r10 = yb * w
+    return (
+        offset + (r00 + xa) * layers,
+        offset + (r00 + xb) * layers,
+        offset + (r10 + xa) * layers,
+        offset + (r10 + xb) * layers,
         (1.0 - fx) * (1.0 - fy) * INV_TEXEL_SCALE,
         fx * (1.0 - fy) * INV_TEXEL_SCALE,
         (1.0 - fx) * fy * INV_TEXEL_SCALE,
@@ -236,9 +265,16 @@ def _bilinear(pool, levels, wrap, t, level, u, v):
     )
 
 
-@njit(cache=True, error_model="numpy")
-def sample_trilinear(pool, levels, level_count, wrap, t, u, v, dudx, dvdx, dudy, dvdy):
-    """Filtered linear RGBA of texture ``t`` at (u, v) given the UV derivatives per pixel."""
+@njit(cache=True, error_model="numpy", inline="always")
+def _bilinear(pool, levels, wrap, t, level, u, v):
+    i00, i01, i10, i11, w00, w01, w10, w11 = bilinear_taps(levels, wrap, t, level, u, v, 1)
+    return mix_texels(pool, i00, i01, i10, i11, w00, w01, w10, w11)
+
+
+@njit(cache=True, error_model="numpy", inline="always")
+def mip_level(levels, level_count, t, u, v, dudx, dvdx, dudy, dvdy):
+    """(u, v) made finite, then the two mip levels' lower index and the fraction
+    towards the next (OpenGL's LINEAR_MIPMAP_LINEAR level of detail)."""
     if not (math.isfinite(u) and math.isfinite(v)):
         u = 0.0
         v = 0.0
@@ -254,7 +290,13 @@ def sample_trilinear(pool, levels, level_count, wrap, t, u, v, dudx, dvdx, dudy,
     if lod >= top:
         lod = float(top)
     l0 = int(lod)
-    f = lod - l0
+    return u, v, l0, lod - l0
+
+
+@njit(cache=True, error_model="numpy")
+def sample_trilinear(pool, levels, level_count, wrap, t, u, v, dudx, dvdx, dudy, dvdy):
+    """Filtered linear RGBA of texture ``t`` at (u, v) given the UV derivatives per pixel."""
+    u, v, l0, f = mip_level(levels, level_count, t, u, v, dudx, dvdx, dudy, dvdy)
     # one bilinear fetch in a loop of two (not two copies): half the compiled code
     r = 0.0
     g = 0.0
@@ -273,14 +315,22 @@ def sample_trilinear(pool, levels, level_count, wrap, t, u, v, dudx, dvdx, dudy,
 
 
 @njit(cache=True, error_model="numpy", inline="always")
-def texture_at(
-    t, c, v0, v1, v2, o0, o1, o2, ox0, ox1, ox2, oy0, oy1, oy2, attr, pool, levels, level_count, wrap
-):
-    """Trilinear sample of texture t at the fragment's UV (attr columns c, c + 1)."""
+def fragment_uv(c, v0, v1, v2, o0, o1, o2, ox0, ox1, ox2, oy0, oy1, oy2, attr):
+    """The fragment's UV (attr columns c, c + 1) and its derivatives one pixel right
+    and one pixel down: (u, v, du/dx, dv/dx, du/dy, dv/dy)."""
     u = o0 * attr[v0, c] + o1 * attr[v1, c] + o2 * attr[v2, c]
     v = o0 * attr[v0, c + 1] + o1 * attr[v1, c + 1] + o2 * attr[v2, c + 1]
     ux = ox0 * attr[v0, c] + ox1 * attr[v1, c] + ox2 * attr[v2, c]
     vx = ox0 * attr[v0, c + 1] + ox1 * attr[v1, c + 1] + ox2 * attr[v2, c + 1]
     uy = oy0 * attr[v0, c] + oy1 * attr[v1, c] + oy2 * attr[v2, c]
     vy = oy0 * attr[v0, c + 1] + oy1 * attr[v1, c + 1] + oy2 * attr[v2, c + 1]
-    return sample_trilinear(pool, levels, level_count, wrap, t, u, v, ux - u, vx - v, uy - u, vy - v)
+    return u, v, ux - u, vx - v, uy - u, vy - v
+
+
+@njit(cache=True, error_model="numpy", inline="always")
+def texture_at(
+    t, c, v0, v1, v2, o0, o1, o2, ox0, ox1, ox2, oy0, oy1, oy2, attr, pool, levels, level_count, wrap
+):
+    """Trilinear sample of texture t at the fragment's UV (attr columns c, c + 1)."""
+    u, v, dudx, dvdx, dudy, dvdy = fragment_uv(c, v0, v1, v2, o0, o1, o2, ox0, ox1, ox2, oy0, oy1, oy2, attr)
+    return sample_trilinear(pool, levels, level_count, wrap, t, u, v, dudx, dvdx, dudy, dvdy)

@@ -16,14 +16,14 @@ from numba import njit, prange
 
 from ..kernel_cache import refresh
 from ..work_queue import WORKERS, claim
+from .tonemap_choices import TONE_MAPPINGS  # noqa: F401  (re-exported)
 
 # the kernel below inlines raster.py's sRGB encoder
 refresh(__file__, ["raster.py", "../work_queue.py"])
 
 from .raster import encode_srgb8  # noqa: E402  imported after refresh(), on purpose
 
-TONE_MAPPINGS = ("none", "neutral", "aces")
-NONE, NEUTRAL, ACES = 0, 1, 2
+NONE, NEUTRAL, ACES = 0, 1, 2  # the kernel's codes of tonemap_choices.TONE_MAPPINGS
 
 # PBR Neutral's constants (Khronos, 2024)
 NEUTRAL_START = 0.8 - 0.04
@@ -74,9 +74,12 @@ def aces(r, g, b):
 
 
 @njit(parallel=True, cache=True, error_model="numpy")
-def tone_map(linear, exposure, mode, lut, steps, color):
-    """color (H, W, 3) uint8 sRGB = encode(tone_map(exposure x linear)); linear
-    (H, W, 3) float32 stays as it is. mode: NONE, NEUTRAL or ACES; lut, steps:
+def tone_map(linear, alpha, exposure, mode, lut, steps, color):
+    """color (H, W, 3) uint8 sRGB = encode(tone_map(exposure x linear)) where the
+    picture has coverage (alpha (H, W) > 0); linear (H, W, 3) float32 stays as it is.
+    Uncovered pixels are black in linear light (premultiplied over black) and every
+    tone mapping keeps black black, so their colour is left as the renderer encoded
+    it (0): a fan picture is mostly empty. mode: NONE, NEUTRAL or ACES; lut, steps:
     raster.srgb_tables()."""
     height = linear.shape[0]
     next_row = np.zeros(1, np.int64)
@@ -86,6 +89,8 @@ def tone_map(linear, exposure, mode, lut, steps, color):
             if y >= height:
                 break
             for x in range(linear.shape[1]):
+                if not alpha[y, x] > 0.0:
+                    continue
                 r = exposure * linear[y, x, 0]
                 g = exposure * linear[y, x, 1]
                 b = exposure * linear[y, x, 2]

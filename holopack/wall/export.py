@@ -146,6 +146,9 @@ class WallPlan:
             shading=settings.shading,
             front=settings.front,
             up=settings.up,
+            environment=settings.environment,
+            tone_mapping=settings.tone_mapping,
+            exposure=settings.exposure,
         )
         if not (settings.brightness > 0 and math.isfinite(settings.brightness)):
             raise InputError(f"brightness must be a positive number, got {settings.brightness}")

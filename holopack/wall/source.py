@@ -65,6 +65,9 @@ class CanvasSource:
         shading: str = "lit",
         front: str = "auto",
         up: str = "auto",
+        environment: str | None = None,
+        tone_mapping: str | None = None,
+        exposure: float = 1.0,
     ):
         self.scene = scene
         self.timeline = timeline
@@ -84,6 +87,7 @@ class CanvasSource:
             )
             self.renderer.restrict_tiles(tile_mask)
         self.shading = shading
+        self.looks = {"environment": environment, "tone_mapping": tone_mapping, "exposure": exposure}
         self._fit = None
 
     def view_at(self, index: int) -> np.ndarray:
@@ -105,6 +109,7 @@ class CanvasSource:
             self.view_at(index),
             self.projection,
             shading=self.shading,
+            **self.looks,
         )
         return CanvasFrame(linear=frame.linear, tiles=frame.tiles, color=frame.color)
 

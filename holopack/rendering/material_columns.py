@@ -1,0 +1,26 @@
+"""The columns of the material table the kernels read (shading.material_table): one
+float64 row per material. Module-level integers are compile-time constants to Numba.
+Both the lit model (shading.py) and the PBR model (pbr.py) read the table, so its
+columns are named here, where both can import them."""
+
+from __future__ import annotations
+
+# base colour factor RGBA, emissive factor RGB (times its strength), alpha cutoff,
+# metallic and roughness factors
+M_BASE, M_EMISSIVE, M_CUTOFF, M_METALLIC, M_ROUGHNESS = 0, 4, 7, 8, 9
+# pool indices of the base colour and emissive textures (-1 = none), their UV sets
+# (informational: the renderer picks each texture's set, and applies its transform,
+# when it fills the vertex table's UV columns), the alpha mode, double-sidedness and
+# KHR_materials_unlit
+M_BASE_TEX, M_BASE_SET, M_EM_TEX, M_EM_SET, M_ALPHA, M_DOUBLE, M_UNLIT = 10, 11, 12, 13, 14, 15, 16
+# per-material specular constants of the lit model, worked out once per frame instead
+# of per fragment
+M_SHININESS, M_SPEC_NORM, M_SPEC_FLOOR = 17, 18, 19
+# the PBR maps: a texture column holds the pool index of a texture decoded as linear
+# data, -1 = none; M_MAPS is 1 when the material samples any of them
+M_MR_TEX, M_NORMAL_TEX, M_NORMAL_SCALE, M_OCC_TEX, M_OCC_STRENGTH, M_MAPS = 20, 21, 22, 23, 24, 25
+# the PBR maps packed texel by texel into one texture sampled once (pbr.py): its pool
+# index (-1 = not packed), its layers (2: normal, metallic-roughness; 3: base colour
+# first), and 1 where the occlusion is the metallic-roughness layer's R
+M_PACK_TEX, M_PACK_LAYERS, M_PACK_OCC = 26, 27, 28
+M_COLUMNS = 29
