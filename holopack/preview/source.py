@@ -21,6 +21,9 @@ from dataclasses import dataclass, replace
 
 import numpy as np
 
+from ..colour import linear_to_srgb
+from ..device.encode import decode_codes
+from ..device.resample import sum_tiles
 from .controls import CameraState, FrameRequest
 from .overlay import FanGeometry, fan_geometry
 
@@ -29,16 +32,26 @@ from .overlay import FanGeometry, fan_geometry
 # less than half of the default oversampling: more frames per second while playing.
 FAN_VIEW_PX = 512
 FAN_VIEW_OVERSAMPLE = 1
+# The pictures the window draws for the fan view of a polar device (fan_frame) have
+# this share of the export's side: resampled by area into the device's LEDs, half the
+# side (still 1.5 pixels a LED pitch for the 42-F2) keeps the fan view within the tested
+# agreement with export, at a quarter of the software rasteriser's work.
+LIVE_FAN_SCALE = 0.5
 
 
 @dataclass
 class FramePair:
-    """One finished frame: render : (H, W, 3) uint8 sRGB; fan : (S, S, 3) uint8 sRGB."""
+    """One finished frame: render : (H, W, 3) uint8 sRGB, or None where the window
+    drew it (fan_frame); fan : (S, S, 3) uint8 sRGB, or None where the window draws
+    it from ``fan_cum``."""
 
-    render: np.ndarray
-    fan: np.ndarray
+    render: np.ndarray | None
+    fan: np.ndarray | None
     request: FrameRequest
     seconds: float  # worker time spent making it
+    # the LEDs' linear light as prefix sums over slices (slices + 1, columns, 3), where
+    # the window draws the fan view itself (PipelineFrames.fan_frame, FanDrawer.show)
+    fan_cum: np.ndarray | None = None
 
 
 def framing_for(base, camera: CameraState, fitted_distance: float | None):
@@ -52,6 +65,26 @@ def framing_for(base, camera: CameraState, fitted_distance: float | None):
         pan_x=float(camera.pan[0]),
         pan_y=float(camera.pan[1]),
     )
+
+
+def gl_order_table(tiled, size: int):
+    """``tiled`` (the export resampler's TiledTable for ``size`` x ``size`` pictures)
+    reading a picture laid out as OpenGL reads it back: RGBA (four floats a pixel),
+    bottom row first. Only where each entry reads changes: the same weights, rows and
+    order, so the sums are the export's, bit for bit, without turning the picture over
+    or dropping its alpha first."""
+    pixel = tiled.offsets.astype(np.int64) // 3
+    y, x = pixel // size, pixel % size
+    offsets = (4 * ((size - 1 - y) * size + x)).astype(np.uint32)
+    return replace(tiled, offsets=offsets, span=int(offsets.max()) + 4 if offsets.size else 0)
+
+
+def resample_gl_picture(table, picture: np.ndarray, out: np.ndarray) -> None:
+    """The device resampler's sums of ``picture`` (float32 (N, N, 4), GL's order) with a
+    ``gl_order_table`` into ``out`` float32 (slices, columns, 3). Every tile counts as
+    lit (a GL picture comes without the renderer's tile map)."""
+    lit = np.ones(table.grid * table.grid, np.bool_)
+    sum_tiles(table, lit, picture.reshape(-1), out.reshape(-1))
 
 
 class PipelineFrames:
@@ -69,6 +102,7 @@ class PipelineFrames:
         *,
         size: int | None = None,
         fan_size: int = FAN_VIEW_PX,
+        live_scale: float = LIVE_FAN_SCALE,
         video: dict | None = None,
     ):
         from .. import pipeline
@@ -88,6 +122,8 @@ class PipelineFrames:
         # video devices write their video_size picture directly
         polar = self.profile.kind == "polar"
         self.size = int(size or (self.profile.render_size if polar else self.profile.video_size))
+        # the side of the pictures the window renders for the fan view (fan_frame)
+        self.live_size = max(1, round(self.size * float(live_scale))) if polar else self.size
         self.geometry: FanGeometry = fan_geometry(self.profile)
         self.base_framing = Framing()
         self._timelines = []
@@ -118,6 +154,9 @@ class PipelineFrames:
 
             self.encoder = PolarEncoder(self.profile, self.size)
             self.simulator = ViewerSimulator(self.profile, int(fan_size), oversample=FAN_VIEW_OVERSAMPLE)
+            self._polar = np.empty(self.profile.codes_shape, np.float32)
+            self._gl_tiled = None
+            self._codes = np.empty(self.profile.codes_shape, np.uint8)
             self.mask = None
         else:
             self.mask = pipeline.circle_mask(self.size) if self.profile.circle_mask else None
@@ -172,7 +211,50 @@ class PipelineFrames:
             with self._lock:
                 source.set_framing(framing_for(self.base_framing, request.camera, fit[2]))
         picture = source.picture(index)
-        color = picture.color
+        return self._pair(request, picture, np.asarray(picture.color), started)
+
+    def fan_frame(self, request: FrameRequest, picture: np.ndarray) -> FramePair:
+        """The fan view of ``request``'s frame from its picture already rendered: the
+        window's OpenGL draws the very picture ``frame`` would render (the same pose,
+        camera, lights and size). ``picture``: its linear light as GL holds it, float32
+        (size, size, 4) RGBA, bottom row first. From there on the same steps as
+        ``frame`` and as export: for a polar device the export path's resampler (its
+        weight table read in GL's row order and channel stride), dithering and
+        quantisation. ``render`` is None (the window shows its own picture); for a polar
+        device ``fan`` is None too and ``fan_cum`` holds the LEDs' light for the
+        window's fan view shader (FanDrawer.show)."""
+        started = time.perf_counter()
+        n = self.live_size
+        if picture.shape != (n, n, 4) or picture.dtype != np.float32 or not picture.flags.c_contiguous:
+            raise ValueError(f"the picture must be C-contiguous float32 {(n, n, 4)}, got {picture.shape}")
+        if self.encoder is None:
+            linear = np.ascontiguousarray(picture[::-1, :, :3])
+            return self._pair(request, self._pipeline.Picture(color=None, linear=linear), None, started)
+        polar = self._polar
+        resample_gl_picture(self._gl_table(), picture, polar)
+        polar *= np.float32(request.brightness)  # resampling is linear: = brightened first
+        index = max(0, int(request.frame_index))
+        codes = self.encoder.quantise(polar, index, out=self._codes)
+        shape = self.profile.codes_shape
+        cum = np.zeros((shape[0] + 1,) + shape[1:], np.float32)
+        np.cumsum(decode_codes(codes, self.profile), axis=0, dtype=np.float32, out=cum[1:])
+        return FramePair(
+            render=None, fan=None, request=request, seconds=time.perf_counter() - started, fan_cum=cum
+        )
+
+    def _gl_table(self):
+        if self._gl_tiled is None:
+            assert self.encoder is not None
+            from ..device.resample import Resampler
+
+            resampler = Resampler(
+                self.profile, self.live_size
+            )  # its weight table: built once, cached on disk
+            self._gl_tiled = gl_order_table(resampler.tiled, self.live_size)
+        return self._gl_tiled
+
+    def _pair(self, request: FrameRequest, picture, render, started: float) -> FramePair:
+        index = max(0, int(request.frame_index))
         # the fan side is what export writes (pipeline.ExportPlan.output_frame)
         shown = picture.brightened(request.brightness)
         if self.encoder is not None:
@@ -180,10 +262,12 @@ class PipelineFrames:
             fan = self.simulator.render(self.encoder.encode(linear, index, occupied=shown.tiles))
         else:
             fan = shown.color
+            if fan is None:  # a picture the window drew: its linear light, encoded as export does
+                fan = (linear_to_srgb(shown.linear_light()) * 255.0 + 0.5).astype(np.uint8)
             if self.mask is not None:
                 fan = (fan * self.mask + 0.5).astype(np.uint8)
         return FramePair(
-            render=np.asarray(color),
+            render=render,
             fan=np.asarray(fan),
             request=request,
             seconds=time.perf_counter() - started,

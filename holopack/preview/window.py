@@ -211,6 +211,7 @@ class PreviewWindow:
         self.quad = gl.Quad()
         self.render_texture = gl.Texture(smooth=True)
         self.fan_texture = gl.Texture(smooth=True)
+        self._fan_picture = self.fan_texture  # or the live fan view's (FanDrawer.show)
         self.status_text = _TextBlock(gl.Texture(smooth=False))
         self.message_text = _TextBlock(gl.Texture(smooth=False))
         self.help_text = _TextBlock(gl.Texture(smooth=False))
@@ -400,13 +401,16 @@ class PreviewWindow:
             self.controls.advance(dt)
         self._watch_file()
         self._apply_info(self.worker.take_info())
-        self.worker.submit(self._request())
+        request = self._request()
+        live_fan = draw and self.live is not None and self.live.active
+        if not live_fan:
+            self.worker.submit(request)
         self._pick_up_frame()
         if self.controls.export_requested:
             self.controls.export_requested = False
             self.start_export()
         if draw:
-            self.draw()
+            self.draw(fan_request=request if live_fan else None)
             if self.controls.screenshot_requested:
                 self.controls.screenshot_requested = False
                 self.save_screenshot(self._screenshot_name(), redraw=False)
@@ -454,14 +458,14 @@ class PreviewWindow:
     def wait_for_current(self, timeout: float = 180.0) -> bool:
         """Wait until the worker has made the frame for the current state, then show it."""
         self._apply_info(self.worker.take_info())
-        request = self._request()
+        request = self._fan_request = self._request()
         self.worker.submit(request)
         done = self.worker.wait_for(request, timeout)
         # a device change or a reload may have changed the request while we waited
         info = self.worker.take_info()
         if info is not None:
             self._apply_info(info)
-            request = self._request()
+            request = self._fan_request = self._request()
             self.worker.submit(request)
             done = self.worker.wait_for(request, timeout)
         self._pick_up_frame()
@@ -483,8 +487,16 @@ class PreviewWindow:
         pair, serial = self.worker.latest()
         if pair is None or serial == self._shown_serial:
             return
-        self.render_texture.upload(pair.render)
-        self.fan_texture.upload(pair.fan)
+        if pair.render is not None:  # else the window drew it (live)
+            self.render_texture.upload(pair.render)
+        if pair.fan is not None:
+            self.fan_texture.upload(pair.fan)
+            self._fan_picture = self.fan_texture
+        elif pair.fan_cum is not None and self.live is not None:
+            try:  # the LEDs' light: the fan view is drawn here (FanDrawer.show)
+                self._fan_picture = self.live.fan_drawer().show(pair.fan_cum)
+            except ValueError:  # made for the device before a switch: the next one comes
+                pass
         self._shown_serial = serial
         self._shown_pair = pair
 
@@ -536,7 +548,9 @@ class PreviewWindow:
         return True
 
     # -- drawing ------------------------------------------------------------------
-    def draw(self) -> None:
+    def draw(self, fan_request=None) -> None:
+        """Draw the window. ``fan_request``: the device frame the fan view should show
+        (a UI frame of the loop passes it; a redraw for a screenshot does not)."""
         GL = self.GL
         w, h = self.framebuffer_size
         GL.glViewport(0, 0, w, h)
@@ -547,13 +561,13 @@ class PreviewWindow:
         if self.live is not None and self.live.active:
             # drawn now, at the clock's instant: the left panel plays at the UI's rate
             try:
-                left = self.live.draw(self.controls, max_side=round(layout.render_panel.w)) or left
+                left = self._draw_live(layout, fan_request) or left
             except Exception as exc:  # never take the window down: show the worker's pictures
                 self.messages.append(f"live render off: {type(exc).__name__}: {exc}")
                 self.live = None
         for panel, texture in (
             (layout.render_panel, left),
-            (layout.fan_panel, self.fan_texture),
+            (layout.fan_panel, self._fan_picture),
         ):
             # a one-pixel frame as four edges: filling whole rectangles under the
             # picture costs the software rasteriser a millisecond each
@@ -570,12 +584,35 @@ class PreviewWindow:
                 self.image_program.use()
                 texture.bind(0)
                 self.image_program.set_int("u_image", 0)
+                self.image_program.set("u_uv_scale", *texture.uv_scale)
                 self.image_program.set("u_rect", *panel.ndc(w, h))
                 self.quad.draw()
             if self.controls.overlay:
                 self._fan_overlay(panel, w, h)
         self._timeline(layout, w, h)
         self._texts(layout, w, h)
+
+    def _draw_live(self, layout: Layout, fan_request):
+        """The left panel at the clock's instant; and, once the worker is free for a new
+        fan frame, that device frame rendered at the export's size for the worker to
+        resample (the worker no longer renders). When that frame began after the
+        instant last shown, the same render is the left panel's picture too: one
+        render a UI frame."""
+        live = self.live
+        assert live is not None
+        if fan_request is not None and fan_request != self._fan_request and self.worker.ready():
+            self._fan_request = fan_request
+            picture = live.draw_fan_frame(fan_request)
+            if picture is None:  # not drawable live yet: the worker renders it (and fits the camera)
+                self.worker.submit(fan_request)
+            else:
+                self.worker.submit(fan_request, live.read_fan_frame())
+                if live.fan_frame_is_now(self.controls, fan_request):
+                    live.shown_at(fan_request.frame_index / self.controls.fps)
+                    return picture
+        return live.draw(self.controls, max_side=round(layout.render_panel.w))
+
+    _fan_request = None  # the last request the loop gave the worker
 
     def _rect(self, rect: Rect, color) -> None:
         w, h = self.framebuffer_size

@@ -59,6 +59,9 @@ class RenderWorker:
         self.frames_factory = frames_factory
         self._cond = threading.Condition()
         self._request: FrameRequest | None = None
+        self._picture = None  # the linear picture drawn for _request by the UI's OpenGL, if any
+        self._key: tuple | None = None  # (request, with a picture) last submitted
+        self._served: tuple | None = None  # ... and last served
         self._reload = False
         self._reloading = False
         self._jobs: list[Callable[[], str]] = []
@@ -81,11 +84,29 @@ class RenderWorker:
         self._thread.start()
 
     # -- UI-thread side ---------------------------------------------------------
-    def submit(self, request: FrameRequest) -> None:
+    def submit(self, request: FrameRequest, picture=None) -> None:
+        """Make the frame for ``request`` next (an unserved older one is dropped).
+        ``picture``: that frame's linear light, already rendered (the window's OpenGL
+        draws it: holopack.preview.live), so that only the fan view is made here; the
+        array is read until the worker is ``ready`` again. Without it the export
+        pipeline renders the frame too."""
+        key = (request, picture is not None)
         with self._cond:
-            if request != self._request:
-                self._request = request
+            if key != self._key:
+                self._request, self._picture, self._key = request, picture, key
                 self._cond.notify()
+
+    def ready(self) -> bool:
+        """Whether the worker has served the last request and has no job waiting: a
+        new frame given now starts at once."""
+        with self._cond:
+            return (
+                self._key == self._served
+                and not self._jobs
+                and not self.busy_job
+                and not self._reload
+                and not self._reloading
+            )
 
     def request_reload(self) -> None:
         with self._cond:
@@ -165,14 +186,13 @@ class RenderWorker:
 
     def _run(self) -> None:
         _lower_priority()
-        served: FrameRequest | None = None
         while True:
             with self._cond:
                 while (
                     not self._stop
                     and not self._jobs
                     and not self._reload
-                    and (self._request is None or self._request == served)
+                    and (self._request is None or self._key == self._served)
                 ):
                     self._cond.wait()
                 if self._stop:
@@ -186,13 +206,16 @@ class RenderWorker:
                     self._reloading = True
                 else:
                     job = "frame"
-                request = self._request
+                request, picture, key = self._request, self._picture, self._key
             if job is None:
                 self._do_reload()
-                served = None
+                with self._cond:
+                    self._served = None
             elif job == "frame":
-                self._do_frame(request)
-                served = request
+                self._do_frame(request, picture)
+                with self._cond:
+                    self._served = key
+                    self._cond.notify_all()
             else:
                 try:
                     self.status = job()
@@ -228,13 +251,22 @@ class RenderWorker:
             self._reloading = False
             self._cond.notify_all()
 
-    def _do_frame(self, request: FrameRequest) -> None:
+    def _do_frame(self, request: FrameRequest, picture=None) -> None:
         try:
             if request.device != self._frames_device:
                 self._set_frames(request.device)
+                picture = None  # drawn for the previous device's size and camera
             if request.generation != self._generation:
                 return  # made for a scene that has since been replaced
-            pair = self._frames.frame(request)
+            pair = None
+            fan_frame = getattr(self._frames, "fan_frame", None)
+            if picture is not None and fan_frame is not None:
+                try:
+                    pair = fan_frame(request, picture)
+                except ValueError:  # drawn for another device's sizes: render it here
+                    pair = None
+            if pair is None:
+                pair = self._frames.frame(request)
         except HolopackError as exc:
             self._fail(request, str(exc))
             return
