@@ -43,7 +43,7 @@ class FanDrawer:
         for name in (GL.GL_TEXTURE_MIN_FILTER, GL.GL_TEXTURE_MAG_FILTER):
             GL.glTexParameteri(GL.GL_TEXTURE_2D, name, GL.GL_NEAREST)
         GL.glTexImage2D(
-            GL.GL_TEXTURE_2D, 0, GL.GL_RGB32F, self.columns, self.slices + 1, 0, GL.GL_RGB, GL.GL_FLOAT, None
+            GL.GL_TEXTURE_2D, 0, GL.GL_RGBA32F, self.columns, self.slices + 1, 0, GL.GL_RGB, GL.GL_FLOAT, None
         )
         self.picture = _Picture()
 

@@ -323,7 +323,8 @@ class SceneDrawer:
         GL.glDisable(GL.GL_SCISSOR_TEST)
         GL.glEnable(GL.GL_DEPTH_TEST)
         GL.glDepthFunc(GL.GL_LESS)
-        GL.glDisable(GL.GL_CULL_FACE)  # the shader discards back faces per material
+        GL.glCullFace(GL.GL_BACK)  # per material (_set_material); the shader discards them too
+        GL.glFrontFace(GL.GL_CCW)
         GL.glDisable(GL.GL_BLEND)
         GL.glBindVertexArray(self._vao)
         self._upload_vertices(posed)
@@ -339,6 +340,7 @@ class SceneDrawer:
         if len(self._blend_triangles):
             self._draw_blend(p, view, projection, unlit_all)
         GL.glDisable(GL.GL_DEPTH_TEST)
+        GL.glDisable(GL.GL_CULL_FACE)
         GL.glBindVertexArray(0)
 
     def _draw_blend(self, p, view, projection, unlit_all: bool) -> None:
@@ -412,6 +414,12 @@ class SceneDrawer:
         p.set_int("u_alpha_mode", int(row[M_ALPHA]))
         p.set("u_cutoff", row[M_CUTOFF])
         p.set_int("u_double_sided", int(row[M_DOUBLE] == 1.0))
+        # the back faces of a single-sided material never reach the rasteriser: the
+        # same picture (the shader would discard them) for less work
+        if row[M_DOUBLE] == 1.0:
+            GL.glDisable(GL.GL_CULL_FACE)
+        else:
+            GL.glEnable(GL.GL_CULL_FACE)
         p.set_int("u_unlit", int(unlit_all or row[M_UNLIT] == 1.0))
         p.set("u_metallic", min(max(row[M_METALLIC], 0.0), 1.0))
         p.set("u_shininess", row[M_SHININESS])

@@ -415,6 +415,7 @@ class PreviewWindow:
                 self.controls.screenshot_requested = False
                 self.save_screenshot(self._screenshot_name(), redraw=False)
             glfw.swap_buffers(self.window)
+            self._hand_over_fan_frame()
             if self.live is not None and self.fixed_dt is None and self.max_fps:
                 # a slow frame costs the live panel pixels, not frames (scripted runs,
                 # with a fixed clock, keep the full size: they are reproducible)
@@ -594,8 +595,8 @@ class PreviewWindow:
 
     def _draw_live(self, layout: Layout, fan_request):
         """The left panel at the clock's instant; and, once the worker is free for a new
-        fan frame, that device frame rendered at the export's size for the worker to
-        resample (the worker no longer renders). When that frame began after the
+        fan frame, that device frame rendered for the worker to resample (the worker
+        no longer renders: PipelineFrames.fan_frame). When that frame began after the
         instant last shown, the same render is the left panel's picture too: one
         render a UI frame."""
         live = self.live
@@ -605,14 +606,23 @@ class PreviewWindow:
             picture = live.draw_fan_frame(fan_request)
             if picture is None:  # not drawable live yet: the worker renders it (and fits the camera)
                 self.worker.submit(fan_request)
-            else:
+            elif live.fan_frame_is_now(self.controls, fan_request):
+                live.shown_at(fan_request.frame_index / self.controls.fps)
+                # read back after the swap, which waits for the rasteriser anyway: reading
+                # now would stall this thread while it could queue the rest of the frame
+                self._fan_pending = fan_request
+                return picture
+            else:  # read before the panel's own draw reuses the targets
                 self.worker.submit(fan_request, live.read_fan_frame())
-                if live.fan_frame_is_now(self.controls, fan_request):
-                    live.shown_at(fan_request.frame_index / self.controls.fps)
-                    return picture
         return live.draw(self.controls, max_side=round(layout.render_panel.w))
 
     _fan_request = None  # the last request the loop gave the worker
+    _fan_pending = None  # a fan frame drawn this UI frame, read back after the swap
+
+    def _hand_over_fan_frame(self) -> None:
+        request, self._fan_pending = self._fan_pending, None
+        if request is not None and self.live is not None:
+            self.worker.submit(request, self.live.read_fan_frame())
 
     def _rect(self, rect: Rect, color) -> None:
         w, h = self.framebuffer_size
