@@ -36,6 +36,20 @@ from .source import framing_for
 MIN_SCALE = 0.5
 SCALE_DOWN, SCALE_UP = 0.9, 1.05
 
+# The pictures a software rasteriser draws for the fan view of a polar device have this
+# share of the export's side (PipelineFrames.fan_picture_size): resampled by area into
+# the LEDs, half the side (still 1.5 pixels a LED pitch on the 42-F2) keeps the fan view
+# within the tested agreement with export (tests/test_preview_fan_gl.py: 37-38 dB
+# against 79 dB at full size) for a quarter of llvmpipe's work. A GPU draws full size.
+SOFTWARE_FAN_SCALE = 0.5
+SOFTWARE_RENDERERS = ("llvmpipe", "softpipe", "swiftshader", "software rasterizer")
+
+
+def fan_scale_for(renderer: str) -> float:
+    """The fan pictures' scale for an OpenGL renderer (its GL_RENDERER string)."""
+    name = renderer.lower()
+    return SOFTWARE_FAN_SCALE if any(word in name for word in SOFTWARE_RENDERERS) else 1.0
+
 
 class LiveRender:
     """Draws the current state of ``Controls`` into ``drawer``'s picture."""
@@ -51,6 +65,7 @@ class LiveRender:
         self._posed: list = []
         self._posed_key: tuple | None = None
         self.fan_frames_drawn = 0
+        self.fan_scale = 1.0  # of the export's side, for fan pictures (fan_scale_for)
         self._fan: FanDrawer | None = None
         self._fan_frames: Any = None
         self._shown_time: float | None = None
@@ -136,7 +151,7 @@ class LiveRender:
             request.animation,
             request.camera,
             float(request.frame_index),
-            self._frames.live_size,
+            self._frames.fan_picture_size(self.fan_scale),
             linear=True,
         )
         self.fan_frames_drawn += 1

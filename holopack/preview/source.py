@@ -23,7 +23,7 @@ import numpy as np
 
 from ..colour import linear_to_srgb
 from ..device.encode import decode_codes
-from ..device.resample import sum_tiles
+from ..device.resample import Resampler, sum_tiles
 from .controls import CameraState, FrameRequest
 from .overlay import FanGeometry, fan_geometry
 
@@ -32,11 +32,6 @@ from .overlay import FanGeometry, fan_geometry
 # less than half of the default oversampling: more frames per second while playing.
 FAN_VIEW_PX = 512
 FAN_VIEW_OVERSAMPLE = 1
-# The pictures the window draws for the fan view of a polar device (fan_frame) have
-# this share of the export's side: resampled by area into the device's LEDs, half the
-# side (still 1.5 pixels a LED pitch for the 42-F2) keeps the fan view within the tested
-# agreement with export, at a quarter of the software rasteriser's work.
-LIVE_FAN_SCALE = 0.5
 
 
 @dataclass
@@ -102,7 +97,6 @@ class PipelineFrames:
         *,
         size: int | None = None,
         fan_size: int = FAN_VIEW_PX,
-        live_scale: float = LIVE_FAN_SCALE,
         video: dict | None = None,
     ):
         from .. import pipeline
@@ -122,8 +116,6 @@ class PipelineFrames:
         # video devices write their video_size picture directly
         polar = self.profile.kind == "polar"
         self.size = int(size or (self.profile.render_size if polar else self.profile.video_size))
-        # the side of the pictures the window renders for the fan view (fan_frame)
-        self.live_size = max(1, round(self.size * float(live_scale))) if polar else self.size
         self.geometry: FanGeometry = fan_geometry(self.profile)
         self.base_framing = Framing()
         self._timelines = []
@@ -155,7 +147,7 @@ class PipelineFrames:
             self.encoder = PolarEncoder(self.profile, self.size)
             self.simulator = ViewerSimulator(self.profile, int(fan_size), oversample=FAN_VIEW_OVERSAMPLE)
             self._polar = np.empty(self.profile.codes_shape, np.float32)
-            self._gl_tiled = None
+            self._gl_tables: dict[int, object] = {}
             self._codes = np.empty(self.profile.codes_shape, np.uint8)
             self.mask = None
         else:
@@ -217,21 +209,30 @@ class PipelineFrames:
         """The fan view of ``request``'s frame from its picture already rendered: the
         window's OpenGL draws the very picture ``frame`` would render (the same pose,
         camera, lights and size). ``picture``: its linear light as GL holds it, float32
-        (size, size, 4) RGBA, bottom row first. From there on the same steps as
+        (N, N, 4) RGBA, bottom row first, N = ``fan_picture_size`` (the export's
+        ``size``, or less for a polar device). From there on the same steps as
         ``frame`` and as export: for a polar device the export path's resampler (its
         weight table read in GL's row order and channel stride), dithering and
         quantisation. ``render`` is None (the window shows its own picture); for a polar
         device ``fan`` is None too and ``fan_cum`` holds the LEDs' light for the
         window's fan view shader (FanDrawer.show)."""
         started = time.perf_counter()
-        n = self.live_size
-        if picture.shape != (n, n, 4) or picture.dtype != np.float32 or not picture.flags.c_contiguous:
-            raise ValueError(f"the picture must be C-contiguous float32 {(n, n, 4)}, got {picture.shape}")
+        n = picture.shape[0]
+        if (
+            picture.shape != (n, n, 4)
+            or not 0 < n <= self.size
+            or (self.encoder is None and n != self.size)
+            or picture.dtype != np.float32
+            or not picture.flags.c_contiguous
+        ):
+            raise ValueError(
+                f"the picture must be C-contiguous float32 {(self.size, self.size, 4)}, got {picture.shape}"
+            )
         if self.encoder is None:
             linear = np.ascontiguousarray(picture[::-1, :, :3])
             return self._pair(request, self._pipeline.Picture(color=None, linear=linear), None, started)
         polar = self._polar
-        resample_gl_picture(self._gl_table(), picture, polar)
+        resample_gl_picture(self._gl_table(n), picture, polar)
         polar *= np.float32(request.brightness)  # resampling is linear: = brightened first
         index = max(0, int(request.frame_index))
         codes = self.encoder.quantise(polar, index, out=self._codes)
@@ -242,16 +243,21 @@ class PipelineFrames:
             render=None, fan=None, request=request, seconds=time.perf_counter() - started, fan_cum=cum
         )
 
-    def _gl_table(self):
-        if self._gl_tiled is None:
-            assert self.encoder is not None
-            from ..device.resample import Resampler
+    def fan_picture_size(self, scale: float = 1.0) -> int:
+        """The side of the picture ``fan_frame`` takes when the window draws it at
+        ``scale`` of the export's side: a polar device resamples any size by area into
+        its LEDs, a video device shows the picture itself (the export's size)."""
+        if self.encoder is None:
+            return self.size
+        return max(1, min(self.size, round(self.size * float(scale))))
 
-            resampler = Resampler(
-                self.profile, self.live_size
-            )  # its weight table: built once, cached on disk
-            self._gl_tiled = gl_order_table(resampler.tiled, self.live_size)
-        return self._gl_tiled
+    def _gl_table(self, n: int):
+        if n not in self._gl_tables:
+            assert self.encoder is not None
+            # the export's own table at that size (built once, cached on disk), read in GL's layout
+            table = self.encoder.resampler.tiled if n == self.size else Resampler(self.profile, n).tiled
+            self._gl_tables[n] = gl_order_table(table, n)
+        return self._gl_tables[n]
 
     def _pair(self, request: FrameRequest, picture, render, started: float) -> FramePair:
         index = max(0, int(request.frame_index))

@@ -223,14 +223,17 @@ class PreviewWindow:
     def _live_render(self):
         """The left panel's live GL render, or None where its shaders do not build
         (the panel then shows the worker's pictures, as for video input)."""
-        from .live import LiveRender
+        from .live import LiveRender, fan_scale_for
         from .scene_gl import SceneDrawer
 
         try:
-            return LiveRender(SceneDrawer())
+            live = LiveRender(SceneDrawer())
         except HolopackError as exc:
             self.messages.append(f"live render off: {exc}")
             return None
+        renderer = self.GL.glGetString(self.GL.GL_RENDERER) or b""
+        live.fan_scale = fan_scale_for(renderer.decode(errors="replace"))
+        return live
 
     def _request(self):
         """The request for the worker. With the left panel drawn live the worker only
