@@ -3,9 +3,11 @@
 ``LiveRender`` poses the scene at the controls' wall-clock time (not rounded to a
 device frame) and draws it with the window's own OpenGL (``SceneDrawer``), through the
 camera the export pipeline fits (a copy of the worker's ``SceneSource``: the same
-fitted sphere, drawn box, turntable, lights, size and supersampling). The render
-worker meanwhile makes the fan view at the device's frame rate; when it cannot keep
-up it skips frames, and neither panel ever slows the clock down.
+fitted sphere, drawn box, turntable, lights, size and supersampling). For the fan view
+it also draws each device frame's own instant (``draw_fan_frame``; while playing that
+render is the left panel's picture too) and hands its linear light to the render
+worker, which resamples it at the device's frame rate; when the worker cannot keep up
+device frames are skipped, and neither panel ever slows the clock down.
 
 When the machine cannot draw a UI frame in the display's frame time, the panel is
 drawn with fewer pixels for a while (dynamic resolution, ``LiveRender.adapt``) rather

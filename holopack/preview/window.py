@@ -1,12 +1,14 @@
 """The preview window: the render and the simulated fan side by side (glfw + GL 3.3 core).
 
 The UI thread handles input, draws the left panel live with its own OpenGL at the
-clock's instant (``LiveRender``: the export's posing, camera and shading model), uploads
-the newest finished fan view and draws rectangles; the Numba rendering, resampling and
-simulation of the fan view happen on the ``RenderWorker`` thread through the export
-pipeline (and the left panel comes from there too for video input). Input arrives through glfw
-callbacks, which scripted runs and tests call the same way (``press``, ``drag``,
-``scroll``).
+clock's instant (``LiveRender``: the export's posing, camera and shading model), draws
+each device frame's picture for the fan view once the worker is free (while playing,
+the same render serves the left panel), draws the fan view of the LEDs the worker
+returns (``FanDrawer``) and draws rectangles; the resampling, dithering and
+quantisation of the fan view happen on the ``RenderWorker`` thread with the export
+pipeline's code (and for video input, or before the camera is fitted, the worker
+renders the frame itself). Input arrives through glfw callbacks, which scripted runs
+and tests call the same way (``press``, ``drag``, ``scroll``).
 """
 
 from __future__ import annotations

@@ -2,10 +2,12 @@
 
 The UI thread posts the newest ``FrameRequest`` (older unserved ones are dropped: only
 the latest state matters) and picks up the newest finished ``FramePair`` whenever it
-draws, so a heavy model slows the pictures down but never the window. The worker also
-(re)loads the input file and runs exports, so that the Numba rendering happens on this
-one thread. (The UI thread poses its own copy of the scene for the live left panel: see
-holopack.preview.live.)
+draws, so a heavy model slows the pictures down but never the window. A request may
+come with its picture already drawn by the window's OpenGL (the live path: the worker
+then only resamples, dithers and quantises it); without one the worker renders it
+through the export pipeline. The worker also (re)loads the input file and runs
+exports, so that the Numba rendering happens on this one thread. (The UI thread poses
+its own copy of the scene for the live left panel: see holopack.preview.live.)
 """
 
 from __future__ import annotations
