@@ -113,16 +113,17 @@ def test_the_fan_view_shader_is_the_viewer_simulation(gl_context, name):
     codes[:, ::5] = profile.max_code  # bright rings
     drawer = FanDrawer(profile, size)
     try:
-        drawer.show(_cum(codes, profile))
-        shown = drawer.read_view().astype(int)
+        for side in (size, 96):  # its full size, and fewer pixels (a busy machine's)
+            drawer.show(_cum(codes, profile), side if side != size else None)
+            shown = drawer.read_view().astype(int)
+            expected = ViewerSimulator(profile, side, oversample=1).render(codes).astype(int)
+            diff = np.abs(shown - expected)
+            # float32 on the GPU against float64 sums: sRGB bytes within one step, nearly all equal
+            assert diff.max() <= 1, np.unravel_index(diff.argmax(), diff.shape)
+            assert (diff > 0).mean() < 0.01
+            assert (expected == 0).mean() > 0.05 and (expected > 200).mean() > 0.01  # dark and bright both
     finally:
         drawer.release()
-    expected = ViewerSimulator(profile, size, oversample=1).render(codes).astype(int)
-    diff = np.abs(shown - expected)
-    # float32 on the GPU against float64 sums: sRGB bytes within one step, nearly all equal
-    assert diff.max() <= 1, np.unravel_index(diff.argmax(), diff.shape)
-    assert (diff > 0).mean() < 0.01
-    assert (expected == 0).mean() > 0.05 and (expected > 200).mean() > 0.01  # dark and bright both drawn
 
 
 # (share of the export's side the window draws at, least PSNR in dB, least share of the
@@ -181,3 +182,37 @@ def test_a_software_rasteriser_draws_the_fan_pictures_smaller(gl_context):
 
     assert fan_scale_for("llvmpipe (LLVM 15.0.6, 256 bits)") == SOFTWARE_FAN_SCALE < 1.0
     assert fan_scale_for("NVIDIA GeForce RTX 3060/PCIe/SSE2") == 1.0
+
+
+@pytest.mark.display
+def test_a_video_fan_shows_the_window_picture_itself(gl_context):
+    """A fan that takes video shows the picture: from the window's render (at the
+    export's size and supersampling whatever the rasteriser) it is export's frame, as
+    the live panel is (test_preview_live_render.py's tolerance)."""
+    from holopack.preview.controls import Controls
+    from holopack.preview.live import SOFTWARE_FAN_SCALE, LiveRender
+    from holopack.preview.scene_gl import SceneDrawer
+    from holopack.preview.source import PipelineFrames
+    from holopack.scene.load import load
+
+    device = "mp4-fan"
+    frames = PipelineFrames(load(TWIN), device, size=192)
+    assert frames.profile.supersample == 2
+    live = LiveRender(SceneDrawer())
+    live.fan_scale = SOFTWARE_FAN_SCALE
+    live.set_frames(frames)
+    frames._source(3)
+    controls = Controls(animations=frames.animations, devices=[device], animation=3, fps=frames.fps)
+    request = replace(controls.request(), frame_index=9, time=9 / frames.fps)
+    try:
+        assert live.draw_fan_frame(request) is not None
+        pair = frames.fan_frame(request, live.read_fan_frame())
+    finally:
+        live.drawer.release()
+    assert pair.render is None and pair.fan.shape == (192, 192, 3)
+    expected = frames.frame(request).fan.astype(float)
+    shown = pair.fan.astype(float)
+    assert (expected.max(axis=2) > 40).mean() > 0.05
+    psnr = 10 * np.log10(255.0**2 / np.mean((shown - expected) ** 2))
+    assert psnr >= 40.0, psnr
+    assert (np.abs(shown - expected).max(axis=2) > 8).mean() <= 0.003

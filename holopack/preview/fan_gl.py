@@ -25,7 +25,8 @@ MAX_BLADES = 8  # shaders/fan_view.frag
 
 
 class FanDrawer:
-    """The fan view of one polar ``profile``, drawn at ``view_size`` pixels."""
+    """The fan view of one polar ``profile``, drawn at ``view_size`` pixels (or fewer:
+    ``show``'s ``side``)."""
 
     def __init__(self, profile, view_size: int):
         if not profile.is_polar:
@@ -38,6 +39,7 @@ class FanDrawer:
         self.view_program = Program("quad.vert", "fan_view.frag")
         self._quad = Quad()
         self._view: _Target | None = None
+        self.shown_side = self.view_size
         self._cum = GL.glGenTextures(1)
         GL.glBindTexture(GL.GL_TEXTURE_2D, self._cum)
         for name in (GL.GL_TEXTURE_MIN_FILTER, GL.GL_TEXTURE_MAG_FILTER):
@@ -47,14 +49,15 @@ class FanDrawer:
         )
         self.picture = _Picture()
 
-    def show(self, cum: np.ndarray) -> _Picture:
+    def show(self, cum: np.ndarray, side: int | None = None) -> _Picture:
         """Draw the fan view of the LEDs' light ``cum``: float32 (slices + 1, columns,
         3), prefix sums over the slices of each LED's linear light (a zero row first),
-        as ViewerSimulator.render_linear builds them. Returns the picture (sRGB, row 0 =
-        top) for the window's image shader."""
+        as ViewerSimulator.render_linear builds them, at ``side`` pixels (default
+        ``view_size``). Returns the picture (sRGB, row 0 = top) for the window's image
+        shader."""
         if cum.shape != (self.slices + 1, self.columns, 3):
             raise ValueError(f"expected {(self.slices + 1, self.columns, 3)} sums, got {cum.shape}")
-        n = self.view_size
+        n = self.shown_side = int(side or self.view_size)
         self._view = _grown(self._view, n, n, GL.GL_RGBA8, GL.GL_UNSIGNED_BYTE, depth=False)
         viewport = GL.glGetIntegerv(GL.GL_VIEWPORT)
         GL.glActiveTexture(GL.GL_TEXTURE0)
@@ -105,9 +108,9 @@ class FanDrawer:
         return self.picture
 
     def read_view(self) -> np.ndarray:
-        """The last ``show`` as (view_size, view_size, 3) uint8 sRGB, row 0 = top."""
+        """The last ``show`` as (side, side, 3) uint8 sRGB, row 0 = top."""
         assert self._view is not None, "nothing shown yet"
-        n = self.view_size
+        n = self.shown_side
         GL.glBindFramebuffer(GL.GL_READ_FRAMEBUFFER, self._view.fbo)
         GL.glPixelStorei(GL.GL_PACK_ALIGNMENT, 1)
         data = GL.glReadPixels(0, 0, n, n, GL.GL_RGB, GL.GL_UNSIGNED_BYTE)

@@ -192,6 +192,8 @@ class LiveRender:
     def fan_drawer(self) -> FanDrawer:
         """The fan view's drawer for the current polar device (made on first use)."""
         frames = self._frames
+        if getattr(frames, "simulator", None) is None:
+            raise ValueError("the device is not a polar fan: its fan view is a picture")
         if self._fan is None or self._fan_frames is not frames:
             if self._fan is not None:
                 self._fan.release()

@@ -155,6 +155,7 @@ class PreviewWindow:
         self._drag: tuple[str, int, float, float] | None = None  # (region, button, x, y)
         self._last_tick = time.perf_counter()
         self._ui_times: list[float] = []
+        self._fan_times: list[float] = []
         self._watch_stat = self._stat()
         self._watch_pending = None
         self._watch_next = time.monotonic() + WATCH_INTERVAL_S
@@ -500,11 +501,15 @@ class PreviewWindow:
             self._fan_picture = self.fan_texture
         elif pair.fan_cum is not None and self.live is not None:
             try:  # the LEDs' light: the fan view is drawn here (FanDrawer.show)
-                self._fan_picture = self.live.fan_drawer().show(pair.fan_cum)
+                fan = self.live.fan_drawer()
+                # with the left panel's dynamic resolution: fewer pixels on a busy machine
+                side = max(1, round(fan.view_size * self.live.scale))
+                self._fan_picture = fan.show(pair.fan_cum, side)
             except ValueError:  # made for the device before a switch: the next one comes
                 pass
         self._shown_serial = serial
         self._shown_pair = pair
+        self._fan_times.append(time.perf_counter())
 
     @property
     def shown(self):
@@ -516,6 +521,14 @@ class PreviewWindow:
         if len(t) < 2:
             return 0.0
         return (len(t) - 1) / max(t[-1] - t[0], 1e-9)
+
+    def fan_fps(self) -> float:
+        """Fan frames that reached the screen in the last second (the device's fps at
+        most: what the fan panel plays at)."""
+        t = self._fan_times
+        while t and t[0] < time.perf_counter() - 1.0:
+            t.pop(0)
+        return float(len(t))
 
     def render_fps(self) -> float:
         """The render worker's speed (frames it makes per second of work); unlike a
@@ -689,7 +702,7 @@ class PreviewWindow:
             f"{os.path.basename(self.path)}  |  {c.animation_name}{which}  "
             f"{c.time:6.2f} / {c.duration:.2f} s  frame {c.frame_index}  {state}"
             f"{'  loop' if c.loop else ''}  |  {c.device}  |  brightness {c.brightness:.2f}  |  "
-            f"UI {self.ui_fps():4.0f} fps  render {self.render_fps():4.1f} fps  |  h: help"
+            f"UI {self.ui_fps():4.0f} fps  fan {self.fan_fps():4.1f} fps  |  h: help"
         ]
 
     def _texts(self, layout: Layout, w: int, h: int) -> None:
