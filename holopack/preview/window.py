@@ -530,6 +530,12 @@ class PreviewWindow:
             t.pop(0)
         return float(len(t))
 
+    def _worker_ms(self) -> str:
+        """The worker's time a fan frame, known from its first frame on (also paused or
+        in a headless run, where no frames arrive by the wall clock)."""
+        rate = self.render_fps()
+        return f" ({1000.0 / rate:.0f} ms each)" if rate > 0 else ""
+
     def render_fps(self) -> float:
         """The render worker's speed (frames it makes per second of work); unlike a
         count of frames arriving, it is known from the first frame on, also when paused
@@ -702,7 +708,7 @@ class PreviewWindow:
             f"{os.path.basename(self.path)}  |  {c.animation_name}{which}  "
             f"{c.time:6.2f} / {c.duration:.2f} s  frame {c.frame_index}  {state}"
             f"{'  loop' if c.loop else ''}  |  {c.device}  |  brightness {c.brightness:.2f}  |  "
-            f"UI {self.ui_fps():4.0f} fps  fan {self.fan_fps():4.1f} fps  |  h: help"
+            f"UI {self.ui_fps():4.0f} fps  fan {self.fan_fps():4.1f} fps{self._worker_ms()}  |  h: help"
         ]
 
     def _texts(self, layout: Layout, w: int, h: int) -> None:
