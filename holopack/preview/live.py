@@ -71,8 +71,6 @@ class LiveRender:
         self._fan: FanDrawer | None = None
         self._fan_frames: Any = None
         self._shown_time: float | None = None
-        self._fan_buffers = [np.empty((0, 0, 3), np.float32)] * 2
-        self._fan_turn = 0
 
     def set_frames(self, frames) -> None:
         """A new frame maker (after a reload or a device change) from the worker."""
@@ -179,15 +177,10 @@ class LiveRender:
 
     def read_fan_frame(self) -> np.ndarray:
         """The linear light of the last ``draw_fan_frame`` as GL holds it: float32
-        (S, S, 4) RGBA, bottom row first (PipelineFrames.fan_frame takes it so). Two
-        buffers are used in turn; the worker is given a new frame only once it is idle,
-        so it never reads one being written."""
+        (S, S, 4) RGBA, bottom row first (PipelineFrames.fan_frame takes it so), in a
+        new array: the worker may still be reading the one before."""
         side = self.drawer.size[1]
-        shape = (side, side, 4)
-        if self._fan_buffers[0].shape != shape:
-            self._fan_buffers = [np.empty(shape, np.float32) for _ in range(2)]
-        self._fan_turn ^= 1
-        return self.drawer.read_linear(self._fan_buffers[self._fan_turn])
+        return self.drawer.read_linear(np.empty((side, side, 4), np.float32))
 
     def fan_drawer(self) -> FanDrawer:
         """The fan view's drawer for the current polar device (made on first use)."""

@@ -618,26 +618,29 @@ class PreviewWindow:
         self._texts(layout, w, h)
 
     def _draw_live(self, layout: Layout, fan_request):
-        """The left panel at the clock's instant; and, once the worker is free for a new
-        fan frame, that device frame rendered for the worker to resample (the worker
-        no longer renders: PipelineFrames.fan_frame). When that frame began after the
-        instant last shown, the same render is the left panel's picture too: one
-        render a UI frame."""
+        """The left panel at the clock's instant; and, when a new device frame is due,
+        that frame rendered for the worker to resample (the worker no longer renders:
+        PipelineFrames.fan_frame). When that frame began after the instant last shown,
+        the same render is the left panel's picture too: one render a UI frame, so it
+        is handed over even while the worker is busy (the worker takes the newest and
+        skips the rest). A render of its own waits for a free worker."""
         live = self.live
         assert live is not None
-        if fan_request is not None and fan_request != self._fan_request and self.worker.ready():
-            self._fan_request = fan_request
-            picture = live.draw_fan_frame(fan_request)
-            if picture is None:  # not drawable live yet: the worker renders it (and fits the camera)
-                self.worker.submit(fan_request)
-            elif live.fan_frame_is_now(self.controls, fan_request):
-                live.shown_at(fan_request.frame_index / self.controls.fps)
-                # read back after the swap, which waits for the rasteriser anyway: reading
-                # now would stall this thread while it could queue the rest of the frame
-                self._fan_pending = fan_request
-                return picture
-            else:  # read before the panel's own draw reuses the targets
-                self.worker.submit(fan_request, live.read_fan_frame())
+        if fan_request is not None and fan_request != self._fan_request:
+            shared = live.fan_frame_is_now(self.controls, fan_request)
+            if shared or self.worker.ready():
+                self._fan_request = fan_request
+                picture = live.draw_fan_frame(fan_request)
+                if picture is None:  # not drawable live yet: the worker renders it (and fits the camera)
+                    self.worker.submit(fan_request)
+                elif shared:
+                    live.shown_at(fan_request.frame_index / self.controls.fps)
+                    # read back after the swap, which waits for the rasteriser anyway:
+                    # reading now would stall this thread while it could queue the rest
+                    self._fan_pending = fan_request
+                    return picture
+                else:  # read before the panel's own draw reuses the targets
+                    self.worker.submit(fan_request, live.read_fan_frame())
         return live.draw(self.controls, max_side=round(layout.render_panel.w))
 
     _fan_request = None  # the last request the loop gave the worker

@@ -24,16 +24,40 @@ from ..errors import HolopackError
 from .controls import FrameRequest
 from .source import FramePair
 
-# The worker (and the kernel threads it starts, which inherit this) runs at a lower CPU
-# priority than the UI, so on a busy machine drawing and input come first.
-WORKER_NICE = 5
+# Exports (the worker's jobs) run at a lower CPU priority than the UI, so on a busy
+# machine drawing and input come first. Fan frames do not: made from the window's
+# picture they take the worker a few milliseconds that the fan view waits for, and at
+# the lower priority on a busy two-core machine the worker waited a UI frame or more for
+# a core, so the fan view made half the frames the window drew.
+JOB_NICE = 5
 
 
 def _lower_priority() -> None:
     try:
-        os.setpriority(os.PRIO_PROCESS, threading.get_native_id(), WORKER_NICE)
+        os.setpriority(os.PRIO_PROCESS, threading.get_native_id(), JOB_NICE)
     except (AttributeError, OSError):  # not Linux, or not allowed: run at normal priority
         pass
+
+
+def _run_lowered(job: Callable[[], str]) -> str:
+    """Run ``job`` on a helper thread at JOB_NICE and wait for it (a thread cannot
+    raise its own priority back without privileges). The worker waits meanwhile, so
+    there is still one Numba user at a time."""
+    outcome: dict[str, object] = {}
+
+    def run() -> None:
+        _lower_priority()
+        try:
+            outcome["value"] = job()
+        except BaseException as exc:  # handed to the worker, which reports it
+            outcome["error"] = exc
+
+    helper = threading.Thread(target=run, name="holopack-preview-job", daemon=True)
+    helper.start()
+    helper.join()
+    if "error" in outcome:
+        raise outcome["error"]  # type: ignore[misc]
+    return str(outcome["value"])
 
 
 @dataclass
@@ -90,8 +114,8 @@ class RenderWorker:
         """Make the frame for ``request`` next (an unserved older one is dropped).
         ``picture``: that frame's linear light, already rendered (the window's OpenGL
         draws it: holopack.preview.live), so that only the fan view is made here; the
-        array is read until the worker is ``ready`` again. Without it the export
-        pipeline renders the frame too."""
+        worker reads the array until it has made that frame, so each frame comes in an
+        array of its own. Without it the export pipeline renders the frame too."""
         key = (request, picture is not None)
         with self._cond:
             if key != self._key:
@@ -187,7 +211,6 @@ class RenderWorker:
             self._info = info
 
     def _run(self) -> None:
-        _lower_priority()
         while True:
             with self._cond:
                 while (
@@ -220,7 +243,7 @@ class RenderWorker:
                     self._cond.notify_all()
             else:
                 try:
-                    self.status = job()
+                    self.status = _run_lowered(job)
                 except HolopackError as exc:
                     self.status = f"failed: {exc}"
                 except Exception as exc:  # a job must never take the window down
