@@ -4,9 +4,11 @@ and the render worker that makes the fan view.
 Runs the real window (start Xvfb first, or run under ``xvfb-run -s "-screen 0 1280x720x24"``)
 with the wall clock, as a designer would see it, for a few seconds after a warm-up, and
 prints a markdown table with medians of ``--repeat`` runs. The UI loop is capped at
-60 fps and draws the left panel live every UI frame (OpenGL in the window); the worker
-makes a fan frame whenever the device frame on the clock changes (at most the device's
-fps) and skips the ones it cannot make in time.
+60 fps and draws the left panel live every UI frame (OpenGL in the window). Whenever
+the device frame on the clock changes and the render worker is free, the window draws
+that frame's picture too (the same render as the left panel's while playing) and the
+worker resamples, dithers and quantises it for the fan view, which the window draws
+with a shader; device frames it cannot make in time are skipped.
 
 Models: the default twin (skinned, 14 clips) and FlightHelmet (95k textured triangles);
 ``--load N`` starts N busy processes for the runs (a controlled competing load), and
@@ -16,12 +18,14 @@ machine state.
     python benchmarks/bench_preview.py [INPUT ...] [--device NAME] [--seconds S] [--size PX]
         [--repeat 3] [--load N | --compare-load N]
 
-Columns: ``UI fps`` (window frames drawn a second), ``live fps`` (left panel renders a
-second), ``live scale`` (the live panel's dynamic resolution at the end, 1 = full
-size), ``fan fps`` (fan frames the worker delivered a second; the device's fps is the
-most there is to make), ``fan dropped %`` (device frames on the clock the worker never
-made), ``worker ms/frame`` (its time for one fan frame) and ``worker capacity fps``
-(1000 / that: what it could make if asked more often).
+Columns: ``UI fps`` (window frames drawn a second), ``live fps`` (left panel pictures
+drawn a second), ``live scale`` (the live panel's dynamic resolution at the end, 1 =
+full size), ``fan px`` (the side of the pictures the window draws for the fan view:
+half the export's on a software rasteriser), ``fan fps`` (fan frames the worker
+delivered a second; the device's fps is the most there is to make), ``fan dropped %``
+(device frames on the clock never made), ``worker ms/frame`` (its time for one fan
+frame) and ``worker capacity fps`` (1000 / that: what it could make if asked more
+often; the window's drawing of the picture and of the fan view is in ``UI fps``).
 """
 
 from __future__ import annotations
@@ -88,6 +92,9 @@ def measure(path, device, seconds, size, warmup=3.0, playing=True):
             "UI worst frame ms": max(gaps) * 1000,
             "live fps": live / elapsed,
             "live scale": window.live.scale if window.live is not None else 0.0,
+            "fan px": window.worker._frames.fan_picture_size(window.live.fan_scale)
+            if window.live is not None
+            else window.worker._frames.size,
             "fan fps": made / elapsed,
             "fan dropped %": max(0.0, 100.0 * (1.0 - made / device_frames)) if playing else 0.0,
             "worker ms/frame": ms_per_frame,

@@ -1,11 +1,15 @@
 #version 330 core
-// The live render's supersampled linear picture to one sRGB-encoded pixel per output
-// pixel: the box average of u_factor x u_factor samples in linear light, clamped and
-// encoded, as the Numba renderer resolves (rendering/raster.py, shade_visible). The
-// result is stored top row first (as pictures uploaded from numpy are), so the window's
-// image shader and a plain read-back both see row 0 = top.
-uniform sampler2D u_linear;      // (size * factor)^2 linear RGBA, premultiplied
+// The live render's supersampled linear picture to one pixel per output pixel: the box
+// average of u_factor x u_factor samples in linear light, as the Numba renderer resolves
+// (rendering/raster.py, shade_visible); then clamped, sRGB-encoded and stored top row
+// first for the panel (as pictures uploaded from numpy are, so the window's image shader
+// and a plain read-back both see row 0 = top), or kept as linear light in GL's own row
+// order (u_encode false: RenderedPicture.linear, what the fan's resampler averages).
+// The samples fill the lower-left corner of u_linear.
+uniform sampler2D u_linear;      // linear RGBA, premultiplied, drawn into its lower-left corner
 uniform int u_factor;
+uniform int u_height;            // the output picture's height in pixels
+uniform bool u_encode;
 out vec4 frag_color;
 
 float encode(float v) {
@@ -14,9 +18,8 @@ float encode(float v) {
 }
 
 void main() {
-    ivec2 size = textureSize(u_linear, 0) / u_factor;
     ivec2 pixel = ivec2(gl_FragCoord.xy);
-    ivec2 origin = ivec2(pixel.x, size.y - 1 - pixel.y) * u_factor;
+    ivec2 origin = ivec2(pixel.x, u_encode ? u_height - 1 - pixel.y : pixel.y) * u_factor;
     vec3 sum = vec3(0.0);
     for (int y = 0; y < u_factor; ++y) {
         for (int x = 0; x < u_factor; ++x) {
@@ -24,5 +27,5 @@ void main() {
         }
     }
     vec3 linear = sum / float(u_factor * u_factor);
-    frag_color = vec4(encode(linear.r), encode(linear.g), encode(linear.b), 1.0);
+    frag_color = u_encode ? vec4(encode(linear.r), encode(linear.g), encode(linear.b), 1.0) : vec4(linear, 1.0);
 }

@@ -25,8 +25,9 @@ def display():
 
 
 class _SlowFrames:
-    """PipelineFrames whose fan frames take at least ``delay`` seconds; records the
-    device frame index of each frame it made."""
+    """PipelineFrames whose fan frames (rendered here, or from the window's picture)
+    take at least ``delay`` seconds; records the device frame index of each frame it
+    made."""
 
     def __init__(self, scene, device, delay=0.25):
         from holopack.preview.source import PipelineFrames
@@ -40,6 +41,12 @@ class _SlowFrames:
 
     def frame(self, request):
         pair = self._inner.frame(request)
+        time.sleep(self.delay)
+        self.made.append(request.frame_index)
+        return pair
+
+    def fan_frame(self, request, picture):
+        pair = self._inner.fan_frame(request, picture)
         time.sleep(self.delay)
         self.made.append(request.frame_index)
         return pair

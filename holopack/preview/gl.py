@@ -98,6 +98,8 @@ class Texture:
     streaming frames does not reallocate GPU memory each time.
     """
 
+    uv_scale = (1.0, 1.0)  # the picture fills the whole texture
+
     def __init__(self, smooth: bool = True):
         self.id = GL.glGenTextures(1)
         self.shape: tuple[int, ...] | None = None

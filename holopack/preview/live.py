@@ -3,9 +3,11 @@
 ``LiveRender`` poses the scene at the controls' wall-clock time (not rounded to a
 device frame) and draws it with the window's own OpenGL (``SceneDrawer``), through the
 camera the export pipeline fits (a copy of the worker's ``SceneSource``: the same
-fitted sphere, drawn box, turntable, lights, size and supersampling). The render
-worker meanwhile makes the fan view at the device's frame rate; when it cannot keep
-up it skips frames, and neither panel ever slows the clock down.
+fitted sphere, drawn box, turntable, lights, size and supersampling). For the fan view
+it also draws each device frame's own instant (``draw_fan_frame``; while playing that
+render is the left panel's picture too) and hands its linear light to the render
+worker, which resamples it at the device's frame rate; when the worker cannot keep up
+device frames are skipped, and neither panel ever slows the clock down.
 
 When the machine cannot draw a UI frame in the display's frame time, the panel is
 drawn with fewer pixels for a while (dynamic resolution, ``LiveRender.adapt``) rather
@@ -21,8 +23,10 @@ import copy
 from typing import Any
 
 import numba
+import numpy as np
 
-from .controls import Controls
+from .controls import Controls, FrameRequest
+from .fan_gl import FanDrawer
 from .scene_gl import SceneDrawer
 from .source import framing_for
 
@@ -33,6 +37,20 @@ from .source import framing_for
 # 12 ms at 336 px (pixels dominate its cost: 2.6 ms at 64 px).
 MIN_SCALE = 0.5
 SCALE_DOWN, SCALE_UP = 0.9, 1.05
+
+# The pictures a software rasteriser draws for the fan view of a polar device have this
+# share of the export's side (PipelineFrames.fan_picture_size): resampled by area into
+# the LEDs, half the side (still 1.5 pixels a LED pitch on the 42-F2) keeps the fan view
+# within the tested agreement with export (tests/test_preview_fan_gl.py: 37-38 dB
+# against 79 dB at full size) for a quarter of llvmpipe's work. A GPU draws full size.
+SOFTWARE_FAN_SCALE = 0.5
+SOFTWARE_RENDERERS = ("llvmpipe", "softpipe", "swiftshader", "software rasterizer")
+
+
+def fan_scale_for(renderer: str) -> float:
+    """The fan pictures' scale for an OpenGL renderer (its GL_RENDERER string)."""
+    name = renderer.lower()
+    return SOFTWARE_FAN_SCALE if any(word in name for word in SOFTWARE_RENDERERS) else 1.0
 
 
 class LiveRender:
@@ -48,6 +66,11 @@ class LiveRender:
         self.scale = 1.0  # of the panel's side, see MIN_SCALE
         self._posed: list = []
         self._posed_key: tuple | None = None
+        self.fan_frames_drawn = 0
+        self.fan_scale = 1.0  # of the export's side, for fan pictures (fan_scale_for)
+        self._fan: FanDrawer | None = None
+        self._fan_frames: Any = None
+        self._shown_time: float | None = None
 
     def set_frames(self, frames) -> None:
         """A new frame maker (after a reload or a device change) from the worker."""
@@ -100,15 +123,83 @@ class LiveRender:
         made = self._source(controls.animation)
         if made is None:
             return None
-        source, fitted_distance = made
+        source = made[0]
         full = source.size if not max_side else max(1, min(source.size, int(max_side)))
         side = max(1, round(full * self.scale))
-        key = (id(self._frames), controls.animation, controls.time, controls.camera, side)
-        if key == self._drawn_key:
-            return self.drawer.picture  # paused and untouched: the picture stands
-        source.set_framing(framing_for(self._frames.base_framing, controls.camera, fitted_distance))
+        self._shown_time = controls.time
         # the export frame index as a real number: the clock's own instant, between frames
         position = controls.time * float(self._frames.fps)
+        key = self._drawn_key
+        picture = self._render(made, controls.animation, controls.camera, position, side)
+        if self._drawn_key != key:
+            self.frames_drawn += 1
+        return picture
+
+    def draw_fan_frame(self, request: FrameRequest):
+        """Render the device frame ``request`` asks for (its export frame index, camera
+        and clip) at the export's own size and sampling, keeping its linear light for
+        ``read_fan_frame``: the picture export renders for that frame, which the fan
+        view is resampled from. Returns the picture (the left panel may show it: see
+        ``fan_frame_is_now``), or None while there is nothing to draw live yet."""
+        if self._scene is None:
+            return None
+        made = self._source(request.animation)
+        if made is None:
+            return None
+        picture = self._render(
+            made,
+            request.animation,
+            request.camera,
+            float(request.frame_index),
+            self._frames.fan_picture_size(self.fan_scale),
+            linear=True,
+        )
+        self.fan_frames_drawn += 1
+        return picture
+
+    def fan_frame_is_now(self, controls: Controls, request: FrameRequest) -> bool:
+        """Whether the fan frame drawn for ``request`` may stand for the clock's instant
+        on the left panel this UI frame (one render then serves both panels): while
+        playing, when the frame began after the instant the panel showed last (the
+        panel's time never steps back; the frame is at most a display frame old); when
+        paused only at that very instant (a pose would flicker between two instants)."""
+        if controls.animation != request.animation or controls.camera != request.camera:
+            return False
+        fan_time = request.frame_index / float(controls.fps) if controls.fps > 0 else 0.0
+        if controls.playing:
+            return self._shown_time is not None and self._shown_time <= fan_time <= controls.time
+        return abs(controls.time - fan_time) < 1e-9
+
+    def shown_at(self, seconds: float) -> None:
+        """The left panel now shows the fan frame just drawn, the clip at ``seconds``."""
+        self._shown_time = seconds
+        self.frames_drawn += 1
+
+    def read_fan_frame(self) -> np.ndarray:
+        """The linear light of the last ``draw_fan_frame`` as GL holds it: float32
+        (S, S, 4) RGBA, bottom row first (PipelineFrames.fan_frame takes it so), in a
+        new array: the worker may still be reading the one before."""
+        side = self.drawer.size[1]
+        return self.drawer.read_linear(np.empty((side, side, 4), np.float32))
+
+    def fan_drawer(self) -> FanDrawer:
+        """The fan view's drawer for the current polar device (made on first use)."""
+        frames = self._frames
+        if getattr(frames, "simulator", None) is None:
+            raise ValueError("the device is not a polar fan: its fan view is a picture")
+        if self._fan is None or self._fan_frames is not frames:
+            if self._fan is not None:
+                self._fan.release()
+            self._fan = FanDrawer(frames.profile, frames.simulator.size)
+            self._fan_frames = frames
+        return self._fan
+
+    def _render(self, made, animation, camera, position: float, side: int, linear: bool = False):
+        source, fitted_distance = made
+        key = (id(self._frames), animation, position, camera, side, linear)
+        if key == self._drawn_key:
+            return self.drawer.picture  # paused and untouched: the picture stands
+        source.set_framing(framing_for(self._frames.base_framing, camera, fitted_distance))
         timeline = source.timeline
         scene = self._scene
         clip_time = timeline.anim_time(position)
@@ -117,9 +208,8 @@ class LiveRender:
             # a still model on a turntable keeps one pose: posed (and uploaded) once
             self._posed = scene.pose(timeline.animation, clip_time)
             self._posed_key = pose_key
-        posed = self._posed
         picture = self.drawer.draw(
-            posed,
+            self._posed,
             scene.materials,
             scene.textures,
             source.view_at(position),
@@ -128,8 +218,8 @@ class LiveRender:
             supersample=source.supersample,
             lights=source.renderer.lights,
             shading=source.shading,
+            linear=linear,
         )
-        self.frames_drawn += 1
         self._drawn_key = key
         return picture
 

@@ -106,12 +106,23 @@ class _Target:
             GL.glDeleteRenderbuffers(1, [self.depth])
 
 
+def _grown(target: _Target | None, width: int, height: int, internal, kind, depth: bool) -> _Target:
+    """``target`` if it holds (width, height), else a new one at least that large."""
+    if target is not None and target.size[0] >= width and target.size[1] >= height:
+        return target
+    if target is not None:
+        width, height = max(width, target.size[0]), max(height, target.size[1])
+        target.release()
+    return _Target(width, height, internal, GL.GL_RGBA, kind, depth)
+
+
 class _Picture:
     """The resolved picture as the window's image shader takes it (``bind``), stored
     top row first like the pictures the window uploads."""
 
     id = 0
     shape: tuple[int, ...] | None = None
+    uv_scale = (1.0, 1.0)  # the picture's share of the texture (drawn into its corner)
 
     def bind(self, unit: int = 0) -> None:
         GL.glActiveTexture(GL.GL_TEXTURE0 + unit)
@@ -216,21 +227,26 @@ class SceneDrawer:
         self._scene_key = key
         self._uploaded = None  # the new buffers hold no vertices yet
 
-    def _targets(self, width: int, height: int, supersample: int) -> None:
-        if self.size == (width, height) and self._supersample == supersample:
-            return
-        for target in (self._sample, self._output):
-            if target is not None:
-                target.release()
+    def _targets(self, width: int, height: int, supersample: int, linear: bool) -> None:
+        """Targets that hold a (width, height) picture at ``supersample``: made at the
+        largest size asked for so far and drawn into their lower-left corner, so that
+        the live panel's changing size (dynamic resolution) and the fan frames at the
+        device's size never make GL allocate a texture again mid-play."""
         s = supersample
-        self._sample = _Target(width * s, height * s, GL.GL_RGBA32F, GL.GL_RGBA, GL.GL_FLOAT, depth=True)
-        self._output = _Target(width, height, GL.GL_RGBA8, GL.GL_RGBA, GL.GL_UNSIGNED_BYTE, depth=False)
+        self._sample = _grown(self._sample, width * s, height * s, GL.GL_RGBA32F, GL.GL_FLOAT, depth=True)
+        self._output = _grown(self._output, width, height, GL.GL_RGBA8, GL.GL_UNSIGNED_BYTE, depth=False)
+        if linear and s > 1:
+            self._linear = _grown(self._linear, width, height, GL.GL_RGBA32F, GL.GL_FLOAT, depth=False)
+        full_w, full_h = self._output.size
         self._output_texture.id = self._output.texture
         self._output_texture.shape = (height, width, 4)
+        self._output_texture.uv_scale = (width / full_w, height / full_h)
         self.size = (width, height)
         self._supersample = supersample
 
     _supersample = 0
+    _linear: _Target | None = None
+    _has_linear = False
     _uploaded = None
     _positions: np.ndarray | None = None
 
@@ -247,20 +263,25 @@ class SceneDrawer:
         supersample: int = 1,
         lights: Lights | None = None,
         shading: str = "lit",
+        linear: bool = False,
     ) -> _Picture:
         """Render world-space primitives with OpenGL view and projection matrices (4, 4)
         into a (height, width) picture; returns the texture that holds it.
 
         ``posed`` (Scene.pose's list) is uploaded unless it is the very list object of
-        the last draw: pass the same list again only for the same pose."""
+        the last draw: pass the same list again only for the same pose. ``linear``
+        also keeps the picture's linear light for ``read_linear``."""
         view = np.asarray(view, np.float64).reshape(4, 4)
         projection = np.asarray(projection, np.float64).reshape(4, 4)
         width, height = int(size[0]), int(size[1])
         self._prepare(posed, materials, textures)
-        self._targets(width, height, int(supersample))
+        self._targets(width, height, int(supersample), linear)
         viewport = GL.glGetIntegerv(GL.GL_VIEWPORT)
         self._draw_mesh(posed, view, projection, lights or Lights(), shading == "unlit")
-        self._resolve()
+        self._resolve(self._output, encode=True)
+        if linear and supersample > 1:  # else the samples are the linear picture
+            self._resolve(self._linear, encode=False)
+        self._has_linear = linear
         GL.glBindFramebuffer(GL.GL_FRAMEBUFFER, 0)
         GL.glViewport(*[int(v) for v in viewport])
         GL.glEnable(GL.GL_BLEND)
@@ -290,14 +311,20 @@ class SceneDrawer:
         target = self._sample
         assert target is not None  # made by _targets
         GL.glBindFramebuffer(GL.GL_FRAMEBUFFER, target.fbo)
-        GL.glViewport(0, 0, *target.size)
+        s = self._supersample
+        width, height = self.size[0] * s, self.size[1] * s
+        GL.glViewport(0, 0, width, height)
         GL.glClearColor(0.0, 0.0, 0.0, 0.0)
         GL.glClearDepth(1.0)
         GL.glDepthMask(GL.GL_TRUE)
+        GL.glEnable(GL.GL_SCISSOR_TEST)  # only the corner this picture is drawn into
+        GL.glScissor(0, 0, width, height)
         GL.glClear(GL.GL_COLOR_BUFFER_BIT | GL.GL_DEPTH_BUFFER_BIT)
+        GL.glDisable(GL.GL_SCISSOR_TEST)
         GL.glEnable(GL.GL_DEPTH_TEST)
         GL.glDepthFunc(GL.GL_LESS)
-        GL.glDisable(GL.GL_CULL_FACE)  # the shader discards back faces per material
+        GL.glCullFace(GL.GL_BACK)  # per material (_set_material); the shader discards them too
+        GL.glFrontFace(GL.GL_CCW)
         GL.glDisable(GL.GL_BLEND)
         GL.glBindVertexArray(self._vao)
         self._upload_vertices(posed)
@@ -313,6 +340,7 @@ class SceneDrawer:
         if len(self._blend_triangles):
             self._draw_blend(p, view, projection, unlit_all)
         GL.glDisable(GL.GL_DEPTH_TEST)
+        GL.glDisable(GL.GL_CULL_FACE)
         GL.glBindVertexArray(0)
 
     def _draw_blend(self, p, view, projection, unlit_all: bool) -> None:
@@ -386,6 +414,12 @@ class SceneDrawer:
         p.set_int("u_alpha_mode", int(row[M_ALPHA]))
         p.set("u_cutoff", row[M_CUTOFF])
         p.set_int("u_double_sided", int(row[M_DOUBLE] == 1.0))
+        # the back faces of a single-sided material never reach the rasteriser: the
+        # same picture (the shader would discard them) for less work
+        if row[M_DOUBLE] == 1.0:
+            GL.glDisable(GL.GL_CULL_FACE)
+        else:
+            GL.glEnable(GL.GL_CULL_FACE)
         p.set_int("u_unlit", int(unlit_all or row[M_UNLIT] == 1.0))
         p.set("u_metallic", min(max(row[M_METALLIC], 0.0), 1.0))
         p.set("u_shininess", row[M_SHININESS])
@@ -402,17 +436,22 @@ class SceneDrawer:
                 GL.glBindTexture(GL.GL_TEXTURE_2D, self._textures[index].id)
         GL.glActiveTexture(GL.GL_TEXTURE0)
 
-    def _resolve(self) -> None:
-        target, sample = self._output, self._sample
+    def _resolve(self, target: _Target | None, encode: bool) -> None:
+        """The supersampled picture into ``target``'s corner: sRGB-encoded for the
+        panel (top row first), or its linear light as it is (``encode`` False; bottom
+        row first, as GL drew it)."""
+        sample = self._sample
         assert target is not None and sample is not None  # made by _targets
         GL.glBindFramebuffer(GL.GL_FRAMEBUFFER, target.fbo)
-        GL.glViewport(0, 0, *target.size)
+        GL.glViewport(0, 0, *self.size)
         GL.glDisable(GL.GL_BLEND)
         p = self.resolve_program.use()
         GL.glActiveTexture(GL.GL_TEXTURE0)
         GL.glBindTexture(GL.GL_TEXTURE_2D, sample.texture)
         p.set_int("u_linear", 0)
         p.set_int("u_factor", self._supersample)
+        p.set_int("u_height", self.size[1])
+        p.set_int("u_encode", int(encode))
         p.set("u_rect", -1.0, -1.0, 1.0, 1.0)
         self._quad.draw()
 
@@ -429,10 +468,32 @@ class SceneDrawer:
         # the resolve pass stored the picture's top row first
         return np.frombuffer(data, np.uint8).reshape(height, width, 3).copy()
 
+    def read_linear(self, out: np.ndarray | None = None) -> np.ndarray:
+        """The last draw's linear light (a draw with ``linear=True``) as float32
+        (H, W, 4) RGBA, premultiplied over black and not clamped (the RGB channels what
+        RenderedPicture.linear holds for the same render), bottom row first as GL
+        stores it: read straight from the drawn samples when there is one a pixel.
+        ``out``: a C-contiguous float32 (H, W, 4) array to read into."""
+        width, height = self.size
+        shape = (height, width, 4)
+        assert self._has_linear, "no linear picture drawn"
+        if out is None:
+            out = np.empty(shape, np.float32)
+        if out.shape != shape or out.dtype != np.float32 or not out.flags.c_contiguous:
+            raise ValueError(f"out must be C-contiguous float32 {shape}, got {out.shape}")
+        source = self._sample if self._supersample == 1 else self._linear
+        assert source is not None
+        GL.glBindFramebuffer(GL.GL_READ_FRAMEBUFFER, source.fbo)
+        GL.glPixelStorei(GL.GL_PACK_ALIGNMENT, 4)
+        GL.glReadPixels(0, 0, width, height, GL.GL_RGBA, GL.GL_FLOAT, out)
+        GL.glBindFramebuffer(GL.GL_READ_FRAMEBUFFER, 0)
+        return out
+
     def release(self) -> None:
         for texture in self._textures:
             texture.release()
         self._textures = []
-        for target in (self._sample, self._output):
+        for target in (self._sample, self._output, self._linear):
             if target is not None:
                 target.release()
+        self._sample = self._output = self._linear = None

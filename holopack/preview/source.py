@@ -21,6 +21,9 @@ from dataclasses import dataclass, replace
 
 import numpy as np
 
+from ..colour import linear_to_srgb
+from ..device.encode import decode_codes
+from ..device.resample import Resampler, sum_tiles
 from .controls import CameraState, FrameRequest
 from .overlay import FanGeometry, fan_geometry
 
@@ -33,12 +36,17 @@ FAN_VIEW_OVERSAMPLE = 1
 
 @dataclass
 class FramePair:
-    """One finished frame: render : (H, W, 3) uint8 sRGB; fan : (S, S, 3) uint8 sRGB."""
+    """One finished frame: render : (H, W, 3) uint8 sRGB, or None where the window
+    drew it (fan_frame); fan : (S, S, 3) uint8 sRGB, or None where the window draws
+    it from ``fan_cum``."""
 
-    render: np.ndarray
-    fan: np.ndarray
+    render: np.ndarray | None
+    fan: np.ndarray | None
     request: FrameRequest
     seconds: float  # worker time spent making it
+    # the LEDs' linear light as prefix sums over slices (slices + 1, columns, 3), where
+    # the window draws the fan view itself (PipelineFrames.fan_frame, FanDrawer.show)
+    fan_cum: np.ndarray | None = None
 
 
 def framing_for(base, camera: CameraState, fitted_distance: float | None):
@@ -52,6 +60,26 @@ def framing_for(base, camera: CameraState, fitted_distance: float | None):
         pan_x=float(camera.pan[0]),
         pan_y=float(camera.pan[1]),
     )
+
+
+def gl_order_table(tiled, size: int):
+    """``tiled`` (the export resampler's TiledTable for ``size`` x ``size`` pictures)
+    reading a picture laid out as OpenGL reads it back: RGBA (four floats a pixel),
+    bottom row first. Only where each entry reads changes: the same weights, rows and
+    order, so the sums are the export's, bit for bit, without turning the picture over
+    or dropping its alpha first."""
+    pixel = tiled.offsets.astype(np.int64) // 3
+    y, x = pixel // size, pixel % size
+    offsets = (4 * ((size - 1 - y) * size + x)).astype(np.uint32)
+    return replace(tiled, offsets=offsets, span=int(offsets.max()) + 4 if offsets.size else 0)
+
+
+def resample_gl_picture(table, picture: np.ndarray, out: np.ndarray) -> None:
+    """The device resampler's sums of ``picture`` (float32 (N, N, 4), GL's order) with a
+    ``gl_order_table`` into ``out`` float32 (slices, columns, 3). Every tile counts as
+    lit (a GL picture comes without the renderer's tile map)."""
+    lit = np.ones(table.grid * table.grid, np.bool_)
+    sum_tiles(table, lit, picture.reshape(-1), out.reshape(-1))
 
 
 class PipelineFrames:
@@ -118,6 +146,9 @@ class PipelineFrames:
 
             self.encoder = PolarEncoder(self.profile, self.size)
             self.simulator = ViewerSimulator(self.profile, int(fan_size), oversample=FAN_VIEW_OVERSAMPLE)
+            self._polar = np.empty(self.profile.codes_shape, np.float32)
+            self._gl_tables: dict[int, object] = {}
+            self._codes = np.empty(self.profile.codes_shape, np.uint8)
             self.mask = None
         else:
             self.mask = pipeline.circle_mask(self.size) if self.profile.circle_mask else None
@@ -172,7 +203,64 @@ class PipelineFrames:
             with self._lock:
                 source.set_framing(framing_for(self.base_framing, request.camera, fit[2]))
         picture = source.picture(index)
-        color = picture.color
+        return self._pair(request, picture, np.asarray(picture.color), started)
+
+    def fan_frame(self, request: FrameRequest, picture: np.ndarray) -> FramePair:
+        """The fan view of ``request``'s frame from its picture already rendered: the
+        window's OpenGL draws the very picture ``frame`` would render (the same pose,
+        camera, lights and size). ``picture``: its linear light as GL holds it, float32
+        (N, N, 4) RGBA, bottom row first, N = ``fan_picture_size`` (the export's
+        ``size``, or less for a polar device). From there on the same steps as
+        ``frame`` and as export: for a polar device the export path's resampler (its
+        weight table read in GL's row order and channel stride), dithering and
+        quantisation. ``render`` is None (the window shows its own picture); for a polar
+        device ``fan`` is None too and ``fan_cum`` holds the LEDs' light for the
+        window's fan view shader (FanDrawer.show)."""
+        started = time.perf_counter()
+        n = picture.shape[0]
+        if (
+            picture.shape != (n, n, 4)
+            or not 0 < n <= self.size
+            or (self.encoder is None and n != self.size)
+            or picture.dtype != np.float32
+            or not picture.flags.c_contiguous
+        ):
+            raise ValueError(
+                f"the picture must be C-contiguous float32 {(self.size, self.size, 4)}, got {picture.shape}"
+            )
+        if self.encoder is None:
+            linear = np.ascontiguousarray(picture[::-1, :, :3])
+            return self._pair(request, self._pipeline.Picture(color=None, linear=linear), None, started)
+        polar = self._polar
+        resample_gl_picture(self._gl_table(n), picture, polar)
+        polar *= np.float32(request.brightness)  # resampling is linear: = brightened first
+        index = max(0, int(request.frame_index))
+        codes = self.encoder.quantise(polar, index, out=self._codes)
+        shape = self.profile.codes_shape
+        cum = np.zeros((shape[0] + 1,) + shape[1:], np.float32)
+        np.cumsum(decode_codes(codes, self.profile), axis=0, dtype=np.float32, out=cum[1:])
+        return FramePair(
+            render=None, fan=None, request=request, seconds=time.perf_counter() - started, fan_cum=cum
+        )
+
+    def fan_picture_size(self, scale: float = 1.0) -> int:
+        """The side of the picture ``fan_frame`` takes when the window draws it at
+        ``scale`` of the export's side: a polar device resamples any size by area into
+        its LEDs, a video device shows the picture itself (the export's size)."""
+        if self.encoder is None:
+            return self.size
+        return max(1, min(self.size, round(self.size * float(scale))))
+
+    def _gl_table(self, n: int):
+        if n not in self._gl_tables:
+            assert self.encoder is not None
+            # the export's own table at that size (built once, cached on disk), read in GL's layout
+            table = self.encoder.resampler.tiled if n == self.size else Resampler(self.profile, n).tiled
+            self._gl_tables[n] = gl_order_table(table, n)
+        return self._gl_tables[n]
+
+    def _pair(self, request: FrameRequest, picture, render, started: float) -> FramePair:
+        index = max(0, int(request.frame_index))
         # the fan side is what export writes (pipeline.ExportPlan.output_frame)
         shown = picture.brightened(request.brightness)
         if self.encoder is not None:
@@ -180,10 +268,12 @@ class PipelineFrames:
             fan = self.simulator.render(self.encoder.encode(linear, index, occupied=shown.tiles))
         else:
             fan = shown.color
+            if fan is None:  # a picture the window drew: its linear light, encoded as export does
+                fan = (linear_to_srgb(shown.linear_light()) * 255.0 + 0.5).astype(np.uint8)
             if self.mask is not None:
                 fan = (fan * self.mask + 0.5).astype(np.uint8)
         return FramePair(
-            render=np.asarray(color),
+            render=render,
             fan=np.asarray(fan),
             request=request,
             seconds=time.perf_counter() - started,

@@ -1,12 +1,14 @@
 """The preview window: the render and the simulated fan side by side (glfw + GL 3.3 core).
 
 The UI thread handles input, draws the left panel live with its own OpenGL at the
-clock's instant (``LiveRender``: the export's posing, camera and shading model), uploads
-the newest finished fan view and draws rectangles; the Numba rendering, resampling and
-simulation of the fan view happen on the ``RenderWorker`` thread through the export
-pipeline (and the left panel comes from there too for video input). Input arrives through glfw
-callbacks, which scripted runs and tests call the same way (``press``, ``drag``,
-``scroll``).
+clock's instant (``LiveRender``: the export's posing, camera and shading model), draws
+each device frame's picture for the fan view once the worker is free (while playing,
+the same render serves the left panel), draws the fan view of the LEDs the worker
+returns (``FanDrawer``) and draws rectangles; the resampling, dithering and
+quantisation of the fan view happen on the ``RenderWorker`` thread with the export
+pipeline's code (and for video input, or before the camera is fitted, the worker
+renders the frame itself). Input arrives through glfw callbacks, which scripted runs
+and tests call the same way (``press``, ``drag``, ``scroll``).
 """
 
 from __future__ import annotations
@@ -153,6 +155,7 @@ class PreviewWindow:
         self._drag: tuple[str, int, float, float] | None = None  # (region, button, x, y)
         self._last_tick = time.perf_counter()
         self._ui_times: list[float] = []
+        self._fan_times: list[float] = []
         self._watch_stat = self._stat()
         self._watch_pending = None
         self._watch_next = time.monotonic() + WATCH_INTERVAL_S
@@ -211,6 +214,7 @@ class PreviewWindow:
         self.quad = gl.Quad()
         self.render_texture = gl.Texture(smooth=True)
         self.fan_texture = gl.Texture(smooth=True)
+        self._fan_picture = self.fan_texture  # or the live fan view's (FanDrawer.show)
         self.status_text = _TextBlock(gl.Texture(smooth=False))
         self.message_text = _TextBlock(gl.Texture(smooth=False))
         self.help_text = _TextBlock(gl.Texture(smooth=False))
@@ -222,14 +226,17 @@ class PreviewWindow:
     def _live_render(self):
         """The left panel's live GL render, or None where its shaders do not build
         (the panel then shows the worker's pictures, as for video input)."""
-        from .live import LiveRender
+        from .live import LiveRender, fan_scale_for
         from .scene_gl import SceneDrawer
 
         try:
-            return LiveRender(SceneDrawer())
+            live = LiveRender(SceneDrawer())
         except HolopackError as exc:
             self.messages.append(f"live render off: {exc}")
             return None
+        renderer = self.GL.glGetString(self.GL.GL_RENDERER) or b""
+        live.fan_scale = fan_scale_for(renderer.decode(errors="replace"))
+        return live
 
     def _request(self):
         """The request for the worker. With the left panel drawn live the worker only
@@ -400,17 +407,21 @@ class PreviewWindow:
             self.controls.advance(dt)
         self._watch_file()
         self._apply_info(self.worker.take_info())
-        self.worker.submit(self._request())
+        request = self._request()
+        live_fan = draw and self.live is not None and self.live.active
+        if not live_fan:
+            self.worker.submit(request)
         self._pick_up_frame()
         if self.controls.export_requested:
             self.controls.export_requested = False
             self.start_export()
         if draw:
-            self.draw()
+            self.draw(fan_request=request if live_fan else None)
             if self.controls.screenshot_requested:
                 self.controls.screenshot_requested = False
                 self.save_screenshot(self._screenshot_name(), redraw=False)
             glfw.swap_buffers(self.window)
+            self._hand_over_fan_frame()
             if self.live is not None and self.fixed_dt is None and self.max_fps:
                 # a slow frame costs the live panel pixels, not frames (scripted runs,
                 # with a fixed clock, keep the full size: they are reproducible)
@@ -454,14 +465,14 @@ class PreviewWindow:
     def wait_for_current(self, timeout: float = 180.0) -> bool:
         """Wait until the worker has made the frame for the current state, then show it."""
         self._apply_info(self.worker.take_info())
-        request = self._request()
+        request = self._fan_request = self._request()
         self.worker.submit(request)
         done = self.worker.wait_for(request, timeout)
         # a device change or a reload may have changed the request while we waited
         info = self.worker.take_info()
         if info is not None:
             self._apply_info(info)
-            request = self._request()
+            request = self._fan_request = self._request()
             self.worker.submit(request)
             done = self.worker.wait_for(request, timeout)
         self._pick_up_frame()
@@ -483,10 +494,22 @@ class PreviewWindow:
         pair, serial = self.worker.latest()
         if pair is None or serial == self._shown_serial:
             return
-        self.render_texture.upload(pair.render)
-        self.fan_texture.upload(pair.fan)
+        if pair.render is not None:  # else the window drew it (live)
+            self.render_texture.upload(pair.render)
+        if pair.fan is not None:
+            self.fan_texture.upload(pair.fan)
+            self._fan_picture = self.fan_texture
+        elif pair.fan_cum is not None and self.live is not None:
+            try:  # the LEDs' light: the fan view is drawn here (FanDrawer.show)
+                fan = self.live.fan_drawer()
+                # with the left panel's dynamic resolution: fewer pixels on a busy machine
+                side = max(1, round(fan.view_size * self.live.scale))
+                self._fan_picture = fan.show(pair.fan_cum, side)
+            except ValueError:  # made for the device before a switch: the next one comes
+                pass
         self._shown_serial = serial
         self._shown_pair = pair
+        self._fan_times.append(time.perf_counter())
 
     @property
     def shown(self):
@@ -498,6 +521,20 @@ class PreviewWindow:
         if len(t) < 2:
             return 0.0
         return (len(t) - 1) / max(t[-1] - t[0], 1e-9)
+
+    def fan_fps(self) -> float:
+        """Fan frames that reached the screen in the last second (the device's fps at
+        most: what the fan panel plays at)."""
+        t = self._fan_times
+        while t and t[0] < time.perf_counter() - 1.0:
+            t.pop(0)
+        return float(len(t))
+
+    def _worker_ms(self) -> str:
+        """The worker's time a fan frame, known from its first frame on (also paused or
+        in a headless run, where no frames arrive by the wall clock)."""
+        rate = self.render_fps()
+        return f" ({1000.0 / rate:.0f} ms each)" if rate > 0 else ""
 
     def render_fps(self) -> float:
         """The render worker's speed (frames it makes per second of work); unlike a
@@ -536,7 +573,9 @@ class PreviewWindow:
         return True
 
     # -- drawing ------------------------------------------------------------------
-    def draw(self) -> None:
+    def draw(self, fan_request=None) -> None:
+        """Draw the window. ``fan_request``: the device frame the fan view should show
+        (a UI frame of the loop passes it; a redraw for a screenshot does not)."""
         GL = self.GL
         w, h = self.framebuffer_size
         GL.glViewport(0, 0, w, h)
@@ -547,13 +586,13 @@ class PreviewWindow:
         if self.live is not None and self.live.active:
             # drawn now, at the clock's instant: the left panel plays at the UI's rate
             try:
-                left = self.live.draw(self.controls, max_side=round(layout.render_panel.w)) or left
+                left = self._draw_live(layout, fan_request) or left
             except Exception as exc:  # never take the window down: show the worker's pictures
                 self.messages.append(f"live render off: {type(exc).__name__}: {exc}")
                 self.live = None
         for panel, texture in (
             (layout.render_panel, left),
-            (layout.fan_panel, self.fan_texture),
+            (layout.fan_panel, self._fan_picture),
         ):
             # a one-pixel frame as four edges: filling whole rectangles under the
             # picture costs the software rasteriser a millisecond each
@@ -570,12 +609,47 @@ class PreviewWindow:
                 self.image_program.use()
                 texture.bind(0)
                 self.image_program.set_int("u_image", 0)
+                self.image_program.set("u_uv_scale", *texture.uv_scale)
                 self.image_program.set("u_rect", *panel.ndc(w, h))
                 self.quad.draw()
             if self.controls.overlay:
                 self._fan_overlay(panel, w, h)
         self._timeline(layout, w, h)
         self._texts(layout, w, h)
+
+    def _draw_live(self, layout: Layout, fan_request):
+        """The left panel at the clock's instant; and, when a new device frame is due,
+        that frame rendered for the worker to resample (the worker no longer renders:
+        PipelineFrames.fan_frame). When that frame began after the instant last shown,
+        the same render is the left panel's picture too: one render a UI frame, so it
+        is handed over even while the worker is busy (the worker takes the newest and
+        skips the rest). A render of its own waits for a free worker."""
+        live = self.live
+        assert live is not None
+        if fan_request is not None and fan_request != self._fan_request:
+            shared = live.fan_frame_is_now(self.controls, fan_request)
+            if shared or self.worker.ready():
+                self._fan_request = fan_request
+                picture = live.draw_fan_frame(fan_request)
+                if picture is None:  # not drawable live yet: the worker renders it (and fits the camera)
+                    self.worker.submit(fan_request)
+                elif shared:
+                    live.shown_at(fan_request.frame_index / self.controls.fps)
+                    # read back after the swap, which waits for the rasteriser anyway:
+                    # reading now would stall this thread while it could queue the rest
+                    self._fan_pending = fan_request
+                    return picture
+                else:  # read before the panel's own draw reuses the targets
+                    self.worker.submit(fan_request, live.read_fan_frame())
+        return live.draw(self.controls, max_side=round(layout.render_panel.w))
+
+    _fan_request = None  # the last request the loop gave the worker
+    _fan_pending = None  # a fan frame drawn this UI frame, read back after the swap
+
+    def _hand_over_fan_frame(self) -> None:
+        request, self._fan_pending = self._fan_pending, None
+        if request is not None and self.live is not None:
+            self.worker.submit(request, self.live.read_fan_frame())
 
     def _rect(self, rect: Rect, color) -> None:
         w, h = self.framebuffer_size
@@ -637,7 +711,7 @@ class PreviewWindow:
             f"{os.path.basename(self.path)}  |  {c.animation_name}{which}  "
             f"{c.time:6.2f} / {c.duration:.2f} s  frame {c.frame_index}  {state}"
             f"{'  loop' if c.loop else ''}  |  {c.device}  |  brightness {c.brightness:.2f}  |  "
-            f"UI {self.ui_fps():4.0f} fps  render {self.render_fps():4.1f} fps  |  h: help"
+            f"UI {self.ui_fps():4.0f} fps  fan {self.fan_fps():4.1f} fps{self._worker_ms()}  |  h: help"
         ]
 
     def _texts(self, layout: Layout, w: int, h: int) -> None:

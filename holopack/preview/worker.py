@@ -2,10 +2,12 @@
 
 The UI thread posts the newest ``FrameRequest`` (older unserved ones are dropped: only
 the latest state matters) and picks up the newest finished ``FramePair`` whenever it
-draws, so a heavy model slows the pictures down but never the window. The worker also
-(re)loads the input file and runs exports, so that the Numba rendering happens on this
-one thread. (The UI thread poses its own copy of the scene for the live left panel: see
-holopack.preview.live.)
+draws, so a heavy model slows the pictures down but never the window. A request may
+come with its picture already drawn by the window's OpenGL (the live path: the worker
+then only resamples, dithers and quantises it); without one the worker renders it
+through the export pipeline. The worker also (re)loads the input file and runs
+exports, so that the Numba rendering happens on this one thread. (The UI thread poses
+its own copy of the scene for the live left panel: see holopack.preview.live.)
 """
 
 from __future__ import annotations
@@ -22,16 +24,40 @@ from ..errors import HolopackError
 from .controls import FrameRequest
 from .source import FramePair
 
-# The worker (and the kernel threads it starts, which inherit this) runs at a lower CPU
-# priority than the UI, so on a busy machine drawing and input come first.
-WORKER_NICE = 5
+# Exports (the worker's jobs) run at a lower CPU priority than the UI, so on a busy
+# machine drawing and input come first. Fan frames do not: made from the window's
+# picture they take the worker a few milliseconds that the fan view waits for, and at
+# the lower priority on a busy two-core machine the worker waited a UI frame or more for
+# a core, so the fan view made half the frames the window drew.
+JOB_NICE = 5
 
 
 def _lower_priority() -> None:
     try:
-        os.setpriority(os.PRIO_PROCESS, threading.get_native_id(), WORKER_NICE)
+        os.setpriority(os.PRIO_PROCESS, threading.get_native_id(), JOB_NICE)
     except (AttributeError, OSError):  # not Linux, or not allowed: run at normal priority
         pass
+
+
+def _run_lowered(job: Callable[[], str]) -> str:
+    """Run ``job`` on a helper thread at JOB_NICE and wait for it (a thread cannot
+    raise its own priority back without privileges). The worker waits meanwhile, so
+    there is still one Numba user at a time."""
+    outcome: dict[str, object] = {}
+
+    def run() -> None:
+        _lower_priority()
+        try:
+            outcome["value"] = job()
+        except BaseException as exc:  # handed to the worker, which reports it
+            outcome["error"] = exc
+
+    helper = threading.Thread(target=run, name="holopack-preview-job", daemon=True)
+    helper.start()
+    helper.join()
+    if "error" in outcome:
+        raise outcome["error"]  # type: ignore[misc]
+    return str(outcome["value"])
 
 
 @dataclass
@@ -59,6 +85,9 @@ class RenderWorker:
         self.frames_factory = frames_factory
         self._cond = threading.Condition()
         self._request: FrameRequest | None = None
+        self._picture = None  # the linear picture drawn for _request by the UI's OpenGL, if any
+        self._key: tuple | None = None  # (request, with a picture) last submitted
+        self._served: tuple | None = None  # ... and last served
         self._reload = False
         self._reloading = False
         self._jobs: list[Callable[[], str]] = []
@@ -81,11 +110,29 @@ class RenderWorker:
         self._thread.start()
 
     # -- UI-thread side ---------------------------------------------------------
-    def submit(self, request: FrameRequest) -> None:
+    def submit(self, request: FrameRequest, picture=None) -> None:
+        """Make the frame for ``request`` next (an unserved older one is dropped).
+        ``picture``: that frame's linear light, already rendered (the window's OpenGL
+        draws it: holopack.preview.live), so that only the fan view is made here; the
+        worker reads the array until it has made that frame, so each frame comes in an
+        array of its own. Without it the export pipeline renders the frame too."""
+        key = (request, picture is not None)
         with self._cond:
-            if request != self._request:
-                self._request = request
+            if key != self._key:
+                self._request, self._picture, self._key = request, picture, key
                 self._cond.notify()
+
+    def ready(self) -> bool:
+        """Whether the worker has served the last request and has no job waiting: a
+        new frame given now starts at once."""
+        with self._cond:
+            return (
+                self._key == self._served
+                and not self._jobs
+                and not self.busy_job
+                and not self._reload
+                and not self._reloading
+            )
 
     def request_reload(self) -> None:
         with self._cond:
@@ -164,15 +211,13 @@ class RenderWorker:
             self._info = info
 
     def _run(self) -> None:
-        _lower_priority()
-        served: FrameRequest | None = None
         while True:
             with self._cond:
                 while (
                     not self._stop
                     and not self._jobs
                     and not self._reload
-                    and (self._request is None or self._request == served)
+                    and (self._request is None or self._key == self._served)
                 ):
                     self._cond.wait()
                 if self._stop:
@@ -186,16 +231,19 @@ class RenderWorker:
                     self._reloading = True
                 else:
                     job = "frame"
-                request = self._request
+                request, picture, key = self._request, self._picture, self._key
             if job is None:
                 self._do_reload()
-                served = None
+                with self._cond:
+                    self._served = None
             elif job == "frame":
-                self._do_frame(request)
-                served = request
+                self._do_frame(request, picture)
+                with self._cond:
+                    self._served = key
+                    self._cond.notify_all()
             else:
                 try:
-                    self.status = job()
+                    self.status = _run_lowered(job)
                 except HolopackError as exc:
                     self.status = f"failed: {exc}"
                 except Exception as exc:  # a job must never take the window down
@@ -228,13 +276,22 @@ class RenderWorker:
             self._reloading = False
             self._cond.notify_all()
 
-    def _do_frame(self, request: FrameRequest) -> None:
+    def _do_frame(self, request: FrameRequest, picture=None) -> None:
         try:
             if request.device != self._frames_device:
                 self._set_frames(request.device)
+                picture = None  # drawn for the previous device's size and camera
             if request.generation != self._generation:
                 return  # made for a scene that has since been replaced
-            pair = self._frames.frame(request)
+            pair = None
+            fan_frame = getattr(self._frames, "fan_frame", None)
+            if picture is not None and fan_frame is not None:
+                try:
+                    pair = fan_frame(request, picture)
+                except ValueError:  # drawn for another device's sizes: render it here
+                    pair = None
+            if pair is None:
+                pair = self._frames.frame(request)
         except HolopackError as exc:
             self._fail(request, str(exc))
             return
