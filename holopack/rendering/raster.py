@@ -48,7 +48,7 @@ import numpy as np
 from numba import njit, prange
 
 from ..kernel_cache import refresh
-from ..work_queue import WORKERS, claim
+from ..work_queue import WORKERS, claim, prange_only
 
 # the kernels below inline shading.py's, pbr.py's, texture.py's and the work queue's functions
 refresh(__file__, ["shading.py", "texture.py", "texel_mix.py", "pbr.py", "punctual.py", "../work_queue.py"])
@@ -97,7 +97,7 @@ SPAN_MIN_WIDTH = 4
 BLOCK = 1024
 
 
-@njit(parallel=True, cache=True, error_model="numpy")
+@njit(parallel=prange_only(), cache=True, error_model="numpy")
 def transform(world_pos, world_nrm, camera, size, clip, attr, vertex):
     """Per vertex (in parallel): clip coordinates, view-space position/normal and,
     once for all the triangles that share it, its window position.
@@ -111,62 +111,64 @@ def transform(world_pos, world_nrm, camera, size, clip, attr, vertex):
     depth and 1/w; vcode (N,) int32 outcode bits (1 -x, 2 +x, 4 -y, 8 +y, 16 near,
     32 far) plus 64 when the vertex needs clipping (near/far/w <= 0/guard band)).
     """
-    vertices = world_pos.shape[0]
     next_block = np.zeros(1, np.int64)
     for _worker in prange(WORKERS):
-        while True:
-            first = claim(next_block) * BLOCK
-            if first >= vertices:
-                break
-            _transform_block(
-                first, min(vertices, first + BLOCK), world_pos, world_nrm, camera, size, clip, attr, vertex
-            )
+        _transform_blocks(next_block, world_pos, world_nrm, camera, size, clip, attr, vertex)
 
 
 @njit(cache=True, error_model="numpy")
-def _transform_block(first, last, world_pos, world_nrm, camera, size, clip, attr, vertex):
-    """transform's vertices first..last-1. Called, not inlined: Numba compiles the body
-    of a parallel loop twice (once in the kernel, once as its worker function), so
-    the less the loop holds, the shorter the first run."""
+def _transform_blocks(next_block, world_pos, world_nrm, camera, size, clip, attr, vertex):
+    """One thread's share of transform: it claims blocks of BLOCK vertices from the
+    counter next_block until none are left. Called, not inlined: Numba types the body
+    of a parallel loop twice (in the kernel and in the worker function it makes of
+    it), which makes a parallel kernel's first compile slow; the less the loop holds,
+    the shorter the first run."""
     view, proj, normal_matrix = camera
     vfix, vzw, vcode = vertex
     width, height = size
     gx = GUARD_PIXELS / width
     gy = GUARD_PIXELS / height
-    for i in range(first, last):
-        x = np.float64(world_pos[i, 0])
-        y = np.float64(world_pos[i, 1])
-        z = np.float64(world_pos[i, 2])
-        ex = view[0, 0] * x + view[0, 1] * y + view[0, 2] * z + view[0, 3]
-        ey = view[1, 0] * x + view[1, 1] * y + view[1, 2] * z + view[1, 3]
-        ez = view[2, 0] * x + view[2, 1] * y + view[2, 2] * z + view[2, 3]
-        ew = view[3, 0] * x + view[3, 1] * y + view[3, 2] * z + view[3, 3]
-        for r in range(4):
-            clip[i, r] = proj[r, 0] * ex + proj[r, 1] * ey + proj[r, 2] * ez + proj[r, 3] * ew
-        if ew != 0.0 and ew != 1.0:
-            ex /= ew
-            ey /= ew
-            ez /= ew
-        attr[i, A_POS] = ex
-        attr[i, A_POS + 1] = ey
-        attr[i, A_POS + 2] = ez
-        nx = np.float64(world_nrm[i, 0])
-        ny = np.float64(world_nrm[i, 1])
-        nz = np.float64(world_nrm[i, 2])
-        for r in range(3):
-            attr[i, A_NRM + r] = (
-                normal_matrix[r, 0] * nx + normal_matrix[r, 1] * ny + normal_matrix[r, 2] * nz
-            )
-        c = (clip[i, 0], clip[i, 1], clip[i, 2], clip[i, 3])
-        code = _outcode(c, gx, gy)
-        if not (math.isfinite(c[0]) and math.isfinite(c[1]) and math.isfinite(c[2]) and math.isfinite(c[3])):
-            code = 128
-        vcode[i] = code
-        if code & (64 | 128) == 0:
-            vfix[i, V_X] = _snap(c[0], c[3], width, False)
-            vfix[i, V_Y] = _snap(c[1], c[3], height, True)
-            vzw[i, V_DEPTH] = _window_depth(c[2], c[3])
-            vzw[i, V_INV_W] = 1.0 / c[3]
+    vertices = world_pos.shape[0]
+    while True:
+        first = claim(next_block) * BLOCK
+        if first >= vertices:
+            break
+        for i in range(first, min(vertices, first + BLOCK)):
+            x = np.float64(world_pos[i, 0])
+            y = np.float64(world_pos[i, 1])
+            z = np.float64(world_pos[i, 2])
+            ex = view[0, 0] * x + view[0, 1] * y + view[0, 2] * z + view[0, 3]
+            ey = view[1, 0] * x + view[1, 1] * y + view[1, 2] * z + view[1, 3]
+            ez = view[2, 0] * x + view[2, 1] * y + view[2, 2] * z + view[2, 3]
+            ew = view[3, 0] * x + view[3, 1] * y + view[3, 2] * z + view[3, 3]
+            for r in range(4):
+                clip[i, r] = proj[r, 0] * ex + proj[r, 1] * ey + proj[r, 2] * ez + proj[r, 3] * ew
+            if ew != 0.0 and ew != 1.0:
+                ex /= ew
+                ey /= ew
+                ez /= ew
+            attr[i, A_POS] = ex
+            attr[i, A_POS + 1] = ey
+            attr[i, A_POS + 2] = ez
+            nx = np.float64(world_nrm[i, 0])
+            ny = np.float64(world_nrm[i, 1])
+            nz = np.float64(world_nrm[i, 2])
+            for r in range(3):
+                attr[i, A_NRM + r] = (
+                    normal_matrix[r, 0] * nx + normal_matrix[r, 1] * ny + normal_matrix[r, 2] * nz
+                )
+            c = (clip[i, 0], clip[i, 1], clip[i, 2], clip[i, 3])
+            code = _outcode(c, gx, gy)
+            if not (
+                math.isfinite(c[0]) and math.isfinite(c[1]) and math.isfinite(c[2]) and math.isfinite(c[3])
+            ):
+                code = 128
+            vcode[i] = code
+            if code & (64 | 128) == 0:
+                vfix[i, V_X] = _snap(c[0], c[3], width, False)
+                vfix[i, V_Y] = _snap(c[1], c[3], height, True)
+                vzw[i, V_DEPTH] = _window_depth(c[2], c[3])
+                vzw[i, V_INV_W] = 1.0 / c[3]
 
 
 @njit(cache=True, error_model="numpy", inline="always")
@@ -298,67 +300,57 @@ def setup_record(slot, tri, xy, z, iw, bary, verts, size, material, double_sided
     return True
 
 
-@njit(parallel=True, cache=True, error_model="numpy")
+@njit(parallel=prange_only(), cache=True, error_model="numpy")
 def setup_triangles(tri_idx, tri_mat, mat, vertex, size, identity, records, needs_clip):
     """One record per triangle t in slot t (rec_tri[t] = -1 when culled); sets
     needs_clip[t] = 1 for triangles that cross near/far/w=0 or the guard band.
     vertex: transform's (vfix, vzw, vcode); identity : (3, 3) float32 identity (the
     corners' barycentrics)."""
-    triangles = tri_idx.shape[0]
     next_block = np.zeros(1, np.int64)
     for _worker in prange(WORKERS):
-        while True:
-            first = claim(next_block) * BLOCK
-            if first >= triangles:
-                break
-            _setup_block(
-                first,
-                min(triangles, first + BLOCK),
-                tri_idx,
-                tri_mat,
-                mat,
-                vertex,
-                size,
-                identity,
-                records,
-                needs_clip,
-            )
+        _setup_blocks(next_block, tri_idx, tri_mat, mat, vertex, size, identity, records, needs_clip)
 
 
 @njit(cache=True, error_model="numpy")
-def _setup_block(first, last, tri_idx, tri_mat, mat, vertex, size, identity, records, needs_clip):
-    """setup_triangles' triangles first..last-1 (called, not inlined: see _transform_block)."""
+def _setup_blocks(next_block, tri_idx, tri_mat, mat, vertex, size, identity, records, needs_clip):
+    """One thread's share of setup_triangles: blocks of BLOCK triangles claimed from
+    next_block (called, not inlined: see _transform_blocks)."""
     vfix, vzw, vcode = vertex
     rec_tri = records[0]
-    for t in range(first, last):
-        rec_tri[t] = -1
-        needs_clip[t] = 0
-        v0 = tri_idx[t, 0]
-        v1 = tri_idx[t, 1]
-        v2 = tri_idx[t, 2]
-        o0 = vcode[v0]
-        o1 = vcode[v1]
-        o2 = vcode[v2]
-        if ((o0 | o1 | o2) & 128) != 0:
-            continue  # NaN or infinity
-        if (o0 & o1 & o2 & 63) != 0:
-            continue  # all corners beyond one plane of the view volume
-        if ((o0 | o1 | o2) & 64) != 0:
-            needs_clip[t] = 1
-            continue
-        setup_record(
-            t,
-            t,
-            (vfix[v0, V_X], vfix[v1, V_X], vfix[v2, V_X], vfix[v0, V_Y], vfix[v1, V_Y], vfix[v2, V_Y]),
-            (vzw[v0, V_DEPTH], vzw[v1, V_DEPTH], vzw[v2, V_DEPTH]),
-            (vzw[v0, V_INV_W], vzw[v1, V_INV_W], vzw[v2, V_INV_W]),
-            identity,
-            (v0, v1, v2),
-            size,
-            tri_mat[t],
-            mat[tri_mat[t], M_DOUBLE] == 1.0,
-            records,
-        )
+    triangles = tri_idx.shape[0]
+    while True:
+        first = claim(next_block) * BLOCK
+        if first >= triangles:
+            break
+        for t in range(first, min(triangles, first + BLOCK)):
+            rec_tri[t] = -1
+            needs_clip[t] = 0
+            v0 = tri_idx[t, 0]
+            v1 = tri_idx[t, 1]
+            v2 = tri_idx[t, 2]
+            o0 = vcode[v0]
+            o1 = vcode[v1]
+            o2 = vcode[v2]
+            if ((o0 | o1 | o2) & 128) != 0:
+                continue  # NaN or infinity
+            if (o0 & o1 & o2 & 63) != 0:
+                continue  # all corners beyond one plane of the view volume
+            if ((o0 | o1 | o2) & 64) != 0:
+                needs_clip[t] = 1
+                continue
+            setup_record(
+                t,
+                t,
+                (vfix[v0, V_X], vfix[v1, V_X], vfix[v2, V_X], vfix[v0, V_Y], vfix[v1, V_Y], vfix[v2, V_Y]),
+                (vzw[v0, V_DEPTH], vzw[v1, V_DEPTH], vzw[v2, V_DEPTH]),
+                (vzw[v0, V_INV_W], vzw[v1, V_INV_W], vzw[v2, V_INV_W]),
+                identity,
+                (v0, v1, v2),
+                size,
+                tri_mat[t],
+                mat[tri_mat[t], M_DOUBLE] == 1.0,
+                records,
+            )
 
 
 @njit(cache=True, error_model="numpy")
@@ -463,7 +455,7 @@ def clip_triangles(tri_idx, tri_mat, mat, clip, size, needs_clip, first_slot, re
     return slot
 
 
-@njit(parallel=True, cache=True, error_model="numpy")
+@njit(parallel=prange_only(), cache=True, error_model="numpy")
 def bin_count(order, count, rec_tri, rec_bbox, tile, ntx, nty, tile_start, offsets, tbox):
     """Count the records order[:count] per tile, in chunks run in parallel.
 
@@ -514,7 +506,7 @@ def bin_count(order, count, rec_tri, rec_bbox, tile, ntx, nty, tile_start, offse
     return total
 
 
-@njit(parallel=True, cache=True, error_model="numpy")
+@njit(parallel=prange_only(), cache=True, error_model="numpy")
 def bin_fill(order, count, ntx, offsets, tbox, tile_list):
     """Write the record ids per tile in submission order, chunks in parallel
     (offsets and tbox from bin_count; offsets is used up)."""
@@ -722,17 +714,39 @@ def _depth_tile(box, start, stop, tile_list, records, surface, depth, ids, any_m
             row2 += sy2
 
 
-@njit(cache=True, error_model="numpy")
-def _raster_tile(box, start, stop, tile_list, records, surface, depth, ids):
-    """_depth_tile where no material is MASK. Called, not inlined, by the parallel loop
-    (see _transform_block)."""
-    _depth_tile(box, start, stop, tile_list, records, surface, depth, ids, False)
+@njit(cache=True, error_model="numpy", inline="always")
+def _depth_tiles(next_tile, bins, grid, records, surface, depth, ids, any_masked):
+    """One thread's share of raster_opaque: claim tiles until none are left."""
+    tile_order, tile_start, tile_list = bins
+    while True:
+        k = claim(next_tile)
+        if k >= tile_order.shape[0]:
+            break
+        t = tile_order[k]
+        _depth_tile(
+            _tile_box(t, grid),
+            tile_start[t],
+            tile_start[t + 1],
+            tile_list,
+            records,
+            surface,
+            depth,
+            ids,
+            any_masked,
+        )
 
 
 @njit(cache=True, error_model="numpy")
-def _raster_tile_masked(box, start, stop, tile_list, records, surface, depth, ids):
-    """_depth_tile with the alpha test of MASK materials."""
-    _depth_tile(box, start, stop, tile_list, records, surface, depth, ids, True)
+def _raster_tiles(next_tile, bins, grid, records, surface, depth, ids):
+    """_depth_tiles where no material is MASK. Called, not inlined, by the parallel loop
+    (see _transform_blocks)."""
+    _depth_tiles(next_tile, bins, grid, records, surface, depth, ids, False)
+
+
+@njit(cache=True, error_model="numpy")
+def _raster_tiles_masked(next_tile, bins, grid, records, surface, depth, ids):
+    """_depth_tiles with the alpha test of MASK materials."""
+    _depth_tiles(next_tile, bins, grid, records, surface, depth, ids, True)
 
 
 @functools.cache
@@ -746,46 +760,32 @@ def opaque_kernel(masked: bool):
     them, each tile's first entry in tile_list (ntiles + 1,) and the binned record
     ids; grid = (tile, ntx, width, height) in sub-samples."""
 
-    @njit(parallel=True, cache=True, error_model="numpy")
+    @njit(parallel=prange_only(), cache=True, error_model="numpy")
     def raster_opaque(bins, grid, records, surface, depth, ids):
-        tile_order, tile_start, tile_list = bins
         next_tile = np.zeros(1, np.int64)
         for _worker in prange(WORKERS):
-            while True:
-                k = claim(next_tile)
-                if k >= tile_order.shape[0]:
-                    break
-                t = tile_order[k]
-                box = _tile_box(t, grid)
-                if masked:
-                    _raster_tile_masked(
-                        box, tile_start[t], tile_start[t + 1], tile_list, records, surface, depth, ids
-                    )
-                else:
-                    _raster_tile(
-                        box, tile_start[t], tile_start[t + 1], tile_list, records, surface, depth, ids
-                    )
+            if masked:
+                _raster_tiles_masked(next_tile, bins, grid, records, surface, depth, ids)
+            else:
+                _raster_tiles(next_tile, bins, grid, records, surface, depth, ids)
 
     return raster_opaque
 
 
 @njit(cache=True, error_model="numpy", inline="always")
-def _shade_record(r, x, y, ortho, mode, textured, rec_plane, surface, lighting):
-    """Linear RGBA of record r at pixel (x, y) (mode and textured: compile-time
-    constants, see shading.shade)."""
+def _fragment(r, x, y, textured, rec_plane, mat):
+    """What shading.shade needs of record r at pixel (x, y) besides the scene: its
+    material, vertices, weights (with derivatives where a texture needs them) and
+    whether it faces away. The callers inline shade themselves: Numba copies an
+    inlined function's code at every level it is inlined through, so the big shader
+    is inlined once, directly where it runs."""
     m = int(rec_plane[r, P_MATERIAL])
-    mat = surface[0]
     derivatives = textured and (mat[m, M_BASE_TEX] >= 0 or mat[m, M_EM_TEX] >= 0 or mat[m, M_MAPS] == 1.0)
-    return shade(
+    return (
         m,
         record_vertices(r, rec_plane),
         record_weights(r, x, y, rec_plane, derivatives),
         rec_plane[r, P_BACK] == 1.0,
-        ortho,
-        mode,
-        textured,
-        surface,
-        lighting,
     )
 
 
@@ -803,61 +803,65 @@ def _store_sample(y, x, rgba, s, samples, srgb, picture):
 
 
 def _band_kernel(mode: int, textured: bool):
-    """``shade_band(band, job)`` for one shading mode, with or without textures: shade
-    the sub-sample rows of output row ``band`` and resolve them. job = (ids, s, ortho,
-    rec_plane, surface, lighting, samples, srgb, picture), see shade_kernel. A closure
-    over the two constants, which Numba folds; called, not inlined, by the parallel
-    loop (see _transform_block)."""
+    """``shade_bands(next_band, job)`` for one shading mode, with or without textures:
+    one thread's share of shade_visible. It claims output rows (bands of s sub-sample
+    rows) from the counter next_band until none are left, shades them and resolves
+    them. job = (ids, s, ortho, rec_plane, surface, lighting, samples, srgb, picture),
+    see shade_kernel. A closure over the two constants, which Numba folds; called, not
+    inlined, by the parallel loop (see _transform_blocks)."""
 
     @njit(cache=True, error_model="numpy")
-    def shade_band(band, job):
+    def shade_bands(next_band, job):
         ids, s, ortho, rec_plane, surface, lighting, samples, srgb, picture = job
         width = ids.shape[1]
-        for y in range(band * s, band * s + s):
-            for x in range(width):
-                r = ids[y, x]
-                rgba = (0.0, 0.0, 0.0, 0.0)
-                if r >= 0:
-                    cr, cg, cb, _ = _shade_record(
-                        r, x, y, ortho, mode, textured, rec_plane, surface, lighting
-                    )
-                    rgba = (cr, cg, cb, 1.0)
-                _store_sample(y, x, rgba, s, samples, srgb, picture)
-        if s > 1:
-            resolve_span(band, 0, width // s, samples, s, srgb, picture)
+        while True:
+            band = claim(next_band)
+            if band * s >= ids.shape[0]:
+                break
+            for y in range(band * s, band * s + s):
+                for x in range(width):
+                    r = ids[y, x]
+                    rgba = (0.0, 0.0, 0.0, 0.0)
+                    if r >= 0:
+                        m, verts, w, back = _fragment(r, x, y, textured, rec_plane, surface[0])
+                        cr, cg, cb, _ = shade(m, verts, w, back, ortho, mode, textured, surface, lighting)
+                        rgba = (cr, cg, cb, 1.0)
+                    _store_sample(y, x, rgba, s, samples, srgb, picture)
+            if s > 1:
+                resolve_span(band, 0, width // s, samples, s, srgb, picture)
 
-    return shade_band
+    return shade_bands
 
 
 # One compiled band shader per variant, each a global of its own: a kernel that named a
 # compiled function through a closure would get a new cache key on every run (Numba
 # hashes a closure's values into the key, and a compiled function's with a random id).
-_shade_band_lit = _band_kernel(LIT, False)
-_shade_band_lit_textured = _band_kernel(LIT, True)
-_shade_band_unlit = _band_kernel(UNLIT, False)
-_shade_band_unlit_textured = _band_kernel(UNLIT, True)
-_shade_band_pbr = _band_kernel(PBR, False)
-_shade_band_pbr_textured = _band_kernel(PBR, True)
+_shade_bands_lit = _band_kernel(LIT, False)
+_shade_bands_lit_textured = _band_kernel(LIT, True)
+_shade_bands_unlit = _band_kernel(UNLIT, False)
+_shade_bands_unlit_textured = _band_kernel(UNLIT, True)
+_shade_bands_pbr = _band_kernel(PBR, False)
+_shade_bands_pbr_textured = _band_kernel(PBR, True)
 
 
 @njit(cache=True, error_model="numpy", inline="always")
-def _shade_band(mode, textured, band, job):
+def _shade_bands(mode, textured, next_band, job):
     """Call the band shader of (mode, textured), constants where this is inlined: the
     other branches are dropped before they are compiled."""
     if mode == PBR:
         if textured:
-            _shade_band_pbr_textured(band, job)
+            _shade_bands_pbr_textured(next_band, job)
         else:
-            _shade_band_pbr(band, job)
+            _shade_bands_pbr(next_band, job)
     elif mode == UNLIT:
         if textured:
-            _shade_band_unlit_textured(band, job)
+            _shade_bands_unlit_textured(next_band, job)
         else:
-            _shade_band_unlit(band, job)
+            _shade_bands_unlit(next_band, job)
     elif textured:
-        _shade_band_lit_textured(band, job)
+        _shade_bands_lit_textured(next_band, job)
     else:
-        _shade_band_lit(band, job)
+        _shade_bands_lit(next_band, job)
 
 
 @functools.cache
@@ -869,7 +873,7 @@ def shade_kernel(mode: int, textured: bool):
     the texture code), and each variant caches under its own key (Numba hashes a
     closure's constants into it)."""
 
-    @njit(parallel=True, cache=True, error_model="numpy")
+    @njit(parallel=prange_only(), cache=True, error_model="numpy")
     def shade_visible(ids, s, ortho, rec_plane, surface, lighting, samples, srgb, picture, threads):
         """Shade each visible sub-sample once into samples = (linear_ss (H*s, W*s, 3)
         float32, alpha_ss (H*s, W*s) float32, depth_ss) and downsample each band of s
@@ -878,23 +882,23 @@ def shade_kernel(mode: int, textured: bool):
         translucent pass afterwards re-resolves only the tiles it drew in. threads:
         numba.get_num_threads() of the caller (how many workers claim bands; the
         picture does not depend on it)."""
-        height = ids.shape[0] // s
         # threads claim bands one at a time as they come free (holopack.work_queue), in
         # order from the top: neighbouring bands run at once and share the textures in cache
         next_band = np.zeros(1, np.int64)
         for _worker in prange(max(1, threads)):
-            while True:
-                band = claim(next_band)
-                if band >= height:
-                    break
-                _shade_band(
-                    mode,
-                    textured,
-                    band,
-                    (ids, s, ortho, rec_plane, surface, lighting, samples, srgb, picture),
-                )
+            _shade_bands(
+                mode,
+                textured,
+                next_band,
+                (ids, s, ortho, rec_plane, surface, lighting, samples, srgb, picture),
+            )
 
     return shade_visible
+
+
+# the same, called: inlined into the translucent pass's parallel loop, its tuples trip
+# Numba's array analysis
+_fragment_call = njit(cache=True, error_model="numpy")(_fragment.py_func)
 
 
 @functools.cache
@@ -902,7 +906,7 @@ def blend_kernel(mode: int, textured: bool):
     """``raster_blend`` for one shading mode, with or without textures (see
     shade_kernel)."""
 
-    @njit(parallel=True, cache=True, error_model="numpy")
+    @njit(parallel=prange_only(), cache=True, error_model="numpy")
     def raster_blend(bins, grid, ortho, records, surface, lighting, samples):
         """Composite the binned BLEND records over the sub-samples' linear colour and
         alpha in list order (back to front), depth-tested LESS against the opaque
@@ -935,8 +939,9 @@ def blend_kernel(mode: int, textured: bool):
                             z = np.float32(e0 * z0 + e1 * z1 + e2 * z2)
                             if not z < depth[y, x]:
                                 continue
-                            cr, cg, cb, ca = _shade_record(
-                                r, x, y, ortho, mode, textured, rec_plane, surface, lighting
+                            m, verts, w, back = _fragment_call(r, x, y, textured, rec_plane, surface[0])
+                            cr, cg, cb, ca = shade(
+                                m, verts, w, back, ortho, mode, textured, surface, lighting
                             )
                             keep = 1.0 - ca
                             linear[y, x, 0] = ca * cr + keep * linear[y, x, 0]
@@ -985,7 +990,7 @@ def resolve_span(y, x0, x1, samples, s, srgb, picture):
         color[y, x, 2] = encode_srgb8(b, lut, steps)
 
 
-@njit(parallel=True, cache=True, error_model="numpy")
+@njit(parallel=prange_only(), cache=True, error_model="numpy")
 def resolve_tiles(tiles, ntx, tile, samples, s, srgb, picture):
     """``resolve_span`` over the output pixels of the listed tiles (int64 flat tile
     numbers ``ty * ntx + tx`` of ``tile`` output pixels a side): after the
