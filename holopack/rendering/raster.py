@@ -614,15 +614,14 @@ def _tile_box(t, grid):
     return tx0, min(tx0 + tile, width) - 1, ty0, min(ty0 + tile, height) - 1
 
 
-@njit(cache=True, error_model="numpy")
+@njit(cache=True, error_model="numpy", inline="always")
 def _record_edges(r, box, records):
     """Where record r meets the pixel box (x0, x1, y0, y1): its pixels there (bx0, bx1,
     by0, by1; empty when bx0 > bx1 or by0 > by1), its corners (rec_xy's order), the
     top-left rule's bias of each edge (a biased edge value is >= 0 inside: the bias of
     1 excludes the pixel centres that lie exactly on an edge which is not a top or
     left edge) and its corners' window depths over its area (so that the edge values
-    weight them). Called once per record and tile, not inlined: inlined into a
-    parallel loop, its tuples trip Numba's array analysis."""
+    weight them)."""
     _, rec_xy, rec_area, rec_zw, _, rec_bbox = records
     tx0, tx1, ty0, ty1 = box
     pixels = (
@@ -896,8 +895,9 @@ def shade_kernel(mode: int, textured: bool):
     return shade_visible
 
 
-# the same, called: inlined into the translucent pass's parallel loop, its tuples trip
-# Numba's array analysis
+# the same two, called: inlined into the translucent pass's parallel loop, their tuples
+# trip Numba's array analysis
+_record_edges_call = njit(cache=True, error_model="numpy")(_record_edges.py_func)
 _fragment_call = njit(cache=True, error_model="numpy")(_fragment.py_func)
 
 
@@ -924,7 +924,7 @@ def blend_kernel(mode: int, textured: bool):
                 box = _tile_box(t, grid)
                 for e in range(tile_start[t], tile_start[t + 1]):
                     r = tile_list[e]
-                    (bx0, bx1, by0, by1), (x0, x1, x2, y0, y1, y2), bias, (z0, z1, z2) = _record_edges(
+                    (bx0, bx1, by0, by1), (x0, x1, x2, y0, y1, y2), bias, (z0, z1, z2) = _record_edges_call(
                         r, box, records
                     )
                     for y in range(by0, by1 + 1):
