@@ -455,6 +455,17 @@ def clip_triangles(tri_idx, tri_mat, mat, clip, size, needs_clip, first_slot, re
     return slot
 
 
+@njit(cache=True, error_model="numpy", inline="always")
+def _claim_chunk(next_chunk, count, chunks):
+    """Claim the next of ``chunks`` equal runs of the positions 0..count-1: (chunk,
+    first, stop), chunk -1 once all are claimed."""
+    c = claim(next_chunk)
+    if c >= chunks:
+        return -1, 0, 0
+    run = (count + chunks - 1) // chunks
+    return c, c * run, min(count, (c + 1) * run)
+
+
 @njit(parallel=prange_only(), cache=True, error_model="numpy")
 def bin_count(order, count, rec_tri, rec_bbox, tile, ntx, nty, tile_start, offsets, tbox):
     """Count the records order[:count] per tile, in chunks run in parallel.
@@ -465,66 +476,73 @@ def bin_count(order, count, rec_tri, rec_bbox, tile, ntx, nty, tile_start, offse
     thread count). tile_start (ntx*nty + 1,) int64: each tile's first entry. tbox
     (>= count, 4) int32: each record's tiles (x0, x1, y0, y1; empty for dropped
     records), computed once here for bin_fill. Returns the number of entries."""
-    chunks = offsets.shape[0]
-    ntiles = ntx * nty
-    run = (count + chunks - 1) // chunks
     next_chunk = np.zeros(1, np.int64)
     for _worker in prange(WORKERS):
-        while True:
-            c = claim(next_chunk)
-            if c >= chunks:
-                break
-            for t in range(ntiles):
-                offsets[c, t] = 0
-            for i in range(c * run, min(count, (c + 1) * run)):
-                r = order[i]
-                if rec_tri[r] < 0:
-                    tbox[i, B_XMIN] = 1
-                    tbox[i, B_XMAX] = 0
-                    tbox[i, B_YMIN] = 1
-                    tbox[i, B_YMAX] = 0
-                    continue
-                x0 = rec_bbox[r, B_XMIN] // tile
-                x1 = rec_bbox[r, B_XMAX] // tile
-                y0 = rec_bbox[r, B_YMIN] // tile
-                y1 = rec_bbox[r, B_YMAX] // tile
-                tbox[i, B_XMIN] = x0
-                tbox[i, B_XMAX] = x1
-                tbox[i, B_YMIN] = y0
-                tbox[i, B_YMAX] = y1
-                for ty in range(y0, y1 + 1):
-                    for tx in range(x0, x1 + 1):
-                        offsets[c, ty * ntx + tx] += 1
+        _count_chunks(next_chunk, order, count, rec_tri, rec_bbox, tile, ntx, offsets, tbox)
     total = 0
-    for t in range(ntiles):
+    for t in range(ntx * nty):
         tile_start[t] = total
-        for c in range(chunks):
+        for c in range(offsets.shape[0]):
             n = offsets[c, t]
             offsets[c, t] = total
             total += n
-    tile_start[ntiles] = total
+    tile_start[ntx * nty] = total
     return total
+
+
+@njit(cache=True, error_model="numpy")
+def _count_chunks(next_chunk, order, count, rec_tri, rec_bbox, tile, ntx, offsets, tbox):
+    """One thread's share of bin_count (called, not inlined: see _transform_blocks)."""
+    while True:
+        c, first, stop = _claim_chunk(next_chunk, count, offsets.shape[0])
+        if c < 0:
+            break
+        for t in range(offsets.shape[1]):
+            offsets[c, t] = 0
+        for i in range(first, stop):
+            r = order[i]
+            if rec_tri[r] < 0:
+                tbox[i, B_XMIN] = 1
+                tbox[i, B_XMAX] = 0
+                tbox[i, B_YMIN] = 1
+                tbox[i, B_YMAX] = 0
+                continue
+            x0 = rec_bbox[r, B_XMIN] // tile
+            x1 = rec_bbox[r, B_XMAX] // tile
+            y0 = rec_bbox[r, B_YMIN] // tile
+            y1 = rec_bbox[r, B_YMAX] // tile
+            tbox[i, B_XMIN] = x0
+            tbox[i, B_XMAX] = x1
+            tbox[i, B_YMIN] = y0
+            tbox[i, B_YMAX] = y1
+            for ty in range(y0, y1 + 1):
+                for tx in range(x0, x1 + 1):
+                    offsets[c, ty * ntx + tx] += 1
 
 
 @njit(parallel=prange_only(), cache=True, error_model="numpy")
 def bin_fill(order, count, ntx, offsets, tbox, tile_list):
     """Write the record ids per tile in submission order, chunks in parallel
     (offsets and tbox from bin_count; offsets is used up)."""
-    chunks = offsets.shape[0]
-    run = (count + chunks - 1) // chunks
     next_chunk = np.zeros(1, np.int64)
     for _worker in prange(WORKERS):
-        while True:
-            c = claim(next_chunk)
-            if c >= chunks:
-                break
-            for i in range(c * run, min(count, (c + 1) * run)):
-                r = order[i]
-                for ty in range(tbox[i, B_YMIN], tbox[i, B_YMAX] + 1):
-                    for tx in range(tbox[i, B_XMIN], tbox[i, B_XMAX] + 1):
-                        t = ty * ntx + tx
-                        tile_list[offsets[c, t]] = r
-                        offsets[c, t] += 1
+        _fill_chunks(next_chunk, order, count, ntx, offsets, tbox, tile_list)
+
+
+@njit(cache=True, error_model="numpy")
+def _fill_chunks(next_chunk, order, count, ntx, offsets, tbox, tile_list):
+    """One thread's share of bin_fill."""
+    while True:
+        c, first, stop = _claim_chunk(next_chunk, count, offsets.shape[0])
+        if c < 0:
+            break
+        for i in range(first, stop):
+            r = order[i]
+            for ty in range(tbox[i, B_YMIN], tbox[i, B_YMAX] + 1):
+                for tx in range(tbox[i, B_XMIN], tbox[i, B_XMAX] + 1):
+                    t = ty * ntx + tx
+                    tile_list[offsets[c, t]] = r
+                    offsets[c, t] += 1
 
 
 @njit(cache=True, error_model="numpy", inline="always")
@@ -603,6 +621,14 @@ def _fragment_alpha(r, x, y, rec_plane, surface):
     m = int(rec_plane[r, P_MATERIAL])
     w = record_weights(r, x, y, rec_plane, surface[0][m, M_BASE_TEX] >= 0)
     return base_color(m, record_vertices(r, rec_plane), w, True, surface)[3]
+
+
+@njit(cache=True, error_model="numpy", inline="always")
+def _claim_tile(next_tile, tiles):
+    """The next unclaimed tile of ``tiles`` (flat tile numbers in the order threads
+    take them), -1 once all are claimed."""
+    k = claim(next_tile)
+    return tiles[k] if k < tiles.shape[0] else -1
 
 
 @njit(cache=True, error_model="numpy", inline="always")
@@ -718,10 +744,9 @@ def _depth_tiles(next_tile, bins, grid, records, surface, depth, ids, any_masked
     """One thread's share of raster_opaque: claim tiles until none are left."""
     tile_order, tile_start, tile_list = bins
     while True:
-        k = claim(next_tile)
-        if k >= tile_order.shape[0]:
+        t = _claim_tile(next_tile, tile_order)
+        if t < 0:
             break
-        t = tile_order[k]
         _depth_tile(
             _tile_box(t, grid),
             tile_start[t],
@@ -917,10 +942,9 @@ def blend_kernel(mode: int, textured: bool):
         next_tile = np.zeros(1, np.int64)
         for _worker in prange(WORKERS):
             while True:
-                k = claim(next_tile)
-                if k >= tile_order.shape[0]:
+                t = _claim_tile(next_tile, tile_order)
+                if t < 0:
                     break
-                t = tile_order[k]
                 box = _tile_box(t, grid)
                 for e in range(tile_start[t], tile_start[t + 1]):
                     r = tile_list[e]
@@ -995,28 +1019,29 @@ def resolve_tiles(tiles, ntx, tile, samples, s, srgb, picture):
     """``resolve_span`` over the output pixels of the listed tiles (int64 flat tile
     numbers ``ty * ntx + tx`` of ``tile`` output pixels a side): after the
     translucent pass, only the tiles it drew in need resolving again."""
-    linear_ss = samples[0]
-    alpha, color = picture[1], picture[3]
-    height = alpha.shape[0]
-    width = alpha.shape[1]
     next_tile = np.zeros(1, np.int64)
     for _worker in prange(WORKERS):
-        while True:
-            k = claim(next_tile)
-            if k >= tiles.shape[0]:
-                break
-            t = tiles[k]
-            x0 = (t % ntx) * tile
-            y0 = (t // ntx) * tile
-            x1 = min(x0 + tile, width)
-            for y in range(y0, min(y0 + tile, height)):
-                if s > 1:
-                    resolve_span(y, x0, x1, samples, s, srgb, picture)
-                    continue
-                # supersample 1: the sub-sample buffers are the picture's, only colour is left
-                for x in range(x0, x1):
-                    for c in range(3):
-                        color[y, x, c] = encode_srgb8(linear_ss[y, x, c], srgb[0], srgb[1])
+        _resolve_tiles(next_tile, tiles, ntx, tile, samples, s, srgb, picture)
+
+
+@njit(cache=True, error_model="numpy")
+def _resolve_tiles(next_tile, tiles, ntx, tile, samples, s, srgb, picture):
+    """One thread's share of resolve_tiles."""
+    linear_ss = samples[0]
+    alpha, color = picture[1], picture[3]
+    while True:
+        t = _claim_tile(next_tile, tiles)
+        if t < 0:
+            break
+        x0, x1, y0, y1 = _tile_box(t, (tile, ntx, alpha.shape[1], alpha.shape[0]))
+        for y in range(y0, y1 + 1):
+            if s > 1:
+                resolve_span(y, x0, x1 + 1, samples, s, srgb, picture)
+                continue
+            # supersample 1: the sub-sample buffers are the picture's, only colour is left
+            for x in range(x0, x1 + 1):
+                for c in range(3):
+                    color[y, x, c] = encode_srgb8(linear_ss[y, x, c], srgb[0], srgb[1])
 
 
 def srgb_tables() -> tuple[np.ndarray, np.ndarray]:

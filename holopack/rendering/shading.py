@@ -159,6 +159,18 @@ def material_table(
 
 
 @njit(cache=True, error_model="numpy", inline="always")
+def sample(t, column, verts, w, surface):
+    """texture_at (trilinear RGBA of texture t at the fragment's UV, attr columns
+    column and column + 1) with the argument groups of base_color."""
+    _, attr, pool, levels, level_count, wrap = surface
+    v0, v1, v2 = verts
+    o0, o1, o2, ox0, ox1, ox2, oy0, oy1, oy2 = w
+    return texture_at(
+        t, column, v0, v1, v2, o0, o1, o2, ox0, ox1, ox2, oy0, oy1, oy2, attr, pool, levels, level_count, wrap
+    )
+
+
+@njit(cache=True, error_model="numpy", inline="always")
 def base_color(m, verts, w, textured, surface):
     """Linear RGBA base colour (factor x texture x vertex colour) of a fragment.
 
@@ -169,36 +181,16 @@ def base_color(m, verts, w, textured, surface):
     not compiled at all). surface = (mat, attr, pool, levels, level_count, wrap): the
     material_table, the per-vertex table (A_* columns) and the texture pool.
     """
-    mat, attr, pool, levels, level_count, wrap = surface
+    mat, attr = surface[0], surface[1]
     v0, v1, v2 = verts
-    o0, o1, o2, ox0, ox1, ox2, oy0, oy1, oy2 = w
+    o0, o1, o2 = w[0], w[1], w[2]
     r = mat[m, M_BASE] * (o0 * attr[v0, A_COL] + o1 * attr[v1, A_COL] + o2 * attr[v2, A_COL])
     g = mat[m, M_BASE + 1] * (o0 * attr[v0, A_COL + 1] + o1 * attr[v1, A_COL + 1] + o2 * attr[v2, A_COL + 1])
     b = mat[m, M_BASE + 2] * (o0 * attr[v0, A_COL + 2] + o1 * attr[v1, A_COL + 2] + o2 * attr[v2, A_COL + 2])
     a = mat[m, M_BASE + 3] * (o0 * attr[v0, A_COL + 3] + o1 * attr[v1, A_COL + 3] + o2 * attr[v2, A_COL + 3])
     t = int(mat[m, M_BASE_TEX])
     if textured and t >= 0:
-        t0, t1, t2, t3 = texture_at(
-            t,
-            A_BASE_UV,
-            v0,
-            v1,
-            v2,
-            o0,
-            o1,
-            o2,
-            ox0,
-            ox1,
-            ox2,
-            oy0,
-            oy1,
-            oy2,
-            attr,
-            pool,
-            levels,
-            level_count,
-            wrap,
-        )
+        t0, t1, t2, t3 = sample(t, A_BASE_UV, verts, w, surface)
         r *= t0
         g *= t1
         b *= t2
@@ -241,27 +233,7 @@ def shade(m, verts, w, back, ortho, shading_mode, textured, surface, lighting):
     eb = mat[m, M_EMISSIVE + 2]
     t = int(mat[m, M_EM_TEX])
     if textured and t >= 0 and not unlit and (er > 0.0 or eg > 0.0 or eb > 0.0):
-        t0, t1, t2, _ = texture_at(
-            t,
-            A_EM_UV,
-            v0,
-            v1,
-            v2,
-            o0,
-            o1,
-            o2,
-            ox0,
-            ox1,
-            ox2,
-            oy0,
-            oy1,
-            oy2,
-            attr,
-            pool,
-            levels,
-            level_count,
-            wrap,
-        )
+        t0, t1, t2, _ = sample(t, A_EM_UV, verts, w, surface)
         er *= t0
         eg *= t1
         eb *= t2
