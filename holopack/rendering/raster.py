@@ -128,12 +128,11 @@ def _transform_blocks(next_block, world_pos, world_nrm, camera, size, clip, attr
     width, height = size
     gx = GUARD_PIXELS / width
     gy = GUARD_PIXELS / height
-    vertices = world_pos.shape[0]
     while True:
-        first = claim(next_block) * BLOCK
-        if first >= vertices:
+        first, stop = _claim_block(next_block, world_pos.shape[0])
+        if first >= stop:
             break
-        for i in range(first, min(vertices, first + BLOCK)):
+        for i in range(first, stop):
             x = np.float64(world_pos[i, 0])
             y = np.float64(world_pos[i, 1])
             z = np.float64(world_pos[i, 2])
@@ -169,6 +168,14 @@ def _transform_blocks(next_block, world_pos, world_nrm, camera, size, clip, attr
                 vfix[i, V_Y] = _snap(c[1], c[3], height, True)
                 vzw[i, V_DEPTH] = _window_depth(c[2], c[3])
                 vzw[i, V_INV_W] = 1.0 / c[3]
+
+
+@njit(cache=True, error_model="numpy", inline="always")
+def _claim_block(next_block, count):
+    """Claim the next block of BLOCK positions of 0..count-1: (first, stop), first >=
+    stop once all are claimed."""
+    first = claim(next_block) * BLOCK
+    return first, min(count, first + BLOCK)
 
 
 @njit(cache=True, error_model="numpy", inline="always")
@@ -317,12 +324,11 @@ def _setup_blocks(next_block, tri_idx, tri_mat, mat, vertex, size, identity, rec
     next_block (called, not inlined: see _transform_blocks)."""
     vfix, vzw, vcode = vertex
     rec_tri = records[0]
-    triangles = tri_idx.shape[0]
     while True:
-        first = claim(next_block) * BLOCK
-        if first >= triangles:
+        first, stop = _claim_block(next_block, tri_idx.shape[0])
+        if first >= stop:
             break
-        for t in range(first, min(triangles, first + BLOCK)):
+        for t in range(first, stop):
             rec_tri[t] = -1
             needs_clip[t] = 0
             v0 = tri_idx[t, 0]

@@ -215,6 +215,16 @@ def rim_falloff(edge, power, short):
 
 
 @njit(cache=True, error_model="numpy", inline="always")
+def _unit(x, y, z, zero):
+    """(x, y, z) scaled to length 1, or ``zero`` (a 3-tuple) where it has no length."""
+    n = math.sqrt(x * x + y * y + z * z)
+    if n > 0.0:
+        inv = 1.0 / n  # one division, not three
+        return x * inv, y * inv, z * inv
+    return zero
+
+
+@njit(cache=True, error_model="numpy", inline="always")
 def shade(m, verts, w, back, ortho, shading_mode, textured, surface, lighting):
     """Linear RGB and alpha of one fragment (see the module doc for the model).
     verts, w, textured, surface: as base_color's; back: the triangle faces away;
@@ -247,12 +257,7 @@ def shade(m, verts, w, back, ortho, shading_mode, textured, surface, lighting):
     nx = o0 * attr[v0, A_NRM + 0] + o1 * attr[v1, A_NRM + 0] + o2 * attr[v2, A_NRM + 0]
     ny = o0 * attr[v0, A_NRM + 1] + o1 * attr[v1, A_NRM + 1] + o2 * attr[v2, A_NRM + 1]
     nz = o0 * attr[v0, A_NRM + 2] + o1 * attr[v1, A_NRM + 2] + o2 * attr[v2, A_NRM + 2]
-    nn = math.sqrt(nx * nx + ny * ny + nz * nz)
-    if nn > 0.0:
-        inv = 1.0 / nn  # one division, not three
-        nx *= inv
-        ny *= inv
-        nz *= inv
+    nx, ny, nz = _unit(nx, ny, nz, (nx, ny, nz))
     if back:  # the back of a double-sided surface faces the viewer with its normal flipped
         nx, ny, nz = -nx, -ny, -nz
     if ortho:
@@ -261,14 +266,7 @@ def shade(m, verts, w, back, ortho, shading_mode, textured, surface, lighting):
         ex = -(o0 * attr[v0, A_POS + 0] + o1 * attr[v1, A_POS + 0] + o2 * attr[v2, A_POS + 0])
         ey = -(o0 * attr[v0, A_POS + 1] + o1 * attr[v1, A_POS + 1] + o2 * attr[v2, A_POS + 1])
         ez = -(o0 * attr[v0, A_POS + 2] + o1 * attr[v1, A_POS + 2] + o2 * attr[v2, A_POS + 2])
-        en = math.sqrt(ex * ex + ey * ey + ez * ez)
-        if en > 0.0:
-            inv = 1.0 / en
-            ex *= inv
-            ey *= inv
-            ez *= inv
-        else:
-            ex, ey, ez = 0.0, 0.0, 1.0
+        ex, ey, ez = _unit(ex, ey, ez, (0.0, 0.0, 1.0))
     if shading_mode == PBR:
         pr, pg, pb, cr, cg, cb, sx, sy, sz, f0r, f0g, f0b, rough, ao = shade_pbr(
             m, v0, v1, v2, o0, o1, o2, ox0, ox1, ox2, oy0, oy1, oy2, nx, ny, nz, ex, ey, ez, back, r, g, b,
