@@ -58,7 +58,7 @@ def one_run(device: str, cache: str, folder: str) -> tuple[float, tuple[float, f
     env = dict(
         os.environ,
         NUMBA_CACHE_DIR=cache,
-        HOLOPACK_CACHE_DIR=os.path.join(folder, "holopack-cache"),
+        HOLOPACK_CACHE_DIR=cache + "-tables",  # each run's own: the weight table is cold too
         PYTHONPATH=str(ROOT),
     )
     out = os.path.join(folder, "LOOP.BIN")
