@@ -45,6 +45,13 @@ class CompileAhead:
             process.kill()
             process.wait()
 
+    def stop(self) -> None:
+        """End the second process now if it still runs (the export stopped early)."""
+        process, self.process = self.process, None
+        if process is not None:
+            process.kill()
+            process.wait()
+
 
 def start(profile, render_size: int) -> CompileAhead | None:
     """Compile the polar encoder of ``profile`` at ``render_size`` px in a second

@@ -127,10 +127,7 @@ class ExportPlan:
         self._note_decisions(scene, settings)
         self._encoder: PolarEncoder | None = None
         self._render_size = render_size
-        # a cold first export compiles the encoder in a second process meanwhile
         self.compile_ahead: compile_ahead.CompileAhead | None = None
-        if (self.polar or self.simulated) and compiling():
-            self.compile_ahead = compile_ahead.start(profile, render_size)
         self.simulator = None
         if self.simulated:
             self.simulator = ViewerSimulator(profile, self.size)
@@ -139,6 +136,9 @@ class ExportPlan:
         self.brightness = float(settings.brightness)
         mask = settings.circle_mask if settings.circle_mask is not None else profile.circle_mask
         self.mask = circle_mask(self.size) if (mask and not self.polar and not self.simulated) else None
+        if (self.polar or self.simulated) and compiling():
+            # a cold first export compiles the encoder in a second process meanwhile
+            self.compile_ahead = compile_ahead.start(profile, render_size)
 
     @property
     def encoder(self) -> PolarEncoder | None:
@@ -227,17 +227,21 @@ def _export(input, output: str, settings: ExportSettings, progress) -> ExportRes
         else:
             scene = load(default_twin() if input is None else input)
         plan = ExportPlan(scene, settings, output)
-        check_output_name(plan.profile, plan.format, output)
-        check_output_not_folder(output, folder_ok=plan.format.directory)
-        total = plan.timeline.frame_count
-        frames = _frames_after_notice(plan, total)
-        bar: CallbackProgress | Progress
-        if callable(progress):
-            bar = CallbackProgress(total, progress)
-        else:
-            bar = Progress(total, label=os.path.basename(output), enabled=bool(progress))
-        write_stream(plan.format, output, plan.profile, plan.fps, frames, bar)
-        bar.finish()
+        try:
+            check_output_name(plan.profile, plan.format, output)
+            check_output_not_folder(output, folder_ok=plan.format.directory)
+            total = plan.timeline.frame_count
+            frames = _frames_after_notice(plan, total)
+            bar: CallbackProgress | Progress
+            if callable(progress):
+                bar = CallbackProgress(total, progress)
+            else:
+                bar = Progress(total, label=os.path.basename(output), enabled=bool(progress))
+            write_stream(plan.format, output, plan.profile, plan.fps, frames, bar)
+            bar.finish()
+        finally:
+            if plan.compile_ahead is not None:  # an export that failed before its first frame
+                plan.compile_ahead.stop()
     return ExportResult.of(plan, output)
 
 
