@@ -37,6 +37,15 @@ Record arrays (R = capacity): ``rec_tri`` (R,) int32 original triangle or -1;
 float64 the perspective-correct weight planes (see setup_record) then the box
 origin, material, back-facing flag and the original triangle's vertex ids (columns P_XMIN ... P_V2) for
 shading; ``rec_bbox`` (R, 4) int32 xmin xmax ymin ymax (inclusive pixels).
+
+Arrays that travel together travel as one tuple: ``records`` (the six record arrays
+above, in that order), ``surface`` = (mat, attr, pool, levels, level_count, wrap),
+``lighting`` = (lights, params), ``samples`` = (linear_ss, alpha_ss, depth_ss),
+``picture`` = (linear, alpha, depth, color), ``srgb`` = (lut, steps), ``bins`` =
+(tile_order, tile_start, tile_list) and ``grid`` = (tile, ntx, width, height).
+``raster_opaque``, ``shade_visible`` and ``raster_blend`` come in compile-time
+variants (``opaque_kernel(masked)``, ``shade_kernel(mode, textured)``,
+``blend_kernel(mode, textured)``): a job compiles only those it draws with.
 """
 
 from __future__ import annotations
