@@ -88,6 +88,11 @@ def start_notice(stream=None) -> CompileNotice:
     return _notice
 
 
+def compiling() -> bool:
+    """Whether the notice is showing: this run compiles the kernels (a cold cache)."""
+    return _notice is not None and _notice.active
+
+
 def stop_notice() -> None:
     if _notice is not None:
         _notice.stop()

@@ -25,6 +25,7 @@ from .device import list_profiles, load_profile
 from .pipeline import ExportSettings, default_twin, export
 from .rendering.camera import Framing
 from .scene.load import load
+from .scene.types import Texture
 
 SIZE = 64  # pixels: the kernels' types do not depend on the picture size
 FRAMES = 2
@@ -41,6 +42,20 @@ def _translucent_twin():
     """The default twin with its first material made translucent: the blend pass."""
     scene = load(default_twin())
     scene.materials[0].alpha_mode = "BLEND"
+    return scene
+
+
+def _textured_twin():
+    """The default twin with a small texture on its first material, its second
+    material alpha-tested and its third translucent: the renderer compiles the
+    texture sampler, the alpha test and the blend pass only for scenes that have
+    them (holopack.rendering.raster.shade_kernel)."""
+    scene = load(default_twin())
+    rng = np.random.default_rng(0)
+    scene.textures.append(Texture(rng.integers(0, 256, (8, 8, 4), dtype=np.uint8), "warmup"))
+    scene.materials[0].base_color_texture = len(scene.textures) - 1
+    scene.materials[1 % len(scene.materials)].alpha_mode = "MASK"
+    scene.materials[2 % len(scene.materials)].alpha_mode = "BLEND"
     return scene
 
 
@@ -102,6 +117,17 @@ def steps() -> list[Step]:
             what="a translucent twin seen from inside",
         )
     )
+    # each shading compiles its own kernels, with and without textures
+    for shading in ("lit", "unlit", "pbr"):
+        plan.append(
+            _export_step(
+                "3dcircle-42f2",
+                scene=_textured_twin,
+                shading=shading,
+                what=f"a textured, alpha-tested and translucent twin, {shading}",
+            )
+        )
+    plan.append(_export_step("3dcircle-42f2", shading="pbr", what="the default twin pbr"))
     plan.append(Step("a picture to 3dcircle-42f2", _picture_step))
     return plan
 

@@ -43,6 +43,13 @@ thread has shown up once, so a thread that is descheduled when a kernel starts s
 delays it by however long the system takes to run it, though no longer by its share of
 the work. And Numba does not know that ``claim`` writes the counter: read it after the
 loop only outside the kernel (the tests pass the counter in for that).
+
+Compile time: Numba types the body of a parallel loop twice (in the kernel, and in the
+worker function it makes of the loop), and its parallel passes grow with the loop's
+code. A kernel compiles fastest when the loop holds one call of a compiled function
+that runs the whole claim loop (one thread's share), and when Numba's parallel
+options are limited to ``prange`` (``parallel=prange_only()``): then ``np.zeros``
+for the counter is a plain allocation, not one more parallel loop to compile.
 """
 
 from __future__ import annotations
@@ -57,6 +64,21 @@ from numba.extending import intrinsic
 # numba.get_num_threads(): calling that inside a kernel makes Numba refuse to cache it
 # ("uses dynamic globals"), which would mean compiling again on every run.
 WORKERS = 256
+
+
+def prange_only() -> dict:
+    """Numba's ``parallel`` option that turns only ``prange`` loops into parallel
+    regions (no implicit parallel array expressions, reductions or fusion): less to
+    compile. A new dict each call, as Numba empties the one it is given."""
+    return {
+        "comprehension": False,
+        "reduction": False,
+        "inplace_binop": False,
+        "setitem": False,
+        "numpy": False,
+        "stencil": False,
+        "fusion": False,
+    }
 
 
 @intrinsic

@@ -1,13 +1,19 @@
 """The first run says it is compiling, only when it will; the ETA waits for timed frames."""
 
+import glob
 import io
 import os
 import subprocess
 import sys
 import textwrap
 
+import numpy as np
+
 from holopack import kernel_cache
+from holopack.device import load_profile
+from holopack.device.resample import weight_table
 from holopack.first_run import CORE_MODULES, CompileNotice
+from holopack.pipeline import compile_ahead
 from holopack.progress import Progress
 
 ROOT = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
@@ -114,3 +120,33 @@ def test_no_eta_until_frames_after_the_warm_up_are_timed():
     bar.update(3)
     last = stream.getvalue().splitlines()[-1]
     assert "ETA after warm-up" not in last and "ETA " in last and "fps" in last
+
+
+def test_the_second_process_leaves_the_encoder_compiled_and_its_table_cached(tmp_path, monkeypatch):
+    """compile_ahead: after finish(), the weight table is in holopack's table cache and
+    the encoder's kernels are in Numba's cache, so the export only loads them; the table
+    is the one this process would build."""
+    monkeypatch.setenv("NUMBA_CACHE_DIR", str(tmp_path / "numba"))
+    monkeypatch.setenv("HOLOPACK_CACHE_DIR", str(tmp_path / "tables"))
+    profile = load_profile("3dcircle-42f2")
+    ahead = compile_ahead.start(profile, 64)
+    if ahead is None:
+        assert (os.cpu_count() or 1) < 2  # only a single core has no second process
+        return
+    ahead.finish()
+    assert ahead.process is None
+    tables = list((tmp_path / "tables" / "weights").glob("*.npz"))
+    assert len(tables) == 1
+    indexes = glob.glob(str(tmp_path / "numba" / "**" / "*.nbi"), recursive=True)
+    cached = {os.path.basename(p).split("-")[0] for p in indexes}
+    assert {
+        "sector_weights_kernel.sector_weights",
+        "resample.gather_tiled",
+        "quantise_kernel.encode_codes",
+    } <= cached
+    with np.load(tables[0]) as stored:
+        monkeypatch.setenv("HOLOPACK_CACHE_DIR", "")  # computed here, not read from disk
+        built = weight_table.__wrapped__(profile, 64)
+        assert np.array_equal(stored["indptr"], built.indptr)
+        assert np.array_equal(stored["indices"], built.indices)
+        assert np.allclose(stored["weights"], built.weights)

@@ -18,9 +18,16 @@ ENTRY_POINTS = [
     "holopack.rendering.raster:clip_triangles",
     "holopack.rendering.raster:bin_count",
     "holopack.rendering.raster:bin_fill",
-    "holopack.rendering.raster:raster_opaque",
-    "holopack.rendering.raster:shade_visible",
-    "holopack.rendering.raster:raster_blend",
+    # each variant a job can draw with: (shading mode, textured) and alpha-tested or not
+    "holopack.rendering.raster:opaque_kernel(False)",
+    "holopack.rendering.raster:opaque_kernel(True)",
+    *(
+        f"holopack.rendering.raster:{kernel}({mode}, {textured})"
+        for kernel in ("shade_kernel", "blend_kernel")
+        for mode in ("LIT", "UNLIT", "PBR")
+        for textured in (False, True)
+        if kernel == "shade_kernel" or textured or mode == "LIT"
+    ),
     "holopack.rendering.raster:resolve_tiles",
     "holopack.device.sector_weights_kernel:sector_weights",
     "holopack.device.resample:gather_tiled",
@@ -36,7 +43,7 @@ code = main(["warmup"])
 missing = []
 for entry in sys.argv[1:]:
     module, name = entry.split(":")
-    if not getattr(importlib.import_module(module), name).signatures:
+    if not eval(name, vars(importlib.import_module(module))).signatures:
         missing.append(entry)
 print("MISSING", *missing)
 sys.exit(code)

@@ -113,8 +113,11 @@ def sector_weights_on_canvas(width, height, cx, cy, r_inner, r_outer, phi_start,
             capacity = max(capacity * 2, nnz + count)
             grown_i = np.empty(capacity, np.int32)
             grown_w = np.empty(capacity, np.float32)
-            grown_i[:nnz] = indices[:nnz]
-            grown_w[:nnz] = weights[:nnz]
+            # element by element: a slice assignment compiles Numba's shape-mismatch
+            # message (its string formatting), a second of every first run
+            for k in range(nnz):
+                grown_i[k] = indices[k]
+                grown_w[k] = weights[k]
             indices = grown_i
             weights = grown_w
         for i in range(bh):

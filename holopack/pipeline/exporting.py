@@ -20,7 +20,7 @@ from ..atomic import check_output_path
 from ..containment import check_output_not_folder, check_output_not_input
 from ..device import PolarEncoder, ViewerSimulator, load_profile
 from ..errors import InputError
-from ..first_run import start_notice, stop_notice
+from ..first_run import compiling, start_notice, stop_notice
 from ..formats import get_format
 from ..formats.names import check_output_name
 from ..formats.stream import write_stream
@@ -31,6 +31,7 @@ from ..scene.load import load
 from ..scene.scene import Scene
 from ..settings_check import check_export_settings
 from ..video.process import prepare_scene
+from . import compile_ahead
 from .frames import circle_mask, make_timeline, open_source
 from .settings import ExportSettings
 
@@ -127,10 +128,10 @@ class ExportPlan:
             exposure=settings.exposure,
         )
         self._note_decisions(scene, settings)
-        self.encoder = None
+        self._encoder: PolarEncoder | None = None
+        self._render_size = render_size
+        self.compile_ahead: compile_ahead.CompileAhead | None = None
         self.simulator = None
-        if self.polar or self.simulated:
-            self.encoder = PolarEncoder(profile, render_size)
         if self.simulated:
             self.simulator = ViewerSimulator(profile, self.size)
         if not (settings.brightness > 0 and math.isfinite(settings.brightness)):
@@ -138,6 +139,20 @@ class ExportPlan:
         self.brightness = float(settings.brightness)
         mask = settings.circle_mask if settings.circle_mask is not None else profile.circle_mask
         self.mask = circle_mask(self.size) if (mask and not self.polar and not self.simulated) else None
+        if (self.polar or self.simulated) and compiling():
+            # a cold first export compiles the encoder in a second process meanwhile
+            self.compile_ahead = compile_ahead.start(profile, render_size)
+
+    @property
+    def encoder(self) -> PolarEncoder | None:
+        """The polar encoder (None for a picture format), made on first use: after the
+        first frame is rendered, once the second process of a cold first export has
+        left its weight table and kernels on disk."""
+        if self._encoder is None and (self.polar or self.simulated):
+            if self.compile_ahead is not None:
+                self.compile_ahead.finish()
+            self._encoder = PolarEncoder(self.profile, self._render_size)
+        return self._encoder
 
     def _note_decisions(self, scene: Scene, settings: ExportSettings) -> None:
         """Say on stderr what holopack decided that is not the plain default."""
@@ -221,17 +236,21 @@ def _export(input, output: str, settings: ExportSettings, progress) -> ExportRes
         else:
             scene = load(default_twin() if input is None else input)
         plan = ExportPlan(scene, settings, output)
-        check_output_name(plan.profile, plan.format, output)
-        check_output_not_folder(output, folder_ok=plan.format.directory)
-        total = plan.timeline.frame_count
-        frames = _frames_after_notice(plan, total)
-        bar: CallbackProgress | Progress
-        if callable(progress):
-            bar = CallbackProgress(total, progress)
-        else:
-            bar = Progress(total, label=os.path.basename(output), enabled=bool(progress))
-        write_stream(plan.format, output, plan.profile, plan.fps, frames, bar)
-        bar.finish()
+        try:
+            check_output_name(plan.profile, plan.format, output)
+            check_output_not_folder(output, folder_ok=plan.format.directory)
+            total = plan.timeline.frame_count
+            frames = _frames_after_notice(plan, total)
+            bar: CallbackProgress | Progress
+            if callable(progress):
+                bar = CallbackProgress(total, progress)
+            else:
+                bar = Progress(total, label=os.path.basename(output), enabled=bool(progress))
+            write_stream(plan.format, output, plan.profile, plan.fps, frames, bar)
+            bar.finish()
+        finally:
+            if plan.compile_ahead is not None:  # an export that failed before its first frame
+                plan.compile_ahead.stop()
     return ExportResult.of(plan, output)
 
 

@@ -37,17 +37,27 @@ Record arrays (R = capacity): ``rec_tri`` (R,) int32 original triangle or -1;
 float64 the perspective-correct weight planes (see setup_record) then the box
 origin, material, back-facing flag and the original triangle's vertex ids (columns P_XMIN ... P_V2) for
 shading; ``rec_bbox`` (R, 4) int32 xmin xmax ymin ymax (inclusive pixels).
+
+Arrays that travel together travel as one tuple: ``records`` (the six record arrays
+above, in that order), ``surface`` = (mat, attr, pool, levels, level_count, wrap),
+``lighting`` = (lights, params), ``samples`` = (linear_ss, alpha_ss, depth_ss),
+``picture`` = (linear, alpha, depth, color), ``srgb`` = (lut, steps), ``bins`` =
+(tile_order, tile_start, tile_list) and ``grid`` = (tile, ntx, width, height).
+``raster_opaque``, ``shade_visible`` and ``raster_blend`` come in compile-time
+variants (``opaque_kernel(masked)``, ``shade_kernel(mode, textured)``,
+``blend_kernel(mode, textured)``): a job compiles only those it draws with.
 """
 
 from __future__ import annotations
 
+import functools
 import math
 
 import numpy as np
 from numba import njit, prange
 
 from ..kernel_cache import refresh
-from ..work_queue import WORKERS, claim
+from ..work_queue import WORKERS, claim, prange_only
 
 # the kernels below inline shading.py's, pbr.py's, texture.py's and the work queue's functions
 refresh(
@@ -64,7 +74,21 @@ refresh(
 )
 
 from .pbr import M_MAPS  # noqa: E402  (as above)
-from .shading import A_NRM, A_POS, M_ALPHA, M_BASE_TEX, M_CUTOFF, M_DOUBLE, M_EM_TEX, MASK, base_color, shade  # noqa: E402  imported after refresh(), on purpose
+from .shading import (  # noqa: E402  imported after refresh(), on purpose
+    A_NRM,
+    A_POS,
+    LIT,
+    M_ALPHA,
+    M_BASE_TEX,
+    M_CUTOFF,
+    M_DOUBLE,
+    M_EM_TEX,
+    MASK,
+    PBR,
+    UNLIT,
+    base_color,
+    shade,
+)
 
 # rec_plane columns: 0-8 the weight planes (a, b, c of corners 0, 1, 2), then these.
 # Module-level integers are compile-time constants to Numba: naming them costs nothing.
@@ -93,67 +117,85 @@ SPAN_MIN_WIDTH = 4
 BLOCK = 1024
 
 
-@njit(parallel=True, cache=True, error_model="numpy")
-def transform(world_pos, world_nrm, view, proj, normal_matrix, width, height, clip, attr, vfix, vzw, vcode):
+@njit(parallel=prange_only(), cache=True, error_model="numpy")
+def transform(world_pos, world_nrm, camera, size, clip, attr, vertex):
     """Per vertex (in parallel): clip coordinates, view-space position/normal and,
     once for all the triangles that share it, its window position.
 
-    world_pos, world_nrm : (N, 3) float32; view, proj : (4, 4) float64;
-    normal_matrix : (3, 3) float64 (inverse transpose of the view's 3x3).
+    world_pos, world_nrm : (N, 3) float32; camera = (view, proj : (4, 4) float64,
+    normal_matrix : (3, 3) float64, the inverse transpose of the view's 3x3);
+    size = (width, height) of the sub-sample picture.
     Writes clip (N, 4) float64, the view-space position and normal into attr
-    (N, A_COLUMNS) float32 (columns A_POS, A_NRM; the others are left alone),
-    vfix (N, 2) int64 fixed-point picture x, y; vzw (N, 2) float64 window depth
-    and 1/w; vcode (N,) int32 outcode bits (1 -x, 2 +x, 4 -y, 8 +y, 16 near,
-    32 far) plus 64 when the vertex needs clipping (near/far/w <= 0/guard band).
+    (N, A_COLUMNS) float32 (columns A_POS, A_NRM; the others are left alone), and
+    vertex = (vfix (N, 2) int64 fixed-point picture x, y; vzw (N, 2) float64 window
+    depth and 1/w; vcode (N,) int32 outcode bits (1 -x, 2 +x, 4 -y, 8 +y, 16 near,
+    32 far) plus 64 when the vertex needs clipping (near/far/w <= 0/guard band)).
     """
-    gx = GUARD_PIXELS / width
-    gy = GUARD_PIXELS / height
-    vertices = world_pos.shape[0]
     next_block = np.zeros(1, np.int64)
     for _worker in prange(WORKERS):
-        while True:
-            first = claim(next_block) * BLOCK
-            if first >= vertices:
-                break
-            for i in range(first, min(vertices, first + BLOCK)):
-                x = np.float64(world_pos[i, 0])
-                y = np.float64(world_pos[i, 1])
-                z = np.float64(world_pos[i, 2])
-                ex = view[0, 0] * x + view[0, 1] * y + view[0, 2] * z + view[0, 3]
-                ey = view[1, 0] * x + view[1, 1] * y + view[1, 2] * z + view[1, 3]
-                ez = view[2, 0] * x + view[2, 1] * y + view[2, 2] * z + view[2, 3]
-                ew = view[3, 0] * x + view[3, 1] * y + view[3, 2] * z + view[3, 3]
-                for r in range(4):
-                    clip[i, r] = proj[r, 0] * ex + proj[r, 1] * ey + proj[r, 2] * ez + proj[r, 3] * ew
-                if ew != 0.0 and ew != 1.0:
-                    ex /= ew
-                    ey /= ew
-                    ez /= ew
-                attr[i, A_POS] = ex
-                attr[i, A_POS + 1] = ey
-                attr[i, A_POS + 2] = ez
-                nx = np.float64(world_nrm[i, 0])
-                ny = np.float64(world_nrm[i, 1])
-                nz = np.float64(world_nrm[i, 2])
-                for r in range(3):
-                    attr[i, A_NRM + r] = (
-                        normal_matrix[r, 0] * nx + normal_matrix[r, 1] * ny + normal_matrix[r, 2] * nz
-                    )
-                c = (clip[i, 0], clip[i, 1], clip[i, 2], clip[i, 3])
-                code = _outcode(c, gx, gy)
-                if not (
-                    math.isfinite(c[0])
-                    and math.isfinite(c[1])
-                    and math.isfinite(c[2])
-                    and math.isfinite(c[3])
-                ):
-                    code = 128
-                vcode[i] = code
-                if code & (64 | 128) == 0:
-                    vfix[i, V_X] = _snap(c[0], c[3], width, False)
-                    vfix[i, V_Y] = _snap(c[1], c[3], height, True)
-                    vzw[i, V_DEPTH] = _window_depth(c[2], c[3])
-                    vzw[i, V_INV_W] = 1.0 / c[3]
+        _transform_blocks(next_block, world_pos, world_nrm, camera, size, clip, attr, vertex)
+
+
+@njit(cache=True, error_model="numpy")
+def _transform_blocks(next_block, world_pos, world_nrm, camera, size, clip, attr, vertex):
+    """One thread's share of transform: it claims blocks of BLOCK vertices from the
+    counter next_block until none are left. Called, not inlined: Numba types the body
+    of a parallel loop twice (in the kernel and in the worker function it makes of
+    it), which makes a parallel kernel's first compile slow; the less the loop holds,
+    the shorter the first run."""
+    view, proj, normal_matrix = camera
+    vfix, vzw, vcode = vertex
+    width, height = size
+    gx = GUARD_PIXELS / width
+    gy = GUARD_PIXELS / height
+    while True:
+        first, stop = _claim_block(next_block, world_pos.shape[0])
+        if first >= stop:
+            break
+        for i in range(first, stop):
+            x = np.float64(world_pos[i, 0])
+            y = np.float64(world_pos[i, 1])
+            z = np.float64(world_pos[i, 2])
+            ex = view[0, 0] * x + view[0, 1] * y + view[0, 2] * z + view[0, 3]
+            ey = view[1, 0] * x + view[1, 1] * y + view[1, 2] * z + view[1, 3]
+            ez = view[2, 0] * x + view[2, 1] * y + view[2, 2] * z + view[2, 3]
+            ew = view[3, 0] * x + view[3, 1] * y + view[3, 2] * z + view[3, 3]
+            for r in range(4):
+                clip[i, r] = proj[r, 0] * ex + proj[r, 1] * ey + proj[r, 2] * ez + proj[r, 3] * ew
+            if ew != 0.0 and ew != 1.0:
+                ex /= ew
+                ey /= ew
+                ez /= ew
+            attr[i, A_POS] = ex
+            attr[i, A_POS + 1] = ey
+            attr[i, A_POS + 2] = ez
+            nx = np.float64(world_nrm[i, 0])
+            ny = np.float64(world_nrm[i, 1])
+            nz = np.float64(world_nrm[i, 2])
+            for r in range(3):
+                attr[i, A_NRM + r] = (
+                    normal_matrix[r, 0] * nx + normal_matrix[r, 1] * ny + normal_matrix[r, 2] * nz
+                )
+            c = (clip[i, 0], clip[i, 1], clip[i, 2], clip[i, 3])
+            code = _outcode(c, gx, gy)
+            if not (
+                math.isfinite(c[0]) and math.isfinite(c[1]) and math.isfinite(c[2]) and math.isfinite(c[3])
+            ):
+                code = 128
+            vcode[i] = code
+            if code & (64 | 128) == 0:
+                vfix[i, V_X] = _snap(c[0], c[3], width, False)
+                vfix[i, V_Y] = _snap(c[1], c[3], height, True)
+                vzw[i, V_DEPTH] = _window_depth(c[2], c[3])
+                vzw[i, V_INV_W] = 1.0 / c[3]
+
+
+@njit(cache=True, error_model="numpy", inline="always")
+def _claim_block(next_block, count):
+    """Claim the next block of BLOCK positions of 0..count-1: (first, stop), first >=
+    stop once all are claimed."""
+    first = claim(next_block) * BLOCK
+    return first, min(count, first + BLOCK)
 
 
 @njit(cache=True, error_model="numpy", inline="always")
@@ -192,40 +234,18 @@ def _window_depth(z, w):
 
 
 @njit(cache=True, error_model="numpy", inline="always")
-def setup_record(
-    slot,
-    tri,
-    X0,
-    Y0,
-    X1,
-    Y1,
-    X2,
-    Y2,
-    z0,
-    z1,
-    z2,
-    iw0,
-    iw1,
-    iw2,
-    bary,
-    v0,
-    v1,
-    v2,
-    width,
-    height,
-    material,
-    double_sided,
-    rec_tri,
-    rec_xy,
-    rec_area,
-    rec_zw,
-    rec_plane,
-    rec_bbox,
-):
-    """Fill record ``slot`` from three snapped corners (fixed-point X, Y, window
-    depth z, 1/w); bary (3, 3): each corner's barycentrics on the original
-    triangle. Returns False (and marks the slot empty) when the triangle is
-    culled, degenerate or covers no pixel centre's bounding box."""
+def setup_record(slot, tri, xy, z, iw, bary, verts, size, material, double_sided, records):
+    """Fill record ``slot`` of records (rec_tri, rec_xy, rec_area, rec_zw, rec_plane,
+    rec_bbox) from three snapped corners: xy = fixed-point (X0, X1, X2, Y0, Y1, Y2)
+    (rec_xy's order), z = their window depths, iw = their 1/w; bary (3, 3): each
+    corner's barycentrics on the original triangle tri, whose vertex ids are verts;
+    size = (width, height). Returns False (and marks the slot empty) when the
+    triangle is culled, degenerate or covers no pixel centre's bounding box."""
+    rec_tri, rec_xy, rec_area, rec_zw, rec_plane, rec_bbox = records
+    X0, X1, X2, Y0, Y1, Y2 = xy
+    z0, z1, z2 = z
+    iw0, iw1, iw2 = iw
+    width, height = size
     rec_tri[slot] = -1
     area = (X1 - X0) * (Y2 - Y0) - (X2 - X0) * (Y1 - Y0)
     if area == 0:
@@ -275,9 +295,9 @@ def setup_record(
     rec_plane[slot, P_YMIN] = ymin
     rec_plane[slot, P_MATERIAL] = material
     rec_plane[slot, P_BACK] = 1.0 if back else 0.0
-    rec_plane[slot, P_V0] = v0
-    rec_plane[slot, P_V1] = v1
-    rec_plane[slot, P_V2] = v2
+    rec_plane[slot, P_V0] = verts[0]
+    rec_plane[slot, P_V1] = verts[1]
+    rec_plane[slot, P_V2] = verts[2]
     # edge functions of the three corners: slope in x and y and value at the corner
     a0 = float(-(Y2 - Y1) * ONE)
     b0 = float((X2 - X1) * ONE)
@@ -307,81 +327,56 @@ def setup_record(
     return True
 
 
-@njit(parallel=True, cache=True, error_model="numpy")
-def setup_triangles(
-    tri_idx,
-    tri_mat,
-    mat,
-    vfix,
-    vzw,
-    vcode,
-    width,
-    height,
-    identity,
-    rec_tri,
-    rec_xy,
-    rec_area,
-    rec_zw,
-    rec_plane,
-    rec_bbox,
-    needs_clip,
-):
+@njit(parallel=prange_only(), cache=True, error_model="numpy")
+def setup_triangles(tri_idx, tri_mat, mat, vertex, size, identity, records, needs_clip):
     """One record per triangle t in slot t (rec_tri[t] = -1 when culled); sets
     needs_clip[t] = 1 for triangles that cross near/far/w=0 or the guard band.
-    identity : (3, 3) float32 identity (the corners' barycentrics)."""
-    triangles = tri_idx.shape[0]
+    vertex: transform's (vfix, vzw, vcode); identity : (3, 3) float32 identity (the
+    corners' barycentrics)."""
     next_block = np.zeros(1, np.int64)
     for _worker in prange(WORKERS):
-        while True:
-            first = claim(next_block) * BLOCK
-            if first >= triangles:
-                break
-            for t in range(first, min(triangles, first + BLOCK)):
-                rec_tri[t] = -1
-                needs_clip[t] = 0
-                v0 = tri_idx[t, 0]
-                v1 = tri_idx[t, 1]
-                v2 = tri_idx[t, 2]
-                o0 = vcode[v0]
-                o1 = vcode[v1]
-                o2 = vcode[v2]
-                if ((o0 | o1 | o2) & 128) != 0:
-                    continue  # NaN or infinity
-                if (o0 & o1 & o2 & 63) != 0:
-                    continue  # all corners beyond one plane of the view volume
-                if ((o0 | o1 | o2) & 64) != 0:
-                    needs_clip[t] = 1
-                    continue
-                setup_record(
-                    t,
-                    t,
-                    vfix[v0, V_X],
-                    vfix[v0, V_Y],
-                    vfix[v1, V_X],
-                    vfix[v1, V_Y],
-                    vfix[v2, V_X],
-                    vfix[v2, V_Y],
-                    vzw[v0, V_DEPTH],
-                    vzw[v1, V_DEPTH],
-                    vzw[v2, V_DEPTH],
-                    vzw[v0, V_INV_W],
-                    vzw[v1, V_INV_W],
-                    vzw[v2, V_INV_W],
-                    identity,
-                    v0,
-                    v1,
-                    v2,
-                    width,
-                    height,
-                    tri_mat[t],
-                    mat[tri_mat[t], M_DOUBLE] == 1.0,
-                    rec_tri,
-                    rec_xy,
-                    rec_area,
-                    rec_zw,
-                    rec_plane,
-                    rec_bbox,
-                )
+        _setup_blocks(next_block, tri_idx, tri_mat, mat, vertex, size, identity, records, needs_clip)
+
+
+@njit(cache=True, error_model="numpy")
+def _setup_blocks(next_block, tri_idx, tri_mat, mat, vertex, size, identity, records, needs_clip):
+    """One thread's share of setup_triangles: blocks of BLOCK triangles claimed from
+    next_block (called, not inlined: see _transform_blocks)."""
+    vfix, vzw, vcode = vertex
+    rec_tri = records[0]
+    while True:
+        first, stop = _claim_block(next_block, tri_idx.shape[0])
+        if first >= stop:
+            break
+        for t in range(first, stop):
+            rec_tri[t] = -1
+            needs_clip[t] = 0
+            v0 = tri_idx[t, 0]
+            v1 = tri_idx[t, 1]
+            v2 = tri_idx[t, 2]
+            o0 = vcode[v0]
+            o1 = vcode[v1]
+            o2 = vcode[v2]
+            if ((o0 | o1 | o2) & 128) != 0:
+                continue  # NaN or infinity
+            if (o0 & o1 & o2 & 63) != 0:
+                continue  # all corners beyond one plane of the view volume
+            if ((o0 | o1 | o2) & 64) != 0:
+                needs_clip[t] = 1
+                continue
+            setup_record(
+                t,
+                t,
+                (vfix[v0, V_X], vfix[v1, V_X], vfix[v2, V_X], vfix[v0, V_Y], vfix[v1, V_Y], vfix[v2, V_Y]),
+                (vzw[v0, V_DEPTH], vzw[v1, V_DEPTH], vzw[v2, V_DEPTH]),
+                (vzw[v0, V_INV_W], vzw[v1, V_INV_W], vzw[v2, V_INV_W]),
+                identity,
+                (v0, v1, v2),
+                size,
+                tri_mat[t],
+                mat[tri_mat[t], M_DOUBLE] == 1.0,
+                records,
+            )
 
 
 @njit(cache=True, error_model="numpy")
@@ -423,24 +418,10 @@ def _plane_distance(p, plane, gx, gy):
 
 
 @njit(cache=True, error_model="numpy")
-def clip_triangles(
-    tri_idx,
-    tri_mat,
-    mat,
-    clip,
-    width,
-    height,
-    needs_clip,
-    first_slot,
-    rec_tri,
-    rec_xy,
-    rec_area,
-    rec_zw,
-    rec_plane,
-    rec_bbox,
-):
+def clip_triangles(tri_idx, tri_mat, mat, clip, size, needs_clip, first_slot, records):
     """Clip the flagged triangles and append their sub-triangles as records from
     ``first_slot`` on (capacity: 8 per flagged triangle). Returns the slot count used."""
+    width, height = size
     gx = GUARD_PIXELS / width
     gy = GUARD_PIXELS / height
     poly = np.empty((16, 7), np.float64)
@@ -475,38 +456,43 @@ def clip_triangles(
             if setup_record(
                 slot,
                 t,
-                _snap(poly[0, 0], poly[0, 3], width, False),
-                _snap(poly[0, 1], poly[0, 3], height, True),
-                _snap(poly[i, 0], poly[i, 3], width, False),
-                _snap(poly[i, 1], poly[i, 3], height, True),
-                _snap(poly[j, 0], poly[j, 3], width, False),
-                _snap(poly[j, 1], poly[j, 3], height, True),
-                _window_depth(poly[0, 2], poly[0, 3]),
-                _window_depth(poly[i, 2], poly[i, 3]),
-                _window_depth(poly[j, 2], poly[j, 3]),
-                1.0 / poly[0, 3],
-                1.0 / poly[i, 3],
-                1.0 / poly[j, 3],
+                (
+                    _snap(poly[0, 0], poly[0, 3], width, False),
+                    _snap(poly[i, 0], poly[i, 3], width, False),
+                    _snap(poly[j, 0], poly[j, 3], width, False),
+                    _snap(poly[0, 1], poly[0, 3], height, True),
+                    _snap(poly[i, 1], poly[i, 3], height, True),
+                    _snap(poly[j, 1], poly[j, 3], height, True),
+                ),
+                (
+                    _window_depth(poly[0, 2], poly[0, 3]),
+                    _window_depth(poly[i, 2], poly[i, 3]),
+                    _window_depth(poly[j, 2], poly[j, 3]),
+                ),
+                (1.0 / poly[0, 3], 1.0 / poly[i, 3], 1.0 / poly[j, 3]),
                 bary,
-                tri_idx[t, 0],
-                tri_idx[t, 1],
-                tri_idx[t, 2],
-                width,
-                height,
+                (tri_idx[t, 0], tri_idx[t, 1], tri_idx[t, 2]),
+                size,
                 m,
                 mat[m, M_DOUBLE] == 1.0,
-                rec_tri,
-                rec_xy,
-                rec_area,
-                rec_zw,
-                rec_plane,
-                rec_bbox,
+                records,
             ):
                 slot += 1
     return slot
 
 
-@njit(parallel=True, cache=True, error_model="numpy")
+@njit(cache=True, error_model="numpy", inline="always")
+def _claim_chunk(next_chunk, count, chunks):
+    """Claim the next of ``chunks`` equal runs of the positions 0..count-1: (chunk,
+    first, stop), chunk -1 once all are claimed."""
+    c = claim(next_chunk)
+    if c >= chunks:
+        return -1, 0, 0
+    run = (count + chunks - 1) // chunks
+    return c, c * run, min(count, (c + 1) * run)
+
+
+@njit(parallel=prange_only(), cache=True, error_model="numpy")
 def bin_count(order, count, rec_tri, rec_bbox, tile, ntx, nty, tile_start, offsets, tbox):
     """Count the records order[:count] per tile, in chunks run in parallel.
 
@@ -516,66 +502,73 @@ def bin_count(order, count, rec_tri, rec_bbox, tile, ntx, nty, tile_start, offse
     thread count). tile_start (ntx*nty + 1,) int64: each tile's first entry. tbox
     (>= count, 4) int32: each record's tiles (x0, x1, y0, y1; empty for dropped
     records), computed once here for bin_fill. Returns the number of entries."""
-    chunks = offsets.shape[0]
-    ntiles = ntx * nty
-    run = (count + chunks - 1) // chunks
     next_chunk = np.zeros(1, np.int64)
     for _worker in prange(WORKERS):
-        while True:
-            c = claim(next_chunk)
-            if c >= chunks:
-                break
-            for t in range(ntiles):
-                offsets[c, t] = 0
-            for i in range(c * run, min(count, (c + 1) * run)):
-                r = order[i]
-                if rec_tri[r] < 0:
-                    tbox[i, B_XMIN] = 1
-                    tbox[i, B_XMAX] = 0
-                    tbox[i, B_YMIN] = 1
-                    tbox[i, B_YMAX] = 0
-                    continue
-                x0 = rec_bbox[r, B_XMIN] // tile
-                x1 = rec_bbox[r, B_XMAX] // tile
-                y0 = rec_bbox[r, B_YMIN] // tile
-                y1 = rec_bbox[r, B_YMAX] // tile
-                tbox[i, B_XMIN] = x0
-                tbox[i, B_XMAX] = x1
-                tbox[i, B_YMIN] = y0
-                tbox[i, B_YMAX] = y1
-                for ty in range(y0, y1 + 1):
-                    for tx in range(x0, x1 + 1):
-                        offsets[c, ty * ntx + tx] += 1
+        _count_chunks(next_chunk, order, count, rec_tri, rec_bbox, tile, ntx, offsets, tbox)
     total = 0
-    for t in range(ntiles):
+    for t in range(ntx * nty):
         tile_start[t] = total
-        for c in range(chunks):
+        for c in range(offsets.shape[0]):
             n = offsets[c, t]
             offsets[c, t] = total
             total += n
-    tile_start[ntiles] = total
+    tile_start[ntx * nty] = total
     return total
 
 
-@njit(parallel=True, cache=True, error_model="numpy")
+@njit(cache=True, error_model="numpy")
+def _count_chunks(next_chunk, order, count, rec_tri, rec_bbox, tile, ntx, offsets, tbox):
+    """One thread's share of bin_count (called, not inlined: see _transform_blocks)."""
+    while True:
+        c, first, stop = _claim_chunk(next_chunk, count, offsets.shape[0])
+        if c < 0:
+            break
+        for t in range(offsets.shape[1]):
+            offsets[c, t] = 0
+        for i in range(first, stop):
+            r = order[i]
+            if rec_tri[r] < 0:
+                tbox[i, B_XMIN] = 1
+                tbox[i, B_XMAX] = 0
+                tbox[i, B_YMIN] = 1
+                tbox[i, B_YMAX] = 0
+                continue
+            x0 = rec_bbox[r, B_XMIN] // tile
+            x1 = rec_bbox[r, B_XMAX] // tile
+            y0 = rec_bbox[r, B_YMIN] // tile
+            y1 = rec_bbox[r, B_YMAX] // tile
+            tbox[i, B_XMIN] = x0
+            tbox[i, B_XMAX] = x1
+            tbox[i, B_YMIN] = y0
+            tbox[i, B_YMAX] = y1
+            for ty in range(y0, y1 + 1):
+                for tx in range(x0, x1 + 1):
+                    offsets[c, ty * ntx + tx] += 1
+
+
+@njit(parallel=prange_only(), cache=True, error_model="numpy")
 def bin_fill(order, count, ntx, offsets, tbox, tile_list):
     """Write the record ids per tile in submission order, chunks in parallel
     (offsets and tbox from bin_count; offsets is used up)."""
-    chunks = offsets.shape[0]
-    run = (count + chunks - 1) // chunks
     next_chunk = np.zeros(1, np.int64)
     for _worker in prange(WORKERS):
-        while True:
-            c = claim(next_chunk)
-            if c >= chunks:
-                break
-            for i in range(c * run, min(count, (c + 1) * run)):
-                r = order[i]
-                for ty in range(tbox[i, B_YMIN], tbox[i, B_YMAX] + 1):
-                    for tx in range(tbox[i, B_XMIN], tbox[i, B_XMAX] + 1):
-                        t = ty * ntx + tx
-                        tile_list[offsets[c, t]] = r
-                        offsets[c, t] += 1
+        _fill_chunks(next_chunk, order, count, ntx, offsets, tbox, tile_list)
+
+
+@njit(cache=True, error_model="numpy")
+def _fill_chunks(next_chunk, order, count, ntx, offsets, tbox, tile_list):
+    """One thread's share of bin_fill."""
+    while True:
+        c, first, stop = _claim_chunk(next_chunk, count, offsets.shape[0])
+        if c < 0:
+            break
+        for i in range(first, stop):
+            r = order[i]
+            for ty in range(tbox[i, B_YMIN], tbox[i, B_YMAX] + 1):
+                for tx in range(tbox[i, B_XMIN], tbox[i, B_XMAX] + 1):
+                    t = ty * ntx + tx
+                    tile_list[offsets[c, t]] = r
+                    offsets[c, t] += 1
 
 
 @njit(cache=True, error_model="numpy", inline="always")
@@ -640,74 +633,85 @@ def record_weights(r, x, y, rec_plane, derivatives):
     )
 
 
+@njit(cache=True, error_model="numpy", inline="always")
+def record_vertices(r, rec_plane):
+    """The original triangle's vertex ids of record r."""
+    return int(rec_plane[r, P_V0]), int(rec_plane[r, P_V1]), int(rec_plane[r, P_V2])
+
+
 @njit(cache=True, error_model="numpy")
-def _fragment_alpha(r, x, y, rec_plane, mat, attr, pool, levels, level_count, wrap):
+def _fragment_alpha(r, x, y, rec_plane, surface):
     """Alpha of record r at pixel (x, y), for the alpha test of MASK materials. Called,
     not inlined: only MASK fragments need it, and inlining the texture sampler into
     the depth pass cost seconds of compile time on every first run."""
     m = int(rec_plane[r, P_MATERIAL])
-    o0, o1, o2, ox0, ox1, ox2, oy0, oy1, oy2 = record_weights(r, x, y, rec_plane, mat[m, M_BASE_TEX] >= 0)
-    _, _, _, a = base_color(
-        int(rec_plane[r, P_MATERIAL]),
-        int(rec_plane[r, P_V0]),
-        int(rec_plane[r, P_V1]),
-        int(rec_plane[r, P_V2]),
-        o0,
-        o1,
-        o2,
-        ox0,
-        ox1,
-        ox2,
-        oy0,
-        oy1,
-        oy2,
-        mat,
-        attr,
-        pool,
-        levels,
-        level_count,
-        wrap,
+    w = record_weights(r, x, y, rec_plane, surface[0][m, M_BASE_TEX] >= 0)
+    return base_color(m, record_vertices(r, rec_plane), w, True, surface)[3]
+
+
+@njit(cache=True, error_model="numpy", inline="always")
+def _claim_tile(next_tile, tiles):
+    """The next unclaimed tile of ``tiles`` (flat tile numbers in the order threads
+    take them), -1 once all are claimed."""
+    k = claim(next_tile)
+    return tiles[k] if k < tiles.shape[0] else -1
+
+
+@njit(cache=True, error_model="numpy", inline="always")
+def _tile_box(t, grid):
+    """Inclusive pixel box (x0, x1, y0, y1) of tile t; grid = (tile, ntx, width, height)."""
+    tile, ntx, width, height = grid
+    tx0 = (t % ntx) * tile
+    ty0 = (t // ntx) * tile
+    return tx0, min(tx0 + tile, width) - 1, ty0, min(ty0 + tile, height) - 1
+
+
+@njit(cache=True, error_model="numpy", inline="always")
+def _record_edges(r, box, records):
+    """Where record r meets the pixel box (x0, x1, y0, y1): its pixels there (bx0, bx1,
+    by0, by1; empty when bx0 > bx1 or by0 > by1), its corners (rec_xy's order), the
+    top-left rule's bias of each edge (a biased edge value is >= 0 inside: the bias of
+    1 excludes the pixel centres that lie exactly on an edge which is not a top or
+    left edge) and its corners' window depths over its area (so that the edge values
+    weight them)."""
+    _, rec_xy, rec_area, rec_zw, _, rec_bbox = records
+    tx0, tx1, ty0, ty1 = box
+    pixels = (
+        max(rec_bbox[r, B_XMIN], tx0),
+        min(rec_bbox[r, B_XMAX], tx1),
+        max(rec_bbox[r, B_YMIN], ty0),
+        min(rec_bbox[r, B_YMAX], ty1),
     )
-    return a
+    x0, x1, x2 = rec_xy[r, XY_X0], rec_xy[r, XY_X1], rec_xy[r, XY_X2]
+    y0, y1, y2 = rec_xy[r, XY_Y0], rec_xy[r, XY_Y1], rec_xy[r, XY_Y2]
+    bias = (
+        0 if _is_top_left(x1, y1, x2, y2) else 1,
+        0 if _is_top_left(x2, y2, x0, y0) else 1,
+        0 if _is_top_left(x0, y0, x1, y1) else 1,
+    )
+    inv_area = 1.0 / float(rec_area[r])
+    z = (rec_zw[r, 0] * inv_area, rec_zw[r, 1] * inv_area, rec_zw[r, 2] * inv_area)
+    return pixels, (x0, x1, x2, y0, y1, y2), bias, z
 
 
-@njit(cache=True, error_model="numpy")
-def _raster_tile(
-    tx0,
-    tx1,
-    ty0,
-    ty1,
-    start,
-    stop,
-    tile_list,
-    rec_xy,
-    rec_area,
-    rec_zw,
-    rec_plane,
-    rec_bbox,
-    mat,
-    attr,
-    pool,
-    levels,
-    level_count,
-    wrap,
-    depth,
-    ids,
-    any_masked,
-):
+@njit(cache=True, error_model="numpy", inline="always")
+def _depth_tile(box, start, stop, tile_list, records, surface, depth, ids, any_masked):
     """Depth-tested visibility of one tile: clears it, then draws tile_list[start:stop].
-    any_masked: whether some material is MASK; without one the records' materials are
-    not read at all (a cache line of rec_plane per record)."""
+    any_masked: whether some material is MASK (a compile-time constant); without one
+    the records' materials are not read at all (a cache line of rec_plane per record)
+    and the alpha test is not compiled."""
+    rec_plane = records[4]
+    mat = surface[0]
+    tx0, tx1, ty0, ty1 = box
     for y in range(ty0, ty1 + 1):
         for x in range(tx0, tx1 + 1):
             depth[y, x] = 1.0
             ids[y, x] = -1
     for e in range(start, stop):
         r = tile_list[e]
-        bx0 = max(rec_bbox[r, B_XMIN], tx0)
-        bx1 = min(rec_bbox[r, B_XMAX], tx1)
-        by0 = max(rec_bbox[r, B_YMIN], ty0)
-        by1 = min(rec_bbox[r, B_YMAX], ty1)
+        (bx0, bx1, by0, by1), (x0, x1, x2, y0, y1, y2), (bias0, bias1, bias2), (z0, z1, z2) = _record_edges(
+            r, box, records
+        )
         if bx0 > bx1 or by0 > by1:
             continue
         masked = False
@@ -716,13 +720,6 @@ def _raster_tile(
             m = int(rec_plane[r, P_MATERIAL])
             masked = mat[m, M_ALPHA] == MASK
             cutoff = mat[m, M_CUTOFF]
-        x0, x1, x2 = rec_xy[r, XY_X0], rec_xy[r, XY_X1], rec_xy[r, XY_X2]
-        y0, y1, y2 = rec_xy[r, XY_Y0], rec_xy[r, XY_Y1], rec_xy[r, XY_Y2]
-        # biased edge values are >= 0 inside: the bias of 1 excludes the pixel centres
-        # that lie exactly on an edge which is not a top or left edge
-        bias0 = 0 if _is_top_left(x1, y1, x2, y2) else 1
-        bias1 = 0 if _is_top_left(x2, y2, x0, y0) else 1
-        bias2 = 0 if _is_top_left(x0, y0, x1, y1) else 1
         sx0 = -(y2 - y1) * ONE
         sx1 = -(y0 - y2) * ONE
         sx2 = -(y1 - y0) * ONE
@@ -734,10 +731,6 @@ def _raster_tile(
         row0 = _edge(x1, y1, x2, y2, px, py) - bias0
         row1 = _edge(x2, y2, x0, y0, px, py) - bias1
         row2 = _edge(x0, y0, x1, y1, px, py) - bias2
-        inv_area = 1.0 / float(rec_area[r])
-        z0 = rec_zw[r, 0] * inv_area
-        z1 = rec_zw[r, 1] * inv_area
-        z2 = rec_zw[r, 2] * inv_area
         dz = sx0 * z0 + sx1 * z1 + sx2 * z2
         wide = bx1 - bx0 >= SPAN_MIN_WIDTH
         for y in range(by0, by1 + 1):
@@ -758,18 +751,11 @@ def _raster_tile(
                 # a wide row's span is exact: every pixel of it is inside
                 if wide or (e0 | e1 | e2) >= 0:
                     z = np.float32(z_lo + dz * (x - lo))
-                    if z < depth[y, x]:
-                        keep = True
-                        if masked:
-                            keep = (
-                                _fragment_alpha(
-                                    r, x, y, rec_plane, mat, attr, pool, levels, level_count, wrap
-                                )
-                                >= cutoff
-                            )
-                        if keep:
-                            depth[y, x] = z
-                            ids[y, x] = r
+                    if z < depth[y, x] and (
+                        not masked or _fragment_alpha(r, x, y, rec_plane, surface) >= cutoff
+                    ):
+                        depth[y, x] = z
+                        ids[y, x] = r
                 if not wide:
                     e0 += sx0
                     e1 += sx1
@@ -779,314 +765,252 @@ def _raster_tile(
             row2 += sy2
 
 
+@njit(cache=True, error_model="numpy", inline="always")
+def _depth_tiles(next_tile, bins, grid, records, surface, depth, ids, any_masked):
+    """One thread's share of raster_opaque: claim tiles until none are left."""
+    tile_order, tile_start, tile_list = bins
+    while True:
+        t = _claim_tile(next_tile, tile_order)
+        if t < 0:
+            break
+        _depth_tile(
+            _tile_box(t, grid),
+            tile_start[t],
+            tile_start[t + 1],
+            tile_list,
+            records,
+            surface,
+            depth,
+            ids,
+            any_masked,
+        )
+
+
 @njit(cache=True, error_model="numpy")
-def _shade_record(
-    r, x, y, unlit_all, ortho, rec_plane, mat, attr, pool, levels, level_count, wrap, lights, params
-):
-    """Linear RGBA of record r at pixel (x, y). The translucent pass calls it (it is
-    compiled when a scene first has translucent triangles); the opaque pass
-    inlines it, which is several times faster per pixel."""
+def _raster_tiles(next_tile, bins, grid, records, surface, depth, ids):
+    """_depth_tiles where no material is MASK. Called, not inlined, by the parallel loop
+    (see _transform_blocks)."""
+    _depth_tiles(next_tile, bins, grid, records, surface, depth, ids, False)
+
+
+@njit(cache=True, error_model="numpy")
+def _raster_tiles_masked(next_tile, bins, grid, records, surface, depth, ids):
+    """_depth_tiles with the alpha test of MASK materials."""
+    _depth_tiles(next_tile, bins, grid, records, surface, depth, ids, True)
+
+
+@functools.cache
+def opaque_kernel(masked: bool):
+    """``raster_opaque(bins, grid, records, surface, depth, ids)``, with the alpha test
+    of MASK materials compiled in only when ``masked``.
+
+    Depth-tested visibility per tile: depth (H, W) float32 window depth (1 where
+    empty), ids (H, W) int32 record id (-1 where empty); both are cleared here.
+    bins = (tile_order, tile_start, tile_list): the tiles in the order threads claim
+    them, each tile's first entry in tile_list (ntiles + 1,) and the binned record
+    ids; grid = (tile, ntx, width, height) in sub-samples."""
+
+    @njit(parallel=prange_only(), cache=True, error_model="numpy")
+    def raster_opaque(bins, grid, records, surface, depth, ids):
+        next_tile = np.zeros(1, np.int64)
+        for _worker in prange(WORKERS):
+            if masked:
+                _raster_tiles_masked(next_tile, bins, grid, records, surface, depth, ids)
+            else:
+                _raster_tiles(next_tile, bins, grid, records, surface, depth, ids)
+
+    return raster_opaque
+
+
+@njit(cache=True, error_model="numpy", inline="always")
+def _fragment(r, x, y, textured, rec_plane, mat):
+    """What shading.shade needs of record r at pixel (x, y) besides the scene: its
+    material, vertices, weights (with derivatives where a texture needs them) and
+    whether it faces away. The callers inline shade themselves: Numba copies an
+    inlined function's code at every level it is inlined through, so the big shader
+    is inlined once, directly where it runs."""
     m = int(rec_plane[r, P_MATERIAL])
-    textured = mat[m, M_BASE_TEX] >= 0 or mat[m, M_EM_TEX] >= 0 or mat[m, M_MAPS] == 1.0
-    o0, o1, o2, ox0, ox1, ox2, oy0, oy1, oy2 = record_weights(r, x, y, rec_plane, textured)
-    return shade(
-        int(rec_plane[r, P_MATERIAL]),
-        int(rec_plane[r, P_V0]),
-        int(rec_plane[r, P_V1]),
-        int(rec_plane[r, P_V2]),
-        o0,
-        o1,
-        o2,
-        ox0,
-        ox1,
-        ox2,
-        oy0,
-        oy1,
-        oy2,
+    derivatives = textured and (mat[m, M_BASE_TEX] >= 0 or mat[m, M_EM_TEX] >= 0 or mat[m, M_MAPS] == 1.0)
+    return (
+        m,
+        record_vertices(r, rec_plane),
+        record_weights(r, x, y, rec_plane, derivatives),
         rec_plane[r, P_BACK] == 1.0,
-        ortho,
-        unlit_all,
-        mat,
-        attr,
-        pool,
-        levels,
-        level_count,
-        wrap,
-        lights,
-        params,
     )
 
 
-# the same shading inlined into the opaque pass, where nearly every pixel calls it
-_shade_record_inline = njit(cache=True, error_model="numpy", inline="always")(_shade_record.py_func)
+@njit(cache=True, error_model="numpy", inline="always")
+def _store_sample(y, x, rgba, s, samples, srgb, picture):
+    """Sub-sample (y, x) of a shaded pass: its linear colour and coverage; with
+    supersample 1 (the sub-sample buffers are the picture's) its sRGB colour too."""
+    linear_ss, alpha_ss, _ = samples
+    color = picture[3]
+    for c in range(3):
+        linear_ss[y, x, c] = rgba[c]
+        if s == 1:
+            color[y, x, c] = encode_srgb8(rgba[c], srgb[0], srgb[1])
+    alpha_ss[y, x] = rgba[3]
 
 
-@njit(parallel=True, cache=True, error_model="numpy")
-def raster_opaque(
-    tile_order,
-    tile_start,
-    tile_list,
-    tile,
-    ntx,
-    width,
-    height,
-    rec_xy,
-    rec_area,
-    rec_zw,
-    rec_plane,
-    rec_bbox,
-    mat,
-    attr,
-    pool,
-    levels,
-    level_count,
-    wrap,
-    depth,
-    ids,
-):
-    """Depth-tested visibility per tile: depth (H, W) float32 window depth (1 where
-    empty), ids (H, W) int32 record id (-1 where empty). Both are cleared here."""
-    # a bool that is not a literal: from "= False" Numba also compiled _raster_tile for
-    # Literal[bool](False), a second specialisation on every first run
-    any_masked = mat.shape[0] < 0
-    for m in range(mat.shape[0]):
-        any_masked |= mat[m, M_ALPHA] == MASK
-    tile_count = tile_order.shape[0]
-    next_tile = np.zeros(1, np.int64)
-    for _worker in prange(WORKERS):
-        while True:
-            k = claim(next_tile)
-            if k >= tile_count:
-                break
-            t = tile_order[k]
-            tx0 = (t % ntx) * tile
-            ty0 = (t // ntx) * tile
-            tx1 = min(tx0 + tile, width) - 1
-            ty1 = min(ty0 + tile, height) - 1
-            _raster_tile(
-                tx0,
-                tx1,
-                ty0,
-                ty1,
-                tile_start[t],
-                tile_start[t + 1],
-                tile_list,
-                rec_xy,
-                rec_area,
-                rec_zw,
-                rec_plane,
-                rec_bbox,
-                mat,
-                attr,
-                pool,
-                levels,
-                level_count,
-                wrap,
-                depth,
-                ids,
-                any_masked,
-            )
+def _band_kernel(mode: int, textured: bool):
+    """``shade_bands(next_band, job)`` for one shading mode, with or without textures:
+    one thread's share of shade_visible. It claims output rows (bands of s sub-sample
+    rows) from the counter next_band until none are left, shades them and resolves
+    them. job = (ids, s, ortho, rec_plane, surface, lighting, samples, srgb, picture),
+    see shade_kernel. A closure over the two constants, which Numba folds; called, not
+    inlined, by the parallel loop (see _transform_blocks)."""
 
-
-@njit(parallel=True, cache=True, error_model="numpy")
-def shade_visible(
-    ids,
-    unlit_all,
-    ortho,
-    rec_plane,
-    mat,
-    attr,
-    pool,
-    levels,
-    level_count,
-    wrap,
-    lights,
-    params,
-    linear_ss,
-    alpha_ss,
-    s,
-    depth_ss,
-    srgb_lut,
-    srgb_steps,
-    linear,
-    alpha,
-    depth,
-    color,
-    threads,
-):
-    """Shade each visible sub-sample once into linear_ss (H*s, W*s, 3) float32 and
-    alpha_ss (H*s, W*s) float32, and downsample each band of s rows right away into
-    linear, alpha, depth and color (see ``resolve_span``) while it is still in cache.
-    A translucent pass afterwards re-resolves only the tiles it drew in. threads:
-    numba.get_num_threads() of the caller (how many workers claim bands; the picture
-    does not depend on it)."""
-    height = ids.shape[0] // s
-    width = ids.shape[1]
-    # threads claim bands one at a time as they come free (holopack.work_queue), in
-    # order from the top: neighbouring bands run at once and share the textures in cache
-    next_band = np.zeros(1, np.int64)
-    for _worker in prange(max(1, threads)):
+    @njit(cache=True, error_model="numpy")
+    def shade_bands(next_band, job):
+        ids, s, ortho, rec_plane, surface, lighting, samples, srgb, picture = job
+        width = ids.shape[1]
         while True:
             band = claim(next_band)
-            if band >= height:
+            if band * s >= ids.shape[0]:
                 break
             for y in range(band * s, band * s + s):
                 for x in range(width):
                     r = ids[y, x]
-                    if r < 0:
-                        linear_ss[y, x, 0] = 0.0
-                        linear_ss[y, x, 1] = 0.0
-                        linear_ss[y, x, 2] = 0.0
-                        alpha_ss[y, x] = 0.0
-                        if s == 1:
-                            color[y, x, 0] = 0
-                            color[y, x, 1] = 0
-                            color[y, x, 2] = 0
-                        continue
-                    cr, cg, cb, _ = _shade_record_inline(
-                        r,
-                        x,
-                        y,
-                        unlit_all,
-                        ortho,
-                        rec_plane,
-                        mat,
-                        attr,
-                        pool,
-                        levels,
-                        level_count,
-                        wrap,
-                        lights,
-                        params,
-                    )
-                    linear_ss[y, x, 0] = cr
-                    linear_ss[y, x, 1] = cg
-                    linear_ss[y, x, 2] = cb
-                    alpha_ss[y, x] = 1.0
-                    if s == 1:  # the sub-sample buffers are the Frame's: only colour is left
-                        color[y, x, 0] = encode_srgb8(cr, srgb_lut, srgb_steps)
-                        color[y, x, 1] = encode_srgb8(cg, srgb_lut, srgb_steps)
-                        color[y, x, 2] = encode_srgb8(cb, srgb_lut, srgb_steps)
+                    rgba = (0.0, 0.0, 0.0, 0.0)
+                    if r >= 0:
+                        m, verts, w, back = _fragment(r, x, y, textured, rec_plane, surface[0])
+                        cr, cg, cb, _ = shade(m, verts, w, back, ortho, mode, textured, surface, lighting)
+                        rgba = (cr, cg, cb, 1.0)
+                    _store_sample(y, x, rgba, s, samples, srgb, picture)
             if s > 1:
-                resolve_span(
-                    band,
-                    0,
-                    width // s,
-                    linear_ss,
-                    alpha_ss,
-                    depth_ss,
-                    s,
-                    srgb_lut,
-                    srgb_steps,
-                    linear,
-                    alpha,
-                    depth,
-                    color,
-                )
+                resolve_span(band, 0, width // s, samples, s, srgb, picture)
+
+    return shade_bands
 
 
-@njit(parallel=True, cache=True, error_model="numpy")
-def raster_blend(
-    tile_order,
-    tile_start,
-    tile_list,
-    tile,
-    ntx,
-    width,
-    height,
-    unlit_all,
-    ortho,
-    rec_xy,
-    rec_area,
-    rec_zw,
-    rec_plane,
-    rec_bbox,
-    mat,
-    attr,
-    pool,
-    levels,
-    level_count,
-    wrap,
-    lights,
-    params,
-    depth,
-    linear,
-    alpha,
-):
-    """Composite the binned BLEND records over linear/alpha in list order
-    (back to front), depth-tested LESS against the opaque depth, which stays."""
-    tile_count = tile_order.shape[0]
-    next_tile = np.zeros(1, np.int64)
-    for _worker in prange(WORKERS):
-        while True:
-            k = claim(next_tile)
-            if k >= tile_count:
-                break
-            t = tile_order[k]
-            tx0 = (t % ntx) * tile
-            ty0 = (t // ntx) * tile
-            tx1 = min(tx0 + tile, width) - 1
-            ty1 = min(ty0 + tile, height) - 1
-            for e in range(tile_start[t], tile_start[t + 1]):
-                r = tile_list[e]
-                bx0 = max(rec_bbox[r, B_XMIN], tx0)
-                bx1 = min(rec_bbox[r, B_XMAX], tx1)
-                by0 = max(rec_bbox[r, B_YMIN], ty0)
-                by1 = min(rec_bbox[r, B_YMAX], ty1)
-                if bx0 > bx1 or by0 > by1:
-                    continue
-                x0, x1, x2 = rec_xy[r, XY_X0], rec_xy[r, XY_X1], rec_xy[r, XY_X2]
-                y0, y1, y2 = rec_xy[r, XY_Y0], rec_xy[r, XY_Y1], rec_xy[r, XY_Y2]
-                bias0 = 0 if _is_top_left(x1, y1, x2, y2) else 1
-                bias1 = 0 if _is_top_left(x2, y2, x0, y0) else 1
-                bias2 = 0 if _is_top_left(x0, y0, x1, y1) else 1
-                inv_area = 1.0 / float(rec_area[r])
-                z0 = rec_zw[r, 0] * inv_area
-                z1 = rec_zw[r, 1] * inv_area
-                z2 = rec_zw[r, 2] * inv_area
-                for y in range(by0, by1 + 1):
-                    py = y * ONE + HALF
-                    for x in range(bx0, bx1 + 1):
-                        px = x * ONE + HALF
-                        e0 = _edge(x1, y1, x2, y2, px, py)
-                        e1 = _edge(x2, y2, x0, y0, px, py)
-                        e2 = _edge(x0, y0, x1, y1, px, py)
-                        if ((e0 - bias0) | (e1 - bias1) | (e2 - bias2)) < 0:
-                            continue
-                        z = np.float32(e0 * z0 + e1 * z1 + e2 * z2)
-                        if not z < depth[y, x]:
-                            continue
-                        cr, cg, cb, ca = _shade_record(
-                            r,
-                            x,
-                            y,
-                            unlit_all,
-                            ortho,
-                            rec_plane,
-                            mat,
-                            attr,
-                            pool,
-                            levels,
-                            level_count,
-                            wrap,
-                            lights,
-                            params,
-                        )
-                        keep = 1.0 - ca
-                        linear[y, x, 0] = ca * cr + keep * linear[y, x, 0]
-                        linear[y, x, 1] = ca * cg + keep * linear[y, x, 1]
-                        linear[y, x, 2] = ca * cb + keep * linear[y, x, 2]
-                        alpha[y, x] = ca + keep * alpha[y, x]
+# One compiled band shader per variant, each a global of its own: a kernel that named a
+# compiled function through a closure would get a new cache key on every run (Numba
+# hashes a closure's values into the key, and a compiled function's with a random id).
+_shade_bands_lit = _band_kernel(LIT, False)
+_shade_bands_lit_textured = _band_kernel(LIT, True)
+_shade_bands_unlit = _band_kernel(UNLIT, False)
+_shade_bands_unlit_textured = _band_kernel(UNLIT, True)
+_shade_bands_pbr = _band_kernel(PBR, False)
+_shade_bands_pbr_textured = _band_kernel(PBR, True)
 
 
 @njit(cache=True, error_model="numpy", inline="always")
-def resolve_span(
-    y, x0, x1, linear_ss, alpha_ss, depth_ss, s, srgb_lut, srgb_steps, linear, alpha, depth, color
-):
+def _shade_bands(mode, textured, next_band, job):
+    """Call the band shader of (mode, textured), constants where this is inlined: the
+    other branches are dropped before they are compiled."""
+    if mode == PBR:
+        if textured:
+            _shade_bands_pbr_textured(next_band, job)
+        else:
+            _shade_bands_pbr(next_band, job)
+    elif mode == UNLIT:
+        if textured:
+            _shade_bands_unlit_textured(next_band, job)
+        else:
+            _shade_bands_unlit(next_band, job)
+    elif textured:
+        _shade_bands_lit_textured(next_band, job)
+    else:
+        _shade_bands_lit(next_band, job)
+
+
+@functools.cache
+def shade_kernel(mode: int, textured: bool):
+    """``shade_visible`` compiled for one shading mode (shading.LIT, UNLIT or PBR) and
+    with or without the texture sampler. The kernels of this module that shade are
+    closures over these two constants, which Numba folds: a job compiles only the code
+    it draws with (the default twin, lit and untextured, compiles neither the PBR nor
+    the texture code), and each variant caches under its own key (Numba hashes a
+    closure's constants into it)."""
+
+    @njit(parallel=prange_only(), cache=True, error_model="numpy")
+    def shade_visible(ids, s, ortho, rec_plane, surface, lighting, samples, srgb, picture, threads):
+        """Shade each visible sub-sample once into samples = (linear_ss (H*s, W*s, 3)
+        float32, alpha_ss (H*s, W*s) float32, depth_ss) and downsample each band of s
+        rows right away into picture = (linear, alpha, depth, color) (see
+        ``resolve_span``) while it is still in cache. srgb = srgb_tables(). A
+        translucent pass afterwards re-resolves only the tiles it drew in. threads:
+        numba.get_num_threads() of the caller (how many workers claim bands; the
+        picture does not depend on it)."""
+        # threads claim bands one at a time as they come free (holopack.work_queue), in
+        # order from the top: neighbouring bands run at once and share the textures in cache
+        next_band = np.zeros(1, np.int64)
+        for _worker in prange(max(1, threads)):
+            _shade_bands(
+                mode,
+                textured,
+                next_band,
+                (ids, s, ortho, rec_plane, surface, lighting, samples, srgb, picture),
+            )
+
+    return shade_visible
+
+
+# the same two, called: inlined into the translucent pass's parallel loop, their tuples
+# trip Numba's array analysis
+_record_edges_call = njit(cache=True, error_model="numpy")(_record_edges.py_func)
+_fragment_call = njit(cache=True, error_model="numpy")(_fragment.py_func)
+
+
+@functools.cache
+def blend_kernel(mode: int, textured: bool):
+    """``raster_blend`` for one shading mode, with or without textures (see
+    shade_kernel)."""
+
+    @njit(parallel=prange_only(), cache=True, error_model="numpy")
+    def raster_blend(bins, grid, ortho, records, surface, lighting, samples):
+        """Composite the binned BLEND records over the sub-samples' linear colour and
+        alpha in list order (back to front), depth-tested LESS against the opaque
+        depth, which stays."""
+        tile_order, tile_start, tile_list = bins
+        linear, alpha, depth = samples
+        rec_plane = records[4]
+        next_tile = np.zeros(1, np.int64)
+        for _worker in prange(WORKERS):
+            while True:
+                t = _claim_tile(next_tile, tile_order)
+                if t < 0:
+                    break
+                box = _tile_box(t, grid)
+                for e in range(tile_start[t], tile_start[t + 1]):
+                    r = tile_list[e]
+                    (bx0, bx1, by0, by1), (x0, x1, x2, y0, y1, y2), bias, (z0, z1, z2) = _record_edges_call(
+                        r, box, records
+                    )
+                    for y in range(by0, by1 + 1):
+                        py = y * ONE + HALF
+                        for x in range(bx0, bx1 + 1):
+                            px = x * ONE + HALF
+                            e0 = _edge(x1, y1, x2, y2, px, py)
+                            e1 = _edge(x2, y2, x0, y0, px, py)
+                            e2 = _edge(x0, y0, x1, y1, px, py)
+                            if ((e0 - bias[0]) | (e1 - bias[1]) | (e2 - bias[2])) < 0:
+                                continue
+                            z = np.float32(e0 * z0 + e1 * z1 + e2 * z2)
+                            if not z < depth[y, x]:
+                                continue
+                            m, verts, w, back = _fragment_call(r, x, y, textured, rec_plane, surface[0])
+                            cr, cg, cb, ca = shade(
+                                m, verts, w, back, ortho, mode, textured, surface, lighting
+                            )
+                            keep = 1.0 - ca
+                            linear[y, x, 0] = ca * cr + keep * linear[y, x, 0]
+                            linear[y, x, 1] = ca * cg + keep * linear[y, x, 1]
+                            linear[y, x, 2] = ca * cb + keep * linear[y, x, 2]
+                            alpha[y, x] = ca + keep * alpha[y, x]
+
+    return raster_blend
+
+
+@njit(cache=True, error_model="numpy", inline="always")
+def resolve_span(y, x0, x1, samples, s, srgb, picture):
     """Box-downsample the s x s sub-samples (s > 1) of output pixels x0..x1-1 of row
-    y: linear (H, W, 3) float32, alpha (H, W) float32 (coverage), depth (H, W)
-    float32 = nearest sub-sample, color (H, W, 3) uint8 sRGB of the clamped linear
-    colour."""
+    y into picture = (linear (H, W, 3) float32, alpha (H, W) float32 (coverage),
+    depth (H, W) float32 = nearest sub-sample, color (H, W, 3) uint8 sRGB of the
+    clamped linear colour)."""
+    linear_ss, alpha_ss, depth_ss = samples
+    linear, alpha, depth, color = picture
+    lut, steps = srgb
     inv = 1.0 / (s * s)
     for x in range(x0, x1):
         r = 0.0
@@ -1111,53 +1035,39 @@ def resolve_span(
         linear[y, x, 2] = b
         alpha[y, x] = a * inv
         depth[y, x] = d
-        color[y, x, 0] = encode_srgb8(r, srgb_lut, srgb_steps)
-        color[y, x, 1] = encode_srgb8(g, srgb_lut, srgb_steps)
-        color[y, x, 2] = encode_srgb8(b, srgb_lut, srgb_steps)
+        color[y, x, 0] = encode_srgb8(r, lut, steps)
+        color[y, x, 1] = encode_srgb8(g, lut, steps)
+        color[y, x, 2] = encode_srgb8(b, lut, steps)
 
 
-@njit(parallel=True, cache=True, error_model="numpy")
-def resolve_tiles(
-    tiles, ntx, tile, linear_ss, alpha_ss, depth_ss, s, srgb_lut, srgb_steps, linear, alpha, depth, color
-):
+@njit(parallel=prange_only(), cache=True, error_model="numpy")
+def resolve_tiles(tiles, ntx, tile, samples, s, srgb, picture):
     """``resolve_span`` over the output pixels of the listed tiles (int64 flat tile
     numbers ``ty * ntx + tx`` of ``tile`` output pixels a side): after the
     translucent pass, only the tiles it drew in need resolving again."""
-    height = alpha.shape[0]
-    width = alpha.shape[1]
-    tile_count = tiles.shape[0]
     next_tile = np.zeros(1, np.int64)
     for _worker in prange(WORKERS):
-        while True:
-            k = claim(next_tile)
-            if k >= tile_count:
-                break
-            t = tiles[k]
-            x0 = (t % ntx) * tile
-            y0 = (t // ntx) * tile
-            x1 = min(x0 + tile, width)
-            for y in range(y0, min(y0 + tile, height)):
-                if s > 1:
-                    resolve_span(
-                        y,
-                        x0,
-                        x1,
-                        linear_ss,
-                        alpha_ss,
-                        depth_ss,
-                        s,
-                        srgb_lut,
-                        srgb_steps,
-                        linear,
-                        alpha,
-                        depth,
-                        color,
-                    )
-                    continue
-                # supersample 1: the sub-sample buffers are the Frame's, only colour is left
-                for x in range(x0, x1):
-                    for c in range(3):
-                        color[y, x, c] = encode_srgb8(linear_ss[y, x, c], srgb_lut, srgb_steps)
+        _resolve_tiles(next_tile, tiles, ntx, tile, samples, s, srgb, picture)
+
+
+@njit(cache=True, error_model="numpy")
+def _resolve_tiles(next_tile, tiles, ntx, tile, samples, s, srgb, picture):
+    """One thread's share of resolve_tiles."""
+    linear_ss = samples[0]
+    alpha, color = picture[1], picture[3]
+    while True:
+        t = _claim_tile(next_tile, tiles)
+        if t < 0:
+            break
+        x0, x1, y0, y1 = _tile_box(t, (tile, ntx, alpha.shape[1], alpha.shape[0]))
+        for y in range(y0, y1 + 1):
+            if s > 1:
+                resolve_span(y, x0, x1 + 1, samples, s, srgb, picture)
+                continue
+            # supersample 1: the sub-sample buffers are the picture's, only colour is left
+            for x in range(x0, x1 + 1):
+                for c in range(3):
+                    color[y, x, c] = encode_srgb8(linear_ss[y, x, c], srgb[0], srgb[1])
 
 
 def srgb_tables() -> tuple[np.ndarray, np.ndarray]:

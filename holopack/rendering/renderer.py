@@ -11,6 +11,7 @@ import numpy as np
 from ..errors import InputError
 from ..scene.types import Material, PosedPrimitive, Texture
 from . import raster
+from .material_columns import M_MAPS
 from .pbr import A_PBR_COLUMNS
 from .pbr_setup import (
     LightsArg,
@@ -30,6 +31,9 @@ from .shading import (
     A_EM_UV,
     BLEND,
     M_ALPHA,
+    M_BASE_TEX,
+    M_EM_TEX,
+    MASK,
     PBR,
     SHADING_MODES,
     Lights,
@@ -153,7 +157,7 @@ class Renderer:
         # binning runs: a fixed count, so the lists do not depend on the thread count
         self._bin_offsets = np.zeros((BIN_RUNS, ntiles), np.int64)
         self._tbox = None
-        self._tile_list = None
+        self._tile_list = np.zeros(1, np.int32)
         self._blend_start = np.zeros(ntiles + 1, np.int64)
         self._blend_list = np.zeros(1, np.int32)
         self._srgb_lut, self._srgb_steps = raster.srgb_tables()
@@ -306,6 +310,28 @@ class Renderer:
             np.concatenate([self._blend_ids, extra[extra_blend]]),
         )
 
+    def _bin(self, order: np.ndarray, tile_start: np.ndarray, tile_list: np.ndarray) -> np.ndarray:
+        """Bin the records ``order`` per tile: fills tile_start (ntiles + 1,) and returns
+        the list of record ids per tile (``tile_list`` when it is big enough)."""
+        if not len(order):  # no parallel region (and its wake-up) for nothing
+            tile_start[:] = 0
+            return tile_list
+        total = raster.bin_count(
+            order,
+            len(order),
+            self._rec_tri,
+            self._rec_bbox,
+            self._tile,
+            self._ntx,
+            self._nty,
+            tile_start,
+            self._bin_offsets,
+            self._tbox,
+        )
+        tile_list = _grow(tile_list, int(total), (), np.int32)
+        raster.bin_fill(order, len(order), self._ntx, self._bin_offsets, self._tbox, tile_list)
+        return tile_list
+
     # -- per frame ---------------------------------------------------------------
     def draw(
         self,
@@ -348,7 +374,6 @@ class Renderer:
         pool, levels, level_count, wrap = self._textures.pack(
             textures, maps.data, maps.packs, maps.colour_used
         )
-        unlit_all = mode  # the kernels' shading mode (shading.LIT, UNLIT or PBR)
         ortho = bool(projection[3, 0] == 0 and projection[3, 1] == 0 and projection[3, 2] == 0)
         view3 = view[:3, :3]
         try:
@@ -357,42 +382,29 @@ class Renderer:
             normal_matrix = view3
         view_tangents(posed, self._counts, view3, self._attr)  # (only a "pbr" table has the columns)
         w, h, s = self._w, self._h, self.supersample
+        size = (w, h)
+        vertex = (self._vfix[:n], self._vzw[:n], self._vcode[:n])
         raster.transform(
             self._world_pos[:n],
             self._world_nrm[:n],
-            view,
-            projection,
-            normal_matrix,
-            w,
-            h,
+            (view, projection, normal_matrix),
+            size,
             self._clip[:n],
             self._attr[:n],
-            self._vfix[:n],
-            self._vzw[:n],
-            self._vcode[:n],
+            vertex,
         )
         m = len(self._tri_idx)
         tri_idx, tri_mat = self._tri_idx, self._tri_mat
         if m:
             raster.setup_triangles(
-                tri_idx,
-                tri_mat,
-                mat,
-                self._vfix,
-                self._vzw,
-                self._vcode,
-                w,
-                h,
-                self._identity,
-                *self._records(),
-                self._needs_clip,
+                tri_idx, tri_mat, mat, vertex, size, self._identity, self._records(), self._needs_clip
             )
         used = m
         n_clip = int(np.count_nonzero(self._needs_clip[:m])) if m else 0
         if n_clip:
             self._ensure_records(m + 8 * n_clip)
             used = raster.clip_triangles(
-                tri_idx, tri_mat, mat, self._clip, w, h, self._needs_clip, m, *self._records()
+                tri_idx, tri_mat, mat, self._clip, size, self._needs_clip, m, self._records()
             )
         opaque_order, blend_ids = self._split_blend(mat, used)
         if len(blend_ids):
@@ -401,45 +413,9 @@ class Renderer:
             blend_order = blend_ids[np.argsort(-mean_depth, kind="stable")].astype(np.int64)
         else:
             blend_order = blend_ids
-        n_opaque = len(opaque_order)
-        tile = self._tile
-        self._tbox = _grow(self._tbox, max(n_opaque, len(blend_order)), (4,), np.int32)
-        total = raster.bin_count(
-            opaque_order,
-            n_opaque,
-            self._rec_tri,
-            self._rec_bbox,
-            tile,
-            self._ntx,
-            self._nty,
-            self._tile_start,
-            self._bin_offsets,
-            self._tbox,
-        )
-        self._tile_list = _grow(self._tile_list, int(total), (), np.int32)
-        raster.bin_fill(opaque_order, n_opaque, self._ntx, self._bin_offsets, self._tbox, self._tile_list)
-        total = 0
-        if len(blend_order):  # no parallel region (and its wake-up) for nothing
-            total = raster.bin_count(
-                blend_order,
-                len(blend_order),
-                self._rec_tri,
-                self._rec_bbox,
-                tile,
-                self._ntx,
-                self._nty,
-                self._blend_start,
-                self._bin_offsets,
-                self._tbox,
-            )
-        else:
-            self._blend_start[:] = 0
-        if total:
-            self._blend_list = _grow(self._blend_list, int(total), (), np.int32)
-            raster.bin_fill(
-                blend_order, len(blend_order), self._ntx, self._bin_offsets, self._tbox, self._blend_list
-            )
-        attr = self._attr
+        self._tbox = _grow(self._tbox, max(len(opaque_order), len(blend_order)), (4,), np.int32)
+        self._tile_list = self._bin(opaque_order, self._tile_start, self._tile_list)
+        self._blend_list = self._bin(blend_order, self._blend_start, self._blend_list)
         frame = RenderedPicture(
             color=np.empty((self.height, self.width, 3), np.uint8),
             depth=np.empty((self.height, self.width), np.float32),
@@ -450,101 +426,49 @@ class Renderer:
             ),
         )
         if s == 1:
-            depth_ss, linear_ss, alpha_ss = frame.depth, frame.linear, frame.alpha
+            samples = (frame.linear, frame.alpha, frame.depth)
         else:
-            depth_ss, linear_ss, alpha_ss = self._depth, self._linear, self._alpha
-        self._last_depth = depth_ss
-        raster.raster_opaque(
-            self._tile_order,
-            self._tile_start,
-            self._tile_list,
-            tile,
-            self._ntx,
-            w,
-            h,
-            self._rec_xy,
-            self._rec_area,
-            self._rec_zw,
-            self._rec_plane,
-            self._rec_bbox,
-            mat,
-            attr,
-            pool,
-            levels,
-            level_count,
-            wrap,
-            depth_ss,
+            samples = (self._linear, self._alpha, self._depth)
+        self._last_depth = samples[2]
+        picture = (frame.linear, frame.alpha, frame.depth, frame.color)
+        srgb = (self._srgb_lut, self._srgb_steps)
+        grid = (self._tile, self._ntx, w, h)
+        surface = (mat, self._attr, pool, levels, level_count, wrap)
+        lighting = (lights, params)
+        # each job compiles only the variants it draws with (see raster.shade_kernel)
+        textured = bool(np.any(mat[:, [M_BASE_TEX, M_EM_TEX]] >= 0) or np.any(mat[:, M_MAPS] == 1.0))
+        raster.opaque_kernel(bool(np.any(mat[:, M_ALPHA] == MASK)))(
+            (self._tile_order, self._tile_start, self._tile_list),
+            grid,
+            self._records(),
+            surface,
+            samples[2],
             self._ids,
         )
-        raster.shade_visible(
+        raster.shade_kernel(mode, textured)(
             self._ids,
-            unlit_all,
+            s,
             ortho,
             self._rec_plane,
-            mat,
-            attr,
-            pool,
-            levels,
-            level_count,
-            wrap,
-            lights,
-            params,
-            linear_ss,
-            alpha_ss,
-            s,
-            depth_ss,
-            self._srgb_lut,
-            self._srgb_steps,
-            frame.linear,
-            frame.alpha,
-            frame.depth,
-            frame.color,
+            surface,
+            lighting,
+            samples,
+            srgb,
+            picture,
             numba.get_num_threads(),
         )
-        if total:
-            raster.raster_blend(
-                self._tile_order,
-                self._blend_start,
-                self._blend_list,
-                tile,
-                self._ntx,
-                w,
-                h,
-                unlit_all,
+        if self._blend_start[-1]:
+            raster.blend_kernel(mode, textured)(
+                (self._tile_order, self._blend_start, self._blend_list),
+                grid,
                 ortho,
-                self._rec_xy,
-                self._rec_area,
-                self._rec_zw,
-                self._rec_plane,
-                self._rec_bbox,
-                mat,
-                attr,
-                pool,
-                levels,
-                level_count,
-                wrap,
-                lights,
-                params,
-                depth_ss,
-                linear_ss,
-                alpha_ss,
+                self._records(),
+                surface,
+                lighting,
+                samples,
             )
             blended = np.flatnonzero(np.diff(self._blend_start) > 0).astype(np.int64)
-            raster.resolve_tiles(
-                blended,
-                self._ntx,
-                TILE,
-                linear_ss,
-                alpha_ss,
-                depth_ss,
-                s,
-                self._srgb_lut,
-                self._srgb_steps,
-                frame.linear,
-                frame.alpha,
-                frame.depth,
-                frame.color,
-            )
+            raster.resolve_tiles(blended, self._ntx, TILE, samples, s, srgb, picture)
         apply_tone_mapping(
             frame.linear, frame.alpha, tone, exposure, self._srgb_lut, self._srgb_steps, frame.color
         )

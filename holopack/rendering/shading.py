@@ -184,43 +184,38 @@ def material_table(
 
 
 @njit(cache=True, error_model="numpy", inline="always")
-def base_color(
-    m, v0, v1, v2, o0, o1, o2, ox0, ox1, ox2, oy0, oy1, oy2, mat, attr, pool, levels, level_count, wrap
-):
+def sample(t, column, verts, w, surface):
+    """texture_at (trilinear RGBA of texture t at the fragment's UV, attr columns
+    column and column + 1) with the argument groups of base_color."""
+    _, attr, pool, levels, level_count, wrap = surface
+    v0, v1, v2 = verts
+    o0, o1, o2, ox0, ox1, ox2, oy0, oy1, oy2 = w
+    return texture_at(
+        t, column, v0, v1, v2, o0, o1, o2, ox0, ox1, ox2, oy0, oy1, oy2, attr, pool, levels, level_count, wrap
+    )
+
+
+@njit(cache=True, error_model="numpy", inline="always")
+def base_color(m, verts, w, textured, surface):
     """Linear RGBA base colour (factor x texture x vertex colour) of a fragment.
 
-    (o0, o1, o2): perspective-correct barycentrics on the triangle's vertices
-    v0, v1, v2 at the pixel centre; ox*, oy* the same one pixel right and one
-    pixel down (for the texture's mip level). mat: material_table; attr: the
-    per-vertex table (A_* columns).
+    verts = (v0, v1, v2), the triangle's vertices; w = (o0, o1, o2, ox0, ox1, ox2, oy0,
+    oy1, oy2), the perspective-correct barycentrics on them at the pixel centre, then
+    one pixel right and one pixel down (for the texture's mip level). textured: a
+    compile-time constant, False when no material has a texture (the sampler is then
+    not compiled at all). surface = (mat, attr, pool, levels, level_count, wrap): the
+    material_table, the per-vertex table (A_* columns) and the texture pool.
     """
+    mat, attr = surface[0], surface[1]
+    v0, v1, v2 = verts
+    o0, o1, o2 = w[0], w[1], w[2]
     r = mat[m, M_BASE] * (o0 * attr[v0, A_COL] + o1 * attr[v1, A_COL] + o2 * attr[v2, A_COL])
     g = mat[m, M_BASE + 1] * (o0 * attr[v0, A_COL + 1] + o1 * attr[v1, A_COL + 1] + o2 * attr[v2, A_COL + 1])
     b = mat[m, M_BASE + 2] * (o0 * attr[v0, A_COL + 2] + o1 * attr[v1, A_COL + 2] + o2 * attr[v2, A_COL + 2])
     a = mat[m, M_BASE + 3] * (o0 * attr[v0, A_COL + 3] + o1 * attr[v1, A_COL + 3] + o2 * attr[v2, A_COL + 3])
     t = int(mat[m, M_BASE_TEX])
-    if t >= 0:
-        t0, t1, t2, t3 = texture_at(
-            t,
-            A_BASE_UV,
-            v0,
-            v1,
-            v2,
-            o0,
-            o1,
-            o2,
-            ox0,
-            ox1,
-            ox2,
-            oy0,
-            oy1,
-            oy2,
-            attr,
-            pool,
-            levels,
-            level_count,
-            wrap,
-        )
+    if textured and t >= 0:
+        t0, t1, t2, t3 = sample(t, A_BASE_UV, verts, w, surface)
         r *= t0
         g *= t1
         b *= t2
@@ -245,67 +240,38 @@ def rim_falloff(edge, power, short):
 
 
 @njit(cache=True, error_model="numpy", inline="always")
-def shade(
-    m,
-    v0,
-    v1,
-    v2,
-    o0,
-    o1,
-    o2,
-    ox0,
-    ox1,
-    ox2,
-    oy0,
-    oy1,
-    oy2,
-    back,
-    ortho,
-    shading_mode,
-    mat,
-    attr,
-    pool,
-    levels,
-    level_count,
-    wrap,
-    lights,
-    params,
-):
+def _unit(x, y, z, zero):
+    """(x, y, z) scaled to length 1, or ``zero`` (a 3-tuple) where it has no length."""
+    n = math.sqrt(x * x + y * y + z * z)
+    if n > 0.0:
+        inv = 1.0 / n  # one division, not three
+        return x * inv, y * inv, z * inv
+    return zero
+
+
+@njit(cache=True, error_model="numpy", inline="always")
+def shade(m, verts, w, back, ortho, shading_mode, textured, surface, lighting):
     """Linear RGB and alpha of one fragment (see the module doc for the model).
-    shading_mode: LIT, UNLIT or PBR; lights: (L, >= 6) float64 (punctual.pack_lights' table:
-    the lit model reads its directional rows' first six columns)."""
+    verts, w, textured, surface: as base_color's; back: the triangle faces away;
+    ortho: the camera is orthographic. shading_mode: LIT, UNLIT or PBR, a compile-time
+    constant (a kernel compiles only its own mode's code). lighting = (lights, params):
+    lights (L, >= 6) float64 (punctual.pack_lights' table: the lit model reads its
+    directional rows' first six columns), params the lighting parameters (LP_*)."""
+    mat, attr, pool, levels, level_count, wrap = surface
+    lights, params = lighting
+    v0, v1, v2 = verts
+    o0, o1, o2, ox0, ox1, ox2, oy0, oy1, oy2 = w
     unlit = shading_mode == UNLIT or mat[m, M_UNLIT] == 1.0
-    r = mat[m, M_BASE] * (o0 * attr[v0, A_COL] + o1 * attr[v1, A_COL] + o2 * attr[v2, A_COL])
-    g = mat[m, M_BASE + 1] * (o0 * attr[v0, A_COL + 1] + o1 * attr[v1, A_COL + 1] + o2 * attr[v2, A_COL + 1])
-    b = mat[m, M_BASE + 2] * (o0 * attr[v0, A_COL + 2] + o1 * attr[v1, A_COL + 2] + o2 * attr[v2, A_COL + 2])
-    a = mat[m, M_BASE + 3] * (o0 * attr[v0, A_COL + 3] + o1 * attr[v1, A_COL + 3] + o2 * attr[v2, A_COL + 3])
+    r, g, b, a = base_color(m, verts, w, textured, surface)
     er = mat[m, M_EMISSIVE]
     eg = mat[m, M_EMISSIVE + 1]
     eb = mat[m, M_EMISSIVE + 2]
-    # base colour and emissive textures through one sampling site (compiled once)
-    for slot in range(2):
-        if slot == 0:
-            t = int(mat[m, M_BASE_TEX])
-            c = A_BASE_UV
-        else:
-            if unlit or not (er > 0.0 or eg > 0.0 or eb > 0.0):
-                break
-            t = int(mat[m, M_EM_TEX])
-            c = A_EM_UV
-        if t < 0:
-            continue
-        t0, t1, t2, t3 = texture_at(
-            t, c, v0, v1, v2, o0, o1, o2, ox0, ox1, ox2, oy0, oy1, oy2, attr, pool, levels, level_count, wrap
-        )
-        if slot == 0:
-            r *= t0
-            g *= t1
-            b *= t2
-            a *= t3
-        else:
-            er *= t0
-            eg *= t1
-            eb *= t2
+    t = int(mat[m, M_EM_TEX])
+    if textured and t >= 0 and not unlit and (er > 0.0 or eg > 0.0 or eb > 0.0):
+        t0, t1, t2, _ = sample(t, A_EM_UV, verts, w, surface)
+        er *= t0
+        eg *= t1
+        eb *= t2
     mode = int(mat[m, M_ALPHA])
     if mode != BLEND:
         a = 1.0
@@ -316,12 +282,7 @@ def shade(
     nx = o0 * attr[v0, A_NRM + 0] + o1 * attr[v1, A_NRM + 0] + o2 * attr[v2, A_NRM + 0]
     ny = o0 * attr[v0, A_NRM + 1] + o1 * attr[v1, A_NRM + 1] + o2 * attr[v2, A_NRM + 1]
     nz = o0 * attr[v0, A_NRM + 2] + o1 * attr[v1, A_NRM + 2] + o2 * attr[v2, A_NRM + 2]
-    nn = math.sqrt(nx * nx + ny * ny + nz * nz)
-    if nn > 0.0:
-        inv = 1.0 / nn  # one division, not three
-        nx *= inv
-        ny *= inv
-        nz *= inv
+    nx, ny, nz = _unit(nx, ny, nz, (nx, ny, nz))
     if back:  # the back of a double-sided surface faces the viewer with its normal flipped
         nx, ny, nz = -nx, -ny, -nz
     if ortho:
@@ -330,14 +291,7 @@ def shade(
         ex = -(o0 * attr[v0, A_POS + 0] + o1 * attr[v1, A_POS + 0] + o2 * attr[v2, A_POS + 0])
         ey = -(o0 * attr[v0, A_POS + 1] + o1 * attr[v1, A_POS + 1] + o2 * attr[v2, A_POS + 1])
         ez = -(o0 * attr[v0, A_POS + 2] + o1 * attr[v1, A_POS + 2] + o2 * attr[v2, A_POS + 2])
-        en = math.sqrt(ex * ex + ey * ey + ez * ez)
-        if en > 0.0:
-            inv = 1.0 / en
-            ex *= inv
-            ey *= inv
-            ez *= inv
-        else:
-            ex, ey, ez = 0.0, 0.0, 1.0
+        ex, ey, ez = _unit(ex, ey, ez, (0.0, 0.0, 1.0))
     if shading_mode == PBR:
         pr, pg, pb, cr, cg, cb, sx, sy, sz, f0r, f0g, f0b, rough, ao = shade_pbr(
             m, v0, v1, v2, o0, o1, o2, ox0, ox1, ox2, oy0, oy1, oy2, nx, ny, nz, ex, ey, ez, back, r, g, b,

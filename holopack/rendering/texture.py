@@ -206,6 +206,31 @@ def _wrap_pair(i, n, mode):
 
 
 @njit(cache=True, error_model="numpy", inline="always")
+def _texel_pair(u, n, mode):
+    """Along one axis of n texels with wrap ``mode``: the two texels a bilinear fetch at
+    u (in UV units) blends, and the weight of the second."""
+    # Repeating wraps reduce the coordinate to one period before scaling it: the
+    # fraction of a float is exact, and this needs no division per texel row.
+    if mode == REPEAT:
+        u -= np.floor(u)
+    elif mode == MIRRORED_REPEAT:
+        u -= 2.0 * np.floor(0.5 * u)
+    x = u * n - 0.5
+    x0f = np.floor(x)
+    f = x - x0f
+    if mode == REPEAT:
+        if x0f < 0.0:
+            x0f += n
+    elif mode == MIRRORED_REPEAT:
+        if x0f < 0.0:
+            x0f += 2 * n
+    else:
+        x0f = min(max(x0f, -1.0), float(n))
+    first, second = _wrap_pair(int(x0f), n, mode)
+    return first, second, f
+
+
+@njit(cache=True, error_model="numpy", inline="always")
 def bilinear_taps(levels, wrap, t, level, u, v, layers):
     """The four pool rows and weights of a bilinear fetch of texture t's ``level`` at
     (u, v): (i00, i01, i10, i11, w00, w01, w10, w11). A texture of ``layers`` RGBA
@@ -215,42 +240,8 @@ def bilinear_taps(levels, wrap, t, level, u, v, layers):
     offset = levels[t, level, 0]
     w = levels[t, level, 1]
     h = levels[t, level, 2]
-    ws = wrap[t, WRAP_S]
-    wt = wrap[t, WRAP_T]
-    # Repeating wraps reduce the coordinate to one period before scaling it: the
-    # fraction of a float is exact, and this needs no division per texel row.
-    if ws == REPEAT:
-        u -= np.floor(u)
-    elif ws == MIRRORED_REPEAT:
-        u -= 2.0 * np.floor(0.5 * u)
-    if wt == REPEAT:
-        v -= np.floor(v)
-    elif wt == MIRRORED_REPEAT:
-        v -= 2.0 * np.floor(0.5 * v)
-    x = u * w - 0.5
-    y = v * h - 0.5
-    x0f = np.floor(x)
-    y0f = np.floor(y)
-    fx = x - x0f
-    fy = y - y0f
-    if ws == REPEAT:
-        if x0f < 0.0:
-            x0f += w
-    elif ws == MIRRORED_REPEAT:
-        if x0f < 0.0:
-            x0f += 2 * w
-    else:
-        x0f = min(max(x0f, -1.0), float(w))
-    if wt == REPEAT:
-        if y0f < 0.0:
-            y0f += h
-    elif wt == MIRRORED_REPEAT:
-        if y0f < 0.0:
-            y0f += 2 * h
-    else:
-        y0f = min(max(y0f, -1.0), float(h))
-    xa, xb = _wrap_pair(int(x0f), w, ws)
-    ya, yb = _wrap_pair(int(y0f), h, wt)
+    xa, xb, fx = _texel_pair(u, w, wrap[t, WRAP_S])
+    ya, yb, fy = _texel_pair(v, h, wrap[t, WRAP_T])
     r00 = ya * w
     r10 = yb * w
     return (

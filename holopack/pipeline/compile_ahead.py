@@ -1,0 +1,87 @@
+"""A cold first export compiles the device's kernels in a second process meanwhile.
+
+Numba compiles on one thread. A cold first export (no kernel cache yet: the first-run
+notice is showing) compiles the renderer's kernels, the bulk of the wait, and then the
+device's: the polar weight table (its kernel, and the table itself), the resampler and
+the quantiser. On a machine with two or more cores ``start`` runs the device's part at
+once in a second process, which compiles those kernels into Numba's shared on-disk
+cache and stores the weight table in holopack's table cache, while this process
+renders the first frame; ``CompileAhead.finish`` then waits for it before the first
+frame is encoded, and the encoder loads both from disk. Anything that goes wrong in
+the second process only costs the time it would have saved: this process compiles
+whatever it finds missing, as it always did.
+
+    python -m holopack.pipeline.compile_ahead   (reads a pickled (profile, size) on stdin)
+"""
+
+from __future__ import annotations
+
+import os
+import pickle
+import subprocess
+import sys
+
+import numpy as np
+
+from ..device import PolarEncoder
+from ..rendering.renderer import TILE
+
+WAIT_SECONDS = 120.0  # longer than any compile; after that the export goes on alone
+
+
+class CompileAhead:
+    """The second process; ``finish()`` waits for it (once)."""
+
+    def __init__(self, process: subprocess.Popen):
+        self.process: subprocess.Popen | None = process
+
+    def finish(self) -> None:
+        process, self.process = self.process, None
+        if process is None:
+            return
+        try:
+            process.wait(timeout=WAIT_SECONDS)
+        except subprocess.TimeoutExpired:
+            process.kill()
+            process.wait()
+
+    def stop(self) -> None:
+        """End the second process now if it still runs (the export stopped early)."""
+        process, self.process = self.process, None
+        if process is not None:
+            process.kill()
+            process.wait()
+
+
+def start(profile, render_size: int) -> CompileAhead | None:
+    """Compile the polar encoder of ``profile`` at ``render_size`` px in a second
+    process; None where that would not help (a single core) or cannot start."""
+    if (os.cpu_count() or 1) < 2:
+        return None
+    try:
+        process = subprocess.Popen(
+            [sys.executable, "-m", "holopack.pipeline.compile_ahead"],
+            stdin=subprocess.PIPE,
+            stdout=subprocess.DEVNULL,
+            stderr=subprocess.DEVNULL,
+        )
+        assert process.stdin is not None
+        process.stdin.write(pickle.dumps((profile, int(render_size))))
+        process.stdin.close()
+    except (OSError, pickle.PicklingError):
+        return None
+    return CompileAhead(process)
+
+
+def compile_encoder(profile, render_size: int) -> None:
+    """Encode one black picture: builds (and caches) the weight table and compiles the
+    encoder's kernels for exactly the argument types an export passes them."""
+    encoder = PolarEncoder(profile, render_size)
+    tiles = -(-render_size // TILE)
+    picture = np.zeros((render_size, render_size, 3), np.float32)
+    encoder.encode(picture, 0, occupied=np.zeros((tiles, tiles), np.bool_))
+
+
+if __name__ == "__main__":
+    profile, size = pickle.loads(sys.stdin.buffer.read())
+    compile_encoder(profile, size)
