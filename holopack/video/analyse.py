@@ -11,14 +11,14 @@ from __future__ import annotations
 
 import math
 import os
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 
 import cv2
 import numpy as np
 
 from ..errors import InputError
 from . import key_kernel
-from .decode import folder_pictures, premultiply
+from .decode import folder_pictures, premultiply, sample_filter
 from .matte import key_frame
 from .matte import ycbcr as _ycbcr
 from .options import NAMED_KEYS, VideoOptions, key_label
@@ -101,18 +101,29 @@ def sample_clip(media, count: int = SAMPLE_FRAMES, max_pixels: int = ANALYSIS_PI
     scale = min(1.0, math.sqrt(max_pixels / max(1, media.width * media.height)))
     size = (max(1, int(round(media.width * scale))), max(1, int(round(media.height * scale))))
     step = max(1, math.ceil(max(1, media.frame_count) / count))
+    first_step = step
+    picked = None
+    if media.open_filtered is not None and not media.alpha:
+        # ffmpeg decodes every frame but hands over only the samples (frames 0, step...)
+        picked = media.open_filtered(sample_filter(step), (media.width, media.height), True)
+        frames = ((i * first_step, frame) for i, frame in enumerate(picked))
+    else:
+        frames = enumerate(source_frames(media))
     kept, n = [], 0
-    for frame in source_frames(media):
+    for n, frame in frames:  # noqa: B007  (n: the last frame's index)
         if n % step == 0:
             if frame.shape[1] != size[0] or frame.shape[0] != size[1]:
                 frame = cv2.resize(np.ascontiguousarray(frame), size, interpolation=cv2.INTER_AREA)
             kept.append(np.array(frame))
             if len(kept) >= 2 * count:  # the container understated the length
                 kept, step = kept[::2], step * 2
-        n += 1
     if not kept:
         raise InputError("the video has no frames", media.path)
-    return np.stack(kept), n, scale
+    if picked is None:
+        return np.stack(kept), n + 1, scale
+    if picked.decoded < 0:  # ffmpeg did not say how many frames it decoded: count them
+        return sample_clip(replace(media, open_filtered=None), count, max_pixels)
+    return np.stack(kept), picked.decoded, scale
 
 
 def border_mask(height: int, width: int) -> np.ndarray:
