@@ -16,10 +16,11 @@ from dataclasses import dataclass, field, replace
 import cv2
 import numpy as np
 
+from ..colour import srgb_to_linear
 from ..errors import InputError
 from . import key_kernel
 from .decode import folder_pictures, premultiply, sample_filter
-from .matte import key_frame
+from .matte import background_for, key_frame
 from .matte import ycbcr as _ycbcr
 from .options import NAMED_KEYS, VideoOptions, key_label
 from .plate_kernel import plate_mode, plate_nearest
@@ -104,8 +105,10 @@ def sample_clip(media, count: int = SAMPLE_FRAMES, max_pixels: int = ANALYSIS_PI
     first_step = step
     picked = None
     if media.open_filtered is not None and not media.alpha:
-        # ffmpeg decodes every frame but hands over only the samples (frames 0, step...)
-        picked = media.open_filtered(sample_filter(step), (media.width, media.height), True)
+        # ffmpeg decodes every frame but hands over only the samples (frames 0, step...),
+        # already at the analysis size
+        shrink = None if size == (media.width, media.height) else size
+        picked = media.open_filtered(sample_filter(step, shrink), size, True)
         frames = ((i * first_step, frame) for i, frame in enumerate(picked))
     else:
         frames = enumerate(source_frames(media))
@@ -261,8 +264,18 @@ def _analyse_background(model: VideoModel, samples: np.ndarray, options: VideoOp
     model.params = params
     mattes = np.empty(samples.shape[:3], np.float32)
     colours = np.empty_like(samples)
+    background = background_for(model, plate, plate.shape)
+    background_linear = srgb_to_linear(background / 255.0)  # once, not once per sample
     for i in range(k):
-        colours[i], mattes[i], _ = key_frame(model, samples[i], ycc_plate, plate, None)
+        colours[i], mattes[i], _ = key_frame(
+            model,
+            samples[i],
+            ycc_plate,
+            plate,
+            None,
+            background=background,
+            background_linear=background_linear,
+        )
     if (mattes >= 0.5).sum() < max(16, 1e-4 * mattes.size):
         # nothing stands in front of the background (a still picture as a video, a
         # screen recording): keying would leave nothing, so keep the frame

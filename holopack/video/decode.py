@@ -185,9 +185,13 @@ def window_filter(win: Window) -> str:
     return ",".join(chain)
 
 
-def sample_filter(step: int) -> str:
-    """The ffmpeg filter that keeps frames 0, step, 2 step... (the first pass's samples)."""
-    return f"select=not(mod(n\\,{int(step)}))"
+def sample_filter(step: int, size: tuple[int, int] | None = None) -> str:
+    """The ffmpeg filter that keeps frames 0, step, 2 step... (the first pass's
+    samples), area-averaged to ``size`` (width, height) when given."""
+    chain = f"select=not(mod(n\\,{int(step)}))"
+    if size is not None:
+        chain += f",format=rgb24,scale={size[0]}:{size[1]}:flags=area"
+    return chain
 
 
 def pil_rgba_frames(path: str) -> Iterator[np.ndarray]:

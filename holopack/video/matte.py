@@ -13,6 +13,7 @@ from dataclasses import dataclass
 import cv2
 import numpy as np
 
+from ..colour import SRGB8_TO_LINEAR, srgb_to_linear
 from . import guide_kernel, key_kernel
 from .holes import fill_holes
 
@@ -47,12 +48,7 @@ class KeyState:
     background_linear: np.ndarray | None = None  # (H, W, 3) float32, linear light
 
 
-def _srgb_to_linear(codes: np.ndarray) -> np.ndarray:
-    c = np.asarray(codes, np.float32) / 255.0
-    return np.where(c <= 0.04045, c / 12.92, ((c + 0.055) / 1.055) ** 2.4).astype(np.float32)
-
-
-SRGB_LINEAR = _srgb_to_linear(np.arange(256))  # (256,) float32: sRGB code -> linear light
+SRGB_LINEAR = SRGB8_TO_LINEAR  # (256,) float32: sRGB code -> linear light
 
 
 def background_for(model, plate_rgb: np.ndarray | None, shape) -> np.ndarray:
@@ -71,6 +67,7 @@ def key_frame(
     state: KeyState | None,
     gain: float = 1.0,
     background: np.ndarray | None = None,
+    background_linear: np.ndarray | None = None,
 ):
     """frame (H, W, 3) uint8 RGB, plates (H, W, 3) float32 at the same size -> (colour
     (H, W, 3) uint8 premultiplied over black, alpha (H, W) float32, the new state)."""
@@ -98,7 +95,9 @@ def key_frame(
     if background is None:
         background = background_for(model, plate_rgb, (h, w, 3))
     if state.background_linear is None:
-        state.background_linear = _srgb_to_linear(background)
+        state.background_linear = (
+            srgb_to_linear(background / 255.0) if background_linear is None else background_linear
+        )
     window = subject_window(alpha, WINDOW_PAD)
     if window is not None:
         ys, xs = window

@@ -58,15 +58,19 @@ def plate_mode(samples, tolerance, plate, support):
             y = claim(next_row)
             if y >= height:
                 break
+            counts = np.empty(k, np.int64)
             for x in range(width):
+                # each pair is compared once, and counts for both (each sample agrees with itself)
+                counts[:] = 1 if tolerance >= 0 else 0
+                for i in range(k):
+                    for j in range(i + 1, k):
+                        if _difference(samples, i, j, y, x) <= tolerance:
+                            counts[i] += 1
+                            counts[j] += 1
                 best, best_count = 0, -1
                 for i in range(k):
-                    count = 0
-                    for j in range(k):
-                        if _difference(samples, i, j, y, x) <= tolerance:
-                            count += 1
-                    if count > best_count:
-                        best, best_count = i, count
+                    if counts[i] > best_count:
+                        best, best_count = i, counts[i]
                 n = _mean_of_agreeing(samples, best, y, x, tolerance, plate)
                 support[y, x] = n / k
 
