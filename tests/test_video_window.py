@@ -17,6 +17,7 @@ import numpy as np
 import pytest
 
 import holopack
+from holopack.errors import InputError
 from holopack.video.crop import Placement, window
 from holopack.video.decode import sample_filter, window_filter
 
@@ -121,3 +122,11 @@ def test_a_reader_stopped_early_leaves_no_ffmpeg_behind(clip):
     ps = ["ps", "-o", "pid=,stat=,comm=", "--ppid", str(os.getpid())]
     children = subprocess.run(ps, capture_output=True, text=True).stdout
     assert "ffmpeg" not in children
+
+
+def test_a_failing_decode_is_one_input_error_naming_the_file(clip):
+    media, _ = clip
+    with pytest.raises(InputError) as caught:
+        list(media.open_filtered("nosuchfilter=1", (W, H)))
+    message = str(caught.value)
+    assert media.path in message and "\n" not in message

@@ -11,6 +11,7 @@ from __future__ import annotations
 
 import math
 import os
+from collections.abc import Iterator
 from dataclasses import dataclass, field, replace
 
 import cv2
@@ -109,7 +110,7 @@ def sample_clip(media, count: int = SAMPLE_FRAMES, max_pixels: int = ANALYSIS_PI
         # already at the analysis size
         shrink = None if size == (media.width, media.height) else size
         picked = media.open_filtered(sample_filter(step, shrink), size, True)
-        frames = ((i * first_step, frame) for i, frame in enumerate(picked))
+        frames: Iterator[tuple[int, np.ndarray]] = ((i * first_step, f) for i, f in enumerate(picked))
     else:
         frames = enumerate(source_frames(media))
     kept, n = [], 0

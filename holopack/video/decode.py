@@ -12,13 +12,14 @@ alpha, one at a time.
 
 from __future__ import annotations
 
+import io
 import os
 import re
 import subprocess
 import tempfile
 from collections.abc import Callable, Iterator
 from dataclasses import dataclass
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, cast
 
 import numpy as np
 
@@ -136,16 +137,16 @@ class FilteredFrames:
         frame_bytes = w * h * 3
         with tempfile.TemporaryFile() as log:
             process = subprocess.Popen(self.command(), stdout=subprocess.PIPE, stderr=log)
-            assert process.stdout is not None
+            stdout = cast(io.BufferedReader, process.stdout)  # Popen's pipes are buffered readers
             finished = False
             count = 0
             try:
                 while True:
                     frame = np.empty((h, w, 3), np.uint8)
-                    view = memoryview(frame.reshape(-1))
+                    view = frame.reshape(-1).data
                     got = 0
                     while got < frame_bytes:
-                        n = process.stdout.readinto(view[got:])
+                        n = stdout.readinto(view[got:])
                         if not n:
                             break
                         got += n
@@ -153,21 +154,22 @@ class FilteredFrames:
                         break
                     count += 1
                     yield frame
-                process.stdout.close()
+                stdout.close()
                 code = process.wait()
                 finished = True
                 log.seek(0)
                 text = log.read()
                 if got or (code != 0 and not count):
                     lines = [ln for ln in text.decode("utf-8", "replace").splitlines() if ln.strip()]
-                    reason = lines[-1][:120] if lines else f"ffmpeg exit status {code}"
+                    errors = [ln for ln in lines if "rror" in ln] or lines  # the log is verbose
+                    reason = errors[-1].strip()[:120] if errors else f"ffmpeg exit status {code}"
                     raise InputError(f"the video breaks off ({reason})", self.path)
                 counts = _DECODED.findall(text)
                 self.decoded = int(counts[0]) if counts else -1
             finally:
                 if not finished:  # the reader stopped early: ffmpeg is not needed any more
                     process.kill()
-                    process.stdout.close()
+                    stdout.close()
                     process.wait()
 
 
