@@ -46,15 +46,21 @@ def _mean_of_agreeing(samples, best, y, x, tolerance, plate):
 
 
 @njit(cache=True, inline="always")
-def _mode_row(samples, y, tolerance, counts, plate, support):
-    """plate_mode's row ``y``; counts: int64 (K,) scratch."""
+def _mode_row(samples, y, tolerance, counts, pixel, plate, support):
+    """plate_mode's row ``y``; counts: int64 (K,) and pixel: int32 (K, 3) scratch."""
     k = samples.shape[0]
     for x in range(samples.shape[2]):
+        # the K samples of the pixel side by side, as integers: the pairs below read them
+        # from one small block instead of K planes of the stack
+        for i in range(k):
+            for c in range(3):
+                pixel[i, c] = samples[i, y, x, c]
         # each pair is compared once, and counts for both (each sample agrees with itself)
         counts[:] = 1 if tolerance >= 0 else 0
         for i in range(k):
+            r, g, b = pixel[i, 0], pixel[i, 1], pixel[i, 2]
             for j in range(i + 1, k):
-                if _difference(samples, i, j, y, x) <= tolerance:
+                if abs(r - pixel[j, 0]) + abs(g - pixel[j, 1]) + abs(b - pixel[j, 2]) <= tolerance:
                     counts[i] += 1
                     counts[j] += 1
         best, best_count = 0, -1
@@ -91,6 +97,7 @@ def _plate_rows(samples, tolerance, prediction, unsure, nearest, plate, support)
     next_row = np.zeros(1, np.int64)
     for _worker in prange(WORKERS):
         counts = np.empty(samples.shape[0], np.int64)
+        pixel = np.empty((samples.shape[0], 3), np.int32)
         while True:
             y = claim(next_row)
             if y >= height:
@@ -98,7 +105,7 @@ def _plate_rows(samples, tolerance, prediction, unsure, nearest, plate, support)
             if nearest:
                 _nearest_row(samples, prediction, unsure, y, tolerance, plate)
             else:
-                _mode_row(samples, y, tolerance, counts, plate, support)
+                _mode_row(samples, y, tolerance, counts, pixel, plate, support)
 
 
 def plate_mode(samples, tolerance, plate, support):
