@@ -130,3 +130,18 @@ def test_a_failing_decode_is_one_input_error_naming_the_file(clip):
         list(media.open_filtered("nosuchfilter=1", (W, H)))
     message = str(caught.value)
     assert media.path in message and "\n" not in message
+
+
+def test_a_sound_track_ahead_of_the_picture_changes_neither_frames_nor_count(clip, tmp_path):
+    media, frames = clip
+    path = tmp_path / "sound-first.mp4"
+    subprocess.run(
+        [imageio_ffmpeg.get_ffmpeg_exe(), "-y", "-loglevel", "error", "-f", "lavfi", "-i", "sine=duration=1"]
+        + ["-i", media.path, "-map", "0:a", "-map", "1:v", "-c:v", "copy", "-c:a", "aac", str(path)],
+        check=True,
+    )
+    with_sound = holopack.load(str(path)).media
+    read = with_sound.open_filtered(sample_filter(2), (W, H), True)
+    got = list(read)
+    assert read.decoded == N
+    assert len(got) == 4 and all(np.array_equal(a, frames[i]) for a, i in zip(got, (0, 2, 4, 6)))

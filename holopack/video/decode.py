@@ -104,7 +104,7 @@ def ffmpeg_frames(
 
 
 # ffmpeg's exit summary at -v verbose: "... 300 frames decoded; 0 decode errors;"
-_DECODED = re.compile(rb"(\d+) frames decoded")
+_DECODED = re.compile(rb"\(video\): [^\n]*?(\d+) frames decoded")
 
 
 class FilteredFrames:
@@ -127,7 +127,8 @@ class FilteredFrames:
 
         cmd = [imageio_ffmpeg.get_ffmpeg_exe(), "-nostdin", "-hide_banner", "-nostats"]
         cmd += ["-v", "verbose"] + (["-c:v", self.info.decoder] if self.info.decoder else [])
-        cmd += ["-i", self.path, "-map", "0:v:0", "-vf", self.vf]
+        # ffmpeg picks the video stream as for the plain reader; sound and subtitles stay out
+        cmd += ["-i", self.path, "-vf", self.vf, "-an", "-sn", "-dn"]
         cmd += ["-fps_mode", "passthrough"] if self.passthrough else []
         # the same muxer as the plain reader (imageio_ffmpeg.read_frames): the same frames
         return cmd + ["-f", "image2pipe", "-vcodec", "rawvideo", "-pix_fmt", "rgb24", "-"]
