@@ -71,14 +71,33 @@ def test_matte_kernel_matches_numpy_twin_in_every_mode():
         (4, 1, 1, False),
     ):
         frame, plate, key_uv, params, prev, prev_score = _matte_inputs(seed, use_plate, use_key)
+        background_linear = np.random.default_rng(seed).uniform(0, 1, frame.shape).astype(np.float32)
         want_alpha, want_score = key_reference.matte(
             frame, plate, key_uv, params, prev, prev_score.copy(), has_prev
         )
+        want_offset, want_distance = key_reference.edge_inputs(frame, plate, background_linear)
         alpha = np.empty((18, 22), np.float32)
+        offset = np.empty((18, 22, 3), np.float32)
+        distance = np.empty((18, 22), np.float32)
         score = prev_score.copy()
-        key_kernel.matte(frame, plate, key_uv, params, prev, score, has_prev, alpha)
+        key_kernel.matte(
+            frame,
+            plate,
+            key_uv,
+            params,
+            prev,
+            score,
+            has_prev,
+            background_linear,
+            SRGB_LINEAR,
+            alpha,
+            offset,
+            distance,
+        )
         np.testing.assert_allclose(alpha, want_alpha, atol=2e-4)
         np.testing.assert_allclose(score, want_score, atol=2e-4)
+        np.testing.assert_allclose(offset, want_offset, atol=1e-3)
+        np.testing.assert_allclose(distance, want_distance, atol=1e-5)
 
 
 def test_composite_kernel_matches_numpy_twin():
@@ -93,19 +112,6 @@ def test_composite_kernel_matches_numpy_twin():
         want = key_reference.composite(frame, alpha, band, background, despill, gain)
         assert np.abs(out.astype(int) - want.astype(int)).max() <= 1
         assert (out[alpha <= 0] == 0).all()
-
-
-def test_edge_inputs_kernel_matches_numpy_twin():
-    rng = np.random.default_rng(6)
-    frame = rng.integers(0, 256, (13, 19, 3)).astype(np.uint8)
-    plate = rng.uniform(-60, 200, (13, 19, 3)).astype(np.float32)
-    background_linear = rng.uniform(0, 1, (13, 19, 3)).astype(np.float32)
-    offset = np.empty((13, 19, 3), np.float32)
-    distance = np.empty((13, 19), np.float32)
-    key_kernel.edge_inputs(frame, plate, background_linear, SRGB_LINEAR, offset, distance)
-    want_offset, want_distance = key_reference.edge_inputs(frame, plate, background_linear)
-    np.testing.assert_allclose(offset, want_offset, atol=1e-3)
-    np.testing.assert_allclose(distance, want_distance, atol=1e-5)
 
 
 def test_label_sums_kernel_matches_numpy_twin():

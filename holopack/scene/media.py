@@ -9,6 +9,7 @@ import math
 import os
 import warnings
 from collections.abc import Iterator
+from functools import partial
 
 import numpy as np
 
@@ -214,6 +215,7 @@ def _load_ffmpeg(path: str) -> Scene:
         open_frames=alpha_decode.over_black(rgba_frames) if stream.alpha else frames,
         alpha=stream.alpha,
         open_rgba=rgba_frames if stream.alpha else None,
+        open_filtered=None if stream.alpha else partial(alpha_decode.FilteredFrames, path, stream),
     )
     return Scene(path=path, media=media)
 

@@ -8,6 +8,7 @@ from __future__ import annotations
 
 from collections.abc import Callable, Iterator
 from dataclasses import dataclass, field
+from typing import Any
 
 import numpy as np
 
@@ -191,6 +192,8 @@ class MediaSource:
     (0 for a still picture); ``frame_count`` may be an estimate for videos.
     ``alpha``: the source carries an alpha channel; ``open_rgba`` then yields (H, W, 4)
     uint8 straight RGBA and ``frames()`` the same composited over black.
+    ``open_filtered(vf, (width, height), passthrough)``, for an opaque video ffmpeg
+    reads, decodes it through an ffmpeg filter chain (holopack.video.decode.FilteredFrames).
     """
 
     path: str
@@ -201,6 +204,7 @@ class MediaSource:
     open_frames: Callable[[], Iterator[np.ndarray]]
     alpha: bool = False
     open_rgba: Callable[[], Iterator[np.ndarray]] | None = None
+    open_filtered: Callable[..., Any] | None = None
 
     def frames(self) -> Iterator[np.ndarray]:
         return self.open_frames()

@@ -11,15 +11,17 @@ from __future__ import annotations
 
 import math
 import os
-from dataclasses import dataclass, field
+from collections.abc import Iterator
+from dataclasses import dataclass, field, replace
 
 import cv2
 import numpy as np
 
+from ..colour import srgb_to_linear
 from ..errors import InputError
 from . import key_kernel
-from .decode import folder_pictures, premultiply
-from .matte import key_frame
+from .decode import folder_pictures, premultiply, sample_filter
+from .matte import background_for, key_frame
 from .matte import ycbcr as _ycbcr
 from .options import NAMED_KEYS, VideoOptions, key_label
 from .plate_kernel import plate_mode, plate_nearest
@@ -101,18 +103,31 @@ def sample_clip(media, count: int = SAMPLE_FRAMES, max_pixels: int = ANALYSIS_PI
     scale = min(1.0, math.sqrt(max_pixels / max(1, media.width * media.height)))
     size = (max(1, int(round(media.width * scale))), max(1, int(round(media.height * scale))))
     step = max(1, math.ceil(max(1, media.frame_count) / count))
+    first_step = step
+    picked = None
+    if media.open_filtered is not None and not media.alpha:
+        # ffmpeg decodes every frame but hands over only the samples (frames 0, step...),
+        # already at the analysis size
+        shrink = None if size == (media.width, media.height) else size
+        picked = media.open_filtered(sample_filter(step, shrink), size, True)
+        frames: Iterator[tuple[int, np.ndarray]] = ((i * first_step, f) for i, f in enumerate(picked))
+    else:
+        frames = enumerate(source_frames(media))
     kept, n = [], 0
-    for frame in source_frames(media):
+    for n, frame in frames:  # noqa: B007  (n: the last frame's index)
         if n % step == 0:
             if frame.shape[1] != size[0] or frame.shape[0] != size[1]:
                 frame = cv2.resize(np.ascontiguousarray(frame), size, interpolation=cv2.INTER_AREA)
             kept.append(np.array(frame))
             if len(kept) >= 2 * count:  # the container understated the length
                 kept, step = kept[::2], step * 2
-        n += 1
     if not kept:
         raise InputError("the video has no frames", media.path)
-    return np.stack(kept), n, scale
+    if picked is None:
+        return np.stack(kept), n + 1, scale
+    if picked.decoded < 0:  # ffmpeg did not say how many frames it decoded: count them
+        return sample_clip(replace(media, open_filtered=None), count, max_pixels)
+    return np.stack(kept), picked.decoded, scale
 
 
 def border_mask(height: int, width: int) -> np.ndarray:
@@ -250,8 +265,18 @@ def _analyse_background(model: VideoModel, samples: np.ndarray, options: VideoOp
     model.params = params
     mattes = np.empty(samples.shape[:3], np.float32)
     colours = np.empty_like(samples)
+    background = background_for(model, plate, plate.shape)
+    background_linear = srgb_to_linear(background / 255.0)  # once, not once per sample
     for i in range(k):
-        colours[i], mattes[i], _ = key_frame(model, samples[i], ycc_plate, plate, None)
+        colours[i], mattes[i], _ = key_frame(
+            model,
+            samples[i],
+            ycc_plate,
+            plate,
+            None,
+            background=background,
+            background_linear=background_linear,
+        )
     if (mattes >= 0.5).sum() < max(16, 1e-4 * mattes.size):
         # nothing stands in front of the background (a still picture as a video, a
         # screen recording): keying would leave nothing, so keep the frame

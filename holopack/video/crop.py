@@ -46,26 +46,62 @@ def circle_placement(box: tuple[float, float, float, float], size: int, margin: 
     return Placement(scale, size / 2.0 - cx * scale, size / 2.0 - cy * scale, int(size))
 
 
+@dataclass(frozen=True)
+class Window:
+    """The part of a source picture a placement shows: source pixels [x0, x1) x
+    [y0, y1), resized to output pixels [out_x0, out_x1) x [out_y0, out_y1) of the
+    (size, size) square, black elsewhere."""
+
+    x0: int
+    y0: int
+    x1: int
+    y1: int
+    out_x0: int
+    out_y0: int
+    out_x1: int
+    out_y1: int
+    size: int
+    enlarge: bool  # bilinear when enlarging, area averaging when shrinking
+
+    @property
+    def resized(self) -> bool:
+        return (self.x1 - self.x0, self.y1 - self.y0) != (
+            self.out_x1 - self.out_x0,
+            self.out_y1 - self.out_y0,
+        )
+
+
+def window(width: int, height: int, placement: Placement) -> Window | None:
+    """The window of a (height, width) source that ``placement`` shows, or None when
+    none of it lands in the square."""
+    s = placement.size
+    sc, ox, oy = placement.scale, placement.offset_x, placement.offset_y
+    sx0, sx1 = max(0, math.floor(-ox / sc)), min(width, math.ceil((s - ox) / sc))
+    sy0, sy1 = max(0, math.floor(-oy / sc)), min(height, math.ceil((s - oy) / sc))
+    if sx1 <= sx0 or sy1 <= sy0:
+        return None
+    dx0, dx1 = max(0, int(round(sx0 * sc + ox))), min(s, int(round(sx1 * sc + ox)))
+    dy0, dy1 = max(0, int(round(sy0 * sc + oy))), min(s, int(round(sy1 * sc + oy)))
+    if dx1 <= dx0 or dy1 <= dy0:
+        return None
+    return Window(sx0, sy0, sx1, sy1, dx0, dy0, dx1, dy1, int(s), sc >= 1)
+
+
 def place(picture: np.ndarray, placement: Placement) -> np.ndarray:
     """picture (H, W, C) uint8 or float32 -> (S, S, C) same dtype, black outside the
     source. Area averaging when shrinking (cv2.INTER_AREA), bilinear when enlarging."""
     h, w = picture.shape[:2]
     s = placement.size
     out = np.zeros((s, s) + picture.shape[2:], picture.dtype)
-    sc, ox, oy = placement.scale, placement.offset_x, placement.offset_y
-    sx0, sx1 = max(0, math.floor(-ox / sc)), min(w, math.ceil((s - ox) / sc))
-    sy0, sy1 = max(0, math.floor(-oy / sc)), min(h, math.ceil((s - oy) / sc))
-    if sx1 <= sx0 or sy1 <= sy0:
+    win = window(w, h, placement)
+    if win is None:
         return out
-    dx0, dx1 = max(0, int(round(sx0 * sc + ox))), min(s, int(round(sx1 * sc + ox)))
-    dy0, dy1 = max(0, int(round(sy0 * sc + oy))), min(s, int(round(sy1 * sc + oy)))
-    if dx1 <= dx0 or dy1 <= dy0:
+    part = picture[win.y0 : win.y1, win.x0 : win.x1]
+    target = out[win.out_y0 : win.out_y1, win.out_x0 : win.out_x1]
+    if not win.resized:
+        target[...] = part
         return out
-    part = picture[sy0:sy1, sx0:sx1]
-    if part.shape[1] == dx1 - dx0 and part.shape[0] == dy1 - dy0:
-        out[dy0:dy1, dx0:dx1] = part
-        return out
-    interpolation = cv2.INTER_AREA if sc < 1 else cv2.INTER_LINEAR
-    resized = cv2.resize(np.ascontiguousarray(part), (dx1 - dx0, dy1 - dy0), interpolation=interpolation)
-    out[dy0:dy1, dx0:dx1] = resized.reshape(out[dy0:dy1, dx0:dx1].shape)
+    interpolation = cv2.INTER_LINEAR if win.enlarge else cv2.INTER_AREA
+    resized = cv2.resize(np.ascontiguousarray(part), target.shape[1::-1], interpolation=interpolation)
+    target[...] = resized.reshape(target.shape)
     return out

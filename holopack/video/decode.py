@@ -12,15 +12,21 @@ alpha, one at a time.
 
 from __future__ import annotations
 
+import io
 import os
 import re
 import subprocess
+import tempfile
 from collections.abc import Callable, Iterator
 from dataclasses import dataclass
+from typing import TYPE_CHECKING, cast
 
 import numpy as np
 
 from ..errors import InputError
+
+if TYPE_CHECKING:  # for the annotation only: crop imports cv2, which loading a scene does not need
+    from .crop import Window
 
 # ffmpeg pixel formats that carry alpha (yuva420p, yuva444p10le, rgba, argb, bgra, gbrap,
 # ya8, pal8 with a transparent entry counts as no alpha: GIF goes through Pillow).
@@ -95,6 +101,100 @@ def ffmpeg_frames(
         raise InputError(f"the video breaks off ({str(exc).splitlines()[-1][:120]})", path) from None
     finally:
         gen.close()
+
+
+# ffmpeg's exit summary at -v verbose: "... 300 frames decoded; 0 decode errors;"
+_DECODED = re.compile(rb"\(video\): [^\n]*?(\d+) frames decoded")
+
+
+class FilteredFrames:
+    """One decode of an opaque video through an ffmpeg filter chain: iterating yields
+    (height, width, 3) uint8 RGB frames, read from ffmpeg's pipe straight into their
+    arrays. Filtering in ffmpeg (its own process, beside the keying) is what keeps a
+    1080p clip cheap: the keyer reads only the pixels the fan shows. After the frames
+    run out, ``decoded`` holds how many frames ffmpeg decoded before the filters
+    (-1 when it did not say), so a decimating filter still counts the clip."""
+
+    def __init__(
+        self, path: str, info: StreamInfo, vf: str, size: tuple[int, int], passthrough: bool = False
+    ):
+        self.path, self.info, self.vf, self.size = path, info, vf, size
+        self.passthrough = passthrough  # each kept frame once (a select filter's output)
+        self.decoded = -1
+
+    def command(self) -> list[str]:
+        import imageio_ffmpeg
+
+        cmd = [imageio_ffmpeg.get_ffmpeg_exe(), "-nostdin", "-hide_banner", "-nostats"]
+        cmd += ["-v", "verbose"] + (["-c:v", self.info.decoder] if self.info.decoder else [])
+        # ffmpeg picks the video stream as for the plain reader; sound and subtitles stay out
+        cmd += ["-i", self.path, "-vf", self.vf, "-an", "-sn", "-dn"]
+        cmd += ["-fps_mode", "passthrough"] if self.passthrough else []
+        # the same muxer as the plain reader (imageio_ffmpeg.read_frames): the same frames
+        return cmd + ["-f", "image2pipe", "-vcodec", "rawvideo", "-pix_fmt", "rgb24", "-"]
+
+    def __iter__(self) -> Iterator[np.ndarray]:
+        w, h = self.size
+        frame_bytes = w * h * 3
+        with tempfile.TemporaryFile() as log:
+            process = subprocess.Popen(self.command(), stdout=subprocess.PIPE, stderr=log)
+            stdout = cast(io.BufferedReader, process.stdout)  # Popen's pipes are buffered readers
+            finished = False
+            count = 0
+            try:
+                while True:
+                    frame = np.empty((h, w, 3), np.uint8)
+                    view = frame.reshape(-1).data
+                    got = 0
+                    while got < frame_bytes:
+                        n = stdout.readinto(view[got:])
+                        if not n:
+                            break
+                        got += n
+                    if got < frame_bytes:
+                        break
+                    count += 1
+                    yield frame
+                stdout.close()
+                code = process.wait()
+                finished = True
+                log.seek(0)
+                text = log.read()
+                if got or (code != 0 and not count):
+                    lines = [ln for ln in text.decode("utf-8", "replace").splitlines() if ln.strip()]
+                    errors = [ln for ln in lines if "rror" in ln] or lines  # the log is verbose
+                    reason = errors[-1].strip()[:120] if errors else f"ffmpeg exit status {code}"
+                    raise InputError(f"the video breaks off ({reason})", self.path)
+                counts = _DECODED.findall(text)
+                self.decoded = int(counts[0]) if counts else -1
+            finally:
+                if not finished:  # the reader stopped early: ffmpeg is not needed any more
+                    process.kill()
+                    stdout.close()
+                    process.wait()
+
+
+def window_filter(win: Window) -> str:
+    """The ffmpeg filter chain that shows a window of the source as
+    holopack.video.crop.place does with cv2: the window cropped, resized (area
+    averaging when shrinking, bilinear when enlarging) and padded black to the square.
+    It works in RGB so that the chroma is sampled as the plain reader's (4:2:0 chroma
+    upsampled at the source's size, then averaged)."""
+    chain = [f"format=rgb24,crop={win.x1 - win.x0}:{win.y1 - win.y0}:{win.x0}:{win.y0}:exact=1"]
+    if win.resized:
+        w, h = win.out_x1 - win.out_x0, win.out_y1 - win.out_y0
+        chain.append(f"scale={w}:{h}:flags={'bilinear' if win.enlarge else 'area'}")
+    chain.append(f"pad={win.size}:{win.size}:{win.out_x0}:{win.out_y0}:color=black")
+    return ",".join(chain)
+
+
+def sample_filter(step: int, size: tuple[int, int] | None = None) -> str:
+    """The ffmpeg filter that keeps frames 0, step, 2 step... (the first pass's
+    samples), area-averaged to ``size`` (width, height) when given."""
+    chain = f"select=not(mod(n\\,{int(step)}))"
+    if size is not None:
+        chain += f",format=rgb24,scale={size[0]}:{size[1]}:flags=area"
+    return chain
 
 
 def pil_rgba_frames(path: str) -> Iterator[np.ndarray]:

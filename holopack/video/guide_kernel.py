@@ -22,60 +22,76 @@ from .key_kernel import KB, KG, KR
 refresh(__file__, ["key_kernel.py", "../work_queue.py"])
 
 
+@njit(cache=True, inline="always")
+def _luma(frame, y, x):
+    """BT.601 luma of pixel (y, x) of a uint8 (H, W, 3) frame, in 0-1."""
+    return (KR * frame[y, x, 0] + KG * frame[y, x, 1] + KB * frame[y, x, 2]) / 255.0
+
+
+@njit(cache=True, inline="always")
+def _coefficients_row(frame, alpha, near, y, radius, eps, coef_a, coef_b):
+    """Row ``y`` of a and b, where ``near`` is set (the first pass)."""
+    height, width = alpha.shape
+    for x in range(width):
+        if not near[y, x]:
+            continue
+        n = 0.0
+        si = 0.0
+        sp = 0.0
+        sip = 0.0
+        sii = 0.0
+        for v in range(max(0, y - radius), min(height, y + radius + 1)):
+            for u in range(max(0, x - radius), min(width, x + radius + 1)):
+                i = _luma(frame, v, u)
+                p = alpha[v, u]
+                n += 1.0
+                si += i
+                sp += p
+                sip += i * p
+                sii += i * i
+        mi = si / n
+        mp = sp / n
+        a = (sip / n - mi * mp) / (sii / n - mi * mi + eps)
+        coef_a[y, x] = a
+        coef_b[y, x] = mp - a * mi
+
+
+@njit(cache=True, inline="always")
+def _filtered_row(frame, alpha, edge, y, radius, coef_a, coef_b, out):
+    """Row ``y`` of the output: mean a x luma + mean b on edge pixels (the second pass)."""
+    height, width = alpha.shape
+    for x in range(width):
+        if not edge[y, x]:
+            out[y, x] = alpha[y, x]
+            continue
+        n = 0.0
+        sa = 0.0
+        sb = 0.0
+        for v in range(max(0, y - radius), min(height, y + radius + 1)):
+            for u in range(max(0, x - radius), min(width, x + radius + 1)):
+                n += 1.0
+                sa += coef_a[v, u]
+                sb += coef_b[v, u]
+        out[y, x] = min(1.0, max(0.0, (sa / n) * _luma(frame, y, x) + sb / n))
+
+
 @njit(parallel=True, cache=True)
 def guide_edge(frame, alpha, edge, near, radius, eps, coef_a, coef_b, out):
     """frame uint8 (H, W, 3); alpha float32 (H, W); edge uint8 (H, W): pixels to
     filter; near uint8 (H, W): pixels within ``radius`` of an edge pixel; eps: the
     regularisation (luma in 0-1); coef_a, coef_b float32 (H, W): scratch; out float32
     (H, W), overwritten: the filtered matte on edge pixels, clipped to [0, 1], alpha
-    elsewhere."""
-    height, width = alpha.shape
-    next_row = np.zeros(1, np.int64)
-    for _worker in prange(WORKERS):
-        while True:
-            y = claim(next_row)
-            if y >= height:
-                break
-            for x in range(width):
-                if not near[y, x]:
-                    continue
-                n = 0.0
-                si = 0.0
-                sp = 0.0
-                sip = 0.0
-                sii = 0.0
-                for v in range(max(0, y - radius), min(height, y + radius + 1)):
-                    for u in range(max(0, x - radius), min(width, x + radius + 1)):
-                        i = (KR * frame[v, u, 0] + KG * frame[v, u, 1] + KB * frame[v, u, 2]) / 255.0
-                        p = alpha[v, u]
-                        n += 1.0
-                        si += i
-                        sp += p
-                        sip += i * p
-                        sii += i * i
-                mi = si / n
-                mp = sp / n
-                a = (sip / n - mi * mp) / (sii / n - mi * mi + eps)
-                coef_a[y, x] = a
-                coef_b[y, x] = mp - a * mi
-    next_row = np.zeros(1, np.int64)
-    for _worker in prange(WORKERS):
-        while True:
-            y = claim(next_row)
-            if y >= height:
-                break
-            for x in range(width):
-                if not edge[y, x]:
-                    out[y, x] = alpha[y, x]
-                    continue
-                n = 0.0
-                sa = 0.0
-                sb = 0.0
-                for v in range(max(0, y - radius), min(height, y + radius + 1)):
-                    for u in range(max(0, x - radius), min(width, x + radius + 1)):
-                        n += 1.0
-                        sa += coef_a[v, u]
-                        sb += coef_b[v, u]
-                i = (KR * frame[y, x, 0] + KG * frame[y, x, 1] + KB * frame[y, x, 2]) / 255.0
-                q = (sa / n) * i + sb / n
-                out[y, x] = min(1.0, max(0.0, q))
+    elsewhere. Two passes over the rows: the second reads the first's a and b within
+    ``radius``, so every row of the first is done before the second starts."""
+    height = alpha.shape[0]
+    for stage in range(2):
+        next_row = np.zeros(1, np.int64)
+        for _worker in prange(WORKERS):
+            while True:
+                y = claim(next_row)
+                if y >= height:
+                    break
+                if stage == 1:
+                    _filtered_row(frame, alpha, edge, y, radius, coef_a, coef_b, out)
+                else:
+                    _coefficients_row(frame, alpha, near, y, radius, eps, coef_a, coef_b)

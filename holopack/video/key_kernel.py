@@ -1,4 +1,5 @@
-"""The per-frame matte and the premultiplied colour, in two Numba passes.
+"""The per-frame matte (with what its refinements read, in the same pass), the edge
+unmixing and the premultiplied colour, as Numba passes.
 
 Colour distances are measured in YCbCr (BT.601 luma and opponent chroma, an
 approximately perceptual split of brightness from colour):
@@ -36,13 +37,30 @@ SCORE_LIMIT = 64.0  # stored scores are clamped to [-SCORE_LIMIT, SCORE_LIMIT]
 
 
 @njit(parallel=True, cache=True)
-def matte(frame, plate, key_uv, params, prev_frame, prev_score, has_prev, alpha):
+def matte(
+    frame,
+    plate,
+    key_uv,
+    params,
+    prev_frame,
+    prev_score,
+    has_prev,
+    background_linear,
+    srgb_linear,
+    alpha,
+    offset,
+    linear_distance,
+):
     """frame uint8 (H, W, 3); plate float32 (H, W, 3) YCbCr of the clean plate;
     key_uv float32 (2,) normalised chroma of the key colour; params float32 (7,):
     use_plate, plate_lo, plate_hi, use_key, key_lo, key_hi, still_limit;
     prev_frame uint8 (H, W, 3) and prev_score float32 (H, W): the previous frame and its
     scores (prev_score is overwritten with this frame's); has_prev: bool;
-    alpha float32 (H, W), overwritten with the matte in [0, 1]."""
+    background_linear float32 (H, W, 3): the background in linear light; srgb_linear
+    float32 (256,): sRGB code -> linear. Overwritten: alpha float32 (H, W) with the
+    matte in [0, 1], and in the same pass what the matte's refinements read: offset
+    float32 (H, W, 3) with the frame's YCbCr minus the plate's, linear_distance float32
+    (H, W) with |frame - background| in linear RGB."""
     height, width = frame.shape[0], frame.shape[1]
     use_plate = params[0] > 0.5
     use_key = params[3] > 0.5
@@ -62,11 +80,19 @@ def matte(frame, plate, key_uv, params, prev_frame, prev_score, has_prev, alpha)
                 luma = KR * r + KG * g + KB * b
                 cb = CB_SCALE * (b - luma)
                 cr = CR_SCALE * (r - luma)
+                dy = luma - plate[y, x, 0]
+                du = cb - plate[y, x, 1]
+                dv = cr - plate[y, x, 2]
+                offset[y, x, 0] = dy
+                offset[y, x, 1] = du
+                offset[y, x, 2] = dv
+                d = 0.0
+                for c in range(3):
+                    e = srgb_linear[frame[y, x, c]] - background_linear[y, x, c]
+                    d += e * e
+                linear_distance[y, x] = math.sqrt(d)
                 score = SCORE_LIMIT
                 if use_plate:
-                    dy = luma - plate[y, x, 0]
-                    du = cb - plate[y, x, 1]
-                    dv = cr - plate[y, x, 2]
                     d = math.sqrt(dy * dy + du * du + dv * dv)
                     score = min(score, (d - plate_lo) * plate_inv)
                 if use_key:
@@ -124,35 +150,6 @@ def composite(frame, alpha, band, background, despill, gain, out):
                 out[y, x, 0] = min(255, int(c0 * gain + 0.5))
                 out[y, x, 1] = min(255, int(c1 * gain + 0.5))
                 out[y, x, 2] = min(255, int(c2 * gain + 0.5))
-
-
-@njit(parallel=True, cache=True)
-def edge_inputs(frame, plate, background_linear, srgb_linear, offset, linear_distance):
-    """What the matte's refinements read, in one pass. frame uint8 (H, W, 3); plate
-    float32 (H, W, 3) YCbCr of the clean plate; background_linear float32 (H, W, 3):
-    the background in linear light; srgb_linear float32 (256,): sRGB code -> linear;
-    offset float32 (H, W, 3), overwritten with the frame's YCbCr minus the plate's;
-    linear_distance float32 (H, W), overwritten with |frame - background| in linear RGB."""
-    height, width = frame.shape[0], frame.shape[1]
-    next_row = np.zeros(1, np.int64)
-    for _worker in prange(WORKERS):
-        while True:
-            y = claim(next_row)
-            if y >= height:
-                break
-            for x in range(width):
-                r = float(frame[y, x, 0])
-                g = float(frame[y, x, 1])
-                b = float(frame[y, x, 2])
-                luma = KR * r + KG * g + KB * b
-                offset[y, x, 0] = luma - plate[y, x, 0]
-                offset[y, x, 1] = CB_SCALE * (b - luma) - plate[y, x, 1]
-                offset[y, x, 2] = CR_SCALE * (r - luma) - plate[y, x, 2]
-                d = 0.0
-                for c in range(3):
-                    e = srgb_linear[frame[y, x, c]] - background_linear[y, x, c]
-                    d += e * e
-                linear_distance[y, x] = math.sqrt(d)
 
 
 @njit(parallel=True, cache=True)

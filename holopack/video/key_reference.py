@@ -1,4 +1,5 @@
-"""Slow, obviously-correct numpy twins of key_kernel.matte and key_kernel.composite."""
+"""Slow, obviously-correct numpy twins of key_kernel.matte, key_kernel.unmix and
+key_kernel.composite."""
 
 from __future__ import annotations
 
@@ -53,8 +54,9 @@ def composite(frame, alpha, band, background, despill, gain):
 
 
 def edge_inputs(frame, plate, background_linear):
-    """As key_kernel.edge_inputs; returns (offset float32 (H, W, 3), linear_distance
-    float32 (H, W)), the sRGB curve written out here."""
+    """The offset and linear_distance that key_kernel.matte fills in its pass; returns
+    (offset float32 (H, W, 3), linear_distance float32 (H, W)), the sRGB curve written
+    out here."""
     c = frame.astype(np.float64) / 255.0
     linear = np.where(c <= 0.04045, c / 12.92, ((c + 0.055) / 1.055) ** 2.4)
     offset = ycbcr(frame) - plate

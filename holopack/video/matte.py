@@ -13,6 +13,7 @@ from dataclasses import dataclass
 import cv2
 import numpy as np
 
+from ..colour import SRGB8_TO_LINEAR, srgb_to_linear
 from . import guide_kernel, key_kernel
 from .holes import fill_holes
 
@@ -47,12 +48,7 @@ class KeyState:
     background_linear: np.ndarray | None = None  # (H, W, 3) float32, linear light
 
 
-def _srgb_to_linear(codes: np.ndarray) -> np.ndarray:
-    c = np.asarray(codes, np.float32) / 255.0
-    return np.where(c <= 0.04045, c / 12.92, ((c + 0.055) / 1.055) ** 2.4).astype(np.float32)
-
-
-SRGB_LINEAR = _srgb_to_linear(np.arange(256))  # (256,) float32: sRGB code -> linear light
+SRGB_LINEAR = SRGB8_TO_LINEAR  # (256,) float32: sRGB code -> linear light
 
 
 def background_for(model, plate_rgb: np.ndarray | None, shape) -> np.ndarray:
@@ -71,6 +67,7 @@ def key_frame(
     state: KeyState | None,
     gain: float = 1.0,
     background: np.ndarray | None = None,
+    background_linear: np.ndarray | None = None,
 ):
     """frame (H, W, 3) uint8 RGB, plates (H, W, 3) float32 at the same size -> (colour
     (H, W, 3) uint8 premultiplied over black, alpha (H, W) float32, the new state)."""
@@ -84,6 +81,14 @@ def key_frame(
         has_prev = False
     else:
         has_prev = True
+    if background is None:
+        background = background_for(model, plate_rgb, (h, w, 3))
+    if state.background_linear is None:
+        state.background_linear = (
+            srgb_to_linear(background / 255.0) if background_linear is None else background_linear
+        )
+    offset = np.empty((h, w, 3), np.float32)
+    linear_distance = np.empty((h, w), np.float32)
     key_kernel.matte(
         frame,
         np.ascontiguousarray(plate_ycc, np.float32),
@@ -92,25 +97,27 @@ def key_frame(
         state.frame,
         state.score,
         has_prev,
+        np.ascontiguousarray(state.background_linear, np.float32),
+        SRGB_LINEAR,
         alpha,
+        offset,
+        linear_distance,
     )
     state.frame[...] = frame
-    if background is None:
-        background = background_for(model, plate_rgb, (h, w, 3))
-    if state.background_linear is None:
-        state.background_linear = _srgb_to_linear(background)
     window = subject_window(alpha, WINDOW_PAD)
     if window is not None:
         ys, xs = window
-        alpha[ys, xs] = refine(
-            model,
-            alpha[ys, xs],
-            frame[ys, xs],
-            plate_ycc[ys, xs],
-            state.score[ys, xs],
-            state.background_linear[ys, xs],
+        # feathered there only: elsewhere the matte is 0, which feathering keeps
+        alpha[ys, xs] = feather(
+            refine(
+                model,
+                alpha[ys, xs],
+                frame[ys, xs],
+                offset[ys, xs],
+                linear_distance[ys, xs],
+                state.score[ys, xs],
+            )
         )
-    alpha = feather(alpha)
     band = edge_band(alpha)
     out = np.empty((h, w, 3), np.uint8)
     key_kernel.composite(frame, alpha, band, background, model.despill, np.float32(gain), out)
@@ -137,24 +144,13 @@ def subject_window(alpha: np.ndarray, pad: int):
     )
 
 
-def refine(model, alpha, frame, plate_ycc, score, background_linear) -> np.ndarray:
+def refine(model, alpha, frame, offset, linear_distance, score) -> np.ndarray:
     """The matte kernel's alpha (H, W) float32 refined: the subject's holes filled
     (holes.fill_holes, with a clean plate), the edge unmixed in linear light
-    (unmix_edge) and guided by the luma (guide_edge). frame (H, W, 3) uint8, plate_ycc
-    (H, W, 3) float32, score (H, W) float32, background_linear (H, W, 3) float32."""
-    h, w = alpha.shape
-    offset = np.empty((h, w, 3), np.float32)
-    linear_distance = np.empty((h, w), np.float32)
-    key_kernel.edge_inputs(
-        np.ascontiguousarray(frame),
-        np.ascontiguousarray(plate_ycc),
-        np.ascontiguousarray(background_linear),
-        SRGB_LINEAR,
-        offset,
-        linear_distance,
-    )
+    (unmix_edge) and guided by the luma (guide_edge). frame (H, W, 3) uint8; offset
+    (H, W, 3), linear_distance (H, W) and score (H, W) float32 from the matte kernel."""
     if model.use_plate:
-        alpha = fill_holes(alpha, offset, model.noise)
+        alpha = fill_holes(alpha, np.ascontiguousarray(offset), model.noise)
     lo, hi = (model.params[1], model.params[2]) if model.use_plate else (model.params[4], model.params[5])
     alpha = unmix_edge(alpha, score, float(lo), float(hi), linear_distance, model.edge_px)
     return guide_edge(alpha, frame, model.edge_px)

@@ -45,57 +45,81 @@ def _mean_of_agreeing(samples, best, y, x, tolerance, plate):
     return n
 
 
+@njit(cache=True, inline="always")
+def _mode_row(samples, y, tolerance, counts, pixel, plate, support):
+    """plate_mode's row ``y``; counts: int64 (K,) and pixel: int32 (K, 3) scratch."""
+    k = samples.shape[0]
+    for x in range(samples.shape[2]):
+        # the K samples of the pixel side by side, as integers: the pairs below read them
+        # from one small block instead of K planes of the stack
+        for i in range(k):
+            for c in range(3):
+                pixel[i, c] = samples[i, y, x, c]
+        # each pair is compared once, and counts for both (each sample agrees with itself)
+        counts[:] = 1 if tolerance >= 0 else 0
+        for i in range(k):
+            r, g, b = pixel[i, 0], pixel[i, 1], pixel[i, 2]
+            for j in range(i + 1, k):
+                if abs(r - pixel[j, 0]) + abs(g - pixel[j, 1]) + abs(b - pixel[j, 2]) <= tolerance:
+                    counts[i] += 1
+                    counts[j] += 1
+        best, best_count = 0, -1
+        for i in range(k):
+            if counts[i] > best_count:
+                best, best_count = i, counts[i]
+        support[y, x] = _mean_of_agreeing(samples, best, y, x, tolerance, plate) / k
+
+
+@njit(cache=True, inline="always")
+def _nearest_row(samples, prediction, unsure, y, tolerance, plate):
+    """plate_nearest's row ``y``."""
+    for x in range(samples.shape[2]):
+        if not unsure[y, x]:
+            continue
+        best, best_d = 0, 1e30
+        for j in range(samples.shape[0]):
+            d = 0.0
+            for c in range(3):
+                d += abs(float(samples[j, y, x, c]) - float(prediction[y, x, c]))
+            if d < best_d:
+                best, best_d = j, d
+        if best_d > 2 * tolerance:
+            for c in range(3):
+                plate[y, x, c] = prediction[y, x, c]
+        else:
+            _mean_of_agreeing(samples, best, y, x, tolerance, plate)
+
+
 @njit(parallel=True, cache=True)
+def _plate_rows(samples, tolerance, prediction, unsure, nearest, plate, support):
+    """Every row of plate_mode (``nearest`` False) or plate_nearest (True)."""
+    height = samples.shape[1]
+    next_row = np.zeros(1, np.int64)
+    for _worker in prange(WORKERS):
+        counts = np.empty(samples.shape[0], np.int64)
+        pixel = np.empty((samples.shape[0], 3), np.int32)
+        while True:
+            y = claim(next_row)
+            if y >= height:
+                break
+            if nearest:
+                _nearest_row(samples, prediction, unsure, y, tolerance, plate)
+            else:
+                _mode_row(samples, y, tolerance, counts, pixel, plate, support)
+
+
 def plate_mode(samples, tolerance, plate, support):
     """samples uint8 (K, H, W, 3); tolerance: largest sum of |channel differences| for
     two samples to agree; plate float32 (H, W, 3) and support float32 (H, W), both
     overwritten: plate = mean of the largest agreeing group (the first sample with the
     most agreeing others, and those), support = that group's share of the K samples."""
-    k, height, width = samples.shape[0], samples.shape[1], samples.shape[2]
-    next_row = np.zeros(1, np.int64)
-    for _worker in prange(WORKERS):
-        while True:
-            y = claim(next_row)
-            if y >= height:
-                break
-            for x in range(width):
-                best, best_count = 0, -1
-                for i in range(k):
-                    count = 0
-                    for j in range(k):
-                        if _difference(samples, i, j, y, x) <= tolerance:
-                            count += 1
-                    if count > best_count:
-                        best, best_count = i, count
-                n = _mean_of_agreeing(samples, best, y, x, tolerance, plate)
-                support[y, x] = n / k
+    none = np.zeros((0, 0, 3), np.float32)
+    _plate_rows(samples, tolerance, none, np.zeros((0, 0), np.bool_), False, plate, support)
 
 
-@njit(parallel=True, cache=True)
 def plate_nearest(samples, prediction, unsure, tolerance, plate):
     """Where ``unsure`` (bool (H, W)) is set, replace plate (float32 (H, W, 3)) with the
     mean of the samples (uint8 (K, H, W, 3)) that agree with the sample nearest to
     ``prediction`` (float32 (H, W, 3), the plate inpainted from its sure pixels), or
     with the prediction itself when no sample comes within 2 x tolerance of it."""
-    k, height, width = samples.shape[0], samples.shape[1], samples.shape[2]
-    next_row = np.zeros(1, np.int64)
-    for _worker in prange(WORKERS):
-        while True:
-            y = claim(next_row)
-            if y >= height:
-                break
-            for x in range(width):
-                if not unsure[y, x]:
-                    continue
-                best, best_d = 0, 1e30
-                for j in range(k):
-                    d = 0.0
-                    for c in range(3):
-                        d += abs(float(samples[j, y, x, c]) - float(prediction[y, x, c]))
-                    if d < best_d:
-                        best, best_d = j, d
-                if best_d > 2 * tolerance:
-                    for c in range(3):
-                        plate[y, x, c] = prediction[y, x, c]
-                    continue
-                _mean_of_agreeing(samples, best, y, x, tolerance, plate)
+    _plate_rows(samples, tolerance, prediction, unsure, True, plate, np.zeros((0, 0), np.float32))

@@ -3,8 +3,9 @@ looped, streamed one frame at a time as a MediaSource the pipeline reads like an
 
 Per frame: place the source in the output square first (so the matte is computed at the
 output size, not the source's: a 1080p frame becomes a 672 px one before the per-pixel
-work), then matte (key_kernel.matte), feather inwards, find the edge band, composite
-(key_kernel.composite).
+work; ffmpeg decodes an opaque video already cropped and scaled, so the full frame never
+crosses the pipe), then matte (key_kernel.matte), feather inwards, find the edge band,
+composite (key_kernel.composite).
 """
 
 from __future__ import annotations
@@ -17,8 +18,8 @@ import numpy as np
 
 from ..scene.types import MediaSource
 from .analyse import ALPHA_GATE, VideoModel, analyse, source_frames
-from .crop import Placement, circle_placement, fit_placement, place
-from .decode import premultiply
+from .crop import Placement, circle_placement, fit_placement, place, window
+from .decode import premultiply, window_filter
 from .loop import crossfade_frames, crossfade_length, pingpong_frames
 from .matte import KeyState, background_for, key_frame
 from .matte import ycbcr as _ycbcr
@@ -54,7 +55,11 @@ class FrameProcessor:
             colour[alpha <= 0] = 0
             self.last_alpha = alpha
             return colour
-        placed = place(frame[..., :3], self.placement)
+        return self.key(place(frame[..., :3], self.placement))
+
+    def key(self, placed: np.ndarray) -> np.ndarray:
+        """An opaque frame already placed in the square (S, S, 3) uint8 -> processed."""
+        model = self.model
         if not (model.use_plate or model.use_key):
             self.last_alpha = (placed.max(axis=-1) > 0).astype(np.float32)
             if model.gain == 1.0:
@@ -89,7 +94,16 @@ class ProcessedMedia(MediaSource):
 
     def processed(self, skip: int = 0) -> Iterator[np.ndarray]:
         """The source's frames from ``skip`` on, processed (a stream with its own state)."""
-        processor = FrameProcessor(self.model, self.placement())
+        placement = self.placement()
+        processor = FrameProcessor(self.model, placement)
+        win = window(self.width, self.height, placement)
+        if self.source.open_filtered is not None and not self.model.alpha and win is not None:
+            # ffmpeg crops and scales: only the pixels the fan shows reach the keyer
+            placed = self.source.open_filtered(window_filter(win), (placement.size, placement.size))
+            for index, frame in enumerate(placed):
+                if index >= skip:
+                    yield processor.key(frame)
+            return
         for index, frame in enumerate(source_frames(self.source)):
             if index >= skip:
                 yield processor(frame)
