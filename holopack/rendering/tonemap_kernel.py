@@ -84,10 +84,8 @@ def tone_map(linear, alpha, exposure, mode, lut, steps, color):
     height = linear.shape[0]
     next_row = np.zeros(1, np.int64)
     for _worker in prange(WORKERS):
-        while True:
-            y = claim(next_row)
-            if y >= height:
-                break
+        y = claim(next_row)
+        while y < height:
             for x in range(linear.shape[1]):
                 if not alpha[y, x] > 0.0:
                     continue
@@ -103,3 +101,4 @@ def tone_map(linear, alpha, exposure, mode, lut, steps, color):
                 color[y, x, 0] = encode_srgb8(r, lut, steps)
                 color[y, x, 1] = encode_srgb8(g, lut, steps)
                 color[y, x, 2] = encode_srgb8(b, lut, steps)
+            y = claim(next_row)

@@ -87,11 +87,10 @@ def guide_edge(frame, alpha, edge, near, radius, eps, coef_a, coef_b, out):
     for stage in range(2):
         next_row = np.zeros(1, np.int64)
         for _worker in prange(WORKERS):
-            while True:
-                y = claim(next_row)
-                if y >= height:
-                    break
+            y = claim(next_row)
+            while y < height:
                 if stage == 1:
                     _filtered_row(frame, alpha, edge, y, radius, coef_a, coef_b, out)
                 else:
                     _coefficients_row(frame, alpha, near, y, radius, eps, coef_a, coef_b)
+                y = claim(next_row)

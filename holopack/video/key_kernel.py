@@ -69,10 +69,8 @@ def matte(
     still = params[6]
     next_row = np.zeros(1, np.int64)
     for _worker in prange(WORKERS):
-        while True:
-            y = claim(next_row)
-            if y >= height:
-                break
+        y = claim(next_row)
+        while y < height:
             for x in range(width):
                 r = float(frame[y, x, 0])
                 g = float(frame[y, x, 1])
@@ -112,6 +110,7 @@ def matte(
                         score = 0.5 * (score + prev_score[y, x])
                 prev_score[y, x] = score
                 alpha[y, x] = min(1.0, max(0.0, score))
+            y = claim(next_row)
 
 
 @njit(parallel=True, cache=True)
@@ -125,12 +124,11 @@ def composite(frame, alpha, band, background, despill, gain, out):
     height, width = frame.shape[0], frame.shape[1]
     next_row = np.zeros(1, np.int64)
     for _worker in prange(WORKERS):
-        while True:
-            y = claim(next_row)
-            if y >= height:
-                break
+        y = claim(next_row)
+        while y < height:
+            alpha_row = alpha[y]
             for x in range(width):
-                a = alpha[y, x]
+                a = alpha_row[x]
                 if a <= 0.0:
                     out[y, x, 0] = 0
                     out[y, x, 1] = 0
@@ -150,6 +148,7 @@ def composite(frame, alpha, band, background, despill, gain, out):
                 out[y, x, 0] = min(255, int(c0 * gain + 0.5))
                 out[y, x, 1] = min(255, int(c1 * gain + 0.5))
                 out[y, x, 2] = min(255, int(c2 * gain + 0.5))
+            y = claim(next_row)
 
 
 @njit(parallel=True, cache=True)
@@ -165,10 +164,8 @@ def unmix(alpha, score, lo, hi, linear_distance, reach, out):
     span = hi - lo
     next_row = np.zeros(1, np.int64)
     for _worker in prange(WORKERS):
-        while True:
-            y = claim(next_row)
-            if y >= height:
-                break
+        y = claim(next_row)
+        while y < height:
             for x in range(width):
                 a = alpha[y, x]
                 out[y, x] = a
@@ -191,3 +188,4 @@ def unmix(alpha, score, lo, hi, linear_distance, reach, out):
                         linear_local = max(linear_local, linear_distance[v, u])
                 share = min(1.0, max(0.0, linear_distance[y, x] / max(linear_local, 1e-6)))
                 out[y, x] = share if local >= hi else min(a, share)
+            y = claim(next_row)
