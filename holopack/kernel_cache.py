@@ -96,12 +96,16 @@ def _stamp_path(module_file: str) -> str:
     return os.path.join(cache_dir(module_file), f"{stem}.deps-sha256")
 
 
-def refresh(module_file: str, dependencies: list[str]) -> None:
+def refresh(module_file: str, dependencies: list[str] | None = None) -> None:
     """Call at the top of a kernel module, before any kernel is first called.
 
     module_file: the kernel module's ``__file__``; dependencies: file names beside it
-    whose ``@njit`` functions its kernels call.
+    whose ``@njit`` functions its kernels call (None: the module's KERNEL_MODULES entry).
     """
+    if dependencies is None:
+        package = os.path.dirname(os.path.abspath(__file__))
+        relative = os.path.relpath(os.path.abspath(module_file), package).replace(os.sep, "/")
+        dependencies = KERNEL_MODULES[relative]
     stem = os.path.splitext(os.path.basename(module_file))[0]
     digest = _deps_digest(module_file, dependencies)
     folder = cache_dir(module_file)

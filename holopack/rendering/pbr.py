@@ -56,19 +56,7 @@ from ..kernel_cache import refresh
 # material_columns.py into themselves
 refresh(__file__, ["texture.py", "texel_mix.py", "punctual.py", "material_columns.py"])
 
-from .material_columns import (  # noqa: E402  (as above)
-    M_MAPS,  # noqa: F401  (re-exported for raster.py)
-    M_METALLIC,
-    M_MR_TEX,
-    M_NORMAL_SCALE,
-    M_NORMAL_TEX,
-    M_OCC_STRENGTH,
-    M_OCC_TEX,
-    M_PACK_LAYERS,
-    M_PACK_OCC,
-    M_PACK_TEX,
-    M_ROUGHNESS,
-)
+from . import material_columns as col  # noqa: E402  (as above)
 from .punctual import DIRECTIONAL, L_KIND, L_POSITION, L_RANGE, L_SPOT_DIR, L_SPOT_OFFSET, L_SPOT_SCALE, SPOT  # noqa: E402
 from .texel_mix import mix_texels  # noqa: E402
 from .texture import bilinear_taps, fragment_uv, mip_level, texture_at  # noqa: E402
@@ -239,17 +227,17 @@ def shade_pbr(
     (ex, ey, ez), view space. lights: the (L, LIGHT_COLUMNS) table of
     holopack.rendering.punctual.pack_lights. (Thirty arguments at most: CPython
     passes more through a tuple, a call Numba's inliner refuses.)"""
-    metallic = mat[m, M_METALLIC]
-    rough = mat[m, M_ROUGHNESS]
+    metallic = mat[m, col.M_METALLIC]
+    rough = mat[m, col.M_ROUGHNESS]
     ao = 1.0
     # the normal map's texel; a packed material samples all its maps in one fetch
     s0 = s1 = s2 = 0.0
-    packed = int(mat[m, M_PACK_TEX])
+    packed = int(mat[m, col.M_PACK_TEX])
     if packed >= 0:
         u, v, dudx, dvdx, dudy, dvdy = fragment_uv(
             A_NORMAL_UV, v0, v1, v2, o0, o1, o2, ox0, ox1, ox2, oy0, oy1, oy2, attr
         )
-        layers = int(mat[m, M_PACK_LAYERS])
+        layers = int(mat[m, col.M_PACK_LAYERS])
         c0, c1, c2, s0, s1, s2, q0, q1, q2 = packed_maps(
             pool, levels, level_count, wrap, packed, layers, u, v, dudx, dvdx, dudy, dvdy
         )
@@ -259,10 +247,10 @@ def shade_pbr(
             b *= c2
         rough *= q1
         metallic *= q2
-        if mat[m, M_PACK_OCC] == 1.0:  # the occlusion is the metallic-roughness map's R
-            ao = 1.0 + mat[m, M_OCC_STRENGTH] * (q0 - 1.0)
+        if mat[m, col.M_PACK_OCC] == 1.0:  # the occlusion is the metallic-roughness map's R
+            ao = 1.0 + mat[m, col.M_OCC_STRENGTH] * (q0 - 1.0)
     else:
-        t = int(mat[m, M_MR_TEX])
+        t = int(mat[m, col.M_MR_TEX])
         if t >= 0:
             _, sg, sb, _ = texture_at(
                 t, A_MR_UV, v0, v1, v2, o0, o1, o2, ox0, ox1, ox2, oy0, oy1, oy2, attr, pool, levels, level_count, wrap
@@ -271,10 +259,10 @@ def shade_pbr(
             metallic *= sb
     metallic = min(max(metallic, 0.0), 1.0)
     rough = min(max(rough, 0.0), 1.0)
-    t = int(mat[m, M_NORMAL_TEX])
+    t = int(mat[m, col.M_NORMAL_TEX])
     if t >= 0 or packed >= 0:
         nx, ny, nz = normal_mapped(
-            t, packed >= 0, s0, s1, s2, mat[m, M_NORMAL_SCALE], nx, ny, nz, back,
+            t, packed >= 0, s0, s1, s2, mat[m, col.M_NORMAL_SCALE], nx, ny, nz, back,
             v0, v1, v2, o0, o1, o2, ox0, ox1, ox2, oy0, oy1, oy2, attr, pool, levels, level_count, wrap,
         )  # fmt: skip
     cr = r * (1.0 - metallic)
@@ -342,12 +330,12 @@ def shade_pbr(
         out_r += fr * er
         out_g += fg * eg
         out_b += fb * eb
-    t = int(mat[m, M_OCC_TEX])  # set only when the picture has an environment
+    t = int(mat[m, col.M_OCC_TEX])  # set only when the picture has an environment
     if t >= 0:
         s0, _, _, _ = texture_at(
             t, A_OCC_UV, v0, v1, v2, o0, o1, o2, ox0, ox1, ox2, oy0, oy1, oy2, attr, pool, levels, level_count, wrap
         )  # fmt: skip
-        ao = 1.0 + mat[m, M_OCC_STRENGTH] * (s0 - 1.0)
+        ao = 1.0 + mat[m, col.M_OCC_STRENGTH] * (s0 - 1.0)
     return out_r, out_g, out_b, cr, cg, cb, nx, ny, nz, f0r, f0g, f0b, rough, ao
 
 

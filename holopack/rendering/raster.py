@@ -59,21 +59,10 @@ from numba import njit, prange
 from ..kernel_cache import refresh
 from ..work_queue import WORKERS, claim, prange_only
 
-# the kernels below inline shading.py's, pbr.py's, texture.py's and the work queue's functions
-refresh(
-    __file__,
-    [
-        "shading.py",
-        "material_columns.py",
-        "texture.py",
-        "texel_mix.py",
-        "pbr.py",
-        "punctual.py",
-        "../work_queue.py",
-    ],
-)
+# the kernels below inline shading.py's, pbr.py's, texture.py's and the work queue's
+# functions: kernel_cache.KERNEL_MODULES lists the files
+refresh(__file__)
 
-from .pbr import M_MAPS  # noqa: E402  (as above)
 from .shading import (  # noqa: E402  imported after refresh(), on purpose
     A_NRM,
     A_POS,
@@ -83,6 +72,7 @@ from .shading import (  # noqa: E402  imported after refresh(), on purpose
     M_CUTOFF,
     M_DOUBLE,
     M_EM_TEX,
+    M_MAPS,
     MASK,
     PBR,
     UNLIT,
