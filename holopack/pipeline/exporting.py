@@ -119,13 +119,8 @@ class ExportPlan:
             framing=settings.framing,
             supersample=settings.supersample or profile.supersample,
             lights=settings.lights if settings.lights is not None else getattr(profile, "lights", None),
-            shading=settings.shading,
-            front=settings.front,
-            up=settings.up,
+            **settings.look(),
             model_lights=settings.model_lights,
-            environment=settings.environment,
-            tone_mapping=settings.tone_mapping,
-            exposure=settings.exposure,
         )
         self._note_decisions(scene, settings)
         self._encoder: PolarEncoder | None = None

@@ -47,6 +47,18 @@ class ExportSettings:
     def video_options(self):
         return video_options(self.key, self.crop, self.loop, self.levels)
 
+    def look(self) -> dict:
+        """The keywords every picture source takes from these settings alike (how the
+        model is turned and shaded): open_source's and the wall's CanvasSource's."""
+        return {
+            "shading": self.shading,
+            "front": self.front,
+            "up": self.up,
+            "environment": self.environment,
+            "tone_mapping": self.tone_mapping,
+            "exposure": self.exposure,
+        }
+
     @classmethod
     def from_options(cls, values: dict, **fields) -> ExportSettings:
         """Settings from option values ({name: value}, holopack.options), plus fields."""

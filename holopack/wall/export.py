@@ -143,12 +143,7 @@ class WallPlan:
             framing=settings.framing,
             supersample=supersample,
             lights=settings.lights,
-            shading=settings.shading,
-            front=settings.front,
-            up=settings.up,
-            environment=settings.environment,
-            tone_mapping=settings.tone_mapping,
-            exposure=settings.exposure,
+            **settings.look(),
         )
         if not (settings.brightness > 0 and math.isfinite(settings.brightness)):
             raise InputError(f"brightness must be a positive number, got {settings.brightness}")
