@@ -18,7 +18,7 @@ import numpy as np
 from OpenGL import GL
 
 from ..errors import HolopackError
-from .gl import Program, Quad
+from .gl import Program, Quad, read_framebuffer
 from .scene_gl import _grown, _Picture, _Target
 
 MAX_BLADES = 8  # shaders/fan_view.frag
@@ -111,13 +111,7 @@ class FanDrawer:
         """The last ``show`` as (side, side, 3) uint8 sRGB, row 0 = top."""
         assert self._view is not None, "nothing shown yet"
         n = self.shown_side
-        GL.glBindFramebuffer(GL.GL_READ_FRAMEBUFFER, self._view.fbo)
-        GL.glPixelStorei(GL.GL_PACK_ALIGNMENT, 1)
-        data = GL.glReadPixels(0, 0, n, n, GL.GL_RGB, GL.GL_UNSIGNED_BYTE)
-        GL.glBindFramebuffer(GL.GL_READ_FRAMEBUFFER, 0)
-        if not isinstance(data, (bytes, bytearray)):
-            data = np.asarray(data, np.uint8).tobytes()
-        return np.frombuffer(data, np.uint8).reshape(n, n, 3).copy()
+        return read_framebuffer(self._view.fbo, n, n)
 
     @staticmethod
     def _restore(viewport) -> None:

@@ -184,11 +184,25 @@ class Quad:
         GL.glDrawArrays(GL.GL_TRIANGLE_STRIP, 0, 4)
 
 
-def read_pixels(width: int, height: int) -> np.ndarray:
-    """The current read buffer as (H, W, 3) uint8, row 0 = top."""
+def _read_rgb8(width: int, height: int) -> np.ndarray:
+    """The current read buffer as (H, W, 3) uint8 (read-only), in OpenGL's row order."""
     GL.glPixelStorei(GL.GL_PACK_ALIGNMENT, 1)
     data = GL.glReadPixels(0, 0, width, height, GL.GL_RGB, GL.GL_UNSIGNED_BYTE)
     if not isinstance(data, (bytes, bytearray)):
         data = np.asarray(data, np.uint8).tobytes()
-    picture = np.frombuffer(data, np.uint8).reshape(height, width, 3)
-    return picture[::-1].copy()
+    return np.frombuffer(data, np.uint8).reshape(height, width, 3)
+
+
+def read_pixels(width: int, height: int) -> np.ndarray:
+    """The current read buffer as (H, W, 3) uint8, row 0 = top."""
+    return _read_rgb8(width, height)[::-1].copy()
+
+
+def read_framebuffer(fbo: int, width: int, height: int) -> np.ndarray:
+    """Framebuffer ``fbo``'s (H, W, 3) uint8 in its stored row order (row 0 first: the
+    offscreen passes store the picture's top row there)."""
+    GL.glBindFramebuffer(GL.GL_READ_FRAMEBUFFER, fbo)
+    try:
+        return _read_rgb8(width, height).copy()
+    finally:
+        GL.glBindFramebuffer(GL.GL_READ_FRAMEBUFFER, 0)

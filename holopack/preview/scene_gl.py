@@ -38,7 +38,7 @@ from ..rendering.shading import (
     material_table,
 )
 from ..rendering.texture import decode_texture, quantise_level
-from .gl import Program, Quad
+from .gl import Program, Quad, read_framebuffer
 
 # attribute locations of shaders/mesh.vert
 POSITION, NORMAL, BASE_UV, EMISSIVE_UV, COLOR = 0, 1, 2, 3, 4
@@ -459,14 +459,8 @@ class SceneDrawer:
         """The last draw as (H, W, 3) uint8 sRGB, row 0 = top."""
         width, height = self.size
         assert self._output is not None, "nothing drawn yet"
-        GL.glBindFramebuffer(GL.GL_READ_FRAMEBUFFER, self._output.fbo)
-        GL.glPixelStorei(GL.GL_PACK_ALIGNMENT, 1)
-        data = GL.glReadPixels(0, 0, width, height, GL.GL_RGB, GL.GL_UNSIGNED_BYTE)
-        GL.glBindFramebuffer(GL.GL_READ_FRAMEBUFFER, 0)
-        if not isinstance(data, (bytes, bytearray)):
-            data = np.asarray(data, np.uint8).tobytes()
         # the resolve pass stored the picture's top row first
-        return np.frombuffer(data, np.uint8).reshape(height, width, 3).copy()
+        return read_framebuffer(self._output.fbo, width, height)
 
     def read_linear(self, out: np.ndarray | None = None) -> np.ndarray:
         """The last draw's linear light (a draw with ``linear=True``) as float32
