@@ -45,7 +45,7 @@ from holopack.bench.load import competing_load  # noqa: E402
 from holopack.rendering import Renderer  # noqa: E402
 from holopack.rendering.camera import Framing, fit_camera  # noqa: E402
 from holopack.rendering.shading import BLEND, pack_materials  # noqa: E402
-from holopack.rendering.texture import CLAMP_TO_EDGE, decode_texture  # noqa: E402
+from holopack.rendering.texture_kernel import CLAMP_TO_EDGE, decode_texture  # noqa: E402
 from holopack.scene.load import load  # noqa: E402
 from holopack.scene.types import PosedPrimitive, Primitive  # noqa: E402
 

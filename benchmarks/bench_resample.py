@@ -57,7 +57,7 @@ import cv2  # noqa: E402
 import numpy as np  # noqa: E402
 
 from holopack.device import Resampler, ViewerSimulator, load_profile  # noqa: E402
-from holopack.device.resample import apply_weights, weight_table  # noqa: E402
+from holopack.device.resample_kernel import apply_weights, weight_table  # noqa: E402
 from holopack.pipeline import Timeline, open_source  # noqa: E402
 from holopack.scene.load import load  # noqa: E402
 

@@ -32,7 +32,7 @@ import time
 import numpy as np
 
 from holopack import export
-from holopack.device.resample import sum_tiles
+from holopack.device.resample_kernel import sum_tiles
 from holopack.formats.fanfile import open_fan_file
 from holopack.formats.mp4 import MP4Writer
 from holopack.openmp import configure

@@ -29,7 +29,8 @@ from holopack.openmp import configure as configure_openmp  # noqa: E402
 
 configure_openmp()
 
-from holopack.rendering import Renderer, raster  # noqa: E402
+from holopack.rendering import Renderer  # noqa: E402
+from holopack.rendering import raster_kernel as raster  # noqa: E402
 from holopack.rendering.camera import Framing, fit_camera  # noqa: E402
 from holopack.rendering.punctual import default_rig  # noqa: E402
 from holopack.scene.load import load  # noqa: E402

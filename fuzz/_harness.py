@@ -18,7 +18,7 @@ import atheris
 
 # Numba kernels must stay uninstrumented (Numba cannot compile atheris' probes)
 import holopack.animate.skin_kernel  # noqa: F401
-import holopack.rendering.raster  # noqa: F401
+import holopack.rendering.raster_kernel  # noqa: F401
 
 HERE = os.path.dirname(os.path.abspath(__file__))
 REPO = os.path.dirname(HERE)

@@ -15,7 +15,7 @@ import time
 
 from .kernel_cache import indexes_since, is_cached
 
-CORE_MODULES = ("rendering/raster.py",)  # every model export needs these; the bulk of the wait
+CORE_MODULES = ("rendering/raster_kernel.py",)  # every model export needs these; the bulk of the wait
 INTERVAL = 5.0  # seconds between progress lines
 
 

@@ -29,7 +29,7 @@ from .scene.types import Texture
 
 SIZE = 64  # pixels: the kernels' types do not depend on the picture size
 FRAMES = 2
-WEIGHT_CACHE = "HOLOPACK_CACHE_DIR"  # see holopack.device.resample
+WEIGHT_CACHE = "HOLOPACK_CACHE_DIR"  # see holopack.device.resample_kernel
 
 
 @dataclass
@@ -49,7 +49,7 @@ def _textured_twin():
     """The default twin with a small texture on its first material, its second
     material alpha-tested and its third translucent: the renderer compiles the
     texture sampler, the alpha test and the blend pass only for scenes that have
-    them (holopack.rendering.raster.shade_kernel)."""
+    them (holopack.rendering.raster_kernel.shade_kernel)."""
     scene = load(default_twin())
     rng = np.random.default_rng(0)
     scene.textures.append(Texture(rng.integers(0, 256, (8, 8, 4), dtype=np.uint8), "warmup"))

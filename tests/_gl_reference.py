@@ -13,7 +13,7 @@ from __future__ import annotations
 
 import numpy as np
 
-from holopack.rendering.texture import CLAMP_TO_EDGE, decode_texture
+from holopack.rendering.texture_kernel import CLAMP_TO_EDGE, decode_texture
 
 # glTF alphaMode as the fragment shader below numbers it
 ALPHA_MODE = {"OPAQUE": 0, "MASK": 1, "BLEND": 2}

@@ -8,7 +8,7 @@ from holopack.rendering.camera import look_at, perspective
 
 
 def test_notebook_round():
-    import holopack.rendering.raster  # noqa: F401  (importing submodules must not hide render())
+    import holopack.rendering.raster_kernel  # noqa: F401  (importing submodules must not hide render())
 
     scene = holopack.load(TWIN)
     names = [a.name for a in scene.animations]

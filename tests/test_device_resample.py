@@ -9,7 +9,7 @@ import pytest
 from _polar_helpers import small_profile, with_render_size
 from numba import njit
 
-from holopack.device.resample import (
+from holopack.device.resample_kernel import (
     Resampler,
     WeightTable,
     apply_weights,

@@ -11,7 +11,7 @@ import numpy as np
 
 from holopack import kernel_cache
 from holopack.device import load_profile
-from holopack.device.resample import weight_table
+from holopack.device.resample_kernel import weight_table
 from holopack.first_run import CORE_MODULES, CompileNotice
 from holopack.pipeline import compile_ahead
 from holopack.progress import Progress

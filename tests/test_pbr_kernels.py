@@ -6,8 +6,8 @@ from __future__ import annotations
 import numpy as np
 import pytest
 
-from holopack.rendering import raster
-from holopack.rendering.pbr import brdf_light, view_terms
+from holopack.rendering import raster_kernel as raster
+from holopack.rendering.pbr_kernel import brdf_light, view_terms
 from holopack.rendering.pbr_reference import brdf_cos
 from holopack.rendering.tonemap_kernel import ACES, NEUTRAL, NONE, tone_map
 from holopack.rendering.tonemap_reference import neutral

@@ -22,7 +22,7 @@ from _xvfb import display_for_this_process
 from holopack.device import ViewerSimulator
 from holopack.device.encode import decode_codes
 from holopack.device.profile import load_profile
-from holopack.device.resample import Resampler
+from holopack.device.resample_kernel import Resampler
 from holopack.device.resample_reference import apply_weights_reference
 from holopack.preview.source import gl_order_table, resample_gl_picture
 

@@ -7,7 +7,7 @@ from numba import njit
 from holopack.colour import linear_to_srgb, srgb_to_linear
 from holopack.rendering import texture_reference
 from holopack.rendering.texel_mix import mix_texels
-from holopack.rendering.texture import (
+from holopack.rendering.texture_kernel import (
     CLAMP_TO_EDGE,
     MIRRORED_REPEAT,
     REPEAT,

@@ -13,24 +13,24 @@ pytestmark = pytest.mark.slow
 # turn are compiled with them).
 ENTRY_POINTS = [
     "holopack.animate.skin_kernel:_skin_serial",
-    "holopack.rendering.raster:transform",
-    "holopack.rendering.raster:setup_triangles",
-    "holopack.rendering.raster:clip_triangles",
-    "holopack.rendering.raster:bin_count",
-    "holopack.rendering.raster:bin_fill",
+    "holopack.rendering.raster_kernel:transform",
+    "holopack.rendering.raster_kernel:setup_triangles",
+    "holopack.rendering.raster_kernel:clip_triangles",
+    "holopack.rendering.raster_kernel:bin_count",
+    "holopack.rendering.raster_kernel:bin_fill",
     # each variant a job can draw with: (shading mode, textured) and alpha-tested or not
-    "holopack.rendering.raster:opaque_kernel(False)",
-    "holopack.rendering.raster:opaque_kernel(True)",
+    "holopack.rendering.raster_kernel:opaque_kernel(False)",
+    "holopack.rendering.raster_kernel:opaque_kernel(True)",
     *(
-        f"holopack.rendering.raster:{kernel}({mode}, {textured})"
+        f"holopack.rendering.raster_kernel:{kernel}({mode}, {textured})"
         for kernel in ("shade_kernel", "blend_kernel")
         for mode in ("LIT", "UNLIT", "PBR")
         for textured in (False, True)
         if kernel == "shade_kernel" or textured or mode == "LIT"
     ),
-    "holopack.rendering.raster:resolve_tiles",
+    "holopack.rendering.raster_kernel:resolve_tiles",
     "holopack.device.sector_weights_kernel:sector_weights",
-    "holopack.device.resample:gather_tiled",
+    "holopack.device.resample_kernel:gather_tiled",
     "holopack.device.quantise_kernel:encode_codes",
     "holopack.device.simulate_kernel:simulate",
     "holopack.colour_kernel:srgb8_to_linear_tiles",

@@ -8,7 +8,7 @@ reading, ``open_fan_file``) belong to holopack.formats.
 
 from .encode import PolarEncoder, decode_codes
 from .profile import Blade, DeviceProfile, list_profiles, load_profile, parse_profile
-from .resample import Resampler, weight_table
+from .resample_kernel import Resampler, weight_table
 from .simulate import ViewerSimulator, linear_to_srgb8
 
 __all__ = [

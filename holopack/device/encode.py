@@ -7,7 +7,7 @@ import numpy as np
 from .dither import Ditherer
 from .profile import DeviceProfile
 from .quantise_kernel import encode_codes
-from .resample import Resampler
+from .resample_kernel import Resampler
 
 
 class PolarEncoder:

@@ -37,7 +37,7 @@ from ..rendering.shading import (
     Lights,
     material_table,
 )
-from ..rendering.texture import decode_texture, quantise_level
+from ..rendering.texture_kernel import decode_texture, quantise_level
 from .gl import Program, Quad, read_framebuffer
 
 # attribute locations of shaders/mesh.vert

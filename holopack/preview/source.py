@@ -23,7 +23,7 @@ import numpy as np
 
 from ..colour import linear_to_srgb
 from ..device.encode import decode_codes
-from ..device.resample import Resampler, sum_tiles
+from ..device.resample_kernel import Resampler, sum_tiles
 from .controls import CameraState, FrameRequest
 from .overlay import FanGeometry, fan_geometry
 

@@ -1,6 +1,6 @@
 """The columns of the material table the kernels read (shading.material_table): one
 float64 row per material. Module-level integers are compile-time constants to Numba.
-Both the lit model (shading.py) and the PBR model (pbr.py) read the table, so its
+Both the lit model (shading.py) and the PBR model (pbr_kernel.py) read the table, so its
 columns are named here, where both can import them."""
 
 from __future__ import annotations
@@ -19,7 +19,7 @@ M_SHININESS, M_SPEC_NORM, M_SPEC_FLOOR = 17, 18, 19
 # the PBR maps: a texture column holds the pool index of a texture decoded as linear
 # data, -1 = none; M_MAPS is 1 when the material samples any of them
 M_MR_TEX, M_NORMAL_TEX, M_NORMAL_SCALE, M_OCC_TEX, M_OCC_STRENGTH, M_MAPS = 20, 21, 22, 23, 24, 25
-# the PBR maps packed texel by texel into one texture sampled once (pbr.py): its pool
+# the PBR maps packed texel by texel into one texture sampled once (pbr_kernel.py): its pool
 # index (-1 = not packed), its layers (2: normal, metallic-roughness; 3: base colour
 # first), and 1 where the occlusion is the metallic-roughness layer's R
 M_PACK_TEX, M_PACK_LAYERS, M_PACK_OCC = 26, 27, 28

@@ -12,7 +12,7 @@ import numpy as np
 
 from ..errors import InputError
 from .lights import Lights
-from .pbr import (
+from .pbr_kernel import (
     A_MR_UV,
     A_NORMAL_UV,
     A_OCC_UV,
@@ -219,7 +219,7 @@ def resolve_environment(environment):
 
 
 def pbr_params(params: np.ndarray, environment) -> np.ndarray:
-    """The lit model's params (8,) extended for "pbr" (pbr.py's P_* layout): float64
+    """The lit model's params (8,) extended for "pbr" (pbr_kernel.py's P_* layout): float64
     with the environment flag and its SH coefficients (k-major), then, when the
     environment has them, its prefiltered maps ``specular`` (R, H, W, 3) and split-sum
     table ``lut`` (S, S, 2) with their sizes."""

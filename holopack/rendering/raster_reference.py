@@ -1,11 +1,11 @@
-"""A slow, obviously-correct numpy rasterizer: the twin the tests hold raster.py to.
+"""A slow, obviously-correct numpy rasterizer: the twin the tests hold raster_kernel.py to.
 
 Same rules as ``raster``: clip against near (z >= -w) and far (z <= w) in
 homogeneous space, snap window coordinates to 1/256 pixel, exact integer edge
 functions sampled at pixel centres (+0.5) with the top-left rule (picture y
 down), counter-clockwise (OpenGL window) front faces, depth test LESS with the
 window depth interpolated linearly in screen space. Triangles that need no
-clipping are drawn in order first, then the clipped ones (as raster.py does).
+clipping are drawn in order first, then the clipped ones (as raster_kernel.py does).
 """
 
 from __future__ import annotations

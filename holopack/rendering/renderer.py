@@ -10,9 +10,9 @@ import numpy as np
 
 from ..errors import InputError
 from ..scene.types import Material, PosedPrimitive, Texture
-from . import raster
+from . import raster_kernel as raster
 from .material_columns import M_MAPS
-from .pbr import A_PBR_COLUMNS
+from .pbr_kernel import A_PBR_COLUMNS
 from .pbr_setup import (
     LightsArg,
     ToneMapping,
@@ -39,7 +39,7 @@ from .shading import (
     Lights,
     material_table,
 )
-from .texture import TexturePool
+from .texture_kernel import TexturePool
 
 SHADINGS = ("lit", "unlit", "pbr")
 DEFAULT_SUPERSAMPLE = 2

@@ -12,14 +12,14 @@ Lit shading (linear light):
              + specular x sum_i I_i spec_i + rim + emissive
     rim      = rim_strength x (1 - N.V)^rim_power x rim_color x (0.5 + 0.5 base)
 PBR shading (``shading="pbr"``): glTF's metallic-roughness BRDF per punctual light,
-see holopack.rendering.pbr.
+see holopack.rendering.pbr_kernel.
 Unlit shading (``shading="unlit"``, or a KHR_materials_unlit material):
     colour = base colour factor x texture x vertex colour, no emissive.
 Alpha: OPAQUE gives 1; MASK discards below the cutoff and gives 1; BLEND gives
 factor x texture x vertex alpha.
 
-Numba inlines these functions into the kernels of raster.py, which caches those by
-its own time stamp; raster.py therefore drops its cached kernels when this file
+Numba inlines these functions into the kernels of raster_kernel.py, which caches those by
+its own time stamp; raster_kernel.py therefore drops its cached kernels when this file
 changes (holopack.kernel_cache).
 """
 
@@ -58,8 +58,8 @@ from .material_columns import (  # noqa: F401  (the table's columns, re-exported
     M_SPEC_NORM,
     M_UNLIT,
 )
-from .pbr import P_ENV, P_PBR_LENGTH, environment_light, shade_pbr
-from .texture import texture_at
+from .pbr_kernel import P_ENV, P_PBR_LENGTH, environment_light, shade_pbr
+from .texture_kernel import texture_at
 
 OPAQUE, MASK, BLEND = 0, 1, 2
 ALPHA_MODES = {"OPAQUE": OPAQUE, "MASK": MASK, "BLEND": BLEND}
@@ -135,7 +135,7 @@ def material_table(
 
     data_textures: for ``shading="pbr"``, scene texture index -> pool index of that
     texture decoded as linear data; the metallic-roughness, normal and occlusion
-    maps found there fill pbr.py's columns (without it they stay -1: unused); the
+    maps found there fill pbr_kernel.py's columns (without it they stay -1: unused); the
     occlusion map's only with ``occlusion`` (a picture with an environment: the one
     light occlusion dims), so that no pixel samples it for nothing. packed: material
     row -> (pool index, layers, occlusion in the pack) of the materials whose maps

@@ -1,7 +1,7 @@
 """The weighted sum of four RGBA16 texels, as vector arithmetic.
 
 ``mix_texels(pool, i0, i1, i2, i3, w0, w1, w2, w3)`` returns the four channels of
-``sum_k w_k * pool[i_k]`` for the (P, 4) uint16 texel pool (texture.py), as float64.
+``sum_k w_k * pool[i_k]`` for the (P, 4) uint16 texel pool (texture_kernel.py), as float64.
 It is the inside of every bilinear fetch.
 
 Why an LLVM intrinsic: written per channel, a bilinear fetch is sixteen 16-bit loads,

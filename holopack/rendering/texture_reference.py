@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import numpy as np
 
-from .texture import CLAMP_TO_EDGE, MIRRORED_REPEAT
+from .texture_kernel import CLAMP_TO_EDGE, MIRRORED_REPEAT
 
 
 def wrap_indices(i: np.ndarray, n: int, mode: int) -> np.ndarray:

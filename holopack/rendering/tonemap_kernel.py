@@ -18,10 +18,10 @@ from ..kernel_cache import refresh
 from ..work_queue import WORKERS, claim
 from .tonemap_choices import TONE_MAPPINGS  # noqa: F401  (re-exported)
 
-# the kernel below inlines raster.py's sRGB encoder
-refresh(__file__, ["raster.py", "../work_queue.py"])
+# the kernel below inlines raster_kernel.py's sRGB encoder
+refresh(__file__, ["raster_kernel.py", "../work_queue.py"])
 
-from .raster import encode_srgb8  # noqa: E402  imported after refresh(), on purpose
+from .raster_kernel import encode_srgb8  # noqa: E402  imported after refresh(), on purpose
 
 NONE, NEUTRAL, ACES = 0, 1, 2  # the kernel's codes of tonemap_choices.TONE_MAPPINGS
 

@@ -1,6 +1,6 @@
 """The metallic-roughness, normal and occlusion maps of a glTF material, and its
 KHR_materials_emissive_strength: the parts of glTF's PBR that ``shading="pbr"``
-draws with (holopack.rendering.pbr). The glTF loader calls ``read_pbr_maps`` for
+draws with (holopack.rendering.pbr_kernel). The glTF loader calls ``read_pbr_maps`` for
 each material."""
 
 from __future__ import annotations

@@ -18,7 +18,7 @@ import numpy as np
 
 from ..device.dither import Ditherer
 from ..device.quantise_kernel import encode_codes
-from ..device.resample import (
+from ..device.resample_kernel import (
     DENSITY,
     TiledTable,
     WeightTable,

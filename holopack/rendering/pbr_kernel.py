@@ -39,7 +39,7 @@ share UVs, size and wrap has them packed texel by texel into one pool texture
 works out one level of detail and one set of taps for all its layers, which gives
 what separate fetches give to the bit. Other maps are fetched one by one.
 
-``shade_pbr`` is compiled once and called from raster.py's kernels, not inlined into
+``shade_pbr`` is compiled once and called from raster_kernel.py's kernels, not inlined into
 each (see the comment above it and holopack.kernel_cache).
 """
 
@@ -51,15 +51,15 @@ from numba import njit
 
 from ..kernel_cache import refresh
 
-# shade_pbr and environment_light are cached on their own (not inlined into raster.py's
-# kernels): they compile texture.py's samplers and the columns of punctual.py and
+# shade_pbr and environment_light are cached on their own (not inlined into raster_kernel.py's
+# kernels): they compile texture_kernel.py's samplers and the columns of punctual.py and
 # material_columns.py into themselves
-refresh(__file__, ["texture.py", "texel_mix.py", "punctual.py", "material_columns.py"])
+refresh(__file__, ["texture_kernel.py", "texel_mix.py", "punctual.py", "material_columns.py"])
 
 from . import material_columns as col  # noqa: E402  (as above)
 from .punctual import DIRECTIONAL, L_KIND, L_POSITION, L_RANGE, L_SPOT_DIR, L_SPOT_OFFSET, L_SPOT_SCALE, SPOT  # noqa: E402
 from .texel_mix import mix_texels  # noqa: E402
-from .texture import bilinear_taps, fragment_uv, mip_level, texture_at  # noqa: E402
+from .texture_kernel import bilinear_taps, fragment_uv, mip_level, texture_at  # noqa: E402
 
 INV_PI = 1.0 / math.pi
 # vertex table columns: the UVs of the metallic-roughness, normal and occlusion

@@ -17,8 +17,8 @@ texture does on a GPU.
 ``sample_trilinear`` is called, not inlined, by the shading code: one compiled copy
 serves every kernel that samples, which keeps the first run's compile time down
 (inlining it everywhere added about 10 s for ~10% less shading time). Numba still
-builds it into raster.py's kernels, which it caches by raster.py's own time stamp;
-raster.py therefore drops its cached kernels when this file changes
+builds it into raster_kernel.py's kernels, which it caches by raster_kernel.py's own time stamp;
+raster_kernel.py therefore drops its cached kernels when this file changes
 (holopack.kernel_cache).
 """
 
@@ -131,7 +131,7 @@ class TexturePool:
         for ``data``: textures that hold numbers rather than colours (normal,
         metallic-roughness and occlusion maps), decoded without the sRGB curve; then
         for ``packs``: textures of one size and wrap interleaved (layers of (Texture,
-        srgb)), sampled by holopack.rendering.pbr in one fetch. ``colour_used``: the
+        srgb)), sampled by holopack.rendering.pbr_kernel in one fetch. ``colour_used``: the
         indices of ``textures`` that are sampled as colour (None: all); the others
         keep their index but are neither decoded nor stored (one black texel)."""
         data = list(data)
@@ -234,7 +234,7 @@ def _texel_pair(u, n, mode):
 def bilinear_taps(levels, wrap, t, level, u, v, layers):
     """The four pool rows and weights of a bilinear fetch of texture t's ``level`` at
     (u, v): (i00, i01, i10, i11, w00, w01, w10, w11). A texture of ``layers`` RGBA
-    layers per texel (holopack.rendering.pbr's packed maps) keeps texel k's layer j in
+    layers per texel (holopack.rendering.pbr_kernel's packed maps) keeps texel k's layer j in
     row offset + k x layers + j; the rows returned are layer 0's. The weights carry
     the texels' scale back to [0, 1]."""
     offset = levels[t, level, 0]

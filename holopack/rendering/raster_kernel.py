@@ -59,7 +59,7 @@ from numba import njit, prange
 from ..kernel_cache import refresh
 from ..work_queue import WORKERS, claim, prange_only
 
-# the kernels below inline shading.py's, pbr.py's, texture.py's and the work queue's
+# the kernels below inline shading.py's, pbr_kernel.py's, texture_kernel.py's and the work queue's
 # functions: kernel_cache.KERNEL_MODULES lists the files
 refresh(__file__)
 
