@@ -158,12 +158,21 @@ def push_fleet(
     bar = TransferProgress(
         sum(p.total_bytes for p in plans), label=f"push {len(fans)} fans", enabled=progress
     )
-    every_fan = {"retries": retries, "backoff": backoff, "packet_delay": packet_delay, "timeout": timeout}
-    if sleep is not None:
-        every_fan["sleep"] = sleep
+    own_sleep = {} if sleep is None else {"sleep": sleep}
     with futures.ThreadPoolExecutor(max_workers=len(fans), thread_name_prefix="push") as pool:
         jobs = [
-            pool.submit(push_plan, plan, fan.address, fan=fan.name, progress=bar, **every_fan)
+            pool.submit(
+                push_plan,
+                plan,
+                fan.address,
+                fan=fan.name,
+                progress=bar,
+                retries=retries,
+                backoff=backoff,
+                packet_delay=packet_delay,
+                timeout=timeout,
+                **own_sleep,
+            )
             for fan, plan in zip(fans, plans)
         ]
         reports = [job.result() for job in jobs]
