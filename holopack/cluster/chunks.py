@@ -21,10 +21,14 @@ import threading
 import time
 import zlib
 from dataclasses import dataclass
+from typing import TYPE_CHECKING
 
 import numpy as np
 
 from .inputs import materialise
+
+if TYPE_CHECKING:
+    from ..pipeline.settings import ExportSettings
 
 DEFAULT_CHUNK_FRAMES = 16  # fastest of 16/32/64 in benchmarks/bench_cluster.py: see docs/cluster.md
 ZLIB_LEVEL = 1  # fast: a 42-F2 frame (129 KB, mostly zeros) packs in well under a millisecond
@@ -39,7 +43,7 @@ class ChunkJob:
     a worker builds the run's plan (scene, camera fit, encoder) once for all its chunks."""
 
     run: str
-    settings: object
+    settings: ExportSettings
     output_name: str
     start: int
     stop: int

@@ -20,6 +20,7 @@ import threading
 import time
 import uuid
 from concurrent.futures import CancelledError
+from typing import NoReturn
 
 from ..errors import ClusterError, InputError
 from .executors import Executor
@@ -97,6 +98,7 @@ class DaskExecutor(Executor):
             except Exception as exc:
                 self._lost(exc)
             for worker, answer in answers.items():
+                why: str | None
                 if isinstance(answer, BaseException):
                     why = f"cannot run holopack ({_reason(answer)})"
                 else:
@@ -112,7 +114,7 @@ class DaskExecutor(Executor):
     def alive(self) -> int:
         return len(self.compatible)
 
-    def _lost(self, exc: BaseException | None = None):
+    def _lost(self, exc: BaseException | None = None) -> NoReturn:
         detail = f" ({_reason(exc)})" if exc is not None and not isinstance(exc, CancelledError) else ""
         raise ClusterError(
             f"lost the Dask scheduler at {self.address}{detail}; no partial output was written"

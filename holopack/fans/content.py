@@ -14,10 +14,14 @@ from __future__ import annotations
 import json
 import os
 from dataclasses import dataclass
+from typing import TYPE_CHECKING
 
 from ..errors import InputError
 from ..formats.names import name_rule
 from ..scene.sources import file_sha256
+
+if TYPE_CHECKING:
+    from ..device.profile.device_profile import DeviceProfile
 
 MANIFEST = "manifest.json"
 WALL = "wall.json"
@@ -41,7 +45,7 @@ class Plan:
     """Everything one fan should end up holding, in play order."""
 
     source: str
-    profile: object
+    profile: DeviceProfile
     uploads: list
     notes: list
 
@@ -163,7 +167,8 @@ def _wall_folder(folder: str, device, wall_fan: str | None) -> Plan:
 def _plain(paths: list[str], source: str, device) -> Plan:
     profile = _load_profile(device, paths[0] if paths else None)
     rule = name_rule(profile)
-    uploads, notes, seen = [], [], {}
+    uploads, notes = [], []
+    seen: dict[str, str] = {}
     for path in paths:
         name = os.path.basename(path)
         if rule.problems(name, need_position=False):

@@ -109,6 +109,7 @@ def fan_command(
             sent.append(action)
         elif action == "delete":
             before = client.status()
+            assert arg is not None  # plan_command refuses a delete without one
             index = _legacy_index(before, arg)
             client.send(delete_command(index), erase=True)
             sent.append(f"delete {index} ({before.files[index - 1]})")

@@ -109,7 +109,7 @@ class EmulatedFan:
         self._drops_left = self.faults.drop_times if self.faults.drop_after is not None else 0
         self._garbles_left = self.faults.garble_acks
         self._stop = threading.Event()
-        self._thread = None
+        self._thread: threading.Thread | None = None
         self._listeners = [self._listen(port)]
         self.port = self._listeners[0].getsockname()[1]
         self.upload_port = None
@@ -132,8 +132,9 @@ class EmulatedFan:
         return f"{self.host}:{self.port}"
 
     def start(self) -> EmulatedFan:
-        self._thread = threading.Thread(target=self.serve_forever, name=f"fan-{self.port}", daemon=True)
-        self._thread.start()
+        thread = threading.Thread(target=self.serve_forever, name=f"fan-{self.port}", daemon=True)
+        self._thread = thread
+        thread.start()
         return self
 
     def stop(self) -> None:
@@ -339,14 +340,15 @@ class EmulatedFan:
         temp = os.path.join(self.store, f".{safe}.partial")
         free = None if self.faults.disk_bytes is None else self.faults.disk_bytes - self._used()
         buf = memoryview(bytearray(1 << 20))
+        drop_after = self.faults.drop_after  # set whenever _drops_left is
         total, tail = 0, b""
         result = "stored"
         try:
             with open(temp, "wb") as f:
                 while True:
                     limit = len(buf)
-                    if self._drops_left and total < self.faults.drop_after:
-                        limit = min(limit, self.faults.drop_after - total)
+                    if self._drops_left and drop_after is not None and total < drop_after:
+                        limit = min(limit, drop_after - total)
                     if self.faults.slow_kbps:
                         limit = min(limit, 4096)
                     got = conn.recv_into(buf, limit)
@@ -357,7 +359,7 @@ class EmulatedFan:
                     tail = (tail + bytes(buf[max(0, got - 20) : got]))[-20:]
                     if free is None or total <= free + len(end_mark):
                         f.write(buf[:got])
-                    if self._drops_left and total >= self.faults.drop_after:
+                    if self._drops_left and drop_after is not None and total >= drop_after:
                         self._drops_left -= 1
                         self._record("upload", name=name, bytes=total, result="dropped (fault)")
                         self._drop(conn)
@@ -434,13 +436,13 @@ class EmulatedFan:
             self._record("garbled", what="name packet")
             return
         announced = int.from_bytes(head[20:24], "big")
-        name = b""
-        while not name.endswith(LG_TAIL):
-            name += self._recv_exact(conn, 1)
-            if len(name) > 99 + 8:
+        raw_name = b""
+        while not raw_name.endswith(LG_TAIL):
+            raw_name += self._recv_exact(conn, 1)
+            if len(raw_name) > 99 + 8:
                 self._record("garbled", what="name")
                 return
-        name = name[:-8].decode("utf-8", errors="replace")
+        name = raw_name[:-8].decode("utf-8", errors="replace")
         note = lambda kind: self._send(conn, self._garble(LG_ACK + kind + b"ffff" + LG_TAIL))  # noqa: E731
         note(b"0AfJ")
         safe = os.path.basename(name) or "unnamed"
@@ -496,7 +498,7 @@ class EmulatedFan:
             packets += 1
             if free is None or total <= free:
                 f.write(body[:LG_BODY])
-            if self._drops_left and total >= self.faults.drop_after:
+            if self._drops_left and self.faults.drop_after is not None and total >= self.faults.drop_after:
                 self._drops_left -= 1
                 self._record("upload", name=name, bytes=total, result="dropped (fault)")
                 self._drop(conn)

@@ -13,6 +13,8 @@ from ..errors import OutputError
 class FanError(OutputError):
     """A fan did not take what was sent, or could not be reached."""
 
+    attempts: int  # set by a retrying loop when it gives up: how many tries were made
+
     def __init__(self, message: str, path: str | None = None, retryable: bool = False):
         super().__init__(message, path)
         self.retryable = retryable

@@ -27,6 +27,7 @@ import os
 import re
 import tomllib
 from dataclasses import dataclass
+from functools import partial
 
 from ..atomic import atomic_output
 from ..errors import InputError, OutputError
@@ -158,12 +159,18 @@ def push_fleet(
     bar = TransferProgress(
         sum(p.total_bytes for p in plans), label=f"push {len(fans)} fans", enabled=progress
     )
-    every_fan = {"retries": retries, "backoff": backoff, "packet_delay": packet_delay, "timeout": timeout}
-    if sleep is not None:
-        every_fan["sleep"] = sleep
+    # every fan's settings, given once; sleep left at push_plan's default unless given
+    push_one = partial(
+        push_plan,
+        retries=retries,
+        backoff=backoff,
+        packet_delay=packet_delay,
+        timeout=timeout,
+        **({} if sleep is None else {"sleep": sleep}),
+    )
     with futures.ThreadPoolExecutor(max_workers=len(fans), thread_name_prefix="push") as pool:
         jobs = [
-            pool.submit(push_plan, plan, fan.address, fan=fan.name, progress=bar, **every_fan)
+            pool.submit(push_one, plan, fan.address, fan=fan.name, progress=bar)
             for fan, plan in zip(fans, plans)
         ]
         reports = [job.result() for job in jobs]

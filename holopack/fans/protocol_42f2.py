@@ -200,6 +200,7 @@ def read_message(
             except GarbledReply:
                 declared = -1
         if len(buf) >= least and buf.endswith(TRAILER):
+            assert declared is not None  # set once buf holds the header and length (< least)
             if declared <= len(buf) or not _more_comes(sock, settle):
                 break
         if len(buf) > MAX_REPLY:

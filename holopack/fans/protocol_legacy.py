@@ -170,7 +170,9 @@ class ClientLegacy(FanLink):
             raise network_error(exc, self.host, self.port, doing) from None
 
     def status(self) -> StatusLegacy:
-        return self._control(COMMANDS["status"], True)
+        status = self._control(COMMANDS["status"], True)
+        assert status is not None  # want_status=True reads one or raises
+        return status
 
     def send(self, command: bytes, erase: bool = False) -> None:
         """Send one command. Delete goes only with ``erase=True`` (see Client42F2.send)."""

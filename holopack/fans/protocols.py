@@ -66,7 +66,11 @@ def make_client(
         )
     if proto.protocol == "legacy224":
         if upload_port is None:
-            upload_port = proto.upload_port if port == proto.port else port + LEGACY_UPLOAD_OFFSET
+            if port == proto.port:
+                assert proto.upload_port is not None  # protocols.toml gives legacy224 its upload port
+                upload_port = proto.upload_port
+            else:
+                upload_port = port + LEGACY_UPLOAD_OFFSET
         return ClientLegacy(
             host,
             port,

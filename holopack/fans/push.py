@@ -86,7 +86,7 @@ class FanReport:
         }
 
     def summary(self) -> str:
-        counts = {}
+        counts: dict[str, int] = {}
         for f in self.files:
             counts[f.action] = counts.get(f.action, 0) + 1
         parts = ", ".join(f"{n} {action}" for action, n in counts.items())

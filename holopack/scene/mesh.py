@@ -34,7 +34,15 @@ def load_mesh(path: str) -> Scene:
     capture = _LogCapture()
     try:
         with capture:
-            loaded = trimesh.load(path, force="scene", process=False, maintain_order=True, resolver=resolver)
+            loaded = trimesh.load(
+                path,
+                force="scene",
+                process=False,
+                maintain_order=True,
+                # trimesh calls only get/namespaced/[] on a resolver (duck typed); its stub
+                # names the Resolver base class, which would import trimesh at module load
+                resolver=resolver,  # type: ignore[arg-type]
+            )
     except InputError:
         raise
     except Exception as exc:  # trimesh raises anything its parsers hit
@@ -54,6 +62,8 @@ def load_mesh(path: str) -> Scene:
         scene.warnings.extend(obj_materials.warnings)
     elif capture.messages:
         scene.warnings.append(capture.summary())
+    if not isinstance(loaded, trimesh.Scene):  # force="scene" gives a Scene
+        raise InputError(f"not a readable {suffix[1:].upper()} file (not a scene)", path)
     try:
         geometry_nodes = list(loaded.graph.nodes_geometry)
     except Exception as exc:
@@ -64,11 +74,12 @@ def load_mesh(path: str) -> Scene:
         if not hasattr(geometry, "faces") or geometry.faces is None or len(geometry.faces) == 0:
             scene.warnings.append(f"{geometry_name}: no triangles (points or lines are not drawn)")
             continue
-        primitive = _primitive(scene, geometry, path, geometry_name, obj_materials)
+        primitive = _primitive(scene, geometry, path, str(geometry_name), obj_materials)
         mesh_index = len(scene.meshes)
         scene.meshes.append(Mesh(name=str(geometry_name), primitives=[primitive]))
-        node = Node(name=str(node_name), mesh=mesh_index, matrix=np.asarray(transform, np.float64))
-        node.translation = node.matrix[:3, 3].copy()
+        matrix = np.asarray(transform, np.float64)
+        node = Node(name=str(node_name), mesh=mesh_index, matrix=matrix)
+        node.translation = matrix[:3, 3].copy()
         scene.nodes.append(node)
         scene.roots.append(len(scene.nodes) - 1)
         scene.draw_items.append(DrawItem(node=len(scene.nodes) - 1, mesh=mesh_index, primitive=0, skin=None))

@@ -38,9 +38,9 @@ def texture_roles(gltf: dict) -> list[dict]:
     texture reference of every material (one entry per reference), in material order.
     Textures no material names are listed with role "unreferenced"."""
     out: list[dict] = []
-    textures = gltf.get("textures") if isinstance(gltf.get("textures"), list) else []
-    images = gltf.get("images") if isinstance(gltf.get("images"), list) else []
-    materials = gltf.get("materials") if isinstance(gltf.get("materials"), list) else []
+    textures = _list(gltf, "textures")
+    images = _list(gltf, "images")
+    materials = _list(gltf, "materials")
     named = set()
     for m_index, material in enumerate(materials):
         if not isinstance(material, dict):
@@ -64,6 +64,12 @@ def texture_roles(gltf: dict) -> list[dict]:
         if index not in named:
             out.append(_entry(index, textures, images, "", "unreferenced", False))
     return out
+
+
+def _list(gltf: dict, key: str) -> list:
+    """gltf[key] when it is a list, else an empty list (a malformed or absent array)."""
+    value = gltf.get(key)
+    return value if isinstance(value, list) else []
 
 
 def _dig(obj, path):

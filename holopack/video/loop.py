@@ -58,6 +58,7 @@ def pingpong_frames(forward: Iterator[np.ndarray], frame_count: int, folder: str
                 yield frame
         if written < 3:
             return
+        assert shape is not None  # taken from the first frame written
         frames = np.memmap(path, np.uint8, "r", shape=(written,) + shape)
         for j in range(written - 2, 0, -1):
             yield np.array(frames[j])

@@ -12,7 +12,7 @@ from __future__ import annotations
 
 import tempfile
 from collections.abc import Iterator
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 
 import numpy as np
 
@@ -77,10 +77,11 @@ class ProcessedMedia(MediaSource):
     """A video made ready for the fan. ``set_size(S)`` must be called before
     ``frames()`` (the pipeline's VideoSource does); frames are then (S, S, 3) uint8."""
 
-    model: VideoModel | None = None
-    options: VideoOptions | None = None
+    # required, by keyword (MediaSource's own fields before them have defaults)
+    model: VideoModel = field(kw_only=True)
+    options: VideoOptions = field(kw_only=True)
     margin: float = 0.08
-    source: MediaSource | None = None
+    source: MediaSource = field(kw_only=True)
     size: int = 0
 
     def set_size(self, size: int) -> None:

@@ -18,6 +18,9 @@ import os
 import statistics
 import tempfile
 import time
+from functools import partial
+
+import numpy as np
 
 from ..formats import get_format
 from ..formats.mp4 import MP4Writer
@@ -75,7 +78,7 @@ def bench_wall(
             fan_frames = plan.frames_from(canvas, index)
             for writer, out in zip(writers, fan_frames):
                 writer.write(out)
-            if preview_writer is not None:
+            if preview_writer is not None and shower is not None:  # both made for a preview
                 preview_writer.write(shower.picture(fan_frames))
 
         try:
@@ -88,7 +91,7 @@ def bench_wall(
                 for writer, out in zip(writers, fan_frames):
                     writer.write(out)
                 t3 = time.perf_counter()
-                if preview_writer is not None:
+                if preview_writer is not None and shower is not None:  # both made for a preview
                     preview_writer.write(shower.picture(fan_frames))
                 t4 = time.perf_counter()
                 peer_writer.write(peer.output_frame(index))
@@ -104,7 +107,7 @@ def bench_wall(
                 if count <= 0:
                     break
                 t0 = time.perf_counter()
-                for index, canvas in prefetched(lambda i, at=first_index: plan.canvas(at + i), count):
+                for index, canvas in prefetched(partial(_canvas_at, plan, first_index), count):
                     wall_frame(first_index + index, canvas)
                 t1 = time.perf_counter()
                 for index in range(first_index, first_index + count):
@@ -134,6 +137,11 @@ def bench_wall(
         "single_fan_fps": 1000.0 / ms["single_fan_end_to_end"],
         "wall_time_per_single_fan_time": ms["wall"] / ms["single_fan_end_to_end"],
     }
+
+
+def _canvas_at(plan: WallPlan, first: int, i: int) -> tuple[np.ndarray, np.ndarray]:
+    """Canvas ``first + i`` of ``plan`` (a block's frames, counted from its first)."""
+    return plan.canvas(first + i)
 
 
 def format_wall_report(r: dict) -> str:

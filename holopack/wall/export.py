@@ -148,13 +148,13 @@ class WallPlan:
         if not (settings.brightness > 0 and math.isfinite(settings.brightness)):
             raise InputError(f"brightness must be a positive number, got {settings.brightness}")
         self.brightness = float(settings.brightness)
-        self.fans = [
+        self.fans: list[FanEncoder | VideoFan] = [
             FanEncoder(self.geometry, k) if fan.profile.is_polar else VideoFan(self.geometry, self.owner, k)
             for k, fan in enumerate(wall.fans)
         ]
         self.tiles = CanvasTiles(self.geometry.width, self.geometry.height)
-        polar = [enc for enc in self.fans if isinstance(enc, FanEncoder)]
-        self.resample = FusedResample(polar) if polar else None  # every polar fan in one call
+        polar_fans = [enc for enc in self.fans if isinstance(enc, FanEncoder)]
+        self.resample = FusedResample(polar_fans) if polar_fans else None  # every polar fan in one call
 
     def canvas(self, index: int) -> tuple[np.ndarray, np.ndarray]:
         """Frame ``index``'s canvas: float32 (H, W, 3) linear light (brightened) and its
@@ -234,6 +234,7 @@ def export_wall(
     scene = input if isinstance(input, Scene) else load(default_twin() if input is None else input)
     plan = WallPlan(scene, wall, settings)
     total = plan.timeline.frame_count
+    bar: CallbackProgress | Progress
     if callable(progress):
         bar = CallbackProgress(total, progress)
     else:

@@ -42,4 +42,4 @@ def owned_tiles(owner: np.ndarray, tile: int = TILE) -> np.ndarray:
     th, tw = -(-H // tile), -(-W // tile)
     padded = np.full((th * tile, tw * tile), -1, owner.dtype)
     padded[:H, :W] = owner
-    return (padded.reshape(th, tile, tw, tile) >= 0).any(axis=(1, 3))
+    return np.asarray((padded.reshape(th, tile, tw, tile) >= 0).any(axis=(1, 3)))

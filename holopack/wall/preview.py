@@ -45,7 +45,10 @@ def led_lookup(fan: Fan, r_mm: np.ndarray, phi: np.ndarray) -> np.ndarray:
     none does (hub, gaps between LEDs, outside the disc). Of two LEDs whose cells
     overlap, the one whose centre is nearer."""
     p = fan.profile
-    centres, offsets = p.column_geometry()
+    centres, offsets = p.column_geometry()  # an InputError for a video profile
+    # the schema sets every polar field of a polar profile
+    assert p.led_size_mm is not None and p.slice0_angle_deg is not None
+    slices = p.codes_shape[0]
     half = p.led_size_mm / 2.0
     out = np.full(r_mm.shape, -1, np.int64)
     best = np.full(r_mm.shape, np.inf)
@@ -55,7 +58,7 @@ def led_lookup(fan: Fan, r_mm: np.ndarray, phi: np.ndarray) -> np.ndarray:
         hit = (d <= half) & (d < best)
         if not hit.any():
             continue
-        slice_ = np.floor((phi[hit] - math.radians(p.slice0_angle_deg) - offset) / step) % p.slices
+        slice_ = np.floor((phi[hit] - math.radians(p.slice0_angle_deg) - offset) / step) % slices
         out[hit] = slice_.astype(np.int64) * p.columns + col
         best[hit] = d[hit]
     return out
@@ -102,7 +105,8 @@ class WallPreview:
                 lut = np.power(
                     np.arange(p.max_code + 1, dtype=np.float32) / np.float32(p.max_code), np.float32(p.gamma)
                 )
-                count = p.slices * p.columns
+                slices, columns, _ = p.codes_shape
+                count = slices * columns
             else:
                 keep = (r <= radius).ravel()
                 side = p.video_size + (p.video_size % 2)
@@ -132,7 +136,10 @@ class WallPreview:
         self.luts = np.concatenate(luts).astype(np.float32) if luts else np.zeros(1, np.float32)
         # a lone source's colour is its code's sRGB byte: the same table as self.luts
         self.tables = _LUT[np.round(np.clip(self.luts, 0.0, 1.0) * (_LUT.size - 1)).astype(np.int64)]
-        self.single = tuple(np.ascontiguousarray(a[one], np.int32) for a in (pixel, source, base))
+        one_pixel, one_source, one_base = (
+            np.ascontiguousarray(a[one], np.int32) for a in (pixel, source, base)
+        )
+        self.single = (one_pixel, one_source, one_base)
         many = np.repeat(counts > 1, counts)
         shared = starts[counts > 1]
         self.overlaps = (

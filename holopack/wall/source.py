@@ -11,15 +11,19 @@ from __future__ import annotations
 
 import math
 from dataclasses import dataclass
+from typing import TYPE_CHECKING
 
 import numpy as np
 
 from ..animate.orientation import decide
 from ..colour import SRGB8_TO_LINEAR
 from ..pipeline import SceneSource, Timeline, VideoSource, as_lights
-from ..rendering.camera import Framing
+from ..rendering.camera import Camera, Framing
 from ..scene.scene import Scene
 from .canvas import CanvasGeometry
+
+if TYPE_CHECKING:
+    from ..rendering import Renderer
 
 
 @dataclass
@@ -76,30 +80,37 @@ class CanvasSource:
         self.width, self.height = geometry.width, geometry.height
         # the single-fan source fits the camera over the clip and reads media; the wall
         # draws with its own canvas-sized renderer (SceneSource's stays unbuilt)
-        self._square = VideoSource(scene, timeline, 8, framing=framing) if scene.is_media else None
-        self.renderer = None
+        self._video = VideoSource(scene, timeline, 8, framing=framing) if scene.is_media else None
+        self._turntable: _CameraOnly | None = None
+        self.renderer: Renderer | None = None
         if not scene.is_media:
             from ..rendering import Renderer
 
-            self._square = _CameraOnly(scene, timeline, framing or Framing(), front, up)
+            self._turntable = _CameraOnly(scene, timeline, framing or Framing(), front, up)
             self.renderer = Renderer(
                 (self.width, self.height), supersample=supersample, lights=as_lights(lights)
             )
             self.renderer.restrict_tiles(tile_mask)
         self.shading = shading
-        self.looks = {"environment": environment, "tone_mapping": tone_mapping, "exposure": exposure}
-        self._fit = None
+        self.environment = environment
+        self.tone_mapping = tone_mapping
+        self.exposure = exposure
+
+    def _camera_only(self) -> _CameraOnly:
+        assert self._turntable is not None  # views and projection serve a model scene only
+        return self._turntable
 
     def view_at(self, index: int) -> np.ndarray:
-        return self._square.view_at(index)
+        return self._camera_only().view_at(index)
 
     @property
     def projection(self) -> np.ndarray:
-        return canvas_projection(self._square.camera.projection, self.width, self.height)
+        return canvas_projection(self._camera_only().camera.projection, self.width, self.height)
 
     def frame(self, index: int) -> CanvasFrame:
-        if self.scene.is_media:
-            return self._media(index)
+        if self._video is not None:
+            return self._media(self._video, index)
+        assert self.renderer is not None  # made with the camera for a model scene
         tl = self.timeline
         posed = self.scene.pose(tl.animation, tl.anim_time(index))
         frame = self.renderer.draw(
@@ -109,12 +120,15 @@ class CanvasSource:
             self.view_at(index),
             self.projection,
             shading=self.shading,
-            **self.looks,
+            environment=self.environment,
+            tone_mapping=self.tone_mapping,
+            exposure=self.exposure,
         )
+        assert frame.tiles is not None  # the renderer always reports its tiles
         return CanvasFrame(linear=frame.linear, tiles=frame.tiles, color=frame.color)
 
-    def _media(self, index: int) -> CanvasFrame:
-        picture = self._square.frame_at(index)
+    def _media(self, video: VideoSource, index: int) -> CanvasFrame:
+        picture = video.frame_at(index)
         linear = fit_to_canvas(SRGB8_TO_LINEAR[picture], self.geometry)
         return CanvasFrame(linear=linear, tiles=self.tile_mask.copy())
 
@@ -129,7 +143,7 @@ class _CameraOnly(SceneSource):
         # the model turned to face the viewer, as a single fan's export turns it
         self.orientation = decide(scene, front, up)
         self._model = self.orientation.matrix4()
-        self.camera = self._fit_camera()
+        self.camera: Camera = self._fit_camera()
 
 
 def box_taps(n_src: int, n_dst: int, scale: float, offset: float) -> tuple[np.ndarray, np.ndarray]:

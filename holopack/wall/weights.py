@@ -41,10 +41,12 @@ def fan_sectors(geometry: CanvasGeometry, fan: Fan):
     outer radius in canvas px, canvas start angle and signed step (rows: slice, then
     column in file order), and its centre (cx, cy) in canvas px."""
     p = fan.profile
-    centres, offsets = p.column_geometry()
+    centres, offsets = p.column_geometry()  # an InputError for a video profile
+    # the schema sets every polar field of a polar profile
+    assert p.led_size_mm is not None and p.slice0_angle_deg is not None
     half = p.led_size_mm / 2.0
     ppm = geometry.px_per_mm
-    S, C = p.slices, p.columns
+    S, C, _ = p.codes_shape
     r_in = np.broadcast_to(np.maximum(centres - half, 0.0) * ppm, (S, C)).ravel().copy()
     r_out = np.broadcast_to((centres + half) * ppm, (S, C)).ravel().copy()
     step = p.slice_step_rad
@@ -80,7 +82,8 @@ def fan_weight_table(geometry: CanvasGeometry, index: int, density: float = DENS
         arrays = owned_sector_weights(W, H, r_in, r_out, start, step, float(density), *circles, index)
         if path:
             _store_cached(path, *arrays)
-    return WeightTable(fan.profile.slices, fan.profile.columns, W, *arrays)
+    slices, columns, _ = fan.profile.codes_shape
+    return WeightTable(slices, columns, W, *arrays)
 
 
 def _key(geometry, index, arrays, density) -> str:
