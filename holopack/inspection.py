@@ -22,8 +22,8 @@ OUTSIDE_LIMIT = 0.02  # share of lit pixels allowed outside the circle
 def describe(scene: Scene, media_samples: int = 8) -> dict:
     """A JSON-friendly summary of a scene (model or media)."""
     info: dict = {"path": scene.path, "warnings": list(scene.warnings)}
-    if scene.is_media:
-        m = scene.media
+    m = scene.media
+    if m is not None:  # a picture or video (scene.is_media)
         info.update(
             kind="picture" if m.fps <= 0 else "video",
             width=m.width,
@@ -134,6 +134,7 @@ def clip_choice(scene: Scene) -> dict:
     if not scene.animations:
         return {"clip": None, "why": "no animation: a turntable turn"}
     index = scene.animation_index(None)
+    assert index is not None, "animation_index(None) gives an index when there are animations"
     if index == scene.all_clips_index:
         longest = max(a.duration - a.start for a in scene.animations)
         return {
@@ -149,6 +150,7 @@ def clip_choice(scene: Scene) -> dict:
 def media_warnings(scene: Scene, samples: int = 8, size: int = 256) -> list[str]:
     """Warn about a video without a black background or a subject outside the circle."""
     m = scene.media
+    assert m is not None, "media warnings are asked of picture and video scenes only"
     warnings: list[str] = []
     step = max(1, m.frame_count // samples)
     c = (size - 1) / 2
@@ -262,12 +264,12 @@ def format_report(info: dict) -> str:
             lines.append(f"  plays: {shown} ({plays['why']})")
         else:
             lines.append("  animations: none (exports as a turntable)")
-        shown = set()
+        listed = set()
         for mt in info["morph_targets"]:
             key = (mt["mesh"], mt["targets"], tuple(mt["names"]))
-            if key in shown:  # one line per mesh, not per primitive
+            if key in listed:  # one line per mesh, not per primitive
                 continue
-            shown.add(key)
+            listed.add(key)
             names = f" ({', '.join(mt['names'])})" if mt["names"] else ""
             lines.append(f"  morph targets: {mt['mesh'] or '(unnamed mesh)'}: {mt['targets']}{names}")
     for w in info["warnings"]:

@@ -18,14 +18,18 @@ as float64, which nodes each clip animates) is computed once per scene and kept 
 from __future__ import annotations
 
 import numpy as np
+import numpy.typing as npt
 
 from ..errors import InputError
 from ..scene.scene import Scene, set_poser
-from ..scene.types import Channel, PosedPrimitive
+from ..scene.types import Channel, DrawItem, PosedPrimitive, Primitive
 from .clip import sample_keys
 from .morph import MorphShape
 from .skin_kernel import skin_vertices
 from .tangent_transform import skin_tangents, transform_tangents
+
+# a skinned draw item's joints (V, 4), weights float32 (V, 4) and index into Scene.skins
+_Skinning = tuple[np.ndarray, npt.NDArray[np.float32], int]
 
 
 def pose_scene(scene: Scene, animation: int | None, time: float) -> list[PosedPrimitive]:
@@ -117,7 +121,11 @@ class _PoseCache:
             for s in scene.skins
         ]
         self.clips: dict[int, _Clip] = {}
-        self.items = []
+        # per draw item: the item, its primitive, its default morph weights, its skinning
+        # (joints, weights, skin index; None for a rigid one) and its morph shape
+        self.items: list[
+            tuple[DrawItem, Primitive, np.ndarray | None, _Skinning | None, MorphShape | None]
+        ] = []
         for item in scene.draw_items:
             prim = scene.primitive(item)
             morph = prim.morph
@@ -128,11 +136,15 @@ class _PoseCache:
                 if node.weights is not None and len(node.weights) == len(defaults):
                     defaults = np.asarray(node.weights, np.float64)
                 node_weights = defaults
-            skinned = item.skin is not None and prim.joints is not None
-            joints = np.ascontiguousarray(prim.joints) if skinned else None
-            weights = np.ascontiguousarray(prim.weights, np.float32) if skinned else None
+            skinning = None
+            if item.skin is not None and prim.joints is not None:
+                joints, weights = (
+                    np.ascontiguousarray(prim.joints),
+                    np.ascontiguousarray(prim.weights, np.float32),
+                )
+                skinning = (joints, weights, item.skin)
             shape = MorphShape(prim) if morph is not None else None
-            self.items.append((item, prim, node_weights, joints, weights, shape))
+            self.items.append((item, prim, node_weights, skinning, shape))
 
     def clip(self, animation: int) -> _Clip:
         clip = self.clips.get(animation)
@@ -174,7 +186,7 @@ class _PoseCache:
         world, morph_weights = self.nodes_at(animation, time)
         joint_matrices = [world[joints] @ inverse_bind for joints, inverse_bind in self.skins]
         posed = []
-        for item, prim, default_weights, joints, weights, shape in self.items:
+        for item, prim, default_weights, skinning, shape in self.items:
             positions = prim.positions
             normals = prim.normals
             tangents = prim.tangents
@@ -183,9 +195,10 @@ class _PoseCache:
                 positions, normals, tangents = shape.apply(w)
             out_positions = np.empty(positions.shape, np.float32)
             out_normals = np.empty(normals.shape, np.float32)
-            if joints is not None:
+            if skinning is not None:
+                joints, weights, skin = skinning
                 skin_vertices(
-                    positions, normals, joints, weights, joint_matrices[item.skin], out_positions, out_normals
+                    positions, normals, joints, weights, joint_matrices[skin], out_positions, out_normals
                 )
             else:
                 _transform_rigid(positions, normals, world[item.node], out_positions, out_normals)
@@ -193,8 +206,9 @@ class _PoseCache:
                 self._overflow(item, animation, time)
             out_tangents = None
             if tangents is not None:
-                if joints is not None:
-                    out_tangents = skin_tangents(tangents, joints, weights, joint_matrices[item.skin])
+                if skinning is not None:
+                    joints, weights, skin = skinning
+                    out_tangents = skin_tangents(tangents, joints, weights, joint_matrices[skin])
                 else:
                     out_tangents = transform_tangents(tangents, world[item.node])
             posed.append(

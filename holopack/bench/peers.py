@@ -101,7 +101,8 @@ def render_peer(plan, run, keep, count: int) -> dict:
         [np.asarray(p.primitive.indices, np.int64).reshape(-1, 3) + o for p, o in zip(first, offsets[:-1])]
     ).astype(np.uint32)
     n = int(offsets[-1])
-    ctx = moderngl.create_standalone_context(backend="egl")
+    # moderngl's stubs type every **settings value as a dict; backend takes a str
+    ctx = moderngl.create_standalone_context(backend="egl")  # type: ignore[arg-type]
     try:
         program = ctx.program(
             vertex_shader=_shader("peer_render.vert"), fragment_shader=_shader("peer_render.frag")
@@ -148,6 +149,7 @@ def render_peer(plan, run, keep, count: int) -> dict:
         last = (count - 1) % len(posed_frames)
         ours_covered = _coverage(keep["color"][last]) if last < len(keep.get("color", [])) else None
         backend = f"{ctx.info.get('GL_RENDERER', '?')} (EGL)"
+        release: list[moderngl.VertexArray | moderngl.Buffer | moderngl.Framebuffer | moderngl.Program]
         release = [vao, vbo, cbo, ibo, fbo, program]
         for obj in release:
             obj.release()

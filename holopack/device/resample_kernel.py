@@ -170,12 +170,14 @@ def sector_geometry(profile: DeviceProfile, size: int):
     angle and signed angular step (row-major: slice, then column). The lit disc's rim
     maps to the inscribed circle of the ``size`` x ``size`` picture.
     """
-    centres, offsets = profile.column_geometry()
+    centres, offsets = profile.column_geometry()  # an InputError for a video profile
+    # so the profile is polar, and the schema sets every one of its polar fields
+    assert profile.led_size_mm is not None and profile.slice0_angle_deg is not None
     scale = (size / 2.0) / profile.radius_mm
     half = profile.led_size_mm / 2.0
     r_in = np.maximum(centres - half, 0.0) * scale
     r_out = (centres + half) * scale
-    S, C = profile.slices, profile.columns
+    S, C, _ = profile.codes_shape
     step = profile.slice_step_rad
     start = (
         math.radians(profile.slice0_angle_deg)
@@ -245,7 +247,8 @@ def weight_table(profile: DeviceProfile, size: int, density: float = DENSITY) ->
     """The weight table of ``profile`` for a ``size`` x ``size`` picture, cached in
     memory and on disk (see cache_dir)."""
     size = int(size)
-    rows = profile.slices * profile.columns
+    S, C, _ = profile.codes_shape
+    rows = S * C
     folder = cache_dir()
     path = folder / "weights" / f"{_table_key(profile, size, density)}.npz" if folder else None
     arrays = _load_cached(path, rows, size) if path and path.exists() else None
@@ -254,7 +257,7 @@ def weight_table(profile: DeviceProfile, size: int, density: float = DENSITY) ->
         arrays = sector_weights(size, r_in, r_out, start, step, float(density))
         if path:
             _store_cached(path, *arrays)
-    return WeightTable(profile.slices, profile.columns, size, *arrays)
+    return WeightTable(S, C, size, *arrays)
 
 
 @njit(parallel=True, cache=True)
@@ -391,7 +394,7 @@ class Resampler:
         self.size = int(size)
         self.table = weight_table(profile, self.size)
         self.tiled = tiled_table(self.table, tile)
-        self.shape = (profile.slices, profile.columns, 3)
+        self.shape = profile.codes_shape
         self._scanned = np.empty((self.tiled.grid, self.tiled.grid), np.bool_)
 
     @property

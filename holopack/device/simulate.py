@@ -46,10 +46,13 @@ class ViewerSimulator:
         self.profile = profile
         self.size = int(size)
         self.oversample = int(oversample)
-        S, C = profile.slices, profile.columns
+        S, C, _ = profile.codes_shape
         self._cum = np.zeros((S + 1, C, 3), np.float32)
         self._linear = np.empty((self.size, self.size, 3), np.float32)
         p = profile
+        # a polar profile (checked above): the schema sets every one of its polar fields
+        assert p.hub_radius_mm is not None and p.led_pitch_mm is not None and p.led_size_mm is not None
+        assert p.leds_per_blade is not None and p.slice0_angle_deg is not None
         n = self.size * self.oversample
         self._r = np.empty((n, n), np.float64)
         self._theta = np.empty((n, n), np.float64)

@@ -15,8 +15,10 @@ from __future__ import annotations
 
 import os
 import re
+from typing import Literal
 
 import numpy as np
+import numpy.typing as npt
 
 from ..device.profile import DeviceProfile, load_profile
 from ..errors import InputError
@@ -29,12 +31,12 @@ from .stream import FanFileWriter
 DEFAULT_PROFILE = "3dcircle-42f2"
 
 
-def _bitorder(profile: DeviceProfile) -> str:
+def _bitorder(profile: DeviceProfile) -> Literal["big", "little"]:
     return "big" if profile.layout.get("bit_order", "msb") == "msb" else "little"
 
 
 def frame_bytes(profile: DeviceProfile) -> int:
-    return profile.slices * profile.bit_depth * (profile.columns * 3 // 8)
+    return profile.codes_shape[0] * profile.bit_depth * (profile.columns * 3 // 8)
 
 
 def trailer(profile: DeviceProfile) -> bytes:
@@ -47,8 +49,9 @@ def pack_frame(codes: np.ndarray, profile: DeviceProfile) -> bytes:
     from .bitplanes_kernel import pack_bitplanes
 
     codes = check_codes(codes, profile)
-    S, depth = profile.slices, profile.bit_depth
-    source = np.empty(codes.shape, np.uint8)
+    S, depth = profile.codes_shape[0], profile.bit_depth
+    # declared: numpy's stubs type np.empty of a shape of unknown length as 0-d
+    source: npt.NDArray[np.uint8] = np.empty(codes.shape, np.uint8)
     for i, c in enumerate(channel_permutation(profile.channel_order)):  # 6 x faster than codes[..., perm]
         source[:, :, i] = codes[:, :, c]
     out = np.empty((S, depth, source.shape[1] * 3 // 8), np.uint8)
@@ -58,7 +61,7 @@ def pack_frame(codes: np.ndarray, profile: DeviceProfile) -> bytes:
 
 def unpack_frame(data: bytes, profile: DeviceProfile) -> np.ndarray:
     """One frame of the file -> uint8 (slices, leds, 3) RGB codes."""
-    S, L, depth = profile.slices, profile.columns, profile.bit_depth
+    (S, L, _), depth = profile.codes_shape, profile.bit_depth
     planes = np.frombuffer(data, np.uint8).reshape(S, depth, L * 3 // 8)
     bits = np.unpackbits(planes, axis=2, bitorder=_bitorder(profile))  # (S, depth, L*3)
     weights = (1 << np.arange(depth - 1, -1, -1)).astype(np.uint8)  # plane 0 = top bit

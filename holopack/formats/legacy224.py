@@ -58,7 +58,7 @@ def ray_bytes(profile: DeviceProfile) -> int:
 
 
 def frame_stride(profile: DeviceProfile) -> int:
-    return profile.slices * ray_bytes(profile) + profile.layout["frame_padding"]
+    return profile.codes_shape[0] * ray_bytes(profile) + profile.layout["frame_padding"]
 
 
 def _led_order(profile: DeviceProfile) -> np.ndarray:
@@ -70,7 +70,7 @@ def _led_order(profile: DeviceProfile) -> np.ndarray:
 def pack_frame(codes: np.ndarray, profile: DeviceProfile) -> bytes:
     """uint8 (rays, leds, 3) RGB codes in {0, 1} -> one frame with its zero padding."""
     codes = check_codes(codes, profile)
-    S, L = profile.slices, profile.columns
+    S, L, _ = profile.codes_shape
     # file channels in the zig-zag are named R, G, B; a profile may wire them otherwise
     source = codes[:, _led_order(profile)][:, :, channel_permutation(profile.channel_order)]
     bits = np.zeros((S, 3 * L), np.uint8)
@@ -81,7 +81,7 @@ def pack_frame(codes: np.ndarray, profile: DeviceProfile) -> bytes:
 
 def unpack_frame(data: bytes, profile: DeviceProfile) -> np.ndarray:
     """The 2700 x 42 ray bytes of one frame -> uint8 (rays, leds, 3) RGB codes."""
-    S, L = profile.slices, profile.columns
+    S, L, _ = profile.codes_shape
     rays = np.frombuffer(data, np.uint8, count=S * ray_bytes(profile)).reshape(S, -1)
     bits = np.unpackbits(rays, axis=1, bitorder="little")
     source = bits[:, bit_columns(L).ravel()].reshape(S, L, 3)
@@ -128,7 +128,7 @@ def read(path: str, profile: DeviceProfile | None = None) -> PolarFile:
         raise InputError(f"profile {profile.name!r} is for {profile.format} files, not legacy .bin")
     hb = profile.layout["header_bytes"]
     stride = frame_stride(profile)
-    data_bytes = profile.slices * ray_bytes(profile)
+    data_bytes = profile.codes_shape[0] * ray_bytes(profile)
     size, head = read_head(path, 5)
     if size < hb + data_bytes:
         raise InputError(

@@ -16,6 +16,7 @@ from __future__ import annotations
 import os
 import struct
 import zlib
+from typing import IO
 
 import numpy as np
 
@@ -86,6 +87,7 @@ class Writer:
         self.fps = float(fps)
         self.frames = 0
         self._perm = channel_permutation(profile.channel_order)
+        self._file: IO[bytes] | None  # None once closed or aborted
         if isinstance(path, (str, os.PathLike)):
             self.path = os.fspath(path)
             try:
@@ -106,6 +108,8 @@ class Writer:
         self._file.write(header_bytes(profile, self.fps))
 
     def write(self, codes: np.ndarray) -> None:
+        if self._file is None:
+            raise ValueError(f"{self.path}: write to a closed polar stream")
         codes = check_codes(codes, self.profile)
         head = FRAME_SYNC + struct.pack("<I", self.frames)
         payload = np.ascontiguousarray(codes[:, :, self._perm]).tobytes()

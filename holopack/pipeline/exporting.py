@@ -178,6 +178,7 @@ class ExportPlan:
             codes = self.encoder.encode(linear, index, occupied=picture.tiles)
             return codes if self.simulator is None else self.simulator.render(codes)
         color = picture.color
+        assert color is not None, "a Source's pictures carry their colour"
         if self.mask is not None:
             color = (color * self.mask + 0.5).astype(np.uint8)
         return color

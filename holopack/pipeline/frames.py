@@ -161,19 +161,21 @@ def _frames(seconds: float, fps: float) -> int:
 class Picture:
     """One square picture on its way to the device.
 
-    color : (S, S, 3) uint8 sRGB; linear : (S, S, 3) float32 linear light (what the
+    color : (S, S, 3) uint8 sRGB, or None for a picture given as linear light only (one
+    the preview window drew on the GPU); linear : (S, S, 3) float32 linear light (what the
     resampler averages), computed lazily for media input; tiles : the map of TILE-px
     tiles that may hold light: the renderer's (RenderedPicture.tiles), or for media input found
     with the linear light (None until then).
     """
 
-    color: np.ndarray
+    color: np.ndarray | None
     linear: np.ndarray | None = None
     tiles: np.ndarray | None = None
 
     def linear_light(self) -> np.ndarray:
         """The linear light; converting the colour also maps its black tiles (tiles)."""
         if self.linear is None:
+            assert self.color is not None, "a Picture has its colour, its linear light or both"
             h, w = self.color.shape[:2]
             linear = np.empty((h, w, 3), np.float32)
             tiles = np.empty((-(-h // TILE), -(-w // TILE)), np.bool_)

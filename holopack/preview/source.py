@@ -264,6 +264,7 @@ class PipelineFrames:
         # the fan side is what export writes (pipeline.ExportPlan.output_frame)
         shown = picture.brightened(request.brightness)
         if self.encoder is not None:
+            assert self.simulator is not None, "a polar device gets its simulator with its encoder"
             linear = shown.linear_light()  # before .tiles: media input maps them here
             fan = self.simulator.render(self.encoder.encode(linear, index, occupied=shown.tiles))
         else:

@@ -26,6 +26,7 @@ from ..errors import HolopackError, InputError
 from . import text as text_raster
 from .controls import HELP_LINES, Controls
 from .overlay import FanGeometry, Layout, Rect
+from .source import FramePair
 from .worker import RenderWorker
 
 DEFAULT_WINDOW = (1280, 720)
@@ -100,6 +101,8 @@ class PreviewWindow:
     """
 
     _closed = False
+    # the side export renders at (the preview's --size); None: the device's own
+    render_size: int | None = None
 
     def __init__(
         self,
@@ -123,9 +126,13 @@ class PreviewWindow:
         self.output_dir = Path(output_dir)
         self.messages: list[str] = []
         if loader is None:
-            from ..scene.load import load as loader
+            from ..scene.load import load
+
+            loader = load
         if frames_factory is None:
-            from .source import PipelineFrames as frames_factory
+            from .source import PipelineFrames
+
+            frames_factory = PipelineFrames
         glfw = self.glfw = _glfw()
         self._open_window(window_size, title or f"holopack preview - {os.path.basename(self.path)}")
         try:
@@ -151,7 +158,7 @@ class PreviewWindow:
         if animation is not None and not getattr(scene, "is_media", False) and scene.animations:
             self.controls.animation = scene.animation_index(animation)
         self._shown_serial = 0
-        self._shown_pair = None
+        self._shown_pair: FramePair | None = None
         self._drag: tuple[str, int, float, float] | None = None  # (region, button, x, y)
         self._last_tick = time.perf_counter()
         self._ui_times: list[float] = []
@@ -210,7 +217,7 @@ class PreviewWindow:
         self.overlay_program = gl.Program("quad.vert", "fan_overlay.frag")
         self.layer_program = gl.Program("quad.vert", "layer.frag")
         self.overlay_layer = gl.RenderTarget()
-        self._overlay_key = None
+        self._overlay_key: tuple[int, FanGeometry] | None = None
         self.quad = gl.Quad()
         self.render_texture = gl.Texture(smooth=True)
         self.fan_texture = gl.Texture(smooth=True)
@@ -270,7 +277,7 @@ class PreviewWindow:
         return x * fw / max(ww, 1), y * fh / max(wh, 1)
 
     # -- input: glfw callbacks ---------------------------------------------------
-    _SPECIAL = None
+    _SPECIAL: dict[int, str] | None = None
 
     def _special_names(self) -> dict[int, str]:
         if PreviewWindow._SPECIAL is None:

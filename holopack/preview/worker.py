@@ -19,6 +19,7 @@ import traceback
 from collections import deque
 from collections.abc import Callable
 from dataclasses import dataclass
+from typing import Protocol
 
 from ..errors import HolopackError
 from .controls import FrameRequest
@@ -58,6 +59,17 @@ def _run_lowered(job: Callable[[], str]) -> str:
     if "error" in outcome:
         raise outcome["error"]  # type: ignore[misc]
     return str(outcome["value"])
+
+
+class FrameMaker(Protocol):
+    """What ``frames_factory(scene, device)`` makes (holopack.preview.source.PipelineFrames);
+    it may also offer ``fan_frame(request, picture)`` and ``fitted_distance(animation)``."""
+
+    animations: list[tuple[str, float]]
+    fps: float
+    geometry: object
+
+    def frame(self, request: FrameRequest) -> FramePair: ...
 
 
 @dataclass
@@ -103,8 +115,8 @@ class RenderWorker:
         self._recent_seconds: deque[float] = deque(maxlen=20)
         self._scene = scene
         self._generation = 0
-        self._frames = None
-        self._frames_device = None
+        self._frames: FrameMaker  # both set by _set_frames, at once
+        self._frames_device: str
         self._set_frames(device)  # first build on the caller's thread: a bad device fails early
         self._thread = threading.Thread(target=self._run, name="holopack-preview-render", daemon=True)
         self._thread.start()
@@ -222,6 +234,7 @@ class RenderWorker:
                     self._cond.wait()
                 if self._stop:
                     return
+                job: Callable[[], str] | str | None
                 if self._jobs:
                     job = self._jobs.pop(0)
                     self.busy_job = True
@@ -236,7 +249,9 @@ class RenderWorker:
                 self._do_reload()
                 with self._cond:
                     self._served = None
-            elif job == "frame":
+            elif isinstance(job, str):  # "frame"
+                # the wait above ends for a frame only with a request not yet served
+                assert request is not None
                 self._do_frame(request, picture)
                 with self._cond:
                     self._served = key

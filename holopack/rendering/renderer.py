@@ -156,7 +156,7 @@ class Renderer:
         self._tile_start = np.zeros(ntiles + 1, np.int64)
         # binning runs: a fixed count, so the lists do not depend on the thread count
         self._bin_offsets = np.zeros((BIN_RUNS, ntiles), np.int64)
-        self._tbox = None
+        self._tbox: np.ndarray | None = None  # grown by the first draw
         self._tile_list = np.zeros(1, np.int32)
         self._blend_start = np.zeros(ntiles + 1, np.int64)
         self._blend_list = np.zeros(1, np.int32)
@@ -170,12 +170,12 @@ class Renderer:
         self._last_depth = self._depth
         self._identity = np.eye(3, dtype=np.float32)
         self._textures = TexturePool()
-        self._static_key = None
+        self._static_key: tuple | None = None
         self._vertex_capacity = 0
         self._record_capacity = 0
-        self._blend_key = None
-        self._tile_mask = None  # restrict_tiles: None = every tile
-        self._excluded = []
+        self._blend_key: tuple | None = None
+        self._tile_mask: np.ndarray | None = None  # restrict_tiles: None = every tile
+        self._excluded: list[tuple[int, int, int, int]] = []  # (y0, y1, x0, x1) of the tiles it leaves out
 
     def restrict_tiles(self, mask) -> None:
         """Rasterise only the TILE-pixel tiles where ``mask`` (ceil(H / TILE),
@@ -427,7 +427,8 @@ class Renderer:
         )
         if s == 1:
             samples = (frame.linear, frame.alpha, frame.depth)
-        else:
+        else:  # supersampled: __init__ made the sample buffers
+            assert self._linear is not None and self._alpha is not None and self._depth is not None
             samples = (self._linear, self._alpha, self._depth)
         self._last_depth = samples[2]
         picture = (frame.linear, frame.alpha, frame.depth, frame.color)
@@ -483,6 +484,7 @@ class Renderer:
         """What the last draw saw, per sub-sample: (triangle (H*s, W*s) int32, the
         index into the concatenated triangles of the drawn primitives or -1; depth
         (H*s, W*s) float32 window depth of the opaque surfaces)."""
+        assert self._last_depth is not None, "visibility() describes the last draw: draw first"
         ids = self._ids
         triangle = np.where(ids >= 0, self._rec_tri[np.maximum(ids, 0)], -1).astype(np.int32)
         return triangle, self._last_depth.copy()
