@@ -227,7 +227,8 @@ def base_color(m, verts, w, textured, surface):
 def rim_falloff(edge, power, short):
     """edge ** power; with ``short`` (power = k/2 for a whole k <= 16) by products and
     a square root, several times faster than pow. Not inlined: one compiled copy
-    serves every kernel that shades."""
+    serves every kernel that shades. The specular highlight takes it too (see
+    short_power)."""
     if not short:
         return edge**power
     twice = int(2.0 * power + 0.5)
@@ -237,6 +238,14 @@ def rim_falloff(edge, power, short):
     if twice % 2 == 1:
         falloff *= math.sqrt(edge)
     return falloff
+
+
+@njit(cache=True, error_model="numpy", inline="always")
+def short_power(power):
+    """Whether rim_falloff may raise to ``power`` by products: power = k/2 for a whole
+    k <= 16 (lights.Lights sets the rim's flag by the same rule)."""
+    twice = 2.0 * power
+    return 0.0 <= twice <= 16.0 and twice == math.floor(twice)
 
 
 @njit(cache=True, error_model="numpy", inline="always")
@@ -309,6 +318,8 @@ def shade(m, verts, w, back, ortho, shading_mode, textured, surface, lighting):
     shininess = mat[m, M_SHININESS]
     spec_norm = params[LP_SPECULAR] * mat[m, M_SPEC_NORM]
     spec_floor = mat[m, M_SPEC_FLOOR]
+    # a rough material's shininess is clamped to 2: products, not a pow per light and pixel
+    spec_short = short_power(shininess)
     kd = 1.0 - 0.5 * metallic
     sr = 0.04 * (1.0 - metallic) + r * metallic
     sg = 0.04 * (1.0 - metallic) + g * metallic
@@ -333,7 +344,7 @@ def shade(m, verts, w, back, ortho, shading_mode, textured, surface, lighting):
             ndh = (nx * hx + ny * hy + nz * hz) / hn
             if ndh <= spec_floor:  # the highlight would be below SPEC_EPSILON: skip pow
                 continue
-            s = spec_norm * ndh**shininess * ndl
+            s = spec_norm * rim_falloff(ndh, shininess, spec_short) * ndl
             hr += lights[i, L_RADIANCE] * s
             hg += lights[i, L_RADIANCE + 1] * s
             hb += lights[i, L_RADIANCE + 2] * s
