@@ -42,6 +42,15 @@ MODELS = {
 }
 
 
+def turntable(model: str, frames: int):
+    """The model's scene, its rest pose and ``frames`` cameras turning around it."""
+    scene = load(MODELS[model])
+    posed = scene.pose(None, 0.0)
+    points = np.concatenate([p.positions for p in posed])
+    cams = [fit_camera(points, Framing(yaw=360.0 * i / frames, pitch=10.0)) for i in range(frames)]
+    return scene, posed, cams
+
+
 class GLPbrScene:
     """The scene uploaded once to an OpenGL context and drawn with the tests' PBR
     shaders (opaque first, then BLEND in a fixed order: a favour to OpenGL)."""
@@ -150,10 +159,7 @@ def main():
     parser.add_argument("--runs", type=int, default=3)
     parser.add_argument("--model", default="FlightHelmet", choices=sorted(MODELS))
     args = parser.parse_args()
-    scene = load(MODELS[args.model])
-    posed = scene.pose(None, 0.0)
-    points = np.concatenate([p.positions for p in posed])
-    cams = [fit_camera(points, Framing(yaw=360.0 * i / args.frames, pitch=10.0)) for i in range(args.frames)]
+    scene, posed, cams = turntable(args.model, args.frames)
     size = (args.size, args.size)
     lights = default_rig()
     from _pbr_gl_reference import context

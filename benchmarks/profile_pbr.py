@@ -20,8 +20,6 @@ import time
 from collections import defaultdict
 from pathlib import Path
 
-import numpy as np
-
 ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(ROOT))
 
@@ -29,17 +27,12 @@ from holopack.openmp import configure as configure_openmp  # noqa: E402
 
 configure_openmp()
 
+from bench_pbr import MODELS, turntable  # noqa: E402  (the benchmark beside this script)
+
 from holopack.rendering import Renderer  # noqa: E402
 from holopack.rendering import raster_kernel as raster  # noqa: E402
-from holopack.rendering.camera import Framing, fit_camera  # noqa: E402
 from holopack.rendering.punctual import default_rig  # noqa: E402
-from holopack.scene.load import load  # noqa: E402
 
-DATA = ROOT / "tests" / "data"
-MODELS = {
-    "FlightHelmet": DATA / "FlightHelmet" / "FlightHelmet.gltf",
-    "Duck": DATA / "Duck" / "Duck.glb",
-}
 STAGES = (
     "transform",
     "setup_triangles",
@@ -51,6 +44,12 @@ STAGES = (
     "raster_blend",
     "resolve_tiles",
 )
+# the passes compiled per variant: the renderer asks a factory for each frame's kernel
+FACTORIES = {
+    "opaque_kernel": "raster_opaque",
+    "shade_kernel": "shade_visible",
+    "blend_kernel": "raster_blend",
+}
 TIMES: dict[str, list[float]] = defaultdict(list)
 
 
@@ -64,16 +63,20 @@ def timed(name, fn):
     return wrapper
 
 
+def timed_factory(name, factory):
+    def make(*variant):
+        return timed(name, factory(*variant))
+
+    return make
+
+
 def main():
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--size", type=int, default=1024)
     parser.add_argument("--frames", type=int, default=8)
     parser.add_argument("--model", default="FlightHelmet", choices=sorted(MODELS))
     args = parser.parse_args()
-    scene = load(MODELS[args.model])
-    posed = scene.pose(None, 0.0)
-    points = np.concatenate([p.positions for p in posed])
-    cams = [fit_camera(points, Framing(yaw=360.0 * i / args.frames, pitch=10.0)) for i in range(args.frames)]
+    scene, posed, cams = turntable(args.model, args.frames)
     size = (args.size, args.size)
     rig = default_rig()
 
@@ -117,13 +120,17 @@ def main():
         fastest = 1000 * min(frame_times[name])
         print(f"{name:28s} {1000 * ms:7.1f} {ms / base:7.2f} {1000 * (full - ms):13.1f} {fastest:8.1f}")
     # per stage: the kernels of the unlit and the pbr frame
-    originals = {stage: getattr(raster, stage) for stage in STAGES}
+    originals = {stage: getattr(raster, stage) for stage in STAGES if stage not in FACTORIES.values()}
+    originals.update({factory: getattr(raster, factory) for factory in FACTORIES})
     import holopack.rendering.pbr_setup as pbr_setup
 
     tone = pbr_setup.tone_map
     try:
         for stage, fn in originals.items():
-            setattr(raster, stage, timed(stage, fn))
+            if stage in FACTORIES:
+                setattr(raster, stage, timed_factory(FACTORIES[stage], fn))
+            else:
+                setattr(raster, stage, timed(stage, fn))
         pbr_setup.tone_map = timed("tone_map", tone)
         print(f"\n{'stage':20s} {'unlit ms':>9s} {'pbr ms':>9s}")
         per: dict[str, dict[str, list[float]]] = {"unlit": defaultdict(list), "pbr": defaultdict(list)}

@@ -103,3 +103,30 @@ def clean_env(**extra) -> dict:
     env = {k: v for k, v in os.environ.items() if k not in ("HOLOPACK_GL_API", "PYOPENGL_PLATFORM")}
     env.update(extra)
     return env
+
+
+@contextmanager
+def hidden_gl_window(title: str):
+    """A hidden glfw window's GL 3.3 core context, current, on a private Xvfb display
+    (EGL where the test process's windows use it: see display_for_this_process)."""
+    with display_for_this_process():
+        from holopack.preview.window import _glfw, gl_api
+
+        glfw = _glfw()
+        api = gl_api()
+        assert glfw.init()
+        glfw.window_hint(glfw.VISIBLE, False)
+        glfw.window_hint(glfw.CONTEXT_VERSION_MAJOR, 3)
+        glfw.window_hint(glfw.CONTEXT_VERSION_MINOR, 3)
+        glfw.window_hint(glfw.OPENGL_PROFILE, glfw.OPENGL_CORE_PROFILE)
+        glfw.window_hint(glfw.OPENGL_FORWARD_COMPAT, True)
+        if api == "egl":
+            glfw.window_hint(glfw.CONTEXT_CREATION_API, glfw.EGL_CONTEXT_API)
+        window = glfw.create_window(64, 64, title, None, None)
+        assert window
+        glfw.make_context_current(window)
+        try:
+            yield
+        finally:
+            glfw.destroy_window(window)
+            glfw.terminate()

@@ -17,7 +17,7 @@ from pathlib import Path
 
 import numpy as np
 import pytest
-from _xvfb import display_for_this_process
+from _xvfb import hidden_gl_window
 
 from holopack.device import ViewerSimulator
 from holopack.device.encode import decode_codes
@@ -68,28 +68,9 @@ def test_the_window_picture_is_resampled_as_export_resamples_it(name):
 
 @pytest.fixture(scope="module")
 def gl_context():
-    """A hidden glfw window's GL 3.3 core context on a private Xvfb display."""
-    with display_for_this_process():
-        from holopack.preview.window import _glfw, gl_api
-
-        glfw = _glfw()
-        api = gl_api()
-        assert glfw.init()
-        glfw.window_hint(glfw.VISIBLE, False)
-        glfw.window_hint(glfw.CONTEXT_VERSION_MAJOR, 3)
-        glfw.window_hint(glfw.CONTEXT_VERSION_MINOR, 3)
-        glfw.window_hint(glfw.OPENGL_PROFILE, glfw.OPENGL_CORE_PROFILE)
-        glfw.window_hint(glfw.OPENGL_FORWARD_COMPAT, True)
-        if api == "egl":
-            glfw.window_hint(glfw.CONTEXT_CREATION_API, glfw.EGL_CONTEXT_API)
-        window = glfw.create_window(64, 64, "fan view test", None, None)
-        assert window
-        glfw.make_context_current(window)
-        try:
-            yield
-        finally:
-            glfw.destroy_window(window)
-            glfw.terminate()
+    """A hidden window's GL 3.3 core context on a private Xvfb display."""
+    with hidden_gl_window("fan view test"):
+        yield
 
 
 def _cum(codes: np.ndarray, profile) -> np.ndarray:

@@ -14,7 +14,7 @@ from pathlib import Path
 
 import numpy as np
 import pytest
-from _xvfb import display_for_this_process
+from _xvfb import hidden_gl_window
 
 from holopack.rendering import Renderer
 from holopack.rendering.camera import Framing, fit_camera, look_at, orthographic
@@ -39,31 +39,12 @@ CASES = {
 
 @pytest.fixture(scope="module")
 def gl_context():
-    """A hidden glfw window's GL 3.3 core context on a private Xvfb display (EGL, as
-    the test process's windows use: see _xvfb.display_for_this_process)."""
-    with display_for_this_process():
-        from holopack.preview.window import _glfw, gl_api
+    """The live scene drawer in a hidden window's GL 3.3 core context on a private Xvfb
+    display (EGL, as the test process's windows use)."""
+    with hidden_gl_window("live render test"):
+        from holopack.preview.scene_gl import SceneDrawer
 
-        glfw = _glfw()
-        api = gl_api()
-        assert glfw.init()
-        glfw.window_hint(glfw.VISIBLE, False)
-        glfw.window_hint(glfw.CONTEXT_VERSION_MAJOR, 3)
-        glfw.window_hint(glfw.CONTEXT_VERSION_MINOR, 3)
-        glfw.window_hint(glfw.OPENGL_PROFILE, glfw.OPENGL_CORE_PROFILE)
-        glfw.window_hint(glfw.OPENGL_FORWARD_COMPAT, True)
-        if api == "egl":
-            glfw.window_hint(glfw.CONTEXT_CREATION_API, glfw.EGL_CONTEXT_API)
-        window = glfw.create_window(64, 64, "live render test", None, None)
-        assert window
-        glfw.make_context_current(window)
-        try:
-            from holopack.preview.scene_gl import SceneDrawer
-
-            yield SceneDrawer()
-        finally:
-            glfw.destroy_window(window)
-            glfw.terminate()
+        yield SceneDrawer()
 
 
 def psnr(a: np.ndarray, b: np.ndarray) -> float:

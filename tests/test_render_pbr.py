@@ -430,30 +430,25 @@ def test_uniform_environment_reflects_base_over_pi_times_irradiance_times_occlus
     posed[0].primitive.uv = [np.array([[0, 1], [1, 1], [1, 0], [0, 0]], np.float32)]
     view = look_at(np.array([0.0, 0.0, 5.0]), np.zeros(3), np.array([0.0, 1.0, 0.0]))
     projection = orthographic(2.0, 2.0, 0.1, 10.0)
-    frame = Renderer((32, 32), 1, lights=[]).draw(
-        posed,
-        [material],
-        [holopack.scene.types.Texture(occlusion)],
-        view,
-        projection,
-        "pbr",
-        tone_mapping="none",
-        environment=SimpleNamespace(sh=sh),
-    )
+
+    def draw(**environment):
+        return Renderer((32, 32), 1, lights=[]).draw(
+            posed,
+            [material],
+            [holopack.scene.types.Texture(occlusion)],
+            view,
+            projection,
+            "pbr",
+            tone_mapping="none",
+            **environment,
+        )
+
+    frame = draw(environment=SimpleNamespace(sh=sh))
     ao = 1.0 + 0.8 * (128 / 255 - 1.0)
     expected = base / math.pi * e0 * ao
     assert np.allclose(frame.linear[8:24, 8:24].reshape(-1, 3), expected, rtol=1e-4)
     # without the environment the occlusion map changes nothing: the plate is black
-    dark = Renderer((32, 32), 1, lights=[]).draw(
-        posed,
-        [material],
-        [holopack.scene.types.Texture(occlusion)],
-        view,
-        projection,
-        "pbr",
-        tone_mapping="none",
-    )
-    assert dark.linear.max() == 0.0
+    assert draw().linear.max() == 0.0
 
 
 @pytest.mark.gl
