@@ -202,7 +202,11 @@ def cmd_preview(args) -> int:
     check_export_settings(argparse.Namespace(size=args.size, animation=args.animation))
 
     shown = given(args, "animation", "size", "frames", "screenshot", "script", "output_dir")
-    return run_preview(args.input, args.device, **shown, video=given(args, *options.VIDEO_PARSERS)) or 0
+    look = given(args, "shading", "environment", "tone_mapping", "exposure")
+    return (
+        run_preview(args.input, args.device, **shown, look=look, video=given(args, *options.VIDEO_PARSERS))
+        or 0
+    )
 
 
 def cmd_warmup(args) -> int:

@@ -205,6 +205,8 @@ def _bounds(name: str) -> dict:
 CAMERA = "camera and light"
 VIDEO = "video input"
 VIDEO_FACES = (EXPORT, PREVIEW, BENCH, PLAYLIST)
+# how the model is shaded: the preview's live panel draws what export renders
+LOOK_FACES = (EXPORT, PREVIEW, PLAYLIST)
 
 
 def _axis_option(name: str, choices: tuple[str, ...], help: str) -> Option:
@@ -322,6 +324,7 @@ OPTIONS: tuple[Option, ...] = (
         choices=("lit", "unlit", "pbr"),
         metavar="lit|unlit|pbr",
         group=CAMERA,
+        faces=LOOK_FACES,
     ),
     Option(
         "environment",
@@ -332,6 +335,7 @@ OPTIONS: tuple[Option, ...] = (
         choices=ENVIRONMENTS,
         metavar="|".join(ENVIRONMENTS),
         group=CAMERA,
+        faces=LOOK_FACES,
     ),
     Option(
         "tone_mapping",
@@ -341,6 +345,7 @@ OPTIONS: tuple[Option, ...] = (
         choices=TONE_MAPPINGS,
         metavar="|".join(TONE_MAPPINGS),
         group=CAMERA,
+        faces=LOOK_FACES,
     ),
     Option(
         "exposure",
@@ -350,6 +355,7 @@ OPTIONS: tuple[Option, ...] = (
         metavar="X",
         **_bounds("exposure"),
         group=CAMERA,
+        faces=LOOK_FACES,
     ),
     Option(
         "model_lights",

@@ -28,6 +28,7 @@ def run_preview(
     output_dir: str = ".",
     realtime: bool | None = None,
     video: dict | None = None,
+    look: dict | None = None,
 ) -> int:
     """Open the preview window on ``input_path`` (None: the bundled default twin).
 
@@ -39,7 +40,10 @@ def run_preview(
     ``PreviewWindow.apply_event``); output_dir: where ``S`` screenshots and ``E`` exports
     go; realtime: advance the clock by wall time (default) or, when False (the default
     with ``frames``), by one device frame per UI frame so that runs are reproducible;
-    video: key/crop/loop/levels for video input (holopack.video), as ExportSettings.
+    video: key/crop/loop/levels for video input (holopack.video), as ExportSettings;
+    look: the shading options as the command line gives them (holopack.options: shading,
+    environment, tone_mapping, exposure; None or absent: export's defaults), which both
+    panels draw with, as export does.
 
     Returns the exit status (0). Raises HolopackError when no display is available.
     """
@@ -66,7 +70,9 @@ def run_preview(
         devices=devices,
         window_size=window_size,
         animation=animation,
-        frames_factory=partial(PipelineFrames, size=size, video=video),
+        frames_factory=partial(
+            PipelineFrames, size=size, video=video, look=options.settings_fields(look or {})[0]
+        ),
         fixed_dt=fixed_dt,
         output_dir=output_dir,
     )

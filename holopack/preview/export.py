@@ -1,7 +1,7 @@
 """``E`` in the preview: export what is on screen through ``holopack.pipeline.export``.
 
 The settings are read from the window when the key is pressed (device, animation,
-camera, brightness, render size) and the export runs later on the render worker's
+camera, brightness, render size; the shading it was opened with) and the export runs later on the render worker's
 thread, the one thread that runs Numba kernels.
 """
 
@@ -13,8 +13,9 @@ import os
 from ..rendering.camera import Framing
 
 
-def export_settings(controls, fitted_distance: float | None, size: int | None):
-    """ExportSettings equal to the preview's state: camera, pan, brightness, size."""
+def export_settings(controls, fitted_distance: float | None, size: int | None, look: dict | None = None):
+    """ExportSettings equal to the preview's state: camera, pan, brightness, size, and
+    ``look`` (ExportSettings.look's keywords: the shading the preview draws with)."""
     from ..pipeline import ExportSettings
     from .source import framing_for
 
@@ -26,7 +27,7 @@ def export_settings(controls, fitted_distance: float | None, size: int | None):
     )
     if size:
         values["size"] = int(size)
-    return ExportSettings(**values)
+    return ExportSettings(**values, **(look or {}))
 
 
 def export_current(window) -> dict:
@@ -47,7 +48,7 @@ def export_current(window) -> dict:
     def job() -> str:
         report(0, 0)
         distance = window.worker.fitted_distance(snapshot.animation)
-        settings = export_settings(snapshot, distance, size)
+        settings = export_settings(snapshot, distance, size, window.worker.look())
         # progress goes on screen, not to stderr
         result = pipeline.export(window.worker.scene, output, settings, progress=report)
         return f"exported {result.path}: {result.frames} frames"

@@ -3,7 +3,8 @@
 ``LiveRender`` poses the scene at the controls' wall-clock time (not rounded to a
 device frame) and draws it with the window's own OpenGL (``SceneDrawer``), through the
 camera the export pipeline fits (a copy of the worker's ``SceneSource``: the same
-fitted sphere, drawn box, turntable, lights, size and supersampling). For the fan view
+fitted sphere, drawn box, turntable, lights, shading, tone mapping, size and
+supersampling). For the fan view
 it also draws each device frame's own instant (``draw_fan_frame``; while playing that
 render is the left panel's picture too) and hands its linear light to the render
 worker, which resamples it at the device's frame rate; when the worker cannot keep up
@@ -219,6 +220,9 @@ class LiveRender:
             lights=source.renderer.lights,
             shading=source.shading,
             linear=linear,
+            tone_mapping=source.tone_mapping,
+            exposure=source.exposure,
+            environment=source.environment,
         )
         self._drawn_key = key
         return picture

@@ -2,13 +2,15 @@
 
 ``SceneDrawer.draw`` renders what ``holopack.render`` renders (the same posed
 world-space geometry, materials, textures, lights, camera matrices, supersampling and
-sRGB encoding; shaders/mesh.frag carries the shading model of rendering/shading.py)
-into an offscreen picture that the window shows on the left. A GPU, or Mesa's software
+sRGB encoding; shaders/mesh.frag carries the shading model of rendering/shading.py,
+shaders/scene_pbr.frag the glTF PBR of rendering/pbr_kernel.py, shaders/resolve.frag the
+tone mapping of rendering/tonemap_kernel.py) into an offscreen picture that the window shows on the left. A GPU, or Mesa's software
 rasteriser, draws it in a few milliseconds, so the left panel follows the display's
 rate while the Numba render on the worker thread feeds the fan view.
 
 Textures are uploaded as the very mip chains the Numba sampler reads (linear light,
-16 bits a channel), with OpenGL's trilinear filtering and the glTF wrap modes.
+16 bits a channel; the PBR data maps without the sRGB curve), with OpenGL's trilinear
+filtering and the glTF wrap modes.
 
 Everything here must be called on the thread that owns the GL context.
 """
@@ -20,7 +22,10 @@ import ctypes
 import numpy as np
 from OpenGL import GL
 
-from ..rendering.renderer import _texture_uv
+from ..errors import InputError
+from ..rendering.pbr_setup import TONE_CODES, light_table, resolve_environment, resolve_tone_mapping
+from ..rendering.punctual import L_KIND, L_POSITION, L_RANGE, L_SPOT_DIR, L_SPOT_SCALE
+from ..rendering.renderer import SHADINGS, _texture_uv
 from ..rendering.shading import (
     BLEND,
     M_ALPHA,
@@ -30,6 +35,9 @@ from ..rendering.shading import (
     M_EM_TEX,
     M_EMISSIVE,
     M_METALLIC,
+    M_NORMAL_SCALE,
+    M_OCC_STRENGTH,
+    M_ROUGHNESS,
     M_SHININESS,
     M_SPEC_FLOOR,
     M_SPEC_NORM,
@@ -41,20 +49,38 @@ from ..rendering.texture_kernel import decode_texture, quantise_level
 from .gl import Program, Quad, read_framebuffer
 
 # attribute locations of shaders/mesh.vert
-POSITION, NORMAL, BASE_UV, EMISSIVE_UV, COLOR = 0, 1, 2, 3, 4
-STATIC_COLUMNS = 8  # base uv (2), emissive uv (2), colour (4)
+POSITION, NORMAL, BASE_UV, EMISSIVE_UV, COLOR, TANGENT, MR_UV, NORMAL_UV, OCC_UV = range(9)
+# base uv (2), emissive uv (2), colour (4), then the PBR maps' UVs: metallic-roughness,
+# normal, occlusion (2 each)
+STATIC_COLUMNS = 14
+# the PBR maps in the order of their UV columns (from column 8 on) and texture units
+PBR_MAPS = ("metallic_roughness", "normal", "occlusion")
+MAP_UNITS = {"metallic_roughness": 2, "normal": 3, "occlusion": 4}
+MAP_FLAGS = {
+    "metallic_roughness": "u_has_mr_texture",
+    "normal": "u_has_normal_texture",
+    "occlusion": "u_has_occ_texture",
+}
+MAP_SAMPLERS = {
+    "metallic_roughness": "u_mr_texture",
+    "normal": "u_normal_texture",
+    "occlusion": "u_occ_texture",
+}
+SPECULAR_UNIT, LUT_UNIT = 5, 6
+MAX_LIGHTS = 8  # shaders/scene_pbr.frag's MAX_LIGHTS
 
 
 class _MeshTexture:
     """One scene texture on the GPU: the Numba sampler's stored mip chain (linear,
     uint16) as GL_RGBA16 levels, trilinear, with the glTF wrap modes (glTF numbers
-    them as GL does)."""
+    them as GL does). ``srgb`` False: a data map (normal, metallic-roughness,
+    occlusion), decoded without the sRGB curve as the renderer decodes it."""
 
-    def __init__(self, texture):
+    def __init__(self, texture, srgb: bool = True):
         self.id = GL.glGenTextures(1)
         GL.glBindTexture(GL.GL_TEXTURE_2D, self.id)
         GL.glPixelStorei(GL.GL_UNPACK_ALIGNMENT, 2)
-        chain = decode_texture(texture)
+        chain = decode_texture(texture, srgb)
         for level, pixels in enumerate(chain):
             data = np.ascontiguousarray(quantise_level(pixels))
             h, w = data.shape[:2]
@@ -138,15 +164,20 @@ class SceneDrawer:
 
     def __init__(self):
         self.mesh_program = Program("mesh.vert", "mesh.frag")
+        self._pbr_program: Program | None = None  # compiled on the first "pbr" draw
         self.resolve_program = Program("quad.vert", "resolve.frag")
         self._vao = GL.glGenVertexArrays(1)
         self._dynamic = GL.glGenBuffers(1)  # positions and normals, every frame
+        self._tangent_buffer = GL.glGenBuffers(1)  # tangents, every "pbr" frame
         self._static = GL.glGenBuffers(1)  # UVs and colours, once per scene
         self._elements = GL.glGenBuffers(1)  # every primitive's triangles, once per scene
         self._blend_elements = GL.glGenBuffers(1)  # BLEND triangles, sorted every frame
         self._quad = Quad()
         self._scene_key = None
         self._textures: list[_MeshTexture] = []
+        self._data_textures: dict[int, _MeshTexture] = {}  # scene index -> data map
+        self._environment = None  # the Environment uploaded (specular maps, split-sum table)
+        self._environment_textures: list[int] = []
         self._sample: _Target | None = None
         self._output: _Target | None = None
         self._output_texture = _Picture()
@@ -159,10 +190,19 @@ class SceneDrawer:
         )
         if key == self._scene_key:
             return
-        for texture in self._textures:
+        for texture in self._textures + list(self._data_textures.values()):
             texture.release()
         self._textures = [_MeshTexture(t) for t in textures]
+        self._data_textures = {}  # decoded on the first "pbr" draw that samples them
+        self._scene_textures = textures
         self._table = material_table(materials, len(textures))
+        # each material row's PBR maps (PBR_MAPS order): scene texture index, or -1
+        self._maps = np.full((len(self._table), len(PBR_MAPS)), -1, np.int64)
+        for row, m in enumerate(materials):
+            for k, name in enumerate(PBR_MAPS):
+                index = getattr(m, f"{name}_texture", None)
+                if index is not None and 0 <= index < len(textures):
+                    self._maps[row, k] = index
         n_materials = len(materials)
         statics: list[np.ndarray] = []
         triangles: list[np.ndarray] = []
@@ -182,6 +222,12 @@ class SceneDrawer:
                 m = materials[material]
                 _texture_uv(prim, count, m.base_color_texcoord, m.base_color_transform, static[:, 0:2])
                 _texture_uv(prim, count, m.emissive_texcoord, m.emissive_transform, static[:, 2:4])
+                for k, name in enumerate(PBR_MAPS):  # as pbr_setup.fill_pbr_columns
+                    if getattr(m, f"{name}_texture", None) is not None:
+                        column = 8 + 2 * k
+                        texcoord = getattr(m, f"{name}_texcoord", 0)
+                        transform = getattr(m, f"{name}_transform", None)
+                        _texture_uv(prim, count, texcoord, transform, static[:, column : column + 2])
             static[:, 4:8] = 1.0
             if prim.colors is not None and len(prim.colors) == count:
                 c = np.asarray(prim.colors, np.float32)
@@ -204,15 +250,23 @@ class SceneDrawer:
         self._blend_triangles = np.flatnonzero(blend[self._triangle_material])
         GL.glBindVertexArray(self._vao)
         static_data = np.ascontiguousarray(
-            np.concatenate(statics) if statics else np.zeros((1, 8), np.float32)
+            np.concatenate(statics) if statics else np.zeros((1, STATIC_COLUMNS), np.float32)
         )
         GL.glBindBuffer(GL.GL_ARRAY_BUFFER, self._static)
         GL.glBufferData(GL.GL_ARRAY_BUFFER, static_data.nbytes, static_data, GL.GL_STATIC_DRAW)
         stride = STATIC_COLUMNS * 4
-        for location, offset, width in ((BASE_UV, 0, 2), (EMISSIVE_UV, 8, 2), (COLOR, 16, 4)):
+        columns = (
+            (BASE_UV, 0, 2),
+            (EMISSIVE_UV, 2, 2),
+            (COLOR, 4, 4),
+            (MR_UV, 8, 2),
+            (NORMAL_UV, 10, 2),
+            (OCC_UV, 12, 2),
+        )
+        for location, column, width in columns:
             GL.glEnableVertexAttribArray(location)
             GL.glVertexAttribPointer(
-                location, width, GL.GL_FLOAT, GL.GL_FALSE, stride, ctypes.c_void_p(offset)
+                location, width, GL.GL_FLOAT, GL.GL_FALSE, stride, ctypes.c_void_p(column * 4)
             )
         GL.glBindBuffer(GL.GL_ARRAY_BUFFER, self._dynamic)
         GL.glBufferData(GL.GL_ARRAY_BUFFER, max(base, 1) * 24, None, GL.GL_STREAM_DRAW)
@@ -220,12 +274,17 @@ class SceneDrawer:
         GL.glVertexAttribPointer(POSITION, 3, GL.GL_FLOAT, GL.GL_FALSE, 24, ctypes.c_void_p(0))
         GL.glEnableVertexAttribArray(NORMAL)
         GL.glVertexAttribPointer(NORMAL, 3, GL.GL_FLOAT, GL.GL_FALSE, 24, ctypes.c_void_p(12))
+        GL.glBindBuffer(GL.GL_ARRAY_BUFFER, self._tangent_buffer)
+        GL.glBufferData(GL.GL_ARRAY_BUFFER, max(base, 1) * 16, None, GL.GL_STREAM_DRAW)
+        GL.glEnableVertexAttribArray(TANGENT)
+        GL.glVertexAttribPointer(TANGENT, 4, GL.GL_FLOAT, GL.GL_FALSE, 16, ctypes.c_void_p(0))
         GL.glBindBuffer(GL.GL_ELEMENT_ARRAY_BUFFER, self._elements)
         elements = np.ascontiguousarray(self._triangles if len(self._triangles) else np.zeros(3, np.uint32))
         GL.glBufferData(GL.GL_ELEMENT_ARRAY_BUFFER, elements.nbytes, elements, GL.GL_STATIC_DRAW)
         GL.glBindVertexArray(0)
         self._scene_key = key
         self._uploaded = None  # the new buffers hold no vertices yet
+        self._tangents_uploaded = None
 
     def _targets(self, width: int, height: int, supersample: int, linear: bool) -> None:
         """Targets that hold a (width, height) picture at ``supersample``: made at the
@@ -248,7 +307,9 @@ class SceneDrawer:
     _linear: _Target | None = None
     _has_linear = False
     _uploaded = None
+    _tangents_uploaded = None
     _positions: np.ndarray | None = None
+    _tone = (False, 0, 1.0)  # (applied, TONE_CODES value, exposure) of the last draw
 
     # -- per frame ---------------------------------------------------------------
     def draw(
@@ -261,23 +322,34 @@ class SceneDrawer:
         size: tuple[int, int],
         *,
         supersample: int = 1,
-        lights: Lights | None = None,
+        lights: Lights | list | None = None,
         shading: str = "lit",
         linear: bool = False,
+        tone_mapping: str | None = None,
+        exposure: float = 1.0,
+        environment=None,
     ) -> _Picture:
         """Render world-space primitives with OpenGL view and projection matrices (4, 4)
         into a (height, width) picture; returns the texture that holds it.
 
         ``posed`` (Scene.pose's list) is uploaded unless it is the very list object of
         the last draw: pass the same list again only for the same pose. ``linear``
-        also keeps the picture's linear light for ``read_linear``."""
+        also keeps the picture's linear light for ``read_linear``. ``shading``,
+        ``lights``, ``tone_mapping``, ``exposure`` and ``environment`` as
+        Renderer.draw takes them (lights: the lit rig, or for "pbr" also a list of
+        punctual lights, at most MAX_LIGHTS); the picture is tone-mapped, its linear
+        light is not, as RenderedPicture's color and linear."""
+        if shading not in SHADINGS:
+            raise InputError(f"shading must be one of {', '.join(SHADINGS)}, got {shading!r}")
+        tone, exposure = resolve_tone_mapping(tone_mapping, exposure, shading)
+        self._tone = (tone != "none" or exposure != 1.0, TONE_CODES[tone], exposure)
         view = np.asarray(view, np.float64).reshape(4, 4)
         projection = np.asarray(projection, np.float64).reshape(4, 4)
         width, height = int(size[0]), int(size[1])
         self._prepare(posed, materials, textures)
         self._targets(width, height, int(supersample), linear)
         viewport = GL.glGetIntegerv(GL.GL_VIEWPORT)
-        self._draw_mesh(posed, view, projection, lights or Lights(), shading == "unlit")
+        self._draw_mesh(posed, view, projection, shading, lights, environment)
         self._resolve(self._output, encode=True)
         if linear and supersample > 1:  # else the samples are the linear picture
             self._resolve(self._linear, encode=False)
@@ -292,7 +364,9 @@ class SceneDrawer:
     def picture(self) -> _Picture:
         return self._output_texture
 
-    def _upload_vertices(self, posed) -> None:
+    def _upload_vertices(self, posed, tangents: bool) -> None:
+        if tangents and posed is not self._tangents_uploaded:
+            self._upload_tangents(posed)
         if posed is self._uploaded and self._positions is not None:
             return  # the same posed list as last time (a still model): already there
         data = np.empty((max(self._vertex_count, 1), 6), np.float32)
@@ -307,7 +381,25 @@ class SceneDrawer:
         self._positions = data[: self._vertex_count, 0:3]
         self._uploaded = posed
 
-    def _draw_mesh(self, posed, view, projection, lights: Lights, unlit_all: bool) -> None:
+    def _upload_tangents(self, posed) -> None:
+        """The posed tangents (world xyz, sign w) for the normal maps; zero (no normal
+        mapping, as pbr_setup.view_tangents leaves them) where a primitive has none."""
+        data = np.zeros((max(self._vertex_count, 1), 4), np.float32)
+        offset = 0
+        for p in posed:
+            count = len(p.positions)
+            tangents = getattr(p, "tangents", None)
+            if tangents is not None and len(tangents) == count:
+                t = np.asarray(tangents, np.float32)
+                data[offset : offset + count, : t.shape[1]] = t[:, :4]
+                if t.shape[1] < 4:
+                    data[offset : offset + count, 3] = 1.0
+            offset += count
+        GL.glBindBuffer(GL.GL_ARRAY_BUFFER, self._tangent_buffer)
+        GL.glBufferSubData(GL.GL_ARRAY_BUFFER, 0, data.nbytes, data)
+        self._tangents_uploaded = posed
+
+    def _draw_mesh(self, posed, view, projection, shading: str, lights, environment) -> None:
         target = self._sample
         assert target is not None  # made by _targets
         GL.glBindFramebuffer(GL.GL_FRAMEBUFFER, target.fbo)
@@ -327,23 +419,39 @@ class SceneDrawer:
         GL.glFrontFace(GL.GL_CCW)
         GL.glDisable(GL.GL_BLEND)
         GL.glBindVertexArray(self._vao)
-        self._upload_vertices(posed)
-        p = self.mesh_program.use()
+        pbr = shading == "pbr"
+        self._upload_vertices(posed, pbr)
+        if pbr:
+            if self._pbr_program is None:
+                self._pbr_program = Program("mesh.vert", "scene_pbr.frag")
+            p = self._pbr_program.use()
+            self._set_pbr_lights(p, lights)
+            self._set_environment(p, environment)
+            for name in PBR_MAPS:
+                p.set_int(MAP_SAMPLERS[name], MAP_UNITS[name])
+            set_material = self._set_pbr_material
+        else:
+            p = self.mesh_program.use()
+            self._set_lights(p, lights or Lights())
+            unlit_all = shading == "unlit"
+
+            def set_material(p: Program, material: int) -> None:
+                self._set_material(p, material, unlit_all)
+
         self._set_camera(p, view, projection)
-        self._set_lights(p, lights)
         p.set_int("u_base_texture", 0)
         p.set_int("u_emissive_texture", 1)
         for material, start, count in self._ranges:
             if count and self._table[material, M_ALPHA] != BLEND:
-                self._set_material(p, material, unlit_all)
+                set_material(p, material)
                 GL.glDrawElements(GL.GL_TRIANGLES, count * 3, GL.GL_UNSIGNED_INT, ctypes.c_void_p(start * 12))
         if len(self._blend_triangles):
-            self._draw_blend(p, view, projection, unlit_all)
+            self._draw_blend(p, view, projection, set_material)
         GL.glDisable(GL.GL_DEPTH_TEST)
         GL.glDisable(GL.GL_CULL_FACE)
         GL.glBindVertexArray(0)
 
-    def _draw_blend(self, p, view, projection, unlit_all: bool) -> None:
+    def _draw_blend(self, p, view, projection, set_material) -> None:
         """BLEND triangles back to front by mean window depth (as the renderer sorts
         them), over the opaque ones, depth-tested without writing depth."""
         ids = self._blend_triangles
@@ -371,7 +479,7 @@ class SceneDrawer:
         starts = np.concatenate([[0], breaks])
         ends = np.concatenate([breaks, [len(ids)]])
         for start, end in zip(starts, ends):
-            self._set_material(p, int(materials[start]), unlit_all)
+            set_material(p, int(materials[start]))
             GL.glDrawElements(
                 GL.GL_TRIANGLES, int(end - start) * 3, GL.GL_UNSIGNED_INT, ctypes.c_void_p(int(start) * 12)
             )
@@ -407,8 +515,9 @@ class SceneDrawer:
         p.set("u_rim_color", *params[3:6])
         p.set("u_specular", params[6])
 
-    def _set_material(self, p: Program, material: int, unlit_all: bool) -> None:
-        row = self._table[material]
+    def _set_surface(self, p: Program, row: np.ndarray, unlit: bool) -> None:
+        """What both shading models read of a material row: base colour, emission,
+        alpha, sidedness, unlit, and the two colour textures (units 0 and 1)."""
         p.set("u_base_factor", *row[0:4])
         p.set("u_emissive_factor", *row[M_EMISSIVE : M_EMISSIVE + 3])
         p.set_int("u_alpha_mode", int(row[M_ALPHA]))
@@ -420,11 +529,7 @@ class SceneDrawer:
             GL.glDisable(GL.GL_CULL_FACE)
         else:
             GL.glEnable(GL.GL_CULL_FACE)
-        p.set_int("u_unlit", int(unlit_all or row[M_UNLIT] == 1.0))
-        p.set("u_metallic", min(max(row[M_METALLIC], 0.0), 1.0))
-        p.set("u_shininess", row[M_SHININESS])
-        p.set("u_spec_norm", row[M_SPEC_NORM])
-        p.set("u_spec_floor", row[M_SPEC_FLOOR])
+        p.set_int("u_unlit", int(unlit or row[M_UNLIT] == 1.0))
         for unit, column, flag in (
             (0, M_BASE_TEX, "u_has_base_texture"),
             (1, M_EM_TEX, "u_has_emissive_texture"),
@@ -435,6 +540,90 @@ class SceneDrawer:
                 GL.glActiveTexture(GL.GL_TEXTURE0 + unit)
                 GL.glBindTexture(GL.GL_TEXTURE_2D, self._textures[index].id)
         GL.glActiveTexture(GL.GL_TEXTURE0)
+
+    def _set_material(self, p: Program, material: int, unlit_all: bool) -> None:
+        row = self._table[material]
+        self._set_surface(p, row, unlit_all)
+        p.set("u_metallic", min(max(row[M_METALLIC], 0.0), 1.0))
+        p.set("u_shininess", row[M_SHININESS])
+        p.set("u_spec_norm", row[M_SPEC_NORM])
+        p.set("u_spec_floor", row[M_SPEC_FLOOR])
+
+    def _set_pbr_material(self, p: Program, material: int) -> None:
+        """A material row for shaders/scene_pbr.frag: the factors, and its maps on
+        units 2 to 4 (the occlusion map only with an environment, the one light it dims)."""
+        row = self._table[material]
+        self._set_surface(p, row, False)
+        p.set("u_metallic", row[M_METALLIC])
+        p.set("u_roughness", row[M_ROUGHNESS])
+        p.set("u_normal_scale", row[M_NORMAL_SCALE])
+        p.set("u_occ_strength", row[M_OCC_STRENGTH])
+        for k, name in enumerate(PBR_MAPS):
+            index = int(self._maps[material, k])
+            if name == "occlusion" and self._environment is None:
+                index = -1
+            p.set_int(MAP_FLAGS[name], int(index >= 0))
+            if index >= 0:
+                GL.glActiveTexture(GL.GL_TEXTURE0 + MAP_UNITS[name])
+                GL.glBindTexture(GL.GL_TEXTURE_2D, self._data_texture(index).id)
+        GL.glActiveTexture(GL.GL_TEXTURE0)
+
+    def _data_texture(self, index: int) -> _MeshTexture:
+        """Scene texture ``index`` decoded as data (no sRGB curve), uploaded once."""
+        if index not in self._data_textures:
+            self._data_textures[index] = _MeshTexture(self._scene_textures[index], srgb=False)
+        return self._data_textures[index]
+
+    def _set_pbr_lights(self, p: Program, lights) -> None:
+        """The lights as the renderer draws "pbr" (pbr_setup.light_table: the lit rig as
+        its punctual key/fill/rim, or the punctual lights given), at most MAX_LIGHTS."""
+        table, _ = light_table(lights, True)
+        count = min(len(table), MAX_LIGHTS)
+        rows = np.zeros((MAX_LIGHTS, table.shape[1]), np.float64)
+        rows[:count] = table[:count]
+        p.set_int("u_light_count", count)
+        for name, columns in (
+            ("u_light_towards", slice(0, 3)),
+            ("u_light_rgb", slice(3, 6)),
+            ("u_light_pos", slice(L_POSITION, L_POSITION + 3)),
+            ("u_light_spot_dir", slice(L_SPOT_DIR, L_SPOT_DIR + 3)),
+        ):
+            GL.glUniform3fv(p._location(name), MAX_LIGHTS, rows[:, columns].astype(np.float32))
+        spot = np.ascontiguousarray(rows[:, L_SPOT_SCALE : L_SPOT_SCALE + 2], np.float32)
+        GL.glUniform2fv(p._location("u_light_spot"), MAX_LIGHTS, spot)
+        GL.glUniform1fv(p._location("u_light_range"), MAX_LIGHTS, rows[:, L_RANGE].astype(np.float32))
+        GL.glUniform1iv(p._location("u_light_kind"), MAX_LIGHTS, rows[:, L_KIND].astype(np.int32))
+
+    def _set_environment(self, p: Program, environment) -> None:
+        """The environment's SH, prefiltered maps (a texture array, one layer a roughness
+        level) and split-sum table (units SPECULAR_UNIT, LUT_UNIT), uploaded once."""
+        env = resolve_environment(environment)
+        if env is not self._environment:
+            self._release_environment()
+            self._environment = env
+            specular = getattr(env, "specular", None)
+            lut = getattr(env, "lut", None)
+            if specular is not None and lut is not None and np.size(specular) and np.size(lut):
+                self._environment_textures = [_float_texture_array(specular), _float_texture(lut)]
+        p.set_int("u_env", int(env is not None))
+        p.set_int("u_env_specular", int(bool(self._environment_textures)))
+        p.set_int("u_specular", SPECULAR_UNIT)
+        p.set_int("u_lut", LUT_UNIT)
+        if env is None:
+            return
+        GL.glUniform3fv(p._location("u_sh"), 9, np.asarray(env.sh, np.float32).reshape(9, 3))
+        if self._environment_textures:
+            GL.glActiveTexture(GL.GL_TEXTURE0 + SPECULAR_UNIT)
+            GL.glBindTexture(GL.GL_TEXTURE_2D_ARRAY, self._environment_textures[0])
+            GL.glActiveTexture(GL.GL_TEXTURE0 + LUT_UNIT)
+            GL.glBindTexture(GL.GL_TEXTURE_2D, self._environment_textures[1])
+            GL.glActiveTexture(GL.GL_TEXTURE0)
+
+    def _release_environment(self) -> None:
+        if self._environment_textures:
+            GL.glDeleteTextures(self._environment_textures)
+        self._environment_textures = []
+        self._environment = None
 
     def _resolve(self, target: _Target | None, encode: bool) -> None:
         """The supersampled picture into ``target``'s corner: sRGB-encoded for the
@@ -452,6 +641,10 @@ class SceneDrawer:
         p.set_int("u_factor", self._supersample)
         p.set_int("u_height", self.size[1])
         p.set_int("u_encode", int(encode))
+        applied, code, exposure = self._tone
+        p.set_int("u_tone_active", int(applied))
+        p.set_int("u_tone", code)
+        p.set("u_exposure", exposure)
         p.set("u_rect", -1.0, -1.0, 1.0, 1.0)
         self._quad.draw()
 
@@ -484,10 +677,46 @@ class SceneDrawer:
         return out
 
     def release(self) -> None:
-        for texture in self._textures:
+        for texture in self._textures + list(self._data_textures.values()):
             texture.release()
         self._textures = []
+        self._data_textures = {}
+        self._release_environment()
         for target in (self._sample, self._output, self._linear):
             if target is not None:
                 target.release()
         self._sample = self._output = self._linear = None
+
+
+def _float_texture_array(maps: np.ndarray) -> int:
+    """(levels, H, W, 3) float maps as a GL_RGB32F 2D texture array, one layer a level,
+    read texel by texel (texelFetch)."""
+    data = np.ascontiguousarray(maps, np.float32)
+    levels, height, width = data.shape[:3]
+    texture = GL.glGenTextures(1)
+    GL.glBindTexture(GL.GL_TEXTURE_2D_ARRAY, texture)
+    GL.glPixelStorei(GL.GL_UNPACK_ALIGNMENT, 4)
+    GL.glTexImage3D(
+        GL.GL_TEXTURE_2D_ARRAY, 0, GL.GL_RGB32F, width, height, levels, 0, GL.GL_RGB, GL.GL_FLOAT, data
+    )
+    _nearest(GL.GL_TEXTURE_2D_ARRAY)
+    return texture
+
+
+def _float_texture(table: np.ndarray) -> int:
+    """An (S, S, 2) float table as a GL_RG32F texture (entry [i, j] at texel (j, i))."""
+    data = np.ascontiguousarray(table, np.float32)
+    texture = GL.glGenTextures(1)
+    GL.glBindTexture(GL.GL_TEXTURE_2D, texture)
+    GL.glPixelStorei(GL.GL_UNPACK_ALIGNMENT, 4)
+    GL.glTexImage2D(
+        GL.GL_TEXTURE_2D, 0, GL.GL_RG32F, data.shape[1], data.shape[0], 0, GL.GL_RG, GL.GL_FLOAT, data
+    )
+    _nearest(GL.GL_TEXTURE_2D)
+    return texture
+
+
+def _nearest(target) -> None:
+    for name in (GL.GL_TEXTURE_MIN_FILTER, GL.GL_TEXTURE_MAG_FILTER):
+        GL.glTexParameteri(target, name, GL.GL_NEAREST)
+    GL.glTexParameteri(target, GL.GL_TEXTURE_MAX_LEVEL, 0)

@@ -98,15 +98,18 @@ class PipelineFrames:
         size: int | None = None,
         fan_size: int = FAN_VIEW_PX,
         video: dict | None = None,
+        look: dict | None = None,
     ):
         from .. import pipeline
         from ..rendering.camera import Framing
         from ..video.process import prepare_scene
 
-        # video input is keyed, cropped and looped as export does (ExportSettings defaults)
-        scene = prepare_scene(
-            scene, pipeline.ExportSettings(**(video or {})).video_options(), Framing().margin
-        )
+        # video input is keyed, cropped and looped as export does (ExportSettings defaults);
+        # the model shaded as export shades it: ``look``'s ExportSettings fields (shading,
+        # environment, tone mapping, exposure), export's own defaults for the rest
+        settings = pipeline.ExportSettings(**(video or {}), **(look or {}))
+        scene = prepare_scene(scene, settings.video_options(), Framing().margin)
+        self.look = settings.look()
 
         self._pipeline = pipeline
         self.scene = scene
@@ -164,6 +167,7 @@ class PipelineFrames:
                 framing=self.base_framing,
                 supersample=self.profile.supersample,
                 lights=lights,
+                **self.look,
             )
             if source.camera is not None:
                 cam = source.camera

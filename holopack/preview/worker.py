@@ -338,6 +338,11 @@ class RenderWorker:
     def generation(self) -> int:
         return self._generation
 
+    def look(self) -> dict:
+        """How the frame maker shades the model (PipelineFrames.look: ExportSettings'
+        shading, environment, tone mapping, exposure and axes), {} for one without."""
+        return dict(getattr(self._frames, "look", None) or {})
+
     def fitted_distance(self, animation):
         getter = getattr(self._frames, "fitted_distance", None)
         return getter(animation) if getter else None
