@@ -129,9 +129,13 @@ def test_live_render_matches_with_changed_lights_and_orthographic(gl_context):
     check(agreement(gl_context, scene, posed, view, projection, lights=lights))
 
 
-def test_window_left_panel_is_the_export_frame_drawn_live(gl_context):
+@pytest.mark.parametrize(
+    "look", [{}, {"shading": "pbr", "environment": "studio", "exposure": 1.4}], ids=["default", "pbr-studio"]
+)
+def test_window_left_panel_is_the_export_frame_drawn_live(gl_context, look):
     """The window's live panel at an export frame's instant shows that export frame
-    (built here from holopack.pipeline without the preview)."""
+    (built here from holopack.pipeline without the preview), with export's default
+    shading or the one the preview was opened with."""
     from holopack import pipeline
     from holopack.preview.controls import Controls
     from holopack.preview.live import LiveRender
@@ -139,7 +143,7 @@ def test_window_left_panel_is_the_export_frame_drawn_live(gl_context):
 
     scene = load(TWIN)
     device = "3dcircle-42f2"
-    frames = PipelineFrames(scene, device, size=SIZE)
+    frames = PipelineFrames(scene, device, size=SIZE, look=look)
     live = LiveRender(gl_context)
     live.set_frames(frames)
     assert live.active
@@ -151,12 +155,13 @@ def test_window_left_panel_is_the_export_frame_drawn_live(gl_context):
     assert live.draw(controls) is not None
     shown = gl_context.read()
 
-    settings = pipeline.ExportSettings(device=device, animation=10)
+    settings = pipeline.ExportSettings(device=device, animation=10, **look)
     profile = pipeline.resolve_profile(device)
     timeline = pipeline.make_timeline(scene, settings, profile.fps)
     source = pipeline.open_source(
-        scene, timeline, SIZE, supersample=profile.supersample, lights=profile.lights
+        scene, timeline, SIZE, supersample=profile.supersample, lights=profile.lights, **settings.look()
     )
+    assert source.shading == settings.shading and frames.look == settings.look()
     expected = source.picture(index).color
     diff = np.abs(shown.astype(int) - expected.astype(int)).max(axis=2)
     assert (expected.max(axis=2) > 40).mean() > 0.05

@@ -332,3 +332,33 @@ def test_an_unknown_device_fails_before_a_window_opens(display):
 
     with pytest.raises(InputError, match="no-such-fan"):
         run_preview(str(TWIN), "no-such-fan", frames=1)
+
+
+def test_the_shading_options_of_the_command_line_reach_both_panels(monkeypatch):
+    """``holopack preview --shading pbr ...`` hands the option table's values on, and
+    the frame maker shades with them as export does; without them, export's defaults."""
+    import holopack.preview
+    from holopack import options
+    from holopack.cli import build_parser
+
+    seen: dict = {}
+    monkeypatch.setattr(holopack.preview, "run_preview", lambda *args, **kwargs: seen.update(kwargs) or 0)
+    given = ["--shading", "pbr", "--environment", "studio", "--tone-mapping", "aces", "--exposure", "1.5"]
+    args = build_parser().parse_args(["preview", str(TWIN), *given])
+    assert args.run(args) == 0
+    look = seen["look"]
+    assert look == {"shading": "pbr", "environment": "studio", "tone_mapping": "aces", "exposure": 1.5}
+    frames = PipelineFrames(load(TWIN), "mp4-fan", size=SIZE, look=options.settings_fields(look)[0])
+    source = frames._source(None)[0]
+    assert (source.shading, source.environment, source.tone_mapping, source.exposure) == (
+        "pbr",
+        "studio",
+        "aces",
+        1.5,
+    )
+
+    args = build_parser().parse_args(["preview", str(TWIN)])
+    assert args.run(args) == 0
+    defaults = pipeline.ExportSettings()
+    plain = PipelineFrames(load(TWIN), "mp4-fan", size=SIZE, look=options.settings_fields(seen["look"])[0])
+    assert plain.look == defaults.look()
