@@ -16,7 +16,8 @@ Models: the default twin (skinned, 14 clips) and FlightHelmet (95k textured tria
 machine state.
 
     python benchmarks/bench_preview.py [INPUT ...] [--device NAME] [--seconds S] [--size PX]
-        [--repeat 3] [--load N | --compare-load N]
+        [--repeat 3] [--load N | --compare-load N] [--shading pbr] [--environment studio]
+        [--tone-mapping aces] [--exposure X]
 
 Columns: ``UI fps`` (window frames drawn a second), ``live fps`` (left panel pictures
 drawn a second), ``live scale`` (the live panel's dynamic resolution at the end, 1 =
@@ -43,10 +44,13 @@ sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
 
 from scenes import SCENES  # noqa: E402  (benchmarks/ is not a package)
 
+from holopack import options  # noqa: E402
+
 DEFAULT_INPUTS = (SCENES["twin"], SCENES["flighthelmet"])
+LOOK_OPTIONS = ("shading", "environment", "tone_mapping", "exposure")
 
 
-def measure(path, device, seconds, size, warmup=3.0, playing=True):
+def measure(path, device, seconds, size, warmup=3.0, playing=True, look=None):
     from functools import partial
 
     from holopack.device import list_profiles
@@ -57,7 +61,11 @@ def measure(path, device, seconds, size, warmup=3.0, playing=True):
     path = os.fspath(path)
     scene = load(path)
     window = PreviewWindow(
-        path, scene, device, devices=list_profiles(), frames_factory=partial(PipelineFrames, size=size)
+        path,
+        scene,
+        device,
+        devices=list_profiles(),
+        frames_factory=partial(PipelineFrames, size=size, look=look),
     )
     try:
         window.wait_for_current(300)  # compile / load the Numba caches and fit the camera
@@ -87,6 +95,7 @@ def measure(path, device, seconds, size, warmup=3.0, playing=True):
             "input": os.path.basename(path),
             "device": device,
             "state": "playing" if playing else "paused",
+            "shading": window.worker.look().get("shading", ""),
             "render px": window.worker._frames.size,
             "UI fps": (window.frame_count - ui_frames) / elapsed,
             "UI worst frame ms": max(gaps) * 1000,
@@ -161,7 +170,18 @@ def main():
         "--compare-load", type=int, metavar="N", help="measure idle and with N busy processes, with ratios"
     )
     parser.add_argument("--paused", action="store_true", help="also measure with the clock paused")
+    # how the model is shaded, as `holopack preview` takes it (the option table's entries)
+    for name in LOOK_OPTIONS:
+        opt = options.option(name)
+        parser.add_argument(opt.cli_flag, dest=name, metavar=opt.metavar, help=opt.help)
     args = parser.parse_args()
+    look, _ = options.settings_fields(
+        {
+            name: options.option(name).check(getattr(args, name))
+            for name in LOOK_OPTIONS
+            if getattr(args, name) is not None
+        }
+    )
     inputs = args.inputs or [os.fspath(p) for p in DEFAULT_INPUTS]
     loads = [0, args.compare_load] if args.compare_load else [args.load]
     states = (True, False) if args.paused else (True,)
@@ -172,7 +192,7 @@ def main():
             for playing in states:
                 with competing_load(load):
                     runs = [
-                        measure(path, args.device, args.seconds, args.size, playing=playing)
+                        measure(path, args.device, args.seconds, args.size, playing=playing, look=look)
                         for _ in range(max(1, args.repeat))
                     ]
                 row = {"load": load, **median_row(runs)}
