@@ -617,6 +617,7 @@ class PreviewWindow:
                 texture.bind(0)
                 self.image_program.set_int("u_image", 0)
                 self.image_program.set("u_uv_scale", *texture.uv_scale)
+                self.image_program.set_int("u_flip", int(getattr(texture, "flip", False)))
                 self.image_program.set("u_rect", *panel.ndc(w, h))
                 self.quad.draw()
             if self.controls.overlay:
