@@ -173,3 +173,37 @@ def test_window_left_panel_is_the_export_frame_drawn_live(gl_context, look):
     between = gl_context.read()
     moved = np.abs(between.astype(int) - shown.astype(int)).max(axis=2) > 8
     assert moved.mean() > 0.002
+
+
+def test_the_panel_shows_a_direct_draw_upright(gl_context):
+    """A lit draw of one sample a pixel goes straight into an sRGB target, stored bottom
+    row first as GL draws; the window's image shader (u_flip) shows it upright: what
+    ``read`` returns, row 0 at the top."""
+    from OpenGL import GL
+
+    from holopack.preview.gl import Program, Quad, read_framebuffer
+    from holopack.preview.scene_gl import _Target
+
+    scene = load(TWIN)
+    posed = scene.pose("Walking", 0.45)
+    view, projection = framed(posed)
+    picture = gl_context.draw(posed, scene.materials, scene.textures, view, projection, (SIZE, SIZE))
+    assert picture.flip  # drawn directly, not through the float target and the resolve pass
+    expected = gl_context.read()
+    target = _Target(SIZE, SIZE, GL.GL_RGBA8, GL.GL_RGBA, GL.GL_UNSIGNED_BYTE, depth=False)
+    try:
+        GL.glBindFramebuffer(GL.GL_FRAMEBUFFER, target.fbo)
+        GL.glViewport(0, 0, SIZE, SIZE)
+        GL.glDisable(GL.GL_BLEND)
+        program = Program("quad.vert", "image.frag").use()
+        picture.bind(0)
+        program.set_int("u_image", 0)
+        program.set("u_uv_scale", *picture.uv_scale)
+        program.set_int("u_flip", int(picture.flip))
+        program.set("u_rect", -1.0, -1.0, 1.0, 1.0)
+        Quad().draw()
+        shown = read_framebuffer(target.fbo, SIZE, SIZE)[::-1]  # the screen's top row first
+    finally:
+        target.release()
+    assert (expected.max(axis=2) > 40).mean() > 0.05
+    assert np.abs(shown.astype(int) - expected.astype(int)).max() <= 1
