@@ -12,18 +12,21 @@ uniform sampler2D u_linear;      // linear RGBA, premultiplied, drawn into its l
 uniform int u_factor;
 uniform int u_height;            // the output picture's height in pixels
 uniform bool u_encode;
-uniform bool u_tone_active;      // false: "none" at exposure 1, the clamped linear light
-uniform int u_tone;              // 0 none, 1 neutral, 2 aces
-uniform float u_exposure;
 out vec4 frag_color;
-
-const float NEUTRAL_START = 0.8 - 0.04;
-const float NEUTRAL_DESATURATION = 0.15;
 
 float encode(float v) {
     v = clamp(v, 0.0, 1.0);
     return v <= 0.0031308 ? 12.92 * v : 1.055 * pow(v, 1.0 / 2.4) - 0.055;
 }
+
+// The variant compiled with TONE_MAPPING; without it ("none" at exposure 1) the
+// picture is the clamped linear light, and no pixel pays for the tone curves.
+#ifdef TONE_MAPPING
+uniform int u_tone;              // 0 none, 1 neutral, 2 aces
+uniform float u_exposure;
+
+const float NEUTRAL_START = 0.8 - 0.04;
+const float NEUTRAL_DESATURATION = 0.15;
 
 vec3 neutral(vec3 c) {
     float x = min(c.r, min(c.g, c.b));
@@ -48,6 +51,7 @@ vec3 aces(vec3 c) {
     vec3 a = rrt_odt(mat3(0.59719, 0.07600, 0.02840, 0.35458, 0.90834, 0.13383, 0.04823, 0.01566, 0.83777) * c);
     return mat3(1.60475, -0.10208, -0.00327, -0.53108, 1.10813, -0.07276, -0.07367, -0.00605, 1.07602) * a;
 }
+#endif
 
 void main() {
     ivec2 pixel = ivec2(gl_FragCoord.xy);
@@ -64,11 +68,13 @@ void main() {
         return;
     }
     vec3 c = linear.rgb;
-    if (u_tone_active && linear.a > 0.0) {
+#ifdef TONE_MAPPING
+    if (linear.a > 0.0) {
         c *= u_exposure;
         if (any(isinf(c)) || any(isnan(c))) c = vec3(0.0);
         if (u_tone == 1) c = neutral(c);
         else if (u_tone == 2) c = aces(c);
     }
+#endif
     frag_color = vec4(encode(c.r), encode(c.g), encode(c.b), 1.0);
 }

@@ -54,16 +54,17 @@ uniform float u_light_range[MAX_LIGHTS];
 uniform vec2 u_light_spot[MAX_LIGHTS];
 uniform vec3 u_light_spot_dir[MAX_LIGHTS];
 
-// environment.Environment in view space: irradiance SH (Y00, Y1-1, Y10, Y11, Y2-2,
-// Y2-1, Y20, Y21, Y22), GGX-prefiltered equirectangular maps, one layer a roughness
-// level, and the split-sum table (entry [i, j] at texel (j, i))
-uniform bool u_env;
+// environment.Environment in view space (the variant compiled with ENVIRONMENT):
+// irradiance SH (Y00, Y1-1, Y10, Y11, Y2-2, Y2-1, Y20, Y21, Y22), GGX-prefiltered
+// equirectangular maps, one layer a roughness level, and the split-sum table (entry
+// [i, j] at texel (j, i))
+out vec4 frag_color;
+
+#ifdef ENVIRONMENT
 uniform vec3 u_sh[9];
 uniform bool u_env_specular;
 uniform sampler2DArray u_specular;
 uniform sampler2D u_lut;
-
-out vec4 frag_color;
 
 vec3 sh_irradiance(vec3 n) {
     return u_sh[0] * 0.282095 + u_sh[1] * (0.488603 * n.y) + u_sh[2] * (0.488603 * n.z)
@@ -117,6 +118,7 @@ vec2 split_sum(float n_dot_v, float rough) {
     vec2 high = mix(texelFetch(u_lut, ivec2(j0, i0 + 1), 0).rg, texelFetch(u_lut, ivec2(j0 + 1, i0 + 1), 0).rg, fj);
     return mix(low, high, fi);
 }
+#endif
 
 // Appendix B's f x max(N.L, 0) for unit l towards the light (pbr_kernel.brdf_light)
 vec3 brdf_light(vec3 n, vec3 v, vec3 l, float ndv, vec3 diffuse, vec3 f0, float alpha2, float view_term) {
@@ -232,7 +234,8 @@ void main() {
         }
         radiance += brdf_light(n, e, l, ndv, diffuse, f0, alpha2, view_term) * light;
     }
-    if (u_env) {
+#ifdef ENVIRONMENT
+    {
         float ao = 1.0;
         if (u_has_occ_texture) ao = 1.0 + u_occ_strength * (texture(u_occ_texture, v_occ_uv).r - 1.0);
         vec3 ambient = diffuse * max(sh_irradiance(n), vec3(0.0));
@@ -246,5 +249,6 @@ void main() {
         }
         radiance += ambient * ao;
     }
+#endif
     frag_color = vec4((radiance + emissive) * alpha, alpha);
 }

@@ -47,14 +47,30 @@ def _compile(kind, source: str, name: str) -> int:
     return shader
 
 
-class Program:
-    """A linked vertex + fragment program read from ``shader_dir()``."""
+def _with_defines(source: str, defines: tuple[str, ...]) -> str:
+    """``source`` with ``#define NAME 1`` for each of ``defines`` after its #version line."""
+    if not defines:
+        return source
+    version, newline, rest = source.partition("\n")
+    return version + newline + "".join(f"#define {name} 1\n" for name in defines) + rest
 
-    def __init__(self, vertex_file: str, fragment_file: str):
+
+class Program:
+    """A linked vertex + fragment program read from ``shader_dir()``. ``defines``: names
+    defined for both shaders, choosing a variant of their code at compile time (Mesa's
+    software rasteriser runs both sides of a branch on a uniform for every pixel)."""
+
+    def __init__(self, vertex_file: str, fragment_file: str, defines: tuple[str, ...] = ()):
         folder = shader_dir()
         shaders = [
-            _compile(GL.GL_VERTEX_SHADER, (folder / vertex_file).read_text(), vertex_file),
-            _compile(GL.GL_FRAGMENT_SHADER, (folder / fragment_file).read_text(), fragment_file),
+            _compile(
+                GL.GL_VERTEX_SHADER, _with_defines((folder / vertex_file).read_text(), defines), vertex_file
+            ),
+            _compile(
+                GL.GL_FRAGMENT_SHADER,
+                _with_defines((folder / fragment_file).read_text(), defines),
+                fragment_file,
+            ),
         ]
         self.id = GL.glCreateProgram()
         for shader in shaders:

@@ -168,8 +168,10 @@ class SceneDrawer:
 
     def __init__(self):
         self.mesh_program = Program("mesh.vert", "mesh.frag")
-        self._pbr_program: Program | None = None  # compiled on the first "pbr" draw
+        # scene_pbr.frag without and with ENVIRONMENT, each compiled on its first draw
+        self._pbr_programs: dict[bool, Program] = {}
         self.resolve_program = Program("quad.vert", "resolve.frag")
+        self._tone_program: Program | None = None  # resolve.frag with TONE_MAPPING, when asked
         self._vao = GL.glGenVertexArrays(1)
         self._dynamic = GL.glGenBuffers(1)  # positions and normals, every frame
         self._tangent_buffer = GL.glGenBuffers(1)  # tangents, every "pbr" frame
@@ -455,11 +457,13 @@ class SceneDrawer:
         pbr = shading == "pbr"
         self._upload_vertices(posed, pbr)
         if pbr:
-            if self._pbr_program is None:
-                self._pbr_program = Program("mesh.vert", "scene_pbr.frag")
-            p = self._pbr_program.use()
+            lit_by_environment = self._upload_environment(environment)
+            if lit_by_environment not in self._pbr_programs:
+                defines = ("ENVIRONMENT",) if lit_by_environment else ()
+                self._pbr_programs[lit_by_environment] = Program("mesh.vert", "scene_pbr.frag", defines)
+            p = self._pbr_programs[lit_by_environment].use()
             self._set_pbr_lights(p, lights)
-            self._set_environment(p, environment)
+            self._set_environment(p)
             for name in PBR_MAPS:
                 p.set_int(MAP_SAMPLERS[name], MAP_UNITS[name])
             set_material = self._set_pbr_material
@@ -627,9 +631,9 @@ class SceneDrawer:
         GL.glUniform1fv(p._location("u_light_range"), MAX_LIGHTS, rows[:, L_RANGE].astype(np.float32))
         GL.glUniform1iv(p._location("u_light_kind"), MAX_LIGHTS, rows[:, L_KIND].astype(np.int32))
 
-    def _set_environment(self, p: Program, environment) -> None:
-        """The environment's SH, prefiltered maps (a texture array, one layer a roughness
-        level) and split-sum table (units SPECULAR_UNIT, LUT_UNIT), uploaded once."""
+    def _upload_environment(self, environment) -> bool:
+        """The environment's prefiltered maps (a texture array, one layer a roughness
+        level) and split-sum table uploaded, once; whether there is an environment."""
         env = resolve_environment(environment)
         if env is not self._environment:
             self._release_environment()
@@ -638,7 +642,11 @@ class SceneDrawer:
             lut = getattr(env, "lut", None)
             if specular is not None and lut is not None and np.size(specular) and np.size(lut):
                 self._environment_textures = [_float_texture_array(specular), _float_texture(lut)]
-        p.set_int("u_env", int(env is not None))
+        return env is not None
+
+    def _set_environment(self, p: Program) -> None:
+        """The uploaded environment's SH and its maps' units (SPECULAR_UNIT, LUT_UNIT)."""
+        env = self._environment
         p.set_int("u_env_specular", int(bool(self._environment_textures)))
         p.set_int("u_specular", SPECULAR_UNIT)
         p.set_int("u_lut", LUT_UNIT)
@@ -667,17 +675,21 @@ class SceneDrawer:
         GL.glBindFramebuffer(GL.GL_FRAMEBUFFER, target.fbo)
         GL.glViewport(0, 0, *self.size)
         GL.glDisable(GL.GL_BLEND)
-        p = self.resolve_program.use()
+        applied, code, exposure = self._tone
+        if encode and applied:
+            if self._tone_program is None:
+                self._tone_program = Program("quad.vert", "resolve.frag", ("TONE_MAPPING",))
+            p = self._tone_program.use()
+            p.set_int("u_tone", code)
+            p.set("u_exposure", exposure)
+        else:
+            p = self.resolve_program.use()
         GL.glActiveTexture(GL.GL_TEXTURE0)
         GL.glBindTexture(GL.GL_TEXTURE_2D, sample.texture)
         p.set_int("u_linear", 0)
         p.set_int("u_factor", self._supersample)
         p.set_int("u_height", self.size[1])
         p.set_int("u_encode", int(encode))
-        applied, code, exposure = self._tone
-        p.set_int("u_tone_active", int(applied))
-        p.set_int("u_tone", code)
-        p.set("u_exposure", exposure)
         p.set("u_rect", -1.0, -1.0, 1.0, 1.0)
         self._quad.draw()
 
