@@ -54,8 +54,10 @@ GL_TEXTURE_SRGB_DECODE_EXT, GL_SKIP_DECODE_EXT = 0x8A48, 0x8A4A
 # attribute locations of shaders/mesh.vert
 POSITION, NORMAL, BASE_UV, EMISSIVE_UV, COLOR, TANGENT, MR_UV, NORMAL_UV, OCC_UV = range(9)
 # base uv (2), emissive uv (2), colour (4), then the PBR maps' UVs: metallic-roughness,
-# normal, occlusion (2 each)
+# normal, occlusion (2 each), which sit in a buffer of their own: the lit model's
+# vertices are fetched with the stride they always had
 STATIC_COLUMNS = 14
+LIT_COLUMNS = 8
 # the PBR maps in the order of their UV columns (from column 8 on) and texture units
 PBR_MAPS = ("metallic_roughness", "normal", "occlusion")
 MAP_UNITS = {"metallic_roughness": 2, "normal": 3, "occlusion": 4}
@@ -176,6 +178,7 @@ class SceneDrawer:
         self._dynamic = GL.glGenBuffers(1)  # positions and normals, every frame
         self._tangent_buffer = GL.glGenBuffers(1)  # tangents, every "pbr" frame
         self._static = GL.glGenBuffers(1)  # UVs and colours, once per scene
+        self._static_maps = GL.glGenBuffers(1)  # the PBR maps' UVs, once per scene
         self._elements = GL.glGenBuffers(1)  # every primitive's triangles, once per scene
         self._blend_elements = GL.glGenBuffers(1)  # BLEND triangles, sorted every frame
         self._quad = Quad()
@@ -258,22 +261,27 @@ class SceneDrawer:
         static_data = np.ascontiguousarray(
             np.concatenate(statics) if statics else np.zeros((1, STATIC_COLUMNS), np.float32)
         )
-        GL.glBindBuffer(GL.GL_ARRAY_BUFFER, self._static)
-        GL.glBufferData(GL.GL_ARRAY_BUFFER, static_data.nbytes, static_data, GL.GL_STATIC_DRAW)
-        stride = STATIC_COLUMNS * 4
-        columns = (
-            (BASE_UV, 0, 2),
-            (EMISSIVE_UV, 2, 2),
-            (COLOR, 4, 4),
-            (MR_UV, 8, 2),
-            (NORMAL_UV, 10, 2),
-            (OCC_UV, 12, 2),
-        )
-        for location, column, width in columns:
-            GL.glEnableVertexAttribArray(location)
-            GL.glVertexAttribPointer(
-                location, width, GL.GL_FLOAT, GL.GL_FALSE, stride, ctypes.c_void_p(column * 4)
-            )
+        for buffer, part, columns in (
+            (
+                self._static,
+                static_data[:, :LIT_COLUMNS],
+                ((BASE_UV, 0, 2), (EMISSIVE_UV, 2, 2), (COLOR, 4, 4)),
+            ),
+            (
+                self._static_maps,
+                static_data[:, LIT_COLUMNS:],
+                ((MR_UV, 0, 2), (NORMAL_UV, 2, 2), (OCC_UV, 4, 2)),
+            ),
+        ):
+            data = np.ascontiguousarray(part)
+            GL.glBindBuffer(GL.GL_ARRAY_BUFFER, buffer)
+            GL.glBufferData(GL.GL_ARRAY_BUFFER, data.nbytes, data, GL.GL_STATIC_DRAW)
+            stride = data.shape[1] * 4
+            for location, column, width in columns:
+                GL.glEnableVertexAttribArray(location)
+                GL.glVertexAttribPointer(
+                    location, width, GL.GL_FLOAT, GL.GL_FALSE, stride, ctypes.c_void_p(column * 4)
+                )
         GL.glBindBuffer(GL.GL_ARRAY_BUFFER, self._dynamic)
         GL.glBufferData(GL.GL_ARRAY_BUFFER, max(base, 1) * 24, None, GL.GL_STREAM_DRAW)
         GL.glEnableVertexAttribArray(POSITION)
