@@ -19,39 +19,9 @@ float encode(float v) {
     return v <= 0.0031308 ? 12.92 * v : 1.055 * pow(v, 1.0 / 2.4) - 0.055;
 }
 
-// The variant compiled with TONE_MAPPING; without it ("none" at exposure 1) the
-// picture is the clamped linear light, and no pixel pays for the tone curves.
-#ifdef TONE_MAPPING
-uniform int u_tone;              // 0 none, 1 neutral, 2 aces
-uniform float u_exposure;
-
-const float NEUTRAL_START = 0.8 - 0.04;
-const float NEUTRAL_DESATURATION = 0.15;
-
-vec3 neutral(vec3 c) {
-    float x = min(c.r, min(c.g, c.b));
-    float offset = x < 0.08 ? x - 6.25 * x * x : 0.04;
-    c -= offset;
-    float peak = max(c.r, max(c.g, c.b));
-    if (peak < NEUTRAL_START) return c;
-    float d = 1.0 - NEUTRAL_START;
-    float new_peak = 1.0 - d * d / (peak + d - NEUTRAL_START);
-    c *= new_peak / peak;
-    float k = 1.0 - 1.0 / (NEUTRAL_DESATURATION * (peak - new_peak) + 1.0);
-    return c + (new_peak - c) * k;
-}
-
-vec3 rrt_odt(vec3 v) {
-    return (v * (v + 0.0245786) - 0.000090537) / (v * (0.983729 * v + 0.4329510) + 0.238081);
-}
-
-vec3 aces(vec3 c) {
-    c /= 0.6;
-    // GLSL's mat3 takes columns: these are the fit's rows transposed
-    vec3 a = rrt_odt(mat3(0.59719, 0.07600, 0.02840, 0.35458, 0.90834, 0.13383, 0.04823, 0.01566, 0.83777) * c);
-    return mat3(1.60475, -0.10208, -0.00327, -0.53108, 1.10813, -0.07276, -0.07367, -0.00605, 1.07602) * a;
-}
-#endif
+// The variant compiled with TONE_MAPPING takes shaders/tonemap.frag's tone_map; without
+// it ("none" at exposure 1) the picture is the clamped linear light, and no pixel pays
+// for the tone curves.
 
 void main() {
     ivec2 pixel = ivec2(gl_FragCoord.xy);
@@ -69,12 +39,7 @@ void main() {
     }
     vec3 c = linear.rgb;
 #ifdef TONE_MAPPING
-    if (linear.a > 0.0) {
-        c *= u_exposure;
-        if (any(isinf(c)) || any(isnan(c))) c = vec3(0.0);
-        if (u_tone == 1) c = neutral(c);
-        else if (u_tone == 2) c = aces(c);
-    }
+    if (linear.a > 0.0) c = tone_map(c);
 #endif
     frag_color = vec4(encode(c.r), encode(c.g), encode(c.b), 1.0);
 }

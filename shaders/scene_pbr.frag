@@ -6,6 +6,9 @@
 // emissive), each through its own UVs; the environment's SH irradiance and prefiltered
 // specular with the split-sum table, dimmed by the occlusion; emission once.
 // KHR_materials_unlit materials show their base colour only, as in mesh.frag.
+// Compiled with TONE_MAPPING (shaders/tonemap.frag) for the direct draws of scenes
+// without BLEND materials at one sample a pixel, where a pixel's colour is one
+// fragment's: the fragment is tone-mapped here, as the renderer tone-maps the pixel.
 in vec3 v_view_pos;
 in vec3 v_normal;
 in vec2 v_base_uv;
@@ -173,6 +176,9 @@ void main() {
     if (u_alpha_mode == 1 && base.a < u_cutoff) discard;
     float alpha = u_alpha_mode == 2 ? clamp(base.a, 0.0, 1.0) : 1.0;
     if (u_unlit) {
+#ifdef TONE_MAPPING
+        base.rgb = tone_map(base.rgb);
+#endif
         frag_color = vec4(base.rgb * alpha, alpha);
         return;
     }
@@ -250,5 +256,9 @@ void main() {
         radiance += ambient * ao;
     }
 #endif
-    frag_color = vec4((radiance + emissive) * alpha, alpha);
+    vec3 rgb = radiance + emissive;
+#ifdef TONE_MAPPING
+    rgb = tone_map(rgb);
+#endif
+    frag_color = vec4(rgb * alpha, alpha);
 }

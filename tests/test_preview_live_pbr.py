@@ -179,3 +179,32 @@ def test_live_pbr_bumps_face_the_light_on_both_mirrored_halves(gl_context):
     # left flanks (towards the light) brighter on the unmirrored and the mirrored half
     assert min(flank_contrast(luma, 0, SIZE // 2)) > 0
     assert min(flank_contrast(luma, SIZE // 2, SIZE)) > 0
+
+
+@pytest.mark.parametrize(
+    "look",
+    [{}, {"tone_mapping": "aces", "exposure": 1.3, "environment": "studio"}],
+    ids=["default-neutral", "aces-studio"],
+)
+def test_live_pbr_panel_draws_of_an_opaque_model_tone_map_each_fragment(gl_context, look):
+    """The live panel's own draws (one sample a pixel, no linear light kept) of a model
+    without BLEND materials go straight into an sRGB target, tone-mapped per fragment:
+    the picture the renderer makes by tone-mapping each resolved pixel."""
+    scene = load(TWIN)
+    assert all(str(m.alpha_mode).upper() != "BLEND" for m in scene.materials)
+    posed = scene.pose("Walking", 0.45)
+    view, projection = framed(posed)
+    numba = Renderer((SIZE, SIZE), 1).draw(
+        posed, scene.materials, scene.textures, view, projection, "pbr", **look
+    )
+    picture = gl_context.draw(
+        posed, scene.materials, scene.textures, view, projection, (SIZE, SIZE), shading="pbr", **look
+    )
+    assert picture.flip  # drawn directly, without the float target and the resolve pass
+    live = gl_context.read()
+    covered = numba.alpha > 0
+    diff = np.abs(numba.color.astype(int) - live.astype(int)).max(axis=2)
+    assert covered.mean() > 0.05
+    assert covered_psnr(numba.color, live, covered, 255.0) >= 40.0
+    assert np.mean(diff[covered] > 8) <= 0.01
+    assert np.mean(live[~covered].max(axis=1) > 8) < 0.01  # the background stays black

@@ -47,30 +47,36 @@ def _compile(kind, source: str, name: str) -> int:
     return shader
 
 
-def _with_defines(source: str, defines: tuple[str, ...]) -> str:
-    """``source`` with ``#define NAME 1`` for each of ``defines`` after its #version line."""
-    if not defines:
+def _with_defines(source: str, defines: tuple[str, ...], libraries: tuple[str, ...] = ()) -> str:
+    """``source`` with ``#define NAME 1`` for each of ``defines``, then the text of each
+    of ``libraries`` (shader_dir() files of functions), after its #version line."""
+    if not defines and not libraries:
         return source
     version, newline, rest = source.partition("\n")
-    return version + newline + "".join(f"#define {name} 1\n" for name in defines) + rest
+    head = "".join(f"#define {name} 1\n" for name in defines)
+    head += "".join((shader_dir() / name).read_text() + "\n" for name in libraries)
+    return version + newline + head + rest
 
 
 class Program:
     """A linked vertex + fragment program read from ``shader_dir()``. ``defines``: names
     defined for both shaders, choosing a variant of their code at compile time (Mesa's
-    software rasteriser runs both sides of a branch on a uniform for every pixel)."""
+    software rasteriser runs both sides of a branch on a uniform for every pixel);
+    ``libraries``: files of functions the fragment shader calls (see _with_defines)."""
 
-    def __init__(self, vertex_file: str, fragment_file: str, defines: tuple[str, ...] = ()):
+    def __init__(
+        self,
+        vertex_file: str,
+        fragment_file: str,
+        defines: tuple[str, ...] = (),
+        libraries: tuple[str, ...] = (),
+    ):
         folder = shader_dir()
+        vertex = _with_defines((folder / vertex_file).read_text(), defines)
+        fragment = _with_defines((folder / fragment_file).read_text(), defines, libraries)
         shaders = [
-            _compile(
-                GL.GL_VERTEX_SHADER, _with_defines((folder / vertex_file).read_text(), defines), vertex_file
-            ),
-            _compile(
-                GL.GL_FRAGMENT_SHADER,
-                _with_defines((folder / fragment_file).read_text(), defines),
-                fragment_file,
-            ),
+            _compile(GL.GL_VERTEX_SHADER, vertex, vertex_file),
+            _compile(GL.GL_FRAGMENT_SHADER, fragment, fragment_file),
         ]
         self.id = GL.glCreateProgram()
         for shader in shaders:

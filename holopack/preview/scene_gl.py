@@ -73,6 +73,7 @@ MAP_SAMPLERS = {
 }
 SPECULAR_UNIT, LUT_UNIT = 5, 6
 MAX_LIGHTS = 8  # shaders/scene_pbr.frag's MAX_LIGHTS
+TONE_LIBRARY = ("tonemap.frag",)  # tone_map(), for the programs compiled with TONE_MAPPING
 
 
 class _MeshTexture:
@@ -170,8 +171,9 @@ class SceneDrawer:
 
     def __init__(self):
         self.mesh_program = Program("mesh.vert", "mesh.frag")
-        # scene_pbr.frag without and with ENVIRONMENT, each compiled on its first draw
-        self._pbr_programs: dict[bool, Program] = {}
+        # scene_pbr.frag's variants (with ENVIRONMENT, with TONE_MAPPING), each compiled
+        # on its first draw
+        self._pbr_programs: dict[tuple[bool, bool], Program] = {}
         self.resolve_program = Program("quad.vert", "resolve.frag")
         self._tone_program: Program | None = None  # resolve.frag with TONE_MAPPING, when asked
         self._vao = GL.glGenVertexArrays(1)
@@ -339,6 +341,7 @@ class SceneDrawer:
     _tangents_uploaded = None
     _positions: np.ndarray | None = None
     _tone = (False, 0, 1.0)  # (applied, TONE_CODES value, exposure) of the last draw
+    _fragment_tone = False  # the last draw tone-mapped its fragments (a direct "pbr" draw)
 
     # -- per frame ---------------------------------------------------------------
     def draw(
@@ -382,7 +385,11 @@ class SceneDrawer:
         # resolve pass. FlightHelmet at 625 px took 0.78x the time of the float target
         # and resolve, the default twin 0.41x (medians of 12 alternated draws, llvmpipe,
         # load average 6 on 2 cores); the pictures differ by at most one level.
-        direct = int(supersample) == 1 and not linear and not self._tone[0]
+        # A "pbr" scene without BLEND materials is tone-mapped per fragment in such a draw
+        # (a pixel is then one fragment, as in the renderer's picture).
+        opaque_pbr = shading == "pbr" and not len(self._blend_triangles)
+        direct = int(supersample) == 1 and not linear and (not self._tone[0] or opaque_pbr)
+        self._fragment_tone = direct and self._tone[0]
         self._targets(width, height, int(supersample), linear, direct)
         viewport = GL.glGetIntegerv(GL.GL_VIEWPORT)
         if direct:
@@ -465,11 +472,14 @@ class SceneDrawer:
         pbr = shading == "pbr"
         self._upload_vertices(posed, pbr)
         if pbr:
-            lit_by_environment = self._upload_environment(environment)
-            if lit_by_environment not in self._pbr_programs:
-                defines = ("ENVIRONMENT",) if lit_by_environment else ()
-                self._pbr_programs[lit_by_environment] = Program("mesh.vert", "scene_pbr.frag", defines)
-            p = self._pbr_programs[lit_by_environment].use()
+            variant = (self._upload_environment(environment), self._fragment_tone)
+            if variant not in self._pbr_programs:
+                defines = ("ENVIRONMENT",) * variant[0] + ("TONE_MAPPING",) * variant[1]
+                libraries = TONE_LIBRARY if variant[1] else ()
+                self._pbr_programs[variant] = Program("mesh.vert", "scene_pbr.frag", defines, libraries)
+            p = self._pbr_programs[variant].use()
+            if variant[1]:
+                self._set_tone(p)
             self._set_pbr_lights(p, lights)
             self._set_environment(p)
             for name in PBR_MAPS:
@@ -674,6 +684,12 @@ class SceneDrawer:
         self._environment_textures = []
         self._environment = None
 
+    def _set_tone(self, p: Program) -> None:
+        """The tone mapping's uniforms (shaders/tonemap.frag) of the current draw."""
+        _, code, exposure = self._tone
+        p.set_int("u_tone", code)
+        p.set("u_exposure", exposure)
+
     def _resolve(self, target: _Target | None, encode: bool) -> None:
         """The supersampled picture into ``target``'s corner: sRGB-encoded for the
         panel (top row first), or its linear light as it is (``encode`` False; bottom
@@ -683,13 +699,12 @@ class SceneDrawer:
         GL.glBindFramebuffer(GL.GL_FRAMEBUFFER, target.fbo)
         GL.glViewport(0, 0, *self.size)
         GL.glDisable(GL.GL_BLEND)
-        applied, code, exposure = self._tone
+        applied = self._tone[0]
         if encode and applied:
             if self._tone_program is None:
-                self._tone_program = Program("quad.vert", "resolve.frag", ("TONE_MAPPING",))
+                self._tone_program = Program("quad.vert", "resolve.frag", ("TONE_MAPPING",), TONE_LIBRARY)
             p = self._tone_program.use()
-            p.set_int("u_tone", code)
-            p.set("u_exposure", exposure)
+            self._set_tone(p)
         else:
             p = self.resolve_program.use()
         GL.glActiveTexture(GL.GL_TEXTURE0)
