@@ -13,6 +13,7 @@ from PIL import Image
 from holopack import options
 from holopack.cli import build_parser, main
 from holopack.errors import InputError
+from holopack.formats.fanfile import open_fan_file
 from holopack.pack.playlist import parse_playlist
 from holopack.pipeline import ExportSettings
 
@@ -155,3 +156,27 @@ def test_model_lights_without_lights_in_the_model_warn_once_and_keep_the_rig(tmp
     default, _ = _export(capsys, model, tmp_path / "default")
     assert "model-lights" not in err
     assert not np.array_equal(own, default)
+
+
+def _fan_codes(tmp_path, name: str, *flags: str) -> np.ndarray:
+    """The first frame's codes of the Duck exported with ``flags`` to the 42-F2's own
+    file, read back with the fan-file reader."""
+    out = tmp_path / f"{name.upper()}.BIN"
+    argv = ["export", str(DUCK), "-o", str(out), "--device", "3dcircle-42f2", "--seconds", "1"]
+    assert main([*argv, "--shading", "pbr", "-q", *flags]) == 0
+    return next(open_fan_file(str(out)).frames()).astype(np.int64)
+
+
+def test_a_fan_shows_the_exposed_and_tone_mapped_picture_the_video_export_shows(tmp_path):
+    # the polar resampler reads light, not the encoded colour: it must read the light
+    # after exposure and tone mapping, or a fan's file ignores both options
+    plain = _fan_codes(tmp_path, "plain", "--tone-mapping", "none")
+    lit = plain > 0
+    assert lit.sum() > 1000
+    brighter = _fan_codes(tmp_path, "brighter", "--tone-mapping", "none", "--exposure", "2.5")
+    assert brighter[lit].mean() > 1.2 * plain[lit].mean()
+    assert np.all(brighter >= plain - 1)  # dither may move a code by one step
+    # ACES rolls the highlights off below the clip that plain exposure runs into
+    aces = _fan_codes(tmp_path, "aces", "--tone-mapping", "aces", "--exposure", "2.5")
+    ceiling = brighter.max()
+    assert (brighter == ceiling).sum() > 4 * (aces == ceiling).sum()

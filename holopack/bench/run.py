@@ -147,7 +147,7 @@ def _stage_loop(plan, count: int, first: int, writer) -> dict[str, list[float]]:
             t2 = clock()
             add("animate", t1 - t0)
             add("render", t2 - t1)
-            color, linear, tiles = frame.color, frame.linear, frame.tiles
+            color, linear, tiles = frame.color, frame.shown_light(), frame.tiles
         if plan.polar or plan.simulated:
             t0 = clock()
             polar = plan.encoder.to_polar(linear, tiles)
@@ -192,7 +192,7 @@ def _pictures_for_peers(plan, count: int) -> dict:
         frame = source.draw(posed, index)
         keep["posed"].append((index, posed))
         keep["color"].append(frame.color)
-        keep["linear"].append(frame.linear)
+        keep["linear"].append(frame.shown_light())
     return keep
 
 

@@ -410,7 +410,7 @@ class SceneSource(_SourceBase):
     def picture(self, index: int) -> Picture:
         tl = self.timeline
         frame = self.draw(self.scene.pose(tl.animation, tl.anim_time(index)), index)
-        return Picture(color=frame.color, linear=frame.linear, tiles=frame.tiles)
+        return Picture(color=frame.color, linear=frame.shown_light(), tiles=frame.tiles)
 
     def draw(self, posed: list, index: int) -> RenderedPicture:
         """Render ``posed`` (the scene's pose at frame ``index``) as frame ``index`` sees

@@ -52,12 +52,15 @@ def resolve_tone_mapping(tone_mapping: ToneMapping, exposure, shading: str) -> t
     return tone_mapping, float(exposure)
 
 
-def apply_tone_mapping(linear, alpha, tone: str, exposure: float, lut, steps, color) -> None:
+def apply_tone_mapping(linear, alpha, tone: str, exposure: float, lut, steps, color) -> bool:
     """color (H, W, 3) uint8 = sRGB of the tone-mapped ``exposure x linear`` where
     alpha (coverage) > 0 (elsewhere the renderer's black stays); left as the renderer
-    encoded it (clamped linear) for "none" at exposure 1."""
+    encoded it (clamped linear) for "none" at exposure 1. Returns whether it changed
+    the colour."""
     if tone != "none" or exposure != 1.0:
         tone_map(linear, alpha, exposure, TONE_CODES[tone], lut, steps, color)
+        return True
+    return False
 
 
 @dataclass

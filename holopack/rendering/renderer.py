@@ -8,6 +8,7 @@ from dataclasses import dataclass
 import numba
 import numpy as np
 
+from ..colour import srgb8_to_linear
 from ..errors import InputError
 from ..scene.types import Material, PosedPrimitive, Texture
 from . import raster_kernel as raster
@@ -60,6 +61,8 @@ class RenderedPicture:
     tiles  : (ceil(H / TILE), ceil(W / TILE)) bool, the TILE x TILE pixel tiles that
              triangles reached; every pixel of a False tile is black, so later stages
              (the polar resampler) can skip it without reading it
+    tone_mapped : True when ``color`` is the tone-mapped or exposed light rather than
+             ``linear`` clamped and encoded
     """
 
     color: np.ndarray
@@ -67,10 +70,21 @@ class RenderedPicture:
     linear: np.ndarray
     alpha: np.ndarray
     tiles: np.ndarray | None = None
+    tone_mapped: bool = False
 
     @property
     def coverage(self) -> np.ndarray:
         return self.alpha
+
+    def shown_light(self) -> np.ndarray:
+        """(H, W, 3) float32 linear light of what the picture shows, for the stages that
+        resample it (a fan's polar layout, a wall's canvas): ``linear`` itself, or after
+        tone mapping or an exposure the colour decoded, so that a fan shows the
+        tone-mapped picture the video export shows. Tone mapping keeps black black, so
+        ``tiles`` holds for both."""
+        if not self.tone_mapped:
+            return self.linear
+        return srgb8_to_linear(self.color)
 
 
 def _check_size(size) -> tuple[int, int]:
@@ -470,7 +484,7 @@ class Renderer:
             )
             blended = np.flatnonzero(np.diff(self._blend_start) > 0).astype(np.int64)
             raster.resolve_tiles(blended, self._ntx, TILE, samples, s, srgb, picture)
-        apply_tone_mapping(
+        frame.tone_mapped = apply_tone_mapping(
             frame.linear, frame.alpha, tone, exposure, self._srgb_lut, self._srgb_steps, frame.color
         )
         if self._tile_mask is not None:

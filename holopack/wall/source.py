@@ -125,7 +125,7 @@ class CanvasSource:
             exposure=self.exposure,
         )
         assert frame.tiles is not None  # the renderer always reports its tiles
-        return CanvasFrame(linear=frame.linear, tiles=frame.tiles, color=frame.color)
+        return CanvasFrame(linear=frame.shown_light(), tiles=frame.tiles, color=frame.color)
 
     def _media(self, video: VideoSource, index: int) -> CanvasFrame:
         picture = video.frame_at(index)
