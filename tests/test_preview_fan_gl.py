@@ -115,9 +115,15 @@ def test_the_fan_view_shader_is_the_viewer_simulation(gl_context, name):
 AGREEMENT = {"export size": (60.0, 0.999), "software rasteriser": (35.0, 0.9)}
 
 
+# exposed and tone-mapped: the fan shows the light after both, as export's fan does
+TONED = {"shading": "pbr", "tone_mapping": "aces", "exposure": 2.0}
+
+
 @pytest.mark.display
-@pytest.mark.parametrize("drawn_at", sorted(AGREEMENT))
-def test_the_window_fan_view_is_the_export_frame(gl_context, drawn_at):
+@pytest.mark.parametrize(
+    "drawn_at, look", [(at, None) for at in sorted(AGREEMENT)] + [("export size", TONED)]
+)
+def test_the_window_fan_view_is_the_export_frame(gl_context, drawn_at, look):
     """A frame of the default twin: the window's picture through fan_frame and the fan
     view shader, against the fan view of the export pipeline's own render
     (PipelineFrames.frame: export's output_frame)."""
@@ -130,7 +136,7 @@ def test_the_window_fan_view_is_the_export_frame(gl_context, drawn_at):
 
     device = "3dcircle-42f2"
     scale = 1.0 if drawn_at == "export size" else SOFTWARE_FAN_SCALE
-    frames = PipelineFrames(load(TWIN), device)
+    frames = PipelineFrames(load(TWIN), device, look=look)
     live = LiveRender(SceneDrawer())
     live.fan_scale = scale
     live.set_frames(frames)

@@ -24,6 +24,7 @@ import numpy as np
 from ..colour import linear_to_srgb
 from ..device.encode import decode_codes
 from ..device.resample_kernel import Resampler, sum_tiles
+from ..rendering.pbr_setup import resolve_tone_mapping, shown_light
 from .controls import CameraState, FrameRequest
 from .overlay import FanGeometry, fan_geometry
 
@@ -110,6 +111,9 @@ class PipelineFrames:
         settings = pipeline.ExportSettings(**(video or {}), **(look or {}))
         scene = prepare_scene(scene, settings.video_options(), Framing().margin)
         self.look = settings.look()
+        # a fan shows the exposed, tone-mapped picture (RenderedPicture.shown_light); the
+        # GL picture the fan view reads is the light before both
+        self._tone = resolve_tone_mapping(settings.tone_mapping, settings.exposure, settings.shading)
 
         self._pipeline = pipeline
         self.scene = scene
@@ -232,6 +236,9 @@ class PipelineFrames:
             raise ValueError(
                 f"the picture must be C-contiguous float32 {(self.size, self.size, 4)}, got {picture.shape}"
             )
+        if self._tone != ("none", 1.0):
+            picture = picture.copy()
+            picture[..., :3] = shown_light(picture[..., :3], *self._tone)
         if self.encoder is None:
             linear = np.ascontiguousarray(picture[::-1, :, :3])
             return self._pair(request, self._pipeline.Picture(color=None, linear=linear), None, started)

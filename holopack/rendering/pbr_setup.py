@@ -10,6 +10,7 @@ from dataclasses import field as dataclass_field
 
 import numpy as np
 
+from ..colour import srgb8_to_linear
 from ..errors import InputError
 from .lights import Lights
 from .pbr_kernel import (
@@ -28,6 +29,7 @@ from .pbr_kernel import (
     P_SPEC_W,
 )
 from .punctual import LIGHT_COLUMNS, PunctualLight, pack_lights, rig
+from .raster_kernel import srgb_tables
 from .tonemap_choices import TONE_MAPPINGS
 from .tonemap_kernel import ACES, NEUTRAL, NONE, tone_map
 
@@ -61,6 +63,19 @@ def apply_tone_mapping(linear, alpha, tone: str, exposure: float, lut, steps, co
         tone_map(linear, alpha, exposure, TONE_CODES[tone], lut, steps, color)
         return True
     return False
+
+
+def shown_light(linear, tone: str, exposure: float) -> np.ndarray:
+    """(H, W, 3) float32 linear light of what a picture of ``linear`` (H, W, 3) float32
+    shows after exposure, tone mapping and the 8-bit sRGB encode: what a fan's
+    resampler reads for a picture the GPU drew (RenderedPicture.shown_light decodes
+    the renderer's own colour). Black stays black."""
+    linear = np.ascontiguousarray(linear, np.float32)
+    color = np.zeros(linear.shape, np.uint8)
+    everywhere = np.ones(linear.shape[:2], np.float32)  # black stays black: no coverage needed
+    lut, steps = srgb_tables()
+    tone_map(linear, everywhere, float(exposure), TONE_CODES[tone], lut, steps, color)
+    return srgb8_to_linear(color)
 
 
 @dataclass
