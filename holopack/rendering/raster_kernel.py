@@ -693,10 +693,11 @@ def _depth_tile(box, start, stop, tile_list, records, surface, depth, ids, any_m
     rec_plane = records[4]
     mat = surface[0]
     tx0, tx1, ty0, ty1 = box
+    # row slices compile to vector stores: 0.35 ms for a 1024 x 1024 picture against
+    # 2.7 ms for the same two stores a pixel at a time (one thread)
     for y in range(ty0, ty1 + 1):
-        for x in range(tx0, tx1 + 1):
-            depth[y, x] = 1.0
-            ids[y, x] = -1
+        depth[y, tx0 : tx1 + 1] = 1.0
+        ids[y, tx0 : tx1 + 1] = -1
     for e in range(start, stop):
         r = tile_list[e]
         (bx0, bx1, by0, by1), (x0, x1, x2, y0, y1, y2), (bias0, bias1, bias2), (z0, z1, z2) = _record_edges(
@@ -846,31 +847,68 @@ def _band_kernel(mode: int, textured: bool):
     """``shade_bands(next_band, job)`` for one shading mode, with or without textures:
     one thread's share of shade_visible. It claims output rows (bands of s sub-sample
     rows) from the counter next_band until none are left, shades them and resolves
-    them. job = (ids, s, ortho, rec_plane, surface, lighting, samples, srgb, picture),
-    see shade_kernel. A closure over the two constants, which Numba folds; called, not
-    inlined, by the parallel loop (see _transform_blocks)."""
+    them. job = (ids, s, ortho, rec_plane, surface, lighting, samples, srgb, picture,
+    tile_start, grid), see shade_kernel. A closure over the two constants, which Numba
+    folds; called, not inlined, by the parallel loop (see _transform_blocks)."""
 
     @njit(cache=True, error_model="numpy")
     def shade_bands(next_band, job):
-        ids, s, ortho, rec_plane, surface, lighting, samples, srgb, picture = job
-        width = ids.shape[1]
+        ids, s, ortho, rec_plane, surface, lighting, samples, srgb, picture, tile_start, grid = job
+        tile, ntx, width, height = grid
         while True:
             band = claim(next_band)
-            if band * s >= ids.shape[0]:
+            if band * s >= height:
                 break
             for y in range(band * s, band * s + s):
-                for x in range(width):
-                    r = ids[y, x]
-                    rgba = (0.0, 0.0, 0.0, 0.0)
-                    if r >= 0:
-                        m, verts, w, back = _fragment(r, x, y, textured, rec_plane, surface[0])
-                        cr, cg, cb, _ = shade(m, verts, w, back, ortho, mode, textured, surface, lighting)
-                        rgba = (cr, cg, cb, 1.0)
-                    _store_sample(y, x, rgba, s, samples, srgb, picture)
+                first_tile = (y // tile) * ntx
+                for tx in range(ntx):
+                    x0 = tx * tile
+                    x1 = min(x0 + tile, width)
+                    if tile_start[first_tile + tx] == tile_start[first_tile + tx + 1]:
+                        _store_empty(y, x0, x1, s, samples, picture)
+                        continue
+                    for x in range(x0, x1):
+                        r = ids[y, x]
+                        rgba = (0.0, 0.0, 0.0, 0.0)
+                        if r >= 0:
+                            m, verts, w, back = _fragment(r, x, y, textured, rec_plane, surface[0])
+                            cr, cg, cb, _ = shade(m, verts, w, back, ortho, mode, textured, surface, lighting)
+                            rgba = (cr, cg, cb, 1.0)
+                        _store_sample(y, x, rgba, s, samples, srgb, picture)
             if s > 1:
-                resolve_span(band, 0, width // s, samples, s, srgb, picture)
+                for tx in range(ntx):
+                    x0 = tx * (tile // s)
+                    x1 = min(x0 + tile // s, width // s)
+                    t = (band * s // tile) * ntx + tx
+                    if tile_start[t] == tile_start[t + 1]:
+                        _resolve_empty(band, x0, x1, picture)
+                    else:
+                        resolve_span(band, x0, x1, samples, s, srgb, picture)
 
     return shade_bands
+
+
+@njit(cache=True, error_model="numpy", inline="always")
+def _store_empty(y, x0, x1, s, samples, picture):
+    """Sub-samples x0..x1-1 of row y where nothing was drawn (a tile no record reaches,
+    whose visibility is all empty): _store_sample's empty values, a row slice at a
+    time (vector stores; pixel by pixel, the empty pixels of a 1024 x 1024 picture of
+    the bunny took 1.7 ms of one thread's shading)."""
+    linear_ss, alpha_ss, _ = samples
+    linear_ss[y, x0:x1, :] = 0.0
+    alpha_ss[y, x0:x1] = 0.0
+    if s == 1:
+        picture[3][y, x0:x1, :] = 0
+
+
+@njit(cache=True, error_model="numpy", inline="always")
+def _resolve_empty(y, x0, x1, picture):
+    """resolve_span of output pixels x0..x1-1 of row y where every sub-sample is empty."""
+    linear, alpha, depth, color = picture
+    linear[y, x0:x1, :] = 0.0
+    alpha[y, x0:x1] = 0.0
+    depth[y, x0:x1] = 1.0
+    color[y, x0:x1, :] = 0
 
 
 # One compiled band shader per variant, each a global of its own: a kernel that named a
@@ -914,14 +952,17 @@ def shade_kernel(mode: int, textured: bool):
     closure's constants into it)."""
 
     @njit(parallel=prange_only(), cache=True, error_model="numpy")
-    def shade_visible(ids, s, ortho, rec_plane, surface, lighting, samples, srgb, picture, threads):
+    def shade_visible(
+        ids, s, ortho, rec_plane, surface, lighting, samples, srgb, picture, tile_start, grid, threads
+    ):
         """Shade each visible sub-sample once into samples = (linear_ss (H*s, W*s, 3)
         float32, alpha_ss (H*s, W*s) float32, depth_ss) and downsample each band of s
         rows right away into picture = (linear, alpha, depth, color) (see
         ``resolve_span``) while it is still in cache. srgb = srgb_tables(). A
-        translucent pass afterwards re-resolves only the tiles it drew in. threads:
-        numba.get_num_threads() of the caller (how many workers claim bands; the
-        picture does not depend on it)."""
+        translucent pass afterwards re-resolves only the tiles it drew in.
+        tile_start (ntiles + 1,) int64 and grid: raster_opaque's; a tile that no record reaches is empty (its ids are all -1) and is written as
+        such without looking. threads: numba.get_num_threads() of the caller (how
+        many workers claim bands; the picture does not depend on it)."""
         # threads claim bands one at a time as they come free (holopack.work_queue), in
         # order from the top: neighbouring bands run at once and share the textures in cache
         next_band = np.zeros(1, np.int64)
@@ -930,7 +971,7 @@ def shade_kernel(mode: int, textured: bool):
                 mode,
                 textured,
                 next_band,
-                (ids, s, ortho, rec_plane, surface, lighting, samples, srgb, picture),
+                (ids, s, ortho, rec_plane, surface, lighting, samples, srgb, picture, tile_start, grid),
             )
 
     return shade_visible

@@ -456,6 +456,8 @@ class Renderer:
             samples,
             srgb,
             picture,
+            self._tile_start,
+            grid,
             numba.get_num_threads(),
         )
         if self._blend_start[-1]:
