@@ -285,8 +285,11 @@ class Renderer:
         r = max(count, int(self._record_capacity * 1.25), 64)
         old = self._records() if self._record_capacity else None
         self._rec_tri = np.full(r, -1, np.int32)
-        self._rec_xy = np.zeros((r, 6), np.int64)
-        self._rec_area = np.ones(r, np.int64)
+        # one row of each a cache line (see raster.E_XY): 64-byte aligned
+        rows = np.zeros(r * raster.E_Z_COLUMNS + 8, np.float64)
+        first = (-rows.ctypes.data % 64) // 8
+        self._rec_edge_z = rows[first : first + r * raster.E_Z_COLUMNS].reshape(r, raster.E_Z_COLUMNS)
+        self._rec_edge = self._rec_edge_z.view(np.int32)
         self._rec_zw = np.zeros((r, 3), np.float64)
         self._rec_plane = np.zeros((r, raster.P_COLUMNS), np.float64)
         self._rec_bbox = np.zeros((r, 4), np.int32)
@@ -296,7 +299,14 @@ class Renderer:
         self._record_capacity = r
 
     def _records(self):
-        return (self._rec_tri, self._rec_xy, self._rec_area, self._rec_zw, self._rec_plane, self._rec_bbox)
+        return (
+            self._rec_tri,
+            self._rec_edge,
+            self._rec_edge_z,
+            self._rec_zw,
+            self._rec_plane,
+            self._rec_bbox,
+        )
 
     def _split_blend(self, mat: np.ndarray, used: int) -> tuple[np.ndarray, np.ndarray]:
         """Record ids (int64) of the opaque and of the translucent (BLEND) records.
@@ -470,6 +480,8 @@ class Renderer:
             samples,
             srgb,
             picture,
+            self._tile_start,
+            grid,
             numba.get_num_threads(),
         )
         if self._blend_start[-1]:
