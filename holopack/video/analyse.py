@@ -17,11 +17,10 @@ from dataclasses import dataclass, field, replace
 import cv2
 import numpy as np
 
-from ..colour import srgb_to_linear
 from ..errors import InputError
 from . import key_kernel
 from .decode import folder_pictures, premultiply, sample_filter
-from .matte import background_for, key_frame
+from .matte import background_for, codes_to_linear, key_frame, key_matte
 from .matte import ycbcr as _ycbcr
 from .options import NAMED_KEYS, VideoOptions, key_label
 from .plate_kernel import plate_mode, plate_nearest
@@ -264,19 +263,24 @@ def _analyse_background(model: VideoModel, samples: np.ndarray, options: VideoOp
     params[6] = 3.0 * noise + 2.0
     model.params = params
     mattes = np.empty(samples.shape[:3], np.float32)
-    colours = np.empty_like(samples)
+    # the colours are for --levels auto only: without it the samples are matted, not
+    # composited (one 1 MP colour fewer per sample)
+    colours = np.empty_like(samples) if options.levels == "auto" else samples
     background = background_for(model, plate, plate.shape)
-    background_linear = srgb_to_linear(background / 255.0)  # once, not once per sample
+    background_linear = codes_to_linear(background)  # once, not once per sample
     for i in range(k):
-        colours[i], mattes[i], _ = key_frame(
-            model,
-            samples[i],
-            ycc_plate,
-            plate,
-            None,
-            background=background,
-            background_linear=background_linear,
-        )
+        if options.levels == "auto":
+            colours[i], mattes[i], _ = key_frame(
+                model,
+                samples[i],
+                ycc_plate,
+                plate,
+                None,
+                background=background,
+                background_linear=background_linear,
+            )
+        else:
+            mattes[i] = key_matte(model, samples[i], ycc_plate, plate, None, background, background_linear)[0]
     if (mattes >= 0.5).sum() < max(16, 1e-4 * mattes.size):
         # nothing stands in front of the background (a still picture as a video, a
         # screen recording): keying would leave nothing, so keep the frame
