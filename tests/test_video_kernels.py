@@ -14,7 +14,7 @@ from holopack.video import (
     plate_kernel,
     plate_reference,
 )
-from holopack.video.matte import SRGB_LINEAR
+from holopack.video.matte import SRGB_LINEAR, codes_to_linear
 
 
 def test_plate_mode_kernel_matches_numpy_twin():
@@ -35,6 +35,40 @@ def test_plate_mode_kernel_matches_numpy_twin():
     assert (
         np.abs(plate - background).max() <= 6
     )  # noise of +-4 averaged, a subject colour within the tolerance at worst
+
+
+def test_plate_mode_kernel_matches_numpy_twin_where_all_some_or_none_agree_with_the_first():
+    # per pixel, each of 12 samples is the backdrop (with noise) or one of two subject
+    # colours, with a share of backdrop from none to all: the first sample agrees with
+    # every other one, with some, or with none, and is or is not the backdrop itself
+    rng = np.random.default_rng(11)
+    k, h, w = 12, 30, 40
+    backdrop = rng.integers(40, 216, (h, w, 3))
+    subjects = rng.integers(0, 256, (2, h, w, 3))
+    share = rng.uniform(0.0, 1.0, (h, w))
+    share[:, :10] = 1.0  # a still strip: every sample is the backdrop
+    pick = rng.uniform(0, 1, (k, h, w)) < share
+    which = rng.integers(0, 2, (k, h, w))
+    subject = subjects[which, np.arange(h)[:, None], np.arange(w)]  # (k, h, w, 3)
+    samples = np.where(pick[..., None], backdrop[None], subject)
+    samples = np.clip(samples + rng.integers(-5, 6, samples.shape), 0, 255).astype(np.uint8)
+    plate = np.empty((h, w, 3), np.float32)
+    support = np.empty((h, w), np.float32)
+    plate_kernel.plate_mode(samples, 36, plate, support)
+    want_plate, want_support = plate_reference.plate_mode(samples, 36)
+    np.testing.assert_allclose(plate, want_plate, atol=1e-3)
+    np.testing.assert_array_equal(support, want_support)
+    assert (support[:, :10] == 1.0).all()
+
+
+def test_codes_to_linear_follows_the_srgb_curve():
+    codes = np.linspace(0.0, 255.0, 4001)
+    c = codes / 255.0
+    want = np.where(c <= 0.04045, c / 12.92, ((c + 0.055) / 1.055) ** 2.4)  # IEC 61966-2-1
+    got = codes_to_linear(codes.astype(np.float32).reshape(-1, 1, 1))
+    assert got.dtype == np.float32
+    np.testing.assert_allclose(got.ravel(), want, atol=1e-6)
+    np.testing.assert_allclose(codes_to_linear(np.arange(256, dtype=np.float32)), SRGB_LINEAR, atol=1e-6)
 
 
 def test_plate_nearest_kernel_matches_numpy_twin():

@@ -12,6 +12,7 @@ with real alpha. The measures are plain numpy/scipy (share no code with holopack
 
 from __future__ import annotations
 
+import numpy as np
 import pytest
 from _matte_measures import measure
 from _video_clips import make_clip
@@ -61,3 +62,24 @@ def test_held_out_clip_made_the_same_way_keys_as_well(tmp_path, kind, seed, subj
     if kind == "green":  # elsewhere the rim's green is the subject's own colour
         assert spill <= 2.0, f"{kind} seed {seed}: spill {spill:.2f}/255"
     assert jitter <= 0.05, f"{kind} seed {seed}: jitter {jitter:.4f}"
+
+
+def test_border_statistics_read_a_spread_subset_of_a_large_ring_and_a_small_ring_whole():
+    from holopack.video.analyse import BORDER_PIXELS, border_mask, border_sample
+
+    small = border_mask(320, 320)
+    np.testing.assert_array_equal(border_sample(small, 18), np.flatnonzero(small.ravel()))
+    large = border_mask(750, 1333)
+    ring = border_sample(large, 24)
+    assert 24 * len(ring) <= BORDER_PIXELS
+    assert large.ravel()[ring].all()
+    ys, xs = np.unravel_index(ring, large.shape)
+    all_ys, all_xs = np.nonzero(large)
+    # every side of the ring is read, in proportion to its share of the whole ring
+    for side, whole in (
+        (ys < 30, all_ys < 30),
+        (ys >= 720, all_ys >= 720),
+        (xs < 30, all_xs < 30),
+        (xs >= 1303, all_xs >= 1303),
+    ):
+        assert abs(side.mean() - whole.mean()) < 0.02

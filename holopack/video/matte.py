@@ -13,7 +13,7 @@ from dataclasses import dataclass
 import cv2
 import numpy as np
 
-from ..colour import SRGB8_TO_LINEAR, srgb_to_linear
+from ..colour import SRGB8_TO_LINEAR
 from . import guide_kernel, key_kernel
 from .holes import fill_holes
 
@@ -51,6 +51,17 @@ class KeyState:
 SRGB_LINEAR = SRGB8_TO_LINEAR  # (256,) float32: sRGB code -> linear light
 
 
+def codes_to_linear(codes: np.ndarray) -> np.ndarray:
+    """float sRGB codes (..., 3) in [0, 255] -> float32 linear light, the sRGB curve
+    (IEC 61966-2-1) in float32: within 3e-7 of colour.srgb_to_linear, which works in
+    float64 and took 0.48 s for a one-megapixel plate against 0.03 s here."""
+    v = np.asarray(codes, np.float32) * np.float32(1 / 255.0)
+    out = np.power((v + np.float32(0.055)) * np.float32(1 / 1.055), np.float32(2.4), dtype=np.float32)
+    low = v <= np.float32(0.04045)
+    out[low] = v[low] * np.float32(1 / 12.92)
+    return out
+
+
 def background_for(model, plate_rgb: np.ndarray | None, shape) -> np.ndarray:
     if model.use_plate and plate_rgb is not None:
         return np.ascontiguousarray(plate_rgb, np.float32)
@@ -72,6 +83,27 @@ def key_frame(
     """frame (H, W, 3) uint8 RGB, plates (H, W, 3) float32 at the same size -> (colour
     (H, W, 3) uint8 premultiplied over black, alpha (H, W) float32, the new state)."""
     frame = np.ascontiguousarray(frame[..., :3])
+    if background is None:
+        background = background_for(model, plate_rgb, frame.shape)
+    alpha, state = key_matte(model, frame, plate_ycc, plate_rgb, state, background, background_linear)
+    band = edge_band(alpha)
+    out = np.empty(frame.shape, np.uint8)
+    key_kernel.composite(frame, alpha, band, background, model.despill, np.float32(gain), out)
+    return out, alpha, state
+
+
+def key_matte(
+    model,
+    frame: np.ndarray,
+    plate_ycc: np.ndarray | None,
+    plate_rgb: np.ndarray | None,
+    state: KeyState | None,
+    background: np.ndarray | None = None,
+    background_linear: np.ndarray | None = None,
+) -> tuple[np.ndarray, KeyState]:
+    """key_frame's matte without the colour (the first pass needs the colour only for
+    --levels auto): -> (alpha (H, W) float32, the new state)."""
+    frame = np.ascontiguousarray(frame[..., :3])
     h, w = frame.shape[:2]
     if plate_ycc is None:
         plate_ycc = np.zeros((h, w, 3), np.float32)
@@ -85,7 +117,7 @@ def key_frame(
         background = background_for(model, plate_rgb, (h, w, 3))
     if state.background_linear is None:
         state.background_linear = (
-            srgb_to_linear(background / 255.0) if background_linear is None else background_linear
+            codes_to_linear(background) if background_linear is None else background_linear
         )
     offset = np.empty((h, w, 3), np.float32)
     linear_distance = np.empty((h, w), np.float32)
@@ -118,10 +150,7 @@ def key_frame(
                 state.score[ys, xs],
             )
         )
-    band = edge_band(alpha)
-    out = np.empty((h, w, 3), np.uint8)
-    key_kernel.composite(frame, alpha, band, background, model.despill, np.float32(gain), out)
-    return out, alpha, state
+    return alpha, state
 
 
 # The refinements below reach at most this far from a keyed pixel (holes, unmixing,
