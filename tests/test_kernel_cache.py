@@ -65,3 +65,23 @@ def test_without_numba_cache_dir_the_cache_is_beside_the_module(tmp_path, monkey
     monkeypatch.delenv("NUMBA_CACHE_DIR", raising=False)
     module = tmp_path / "kern.py"
     assert kernel_cache.cache_dir(str(module)) == str(tmp_path / "__pycache__")
+
+
+def test_each_raster_closure_variant_keeps_its_own_cache_index():
+    """Variants of one factory sharing a cache index can be mixed up by two processes
+    compiling at once; each variant must name an index file of its own."""
+    from holopack.rendering import raster_kernel as raster
+    from holopack.rendering.shading import LIT, PBR, UNLIT
+
+    kernels = [raster.opaque_kernel(m) for m in (False, True)]
+    for mode in (LIT, UNLIT, PBR):
+        for textured in (False, True):
+            kernels += [raster.shade_kernel(mode, textured), raster.blend_kernel(mode, textured)]
+            kernels.append(
+                getattr(
+                    raster,
+                    f"_shade_bands_{ {LIT: 'lit', UNLIT: 'unlit', PBR: 'pbr'}[mode] }{'_textured' if textured else ''}",
+                )
+            )
+    index_files = [k._cache._cache_file._index_path for k in kernels]
+    assert len(set(index_files)) == len(index_files)

@@ -117,6 +117,36 @@ SPAN_MIN_WIDTH = 4
 BLOCK = 1024
 
 
+_MODE_NAMES = {LIT: "lit", UNLIT: "unlit", PBR: "pbr"}
+
+
+def _variant_name(base: str, mode: int | None = None, textured: bool = False, masked: bool = False):
+    """Give a closure variant a name of its own before Numba caches it.
+
+    Numba names a kernel's cache files after its qualified name and first line, so the
+    variants a factory makes (one closure, one qualname) share one index file. Two
+    processes compiling different variants at once (a cold export and its
+    compile-ahead process, or two exports) each rewrite that index and can both take
+    the same data file number for different keys: a later run then loads one variant's
+    machine code for another's key (seen as a FlightHelmet render at PSNR 9.5 against
+    its reference). With a name per variant each index holds one variant's keys."""
+    parts = [base]
+    if mode is not None:
+        parts.append(_MODE_NAMES[mode])
+    if textured:
+        parts.append("textured")
+    if masked:
+        parts.append("masked")
+    name = "_".join(parts)
+
+    def rename(func):
+        func.__name__ = name
+        func.__qualname__ = name
+        return func
+
+    return rename
+
+
 @njit(parallel=prange_only(), cache=True, error_model="numpy")
 def transform(world_pos, world_nrm, camera, size, clip, attr, vertex):
     """Per vertex (in parallel): clip coordinates, view-space position/normal and,
@@ -822,6 +852,7 @@ def opaque_kernel(masked: bool):
     ids; grid = (tile, ntx, width, height) in sub-samples."""
 
     @njit(parallel=prange_only(), cache=True, error_model="numpy")
+    @_variant_name("raster_opaque", masked=masked)
     def raster_opaque(bins, grid, records, surface, depth, ids):
         next_tile = np.zeros(1, np.int64)
         for _worker in prange(WORKERS):
@@ -872,6 +903,7 @@ def _band_kernel(mode: int, textured: bool):
     folds; called, not inlined, by the parallel loop (see _transform_blocks)."""
 
     @njit(cache=True, error_model="numpy")
+    @_variant_name("shade_bands", mode, textured)
     def shade_bands(next_band, job):
         ids, s, ortho, rec_plane, surface, lighting, samples, srgb, picture, tile_start, grid = job
         tile, ntx, width, height = grid
@@ -972,6 +1004,7 @@ def shade_kernel(mode: int, textured: bool):
     closure's constants into it)."""
 
     @njit(parallel=prange_only(), cache=True, error_model="numpy")
+    @_variant_name("shade_visible", mode, textured)
     def shade_visible(
         ids, s, ortho, rec_plane, surface, lighting, samples, srgb, picture, tile_start, grid, threads
     ):
@@ -1009,6 +1042,7 @@ def blend_kernel(mode: int, textured: bool):
     shade_kernel)."""
 
     @njit(parallel=prange_only(), cache=True, error_model="numpy")
+    @_variant_name("raster_blend", mode, textured)
     def raster_blend(bins, grid, ortho, records, surface, lighting, samples):
         """Composite the binned BLEND records over the sub-samples' linear colour and
         alpha in list order (back to front), depth-tested LESS against the opaque
