@@ -54,7 +54,7 @@ def composite(frame, alpha, band, background, despill, gain):
 
 
 def edge_inputs(frame, plate, background_linear):
-    """The offset and linear_distance that key_kernel.edge_inputs makes (on a window); returns
+    """The offset and linear_distance that key_kernel.matte fills in its pass; returns
     (offset float32 (H, W, 3), linear_distance float32 (H, W)), the sRGB curve written
     out here."""
     c = frame.astype(np.float64) / 255.0
