@@ -130,8 +130,8 @@ def test_the_window_fan_view_is_the_export_frame(gl_context, drawn_at, look):
     from holopack.preview.controls import Controls
     from holopack.preview.fan_gl import FanDrawer
     from holopack.preview.live import SOFTWARE_FAN_SCALE, LiveRender
-    from holopack.preview.scene_gl import SceneDrawer
     from holopack.preview.source import PipelineFrames
+    from holopack.rendering.gl.scene import SceneDrawer
     from holopack.scene.load import load
 
     device = "3dcircle-42f2"
@@ -178,8 +178,8 @@ def test_a_video_fan_shows_the_window_picture_itself(gl_context):
     the live panel is (test_preview_live_render.py's tolerance)."""
     from holopack.preview.controls import Controls
     from holopack.preview.live import SOFTWARE_FAN_SCALE, LiveRender
-    from holopack.preview.scene_gl import SceneDrawer
     from holopack.preview.source import PipelineFrames
+    from holopack.rendering.gl.scene import SceneDrawer
     from holopack.scene.load import load
 
     device = "mp4-fan"

@@ -1,6 +1,6 @@
 """The preview's live panel draws shading="pbr" as holopack.render does.
 
-shaders/scene_pbr.frag (through holopack.preview.scene_gl) against the Numba renderer's
+shaders/scene_pbr.frag (through holopack.rendering.gl.scene) against the Numba renderer's
 glTF metallic-roughness shading for the same posed geometry, camera and lights: the
 maps (a normal-mapped model with mirrored UVs, FlightHelmet's packed normal and
 metal-rough maps, a product model's texture transform, second UV set and emissive
@@ -36,7 +36,7 @@ pytestmark = pytest.mark.display
 def gl_context():
     """The live scene drawer in a hidden window's GL 3.3 core context (Xvfb, EGL)."""
     with hidden_gl_window("live pbr test"):
-        from holopack.preview.scene_gl import SceneDrawer
+        from holopack.rendering.gl.scene import SceneDrawer
 
         drawer = SceneDrawer()
         yield drawer

@@ -1,6 +1,6 @@
 """The preview's live left panel (OpenGL in the window) against holopack.render.
 
-The window draws the posed scene with its own OpenGL (holopack.preview.scene_gl,
+The window draws the posed scene with its own OpenGL (holopack.rendering.gl.scene,
 shaders/mesh.*) so that the left panel plays at the display's rate; export renders with
 the Numba rasteriser. The two must agree pixel for pixel up to rounding: the same
 cameras, poses, materials, textures, lights, supersampling and sRGB encoding, checked
@@ -42,7 +42,7 @@ def gl_context():
     """The live scene drawer in a hidden window's GL 3.3 core context on a private Xvfb
     display (EGL, as the test process's windows use)."""
     with hidden_gl_window("live render test"):
-        from holopack.preview.scene_gl import SceneDrawer
+        from holopack.rendering.gl.scene import SceneDrawer
 
         yield SceneDrawer()
 
@@ -181,8 +181,8 @@ def test_the_panel_shows_a_direct_draw_upright(gl_context):
     ``read`` returns, row 0 at the top."""
     from OpenGL import GL
 
-    from holopack.preview.gl import Program, Quad, read_framebuffer
-    from holopack.preview.scene_gl import _Target
+    from holopack.rendering.gl.program import Program, Quad, read_framebuffer
+    from holopack.rendering.gl.scene import _Target
 
     scene = load(TWIN)
     posed = scene.pose("Walking", 0.45)

@@ -18,8 +18,8 @@ import numpy as np
 from OpenGL import GL
 
 from ..errors import HolopackError
-from .gl import Program, Quad, read_framebuffer
-from .scene_gl import _grown, _Picture, _Target
+from ..rendering.gl.program import Program, Quad, read_framebuffer
+from ..rendering.gl.scene import _grown, _Picture, _Target
 
 MAX_BLADES = 8  # shaders/fan_view.frag
 

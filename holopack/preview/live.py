@@ -26,9 +26,9 @@ from typing import Any
 import numba
 import numpy as np
 
+from ..rendering.gl.scene import SceneDrawer
 from .controls import Controls, FrameRequest
 from .fan_gl import FanDrawer
-from .scene_gl import SceneDrawer
 from .source import framing_for
 
 # Dynamic resolution: when a UI frame takes longer than the display's frame time, the live

@@ -233,8 +233,8 @@ class PreviewWindow:
     def _live_render(self):
         """The left panel's live GL render, or None where its shaders do not build
         (the panel then shows the worker's pictures, as for video input)."""
+        from ..rendering.gl.scene import SceneDrawer
         from .live import LiveRender, fan_scale_for
-        from .scene_gl import SceneDrawer
 
         try:
             live = LiveRender(SceneDrawer())

@@ -1,18 +1,21 @@
-"""The preview's live render: the posed scene drawn by the window's own OpenGL.
+"""The posed scene drawn with OpenGL: the renderer's second implementation.
 
 ``SceneDrawer.draw`` renders what ``holopack.render`` renders (the same posed
 world-space geometry, materials, textures, lights, camera matrices, supersampling and
 sRGB encoding; shaders/mesh.frag carries the shading model of rendering/shading.py,
 shaders/scene_pbr.frag the glTF PBR of rendering/pbr_kernel.py, shaders/resolve.frag the
-tone mapping of rendering/tonemap_kernel.py) into an offscreen picture that the window shows on the left. A GPU, or Mesa's software
-rasteriser, draws it in a few milliseconds, so the left panel follows the display's
-rate while the Numba render on the worker thread feeds the fan view.
+tone mapping of rendering/tonemap_kernel.py) into an offscreen picture. The preview's
+window shows it on the left: a GPU, or Mesa's software rasteriser, draws it in a few
+milliseconds, so the left panel follows the display's rate while the Numba render on
+the worker thread feeds the fan view. ``holopack bench`` draws export's frames with it
+in a standalone context (``standalone.standalone_context``) as its render peer on
+llvmpipe, so that the peer does the same work as the Numba renderer.
 
 Textures are uploaded as the very mip chains the Numba sampler reads (linear light,
 16 bits a channel; the PBR data maps without the sRGB curve), with OpenGL's trilinear
 filtering and the glTF wrap modes.
 
-Everything here must be called on the thread that owns the GL context.
+Everything here must be called on the thread whose GL context is current.
 """
 
 from __future__ import annotations
@@ -22,11 +25,11 @@ import ctypes
 import numpy as np
 from OpenGL import GL
 
-from ..errors import InputError
-from ..rendering.pbr_setup import TONE_CODES, light_table, resolve_environment, resolve_tone_mapping
-from ..rendering.punctual import L_KIND, L_POSITION, L_RANGE, L_SPOT_DIR, L_SPOT_SCALE
-from ..rendering.renderer import SHADINGS, _texture_uv
-from ..rendering.shading import (
+from ...errors import InputError
+from ..pbr_setup import TONE_CODES, light_table, resolve_environment, resolve_tone_mapping
+from ..punctual import L_KIND, L_POSITION, L_RANGE, L_SPOT_DIR, L_SPOT_SCALE
+from ..renderer import SHADINGS, _texture_uv
+from ..shading import (
     BLEND,
     M_ALPHA,
     M_BASE_TEX,
@@ -45,8 +48,8 @@ from ..rendering.shading import (
     Lights,
     material_table,
 )
-from ..rendering.texture_kernel import decode_texture, quantise_level
-from .gl import Program, Quad, read_framebuffer
+from ..texture_kernel import decode_texture, quantise_level
+from .program import Program, Quad, read_framebuffer
 
 # EXT_texture_sRGB_decode (Mesa offers it everywhere): sample an sRGB texture's stored bytes
 GL_TEXTURE_SRGB_DECODE_EXT, GL_SKIP_DECODE_EXT = 0x8A48, 0x8A4A
@@ -193,6 +196,7 @@ class SceneDrawer:
         self._output: _Target | None = None
         self._output_texture = _Picture()
         self.size = (0, 0)
+        self._drawn_programs: list[Program] = []  # what the last draw ran (shader_files)
 
     # -- per scene -------------------------------------------------------------
     def _prepare(self, posed, materials, textures) -> None:
@@ -391,6 +395,7 @@ class SceneDrawer:
         direct = int(supersample) == 1 and not linear and (not self._tone[0] or opaque_pbr)
         self._fragment_tone = direct and self._tone[0]
         self._targets(width, height, int(supersample), linear, direct)
+        self._drawn_programs = []
         viewport = GL.glGetIntegerv(GL.GL_VIEWPORT)
         if direct:
             assert self._direct is not None  # made by _targets
@@ -412,6 +417,10 @@ class SceneDrawer:
     @property
     def picture(self) -> _Picture:
         return self._output_texture
+
+    def shader_files(self) -> tuple[str, ...]:
+        """The GLSL files (under shaders/) of the programs the last draw ran, in order."""
+        return tuple(dict.fromkeys(name for program in self._drawn_programs for name in program.files))
 
     def _upload_vertices(self, posed, tangents: bool) -> None:
         if tangents and posed is not self._tangents_uploaded:
@@ -478,6 +487,7 @@ class SceneDrawer:
                 libraries = TONE_LIBRARY if variant[1] else ()
                 self._pbr_programs[variant] = Program("mesh.vert", "scene_pbr.frag", defines, libraries)
             p = self._pbr_programs[variant].use()
+            self._drawn_programs.append(self._pbr_programs[variant])
             if variant[1]:
                 self._set_tone(p)
             self._set_pbr_lights(p, lights)
@@ -487,6 +497,7 @@ class SceneDrawer:
             set_material = self._set_pbr_material
         else:
             p = self.mesh_program.use()
+            self._drawn_programs.append(self.mesh_program)
             self._set_lights(p, lights or Lights())
             unlit_all = shading == "unlit"
 
@@ -704,9 +715,11 @@ class SceneDrawer:
             if self._tone_program is None:
                 self._tone_program = Program("quad.vert", "resolve.frag", ("TONE_MAPPING",), TONE_LIBRARY)
             p = self._tone_program.use()
+            self._drawn_programs.append(self._tone_program)
             self._set_tone(p)
         else:
             p = self.resolve_program.use()
+            self._drawn_programs.append(self.resolve_program)
         GL.glActiveTexture(GL.GL_TEXTURE0)
         GL.glBindTexture(GL.GL_TEXTURE_2D, sample.texture)
         p.set_int("u_linear", 0)
