@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import copy
 import json
+import os
 import statistics
 import sys
 from pathlib import Path
@@ -144,8 +145,63 @@ def test_peers_measure_the_same_work(twin_report):
     assert rows["render"]["peer_coverage"] > 0.02
     assert rows["render"]["peer_coverage"] == pytest.approx(rows["render"]["ours_coverage"], abs=0.03)
     assert "96x96" in rows["render"]["compared"]
+    # the peer drew export's picture with export's shading, not a simpler one
+    assert rows["render"]["peer_shading"] == "lit"
+    assert rows["render"]["peer_shaders"] == ["mesh.vert", "mesh.frag"]
+    assert rows["render"]["peer_psnr"] >= 40.0
+    assert rows["render"]["peer_psnr_of"].startswith("sRGB")
     assert run["profile"] and all(r["tottime_ms_per_frame"] >= 0 for r in run["profile"])
     assert out.with_suffix(".png").read_bytes()[:8] == b"\x89PNG\r\n\x1a\n"
+
+
+@pytest.mark.gl
+def test_render_peer_draws_a_textured_model_supersampled_as_export_does(tmp_path, models):
+    """The Duck (base colour texture) at supersample 2: the peer samples the same mip
+    chain, lights and resolves the samples as the renderer does."""
+    out = tmp_path / "duck.json"
+    code = bench_main(
+        [str(models["duck"]), "--device", "3dcircle-42f2", "--size", "96", "--supersample", "2"]
+        + ["--frames", "3", "--warmup", "1", "--peers", "render", "--json", str(out), "--quiet"]
+    )
+    assert code == 0
+    report = json.loads(out.read_text())
+    validate(report)
+    (row,) = report["runs"][0]["peers"]
+    assert row["available"], row.get("reason")
+    assert row["peer_shading"] == "lit" and "192x192 samples" in row["compared"]
+    # the resolve pass averages the samples, as the renderer's box filter does
+    assert row["peer_shaders"] == ["mesh.vert", "mesh.frag", "quad.vert", "resolve.frag"]
+    assert row["peer_coverage"] > 0.05
+    assert row["peer_psnr"] >= 38.0
+
+
+@pytest.mark.gl
+def test_standalone_context_loads_pyopengl_for_egl_or_says_why():
+    """The peer's context: PyOpenGL loaded for EGL (and the variable not left set for
+    subprocesses), or, where it was already loaded for GLX, one line saying so."""
+    import subprocess
+
+    script = (
+        "import os, sys\n"
+        "if sys.argv[1] == 'glx':\n"
+        "    import OpenGL.GL\n"
+        "from holopack.errors import HolopackError\n"
+        "from holopack.rendering.gl.standalone import standalone_context\n"
+        "try:\n"
+        "    ctx = standalone_context()\n"
+        "except HolopackError as exc:\n"
+        "    print('refused:', exc)\n"
+        "else:\n"
+        "    from OpenGL import GL\n"
+        "    print('drew with', GL.glGetString(GL.GL_RENDERER).decode())\n"
+        "    ctx.release()\n"
+        "print('left set:', 'PYOPENGL_PLATFORM' in os.environ)\n"
+    )
+    env = {k: v for k, v in os.environ.items() if k != "PYOPENGL_PLATFORM"}
+    egl = subprocess.run([sys.executable, "-c", script, "egl"], env=env, capture_output=True, text=True)
+    assert "drew with" in egl.stdout and "left set: False" in egl.stdout, egl.stderr
+    glx = subprocess.run([sys.executable, "-c", script, "glx"], env=env, capture_output=True, text=True)
+    assert "refused: PyOpenGL was loaded for GLXPlatform" in glx.stdout, glx.stderr
 
 
 def test_video_device_times_mask_and_writer(tmp_path, models):
@@ -214,8 +270,6 @@ def test_load_runs_busy_processes_for_the_whole_run_and_reports_them(tmp_path, m
 
 def _busy_children() -> list[str]:
     """Command lines of this process's children that run the load's busy loop."""
-    import os
-
     found = []
     for entry in Path("/proc").iterdir():
         if not entry.name.isdigit():

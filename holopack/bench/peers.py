@@ -1,9 +1,11 @@
 """Comparison rows: the same work done by well-known tools, measured in the same run.
 
-- render: moderngl on Mesa's llvmpipe (an EGL standalone context, no display), drawing
-  the same posed world-space triangles with the same view and projection into a frame
-  buffer of the same number of samples, and reading the picture back to memory. Its
-  shading is plain Lambert without textures, so it does less per pixel than holopack.
+- render: OpenGL on Mesa's llvmpipe (moderngl's EGL standalone context, no display),
+  drawing export's frames through holopack's GL twin of its renderer
+  (holopack.rendering.gl.scene: the same posed geometry, materials, textures, camera,
+  lights, shading, supersampling and tone mapping) and reading the sRGB picture back to
+  memory: the same work per pixel as holopack's render stage, checked by the PSNR of
+  the two pictures.
 - resample: ``cv2.warpPolar`` from the same linear-light float32 picture to the same
   slices x LEDs (bilinear point samples along each ray, where holopack averages the
   area each LED sweeps).
@@ -22,10 +24,10 @@ import time
 
 import numpy as np
 
+from ..rendering.model_lights import model_lights_in_view
 from .stats import ratio, summarize
 
 PEERS = ("render", "resample", "encode")
-HERE = os.path.dirname(os.path.abspath(__file__))
 
 
 def _unavailable(stage: str, peer: str, reason: str) -> dict:
@@ -71,104 +73,95 @@ def _guard(stage, peer, measure):
 
 
 # -- render: moderngl / llvmpipe ------------------------------------------------------
-def _shader(name: str) -> str:
-    with open(os.path.join(HERE, name), encoding="utf-8") as f:
-        return f.read()
+PSNR_CAP = 100.0  # dB reported for pictures that agree exactly (JSON has no infinity)
+
+
+def _lights_at(source, index: int):
+    """The lights SceneSource.draw renders frame ``index`` with: the model's own lights
+    in view (--model-lights), else the renderer's rig."""
+    if source.model_lights and source.scene.lights:
+        tl = source.timeline
+        return model_lights_in_view(source.scene, source.view_at(index), tl.animation, tl.anim_time(index))
+    return source.renderer.lights
 
 
 def render_peer(plan, run, keep, count: int) -> dict:
     if "render" not in run["stages"] or not keep.get("posed"):
         return _unavailable("render", "moderngl", "the input is a picture or video: nothing to render")
-    import moderngl
+    from ..rendering.gl.standalone import standalone_context  # moderngl and OpenGL: only here
 
     source = plan.source
     renderer = source.renderer
-    width, height = renderer._w, renderer._h  # the samples holopack rasterizes, supersampled
+    size, supersample = source.size, renderer.supersample
     scene = source.scene
     posed_frames = keep["posed"]
-    first = posed_frames[0][1]
-    colors = []
-    for p in first:
-        material = p.primitive.material
-        if 0 <= material < len(scene.materials):
-            base = np.asarray(scene.materials[material].base_color_factor, np.float32)[:4]
-        else:
-            base = np.ones(4, np.float32)
-        colors.append(np.broadcast_to(base, (len(p.positions), 4)))
-    counts = [len(p.positions) for p in first]
-    offsets = np.concatenate([[0], np.cumsum(counts)])
-    indices = np.concatenate(
-        [np.asarray(p.primitive.indices, np.int64).reshape(-1, 3) + o for p, o in zip(first, offsets[:-1])]
-    ).astype(np.uint32)
-    n = int(offsets[-1])
-    # moderngl's stubs type every **settings value as a dict; backend takes a str
-    ctx = moderngl.create_standalone_context(backend="egl")  # type: ignore[arg-type]
+    ctx = standalone_context()
     try:
-        program = ctx.program(
-            vertex_shader=_shader("peer_render.vert"), fragment_shader=_shader("peer_render.frag")
-        )
-        geometry = np.empty((n, 6), np.float32)
-        vbo = ctx.buffer(reserve=geometry.nbytes, dynamic=True)
-        cbo = ctx.buffer(np.ascontiguousarray(np.concatenate(colors), np.float32).tobytes())
-        ibo = ctx.buffer(indices.tobytes())
-        vao = ctx.vertex_array(
-            program,
-            [(vbo, "3f 3f", "in_position", "in_normal"), (cbo, "4f", "in_color")],
-            index_buffer=ibo,
-            index_element_size=4,
-        )
-        fbo = ctx.simple_framebuffer((width, height), components=3)
-        projection = np.asarray(source.camera.projection, np.float32)
+        from ..rendering.gl.scene import SceneDrawer  # imports OpenGL, after the context
+
+        drawer = SceneDrawer()
 
         def draw(index, posed):
-            offset = 0
-            for p in posed:
-                k = len(p.positions)
-                geometry[offset : offset + k, :3] = p.positions
-                geometry[offset : offset + k, 3:] = p.normals
-                offset += k
-            vbo.write(geometry)
-            program["view"].write(np.asarray(source.view_at(index), np.float32).T.tobytes())
-            program["projection"].write(projection.T.tobytes())
-            fbo.use()
-            ctx.enable(moderngl.DEPTH_TEST)
-            ctx.clear(0.0, 0.0, 0.0, 1.0, depth=1.0)
-            vao.render(moderngl.TRIANGLES)
-            pixels = np.frombuffer(fbo.read(components=3, alignment=1), np.uint8)
-            return pixels.reshape(height, width, 3)
+            drawer.draw(
+                posed,
+                scene.materials,
+                scene.textures,
+                source.view_at(index),
+                source.camera.projection,
+                (size, size),
+                supersample=supersample,
+                lights=_lights_at(source, index),
+                shading=source.shading,
+                tone_mapping=source.tone_mapping,
+                exposure=source.exposure,
+                environment=source.environment,
+            )
+            return drawer.read()
 
-        for k in range(min(3, len(posed_frames))):
-            picture = draw(*posed_frames[k])
+        # every kept frame once, untimed: the warm-up, and the pictures compared with ours
+        pictures = [draw(index, posed) for index, posed in posed_frames]
         samples = []
         for k in range(count):
             index, posed = posed_frames[k % len(posed_frames)]
+            # a list of its own each time, as posing makes: the drawer uploads the vertices
+            posed = list(posed)
             t0 = time.perf_counter()
-            picture = draw(index, posed)
+            draw(index, posed)
             samples.append(time.perf_counter() - t0)
-        covered = _coverage(picture)
-        last = (count - 1) % len(posed_frames)
-        ours_covered = _coverage(keep["color"][last]) if last < len(keep.get("color", [])) else None
         backend = f"{ctx.info.get('GL_RENDERER', '?')} (EGL)"
-        release: list[moderngl.VertexArray | moderngl.Buffer | moderngl.Framebuffer | moderngl.Program]
-        release = [vao, vbo, cbo, ibo, fbo, program]
-        for obj in release:
-            obj.release()
+        drawer.release()
     finally:
         ctx.release()
+    ours_pictures = keep.get("color", [])[: len(pictures)]
+    psnr = min(_psnr(p, o) for p, o in zip(pictures, ours_pictures)) if ours_pictures else None
+    triangles = sum(len(np.asarray(p.primitive.indices).reshape(-1, 3)) for p in posed_frames[0][1])
+    side = size * supersample
     return _row(
         "render",
         "moderngl",
         backend,
-        f"the same {indices.shape[0]} posed triangles and camera at {width}x{height} "
-        "samples, Lambert shading without textures, picture read back to memory",
+        f"the same {triangles} posed triangles, camera, materials, textures and lights at "
+        f"{side}x{side} samples ({size}x{size} pixels, supersample {supersample}), "
+        f"{source.shading} shading as export's (holopack's GLSL twin of its renderer), "
+        "the sRGB picture read back to memory",
         run["stages"]["render"],
         summarize(samples),
         {
             "peer_threads": os.environ.get("LP_NUM_THREADS") or "llvmpipe default (one per CPU)",
-            "peer_coverage": covered,
-            "ours_coverage": ours_covered,
+            "peer_coverage": _coverage(pictures[-1]),
+            "ours_coverage": _coverage(ours_pictures[-1]) if ours_pictures else None,
+            "peer_shading": source.shading,
+            "peer_shaders": list(drawer.shader_files()),
+            "peer_psnr": psnr,
+            "peer_psnr_of": f"sRGB uint8 pictures, the worst of {len(ours_pictures)} frames",
         },
     )
+
+
+def _psnr(a: np.ndarray, b: np.ndarray) -> float:
+    """PSNR in dB of two (H, W, 3) uint8 pictures, at most PSNR_CAP."""
+    mse = float(np.mean((a.astype(np.float64) - b.astype(np.float64)) ** 2))
+    return PSNR_CAP if mse == 0.0 else min(PSNR_CAP, float(10.0 * np.log10(255.0**2 / mse)))
 
 
 def _coverage(picture: np.ndarray) -> float:

@@ -60,6 +60,11 @@ def format_run(run: dict) -> str:
             f"{peer['ours']['median_ms']:.2f} ms, theirs {peer['theirs']['median_ms']:.2f} ms"
             f" -> {verdict}"
         )
+        if peer.get("peer_shading"):
+            agreement = "" if peer["peer_psnr"] is None else f", {peer['peer_psnr']:.1f} dB PSNR against ours"
+            lines.append(
+                f"    drew {peer['peer_shading']} shading ({' + '.join(peer['peer_shaders'])}){agreement}"
+            )
     mem = run["memory"]
     lines.append(
         f"  peak memory {mem['process_peak_rss_mib']:.0f} MiB (largest child "
