@@ -327,9 +327,9 @@ def write_up(suite: dict, folder: Path) -> str:
                 )
     lines += [
         "",
-        "What is compared: render = moderngl on llvmpipe (EGL, no display) drawing the "
-        "same posed triangles with the same camera at the same size, Lambert-shaded without "
-        "textures, read back to memory; resample = cv2.warpPolar of the same linear picture "
+        "What is compared: render = llvmpipe (moderngl's EGL context, no display) drawing "
+        "export's frames with the renderer's GLSL twin (the same posed triangles, camera, "
+        "materials, textures, lights, shading and size), read back to memory; resample = cv2.warpPolar of the same linear picture "
         "to 512 slices x 112 LEDs (bilinear point samples; holopack averages each LED's "
         "swept area); encode = libx264 (crf 18, preset medium) encoding the same 672 px "
         "pictures, against holopack's pack stage (dither + 42-F2 write), the work that takes "
