@@ -509,8 +509,10 @@ class PreviewWindow:
         elif pair.fan_cum is not None and self.live is not None:
             try:  # the LEDs' light: the fan view is drawn here (FanDrawer.show)
                 fan = self.live.fan_drawer()
-                # with the left panel's dynamic resolution: fewer pixels on a busy machine
-                side = max(1, round(fan.view_size * self.live.scale))
+                # with the left panel's dynamic resolution: fewer pixels on a busy machine;
+                # never more than the panel shows (a small window would only scale it down)
+                panel = min(fan.view_size, round(self.layout.fan_panel.w))
+                side = max(1, round(panel * self.live.scale))
                 self._fan_picture = fan.show(pair.fan_cum, side)
             except ValueError:  # made for the device before a switch: the next one comes
                 pass
