@@ -24,7 +24,6 @@ import time
 
 import numpy as np
 
-from ..rendering.model_lights import model_lights_in_view
 from .stats import ratio, summarize
 
 PEERS = ("render", "resample", "encode")
@@ -76,15 +75,6 @@ def _guard(stage, peer, measure):
 PSNR_CAP = 100.0  # dB reported for pictures that agree exactly (JSON has no infinity)
 
 
-def _lights_at(source, index: int):
-    """The lights SceneSource.draw renders frame ``index`` with: the model's own lights
-    in view (--model-lights), else the renderer's rig."""
-    if source.model_lights and source.scene.lights:
-        tl = source.timeline
-        return model_lights_in_view(source.scene, source.view_at(index), tl.animation, tl.anim_time(index))
-    return source.renderer.lights
-
-
 def render_peer(plan, run, keep, count: int) -> dict:
     if "render" not in run["stages"] or not keep.get("posed"):
         return _unavailable("render", "moderngl", "the input is a picture or video: nothing to render")
@@ -110,7 +100,7 @@ def render_peer(plan, run, keep, count: int) -> dict:
                 source.camera.projection,
                 (size, size),
                 supersample=supersample,
-                lights=_lights_at(source, index),
+                lights=source.lights_at(index),
                 shading=source.shading,
                 tone_mapping=source.tone_mapping,
                 exposure=source.exposure,

@@ -412,14 +412,18 @@ class SceneSource(_SourceBase):
         frame = self.draw(self.scene.pose(tl.animation, tl.anim_time(index)), index)
         return Picture(color=frame.color, linear=frame.shown_light(), tiles=frame.tiles)
 
+    def lights_at(self, index: int):
+        """The lights frame ``index`` is drawn with: the model's own lights in view
+        (--model-lights, where it has some), else the renderer's rig."""
+        if self.model_lights and self.scene.lights:
+            tl = self.timeline
+            return model_lights_in_view(self.scene, self.view_at(index), tl.animation, tl.anim_time(index))
+        return self.renderer.lights
+
     def draw(self, posed: list, index: int) -> RenderedPicture:
         """Render ``posed`` (the scene's pose at frame ``index``) as frame ``index`` sees
         it: what ``picture`` does after posing (the bench times the two apart)."""
-        if self.model_lights and self.scene.lights:  # else the rig stays
-            tl = self.timeline
-            self.renderer.lights = model_lights_in_view(
-                self.scene, self.view_at(index), tl.animation, tl.anim_time(index)
-            )
+        self.renderer.lights = self.lights_at(index)
         return self.renderer.draw(
             posed,
             self.scene.materials,
