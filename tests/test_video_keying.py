@@ -64,6 +64,18 @@ def test_held_out_clip_made_the_same_way_keys_as_well(tmp_path, kind, seed, subj
     assert jitter <= 0.05, f"{kind} seed {seed}: jitter {jitter:.4f}"
 
 
+def test_a_studio_clip_whose_codec_shifts_the_backdrop_between_arm_and_body_keeps_it_black(tmp_path):
+    # held-out studio clip seed 21 (CRF 25), 12 frames: H.264 shifts the backdrop in the
+    # blocks it shares with the subject by 4-5 codes as a whole, so the gaps between arm
+    # and body looked like parts of the subject to the hole test and were filled
+    # (99.29% exactly 0 in the worst frame before, 99.58% now; IoU 0.9429, 0.9435)
+    path, truth = make_clip("studio", str(tmp_path), frames=12, seed=21, vary=True)
+    _, iou, background, _, jitter = measure(path, truth)
+    assert background >= 0.995, f"background exactly 0 in {background:.4f}"
+    assert iou >= 0.935, f"IoU {iou:.4f}"
+    assert jitter <= 0.05, f"jitter {jitter:.4f}"
+
+
 def test_border_statistics_read_a_spread_subset_of_a_large_ring_and_a_small_ring_whole():
     from holopack.video.analyse import BORDER_PIXELS, border_mask, border_sample
 
