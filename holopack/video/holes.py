@@ -81,12 +81,11 @@ def edge_noise(
     far bool (H, W): far_from_clear(alpha); offset float32 (H, W, 3) -> the 90th
     percentile of |mean offset| in YCbCr codes over EDGE_BLOCK_PX-square blocks of the
     backdrop EDGE_RING_PX outside the subject (blocks holding at least EDGE_BLOCK_MIN
-    such pixels). The backdrop is what reaches the edge
-    and lies within FAINT_PX of clear background (not the faint parts that
-    fill_faint_parts tests). 0 when fewer than 5 blocks (no subject, or all subject).
-    Only the ring's pixels are gathered (hole test of a 420 x 420 window, one thread's
-    CPU: 3.0 ms without the edge noise, 7.3 ms with full-size box filters for it, 4.0 ms
-    so)."""
+    such pixels). The backdrop is what reaches the edge and lies within FAINT_PX of clear
+    background (not the faint parts that fill_faint_parts tests). 0 when fewer than 5
+    blocks (no subject, or all subject). Only the ring's pixels are gathered (hole test
+    of a 420 x 420 window, one thread's CPU: 3.0 ms without the edge noise, 7.3 ms with
+    full-size box filters for it, 4.0 ms so)."""
     solid = (alpha >= SOLID).astype(np.uint8)
     inner, outer = (
         cv2.dilate(solid, cv2.getStructuringElement(cv2.MORPH_ELLIPSE, (2 * r + 1, 2 * r + 1)))
