@@ -57,3 +57,30 @@ def test_the_clear_background_and_the_solid_subject_are_unchanged():
     alpha[patch] = 0.0
     out = fill_holes(alpha, offset, NOISE / 1.2)
     np.testing.assert_array_equal(out, alpha)
+
+
+def _coded_beside_the_subject(patch_offset: float, alpha_in_patch: float):
+    """The ring picture as a codec leaves it: the backdrop beside the subject (up to 8 px
+    outside it, where a codec's blocks also hold the subject) shifted by 5 luma codes,
+    as the enclosed patch is (background) or more (a part of the subject)."""
+    alpha, offset, patch = _ring_picture(patch_offset=patch_offset, open_side=False, seed=3)
+    y, x = np.mgrid[0:64, 0:64]
+    r = np.hypot(y - 32, x - 32)
+    offset[(r > 24) & (r <= 32), 0] += np.float32(5.0)
+    alpha[patch] = np.where(alpha[patch] > 0, alpha_in_patch, 0.0)
+    return alpha, offset, patch
+
+
+def test_a_gap_shifted_as_the_backdrop_beside_the_subject_is_left_open():
+    # studio clip seed 21: the backdrop between arm and body shifted by the codec as a
+    # whole, as much as the backdrop just outside the subject; the clip's own noise
+    # (measured at the still border) is 0
+    alpha, offset, patch = _coded_beside_the_subject(patch_offset=5.0, alpha_in_patch=0.2)
+    out = fill_holes(alpha, offset, 0.0)
+    np.testing.assert_array_equal(out[patch], alpha[patch])
+
+
+def test_a_part_that_stands_out_from_the_coded_backdrop_is_still_filled():
+    alpha, offset, patch = _coded_beside_the_subject(patch_offset=14.0, alpha_in_patch=0.2)
+    out = fill_holes(alpha, offset, 0.0)
+    assert (out[patch] == 1.0).all()

@@ -18,7 +18,7 @@ from _matte_measures import measure
 from _video_clips import make_clip
 
 # The targets (IoU >= 0.97, 99.5 % exact black, spill <= 2/255). The studio clip
-# falls short of the IoU target (0.959, see docs/video.md) and is held to what the keyer
+# falls short of the IoU target (0.956, see docs/video.md) and is held to what the keyer
 # reaches today, so a regression fails.
 TARGETS = {
     #            IoU   background  spill  jitter  kind
@@ -30,7 +30,7 @@ TARGETS = {
 
 # Held-out clips made the same way with other seeds: other light, screen colour,
 # texture, noise, compression (CRF drawn around the clip's own) and other subjects
-# (tests/data). Measured today: studio 0.963, static (Fox) 0.982, green (CesiumMan) 0.971.
+# (tests/data). Measured today: studio 0.955, static (Fox) 0.984, green (CesiumMan) 0.970.
 HELD_OUT = [
     # kind, seed, subject, IoU floor
     ("studio", 14, None, 0.95),
@@ -62,6 +62,18 @@ def test_held_out_clip_made_the_same_way_keys_as_well(tmp_path, kind, seed, subj
     if kind == "green":  # elsewhere the rim's green is the subject's own colour
         assert spill <= 2.0, f"{kind} seed {seed}: spill {spill:.2f}/255"
     assert jitter <= 0.05, f"{kind} seed {seed}: jitter {jitter:.4f}"
+
+
+def test_a_studio_clip_whose_codec_shifts_the_backdrop_between_arm_and_body_keeps_it_black(tmp_path):
+    # held-out studio clip seed 21 (CRF 25), 12 frames: H.264 shifts the backdrop in the
+    # blocks it shares with the subject by 4-5 codes as a whole, so the gaps between arm
+    # and body looked like parts of the subject to the hole test and were filled
+    # (99.29% exactly 0 in the worst frame before, 99.56% now; IoU 0.9429, 0.9446)
+    path, truth = make_clip("studio", str(tmp_path), frames=12, seed=21, vary=True)
+    _, iou, background, _, jitter = measure(path, truth)
+    assert background >= 0.995, f"background exactly 0 in {background:.4f}"
+    assert iou >= 0.935, f"IoU {iou:.4f}"
+    assert jitter <= 0.05, f"jitter {jitter:.4f}"
 
 
 def test_border_statistics_read_a_spread_subset_of_a_large_ring_and_a_small_ring_whole():
