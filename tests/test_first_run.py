@@ -141,7 +141,7 @@ def test_the_second_process_leaves_the_encoder_compiled_and_its_table_cached(tmp
     cached = {os.path.basename(p).split("-")[0] for p in indexes}
     assert {
         "sector_weights_kernel.sector_weights",
-        "resample_kernel.gather_tiled",
+        "resample_kernel._gather_groups",
         "quantise_kernel.encode_codes",
     } <= cached
     with np.load(tables[0]) as stored:

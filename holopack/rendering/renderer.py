@@ -5,7 +5,6 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
-import numba
 import numpy as np
 
 from ..colour import srgb8_to_linear
@@ -482,7 +481,6 @@ class Renderer:
             picture,
             self._tile_start,
             grid,
-            numba.get_num_threads(),
         )
         if self._blend_start[-1]:
             raster.blend_kernel(mode, textured)(
