@@ -63,7 +63,9 @@ def main() -> None:
     if code:
         raise SystemExit(code)
     compiled = sum(totals.values())
-    print(f"\nexport: {cpu:.1f} CPU s on the main thread ({wall:.1f} s wall), {compiled:.1f} of them compiling")
+    print(
+        f"\nexport: {cpu:.1f} CPU s on the main thread ({wall:.1f} s wall), {compiled:.1f} of them compiling"
+    )
     for name, seconds in sorted(totals.items(), key=lambda item: -item[1]):
         print(f"  {seconds:6.2f}  {name}")
 

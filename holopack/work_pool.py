@@ -19,12 +19,17 @@ are waited for, as they may hold an item. The helpers stay between calls (waitin
 queue costs nothing); a call while another is running on another thread (two renders
 at once) runs on its own thread alone, which gives the same result.
 
+``compile_only(workers)`` turns runs into compiles: a process that only prepares Numba's
+cache (holopack.pipeline.compile_ahead) calls the code that would run them, and each
+of ``workers`` is compiled for exactly the argument types it would be given.
+
 Thread count: ``numba.get_num_threads()`` of the calling thread, so ``NUMBA_NUM_THREADS``
 and ``numba.set_num_threads`` apply as they do to Numba's own parallel loops.
 """
 
 from __future__ import annotations
 
+import contextlib
 import queue
 import threading
 
@@ -49,6 +54,7 @@ _jobs: queue.SimpleQueue = queue.SimpleQueue()
 _helpers: list[threading.Thread] = []
 _busy = threading.Lock()  # one run uses the helpers at a time
 _grow = threading.Lock()
+_compile_only: frozenset | None = None
 
 
 def _helper() -> None:
@@ -88,6 +94,10 @@ def run(worker, *args) -> None:
     """Call ``worker(*args)`` (a ``@njit(nogil=True)`` claim loop) on this thread and on
     threads() - 1 helpers at once; return when every call that started has returned.
     An exception in any of them is raised here."""
+    if _compile_only is not None:
+        if worker in _compile_only:
+            worker.compile(tuple(worker.typeof_pyval(a) for a in args))
+        return
     count = threads()
     if count == 1 or not _busy.acquire(blocking=False):
         worker(*args)
@@ -108,3 +118,16 @@ def run(worker, *args) -> None:
             raise job.error
     finally:
         _busy.release()
+
+
+@contextlib.contextmanager
+def compile_only(workers):
+    """Within this block, run() runs nothing: it compiles those of its workers that are
+    in ``workers`` for the arguments' types (into Numba's cache) and returns. What the
+    runs would have written stays unwritten."""
+    global _compile_only
+    previous, _compile_only = _compile_only, frozenset(workers)
+    try:
+        yield
+    finally:
+        _compile_only = previous
