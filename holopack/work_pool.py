@@ -90,15 +90,16 @@ def threads() -> int:
     return max(1, numba.get_num_threads())
 
 
-def run(worker, *args) -> None:
+def run(worker, *args, alone: bool = False) -> None:
     """Call ``worker(*args)`` (a ``@njit(nogil=True)`` claim loop) on this thread and on
     threads() - 1 helpers at once; return when every call that started has returned.
-    An exception in any of them is raised here."""
+    An exception in any of them is raised here. ``alone``: on this thread only, for
+    work too small to share (waking a helper costs tens of microseconds)."""
     if _compile_only is not None:
         if worker in _compile_only:
             worker.compile(tuple(worker.typeof_pyval(a) for a in args))
         return
-    count = threads()
+    count = 1 if alone else threads()
     if count == 1 or not _busy.acquire(blocking=False):
         worker(*args)
         return
