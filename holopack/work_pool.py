@@ -30,6 +30,7 @@ and ``numba.set_num_threads`` apply as they do to Numba's own parallel loops.
 from __future__ import annotations
 
 import contextlib
+import os
 import queue
 import threading
 
@@ -57,9 +58,23 @@ _grow = threading.Lock()
 _compile_only: frozenset | None = None
 
 
+def _after_fork() -> None:
+    """A forked child has none of the parent's threads: it starts helpers of its own.
+    (Locks held at the fork by another thread would stay held in the child.)"""
+    global _jobs, _busy, _grow
+    _jobs = queue.SimpleQueue()
+    _helpers.clear()
+    _busy = threading.Lock()
+    _grow = threading.Lock()
+
+
+os.register_at_fork(after_in_child=_after_fork)
+
+
 def _helper() -> None:
+    jobs = _jobs
     while True:
-        job = _jobs.get()
+        job = jobs.get()
         with job.done:
             if job.closed:
                 continue  # the work was all claimed before this helper came

@@ -110,3 +110,18 @@ def test_compile_only_compiles_the_named_workers_and_runs_nothing():
     assert [str(t) for t in _compile_me.signatures[0]] == ["array(int64, 1d, C)", "array(float32, 1d, C)"]
     work_pool.run(_compile_me, np.zeros(1, np.int64), out)
     assert out[0] == 1.0
+
+
+def test_a_forked_child_has_helpers_of_its_own():
+    import multiprocessing
+
+    _run_once(1000)  # the parent's helpers exist
+    context = multiprocessing.get_context("fork")
+    with context.Pool(1) as pool:
+        hits_ok, calls = pool.apply(_child_run)
+    assert hits_ok and 1 <= calls <= work_pool.threads()
+
+
+def _child_run():
+    hits, _, calls = _run_once(100_000)
+    return bool(np.all(hits == 1)), calls
