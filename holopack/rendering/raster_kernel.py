@@ -19,16 +19,16 @@ owns the buffers and calls them per frame):
    OpenGL window coordinates; back faces are culled unless double-sided.
 4. ``bin_count``/``bin_fill`` (parallel over runs of records): records binned
    per screen tile, in submission order.
-5. ``raster_opaque`` (prange over tiles): depth test LESS into a visibility
+5. ``raster_opaque`` (in parallel over tiles): depth test LESS into a visibility
    buffer (record id + float32 window depth per sub-sample); MASK materials run
-   their alpha test here. ``shade_visible`` (prange over rows) shades each
+   their alpha test here. ``shade_visible`` (in parallel over rows) shades each
    visible sub-sample once and resolves the rows at once (see 7).
 6. ``raster_blend`` (prange over tiles): BLEND records, sorted back to front by
    their mean depth, depth-tested against the opaque depth (without writing it)
    and composited over (src-alpha, one-minus-src-alpha).
 7. Resolve: box downsample of the s x s sub-samples; depth takes the nearest
    (minimum) of them; sRGB encoding by exact table. ``shade_visible`` resolves
-   every band as it finishes it; ``resolve_tiles`` (prange over tiles) redoes the
+   every band as it finishes it; ``resolve_tiles`` (in parallel over tiles) redoes the
    tiles the translucent pass drew in.
 
 Record arrays (R = capacity): ``rec_tri`` (R,) int32 original triangle or -1;
@@ -47,6 +47,10 @@ above, in that order), ``surface`` = (mat, attr, pool, levels, level_count, wrap
 ``raster_opaque``, ``shade_visible`` and ``raster_blend`` come in compile-time
 variants (``opaque_kernel(masked)``, ``shade_kernel(mode, textured)``,
 ``blend_kernel(mode, textured)``): a job compiles only those it draws with.
+
+"In parallel" means one compiled claim loop (``_transform_blocks``, ``_raster_tiles``,
+``shade_bands_*``...) run on the threads of ``holopack.work_pool``; only
+``raster_blend`` is still a ``prange`` kernel.
 """
 
 from __future__ import annotations
