@@ -151,6 +151,9 @@ class ExportPlan:
         if (self.polar or self.simulated) and compiling():
             # a cold first export compiles the encoder in a second process meanwhile
             self.compile_ahead = compile_ahead.start(profile, render_size, _band_shader(scene, settings))
+            renderer = getattr(self.source, "renderer", None)
+            if self.compile_ahead is not None and renderer is not None:
+                renderer.before_shading = self.compile_ahead.wait_for_shader
 
     @property
     def encoder(self) -> PolarEncoder | None:
