@@ -76,6 +76,6 @@ def test_each_raster_closure_variant_keeps_its_own_cache_index():
     kernels = []
     for mode in (LIT, UNLIT, PBR):
         for textured in (False, True):
-            kernels += [raster.band_shader(mode, textured), raster.blend_kernel(mode, textured)]
+            kernels += [raster.band_shader(mode, textured), raster.blend_worker(mode, textured)]
     index_files = [k._cache._cache_file._index_path for k in kernels]
     assert len(set(index_files)) == len(index_files)

@@ -23,7 +23,7 @@ ENTRY_POINTS = [
     "holopack.rendering.raster_kernel:_raster_tiles_masked",
     *(
         f"holopack.rendering.raster_kernel:{kernel}({mode}, {textured})"
-        for kernel in ("band_shader", "blend_kernel")
+        for kernel in ("band_shader", "blend_worker")
         for mode in ("LIT", "UNLIT", "PBR")
         for textured in (False, True)
         if kernel == "band_shader" or textured or mode == "LIT"

@@ -23,7 +23,7 @@ owns the buffers and calls them per frame):
    buffer (record id + float32 window depth per sub-sample); MASK materials run
    their alpha test here. ``shade_visible`` (in parallel over rows) shades each
    visible sub-sample once and resolves the rows at once (see 7).
-6. ``raster_blend`` (prange over tiles): BLEND records, sorted back to front by
+6. ``raster_blend`` (in parallel over tiles): BLEND records, sorted back to front by
    their mean depth, depth-tested against the opaque depth (without writing it)
    and composited over (src-alpha, one-minus-src-alpha).
 7. Resolve: box downsample of the s x s sub-samples; depth takes the nearest
@@ -49,8 +49,7 @@ variants (``opaque_kernel(masked)``, ``shade_kernel(mode, textured)``,
 ``blend_kernel(mode, textured)``): a job compiles only those it draws with.
 
 "In parallel" means one compiled claim loop (``_transform_blocks``, ``_raster_tiles``,
-``shade_bands_*``...) run on the threads of ``holopack.work_pool``; only
-``raster_blend`` is still a ``prange`` kernel.
+``shade_bands_*``, ``blend_tiles_*``...) run on the threads of ``holopack.work_pool``.
 """
 
 from __future__ import annotations
@@ -59,11 +58,11 @@ import functools
 import math
 
 import numpy as np
-from numba import njit, prange
+from numba import njit
 
 from ..kernel_cache import refresh
 from ..work_pool import run
-from ..work_queue import WORKERS, claim, prange_only
+from ..work_queue import claim
 
 # the kernels below inline shading.py's, pbr_kernel.py's, texture_kernel.py's and the work queue's
 # functions: kernel_cache.KERNEL_MODULES lists the files
@@ -1055,59 +1054,68 @@ def shade_kernel(mode: int, textured: bool):
     return shade_visible
 
 
-# the same two, called: inlined into the translucent pass's parallel loop, their tuples
-# trip Numba's array analysis
+# the same two, called, as the translucent pass has always called them (inlined into its
+# loop when that was a parallel kernel, their tuples tripped Numba's array analysis)
 _record_edges_call = njit(cache=True, error_model="numpy")(_record_edges.py_func)
 _fragment_call = njit(cache=True, error_model="numpy")(_fragment.py_func)
 
 
 @functools.cache
-def blend_kernel(mode: int, textured: bool):
-    """``raster_blend`` for one shading mode, with or without textures (see
-    shade_kernel)."""
+def blend_worker(mode: int, textured: bool):
+    """``blend_tiles(next_tile, bins, grid, ortho, records, surface, lighting, samples)``
+    for one shading mode, with or without textures: one thread's share of raster_blend,
+    tiles claimed from next_tile (a closure over the two constants, as shade_bands)."""
 
-    @njit(parallel=prange_only(), cache=True, error_model="numpy")
-    @_variant_name("raster_blend", mode, textured)
-    def raster_blend(bins, grid, ortho, records, surface, lighting, samples):
-        """Composite the binned BLEND records over the sub-samples' linear colour and
-        alpha in list order (back to front), depth-tested LESS against the opaque
-        depth, which stays."""
+    @njit(cache=True, error_model="numpy", nogil=True)
+    @_variant_name("blend_tiles", mode, textured)
+    def blend_tiles(next_tile, bins, grid, ortho, records, surface, lighting, samples):
         tile_order, tile_start, tile_list = bins
         linear, alpha, depth = samples
         rec_plane = records[4]
-        next_tile = np.zeros(1, np.int64)
-        for _worker in prange(WORKERS):
-            while True:
-                t = _claim_tile(next_tile, tile_order)
-                if t < 0:
-                    break
-                box = _tile_box(t, grid)
-                for e in range(tile_start[t], tile_start[t + 1]):
-                    r = tile_list[e]
-                    (bx0, bx1, by0, by1), (x0, x1, x2, y0, y1, y2), bias, (z0, z1, z2) = _record_edges_call(
-                        r, box, records
-                    )
-                    for y in range(by0, by1 + 1):
-                        py = y * ONE + HALF
-                        for x in range(bx0, bx1 + 1):
-                            px = x * ONE + HALF
-                            e0 = _edge(x1, y1, x2, y2, px, py)
-                            e1 = _edge(x2, y2, x0, y0, px, py)
-                            e2 = _edge(x0, y0, x1, y1, px, py)
-                            if ((e0 - bias[0]) | (e1 - bias[1]) | (e2 - bias[2])) < 0:
-                                continue
-                            z = np.float32(e0 * z0 + e1 * z1 + e2 * z2)
-                            if not z < depth[y, x]:
-                                continue
-                            m, verts, w, back = _fragment_call(r, x, y, textured, rec_plane, surface[0])
-                            cr, cg, cb, ca = shade(
-                                m, verts, w, back, ortho, mode, textured, surface, lighting
-                            )
-                            keep = 1.0 - ca
-                            linear[y, x, 0] = ca * cr + keep * linear[y, x, 0]
-                            linear[y, x, 1] = ca * cg + keep * linear[y, x, 1]
-                            linear[y, x, 2] = ca * cb + keep * linear[y, x, 2]
-                            alpha[y, x] = ca + keep * alpha[y, x]
+        while True:
+            t = _claim_tile(next_tile, tile_order)
+            if t < 0:
+                break
+            box = _tile_box(t, grid)
+            for e in range(tile_start[t], tile_start[t + 1]):
+                r = tile_list[e]
+                (bx0, bx1, by0, by1), (x0, x1, x2, y0, y1, y2), bias, (z0, z1, z2) = _record_edges_call(
+                    r, box, records
+                )
+                for y in range(by0, by1 + 1):
+                    py = y * ONE + HALF
+                    for x in range(bx0, bx1 + 1):
+                        px = x * ONE + HALF
+                        e0 = _edge(x1, y1, x2, y2, px, py)
+                        e1 = _edge(x2, y2, x0, y0, px, py)
+                        e2 = _edge(x0, y0, x1, y1, px, py)
+                        if ((e0 - bias[0]) | (e1 - bias[1]) | (e2 - bias[2])) < 0:
+                            continue
+                        z = np.float32(e0 * z0 + e1 * z1 + e2 * z2)
+                        if not z < depth[y, x]:
+                            continue
+                        m, verts, w, back = _fragment_call(r, x, y, textured, rec_plane, surface[0])
+                        cr, cg, cb, ca = shade(m, verts, w, back, ortho, mode, textured, surface, lighting)
+                        keep = 1.0 - ca
+                        linear[y, x, 0] = ca * cr + keep * linear[y, x, 0]
+                        linear[y, x, 1] = ca * cg + keep * linear[y, x, 1]
+                        linear[y, x, 2] = ca * cb + keep * linear[y, x, 2]
+                        alpha[y, x] = ca + keep * alpha[y, x]
+
+    return blend_tiles
+
+
+@functools.cache
+def blend_kernel(mode: int, textured: bool):
+    """``raster_blend(bins, grid, ortho, records, surface, lighting, samples)`` for one
+    shading mode, with or without textures (see shade_kernel): composite the binned
+    BLEND records over the sub-samples' linear colour and alpha in list order (back to
+    front), depth-tested LESS against the opaque depth, which stays. Tiles on the
+    threads of holopack.work_pool."""
+    worker = blend_worker(mode, textured)
+
+    def raster_blend(bins, grid, ortho, records, surface, lighting, samples):
+        run(worker, np.zeros(1, np.int64), bins, grid, ortho, records, surface, lighting, samples)
 
     return raster_blend
 
