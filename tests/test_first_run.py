@@ -141,7 +141,7 @@ def test_the_second_process_leaves_the_encoder_compiled_and_its_table_cached(tmp
     cached = {os.path.basename(p).split("-")[0] for p in indexes}
     assert {
         "sector_weights_kernel.sector_weights",
-        "resample_kernel.gather_tiled",
+        "resample_kernel._gather_groups",
         "quantise_kernel.encode_codes",
     } <= cached
     with np.load(tables[0]) as stored:
@@ -150,3 +150,23 @@ def test_the_second_process_leaves_the_encoder_compiled_and_its_table_cached(tmp
         assert np.array_equal(stored["indptr"], built.indptr)
         assert np.array_equal(stored["indices"], built.indices)
         assert np.allclose(stored["weights"], built.weights)
+
+
+def test_the_second_process_compiles_the_jobs_band_shader_first(tmp_path, monkeypatch):
+    """compile_ahead with a shader: once wait_for_shader returns, the band shader of
+    that variant is in Numba's cache, and no other render kernel (the export process
+    compiles those); the flag file it waited on is gone after finish()."""
+    monkeypatch.setenv("NUMBA_CACHE_DIR", str(tmp_path / "numba"))
+    monkeypatch.setenv("HOLOPACK_CACHE_DIR", str(tmp_path / "tables"))
+    ahead = compile_ahead.start(load_profile("3dcircle-42f2"), 64, ("unlit", True))
+    if ahead is None:
+        assert (os.cpu_count() or 1) < 2
+        return
+    flag = ahead.flag
+    ahead.wait_for_shader()  # returns once the shader is cached, before the encoder is
+    indexes = glob.glob(str(tmp_path / "numba" / "**" / "raster_kernel.*.nbi"), recursive=True)
+    assert sorted(os.path.basename(p).split("-")[0] for p in indexes) == [
+        "raster_kernel.shade_bands_unlit_textured"
+    ]
+    ahead.finish()
+    assert flag is not None and not os.path.exists(flag)

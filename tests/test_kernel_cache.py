@@ -73,15 +73,9 @@ def test_each_raster_closure_variant_keeps_its_own_cache_index():
     from holopack.rendering import raster_kernel as raster
     from holopack.rendering.shading import LIT, PBR, UNLIT
 
-    kernels = [raster.opaque_kernel(m) for m in (False, True)]
+    kernels = []
     for mode in (LIT, UNLIT, PBR):
         for textured in (False, True):
-            kernels += [raster.shade_kernel(mode, textured), raster.blend_kernel(mode, textured)]
-            kernels.append(
-                getattr(
-                    raster,
-                    f"_shade_bands_{ {LIT: 'lit', UNLIT: 'unlit', PBR: 'pbr'}[mode] }{'_textured' if textured else ''}",
-                )
-            )
+            kernels += [raster.band_shader(mode, textured), raster.blend_worker(mode, textured)]
     index_files = [k._cache._cache_file._index_path for k in kernels]
     assert len(set(index_files)) == len(index_files)

@@ -12,28 +12,28 @@ pytestmark = pytest.mark.slow
 # The kernels export, decode and the preview call from Python (the ones they call in
 # turn are compiled with them).
 ENTRY_POINTS = [
-    "holopack.animate.skin_kernel:_skin_serial",
-    "holopack.rendering.raster_kernel:transform",
-    "holopack.rendering.raster_kernel:setup_triangles",
+    "holopack.animate.skin_kernel:_skin_blocks",
+    "holopack.rendering.raster_kernel:_transform_blocks",
+    "holopack.rendering.raster_kernel:_setup_blocks",
     "holopack.rendering.raster_kernel:clip_triangles",
-    "holopack.rendering.raster_kernel:bin_count",
-    "holopack.rendering.raster_kernel:bin_fill",
+    "holopack.rendering.raster_kernel:_count_chunks",
+    "holopack.rendering.raster_kernel:_fill_chunks",
     # each variant a job can draw with: (shading mode, textured) and alpha-tested or not
-    "holopack.rendering.raster_kernel:opaque_kernel(False)",
-    "holopack.rendering.raster_kernel:opaque_kernel(True)",
+    "holopack.rendering.raster_kernel:_raster_tiles",
+    "holopack.rendering.raster_kernel:_raster_tiles_masked",
     *(
         f"holopack.rendering.raster_kernel:{kernel}({mode}, {textured})"
-        for kernel in ("shade_kernel", "blend_kernel")
+        for kernel in ("band_shader", "blend_worker")
         for mode in ("LIT", "UNLIT", "PBR")
         for textured in (False, True)
-        if kernel == "shade_kernel" or textured or mode == "LIT"
+        if kernel == "band_shader" or textured or mode == "LIT"
     ),
-    "holopack.rendering.raster_kernel:resolve_tiles",
+    "holopack.rendering.raster_kernel:_resolve_tiles",
     "holopack.device.sector_weights_kernel:sector_weights",
-    "holopack.device.resample_kernel:gather_tiled",
+    "holopack.device.resample_kernel:_gather_groups",
     "holopack.device.quantise_kernel:encode_codes",
-    "holopack.device.simulate_kernel:simulate",
-    "holopack.colour_kernel:srgb8_to_linear_tiles",
+    "holopack.device.simulate_kernel:_simulate_rows",
+    "holopack.colour_kernel:_convert_rows",
 ]
 
 PROBE = """

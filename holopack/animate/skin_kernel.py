@@ -11,15 +11,16 @@ from __future__ import annotations
 import math
 
 import numpy as np
-from numba import njit, prange
+from numba import njit
 
 from ..kernel_cache import refresh
-from ..work_queue import WORKERS, claim_block
+from ..work_pool import run
+from ..work_queue import claim_block
 
-refresh(__file__, ["../work_queue.py"])  # the kernels compile the work queue's claim into themselves
+refresh(__file__, ["../work_queue.py"])  # the kernel compiles the work queue's claim into itself
 
-# Below this many vertices one core finishes sooner than a parallel region can start
-# (and on a busy machine the second thread may wait a whole scheduler slice).
+# Below this many vertices one core finishes sooner than the work pool's threads can
+# start (and on a busy machine a helper thread may wait a whole scheduler slice).
 PARALLEL_MIN_VERTICES = 16384
 # vertices per item a thread claims (holopack.work_queue): tens of microseconds of work,
 # so that the claims cost nothing and a descheduled thread leaves little behind
@@ -84,23 +85,16 @@ def _skin_vertex(i, positions, normals, joints, weights, joint_matrices, out_pos
         out_normals[i, 2] = nz
 
 
-@njit(parallel=True, cache=True, nogil=True)
-def _skin_parallel(positions, normals, joints, weights, joint_matrices, out_positions, out_normals):
-    next_block = np.zeros(1, np.int64)
-    for _worker in prange(WORKERS):
-        first, stop = claim_block(next_block, VERTEX_BLOCK, positions.shape[0])
-        while first < stop:
-            for i in range(first, stop):
-                _skin_vertex(
-                    i, positions, normals, joints, weights, joint_matrices, out_positions, out_normals
-                )
-            first, stop = claim_block(next_block, VERTEX_BLOCK, positions.shape[0])
-
-
 @njit(cache=True, nogil=True)
-def _skin_serial(positions, normals, joints, weights, joint_matrices, out_positions, out_normals):
-    for i in range(positions.shape[0]):
-        _skin_vertex(i, positions, normals, joints, weights, joint_matrices, out_positions, out_normals)
+def _skin_blocks(next_block, positions, normals, joints, weights, joint_matrices, out_positions, out_normals):
+    """One thread's share: blocks of VERTEX_BLOCK vertices claimed from next_block until
+    none are left (on one thread, all of them). One kernel for both cases: a parallel
+    kernel beside it cost seconds more to compile on a first run."""
+    first, stop = claim_block(next_block, VERTEX_BLOCK, positions.shape[0])
+    while first < stop:
+        for i in range(first, stop):
+            _skin_vertex(i, positions, normals, joints, weights, joint_matrices, out_positions, out_normals)
+        first, stop = claim_block(next_block, VERTEX_BLOCK, positions.shape[0])
 
 
 def skin_vertices(
@@ -119,5 +113,17 @@ def skin_vertices(
     joint_matrices : (J, 4, 4) float64; every joint index with a non-zero weight < J
     out_positions, out_normals : (N, 3) float32, written in place
     """
-    kernel = _skin_parallel if len(positions) >= PARALLEL_MIN_VERTICES else _skin_serial
-    kernel(positions, normals, joints, weights, joint_matrices, out_positions, out_normals)
+    args = (
+        np.zeros(1, np.int64),
+        positions,
+        normals,
+        joints,
+        weights,
+        joint_matrices,
+        out_positions,
+        out_normals,
+    )
+    if len(positions) >= PARALLEL_MIN_VERTICES:
+        run(_skin_blocks, *args)
+    else:
+        _skin_blocks(*args)

@@ -19,10 +19,11 @@ from functools import lru_cache
 from pathlib import Path
 
 import numpy as np
-from numba import njit, prange
+from numba import njit
 
 from ..kernel_cache import refresh
-from ..work_queue import WORKERS, claim, claim_block
+from ..work_pool import run
+from ..work_queue import claim, claim_block
 from .profile import DeviceProfile
 from .rgb_sum import weighted_rgb_sum
 from .sector_weights_kernel import sector_weights
@@ -260,33 +261,36 @@ def weight_table(profile: DeviceProfile, size: int, density: float = DENSITY) ->
     return WeightTable(S, C, size, *arrays)
 
 
-@njit(parallel=True, cache=True)
 def apply_weights(indptr, indices, weights, picture, out):
     """out[row, ch] = sum_k weights[k] * picture[indices[k], ch] over the row's entries.
 
     indptr int64 (R+1,), indices int32 (nnz,), weights float32 (nnz,);
     picture float32 (P, 3) C-contiguous (a square picture reshaped); out float32 (R, 3).
+    Rows in blocks, on the threads of holopack.work_pool (no parallel kernel to compile).
     """
+    run(_weight_rows, np.zeros(1, np.int64), indptr, indices, weights, picture, out)
+
+
+@njit(cache=True, nogil=True)
+def _weight_rows(next_block, indptr, indices, weights, picture, out):
+    """One thread's share of apply_weights: blocks of ROW_BLOCK rows from next_block."""
     rows = indptr.shape[0] - 1
-    next_block = np.zeros(1, np.int64)
-    for _worker in prange(WORKERS):
+    first, stop = claim_block(next_block, ROW_BLOCK, rows)
+    while first < stop:
+        for row in range(first, stop):
+            a = b = c = 0.0
+            for k in range(indptr[row], indptr[row + 1]):
+                p = indices[k]
+                w = weights[k]
+                a += w * picture[p, 0]
+                b += w * picture[p, 1]
+                c += w * picture[p, 2]
+            out[row, 0] = a
+            out[row, 1] = b
+            out[row, 2] = c
         first, stop = claim_block(next_block, ROW_BLOCK, rows)
-        while first < stop:
-            for row in range(first, stop):
-                a = b = c = 0.0
-                for k in range(indptr[row], indptr[row + 1]):
-                    p = indices[k]
-                    w = weights[k]
-                    a += w * picture[p, 0]
-                    b += w * picture[p, 1]
-                    c += w * picture[p, 2]
-                out[row, 0] = a
-                out[row, 1] = b
-                out[row, 2] = c
-            first, stop = claim_block(next_block, ROW_BLOCK, rows)
 
 
-@njit(parallel=True, cache=True)
 def occupied_tiles(bits, tile, out):
     """out[ty, tx] = whether tile (ty, tx) of a picture holds a pixel that is not 0.
 
@@ -294,26 +298,30 @@ def occupied_tiles(bits, tile, out):
     patterns needs no float compares and no per-pixel branch (a -0.0 counts as lit,
     which only costs that tile's time). A row of a tile that has light ends the
     tile's scan; only black tiles are read whole. out: bool (grid, grid), overwritten.
+    Rows of tiles on the threads of holopack.work_pool.
     """
+    run(_scan_rows, np.zeros(1, np.int64), bits, tile, out)
+
+
+@njit(cache=True, nogil=True)
+def _scan_rows(next_row, bits, tile, out):
+    """One thread's share of occupied_tiles: rows of tiles claimed from next_row."""
     n = bits.shape[0]
-    next_row = np.zeros(1, np.int64)
-    for _worker in prange(WORKERS):
+    ty = claim(next_row)
+    while ty < out.shape[0]:
+        for tx in range(out.shape[1]):
+            x0 = tx * tile * 3
+            x1 = min(n, (tx + 1) * tile) * 3
+            seen = np.uint32(0)
+            for y in range(ty * tile, min(n, (ty + 1) * tile)):
+                for x in range(x0, x1):
+                    seen |= bits[y, x]
+                if seen != 0:
+                    break
+            out[ty, tx] = seen != 0
         ty = claim(next_row)
-        while ty < out.shape[0]:
-            for tx in range(out.shape[1]):
-                x0 = tx * tile * 3
-                x1 = min(n, (tx + 1) * tile) * 3
-                seen = np.uint32(0)
-                for y in range(ty * tile, min(n, (ty + 1) * tile)):
-                    for x in range(x0, x1):
-                        seen |= bits[y, x]
-                    if seen != 0:
-                        break
-                out[ty, tx] = seen != 0
-            ty = claim(next_row)
 
 
-@njit(parallel=True, cache=True, nogil=True)  # nogil: a wall renders its next frame meanwhile
 def gather_tiled(groupptr, reachptr, reach, order, indptr, offsets, weights, span, occupied, picture, out):
     """apply_weights' sums over a TiledTable, skipping the groups whose rows read only
     unoccupied tiles (their sums are 0: the picture is black there).
@@ -321,38 +329,57 @@ def gather_tiled(groupptr, reachptr, reach, order, indptr, offsets, weights, spa
     span: the table's span (picture must hold at least that many floats: see
     TiledTable); occupied bool (tiles,) flat; picture float32 (P * 3,) flat; out float32
     (R * 3,) flat, every row written. Each row is summed in registers and written once,
-    so any thread count gives the same bits.
+    so any thread count gives the same bits. Groups are claimed by the threads of
+    holopack.work_pool, which release the GIL (a wall renders its next frame meanwhile).
     """
     if picture.shape[0] < span:
         raise ValueError("picture is shorter than the table's span (pad it: see sum_tiles)")
+    run(
+        _gather_groups,
+        np.zeros(1, np.int64),
+        groupptr,
+        reachptr,
+        reach,
+        order,
+        indptr,
+        offsets,
+        weights,
+        occupied,
+        picture,
+        out,
+    )
+    rows = 3 * order[groupptr[-1] :].astype(np.int64)  # rows without entries
+    out[rows] = 0.0
+    out[rows + 1] = 0.0
+    out[rows + 2] = 0.0
+
+
+@njit(cache=True, nogil=True)
+def _gather_groups(
+    next_group, groupptr, reachptr, reach, order, indptr, offsets, weights, occupied, picture, out
+):
+    """One thread's share of gather_tiled: groups of rows claimed from next_group."""
     one = np.uint64(1)
     two = np.uint64(2)
     groups = groupptr.shape[0] - 1
-    next_group = np.zeros(1, np.int64)
-    for _worker in prange(WORKERS):
+    g = claim(next_group)
+    while g < groups:
+        live = False
+        for k in range(reachptr[g], reachptr[g + 1]):
+            if occupied[reach[k]]:
+                live = True
+                break
+        for j in range(groupptr[g], groupptr[g + 1]):
+            a = np.float32(0.0)
+            b = np.float32(0.0)
+            c = np.float32(0.0)
+            if live:
+                a, b, c = weighted_rgb_sum(picture, offsets, weights, indptr[j], indptr[j + 1])
+            row = np.uint64(3) * np.uint64(order[j])
+            out[row] = a
+            out[row + one] = b
+            out[row + two] = c
         g = claim(next_group)
-        while g < groups:
-            live = False
-            for k in range(reachptr[g], reachptr[g + 1]):
-                if occupied[reach[k]]:
-                    live = True
-                    break
-            for j in range(groupptr[g], groupptr[g + 1]):
-                a = np.float32(0.0)
-                b = np.float32(0.0)
-                c = np.float32(0.0)
-                if live:
-                    a, b, c = weighted_rgb_sum(picture, offsets, weights, indptr[j], indptr[j + 1])
-                row = np.uint64(3) * np.uint64(order[j])
-                out[row] = a
-                out[row + one] = b
-                out[row + two] = c
-            g = claim(next_group)
-    for j in range(groupptr[-1], order.shape[0]):  # rows without entries
-        row = np.uint64(3) * np.uint64(order[j])
-        out[row] = 0.0
-        out[row + one] = 0.0
-        out[row + two] = 0.0
 
 
 def sum_tiles(tiled: TiledTable, occupied: np.ndarray, picture: np.ndarray, out: np.ndarray) -> None:

@@ -75,6 +75,20 @@ def resolve_profile(device):
     return load_profile(device)
 
 
+def _band_shader(scene: Scene, settings: ExportSettings) -> tuple[str, bool] | None:
+    """(shading, textured) of the band shader a render of ``scene`` runs, for
+    compile_ahead; None for a picture or video. Textured is guessed from the materials
+    (the renderer decides from its material table: a wrong guess only compiles a
+    variant that goes unused)."""
+    if scene.is_media:
+        return None
+    textures: tuple[str, ...] = ("base_color_texture", "emissive_texture")
+    if settings.shading == "pbr":
+        textures += ("metallic_roughness_texture", "normal_texture", "occlusion_texture")
+    textured = any(getattr(m, name) is not None for m in scene.materials for name in textures)
+    return settings.shading, textured and bool(scene.textures)
+
+
 class ExportPlan:
     """What export() decided: profile, format, sizes, timeline, frame source, and the
     per-frame path (``output_frame``). Public so that bench can time its stages."""
@@ -136,7 +150,10 @@ class ExportPlan:
         self.mask = circle_mask(self.size) if (mask and not self.polar and not self.simulated) else None
         if (self.polar or self.simulated) and compiling():
             # a cold first export compiles the encoder in a second process meanwhile
-            self.compile_ahead = compile_ahead.start(profile, render_size)
+            self.compile_ahead = compile_ahead.start(profile, render_size, _band_shader(scene, settings))
+            renderer = getattr(self.source, "renderer", None)
+            if self.compile_ahead is not None and renderer is not None:
+                renderer.before_shading = self.compile_ahead.wait_for_shader
 
     @property
     def encoder(self) -> PolarEncoder | None:

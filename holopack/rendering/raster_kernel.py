@@ -19,16 +19,16 @@ owns the buffers and calls them per frame):
    OpenGL window coordinates; back faces are culled unless double-sided.
 4. ``bin_count``/``bin_fill`` (parallel over runs of records): records binned
    per screen tile, in submission order.
-5. ``raster_opaque`` (prange over tiles): depth test LESS into a visibility
+5. ``raster_opaque`` (in parallel over tiles): depth test LESS into a visibility
    buffer (record id + float32 window depth per sub-sample); MASK materials run
-   their alpha test here. ``shade_visible`` (prange over rows) shades each
+   their alpha test here. ``shade_visible`` (in parallel over rows) shades each
    visible sub-sample once and resolves the rows at once (see 7).
-6. ``raster_blend`` (prange over tiles): BLEND records, sorted back to front by
+6. ``raster_blend`` (in parallel over tiles): BLEND records, sorted back to front by
    their mean depth, depth-tested against the opaque depth (without writing it)
    and composited over (src-alpha, one-minus-src-alpha).
 7. Resolve: box downsample of the s x s sub-samples; depth takes the nearest
    (minimum) of them; sRGB encoding by exact table. ``shade_visible`` resolves
-   every band as it finishes it; ``resolve_tiles`` (prange over tiles) redoes the
+   every band as it finishes it; ``resolve_tiles`` (in parallel over tiles) redoes the
    tiles the translucent pass drew in.
 
 Record arrays (R = capacity): ``rec_tri`` (R,) int32 original triangle or -1;
@@ -47,6 +47,9 @@ above, in that order), ``surface`` = (mat, attr, pool, levels, level_count, wrap
 ``raster_opaque``, ``shade_visible`` and ``raster_blend`` come in compile-time
 variants (``opaque_kernel(masked)``, ``shade_kernel(mode, textured)``,
 ``blend_kernel(mode, textured)``): a job compiles only those it draws with.
+
+"In parallel" means one compiled claim loop (``_transform_blocks``, ``_raster_tiles``,
+``shade_bands_*``, ``blend_tiles_*``...) run on the threads of ``holopack.work_pool``.
 """
 
 from __future__ import annotations
@@ -55,10 +58,11 @@ import functools
 import math
 
 import numpy as np
-from numba import njit, prange
+from numba import njit
 
 from ..kernel_cache import refresh
-from ..work_queue import WORKERS, claim, prange_only
+from ..work_pool import run
+from ..work_queue import claim
 
 # the kernels below inline shading.py's, pbr_kernel.py's, texture_kernel.py's and the work queue's
 # functions: kernel_cache.KERNEL_MODULES lists the files
@@ -115,6 +119,10 @@ SPAN_MIN_WIDTH = 4
 # the atomic claim costs nothing next to the work, small enough (a few tens of
 # microseconds) that a thread that was descheduled leaves little for the others to wait on.
 BLOCK = 1024
+# Up to this many vertices, triangles or records a stage runs on the calling thread
+# alone: waking the work pool's helpers costs more than they would take over (default
+# twin, 3,237 triangles: setup 34 us on one thread, 61 us shared between two).
+ALONE_ITEMS = 4 * BLOCK
 
 
 _MODE_NAMES = {LIT: "lit", UNLIT: "unlit", PBR: "pbr"}
@@ -147,7 +155,6 @@ def _variant_name(base: str, mode: int | None = None, textured: bool = False, ma
     return rename
 
 
-@njit(parallel=prange_only(), cache=True, error_model="numpy")
 def transform(world_pos, world_nrm, camera, size, clip, attr, vertex):
     """Per vertex (in parallel): clip coordinates, view-space position/normal and,
     once for all the triangles that share it, its window position.
@@ -161,18 +168,26 @@ def transform(world_pos, world_nrm, camera, size, clip, attr, vertex):
     depth and 1/w; vcode (N,) int32 outcode bits (1 -x, 2 +x, 4 -y, 8 +y, 16 near,
     32 far) plus 64 when the vertex needs clipping (near/far/w <= 0/guard band)).
     """
-    next_block = np.zeros(1, np.int64)
-    for _worker in prange(WORKERS):
-        _transform_blocks(next_block, world_pos, world_nrm, camera, size, clip, attr, vertex)
+    run(
+        _transform_blocks,
+        np.zeros(1, np.int64),
+        world_pos,
+        world_nrm,
+        camera,
+        size,
+        clip,
+        attr,
+        vertex,
+        alone=world_pos.shape[0] <= ALONE_ITEMS,
+    )
 
 
-@njit(cache=True, error_model="numpy")
+@njit(cache=True, error_model="numpy", nogil=True)
 def _transform_blocks(next_block, world_pos, world_nrm, camera, size, clip, attr, vertex):
     """One thread's share of transform: it claims blocks of BLOCK vertices from the
-    counter next_block until none are left. Called, not inlined: Numba types the body
-    of a parallel loop twice (in the kernel and in the worker function it makes of
-    it), which makes a parallel kernel's first compile slow; the less the loop holds,
-    the shorter the first run."""
+    counter next_block until none are left. The threads of holopack.work_pool run it
+    at once (nogil): no parallel kernel to compile, which cost seconds of Numba's
+    parfor lowering per kernel on a first run."""
     view, proj, normal_matrix = camera
     vfix, vzw, vcode = vertex
     width, height = size
@@ -364,21 +379,30 @@ def setup_record(slot, tri, xy, z, iw, bary, verts, size, material, double_sided
     return True
 
 
-@njit(parallel=prange_only(), cache=True, error_model="numpy")
 def setup_triangles(tri_idx, tri_mat, mat, vertex, size, identity, records, needs_clip):
     """One record per triangle t in slot t (rec_tri[t] = -1 when culled); sets
     needs_clip[t] = 1 for triangles that cross near/far/w=0 or the guard band.
     vertex: transform's (vfix, vzw, vcode); identity : (3, 3) float32 identity (the
     corners' barycentrics)."""
-    next_block = np.zeros(1, np.int64)
-    for _worker in prange(WORKERS):
-        _setup_blocks(next_block, tri_idx, tri_mat, mat, vertex, size, identity, records, needs_clip)
+    run(
+        _setup_blocks,
+        np.zeros(1, np.int64),
+        tri_idx,
+        tri_mat,
+        mat,
+        vertex,
+        size,
+        identity,
+        records,
+        needs_clip,
+        alone=tri_idx.shape[0] <= ALONE_ITEMS,
+    )
 
 
-@njit(cache=True, error_model="numpy")
+@njit(cache=True, error_model="numpy", nogil=True)
 def _setup_blocks(next_block, tri_idx, tri_mat, mat, vertex, size, identity, records, needs_clip):
     """One thread's share of setup_triangles: blocks of BLOCK triangles claimed from
-    next_block (called, not inlined: see _transform_blocks)."""
+    next_block (on the work pool's threads: see _transform_blocks)."""
     vfix, vzw, vcode = vertex
     rec_tri = records[0]
     while True:
@@ -529,7 +553,6 @@ def _claim_chunk(next_chunk, count, chunks):
     return c, c * run, min(count, (c + 1) * run)
 
 
-@njit(parallel=prange_only(), cache=True, error_model="numpy")
 def bin_count(order, count, rec_tri, rec_bbox, tile, ntx, nty, tile_start, offsets, tbox):
     """Count the records order[:count] per tile, in chunks run in parallel.
 
@@ -539,23 +562,35 @@ def bin_count(order, count, rec_tri, rec_bbox, tile, ntx, nty, tile_start, offse
     thread count). tile_start (ntx*nty + 1,) int64: each tile's first entry. tbox
     (>= count, 4) int32: each record's tiles (x0, x1, y0, y1; empty for dropped
     records), computed once here for bin_fill. Returns the number of entries."""
-    next_chunk = np.zeros(1, np.int64)
-    for _worker in prange(WORKERS):
-        _count_chunks(next_chunk, order, count, rec_tri, rec_bbox, tile, ntx, offsets, tbox)
-    total = 0
-    for t in range(ntx * nty):
-        tile_start[t] = total
-        for c in range(offsets.shape[0]):
-            n = offsets[c, t]
-            offsets[c, t] = total
-            total += n
-    tile_start[ntx * nty] = total
+    alone = count <= ALONE_ITEMS
+    run(
+        _count_chunks,
+        np.zeros(1, np.int64),
+        order,
+        count,
+        rec_tri,
+        rec_bbox,
+        tile,
+        ntx,
+        offsets,
+        tbox,
+        alone=alone,
+    )
+    # the prefix sum, tile by tile and chunk after chunk (numpy: no kernel to compile)
+    ntiles = ntx * nty
+    counts = offsets[:, :ntiles].T.ravel()  # (tile, chunk) order, a copy
+    ends = np.cumsum(counts)
+    starts = (ends - counts).reshape(ntiles, offsets.shape[0])
+    offsets[:, :ntiles] = starts.T
+    tile_start[:ntiles] = starts[:, 0]
+    total = int(ends[-1]) if len(ends) else 0
+    tile_start[ntiles] = total
     return total
 
 
-@njit(cache=True, error_model="numpy")
+@njit(cache=True, error_model="numpy", nogil=True)
 def _count_chunks(next_chunk, order, count, rec_tri, rec_bbox, tile, ntx, offsets, tbox):
-    """One thread's share of bin_count (called, not inlined: see _transform_blocks)."""
+    """One thread's share of bin_count (on the work pool's threads: see _transform_blocks)."""
     while True:
         c, first, stop = _claim_chunk(next_chunk, count, offsets.shape[0])
         if c < 0:
@@ -583,16 +618,23 @@ def _count_chunks(next_chunk, order, count, rec_tri, rec_bbox, tile, ntx, offset
                     offsets[c, ty * ntx + tx] += 1
 
 
-@njit(parallel=prange_only(), cache=True, error_model="numpy")
 def bin_fill(order, count, ntx, offsets, tbox, tile_list):
     """Write the record ids per tile in submission order, chunks in parallel
     (offsets and tbox from bin_count; offsets is used up)."""
-    next_chunk = np.zeros(1, np.int64)
-    for _worker in prange(WORKERS):
-        _fill_chunks(next_chunk, order, count, ntx, offsets, tbox, tile_list)
+    run(
+        _fill_chunks,
+        np.zeros(1, np.int64),
+        order,
+        count,
+        ntx,
+        offsets,
+        tbox,
+        tile_list,
+        alone=count <= ALONE_ITEMS,
+    )
 
 
-@njit(cache=True, error_model="numpy")
+@njit(cache=True, error_model="numpy", nogil=True)
 def _fill_chunks(next_chunk, order, count, ntx, offsets, tbox, tile_list):
     """One thread's share of bin_fill."""
     while True:
@@ -827,14 +869,14 @@ def _depth_tiles(next_tile, bins, grid, records, surface, depth, ids, any_masked
         )
 
 
-@njit(cache=True, error_model="numpy")
+@njit(cache=True, error_model="numpy", nogil=True)
 def _raster_tiles(next_tile, bins, grid, records, surface, depth, ids):
-    """_depth_tiles where no material is MASK. Called, not inlined, by the parallel loop
-    (see _transform_blocks)."""
+    """_depth_tiles where no material is MASK. One thread's share, on the work pool's
+    threads (see _transform_blocks)."""
     _depth_tiles(next_tile, bins, grid, records, surface, depth, ids, False)
 
 
-@njit(cache=True, error_model="numpy")
+@njit(cache=True, error_model="numpy", nogil=True)
 def _raster_tiles_masked(next_tile, bins, grid, records, surface, depth, ids):
     """_depth_tiles with the alpha test of MASK materials."""
     _depth_tiles(next_tile, bins, grid, records, surface, depth, ids, True)
@@ -850,16 +892,10 @@ def opaque_kernel(masked: bool):
     bins = (tile_order, tile_start, tile_list): the tiles in the order threads claim
     them, each tile's first entry in tile_list (ntiles + 1,) and the binned record
     ids; grid = (tile, ntx, width, height) in sub-samples."""
+    worker = _raster_tiles_masked if masked else _raster_tiles
 
-    @njit(parallel=prange_only(), cache=True, error_model="numpy")
-    @_variant_name("raster_opaque", masked=masked)
     def raster_opaque(bins, grid, records, surface, depth, ids):
-        next_tile = np.zeros(1, np.int64)
-        for _worker in prange(WORKERS):
-            if masked:
-                _raster_tiles_masked(next_tile, bins, grid, records, surface, depth, ids)
-            else:
-                _raster_tiles(next_tile, bins, grid, records, surface, depth, ids)
+        run(worker, np.zeros(1, np.int64), bins, grid, records, surface, depth, ids)
 
     return raster_opaque
 
@@ -900,9 +936,9 @@ def _band_kernel(mode: int, textured: bool):
     rows) from the counter next_band until none are left, shades them and resolves
     them. job = (ids, s, ortho, rec_plane, surface, lighting, samples, srgb, picture,
     tile_start, grid), see shade_kernel. A closure over the two constants, which Numba
-    folds; called, not inlined, by the parallel loop (see _transform_blocks)."""
+    folds; run on the work pool's threads (see _transform_blocks)."""
 
-    @njit(cache=True, error_model="numpy")
+    @njit(cache=True, error_model="numpy", nogil=True)
     @_variant_name("shade_bands", mode, textured)
     def shade_bands(next_band, job):
         ids, s, ortho, rec_plane, surface, lighting, samples, srgb, picture, tile_start, grid = job
@@ -974,115 +1010,112 @@ _shade_bands_pbr = _band_kernel(PBR, False)
 _shade_bands_pbr_textured = _band_kernel(PBR, True)
 
 
-@njit(cache=True, error_model="numpy", inline="always")
-def _shade_bands(mode, textured, next_band, job):
-    """Call the band shader of (mode, textured), constants where this is inlined: the
-    other branches are dropped before they are compiled."""
-    if mode == PBR:
-        if textured:
-            _shade_bands_pbr_textured(next_band, job)
-        else:
-            _shade_bands_pbr(next_band, job)
-    elif mode == UNLIT:
-        if textured:
-            _shade_bands_unlit_textured(next_band, job)
-        else:
-            _shade_bands_unlit(next_band, job)
-    elif textured:
-        _shade_bands_lit_textured(next_band, job)
-    else:
-        _shade_bands_lit(next_band, job)
+_BAND_SHADERS = {
+    (LIT, False): _shade_bands_lit,
+    (LIT, True): _shade_bands_lit_textured,
+    (UNLIT, False): _shade_bands_unlit,
+    (UNLIT, True): _shade_bands_unlit_textured,
+    (PBR, False): _shade_bands_pbr,
+    (PBR, True): _shade_bands_pbr_textured,
+}
+
+
+def band_shader(mode: int, textured: bool):
+    """The compiled band shader of (mode, textured): ``shade_bands(next_band, job)``."""
+    return _BAND_SHADERS[(mode, textured)]
 
 
 @functools.cache
 def shade_kernel(mode: int, textured: bool):
-    """``shade_visible`` compiled for one shading mode (shading.LIT, UNLIT or PBR) and
-    with or without the texture sampler. The kernels of this module that shade are
-    closures over these two constants, which Numba folds: a job compiles only the code
-    it draws with (the default twin, lit and untextured, compiles neither the PBR nor
-    the texture code), and each variant caches under its own key (Numba hashes a
-    closure's constants into it)."""
+    """``shade_visible`` for one shading mode (shading.LIT, UNLIT or PBR) and with or
+    without the texture sampler. The band shaders it runs are closures over these two
+    constants, which Numba folds: a job compiles only the code it draws with (the
+    default twin, lit and untextured, compiles neither the PBR nor the texture code),
+    and each variant caches under its own key (Numba hashes a closure's constants into
+    it)."""
+    worker = band_shader(mode, textured)
 
-    @njit(parallel=prange_only(), cache=True, error_model="numpy")
-    @_variant_name("shade_visible", mode, textured)
-    def shade_visible(
-        ids, s, ortho, rec_plane, surface, lighting, samples, srgb, picture, tile_start, grid, threads
-    ):
+    def shade_visible(ids, s, ortho, rec_plane, surface, lighting, samples, srgb, picture, tile_start, grid):
         """Shade each visible sub-sample once into samples = (linear_ss (H*s, W*s, 3)
         float32, alpha_ss (H*s, W*s) float32, depth_ss) and downsample each band of s
         rows right away into picture = (linear, alpha, depth, color) (see
         ``resolve_span``) while it is still in cache. srgb = srgb_tables(). A
         translucent pass afterwards re-resolves only the tiles it drew in.
         tile_start (ntiles + 1,) int64 and grid: raster_opaque's; a tile that no record reaches is empty (its ids are all -1) and is written as
-        such without looking. threads: numba.get_num_threads() of the caller (how
-        many workers claim bands; the picture does not depend on it)."""
+        such without looking."""
         # threads claim bands one at a time as they come free (holopack.work_queue), in
         # order from the top: neighbouring bands run at once and share the textures in cache
-        next_band = np.zeros(1, np.int64)
-        for _worker in prange(max(1, threads)):
-            _shade_bands(
-                mode,
-                textured,
-                next_band,
-                (ids, s, ortho, rec_plane, surface, lighting, samples, srgb, picture, tile_start, grid),
-            )
+        run(
+            worker,
+            np.zeros(1, np.int64),
+            (ids, s, ortho, rec_plane, surface, lighting, samples, srgb, picture, tile_start, grid),
+        )
 
     return shade_visible
 
 
-# the same two, called: inlined into the translucent pass's parallel loop, their tuples
-# trip Numba's array analysis
+# the same two, called, as the translucent pass has always called them (inlined into its
+# loop when that was a parallel kernel, their tuples tripped Numba's array analysis)
 _record_edges_call = njit(cache=True, error_model="numpy")(_record_edges.py_func)
 _fragment_call = njit(cache=True, error_model="numpy")(_fragment.py_func)
 
 
 @functools.cache
-def blend_kernel(mode: int, textured: bool):
-    """``raster_blend`` for one shading mode, with or without textures (see
-    shade_kernel)."""
+def blend_worker(mode: int, textured: bool):
+    """``blend_tiles(next_tile, bins, grid, ortho, records, surface, lighting, samples)``
+    for one shading mode, with or without textures: one thread's share of raster_blend,
+    tiles claimed from next_tile (a closure over the two constants, as shade_bands)."""
 
-    @njit(parallel=prange_only(), cache=True, error_model="numpy")
-    @_variant_name("raster_blend", mode, textured)
-    def raster_blend(bins, grid, ortho, records, surface, lighting, samples):
-        """Composite the binned BLEND records over the sub-samples' linear colour and
-        alpha in list order (back to front), depth-tested LESS against the opaque
-        depth, which stays."""
+    @njit(cache=True, error_model="numpy", nogil=True)
+    @_variant_name("blend_tiles", mode, textured)
+    def blend_tiles(next_tile, bins, grid, ortho, records, surface, lighting, samples):
         tile_order, tile_start, tile_list = bins
         linear, alpha, depth = samples
         rec_plane = records[4]
-        next_tile = np.zeros(1, np.int64)
-        for _worker in prange(WORKERS):
-            while True:
-                t = _claim_tile(next_tile, tile_order)
-                if t < 0:
-                    break
-                box = _tile_box(t, grid)
-                for e in range(tile_start[t], tile_start[t + 1]):
-                    r = tile_list[e]
-                    (bx0, bx1, by0, by1), (x0, x1, x2, y0, y1, y2), bias, (z0, z1, z2) = _record_edges_call(
-                        r, box, records
-                    )
-                    for y in range(by0, by1 + 1):
-                        py = y * ONE + HALF
-                        for x in range(bx0, bx1 + 1):
-                            px = x * ONE + HALF
-                            e0 = _edge(x1, y1, x2, y2, px, py)
-                            e1 = _edge(x2, y2, x0, y0, px, py)
-                            e2 = _edge(x0, y0, x1, y1, px, py)
-                            if ((e0 - bias[0]) | (e1 - bias[1]) | (e2 - bias[2])) < 0:
-                                continue
-                            z = np.float32(e0 * z0 + e1 * z1 + e2 * z2)
-                            if not z < depth[y, x]:
-                                continue
-                            m, verts, w, back = _fragment_call(r, x, y, textured, rec_plane, surface[0])
-                            cr, cg, cb, ca = shade(
-                                m, verts, w, back, ortho, mode, textured, surface, lighting
-                            )
-                            keep = 1.0 - ca
-                            linear[y, x, 0] = ca * cr + keep * linear[y, x, 0]
-                            linear[y, x, 1] = ca * cg + keep * linear[y, x, 1]
-                            linear[y, x, 2] = ca * cb + keep * linear[y, x, 2]
-                            alpha[y, x] = ca + keep * alpha[y, x]
+        while True:
+            t = _claim_tile(next_tile, tile_order)
+            if t < 0:
+                break
+            box = _tile_box(t, grid)
+            for e in range(tile_start[t], tile_start[t + 1]):
+                r = tile_list[e]
+                (bx0, bx1, by0, by1), (x0, x1, x2, y0, y1, y2), bias, (z0, z1, z2) = _record_edges_call(
+                    r, box, records
+                )
+                for y in range(by0, by1 + 1):
+                    py = y * ONE + HALF
+                    for x in range(bx0, bx1 + 1):
+                        px = x * ONE + HALF
+                        e0 = _edge(x1, y1, x2, y2, px, py)
+                        e1 = _edge(x2, y2, x0, y0, px, py)
+                        e2 = _edge(x0, y0, x1, y1, px, py)
+                        if ((e0 - bias[0]) | (e1 - bias[1]) | (e2 - bias[2])) < 0:
+                            continue
+                        z = np.float32(e0 * z0 + e1 * z1 + e2 * z2)
+                        if not z < depth[y, x]:
+                            continue
+                        m, verts, w, back = _fragment_call(r, x, y, textured, rec_plane, surface[0])
+                        cr, cg, cb, ca = shade(m, verts, w, back, ortho, mode, textured, surface, lighting)
+                        keep = 1.0 - ca
+                        linear[y, x, 0] = ca * cr + keep * linear[y, x, 0]
+                        linear[y, x, 1] = ca * cg + keep * linear[y, x, 1]
+                        linear[y, x, 2] = ca * cb + keep * linear[y, x, 2]
+                        alpha[y, x] = ca + keep * alpha[y, x]
+
+    return blend_tiles
+
+
+@functools.cache
+def blend_kernel(mode: int, textured: bool):
+    """``raster_blend(bins, grid, ortho, records, surface, lighting, samples)`` for one
+    shading mode, with or without textures (see shade_kernel): composite the binned
+    BLEND records over the sub-samples' linear colour and alpha in list order (back to
+    front), depth-tested LESS against the opaque depth, which stays. Tiles on the
+    threads of holopack.work_pool."""
+    worker = blend_worker(mode, textured)
+
+    def raster_blend(bins, grid, ortho, records, surface, lighting, samples):
+        run(worker, np.zeros(1, np.int64), bins, grid, ortho, records, surface, lighting, samples)
 
     return raster_blend
 
@@ -1125,17 +1158,14 @@ def resolve_span(y, x0, x1, samples, s, srgb, picture):
         color[y, x, 2] = encode_srgb8(b, lut, steps)
 
 
-@njit(parallel=prange_only(), cache=True, error_model="numpy")
 def resolve_tiles(tiles, ntx, tile, samples, s, srgb, picture):
     """``resolve_span`` over the output pixels of the listed tiles (int64 flat tile
     numbers ``ty * ntx + tx`` of ``tile`` output pixels a side): after the
     translucent pass, only the tiles it drew in need resolving again."""
-    next_tile = np.zeros(1, np.int64)
-    for _worker in prange(WORKERS):
-        _resolve_tiles(next_tile, tiles, ntx, tile, samples, s, srgb, picture)
+    run(_resolve_tiles, np.zeros(1, np.int64), tiles, ntx, tile, samples, s, srgb, picture)
 
 
-@njit(cache=True, error_model="numpy")
+@njit(cache=True, error_model="numpy", nogil=True)
 def _resolve_tiles(next_tile, tiles, ntx, tile, samples, s, srgb, picture):
     """One thread's share of resolve_tiles."""
     linear_ss = samples[0]

@@ -3,9 +3,9 @@ frames; and ``render()``, the one-call form (see the package docstring)."""
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from dataclasses import dataclass
 
-import numba
 import numpy as np
 
 from ..colour import srgb8_to_linear
@@ -158,6 +158,9 @@ class Renderer:
         self.supersample = _check_supersample(supersample)
         # a Lights (the lit model's rig and terms) or a list of punctual lights
         self.lights: LightsArg = lights if lights is not None else Lights()
+        # called once, before the first draw shades: a cold first export waits there for
+        # the band shader that its second process compiles (pipeline.compile_ahead)
+        self.before_shading: Callable[[], None] | None = None
         s = self.supersample
         self._w, self._h = self.width * s, self.height * s
         self._tile = TILE * s
@@ -470,6 +473,9 @@ class Renderer:
             samples[2],
             self._ids,
         )
+        if self.before_shading is not None:
+            wait, self.before_shading = self.before_shading, None
+            wait()
         raster.shade_kernel(mode, textured)(
             self._ids,
             s,
@@ -482,7 +488,6 @@ class Renderer:
             picture,
             self._tile_start,
             grid,
-            numba.get_num_threads(),
         )
         if self._blend_start[-1]:
             raster.blend_kernel(mode, textured)(

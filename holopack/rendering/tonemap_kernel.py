@@ -12,10 +12,11 @@ from __future__ import annotations
 import math
 
 import numpy as np
-from numba import njit, prange
+from numba import njit
 
 from ..kernel_cache import refresh
-from ..work_queue import WORKERS, claim
+from ..work_pool import run
+from ..work_queue import claim
 from .tonemap_choices import TONE_MAPPINGS  # noqa: F401  (re-exported)
 
 # the kernel below inlines raster_kernel.py's sRGB encoder
@@ -73,32 +74,35 @@ def aces(r, g, b):
     )
 
 
-@njit(parallel=True, cache=True, error_model="numpy")
 def tone_map(linear, alpha, exposure, mode, lut, steps, color):
     """color (H, W, 3) uint8 sRGB = encode(tone_map(exposure x linear)) where the
     picture has coverage (alpha (H, W) > 0); linear (H, W, 3) float32 stays as it is.
     Uncovered pixels are black in linear light (premultiplied over black) and every
     tone mapping keeps black black, so their colour is left as the renderer encoded
     it (0): a fan picture is mostly empty. mode: NONE, NEUTRAL or ACES; lut, steps:
-    raster.srgb_tables()."""
+    raster.srgb_tables(). Rows are claimed by the threads of holopack.work_pool."""
+    run(_tone_rows, np.zeros(1, np.int64), linear, alpha, exposure, mode, lut, steps, color)
+
+
+@njit(cache=True, error_model="numpy", nogil=True)
+def _tone_rows(next_row, linear, alpha, exposure, mode, lut, steps, color):
+    """One thread's share of tone_map: rows claimed from next_row until none are left."""
     height = linear.shape[0]
-    next_row = np.zeros(1, np.int64)
-    for _worker in prange(WORKERS):
+    y = claim(next_row)
+    while y < height:
+        for x in range(linear.shape[1]):
+            if not alpha[y, x] > 0.0:
+                continue
+            r = exposure * linear[y, x, 0]
+            g = exposure * linear[y, x, 1]
+            b = exposure * linear[y, x, 2]
+            if not (math.isfinite(r) and math.isfinite(g) and math.isfinite(b)):
+                r = g = b = 0.0
+            if mode == NEUTRAL:
+                r, g, b = neutral(r, g, b)
+            elif mode == ACES:
+                r, g, b = aces(r, g, b)
+            color[y, x, 0] = encode_srgb8(r, lut, steps)
+            color[y, x, 1] = encode_srgb8(g, lut, steps)
+            color[y, x, 2] = encode_srgb8(b, lut, steps)
         y = claim(next_row)
-        while y < height:
-            for x in range(linear.shape[1]):
-                if not alpha[y, x] > 0.0:
-                    continue
-                r = exposure * linear[y, x, 0]
-                g = exposure * linear[y, x, 1]
-                b = exposure * linear[y, x, 2]
-                if not (math.isfinite(r) and math.isfinite(g) and math.isfinite(b)):
-                    r = g = b = 0.0
-                if mode == NEUTRAL:
-                    r, g, b = neutral(r, g, b)
-                elif mode == ACES:
-                    r, g, b = aces(r, g, b)
-                color[y, x, 0] = encode_srgb8(r, lut, steps)
-                color[y, x, 1] = encode_srgb8(g, lut, steps)
-                color[y, x, 2] = encode_srgb8(b, lut, steps)
-            y = claim(next_row)

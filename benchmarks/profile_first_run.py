@@ -1,0 +1,74 @@
+"""Where a cold first export's compile time goes: CPU seconds per kernel.
+
+    python benchmarks/profile_first_run.py [--device 3dcircle-42f2] [--seconds 1]
+
+Runs ``holopack export`` of the default twin in this process with an empty
+``NUMBA_CACHE_DIR`` and table cache, and listens to Numba's compile events: each
+kernel's compile, in CPU seconds of the compiling thread (time.thread_time, so other
+load on the machine counts little), without the kernels it compiled inside it (those
+have their own line). The second process that compiles the polar encoder meanwhile
+(holopack.pipeline.compile_ahead) is not in these figures; bench_first_run.py times the
+whole first run.
+"""
+
+from __future__ import annotations
+
+import argparse
+import os
+import sys
+import tempfile
+import time
+from pathlib import Path
+
+ROOT = Path(__file__).resolve().parents[1]
+sys.path.insert(0, str(ROOT))
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--device", default="3dcircle-42f2")
+    parser.add_argument("--seconds", default="1")
+    args = parser.parse_args()
+    with tempfile.TemporaryDirectory(prefix="holopack-profile-first-run-") as folder:
+        os.environ["NUMBA_CACHE_DIR"] = os.path.join(folder, "numba")
+        os.environ["HOLOPACK_CACHE_DIR"] = os.path.join(folder, "tables")
+        from numba.core import event  # after NUMBA_CACHE_DIR is set: Numba reads it on import
+
+        from holopack.cli import main as holopack_main
+
+        totals: dict[str, float] = {}
+        stack: list[list] = []  # [name, start, seconds spent in nested compiles]
+
+        class Listener(event.Listener):
+            def on_start(self, ev):
+                dispatcher = ev.data["dispatcher"]
+                func = dispatcher.py_func
+                name = f"{func.__module__.rsplit('.', 1)[-1]}.{func.__qualname__}"
+                stack.append([name, time.thread_time(), 0.0])
+
+            def on_end(self, ev):
+                name, start, nested = stack.pop()
+                spent = time.thread_time() - start
+                totals[name] = totals.get(name, 0.0) + spent - nested
+                if stack:
+                    stack[-1][2] += spent
+
+        out = os.path.join(folder, "LOOP.BIN")
+        started = time.thread_time()
+        wall = time.perf_counter()
+        with event.install_listener("numba:compile", Listener()):
+            code = holopack_main(["export", "--device", args.device, "--seconds", args.seconds, "-o", out])
+        cpu = time.thread_time() - started
+        wall = time.perf_counter() - wall
+    if code:
+        raise SystemExit(code)
+    compiled = sum(totals.values())
+    print(
+        f"\nexport: {cpu:.1f} CPU s on the main thread ({wall:.1f} s wall), {compiled:.1f} of them compiling"
+    )
+    for name, seconds in sorted(totals.items(), key=lambda item: -item[1]):
+        print(f"  {seconds:6.2f}  {name}")
+
+
+if __name__ == "__main__":
+    main()

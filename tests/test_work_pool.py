@@ -1,0 +1,127 @@
+"""The thread pool that runs the kernels' claim loops on several threads (holopack.work_pool)."""
+
+import threading
+
+import numba
+import numpy as np
+import pytest
+from numba import njit
+
+from holopack import work_pool
+from holopack.work_queue import claim
+
+
+@njit(nogil=True)
+def _claim_items(next_item, count, hits, thread_ids, thread_id):
+    """Claims items until none are left; hits[i] counts the claims of item i, and
+    thread_ids[i] says which call took it (thread_id[0], a number per call)."""
+    me = claim(thread_id)
+    while True:
+        item = claim(next_item)
+        if item >= count:
+            break
+        hits[item] += 1
+        thread_ids[item] = me
+        s = 0.0  # a little work per item, so that the helpers get some
+        for k in range(200):
+            s += k * 0.5
+        if s < 0:
+            hits[item] += 1
+
+
+def _run_once(count):
+    hits = np.zeros(count, np.int64)
+    thread_ids = np.full(count, -1, np.int64)
+    calls = np.zeros(1, np.int64)
+    work_pool.run(_claim_items, np.zeros(1, np.int64), count, hits, thread_ids, calls)
+    return hits, thread_ids, int(calls[0])
+
+
+@pytest.mark.parametrize("count", [0, 1, 7, 100_000])
+@pytest.mark.parametrize("threads", [1, 2, 4])
+def test_every_item_is_claimed_exactly_once(count, threads):
+    previous = numba.get_num_threads()
+    numba.set_num_threads(min(threads, numba.config.NUMBA_NUM_THREADS))
+    try:
+        for _ in range(5):
+            hits, thread_ids, calls = _run_once(count)
+            np.testing.assert_array_equal(hits, np.ones(count, np.int64))
+            # helpers that came after the work was all claimed are not called at all
+            assert 1 <= calls <= work_pool.threads()
+            assert set(np.unique(thread_ids)) <= set(range(calls))
+    finally:
+        numba.set_num_threads(previous)
+
+
+def test_the_thread_count_follows_numba():
+    previous = numba.get_num_threads()
+    try:
+        numba.set_num_threads(1)
+        assert work_pool.threads() == 1
+        assert _run_once(1000)[2] == 1  # no helper for a single thread
+    finally:
+        numba.set_num_threads(previous)
+    assert work_pool.threads() == previous
+
+
+@njit(nogil=True)
+def _fail(next_item, count):
+    while claim(next_item) < count:
+        pass
+    raise ValueError("no good")
+
+
+def test_an_error_in_a_worker_is_raised_to_the_caller_and_the_pool_goes_on():
+    with pytest.raises(ValueError, match="no good"):
+        work_pool.run(_fail, np.zeros(1, np.int64), 10)
+    hits, _, _ = _run_once(1000)
+    assert np.all(hits == 1)
+
+
+def test_runs_from_two_threads_at_once_each_claim_everything():
+    results = []
+
+    def render():
+        for _ in range(20):
+            results.append(_run_once(5000)[0])
+
+    threads = [threading.Thread(target=render) for _ in range(2)]
+    for t in threads:
+        t.start()
+    for t in threads:
+        t.join()
+    assert len(results) == 40
+    assert all(np.all(h == 1) for h in results)
+
+
+@njit(nogil=True)
+def _compile_me(next_item, out):
+    while claim(next_item) < 1:
+        out[0] = 1.0
+
+
+def test_compile_only_compiles_the_named_workers_and_runs_nothing():
+    out = np.zeros(1, np.float32)
+    hits = np.zeros(3, np.int64)
+    with work_pool.compile_only([_compile_me]):
+        work_pool.run(_compile_me, np.zeros(1, np.int64), out)
+        work_pool.run(_claim_items, np.zeros(1, np.int64), 3, hits, hits, np.zeros(1, np.int64))
+    assert out[0] == 0.0 and not hits.any()
+    assert [str(t) for t in _compile_me.signatures[0]] == ["array(int64, 1d, C)", "array(float32, 1d, C)"]
+    work_pool.run(_compile_me, np.zeros(1, np.int64), out)
+    assert out[0] == 1.0
+
+
+def test_a_forked_child_has_helpers_of_its_own():
+    import multiprocessing
+
+    _run_once(1000)  # the parent's helpers exist
+    context = multiprocessing.get_context("fork")
+    with context.Pool(1) as pool:
+        hits_ok, calls = pool.apply(_child_run)
+    assert hits_ok and 1 <= calls <= work_pool.threads()
+
+
+def _child_run():
+    hits, _, calls = _run_once(100_000)
+    return bool(np.all(hits == 1)), calls
