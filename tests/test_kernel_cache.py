@@ -83,5 +83,6 @@ def test_each_raster_closure_variant_keeps_its_own_cache_index():
                     f"_shade_bands_{ {LIT: 'lit', UNLIT: 'unlit', PBR: 'pbr'}[mode] }{'_textured' if textured else ''}",
                 )
             )
+    kernels += [raster._shade_span_pbr, raster._shade_span_pbr_textured]
     index_files = [k._cache._cache_file._index_path for k in kernels]
     assert len(set(index_files)) == len(index_files)
