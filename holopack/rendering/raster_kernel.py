@@ -1050,12 +1050,26 @@ _shade_span_pbr_textured = _span_kernel(True)
 
 
 @njit(cache=True, error_model="numpy", inline="always")
-def _shade_span(textured, y, x0, x1, lanes, job):
-    """Call the span shader with or without textures (a constant where inlined)."""
-    if textured:
-        _shade_span_pbr_textured(y, x0, x1, lanes, job)
+def _shade_row(mode, textured, y, x0, x1, lanes, job):
+    """Shade sub-samples x0..x1-1 of row y (a tile's row) into the samples: PBR by the
+    span shader, in lanes, the other modes a fragment at a time through shading.shade.
+    mode and textured are constants where this is inlined: the other branches are
+    dropped before they are compiled."""
+    if mode == PBR:
+        if textured:
+            _shade_span_pbr_textured(y, x0, x1, lanes, job)
+        else:
+            _shade_span_pbr(y, x0, x1, lanes, job)
     else:
-        _shade_span_pbr(y, x0, x1, lanes, job)
+        ids, s, ortho, rec_plane, surface, lighting, samples, srgb, picture, _, _ = job
+        for x in range(x0, x1):
+            r = ids[y, x]
+            rgba = (0.0, 0.0, 0.0, 0.0)
+            if r >= 0:
+                m, verts, w, back = _fragment(r, x, y, textured, rec_plane, surface[0])
+                cr, cg, cb, _ = shade(m, verts, w, back, ortho, mode, textured, surface, lighting)
+                rgba = (cr, cg, cb, 1.0)
+            _store_sample(y, x, rgba, s, samples, srgb, picture)
 
 
 def _band_kernel(mode: int, textured: bool):
@@ -1071,7 +1085,7 @@ def _band_kernel(mode: int, textured: bool):
     @njit(cache=True, error_model="numpy")
     @_variant_name("shade_bands", mode, textured)
     def shade_bands(next_band, job):
-        ids, s, ortho, rec_plane, surface, lighting, samples, srgb, picture, tile_start, grid = job
+        _, s, _, _, _, _, samples, srgb, picture, tile_start, grid = job
         tile, ntx, width, height = grid
         # PBR shades a tile row at a time in the lanes of this thread's table (_span_kernel)
         lanes = np.empty((pbr.Q_COLUMNS, tile if mode == PBR else 1), np.float64)
@@ -1087,17 +1101,7 @@ def _band_kernel(mode: int, textured: bool):
                     if tile_start[first_tile + tx] == tile_start[first_tile + tx + 1]:
                         _store_empty(y, x0, x1, s, samples, picture)
                         continue
-                    if mode == PBR:
-                        _shade_span(textured, y, x0, x1, lanes, job)
-                        continue
-                    for x in range(x0, x1):
-                        r = ids[y, x]
-                        rgba = (0.0, 0.0, 0.0, 0.0)
-                        if r >= 0:
-                            m, verts, w, back = _fragment(r, x, y, textured, rec_plane, surface[0])
-                            cr, cg, cb, _ = shade(m, verts, w, back, ortho, mode, textured, surface, lighting)
-                            rgba = (cr, cg, cb, 1.0)
-                        _store_sample(y, x, rgba, s, samples, srgb, picture)
+                    _shade_row(mode, textured, y, x0, x1, lanes, job)
             if s > 1:
                 for tx in range(ntx):
                     x0 = tx * (tile // s)
