@@ -162,10 +162,14 @@ def packed_maps(pool, levels, level_count, wrap, t, layers, u, v, dudx, dvdx, du
     return c0, c1, c2, n0, n1, n2, q0, q1, q2
 
 
-# Called, not inlined: shade_pbr and the span shader (raster_kernel._span_kernel) share one
-# compiled copy of the map fetches (inlined into both, a cold FlightHelmet pbr frame took
-# 61.5-63.9 CPU s against 47.2 to compile). Without reference counting, as shade_pbr.
-@njit(cache=True, error_model="numpy", _nrt=False)  # type: ignore[call-overload]  # _nrt: not in the stubs
+# Inlined into shade_pbr and into the span shader (raster_kernel._span_kernel), a copy in
+# each. Compiled once and called from both, a cold FlightHelmet pbr frame (whose glass
+# compiles the translucent pass's shade_pbr too) took 47.2-48.2 CPU s to compile instead
+# of 61.5-63.9 (43.7-44.3 before span shading), but the call per fragment cost the
+# shading pass 4.5 ms of one thread (41.1-41.5 ms against 36.5-37.0), which put
+# bench_pbr.py's pbr/unlit at 1.53-1.54, over the 1.5. A picture without
+# translucent pbr materials compiles only the span shader's copy.
+@njit(cache=True, error_model="numpy", inline="always")
 def surface_maps(
     m, r, g, b, v0, v1, v2, o0, o1, o2, ox0, ox1, ox2, oy0, oy1, oy2, mat, attr, pool, levels, level_count, wrap
 ):  # fmt: skip
