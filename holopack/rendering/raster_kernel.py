@@ -908,8 +908,8 @@ def _span_kernel(textured: bool):
     the normal map, the material terms and each directional light then run as loops
     over all lanes (pbr_kernel's *_lanes), loops without calls or early exits that
     LLVM can vectorise. FlightHelmet's PBR shading pass at 1024 x 1024 took one thread
-    36.5-37.0 ms of CPU time against 64.5-65.2 ms fragment by fragment through
-    shading.shade (profile_pbr.py --cpu, two runs each in turns, load 4-6 on 2 cores),
+    36.5-37.0 ms of CPU time against 64.3-65.2 ms fragment by fragment through
+    shading.shade (profile_pbr.py --cpu, runs of each in turns, load 2-6 on 2 cores),
     with the same picture to the bit. Called, not inlined, once per tile row (the band
     shader's loop stays small to compile), and without reference counting
     (_nrt=False, as pbr_kernel.shade_pbr). The translucent pass still shades through
