@@ -1,5 +1,6 @@
 """The PBR kernels beside their numpy twins: the BRDF (pbr.brdf_light vs
-pbr_reference) and the tone mapping (tonemap_kernel vs tonemap_reference)."""
+pbr_reference), the span shader's lane stages (pbr's *_lanes vs pbr_reference) and the
+tone mapping (tonemap_kernel vs tonemap_reference)."""
 
 from __future__ import annotations
 
@@ -71,3 +72,59 @@ def test_neutral_leaves_low_values_and_compresses_highlights_into_range():
     assert np.all(bright <= 1.0 + 1e-12) and np.all(bright > 0.5)
     # a bright colour keeps its hue order while it desaturates
     assert bright[0, 0] > bright[0, 1] > bright[0, 2]
+
+
+def test_lane_stages_match_their_numpy_twins():
+    """The span shader's stages (pbr_kernel's *_lanes) on a lane table of random
+    fragments, some normal-mapped, some back faces, some with a degenerate tangent or
+    no normal: the shading normal against pbr_reference.shading_normal and the light
+    reflected from two directional lights against brdf_cos."""
+    from holopack.rendering import pbr_kernel as pbr
+    from holopack.rendering.pbr_reference import shading_normal
+
+    rng = np.random.default_rng(11)
+    n = 97  # not a multiple of a vector's width: the loops' tails too
+    lanes = np.full((pbr.Q_COLUMNS, 128), np.nan)  # lanes past n stay untouched
+    normal = rng.normal(size=(n, 3)) * rng.uniform(0.2, 3.0, (n, 1))
+    normal[0] = 0.0  # no normal at all: kept as it is
+    eye = rng.normal(size=(n, 3))
+    tangent = np.concatenate([rng.normal(size=(n, 3)), rng.choice([-1.0, 1.0], (n, 1))], axis=1)
+    tangent[1, :3] = normal[1] * 2.0  # parallel to N: no frame, the normal map is skipped
+    texel = rng.random((n, 3))
+    scale = rng.uniform(0.0, 2.0, n)
+    mapped = rng.random(n) < 0.7
+    back = rng.random(n) < 0.3
+    base = rng.random((n, 3))
+    metallic = rng.random(n)
+    rough = 0.05 + 0.95 * rng.random(n)
+    for rows, values in (
+        ((pbr.Q_NX, pbr.Q_NY, pbr.Q_NZ), normal),
+        ((pbr.Q_EX, pbr.Q_EY, pbr.Q_EZ), eye),
+        ((pbr.Q_TX, pbr.Q_TY, pbr.Q_TZ, pbr.Q_TW), tangent),
+        ((pbr.Q_S0, pbr.Q_S1, pbr.Q_S2), texel),
+        ((pbr.Q_R, pbr.Q_G, pbr.Q_B), base),
+    ):
+        lanes[list(rows), :n] = values.T
+    lanes[pbr.Q_SCALE, :n] = scale
+    lanes[pbr.Q_MAPPED, :n] = mapped
+    lanes[pbr.Q_BACK, :n] = back
+    lanes[pbr.Q_METALLIC, :n] = metallic
+    lanes[pbr.Q_ROUGH, :n] = rough
+    lights = [(_units(rng, 1)[0], np.array([1.0, 0.8, 0.6])), (_units(rng, 1)[0], np.array([0.3, 0.4, 2.0]))]
+    pbr.unit_lanes(lanes, n, False)
+    pbr.normal_lanes(lanes, n)
+    pbr.material_lanes(lanes, n)
+    for to_light, irradiance in lights:
+        pbr.light_lanes(lanes, n, *to_light, *irradiance)
+
+    expected_n = shading_normal(normal, tangent, texel, scale, back)
+    unmapped = shading_normal(normal, np.zeros((n, 4)), texel, scale, back)
+    expected_n[~mapped] = unmapped[~mapped]
+    got_n = lanes[[pbr.Q_NX, pbr.Q_NY, pbr.Q_NZ], :n].T
+    assert np.allclose(got_n, expected_n, rtol=1e-9, atol=1e-12)
+    v = eye / np.linalg.norm(eye, axis=1, keepdims=True)
+    expected = sum(brdf_cos(expected_n, v, l, base, metallic, rough) * e for l, e in lights)
+    got = lanes[[pbr.Q_OR, pbr.Q_OG, pbr.Q_OB], :n].T
+    assert np.count_nonzero(expected.max(axis=1) > 0) > n // 3
+    assert np.allclose(got, expected, rtol=1e-9, atol=1e-12)
+    assert np.all(np.isnan(lanes[:, n:]))

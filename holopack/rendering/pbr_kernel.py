@@ -40,7 +40,10 @@ works out one level of detail and one set of taps for all its layers, which give
 what separate fetches give to the bit. Other maps are fetched one by one.
 
 ``shade_pbr`` is compiled once and called from raster_kernel.py's kernels, not inlined into
-each (see the comment above it and holopack.kernel_cache).
+each (see the comment above it and holopack.kernel_cache). The opaque pass shades a tile
+row at a time instead (raster_kernel._span_kernel): ``surface_maps`` and ``light_from``
+are shade_pbr's steps it shares, the ``*_lanes`` functions the rest of them over a
+table of fragments (Q_* rows), each the same operations to the bit.
 """
 
 from __future__ import annotations
@@ -159,14 +162,105 @@ def packed_maps(pool, levels, level_count, wrap, t, layers, u, v, dudx, dvdx, du
     return c0, c1, c2, n0, n1, n2, q0, q1, q2
 
 
+# Inlined into shade_pbr and into the span shader (raster_kernel._span_kernel), a copy in
+# each. Compiled once and called from both, a cold FlightHelmet pbr frame (whose glass
+# compiles the translucent pass's shade_pbr too) took 47.2-48.2 CPU s to compile instead
+# of 61.5-63.9 (43.7-44.3 before span shading), but the call per fragment cost the
+# shading pass 4.5 ms of one thread (41.1-41.5 ms against 36.5-37.0), which put
+# bench_pbr.py's pbr/unlit at 1.53-1.54, over the issue's 1.5. A picture without
+# translucent pbr materials compiles only the span shader's copy (Duck's cold pbr frame:
+# 48.2 CPU s against 34.4 before span shading: the span shader itself costs the most).
 @njit(cache=True, error_model="numpy", inline="always")
-def normal_mapped(
-    t, given, s0, s1, s2, scale, nx, ny, nz, back,
-    v0, v1, v2, o0, o1, o2, ox0, ox1, ox2, oy0, oy1, oy2, attr, pool, levels, level_count, wrap,
+def surface_maps(
+    m, r, g, b, v0, v1, v2, o0, o1, o2, ox0, ox1, ox2, oy0, oy1, oy2, mat, attr, pool, levels, level_count, wrap
 ):  # fmt: skip
-    """The shading normal through the normal map: its texel (s0, s1, s2) when
-    ``given``, else texture t sampled here; (nx, ny, nz) as it is where the vertices
-    carry no tangent."""
+    """What material m's maps make of a fragment: base colour (r, g, b) times a packed
+    base layer, metallic and roughness (factors times the map, clamped), the
+    occlusion (1 without a map) and the normal map's texel (0 without one): nine
+    values. A packed material samples all its maps in one fetch."""
+    metallic = mat[m, col.M_METALLIC]
+    rough = mat[m, col.M_ROUGHNESS]
+    ao = 1.0
+    s0 = s1 = s2 = 0.0
+    packed = int(mat[m, col.M_PACK_TEX])
+    if packed >= 0:
+        u, v, dudx, dvdx, dudy, dvdy = fragment_uv(
+            A_NORMAL_UV, v0, v1, v2, o0, o1, o2, ox0, ox1, ox2, oy0, oy1, oy2, attr
+        )
+        layers = int(mat[m, col.M_PACK_LAYERS])
+        c0, c1, c2, s0, s1, s2, q0, q1, q2 = packed_maps(
+            pool, levels, level_count, wrap, packed, layers, u, v, dudx, dvdx, dudy, dvdy
+        )
+        if layers == 3:  # the base colour texture is the first layer
+            r *= c0
+            g *= c1
+            b *= c2
+        rough *= q1
+        metallic *= q2
+        if mat[m, col.M_PACK_OCC] == 1.0:  # the occlusion is the metallic-roughness map's R
+            ao = 1.0 + mat[m, col.M_OCC_STRENGTH] * (q0 - 1.0)
+    else:
+        t = int(mat[m, col.M_MR_TEX])
+        if t >= 0:
+            _, sg, sb, _ = texture_at(
+                t, A_MR_UV, v0, v1, v2, o0, o1, o2, ox0, ox1, ox2, oy0, oy1, oy2, attr, pool, levels, level_count, wrap
+            )  # fmt: skip
+            rough *= sg
+            metallic *= sb
+        t = int(mat[m, col.M_NORMAL_TEX])
+        if t >= 0:
+            s0, s1, s2, _ = texture_at(
+                t, A_NORMAL_UV, v0, v1, v2, o0, o1, o2, ox0, ox1, ox2, oy0, oy1, oy2, attr, pool, levels, level_count, wrap
+            )  # fmt: skip
+    t = int(mat[m, col.M_OCC_TEX])  # set only when the picture has an environment
+    if t >= 0:
+        q0, _, _, _ = texture_at(
+            t, A_OCC_UV, v0, v1, v2, o0, o1, o2, ox0, ox1, ox2, oy0, oy1, oy2, attr, pool, levels, level_count, wrap
+        )  # fmt: skip
+        ao = 1.0 + mat[m, col.M_OCC_STRENGTH] * (q0 - 1.0)
+    metallic = min(max(metallic, 0.0), 1.0)
+    rough = min(max(rough, 0.0), 1.0)
+    return r, g, b, metallic, rough, ao, s0, s1, s2
+
+
+@njit(cache=True, error_model="numpy", inline="always")
+def light_from(lights, i, px, py, pz):
+    """Point or spot light i (KHR_lights_punctual) seen from view-space position (px,
+    py, pz): (on, unit direction to it, irradiance rgb); on is False where it adds
+    nothing (at the light itself, beyond its range or outside its cone)."""
+    er = lights[i, 3]
+    eg = lights[i, 4]
+    eb = lights[i, 5]
+    lx = lights[i, L_POSITION] - px
+    ly = lights[i, L_POSITION + 1] - py
+    lz = lights[i, L_POSITION + 2] - pz
+    d2 = lx * lx + ly * ly + lz * lz
+    if d2 <= 0.0:
+        return False, lx, ly, lz, er, eg, eb
+    inv = 1.0 / math.sqrt(d2)
+    lx *= inv
+    ly *= inv
+    lz *= inv
+    att = 1.0 / d2
+    rng = lights[i, L_RANGE]
+    if rng > 0.0:
+        q = d2 / (rng * rng)
+        w = min(max(1.0 - q * q, 0.0), 1.0)
+        att *= w * w
+    if lights[i, L_KIND] == SPOT:
+        cd = -(lights[i, L_SPOT_DIR] * lx + lights[i, L_SPOT_DIR + 1] * ly + lights[i, L_SPOT_DIR + 2] * lz)
+        st = min(max(cd * lights[i, L_SPOT_SCALE] + lights[i, L_SPOT_OFFSET], 0.0), 1.0)
+        att *= st * st
+    if att <= 0.0:
+        return False, lx, ly, lz, er, eg, eb
+    return True, lx, ly, lz, er * att, eg * att, eb * att
+
+
+@njit(cache=True, error_model="numpy", inline="always")
+def normal_mapped(s0, s1, s2, scale, nx, ny, nz, back, v0, v1, v2, o0, o1, o2, attr):
+    """The shading normal through the normal map's texel (s0, s1, s2); (nx, ny, nz)
+    as it is where the vertices carry no tangent. normal_lanes is the same over a
+    span's lanes."""
     tx = o0 * attr[v0, A_TAN] + o1 * attr[v1, A_TAN] + o2 * attr[v2, A_TAN]
     ty = o0 * attr[v0, A_TAN + 1] + o1 * attr[v1, A_TAN + 1] + o2 * attr[v2, A_TAN + 1]
     tz = o0 * attr[v0, A_TAN + 2] + o1 * attr[v1, A_TAN + 2] + o2 * attr[v2, A_TAN + 2]
@@ -192,10 +286,6 @@ def normal_mapped(
     bx = sign * (ny * tz - nz * ty)
     by = sign * (nz * tx - nx * tz)
     bz = sign * (nx * ty - ny * tx)
-    if not given:
-        s0, s1, s2, _ = texture_at(
-            t, A_NORMAL_UV, v0, v1, v2, o0, o1, o2, ox0, ox1, ox2, oy0, oy1, oy2, attr, pool, levels, level_count, wrap
-        )  # fmt: skip
     px = (2.0 * s0 - 1.0) * scale
     py = (2.0 * s1 - 1.0) * scale
     pz = 2.0 * s2 - 1.0
@@ -227,44 +317,13 @@ def shade_pbr(
     (ex, ey, ez), view space. lights: the (L, LIGHT_COLUMNS) table of
     holopack.rendering.punctual.pack_lights. (Thirty arguments at most: CPython
     passes more through a tuple, a call Numba's inliner refuses.)"""
-    metallic = mat[m, col.M_METALLIC]
-    rough = mat[m, col.M_ROUGHNESS]
-    ao = 1.0
-    # the normal map's texel; a packed material samples all its maps in one fetch
-    s0 = s1 = s2 = 0.0
-    packed = int(mat[m, col.M_PACK_TEX])
-    if packed >= 0:
-        u, v, dudx, dvdx, dudy, dvdy = fragment_uv(
-            A_NORMAL_UV, v0, v1, v2, o0, o1, o2, ox0, ox1, ox2, oy0, oy1, oy2, attr
-        )
-        layers = int(mat[m, col.M_PACK_LAYERS])
-        c0, c1, c2, s0, s1, s2, q0, q1, q2 = packed_maps(
-            pool, levels, level_count, wrap, packed, layers, u, v, dudx, dvdx, dudy, dvdy
-        )
-        if layers == 3:  # the base colour texture is the first layer
-            r *= c0
-            g *= c1
-            b *= c2
-        rough *= q1
-        metallic *= q2
-        if mat[m, col.M_PACK_OCC] == 1.0:  # the occlusion is the metallic-roughness map's R
-            ao = 1.0 + mat[m, col.M_OCC_STRENGTH] * (q0 - 1.0)
-    else:
-        t = int(mat[m, col.M_MR_TEX])
-        if t >= 0:
-            _, sg, sb, _ = texture_at(
-                t, A_MR_UV, v0, v1, v2, o0, o1, o2, ox0, ox1, ox2, oy0, oy1, oy2, attr, pool, levels, level_count, wrap
-            )  # fmt: skip
-            rough *= sg
-            metallic *= sb
-    metallic = min(max(metallic, 0.0), 1.0)
-    rough = min(max(rough, 0.0), 1.0)
-    t = int(mat[m, col.M_NORMAL_TEX])
-    if t >= 0 or packed >= 0:
+    r, g, b, metallic, rough, ao, s0, s1, s2 = surface_maps(
+        m, r, g, b, v0, v1, v2, o0, o1, o2, ox0, ox1, ox2, oy0, oy1, oy2, mat, attr, pool, levels, level_count, wrap
+    )  # fmt: skip
+    if mat[m, col.M_NORMAL_TEX] >= 0.0 or mat[m, col.M_PACK_TEX] >= 0.0:
         nx, ny, nz = normal_mapped(
-            t, packed >= 0, s0, s1, s2, mat[m, col.M_NORMAL_SCALE], nx, ny, nz, back,
-            v0, v1, v2, o0, o1, o2, ox0, ox1, ox2, oy0, oy1, oy2, attr, pool, levels, level_count, wrap,
-        )  # fmt: skip
+            s0, s1, s2, mat[m, col.M_NORMAL_SCALE], nx, ny, nz, back, v0, v1, v2, o0, o1, o2, attr
+        )
     cr = r * (1.0 - metallic)
     cg = g * (1.0 - metallic)
     cb = b * (1.0 - metallic)
@@ -283,59 +342,26 @@ def shade_pbr(
     pz = 0.0
     positioned = False
     for i in range(lights.shape[0]):
-        kind = lights[i, L_KIND]
-        er = lights[i, 3]
-        eg = lights[i, 4]
-        eb = lights[i, 5]
-        if kind == DIRECTIONAL:
+        if lights[i, L_KIND] == DIRECTIONAL:
             lx, ly, lz = lights[i, 0], lights[i, 1], lights[i, 2]
+            er = lights[i, 3]
+            eg = lights[i, 4]
+            eb = lights[i, 5]
         else:
             if not positioned:
                 px = o0 * attr[v0, 0] + o1 * attr[v1, 0] + o2 * attr[v2, 0]
                 py = o0 * attr[v0, 1] + o1 * attr[v1, 1] + o2 * attr[v2, 1]
                 pz = o0 * attr[v0, 2] + o1 * attr[v1, 2] + o2 * attr[v2, 2]
                 positioned = True
-            lx = lights[i, L_POSITION] - px
-            ly = lights[i, L_POSITION + 1] - py
-            lz = lights[i, L_POSITION + 2] - pz
-            d2 = lx * lx + ly * ly + lz * lz
-            if d2 <= 0.0:
+            on, lx, ly, lz, er, eg, eb = light_from(lights, i, px, py, pz)
+            if not on:
                 continue
-            inv = 1.0 / math.sqrt(d2)
-            lx *= inv
-            ly *= inv
-            lz *= inv
-            att = 1.0 / d2
-            rng = lights[i, L_RANGE]
-            if rng > 0.0:
-                q = d2 / (rng * rng)
-                w = min(max(1.0 - q * q, 0.0), 1.0)
-                att *= w * w
-            if kind == SPOT:
-                cd = -(
-                    lights[i, L_SPOT_DIR] * lx
-                    + lights[i, L_SPOT_DIR + 1] * ly
-                    + lights[i, L_SPOT_DIR + 2] * lz
-                )
-                st = min(max(cd * lights[i, L_SPOT_SCALE] + lights[i, L_SPOT_OFFSET], 0.0), 1.0)
-                att *= st * st
-            if att <= 0.0:
-                continue
-            er *= att
-            eg *= att
-            eb *= att
         fr, fg, fb = brdf_light(
             nx, ny, nz, ex, ey, ez, lx, ly, lz, ndv, dr, dg, db, f0r, f0g, f0b, alpha2, view_term
         )
         out_r += fr * er
         out_g += fg * eg
         out_b += fb * eb
-    t = int(mat[m, col.M_OCC_TEX])  # set only when the picture has an environment
-    if t >= 0:
-        s0, _, _, _ = texture_at(
-            t, A_OCC_UV, v0, v1, v2, o0, o1, o2, ox0, ox1, ox2, oy0, oy1, oy2, attr, pool, levels, level_count, wrap
-        )  # fmt: skip
-        ao = 1.0 + mat[m, col.M_OCC_STRENGTH] * (s0 - 1.0)
     return out_r, out_g, out_b, cr, cg, cb, nx, ny, nz, f0r, f0g, f0b, rough, ao
 
 
@@ -476,3 +502,213 @@ def sh_irradiance(params, x, y, z):
         else:
             out_b = e
     return out_r, out_g, out_b
+
+
+# The lane table of the span shader (raster_kernel._span_kernel): (Q_COLUMNS, lanes)
+# float64, one row per quantity, one column per fragment of a tile row. The texture
+# fetches fill it fragment by fragment; the stages below then run over all its lanes
+# in plain loops without calls or early exits, which LLVM turns into vector code.
+Q_NX, Q_NY, Q_NZ = 0, 1, 2  # the interpolated normal, then the unit shading normal
+Q_EX, Q_EY, Q_EZ = 3, 4, 5  # minus the view-space position (the eye), then its unit
+Q_TX, Q_TY, Q_TZ, Q_TW = 6, 7, 8, 9  # the interpolated tangent and bitangent sign
+Q_S0, Q_S1, Q_S2 = 10, 11, 12  # the normal map's texel
+Q_SCALE, Q_MAPPED, Q_BACK = 13, 14, 15  # normal scale; 1 where normal-mapped; 1 on a back face
+Q_R, Q_G, Q_B = 16, 17, 18  # base colour
+Q_METALLIC, Q_ROUGH, Q_AO = 19, 20, 21
+Q_ER, Q_EG, Q_EB = 22, 23, 24  # emission
+Q_CR, Q_CG, Q_CB = 25, 26, 27  # c_diff
+Q_F0R, Q_F0G, Q_F0B = 28, 29, 30
+Q_ALPHA2, Q_NDV, Q_VIEW = 31, 32, 33  # alpha^2, clamped N.V, view_terms' Vis term
+Q_DR, Q_DG, Q_DB = 34, 35, 36  # c_diff / pi
+Q_OR, Q_OG, Q_OB = 37, 38, 39  # light reflected from the punctual lights
+Q_KIND = 40  # K_EMPTY, K_UNLIT (its colour in Q_R...) or K_PBR
+Q_PX, Q_PY, Q_PZ = 41, 42, 43  # the view-space position (for point and spot lights)
+Q_COLUMNS = 44
+K_EMPTY, K_UNLIT, K_PBR = 0.0, 1.0, 2.0
+
+
+@njit(cache=True, error_model="numpy", inline="always")
+def unit_lanes(lanes, n, ortho):
+    """Lanes 0..n-1: the normal to unit length (as it is where it has none) and
+    flipped on back faces; the eye direction to unit length ((0, 0, 1) where it has
+    none, and always under an orthographic camera)."""
+    for i in range(n):
+        x = lanes[Q_NX, i]
+        y = lanes[Q_NY, i]
+        z = lanes[Q_NZ, i]
+        length = math.sqrt(x * x + y * y + z * z)
+        inv = 1.0 / length
+        ok = length > 0.0
+        x = x * inv if ok else x
+        y = y * inv if ok else y
+        z = z * inv if ok else z
+        back = lanes[Q_BACK, i] == 1.0
+        lanes[Q_NX, i] = -x if back else x
+        lanes[Q_NY, i] = -y if back else y
+        lanes[Q_NZ, i] = -z if back else z
+    if ortho:
+        for i in range(n):
+            lanes[Q_EX, i] = 0.0
+            lanes[Q_EY, i] = 0.0
+            lanes[Q_EZ, i] = 1.0
+        return
+    for i in range(n):
+        x = lanes[Q_EX, i]
+        y = lanes[Q_EY, i]
+        z = lanes[Q_EZ, i]
+        length = math.sqrt(x * x + y * y + z * z)
+        inv = 1.0 / length
+        ok = length > 0.0
+        lanes[Q_EX, i] = x * inv if ok else 0.0
+        lanes[Q_EY, i] = y * inv if ok else 0.0
+        lanes[Q_EZ, i] = z * inv if ok else 1.0
+
+
+@njit(cache=True, error_model="numpy", inline="always")
+def normal_lanes(lanes, n):
+    """normal_mapped over lanes 0..n-1 where Q_MAPPED is 1: the unit normal through
+    the tangent frame and the normal map's texel."""
+    for i in range(n):
+        nx = lanes[Q_NX, i]
+        ny = lanes[Q_NY, i]
+        nz = lanes[Q_NZ, i]
+        tx = lanes[Q_TX, i]
+        ty = lanes[Q_TY, i]
+        tz = lanes[Q_TZ, i]
+        back = lanes[Q_BACK, i] == 1.0
+        dot = tx * nx + ty * ny + tz * nz
+        tx -= dot * nx
+        ty -= dot * ny
+        tz -= dot * nz
+        tn = math.sqrt(tx * tx + ty * ty + tz * tz)
+        inv = 1.0 / tn
+        tx *= inv
+        ty *= inv
+        tz *= inv
+        tx = -tx if back else tx
+        ty = -ty if back else ty
+        tz = -tz if back else tz
+        sign = 1.0 if lanes[Q_TW, i] >= 0.0 else -1.0
+        sign = -sign if back else sign
+        bx = sign * (ny * tz - nz * ty)
+        by = sign * (nz * tx - nx * tz)
+        bz = sign * (nx * ty - ny * tx)
+        scale = lanes[Q_SCALE, i]
+        px = (2.0 * lanes[Q_S0, i] - 1.0) * scale
+        py = (2.0 * lanes[Q_S1, i] - 1.0) * scale
+        pz = 2.0 * lanes[Q_S2, i] - 1.0
+        mx = tx * px + bx * py + nx * pz
+        my = ty * px + by * py + ny * pz
+        mz = tz * px + bz * py + nz * pz
+        mn = math.sqrt(mx * mx + my * my + mz * mz)
+        inv = 1.0 / mn
+        use = (lanes[Q_MAPPED, i] == 1.0) & (tn > 1e-12) & (mn > 0.0)
+        lanes[Q_NX, i] = mx * inv if use else nx
+        lanes[Q_NY, i] = my * inv if use else ny
+        lanes[Q_NZ, i] = mz * inv if use else nz
+
+
+@njit(cache=True, error_model="numpy", inline="always")
+def material_lanes(lanes, n):
+    """Over lanes 0..n-1: c_diff, F0, alpha^2, N.V and view_terms' values, and the
+    reflected light set to 0 (shade_pbr's steps before its light loop)."""
+    for i in range(n):
+        metallic = lanes[Q_METALLIC, i]
+        rough = lanes[Q_ROUGH, i]
+        r = lanes[Q_R, i]
+        g = lanes[Q_G, i]
+        b = lanes[Q_B, i]
+        cr = r * (1.0 - metallic)
+        cg = g * (1.0 - metallic)
+        cb = b * (1.0 - metallic)
+        lanes[Q_CR, i] = cr
+        lanes[Q_CG, i] = cg
+        lanes[Q_CB, i] = cb
+        lanes[Q_F0R, i] = 0.04 + (r - 0.04) * metallic
+        lanes[Q_F0G, i] = 0.04 + (g - 0.04) * metallic
+        lanes[Q_F0B, i] = 0.04 + (b - 0.04) * metallic
+        alpha = rough * rough
+        alpha2 = alpha * alpha
+        lanes[Q_ALPHA2, i] = alpha2
+        ndv = min(
+            max(
+                lanes[Q_NX, i] * lanes[Q_EX, i]
+                + lanes[Q_NY, i] * lanes[Q_EY, i]
+                + lanes[Q_NZ, i] * lanes[Q_EZ, i],
+                0.0,
+            ),
+            1.0,
+        )
+        lanes[Q_NDV, i] = ndv
+        dr, dg, db, view_term = view_terms(ndv, cr, cg, cb, alpha2)
+        lanes[Q_DR, i] = dr
+        lanes[Q_DG, i] = dg
+        lanes[Q_DB, i] = db
+        lanes[Q_VIEW, i] = view_term
+        lanes[Q_OR, i] = 0.0
+        lanes[Q_OG, i] = 0.0
+        lanes[Q_OB, i] = 0.0
+
+
+@njit(cache=True, error_model="numpy", inline="always")
+def light_lanes(lanes, n, lx, ly, lz, er, eg, eb):
+    """brdf_light over lanes 0..n-1 for one light (unit direction to it (lx, ly, lz),
+    irradiance (er, eg, eb)), added to the reflected light. The same operations as
+    brdf_light, its branches as selects: every lane computes both sides."""
+    for i in range(n):
+        nx = lanes[Q_NX, i]
+        ny = lanes[Q_NY, i]
+        nz = lanes[Q_NZ, i]
+        ndl = nx * lx + ny * ly + nz * lz
+        lit = not ndl <= 0.0
+        ndl = min(ndl, 1.0)
+        hx = lx + lanes[Q_EX, i]
+        hy = ly + lanes[Q_EY, i]
+        hz = lz + lanes[Q_EZ, i]
+        hn = hx * hx + hy * hy + hz * hz
+        nh = max(nx * hx + ny * hy + nz * hz, 0.0)
+        nh2 = min(nh * nh, hn)
+        vdh = min(0.5 * math.sqrt(hn), 1.0)
+        k = 1.0 - vdh
+        k2 = k * k
+        k5 = k2 * k2 * k
+        f0r = lanes[Q_F0R, i]
+        f0g = lanes[Q_F0G, i]
+        f0b = lanes[Q_F0B, i]
+        fr = f0r + (1.0 - f0r) * k5
+        fg = f0g + (1.0 - f0g) * k5
+        fb = f0b + (1.0 - f0b) * k5
+        alpha2 = lanes[Q_ALPHA2, i]
+        denom = ndl * lanes[Q_VIEW, i] + lanes[Q_NDV, i] * math.sqrt(ndl * ndl * (1.0 - alpha2) + alpha2)
+        qh = nh2 * (alpha2 - 1.0) + hn
+        qqd = qh * qh * denom
+        towards = 0.5 * alpha2 * INV_PI * hn * hn / qqd
+        opposite = 0.5 * alpha2 * INV_PI / denom
+        ok = denom > 0.0
+        has_h = hn > 0.0
+        s = towards if has_h & (qh > 0.0) & ok else 0.0
+        s = s if has_h else (opposite if ok else 0.0)
+        cr = ((1.0 - fr) * lanes[Q_DR, i] + fr * s) * ndl
+        cg = ((1.0 - fg) * lanes[Q_DG, i] + fg * s) * ndl
+        cb = ((1.0 - fb) * lanes[Q_DB, i] + fb * s) * ndl
+        lanes[Q_OR, i] += (cr if lit else 0.0) * er
+        lanes[Q_OG, i] += (cg if lit else 0.0) * eg
+        lanes[Q_OB, i] += (cb if lit else 0.0) * eb
+
+
+@njit(cache=True, error_model="numpy", inline="always")
+def punctual_lanes(lanes, n, lights, i):
+    """Point or spot light i over lanes 0..n-1, lane by lane (each lane its own
+    direction and attenuation): shade_pbr's steps for such a light."""
+    for j in range(n):
+        on, lx, ly, lz, er, eg, eb = light_from(lights, i, lanes[Q_PX, j], lanes[Q_PY, j], lanes[Q_PZ, j])
+        if not on:
+            continue
+        fr, fg, fb = brdf_light(
+            lanes[Q_NX, j], lanes[Q_NY, j], lanes[Q_NZ, j], lanes[Q_EX, j], lanes[Q_EY, j], lanes[Q_EZ, j],
+            lx, ly, lz, lanes[Q_NDV, j], lanes[Q_DR, j], lanes[Q_DG, j], lanes[Q_DB, j],
+            lanes[Q_F0R, j], lanes[Q_F0G, j], lanes[Q_F0B, j], lanes[Q_ALPHA2, j], lanes[Q_VIEW, j],
+        )  # fmt: skip
+        lanes[Q_OR, j] += fr * er
+        lanes[Q_OG, j] += fg * eg
+        lanes[Q_OB, j] += fb * eb

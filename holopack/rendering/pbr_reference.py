@@ -31,3 +31,29 @@ def brdf_cos(n, v, l, base, metallic, roughness) -> np.ndarray:
     vis = np.where(denom > 0, 0.5 / np.where(denom > 0, denom, 1.0), 0.0)
     out = ((1.0 - f) * c_diff / np.pi + f * d * vis) * ndl
     return np.where(ndl > 0, out, 0.0)
+
+
+def shading_normal(n, tangent, texel, scale, back) -> np.ndarray:
+    """numpy twin of pbr.normal_mapped / normal_lanes: the unit shading normal (..., 3)
+    from the interpolated normal n (..., 3), tangent (..., 4) (xyz, bitangent sign w),
+    the normal map's texel (..., 3) in [0, 1] with its scale (...,), on faces whose
+    back (...,) bool faces the viewer. glTF: N' = normalize(T x s + B y s + N z) for
+    the texel mapped to [-1, 1], B = w N x T, with N and T at unit length, T made
+    orthogonal to N; a back face flips N, T and B. Where the tangent is parallel to
+    N or absent, N' = N."""
+    n, tangent, texel = (np.asarray(x, np.float64) for x in (n, tangent, texel))
+    back = np.asarray(back, bool)[..., None]
+    scale = np.asarray(scale, np.float64)[..., None]
+    length = np.linalg.norm(n, axis=-1, keepdims=True)
+    n = np.where(length > 0, n / np.where(length > 0, length, 1.0), n)
+    n = np.where(back, -n, n)
+    t = tangent[..., :3] - np.sum(tangent[..., :3] * n, axis=-1, keepdims=True) * n
+    t_length = np.linalg.norm(t, axis=-1, keepdims=True)
+    t = np.where(back, -1.0, 1.0) * t / np.where(t_length > 1e-12, t_length, 1.0)
+    w = np.where(tangent[..., 3:4] >= 0, 1.0, -1.0) * np.where(back, -1.0, 1.0)
+    b = w * np.cross(n, t)
+    p = 2.0 * texel - 1.0
+    m = t * (p[..., 0:1] * scale) + b * (p[..., 1:2] * scale) + n * p[..., 2:3]
+    m_length = np.linalg.norm(m, axis=-1, keepdims=True)
+    ok = (t_length > 1e-12) & (m_length > 0)
+    return np.where(ok, m / np.where(ok, m_length, 1.0), n)
