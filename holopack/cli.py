@@ -202,7 +202,7 @@ def cmd_preview(args) -> int:
     check_export_settings(argparse.Namespace(size=args.size, animation=args.animation))
 
     shown = given(args, "animation", "size", "frames", "screenshot", "script", "output_dir")
-    look = given(args, "shading", "environment", "tone_mapping", "exposure")
+    look = given(args, *options.LOOK_OPTIONS)
     return (
         run_preview(args.input, args.device, **shown, look=look, video=given(args, *options.VIDEO_PARSERS))
         or 0

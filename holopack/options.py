@@ -205,8 +205,10 @@ def _bounds(name: str) -> dict:
 CAMERA = "camera and light"
 VIDEO = "video input"
 VIDEO_FACES = (EXPORT, PREVIEW, BENCH, PLAYLIST)
-# how the model is shaded: the preview's live panel draws what export renders
-LOOK_FACES = (EXPORT, PREVIEW, PLAYLIST)
+# how the model is shaded: the preview's live panel draws what export renders, and the
+# bench times (and its render peer draws) the same
+LOOK_FACES = (EXPORT, PREVIEW, BENCH, PLAYLIST)
+LOOK_OPTIONS = ("shading", "environment", "tone_mapping", "exposure")
 
 
 def _axis_option(name: str, choices: tuple[str, ...], help: str) -> Option:

@@ -176,6 +176,28 @@ def test_render_peer_draws_a_textured_model_supersampled_as_export_does(tmp_path
 
 
 @pytest.mark.gl
+def test_bench_times_the_shading_it_is_given_and_its_peer_draws_the_same(tmp_path, models):
+    """--shading pbr --environment studio reaches both export's render and the peer: the
+    report records them, the peer runs the BRDF and tone mapping shaders and agrees."""
+    out = tmp_path / "duck-pbr.json"
+    code = bench_main(
+        [str(models["duck"]), "--device", "3dcircle-42f2", "--size", "96"]
+        + ["--shading", "pbr", "--environment", "studio", "--exposure", "1.5"]
+        + ["--frames", "3", "--warmup", "1", "--peers", "render", "--json", str(out), "--quiet"]
+    )
+    assert code == 0
+    report = json.loads(out.read_text())
+    validate(report)
+    settings = report["settings"]
+    assert (settings["shading"], settings["environment"], settings["exposure"]) == ("pbr", "studio", 1.5)
+    (row,) = report["runs"][0]["peers"]
+    assert row["available"], row.get("reason")
+    assert row["peer_shading"] == "pbr"
+    assert "scene_pbr.frag" in row["peer_shaders"] and "tonemap.frag" in row["peer_shaders"]
+    assert row["peer_psnr"] >= 40.0
+
+
+@pytest.mark.gl
 def test_standalone_context_loads_pyopengl_for_egl_or_says_why():
     """The peer's context: PyOpenGL loaded for EGL (and the variable not left set for
     subprocesses), or, where it was already loaded for GLX, one line saying so."""

@@ -104,6 +104,7 @@ def cmd_bench(args) -> int:
         **given(args, "device", "format", "size", "supersample", "animation", "frames", "warmup"),
         **given(args, "peers", "profile", "load"),
         video=given(args, *options.VIDEO_PARSERS),
+        look={k: v for k, v in given(args, *options.LOOK_OPTIONS).items() if v is not None},
     )
     report = bench(args.inputs, settings)
     if args.json:

@@ -64,6 +64,7 @@ class BenchSettings:
     load: int = 0  # busy processes competing with the whole run (see bench/load.py)
     extra: dict = field(default_factory=dict)
     video: dict = field(default_factory=dict)  # ExportSettings key/crop/loop/levels
+    look: dict = field(default_factory=dict)  # ExportSettings shading/environment/tone_mapping/exposure
 
 
 def _time_load(path: str, repeats: int):
@@ -111,6 +112,7 @@ def _make_plan(scene, settings: BenchSettings, workdir: str):
         supersample=settings.supersample,
         animation=settings.animation,
         **settings.video,
+        **settings.look,
     )
     t0 = time.perf_counter()
     plan = ExportPlan(scene, export_settings, target)
@@ -390,6 +392,7 @@ def bench(inputs, settings: BenchSettings | None = None) -> dict:
             "warmup": settings.warmup,
             "peers": settings.peers,
             "load": settings.load,
+            **settings.look,
             **settings.extra,
         },
         "runs": runs,
