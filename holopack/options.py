@@ -208,7 +208,7 @@ VIDEO_FACES = (EXPORT, PREVIEW, BENCH, PLAYLIST)
 # how the model is shaded: the preview's live panel draws what export renders, and the
 # bench times (and its render peer draws) the same
 LOOK_FACES = (EXPORT, PREVIEW, BENCH, PLAYLIST)
-LOOK_OPTIONS = ("shading", "environment", "tone_mapping", "exposure")
+LOOK_OPTIONS = ("shading", "environment", "tone_mapping", "exposure", "model_lights")
 
 
 def _axis_option(name: str, choices: tuple[str, ...], help: str) -> Option:
@@ -365,6 +365,7 @@ OPTIONS: tuple[Option, ...] = (
         "light the model with its own KHR_lights_punctual lights instead of the camera rig",
         default=False,
         group=CAMERA,
+        faces=LOOK_FACES,
     ),
     Option(
         "supersample",

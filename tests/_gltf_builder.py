@@ -198,3 +198,30 @@ def to_glb(builder: GltfBuilder, doc: dict) -> bytes:
     doc = copy.deepcopy(doc)
     doc["buffers"] = [{"byteLength": len(builder.blob)}]
     return glb_bytes(doc, builder.blob)
+
+
+def plate_with_a_point_light(path, color=(1.0, 0.25, 0.1), offset=(0.35, 0.3, 0.45)) -> str:
+    """A grey rough unit plate facing +Z, centred on the origin, and a KHR_lights_punctual
+    point light of ``color`` at ``offset`` in front of one corner: lit by its own light,
+    the plate is bright near that corner and dark across it."""
+    b, prim = quad_primitive()
+    prim["material"] = 0
+    doc = b.document([prim])
+    doc["nodes"][0]["translation"] = [-0.5, -0.5, 0.0]
+    doc["nodes"].append({"translation": list(offset), "extensions": {"KHR_lights_punctual": {"light": 0}}})
+    doc["scenes"][0]["nodes"] = [0, 1]
+    doc["extensions"] = {
+        "KHR_lights_punctual": {"lights": [{"type": "point", "intensity": 1.5, "color": list(color)}]}
+    }
+    doc["extensionsUsed"] = ["KHR_lights_punctual"]
+    doc["materials"] = [
+        {
+            "doubleSided": True,
+            "pbrMetallicRoughness": {
+                "baseColorFactor": [0.8, 0.8, 0.8, 1.0],
+                "metallicFactor": 0.0,
+                "roughnessFactor": 1.0,
+            },
+        }
+    ]
+    return write_gltf(path, doc)

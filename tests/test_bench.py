@@ -345,3 +345,24 @@ def test_subdivision_quadruples_triangles_on_the_same_surface():
     assert len(f) == 4 * len(small_f)
     np.testing.assert_allclose(v.min(0), small_v.min(0))
     np.testing.assert_allclose(v.max(0), small_v.max(0))
+
+
+@pytest.mark.gl
+def test_bench_with_model_lights_times_and_peers_the_models_own_lights(tmp_path):
+    """--model-lights reaches the bench's render and its peer: both light the plate with
+    its own red point light, and the report records it."""
+    from _gltf_builder import plate_with_a_point_light
+
+    out = tmp_path / "plate.json"
+    model = plate_with_a_point_light(tmp_path / "plate.gltf")
+    code = bench_main(
+        [model, "--device", "3dcircle-42f2", "--size", "96", "--shading", "pbr", "--model-lights"]
+        + ["--frames", "3", "--warmup", "1", "--peers", "render", "--json", str(out), "--quiet"]
+    )
+    assert code == 0
+    report = json.loads(out.read_text())
+    validate(report)
+    assert report["settings"]["model_lights"] is True
+    (row,) = report["runs"][0]["peers"]
+    assert row["available"], row.get("reason")
+    assert row["peer_psnr"] >= 40.0

@@ -208,3 +208,52 @@ def test_live_pbr_panel_draws_of_an_opaque_model_tone_map_each_fragment(gl_conte
     assert covered_psnr(numba.color, live, covered, 255.0) >= 40.0
     assert np.mean(diff[covered] > 8) <= 0.01
     assert np.mean(live[~covered].max(axis=1) > 8) < 0.01  # the background stays black
+
+
+def test_live_panel_lights_each_instant_with_the_models_own_lights(gl_context, tmp_path):
+    """--model-lights in the preview: the live panel at an instant shows export's frame
+    of that instant, lit by the model's own light where that frame's camera sees it,
+    even just after the worker drew a frame from another side of the turntable."""
+    from _gltf_builder import plate_with_a_point_light
+
+    from holopack import pipeline
+    from holopack.preview.controls import Controls
+    from holopack.preview.live import LiveRender
+    from holopack.preview.source import PipelineFrames
+
+    scene = holopack.load(plate_with_a_point_light(tmp_path / "lit-plate.gltf"))
+    device = "3dcircle-42f2"
+    look = {"shading": "pbr", "model_lights": True}
+    frames = PipelineFrames(scene, device, size=SIZE, look=look)
+    live = LiveRender(gl_context)
+    live.set_frames(frames)
+    source, _ = frames._source(None)  # what the worker does for its first frame
+    timeline = source.timeline
+    # the worker has just drawn a frame a quarter turn on from the one the clock shows
+    shown_index = 3
+    worker_index = next(
+        i for i in range(1, 10_000) if timeline.angle(i) - timeline.angle(shown_index) >= 60.0
+    )
+    source.picture(worker_index)
+    controls = Controls(animations=frames.animations, devices=[device], animation=0, fps=frames.fps)
+    controls.time = shown_index / frames.fps
+    assert live.draw(controls) is not None
+    shown = gl_context.read()
+
+    settings = pipeline.ExportSettings(device=device, **look)
+    profile = pipeline.resolve_profile(device)
+    export_source = pipeline.open_source(
+        scene,
+        pipeline.make_timeline(scene, settings, profile.fps),
+        SIZE,
+        supersample=profile.supersample,
+        lights=profile.lights,
+        **settings.look(),
+    )
+    expected = export_source.picture(shown_index).color
+    covered = expected.max(axis=2) > 10
+    assert covered.mean() > 0.05
+    assert covered_psnr(shown, expected, covered, 255.0) >= 35.0
+    # lit by its own red light, not by the white rig
+    red, green = expected[covered][:, 0].astype(float), expected[covered][:, 1].astype(float)
+    assert red.mean() > 2.0 * green.mean()

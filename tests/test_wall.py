@@ -513,3 +513,32 @@ def test_bench_wall_of_a_cut_clip_warns_once_and_times_the_export_loop(wall_dir,
     assert report["x_real_time"] == pytest.approx(1000.0 / ms["wall"] / report["fps"])
     text = format_wall_report(report)
     assert "end to end" in text and "in sequence" in text
+
+
+@pytest.mark.parametrize("model_lights", [True, False])
+def test_wall_canvas_lights_the_model_with_its_own_lights_when_asked(wall_dir, model_lights):
+    """--model-lights on a wall: the canvas is drawn with the model's own (red) point
+    light, placed by the canvas camera's view, as a single fan's export draws it;
+    without it, by the white camera rig."""
+    from _gltf_builder import plate_with_a_point_light
+
+    from holopack.pipeline import ExportSettings
+    from holopack.rendering.model_lights import model_lights_in_view
+    from holopack.scene.load import load
+    from holopack.wall.export import WallPlan
+
+    scene = load(plate_with_a_point_light(wall_dir / "plate.gltf"))
+    wall = load_wall(wall_dir / "wall.toml")
+    settings = ExportSettings(device=wall.fans[0].profile, shading="pbr", model_lights=model_lights)
+    plan = WallPlan(scene, wall, settings)
+    frame = plan.source.frame(2)
+    covered = frame.color.max(axis=2) > 10
+    assert covered.mean() > 0.02
+    red, green = (frame.color[covered][:, c].astype(float).mean() for c in (0, 1))
+    if model_lights:
+        assert red > 2.0 * green
+        tl = plan.timeline
+        expected = model_lights_in_view(scene, plan.source.view_at(2), tl.animation, tl.anim_time(2))
+        assert plan.source.renderer.lights == expected
+    else:
+        assert red < 1.3 * green

@@ -36,6 +36,15 @@ from .frames import circle_mask, make_timeline, open_source
 from .settings import ExportSettings
 
 
+def warn_if_no_model_lights(scene: Scene, settings: ExportSettings) -> None:
+    """--model-lights on a model without lights: said once, and the rig lights it."""
+    if settings.model_lights and not scene.is_media and not scene.lights:
+        warn(
+            "--model-lights: the model has no KHR_lights_punctual lights; it is lit by the default camera rig",
+            scene.path,
+        )
+
+
 def default_twin() -> str:
     """The bundled default twin (RobotExpressive, CC0), wherever this installation keeps it."""
     return str(resources.default_twin())
@@ -134,7 +143,6 @@ class ExportPlan:
             supersample=settings.supersample or profile.supersample,
             lights=settings.lights if settings.lights is not None else getattr(profile, "lights", None),
             **settings.look(),
-            model_lights=settings.model_lights,
         )
         self._note_decisions(scene, settings)
         self._encoder: PolarEncoder | None = None
@@ -168,12 +176,7 @@ class ExportPlan:
 
     def _note_decisions(self, scene: Scene, settings: ExportSettings) -> None:
         """Say on stderr what holopack decided that is not the plain default."""
-        if settings.model_lights and not scene.is_media and not scene.lights:
-            warn(
-                "--model-lights: the model has no KHR_lights_punctual lights; "
-                "it is lit by the default camera rig",
-                scene.path,
-            )
+        warn_if_no_model_lights(scene, settings)
         orientation = self.source.orientation
         if not orientation.chosen and not orientation.is_default:
             note(f"turned to face the viewer: {orientation.describe()}; --front/--up override", scene.path)

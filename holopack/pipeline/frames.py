@@ -226,6 +226,17 @@ def open_source(scene: Scene, timeline: Timeline, size: int, **options) -> Scene
     return SceneSource(scene, timeline, size, **options)
 
 
+def frame_lights(source, index: int, rig):
+    """The lights ``source`` (a SceneSource or a wall's CanvasSource) draws frame
+    ``index`` with: its model's own KHR_lights_punctual lights at that instant, in
+    that frame's view space, when ``source.model_lights`` asks for them and the model
+    has some; else ``rig`` (the camera-fixed lights)."""
+    if source.model_lights and source.scene.lights:
+        tl = source.timeline
+        return model_lights_in_view(source.scene, source.view_at(index), tl.animation, tl.anim_time(index))
+    return rig
+
+
 class _SourceBase:
     """What every Source keeps: its scene, timeline, picture size and framing."""
 
@@ -415,10 +426,7 @@ class SceneSource(_SourceBase):
     def lights_at(self, index: int):
         """The lights frame ``index`` is drawn with: the model's own lights in view
         (--model-lights, where it has some), else the renderer's rig."""
-        if self.model_lights and self.scene.lights:
-            tl = self.timeline
-            return model_lights_in_view(self.scene, self.view_at(index), tl.animation, tl.anim_time(index))
-        return self.renderer.lights
+        return frame_lights(self, index, self.renderer.lights)
 
     def draw(self, posed: list, index: int) -> RenderedPicture:
         """Render ``posed`` (the scene's pose at frame ``index``) as frame ``index`` sees

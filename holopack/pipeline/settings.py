@@ -57,6 +57,7 @@ class ExportSettings:
             "environment": self.environment,
             "tone_mapping": self.tone_mapping,
             "exposure": self.exposure,
+            "model_lights": self.model_lights,
         }
 
     @classmethod

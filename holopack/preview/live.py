@@ -217,7 +217,7 @@ class LiveRender:
             source.camera.projection,
             (side, side),
             supersample=source.supersample,
-            lights=source.renderer.lights,
+            lights=source.lights_at(position),  # the instant's own lights (--model-lights)
             shading=source.shading,
             linear=linear,
             tone_mapping=source.tone_mapping,

@@ -102,6 +102,7 @@ class PipelineFrames:
         look: dict | None = None,
     ):
         from .. import pipeline
+        from ..pipeline.exporting import warn_if_no_model_lights
         from ..rendering.camera import Framing
         from ..video.process import prepare_scene
 
@@ -109,6 +110,7 @@ class PipelineFrames:
         # the model shaded as export shades it: ``look``'s ExportSettings fields (shading,
         # environment, tone mapping, exposure), export's own defaults for the rest
         settings = pipeline.ExportSettings(**(video or {}), **(look or {}))
+        warn_if_no_model_lights(scene, settings)
         scene = prepare_scene(scene, settings.video_options(), Framing().margin)
         self.look = settings.look()
         # a fan shows the exposed, tone-mapped picture (RenderedPicture.shown_light); the

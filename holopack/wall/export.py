@@ -26,6 +26,7 @@ from ..errors import InputError, OutputError
 from ..formats import get_format
 from ..formats.mp4 import MP4Writer
 from ..pipeline import CallbackProgress, ExportSettings, default_twin, make_timeline
+from ..pipeline.exporting import warn_if_no_model_lights
 from ..progress import Progress
 from ..scene.load import load
 from ..scene.scene import Scene
@@ -135,6 +136,7 @@ class WallPlan:
         self.tile_mask = owned_tiles(self.owner)
         polar = [f.profile.supersample for f in wall.fans if f.profile.is_polar]
         supersample = settings.supersample or (max(polar) if polar else 1)
+        warn_if_no_model_lights(scene, settings)
         self.source = CanvasSource(
             scene,
             self.timeline,

@@ -18,6 +18,7 @@ import numpy as np
 from ..animate.orientation import decide
 from ..colour import SRGB8_TO_LINEAR
 from ..pipeline import SceneSource, Timeline, VideoSource, as_lights
+from ..pipeline.frames import frame_lights
 from ..rendering.camera import Camera, Framing
 from ..scene.scene import Scene
 from .canvas import CanvasGeometry
@@ -72,6 +73,7 @@ class CanvasSource:
         environment: str | None = None,
         tone_mapping: str | None = None,
         exposure: float = 1.0,
+        model_lights: bool = False,
     ):
         self.scene = scene
         self.timeline = timeline
@@ -95,6 +97,13 @@ class CanvasSource:
         self.environment = environment
         self.tone_mapping = tone_mapping
         self.exposure = exposure
+        self.model_lights = model_lights
+        self._rig = self.renderer.lights if self.renderer is not None else None
+
+    def lights_at(self, index: int):
+        """The lights frame ``index`` is drawn with: the model's own lights in the
+        canvas camera's view (--model-lights, where it has some), else the rig."""
+        return frame_lights(self, index, self._rig)
 
     def _camera_only(self) -> _CameraOnly:
         assert self._turntable is not None  # views and projection serve a model scene only
@@ -113,6 +122,7 @@ class CanvasSource:
         assert self.renderer is not None  # made with the camera for a model scene
         tl = self.timeline
         posed = self.scene.pose(tl.animation, tl.anim_time(index))
+        self.renderer.lights = self.lights_at(index)
         frame = self.renderer.draw(
             posed,
             self.scene.materials,
