@@ -138,7 +138,7 @@ def key_matte(
     window = subject_window(alpha, WINDOW_PAD)
     if window is not None:
         ys, xs = window
-        # feathered there only: elsewhere the matte is 0, which feathering keeps
+        # refined there only: elsewhere the matte is 0, which the ramp and the coverage keep
         refined = refine(
             model,
             alpha[ys, xs],
