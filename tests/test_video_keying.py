@@ -18,7 +18,7 @@ from _matte_measures import measure
 from _video_clips import make_clip
 
 # The targets (IoU >= 0.97, 99.5 % exact black, spill <= 2/255). The studio clip
-# falls short of the IoU target (0.956, see docs/video.md) and is held to what the keyer
+# falls short of the IoU target (0.957, see docs/video.md) and is held to what the keyer
 # reaches today, so a regression fails.
 TARGETS = {
     #            IoU   background  spill  jitter  kind
@@ -30,12 +30,12 @@ TARGETS = {
 
 # Held-out clips made the same way with other seeds: other light, screen colour,
 # texture, noise, compression (CRF drawn around the clip's own) and other subjects
-# (tests/data). Measured today: studio 0.955, static (Fox) 0.984, green (CesiumMan) 0.970.
+# (tests/data). Measured today: studio 0.956, static (Fox) 0.984, green (CesiumMan) 0.973.
 HELD_OUT = [
     # kind, seed, subject, IoU floor
     ("studio", 14, None, 0.95),
     ("textured", 12, "Fox", 0.97),
-    ("green", 13, "CesiumMan", 0.965),
+    ("green", 13, "CesiumMan", 0.97),
 ]
 
 
