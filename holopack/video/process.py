@@ -26,7 +26,6 @@ from .matte import KeyState, background_for, key_frame
 from .matte import ycbcr as _ycbcr
 from .options import VideoOptions
 
-
 # Processed frames that may wait for the reader: one being resampled while the next is
 # keyed, and one more to absorb a frame that keys slowly.
 KEY_AHEAD = 2
