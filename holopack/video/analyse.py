@@ -12,13 +12,11 @@ from __future__ import annotations
 import math
 import os
 from collections.abc import Iterator
-from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass, field, replace
 
 import cv2
 import numpy as np
 
-from .. import work_pool
 from ..errors import InputError
 from . import key_kernel
 from .decode import folder_pictures, premultiply, sample_filter
@@ -286,8 +284,7 @@ def _analyse_background(model: VideoModel, samples: np.ndarray, options: VideoOp
     colours = np.empty_like(samples) if options.levels == "auto" else samples
     background = background_for(model, plate, plate.shape)
     background_linear = codes_to_linear(background)  # once, not once per sample
-
-    def key_sample(i: int) -> None:
+    for i in range(k):
         if options.levels == "auto":
             colours[i], mattes[i], _ = key_frame(
                 model,
@@ -300,13 +297,6 @@ def _analyse_background(model: VideoModel, samples: np.ndarray, options: VideoOp
             )
         else:
             mattes[i] = key_matte(model, samples[i], ycc_plate, plate, None, background, background_linear)[0]
-
-    # The samples are keyed independently (no previous frame), so on threads() threads
-    # at once: much of a sample's matte is single-threaded numpy and OpenCV, and its
-    # kernels release the GIL (each sample's results are the same on any thread).
-    with ThreadPoolExecutor(max_workers=min(k, work_pool.threads())) as pool:
-        for _ in pool.map(key_sample, range(k)):
-            pass
     if (mattes >= 0.5).sum() < max(16, 1e-4 * mattes.size):
         # nothing stands in front of the background (a still picture as a video, a
         # screen recording): keying would leave nothing, so keep the frame
