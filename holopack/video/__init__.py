@@ -9,4 +9,5 @@ key       the per-frame matte and premultiplied colour (Numba, twin in key_refer
 crop      where the clip sits in the fan's square
 loop      crossfade and ping-pong frame orders
 process   the processed clip as a MediaSource the pipeline streams
+ahead     its frames decoded and keyed on a worker thread, ahead of the export's
 """

@@ -12,10 +12,11 @@ the pixels inside). Numpy twin: guide_reference.guide_edge.
 from __future__ import annotations
 
 import numpy as np
-from numba import njit, prange
+from numba import njit
 
 from ..kernel_cache import refresh
-from ..work_queue import WORKERS, claim
+from ..work_pool import run
+from ..work_queue import claim
 from .key_kernel import KB, KG, KR
 
 # the luma weights are compiled in as constants, the work queue's claim into the kernels
@@ -75,22 +76,39 @@ def _filtered_row(frame, alpha, edge, y, radius, coef_a, coef_b, out):
         out[y, x] = min(1.0, max(0.0, (sa / n) * _luma(frame, y, x) + sb / n))
 
 
-@njit(parallel=True, cache=True)
 def guide_edge(frame, alpha, edge, near, radius, eps, coef_a, coef_b, out):
     """frame uint8 (H, W, 3); alpha float32 (H, W); edge uint8 (H, W): pixels to
     filter; near uint8 (H, W): pixels within ``radius`` of an edge pixel; eps: the
     regularisation (luma in 0-1); coef_a, coef_b float32 (H, W): scratch; out float32
     (H, W), overwritten: the filtered matte on edge pixels, clipped to [0, 1], alpha
-    elsewhere. Two passes over the rows: the second reads the first's a and b within
-    ``radius``, so every row of the first is done before the second starts."""
-    height = alpha.shape[0]
+    elsewhere. Two runs over the rows on the threads of holopack.work_pool: the second
+    reads the first's a and b within ``radius``, so every row of the first is done
+    before the second starts."""
     for stage in range(2):
-        next_row = np.zeros(1, np.int64)
-        for _worker in prange(WORKERS):
-            y = claim(next_row)
-            while y < height:
-                if stage == 1:
-                    _filtered_row(frame, alpha, edge, y, radius, coef_a, coef_b, out)
-                else:
-                    _coefficients_row(frame, alpha, near, y, radius, eps, coef_a, coef_b)
-                y = claim(next_row)
+        run(
+            _guide_rows,
+            np.zeros(1, np.int64),
+            stage,
+            frame,
+            alpha,
+            edge,
+            near,
+            radius,
+            eps,
+            coef_a,
+            coef_b,
+            out,
+        )
+
+
+@njit(cache=True, nogil=True)
+def _guide_rows(next_row, stage, frame, alpha, edge, near, radius, eps, coef_a, coef_b, out):
+    """One thread's share of one stage of guide_edge: rows claimed from next_row."""
+    height = alpha.shape[0]
+    y = claim(next_row)
+    while y < height:
+        if stage == 1:
+            _filtered_row(frame, alpha, edge, y, radius, coef_a, coef_b, out)
+        else:
+            _coefficients_row(frame, alpha, near, y, radius, eps, coef_a, coef_b)
+        y = claim(next_row)

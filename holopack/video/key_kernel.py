@@ -22,10 +22,11 @@ from __future__ import annotations
 import math
 
 import numpy as np
-from numba import njit, prange
+from numba import njit
 
 from ..kernel_cache import refresh
-from ..work_queue import WORKERS, claim
+from ..work_pool import run
+from ..work_queue import claim
 
 refresh(__file__, ["../work_queue.py"])  # the kernels compile the work queue's claim into themselves
 
@@ -36,7 +37,6 @@ CHROMA_SOFTEN = 16.0  # added to Y before dividing, so near-black pixels have sm
 SCORE_LIMIT = 64.0  # stored scores are clamped to [-SCORE_LIMIT, SCORE_LIMIT]
 
 
-@njit(parallel=True, cache=True)
 def matte(
     frame,
     plate,
@@ -61,59 +61,91 @@ def matte(
     matte in [0, 1], and in the same pass what the matte's refinements read: offset
     float32 (H, W, 3) with the frame's YCbCr minus the plate's, linear_distance float32
     (H, W) with |frame - background| in linear RGB."""
+    run(
+        _matte_rows,
+        np.zeros(1, np.int64),
+        frame,
+        plate,
+        key_uv,
+        params,
+        prev_frame,
+        prev_score,
+        has_prev,
+        background_linear,
+        srgb_linear,
+        alpha,
+        offset,
+        linear_distance,
+    )
+
+
+@njit(cache=True, nogil=True)
+def _matte_rows(
+    next_row,
+    frame,
+    plate,
+    key_uv,
+    params,
+    prev_frame,
+    prev_score,
+    has_prev,
+    background_linear,
+    srgb_linear,
+    alpha,
+    offset,
+    linear_distance,
+):
+    """One thread's share of matte: rows claimed from next_row."""
     height, width = frame.shape[0], frame.shape[1]
     use_plate = params[0] > 0.5
     use_key = params[3] > 0.5
     plate_lo, plate_inv = params[1], 1.0 / max(1e-6, params[2] - params[1])
     key_lo, key_inv = params[4], 1.0 / max(1e-6, params[5] - params[4])
     still = params[6]
-    next_row = np.zeros(1, np.int64)
-    for _worker in prange(WORKERS):
-        y = claim(next_row)
-        while y < height:
-            for x in range(width):
-                r = float(frame[y, x, 0])
-                g = float(frame[y, x, 1])
-                b = float(frame[y, x, 2])
-                luma = KR * r + KG * g + KB * b
-                cb = CB_SCALE * (b - luma)
-                cr = CR_SCALE * (r - luma)
-                dy = luma - plate[y, x, 0]
-                du = cb - plate[y, x, 1]
-                dv = cr - plate[y, x, 2]
-                offset[y, x, 0] = dy
-                offset[y, x, 1] = du
-                offset[y, x, 2] = dv
-                d = 0.0
+    y = claim(next_row)
+    while y < height:
+        for x in range(width):
+            r = float(frame[y, x, 0])
+            g = float(frame[y, x, 1])
+            b = float(frame[y, x, 2])
+            luma = KR * r + KG * g + KB * b
+            cb = CB_SCALE * (b - luma)
+            cr = CR_SCALE * (r - luma)
+            dy = luma - plate[y, x, 0]
+            du = cb - plate[y, x, 1]
+            dv = cr - plate[y, x, 2]
+            offset[y, x, 0] = dy
+            offset[y, x, 1] = du
+            offset[y, x, 2] = dv
+            d = 0.0
+            for c in range(3):
+                e = srgb_linear[frame[y, x, c]] - background_linear[y, x, c]
+                d += e * e
+            linear_distance[y, x] = math.sqrt(d)
+            score = SCORE_LIMIT
+            if use_plate:
+                d = math.sqrt(dy * dy + du * du + dv * dv)
+                score = min(score, (d - plate_lo) * plate_inv)
+            if use_key:
+                norm = 100.0 / (luma + CHROMA_SOFTEN)
+                du = cb * norm - key_uv[0]
+                dv = cr * norm - key_uv[1]
+                d = math.sqrt(du * du + dv * dv)
+                score = min(score, (d - key_lo) * key_inv)
+            if not use_plate and not use_key:
+                score = 1.0
+            score = max(-SCORE_LIMIT, score)
+            if has_prev:
+                change = 0.0
                 for c in range(3):
-                    e = srgb_linear[frame[y, x, c]] - background_linear[y, x, c]
-                    d += e * e
-                linear_distance[y, x] = math.sqrt(d)
-                score = SCORE_LIMIT
-                if use_plate:
-                    d = math.sqrt(dy * dy + du * du + dv * dv)
-                    score = min(score, (d - plate_lo) * plate_inv)
-                if use_key:
-                    norm = 100.0 / (luma + CHROMA_SOFTEN)
-                    du = cb * norm - key_uv[0]
-                    dv = cr * norm - key_uv[1]
-                    d = math.sqrt(du * du + dv * dv)
-                    score = min(score, (d - key_lo) * key_inv)
-                if not use_plate and not use_key:
-                    score = 1.0
-                score = max(-SCORE_LIMIT, score)
-                if has_prev:
-                    change = 0.0
-                    for c in range(3):
-                        change = max(change, abs(float(frame[y, x, c]) - float(prev_frame[y, x, c])))
-                    if change <= still:
-                        score = 0.5 * (score + prev_score[y, x])
-                prev_score[y, x] = score
-                alpha[y, x] = min(1.0, max(0.0, score))
-            y = claim(next_row)
+                    change = max(change, abs(float(frame[y, x, c]) - float(prev_frame[y, x, c])))
+                if change <= still:
+                    score = 0.5 * (score + prev_score[y, x])
+            prev_score[y, x] = score
+            alpha[y, x] = min(1.0, max(0.0, score))
+        y = claim(next_row)
 
 
-@njit(parallel=True, cache=True)
 def composite(frame, alpha, band, background, despill, gain, out):
     """frame uint8 (H, W, 3); alpha float32 (H, W); band uint8 (H, W): 1 within a few
     pixels of the matte's edge; background float32 (H, W, 3) sRGB codes of what is
@@ -121,37 +153,40 @@ def composite(frame, alpha, band, background, despill, gain, out):
     dominant channel (0, 1, 2) or -1; gain: levels factor; out uint8 (H, W, 3),
     overwritten: (frame - (1 - alpha) * background) * gain, the dominant channel held to
     the larger of the other two on the band, exactly 0 where alpha is 0."""
+    run(_composite_rows, np.zeros(1, np.int64), frame, alpha, band, background, despill, gain, out)
+
+
+@njit(cache=True, nogil=True)
+def _composite_rows(next_row, frame, alpha, band, background, despill, gain, out):
+    """One thread's share of composite: rows claimed from next_row."""
     height, width = frame.shape[0], frame.shape[1]
-    next_row = np.zeros(1, np.int64)
-    for _worker in prange(WORKERS):
+    y = claim(next_row)
+    while y < height:
+        alpha_row = alpha[y]
+        for x in range(width):
+            a = alpha_row[x]
+            if a <= 0.0:
+                out[y, x, 0] = 0
+                out[y, x, 1] = 0
+                out[y, x, 2] = 0
+                continue
+            rest = 1.0 - a
+            c0 = max(0.0, frame[y, x, 0] - rest * background[y, x, 0])
+            c1 = max(0.0, frame[y, x, 1] - rest * background[y, x, 1])
+            c2 = max(0.0, frame[y, x, 2] - rest * background[y, x, 2])
+            if despill >= 0 and band[y, x] != 0:
+                if despill == 0:
+                    c0 = min(c0, max(c1, c2))
+                elif despill == 1:
+                    c1 = min(c1, max(c0, c2))
+                else:
+                    c2 = min(c2, max(c0, c1))
+            out[y, x, 0] = min(255, int(c0 * gain + 0.5))
+            out[y, x, 1] = min(255, int(c1 * gain + 0.5))
+            out[y, x, 2] = min(255, int(c2 * gain + 0.5))
         y = claim(next_row)
-        while y < height:
-            alpha_row = alpha[y]
-            for x in range(width):
-                a = alpha_row[x]
-                if a <= 0.0:
-                    out[y, x, 0] = 0
-                    out[y, x, 1] = 0
-                    out[y, x, 2] = 0
-                    continue
-                rest = 1.0 - a
-                c0 = max(0.0, frame[y, x, 0] - rest * background[y, x, 0])
-                c1 = max(0.0, frame[y, x, 1] - rest * background[y, x, 1])
-                c2 = max(0.0, frame[y, x, 2] - rest * background[y, x, 2])
-                if despill >= 0 and band[y, x] != 0:
-                    if despill == 0:
-                        c0 = min(c0, max(c1, c2))
-                    elif despill == 1:
-                        c1 = min(c1, max(c0, c2))
-                    else:
-                        c2 = min(c2, max(c0, c1))
-                out[y, x, 0] = min(255, int(c0 * gain + 0.5))
-                out[y, x, 1] = min(255, int(c1 * gain + 0.5))
-                out[y, x, 2] = min(255, int(c2 * gain + 0.5))
-            y = claim(next_row)
 
 
-@njit(parallel=True, cache=True)
 def unmix(alpha, score, lo, hi, linear_distance, reach, out):
     """matte.unmix_edge in one pass over the keyed pixels. alpha, score,
     linear_distance float32 (H, W); lo, hi: the distances the score's 0 and 1 stand
@@ -160,32 +195,36 @@ def unmix(alpha, score, lo, hi, linear_distance, reach, out):
     takes share = linear distance / (the largest within ``reach``), clipped to 1, where
     a distance of at least ``hi`` (from the score) lies within 2 px, else
     min(alpha, share); every other pixel keeps alpha. Windows are cut at the border."""
+    run(_unmix_rows, np.zeros(1, np.int64), alpha, score, lo, hi, linear_distance, reach, out)
+
+
+@njit(cache=True, nogil=True)
+def _unmix_rows(next_row, alpha, score, lo, hi, linear_distance, reach, out):
+    """One thread's share of unmix: rows claimed from next_row."""
     height, width = alpha.shape
     span = hi - lo
-    next_row = np.zeros(1, np.int64)
-    for _worker in prange(WORKERS):
+    y = claim(next_row)
+    while y < height:
+        for x in range(width):
+            a = alpha[y, x]
+            out[y, x] = a
+            if a <= 0.0:
+                continue
+            near = False
+            for v in range(max(0, y - 1), min(height, y + 2)):
+                for u in range(max(0, x - 1), min(width, x + 2)):
+                    if alpha[v, u] <= 0.0:
+                        near = True
+            if not near:
+                continue
+            local = 0.0
+            for v in range(max(0, y - 2), min(height, y + 3)):
+                for u in range(max(0, x - 2), min(width, x + 3)):
+                    local = max(local, lo + score[v, u] * span)
+            linear_local = 0.0
+            for v in range(max(0, y - reach), min(height, y + reach + 1)):
+                for u in range(max(0, x - reach), min(width, x + reach + 1)):
+                    linear_local = max(linear_local, linear_distance[v, u])
+            share = min(1.0, max(0.0, linear_distance[y, x] / max(linear_local, 1e-6)))
+            out[y, x] = share if local >= hi else min(a, share)
         y = claim(next_row)
-        while y < height:
-            for x in range(width):
-                a = alpha[y, x]
-                out[y, x] = a
-                if a <= 0.0:
-                    continue
-                near = False
-                for v in range(max(0, y - 1), min(height, y + 2)):
-                    for u in range(max(0, x - 1), min(width, x + 2)):
-                        if alpha[v, u] <= 0.0:
-                            near = True
-                if not near:
-                    continue
-                local = 0.0
-                for v in range(max(0, y - 2), min(height, y + 3)):
-                    for u in range(max(0, x - 2), min(width, x + 3)):
-                        local = max(local, lo + score[v, u] * span)
-                linear_local = 0.0
-                for v in range(max(0, y - reach), min(height, y + reach + 1)):
-                    for u in range(max(0, x - reach), min(width, x + reach + 1)):
-                        linear_local = max(linear_local, linear_distance[v, u])
-                share = min(1.0, max(0.0, linear_distance[y, x] / max(linear_local, 1e-6)))
-                out[y, x] = share if local >= hi else min(a, share)
-            y = claim(next_row)

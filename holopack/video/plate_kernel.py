@@ -8,10 +8,11 @@ fewer of them. Its numpy twin is ``plate_reference.plate_mode``.
 from __future__ import annotations
 
 import numpy as np
-from numba import njit, prange
+from numba import njit
 
 from ..kernel_cache import refresh
-from ..work_queue import WORKERS, claim
+from ..work_pool import run
+from ..work_queue import claim
 
 refresh(__file__, ["../work_queue.py"])  # the kernels compile the work queue's claim into themselves
 
@@ -104,22 +105,21 @@ def _nearest_row(samples, prediction, unsure, y, tolerance, plate):
             _mean_of_agreeing(samples, best, y, x, tolerance, plate)
 
 
-@njit(parallel=True, cache=True)
-def _plate_rows(samples, tolerance, prediction, unsure, nearest, plate, support):
-    """Every row of plate_mode (``nearest`` False) or plate_nearest (True)."""
+@njit(cache=True, nogil=True)
+def _plate_rows(next_row, samples, tolerance, prediction, unsure, nearest, plate, support):
+    """One thread's share of plate_mode (``nearest`` False) or plate_nearest (True):
+    rows claimed from next_row, on the threads of holopack.work_pool."""
     height = samples.shape[1]
-    next_row = np.zeros(1, np.int64)
-    for _worker in prange(WORKERS):
-        counts = np.empty(samples.shape[0], np.int64)
-        pixel = np.empty((samples.shape[0], 3), np.int32)
-        while True:
-            y = claim(next_row)
-            if y >= height:
-                break
-            if nearest:
-                _nearest_row(samples, prediction, unsure, y, tolerance, plate)
-            else:
-                _mode_row(samples, y, tolerance, counts, pixel, plate, support)
+    counts = np.empty(samples.shape[0], np.int64)
+    pixel = np.empty((samples.shape[0], 3), np.int32)
+    while True:
+        y = claim(next_row)
+        if y >= height:
+            break
+        if nearest:
+            _nearest_row(samples, prediction, unsure, y, tolerance, plate)
+        else:
+            _mode_row(samples, y, tolerance, counts, pixel, plate, support)
 
 
 def plate_mode(samples, tolerance, plate, support):
@@ -128,7 +128,17 @@ def plate_mode(samples, tolerance, plate, support):
     overwritten: plate = mean of the largest agreeing group (the first sample with the
     most agreeing others, and those), support = that group's share of the K samples."""
     none = np.zeros((0, 0, 3), np.float32)
-    _plate_rows(samples, tolerance, none, np.zeros((0, 0), np.bool_), False, plate, support)
+    run(
+        _plate_rows,
+        np.zeros(1, np.int64),
+        samples,
+        tolerance,
+        none,
+        np.zeros((0, 0), np.bool_),
+        False,
+        plate,
+        support,
+    )
 
 
 def plate_nearest(samples, prediction, unsure, tolerance, plate):
@@ -136,4 +146,14 @@ def plate_nearest(samples, prediction, unsure, tolerance, plate):
     mean of the samples (uint8 (K, H, W, 3)) that agree with the sample nearest to
     ``prediction`` (float32 (H, W, 3), the plate inpainted from its sure pixels), or
     with the prediction itself when no sample comes within 2 x tolerance of it."""
-    _plate_rows(samples, tolerance, prediction, unsure, True, plate, np.zeros((0, 0), np.float32))
+    run(
+        _plate_rows,
+        np.zeros(1, np.int64),
+        samples,
+        tolerance,
+        prediction,
+        unsure,
+        True,
+        plate,
+        np.zeros((0, 0), np.float32),
+    )

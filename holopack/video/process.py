@@ -17,6 +17,7 @@ from dataclasses import dataclass, field
 import numpy as np
 
 from ..scene.types import MediaSource
+from .ahead import ahead
 from .analyse import ALPHA_GATE, VideoModel, analyse, source_frames
 from .crop import Placement, circle_placement, fit_placement, place, window
 from .decode import premultiply, window_filter
@@ -24,6 +25,10 @@ from .loop import crossfade_frames, crossfade_length, pingpong_frames
 from .matte import KeyState, background_for, key_frame
 from .matte import ycbcr as _ycbcr
 from .options import VideoOptions
+
+# Processed frames that may wait for the reader: one being resampled while the next is
+# keyed, and one more to absorb a frame that keys slowly.
+KEY_AHEAD = 2
 
 
 class FrameProcessor:
@@ -94,7 +99,12 @@ class ProcessedMedia(MediaSource):
         return fit_placement(self.width, self.height, size)
 
     def processed(self, skip: int = 0) -> Iterator[np.ndarray]:
-        """The source's frames from ``skip`` on, processed (a stream with its own state)."""
+        """The source's frames from ``skip`` on, processed (a stream with its own state),
+        decoded and keyed on a worker thread up to KEY_AHEAD frames ahead of the reader,
+        which meanwhile resamples and encodes the frame before (see ahead.py)."""
+        return ahead(self._processed(skip), KEY_AHEAD)
+
+    def _processed(self, skip: int) -> Iterator[np.ndarray]:
         placement = self.placement()
         processor = FrameProcessor(self.model, placement)
         win = window(self.width, self.height, placement)

@@ -1,0 +1,74 @@
+"""Run an iterator on a worker thread, a bounded number of items ahead of its reader.
+
+The processed clip's frames are decoded (ffmpeg's pipe read into the frame) and keyed
+on one thread while the export's thread resamples and encodes the frame before: the
+key's kernels run on holopack.work_pool with the GIL released, and so do the export's,
+so on two cores the two halves run side by side instead of one after the other. The
+items come out in order and the iterator runs on the one worker thread, so whatever
+state it carries from item to item (the keyer's previous frame) is the same as when it
+runs on the reader's thread: the output does not change. At most ``depth`` finished
+items wait, so memory stays flat in the clip's length.
+"""
+
+from __future__ import annotations
+
+import queue
+import threading
+from collections.abc import Iterator
+from typing import TypeVar
+
+T = TypeVar("T")
+
+_DONE = object()
+
+
+class _Failed:
+    def __init__(self, error: BaseException):
+        self.error = error
+
+
+def ahead(items: Iterator[T], depth: int = 2, name: str = "holopack-video-ahead") -> Iterator[T]:
+    """``items``, advanced on a worker thread at most ``depth`` items ahead of the reader.
+    An exception in ``items`` is raised here, after the items before it; stopping early
+    (``close()``, or dropping this generator) stops the worker before its next item and
+    closes ``items`` there. The worker starts at the first ``next()``."""
+    if depth < 1:
+        raise ValueError(f"depth must be at least 1, got {depth}")
+    done: queue.Queue = queue.Queue(maxsize=depth)
+    stop = threading.Event()
+
+    def put(item) -> bool:
+        while not stop.is_set():
+            try:
+                done.put(item, timeout=0.05)
+                return True
+            except queue.Full:
+                continue
+        return False
+
+    def work() -> None:
+        try:
+            for item in items:
+                if not put(item) or stop.is_set():
+                    return
+            put(_DONE)
+        except BaseException as error:  # handed to the reader, raised there
+            put(_Failed(error))
+        finally:
+            close = getattr(items, "close", None)
+            if close is not None:
+                close()  # a generator's own cleanup (ffmpeg stopped) runs on this thread
+
+    worker = threading.Thread(target=work, name=name, daemon=True)
+    worker.start()
+    try:
+        while True:
+            item = done.get()
+            if item is _DONE:
+                return
+            if isinstance(item, _Failed):
+                raise item.error
+            yield item
+    finally:
+        stop.set()
+        worker.join()

@@ -1,0 +1,108 @@
+"""A processed clip decoded and keyed on a worker thread ahead of its reader
+(holopack/video/ahead.py): in order, a bounded number ahead, failures raised in their
+place, the source closed when the reader stops, and the same frames as on one thread."""
+
+from __future__ import annotations
+
+import threading
+import time
+
+import numpy as np
+import pytest
+from _video_clips import make_clip
+
+import holopack
+from holopack.video.ahead import ahead
+from holopack.video.options import video_options
+from holopack.video.process import processed_media
+
+
+def _worker_alive() -> bool:
+    return any(t.name == "holopack-video-ahead" for t in threading.enumerate())
+
+
+def test_items_come_in_order_each_once():
+    assert list(ahead(iter(range(50)))) == list(range(50))
+    assert list(ahead(iter([]))) == []
+    assert not _worker_alive()
+
+
+def test_the_worker_runs_at_most_depth_items_ahead():
+    made, used = [], []
+    lead = []
+
+    def items():
+        for i in range(30):
+            lead.append(i - len(used))  # finished but not yet taken, plus this one
+            made.append(i)
+            yield i
+
+    for item in ahead(items(), depth=2):
+        time.sleep(0.002)  # a slow reader: the worker would run away if unbounded
+        used.append(item)
+    assert used == list(range(30))
+    # depth finished in the queue, one handed out and in use, one being made
+    assert max(lead) <= 2 + 1
+    assert max(lead) >= 2  # and it does run ahead
+
+
+def test_a_failure_is_raised_after_the_items_before_it():
+    def items():
+        yield from range(5)
+        raise ValueError("frame 5 is broken")
+
+    got = []
+    with pytest.raises(ValueError, match="frame 5 is broken"):
+        for item in ahead(items()):
+            got.append(item)
+    assert got == [0, 1, 2, 3, 4]
+    assert not _worker_alive()
+
+
+@pytest.mark.parametrize("how", ["close", "drop", "raise"])
+def test_stopping_early_stops_the_worker_and_closes_the_source(how):
+    made, closed = [], []
+
+    def items():
+        try:
+            for i in range(1000):
+                made.append(i)
+                yield i
+        finally:
+            closed.append(threading.current_thread().name)
+
+    if how == "raise":
+        with pytest.raises(RuntimeError):
+            for item in ahead(items(), depth=2):
+                if item == 3:
+                    raise RuntimeError("the reader fails")
+    else:
+        stream = ahead(items(), depth=2)
+        assert [next(stream) for _ in range(4)] == [0, 1, 2, 3]
+        if how == "close":
+            stream.close()
+        else:
+            del stream  # garbage: its cleanup stops the worker
+    assert not _worker_alive()
+    assert closed == ["holopack-video-ahead"]  # the source's cleanup ran, on the worker
+    assert len(made) <= 4 + 2 + 1  # never ran on to the end
+
+
+def test_a_depth_below_one_is_refused():
+    with pytest.raises(ValueError, match="depth"):
+        next(ahead(iter(range(3)), depth=0))
+
+
+@pytest.mark.parametrize("loop", [None, "crossfade=0.5"])
+def test_keyed_ahead_the_frames_are_those_keyed_on_one_thread(tmp_path, loop):
+    path, _truth = make_clip("green", str(tmp_path))
+    media = processed_media(holopack.load(path).media, video_options(crop="auto", loop=loop))
+    media.set_size(160)
+    threaded = list(media.frames())
+    assert len(threaded) == media.frame_count
+    if loop is None:
+        alone = list(media._processed(0))  # the same stream, on this thread
+        assert len(alone) == len(threaded)
+        for a, b in zip(alone, threaded, strict=True):
+            np.testing.assert_array_equal(a, b)
+    assert not _worker_alive()
