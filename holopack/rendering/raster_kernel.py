@@ -61,7 +61,7 @@ import numpy as np
 from numba import njit
 
 from ..kernel_cache import refresh
-from ..work_pool import run
+from ..work_pool import run, threads
 from ..work_queue import claim
 
 # the kernels below inline shading.py's, pbr_kernel.py's, texture_kernel.py's and the work queue's
@@ -1109,22 +1109,33 @@ def _shade_row(mode, textured, y, x0, x1, lanes, job):
 
 
 def _band_kernel(mode: int, textured: bool):
-    """``shade_bands(next_band, job)`` for one shading mode, with or without textures:
-    one thread's share of shade_visible. It claims output rows (bands of s sub-sample
-    rows) from the counter next_band until none are left, shades them and resolves
-    them. job = (ids, s, ortho, rec_plane, surface, lighting, samples, srgb, picture,
-    tile_start, grid), see shade_kernel. A closure over the two constants, which Numba
-    folds; run on the work pool's threads (see _transform_blocks). PBR shades each tile
-    row in one call of the span shader (_span_kernel), in a lane table the thread
-    allocates once; the other modes shade a fragment at a time."""
+    """``shade_bands(next_band, next_table, tables, job)`` for one shading mode, with or
+    without textures: one thread's share of shade_visible. It claims output rows (bands
+    of s sub-sample rows) from the counter next_band until none are left, shades them
+    and resolves them. job = (ids, s, ortho, rec_plane, surface, lighting, samples,
+    srgb, picture, tile_start, grid), see shade_kernel. A closure over the two
+    constants, which Numba folds; run on the work pool's threads (see
+    _transform_blocks). PBR shades each tile row in one call of the span shader
+    (_span_kernel), in a lane table of its own: tables (T, pbr.Q_COLUMNS, tile or 1)
+    float64, one per thread of the run, claimed from the counter next_table (int64
+    (1,)); the other modes shade a fragment at a time.
 
-    @njit(cache=True, error_model="numpy", nogil=True)
+    Without Numba's reference counting (_nrt=False, so it allocates nothing: the lane
+    tables come in). With it, the arrays the loops take out of job, and those they hand
+    to the texture sampler, had their shared counters atomically raised and lowered
+    again, row after row and fragment after fragment, on arrays that Python passed in
+    (a parallel loop's body gets them without a counter, which is why the same shader
+    ran faster inside a prange kernel). FlightHelmet, unlit with textures, 1024 x 1024,
+    one thread's CPU time in this pass: 29.6 ms with counting, 25.4 ms without
+    (benchmarks/profile_pbr.py --cpu)."""
+
+    @njit(cache=True, error_model="numpy", nogil=True, _nrt=False)  # type: ignore[call-overload]  # _nrt: not in the stubs
     @_variant_name("shade_bands", mode, textured)
-    def shade_bands(next_band, job):
+    def shade_bands(next_band, next_table, tables, job):
         _, s, _, _, _, _, samples, srgb, picture, tile_start, grid = job
         tile, ntx, width, height = grid
         # PBR shades a tile row at a time in the lanes of this thread's table (_span_kernel)
-        lanes = np.empty((pbr.Q_COLUMNS, tile if mode == PBR else 1), np.float64)
+        lanes = tables[claim(next_table)]
         while True:
             band = claim(next_band)
             if band * s >= height:
@@ -1196,7 +1207,8 @@ _BAND_SHADERS = {
 
 
 def band_shader(mode: int, textured: bool):
-    """The compiled band shader of (mode, textured): ``shade_bands(next_band, job)``."""
+    """The compiled band shader of (mode, textured): ``shade_bands(next_band, next_table,
+    tables, job)``."""
     return _BAND_SHADERS[(mode, textured)]
 
 
@@ -1220,9 +1232,13 @@ def shade_kernel(mode: int, textured: bool):
         such without looking."""
         # threads claim bands one at a time as they come free (holopack.work_queue), in
         # order from the top: neighbouring bands run at once and share the textures in cache
+        # one lane table per thread that the run may start (work_pool.run starts threads())
+        tables = np.empty((threads(), pbr.Q_COLUMNS, grid[0] if mode == PBR else 1), np.float64)
         run(
             worker,
             np.zeros(1, np.int64),
+            np.zeros(1, np.int64),
+            tables,
             (ids, s, ortho, rec_plane, surface, lighting, samples, srgb, picture, tile_start, grid),
         )
 
