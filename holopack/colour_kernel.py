@@ -28,7 +28,7 @@ def srgb8_to_linear_tiles(color, lut, tile, linear, tiles):
     run(_convert_rows, np.zeros(1, np.int64), color, lut, tile, linear, tiles)
 
 
-@njit(cache=True, nogil=True)
+@njit(cache=True, nogil=True, _nrt=False)  # type: ignore[call-overload]  # _nrt: not in the stubs
 def _convert_rows(next_row, color, lut, tile, linear, tiles):
     """One thread's share of srgb8_to_linear_tiles: rows of tiles claimed from next_row."""
     height, width = color.shape[0], color.shape[1]

@@ -6,7 +6,9 @@ the loop it runs only starts ``WORKERS`` iterations of one compiled claim loop (
 holopack.work_queue). ``run(worker, *args)`` does the same with Python threads: it
 calls ``worker(*args)`` on the calling thread and on ``numba.get_num_threads() - 1``
 helper threads at once and returns when all are done. ``worker`` must be compiled with
-``@njit(nogil=True)``, so that the threads run truly in parallel, and must take its work
+``@njit(nogil=True, _nrt=False)``, so that the threads run truly in parallel and take
+no references to the arrays they are given (each would be an atomic instruction on a
+counter that Python's arrays carry: docs/developing.md), and must take its work
 from a shared counter (``holopack.work_queue.claim``) among its arguments, so that the
 result does not depend on how many threads ran it or when. Only the claim loop itself is
 compiled: a cold first export of the default twin compiled 19 specialisations before

@@ -125,3 +125,38 @@ def test_a_forked_child_has_helpers_of_its_own():
 def _child_run():
     hits, _, calls = _run_once(100_000)
     return bool(np.all(hits == 1)), calls
+
+
+def test_the_packages_claim_loops_count_no_references():
+    """Every claim loop the package hands to the pool (a nogil kernel in a module that
+    runs the pool) is compiled without reference counting: arrays from Python carry
+    counters, and counting them is an atomic instruction per reference (see
+    docs/developing.md, Parallel kernels)."""
+    import importlib
+
+    from numba.core.registry import CPUDispatcher
+
+    from holopack.rendering import raster_kernel
+    from holopack.rendering.shading import LIT, PBR, UNLIT
+
+    modules = [
+        "holopack.rendering.raster_kernel",
+        "holopack.rendering.tonemap_kernel",
+        "holopack.animate.skin_kernel",
+        "holopack.device.resample_kernel",
+        "holopack.device.simulate_kernel",
+        "holopack.colour_kernel",
+    ]
+    loops = []
+    for name in modules:
+        module = importlib.import_module(name)
+        assert module.run is work_pool.run, name
+        loops += [
+            f for f in vars(module).values() if isinstance(f, CPUDispatcher) and f.targetoptions.get("nogil")
+        ]
+    for mode in (LIT, UNLIT, PBR):
+        for textured in (False, True):
+            loops += [raster_kernel.band_shader(mode, textured), raster_kernel.blend_worker(mode, textured)]
+    assert len(loops) > 20
+    counting = [f.py_func.__qualname__ for f in loops if f.targetoptions.get("_nrt") is not False]
+    assert counting == []

@@ -85,7 +85,7 @@ def _skin_vertex(i, positions, normals, joints, weights, joint_matrices, out_pos
         out_normals[i, 2] = nz
 
 
-@njit(cache=True, nogil=True)
+@njit(cache=True, nogil=True, _nrt=False)  # type: ignore[call-overload]  # _nrt: not in the stubs
 def _skin_blocks(next_block, positions, normals, joints, weights, joint_matrices, out_positions, out_normals):
     """One thread's share: blocks of VERTEX_BLOCK vertices claimed from next_block until
     none are left (on one thread, all of them). One kernel for both cases: a parallel

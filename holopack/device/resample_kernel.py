@@ -271,7 +271,7 @@ def apply_weights(indptr, indices, weights, picture, out):
     run(_weight_rows, np.zeros(1, np.int64), indptr, indices, weights, picture, out)
 
 
-@njit(cache=True, nogil=True)
+@njit(cache=True, nogil=True, _nrt=False)  # type: ignore[call-overload]  # _nrt: not in the stubs
 def _weight_rows(next_block, indptr, indices, weights, picture, out):
     """One thread's share of apply_weights: blocks of ROW_BLOCK rows from next_block."""
     rows = indptr.shape[0] - 1
@@ -303,7 +303,7 @@ def occupied_tiles(bits, tile, out):
     run(_scan_rows, np.zeros(1, np.int64), bits, tile, out)
 
 
-@njit(cache=True, nogil=True)
+@njit(cache=True, nogil=True, _nrt=False)  # type: ignore[call-overload]  # _nrt: not in the stubs
 def _scan_rows(next_row, bits, tile, out):
     """One thread's share of occupied_tiles: rows of tiles claimed from next_row."""
     n = bits.shape[0]
@@ -354,7 +354,7 @@ def gather_tiled(groupptr, reachptr, reach, order, indptr, offsets, weights, spa
     out[rows + 2] = 0.0
 
 
-@njit(cache=True, nogil=True)
+@njit(cache=True, nogil=True, _nrt=False)  # type: ignore[call-overload]  # _nrt: not in the stubs
 def _gather_groups(
     next_group, groupptr, reachptr, reach, order, indptr, offsets, weights, occupied, picture, out
 ):

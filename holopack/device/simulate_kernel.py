@@ -33,7 +33,7 @@ def sample_polar(size, oversample, radius_mm, r_out, theta_out):
     run(_polar_rows, np.zeros(1, np.int64), size, oversample, radius_mm, r_out, theta_out)
 
 
-@njit(cache=True, nogil=True)
+@njit(cache=True, nogil=True, _nrt=False)  # type: ignore[call-overload]  # _nrt: not in the stubs
 def _polar_rows(next_row, size, oversample, radius_mm, r_out, theta_out):
     """One thread's share of sample_polar: rows claimed from next_row."""
     n = size * oversample
@@ -106,7 +106,7 @@ def simulate(
     )
 
 
-@njit(cache=True, nogil=True)
+@njit(cache=True, nogil=True, _nrt=False)  # type: ignore[call-overload]  # _nrt: not in the stubs
 def _simulate_rows(
     next_row,
     cum,
@@ -193,7 +193,7 @@ def encode_srgb8(linear, lut, out):
     run(_encode_rows, np.zeros(1, np.int64), linear, lut, out)
 
 
-@njit(cache=True, nogil=True)
+@njit(cache=True, nogil=True, _nrt=False)  # type: ignore[call-overload]  # _nrt: not in the stubs
 def _encode_rows(next_row, linear, lut, out):
     """One thread's share of encode_srgb8: rows claimed from next_row."""
     n = lut.shape[0] - 1

@@ -50,6 +50,10 @@ variants (``opaque_kernel(masked)``, ``shade_kernel(mode, textured)``,
 
 "In parallel" means one compiled claim loop (``_transform_blocks``, ``_raster_tiles``,
 ``shade_bands_*``, ``blend_tiles_*``...) run on the threads of ``holopack.work_pool``.
+These loops and the functions they call are compiled without Numba's reference
+counting (``_nrt=False``; they allocate nothing): Python's caller holds every array for
+the whole call, and the counters of arrays passed in from Python are shared words that
+each count takes with an atomic instruction (see ``_band_kernel``).
 """
 
 from __future__ import annotations
@@ -61,7 +65,7 @@ import numpy as np
 from numba import njit
 
 from ..kernel_cache import refresh
-from ..work_pool import run
+from ..work_pool import run, threads
 from ..work_queue import claim
 
 # the kernels below inline shading.py's, pbr_kernel.py's, texture_kernel.py's and the work queue's
@@ -187,7 +191,7 @@ def transform(world_pos, world_nrm, camera, size, clip, attr, vertex):
     )
 
 
-@njit(cache=True, error_model="numpy", nogil=True)
+@njit(cache=True, error_model="numpy", nogil=True, _nrt=False)  # type: ignore[call-overload]  # _nrt: not in the stubs
 def _transform_blocks(next_block, world_pos, world_nrm, camera, size, clip, attr, vertex):
     """One thread's share of transform: it claims blocks of BLOCK vertices from the
     counter next_block until none are left. The threads of holopack.work_pool run it
@@ -404,7 +408,7 @@ def setup_triangles(tri_idx, tri_mat, mat, vertex, size, identity, records, need
     )
 
 
-@njit(cache=True, error_model="numpy", nogil=True)
+@njit(cache=True, error_model="numpy", nogil=True, _nrt=False)  # type: ignore[call-overload]  # _nrt: not in the stubs
 def _setup_blocks(next_block, tri_idx, tri_mat, mat, vertex, size, identity, records, needs_clip):
     """One thread's share of setup_triangles: blocks of BLOCK triangles claimed from
     next_block (on the work pool's threads: see _transform_blocks)."""
@@ -593,7 +597,7 @@ def bin_count(order, count, rec_tri, rec_bbox, tile, ntx, nty, tile_start, offse
     return total
 
 
-@njit(cache=True, error_model="numpy", nogil=True)
+@njit(cache=True, error_model="numpy", nogil=True, _nrt=False)  # type: ignore[call-overload]  # _nrt: not in the stubs
 def _count_chunks(next_chunk, order, count, rec_tri, rec_bbox, tile, ntx, offsets, tbox):
     """One thread's share of bin_count (on the work pool's threads: see _transform_blocks)."""
     while True:
@@ -639,7 +643,7 @@ def bin_fill(order, count, ntx, offsets, tbox, tile_list):
     )
 
 
-@njit(cache=True, error_model="numpy", nogil=True)
+@njit(cache=True, error_model="numpy", nogil=True, _nrt=False)  # type: ignore[call-overload]  # _nrt: not in the stubs
 def _fill_chunks(next_chunk, order, count, ntx, offsets, tbox, tile_list):
     """One thread's share of bin_fill."""
     while True:
@@ -723,7 +727,7 @@ def record_vertices(r, rec_plane):
     return int(rec_plane[r, P_V0]), int(rec_plane[r, P_V1]), int(rec_plane[r, P_V2])
 
 
-@njit(cache=True, error_model="numpy")
+@njit(cache=True, error_model="numpy", _nrt=False)  # type: ignore[call-overload]  # _nrt: not in the stubs
 def _fragment_alpha(r, x, y, rec_plane, surface):
     """Alpha of record r at pixel (x, y), for the alpha test of MASK materials. Called,
     not inlined: only MASK fragments need it, and inlining the texture sampler into
@@ -874,14 +878,14 @@ def _depth_tiles(next_tile, bins, grid, records, surface, depth, ids, any_masked
         )
 
 
-@njit(cache=True, error_model="numpy", nogil=True)
+@njit(cache=True, error_model="numpy", nogil=True, _nrt=False)  # type: ignore[call-overload]  # _nrt: not in the stubs
 def _raster_tiles(next_tile, bins, grid, records, surface, depth, ids):
     """_depth_tiles where no material is MASK. One thread's share, on the work pool's
     threads (see _transform_blocks)."""
     _depth_tiles(next_tile, bins, grid, records, surface, depth, ids, False)
 
 
-@njit(cache=True, error_model="numpy", nogil=True)
+@njit(cache=True, error_model="numpy", nogil=True, _nrt=False)  # type: ignore[call-overload]  # _nrt: not in the stubs
 def _raster_tiles_masked(next_tile, bins, grid, records, surface, depth, ids):
     """_depth_tiles with the alpha test of MASK materials."""
     _depth_tiles(next_tile, bins, grid, records, surface, depth, ids, True)
@@ -1109,22 +1113,33 @@ def _shade_row(mode, textured, y, x0, x1, lanes, job):
 
 
 def _band_kernel(mode: int, textured: bool):
-    """``shade_bands(next_band, job)`` for one shading mode, with or without textures:
-    one thread's share of shade_visible. It claims output rows (bands of s sub-sample
-    rows) from the counter next_band until none are left, shades them and resolves
-    them. job = (ids, s, ortho, rec_plane, surface, lighting, samples, srgb, picture,
-    tile_start, grid), see shade_kernel. A closure over the two constants, which Numba
-    folds; run on the work pool's threads (see _transform_blocks). PBR shades each tile
-    row in one call of the span shader (_span_kernel), in a lane table the thread
-    allocates once; the other modes shade a fragment at a time."""
+    """``shade_bands(next_band, next_table, tables, job)`` for one shading mode, with or
+    without textures: one thread's share of shade_visible. It claims output rows (bands
+    of s sub-sample rows) from the counter next_band until none are left, shades them
+    and resolves them. job = (ids, s, ortho, rec_plane, surface, lighting, samples,
+    srgb, picture, tile_start, grid), see shade_kernel. A closure over the two
+    constants, which Numba folds; run on the work pool's threads (see
+    _transform_blocks). PBR shades each tile row in one call of the span shader
+    (_span_kernel), in a lane table of its own: tables (T, pbr.Q_COLUMNS, tile or 1)
+    float64, one per thread of the run, claimed from the counter next_table (int64
+    (1,)); the other modes shade a fragment at a time.
 
-    @njit(cache=True, error_model="numpy", nogil=True)
+    Without Numba's reference counting (_nrt=False, so it allocates nothing: the lane
+    tables come in). With it, the arrays the loops take out of job, and those they hand
+    to the texture sampler, had their shared counters atomically raised and lowered
+    again, row after row and fragment after fragment, on arrays that Python passed in
+    (a parallel loop's body gets them without a counter, which is why the same shader
+    ran faster inside a prange kernel). FlightHelmet, unlit with textures, 1024 x 1024,
+    one thread's CPU time in this pass: 29.6 ms with counting, 25.4 ms without
+    (benchmarks/profile_pbr.py --cpu)."""
+
+    @njit(cache=True, error_model="numpy", nogil=True, _nrt=False)  # type: ignore[call-overload]  # _nrt: not in the stubs
     @_variant_name("shade_bands", mode, textured)
-    def shade_bands(next_band, job):
+    def shade_bands(next_band, next_table, tables, job):
         _, s, _, _, _, _, samples, srgb, picture, tile_start, grid = job
         tile, ntx, width, height = grid
         # PBR shades a tile row at a time in the lanes of this thread's table (_span_kernel)
-        lanes = np.empty((pbr.Q_COLUMNS, tile if mode == PBR else 1), np.float64)
+        lanes = tables[claim(next_table)]
         while True:
             band = claim(next_band)
             if band * s >= height:
@@ -1196,7 +1211,8 @@ _BAND_SHADERS = {
 
 
 def band_shader(mode: int, textured: bool):
-    """The compiled band shader of (mode, textured): ``shade_bands(next_band, job)``."""
+    """The compiled band shader of (mode, textured): ``shade_bands(next_band, next_table,
+    tables, job)``."""
     return _BAND_SHADERS[(mode, textured)]
 
 
@@ -1220,9 +1236,13 @@ def shade_kernel(mode: int, textured: bool):
         such without looking."""
         # threads claim bands one at a time as they come free (holopack.work_queue), in
         # order from the top: neighbouring bands run at once and share the textures in cache
+        # one lane table per thread that the run may start (work_pool.run starts threads())
+        tables = np.empty((threads(), pbr.Q_COLUMNS, grid[0] if mode == PBR else 1), np.float64)
         run(
             worker,
             np.zeros(1, np.int64),
+            np.zeros(1, np.int64),
+            tables,
             (ids, s, ortho, rec_plane, surface, lighting, samples, srgb, picture, tile_start, grid),
         )
 
@@ -1231,8 +1251,8 @@ def shade_kernel(mode: int, textured: bool):
 
 # the same two, called, as the translucent pass has always called them (inlined into its
 # loop when that was a parallel kernel, their tuples tripped Numba's array analysis)
-_record_edges_call = njit(cache=True, error_model="numpy")(_record_edges.py_func)
-_fragment_call = njit(cache=True, error_model="numpy")(_fragment.py_func)
+_record_edges_call = njit(cache=True, error_model="numpy", _nrt=False)(_record_edges.py_func)  # type: ignore[call-overload]
+_fragment_call = njit(cache=True, error_model="numpy", _nrt=False)(_fragment.py_func)  # type: ignore[call-overload]
 
 
 @functools.cache
@@ -1241,7 +1261,7 @@ def blend_worker(mode: int, textured: bool):
     for one shading mode, with or without textures: one thread's share of raster_blend,
     tiles claimed from next_tile (a closure over the two constants, as shade_bands)."""
 
-    @njit(cache=True, error_model="numpy", nogil=True)
+    @njit(cache=True, error_model="numpy", nogil=True, _nrt=False)  # type: ignore[call-overload]  # _nrt: not in the stubs
     @_variant_name("blend_tiles", mode, textured)
     def blend_tiles(next_tile, bins, grid, ortho, records, surface, lighting, samples):
         tile_order, tile_start, tile_list = bins
@@ -1340,7 +1360,7 @@ def resolve_tiles(tiles, ntx, tile, samples, s, srgb, picture):
     run(_resolve_tiles, np.zeros(1, np.int64), tiles, ntx, tile, samples, s, srgb, picture)
 
 
-@njit(cache=True, error_model="numpy", nogil=True)
+@njit(cache=True, error_model="numpy", nogil=True, _nrt=False)  # type: ignore[call-overload]  # _nrt: not in the stubs
 def _resolve_tiles(next_tile, tiles, ntx, tile, samples, s, srgb, picture):
     """One thread's share of resolve_tiles."""
     linear_ss = samples[0]

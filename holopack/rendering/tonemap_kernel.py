@@ -84,7 +84,7 @@ def tone_map(linear, alpha, exposure, mode, lut, steps, color):
     run(_tone_rows, np.zeros(1, np.int64), linear, alpha, exposure, mode, lut, steps, color)
 
 
-@njit(cache=True, error_model="numpy", nogil=True)
+@njit(cache=True, error_model="numpy", nogil=True, _nrt=False)  # type: ignore[call-overload]  # _nrt: not in the stubs
 def _tone_rows(next_row, linear, alpha, exposure, mode, lut, steps, color):
     """One thread's share of tone_map: rows claimed from next_row until none are left."""
     height = linear.shape[0]
