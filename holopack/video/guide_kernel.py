@@ -101,7 +101,7 @@ def guide_edge(frame, alpha, edge, near, radius, eps, coef_a, coef_b, out):
         )
 
 
-@njit(cache=True, nogil=True)
+@njit(cache=True, nogil=True, _nrt=False)  # type: ignore[call-overload]  # _nrt: not in the stubs
 def _guide_rows(next_row, stage, frame, alpha, edge, near, radius, eps, coef_a, coef_b, out):
     """One thread's share of one stage of guide_edge: rows claimed from next_row."""
     height = alpha.shape[0]

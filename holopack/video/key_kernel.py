@@ -79,7 +79,7 @@ def matte(
     )
 
 
-@njit(cache=True, nogil=True)
+@njit(cache=True, nogil=True, _nrt=False)  # type: ignore[call-overload]  # _nrt: not in the stubs
 def _matte_rows(
     next_row,
     frame,
@@ -156,7 +156,7 @@ def composite(frame, alpha, band, background, despill, gain, out):
     run(_composite_rows, np.zeros(1, np.int64), frame, alpha, band, background, despill, gain, out)
 
 
-@njit(cache=True, nogil=True)
+@njit(cache=True, nogil=True, _nrt=False)  # type: ignore[call-overload]  # _nrt: not in the stubs
 def _composite_rows(next_row, frame, alpha, band, background, despill, gain, out):
     """One thread's share of composite: rows claimed from next_row."""
     height, width = frame.shape[0], frame.shape[1]
@@ -198,7 +198,7 @@ def unmix(alpha, score, lo, hi, linear_distance, reach, out):
     run(_unmix_rows, np.zeros(1, np.int64), alpha, score, lo, hi, linear_distance, reach, out)
 
 
-@njit(cache=True, nogil=True)
+@njit(cache=True, nogil=True, _nrt=False)  # type: ignore[call-overload]  # _nrt: not in the stubs
 def _unmix_rows(next_row, alpha, score, lo, hi, linear_distance, reach, out):
     """One thread's share of unmix: rows claimed from next_row."""
     height, width = alpha.shape

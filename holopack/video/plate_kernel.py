@@ -11,7 +11,7 @@ import numpy as np
 from numba import njit
 
 from ..kernel_cache import refresh
-from ..work_pool import run
+from ..work_pool import run, threads
 from ..work_queue import claim
 
 refresh(__file__, ["../work_queue.py"])  # the kernels compile the work queue's claim into themselves
@@ -105,13 +105,19 @@ def _nearest_row(samples, prediction, unsure, y, tolerance, plate):
             _mean_of_agreeing(samples, best, y, x, tolerance, plate)
 
 
-@njit(cache=True, nogil=True)
-def _plate_rows(next_row, samples, tolerance, prediction, unsure, nearest, plate, support):
+@njit(cache=True, nogil=True, _nrt=False)  # type: ignore[call-overload]  # _nrt: not in the stubs
+def _plate_rows(
+    next_row, next_slot, scratch, samples, tolerance, prediction, unsure, nearest, plate, support
+):
     """One thread's share of plate_mode (``nearest`` False) or plate_nearest (True):
-    rows claimed from next_row, on the threads of holopack.work_pool."""
+    rows claimed from next_row, on the threads of holopack.work_pool. Each thread takes
+    its own scratch (counts int64 (T, K), pixel int32 (T, K, 3)) by claiming a slot:
+    the loop allocates nothing, so it runs without reference counting."""
     height = samples.shape[1]
-    counts = np.empty(samples.shape[0], np.int64)
-    pixel = np.empty((samples.shape[0], 3), np.int32)
+    counts_all, pixel_all = scratch
+    slot = claim(next_slot)
+    counts = counts_all[slot]
+    pixel = pixel_all[slot]
     while True:
         y = claim(next_row)
         if y >= height:
@@ -120,6 +126,12 @@ def _plate_rows(next_row, samples, tolerance, prediction, unsure, nearest, plate
             _nearest_row(samples, prediction, unsure, y, tolerance, plate)
         else:
             _mode_row(samples, y, tolerance, counts, pixel, plate, support)
+
+
+def _scratch(k: int) -> tuple[np.ndarray, np.ndarray]:
+    """One (counts int64 (K,), pixel int32 (K, 3)) scratch per thread of a run."""
+    t = threads()
+    return np.empty((t, k), np.int64), np.empty((t, k, 3), np.int32)
 
 
 def plate_mode(samples, tolerance, plate, support):
@@ -131,6 +143,8 @@ def plate_mode(samples, tolerance, plate, support):
     run(
         _plate_rows,
         np.zeros(1, np.int64),
+        np.zeros(1, np.int64),
+        _scratch(samples.shape[0]),
         samples,
         tolerance,
         none,
@@ -149,6 +163,8 @@ def plate_nearest(samples, prediction, unsure, tolerance, plate):
     run(
         _plate_rows,
         np.zeros(1, np.int64),
+        np.zeros(1, np.int64),
+        _scratch(samples.shape[0]),
         samples,
         tolerance,
         prediction,
