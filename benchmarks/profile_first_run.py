@@ -1,6 +1,7 @@
 """Where a cold first export's compile time goes: CPU seconds per kernel.
 
     python benchmarks/profile_first_run.py [--device 3dcircle-42f2] [--seconds 1]
+                                           [--shading lit|unlit|pbr] [INPUT]
 
 Runs ``holopack export`` of the default twin in this process with an empty
 ``NUMBA_CACHE_DIR`` and table cache, and listens to Numba's compile events: each
@@ -28,6 +29,8 @@ def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--device", default="3dcircle-42f2")
     parser.add_argument("--seconds", default="1")
+    parser.add_argument("--shading", help="export's --shading (default: export's own default)")
+    parser.add_argument("input", nargs="?", help="a model (default: the bundled default twin)")
     args = parser.parse_args()
     with tempfile.TemporaryDirectory(prefix="holopack-profile-first-run-") as folder:
         os.environ["NUMBA_CACHE_DIR"] = os.path.join(folder, "numba")
@@ -54,10 +57,14 @@ def main() -> None:
                     stack[-1][2] += spent
 
         out = os.path.join(folder, "LOOP.BIN")
+        command = ["export", *([args.input] if args.input else [])]
+        command += ["--device", args.device, "--seconds", args.seconds, "-o", out]
+        if args.shading:
+            command += ["--shading", args.shading]
         started = time.thread_time()
         wall = time.perf_counter()
         with event.install_listener("numba:compile", Listener()):
-            code = holopack_main(["export", "--device", args.device, "--seconds", args.seconds, "-o", out])
+            code = holopack_main(command)
         cpu = time.thread_time() - started
         wall = time.perf_counter() - wall
     if code:
