@@ -128,6 +128,17 @@ def steps() -> list[Step]:
             )
         )
     plan.append(_export_step("3dcircle-42f2", shading="pbr", what="the default twin pbr"))
+    # PBR compiles the environment's light only into the variants for pictures that have one
+    for scene, what in ((None, "the default twin"), (_textured_twin, "a textured twin")):
+        plan.append(
+            _export_step(
+                "3dcircle-42f2",
+                scene=scene,
+                shading="pbr",
+                environment="studio",
+                what=f"{what} pbr in the studio environment",
+            )
+        )
     plan.append(Step("a picture to 3dcircle-42f2", _picture_step))
     return plan
 
