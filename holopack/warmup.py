@@ -127,7 +127,7 @@ def steps() -> list[Step]:
                 what=f"a textured, alpha-tested and translucent twin, {shading}",
             )
         )
-    plan.append(_export_step("3dcircle-42f2", shading="pbr", what="the default twin pbr"))
+    plan.append(_export_step("3dcircle-42f2", shading="lit", what="the default twin lit"))
     # PBR compiles the environment's light only into the variants for pictures that have one
     for scene, what in ((None, "the default twin"), (_textured_twin, "a textured twin")):
         plan.append(
