@@ -2,7 +2,7 @@
 and how many kernel specialisations it compiled.
 
     python benchmarks/bench_first_run.py [--runs 3] [--device 3dcircle-42f2] [--load N]
-                                         [--warm]
+                                         [--warm] [--shading lit|unlit|pbr]
 
 Each run starts ``python -m holopack export`` of the default twin (one second of it)
 in a new process with an empty ``NUMBA_CACHE_DIR`` and an empty weight-table cache, as
@@ -52,7 +52,9 @@ def _cpu_seconds(pid: int) -> tuple[float, float]:
     return sum(int(v) for v in fields[11:13]) / tick, sum(int(v) for v in fields[11:15]) / tick
 
 
-def one_run(device: str, cache: str, folder: str) -> tuple[float, tuple[float, float]]:
+def one_run(
+    device: str, cache: str, folder: str, shading: str | None = None
+) -> tuple[float, tuple[float, float]]:
     """Wall seconds from start to the first frame, and CPU seconds (this process, and
     with its children) by then."""
     env = dict(
@@ -65,6 +67,8 @@ def one_run(device: str, cache: str, folder: str) -> tuple[float, tuple[float, f
     if os.path.exists(out):
         os.remove(out)
     cmd = [sys.executable, "-m", "holopack", "export", "--device", device, "--seconds", "1", "-o", out]
+    if shading is not None:
+        cmd += ["--shading", shading]
     start = time.perf_counter()
     first = None
     cpu = (0.0, 0.0)
@@ -98,8 +102,12 @@ def main() -> None:
     parser.add_argument("--device", default="3dcircle-42f2")
     parser.add_argument("--load", type=int, default=0, help="busy processes run meanwhile")
     parser.add_argument("--warm", action="store_true", help="one more run with a warm cache")
+    parser.add_argument("--shading", help="export's --shading (default: export's own default)")
     args = parser.parse_args()
-    print(f"load average before the run: {os.getloadavg()[0]:.1f}; competing load: {args.load}")
+    print(
+        f"load average before the run: {os.getloadavg()[0]:.1f}; competing load: {args.load}; "
+        f"shading: {args.shading or 'default'}"
+    )
     times = []
     cpu_times = []
     all_times = []
@@ -108,7 +116,7 @@ def main() -> None:
         for run in range(args.runs):
             cache = os.path.join(folder, f"numba-{run}")
             os.makedirs(cache)
-            seconds, (cpu, cpu_all) = one_run(args.device, cache, folder)
+            seconds, (cpu, cpu_all) = one_run(args.device, cache, folder, args.shading)
             counts = specialisations(cache)
             times.append(seconds)
             cpu_times.append(cpu)
@@ -119,7 +127,7 @@ def main() -> None:
                 flush=True,
             )
         if args.warm:
-            seconds, (cpu, _) = one_run(args.device, cache, folder)
+            seconds, (cpu, _) = one_run(args.device, cache, folder, args.shading)
             print(f"warm cache: first frame after {seconds:.1f} s ({cpu:.1f} CPU s)")
     print(
         f"\nmedian first frame (cold cache): {statistics.median(times):.1f} s, "

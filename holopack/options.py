@@ -310,23 +310,27 @@ OPTIONS: tuple[Option, ...] = (
         group=CAMERA,
     ),
     Option(
+        "shading",
+        "choice",
+        "lighting model: pbr (the default: glTF's metallic-roughness materials with their normal "
+        "and metal-rough maps, tone-mapped), lit (holopack's own Blinn-Phong rig, the default "
+        "before) or unlit (as --unlit)",
+        default="pbr",
+        choices=("lit", "unlit", "pbr"),
+        metavar="lit|unlit|pbr",
+        group=CAMERA,
+        faces=LOOK_FACES,
+    ),
+    Option(
         "unlit",
         "flag",
         "base colour only, no lighting",
         default=False,
         target="shading",
-        convert=lambda unlit: "unlit" if unlit else "lit",
+        # after "shading" in this table, so that --unlit wins over its default; None:
+        # --shading's value, or its default
+        convert=lambda unlit: "unlit" if unlit else None,
         group=CAMERA,
-    ),
-    Option(
-        "shading",
-        "choice",
-        "lighting model: lit (the default), unlit (as --unlit) or pbr "
-        "(glTF's metallic-roughness materials with their normal and metal-rough maps, tone-mapped)",
-        choices=("lit", "unlit", "pbr"),
-        metavar="lit|unlit|pbr",
-        group=CAMERA,
-        faces=LOOK_FACES,
     ),
     Option(
         "environment",
@@ -557,6 +561,8 @@ def settings_fields(values: dict) -> tuple[dict, dict]:
             continue
         if opt.convert is not None:
             value = opt.convert(value)
+            if value is None:  # a flag left off says nothing (--unlit: the shading's default)
+                continue
         where, _, attr = opt.settings_field.rpartition(".")
         (framing if where == "framing" else settings)[attr] = value
     return settings, framing

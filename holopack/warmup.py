@@ -108,15 +108,18 @@ def steps() -> list[Step]:
             "3dcircle-42f2", shading="unlit", supersample=2, what="the default twin unlit and supersampled"
         )
     )
-    # a camera inside the model clips triangles at the near plane
-    plan.append(
-        _export_step(
-            "3dcircle-42f2",
-            scene=_translucent_twin,
-            framing=Framing(distance=0.5),
-            what="a translucent twin seen from inside",
+    # a camera inside the model clips triangles at the near plane; the blend pass of
+    # untextured materials, lit and pbr (the default)
+    for shading in ("lit", "pbr"):
+        plan.append(
+            _export_step(
+                "3dcircle-42f2",
+                scene=_translucent_twin,
+                framing=Framing(distance=0.5),
+                shading=shading,
+                what=f"a translucent twin seen from inside, {shading}",
+            )
         )
-    )
     # each shading compiles its own kernels, with and without textures
     for shading in ("lit", "unlit", "pbr"):
         plan.append(
@@ -127,7 +130,18 @@ def steps() -> list[Step]:
                 what=f"a textured, alpha-tested and translucent twin, {shading}",
             )
         )
-    plan.append(_export_step("3dcircle-42f2", shading="pbr", what="the default twin pbr"))
+    plan.append(_export_step("3dcircle-42f2", shading="lit", what="the default twin lit"))
+    # PBR compiles the environment's light only into the variants for pictures that have one
+    for scene, what in ((None, "the default twin"), (_textured_twin, "a textured twin")):
+        plan.append(
+            _export_step(
+                "3dcircle-42f2",
+                scene=scene,
+                shading="pbr",
+                environment="studio",
+                what=f"{what} pbr in the studio environment",
+            )
+        )
     plan.append(Step("a picture to 3dcircle-42f2", _picture_step))
     return plan
 

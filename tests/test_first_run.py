@@ -170,3 +170,17 @@ def test_the_second_process_compiles_the_jobs_band_shader_first(tmp_path, monkey
     ]
     ahead.finish()
     assert flag is not None and not os.path.exists(flag)
+
+
+def test_the_second_process_is_told_the_jobs_shader_variant():
+    """compile_ahead gets (shading, textured, environment): an untextured PBR job
+    without an environment compiles neither the map code nor the environment's light."""
+    from holopack.pipeline.exporting import _band_shader, default_twin
+    from holopack.pipeline.settings import ExportSettings
+    from holopack.scene.load import load
+
+    twin = load(default_twin())
+    assert _band_shader(twin, ExportSettings(shading="pbr")) == ("pbr", False, False)
+    assert _band_shader(twin, ExportSettings(shading="pbr", environment="studio")) == ("pbr", False, True)
+    # the environment is PBR's alone: lit draws without it
+    assert _band_shader(twin, ExportSettings(shading="lit", environment="studio")) == ("lit", False, False)

@@ -77,6 +77,8 @@ def test_each_raster_closure_variant_keeps_its_own_cache_index():
     for mode in (LIT, UNLIT, PBR):
         for textured in (False, True):
             kernels += [raster.band_shader(mode, textured), raster.blend_worker(mode, textured)]
+    kernels += [raster.band_shader(PBR, textured, True) for textured in (False, True)]
     kernels += [raster._shade_span_pbr, raster._shade_span_pbr_textured]
+    kernels += [raster._shade_span_pbr_environment, raster._shade_span_pbr_textured_environment]
     index_files = [k._cache._cache_file._index_path for k in kernels]
     assert len(set(index_files)) == len(index_files)

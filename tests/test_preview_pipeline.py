@@ -51,6 +51,7 @@ def reference_picture(scene, device, animation, index, framing=None):
         framing=framing or Framing(),
         supersample=profile.supersample,
         lights=profile.lights,
+        **settings.look(),  # export's shading (pbr by default), not the library's
     )
     return source.picture(index).color
 
@@ -229,7 +230,7 @@ def test_fan_panel_is_the_device_simulation_and_E_writes_the_same_codes(display,
         settings = pipeline.ExportSettings(device=device, animation=1)
         timeline = pipeline.make_timeline(twin, settings, profile.fps)
         source = pipeline.open_source(
-            twin, timeline, SIZE, supersample=profile.supersample, lights=profile.lights
+            twin, timeline, SIZE, supersample=profile.supersample, lights=profile.lights, **settings.look()
         )
         picture = source.picture(index)
         assert np.array_equal(win.shown.render, picture.color)

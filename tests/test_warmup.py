@@ -18,7 +18,9 @@ ENTRY_POINTS = [
     "holopack.rendering.raster_kernel:clip_triangles",
     "holopack.rendering.raster_kernel:_count_chunks",
     "holopack.rendering.raster_kernel:_fill_chunks",
-    # each variant a job can draw with: (shading mode, textured) and alpha-tested or not
+    # each variant a job can draw with: (shading mode, textured) and alpha-tested or not;
+    # PBR's band shaders with an environment too
+    *(f"holopack.rendering.raster_kernel:band_shader(PBR, {textured}, True)" for textured in (False, True)),
     "holopack.rendering.raster_kernel:_raster_tiles",
     "holopack.rendering.raster_kernel:_raster_tiles_masked",
     *(
@@ -26,7 +28,7 @@ ENTRY_POINTS = [
         for kernel in ("band_shader", "blend_worker")
         for mode in ("LIT", "UNLIT", "PBR")
         for textured in (False, True)
-        if kernel == "band_shader" or textured or mode == "LIT"
+        if kernel == "band_shader" or textured or mode in ("LIT", "PBR")
     ),
     "holopack.rendering.raster_kernel:_resolve_tiles",
     "holopack.device.sector_weights_kernel:sector_weights",

@@ -160,6 +160,7 @@ def test_the_packages_claim_loops_count_no_references():
     for mode in (LIT, UNLIT, PBR):
         for textured in (False, True):
             loops += [raster_kernel.band_shader(mode, textured), raster_kernel.blend_worker(mode, textured)]
+    loops += [raster_kernel.band_shader(PBR, textured, environment=True) for textured in (False, True)]
     assert len(loops) > 20
     counting = [f.py_func.__qualname__ for f in loops if f.targetoptions.get("_nrt") is not False]
     assert counting == []

@@ -35,6 +35,7 @@ import numpy as np
 from .. import work_pool
 from ..device import PolarEncoder
 from ..rendering import raster_kernel as raster
+from ..rendering.environment import Environment
 from ..rendering.renderer import TILE, Renderer
 from ..rendering.shading import SHADING_MODES
 from ..scene.types import Material, PosedPrimitive, Primitive, Texture
@@ -94,9 +95,10 @@ class CompileAhead:
                 pass
 
 
-def start(profile, render_size: int, shader: tuple[str, bool] | None = None) -> CompileAhead | None:
+def start(profile, render_size: int, shader: tuple[str, bool, bool] | None = None) -> CompileAhead | None:
     """Compile the polar encoder of ``profile`` at ``render_size`` px in a second
-    process, and first the band shader of ``shader`` = (shading, textured) when given;
+    process, and first the band shader of ``shader`` = (shading, textured,
+    environment) when given;
     None where that would not help (a single core) or cannot start."""
     if (os.cpu_count() or 1) < 2:
         return None
@@ -129,11 +131,12 @@ def compile_encoder(profile, render_size: int) -> None:
     encoder.encode(picture, 0, occupied=np.zeros((tiles, tiles), np.bool_))
 
 
-def compile_shader(shading: str, textured: bool) -> None:
+def compile_shader(shading: str, textured: bool, environment: bool = False) -> None:
     """Compile the band shader that a draw with ``shading`` ("lit", "unlit", "pbr") of
-    textured or untextured materials runs, for exactly the argument types the renderer
-    passes it, without running anything: the renderer draws one triangle while the
-    work pool only compiles (work_pool.compile_only)."""
+    textured or untextured materials (and for "pbr", with or without an environment)
+    runs, for exactly the argument types the renderer passes it, without running
+    anything: the renderer draws one triangle while the work pool only compiles
+    (work_pool.compile_only)."""
     material = Material()
     textures = []
     if textured:
@@ -143,8 +146,18 @@ def compile_shader(shading: str, textured: bool) -> None:
     normals = np.array([[0, 0, 1]] * 3, np.float32)
     primitive = Primitive(corners, normals, np.array([[0, 1, 2]], np.int32), 0, uv=[corners[:, :2].copy()])
     posed = [PosedPrimitive(corners, normals, primitive)]
-    with work_pool.compile_only([raster.band_shader(SHADING_MODES[shading], textured)]):
-        Renderer((TILE, TILE)).draw(posed, [material], textures, np.eye(4), np.eye(4), shading)
+    mode = SHADING_MODES[shading]
+    # any environment gives the kernels the same argument types: a dark one, not the
+    # studio's (whose prefiltering takes half a second)
+    dark = None
+    if environment:
+        dark = Environment(
+            np.zeros((9, 3)), np.zeros((1, 1, 1, 3), np.float32), np.zeros((2, 2, 2), np.float32)
+        )
+    with work_pool.compile_only([raster.band_shader(mode, textured, environment)]):
+        Renderer((TILE, TILE)).draw(
+            posed, [material], textures, np.eye(4), np.eye(4), shading, environment=dark
+        )
 
 
 if __name__ == "__main__":

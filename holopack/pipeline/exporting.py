@@ -84,18 +84,19 @@ def resolve_profile(device):
     return load_profile(device)
 
 
-def _band_shader(scene: Scene, settings: ExportSettings) -> tuple[str, bool] | None:
-    """(shading, textured) of the band shader a render of ``scene`` runs, for
-    compile_ahead; None for a picture or video. Textured is guessed from the materials
-    (the renderer decides from its material table: a wrong guess only compiles a
-    variant that goes unused)."""
+def _band_shader(scene: Scene, settings: ExportSettings) -> tuple[str, bool, bool] | None:
+    """(shading, textured, environment) of the band shader a render of ``scene`` runs,
+    for compile_ahead; None for a picture or video. Textured is guessed from the
+    materials (the renderer decides from its material table: a wrong guess only
+    compiles a variant that goes unused)."""
     if scene.is_media:
         return None
     textures: tuple[str, ...] = ("base_color_texture", "emissive_texture")
     if settings.shading == "pbr":
         textures += ("metallic_roughness_texture", "normal_texture", "occlusion_texture")
     textured = any(getattr(m, name) is not None for m in scene.materials for name in textures)
-    return settings.shading, textured and bool(scene.textures)
+    environment = settings.shading == "pbr" and settings.environment not in (None, "none")
+    return settings.shading, textured and bool(scene.textures), environment
 
 
 class ExportPlan:

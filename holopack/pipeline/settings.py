@@ -32,7 +32,7 @@ class ExportSettings:
     lights: dict | None = None
     supersample: int | None = None
     circle_mask: bool | None = None
-    shading: str = "lit"
+    shading: str = options.default("shading")
     model_lights: bool = False  # draw with the model's KHR_lights_punctual lights
     environment: str = options.default("environment")  # image-based light of "pbr"
     tone_mapping: str | None = options.default("tone_mapping")  # None: the shading's own

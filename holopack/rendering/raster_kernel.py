@@ -73,7 +73,15 @@ from ..work_queue import claim
 refresh(__file__)
 
 from . import pbr_kernel as pbr  # noqa: E402
-from .material_columns import M_EMISSIVE, M_NORMAL_SCALE, M_NORMAL_TEX, M_PACK_TEX, M_UNLIT  # noqa: E402
+from .material_columns import (  # noqa: E402
+    M_EMISSIVE,
+    M_METALLIC,
+    M_NORMAL_SCALE,
+    M_NORMAL_TEX,
+    M_PACK_TEX,
+    M_ROUGHNESS,
+    M_UNLIT,
+)
 from .punctual import DIRECTIONAL, L_KIND  # noqa: E402
 from .shading import (  # noqa: E402  imported after refresh(), on purpose
     A_EM_UV,
@@ -137,7 +145,13 @@ ALONE_ITEMS = 4 * BLOCK
 _MODE_NAMES = {LIT: "lit", UNLIT: "unlit", PBR: "pbr"}
 
 
-def _variant_name(base: str, mode: int | None = None, textured: bool = False, masked: bool = False):
+def _variant_name(
+    base: str,
+    mode: int | None = None,
+    textured: bool = False,
+    masked: bool = False,
+    environment: bool = False,
+):
     """Give a closure variant a name of its own before Numba caches it.
 
     Numba names a kernel's cache files after its qualified name and first line, so the
@@ -154,6 +168,8 @@ def _variant_name(base: str, mode: int | None = None, textured: bool = False, ma
         parts.append("textured")
     if masked:
         parts.append("masked")
+    if environment:
+        parts.append("environment")
     name = "_".join(parts)
 
     def rename(func):
@@ -939,7 +955,7 @@ def _store_sample(y, x, rgba, s, samples, srgb, picture):
     alpha_ss[y, x] = rgba[3]
 
 
-def _span_kernel(textured: bool):
+def _span_kernel(textured: bool, environment: bool):
     """``shade_span(y, x0, x1, lanes, job)``: shade_visible's PBR shading of sub-samples
     x0..x1-1 of row y (one tile's row, at most the tile's width) into samples, as
     shading.shade would give them one by one, to the bit. lanes (pbr.Q_COLUMNS, >= x1 -
@@ -954,10 +970,12 @@ def _span_kernel(textured: bool):
     shader's loop stays small to compile), and without reference counting
     (_nrt=False, as pbr_kernel.shade_pbr). The translucent pass still shades through
     shading.shade, fragment by fragment (its fragments arrive in depth order, not by
-    rows)."""
+    rows). textured and environment (whether the picture has image-based light) are
+    compile-time constants: an untextured variant compiles none of the map code, and
+    one without environment does not compile pbr_kernel.environment_light."""
 
     @njit(cache=True, error_model="numpy", _nrt=False)  # type: ignore[call-overload]  # _nrt: not in the stubs
-    @_variant_name("shade_span", PBR, textured)
+    @_variant_name("shade_span", PBR, textured, environment=environment)
     def shade_span(y, x0, x1, lanes, job):
         ids, s, ortho, rec_plane, surface, lighting, samples, srgb, picture, _, _ = job
         mat, attr, pool, levels, level_count, wrap = surface
@@ -1011,6 +1029,16 @@ def _span_kernel(textured: bool):
             lanes[pbr.Q_EY, i] = -py
             lanes[pbr.Q_EZ, i] = -pz
             lanes[pbr.Q_BACK, i] = 1.0 if back else 0.0
+            if not textured:
+                # no material has a map: the factors alone (surface_maps' values without
+                # maps), and none of the map code is compiled
+                lanes[pbr.Q_R, i] = br
+                lanes[pbr.Q_G, i] = bg
+                lanes[pbr.Q_B, i] = bb
+                lanes[pbr.Q_METALLIC, i] = min(max(mat[m, M_METALLIC], 0.0), 1.0)
+                lanes[pbr.Q_ROUGH, i] = min(max(mat[m, M_ROUGHNESS], 0.0), 1.0)
+                lanes[pbr.Q_AO, i] = 1.0
+                continue
             br, bg, bb, metallic, rough, ao, s0, s1, s2 = pbr.surface_maps(
                 m, br, bg, bb, v0, v1, v2, o0, o1, o2, ox0, ox1, ox2, oy0, oy1, oy2,
                 mat, attr, pool, levels, level_count, wrap,
@@ -1041,7 +1069,8 @@ def _span_kernel(textured: bool):
                 lanes[pbr.Q_S2, i] = s2
                 lanes[pbr.Q_SCALE, i] = mat[m, M_NORMAL_SCALE]
         pbr.unit_lanes(lanes, n, ortho)
-        pbr.normal_lanes(lanes, n)
+        if textured:  # without maps no lane is normal-mapped
+            pbr.normal_lanes(lanes, n)
         pbr.material_lanes(lanes, n)
         for k in range(lights.shape[0]):
             if lights[k, L_KIND] == DIRECTIONAL:
@@ -1057,7 +1086,6 @@ def _span_kernel(textured: bool):
                 )
             else:
                 pbr.punctual_lanes(lanes, n, lights, k)
-        environment = params.shape[0] >= pbr.P_PBR_LENGTH and params[pbr.P_ENV] == 1.0
         for x in range(x0, x1):
             i = x - x0
             kind = lanes[pbr.Q_KIND, i]
@@ -1085,44 +1113,39 @@ def _span_kernel(textured: bool):
 
 
 # one compiled span shader per variant, each a global of its own (see _shade_bands_lit)
-_shade_span_pbr = _span_kernel(False)
-_shade_span_pbr_textured = _span_kernel(True)
+_shade_span_pbr = _span_kernel(False, False)
+_shade_span_pbr_textured = _span_kernel(True, False)
+_shade_span_pbr_environment = _span_kernel(False, True)
+_shade_span_pbr_textured_environment = _span_kernel(True, True)
 
 
 @njit(cache=True, error_model="numpy", inline="always")
-def _shade_row(mode, textured, y, x0, x1, lanes, job):
-    """Shade sub-samples x0..x1-1 of row y (a tile's row) into the samples: PBR by the
-    span shader, in lanes, the other modes a fragment at a time through shading.shade.
-    mode and textured are constants where this is inlined: the other branches are
-    dropped before they are compiled."""
-    if mode == PBR:
-        if textured:
-            _shade_span_pbr_textured(y, x0, x1, lanes, job)
-        else:
-            _shade_span_pbr(y, x0, x1, lanes, job)
-    else:
-        ids, s, ortho, rec_plane, surface, lighting, samples, srgb, picture, _, _ = job
-        for x in range(x0, x1):
-            r = ids[y, x]
-            rgba = (0.0, 0.0, 0.0, 0.0)
-            if r >= 0:
-                m, verts, w, back = _fragment(r, x, y, textured, rec_plane, surface[0])
-                cr, cg, cb, _ = shade(m, verts, w, back, ortho, mode, textured, surface, lighting)
-                rgba = (cr, cg, cb, 1.0)
-            _store_sample(y, x, rgba, s, samples, srgb, picture)
+def _shade_row(mode, textured, y, x0, x1, job):
+    """Shade sub-samples x0..x1-1 of row y (a tile's row) into the samples a fragment
+    at a time through shading.shade (the modes other than PBR, which the span shader
+    shades). mode and textured are constants where this is inlined."""
+    ids, s, ortho, rec_plane, surface, lighting, samples, srgb, picture, _, _ = job
+    for x in range(x0, x1):
+        r = ids[y, x]
+        rgba = (0.0, 0.0, 0.0, 0.0)
+        if r >= 0:
+            m, verts, w, back = _fragment(r, x, y, textured, rec_plane, surface[0])
+            cr, cg, cb, _ = shade(m, verts, w, back, ortho, mode, textured, surface, lighting)
+            rgba = (cr, cg, cb, 1.0)
+        _store_sample(y, x, rgba, s, samples, srgb, picture)
 
 
-def _band_kernel(mode: int, textured: bool):
+def _band_kernel(mode: int, textured: bool, environment: bool = False):
     """``shade_bands(next_band, next_table, tables, job)`` for one shading mode, with or
-    without textures: one thread's share of shade_visible. It claims output rows (bands
-    of s sub-sample rows) from the counter next_band until none are left, shades them
-    and resolves them. job = (ids, s, ortho, rec_plane, surface, lighting, samples,
-    srgb, picture, tile_start, grid), see shade_kernel. A closure over the two
-    constants, which Numba folds; run on the work pool's threads (see
-    _transform_blocks). PBR shades each tile row in one call of the span shader
-    (_span_kernel), in a lane table of its own: tables (T, pbr.Q_COLUMNS, tile or 1)
-    float64, one per thread of the run, claimed from the counter next_table (int64
-    (1,)); the other modes shade a fragment at a time.
+    without textures (and for PBR, with or without an environment): one thread's share
+    of shade_visible. It claims output rows (bands of s sub-sample rows) from the
+    counter next_band until none are left, shades them and resolves them. job = (ids,
+    s, ortho, rec_plane, surface, lighting, samples, srgb, picture, tile_start, grid),
+    see shade_kernel. A closure over the constants, which Numba folds; run on the work
+    pool's threads (see _transform_blocks). PBR shades each tile row in one call of the
+    span shader (_span_kernel), in a lane table of its own: tables (T, pbr.Q_COLUMNS,
+    tile or 1) float64, one per thread of the run, claimed from the counter next_table
+    (int64 (1,)); the other modes shade a fragment at a time.
 
     Without Numba's reference counting (_nrt=False, so it allocates nothing: the lane
     tables come in). With it, the arrays the loops take out of job, and those they hand
@@ -1134,7 +1157,7 @@ def _band_kernel(mode: int, textured: bool):
     (benchmarks/profile_pbr.py --cpu)."""
 
     @njit(cache=True, error_model="numpy", nogil=True, _nrt=False)  # type: ignore[call-overload]  # _nrt: not in the stubs
-    @_variant_name("shade_bands", mode, textured)
+    @_variant_name("shade_bands", mode, textured, environment=environment)
     def shade_bands(next_band, next_table, tables, job):
         _, s, _, _, _, _, samples, srgb, picture, tile_start, grid = job
         tile, ntx, width, height = grid
@@ -1152,7 +1175,20 @@ def _band_kernel(mode: int, textured: bool):
                     if tile_start[first_tile + tx] == tile_start[first_tile + tx + 1]:
                         _store_empty(y, x0, x1, s, samples, picture)
                         continue
-                    _shade_row(mode, textured, y, x0, x1, lanes, job)
+                    # branches on the closure's constants, which Numba drops before it
+                    # inlines anything: a PBR band shader never inlines shading.shade, and
+                    # an untextured one calls the untextured span shader only
+                    if mode == PBR:
+                        if textured and environment:
+                            _shade_span_pbr_textured_environment(y, x0, x1, lanes, job)
+                        elif textured:
+                            _shade_span_pbr_textured(y, x0, x1, lanes, job)
+                        elif environment:
+                            _shade_span_pbr_environment(y, x0, x1, lanes, job)
+                        else:
+                            _shade_span_pbr(y, x0, x1, lanes, job)
+                    else:
+                        _shade_row(mode, textured, y, x0, x1, job)
             if s > 1:
                 for tx in range(ntx):
                     x0 = tx * (tile // s)
@@ -1198,6 +1234,8 @@ _shade_bands_unlit = _band_kernel(UNLIT, False)
 _shade_bands_unlit_textured = _band_kernel(UNLIT, True)
 _shade_bands_pbr = _band_kernel(PBR, False)
 _shade_bands_pbr_textured = _band_kernel(PBR, True)
+_shade_bands_pbr_environment = _band_kernel(PBR, False, True)
+_shade_bands_pbr_textured_environment = _band_kernel(PBR, True, True)
 
 
 _BAND_SHADERS = {
@@ -1207,24 +1245,28 @@ _BAND_SHADERS = {
     (UNLIT, True): _shade_bands_unlit_textured,
     (PBR, False): _shade_bands_pbr,
     (PBR, True): _shade_bands_pbr_textured,
+    (PBR, False, True): _shade_bands_pbr_environment,
+    (PBR, True, True): _shade_bands_pbr_textured_environment,
 }
 
 
-def band_shader(mode: int, textured: bool):
-    """The compiled band shader of (mode, textured): ``shade_bands(next_band, next_table,
-    tables, job)``."""
+def band_shader(mode: int, textured: bool, environment: bool = False):
+    """The compiled band shader of (mode, textured), and for PBR of whether the picture
+    has an environment: ``shade_bands(next_band, next_table, tables, job)``."""
+    if mode == PBR and environment:
+        return _BAND_SHADERS[(mode, textured, True)]
     return _BAND_SHADERS[(mode, textured)]
 
 
 @functools.cache
-def shade_kernel(mode: int, textured: bool):
+def shade_kernel(mode: int, textured: bool, environment: bool = False):
     """``shade_visible`` for one shading mode (shading.LIT, UNLIT or PBR) and with or
-    without the texture sampler. The band shaders it runs are closures over these two
-    constants, which Numba folds: a job compiles only the code it draws with (the
-    default twin, lit and untextured, compiles neither the PBR nor the texture code),
-    and each variant caches under its own key (Numba hashes a closure's constants into
-    it)."""
-    worker = band_shader(mode, textured)
+    without the texture sampler (and for PBR, the environment's light). The band
+    shaders it runs are closures over these constants, which Numba folds: a job
+    compiles only the code it draws with (the default twin, lit and untextured,
+    compiles neither the PBR nor the texture code), and each variant caches under its
+    own key (Numba hashes a closure's constants into it)."""
+    worker = band_shader(mode, textured, environment)
 
     def shade_visible(ids, s, ortho, rec_plane, surface, lighting, samples, srgb, picture, tile_start, grid):
         """Shade each visible sub-sample once into samples = (linear_ss (H*s, W*s, 3)

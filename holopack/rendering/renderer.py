@@ -476,7 +476,7 @@ class Renderer:
         if self.before_shading is not None:
             wait, self.before_shading = self.before_shading, None
             wait()
-        raster.shade_kernel(mode, textured)(
+        raster.shade_kernel(mode, textured, occlusion)(
             self._ids,
             s,
             ortho,
