@@ -43,7 +43,7 @@ KERNEL_MODULES = {
     "rendering/pbr_kernel.py": ["texture_kernel.py", "texel_mix.py", "punctual.py", "material_columns.py"],
     "rendering/tonemap_kernel.py": ["raster_kernel.py", "../work_queue.py"],
     "rendering/shading.py": [],
-    "rendering/texture_kernel.py": [],
+    "rendering/texture_kernel.py": ["texel_mix.py"],
     "video/guide_kernel.py": ["key_kernel.py", "../work_queue.py"],
     "video/holes_kernel.py": [],
     "video/key_kernel.py": ["../work_queue.py"],

@@ -6,7 +6,7 @@ from numba import njit
 
 from holopack.colour import linear_to_srgb, srgb_to_linear
 from holopack.rendering import texture_reference
-from holopack.rendering.texel_mix import mix_texels
+from holopack.rendering.texel_mix import data_pointer, mix_texels
 from holopack.rendering.texture_kernel import (
     CLAMP_TO_EDGE,
     MIRRORED_REPEAT,
@@ -61,6 +61,59 @@ def test_vector_texel_mix_is_the_weighted_sum():
     expected = np.einsum("nk,nkc->nc", weights, pool[rows].astype(np.float64))
     assert np.allclose(out, expected, rtol=1e-6, atol=1e-9)
     assert np.allclose(out[0], weights[0].sum() * np.array([65535, 0, 12345, 1]), rtol=1e-6)
+
+
+@njit
+def _mix_many_at(pool, rows, weights, out):
+    _mix_many_pointer(data_pointer(pool), rows, weights, out)
+
+
+@njit
+def _mix_many_pointer(texels, rows, weights, out):
+    for i in range(rows.shape[0]):
+        out[i] = mix_texels(
+            texels,
+            rows[i, 0],
+            rows[i, 1],
+            rows[i, 2],
+            rows[i, 3],
+            weights[i, 0],
+            weights[i, 1],
+            weights[i, 2],
+            weights[i, 3],
+        )
+
+
+@njit
+def _read_flat(array, indices, out):
+    p = data_pointer(array)
+    for i in range(indices.shape[0]):
+        out[i] = p[indices[i]]
+
+
+def test_texel_mix_through_a_pointer_equals_through_the_array():
+    """The sampler hands mix_texels a pointer to the pool's first texel (data_pointer):
+    the same rows, the same sums, to the bit."""
+    rng = np.random.default_rng(10)
+    pool = rng.integers(0, 65536, (300, 4)).astype(np.uint16)
+    rows = rng.integers(0, 300, (500, 4))
+    rows[0] = 299
+    weights = rng.random((500, 4)) / 65535.0
+    by_array = np.zeros((500, 4))
+    by_pointer = np.zeros((500, 4))
+    _mix_many(pool, rows, weights, by_array)
+    _mix_many_at(pool, rows, weights, by_pointer)
+    assert np.array_equal(by_array, by_pointer)
+
+
+def test_data_pointer_reads_the_flattened_array_and_wants_it_contiguous():
+    levels = np.arange(2 * 16 * 3, dtype=np.int64).reshape(2, 16, 3) * 7
+    indices = np.array([0, 1, 47, 48, 95])
+    out = np.zeros(5, np.int64)
+    _read_flat(levels, indices, out)
+    assert np.array_equal(out, levels.ravel()[indices])
+    with pytest.raises(Exception, match="data_pointer"):
+        _read_flat(levels[:, ::2], indices, out)
 
 
 def test_srgb_round_trip_and_known_values():

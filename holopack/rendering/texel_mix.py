@@ -2,7 +2,8 @@
 
 ``mix_texels(pool, i0, i1, i2, i3, w0, w1, w2, w3)`` returns the four channels of
 ``sum_k w_k * pool[i_k]`` for the (P, 4) uint16 texel pool (texture_kernel.py), as float64.
-It is the inside of every bilinear fetch.
+It is the inside of every bilinear fetch. ``pool`` may also be a pointer to the pool's first
+texel (``data_pointer(pool)``), as the sampler takes it.
 
 Why an LLVM intrinsic: written per channel, a bilinear fetch is sixteen 16-bit loads,
 sixteen integer-to-float conversions and sixteen multiply-adds, and the conversions
@@ -21,13 +22,14 @@ from numba.extending import intrinsic
 
 @intrinsic
 def mix_texels(typingctx, pool, i0, i1, i2, i3, w0, w1, w2, w3):
-    """pool uint16 (P, 4) C-contiguous; i* int64 texel rows; w* float64 weights
-    -> (float64,) * 4, the weighted sum of the four texels' RGBA."""
+    """pool uint16 (P, 4) C-contiguous, or a uint16 pointer to its first texel; i* int64
+    texel rows; w* float64 weights -> (float64,) * 4, the weighted sum of the four texels' RGBA."""
+    array = isinstance(pool, types.Array)
     if not (
-        isinstance(pool, types.Array)
-        and pool.dtype == types.uint16
-        and pool.ndim == 2
-        and pool.layout == "C"
+        (
+            (array and pool.dtype == types.uint16 and pool.ndim == 2 and pool.layout == "C")
+            or (isinstance(pool, types.CPointer) and pool.dtype == types.uint16)
+        )
         and all(isinstance(i, types.Integer) for i in (i0, i1, i2, i3))
         and all(w == types.float64 for w in (w0, w1, w2, w3))
     ):
@@ -35,7 +37,7 @@ def mix_texels(typingctx, pool, i0, i1, i2, i3, w0, w1, w2, w3):
     signature = types.UniTuple(types.float64, 4)(pool, i0, i1, i2, i3, w0, w1, w2, w3)
 
     def codegen(context, builder, sig, args):
-        texels = context.make_array(sig.args[0])(context, builder, args[0]).data
+        texels = context.make_array(sig.args[0])(context, builder, args[0]).data if array else args[0]
         i32, i64 = ir.IntType(32), ir.IntType(64)
         quad_u16 = ir.VectorType(ir.IntType(16), 4)
         quad = ir.VectorType(ir.FloatType(), 4)
@@ -55,5 +57,19 @@ def mix_texels(typingctx, pool, i0, i1, i2, i3, w0, w1, w2, w3):
             for c in range(4)
         ]
         return context.make_tuple(builder, sig.return_type, channels)
+
+    return signature, codegen
+
+
+@intrinsic
+def data_pointer(typingctx, array):
+    """A C-contiguous array's first element as a typed pointer: indexing it (``p[i]``)
+    reads element i of the flattened array, with no bounds or negative-index handling."""
+    if not (isinstance(array, types.Array) and array.layout == "C"):
+        return None
+    signature = types.CPointer(array.dtype)(array)
+
+    def codegen(context, builder, sig, args):
+        return context.make_array(sig.args[0])(context, builder, args[0]).data
 
     return signature, codegen

@@ -14,17 +14,27 @@ UV derivatives of each pixel, blended by the fractional level, as OpenGL's
 LINEAR_MIPMAP_LINEAR does. Filtering happens on linear-light values, as an sRGB
 texture does on a GPU.
 
-``sample_trilinear`` is called, not inlined, by the shading code: one compiled copy
-serves every kernel that samples. Inlined (njit's inline="always"), Numba copies it
-through every level of the inlined shading functions before it removes the branches that
-a kernel's constants rule out, so even the untextured kernels paid for it: the default
-twin's cold first frame took 36 CPU s instead of 24 (same run, a busy 2-core machine),
-for 15-20% less sampling time in textured renders. It runs without Numba's reference
-counting (it allocates nothing): with it every call took and gave back a reference to
-each of its four arrays, atomic operations on counters that all threads share. Numba
-still builds it into raster_kernel.py's kernels, which it caches by raster_kernel.py's
-own time stamp; raster_kernel.py therefore drops its cached kernels when this file
-changes (holopack.kernel_cache).
+The sampler (``_sample_at``; ``sample_trilinear`` for callers with arrays) is called,
+not inlined, by the shading code: one compiled copy serves every kernel that samples.
+Inlined (njit's inline="always"), Numba copies it through every level of the inlined
+shading functions before it removes the branches that a kernel's constants rule out, so
+even the untextured kernels paid for it: the default twin's cold first frame took 36 CPU
+s instead of 24 (same run, a busy 2-core machine), for 15-20% less sampling time in
+textured renders. It runs without Numba's reference counting (it allocates nothing):
+with it every call took and gave back a reference to each of its four arrays, atomic
+operations on counters that all threads share. It takes its four arrays as pointers to
+their first elements (``data_pointer``; the texture index comes checked, t >= 0, from
+the shading code), not as Numba arrays: an array argument is its whole structure (data,
+shape, strides and more: 7 to 11 machine words), so each call stored about 40 words on
+the stack and the callee loaded them back; four pointers and the scalars travel in
+registers: FlightHelmet's shading pass (unlit, 1024^2, one thread's CPU) took 23.2 ms
+with arrays, 20.9 ms with pointers, about what inlining the sampler gained, for no more
+compile time (cold first frames, unlit and PBR, unchanged within the noise).
+``texture_at`` calls ``_sample_at`` itself, so that no inlined layer stands between the
+shading code and the call. Numba still builds it into raster_kernel.py's kernels, which
+it caches by raster_kernel.py's own time stamp; raster_kernel.py therefore drops its
+cached kernels when this file changes (holopack.kernel_cache), and this file drops its
+own (the sampler) when texel_mix.py changes.
 """
 
 from __future__ import annotations
@@ -35,8 +45,14 @@ import numpy as np
 from numba import njit
 
 from ..colour import srgb_to_linear
+from ..kernel_cache import refresh
 from ..scene.types import Texture
-from .texel_mix import mix_texels
+
+# the sampler is cached here, called by the shading kernels: it compiles texel_mix.py's
+# intrinsics into itself, so its cache must go when that file changes
+refresh(__file__)
+
+from .texel_mix import data_pointer, mix_texels  # noqa: E402
 
 MAX_LEVELS = 16
 # columns of ``wrap`` (T, 2): the glTF wrap mode along s (u), then along t (v)
@@ -242,11 +258,9 @@ def _texel_pair(u, n, mode):
 
 
 @njit(cache=True, error_model="numpy", inline="always")
-def _taps(levels, t, level, u, v, mode_s, mode_t, layers):
-    """bilinear_taps for (u, v) already reduced by _one_period along (mode_s, mode_t)."""
-    offset = levels[t, level, 0]
-    w = levels[t, level, 1]
-    h = levels[t, level, 2]
+def _taps_at(offset, w, h, u, v, mode_s, mode_t, layers):
+    """bilinear_taps of the level at pool row ``offset``, ``w`` x ``h`` texels, for (u, v)
+    already reduced by _one_period along (mode_s, mode_t)."""
     xa, xb, fx = _texel_pair(u, w, mode_s)
     ya, yb, fy = _texel_pair(v, h, mode_t)
     r00 = ya * w
@@ -272,25 +286,38 @@ def bilinear_taps(levels, wrap, t, level, u, v, layers):
     the texels' scale back to [0, 1]."""
     mode_s = wrap[t, WRAP_S]
     mode_t = wrap[t, WRAP_T]
-    return _taps(levels, t, level, _one_period(u, mode_s), _one_period(v, mode_t), mode_s, mode_t, layers)
+    return _taps_at(
+        levels[t, level, 0],
+        levels[t, level, 1],
+        levels[t, level, 2],
+        _one_period(u, mode_s),
+        _one_period(v, mode_t),
+        mode_s,
+        mode_t,
+        layers,
+    )
 
 
 @njit(cache=True, error_model="numpy", inline="always")
 def mip_level(levels, level_count, t, u, v, dudx, dvdx, dudy, dvdy):
     """(u, v) made finite, then the two mip levels' lower index and the fraction
     towards the next (OpenGL's LINEAR_MIPMAP_LINEAR level of detail)."""
+    return _lod(u, v, levels[t, 0, 1], levels[t, 0, 2], level_count[t], dudx, dvdx, dudy, dvdy)
+
+
+@njit(cache=True, error_model="numpy", inline="always")
+def _lod(u, v, w0, h0, count, dudx, dvdx, dudy, dvdy):
+    """mip_level for a texture of ``count`` levels whose level 0 is ``w0`` x ``h0``."""
     if not (math.isfinite(u) and math.isfinite(v)):
         u = 0.0
         v = 0.0
-    w0 = levels[t, 0, 1]
-    h0 = levels[t, 0, 2]
     ax = (dudx * w0) ** 2 + (dvdx * h0) ** 2
     ay = (dudy * w0) ** 2 + (dvdy * h0) ** 2
     rho2 = max(ax, ay)
     lod = 0.0
     if rho2 > 1.0 and math.isfinite(rho2):
         lod = 0.5 * math.log2(rho2)
-    top = level_count[t] - 1
+    top = count - 1
     if lod >= top:
         lod = float(top)
     l0 = int(lod)
@@ -299,11 +326,33 @@ def mip_level(levels, level_count, t, u, v, dudx, dvdx, dudy, dvdy):
 
 @njit(cache=True, error_model="numpy", _nrt=False)  # type: ignore[call-overload]  # _nrt: not in the stubs
 def sample_trilinear(pool, levels, level_count, wrap, t, u, v, dudx, dvdx, dudy, dvdy):
-    """Filtered linear RGBA of texture ``t`` at (u, v) given the UV derivatives per pixel."""
-    u, v, l0, f = mip_level(levels, level_count, t, u, v, dudx, dvdx, dudy, dvdy)
+    """Filtered linear RGBA of texture ``t`` at (u, v) given the UV derivatives per pixel.
+    The four arrays as TexturePool.pack gives them (C-contiguous)."""
+    return _sample_at(
+        data_pointer(pool),
+        data_pointer(levels),
+        data_pointer(level_count),
+        data_pointer(wrap),
+        t,
+        u,
+        v,
+        dudx,
+        dvdx,
+        dudy,
+        dvdy,
+    )
+
+
+@njit(cache=True, error_model="numpy", _nrt=False)  # type: ignore[call-overload]  # _nrt: not in the stubs
+def _sample_at(texels, levels, level_count, wrap, t, u, v, dudx, dvdx, dudy, dvdy):
+    """sample_trilinear with its arrays as pointers to their first elements: texels
+    uint16 (P x 4), levels int64 (T x MAX_LEVELS x 3), level_count int32 (T), wrap
+    int32 (T x 2), each flattened row-major."""
+    row = t * (MAX_LEVELS * 3)  # texture t's level 0 in levels
+    u, v, l0, f = _lod(u, v, levels[row + 1], levels[row + 2], level_count[t], dudx, dvdx, dudy, dvdy)
     # the wrap reduction depends on neither level: once, not once per level
-    mode_s = wrap[t, WRAP_S]
-    mode_t = wrap[t, WRAP_T]
+    mode_s = wrap[2 * t + WRAP_S]
+    mode_t = wrap[2 * t + WRAP_T]
     u = _one_period(u, mode_s)
     v = _one_period(v, mode_t)
     # one bilinear fetch in a loop of two (not two copies): half the compiled code
@@ -315,8 +364,11 @@ def sample_trilinear(pool, levels, level_count, wrap, t, u, v, dudx, dvdx, dudy,
         weight = 1.0 - f if i == 0 else f
         if weight <= 0.0:
             continue
-        i00, i01, i10, i11, w00, w01, w10, w11 = _taps(levels, t, l0 + i, u, v, mode_s, mode_t, 1)
-        c0, c1, c2, c3 = mix_texels(pool, i00, i01, i10, i11, w00, w01, w10, w11)
+        at = row + 3 * (l0 + i)
+        i00, i01, i10, i11, w00, w01, w10, w11 = _taps_at(
+            levels[at], levels[at + 1], levels[at + 2], u, v, mode_s, mode_t, 1
+        )
+        c0, c1, c2, c3 = mix_texels(texels, i00, i01, i10, i11, w00, w01, w10, w11)
         r += weight * c0
         g += weight * c1
         b += weight * c2
@@ -343,4 +395,17 @@ def texture_at(
 ):
     """Trilinear sample of texture t at the fragment's UV (attr columns c, c + 1)."""
     u, v, dudx, dvdx, dudy, dvdy = fragment_uv(c, v0, v1, v2, o0, o1, o2, ox0, ox1, ox2, oy0, oy1, oy2, attr)
-    return sample_trilinear(pool, levels, level_count, wrap, t, u, v, dudx, dvdx, dudy, dvdy)
+    # _sample_at itself, not sample_trilinear: one call, no function in between
+    return _sample_at(
+        data_pointer(pool),
+        data_pointer(levels),
+        data_pointer(level_count),
+        data_pointer(wrap),
+        t,
+        u,
+        v,
+        dudx,
+        dvdx,
+        dudy,
+        dvdy,
+    )
