@@ -345,17 +345,30 @@ def test_the_shading_options_of_the_command_line_reach_both_panels(monkeypatch):
     seen: dict = {}
     monkeypatch.setattr(holopack.preview, "run_preview", lambda *args, **kwargs: seen.update(kwargs) or 0)
     given = ["--shading", "pbr", "--environment", "studio", "--tone-mapping", "aces", "--exposure", "1.5"]
-    args = build_parser().parse_args(["preview", str(TWIN), *given])
+    args = build_parser().parse_args(["preview", str(TWIN), *given, "--model-lights"])
     assert args.run(args) == 0
     look = seen["look"]
-    assert look == {"shading": "pbr", "environment": "studio", "tone_mapping": "aces", "exposure": 1.5}
+    assert look == {
+        "shading": "pbr",
+        "environment": "studio",
+        "tone_mapping": "aces",
+        "exposure": 1.5,
+        "model_lights": True,
+    }
     frames = PipelineFrames(load(TWIN), "mp4-fan", size=SIZE, look=options.settings_fields(look)[0])
     source = frames._source(None)[0]
-    assert (source.shading, source.environment, source.tone_mapping, source.exposure) == (
+    assert (
+        source.shading,
+        source.environment,
+        source.tone_mapping,
+        source.exposure,
+        source.model_lights,
+    ) == (
         "pbr",
         "studio",
         "aces",
         1.5,
+        True,
     )
 
     args = build_parser().parse_args(["preview", str(TWIN)])
