@@ -8,7 +8,7 @@ supersampling 1 on both sides, unlit with textures, and reports median frame
 times and their ratio (holopack / OpenGL; < 1 means holopack is faster). The
 OpenGL side keeps its buffers and textures on the device between frames and its
 timing includes the draw, glFinish and reading back colour and depth (holopack
-returns both). ``lit`` is holopack's own lighting (the default before pbr), for reference.
+returns both). ``lit`` is holopack's default lighting, for reference.
 Times are wall-clock medians; the CPU columns are the process's CPU time (all
 threads, OpenGL's worker threads included), which a busy machine disturbs less.
 ``--load N`` runs N busy processes (holopack.bench.load) while both renderers are

@@ -312,10 +312,10 @@ OPTIONS: tuple[Option, ...] = (
     Option(
         "shading",
         "choice",
-        "lighting model: pbr (the default: glTF's metallic-roughness materials with their normal "
-        "and metal-rough maps, tone-mapped), lit (holopack's own Blinn-Phong rig, the default "
-        "before) or unlit (as --unlit)",
-        default="pbr",
+        "lighting model: lit (the default: holopack's own Blinn-Phong rig), pbr (glTF's "
+        "metallic-roughness materials with their normal and metal-rough maps, tone-mapped) or "
+        "unlit (as --unlit)",
+        default="lit",
         choices=("lit", "unlit", "pbr"),
         metavar="lit|unlit|pbr",
         group=CAMERA,

@@ -145,9 +145,9 @@ def test_peers_measure_the_same_work(twin_report):
     assert rows["render"]["peer_coverage"] > 0.02
     assert rows["render"]["peer_coverage"] == pytest.approx(rows["render"]["ours_coverage"], abs=0.03)
     assert "96x96" in rows["render"]["compared"]
-    # the peer drew export's picture with export's shading (the default, pbr), not a simpler one
-    assert rows["render"]["peer_shading"] == "pbr"
-    assert "scene_pbr.frag" in rows["render"]["peer_shaders"]
+    # the peer drew export's picture with export's shading (the default, lit), not a simpler one
+    assert rows["render"]["peer_shading"] == "lit"
+    assert rows["render"]["peer_shaders"] == ["mesh.vert", "mesh.frag"]
     assert rows["render"]["peer_psnr"] >= 40.0
     assert rows["render"]["peer_psnr_of"].startswith("sRGB")
     assert run["profile"] and all(r["tottime_ms_per_frame"] >= 0 for r in run["profile"])

@@ -9,7 +9,7 @@ from .types import Material
 
 DRAWN = "drawn"
 PBR_ONLY = "drawn with --shading pbr"
-APPROXIMATED = "drawn by the default pbr shading; approximated by --shading lit"
+APPROXIMATED = "approximated; exact with --shading pbr"
 # occlusion dims image-based light alone (glTF): only a picture with an environment shows it
 OCCLUSION = "dims the environment's light of shading pbr; no effect without one"
 
