@@ -1,5 +1,5 @@
 """A processed clip decoded and keyed on a worker thread ahead of its reader
-(holopack/video/ahead.py): in order, a bounded number ahead, failures raised in their
+(holopack/ahead.py): in order, a bounded number ahead, failures raised in their
 place, the source closed when the reader stops, and the same frames as on one thread."""
 
 from __future__ import annotations
@@ -12,7 +12,7 @@ import pytest
 from _video_clips import make_clip
 
 import holopack
-from holopack.video.ahead import ahead
+from holopack.ahead import ahead
 from holopack.video.options import video_options
 from holopack.video.process import processed_media
 

@@ -16,8 +16,8 @@ from dataclasses import dataclass, field
 
 import numpy as np
 
+from ..ahead import ahead
 from ..scene.types import MediaSource
-from .ahead import ahead
 from .analyse import ALPHA_GATE, VideoModel, analyse, source_frames
 from .crop import Placement, circle_placement, fit_placement, place, window
 from .decode import premultiply, window_filter

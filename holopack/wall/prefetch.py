@@ -15,21 +15,14 @@ rest go to the worker only when the layer it chose allows it.
 
 from __future__ import annotations
 
-import queue
-import threading
 from collections.abc import Callable, Iterator
 from typing import TypeVar
 
 import numba
 
+from ..ahead import ahead
+
 T = TypeVar("T")
-
-_DONE = object()
-
-
-class _Failed:
-    def __init__(self, error: BaseException):
-        self.error = error
 
 
 def concurrent_kernels_safe() -> bool:
@@ -66,41 +59,4 @@ def prefetched(
 
 def _from_worker(make: Callable[[int], T], first: int, count: int, depth: int) -> Iterator[tuple[int, T]]:
     """Frames first .. count-1 made on a worker thread, at most ``depth`` waiting."""
-    done: queue.Queue = queue.Queue(maxsize=depth)
-    stop = threading.Event()
-
-    def put(item) -> bool:
-        while not stop.is_set():
-            try:
-                done.put(item, timeout=0.05)
-                return True
-            except queue.Full:
-                continue
-        return False
-
-    def work() -> None:
-        for index in range(first, count):
-            if stop.is_set():
-                return
-            try:
-                item = (index, make(index))
-            except BaseException as e:  # handed to the consumer, raised there
-                put(_Failed(e))
-                return
-            if not put(item):
-                return
-        put(_DONE)
-
-    worker = threading.Thread(target=work, name="holopack-wall-render", daemon=True)
-    worker.start()
-    try:
-        while True:
-            item = done.get()
-            if item is _DONE:
-                return
-            if isinstance(item, _Failed):
-                raise item.error
-            yield item
-    finally:
-        stop.set()
-        worker.join()
+    return ahead(((index, make(index)) for index in range(first, count)), depth, name="holopack-wall-render")

@@ -1,4 +1,5 @@
-"""Run an iterator on a worker thread, a bounded number of items ahead of its reader.
+"""Run an iterator on a worker thread, a bounded number of items ahead of its reader:
+a wall's rendered canvases (wall/prefetch.py) and a video's keyed frames.
 
 The processed clip's frames are decoded (ffmpeg's pipe read into the frame) and keyed
 on one thread while the export's thread resamples and encodes the frame before: the
