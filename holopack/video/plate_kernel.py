@@ -128,10 +128,13 @@ def _plate_rows(
             _mode_row(samples, y, tolerance, counts, pixel, plate, support)
 
 
-def _scratch(k: int) -> tuple[np.ndarray, np.ndarray]:
-    """One (counts int64 (K,), pixel int32 (K, 3)) scratch per thread of a run."""
-    t = threads()
-    return np.empty((t, k), np.int64), np.empty((t, k, 3), np.int32)
+def _run_rows(samples, tolerance, prediction, unsure, nearest, plate, support) -> None:
+    """_plate_rows on the pool's threads, each with its own scratch (counts int64 (K,),
+    pixel int32 (K, 3)), claimed by slot."""
+    t, k = threads(), samples.shape[0]
+    scratch = (np.empty((t, k), np.int64), np.empty((t, k, 3), np.int32))
+    rows, slots = np.zeros(1, np.int64), np.zeros(1, np.int64)
+    run(_plate_rows, rows, slots, scratch, samples, tolerance, prediction, unsure, nearest, plate, support)
 
 
 def plate_mode(samples, tolerance, plate, support):
@@ -140,19 +143,7 @@ def plate_mode(samples, tolerance, plate, support):
     overwritten: plate = mean of the largest agreeing group (the first sample with the
     most agreeing others, and those), support = that group's share of the K samples."""
     none = np.zeros((0, 0, 3), np.float32)
-    run(
-        _plate_rows,
-        np.zeros(1, np.int64),
-        np.zeros(1, np.int64),
-        _scratch(samples.shape[0]),
-        samples,
-        tolerance,
-        none,
-        np.zeros((0, 0), np.bool_),
-        False,
-        plate,
-        support,
-    )
+    _run_rows(samples, tolerance, none, np.zeros((0, 0), np.bool_), False, plate, support)
 
 
 def plate_nearest(samples, prediction, unsure, tolerance, plate):
@@ -160,16 +151,4 @@ def plate_nearest(samples, prediction, unsure, tolerance, plate):
     mean of the samples (uint8 (K, H, W, 3)) that agree with the sample nearest to
     ``prediction`` (float32 (H, W, 3), the plate inpainted from its sure pixels), or
     with the prediction itself when no sample comes within 2 x tolerance of it."""
-    run(
-        _plate_rows,
-        np.zeros(1, np.int64),
-        np.zeros(1, np.int64),
-        _scratch(samples.shape[0]),
-        samples,
-        tolerance,
-        prediction,
-        unsure,
-        True,
-        plate,
-        np.zeros((0, 0), np.float32),
-    )
+    _run_rows(samples, tolerance, prediction, unsure, True, plate, np.zeros((0, 0), np.float32))
