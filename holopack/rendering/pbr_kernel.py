@@ -61,8 +61,17 @@ refresh(__file__, ["texture_kernel.py", "texel_mix.py", "punctual.py", "material
 
 from . import material_columns as col  # noqa: E402  (as above)
 from .punctual import DIRECTIONAL, L_KIND, L_POSITION, L_RANGE, L_SPOT_DIR, L_SPOT_OFFSET, L_SPOT_SCALE, SPOT  # noqa: E402
-from .texel_mix import mix_texels  # noqa: E402
-from .texture_kernel import bilinear_taps, fragment_uv, mip_level, texture_at  # noqa: E402
+from .texel_mix import data_pointer, mix_texels  # noqa: E402
+from .texture_kernel import (  # noqa: E402
+    MAX_LEVELS,
+    WRAP_S,
+    WRAP_T,
+    fragment_uv,
+    lod,
+    one_period,
+    taps_at,
+    texture_at,
+)
 
 INV_PI = 1.0 / math.pi
 # vertex table columns: the UVs of the metallic-roughness, normal and occlusion
@@ -127,35 +136,50 @@ def view_terms(ndv, cr, cg, cb, alpha2):
     return cr * INV_PI, cg * INV_PI, cb * INV_PI, math.sqrt(ndv * ndv * (1.0 - alpha2) + alpha2)
 
 
-@njit(cache=True, error_model="numpy", inline="always")
-def packed_maps(pool, levels, level_count, wrap, t, layers, u, v, dudx, dvdx, dudy, dvdy):
+# Called, not inlined, with its arrays as pointers to their first elements, as
+# texture_kernel's sampler (_sample_at): inlined with whole Numba arrays, it was copied
+# into the span shader's two textured variants and into shade_pbr, and its array
+# structures stayed live through the span shader's fetch loop.
+@njit(cache=True, error_model="numpy", _nrt=False)  # type: ignore[call-overload]  # _nrt: not in the stubs
+def packed_maps(texels, levels, level_count, wrap, t, layers, u, v, dudx, dvdx, dudy, dvdy):
     """Trilinear sample of a packed texture (texture.TexturePool.pack's ``packs``):
     ``layers`` RGBA layers per texel, the last two the normal and the metallic-
     roughness maps, the first the base colour when there are three. One level of
     detail, one set of taps and weights for all layers: (base rgb, normal rgb,
     metallic-roughness rgb), each exactly what texture.sample_trilinear gives for
-    that texture alone (base 0 with two layers)."""
-    u, v, l0, f = mip_level(levels, level_count, t, u, v, dudx, dvdx, dudy, dvdy)
+    that texture alone (base 0 with two layers). The arrays as pointers to their
+    first elements (texel_mix.data_pointer), as texture_kernel._sample_at takes them:
+    texels uint16 (P x 4), levels int64 (T x MAX_LEVELS x 3), level_count int32 (T),
+    wrap int32 (T x 2), each flattened row-major."""
+    row = t * (MAX_LEVELS * 3)  # texture t's level 0 in levels
+    u, v, l0, f = lod(u, v, levels[row + 1], levels[row + 2], level_count[t], dudx, dvdx, dudy, dvdy)
+    mode_s = wrap[2 * t + WRAP_S]
+    mode_t = wrap[2 * t + WRAP_T]
+    u = one_period(u, mode_s)
+    v = one_period(v, mode_t)
     first = layers - 2
     c0 = c1 = c2 = n0 = n1 = n2 = q0 = q1 = q2 = 0.0
     for i in range(2):
         weight = 1.0 - f if i == 0 else f
         if weight <= 0.0:
             continue
-        i00, i01, i10, i11, w00, w01, w10, w11 = bilinear_taps(levels, wrap, t, l0 + i, u, v, layers)
+        at = row + 3 * (l0 + i)
+        i00, i01, i10, i11, w00, w01, w10, w11 = taps_at(
+            levels[at], levels[at + 1], levels[at + 2], u, v, mode_s, mode_t, layers
+        )
         if first == 1:
-            x0, x1, x2, _ = mix_texels(pool, i00, i01, i10, i11, w00, w01, w10, w11)
+            x0, x1, x2, _ = mix_texels(texels, i00, i01, i10, i11, w00, w01, w10, w11)
             c0 += weight * x0
             c1 += weight * x1
             c2 += weight * x2
         x0, x1, x2, _ = mix_texels(
-            pool, i00 + first, i01 + first, i10 + first, i11 + first, w00, w01, w10, w11
+            texels, i00 + first, i01 + first, i10 + first, i11 + first, w00, w01, w10, w11
         )
         n0 += weight * x0
         n1 += weight * x1
         n2 += weight * x2
         k = first + 1
-        x0, x1, x2, _ = mix_texels(pool, i00 + k, i01 + k, i10 + k, i11 + k, w00, w01, w10, w11)
+        x0, x1, x2, _ = mix_texels(texels, i00 + k, i01 + k, i10 + k, i11 + k, w00, w01, w10, w11)
         q0 += weight * x0
         q1 += weight * x1
         q2 += weight * x2
@@ -189,7 +213,18 @@ def surface_maps(
         )
         layers = int(mat[m, col.M_PACK_LAYERS])
         c0, c1, c2, s0, s1, s2, q0, q1, q2 = packed_maps(
-            pool, levels, level_count, wrap, packed, layers, u, v, dudx, dvdx, dudy, dvdy
+            data_pointer(pool),
+            data_pointer(levels),
+            data_pointer(level_count),
+            data_pointer(wrap),
+            packed,
+            layers,
+            u,
+            v,
+            dudx,
+            dvdx,
+            dudy,
+            dvdy,
         )
         if layers == 3:  # the base colour texture is the first layer
             r *= c0

@@ -227,7 +227,7 @@ def _wrap_pair(i, n, mode):
 
 
 @njit(cache=True, error_model="numpy", inline="always")
-def _one_period(u, mode):
+def one_period(u, mode):
     """u reduced to one period of a repeating wrap ``mode`` (others: as it is)."""
     # Repeating wraps reduce the coordinate to one period before scaling it: the
     # fraction of a float is exact, and this needs no division per texel row.
@@ -241,7 +241,7 @@ def _one_period(u, mode):
 @njit(cache=True, error_model="numpy", inline="always")
 def _texel_pair(u, n, mode):
     """Along one axis of n texels with wrap ``mode``: the two texels a bilinear fetch at
-    u (in UV units, already reduced by _one_period) blends, and the weight of the second."""
+    u (in UV units, already reduced by one_period) blends, and the weight of the second."""
     x = u * n - 0.5
     x0f = np.floor(x)
     f = x - x0f
@@ -258,9 +258,13 @@ def _texel_pair(u, n, mode):
 
 
 @njit(cache=True, error_model="numpy", inline="always")
-def _taps_at(offset, w, h, u, v, mode_s, mode_t, layers):
-    """bilinear_taps of the level at pool row ``offset``, ``w`` x ``h`` texels, for (u, v)
-    already reduced by _one_period along (mode_s, mode_t)."""
+def taps_at(offset, w, h, u, v, mode_s, mode_t, layers):
+    """The four pool rows and weights of a bilinear fetch of the level at pool row
+    ``offset``, ``w`` x ``h`` texels, for (u, v) already reduced by one_period along
+    (mode_s, mode_t): (i00, i01, i10, i11, w00, w01, w10, w11). A texture of ``layers``
+    RGBA layers per texel (holopack.rendering.pbr_kernel's packed maps) keeps texel k's
+    layer j in row offset + k x layers + j; the rows returned are layer 0's. The
+    weights carry the texels' scale back to [0, 1]."""
     xa, xb, fx = _texel_pair(u, w, mode_s)
     ya, yb, fy = _texel_pair(v, h, mode_t)
     r00 = ya * w
@@ -278,50 +282,24 @@ def _taps_at(offset, w, h, u, v, mode_s, mode_t, layers):
 
 
 @njit(cache=True, error_model="numpy", inline="always")
-def bilinear_taps(levels, wrap, t, level, u, v, layers):
-    """The four pool rows and weights of a bilinear fetch of texture t's ``level`` at
-    (u, v): (i00, i01, i10, i11, w00, w01, w10, w11). A texture of ``layers`` RGBA
-    layers per texel (holopack.rendering.pbr_kernel's packed maps) keeps texel k's layer j in
-    row offset + k x layers + j; the rows returned are layer 0's. The weights carry
-    the texels' scale back to [0, 1]."""
-    mode_s = wrap[t, WRAP_S]
-    mode_t = wrap[t, WRAP_T]
-    return _taps_at(
-        levels[t, level, 0],
-        levels[t, level, 1],
-        levels[t, level, 2],
-        _one_period(u, mode_s),
-        _one_period(v, mode_t),
-        mode_s,
-        mode_t,
-        layers,
-    )
-
-
-@njit(cache=True, error_model="numpy", inline="always")
-def mip_level(levels, level_count, t, u, v, dudx, dvdx, dudy, dvdy):
+def lod(u, v, w0, h0, count, dudx, dvdx, dudy, dvdy):
     """(u, v) made finite, then the two mip levels' lower index and the fraction
-    towards the next (OpenGL's LINEAR_MIPMAP_LINEAR level of detail)."""
-    return _lod(u, v, levels[t, 0, 1], levels[t, 0, 2], level_count[t], dudx, dvdx, dudy, dvdy)
-
-
-@njit(cache=True, error_model="numpy", inline="always")
-def _lod(u, v, w0, h0, count, dudx, dvdx, dudy, dvdy):
-    """mip_level for a texture of ``count`` levels whose level 0 is ``w0`` x ``h0``."""
+    towards the next (OpenGL's LINEAR_MIPMAP_LINEAR level of detail) for a texture of
+    ``count`` levels whose level 0 is ``w0`` x ``h0``."""
     if not (math.isfinite(u) and math.isfinite(v)):
         u = 0.0
         v = 0.0
     ax = (dudx * w0) ** 2 + (dvdx * h0) ** 2
     ay = (dudy * w0) ** 2 + (dvdy * h0) ** 2
     rho2 = max(ax, ay)
-    lod = 0.0
+    level = 0.0
     if rho2 > 1.0 and math.isfinite(rho2):
-        lod = 0.5 * math.log2(rho2)
+        level = 0.5 * math.log2(rho2)
     top = count - 1
-    if lod >= top:
-        lod = float(top)
-    l0 = int(lod)
-    return u, v, l0, lod - l0
+    if level >= top:
+        level = float(top)
+    l0 = int(level)
+    return u, v, l0, level - l0
 
 
 @njit(cache=True, error_model="numpy", _nrt=False)  # type: ignore[call-overload]  # _nrt: not in the stubs
@@ -349,12 +327,12 @@ def _sample_at(texels, levels, level_count, wrap, t, u, v, dudx, dvdx, dudy, dvd
     uint16 (P x 4), levels int64 (T x MAX_LEVELS x 3), level_count int32 (T), wrap
     int32 (T x 2), each flattened row-major."""
     row = t * (MAX_LEVELS * 3)  # texture t's level 0 in levels
-    u, v, l0, f = _lod(u, v, levels[row + 1], levels[row + 2], level_count[t], dudx, dvdx, dudy, dvdy)
+    u, v, l0, f = lod(u, v, levels[row + 1], levels[row + 2], level_count[t], dudx, dvdx, dudy, dvdy)
     # the wrap reduction depends on neither level: once, not once per level
     mode_s = wrap[2 * t + WRAP_S]
     mode_t = wrap[2 * t + WRAP_T]
-    u = _one_period(u, mode_s)
-    v = _one_period(v, mode_t)
+    u = one_period(u, mode_s)
+    v = one_period(v, mode_t)
     # one bilinear fetch in a loop of two (not two copies): half the compiled code
     r = 0.0
     g = 0.0
@@ -365,7 +343,7 @@ def _sample_at(texels, levels, level_count, wrap, t, u, v, dudx, dvdx, dudy, dvd
         if weight <= 0.0:
             continue
         at = row + 3 * (l0 + i)
-        i00, i01, i10, i11, w00, w01, w10, w11 = _taps_at(
+        i00, i01, i10, i11, w00, w01, w10, w11 = taps_at(
             levels[at], levels[at + 1], levels[at + 2], u, v, mode_s, mode_t, 1
         )
         c0, c1, c2, c3 = mix_texels(texels, i00, i01, i10, i11, w00, w01, w10, w11)
