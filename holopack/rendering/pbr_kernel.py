@@ -643,6 +643,10 @@ def normal_lanes(lanes, n):
         lanes[Q_NZ, i] = mz * inv if use else nz
 
 
+# Three loops, not one: as one loop (8 rows read, 15 written) LLVM left it scalar,
+# apparently for the number of rows whose overlap it would have to rule out at run
+# time; each of these it vectorises. 195,000 lanes (FlightHelmet at 1024^2), one
+# thread: 1.13 ms as one loop, 0.55 ms as three, the same values to the bit.
 @njit(cache=True, error_model="numpy", inline="always")
 def material_lanes(lanes, n):
     """Over lanes 0..n-1: c_diff, F0, alpha^2, N.V and view_terms' values, and the
@@ -653,18 +657,15 @@ def material_lanes(lanes, n):
         r = lanes[Q_R, i]
         g = lanes[Q_G, i]
         b = lanes[Q_B, i]
-        cr = r * (1.0 - metallic)
-        cg = g * (1.0 - metallic)
-        cb = b * (1.0 - metallic)
-        lanes[Q_CR, i] = cr
-        lanes[Q_CG, i] = cg
-        lanes[Q_CB, i] = cb
+        lanes[Q_CR, i] = r * (1.0 - metallic)
+        lanes[Q_CG, i] = g * (1.0 - metallic)
+        lanes[Q_CB, i] = b * (1.0 - metallic)
         lanes[Q_F0R, i] = 0.04 + (r - 0.04) * metallic
         lanes[Q_F0G, i] = 0.04 + (g - 0.04) * metallic
         lanes[Q_F0B, i] = 0.04 + (b - 0.04) * metallic
         alpha = rough * rough
-        alpha2 = alpha * alpha
-        lanes[Q_ALPHA2, i] = alpha2
+        lanes[Q_ALPHA2, i] = alpha * alpha
+    for i in range(n):
         ndv = min(
             max(
                 lanes[Q_NX, i] * lanes[Q_EX, i]
@@ -675,11 +676,14 @@ def material_lanes(lanes, n):
             1.0,
         )
         lanes[Q_NDV, i] = ndv
-        dr, dg, db, view_term = view_terms(ndv, cr, cg, cb, alpha2)
+        dr, dg, db, view_term = view_terms(
+            ndv, lanes[Q_CR, i], lanes[Q_CG, i], lanes[Q_CB, i], lanes[Q_ALPHA2, i]
+        )
         lanes[Q_DR, i] = dr
         lanes[Q_DG, i] = dg
         lanes[Q_DB, i] = db
         lanes[Q_VIEW, i] = view_term
+    for i in range(n):
         lanes[Q_OR, i] = 0.0
         lanes[Q_OG, i] = 0.0
         lanes[Q_OB, i] = 0.0
