@@ -13,11 +13,15 @@ import pytest
 from _gl_reference import framed_camera, posed_model
 from _gltf_builder import GltfBuilder, write_gltf
 from _pbr_gl_reference import gl_render_pbr, linear_psnr
+from numba import njit
 
 import holopack
 from holopack.rendering import Renderer
 from holopack.rendering.camera import look_at, orthographic, perspective
-from holopack.scene.types import Material, PosedPrimitive, Primitive
+from holopack.rendering.pbr_kernel import packed_maps
+from holopack.rendering.texel_mix import data_pointer
+from holopack.rendering.texture_kernel import TexturePool, sample_trilinear
+from holopack.scene.types import Material, PosedPrimitive, Primitive, Texture
 
 DATA = Path(__file__).parent / "data"
 SIZE = (256, 256)
@@ -544,3 +548,72 @@ def test_studio_environment_matches_its_numpy_reference(metallic, rough):
     assert np.allclose(got[keep], expected[keep], rtol=2e-3, atol=2e-4), np.abs(
         got[keep] - expected[keep]
     ).max()
+
+
+@njit
+def _packed_at(pool, levels, level_count, wrap, t, layers, uvs, out):
+    for i in range(uvs.shape[0]):
+        out[i] = packed_maps(
+            data_pointer(pool),
+            data_pointer(levels),
+            data_pointer(level_count),
+            data_pointer(wrap),
+            t,
+            layers,
+            uvs[i, 0],
+            uvs[i, 1],
+            uvs[i, 2],
+            uvs[i, 3],
+            uvs[i, 4],
+            uvs[i, 5],
+        )
+
+
+@njit
+def _one_at(pool, levels, level_count, wrap, t, uvs, out):
+    for i in range(uvs.shape[0]):
+        out[i] = sample_trilinear(
+            pool,
+            levels,
+            level_count,
+            wrap,
+            t,
+            uvs[i, 0],
+            uvs[i, 1],
+            uvs[i, 2],
+            uvs[i, 3],
+            uvs[i, 4],
+            uvs[i, 5],
+        )
+
+
+@pytest.mark.parametrize("wrap", [(10497, 10497), (33071, 33648)])
+@pytest.mark.parametrize("layers", [2, 3])
+def test_packed_maps_through_pointers_give_each_map_as_sampled_alone(wrap, layers):
+    """packed_maps, called with pointers to the pool's arrays, returns for each layer
+    exactly what the texture sampler gives for that map packed on its own, at UVs
+    across and beyond one period and derivatives that span every mip level."""
+    rng = np.random.default_rng(18)
+    maps = [
+        Texture(rng.integers(0, 256, (24, 40, 4)).astype(np.uint8), wrap_s=wrap[0], wrap_t=wrap[1])
+        for _ in range(3)
+    ]
+    base, normal, rough = maps
+    packed = ((base, True), (normal, False), (rough, False))[3 - layers :]
+    pool, levels, level_count, wrap_table = TexturePool().pack([base], [normal, rough], [packed])
+    uvs = np.column_stack(
+        [
+            rng.uniform(-2.5, 2.5, (400, 2)),
+            rng.uniform(-0.2, 0.2, (400, 4)) * rng.choice([1e-4, 1e-2, 1.0], (400, 1)),
+        ]
+    )
+    uvs[0] = (0.0, 1.0, 0.0, 0.0, 0.0, 0.0)
+    got = np.zeros((400, 9))
+    _packed_at(pool, levels, level_count, wrap_table, 3, layers, uvs, got)
+    for k, t in enumerate((0, 1, 2)):
+        alone = np.zeros((400, 4))
+        _one_at(pool, levels, level_count, wrap_table, t, uvs, alone)
+        if k == 0 and layers == 2:
+            assert not got[:, 0:3].any()
+            continue
+        assert np.array_equal(got[:, 3 * k : 3 * k + 3], alone[:, :3]), k
