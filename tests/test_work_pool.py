@@ -164,3 +164,27 @@ def test_the_packages_claim_loops_count_no_references():
     assert len(loops) > 20
     counting = [f.py_func.__qualname__ for f in loops if f.targetoptions.get("_nrt") is not False]
     assert counting == []
+
+
+def test_the_functions_the_claim_loops_call_count_no_references():
+    """The compiled functions the renderer's claim loops call rather than inline (the
+    span shaders, shade_pbr, the environment's light, the texture sampler and PBR's
+    packed fetch...) are compiled without reference counting too: each call would
+    otherwise take and give back a reference to every array it is handed."""
+    from holopack.rendering import pbr_kernel, raster_kernel, texture_kernel
+
+    called = [
+        raster_kernel._shade_span_pbr,
+        raster_kernel._shade_span_pbr_textured,
+        raster_kernel._shade_span_pbr_environment,
+        raster_kernel._shade_span_pbr_textured_environment,
+        raster_kernel._record_edges_call,
+        raster_kernel._fragment_call,
+        raster_kernel._fragment_alpha,
+        pbr_kernel.shade_pbr,
+        pbr_kernel.environment_light,
+        pbr_kernel.packed_maps,
+        texture_kernel._sample_at,
+    ]
+    counting = [f.py_func.__qualname__ for f in called if f.targetoptions.get("_nrt") is not False]
+    assert counting == []
