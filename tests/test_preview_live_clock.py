@@ -116,3 +116,46 @@ def test_slow_ui_frames_cost_the_live_panel_pixels_down_to_half_and_fast_ones_gi
     for _ in range(100):
         live.adapt(0.2 * budget, budget)
     assert live.scale == 1.0
+
+
+@pytest.mark.display
+def test_with_the_wall_clock_the_scene_drawn_after_a_swap_fills_the_next_frame_and_feeds_the_fan_view(
+    display,
+):
+    """With the wall clock the window draws the scene after each swap (the rasteriser
+    works while the loop waits for the display) and shows it on the next UI frame: the
+    left panel holds the model, and the fan frames drawn that way reach the worker and
+    come back as the fan view."""
+    from holopack.preview.source import PipelineFrames
+    from holopack.preview.window import PreviewWindow
+
+    window = PreviewWindow(
+        str(TWIN),
+        load(TWIN),
+        "3dcircle-42f2",
+        frames_factory=lambda scene, device: PipelineFrames(scene, device, size=SIZE),
+        window_size=(480, 270),
+    )
+    try:
+        assert window.wait_for_current(120), window.worker.error
+        window.controls.playing = True
+        live_fan_before = window.live.fan_frames_drawn
+        started = time.perf_counter()
+        while time.perf_counter() - started < 20:
+            window.tick()
+            shown = window.shown
+            if window.live.fan_frames_drawn - live_fan_before >= 3 and shown is not None:
+                if shown.fan_cum is not None and shown.request.frame_index > 0:
+                    break
+        assert window._ahead is not None  # the next frame's picture is already drawn
+        shown = window.shown
+        assert shown is not None and shown.fan_cum is not None, window.worker.error
+        assert shown.request.frame_index > 0  # a frame the clock reached while playing
+        picture = window.grab(redraw=True)
+        panel = window.layout.render_panel
+        left = picture[
+            int(panel.y) + 2 : int(panel.y + panel.h) - 2, int(panel.x) + 2 : int(panel.x + panel.w) - 2
+        ]
+        assert left.max() > 60  # the model, not an empty panel
+    finally:
+        window.close()
