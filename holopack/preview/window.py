@@ -1,8 +1,7 @@
 """The preview window: the render and the simulated fan side by side (glfw + GL 3.3 core).
 
 The UI thread handles input, draws the left panel live with its own OpenGL at the
-clock's instant (``LiveRender``: the export's posing, camera and shading model; with
-the wall clock right after a frame's swap, shown on the next frame), draws
+clock's instant (``LiveRender``: the export's posing, camera and shading model), draws
 each device frame's picture for the fan view once the worker is free (while playing,
 the same render serves the left panel), draws the fan view of the LEDs the worker
 returns (``FanDrawer``) and draws rectangles; the resampling, dithering and
@@ -423,18 +422,13 @@ class PreviewWindow:
         if self.controls.export_requested:
             self.controls.export_requested = False
             self.start_export()
-        # With the wall clock the scene is drawn after the swap and shown on the next UI
-        # frame (see _draw_ahead); a fixed clock (scripted runs, tests) draws it in place.
-        ahead = live_fan and self.fixed_dt is None
         if draw:
-            self.draw(fan_request=request if live_fan and not ahead else None)
+            self.draw(fan_request=request if live_fan else None)
             if self.controls.screenshot_requested:
                 self.controls.screenshot_requested = False
                 self.save_screenshot(self._screenshot_name(), redraw=False)
             glfw.swap_buffers(self.window)
             self._hand_over_fan_frame()
-            if ahead:
-                self._draw_ahead(request)
             if self.live is not None and self.fixed_dt is None and self.max_fps:
                 # a slow frame costs the live panel pixels, not frames (scripted runs,
                 # with a fixed clock, keep the full size: they are reproducible)
@@ -599,11 +593,12 @@ class PreviewWindow:
         layout = Layout(w, h)
         left = self.render_texture
         if self.live is not None and self.live.active:
-            if self._ahead is not None and fan_request is None:
-                left = self._ahead  # drawn after the last swap (_draw_ahead)
-            else:
-                # drawn now, at the clock's instant: the left panel plays at the UI's rate
-                left = self._live_or_off(layout, fan_request) or left
+            # drawn now, at the clock's instant: the left panel plays at the UI's rate
+            try:
+                left = self._draw_live(layout, fan_request) or left
+            except Exception as exc:  # never take the window down: show the worker's pictures
+                self.messages.append(f"live render off: {type(exc).__name__}: {exc}")
+                self.live = None
         for panel, texture in (
             (layout.render_panel, left),
             (layout.fan_panel, self._fan_picture),
@@ -658,32 +653,8 @@ class PreviewWindow:
                     self.worker.submit(fan_request, live.read_fan_frame())
         return live.draw(self.controls, max_side=round(layout.render_panel.w))
 
-    def _live_or_off(self, layout: Layout, fan_request):
-        try:
-            return self._draw_live(layout, fan_request)
-        except Exception as exc:  # never take the window down: show the worker's pictures
-            self.messages.append(f"live render off: {type(exc).__name__}: {exc}")
-            self.live = None
-            self._ahead = None
-            return None
-
-    def _draw_ahead(self, request) -> None:
-        """Draw the next UI frame's left panel (and the fan frame due, if any) now,
-        after the swap, for the next ``draw`` to show. One GL context runs its work in
-        order: a scene drawn before the swap makes the swap wait for the rasteriser's
-        threads, so the UI thread's own work of a frame (posing, the vertices' setup)
-        and the rasteriser's never overlapped; drawn here, the rasteriser works while
-        the loop waits for the display's next frame and handles input. The panel shows
-        its picture one UI frame later."""
-        if self.live is None or not self.live.active:
-            self._ahead = None
-            return
-        self._ahead = self._live_or_off(self.layout, request)
-        self.GL.glFlush()  # hand the scene to the rasteriser now, not at the next swap
-
-    _ahead = None  # the left panel's picture drawn after the last swap (_draw_ahead)
     _fan_request = None  # the last request the loop gave the worker
-    _fan_pending = None  # a fan frame drawn (before or after the last swap), read back after a swap
+    _fan_pending = None  # a fan frame drawn this UI frame, read back after the swap
 
     def _hand_over_fan_frame(self) -> None:
         request, self._fan_pending = self._fan_pending, None
