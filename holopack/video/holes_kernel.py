@@ -17,8 +17,13 @@ def label_sums(labels, mask, offset, count, sums, squares):
         for x in range(width):
             if mask[y, x]:
                 k = labels[y, x]
+                a = float(offset[y, x, 0])
+                b = float(offset[y, x, 1])
+                c = float(offset[y, x, 2])
                 count[k] += 1.0
-                for c in range(3):
-                    v = float(offset[y, x, c])
-                    sums[k, c] += v
-                    squares[k, c] += v * v
+                sums[k, 0] += a
+                sums[k, 1] += b
+                sums[k, 2] += c
+                squares[k, 0] += a * a
+                squares[k, 1] += b * b
+                squares[k, 2] += c * c
