@@ -84,3 +84,30 @@ def test_a_part_that_stands_out_from_the_coded_backdrop_is_still_filled():
     alpha, offset, patch = _coded_beside_the_subject(patch_offset=14.0, alpha_in_patch=0.2)
     out = fill_holes(alpha, offset, 0.0)
     assert (out[patch] == 1.0).all()
+
+
+def _chroma_patch(cb_at_centre: float, cb_across: float):
+    """The ring picture with the enclosed patch offset in Cb only, by ``cb_at_centre``
+    plus ``cb_across`` times x / 10 (x from the centre, -10 to 10 over the core): a mean
+    offset under the bar (3.5 codes) in either case."""
+    alpha, offset, patch = _ring_picture(patch_offset=0.0, open_side=False, seed=5)
+    x = np.mgrid[0:64, 0:64][1] - 32
+    offset[patch, 1] += (cb_at_centre + cb_across * x[patch] / 10.0).astype(np.float32)
+    return alpha, offset, patch
+
+
+def test_an_enclosed_part_offset_coherently_in_chroma_is_filled_under_the_bar():
+    # studio clips: a light band across the head, as bright as the backdrop behind it
+    # and 1-3 codes off its chroma at every pixel, was cleared as background
+    alpha, offset, patch = _chroma_patch(cb_at_centre=-3.0, cb_across=0.0)
+    out = fill_holes(alpha, offset, 0.0)
+    assert (out[patch] == 1.0).all()
+
+
+def test_an_enclosed_gap_whose_chroma_varies_across_it_is_left_open():
+    # a gap of backdrop with the codec's bleed of the subject's chroma, strong on the
+    # body's side and gone on the other: as large a mean offset, but no coherent one
+    alpha, offset, patch = _chroma_patch(cb_at_centre=-3.0, cb_across=6.0)
+    alpha[patch] = 0.0
+    out = fill_holes(alpha, offset, 0.0)
+    np.testing.assert_array_equal(out[patch], alpha[patch])

@@ -153,11 +153,12 @@ def test_label_sums_kernel_matches_numpy_twin():
     labels = rng.integers(0, 5, (17, 23)).astype(np.int32)
     mask = (rng.uniform(size=(17, 23)) < 0.7).astype(np.uint8)
     offset = rng.normal(0, 10, (17, 23, 3)).astype(np.float32)
-    count, sums = np.zeros(5), np.zeros((5, 3))
-    holes_kernel.label_sums(labels, mask, offset, count, sums)
-    want_count, want_sums = holes_reference.label_sums(labels, mask, offset, 5)
+    count, sums, squares = np.zeros(5), np.zeros((5, 3)), np.zeros((5, 3))
+    holes_kernel.label_sums(labels, mask, offset, count, sums, squares)
+    want_count, want_sums, want_squares = holes_reference.label_sums(labels, mask, offset, 5)
     np.testing.assert_array_equal(count, want_count)
     np.testing.assert_allclose(sums, want_sums, atol=1e-3)
+    np.testing.assert_allclose(squares, want_squares, rtol=1e-9, atol=1e-3)
 
 
 def test_guided_edge_kernel_matches_numpy_twin():

@@ -8,16 +8,22 @@ from numba import njit
 
 
 @njit(cache=True, nogil=True)
-def label_sums(labels, mask, offset, count, sums):
+def label_sums(labels, mask, offset, count, sums, squares):
     """labels int32 (H, W); mask uint8 (H, W); offset float32 (H, W, 3); count float64
-    (L,) and sums float64 (L, 3), zeroed by the caller: for every pixel with mask set,
-    count[label] += 1 and sums[label] += offset."""
+    (L,), sums and squares float64 (L, 3), zeroed by the caller: for every pixel with
+    mask set, count[label] += 1, sums[label] += offset and squares[label] += offset**2."""
     height, width = labels.shape
     for y in range(height):
         for x in range(width):
             if mask[y, x]:
                 k = labels[y, x]
+                a = float(offset[y, x, 0])
+                b = float(offset[y, x, 1])
+                c = float(offset[y, x, 2])
                 count[k] += 1.0
-                sums[k, 0] += offset[y, x, 0]
-                sums[k, 1] += offset[y, x, 1]
-                sums[k, 2] += offset[y, x, 2]
+                sums[k, 0] += a
+                sums[k, 1] += b
+                sums[k, 2] += c
+                squares[k, 0] += a * a
+                squares[k, 1] += b * b
+                squares[k, 2] += c * c
