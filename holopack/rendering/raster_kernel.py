@@ -806,19 +806,27 @@ def _record_edges(r, box, records):
 
 
 @intrinsic
-def _prefetch_row(typingctx, array, row):
-    """Ask the CPU to start loading row ``row`` of a 2-D array (its first cache line)
-    while other work goes on: a hint that changes no result, and reads nothing when the
-    row lies outside the array (a prefetch never faults)."""
-    if not (isinstance(array, types.Array) and array.ndim == 2 and isinstance(row, types.Integer)):
+def _prefetch(typingctx, array, row, column):
+    """Ask the CPU to start loading the cache line of ``array[row, column]`` (a 2-D
+    array) while other work goes on: a hint that changes no result, and reads nothing
+    when the element lies outside the array (a prefetch never faults)."""
+    if not (
+        isinstance(array, types.Array)
+        and array.ndim == 2
+        and isinstance(row, types.Integer)
+        and isinstance(column, types.Integer)
+    ):
         return None
-    signature = types.void(array, row)
+    signature = types.void(array, row, column)
 
     def codegen(context, builder, sig, args):
         rows = context.make_array(sig.args[0])(context, builder, args[0])
-        stride = builder.extract_value(rows.strides, 0)
-        index = context.cast(builder, args[1], sig.args[1], types.intp)
-        address = builder.add(builder.ptrtoint(rows.data, stride.type), builder.mul(index, stride))
+        row_stride = builder.extract_value(rows.strides, 0)
+        column_stride = builder.extract_value(rows.strides, 1)
+        i = context.cast(builder, args[1], sig.args[1], types.intp)
+        j = context.cast(builder, args[2], sig.args[2], types.intp)
+        offset = builder.add(builder.mul(i, row_stride), builder.mul(j, column_stride))
+        address = builder.add(builder.ptrtoint(rows.data, row_stride.type), offset)
         byte = ir.IntType(8).as_pointer()
         i32 = ir.IntType(32)
         fnty = ir.FunctionType(ir.VoidType(), [byte, i32, i32, i32])
@@ -848,7 +856,7 @@ def _depth_tile(box, start, stop, tile_list, records, surface, depth, ids, any_m
     for e in range(start, stop):
         r = tile_list[e]
         if e + PREFETCH_AHEAD < stop:
-            _prefetch_row(rec_edge, tile_list[e + PREFETCH_AHEAD])
+            _prefetch(rec_edge, tile_list[e + PREFETCH_AHEAD], 0)
         (bx0, bx1, by0, by1), (x0, x1, x2, y0, y1, y2), (bias0, bias1, bias2), (z0, z1, z2) = _record_edges(
             r, box, records
         )
@@ -1159,6 +1167,12 @@ def _shade_row(mode, textured, y, x0, x1, job):
     ids, s, ortho, rec_plane, surface, lighting, samples, srgb, picture, _, _ = job
     for x in range(x0, x1):
         r = ids[y, x]
+        if x + PREFETCH_AHEAD < x1:
+            # the record a few sub-samples on: its row of rec_plane (two cache lines)
+            ahead = ids[y, x + PREFETCH_AHEAD]
+            if ahead >= 0 and ahead != r:
+                _prefetch(rec_plane, ahead, 0)
+                _prefetch(rec_plane, ahead, P_COLUMNS - 1)
         rgba = (0.0, 0.0, 0.0, 0.0)
         if r >= 0:
             m, verts, w, back = _fragment(r, x, y, textured, rec_plane, surface[0])
