@@ -334,3 +334,26 @@ def test_material_key_follows_every_field_the_table_reads():
     # equal keys, equal tables
     assert material_key([Material()]) == material_key([base])
     assert np.array_equal(material_table([Material()], 1), material_table([base], 1))
+
+
+def test_prefetch_is_only_a_hint():
+    """raster_kernel._prefetch compiles for the tables it is given and changes nothing."""
+    from numba import njit
+
+    from holopack.rendering.raster_kernel import _prefetch
+
+    @njit
+    def total(table, rows):
+        s = 0.0
+        for r in rows:
+            _prefetch(table, r, 0)
+            _prefetch(table, r, table.shape[1] - 1)
+            s += table[r, 0]
+        return s
+
+    table = np.arange(64.0).reshape(16, 4)
+    before = table.copy()
+    assert total(table, np.array([3, 0, 15, 7])) == 3 * 4 + 0 + 15 * 4 + 7 * 4
+    assert np.array_equal(table, before)
+    ints = np.arange(32, dtype=np.int32).reshape(2, 16)
+    assert total(ints, np.array([1])) == 16
