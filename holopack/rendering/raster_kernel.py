@@ -1167,8 +1167,9 @@ def _shade_row(mode, textured, y, x0, x1, job):
     ids, s, ortho, rec_plane, surface, lighting, samples, srgb, picture, _, _ = job
     for x in range(x0, x1):
         r = ids[y, x]
-        if x + PREFETCH_AHEAD < x1:
-            # the record a few sub-samples on: its row of rec_plane (two cache lines)
+        if x + PREFETCH_AHEAD < ids.shape[1]:
+            # the record a few sub-samples on, in the next tile too: its row of
+            # rec_plane (two cache lines)
             ahead = ids[y, x + PREFETCH_AHEAD]
             if ahead >= 0 and ahead != r:
                 _prefetch(rec_plane, ahead, 0)
