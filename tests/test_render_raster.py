@@ -278,3 +278,82 @@ def test_tile_map_marks_every_lit_pixel(supersample):
     color_lit = np.zeros_like(lit)
     color_lit[: size[1], : size[0]] = frame.color.max(axis=2) > 0
     assert not np.any(color_lit.reshape(grid[0], TILE, grid[1], TILE).any(axis=(1, 3)) & ~frame.tiles)
+
+
+def test_a_material_changed_between_draws_is_drawn_changed():
+    """The Renderer keeps its material table between draws: a change to any material,
+    in place or not, must still reach the next picture."""
+    view, projection = pixel_camera(16, 16)
+    sq = prim([(-8, -8, 0), (8, -8, 0), (8, 8, 0), (-8, 8, 0)], [(0, 1, 2), (0, 2, 3)])
+    material = Material(base_color_factor=np.array([1.0, 0.5, 0.25, 1.0], np.float32))
+    renderer = Renderer((16, 16), 1)
+    first = renderer.draw([sq], [material], [], view, projection, "unlit").linear.copy()
+    assert np.allclose(first[8, 8], [1.0, 0.5, 0.25])
+    material.base_color_factor[1] = 0.75  # the same array, changed in place
+    assert np.allclose(
+        renderer.draw([sq], [material], [], view, projection, "unlit").linear[8, 8], [1.0, 0.75, 0.25]
+    )
+    material.alpha_mode = "MASK"
+    material.alpha_cutoff = 0.9
+    material.base_color_factor[3] = 0.5  # below the cutoff: nothing is drawn
+    assert np.all(renderer.draw([sq], [material], [], view, projection, "unlit").alpha == 0.0)
+    other = Material(base_color_factor=np.array([0.0, 0.0, 1.0, 1.0], np.float32))
+    assert np.allclose(
+        renderer.draw([sq], [other], [], view, projection, "unlit").linear[8, 8], [0.0, 0.0, 1.0]
+    )
+
+
+def test_material_key_follows_every_field_the_table_reads():
+    from holopack.rendering.shading import material_key, material_table
+
+    changes = {
+        "base_color_factor": np.array([0.5, 1.0, 1.0, 1.0], np.float32),
+        "emissive_factor": np.array([0.0, 1.0, 0.0], np.float32),
+        "emissive_strength": 2.0,
+        "alpha_cutoff": 0.25,
+        "metallic_factor": 0.5,
+        "roughness_factor": 0.5,
+        "base_color_texture": 0,
+        "base_color_texcoord": 1,
+        "emissive_texture": 0,
+        "emissive_texcoord": 1,
+        "alpha_mode": "BLEND",
+        "double_sided": True,
+        "unlit": True,
+        "normal_scale": 0.5,
+        "occlusion_strength": 0.5,
+        "metallic_roughness_texture": 0,
+        "normal_texture": 0,
+        "occlusion_texture": 0,
+    }
+    base = Material()
+    for name, value in changes.items():
+        changed = Material()
+        setattr(changed, name, value)
+        assert material_key([changed]) != material_key([base]), name
+    # equal keys, equal tables
+    assert material_key([Material()]) == material_key([base])
+    assert np.array_equal(material_table([Material()], 1), material_table([base], 1))
+
+
+def test_prefetch_is_only_a_hint():
+    """raster_kernel._prefetch compiles for the tables it is given and changes nothing."""
+    from numba import njit
+
+    from holopack.rendering.raster_kernel import _prefetch
+
+    @njit
+    def total(table, rows):
+        s = 0.0
+        for r in rows:
+            _prefetch(table, r, 0)
+            _prefetch(table, r, table.shape[1] - 1)
+            s += table[r, 0]
+        return s
+
+    table = np.arange(64.0).reshape(16, 4)
+    before = table.copy()
+    assert total(table, np.array([3, 0, 15, 7])) == 3 * 4 + 0 + 15 * 4 + 7 * 4
+    assert np.array_equal(table, before)
+    ints = np.arange(32, dtype=np.int32).reshape(2, 16)
+    assert total(ints, np.array([1])) == 16

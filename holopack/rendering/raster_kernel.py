@@ -62,7 +62,10 @@ import functools
 import math
 
 import numpy as np
-from numba import njit
+from llvmlite import ir
+from numba import njit, types
+from numba.core import cgutils
+from numba.extending import intrinsic
 
 from ..kernel_cache import refresh
 from ..work_pool import run, threads
@@ -132,6 +135,7 @@ HALF = ONE >> 1
 GUARD_PIXELS = float(1 << 20)
 # rows at least this wide are clipped to their covered run before the pixel loop
 SPAN_MIN_WIDTH = 4
+PREFETCH_AHEAD = 8
 # Vertices or triangles per item a thread claims (holopack.work_queue): big enough that
 # the atomic claim costs nothing next to the work, small enough (a few tens of
 # microseconds) that a thread that was descheduled leaves little for the others to wait on.
@@ -801,6 +805,39 @@ def _record_edges(r, box, records):
     return pixels, (x0, x1, x2, y0, y1, y2), bias, z
 
 
+@intrinsic
+def _prefetch(typingctx, array, row, column):
+    """Ask the CPU to start loading the cache line of ``array[row, column]`` (a 2-D
+    array) while other work goes on: a hint that changes no result, and reads nothing
+    when the element lies outside the array (a prefetch never faults)."""
+    if not (
+        isinstance(array, types.Array)
+        and array.ndim == 2
+        and isinstance(row, types.Integer)
+        and isinstance(column, types.Integer)
+    ):
+        return None
+    signature = types.void(array, row, column)
+
+    def codegen(context, builder, sig, args):
+        rows = context.make_array(sig.args[0])(context, builder, args[0])
+        row_stride = builder.extract_value(rows.strides, 0)
+        column_stride = builder.extract_value(rows.strides, 1)
+        i = context.cast(builder, args[1], sig.args[1], types.intp)
+        j = context.cast(builder, args[2], sig.args[2], types.intp)
+        offset = builder.add(builder.mul(i, row_stride), builder.mul(j, column_stride))
+        address = builder.add(builder.ptrtoint(rows.data, row_stride.type), offset)
+        byte = ir.IntType(8).as_pointer()
+        i32 = ir.IntType(32)
+        fnty = ir.FunctionType(ir.VoidType(), [byte, i32, i32, i32])
+        prefetch = cgutils.get_or_insert_function(builder.module, fnty, "llvm.prefetch.p0")
+        # read, keep in all cache levels, data cache
+        builder.call(prefetch, [builder.inttoptr(address, byte), i32(0), i32(3), i32(1)])
+        return context.get_dummy_value()
+
+    return signature, codegen
+
+
 @njit(cache=True, error_model="numpy", inline="always")
 def _depth_tile(box, start, stop, tile_list, records, surface, depth, ids, any_masked):
     """Depth-tested visibility of one tile: clears it, then draws tile_list[start:stop].
@@ -815,8 +852,11 @@ def _depth_tile(box, start, stop, tile_list, records, surface, depth, ids, any_m
     for y in range(ty0, ty1 + 1):
         depth[y, tx0 : tx1 + 1] = 1.0
         ids[y, tx0 : tx1 + 1] = -1
+    rec_edge = records[1]
     for e in range(start, stop):
         r = tile_list[e]
+        if e + PREFETCH_AHEAD < stop:
+            _prefetch(rec_edge, tile_list[e + PREFETCH_AHEAD], 0)
         (bx0, bx1, by0, by1), (x0, x1, x2, y0, y1, y2), (bias0, bias1, bias2), (z0, z1, z2) = _record_edges(
             r, box, records
         )
@@ -1127,6 +1167,13 @@ def _shade_row(mode, textured, y, x0, x1, job):
     ids, s, ortho, rec_plane, surface, lighting, samples, srgb, picture, _, _ = job
     for x in range(x0, x1):
         r = ids[y, x]
+        if x + PREFETCH_AHEAD < ids.shape[1]:
+            # the record a few sub-samples on, in the next tile too: its row of
+            # rec_plane (two cache lines)
+            ahead = ids[y, x + PREFETCH_AHEAD]
+            if ahead >= 0 and ahead != r:
+                _prefetch(rec_plane, ahead, 0)
+                _prefetch(rec_plane, ahead, P_COLUMNS - 1)
         rgba = (0.0, 0.0, 0.0, 0.0)
         if r >= 0:
             m, verts, w, back = _fragment(r, x, y, textured, rec_plane, surface[0])

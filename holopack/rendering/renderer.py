@@ -38,6 +38,7 @@ from .shading import (
     PBR,
     SHADING_MODES,
     Lights,
+    material_key,
     material_table,
 )
 from .texture_kernel import TexturePool
@@ -191,6 +192,8 @@ class Renderer:
         self._vertex_capacity = 0
         self._record_capacity = 0
         self._blend_key: tuple | None = None
+        self._material_key: tuple | None = None
+        self._material = np.zeros((0, 0))
         self._tile_mask: np.ndarray | None = None  # restrict_tiles: None = every tile
         self._excluded: list[tuple[int, int, int, int]] = []  # (y0, y1, x0, x1) of the tiles it leaves out
 
@@ -397,7 +400,18 @@ class Renderer:
         lights, params = light_table(self.lights, mode == PBR, environment)
         occlusion = has_environment(params)
         maps = plan_maps(materials, textures, mode == PBR, occlusion)
-        mat = material_table(materials, len(textures), maps.data_index, occlusion, maps.packed)
+        # the table again only when something it is made of changed (see material_key)
+        table_key = (
+            material_key(materials),
+            len(textures),
+            None if maps.data_index is None else tuple(sorted(maps.data_index.items())),
+            occlusion,
+            tuple(sorted(maps.packed.items())),
+        )
+        if table_key != self._material_key:
+            self._material = material_table(materials, len(textures), maps.data_index, occlusion, maps.packed)
+            self._material_key = table_key
+        mat = self._material
         pool, levels, level_count, wrap = self._textures.pack(
             textures, maps.data, maps.packs, maps.colour_used
         )
