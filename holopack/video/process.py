@@ -4,8 +4,10 @@ looped, streamed one frame at a time as a MediaSource the pipeline reads like an
 Per frame: place the source in the output square first (so the matte is computed at the
 output size, not the source's: a 1080p frame becomes a 672 px one before the per-pixel
 work; ffmpeg decodes an opaque video already cropped and scaled, so the full frame never
-crosses the pipe), then matte (key_kernel.matte), feather inwards, find the edge band,
-composite (key_kernel.composite).
+crosses the pipe), then matte (key_kernel.matte), refine it in the subject's window
+(holes, unmixing, then the edge: a ramp for lossless pictures, the outline's sub-pixel
+coverage for a lossy codec's), find the edge band and the spill around screen-coloured
+pixels, composite (key_kernel.composite).
 """
 
 from __future__ import annotations
