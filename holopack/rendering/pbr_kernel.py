@@ -63,12 +63,8 @@ from . import material_columns as col  # noqa: E402  (as above)
 from .punctual import DIRECTIONAL, L_KIND, L_POSITION, L_RANGE, L_SPOT_DIR, L_SPOT_OFFSET, L_SPOT_SCALE, SPOT  # noqa: E402
 from .texel_mix import data_pointer, mix_texels  # noqa: E402
 from .texture_kernel import (  # noqa: E402
-    MAX_LEVELS,
-    WRAP_S,
-    WRAP_T,
     fragment_uv,
-    lod,
-    one_period,
+    levels_and_period,
     taps_at,
     texture_at,
 )
@@ -151,12 +147,9 @@ def packed_maps(texels, levels, level_count, wrap, t, layers, u, v, dudx, dvdx, 
     first elements (texel_mix.data_pointer), as texture_kernel._sample_at takes them:
     texels uint16 (P x 4), levels int64 (T x MAX_LEVELS x 3), level_count int32 (T),
     wrap int32 (T x 2), each flattened row-major."""
-    row = t * (MAX_LEVELS * 3)  # texture t's level 0 in levels
-    u, v, l0, f = lod(u, v, levels[row + 1], levels[row + 2], level_count[t], dudx, dvdx, dudy, dvdy)
-    mode_s = wrap[2 * t + WRAP_S]
-    mode_t = wrap[2 * t + WRAP_T]
-    u = one_period(u, mode_s)
-    v = one_period(v, mode_t)
+    row, u, v, l0, f, mode_s, mode_t = levels_and_period(
+        levels, level_count, wrap, t, u, v, dudx, dvdx, dudy, dvdy
+    )
     first = layers - 2
     c0 = c1 = c2 = n0 = n1 = n2 = q0 = q1 = q2 = 0.0
     for i in range(2):

@@ -302,6 +302,20 @@ def lod(u, v, w0, h0, count, dudx, dvdx, dudy, dvdy):
     return u, v, l0, level - l0
 
 
+@njit(cache=True, error_model="numpy", inline="always")
+def levels_and_period(levels, level_count, wrap, t, u, v, dudx, dvdx, dudy, dvdy):
+    """What a trilinear fetch of texture ``t`` needs before its taps, the arrays as
+    pointers (see _sample_at): -> (t's row in levels, u and v reduced to one period of
+    their wraps, the lower mip level, the fraction towards the next, the two wrap
+    modes)."""
+    row = t * (MAX_LEVELS * 3)  # texture t's level 0 in levels
+    u, v, l0, f = lod(u, v, levels[row + 1], levels[row + 2], level_count[t], dudx, dvdx, dudy, dvdy)
+    # the wrap reduction depends on neither level: once, not once per level
+    mode_s = wrap[2 * t + WRAP_S]
+    mode_t = wrap[2 * t + WRAP_T]
+    return row, one_period(u, mode_s), one_period(v, mode_t), l0, f, mode_s, mode_t
+
+
 @njit(cache=True, error_model="numpy", _nrt=False)  # type: ignore[call-overload]  # _nrt: not in the stubs
 def sample_trilinear(pool, levels, level_count, wrap, t, u, v, dudx, dvdx, dudy, dvdy):
     """Filtered linear RGBA of texture ``t`` at (u, v) given the UV derivatives per pixel.
@@ -326,13 +340,9 @@ def _sample_at(texels, levels, level_count, wrap, t, u, v, dudx, dvdx, dudy, dvd
     """sample_trilinear with its arrays as pointers to their first elements: texels
     uint16 (P x 4), levels int64 (T x MAX_LEVELS x 3), level_count int32 (T), wrap
     int32 (T x 2), each flattened row-major."""
-    row = t * (MAX_LEVELS * 3)  # texture t's level 0 in levels
-    u, v, l0, f = lod(u, v, levels[row + 1], levels[row + 2], level_count[t], dudx, dvdx, dudy, dvdy)
-    # the wrap reduction depends on neither level: once, not once per level
-    mode_s = wrap[2 * t + WRAP_S]
-    mode_t = wrap[2 * t + WRAP_T]
-    u = one_period(u, mode_s)
-    v = one_period(v, mode_t)
+    row, u, v, l0, f, mode_s, mode_t = levels_and_period(
+        levels, level_count, wrap, t, u, v, dudx, dvdx, dudy, dvdy
+    )
     # one bilinear fetch in a loop of two (not two copies): half the compiled code
     r = 0.0
     g = 0.0
