@@ -10,8 +10,11 @@ import pytest
 from holopack.rendering import raster_kernel as raster
 from holopack.rendering.pbr_kernel import brdf_light, view_terms
 from holopack.rendering.pbr_reference import brdf_cos
+from holopack.rendering.tangent_kernel import view_tangents as view_tangents_kernel
+from holopack.rendering.tangent_reference import view_tangents as view_tangents_reference
 from holopack.rendering.tonemap_kernel import ACES, NEUTRAL, NONE, tone_map
 from holopack.rendering.tonemap_reference import neutral
+from holopack.rendering.tonemap_reference import srgb8 as tonemap_srgb8
 from holopack.rendering.tonemap_reference import tone_map as tone_map_reference
 
 
@@ -50,18 +53,38 @@ def test_tone_map_kernel_matches_its_numpy_twin(name, code):
     linear[0, 0] = np.nan
     lut, steps = raster.srgb_tables()
     alpha = np.ones(linear.shape[:2], np.float32)
-    alpha[5:9] = 0.0  # uncovered rows: black in linear light, and left as they were
+    alpha[5:9] = 0.0  # uncovered rows: black in linear light, encoded as they are
     linear[5:9] = 0.0
-    color = np.zeros(linear.shape, np.uint8)
-    color[5:9] = 7
+    linear[6, 3] = 0.5  # (not tone-mapped where uncovered)
+    color = np.full(linear.shape, 7, np.uint8)
     tone_map(linear, alpha, 1.3, code, lut, steps, color)
-    assert np.all(color[5:9] == 7)
-    color[5:9] = 0  # what the renderer writes there
+    assert np.all(color[5:9][alpha[5:9] == 0] == tonemap_srgb8(linear[5:9][alpha[5:9] == 0]))
+    linear[6, 3] = 0.0
+    color[6, 3] = 0
     expected = tone_map_reference(linear, 1.3, name)
     # the kernel encodes in float64 from float32 input: at most one code apart, at
     # the rare values that sit on a rounding edge
     diff = np.abs(color.astype(int) - expected.astype(int))
     assert diff.max() <= 1 and np.mean(diff > 0) < 0.01
+
+
+def test_tone_map_writes_the_marked_tiles_only():
+    rng = np.random.default_rng(6)
+    linear = (rng.random((70, 50, 3)) * 3.0).astype(np.float32)
+    alpha = np.ones(linear.shape[:2], np.float32)
+    lut, steps = raster.srgb_tables()
+    color = np.full(linear.shape, 7, np.uint8)
+    # 16-pixel tiles, 5 down and 4 across (the last ones cut short by the picture's edges)
+    tiles = np.zeros((5, 4), bool)
+    tiles[0, 1] = tiles[2, 3] = tiles[4, 3] = True
+    tone_map(linear, alpha, 1.0, NEUTRAL, lut, steps, color, tiles, 16)
+    expected = tone_map_reference(linear, 1.0, "neutral")
+    written = np.zeros(alpha.shape, bool)
+    written[0:16, 16:32] = True
+    written[32:48, 48:50] = True
+    written[64:70, 48:50] = True
+    assert np.all(color[~written] == 7)
+    assert np.abs(color[written].astype(int) - expected[written].astype(int)).max() <= 1
 
 
 def test_neutral_leaves_low_values_and_compresses_highlights_into_range():
@@ -128,3 +151,22 @@ def test_lane_stages_match_their_numpy_twins():
     assert np.count_nonzero(expected.max(axis=1) > 0) > n // 3
     assert np.allclose(got, expected, rtol=1e-9, atol=1e-12)
     assert np.all(np.isnan(lanes[:, n:]))
+
+
+def test_view_tangents_kernel_matches_its_numpy_twin():
+    rng = np.random.default_rng(7)
+    world = rng.normal(size=(20000, 4)).astype(np.float32)
+    world[:, 3] = np.where(world[:, 3] < 0, -1.0, 1.0)
+    world[100:300] = 0.0  # a primitive without tangents
+    world[400, :3] = 0.0  # a degenerate tangent still has its sign
+    q, _ = np.linalg.qr(rng.normal(size=(3, 3)))
+    rotation = np.ascontiguousarray(q.T.astype(np.float32))
+    attr = np.full((20010, 26), 5.0, np.float32)
+    view_tangents_kernel(world, rotation, attr, 20)
+    expected = view_tangents_reference(world, rotation)
+    got = attr[:20000, 20:24]
+    assert np.all(attr[:, :20] == 5.0) and np.all(attr[:, 24:] == 5.0) and np.all(attr[20000:] == 5.0)
+    assert np.all(got[100:300] == 0.0) and not np.any(np.signbit(got[100:300]))
+    assert np.array_equal(got[:, 3], expected[:, 3])
+    # one rounding per fused step: at most a unit or two in the last place of numpy's product
+    assert np.allclose(got, expected, rtol=1e-6, atol=1e-7)

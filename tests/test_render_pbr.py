@@ -21,6 +21,7 @@ from holopack.rendering.camera import look_at, orthographic, perspective
 from holopack.rendering.pbr_kernel import packed_maps
 from holopack.rendering.texel_mix import data_pointer
 from holopack.rendering.texture_kernel import TexturePool, sample_trilinear
+from holopack.rendering.tonemap_reference import tone_map as tone_map_reference
 from holopack.scene.types import Material, PosedPrimitive, Primitive, Texture
 
 DATA = Path(__file__).parent / "data"
@@ -617,3 +618,31 @@ def test_packed_maps_through_pointers_give_each_map_as_sampled_alone(wrap, layer
             assert not got[:, 0:3].any()
             continue
         assert np.array_equal(got[:, 3 * k : 3 * k + 3], alone[:, :3]), k
+
+
+@pytest.mark.parametrize("supersample", [1, 2])
+@pytest.mark.parametrize("tone_mapping, exposure", [("neutral", 1.0), ("aces", 1.7), ("none", 0.6)])
+def test_tone_mapped_colour_is_the_linear_picture_tone_mapped(supersample, tone_mapping, exposure):
+    """The colour of a tone-mapped picture, which the tone-mapping pass alone writes in
+    the tiles that triangles reach, is the published curve of frame.linear where covered
+    and black elsewhere, translucent spheres and tiles left out by restrict_tiles included."""
+    posed, materials, view = sphere_grid()
+    for m in materials[::3]:
+        m.alpha_mode = "BLEND"
+        m.base_color_factor = np.array([0.2, 0.6, 0.9, 0.4], np.float32)
+    size = (200, 168)  # tiles cut short at two edges
+    renderer = Renderer(size, supersample, lights=LIGHTS)
+    mask = np.ones((6, 7), bool)
+    mask[1, 2] = mask[3, 4] = False
+    renderer.restrict_tiles(mask)
+    projection = perspective(45.0, size[0] / size[1], 0.1, 100.0)
+    frame = renderer.draw(
+        posed, materials, [], view, projection, "pbr", tone_mapping=tone_mapping, exposure=exposure
+    )
+    assert frame.tone_mapped
+    covered = frame.alpha > 0
+    assert 0.2 < covered.mean() < 0.9 and ((frame.alpha > 0) & (frame.alpha < 1)).any()
+    assert np.all(frame.color[~covered] == 0)
+    expected = tone_map_reference(frame.linear, exposure, tone_mapping)
+    diff = np.abs(frame.color.astype(int) - expected.astype(int))[covered]
+    assert diff.max() <= 1 and np.mean(diff > 0) < 0.01

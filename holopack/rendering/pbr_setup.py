@@ -30,6 +30,7 @@ from .pbr_kernel import (
 )
 from .punctual import LIGHT_COLUMNS, PunctualLight, pack_lights, rig
 from .raster_kernel import srgb_tables
+from .tangent_kernel import view_tangents as turn_tangents
 from .tonemap_choices import TONE_MAPPINGS
 from .tonemap_kernel import ACES, NEUTRAL, NONE, tone_map
 
@@ -54,13 +55,21 @@ def resolve_tone_mapping(tone_mapping: ToneMapping, exposure, shading: str) -> t
     return tone_mapping, float(exposure)
 
 
-def apply_tone_mapping(linear, alpha, tone: str, exposure: float, lut, steps, color) -> bool:
+def tone_applies(tone: str, exposure: float) -> bool:
+    """Whether apply_tone_mapping writes the colour: anything but "none" at exposure 1."""
+    return tone != "none" or exposure != 1.0
+
+
+def apply_tone_mapping(
+    linear, alpha, tone: str, exposure: float, lut, steps, color, tiles=None, tile=32
+) -> bool:
     """color (H, W, 3) uint8 = sRGB of the tone-mapped ``exposure x linear`` where
-    alpha (coverage) > 0 (elsewhere the renderer's black stays); left as the renderer
-    encoded it (clamped linear) for "none" at exposure 1. Returns whether it changed
-    the colour."""
-    if tone != "none" or exposure != 1.0:
-        tone_map(linear, alpha, exposure, TONE_CODES[tone], lut, steps, color)
+    alpha (coverage) > 0, of the clamped linear value elsewhere, over the ``tile``-pixel
+    tiles marked in ``tiles`` (a bool grid of them; None: all), when tone_applies;
+    otherwise left as the renderer encoded it (clamped linear). Returns whether it
+    wrote the colour."""
+    if tone_applies(tone, exposure):
+        tone_map(linear, alpha, exposure, TONE_CODES[tone], lut, steps, color, tiles, tile)
         return True
     return False
 
@@ -195,25 +204,35 @@ def fill_pbr_columns(prim, count: int, material, attr: np.ndarray, texture_uv) -
         )
 
 
-def view_tangents(posed, counts, view3: np.ndarray, attr: np.ndarray) -> None:
+def view_tangents(posed, counts, view3: np.ndarray, attr: np.ndarray, world_tan: np.ndarray | None = None):
     """attr[:, A_TAN:A_TAN + 4] = each posed primitive's tangents turned into view
     space (xyz by the view's 3 x 3, which keeps them in the surface; w, the
-    bitangent sign, as it is); zero (no normal mapping) where a primitive has none."""
+    bitangent sign, as it is); zero (no normal mapping) where a primitive has none.
+    world_tan: a (>= N, 4) float32 buffer for the posed tangents, from the last call;
+    returns the one used (None when attr is not a "pbr" table)."""
     if attr.shape[1] < A_PBR_COLUMNS:  # not a "pbr" table: no tangent columns
-        return
+        return world_tan
+    n = int(sum(counts))
+    if world_tan is None or world_tan.shape[0] < n:
+        world_tan = np.empty((max(n, 1), 4), np.float32)
     offset = 0
-    # in float32, as the table stores them: a third less time than float64 every frame
-    rotation = np.asarray(view3, np.float64).T.astype(np.float32)
     for p, count in zip(posed, counts):
         tangents = getattr(p, "tangents", None)
-        rows = attr[offset : offset + count, A_TAN : A_TAN + 4]
+        rows = world_tan[offset : offset + count]
         if tangents is None or len(tangents) != count:
-            rows[:] = 0.0
+            rows[:] = 0.0  # w = 0: no tangent
         else:
             t = np.asarray(tangents, np.float32)
-            rows[:, :3] = t[:, :3] @ rotation
-            rows[:, 3] = t[:, 3] if t.shape[1] > 3 else 1.0
+            if t.shape[1] == 4:
+                rows[:] = t
+            else:
+                rows[:, :3] = t[:, :3]
+                rows[:, 3] = 1.0
         offset += count
+    # in float32, as the table stores them
+    rotation = np.ascontiguousarray(np.asarray(view3, np.float64).T.astype(np.float32))
+    turn_tangents(world_tan[:n], rotation, attr, A_TAN)
+    return world_tan
 
 
 def resolve_environment(environment):

@@ -42,7 +42,8 @@ shading; ``rec_bbox`` (R, 4) int32 xmin xmax ymin ymax (inclusive pixels).
 Arrays that travel together travel as one tuple: ``records`` (the six record arrays
 above, in that order), ``surface`` = (mat, attr, pool, levels, level_count, wrap),
 ``lighting`` = (lights, params), ``samples`` = (linear_ss, alpha_ss, depth_ss),
-``picture`` = (linear, alpha, depth, color), ``srgb`` = (lut, steps), ``bins`` =
+``picture`` = (linear, alpha, depth, color), ``srgb`` = (lut, steps, encode: whether
+the shading and resolve write the sRGB colour; False when tone mapping follows), ``bins`` =
 (tile_order, tile_start, tile_list) and ``grid`` = (tile, ntx, width, height).
 ``raster_opaque``, ``shade_visible`` and ``raster_blend`` come in compile-time
 variants (``opaque_kernel(masked)``, ``shade_kernel(mode, textured)``,
@@ -987,12 +988,13 @@ def _fragment(r, x, y, textured, rec_plane, mat):
 @njit(cache=True, error_model="numpy", inline="always")
 def _store_sample(y, x, rgba, s, samples, srgb, picture):
     """Sub-sample (y, x) of a shaded pass: its linear colour and coverage; with
-    supersample 1 (the sub-sample buffers are the picture's) its sRGB colour too."""
+    supersample 1 (the sub-sample buffers are the picture's) its sRGB colour too,
+    unless srgb[2] is False (a tone-mapping pass writes the colour afterwards)."""
     linear_ss, alpha_ss, _ = samples
     color = picture[3]
     for c in range(3):
         linear_ss[y, x, c] = rgba[c]
-        if s == 1:
+        if s == 1 and srgb[2]:
             color[y, x, c] = encode_srgb8(rgba[c], srgb[0], srgb[1])
     alpha_ss[y, x] = rgba[3]
 
@@ -1343,7 +1345,8 @@ def shade_kernel(mode: int, textured: bool, environment: bool = False):
         """Shade each visible sub-sample once into samples = (linear_ss (H*s, W*s, 3)
         float32, alpha_ss (H*s, W*s) float32, depth_ss) and downsample each band of s
         rows right away into picture = (linear, alpha, depth, color) (see
-        ``resolve_span``) while it is still in cache. srgb = srgb_tables(). A
+        ``resolve_span``) while it is still in cache. srgb = srgb_tables() + (encode,):
+        encode False leaves the covered tiles' colour to a tone-mapping pass. A
         translucent pass afterwards re-resolves only the tiles it drew in.
         tile_start (ntiles + 1,) int64 and grid: raster_opaque's; a tile that no record reaches is empty (its ids are all -1) and is written as
         such without looking."""
@@ -1442,10 +1445,10 @@ def resolve_span(y, x0, x1, samples, s, srgb, picture):
     """Box-downsample the s x s sub-samples (s > 1) of output pixels x0..x1-1 of row
     y into picture = (linear (H, W, 3) float32, alpha (H, W) float32 (coverage),
     depth (H, W) float32 = nearest sub-sample, color (H, W, 3) uint8 sRGB of the
-    clamped linear colour)."""
+    clamped linear colour, left to a tone-mapping pass when srgb[2] is False)."""
     linear_ss, alpha_ss, depth_ss = samples
     linear, alpha, depth, color = picture
-    lut, steps = srgb
+    lut, steps, _ = srgb
     inv = 1.0 / (s * s)
     for x in range(x0, x1):
         r = 0.0
@@ -1470,9 +1473,10 @@ def resolve_span(y, x0, x1, samples, s, srgb, picture):
         linear[y, x, 2] = b
         alpha[y, x] = a * inv
         depth[y, x] = d
-        color[y, x, 0] = encode_srgb8(r, lut, steps)
-        color[y, x, 1] = encode_srgb8(g, lut, steps)
-        color[y, x, 2] = encode_srgb8(b, lut, steps)
+        if srgb[2]:
+            color[y, x, 0] = encode_srgb8(r, lut, steps)
+            color[y, x, 1] = encode_srgb8(g, lut, steps)
+            color[y, x, 2] = encode_srgb8(b, lut, steps)
 
 
 def resolve_tiles(tiles, ntx, tile, samples, s, srgb, picture):
@@ -1497,6 +1501,9 @@ def _resolve_tiles(next_tile, tiles, ntx, tile, samples, s, srgb, picture):
                 resolve_span(y, x0, x1 + 1, samples, s, srgb, picture)
                 continue
             # supersample 1: the sub-sample buffers are the picture's, only colour is left
+            # (and not even that when a tone-mapping pass writes it)
+            if not srgb[2]:
+                continue
             for x in range(x0, x1 + 1):
                 for c in range(3):
                     color[y, x, c] = encode_srgb8(linear_ss[y, x, c], srgb[0], srgb[1])

@@ -23,6 +23,7 @@ from .pbr_setup import (
     light_table,
     plan_maps,
     resolve_tone_mapping,
+    tone_applies,
     view_tangents,
 )
 from .shading import (
@@ -194,6 +195,7 @@ class Renderer:
         self._blend_key: tuple | None = None
         self._material_key: tuple | None = None
         self._material = np.zeros((0, 0))
+        self._world_tan: np.ndarray | None = None  # the posed tangents, for view_tangents
         self._tile_mask: np.ndarray | None = None  # restrict_tiles: None = every tile
         self._excluded: list[tuple[int, int, int, int]] = []  # (y0, y1, x0, x1) of the tiles it leaves out
 
@@ -421,7 +423,8 @@ class Renderer:
             normal_matrix = np.linalg.inv(view3).T
         except np.linalg.LinAlgError:
             normal_matrix = view3
-        view_tangents(posed, self._counts, view3, self._attr)  # (only a "pbr" table has the columns)
+        # (only a "pbr" table has the columns)
+        self._world_tan = view_tangents(posed, self._counts, view3, self._attr, self._world_tan)
         w, h, s = self._w, self._h, self.supersample
         size = (w, h)
         vertex = (self._vfix[:n], self._vzw[:n], self._vcode[:n])
@@ -457,14 +460,15 @@ class Renderer:
         self._tbox = _grow(self._tbox, max(len(opaque_order), len(blend_order)), (4,), np.int32)
         self._tile_list = self._bin(opaque_order, self._tile_start, self._tile_list)
         self._blend_list = self._bin(blend_order, self._blend_start, self._blend_list)
+        reached = ((np.diff(self._tile_start) > 0) | (np.diff(self._blend_start) > 0)).reshape(
+            self._nty, self._ntx
+        )
         frame = RenderedPicture(
             color=np.empty((self.height, self.width, 3), np.uint8),
             depth=np.empty((self.height, self.width), np.float32),
             linear=np.empty((self.height, self.width, 3), np.float32),
             alpha=np.empty((self.height, self.width), np.float32),
-            tiles=((np.diff(self._tile_start) > 0) | (np.diff(self._blend_start) > 0)).reshape(
-                self._nty, self._ntx
-            ),
+            tiles=reached.copy(),
         )
         if s == 1:
             samples = (frame.linear, frame.alpha, frame.depth)
@@ -473,7 +477,10 @@ class Renderer:
             samples = (self._linear, self._alpha, self._depth)
         self._last_depth = samples[2]
         picture = (frame.linear, frame.alpha, frame.depth, frame.color)
-        srgb = (self._srgb_lut, self._srgb_steps)
+        # with tone mapping to follow, the colour of the tiles that triangles reach is
+        # written by that pass alone (the empty tiles' black by the shading pass)
+        tone_follows = tone_applies(tone, exposure)
+        srgb = (self._srgb_lut, self._srgb_steps, not tone_follows)
         grid = (self._tile, self._ntx, w, h)
         surface = (mat, self._attr, pool, levels, level_count, wrap)
         lighting = (lights, params)
@@ -504,19 +511,17 @@ class Renderer:
             grid,
         )
         if self._blend_start[-1]:
-            raster.blend_kernel(mode, textured)(
-                (self._tile_order, self._blend_start, self._blend_list),
-                grid,
-                ortho,
-                self._records(),
-                surface,
-                lighting,
-                samples,
-            )
-            blended = np.flatnonzero(np.diff(self._blend_start) > 0).astype(np.int64)
-            raster.resolve_tiles(blended, self._ntx, TILE, samples, s, srgb, picture)
+            self._translucent(mode, textured, grid, ortho, surface, lighting, samples, srgb, picture)
         frame.tone_mapped = apply_tone_mapping(
-            frame.linear, frame.alpha, tone, exposure, self._srgb_lut, self._srgb_steps, frame.color
+            frame.linear,
+            frame.alpha,
+            tone,
+            exposure,
+            self._srgb_lut,
+            self._srgb_steps,
+            frame.color,
+            reached,
+            TILE,
         )
         if self._tile_mask is not None:
             frame.tiles &= self._tile_mask
@@ -524,6 +529,23 @@ class Renderer:
                 for y0, y1, x0, x1 in self._excluded:
                     frame.depth[y0:y1, x0:x1] = 1.0
         return frame
+
+    def _translucent(self, mode, textured, grid, ortho, surface, lighting, samples, srgb, picture) -> None:
+        """The translucent pass over the opaque one's samples, and the resolve of the
+        tiles it drew in (at supersample 1 only their colour, which the tone-mapping
+        pass writes when one follows: srgb[2] False)."""
+        raster.blend_kernel(mode, textured)(
+            (self._tile_order, self._blend_start, self._blend_list),
+            grid,
+            ortho,
+            self._records(),
+            surface,
+            lighting,
+            samples,
+        )
+        if self.supersample > 1 or srgb[2]:
+            blended = np.flatnonzero(np.diff(self._blend_start) > 0).astype(np.int64)
+            raster.resolve_tiles(blended, self._ntx, TILE, samples, self.supersample, srgb, picture)
 
     def visibility(self) -> tuple[np.ndarray, np.ndarray]:
         """What the last draw saw, per sub-sample: (triangle (H*s, W*s) int32, the

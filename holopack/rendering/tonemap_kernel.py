@@ -74,35 +74,51 @@ def aces(r, g, b):
     )
 
 
-def tone_map(linear, alpha, exposure, mode, lut, steps, color):
+def tone_map(linear, alpha, exposure, mode, lut, steps, color, tiles=None, tile=32):
     """color (H, W, 3) uint8 sRGB = encode(tone_map(exposure x linear)) where the
-    picture has coverage (alpha (H, W) > 0); linear (H, W, 3) float32 stays as it is.
-    Uncovered pixels are black in linear light (premultiplied over black) and every
-    tone mapping keeps black black, so their colour is left as the renderer encoded
-    it (0): a fan picture is mostly empty. mode: NONE, NEUTRAL or ACES; lut, steps:
+    picture has coverage (alpha (H, W) > 0), encode(linear) clamped elsewhere (black:
+    uncovered pixels are black in linear light, premultiplied over black, and every
+    tone mapping keeps black black); linear (H, W, 3) float32 stays as it is.
+
+    tiles: (ceil(H / tile), ceil(W / tile)) bool, the ``tile`` x ``tile`` pixel tiles to
+    map, None for all of them. The renderer passes the tiles its triangles reached and
+    leaves their colour to this pass alone (it writes the empty tiles' black itself): a
+    fan picture is mostly empty, and encoding the colour once in the shading pass and
+    again here cost time for nothing. mode: NONE, NEUTRAL or ACES; lut, steps:
     raster.srgb_tables(). Rows are claimed by the threads of holopack.work_pool."""
-    run(_tone_rows, np.zeros(1, np.int64), linear, alpha, exposure, mode, lut, steps, color)
+    height, width = alpha.shape
+    if tiles is None:
+        tiles = np.ones(((height + tile - 1) // tile, (width + tile - 1) // tile), np.bool_)
+    run(_tone_rows, np.zeros(1, np.int64), tiles, tile, linear, alpha, exposure, mode, lut, steps, color)
 
 
 @njit(cache=True, error_model="numpy", nogil=True, _nrt=False)  # type: ignore[call-overload]  # _nrt: not in the stubs
-def _tone_rows(next_row, linear, alpha, exposure, mode, lut, steps, color):
-    """One thread's share of tone_map: rows claimed from next_row until none are left."""
-    height = linear.shape[0]
+def _tone_rows(next_row, tiles, tile, linear, alpha, exposure, mode, lut, steps, color):
+    """One thread's share of tone_map: rows claimed from next_row until none are left,
+    each walked through its listed tiles (row by row rather than tile by tile: the
+    memory streams; tile by tile the same pixels took a third longer)."""
+    height, width = alpha.shape
     y = claim(next_row)
     while y < height:
-        for x in range(linear.shape[1]):
-            if not alpha[y, x] > 0.0:
+        ty = y // tile
+        for tx in range(tiles.shape[1]):
+            if not tiles[ty, tx]:
                 continue
-            r = exposure * linear[y, x, 0]
-            g = exposure * linear[y, x, 1]
-            b = exposure * linear[y, x, 2]
-            if not (math.isfinite(r) and math.isfinite(g) and math.isfinite(b)):
-                r = g = b = 0.0
-            if mode == NEUTRAL:
-                r, g, b = neutral(r, g, b)
-            elif mode == ACES:
-                r, g, b = aces(r, g, b)
-            color[y, x, 0] = encode_srgb8(r, lut, steps)
-            color[y, x, 1] = encode_srgb8(g, lut, steps)
-            color[y, x, 2] = encode_srgb8(b, lut, steps)
+            for x in range(tx * tile, min(tx * tile + tile, width)):
+                r = linear[y, x, 0]
+                g = linear[y, x, 1]
+                b = linear[y, x, 2]
+                if alpha[y, x] > 0.0:
+                    r = exposure * r
+                    g = exposure * g
+                    b = exposure * b
+                    if not (math.isfinite(r) and math.isfinite(g) and math.isfinite(b)):
+                        r = g = b = 0.0
+                    if mode == NEUTRAL:
+                        r, g, b = neutral(r, g, b)
+                    elif mode == ACES:
+                        r, g, b = aces(r, g, b)
+                color[y, x, 0] = encode_srgb8(r, lut, steps)
+                color[y, x, 1] = encode_srgb8(g, lut, steps)
+                color[y, x, 2] = encode_srgb8(b, lut, steps)
         y = claim(next_row)
