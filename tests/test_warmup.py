@@ -31,6 +31,7 @@ ENTRY_POINTS = [
         if kernel == "band_shader" or textured or mode in ("LIT", "PBR")
     ),
     "holopack.rendering.raster_kernel:_resolve_tiles",
+    "holopack.rendering.tangent_kernel:_tangent_blocks",
     "holopack.device.sector_weights_kernel:sector_weights",
     "holopack.device.resample_kernel:_gather_groups",
     "holopack.device.quantise_kernel:encode_codes",
