@@ -61,7 +61,7 @@ refresh(__file__, ["texture_kernel.py", "texel_mix.py", "punctual.py", "material
 
 from . import material_columns as col  # noqa: E402  (as above)
 from .punctual import DIRECTIONAL, L_KIND, L_POSITION, L_RANGE, L_SPOT_DIR, L_SPOT_OFFSET, L_SPOT_SCALE, SPOT  # noqa: E402
-from .texel_mix import data_pointer, mix_texels  # noqa: E402
+from .texel_mix import data_pointer, mix_texels, prefetch_texel  # noqa: E402
 from .texture_kernel import (  # noqa: E402
     fragment_uv,
     levels_and_period,
@@ -157,9 +157,19 @@ def packed_maps(texels, levels, level_count, wrap, t, layers, u, v, dudx, dvdx, 
         if weight <= 0.0:
             continue
         at = row + 3 * (l0 + i)
-        i00, i01, i10, i11, w00, w01, w10, w11 = taps_at(
-            levels[at], levels[at + 1], levels[at + 2], u, v, mode_s, mode_t, layers
-        )
+        offset, width, height = levels[at], levels[at + 1], levels[at + 2]
+        i00, i01, i10, i11, w00, w01, w10, w11 = taps_at(offset, width, height, u, v, mode_s, mode_t, layers)
+        # The next fragment of a row (one pixel right: (u + du/dx, v + dv/dx)) reads about
+        # here: ask for its two texel rows now. A fragment takes longer than a miss
+        # to memory, and packed texels (two or three layers) miss the cache most.
+        nx = min(max(int((u + dudx) * width - 0.5), 0), width - 1)
+        ny = min(max(int((v + dvdx) * height - 0.5), 0), height - 1)
+        ahead = offset + (ny * width + nx) * layers
+        below = ahead + width * layers if ny + 1 < height else ahead
+        prefetch_texel(texels, ahead)
+        prefetch_texel(texels, ahead + 2 * layers - 1)
+        prefetch_texel(texels, below)
+        prefetch_texel(texels, below + 2 * layers - 1)
         if first == 1:
             x0, x1, x2, _ = mix_texels(texels, i00, i01, i10, i11, w00, w01, w10, w11)
             c0 += weight * x0
