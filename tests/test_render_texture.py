@@ -6,7 +6,7 @@ from numba import njit
 
 from holopack.colour import linear_to_srgb, srgb_to_linear
 from holopack.rendering import texture_reference
-from holopack.rendering.texel_mix import data_pointer, mix_texels
+from holopack.rendering.texel_mix import data_pointer, mix_texels, prefetch_texel
 from holopack.rendering.texture_kernel import (
     CLAMP_TO_EDGE,
     MIRRORED_REPEAT,
@@ -183,3 +183,25 @@ def test_huge_and_broken_uvs_stay_inside_the_texture(wrap_mode):
     _sample_many(pool, levels, level_count, wrap, 0, uv, d, out)
     assert np.all(np.isfinite(out))
     assert np.all(out >= -1e-6) and np.all(out <= 1 + 1e-6)
+
+
+def test_prefetch_texel_is_only_a_hint():
+    """texel_mix.prefetch_texel compiles for a pool pointer, changes nothing and may be
+    given rows outside the pool (packed_maps asks for the next fragment's texels, which
+    it clamps to the level but never checks against the pool)."""
+
+    @njit
+    def first_channels(pool, rows):
+        p = data_pointer(pool)
+        s = 0
+        for r in rows:
+            prefetch_texel(p, r)
+            prefetch_texel(p, r + 1_000_000)
+            prefetch_texel(p, -r - 1_000_000)
+            s += p[4 * r]
+        return s
+
+    pool = np.arange(64, dtype=np.uint16).reshape(16, 4)
+    before = pool.copy()
+    assert first_channels(pool, np.array([3, 0, 15])) == 12 + 0 + 60
+    assert np.array_equal(pool, before)

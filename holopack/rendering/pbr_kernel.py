@@ -61,7 +61,7 @@ refresh(__file__, ["texture_kernel.py", "texel_mix.py", "punctual.py", "material
 
 from . import material_columns as col  # noqa: E402  (as above)
 from .punctual import DIRECTIONAL, L_KIND, L_POSITION, L_RANGE, L_SPOT_DIR, L_SPOT_OFFSET, L_SPOT_SCALE, SPOT  # noqa: E402
-from .texel_mix import data_pointer, mix_texels  # noqa: E402
+from .texel_mix import data_pointer, mix_texels, prefetch_texel  # noqa: E402
 from .texture_kernel import (  # noqa: E402
     fragment_uv,
     levels_and_period,
@@ -157,9 +157,19 @@ def packed_maps(texels, levels, level_count, wrap, t, layers, u, v, dudx, dvdx, 
         if weight <= 0.0:
             continue
         at = row + 3 * (l0 + i)
-        i00, i01, i10, i11, w00, w01, w10, w11 = taps_at(
-            levels[at], levels[at + 1], levels[at + 2], u, v, mode_s, mode_t, layers
-        )
+        offset, width, height = levels[at], levels[at + 1], levels[at + 2]
+        i00, i01, i10, i11, w00, w01, w10, w11 = taps_at(offset, width, height, u, v, mode_s, mode_t, layers)
+        # The next fragment of a row (one pixel right: (u + du/dx, v + dv/dx)) reads about
+        # here: ask for its two texel rows now. A fragment takes longer than a miss
+        # to memory, and packed texels (two or three layers) miss the cache most.
+        nx = min(max(int((u + dudx) * width - 0.5), 0), width - 1)
+        ny = min(max(int((v + dvdx) * height - 0.5), 0), height - 1)
+        ahead = offset + (ny * width + nx) * layers
+        below = ahead + width * layers if ny + 1 < height else ahead
+        prefetch_texel(texels, ahead)
+        prefetch_texel(texels, ahead + 2 * layers - 1)
+        prefetch_texel(texels, below)
+        prefetch_texel(texels, below + 2 * layers - 1)
         if first == 1:
             x0, x1, x2, _ = mix_texels(texels, i00, i01, i10, i11, w00, w01, w10, w11)
             c0 += weight * x0
@@ -551,7 +561,8 @@ Q_DR, Q_DG, Q_DB = 34, 35, 36  # c_diff / pi
 Q_OR, Q_OG, Q_OB = 37, 38, 39  # light reflected from the punctual lights
 Q_KIND = 40  # K_EMPTY, K_UNLIT (its colour in Q_R...) or K_PBR
 Q_PX, Q_PY, Q_PZ = 41, 42, 43  # the view-space position (for point and spot lights)
-Q_COLUMNS = 44
+Q_LOBE = 44  # 0.5 alpha^2 / pi: the factor of D x Vis that no light changes
+Q_COLUMNS = 45
 K_EMPTY, K_UNLIT, K_PBR = 0.0, 1.0, 2.0
 
 
@@ -657,7 +668,9 @@ def material_lanes(lanes, n):
         lanes[Q_F0G, i] = 0.04 + (g - 0.04) * metallic
         lanes[Q_F0B, i] = 0.04 + (b - 0.04) * metallic
         alpha = rough * rough
-        lanes[Q_ALPHA2, i] = alpha * alpha
+        alpha2 = alpha * alpha
+        lanes[Q_ALPHA2, i] = alpha2
+        lanes[Q_LOBE, i] = 0.5 * alpha2 * INV_PI  # D x Vis's factor, the same for every light
     for i in range(n):
         ndv = min(
             max(
@@ -714,12 +727,13 @@ def light_lanes(lanes, n, lx, ly, lz, er, eg, eb):
         denom = ndl * lanes[Q_VIEW, i] + lanes[Q_NDV, i] * math.sqrt(ndl * ndl * (1.0 - alpha2) + alpha2)
         qh = nh2 * (alpha2 - 1.0) + hn
         qqd = qh * qh * denom
-        towards = 0.5 * alpha2 * INV_PI * hn * hn / qqd
-        opposite = 0.5 * alpha2 * INV_PI / denom
-        ok = denom > 0.0
+        # brdf_light's two cases (H defined or not) as one division: numerator and
+        # denominator are selected first, so each lane divides once, as brdf_light does
+        lobe = lanes[Q_LOBE, i]
         has_h = hn > 0.0
-        s = towards if has_h & (qh > 0.0) & ok else 0.0
-        s = s if has_h else (opposite if ok else 0.0)
+        ok = denom > 0.0
+        quotient = (lobe * hn * hn if has_h else lobe) / (qqd if has_h else denom)
+        s = quotient if ok & ((qh > 0.0) | (not has_h)) else 0.0
         cr = ((1.0 - fr) * lanes[Q_DR, i] + fr * s) * ndl
         cg = ((1.0 - fg) * lanes[Q_DG, i] + fg * s) * ndl
         cb = ((1.0 - fb) * lanes[Q_DB, i] + fb * s) * ndl

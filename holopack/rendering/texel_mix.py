@@ -17,6 +17,7 @@ from __future__ import annotations
 
 from llvmlite import ir
 from numba import types
+from numba.core import cgutils
 from numba.extending import intrinsic
 
 
@@ -71,5 +72,33 @@ def data_pointer(typingctx, array):
 
     def codegen(context, builder, sig, args):
         return context.make_array(sig.args[0])(context, builder, args[0]).data
+
+    return signature, codegen
+
+
+@intrinsic
+def prefetch_texel(typingctx, pool, row):
+    """Ask the CPU to start loading the cache line of texel ``row`` of the pool (a uint16
+    pointer to its first texel, as ``data_pointer`` gives it) while other work goes on:
+    a hint that changes no result. The row may lie outside the pool: a prefetch never
+    faults and reads nothing there."""
+    if not (
+        isinstance(pool, types.CPointer) and pool.dtype == types.uint16 and isinstance(row, types.Integer)
+    ):
+        return None
+    signature = types.void(pool, row)
+
+    def codegen(context, builder, sig, args):
+        i64 = ir.IntType(64)
+        index = context.cast(builder, args[1], sig.args[1], types.int64)
+        # a plain address computation (no inbounds GEP): the row may be any number
+        address = builder.add(builder.ptrtoint(args[0], i64), builder.mul(index, ir.Constant(i64, 8)))
+        byte = ir.IntType(8).as_pointer()
+        i32 = ir.IntType(32)
+        fnty = ir.FunctionType(ir.VoidType(), [byte, i32, i32, i32])
+        prefetch = cgutils.get_or_insert_function(builder.module, fnty, "llvm.prefetch.p0")
+        # read, keep in all cache levels, data cache
+        builder.call(prefetch, [builder.inttoptr(address, byte), i32(0), i32(3), i32(1)])
+        return context.get_dummy_value()
 
     return signature, codegen
