@@ -230,27 +230,29 @@ def _unmix_rows(next_row, alpha, score, lo, hi, linear_distance, reach, out):
         y = claim(next_row)
 
 
-def colour_share(coverage, gx, gy, frame, background_linear, srgb_linear, c0, c1, gate, out):
+def colour_share(coverage, refined, frame, background_linear, srgb_linear, inset, c0, c1, gate, out):
     """matte.colour_edge in one pass over the partly covered pixels. coverage float32
-    (H, W): coverage_edge's alpha; gx, gy float32 (H, W): the refined matte's gradient
-    (pointing into the subject); frame uint8 (H, W, 3); background_linear float32
-    (H, W, 3): the plate in linear light; srgb_linear float32 (256,); c0, c1: the
-    subject's contrast to the plate (linear RGB distance) where the colour's share starts
-    to count and where it counts alone; gate: shares below it become 0; out float32
-    (H, W), overwritten. On a pixel with 0 < coverage < 1: the subject's colour F is the
-    frame (linear light, bilinear) one pixel inwards along the gradient, B the plate,
-    share = (I - B).(F - B) / |F - B|^2 clipped to [0, 1], weight = (|F - B| - c0) /
-    (c1 - c0) clipped to [0, 1], out = weight share + (1 - weight) coverage (0 under
-    gate). Every other pixel keeps its coverage. Samples are clamped to the picture."""
+    (H, W): coverage_edge's alpha; refined float32 (H, W): the matte it came from, whose
+    gradient (3 x 3 Sobel, the border's pixels repeated) points into the subject; frame
+    uint8 (H, W, 3); background_linear float32 (H, W, 3): the plate in linear light;
+    srgb_linear float32 (256,); inset: how far inwards (pixels) the subject's colour is
+    read; c0, c1: the subject's contrast to the plate (linear RGB distance) where the
+    colour's share starts to count and where it counts alone; gate: shares below it
+    become 0; out float32 (H, W), overwritten. On a pixel with 0 < coverage < 1: the
+    subject's colour F is the frame (linear light, bilinear) ``inset`` pixels inwards
+    along the gradient, B the plate, share = (I - B).(F - B) / |F - B|^2 clipped to
+    [0, 1], weight = (|F - B| - c0) / (c1 - c0) clipped to [0, 1], out = weight share +
+    (1 - weight) coverage (0 under gate). Every other pixel, and one without a gradient,
+    keeps its coverage. Samples are clamped to the picture."""
     run(
         _colour_share_rows,
         np.zeros(1, np.int64),
         coverage,
-        gx,
-        gy,
+        refined,
         frame,
         background_linear,
         srgb_linear,
+        inset,
         c0,
         c1,
         gate,
@@ -258,8 +260,17 @@ def colour_share(coverage, gx, gy, frame, background_linear, srgb_linear, c0, c1
     )
 
 
+@njit(cache=True, inline="always")
+def _clamped(refined, y, x):
+    """refined[y, x] with the border's pixels repeated outside the picture."""
+    height, width = refined.shape
+    return refined[min(height - 1, max(0, y)), min(width - 1, max(0, x))]
+
+
 @njit(cache=True, nogil=True, _nrt=False)  # type: ignore[call-overload]  # _nrt: not in the stubs
-def _colour_share_rows(next_row, coverage, gx, gy, frame, background_linear, srgb_linear, c0, c1, gate, out):
+def _colour_share_rows(
+    next_row, coverage, refined, frame, background_linear, srgb_linear, inset, c0, c1, gate, out
+):
     """One thread's share of colour_share: rows claimed from next_row."""
     height, width = coverage.shape
     span = max(c1 - c0, 1e-9)
@@ -270,14 +281,19 @@ def _colour_share_rows(next_row, coverage, gx, gy, frame, background_linear, srg
             out[y, x] = a
             if a <= 0.0 or a >= 1.0:
                 continue
-            dx = gx[y, x]
-            dy = gy[y, x]
+            # Sobel: the rows' differences weighted 1, 2, 1 (and the columns')
+            dx = 0.0
+            dy = 0.0
+            for k in range(-1, 2):
+                w = 2.0 if k == 0 else 1.0
+                dx += w * (_clamped(refined, y + k, x + 1) - _clamped(refined, y + k, x - 1))
+                dy += w * (_clamped(refined, y + 1, x + k) - _clamped(refined, y - 1, x + k))
             norm = math.sqrt(dx * dx + dy * dy)
             if norm <= 1e-6:
                 continue
-            # one pixel inwards, bilinear, clamped to the picture
-            sx = min(float(width - 1), max(0.0, x + dx / norm))
-            sy = min(float(height - 1), max(0.0, y + dy / norm))
+            # inset pixels inwards, bilinear, clamped to the picture
+            sx = min(float(width - 1), max(0.0, x + inset * dx / norm))
+            sy = min(float(height - 1), max(0.0, y + inset * dy / norm))
             x0 = min(int(sx), width - 2) if width > 1 else 0
             y0 = min(int(sy), height - 2) if height > 1 else 0
             fx = sx - x0

@@ -86,16 +86,20 @@ def unmix(alpha, score, lo, hi, linear_distance, reach):
     return out.astype(np.float32)
 
 
-def colour_share(coverage, gx, gy, frame, background_linear, c0, c1, gate):
-    """As key_kernel.colour_share (the sRGB curve written out here); returns out float32 (H, W)."""
+def colour_share(coverage, refined, frame, background_linear, inset, c0, c1, gate):
+    """As key_kernel.colour_share (the sRGB curve and the Sobel written out here);
+    returns out float32 (H, W)."""
     h, w = coverage.shape
     c = frame.astype(np.float64) / 255.0
     linear = np.where(c <= 0.04045, c / 12.92, ((c + 0.055) / 1.055) ** 2.4)
-    norm = np.hypot(gx.astype(np.float64), gy.astype(np.float64))
+    p = np.pad(refined.astype(np.float64), 1, mode="edge")
+    gx = (p[:-2, 2:] - p[:-2, :-2]) + 2 * (p[1:-1, 2:] - p[1:-1, :-2]) + (p[2:, 2:] - p[2:, :-2])
+    gy = (p[2:, :-2] - p[:-2, :-2]) + 2 * (p[2:, 1:-1] - p[:-2, 1:-1]) + (p[2:, 2:] - p[:-2, 2:])
+    norm = np.hypot(gx, gy)
     safe = np.maximum(norm, 1e-30)
     ys, xs = np.mgrid[0:h, 0:w].astype(np.float64)
-    sx = np.clip(xs + gx / safe, 0, w - 1)
-    sy = np.clip(ys + gy / safe, 0, h - 1)
+    sx = np.clip(xs + inset * gx / safe, 0, w - 1)
+    sy = np.clip(ys + inset * gy / safe, 0, h - 1)
     x0 = np.minimum(np.floor(sx).astype(int), max(w - 2, 0))
     y0 = np.minimum(np.floor(sy).astype(int), max(h - 2, 0))
     x1, y1 = np.minimum(x0 + 1, w - 1), np.minimum(y0 + 1, h - 1)

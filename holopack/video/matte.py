@@ -314,6 +314,7 @@ def coverage_edge(alpha: np.ndarray, level: float = COVERAGE_LEVEL) -> np.ndarra
 # +0.0007 to +0.0034 at 0.02 / 0.08 (the studio backdrop is 0.01-0.15, the subject's
 # mixed pixels mostly 0.16 or more from it).
 COLOUR_CONTRAST = (0.01, 0.04)
+COLOUR_INSET = 1.0  # pixels inwards along the matte's gradient where the subject's colour is read
 
 
 def colour_edge(
@@ -333,16 +334,14 @@ def colour_edge(
     covered and clear pixels keep the coverage: the codec's blur darkens the subject's
     outermost solid pixel (its colour's share 0.86 on average), and a clear pixel must
     stay exactly black. Numba kernel: key_kernel.colour_share."""
-    gx = cv2.Sobel(refined, cv2.CV_32F, 1, 0, ksize=3)
-    gy = cv2.Sobel(refined, cv2.CV_32F, 0, 1, ksize=3)
     out = np.empty_like(coverage)
     key_kernel.colour_share(
         np.ascontiguousarray(coverage, np.float32),
-        gx,
-        gy,
+        np.ascontiguousarray(refined, np.float32),
         np.ascontiguousarray(frame),
         np.ascontiguousarray(background_linear, np.float32),
         SRGB_LINEAR,
+        np.float32(COLOUR_INSET),
         np.float32(COLOUR_CONTRAST[0]),
         np.float32(COLOUR_CONTRAST[1]),
         np.float32(MATTE_GATE),
