@@ -151,15 +151,15 @@ def key_matte(
         )
         # lossless pictures keep the ramp; a lossy codec's edge is set by its coverage
         if model.edge_px == 1:
-            alpha[ys, xs] = feather(refined, LOSSLESS_MATTE_CONTRAST)
-        elif model.use_plate and model.key_rgb is None:
-            # a neutral backdrop: the edge's own colour places it (a coloured screen's
-            # spill tints the rim, so there the outline's geometry alone decides)
-            alpha[ys, xs] = colour_edge(
-                coverage_edge(refined), refined, frame[ys, xs], state.background_linear[ys, xs]
-            )
+            edge = feather(refined, LOSSLESS_MATTE_CONTRAST)
         else:
-            alpha[ys, xs] = coverage_edge(refined)
+            edge = coverage_edge(refined)
+        if model.use_plate and model.key_rgb is None:
+            # a backdrop of no screen colour: the edge's own colour places its partly
+            # covered pixels (a coloured screen's spill tints the rim, so there the ramp
+            # or the coverage alone decides)
+            edge = colour_edge(edge, refined, frame[ys, xs], state.background_linear[ys, xs])
+        alpha[ys, xs] = edge
     return alpha, state
 
 
@@ -320,8 +320,8 @@ COLOUR_INSET = 1.0  # pixels inwards along the matte's gradient where the subjec
 def colour_edge(
     coverage: np.ndarray, refined: np.ndarray, frame: np.ndarray, background_linear: np.ndarray
 ) -> np.ndarray:
-    """coverage float32 (H, W): coverage_edge's alpha; refined float32 (H, W): the
-    matte it came from; frame uint8 (H, W, 3); background_linear float32 (H, W, 3): the
+    """coverage float32 (H, W): coverage_edge's alpha (or feather's, for lossless
+    pictures); refined float32 (H, W): the matte it came from; frame uint8 (H, W, 3); background_linear float32 (H, W, 3): the
     clean plate in linear light -> float32 (H, W). On the partly covered pixels the share
     the pixel's colour shows: light mixes as I = a F + (1 - a) B, B known from the
     plate and F, the subject beside the pixel, read one pixel inwards along the refined
