@@ -36,3 +36,37 @@ def test_a_steep_outline_is_not_widened_and_a_flat_matte_is_cut_at_the_outline_l
     flat = np.full((8, 8), COVERAGE_LEVEL, np.float32)
     assert (coverage_edge(flat - 0.1) == 0.0).all()
     assert (coverage_edge(flat + 0.1) == 1.0).all()
+
+
+def test_the_edge_colour_places_a_mixed_pixel_where_the_outline_misses_it():
+    # a vertical outline at x = 10.3 between a subject F and a plate B, each pixel the
+    # exact linear-light mix of its area share; the refined matte's 0.55 line is 0.4 px
+    # off (at x = 10.7), so the coverage alone misplaces the mixed pixels
+    from holopack.video.matte import codes_to_linear, colour_edge
+
+    outline = 10.3
+    xs = np.arange(24, dtype=np.float64)
+    share = np.clip(outline - (xs - 0.5), 0.0, 1.0)
+    subject, plate = np.array([200.0, 140.0, 60.0]), np.array([40.0, 40.0, 44.0])
+    f_lin, b_lin = codes_to_linear(subject).astype(np.float64), codes_to_linear(plate).astype(np.float64)
+    linear = share[:, None] * f_lin + (1 - share[:, None]) * b_lin
+    codes = np.where(linear <= 0.0031308, 12.92 * linear, 1.055 * linear ** (1 / 2.4) - 0.055) * 255
+    frame = np.tile(np.round(codes).astype(np.uint8)[None], (9, 1, 1))
+    background = np.tile(b_lin.astype(np.float32), (9, 24, 1))
+    refined = np.tile(np.clip(COVERAGE_LEVEL + 0.3 * (10.7 - xs), 0, 1), (9, 1)).astype(np.float32)
+    coverage = coverage_edge(refined)
+    out = colour_edge(coverage, refined, frame, background)
+    assert out.dtype == np.float32
+    mixed = (coverage[4] > 0) & (coverage[4] < 1)
+    assert mixed.any()
+    # the colour's share is the area share, to the rounding of the codes
+    np.testing.assert_allclose(out[4, mixed], share[mixed], atol=0.01)
+    # (the coverage put 0.2 of the subject on pixel 11, which holds none; pixel 10,
+    # 0.8 covered, it calls solid, and a solid pixel keeps its coverage)
+    assert np.abs(coverage[4, mixed] - share[mixed]).max() > 0.15
+    assert np.abs(out[4] - share).sum() < np.abs(coverage[4] - share).sum() - 0.15
+    # solid and clear pixels keep the coverage: nothing is added to a clear one
+    np.testing.assert_array_equal(out[:, ~mixed], coverage[:, ~mixed])
+    # with the subject as dark as the plate the colour tells nothing: the coverage stands
+    same = np.tile(np.round(np.full((24, 3), plate)).astype(np.uint8)[None], (9, 1, 1))
+    np.testing.assert_array_equal(colour_edge(coverage, refined, same, background), coverage)

@@ -189,3 +189,34 @@ def test_unmix_kernel_matches_numpy_twin():
         want = key_reference.unmix(alpha, score, 5.0, 17.0, linear_distance, reach)
         np.testing.assert_allclose(out, want, atol=1e-5)
         assert (out[alpha <= 0] == alpha[alpha <= 0]).all()
+
+
+def test_colour_share_kernel_matches_numpy_twin():
+    rng = np.random.default_rng(17)
+    h, w = 19, 23
+    coverage = rng.uniform(-0.5, 1.5, (h, w)).clip(0, 1).astype(np.float32)
+    refined = rng.uniform(0, 1, (h, w)).astype(np.float32)
+    refined[2:5, 3:6] = 0.7  # no gradient at (3, 4): the coverage stands
+    coverage[3, 4] = 0.5
+    frame = rng.integers(0, 256, (h, w, 3)).astype(np.uint8)
+    background = codes_to_linear(rng.integers(0, 256, (h, w, 3)).astype(np.float32))
+    background[5:8] = codes_to_linear(frame[5:8].astype(np.float32))  # no contrast on these rows
+    for inset, c0, c1 in ((1.0, 0.01, 0.04), (1.5, 0.2, 0.6)):
+        out = np.empty_like(coverage)
+        key_kernel.colour_share(
+            coverage,
+            refined,
+            frame,
+            background,
+            SRGB_LINEAR,
+            np.float32(inset),
+            np.float32(c0),
+            np.float32(c1),
+            np.float32(0.1),
+            out,
+        )
+        want = key_reference.colour_share(coverage, refined, frame, background, inset, c0, c1, 0.1)
+        np.testing.assert_allclose(out, want, atol=2e-5)
+        solid_or_clear = (coverage <= 0) | (coverage >= 1)
+        assert (out[solid_or_clear] == coverage[solid_or_clear]).all()
+        assert out[3, 4] == 0.5

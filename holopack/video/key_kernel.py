@@ -228,3 +228,90 @@ def _unmix_rows(next_row, alpha, score, lo, hi, linear_distance, reach, out):
             share = min(1.0, max(0.0, linear_distance[y, x] / max(linear_local, 1e-6)))
             out[y, x] = share if local >= hi else min(a, share)
         y = claim(next_row)
+
+
+def colour_share(coverage, refined, frame, background_linear, srgb_linear, inset, c0, c1, gate, out):
+    """matte.colour_edge in one pass over the partly covered pixels. coverage float32
+    (H, W): coverage_edge's alpha; refined float32 (H, W): the matte it came from, whose
+    gradient (3 x 3 Sobel, the border's pixels repeated) points into the subject; frame
+    uint8 (H, W, 3); background_linear float32 (H, W, 3): the plate in linear light;
+    srgb_linear float32 (256,); inset: how far inwards (pixels) the subject's colour is
+    read; c0, c1: the subject's contrast to the plate (linear RGB distance) where the
+    colour's share starts to count and where it counts alone; gate: shares below it
+    become 0; out float32 (H, W), overwritten. On a pixel with 0 < coverage < 1: the
+    subject's colour F is the frame (linear light, bilinear) ``inset`` pixels inwards
+    along the gradient, B the plate, share = (I - B).(F - B) / |F - B|^2 clipped to
+    [0, 1], weight = (|F - B| - c0) / (c1 - c0) clipped to [0, 1], out = weight share +
+    (1 - weight) coverage (0 under gate). Every other pixel, and one without a gradient,
+    keeps its coverage. Samples are clamped to the picture."""
+    run(
+        _colour_share_rows,
+        np.zeros(1, np.int64),
+        coverage,
+        refined,
+        frame,
+        background_linear,
+        srgb_linear,
+        inset,
+        c0,
+        c1,
+        gate,
+        out,
+    )
+
+
+@njit(cache=True, inline="always")
+def _clamped(refined, y, x):
+    """refined[y, x] with the border's pixels repeated outside the picture."""
+    height, width = refined.shape
+    return refined[min(height - 1, max(0, y)), min(width - 1, max(0, x))]
+
+
+@njit(cache=True, nogil=True, _nrt=False)  # type: ignore[call-overload]  # _nrt: not in the stubs
+def _colour_share_rows(
+    next_row, coverage, refined, frame, background_linear, srgb_linear, inset, c0, c1, gate, out
+):
+    """One thread's share of colour_share: rows claimed from next_row."""
+    height, width = coverage.shape
+    span = max(c1 - c0, 1e-9)
+    y = claim(next_row)
+    while y < height:
+        for x in range(width):
+            a = coverage[y, x]
+            out[y, x] = a
+            if a <= 0.0 or a >= 1.0:
+                continue
+            # Sobel: the rows' differences weighted 1, 2, 1 (and the columns')
+            dx = 0.0
+            dy = 0.0
+            for k in range(-1, 2):
+                w = 2.0 if k == 0 else 1.0
+                dx += w * (_clamped(refined, y + k, x + 1) - _clamped(refined, y + k, x - 1))
+                dy += w * (_clamped(refined, y + 1, x + k) - _clamped(refined, y - 1, x + k))
+            norm = math.sqrt(dx * dx + dy * dy)
+            if norm <= 1e-6:
+                continue
+            # inset pixels inwards, bilinear, clamped to the picture
+            sx = min(float(width - 1), max(0.0, x + inset * dx / norm))
+            sy = min(float(height - 1), max(0.0, y + inset * dy / norm))
+            x0 = min(int(sx), width - 2) if width > 1 else 0
+            y0 = min(int(sy), height - 2) if height > 1 else 0
+            fx = sx - x0
+            fy = sy - y0
+            x1 = min(x0 + 1, width - 1)
+            y1 = min(y0 + 1, height - 1)
+            dot = 0.0
+            contrast = 0.0
+            for c in range(3):
+                top = (1.0 - fx) * srgb_linear[frame[y0, x0, c]] + fx * srgb_linear[frame[y0, x1, c]]
+                bottom = (1.0 - fx) * srgb_linear[frame[y1, x0, c]] + fx * srgb_linear[frame[y1, x1, c]]
+                f = (1.0 - fy) * top + fy * bottom - background_linear[y, x, c]
+                dot += (srgb_linear[frame[y, x, c]] - background_linear[y, x, c]) * f
+                contrast += f * f
+            weight = min(1.0, max(0.0, (math.sqrt(contrast) - c0) / span))
+            if weight <= 0.0:
+                continue
+            share = min(1.0, max(0.0, dot / max(contrast, 1e-12)))
+            value = weight * share + (1.0 - weight) * a
+            out[y, x] = value if value >= gate else 0.0
+        y = claim(next_row)

@@ -84,3 +84,34 @@ def unmix(alpha, score, lo, hi, linear_distance, reach):
     keyed_edge = near & (a > 0)
     out = np.where(keyed_edge & (local >= hi), share, np.where(keyed_edge, np.minimum(a, share), a))
     return out.astype(np.float32)
+
+
+def colour_share(coverage, refined, frame, background_linear, inset, c0, c1, gate):
+    """As key_kernel.colour_share (the sRGB curve and the Sobel written out here);
+    returns out float32 (H, W)."""
+    h, w = coverage.shape
+    c = frame.astype(np.float64) / 255.0
+    linear = np.where(c <= 0.04045, c / 12.92, ((c + 0.055) / 1.055) ** 2.4)
+    p = np.pad(refined.astype(np.float64), 1, mode="edge")
+    gx = (p[:-2, 2:] - p[:-2, :-2]) + 2 * (p[1:-1, 2:] - p[1:-1, :-2]) + (p[2:, 2:] - p[2:, :-2])
+    gy = (p[2:, :-2] - p[:-2, :-2]) + 2 * (p[2:, 1:-1] - p[:-2, 1:-1]) + (p[2:, 2:] - p[:-2, 2:])
+    norm = np.hypot(gx, gy)
+    safe = np.maximum(norm, 1e-30)
+    ys, xs = np.mgrid[0:h, 0:w].astype(np.float64)
+    sx = np.clip(xs + inset * gx / safe, 0, w - 1)
+    sy = np.clip(ys + inset * gy / safe, 0, h - 1)
+    x0 = np.minimum(np.floor(sx).astype(int), max(w - 2, 0))
+    y0 = np.minimum(np.floor(sy).astype(int), max(h - 2, 0))
+    x1, y1 = np.minimum(x0 + 1, w - 1), np.minimum(y0 + 1, h - 1)
+    fx, fy = (sx - x0)[..., None], (sy - y0)[..., None]
+    inner = (1 - fy) * ((1 - fx) * linear[y0, x0] + fx * linear[y0, x1]) + fy * (
+        (1 - fx) * linear[y1, x0] + fx * linear[y1, x1]
+    )
+    f = inner - background_linear
+    contrast = (f * f).sum(-1)
+    share = np.clip(((linear - background_linear) * f).sum(-1) / np.maximum(contrast, 1e-12), 0, 1)
+    weight = np.clip((np.sqrt(contrast) - c0) / max(c1 - c0, 1e-9), 0, 1)
+    value = weight * share + (1 - weight) * coverage
+    value = np.where(value >= gate, value, 0.0)
+    use = (coverage > 0) & (coverage < 1) & (norm > 1e-6) & (weight > 0)
+    return np.where(use, value, coverage).astype(np.float32)

@@ -151,9 +151,15 @@ def key_matte(
         )
         # lossless pictures keep the ramp; a lossy codec's edge is set by its coverage
         if model.edge_px == 1:
-            alpha[ys, xs] = feather(refined, LOSSLESS_MATTE_CONTRAST)
+            edge = feather(refined, LOSSLESS_MATTE_CONTRAST)
         else:
-            alpha[ys, xs] = coverage_edge(refined)
+            edge = coverage_edge(refined)
+        if model.use_plate and model.key_rgb is None:
+            # a backdrop of no screen colour: the edge's own colour places its partly
+            # covered pixels (a coloured screen's spill tints the rim, so there the ramp
+            # or the coverage alone decides)
+            edge = colour_edge(edge, refined, frame[ys, xs], state.background_linear[ys, xs])
+        alpha[ys, xs] = edge
     return alpha, state
 
 
@@ -299,6 +305,50 @@ def coverage_edge(alpha: np.ndarray, level: float = COVERAGE_LEVEL) -> np.ndarra
     out += np.float32(0.5)
     np.clip(out, 0.0, 1.0, out=out)
     out[out < MATTE_GATE] = 0.0
+    return out
+
+
+# The subject's contrast to the plate (linear-light RGB distance) at which the edge's
+# colour starts to count, and from which it counts alone (colour_edge). Held-out studio
+# seeds 21-30, clip IoU against the coverage alone: +0.0009 to +0.0036 at 0.01 / 0.04,
+# +0.0007 to +0.0034 at 0.02 / 0.08 (on seeds 21, 22, 26 and 30, 84% of the truly mixed
+# pixels have a subject 0.16 or more from the plate).
+COLOUR_CONTRAST = (0.01, 0.04)
+COLOUR_INSET = 1.0  # pixels inwards along the matte's gradient where the subject's colour is read
+
+
+def colour_edge(
+    coverage: np.ndarray, refined: np.ndarray, frame: np.ndarray, background_linear: np.ndarray
+) -> np.ndarray:
+    """coverage float32 (H, W): coverage_edge's alpha (or feather's, for lossless
+    pictures); refined float32 (H, W): the matte it came from; frame uint8 (H, W, 3);
+    background_linear float32 (H, W, 3): the clean plate in linear light -> float32
+    (H, W). On the partly covered pixels, the share the pixel's colour shows: light
+    mixes as I = a F + (1 - a) B, B known from the plate and F, the subject beside the
+    pixel, read COLOUR_INSET pixels inwards along the refined matte's gradient, so
+    a = (I - B).(F - B) / |F - B|^2, weighed against the coverage by how far F stands
+    from B (COLOUR_CONTRAST): where the subject's colour is near the plate's the
+    coverage stands. The coverage's outline is right on average but its shares scatter
+    (held-out studio seeds 21-30, pixels of truth 1/2: 0.53-0.66 on average, 12% at 0
+    and 34% at 1 on seed 21); with a contrast above 0.16 the colour's share is 0.31 /
+    0.50 / 0.68 on average for truths of 0.25 / 0.5 / 0.75. Fully covered and clear
+    pixels keep their value: the codec's blur darkens the subject's outermost solid
+    pixel (its colour's share 0.86 on average), and a clear pixel must stay exactly
+    black. After the ramp of lossless pictures (static PNG clips, seeds 21-30 and 41-50)
+    it gains +0.0022 to +0.0039 IoU. Numba kernel: key_kernel.colour_share."""
+    out = np.empty_like(coverage)
+    key_kernel.colour_share(
+        np.ascontiguousarray(coverage, np.float32),
+        np.ascontiguousarray(refined, np.float32),
+        np.ascontiguousarray(frame),
+        np.ascontiguousarray(background_linear, np.float32),
+        SRGB_LINEAR,
+        np.float32(COLOUR_INSET),
+        np.float32(COLOUR_CONTRAST[0]),
+        np.float32(COLOUR_CONTRAST[1]),
+        np.float32(MATTE_GATE),
+        out,
+    )
     return out
 
 

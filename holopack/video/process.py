@@ -6,8 +6,9 @@ output size, not the source's: a 1080p frame becomes a 672 px one before the per
 work; ffmpeg decodes an opaque video already cropped and scaled, so the full frame never
 crosses the pipe), then matte (key_kernel.matte), refine it in the subject's window
 (holes, unmixing, then the edge: a ramp for lossless pictures, the outline's sub-pixel
-coverage for a lossy codec's), find the edge band and the spill around screen-coloured
-pixels, composite (key_kernel.composite).
+coverage for a lossy codec's, its partly covered pixels placed by their colour between
+plate and subject where the backdrop is no coloured screen), find the edge band and the
+spill around screen-coloured pixels, composite (key_kernel.composite).
 """
 
 from __future__ import annotations
