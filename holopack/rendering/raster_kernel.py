@@ -915,38 +915,32 @@ def _depth_tile(box, start, stop, tile_list, records, surface, depth, ids, any_m
             row2 += sy2
 
 
-@njit(cache=True, error_model="numpy", inline="always")
-def _depth_tiles(next_tile, bins, grid, records, surface, depth, ids, any_masked):
-    """One thread's share of raster_opaque: claim tiles until none are left."""
+@njit(cache=True, error_model="numpy", nogil=True, _nrt=False)  # type: ignore[call-overload]  # _nrt: not in the stubs
+def _raster_tiles(next_tile, bins, grid, records, surface, depth, ids):
+    """raster_opaque's work where no material is MASK: claim tiles until none are
+    left. One thread's share, on the work pool's threads (see _transform_blocks). The
+    claim loop is written out here and in _raster_tiles_masked rather than inlined
+    from a helper: Numba copies an inlined body at every level it passes through, and
+    the level between cost a quarter of this kernel's compile (0.8 of 3.6 CPU s)."""
     tile_order, tile_start, tile_list = bins
     while True:
         t = _claim_tile(next_tile, tile_order)
         if t < 0:
             break
-        _depth_tile(
-            _tile_box(t, grid),
-            tile_start[t],
-            tile_start[t + 1],
-            tile_list,
-            records,
-            surface,
-            depth,
-            ids,
-            any_masked,
-        )
-
-
-@njit(cache=True, error_model="numpy", nogil=True, _nrt=False)  # type: ignore[call-overload]  # _nrt: not in the stubs
-def _raster_tiles(next_tile, bins, grid, records, surface, depth, ids):
-    """_depth_tiles where no material is MASK. One thread's share, on the work pool's
-    threads (see _transform_blocks)."""
-    _depth_tiles(next_tile, bins, grid, records, surface, depth, ids, False)
+        box = _tile_box(t, grid)
+        _depth_tile(box, tile_start[t], tile_start[t + 1], tile_list, records, surface, depth, ids, False)
 
 
 @njit(cache=True, error_model="numpy", nogil=True, _nrt=False)  # type: ignore[call-overload]  # _nrt: not in the stubs
 def _raster_tiles_masked(next_tile, bins, grid, records, surface, depth, ids):
-    """_depth_tiles with the alpha test of MASK materials."""
-    _depth_tiles(next_tile, bins, grid, records, surface, depth, ids, True)
+    """_raster_tiles with the alpha test of MASK materials."""
+    tile_order, tile_start, tile_list = bins
+    while True:
+        t = _claim_tile(next_tile, tile_order)
+        if t < 0:
+            break
+        box = _tile_box(t, grid)
+        _depth_tile(box, tile_start[t], tile_start[t + 1], tile_list, records, surface, depth, ids, True)
 
 
 @functools.cache
@@ -1028,7 +1022,7 @@ def _span_kernel(textured: bool, environment: bool):
             r = ids[y, x]
             if x + PREFETCH_AHEAD < ids.shape[1]:
                 # the record a few sub-samples on, in the next tile too: its row of
-                # rec_plane (two cache lines), as _shade_row
+                # rec_plane (two cache lines), as the band shader of the other modes
                 ahead = ids[y, x + PREFETCH_AHEAD]
                 if ahead >= 0 and ahead != r:
                     _prefetch(rec_plane, ahead, 0)
@@ -1183,29 +1177,6 @@ _shade_span_pbr_environment = _span_kernel(False, True)
 _shade_span_pbr_textured_environment = _span_kernel(True, True)
 
 
-@njit(cache=True, error_model="numpy", inline="always")
-def _shade_row(mode, textured, y, x0, x1, job):
-    """Shade sub-samples x0..x1-1 of row y (a tile's row) into the samples a fragment
-    at a time through shading.shade (the modes other than PBR, which the span shader
-    shades). mode and textured are constants where this is inlined."""
-    ids, s, ortho, rec_plane, surface, lighting, samples, srgb, picture, _, _ = job
-    for x in range(x0, x1):
-        r = ids[y, x]
-        if x + PREFETCH_AHEAD < ids.shape[1]:
-            # the record a few sub-samples on, in the next tile too: its row of
-            # rec_plane (two cache lines)
-            ahead = ids[y, x + PREFETCH_AHEAD]
-            if ahead >= 0 and ahead != r:
-                _prefetch(rec_plane, ahead, 0)
-                _prefetch(rec_plane, ahead, P_COLUMNS - 1)
-        rgba = (0.0, 0.0, 0.0, 0.0)
-        if r >= 0:
-            m, verts, w, back = _fragment(r, x, y, textured, rec_plane, surface[0])
-            cr, cg, cb, _ = shade(m, verts, w, back, ortho, mode, textured, surface, lighting)
-            rgba = (cr, cg, cb, 1.0)
-        _store_sample(y, x, rgba, s, samples, srgb, picture)
-
-
 def _band_kernel(mode: int, textured: bool, environment: bool = False):
     """``shade_bands(next_band, next_table, tables, job)`` for one shading mode, with or
     without textures (and for PBR, with or without an environment): one thread's share
@@ -1230,7 +1201,7 @@ def _band_kernel(mode: int, textured: bool, environment: bool = False):
     @njit(cache=True, error_model="numpy", nogil=True, _nrt=False)  # type: ignore[call-overload]  # _nrt: not in the stubs
     @_variant_name("shade_bands", mode, textured, environment=environment)
     def shade_bands(next_band, next_table, tables, job):
-        _, s, _, _, _, _, samples, srgb, picture, tile_start, grid = job
+        ids, s, ortho, rec_plane, surface, lighting, samples, srgb, picture, tile_start, grid = job
         tile, ntx, width, height = grid
         # PBR shades a tile row at a time in the lanes of this thread's table (_span_kernel)
         lanes = tables[claim(next_table)]
@@ -1259,7 +1230,27 @@ def _band_kernel(mode: int, textured: bool, environment: bool = False):
                         else:
                             _shade_span_pbr(y, x0, x1, lanes, job)
                     else:
-                        _shade_row(mode, textured, y, x0, x1, job)
+                        # a fragment at a time through shading.shade, inlined here and
+                        # nowhere between: Numba copies an inlined body at every level it
+                        # passes through (a _shade_row helper in between cost 1.7 of the
+                        # lit shader's 7.0 CPU s of compile)
+                        for x in range(x0, x1):
+                            r = ids[y, x]
+                            if x + PREFETCH_AHEAD < ids.shape[1]:
+                                # the record a few sub-samples on, in the next tile too:
+                                # its row of rec_plane (two cache lines)
+                                ahead = ids[y, x + PREFETCH_AHEAD]
+                                if ahead >= 0 and ahead != r:
+                                    _prefetch(rec_plane, ahead, 0)
+                                    _prefetch(rec_plane, ahead, P_COLUMNS - 1)
+                            rgba = (0.0, 0.0, 0.0, 0.0)
+                            if r >= 0:
+                                m, verts, w, back = _fragment(r, x, y, textured, rec_plane, surface[0])
+                                cr, cg, cb, _ = shade(
+                                    m, verts, w, back, ortho, mode, textured, surface, lighting
+                                )
+                                rgba = (cr, cg, cb, 1.0)
+                            _store_sample(y, x, rgba, s, samples, srgb, picture)
             if s > 1:
                 for tx in range(ntx):
                     x0 = tx * (tile // s)
