@@ -31,7 +31,7 @@ ENTRY_POINTS = [
         if kernel == "band_shader" or textured or mode in ("LIT", "PBR")
     ),
     "holopack.rendering.raster_kernel:_resolve_tiles",
-    "holopack.device.sector_weights_kernel:sector_weights",
+    "holopack.device.sector_weights_kernel:sector_weights_on_canvas",
     "holopack.device.resample_kernel:_gather_groups",
     "holopack.device.quantise_kernel:encode_codes",
     "holopack.device.simulate_kernel:_simulate_rows",
