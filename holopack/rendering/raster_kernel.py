@@ -866,6 +866,7 @@ def _depth_kernel(any_masked: bool):
             if t < 0:
                 break
             box = _tile_box(t, grid)
+            start = tile_start[t]
             stop = tile_start[t + 1]
             tx0, tx1, ty0, ty1 = box
             # row slices compile to vector stores: 0.35 ms for a 1024 x 1024 picture against
@@ -873,7 +874,7 @@ def _depth_kernel(any_masked: bool):
             for y in range(ty0, ty1 + 1):
                 depth[y, tx0 : tx1 + 1] = 1.0
                 ids[y, tx0 : tx1 + 1] = -1
-            for e in range(tile_start[t], stop):
+            for e in range(start, stop):
                 r = tile_list[e]
                 if e + PREFETCH_AHEAD < stop:
                     _prefetch(rec_edge, tile_list[e + PREFETCH_AHEAD], 0)
