@@ -140,7 +140,7 @@ def test_the_second_process_leaves_the_encoder_compiled_and_its_table_cached(tmp
     indexes = glob.glob(str(tmp_path / "numba" / "**" / "*.nbi"), recursive=True)
     cached = {os.path.basename(p).split("-")[0] for p in indexes}
     assert {
-        "sector_weights_kernel.sector_weights",
+        "sector_weights_kernel.sector_weights_on_canvas",
         "resample_kernel._gather_groups",
         "quantise_kernel.encode_codes",
     } <= cached

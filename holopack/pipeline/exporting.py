@@ -30,7 +30,6 @@ from ..progress import Progress
 from ..scene.load import load
 from ..scene.scene import Scene
 from ..settings_check import check_export_settings
-from ..video.process import prepare_scene
 from . import compile_ahead
 from .frames import circle_mask, make_timeline, open_source
 from .settings import ExportSettings
@@ -113,7 +112,12 @@ class ExportPlan:
         else:
             self.format = get_format(settings.format or profile.format)
         self.fps = float(settings.fps or profile.fps)
-        scene = prepare_scene(scene, settings.video_options(), settings.framing.margin)
+        if scene.is_media:
+            # imported here: the video stack (OpenCV among it) costs a model's export
+            # 0.12 CPU s of its first frame, and a model passes through it unchanged
+            from ..video.process import prepare_scene
+
+            scene = prepare_scene(scene, settings.video_options(), settings.framing.margin)
         self.timeline = make_timeline(scene, settings, self.fps)
         if profile.max_seconds and self.timeline.seconds > profile.max_seconds + 1e-9:
             raise InputError(

@@ -841,113 +841,105 @@ def _prefetch(typingctx, array, row, column):
     return signature, codegen
 
 
-@njit(cache=True, error_model="numpy", inline="always")
-def _depth_tile(box, start, stop, tile_list, records, surface, depth, ids, any_masked):
-    """Depth-tested visibility of one tile: clears it, then draws tile_list[start:stop].
-    any_masked: whether some material is MASK (a compile-time constant); without one
-    the records' materials are not read at all (a cache line of rec_plane per record)
-    and the alpha test is not compiled."""
-    rec_plane = records[4]
-    mat = surface[0]
-    tx0, tx1, ty0, ty1 = box
-    # row slices compile to vector stores: 0.35 ms for a 1024 x 1024 picture against
-    # 2.7 ms for the same two stores a pixel at a time (one thread)
-    for y in range(ty0, ty1 + 1):
-        depth[y, tx0 : tx1 + 1] = 1.0
-        ids[y, tx0 : tx1 + 1] = -1
-    rec_edge = records[1]
-    for e in range(start, stop):
-        r = tile_list[e]
-        if e + PREFETCH_AHEAD < stop:
-            _prefetch(rec_edge, tile_list[e + PREFETCH_AHEAD], 0)
-        (bx0, bx1, by0, by1), (x0, x1, x2, y0, y1, y2), (bias0, bias1, bias2), (z0, z1, z2) = _record_edges(
-            r, box, records
-        )
-        if bx0 > bx1 or by0 > by1:
-            continue
-        masked = False
-        cutoff = 0.0
-        if any_masked:
-            m = int(rec_plane[r, P_MATERIAL])
-            masked = mat[m, M_ALPHA] == MASK
-            cutoff = mat[m, M_CUTOFF]
-        sx0 = -(y2 - y1) * ONE
-        sx1 = -(y0 - y2) * ONE
-        sx2 = -(y1 - y0) * ONE
-        sy0 = (x2 - x1) * ONE
-        sy1 = (x0 - x2) * ONE
-        sy2 = (x1 - x0) * ONE
-        px = bx0 * ONE + HALF
-        py = by0 * ONE + HALF
-        row0 = _edge(x1, y1, x2, y2, px, py) - bias0
-        row1 = _edge(x2, y2, x0, y0, px, py) - bias1
-        row2 = _edge(x0, y0, x1, y1, px, py) - bias2
-        dz = sx0 * z0 + sx1 * z1 + sx2 * z2
-        wide = bx1 - bx0 >= SPAN_MIN_WIDTH
-        for y in range(by0, by1 + 1):
-            lo = bx0
-            hi = bx1
-            if wide:
-                # solve each edge for the run of pixel centres inside it (exact
-                # integer division) rather than testing every pixel of a long row
-                lo, hi = _span(row0, sx0, lo, hi, bx0)
-                lo, hi = _span(row1, sx1, lo, hi, bx0)
-                lo, hi = _span(row2, sx2, lo, hi, bx0)
-            e0 = row0 + sx0 * (lo - bx0)
-            e1 = row1 + sx1 * (lo - bx0)
-            e2 = row2 + sx2 * (lo - bx0)
-            # depth is linear along the row: its value at lo plus a step per pixel
-            z_lo = (e0 + bias0) * z0 + (e1 + bias1) * z1 + (e2 + bias2) * z2
-            for x in range(lo, hi + 1):
-                # a wide row's span is exact: every pixel of it is inside
-                if wide or (e0 | e1 | e2) >= 0:
-                    z = np.float32(z_lo + dz * (x - lo))
-                    if z < depth[y, x] and (
-                        not masked or _fragment_alpha(r, x, y, rec_plane, surface) >= cutoff
-                    ):
-                        depth[y, x] = z
-                        ids[y, x] = r
-                if not wide:
-                    e0 += sx0
-                    e1 += sx1
-                    e2 += sx2
-            row0 += sy0
-            row1 += sy1
-            row2 += sy2
+def _depth_kernel(any_masked: bool):
+    """``raster_tiles(next_tile, bins, grid, records, surface, depth, ids)``: one
+    thread's share of raster_opaque, on the work pool's threads (see
+    _transform_blocks): it claims tiles until none are left, and per tile clears it and
+    draws its records with the depth test. any_masked: whether some material is MASK
+    (a constant of the closure, which Numba folds); without one the records' materials
+    are not read at all (a cache line of rec_plane per record) and the alpha test is
+    not compiled.
+
+    The whole pass is this one function rather than a tile helper inlined into a claim
+    loop: Numba copies an inlined body's IR, at a cost of its blocks times its
+    variables, at every level it is inlined through; the tile helper's copy alone was
+    0.65 of the 2.2 CPU s the pass took to compile."""
+
+    @njit(cache=True, error_model="numpy", nogil=True, _nrt=False)  # type: ignore[call-overload]  # _nrt: not in the stubs
+    @_variant_name("raster_tiles", masked=any_masked)
+    def raster_tiles(next_tile, bins, grid, records, surface, depth, ids):
+        tile_order, tile_start, tile_list = bins
+        rec_edge = records[1]
+        rec_plane = records[4]
+        mat = surface[0]
+        while True:
+            t = _claim_tile(next_tile, tile_order)
+            if t < 0:
+                break
+            box = _tile_box(t, grid)
+            start = tile_start[t]
+            stop = tile_start[t + 1]
+            tx0, tx1, ty0, ty1 = box
+            # row slices compile to vector stores: 0.35 ms for a 1024 x 1024 picture against
+            # 2.7 ms for the same two stores a pixel at a time (one thread)
+            for y in range(ty0, ty1 + 1):
+                depth[y, tx0 : tx1 + 1] = 1.0
+                ids[y, tx0 : tx1 + 1] = -1
+            for e in range(start, stop):
+                r = tile_list[e]
+                if e + PREFETCH_AHEAD < stop:
+                    _prefetch(rec_edge, tile_list[e + PREFETCH_AHEAD], 0)
+                (bx0, bx1, by0, by1), (x0, x1, x2, y0, y1, y2), (bias0, bias1, bias2), (z0, z1, z2) = (
+                    _record_edges(r, box, records)
+                )
+                if bx0 > bx1 or by0 > by1:
+                    continue
+                masked = False
+                cutoff = 0.0
+                if any_masked:
+                    m = int(rec_plane[r, P_MATERIAL])
+                    masked = mat[m, M_ALPHA] == MASK
+                    cutoff = mat[m, M_CUTOFF]
+                sx0 = -(y2 - y1) * ONE
+                sx1 = -(y0 - y2) * ONE
+                sx2 = -(y1 - y0) * ONE
+                sy0 = (x2 - x1) * ONE
+                sy1 = (x0 - x2) * ONE
+                sy2 = (x1 - x0) * ONE
+                px = bx0 * ONE + HALF
+                py = by0 * ONE + HALF
+                row0 = _edge(x1, y1, x2, y2, px, py) - bias0
+                row1 = _edge(x2, y2, x0, y0, px, py) - bias1
+                row2 = _edge(x0, y0, x1, y1, px, py) - bias2
+                dz = sx0 * z0 + sx1 * z1 + sx2 * z2
+                wide = bx1 - bx0 >= SPAN_MIN_WIDTH
+                for y in range(by0, by1 + 1):
+                    lo = bx0
+                    hi = bx1
+                    if wide:
+                        # solve each edge for the run of pixel centres inside it (exact
+                        # integer division) rather than testing every pixel of a long row
+                        lo, hi = _span(row0, sx0, lo, hi, bx0)
+                        lo, hi = _span(row1, sx1, lo, hi, bx0)
+                        lo, hi = _span(row2, sx2, lo, hi, bx0)
+                    e0 = row0 + sx0 * (lo - bx0)
+                    e1 = row1 + sx1 * (lo - bx0)
+                    e2 = row2 + sx2 * (lo - bx0)
+                    # depth is linear along the row: its value at lo plus a step per pixel
+                    z_lo = (e0 + bias0) * z0 + (e1 + bias1) * z1 + (e2 + bias2) * z2
+                    for x in range(lo, hi + 1):
+                        # a wide row's span is exact: every pixel of it is inside
+                        if wide or (e0 | e1 | e2) >= 0:
+                            z = np.float32(z_lo + dz * (x - lo))
+                            if z < depth[y, x] and (
+                                not masked or _fragment_alpha(r, x, y, rec_plane, surface) >= cutoff
+                            ):
+                                depth[y, x] = z
+                                ids[y, x] = r
+                        if not wide:
+                            e0 += sx0
+                            e1 += sx1
+                            e2 += sx2
+                    row0 += sy0
+                    row1 += sy1
+                    row2 += sy2
+
+    return raster_tiles
 
 
-@njit(cache=True, error_model="numpy", inline="always")
-def _depth_tiles(next_tile, bins, grid, records, surface, depth, ids, any_masked):
-    """One thread's share of raster_opaque: claim tiles until none are left."""
-    tile_order, tile_start, tile_list = bins
-    while True:
-        t = _claim_tile(next_tile, tile_order)
-        if t < 0:
-            break
-        _depth_tile(
-            _tile_box(t, grid),
-            tile_start[t],
-            tile_start[t + 1],
-            tile_list,
-            records,
-            surface,
-            depth,
-            ids,
-            any_masked,
-        )
-
-
-@njit(cache=True, error_model="numpy", nogil=True, _nrt=False)  # type: ignore[call-overload]  # _nrt: not in the stubs
-def _raster_tiles(next_tile, bins, grid, records, surface, depth, ids):
-    """_depth_tiles where no material is MASK. One thread's share, on the work pool's
-    threads (see _transform_blocks)."""
-    _depth_tiles(next_tile, bins, grid, records, surface, depth, ids, False)
-
-
-@njit(cache=True, error_model="numpy", nogil=True, _nrt=False)  # type: ignore[call-overload]  # _nrt: not in the stubs
-def _raster_tiles_masked(next_tile, bins, grid, records, surface, depth, ids):
-    """_depth_tiles with the alpha test of MASK materials."""
-    _depth_tiles(next_tile, bins, grid, records, surface, depth, ids, True)
+# each variant a global of its own (see _shade_bands_lit)
+_raster_tiles = _depth_kernel(False)
+_raster_tiles_masked = _depth_kernel(True)
 
 
 @functools.cache
@@ -1030,7 +1022,7 @@ def _span_kernel(textured: bool, environment: bool):
             r = ids[y, x]
             if x + PREFETCH_AHEAD < ids.shape[1]:
                 # the record a few sub-samples on, in the next tile too: its row of
-                # rec_plane (two cache lines), as _shade_row
+                # rec_plane (two cache lines), as the band shader of the other modes
                 ahead = ids[y, x + PREFETCH_AHEAD]
                 if ahead >= 0 and ahead != r:
                     _prefetch(rec_plane, ahead, 0)
@@ -1185,29 +1177,6 @@ _shade_span_pbr_environment = _span_kernel(False, True)
 _shade_span_pbr_textured_environment = _span_kernel(True, True)
 
 
-@njit(cache=True, error_model="numpy", inline="always")
-def _shade_row(mode, textured, y, x0, x1, job):
-    """Shade sub-samples x0..x1-1 of row y (a tile's row) into the samples a fragment
-    at a time through shading.shade (the modes other than PBR, which the span shader
-    shades). mode and textured are constants where this is inlined."""
-    ids, s, ortho, rec_plane, surface, lighting, samples, srgb, picture, _, _ = job
-    for x in range(x0, x1):
-        r = ids[y, x]
-        if x + PREFETCH_AHEAD < ids.shape[1]:
-            # the record a few sub-samples on, in the next tile too: its row of
-            # rec_plane (two cache lines)
-            ahead = ids[y, x + PREFETCH_AHEAD]
-            if ahead >= 0 and ahead != r:
-                _prefetch(rec_plane, ahead, 0)
-                _prefetch(rec_plane, ahead, P_COLUMNS - 1)
-        rgba = (0.0, 0.0, 0.0, 0.0)
-        if r >= 0:
-            m, verts, w, back = _fragment(r, x, y, textured, rec_plane, surface[0])
-            cr, cg, cb, _ = shade(m, verts, w, back, ortho, mode, textured, surface, lighting)
-            rgba = (cr, cg, cb, 1.0)
-        _store_sample(y, x, rgba, s, samples, srgb, picture)
-
-
 def _band_kernel(mode: int, textured: bool, environment: bool = False):
     """``shade_bands(next_band, next_table, tables, job)`` for one shading mode, with or
     without textures (and for PBR, with or without an environment): one thread's share
@@ -1232,7 +1201,7 @@ def _band_kernel(mode: int, textured: bool, environment: bool = False):
     @njit(cache=True, error_model="numpy", nogil=True, _nrt=False)  # type: ignore[call-overload]  # _nrt: not in the stubs
     @_variant_name("shade_bands", mode, textured, environment=environment)
     def shade_bands(next_band, next_table, tables, job):
-        _, s, _, _, _, _, samples, srgb, picture, tile_start, grid = job
+        ids, s, ortho, rec_plane, surface, lighting, samples, srgb, picture, tile_start, grid = job
         tile, ntx, width, height = grid
         # PBR shades a tile row at a time in the lanes of this thread's table (_span_kernel)
         lanes = tables[claim(next_table)]
@@ -1261,7 +1230,27 @@ def _band_kernel(mode: int, textured: bool, environment: bool = False):
                         else:
                             _shade_span_pbr(y, x0, x1, lanes, job)
                     else:
-                        _shade_row(mode, textured, y, x0, x1, job)
+                        # a fragment at a time through shading.shade, inlined here and
+                        # nowhere between: Numba copies an inlined body at every level it
+                        # passes through (a _shade_row helper in between cost 1.7 of the
+                        # lit shader's 7.0 CPU s of compile)
+                        for x in range(x0, x1):
+                            r = ids[y, x]
+                            if x + PREFETCH_AHEAD < ids.shape[1]:
+                                # the record a few sub-samples on, in the next tile too:
+                                # its row of rec_plane (two cache lines)
+                                ahead = ids[y, x + PREFETCH_AHEAD]
+                                if ahead >= 0 and ahead != r:
+                                    _prefetch(rec_plane, ahead, 0)
+                                    _prefetch(rec_plane, ahead, P_COLUMNS - 1)
+                            rgba = (0.0, 0.0, 0.0, 0.0)
+                            if r >= 0:
+                                m, verts, w, back = _fragment(r, x, y, textured, rec_plane, surface[0])
+                                cr, cg, cb, _ = shade(
+                                    m, verts, w, back, ortho, mode, textured, surface, lighting
+                                )
+                                rgba = (cr, cg, cb, 1.0)
+                            _store_sample(y, x, rgba, s, samples, srgb, picture)
             if s > 1:
                 for tx in range(ntx):
                     x0 = tx * (tile // s)
