@@ -63,9 +63,7 @@ import functools
 import math
 
 import numpy as np
-from llvmlite import ir
 from numba import njit, types
-from numba.core import cgutils
 from numba.extending import intrinsic
 
 from ..kernel_cache import refresh
@@ -105,6 +103,7 @@ from .shading import (  # noqa: E402  imported after refresh(), on purpose
     sample,
     shade,
 )
+from .texel_mix import emit_prefetch  # noqa: E402
 
 # rec_plane columns: 0-8 the weight planes (a, b, c of corners 0, 1, 2), then these.
 # Module-level integers are compile-time constants to Numba: naming them costs nothing.
@@ -829,13 +828,7 @@ def _prefetch(typingctx, array, row, column):
         i = context.cast(builder, args[1], sig.args[1], types.intp)
         j = context.cast(builder, args[2], sig.args[2], types.intp)
         offset = builder.add(builder.mul(i, row_stride), builder.mul(j, column_stride))
-        address = builder.add(builder.ptrtoint(rows.data, row_stride.type), offset)
-        byte = ir.IntType(8).as_pointer()
-        i32 = ir.IntType(32)
-        fnty = ir.FunctionType(ir.VoidType(), [byte, i32, i32, i32])
-        prefetch = cgutils.get_or_insert_function(builder.module, fnty, "llvm.prefetch.p0")
-        # read, keep in all cache levels, data cache
-        builder.call(prefetch, [builder.inttoptr(address, byte), i32(0), i32(3), i32(1)])
+        emit_prefetch(builder, builder.add(builder.ptrtoint(rows.data, row_stride.type), offset))
         return context.get_dummy_value()
 
     return signature, codegen

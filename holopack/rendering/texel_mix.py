@@ -92,13 +92,20 @@ def prefetch_texel(typingctx, pool, row):
         i64 = ir.IntType(64)
         index = context.cast(builder, args[1], sig.args[1], types.int64)
         # a plain address computation (no inbounds GEP): the row may be any number
-        address = builder.add(builder.ptrtoint(args[0], i64), builder.mul(index, ir.Constant(i64, 8)))
-        byte = ir.IntType(8).as_pointer()
-        i32 = ir.IntType(32)
-        fnty = ir.FunctionType(ir.VoidType(), [byte, i32, i32, i32])
-        prefetch = cgutils.get_or_insert_function(builder.module, fnty, "llvm.prefetch.p0")
-        # read, keep in all cache levels, data cache
-        builder.call(prefetch, [builder.inttoptr(address, byte), i32(0), i32(3), i32(1)])
+        emit_prefetch(
+            builder, builder.add(builder.ptrtoint(args[0], i64), builder.mul(index, ir.Constant(i64, 8)))
+        )
         return context.get_dummy_value()
 
     return signature, codegen
+
+
+def emit_prefetch(builder, address):
+    """Emit LLVM's prefetch of the cache line at ``address`` (an integer the width of a
+    pointer): a read, kept in all cache levels, of data. The codegen of every prefetch
+    intrinsic (this module's prefetch_texel, raster_kernel's _prefetch)."""
+    byte = ir.IntType(8).as_pointer()
+    i32 = ir.IntType(32)
+    fnty = ir.FunctionType(ir.VoidType(), [byte, i32, i32, i32])
+    prefetch = cgutils.get_or_insert_function(builder.module, fnty, "llvm.prefetch.p0")
+    builder.call(prefetch, [builder.inttoptr(address, byte), i32(0), i32(3), i32(1)])
