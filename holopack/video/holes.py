@@ -180,25 +180,30 @@ def fill_holes(alpha: np.ndarray, offset: np.ndarray, noise: float) -> np.ndarra
     if count <= 2:  # the background alone, or nothing open: no enclosed hole
         return fill_faint_parts(alpha, offset, bar, far)
     kernel = np.ones((2 * CORE_PX + 1, 2 * CORE_PX + 1), np.uint8)
-    core = cv2.erode(open_, kernel, borderType=cv2.BORDER_CONSTANT, borderValue=1) > 0
-    n, shift, coherence = region_offsets(labels, core, offset, count, coherent=True)
+    core = cv2.erode(open_, kernel, borderType=cv2.BORDER_CONSTANT, borderValue=1)
+    kernel = np.ones((2 * THIN_CORE_PX + 1, 2 * THIN_CORE_PX + 1), np.uint8)
+    near_core = cv2.erode(open_, kernel, borderType=cv2.BORDER_CONSTANT, borderValue=1)
+    # one pass sums both: a hole's core under its own label, the pixels THIN_CORE_PX but
+    # not CORE_PX from the subject under label + count (a second pass over the window
+    # cost 0.23 ms of one thread's CPU per frame of the studio test clip, 2.0 ms in all)
+    split = labels + count * cv2.subtract(near_core, core).astype(np.int32)
+    n, shift, coherence = region_offsets(split, near_core > 0, offset, 2 * count, coherent=True)
+    n_thin, shift_thin = n[count:], shift[count:]
+    n, shift, coherence = n[:count], shift[:count], coherence[:count]
     coherent = (coherence > COHERENCE) | ((coherence > JOINT_COHERENCE) & (shift > JOINT_OFFSET * bar))
     fill = (n >= 1) & ((shift > bar) | ((n >= COHERENT_MIN_PX) & coherent))
-    thin = n < 1  # no pixel CORE_PX from the subject: tested on THIN_CORE_PX instead
-    thin[0] = False
-    thin[edge_labels] = False
-    if thin.any():
-        kernel = np.ones((2 * THIN_CORE_PX + 1, 2 * THIN_CORE_PX + 1), np.uint8)
-        core = cv2.erode(open_, kernel, borderType=cv2.BORDER_CONSTANT, borderValue=1) > 0
-        n_thin, shift_thin = region_offsets(labels, core, offset, count)
-        fill |= thin & (n_thin >= 1) & (shift_thin > THIN_OFFSET * bar)
+    # no pixel CORE_PX from the subject: the pixels THIN_CORE_PX from it are its core
+    fill |= (n < 1) & (n_thin >= 1) & (shift_thin > THIN_OFFSET * bar)
     fill[0] = False
     fill[edge_labels] = False
     if not fill.any():
         return fill_faint_parts(alpha, offset, bar, far)
     out = alpha.copy()
-    out[fill[labels]] = 1.0
-    return fill_faint_parts(out, offset, bar, far_from_clear(out))
+    filled = fill[labels]
+    out[filled] = 1.0
+    if (alpha[filled] <= 0).any():  # far_from_clear reads only the clear pixels
+        far = far_from_clear(out)
+    return fill_faint_parts(out, offset, bar, far)
 
 
 def fill_faint_parts(alpha: np.ndarray, offset: np.ndarray, bar: float, far: np.ndarray) -> np.ndarray:
