@@ -34,6 +34,10 @@ import numpy as np
 
 from .. import work_pool
 from ..device import PolarEncoder
+from ..device.dither import Ditherer
+from ..device.encode import quantise_codes
+from ..device.resample_kernel import WeightTable, sum_tiles, tiled_table, weight_table
+from ..first_run import AHEAD_MODULE, take_ahead
 from ..rendering import raster_kernel as raster
 from ..rendering.environment import Environment
 from ..rendering.renderer import TILE, Renderer
@@ -107,19 +111,41 @@ def start(profile, render_size: int, shader: tuple[str, bool, bool] | None = Non
         handle, flag = tempfile.mkstemp(prefix="holopack-shader-", suffix=".ready")
         os.close(handle)
         os.remove(flag)  # the second process creates it when the shader is cached
+    process = take_ahead()  # started when the export began, and imported meanwhile
     try:
-        process = subprocess.Popen(
-            [sys.executable, "-m", "holopack.pipeline.compile_ahead"],
-            stdin=subprocess.PIPE,
-            stdout=subprocess.DEVNULL,
-            stderr=subprocess.DEVNULL,
-        )
+        if process is None:
+            process = subprocess.Popen(
+                [sys.executable, "-m", AHEAD_MODULE],
+                stdin=subprocess.PIPE,
+                stdout=subprocess.DEVNULL,
+                stderr=subprocess.DEVNULL,
+            )
         assert process.stdin is not None
         process.stdin.write(pickle.dumps((profile, int(render_size), shader, flag)))
         process.stdin.close()
     except (OSError, pickle.PicklingError):
+        if process is not None:
+            process.kill()
+            process.wait()
         return None
     return CompileAhead(process, flag)
+
+
+def compile_table(profile, render_size: int) -> None:
+    """Build (and cache) the weight table, compiling its kernel: the second process's
+    share of the encoder."""
+    weight_table(profile, render_size)
+
+
+def compile_encoder_kernels(profile) -> None:
+    """Compile the encoder's resampler and quantiser kernels for exactly the argument
+    types an export passes them, without its weight table (the second process builds
+    that meanwhile): the resampler runs a one-row table over one black tile."""
+    table = WeightTable(1, 1, TILE, np.array([0, 1], np.int64), np.zeros(1, np.int32), np.ones(1, np.float32))
+    out = np.empty(3, np.float32)
+    sum_tiles(tiled_table(table, TILE), np.ones(1, np.bool_), np.zeros(TILE * TILE * 3, np.float32), out)
+    linear = np.zeros(profile.codes_shape, np.float32)
+    quantise_codes(profile, Ditherer(profile), linear, 0, None)
 
 
 def compile_encoder(profile, render_size: int) -> None:
@@ -161,9 +187,12 @@ def compile_shader(shading: str, textured: bool, environment: bool = False) -> N
 
 
 if __name__ == "__main__":
-    profile, size, shader, flag = pickle.loads(sys.stdin.buffer.read())
+    job = sys.stdin.buffer.read()  # imported already: started before the export knows its job
+    if not job:  # the export needed none (or stopped before)
+        sys.exit(0)
+    profile, size, shader, flag = pickle.loads(job)
     if shader is not None:
         compile_shader(*shader)
         with open(flag, "x"):
             pass
-    compile_encoder(profile, size)
+    compile_table(profile, size)  # the export compiles the resampler and quantiser

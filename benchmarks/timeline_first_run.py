@@ -1,0 +1,204 @@
+"""A cold first export's timeline: what each of its two processes does when.
+
+    python benchmarks/timeline_first_run.py [--device 3dcircle-42f2] [--shading lit|unlit|pbr]
+                                            [--runs 1]
+
+Runs ``python -m holopack export`` of the default twin (one second of it) with an empty
+``NUMBA_CACHE_DIR`` and table cache, as bench_first_run.py does, with a
+``sitecustomize`` of its own on the path of both processes (the export and
+holopack.pipeline.compile_ahead's second process): it logs, in wall-clock seconds since
+the export was started, when each process started, finished importing holopack's
+pipeline, each kernel's compile began and ended (Numba's compile events; nested compiles
+are indented), when the export started and stopped waiting for the band shader
+(``wait_for_shader``) and for the second process (``finish``), and when the first frame
+was out (the export's "kernels ready" line). Each line carries the process's CPU
+seconds by then. Only for reading: the hook itself costs a little time.
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import os
+import subprocess
+import sys
+import tempfile
+import textwrap
+import time
+from pathlib import Path
+
+ROOT = Path(__file__).resolve().parents[1]
+
+HOOK = textwrap.dedent(
+    """
+    import importlib.abc, importlib.util, json, os, sys, time
+
+    _LOG = os.environ.get("HOLOPACK_TIMELINE")
+
+
+    def log(what, **more):
+        cpu = time.process_time()
+        with open(_LOG, "a") as f:
+            f.write(json.dumps(dict(pid=os.getpid(), t=time.time(), cpu=cpu, what=what, **more)) + "\\n")
+
+
+    def _numba(module):
+        from numba.core import event
+
+        depth = []
+
+        class Listener(event.Listener):
+            def on_start(self, ev):
+                func = ev.data["dispatcher"].py_func
+                name = f"{func.__module__.rsplit('.', 1)[-1]}.{func.__qualname__}"
+                depth.append(name)
+                log("compile start", name=name, depth=len(depth) - 1)
+
+            def on_end(self, ev):
+                name = depth.pop()
+                log("compile end", name=name, depth=len(depth))
+
+        event.register("numba:compile", Listener())
+        log("numba imported")
+
+
+    def _wrap(owner, attr, label):
+        inner = getattr(owner, attr)
+
+        def wrapped(*args, **kwargs):
+            log(label + " start")
+            try:
+                return inner(*args, **kwargs)
+            finally:
+                log(label + " end")
+
+        setattr(owner, attr, wrapped)
+
+
+    def _compile_ahead(module):
+        _wrap(module.CompileAhead, "wait_for_shader", "wait_for_shader")
+        _wrap(module.CompileAhead, "finish", "finish")
+        _wrap(module, "start", "compile_ahead.start")
+        _wrap(module, "compile_shader", "compile_shader")
+        _wrap(module, "compile_encoder", "compile_encoder")
+
+
+    def _exporting(module):
+        log("holopack.pipeline.exporting imported")
+        _wrap(module, "load", "load model")
+        _wrap(module, "ExportPlan", "ExportPlan")
+
+
+    def _first_run(module):
+        _wrap(module, "stop_notice", "stop_notice")
+
+
+    PATCHES = {
+        "numba": _numba,
+        "holopack.pipeline.compile_ahead": _compile_ahead,
+        "holopack.pipeline.exporting": _exporting,
+        "holopack.first_run": _first_run,
+    }
+
+
+    class _Finder(importlib.abc.MetaPathFinder):
+        def find_spec(self, name, path=None, target=None):
+            if name not in PATCHES:
+                return None
+            sys.meta_path.remove(self)
+            try:
+                spec = importlib.util.find_spec(name)
+            finally:
+                sys.meta_path.insert(0, self)
+            if spec is None or spec.loader is None:
+                return spec
+            loader = spec.loader
+            run = loader.exec_module
+
+            def exec_module(module):
+                run(module)
+                PATCHES[name](module)
+
+            loader.exec_module = exec_module
+            return spec
+
+
+    if _LOG:
+        log("python started", argv=" ".join(sys.argv))
+        sys.meta_path.insert(0, _Finder())
+    """
+)
+
+
+def one_run(device: str, shading: str | None, folder: str, run: int) -> None:
+    hook = os.path.join(folder, "hook")
+    os.makedirs(hook, exist_ok=True)
+    with open(os.path.join(hook, "sitecustomize.py"), "w") as f:
+        f.write(HOOK)
+    log = os.path.join(folder, f"timeline-{run}.jsonl")
+    cache = os.path.join(folder, f"numba-{run}")
+    env = dict(
+        os.environ,
+        NUMBA_CACHE_DIR=cache,
+        HOLOPACK_CACHE_DIR=cache + "-tables",
+        PYTHONPATH=os.pathsep.join([hook, str(ROOT)]),
+        HOLOPACK_TIMELINE=log,
+    )
+    out = os.path.join(folder, "LOOP.BIN")
+    cmd = [sys.executable, "-m", "holopack", "export", "--device", device, "--seconds", "1", "-o", out]
+    if shading:
+        cmd += ["--shading", shading]
+    t0 = time.time()
+    ready = None
+    with subprocess.Popen(cmd, env=env, stderr=subprocess.PIPE, stdout=subprocess.DEVNULL, text=True) as proc:
+        assert proc.stderr is not None
+        for line in proc.stderr:
+            if ready is None and "kernels ready after" in line:
+                ready = time.time() - t0
+        code = proc.wait()
+    end = time.time() - t0
+    if code:
+        raise SystemExit(f"export failed ({code})")
+    with open(log) as f:
+        events = [json.loads(line) for line in f]
+    pids: dict[int, str] = {}
+    for e in events:
+        if e["what"] == "python started":
+            # python -m's arguments, before runpy names the module: the second process has none
+            pids[e["pid"]] = "second" if e["argv"] == "-m" else "export"
+    print(f"run {run + 1}, load average {os.getloadavg()[0]:.1f}")
+    open_compiles: dict[tuple[int, str, int], float] = {}
+    for e in sorted(events, key=lambda e: e["t"]):
+        t = e["t"] - t0
+        role = pids.get(e["pid"], str(e["pid"]))
+        what = e["what"]
+        if what.startswith("compile "):
+            key = (e["pid"], e["name"], e["depth"])
+            indent = "  " * e["depth"]
+            if what == "compile start":
+                open_compiles[key] = t
+                text = f"{indent}compile {e['name']}"
+            else:
+                text = f"{indent}  compiled {e['name']} ({t - open_compiles.pop(key, t):.2f} s)"
+        else:
+            text = what
+        print(f"  {t:7.2f} s  {role:6s} {e['cpu']:6.2f} cpu  {text}")
+    print(
+        f"  {ready if ready is not None else float('nan'):7.2f} s  export first frame out (kernels ready line)"
+    )
+    print(f"  {end:7.2f} s  export exited")
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--device", default="3dcircle-42f2")
+    parser.add_argument("--shading")
+    parser.add_argument("--runs", type=int, default=1)
+    args = parser.parse_args()
+    with tempfile.TemporaryDirectory(prefix="holopack-timeline-") as folder:
+        for run in range(args.runs):
+            one_run(args.device, args.shading, folder, run)
+
+
+if __name__ == "__main__":
+    main()
