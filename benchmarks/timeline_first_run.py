@@ -130,7 +130,34 @@ HOOK = textwrap.dedent(
 )
 
 
-def one_run(device: str, shading: str | None, folder: str, run: int) -> None:
+def critical_path(events: list[dict], pids: dict[int, str]) -> dict[str, float]:
+    """The first frame on two free cores, estimated from each process's own CPU seconds
+    (which other load on the machine changes little): the export's CPU up to its wait
+    for the band shader, then to its wait for the second process, then to the first
+    frame; the second process starting at the export's CPU when it started, caching
+    the shader after its CPU ``shader`` and ending after ``second``."""
+    export = [e for e in events if pids.get(e["pid"]) == "export"]
+    second = [e for e in events if pids.get(e["pid"]) == "second"]
+
+    def cpu_of(what: str, default: float) -> float:
+        return next((e["cpu"] for e in export if e["what"] == what), default)
+
+    first = min(e["cpu"] for e in export if e["what"] == "stop_notice start")  # the first frame
+    wait_start = cpu_of("wait_for_shader start", first)
+    finish_start = cpu_of("finish start", first)
+    spawned = second[0]["t"] if second else float("inf")
+    offset = max((e["cpu"] for e in export if e["t"] <= spawned), default=0.0)
+    ends = [e for e in second if e["what"] == "compile end" and e["depth"] == 0]
+    shader = next((e["cpu"] for e in ends if "shade" in e["name"]), 0.0)
+    total = max((e["cpu"] for e in second), default=0.0) + 0.05  # its last table writes, about
+    t = max(wait_start, offset + shader) + (finish_start - wait_start)
+    t = max(t, offset + total) + (first - finish_start)
+    return dict(export=first, second=total, offset=offset, shader=shader, idle_estimate=t, both=first + total)
+
+
+def one_run(
+    device: str, shading: str | None, folder: str, run: int, root: Path = ROOT, quiet: bool = False
+) -> None:
     hook = os.path.join(folder, "hook")
     os.makedirs(hook, exist_ok=True)
     with open(os.path.join(hook, "sitecustomize.py"), "w") as f:
@@ -141,7 +168,7 @@ def one_run(device: str, shading: str | None, folder: str, run: int) -> None:
         os.environ,
         NUMBA_CACHE_DIR=cache,
         HOLOPACK_CACHE_DIR=cache + "-tables",
-        PYTHONPATH=os.pathsep.join([hook, str(ROOT)]),
+        PYTHONPATH=os.pathsep.join([hook, str(root)]),
         HOLOPACK_TIMELINE=log,
     )
     out = os.path.join(folder, "LOOP.BIN")
@@ -166,9 +193,13 @@ def one_run(device: str, shading: str | None, folder: str, run: int) -> None:
         if e["what"] == "python started":
             # python -m's arguments, before runpy names the module: the second process has none
             pids[e["pid"]] = "second" if e["argv"] == "-m" else "export"
-    print(f"run {run + 1}, load average {os.getloadavg()[0]:.1f}")
+    print(f"run {run + 1} of {root}, load average {os.getloadavg()[0]:.1f}")
+    if quiet:
+        events_shown: list[dict] = []
+    else:
+        events_shown = sorted(events, key=lambda e: e["t"])
     open_compiles: dict[tuple[int, str, int], float] = {}
-    for e in sorted(events, key=lambda e: e["t"]):
+    for e in events_shown:
         t = e["t"] - t0
         role = pids.get(e["pid"], str(e["pid"]))
         what = e["what"]
@@ -183,10 +214,17 @@ def one_run(device: str, shading: str | None, folder: str, run: int) -> None:
         else:
             text = what
         print(f"  {t:7.2f} s  {role:6s} {e['cpu']:6.2f} cpu  {text}")
+    if not quiet:
+        ready_s = ready if ready is not None else float("nan")
+        print(f"  {ready_s:7.2f} s  export first frame out (kernels ready line)")
+        print(f"  {end:7.2f} s  export exited")
+    c = critical_path(events, pids)
     print(
-        f"  {ready if ready is not None else float('nan'):7.2f} s  export first frame out (kernels ready line)"
+        f"  CPU s: export {c['export']:.2f} to its first frame, second process {c['second']:.2f} "
+        f"(started at the export's {c['offset']:.2f}, shader cached at its {c['shader']:.2f}), "
+        f"both {c['both']:.2f}; first frame on two free cores, estimated: {c['idle_estimate']:.2f}; "
+        f"wall {ready if ready is not None else float('nan'):.2f} s at load {os.getloadavg()[0]:.1f}"
     )
-    print(f"  {end:7.2f} s  export exited")
 
 
 def main() -> None:
@@ -194,10 +232,12 @@ def main() -> None:
     parser.add_argument("--device", default="3dcircle-42f2")
     parser.add_argument("--shading")
     parser.add_argument("--runs", type=int, default=1)
+    parser.add_argument("--root", type=Path, default=ROOT, help="the checkout to run (another release)")
+    parser.add_argument("--quiet", action="store_true", help="the summary line alone")
     args = parser.parse_args()
     with tempfile.TemporaryDirectory(prefix="holopack-timeline-") as folder:
         for run in range(args.runs):
-            one_run(args.device, args.shading, folder, run)
+            one_run(args.device, args.shading, folder, run, args.root.resolve(), args.quiet)
 
 
 if __name__ == "__main__":

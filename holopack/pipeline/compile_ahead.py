@@ -3,22 +3,27 @@
 Numba compiles on one thread. A cold first export (no kernel cache yet: the first-run
 notice is showing) compiles the renderer's kernels, the bulk of the wait, and then the
 device's: the polar weight table (its kernel, and the table itself), the resampler and
-the quantiser. On a machine with two or more cores ``start`` runs the device's part at
-once in a second process, which compiles those kernels into Numba's shared on-disk
-cache and stores the weight table in holopack's table cache, while this process
-renders the first frame. Before those it compiles the job's band shader (the
-renderer's biggest kernel, a third of what the export process compiled: 4.2 of 10.5
-CPU s for the default twin), which this process reaches only after the other render
+the quantiser. On a machine with two or more cores a second process shares that work:
+it compiles the job's band shader (the renderer's biggest kernel) and then builds the
+weight table, into Numba's shared on-disk cache and holopack's table cache, while this
+process compiles the other render kernels. The second process is started with the
+command (holopack.first_run.start_ahead), before this one imports numpy and Numba, so
+its own imports overlap this one's; ``start`` hands it its job as soon as the export
+knows it, before the frame source compiles anything (it waited 2.9 CPU s of the
+export's for it before). This process reaches the shader after its other render
 kernels: there it waits until the second process has cached it (``wait_for_shader``)
 and loads it, rather than compile it too (on a busy machine the two compiles would
-share one core); ``CompileAhead.finish`` then waits for it before the first
-frame is encoded, and the encoder loads both from disk. Anything that goes wrong in
-the second process only costs the time it would have saved: this process compiles
+share one core). Before the first frame is encoded, this process compiles the
+resampler and quantiser itself (``compile_encoder_kernels``, on a one-row table:
+their types do not depend on the table's size) while the second process builds the
+table, and ``CompileAhead.finish`` then waits for that. Anything that goes wrong in the
+second process only costs the time it would have saved: this process compiles
 whatever it finds missing, as it always did.
 
-    python -m holopack.pipeline.compile_ahead   (reads a pickled (profile, size, shader,
-                                                 flag) on stdin; creates the file flag
-                                                 once the shader is cached)
+    python -m holopack.pipeline.compile_ahead   (imports, then reads a pickled (profile,
+                                                 size, shader, flag) on stdin, or nothing:
+                                                 no job; creates the file flag once the
+                                                 shader is cached)
 """
 
 from __future__ import annotations
@@ -100,10 +105,11 @@ class CompileAhead:
 
 
 def start(profile, render_size: int, shader: tuple[str, bool, bool] | None = None) -> CompileAhead | None:
-    """Compile the polar encoder of ``profile`` at ``render_size`` px in a second
-    process, and first the band shader of ``shader`` = (shading, textured,
-    environment) when given;
-    None where that would not help (a single core) or cannot start."""
+    """Build the weight table of ``profile`` at ``render_size`` px (compiling its
+    kernel) in a second process, and first compile the band shader of ``shader`` =
+    (shading, textured, environment) when given: in the process start_ahead started
+    if there is one, else in a new one; None where that would not help (a single
+    core) or cannot start."""
     if (os.cpu_count() or 1) < 2:
         return None
     flag = None
