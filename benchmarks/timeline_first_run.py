@@ -63,7 +63,9 @@ HOOK = textwrap.dedent(
 
 
     def _wrap(owner, attr, label):
-        inner = getattr(owner, attr)
+        inner = getattr(owner, attr, None)
+        if inner is None:  # another release's name
+            return
 
         def wrapped(*args, **kwargs):
             log(label + " start")
@@ -81,6 +83,7 @@ HOOK = textwrap.dedent(
         _wrap(module, "start", "compile_ahead.start")
         _wrap(module, "compile_shader", "compile_shader")
         _wrap(module, "compile_encoder", "compile_encoder")
+        _wrap(module, "compile_encoder_kernels", "compile_encoder_kernels")
 
 
     def _exporting(module):

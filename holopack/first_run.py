@@ -6,10 +6,11 @@ where Numba keeps its cache, NUMBA_CACHE_DIR included), within moments of the co
 (this module imports neither numpy nor Numba), and shows its own progress: seconds so
 far and kernels compiled, until the first frame is out.
 
-It also starts a cold export's second process (holopack.pipeline.compile_ahead) at
-once, before this process imports numpy and Numba or loads the model: the second
-process spends its first second importing the same, and then waits for its job on
-stdin (``start_ahead``; the export hands it the job, ``take_ahead``).
+It also starts a cold export's second process (holopack.pipeline.compile_ahead) as
+soon as the command is known to be an export, before this process imports the
+pipeline or loads the model: the second process spends its first second importing,
+and then waits for its job on stdin (``start_ahead``; the export hands it the job,
+``take_ahead``).
 """
 
 from __future__ import annotations

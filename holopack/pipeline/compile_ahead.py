@@ -7,8 +7,8 @@ the quantiser. On a machine with two or more cores a second process shares that 
 it compiles the job's band shader (the renderer's biggest kernel) and then builds the
 weight table, into Numba's shared on-disk cache and holopack's table cache, while this
 process compiles the other render kernels. The second process is started with the
-command (holopack.first_run.start_ahead), before this one imports numpy and Numba, so
-its own imports overlap this one's; ``start`` hands it its job as soon as the export
+command (holopack.first_run.start_ahead), before this one imports the pipeline and
+loads the model, so its own imports overlap this one's; ``start`` hands it its job as soon as the export
 knows it, before the frame source compiles anything (it waited 2.9 CPU s of the
 export's for it before). This process reaches the shader after its other render
 kernels: there it waits until the second process has cached it (``wait_for_shader``)
@@ -38,7 +38,6 @@ import time
 import numpy as np
 
 from .. import work_pool
-from ..device import PolarEncoder
 from ..device.dither import Ditherer
 from ..device.encode import quantise_codes
 from ..device.resample_kernel import WeightTable, sum_tiles, tiled_table, weight_table
@@ -152,15 +151,6 @@ def compile_encoder_kernels(profile) -> None:
     sum_tiles(tiled_table(table, TILE), np.ones(1, np.bool_), np.zeros(TILE * TILE * 3, np.float32), out)
     linear = np.zeros(profile.codes_shape, np.float32)
     quantise_codes(profile, Ditherer(profile), linear, 0, None)
-
-
-def compile_encoder(profile, render_size: int) -> None:
-    """Encode one black picture: builds (and caches) the weight table and compiles the
-    encoder's kernels for exactly the argument types an export passes them."""
-    encoder = PolarEncoder(profile, render_size)
-    tiles = -(-render_size // TILE)
-    picture = np.zeros((render_size, render_size, 3), np.float32)
-    encoder.encode(picture, 0, occupied=np.zeros((tiles, tiles), np.bool_))
 
 
 def compile_shader(shading: str, textured: bool, environment: bool = False) -> None:
