@@ -10,9 +10,10 @@ a fresh installation would, and times the line the command prints when its first
 is out ("kernels ready after ..."), in wall-clock seconds and in the CPU seconds the
 process and its finished children had used by then (compiling is one thread's work per
 process, so on a busy machine the CPU time is close to what one core of an idle machine
-would take and the wall time is not; a cold export compiles the encoder in a second
-process, holopack.pipeline.compile_ahead, so on two idle cores the wall time is less
-than the CPU time). Afterwards it counts the machine-code files Numba
+would take and the wall time is not; a cold export compiles its band shader and builds
+the weight table in a second process, holopack.pipeline.compile_ahead, so on two idle
+cores the wall time is less than the CPU time; timeline_first_run.py shows when each
+process does what). Afterwards it counts the machine-code files Numba
 cached (one ``.nbc`` per compiled specialisation: a kernel compiled for two sets of
 argument types counts twice) and lists them per kernel. ``--warm`` adds one run with
 the cache the last cold run left, for comparison. Times are medians of the runs; on a

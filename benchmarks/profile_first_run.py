@@ -8,8 +8,8 @@ Runs ``holopack export`` of the default twin in this process with an empty
 ``NUMBA_CACHE_DIR`` and table cache, and listens to Numba's compile events: each
 kernel's compile, in CPU seconds of the compiling thread (time.thread_time, so other
 load on the machine counts little), without the kernels it compiled inside it (those
-have their own line). The second process that compiles the polar encoder meanwhile
-(holopack.pipeline.compile_ahead) is not in these figures; bench_first_run.py times the
+have their own line). The second process that compiles the band shader and builds the
+weight table meanwhile (holopack.pipeline.compile_ahead) is not in these figures; bench_first_run.py times the
 whole first run. ``--band-shader SHADING`` profiles that process's first job instead,
 in this process: compiling the band shader of SHADING (untextured unless
 ``--textured``, for PBR without an environment unless ``--environment``) as

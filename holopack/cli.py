@@ -106,9 +106,11 @@ def build_parser() -> argparse.ArgumentParser:
 def cmd_export(args) -> int:
     """render a model or repack a video into a device file"""
     if not args.quiet:  # before the heavy imports: a cold first run says so at once
-        from .first_run import start_notice
+        from .first_run import start_ahead, start_notice
 
         start_notice()
+        if not (args.wall or args.cluster):
+            start_ahead()  # a cold export's second process imports meanwhile
     from .pipeline import ExportResult, ExportSettings, export
 
     settings = ExportSettings.from_options(options.values_from_args(args, options.EXPORT))

@@ -5,10 +5,18 @@ appears only when compiling will really happen (holopack.kernel_cache.is_cached 
 where Numba keeps its cache, NUMBA_CACHE_DIR included), within moments of the command
 (this module imports neither numpy nor Numba), and shows its own progress: seconds so
 far and kernels compiled, until the first frame is out.
+
+It also starts a cold export's second process (holopack.pipeline.compile_ahead) as
+soon as the command is known to be an export, before this process imports the
+pipeline or loads the model: the second process spends its first second importing,
+and then waits for its job on stdin (``start_ahead``; the export hands it the job,
+``take_ahead``).
 """
 
 from __future__ import annotations
 
+import os
+import subprocess
 import sys
 import threading
 import time
@@ -96,3 +104,42 @@ def compiling() -> bool:
 def stop_notice() -> None:
     if _notice is not None:
         _notice.stop()
+
+
+AHEAD_MODULE = "holopack.pipeline.compile_ahead"
+_ahead: subprocess.Popen | None = None
+
+
+def start_ahead() -> None:
+    """Start the second process of a cold export now, while the notice shows and there
+    are two cores or more (it would only share this one otherwise); a no-op otherwise or
+    when one is started already. It imports and then waits for its job (its stdin)."""
+    global _ahead
+    if _ahead is not None or not compiling() or (os.cpu_count() or 1) < 2:
+        return
+    try:
+        _ahead = subprocess.Popen(
+            [sys.executable, "-m", AHEAD_MODULE],
+            stdin=subprocess.PIPE,
+            stdout=subprocess.DEVNULL,
+            stderr=subprocess.DEVNULL,
+        )
+    except OSError:
+        _ahead = None
+
+
+def take_ahead() -> subprocess.Popen | None:
+    """The process start_ahead started (once; None if none), for its job."""
+    global _ahead
+    process, _ahead = _ahead, None
+    return process
+
+
+def end_ahead() -> None:
+    """End a second process that was started but given no job (the export stopped
+    before, or needs no encoder). Left alone it would end too, once this one has: its
+    job's pipe then closes empty."""
+    process = take_ahead()
+    if process is not None:
+        process.kill()
+        process.wait()

@@ -9,7 +9,7 @@ import textwrap
 
 import numpy as np
 
-from holopack import kernel_cache
+from holopack import first_run, kernel_cache
 from holopack.device import load_profile
 from holopack.device.resample_kernel import weight_table
 from holopack.first_run import CORE_MODULES, CompileNotice
@@ -122,10 +122,10 @@ def test_no_eta_until_frames_after_the_warm_up_are_timed():
     assert "ETA after warm-up" not in last and "ETA " in last and "fps" in last
 
 
-def test_the_second_process_leaves_the_encoder_compiled_and_its_table_cached(tmp_path, monkeypatch):
+def test_the_second_process_leaves_the_weight_table_cached(tmp_path, monkeypatch):
     """compile_ahead: after finish(), the weight table is in holopack's table cache and
-    the encoder's kernels are in Numba's cache, so the export only loads them; the table
-    is the one this process would build."""
+    its kernel in Numba's, so the export only loads it; the table is the one this
+    process would build."""
     monkeypatch.setenv("NUMBA_CACHE_DIR", str(tmp_path / "numba"))
     monkeypatch.setenv("HOLOPACK_CACHE_DIR", str(tmp_path / "tables"))
     profile = load_profile("3dcircle-42f2")
@@ -139,11 +139,8 @@ def test_the_second_process_leaves_the_encoder_compiled_and_its_table_cached(tmp
     assert len(tables) == 1
     indexes = glob.glob(str(tmp_path / "numba" / "**" / "*.nbi"), recursive=True)
     cached = {os.path.basename(p).split("-")[0] for p in indexes}
-    assert {
-        "sector_weights_kernel.sector_weights_on_canvas",
-        "resample_kernel._gather_groups",
-        "quantise_kernel.encode_codes",
-    } <= cached
+    # the encoder's other kernels are the export's own (compile_encoder_kernels, below)
+    assert "sector_weights_kernel._sector_rows" in cached
     with np.load(tables[0]) as stored:
         monkeypatch.setenv("HOLOPACK_CACHE_DIR", "")  # computed here, not read from disk
         built = weight_table.__wrapped__(profile, 64)
@@ -184,3 +181,58 @@ def test_the_second_process_is_told_the_jobs_shader_variant():
     assert _band_shader(twin, ExportSettings(shading="pbr", environment="studio")) == ("pbr", False, True)
     # the environment is PBR's alone: lit draws without it
     assert _band_shader(twin, ExportSettings(shading="lit", environment="studio")) == ("lit", False, False)
+
+
+def test_the_export_compiles_the_encoders_kernels_for_the_types_an_export_passes(tmp_path):
+    """compile_encoder_kernels (the export's share while the second process builds the
+    table) leaves nothing for the first frame's encode to compile: in a fresh process,
+    the resampler's and quantiser's kernels have the same signatures after a real
+    encode as after it."""
+    script = textwrap.dedent("""
+        import numpy as np
+        from holopack.device import PolarEncoder, load_profile
+        from holopack.device.quantise_kernel import encode_codes
+        from holopack.device.resample_kernel import _gather_groups
+        from holopack.pipeline import compile_ahead
+
+        profile = load_profile("3dcircle-42f2")
+        compile_ahead.compile_encoder_kernels(profile)
+        before = [list(k.signatures) for k in (_gather_groups, encode_codes)]
+        assert all(len(s) == 1 for s in before), before
+        picture = np.zeros((64, 64, 3), np.float32)
+        picture[20:40, 20:40] = 0.5
+        PolarEncoder(profile, 64).encode(picture, 0, occupied=np.ones((2, 2), np.bool_))
+        after = [list(k.signatures) for k in (_gather_groups, encode_codes)]
+        assert before == after, (before, after)
+        print("same")
+    """)
+    env = dict(os.environ, NUMBA_CACHE_DIR=str(tmp_path / "numba"), HOLOPACK_CACHE_DIR=str(tmp_path / "t"))
+    out = subprocess.run([sys.executable, "-c", script], env=env, capture_output=True, text=True, cwd=ROOT)
+    assert out.returncode == 0 and "same" in out.stdout, out.stderr
+
+
+def test_the_second_process_started_early_takes_its_job_later_or_ends(tmp_path, monkeypatch):
+    """first_run.start_ahead starts the second process before the export knows its
+    job; compile_ahead.start hands it the job (no second process started); one given
+    no job is ended by end_ahead."""
+    monkeypatch.setenv("NUMBA_CACHE_DIR", str(tmp_path / "numba"))
+    monkeypatch.setenv("HOLOPACK_CACHE_DIR", str(tmp_path / "tables"))
+    if (os.cpu_count() or 1) < 2:
+        return
+    monkeypatch.setattr(first_run, "compiling", lambda: True)
+    first_run.start_ahead()
+    early = first_run._ahead
+    assert early is not None
+    first_run.start_ahead()  # one at a time
+    assert first_run._ahead is early
+    ahead = compile_ahead.start(load_profile("3dcircle-42f2"), 64)
+    assert ahead is not None and ahead.process is early and first_run._ahead is None
+    ahead.finish()
+    assert early.returncode == 0
+    assert list((tmp_path / "tables" / "weights").glob("*.npz"))
+    first_run.start_ahead()
+    idle = first_run._ahead
+    assert idle is not None
+    first_run.end_ahead()
+    assert first_run._ahead is None and idle.returncode is not None
+    first_run.end_ahead()  # none left: nothing to do

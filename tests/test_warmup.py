@@ -32,7 +32,7 @@ ENTRY_POINTS = [
     ),
     "holopack.rendering.raster_kernel:_resolve_tiles",
     "holopack.rendering.tangent_kernel:_tangent_blocks",
-    "holopack.device.sector_weights_kernel:sector_weights_on_canvas",
+    "holopack.device.sector_weights_kernel:_sector_rows",
     "holopack.device.resample_kernel:_gather_groups",
     "holopack.device.quantise_kernel:encode_codes",
     "holopack.device.simulate_kernel:_simulate_rows",

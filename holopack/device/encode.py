@@ -38,17 +38,7 @@ class PolarEncoder:
     def quantise(self, linear: np.ndarray, frame_index: int = 0, out: np.ndarray | None = None) -> np.ndarray:
         """Linear polar values float32 (S, C, 3) -> codes uint8 (S, C, 3): brightness
         limit, gamma, the frame's dither thresholds and quantisation in one kernel."""
-        p = self.profile
-        if out is None:
-            out = np.empty(self.shape, np.uint8)
-        return encode_codes(
-            np.ascontiguousarray(linear, np.float32),
-            self.ditherer.thresholds(frame_index),
-            float(p.brightness_limit),
-            1.0 / float(p.gamma),
-            int(p.max_code),
-            out,
-        )
+        return quantise_codes(self.profile, self.ditherer, linear, frame_index, out)
 
     def encode(
         self,
@@ -58,6 +48,22 @@ class PolarEncoder:
         occupied: np.ndarray | None = None,
     ) -> np.ndarray:
         return self.quantise(self.to_polar(picture, occupied), frame_index, out)
+
+
+def quantise_codes(
+    profile: DeviceProfile, ditherer: Ditherer, linear: np.ndarray, frame_index: int, out: np.ndarray | None
+) -> np.ndarray:
+    """PolarEncoder.quantise of ``profile`` with its ``ditherer``."""
+    if out is None:
+        out = np.empty(profile.codes_shape, np.uint8)
+    return encode_codes(
+        np.ascontiguousarray(linear, np.float32),
+        ditherer.thresholds(frame_index),
+        float(profile.brightness_limit),
+        1.0 / float(profile.gamma),
+        int(profile.max_code),
+        out,
+    )
 
 
 def decode_codes(codes: np.ndarray, profile: DeviceProfile) -> np.ndarray:

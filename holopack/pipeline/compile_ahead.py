@@ -3,22 +3,27 @@
 Numba compiles on one thread. A cold first export (no kernel cache yet: the first-run
 notice is showing) compiles the renderer's kernels, the bulk of the wait, and then the
 device's: the polar weight table (its kernel, and the table itself), the resampler and
-the quantiser. On a machine with two or more cores ``start`` runs the device's part at
-once in a second process, which compiles those kernels into Numba's shared on-disk
-cache and stores the weight table in holopack's table cache, while this process
-renders the first frame. Before those it compiles the job's band shader (the
-renderer's biggest kernel, a third of what the export process compiled: 4.2 of 10.5
-CPU s for the default twin), which this process reaches only after the other render
+the quantiser. On a machine with two or more cores a second process shares that work:
+it compiles the job's band shader (the renderer's biggest kernel) and then builds the
+weight table, into Numba's shared on-disk cache and holopack's table cache, while this
+process compiles the other render kernels. The second process is started with the
+command (holopack.first_run.start_ahead), before this one imports the pipeline and
+loads the model, so its own imports overlap this one's; ``start`` hands it its job as soon as the export
+knows it, before the frame source compiles anything (it waited 2.9 CPU s of the
+export's for it before). This process reaches the shader after its other render
 kernels: there it waits until the second process has cached it (``wait_for_shader``)
 and loads it, rather than compile it too (on a busy machine the two compiles would
-share one core); ``CompileAhead.finish`` then waits for it before the first
-frame is encoded, and the encoder loads both from disk. Anything that goes wrong in
-the second process only costs the time it would have saved: this process compiles
+share one core). Before the first frame is encoded, this process compiles the
+resampler and quantiser itself (``compile_encoder_kernels``, on a one-row table:
+their types do not depend on the table's size) while the second process builds the
+table, and ``CompileAhead.finish`` then waits for that. Anything that goes wrong in the
+second process only costs the time it would have saved: this process compiles
 whatever it finds missing, as it always did.
 
-    python -m holopack.pipeline.compile_ahead   (reads a pickled (profile, size, shader,
-                                                 flag) on stdin; creates the file flag
-                                                 once the shader is cached)
+    python -m holopack.pipeline.compile_ahead   (imports, then reads a pickled (profile,
+                                                 size, shader, flag) on stdin, or nothing:
+                                                 no job; creates the file flag once the
+                                                 shader is cached)
 """
 
 from __future__ import annotations
@@ -33,7 +38,10 @@ import time
 import numpy as np
 
 from .. import work_pool
-from ..device import PolarEncoder
+from ..device.dither import Ditherer
+from ..device.encode import quantise_codes
+from ..device.resample_kernel import WeightTable, sum_tiles, tiled_table, weight_table
+from ..first_run import AHEAD_MODULE, take_ahead
 from ..rendering import raster_kernel as raster
 from ..rendering.environment import Environment
 from ..rendering.renderer import TILE, Renderer
@@ -96,10 +104,11 @@ class CompileAhead:
 
 
 def start(profile, render_size: int, shader: tuple[str, bool, bool] | None = None) -> CompileAhead | None:
-    """Compile the polar encoder of ``profile`` at ``render_size`` px in a second
-    process, and first the band shader of ``shader`` = (shading, textured,
-    environment) when given;
-    None where that would not help (a single core) or cannot start."""
+    """Build the weight table of ``profile`` at ``render_size`` px (compiling its
+    kernel) in a second process, and first compile the band shader of ``shader`` =
+    (shading, textured, environment) when given: in the process start_ahead started
+    if there is one, else in a new one; None where that would not help (a single
+    core) or cannot start."""
     if (os.cpu_count() or 1) < 2:
         return None
     flag = None
@@ -107,28 +116,41 @@ def start(profile, render_size: int, shader: tuple[str, bool, bool] | None = Non
         handle, flag = tempfile.mkstemp(prefix="holopack-shader-", suffix=".ready")
         os.close(handle)
         os.remove(flag)  # the second process creates it when the shader is cached
+    process = take_ahead()  # started when the export began, and imported meanwhile
     try:
-        process = subprocess.Popen(
-            [sys.executable, "-m", "holopack.pipeline.compile_ahead"],
-            stdin=subprocess.PIPE,
-            stdout=subprocess.DEVNULL,
-            stderr=subprocess.DEVNULL,
-        )
+        if process is None:
+            process = subprocess.Popen(
+                [sys.executable, "-m", AHEAD_MODULE],
+                stdin=subprocess.PIPE,
+                stdout=subprocess.DEVNULL,
+                stderr=subprocess.DEVNULL,
+            )
         assert process.stdin is not None
         process.stdin.write(pickle.dumps((profile, int(render_size), shader, flag)))
         process.stdin.close()
     except (OSError, pickle.PicklingError):
+        if process is not None:
+            process.kill()
+            process.wait()
         return None
     return CompileAhead(process, flag)
 
 
-def compile_encoder(profile, render_size: int) -> None:
-    """Encode one black picture: builds (and caches) the weight table and compiles the
-    encoder's kernels for exactly the argument types an export passes them."""
-    encoder = PolarEncoder(profile, render_size)
-    tiles = -(-render_size // TILE)
-    picture = np.zeros((render_size, render_size, 3), np.float32)
-    encoder.encode(picture, 0, occupied=np.zeros((tiles, tiles), np.bool_))
+def compile_table(profile, render_size: int) -> None:
+    """Build (and cache) the weight table, compiling its kernel: the second process's
+    share of the encoder."""
+    weight_table(profile, render_size)
+
+
+def compile_encoder_kernels(profile) -> None:
+    """Compile the encoder's resampler and quantiser kernels for exactly the argument
+    types an export passes them, without its weight table (the second process builds
+    that meanwhile): the resampler runs a one-row table over one black tile."""
+    table = WeightTable(1, 1, TILE, np.array([0, 1], np.int64), np.zeros(1, np.int32), np.ones(1, np.float32))
+    out = np.empty(3, np.float32)
+    sum_tiles(tiled_table(table, TILE), np.ones(1, np.bool_), np.zeros(TILE * TILE * 3, np.float32), out)
+    linear = np.zeros(profile.codes_shape, np.float32)
+    quantise_codes(profile, Ditherer(profile), linear, 0, None)
 
 
 def compile_shader(shading: str, textured: bool, environment: bool = False) -> None:
@@ -161,9 +183,12 @@ def compile_shader(shading: str, textured: bool, environment: bool = False) -> N
 
 
 if __name__ == "__main__":
-    profile, size, shader, flag = pickle.loads(sys.stdin.buffer.read())
+    job = sys.stdin.buffer.read()  # imported already: started before the export knows its job
+    if not job:  # the export needed none (or stopped before)
+        sys.exit(0)
+    profile, size, shader, flag = pickle.loads(job)
     if shader is not None:
         compile_shader(*shader)
         with open(flag, "x"):
             pass
-    compile_encoder(profile, size)
+    compile_table(profile, size)  # the export compiles the resampler and quantiser

@@ -20,7 +20,7 @@ from ..atomic import check_output_path
 from ..containment import check_output_not_folder, check_output_not_input
 from ..device import PolarEncoder, ViewerSimulator, load_profile
 from ..errors import InputError
-from ..first_run import compiling, start_notice, stop_notice
+from ..first_run import compiling, end_ahead, start_ahead, start_notice, stop_notice
 from ..formats import get_format
 from ..formats.names import check_output_name
 from ..formats.stream import write_stream
@@ -140,33 +140,39 @@ class ExportPlan:
             self.size += 1  # yuv420p needs even sides
         self.simulated = (not self.polar) and profile.kind == "polar"
         render_size = int(profile.render_size) if self.simulated else self.size
-        self.source = open_source(
-            scene,
-            self.timeline,
-            render_size,
-            framing=settings.framing,
-            supersample=settings.supersample or profile.supersample,
-            lights=settings.lights if settings.lights is not None else getattr(profile, "lights", None),
-            **settings.look(),
-        )
-        self._note_decisions(scene, settings)
-        self._encoder: PolarEncoder | None = None
-        self._render_size = render_size
-        self.compile_ahead: compile_ahead.CompileAhead | None = None
-        self.simulator = None
-        if self.simulated:
-            self.simulator = ViewerSimulator(profile, self.size)
         if not (settings.brightness > 0 and math.isfinite(settings.brightness)):
             raise InputError(f"brightness must be a positive number, got {settings.brightness}")
         self.brightness = float(settings.brightness)
+        self._encoder: PolarEncoder | None = None
+        self._render_size = render_size
+        self.compile_ahead: compile_ahead.CompileAhead | None = None
+        if (self.polar or self.simulated) and compiling():
+            # a cold first export compiles the band shader and the encoder in a second
+            # process meanwhile: its job given before the frame source compiles anything
+            self.compile_ahead = compile_ahead.start(profile, render_size, _band_shader(scene, settings))
+        try:
+            self.source = open_source(
+                scene,
+                self.timeline,
+                render_size,
+                framing=settings.framing,
+                supersample=settings.supersample or profile.supersample,
+                lights=settings.lights if settings.lights is not None else getattr(profile, "lights", None),
+                **settings.look(),
+            )
+            self._note_decisions(scene, settings)
+            self.simulator = None
+            if self.simulated:
+                self.simulator = ViewerSimulator(profile, self.size)
+        except BaseException:
+            if self.compile_ahead is not None:  # the export ends here: so does its second process
+                self.compile_ahead.stop()
+            raise
         mask = settings.circle_mask if settings.circle_mask is not None else profile.circle_mask
         self.mask = circle_mask(self.size) if (mask and not self.polar and not self.simulated) else None
-        if (self.polar or self.simulated) and compiling():
-            # a cold first export compiles the encoder in a second process meanwhile
-            self.compile_ahead = compile_ahead.start(profile, render_size, _band_shader(scene, settings))
-            renderer = getattr(self.source, "renderer", None)
-            if self.compile_ahead is not None and renderer is not None:
-                renderer.before_shading = self.compile_ahead.wait_for_shader
+        renderer = getattr(self.source, "renderer", None)
+        if self.compile_ahead is not None and renderer is not None:
+            renderer.before_shading = self.compile_ahead.wait_for_shader
 
     @property
     def encoder(self) -> PolarEncoder | None:
@@ -175,6 +181,9 @@ class ExportPlan:
         left its weight table and kernels on disk."""
         if self._encoder is None and (self.polar or self.simulated):
             if self.compile_ahead is not None:
+                # while the second process builds the weight table: the encoder's
+                # other kernels, which it used to compile after the table
+                compile_ahead.compile_encoder_kernels(self.profile)
                 self.compile_ahead.finish()
             self._encoder = PolarEncoder(self.profile, self._render_size)
         return self._encoder
@@ -244,10 +253,12 @@ def export(
         check_output_not_input(output, [default_twin() if input is None else input])
     if progress is True:
         start_notice()  # a cold kernel cache: say so before the minute of compiling
+    start_ahead()  # and start the second process then (compile_ahead), before the model loads
     try:
         return _export(input, output, settings, progress)
     finally:
         stop_notice()
+        end_ahead()  # one this export gave no job
 
 
 def _export(input, output: str, settings: ExportSettings, progress) -> ExportResult:

@@ -20,10 +20,6 @@ import numpy as np
 from numba import njit
 
 from ..device.sector_weights_kernel import sector_weights_on_canvas
-from ..kernel_cache import refresh
-
-# the kernel below calls device/sector_weights_kernel.py's
-refresh(__file__, ["../device/sector_weights_kernel.py"])
 
 
 @njit(cache=True)
@@ -40,7 +36,6 @@ def owner_of_point(x, y, centres_x, centres_y, radii):
     return owner
 
 
-@njit(cache=True)
 def owned_sector_weights(
     width, height, r_inner, r_outer, phi_start, phi_step, density, centres_x, centres_y, radii, me
 ):
@@ -54,19 +49,25 @@ def owned_sector_weights(
     density: samples per pixel length.
     Returns (indptr int64 (R+1,), indices int32 (nnz,) flat canvas index i*width + j,
     weights float32 (nnz,)); each row sums to 1, or is empty where another fan (or none)
-    owns the sector's centre.
+    owns the sector's centre. Plain Python around the compiled kernels (as
+    sector_weights_on_canvas, which allocates its arrays outside its kernel).
     """
+    owned = np.zeros(r_inner.shape[0], np.bool_)
+    _owned_rows(r_inner, r_outer, phi_start, phi_step, centres_x, centres_y, radii, me, owned)
+    return sector_weights_on_canvas(
+        width, height, centres_x[me], centres_y[me], r_inner, r_outer, phi_start, phi_step, density, owned
+    )
+
+
+@njit(cache=True)
+def _owned_rows(r_inner, r_outer, phi_start, phi_step, centres_x, centres_y, radii, me, owned):
+    """owned bool (R,): whether fan ``me`` owns the centre of each sector."""
     cx = centres_x[me]
     cy = centres_y[me]
-    R = r_inner.shape[0]
-    owned = np.zeros(R, np.bool_)
-    for row in range(R):
+    for row in range(r_inner.shape[0]):
         mid_r = 0.5 * (r_inner[row] + r_outer[row])
         mid_phi = phi_start[row] + 0.5 * phi_step[row]
         owner = owner_of_point(
             cx + mid_r * math.cos(mid_phi), cy + mid_r * math.sin(mid_phi), centres_x, centres_y, radii
         )
         owned[row] = owner == me
-    return sector_weights_on_canvas(
-        width, height, cx, cy, r_inner, r_outer, phi_start, phi_step, density, owned
-    )
