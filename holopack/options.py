@@ -19,7 +19,7 @@ from collections.abc import Callable
 from dataclasses import dataclass, field
 from typing import Any
 
-from .animate.orientation import FRONT_CHOICES, UP_CHOICES
+from .animate.axes import FRONT_CHOICES, UP_CHOICES
 from .errors import InputError
 from .limits import BOUNDS
 from .rendering.camera import Framing

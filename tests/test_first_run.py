@@ -236,3 +236,12 @@ def test_the_second_process_started_early_takes_its_job_later_or_ends(tmp_path, 
     first_run.end_ahead()
     assert first_run._ahead is None and idle.returncode is not None
     first_run.end_ahead()  # none left: nothing to do
+
+
+def test_the_command_line_is_parsed_without_numba_so_the_second_process_starts_early():
+    """cli and the option table it builds import no Numba (nor the posing code): a cold
+    export starts its second compile process (first_run.start_ahead) right after parsing,
+    and every module Numba would bring first delays that start."""
+    code = "import sys; from holopack.cli import build_parser; build_parser(); print(sorted(m for m in ('numba', 'holopack.animate.pose', 'holopack.animate.orientation') if m in sys.modules))"
+    out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True, cwd=ROOT)
+    assert out.stdout.strip() == "[]", out.stdout

@@ -24,18 +24,9 @@ from dataclasses import dataclass
 import numpy as np
 
 from ..errors import InputError
+from .axes import AXES, FRONT_CHOICES, UP_CHOICES
 from .pose import world_matrices
 
-AXES = {
-    "+x": (1.0, 0.0, 0.0),
-    "-x": (-1.0, 0.0, 0.0),
-    "+y": (0.0, 1.0, 0.0),
-    "-y": (0.0, -1.0, 0.0),
-    "+z": (0.0, 0.0, 1.0),
-    "-z": (0.0, 0.0, -1.0),
-}
-FRONT_CHOICES = ("auto", "+z", "-z", "+x", "-x", "+y", "-y")
-UP_CHOICES = ("auto", "+y", "+z", "+x", "-y", "-z", "-x")
 MESH_SUFFIXES = (".obj", ".stl", ".ply", ".off")
 STL_SUFFIXES = (".stl",)
 
