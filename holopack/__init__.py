@@ -17,7 +17,6 @@ holopack`` stays light and ``help()`` shows their real signatures.
 
 from __future__ import annotations
 
-import importlib
 from typing import TYPE_CHECKING
 
 from .openmp import configure as _configure_openmp
@@ -27,19 +26,20 @@ from .openmp import configure as _configure_openmp
 _configure_openmp()
 
 from .errors import HolopackError, InputError, OutputError  # noqa: E402
+from .lazy import attributes  # noqa: E402
 
 __version__ = "0.1.0"
 
-# public name -> "module:attribute", imported when first asked for
+# public name -> the module (under holopack) that defines it, imported when first asked for
 _LAZY = {
-    "load": "holopack.scene.load:load",
-    "render": "holopack.rendering:render",
-    "export": "holopack.pipeline:export",
-    "load_profile": "holopack.device:load_profile",
-    "list_profiles": "holopack.device:list_profiles",
-    "DirectionalLight": "holopack.rendering.punctual:DirectionalLight",
-    "PointLight": "holopack.rendering.punctual:PointLight",
-    "SpotLight": "holopack.rendering.punctual:SpotLight",
+    "load": "scene.load",
+    "render": "rendering",
+    "export": "pipeline",
+    "load_profile": "device",
+    "list_profiles": "device",
+    "DirectionalLight": "rendering.punctual",
+    "PointLight": "rendering.punctual",
+    "SpotLight": "rendering.punctual",
 }
 
 if TYPE_CHECKING:  # what IDEs and type checkers see
@@ -50,14 +50,7 @@ if TYPE_CHECKING:  # what IDEs and type checkers see
     from .scene.load import load
 
 
-def __getattr__(name: str):
-    target = _LAZY.get(name)
-    if target is None:
-        raise AttributeError(f"module 'holopack' has no attribute {name!r}")
-    module, attr = target.split(":")
-    value = getattr(importlib.import_module(module), attr)
-    globals()[name] = value  # later lookups skip __getattr__
-    return value
+__getattr__ = attributes(__name__, _LAZY, globals())  # later lookups skip it
 
 
 def __dir__() -> list[str]:

@@ -2,8 +2,9 @@
 
 from __future__ import annotations
 
-import importlib
 from typing import TYPE_CHECKING
+
+from ..lazy import attributes
 
 # name -> submodule; imported on first use (PEP 562), so that the axes the option table
 # needs (holopack.animate.axes) load without the skinning kernel and Numba
@@ -21,13 +22,6 @@ if TYPE_CHECKING:
     from .pose import forget_pose_cache, pose_scene, world_matrices
 
 
-def __getattr__(name: str):
-    module = _LAZY.get(name)
-    if module is None:
-        raise AttributeError(f"module 'holopack.animate' has no attribute {name!r}")
-    value = getattr(importlib.import_module(f"{__name__}.{module}"), name)
-    globals()[name] = value
-    return value
-
+__getattr__ = attributes(__name__, _LAZY, globals())
 
 __all__ = ["sample_channel", "sample_keys", "slerp", "pose_scene", "world_matrices", "forget_pose_cache"]

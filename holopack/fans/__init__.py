@@ -12,7 +12,7 @@ path means for a fan), push (one fan), fleet (fleet.toml, many fans in parallel)
 runs), emulator (a fan on loopback). docs/fans-network.md describes the whole.
 """
 
-import importlib
+from ..lazy import attributes
 
 # Lazy: `holopack --help` and every other command import this package's cli module;
 # they should not pay for the rest (about 0.2 s).
@@ -27,10 +27,6 @@ _WHERE = {
 }
 
 
-def __getattr__(name: str):
-    if name in _WHERE:
-        return getattr(importlib.import_module(f".{_WHERE[name]}", __name__), name)
-    raise AttributeError(f"module {__name__!r} has no attribute {name!r}")
-
+__getattr__ = attributes(__name__, _WHERE, globals())
 
 __all__ = list(_WHERE)

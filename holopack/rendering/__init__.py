@@ -15,8 +15,9 @@ See ``shading`` for the lighting model and what ``shading="unlit"`` computes.
 
 from __future__ import annotations
 
-import importlib
 from typing import TYPE_CHECKING
+
+from ..lazy import attributes
 
 # name -> submodule; imported on first use (PEP 562), so that the camera and the lights
 # (what the option table and the faces need) load without the Numba kernels
@@ -38,14 +39,7 @@ if TYPE_CHECKING:
     from .renderer import TILE, RenderedPicture, Renderer, render
 
 
-def __getattr__(name: str):
-    module = _LAZY.get(name)
-    if module is None:
-        raise AttributeError(f"module 'holopack.rendering' has no attribute {name!r}")
-    value = getattr(importlib.import_module(f"{__name__}.{module}"), name)
-    globals()[name] = value
-    return value
-
+__getattr__ = attributes(__name__, _LAZY, globals())
 
 __all__ = [
     "RenderedPicture",
