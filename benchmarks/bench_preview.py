@@ -29,6 +29,17 @@ delivered a second; the device's fps is the most there is to make), ``fan droppe
 (device frames on the clock never made), ``worker ms/frame`` (its time for one fan
 frame) and ``worker capacity fps`` (1000 / that: what it could make if asked more
 often; the window's drawing of the picture and of the fan view is in ``UI fps``).
+
+Then the CPU that one UI frame costs, in milliseconds of CPU (all cores together) per
+UI frame drawn, by kind of thread, from each thread's run time in the kernel
+(``/proc/self/task/*/schedstat``) over the measured seconds: a figure that holds on a
+faster or slower machine where frame rates do not. ``cpu UI`` (the main thread: events,
+posing, GL calls, the software rasteriser's vertex work), ``cpu llvmpipe`` (Mesa's
+raster threads, named ``llvmpipe-N``), ``cpu worker`` (the render worker thread),
+``cpu pool`` (the helper threads of holopack.work_pool), ``cpu other`` (every other
+thread of the process: Numba's, glfw's, Mesa's queue threads), ``cpu total`` (the
+process) and ``cpu Xvfb`` (the X server that the window's swaps go to, where it is an
+Xvfb found by this process's DISPLAY).
 """
 
 from __future__ import annotations
@@ -50,6 +61,69 @@ from holopack import options  # noqa: E402
 
 DEFAULT_INPUTS = (SCENES["twin"], SCENES["flighthelmet"])
 LOOK_OPTIONS = ("shading", "environment", "tone_mapping", "exposure")
+
+
+def _task_cpu(task_dir: str) -> dict[int, tuple[str, int]]:
+    """Each thread under ``task_dir`` (/proc/PID/task): its id -> (name, ns run so far)."""
+    out = {}
+    for tid in os.listdir(task_dir):
+        try:
+            with open(f"{task_dir}/{tid}/comm") as f:
+                name = f.read().strip()
+            with open(f"{task_dir}/{tid}/schedstat") as f:
+                ns = int(f.read().split()[0])
+        except (OSError, ValueError, IndexError):  # ended meanwhile
+            continue
+        out[int(tid)] = (name, ns)
+    return out
+
+
+def _xvfb_pid() -> int | None:
+    """The Xvfb serving this process's DISPLAY (xvfb-run's), if there is one."""
+    display = os.environ.get("DISPLAY", "")
+    if not display.startswith(":"):
+        return None
+    number = display.split(".")[0]
+    for pid in os.listdir("/proc"):
+        if not pid.isdigit():
+            continue
+        try:
+            with open(f"/proc/{pid}/comm") as f:
+                if f.read().strip() != "Xvfb":
+                    continue
+            with open(f"/proc/{pid}/cmdline", "rb") as f:
+                args = f.read().split(b"\0")
+        except OSError:
+            continue
+        if number.encode() in args:
+            return int(pid)
+    return None
+
+
+def _thread_kinds(window) -> dict[int, str]:
+    """Kinds of the Python threads that can be told apart by id (the rest by name)."""
+    import threading
+
+    kinds = {threading.main_thread().native_id: "UI"}
+    worker = getattr(window.worker, "_thread", None)
+    if worker is not None and worker.native_id is not None:
+        kinds[worker.native_id] = "worker"
+    for thread in threading.enumerate():
+        if thread.name.startswith("holopack-worker-") and thread.native_id is not None:
+            kinds[thread.native_id] = "pool"
+    return kinds
+
+
+CPU_KINDS = ("UI", "llvmpipe", "worker", "pool", "other")
+
+
+def cpu_by_kind(before, after, kinds: dict[int, str]) -> dict[str, float]:
+    """Seconds of CPU each kind of thread ran between two ``_task_cpu`` samples."""
+    spent = dict.fromkeys(CPU_KINDS, 0.0)
+    for tid, (name, ns) in after.items():
+        kind = kinds.get(tid) or ("llvmpipe" if name.startswith("llvmpipe") else "other")
+        spent[kind] += (ns - before.get(tid, (name, 0))[1]) / 1e9
+    return spent
 
 
 def measure(path, device, seconds, size, warmup=3.0, playing=True, look=None):
@@ -77,6 +151,9 @@ def measure(path, device, seconds, size, warmup=3.0, playing=True, look=None):
             _paced_tick(window)
         ui_start, ui_frames = time.perf_counter(), window.frame_count
         ui_cpu_start = time.thread_time()
+        xvfb = _xvfb_pid()
+        threads_start = _task_cpu("/proc/self/task")
+        xvfb_start = _task_cpu(f"/proc/{xvfb}/task") if xvfb else {}
         worker_start = window.worker.frames_done
         render_seconds_start = window.worker.render_seconds
         live_start = window.live.frames_drawn if window.live is not None else 0
@@ -90,6 +167,13 @@ def measure(path, device, seconds, size, warmup=3.0, playing=True, look=None):
             last = now
         elapsed = time.perf_counter() - ui_start
         ui_cpu = time.thread_time() - ui_cpu_start
+        threads = cpu_by_kind(threads_start, _task_cpu("/proc/self/task"), _thread_kinds(window))
+        xvfb_cpu = (
+            sum(cpu_by_kind(xvfb_start, _task_cpu(f"/proc/{xvfb}/task"), {}).values())
+            if xvfb
+            else float("nan")
+        )
+        ui_frames_made = max(window.frame_count - ui_frames, 1)
         made = window.worker.frames_done - worker_start
         busy = window.worker.render_seconds - render_seconds_start
         live = (window.live.frames_drawn - live_start) if window.live is not None else 0
@@ -113,6 +197,9 @@ def measure(path, device, seconds, size, warmup=3.0, playing=True, look=None):
             "fan dropped %": max(0.0, 100.0 * (1.0 - made / device_frames)) if playing else 0.0,
             "worker ms/frame": ms_per_frame,
             "worker capacity fps": 1000.0 / ms_per_frame if made else 0.0,
+            **{f"cpu {kind}": spent / ui_frames_made * 1000 for kind, spent in threads.items()},
+            "cpu total": sum(threads.values()) / ui_frames_made * 1000,
+            "cpu Xvfb": xvfb_cpu / ui_frames_made * 1000,
         }
     finally:
         window.close()
