@@ -72,3 +72,18 @@ def test_brightness_dims_the_fan_not_the_render():
     dim = frames.frame(controls.request())
     assert np.array_equal(full.render, dim.render)
     assert dim.fan.astype(int).sum() < 0.8 * full.fan.astype(int).sum()
+
+
+def test_the_fan_frames_code_light_is_decode_codes_light():
+    """fan_frame looks each code's light up instead of decoding every LED: the same
+    float32 values as decode_codes on a whole frame of codes, bit for bit."""
+    from holopack.device.encode import decode_codes
+
+    frames = PipelineFrames(
+        load(ROOT / "assets" / "RobotExpressive" / "RobotExpressive.glb"), "3dcircle-42f2"
+    )
+    profile = frames.profile
+    codes = np.random.default_rng(19).integers(0, profile.max_code + 1, profile.codes_shape, dtype=np.uint8)
+    expected = decode_codes(codes, profile)
+    looked_up = frames._code_light.take(codes)
+    assert looked_up.dtype == expected.dtype and np.array_equal(looked_up, expected)
