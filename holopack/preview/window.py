@@ -30,9 +30,13 @@ from .source import FramePair
 from .worker import RenderWorker
 
 DEFAULT_WINDOW = (1280, 720)
+# EXT_texture_sRGB_decode (Mesa offers it everywhere)
+GL_TEXTURE_SRGB_DECODE_EXT, GL_SKIP_DECODE_EXT = 0x8A48, 0x8A4A
 MAX_UI_FPS = 60.0
 WATCH_INTERVAL_S = 0.5
-STATUS_INTERVAL_S = 0.1
+# the status line is redrawn (Pillow, 3-5 ms of the UI thread) four times a second:
+# its clock and rates stay readable, and at ten a second it took a UI frame in two
+STATUS_INTERVAL_S = 0.25
 NO_DISPLAY_HELP = (
     "cannot open the preview window: {why}. Run it under a virtual display "
     "(xvfb-run holopack preview ...) or write the file directly with holopack export"
@@ -58,6 +62,22 @@ def gl_api() -> str:
     if api == "egl":
         os.environ.setdefault("PYOPENGL_PLATFORM", "egl")
     return api
+
+
+def quiet_pyopengl() -> None:
+    """Turn off PyOpenGL's glGetError after every call, unless the user set
+    PYOPENGL_ERROR_CHECKING: a preview frame makes about 470 GL calls, and the checks
+    cost the UI thread 1.2-2.2 ms of its 15-18 ms a frame (default twin, llvmpipe,
+    cProfile of 100 ticks in turns). Shader builds check their own status, and the
+    setting must be made before PyOpenGL's first import, so the window makes it when
+    it opens."""
+    import sys
+
+    if "PYOPENGL_ERROR_CHECKING" in os.environ or "OpenGL.GL" in sys.modules:
+        return
+    import OpenGL
+
+    OpenGL.ERROR_CHECKING = False
 
 
 def check_display() -> None:
@@ -189,6 +209,7 @@ class PreviewWindow:
         glfw.window_hint(glfw.DOUBLEBUFFER, True)
         if gl_api() == "egl":
             glfw.window_hint(glfw.CONTEXT_CREATION_API, glfw.EGL_CONTEXT_API)
+        quiet_pyopengl()
         self.window = glfw.create_window(int(size[0]), int(size[1]), title, None, None)
         if not self.window:
             why = errors[-1] if errors else "no OpenGL 3.3 core context"
@@ -227,6 +248,15 @@ class PreviewWindow:
         self.help_text = _TextBlock(gl.Texture(smooth=False))
         self.help_text.set(("keys\t",) + HELP_LINES)
         self.live = self._live_render()
+        # a picture shown at its own size: each pixel one texel (see _picture)
+        self._texel_sampler = GL.glGenSamplers(1)
+        for name in (GL.GL_TEXTURE_MIN_FILTER, GL.GL_TEXTURE_MAG_FILTER):
+            GL.glSamplerParameteri(self._texel_sampler, name, GL.GL_NEAREST)
+        for name in (GL.GL_TEXTURE_WRAP_S, GL.GL_TEXTURE_WRAP_T):
+            GL.glSamplerParameteri(self._texel_sampler, name, GL.GL_CLAMP_TO_EDGE)
+        # a sampler's own sRGB decode overrides the texture's: the live picture's sRGB
+        # texture is shown as its stored bytes, as without the sampler
+        GL.glSamplerParameteri(self._texel_sampler, GL_TEXTURE_SRGB_DECODE_EXT, GL_SKIP_DECODE_EXT)
         GL.glEnable(GL.GL_BLEND)
         GL.glBlendFunc(GL.GL_SRC_ALPHA, GL.GL_ONE_MINUS_SRC_ALPHA)
 
@@ -615,13 +645,7 @@ class PreviewWindow:
             if texture.shape is None:
                 self._rect(panel, (0.0, 0.0, 0.0, 1.0))
             else:
-                self.image_program.use()
-                texture.bind(0)
-                self.image_program.set_int("u_image", 0)
-                self.image_program.set("u_uv_scale", *texture.uv_scale)
-                self.image_program.set_int("u_flip", int(getattr(texture, "flip", False)))
-                self.image_program.set("u_rect", *panel.ndc(w, h))
-                self.quad.draw()
+                self._picture(texture, panel, w, h)
             if self.controls.overlay:
                 self._fan_overlay(panel, w, h)
         self._timeline(layout, w, h)
@@ -660,6 +684,30 @@ class PreviewWindow:
         request, self._fan_pending = self._fan_pending, None
         if request is not None and self.live is not None:
             self.worker.submit(request, self.live.read_fan_frame())
+
+    def _picture(self, texture, panel: Rect, w: int, h: int) -> None:
+        """A panel's opaque picture, without blending (the shader writes alpha 1: the
+        blend would only read the window's pixels back for nothing), sampled texel for
+        texel where it is drawn at its own size (the live panel at full resolution)."""
+        GL = self.GL
+        same_size = (
+            texture.shape[:2] == (panel.h, panel.w)
+            and float(panel.x).is_integer()
+            and float(panel.y).is_integer()
+        )
+        p = self.image_program.use()
+        texture.bind(0)
+        if same_size:
+            GL.glBindSampler(0, self._texel_sampler)
+        p.set_int("u_image", 0)
+        p.set("u_uv_scale", *texture.uv_scale)
+        p.set_int("u_flip", int(getattr(texture, "flip", False)))
+        p.set("u_rect", *panel.ndc(w, h))
+        GL.glDisable(GL.GL_BLEND)
+        self.quad.draw()
+        GL.glEnable(GL.GL_BLEND)
+        if same_size:
+            GL.glBindSampler(0, 0)
 
     def _rect(self, rect: Rect, color) -> None:
         w, h = self.framebuffer_size
@@ -727,7 +775,7 @@ class PreviewWindow:
     def _texts(self, layout: Layout, w: int, h: int) -> None:
         now = time.perf_counter()
         if now >= self._status_due or self.status_text.lines is None:
-            # ten updates a second are plenty to read, and text costs CPU the loop needs
+            # four updates a second are plenty to read, and text costs CPU the loop needs
             self.status_text.set(self.status_lines())
             self._status_due = now + STATUS_INTERVAL_S
         self._text(self.status_text, 4, 0, TEXT_COLOR, w, h)
