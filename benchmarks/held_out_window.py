@@ -7,9 +7,9 @@ kind, seed and chain.
 
 The clips are made from the generators of tests/_video_clips.py (``vary=True`` looks:
 the seed draws the light, the backdrop, the noise and the compression) at 1920x1080:
-the subject rendered at 480 px, enlarged to 960 px and set off-centre (the seed draws
-where, odd and even offsets alike), so that ``--crop auto`` really crops, and every
-kind is an H.264 MP4 (the textured one too: only a video that ffmpeg decodes goes
+the subject rendered at 480 px, enlarged to 960 px, walking as far for its size as in
+the test clips and set off-centre (the seed draws where, odd and even offsets alike),
+so that ``--crop auto`` really crops, and every kind is an H.264 MP4 (the textured one too: only a video that ffmpeg decodes goes
 through the window chain). Each clip is keyed with ``--key auto --crop auto`` into the
 42-F2's 672 px square as an export does (first pass, then ffmpeg's window chain and the
 keyer), once per chain, the first pass's samples converted as the window is:
@@ -44,6 +44,10 @@ sys.path.insert(0, os.path.join(HERE, "..", "tests"))
 sys.path.insert(0, HERE)
 
 WIDTH, HEIGHT, SUBJECT, SIZE = 1920, 1080, 960, 672
+# the subject walks as far, for its size, as in the test clips (90 px of 320), so that
+# the plate sees every backdrop pixel behind it (at a third of that, the studio clips
+# kept the torso in the plate and keyed holes into it)
+SWAY = 135
 
 
 FULL_CHROMA = "accurate_rnd+full_chroma_int"
@@ -141,7 +145,7 @@ def make_clip(kind: str, folder: str, seed: int, frames: int):
     cmd += ["-pix_fmt", "yuv420p", "-crf", str(crf), "-preset", "veryfast", path]
     proc = subprocess.Popen(cmd, stdin=subprocess.PIPE)
     truth = np.zeros((frames, HEIGHT, WIDTH), np.float32)
-    for i, (linear, alpha) in enumerate(subject_frames(SUBJECT // 2, frames, seed, sway=45)):
+    for i, (linear, alpha) in enumerate(subject_frames(SUBJECT // 2, frames, seed, sway=SWAY)):
         linear = cv2.resize(linear, (SUBJECT, SUBJECT), interpolation=cv2.INTER_LINEAR)
         alpha = np.clip(cv2.resize(alpha, (SUBJECT, SUBJECT), interpolation=cv2.INTER_LINEAR), 0, 1)
         alpha[alpha < 1e-3] = 0.0
