@@ -25,12 +25,25 @@ def key_clip(path):
 def measure(path, truth):
     """-> (model, clip IoU, least share of true background exactly 0 in a frame,
     largest per-frame spill in codes, mean edge jitter)."""
+    last = {}
+
+    def frames():
+        for i, (model, out, alpha) in enumerate(key_clip(path)):
+            last["model"] = model
+            yield out, alpha, truth[i]
+
+    iou, black, spill, jitter = measure_frames(frames())
+    return last.get("model"), iou, black, spill, jitter
+
+
+def measure_frames(frames):
+    """frames: (output (H, W, 3) uint8, matte (H, W) float32, truth (H, W) float32) in
+    clip order -> (clip IoU, least share of true background exactly 0 in a frame,
+    largest per-frame spill in codes, mean edge jitter)."""
     inter = union = 0.0
     zero, spill, jitter = [], [], []
     previous = None
-    model = None
-    for i, (model, out, alpha) in enumerate(key_clip(path)):  # noqa: B007  (the last model is returned)
-        t = truth[i]
+    for out, alpha, t in frames:
         inter += np.minimum(alpha, t).sum()
         union += np.maximum(alpha, t).sum()
         zero.append((out[t == 0].max(axis=-1) == 0).mean())
@@ -44,4 +57,4 @@ def measure(path, truth):
             if still.sum() > 50:
                 jitter.append(np.abs(alpha - previous[0])[still].mean())
         previous = (alpha, t)
-    return model, inter / union, min(zero), max(spill), float(np.mean(jitter))
+    return inter / union, min(zero), max(spill), float(np.mean(jitter))
