@@ -99,9 +99,11 @@ from .shading import (  # noqa: E402  imported after refresh(), on purpose
     MASK,
     PBR,
     UNLIT,
-    base_color,
+    base_color_textured,
+    base_color_untextured,
     sample,
-    shade,
+    shade_textured,
+    shade_untextured,
 )
 from .texel_mix import emit_prefetch  # noqa: E402
 
@@ -756,7 +758,7 @@ def _fragment_alpha(r, x, y, rec_plane, surface):
     the depth pass cost seconds of compile time on every first run."""
     m = int(rec_plane[r, P_MATERIAL])
     w = record_weights(r, x, y, rec_plane, surface[0][m, M_BASE_TEX] >= 0)
-    return base_color(m, record_vertices(r, rec_plane), w, True, surface)[3]
+    return base_color_textured(m, record_vertices(r, rec_plane), w, surface)[3]
 
 
 @njit(cache=True, error_model="numpy", inline="always")
@@ -1039,7 +1041,11 @@ def _span_kernel(textured: bool, environment: bool):
                 lanes[pbr.Q_KIND, i] = pbr.K_EMPTY
                 continue
             m, verts, w, back = _fragment(r, x, y, textured, rec_plane, mat)
-            br, bg, bb, _ = base_color(m, verts, w, textured, surface)
+            # branches on the closure's constant, dropped before anything is inlined
+            if textured:
+                br, bg, bb, _ = base_color_textured(m, verts, w, surface)
+            else:
+                br, bg, bb, _ = base_color_untextured(m, verts, w, surface)
             if mat[m, M_UNLIT] == 1.0:
                 lanes[pbr.Q_KIND, i] = pbr.K_UNLIT
                 lanes[pbr.Q_R, i] = br
@@ -1239,9 +1245,15 @@ def _band_kernel(mode: int, textured: bool, environment: bool = False):
                             rgba = (0.0, 0.0, 0.0, 0.0)
                             if r >= 0:
                                 m, verts, w, back = _fragment(r, x, y, textured, rec_plane, surface[0])
-                                cr, cg, cb, _ = shade(
-                                    m, verts, w, back, ortho, mode, textured, surface, lighting
-                                )
+                                # one of the two is left (textured is the closure's)
+                                if textured:
+                                    cr, cg, cb, _ = shade_textured(
+                                        m, verts, w, back, ortho, mode, surface, lighting
+                                    )
+                                else:
+                                    cr, cg, cb, _ = shade_untextured(
+                                        m, verts, w, back, ortho, mode, surface, lighting
+                                    )
                                 rgba = (cr, cg, cb, 1.0)
                             _store_sample(y, x, rgba, s, samples, srgb, picture)
             if s > 1:
@@ -1397,7 +1409,12 @@ def blend_worker(mode: int, textured: bool):
                         if not z < depth[y, x]:
                             continue
                         m, verts, w, back = _fragment_call(r, x, y, textured, rec_plane, surface[0])
-                        cr, cg, cb, ca = shade(m, verts, w, back, ortho, mode, textured, surface, lighting)
+                        if textured:  # the closure's constant: one of the two is compiled
+                            cr, cg, cb, ca = shade_textured(m, verts, w, back, ortho, mode, surface, lighting)
+                        else:
+                            cr, cg, cb, ca = shade_untextured(
+                                m, verts, w, back, ortho, mode, surface, lighting
+                            )
                         keep = 1.0 - ca
                         linear[y, x, 0] = ca * cr + keep * linear[y, x, 0]
                         linear[y, x, 1] = ca * cg + keep * linear[y, x, 1]
