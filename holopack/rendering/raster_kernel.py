@@ -707,8 +707,11 @@ def _span(e, step, lo, hi, x0):
 
 @njit(cache=True, error_model="numpy", inline="always")
 def _is_top_left(xa, ya, xb, yb):
+    """1 for a top or left edge a->b, else 0 (int64). Bitwise, not ``or``/``and``:
+    each short circuit is a block of its own, and Numba copies every block of an
+    inlined function with all its variables (see _record_edges)."""
     a = -(yb - ya)  # d/dx of the edge function
-    return a > 0 or (a == 0 and (xb - xa) > 0)
+    return np.int64((a > 0) | ((a == 0) & ((xb - xa) > 0)))
 
 
 @njit(cache=True, error_model="numpy", inline="always")
@@ -801,9 +804,9 @@ def _record_edges(r, box, records):
     y1 = np.int64(rec_edge[r, E_XY + XY_Y1])
     y2 = np.int64(rec_edge[r, E_XY + XY_Y2])
     bias = (
-        0 if _is_top_left(x1, y1, x2, y2) else 1,
-        0 if _is_top_left(x2, y2, x0, y0) else 1,
-        0 if _is_top_left(x0, y0, x1, y1) else 1,
+        1 - _is_top_left(x1, y1, x2, y2),
+        1 - _is_top_left(x2, y2, x0, y0),
+        1 - _is_top_left(x0, y0, x1, y1),
     )
     z = (rec_edge_z[r, E_Z], rec_edge_z[r, E_Z + 1], rec_edge_z[r, E_Z + 2])
     return pixels, (x0, x1, x2, y0, y1, y2), bias, z
@@ -904,9 +907,12 @@ def _depth_kernel(any_masked: bool):
                     if wide:
                         # solve each edge for the run of pixel centres inside it (exact
                         # integer division) rather than testing every pixel of a long row
-                        lo, hi = _span(row0, sx0, lo, hi, bx0)
-                        lo, hi = _span(row1, sx1, lo, hi, bx0)
-                        lo, hi = _span(row2, sx2, lo, hi, bx0)
+                        # one call site for the three edges: inlined three times, _span's
+                        # blocks were copied and compiled three times
+                        rows = (row0, row1, row2)
+                        steps = (sx0, sx1, sx2)
+                        for k in range(3):
+                            lo, hi = _span(rows[k], steps[k], lo, hi, bx0)
                     e0 = row0 + sx0 * (lo - bx0)
                     e1 = row1 + sx1 * (lo - bx0)
                     e2 = row2 + sx2 * (lo - bx0)
@@ -1473,9 +1479,10 @@ def resolve_span(y, x0, x1, samples, s, srgb, picture):
         alpha[y, x] = a * inv
         depth[y, x] = d
         if srgb[2]:
-            color[y, x, 0] = encode_srgb8(r, lut, steps)
-            color[y, x, 1] = encode_srgb8(g, lut, steps)
-            color[y, x, 2] = encode_srgb8(b, lut, steps)
+            # one call site for the three channels: Numba copies an inlined body at each
+            rgb = (r, g, b)
+            for c in range(3):
+                color[y, x, c] = encode_srgb8(rgb[c], lut, steps)
 
 
 def resolve_tiles(tiles, ntx, tile, samples, s, srgb, picture):
