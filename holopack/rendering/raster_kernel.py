@@ -1270,7 +1270,7 @@ def _band_kernel(mode: int, textured: bool, environment: bool = False):
                     if tile_start[t] == tile_start[t + 1]:
                         _resolve_empty(band, x0, x1, picture)
                     else:
-                        resolve_span(band, x0, x1, samples, s, srgb, picture)
+                        _resolve_span_call(band, x0, x1, samples, s, srgb, picture)
 
     return shade_bands
 
@@ -1483,6 +1483,11 @@ def resolve_span(y, x0, x1, samples, s, srgb, picture):
             rgb = (r, g, b)
             for c in range(3):
                 color[y, x, c] = encode_srgb8(rgb[c], lut, steps)
+
+
+# called, not inlined, by the band shaders: once per tile row of output pixels, the call
+# costs nothing beside the row's work, and the shader compiles without its blocks
+_resolve_span_call = njit(cache=True, error_model="numpy", _nrt=False)(resolve_span.py_func)  # type: ignore[call-overload]
 
 
 def resolve_tiles(tiles, ntx, tile, samples, s, srgb, picture):
