@@ -274,8 +274,10 @@ def _texture_variant(textured: bool):
 
         verts = (v0, v1, v2), the triangle's vertices; w = (o0, o1, o2, ox0, ox1, ox2, oy0,
         oy1, oy2), the perspective-correct barycentrics on them at the pixel centre, then
-        one pixel right and one pixel down (for the texture's mip level). surface = (mat, attr, pool, levels, level_count, wrap): the
-        material_table, the per-vertex table (A_* columns) and the texture pool.
+        one pixel right and one pixel down (for the texture's mip level). surface = (mat,
+        attr, pool, levels, level_count, wrap): the material_table, the per-vertex table
+        (A_* columns) and the texture pool. Without ``textured`` no texture is sampled
+        (the sampler is not compiled at all).
         """
         mat, attr = surface[0], surface[1]
         v0, v1, v2 = verts
