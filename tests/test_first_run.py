@@ -151,8 +151,9 @@ def test_the_second_process_leaves_the_weight_table_cached(tmp_path, monkeypatch
 
 def test_the_second_process_compiles_the_jobs_band_shader_first(tmp_path, monkeypatch):
     """compile_ahead with a shader: once wait_for_shader returns, the band shader of
-    that variant is in Numba's cache, and no other render kernel (the export process
-    compiles those); the flag file it waited on is gone after finish()."""
+    that variant (and the resolve it calls) is in Numba's cache, and no other render
+    kernel (the export process compiles those); the flag file it waited on is gone after
+    finish()."""
     monkeypatch.setenv("NUMBA_CACHE_DIR", str(tmp_path / "numba"))
     monkeypatch.setenv("HOLOPACK_CACHE_DIR", str(tmp_path / "tables"))
     ahead = compile_ahead.start(load_profile("3dcircle-42f2"), 64, ("unlit", True))
@@ -162,8 +163,10 @@ def test_the_second_process_compiles_the_jobs_band_shader_first(tmp_path, monkey
     flag = ahead.flag
     ahead.wait_for_shader()  # returns once the shader is cached, before the encoder is
     indexes = glob.glob(str(tmp_path / "numba" / "**" / "raster_kernel.*.nbi"), recursive=True)
+    # resolve_span: the band shaders call it (one compiled copy for every variant)
     assert sorted(os.path.basename(p).split("-")[0] for p in indexes) == [
-        "raster_kernel.shade_bands_unlit_textured"
+        "raster_kernel.resolve_span",
+        "raster_kernel.shade_bands_unlit_textured",
     ]
     ahead.finish()
     assert flag is not None and not os.path.exists(flag)

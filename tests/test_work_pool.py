@@ -168,8 +168,8 @@ def test_the_packages_claim_loops_count_no_references():
 
 def test_the_functions_the_claim_loops_call_count_no_references():
     """The compiled functions the renderer's claim loops call rather than inline (the
-    span shaders, shade_pbr, the environment's light, the texture sampler and PBR's
-    packed fetch...) are compiled without reference counting too: each call would
+    span shaders, the band shaders' resolve, shade_pbr, the environment's light, the
+    texture sampler and PBR's packed fetch...) are compiled without reference counting too: each call would
     otherwise take and give back a reference to every array it is handed."""
     from holopack.rendering import pbr_kernel, raster_kernel, texture_kernel
 
@@ -181,6 +181,7 @@ def test_the_functions_the_claim_loops_call_count_no_references():
         raster_kernel._record_edges_call,
         raster_kernel._fragment_call,
         raster_kernel._fragment_alpha,
+        raster_kernel._resolve_span_call,
         pbr_kernel.shade_pbr,
         pbr_kernel.environment_light,
         pbr_kernel.packed_maps,

@@ -99,9 +99,11 @@ from .shading import (  # noqa: E402  imported after refresh(), on purpose
     MASK,
     PBR,
     UNLIT,
-    base_color,
+    base_color_textured,
+    base_color_untextured,
     sample,
-    shade,
+    shade_textured,
+    shade_untextured,
 )
 from .texel_mix import emit_prefetch  # noqa: E402
 
@@ -705,8 +707,11 @@ def _span(e, step, lo, hi, x0):
 
 @njit(cache=True, error_model="numpy", inline="always")
 def _is_top_left(xa, ya, xb, yb):
+    """1 for a top or left edge a->b, else 0 (int64). Bitwise, not ``or``/``and``:
+    each short circuit is a block of its own, and Numba copies every block of an
+    inlined function with all its variables (see _record_edges)."""
     a = -(yb - ya)  # d/dx of the edge function
-    return a > 0 or (a == 0 and (xb - xa) > 0)
+    return np.int64((a > 0) | ((a == 0) & ((xb - xa) > 0)))
 
 
 @njit(cache=True, error_model="numpy", inline="always")
@@ -756,7 +761,7 @@ def _fragment_alpha(r, x, y, rec_plane, surface):
     the depth pass cost seconds of compile time on every first run."""
     m = int(rec_plane[r, P_MATERIAL])
     w = record_weights(r, x, y, rec_plane, surface[0][m, M_BASE_TEX] >= 0)
-    return base_color(m, record_vertices(r, rec_plane), w, True, surface)[3]
+    return base_color_textured(m, record_vertices(r, rec_plane), w, surface)[3]
 
 
 @njit(cache=True, error_model="numpy", inline="always")
@@ -799,9 +804,9 @@ def _record_edges(r, box, records):
     y1 = np.int64(rec_edge[r, E_XY + XY_Y1])
     y2 = np.int64(rec_edge[r, E_XY + XY_Y2])
     bias = (
-        0 if _is_top_left(x1, y1, x2, y2) else 1,
-        0 if _is_top_left(x2, y2, x0, y0) else 1,
-        0 if _is_top_left(x0, y0, x1, y1) else 1,
+        1 - _is_top_left(x1, y1, x2, y2),
+        1 - _is_top_left(x2, y2, x0, y0),
+        1 - _is_top_left(x0, y0, x1, y1),
     )
     z = (rec_edge_z[r, E_Z], rec_edge_z[r, E_Z + 1], rec_edge_z[r, E_Z + 2])
     return pixels, (x0, x1, x2, y0, y1, y2), bias, z
@@ -902,9 +907,12 @@ def _depth_kernel(any_masked: bool):
                     if wide:
                         # solve each edge for the run of pixel centres inside it (exact
                         # integer division) rather than testing every pixel of a long row
-                        lo, hi = _span(row0, sx0, lo, hi, bx0)
-                        lo, hi = _span(row1, sx1, lo, hi, bx0)
-                        lo, hi = _span(row2, sx2, lo, hi, bx0)
+                        # one call site for the three edges: inlined three times, _span's
+                        # blocks were copied and compiled three times
+                        rows = (row0, row1, row2)
+                        steps = (sx0, sx1, sx2)
+                        for k in range(3):
+                            lo, hi = _span(rows[k], steps[k], lo, hi, bx0)
                     e0 = row0 + sx0 * (lo - bx0)
                     e1 = row1 + sx1 * (lo - bx0)
                     e2 = row2 + sx2 * (lo - bx0)
@@ -1039,7 +1047,11 @@ def _span_kernel(textured: bool, environment: bool):
                 lanes[pbr.Q_KIND, i] = pbr.K_EMPTY
                 continue
             m, verts, w, back = _fragment(r, x, y, textured, rec_plane, mat)
-            br, bg, bb, _ = base_color(m, verts, w, textured, surface)
+            # branches on the closure's constant, dropped before anything is inlined
+            if textured:
+                br, bg, bb, _ = base_color_textured(m, verts, w, surface)
+            else:
+                br, bg, bb, _ = base_color_untextured(m, verts, w, surface)
             if mat[m, M_UNLIT] == 1.0:
                 lanes[pbr.Q_KIND, i] = pbr.K_UNLIT
                 lanes[pbr.Q_R, i] = br
@@ -1239,9 +1251,15 @@ def _band_kernel(mode: int, textured: bool, environment: bool = False):
                             rgba = (0.0, 0.0, 0.0, 0.0)
                             if r >= 0:
                                 m, verts, w, back = _fragment(r, x, y, textured, rec_plane, surface[0])
-                                cr, cg, cb, _ = shade(
-                                    m, verts, w, back, ortho, mode, textured, surface, lighting
-                                )
+                                # one of the two is left (textured is the closure's)
+                                if textured:
+                                    cr, cg, cb, _ = shade_textured(
+                                        m, verts, w, back, ortho, mode, surface, lighting
+                                    )
+                                else:
+                                    cr, cg, cb, _ = shade_untextured(
+                                        m, verts, w, back, ortho, mode, surface, lighting
+                                    )
                                 rgba = (cr, cg, cb, 1.0)
                             _store_sample(y, x, rgba, s, samples, srgb, picture)
             if s > 1:
@@ -1252,7 +1270,7 @@ def _band_kernel(mode: int, textured: bool, environment: bool = False):
                     if tile_start[t] == tile_start[t + 1]:
                         _resolve_empty(band, x0, x1, picture)
                     else:
-                        resolve_span(band, x0, x1, samples, s, srgb, picture)
+                        _resolve_span_call(band, x0, x1, samples, s, srgb, picture)
 
     return shade_bands
 
@@ -1397,7 +1415,12 @@ def blend_worker(mode: int, textured: bool):
                         if not z < depth[y, x]:
                             continue
                         m, verts, w, back = _fragment_call(r, x, y, textured, rec_plane, surface[0])
-                        cr, cg, cb, ca = shade(m, verts, w, back, ortho, mode, textured, surface, lighting)
+                        if textured:  # the closure's constant: one of the two is compiled
+                            cr, cg, cb, ca = shade_textured(m, verts, w, back, ortho, mode, surface, lighting)
+                        else:
+                            cr, cg, cb, ca = shade_untextured(
+                                m, verts, w, back, ortho, mode, surface, lighting
+                            )
                         keep = 1.0 - ca
                         linear[y, x, 0] = ca * cr + keep * linear[y, x, 0]
                         linear[y, x, 1] = ca * cg + keep * linear[y, x, 1]
@@ -1456,9 +1479,15 @@ def resolve_span(y, x0, x1, samples, s, srgb, picture):
         alpha[y, x] = a * inv
         depth[y, x] = d
         if srgb[2]:
-            color[y, x, 0] = encode_srgb8(r, lut, steps)
-            color[y, x, 1] = encode_srgb8(g, lut, steps)
-            color[y, x, 2] = encode_srgb8(b, lut, steps)
+            # one call site for the three channels: Numba copies an inlined body at each
+            rgb = (r, g, b)
+            for c in range(3):
+                color[y, x, c] = encode_srgb8(rgb[c], lut, steps)
+
+
+# called, not inlined, by the band shaders: once per tile row of output pixels, the call
+# costs nothing beside the row's work, and the shader compiles without its blocks
+_resolve_span_call = njit(cache=True, error_model="numpy", _nrt=False)(resolve_span.py_func)  # type: ignore[call-overload]
 
 
 def resolve_tiles(tiles, ntx, tile, samples, s, srgb, picture):

@@ -225,34 +225,6 @@ def sample(t, column, verts, w, surface):
     )
 
 
-@njit(cache=True, error_model="numpy", inline="always")
-def base_color(m, verts, w, textured, surface):
-    """Linear RGBA base colour (factor x texture x vertex colour) of a fragment.
-
-    verts = (v0, v1, v2), the triangle's vertices; w = (o0, o1, o2, ox0, ox1, ox2, oy0,
-    oy1, oy2), the perspective-correct barycentrics on them at the pixel centre, then
-    one pixel right and one pixel down (for the texture's mip level). textured: a
-    compile-time constant, False when no material has a texture (the sampler is then
-    not compiled at all). surface = (mat, attr, pool, levels, level_count, wrap): the
-    material_table, the per-vertex table (A_* columns) and the texture pool.
-    """
-    mat, attr = surface[0], surface[1]
-    v0, v1, v2 = verts
-    o0, o1, o2 = w[0], w[1], w[2]
-    r = mat[m, M_BASE] * (o0 * attr[v0, A_COL] + o1 * attr[v1, A_COL] + o2 * attr[v2, A_COL])
-    g = mat[m, M_BASE + 1] * (o0 * attr[v0, A_COL + 1] + o1 * attr[v1, A_COL + 1] + o2 * attr[v2, A_COL + 1])
-    b = mat[m, M_BASE + 2] * (o0 * attr[v0, A_COL + 2] + o1 * attr[v1, A_COL + 2] + o2 * attr[v2, A_COL + 2])
-    a = mat[m, M_BASE + 3] * (o0 * attr[v0, A_COL + 3] + o1 * attr[v1, A_COL + 3] + o2 * attr[v2, A_COL + 3])
-    t = int(mat[m, M_BASE_TEX])
-    if textured and t >= 0:
-        t0, t1, t2, t3 = sample(t, A_BASE_UV, verts, w, surface)
-        r *= t0
-        g *= t1
-        b *= t2
-        a *= t3
-    return r, g, b, a
-
-
 @njit(cache=True, error_model="numpy")
 def rim_falloff(edge, power, short):
     """edge ** power; with ``short`` (power = k/2 for a whole k <= 16) by products and
@@ -288,99 +260,148 @@ def _unit(x, y, z, zero):
     return zero
 
 
-@njit(cache=True, error_model="numpy", inline="always")
-def shade(m, verts, w, back, ortho, shading_mode, textured, surface, lighting):
-    """Linear RGB and alpha of one fragment (see the module doc for the model).
-    verts, w, textured, surface: as base_color's; back: the triangle faces away;
-    ortho: the camera is orthographic. shading_mode: LIT, UNLIT or PBR, a compile-time
-    constant (a kernel compiles only its own mode's code). lighting = (lights, params):
-    lights (L, >= 6) float64 (punctual.pack_lights' table: the lit model reads its
-    directional rows' first six columns), params the lighting parameters (LP_*)."""
-    mat, attr, pool, levels, level_count, wrap = surface
-    lights, params = lighting
-    v0, v1, v2 = verts
-    o0, o1, o2, ox0, ox1, ox2, oy0, oy1, oy2 = w
-    unlit = shading_mode == UNLIT or mat[m, M_UNLIT] == 1.0
-    r, g, b, a = base_color(m, verts, w, textured, surface)
-    er = mat[m, M_EMISSIVE]
-    eg = mat[m, M_EMISSIVE + 1]
-    eb = mat[m, M_EMISSIVE + 2]
-    t = int(mat[m, M_EM_TEX])
-    if textured and t >= 0 and not unlit and (er > 0.0 or eg > 0.0 or eb > 0.0):
-        t0, t1, t2, _ = sample(t, A_EM_UV, verts, w, surface)
-        er *= t0
-        eg *= t1
-        eb *= t2
-    mode = int(mat[m, M_ALPHA])
-    if mode != BLEND:
-        a = 1.0
-    else:
-        a = min(max(a, 0.0), 1.0)
-    if unlit:
+def _texture_variant(textured: bool):
+    """``(base_color, shade)`` with or without the texture sampler: ``textured`` (False
+    when no material has a texture) is a constant of the closure, so that Numba drops
+    the sampler's branches before it inlines anything. As an argument it was known only
+    after inlining, and an untextured lit band shader inlined the sampler twice (about
+    650 of the 1,930 variables of the inlined shader, whose every block Numba copies
+    with all of them) only to drop it again."""
+
+    @njit(cache=True, error_model="numpy", inline="always")
+    def base_color(m, verts, w, surface):
+        """Linear RGBA base colour (factor x texture x vertex colour) of a fragment.
+
+        verts = (v0, v1, v2), the triangle's vertices; w = (o0, o1, o2, ox0, ox1, ox2, oy0,
+        oy1, oy2), the perspective-correct barycentrics on them at the pixel centre, then
+        one pixel right and one pixel down (for the texture's mip level). surface = (mat,
+        attr, pool, levels, level_count, wrap): the material_table, the per-vertex table
+        (A_* columns) and the texture pool. Without ``textured`` no texture is sampled
+        (the sampler is not compiled at all).
+        """
+        mat, attr = surface[0], surface[1]
+        v0, v1, v2 = verts
+        o0, o1, o2 = w[0], w[1], w[2]
+        r = mat[m, M_BASE] * (o0 * attr[v0, A_COL] + o1 * attr[v1, A_COL] + o2 * attr[v2, A_COL])
+        g = mat[m, M_BASE + 1] * (
+            o0 * attr[v0, A_COL + 1] + o1 * attr[v1, A_COL + 1] + o2 * attr[v2, A_COL + 1]
+        )
+        b = mat[m, M_BASE + 2] * (
+            o0 * attr[v0, A_COL + 2] + o1 * attr[v1, A_COL + 2] + o2 * attr[v2, A_COL + 2]
+        )
+        a = mat[m, M_BASE + 3] * (
+            o0 * attr[v0, A_COL + 3] + o1 * attr[v1, A_COL + 3] + o2 * attr[v2, A_COL + 3]
+        )
+        t = int(mat[m, M_BASE_TEX])
+        if textured and t >= 0:
+            t0, t1, t2, t3 = sample(t, A_BASE_UV, verts, w, surface)
+            r *= t0
+            g *= t1
+            b *= t2
+            a *= t3
         return r, g, b, a
-    nx = o0 * attr[v0, A_NRM + 0] + o1 * attr[v1, A_NRM + 0] + o2 * attr[v2, A_NRM + 0]
-    ny = o0 * attr[v0, A_NRM + 1] + o1 * attr[v1, A_NRM + 1] + o2 * attr[v2, A_NRM + 1]
-    nz = o0 * attr[v0, A_NRM + 2] + o1 * attr[v1, A_NRM + 2] + o2 * attr[v2, A_NRM + 2]
-    nx, ny, nz = _unit(nx, ny, nz, (nx, ny, nz))
-    if back:  # the back of a double-sided surface faces the viewer with its normal flipped
-        nx, ny, nz = -nx, -ny, -nz
-    if ortho:
-        ex, ey, ez = 0.0, 0.0, 1.0
-    else:
-        ex = -(o0 * attr[v0, A_POS + 0] + o1 * attr[v1, A_POS + 0] + o2 * attr[v2, A_POS + 0])
-        ey = -(o0 * attr[v0, A_POS + 1] + o1 * attr[v1, A_POS + 1] + o2 * attr[v2, A_POS + 1])
-        ez = -(o0 * attr[v0, A_POS + 2] + o1 * attr[v1, A_POS + 2] + o2 * attr[v2, A_POS + 2])
-        ex, ey, ez = _unit(ex, ey, ez, (0.0, 0.0, 1.0))
-    if shading_mode == PBR:
-        pr, pg, pb, cr, cg, cb, sx, sy, sz, f0r, f0g, f0b, rough, ao = shade_pbr(
-            m, v0, v1, v2, o0, o1, o2, ox0, ox1, ox2, oy0, oy1, oy2, nx, ny, nz, ex, ey, ez, back, r, g, b,
-            mat, attr, pool, levels, level_count, wrap, lights,
-        )  # fmt: skip
-        if params.shape[0] >= P_PBR_LENGTH and params[P_ENV] == 1.0:
-            dr, dg, db = environment_light(
-                params, sx, sy, sz, ex, ey, ez, cr, cg, cb, f0r, f0g, f0b, rough, ao
-            )
-            pr += dr
-            pg += dg
-            pb += db
-        return pr + er, pg + eg, pb + eb, a
-    metallic = min(max(mat[m, M_METALLIC], 0.0), 1.0)
-    shininess = mat[m, M_SHININESS]
-    spec_norm = params[LP_SPECULAR] * mat[m, M_SPEC_NORM]
-    spec_floor = mat[m, M_SPEC_FLOOR]
-    # a rough material's shininess is clamped to 2: products, not a pow per light and pixel
-    spec_short = short_power(shininess)
-    kd = 1.0 - 0.5 * metallic
-    sr = 0.04 * (1.0 - metallic) + r * metallic
-    sg = 0.04 * (1.0 - metallic) + g * metallic
-    sb = 0.04 * (1.0 - metallic) + b * metallic
-    dr = params[LP_AMBIENT]
-    dg = params[LP_AMBIENT]
-    db = params[LP_AMBIENT]
-    hr = 0.0
-    hg = 0.0
-    hb = 0.0
-    for i in range(lights.shape[0]):
-        lx, ly, lz = lights[i, L_DIR], lights[i, L_DIR + 1], lights[i, L_DIR + 2]
-        ndl = nx * lx + ny * ly + nz * lz
-        if ndl <= 0.0:
-            continue
-        dr += lights[i, L_RADIANCE] * ndl
-        dg += lights[i, L_RADIANCE + 1] * ndl
-        db += lights[i, L_RADIANCE + 2] * ndl
-        hx, hy, hz = lx + ex, ly + ey, lz + ez
-        hn = math.sqrt(hx * hx + hy * hy + hz * hz)
-        if hn > 0.0:
-            ndh = (nx * hx + ny * hy + nz * hz) / hn
-            if ndh <= spec_floor:  # the highlight would be below SPEC_EPSILON: skip pow
+
+    @njit(cache=True, error_model="numpy", inline="always")
+    def shade(m, verts, w, back, ortho, shading_mode, surface, lighting):
+        """Linear RGB and alpha of one fragment (see the module doc for the model).
+        verts, w, surface: as base_color's; back: the triangle faces away;
+        ortho: the camera is orthographic. shading_mode: LIT, UNLIT or PBR, a compile-time
+        constant (a kernel compiles only its own mode's code). lighting = (lights, params):
+        lights (L, >= 6) float64 (punctual.pack_lights' table: the lit model reads its
+        directional rows' first six columns), params the lighting parameters (LP_*)."""
+        mat, attr, pool, levels, level_count, wrap = surface
+        lights, params = lighting
+        v0, v1, v2 = verts
+        o0, o1, o2, ox0, ox1, ox2, oy0, oy1, oy2 = w
+        unlit = shading_mode == UNLIT or mat[m, M_UNLIT] == 1.0
+        r, g, b, a = base_color(m, verts, w, surface)
+        er = mat[m, M_EMISSIVE]
+        eg = mat[m, M_EMISSIVE + 1]
+        eb = mat[m, M_EMISSIVE + 2]
+        t = int(mat[m, M_EM_TEX])
+        if textured and t >= 0 and not unlit and (er > 0.0 or eg > 0.0 or eb > 0.0):
+            t0, t1, t2, _ = sample(t, A_EM_UV, verts, w, surface)
+            er *= t0
+            eg *= t1
+            eb *= t2
+        mode = int(mat[m, M_ALPHA])
+        if mode != BLEND:
+            a = 1.0
+        else:
+            a = min(max(a, 0.0), 1.0)
+        if unlit:
+            return r, g, b, a
+        nx = o0 * attr[v0, A_NRM + 0] + o1 * attr[v1, A_NRM + 0] + o2 * attr[v2, A_NRM + 0]
+        ny = o0 * attr[v0, A_NRM + 1] + o1 * attr[v1, A_NRM + 1] + o2 * attr[v2, A_NRM + 1]
+        nz = o0 * attr[v0, A_NRM + 2] + o1 * attr[v1, A_NRM + 2] + o2 * attr[v2, A_NRM + 2]
+        nx, ny, nz = _unit(nx, ny, nz, (nx, ny, nz))
+        if back:  # the back of a double-sided surface faces the viewer with its normal flipped
+            nx, ny, nz = -nx, -ny, -nz
+        if ortho:
+            ex, ey, ez = 0.0, 0.0, 1.0
+        else:
+            ex = -(o0 * attr[v0, A_POS + 0] + o1 * attr[v1, A_POS + 0] + o2 * attr[v2, A_POS + 0])
+            ey = -(o0 * attr[v0, A_POS + 1] + o1 * attr[v1, A_POS + 1] + o2 * attr[v2, A_POS + 1])
+            ez = -(o0 * attr[v0, A_POS + 2] + o1 * attr[v1, A_POS + 2] + o2 * attr[v2, A_POS + 2])
+            ex, ey, ez = _unit(ex, ey, ez, (0.0, 0.0, 1.0))
+        if shading_mode == PBR:
+            pr, pg, pb, cr, cg, cb, sx, sy, sz, f0r, f0g, f0b, rough, ao = shade_pbr(
+                m, v0, v1, v2, o0, o1, o2, ox0, ox1, ox2, oy0, oy1, oy2, nx, ny, nz, ex, ey, ez, back, r, g, b,
+                mat, attr, pool, levels, level_count, wrap, lights,
+            )  # fmt: skip
+            if params.shape[0] >= P_PBR_LENGTH and params[P_ENV] == 1.0:
+                dr, dg, db = environment_light(
+                    params, sx, sy, sz, ex, ey, ez, cr, cg, cb, f0r, f0g, f0b, rough, ao
+                )
+                pr += dr
+                pg += dg
+                pb += db
+            return pr + er, pg + eg, pb + eb, a
+        metallic = min(max(mat[m, M_METALLIC], 0.0), 1.0)
+        shininess = mat[m, M_SHININESS]
+        spec_norm = params[LP_SPECULAR] * mat[m, M_SPEC_NORM]
+        spec_floor = mat[m, M_SPEC_FLOOR]
+        # a rough material's shininess is clamped to 2: products, not a pow per light and pixel
+        spec_short = short_power(shininess)
+        kd = 1.0 - 0.5 * metallic
+        sr = 0.04 * (1.0 - metallic) + r * metallic
+        sg = 0.04 * (1.0 - metallic) + g * metallic
+        sb = 0.04 * (1.0 - metallic) + b * metallic
+        dr = params[LP_AMBIENT]
+        dg = params[LP_AMBIENT]
+        db = params[LP_AMBIENT]
+        hr = 0.0
+        hg = 0.0
+        hb = 0.0
+        for i in range(lights.shape[0]):
+            lx, ly, lz = lights[i, L_DIR], lights[i, L_DIR + 1], lights[i, L_DIR + 2]
+            ndl = nx * lx + ny * ly + nz * lz
+            if ndl <= 0.0:
                 continue
-            s = spec_norm * rim_falloff(ndh, shininess, spec_short) * ndl
-            hr += lights[i, L_RADIANCE] * s
-            hg += lights[i, L_RADIANCE + 1] * s
-            hb += lights[i, L_RADIANCE + 2] * s
-    ndv = min(max(nx * ex + ny * ey + nz * ez, 0.0), 1.0)
-    rim = params[LP_RIM] * rim_falloff(1.0 - ndv, params[LP_RIM_POWER], params[LP_SHORT_POWER] == 1.0)
-    out_r = kd * r * dr + sr * hr + rim * params[LP_RIM_COLOR] * (0.5 + 0.5 * r)
-    out_g = kd * g * dg + sg * hg + rim * params[LP_RIM_COLOR + 1] * (0.5 + 0.5 * g)
-    out_b = kd * b * db + sb * hb + rim * params[LP_RIM_COLOR + 2] * (0.5 + 0.5 * b)
-    return out_r + er, out_g + eg, out_b + eb, a
+            dr += lights[i, L_RADIANCE] * ndl
+            dg += lights[i, L_RADIANCE + 1] * ndl
+            db += lights[i, L_RADIANCE + 2] * ndl
+            hx, hy, hz = lx + ex, ly + ey, lz + ez
+            hn = math.sqrt(hx * hx + hy * hy + hz * hz)
+            if hn > 0.0:
+                ndh = (nx * hx + ny * hy + nz * hz) / hn
+                if ndh <= spec_floor:  # the highlight would be below SPEC_EPSILON: skip pow
+                    continue
+                s = spec_norm * rim_falloff(ndh, shininess, spec_short) * ndl
+                hr += lights[i, L_RADIANCE] * s
+                hg += lights[i, L_RADIANCE + 1] * s
+                hb += lights[i, L_RADIANCE + 2] * s
+        ndv = min(max(nx * ex + ny * ey + nz * ez, 0.0), 1.0)
+        rim = params[LP_RIM] * rim_falloff(1.0 - ndv, params[LP_RIM_POWER], params[LP_SHORT_POWER] == 1.0)
+        out_r = kd * r * dr + sr * hr + rim * params[LP_RIM_COLOR] * (0.5 + 0.5 * r)
+        out_g = kd * g * dg + sg * hg + rim * params[LP_RIM_COLOR + 1] * (0.5 + 0.5 * g)
+        out_b = kd * b * db + sb * hb + rim * params[LP_RIM_COLOR + 2] * (0.5 + 0.5 * b)
+        return out_r + er, out_g + eg, out_b + eb, a
+
+    return base_color, shade
+
+
+# each variant a global of its own: a kernel names them as globals (a compiled function
+# reached through a closure would change the kernel's cache key on every run)
+base_color_textured, shade_textured = _texture_variant(True)
+base_color_untextured, shade_untextured = _texture_variant(False)
