@@ -171,11 +171,15 @@ def test_coarse_texture_in_h264_keeps_its_plate(tmp_path):
     path, truth = wide_textured_clip(str(tmp_path), seed=1)
     top = (truth.shape[2] - truth.shape[1]) // 2  # fitted into the square, centred
 
+    kinds = []
+
     def frames():
-        for i, (_, out, alpha) in enumerate(key_clip(path)):
+        for i, (model, out, alpha) in enumerate(key_clip(path)):
+            kinds.append(model.kind)
             yield out[top : top + truth.shape[1]], alpha[top : top + truth.shape[1]], truth[i]
 
     iou, background, _, jitter = measure_frames(frames())
+    assert kinds[0] == "static"  # not "studio", which per pixel it measured as
     assert iou >= 0.97, f"IoU {iou:.4f}"
     assert background >= 0.995, f"background exactly 0 in {background:.4f}"
     assert jitter <= 0.05, f"jitter {jitter:.4f}"

@@ -32,10 +32,13 @@ BLACK_LEVEL = 20  # a border whose 95th percentile is below this is black alread
 CHROMA_EXCESS = 30  # the key channel this far above the others: a green/blue screen
 SURE_SUPPORT = 0.6  # plate pixels this share of samples agree on need no second look
 STATIC_SHARE = 0.8  # border share where the plate is supported by half the samples
-SMOOTH_LAPLACIAN = (
-    1.5  # median plate roughness (at inpainting scale) below which inpainting predicts the backdrop
-)
-SMOOTH_GRADIENT = 1.5  # mean |plate step| per pixel below which a static backdrop is a studio
+# median plate roughness (at inpainting scale) below which inpainting predicts the backdrop
+SMOOTH_LAPLACIAN = 1.5
+# mean |plate step| per pixel of the plate at inpainting scale (about 160 px) along the
+# border, below which a static backdrop is a studio: studios and screens 0.1-0.3 there,
+# textures 3.3-4.6; per pixel at full analysis size a 1080p clip's texture measured
+# 0.7-0.9 and was called a studio
+SMOOTH_GRADIENT = 1.5
 ALPHA_GATE = 8 / 255.0  # decoded alpha below this is compression noise: exact 0
 LEVELS_TARGET = 250.0  # --levels auto: the subject's bright end lands here (sRGB code)
 LEVELS_MAX_GAIN = 4.0
@@ -203,8 +206,10 @@ def _analyse_background(model: VideoModel, samples: np.ndarray, options: VideoOp
     elif dominant in (1, 2) and excess >= CHROMA_EXCESS:
         kind = "green screen" if dominant == 1 else "blue screen"
     elif static:
-        step = np.abs(np.diff(cv2.blur(plate, (5, 5)), axis=1)).mean(axis=-1)
-        kind = "studio" if float(step[border[:, 1:]].mean()) < SMOOTH_GRADIENT else "static"
+        small = _reduced(plate)
+        step = np.abs(np.diff(cv2.blur(small, (5, 5)), axis=1)).mean(axis=-1)
+        ring_small = border_mask(*small.shape[:2])[:, 1:]
+        kind = "studio" if float(step[ring_small].mean()) < SMOOTH_GRADIENT else "static"
     else:
         kind = "moving"
     model.kind = kind
