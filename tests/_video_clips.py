@@ -272,3 +272,32 @@ def make_clip(
             "rgb24",
         )
     return path, truth
+
+
+def wide_textured_clip(folder: str, seed: int = 0, frames: int = FRAMES):
+    """A 640 x 360 H.264 clip (CRF 14) of the subject (SIZE px, walking SWAY_PX each way)
+    over the static textured backdrop drawn at 640 px, so its texture is as coarse per
+    pixel as a 1080p clip's first pass sees it (the square SIZE clips' texture is twice
+    as fine): -> (path, truth (N, 360, 640) float32)."""
+    width, height = 640, 360
+    background = textured_background(width, seed + 1000)[:height]
+    rng = np.random.default_rng(seed + 7)
+    x_at, y_at = (width - SIZE) // 2 + 13, height - SIZE
+    pictures, truth = [], []
+    for linear, alpha in subject_frames(SIZE, frames, seed):
+        a = np.zeros((height, width))
+        a[y_at:, x_at : x_at + SIZE] = alpha
+        picture = (1.0 - a[..., None]) * background
+        picture[y_at:, x_at : x_at + SIZE] += linear
+        codes = srgb_encode(picture) + rng.normal(0.0, 2.0, picture.shape)
+        pictures.append(np.clip(codes + 0.5, 0, 255).astype(np.uint8))
+        truth.append(a.astype(np.float32))
+    path = os.path.join(folder, f"textured-{seed}-640x360.mp4")
+    _encode(
+        path,
+        pictures,
+        FPS,
+        ["-c:v", "libx264", "-pix_fmt", "yuv420p", "-crf", "14", "-preset", "veryfast"],
+        "rgb24",
+    )
+    return path, np.stack(truth)
