@@ -37,6 +37,7 @@ def main() -> None:
         os.environ["NUMBA_CACHE_DIR"] = os.path.join(folder, "numba")
         os.environ["HOLOPACK_CACHE_DIR"] = os.path.join(folder, "tables")
         import numpy as np
+        from compile_events import compile_listener  # beside this file
         from numba.core import event  # after NUMBA_CACHE_DIR is set: Numba reads it on import
 
         from holopack import work_pool
@@ -44,19 +45,7 @@ def main() -> None:
         from holopack.rendering.renderer import TILE, Renderer
         from holopack.scene.types import Material, PosedPrimitive, Primitive
 
-        totals: dict[str, float] = {}
-        stack: list[list] = []  # [name, start, seconds spent in nested compiles]
-
-        class Listener(event.Listener):
-            def on_start(self, ev):
-                stack.append([ev.data["dispatcher"].py_func.__qualname__, time.thread_time(), 0.0])
-
-            def on_end(self, ev):
-                name, start, nested = stack.pop()
-                spent = time.thread_time() - start
-                totals[name] = totals.get(name, 0.0) + spent - nested
-                if stack:
-                    stack[-1][2] += spent
+        listener, totals = compile_listener(lambda dispatcher: dispatcher.py_func.__qualname__)
 
         corners = np.array([[0, 0, 0], [1, 0, 0], [0, 1, 0]], np.float32)
         normals = np.array([[0, 0, 1]] * 3, np.float32)
@@ -66,7 +55,7 @@ def main() -> None:
         posed = [PosedPrimitive(corners, normals, primitive)]
         workers = [getattr(raster, name) for name in args.workers]
         started = time.thread_time()
-        with event.install_listener("numba:compile", Listener()), work_pool.compile_only(workers):
+        with event.install_listener("numba:compile", listener), work_pool.compile_only(workers):
             Renderer((TILE, TILE)).draw(posed, [Material()], [], np.eye(4), np.eye(4), args.shading)
         cpu = time.thread_time() - started
     kernels = ", ".join(

@@ -29,6 +29,11 @@ ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(ROOT))
 
 
+def _kernel_name(dispatcher) -> str:
+    func = dispatcher.py_func
+    return f"{func.__module__.rsplit('.', 1)[-1]}.{func.__qualname__}"
+
+
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--device", default="3dcircle-42f2")
@@ -46,27 +51,13 @@ def main() -> None:
     with tempfile.TemporaryDirectory(prefix="holopack-profile-first-run-") as folder:
         os.environ["NUMBA_CACHE_DIR"] = os.path.join(folder, "numba")
         os.environ["HOLOPACK_CACHE_DIR"] = os.path.join(folder, "tables")
+        from compile_events import compile_listener  # beside this file
         from numba.core import event  # after NUMBA_CACHE_DIR is set: Numba reads it on import
 
         from holopack.cli import main as holopack_main
         from holopack.pipeline import compile_ahead
 
-        totals: dict[str, float] = {}
-        stack: list[list] = []  # [name, start, seconds spent in nested compiles]
-
-        class Listener(event.Listener):
-            def on_start(self, ev):
-                dispatcher = ev.data["dispatcher"]
-                func = dispatcher.py_func
-                name = f"{func.__module__.rsplit('.', 1)[-1]}.{func.__qualname__}"
-                stack.append([name, time.thread_time(), 0.0])
-
-            def on_end(self, ev):
-                name, start, nested = stack.pop()
-                spent = time.thread_time() - start
-                totals[name] = totals.get(name, 0.0) + spent - nested
-                if stack:
-                    stack[-1][2] += spent
+        listener, totals = compile_listener(_kernel_name)
 
         out = os.path.join(folder, "LOOP.BIN")
         command = ["export", *([args.input] if args.input else [])]
@@ -75,7 +66,7 @@ def main() -> None:
             command += ["--shading", args.shading]
         started = time.thread_time()
         wall = time.perf_counter()
-        with event.install_listener("numba:compile", Listener()):
+        with event.install_listener("numba:compile", listener):
             if args.band_shader:
                 compile_ahead.compile_shader(args.band_shader, args.textured, args.environment)
                 code = 0
