@@ -64,6 +64,46 @@ def test_numba_matches_numpy_reference(seed):
     assert np.array_equal(frame.alpha > 0, ref_ids >= 0)
 
 
+@pytest.mark.parametrize("seed", [3, 4])
+def test_small_triangles_at_every_place_in_a_tile_match_numpy_reference(seed):
+    """Many small overlapping triangles, a few pixels wide (the usual triangle of a
+    detailed model), at every offset within the tiles, next to their right ends (where the
+    depth pass's runs of DEPTH_LANES pixels start left of the row's first pixel) and in a
+    last tile column narrower than a run (drawn pixel by pixel)."""
+    from holopack.rendering import raster_kernel as raster
+
+    rng = np.random.default_rng(seed)
+    width, height = 100, 70  # tile columns 32, 32, 32 and 4 pixels wide
+    count = 1500
+    centres = np.column_stack(
+        [
+            rng.uniform(-width / 2, width / 2, count),
+            rng.uniform(-height / 2, height / 2, count),
+            rng.uniform(-2, 2, count),
+        ]
+    )
+    corners = centres[:, None, :] + rng.normal(size=(count, 3, 3)) * [3.0, 3.0, 0.5]
+    pos = corners.reshape(-1, 3)
+    idx = np.arange(len(pos)).reshape(-1, 3)
+    half = count // 2
+    posed = [prim(pos, idx[:half], 0), prim(pos, idx[half:], 1)]
+    materials = [Material(), Material(double_sided=True)]
+    view, projection = pixel_camera(width, height)
+    renderer = Renderer((width, height), 1)
+    renderer.draw(posed, materials, [], view, projection, "unlit")
+    ids, depth = renderer.visibility()
+    clip = renderer._clip[: len(pos) * 2]
+    all_idx = np.concatenate([idx[:half], idx[half:] + len(pos)])
+    double = np.r_[np.zeros(half, bool), np.ones(count - half, bool)]
+    ref_ids, ref_depth = rasterize(clip, all_idx, double, width, height)
+    # the scene reaches the pixels next to each tile's right end and the narrow column
+    for right in (31, 63, 95):
+        assert (ref_ids[:, right - raster.DEPTH_LANES + 2 : right + 1] >= 0).sum() > 100
+    assert (ref_ids[:, 96:] >= 0).sum() > 50
+    assert np.array_equal(ids, ref_ids)
+    assert np.array_equal(depth, ref_depth)
+
+
 def test_transform_matches_numpy():
     rng = np.random.default_rng(5)
     pos = rng.normal(size=(300, 3)).astype(np.float32)

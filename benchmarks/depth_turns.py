@@ -1,0 +1,153 @@
+"""Frame times of the renderer with the working tree's depth pass against a git
+revision's, frame by frame in turns in one process.
+
+    python benchmarks/depth_turns.py [--rev main] [--frames 10] [--runs 3]
+
+The other revision's depth pass (``raster_kernel._depth_kernel``, compiled from that
+revision's source beside this tree's other kernels) stands in for this tree's; all
+else is this tree's code. For each case (bench_render.py's turntable of the bunny,
+BrainStem and FlightHelmet at 1024 x 1024, supersample 1: unlit with textures, lit
+and pbr; the bundled default twin, lit, at the 42-F2's render size with export's
+supersampling) each frame is drawn by both in turns, timed by the wall clock and the
+process's CPU time (all threads); medians per run, then the median of the runs. Each
+pair of pictures is compared: the visibility (record ids and depth) must be identical.
+"""
+
+from __future__ import annotations
+
+import argparse
+import os
+import statistics
+import subprocess
+import sys
+import textwrap
+import time
+from pathlib import Path
+
+import numpy as np
+
+ROOT = Path(__file__).resolve().parents[1]
+sys.path.insert(0, str(ROOT))
+sys.path.insert(0, str(Path(__file__).resolve().parent))
+
+from holopack.openmp import configure as configure_openmp  # noqa: E402
+
+configure_openmp()
+
+from bench_render import cameras, model  # noqa: E402
+
+from holopack.rendering import Renderer  # noqa: E402
+from holopack.rendering import raster_kernel as raster  # noqa: E402
+from holopack.rendering.renderer import DEFAULT_SUPERSAMPLE  # noqa: E402
+from holopack.scene.load import load  # noqa: E402
+
+
+def depth_kernels(rev: str):
+    """raster_opaque's two workers (unmasked, masked) as revision ``rev`` wrote them."""
+    text = subprocess.run(
+        ["git", "show", f"{rev}:holopack/rendering/raster_kernel.py"],
+        cwd=ROOT,
+        capture_output=True,
+        text=True,
+        check=True,
+    ).stdout
+    start = text.index("def _depth_kernel(")
+    stop = text.index("\n# each variant a global of its own", start)
+    source = textwrap.dedent(text[start:stop]).replace("cache=True", "cache=False")
+    namespace = dict(raster.__dict__)
+    exec(compile(source, f"{rev}:raster_kernel.py", "exec"), namespace)
+    return namespace["_depth_kernel"](False), namespace["_depth_kernel"](True)
+
+
+def runner(workers):
+    def opaque_kernel(masked):
+        worker = workers[1] if masked else workers[0]
+
+        def raster_opaque(bins, grid, records, surface, depth, ids):
+            raster.run(worker, np.zeros(1, np.int64), bins, grid, records, surface, depth, ids)
+
+        return raster_opaque
+
+    return opaque_kernel
+
+
+def cases(frames):
+    from holopack.pipeline import default_twin
+
+    for name in ("bunny", "BrainStem", "FlightHelmet"):
+        posed, materials, textures = model(name)
+        cams = cameras(posed, frames)
+        for shading in ("unlit", "lit", "pbr"):
+            yield f"{name} {shading} 1024 s1", posed, materials, textures, cams, shading, (1024, 1024), 1
+    scene = load(default_twin())
+    posed = scene.pose(None, 0.0)
+    cams = cameras(posed, frames)
+    size = (672, 672)  # the 3dcircle-42f2's render size
+    yield (
+        f"default twin lit 672 s{DEFAULT_SUPERSAMPLE}",
+        posed,
+        scene.materials,
+        scene.textures,
+        cams,
+        "lit",
+        size,
+        DEFAULT_SUPERSAMPLE,
+    )
+
+
+def main():
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--rev", default="main")
+    parser.add_argument("--frames", type=int, default=10)
+    parser.add_argument("--runs", type=int, default=3)
+    args = parser.parse_args()
+    old = runner(depth_kernels(args.rev))
+    new = raster.opaque_kernel
+    print(f"load average before: {' '.join(f'{v:.2f}' for v in os.getloadavg())}")
+    print(
+        f"old = {args.rev}'s depth pass, new = this tree's; medians of {args.runs} runs of {args.frames} frames"
+    )
+    print("| case | old ms | new ms | new/old | old CPU ms | new CPU ms | new/old CPU |")
+    print("|---|---:|---:|---:|---:|---:|---:|")
+    for label, posed, materials, textures, cams, shading, size, s in cases(args.frames):
+        renderers = {"old": Renderer(size, s), "new": Renderer(size, s)}
+        factories = {"old": old, "new": new}
+
+        def draw(key, cam):
+            raster.opaque_kernel = factories[key]
+            try:
+                return renderers[key].draw(posed, materials, textures, cam.view, cam.projection, shading)
+            finally:
+                raster.opaque_kernel = new
+
+        for key in renderers:  # compile, decode textures
+            draw(key, cams[0])
+        runs = {key: ([], []) for key in renderers}
+        for _ in range(args.runs):
+            wall = {key: [] for key in renderers}
+            cpu = {key: [] for key in renderers}
+            for cam in cams:
+                seen = {}
+                for key in renderers:
+                    c0 = time.process_time()
+                    t0 = time.perf_counter()
+                    draw(key, cam)
+                    wall[key].append(time.perf_counter() - t0)
+                    cpu[key].append(time.process_time() - c0)
+                    seen[key] = renderers[key].visibility()
+                assert np.array_equal(seen["old"][0], seen["new"][0]), label
+                assert np.array_equal(seen["old"][1], seen["new"][1]), label
+            for key in renderers:
+                runs[key][0].append(statistics.median(wall[key]))
+                runs[key][1].append(statistics.median(cpu[key]))
+        o_w, n_w = (1000 * statistics.median(runs[k][0]) for k in ("old", "new"))
+        o_c, n_c = (1000 * statistics.median(runs[k][1]) for k in ("old", "new"))
+        print(
+            f"| {label} | {o_w:.2f} | {n_w:.2f} | {n_w / o_w:.3f} | {o_c:.2f} | {n_c:.2f} | {n_c / o_c:.3f} |",
+            flush=True,
+        )
+    print(f"load average after: {' '.join(f'{v:.2f}' for v in os.getloadavg())}")
+
+
+if __name__ == "__main__":
+    main()
