@@ -64,12 +64,14 @@ def test_numba_matches_numpy_reference(seed):
     assert np.array_equal(frame.alpha > 0, ref_ids >= 0)
 
 
-@pytest.mark.parametrize("seed", [3, 4])
-def test_small_triangles_at_every_place_in_a_tile_match_numpy_reference(seed):
+@pytest.mark.parametrize("seed, masked", [(3, False), (4, False), (5, True)])
+def test_small_triangles_at_every_place_in_a_tile_match_numpy_reference(seed, masked):
     """Many small overlapping triangles, a few pixels wide (the usual triangle of a
     detailed model), at every offset within the tiles, next to their right ends (where the
     depth pass's runs of DEPTH_LANES pixels start left of the row's first pixel) and in a
-    last tile column narrower than a run (drawn pixel by pixel)."""
+    last tile column narrower than a run (drawn pixel by pixel). ``masked``: half of them
+    MASK (opaque everywhere, so the alpha test keeps every sample), drawn pixel by pixel
+    among the others' runs in the depth pass's variant with the alpha test."""
     from holopack.rendering import raster_kernel as raster
 
     rng = np.random.default_rng(seed)
@@ -87,7 +89,7 @@ def test_small_triangles_at_every_place_in_a_tile_match_numpy_reference(seed):
     idx = np.arange(len(pos)).reshape(-1, 3)
     half = count // 2
     posed = [prim(pos, idx[:half], 0), prim(pos, idx[half:], 1)]
-    materials = [Material(), Material(double_sided=True)]
+    materials = [Material(alpha_mode="MASK" if masked else "OPAQUE"), Material(double_sided=True)]
     view, projection = pixel_camera(width, height)
     renderer = Renderer((width, height), 1)
     renderer.draw(posed, materials, [], view, projection, "unlit")
