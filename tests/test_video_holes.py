@@ -7,7 +7,7 @@ from __future__ import annotations
 
 import numpy as np
 
-from holopack.video.holes import fill_holes
+from holopack.video.holes import fill_holes, subject_shift
 
 NOISE = 1.5  # per channel, in YCbCr codes
 
@@ -173,3 +173,59 @@ def test_a_thin_hole_of_backdrop_or_of_a_small_offset_is_left_open():
         alpha, offset, slit = _slit_picture(slit_offset)
         out = fill_holes(alpha, offset, 0.0)
         np.testing.assert_array_equal(out[slit], alpha[slit])
+
+
+def _moved(a: np.ndarray, dx: int) -> np.ndarray:
+    """a (H, W, ...) moved right by dx >= 0 pixels, zeros coming in."""
+    out = np.zeros_like(a)
+    out[:, dx:] = a[:, : a.shape[1] - dx]
+    return out
+
+
+def _carried_pictures(patch_offset: float, dx: int = 4):
+    """The ring picture this frame, and the previous frame's final matte: the same ring
+    with its patch solid (found then), dx pixels to the left of where it is now."""
+    alpha, offset, patch = _ring_picture(patch_offset, open_side=False)
+    previous = np.where(patch | (alpha >= 1.0), 1.0, 0.0).astype(np.float32)
+    alpha, offset, patch = _moved(alpha, dx), _moved(offset, dx), _moved(patch, dx)
+    return alpha, offset, patch, previous
+
+
+def test_a_part_found_in_the_frame_before_where_the_subject_moved_it_is_filled_under_the_bar():
+    # 2.5 codes: under the hole test's bar (3.5) and over half of it
+    alpha, offset, patch, previous = _carried_pictures(patch_offset=2.5)
+    assert (fill_holes(alpha, offset, 0.0)[patch] < 1.0).all()  # one frame alone leaves it open
+    out = fill_holes(alpha, offset, 0.0, previous)
+    y, x = np.mgrid[0:64, 0:64]
+    deep = np.hypot(y - 32, x - 36) <= 8  # the patch's pixels more than 3 px from its ring
+    assert (out[deep] == 1.0).all()
+    assert (out[alpha == 0] == 0.0)[~patch[alpha == 0]].all()  # clear background outside stays clear
+
+
+def test_a_part_solid_before_only_where_the_subject_did_not_carry_it_is_left_open():
+    # the previous matte held the patch 12 px off its carried place: nothing to carry
+    alpha, offset, patch, previous = _carried_pictures(patch_offset=2.5)
+    previous = np.zeros_like(previous)
+    previous[8:56, 8:56] = 1.0
+    previous[20:44, 28:52] = 0.0  # solid around, open where the ring's patch is carried to
+    out = fill_holes(alpha, offset, 0.0, previous)
+    np.testing.assert_array_equal(out[patch], fill_holes(alpha, offset, 0.0)[patch])
+
+
+def test_a_gap_of_backdrop_covered_by_the_subject_before_is_left_open():
+    # an arm that swept over a gap of backdrop: solid before, no offset now
+    alpha, offset, patch, previous = _carried_pictures(patch_offset=0.0)
+    alpha[patch] = 0.0
+    out = fill_holes(alpha, offset, 0.0, previous)
+    assert (out[patch] == 0.0).all()
+
+
+def test_the_subject_shift_is_how_far_its_solid_part_moved():
+    alpha, _, _ = _ring_picture(patch_offset=0.0, open_side=False)
+    solid = np.where(alpha >= 1.0, 1.0, 0.0).astype(np.float32)
+    for dx in (0, 3, 7):
+        assert subject_shift(solid, _moved(solid, dx)) == (0, dx)
+    now = np.zeros_like(solid)  # moved down 5 and left 2
+    now[5:, :-2] = solid[:-5, 2:]
+    assert subject_shift(solid, now) == (5, -2)
+    assert subject_shift(np.zeros_like(solid), now) == (0, 0)  # nothing solid before

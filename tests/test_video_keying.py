@@ -18,7 +18,7 @@ from _matte_measures import key_clip, measure, measure_frames
 from _video_clips import make_clip, wide_textured_clip
 
 # The targets (IoU >= 0.97, 99.5 % exact black, spill <= 2/255). The studio clip
-# falls short of the IoU target (0.965, see docs/video.md) and is held to what the keyer
+# falls short of the IoU target (0.966, see docs/video.md) and is held to what the keyer
 # reaches today, so a regression fails.
 TARGETS = {
     #            IoU   background  spill  jitter  kind
@@ -183,3 +183,21 @@ def test_coarse_texture_in_h264_keeps_its_plate(tmp_path):
     assert iou >= 0.97, f"IoU {iou:.4f}"
     assert background >= 0.995, f"background exactly 0 in {background:.4f}"
     assert jitter <= 0.05, f"jitter {jitter:.4f}"
+
+
+def test_a_studio_clip_keeps_a_grey_part_found_in_the_frame_before(tmp_path, monkeypatch):
+    # held-out studio clip seed 27, 12 frames: the grey band across the head hovers about
+    # the hole test's bar, found in one frame and missed in the next; the previous
+    # frame's matte, moved as the subject moved, keeps it (holes.carry_parts; IoU 0.9561
+    # without, 0.9585 with; background exactly 0 in the worst frame 99.74% both)
+    from holopack.video import holes
+
+    path, truth = make_clip("studio", str(tmp_path), frames=12, seed=27, vary=True)
+    _, iou, background, _, jitter = measure(path, truth)
+    assert iou >= 0.958, f"IoU {iou:.4f}"
+    assert background >= 0.995, f"background exactly 0 in {background:.4f}"
+    assert jitter <= 0.05, f"jitter {jitter:.4f}"
+    monkeypatch.setattr(holes, "CARRY_SHARE", 2.0)  # no part is more than wholly solid before
+    _, alone_iou, alone_background, _, _ = measure(path, truth)
+    assert iou >= alone_iou + 0.0015, f"IoU {iou:.4f} against {alone_iou:.4f} without"
+    assert background >= alone_background

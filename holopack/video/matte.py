@@ -45,6 +45,7 @@ class KeyState:
     frame: np.ndarray  # (H, W, 3) uint8
     score: np.ndarray  # (H, W) float32
     background_linear: np.ndarray | None = None  # (H, W, 3) float32, linear light
+    alpha: np.ndarray | None = None  # (H, W) float32: the previous frame's final matte (holes.carry_parts)
 
 
 SRGB_LINEAR = SRGB8_TO_LINEAR  # (256,) float32: sRGB code -> linear light
@@ -138,6 +139,9 @@ def key_matte(
     )
     state.frame[...] = frame
     window = subject_window(alpha, WINDOW_PAD)
+    # a backdrop of no screen colour: a part the hole test leaves open is still the
+    # subject where the previous frame's matte, moved with the subject, held it
+    carry = model.use_plate and model.key_rgb is None
     if window is not None:
         ys, xs = window
         # refined there only: elsewhere the matte is 0, which the ramp and the coverage keep
@@ -148,6 +152,7 @@ def key_matte(
             offset[ys, xs],
             linear_distance[ys, xs],
             state.score[ys, xs],
+            state.alpha[ys, xs] if carry and state.alpha is not None else None,
         )
         # lossless pictures keep the ramp; a lossy codec's edge is set by its coverage
         if model.edge_px == 1:
@@ -160,6 +165,7 @@ def key_matte(
             # or the coverage alone decides)
             edge = colour_edge(edge, refined, frame[ys, xs], state.background_linear[ys, xs])
         alpha[ys, xs] = edge
+    state.alpha = alpha.copy() if carry else None
     return alpha, state
 
 
@@ -183,13 +189,15 @@ def subject_window(alpha: np.ndarray, pad: int):
     )
 
 
-def refine(model, alpha, frame, offset, linear_distance, score) -> np.ndarray:
+def refine(model, alpha, frame, offset, linear_distance, score, previous=None) -> np.ndarray:
     """The matte kernel's alpha (H, W) float32 refined: the subject's holes filled
     (holes.fill_holes, with a clean plate), the edge unmixed in linear light
     (unmix_edge) and guided by the luma (guide_edge). frame (H, W, 3) uint8; offset
-    (H, W, 3), linear_distance (H, W) and score (H, W) float32 from the matte kernel."""
+    (H, W, 3), linear_distance (H, W) and score (H, W) float32 from the matte kernel;
+    previous (H, W) float32 or None: the previous frame's final matte on the same pixels
+    (holes.carry_parts)."""
     if model.use_plate:
-        alpha = fill_holes(alpha, np.ascontiguousarray(offset), model.noise)
+        alpha = fill_holes(alpha, np.ascontiguousarray(offset), model.noise, previous)
     lo, hi = (model.params[1], model.params[2]) if model.use_plate else (model.params[4], model.params[5])
     alpha = unmix_edge(alpha, score, float(lo), float(hi), linear_distance, model.edge_px)
     return guide_edge(alpha, frame, model.edge_px)

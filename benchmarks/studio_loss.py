@@ -1,0 +1,177 @@
+"""Where a keyed clip's IoU is lost: union - intersection = sum |alpha - truth|, split by
+pixel class and by the subject's contrast to the backdrop.
+
+    python benchmarks/studio_loss.py [--kinds studio] [--seeds 21-26] [--frames 36]
+
+The clips are made as benchmarks/held_out_keying.py makes them (tests/_video_clips.py,
+``vary=True``), keyed with ``--key auto --crop fit`` as tests/_matte_measures.py keys
+them. Per clip, each class's share of the union (sum max(alpha, truth)), summed over the
+clip's frames:
+
+- ``inside``: truth 1 and more than BAND_PX from any mixed pixel of the truth (false
+  background inside the subject: holes and faint parts);
+- ``outside``: truth 0 and more than BAND_PX from any mixed pixel (false subject);
+- ``band``: the truth's mixed pixels and BAND_PX either side, split by the truth's
+  value (0 outer, 1/4, 1/2, 3/4 mixed, 1 inner) into bias, |sum (alpha - truth)| over the
+  class, and scatter, the rest of sum |alpha - truth| (what no per-class constant
+  correction could take);
+- by contrast: the same |alpha - truth| split by the subject's linear-light RGB distance
+  to the backdrop at the pixel (the truth's own colours, unpremultiplied; the default
+  twin's grey parts lie near the studio's grey).
+"""
+
+from __future__ import annotations
+
+import argparse
+import os
+import sys
+import tempfile
+
+import numpy as np
+from scipy import ndimage
+
+HERE = os.path.dirname(os.path.abspath(__file__))
+sys.path.insert(0, os.path.join(HERE, "..", "tests"))
+sys.path.insert(0, HERE)
+
+BAND_PX = 2
+CONTRAST_EDGES = (0.0, 0.01, 0.03, 0.1, np.inf)  # linear-light RGB distance of subject to backdrop
+
+
+def clip_mattes(path):
+    from _matte_measures import key_clip
+
+    return [alpha for _, _, alpha in key_clip(path)]
+
+
+def true_contrast(kind: str, seed: int, frames: int) -> list[np.ndarray]:
+    """The subject's linear RGB distance to the backdrop per pixel (0 where no subject)."""
+    from _video_clips import SIZE, srgb_decode, studio_background, subject_frames, textured_background
+
+    look = np.random.default_rng(seed + 1000)
+    if kind == "studio":
+        background = studio_background(SIZE, look)
+    elif kind == "textured":
+        background = textured_background(SIZE, seed + 1000)
+    else:
+        return [np.zeros((SIZE, SIZE)) for _ in range(frames)]
+    del srgb_decode
+    out = []
+    for linear, alpha in subject_frames(SIZE, frames, seed):
+        a = alpha.astype(np.float64)[..., None]
+        straight = np.where(a > 0, linear / np.maximum(a, 1e-6), 0.0)
+        out.append(np.sqrt(((straight - background) ** 2).sum(-1)) * (alpha > 0))
+    return out
+
+
+def decompose(mattes, truth, contrast):
+    union = 0.0
+    totals: dict[str, float] = {}
+
+    def add(name, value):
+        totals[name] = totals.get(name, 0.0) + float(value)
+
+    for alpha, t, c in zip(mattes, truth, contrast):
+        alpha = alpha.astype(np.float64)
+        t = t.astype(np.float64)
+        e = alpha - t
+        union += np.maximum(alpha, t).sum()
+        mixed = (t > 0) & (t < 1)
+        band = ndimage.binary_dilation(mixed, iterations=BAND_PX) | mixed
+        inside = (t >= 1) & ~band
+        outside = (t <= 0) & ~band
+        add("inside, too low", np.maximum(-e[inside], 0).sum())
+        add("inside, too high", np.maximum(e[inside], 0).sum())
+        add("outside, too high", np.maximum(e[outside], 0).sum())
+        for name, sel in (
+            ("band t=0", band & (t <= 0)),
+            ("band t=1/4", band & mixed & (t < 0.375)),
+            ("band t=1/2", band & mixed & (t >= 0.375) & (t < 0.625)),
+            ("band t=3/4", band & mixed & (t >= 0.625)),
+            ("band t=1", band & (t >= 1)),
+        ):
+            add(f"{name} sum", e[sel].sum())
+            add(f"{name} abs", np.abs(e[sel]).sum())
+            add(f"{name} n", sel.sum())
+        for lo, hi in zip(CONTRAST_EDGES[:-1], CONTRAST_EDGES[1:]):
+            sel_in = inside & (c >= lo) & (c < hi)
+            sel_band = band & (t > 0) & (c >= lo) & (c < hi)
+            add(f"contrast {lo:g}-{hi:g} inside lost", np.maximum(-e[sel_in], 0).sum())
+            add(f"contrast {lo:g}-{hi:g} inside n", sel_in.sum())
+            add(f"contrast {lo:g}-{hi:g} band abs", np.abs(e[sel_band]).sum())
+    return union, totals
+
+
+def print_clip(kind: str, seed: int, union: float, s: dict[str, float]) -> None:
+    def pct(v: float) -> float:
+        return 100.0 * v / union
+
+    inside = s["inside, too low"] + s["inside, too high"]
+    band = sum(v for k, v in s.items() if k.startswith("band") and k.endswith(" abs"))
+    loss = inside + s["outside, too high"] + band
+    mixed = [f"band t={v}" for v in ("1/4", "1/2", "3/4")]
+    mixed_abs = sum(s[f"{k} abs"] for k in mixed)
+    mixed_bias = sum(abs(s[f"{k} sum"]) for k in mixed)
+    mixed_n = sum(s[f"{k} n"] for k in mixed)
+    low = sum(
+        s[f"contrast {lo:g}-{hi:g} inside lost"] for lo, hi in zip(CONTRAST_EDGES[:2], CONTRAST_EDGES[1:3])
+    )
+    low_n = sum(
+        s[f"contrast {lo:g}-{hi:g} inside n"] for lo, hi in zip(CONTRAST_EDGES[:2], CONTRAST_EDGES[1:3])
+    )
+    # the IoU were a class's error gone: an alpha too low adds to the intersection, one
+    # too high takes from the union (the band's errors are mostly under the truth inside
+    # the half line and over it outside, so both are taken as their share of the loss)
+    print(
+        f"{kind} seed {seed}: IoU {1 - loss / union:.4f}, loss {pct(loss):.2f}% of the union; "
+        f"without the inside's error {1 - (loss - inside) / union:.4f}, without the band's {1 - (loss - band) / union:.4f}"
+    )
+    print(
+        f"  inside: too low {pct(s['inside, too low']):.2f}% (of it on parts within 0.03 of the backdrop "
+        f"{pct(low):.2f}%, {100 * low / max(low_n, 1):.0f}% of those parts' pixels), "
+        f"too high {pct(s['inside, too high']):.2f}%; outside, too high {pct(s['outside, too high']):.2f}%"
+    )
+    print(
+        f"  band {pct(band):.2f}%: outer (truth 0) {pct(s['band t=0 abs']):.2f}% (mean +{s['band t=0 sum'] / max(s['band t=0 n'], 1):.3f}), "
+        f"mixed {pct(mixed_abs):.2f}% (bias {pct(mixed_bias):.2f}%, scatter {pct(mixed_abs - mixed_bias):.2f}%; "
+        f"mean {sum(s[f'{k} sum'] for k in mixed) / max(mixed_n, 1):+.3f}), "
+        f"inner (truth 1) {pct(s['band t=1 abs']):.2f}% (mean {s['band t=1 sum'] / max(s['band t=1 n'], 1):+.3f})"
+    )
+    for name in mixed:
+        total, signed, n = s[f"{name} abs"], s[f"{name} sum"], s[f"{name} n"]
+        print(
+            f"    {name:11s} |e| {pct(total):.2f}%: bias {pct(abs(signed)):.2f}% (mean {signed / max(n, 1):+.3f}), "
+            f"scatter {pct(total - abs(signed)):.2f}%"
+        )
+    for lo, hi in zip(CONTRAST_EDGES[:-1], CONTRAST_EDGES[1:]):
+        key = f"contrast {lo:g}-{hi:g}"
+        n = s[f"{key} inside n"]
+        print(
+            f"    subject {lo:g}-{hi:g} from the backdrop: inside lost {pct(s[f'{key} inside lost']):.2f}% "
+            f"({100 * s[f'{key} inside lost'] / max(n, 1):.1f}% of its {int(n)} px), "
+            f"band |e| on the subject {pct(s[f'{key} band abs']):.2f}%"
+        )
+
+
+def main() -> None:
+    from _video_clips import FRAMES, make_clip
+    from held_out_keying import seed_list
+
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--kinds", default="studio")
+    parser.add_argument("--seeds", default="21-26")
+    parser.add_argument("--frames", type=int, default=FRAMES)
+    args = parser.parse_args()
+    for kind in args.kinds.split(","):
+        for seed in seed_list(args.seeds):
+            with tempfile.TemporaryDirectory() as folder:
+                path, truth = make_clip(kind, folder, frames=args.frames, seed=seed, vary=True)
+                mattes = clip_mattes(path)
+            contrast = true_contrast(kind, seed, args.frames)
+            union, s = decompose(mattes, truth, contrast)
+            print_clip(kind, seed, union, s)
+            sys.stdout.flush()
+
+
+if __name__ == "__main__":
+    main()
