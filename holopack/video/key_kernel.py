@@ -35,6 +35,10 @@ KR, KG, KB = 0.299, 0.587, 0.114
 CB_SCALE, CR_SCALE = 0.564, 0.713
 CHROMA_SOFTEN = 16.0  # added to Y before dividing, so near-black pixels have small chroma
 SCORE_LIMIT = 64.0  # stored scores are clamped to [-SCORE_LIMIT, SCORE_LIMIT]
+# Up to this many pixels a refinement runs on the calling thread alone (a stray keyed
+# pixel's own window, matte.refinement_windows, is 25 x 25 to 37 x 37): waking the work
+# pool's helper costs more than it would take over.
+ALONE_PIXELS = 4096
 
 
 def matte(
@@ -201,7 +205,18 @@ def unmix(alpha, score, lo, hi, linear_distance, reach, out):
     takes share = linear distance / (the largest within ``reach``), clipped to 1, where
     a distance of at least ``hi`` (from the score) lies within 2 px, else
     min(alpha, share); every other pixel keeps alpha. Windows are cut at the border."""
-    run(_unmix_rows, np.zeros(1, np.int64), alpha, score, lo, hi, linear_distance, reach, out)
+    run(
+        _unmix_rows,
+        np.zeros(1, np.int64),
+        alpha,
+        score,
+        lo,
+        hi,
+        linear_distance,
+        reach,
+        out,
+        alone=alpha.size <= ALONE_PIXELS,
+    )
 
 
 @njit(cache=True, nogil=True, _nrt=False)  # type: ignore[call-overload]  # _nrt: not in the stubs
@@ -263,6 +278,7 @@ def colour_share(coverage, refined, frame, background_linear, srgb_linear, inset
         c1,
         gate,
         out,
+        alone=coverage.size <= ALONE_PIXELS,
     )
 
 
