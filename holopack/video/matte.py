@@ -139,14 +139,18 @@ def key_matte(
     state.frame[...] = frame
     window = subject_window(alpha, WINDOW_PAD)
     if window is not None:
-        for ys, xs in refinement_windows(alpha, window):
-            alpha[ys, xs] = refined_edge(model, alpha, frame, offset, linear_distance, state, ys, xs)
+        for i, (ys, xs) in enumerate(refinement_windows(alpha, window)):
+            # a stray's window (after the subject's) has nothing the hole test fills
+            holes = i == 0
+            alpha[ys, xs] = refined_edge(model, alpha, frame, offset, linear_distance, state, ys, xs, holes)
     return alpha, state
 
 
-def refined_edge(model, alpha, frame, offset, linear_distance, state, ys, xs) -> np.ndarray:
+def refined_edge(
+    model, alpha, frame, offset, linear_distance, state, ys, xs, holes: bool = True
+) -> np.ndarray:
     """The matte kernel's alpha refined on the window (ys, xs) (row and column slices)
-    -> float32 (h, w): the window's final matte."""
+    -> float32 (h, w): the window's final matte. ``holes``: run the hole test (refine)."""
     # refined there only: elsewhere the matte is 0, which the ramp and the coverage keep
     refined = refine(
         model,
@@ -155,6 +159,7 @@ def refined_edge(model, alpha, frame, offset, linear_distance, state, ys, xs) ->
         offset[ys, xs],
         linear_distance[ys, xs],
         state.score[ys, xs],
+        holes,
     )
     # lossless pictures keep the ramp; a lossy codec's edge is set by its coverage
     if model.edge_px == 1:
@@ -203,7 +208,7 @@ STRAY_PX = 2 * FAINT_PX  # a stray group within this square has no part the hole
 def refinement_windows(alpha: np.ndarray, window) -> list:
     """alpha float32 (H, W): the matte kernel's; window: subject_window(alpha,
     WINDOW_PAD) -> [(row slice, column slice), ...]: where to refine. Either that one
-    window, or the subject's window and one for each group of keyed pixels set apart
+    window, or the subject's window (first) and one for each group of keyed pixels set apart
     from it (and from one another) by STRAY_GAP rows or columns with nothing keyed. The
     split is taken only when it refines to the same matte: every other group lies within
     a STRAY_PX square and stays under holes.SOLID, so the hole test finds nothing to
@@ -236,7 +241,7 @@ def refinement_windows(alpha: np.ndarray, window) -> list:
             top -= (top - window[0].start) % EDGE_BLOCK_PX
             left -= (left - window[1].start) % EDGE_BLOCK_PX
         windows.append((slice(top, min(h, y1 + WINDOW_PAD)), slice(left, min(w, x1 + WINDOW_PAD))))
-    return windows
+    return [windows[main]] + windows[:main] + windows[main + 1 :]
 
 
 def _runs(index: np.ndarray, gap: int) -> list:
@@ -248,12 +253,13 @@ def _runs(index: np.ndarray, gap: int) -> list:
     return list(zip(starts.tolist(), stops.tolist(), strict=True))
 
 
-def refine(model, alpha, frame, offset, linear_distance, score) -> np.ndarray:
+def refine(model, alpha, frame, offset, linear_distance, score, holes: bool = True) -> np.ndarray:
     """The matte kernel's alpha (H, W) float32 refined: the subject's holes filled
-    (holes.fill_holes, with a clean plate), the edge unmixed in linear light
-    (unmix_edge) and guided by the luma (guide_edge). frame (H, W, 3) uint8; offset
-    (H, W, 3), linear_distance (H, W) and score (H, W) float32 from the matte kernel."""
-    if model.use_plate:
+    (holes.fill_holes, with a clean plate, unless ``holes`` is False), the edge unmixed
+    in linear light (unmix_edge) and guided by the luma (guide_edge). frame (H, W, 3)
+    uint8; offset (H, W, 3), linear_distance (H, W) and score (H, W) float32 from the
+    matte kernel."""
+    if model.use_plate and holes:
         alpha = fill_holes(alpha, np.ascontiguousarray(offset), model.noise)
     lo, hi = (model.params[1], model.params[2]) if model.use_plate else (model.params[4], model.params[5])
     alpha = unmix_edge(alpha, score, float(lo), float(hi), linear_distance, model.edge_px)
