@@ -191,6 +191,28 @@ def test_unmix_kernel_matches_numpy_twin():
         assert (out[alpha <= 0] == alpha[alpha <= 0]).all()
 
 
+def test_unmix_kernel_matches_numpy_twin_on_a_solid_subject_touching_the_border():
+    # a subject as the refinements see one: a solid inside, a soft edge next to clear
+    # background, clear pockets inside it, and parts cut by the picture's border (the
+    # kernel's 3 x 3 clear test reads each column once per row)
+    rng = np.random.default_rng(10)
+    y, x = np.mgrid[0:37, 0:41]
+    alpha = np.clip((15.0 - np.hypot(y - 20.5, x - 3.2)) / 2.5, 0, 1)  # cut by the left border
+    alpha = np.maximum(alpha, np.clip((9.0 - np.hypot(y - 2.0, x - 30.0)) / 2.0, 0, 1))  # by the top
+    alpha[18:20, 5:7] = 0.0  # a clear pocket inside
+    alpha = (alpha * (alpha < 1) * rng.uniform(0.5, 1.0, alpha.shape) + (alpha >= 1)).astype(np.float32)
+    score = rng.uniform(-1, 3, alpha.shape).astype(np.float32)
+    linear_distance = rng.uniform(0, 1, alpha.shape).astype(np.float32)
+    for reach in (1, 2):
+        out = np.empty_like(alpha)
+        key_kernel.unmix(alpha, score, np.float32(5.0), np.float32(17.0), linear_distance, reach, out)
+        want = key_reference.unmix(alpha, score, 5.0, 17.0, linear_distance, reach)
+        np.testing.assert_allclose(out, want, atol=1e-5)
+        changed = out != alpha
+        assert changed.sum() > 20  # edge pixels were unmixed
+        assert (out[alpha >= 1][~changed[alpha >= 1]] == 1).sum() > 200  # the solid inside kept
+
+
 def test_colour_share_kernel_matches_numpy_twin():
     rng = np.random.default_rng(17)
     h, w = 19, 23

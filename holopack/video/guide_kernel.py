@@ -17,7 +17,7 @@ from numba import njit
 from ..kernel_cache import refresh
 from ..work_pool import run
 from ..work_queue import claim
-from .key_kernel import KB, KG, KR
+from .key_kernel import ALONE_PIXELS, KB, KG, KR
 
 # the luma weights are compiled in as constants, the work queue's claim into the kernels
 refresh(__file__, ["key_kernel.py", "../work_queue.py"])
@@ -112,6 +112,7 @@ def guide_edge(frame, alpha, edge, near, radius, eps, coef_a, coef_b, out):
             coef_a,
             coef_b,
             out,
+            alone=alpha.size <= ALONE_PIXELS,
         )
 
 

@@ -35,6 +35,10 @@ KR, KG, KB = 0.299, 0.587, 0.114
 CB_SCALE, CR_SCALE = 0.564, 0.713
 CHROMA_SOFTEN = 16.0  # added to Y before dividing, so near-black pixels have small chroma
 SCORE_LIMIT = 64.0  # stored scores are clamped to [-SCORE_LIMIT, SCORE_LIMIT]
+# Up to this many pixels a refinement runs on the calling thread alone (a stray keyed
+# pixel's own window, matte.refinement_windows, is 25 x 25 to 37 x 37): waking the work
+# pool's helper costs more than it would take over.
+ALONE_PIXELS = 4096
 
 
 def matte(
@@ -201,7 +205,18 @@ def unmix(alpha, score, lo, hi, linear_distance, reach, out):
     takes share = linear distance / (the largest within ``reach``), clipped to 1, where
     a distance of at least ``hi`` (from the score) lies within 2 px, else
     min(alpha, share); every other pixel keeps alpha. Windows are cut at the border."""
-    run(_unmix_rows, np.zeros(1, np.int64), alpha, score, lo, hi, linear_distance, reach, out)
+    run(
+        _unmix_rows,
+        np.zeros(1, np.int64),
+        alpha,
+        score,
+        lo,
+        hi,
+        linear_distance,
+        reach,
+        out,
+        alone=alpha.size <= ALONE_PIXELS,
+    )
 
 
 @njit(cache=True, nogil=True, _nrt=False)  # type: ignore[call-overload]  # _nrt: not in the stubs
@@ -211,17 +226,18 @@ def _unmix_rows(next_row, alpha, score, lo, hi, linear_distance, reach, out):
     span = hi - lo
     y = claim(next_row)
     while y < height:
+        v0, v1 = max(0, y - 1), min(height, y + 2)
+        # whether column x - 1, x and x + 1 of rows y - 1 to y + 1 hold a clear pixel:
+        # each column is read once per row, not three times (the same test)
+        left = False
+        here = _column_clear(alpha, v0, v1, 0)
         for x in range(width):
+            right = _column_clear(alpha, v0, v1, x + 1) if x + 1 < width else False
             a = alpha[y, x]
             out[y, x] = a
-            if a <= 0.0:
-                continue
-            near = False
-            for v in range(max(0, y - 1), min(height, y + 2)):
-                for u in range(max(0, x - 1), min(width, x + 2)):
-                    if alpha[v, u] <= 0.0:
-                        near = True
-            if not near:
+            near = left or here or right
+            left, here = here, right
+            if a <= 0.0 or not near:
                 continue
             local = 0.0
             for v in range(max(0, y - 2), min(height, y + 3)):
@@ -234,6 +250,15 @@ def _unmix_rows(next_row, alpha, score, lo, hi, linear_distance, reach, out):
             share = min(1.0, max(0.0, linear_distance[y, x] / max(linear_local, 1e-6)))
             out[y, x] = share if local >= hi else min(a, share)
         y = claim(next_row)
+
+
+@njit(cache=True, inline="always")
+def _column_clear(alpha, v0, v1, x):
+    """Is alpha[v, x] <= 0 for any row v in [v0, v1)?"""
+    for v in range(v0, v1):
+        if alpha[v, x] <= 0.0:
+            return True
+    return False
 
 
 def colour_share(coverage, refined, frame, background_linear, srgb_linear, inset, c0, c1, gate, out):
@@ -263,6 +288,7 @@ def colour_share(coverage, refined, frame, background_linear, srgb_linear, inset
         c1,
         gate,
         out,
+        alone=coverage.size <= ALONE_PIXELS,
     )
 
 
