@@ -343,24 +343,34 @@ def _sample_at(texels, levels, level_count, wrap, t, u, v, dudx, dvdx, dudy, dvd
     row, u, v, l0, f, mode_s, mode_t = levels_and_period(
         levels, level_count, wrap, t, u, v, dudx, dvdx, dudy, dvdy
     )
-    # one bilinear fetch in a loop of two (not two copies): half the compiled code
-    r = 0.0
-    g = 0.0
-    b = 0.0
-    a = 0.0
-    for i in range(2):
-        weight = 1.0 - f if i == 0 else f
-        if weight <= 0.0:
-            continue
-        at = row + 3 * (l0 + i)
+    # The lower level always (f < 1), the upper only where f > 0: two fetches written
+    # out, not one in a loop of two that skipped a level of weight 0. Most fragments of a
+    # 1024^2 frame magnify (f = 0: 70-74% of FlightHelmet's), and the loop paid for its
+    # second turn's weight, test and accumulation on each of them. The sums are the
+    # loop's, in its order ((1 - f) c0 + f c1; 0 + x = x), so the pictures are identical.
+    # FlightHelmet's fetches of four 1024^2 views (162k-220k each, in the band shader's
+    # order), one thread: 0.73-0.76 of the loop's time (benchmarks/sampler_turns.py);
+    # its unlit shading pass 14.8 against 15.7 ms of one thread's CPU (profile_render.py
+    # --cpu, turns). It compiles in 1.7 CPU s against 1.2 (once, for textured jobs only).
+    # The two fetches as two calls of one compiled fetch compiled as fast as the loop
+    # but kept only a sixth of the gain in the shading pass (15.5 ms). Raw:
+    # benchmarks/results/2026-12-04/shade-turns.txt, sampler-turns.txt.
+    at = row + 3 * l0
+    i00, i01, i10, i11, w00, w01, w10, w11 = taps_at(
+        levels[at], levels[at + 1], levels[at + 2], u, v, mode_s, mode_t, 1
+    )
+    r, g, b, a = mix_texels(texels, i00, i01, i10, i11, w00, w01, w10, w11)
+    if f > 0.0:
+        k = 1.0 - f
+        at += 3
         i00, i01, i10, i11, w00, w01, w10, w11 = taps_at(
             levels[at], levels[at + 1], levels[at + 2], u, v, mode_s, mode_t, 1
         )
         c0, c1, c2, c3 = mix_texels(texels, i00, i01, i10, i11, w00, w01, w10, w11)
-        r += weight * c0
-        g += weight * c1
-        b += weight * c2
-        a += weight * c3
+        r = k * r + f * c0
+        g = k * g + f * c1
+        b = k * b + f * c2
+        a = k * a + f * c3
     return r, g, b, a
 
 
