@@ -35,6 +35,7 @@ from holopack.openmp import configure as configure_openmp  # noqa: E402
 configure_openmp()
 
 from bench_pbr import MODELS, turntable  # noqa: E402  (the benchmark beside this script)
+from stage_times import StageTimes  # noqa: E402
 
 from holopack.rendering import Renderer  # noqa: E402
 from holopack.rendering import raster_kernel as raster  # noqa: E402
@@ -57,25 +58,8 @@ FACTORIES = {
     "shade_kernel": "shade_visible",
     "blend_kernel": "raster_blend",
 }
-TIMES: dict[str, list[float]] = defaultdict(list)
+TIMES = StageTimes()
 CLOCK = {"now": time.perf_counter}  # time.thread_time under --cpu
-
-
-def timed(name, fn):
-    def wrapper(*args):
-        t0 = CLOCK["now"]()
-        out = fn(*args)
-        TIMES[name].append(CLOCK["now"]() - t0)
-        return out
-
-    return wrapper
-
-
-def timed_factory(name, factory):
-    def make(*variant):
-        return timed(name, factory(*variant))
-
-    return make
 
 
 def main():
@@ -91,7 +75,7 @@ def main():
         import numba
 
         numba.set_num_threads(1)
-        CLOCK["now"] = time.thread_time
+        CLOCK["now"] = TIMES.cpu_clock = time.thread_time
     scene, posed, cams = turntable(args.model, args.frames)
     size = (args.size, args.size)
     rig = default_rig()
@@ -137,25 +121,19 @@ def main():
         fastest = 1000 * min(frame_times[name])
         print(f"{name:28s} {1000 * ms:7.1f} {ms / base:7.2f} {1000 * (full - ms):13.1f} {fastest:8.1f}")
     # per stage: the kernels of the unlit and the pbr frame
-    originals = {stage: getattr(raster, stage) for stage in STAGES if stage not in FACTORIES.values()}
-    originals.update({factory: getattr(raster, factory) for factory in FACTORIES})
     import holopack.rendering.pbr_setup as pbr_setup
 
     tone = pbr_setup.tone_map
+    originals = TIMES.wrap(raster, STAGES, FACTORIES)
     try:
-        for stage, fn in originals.items():
-            if stage in FACTORIES:
-                setattr(raster, stage, timed_factory(FACTORIES[stage], fn))
-            else:
-                setattr(raster, stage, timed(stage, fn))
-        pbr_setup.tone_map = timed("tone_map", tone)
+        pbr_setup.tone_map = TIMES.timed("tone_map", tone)
         print(f"\n{'stage':20s} {'unlit ms':>9s} {'pbr ms':>9s}")
         per: dict[str, dict[str, list[float]]] = {"unlit": defaultdict(list), "pbr": defaultdict(list)}
         for cam in cams:  # taking turns, as above
             for name in ("unlit", "pbr"):
                 TIMES.clear()
                 draw(name, cam)
-                for stage, t in TIMES.items():
+                for stage, t in (TIMES.cpu if args.cpu else TIMES.wall).items():
                     per[name][stage] += t
         medians = {name: {k: 1000 * statistics.median(t) for k, t in d.items()} for name, d in per.items()}
         for stage in list(STAGES) + ["tone_map"]:
@@ -167,8 +145,7 @@ def main():
                 f"{stage:20s} {'-' if a is None else f'{a:.1f}':>9s} {'-' if b is None else f'{b:.1f}':>9s}"
             )
     finally:
-        for stage, fn in originals.items():
-            setattr(raster, stage, fn)
+        TIMES.unwrap(raster, originals)
         pbr_setup.tone_map = tone
 
 

@@ -37,6 +37,7 @@ from holopack.openmp import configure as configure_openmp  # noqa: E402
 configure_openmp()
 
 from bench_render import MODELS, cameras, model  # noqa: E402  (the benchmark beside this script)
+from stage_times import StageTimes  # noqa: E402
 
 from holopack.rendering import Renderer  # noqa: E402
 from holopack.rendering import raster_kernel as raster  # noqa: E402
@@ -58,28 +59,7 @@ ORDER = (
     "raster_blend",
     "resolve_tiles",
 )
-WALL: dict[str, list[float]] = defaultdict(list)
-CPU: dict[str, list[float]] = defaultdict(list)
-CLOCK = {"cpu": time.process_time}
-
-
-def timed(name, fn):
-    def wrapper(*args, **kwargs):
-        c0 = CLOCK["cpu"]()
-        t0 = time.perf_counter()
-        out = fn(*args, **kwargs)
-        WALL[name].append(time.perf_counter() - t0)
-        CPU[name].append(CLOCK["cpu"]() - c0)
-        return out
-
-    return wrapper
-
-
-def timed_factory(name, factory):
-    def make(*variant):
-        return timed(name, factory(*variant))
-
-    return make
+TIMES = StageTimes()
 
 
 def frame_counts(renderer: Renderer) -> dict[str, float]:
@@ -139,10 +119,8 @@ def main():
         import numba
 
         numba.set_num_threads(1)
-        CLOCK["cpu"] = time.thread_time
+        TIMES.cpu_clock = time.thread_time
     print(f"load average before the run: {' '.join(f'{v:.2f}' for v in os.getloadavg())}")
-    originals = {stage: getattr(raster, stage) for stage in STAGES}
-    originals.update({factory: getattr(raster, factory) for factory in FACTORIES})
     for name in args.models:
         posed, materials, textures = model(name)
         bare = [dataclasses.replace(m, base_color_texture=None, emissive_texture=None) for m in materials]
@@ -157,30 +135,24 @@ def main():
         }
         frame: dict[str, tuple[list[float], list[float]]] = {k: ([], []) for k in renderers}
         counts: dict[str, list[float]] = defaultdict(list)
+        originals = TIMES.wrap(raster, STAGES, FACTORIES)
         try:
-            for stage, fn in originals.items():
-                if stage in FACTORIES:
-                    setattr(raster, stage, timed_factory(FACTORIES[stage], fn))
-                else:
-                    setattr(raster, stage, timed(stage, fn))
             for cam in cams:
                 for key, r in renderers.items():  # in turns
-                    WALL.clear()
-                    CPU.clear()
-                    c0 = CLOCK["cpu"]()
+                    TIMES.clear()
+                    c0 = TIMES.cpu_clock()
                     t0 = time.perf_counter()
                     r.draw(posed, sets[key], textures, cam.view, cam.projection, "unlit")
                     frame[key][0].append(time.perf_counter() - t0)
-                    frame[key][1].append(CLOCK["cpu"]() - c0)
-                    for stage in WALL:
-                        per[key][stage][0].append(sum(WALL[stage]))
-                        per[key][stage][1].append(sum(CPU[stage]))
+                    frame[key][1].append(TIMES.cpu_clock() - c0)
+                    for stage in TIMES.wall:
+                        per[key][stage][0].append(sum(TIMES.wall[stage]))
+                        per[key][stage][1].append(sum(TIMES.cpu[stage]))
                     if key == "textured":
                         for k, v in frame_counts(r).items():
                             counts[k].append(v)
         finally:
-            for stage, fn in originals.items():
-                setattr(raster, stage, fn)
+            TIMES.unwrap(raster, originals)
         tris = sum(len(p.primitive.indices) for p in posed)
         unit = "one thread's CPU" if args.cpu else "process CPU"
         print(f"\n{name} ({tris} triangles) at {args.size}^2 unlit, {args.frames} frames, medians")
