@@ -18,7 +18,6 @@ from __future__ import annotations
 import argparse
 import os
 import statistics
-import subprocess
 import sys
 import textwrap
 import time
@@ -35,6 +34,7 @@ from holopack.openmp import configure as configure_openmp  # noqa: E402
 configure_openmp()
 
 from bench_render import cameras, model  # noqa: E402
+from revision import source_at  # noqa: E402
 
 from holopack.rendering import Renderer  # noqa: E402
 from holopack.rendering import raster_kernel as raster  # noqa: E402
@@ -44,13 +44,7 @@ from holopack.scene.load import load  # noqa: E402
 
 def depth_kernels(rev: str):
     """raster_opaque's two workers (unmasked, masked) as revision ``rev`` wrote them."""
-    text = subprocess.run(
-        ["git", "show", f"{rev}:holopack/rendering/raster_kernel.py"],
-        cwd=ROOT,
-        capture_output=True,
-        text=True,
-        check=True,
-    ).stdout
+    text = source_at(rev, "holopack/rendering/raster_kernel.py")
     start = text.index("def _depth_kernel(")
     stop = text.index("\n# each variant a global of its own", start)
     source = textwrap.dedent(text[start:stop]).replace("cache=True", "cache=False")

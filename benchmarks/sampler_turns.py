@@ -1,6 +1,6 @@
 """The texture sampler of this tree against a git revision's, on a real frame's fetches.
 
-    python benchmarks/sampler_turns.py [--rev renderfast] [--model FlightHelmet] [--views 4] [--runs 9]
+    python benchmarks/sampler_turns.py [--rev main] [--model FlightHelmet] [--views 4] [--runs 9]
 
 For each of ``views`` views of bench_render.py's turntable (1024 x 1024, supersample 1,
 unlit), the base colour fetches of the visible fragments, in the order the band shader
@@ -17,7 +17,6 @@ from __future__ import annotations
 import argparse
 import os
 import statistics
-import subprocess
 import sys
 import time
 from pathlib import Path
@@ -30,6 +29,7 @@ sys.path.insert(0, str(ROOT))
 sys.path.insert(0, str(Path(__file__).resolve().parent))
 
 from bench_render import cameras, model  # noqa: E402
+from revision import source_at  # noqa: E402
 
 from holopack.rendering import Renderer, texture_kernel  # noqa: E402
 from holopack.rendering import raster_kernel as raster  # noqa: E402
@@ -39,13 +39,7 @@ from holopack.rendering.texel_mix import data_pointer  # noqa: E402
 
 def old_sampler(rev: str):
     """``_sample_at`` as revision ``rev`` wrote it, compiled beside this tree's helpers."""
-    text = subprocess.run(
-        ["git", "show", f"{rev}:holopack/rendering/texture_kernel.py"],
-        cwd=ROOT,
-        capture_output=True,
-        text=True,
-        check=True,
-    ).stdout
+    text = source_at(rev, "holopack/rendering/texture_kernel.py")
     start = text.index("@njit", text.index("def sample_trilinear("))  # _sample_at's decorator
     stop = text.index("\n@njit", text.index("def _sample_at(", start))
     source = text[start:stop].replace("cache=True", "cache=False")
@@ -101,7 +95,7 @@ def runner(sampler):
 
 def main():
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
-    parser.add_argument("--rev", default="renderfast")
+    parser.add_argument("--rev", default="main")
     parser.add_argument("--model", default="FlightHelmet")
     parser.add_argument("--views", type=int, default=4)
     parser.add_argument("--runs", type=int, default=9)

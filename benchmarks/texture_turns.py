@@ -1,6 +1,6 @@
 """Frame times of this tree's renderer against a git revision's, whole processes in turns.
 
-    python benchmarks/texture_turns.py [--rev renderfast] [--frames 10] [--runs 3]
+    python benchmarks/texture_turns.py [--rev main] [--frames 10] [--runs 3]
 
 For a change that the other revision's kernels cannot stand in for inside one process
 (the texture sampler is compiled into every textured band shader, four layers of inlined
@@ -94,7 +94,7 @@ def turn(root: Path, frames: int) -> dict:
 
 def main():
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
-    parser.add_argument("--rev", default="renderfast")
+    parser.add_argument("--rev", default="main")
     parser.add_argument("--frames", type=int, default=10)
     parser.add_argument("--runs", type=int, default=3)
     args = parser.parse_args()
