@@ -35,29 +35,12 @@ from holopack.openmp import configure as configure_openmp  # noqa: E402
 configure_openmp()
 
 from bench_pbr import MODELS, turntable  # noqa: E402  (the benchmark beside this script)
-from stage_times import StageTimes  # noqa: E402
+from stage_times import RASTER_FACTORIES, RASTER_STAGES, StageTimes  # noqa: E402
 
 from holopack.rendering import Renderer  # noqa: E402
 from holopack.rendering import raster_kernel as raster  # noqa: E402
 from holopack.rendering.punctual import default_rig  # noqa: E402
 
-STAGES = (
-    "transform",
-    "setup_triangles",
-    "clip_triangles",
-    "bin_count",
-    "bin_fill",
-    "raster_opaque",
-    "shade_visible",
-    "raster_blend",
-    "resolve_tiles",
-)
-# the passes compiled per variant: the renderer asks a factory for each frame's kernel
-FACTORIES = {
-    "opaque_kernel": "raster_opaque",
-    "shade_kernel": "shade_visible",
-    "blend_kernel": "raster_blend",
-}
 TIMES = StageTimes()
 CLOCK = {"now": time.perf_counter}  # time.thread_time under --cpu
 
@@ -124,7 +107,7 @@ def main():
     import holopack.rendering.pbr_setup as pbr_setup
 
     tone = pbr_setup.tone_map
-    originals = TIMES.wrap(raster, STAGES, FACTORIES)
+    originals = TIMES.wrap(raster, RASTER_STAGES, RASTER_FACTORIES)
     try:
         pbr_setup.tone_map = TIMES.timed("tone_map", tone)
         print(f"\n{'stage':20s} {'unlit ms':>9s} {'pbr ms':>9s}")
@@ -136,7 +119,7 @@ def main():
                 for stage, t in (TIMES.cpu if args.cpu else TIMES.wall).items():
                     per[name][stage] += t
         medians = {name: {k: 1000 * statistics.median(t) for k, t in d.items()} for name, d in per.items()}
-        for stage in list(STAGES) + ["tone_map"]:
+        for stage in list(RASTER_STAGES) + ["tone_map"]:
             a = medians["unlit"].get(stage)
             b = medians["pbr"].get(stage)
             if a is None and b is None:

@@ -37,28 +37,11 @@ from holopack.openmp import configure as configure_openmp  # noqa: E402
 configure_openmp()
 
 from bench_render import MODELS, cameras, model  # noqa: E402  (the benchmark beside this script)
-from stage_times import StageTimes  # noqa: E402
+from stage_times import RASTER_FACTORIES, RASTER_STAGES, StageTimes  # noqa: E402
 
 from holopack.rendering import Renderer  # noqa: E402
 from holopack.rendering import raster_kernel as raster  # noqa: E402
 
-STAGES = ("transform", "setup_triangles", "clip_triangles", "bin_count", "bin_fill", "resolve_tiles")
-FACTORIES = {
-    "opaque_kernel": "raster_opaque",
-    "shade_kernel": "shade_visible",
-    "blend_kernel": "raster_blend",
-}
-ORDER = (
-    "transform",
-    "setup_triangles",
-    "clip_triangles",
-    "bin_count",
-    "bin_fill",
-    "raster_opaque",
-    "shade_visible",
-    "raster_blend",
-    "resolve_tiles",
-)
 TIMES = StageTimes()
 
 
@@ -135,7 +118,7 @@ def main():
         }
         frame: dict[str, tuple[list[float], list[float]]] = {k: ([], []) for k in renderers}
         counts: dict[str, list[float]] = defaultdict(list)
-        originals = TIMES.wrap(raster, STAGES, FACTORIES)
+        originals = TIMES.wrap(raster, RASTER_STAGES, RASTER_FACTORIES)
         try:
             for cam in cams:
                 for key, r in renderers.items():  # in turns
@@ -158,7 +141,7 @@ def main():
         print(f"\n{name} ({tris} triangles) at {args.size}^2 unlit, {args.frames} frames, medians")
         print(f"{'stage':16s} {'wall ms':>8s} {'CPU ms':>8s} {'share':>6s} {'untextured CPU':>15s}")
         total = statistics.median(frame["textured"][1])
-        for stage in ORDER:
+        for stage in RASTER_STAGES:
             if stage not in per["textured"]:
                 continue
             w = 1000 * statistics.median(per["textured"][stage][0])

@@ -7,6 +7,25 @@ from __future__ import annotations
 import time
 from collections import defaultdict
 
+# The raster module's stages in the order a frame runs them, and the factories that
+# compile a pass per variant (factory name -> the stage its kernels are timed as).
+RASTER_STAGES = (
+    "transform",
+    "setup_triangles",
+    "clip_triangles",
+    "bin_count",
+    "bin_fill",
+    "raster_opaque",
+    "shade_visible",
+    "raster_blend",
+    "resolve_tiles",
+)
+RASTER_FACTORIES = {
+    "opaque_kernel": "raster_opaque",
+    "shade_kernel": "shade_visible",
+    "blend_kernel": "raster_blend",
+}
+
 
 class StageTimes:
     """wall, cpu: stage name -> [seconds of each call since the last clear()]. The CPU
