@@ -5,7 +5,7 @@ from __future__ import annotations
 
 import numpy as np
 
-from holopack.video.matte import COVERAGE_LEVEL, MATTE_GATE, coverage_edge
+from holopack.video.matte import COVERAGE_LEVEL, MATTE_GATE, coverage_edge, vector_length
 
 
 def test_a_straight_outline_between_pixel_centres_gives_each_pixel_its_area_share():
@@ -70,3 +70,22 @@ def test_the_edge_colour_places_a_mixed_pixel_where_the_outline_misses_it():
     # with the subject as dark as the plate the colour tells nothing: the coverage stands
     same = np.tile(np.round(np.full((24, 3), plate)).astype(np.uint8)[None], (9, 1, 1))
     np.testing.assert_array_equal(colour_edge(coverage, refined, same, background), coverage)
+
+
+def test_the_slope_is_the_same_bits_wherever_its_arrays_lie_in_memory():
+    # the same gradients copied to buffers that start 0..7 floats past an allocation:
+    # every copy gives one result, sqrt(x^2 + y^2) correctly rounded per operation
+    # (float64 then rounded to float32 lies within an ulp of it)
+    rng = np.random.default_rng(5)
+    gx = rng.normal(0, 0.2, (421, 419)).astype(np.float32)
+    gy = rng.normal(0, 0.2, (421, 419)).astype(np.float32)
+    results = []
+    for offset in range(8):
+        xs = np.empty(gx.size + 8, np.float32)[offset : offset + gx.size].reshape(gx.shape)
+        ys = np.empty(gy.size + 8, np.float32)[offset : offset + gy.size].reshape(gy.shape)
+        xs[...], ys[...] = gx, gy
+        results.append(vector_length(xs, ys).copy())
+    for other in results[1:]:
+        np.testing.assert_array_equal(other, results[0])
+    exact = np.sqrt(gx.astype(np.float64) ** 2 + gy.astype(np.float64) ** 2)
+    np.testing.assert_allclose(results[0], exact, rtol=2.5e-7, atol=0)
