@@ -15,8 +15,6 @@ pair of pictures is compared: the visibility (record ids and depth) must be iden
 
 from __future__ import annotations
 
-import argparse
-import os
 import statistics
 import sys
 import textwrap
@@ -34,7 +32,7 @@ from holopack.openmp import configure as configure_openmp  # noqa: E402
 configure_openmp()
 
 from bench_render import cameras, model  # noqa: E402
-from revision import source_at  # noqa: E402
+from revision import load_average, source_at, turns_parser  # noqa: E402
 
 from holopack.rendering import Renderer  # noqa: E402
 from holopack.rendering import raster_kernel as raster  # noqa: E402
@@ -90,14 +88,10 @@ def cases(frames):
 
 
 def main():
-    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
-    parser.add_argument("--rev", default="main")
-    parser.add_argument("--frames", type=int, default=10)
-    parser.add_argument("--runs", type=int, default=3)
-    args = parser.parse_args()
+    args = turns_parser(__doc__.splitlines()[0]).parse_args()
     old = runner(depth_kernels(args.rev))
     new = raster.opaque_kernel
-    print(f"load average before: {' '.join(f'{v:.2f}' for v in os.getloadavg())}")
+    print(f"load average before: {load_average()}")
     print(
         f"old = {args.rev}'s depth pass, new = this tree's; medians of {args.runs} runs of {args.frames} frames"
     )
@@ -140,7 +134,7 @@ def main():
             f"| {label} | {o_w:.2f} | {n_w:.2f} | {n_w / o_w:.3f} | {o_c:.2f} | {n_c:.2f} | {n_c / o_c:.3f} |",
             flush=True,
         )
-    print(f"load average after: {' '.join(f'{v:.2f}' for v in os.getloadavg())}")
+    print(f"load average after: {load_average()}")
 
 
 if __name__ == "__main__":

@@ -14,8 +14,6 @@ levels (level 0 with no blend: a magnified fragment, one bilinear fetch).
 
 from __future__ import annotations
 
-import argparse
-import os
 import statistics
 import sys
 import time
@@ -29,7 +27,7 @@ sys.path.insert(0, str(ROOT))
 sys.path.insert(0, str(Path(__file__).resolve().parent))
 
 from bench_render import cameras, model  # noqa: E402
-from revision import source_at  # noqa: E402
+from revision import load_average, source_at, turns_parser  # noqa: E402
 
 from holopack.rendering import Renderer, texture_kernel  # noqa: E402
 from holopack.rendering import raster_kernel as raster  # noqa: E402
@@ -94,14 +92,12 @@ def runner(sampler):
 
 
 def main():
-    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
-    parser.add_argument("--rev", default="main")
+    parser = turns_parser(__doc__.splitlines()[0], frames=None, runs=9)
     parser.add_argument("--model", default="FlightHelmet")
     parser.add_argument("--views", type=int, default=4)
-    parser.add_argument("--runs", type=int, default=9)
     args = parser.parse_args()
     posed, materials, textures = model(args.model)
-    print(f"load average before: {' '.join(f'{v:.2f}' for v in os.getloadavg())}")
+    print(f"load average before: {load_average()}")
     sizes = sorted({tuple(x.pixels.shape[:2]) for x in textures})
     print(f"{args.model}: {len(textures)} textures, sizes {sizes}")
     samplers = {"old": runner(old_sampler(args.rev)), "new": runner(texture_kernel._sample_at)}
@@ -139,7 +135,7 @@ def main():
             f"{np.mean(level >= 2):.3f} | {old:.2f} | {new:.2f} | {new / old:.3f} | {'yes' if same else 'NO'} |",
             flush=True,
         )
-    print(f"load average after: {' '.join(f'{v:.2f}' for v in os.getloadavg())}")
+    print(f"load average after: {load_average()}")
 
 
 if __name__ == "__main__":

@@ -17,9 +17,7 @@ so its first turn compiles; that turn is not counted. The pictures of the two tr
 
 from __future__ import annotations
 
-import argparse
 import json
-import os
 import statistics
 import subprocess
 import sys
@@ -28,6 +26,9 @@ import tempfile
 from pathlib import Path
 
 ROOT = Path(__file__).resolve().parents[1]
+sys.path.insert(0, str(Path(__file__).resolve().parent))
+
+from revision import load_average, turns_parser  # noqa: E402
 
 CHILD = """
 import hashlib, json, os, statistics, sys, time
@@ -93,14 +94,10 @@ def turn(root: Path, frames: int) -> dict:
 
 
 def main():
-    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
-    parser.add_argument("--rev", default="main")
-    parser.add_argument("--frames", type=int, default=10)
-    parser.add_argument("--runs", type=int, default=3)
-    args = parser.parse_args()
+    args = turns_parser(__doc__.splitlines()[0]).parse_args()
     with tempfile.TemporaryDirectory() as tmp:
         trees = {"old": unpack(args.rev, Path(tmp)), "new": ROOT}
-        print(f"load average before: {' '.join(f'{v:.2f}' for v in os.getloadavg())}")
+        print(f"load average before: {load_average()}")
         print(f"old = {args.rev}, new = this tree; medians of {args.runs} turns of {args.frames} frames")
         for key, tree in trees.items():  # compile both trees' kernels (not counted)
             print(f"{key} imports {turn(tree, 1)['file']}", flush=True)
@@ -108,7 +105,7 @@ def main():
         for i in range(args.runs):
             for key, tree in trees.items():
                 turns[key].append(turn(tree, args.frames))
-            print(f"turn {i + 1}: load average {' '.join(f'{v:.2f}' for v in os.getloadavg())}", flush=True)
+            print(f"turn {i + 1}: load average {load_average()}", flush=True)
     print("| case | old ms | new ms | new/old | old CPU ms | new CPU ms | new/old CPU | same pictures |")
     print("|---|---:|---:|---:|---:|---:|---:|---|")
     for label in turns["new"][0]:
@@ -121,7 +118,7 @@ def main():
             f"| {label} | {o_w:.2f} | {n_w:.2f} | {n_w / o_w:.3f} | {o_c:.2f} | {n_c:.2f} | "
             f"{n_c / o_c:.3f} | {'yes' if same else 'NO'} |"
         )
-    print(f"load average after: {' '.join(f'{v:.2f}' for v in os.getloadavg())}")
+    print(f"load average after: {load_average()}")
 
 
 if __name__ == "__main__":
