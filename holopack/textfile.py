@@ -1,24 +1,23 @@
-"""Reading the small text files users write by hand (profiles, playlists)."""
+"""Reading the small text files users write by hand (profiles, playlists, walls)."""
 
 from __future__ import annotations
 
 import os
 
+from .containment import read_regular
 from .errors import InputError
+
+# The most a hand-written text file may hold (the shipped profiles are 2-2.5 KB): named
+# by mistake, /dev/zero filled the memory and a FIFO hung; now each is one line
+# (containment.open_regular refuses anything but a regular file).
+TEXT_LIMIT = 8 * 1024 * 1024
 
 
 def read_text(path: str | os.PathLike, what: str) -> str:
     """The UTF-8 text of ``path``, or an InputError that names the file and says, in
-    terms of ``what`` ("profile", "playlist"), why it cannot be read."""
-    try:
-        with open(path, "rb") as f:
-            data = f.read()
-    except FileNotFoundError:
-        raise InputError(f"{what} file not found", path) from None
-    except IsADirectoryError:
-        raise InputError(f"is a folder, not a {what} file", path) from None
-    except OSError as exc:
-        raise InputError(f"cannot read the {what} ({exc.strerror})", path) from None
+    terms of ``what`` ("profile", "playlist", "wall"), why it cannot be read. Only a
+    regular file of at most TEXT_LIMIT bytes is read."""
+    data = read_regular(path, what, limit=TEXT_LIMIT)
     try:
         return data.decode("utf-8")
     except UnicodeDecodeError as exc:

@@ -417,6 +417,38 @@ def test_named_inputs_that_are_not_files_are_refused(world, fault):
     assert not (work / "out.mp4").exists() and not leftovers(work)
 
 
+@pytest.mark.parametrize("fault", ["fifo", "device"])
+def test_hand_written_files_that_are_not_files_are_refused(world, fault):
+    # a wall file or a playlist named as /dev/zero filled the memory, as a FIFO hung
+    work, _ = world
+    if fault == "fifo":
+        os.mkfifo(work / "named.toml")
+        target = "named.toml"
+    else:
+        target = "/dev/zero"
+    run = holopack("export", "--wall", target, "-o", "wall-out", cwd=work, timeout=60)
+    assert_one_line(run, 2, target)
+    assert_one_line(holopack("pack", target, "-o", "pack-out", cwd=work, timeout=60), 2, target)
+    assert not (work / "wall-out").exists() and not (work / "pack-out").exists()
+    assert not leftovers(work)
+
+
+def test_a_wall_fans_device_path_is_read_beside_the_wall_file_not_the_working_folder(world):
+    work, _ = world
+    (work / "site" / "profiles").mkdir(parents=True)
+    (work / "site" / "profiles" / "diy").write_text(DIY_PROFILE)
+    (work / "profiles").mkdir()
+    (work / "profiles" / "diy").write_text("not a profile at all")
+    wall = 'device = "3dcircle-42f2"\n[[fans]]\nname = "A1"\nx = 0\ny = 0\ndevice = "profiles/diy"\n'
+    (work / "site" / "wall.toml").write_text(wall)
+    run = holopack(
+        "export", "--wall", "site/wall.toml", "-o", "out", "--seconds", "0.1", cwd=work, timeout=300
+    )
+    assert run.rc == 0, run.err
+    fans = json.loads((work / "out" / "wall.json").read_text())["fans"]
+    assert [fan["device"] for fan in fans] == ["tiny"]  # site/profiles/diy, not ./profiles/diy
+
+
 # -- cost in proportion to the input --------------------------------------------------
 @pytest.mark.parametrize("depth", [32_000, 100_000])
 def test_deep_node_chains_are_checked_in_linear_time(world, depth):

@@ -29,6 +29,7 @@ from ..device import load_profile
 from ..device.profile import DeviceProfile
 from ..errors import InputError
 from ..formats.names import name_rule
+from ..textfile import read_text
 
 LAYOUTS = ("square", "staggered")
 _TOP_KEYS = {"device", "fans", "grid", "name", "description"}
@@ -92,15 +93,7 @@ class Wall:
 def load_wall(path: str | os.PathLike) -> Wall:
     """Read and check a wall file (InputError naming the file and the fault)."""
     path = os.fspath(path)
-    try:
-        with open(path, "rb") as f:
-            data = f.read()
-    except OSError as e:
-        raise InputError(f"cannot read the wall file ({e.strerror})", path) from None
-    try:
-        text = data.decode("utf-8")
-    except UnicodeDecodeError:
-        raise InputError("the wall file is not UTF-8 text", path) from None
+    text = read_text(path, "wall file")
     base = os.path.dirname(os.path.abspath(path))
     return parse_wall(text, path, base_dir=base)
 
@@ -145,7 +138,8 @@ def _profile_loader(base_dir: str | None, source: str):
         if not isinstance(name, str) or not name:
             raise InputError(f"{where}device must be a profile name or .toml path, got {name!r}", source)
         key = name
-        if name.endswith(".toml") and base_dir and not os.path.isabs(name):
+        path_like = name.endswith(".toml") or "/" in name or os.sep in name
+        if path_like and base_dir and not os.path.isabs(name):
             key = os.path.join(base_dir, name)
         if key not in profiles:
             try:
