@@ -11,6 +11,7 @@ import importlib
 import os
 from collections.abc import Callable
 
+from ..containment import check_regular
 from ..errors import InputError
 from .scene import Scene
 
@@ -75,6 +76,7 @@ def load(path: str | os.PathLike) -> Scene:
         from .media import load_folder  # a folder of numbered pictures is a clip
 
         return load_folder(path)
+    check_regular(path)  # a device or a FIFO reports its size as 0: say what it is
     try:
         size = os.path.getsize(path)
     except OSError as exc:
