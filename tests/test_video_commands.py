@@ -162,3 +162,41 @@ def test_bench_takes_the_video_options(green_clip, tmp_path):
     )
     report = json.loads(out.read_text())
     assert report["runs"][0]["scene"]["media"] is True
+
+
+def _clip(path, frames, fps=16):
+    subprocess.run(
+        [imageio_ffmpeg.get_ffmpeg_exe(), "-y", "-loglevel", "error", "-f", "rawvideo", "-pix_fmt", "rgb24"]
+        + ["-s", f"{SIDE}x{SIDE}", "-r", str(fps), "-i", "-", "-c:v", "libx264", "-pix_fmt", "yuv444p"]
+        + ["-crf", "10", str(path)],
+        input=b"".join(f.tobytes() for f in frames),
+        check=True,
+    )
+    return path
+
+
+def test_export_says_when_the_clip_is_left_unkeyed(tmp_path, capsys):
+    # a grey studio with nothing in front of it: the key would leave nothing, so the
+    # frame is kept, lit; inspect listed why, and export must say it too
+    grey = np.full((SIDE, SIDE, 3), 128, np.uint8)
+    clip = _clip(tmp_path / "still.mp4", [grey] * 12)
+    out = tmp_path / "out.mp4"
+    assert main(["export", str(clip), "--device", "mp4-fan", "--size", "64", "-q", "-o", str(out)]) == 0
+    err = capsys.readouterr().err
+    assert (
+        f"holopack: warning: {clip}: nothing moves in front of the background: the clip is not keyed" in err
+    )
+
+
+def test_a_crossfade_longer_than_half_the_clip_is_shortened_and_said(green_clip, tmp_path, capsys):
+    out = tmp_path / "out.mp4"
+    args = ["export", str(green_clip), "--device", "mp4-fan", "--size", "64", "--fps", "16", "-q", "-o"]
+    assert main([*args, str(out), "--loop", "crossfade=60"]) == 0
+    err = capsys.readouterr().err
+    half = N // 2
+    assert (
+        f"--loop crossfade=60 is longer than half the {N / 16:.2f} s clip: {half / 16:.2f} s are blended"
+        in err
+    )
+    assert main([*args, str(tmp_path / "short.mp4"), "--loop", "crossfade=0.25"]) == 0
+    assert "--loop crossfade" not in capsys.readouterr().err  # 4 of the clip's frames: no cap

@@ -20,6 +20,7 @@ from dataclasses import dataclass, field
 import numpy as np
 
 from ..ahead import ahead
+from ..notices import warn
 from ..scene.types import MediaSource
 from .analyse import ALPHA_GATE, VideoModel, analyse, source_frames
 from .crop import Placement, circle_placement, fit_placement, place, window
@@ -137,10 +138,21 @@ def _open(media: ProcessedMedia) -> Iterator[np.ndarray]:
 def processed_media(media: MediaSource, options: VideoOptions, margin: float = 0.08) -> ProcessedMedia:
     """``media`` analysed (the first pass) and wrapped: its frames() are processed frames."""
     model = analyse(media, options)
+    # what inspect lists (a background nothing keys, a clip left unkeyed) is said when
+    # the clip is used too: an export that silently keeps a lit backdrop looks like a bug
+    for message in model.warnings:
+        warn(message, media.path)
     n = model.frame_count
     count = n
     if options.loop is not None and options.loop[0] == "crossfade":
-        count = n - crossfade_length(n, options.loop[1], media.fps)
+        fade = crossfade_length(n, options.loop[1], media.fps)
+        if options.loop[1] * media.fps > fade + 0.5:
+            warn(
+                f"--loop crossfade={options.loop[1]:g} is longer than half the {n / media.fps:.2f} s "
+                f"clip: {fade / media.fps:.2f} s are blended",
+                media.path,
+            )
+        count = n - fade
     elif options.loop is not None:
         count = max(1, 2 * n - 2)
     wrapped = ProcessedMedia(
