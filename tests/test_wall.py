@@ -542,3 +542,41 @@ def test_wall_canvas_lights_the_model_with_its_own_lights_when_asked(wall_dir, m
         assert plan.source.renderer.lights == expected
     else:
         assert red < 1.3 * green
+
+
+def test_a_wall_export_says_which_fans_stay_dark(wall_dir, capsys):
+    # a row of three coarse fans; the picture is lit in its left third only, so only
+    # the left fan ever lights (said, not refused: the files are still written)
+    (wall_dir / "row.toml").write_text('device = "coarse.toml"\n[grid]\nrows = 1\ncols = 3\npitch = 420.0\n')
+    rgb = np.zeros((100, 300, 3), np.uint8)
+    rgb[:, :90] = 200
+    Image.fromarray(rgb).save(wall_dir / "left.png")
+    export_wall(
+        str(wall_dir / "left.png"),
+        str(wall_dir / "row.toml"),
+        str(wall_dir / "a"),
+        seconds=0.1,
+        progress=False,
+    )
+    err = capsys.readouterr().err
+    assert "fans A2, A3 stay dark in every frame" in err and "A1" not in err
+    Image.fromarray(np.zeros_like(rgb)).save(wall_dir / "black.png")
+    export_wall(
+        str(wall_dir / "black.png"),
+        str(wall_dir / "row.toml"),
+        str(wall_dir / "b"),
+        seconds=0.1,
+        progress=False,
+    )
+    assert "no fan lights up in any frame" in capsys.readouterr().err
+    assert sorted(p.name for p in (wall_dir / "b").iterdir())[:3] == ["A1.BIN", "A2.BIN", "A3.BIN"]
+    _picture(wall_dir / "pic.png")  # lit all over: no fan is dark
+    export_wall(
+        str(wall_dir / "pic.png"),
+        str(wall_dir / "row.toml"),
+        str(wall_dir / "c"),
+        seconds=0.1,
+        progress=False,
+    )
+    err = capsys.readouterr().err
+    assert "dark" not in err and "lights up" not in err

@@ -25,6 +25,7 @@ from ..device.simulate_kernel import encode_srgb8
 from ..errors import InputError, OutputError
 from ..formats import get_format
 from ..formats.mp4 import MP4Writer
+from ..notices import warn
 from ..pipeline import CallbackProgress, ExportSettings, default_twin, make_timeline
 from ..pipeline.exporting import warn_if_no_model_lights
 from ..progress import Progress
@@ -242,7 +243,7 @@ def export_wall(
     else:
         bar = Progress(total, label=os.path.basename(os.path.normpath(output)), enabled=bool(progress))
     with atomic_output(output, directory=True) as temp:
-        _write_files(plan, temp, bar, preview)
+        dark = _write_files(plan, temp, bar, preview)
         fans = [_fan_entry(fan, os.path.join(temp, fan.file_name), total, plan.fps) for fan in wall.fans]
         info = {
             "format": "holopack-wall",
@@ -268,14 +269,26 @@ def export_wall(
         except OSError as e:
             raise OutputError(f"cannot write ({e.strerror})", os.path.join(output, WALL_JSON)) from None
     bar.finish()
+    if len(dark) == len(wall.fans):
+        warn(
+            "no fan lights up in any frame: the picture is black wherever a fan is (see the layout)",
+            wall_path,
+        )
+    elif dark:
+        warn(
+            f"fan{'s' if len(dark) > 1 else ''} {', '.join(dark)} stay dark in every frame: the picture is black wherever they are",
+            wall_path,
+        )
     return WallResult(path=output, frames=total, fps=plan.fps, seconds=total / plan.fps, fans=fans)
 
 
-def _write_files(plan: WallPlan, temp: str, bar, preview: bool) -> None:
+def _write_files(plan: WallPlan, temp: str, bar, preview: bool) -> list[str]:
     """Every fan's file (and the preview) into the folder ``temp``, frame by frame;
-    every writer is aborted when one fails."""
+    every writer is aborted when one fails. Returns the names of the fans whose every
+    frame is black (a layout that misses the picture: said, not refused)."""
     total = plan.timeline.frame_count
     writers = []
+    dark = [True] * len(plan.wall.fans)
     try:
         for fan in plan.wall.fans:
             fmt = get_format(fan.profile.format)
@@ -287,13 +300,16 @@ def _write_files(plan: WallPlan, temp: str, bar, preview: bool) -> None:
         # made, written and previewed (prefetch.py)
         for index, canvas in prefetched(plan.canvas, total):
             frames = plan.frames_from(canvas, index)
-            for writer, frame in zip(writers, frames):
+            for k, (writer, frame) in enumerate(zip(writers, frames)):
                 writer.write(frame)
+                if dark[k] and frame.any():
+                    dark[k] = False
             if shower is not None:
                 writers[-1].write(shower.picture(frames))
             bar.update(index + 1)
         for writer in writers:
             writer.close()
+        return [fan.name for fan, off in zip(plan.wall.fans, dark) if off]
     except BaseException:
         for writer in writers:
             try:
