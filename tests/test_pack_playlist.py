@@ -85,7 +85,9 @@ def test_a_playlist_beside_its_inputs_is_found_from_anywhere(folder, monkeypatch
     "text, fragments",
     [
         ('[[items]]\ninput = "duck.glb"\n', ["missing devices"]),
-        ('devices = []\n[[items]]\ninput = "duck.glb"\n', ["devices must be an array"]),
+        ('devices = []\n[[items]]\ninput = "duck.glb"\n', ["devices is empty"]),
+        ('devices = [3]\n[[items]]\ninput = "duck.glb"\n', ["devices must be an array"]),
+        ('devices = ["hypervsn"]\nitems = []\n', ["items is empty"]),
         (
             'devices = ["3dcircle-42"]\n[[items]]\ninput = "duck.glb"\n',
             ["devices:", "did you mean 3dcircle-42f2"],

@@ -134,7 +134,9 @@ def parse_playlist(text: str, path: str) -> Playlist:
 
     if items_raw is None:
         raise InputError("no [[items]]: the playlist has nothing to play", path)
-    if not isinstance(items_raw, list) or not items_raw:
+    if isinstance(items_raw, list) and not items_raw:
+        raise InputError("items is empty: the playlist has nothing to play", path)
+    if not isinstance(items_raw, list):
         raise InputError(f"items must be an array of tables ([[items]]), got {_show(items_raw)}", path)
     items = []
     names_seen: dict[str, int] = {}
@@ -162,6 +164,8 @@ def _devices(devices, base: str, path: str, all_walls: bool) -> tuple[str, ...]:
         raise InputError('missing devices = ["..."] (the fans to pack for; see `holopack devices`)', path)
     if isinstance(devices, str):
         devices = [devices]
+    if isinstance(devices, list) and not devices and not all_walls:
+        raise InputError("devices is empty: name the fans to pack for (see `holopack devices`)", path)
     if (
         not isinstance(devices, list)
         or (not devices and not all_walls)
