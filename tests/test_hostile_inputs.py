@@ -433,6 +433,11 @@ def test_hand_written_files_that_are_not_files_are_refused(world, fault):
     run = holopack("export", "--wall", target, "-o", "wall-out", cwd=work, timeout=60)
     assert_one_line(run, 2, target)
     assert_one_line(holopack("pack", target, "-o", "pack-out", cwd=work, timeout=60), 2, target)
+    # a fleet file, and a device file to push (the push fails before any connection)
+    (work / "TWIN.BIN").write_bytes(b"x")
+    run = holopack("push", "TWIN.BIN", "--fleet", target, cwd=work, timeout=60)
+    assert_one_line(run, 2, target)
+    assert_one_line(holopack("push", target, "--fan", "127.0.0.1:1", cwd=work, timeout=60), 2, target)
     assert not (work / "wall-out").exists() and not (work / "pack-out").exists()
     assert not leftovers(work)
 

@@ -16,6 +16,7 @@ import os
 from dataclasses import dataclass
 from typing import TYPE_CHECKING
 
+from ..containment import check_regular
 from ..errors import InputError
 from ..formats.names import name_rule
 from ..scene.sources import file_sha256
@@ -196,6 +197,8 @@ def plan_uploads(path: str, device=None, wall_fan: str | None = None, folder: st
         raise InputError("no such file or folder", path)
     if os.path.isfile(path):
         return _plain([path], path, device)
+    if not os.path.isdir(path):
+        check_regular(path)  # a device, a FIFO or a socket: one line saying which
     if os.path.isfile(os.path.join(path, MANIFEST)):
         return _device_folder(path, device)
     if os.path.isfile(os.path.join(path, WALL)):

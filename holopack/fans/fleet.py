@@ -31,6 +31,7 @@ from functools import partial
 
 from ..atomic import atomic_output
 from ..errors import InputError, OutputError
+from ..textfile import read_text
 from .address import FanAddress
 from .content import plan_uploads
 from .push import push_plan
@@ -52,11 +53,9 @@ class FleetFan:
 def load_fleet(path: str) -> list[FleetFan]:
     """Read and check a fleet.toml; every fault names the file and the fan."""
     path = os.fspath(path)
+    text = read_text(path, "fleet file")  # a regular file only: /dev/zero filled the memory
     try:
-        with open(path, "rb") as f:
-            data = tomllib.load(f)
-    except OSError as exc:
-        raise InputError(f"cannot read ({exc.strerror})", path) from None
+        data = tomllib.loads(text)
     except tomllib.TOMLDecodeError as exc:
         raise InputError(f"not valid TOML ({exc})", path) from None
     unknown = set(data) - {"defaults", "fans"}
