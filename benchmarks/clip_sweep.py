@@ -423,15 +423,18 @@ def _pil_anim(d, name, **kw):
     return p
 
 
-CLIPS["apng-alpha.png"] = (lambda d: _pil_anim(d, "a.png"), (W, H, N, True, None))
+CLIPS["apng-alpha.png"] = (lambda d: _pil_anim(d, "a.png"), (W, H, N, True, 1000 / 42))
 CLIPS["webp-anim-alpha-lossless.webp"] = (
     lambda d: _pil_anim(d, "a.webp", lossless=True),
-    (W, H, N, True, None),
+    (W, H, N, True, 1000 / 42),
 )
-CLIPS["webp-anim-alpha-lossy.webp"] = (lambda d: _pil_anim(d, "a.webp", quality=95), (W, H, N, True, None))
+CLIPS["webp-anim-alpha-lossy.webp"] = (
+    lambda d: _pil_anim(d, "a.webp", quality=95),
+    (W, H, N, True, 1000 / 42),
+)
 
 
-@clip("gif-transparency-disposal2.gif", (W, H, N, True, None))
+@clip("gif-transparency-disposal2.gif", (W, H, N, True, 20))
 def _(d):
     # alpha 128 is not in a GIF: rows 255, 255, 0
     p = f"{d}/a.gif"
@@ -447,7 +450,7 @@ def _(d):
     return p
 
 
-@clip("gif-disposal1-partial.gif", (W, H, N, False, None))
+@clip("gif-disposal1-partial.gif", (W, H, N, False, 20))
 def _(d):
     p = f"{d}/a.gif"
     pics = []
