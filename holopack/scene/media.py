@@ -197,8 +197,10 @@ def _load_ffmpeg(path: str) -> Scene:
     if fps > _MAX_FPS:
         raise InputError(f"the video runs at {fps:g} fps; holopack reads videos up to {_MAX_FPS:g} fps", path)
     frame_count = max(1, int(round(duration * fps)))
-    span = alpha_decode.video_span(path, stream)
-    if span is not None:
+    span = alpha_decode.video_span(path)
+    # trusted to shorten the clip only: a stream whose time stamps wander (a raw
+    # elementary stream, a broken muxer) keeps the container's count
+    if span is not None and (duration <= 0 or span.seconds <= duration + 1.0 / fps):
         # the picture's own length, not the container's (sound may run on; a cut file's
         # index promises more than it holds)
         if span.cut_short:

@@ -154,10 +154,11 @@ class VideoSpan:
     cut_short: bool  # ffmpeg found the file's end before the data its index promised
 
 
+_NO_PTS = -(2**62)  # framecrc prints a packet without a time stamp as INT64_MIN
 _PACKET = re.compile(r"^0,\s*(-?\d+),\s*(-?\d+),\s*(\d+),")
 
 
-def video_span(path: str, info: StreamInfo) -> VideoSpan | None:
+def video_span(path: str) -> VideoSpan | None:
     """The first video stream's span, read by demuxing it without decoding (ffmpeg's
     framecrc of the stream copied: one line per packet with its pts and duration).
 
@@ -179,7 +180,7 @@ def video_span(path: str, info: StreamInfo) -> VideoSpan | None:
     start, end = None, None
     for line in done.stdout.splitlines():
         m = _PACKET.match(line)
-        if m:
+        if m and int(m.group(2)) > _NO_PTS:
             pts, length = int(m.group(2)), int(m.group(3))
             start = pts if start is None else min(start, pts)
             end = pts + length if end is None else max(end, pts + length)
