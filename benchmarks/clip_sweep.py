@@ -346,6 +346,54 @@ def _(d):
     return p
 
 
+@clip("sound-runs-on-3s-after-0.5s-picture.mp4", (W, H, N, False, 24))
+def _(d):
+    raw = f"{d}/raw.mp4"
+    encode(raw, frames_rgb(), 24, X264 + tags("bt709", "tv"), vf=yuv("bt709", "tv"))
+    p = f"{d}/a.mp4"
+    ff(
+        "-f",
+        "lavfi",
+        "-i",
+        "sine=duration=3",
+        "-i",
+        raw,
+        "-map",
+        "0:a",
+        "-map",
+        "1:v",
+        "-c:a",
+        "aac",
+        "-c:v",
+        "copy",
+        p,
+    )
+    return p
+
+
+@clip("cut-off-mid-clip-24-of-48.mp4", (W, H, 25, False, 24))
+def _(d):
+    # 48 frames, a key frame every 12, the index first; the file cut at 70 %: 24 frames
+    # decode, the 25th packet is partial (its picture held)
+    raw = f"{d}/raw.mp4"
+    pics = []
+    for i in range(48):
+        g = grid(W, H).copy()
+        g[:2, i : i + 2] = 255  # frames differ
+        pics.append(g)
+    encode(
+        raw,
+        pics,
+        24,
+        X264 + ["-g", "12", "-movflags", "+faststart"] + tags("bt709", "tv"),
+        vf=yuv("bt709", "tv"),
+    )
+    data = open(raw, "rb").read()
+    p = f"{d}/a.mp4"
+    open(p, "wb").write(data[: int(len(data) * 0.7)])
+    return p
+
+
 @clip("black-first-frames.mp4", (W, H, N, False, 24))
 def _(d):
     p = f"{d}/a.mp4"
@@ -463,8 +511,8 @@ def _(d):
     return p
 
 
-def _folder(d, pictures, ext="png", **kw):
-    folder = f"{d}/frames"
+def _folder(d, pictures, ext="png", sub="frames", **kw):
+    folder = f"{d}/{sub}"
     os.makedirs(folder)
     for i, pic in enumerate(pictures):
         pic.save(f"{folder}/frame_{i:04d}.{ext}", **kw)
@@ -675,7 +723,8 @@ def sweep(names, out, cli=True):
                 w, h, n, alpha, fps = want
                 if (media.width, media.height) != (w, h) or first.shape[:2] != (h, w):
                     verdict.append(f"SIZE want {w}x{h}")
-                if n is not None and (media.frame_count != n or len(frames) != n):
+                short = 1 if name.startswith("cut-off") else 0  # its last packet is partial
+                if n is not None and (media.frame_count != n or not n - short <= len(frames) <= n):
                     verdict.append(f"COUNT want {n}")
                 if alpha != media.alpha:
                     verdict.append(f"ALPHA want {alpha}")
@@ -728,11 +777,13 @@ def sweep(names, out, cli=True):
                 if rc3 == 0 and want not in (None, "maybe"):
                     # the same picture, lossless and square-pixelled, through the same commands
                     w, h, _, alpha, _ = want
-                    ref = _folder(d, [Image.fromarray(reference_picture(name, w, h, alpha))])
+                    ref = _folder(d, [Image.fromarray(reference_picture(name, w, h, alpha))], sub="reference")
                     ref_bin, ref_dec = f"{d}/REF.BIN", f"{d}/ref-frames"
                     run(export_args(ref, ref_bin))
                     run(["decode", ref_bin, "-o", ref_dec, "--frames", "1", "-q"])
-                    got = np.asarray(Image.open(sorted(_pngs(dec))[0]).convert("RGB"), np.float64)
+                    got = np.asarray(
+                        Image.open(sorted(_pngs(dec))[-1]).convert("RGB"), np.float64
+                    )  # past black lead-ins
                     ref_pic = np.asarray(Image.open(sorted(_pngs(ref_dec))[0]).convert("RGB"), np.float64)
                     diff = float(np.abs(got - ref_pic).mean())
                     notes.append(f"fan picture vs lossless reference: mean |diff| {diff:.2f}")
