@@ -11,6 +11,7 @@ import pytest
 from PIL import Image
 
 import holopack
+from holopack.errors import InputError
 from holopack.video.decode import probe_stream
 
 W, H, N = 64, 48, 6
@@ -152,3 +153,182 @@ def test_folder_of_png_frames_is_a_clip_with_alpha(tmp_path):
     assert media.alpha and media.frame_count == N and media.fps > 0
     got = list(media.open_rgba())
     assert all(np.array_equal(g, f) for g, f in zip(got, frames))
+
+
+# Container facts that users' clips carry and the alpha clips above do not: a known
+# 3 x 3 grid of colour cells, so a squeezed, turned or mis-levelled picture shows as
+# cells whose centres are off.
+CELLS = np.array(
+    [
+        [200, 40, 40],
+        [40, 200, 40],
+        [40, 40, 200],
+        [230, 230, 230],
+        [128, 128, 128],
+        [24, 24, 24],
+        [200, 200, 40],
+        [40, 200, 200],
+        [200, 40, 200],
+    ],
+    np.uint8,
+).reshape(3, 3, 3)
+
+
+def cell_grid(w: int, h: int) -> np.ndarray:
+    """(h, w, 3) uint8: the 3 x 3 cells stretched over w x h."""
+    rows = np.minimum(np.arange(h) * 3 // h, 2)
+    cols = np.minimum(np.arange(w) * 3 // w, 2)
+    return CELLS[rows[:, None], cols[None, :]]
+
+
+def cell_means(frame: np.ndarray) -> np.ndarray:
+    """(3, 3, 3) float: the mean of each cell's inner 40 % (clear of 4:2:0 chroma edges)."""
+    h, w = frame.shape[:2]
+    out = np.zeros((3, 3, 3))
+    for r in range(3):
+        for c in range(3):
+            ys = slice(int(h * (r + 0.3) / 3), int(h * (r + 0.7) / 3) + 1)
+            xs = slice(int(w * (c + 0.3) / 3), int(w * (c + 0.7) / 3) + 1)
+            out[r, c] = frame[ys, xs, :3].reshape(-1, 3).mean(0)
+    return out
+
+
+def encode_rgb(path, pictures, params, vf="format=yuv420p", pre=()):
+    h, w = pictures[0].shape[:2]
+    subprocess.run(
+        [imageio_ffmpeg.get_ffmpeg_exe(), "-y", "-loglevel", "error", *pre, "-f", "rawvideo", "-pix_fmt"]
+        + ["rgb24" if pictures[0].shape[2] == 3 else "rgba", "-s", f"{w}x{h}", "-r", "10", "-i", "-"]
+        + ["-vf", vf, *params, str(path)],
+        input=b"".join(np.ascontiguousarray(p).tobytes() for p in pictures),
+        check=True,
+    )
+
+
+X264 = ["-c:v", "libx264", "-preset", "ultrafast", "-crf", "10"]
+
+
+@pytest.mark.parametrize("name", ["anamorphic.mp4", "anamorphic-prores4444.mov"])
+def test_non_square_pixels_are_read_at_the_shape_players_show(tmp_path, name):
+    """A 48 x 36 clip whose pixels are 4:3 wide (SAR 4:3) shows 64 x 36: read at the
+    stored size, the picture came out squeezed to three quarters of its width."""
+    shown = cell_grid(64, 36)
+    stored = np.asarray(Image.fromarray(shown).resize((48, 36), Image.Resampling.NEAREST))
+    path = tmp_path / name
+    if name.endswith(".mov"):
+        alpha = np.dstack([stored, np.full((36, 48), 255, np.uint8)])
+        params = ["-c:v", "prores_ks", "-profile:v", "4444"]
+        encode_rgb(path, [alpha] * 3, params, vf="setsar=4/3,format=yuva444p10le")
+    else:
+        encode_rgb(path, [stored] * 3, X264, vf="setsar=4/3,format=yuv444p")
+    media = holopack.load(str(path)).media
+    assert (media.width, media.height) == (64, 36)
+    frames = list(media.frames())
+    assert len(frames) == 3 and frames[0].shape == (36, 64, 3)
+    assert np.abs(cell_means(frames[0]) - CELLS).max() <= 8
+    if media.open_filtered is not None:  # the keyer's filtered decode sees the same picture
+        filtered = list(media.open_filtered("format=rgb24", (64, 36)))
+        assert np.abs(filtered[0].astype(int) - frames[0]).max() <= 2
+
+
+def test_phone_clip_with_a_display_matrix_is_read_upright_without_a_warning(tmp_path, caplog):
+    """A portrait phone clip is stored landscape with a display matrix that turns it:
+    read upright, at the portrait size, and imageio-ffmpeg's warning that the decoded
+    size differs from the stored one (right here) does not reach the user."""
+    shown = cell_grid(36, 48)
+    stored = tmp_path / "stored.mp4"
+    encode_rgb(stored, [np.ascontiguousarray(np.rot90(shown, -1))] * 3, X264, vf="format=yuv444p")
+    path = tmp_path / "phone.mp4"
+    exe = imageio_ffmpeg.get_ffmpeg_exe()
+    cmd = [exe, "-y", "-loglevel", "error", "-display_rotation", "90", "-i", str(stored), "-c", "copy"]
+    subprocess.run(cmd + [str(path)], check=True)
+    with caplog.at_level("WARNING"):
+        media = holopack.load(str(path)).media
+        frames = list(media.frames())
+    assert (media.width, media.height) == (36, 48)
+    assert frames[0].shape == (48, 36, 3)
+    assert np.abs(cell_means(frames[0]) - CELLS).max() <= 8
+    assert not [r for r in caplog.records if r.name.startswith("imageio")]
+
+
+def test_sixteen_bit_grey_pictures_keep_their_levels(tmp_path):
+    """Pillow opens a 16-bit grey PNG as mode I;16 and its convert("RGBA") clips the
+    values at 255: the folder came out white. Stored as v * 257, v comes back."""
+    grey = cell_grid(30, 30)[..., 0]
+    folder = tmp_path / "frames"
+    folder.mkdir()
+    for i in range(3):
+        Image.fromarray(grey.astype(np.uint16) * 257).save(folder / f"f{i}.png")
+    assert Image.open(folder / "f0.png").mode.startswith("I")
+    for source in (folder, folder / "f0.png"):
+        media = holopack.load(str(source)).media
+        frame = next(iter(media.frames()))
+        assert np.array_equal(frame, np.dstack([grey] * 3)), source
+
+
+def test_animated_webp_plays_at_its_own_frame_durations(tmp_path):
+    """Pillow's WebP reader knows a frame's duration only once it has decoded it:
+    read before, every frame counted 100 ms and a 25 fps WebP played at 10 fps."""
+    pictures = []
+    for i in range(6):  # frames differ, or Pillow merges them
+        rgba = np.dstack([cell_grid(30, 20), np.full((20, 30), 255, np.uint8)])
+        rgba[:2, :2] = 40 * i
+        pictures.append(Image.fromarray(rgba))
+    path = tmp_path / "clip.webp"
+    pictures[0].save(path, save_all=True, append_images=pictures[1:], duration=40, lossless=True)
+    media = holopack.load(str(path)).media
+    assert media.frame_count == 6
+    assert media.fps == pytest.approx(25.0, abs=0.01)
+
+
+def test_sound_only_file_is_refused_as_having_no_video(tmp_path):
+    path = tmp_path / "voice.mp4"
+    exe = imageio_ffmpeg.get_ffmpeg_exe()
+    cmd = [exe, "-y", "-loglevel", "error", "-f", "lavfi", "-i", "sine=duration=0.3", "-c:a", "aac"]
+    subprocess.run(cmd + [str(path)], check=True)
+    with pytest.raises(InputError, match="only sound, no video stream"):
+        holopack.load(str(path))
+
+
+def test_video_cut_off_before_its_first_picture_is_named_damaged(tmp_path):
+    """A download cut short after the index: ffmpeg's last line was "Conversion
+    failed!"; the reason is the line that names the damage."""
+    whole = tmp_path / "whole.mp4"
+    encode_rgb(whole, [cell_grid(32, 32)] * 4, X264 + ["-movflags", "+faststart"])
+    data = whole.read_bytes()
+    moov = data.index(b"moov") - 4
+    size = int.from_bytes(data[moov : moov + 4], "big")
+    cut = tmp_path / "cut.mp4"
+    cut.write_bytes(data[: moov + size + 16])  # the index and a few bytes of the pictures
+    with pytest.raises(InputError, match="the video is damaged or cut short"):
+        holopack.load(str(cut))
+
+
+def test_sound_running_on_after_the_picture_does_not_lengthen_the_clip(tmp_path):
+    """The container's duration is its longest stream's: 1 s of picture with 3 s of
+    sound counted 30 frames, and the loop held its last picture for 2 s."""
+    picture = tmp_path / "picture.mp4"
+    pictures = [np.ascontiguousarray(np.roll(cell_grid(32, 32), i, axis=1)) for i in range(10)]
+    encode_rgb(picture, pictures, X264)
+    path = tmp_path / "with-sound.mp4"
+    exe = imageio_ffmpeg.get_ffmpeg_exe()
+    cmd = [exe, "-y", "-loglevel", "error", "-f", "lavfi", "-i", "sine=duration=3", "-i", str(picture)]
+    subprocess.run(cmd + ["-map", "0:a", "-map", "1:v", "-c:a", "aac", "-c:v", "copy", str(path)], check=True)
+    media = holopack.load(str(path)).media
+    assert media.fps == pytest.approx(10.0)
+    assert media.frame_count == 10 == sum(1 for _ in media.frames())
+
+
+def test_file_cut_off_mid_clip_counts_the_frames_it_holds_and_warns(tmp_path, capsys):
+    """A download cut off partway: the index still promises the whole clip. The clip
+    is what the file holds (its packets' span), and the user is told."""
+    whole = tmp_path / "whole.mp4"
+    pictures = [np.ascontiguousarray(np.roll(cell_grid(32, 32), 3 * i, axis=1)) for i in range(40)]
+    encode_rgb(whole, pictures, X264 + ["-g", "10", "-movflags", "+faststart"])
+    data = whole.read_bytes()
+    cut = tmp_path / "cut.mp4"
+    cut.write_bytes(data[: int(len(data) * 0.6)])
+    media = holopack.load(str(cut)).media
+    decoded = sum(1 for _ in media.frames())
+    assert 5 < decoded < 40
+    assert abs(media.frame_count - decoded) <= 1  # the last packet may be partial
+    assert "the file is cut short" in capsys.readouterr().err

@@ -13,6 +13,7 @@ from functools import partial
 
 import numpy as np
 
+from .. import notices
 from ..containment import check_regular, shorten
 from ..errors import InputError
 from ..limits import BOUNDS, MAX_FRAMES, check_picture_size
@@ -49,7 +50,7 @@ def _pil_open(path: str):
 
 def _to_rgb(image) -> np.ndarray:
     """A PIL image -> (H, W, 3) uint8, transparency composited onto black (LEDs off)."""
-    rgba = np.asarray(image.convert("RGBA"), np.float32)
+    rgba = alpha_decode.pil_rgba(image).astype(np.float32)
     rgb = rgba[..., :3] * (rgba[..., 3:4] / 255.0)
     return np.clip(rgb + 0.5, 0, 255).astype(np.uint8)
 
@@ -63,7 +64,7 @@ def load_image(path: str) -> Scene:
     def frames() -> Iterator[np.ndarray]:
         yield picture
 
-    rgba = np.asarray(image.convert("RGBA"), np.uint8)
+    rgba = alpha_decode.pil_rgba(image)
     has_alpha = bool((rgba[..., 3] < 255).any())
 
     def rgba_frames() -> Iterator[np.ndarray]:
@@ -119,6 +120,10 @@ def _load_gif(path: str) -> Scene:
     durations = []
     try:
         for frame in ImageSequence.Iterator(image):
+            if "duration" not in frame.info:
+                # Pillow's WebP reader learns a frame's duration only by decoding it: without
+                # this every frame of an animated WebP counted 100 ms (a 24 fps clip ran at 10)
+                frame.load()
             duration = frame.info.get("duration", 100)
             if not isinstance(duration, (int, float)) or not math.isfinite(duration):
                 duration = 100
@@ -165,19 +170,25 @@ def _load_ffmpeg(path: str) -> Scene:
     import imageio_ffmpeg
 
     check_regular(path, "video")
+    # first: a sound-only or damaged file is named as such, not by ffmpeg's closing line
+    stream = alpha_decode.probe_stream(path)
     try:
-        reader = imageio_ffmpeg.read_frames(path)
-        meta = next(reader)
-        reader.close()
+        with alpha_decode.quiet_imageio():
+            reader = imageio_ffmpeg.read_frames(path)
+            meta = next(reader)
+            reader.close()
     except (RuntimeError, OSError, StopIteration, ValueError, IndexError) as exc:
-        message = [line for line in str(exc).strip().splitlines() if line.strip()]
-        reason = shorten(message[-1].strip(), 160) if message else type(exc).__name__
-        raise InputError(f"not a readable video ({reason})", path) from None
-    width, height = (int(v) for v in meta.get("size", (0, 0)))
+        reason = alpha_decode.ffmpeg_fault(str(exc)) if str(exc).strip() else type(exc).__name__
+        raise InputError(f"not a readable video ({shorten(reason, 160)})", path) from None
+    # the size ffmpeg hands over, already turned by a display matrix (a phone's portrait clip)
+    stored_width, stored_height = (int(v) for v in meta.get("size", (0, 0)))
     fps = float(meta.get("fps") or 0.0)
     duration = float(meta.get("duration") or 0.0)
-    if width <= 0 or height <= 0:
+    if stored_width <= 0 or stored_height <= 0:
         raise InputError("the video has no usable picture stream", path)
+    # non-square pixels (an anamorphic 480x360 shown 640x360) are made square in ffmpeg
+    width, height = stream.display_size(stored_width, stored_height)
+    stream.prefilter = stream.square_filter(stored_width, stored_height)
     check_picture_size(width, height, 6, "a video frame", path)
     if fps <= 0:
         # ffmpeg writes rates from 1000 fps up as "1k fps", which imageio_ffmpeg does not
@@ -186,16 +197,29 @@ def _load_ffmpeg(path: str) -> Scene:
     if fps > _MAX_FPS:
         raise InputError(f"the video runs at {fps:g} fps; holopack reads videos up to {_MAX_FPS:g} fps", path)
     frame_count = max(1, int(round(duration * fps)))
-    stream = alpha_decode.probe_stream(path)
+    span = alpha_decode.video_span(path)
+    # trusted to shorten the clip only: a stream whose time stamps wander (a raw
+    # elementary stream, a broken muxer) keeps the container's count
+    if span is not None and (duration <= 0 or span.seconds <= duration + 1.0 / fps):
+        # the picture's own length, not the container's (sound may run on; a cut file's
+        # index promises more than it holds)
+        if span.cut_short:
+            notices.warn(
+                f"the file is cut short: its video ends after {span.seconds:.2f} s of the "
+                f"{duration:.2f} s it promises; the loop is what is there",
+                path,
+            )
+        frame_count = max(1, int(round(span.seconds * fps)))
     if frame_count > MAX_FRAMES:
         raise InputError(
             f"the video has about {frame_count:,} frames, more than the {MAX_FRAMES:,} holopack reads", path
         )
 
     def frames() -> Iterator[np.ndarray]:
-        gen = imageio_ffmpeg.read_frames(path)
+        gen = imageio_ffmpeg.read_frames(path, output_params=alpha_decode.with_prefilter(stream, None))
         try:
-            next(gen)
+            with alpha_decode.quiet_imageio():
+                next(gen)
             for raw in gen:
                 yield np.frombuffer(raw, np.uint8).reshape(height, width, 3)
         except RuntimeError as exc:

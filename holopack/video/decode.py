@@ -12,7 +12,9 @@ alpha, one at a time.
 
 from __future__ import annotations
 
+import contextlib
 import io
+import logging
 import os
 import re
 import subprocess
@@ -42,23 +44,88 @@ class StreamInfo:
     pix_fmt: str
     alpha: bool
     decoder: str | None  # a decoder to force (libvpx-vp9 for VP9 with alpha), or None
+    sar: tuple[int, int] = (1, 1)  # the stored pixels' aspect (width : height), as ffmpeg prints it
+    rotation: float = 0.0  # degrees of the display matrix (ffmpeg turns the frames by it)
+    # the filter every decode of the stream starts with (square_filter, set by the loader
+    # once it knows the decoded size), or None
+    prefilter: str | None = None
+
+    def display_size(self, width: int, height: int) -> tuple[int, int]:
+        """The (width, height) a player shows for frames that ffmpeg hands over at
+        ``width`` x ``height`` (already turned by the display matrix): non-square
+        pixels are widened or narrowed to square ones, the height kept, as players do.
+        A turned picture's pixels are turned too, so their aspect is the inverse."""
+        num, den = self.sar
+        if num <= 0 or den <= 0 or num == den:
+            return width, height
+        if round(self.rotation) % 180:
+            num, den = den, num
+        return max(1, int(round(width * num / den))), height
+
+    def square_filter(self, width: int, height: int) -> str | None:
+        """The ffmpeg filter that makes the pixels square (None when they are)."""
+        shown = self.display_size(width, height)
+        if shown == (width, height):
+            return None
+        # bicubic, ffmpeg's default for scaling; setsar=1 so no later filter scales again
+        return f"scale={shown[0]}:{shown[1]}:flags=bicubic,setsar=1"
+
+
+# what ffmpeg prints when a file is not a video it can read, most telling first; its
+# closing lines ("Conversion failed!", "Error opening output files") say nothing
+_FFMPEG_FAULTS = (
+    "moov atom not found",
+    "partial file",
+    "Invalid data found when processing input",
+    "could not find codec parameters",
+    "unspecified pixel format",
+    "EBML header parsing failed",
+    "End of file",
+)
+_FFMPEG_TAIL = (
+    "Conversion failed",
+    "Error opening output",
+    "Nothing was written",
+    "Terminating thread",
+    "Task finished",
+    "At least one output file",
+    "Consider increasing",
+    "Error while",
+)
+
+
+def ffmpeg_fault(text: str) -> str:
+    """The one line of an ffmpeg log that says why a file did not decode."""
+    lines = [ln.strip() for ln in text.splitlines() if ln.strip()]
+    for fault in _FFMPEG_FAULTS:
+        for ln in lines:
+            if fault.lower() in ln.lower():
+                return re.sub(r"^(\[[^\]]*\] ?)+", "", ln)[:160]
+    lines = [ln for ln in lines if not any(t in ln for t in _FFMPEG_TAIL)]
+    return re.sub(r"^(\[[^\]]*\] ?)+", "", lines[-1])[:160] if lines else "ffmpeg gave no reason"
 
 
 def probe_stream(path: str) -> StreamInfo:
-    """Read the first video stream's codec and pixel format from ``ffmpeg -i``."""
+    """Read the first video stream's codec, pixel format, pixel aspect and display
+    rotation from ``ffmpeg -i``."""
     import imageio_ffmpeg
 
     exe = imageio_ffmpeg.get_ffmpeg_exe()
     text = subprocess.run(
         [exe, "-hide_banner", "-i", path], capture_output=True, text=True, errors="replace"
     ).stderr
+    if not re.search(r"^Input #0", text, re.MULTILINE):
+        raise InputError(f"not a readable video ({ffmpeg_fault(text)})", path)
     line = next((ln for ln in text.splitlines() if "Video:" in ln), None)
     if line is None:
-        raise InputError("not a readable video (no video stream)", path)
+        sound = any("Audio:" in ln for ln in text.splitlines())
+        raise InputError("holds only sound, no video stream" if sound else "holds no video stream", path)
     codec_m = re.search(r"Video: (\w+)", line)
     pix_m = re.search(r"Video: [^,]*?, (\w+)", line)
     codec = codec_m.group(1) if codec_m else ""
     pix_fmt = pix_m.group(1) if pix_m else ""
+    if pix_fmt == "none":  # ffmpeg found no decodable picture: a cut-off or damaged file
+        raise InputError(f"the video is damaged or cut short ({ffmpeg_fault(text)})", path)
     # the WebM alpha flag is container metadata printed under the stream
     webm_alpha = bool(re.search(r"alpha_mode\s*:\s*1", text))
     alpha = bool(_ALPHA_PIX.match(pix_fmt)) or webm_alpha
@@ -67,7 +134,60 @@ def probe_stream(path: str) -> StreamInfo:
         decoder = "libvpx-vp9"
     elif codec == "vp8" and webm_alpha:
         decoder = "libvpx"
-    return StreamInfo(codec=codec, pix_fmt=pix_fmt, alpha=alpha, decoder=decoder)
+    sar_m = re.search(r"\bSAR (\d+):(\d+) DAR", line)  # "[SAR 4:3 DAR 16:9]" or ", SAR 4:3 DAR 16:9"
+    rotation_m = re.search(r"rotation of (-?[\d.]+) degrees", text)
+    return StreamInfo(
+        codec=codec,
+        pix_fmt=pix_fmt,
+        alpha=alpha,
+        decoder=decoder,
+        sar=(int(sar_m.group(1)), int(sar_m.group(2))) if sar_m else (1, 1),
+        rotation=float(rotation_m.group(1)) if rotation_m else 0.0,
+    )
+
+
+@dataclass
+class VideoSpan:
+    """How long the video stream itself runs, from its packets' time stamps."""
+
+    seconds: float  # from the first picture's start to the last one's end
+    cut_short: bool  # ffmpeg found the file's end before the data its index promised
+
+
+_NO_PTS = -(2**62)  # framecrc prints a packet without a time stamp as INT64_MIN
+_PACKET = re.compile(r"^0,\s*(-?\d+),\s*(-?\d+),\s*(\d+),")
+
+
+def video_span(path: str) -> VideoSpan | None:
+    """The first video stream's span, read by demuxing it without decoding (ffmpeg's
+    framecrc of the stream copied: one line per packet with its pts and duration).
+
+    The container's "Duration" is the longest stream's: a phone clip whose sound runs on
+    after the picture, or a download cut off halfway (the index still promising the
+    whole clip) counted frames that never come, and the loop held its last picture
+    for the difference. None when ffmpeg says nothing usable."""
+    import imageio_ffmpeg
+
+    cmd = [imageio_ffmpeg.get_ffmpeg_exe(), "-nostdin", "-hide_banner", "-v", "error", "-i", path]
+    cmd += ["-map", "0:v:0", "-c", "copy", "-f", "framecrc", "-"]
+    try:
+        done = subprocess.run(cmd, capture_output=True, text=True, errors="replace", timeout=120)
+    except (OSError, subprocess.TimeoutExpired):
+        return None
+    tb_m = re.search(r"^#tb 0: (\d+)/(\d+)", done.stdout, re.MULTILINE)
+    if not tb_m:
+        return None
+    start, end = None, None
+    for line in done.stdout.splitlines():
+        m = _PACKET.match(line)
+        if m and int(m.group(2)) > _NO_PTS:
+            pts, length = int(m.group(2)), int(m.group(3))
+            start = pts if start is None else min(start, pts)
+            end = pts + length if end is None else max(end, pts + length)
+    if start is None or end is None or end <= start:
+        return None
+    seconds = (end - start) * int(tb_m.group(1)) / int(tb_m.group(2))
+    return VideoSpan(seconds=seconds, cut_short="partial file" in done.stderr)
 
 
 def ffmpeg_frames(
@@ -91,16 +211,43 @@ def ffmpeg_frames(
         pix_fmt="rgba" if info.alpha else "rgb24",
         bpp=channels,
         input_params=input_params,
-        output_params=output_params,
+        output_params=with_prefilter(info, output_params),
     )
     try:
-        next(gen)
+        with quiet_imageio():
+            next(gen)
         for raw in gen:
             yield np.frombuffer(raw, np.uint8).reshape(h, w, channels)
     except RuntimeError as exc:
         raise InputError(f"the video breaks off ({str(exc).splitlines()[-1][:120]})", path) from None
     finally:
         gen.close()
+
+
+@contextlib.contextmanager
+def quiet_imageio():
+    """imageio-ffmpeg logs a warning whenever the decoded size differs from the stored
+    one, which is right for a turned phone clip or non-square pixels: the user would
+    see it on every run."""
+    logger = logging.getLogger("imageio_ffmpeg")
+    level = logger.level
+    logger.setLevel(logging.ERROR)
+    try:
+        yield
+    finally:
+        logger.setLevel(level)
+
+
+def with_prefilter(info: StreamInfo, output_params: list[str] | None) -> list[str] | None:
+    """``output_params`` with the stream's prefilter put first in its -vf chain."""
+    if not info.prefilter:
+        return output_params
+    params = list(output_params or [])
+    if "-vf" in params:
+        at = params.index("-vf") + 1
+        params[at] = f"{info.prefilter},{params[at]}"
+        return params
+    return ["-vf", info.prefilter] + params
 
 
 # ffmpeg's exit summary at -v verbose: "... 300 frames decoded; 0 decode errors;"
@@ -128,7 +275,8 @@ class FilteredFrames:
         cmd = [imageio_ffmpeg.get_ffmpeg_exe(), "-nostdin", "-hide_banner", "-nostats"]
         cmd += ["-v", "verbose"] + (["-c:v", self.info.decoder] if self.info.decoder else [])
         # ffmpeg picks the video stream as for the plain reader; sound and subtitles stay out
-        cmd += ["-i", self.path, "-vf", self.vf, "-an", "-sn", "-dn"]
+        vf = f"{self.info.prefilter},{self.vf}" if self.info.prefilter else self.vf
+        cmd += ["-i", self.path, "-vf", vf, "-an", "-sn", "-dn"]
         cmd += ["-fps_mode", "passthrough"] if self.passthrough else []
         # the same muxer as the plain reader (imageio_ffmpeg.read_frames): the same frames
         return cmd + ["-f", "image2pipe", "-vcodec", "rawvideo", "-pix_fmt", "rgb24", "-"]
@@ -197,6 +345,18 @@ def sample_filter(step: int, size: tuple[int, int] | None = None) -> str:
     return chain
 
 
+def pil_rgba(image) -> np.ndarray:
+    """A PIL image -> (H, W, 4) uint8 straight RGBA. Pillow opens a 16-bit grey PNG
+    as mode I;16 (or I), and its own convert("RGBA") clips those 0..65535 values at
+    255 instead of scaling them: a 16-bit grey frame folder came out white. They are
+    scaled here (v / 257, rounded, so 8-bit values stored as v * 257 come back)."""
+    if image.mode.startswith("I"):
+        wide = np.asarray(image).astype(np.int64)
+        grey = ((np.clip(wide, 0, 65535) + 128) // 257).astype(np.uint8)
+        return np.dstack([grey, grey, grey, np.full_like(grey, 255)])
+    return np.asarray(image.convert("RGBA"), np.uint8)
+
+
 def pil_rgba_frames(path: str) -> Iterator[np.ndarray]:
     """Every frame of a PNG/APNG/WebP/GIF as (H, W, 4) uint8 straight RGBA (GIF
     transparency becomes alpha 0)."""
@@ -204,7 +364,7 @@ def pil_rgba_frames(path: str) -> Iterator[np.ndarray]:
 
     with Image.open(path) as image:
         for frame in ImageSequence.Iterator(image):
-            yield np.asarray(frame.convert("RGBA"), np.uint8)
+            yield pil_rgba(frame)
 
 
 def pil_frame_durations(path: str) -> list[float]:
@@ -236,16 +396,17 @@ def folder_frames(files: list[str]) -> Iterator[np.ndarray]:
     for name in files:
         try:
             with Image.open(name) as image:
-                rgba = image.convert("RGBA")
+                rgba = pil_rgba(image)
         except OSError as exc:
             raise InputError(f"not a readable picture ({str(exc).splitlines()[0][:120]})", name) from None
+        shape = (rgba.shape[1], rgba.shape[0])
         if size is None:
-            size = rgba.size
-        elif rgba.size != size:
+            size = shape
+        elif shape != size:
             raise InputError(
-                f"is {rgba.size[0]}x{rgba.size[1]}, the folder's first picture is {size[0]}x{size[1]}", name
+                f"is {shape[0]}x{shape[1]}, the folder's first picture is {size[0]}x{size[1]}", name
             )
-        yield np.asarray(rgba, np.uint8)
+        yield rgba
 
 
 def premultiply(rgba: np.ndarray) -> np.ndarray:
