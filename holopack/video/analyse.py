@@ -429,10 +429,15 @@ def smooth_backdrop(plate: np.ndarray, use: np.ndarray) -> np.ndarray | None:
     for _ in range(BACKDROP_ROUNDS):
         if fitted.sum() < 4 * len(terms):
             return None
-        coef = np.linalg.lstsq(design[fitted], values[fitted], rcond=None)[0]
-        residual = np.abs(design @ coef - values).sum(-1)
+        # the normal equations, summed by einsum: lstsq and matmul hand a 25 000 x 15
+        # system to the threaded BLAS, whose threads spun for 0.37 s of CPU a fit against
+        # 0.03 s on one (a 1280 x 720 studio clip's plate, 2 cores)
+        part = design[fitted]
+        gram = np.einsum("ni,nj->ij", part, part)
+        coef = np.linalg.solve(gram, np.einsum("ni,nc->ic", part, values[fitted]))
+        residual = np.abs(np.einsum("ni,ic->nc", design, coef) - values).sum(-1)
         fitted = keep & (residual <= max(3.0 * float(np.median(residual[fitted])), 6.0))
-    fit = (design @ coef).reshape(hs, ws, 3).astype(np.float32)
+    fit = np.einsum("ni,ic->nc", design, coef).reshape(hs, ws, 3).astype(np.float32)
     return cv2.resize(fit, plate.shape[1::-1], interpolation=cv2.INTER_LINEAR)
 
 
