@@ -19,7 +19,9 @@ noise and sRGB here are plain numpy and share no code with holopack.video.
 Held-out clips are made the same way with ``vary=True``: the seed then also draws the
 light (the screen's colour and falloff, the studio's grey, gradient and spot), the
 texture, the noise and the compression, and ``subject`` names another model
-(tests/data: CesiumMan, Fox, ...).
+(tests/data: CesiumMan, Fox, ...). ``variant_clip`` makes clips that differ in more than
+the seed (size and shape, frame rate, length, codec, screen colour, light, a subject
+that leaves the frame or stands still) for benchmarks/keying_sweep.py.
 """
 
 from __future__ import annotations
@@ -106,8 +108,9 @@ def _shift(a: np.ndarray, dx: int) -> np.ndarray:
     return out
 
 
-def green_background(size: int, rng: np.random.Generator | None = None) -> np.ndarray:
-    """Linear light (H, W, 3) of an unevenly lit green screen; ``rng`` varies it."""
+def green_background(size: int, rng: np.random.Generator | None = None, screen=None) -> np.ndarray:
+    """Linear light (H, W, 3) of an unevenly lit green screen; ``rng`` varies it;
+    ``screen``: another screen colour (sRGB codes) under the same light."""
     y, x = np.mgrid[0:size, 0:size] / (size - 1)
     if rng is None:
         light = 0.55 + 0.5 * x * (1.0 - 0.35 * y) + 0.1 * np.sin(3 * y)
@@ -115,8 +118,8 @@ def green_background(size: int, rng: np.random.Generator | None = None) -> np.nd
     angle = rng.uniform(0, 2 * np.pi)
     ramp = 0.5 + (x - 0.5) * np.cos(angle) + (y - 0.5) * np.sin(angle)
     light = rng.uniform(0.45, 0.65) + rng.uniform(0.3, 0.6) * ramp + 0.1 * np.sin(rng.uniform(2, 5) * y)
-    screen = [rng.uniform(20, 60), rng.uniform(150, 200), rng.uniform(40, 100)]
-    return srgb_decode(screen)[None, None] * light[..., None]
+    drawn = [rng.uniform(20, 60), rng.uniform(150, 200), rng.uniform(40, 100)]
+    return srgb_decode(drawn if screen is None else screen)[None, None] * light[..., None]
 
 
 def studio_background(size: int, rng: np.random.Generator | None = None) -> np.ndarray:
@@ -300,4 +303,99 @@ def wide_textured_clip(folder: str, seed: int = 0, frames: int = FRAMES):
         ["-c:v", "libx264", "-pix_fmt", "yuv420p", "-crf", "14", "-preset", "veryfast"],
         "rgb24",
     )
+    return path, np.stack(truth)
+
+
+# Held-out clips that differ from the test clips in more than the seed: another frame
+# size and shape, frame rate, length, codec, screen colour, light, noise, or a subject
+# that leaves the frame or stands still. benchmarks/keying_sweep.py keys a sweep of them.
+CODECS = {
+    # name: (ffmpeg encoder arguments before the quality, the quality option)
+    "h264": (["-c:v", "libx264", "-preset", "veryfast"], "-crf"),
+    "hevc": (["-c:v", "libx265", "-preset", "ultrafast", "-x265-params", "log-level=error"], "-crf"),
+    "vp9": (["-c:v", "libvpx-vp9", "-b:v", "0", "-deadline", "realtime", "-cpu-used", "8"], "-crf"),
+}
+SUFFIX = {"h264": "mp4", "hevc": "mp4", "vp9": "webm"}
+
+
+def variant_clip(
+    kind: str,
+    folder: str,
+    width: int = SIZE,
+    height: int = SIZE,
+    frames: int = FRAMES,
+    fps: int = FPS,
+    seed: int = 0,
+    codec: str = "h264",
+    crf: int = 18,
+    pix_fmt: str = "yuv420p",
+    screen: tuple | None = None,
+    light: float = 0.0,
+    noise: float | None = None,
+    grey: float | None = None,
+    subject: str | None = None,
+    reach: float = 1.0,
+    still: int = 0,
+):
+    """Write a held-out clip of ``kind`` (green, blue, studio, textured) into ``folder``:
+    -> (path, truth (N, height, width) float32).
+
+    The subject is rendered at the frame's short side and stands on its bottom edge,
+    centred. width, height, frames, fps: the clip's; codec (h264, hevc, vp9), crf,
+    pix_fmt: its compression; screen: the screen's sRGB code (green or blue kinds; drawn
+    from the seed otherwise); light: vignetting, the light falling to (1 - light) in the
+    corners (0: none); noise: sensor noise in codes (the kind's own otherwise); grey:
+    the studio backdrop's linear grey at its brightest (drawn otherwise); reach: the
+    walk reaches the frame's sides plus ``reach`` x SWAY_PX / SIZE of the subject's
+    square (1: as the test clips; 2 or more: the subject leaves the frame at both ends);
+    still: the subject stands still for the clip's first ``still`` frames."""
+    side = min(width, height)
+    look = np.random.default_rng(seed + 1000)
+    big = max(width, height)
+    if kind in ("green", "blue"):
+        if screen is None and kind == "blue":
+            draw = np.random.default_rng(seed + 3000)
+            screen = (draw.uniform(20, 60), draw.uniform(60, 110), draw.uniform(170, 220))
+        background = green_background(big, look, screen)[:height, :width]
+    elif kind == "studio":
+        background = studio_background(big, look)[:height, :width]
+        if grey is not None:
+            background = background * (grey / float(background.max()))
+    elif kind == "textured":
+        background = textured_background(big, seed + 1000)[:height, :width]
+    else:
+        raise ValueError(kind)
+    if light > 0:
+        y, x = np.mgrid[0:height, 0:width]
+        r2 = ((x - width / 2) / (width / 2)) ** 2 + ((y - height / 2) / (height / 2)) ** 2
+        background = background * (1.0 - light * np.clip(r2 / 2.0, 0, 1))[..., None]
+    if noise is None:
+        noise = {"green": 5.0, "blue": 5.0, "studio": 1.5, "textured": 2.0}[kind] * look.uniform(0.6, 1.4)
+    # the walk: its reach in output pixels, the subject's square centred at x_at + shift
+    sway = int(round((width - side) / 2 + reach * SWAY_PX * side / SIZE))
+    x_at, y_at = (width - side) // 2, height - side
+    rng = np.random.default_rng(seed + 7)
+    rendered = subject_frames(side, frames, seed, sway=0, subject=subject)
+    phase = np.random.default_rng(seed).uniform(0, 1)
+    pictures, truth = [], []
+    for i, (linear_s, alpha_s) in enumerate(rendered):
+        j = max(0, i - still)
+        walk = ((j // 2) * 2 / frames + phase) % 1.0
+        shift = int(round(sway * (4 * abs(walk - 0.5) - 1)))
+        linear = np.zeros((height, width, 3))
+        alpha = np.zeros((height, width))
+        x0 = x_at + shift
+        lo, hi = max(0, x0), min(width, x0 + side)
+        if hi > lo:
+            linear[y_at:, lo:hi] = linear_s[:, lo - x0 : hi - x0]
+            alpha[y_at:, lo:hi] = alpha_s[:, lo - x0 : hi - x0]
+        if kind in ("green", "blue"):
+            linear = linear + _edge_spill(alpha)[..., None] * alpha[..., None] * 0.15 * background
+        picture = linear + (1.0 - alpha[..., None]) * background
+        codes = srgb_encode(picture) + rng.normal(0.0, noise, picture.shape)
+        pictures.append(np.clip(codes + 0.5, 0, 255).astype(np.uint8))
+        truth.append(alpha.astype(np.float32))
+    args, quality = CODECS[codec]
+    path = os.path.join(folder, f"{kind}-{seed}-{width}x{height}.{SUFFIX[codec]}")
+    _encode(path, pictures, fps, args + [quality, str(crf), "-pix_fmt", pix_fmt], "rgb24")
     return path, np.stack(truth)
