@@ -47,6 +47,8 @@ class MtlMaterial:
     name: str
     kd: tuple[float, float, float] | None = None
     opacity: float = 1.0
+    d: float | None = None  # as written; d wins over Tr
+    tr: float | None = None
     map_kd: str | None = None
     map_kd_written: str | None = None  # the name as the file gave it
 
@@ -104,7 +106,6 @@ def _mtllib_lines(obj_path: str, text: bytes | None = None) -> list[str]:
 
 
 def _read_mtl(path: str, result: ObjMaterials) -> None:
-    folder = os.path.dirname(path)
     current: MtlMaterial | None = None
     with open(path, "rb") as f:
         data = f.read()
@@ -114,7 +115,7 @@ def _read_mtl(path: str, result: ObjMaterials) -> None:
         line = raw.decode("utf-8", "replace").strip()
         if not line or line.startswith("#"):
             continue
-        key, _, rest = line.partition(" ")
+        key, _, rest = line.replace("\t", " ").partition(" ")
         key = key.lower()
         rest = rest.strip()
         if key == "newmtl":
@@ -131,22 +132,48 @@ def _read_mtl(path: str, result: ObjMaterials) -> None:
         elif key == "d":
             values = _floats(rest.replace("-halo", ""))
             if values:
-                current.opacity = min(1.0, max(0.0, values[0]))
+                current.d = min(1.0, max(0.0, values[0]))
         elif key == "tr":
             values = _floats(rest)
             if values:
-                current.opacity = min(1.0, max(0.0, 1.0 - values[0]))
+                current.tr = values[0]
         elif key == "map_kd":
-            written = texture_name(rest)
-            current.map_kd_written = written
-            current.map_kd = find_file(folder, written) if written else None
-            if current.map_kd is not None:
-                _contained(current.map_kd, path, "texture")
-            if written and current.map_kd is None:
-                result.warnings.append(
-                    f"material '{current.name}': its texture '{written}' "
-                    f"(named in {os.path.basename(path)}) is missing; drawn in its Kd colour"
-                )
+            _read_map_kd(current, rest, path, result)
+    for material in result.materials.values():
+        _set_opacity(material, result)
+
+
+def _read_map_kd(current: MtlMaterial, rest: str, path: str, result: ObjMaterials) -> None:
+    """A ``map_Kd`` line of the library at ``path``: the picture found beside it."""
+    written = texture_name(rest)
+    current.map_kd_written = written
+    current.map_kd = find_file(os.path.dirname(path), written) if written else None
+    if current.map_kd is not None:
+        _contained(current.map_kd, path, "texture")
+    if written and current.map_kd is None:
+        result.warnings.append(
+            f"material '{current.name}': its texture '{written}' "
+            f"(named in {os.path.basename(path)}) is missing; drawn in its Kd colour"
+        )
+
+
+def _set_opacity(material: MtlMaterial, result: ObjMaterials) -> None:
+    """``opacity`` from ``d``, else from ``1 - Tr``. "Tr 1" with no d is fully
+    transparent by the letter, the whole model invisible (trimesh's capsule.obj and
+    fuze.obj, Meshlab's export, came out blank): the exporters that write it mean Tr as
+    d, opaque, as their Kd and texture beside it say."""
+    if material.d is not None:
+        material.opacity = material.d
+    elif material.tr is not None and material.tr >= 1.0:
+        material.opacity = 1.0
+        warning = (
+            f"material '{material.name}': 'Tr {material.tr:g}' without 'd' would make it "
+            "invisible; read as opaque (its exporter wrote Tr for d)"
+        )
+        if warning not in result.warnings:
+            result.warnings.append(warning)
+    elif material.tr is not None:
+        material.opacity = min(1.0, max(0.0, 1.0 - material.tr))
 
 
 def _contained(found: str, referencing_file: str, what: str) -> None:
