@@ -129,7 +129,7 @@ def test_points_or_lines_alone_are_refused_as_such(tmp_path, name, text):
         load(path)
     message = str(caught.value)
     assert str(path) in message and "\n" not in message
-    assert "no triangles to draw, only 3 points or line vertices" in message
+    assert "no triangles to draw, only points or lines (3 vertices)" in message
 
 
 def _ply_square(uv: bool) -> str:

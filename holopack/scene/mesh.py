@@ -80,8 +80,8 @@ def load_mesh(path: str) -> Scene:
         points = sum(len(getattr(g, "vertices", ())) for g in loaded.geometry.values())
         if points:  # a scan's point cloud, or a wireframe: say so, not "no triangles" alone
             raise InputError(
-                f"the file holds no triangles to draw, only {points:,} points or line vertices "
-                "(a point cloud or wireframe; holopack draws surfaces)",
+                f"the file holds no triangles to draw, only points or lines ({points:,} "
+                "vertices): a point cloud or wireframe, and holopack draws surfaces",
                 path,
             )
         raise InputError("the file holds no triangles to draw", path)
