@@ -181,6 +181,24 @@ def test_zero_faces_and_no_mesh(tmp_path, capsys):
     assert not (tmp_path / "o.mp4").exists()
 
 
+def test_meshes_that_no_node_of_the_scene_shows_are_named(tmp_path, capsys):
+    b = GltfBuilder()
+    positions, indices = quad()
+    b.triangle_mesh(positions, indices)
+    b.triangle_mesh(positions, indices)
+    b.root(b.node(name="empty"))  # the scene's one node draws neither mesh
+    path = _write(b, tmp_path, "unplaced.gltf")
+    rc, err = run_cli(capsys, "inspect", path)
+    assert_clean_error(rc, err, path)
+    assert "no node of it shows the file's 2 meshes" in err
+    b = GltfBuilder()
+    b.root(b.node(name="empty"))
+    path = _write(b, tmp_path, "nomesh.gltf")
+    rc, err = run_cli(capsys, "inspect", path)
+    assert_clean_error(rc, err, path)
+    assert err.rstrip().endswith("the scene contains no mesh to draw")
+
+
 def _animated(tmp_path, name, mutate):
     b = skinned_quad(joints=[[0, 1, 0, 0]] * 4, weights=[[0.5, 0.5, 0, 0]] * 4)
     doc = b.build()
