@@ -87,6 +87,37 @@ def test_accessor_beyond_its_buffer(tmp_path, capsys):
     assert_clean_error(rc, err, path)
 
 
+@pytest.mark.parametrize("key", ["byteLength", "byteOffset"])
+def test_a_huge_integer_in_the_json_is_named_without_its_digits(tmp_path, capsys, key):
+    b = GltfBuilder()
+    positions, indices = quad()
+    b.root(b.node(mesh=b.triangle_mesh(positions, indices)))
+    # a number of 301 digits, as JSON allows: Python's json reads it as an exact int
+    text = json.dumps(b.build()).replace(f'"{key}": 48', f'"{key}": 1' + "0" * 300, 1)
+    assert "0" * 300 in text
+    path = tmp_path / "huge.gltf"
+    path.write_text(text)
+    rc, err = run_cli(capsys, "inspect", path)
+    assert_clean_error(rc, err, path)
+    assert f"'{key}' is a 301-digit number" in err and len(err) < 300
+
+
+@pytest.mark.parametrize(
+    "version, said", [("", "'asset.version' is empty"), ("1.0", "glTF version 1.0 is not")]
+)
+def test_a_gltf_version_other_than_2_is_named(tmp_path, capsys, version, said):
+    b = GltfBuilder()
+    positions, indices = quad()
+    b.root(b.node(mesh=b.triangle_mesh(positions, indices)))
+    doc = b.build()
+    doc["asset"]["version"] = version
+    path = tmp_path / "old.gltf"
+    path.write_text(json.dumps(doc))
+    rc, err = run_cli(capsys, "inspect", path)
+    assert_clean_error(rc, err, path)
+    assert said in err
+
+
 def test_index_beyond_vertices(tmp_path, capsys):
     b = GltfBuilder()
     positions, _ = quad()
@@ -148,6 +179,24 @@ def test_zero_faces_and_no_mesh(tmp_path, capsys):
     rc, err = run_cli(capsys, "export", obj, "-o", tmp_path / "o.mp4", "-q")
     assert_clean_error(rc, err, obj)
     assert not (tmp_path / "o.mp4").exists()
+
+
+def test_meshes_that_no_node_of_the_scene_shows_are_named(tmp_path, capsys):
+    b = GltfBuilder()
+    positions, indices = quad()
+    b.triangle_mesh(positions, indices)
+    b.triangle_mesh(positions, indices)
+    b.root(b.node(name="empty"))  # the scene's one node draws neither mesh
+    path = _write(b, tmp_path, "unplaced.gltf")
+    rc, err = run_cli(capsys, "inspect", path)
+    assert_clean_error(rc, err, path)
+    assert "no node of it shows the file's 2 meshes" in err
+    b = GltfBuilder()
+    b.root(b.node(name="empty"))
+    path = _write(b, tmp_path, "nomesh.gltf")
+    rc, err = run_cli(capsys, "inspect", path)
+    assert_clean_error(rc, err, path)
+    assert err.rstrip().endswith("the scene contains no mesh to draw")
 
 
 def _animated(tmp_path, name, mutate):

@@ -169,3 +169,38 @@ def test_reader_log_messages_become_one_holopack_warning(monkeypatch, capsys):
     assert capsys.readouterr().err == ""
     assert len(scene.warnings) == 1
     assert "odd header field 0" in scene.warnings[0] and "2 more" in scene.warnings[0]
+
+
+TRIANGLE_OBJ = "mtllib m.mtl\nv 0 0 0\nv 1 0 0\nv 0 1 0\nusemtl paint\nf 1 2 3\n"
+
+
+def _material(tmp_path, mtl: str):
+    (tmp_path / "m.obj").write_text(TRIANGLE_OBJ)
+    (tmp_path / "m.mtl").write_text(mtl)
+    scene = holopack.load(str(tmp_path / "m.obj"))
+    return scene, scene.materials[scene.primitive(scene.draw_items[0]).material]
+
+
+def test_a_material_library_separated_by_tabs_is_read_as_with_spaces(tmp_path):
+    # Meshlab writes "newmtl<TAB>name<TAB><TAB>"
+    _, spaced = _material(tmp_path, "newmtl paint\nKd 0.2 0.4 0.8\n")
+    _, tabbed = _material(tmp_path, "newmtl\tpaint\t\nKd\t0.2\t0.4\t0.8\n")
+    assert tabbed.name == spaced.name == "paint"
+    assert np.allclose(tabbed.base_color_factor[:3], srgb_to_linear([0.2, 0.4, 0.8]), atol=1e-4)
+    assert np.allclose(tabbed.base_color_factor, spaced.base_color_factor)
+
+
+@pytest.mark.parametrize(
+    "lines, opacity, warned",
+    [
+        ("Tr 1.000000", 1.0, True),  # Tr written for d: invisible by the letter
+        ("Tr 0.25", 0.75, False),  # Tr as the letter says: 1 - Tr
+        ("d 0.5\nTr 1.0", 0.5, False),  # d given: it is the opacity
+        ("Tr 1.0\nd 0.5", 0.5, False),
+    ],
+)
+def test_tr_one_without_d_is_read_as_opaque_and_said(tmp_path, lines, opacity, warned):
+    scene, material = _material(tmp_path, f"newmtl paint\nKd 1 0 0\n{lines}\n")
+    assert material.base_color_factor[3] == pytest.approx(opacity)
+    assert (material.alpha_mode == "BLEND") == (opacity < 1.0)
+    assert any("would make it invisible" in w for w in scene.warnings) == warned

@@ -2,7 +2,8 @@
 
 import numpy as np
 import pytest
-from _facing_models import PLAIN_NAMES, Y_UP_BRACKET, Z_UP_BRACKET, animal, humanoid, write_obj
+from _facing_models import BLUE, PLAIN_NAMES, RED, Y_UP_BRACKET, Z_UP_BRACKET, animal, humanoid, write_obj
+from _gltf_builder import GltfBuilder
 
 from holopack.animate.orientation import AXES, Orientation, decide, detect, is_gait_clip, joint_kind
 from holopack.errors import InputError
@@ -198,3 +199,70 @@ def test_gait_clips_are_told_by_a_word_of_their_name():
     others = ["Dance", "trunk_twist", "Survey", "Idle", "animation 0", "Prune", ""]
     assert all(is_gait_clip(name) for name in gaits)
     assert not any(is_gait_clip(name) for name in others)
+
+
+def _sheet(path, thickness=0.0, facing=1.0):
+    """A 2 x 2 sheet lying across Y (``thickness`` its extent along Y): its far half
+    (-Z) red, its near half (+Z) blue, its triangles facing ``facing`` * +Y."""
+    b = GltfBuilder()
+    positions, colours, faces = [], [], []
+    for z0, z1, colour in ((-1.0, 0.0, RED), (0.0, 1.0, BLUE)):
+        base = len(positions)
+        # near-left, near-right, far-right, far-left: counter-clockwise seen from +Y
+        ring = [(-1, z1), (1, z1), (1, z0), (-1, z0)]
+        positions += [(x, thickness * (z - z0), z) for x, z in ring]
+        colours += [colour] * 4
+        tris = [(0, 1, 2), (0, 2, 3)] if facing > 0 else [(0, 2, 1), (0, 3, 2)]
+        faces += [[base + i for i in t] for t in tris]
+    mesh = b.triangle_mesh(positions, faces, COLOR_0=np.asarray(colours, np.float32))
+    b.root(b.node(mesh=mesh))
+    b.write(path)
+    return load(str(path))
+
+
+def _top_minus_bottom_red(picture):
+    """How much redder the upper half of the lit picture is than its lower half."""
+    lit = picture.max(axis=2) > 24
+    rows = np.flatnonzero(lit.any(axis=1))
+    middle = (rows[0] + rows[-1]) // 2
+    red = picture[..., 0].astype(int) - picture[..., 2].astype(int)
+    return float(red[:middle][lit[:middle]].mean() - red[middle:][lit[middle:]].mean())
+
+
+def test_a_sheet_lying_flat_is_seen_from_above_with_its_far_edge_up(tmp_path):
+    scene = _sheet(tmp_path / "sheet.gltf")
+    found = detect(scene)
+    assert (found.front, found.up) == ("+y", "-z")
+    assert "flat model lying across +y, seen from above" in found.reason
+    picture = _picture(scene)
+    lit = picture.max(axis=2) > 24
+    # face on it fills much of the picture; edge-on (glTF's axes) it all but vanishes
+    edge_on = _picture(scene, front="+z", up="+y").max(axis=2) > 24
+    assert lit.sum() > 0.3 * lit.size and edge_on.sum() < 0.05 * lit.size
+    assert _top_minus_bottom_red(picture) > 100  # the far (red) half at the top
+
+
+def test_a_sheet_whose_faces_look_down_is_seen_from_below(tmp_path):
+    scene = _sheet(tmp_path / "ceiling.gltf", facing=-1.0)
+    found = detect(scene)
+    assert (found.front, found.up) == ("-y", "-z")
+    lit = _picture(scene).max(axis=2) > 24
+    assert lit.sum() > 0.3 * lit.size
+    assert _top_minus_bottom_red(_picture(scene)) > 100  # the far half still at the top
+
+
+def test_a_thin_slab_counts_as_flat_and_a_thicker_one_does_not(tmp_path):
+    assert detect(_sheet(tmp_path / "tile.gltf", thickness=0.09)).front == "+y"  # 0.045 of 2
+    assert detect(_sheet(tmp_path / "step.gltf", thickness=0.11)).is_default  # 0.055 of 2
+
+
+def test_a_flat_plate_from_cad_is_seen_from_above(tmp_path):
+    import trimesh
+
+    path = tmp_path / "plate.stl"
+    trimesh.creation.box(extents=(40.0, 30.0, 1.0)).export(path)  # a 1 mm plate, Z up
+    found = detect(load(str(path)))
+    assert (found.front, found.up) == ("+z", "+y")
+    assert "resting on a flat face" in found.reason and "flat model lying across +z" in found.reason
+    lit = _picture(load(str(path))).max(axis=2) > 24
+    assert lit.sum() > 0.3 * lit.size

@@ -9,7 +9,11 @@ otherwise:
   used. Every cue present must agree, else glTF's axes stay;
 * an OBJ/STL/PLY from CAD: Z up when a large flat face rests on the lowest Z facing -Z
   and the long axis does not say Y (and an STL, Z-up by its own custom, stays so unless
-  the geometry says Y). A Z-up model's front faces -Y (the CAD "front" view).
+  the geometry says Y). A Z-up model's front faces -Y (the CAD "front" view);
+* a flat model (a sheet, a floor plan, a tile) that would be seen edge-on from the front
+  the above decides, and so show nothing: its face is turned to the viewer, the side its
+  triangles face (the top, for a sheet that faces both ways or a thin closed slab), and a
+  sheet lying down is seen from above (or below) with its far edge at the top.
 
 The result is a rotation applied to the whole scene as it is seen (the view), so the
 scene's own arrays keep the file's coordinates.
@@ -36,6 +40,12 @@ REST_NORMAL = 0.985  # a resting face's normal within 10 degrees of the axis
 REST_DEPTH = 0.01  # ... and its vertices within 1 % of the model's size of the lowest point
 REST_AREA = 0.25  # ... covering at least this share of the model's footprint on that axis
 LONG_RATIO = 1.3  # an axis this much longer than both others is the long axis
+# A model is flat along an axis when its extent there is below this share of the smaller
+# of the other two: seen edge-on it would cover under 5 % of the picture. Test models
+# lying flat measure 4.6e-7 (assimp's quad_skin.glb) and 0.011 (trimesh's testplate.glb);
+# the thinnest that are not sheets 0.083 (trimesh's simple_pole.glb) and 0.10 (Khronos'
+# MorphPrimitivesTest, shown edge-on but visible); the corpus's thinnest 0.33.
+FLAT_SHARE = 0.05
 
 
 @dataclass(frozen=True)
@@ -123,9 +133,10 @@ def detect(scene) -> Orientation:
         return Orientation()
     suffix = os.path.splitext(str(scene.path))[1].lower()
     if suffix in MESH_SUFFIXES:
-        return _mesh_orientation(scene, suffix)
-    found = _skeleton_orientation(scene)
-    return found if found is not None else Orientation()
+        found = _mesh_orientation(scene, suffix)
+    else:
+        found = _skeleton_orientation(scene) or Orientation()
+    return _face_a_flat_model(scene, found)
 
 
 # -- skeletons -----------------------------------------------------------------------
@@ -302,6 +313,56 @@ def _axis_of(vec: np.ndarray) -> str | None:
     return ("+" if vec[k] > 0 else "-") + "xyz"[k]
 
 
+# -- flat models -----------------------------------------------------------------------
+def _rest_triangles(scene) -> np.ndarray | None:
+    """(T, 3, 3) float64: every drawn triangle in the rest pose, or None for none."""
+    posed = scene.pose(None, 0.0)
+    tris = [p.positions[p.primitive.indices].astype(np.float64) for p in posed if len(p.positions)]
+    return np.concatenate(tris) if tris else None
+
+
+def flat_axis(scene) -> str | None:
+    """The signed axis a flat model's face looks along, or None for a model that is not
+    flat (FLAT_SHARE): the side its triangles face more by area, + for a tie."""
+    tri = _rest_triangles(scene)
+    if tri is None:
+        return None
+    points = tri.reshape(-1, 3)
+    extent = points.max(0) - points.min(0)
+    k = int(np.argmin(extent))
+    others = [extent[i] for i in range(3) if i != k]
+    if not min(others) > 0 or not extent[k] < FLAT_SHARE * min(others):
+        return None
+    # twice each triangle's area times its normal: the way the sheet's triangles face
+    cross = np.cross(tri[:, 1] - tri[:, 0], tri[:, 2] - tri[:, 0])
+    total = float(np.linalg.norm(cross, axis=1).sum())
+    sign = "-" if float(cross[:, k].sum()) < -0.1 * total else "+"
+    return sign + "xyz"[k]
+
+
+def _face_a_flat_model(scene, found: Orientation) -> Orientation:
+    """``found``, or for a flat model seen edge-on under it, its face turned to the
+    viewer: the flat axis becomes the front; up stays where it can, and a model lying
+    across up is seen from above or below with its far edge (-front) at the top."""
+    try:
+        axis = flat_axis(scene)
+    except Exception:  # a model that cannot be posed: the renderer reports it
+        return found
+    if axis is None or axis[1] == found.front[1]:
+        return found
+    if axis[1] != found.up[1]:
+        up = found.up
+        reason = f"a flat model, edge-on from {found.front}; its face ({axis}) turned to the viewer"
+    else:
+        # its far edge (-front) at the top, from above as from below (as through glass)
+        up = {"+": "-", "-": "+"}[found.front[0]] + found.front[1]
+        where = "above" if axis == found.up else "below"
+        reason = f"a flat model lying across {found.up}, seen from {where}"
+    if found.reason:
+        reason = f"{found.reason}; {reason}"
+    return Orientation(front=axis, up=up, reason=reason)
+
+
 # -- CAD meshes ------------------------------------------------------------------------
 def _mesh_orientation(scene, suffix: str) -> Orientation:
     y_votes, z_votes, why = mesh_votes(scene)
@@ -318,11 +379,9 @@ def _mesh_orientation(scene, suffix: str) -> Orientation:
 def mesh_votes(scene) -> tuple[int, int, str]:
     """(votes for Y up, votes for Z up, the Z-up cues in words) from the rest geometry:
     a flat face resting on the lowest point along the axis, and the long axis."""
-    posed = scene.pose(None, 0.0)
-    tris = [p.positions[p.primitive.indices].astype(np.float64) for p in posed if len(p.positions)]
-    if not tris:
+    tri = _rest_triangles(scene)
+    if tri is None:
         return 0, 0, ""
-    tri = np.concatenate(tris)  # (T, 3, 3)
     cross = np.cross(tri[:, 1] - tri[:, 0], tri[:, 2] - tri[:, 0])
     area2 = np.linalg.norm(cross, axis=1)
     total = float(area2.sum())

@@ -6,6 +6,7 @@ silently drops bad data; here every fault becomes an InputError in the user's wo
 
 from __future__ import annotations
 
+import io
 import logging
 import os
 
@@ -16,6 +17,7 @@ from ..colour import srgb_to_linear
 from ..containment import check_regular, read_reference, shorten
 from ..errors import InputError
 from ..limits import MemoryBudget
+from .mesh_text import as_utf8, byte_order_mark, utf8_model
 from .mtl import ObjMaterials, find_file, read_obj_materials, read_vertex_colours
 from .normals import vertex_normals
 from .scene import Scene
@@ -33,16 +35,7 @@ def load_mesh(path: str) -> Scene:
     resolver = _ContainedResolver(path)
     capture = _LogCapture()
     try:
-        with capture:
-            loaded = trimesh.load(
-                path,
-                force="scene",
-                process=False,
-                maintain_order=True,
-                # trimesh calls only get/namespaced/[] on a resolver (duck typed); its stub
-                # names the Resolver base class, which would import trimesh at module load
-                resolver=resolver,  # type: ignore[arg-type]
-            )
+        loaded, text = _read(path, suffix, resolver, capture)
     except InputError:
         raise
     except Exception as exc:  # trimesh raises anything its parsers hit
@@ -55,8 +48,8 @@ def load_mesh(path: str) -> Scene:
     obj_materials = None
     if suffix == ".obj":
         try:
-            obj_materials = read_obj_materials(path)
-            obj_materials.vertex_colours = read_vertex_colours(path)
+            obj_materials = read_obj_materials(path, text)
+            obj_materials.vertex_colours = read_vertex_colours(path, text)
         except OSError as exc:
             raise InputError(f"cannot read a material library: {exc.strerror}", path) from None
         scene.warnings.extend(obj_materials.warnings)
@@ -84,8 +77,67 @@ def load_mesh(path: str) -> Scene:
         scene.roots.append(len(scene.nodes) - 1)
         scene.draw_items.append(DrawItem(node=len(scene.nodes) - 1, mesh=mesh_index, primitive=0, skin=None))
     if not scene.draw_items:
+        points = sum(len(getattr(g, "vertices", ())) for g in loaded.geometry.values())
+        if points:  # a scan's point cloud, or a wireframe: say so, not "no triangles" alone
+            raise InputError(
+                f"the file holds no triangles to draw, only points or lines ({points:,} "
+                "vertices): a point cloud or wireframe, and holopack draws surfaces",
+                path,
+            )
         raise InputError("the file holds no triangles to draw", path)
     return scene
+
+
+def _read(path: str, suffix: str, resolver, capture):
+    """(trimesh's Scene of the file, its text re-encoded as UTF-8 or None when it was
+    read as it is). The text is looked at up front only for a byte-order mark (four
+    bytes), and in whole only when trimesh could not read it as UTF-8
+    (holopack.scene.mesh_text)."""
+    text = _utf8_text(path, suffix) if _has_byte_order_mark(path) else None
+    try:
+        return _trimesh_load(path, suffix, text, resolver, capture), text
+    except (UnicodeDecodeError, ImportError):
+        # not UTF-8: trimesh decodes it only with an optional package (charset_normalizer)
+        text = _utf8_text(path, suffix) if text is None else None
+        if text is None:
+            raise
+        return _trimesh_load(path, suffix, text, resolver, capture), text
+
+
+def _trimesh_load(path: str, suffix: str, text: bytes | None, resolver, capture):
+    """trimesh's Scene of the file, read from ``path`` or, when given, from ``text``
+    (the file re-encoded as UTF-8)."""
+    import trimesh
+
+    source = path if text is None else io.BytesIO(text)
+    with capture:
+        return trimesh.load(
+            source,
+            file_type=suffix[1:],
+            force="scene",
+            process=False,
+            maintain_order=True,
+            # trimesh calls only get/namespaced/[] on a resolver (duck typed); its stub
+            # names the Resolver base class, which would import trimesh at module load
+            resolver=resolver,
+        )
+
+
+def _has_byte_order_mark(path: str) -> bool:
+    try:
+        with open(path, "rb") as f:
+            return byte_order_mark(f.read(4)) is not None
+    except OSError:
+        return False  # trimesh's own read reports it
+
+
+def _utf8_text(path: str, suffix: str) -> bytes | None:
+    try:
+        with open(path, "rb") as f:
+            data = f.read()
+    except OSError as exc:
+        raise InputError(f"cannot read: {exc.strerror}", path) from None
+    return utf8_model(data, suffix)
 
 
 class _ContainedResolver:
@@ -116,6 +168,10 @@ class _ContainedResolver:
                 reference, self.path, "referenced file", limit=self.budget.total - self.budget.used
             )
             self.budget.spend(len(data), f"referenced file '{shorten(reference)}'")
+            if reference.lower().endswith(".mtl"):
+                # a material library in Latin-1 or with a byte-order mark, as UTF-8:
+                # trimesh would otherwise drop all its materials (holopack.scene.mesh_text)
+                return as_utf8(data) or data
             return data
         except InputError as exc:
             if self.refused is None:
@@ -266,6 +322,13 @@ def _texture_visual(scene: Scene, visual, material: Material, vertices: int, uv:
     else:  # SimpleMaterial (OBJ/MTL)
         image = getattr(mat, "image", None)
         factor = getattr(mat, "diffuse", None)
+        if image is not None and _is_stand_in(image):
+            # UVs but no picture named (a PLY's "comment TextureFile" absent): trimesh's
+            # stand-in would draw the model in its dark grey (100/255, 0.13 linear)
+            scene.warnings.append(
+                f"{material.name}: texture coordinates but no texture picture; drawn without one"
+            )
+            return
     if factor is not None:
         f = np.asarray(factor, np.float32).ravel()
         if f.max() > 1.0:
@@ -281,6 +344,15 @@ def _texture_visual(scene: Scene, visual, material: Material, vertices: int, uv:
         pixels = np.asarray(image.convert("RGBA"), np.uint8)
         scene.textures.append(Texture(pixels=pixels, name=material.name))
         material.base_color_texture = len(scene.textures) - 1
+
+
+def _is_stand_in(image) -> bool:
+    """Whether ``image`` is the (2, 2) picture of one grey that trimesh gives a textured
+    visual whose file names no picture (trimesh.visual.material.color_image)."""
+    from trimesh.visual.material import color_image
+
+    stand_in = np.asarray(color_image().convert("RGBA"))
+    return image.size == (2, 2) and np.array_equal(np.asarray(image.convert("RGBA")), stand_in)
 
 
 def _obj_visual(scene: Scene, geometry, material: Material, table: ObjMaterials, count: int):

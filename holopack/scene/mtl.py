@@ -10,13 +10,16 @@ becomes one warning naming the file.
 
 from __future__ import annotations
 
+import io
 import os
 import shlex
+from collections.abc import Iterator
 from dataclasses import dataclass, field
 
 import numpy as np
 
 from ..containment import resolve_reference
+from .mesh_text import as_utf8
 
 # map_* options and how many values each takes (MTL spec, plus common extensions)
 _MAP_OPTIONS = {
@@ -44,6 +47,8 @@ class MtlMaterial:
     name: str
     kd: tuple[float, float, float] | None = None
     opacity: float = 1.0
+    d: float | None = None  # as written; d wins over Tr
+    tr: float | None = None
     map_kd: str | None = None
     map_kd_written: str | None = None  # the name as the file gave it
 
@@ -57,11 +62,22 @@ class ObjMaterials:
     vertex_colours: tuple[np.ndarray, np.ndarray] | None = None
 
 
-def read_obj_materials(obj_path: str) -> ObjMaterials:
-    """The materials of every ``mtllib`` an OBJ names, with warnings for what is missing."""
+def _obj_lines(obj_path: str, text: bytes | None) -> Iterator[bytes]:
+    """The OBJ's lines as bytes: from ``text`` (the file re-encoded as UTF-8, see
+    holopack.scene.mesh_text) when given, else from the file."""
+    if text is not None:
+        yield from io.BytesIO(text)
+        return
+    with open(obj_path, "rb") as f:
+        yield from f
+
+
+def read_obj_materials(obj_path: str, text: bytes | None = None) -> ObjMaterials:
+    """The materials of every ``mtllib`` an OBJ names, with warnings for what is missing;
+    ``text``: the OBJ re-encoded as UTF-8 where it was not (else it is read from disk)."""
     result = ObjMaterials()
     folder = os.path.dirname(os.path.abspath(obj_path))
-    for rest in _mtllib_lines(obj_path):
+    for rest in _mtllib_lines(obj_path, text):
         # usually one name; a name with spaces in it is tried whole before splitting
         whole = find_file(folder, rest)
         names = [rest] if whole else rest.split()
@@ -79,58 +95,85 @@ def read_obj_materials(obj_path: str) -> ObjMaterials:
     return result
 
 
-def _mtllib_lines(obj_path: str) -> list[str]:
+def _mtllib_lines(obj_path: str, text: bytes | None = None) -> list[str]:
     lines: list[str] = []
-    with open(obj_path, "rb") as f:
-        for raw in f:
-            if raw[:7] in (b"mtllib ", b"mtllib\t"):
-                rest = raw[7:].decode("utf-8", "replace").strip()
-                if rest:
-                    lines.append(rest)
+    for raw in _obj_lines(obj_path, text):
+        if raw[:7] in (b"mtllib ", b"mtllib\t"):
+            rest = raw[7:].decode("utf-8", "replace").strip()
+            if rest:
+                lines.append(rest)
     return lines
 
 
 def _read_mtl(path: str, result: ObjMaterials) -> None:
-    folder = os.path.dirname(path)
     current: MtlMaterial | None = None
     with open(path, "rb") as f:
-        for raw in f:
-            line = raw.decode("utf-8", "replace").strip()
-            if not line or line.startswith("#"):
-                continue
-            key, _, rest = line.partition(" ")
-            key = key.lower()
-            rest = rest.strip()
-            if key == "newmtl":
-                current = MtlMaterial(name=rest)
-                result.materials[rest] = current
-            elif current is None:
-                continue
-            elif key == "kd":
-                values = _floats(rest)
-                if len(values) >= 3:
-                    current.kd = (values[0], values[1], values[2])
-                elif len(values) == 1:
-                    current.kd = (values[0],) * 3
-            elif key == "d":
-                values = _floats(rest.replace("-halo", ""))
-                if values:
-                    current.opacity = min(1.0, max(0.0, values[0]))
-            elif key == "tr":
-                values = _floats(rest)
-                if values:
-                    current.opacity = min(1.0, max(0.0, 1.0 - values[0]))
-            elif key == "map_kd":
-                written = texture_name(rest)
-                current.map_kd_written = written
-                current.map_kd = find_file(folder, written) if written else None
-                if current.map_kd is not None:
-                    _contained(current.map_kd, path, "texture")
-                if written and current.map_kd is None:
-                    result.warnings.append(
-                        f"material '{current.name}': its texture '{written}' "
-                        f"(named in {os.path.basename(path)}) is missing; drawn in its Kd colour"
-                    )
+        data = f.read()
+    # as trimesh is handed it (holopack.scene.mesh's resolver), so the names match
+    text = as_utf8(data)
+    for raw in io.BytesIO(data if text is None else text):
+        line = raw.decode("utf-8", "replace").strip()
+        if not line or line.startswith("#"):
+            continue
+        key, _, rest = line.replace("\t", " ").partition(" ")
+        key = key.lower()
+        rest = rest.strip()
+        if key == "newmtl":
+            current = MtlMaterial(name=rest)
+            result.materials[rest] = current
+        elif current is None:
+            continue
+        elif key == "kd":
+            values = _floats(rest)
+            if len(values) >= 3:
+                current.kd = (values[0], values[1], values[2])
+            elif len(values) == 1:
+                current.kd = (values[0],) * 3
+        elif key == "d":
+            values = _floats(rest.replace("-halo", ""))
+            if values:
+                current.d = min(1.0, max(0.0, values[0]))
+        elif key == "tr":
+            values = _floats(rest)
+            if values:
+                current.tr = values[0]
+        elif key == "map_kd":
+            _read_map_kd(current, rest, path, result)
+    for material in result.materials.values():
+        _set_opacity(material, result)
+
+
+def _read_map_kd(current: MtlMaterial, rest: str, path: str, result: ObjMaterials) -> None:
+    """A ``map_Kd`` line of the library at ``path``: the picture found beside it."""
+    written = texture_name(rest)
+    current.map_kd_written = written
+    current.map_kd = find_file(os.path.dirname(path), written) if written else None
+    if current.map_kd is not None:
+        _contained(current.map_kd, path, "texture")
+    if written and current.map_kd is None:
+        result.warnings.append(
+            f"material '{current.name}': its texture '{written}' "
+            f"(named in {os.path.basename(path)}) is missing; drawn in its Kd colour"
+        )
+
+
+def _set_opacity(material: MtlMaterial, result: ObjMaterials) -> None:
+    """``opacity`` from ``d``, else from ``1 - Tr``. "Tr 1" with no d is fully
+    transparent by the letter, the whole model invisible (trimesh's capsule.obj and
+    fuze.obj, Meshlab's export, came out blank): the exporters that write it mean Tr as
+    d, opaque, as their Kd and texture beside it say."""
+    if material.d is not None:
+        material.opacity = material.d
+    elif material.tr is not None and material.tr >= 1.0:
+        material.opacity = 1.0
+        warning = (
+            f"material '{material.name}': 'Tr {material.tr:g}' without 'd' would make it "
+            "invisible; read as opaque (its exporter wrote Tr for d)"
+        )
+        if warning not in result.warnings:
+            result.warnings.append(warning)
+    elif material.tr is not None:
+        material.opacity = min(1.0, max(0.0, 1.0 - material.tr))
 
 
 def _contained(found: str, referencing_file: str, what: str) -> None:
@@ -183,16 +226,15 @@ def _floats(text: str) -> list[float]:
     return values
 
 
-def read_vertex_colours(obj_path: str) -> tuple[np.ndarray, np.ndarray] | None:
+def read_vertex_colours(obj_path: str, text: bytes | None = None) -> tuple[np.ndarray, np.ndarray] | None:
     """The ``v x y z r g b`` lines of an OBJ at full precision (trimesh keeps 8 bits):
     (positions (N, 3) float64, colours (N, 3) float64 as written), or None when the
-    file's vertices carry no colours."""
+    file's vertices carry no colours; ``text`` as for read_obj_materials."""
     rows = []
-    with open(obj_path, "rb") as f:
-        for raw in f:
-            if raw[:2] != b"v ":
-                continue
-            rows.append(raw.split()[1:7])
+    for raw in _obj_lines(obj_path, text):
+        if raw[:2] != b"v ":
+            continue
+        rows.append(raw.split()[1:7])
     if not rows or any(len(r) < 6 for r in rows):
         return None
     try:

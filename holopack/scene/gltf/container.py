@@ -51,6 +51,8 @@ _SINGULAR = {
 }
 # numbers in the JSON must fit a float32 once scaled: beyond this they are garbage
 _LARGEST = 1e30
+# no count, offset or index in a glTF file can pass JSON's exactly representable integers
+_LARGEST_INTEGER = 2**53
 
 
 class ContainerReader:
@@ -93,6 +95,9 @@ class ContainerReader:
         if isinstance(value, bool) or not isinstance(value, (int, float)) or value != int(value):
             self.fail(f"{where}: '{key}' should be an integer, not {value!r}")
         value = int(value)
+        if abs(value) > _LARGEST_INTEGER:
+            # printed whole, a JSON integer of hundreds of digits buries the message
+            self.fail(f"{where}: '{key}' is a {len(str(abs(value)))}-digit number, beyond any file")
         if value < minimum:
             self.fail(f"{where}: '{key}' is {value}, below {minimum}")
         return value
@@ -224,7 +229,9 @@ class ContainerReader:
             self.fail("not a glTF 2.0 file: 'asset.version' is missing")
         version = str(asset["version"])
         if not version.split(".")[0] == "2":
-            self.fail(f"glTF version {version} is not supported (holopack reads glTF 2.x)")
+            if not version.strip():
+                self.fail("not a glTF 2.0 file: 'asset.version' is empty")
+            self.fail(f"glTF version {shorten(version)} is not supported (holopack reads glTF 2.x)")
         required = [
             name for name in self._list(self.gltf, "extensionsRequired", "the file") if isinstance(name, str)
         ]

@@ -90,6 +90,12 @@ class _Reader(AnimationReader):
             skipped = [w for w in self.warnings if "were skipped" in w]
             if skipped:
                 self.fail("the scene has nothing a fan can show: " + "; ".join(skipped))
+            if scene.meshes:  # the meshes are there, but no node of the scene shows one
+                count = len(scene.meshes)
+                self.fail(
+                    f"the scene contains no mesh to draw: no node of it shows the file's {count} "
+                    + ("mesh" if count == 1 else "meshes")
+                )
             self.fail("the scene contains no mesh to draw")
         scene.warnings = self.warnings
         return scene
