@@ -18,6 +18,7 @@ from ..containment import check_regular, shorten
 from ..errors import InputError
 from ..limits import BOUNDS, MAX_FRAMES, check_picture_size
 from ..video import decode as alpha_decode
+from .pictures import rgba_array
 from .scene import Scene
 from .types import MediaSource
 
@@ -50,7 +51,7 @@ def _pil_open(path: str):
 
 def _to_rgb(image) -> np.ndarray:
     """A PIL image -> (H, W, 3) uint8, transparency composited onto black (LEDs off)."""
-    rgba = alpha_decode.pil_rgba(image).astype(np.float32)
+    rgba = rgba_array(image).astype(np.float32)
     rgb = rgba[..., :3] * (rgba[..., 3:4] / 255.0)
     return np.clip(rgb + 0.5, 0, 255).astype(np.uint8)
 
@@ -64,7 +65,7 @@ def load_image(path: str) -> Scene:
     def frames() -> Iterator[np.ndarray]:
         yield picture
 
-    rgba = alpha_decode.pil_rgba(image)
+    rgba = rgba_array(image)
     has_alpha = bool((rgba[..., 3] < 255).any())
 
     def rgba_frames() -> Iterator[np.ndarray]:

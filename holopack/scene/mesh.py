@@ -20,6 +20,7 @@ from ..limits import MemoryBudget
 from .mesh_text import as_utf8, byte_order_mark, utf8_model
 from .mtl import ObjMaterials, find_file, read_obj_materials, read_vertex_colours
 from .normals import vertex_normals
+from .pictures import rgba_array
 from .scene import Scene
 from .types import DrawItem, Material, Mesh, Node, Primitive, Texture
 
@@ -341,7 +342,7 @@ def _texture_visual(scene: Scene, visual, material: Material, vertices: int, uv:
         coords = np.asarray(visual.uv, np.float32)[:, :2].copy()
         coords[:, 1] = 1.0 - coords[:, 1]  # trimesh keeps OpenGL's v-up; glTF's is v-down
         uv.append(coords)
-        pixels = np.asarray(image.convert("RGBA"), np.uint8)
+        pixels = rgba_array(image)
         scene.textures.append(Texture(pixels=pixels, name=material.name))
         material.base_color_texture = len(scene.textures) - 1
 
@@ -430,7 +431,7 @@ def _read_picture(path: str, scene: Scene) -> np.ndarray | None:
     try:
         with Image.open(path) as picture:
             picture.load()
-            return np.asarray(picture.convert("RGBA"), np.uint8).copy()
+            return rgba_array(picture).copy()
     except (
         UnidentifiedImageError,
         Image.DecompressionBombError,

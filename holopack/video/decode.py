@@ -26,6 +26,7 @@ from typing import TYPE_CHECKING, cast
 import numpy as np
 
 from ..errors import InputError
+from ..scene.pictures import rgba_array
 
 if TYPE_CHECKING:  # for the annotation only: crop imports cv2, which loading a scene does not need
     from .crop import Window
@@ -345,18 +346,6 @@ def sample_filter(step: int, size: tuple[int, int] | None = None) -> str:
     return chain
 
 
-def pil_rgba(image) -> np.ndarray:
-    """A PIL image -> (H, W, 4) uint8 straight RGBA. Pillow opens a 16-bit grey PNG
-    as mode I;16 (or I), and its own convert("RGBA") clips those 0..65535 values at
-    255 instead of scaling them: a 16-bit grey frame folder came out white. They are
-    scaled here (v / 257, rounded, so 8-bit values stored as v * 257 come back)."""
-    if image.mode.startswith("I"):
-        wide = np.asarray(image).astype(np.int64)
-        grey = ((np.clip(wide, 0, 65535) + 128) // 257).astype(np.uint8)
-        return np.dstack([grey, grey, grey, np.full_like(grey, 255)])
-    return np.asarray(image.convert("RGBA"), np.uint8)
-
-
 def pil_rgba_frames(path: str) -> Iterator[np.ndarray]:
     """Every frame of a PNG/APNG/WebP/GIF as (H, W, 4) uint8 straight RGBA (GIF
     transparency becomes alpha 0)."""
@@ -364,7 +353,7 @@ def pil_rgba_frames(path: str) -> Iterator[np.ndarray]:
 
     with Image.open(path) as image:
         for frame in ImageSequence.Iterator(image):
-            yield pil_rgba(frame)
+            yield rgba_array(frame)
 
 
 def pil_frame_durations(path: str) -> list[float]:
@@ -396,7 +385,7 @@ def folder_frames(files: list[str]) -> Iterator[np.ndarray]:
     for name in files:
         try:
             with Image.open(name) as image:
-                rgba = pil_rgba(image)
+                rgba = rgba_array(image)
         except OSError as exc:
             raise InputError(f"not a readable picture ({str(exc).splitlines()[0][:120]})", name) from None
         shape = (rgba.shape[1], rgba.shape[0])

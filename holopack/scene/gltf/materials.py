@@ -12,6 +12,7 @@ import numpy as np
 from ...containment import shorten
 from .. import ktx2
 from ..pbr_maps import read_pbr_maps
+from ..pictures import rgba_array
 from ..scene import Scene
 from ..types import Material, Texture
 from .accessors import AccessorReader
@@ -177,8 +178,7 @@ class MaterialReader(AccessorReader):
                 # counted by its pixels before it is decoded (RGBA, and one copy)
                 self.budget.picture(picture.width, picture.height, 8, where)
                 picture.load()
-                rgba = picture.convert("RGBA")
-            pixels = np.asarray(rgba, dtype=np.uint8).copy()
+                pixels = rgba_array(picture).copy()
         except (UnidentifiedImageError, Image.DecompressionBombError) as exc:
             self.fail(f"{where} is not a picture holopack can decode ({exc.__class__.__name__})")
         except (OSError, ValueError, SyntaxError, EOFError, struct.error) as exc:
