@@ -69,6 +69,20 @@ def test_every_bad_input_is_one_line(tmp_path, capsys, command):
         assert set(os.listdir(tmp_path)) == before, f"{name}: left output behind"
 
 
+@pytest.mark.parametrize("suffix, name", [(".fbx", "FBX"), (".usdz", "USDZ"), (".blend", "Blender")])
+def test_a_model_in_an_authoring_format_says_to_export_it_as_gltf(tmp_path, capsys, suffix, name):
+    path = tmp_path / f"twin{suffix}"
+    path.write_bytes(b"Kaydara FBX Binary  \x00" + bytes(64))  # not sniffed as anything we read
+    rc, err = run_cli(capsys, "inspect", path)
+    assert_clean_error(rc, err, path)
+    assert f"{name} files are not read; export the model as glTF (.glb)" in err
+    other = tmp_path / "twin.xyz"  # a suffix no tool is known for: the list of what is read
+    other.write_bytes(b"junk")
+    rc, err = run_cli(capsys, "inspect", other)
+    assert_clean_error(rc, err, other)
+    assert "unsupported file type '.xyz'; holopack reads" in err
+
+
 def _write(builder, tmp_path, name="model.gltf"):
     path = tmp_path / name
     builder.write(path)

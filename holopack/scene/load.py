@@ -48,6 +48,26 @@ def register(suffix: str, target: str) -> None:
     _REGISTRY[suffix.lower()] = target
 
 
+# 3D formats that twins arrive in but holopack does not read: the error says what to do
+# (every tool named exports glTF: Blender, Maya, 3ds Max, Cinema 4D, Reality Composer)
+AUTHORING_FORMATS = {
+    ".fbx": "FBX",
+    ".dae": "COLLADA",
+    ".usd": "USD",
+    ".usda": "USD",
+    ".usdc": "USD",
+    ".usdz": "USDZ",
+    ".blend": "Blender",
+    ".3ds": "3DS",
+    ".max": "3ds Max",
+    ".c4d": "Cinema 4D",
+    ".ma": "Maya",
+    ".mb": "Maya",
+    ".3mf": "3MF",
+    ".abc": "Alembic",
+}
+
+
 def supported_suffixes() -> list[str]:
     return sorted(_REGISTRY)
 
@@ -90,6 +110,12 @@ def load(path: str | os.PathLike) -> Scene:
     suffix = os.path.splitext(path)[1].lower()
     if suffix not in _REGISTRY:
         if sniffed is None:
+            if suffix in AUTHORING_FORMATS:
+                raise InputError(
+                    f"{AUTHORING_FORMATS[suffix]} files are not read; export the model as glTF "
+                    "(.glb) from the tool that made it, then give holopack the .glb",
+                    path,
+                )
             known = " ".join(supported_suffixes())
             raise InputError(
                 f"unsupported file type {suffix or '(no suffix)'!r}; holopack reads {known}", path
