@@ -22,8 +22,12 @@ def count(text: str) -> int:
 
 
 def positive_int(text: str) -> int:
-    value = count(text)
-    if value == 0:
+    """A whole number >= 1 (a negative one is refused in the same words as 0)."""
+    try:
+        value = int(text)
+    except ValueError:
+        raise argparse.ArgumentTypeError(f"expected a whole number, got {text!r}") from None
+    if value < 1:
         raise argparse.ArgumentTypeError(f"expected a positive whole number, got {text!r}")
     return value
 

@@ -103,6 +103,9 @@ def test_wall_option_is_the_same_on_export_preview_and_bench(command):
         ),
         # the same words from a command that is not a fan command
         (["bench", "--warmup", "-1"], "expected a whole number >= 0, got '-1'"),
+        # where 0 is refused too, a negative count is refused in the same words as 0
+        (["decode", "x.BIN", "-o", "d", "--frames", "-1"], "expected a positive whole number, got '-1'"),
+        (["decode", "x.BIN", "-o", "d", "--frames", "0"], "expected a positive whole number, got '0'"),
     ],
 )
 def test_fan_commands_word_a_bad_number_as_every_other_command(capsys, argv, words):
