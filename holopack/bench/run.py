@@ -313,15 +313,19 @@ def _scene_info(scene, plan) -> dict:
 def _video_info(scene, settings: BenchSettings) -> dict | None:
     """The video options the timed path ran with (export's defaults for those not given),
     and whether it keyed at all: the plain options pass a clip through as decoded. None
-    for a model or a still picture."""
-    if not scene.is_media or scene.media.fps <= 0:
+    for a model, and for a still picture without a key colour (video.process.prepare_scene
+    leaves it as it is)."""
+    if not scene.is_media:
         return None
     from ..pipeline import ExportSettings
     from ..video.options import key_label
 
     given = {k: v for k, v in settings.video.items() if v is not None}
     chosen = ExportSettings(**given).video_options()
-    loop = chosen.loop
+    still = scene.media.fps <= 0
+    if still and chosen.key in ("auto", "none"):
+        return None
+    loop = None if still else chosen.loop
     return {
         "key": key_label(chosen.key),
         "crop": chosen.crop,
