@@ -367,3 +367,75 @@ def test_bench_with_model_lights_times_and_peers_the_models_own_lights(tmp_path)
     (row,) = report["runs"][0]["peers"]
     assert row["available"], row.get("reason")
     assert row["peer_psnr"] >= 40.0
+
+
+def test_bench_of_a_video_times_the_keyed_path_and_says_which_options(tmp_path):
+    """--key/--crop/--loop/--levels reach the timed path (with --load), the JSON names
+    them, and the clip's length is the one export writes with the same options."""
+    from holopack.cli import main as cli_main
+    from holopack.formats.circle42f2 import read as read_42f2
+
+    sys.path.insert(0, str(ROOT / "tests"))
+    from test_video_crop_loop import sliding_disc, write_mp4
+
+    green = [
+        np.where(f.max(-1, keepdims=True) > 0, f, np.array([40, 200, 60], np.uint8)) for f in sliding_disc()
+    ]
+    clip = tmp_path / "green.mp4"
+    write_mp4(clip, green)
+    keyed = ["--key", "green", "--crop", "fit", "--loop", "pingpong", "--levels", "auto"]
+    out = tmp_path / "keyed.json"
+    common = [
+        "--device",
+        "3dcircle-42f2",
+        "--size",
+        "96",
+        "--frames",
+        "3",
+        "--warmup",
+        "1",
+        "--peers",
+        "none",
+    ]
+    assert bench_main([str(clip), *common, *keyed, "--load", "1", "--json", str(out), "--quiet"]) == 0
+    report = json.loads(out.read_text())
+    validate(report)
+    run = report["runs"][0]
+    assert run["video"] == {
+        "key": "green",
+        "crop": "fit",
+        "loop": "pingpong",
+        "levels": "auto",
+        "processed": True,
+    }
+    assert report["load"]["processes"] == 1
+
+    exported = tmp_path / "01_DISC.BIN"
+    assert (
+        cli_main(
+            [
+                "export",
+                str(clip),
+                "--device",
+                "3dcircle-42f2",
+                "--size",
+                "96",
+                *keyed,
+                "-q",
+                "-o",
+                str(exported),
+            ]
+        )
+        == 0
+    )
+    from holopack.device import load_profile
+
+    assert run["scene"]["clip_frames"] == read_42f2(str(exported), load_profile("3dcircle-42f2")).frame_count
+
+    plain = tmp_path / "plain.json"
+    assert (
+        bench_main([str(clip), *common, "--key", "none", "--crop", "fit", "--json", str(plain), "--quiet"])
+        == 0
+    )
+    video = json.loads(plain.read_text())["runs"][0]["video"]
+    assert video == {"key": "none", "crop": "fit", "loop": None, "levels": "none", "processed": False}

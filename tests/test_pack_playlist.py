@@ -205,6 +205,32 @@ def test_a_gltf_source_hash_covers_its_buffers_and_textures(tmp_path):
     assert source_hash(str(copy / HELMET.name))[0] != digest
 
 
+def test_a_folder_of_numbered_pictures_is_an_item_hashed_frame_by_frame(folder):
+    from PIL import Image
+
+    frames = folder / "walk"
+    frames.mkdir()
+    for i in (2, 10, 1):  # natural order: frame1, frame2, frame10
+        Image.new("RGB", (8, 8), (i, 0, 0)).save(frames / f"frame{i}.png")
+    (frames / "notes.txt").write_text("not a frame")
+    playlist = parse(folder, 'devices = ["3dcircle-42f2"]\n[[items]]\ninput = "walk"\nkey = "none"\n')
+    item = playlist.items[0]
+    assert item.input == str(frames) and item.name == "walk" and item.key == "none"
+
+    digest, entries = source_hash(str(frames))
+    assert [e["path"] for e in entries] == ["walk/frame1.png", "walk/frame2.png", "walk/frame10.png"]
+    assert entries[2]["sha256"] == hashlib.sha256((frames / "frame10.png").read_bytes()).hexdigest()
+    Image.new("RGB", (8, 8), (99, 0, 0)).save(frames / "frame2.png")
+    assert source_hash(str(frames))[0] != digest  # a changed frame renders the item again
+    (folder / "empty").mkdir()
+    fails(
+        folder,
+        'devices = ["3dcircle-42f2"]\n[[items]]\ninput = "empty"\n',
+        "item 1 (empty)",
+        "folder without",
+    )
+
+
 def test_content_keys_change_with_every_input():
     profile = load_profile("3dcircle-42f2")
     base = content_key("a" * 64, {"seconds": 1.0}, profile_hash(profile), "0.1.0")

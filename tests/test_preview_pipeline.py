@@ -376,3 +376,44 @@ def test_the_shading_options_of_the_command_line_reach_both_panels(monkeypatch):
     defaults = pipeline.ExportSettings()
     plain = PipelineFrames(load(TWIN), "mp4-fan", size=SIZE, look=options.settings_fields(seen["look"])[0])
     assert plain.look == defaults.look()
+
+
+def test_the_windows_export_keeps_the_video_options_it_previews(display, tmp_path):
+    """E writes the keyed, cropped and looped clip the window shows: the file the
+    command line exports with the same --key/--crop/--loop/--levels, to the byte."""
+    from holopack.cli import main
+    from holopack.preview.window import PreviewWindow
+
+    sys.path.insert(0, str(ROOT / "tests"))
+    from test_video_crop_loop import sliding_disc, write_mp4
+
+    clip = tmp_path / "disc.mp4"
+    (tmp_path / "window").mkdir()
+    screen = np.array([40, 200, 60], np.uint8)
+    write_mp4(clip, [np.where(f.max(-1, keepdims=True) > 0, f, screen) for f in sliding_disc()])
+    video = {"key": "green", "crop": "fit", "loop": "crossfade=0.25", "levels": "auto"}
+    win = PreviewWindow(
+        str(clip),
+        load(clip),
+        "3dcircle-42f2",
+        devices=["3dcircle-42f2"],
+        frames_factory=partial(PipelineFrames, size=SIZE, video=video),
+        fixed_dt=1 / 30,
+        output_dir=tmp_path / "window",
+        window_size=(800, 450),
+    )
+    win.render_size = SIZE  # as `holopack preview --size` sets it
+    try:
+        assert win.wait_for_current(120), win.worker.error
+        win.press("E")
+        win.tick()
+        assert win.worker.wait_idle(120)
+        assert win.worker.status.startswith("exported"), win.worker.status
+    finally:
+        win.close()
+    (written,) = (tmp_path / "window").iterdir()
+    flags = [f"--{name}={value}" for name, value in video.items()]
+    exported = tmp_path / "01_DISC.BIN"
+    args = ["export", str(clip), "--device", "3dcircle-42f2", "--size", str(SIZE), *flags, "-q"]
+    assert main([*args, "-o", str(exported)]) == 0
+    assert written.read_bytes() == exported.read_bytes()

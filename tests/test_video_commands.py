@@ -200,3 +200,46 @@ def test_a_crossfade_longer_than_half_the_clip_is_shortened_and_said(green_clip,
     )
     assert main([*args, str(tmp_path / "short.mp4"), "--loop", "crossfade=0.25"]) == 0
     assert "--loop crossfade" not in capsys.readouterr().err  # 4 of the clip's frames: no cap
+
+
+def test_a_green_screen_still_is_keyed_when_a_key_colour_is_named(tmp_path):
+    """--key green keys a still picture as it keys a clip (it was ignored without a word);
+    auto leaves a picture as it was, and a loop has nothing to close in one frame."""
+    from holopack.device import load_profile
+    from holopack.formats.circle42f2 import read
+
+    still = tmp_path / "still.png"
+    frame = green_disc_frames()[0]
+    Image.fromarray(frame).save(still)
+    profile = load_profile("3dcircle-42f2")
+
+    def export(name, *flags):
+        out = tmp_path / name
+        assert (
+            main(
+                [
+                    "export",
+                    str(still),
+                    "--device",
+                    "3dcircle-42f2",
+                    "--seconds",
+                    "0.1",
+                    *flags,
+                    "-q",
+                    "-o",
+                    str(out),
+                ]
+            )
+            == 0
+        )
+        return next(iter(read(str(out), profile).frames())).astype(int)
+
+    keyed = export("01_KEYED.BIN", "--key", "green", "--crop", "fit", "--loop", "pingpong")
+    plain = export("02_PLAIN.BIN", "--crop", "fit")
+    # the fan's outer rings see only the screen: lit before, exactly black keyed
+    centres, _ = profile.column_geometry()
+    rim = centres > 0.875 * centres.max()  # the outer eighth of the radius
+    assert plain[:, rim].max(axis=-1).min() > 20
+    assert keyed[:, rim].max() == 0
+    # the disc is kept: its red is lit on the fan in both
+    assert keyed[..., 0].max() >= plain[..., 0].max() - 2 and keyed[..., 0].max() > 20

@@ -12,6 +12,10 @@ def _ms(value) -> str:
 def format_run(run: dict) -> str:
     scene = run["scene"]
     what = "media" if scene["media"] else f"{scene['triangles']:,} triangles"
+    video = run.get("video")
+    if video:
+        what = f"video, key {video['key']}, crop {video['crop']}, loop {video['loop'] or 'none'}"
+        what += f", levels {video['levels']}" + ("" if video["processed"] else " (passed through as decoded)")
     if scene.get("animation"):
         what += f", animation {scene['animation']!r}"
     lines = [

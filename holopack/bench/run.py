@@ -310,6 +310,31 @@ def _scene_info(scene, plan) -> dict:
     return info
 
 
+def _video_info(scene, settings: BenchSettings) -> dict | None:
+    """The video options the timed path ran with (export's defaults for those not given),
+    and whether it keyed at all: the plain options pass a clip through as decoded. None
+    for a model, and for a still picture without a key colour (video.process.prepare_scene
+    leaves it as it is)."""
+    if not scene.is_media:
+        return None
+    from ..pipeline import ExportSettings
+    from ..video.options import key_label
+
+    given = {k: v for k, v in settings.video.items() if v is not None}
+    chosen = ExportSettings(**given).video_options()
+    still = scene.media.fps <= 0
+    if still and chosen.key in ("auto", "none"):
+        return None
+    loop = None if still else chosen.loop
+    return {
+        "key": key_label(chosen.key),
+        "crop": chosen.crop,
+        "loop": None if loop is None else (loop[0] if loop[0] == "pingpong" else f"crossfade={loop[1]:g}"),
+        "levels": chosen.levels,
+        "processed": not chosen.is_plain,
+    }
+
+
 def bench_input(input, settings: BenchSettings | None = None) -> dict:
     """Measure one input (a path, or None for the bundled default twin). Returns one
     ``runs`` entry of the JSON report (see docs/bench-schema.json)."""
@@ -350,6 +375,7 @@ def bench_input(input, settings: BenchSettings | None = None) -> dict:
             "frames": int(settings.frames),
             "warmup": int(settings.warmup),
             "scene": _scene_info(scene, plan),
+            "video": _video_info(scene, settings),
             "setup": {"load": summarize(load_samples), "plan_ms": plan_seconds * 1000.0},
             "stages": stages,
             "write_parts": write_parts,

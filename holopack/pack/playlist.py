@@ -255,6 +255,17 @@ def _input_file(input_text: str, base: str, suffixes: set, where: str, path: str
     full = os.path.normpath(os.path.join(base, os.path.expanduser(input_text)))
     if not os.path.exists(full):
         raise InputError(f"{where}: input file not found: {input_text} (looked for {full})", path)
+    if os.path.isdir(full):
+        # a folder of numbered pictures is a clip, as on the command line (scene.load)
+        from ..video.decode import folder_pictures
+
+        if not folder_pictures(full):
+            raise InputError(
+                f"{where}: input is a folder without PNG, WebP or JPEG pictures: {input_text} "
+                "(a folder is read as a clip of numbered pictures)",
+                path,
+            )
+        return full
     if not os.path.isfile(full):
         raise InputError(f"{where}: input is not a file: {input_text}", path)
     if os.path.splitext(full)[1].lower() not in suffixes:

@@ -13,9 +13,16 @@ import os
 from ..rendering.camera import Framing
 
 
-def export_settings(controls, fitted_distance: float | None, size: int | None, look: dict | None = None):
-    """ExportSettings equal to the preview's state: camera, pan, brightness, size, and
-    ``look`` (ExportSettings.look's keywords: the shading the preview draws with)."""
+def export_settings(
+    controls,
+    fitted_distance: float | None,
+    size: int | None,
+    look: dict | None = None,
+    video: dict | None = None,
+):
+    """ExportSettings equal to the preview's state: camera, pan, brightness, size,
+    ``look`` (ExportSettings.look's keywords: the shading the preview draws with) and
+    ``video`` (key, crop, loop, levels: how the preview processed a clip)."""
     from ..pipeline import ExportSettings
     from .source import framing_for
 
@@ -27,7 +34,7 @@ def export_settings(controls, fitted_distance: float | None, size: int | None, l
     )
     if size:
         values["size"] = int(size)
-    return ExportSettings(**values, **(look or {}))
+    return ExportSettings(**values, **(look or {}), **(video or {}))
 
 
 def export_current(window) -> dict:
@@ -48,7 +55,7 @@ def export_current(window) -> dict:
     def job() -> str:
         report(0, 0)
         distance = window.worker.fitted_distance(snapshot.animation)
-        settings = export_settings(snapshot, distance, size, window.worker.look())
+        settings = export_settings(snapshot, distance, size, window.worker.look(), window.worker.video())
         # progress goes on screen, not to stderr
         result = pipeline.export(window.worker.scene, output, settings, progress=report)
         return f"exported {result.path}: {result.frames} frames"

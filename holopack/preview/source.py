@@ -113,6 +113,9 @@ class PipelineFrames:
         warn_if_no_model_lights(scene, settings)
         scene = prepare_scene(scene, settings.video_options(), Framing().margin)
         self.look = settings.look()
+        # the video options the clip was processed with, for the window's export (E):
+        # the file must hold the keyed, cropped and looped clip the preview shows
+        self.video = {name: getattr(settings, name) for name in ("key", "crop", "loop", "levels")}
         # a fan shows the exposed, tone-mapped picture (RenderedPicture.shown_light); the
         # GL picture the fan view reads is the light before both
         self._tone = resolve_tone_mapping(settings.tone_mapping, settings.exposure, settings.shading)

@@ -343,6 +343,11 @@ class RenderWorker:
         shading, environment, tone mapping, exposure and axes), {} for one without."""
         return dict(getattr(self._frames, "look", None) or {})
 
+    def video(self) -> dict:
+        """The video options the frame maker processed the clip with (PipelineFrames.video:
+        ExportSettings' key, crop, loop and levels), {} for one without."""
+        return dict(getattr(self._frames, "video", None) or {})
+
     def fitted_distance(self, animation):
         getter = getattr(self._frames, "fitted_distance", None)
         return getter(animation) if getter else None

@@ -124,8 +124,13 @@ def _obj_dependencies(path: str) -> list[str]:
 
 
 def source_files(path: str) -> list[str]:
-    """The input and the files it references that exist, input first (absolute paths)."""
+    """The input and the files it references that exist, input first (absolute paths).
+    A folder of numbered pictures (a clip) is its pictures, in play order."""
     path = os.path.abspath(path)
+    if os.path.isdir(path):
+        from ..video.decode import folder_pictures
+
+        return folder_pictures(path)
     suffix = os.path.splitext(path)[1].lower()
     if suffix in (".gltf", ".glb", ".vrm"):
         deps = _gltf_dependencies(path)
@@ -145,7 +150,8 @@ def source_hash(path: str) -> tuple[str, list[dict]]:
     """(SHA-256 over the input and its dependencies, per-file [{path, sha256, bytes}]).
 
     Paths in the list are relative to the input's folder, so the hash does not change
-    when the whole folder moves.
+    when the whole folder moves (a frame folder's pictures: ``frames/0001.png``, so a
+    renamed, added or changed frame changes the hash).
     """
     base = os.path.dirname(os.path.abspath(path))
     entries = []
