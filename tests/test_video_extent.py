@@ -116,3 +116,14 @@ def test_every_frame_copy_counts_the_clip_and_matches_the_frames(tmp_path):
     for i in (0, 3, FRAMES - 1):
         reference = cv2.resize(decoded[i], (w, h), interpolation=cv2.INTER_AREA).astype(np.int32)
         assert np.median(np.abs(copy[i].astype(np.int32) - reference)) <= 2
+
+
+def test_the_extent_distance_to_the_plate_is_the_ycbcr_distance():
+    # the quadratic form against the published BT.601 YCbCr (key_reference, float64)
+    from holopack.video.key_reference import ycbcr
+
+    rng = np.random.default_rng(2)
+    frames = rng.integers(0, 256, (3, 9, 11, 3), dtype=np.uint8)
+    plate = rng.uniform(0, 255, (9, 11, 3)).astype(np.float32)
+    reference = ((ycbcr(frames) - ycbcr(plate)) ** 2).sum(-1)
+    np.testing.assert_allclose(analysis.ycc_distance2(frames, plate), reference, rtol=1e-4, atol=1e-2)

@@ -557,9 +557,46 @@ def _union(a, b):
     return (min(a[0], b[0]), min(a[1], b[1]), max(a[2], b[2]), max(a[3], b[3]))
 
 
-def subject_cells(model: VideoModel, frames: np.ndarray, plate_ycc: np.ndarray | None) -> np.ndarray:
-    """frames uint8 (K, h, w, C) of every frame's small copy, plate_ycc float32 (h, w, 3)
-    (the clean plate at that size, or None without one) -> bool (K, h, w): cells the
+# YCbCr (matte.ycbcr) as a matrix on RGB codes, and its Gram matrix: the squared YCbCr
+# distance of two colours is d^T YCC_GRAM d for their RGB difference d
+YCC_MATRIX = np.array(
+    [
+        [key_kernel.KR, key_kernel.KG, key_kernel.KB],
+        [
+            -key_kernel.CB_SCALE * key_kernel.KR,
+            -key_kernel.CB_SCALE * key_kernel.KG,
+            key_kernel.CB_SCALE * (1 - key_kernel.KB),
+        ],
+        [
+            key_kernel.CR_SCALE * (1 - key_kernel.KR),
+            -key_kernel.CR_SCALE * key_kernel.KG,
+            -key_kernel.CR_SCALE * key_kernel.KB,
+        ],
+    ],
+    np.float64,
+)
+YCC_GRAM = YCC_MATRIX.T @ YCC_MATRIX
+
+
+def ycc_distance2(frames: np.ndarray, plate: np.ndarray) -> np.ndarray:
+    """frames uint8 (..., h, w, 3), plate float32 (h, w, 3) sRGB codes -> float32
+    (..., h, w): the squared YCbCr distance of each pixel to the plate's, as the
+    quadratic form of their RGB difference (YCC_GRAM): 0.09 s for 300 frames of
+    211 x 119 against 0.23 s through matte.ycbcr and a difference of the two."""
+    d = frames.astype(np.float32) - plate
+    r, g, b = d[..., 0], d[..., 1], d[..., 2]
+    q = YCC_GRAM.astype(np.float32)
+    return (
+        q[0, 0] * r * r
+        + q[1, 1] * g * g
+        + q[2, 2] * b * b
+        + 2 * (q[0, 1] * r * g + q[0, 2] * r * b + q[1, 2] * g * b)
+    )
+
+
+def subject_cells(model: VideoModel, frames: np.ndarray, plate: np.ndarray | None) -> np.ndarray:
+    """frames uint8 (K, h, w, C) of every frame's small copy, plate float32 (h, w, 3)
+    (the clean plate's sRGB codes at that size, or None without one) -> bool (K, h, w): cells the
     subject takes a part of, by the first pass's own key: a cell is the subject's where
     the key's distance passes the middle of its gate (params[1:3], params[4:6]), where
     the matte reaches 0.5. A cell averages the subject with the backdrop, so a cell
@@ -573,12 +610,12 @@ def subject_cells(model: VideoModel, frames: np.ndarray, plate_ycc: np.ndarray |
         return frames[..., 3] >= EXTENT_ALPHA * 255.0
     if not (model.use_plate or model.use_key):
         return frames.max(axis=-1) > BLACK_LEVEL
-    ycc = _ycbcr(frames[..., :3])
     cells = np.ones(frames.shape[:3], bool)
-    if model.use_plate and plate_ycc is not None:
+    if model.use_plate and plate is not None:
         gate = 0.5 * float(model.params[1] + model.params[2])
-        cells &= ((ycc - plate_ycc) ** 2).sum(-1) > gate * gate
+        cells &= ycc_distance2(frames[..., :3], plate) > gate * gate
     if model.use_key:
+        ycc = _ycbcr(frames[..., :3])
         uv = ycc[..., 1:] * (100.0 / (ycc[..., :1] + key_kernel.CHROMA_SOFTEN))
         gate = 0.5 * float(model.params[4] + model.params[5])
         cells &= ((uv - model.key_uv) ** 2).sum(-1) > gate * gate
@@ -609,7 +646,7 @@ def clip_extent(model: VideoModel, every: str, media, samples: np.ndarray, step:
     total = os.path.getsize(every) // frame_bytes if os.path.exists(every) else 0
     if total == 0:
         return None
-    plate_ycc = None
+    plate = None
     if model.use_plate and model.plate is not None:
         small = cv2.resize(model.plate, (width, height), interpolation=cv2.INTER_AREA)
         # The copy is averaged by ffmpeg from the decoded YUV, the plate by cv2 from the
@@ -630,13 +667,13 @@ def clip_extent(model: VideoModel, every: str, media, samples: np.ndarray, step:
                 offsets.append(copy[..., :3].astype(np.float32) - resized)
         if offsets:
             small = small + np.median(np.stack(offsets), axis=0)
-        plate_ycc = _ycbcr(small)
+        plate = np.ascontiguousarray(small, np.float32)
     seen = np.zeros((height, width), bool)
     with open(every, "rb") as f:
         for start in range(0, total, EXTENT_CHUNK):
             k = min(EXTENT_CHUNK, total - start)
             frames = np.fromfile(f, np.uint8, count=k * frame_bytes).reshape(k, height, width, channels)
-            seen |= opened(subject_cells(model, frames, plate_ycc)).any(axis=0)
+            seen |= opened(subject_cells(model, frames, plate)).any(axis=0)
     return _bounds(seen, width / media.width, height / media.height, media.width, media.height)
 
 
