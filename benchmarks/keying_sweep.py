@@ -40,6 +40,8 @@ SWEEP = {
     "green-12frames": dict(kind="green", frames=12),
     "studio-12frames": dict(kind="studio", frames=12, crf=23),
     "green-72frames": dict(kind="green", frames=72),
+    "green-120-fast": dict(kind="green", frames=120, walks=4, reach=0.5),
+    "studio-120-fast": dict(kind="studio", frames=120, walks=4, reach=0.5, crf=23),
     "green-crf23": dict(kind="green", crf=23),
     "green-crf28": dict(kind="green", crf=28),
     "studio-crf28": dict(kind="studio", crf=28),

@@ -336,6 +336,7 @@ def variant_clip(
     subject: str | None = None,
     reach: float = 1.0,
     still: int = 0,
+    walks: int = 1,
 ):
     """Write a held-out clip of ``kind`` (green, blue, studio, textured) into ``folder``:
     -> (path, truth (N, height, width) float32).
@@ -348,7 +349,8 @@ def variant_clip(
     the studio backdrop's linear grey at its brightest (drawn otherwise); reach: the
     walk reaches the frame's sides plus ``reach`` x SWAY_PX / SIZE of the subject's
     square (1: as the test clips; 2 or more: the subject leaves the frame at both ends);
-    still: the subject stands still for the clip's first ``still`` frames."""
+    still: the subject stands still for the clip's first ``still`` frames; walks: how
+    many times the walk goes there and back over the clip (more: a faster walk)."""
     side = min(width, height)
     look = np.random.default_rng(seed + 1000)
     big = max(width, height)
@@ -380,7 +382,7 @@ def variant_clip(
     pictures, truth = [], []
     for i, (linear_s, alpha_s) in enumerate(rendered):
         j = max(0, i - still)
-        walk = ((j // 2) * 2 / frames + phase) % 1.0
+        walk = ((j // 2) * 2 * walks / frames + phase) % 1.0
         shift = int(round(sway * (4 * abs(walk - 0.5) - 1)))
         linear = np.zeros((height, width, 3))
         alpha = np.zeros((height, width))

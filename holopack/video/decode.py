@@ -264,10 +264,19 @@ class FilteredFrames:
     (-1 when it did not say), so a decimating filter still counts the clip."""
 
     def __init__(
-        self, path: str, info: StreamInfo, vf: str, size: tuple[int, int], passthrough: bool = False
+        self,
+        path: str,
+        info: StreamInfo,
+        vf: str,
+        size: tuple[int, int],
+        passthrough: bool = False,
+        also: tuple[str, str] | None = None,
     ):
         self.path, self.info, self.vf, self.size = path, info, vf, size
         self.passthrough = passthrough  # each kept frame once (a select filter's output)
+        # (vf, file): a second output of the same decode, every frame through vf, raw
+        # rgb24 frames written to the file (the first pass's every-frame extent)
+        self.also = also
         self.decoded = -1
 
     def command(self) -> list[str]:
@@ -280,7 +289,14 @@ class FilteredFrames:
         cmd += ["-i", self.path, "-vf", vf, "-an", "-sn", "-dn"]
         cmd += ["-fps_mode", "passthrough"] if self.passthrough else []
         # the same muxer as the plain reader (imageio_ffmpeg.read_frames): the same frames
-        return cmd + ["-f", "image2pipe", "-vcodec", "rawvideo", "-pix_fmt", "rgb24", "-"]
+        cmd += ["-f", "image2pipe", "-vcodec", "rawvideo", "-pix_fmt", "rgb24", "-"]
+        if self.also is not None:
+            # ffmpeg decodes the input once and feeds each output's own filter chain
+            also_vf, also_path = self.also
+            also_vf = f"{self.info.prefilter},{also_vf}" if self.info.prefilter else also_vf
+            cmd += ["-vf", also_vf, "-an", "-sn", "-dn", "-fps_mode", "passthrough"]
+            cmd += ["-f", "rawvideo", "-pix_fmt", "rgb24", "-y", also_path]
+        return cmd
 
     def __iter__(self) -> Iterator[np.ndarray]:
         w, h = self.size
@@ -344,6 +360,13 @@ def sample_filter(step: int, size: tuple[int, int] | None = None) -> str:
     if size is not None:
         chain += f",format=rgb24,scale={size[0]}:{size[1]}:flags=area"
     return chain
+
+
+def every_filter(size: tuple[int, int]) -> str:
+    """The ffmpeg filter that hands over every frame area-averaged to ``size`` (width,
+    height): the first pass's small every-frame copy (analyse.clip_extent). It scales
+    before it converts to RGB, so the full-size conversion is not paid twice."""
+    return f"scale={size[0]}:{size[1]}:flags=area,format=rgb24"
 
 
 def pil_rgba_frames(path: str) -> Iterator[np.ndarray]:
