@@ -28,29 +28,15 @@ import imageio_ffmpeg
 import numpy as np
 from PIL import Image
 
+sys.path.insert(0, os.path.join(os.path.dirname(os.path.abspath(__file__)), "..", "tests"))
+from _video_clips import CELLS, cell_grid  # noqa: E402
+
 FF = imageio_ffmpeg.get_ffmpeg_exe()
-COLOURS = np.array(
-    [
-        [200, 40, 40],
-        [40, 200, 40],
-        [40, 40, 200],
-        [230, 230, 230],
-        [128, 128, 128],
-        [24, 24, 24],
-        [200, 200, 40],
-        [40, 200, 200],
-        [200, 40, 200],
-    ],
-    np.uint8,
-)
+COLOURS = CELLS.reshape(9, 3)  # the known grid's cells, row by row
 ROW_ALPHA = (255, 128, 0)
 
 
-def grid(w: int, h: int) -> np.ndarray:
-    """(h, w, 3) uint8: the 3 x 3 colour cells."""
-    y = np.minimum(np.arange(h) * 3 // h, 2)
-    x = np.minimum(np.arange(w) * 3 // w, 2)
-    return COLOURS[(y[:, None] * 3 + x[None, :])]
+grid = cell_grid  # (h, w, 3) uint8: the 3 x 3 colour cells
 
 
 def grid_rgba(w: int, h: int) -> np.ndarray:

@@ -401,3 +401,28 @@ def variant_clip(
     path = os.path.join(folder, f"{kind}-{seed}-{width}x{height}.{SUFFIX[codec]}")
     _encode(path, pictures, fps, args + [quality, str(crf), "-pix_fmt", pix_fmt], "rgb24")
     return path, np.stack(truth)
+
+
+# A known 3 x 3 grid of colour cells (tests/test_video_decode.py, benchmarks/clip_sweep.py):
+# a squeezed, turned or mis-levelled picture shows as cells whose centres are off.
+CELLS = np.array(
+    [
+        [200, 40, 40],
+        [40, 200, 40],
+        [40, 40, 200],
+        [230, 230, 230],
+        [128, 128, 128],
+        [24, 24, 24],
+        [200, 200, 40],
+        [40, 200, 200],
+        [200, 40, 200],
+    ],
+    np.uint8,
+).reshape(3, 3, 3)
+
+
+def cell_grid(w: int, h: int) -> np.ndarray:
+    """(h, w, 3) uint8: the 3 x 3 cells stretched over w x h."""
+    rows = np.minimum(np.arange(h) * 3 // h, 2)
+    cols = np.minimum(np.arange(w) * 3 // w, 2)
+    return CELLS[rows[:, None], cols[None, :]]

@@ -8,6 +8,7 @@ import subprocess
 import imageio_ffmpeg
 import numpy as np
 import pytest
+from _video_clips import CELLS, cell_grid
 from PIL import Image
 
 import holopack
@@ -156,31 +157,8 @@ def test_folder_of_png_frames_is_a_clip_with_alpha(tmp_path):
 
 
 # Container facts that users' clips carry and the alpha clips above do not: a known
-# 3 x 3 grid of colour cells, so a squeezed, turned or mis-levelled picture shows as
-# cells whose centres are off.
-CELLS = np.array(
-    [
-        [200, 40, 40],
-        [40, 200, 40],
-        [40, 40, 200],
-        [230, 230, 230],
-        [128, 128, 128],
-        [24, 24, 24],
-        [200, 200, 40],
-        [40, 200, 200],
-        [200, 40, 200],
-    ],
-    np.uint8,
-).reshape(3, 3, 3)
-
-
-def cell_grid(w: int, h: int) -> np.ndarray:
-    """(h, w, 3) uint8: the 3 x 3 cells stretched over w x h."""
-    rows = np.minimum(np.arange(h) * 3 // h, 2)
-    cols = np.minimum(np.arange(w) * 3 // w, 2)
-    return CELLS[rows[:, None], cols[None, :]]
-
-
+# 3 x 3 grid of colour cells (_video_clips.CELLS), so a squeezed, turned or
+# mis-levelled picture shows as cells whose centres are off.
 def cell_means(frame: np.ndarray) -> np.ndarray:
     """(3, 3, 3) float: the mean of each cell's inner 40 % (clear of 4:2:0 chroma edges)."""
     h, w = frame.shape[:2]
