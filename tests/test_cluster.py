@@ -17,6 +17,7 @@ from pathlib import Path
 import numpy as np
 import pytest
 from _cluster_helpers import LoopbackCluster, holopack_cli, holopack_popen
+from PIL import Image
 
 import holopack
 from holopack.cluster.executors import InProcessExecutor
@@ -162,6 +163,24 @@ def test_an_input_bundle_holds_the_gltf_with_its_buffers_and_textures(tmp_path):
         assert sha256(Path(main).parent / rel) == sha256(HELMET.parent / rel)
     assert materialise(bundle, cache_root=str(tmp_path)) == main  # written once, then reused
     assert read_bundle(str(HELMET)).sha256 == bundle.sha256
+
+
+def test_an_input_bundle_of_a_picture_folder_is_the_same_clip_on_the_worker(tmp_path):
+    from holopack.cluster.inputs import materialise, read_bundle
+
+    clip = tmp_path / "clip"
+    clip.mkdir()
+    rng = np.random.default_rng(3)
+    pictures = [rng.integers(0, 256, (12, 16, 3), dtype=np.uint8) for _ in range(3)]
+    for i, picture in enumerate(pictures):  # frame10 plays after frame2: natural order
+        Image.fromarray(picture).save(clip / f"frame{i * 5}.png")
+    bundle = read_bundle(str(clip))
+    assert [rel for rel, _ in bundle.files] == ["frame0.png", "frame5.png", "frame10.png"]
+    main = materialise(bundle, cache_root=str(tmp_path / "cache"))
+    assert os.path.isdir(main)
+    frames = list(holopack.load(main).media.frames())
+    assert len(frames) == 3 and all(np.array_equal(f, p) for f, p in zip(frames, pictures))
+    assert materialise(bundle, cache_root=str(tmp_path / "cache")) == main  # written once, then reused
 
 
 def test_without_the_extra_cluster_exits_2_naming_it(tmp_path):

@@ -37,11 +37,14 @@ class InputBundle:
 
 
 def read_bundle(path: str) -> InputBundle:
-    """Read ``path`` and the files it references into one bundle."""
+    """Read ``path`` and the files it references into one bundle (a folder of numbered
+    pictures: its pictures, the folder itself the bundle's main path ".")."""
     path = os.path.abspath(os.fspath(path))
-    if not os.path.isfile(path):
+    if not os.path.isfile(path) and not os.path.isdir(path):
         raise InputError("input file not found", path)
     paths = source_files(path)
+    if not paths:
+        raise InputError("the folder holds no pictures", path)
     root = os.path.commonpath([os.path.dirname(p) for p in paths])
     digest = hashlib.sha256()
     files = []
@@ -67,8 +70,8 @@ def materialise(ref, cache_root: str | None = None) -> str:
         return os.fspath(ref)
     cache_root = cache_root or os.path.join(tempfile.gettempdir(), CACHE_DIR_NAME)
     folder = os.path.join(cache_root, ref.sha256)
-    main = os.path.join(folder, *ref.main.split("/"))
-    if os.path.isfile(main):
+    main = os.path.normpath(os.path.join(folder, *ref.main.split("/")))
+    if os.path.exists(main):  # a file, or the folder of a picture clip
         return main
     os.makedirs(cache_root, exist_ok=True)
     staging = tempfile.mkdtemp(prefix=f".{ref.sha256[:16]}.", dir=cache_root)
@@ -84,7 +87,7 @@ def materialise(ref, cache_root: str | None = None) -> str:
         try:
             os.rename(staging, folder)
         except OSError:
-            if not os.path.isfile(main):  # not another worker's finished copy: a real fault
+            if not os.path.exists(main):  # not another worker's finished copy: a real fault
                 raise
     finally:
         shutil.rmtree(staging, ignore_errors=True)
