@@ -83,12 +83,28 @@ def sigint_guard():
 @contextmanager
 def deferred():
     """Hold SIGINT/SIGTERM/SIGHUP back while the block runs (a commit of a few renames
-    that must not stop halfway); a signal that arrived is delivered when it ends."""
-    if threading.current_thread() is not threading.main_thread() or not hasattr(signal, "pthread_sigmask"):
+    that must not stop halfway, the spawning of worker processes); a signal that
+    arrived is delivered when it ends. Blocking the signals is not enough on its own:
+    the mask is the calling thread's, and a signal sent to the process is taken by
+    any other thread (a pool's, a queue's feeder) whose flag then runs Python's handler
+    in the main thread all the same, so the block's own handler only records it."""
+    if threading.current_thread() is not threading.main_thread():
         yield
         return
-    old = signal.pthread_sigmask(signal.SIG_BLOCK, STOP_SIGNALS)
+    arrived: list[int] = []
+
+    def hold(signum, frame):
+        arrived.append(signum)
+
+    previous = {sig: signal.signal(sig, hold) for sig in STOP_SIGNALS}
+    masked = hasattr(signal, "pthread_sigmask")
+    old = signal.pthread_sigmask(signal.SIG_BLOCK, STOP_SIGNALS) if masked else None
     try:
         yield
     finally:
-        signal.pthread_sigmask(signal.SIG_SETMASK, old)
+        if masked:
+            signal.pthread_sigmask(signal.SIG_SETMASK, old)
+        for sig, handler in previous.items():
+            signal.signal(sig, handler)
+        for sig in dict.fromkeys(arrived):  # each once, in the order they came
+            signal.raise_signal(sig)  # now through the handler the block found

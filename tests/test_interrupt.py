@@ -46,3 +46,33 @@ def test_errors_without_an_interrupt_pass_through():
             raise ImportError("a real one")
     with sigint_guard():
         interrupt.check()  # no SIGINT: nothing to raise
+
+
+def test_a_stop_signal_inside_deferred_waits_for_the_block_while_other_threads_run():
+    # the block's mask is the main thread's own: a signal sent to the process is taken
+    # by a thread that leaves it unblocked (a pool's, a queue's feeder), and Python then
+    # ran the handler in the main thread in the middle of the block all the same
+    import threading
+    import time
+
+    from holopack.interrupt import deferred
+
+    stop = threading.Event()
+    other = threading.Thread(target=stop.wait)
+    other.start()
+    seen = []
+    previous = signal.signal(signal.SIGTERM, lambda signum, frame: seen.append(signum))
+    try:
+        with deferred():
+            os.kill(os.getpid(), signal.SIGTERM)
+            time.sleep(0.05)
+            seen.append("end of block")
+        for _ in range(100):  # delivered as the block ends, through the handler it found
+            if len(seen) == 2:
+                break
+            time.sleep(0.001)
+    finally:
+        signal.signal(signal.SIGTERM, previous)
+        stop.set()
+        other.join()
+    assert seen == ["end of block", signal.SIGTERM]

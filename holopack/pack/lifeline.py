@@ -49,6 +49,11 @@ def bind_to_parent(parent: int) -> None:
     for sig in ("SIGINT", "SIGTERM", "SIGHUP"):
         if hasattr(signal, sig):
             signal.signal(getattr(signal, sig), signal.SIG_IGN)
+    if hasattr(signal, "pthread_sigmask"):
+        # the parent spawns its workers with these signals held back (run.py): a worker
+        # that ignores them no longer needs them blocked, and neither do its ffmpegs
+        stops = [getattr(signal, n) for n in ("SIGINT", "SIGTERM", "SIGHUP") if hasattr(signal, n)]
+        signal.pthread_sigmask(signal.SIG_UNBLOCK, stops)
     _set_parent_death_signal()
     if os.getppid() != parent:  # the parent died before the prctl took effect
         os._exit(1)

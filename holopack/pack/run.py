@@ -11,6 +11,7 @@ import sys
 
 from ..containment import outside_files_allowed
 from ..errors import OutputError
+from ..interrupt import deferred
 from .lifeline import end_workers
 from .plan import _Unit
 
@@ -156,7 +157,11 @@ def _run_on_workers(
             initargs=(progress_queue, os.getpid()),
         ) as pool:
             try:
-                pending = {pool.submit(render_unit, job): job["unit"] for job in jobs}
+                # submitting spawns the workers, each reading its start-up data down a
+                # pipe: a stop signal that lands while one is written left a child that
+                # printed "EOFError: Ran out of input" with a traceback, so it waits
+                with deferred():
+                    pending = {pool.submit(render_unit, job): job["unit"] for job in jobs}
                 threads.restore()
                 _collect(pending, progress_queue, display, results, failures)
             except BaseException:
