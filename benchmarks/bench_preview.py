@@ -16,8 +16,13 @@ Models: the default twin (skinned, 14 clips) and FlightHelmet (95k textured tria
 machine state.
 
     python benchmarks/bench_preview.py [INPUT ...] [--device NAME] [--seconds S] [--size PX]
-        [--repeat 3] [--load N | --compare-load N] [--shading pbr] [--environment studio]
-        [--tone-mapping aces] [--exposure X]
+        [--repeat 3] [--load N | --compare-load N] [--live-panel auto|gl|numba ...]
+        [--shading pbr] [--environment studio] [--tone-mapping aces] [--exposure X]
+
+``--live-panel``: who draws the live panel and the fan pictures: ``gl`` the window's
+OpenGL, ``numba`` holopack's renderer, ``auto`` as ``holopack preview`` chooses (holopack's
+renderer on a software OpenGL such as Mesa's llvmpipe under Xvfb). Several: each in
+turn, run by run, one table row each.
 
 Columns: ``UI fps`` (window frames drawn a second), ``UI thread ms/frame`` (the UI
 thread's own CPU time a window frame: posing, GL calls and, on a software rasteriser,
@@ -58,6 +63,7 @@ sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
 from scenes import SCENES  # noqa: E402  (benchmarks/ is not a package)
 
 from holopack import options  # noqa: E402
+from holopack.preview.live import LIVE_PANELS  # noqa: E402
 
 DEFAULT_INPUTS = (SCENES["twin"], SCENES["flighthelmet"])
 LOOK_OPTIONS = ("shading", "environment", "tone_mapping", "exposure")
@@ -126,7 +132,7 @@ def cpu_by_kind(before, after, kinds: dict[int, str]) -> dict[str, float]:
     return spent
 
 
-def measure(path, device, seconds, size, warmup=3.0, playing=True, look=None):
+def measure(path, device, seconds, size, warmup=3.0, playing=True, look=None, live_panel="auto"):
     from functools import partial
 
     from holopack.device import list_profiles
@@ -142,6 +148,7 @@ def measure(path, device, seconds, size, warmup=3.0, playing=True, look=None):
         device,
         devices=list_profiles(),
         frames_factory=partial(PipelineFrames, size=size, look=look),
+        live_panel=live_panel,
     )
     try:
         window.wait_for_current(300)  # compile / load the Numba caches and fit the camera
@@ -262,6 +269,13 @@ def main():
         "--compare-load", type=int, metavar="N", help="measure idle and with N busy processes, with ratios"
     )
     parser.add_argument("--paused", action="store_true", help="also measure with the clock paused")
+    parser.add_argument(
+        "--live-panel",
+        nargs="+",
+        default=["auto"],
+        choices=LIVE_PANELS,
+        help="who draws the live panel (several: each in turn, run by run)",
+    )
     # how the model is shaded, as `holopack preview` takes it (the option table's entries)
     for name in LOOK_OPTIONS:
         opt = options.option(name)
@@ -282,13 +296,23 @@ def main():
     for path in inputs:
         for load in loads:
             for playing in states:
+                runs: dict[str, list] = {panel: [] for panel in args.live_panel}
                 with competing_load(load):
-                    runs = [
-                        measure(path, args.device, args.seconds, args.size, playing=playing, look=look)
-                        for _ in range(max(1, args.repeat))
-                    ]
-                row = {"load": load, **median_row(runs)}
-                rows.append(row)
+                    for _ in range(max(1, args.repeat)):
+                        for panel in args.live_panel:  # in turns: the same machine state
+                            runs[panel].append(
+                                measure(
+                                    path,
+                                    args.device,
+                                    args.seconds,
+                                    args.size,
+                                    playing=playing,
+                                    look=look,
+                                    live_panel=panel,
+                                )
+                            )
+                for panel in args.live_panel:
+                    rows.append({"load": load, "live panel": panel, **median_row(runs[panel])})
     keys = list(rows[0])
     print(f"medians of {args.repeat} runs of {args.seconds:g} s each")
     print("| " + " | ".join(keys) + " |")
@@ -303,14 +327,19 @@ def main():
         print(f"\nratios, --load {args.compare_load} / idle (playing):")
         for path in inputs:
             name = os.path.basename(path)
-            idle = next(r for r in rows if r["input"] == name and r["load"] == 0 and r["state"] == "playing")
-            busy = next(r for r in rows if r["input"] == name and r["load"] > 0 and r["state"] == "playing")
-            ratios = ", ".join(
-                f"{k} {busy[k] / idle[k]:.2f}"
-                for k in ("UI fps", "live fps", "fan fps", "worker capacity fps")
-                if idle[k]
-            )
-            print(f"  {name}: {ratios}")
+            for panel in args.live_panel:
+
+                def playing(r, name=name, panel=panel):
+                    return r["input"] == name and r["live panel"] == panel and r["state"] == "playing"
+
+                idle = next(r for r in rows if playing(r) and r["load"] == 0)
+                busy = next(r for r in rows if playing(r) and r["load"] > 0)
+                ratios = ", ".join(
+                    f"{k} {busy[k] / idle[k]:.2f}"
+                    for k in ("UI fps", "live fps", "fan fps", "worker capacity fps")
+                    if idle[k]
+                )
+                print(f"  {name}, live panel {panel}: {ratios}")
     print(f"load average {load_before:.1f} before, {os.getloadavg()[0]:.1f} after, on {os.cpu_count()} CPUs")
 
 

@@ -31,6 +31,7 @@ def main() -> None:
     parser.add_argument("model", nargs="?", default="twin")
     parser.add_argument("--device", default="3dcircle-42f2")
     parser.add_argument("--repeat", type=int, default=30)
+    parser.add_argument("--live-panel", default="auto", choices=("auto", "gl", "numba"))
     args = parser.parse_args()
 
     from holopack.device import list_profiles
@@ -38,7 +39,7 @@ def main() -> None:
     from holopack.scene.load import load
 
     path = os.fspath(SCENES.get(args.model, args.model))
-    window = PreviewWindow(path, load(path), args.device, devices=list_profiles())
+    window = PreviewWindow(path, load(path), args.device, devices=list_profiles(), live_panel=args.live_panel)
     GL = window.GL
     try:
         window.wait_for_current(300)

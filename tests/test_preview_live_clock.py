@@ -53,9 +53,11 @@ class _SlowFrames:
 
 
 @pytest.mark.display
-def test_a_slow_fan_view_drops_frames_and_never_slows_the_clock_or_the_left_panel(display):
-    """Animation time follows the wall clock; the left panel is drawn every UI frame;
-    the worker skips the device frames it cannot make instead of playing them late."""
+@pytest.mark.parametrize("panel", ["gl", "numba"])
+def test_a_slow_fan_view_drops_frames_and_never_slows_the_clock_or_the_left_panel(display, panel):
+    """Animation time follows the wall clock; the left panel is drawn every UI frame
+    (by the window's OpenGL or by holopack's renderer); the worker skips the device
+    frames it cannot make instead of playing them late."""
     from holopack.preview.window import PreviewWindow
 
     makers: list[_SlowFrames] = []
@@ -65,10 +67,16 @@ def test_a_slow_fan_view_drops_frames_and_never_slows_the_clock_or_the_left_pane
         return makers[-1]
 
     window = PreviewWindow(
-        str(TWIN), load(TWIN), "3dcircle-42f2", frames_factory=factory, window_size=(480, 270)
+        str(TWIN),
+        load(TWIN),
+        "3dcircle-42f2",
+        frames_factory=factory,
+        window_size=(480, 270),
+        live_panel=panel,
     )
     try:
         assert window.wait_for_current(120), window.worker.error  # camera fitted, kernels loaded
+        assert type(window.live.drawer).__name__ == {"gl": "SceneDrawer", "numba": "NumbaDrawer"}[panel]
         window.controls.playing = True
         before_warm_tick = time.perf_counter()
         window.tick()  # the clock counts from this tick (the wait above is not play time)

@@ -1,7 +1,8 @@
 """The left panel drawn live on the UI thread, at the display's rate.
 
 ``LiveRender`` poses the scene at the controls' wall-clock time (not rounded to a
-device frame) and draws it with the window's own OpenGL (``SceneDrawer``), through the
+device frame) and draws it with its drawer (the window's own OpenGL, ``SceneDrawer``, or
+holopack's renderer, ``NumbaDrawer``: see below), through the
 camera the export pipeline fits (a copy of the worker's ``SceneSource``: the same
 fitted sphere, drawn box, turntable, lights, shading, tone mapping, size and
 supersampling). For the fan view
@@ -14,6 +15,10 @@ When the machine cannot draw a UI frame in the display's frame time, the panel i
 drawn with fewer pixels for a while (dynamic resolution, ``LiveRender.adapt``) rather
 than less often.
 
+Who draws (``panel_drawer``): the window's OpenGL on a GPU; on a software rasteriser
+holopack's own renderer (``holopack.preview.numba_panel.NumbaDrawer``), which draws the
+export's picture itself for a third of llvmpipe's CPU on FlightHelmet.
+
 A frame maker without ``live_source`` (a picture or video input, the tests' drawn
 discs) leaves the left panel to the worker's pictures.
 """
@@ -21,12 +26,12 @@ discs) leaves the left panel to the worker's pictures.
 from __future__ import annotations
 
 import copy
-from typing import Any
+import math
+from typing import Any, Protocol
 
 import numba
 import numpy as np
 
-from ..rendering.gl.scene import SceneDrawer
 from .controls import Controls, FrameRequest
 from .fan_gl import FanDrawer
 from .source import framing_for
@@ -48,16 +53,79 @@ SOFTWARE_FAN_SCALE = 0.5
 SOFTWARE_RENDERERS = ("llvmpipe", "softpipe", "swiftshader", "software rasterizer")
 
 
+def is_software(renderer: str) -> bool:
+    """Whether an OpenGL renderer (its GL_RENDERER string) rasterises on the CPU."""
+    name = renderer.lower()
+    return any(word in name for word in SOFTWARE_RENDERERS)
+
+
 def fan_scale_for(renderer: str) -> float:
     """The fan pictures' scale for an OpenGL renderer (its GL_RENDERER string)."""
-    name = renderer.lower()
-    return SOFTWARE_FAN_SCALE if any(word in name for word in SOFTWARE_RENDERERS) else 1.0
+    return SOFTWARE_FAN_SCALE if is_software(renderer) else 1.0
+
+
+LIVE_PANELS = ("auto", "gl", "numba")
+
+
+def panel_drawer(renderer: str, choice: str = "auto") -> tuple[PanelDrawer, float]:
+    """(the drawer of the live panel, the fan pictures' scale) for an OpenGL renderer
+    (its GL_RENDERER string). ``choice``: "gl" (the window's OpenGL, SceneDrawer),
+    "numba" (holopack's renderer, NumbaDrawer) or "auto": holopack's renderer where
+    the OpenGL is a software rasteriser (see holopack.preview.numba_panel), which then
+    draws the fan pictures at the export's full size."""
+    if choice not in LIVE_PANELS:
+        raise ValueError(f"live panel must be one of {', '.join(LIVE_PANELS)}, got {choice!r}")
+    if choice == "numba" or (choice == "auto" and is_software(renderer)):
+        from .numba_panel import NumbaDrawer
+
+        return NumbaDrawer(), fan_scale_for(renderer)
+    from ..rendering.gl.scene import SceneDrawer
+
+    return SceneDrawer(), fan_scale_for(renderer)
+
+
+class PanelDrawer(Protocol):
+    """What draws the live panel: holopack.rendering.gl.scene.SceneDrawer (the window's
+    OpenGL) or holopack.preview.numba_panel.NumbaDrawer (holopack's renderer).
+
+    ``draw`` takes SceneDrawer.draw's arguments and returns the picture for the
+    window's image shader, ``picture`` the last one, ``size`` its (width, height);
+    ``read_linear`` its linear light as float32 (H, W, 4) RGBA, bottom row first. A
+    drawer may ask for the dynamic resolution's scale to be rounded up to steps of
+    1 / ``SCALE_STEPS`` (a class attribute; none: any scale)."""
+
+    size: tuple[int, int]
+
+    def draw(
+        self,
+        posed,
+        materials,
+        textures,
+        view,
+        projection,
+        size: tuple[int, int],
+        *,
+        supersample: int = 1,
+        lights=None,
+        shading: str = "lit",
+        linear: bool = False,
+        tone_mapping: str | None = None,
+        exposure: float = 1.0,
+        environment=None,
+    ) -> Any: ...
+
+    @property
+    def picture(self) -> Any: ...
+
+    def read_linear(self, out: np.ndarray | None = None) -> np.ndarray: ...
+
+    def release(self) -> None: ...
 
 
 class LiveRender:
     """Draws the current state of ``Controls`` into ``drawer``'s picture."""
 
-    def __init__(self, drawer: SceneDrawer):
+    def __init__(self, drawer: PanelDrawer):
         self.drawer = drawer
         self._frames: Any = None
         self._scene: Any = None
@@ -126,7 +194,9 @@ class LiveRender:
             return None
         source = made[0]
         full = source.size if not max_side else max(1, min(source.size, int(max_side)))
-        side = max(1, round(full * self.scale))
+        steps = getattr(self.drawer, "SCALE_STEPS", 0)
+        scale = math.ceil(self.scale * steps) / steps if steps else self.scale
+        side = max(1, round(full * scale))
         self._shown_time = controls.time
         # the export frame index as a real number: the clock's own instant, between frames
         position = controls.time * float(self._frames.fps)

@@ -139,8 +139,10 @@ class PreviewWindow:
         max_fps: float = MAX_UI_FPS,
         output_dir: str | os.PathLike = ".",
         title: str | None = None,
+        live_panel: str = "auto",
     ):
         self.path = os.fspath(path)
+        self.live_panel = live_panel
         self.fixed_dt = fixed_dt
         self.max_fps = max_fps
         self.output_dir = Path(output_dir)
@@ -263,16 +265,16 @@ class PreviewWindow:
     def _live_render(self):
         """The left panel's live GL render, or None where its shaders do not build
         (the panel then shows the worker's pictures, as for video input)."""
-        from ..rendering.gl.scene import SceneDrawer
-        from .live import LiveRender, fan_scale_for
+        from .live import LiveRender, panel_drawer
 
+        renderer = (self.GL.glGetString(self.GL.GL_RENDERER) or b"").decode(errors="replace")
         try:
-            live = LiveRender(SceneDrawer())
+            drawer, fan_scale = panel_drawer(renderer, self.live_panel)
         except HolopackError as exc:
             self.messages.append(f"live render off: {exc}")
             return None
-        renderer = self.GL.glGetString(self.GL.GL_RENDERER) or b""
-        live.fan_scale = fan_scale_for(renderer.decode(errors="replace"))
+        live = LiveRender(drawer)
+        live.fan_scale = fan_scale
         return live
 
     def _request(self):

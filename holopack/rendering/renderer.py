@@ -155,7 +155,16 @@ class Renderer:
     Texture. The RenderedPicture's arrays are new for each draw and stay valid afterwards.
     """
 
-    def __init__(self, size, supersample: int | None = None, lights: LightsArg = None):
+    def __init__(
+        self,
+        size,
+        supersample: int | None = None,
+        lights: LightsArg = None,
+        textures: TexturePool | None = None,
+    ):
+        """textures: the decoded textures of another Renderer to share (renderers of
+        several sizes drawing one scene, as the preview's live panel does, decode each
+        texture once); by default its own."""
         self.width, self.height = _check_size(size)
         self.supersample = _check_supersample(supersample)
         # a Lights (the lit model's rig and terms) or a list of punctual lights
@@ -188,7 +197,7 @@ class Renderer:
         self._alpha = np.empty((self._h, self._w), np.float32) if s > 1 else None
         self._last_depth = self._depth
         self._identity = np.eye(3, dtype=np.float32)
-        self._textures = TexturePool()
+        self._textures = TexturePool() if textures is None else textures
         self._static_key: tuple | None = None
         self._vertex_capacity = 0
         self._record_capacity = 0
@@ -198,6 +207,11 @@ class Renderer:
         self._world_tan: np.ndarray | None = None  # the posed tangents, for view_tangents
         self._tile_mask: np.ndarray | None = None  # restrict_tiles: None = every tile
         self._excluded: list[tuple[int, int, int, int]] = []  # (y0, y1, x0, x1) of the tiles it leaves out
+
+    @property
+    def textures(self) -> TexturePool:
+        """The decoded textures (a TexturePool another Renderer may share)."""
+        return self._textures
 
     def restrict_tiles(self, mask) -> None:
         """Rasterise only the TILE-pixel tiles where ``mask`` (ceil(H / TILE),
