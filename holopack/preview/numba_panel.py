@@ -6,12 +6,16 @@
 renderer export writes its files with, and uploads the finished sRGB picture.
 
 Why: on Mesa's software rasteriser (llvmpipe) a draw costs per triangle what a GPU
-does not. FlightHelmet (95k textured triangles) cost the window 32 CPU ms a UI frame at
-336 px (the UI thread's vertex work 8.2, llvmpipe's threads 24.2:
-``benchmarks/bench_preview.py``, 2026-12-04), so the panel played at 43 fps on two
-free cores; the Numba renderer draws the same frame lit in 10.6 CPU ms at 336 px and
-20 ms at the export's 672. Its picture is export's by construction, so a fan frame
-is drawn at the export's full size and resampled bit for bit as export does.
+does not: FlightHelmet's panel (95k textured triangles) took 31.5 CPU ms a draw at 336
+px through the window's OpenGL against 11.3 ms through holopack's renderer
+(``benchmarks/profile_preview_frame.py --live-panel gl|numba``, load average 4-5). The
+playing preview, the two drawers in turns (``benchmarks/bench_preview.py --live-panel gl
+numba --compare-load 1``, 2026-12-04, two other jobs on the two cores,
+``benchmarks/results/2026-12-04/preview-live-panel.txt``): FlightHelmet's UI 40.9 fps
+and fan view 29.9 against 21.5 and 21.1 (23.5 CPU ms a UI frame against 38.3); under
+``--load 1`` 23.7 / 22.1 against 16.1 / 15.7; the default twin alike in frames (58.6
+against 57.2) for less CPU (14.3 against 19.2 ms). Its picture is export's by
+construction.
 """
 
 from __future__ import annotations
