@@ -7,7 +7,6 @@ from __future__ import annotations
 
 import math
 import os
-import warnings
 from collections.abc import Iterator
 from functools import partial
 
@@ -18,7 +17,7 @@ from ..containment import check_regular, shorten
 from ..errors import InputError
 from ..limits import BOUNDS, MAX_FRAMES, check_picture_size
 from ..video import decode as alpha_decode
-from .pictures import rgba_array
+from .pictures import is_animation, open_picture, rgba_array
 from .scene import Scene
 from .types import MediaSource
 
@@ -28,48 +27,30 @@ DEFAULT_SEQUENCE_FPS = 30.0  # a folder of pictures carries no rate of its own
 
 
 def _pil_open(path: str):
-    """The picture at ``path``, its size checked against the memory budget before its
-    pixels are decoded (a 500 KB PNG can hold 13000 x 13000 pixels)."""
-    from PIL import Image, UnidentifiedImageError
-
-    check_regular(path, "picture")
-    try:
-        with warnings.catch_warnings():
-            # our own budget decides; Pillow's bomb warning is not for the user's eyes
-            warnings.simplefilter("ignore", Image.DecompressionBombWarning)
-            image = Image.open(path)
-        # RGBA as decoded, then as numpy: counted twice
-        check_picture_size(image.width, image.height, 8, "the picture", path)
-        image.load()
-        return image
-    except Image.DecompressionBombError:
-        raise InputError("the picture has too many pixels to decode safely", path) from None
-    except (UnidentifiedImageError, OSError, ValueError, SyntaxError, EOFError) as exc:
-        text = str(exc).splitlines()[0] if str(exc) else type(exc).__name__
-        raise InputError(f"not a readable picture ({shorten(text, 120)})", path) from None
-
-
-def _to_rgb(image) -> np.ndarray:
-    """A PIL image -> (H, W, 3) uint8, transparency composited onto black (LEDs off)."""
-    rgba = rgba_array(image).astype(np.float32)
-    rgb = rgba[..., :3] * (rgba[..., 3:4] / 255.0)
-    return np.clip(rgb + 0.5, 0, 255).astype(np.uint8)
+    """The picture at ``path`` as viewers show it (pictures.open_picture)."""
+    return open_picture(path)
 
 
 def load_image(path: str) -> Scene:
     image = _pil_open(path)
-    if getattr(image, "n_frames", 1) > 1:  # APNG, animated WebP: a clip
+    if is_animation(image):  # APNG, animated WebP: a clip (a TIFF's pages, an MPO's second picture are not)
         return _load_gif(path)
-    picture = _to_rgb(image)
+    # one RGBA copy, composited over black in integers; the RGBA is kept only when it
+    # has alpha. A 6000 x 4500 still peaked at 1.6 GB (float32 compositing, the RGBA
+    # read twice and always kept), over the 1 GB the memory budget is sized for.
+    rgba = rgba_array(image)
+    del image
+    has_alpha = bool((rgba[..., 3] < 255).any())
+    picture = alpha_decode.premultiply(rgba) if has_alpha else np.ascontiguousarray(rgba[..., :3])
+    kept = rgba if has_alpha else None
+    del rgba
 
     def frames() -> Iterator[np.ndarray]:
         yield picture
 
-    rgba = rgba_array(image)
-    has_alpha = bool((rgba[..., 3] < 255).any())
-
     def rgba_frames() -> Iterator[np.ndarray]:
-        yield rgba
+        assert kept is not None
+        yield kept
 
     media = MediaSource(
         path=path,
