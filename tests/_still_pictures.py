@@ -9,11 +9,15 @@
   (primaries -> XYZ -> sRGB), sharing nothing with Pillow's colour engine;
 - ``interlaced_png(path, rgb)``: an Adam7 PNG (Pillow writes none);
 - ``rle8_bmp(path, indices, palette)``: an RLE8-compressed BMP (Pillow writes none);
-- ``psd(path, rgb)``: a flat 8-bit RGB Photoshop file without layers.
+- ``psd(path, rgb)``: a flat 8-bit RGB Photoshop file without layers;
+- ``heic(path, rgb)``: a HEIC as phones write it (HEVC in HEIF), with the system's libheif
+  and its x265 encoder through ctypes; False where there is no libheif.
 """
 
 from __future__ import annotations
 
+import ctypes
+import ctypes.util
 import struct
 import zlib
 
@@ -175,3 +179,47 @@ def psd(path: str, rgb: np.ndarray) -> None:
         f.write(b"8BPS" + struct.pack(">H6xHIIHH", 1, 3, h, w, 8, 3))
         f.write(struct.pack(">I", 0) * 3)  # colour mode data, image resources, layers
         f.write(struct.pack(">H", 0) + np.ascontiguousarray(rgb.transpose(2, 0, 1)).tobytes())
+
+
+class _HeifError(ctypes.Structure):
+    _fields_ = [("code", ctypes.c_int), ("subcode", ctypes.c_int), ("message", ctypes.c_char_p)]
+
+
+def heic(path: str, rgb: np.ndarray, quality: int = 95) -> bool:
+    """(H, W, 3) uint8 -> a HEVC-coded HEIF still at ``path`` (libheif's C API: context,
+    HEVC encoder, an interleaved RGB image, encode, write). False without libheif."""
+    name = ctypes.util.find_library("heif")
+    if name is None:
+        return False
+    lib = ctypes.CDLL(name)
+    for fn in ("heif_context_get_encoder_for_format", "heif_image_create", "heif_image_add_plane"):
+        getattr(lib, fn).restype = _HeifError
+    for fn in ("heif_encoder_set_lossy_quality", "heif_context_encode_image", "heif_context_write_to_file"):
+        getattr(lib, fn).restype = _HeifError
+    lib.heif_context_alloc.restype = ctypes.c_void_p
+    lib.heif_image_get_plane.restype = ctypes.POINTER(ctypes.c_uint8)
+    hevc, colorspace_rgb, interleaved_rgb, interleaved = 1, 1, 10, 10  # libheif's enums
+
+    def check(error: _HeifError) -> None:
+        if error.code:
+            raise OSError(f"libheif: {error.message.decode()}")
+
+    h, w = rgb.shape[:2]
+    context = ctypes.c_void_p(lib.heif_context_alloc())
+    encoder, image, stride = ctypes.c_void_p(), ctypes.c_void_p(), ctypes.c_int()
+    try:
+        check(lib.heif_context_get_encoder_for_format(context, hevc, ctypes.byref(encoder)))
+    except OSError:
+        return False  # a libheif built without an HEVC encoder
+    check(lib.heif_encoder_set_lossy_quality(encoder, quality))
+    check(lib.heif_image_create(w, h, colorspace_rgb, interleaved_rgb, ctypes.byref(image)))
+    check(lib.heif_image_add_plane(image, interleaved, w, h, 8))
+    plane = lib.heif_image_get_plane(image, interleaved, ctypes.byref(stride))
+    for y in range(h):
+        ctypes.memmove(ctypes.addressof(plane.contents) + y * stride.value, rgb[y].tobytes(), w * 3)
+    check(lib.heif_context_encode_image(context, image, encoder, None, None))
+    check(lib.heif_context_write_to_file(context, str(path).encode()))
+    lib.heif_image_release(image)
+    lib.heif_encoder_release(encoder)
+    lib.heif_context_free(context)
+    return True

@@ -14,7 +14,7 @@ import sys
 
 import numpy as np
 import pytest
-from _still_pictures import icc_profile, orient, psd, to_srgb
+from _still_pictures import heic, icc_profile, orient, psd, to_srgb
 from _video_clips import cell_grid
 from PIL import Image
 
@@ -164,8 +164,19 @@ def heic_bytes() -> bytes:
     return struct.pack(">I", 24) + b"ftypheic" + b"\0\0\0\0" + b"mif1heic" + b"\0" * 64
 
 
+@pytest.mark.parametrize("name", ["IMG_0001.HEIC", "IMG_0001.jpg"])
+def test_a_heic_photo_is_shown_as_a_still(tmp_path, name):
+    # a transfer may rename it .jpg; read by ffmpeg as a one-frame clip at 1 fps it was
+    # keyed and framed as a clip, and as .jpg it was "not a readable picture"
+    if not heic(str(tmp_path / name), GRID):
+        pytest.skip("no libheif with an HEVC encoder to write the photo")
+    media = holopack.load(tmp_path / name).media
+    assert (media.fps, media.frame_count, media.alpha) == (0.0, 1, False)
+    assert cell_error(next(iter(media.frames())), GRID) < 4
+
+
 @pytest.mark.parametrize("name", ["IMG_0001.HEIC", "IMG_0001.jpg", "IMG_0001.mp4"])
-def test_a_heic_photo_is_refused_in_one_line_that_says_what_to_convert_to(tmp_path, name):
+def test_a_heic_that_cannot_be_decoded_is_refused_saying_what_to_convert_to(tmp_path, name):
     (tmp_path / name).write_bytes(heic_bytes())  # a transfer may rename it .jpg
     run = subprocess.run(
         [sys.executable, "-m", "holopack", "inspect", name], cwd=tmp_path, capture_output=True, text=True
@@ -215,3 +226,14 @@ def test_an_opaque_still_holds_one_rgba_and_one_rgb_copy_while_loading(tmp_path)
     assert peak < 9 * pixels, f"{peak / pixels:.1f} bytes a pixel"
     assert media.open_rgba is None
     assert np.array_equal(next(iter(media.frames())), cell_grid(1200, 900))
+
+
+def test_a_one_frame_gif_is_a_still_as_the_same_png_is(tmp_path):
+    palette = Image.fromarray(GRID).quantize(9)
+    palette.save(tmp_path / "logo.gif")
+    palette.save(tmp_path / "logo.png")
+    gif, png = holopack.load(tmp_path / "logo.gif").media, holopack.load(tmp_path / "logo.png").media
+    # a clip (fps > 0) is keyed and framed as a clip: the GIF went to the fan smaller
+    # than the PNG, with "the background moves" on a picture that cannot move
+    assert (gif.fps, gif.frame_count, gif.alpha) == (png.fps, png.frame_count, png.alpha) == (0.0, 1, False)
+    assert np.array_equal(next(iter(gif.frames())), next(iter(png.frames())))

@@ -41,6 +41,8 @@ _REGISTRY: dict[str, str] = {
     ".tga": "holopack.scene.media:load_image",
     ".psd": "holopack.scene.media:load_image",
     ".avif": "holopack.scene.media:load_image",
+    ".heic": "holopack.scene.media:load_heif",
+    ".heif": "holopack.scene.media:load_heif",
     ".gif": "holopack.scene.media:load_video",
     ".mp4": "holopack.scene.media:load_video",
     ".mov": "holopack.scene.media:load_video",
@@ -78,9 +80,6 @@ AUTHORING_FORMATS = {
 
 # pictures that arrive but are not read: the error says what to convert them to
 UNREAD_PICTURES = {
-    ".heic": "HEIC photos (the iPhone's default) are not read; convert it to JPEG or PNG "
-    "(on the phone: Settings > Camera > Formats > Most Compatible, or share it as JPEG)",
-    ".heif": "HEIF pictures are not read; convert it to JPEG or PNG",
     ".svg": "SVG drawings are not read; export the drawing as a PNG (transparent background "
     "where the fan should be dark)",
     ".svgz": "SVG drawings are not read; export the drawing as a PNG",
@@ -141,9 +140,10 @@ def load(path: str | os.PathLike) -> Scene:
     except OSError as exc:
         raise InputError(f"cannot read: {exc.strerror}", path) from None
     suffix = os.path.splitext(path)[1].lower()
-    if sniffed == ".heic" or (sniffed is None and suffix in UNREAD_PICTURES):
-        # a phone's HEIC keeps its bytes when a transfer renames it .jpg
-        raise InputError(UNREAD_PICTURES[sniffed or suffix], path)
+    if sniffed is None and suffix in UNREAD_PICTURES:
+        raise InputError(UNREAD_PICTURES[suffix], path)
+    if sniffed == ".heic":
+        suffix = sniffed  # a phone's HEIC keeps its bytes when a transfer renames it .jpg
     if suffix not in _REGISTRY:
         if sniffed is None:
             if suffix in AUTHORING_FORMATS:

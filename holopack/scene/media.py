@@ -42,8 +42,35 @@ def load_image(path: str) -> Scene:
     del image
     has_alpha = bool((rgba[..., 3] < 255).any())
     picture = alpha_decode.premultiply(rgba) if has_alpha else np.ascontiguousarray(rgba[..., :3])
-    kept = rgba if has_alpha else None
-    del rgba
+    return _still(path, picture, rgba if has_alpha else None)
+
+
+HEIF_ADVICE = (
+    "convert it to JPEG or PNG (on an iPhone: Settings > Camera > Formats > Most Compatible, "
+    "or share it as JPEG)"
+)
+
+
+def load_heif(path: str) -> Scene:
+    """A HEIC/HEIF photo (an iPhone's default), which Pillow does not read: the bundled
+    ffmpeg decodes its picture, shown as a still (read as a one-frame clip at 1 fps it
+    was keyed and framed as a clip). One that ffmpeg cannot decode is refused with what
+    to convert it to."""
+    try:
+        media = _load_ffmpeg(path).media
+        assert media is not None  # a video loader always sets it
+        picture = next(iter(media.frames()))
+    except (InputError, StopIteration) as exc:
+        reason = exc.message if isinstance(exc, InputError) else "no picture"
+        raise InputError(
+            f"the HEIC photo cannot be read ({shorten(reason, 100)}); {HEIF_ADVICE}", path
+        ) from None
+    return _still(path, np.array(picture))
+
+
+def _still(path: str, picture: np.ndarray, kept: np.ndarray | None = None) -> Scene:
+    """A still as a one-frame MediaSource: picture (H, W, 3) uint8 over black, and its
+    straight RGBA (H, W, 4) uint8 where it has alpha."""
 
     def frames() -> Iterator[np.ndarray]:
         yield picture
@@ -59,8 +86,8 @@ def load_image(path: str) -> Scene:
         fps=0.0,
         frame_count=1,
         open_frames=frames,
-        alpha=has_alpha,
-        open_rgba=rgba_frames if has_alpha else None,
+        alpha=kept is not None,
+        open_rgba=rgba_frames if kept is not None else None,
     )
     return Scene(path=path, media=media)
 
@@ -91,7 +118,9 @@ def load_folder(path: str) -> Scene:
 
 def load_video(path: str) -> Scene:
     if os.path.splitext(path)[1].lower() == ".gif":
-        return _load_gif(path)
+        # a one-frame GIF is a still, as a one-frame PNG is: read as a clip it was keyed and
+        # framed as one ("the background moves"), 31 codes off the same picture as a PNG
+        return load_image(path)
     return _load_ffmpeg(path)
 
 
