@@ -237,3 +237,28 @@ def test_a_one_frame_gif_is_a_still_as_the_same_png_is(tmp_path):
     # than the PNG, with "the background moves" on a picture that cannot move
     assert (gif.fps, gif.frame_count, gif.alpha) == (png.fps, png.frame_count, png.alpha) == (0.0, 1, False)
     assert np.array_equal(next(iter(gif.frames())), next(iter(png.frames())))
+
+
+def test_text_named_as_a_picture_is_refused_naming_the_file_once(tmp_path):
+    (tmp_path / "photo.jpg").write_text("this is a note, not a photo\n")
+    run = subprocess.run(
+        [
+            sys.executable,
+            "-m",
+            "holopack",
+            "export",
+            "photo.jpg",
+            "--device",
+            "3dcircle-42f2",
+            "-o",
+            "01_A.BIN",
+        ],
+        cwd=tmp_path,
+        capture_output=True,
+        text=True,
+    )
+    lines = run.stderr.strip().splitlines()
+    assert run.returncode == 2 and len(lines) == 1, run.stderr
+    # Pillow's "cannot identify image file 'photo.jpg'" named it twice, and no format
+    assert lines[0].count("photo.jpg") == 1 and "PNG, JPEG" in lines[0], lines[0]
+    assert sorted(p.name for p in tmp_path.iterdir()) == ["photo.jpg"]

@@ -27,6 +27,7 @@ from ..limits import check_picture_size, memory_budget_bytes
 # pictures (a multi-page TIFF's pages, an MPO's depth map or second eye, a PSD's layers,
 # an icon's sizes) and the first one is the picture
 ANIMATED_FORMATS = frozenset({"PNG", "WEBP", "GIF", "AVIF"})
+PICTURE_FORMATS = "PNG, JPEG, WebP, GIF, BMP, TIFF, TGA, PSD, AVIF"
 # bytes per pixel counted for a still: RGBA as decoded, then as numpy
 _STILL_BYTES = 8
 _EXIF_ORIENTATION = 0x0112
@@ -71,7 +72,10 @@ def open_picture(path: str, what: str = "the picture"):
         return as_shown(image, path)
     except Image.DecompressionBombError:
         raise InputError("the picture has too many pixels to decode safely", path) from None
-    except (UnidentifiedImageError, OSError, ValueError, SyntaxError, EOFError) as exc:
+    except UnidentifiedImageError:
+        # Pillow's own text repeats the whole path ("cannot identify image file '...'")
+        raise InputError(f"not a readable picture: its bytes are none of {PICTURE_FORMATS}", path) from None
+    except (OSError, ValueError, SyntaxError, EOFError) as exc:
         text = str(exc).splitlines()[0] if str(exc) else type(exc).__name__
         raise InputError(f"not a readable picture ({shorten(text, 120)})", path) from None
 
