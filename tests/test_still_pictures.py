@@ -262,3 +262,22 @@ def test_text_named_as_a_picture_is_refused_naming_the_file_once(tmp_path):
     # Pillow's "cannot identify image file 'photo.jpg'" named it twice, and no format
     assert lines[0].count("photo.jpg") == 1 and "PNG, JPEG" in lines[0], lines[0]
     assert sorted(p.name for p in tmp_path.iterdir()) == ["photo.jpg"]
+
+
+def test_a_jpeg_past_pillows_pixel_limit_is_decoded_smaller_not_refused(tmp_path, monkeypatch):
+    # Pillow refuses in Image.open a picture of more than 2 x MAX_IMAGE_PIXELS (179 MP:
+    # a 200 MP phone photo) before a JPEG can be decoded at a fraction of its size;
+    # scaled down here: a limit of 100,000 pixels and an 800 x 600 photo
+    from PIL import Image as PILImage
+
+    big = cell_grid(800, 600)
+    Image.fromarray(big).save(tmp_path / "big.jpg", quality=95, subsampling=0)
+    Image.fromarray(big).save(tmp_path / "big.png")
+    monkeypatch.setattr(PILImage, "MAX_IMAGE_PIXELS", 100_000)
+    monkeypatch.setenv("HOLOPACK_MEMORY_BUDGET_MB", "1")
+    media = holopack.load(tmp_path / "big.jpg").media
+    assert (media.width, media.height) == (400, 300)
+    half = np.asarray(Image.fromarray(big).resize((400, 300), Image.Resampling.BOX))
+    assert np.abs(next(iter(media.frames())).astype(float) - half).mean() < 3
+    with pytest.raises(InputError, match="too many pixels"):
+        holopack.load(tmp_path / "big.png")

@@ -60,7 +60,12 @@ def open_picture(path: str, what: str = "the picture"):
         with warnings.catch_warnings():
             # our own budget decides; Pillow's bomb warning is not for the user's eyes
             warnings.simplefilter("ignore", Image.DecompressionBombWarning)
-            image = Image.open(path)
+            try:
+                image = Image.open(path)
+            except Image.DecompressionBombError:
+                image = _big_jpeg(path)
+                if image is None:
+                    raise
         _reduce_to_budget(image, path)
         check_picture_size(image.width, image.height, _STILL_BYTES, what, path)
         image.load()
@@ -78,6 +83,21 @@ def open_picture(path: str, what: str = "the picture"):
     except (OSError, ValueError, SyntaxError, EOFError) as exc:
         text = str(exc).splitlines()[0] if str(exc) else type(exc).__name__
         raise InputError(f"not a readable picture ({shorten(text, 120)})", path) from None
+
+
+def _big_jpeg(path: str):
+    """A JPEG of more pixels than Pillow's bomb check lets Image.open return (2 x
+    Image.MAX_IMAGE_PIXELS, 179 MP: a 200 MP phone photo is 16320 x 12240), opened
+    without that check; None for any other file. The memory budget still decides, on
+    the size _reduce_to_budget decodes it at (1/4 of that photo is 4080 x 3060)."""
+    from PIL import JpegImagePlugin
+
+    with open(path, "rb") as f:
+        if f.read(3) != b"\xff\xd8\xff":
+            return None
+        f.seek(0)
+        data = f.read()  # the file's bytes, not its pixels: a few tens of MB
+    return JpegImagePlugin.jpeg_factory(io.BytesIO(data), path)
 
 
 def is_animation(image) -> bool:
