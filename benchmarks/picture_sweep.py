@@ -362,6 +362,13 @@ def _(d):
     return f"{d}/a.heic"
 
 
+@case("heic-irot-orientation-6.heic", grid())
+def _(d):
+    # stored on its side with the irot box that turns it upright, as phones store portraits
+    assert heic(f"{d}/a.heic", orient(grid(), 6), orientation=6), "needs libheif 1.14+ with x265"
+    return f"{d}/a.heic"
+
+
 @case("heic-renamed-jpg.jpg", grid())
 def _(d):
     assert heic(f"{d}/a.jpg", grid()), "needs libheif with x265"

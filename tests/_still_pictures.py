@@ -185,9 +185,11 @@ class _HeifError(ctypes.Structure):
     _fields_ = [("code", ctypes.c_int), ("subcode", ctypes.c_int), ("message", ctypes.c_char_p)]
 
 
-def heic(path: str, rgb: np.ndarray, quality: int = 95) -> bool:
+def heic(path: str, rgb: np.ndarray, quality: int = 95, orientation: int = 1) -> bool:
     """(H, W, 3) uint8 -> a HEVC-coded HEIF still at ``path`` (libheif's C API: context,
-    HEVC encoder, an interleaved RGB image, encode, write). False without libheif."""
+    HEVC encoder, an interleaved RGB image, encode, write). ``orientation`` (EXIF 1-8)
+    is written as the irot/imir boxes phones use: ``rgb`` is then the stored pixels.
+    False without libheif."""
     name = ctypes.util.find_library("heif")
     if name is None:
         return False
@@ -217,7 +219,16 @@ def heic(path: str, rgb: np.ndarray, quality: int = 95) -> bool:
     plane = lib.heif_image_get_plane(image, interleaved, ctypes.byref(stride))
     for y in range(h):
         ctypes.memmove(ctypes.addressof(plane.contents) + y * stride.value, rgb[y].tobytes(), w * 3)
-    check(lib.heif_context_encode_image(context, image, encoder, None, None))
+    options = None
+    if orientation != 1:
+        lib.heif_encoding_options_alloc.restype = ctypes.c_void_p
+        options = ctypes.c_void_p(lib.heif_encoding_options_alloc())
+        if ctypes.c_uint8.from_address(options.value).value < 5:
+            return False  # image_orientation came with version 5 of the options (libheif 1.14)
+        # struct heif_encoding_options, version 5: four uint8 flags, a pointer, a uint8,
+        # then the enum image_orientation (EXIF's values) at byte 20
+        ctypes.c_int.from_address(options.value + 20).value = orientation
+    check(lib.heif_context_encode_image(context, image, encoder, options, None))
     check(lib.heif_context_write_to_file(context, str(path).encode()))
     lib.heif_image_release(image)
     lib.heif_encoder_release(encoder)

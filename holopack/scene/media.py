@@ -62,8 +62,9 @@ def load_heif(path: str) -> Scene:
         picture = next(iter(media.frames()))
     except (InputError, StopIteration) as exc:
         reason = exc.message if isinstance(exc, InputError) else "no picture"
+        reason = reason.removeprefix("not a readable video (").removesuffix(")")  # it is no video
         raise InputError(
-            f"the HEIC photo cannot be read ({shorten(reason, 100)}); {HEIF_ADVICE}", path
+            f"the HEIC photo cannot be decoded ({shorten(reason, 100)}); {HEIF_ADVICE}", path
         ) from None
     return _still(path, np.array(picture))
 
