@@ -281,3 +281,17 @@ def test_a_jpeg_past_pillows_pixel_limit_is_decoded_smaller_not_refused(tmp_path
     assert np.abs(next(iter(media.frames())).astype(float) - half).mean() < 3
     with pytest.raises(InputError, match="too many pixels"):
         holopack.load(tmp_path / "big.png")
+
+
+def test_a_damaged_exif_block_is_read_silently(tmp_path):
+    import warnings
+
+    tags = exif(6)
+    tags[0x010F] = "Camera"
+    damaged = tags.tobytes()[:-6]  # cut inside the last tag's value
+    Image.fromarray(GRID).save(tmp_path / "photo.jpg", quality=95, subsampling=0, exif=damaged)
+    with warnings.catch_warnings(record=True) as caught:
+        warnings.simplefilter("always")
+        frame = picture(tmp_path / "photo.jpg")
+    assert not [w for w in caught if issubclass(w.category, UserWarning)], [str(w.message) for w in caught]
+    assert frame.shape in ((H, W, 3), (W, H, 3))

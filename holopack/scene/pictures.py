@@ -58,8 +58,10 @@ def open_picture(path: str, what: str = "the picture"):
     check_regular(path, "picture")
     try:
         with warnings.catch_warnings():
-            # our own budget decides; Pillow's bomb warning is not for the user's eyes
+            # our own budget decides; Pillow's bomb warning is not for the user's eyes, nor
+            # its warnings about a damaged EXIF block, read on opening for the JPEG's dpi
             warnings.simplefilter("ignore", Image.DecompressionBombWarning)
+            warnings.simplefilter("ignore", UserWarning)
             try:
                 image = Image.open(path)
             except Image.DecompressionBombError:
@@ -135,7 +137,11 @@ def as_shown(image, path: str):
     either changes it; the image itself otherwise)."""
     from PIL import Image
 
-    orientation = image.getexif().get(_EXIF_ORIENTATION, 1)
+    with warnings.catch_warnings():
+        # a damaged EXIF block: Pillow warns ("Corrupt EXIF data") and reads what it can;
+        # viewers show such a photo as stored, and so does holopack, without a word
+        warnings.simplefilter("ignore", UserWarning)
+        orientation = image.getexif().get(_EXIF_ORIENTATION, 1)
     # 2-8: the stored pixels are mirrored and/or turned; PIL's Transpose names the
     # operation that shows them upright (EXIF 2.3, table of Orientation values)
     turns = {
