@@ -51,8 +51,8 @@ def open_picture(path: str, what: str = "the picture"):
     """The still at ``path`` as a loaded PIL image, as viewers show it (upright, sRGB).
     Its size is checked against the memory budget before its pixels are decoded (a
     500 KB PNG can hold 13000 x 13000 pixels); every fault is one InputError naming
-    the file. An animation is handed back as opened (is_animation); a still's extra frames, if
-    any, are left unread."""
+    the file. An animation is handed back as opened (is_animation); a still's extra
+    frames, if any, are left unread."""
     from PIL import Image, UnidentifiedImageError
 
     check_regular(path, "picture")
@@ -112,8 +112,8 @@ def _reduce_to_budget(image, path: str) -> None:
     """A JPEG whose pixels pass the memory budget is decoded at the largest of 1/2, 1/4
     and 1/8 of its size that fits (libjpeg scales in its inverse DCT, never holding the
     full picture): a 12000 x 9000 photo needs 824 MB at full size and was refused; at
-    1/4 it is 3000 x 2250, still more than any fan shows. Other formats are left to the
-    budget check."""
+    1/2 it is 6000 x 4500 (206 MB), still more than any fan shows. Other formats are left
+    to the budget check."""
     if image.format not in ("JPEG", "MPO"):
         return
     budget = memory_budget_bytes()
