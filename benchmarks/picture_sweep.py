@@ -29,6 +29,7 @@ import subprocess
 import sys
 import tempfile
 import time
+import zlib
 
 import imageio_ffmpeg
 import numpy as np
@@ -214,9 +215,8 @@ def _low_bit(bits):
 
 
 for _bits in (1, 2, 4):
-    _img, _ref = _low_bit(_bits)
 
-    @case(f"png-{_bits}bit-palette.png", _ref)
+    @case(f"png-{_bits}bit-palette.png", _low_bit(_bits)[1])
     def _(d, bits=_bits):
         return save(d, "a.png", _low_bit(bits)[0], bits=bits)
 
@@ -258,8 +258,6 @@ def _(d):
     p = save(d, "a.png", grid())
     data = open(p, "rb").read()
     body = struct.pack(">I", 55000)
-    import zlib
-
     chunk = struct.pack(">I", 4) + b"gAMA" + body + struct.pack(">I", zlib.crc32(b"gAMA" + body))
     with open(p, "wb") as f:
         f.write(data[:33] + chunk + data[33:])  # after IHDR
