@@ -33,6 +33,16 @@ _REGISTRY: dict[str, str] = {
     ".bmp": "holopack.scene.media:load_image",
     ".webp": "holopack.scene.media:load_image",
     ".apng": "holopack.scene.media:load_image",
+    # stills as editors and cameras save them, read by Pillow like the above
+    ".jfif": "holopack.scene.media:load_image",
+    ".jpe": "holopack.scene.media:load_image",
+    ".tif": "holopack.scene.media:load_image",
+    ".tiff": "holopack.scene.media:load_image",
+    ".tga": "holopack.scene.media:load_image",
+    ".psd": "holopack.scene.media:load_image",
+    ".avif": "holopack.scene.media:load_image",
+    ".heic": "holopack.scene.media:load_heif",
+    ".heif": "holopack.scene.media:load_heif",
     ".gif": "holopack.scene.media:load_video",
     ".mp4": "holopack.scene.media:load_video",
     ".mov": "holopack.scene.media:load_video",
@@ -68,6 +78,22 @@ AUTHORING_FORMATS = {
 }
 
 
+# pictures that arrive but are not read: the error says what to convert them to
+UNREAD_PICTURES = {
+    ".svg": "SVG drawings are not read; export the drawing as a PNG (transparent background "
+    "where the fan should be dark)",
+    ".svgz": "SVG drawings are not read; export the drawing as a PNG",
+    ".dng": "camera raw files are not read; develop it to JPEG or PNG",
+    ".cr2": "camera raw files are not read; develop it to JPEG or PNG",
+    ".nef": "camera raw files are not read; develop it to JPEG or PNG",
+    ".arw": "camera raw files are not read; develop it to JPEG or PNG",
+}
+# ISO base media brands (the ftyp box): HEIF pictures and AVIF pictures, told apart
+# from MP4 and MOV clips
+_HEIC_BRANDS = {b"heic", b"heix", b"heim", b"heis", b"hevc", b"hevx", b"hevm", b"hevs", b"mif1", b"msf1"}
+_AVIF_BRANDS = {b"avif", b"avis"}
+
+
 def supported_suffixes() -> list[str]:
     return sorted(_REGISTRY)
 
@@ -75,7 +101,7 @@ def supported_suffixes() -> list[str]:
 def _sniff(path: str) -> str | None:
     """The suffix that the first bytes prove, or None."""
     with open(path, "rb") as f:
-        head = f.read(12)
+        head = f.read(32)
     if head[:4] == b"glTF":
         return ".glb"
     if head[:8] == b"\x89PNG\r\n\x1a\n":
@@ -83,6 +109,12 @@ def _sniff(path: str) -> str | None:
     if head[:3] == b"GIF":
         return ".gif"
     if head[4:8] == b"ftyp":
+        box = head[: int.from_bytes(head[:4], "big")]
+        brands = {box[i : i + 4] for i in range(8, len(box) - 3, 4) if i != 12}  # major + compatible
+        if brands & _AVIF_BRANDS:
+            return ".avif"
+        if brands & _HEIC_BRANDS:
+            return ".heic"  # after AVIF: an AVIF lists mif1 too
         return ".mp4"
     return None
 
@@ -108,6 +140,10 @@ def load(path: str | os.PathLike) -> Scene:
     except OSError as exc:
         raise InputError(f"cannot read: {exc.strerror}", path) from None
     suffix = os.path.splitext(path)[1].lower()
+    if sniffed is None and suffix in UNREAD_PICTURES:
+        raise InputError(UNREAD_PICTURES[suffix], path)
+    if sniffed == ".heic":
+        suffix = sniffed  # a phone's HEIC keeps its bytes when a transfer renames it .jpg
     if suffix not in _REGISTRY:
         if sniffed is None:
             if suffix in AUTHORING_FORMATS:

@@ -7,7 +7,6 @@ from __future__ import annotations
 
 import math
 import os
-import warnings
 from collections.abc import Iterator
 from functools import partial
 
@@ -18,7 +17,7 @@ from ..containment import check_regular, shorten
 from ..errors import InputError
 from ..limits import BOUNDS, MAX_FRAMES, check_picture_size
 from ..video import decode as alpha_decode
-from .pictures import rgba_array
+from .pictures import is_animation, open_picture, rgba_array
 from .scene import Scene
 from .types import MediaSource
 
@@ -28,48 +27,58 @@ DEFAULT_SEQUENCE_FPS = 30.0  # a folder of pictures carries no rate of its own
 
 
 def _pil_open(path: str):
-    """The picture at ``path``, its size checked against the memory budget before its
-    pixels are decoded (a 500 KB PNG can hold 13000 x 13000 pixels)."""
-    from PIL import Image, UnidentifiedImageError
-
-    check_regular(path, "picture")
-    try:
-        with warnings.catch_warnings():
-            # our own budget decides; Pillow's bomb warning is not for the user's eyes
-            warnings.simplefilter("ignore", Image.DecompressionBombWarning)
-            image = Image.open(path)
-        # RGBA as decoded, then as numpy: counted twice
-        check_picture_size(image.width, image.height, 8, "the picture", path)
-        image.load()
-        return image
-    except Image.DecompressionBombError:
-        raise InputError("the picture has too many pixels to decode safely", path) from None
-    except (UnidentifiedImageError, OSError, ValueError, SyntaxError, EOFError) as exc:
-        text = str(exc).splitlines()[0] if str(exc) else type(exc).__name__
-        raise InputError(f"not a readable picture ({shorten(text, 120)})", path) from None
-
-
-def _to_rgb(image) -> np.ndarray:
-    """A PIL image -> (H, W, 3) uint8, transparency composited onto black (LEDs off)."""
-    rgba = rgba_array(image).astype(np.float32)
-    rgb = rgba[..., :3] * (rgba[..., 3:4] / 255.0)
-    return np.clip(rgb + 0.5, 0, 255).astype(np.uint8)
+    """The picture at ``path`` as viewers show it (pictures.open_picture)."""
+    return open_picture(path)
 
 
 def load_image(path: str) -> Scene:
     image = _pil_open(path)
-    if getattr(image, "n_frames", 1) > 1:  # APNG, animated WebP: a clip
+    if is_animation(image):  # APNG, animated WebP: a clip (a TIFF's pages, an MPO's second picture are not)
         return _load_gif(path)
-    picture = _to_rgb(image)
+    # one RGBA copy, composited over black in integers; the RGBA is kept only when it
+    # has alpha. A 6000 x 4500 still peaked at 1.6 GB (float32 compositing, the RGBA
+    # read twice and always kept), over the 1 GB the memory budget is sized for.
+    rgba = rgba_array(image)
+    del image
+    has_alpha = bool((rgba[..., 3] < 255).any())
+    picture = alpha_decode.premultiply(rgba) if has_alpha else np.ascontiguousarray(rgba[..., :3])
+    return _still(path, picture, rgba if has_alpha else None)
+
+
+HEIF_ADVICE = (
+    "convert it to JPEG or PNG (on an iPhone: Settings > Camera > Formats > Most Compatible, "
+    "or share it as JPEG)"
+)
+
+
+def load_heif(path: str) -> Scene:
+    """A HEIC/HEIF photo (an iPhone's default), which Pillow does not read: the bundled
+    ffmpeg decodes its picture, shown as a still (read as a one-frame clip at 1 fps it
+    was keyed and framed as a clip). One that ffmpeg cannot decode is refused with what
+    to convert it to."""
+    try:
+        media = _load_ffmpeg(path).media
+        assert media is not None  # a video loader always sets it
+        picture = next(iter(media.frames()))
+    except (InputError, StopIteration) as exc:
+        reason = exc.message if isinstance(exc, InputError) else "no picture"
+        reason = reason.removeprefix("not a readable video (").removesuffix(")")  # it is no video
+        raise InputError(
+            f"the HEIC photo cannot be decoded ({shorten(reason, 100)}); {HEIF_ADVICE}", path
+        ) from None
+    return _still(path, np.array(picture))
+
+
+def _still(path: str, picture: np.ndarray, kept: np.ndarray | None = None) -> Scene:
+    """A still as a one-frame MediaSource: picture (H, W, 3) uint8 over black, and its
+    straight RGBA (H, W, 4) uint8 where it has alpha."""
 
     def frames() -> Iterator[np.ndarray]:
         yield picture
 
-    rgba = rgba_array(image)
-    has_alpha = bool((rgba[..., 3] < 255).any())
-
     def rgba_frames() -> Iterator[np.ndarray]:
-        yield rgba
+        assert kept is not None
+        yield kept
 
     media = MediaSource(
         path=path,
@@ -78,8 +87,8 @@ def load_image(path: str) -> Scene:
         fps=0.0,
         frame_count=1,
         open_frames=frames,
-        alpha=has_alpha,
-        open_rgba=rgba_frames if has_alpha else None,
+        alpha=kept is not None,
+        open_rgba=rgba_frames if kept is not None else None,
     )
     return Scene(path=path, media=media)
 
@@ -110,7 +119,9 @@ def load_folder(path: str) -> Scene:
 
 def load_video(path: str) -> Scene:
     if os.path.splitext(path)[1].lower() == ".gif":
-        return _load_gif(path)
+        # a one-frame GIF is a still, as a one-frame PNG is: read as a clip it was keyed and
+        # framed as one ("the background moves"), 31 codes off the same picture as a PNG
+        return load_image(path)
     return _load_ffmpeg(path)
 
 

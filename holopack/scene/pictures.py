@@ -1,9 +1,37 @@
 """Pictures decoded by Pillow as plain arrays: the one place a PIL image becomes RGBA
-codes, for textures (glTF, OBJ, PLY) and for pictures and frames shown as they are."""
+codes, for textures (glTF, OBJ, PLY) and for pictures and frames shown as they are.
+
+``open_picture`` opens a still (or a frame of a numbered folder) as every viewer shows
+it: turned upright by its EXIF Orientation (a phone stores a portrait photo on its side
+and says so in the tag), its colours taken from an embedded ICC profile to sRGB (a
+Display P3 or Adobe RGB photo read as sRGB came out up to 40 codes off, dull and
+shifted), and a JPEG too big for the memory budget decoded at 1/2, 1/4 or 1/8 of its
+size by the JPEG decoder itself. Textures do not pass through it: glTF says a
+texture's colour space information is ignored.
+"""
 
 from __future__ import annotations
 
+import io
+import math
+import warnings
+
 import numpy as np
+
+from .. import notices
+from ..containment import check_regular, shorten
+from ..errors import InputError
+from ..limits import check_picture_size, memory_budget_bytes
+
+# the formats whose extra frames are an animation: the others' extra frames are other
+# pictures (a multi-page TIFF's pages, an MPO's depth map or second eye, a PSD's layers,
+# an icon's sizes) and the first one is the picture
+ANIMATED_FORMATS = frozenset({"PNG", "WEBP", "GIF", "AVIF"})
+PICTURE_FORMATS = "PNG, JPEG, WebP, GIF, BMP, TIFF, TGA, PSD, AVIF"
+# bytes per pixel counted for a still: RGBA as decoded, then as numpy
+_STILL_BYTES = 8
+_EXIF_ORIENTATION = 0x0112
+_SRGB = None
 
 
 def rgba_array(image) -> np.ndarray:
@@ -17,3 +45,145 @@ def rgba_array(image) -> np.ndarray:
         grey = ((np.clip(wide, 0, 65535) + 128) // 257).astype(np.uint8)
         return np.dstack([grey, grey, grey, np.full_like(grey, 255)])
     return np.asarray(image.convert("RGBA"), np.uint8)
+
+
+def open_picture(path: str, what: str = "the picture"):
+    """The still at ``path`` as a loaded PIL image, as viewers show it (upright, sRGB).
+    Its size is checked against the memory budget before its pixels are decoded (a
+    500 KB PNG can hold 13000 x 13000 pixels); every fault is one InputError naming
+    the file. An animation is handed back as opened (is_animation); a still's extra
+    frames, if any, are left unread."""
+    from PIL import Image, UnidentifiedImageError
+
+    check_regular(path, "picture")
+    try:
+        with warnings.catch_warnings():
+            # our own budget decides; Pillow's bomb warning is not for the user's eyes, nor
+            # its warnings about a damaged EXIF block, read on opening for the JPEG's dpi
+            warnings.simplefilter("ignore", Image.DecompressionBombWarning)
+            warnings.simplefilter("ignore", UserWarning)
+            try:
+                image = Image.open(path)
+            except Image.DecompressionBombError:
+                image = _big_jpeg(path)
+                if image is None:
+                    raise
+        _reduce_to_budget(image, path)
+        check_picture_size(image.width, image.height, _STILL_BYTES, what, path)
+        image.load()
+        if is_animation(image):
+            return image  # its frames are read one by one (decode.pil_rgba_frames)
+        pages = getattr(image, "n_frames", 1)
+        if image.format == "TIFF" and pages > 1:
+            notices.note(f"the TIFF holds {pages} pages; the first is shown", path)
+        return as_shown(image, path)
+    except Image.DecompressionBombError:
+        raise InputError("the picture has too many pixels to decode safely", path) from None
+    except UnidentifiedImageError:
+        # Pillow's own text repeats the whole path ("cannot identify image file '...'")
+        raise InputError(f"not a readable picture: its bytes are none of {PICTURE_FORMATS}", path) from None
+    except (OSError, ValueError, SyntaxError, EOFError) as exc:
+        text = str(exc).splitlines()[0] if str(exc) else type(exc).__name__
+        raise InputError(f"not a readable picture ({shorten(text, 120)})", path) from None
+
+
+def _big_jpeg(path: str):
+    """A JPEG of more pixels than Pillow's bomb check lets Image.open return (2 x
+    Image.MAX_IMAGE_PIXELS, 179 MP: a 200 MP phone photo is 16320 x 12240), opened
+    without that check; None for any other file. The memory budget still decides, on
+    the size _reduce_to_budget decodes it at (1/4 of that photo is 4080 x 3060)."""
+    from PIL import JpegImagePlugin
+
+    with open(path, "rb") as f:
+        if f.read(3) != b"\xff\xd8\xff":
+            return None
+        f.seek(0)
+        data = f.read()  # the file's bytes, not its pixels: a few tens of MB
+    return JpegImagePlugin.jpeg_factory(io.BytesIO(data), path)
+
+
+def is_animation(image) -> bool:
+    """Whether an opened PIL image is a clip (APNG, animated WebP/GIF/AVIF) rather than a
+    still whose file holds other pictures besides (ANIMATED_FORMATS)."""
+    return image.format in ANIMATED_FORMATS and getattr(image, "n_frames", 1) > 1
+
+
+def _reduce_to_budget(image, path: str) -> None:
+    """A JPEG whose pixels pass the memory budget is decoded at the largest of 1/2, 1/4
+    and 1/8 of its size that fits (libjpeg scales in its inverse DCT, never holding the
+    full picture): a 12000 x 9000 photo needs 824 MB at full size and was refused; at
+    1/2 it is 6000 x 4500 (206 MB), still more than any fan shows. Other formats are left
+    to the budget check."""
+    if image.format not in ("JPEG", "MPO"):
+        return
+    budget = memory_budget_bytes()
+    width, height = image.size
+    if width * height * _STILL_BYTES <= budget:
+        return
+    for scale in (2, 4, 8):
+        small = (math.ceil(width / scale), math.ceil(height / scale))
+        if small[0] * small[1] * _STILL_BYTES <= budget:
+            image.draft(image.mode, small)
+            notices.note(
+                f"the picture is {width} x {height}; read at {image.width} x {image.height} "
+                f"(1/{scale}) to fit the memory budget",
+                path,
+            )
+            return
+
+
+def as_shown(image, path: str):
+    """A loaded PIL image -> the same picture upright and in sRGB (a new image where
+    either changes it; the image itself otherwise)."""
+    from PIL import Image
+
+    with warnings.catch_warnings():
+        # a damaged EXIF block: Pillow warns ("Corrupt EXIF data") and reads what it can;
+        # viewers show such a photo as stored, and so does holopack, without a word
+        warnings.simplefilter("ignore", UserWarning)
+        orientation = image.getexif().get(_EXIF_ORIENTATION, 1)
+    # 2-8: the stored pixels are mirrored and/or turned; PIL's Transpose names the
+    # operation that shows them upright (EXIF 2.3, table of Orientation values)
+    turns = {
+        2: Image.Transpose.FLIP_LEFT_RIGHT,
+        3: Image.Transpose.ROTATE_180,
+        4: Image.Transpose.FLIP_TOP_BOTTOM,
+        5: Image.Transpose.TRANSPOSE,
+        6: Image.Transpose.ROTATE_270,
+        7: Image.Transpose.TRANSVERSE,
+        8: Image.Transpose.ROTATE_90,
+    }
+    if orientation in turns:
+        info = image.info
+        image = image.transpose(turns[orientation])
+        image.info = info  # transpose keeps no info: the ICC profile is read from it below
+    return _in_srgb(image, path)
+
+
+def _in_srgb(image, path: str):
+    """Colours converted from the image's embedded ICC profile to sRGB (what the fan's
+    LEDs are driven as). A profile that cannot be read or does not match the picture's
+    colour model is ignored with a warning."""
+    profile = image.info.get("icc_profile")
+    if not profile or image.mode not in ("RGB", "RGBA", "CMYK", "P", "PA"):
+        return image
+    from PIL import ImageCms
+
+    global _SRGB
+    try:
+        source = ImageCms.ImageCmsProfile(io.BytesIO(profile))
+        space = source.profile.xcolor_space.strip()
+        if image.mode in ("P", "PA"):
+            image = image.convert("RGBA" if image.has_transparency_data else "RGB")
+        if space != ("CMYK" if image.mode == "CMYK" else "RGB"):
+            notices.warn(f"its colour profile is for {space}, not {image.mode}; colours read as sRGB", path)
+            return image
+        if _SRGB is None:
+            _SRGB = ImageCms.ImageCmsProfile(ImageCms.createProfile("sRGB"))
+        out_mode = "RGBA" if image.mode == "RGBA" else "RGB"
+        return ImageCms.profileToProfile(image, source, _SRGB, outputMode=out_mode)
+    except (ImageCms.PyCMSError, OSError, ValueError, TypeError) as exc:
+        notices.warn(
+            f"its colour profile cannot be used ({shorten(str(exc), 80)}); colours read as sRGB", path
+        )
+        return image

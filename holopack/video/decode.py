@@ -26,7 +26,7 @@ from typing import TYPE_CHECKING, cast
 import numpy as np
 
 from ..errors import InputError
-from ..scene.pictures import rgba_array
+from ..scene.pictures import open_picture, rgba_array
 
 if TYPE_CHECKING:  # for the annotation only: crop imports cv2, which loading a scene does not need
     from .crop import Window
@@ -401,16 +401,11 @@ def folder_pictures(path: str) -> list[str]:
 
 
 def folder_frames(files: list[str]) -> Iterator[np.ndarray]:
-    """(H, W, 4) uint8 RGBA of each picture, all at the first picture's size."""
-    from PIL import Image
-
+    """(H, W, 4) uint8 RGBA of each picture as viewers show it (upright by its EXIF
+    Orientation, in sRGB: pictures.open_picture), all at the first picture's size."""
     size = None
     for name in files:
-        try:
-            with Image.open(name) as image:
-                rgba = rgba_array(image)
-        except OSError as exc:
-            raise InputError(f"not a readable picture ({str(exc).splitlines()[0][:120]})", name) from None
+        rgba = rgba_array(open_picture(name, "a frame"))
         shape = (rgba.shape[1], rgba.shape[0])
         if size is None:
             size = shape
