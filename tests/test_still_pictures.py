@@ -295,3 +295,36 @@ def test_a_damaged_exif_block_is_read_silently(tmp_path):
         frame = picture(tmp_path / "photo.jpg")
     assert not [w for w in caught if issubclass(w.category, UserWarning)], [str(w.message) for w in caught]
     assert frame.shape in ((H, W, 3), (W, H, 3))
+
+
+def _with_claimed_size(data: bytes, width: int, height: int) -> bytes:
+    """A JPEG's bytes with its frame header (SOF0) claiming width x height."""
+    out = bytearray(data)
+    sof = out.find(b"\xff\xc0")
+    struct.pack_into(">HH", out, sof + 5, height, width)
+    return bytes(out)
+
+
+@pytest.mark.parametrize("claimed", [(30000, 30000), (8000, 6000)])
+def test_a_jpeg_whose_header_claims_more_pixels_than_its_data_holds_is_refused(tmp_path, claimed):
+    # libjpeg fills what the data does not hold with grey and reports no error: the
+    # 64 x 48 picture's 700 bytes read as a grey 3750 x 3750 still before
+    small = io.BytesIO()
+    Image.fromarray(cell_grid(64, 48)).save(small, "JPEG", quality=90)
+    (tmp_path / "photo.jpg").write_bytes(_with_claimed_size(small.getvalue(), *claimed))
+    with pytest.raises(InputError, match=rf"photo\.jpg.*damaged JPEG.*{claimed[0]} x {claimed[1]}"):
+        holopack.load(tmp_path / "photo.jpg")
+    frames = tmp_path / "frames"
+    frames.mkdir()
+    Image.fromarray(cell_grid(64, 48)).save(frames / "f1.jpg")
+    (frames / "f2.jpg").write_bytes((tmp_path / "photo.jpg").read_bytes())
+    with pytest.raises(InputError, match=r"f2\.jpg.*damaged JPEG"):
+        list(holopack.load(frames).media.frames())
+
+
+@pytest.mark.parametrize("mode", ["L", "RGB"])
+def test_a_flat_jpeg_coded_as_tightly_as_jpeg_can_is_not_taken_for_a_damaged_one(tmp_path, mode):
+    flat = Image.new(mode, (2400, 1800), 128 if mode == "L" else (20, 180, 40))
+    flat.save(tmp_path / "flat.jpg", progressive=True, optimize=True, quality=5)
+    frame = picture(tmp_path / "flat.jpg")
+    assert frame.shape[:2] == (1800, 2400)

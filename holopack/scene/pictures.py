@@ -14,6 +14,7 @@ from __future__ import annotations
 
 import io
 import math
+import os
 import warnings
 
 import numpy as np
@@ -68,6 +69,7 @@ def open_picture(path: str, what: str = "the picture"):
                 image = _big_jpeg(path)
                 if image is None:
                     raise
+        _check_jpeg_length(image, path)
         _reduce_to_budget(image, path)
         check_picture_size(image.width, image.height, _STILL_BYTES, what, path)
         image.load()
@@ -85,6 +87,28 @@ def open_picture(path: str, what: str = "the picture"):
     except (OSError, ValueError, SyntaxError, EOFError) as exc:
         text = str(exc).splitlines()[0] if str(exc) else type(exc).__name__
         raise InputError(f"not a readable picture ({shorten(text, 120)})", path) from None
+
+
+# A JPEG's coded data cannot be shorter than this many pixels a byte: every 8 x 8 block
+# costs at least a bit of DC code and one of end-of-block in Huffman coding (a flat
+# 4000 x 3000 grey picture, progressive and optimised, is 255 pixels a byte; RGB 170).
+# Shorter, its header claims more pixels than its data holds (a damaged file, or one
+# made to look huge), and libjpeg would fill the rest grey without an error.
+JPEG_MOST_PIXELS_A_BYTE = 4096
+
+
+def _check_jpeg_length(image, path: str) -> None:
+    """Refuse a JPEG whose header claims far more pixels than its bytes can code."""
+    if image.format not in ("JPEG", "MPO"):
+        return
+    pixels = image.width * image.height
+    size = os.path.getsize(path)
+    if pixels > JPEG_MOST_PIXELS_A_BYTE * size:
+        raise InputError(
+            f"damaged JPEG: its header says {image.width} x {image.height} pixels, "
+            f"which {size:,} bytes cannot hold",
+            path,
+        )
 
 
 def _big_jpeg(path: str):
