@@ -184,3 +184,56 @@ def test_runaway_transforms_are_an_input_error(tmp_path):
     scene = load_gltf(write_gltf(tmp_path / "big.gltf", doc))
     with pytest.raises(InputError, match="infinity"):
         pose_scene(scene, None, 0.0)
+
+
+def _drawn_share(scene, eye, animation=None, time=0.0) -> float:
+    """The share of a 64 x 64 picture that ``scene`` covers, seen from ``eye`` (on Z)
+    looking at the origin."""
+    from holopack.rendering import render
+    from holopack.rendering.camera import look_at, perspective
+
+    picture = render(
+        scene,
+        look_at(eye, [0, 0, 0]),
+        perspective(40, 1.0, 0.1, 100),
+        (64, 64),
+        animation=animation,
+        time=time,
+    )
+    return float((picture.depth < 1.0).mean())
+
+
+def test_a_mirrored_one_sided_part_keeps_its_front_face(tmp_path):
+    """glTF 3.7.2.1: under a transform with a negative determinant the winding is
+    clockwise. A one-sided quad facing +Z, mirrored in X (or animated into a mirror),
+    shows from +Z exactly as the unmirrored quad does (it is symmetric about x = 0) and
+    is culled from -Z; two negative scales (determinant > 0) change nothing."""
+    b = GltfBuilder()
+    positions = np.array([[-1, -1, 0], [1, -1, 0], [1, 1, 0], [-1, 1, 0]], np.float32)
+    b.triangle_mesh(positions, np.array([[0, 1, 2], [0, 2, 3]], np.uint16))
+    front, back = [0, 0, 5], [0, 0, -5]
+    shares = {}
+    for name, scale in [("plain", [1, 1, 1]), ("mirrored", [-1, 1, 1]), ("turned", [-1, -1, 1])]:
+        doc = b.build()
+        doc["nodes"] = [{"mesh": 0, "scale": scale}]
+        doc["scenes"] = [{"nodes": [0]}]
+        scene = load_gltf(write_gltf(tmp_path / f"{name}.gltf", doc))
+        shares[name] = (_drawn_share(scene, front), _drawn_share(scene, back))
+    assert shares["plain"][0] > 0.2 and shares["plain"][1] == 0.0
+    assert shares["mirrored"] == shares["plain"]
+    assert shares["turned"] == shares["plain"]
+    # a scale animated through zero into a mirror: the winding follows the determinant
+    times = b.add(np.array([0.0, 1.0], np.float32))
+    scales = b.add(np.array([[1, 1, 1], [-1, 1, 1]], np.float32))
+    doc = b.build()
+    doc["nodes"] = [{"mesh": 0}]
+    doc["scenes"] = [{"nodes": [0]}]
+    doc["animations"] = [
+        {
+            "channels": [{"sampler": 0, "target": {"node": 0, "path": "scale"}}],
+            "samplers": [{"input": times, "output": scales}],
+        }
+    ]
+    scene = load_gltf(write_gltf(tmp_path / "flip.gltf", doc))
+    for t in (0.0, 1.0):
+        assert (_drawn_share(scene, front, 0, t), _drawn_share(scene, back, 0, t)) == shares["plain"]

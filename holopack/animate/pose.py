@@ -17,6 +17,8 @@ as float64, which nodes each clip animates) is computed once per scene and kept 
 
 from __future__ import annotations
 
+import dataclasses
+
 import numpy as np
 import numpy.typing as npt
 
@@ -121,6 +123,9 @@ class _PoseCache:
             for s in scene.skins
         ]
         self.clips: dict[int, _Clip] = {}
+        # a primitive with its triangles' winding reversed, made once for the first item
+        # drawn under a mirroring transform (id of the primitive -> the reversed copy)
+        self.mirrored: dict[int, Primitive] = {}
         # per draw item: the item, its primitive, its default morph weights, its skinning
         # (joints, weights, skin index; None for a rigid one) and its morph shape
         self.items: list[
@@ -145,6 +150,26 @@ class _PoseCache:
                 skinning = (joints, weights, item.skin)
             shape = MorphShape(prim) if morph is not None else None
             self.items.append((item, prim, node_weights, skinning, shape))
+
+    def mirror(self, prim: Primitive) -> Primitive:
+        """``prim`` with every triangle's winding reversed (indices (M, 3) int32, the
+        second and third corners swapped), made once.
+
+        glTF 3.7.2.1: a node whose world transform has a negative determinant (a mirror,
+        an odd number of negative scales) draws its triangles clockwise; mirrored, a
+        counter-clockwise front face would be culled as a back face and a one-sided part
+        vanish (Khronos' NegativeScaleTest: its mirrored row drew nothing but the back
+        faces' red marks; a mirrored quad alone drew an empty picture). Reversing the winding
+        makes the posed triangles counter-clockwise again, so the renderers' culling and
+        two-sided lighting need not know. The copy's identity changes as the determinant's
+        sign does, so a renderer that keys its gathered triangles on the primitive sees it.
+        """
+        mirrored = self.mirrored.get(id(prim))
+        if mirrored is None:
+            indices = np.ascontiguousarray(np.asarray(prim.indices)[:, [0, 2, 1]], dtype=np.int32)
+            mirrored = dataclasses.replace(prim, indices=indices)
+            self.mirrored[id(prim)] = mirrored
+        return mirrored
 
     def clip(self, animation: int) -> _Clip:
         clip = self.clips.get(animation)
@@ -202,6 +227,8 @@ class _PoseCache:
                 )
             else:
                 _transform_rigid(positions, normals, world[item.node], out_positions, out_normals)
+                if np.linalg.det(world[item.node][:3, :3]) < 0:
+                    prim = self.mirror(prim)
             if not np.isfinite(out_positions).all():
                 self._overflow(item, animation, time)
             out_tangents = None
