@@ -599,3 +599,61 @@ def test_an_enormous_accessor_without_data_is_refused_before_allocating(tmp_path
     doc["accessors"].append({"componentType": 5126, "count": 200_000_000, "type": "MAT4"})
     doc["meshes"][0]["primitives"][0]["attributes"]["TEXCOORD_0"] = len(doc["accessors"]) - 1
     _expect_input_error(write_gltf(tmp_path / "huge.gltf", doc), "implausibly large")
+
+
+def _instanced_quads(**attributes) -> tuple[GltfBuilder, dict]:
+    """One unit quad (quad_primitive) drawn by node 1, a child of node 0, with
+    EXT_mesh_gpu_instancing ``attributes`` (name -> array) on node 1."""
+    b, prim = quad_primitive()
+    refs = {name: b.add(values, normalized=values.dtype.kind == "i") for name, values in attributes.items()}
+    doc = b.document([prim])
+    doc["extensionsUsed"] = ["EXT_mesh_gpu_instancing"]
+    doc["nodes"] = [
+        {"children": [1], "translation": [0, 0, -3]},
+        {"mesh": 0, "scale": [2, 2, 2], "extensions": {"EXT_mesh_gpu_instancing": {"attributes": refs}}},
+    ]
+    return b, doc
+
+
+def test_an_instanced_mesh_is_drawn_once_per_instance_under_its_node(tmp_path):
+    """EXT_mesh_gpu_instancing: each instance at node world x instance TRS (a quarter
+    turn about Z given as normalized shorts, as gltfpack writes it)."""
+    from holopack.animate.pose import pose_scene
+
+    translations = np.array([[0, 0, 0], [5, 0, 0], [0, 7, 1]], np.float32)
+    quarter = round(np.sqrt(0.5) * 32767)
+    rotations = np.array([[0, 0, 0, 32767], [0, 0, quarter, quarter], [0, 0, 0, 32767]], np.int16)
+    scales = np.array([[1, 1, 1], [1, 1, 1], [3, 1, 1]], np.float32)
+    _, doc = _instanced_quads(TRANSLATION=translations, ROTATION=rotations, SCALE=scales)
+    scene = load_gltf(write_gltf(tmp_path / "instanced.gltf", doc))
+    assert len(scene.draw_items) == 3 and not scene.warnings
+    quad = np.array([[0, 0, 0], [1, 0, 0], [1, 1, 0], [0, 1, 0]], np.float64)
+    turned = quad @ np.array([[0, -1, 0], [1, 0, 0], [0, 0, 1]], np.float64).T  # (x, y) -> (-y, x)
+    local = [quad, turned + [5, 0, 0], quad * [3, 1, 1] + [0, 7, 1]]
+    posed = pose_scene(scene, None, 0.0)
+    for got, instance in zip(posed, local):
+        np.testing.assert_allclose(got.positions, instance * 2 + [0, 0, -3], atol=1e-3)
+
+
+def test_instancing_faults_are_named(tmp_path, monkeypatch):
+    _, doc = _instanced_quads(TRANSLATION=np.zeros((3, 3), np.float32), SCALE=np.ones((2, 3), np.float32))
+    _expect_input_error(
+        write_gltf(tmp_path / "counts.gltf", doc), "node 1 EXT_mesh_gpu_instancing", "TRANSLATION 3, SCALE 2"
+    )
+    # the instances' own nodes are not the file's: a scene cannot name one of them
+    _, doc = _instanced_quads(TRANSLATION=np.zeros((3, 3), np.float32))
+    doc["scenes"] = [{"nodes": [0, 3]}]
+    _expect_input_error(write_gltf(tmp_path / "scene.gltf", doc), "scene 0 refers to", "node 3")
+    # instances past the memory budget are refused before any is made: 50,000 copies of
+    # the quad's 4 vertices, posed (24 bytes each), against a 2 MB budget
+    monkeypatch.setenv("HOLOPACK_MEMORY_BUDGET_MB", "2")
+    _, doc = _instanced_quads(TRANSLATION=np.zeros((3, 3), np.float32))
+    doc["accessors"].append({"componentType": 5126, "count": 50_000, "type": "VEC3"})
+    doc["nodes"][1]["extensions"]["EXT_mesh_gpu_instancing"]["attributes"]["TRANSLATION"] = (
+        len(doc["accessors"]) - 1
+    )
+    _expect_input_error(
+        write_gltf(tmp_path / "many.gltf", doc),
+        "node 1 EXT_mesh_gpu_instancing needs 5 MB",
+        "2 MB memory budget",
+    )

@@ -256,6 +256,7 @@ class ContainerReader:
             "KHR_materials_emissive_strength",
             "KHR_lights_punctual",
             "EXT_texture_webp",
+            "EXT_mesh_gpu_instancing",
         }
         for name in required:
             if name not in known and name not in _UNDECODABLE_EXTENSIONS:
