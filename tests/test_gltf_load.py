@@ -657,3 +657,46 @@ def test_instancing_faults_are_named(tmp_path, monkeypatch):
         "node 1 EXT_mesh_gpu_instancing needs 5 MB",
         "2 MB memory budget",
     )
+
+
+_LFS_POINTER = (
+    b"version https://git-lfs.github.com/spec/v1\n"
+    b"oid sha256:e6467fe76921718b13d8586b23abb7ff6dd131a8ba216d821fcf8986c9ddc8d4\n"
+    b"size 2616\n"
+)
+
+
+def test_a_git_lfs_pointer_in_place_of_a_file_is_named_as_one(tmp_path):
+    """A clone without git-lfs leaves text stubs for the .glb, .bin and pictures: each is
+    refused as what it is, with the size of the real file, in one line."""
+    b, prim = quad_primitive()
+    b.add(np.zeros(40, np.uint8))  # a buffer longer than the stub: the stub is not shorter
+    doc = b.document([prim])
+    (tmp_path / "model.bin").write_bytes(_LFS_POINTER)
+    doc["buffers"][0]["uri"] = "model.bin"
+    _expect_input_error(
+        write_gltf(tmp_path / "bin.gltf", doc), "buffer 0: model.bin is a Git LFS pointer", "2,616"
+    )
+    # a small buffer (under the stub's length) gave "index ... is beyond the vertex count"
+    doc["buffers"][0]["byteLength"] = 60
+    _expect_input_error(write_gltf(tmp_path / "small.gltf", doc), "model.bin is a Git LFS pointer")
+    # a picture
+    b, prim = quad_primitive()
+    prim["attributes"]["TEXCOORD_0"] = b.add(np.zeros((4, 2), np.float32))
+    prim["material"] = 0
+    doc = b.document([prim])
+    (tmp_path / "skin.png").write_bytes(_LFS_POINTER)
+    doc["images"] = [{"uri": "skin.png"}]
+    doc["textures"] = [{"source": 0}]
+    doc["materials"] = [{"pbrMetallicRoughness": {"baseColorTexture": {"index": 0}}}]
+    _expect_input_error(write_gltf(tmp_path / "picture.gltf", doc), "skin.png is a Git LFS pointer")
+    # the model file itself, whatever its suffix
+    for name in ("Duck.glb", "Duck.gltf", "Duck.obj"):
+        stub = tmp_path / name
+        stub.write_bytes(_LFS_POINTER)
+        with pytest.raises(InputError) as caught:
+            load(stub)
+        assert str(caught.value) == (
+            f"{stub}: the file is a Git LFS pointer (a text stub), not the data (the real file has "
+            "2,616 bytes); fetch it with 'git lfs pull' where it came from"
+        )
