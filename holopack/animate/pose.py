@@ -158,11 +158,11 @@ class _PoseCache:
         glTF 3.7.2.1: a node whose world transform has a negative determinant (a mirror,
         an odd number of negative scales) draws its triangles clockwise; mirrored, a
         counter-clockwise front face would be culled as a back face and a one-sided part
-        vanish (Khronos' NegativeScaleTest: its mirrored row drew nothing but the back
-        faces' red marks; a mirrored quad alone drew an empty picture). Reversing the winding
-        makes the posed triangles counter-clockwise again, so the renderers' culling and
-        two-sided lighting need not know. The copy's identity changes as the determinant's
-        sign does, so a renderer that keys its gathered triangles on the primitive sees it.
+        vanish (a one-sided quad mirrored in X drew an empty picture; Khronos'
+        NegativeScaleTest checks this). Reversing the winding makes the posed triangles
+        counter-clockwise again, so the renderers' culling and two-sided lighting need not
+        know. The copy's identity changes as the determinant's sign does, so a renderer
+        that keys its gathered triangles on the primitive sees it.
         """
         mirrored = self.mirrored.get(id(prim))
         if mirrored is None:
