@@ -237,3 +237,45 @@ def test_a_mirrored_one_sided_part_keeps_its_front_face(tmp_path):
     scene = load_gltf(write_gltf(tmp_path / "flip.gltf", doc))
     for t in (0.0, 1.0):
         assert (_drawn_share(scene, front, 0, t), _drawn_share(scene, back, 0, t)) == shares["plain"]
+
+
+def _mirrored_in_x(scene):
+    """``scene`` under one new root node of scale (-1, 1, 1): every posed point mirrored."""
+    from holopack.scene.types import Node
+
+    scene.nodes.append(Node(name="mirror", children=list(scene.roots), scale=np.array([-1.0, 1.0, 1.0])))
+    scene.roots = [len(scene.nodes) - 1]
+    forget_pose_cache(scene)
+    return scene
+
+
+def test_a_mirrored_model_is_drawn_as_the_mirror_image_of_the_model():
+    """The Duck mirrored in X, seen from the mirrored camera, is the left-right mirror
+    image of the Duck (unlit: the lights stay with the camera). Mirrored without the
+    winding following the determinant, its outer faces were culled and its inside drawn."""
+    from holopack.rendering import render
+    from holopack.rendering.camera import look_at, perspective
+
+    size = 96
+    eye, target = np.array([1.2, 0.9, 2.2]), np.array([0.0, 0.0, 0.0])
+    projection = perspective(40, 1.0, 0.05, 50)
+    scene = load_gltf(DATA / "Duck" / "Duck.glb")
+    points = np.concatenate([p.positions for p in pose_scene(scene, None, 0.0)])
+    center = (points.min(0) + points.max(0)) / 2
+    radius = float(np.linalg.norm(points.max(0) - points.min(0)))
+    eye, target = center + (eye / np.linalg.norm(eye)) * radius * 1.6, center
+    plain = render(scene, look_at(eye, target), projection, (size, size), shading="unlit")
+    mirror = np.array([-1.0, 1.0, 1.0])
+    mirrored = render(
+        _mirrored_in_x(scene),
+        look_at(eye * mirror, target * mirror),
+        projection,
+        (size, size),
+        shading="unlit",
+    )
+    expected = plain.color[:, ::-1]
+    drawn = plain.depth[:, ::-1] < 1.0
+    assert drawn.mean() > 0.1
+    assert np.mean((mirrored.depth < 1.0) != drawn) < 0.005  # the same outline, flipped
+    differ = np.abs(mirrored.color.astype(int) - expected.astype(int)).max(axis=2) > 8
+    assert differ[drawn].mean() < 0.01  # and the same outside, not the inside
