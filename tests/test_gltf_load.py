@@ -700,3 +700,29 @@ def test_a_git_lfs_pointer_in_place_of_a_file_is_named_as_one(tmp_path):
             f"{stub}: the file is a Git LFS pointer (a text stub), not the data (the real file has "
             "2,616 bytes); fetch it with 'git lfs pull' where it came from"
         )
+
+
+def test_a_morph_weight_channel_of_an_instanced_node_drives_every_instance(tmp_path):
+    from holopack.animate.pose import pose_scene
+
+    b, doc = _instanced_quads(TRANSLATION=np.array([[0, 0, 0], [4, 0, 0]], np.float32))
+    lift = b.add(np.array([[0, 0, 1]] * 4, np.float32))
+    times = b.add(np.array([0.0, 1.0], np.float32))
+    keys = b.add(np.array([0.0, 0.5], np.float32))
+    rebuilt = b.document([])  # the builder's accessors with the three just added
+    doc.update(accessors=rebuilt["accessors"], bufferViews=rebuilt["bufferViews"], buffers=rebuilt["buffers"])
+    doc["meshes"][0]["primitives"][0]["targets"] = [{"POSITION": lift}]
+    doc["animations"] = [
+        {
+            "channels": [{"sampler": 0, "target": {"node": 1, "path": "weights"}}],
+            "samplers": [{"input": times, "output": keys}],
+        }
+    ]
+    scene = load_gltf(write_gltf(tmp_path / "morphing.gltf", doc))
+    assert not scene.warnings
+    quad = np.array([[0, 0, 0], [1, 0, 0], [1, 1, 0], [0, 1, 0]], np.float64)
+    for t, z in [(0.0, 0.0), (1.0, 0.5)]:
+        posed = pose_scene(scene, 0, t)
+        assert len(posed) == 2
+        for got, dx in zip(posed, (0, 4)):
+            np.testing.assert_allclose(got.positions, (quad + [dx, 0, z]) * 2 + [0, 0, -3], atol=1e-5)

@@ -65,6 +65,8 @@ class GeometryReader(MaterialReader):
             node.skin = self._ref(spec, "skin", where, "skins")
             node.weights = self._weights(spec, where)
             nodes.append(node)
+        # an instanced node -> its instances' nodes, which its morph weight channels drive
+        self._instanced: dict[int, list[int]] = {}
         for i, spec in enumerate(specs):
             extensions = spec.get("extensions")
             if isinstance(extensions, dict) and INSTANCING in extensions:
@@ -76,7 +78,8 @@ class GeometryReader(MaterialReader):
         """EXT_mesh_gpu_instancing: node ``index`` draws its mesh once per instance, at
         node world x instance TRS. Each instance becomes a child node of its own (the
         instance's TRS, the node's mesh and morph weights) and the node keeps none, so
-        posing, framing and both renderers draw the instances as they draw any node.
+        posing, framing and both renderers draw the instances as they draw any node; a
+        channel of the node's morph weights drives every instance (animation.py).
 
         Without this a file that gltfpack -mi, Blender or three.js wrote with instancing
         (a forest, a row of bolts, a crowd) showed one copy, at the node's origin.
@@ -120,18 +123,6 @@ class GeometryReader(MaterialReader):
         rotations = rotations / length[:, None]
         translations = arrays.get("TRANSLATION", np.zeros((count, 3)))
         scales = arrays.get("SCALE", np.ones((count, 3)))
-        for clip in self._list(self.gltf, "animations", "the file"):
-            channels = clip.get("channels") if isinstance(clip, dict) else None
-            for channel in channels if isinstance(channels, list) else []:
-                target = channel.get("target") if isinstance(channel, dict) else None
-                if (
-                    isinstance(target, dict)
-                    and target.get("node") == index
-                    and target.get("path") == "weights"
-                ):
-                    self.warn(
-                        f"{where}: the instances keep the mesh's rest morph weights, not the animated ones"
-                    )
         first = len(nodes)
         for k in range(count):
             nodes.append(
@@ -146,6 +137,7 @@ class GeometryReader(MaterialReader):
             )
         node.children = node.children + list(range(first, first + count))
         node.mesh = None
+        self._instanced[index] = list(range(first, first + count))
 
     def _mesh_vertex_count(self, mesh: int) -> int:
         """The vertices mesh ``mesh`` declares (its primitives' POSITION counts), read
