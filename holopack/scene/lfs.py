@@ -11,8 +11,8 @@ git-lfs is not installed or the files were never pulled:
 Read as data, such a stub gave a fault far from its cause: "buffer 0 is shorter (128
 bytes) than its byteLength (456)", "index 25907 is beyond the vertex count 3" (the stub's
 text taken as indices, where the byteLength was small enough), "not a GLB file", or a
-picture "not holopack can decode". The stub is told by its first line and named as what
-it is.
+picture "not a picture holopack can decode". The stub is told by its first line and
+named as what it is.
 """
 
 from __future__ import annotations
@@ -22,12 +22,14 @@ import re
 _FIRST_LINE = b"version https://git-lfs.github.com/spec/"
 # a pointer is at most a few hundred bytes (spec: version, oid, size, and sorted extra keys)
 _POINTER_MAX = 1024
+# how much of a file to hand pointer_message: enough to tell a pointer from a longer file
+HEAD_BYTES = _POINTER_MAX + 1
 _SIZE = re.compile(rb"^size (\d{1,20})$", re.MULTILINE)
 
 
 def pointer_message(head: bytes) -> str | None:
-    """What to say of a file whose first bytes are ``head`` (at least its first 1024, or
-    the whole file) when it is a Git LFS pointer; None when it is not one."""
+    """What to say of a file whose first bytes are ``head`` (its first HEAD_BYTES, or the
+    whole file) when it is a Git LFS pointer; None when it is not one."""
     if not head.startswith(_FIRST_LINE) or len(head) > _POINTER_MAX:
         return None
     size = _SIZE.search(head)

@@ -13,7 +13,7 @@ from collections.abc import Callable
 
 from ..containment import check_regular
 from ..errors import InputError
-from .lfs import pointer_message
+from .lfs import HEAD_BYTES, pointer_message
 from .scene import Scene
 
 Loader = Callable[[str], Scene]
@@ -77,7 +77,7 @@ def _sniff(path: str) -> str | None:
     """The suffix that the first bytes prove, or None; InputError for a Git LFS
     pointer (lfs.py), which no loader could make sense of."""
     with open(path, "rb") as f:
-        head = f.read(1025)
+        head = f.read(HEAD_BYTES)
     stub = pointer_message(head)
     if stub is not None:
         raise InputError(f"the file {stub}", path)

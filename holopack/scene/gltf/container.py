@@ -18,7 +18,7 @@ from ...containment import read_reference, shorten
 from ...errors import InputError
 from ...limits import MAX_FILE_BYTES, MemoryBudget
 from .. import draco, ktx2, meshopt
-from ..lfs import pointer_message
+from ..lfs import HEAD_BYTES, pointer_message
 
 _GLB_MAGIC = b"glTF"
 _CHUNK_JSON = 0x4E4F534A
@@ -311,7 +311,7 @@ class ContainerReader:
             limit=min(MAX_FILE_BYTES, self.budget.total - self.budget.used),
         )
         self.budget.spend(len(data), f"{where}: the external file")
-        stub = pointer_message(data[:1025])
+        stub = pointer_message(data[:HEAD_BYTES])
         if stub is not None:
             self.fail(f"{where}: {shorten(urllib.parse.unquote(uri))} {stub}")
         return data
