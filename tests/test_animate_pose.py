@@ -8,7 +8,7 @@ from pathlib import Path
 
 import numpy as np
 import pytest
-from _gltf_builder import GltfBuilder, quad_primitive, write_gltf
+from _gltf_builder import GltfBuilder, quad_primitive, skinned_quad, write_gltf
 from _pose_reference import ReferenceModel
 
 from holopack.animate.pose import forget_pose_cache, pose_scene, world_matrices
@@ -279,3 +279,24 @@ def test_a_mirrored_model_is_drawn_as_the_mirror_image_of_the_model():
     assert np.mean((mirrored.depth < 1.0) != drawn) < 0.005  # the same outline, flipped
     differ = np.abs(mirrored.color.astype(int) - expected.astype(int)).max(axis=2) > 8
     assert differ[drawn].mean() < 0.01  # and the same outside, not the inside
+
+
+def test_a_skinned_part_under_a_mirrored_rig_keeps_its_front_face(tmp_path):
+    """A one-sided quad facing +Z skinned to a rig whose root is mirrored in X: every
+    joint matrix mirrors, so its winding turns as a mirrored node's does; mirroring only
+    the tip joint (which carries no weight here) leaves the winding alone."""
+    front, back = [0, 0, 5], [0, 0, -5]
+    shares = {}
+    for name, node, scale in [
+        ("plain", 0, [1, 1, 1]),
+        ("mirrored rig", 0, [-1, 1, 1]),
+        ("tip", 1, [-1, 1, 1]),
+    ]:
+        b = skinned_quad(joints=[[0, 0, 0, 0]] * 4, weights=[[1, 0, 0, 0]] * 4)
+        doc = b.build()
+        doc["nodes"][node]["scale"] = scale
+        scene = load_gltf(write_gltf(tmp_path / f"{name}.gltf", doc))
+        shares[name] = (_drawn_share(scene, front), _drawn_share(scene, back))
+    assert shares["plain"][0] > 0.2 and shares["plain"][1] == 0.0
+    assert shares["mirrored rig"] == shares["plain"]
+    assert shares["tip"] == shares["plain"]
