@@ -8,7 +8,7 @@ from pathlib import Path
 
 import numpy as np
 import pytest
-from _gltf_builder import GltfBuilder, quad_primitive, write_gltf
+from _gltf_builder import GltfBuilder, quad_primitive, skinned_quad, write_gltf
 from _pose_reference import ReferenceModel
 
 from holopack.animate.pose import forget_pose_cache, pose_scene, world_matrices
@@ -184,3 +184,119 @@ def test_runaway_transforms_are_an_input_error(tmp_path):
     scene = load_gltf(write_gltf(tmp_path / "big.gltf", doc))
     with pytest.raises(InputError, match="infinity"):
         pose_scene(scene, None, 0.0)
+
+
+def _drawn_share(scene, eye, animation=None, time=0.0) -> float:
+    """The share of a 64 x 64 picture that ``scene`` covers, seen from ``eye`` (on Z)
+    looking at the origin."""
+    from holopack.rendering import render
+    from holopack.rendering.camera import look_at, perspective
+
+    picture = render(
+        scene,
+        look_at(eye, [0, 0, 0]),
+        perspective(40, 1.0, 0.1, 100),
+        (64, 64),
+        animation=animation,
+        time=time,
+    )
+    return float((picture.depth < 1.0).mean())
+
+
+def test_a_mirrored_one_sided_part_keeps_its_front_face(tmp_path):
+    """glTF 3.7.2.1: under a transform with a negative determinant the winding is
+    clockwise. A one-sided quad facing +Z, mirrored in X (or animated into a mirror),
+    shows from +Z exactly as the unmirrored quad does (it is symmetric about x = 0) and
+    is culled from -Z; two negative scales (determinant > 0) change nothing."""
+    b = GltfBuilder()
+    positions = np.array([[-1, -1, 0], [1, -1, 0], [1, 1, 0], [-1, 1, 0]], np.float32)
+    b.triangle_mesh(positions, np.array([[0, 1, 2], [0, 2, 3]], np.uint16))
+    front, back = [0, 0, 5], [0, 0, -5]
+    shares = {}
+    for name, scale in [("plain", [1, 1, 1]), ("mirrored", [-1, 1, 1]), ("turned", [-1, -1, 1])]:
+        doc = b.build()
+        doc["nodes"] = [{"mesh": 0, "scale": scale}]
+        doc["scenes"] = [{"nodes": [0]}]
+        scene = load_gltf(write_gltf(tmp_path / f"{name}.gltf", doc))
+        shares[name] = (_drawn_share(scene, front), _drawn_share(scene, back))
+    assert shares["plain"][0] > 0.2 and shares["plain"][1] == 0.0
+    assert shares["mirrored"] == shares["plain"]
+    assert shares["turned"] == shares["plain"]
+    # a scale animated through zero into a mirror: the winding follows the determinant
+    times = b.add(np.array([0.0, 1.0], np.float32))
+    scales = b.add(np.array([[1, 1, 1], [-1, 1, 1]], np.float32))
+    doc = b.build()
+    doc["nodes"] = [{"mesh": 0}]
+    doc["scenes"] = [{"nodes": [0]}]
+    doc["animations"] = [
+        {
+            "channels": [{"sampler": 0, "target": {"node": 0, "path": "scale"}}],
+            "samplers": [{"input": times, "output": scales}],
+        }
+    ]
+    scene = load_gltf(write_gltf(tmp_path / "flip.gltf", doc))
+    for t in (0.0, 1.0):
+        assert (_drawn_share(scene, front, 0, t), _drawn_share(scene, back, 0, t)) == shares["plain"]
+
+
+def _mirrored_in_x(scene):
+    """``scene`` under one new root node of scale (-1, 1, 1): every posed point mirrored."""
+    from holopack.scene.types import Node
+
+    scene.nodes.append(Node(name="mirror", children=list(scene.roots), scale=np.array([-1.0, 1.0, 1.0])))
+    scene.roots = [len(scene.nodes) - 1]
+    forget_pose_cache(scene)
+    return scene
+
+
+def test_a_mirrored_model_is_drawn_as_the_mirror_image_of_the_model():
+    """The Duck mirrored in X, seen from the mirrored camera, is the left-right mirror
+    image of the Duck (unlit: the lights stay with the camera). Mirrored without the
+    winding following the determinant, its outer faces were culled and its inside drawn."""
+    from holopack.rendering import render
+    from holopack.rendering.camera import look_at, perspective
+
+    size = 96
+    eye, target = np.array([1.2, 0.9, 2.2]), np.array([0.0, 0.0, 0.0])
+    projection = perspective(40, 1.0, 0.05, 50)
+    scene = load_gltf(DATA / "Duck" / "Duck.glb")
+    points = np.concatenate([p.positions for p in pose_scene(scene, None, 0.0)])
+    center = (points.min(0) + points.max(0)) / 2
+    radius = float(np.linalg.norm(points.max(0) - points.min(0)))
+    eye, target = center + (eye / np.linalg.norm(eye)) * radius * 1.6, center
+    plain = render(scene, look_at(eye, target), projection, (size, size), shading="unlit")
+    mirror = np.array([-1.0, 1.0, 1.0])
+    mirrored = render(
+        _mirrored_in_x(scene),
+        look_at(eye * mirror, target * mirror),
+        projection,
+        (size, size),
+        shading="unlit",
+    )
+    expected = plain.color[:, ::-1]
+    drawn = plain.depth[:, ::-1] < 1.0
+    assert drawn.mean() > 0.1
+    assert np.mean((mirrored.depth < 1.0) != drawn) < 0.005  # the same outline, flipped
+    differ = np.abs(mirrored.color.astype(int) - expected.astype(int)).max(axis=2) > 8
+    assert differ[drawn].mean() < 0.01  # and the same outside, not the inside
+
+
+def test_a_skinned_part_under_a_mirrored_rig_keeps_its_front_face(tmp_path):
+    """A one-sided quad facing +Z skinned to a rig whose root is mirrored in X: every
+    joint matrix mirrors, so its winding turns as a mirrored node's does; mirroring only
+    the tip joint (which carries no weight here) leaves the winding alone."""
+    front, back = [0, 0, 5], [0, 0, -5]
+    shares = {}
+    for name, node, scale in [
+        ("plain", 0, [1, 1, 1]),
+        ("mirrored rig", 0, [-1, 1, 1]),
+        ("tip", 1, [-1, 1, 1]),
+    ]:
+        b = skinned_quad(joints=[[0, 0, 0, 0]] * 4, weights=[[1, 0, 0, 0]] * 4)
+        doc = b.build()
+        doc["nodes"][node]["scale"] = scale
+        scene = load_gltf(write_gltf(tmp_path / f"{name}.gltf", doc))
+        shares[name] = (_drawn_share(scene, front), _drawn_share(scene, back))
+    assert shares["plain"][0] > 0.2 and shares["plain"][1] == 0.0
+    assert shares["mirrored rig"] == shares["plain"]
+    assert shares["tip"] == shares["plain"]

@@ -599,3 +599,130 @@ def test_an_enormous_accessor_without_data_is_refused_before_allocating(tmp_path
     doc["accessors"].append({"componentType": 5126, "count": 200_000_000, "type": "MAT4"})
     doc["meshes"][0]["primitives"][0]["attributes"]["TEXCOORD_0"] = len(doc["accessors"]) - 1
     _expect_input_error(write_gltf(tmp_path / "huge.gltf", doc), "implausibly large")
+
+
+def _instanced_quads(**attributes) -> tuple[GltfBuilder, dict]:
+    """One unit quad (quad_primitive) drawn by node 1, a child of node 0, with
+    EXT_mesh_gpu_instancing ``attributes`` (name -> array) on node 1."""
+    b, prim = quad_primitive()
+    refs = {name: b.add(values, normalized=values.dtype.kind == "i") for name, values in attributes.items()}
+    doc = b.document([prim])
+    doc["extensionsUsed"] = ["EXT_mesh_gpu_instancing"]
+    doc["nodes"] = [
+        {"children": [1], "translation": [0, 0, -3]},
+        {"mesh": 0, "scale": [2, 2, 2], "extensions": {"EXT_mesh_gpu_instancing": {"attributes": refs}}},
+    ]
+    return b, doc
+
+
+def test_an_instanced_mesh_is_drawn_once_per_instance_under_its_node(tmp_path):
+    """EXT_mesh_gpu_instancing: each instance at node world x instance TRS (a quarter
+    turn about Z given as normalized shorts, as gltfpack writes it)."""
+    from holopack.animate.pose import pose_scene
+
+    translations = np.array([[0, 0, 0], [5, 0, 0], [0, 7, 1]], np.float32)
+    quarter = round(np.sqrt(0.5) * 32767)
+    rotations = np.array([[0, 0, 0, 32767], [0, 0, quarter, quarter], [0, 0, 0, 32767]], np.int16)
+    scales = np.array([[1, 1, 1], [1, 1, 1], [3, 1, 1]], np.float32)
+    _, doc = _instanced_quads(TRANSLATION=translations, ROTATION=rotations, SCALE=scales)
+    scene = load_gltf(write_gltf(tmp_path / "instanced.gltf", doc))
+    assert len(scene.draw_items) == 3 and not scene.warnings
+    quad = np.array([[0, 0, 0], [1, 0, 0], [1, 1, 0], [0, 1, 0]], np.float64)
+    turned = quad @ np.array([[0, -1, 0], [1, 0, 0], [0, 0, 1]], np.float64).T  # (x, y) -> (-y, x)
+    local = [quad, turned + [5, 0, 0], quad * [3, 1, 1] + [0, 7, 1]]
+    posed = pose_scene(scene, None, 0.0)
+    for got, instance in zip(posed, local):
+        np.testing.assert_allclose(got.positions, instance * 2 + [0, 0, -3], atol=1e-3)
+
+
+def test_instancing_faults_are_named(tmp_path, monkeypatch):
+    _, doc = _instanced_quads(TRANSLATION=np.zeros((3, 3), np.float32), SCALE=np.ones((2, 3), np.float32))
+    _expect_input_error(
+        write_gltf(tmp_path / "counts.gltf", doc), "node 1 EXT_mesh_gpu_instancing", "TRANSLATION 3, SCALE 2"
+    )
+    # the instances' own nodes are not the file's: a scene cannot name one of them
+    _, doc = _instanced_quads(TRANSLATION=np.zeros((3, 3), np.float32))
+    doc["scenes"] = [{"nodes": [0, 3]}]
+    _expect_input_error(write_gltf(tmp_path / "scene.gltf", doc), "scene 0 refers to", "node 3")
+    # instances past the memory budget are refused before any is made: 50,000 copies of
+    # the quad's 4 vertices, posed (24 bytes each), against a 2 MB budget
+    monkeypatch.setenv("HOLOPACK_MEMORY_BUDGET_MB", "2")
+    _, doc = _instanced_quads(TRANSLATION=np.zeros((3, 3), np.float32))
+    doc["accessors"].append({"componentType": 5126, "count": 50_000, "type": "VEC3"})
+    doc["nodes"][1]["extensions"]["EXT_mesh_gpu_instancing"]["attributes"]["TRANSLATION"] = (
+        len(doc["accessors"]) - 1
+    )
+    _expect_input_error(
+        write_gltf(tmp_path / "many.gltf", doc),
+        "node 1 EXT_mesh_gpu_instancing needs 5 MB",
+        "2 MB memory budget",
+    )
+
+
+_LFS_POINTER = (
+    b"version https://git-lfs.github.com/spec/v1\n"
+    b"oid sha256:e6467fe76921718b13d8586b23abb7ff6dd131a8ba216d821fcf8986c9ddc8d4\n"
+    b"size 2616\n"
+)
+
+
+def test_a_git_lfs_pointer_in_place_of_a_file_is_named_as_one(tmp_path):
+    """A clone without git-lfs leaves text stubs for the .glb, .bin and pictures: each is
+    refused as what it is, with the size of the real file, in one line."""
+    b, prim = quad_primitive()
+    b.add(np.zeros(40, np.uint8))  # a buffer longer than the stub: the stub is not shorter
+    doc = b.document([prim])
+    (tmp_path / "model.bin").write_bytes(_LFS_POINTER)
+    doc["buffers"][0]["uri"] = "model.bin"
+    _expect_input_error(
+        write_gltf(tmp_path / "bin.gltf", doc), "buffer 0: model.bin is a Git LFS pointer", "2,616"
+    )
+    # a small buffer (under the stub's length) gave "index ... is beyond the vertex count"
+    doc["buffers"][0]["byteLength"] = 60
+    _expect_input_error(write_gltf(tmp_path / "small.gltf", doc), "model.bin is a Git LFS pointer")
+    # a picture
+    b, prim = quad_primitive()
+    prim["attributes"]["TEXCOORD_0"] = b.add(np.zeros((4, 2), np.float32))
+    prim["material"] = 0
+    doc = b.document([prim])
+    (tmp_path / "skin.png").write_bytes(_LFS_POINTER)
+    doc["images"] = [{"uri": "skin.png"}]
+    doc["textures"] = [{"source": 0}]
+    doc["materials"] = [{"pbrMetallicRoughness": {"baseColorTexture": {"index": 0}}}]
+    _expect_input_error(write_gltf(tmp_path / "picture.gltf", doc), "skin.png is a Git LFS pointer")
+    # the model file itself, whatever its suffix
+    for name in ("Duck.glb", "Duck.gltf", "Duck.obj"):
+        stub = tmp_path / name
+        stub.write_bytes(_LFS_POINTER)
+        with pytest.raises(InputError) as caught:
+            load(stub)
+        assert str(caught.value) == (
+            f"{stub}: the file is a Git LFS pointer (a text stub), not the data (the real file has "
+            "2,616 bytes); fetch it with 'git lfs pull' where it came from"
+        )
+
+
+def test_a_morph_weight_channel_of_an_instanced_node_drives_every_instance(tmp_path):
+    from holopack.animate.pose import pose_scene
+
+    b, doc = _instanced_quads(TRANSLATION=np.array([[0, 0, 0], [4, 0, 0]], np.float32))
+    lift = b.add(np.array([[0, 0, 1]] * 4, np.float32))
+    times = b.add(np.array([0.0, 1.0], np.float32))
+    keys = b.add(np.array([0.0, 0.5], np.float32))
+    rebuilt = b.document([])  # the builder's accessors with the three just added
+    doc.update(accessors=rebuilt["accessors"], bufferViews=rebuilt["bufferViews"], buffers=rebuilt["buffers"])
+    doc["meshes"][0]["primitives"][0]["targets"] = [{"POSITION": lift}]
+    doc["animations"] = [
+        {
+            "channels": [{"sampler": 0, "target": {"node": 1, "path": "weights"}}],
+            "samplers": [{"input": times, "output": keys}],
+        }
+    ]
+    scene = load_gltf(write_gltf(tmp_path / "morphing.gltf", doc))
+    assert not scene.warnings
+    quad = np.array([[0, 0, 0], [1, 0, 0], [1, 1, 0], [0, 1, 0]], np.float64)
+    for t, z in [(0.0, 0.0), (1.0, 0.5)]:
+        posed = pose_scene(scene, 0, t)
+        assert len(posed) == 2
+        for got, dx in zip(posed, (0, 4)):
+            np.testing.assert_allclose(got.positions, (quad + [dx, 0, z]) * 2 + [0, 0, -3], atol=1e-5)

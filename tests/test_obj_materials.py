@@ -154,6 +154,30 @@ def test_a_missing_material_library_is_one_warning(tmp_path):
     assert all(m.base_color_texture is None for m in scene.materials)
 
 
+_LFS_POINTER = (
+    "version https://git-lfs.github.com/spec/v1\n"
+    "oid sha256:e6467fe76921718b13d8586b23abb7ff6dd131a8ba216d821fcf8986c9ddc8d4\n"
+    "size 2616\n"
+)
+
+
+def test_git_lfs_pointers_for_a_texture_or_a_material_library_are_named_as_such(tmp_path):
+    """A clone without git-lfs: the texture stub was "cannot be decoded
+    (UnidentifiedImageError)", the material library stub no word at all."""
+    path = _copy_obj(tmp_path, "map_Kd CesiumMan.jpg", None)
+    (tmp_path / "CesiumMan.jpg").write_text(_LFS_POINTER)
+    scene = holopack.load(path)
+    material = scene.materials[scene.meshes[0].primitives[0].material]
+    assert material.base_color_texture is None
+    assert scene.warnings == [
+        "texture 'CesiumMan.jpg' is a Git LFS pointer (a text stub), not the data (the real file has "
+        "2,616 bytes); fetch it with 'git lfs pull' where it came from; drawn without it"
+    ]
+    (tmp_path / "CesiumMan.mtl").write_text(_LFS_POINTER)
+    scene = holopack.load(path)
+    assert any("'CesiumMan.mtl' is a Git LFS pointer" in w and "plain grey" in w for w in scene.warnings)
+
+
 def test_reader_log_messages_become_one_holopack_warning(monkeypatch, capsys):
     import trimesh
 

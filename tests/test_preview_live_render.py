@@ -207,3 +207,37 @@ def test_the_panel_shows_a_direct_draw_upright(gl_context):
         target.release()
     assert (expected.max(axis=2) > 40).mean() > 0.05
     assert np.abs(shown.astype(int) - expected.astype(int)).max() <= 1
+
+
+def test_live_render_draws_a_mirrored_model_as_its_mirror_image(gl_context):
+    """A model under a mirroring node (determinant < 0) seen from the mirrored camera is
+    the left-right mirror image of the model (unlit: the lights stay with the camera),
+    in the live panel as in holopack.render: its outer faces, not its inside."""
+    from holopack.animate.pose import forget_pose_cache
+    from holopack.rendering.camera import perspective
+    from holopack.scene.types import Node
+
+    scene = load(DATA / "Duck" / "Duck.glb")
+    points = np.concatenate([p.positions for p in scene.pose(None, 0.0)])
+    center = (points.min(0) + points.max(0)) / 2
+    eye = center + np.array([0.45, 0.35, 0.82]) * float(np.linalg.norm(points.max(0) - points.min(0))) * 1.6
+    projection = perspective(40, 1.0, 0.05, 500)
+
+    def live(posed, view):
+        gl_context.draw(
+            posed, scene.materials, scene.textures, view, projection, (SIZE, SIZE), shading="unlit"
+        )
+        return gl_context.read()
+
+    plain = live(scene.pose(None, 0.0), look_at(eye, center))[:, ::-1]
+    scene.nodes.append(Node(name="mirror", children=list(scene.roots), scale=np.array([-1.0, 1.0, 1.0])))
+    scene.roots = [len(scene.nodes) - 1]
+    forget_pose_cache(scene)
+    mirror = np.array([-1.0, 1.0, 1.0])
+    posed = scene.pose(None, 0.0)
+    mirrored = live(posed, look_at(eye * mirror, center * mirror))
+    drawn = plain.max(axis=2) > 0
+    assert drawn.mean() > 0.1
+    differ = np.abs(mirrored.astype(int) - plain.astype(int)).max(axis=2) > 8
+    assert differ[drawn].mean() < 0.01
+    check(agreement(gl_context, scene, posed, look_at(eye * mirror, center * mirror), projection))

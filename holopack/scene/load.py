@@ -13,6 +13,7 @@ from collections.abc import Callable
 
 from ..containment import check_regular
 from ..errors import InputError
+from .lfs import HEAD_BYTES, pointer_message
 from .scene import Scene
 
 Loader = Callable[[str], Scene]
@@ -99,9 +100,13 @@ def supported_suffixes() -> list[str]:
 
 
 def _sniff(path: str) -> str | None:
-    """The suffix that the first bytes prove, or None."""
+    """The suffix that the first bytes prove, or None; InputError for a Git LFS
+    pointer (lfs.py), which no loader could make sense of."""
     with open(path, "rb") as f:
-        head = f.read(32)
+        head = f.read(HEAD_BYTES)
+    stub = pointer_message(head)
+    if stub is not None:
+        raise InputError(f"the file {stub}", path)
     if head[:4] == b"glTF":
         return ".glb"
     if head[:8] == b"\x89PNG\r\n\x1a\n":

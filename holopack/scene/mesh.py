@@ -17,6 +17,7 @@ from ..colour import srgb_to_linear
 from ..containment import check_regular, read_reference, shorten
 from ..errors import InputError
 from ..limits import MemoryBudget
+from .lfs import HEAD_BYTES, pointer_message
 from .mesh_text import as_utf8, byte_order_mark, utf8_model
 from .mtl import ObjMaterials, find_file, read_obj_materials, read_vertex_colours
 from .normals import vertex_normals
@@ -440,7 +441,16 @@ def _read_picture(path: str, scene: Scene) -> np.ndarray | None:
         SyntaxError,
         EOFError,
     ) as exc:
-        scene.warnings.append(
-            f"texture '{os.path.basename(path)}' cannot be decoded ({type(exc).__name__}); drawn without it"
-        )
+        stub = _lfs_stub(path)
+        why = stub if stub is not None else f"cannot be decoded ({type(exc).__name__})"
+        scene.warnings.append(f"texture '{os.path.basename(path)}' {why}; drawn without it")
+        return None
+
+
+def _lfs_stub(path: str) -> str | None:
+    """lfs.pointer_message for the file at ``path`` (None when unreadable or not one)."""
+    try:
+        with open(path, "rb") as f:
+            return pointer_message(f.read(HEAD_BYTES))
+    except OSError:
         return None

@@ -19,6 +19,7 @@ from dataclasses import dataclass, field
 import numpy as np
 
 from ..containment import resolve_reference
+from .lfs import HEAD_BYTES, pointer_message
 from .mesh_text import as_utf8
 
 # map_* options and how many values each takes (MTL spec, plus common extensions)
@@ -109,6 +110,12 @@ def _read_mtl(path: str, result: ObjMaterials) -> None:
     current: MtlMaterial | None = None
     with open(path, "rb") as f:
         data = f.read()
+    stub = pointer_message(data[:HEAD_BYTES])
+    if stub is not None:
+        result.warnings.append(
+            f"the material library '{os.path.basename(path)}' {stub}; its materials are drawn in plain grey"
+        )
+        return
     # as trimesh is handed it (holopack.scene.mesh's resolver), so the names match
     text = as_utf8(data)
     for raw in io.BytesIO(data if text is None else text):

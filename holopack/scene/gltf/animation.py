@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import dataclasses
+
 import numpy as np
 
 from ..scene import Scene
@@ -57,7 +59,7 @@ class AnimationReader(GeometryReader):
             where = f"animation {a}"
             name = str(spec.get("name", "") or f"animation {a}")
             samplers = self._list(spec, "samplers", where)
-            channels = []
+            channels: list[Channel] = []
             seen_targets = set()
             for c, cspec in enumerate(self._list(spec, "channels", where)):
                 cwhere = f"{where} channel {c}"
@@ -80,6 +82,9 @@ class AnimationReader(GeometryReader):
                     self.warn(f"{where} animates {path} of node {node_index} twice; the last channel wins")
                 seen_targets.add((node_index, path))
                 node = scene.nodes[node_index]
+                instances = self._instanced.get(node_index, []) if path == "weights" else []
+                if instances:  # the mesh moved to the instances' nodes (EXT_mesh_gpu_instancing)
+                    node = scene.nodes[instances[0]]
                 if path == "weights":
                     width = self._morph_count(scene, node)
                     if width == 0:
@@ -98,7 +103,10 @@ class AnimationReader(GeometryReader):
                 channel = self._read_sampler(
                     samplers[sampler_index], f"{where} sampler {sampler_index}", node_index, path, width
                 )
-                channels.append(channel)
+                if instances:
+                    channels.extend(dataclasses.replace(channel, node=k) for k in instances)
+                else:
+                    channels.append(channel)
             # the last channel for a target wins, as in three.js
             unique = {}
             for ch in channels:

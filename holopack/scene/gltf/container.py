@@ -18,6 +18,7 @@ from ...containment import read_reference, shorten
 from ...errors import InputError
 from ...limits import MAX_FILE_BYTES, MemoryBudget
 from .. import draco, ktx2, meshopt
+from ..lfs import HEAD_BYTES, pointer_message
 
 _GLB_MAGIC = b"glTF"
 _CHUNK_JSON = 0x4E4F534A
@@ -256,6 +257,7 @@ class ContainerReader:
             "KHR_materials_emissive_strength",
             "KHR_lights_punctual",
             "EXT_texture_webp",
+            "EXT_mesh_gpu_instancing",
         }
         for name in required:
             if name not in known and name not in _UNDECODABLE_EXTENSIONS:
@@ -309,6 +311,9 @@ class ContainerReader:
             limit=min(MAX_FILE_BYTES, self.budget.total - self.budget.used),
         )
         self.budget.spend(len(data), f"{where}: the external file")
+        stub = pointer_message(data[:HEAD_BYTES])
+        if stub is not None:
+            self.fail(f"{where}: {shorten(urllib.parse.unquote(uri))} {stub}")
         return data
 
     def _buffer_view(self, index: int, where: str) -> tuple[bytes, int, int, int | None]:

@@ -27,6 +27,9 @@ _MODE_NAMES = {
 }
 # deeper node chains are no real model's and would make posing slow (levels per frame)
 _MAX_NODE_DEPTH = 4096
+INSTANCING = "EXT_mesh_gpu_instancing"
+# what one drawn vertex costs each frame: its posed position and normal (float32 x 3 each)
+_POSED_VERTEX_BYTES = 24
 
 
 class GeometryReader(MaterialReader):
@@ -62,8 +65,94 @@ class GeometryReader(MaterialReader):
             node.skin = self._ref(spec, "skin", where, "skins")
             node.weights = self._weights(spec, where)
             nodes.append(node)
+        # an instanced node -> its instances' nodes, which its morph weight channels drive
+        self._instanced: dict[int, list[int]] = {}
+        for i, spec in enumerate(specs):
+            extensions = spec.get("extensions")
+            if isinstance(extensions, dict) and INSTANCING in extensions:
+                self._instances(nodes, i, extensions[INSTANCING])
         self._parents = self._check_tree(nodes)
         return nodes
+
+    def _instances(self, nodes: list[Node], index: int, spec) -> None:
+        """EXT_mesh_gpu_instancing: node ``index`` draws its mesh once per instance, at
+        node world x instance TRS. Each instance becomes a child node of its own (the
+        instance's TRS, the node's mesh and morph weights) and the node keeps none, so
+        posing, framing and both renderers draw the instances as they draw any node; a
+        channel of the node's morph weights drives every instance (animation.py).
+
+        Without this a file that gltfpack -mi, Blender or three.js wrote with instancing
+        (a forest, a row of bolts, a crowd) showed one copy, at the node's origin.
+        """
+        where = f"node {index} {INSTANCING}"
+        spec = self._dict(spec, where)
+        node = nodes[index]
+        if node.mesh is None:
+            self.warn(f"{where}: the node has no mesh; the instancing was ignored")
+            return
+        if node.skin is not None:
+            self.warn(f"{where}: a skinned node cannot be instanced; drawn once")
+            return
+        attributes = self._dict(spec.get("attributes", {}), f"{where} attributes")
+        arrays: dict[str, np.ndarray] = {}
+        for name, width in (("TRANSLATION", 3), ("ROTATION", 4), ("SCALE", 3)):
+            if name not in attributes:
+                continue
+            ref = self._ref(attributes, name, f"{where} {name}", "accessors", required=True)
+            values = self._float_attribute(ref, f"{where} {name}")
+            if values.ndim != 2 or values.shape[1] != width:
+                self.fail(f"{where}: {name} must be VEC{width}")
+            if not np.all(np.isfinite(values)):
+                self.fail(f"{where}: {name} contains NaN or Inf")
+            arrays[name] = values.astype(np.float64)
+        if not arrays:
+            self.warn(f"{where} has no TRANSLATION, ROTATION or SCALE; drawn once")
+            return
+        counts = {name: len(values) for name, values in arrays.items()}
+        count = next(iter(counts.values()))
+        if len(set(counts.values())) > 1:
+            listed = ", ".join(f"{name} {n}" for name, n in counts.items())
+            self.fail(f"{where}: its attributes have different counts ({listed})")
+        # every instance is posed and drawn each frame: counted like decoded data, so a
+        # million instances of a big mesh are refused before they are made
+        self.budget.spend(count * self._mesh_vertex_count(node.mesh) * _POSED_VERTEX_BYTES, where)
+        rotations = arrays.get("ROTATION", np.tile([0.0, 0.0, 0.0, 1.0], (count, 1)))
+        length = np.linalg.norm(rotations, axis=1)
+        if np.any(length < 1e-12):
+            self.fail(f"{where}: ROTATION has a zero quaternion")
+        rotations = rotations / length[:, None]
+        translations = arrays.get("TRANSLATION", np.zeros((count, 3)))
+        scales = arrays.get("SCALE", np.ones((count, 3)))
+        first = len(nodes)
+        for k in range(count):
+            nodes.append(
+                Node(
+                    name=f"{node.name} instance {k}".strip(),
+                    translation=translations[k].copy(),
+                    rotation=rotations[k].copy(),
+                    scale=scales[k].copy(),
+                    mesh=node.mesh,
+                    weights=None if node.weights is None else node.weights.copy(),
+                )
+            )
+        node.children = node.children + list(range(first, first + count))
+        node.mesh = None
+        self._instanced[index] = list(range(first, first + count))
+
+    def _mesh_vertex_count(self, mesh: int) -> int:
+        """The vertices mesh ``mesh`` declares (its primitives' POSITION counts), read
+        from the JSON alone: a bound for the budget, before the mesh is decoded."""
+        spec = self.gltf["meshes"][mesh]
+        total = 0
+        for prim in spec.get("primitives", []) if isinstance(spec, dict) else []:
+            attributes = prim.get("attributes") if isinstance(prim, dict) else None
+            ref = attributes.get("POSITION") if isinstance(attributes, dict) else None
+            accessors = self.gltf.get("accessors")
+            if isinstance(ref, int) and isinstance(accessors, list) and 0 <= ref < len(accessors):
+                count = accessors[ref].get("count") if isinstance(accessors[ref], dict) else None
+                if isinstance(count, int) and count > 0:
+                    total += count
+        return max(total, 1)
 
     def _rotation(self, spec: dict, where: str) -> np.ndarray:
         """A node's rotation quaternion (4,) float64 xyzw, normalised (zero: identity)."""

@@ -70,11 +70,14 @@ class _Reader(AnimationReader):
                 self._dict(item, f"{_SINGULAR[key]} {i}")
         scene = Scene(path=self.path)
         scene.nodes = self._read_nodes()
-        scene.roots = self._read_roots(len(scene.nodes))
+        # the file's own nodes: the ones after them stand for EXT_mesh_gpu_instancing's
+        # instances, which no scene, skin or channel of the file can name
+        file_nodes = len(self._list(g, "nodes", "the file"))
+        scene.roots = self._read_roots(file_nodes)
         self._texture_map: dict[int, int | None] = {}
         self._scene = scene
         # geometry first: a missing .bin is the fault to report before a missing picture
-        scene.skins = self._read_skins(len(scene.nodes))
+        scene.skins = self._read_skins(file_nodes)
         scene.meshes = self._read_meshes()
         scene.materials = self._read_materials()
         if self._default_used:
