@@ -10,11 +10,11 @@ does not: FlightHelmet's panel (95k textured triangles) took 31.5 CPU ms a draw 
 px through the window's OpenGL against 11.3 ms through holopack's renderer
 (``benchmarks/profile_preview_frame.py --live-panel gl|numba``, load average 4-5). The
 playing preview, the two drawers in turns (``benchmarks/bench_preview.py --live-panel gl
-numba --compare-load 1``, 2026-12-04, two other jobs on the two cores,
-``benchmarks/results/2026-12-04/preview-live-panel.txt``): FlightHelmet's UI 40.9 fps
-and fan view 29.9 against 21.5 and 21.1 (23.5 CPU ms a UI frame against 38.3); under
-``--load 1`` 23.7 / 22.1 against 16.1 / 15.7; the default twin alike in frames (58.6
-against 57.2) for less CPU (14.3 against 19.2 ms). Its picture is export's by
+numba --compare-load 1``, 2026-12-04 23:01, nothing else running,
+``benchmarks/results/2026-12-04/preview-live-panel.txt``): FlightHelmet's UI 58.9 fps
+against 40.2 (22.0 CPU ms a UI frame against 37.1), under ``--load 1`` 43.2 against
+28.3 with the fan view at 29.9 against 27.8 fps; the default twin alike in frames
+(58.2 against 58.5 idle, 58.5 against 56.3 under load). Its picture is export's by
 construction.
 """
 
