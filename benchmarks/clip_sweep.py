@@ -17,7 +17,6 @@ behind after a failure. Broken inputs must fail with one line.
 
 from __future__ import annotations
 
-import argparse
 import os
 import subprocess
 import sys
@@ -30,6 +29,7 @@ from PIL import Image
 
 sys.path.insert(0, os.path.join(os.path.dirname(os.path.abspath(__file__)), "..", "tests"))
 from _video_clips import CELLS, cell_grid  # noqa: E402
+from sweeps import run_sweep  # noqa: E402  (benchmarks/ is not a package)
 
 FF = imageio_ffmpeg.get_ffmpeg_exe()
 COLOURS = CELLS.reshape(9, 3)  # the known grid's cells, row by row
@@ -821,15 +821,7 @@ def _take(it, n):
 
 
 def main():
-    ap = argparse.ArgumentParser()
-    ap.add_argument("--out", default=tempfile.mkdtemp(prefix="clipsweep-"))
-    ap.add_argument("--only", default="")
-    ap.add_argument("--no-cli", action="store_true")
-    args = ap.parse_args()
-    names = [n for n in CLIPS if not args.only or any(k in n for k in args.only.split(","))]
-    os.makedirs(args.out, exist_ok=True)
-    print(f"# decoded frames under {args.out}")
-    sweep(names, args.out, not args.no_cli)
+    run_sweep(__doc__.splitlines()[0], CLIPS, sweep, "clipsweep-")
 
 
 if __name__ == "__main__":

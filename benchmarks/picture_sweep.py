@@ -20,7 +20,6 @@ status 2, no traceback, nothing left behind.
 
 from __future__ import annotations
 
-import argparse
 import io
 import os
 import shutil
@@ -39,6 +38,7 @@ HERE = os.path.dirname(os.path.abspath(__file__))
 sys.path.insert(0, os.path.join(HERE, "..", "tests"))
 from _still_pictures import heic, icc_profile, interlaced_png, orient, psd, rle8_bmp, to_srgb  # noqa: E402
 from _video_clips import CELLS, cell_grid  # noqa: E402
+from sweeps import run_sweep  # noqa: E402  (benchmarks/ is not a package)
 
 FF = imageio_ffmpeg.get_ffmpeg_exe()
 W, H = 96, 64
@@ -617,15 +617,7 @@ def sweep(names, out, cli=True):
 
 
 def main():
-    ap = argparse.ArgumentParser()
-    ap.add_argument("--out", default=tempfile.mkdtemp(prefix="picsweep-"))
-    ap.add_argument("--only", default="")
-    ap.add_argument("--no-cli", action="store_true")
-    args = ap.parse_args()
-    names = [n for n in CASES if not args.only or any(k in n for k in args.only.split(","))]
-    os.makedirs(args.out, exist_ok=True)
-    print(f"# decoded frames under {args.out}")
-    sweep(names, args.out, not args.no_cli)
+    run_sweep(__doc__.splitlines()[0], CASES, sweep, "picsweep-")
 
 
 if __name__ == "__main__":
