@@ -205,3 +205,60 @@ def test_prefetch_texel_is_only_a_hint():
     before = pool.copy()
     assert first_channels(pool, np.array([3, 0, 15])) == 12 + 0 + 60
     assert np.array_equal(pool, before)
+
+
+def _mip_chain_by_add_at(level0: np.ndarray) -> list[np.ndarray]:
+    """Mip levels as np.add.at sums texel by texel into each one's block (an odd last
+    row/column into the last block): the obviously-correct form of mip_chain."""
+    levels = [np.asarray(level0, np.float32)]
+    while levels[-1].shape[0] > 1 or levels[-1].shape[1] > 1:
+        src = levels[-1].astype(np.float64)
+        h, w = src.shape[:2]
+        nh, nw = max(1, h // 2), max(1, w // 2)
+        rows = np.minimum(np.arange(h) // 2, nh - 1)
+        cols = np.minimum(np.arange(w) // 2, nw - 1)
+        acc = np.zeros((nh, w, 4))
+        np.add.at(acc, rows, src)
+        block = np.zeros((nh, nw, 4))
+        np.add.at(block, (slice(None), cols), acc)
+        counts = np.bincount(rows, minlength=nh)[:, None] * np.bincount(cols, minlength=nw)[None, :]
+        levels.append((block / counts[:, :, None]).astype(np.float32))
+    return levels
+
+
+@pytest.mark.parametrize("shape", [(64, 32), (5, 3), (1, 7), (7, 1), (33, 65), (2, 3)])
+def test_mip_chain_is_the_texel_by_texel_block_average_exactly(shape):
+    rng = np.random.default_rng(sum(shape))
+    img = (rng.random(shape + (4,)) * 3.0).astype(np.float32)
+    got, expected = mip_chain(img), _mip_chain_by_add_at(img)
+    assert [lv.shape for lv in got] == [lv.shape for lv in expected]
+    for a, b in zip(got, expected):
+        assert np.array_equal(a, b)
+
+
+@pytest.mark.parametrize("dtype", [np.uint8, np.uint16])
+@pytest.mark.parametrize("channels", [1, 2, 3, 4])
+def test_srgb_textures_decode_by_table_as_by_the_formula(dtype, channels):
+    rng = np.random.default_rng(channels)
+    top = np.iinfo(dtype).max
+    pixels = rng.integers(0, top + 1, (19, 23, channels)).astype(dtype)
+    pixels[0, :4, 0] = [0, 1, top - 1, top]  # both ends of the range
+    got = decode_texture(Texture(pixels=pixels))
+    # the formula on every texel, as decode_texture computed it before the table
+    rgba = np.concatenate(
+        [
+            pixels[:, :, :1].repeat(3, 2) if channels < 3 else pixels[:, :, :3],
+            pixels[:, :, 1:2]
+            if channels == 2
+            else pixels[:, :, 3:4]
+            if channels == 4
+            else np.full((19, 23, 1), top, dtype),
+        ],
+        axis=2,
+    )
+    values = rgba.astype(np.float32) / np.float32(top)
+    values[:, :, :3] = srgb_to_linear(values[:, :, :3])
+    expected = _mip_chain_by_add_at(values)
+    assert len(got) == len(expected)
+    for a, b in zip(got, expected):
+        assert np.array_equal(a, b)
