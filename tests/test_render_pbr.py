@@ -646,3 +646,52 @@ def test_tone_mapped_colour_is_the_linear_picture_tone_mapped(supersample, tone_
     expected = tone_map_reference(frame.linear, exposure, tone_mapping)
     diff = np.abs(frame.color.astype(int) - expected.astype(int))[covered]
     assert diff.max() <= 1 and np.mean(diff > 0) < 0.01
+
+
+@pytest.mark.parametrize("shading", ["lit", "unlit"])
+def test_lit_and_unlit_draws_decode_only_the_colour_textures_they_sample(monkeypatch, shading):
+    """Blinn-Phong and unlit read a material's base colour and emissive textures only: its
+    normal and metallic-roughness maps are never decoded for them, and leaving them out
+    changes no pixel (the draw with every texture decoded, as before, is the reference)."""
+    import holopack.rendering.renderer as renderer_module
+    import holopack.rendering.texture_kernel as texture_kernel
+    from holopack.rendering.pbr_setup import MapPlan
+
+    scene = holopack.load(DATA / "FlightHelmet" / "FlightHelmet.gltf")
+    posed = scene.pose(None, 0.0)
+    view, projection = framed_camera(posed, yaw=35.0)
+    sampled = {
+        id(scene.textures[t])
+        for m in scene.materials
+        for t in (m.base_color_texture, m.emissive_texture)
+        if t is not None
+    }
+    maps = {
+        id(scene.textures[t])
+        for m in scene.materials
+        for t in (m.normal_texture, m.metallic_roughness_texture)
+        if t is not None
+    }
+    assert sampled and maps and not sampled & maps
+    decoded: list[int] = []
+    decode = texture_kernel.decode_texture
+
+    def counting(texture, srgb=True):
+        decoded.append(id(texture))
+        return decode(texture, srgb)
+
+    monkeypatch.setattr(texture_kernel, "decode_texture", counting)
+    picture = Renderer((160, 160), 1).draw(posed, scene.materials, scene.textures, view, projection, shading)
+    assert set(decoded) == sampled
+    plan_maps = renderer_module.plan_maps
+    monkeypatch.setattr(
+        renderer_module,
+        "plan_maps",
+        lambda m, t, pbr=True, occlusion=False: MapPlan() if not pbr else plan_maps(m, t, pbr, occlusion),
+    )
+    decoded.clear()
+    everything = Renderer((160, 160), 1).draw(
+        posed, scene.materials, scene.textures, view, projection, shading
+    )
+    assert set(decoded) >= sampled | maps
+    assert np.array_equal(picture.color, everything.color)

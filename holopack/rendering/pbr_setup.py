@@ -121,7 +121,7 @@ def _same_image_grid(a, b) -> bool:
 
 
 def plan_maps(materials, textures, pbr: bool = True, occlusion: bool = False) -> MapPlan:
-    """The MapPlan of a draw. Not ``pbr``: every texture as colour, no maps. For
+    """The MapPlan of a draw. Not ``pbr``: the sampled textures as colour, no maps. For
     "pbr", a material whose normal and metallic-roughness maps share their UVs, size
     and wrap gets them packed texel by texel into one texture, sampled in one fetch
     (with its base colour texture first when that matches too and the material is
@@ -130,9 +130,20 @@ def plan_maps(materials, textures, pbr: bool = True, occlusion: bool = False) ->
     occlusion rides along when it is the metallic-roughness texture's R. Other maps
     are decoded as data on their own. The occlusion map only with ``occlusion`` (a
     picture with an environment: the one light it dims). Textures no material samples
-    as colour are left out of the pool's colour part."""
+    as colour are left out of the pool's colour part; without "pbr" that is every
+    texture but the base colour and emissive ones (a glTF's normal, metallic-roughness
+    and occlusion maps were decoded as colour for nothing: three of DamagedHelmet's
+    five 2048 px textures)."""
     if not pbr:
-        return MapPlan()
+        count = len(textures)
+        return MapPlan(
+            colour_used={
+                t
+                for m in materials
+                for t in (m.base_color_texture, m.emissive_texture)
+                if t is not None and 0 <= t < count
+            }
+        )
     plan = MapPlan(data_index={}, colour_used=set())
     assert plan.data_index is not None and plan.colour_used is not None
     count = len(textures)
