@@ -241,3 +241,44 @@ def test_live_render_draws_a_mirrored_model_as_its_mirror_image(gl_context):
     differ = np.abs(mirrored.astype(int) - plain.astype(int)).max(axis=2) > 8
     assert differ[drawn].mean() < 0.01
     check(agreement(gl_context, scene, posed, look_at(eye * mirror, center * mirror), projection))
+
+
+def test_a_lit_live_draw_uploads_only_the_textures_it_samples(gl_context, monkeypatch):
+    """The window's OpenGL decodes and uploads a texture on the first draw that samples
+    it: a lit FlightHelmet reads its base colour textures, never its normal and
+    occlusion-roughness-metallic maps (they were all uploaded as colour before)."""
+    import holopack.rendering.gl.scene as gl_scene
+
+    scene = load(CASES["flighthelmet-95k-textured-blend"][0])
+    posed = scene.pose(None, 0.0)
+    view, projection = framed(posed)
+    sampled = {
+        id(scene.textures[t])
+        for m in scene.materials
+        for t in (m.base_color_texture, m.emissive_texture)
+        if t is not None
+    }
+    maps = {
+        id(scene.textures[t])
+        for m in scene.materials
+        for t in (m.normal_texture, m.metallic_roughness_texture)
+        if t is not None
+    }
+    assert sampled and maps and not sampled & maps
+    decoded: list[tuple[int, bool]] = []
+    decode = gl_scene.decode_texture
+
+    def counting(texture, srgb=True):
+        decoded.append((id(texture), srgb))
+        return decode(texture, srgb)
+
+    monkeypatch.setattr(gl_scene, "decode_texture", counting)
+    for yaw in (0.0, 90.0):  # a second draw uploads nothing again
+        turned, projection = framed(posed, yaw=yaw)
+        gl_context.draw(
+            posed, scene.materials, scene.textures, turned, projection, (SIZE, SIZE), shading="lit"
+        )
+    assert sorted(decoded) == sorted((t, True) for t in sampled)
+    decoded.clear()
+    gl_context.draw(posed, scene.materials, scene.textures, view, projection, (SIZE, SIZE), shading="pbr")
+    assert {t for t, srgb in decoded if not srgb} >= maps  # pbr's maps, as data

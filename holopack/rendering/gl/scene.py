@@ -188,7 +188,7 @@ class SceneDrawer:
         self._blend_elements = GL.glGenBuffers(1)  # BLEND triangles, sorted every frame
         self._quad = Quad()
         self._scene_key = None
-        self._textures: list[_MeshTexture] = []
+        self._textures: dict[int, _MeshTexture] = {}  # scene index -> colour texture
         self._data_textures: dict[int, _MeshTexture] = {}  # scene index -> data map
         self._environment = None  # the Environment uploaded (specular maps, split-sum table)
         self._environment_textures: list[int] = []
@@ -205,10 +205,13 @@ class SceneDrawer:
         )
         if key == self._scene_key:
             return
-        for texture in self._textures + list(self._data_textures.values()):
+        for texture in list(self._textures.values()) + list(self._data_textures.values()):
             texture.release()
-        self._textures = [_MeshTexture(t) for t in textures]
-        self._data_textures = {}  # decoded on the first "pbr" draw that samples them
+        # both decoded on the first draw that samples them: a lit draw reads the base
+        # colour and emissive textures only, and a glTF's maps as colour were decoded
+        # and uploaded for nothing (three of DamagedHelmet's five 2048 px textures)
+        self._textures = {}
+        self._data_textures = {}
         self._scene_textures = textures
         self._table = material_table(materials, len(textures))
         # each material row's PBR maps (PBR_MAPS order): scene texture index, or -1
@@ -604,7 +607,7 @@ class SceneDrawer:
             p.set_int(flag, int(index >= 0))
             if index >= 0:
                 GL.glActiveTexture(GL.GL_TEXTURE0 + unit)
-                GL.glBindTexture(GL.GL_TEXTURE_2D, self._textures[index].id)
+                GL.glBindTexture(GL.GL_TEXTURE_2D, self._colour_texture(index).id)
         GL.glActiveTexture(GL.GL_TEXTURE0)
 
     def _set_material(self, p: Program, material: int, unlit_all: bool) -> None:
@@ -633,6 +636,12 @@ class SceneDrawer:
                 GL.glActiveTexture(GL.GL_TEXTURE0 + MAP_UNITS[name])
                 GL.glBindTexture(GL.GL_TEXTURE_2D, self._data_texture(index).id)
         GL.glActiveTexture(GL.GL_TEXTURE0)
+
+    def _colour_texture(self, index: int) -> _MeshTexture:
+        """Scene texture ``index`` as colour (sRGB decoded), uploaded on first use."""
+        if index not in self._textures:
+            self._textures[index] = _MeshTexture(self._scene_textures[index])
+        return self._textures[index]
 
     def _data_texture(self, index: int) -> _MeshTexture:
         """Scene texture ``index`` decoded as data (no sRGB curve), uploaded once."""
@@ -761,9 +770,9 @@ class SceneDrawer:
         return out
 
     def release(self) -> None:
-        for texture in self._textures + list(self._data_textures.values()):
+        for texture in list(self._textures.values()) + list(self._data_textures.values()):
             texture.release()
-        self._textures = []
+        self._textures = {}
         self._data_textures = {}
         self._release_environment()
         for target in (self._sample, self._output, self._linear, self._direct):
