@@ -14,6 +14,7 @@ from pathlib import Path
 
 import numpy as np
 import pytest
+from _texture_roles import colour_and_map_textures
 from _xvfb import hidden_gl_window
 
 from holopack.rendering import Renderer
@@ -252,18 +253,7 @@ def test_a_lit_live_draw_uploads_only_the_textures_it_samples(gl_context, monkey
     scene = load(CASES["flighthelmet-95k-textured-blend"][0])
     posed = scene.pose(None, 0.0)
     view, projection = framed(posed)
-    sampled = {
-        id(scene.textures[t])
-        for m in scene.materials
-        for t in (m.base_color_texture, m.emissive_texture)
-        if t is not None
-    }
-    maps = {
-        id(scene.textures[t])
-        for m in scene.materials
-        for t in (m.normal_texture, m.metallic_roughness_texture)
-        if t is not None
-    }
+    sampled, maps = colour_and_map_textures(scene)
     assert sampled and maps and not sampled & maps
     decoded: list[tuple[int, bool]] = []
     decode = gl_scene.decode_texture

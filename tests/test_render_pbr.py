@@ -13,6 +13,7 @@ import pytest
 from _gl_reference import framed_camera, posed_model
 from _gltf_builder import GltfBuilder, write_gltf
 from _pbr_gl_reference import gl_render_pbr, linear_psnr
+from _texture_roles import colour_and_map_textures
 from numba import njit
 
 import holopack
@@ -660,18 +661,7 @@ def test_lit_and_unlit_draws_decode_only_the_colour_textures_they_sample(monkeyp
     scene = holopack.load(DATA / "FlightHelmet" / "FlightHelmet.gltf")
     posed = scene.pose(None, 0.0)
     view, projection = framed_camera(posed, yaw=35.0)
-    sampled = {
-        id(scene.textures[t])
-        for m in scene.materials
-        for t in (m.base_color_texture, m.emissive_texture)
-        if t is not None
-    }
-    maps = {
-        id(scene.textures[t])
-        for m in scene.materials
-        for t in (m.normal_texture, m.metallic_roughness_texture)
-        if t is not None
-    }
+    sampled, maps = colour_and_map_textures(scene)
     assert sampled and maps and not sampled & maps
     decoded: list[int] = []
     decode = texture_kernel.decode_texture
