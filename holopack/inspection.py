@@ -10,6 +10,7 @@ from .animate.orientation import detect
 from .scene.material_features import material_features
 from .scene.media import fit_square
 from .scene.scene import Scene
+from .video import segment
 from .video.analyse import analyse
 from .video.options import video_options
 
@@ -37,7 +38,8 @@ def describe(scene: Scene, media_samples: int = 8) -> dict:
             # what export's default --key auto / --crop auto would do with it
             model = analyse(m, video_options())
             info.update(model.report())
-            if model.use_plate or model.use_key:  # export keys it by default
+            info["segmentation"] = segment.status()
+            if model.use_plate or model.use_key or model.use_segment:  # export keys it by default
                 info["warnings"] = [
                     w for w in info["warnings"] if not w.startswith("the background is not black")
                 ]
@@ -202,6 +204,7 @@ def format_report(info: dict) -> str:
                     else f"x {extent[0]}..{extent[2]}, y {extent[1]}..{extent[3]} (pixels, over the clip)"
                 )
             )
+            lines.append(f"  person segmentation: {info['segmentation']}")
     else:
         lines.append(
             f"  {info['triangles']:,} triangles, {info['vertices']:,} vertices, "

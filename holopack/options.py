@@ -399,7 +399,8 @@ OPTIONS: tuple[Option, ...] = (
         "key",
         "video",
         "turn the background to black: auto detects it, green/blue or a colour "
-        "(#RRGGBB) keys that colour, none keeps the frame",
+        "(#RRGGBB) keys that colour, person segments a person (pip install "
+        "'holopack[segment]'), none keeps the frame",
         default="auto",
         faces=VIDEO_FACES,
         metavar=video_choices.KEY_HELP,

@@ -13,22 +13,22 @@ from holopack.video.options import video_options
 from holopack.video.process import FrameProcessor
 
 
-def key_clip(path):
+def key_clip(path, key: str = "auto"):
     media = holopack.load(path).media
-    model = analyse(media, video_options(crop="fit"))
+    model = analyse(media, video_options(key=key, crop="fit"))
     processor = FrameProcessor(model, fit_placement(media.width, media.height, media.width))
     for frame in source_frames(media):
         out = processor(frame)
         yield model, out, processor.last_alpha.copy()
 
 
-def measure(path, truth):
+def measure(path, truth, key: str = "auto"):
     """-> (model, clip IoU, least share of true background exactly 0 in a frame,
-    largest per-frame spill in codes, mean edge jitter)."""
+    largest per-frame spill in codes, mean edge jitter), keyed with ``key`` (--key)."""
     last = {}
 
     def frames():
-        for i, (model, out, alpha) in enumerate(key_clip(path)):
+        for i, (model, out, alpha) in enumerate(key_clip(path, key)):
             last["model"] = model
             yield out, alpha, truth[i]
 

@@ -306,6 +306,43 @@ def wide_textured_clip(folder: str, seed: int = 0, frames: int = FRAMES):
     return path, np.stack(truth)
 
 
+def panning_background(size: int, frames: int, seed: int = 1):
+    """Linear light (H, W, 3) per frame: the textured backdrop drawn twice as wide and
+    panned across by a whole frame over the clip (a camera that moves): no clean plate
+    and no key colour separates a subject from it."""
+    wide = textured_background(2 * size, seed)[:size]
+    for i in range(frames):
+        dx = int(round(i * size / max(1, frames)))
+        yield wide[:, dx : dx + size]
+
+
+def moving_clip(
+    folder: str, seed: int = 0, frames: int = FRAMES, subject: str | None = None, size: int = SIZE
+):
+    """A size x size H.264 clip (CRF 14) of the subject (as the test clips) over the
+    panning textured backdrop (panning_background), with light noise: -> (path, truth
+    (N, H, W) float32)."""
+    rng = np.random.default_rng(seed + 7)
+    pictures, truth = [], []
+    rendered = subject_frames(size, frames, seed, subject=subject)
+    for (linear, alpha), background in zip(rendered, panning_background(size, frames, seed + 1000)):
+        linear, alpha = linear.astype(np.float64), alpha.astype(np.float64)
+        picture = linear + (1.0 - alpha[..., None]) * background
+        codes = srgb_encode(picture) + rng.normal(0.0, 2.0, picture.shape)
+        pictures.append(np.clip(codes + 0.5, 0, 255).astype(np.uint8))
+        truth.append(alpha.astype(np.float32))
+    name = "twin" if subject is None else subject
+    path = os.path.join(folder, f"moving-{name}-{seed}.mp4")
+    _encode(
+        path,
+        pictures,
+        FPS,
+        ["-c:v", "libx264", "-pix_fmt", "yuv420p", "-crf", "14", "-preset", "veryfast"],
+        "rgb24",
+    )
+    return path, np.stack(truth)
+
+
 # Held-out clips that differ from the test clips in more than the seed: another frame
 # size and shape, frame rate, length, codec, screen colour, light, noise, or a subject
 # that leaves the frame or stands still. benchmarks/keying_sweep.py keys a sweep of them.

@@ -6,6 +6,7 @@ options   the --key/--crop/--loop/--levels values, parsed once
 plate     the clean plate: the per-pixel mode of a decimated sample of frames (Numba)
 analyse   the first pass: background kind, key, thresholds, subject extent, levels
 key       the per-frame matte and premultiplied colour (Numba, twin in key_reference)
+segment   --key person: a person segmenter's matte (the optional extra `segment`)
 crop      where the clip sits in the fan's square
 loop      crossfade and ping-pong frame orders
 process   the processed clip as a MediaSource the pipeline streams

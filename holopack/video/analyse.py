@@ -22,7 +22,7 @@ import cv2
 import numpy as np
 
 from ..errors import InputError
-from . import key_kernel
+from . import key_kernel, segment
 from .decode import every_filter, folder_pictures, premultiply, sample_filter
 from .matte import background_for, codes_to_linear, key_frame, key_matte
 from .matte import ycbcr as _ycbcr
@@ -82,6 +82,7 @@ class VideoModel:
     gain: float = 1.0
     noise: float = 0.0  # median YCbCr distance of the border to the clean plate (0: no plate)
     edge_px: int = 2  # how far inwards an edge pixel's share is measured (matte.unmix_edge)
+    use_segment: bool = False  # the matte is the person segmenter's (holopack.video.segment)
     warnings: list = field(default_factory=list)
 
     def report(self) -> dict:
@@ -274,14 +275,25 @@ def _analyse_background(model: VideoModel, samples: np.ndarray, options: VideoOp
     if key == "auto":
         if kind in ("green screen", "blue screen"):
             key = kind.split()[0]
+        elif kind == "moving" and segment.available():
+            # neither a key colour nor a clean plate separates it: a person segmenter
+            # can, where the subject is a person (on rendered figures it mostly fails:
+            # docs/video.md), so the choice is said
+            key = "person"
+            model.warnings.append(
+                "the background moves and is no key colour: keyed by the person segmenter, "
+                "which is made for real people (--key none keeps the frame)"
+            )
         elif kind == "moving":
             key = "none"
             model.warnings.append(
                 "the background moves and is no key colour: nothing keys it out "
-                "(give --key COLOR, or key the clip before)"
+                f"(give --key COLOR, key the clip before, or {segment.INSTALL} to segment a person)"
             )
         else:
             key = "plate"
+    if key == "person":
+        return _segment_samples(model, samples, options)
     if key in ("green", "blue"):
         channel = 1 if key == "green" else 2
         model.key_rgb = (
@@ -383,6 +395,28 @@ def _analyse_background(model: VideoModel, samples: np.ndarray, options: VideoOp
         lit = (samples.max(axis=-1) > BLACK_LEVEL).astype(np.float32)
         return lit, samples
     return mattes, colours
+
+
+def _segment_samples(model: VideoModel, samples: np.ndarray, options: VideoOptions):
+    """The samples matted by the person segmenter: -> (mattes float32 (K, Ha, Wa),
+    colours uint8 (K, Ha, Wa, 3), premultiplied for --levels auto, else the samples).
+    Each sample alone: they lie frames apart, so no matte carries over."""
+    model.use_segment = True
+    model.key = "person (selfie segmentation)"
+    segmenter = segment.Segmenter()
+    try:
+        mattes = np.stack([segment.segment_matte(segmenter(s), s) for s in samples])
+    finally:
+        segmenter.close()
+    if (mattes >= 0.5).sum() < max(16, 1e-4 * mattes.size):
+        # keyed, the clip would be black: keep the frame, as when nothing moves
+        model.use_segment = False
+        model.key = "none"
+        model.warnings.append("the person segmenter finds no person: the clip is not keyed")
+        return (samples.max(axis=-1) > BLACK_LEVEL).astype(np.float32), samples
+    if options.levels == "auto":
+        return mattes, np.stack([segment.premultiplied(s, m) for s, m in zip(samples, mattes, strict=True)])
+    return mattes, samples
 
 
 # coded_noise's ring: analysis pixels this far outside the samples' solid matte (the
@@ -594,7 +628,9 @@ def ycc_distance2(frames: np.ndarray, plate: np.ndarray) -> np.ndarray:
     )
 
 
-def subject_cells(model: VideoModel, frames: np.ndarray, plate: np.ndarray | None) -> np.ndarray:
+def subject_cells(
+    model: VideoModel, frames: np.ndarray, plate: np.ndarray | None, segmenter=None
+) -> np.ndarray:
     """frames uint8 (K, h, w, C) of every frame's small copy, plate float32 (h, w, 3)
     (the clean plate's sRGB codes at that size, or None without one) -> bool (K, h, w): cells the
     subject takes a part of, by the first pass's own key: a cell is the subject's where
@@ -605,9 +641,12 @@ def subject_cells(model: VideoModel, frames: np.ndarray, plate: np.ndarray | Non
     matte starts to rise), the codec's ringing below the feet of the held-out studio
     clips (H.264 CRF 23, 320 px) passed too: their extent reached 11-13 px too low,
     against 1 px at the middle. An alpha clip's cell is the subject's at EXTENT_ALPHA;
-    an unkeyed clip's where it is lit, as analyse's mattes."""
+    an unkeyed clip's where it is lit, as analyse's mattes; a segmented clip's where
+    ``segmenter`` (segment.Segmenter, the model's own probability) reaches 0.5."""
     if model.alpha:
         return frames[..., 3] >= EXTENT_ALPHA * 255.0
+    if model.use_segment and segmenter is not None:
+        return np.stack([segmenter(np.ascontiguousarray(f[..., :3])) >= 0.5 for f in frames])
     if not (model.use_plate or model.use_key):
         return frames.max(axis=-1) > BLACK_LEVEL
     cells = np.ones(frames.shape[:3], bool)
@@ -669,11 +708,16 @@ def clip_extent(model: VideoModel, every: str, media, samples: np.ndarray, step:
             small = small + np.median(np.stack(offsets), axis=0)
         plate = np.ascontiguousarray(small, np.float32)
     seen = np.zeros((height, width), bool)
-    with open(every, "rb") as f:
-        for start in range(0, total, EXTENT_CHUNK):
-            k = min(EXTENT_CHUNK, total - start)
-            frames = np.fromfile(f, np.uint8, count=k * frame_bytes).reshape(k, height, width, channels)
-            seen |= opened(subject_cells(model, frames, plate)).any(axis=0)
+    segmenter = segment.Segmenter() if model.use_segment else None
+    try:
+        with open(every, "rb") as f:
+            for start in range(0, total, EXTENT_CHUNK):
+                k = min(EXTENT_CHUNK, total - start)
+                frames = np.fromfile(f, np.uint8, count=k * frame_bytes).reshape(k, height, width, channels)
+                seen |= opened(subject_cells(model, frames, plate, segmenter)).any(axis=0)
+    finally:
+        if segmenter is not None:
+            segmenter.close()
     return _bounds(seen, width / media.width, height / media.height, media.width, media.height)
 
 

@@ -9,7 +9,7 @@ from dataclasses import dataclass
 
 from ..errors import InputError
 
-KEY_HELP = "auto|green|blue|COLOR|none"
+KEY_HELP = "auto|green|blue|person|COLOR|none"
 CROP_CHOICES = ("auto", "fit")
 LEVELS_CHOICES = ("auto", "none")
 NAMED_KEYS = {"green": (0, 255, 0), "blue": (0, 0, 255)}
@@ -17,7 +17,7 @@ NAMED_KEYS = {"green": (0, 255, 0), "blue": (0, 0, 255)}
 
 @dataclass(frozen=True)
 class VideoOptions:
-    """key: "auto", "green", "blue", "none" or an (r, g, b) tuple of 0-255 ints;
+    """key: "auto", "green", "blue", "person", "none" or an (r, g, b) tuple of 0-255 ints;
     crop: "auto" | "fit"; loop: None, ("crossfade", seconds) or ("pingpong", 0.0);
     levels: "auto" | "none"."""
 
@@ -33,11 +33,19 @@ class VideoOptions:
 
 
 def parse_key(text) -> str | tuple:
-    """'auto' | 'green' | 'blue' | 'none' | '#RRGGBB' | 'RRGGBB' | 'R,G,B' -> key."""
+    """'auto' | 'green' | 'blue' | 'person' | 'none' | '#RRGGBB' | 'RRGGBB' | 'R,G,B' -> key.
+    'person' (segmentation, holopack.video.segment) is refused here, with what to
+    install, where the optional extra is missing: every face (the command line,
+    playlists, the preview, the bench) checks its options before it writes anything."""
     if not isinstance(text, str):
         raise InputError(f"--key takes {KEY_HELP}, got {text!r}")
     value = text.strip().lower()
     if value in ("auto", "green", "blue", "none"):
+        return value
+    if value == "person":
+        from .segment import require  # looks for files only; mediapipe is not imported
+
+        require()
         return value
     m = re.fullmatch(r"#?([0-9a-f]{6})", value)
     if m:

@@ -8,7 +8,9 @@ crosses the pipe), then matte (key_kernel.matte), refine it in the subject's win
 (holes, unmixing, then the edge: a ramp for lossless pictures, the outline's sub-pixel
 coverage for a lossy codec's, its partly covered pixels placed by their colour between
 plate and subject where the backdrop is no coloured screen), find the edge band and the
-spill around screen-coloured pixels, composite (key_kernel.composite).
+spill around screen-coloured pixels, composite (key_kernel.composite). A segmented
+clip (--key person) takes the person segmenter's matte on the placed frame instead
+(holopack.video.segment), premultiplied in linear light.
 """
 
 from __future__ import annotations
@@ -22,6 +24,7 @@ import numpy as np
 from ..ahead import ahead
 from ..notices import warn
 from ..scene.types import MediaSource
+from . import segment
 from .analyse import ALPHA_GATE, VideoModel, analyse, source_frames
 from .crop import Placement, circle_placement, fit_placement, place, window
 from .decode import premultiply, window_filter
@@ -51,6 +54,8 @@ class FrameProcessor:
         self.background = background_for(model, self.plate_rgb, (s, s, 3))
         self.state: KeyState | None = None
         self.last_alpha: np.ndarray | None = None
+        self.segmenter: segment.Segmenter | None = None
+        self.segment_state = segment.SegmentState()
 
     def __call__(self, frame: np.ndarray) -> np.ndarray:
         model = self.model
@@ -69,6 +74,12 @@ class FrameProcessor:
     def key(self, placed: np.ndarray) -> np.ndarray:
         """An opaque frame already placed in the square (S, S, 3) uint8 -> processed."""
         model = self.model
+        if model.use_segment:
+            if self.segmenter is None:
+                self.segmenter = segment.Segmenter()
+            alpha = segment.segment_matte(self.segmenter(placed), placed, self.segment_state)
+            self.last_alpha = alpha
+            return segment.premultiplied(placed, alpha, model.gain)
         if not (model.use_plate or model.use_key):
             self.last_alpha = (placed.max(axis=-1) > 0).astype(np.float32)
             if model.gain == 1.0:

@@ -1,0 +1,200 @@
+"""Person segmentation for backgrounds that neither a colour key nor a clean plate
+separates (a moving camera, a busy moving scene): --key person, and --key auto on such
+a background when the optional extra is installed (docs/video.md, "Segmentation").
+
+The model is MediaPipe's selfie segmenter, which the mediapipe wheels up to 0.10.21
+carry inside the package (mediapipe/modules/selfie_segmentation/*.tflite) and run
+in-process through the legacy Solutions API; later releases ship no model. Nothing is
+ever downloaded: where the package or its model file is missing, segmentation is
+unavailable and ``require`` says what to install. mediapipe is imported on first use
+only (Segmenter), never by ``import holopack`` nor by the availability checks, which
+look for the files.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import ctypes
+import functools
+import importlib.metadata
+import importlib.util
+import os
+import sys
+
+import numpy as np
+
+from ..colour import SRGB8_TO_LINEAR, linear_to_srgb
+from ..errors import InputError
+from .matte import MATTE_GATE, coverage_edge
+
+INSTALL = "pip install 'holopack[segment]'"
+# the general model (256 x 256 input); 1 is the landscape one (144 x 256), made for
+# video calls. The general one, measured on rendered humanoids over a panning texture
+# (docs/video.md), is the better of the two there for the default twin.
+MODEL_SELECTION = 0
+MODEL_FILE = os.path.join("modules", "selfie_segmentation", "selfie_segmentation.tflite")
+# a pixel whose colour moved less than this (sum of |RGB differences|, codes) since the
+# previous frame keeps its matte: the segmenter's output at a still edge wavers by a few
+# hundredths from frame to frame even where the picture does not change
+STILL_TOLERANCE = 12
+
+
+def model_path() -> str | None:
+    """The selfie model's file inside the installed mediapipe package, or None (not
+    installed, or a release that carries no model). Looks for files only: nothing is
+    imported."""
+    try:
+        spec = importlib.util.find_spec("mediapipe")
+    except (ImportError, ValueError):
+        return None
+    if spec is None or not spec.submodule_search_locations:
+        return None
+    for folder in spec.submodule_search_locations:
+        path = os.path.join(folder, MODEL_FILE)
+        if os.path.isfile(path):
+            return path
+    return None
+
+
+def _version(dist: str) -> str | None:
+    try:
+        return importlib.metadata.version(dist)
+    except importlib.metadata.PackageNotFoundError:
+        return None
+
+
+def unavailable_reason() -> str | None:
+    """None when segmentation can run, else why not (one phrase)."""
+    version = _version("mediapipe")
+    if importlib.util.find_spec("mediapipe") is None:
+        return "mediapipe is not installed"
+    if model_path() is None:
+        return f"mediapipe {version} carries no selfie segmentation model (0.10.14 does)"
+    return None
+
+
+def available() -> bool:
+    return unavailable_reason() is None
+
+
+def status() -> str:
+    """inspect's line: whether --key person (and auto on a moving background) can segment."""
+    reason = unavailable_reason()
+    if reason is not None:
+        return f"not available ({reason}): {INSTALL} adds it"
+    text = f"available (mediapipe {_version('mediapipe')}, selfie segmenter)"
+    # opencv-contrib-python (mediapipe's declared need) and holopack's
+    # opencv-python-headless both install the cv2 package: of different releases, its
+    # files are a mix of the two
+    contrib, headless = _version("opencv-contrib-python"), _version("opencv-python-headless")
+    if contrib and headless and contrib != headless:
+        text += (
+            f"; warning: opencv-contrib-python {contrib} and opencv-python-headless {headless} "
+            "share the cv2 package: install the same release of both"
+        )
+    return text
+
+
+def require() -> None:
+    """Raise the one-line InputError of --key person without the extra."""
+    reason = unavailable_reason()
+    if reason is not None:
+        raise InputError(f"--key person needs person segmentation: {INSTALL} ({reason})")
+
+
+class Segmenter:
+    """One stream's person segmenter (the model is loaded once per instance):
+    ``segmenter(frame)`` with frame (H, W, 3) uint8 RGB -> (H, W) float32 in [0, 1],
+    the model's probability that a pixel is a person, at the frame's size (the model
+    sees the frame resized to 256 x 256 and its mask is resized back)."""
+
+    def __init__(self, model_selection: int = MODEL_SELECTION):
+        require()
+        try:
+            from mediapipe.python.solutions import selfie_segmentation
+        except Exception as exc:  # a broken install: protobuf, a missing library
+            raise InputError(f"--key person: mediapipe does not load ({exc}); {INSTALL}") from None
+        with _quiet_native_log():
+            self._solution = selfie_segmentation.SelfieSegmentation(model_selection=model_selection)
+            # the graph opens its model on its own threads: a first frame waits for it,
+            # so that what it logs meanwhile falls in the quiet window
+            self._solution.process(np.zeros((16, 16, 3), np.uint8))
+
+    def __call__(self, frame: np.ndarray) -> np.ndarray:
+        mask = self._solution.process(np.ascontiguousarray(frame[..., :3])).segmentation_mask
+        return np.clip(np.asarray(mask, np.float32), 0.0, 1.0)
+
+    def close(self) -> None:
+        self._solution.close()
+
+
+@contextlib.contextmanager
+def _quiet_native_log():
+    """The graph's C++ code logs its set-up (an EGL context, TensorFlow Lite's CPU
+    delegate: six lines a segmenter) straight to the process's stderr, before its
+    logging can be configured (GLOG_minloglevel is not read): stderr's descriptor points
+    at /dev/null meanwhile. Failures still reach the user as exceptions."""
+    sys.stderr.flush()
+    saved = os.dup(2)
+    try:
+        with open(os.devnull, "wb") as null:
+            os.dup2(null.fileno(), 2)
+        yield
+    finally:
+        _flush_c_stdio()  # lines the C library holds back would reach the restored stderr
+        os.dup2(saved, 2)
+        os.close(saved)
+
+
+def _flush_c_stdio() -> None:
+    try:
+        ctypes.CDLL(None).fflush(None)
+    except (OSError, AttributeError):  # no C library to ask (not Linux or macOS)
+        pass
+
+
+class SegmentState:
+    """The previous frame and its final matte: what keeps a still edge still."""
+
+    def __init__(self) -> None:
+        self.frame: np.ndarray | None = None  # (H, W, 3) uint8
+        self.alpha: np.ndarray | None = None  # (H, W) float32
+
+
+def segment_matte(mask: np.ndarray, frame: np.ndarray, state: SegmentState | None = None) -> np.ndarray:
+    """mask float32 (H, W): the segmenter's; frame uint8 (H, W, 3) -> float32 (H, W)
+    matte in [0, 1], exact 0 below MATTE_GATE. The mask, upsampled from the model's
+    256 x 256, is a soft ramp a few pixels wide; its 0.5 line is taken as the outline
+    and each pixel's share from its distance to it (matte.coverage_edge, as a lossy
+    clip's key edge). Pixels that did not change since the previous frame
+    (STILL_TOLERANCE) keep the previous frame's matte (``state``, updated)."""
+    alpha = coverage_edge(np.ascontiguousarray(mask, np.float32), 0.5)
+    if state is not None:
+        if state.frame is not None and state.alpha is not None and state.frame.shape == frame.shape:
+            moved = np.abs(frame.astype(np.int16) - state.frame.astype(np.int16)).sum(-1)
+            still = moved <= STILL_TOLERANCE
+            alpha[still] = state.alpha[still]
+        state.frame, state.alpha = frame.copy(), alpha.copy()
+    alpha[alpha < MATTE_GATE] = 0.0
+    return alpha
+
+
+@functools.lru_cache(maxsize=8)
+def premultiply_table(gain: float = 1.0) -> np.ndarray:
+    """uint8 (256, 256): [a, code] -> the sRGB code of ``code``'s linear light x a / 255
+    x ``gain``, rounded (clipped at 255); row 0 is all 0."""
+    share = np.arange(256, dtype=np.float64)[:, None] / 255.0 * gain
+    linear = SRGB8_TO_LINEAR.astype(np.float64)[None, :] * share
+    return (linear_to_srgb(linear).astype(np.float64) * 255.0 + 0.5).astype(np.uint8)
+
+
+def premultiplied(frame: np.ndarray, alpha: np.ndarray, gain: float = 1.0) -> np.ndarray:
+    """frame uint8 (H, W, 3) sRGB, alpha float32 (H, W) in [0, 1] -> uint8 (H, W, 3):
+    the frame premultiplied by the matte in linear light (light mixes linearly) and by
+    ``gain`` (--levels), exactly 0 where alpha is 0. The backdrop behind a segmented
+    subject is unknown (it moves), so a partly covered pixel keeps its share of the
+    mixed colour. The matte is taken in 255 steps, through premultiply_table: a 1080 x
+    1080 frame took 76 ms of CPU in float (the sRGB curve's power), about 10 ms so."""
+    steps = (np.asarray(alpha, np.float32) * np.float32(255.0) + np.float32(0.5)).astype(np.uint8)
+    steps[alpha <= 0] = 0
+    return premultiply_table(float(gain))[steps[..., None], frame]
