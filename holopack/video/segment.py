@@ -34,9 +34,16 @@ INSTALL = "pip install 'holopack[segment]'"
 MODEL_SELECTION = 0
 MODEL_FILE = os.path.join("modules", "selfie_segmentation", "selfie_segmentation.tflite")
 # a pixel whose colour moved less than this (sum of |RGB differences|, codes) since the
-# previous frame keeps its matte: the segmenter's output at a still edge wavers by a few
-# hundredths from frame to frame even where the picture does not change
+# previous frame is still: there the segmenter's mask, which wavers from frame to frame
+# where the picture does not change, is smoothed over time (STILL_WEIGHT)
 STILL_TOLERANCE = 12
+# a still pixel's mask: this share of the previous frame's smoothed mask and the rest of
+# this frame's. The default twin and CesiumMan walking over plain grey (36 frames, the
+# measures of tests/_matte_measures.py), IoU / jitter: none 0.5417 / 0.1428 and
+# 0.7381 / 0.1627; 0.5: 0.5464 / 0.1041 and 0.7536 / 0.1046; 0.7: 0.5473 / 0.0917 and
+# 0.7563 / 0.0793. Keeping a still pixel's matte outright halved the jitter too but
+# kept the model's errors where the backdrop stands still (CesiumMan IoU 0.6576).
+STILL_WEIGHT = 0.7
 
 
 def model_path() -> str | None:
@@ -154,27 +161,32 @@ def _flush_c_stdio() -> None:
 
 
 class SegmentState:
-    """The previous frame and its final matte: what keeps a still edge still."""
+    """The previous frame and its smoothed mask: what keeps a still edge still."""
 
     def __init__(self) -> None:
         self.frame: np.ndarray | None = None  # (H, W, 3) uint8
-        self.alpha: np.ndarray | None = None  # (H, W) float32
+        self.mask: np.ndarray | None = None  # (H, W) float32
 
 
 def segment_matte(mask: np.ndarray, frame: np.ndarray, state: SegmentState | None = None) -> np.ndarray:
     """mask float32 (H, W): the segmenter's; frame uint8 (H, W, 3) -> float32 (H, W)
-    matte in [0, 1], exact 0 below MATTE_GATE. The mask, upsampled from the model's
+    matte in [0, 1], exact 0 below MATTE_GATE. Where the pixel is still since the
+    previous frame (STILL_TOLERANCE), the mask is first smoothed with the previous
+    frame's (STILL_WEIGHT; ``state``, updated). The mask, upsampled from the model's
     256 x 256, is a soft ramp a few pixels wide; its 0.5 line is taken as the outline
     and each pixel's share from its distance to it (matte.coverage_edge, as a lossy
-    clip's key edge). Pixels that did not change since the previous frame
-    (STILL_TOLERANCE) keep the previous frame's matte (``state``, updated)."""
-    alpha = coverage_edge(np.ascontiguousarray(mask, np.float32), 0.5)
+    clip's key edge: on the clips of STILL_WEIGHT, IoU 0.5417 / 0.7381 against 0.5421 /
+    0.7029 for the mask itself, and 96.96% / 98.33% of the background exactly 0 in
+    the worst frame against 94.56% / 97.11%)."""
+    mask = np.ascontiguousarray(mask, np.float32)
     if state is not None:
-        if state.frame is not None and state.alpha is not None and state.frame.shape == frame.shape:
+        if state.frame is not None and state.mask is not None and state.frame.shape == frame.shape:
             moved = np.abs(frame.astype(np.int16) - state.frame.astype(np.int16)).sum(-1)
             still = moved <= STILL_TOLERANCE
-            alpha[still] = state.alpha[still]
-        state.frame, state.alpha = frame.copy(), alpha.copy()
+            mask = mask.copy()
+            mask[still] = STILL_WEIGHT * state.mask[still] + (1.0 - STILL_WEIGHT) * mask[still]
+        state.frame, state.mask = frame.copy(), mask.copy()
+    alpha = coverage_edge(mask, 0.5)
     alpha[alpha < MATTE_GATE] = 0.0
     return alpha
 
