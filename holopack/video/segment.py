@@ -20,6 +20,7 @@ import importlib.metadata
 import importlib.util
 import os
 import sys
+import weakref
 
 import numpy as np
 
@@ -126,13 +127,16 @@ class Segmenter:
             # the graph opens its model on its own threads: a first frame waits for it,
             # so that what it logs meanwhile falls in the quiet window
             self._solution.process(np.zeros((16, 16, 3), np.uint8))
+        # the graph's threads end with close(): when the segmenter is dropped unclosed
+        # too (a stream left unfinished, a FrameProcessor collected)
+        self._closer = weakref.finalize(self, self._solution.close)
 
     def __call__(self, frame: np.ndarray) -> np.ndarray:
         mask = self._solution.process(np.ascontiguousarray(frame[..., :3])).segmentation_mask
         return np.clip(np.asarray(mask, np.float32), 0.0, 1.0)
 
     def close(self) -> None:
-        self._solution.close()
+        self._closer()  # once: later calls do nothing
 
 
 @contextlib.contextmanager
