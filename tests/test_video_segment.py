@@ -170,3 +170,22 @@ def test_export_key_person_writes_the_clip(moving, tmp_path):
     out = tmp_path / "out.mp4"
     assert main(["export", moving[0], "--device", "mp4-fan", "--key", "person", "-q", "-o", str(out)]) == 0
     assert out.stat().st_size > 0
+
+
+@needs_segment
+def test_key_person_keys_a_still_picture_and_fits_the_figure_into_the_circle(tmp_path):
+    from PIL import Image
+
+    linear, truth = subject_frames(256, 1, 0, subject="CesiumMan")[0]
+    picture = np.clip(srgb_encode(linear + (1 - truth[..., None]) * 0.2) + 0.5, 0, 255).astype(np.uint8)
+    still = tmp_path / "figure.png"
+    Image.fromarray(picture).save(still)
+    out = tmp_path / "frames"
+    argv = ["export", str(still), "--device", "mp4-fan", "--format", "png", "--size", "128"]
+    assert main(argv + ["--seconds", "0.1", "--key", "person", "--no-circle-mask", "-q", "-o", str(out)]) == 0
+    first = np.asarray(Image.open(sorted(out.iterdir())[0]))[..., :3]
+    assert (first[:12, :12] == 0).all() and (first[:12, -12:] == 0).all()  # the grey is black
+    lit = first.max(axis=-1) > 0
+    ys, xs = np.nonzero(lit)
+    # the figure (taller than wide) fitted into the circle: its extent spans most of it
+    assert ys.max() - ys.min() > 0.6 * 128 and abs((xs.min() + xs.max()) / 2 - 64) < 12

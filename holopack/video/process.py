@@ -186,7 +186,7 @@ def processed_media(media: MediaSource, options: VideoOptions, margin: float = 0
 def prepare_scene(scene, options: VideoOptions | None, margin: float = 0.08):
     """The scene with its video processed per ``options``; models and the plain options
     (no key, fit, no loop, no levels) pass through unchanged. A still picture is processed
-    only when a key colour is named (green, blue, COLOR), and never looped: ``auto`` finds
+    only when a key colour is named (green, blue, COLOR) or person, and never looped: ``auto`` finds
     no background in one frame (nothing moves against it), and a picture was never keyed
     by default; but ``--key green`` on a green-screen still was ignored without a word,
     and the fan showed the screen as a lit disc."""
