@@ -86,6 +86,20 @@ def test_auto_on_a_moving_background_without_the_extra_keeps_the_frame_and_says_
     assert f"person segmentation: not available (mediapipe is not installed): {segment.INSTALL}" in text
 
 
+def test_a_segmenter_that_does_not_load_leaves_auto_as_without_it_and_refuses_person(monkeypatch, moving):
+    def broken():
+        raise InputError("mediapipe does not load (No module named 'google')")
+
+    monkeypatch.setattr(segment, "unavailable_reason", lambda: None)  # installed, as it seems
+    monkeypatch.setattr(segment, "Segmenter", broken)
+    media = holopack.load(moving[0]).media
+    model = analyse(media, video_options())
+    assert model.kind == "moving" and model.key == "none" and not model.use_segment
+    assert any("does not load" in w and "google" in w for w in model.warnings)
+    with pytest.raises(InputError, match="does not load"):
+        analyse(media, video_options(key="person"))
+
+
 def test_premultiplied_is_the_frame_times_the_matte_in_linear_light():
     rng = np.random.default_rng(3)
     frame = rng.integers(0, 256, (40, 50, 3), dtype=np.uint8)

@@ -279,11 +279,14 @@ def _analyse_background(model: VideoModel, samples: np.ndarray, options: VideoOp
             # neither a key colour nor a clean plate separates it: a person segmenter
             # can, where the subject is a person (on rendered figures it mostly fails:
             # docs/video.md), so the choice is said
-            key = "person"
-            model.warnings.append(
-                "the background moves and is no key colour: keyed by the person segmenter, "
-                "which is made for real people (--key none keeps the frame)"
-            )
+            segmented = _segment_samples(model, samples, options)
+            if segmented is not None:
+                model.warnings.append(
+                    "the background moves and is no key colour: keyed by the person segmenter, "
+                    "which is made for real people (--key none keeps the frame)"
+                )
+                return segmented
+            key = "none"  # it did not load (said in a warning): as without it
         elif kind == "moving":
             key = "none"
             model.warnings.append(
@@ -293,7 +296,10 @@ def _analyse_background(model: VideoModel, samples: np.ndarray, options: VideoOp
         else:
             key = "plate"
     if key == "person":
-        return _segment_samples(model, samples, options)
+        segmented = _segment_samples(model, samples, options)
+        if segmented is None:
+            raise InputError(model.warnings[-1])
+        return segmented
     if key in ("green", "blue"):
         channel = 1 if key == "green" else 2
         model.key_rgb = (
@@ -399,11 +405,18 @@ def _analyse_background(model: VideoModel, samples: np.ndarray, options: VideoOp
 
 def _segment_samples(model: VideoModel, samples: np.ndarray, options: VideoOptions):
     """The samples matted by the person segmenter: -> (mattes float32 (K, Ha, Wa),
-    colours uint8 (K, Ha, Wa, 3), premultiplied for --levels auto, else the samples).
-    Each sample alone: they lie frames apart, so no matte carries over."""
+    colours uint8 (K, Ha, Wa, 3), premultiplied for --levels auto, else the samples),
+    or None when the segmenter does not load (an install broken after the fact: a
+    protobuf 5 over mediapipe's pin), said in a warning: --key auto then keys as
+    without the extra instead of failing an export that worked before it. Each sample
+    alone: they lie frames apart, so no matte carries over."""
+    try:
+        segmenter = segment.Segmenter()
+    except InputError as exc:
+        model.warnings.append(f"the person segmenter is installed but does not load: {exc.message}")
+        return None
     model.use_segment = True
     model.key = "person (selfie segmentation)"
-    segmenter = segment.Segmenter()
     try:
         mattes = np.stack([segment.segment_matte(segmenter(s), s) for s in samples])
     finally:

@@ -121,7 +121,7 @@ class Segmenter:
         try:
             from mediapipe.python.solutions import selfie_segmentation
         except Exception as exc:  # a broken install: protobuf, a missing library
-            raise InputError(f"--key person: mediapipe does not load ({exc}); {INSTALL}") from None
+            raise InputError(f"mediapipe does not load ({exc}); {INSTALL} installs what it needs") from None
         with _quiet_native_log():
             self._solution = selfie_segmentation.SelfieSegmentation(model_selection=model_selection)
             # the graph opens its model on its own threads: a first frame waits for it,
