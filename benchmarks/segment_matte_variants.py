@@ -1,6 +1,6 @@
 """What each step of the segmented matte (holopack.video.segment.segment_matte) buys.
 
-    python benchmarks/segment_matte_variants.py
+    python benchmarks/segment_matte_variants.py [--model 0|1]
 
 Needs the optional extra (pip install -e '.[segment]'). The default twin and CesiumMan,
 rendered as the test clips (320 px, 36 frames, walking and holding each position for two
@@ -14,7 +14,8 @@ light noise; the segmenter runs once per frame and each variant mattes its masks
              coverage: segment_matte as it is
 
 measured with tests/_matte_measures.py (clip IoU, the least share of true background
-exactly 0 in a frame, mean edge jitter).
+exactly 0 in a frame, mean edge jitter). --model: the selfie model (0: the general one,
+256 x 256 input, holopack's; 1: the landscape one, 144 x 256).
 """
 
 from __future__ import annotations
@@ -29,6 +30,12 @@ sys.path.insert(0, os.path.join(HERE, "..", "tests"))
 
 
 def main() -> None:
+    import argparse
+
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--model", type=int, default=None, help="model_selection (default: holopack's)")
+    parser.add_argument("--still-weight", type=float, default=None, help="segment.STILL_WEIGHT to try")
+    args = parser.parse_args()
     import _video_clips as vc
     from _matte_measures import measure_frames
 
@@ -53,8 +60,11 @@ def main() -> None:
         return alpha
 
     variants = {"raw": raw, "coverage": coverage, "keep": keep, "smoothed": segment.segment_matte}
-    segmenter = segment.Segmenter()
-    print(f"load average {os.getloadavg()}")
+    model = segment.MODEL_SELECTION if args.model is None else args.model
+    if args.still_weight is not None:
+        segment.STILL_WEIGHT = args.still_weight
+    segmenter = segment.Segmenter(model)
+    print(f"model_selection {model}, STILL_WEIGHT {segment.STILL_WEIGHT}, load average {os.getloadavg()}")
     try:
         for subject in (None, "CesiumMan"):
             for backdrop in ("grey", "panning"):

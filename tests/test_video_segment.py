@@ -13,6 +13,7 @@ import sys
 
 import numpy as np
 import pytest
+from _matte_measures import measure
 from _video_clips import moving_clip, srgb_decode, srgb_encode, subject_frames
 
 import holopack
@@ -163,20 +164,16 @@ def test_a_segmented_frame_is_exact_black_where_the_matte_is_clear_and_the_frame
 
 
 @needs_segment
-def test_the_segmenter_finds_a_rendered_figure_on_a_plain_backdrop():
-    # the selfie model is made for real people: on this frame of the rendered CesiumMan
-    # over plain grey it finds the figure at IoU 0.70 (over a panning texture the clip
-    # measures 0.12; the default twin on this frame 0.01: docs/video.md)
-    linear, truth = subject_frames(256, 1, 0, subject="CesiumMan")[0]
-    picture = np.clip(srgb_encode(linear + (1 - truth[..., None]) * 0.2) + 0.5, 0, 255).astype(np.uint8)
-    segmenter = segment.Segmenter()
-    try:
-        alpha = segment.segment_matte(segmenter(picture), picture)
-    finally:
-        segmenter.close()
-    segmenter.close()  # once closed, closing again does nothing (mediapipe's own raises)
-    assert np.minimum(alpha, truth).sum() / np.maximum(alpha, truth).sum() >= 0.6
-    assert alpha[truth == 0].mean() < 0.05
+def test_segmenting_a_moving_background_keys_the_figure_far_better_than_leaving_it(moving):
+    # the selfie model is made for real people: on the rendered default twin over the
+    # panning texture this 12-frame clip measures IoU 0.43 and 64% of the background
+    # exactly 0 in the worst frame (36 frames: 0.38 and 91%; docs/video.md); left
+    # unkeyed, every pixel is lit
+    path, truth = moving
+    _, iou, black, _, _ = measure(path, truth, key="person")
+    _, iou_none, black_none, _, _ = measure(path, truth, key="none")
+    assert iou >= 0.35 and iou > 2.5 * iou_none
+    assert black >= 0.5 and black_none < 0.05
 
 
 @needs_segment
@@ -203,3 +200,10 @@ def test_key_person_keys_a_still_picture_and_fits_the_figure_into_the_circle(tmp
     ys, xs = np.nonzero(lit)
     # the figure (taller than wide) fitted into the circle: its extent spans most of it
     assert ys.max() - ys.min() > 0.6 * 128 and abs((xs.min() + xs.max()) / 2 - 64) < 12
+
+
+@needs_segment
+def test_closing_a_segmenter_twice_is_harmless():
+    segmenter = segment.Segmenter()
+    segmenter.close()
+    segmenter.close()  # mediapipe's own close raises on a second call

@@ -29,22 +29,30 @@ from ..errors import InputError
 from .matte import MATTE_GATE, coverage_edge
 
 INSTALL = "pip install 'holopack[segment]'"
-# the general model (256 x 256 input); 1 is the landscape one (144 x 256), made for
-# video calls. The general one, measured on rendered humanoids over a panning texture
-# (docs/video.md), is the better of the two there for the default twin.
-MODEL_SELECTION = 0
+# the landscape model (144 x 256 input, made for video calls) rather than the general
+# one (256 x 256): over a panning texture it finds rendered figures far better
+# (benchmarks/segment_matte_variants.py --model, the outline alone, IoU / background
+# exactly 0 in the worst frame: default twin 0.3775 / 92.03% against 0.1499 / 24.96%,
+# CesiumMan 0.3723 / 97.74% against 0.1325 / 7.96%); over plain grey the twin gains
+# (0.7514 against 0.5417) and CesiumMan loses (0.4756 against 0.7381); on two
+# photographs of people both follow the person alike.
+MODEL_SELECTION = 1
 MODEL_FILE = os.path.join("modules", "selfie_segmentation", "selfie_segmentation.tflite")
 # a pixel whose colour moved less than this (sum of |RGB differences|, codes) since the
 # previous frame is still: there the segmenter's mask, which wavers from frame to frame
 # where the picture does not change, is smoothed over time (STILL_WEIGHT)
 STILL_TOLERANCE = 12
 # a still pixel's mask: this share of the previous frame's smoothed mask and the rest of
-# this frame's. The default twin and CesiumMan walking over plain grey (36 frames, the
-# measures of tests/_matte_measures.py), IoU / jitter: none 0.5417 / 0.1428 and
-# 0.7381 / 0.1627; 0.5: 0.5464 / 0.1041 and 0.7536 / 0.1046; 0.7: 0.5473 / 0.0917 and
-# 0.7563 / 0.0793. Keeping a still pixel's matte outright halved the jitter too but
-# kept the model's errors where the backdrop stands still (CesiumMan IoU 0.6576).
-STILL_WEIGHT = 0.7
+# this frame's. The trade of benchmarks/segment_matte_variants.py --model 1, IoU / edge
+# jitter (tests/_matte_measures.py), twin and CesiumMan over grey, then over the panning
+# texture: none 0.7514 / 0.171, 0.4756 / 0.160, 0.3775 / 0.177, 0.3723 / 0.306; 0.3:
+# 0.7569 / 0.134, 0.4767 / 0.124, 0.3718 / 0.157, 0.3686 / 0.291; 0.5: 0.7597 / 0.109,
+# 0.4775 / 0.103, 0.3689 / 0.146, 0.3517 / 0.277; 0.7: 0.7602 / 0.082, 0.4773 / 0.081,
+# 0.3672 / 0.137, 0.3381 / 0.267. Over the texture it steadies the edge at some IoU;
+# 0.5 keeps most of the steadiness for half the loss. Keeping a still pixel's matte
+# outright kept the model's errors where the backdrop stands still (CesiumMan over
+# grey IoU 0.4087).
+STILL_WEIGHT = 0.5
 
 
 def model_path() -> str | None:
@@ -179,9 +187,10 @@ def segment_matte(mask: np.ndarray, frame: np.ndarray, state: SegmentState | Non
     frame's (STILL_WEIGHT; ``state``, updated). The mask, upsampled from the model's
     256 x 256, is a soft ramp a few pixels wide; its 0.5 line is taken as the outline
     and each pixel's share from its distance to it (matte.coverage_edge, as a lossy
-    clip's key edge: on the clips of STILL_WEIGHT, IoU 0.5417 / 0.7381 against 0.5421 /
-    0.7029 for the mask itself, and 96.96% / 98.33% of the background exactly 0 in
-    the worst frame against 94.56% / 97.11%)."""
+    clip's key edge: on the four clips of STILL_WEIGHT, IoU 0.7514 / 0.4756 / 0.3775 /
+    0.3723 against 0.7191 / 0.4476 / 0.3825 / 0.3611 for the mask itself, and the
+    background exactly 0 in the worst frame 94.92% / 97.96% / 92.03% / 97.74% against
+    92.28% / 96.12% / 81.22% / 96.44%)."""
     mask = np.ascontiguousarray(mask, np.float32)
     if state is not None:
         if state.frame is not None and state.mask is not None and state.frame.shape == frame.shape:
