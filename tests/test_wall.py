@@ -580,3 +580,22 @@ def test_a_wall_export_says_which_fans_stay_dark(wall_dir, capsys):
     )
     err = capsys.readouterr().err
     assert "dark" not in err and "lights up" not in err
+
+
+def test_a_wall_export_names_one_dark_fan_in_the_singular(wall_dir, capsys):
+    # lit in its left two thirds: only the right fan stays dark, and the line says so
+    # of one fan ("fan A3 stays dark"), not in the plural the docs quote for several
+    (wall_dir / "row.toml").write_text('device = "coarse.toml"\n[grid]\nrows = 1\ncols = 3\npitch = 420.0\n')
+    rgb = np.zeros((100, 300, 3), np.uint8)
+    rgb[:, :190] = 200
+    Image.fromarray(rgb).save(wall_dir / "two.png")
+    export_wall(
+        str(wall_dir / "two.png"),
+        str(wall_dir / "row.toml"),
+        str(wall_dir / "d"),
+        seconds=0.1,
+        progress=False,
+    )
+    err = capsys.readouterr().err
+    assert "fan A3 stays dark in every frame: the picture is black where it is" in err
+    assert "A1" not in err and "A2" not in err and "fans" not in err

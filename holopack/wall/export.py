@@ -274,9 +274,11 @@ def export_wall(
             "no fan lights up in any frame: the picture is black wherever a fan is (see the layout)",
             wall_path,
         )
+    elif len(dark) == 1:
+        warn(f"fan {dark[0]} stays dark in every frame: the picture is black where it is", wall_path)
     elif dark:
         warn(
-            f"fan{'s' if len(dark) > 1 else ''} {', '.join(dark)} stay dark in every frame: the picture is black wherever they are",
+            f"fans {', '.join(dark)} stay dark in every frame: the picture is black wherever they are",
             wall_path,
         )
     return WallResult(path=output, frames=total, fps=plan.fps, seconds=total / plan.fps, fans=fans)
