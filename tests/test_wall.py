@@ -498,14 +498,15 @@ def test_bench_wall_reports_a_ratio_to_real_time(wall_dir):
     assert report["x_real_time"] == pytest.approx(report["wall_fps"] / report["fps"])
 
 
-def test_bench_wall_of_a_cut_clip_warns_once_and_times_the_export_loop(wall_dir, capsys):
+def test_bench_wall_of_a_cut_clip_names_no_seconds_and_times_the_export_loop(wall_dir, capsys):
     from holopack.wall.bench import bench_wall, format_wall_report
 
-    # the twin's 3.3 s clip cut to a few frames: the wall and its single-fan peer both
-    # cut it, and the user is told once
+    # the twin's 3.3 s clip cut to a few frames: the length is the bench's own choice
+    # (nothing is written for a fan), so no line tells the user to change a --seconds
+    # they never gave, as `holopack bench` of one fan says nothing either
     report = bench_wall(None, str(wall_dir / "wall.toml"), frames=3, warmup=1)
     err = capsys.readouterr().err
-    assert err.count("the loop jumps") == 1, err
+    assert "the loop jumps" not in err and "--seconds" not in err, err
     ms = report["median_ms"]
     # 1220 x 820 mm at 1 px per 8.75 mm pitch
     assert report["frames_timed"] == 3 and report["canvas_px"] == [140, 94]
