@@ -63,12 +63,17 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("name", nargs="?")
 
     p = add_command(sub, "decode", cmd_decode)
-    p.add_argument("file")
+    p.add_argument("file", help="a fan file: .BIN (42-F2), .bin (legacy 224) or .hps")
     p.add_argument("--device", help="profile (default: guessed from the file)")
-    p.add_argument("-o", "--output", required=True, help="frames folder, .mp4 or .gif")
-    p.add_argument("--size", type=positive_int, default=512, help="picture size in pixels")
-    p.add_argument("--frames", type=positive_int, help="decode at most this many frames")
-    p.add_argument("-q", "--quiet", action="store_true")
+    p.add_argument(
+        "-o",
+        "--output",
+        required=True,
+        help="a folder of PNG frames (frames/), or a .mp4, .webm or .gif video",
+    )
+    p.add_argument("--size", type=positive_int, default=512, help="picture size in pixels (default 512)")
+    p.add_argument("--frames", type=positive_int, help="decode at most this many frames (default: all)")
+    p.add_argument("-q", "--quiet", action="store_true", help="no progress bar")
     add_containment_option(p)
 
     p = add_command(sub, "preview", cmd_preview)
