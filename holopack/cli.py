@@ -55,12 +55,14 @@ def build_parser() -> argparse.ArgumentParser:
     add_containment_option(p)
 
     p = add_command(sub, "inspect", cmd_inspect)
-    p.add_argument("input")
+    p.add_argument("input", help="model, picture or video")
     p.add_argument("--json", action="store_true", help="print JSON")
     add_containment_option(p)
 
     p = add_command(sub, "devices", cmd_devices)
-    p.add_argument("name", nargs="?")
+    p.add_argument(
+        "name", nargs="?", help="a profile's name or a .toml path: show it (default: list them all)"
+    )
 
     p = add_command(sub, "decode", cmd_decode)
     p.add_argument("file", help="a fan file: .BIN (42-F2), .bin (legacy 224) or .hps")
@@ -77,7 +79,7 @@ def build_parser() -> argparse.ArgumentParser:
     add_containment_option(p)
 
     p = add_command(sub, "preview", cmd_preview)
-    p.add_argument("input", nargs="?")
+    p.add_argument("input", nargs="?", help="model, picture or video (default: the bundled twin)")
     options.add_arguments(p, options.PREVIEW)
     p.add_argument("--frames", type=positive_int, help="headless: quit after N frames")
     p.add_argument("--screenshot", help="save a PNG of the window before quitting")

@@ -295,8 +295,8 @@ OPTIONS: tuple[Option, ...] = (
     Option(
         "turntable",
         "turntable",
-        "spin the model around its vertical axis, degrees per second "
-        "(default: one turn per clip for a model without animation)",
+        "spin the model around its vertical axis, degrees per second; 0: no spin "
+        "(default: one turn per clip for a model without animation, none for an animated one)",
         **_bounds("turntable"),
         metavar="DEG_PER_S",
         group=CAMERA,
@@ -374,7 +374,7 @@ OPTIONS: tuple[Option, ...] = (
     Option(
         "supersample",
         "integer",
-        "anti-aliasing factor per axis (default: the device's)",
+        "anti-aliasing factor per axis, 1 to 4 (default: the device's)",
         **_bounds("supersample"),
         faces=(EXPORT, BENCH),
         group=CAMERA,
@@ -399,7 +399,7 @@ OPTIONS: tuple[Option, ...] = (
         "key",
         "video",
         "turn the background to black: auto detects it, green/blue or a colour "
-        "(#RRGGBB) keys that colour, none keeps the frame",
+        "(#RRGGBB or R,G,B) keys that colour, none keeps the frame",
         default="auto",
         faces=VIDEO_FACES,
         metavar=video_choices.KEY_HELP,

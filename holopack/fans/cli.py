@@ -101,7 +101,12 @@ def add_fan_parser(sub) -> argparse.ArgumentParser:
 
 def add_emulate_parser(sub) -> argparse.ArgumentParser:
     p = add_command(sub, "emulate-fan", cmd_emulate_fan)
-    p.add_argument("--device", required=True, choices=["3dcircle-42f2", "legacy-224"])
+    p.add_argument(
+        "--device",
+        required=True,
+        choices=["3dcircle-42f2", "legacy-224"],
+        help="the fan whose protocol it speaks",
+    )
     p.add_argument("--port", type=port, required=True, help="port to listen on (0: any free port)")
     p.add_argument("--upload-port", type=port, help="legacy fan: upload port (default --port + 266)")
     p.add_argument("--store", required=True, metavar="DIR", help="folder that plays the fan's card")
