@@ -140,6 +140,17 @@ def test_a_video_fan_needs_no_play_position_so_export_does_not_warn(tmp_path, ca
     assert "play position" not in err
 
 
+@pytest.mark.parametrize("device", ["mp4-fan", "hypervsn"])
+def test_validate_of_a_lone_video_asks_no_play_position_as_export_does(tmp_path, capsys, device):
+    from holopack.pack.validate import validate
+
+    out = tmp_path / "twin.mp4"
+    rc, err = _cli(capsys, "export", "--device", device, "-o", out, "--seconds", "0.1", "-q")
+    assert rc == 0 and "play position" not in err
+    report = validate(str(out), device=device)
+    assert not any("play position" in w.message for w in report.warnings), report.warnings
+
+
 def test_a_name_without_extension_is_refused_with_how_to_name_a_folder(tmp_path):
     with pytest.raises(InputError, match=r"a folder of PNG frames \(a name ending in /\)"):
         format_for_target(CIRCLE, str(tmp_path / "frames"))

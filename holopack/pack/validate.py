@@ -138,7 +138,9 @@ def _check_file_name(report: ValidationReport, path: str, profile, where: str, e
     rule = name_rule(profile)
     for problem in rule.problems(os.path.basename(path), need_position=expected is not None):
         report.add("error", where, f"file name {problem}")
-    if expected is None and position_of(os.path.basename(path)) is None:
+    # as export warns (formats.names.check_output_name): only fans that play a card's
+    # files in name order (those with 8.3 names) need the position
+    if expected is None and rule.max_stem and position_of(os.path.basename(path)) is None:
         report.add(
             "warning",
             where,
