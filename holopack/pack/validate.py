@@ -308,7 +308,9 @@ def check_device_folder(report: ValidationReport, folder: str, prefix: str = "")
             where,
             f"the manifest's total_bytes ({manifest['total_bytes']:,}) is not the files' total ({total:,})",
         )
-    report.add("info", where, f"{profile.name}: {len(listed)} files, {total:,} bytes")
+    # the folder is named after its profile: "3dcircle-42f2: 3 files", not the name twice
+    named = "" if profile.name == os.path.basename(where) else f"{profile.name}: "
+    report.add("info", where, f"{named}{len(listed)} files, {total:,} bytes")
 
 
 def _read_manifest(report: ValidationReport, manifest_path: str, where: str) -> dict | None:
