@@ -67,7 +67,7 @@ class PackReport:
         files = sum(len(m["items"]) for m in self.manifests.values())
         walls = f", {len(self.walls)} wall folder{'s' if len(self.walls) != 1 else ''}" if self.walls else ""
         return (
-            f"packed {files} files for {devices} device{'s' if devices != 1 else ''}{walls} into "
+            f"packed {files} file{'s' if files != 1 else ''} for {devices} device{'s' if devices != 1 else ''}{walls} into "
             f"{self.output} ({self.total_bytes:,} bytes): {len(self.rendered)} rendered, "
             f"{len(self.kept)} unchanged"
         )
