@@ -17,6 +17,9 @@ from .video.options import video_options
 # frame's border) turns into a visible disc of light.
 BACKGROUND_LIMIT = 24
 OUTSIDE_LIMIT = 0.02  # share of lit pixels allowed outside the circle
+# how media_warnings' two lines begin (describe drops them where export's defaults fix them)
+NOT_BLACK = "the background is not black"
+OUTSIDE = "the subject reaches outside the fan's circle"
 
 
 def describe(scene: Scene, media_samples: int = 8) -> dict:
@@ -38,9 +41,11 @@ def describe(scene: Scene, media_samples: int = 8) -> dict:
             model = analyse(m, video_options())
             info.update(model.report())
             if model.use_plate or model.use_key:  # export keys it by default
-                info["warnings"] = [
-                    w for w in info["warnings"] if not w.startswith("the background is not black")
-                ]
+                info["warnings"] = [w for w in info["warnings"] if not w.startswith(NOT_BLACK)]
+            if model.box is not None or model.use_plate or model.use_key:
+                # --crop auto fits the subject's extent into the circle, and the corners
+                # were measured before keying: what lights them is the background
+                info["warnings"] = [w for w in info["warnings"] if not w.startswith(OUTSIDE)]
             info["warnings"] += model.warnings
         return info
     info["kind"] = "model"
@@ -170,38 +175,46 @@ def media_warnings(scene: Scene, samples: int = 8, size: int = 256) -> list[str]
             break
     if border_means and np.median(border_means) > BACKGROUND_LIMIT:
         warnings.append(
-            f"the background is not black (mean border level {np.median(border_means):.0f}/255): "
+            f"{NOT_BLACK} (mean border level {np.median(border_means):.0f}/255): "
             "the fan will show it as a lit disc; key it out to black"
         )
     if outside_lit and max(outside_lit) > OUTSIDE_LIMIT:
         warnings.append(
-            f"the subject reaches outside the fan's circle ({100 * max(outside_lit):.0f}% "
+            f"{OUTSIDE} ({100 * max(outside_lit):.0f}% "
             "of the corners lit): the fan never shows the corners of a square video"
         )
     return warnings
 
 
+def _media_lines(info: dict) -> list[str]:
+    """A picture's or video's size, length and, for a clip, what export's defaults key."""
+    if info["kind"] == "picture":
+        return [f"  size {info['width']}x{info['height']}, a still picture"]
+    lines = [
+        f"  size {info['width']}x{info['height']}, {info['frames']} frames, "
+        f"{info['fps']} fps, {info['seconds']} s"
+    ]
+    if "background" in info:
+        extent = info["subject_extent"]
+        lines.append(
+            f"  alpha: {'yes' if info['alpha'] else 'no'}; background: {info['background']}; "
+            f"key: {info['key']}"
+        )
+        lines.append(
+            "  subject extent: "
+            + (
+                "none found"
+                if extent is None
+                else f"x {extent[0]}..{extent[2]}, y {extent[1]}..{extent[3]} (pixels, over the clip)"
+            )
+        )
+    return lines
+
+
 def format_report(info: dict) -> str:
     lines = [f"{os.path.basename(info['path'])}: {info['kind']}"]
     if info["kind"] != "model":
-        lines.append(
-            f"  size {info['width']}x{info['height']}, {info['frames']} frames, "
-            f"{info['fps']} fps, {info['seconds']} s"
-        )
-        if "background" in info:
-            extent = info["subject_extent"]
-            lines.append(
-                f"  alpha: {'yes' if info['alpha'] else 'no'}; background: {info['background']}; "
-                f"key: {info['key']}"
-            )
-            lines.append(
-                "  subject extent: "
-                + (
-                    "none found"
-                    if extent is None
-                    else f"x {extent[0]}..{extent[2]}, y {extent[1]}..{extent[3]} (pixels, over the clip)"
-                )
-            )
+        lines += _media_lines(info)
     else:
         lines.append(
             f"  {info['triangles']:,} triangles, {info['vertices']:,} vertices, "
