@@ -81,13 +81,17 @@ def build_parser() -> argparse.ArgumentParser:
     p = add_command(sub, "preview", cmd_preview)
     p.add_argument("input", nargs="?", help="model, picture or video (default: the bundled twin)")
     options.add_arguments(p, options.PREVIEW)
-    p.add_argument("--frames", type=positive_int, help="headless: quit after N frames")
-    p.add_argument("--screenshot", help="save a PNG of the window before quitting")
+    p.add_argument("--frames", type=positive_int, metavar="N", help="headless: quit after N frames")
+    p.add_argument("--screenshot", metavar="OUT.png", help="save a PNG of the window before quitting")
     p.add_argument(
         "--script",
         help='scripted input: a JSON list of events, or a .json file (e.g. \'[{"frame": 5, "key": "d"}]\')',
     )
-    p.add_argument("--output-dir", default=".", help="where S (screenshot) and E (export) write")
+    p.add_argument(
+        "--output-dir",
+        default=".",
+        help="where S (screenshot) and E (export) write (default: the current folder)",
+    )
     add_wall_option(p, "show the whole wall of fans (docs/walls.md)")
     add_containment_option(p)
 
