@@ -36,7 +36,9 @@ def build_parser() -> argparse.ArgumentParser:
 
     p = add_command(sub, "export", cmd_export)
     p.add_argument("input", nargs="?", help="model, picture or video (default: the bundled twin)")
-    p.add_argument("-o", "--output", required=True, help="output file (or folder for --format png)")
+    p.add_argument(
+        "-o", "--output", required=True, metavar="OUT", help="output file (or folder for --format png)"
+    )
     p.add_argument("-q", "--quiet", action="store_true", help="no progress bar")
     add_wall_option(
         p,
@@ -66,15 +68,19 @@ def build_parser() -> argparse.ArgumentParser:
 
     p = add_command(sub, "decode", cmd_decode)
     p.add_argument("file", help="a fan file: .BIN (42-F2), .bin (legacy 224) or .hps")
-    p.add_argument("--device", help="profile (default: guessed from the file)")
+    p.add_argument("--device", metavar="NAME", help="profile (default: guessed from the file)")
     p.add_argument(
         "-o",
         "--output",
         required=True,
         help="a folder of PNG frames (frames/), or a .mp4, .webm or .gif video",
     )
-    p.add_argument("--size", type=positive_int, default=512, help="picture size in pixels (default 512)")
-    p.add_argument("--frames", type=positive_int, help="decode at most this many frames (default: all)")
+    p.add_argument(
+        "--size", type=positive_int, default=512, metavar="PX", help="picture size in pixels (default 512)"
+    )
+    p.add_argument(
+        "--frames", type=positive_int, metavar="N", help="decode at most this many frames (default: all)"
+    )
     p.add_argument("-q", "--quiet", action="store_true", help="no progress bar")
     add_containment_option(p)
 
