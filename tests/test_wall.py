@@ -378,6 +378,7 @@ def test_a_playlist_item_with_a_wall_becomes_one_folder_in_the_package(wall_dir)
     )
     with pytest.raises(InputError, match="a wall takes one item"):
         pack(str(wall_dir / "two.toml"), str(wall_dir / "pkg2"), progress=False)
+    assert not (wall_dir / "pkg2").exists()
     (wall_dir / "bad.toml").write_text('[[items]]\ninput = "pic.png"\nwall = "nowhere.toml"\n')
     with pytest.raises(InputError, match="wall file not found"):
         pack(str(wall_dir / "bad.toml"), str(wall_dir / "pkg3"), progress=False)
@@ -600,3 +601,21 @@ def test_a_wall_export_names_one_dark_fan_in_the_singular(wall_dir, capsys):
     err = capsys.readouterr().err
     assert "fan A3 stays dark in every frame: the picture is black where it is" in err
     assert "A1" not in err and "A2" not in err and "fans" not in err
+
+
+def test_two_items_for_one_wall_are_refused_before_anything_renders(wall_dir, monkeypatch, capsys):
+    from holopack.pack import package
+
+    _picture(wall_dir / "pic.png")
+    (wall_dir / "two.toml").write_text(
+        'devices = ["coarse.toml"]\n[[items]]\ninput = "pic.png"\nname = "alone"\nseconds = 0.1\n'
+        '[[items]]\ninput = "pic.png"\nname = "a"\nwall = "wall.toml"\nseconds = 0.1\n'
+        '[[items]]\ninput = "pic.png"\nname = "b"\nwall = "wall.toml"\nseconds = 0.1\n'
+    )
+    rendered = []
+    monkeypatch.setattr(package, "_run_jobs", lambda *a, **k: rendered.append(a) or ([], []))
+    with pytest.raises(InputError, match="item 3 \\(b\\): wall 'wall' already plays item 2 \\(a\\)"):
+        package.pack(str(wall_dir / "two.toml"), str(wall_dir / "pkg"), progress=False)
+    # it was found after the device files rendered and the first wall was exported
+    assert rendered == [] and not (wall_dir / "pkg").exists()
+    assert capsys.readouterr().err == ""  # the one error line is the command's, nothing before it

@@ -147,6 +147,9 @@ def pack(
         )
     if not as_zip and os.path.isdir(output):
         _refuse_planted_links(output)
+    from ..wall.package import wall_items
+
+    wall_items(playlist)  # a wall file's fault, or two items for one wall, before any render
     # Everything is made in a staging folder of our own beside the output and moved in
     # at the end: an interrupted run leaves the previous package as it was (or nothing).
     parent = os.path.dirname(os.path.abspath(output))
