@@ -619,3 +619,17 @@ def test_two_items_for_one_wall_are_refused_before_anything_renders(wall_dir, mo
     # it was found after the device files rendered and the first wall was exported
     assert rendered == [] and not (wall_dir / "pkg").exists()
     assert capsys.readouterr().err == ""  # the one error line is the command's, nothing before it
+
+
+def test_a_wall_given_parsed_still_names_its_file_in_the_dark_fans_line(wall_dir, capsys):
+    # a playlist's wall item hands export_wall a parsed Wall: the line named no file
+    from holopack.wall.layout import load_wall
+
+    (wall_dir / "row.toml").write_text('device = "coarse.toml"\n[grid]\nrows = 1\ncols = 3\npitch = 420.0\n')
+    rgb = np.zeros((100, 300, 3), np.uint8)
+    rgb[:, :90] = 200
+    Image.fromarray(rgb).save(wall_dir / "left.png")
+    wall = load_wall(str(wall_dir / "row.toml"))
+    export_wall(str(wall_dir / "left.png"), wall, str(wall_dir / "e"), seconds=0.1, progress=False)
+    err = capsys.readouterr().err
+    assert f"holopack: warning: {wall_dir / 'row.toml'}: fans A2, A3 stay dark in every frame" in err, err
