@@ -23,7 +23,7 @@ from .animate.axes import FRONT_CHOICES, UP_CHOICES
 from .errors import InputError
 from .limits import BOUNDS
 from .rendering.camera import Framing
-from .rendering.lights import Lights
+from .rendering.lights import LIGHT_KEYS, Lights
 from .rendering.tonemap_choices import ENVIRONMENTS, TONE_MAPPINGS
 from .schema import Fault
 from .textfile import show_value
@@ -325,7 +325,9 @@ OPTIONS: tuple[Option, ...] = (
     Option(
         "lights",
         "lights",
-        "override a lighting setting, e.g. --light rim=1.5 (repeatable)",
+        "override a lighting setting, e.g. --light rim=1.5 (repeatable; settings: "
+        + ", ".join(LIGHT_KEYS)
+        + "; a direction or colour as x,y,z)",
         flag="--light",
         metavar="KEY=VALUE",
         group=CAMERA,
