@@ -186,6 +186,11 @@ def media_warnings(scene: Scene, samples: int = 8, size: int = 256) -> list[str]
     return warnings
 
 
+def _count(n: int, one: str, many: str = "") -> str:
+    """'1 primitive', '19 primitives', '3,237 triangles'."""
+    return f"{n:,} {one if n == 1 else many or one + 's'}"
+
+
 def _media_lines(info: dict) -> list[str]:
     """A picture's or video's size, length and, for a clip, what export's defaults key."""
     if info["kind"] == "picture":
@@ -217,8 +222,8 @@ def format_report(info: dict) -> str:
         lines += _media_lines(info)
     else:
         lines.append(
-            f"  {info['triangles']:,} triangles, {info['vertices']:,} vertices, "
-            f"{info['primitives']} primitives"
+            f"  {_count(info['triangles'], 'triangle')}, {_count(info['vertices'], 'vertex', 'vertices')}, "
+            f"{_count(info['primitives'], 'primitive')}"
         )
         if "bounds" in info:
             lo, hi = info["bounds"]["min"], info["bounds"]["max"]
