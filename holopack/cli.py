@@ -36,7 +36,9 @@ def build_parser() -> argparse.ArgumentParser:
 
     p = add_command(sub, "export", cmd_export)
     p.add_argument("input", nargs="?", help="model, picture or video (default: the bundled twin)")
-    p.add_argument("-o", "--output", required=True, help="output file (or folder for --format png)")
+    p.add_argument(
+        "-o", "--output", required=True, metavar="OUT", help="output file (or folder for --format png)"
+    )
     p.add_argument("-q", "--quiet", action="store_true", help="no progress bar")
     add_wall_option(
         p,
@@ -55,32 +57,47 @@ def build_parser() -> argparse.ArgumentParser:
     add_containment_option(p)
 
     p = add_command(sub, "inspect", cmd_inspect)
-    p.add_argument("input")
+    p.add_argument("input", help="model, picture or video")
     p.add_argument("--json", action="store_true", help="print JSON")
     add_containment_option(p)
 
     p = add_command(sub, "devices", cmd_devices)
-    p.add_argument("name", nargs="?")
+    p.add_argument(
+        "name", nargs="?", help="a profile's name or a .toml path: show it (default: list them all)"
+    )
 
     p = add_command(sub, "decode", cmd_decode)
-    p.add_argument("file")
-    p.add_argument("--device", help="profile (default: guessed from the file)")
-    p.add_argument("-o", "--output", required=True, help="frames folder, .mp4 or .gif")
-    p.add_argument("--size", type=positive_int, default=512, help="picture size in pixels")
-    p.add_argument("--frames", type=positive_int, help="decode at most this many frames")
-    p.add_argument("-q", "--quiet", action="store_true")
+    p.add_argument("file", help="a fan file: .BIN (42-F2), .bin (legacy 224) or .hps")
+    p.add_argument("--device", metavar="NAME", help="profile (default: guessed from the file)")
+    p.add_argument(
+        "-o",
+        "--output",
+        required=True,
+        help="a folder of PNG frames (frames/), or a .mp4, .webm or .gif video",
+    )
+    p.add_argument(
+        "--size", type=positive_int, default=512, metavar="PX", help="picture size in pixels (default 512)"
+    )
+    p.add_argument(
+        "--frames", type=positive_int, metavar="N", help="decode at most this many frames (default: all)"
+    )
+    p.add_argument("-q", "--quiet", action="store_true", help="no progress bar")
     add_containment_option(p)
 
     p = add_command(sub, "preview", cmd_preview)
-    p.add_argument("input", nargs="?")
+    p.add_argument("input", nargs="?", help="model, picture or video (default: the bundled twin)")
     options.add_arguments(p, options.PREVIEW)
-    p.add_argument("--frames", type=positive_int, help="headless: quit after N frames")
-    p.add_argument("--screenshot", help="save a PNG of the window before quitting")
+    p.add_argument("--frames", type=positive_int, metavar="N", help="headless: quit after N frames")
+    p.add_argument("--screenshot", metavar="OUT.png", help="save a PNG of the window before quitting")
     p.add_argument(
         "--script",
         help='scripted input: a JSON list of events, or a .json file (e.g. \'[{"frame": 5, "key": "d"}]\')',
     )
-    p.add_argument("--output-dir", default=".", help="where S (screenshot) and E (export) write")
+    p.add_argument(
+        "--output-dir",
+        default=".",
+        help="where S (screenshot) and E (export) write (default: the current folder)",
+    )
     add_wall_option(p, "show the whole wall of fans (docs/walls.md)")
     add_containment_option(p)
 

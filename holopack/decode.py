@@ -16,6 +16,17 @@ from .formats.stream import write_stream
 from .limits import BoundError, check_bound
 from .progress import Progress
 
+_TAKEN = ".mp4, .webm, .gif or a folder of PNG frames (a name ending in / or with no extension)"
+
+
+def _extension(output: str) -> str:
+    """The extension of the output's last name ("" for "frames/", "frames" and an
+    existing folder: those are the PNG frames' folder)."""
+    text = os.fspath(output)
+    if text.endswith(("/", os.sep)) or os.path.isdir(text):
+        return ""
+    return os.path.splitext(os.path.basename(text))[1]
+
 
 @dataclass
 class DecodeResult:
@@ -41,6 +52,10 @@ def decode(
     polar = open_fan_file(path, device)
     profile = polar.profile
     out_fmt = format_for_path(output, kind="video")
+    if out_fmt is None and _extension(output):
+        # "out.avi" or "out.BIN" written as a folder of PNGs under that name misleads
+        # whoever opens it next: refused, as export refuses it
+        raise InputError(f"decode cannot write a {_extension(output)} file; it writes {_TAKEN}", output)
     if out_fmt is None or not os.path.splitext(output)[1]:
         out_fmt = get_format("png")
     check_output_not_folder(output, folder_ok=out_fmt.directory)

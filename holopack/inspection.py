@@ -18,6 +18,9 @@ from .video.options import video_options
 # frame's border) turns into a visible disc of light.
 BACKGROUND_LIMIT = 24
 OUTSIDE_LIMIT = 0.02  # share of lit pixels allowed outside the circle
+# how media_warnings' two lines begin (describe drops them where export's defaults fix them)
+NOT_BLACK = "the background is not black"
+OUTSIDE = "the subject reaches outside the fan's circle"
 
 
 def describe(scene: Scene, media_samples: int = 8) -> dict:
@@ -40,9 +43,11 @@ def describe(scene: Scene, media_samples: int = 8) -> dict:
             info.update(model.report())
             info["segmentation"] = segment.status()
             if model.use_plate or model.use_key or model.use_segment:  # export keys it by default
-                info["warnings"] = [
-                    w for w in info["warnings"] if not w.startswith("the background is not black")
-                ]
+                info["warnings"] = [w for w in info["warnings"] if not w.startswith(NOT_BLACK)]
+            if model.box is not None or model.use_plate or model.use_key or model.use_segment:
+                # --crop auto fits the subject's extent into the circle, and the corners
+                # were measured before keying: what lights them is the background
+                info["warnings"] = [w for w in info["warnings"] if not w.startswith(OUTSIDE)]
             info["warnings"] += model.warnings
         return info
     info["kind"] = "model"
@@ -172,43 +177,56 @@ def media_warnings(scene: Scene, samples: int = 8, size: int = 256) -> list[str]
             break
     if border_means and np.median(border_means) > BACKGROUND_LIMIT:
         warnings.append(
-            f"the background is not black (mean border level {np.median(border_means):.0f}/255): "
+            f"{NOT_BLACK} (mean border level {np.median(border_means):.0f}/255): "
             "the fan will show it as a lit disc; key it out to black"
         )
     if outside_lit and max(outside_lit) > OUTSIDE_LIMIT:
         warnings.append(
-            f"the subject reaches outside the fan's circle ({100 * max(outside_lit):.0f}% "
+            f"{OUTSIDE} ({100 * max(outside_lit):.0f}% "
             "of the corners lit): the fan never shows the corners of a square video"
         )
     return warnings
 
 
+def _count(n: int, one: str, many: str = "") -> str:
+    """'1 primitive', '19 primitives', '3,237 triangles'."""
+    return f"{n:,} {one if n == 1 else many or one + 's'}"
+
+
+def _media_lines(info: dict) -> list[str]:
+    """A picture's or video's size, length and, for a clip, what export's defaults key."""
+    if info["kind"] == "picture":
+        return [f"  size {info['width']}x{info['height']}, a still picture"]
+    lines = [
+        f"  size {info['width']}x{info['height']}, {info['frames']} frames, "
+        f"{info['fps']} fps, {info['seconds']} s"
+    ]
+    if "background" in info:
+        extent = info["subject_extent"]
+        lines.append(
+            f"  alpha: {'yes' if info['alpha'] else 'no'}; background: {info['background']}; "
+            f"key: {info['key']}"
+        )
+        lines.append(
+            "  subject extent: "
+            + (
+                "none found"
+                if extent is None
+                else f"x {extent[0]}..{extent[2]}, y {extent[1]}..{extent[3]} (pixels, over the clip)"
+            )
+        )
+        lines.append(f"  person segmentation: {info['segmentation']}")
+    return lines
+
+
 def format_report(info: dict) -> str:
     lines = [f"{os.path.basename(info['path'])}: {info['kind']}"]
     if info["kind"] != "model":
-        lines.append(
-            f"  size {info['width']}x{info['height']}, {info['frames']} frames, "
-            f"{info['fps']} fps, {info['seconds']} s"
-        )
-        if "background" in info:
-            extent = info["subject_extent"]
-            lines.append(
-                f"  alpha: {'yes' if info['alpha'] else 'no'}; background: {info['background']}; "
-                f"key: {info['key']}"
-            )
-            lines.append(
-                "  subject extent: "
-                + (
-                    "none found"
-                    if extent is None
-                    else f"x {extent[0]}..{extent[2]}, y {extent[1]}..{extent[3]} (pixels, over the clip)"
-                )
-            )
-            lines.append(f"  person segmentation: {info['segmentation']}")
+        lines += _media_lines(info)
     else:
         lines.append(
-            f"  {info['triangles']:,} triangles, {info['vertices']:,} vertices, "
-            f"{info['primitives']} primitives"
+            f"  {_count(info['triangles'], 'triangle')}, {_count(info['vertices'], 'vertex', 'vertices')}, "
+            f"{_count(info['primitives'], 'primitive')}"
         )
         if "bounds" in info:
             lo, hi = info["bounds"]["min"], info["bounds"]["max"]

@@ -40,7 +40,23 @@ def held():
         _emit(line)
 
 
+@contextlib.contextmanager
+def leaving_out(*starts: str):
+    """Drop the notices whose message begins with one of ``starts`` inside the block:
+    for work whose settings the command chose itself (``holopack warmup``'s short
+    exports, ``bench --wall``'s clip length), where a line about "--seconds" would name
+    an option the user never gave."""
+    outer = getattr(_held, "dropped", ())
+    _held.dropped = outer + starts
+    try:
+        yield
+    finally:
+        _held.dropped = outer
+
+
 def _line(kind: str, message: str, path) -> None:
+    if message.startswith(getattr(_held, "dropped", ())):
+        return
     where = f"{os.fspath(path)}: " if path else ""
     line = f"holopack: {kind}{where}{message}"
     if getattr(_held, "lines", None) is not None:

@@ -23,7 +23,7 @@ from .animate.axes import FRONT_CHOICES, UP_CHOICES
 from .errors import InputError
 from .limits import BOUNDS
 from .rendering.camera import Framing
-from .rendering.lights import Lights
+from .rendering.lights import LIGHT_KEYS, Lights
 from .rendering.tonemap_choices import ENVIRONMENTS, TONE_MAPPINGS
 from .schema import Fault
 from .textfile import show_value
@@ -223,26 +223,42 @@ OPTIONS: tuple[Option, ...] = (
         "device",
         "text",
         "device profile name or .toml path (see `holopack devices`)",
+        metavar="NAME",
         default="mp4-fan",
         faces=(EXPORT, PREVIEW, BENCH),
         face_defaults={PREVIEW: "3dcircle-42f2", BENCH: "3dcircle-42f2"},
     ),
-    Option("format", "text", "output format (default: the device's own)", faces=(EXPORT, BENCH)),
+    Option(
+        "format",
+        "text",
+        "output format: mp4, webm, gif, png, 42f2, legacy224 or polarstream (default: the device's own)",
+        faces=(EXPORT, BENCH),
+        metavar="FMT",
+    ),
     Option(
         "animation",
         "animation",
         "animation name or index, or 'all' to play every clip together "
         "(default: the first; all when the clips are one per joint)",
+        metavar="NAME|INDEX|all",
         faces=(EXPORT, PREVIEW, BENCH, PLAYLIST),
     ),
-    Option("seconds", "number", "length (default: one loop of the clip)", **_bounds("seconds")),
-    Option("loops", "number", "number of loops of the clip", **_bounds("loops")),
-    Option("speed", "number", "playback speed factor", default=1.0, **_bounds("speed")),
-    Option("fps", "number", "frames per second (default: the device's)", **_bounds("fps"), faces=(EXPORT,)),
+    Option("seconds", "number", "length (default: one loop of the clip)", **_bounds("seconds"), metavar="S"),
+    Option("loops", "number", "number of loops of the clip", **_bounds("loops"), metavar="N"),
+    Option("speed", "number", "playback speed factor", default=1.0, **_bounds("speed"), metavar="X"),
+    Option(
+        "fps",
+        "number",
+        "frames per second (default: the device's)",
+        **_bounds("fps"),
+        faces=(EXPORT,),
+        metavar="N",
+    ),
     Option(
         "size",
         "integer",
         "square frame size in pixels (default: the device's)",
+        metavar="PX",
         **_bounds("size"),
         unit="pixels",
         faces=(EXPORT, PREVIEW, BENCH, PLAYLIST),
@@ -254,6 +270,7 @@ OPTIONS: tuple[Option, ...] = (
         default=_framing_default("yaw"),
         **_bounds("yaw"),
         target="framing.yaw",
+        metavar="DEG",
         group=CAMERA,
     ),
     Option(
@@ -263,6 +280,7 @@ OPTIONS: tuple[Option, ...] = (
         default=_framing_default("pitch"),
         **_bounds("pitch"),
         target="framing.pitch",
+        metavar="DEG",
         group=CAMERA,
     ),
     Option(
@@ -272,6 +290,7 @@ OPTIONS: tuple[Option, ...] = (
         default=_framing_default("distance"),
         **_bounds("distance"),
         target="framing.distance",
+        metavar="D",
         group=CAMERA,
     ),
     Option(
@@ -281,6 +300,7 @@ OPTIONS: tuple[Option, ...] = (
         default=_framing_default("fov"),
         **_bounds("fov"),
         target="framing.fov",
+        metavar="DEG",
         group=CAMERA,
     ),
     Option(
@@ -290,13 +310,14 @@ OPTIONS: tuple[Option, ...] = (
         default=_framing_default("margin"),
         **_bounds("margin"),
         target="framing.margin",
+        metavar="F",
         group=CAMERA,
     ),
     Option(
         "turntable",
         "turntable",
-        "spin the model around its vertical axis, degrees per second "
-        "(default: one turn per clip for a model without animation)",
+        "spin the model around its vertical axis, degrees per second; 0: no spin "
+        "(default: one turn per clip for a model without animation, none for an animated one)",
         **_bounds("turntable"),
         metavar="DEG_PER_S",
         group=CAMERA,
@@ -304,7 +325,9 @@ OPTIONS: tuple[Option, ...] = (
     Option(
         "lights",
         "lights",
-        "override a lighting setting, e.g. --light rim=1.5 (repeatable)",
+        "override a lighting setting, e.g. --light rim=1.5 (repeatable; settings: "
+        + ", ".join(LIGHT_KEYS)
+        + "; a direction or colour as x,y,z)",
         flag="--light",
         metavar="KEY=VALUE",
         group=CAMERA,
@@ -374,7 +397,8 @@ OPTIONS: tuple[Option, ...] = (
     Option(
         "supersample",
         "integer",
-        "anti-aliasing factor per axis (default: the device's)",
+        "anti-aliasing factor per axis, 1 to 4 (default: the device's)",
+        metavar="N",
         **_bounds("supersample"),
         faces=(EXPORT, BENCH),
         group=CAMERA,
@@ -399,7 +423,7 @@ OPTIONS: tuple[Option, ...] = (
         "key",
         "video",
         "turn the background to black: auto detects it, green/blue or a colour "
-        "(#RRGGBB) keys that colour, person segments a person (pip install "
+        "(#RRGGBB or R,G,B) keys that colour, person segments a person (pip install "
         "'holopack[segment]'), none keeps the frame",
         default="auto",
         faces=VIDEO_FACES,

@@ -22,7 +22,9 @@ from PIL import Image
 
 from .decode import decode
 from .device import list_profiles, load_profile
+from .notices import leaving_out
 from .pipeline import ExportSettings, default_twin, export
+from .pipeline.frames import PARTIAL_LOOP
 from .rendering.camera import Framing
 from .scene.load import load
 from .scene.types import Texture
@@ -167,7 +169,11 @@ def warmup(stream=None) -> float:
     stream = sys.stderr if stream is None else stream
     plan = steps()
     started = time.perf_counter()
-    with tempfile.TemporaryDirectory(prefix="holopack-warmup-") as folder, _scratch_weight_cache(folder):
+    with (
+        tempfile.TemporaryDirectory(prefix="holopack-warmup-") as folder,
+        _scratch_weight_cache(folder),
+        leaving_out(PARTIAL_LOOP),  # its short clips are its own, not a --seconds of the user's
+    ):
         for number, step in enumerate(plan, 1):
             done = int(24 * (number - 1) / len(plan))
             stream.write(

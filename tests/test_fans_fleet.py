@@ -153,3 +153,19 @@ def test_a_manifest_with_a_null_profile_text_uses_the_shipped_profile(tmp_path):
     manifest["profile_toml"] = None  # what `holopack pack` writes for a shipped profile
     open(f"{folder}/manifest.json", "w").write(json.dumps(manifest))
     assert plan_uploads(folder).device == "3dcircle-42f2"
+
+
+def test_a_package_zip_is_refused_saying_to_push_its_folder(tmp_path):
+    import zipfile
+
+    root = tmp_path / "shop"
+    make_device_folder(str(root))
+    with zipfile.ZipFile(tmp_path / "shop.zip", "w") as z:
+        for path in root.rglob("*"):
+            z.write(path, path.relative_to(root))
+    # it was read as one fan file: "cannot tell which fan this file is for"
+    with pytest.raises(InputError, match="unzip it and push the folder"):
+        plan_uploads(str(tmp_path / "shop.zip"))
+    with pytest.raises(InputError, match="unzip it and push the folder"):
+        plan_uploads(str(tmp_path / "shop.zip"), device="3dcircle-42f2")
+    assert [u.name for u in plan_uploads(str(root)).uploads]  # the folder itself goes up

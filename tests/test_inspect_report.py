@@ -93,3 +93,10 @@ def test_report_lines_are_well_formed(models, capsys):
         assert re.search(r"^  facing [+-][xyz], up [+-][xyz] ", out, re.M)
         plays = [l for l in out.splitlines() if l.startswith("  plays: ")]
         assert len(plays) == (1 if "animations (" in out else 0)
+
+
+def test_a_one_primitive_model_is_counted_in_the_singular(tmp_path, capsys):
+    # the Stanford bunny's OBJ read "69,451 triangles, 35,947 vertices, 1 primitives"
+    (tmp_path / "tri.obj").write_text("v 0 0 0\nv 1 0 0\nv 0 1 0\nv 1 1 0\nf 1 2 3\nf 2 4 3\n")
+    assert main(["inspect", str(tmp_path / "tri.obj")]) == 0
+    assert "  2 triangles, 4 vertices, 1 primitive\n" in capsys.readouterr().out

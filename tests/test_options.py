@@ -160,3 +160,38 @@ def test_a_new_option_is_one_entry(monkeypatch):
     settings = ExportSettings.from_options(options.values_from_args(args, options.EXPORT))
     assert settings.brightness == 2.0
     assert options.check_values({"brightness": 0.5}, options.PLAYLIST) == {"brightness": 0.5}
+
+
+def test_format_help_names_every_registered_format():
+    from holopack.format_registry import list_formats
+
+    help_text = options.option("format").help
+    named = help_text.split(":", 1)[1].split("(")[0]
+    words = {w.strip(" ,") for w in named.replace(" or ", ", ").split(",")}
+    assert words == {f.name for f in list_formats()}, help_text
+
+
+def test_help_spells_each_value_as_the_readme_synopsis_does():
+    # README's `holopack export` synopsis: --device NAME, --seconds S, --size PX, ...
+    usage = build_parser()._subparsers._group_actions[0].choices["export"].format_usage()
+    for spelled in (
+        "-o OUT",
+        "--device NAME",
+        "--format FMT",
+        "--animation NAME|INDEX|all",
+        "--seconds S",
+        "--loops N",
+        "--speed X",
+        "--fps N",
+        "--size PX",
+        "--supersample N",
+        "--yaw DEG",
+        "--pitch DEG",
+        "--distance D",
+        "--fov DEG",
+        "--margin F",
+        "--turntable DEG_PER_S",
+        "--light KEY=VALUE",
+        "--exposure X",
+    ):
+        assert spelled in usage, spelled

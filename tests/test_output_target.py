@@ -138,3 +138,43 @@ def test_a_video_fan_needs_no_play_position_so_export_does_not_warn(tmp_path, ca
     )
     assert rc == 0 and (tmp_path / "twin.mp4").stat().st_size > 0
     assert "play position" not in err
+
+
+@pytest.mark.parametrize("device", ["mp4-fan", "hypervsn"])
+def test_validate_of_a_lone_video_asks_no_play_position_as_export_does(tmp_path, capsys, device):
+    from holopack.pack.validate import validate
+
+    out = tmp_path / "twin.mp4"
+    rc, err = _cli(capsys, "export", "--device", device, "-o", out, "--seconds", "0.1", "-q")
+    assert rc == 0 and "play position" not in err
+    report = validate(str(out), device=device)
+    assert not any("play position" in w.message for w in report.warnings), report.warnings
+
+
+def test_a_name_without_extension_is_refused_with_how_to_name_a_folder(tmp_path):
+    with pytest.raises(InputError, match=r"a folder of PNG frames \(a name ending in /\)"):
+        format_for_target(CIRCLE, str(tmp_path / "frames"))
+    assert format_for_target(CIRCLE, str(tmp_path / "frames") + "/").name == "png"
+
+
+LEGACY_SAMPLE = os.path.join(os.path.dirname(__file__), "data", "legacy-224", "flicker_up_down.bin")
+
+
+@pytest.mark.parametrize("name", ["out.avi", "out.BIN", "out.txt"])
+def test_decode_refuses_an_extension_it_cannot_write_and_writes_nothing(tmp_path, capsys, name):
+    # it wrote a folder of PNGs named "out.avi"
+    rc, err = _cli(capsys, "decode", LEGACY_SAMPLE, "-o", tmp_path / name, "--frames", "1", "-q")
+    assert rc == 2 and len(err.strip().splitlines()) == 1, err
+    assert f"decode cannot write a {os.path.splitext(name)[1]} file" in err and ".mp4, .webm, .gif" in err
+    assert os.listdir(tmp_path) == []
+
+
+@pytest.mark.parametrize("name,kind", [("frames/", "folder"), ("frames", "folder"), ("clip.webm", "file")])
+def test_decode_writes_a_folder_or_the_video_its_name_asks_for(tmp_path, capsys, name, kind):
+    rc, err = _cli(capsys, "decode", LEGACY_SAMPLE, "-o", str(tmp_path / name), "--frames", "2", "-q")
+    assert rc == 0, err
+    out = tmp_path / name.rstrip("/")
+    if kind == "folder":
+        assert sorted(p.name for p in out.iterdir()) == ["frame_00000.png", "frame_00001.png"]
+    else:
+        assert out.read_bytes()[:4] == b"\x1a\x45\xdf\xa3"  # the EBML header of a WebM

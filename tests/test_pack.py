@@ -254,3 +254,12 @@ def test_refuses_to_write_into_a_folder_of_other_things(tmp_path):
         pack(playlist, tmp_path / "desktop", jobs=1, progress=False)
     assert (tmp_path / "desktop" / "README.txt").read_text() == "mine"
     assert sorted(p.name for p in (tmp_path / "desktop").iterdir()) == ["README.txt"]
+
+
+def test_the_summary_line_counts_one_file_in_the_singular():
+    from holopack.pack.package import PackReport
+
+    one = PackReport(output="shop/", manifests={"3dcircle-42f2": {"items": [{}]}}, total_bytes=1935360)
+    assert one.summary().startswith("packed 1 file for 1 device into shop/ (1,935,360 bytes)")
+    two = PackReport(output="shop/", manifests={"a": {"items": [{}]}, "b": {"items": [{}]}})
+    assert two.summary().startswith("packed 2 files for 2 devices into shop/")

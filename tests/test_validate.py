@@ -45,6 +45,12 @@ def test_the_packed_package_passes(package, capsys):
     text = report.text()
     assert text.splitlines()[-1].startswith("PASS")
     assert "loop seam" in text  # reported for every file
+    # each device folder's total, named once (it read "3dcircle-42f2: 3dcircle-42f2: 3 files")
+    totals = [line for line in text.splitlines() if " files, " in line and "bytes" in line]
+    assert [t.split("] ", 1)[1].split(",")[0] for t in totals] == [
+        "3dcircle-42f2: 3 files",
+        "hypervsn: 3 files",
+    ]
     assert run_cli(["validate", str(out)]) == 0
     assert capsys.readouterr().out.strip().splitlines()[-1].startswith("PASS")
     assert run_cli(["validate", str(out / "hypervsn"), "--json"]) == 0

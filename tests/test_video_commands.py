@@ -72,9 +72,21 @@ def test_inspect_reports_the_green_screen_key_and_extent(green_clip, capsys):
     # the disc's path: centre x 30..60, y 50, radius 14
     assert abs(x0 - 16) <= 3 and abs(x1 - 74) <= 3 and abs(y0 - 36) <= 3 and abs(y1 - 64) <= 3
     assert not any("background is not black" in w for w in info["warnings"])
+    # the green corners are keyed and --crop auto fits the disc's path into the circle:
+    # nothing will light outside it
+    assert not any("outside the fan's circle" in w for w in info["warnings"]), info["warnings"]
     assert main(["inspect", str(green_clip)]) == 0
     text = capsys.readouterr().out
     assert "alpha: no; background: green screen; key: green #" in text
+
+
+def test_inspect_of_a_lit_still_warns_of_its_corners_and_calls_it_a_still(tmp_path, capsys):
+    # a still is passed through as it is (no key, no crop): its grey corners would light
+    Image.fromarray(np.full((40, 60, 3), 200, np.uint8)).save(tmp_path / "grey.png")
+    assert main(["inspect", str(tmp_path / "grey.png")]) == 0
+    text = capsys.readouterr().out
+    assert "size 60x40, a still picture" in text and "0.0 fps" not in text
+    assert "background is not black" in text and "outside the fan's circle" in text
 
 
 def test_export_keys_the_green_screen_to_exact_black(green_clip, tmp_path):

@@ -68,3 +68,20 @@ def test_warmup_compiles_every_entry_point_and_shows_progress(tmp_path):
     assert len(steps) >= 7 and steps[0].startswith("warmup [") and "1/" in steps[0]
     assert "done in" in lines[-1]
     assert list(tmp_path.iterdir()) == []  # nothing left where it ran
+
+
+def test_warmup_says_nothing_of_a_seconds_the_user_never_gave(tmp_path, monkeypatch, capsys):
+    import io
+
+    from holopack import warmup as warmup_module
+
+    step = warmup_module._export_step("3dcircle-42f2")
+    # the same short export outside warmup warns that its length cuts the twin's clip...
+    step.run(str(tmp_path))
+    assert "--seconds" in capsys.readouterr().err
+    # ...and inside warmup, where the length is warmup's own, it says nothing of it
+    monkeypatch.setattr(warmup_module, "steps", lambda: [step])
+    stream = io.StringIO()
+    warmup_module.warmup(stream)
+    assert "--seconds" not in capsys.readouterr().err
+    assert "1/1 done in" in stream.getvalue()

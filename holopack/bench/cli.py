@@ -42,9 +42,13 @@ def configure_parser(p: argparse.ArgumentParser) -> argparse.ArgumentParser:
     )
     options.add_arguments(p, options.BENCH)
     p.add_argument(
-        "--frames", type=positive_int, default=60, help="frames timed per loop after the warm-up (default 60)"
+        "--frames",
+        type=positive_int,
+        default=60,
+        metavar="N",
+        help="frames timed per loop after the warm-up (default 60)",
     )
-    p.add_argument("--warmup", type=count, default=5, help="untimed frames first (default 5)")
+    p.add_argument("--warmup", type=count, default=5, metavar="N", help="untimed frames first (default 5)")
     p.add_argument(
         "--peers",
         type=_peers,

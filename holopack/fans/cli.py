@@ -25,36 +25,44 @@ def add_push_parser(sub) -> argparse.ArgumentParser:
         "--fan", metavar="HOST[:PORT]", help="the fan's address (on its own access point: 192.168.4.1)"
     )
     target.add_argument("--fleet", metavar="FLEET.toml", help="push to every fan of a fleet, in parallel")
-    p.add_argument("--device", help="device profile (default: from the package, or the file's layout)")
-    p.add_argument("--folder", help="the package's device folder to use (default: the device's)")
+    p.add_argument(
+        "--device", metavar="NAME", help="device profile (default: from the package, or the file's layout)"
+    )
+    p.add_argument(
+        "--folder", metavar="NAME", help="the package's device folder to use (default: the device's)"
+    )
     p.add_argument("--wall-fan", metavar="NAME", help="for a wall folder: which fan of the wall this is")
     p.add_argument(
         "--upload-port",
         type=port,
+        metavar="N",
         help="legacy fan: upload port (default: the control port + 266, as on the fan: 5233 and 5499)",
     )
     p.add_argument(
         "--retries",
         type=count,
         default=3,
+        metavar="N",
         help="attempts after the first for a dropped or garbled transfer (default 3)",
     )
     p.add_argument(
         "--backoff",
         type=non_negative_float,
         default=0.5,
+        metavar="S",
         help="seconds before the first retry, doubling each time (default 0.5)",
     )
     p.add_argument(
         "--pace",
         type=non_negative_float,
-        metavar="SECONDS",
+        metavar="S",
         help="pause between packets for fans that need one (default: the fan's, "
         "30 ms for the legacy fan, none for the 42-F2)",
     )
     p.add_argument(
         "--timeout",
         type=positive_float,
+        metavar="S",
         help="seconds without progress before a link counts as dead (default 10)",
     )
     p.add_argument(
@@ -87,23 +95,39 @@ def add_fan_parser(sub) -> argparse.ArgumentParser:
         ],
     )
     p.add_argument("arg", nargs="?", help="brightness: up or down; delete: the clip's index or name")
-    p.add_argument("--device", default="3dcircle-42f2", help="device profile (default 3dcircle-42f2)")
+    p.add_argument(
+        "--device", default="3dcircle-42f2", metavar="NAME", help="device profile (default 3dcircle-42f2)"
+    )
     p.add_argument("--yes", action="store_true", help="allow a command that erases content")
     p.add_argument(
         "--confirm",
         metavar="ADDRESS",
         help="the fan's address, typed, to confirm an erasing command without the prompt",
     )
-    p.add_argument("--timeout", type=positive_float, help="seconds to wait for the fan (default 10)")
+    p.add_argument(
+        "--timeout", type=positive_float, metavar="S", help="seconds to wait for the fan (default 10)"
+    )
     p.add_argument("--json", action="store_true", help="print JSON")
     return p
 
 
 def add_emulate_parser(sub) -> argparse.ArgumentParser:
     p = add_command(sub, "emulate-fan", cmd_emulate_fan)
-    p.add_argument("--device", required=True, choices=["3dcircle-42f2", "legacy-224"])
-    p.add_argument("--port", type=port, required=True, help="port to listen on (0: any free port)")
-    p.add_argument("--upload-port", type=port, help="legacy fan: upload port (default --port + 266)")
+    p.add_argument(
+        "--device",
+        required=True,
+        choices=["3dcircle-42f2", "legacy-224"],
+        help="the fan whose protocol it speaks",
+    )
+    p.add_argument(
+        "--port", type=port, required=True, metavar="N", help="port to listen on (0: any free port)"
+    )
+    p.add_argument(
+        "--upload-port",
+        type=port,
+        metavar="N",
+        help="legacy fan: upload port (default --port + 266; with --port 0 any free port, printed)",
+    )
     p.add_argument("--store", required=True, metavar="DIR", help="folder that plays the fan's card")
     p.add_argument("--log", metavar="FILE", help="append every event as a JSON line")
     g = p.add_argument_group("faults")
@@ -113,7 +137,13 @@ def add_emulate_parser(sub) -> argparse.ArgumentParser:
         metavar="BYTES",
         help="drop an upload's connection after this many bytes",
     )
-    g.add_argument("--drop-times", type=positive_int, default=1, help="...for this many uploads (default 1)")
+    g.add_argument(
+        "--drop-times",
+        type=positive_int,
+        default=1,
+        metavar="N",
+        help="...for the first N uploads (default 1)",
+    )
     g.add_argument("--slow", type=positive_float, metavar="KB_PER_S", help="a slow link (kB/s)")
     g.add_argument(
         "--disk-bytes",
@@ -144,7 +174,7 @@ def _print_report(report, out) -> None:
 def cmd_push(args) -> int:
     """upload a device file, a package or a wall folder to fans over WiFi
 
-    Upload PATH (a device file, a package or one of its device folders, a wall folder, or
+    Upload PATH (a device file, a package folder or one of its device folders, a wall folder, or
     a folder of device files) to one fan (--fan) or to every fan of a fleet.toml
     (--fleet), in the fan's name order, skipping files the fan already lists, then check
     the fan's listing. See docs/fans-network.md.

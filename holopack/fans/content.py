@@ -188,6 +188,15 @@ def _plain(paths: list[str], source: str, device) -> Plan:
     return Plan(source=source, profile=profile, uploads=uploads, notes=notes)
 
 
+def _is_zip(path: str) -> bool:
+    """A zip archive by its first bytes (a local file header, or an empty archive's end)."""
+    try:
+        with open(path, "rb") as f:
+            return f.read(4) in (b"PK\x03\x04", b"PK\x05\x06")
+    except OSError:
+        return False  # the upload's own read says what is wrong
+
+
 def plan_uploads(path: str, device=None, wall_fan: str | None = None, folder: str | None = None) -> Plan:
     """What to put on one fan from ``path`` (file, device folder, package, wall folder or a
     folder of device files). ``folder``: the package's device folder to use (default: the
@@ -196,6 +205,13 @@ def plan_uploads(path: str, device=None, wall_fan: str | None = None, folder: st
     if not os.path.exists(path):
         raise InputError("no such file or folder", path)
     if os.path.isfile(path):
+        if _is_zip(path):
+            # a package zip read as one fan file: "cannot tell which fan this file is for"
+            raise InputError(
+                "a zip (a package from `holopack pack -o NAME.zip`?): push takes the package "
+                "as a folder; unzip it and push the folder or one of its device folders",
+                path,
+            )
         return _plain([path], path, device)
     if not os.path.isdir(path):
         check_regular(path)  # a device, a FIFO or a socket: one line saying which

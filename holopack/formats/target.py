@@ -39,11 +39,13 @@ def formats_taken(profile) -> list[Format]:
 
 
 def describe_taken(profile) -> str:
-    """'.BIN (its own), .hps, .mp4, .gif or a folder of PNGs' for messages."""
+    """'.BIN (its own), .mp4, .gif, a folder of PNG frames (a name ending in /), .hps,
+    .webm' for messages."""
     parts = []
     for i, fmt in enumerate(formats_taken(profile)):
         if fmt.directory:
-            parts.append("a folder (PNG frames)")
+            # "frames" without a dot is asked for by a trailing slash: say how
+            parts.append("a folder of PNG frames (a name ending in /)")
             continue
         suffix = _native_suffix(profile, fmt) if i == 0 else fmt.suffixes[0]
         parts.append(f"{suffix} (its own)" if i == 0 else suffix)

@@ -16,11 +16,19 @@ from ..argtypes import add_cluster_options, add_command, add_containment_option,
 def add_pack_parser(sub) -> argparse.ArgumentParser:
     p = add_command(sub, "pack", cmd_pack)
     p.add_argument("playlist", help="playlist .toml file")
-    p.add_argument("-o", "--output", required=True, help="package folder, or a file name ending in .zip")
-    p.add_argument("-j", "--jobs", type=positive_int, help="worker processes (default: one per core)")
+    p.add_argument(
+        "-o", "--output", required=True, metavar="OUT", help="package folder, or a file name ending in .zip"
+    )
+    p.add_argument(
+        "-j", "--jobs", type=positive_int, metavar="N", help="worker processes (default: one per core)"
+    )
     p.add_argument("--force", action="store_true", help="render every item, even unchanged ones")
     p.add_argument(
-        "--preview-frames", type=positive_int, default=24, help="frames in each preview GIF (default 24)"
+        "--preview-frames",
+        type=positive_int,
+        default=24,
+        metavar="N",
+        help="frames in each preview GIF (default 24)",
     )
     p.add_argument("-q", "--quiet", action="store_true", help="no progress line")
     add_cluster_options(p, "render", "inputs", note="; -j is then unused")
@@ -31,7 +39,9 @@ def add_pack_parser(sub) -> argparse.ArgumentParser:
 def add_validate_parser(sub) -> argparse.ArgumentParser:
     p = add_command(sub, "validate", cmd_validate)
     p.add_argument("path", help="device file, package folder, device folder or package .zip")
-    p.add_argument("--device", help="device profile for a lone file (default: recognised from the file)")
+    p.add_argument(
+        "--device", metavar="NAME", help="device profile for a lone file (default: recognised from the file)"
+    )
     p.add_argument("--json", action="store_true", help="print the findings as JSON")
     p.add_argument("-q", "--quiet", action="store_true", help="print only failures and warnings")
     add_containment_option(p)

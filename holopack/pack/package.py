@@ -67,7 +67,7 @@ class PackReport:
         files = sum(len(m["items"]) for m in self.manifests.values())
         walls = f", {len(self.walls)} wall folder{'s' if len(self.walls) != 1 else ''}" if self.walls else ""
         return (
-            f"packed {files} files for {devices} device{'s' if devices != 1 else ''}{walls} into "
+            f"packed {files} file{'s' if files != 1 else ''} for {devices} device{'s' if devices != 1 else ''}{walls} into "
             f"{self.output} ({self.total_bytes:,} bytes): {len(self.rendered)} rendered, "
             f"{len(self.kept)} unchanged"
         )
@@ -147,6 +147,9 @@ def pack(
         )
     if not as_zip and os.path.isdir(output):
         _refuse_planted_links(output)
+    from ..wall.package import wall_items
+
+    wall_items(playlist)  # a wall file's fault, or two items for one wall, before any render
     # Everything is made in a staging folder of our own beside the output and moved in
     # at the end: an interrupted run leaves the previous package as it was (or nothing).
     parent = os.path.dirname(os.path.abspath(output))

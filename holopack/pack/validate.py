@@ -138,7 +138,9 @@ def _check_file_name(report: ValidationReport, path: str, profile, where: str, e
     rule = name_rule(profile)
     for problem in rule.problems(os.path.basename(path), need_position=expected is not None):
         report.add("error", where, f"file name {problem}")
-    if expected is None and position_of(os.path.basename(path)) is None:
+    # as export warns (formats.names.check_output_name): only fans that play a card's
+    # files in name order (those with 8.3 names) need the position
+    if expected is None and rule.max_stem and position_of(os.path.basename(path)) is None:
         report.add(
             "warning",
             where,
@@ -306,7 +308,9 @@ def check_device_folder(report: ValidationReport, folder: str, prefix: str = "")
             where,
             f"the manifest's total_bytes ({manifest['total_bytes']:,}) is not the files' total ({total:,})",
         )
-    report.add("info", where, f"{profile.name}: {len(listed)} files, {total:,} bytes")
+    # the folder is named after its profile: "3dcircle-42f2: 3 files", not the name twice
+    named = "" if profile.name == os.path.basename(where) else f"{profile.name}: "
+    report.add("info", where, f"{named}{len(listed)} files, {total:,} bytes")
 
 
 def _read_manifest(report: ValidationReport, manifest_path: str, where: str) -> dict | None:

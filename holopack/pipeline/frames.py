@@ -126,6 +126,9 @@ def whole_loop_seconds(timeline: Timeline, seconds: float) -> list[float]:
     return [n * loop for n in (below, below + 1) if n >= 1]
 
 
+PARTIAL_LOOP = "--seconds "  # how _warn_partial_loop's line begins (notices.leaving_out)
+
+
 def _warn_partial_loop(timeline: Timeline, seconds: float, path: str) -> None:
     """A clip cut mid-loop jumps when the fan plays the file again from its start."""
     if timeline.frame_count % timeline.loop_frames == 0:
@@ -138,7 +141,7 @@ def _warn_partial_loop(timeline: Timeline, seconds: float, path: str) -> None:
         for s in sorted(choices, key=lambda s: abs(s - seconds))
     )
     warn(
-        f"--seconds {seconds:g} is {timeline.frame_count / timeline.loop_frames:.2f} loops of the "
+        f"{PARTIAL_LOOP}{seconds:g} is {timeline.frame_count / timeline.loop_frames:.2f} loops of the "
         f"{_secs(loop)} s clip, so the loop jumps where the file starts again; the nearest "
         f"whole-loop length is --seconds {_secs(nearest)}"
         + (f" (choices: {others})" if len(choices) > 1 else ""),

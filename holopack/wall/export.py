@@ -234,6 +234,8 @@ def export_wall(
     _check_target(
         output, [p for p in (input if isinstance(input, (str, os.PathLike)) else None, wall_path) if p]
     )
+    # the notices name the wall file, also for a Wall parsed from one (a playlist's wall item)
+    named = wall_path or (None if wall.source == "<wall>" else wall.source)
     scene = input if isinstance(input, Scene) else load(default_twin() if input is None else input)
     plan = WallPlan(scene, wall, settings)
     total = plan.timeline.frame_count
@@ -272,12 +274,14 @@ def export_wall(
     if len(dark) == len(wall.fans):
         warn(
             "no fan lights up in any frame: the picture is black wherever a fan is (see the layout)",
-            wall_path,
+            named,
         )
+    elif len(dark) == 1:
+        warn(f"fan {dark[0]} stays dark in every frame: the picture is black where it is", named)
     elif dark:
         warn(
-            f"fan{'s' if len(dark) > 1 else ''} {', '.join(dark)} stay dark in every frame: the picture is black wherever they are",
-            wall_path,
+            f"fans {', '.join(dark)} stay dark in every frame: the picture is black wherever they are",
+            named,
         )
     return WallResult(path=output, frames=total, fps=plan.fps, seconds=total / plan.fps, fans=fans)
 
