@@ -20,5 +20,6 @@ if [ ${#need_apt[@]} -gt 0 ]; then
   DEBIAN_FRONTEND=noninteractive $SUDO apt-get install -y -qq "${need_apt[@]}" >/dev/null
 fi
 
-python3 -m pip install -q --root-user-action=ignore -e '.[test]'
+# 'segment' too: the person segmenter's own tests need its model (docs/video.md, "Segmentation")
+python3 -m pip install -q --root-user-action=ignore -e '.[test,segment]'
 exec python3 -m pytest -q -p no:cacheprovider "$@"
