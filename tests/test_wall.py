@@ -218,6 +218,25 @@ def test_bad_wall_files_name_the_fault(text, fault):
         parse_wall(text, "w.toml")
 
 
+_GRID_1X2 = "[grid]\nrows = 1\ncols = 2\npitch = 400\n"
+
+
+@pytest.mark.parametrize(
+    "grid, name",
+    [("", "X"), (_GRID_1X2, "X"), (_GRID_1X2, "A1")],
+    ids=["added fan, no grid", "added fan beside a grid", "grid fan changed twice"],
+)
+def test_a_fan_named_twice_is_refused_never_merged(grid, name):
+    text = (
+        "device = '3dcircle-42f2'\n"
+        + grid
+        + f"[[fans]]\nname = '{name}'\nx = 0.0\ny = 500.0\n"
+        + f"[[fans]]\nname = '{name}'\nx = 400.0\ny = 900.0\n"
+    )
+    with pytest.raises(InputError, match=rf"\[\[fans\]\] 2: fan '{name}' is named again"):
+        parse_wall(text, "w.toml")
+
+
 def test_square_grid_names_and_positions():
     wall = parse_wall("device = 'mp4-fan'\n[grid]\nrows = 2\ncols = 2\npitch = 500\n", "w.toml")
     assert [(f.name, f.x, f.y, f.file_name) for f in wall.fans] == [

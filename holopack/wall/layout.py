@@ -165,12 +165,22 @@ def _fan_tables(raw: dict, source: str) -> list[dict]:
     if not isinstance(entries, list) or not all(isinstance(e, dict) for e in entries):
         raise InputError("fans must be an array of tables ([[fans]])", source)
     by_name = {fan["name"]: fan for fan in fans}
+    # which [[fans]] entry named each fan: a second entry of the same name is refused,
+    # never merged into the first (it would silently move or re-device that fan)
+    named_by: dict[str, int] = {}
     for number, entry in enumerate(entries, start=1):
         where = f"[[fans]] {number}: "
         _unknown(entry, _FAN_KEYS, where, source)
         name = entry.get("name")
         if not isinstance(name, str) or not name.strip():
             raise InputError(f"{where}name must be a non-empty string", source)
+        if name in named_by:
+            raise InputError(
+                f"{where}fan {name!r} is named again ([[fans]] {named_by[name]} names it first); "
+                "give each fan its own name",
+                source,
+            )
+        named_by[name] = number
         if name in by_name and grid is not None:
             by_name[name].update(entry)  # a grid fan changed by name
             continue
