@@ -109,7 +109,7 @@ BASE = (PROFILE_DIR / "3dcircle-42f2.toml").read_text()
         ("fps = 30.0", 'fps = "fast"', "fps must be a finite number, got 'fast'"),
         ("fps = 30.0", "fps = nan", "fps must be a finite number"),
         ("gamma = 2.2", "gamma = inf", "[colour] gamma must be a finite number"),
-        ("bit_depth = 6", "bit_depth = 8", "bit_depth must be 6 for the 42f2 format"),
+        ("bit_depth = 6", "bit_depth = 7", "bit_depth must be 6 or 8 for the 42f2 format"),
         (
             'trailer = "B2DDDDEDC0EEBDF9E5B7"',
             'trailer = "\\u00e9"',
