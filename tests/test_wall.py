@@ -237,6 +237,19 @@ def test_a_fan_named_twice_is_refused_never_merged(grid, name):
         parse_wall(text, "w.toml")
 
 
+@pytest.mark.parametrize("unit_mm", [1000.0, 10.0], ids=["metres", "centimetres"])
+def test_a_wall_measured_in_metres_or_centimetres_is_refused(unit_mm):
+    row = "".join(f"[[fans]]\nname = 'A{k}'\nx = {0.42 * k * 1000 / unit_mm!r}\ny = 0.0\n" for k in range(3))
+    with pytest.raises(InputError, match=r"'A0' and 'A1' are [0-9.]+ mm apart.*m or cm"):
+        parse_wall("device = '3dcircle-42f2'\n" + row, "w.toml")
+
+
+def test_fans_overlapping_by_up_to_three_quarters_are_a_wall():
+    # 0.26 x 420 mm apart: 74 % overlap, far past what installers use to hide the gaps
+    wall = parse_wall("device = '3dcircle-42f2'\n[grid]\nrows = 2\ncols = 2\npitch = 109.2\n", "w.toml")
+    assert len(wall.fans) == 4
+
+
 def test_square_grid_names_and_positions():
     wall = parse_wall("device = 'mp4-fan'\n[grid]\nrows = 2\ncols = 2\npitch = 500\n", "w.toml")
     assert [(f.name, f.x, f.y, f.file_name) for f in wall.fans] == [

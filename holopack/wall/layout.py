@@ -36,6 +36,8 @@ _TOP_KEYS = {"device", "fans", "grid", "name", "description"}
 _FAN_KEYS = {"name", "x", "y", "rotation", "mirror", "device"}
 _GRID_KEYS = {"rows", "cols", "pitch", "layout", "device"}
 MAX_FANS = 256
+# the closest two fan centres may be, as a share of the smaller fan's diameter (75 % overlap)
+MIN_APART = 0.25
 
 
 @dataclass(frozen=True)
@@ -121,8 +123,18 @@ def parse_wall(text: str, source: str = "<wall>", base_dir: str | None = None) -
         out.append(fan)
     for i, a in enumerate(out):
         for b in out[:i]:
-            if math.hypot(a.x - b.x, a.y - b.y) < 1e-6:
+            apart = math.hypot(a.x - b.x, a.y - b.y)
+            if apart < 1e-6:
                 raise InputError(f"fans {b.name!r} and {a.name!r} have the same centre", source)
+            # a wall measured in metres or centimetres puts 420 mm fans 0.4 or 42 mm apart:
+            # each would show a sliver of the picture, and no fan would stay dark to say so
+            size = min(a.radius_mm, b.radius_mm) * 2.0
+            if apart < MIN_APART * size:
+                raise InputError(
+                    f"fans {b.name!r} and {a.name!r} are {apart:g} mm apart, less than a quarter "
+                    f"of their {size:g} mm size (x and y are millimetres: is the wall in m or cm?)",
+                    source,
+                )
     name = raw.get("name", os.path.splitext(os.path.basename(source))[0] or "wall")
     if not isinstance(name, str):
         raise InputError(f"name must be a string, got {name!r}", source)
