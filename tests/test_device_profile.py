@@ -125,6 +125,20 @@ def test_profile_errors_name_the_key(old, new, expected):
     assert expected in _error(BASE.replace(old, new, 1))
 
 
+@pytest.mark.parametrize(
+    "written, profile",
+    [
+        ("42-F2", "3dcircle-42f2"),
+        ("42f2", "3dcircle-42f2"),
+        ("Legacy 224", "legacy-224"),
+        ("APA102", "diy-apa102"),
+    ],
+)
+def test_a_model_name_where_a_profile_name_belongs_suggests_the_profile(written, profile):
+    with pytest.raises(InputError, match=f"no device profile named '{written}'; did you mean {profile}\\?"):
+        load_profile(written)
+
+
 def test_unreadable_profiles(tmp_path):
     with pytest.raises(InputError, match="no device profile named '42f2'"):
         load_profile("42f2")

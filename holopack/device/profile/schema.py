@@ -131,7 +131,7 @@ def _read(name_or_path) -> tuple[str, str]:
     if os.sep not in raw and "/" not in raw and not raw.endswith(".toml"):
         if raw not in list_profiles():  # by name only: no file system lookup of user text
             names = list_profiles()
-            close = difflib.get_close_matches(raw, names, n=3)
+            close = difflib.get_close_matches(raw, names, n=3) or _named_within(raw, names)
             hint = f"did you mean {', '.join(close)}?" if close else f"shipped profiles: {', '.join(names)}"
             raise InputError(f"no device profile named '{raw}'; {hint} (or give the path of a .toml profile)")
         path = shipped
@@ -139,6 +139,16 @@ def _read(name_or_path) -> tuple[str, str]:
         path = Path(raw)
         check_regular(path, "profile")  # not a device, FIFO or socket
     return read_text(path, "profile"), str(path)
+
+
+def _named_within(raw: str, names: list[str]) -> list[str]:
+    """The profiles whose name holds ``raw`` ignoring case and punctuation: installers
+    write the model ("42-F2", "legacy 224") where the profile is "3dcircle-42f2", which
+    is too far off for difflib."""
+    key = "".join(ch for ch in raw.lower() if ch.isalnum())
+    if len(key) < 3:
+        return []
+    return [n for n in names if key in "".join(ch for ch in n.lower() if ch.isalnum())][:3]
 
 
 def parse_profile(text: str, source: str = "<profile>", _depth: int = 0) -> DeviceProfile:
