@@ -221,6 +221,7 @@ CASES: dict[str, tuple[dict[str, str], str]] = {
         },
         "ok",
     ),
+    "overlap-70%": ({"wall.toml": F2 + grid(2, 2, 126.0)}, "ok"),
     # --- faults that must be one line
     "empty-file": ({"wall.toml": ""}, "no fans"),
     "toml-syntax": ({"wall.toml": F2 + "[[fans]]\nname = A1\n"}, "not valid TOML"),
@@ -291,6 +292,8 @@ CASES: dict[str, tuple[dict[str, str], str]] = {
         },
         "base",
     ),
+    "metres-not-mm": ({"wall.toml": F2 + "".join(fan(f"M{k}", 0.42 * k, 0.0) for k in range(3))}, "m or cm"),
+    "centimetres-not-mm": ({"wall.toml": F2 + grid(2, 2, 42.0)}, "m or cm"),
     "too-many-fans": ({"wall.toml": F2 + grid(17, 16, 400.0)}, "at most"),
 }
 
