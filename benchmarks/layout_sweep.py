@@ -222,6 +222,14 @@ CASES: dict[str, tuple[dict[str, str], str]] = {
         "ok",
     ),
     "overlap-70%": ({"wall.toml": F2 + grid(2, 2, 126.0)}, "ok"),
+    "profile-moved-leds-base-diameter": (
+        {
+            "wall.toml": 'device = "f2-64.toml"\n' + grid(2, 2, 300.0),
+            "f2-64.toml": 'base = "3dcircle-42f2"\nname = "f2-64"\n[geometry]\nleds_per_blade = 64\n'
+            "led_pitch_mm = 2.5\nled_size_mm = 2.5\n",
+        },
+        "ok",
+    ),
     # --- faults that must be one line
     "empty-file": ({"wall.toml": ""}, "no fans"),
     "toml-syntax": ({"wall.toml": F2 + "[[fans]]\nname = A1\n"}, "not valid TOML"),
@@ -294,6 +302,14 @@ CASES: dict[str, tuple[dict[str, str], str]] = {
     ),
     "metres-not-mm": ({"wall.toml": F2 + "".join(fan(f"M{k}", 0.42 * k, 0.0) for k in range(3))}, "m or cm"),
     "centimetres-not-mm": ({"wall.toml": F2 + grid(2, 2, 42.0)}, "m or cm"),
+    "profile-diameter-not-its-leds": (
+        {
+            "wall.toml": fan("A", 0.0, 0.0, device="p.toml"),
+            "p.toml": 'base = "3dcircle-42f2"\nname = "z"\ndiameter_mm = 420.0\n[geometry]\nleds_per_blade = 64\n'
+            "led_pitch_mm = 2.5\nled_size_mm = 2.5\n",
+        },
+        "diameter_mm is 420",
+    ),
     "too-many-fans": ({"wall.toml": F2 + grid(17, 16, 400.0)}, "at most"),
 }
 
@@ -477,7 +493,7 @@ def check_fans(out_dir, info, wall) -> dict:
         col = np.abs(rr[:, None] - centres[None, :]).argmin(axis=1)
         t = (aa - math.radians(prof.slice0_angle_deg) - offsets[col]) / prof.slice_step_rad
         sl = np.floor(t).astype(int) % prof.slices
-        count += (rr <= f["diameter_mm"] / 2) & lit_owned[sl, col]
+        count += (rr <= min(f["diameter_mm"] / 2, prof.radius_mm)) & lit_owned[sl, col]  # LEDs reach
     inner = margin_ok & (own >= 0)
     m = max(int(inner.sum()), 1)
     # a fan should stay dark when no point it owns lies on the picture

@@ -250,6 +250,34 @@ def test_fans_overlapping_by_up_to_three_quarters_are_a_wall():
     assert len(wall.fans) == 4
 
 
+# a 42-F2 sibling the installer measured: 64 LEDs at 2.5 mm light a 320 mm disc
+SMALLER_F2 = """base = "3dcircle-42f2"
+name = "f2-64"
+[geometry]
+leds_per_blade = 64
+led_pitch_mm = 2.5
+led_size_mm = 2.5
+"""
+
+
+def test_a_profile_that_moves_the_leds_is_placed_at_its_own_lit_disc(tmp_path):
+    (tmp_path / "f2-64.toml").write_text(SMALLER_F2)
+    (tmp_path / "wall.toml").write_text("device = 'f2-64.toml'\n[grid]\nrows = 1\ncols = 2\npitch = 300.0\n")
+    wall = load_wall(tmp_path / "wall.toml")
+    # the base's 420 mm would give each fan a 50 mm ring it can never light
+    assert [f.radius_mm for f in wall.fans] == [160.0, 160.0]
+    assert wall.bounds_mm == (-160.0, -160.0, 460.0, 160.0)
+    assert "diameter_mm" not in wall.fans[0].profile.to_toml()
+
+
+def test_a_stated_diameter_the_leds_do_not_light_is_refused_by_a_wall(tmp_path):
+    (tmp_path / "f2-64.toml").write_text(SMALLER_F2.replace("[geometry]", "diameter_mm = 420.0\n[geometry]"))
+    assert load_profile(str(tmp_path / "f2-64.toml")).leds_per_blade == 64  # one fan alone needs no size
+    (tmp_path / "wall.toml").write_text("device = 'f2-64.toml'\n[[fans]]\nname = 'A'\nx = 0.0\ny = 0.0\n")
+    with pytest.raises(InputError, match="fan 'A': .*diameter_mm is 420 but its LEDs light a 320 mm disc"):
+        load_wall(tmp_path / "wall.toml")
+
+
 def test_square_grid_names_and_positions():
     wall = parse_wall("device = 'mp4-fan'\n[grid]\nrows = 2\ncols = 2\npitch = 500\n", "w.toml")
     assert [(f.name, f.x, f.y, f.file_name) for f in wall.fans] == [
