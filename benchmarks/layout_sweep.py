@@ -162,7 +162,7 @@ CASES: dict[str, tuple[dict[str, str], str]] = {
             + fan("mp4", 480.0, 0.0, device="mp4-fan")
             + fan("old", 960.0, 0.0, device="legacy-224")
         },
-        "ok",
+        "ok-off-rate",
     ),
     "own-profiles-by-path": (
         {
@@ -186,6 +186,13 @@ CASES: dict[str, tuple[dict[str, str], str]] = {
         },
         "ok",
     ),
+    "mixed-f2-mp4-at-25fps": (
+        {
+            "wall.toml": F2 + fan("F2", 0.0, 0.0) + fan("mp4", 480.0, 0.0, device="m720.toml"),
+            "m720.toml": MP4_720,
+        },
+        "ok",
+    ),
     "mp4-720-and-1024": (
         {
             "wall.toml": fan("a", 0.0, 0.0, device="m720.toml") + fan("b", 400.0, 0.0, device="m1024.toml"),
@@ -204,7 +211,7 @@ CASES: dict[str, tuple[dict[str, str], str]] = {
     ),
     "grid-override-device": (
         {"wall.toml": F2 + grid(2, 2, 400.0) + fan("B2", 400.0, -400.0, device="legacy-224", rotation=45.0)},
-        "ok",
+        "ok-off-rate",
     ),
     "hundred-fans": ({"wall.toml": F2 + grid(10, 10, 400.0)}, "ok"),
     "few-slices-7": (
@@ -401,13 +408,12 @@ def check_video_fan(path, f, fans, k, sample):
     X, Y = to_wall(f, (j + 0.5) / n * d - d / 2, (i + 0.5) / n * d - d / 2)
     owned = owners(fans, X, Y) == k
     # four pixels away from the border: H.264 and its half-size chroma blur it
-    inner = owned.copy()
-    for di in (-4, 4):
-        inner &= np.roll(owned, di, 0) & np.roll(owned, di, 1)
-    away = np.ones_like(owned)
-    for di in (-4, 4):
-        away &= ~np.roll(owned, di, 0) & ~np.roll(owned, di, 1)
-    lit_outside = int(((frame.max(axis=2) > 24 / 255) & away & ~owned).sum())
+    import cv2
+
+    box = np.ones((9, 9), np.uint8)
+    inner = cv2.erode(owned.astype(np.uint8), box).astype(bool)
+    away = ~cv2.dilate(owned.astype(np.uint8), box).astype(bool)
+    lit_outside = int(((frame.max(axis=2) > 40 / 255) & away & ~owned).sum())  # over H.264 noise
     v, _ = sample(X, Y)
     ref = np.where(v <= 0.0031308, 12.92 * v, 1.055 * np.power(v, 1 / 2.4) - 0.055)  # sRGB, as video stores
     mse = float(np.mean((frame[inner] - ref[inner]) ** 2)) if inner.any() else 0.0
@@ -573,7 +579,10 @@ def sweep_case(name, files, expect, out, cli) -> str:
     problems = []
     notes = [ln for ln in proc.stderr.splitlines() if " stay dark" in ln or "no fan lights up" in ln]
     v = run(["validate", target])
-    if v.returncode != 0:
+    if expect == "ok-off-rate":  # polar fans of different rates: said at export, refused by validate
+        if "not stay in step" not in proc.stderr or v.returncode == 0 or "was made for" not in v.stdout:
+            problems.append("fans of different rates not reported")
+    elif v.returncode != 0:
         problems.append("validate: " + v.stdout.strip().splitlines()[-1][:100])
     info = json.load(open(os.path.join(target, "wall.json")))
     for f in info["fans"]:
@@ -616,7 +625,8 @@ def sweep_case(name, files, expect, out, cli) -> str:
             problems.append(f"pack: {pk.stderr.strip()[-150:]}")
         else:
             packed = os.path.join(folder, "package", f"wall-{info['wall']}", "wall.json")
-            if not os.path.exists(packed) or run(["validate", os.path.join(folder, "package")]).returncode:
+            valid = run(["validate", os.path.join(folder, "package")]).returncode == 0
+            if not os.path.exists(packed) or (not valid and expect != "ok-off-rate"):
                 problems.append("package has no valid wall folder")
     m = check_fans(target, info, wall)
     said = set()

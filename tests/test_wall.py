@@ -604,6 +604,34 @@ def test_wall_canvas_lights_the_model_with_its_own_lights_when_asked(wall_dir, m
         assert red < 1.3 * green
 
 
+def test_a_wall_plays_at_its_polar_fans_rate_and_video_fans_follow(tmp_path):
+    # a 42-F2 file holds no rate (the fan plays it at 30 fps); an MP4 holds its own
+    (tmp_path / "m25.toml").write_text('base = "mp4-fan"\nname = "m25"\nfps = 25.0\n')
+    fans = "[[fans]]\nname = 'a'\nx = 0.0\ny = 0.0\n[[fans]]\nname = 'b'\nx = 600.0\ny = 0.0\ndevice = 'm25.toml'\n"
+    mixed = parse_wall("device = '3dcircle-42f2'\n" + fans, "w.toml", base_dir=str(tmp_path))
+    assert mixed.fps == 30.0 and mixed.off_rate_fans(30.0) == []
+    videos = parse_wall("device = 'mp4-fan'\n" + fans, "w.toml", base_dir=str(tmp_path))
+    assert videos.fps == 25.0  # the slowest video device's
+
+
+def test_polar_fans_of_different_rates_are_said_at_export_and_refused_by_validate(wall_dir, capsys):
+    from holopack.pack.validate import validate
+
+    (wall_dir / "rates.toml").write_text(
+        "device = 'coarse.toml'\n[[fans]]\nname = 'A'\nx = 0.0\ny = 0.0\n"
+        "[[fans]]\nname = 'B'\nx = 420.0\ny = 0.0\ndevice = 'legacy-224'\n"
+    )
+    _picture(wall_dir / "pic.png")
+    out = wall_dir / "out"
+    export_wall(
+        str(wall_dir / "pic.png"), str(wall_dir / "rates.toml"), str(out), seconds=0.2, progress=False
+    )
+    err = capsys.readouterr().err
+    assert "fan A (coarse-42f2, 30 fps) plays its file at the device's own rate, not the wall's 10 fps" in err
+    report = validate(str(out))
+    assert not report.ok and "was made for 10 fps; coarse-42f2 plays 30 fps" in report.text()
+
+
 def test_a_wall_export_says_which_fans_stay_dark(wall_dir, capsys):
     # a row of three coarse fans; the picture is lit in its left third only, so only
     # the left fan ever lights (said, not refused: the files are still written)
