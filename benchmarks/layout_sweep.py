@@ -75,8 +75,10 @@ def f2_family(leds: int, bits: int, slices: int = 512) -> str:
     )
 
 
+# the DIY fans are set to the 42-F2's 30 fps: polar fans of one wall share a rate
 DIY_ONE_BLADE = """base = "diy-apa102"
 name = "diy-one"
+fps = 30.0
 [geometry]
 blade_data = "shared"
 [[geometry.blades]]
@@ -84,6 +86,7 @@ angle_deg = 0.0
 """
 DIY_FOUR_BLADES = """base = "diy-apa102"
 name = "diy-four"
+fps = 30.0
 [geometry]
 leds_per_blade = 37
 blade_data = "per_blade"
@@ -585,6 +588,16 @@ def sweep_case(name, files, expect, out, cli) -> str:
     elif v.returncode != 0:
         problems.append("validate: " + v.stdout.strip().splitlines()[-1][:100])
     info = json.load(open(os.path.join(target, "wall.json")))
+    slow_or_fast = [  # a polar fan plays its file at its own rate: the wall's must be it
+        f["name"]
+        for f in info["fans"]
+        for x in wall.fans
+        if x.name == f["name"] and x.profile.is_polar and abs(x.profile.fps - info["fps"]) > 0.01
+    ]
+    if slow_or_fast and expect != "ok-off-rate":
+        problems.append(
+            f"{', '.join(slow_or_fast)} play at their own rate, not the wall's {info['fps']:g} fps"
+        )
     for f in info["fans"]:
         prof = next(x.profile for x in wall.fans if x.name == f["name"])
         want_file = f["file"]
