@@ -119,7 +119,7 @@ def circle(n, radius, start=0.0) -> str:
 
 # name -> (files, expect): files maps a file name in the case folder to its text; the
 # wall is "wall.toml". expect: "ok" (exports and checks), or a piece of the one-line error.
-CASES: dict[str, tuple[dict[str, str], str]] = {
+CASES: dict[str, tuple[dict[str, str | bytes], str]] = {
     # --- shapes that must work
     "one-fan": ({"wall.toml": F2 + fan("SOLO", 0.0, 0.0)}, "ok"),
     "row-1x5-overlap5%": ({"wall.toml": F2 + grid(1, 5, 399.0)}, "ok"),
@@ -240,6 +240,10 @@ CASES: dict[str, tuple[dict[str, str], str]] = {
         },
         "ok",
     ),
+    "windows-notepad-bom-crlf": (
+        {"wall.toml": b"\xef\xbb\xbf" + (F2 + grid(1, 2, 400.0)).replace("\n", "\r\n").encode()},
+        "ok",
+    ),
     # --- faults that must be one line
     "empty-file": ({"wall.toml": ""}, "no fans"),
     "toml-syntax": ({"wall.toml": F2 + "[[fans]]\nname = A1\n"}, "not valid TOML"),
@@ -320,6 +324,7 @@ CASES: dict[str, tuple[dict[str, str], str]] = {
         },
         "diameter_mm is 420",
     ),
+    "windows-notepad-utf16": ({"wall.toml": (F2 + fan("A", 0.0, 0.0)).encode("utf-16")}, "UTF-16"),
     "too-many-fans": ({"wall.toml": F2 + grid(17, 16, 400.0)}, "at most"),
 }
 
@@ -558,8 +563,8 @@ def sweep_case(name, files, expect, out, cli) -> str:
     for rel, text in files.items():
         path = os.path.join(folder, rel)
         os.makedirs(os.path.dirname(path), exist_ok=True)
-        with open(path, "w", encoding="utf-8") as fh:
-            fh.write(text)
+        with open(path, "wb") as fh:  # bytes as given: a case may carry a BOM or UTF-16
+            fh.write(text if isinstance(text, bytes) else text.encode("utf-8"))
     wall_path = os.path.join(folder, "wall.toml")
     try:
         wall = load_wall(wall_path)

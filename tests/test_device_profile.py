@@ -139,6 +139,13 @@ def test_a_model_name_where_a_profile_name_belongs_suggests_the_profile(written,
         load_profile(written)
 
 
+def test_a_profile_with_a_byte_order_mark_reads_as_without(tmp_path):
+    text = 'base = "3dcircle-42f2"\r\nname = "mine"\r\n[geometry]\r\nslices = 256\r\n'
+    (tmp_path / "bom.toml").write_bytes(b"\xef\xbb\xbf" + text.encode())
+    profile = load_profile(tmp_path / "bom.toml")
+    assert profile.name == "mine" and profile.slices == 256
+
+
 def test_unreadable_profiles(tmp_path):
     with pytest.raises(InputError, match="no device profile named '42f2'"):
         load_profile("42f2")

@@ -278,6 +278,25 @@ def test_a_stated_diameter_the_leds_do_not_light_is_refused_by_a_wall(tmp_path):
         load_wall(tmp_path / "wall.toml")
 
 
+WINDOWS_WALL = 'device = "3dcircle-42f2"\r\n[[fans]]\r\nname = "A1"\r\nx = 0.0\r\ny = 0.0\r\n'
+
+
+def test_a_wall_file_saved_by_a_windows_editor_reads_as_the_same_text(tmp_path):
+    # UTF-8 with a byte-order mark and CRLF line ends, as Notepad saves it
+    (tmp_path / "bom.toml").write_bytes(b"\xef\xbb\xbf" + WINDOWS_WALL.encode())
+    (tmp_path / "plain.toml").write_text(WINDOWS_WALL.replace("\r\n", "\n"))
+    bom, plain = load_wall(tmp_path / "bom.toml"), load_wall(tmp_path / "plain.toml")
+    assert [(f.name, f.x, f.y, f.device) for f in bom.fans] == [
+        (f.name, f.x, f.y, f.device) for f in plain.fans
+    ]
+
+
+def test_a_utf16_wall_file_is_refused_with_what_to_save_it_as(tmp_path):
+    (tmp_path / "u16.toml").write_bytes(WINDOWS_WALL.encode("utf-16"))
+    with pytest.raises(InputError, match="u16.toml: the wall file is UTF-16 text; save it as UTF-8"):
+        load_wall(tmp_path / "u16.toml")
+
+
 def test_square_grid_names_and_positions():
     wall = parse_wall("device = 'mp4-fan'\n[grid]\nrows = 2\ncols = 2\npitch = 500\n", "w.toml")
     assert [(f.name, f.x, f.y, f.file_name) for f in wall.fans] == [
