@@ -88,15 +88,15 @@ class Wall:
     @property
     def fps(self) -> float:
         """The wall's frame rate: every fan plays the same frames at the same rate. A
-        polar fan's file holds no rate (the fan plays it at its own), a video's does, so
-        the polar fans' rate (the slowest, where they differ: see off_rate_fans), else
-        the slowest video device's (all 42-F2: 30 fps)."""
+        polar fan plays at its profile's rate (a 42-F2 or legacy-224 file holds none),
+        a video at its file's, so the polar fans' rate (the slowest, where they differ:
+        see off_rate_fans), else the slowest video device's (all 42-F2: 30 fps)."""
         polar = [f.profile.fps for f in self.fans if f.profile.is_polar]
         return min(polar) if polar else min(f.profile.fps for f in self.fans)
 
     def off_rate_fans(self, fps: float) -> list[Fan]:
-        """The polar fans that would play a wall at ``fps`` at another speed: their files
-        hold no rate, so they play at their device's own."""
+        """The polar fans that would play a wall at ``fps`` at another speed: they play at
+        their profile's rate, as holopack validate holds a single fan's file to it."""
         return [f for f in self.fans if f.profile.is_polar and abs(f.profile.fps - fps) > 0.01]
 
 
