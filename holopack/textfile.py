@@ -18,8 +18,12 @@ def read_text(path: str | os.PathLike, what: str) -> str:
     terms of ``what`` ("profile", "playlist", "wall"), why it cannot be read. Only a
     regular file of at most TEXT_LIMIT bytes is read."""
     data = read_regular(path, what, limit=TEXT_LIMIT)
+    if data.startswith((b"\xff\xfe", b"\xfe\xff")):  # Notepad's "Unicode"
+        raise InputError(f"the {what} is UTF-16 text; save it as UTF-8", path)
     try:
-        return data.decode("utf-8")
+        # utf-8-sig drops the byte-order mark Windows editors start UTF-8 files with,
+        # which tomllib refuses as "Invalid statement (at line 1, column 1)"
+        return data.decode("utf-8-sig")
     except UnicodeDecodeError as exc:
         raise InputError(f"the {what} is not UTF-8 text (byte {exc.start})", path) from None
 

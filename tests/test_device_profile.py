@@ -109,7 +109,7 @@ BASE = (PROFILE_DIR / "3dcircle-42f2.toml").read_text()
         ("fps = 30.0", 'fps = "fast"', "fps must be a finite number, got 'fast'"),
         ("fps = 30.0", "fps = nan", "fps must be a finite number"),
         ("gamma = 2.2", "gamma = inf", "[colour] gamma must be a finite number"),
-        ("bit_depth = 6", "bit_depth = 8", "bit_depth must be 6 for the 42f2 format"),
+        ("bit_depth = 6", "bit_depth = 7", "bit_depth must be 6 or 8 for the 42f2 format"),
         (
             'trailer = "B2DDDDEDC0EEBDF9E5B7"',
             'trailer = "\\u00e9"',
@@ -123,6 +123,27 @@ BASE = (PROFILE_DIR / "3dcircle-42f2.toml").read_text()
 def test_profile_errors_name_the_key(old, new, expected):
     assert old in BASE
     assert expected in _error(BASE.replace(old, new, 1))
+
+
+@pytest.mark.parametrize(
+    "written, profile",
+    [
+        ("42-F2", "3dcircle-42f2"),
+        ("42f2", "3dcircle-42f2"),
+        ("Legacy 224", "legacy-224"),
+        ("APA102", "diy-apa102"),
+    ],
+)
+def test_a_model_name_where_a_profile_name_belongs_suggests_the_profile(written, profile):
+    with pytest.raises(InputError, match=f"no device profile named '{written}'; did you mean {profile}\\?"):
+        load_profile(written)
+
+
+def test_a_profile_with_a_byte_order_mark_reads_as_without(tmp_path):
+    text = 'base = "3dcircle-42f2"\r\nname = "mine"\r\n[geometry]\r\nslices = 256\r\n'
+    (tmp_path / "bom.toml").write_bytes(b"\xef\xbb\xbf" + text.encode())
+    profile = load_profile(tmp_path / "bom.toml")
+    assert profile.name == "mine" and profile.slices == 256
 
 
 def test_unreadable_profiles(tmp_path):

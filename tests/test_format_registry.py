@@ -28,7 +28,7 @@ def test_every_shipped_profile_names_a_format_that_declares_its_file_table():
 
 def test_a_profile_is_held_to_its_formats_rules():
     text = load_profile("3dcircle-42f2").to_toml().replace("bit_depth = 6", "bit_depth = 5")
-    with pytest.raises(InputError, match="bit_depth must be 6 for the 42f2 format"):
+    with pytest.raises(InputError, match="bit_depth must be 6 or 8 for the 42f2 format"):
         parse_profile(text, "fan.toml")
     with pytest.raises(InputError, match=r"unknown key \[file\] 'crf'"):
         parse_profile(load_profile("3dcircle-42f2").to_toml() + "crf = 18\n", "fan.toml")

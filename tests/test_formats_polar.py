@@ -67,6 +67,56 @@ def test_42f2_layout_matches_the_documentation(tmp_path):
     }
 
 
+# a sibling of the 42-F2 in the vendor encoder's other configurations: 64 LEDs, all
+# eight bits of each source byte kept ("24 planes (RGB888)" of LEDs / 8 bytes each)
+F2_RGB888 = """base = "3dcircle-42f2"
+name = "f2-64-rgb888"
+diameter_mm = 420.0
+[geometry]
+leds_per_blade = 64
+led_pitch_mm = 3.28125
+led_size_mm = 3.28125
+slices = 100
+[colour]
+bit_depth = 8
+"""
+
+
+def test_42f2_family_rgb888_keeps_all_eight_planes_in_the_vendor_layout(tmp_path):
+    from holopack.device.profile import parse_profile
+
+    profile = parse_profile(F2_RGB888, "f2-64.toml")
+    plane_bytes = 64 * 3 // 8  # 24 planes of 64 / 8 bytes = 8 planes of 3 x 64 / 8 bytes
+    codes = np.zeros(profile.codes_shape, np.uint8)
+    codes[0, 0, 2] = 0b1000_0000  # blue of the rim LED: source byte 0, bit 7
+    codes[0, 0, 0] = 0b0000_0001  # red of the rim LED: source byte 2, bit 0 (dropped by RGB666)
+    codes[3, 63, 1] = 0b0000_0100  # green of the centre LED in slice 3: source byte 190, bit 2
+    data = circle42f2.pack_frame(codes, profile)
+    assert len(data) == 100 * 8 * plane_bytes
+    plane = {bit: (7 - bit) * plane_bytes for bit in range(8)}  # the encoder's plane offsets
+    slice_bytes = 8 * plane_bytes
+    assert {i: b for i, b in enumerate(data) if b} == {
+        plane[7] + 0: 0x80,
+        plane[0] + 0: 0x20,
+        3 * slice_bytes + plane[2] + 190 // 8: 1 << (7 - 190 % 8),
+    }
+    frames = _random_codes(profile, 2, seed=7)
+    assert max(int(f.max()) for f in frames) > 63  # codes the 6-bit 42-F2 cannot hold
+    path = tmp_path / "F.BIN"
+    with circle42f2.Writer(str(path), profile, 30) as w:
+        for f in frames:
+            w.write(f)
+    assert all(np.array_equal(a, b) for a, b in zip(frames, circle42f2.read(str(path), profile).frames()))
+
+
+@pytest.mark.parametrize("bits", [1, 5, 7])
+def test_42f2_family_keeps_six_or_eight_bits_only(bits):
+    from holopack.device.profile import parse_profile
+
+    with pytest.raises(InputError, match="bit_depth must be 6 or 8"):
+        parse_profile(F2_RGB888.replace("bit_depth = 8", f"bit_depth = {bits}"), "f2.toml")
+
+
 def test_42f2_trailer_and_bad_sizes(tmp_path):
     profile = load_profile("3dcircle-42f2")
     frames = _random_codes(profile, 2, seed=4)

@@ -218,6 +218,85 @@ def test_bad_wall_files_name_the_fault(text, fault):
         parse_wall(text, "w.toml")
 
 
+_GRID_1X2 = "[grid]\nrows = 1\ncols = 2\npitch = 400\n"
+
+
+@pytest.mark.parametrize(
+    "grid, name",
+    [("", "X"), (_GRID_1X2, "X"), (_GRID_1X2, "A1")],
+    ids=["added fan, no grid", "added fan beside a grid", "grid fan changed twice"],
+)
+def test_a_fan_named_twice_is_refused_never_merged(grid, name):
+    text = (
+        "device = '3dcircle-42f2'\n"
+        + grid
+        + f"[[fans]]\nname = '{name}'\nx = 0.0\ny = 500.0\n"
+        + f"[[fans]]\nname = '{name}'\nx = 400.0\ny = 900.0\n"
+    )
+    with pytest.raises(InputError, match=rf"\[\[fans\]\] 2: fan '{name}' is named again"):
+        parse_wall(text, "w.toml")
+
+
+@pytest.mark.parametrize("unit_mm", [1000.0, 10.0], ids=["metres", "centimetres"])
+def test_a_wall_measured_in_metres_or_centimetres_is_refused(unit_mm):
+    row = "".join(f"[[fans]]\nname = 'A{k}'\nx = {0.42 * k * 1000 / unit_mm!r}\ny = 0.0\n" for k in range(3))
+    with pytest.raises(InputError, match=r"'A0' and 'A1' are [0-9.]+ mm apart.*m or cm"):
+        parse_wall("device = '3dcircle-42f2'\n" + row, "w.toml")
+
+
+def test_fans_overlapping_by_up_to_three_quarters_are_a_wall():
+    # 0.26 x 420 mm apart: 74 % overlap, far past what installers use to hide the gaps
+    wall = parse_wall("device = '3dcircle-42f2'\n[grid]\nrows = 2\ncols = 2\npitch = 109.2\n", "w.toml")
+    assert len(wall.fans) == 4
+
+
+# a 42-F2 sibling the installer measured: 64 LEDs at 2.5 mm light a 320 mm disc
+SMALLER_F2 = """base = "3dcircle-42f2"
+name = "f2-64"
+[geometry]
+leds_per_blade = 64
+led_pitch_mm = 2.5
+led_size_mm = 2.5
+"""
+
+
+def test_a_profile_that_moves_the_leds_is_placed_at_its_own_lit_disc(tmp_path):
+    (tmp_path / "f2-64.toml").write_text(SMALLER_F2)
+    (tmp_path / "wall.toml").write_text("device = 'f2-64.toml'\n[grid]\nrows = 1\ncols = 2\npitch = 300.0\n")
+    wall = load_wall(tmp_path / "wall.toml")
+    # the base's 420 mm would give each fan a 50 mm ring it can never light
+    assert [f.radius_mm for f in wall.fans] == [160.0, 160.0]
+    assert wall.bounds_mm == (-160.0, -160.0, 460.0, 160.0)
+    assert "diameter_mm" not in wall.fans[0].profile.to_toml()
+
+
+def test_a_stated_diameter_the_leds_do_not_light_is_refused_by_a_wall(tmp_path):
+    (tmp_path / "f2-64.toml").write_text(SMALLER_F2.replace("[geometry]", "diameter_mm = 420.0\n[geometry]"))
+    assert load_profile(str(tmp_path / "f2-64.toml")).leds_per_blade == 64  # one fan alone needs no size
+    (tmp_path / "wall.toml").write_text("device = 'f2-64.toml'\n[[fans]]\nname = 'A'\nx = 0.0\ny = 0.0\n")
+    with pytest.raises(InputError, match="fan 'A': .*diameter_mm is 420 but its LEDs light a 320 mm disc"):
+        load_wall(tmp_path / "wall.toml")
+
+
+WINDOWS_WALL = 'device = "3dcircle-42f2"\r\n[[fans]]\r\nname = "A1"\r\nx = 0.0\r\ny = 0.0\r\n'
+
+
+def test_a_wall_file_saved_by_a_windows_editor_reads_as_the_same_text(tmp_path):
+    # UTF-8 with a byte-order mark and CRLF line ends, as Notepad saves it
+    (tmp_path / "bom.toml").write_bytes(b"\xef\xbb\xbf" + WINDOWS_WALL.encode())
+    (tmp_path / "plain.toml").write_text(WINDOWS_WALL.replace("\r\n", "\n"))
+    bom, plain = load_wall(tmp_path / "bom.toml"), load_wall(tmp_path / "plain.toml")
+    assert [(f.name, f.x, f.y, f.device) for f in bom.fans] == [
+        (f.name, f.x, f.y, f.device) for f in plain.fans
+    ]
+
+
+def test_a_utf16_wall_file_is_refused_with_what_to_save_it_as(tmp_path):
+    (tmp_path / "u16.toml").write_bytes(WINDOWS_WALL.encode("utf-16"))
+    with pytest.raises(InputError, match="u16.toml: the wall file is UTF-16 text; save it as UTF-8"):
+        load_wall(tmp_path / "u16.toml")
+
+
 def test_square_grid_names_and_positions():
     wall = parse_wall("device = 'mp4-fan'\n[grid]\nrows = 2\ncols = 2\npitch = 500\n", "w.toml")
     assert [(f.name, f.x, f.y, f.file_name) for f in wall.fans] == [
@@ -544,6 +623,34 @@ def test_wall_canvas_lights_the_model_with_its_own_lights_when_asked(wall_dir, m
         assert plan.source.renderer.lights == expected
     else:
         assert red < 1.3 * green
+
+
+def test_a_wall_plays_at_its_polar_fans_rate_and_video_fans_follow(tmp_path):
+    # a 42-F2 file holds no rate (the fan plays it at 30 fps); an MP4 holds its own
+    (tmp_path / "m25.toml").write_text('base = "mp4-fan"\nname = "m25"\nfps = 25.0\n')
+    fans = "[[fans]]\nname = 'a'\nx = 0.0\ny = 0.0\n[[fans]]\nname = 'b'\nx = 600.0\ny = 0.0\ndevice = 'm25.toml'\n"
+    mixed = parse_wall("device = '3dcircle-42f2'\n" + fans, "w.toml", base_dir=str(tmp_path))
+    assert mixed.fps == 30.0 and mixed.off_rate_fans(30.0) == []
+    videos = parse_wall("device = 'mp4-fan'\n" + fans, "w.toml", base_dir=str(tmp_path))
+    assert videos.fps == 25.0  # the slowest video device's
+
+
+def test_polar_fans_of_different_rates_are_said_at_export_and_refused_by_validate(wall_dir, capsys):
+    from holopack.pack.validate import validate
+
+    (wall_dir / "rates.toml").write_text(
+        "device = 'coarse.toml'\n[[fans]]\nname = 'A'\nx = 0.0\ny = 0.0\n"
+        "[[fans]]\nname = 'B'\nx = 420.0\ny = 0.0\ndevice = 'legacy-224'\n"
+    )
+    _picture(wall_dir / "pic.png")
+    out = wall_dir / "out"
+    export_wall(
+        str(wall_dir / "pic.png"), str(wall_dir / "rates.toml"), str(out), seconds=0.2, progress=False
+    )
+    err = capsys.readouterr().err
+    assert "fan A (coarse-42f2, 30 fps) plays its file at the device's own rate, not the wall's 10 fps" in err
+    report = validate(str(out))
+    assert not report.ok and "was made for 10 fps; coarse-42f2 plays 30 fps" in report.text()
 
 
 def test_a_wall_export_says_which_fans_stay_dark(wall_dir, capsys):

@@ -8,7 +8,9 @@ Layout (rsoaresgouveia/holofan-studio, REVERSE_ENGINEERING.md and BinFormat.cs):
     plane  = one bit of each source byte; source = LEDs x (B, G, R), LED 0 at the rim
     bit    = source byte j is bit 7 - (j & 7) of plane byte j >> 3 (MSB first)
 
-Codes are 6-bit (0..63); a source byte is code << 2 (the two dropped low bits are zero).
+Codes are 6-bit (0..63) on the 42-F2: the encoder builds all 8 planes and writes the
+first 6. The vendor encoder's other models (48 to 256 LEDs) mostly write all 8 (its
+"24 planes (RGB888)", counted per channel); a profile with ``bit_depth = 8`` writes those.
 """
 
 from __future__ import annotations
@@ -155,7 +157,10 @@ FORMAT = Format(
         "write_trailer": (boolean, False),
         "suffix": (file_suffix, ".BIN"),
     },
-    check_profile=shared_blade_rule("42f2", 6, " (RGB666)"),
+    # 6 planes on the 42-F2 itself; the vendor encoder's other models (48 to 256 LEDs)
+    # mostly keep all 8 ("24 planes (RGB888)" of LEDs / 8 bytes = 8 of 3 x LEDs / 8), in
+    # the same layout: holofan-studio, REVERSE_ENGINEERING.md, "Other models"
+    check_profile=shared_blade_rule("42f2", (6, 8), " (RGB666 on the 42-F2, RGB888 on its siblings)"),
     default_profile=DEFAULT_PROFILE,
     # the fan ignores files not ending in upper-case ".BIN"; it reads FAT cards whose
     # firmware is known to choke on long names, so stems stay 8.3-short

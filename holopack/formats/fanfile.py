@@ -136,14 +136,16 @@ def fixed_stride_file(
     return PolarFile(path, profile, profile.fps, count, frames)
 
 
-def shared_blade_rule(name: str, bit_depth: int, depth_note: str = ""):
+def shared_blade_rule(name: str, bit_depth: int | tuple[int, ...], depth_note: str = ""):
     """A format's ``check_profile`` for layouts that store one shared blade of a multiple
-    of 8 LEDs (whole bytes per channel plane) at a fixed bit depth."""
+    of 8 LEDs (whole bytes per channel plane) at one of the bit depths ``bit_depth``."""
+    depths = (bit_depth,) if isinstance(bit_depth, int) else tuple(bit_depth)
 
     def check_profile(colour: dict, geometry: dict) -> str | None:
-        if colour["bit_depth"] != bit_depth:
+        if colour["bit_depth"] not in depths:
+            allowed = " or ".join(str(d) for d in depths)
             return (
-                f"[colour] bit_depth must be {bit_depth} for the {name} format{depth_note}, "
+                f"[colour] bit_depth must be {allowed} for the {name} format{depth_note}, "
                 f"got {colour['bit_depth']}"
             )
         if geometry and (geometry["blade_data"] != "shared" or geometry["leds_per_blade"] % 8):

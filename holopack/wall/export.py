@@ -238,6 +238,17 @@ def export_wall(
     named = wall_path or (None if wall.source == "<wall>" else wall.source)
     scene = input if isinstance(input, Scene) else load(default_twin() if input is None else input)
     plan = WallPlan(scene, wall, settings)
+    off_rate = wall.off_rate_fans(plan.fps)
+    if off_rate:
+        many = len(off_rate) > 1
+        warn(
+            ("fans " if many else "fan ")
+            + ", ".join(f"{f.name} ({f.profile.name}, {f.profile.fps:g} fps)" for f in off_rate)
+            + (" play their files" if many else " plays its file")
+            + f" at the device's own rate, not the wall's {plan.fps:g} fps, and will not stay in step "
+            "(a wall's polar fans must share one frame rate)",
+            wall_path,
+        )
     total = plan.timeline.frame_count
     bar: CallbackProgress | Progress
     if callable(progress):

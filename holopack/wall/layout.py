@@ -36,6 +36,8 @@ _TOP_KEYS = {"device", "fans", "grid", "name", "description"}
 _FAN_KEYS = {"name", "x", "y", "rotation", "mirror", "device"}
 _GRID_KEYS = {"rows", "cols", "pitch", "layout", "device"}
 MAX_FANS = 256
+# the closest two fan centres may be, as a share of the smaller fan's diameter (75 % overlap)
+MIN_APART = 0.25
 
 
 @dataclass(frozen=True)
@@ -85,9 +87,17 @@ class Wall:
 
     @property
     def fps(self) -> float:
-        """The wall's frame rate: every fan plays the same frames at the same rate, so
-        the slowest device's rate (all 42-F2: 30 fps)."""
-        return min(f.profile.fps for f in self.fans)
+        """The wall's frame rate: every fan plays the same frames at the same rate. A
+        polar fan plays at its profile's rate (a 42-F2 or legacy-224 file holds none),
+        a video at its file's, so the polar fans' rate (the slowest, where they differ:
+        see off_rate_fans), else the slowest video device's (all 42-F2: 30 fps)."""
+        polar = [f.profile.fps for f in self.fans if f.profile.is_polar]
+        return min(polar) if polar else min(f.profile.fps for f in self.fans)
+
+    def off_rate_fans(self, fps: float) -> list[Fan]:
+        """The polar fans that would play a wall at ``fps`` at another speed: they play at
+        their profile's rate, as holopack validate holds a single fan's file to it."""
+        return [f for f in self.fans if f.profile.is_polar and abs(f.profile.fps - fps) > 0.01]
 
 
 def load_wall(path: str | os.PathLike) -> Wall:
@@ -121,8 +131,18 @@ def parse_wall(text: str, source: str = "<wall>", base_dir: str | None = None) -
         out.append(fan)
     for i, a in enumerate(out):
         for b in out[:i]:
-            if math.hypot(a.x - b.x, a.y - b.y) < 1e-6:
+            apart = math.hypot(a.x - b.x, a.y - b.y)
+            if apart < 1e-6:
                 raise InputError(f"fans {b.name!r} and {a.name!r} have the same centre", source)
+            # a wall measured in metres or centimetres puts 420 mm fans 0.4 or 42 mm apart:
+            # each would show a sliver of the picture, and no fan would stay dark to say so
+            size = min(a.radius_mm, b.radius_mm) * 2.0
+            if apart < MIN_APART * size:
+                raise InputError(
+                    f"fans {b.name!r} and {a.name!r} are {apart:g} mm apart, less than a quarter "
+                    f"of their {size:g} mm size (x and y are millimetres: is the wall in m or cm?)",
+                    source,
+                )
     name = raw.get("name", os.path.splitext(os.path.basename(source))[0] or "wall")
     if not isinstance(name, str):
         raise InputError(f"name must be a string, got {name!r}", source)
@@ -165,12 +185,22 @@ def _fan_tables(raw: dict, source: str) -> list[dict]:
     if not isinstance(entries, list) or not all(isinstance(e, dict) for e in entries):
         raise InputError("fans must be an array of tables ([[fans]])", source)
     by_name = {fan["name"]: fan for fan in fans}
+    # which [[fans]] entry named each fan: a second entry of the same name is refused,
+    # never merged into the first (it would silently move or re-device that fan)
+    named_by: dict[str, int] = {}
     for number, entry in enumerate(entries, start=1):
         where = f"[[fans]] {number}: "
         _unknown(entry, _FAN_KEYS, where, source)
         name = entry.get("name")
         if not isinstance(name, str) or not name.strip():
             raise InputError(f"{where}name must be a non-empty string", source)
+        if name in named_by:
+            raise InputError(
+                f"{where}fan {name!r} is named again ([[fans]] {named_by[name]} names it first); "
+                "give each fan its own name",
+                source,
+            )
+        named_by[name] = number
         if name in by_name and grid is not None:
             by_name[name].update(entry)  # a grid fan changed by name
             continue

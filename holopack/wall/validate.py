@@ -107,6 +107,8 @@ def _check_wall_fan(report, entry: dict, name: str, path: str, fan_where: str, w
     except InputError as exc:
         report.add("error", fan_where, f"cannot be read as a {profile.name} file: {exc.message}")
         return None
+    if profile.kind == "polar" and abs(profile.fps - fps) > 0.01:  # the file holds no rate
+        report.add("error", fan_where, f"was made for {fps:g} fps; {profile.name} plays {profile.fps:g} fps")
     if profile.kind == "video" and facts.fps and abs(facts.fps - fps) > 0.01:
         report.add("error", fan_where, f"plays at {facts.fps:g} fps; the wall plays {fps:g} fps")
     return facts.frames

@@ -14,6 +14,10 @@ from .toml_text import to_toml
 
 _T = TypeVar("_T")
 
+# how far a polar profile's diameter_mm may be from the lit disc of its LED geometry, as
+# a share of the disc (the shipped diy-apa102 states 529 mm for a 528.97 mm disc)
+DIAMETER_SLACK = 0.02
+
 
 @dataclass(frozen=True)
 class Blade:
@@ -102,10 +106,19 @@ class DeviceProfile:
     def physical_diameter_mm(self) -> float:
         """The fan's diameter in mm as mounted in a wall: ``diameter_mm`` when the
         profile gives it, else the lit disc of its LED geometry."""
+        if self.is_polar:
+            lit = 2.0 * self.radius_mm
+            if self.diameter_mm is not None and abs(self.diameter_mm - lit) > DIAMETER_SLACK * lit:
+                # the wall gives the fan every point of its circle: a circle wider than the
+                # LEDs reach leaves a dark ring between neighbours, a narrower one wastes LEDs
+                raise InputError(
+                    f"profile '{self.name}': diameter_mm is {self.diameter_mm:g} but its LEDs light a "
+                    f"{lit:.4g} mm disc; set diameter_mm = {lit:.4g} or leave it out",
+                    self.source or None,
+                )
+            return float(self.diameter_mm) if self.diameter_mm is not None else lit
         if self.diameter_mm is not None:
             return float(self.diameter_mm)
-        if self.is_polar:
-            return 2.0 * self.radius_mm
         raise InputError(
             f"profile '{self.name}' gives no diameter_mm, which a wall needs", self.source or None
         )
@@ -169,11 +182,14 @@ class DeviceProfile:
                 f"  frame         {self.slices} x {self.columns} x 3 codes",
             ]
         if self.diameter_mm is not None or self.is_polar:
-            lines.append(
-                f"  diameter      {self.physical_diameter_mm:g} mm ("
-                + (self.diameter_source or "the lit disc of the LED geometry")
-                + ")"
-            )
+            try:
+                lines.append(
+                    f"  diameter      {self.physical_diameter_mm:g} mm ("
+                    + (self.diameter_source or "the lit disc of the LED geometry")
+                    + ")"
+                )
+            except InputError as e:  # a wall refuses it; a single fan does not need it
+                lines.append(f"  diameter      {e.message} (walls only)")
         lines.append(
             f"  colour        {self.channel_order}, {self.bit_depth} bit/channel, gamma "
             f"{self.gamma:g}, brightness limit {self.brightness_limit:g}, dither {self.dither}"

@@ -24,7 +24,7 @@ from ...schema import pos_int as _pos_int
 from ...schema import string as _str
 from ...textfile import read_text
 from ...textfile import show_value as _show  # errors quote values alike
-from .device_profile import Blade, DeviceProfile
+from .device_profile import DIAMETER_SLACK, Blade, DeviceProfile
 
 PROFILE_DIR = Path(__file__).parent.parent / "profiles"
 
@@ -131,7 +131,7 @@ def _read(name_or_path) -> tuple[str, str]:
     if os.sep not in raw and "/" not in raw and not raw.endswith(".toml"):
         if raw not in list_profiles():  # by name only: no file system lookup of user text
             names = list_profiles()
-            close = difflib.get_close_matches(raw, names, n=3)
+            close = difflib.get_close_matches(raw, names, n=3) or _named_within(raw, names)
             hint = f"did you mean {', '.join(close)}?" if close else f"shipped profiles: {', '.join(names)}"
             raise InputError(f"no device profile named '{raw}'; {hint} (or give the path of a .toml profile)")
         path = shipped
@@ -139,6 +139,16 @@ def _read(name_or_path) -> tuple[str, str]:
         path = Path(raw)
         check_regular(path, "profile")  # not a device, FIFO or socket
     return read_text(path, "profile"), str(path)
+
+
+def _named_within(raw: str, names: list[str]) -> list[str]:
+    """The profiles whose name holds ``raw`` ignoring case and punctuation: installers
+    write the model ("42-F2", "legacy 224") where the profile is "3dcircle-42f2", which
+    is too far off for difflib."""
+    key = "".join(ch for ch in raw.lower() if ch.isalnum())
+    if len(key) < 3:
+        return []
+    return [n for n in names if key in "".join(ch for ch in n.lower() if ch.isalnum())][:3]
 
 
 def parse_profile(text: str, source: str = "<profile>", _depth: int = 0) -> DeviceProfile:
@@ -162,8 +172,26 @@ def parse_profile(text: str, source: str = "<profile>", _depth: int = 0) -> Devi
                 source,
             )
         base_raw = tomllib.loads(read_text(PROFILE_DIR / f"{base_name}.toml", "profile"))
+        own = raw
         raw = _merge(base_raw, {k: v for k, v in raw.items() if k != "base"})
+        if "diameter_mm" not in own and "geometry" in own:
+            raw = _disc_follows_geometry(raw, source, text)
     return _build(raw, source, text)
+
+
+def _disc_follows_geometry(raw: dict, source: str, text: str) -> dict:
+    """``raw`` without the base's diameter_mm (and its source) when the profile's own
+    [geometry] moved the LEDs off the base's disc: the size a wall places the fan at is
+    then the lit disc of the new geometry, not the base fan's."""
+    if "diameter_mm" not in raw or raw.get("kind") != "polar":
+        return raw
+    try:
+        lit = 2.0 * _build({k: v for k, v in raw.items() if k != "diameter_mm"}, source, text).radius_mm
+    except InputError:
+        return raw  # the profile's own fault is reported by _build with the raw as written
+    if abs(raw["diameter_mm"] - lit) <= DIAMETER_SLACK * lit:
+        return raw
+    return {k: v for k, v in raw.items() if k not in ("diameter_mm", "diameter_source")}
 
 
 def _merge(base: dict, over: dict) -> dict:
