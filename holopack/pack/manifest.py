@@ -41,7 +41,19 @@ def _public(entry: dict) -> dict:
 def _manifest(playlist: Playlist, name: str, device: dict) -> dict:
     profile = device["profile"]
     items = [_public(u.entry) for u in device["units"] if "sha256" in u.entry]
-    return {
+    # items whose file could not be made this run: listed so that the package does not
+    # pass for complete (holopack validate fails on them); absent when every item was made
+    failed = [
+        {
+            "index": u.entry["index"],
+            "name": u.entry["name"],
+            "file": u.entry["file"],
+            "error": u.entry["_failed"],
+        }
+        for u in device["units"]
+        if "sha256" not in u.entry and "_failed" in u.entry
+    ]
+    manifest = {
         "format": MANIFEST_FORMAT,
         "holopack": __version__,
         "device": profile.name,
@@ -56,6 +68,9 @@ def _manifest(playlist: Playlist, name: str, device: dict) -> dict:
         "total_bytes": sum(int(i["bytes"]) for i in items),
         "items": items,
     }
+    if failed:
+        manifest["failed"] = failed
+    return manifest
 
 
 def _install_text(profile, count: int) -> list[str]:

@@ -204,6 +204,10 @@ def _pack_into(
     )
     report.worker_summary = list(getattr(executor, "pack_summary", None) or [])
     _record_results(to_render, results, report)
+    for uid, failure in failures.items():  # the manifest says what is missing (validate fails on it)
+        for unit in to_render:
+            if unit.uid == uid:
+                unit.entry["_failed"] = str(failure)
 
     if not failures:
         from ..wall.package import pack_walls
@@ -211,7 +215,10 @@ def _pack_into(
         report.walls = pack_walls(playlist, root, progress)
     _write_manifests(playlist, root, devices, report, remove_stale=not failures)
 
-    if zip_target is None:
+    # A first run that made no file at all leaves nothing behind: a package of zero files
+    # would pass for a finished one. With something made, it is kept for the next run.
+    made_nothing = failures and not report.rendered and not report.kept and not os.path.lexists(output)
+    if zip_target is None and not made_nothing:
         with deferred():  # a signal now waits until the folder is whole
             _commit_folder(root, output, devices)
             _commit_walls(root, output, report.walls)

@@ -301,6 +301,17 @@ def check_device_folder(report: ValidationReport, folder: str, prefix: str = "")
         listed.append(name)
         total += _check_listed_file(report, entry, name, files_dir, manifest_path, profile, prefix)
 
+    failed = manifest.get("failed")
+    for entry in failed if isinstance(failed, list) else []:
+        if isinstance(entry, dict):
+            report.add(
+                "error",
+                prefix + shorten(str(entry.get("file", ""))) if entry.get("file") else where,
+                f"item {entry.get('index', '?')} ({entry.get('name', '?')}) was not made "
+                f"({shorten(str(entry.get('error', 'it failed')))}); fix it and run holopack pack again",
+            )
+    if not listed and not failed:
+        report.add("error", where, "holds no files: the fan would play nothing")
     _check_play_order(report, listed, files_dir, profile, where, prefix)
     if manifest.get("total_bytes") is not None and manifest["total_bytes"] != total:
         report.add(
