@@ -73,7 +73,10 @@ def _plan(playlist: Playlist, root: str) -> tuple[list[_Unit], dict]:
     units: list[_Unit] = []
     devices: dict = {}
     sources: dict[str, tuple[str, list]] = {}
-    count = len(playlist.items)
+    # a wall item goes to its wall's folder (pack_walls): the device files are numbered
+    # among the other items, or the fan's play order would skip a number (01, 03)
+    fan_items = [item for item in playlist.items if not item.wall]
+    count = len(fan_items)
     for device_arg in playlist.devices:
         profile = load_profile(device_arg)
         if profile.name in devices:
@@ -93,15 +96,13 @@ def _plan(playlist: Playlist, root: str) -> tuple[list[_Unit], dict]:
             "profile_sha256": psha,
             "units": [],
         }
-        for item in playlist.items:
-            if item.wall:
-                continue  # a wall item goes to its wall's folder (pack_walls)
+        for position, item in enumerate(fan_items, start=1):
             if item.input not in sources:
                 sources[item.input] = source_hash(item.input)
             src_sha, src_files = sources[item.input]
             settings = item.settings_dict()
             key = content_key(src_sha, settings, psha, __version__)
-            name = rule.file_name(item.index, count, item.name)
+            name = rule.file_name(position, count, item.name)
             stem = os.path.splitext(name)[0]
             entry = {
                 "index": item.index,
