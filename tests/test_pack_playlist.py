@@ -140,6 +140,35 @@ def test_faults_name_the_playlist_and_the_item(folder, text, fragments):
     fails(folder, text, *fragments)
 
 
+def test_devices_written_below_an_item_is_named_as_misplaced(folder):
+    # added at the end of the file, devices lands in the last item (TOML's table rule)
+    text = (
+        '[[items]]\ninput = "duck.glb"\n[[items]]\ninput = "duck.glb"\nname = "b"\ndevices = ["hypervsn"]\n'
+    )
+    message = fails(folder, text, "item 2:", "devices is a key of the whole playlist", "top of the file")
+    assert "missing devices" not in message
+    fails(
+        folder,
+        '[defaults]\nseconds = 2\ndevices = ["hypervsn"]\n[[items]]\ninput = "duck.glb"\n',
+        "[defaults]: devices",
+    )
+
+
+def test_an_item_key_at_the_top_level_points_to_defaults(folder):
+    message = fails(folder, 'devices = ["hypervsn"]\nseconds = 5\n[[items]]\ninput = "duck.glb"\n', "seconds")
+    assert "[defaults]" in message and "did you mean" not in message
+
+
+def test_a_windows_path_that_is_not_found_says_to_write_slashes(folder):
+    (folder / "media").mkdir()
+    shutil.copy(DUCK, folder / "media" / "duck.glb")
+    message = fails(folder, 'devices = ["hypervsn"]\n[[items]]\ninput = "media\\\\duck.glb"\n', "not found")
+    assert "write folders with /" in message
+    assert (
+        parse(folder, 'devices = ["hypervsn"]\n[[items]]\ninput = "media/duck.glb"\n').items[0].name == "duck"
+    )
+
+
 def test_missing_or_unreadable_playlists(tmp_path):
     with pytest.raises(InputError, match="playlist file not found"):
         load_playlist(tmp_path / "none.toml")

@@ -112,6 +112,22 @@ def _default_name(input_text: str) -> str:
     return stem or "clip"
 
 
+def _refuse_top_keys_below(table, where: str, path: str) -> None:
+    """A key of the whole playlist (``devices``) written under [defaults] or an [[items]]:
+    TOML gives every line after a table's header to that table, so ``devices = [...]``
+    added at the end of the file lands in the last item."""
+    if not isinstance(table, dict):
+        return
+    for key in TOP_KEYS:
+        if key in table:
+            raise InputError(
+                f"{where}: {key} is a key of the whole playlist: write it at the top of the file, "
+                "above [defaults] and the first [[items]] (every line below a [[items]] line "
+                "belongs to that item; one playlist packs every item for the same devices)",
+                path,
+            )
+
+
 def parse_playlist(text: str, path: str) -> Playlist:
     """Check playlist TOML ``text``; ``path`` is the playlist file (relative inputs resolve
     against its folder). Raises InputError naming the file and the item at fault."""
@@ -120,10 +136,19 @@ def parse_playlist(text: str, path: str) -> Playlist:
     except tomllib.TOMLDecodeError as exc:
         raise InputError(f"not valid TOML: {exc}", path) from None
     for key in raw:
+        if key in ITEM_KEYS and key not in NOT_DEFAULTS:
+            raise InputError(
+                f"{key} is an item's key, not the playlist's: put it under [defaults] (for every "
+                "item) or under an [[items]]",
+                path,
+            )
         if key not in TOP_KEYS:
             raise InputError(_unknown_key(key, TOP_KEYS), path)
     base = os.path.dirname(os.path.abspath(path))
     items_raw = raw.get("items")
+    _refuse_top_keys_below(raw.get("defaults"), "[defaults]", path)
+    for number, entry in enumerate(items_raw if isinstance(items_raw, list) else [], start=1):
+        _refuse_top_keys_below(entry, f"item {number}", path)
     all_walls = (
         isinstance(items_raw, list)
         and bool(items_raw)
@@ -254,7 +279,10 @@ def _item(number: int, entry, defaults: dict, base: str, suffixes: set, path: st
 def _input_file(input_text: str, base: str, suffixes: set, where: str, path: str) -> str:
     full = os.path.normpath(os.path.join(base, os.path.expanduser(input_text)))
     if not os.path.exists(full):
-        raise InputError(f"{where}: input file not found: {input_text} (looked for {full})", path)
+        hint = ""
+        if "\\" in input_text and os.sep != "\\":
+            hint = "; write folders with / (here a \\ is part of the file name)"
+        raise InputError(f"{where}: input file not found: {input_text} (looked for {full}){hint}", path)
     if os.path.isdir(full):
         # a folder of numbered pictures is a clip, as on the command line (scene.load)
         from ..video.decode import folder_pictures
