@@ -44,6 +44,17 @@ def test_fleet_faults_name_the_file_and_the_fan(tmp_path, text, fault):
     assert str(info.value).startswith(str(path)) and fault in str(info.value)
 
 
+def test_a_bare_ipv6_fan_address_asks_for_brackets_and_a_bracketed_one_reads(tmp_path):
+    path = tmp_path / "fleet.toml"
+    path.write_text('[[fans]]\nname = "a"\naddress = "fe80::1:5233"\n')
+    with pytest.raises(InputError) as info:
+        load_fleet(str(path))
+    assert "fan 1 (a)" in str(info.value) and "[fe80::1:5233]:PORT" in str(info.value)
+    path.write_text('[[fans]]\nname = "a"\naddress = "[fe80::1]:5233"\n')
+    (fan,) = load_fleet(str(path))
+    assert (fan.address.host, fan.address.port) == ("fe80::1", 5233)
+
+
 def test_fleet_defaults_apply_to_fans_that_say_nothing(tmp_path):
     path = tmp_path / "fleet.toml"
     path.write_text(

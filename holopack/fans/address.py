@@ -26,6 +26,12 @@ class FanAddress:
             r"([^:\s\[\]]+)(?::(\d+))?", text
         )
         if not match:
+            if text.count(":") >= 2 and re.fullmatch(r"[0-9A-Fa-f:.]+", text):
+                # bare IPv6: "fe80::1:5233" reads as an address or as one with a port, so
+                # the brackets are required rather than guessed
+                raise InputError(
+                    f"fan address {text!r}: write an IPv6 address in brackets, [{text}] or [{text}]:PORT"
+                )
             raise InputError(f"fan address {text!r} is not HOST or HOST:PORT")
         host, port = match.group(1), match.group(2)
         if port is not None and not 0 < int(port) < 65536:
