@@ -158,6 +158,32 @@ def test_a_package_made_by_holopack_pack_goes_onto_three_fans_intact(tmp_path, t
         assert [e["name"] for e in f.events if e["kind"] == "upload"] == sorted(want)  # play order
 
 
+def test_a_package_missing_an_item_pack_could_not_make_is_not_pushed(tmp_path, capsys):
+    import shutil
+
+    from _pack_helpers import DUCK
+
+    from holopack.pack import pack
+
+    shutil.copy(DUCK, tmp_path / "duck.glb")
+    (tmp_path / "broken.glb").write_bytes(b"glTF" + b"\x02\x00\x00\x00" + b"\x10\x00\x00\x00" + b"\x00" * 4)
+    (tmp_path / "p.toml").write_text(
+        'devices = ["3dcircle-42f2"]\n[defaults]\nseconds = 0.1\nsize = 32\n'
+        '[[items]]\ninput = "duck.glb"\n[[items]]\ninput = "broken.glb"\n'
+    )
+    with pytest.raises(InputError):
+        pack(tmp_path / "p.toml", tmp_path / "out", jobs=1, progress=False, preview_frames=2, preview_size=32)
+    assert (tmp_path / "out" / "3dcircle-42f2" / "files" / "01_DUCK.BIN").is_file()  # kept for the next run
+    fan = EmulatedFan("3dcircle-42f2", str(tmp_path / "card")).start()
+    try:
+        rc = main(["push", str(tmp_path / "out"), "--fan", fan.address, "-q"])
+    finally:
+        fan.stop()
+    err = capsys.readouterr().err
+    assert rc == 2 and "incomplete" in err and "item 2 (broken)" in err
+    assert [e for e in fan.events if e["kind"] == "upload"] == []  # nothing went to the fan
+
+
 def test_a_manifest_with_a_null_profile_text_uses_the_shipped_profile(tmp_path):
     folder = make_device_folder(str(tmp_path / "shop"))
     manifest = json.loads(open(f"{folder}/manifest.json").read())

@@ -123,6 +123,17 @@ def _device_folder(folder: str, device) -> Plan:
         profile = parse_profile(manifest["profile_toml"], f"{manifest_path} (profile)")
     else:
         profile = _load_profile(manifest["device"], None)
+    failed = manifest.get("failed")
+    if isinstance(failed, list) and failed:
+        # holopack pack could not make these: the fan would play the package without them
+        missing = ", ".join(
+            f"item {f.get('index', '?')} ({f.get('name', '?')})" for f in failed if isinstance(f, dict)
+        )
+        raise InputError(
+            f"the package is incomplete: holopack pack could not make {missing}; "
+            "fix it and pack again before pushing",
+            manifest_path,
+        )
     uploads = []
     for item in sorted(items, key=lambda i: i.get("index", 0)):
         rel = item.get("file")
