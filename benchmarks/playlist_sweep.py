@@ -319,15 +319,18 @@ def _subfolders(d: Path) -> None:
     shutil.copy(DUCK, d / "media" / "duck.GLB")
 
 
-def _fleet_case(fleet_text: str, expect: str, fragments=()):
+def _fleet_case(fleet_text: str, expect: str, fragments=(), incomplete=False):
     """Pack one item, push it with ``--fleet`` to emulated 42-F2 fans. ``fleet_text`` may
-    hold {PORT0}, {PORT1}: the emulators' ports. ``expect``: ok or fail."""
+    hold {PORT0}, {PORT1}: the emulators' ports. ``expect``: ok or fail. ``incomplete``:
+    a second item, an empty MP4, fails in pack (exit 2) and the package is pushed anyway."""
 
     def run(d: Path) -> str:
         inputs(d)
-        (d / "list.toml").write_text(F2 + SMALL + item("pic.png", "sale"))
+        (d / "empty.mp4").write_bytes(b"")
+        extra = item("empty.mp4", "empty") if incomplete else ""
+        (d / "list.toml").write_text(F2 + SMALL + item("pic.png", "sale") + extra)
         rc, so, se = pack(d)
-        if rc != 0:
+        if rc != (2 if incomplete else 0):
             return f"FAIL pack rc {rc}"
         procs, ports = [], []
         env = dict(os.environ, PYTHONPATH=os.environ.get("PYTHONPATH", ROOT))
@@ -657,6 +660,12 @@ CASES = {
         '[[fans]]\nname = "a"\naddress = "127.0.0.1:{PORT1}"\n',
         "fail",
         ["fleet.toml", "a"],
+    ),
+    "fleet-push-incomplete-package": _fleet_case(
+        '[defaults]\ndevice = "3dcircle-42f2"\n[[fans]]\nname = "a"\naddress = "127.0.0.1:{PORT0}"\n',
+        "fail",
+        ["manifest.json", "incomplete", "item 2 (empty)"],
+        incomplete=True,
     ),
     "fleet-crlf-and-spaces": _fleet_case(
         '[[fans]]\r\nname = "a"\r\naddress = " 127.0.0.1:{PORT0} "\r\ndevice = "3dcircle-42f2"\r\n', "ok"
