@@ -183,3 +183,15 @@ def test_emulate_fan_command_serves_a_push_from_another_process(tmp_path):
     events = [json.loads(x) for x in log.read_text().splitlines()]
     assert [e["kind"] for e in events if e["kind"] != "status"] == ["upload", "command"]
     assert events[-2]["command"] == "next"
+
+
+def test_a_fan_of_another_kind_is_named_as_the_likely_cause(fan, legacy, capsys):
+    # a legacy fan spoken to as a 42-F2 (the default) stays silent; a 42-F2 spoken to
+    # as a legacy fan drops the link: neither says why, so the line says what was tried
+    assert main(["fan", f"127.0.0.1:{legacy.port}", "status", "--timeout", "0.5"]) == 1
+    err = capsys.readouterr().err.strip().splitlines()
+    assert len(err) == 1 and "spoken to as a 3dcircle-42f2" in err[0] and "--device (legacy-224)" in err[0]
+    assert main(["fan", fan.address, "status", "--device", "legacy-224", "--timeout", "0.5"]) == 1
+    err = capsys.readouterr().err.strip().splitlines()
+    assert len(err) == 1 and "spoken to as a legacy-224" in err[0] and "--device (3dcircle-42f2)" in err[0]
+    assert "Traceback" not in "".join(err)

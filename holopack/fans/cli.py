@@ -116,7 +116,7 @@ def add_emulate_parser(sub) -> argparse.ArgumentParser:
     p.add_argument(
         "--device",
         required=True,
-        choices=["3dcircle-42f2", "legacy-224"],
+        choices=list(FAN_DEVICES),
         help="the fan whose protocol it speaks",
     )
     p.add_argument(
@@ -278,6 +278,7 @@ def cmd_fan(args) -> int:
     """
     from .address import FanAddress
     from .control import check_confirmation, fan_command, format_status, plan_command
+    from .faults import FanError
     from .protocols import protocol_for
 
     address = FanAddress.parse(args.host)
@@ -286,11 +287,29 @@ def cmd_fan(args) -> int:
     if action in ("format", "clear-cache", "delete") and not args.yes:
         check_confirmation(action, address, False, None)  # refuses, nothing sent
     confirm = _ask_confirmation(args, address)
-    result = fan_command(
-        address, action, args.arg, device=args.device, yes=args.yes, confirm=confirm, timeout=args.timeout
-    )
+    try:
+        result = fan_command(
+            address, action, args.arg, device=args.device, yes=args.yes, confirm=confirm, timeout=args.timeout
+        )
+    except FanError as exc:
+        raise _with_device_hint(exc, args.device) from None
     print(json.dumps(result, indent=2) if args.json else format_status(result))
     return 0
+
+
+# the fans holopack speaks to (holopack/fans/protocols.toml), by their shipped profiles
+FAN_DEVICES = ("3dcircle-42f2", "legacy-224")
+
+
+def _with_device_hint(exc, device: str):
+    """The fan's fault (a FanError) with the kind of fan it was spoken to as: a legacy
+    fan spoken to as a 42-F2 (the default) says nothing on its ports and times out, and
+    a 42-F2 spoken to as a legacy fan drops the link, neither of which names the cause."""
+    from .faults import FanError
+
+    others = ", ".join(d for d in FAN_DEVICES if d != device) or "its profile"
+    hint = f"spoken to as a {device}: another kind of fan needs --device ({others})"
+    return FanError(f"{exc.message}; {hint}", exc.path, retryable=exc.retryable)
 
 
 def cmd_emulate_fan(args) -> int:
