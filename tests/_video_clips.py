@@ -292,18 +292,23 @@ def wide_textured_clip(folder: str, seed: int = 0, frames: int = FRAMES):
         a[y_at:, x_at : x_at + SIZE] = alpha
         picture = (1.0 - a[..., None]) * background
         picture[y_at:, x_at : x_at + SIZE] += linear
-        codes = srgb_encode(picture) + rng.normal(0.0, 2.0, picture.shape)
-        pictures.append(np.clip(codes + 0.5, 0, 255).astype(np.uint8))
+        pictures.append(_noisy_codes(picture, rng))
         truth.append(a.astype(np.float32))
     path = os.path.join(folder, f"textured-{seed}-640x360.mp4")
-    _encode(
-        path,
-        pictures,
-        FPS,
-        ["-c:v", "libx264", "-pix_fmt", "yuv420p", "-crf", "14", "-preset", "veryfast"],
-        "rgb24",
-    )
+    _encode_crf14(path, pictures)
     return path, np.stack(truth)
+
+
+def _noisy_codes(picture: np.ndarray, rng) -> np.ndarray:
+    """Linear light (H, W, 3) -> sRGB uint8 codes with light camera noise (sigma 2 codes)."""
+    codes = srgb_encode(picture) + rng.normal(0.0, 2.0, picture.shape)
+    return np.clip(codes + 0.5, 0, 255).astype(np.uint8)
+
+
+def _encode_crf14(path: str, pictures) -> None:
+    """RGB uint8 pictures -> an H.264 clip at CRF 14 (x264 veryfast, yuv420p)."""
+    params = ["-c:v", "libx264", "-pix_fmt", "yuv420p", "-crf", "14", "-preset", "veryfast"]
+    _encode(path, pictures, FPS, params, "rgb24")
 
 
 def panning_background(size: int, frames: int, seed: int = 1):
@@ -328,18 +333,11 @@ def moving_clip(
     for (linear, alpha), background in zip(rendered, panning_background(size, frames, seed + 1000)):
         linear, alpha = linear.astype(np.float64), alpha.astype(np.float64)
         picture = linear + (1.0 - alpha[..., None]) * background
-        codes = srgb_encode(picture) + rng.normal(0.0, 2.0, picture.shape)
-        pictures.append(np.clip(codes + 0.5, 0, 255).astype(np.uint8))
+        pictures.append(_noisy_codes(picture, rng))
         truth.append(alpha.astype(np.float32))
     name = "twin" if subject is None else subject
     path = os.path.join(folder, f"moving-{name}-{seed}.mp4")
-    _encode(
-        path,
-        pictures,
-        FPS,
-        ["-c:v", "libx264", "-pix_fmt", "yuv420p", "-crf", "14", "-preset", "veryfast"],
-        "rgb24",
-    )
+    _encode_crf14(path, pictures)
     return path, np.stack(truth)
 
 
