@@ -73,7 +73,7 @@ def build_parser() -> argparse.ArgumentParser:
         "-o",
         "--output",
         required=True,
-        help="a folder of PNG frames (frames/), or a .mp4, .webm or .gif video",
+        help="a folder of PNG frames (frames/), one picture (look.png, with --frames 1), or a .mp4, .webm or .gif video",
     )
     p.add_argument(
         "--size", type=positive_int, default=512, metavar="PX", help="picture size in pixels (default 512)"
@@ -159,7 +159,8 @@ def cmd_export(args) -> int:
     else:
         result = export(args.input, args.output, settings, progress=not args.quiet)
     print(
-        f"wrote {result.path}: {result.format} for {result.device}, {result.frames} frames at "
+        f"wrote {result.path}: {result.format} for {result.device}, "
+        f"{result.frames} frame{'s' if result.frames != 1 else ''} at "
         f"{result.fps:g} fps ({result.seconds:.2f} s), {result.bytes:,} bytes",
         file=sys.stderr,
     )
@@ -203,7 +204,7 @@ def cmd_decode(args) -> int:
         max_frames=args.frames,
         progress=not args.quiet,
     )
-    print(f"wrote {result.path}: {result.frames} frames", file=sys.stderr)
+    print(f"wrote {result.path}: {result.frames} frame{'s' if result.frames != 1 else ''}", file=sys.stderr)
     return 0
 
 

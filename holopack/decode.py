@@ -13,10 +13,11 @@ from .errors import InputError
 from .formats import format_for_path, get_format
 from .formats.fanfile import open_fan_file
 from .formats.stream import write_stream
+from .formats.target import check_frame_limit
 from .limits import BoundError, check_bound
 from .progress import Progress
 
-_TAKEN = ".mp4, .webm, .gif or a folder of PNG frames (a name ending in / or with no extension)"
+_TAKEN = ".mp4, .webm, .gif, a .png of one frame or a folder of PNG frames (a name ending in / or with no extension)"
 
 
 def _extension(output: str) -> str:
@@ -63,6 +64,7 @@ def decode(
         size += 1
     known = polar.frame_count if polar.frame_count is not None else sum(1 for _ in polar.frames())
     total = known if max_frames is None else min(known, max_frames)
+    check_frame_limit(out_fmt, output, total, fewer="--frames 1")
     simulator = ViewerSimulator(profile, size)
     bar = Progress(total, label=os.path.basename(output), enabled=progress)
     frames = (simulator.render(codes) for codes in islice(polar.frames(), total))

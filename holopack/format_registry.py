@@ -65,6 +65,7 @@ class Format:
     sniff: Callable[[bytes, int, str], bool] | None = None
     sniff_first: bool = False
     codec: str | None = None  # the video codec (ffmpeg's name), for a video format
+    frame_limit: int | None = None  # the most frames one file holds (one picture: 1)
 
     def writer_class(self):
         return self.writer
@@ -127,6 +128,7 @@ def profile_formats(kind: str | None = None) -> list[Format]:
 # and in each module.
 register_format("holopack.formats.mp4")
 register_format("holopack.formats.gif")
+register_format("holopack.formats.picture")  # before png: "NAME.png" names one picture
 register_format("holopack.formats.png")
 register_format("holopack.formats.circle42f2")
 register_format("holopack.formats.legacy224")

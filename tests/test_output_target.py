@@ -3,6 +3,7 @@
 import os
 import re
 
+import numpy as np
 import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
@@ -74,6 +75,8 @@ def test_a_bad_name_exits_2_with_one_line_and_writes_nothing(tmp_path, capsys):
         ("3dcircle-42f2", "preview.gif", "gif"),
         ("3dcircle-42f2", "preview.mp4", "mp4"),
         ("3dcircle-42f2", "loop.hps", "polarstream"),
+        ("3dcircle-42f2", "look.png", "picture"),
+        ("hypervsn", "look.PNG", "picture"),
         ("legacy-224", "LOOP.bin", "legacy224"),
         ("diy-apa102", "loop.hps", "polarstream"),
     ],
@@ -178,3 +181,57 @@ def test_decode_writes_a_folder_or_the_video_its_name_asks_for(tmp_path, capsys,
         assert sorted(p.name for p in out.iterdir()) == ["frame_00000.png", "frame_00001.png"]
     else:
         assert out.read_bytes()[:4] == b"\x1a\x45\xdf\xa3"  # the EBML header of a WebM
+
+
+def _pixels(path):
+    from PIL import Image
+
+    with Image.open(path) as image:
+        assert image.format == "PNG"
+        return np.asarray(image.convert("RGB"))
+
+
+def test_decode_to_a_png_name_writes_that_one_picture_as_the_folder_holds_it(tmp_path, capsys):
+    # "look.png" was written as a folder of frames named look.png
+    rc, err = _cli(capsys, "decode", LEGACY_SAMPLE, "-o", tmp_path / "look.png", "--frames", "1", "-q")
+    assert rc == 0, err
+    assert (tmp_path / "look.png").is_file() and err.strip().endswith(": 1 frame")
+    rc, err = _cli(
+        capsys, "decode", LEGACY_SAMPLE, "-o", str(tmp_path / "frames") + "/", "--frames", "1", "-q"
+    )
+    assert rc == 0, err
+    assert np.array_equal(_pixels(tmp_path / "look.png"), _pixels(tmp_path / "frames" / "frame_00000.png"))
+
+
+def test_a_png_name_for_many_frames_is_refused_before_any_work(tmp_path, capsys):
+    rc, err = _cli(capsys, "decode", LEGACY_SAMPLE, "-o", tmp_path / "look.png", "--frames", "3", "-q")
+    assert rc == 2 and len(err.strip().splitlines()) == 1, err
+    assert "look.png" in err and "3 frames" in err and "ending in /" in err and "--frames 1" in err
+    rc, err = _cli(
+        capsys,
+        "export",
+        "--device",
+        "mp4-fan",
+        "-o",
+        tmp_path / "still.png",
+        "--size",
+        "48",
+        "--seconds",
+        "0.2",
+        "-q",
+    )
+    assert rc == 2 and len(err.strip().splitlines()) == 1, err
+    assert "still.png" in err and "6 frames" in err and "ending in /" in err
+    assert os.listdir(tmp_path) == []
+
+
+def test_export_of_one_frame_to_a_png_name_writes_the_frame_the_folder_gets(tmp_path, capsys):
+    common = ("--device", "mp4-fan", "--size", "48", "--fps", "10", "--seconds", "0.1", "-q")
+    rc, err = _cli(capsys, "export", "-o", tmp_path / "still.png", *common)
+    assert rc == 0, err
+    rc, err = _cli(capsys, "export", "-o", str(tmp_path / "frames") + "/", *common)
+    assert rc == 0, err
+    assert [p.name for p in (tmp_path / "frames").iterdir()] == ["frame_00000.png"]
+    still = _pixels(tmp_path / "still.png")
+    assert still.shape == (48, 48, 3) and still.max() > 0
+    assert np.array_equal(still, _pixels(tmp_path / "frames" / "frame_00000.png"))

@@ -18,6 +18,7 @@ from ..atomic import atomic_output, check_output_path
 from ..errors import InputError
 from ..formats.names import check_output_name
 from ..formats.stream import FanFileWriter
+from ..formats.target import check_frame_limit
 from ..notices import held
 from ..pipeline import ExportPlan, ExportResult, ExportSettings, default_twin
 from ..scene.load import load
@@ -68,6 +69,7 @@ def _export_chunked(input, output, settings, executor, chunk_frames, progress, o
     # workers get the parsed profile, so a profile file of the user's needs no copy there
     settings = replace(settings, device=plan.profile)
     total = plan.timeline.frame_count
+    check_frame_limit(plan.format, output, total)
     ranges = chunk_ranges(total, chunk_frames)
     ref = executor.input_ref(path)
     run = uuid.uuid4().hex

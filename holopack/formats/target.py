@@ -48,7 +48,11 @@ def describe_taken(profile) -> str:
             parts.append("a folder of PNG frames (a name ending in /)")
             continue
         suffix = _native_suffix(profile, fmt) if i == 0 else fmt.suffixes[0]
-        parts.append(f"{suffix} (its own)" if i == 0 else suffix)
+        if i == 0:
+            suffix += " (its own)"
+        elif fmt.frame_limit == 1:
+            suffix += " (one frame)"
+        parts.append(suffix)
     return ", ".join(parts)
 
 
@@ -98,3 +102,16 @@ def format_for_target(profile, output: str, explicit: str | None = None) -> Form
         if ext in fmt.suffixes:
             return fmt
     raise InputError(f"{profile.name} cannot take a {ext} file; it takes {describe_taken(profile)}", output)
+
+
+def check_frame_limit(fmt: Format, output: str, frames: int, fewer: str = "") -> None:
+    """Refuse, before anything renders, a job of more frames than the format's file holds
+    (one picture for ``NAME.png``). ``fewer`` names the option that asks for fewer."""
+    if fmt.frame_limit is None or frames <= fmt.frame_limit:
+        return
+    also = f", or add {fewer}" if fewer else ""
+    raise InputError(
+        f"a {_extension(output) or fmt.suffixes[0]} file holds one picture and this makes "
+        f"{frames} frames; name a folder (ending in /) for numbered PNG frames{also}",
+        output,
+    )

@@ -24,7 +24,7 @@ from ..first_run import compiling, end_ahead, start_ahead, start_notice, stop_no
 from ..formats import get_format
 from ..formats.names import check_output_name
 from ..formats.stream import write_stream
-from ..formats.target import format_for_target
+from ..formats.target import check_frame_limit, format_for_target
 from ..notices import held, note, warn
 from ..progress import Progress
 from ..scene.load import load
@@ -272,6 +272,7 @@ def _export(input, output: str, settings: ExportSettings, progress) -> ExportRes
             check_output_name(plan.profile, plan.format, output)
             check_output_not_folder(output, folder_ok=plan.format.directory)
             total = plan.timeline.frame_count
+            check_frame_limit(plan.format, output, total)
             frames = _frames_after_notice(plan, total)
             bar: CallbackProgress | Progress
             if callable(progress):

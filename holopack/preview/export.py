@@ -58,6 +58,6 @@ def export_current(window) -> dict:
         settings = export_settings(snapshot, distance, size, window.worker.look(), window.worker.video())
         # progress goes on screen, not to stderr
         result = pipeline.export(window.worker.scene, output, settings, progress=report)
-        return f"exported {result.path}: {result.frames} frames"
+        return f"exported {result.path}: {result.frames} frame{'s' if result.frames != 1 else ''}"
 
     return {"output": output, "job": job}
