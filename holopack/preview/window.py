@@ -177,8 +177,12 @@ class PreviewWindow:
             self.controls.devices.insert(0, device)
         self.geometry = FanGeometry()
         self._apply_info(self.worker.take_info())
-        if animation is not None and not getattr(scene, "is_media", False) and scene.animations:
-            self.controls.animation = scene.animation_index(animation)
+        if not getattr(scene, "is_media", False) and getattr(scene, "animations", None):
+            # export's choice, also without --animation: all clips together for a file of
+            # one clip per joint (the frame maker's last entry, see PipelineFrames)
+            index = scene.animation_index(animation)
+            if index is not None and index < len(self.controls.animations):
+                self.controls.animation = index
         self._shown_serial = 0
         self._shown_pair: FramePair | None = None
         self._drag: tuple[str, int, float, float] | None = None  # (region, button, x, y)
