@@ -401,3 +401,38 @@ def test_a_failing_frame_is_reported_not_fatal(display, scene_file):
         assert win.wait_for_current(30) and win.worker.error is None
     finally:
         win.close()
+
+
+def test_the_wall_clock_starts_with_the_first_picture(display, scene_file):
+    """Played by the wall clock, the clip waits for its first picture: loading and
+    fitting the camera (0.9 s for Fox, 3.2 s for BrainStem) ran the clock on while both
+    panels were black, so the clip started that far in, and the first fan frame (frame
+    0) stood beside a left panel already drawn seconds later."""
+    from holopack.preview.window import PreviewWindow
+
+    delay = 0.4
+    win = PreviewWindow(
+        str(scene_file),
+        load_scene(scene_file),
+        "fan-a",
+        loader=load_scene,
+        frames_factory=lambda scene, device: DiscFrames(scene, device, delay=delay),
+        window_size=(640, 360),
+    )
+    try:
+        assert win.fixed_dt is None  # the wall clock
+        started = time.perf_counter()
+        while win.shown is None and time.perf_counter() - started < 30:
+            picked = time.perf_counter()  # the start of the tick that shows the first picture
+            win.tick()
+            assert win.controls.time == 0.0
+        assert picked - started >= delay and win.shown.request.time == 0.0
+        # from then on the clock is the wall clock: it moved by the time between that
+        # tick's start and the last tick's start, which lies between these two spans
+        after = time.perf_counter()
+        while time.perf_counter() - after < 0.3:
+            last = time.perf_counter()
+            win.tick()
+        assert last - after <= win.controls.time <= time.perf_counter() - picked
+    finally:
+        win.close()

@@ -446,6 +446,11 @@ class PreviewWindow:
         glfw.poll_events()
         if glfw.window_should_close(self.window):
             self.controls.quit_requested = True
+        if self.fixed_dt is None and self._shown_pair is None:
+            # the wall clock starts with the first picture: loading and fitting the camera
+            # (0.9 s for Fox, 3.2 s for BrainStem) are not play time, or the clip would
+            # start that far in with both panels black meanwhile
+            dt = 0.0
         if not (self._drag and self._drag[0] == "timeline"):
             self.controls.advance(dt)
         self._watch_file()
