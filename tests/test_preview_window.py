@@ -436,3 +436,38 @@ def test_the_wall_clock_starts_with_the_first_picture(display, scene_file):
         assert last - after <= win.controls.time <= time.perf_counter() - picked
     finally:
         win.close()
+
+
+@pytest.mark.parametrize(
+    "event, problem",
+    [
+        ({"frame": 1, "key": "F13"}, "key must be one character or one of SPACE, LEFT"),
+        ({"frame": 1, "key": ""}, "key must be one character"),
+        ({"frame": 1, "drag": [1, 2]}, "drag must be [x0, y0, x1, y1]"),
+        ({"frame": 1, "drag": [1, 2, 3, 4], "button": "side"}, "button must be one of left, right, middle"),
+        ({"frame": 1, "scroll": "x"}, "scroll must be a number"),
+        ({"frame": "a", "key": "d"}, "frame must be a whole number"),
+        ({"frame": -1, "key": "d"}, "frame must be a whole number"),
+        ({"frame": 2, "keys": "d"}, "unknown field 'keys'"),
+        ({"frame": 2, "screenshot": ""}, "screenshot must be the path"),
+    ],
+)
+def test_a_bad_script_event_is_one_line_before_the_window_opens(event, problem):
+    """A script's typo was an internal error (ValueError, KeyError) at its frame, after
+    the window had opened and played up to it."""
+    from holopack.errors import InputError
+    from holopack.preview.window import load_script
+
+    good = {"frame": 0, "key": "SPACE"}
+    for script in ([good, event], json.dumps([good, event])):
+        with pytest.raises(InputError) as info:
+            load_script(script)
+        message = str(info.value)
+        assert message.startswith("script event 2 (") and problem in message and "\n" not in message
+    # what the window plays is accepted: every key it names, whole-number floats from JSON
+    keys = ["SPACE", "space", "left", "ESCAPE", "KP_ADD", "d", "?"]
+    events = [{"frame": 3.0, "key": k} for k in keys] + [
+        {"frame": 4, "drag": [1, 2.5, 3, 4], "button": "right"},
+        {"scroll": -2, "wait": True, "screenshot": "out.png"},
+    ]
+    assert load_script(events) == events

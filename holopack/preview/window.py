@@ -14,6 +14,7 @@ and tests call the same way (``press``, ``drag``, ``scroll``).
 from __future__ import annotations
 
 import json
+import math
 import os
 import time
 from collections.abc import Callable
@@ -41,6 +42,10 @@ NO_DISPLAY_HELP = (
     "cannot open the preview window: {why}. Run it under a virtual display "
     "(xvfb-run holopack preview ...) or write the file directly with holopack export"
 )
+
+# keys without a character (glfw.KEY_<name>), as scripts and ``press`` name them
+SPECIAL_KEYS = ("LEFT", "RIGHT", "HOME", "END", "ESCAPE", "KP_ADD", "KP_SUBTRACT")
+MOUSE_BUTTONS = ("left", "right", "middle")
 
 BACKGROUND = (0.09, 0.09, 0.10)
 TEXT_COLOR = (0.92, 0.92, 0.92, 1.0)
@@ -317,16 +322,7 @@ class PreviewWindow:
 
     def _special_names(self) -> dict[int, str]:
         if PreviewWindow._SPECIAL is None:
-            g = self.glfw
-            PreviewWindow._SPECIAL = {
-                g.KEY_LEFT: "LEFT",
-                g.KEY_RIGHT: "RIGHT",
-                g.KEY_HOME: "HOME",
-                g.KEY_END: "END",
-                g.KEY_ESCAPE: "ESCAPE",
-                g.KEY_KP_ADD: "KP_ADD",
-                g.KEY_KP_SUBTRACT: "KP_SUBTRACT",
-            }
+            PreviewWindow._SPECIAL = {getattr(self.glfw, f"KEY_{name}"): name for name in SPECIAL_KEYS}
         return PreviewWindow._SPECIAL
 
     def _on_key(self, window, key, scancode, action, mods) -> None:
@@ -394,11 +390,7 @@ class PreviewWindow:
         positions as from a real mouse.
         """
         glfw = self.glfw
-        code = {
-            "left": glfw.MOUSE_BUTTON_LEFT,
-            "right": glfw.MOUSE_BUTTON_RIGHT,
-            "middle": glfw.MOUSE_BUTTON_MIDDLE,
-        }[button]
+        code = getattr(glfw, f"MOUSE_BUTTON_{button.upper()}")  # one of MOUSE_BUTTONS
         self._move_cursor(*start)
         self._on_mouse_button(self.window, code, glfw.PRESS, 0)
         for i in range(1, steps + 1):
@@ -485,7 +477,7 @@ class PreviewWindow:
     ) -> int:
         """Run until quit (or for ``frames`` UI frames); returns the exit status 0."""
         events: dict[int, list[dict]] = {}
-        for event in script or []:
+        for event in _checked_events(list(script or [])):
             events.setdefault(int(event.get("frame", 0)), []).append(event)
         frame = 0
         while not self.controls.quit_requested:
@@ -888,11 +880,12 @@ class PreviewWindow:
 
 
 def load_script(script) -> list[dict]:
-    """Scripted input: a list of events, a JSON string, or a path to a JSON file."""
+    """Scripted input: a list of events, a JSON string, or a path to a JSON file; each
+    event checked (``script_event_problem``)."""
     if script is None:
         return []
     if isinstance(script, list):
-        return script
+        return _checked_events(script)
     text = str(script)
     if os.path.exists(text):
         try:
@@ -908,4 +901,45 @@ def load_script(script) -> list[dict]:
         ) from None
     if not isinstance(events, list) or not all(isinstance(e, dict) for e in events):
         raise InputError('the script must be a JSON list of event objects, e.g. [{"frame": 5, "key": "d"}]')
+    return _checked_events(events)
+
+
+def _checked_events(events: list) -> list[dict]:
+    for number, event in enumerate(events, 1):
+        problem = script_event_problem(event)
+        if problem:
+            raise InputError(f"script event {number} ({json.dumps(event, default=str)}): {problem}")
     return events
+
+
+def _is_number(value) -> bool:
+    return isinstance(value, (int, float)) and not isinstance(value, bool) and math.isfinite(value)
+
+
+def script_event_problem(event: dict) -> str | None:
+    """What is wrong with one scripted event (``PreviewWindow.apply_event``), or None:
+    checked when the script is read, so that a typo fails before the window opens
+    rather than as a traceback at its frame."""
+    unknown = sorted(set(event) - {"frame", "key", "drag", "button", "scroll", "wait", "screenshot"})
+    if unknown:
+        return f"unknown field {unknown[0]!r} (fields: frame, key, drag, button, scroll, wait, screenshot)"
+    frame = event.get("frame", 0)
+    if not _is_number(frame) or frame < 0 or not float(frame).is_integer():
+        return "frame must be a whole number of UI frames, 0 or more"
+    if "key" in event:
+        key = event["key"]
+        if not isinstance(key, str) or not (
+            len(key) == 1 or key.upper() in SPECIAL_KEYS or key.upper() == "SPACE"
+        ):
+            return f"key must be one character or one of SPACE, {', '.join(SPECIAL_KEYS)}"
+    if "drag" in event:
+        drag = event["drag"]
+        if not isinstance(drag, list) or len(drag) != 4 or not all(_is_number(v) for v in drag):
+            return "drag must be [x0, y0, x1, y1] in window pixels"
+    if "button" in event and event["button"] not in MOUSE_BUTTONS:
+        return f"button must be one of {', '.join(MOUSE_BUTTONS)}"
+    if "scroll" in event and not _is_number(event["scroll"]):
+        return "scroll must be a number of wheel notches"
+    if "screenshot" in event and not (isinstance(event["screenshot"], str) and event["screenshot"]):
+        return "screenshot must be the path of a PNG to write"
+    return None
