@@ -438,6 +438,66 @@ def test_the_wall_clock_starts_with_the_first_picture(display, scene_file):
         win.close()
 
 
+def test_a_folder_given_with_a_trailing_slash_is_named(display, tmp_path):
+    """``holopack preview frames/`` titled the window "holopack preview - " and began
+    the status line with nothing: the name of "frames/" is "frames"."""
+    from holopack.preview.window import PreviewWindow, input_name
+
+    folder = tmp_path / "frames"
+    folder.mkdir()
+    assert input_name(f"{folder}{os.sep}") == input_name(str(folder)) == "frames"
+    assert input_name("twin.glb") == "twin.glb"
+    win = PreviewWindow(
+        f"{folder}{os.sep}",
+        {"color": list(COLOR)},
+        "fan-a",
+        loader=load_scene,
+        frames_factory=DiscFrames,
+        fixed_dt=1 / 30,
+        window_size=(640, 360),
+    )
+    try:
+        assert win.status_lines()[0].startswith("frames  |")
+        assert win.glfw.get_window_title(win.window) == "holopack preview - frames"
+    finally:
+        win.close()
+
+
+def test_an_input_deleted_while_open_is_said_once_and_reloads_when_back(window, scene_file):
+    shot(window)
+    saved = scene_file.read_text()
+    scene_file.unlink()
+    assert not window.check_file() and not window.check_file()
+    gone = [m for m in window.messages if "is gone" in m]
+    assert gone == ["disc.json is gone: showing the last version read"]
+    picture = shot(window)  # the last version stays on screen
+    assert disc_visible_at(picture, window, window.shown.request)
+    scene_file.write_text(saved.replace(str(COLOR[2]), "255"))
+    assert not window.check_file()  # back: reloaded once it has settled
+    assert window.check_file()
+    assert window.worker.wait_idle(10)
+    deadline = time.monotonic() + 10
+    while window.controls.generation == 0 and time.monotonic() < deadline:
+        window.tick()
+    assert window.controls.generation == 1
+    assert len([m for m in window.messages if "is gone" in m]) == 1
+
+
+def test_two_screenshots_in_one_second_are_two_files(window, tmp_path):
+    """``S`` named screenshots by the second: a second press in the same second
+    overwrote the first."""
+    window.press(" ")
+    shot(window)
+    names = []
+    for _ in range(3):
+        window.press("S")
+        window.tick()
+        names.append(window.messages[-1].removeprefix("saved "))
+    pngs = sorted(p for p in os.listdir(tmp_path) if p.endswith(".png"))
+    assert len(pngs) == 3 and len(set(names)) == 3
+    assert all(os.path.exists(name) for name in names)
+
+
 @pytest.mark.parametrize(
     "event, problem",
     [

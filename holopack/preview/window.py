@@ -91,6 +91,12 @@ def check_display() -> None:
         raise HolopackError(NO_DISPLAY_HELP.format(why="no display (DISPLAY is not set)"))
 
 
+def input_name(path: str) -> str:
+    """The input's name for the title and the status line: its last part, also for a
+    folder of pictures given with a trailing slash (basename would be empty)."""
+    return os.path.basename(os.path.normpath(path)) or path
+
+
 def _glfw():
     try:
         import glfw
@@ -161,7 +167,7 @@ class PreviewWindow:
 
             frames_factory = PipelineFrames
         glfw = self.glfw = _glfw()
-        self._open_window(window_size, title or f"holopack preview - {os.path.basename(self.path)}")
+        self._open_window(window_size, title or f"holopack preview - {input_name(self.path)}")
         try:
             self._init_gl()
             self.worker = RenderWorker(self.path, scene, device, loader, frames_factory)
@@ -603,6 +609,10 @@ class PreviewWindow:
         """Reload when the input changed and has stayed unchanged for one check (so a
         file being written is not read half-way). Returns True when a reload started."""
         stat = self._stat()
+        if stat is None and self._watch_stat is not None:
+            # deleted (or renamed away) while open: say so once; it reloads when it is back
+            self.messages.append(f"{input_name(self.path)} is gone: showing the last version read")
+            self._watch_stat = None
         if stat is None or stat == self._watch_stat:
             self._watch_pending = None
             return False
@@ -769,7 +779,7 @@ class PreviewWindow:
         which = f" ({c.animation + 1}/{names})" if c.animation is not None and names > 1 else ""
         state = "playing" if c.playing else "paused"
         return [
-            f"{os.path.basename(self.path)}  |  {c.animation_name}{which}  "
+            f"{input_name(self.path)}  |  {c.animation_name}{which}  "
             f"{c.time:6.2f} / {c.duration:.2f} s  frame {c.frame_index}  {state}"
             f"{'  loop' if c.loop else ''}  |  {c.device}  |  brightness {c.brightness:.2f}  |  "
             f"UI {self.ui_fps():4.0f} fps  fan {self.fan_fps():4.1f} fps{self._worker_ms()}  |  h: help"
@@ -836,9 +846,16 @@ class PreviewWindow:
         return path
 
     def _screenshot_name(self) -> str:
+        """<input stem>-preview-<date>-<time>.png in the output folder; a second one in
+        the same second gets -2, -3, ... (it overwrote the first)."""
         stem = Path(self.path).stem
         stamp = time.strftime("%Y%m%d-%H%M%S")
-        return str(self.output_dir / f"{stem}-preview-{stamp}.png")
+        path = self.output_dir / f"{stem}-preview-{stamp}.png"
+        count = 1
+        while path.exists():
+            count += 1
+            path = self.output_dir / f"{stem}-preview-{stamp}-{count}.png"
+        return str(path)
 
     def export_path(self, profile) -> str:
         """Where ``E`` writes: <input stem>-<device><suffix> in the output folder, or,
