@@ -531,3 +531,21 @@ def test_a_bad_script_event_is_one_line_before_the_window_opens(event, problem):
         {"scroll": -2, "wait": True, "screenshot": "out.png"},
     ]
     assert load_script(events) == events
+
+
+def test_a_minimised_window_plays_on_without_drawing(window):
+    """Minimised, a window's framebuffer is 0 x 0 (Windows, Wayland): the layout divided
+    by its size and the preview ended with ZeroDivisionError."""
+    shot(window)
+    made = window.worker.frames_done
+    window._on_framebuffer_size(window.window, 0, 0)  # what glfw reports when minimised
+    t0 = window.controls.time
+    for _ in range(6):
+        window.tick()
+    assert window.controls.time == pytest.approx(t0 + 6 / 30)  # the clock plays on
+    assert window.worker.frames_done == made  # and nothing is made for an unseen window
+    window._on_framebuffer_size(window.window, *window.glfw.get_framebuffer_size(window.window))
+    window.tick()
+    picture = shot(window)
+    assert picture.shape == (540, 960, 3)
+    assert disc_visible_at(picture, window, window.shown.request)

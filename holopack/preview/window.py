@@ -454,8 +454,13 @@ class PreviewWindow:
         self._watch_file()
         self._apply_info(self.worker.take_info())
         request = self._request()
+        # minimised (a 0 x 0 framebuffer on Windows and Wayland): the clock plays on, but
+        # there is nothing to draw (the layout divided by the size: ZeroDivisionError)
+        # and no frame for the worker to make
+        visible = min(self.framebuffer_size) > 0
+        draw = draw and visible
         live_fan = draw and self.live is not None and self.live.active
-        if not live_fan:
+        if visible and not live_fan:
             self.worker.submit(request)
         self._pick_up_frame()
         if self.controls.export_requested:
