@@ -468,3 +468,43 @@ def test_all_clips_together_is_previewed_as_export_plays_it(display, tmp_path, l
         assert c.animation == expected_index and "all (4/4)" in win.status_lines()[0]
     finally:
         win.close()
+
+
+def test_closing_a_video_preview_leaves_no_read_ahead_thread(display, tmp_path):
+    """A clip is decoded and keyed ahead on a thread of its own (holopack.ahead); it
+    outlived the closed window (seen after a sweep's reloads: the process then aborted
+    once at exit, 'terminate called without an active exception'). Each replaced frame
+    maker and the last one are closed with their threads."""
+    import threading
+
+    from _video_clips import cell_grid
+
+    from holopack.preview.window import PreviewWindow
+
+    def reading_ahead():
+        return [t for t in threading.enumerate() if t.name == "holopack-video-ahead" and t.is_alive()]
+
+    folder = tmp_path / "clip"
+    folder.mkdir()
+    grid = cell_grid(48, 32)
+    for i in range(6):
+        Image.fromarray(np.roll(grid, 4 * i, axis=1)).save(folder / f"f{i:02d}.png")
+    before = reading_ahead()
+    win = PreviewWindow(
+        str(folder),
+        load(str(folder)),
+        "mp4-fan",
+        devices=["mp4-fan", "hypervsn"],
+        frames_factory=partial(PipelineFrames, size=SIZE),
+        fixed_dt=1 / 30,
+        window_size=(640, 360),
+    )
+    try:
+        assert win.wait_for_current(60), win.worker.error
+        assert len(reading_ahead()) > len(before)  # the clip is being read ahead
+        win.press("d")  # another device: a new frame maker, the old one closed
+        assert win.wait_for_current(60), win.worker.error
+        assert len(reading_ahead()) == len(before) + 1
+    finally:
+        win.close()
+    assert reading_ahead() == before

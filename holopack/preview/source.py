@@ -215,6 +215,15 @@ class PipelineFrames:
             view_copy = copy.copy(source)
         return view_copy, self._fits[index][2]
 
+    def close(self) -> None:
+        """Stop the clip's read-ahead threads (VideoSource.close): the worker calls it
+        when it replaces this frame maker and when the window closes. Left running, a
+        thread still decoding or keying when the process ends can abort it."""
+        for source in self._sources.values():
+            close = getattr(source, "close", None)
+            if close is not None:
+                close()
+
     def fitted_distance(self, animation: int | None) -> float | None:
         fit = self._source(animation)[1]
         return None if fit is None else fit[2]
