@@ -463,24 +463,49 @@ def test_a_folder_given_with_a_trailing_slash_is_named(display, tmp_path):
         win.close()
 
 
-def test_an_input_deleted_while_open_is_said_once_and_reloads_when_back(window, scene_file):
+def test_an_input_deleted_while_open_is_said_while_gone_and_reloads_when_back(window, scene_file):
+    """Deleting the input left the last reload's outcome on screen and said nothing."""
     shot(window)
+    assert window.note() == ("", False)
     saved = scene_file.read_text()
     scene_file.unlink()
     assert not window.check_file() and not window.check_file()
-    gone = [m for m in window.messages if "is gone" in m]
-    assert gone == ["disc.json is gone: showing the last version read"]
+    assert window.note() == ("disc.json is gone: showing the last version read", True)
     picture = shot(window)  # the last version stays on screen
     assert disc_visible_at(picture, window, window.shown.request)
     scene_file.write_text(saved.replace(str(COLOR[2]), "255"))
     assert not window.check_file()  # back: reloaded once it has settled
     assert window.check_file()
+    assert window.note() == ("", False)
     assert window.worker.wait_idle(10)
     deadline = time.monotonic() + 10
     while window.controls.generation == 0 and time.monotonic() < deadline:
         window.tick()
     assert window.controls.generation == 1
-    assert len([m for m in window.messages if "is gone" in m]) == 1
+
+
+def test_the_newest_note_shows_for_a_while_and_errors_while_they_hold(window, monkeypatch):
+    """The line over the timeline kept the worker's last job outcome for good: after an
+    export, "exported ..." hid every later "saved ..." and stayed all session."""
+    from holopack.preview import window as window_module
+
+    now = [1000.0]
+    monkeypatch.setattr(window_module.time, "monotonic", lambda: now[0])
+    window.worker.status = "exported out/01_DISC.BIN: 60 frames"
+    assert window.note() == ("exported out/01_DISC.BIN: 60 frames", False)
+    now[0] += 1.0
+    window.messages.append("saved shot.png")  # newer than the export's outcome: shown
+    assert window.note() == ("saved shot.png", False)
+    now[0] += window_module.NOTE_SECONDS + 0.1
+    assert window.note() == ("", False)  # and gone after a while
+    window.worker.status = "failed: cannot write out/01_DISC.BIN"
+    now[0] += 100 * window_module.NOTE_SECONDS
+    assert window.note() == ("failed: cannot write out/01_DISC.BIN", True)  # until the next note
+    window.worker.error = "model.glb: the clip cannot be drawn here"
+    assert window.note() == ("model.glb: the clip cannot be drawn here", True)
+    window.worker.error = None
+    window.messages.append("saved again.png")
+    assert window.note() == ("saved again.png", False)
 
 
 def test_two_screenshots_in_one_second_are_two_files(window, tmp_path):

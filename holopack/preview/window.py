@@ -38,6 +38,9 @@ WATCH_INTERVAL_S = 0.5
 # the status line is redrawn (Pillow, 3-5 ms of the UI thread) four times a second:
 # its clock and rates stay readable, and at ten a second it took a UI frame in two
 STATUS_INTERVAL_S = 0.25
+# a note ("saved ...", "exported ...") stays over the timeline this long; an error, an
+# export in progress, a failed export and a deleted input stay while they hold
+NOTE_SECONDS = 6.0
 NO_DISPLAY_HELP = (
     "cannot open the preview window: {why}. Run it under a virtual display "
     "(xvfb-run holopack preview ...) or write the file directly with holopack export"
@@ -614,9 +617,10 @@ class PreviewWindow:
         """Reload when the input changed and has stayed unchanged for one check (so a
         file being written is not read half-way). Returns True when a reload started."""
         stat = self._stat()
-        if stat is None and self._watch_stat is not None:
-            # deleted (or renamed away) while open: say so once; it reloads when it is back
-            self.messages.append(f"{input_name(self.path)} is gone: showing the last version read")
+        # deleted (or renamed away) while open: said while it is gone (note); it reloads
+        # when it is back
+        self._input_gone = stat is None
+        if stat is None:
             self._watch_stat = None
         if stat is None or stat == self._watch_stat:
             self._watch_pending = None
@@ -797,18 +801,45 @@ class PreviewWindow:
             self.status_text.set(self.status_lines())
             self._status_due = now + STATUS_INTERVAL_S
         self._text(self.status_text, 4, 0, TEXT_COLOR, w, h)
-        note = self.worker.error or self.worker.status or (self.messages[-1] if self.messages else "")
-        if self.worker.busy_job:
-            note = self.worker.status if self.worker.status.startswith("exporting") else "exporting ..."
+        note, error = self.note()
         if note:
             self.message_text.set([note])
             bar = layout.timeline
             y = bar.y - self.message_text.size[1] - 8
-            color = ERROR_COLOR if self.worker.error or note.startswith("failed") else TEXT_COLOR
-            self._text(self.message_text, bar.x, y, color, w, h)
+            self._text(self.message_text, bar.x, y, ERROR_COLOR if error else TEXT_COLOR, w, h)
         if self.controls.help:
             tw, th = self.help_text.size
             self._text(self.help_text, w - tw - 12, layout.render_panel.y + 4, TEXT_COLOR, w, h)
+
+    _note = ("", 0.0)  # (the newest note, monotonic time it is shown until)
+    _seen_status = ""
+    _seen_messages = 0
+    _input_gone = False
+
+    def note(self) -> tuple[str, bool]:
+        """(the line over the timeline, whether it is an error). The newest of the
+        window's messages and the worker's job outcome, for NOTE_SECONDS; while they
+        hold: the worker's error, an export's progress, a failed export, the input being
+        gone. (The last message or outcome stayed for good: "exported" hid every later
+        "saved", and "is gone" stayed after the file was back and reloaded.)"""
+        now = time.monotonic()
+        status = self.worker.status
+        if status != self._seen_status:
+            self._seen_status = status
+            if status:
+                self._note = (status, now + NOTE_SECONDS)
+        if len(self.messages) != self._seen_messages:
+            self._seen_messages = len(self.messages)
+            self._note = (self.messages[-1], now + NOTE_SECONDS)
+        if self.worker.error:
+            return self.worker.error, True
+        if self.worker.busy_job:
+            return (status if status.startswith("exporting") else "exporting ..."), False
+        if self._input_gone:
+            return f"{input_name(self.path)} is gone: showing the last version read", True
+        text, until = self._note
+        failed = text.startswith("failed")
+        return (text, failed) if failed or now < until else ("", False)
 
     def _text(self, block: _TextBlock, x: float, y: float, color, w: int, h: int) -> None:
         tw, th = block.size
