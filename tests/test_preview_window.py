@@ -574,3 +574,19 @@ def test_a_minimised_window_plays_on_without_drawing(window):
     picture = shot(window)
     assert picture.shape == (540, 960, 3)
     assert disc_visible_at(picture, window, window.shown.request)
+
+
+def test_a_screenshot_that_cannot_be_written_is_a_note_not_the_end(window, tmp_path):
+    """``S`` with an output folder that is gone ended the preview with the write's
+    error; the window carries on and says why in the note line."""
+    window.output_dir = tmp_path / "gone"
+    window.press(" ")
+    shot(window)
+    window.press("S")
+    window.tick()
+    note, error = window.note()
+    assert error and note.startswith("failed: ") and "the folder to write into does not exist" in note
+    window.output_dir = tmp_path
+    window.press("S")
+    window.tick()
+    assert window.note()[0].startswith("saved ") and len(list(tmp_path.glob("*.png"))) == 1

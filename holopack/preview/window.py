@@ -473,7 +473,10 @@ class PreviewWindow:
             self.draw(fan_request=request if live_fan else None)
             if self.controls.screenshot_requested:
                 self.controls.screenshot_requested = False
-                self.save_screenshot(self._screenshot_name(), redraw=False)
+                try:
+                    self.save_screenshot(self._screenshot_name(), redraw=False)
+                except HolopackError as exc:  # an output folder that is gone or read-only
+                    self.messages.append(f"failed: {exc}")
             glfw.swap_buffers(self.window)
             self._hand_over_fan_frame()
             if self.live is not None and self.fixed_dt is None and self.max_fps:
