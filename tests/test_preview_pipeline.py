@@ -508,3 +508,20 @@ def test_closing_a_video_preview_leaves_no_read_ahead_thread(display, tmp_path):
     finally:
         win.close()
     assert reading_ahead() == before
+
+
+def test_an_animation_asked_of_a_model_without_clips_is_refused_as_export_refuses_it(display):
+    """``preview Duck.glb --animation 1`` opened on the turntable, silently, where
+    ``export`` says the file has no such clip."""
+    from holopack.errors import InputError
+    from holopack.preview.window import PreviewWindow
+
+    duck = ROOT / "tests" / "data" / "Duck" / "Duck.glb"
+    scene = load(duck)
+    with pytest.raises(InputError) as refused:
+        pipeline.make_timeline(scene, pipeline.ExportSettings(animation=1), 30.0)
+    with pytest.raises(InputError) as info:
+        PreviewWindow(
+            str(duck), scene, "mp4-fan", animation=1, frames_factory=partial(PipelineFrames, size=SIZE)
+        )
+    assert str(info.value) == str(refused.value) and "out of range (0 animations)" in str(info.value)

@@ -191,9 +191,10 @@ class PreviewWindow:
             self.controls.devices.insert(0, device)
         self.geometry = FanGeometry()
         self._apply_info(self.worker.take_info())
-        if not getattr(scene, "is_media", False) and getattr(scene, "animations", None):
+        if not getattr(scene, "is_media", False) and hasattr(scene, "animation_index"):
             # export's choice, also without --animation: all clips together for a file of
-            # one clip per joint (the frame maker's last entry, see PipelineFrames)
+            # one clip per joint (the frame maker's last entry, see PipelineFrames); and
+            # export's refusal of a clip the file does not have (also when it has none)
             index = scene.animation_index(animation)
             if index is not None and index < len(self.controls.animations):
                 self.controls.animation = index
