@@ -590,3 +590,40 @@ def test_a_screenshot_that_cannot_be_written_is_a_note_not_the_end(window, tmp_p
     window.press("S")
     window.tick()
     assert window.note()[0].startswith("saved ") and len(list(tmp_path.glob("*.png"))) == 1
+
+
+def test_the_status_line_fits_the_window_keeping_the_clock_and_device(display, tmp_path):
+    """A long file name, or an 800-pixel window, cut the status line off at the window's
+    edge: the device, the clock or the whole line past the name were not shown."""
+    from holopack.preview import text as text_raster
+    from holopack.preview.window import PreviewWindow
+
+    name = "character-turnaround-final-approved-by-client-v7-" + "x" * 40 + ".json"
+    path = tmp_path / name
+    path.write_text(json.dumps({"color": list(COLOR)}))
+    win = PreviewWindow(
+        str(path),
+        load_scene(path),
+        "fan-a",
+        loader=load_scene,
+        frames_factory=DiscFrames,
+        fixed_dt=1 / 30,
+        window_size=(640, 360),
+    )
+    try:
+        full = win.status_lines()[0]
+        assert text_raster.line_width(full) > 640  # as it was drawn before
+        for width in (1600, 900, 640, 420):
+            line = win.status_lines(max_px=width)[0]
+            assert text_raster.line_width(line) <= width
+            assert "slide" in line and "0.00 / 2.00 s" in line and "fan-a" in line
+        # narrower than the clock and device: the name is shortened as far as it goes
+        assert win.status_lines(max_px=300)[0].startswith("c...n  |  slide")
+        assert win.status_lines(max_px=10_000) == [full]  # room for everything: all of it
+        shortened = win.status_lines(max_px=640)[0].split("  |  ")[0]
+        assert shortened.startswith("character-tur") and shortened.endswith("xx.json") and "..." in shortened
+        # drawn at the window's width
+        win.tick()
+        assert win.status_text.size[0] <= win.framebuffer_size[0] - 4
+    finally:
+        win.close()

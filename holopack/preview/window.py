@@ -786,23 +786,46 @@ class PreviewWindow:
         self._rect(Rect(bar.x, bar.y, bar.w * fraction, bar.h), BAR_FILL)
         self._rect(Rect(bar.x + bar.w * fraction - 1.5, bar.y - 3, 3, bar.h + 6), PLAYHEAD)
 
-    def status_lines(self) -> list[str]:
+    def status_lines(self, max_px: int | None = None) -> list[str]:
+        """The status line; ``max_px``: the width it must fit in (the window's), for
+        which it drops the rates, the brightness and the help hint, in that order, and
+        then shortens the input's name in the middle. (Cut off at the window's edge, a
+        long file name or an 800-pixel window hid the device and the clock.)"""
         c = self.controls
         names = len(c.animations)
         which = f" ({c.animation + 1}/{names})" if c.animation is not None and names > 1 else ""
         state = "playing" if c.playing else "paused"
-        return [
-            f"{input_name(self.path)}  |  {c.animation_name}{which}  "
-            f"{c.time:6.2f} / {c.duration:.2f} s  frame {c.frame_index}  {state}"
-            f"{'  loop' if c.loop else ''}  |  {c.device}  |  brightness {c.brightness:.2f}  |  "
-            f"UI {self.ui_fps():4.0f} fps  fan {self.fan_fps():4.1f} fps{self._worker_ms()}  |  h: help"
-        ]
+        parts = {
+            "name": input_name(self.path),
+            "clip": f"{c.animation_name}{which}  {c.time:6.2f} / {c.duration:.2f} s  frame {c.frame_index}  "
+            f"{state}{'  loop' if c.loop else ''}",
+            "device": c.device,
+            "brightness": f"brightness {c.brightness:.2f}",
+            "rates": f"UI {self.ui_fps():4.0f} fps  fan {self.fan_fps():4.1f} fps{self._worker_ms()}",
+            "help": "h: help",
+        }
+
+        def line() -> str:
+            return "  |  ".join(parts.values())
+
+        if max_px is None:
+            return [line()]
+        for drop in ("rates", "brightness", "help"):
+            if text_raster.line_width(line()) <= max_px:
+                return [line()]
+            del parts[drop]
+        name = parts["name"]
+        keep = len(name)
+        while text_raster.line_width(line()) > max_px and keep > 2:
+            keep -= 1
+            parts["name"] = f"{name[: (keep + 1) // 2]}...{name[len(name) - keep // 2 :]}"
+        return [line()]
 
     def _texts(self, layout: Layout, w: int, h: int) -> None:
         now = time.perf_counter()
         if now >= self._status_due or self.status_text.lines is None:
             # four updates a second are plenty to read, and text costs CPU the loop needs
-            self.status_text.set(self.status_lines())
+            self.status_text.set(self.status_lines(max_px=w - 4))
             self._status_due = now + STATUS_INTERVAL_S
         self._text(self.status_text, 4, 0, TEXT_COLOR, w, h)
         note, error = self.note()
