@@ -556,6 +556,8 @@ def test_a_bad_script_event_is_one_line_before_the_window_opens(event, problem):
         {"scroll": -2, "wait": True, "screenshot": "out.png"},
     ]
     assert load_script(events) == events
+    with pytest.raises(InputError, match=r"^script event 2 \(3\): an event is a JSON object$"):
+        load_script([good, 3])  # a list given to run_preview or window.run directly
 
 
 def test_a_minimised_window_plays_on_without_drawing(window):

@@ -847,8 +847,8 @@ class PreviewWindow:
         """(the line over the timeline, whether it is an error). The newest of the
         window's messages and the worker's job outcome, for NOTE_SECONDS; while they
         hold: the worker's error, an export's progress, a failed export, the input being
-        gone. (The last message or outcome stayed for good: "exported" hid every later
-        "saved", and "is gone" stayed after the file was back and reloaded.)"""
+        gone. (The last message or outcome stayed for good: after an export, "exported"
+        hid every later "saved".)"""
         now = time.monotonic()
         status = self.worker.status
         if status != self._seen_status:
@@ -986,7 +986,7 @@ def load_script(script) -> list[dict]:
 
 def _checked_events(events: list) -> list[dict]:
     for number, event in enumerate(events, 1):
-        problem = script_event_problem(event)
+        problem = script_event_problem(event) if isinstance(event, dict) else "an event is a JSON object"
         if problem:
             raise InputError(f"script event {number} ({json.dumps(event, default=str)}): {problem}")
     return events
