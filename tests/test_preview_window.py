@@ -629,3 +629,63 @@ def test_the_status_line_fits_the_window_keeping_the_clock_and_device(display, t
         assert win.status_text.size[0] <= win.framebuffer_size[0] - 4
     finally:
         win.close()
+
+
+def _reloaded(win, generation: int) -> bool:
+    assert win.worker.wait_idle(10)
+    deadline = time.monotonic() + 10
+    while win.controls.generation < generation and time.monotonic() < deadline:
+        win.tick()
+    return win.controls.generation == generation
+
+
+@pytest.mark.parametrize("kind", ["folder", "gltf"])
+def test_a_file_the_input_reads_besides_itself_reloads_it(display, tmp_path, kind):
+    """The hot reload watched only the input's own entry: a picture of a folder written
+    in place, or a texture of a .gltf saved over, changed nothing it looked at, and the
+    preview kept showing the old version."""
+    from holopack.preview.window import PreviewWindow, gltf_file_uris
+
+    if kind == "folder":
+        path = tmp_path / "frames"
+        path.mkdir()
+        changed = path / "frame_001.json"
+    else:
+        path = tmp_path / "model.gltf"
+        doc = {
+            "asset": {"version": "2.0"},
+            "buffers": [{"uri": "mesh%20data.bin", "byteLength": 4}, {"byteLength": 4}],
+            "images": [{"uri": "data:image/png;base64,AAAA"}, {"uri": "textures/skin.json"}],
+        }
+        path.write_text(json.dumps(doc))
+        (tmp_path / "mesh data.bin").write_bytes(b"\0" * 4)
+        (tmp_path / "textures").mkdir()
+        changed = tmp_path / "textures" / "skin.json"
+        assert gltf_file_uris(str(path)) == ["mesh data.bin", "textures/skin.json"]
+    changed.write_text(json.dumps({"color": list(COLOR)}))
+    win = PreviewWindow(
+        str(path),
+        load_scene(changed),
+        "fan-a",
+        loader=lambda _: load_scene(changed),  # the input's look lives in the file it reads
+        frames_factory=DiscFrames,
+        fixed_dt=1 / 30,
+        window_size=(640, 360),
+    )
+    try:
+        win.press(" ")
+        shot(win)
+        before = os.stat(path).st_mtime_ns
+        with open(changed, "r+") as f:  # written in place: the input's own entry stays as it was
+            f.write(json.dumps({"color": [0, 120, 255]}))
+        os.utime(changed, ns=(time.time_ns(), time.time_ns() + 10_000_000))
+        assert os.stat(path).st_mtime_ns == before
+        assert not win.check_file()  # first sight of a change: wait until it settles
+        assert win.check_file()
+        assert _reloaded(win, 1)
+        picture = shot(win)
+        spot = color_at(picture, win, "render", *disc_center(win.shown.request))
+        assert np.abs(spot - (0, 120, 255)).max() <= 8
+        assert not win.check_file()  # nothing changed since
+    finally:
+        win.close()

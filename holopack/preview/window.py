@@ -603,12 +603,30 @@ class PreviewWindow:
         return self.worker.render_rate()
 
     # -- hot reload -----------------------------------------------------------------
+    _gltf_uris: tuple[tuple, list[str]] = ((), [])  # (the .gltf's own stat, its file URIs)
+
     def _stat(self):
-        try:
-            st = os.stat(self.path)
-            return (st.st_mtime_ns, st.st_size)
-        except OSError:
+        """What the hot reload compares (None: the input is gone): the input's
+        (mtime, size), and those of what it reads besides: a folder's pictures, a
+        .gltf's buffers and images (its own stat does not change when they do: a
+        texture saved over, a frame of the folder written in place). Twice a second on
+        the UI thread: 1.0 ms of CPU for a folder of 300 pictures, 0.06 ms for
+        FlightHelmet.gltf's 16 files (time.process_time over 200 checks, load 2.3)."""
+        own = _file_stat(self.path)
+        if own is None:
             return None
+        if os.path.isdir(self.path):
+            try:
+                names = sorted(os.listdir(self.path))
+            except OSError:
+                return None
+            return own, tuple((name, _file_stat(os.path.join(self.path, name))) for name in names)
+        if self.path.lower().endswith(".gltf"):
+            if self._gltf_uris[0] != own:  # the JSON is read again only when it changed
+                self._gltf_uris = (own, gltf_file_uris(self.path))
+            folder = os.path.dirname(self.path)
+            return own, tuple((uri, _file_stat(os.path.join(folder, uri))) for uri in self._gltf_uris[1])
+        return own
 
     def _watch_file(self) -> None:
         now = time.monotonic()
@@ -957,6 +975,37 @@ class PreviewWindow:
 
     def __exit__(self, *exc):
         self.close()
+
+
+def _file_stat(path: str) -> tuple[int, int] | None:
+    try:
+        st = os.stat(path)
+    except OSError:
+        return None
+    return (st.st_mtime_ns, st.st_size)
+
+
+def gltf_file_uris(path: str) -> list[str]:
+    """The files a .gltf names besides itself (buffers and images, relative paths with
+    their %-escapes undone), [] for one that cannot be read as glTF JSON (the reload
+    says why)."""
+    from urllib.parse import unquote
+
+    try:
+        with open(path, "rb") as f:
+            doc = json.loads(f.read())
+    except (OSError, ValueError):
+        return []
+    if not isinstance(doc, dict):
+        return []
+    uris = []
+    for key in ("buffers", "images"):
+        items = doc.get(key)
+        for item in items if isinstance(items, list) else []:
+            uri = item.get("uri") if isinstance(item, dict) else None
+            if isinstance(uri, str) and uri and not uri.startswith("data:") and "://" not in uri:
+                uris.append(unquote(uri))
+    return uris
 
 
 def load_script(script) -> list[dict]:
