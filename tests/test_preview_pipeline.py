@@ -417,3 +417,111 @@ def test_the_windows_export_keeps_the_video_options_it_previews(display, tmp_pat
     args = ["export", str(clip), "--device", "3dcircle-42f2", "--size", str(SIZE), *flags, "-q"]
     assert main([*args, "-o", str(exported)]) == 0
     assert written.read_bytes() == exported.read_bytes()
+
+
+@pytest.mark.parametrize(
+    "lengths, asked",
+    [
+        ((2.0, 2.0, 2.0), None),  # one clip per joint: export plays all of them by default
+        ((1.0, 2.0, 4.0), "all"),  # alternatives: all only when asked for
+    ],
+)
+def test_all_clips_together_is_previewed_as_export_plays_it(display, tmp_path, lengths, asked):
+    """``--animation all`` opened the window and then failed on its first frame (the
+    frame maker had no entry for it), and a file of one clip per joint showed its first
+    clip alone where export plays every clip together. The preview's picture is the
+    export's for the same choice, and ``n`` reaches the combined clip, listed last."""
+    from _facing_models import per_joint_clips
+
+    from holopack.preview.window import PreviewWindow
+
+    path = tmp_path / "walk.gltf"
+    per_joint_clips(lengths=lengths).write(path)
+    scene = load(str(path))
+    expected_index = scene.animation_index(asked)
+    assert expected_index == scene.all_clips_index == 3
+    win = PreviewWindow(
+        str(path),
+        scene,
+        "mp4-fan",
+        animation=asked,
+        frames_factory=partial(PipelineFrames, size=SIZE),
+        fixed_dt=1 / 30,
+        window_size=(640, 360),
+    )
+    try:
+        c = win.controls
+        assert [name for name, _ in c.animations] == ["joint0_move", "joint1_move", "joint2_move", "all"]
+        assert c.animation == expected_index and c.duration == pytest.approx(max(lengths))
+        for _ in range(20):
+            win.tick()
+        assert win.wait_for_current(120), win.worker.error
+        index = win.shown.request.frame_index
+        assert index == 20
+        expected = reference_picture(scene, "mp4-fan", asked, index)
+        assert np.array_equal(win.shown.render, expected)
+        # every joint has risen at frame 20: the picture is not the first clip's alone
+        assert not np.array_equal(expected, reference_picture(scene, "mp4-fan", 0, index))
+        win.press("n")  # from the last entry, round to the first clip
+        assert c.animation == 0 and c.animation_name == "joint0_move"
+        win.press("4")
+        assert c.animation == expected_index and "all (4/4)" in win.status_lines()[0]
+    finally:
+        win.close()
+
+
+def test_closing_a_video_preview_leaves_no_read_ahead_thread(display, tmp_path):
+    """A clip is decoded and keyed ahead on a thread of its own (holopack.ahead); it
+    outlived the closed window (seen after a sweep's reloads: the process then aborted
+    once at exit, 'terminate called without an active exception'). Each replaced frame
+    maker and the last one are closed with their threads."""
+    import threading
+
+    from _video_clips import cell_grid
+
+    from holopack.preview.window import PreviewWindow
+
+    def reading_ahead():
+        return [t for t in threading.enumerate() if t.name == "holopack-video-ahead" and t.is_alive()]
+
+    folder = tmp_path / "clip"
+    folder.mkdir()
+    grid = cell_grid(48, 32)
+    for i in range(6):
+        Image.fromarray(np.roll(grid, 4 * i, axis=1)).save(folder / f"f{i:02d}.png")
+    before = reading_ahead()
+    win = PreviewWindow(
+        str(folder),
+        load(str(folder)),
+        "mp4-fan",
+        devices=["mp4-fan", "hypervsn"],
+        frames_factory=partial(PipelineFrames, size=SIZE),
+        fixed_dt=1 / 30,
+        window_size=(640, 360),
+    )
+    try:
+        assert win.wait_for_current(60), win.worker.error
+        assert len(reading_ahead()) > len(before)  # the clip is being read ahead
+        win.press("d")  # another device: a new frame maker, the old one closed
+        assert win.wait_for_current(60), win.worker.error
+        assert len(reading_ahead()) == len(before) + 1
+    finally:
+        win.close()
+    assert reading_ahead() == before
+
+
+def test_an_animation_asked_of_a_model_without_clips_is_refused_as_export_refuses_it(display):
+    """``preview Duck.glb --animation 1`` opened on the turntable, silently, where
+    ``export`` says the file has no such clip."""
+    from holopack.errors import InputError
+    from holopack.preview.window import PreviewWindow
+
+    duck = ROOT / "tests" / "data" / "Duck" / "Duck.glb"
+    scene = load(duck)
+    with pytest.raises(InputError) as refused:
+        pipeline.make_timeline(scene, pipeline.ExportSettings(animation=1), 30.0)
+    with pytest.raises(InputError) as info:
+        PreviewWindow(
+            str(duck), scene, "mp4-fan", animation=1, frames_factory=partial(PipelineFrames, size=SIZE)
+        )
+    assert str(info.value) == str(refused.value) and "out of range (0 animations)" in str(info.value)

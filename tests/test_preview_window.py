@@ -401,3 +401,291 @@ def test_a_failing_frame_is_reported_not_fatal(display, scene_file):
         assert win.wait_for_current(30) and win.worker.error is None
     finally:
         win.close()
+
+
+def test_the_wall_clock_starts_with_the_first_picture(display, scene_file):
+    """Played by the wall clock, the clip waits for its first picture: loading and
+    fitting the camera (0.9 s for Fox, 3.2 s for BrainStem) ran the clock on while both
+    panels were black, so the clip started that far in, and the first fan frame (frame
+    0) stood beside a left panel already drawn seconds later."""
+    from holopack.preview.window import PreviewWindow
+
+    delay = 0.4
+    win = PreviewWindow(
+        str(scene_file),
+        load_scene(scene_file),
+        "fan-a",
+        loader=load_scene,
+        frames_factory=lambda scene, device: DiscFrames(scene, device, delay=delay),
+        window_size=(640, 360),
+    )
+    try:
+        assert win.fixed_dt is None  # the wall clock
+        started = time.perf_counter()
+        while win.shown is None and time.perf_counter() - started < 30:
+            picked = time.perf_counter()  # the start of the tick that shows the first picture
+            win.tick()
+            assert win.controls.time == 0.0
+        assert picked - started >= delay and win.shown.request.time == 0.0
+        # from then on the clock is the wall clock: it moved by the time between that
+        # tick's start and the last tick's start, which lies between these two spans
+        after = time.perf_counter()
+        while time.perf_counter() - after < 0.3:
+            last = time.perf_counter()
+            win.tick()
+        assert last - after <= win.controls.time <= time.perf_counter() - picked
+    finally:
+        win.close()
+
+
+def test_a_folder_given_with_a_trailing_slash_is_named(display, tmp_path):
+    """``holopack preview frames/`` titled the window "holopack preview - " and began
+    the status line with nothing: the name of "frames/" is "frames"."""
+    from holopack.preview.window import PreviewWindow, input_name
+
+    folder = tmp_path / "frames"
+    folder.mkdir()
+    assert input_name(f"{folder}{os.sep}") == input_name(str(folder)) == "frames"
+    assert input_name("twin.glb") == "twin.glb"
+    win = PreviewWindow(
+        f"{folder}{os.sep}",
+        {"color": list(COLOR)},
+        "fan-a",
+        loader=load_scene,
+        frames_factory=DiscFrames,
+        fixed_dt=1 / 30,
+        window_size=(640, 360),
+    )
+    try:
+        assert win.status_lines()[0].startswith("frames  |")
+        assert win.glfw.get_window_title(win.window) == "holopack preview - frames"
+    finally:
+        win.close()
+
+
+def test_an_input_deleted_while_open_is_said_while_gone_and_reloads_when_back(window, scene_file):
+    """Deleting the input left the last reload's outcome on screen and said nothing."""
+    shot(window)
+    assert window.note() == ("", False)
+    saved = scene_file.read_text()
+    scene_file.unlink()
+    assert not window.check_file() and not window.check_file()
+    assert window.note() == ("disc.json is gone: showing the last version read", True)
+    picture = shot(window)  # the last version stays on screen
+    assert disc_visible_at(picture, window, window.shown.request)
+    scene_file.write_text(saved.replace(str(COLOR[2]), "255"))
+    assert not window.check_file()  # back: reloaded once it has settled
+    assert window.check_file()
+    assert window.note() == ("", False)
+    assert window.worker.wait_idle(10)
+    deadline = time.monotonic() + 10
+    while window.controls.generation == 0 and time.monotonic() < deadline:
+        window.tick()
+    assert window.controls.generation == 1
+
+
+def test_the_newest_note_shows_for_a_while_and_errors_while_they_hold(window, monkeypatch):
+    """The line over the timeline kept the worker's last job outcome for good: after an
+    export, "exported ..." hid every later "saved ..." and stayed all session."""
+    from holopack.preview import window as window_module
+
+    now = [1000.0]
+    monkeypatch.setattr(window_module.time, "monotonic", lambda: now[0])
+    window.worker.status = "exported out/01_DISC.BIN: 60 frames"
+    assert window.note() == ("exported out/01_DISC.BIN: 60 frames", False)
+    now[0] += 1.0
+    window.messages.append("saved shot.png")  # newer than the export's outcome: shown
+    assert window.note() == ("saved shot.png", False)
+    now[0] += window_module.NOTE_SECONDS + 0.1
+    assert window.note() == ("", False)  # and gone after a while
+    window.worker.status = "failed: cannot write out/01_DISC.BIN"
+    now[0] += 100 * window_module.NOTE_SECONDS
+    assert window.note() == ("failed: cannot write out/01_DISC.BIN", True)  # until the next note
+    window.worker.error = "model.glb: the clip cannot be drawn here"
+    assert window.note() == ("model.glb: the clip cannot be drawn here", True)
+    window.worker.error = None
+    window.messages.append("saved again.png")
+    assert window.note() == ("saved again.png", False)
+
+
+def test_two_screenshots_in_one_second_are_two_files(window, tmp_path):
+    """``S`` named screenshots by the second: a second press in the same second
+    overwrote the first."""
+    window.press(" ")
+    shot(window)
+    names = []
+    for _ in range(3):
+        window.press("S")
+        window.tick()
+        names.append(window.messages[-1].removeprefix("saved "))
+    pngs = sorted(p for p in os.listdir(tmp_path) if p.endswith(".png"))
+    assert len(pngs) == 3 and len(set(names)) == 3
+    assert all(os.path.exists(name) for name in names)
+
+
+@pytest.mark.parametrize(
+    "event, problem",
+    [
+        ({"frame": 1, "key": "F13"}, "key must be one character or one of SPACE, LEFT"),
+        ({"frame": 1, "key": ""}, "key must be one character"),
+        ({"frame": 1, "drag": [1, 2]}, "drag must be [x0, y0, x1, y1]"),
+        ({"frame": 1, "drag": [1, 2, 3, 4], "button": "side"}, "button must be one of left, right, middle"),
+        ({"frame": 1, "scroll": "x"}, "scroll must be a number"),
+        ({"frame": "a", "key": "d"}, "frame must be a whole number"),
+        ({"frame": -1, "key": "d"}, "frame must be a whole number"),
+        ({"frame": 2, "keys": "d"}, "unknown field 'keys'"),
+        ({"frame": 2, "screenshot": ""}, "screenshot must be the path"),
+    ],
+)
+def test_a_bad_script_event_is_one_line_before_the_window_opens(event, problem):
+    """A script's typo was an internal error (ValueError, KeyError) at its frame, after
+    the window had opened and played up to it."""
+    from holopack.errors import InputError
+    from holopack.preview.window import load_script
+
+    good = {"frame": 0, "key": "SPACE"}
+    for script in ([good, event], json.dumps([good, event])):
+        with pytest.raises(InputError) as info:
+            load_script(script)
+        message = str(info.value)
+        assert message.startswith("script event 2 (") and problem in message and "\n" not in message
+    # what the window plays is accepted: every key it names, whole-number floats from JSON
+    keys = ["SPACE", "space", "left", "ESCAPE", "KP_ADD", "d", "?"]
+    events = [{"frame": 3.0, "key": k} for k in keys] + [
+        {"frame": 4, "drag": [1, 2.5, 3, 4], "button": "right"},
+        {"scroll": -2, "wait": True, "screenshot": "out.png"},
+    ]
+    assert load_script(events) == events
+    with pytest.raises(InputError, match=r"^script event 2 \(3\): an event is a JSON object$"):
+        load_script([good, 3])  # a list given to run_preview or window.run directly
+
+
+def test_a_minimised_window_plays_on_without_drawing(window):
+    """Minimised, a window's framebuffer is 0 x 0 (Windows, Wayland): the layout divided
+    by its size and the preview ended with ZeroDivisionError."""
+    shot(window)
+    made = window.worker.frames_done
+    window._on_framebuffer_size(window.window, 0, 0)  # what glfw reports when minimised
+    t0 = window.controls.time
+    for _ in range(6):
+        window.tick()
+    assert window.controls.time == pytest.approx(t0 + 6 / 30)  # the clock plays on
+    assert window.worker.frames_done == made  # and nothing is made for an unseen window
+    window._on_framebuffer_size(window.window, *window.glfw.get_framebuffer_size(window.window))
+    window.tick()
+    picture = shot(window)
+    assert picture.shape == (540, 960, 3)
+    assert disc_visible_at(picture, window, window.shown.request)
+
+
+def test_a_screenshot_that_cannot_be_written_is_a_note_not_the_end(window, tmp_path):
+    """``S`` with an output folder that is gone ended the preview with the write's
+    error; the window carries on and says why in the note line."""
+    window.output_dir = tmp_path / "gone"
+    window.press(" ")
+    shot(window)
+    window.press("S")
+    window.tick()
+    note, error = window.note()
+    assert error and note.startswith("failed: ") and "the folder to write into does not exist" in note
+    window.output_dir = tmp_path
+    window.press("S")
+    window.tick()
+    assert window.note()[0].startswith("saved ") and len(list(tmp_path.glob("*.png"))) == 1
+
+
+def test_the_status_line_fits_the_window_keeping_the_clock_and_device(display, tmp_path):
+    """A long file name, or an 800-pixel window, cut the status line off at the window's
+    edge: the device, the clock or the whole line past the name were not shown."""
+    from holopack.preview import text as text_raster
+    from holopack.preview.window import PreviewWindow
+
+    name = "character-turnaround-final-approved-by-client-v7-" + "x" * 40 + ".json"
+    path = tmp_path / name
+    path.write_text(json.dumps({"color": list(COLOR)}))
+    win = PreviewWindow(
+        str(path),
+        load_scene(path),
+        "fan-a",
+        loader=load_scene,
+        frames_factory=DiscFrames,
+        fixed_dt=1 / 30,
+        window_size=(640, 360),
+    )
+    try:
+        full = win.status_lines()[0]
+        assert text_raster.line_width(full) > 640  # as it was drawn before
+        for width in (1600, 900, 640, 420):
+            line = win.status_lines(max_px=width)[0]
+            assert text_raster.line_width(line) <= width
+            assert "slide" in line and "0.00 / 2.00 s" in line and "fan-a" in line
+        # narrower than the clock and device: the name is shortened as far as it goes
+        assert win.status_lines(max_px=300)[0].startswith("c...n  |  slide")
+        assert win.status_lines(max_px=10_000) == [full]  # room for everything: all of it
+        shortened = win.status_lines(max_px=640)[0].split("  |  ")[0]
+        assert shortened.startswith("character-tur") and shortened.endswith("xx.json") and "..." in shortened
+        # drawn at the window's width
+        win.tick()
+        assert win.status_text.size[0] <= win.framebuffer_size[0] - 4
+    finally:
+        win.close()
+
+
+def _reloaded(win, generation: int) -> bool:
+    assert win.worker.wait_idle(10)
+    deadline = time.monotonic() + 10
+    while win.controls.generation < generation and time.monotonic() < deadline:
+        win.tick()
+    return win.controls.generation == generation
+
+
+@pytest.mark.parametrize("kind", ["folder", "gltf"])
+def test_a_file_the_input_reads_besides_itself_reloads_it(display, tmp_path, kind):
+    """The hot reload watched only the input's own entry: a picture of a folder written
+    in place, or a texture of a .gltf saved over, changed nothing it looked at, and the
+    preview kept showing the old version."""
+    from holopack.preview.window import PreviewWindow, gltf_file_uris
+
+    if kind == "folder":
+        path = tmp_path / "frames"
+        path.mkdir()
+        changed = path / "frame_001.json"
+    else:
+        path = tmp_path / "model.gltf"
+        doc = {
+            "asset": {"version": "2.0"},
+            "buffers": [{"uri": "mesh%20data.bin", "byteLength": 4}, {"byteLength": 4}],
+            "images": [{"uri": "data:image/png;base64,AAAA"}, {"uri": "textures/skin.json"}],
+        }
+        path.write_text(json.dumps(doc))
+        (tmp_path / "mesh data.bin").write_bytes(b"\0" * 4)
+        (tmp_path / "textures").mkdir()
+        changed = tmp_path / "textures" / "skin.json"
+        assert gltf_file_uris(str(path)) == ["mesh data.bin", "textures/skin.json"]
+    changed.write_text(json.dumps({"color": list(COLOR)}))
+    win = PreviewWindow(
+        str(path),
+        load_scene(changed),
+        "fan-a",
+        loader=lambda _: load_scene(changed),  # the input's look lives in the file it reads
+        frames_factory=DiscFrames,
+        fixed_dt=1 / 30,
+        window_size=(640, 360),
+    )
+    try:
+        win.press(" ")
+        shot(win)
+        before = os.stat(path).st_mtime_ns
+        with open(changed, "r+") as f:  # written in place: the input's own entry stays as it was
+            f.write(json.dumps({"color": [0, 120, 255]}))
+        os.utime(changed, ns=(time.time_ns(), time.time_ns() + 10_000_000))
+        assert os.stat(path).st_mtime_ns == before
+        assert not win.check_file()  # first sight of a change: wait until it settles
+        assert win.check_file()
+        assert _reloaded(win, 1)
+        picture = shot(win)
+        spot = color_at(picture, win, "render", *disc_center(win.shown.request))
+        assert np.abs(spot - (0, 120, 255)).max() <= 8
+        assert not win.check_file()  # nothing changed since
+    finally:
+        win.close()

@@ -307,6 +307,15 @@ class VideoSource(_SourceBase):
         assert self._media_frame is not None  # the loop read a frame, or raised
         return self._media_frame
 
+    def close(self) -> None:
+        """Stop reading: a processed clip decodes and keys ahead on a thread of its own
+        (holopack.ahead), which otherwise lives on until this source is collected."""
+        media_iter, self._media_iter = self._media_iter, None
+        self._media_pos = -1
+        close = getattr(media_iter, "close", None)
+        if close is not None:
+            close()
+
 
 class SceneSource(_SourceBase):
     """Square pictures of a scene rendered at each frame of a timeline.

@@ -87,8 +87,11 @@ class PipelineFrames:
     """Preview frames of ``scene`` on ``device`` through holopack.pipeline.
 
     animations : list of (name, seconds one loop lasts at the device rate), or one
-    ("still", seconds) entry for a model without clips (it turns on a turntable, as in
-    export) or a picture/video.
+    ("turntable", "video" or "picture", seconds) entry for a model without clips (it
+    turns on a turntable, as in export) or a picture/video. Entry i is the scene's clip
+    i; a scene with two clips or more has one more entry, last, at the scene's
+    ``all_clips_index``: every clip played together (``--animation all``; what export
+    plays by default for a file of one clip per joint).
     """
 
     def __init__(
@@ -142,10 +145,13 @@ class PipelineFrames:
             self._timelines.append(tl)
         else:
             self.animations = []
-            for index, clip in enumerate(scene.animations):
+            indexes = list(range(len(scene.animations)))
+            if len(scene.animations) > 1:
+                indexes.append(scene.all_clips_index)  # = len(scene.animations): the last entry
+            for index in indexes:
                 settings = pipeline.ExportSettings(device=self.profile, animation=index)
                 tl = pipeline.make_timeline(scene, settings, self.fps)
-                self.animations.append((clip.name or f"#{index}", tl.seconds))
+                self.animations.append((scene.clip(index).name or f"#{index}", tl.seconds))
                 self._timelines.append(tl)
         self._sources: dict[int, object] = {}
         # guards each source's framing against copies taken for the UI (live_source)
@@ -208,6 +214,15 @@ class PipelineFrames:
                 return None
             view_copy = copy.copy(source)
         return view_copy, self._fits[index][2]
+
+    def close(self) -> None:
+        """Stop the clip's read-ahead threads (VideoSource.close): the worker calls it
+        when it replaces this frame maker and when the window closes. Left running, a
+        thread still decoding or keying when the process ends can abort it."""
+        for source in self._sources.values():
+            close = getattr(source, "close", None)
+            if close is not None:
+                close()
 
     def fitted_distance(self, animation: int | None) -> float | None:
         fit = self._source(animation)[1]

@@ -31,6 +31,12 @@ def line_height(size: int = FONT_PX) -> int:
     return int(bottom) + LINE_GAP_PX
 
 
+def line_width(line: str, size: int = FONT_PX) -> int:
+    """The width in pixels ``rasterize([line])`` gives a line without a tab, padding
+    included."""
+    return int(_font(size).getlength(line)) + 2 * PADDING_PX
+
+
 def rasterize(lines: list[str] | tuple[str, ...], size: int = FONT_PX) -> np.ndarray:
     """Coverage of ``lines`` drawn top to bottom: (H, W) uint8, 255 = ink, row 0 = top.
 

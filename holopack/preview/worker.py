@@ -61,9 +61,17 @@ def _run_lowered(job: Callable[[], str]) -> str:
     return str(outcome["value"])
 
 
+def _close_frames(frames) -> None:
+    """Let a frame maker that is done with stop its threads (PipelineFrames.close)."""
+    close = getattr(frames, "close", None)
+    if close is not None:
+        close()
+
+
 class FrameMaker(Protocol):
     """What ``frames_factory(scene, device)`` makes (holopack.preview.source.PipelineFrames);
-    it may also offer ``fan_frame(request, picture)`` and ``fitted_distance(animation)``."""
+    it may also offer ``fan_frame(request, picture)``, ``fitted_distance(animation)`` and
+    ``close()``."""
 
     animations: list[tuple[str, float]]
     fps: float
@@ -204,13 +212,17 @@ class RenderWorker:
             self._stop = True
             self._cond.notify()
         self._thread.join(timeout=30)
+        if not self._thread.is_alive():  # else it still reads them: they end with the process
+            _close_frames(self._frames)
 
     # -- worker-thread side -----------------------------------------------------
     _failed: FrameRequest | None = None
 
     def _set_frames(self, device: str) -> None:
         frames = self.frames_factory(self._scene, device)
+        previous = getattr(self, "_frames", None)
         self._frames, self._frames_device = frames, device
+        _close_frames(previous)
         info = SceneInfo(
             generation=self._generation,
             animations=list(frames.animations),
