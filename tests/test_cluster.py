@@ -417,3 +417,17 @@ def test_workers_of_another_version_are_refused_in_one_line_then_a_lost_schedule
     lines = err.strip().splitlines()
     assert len(lines) == 1 and "lost the Dask scheduler at " + doomed.address in lines[0], err
     assert list(out.iterdir()) == []
+
+
+# -- faults found by benchmarks/cluster_sweep.py --------------------------------------------
+def test_a_worker_with_another_numpy_is_told_apart():
+    """NumPy's array code between the kernels shapes the bytes as Numba's does: a worker
+    that runs another NumPy is refused, and the line names it."""
+    from holopack.cluster.versions import difference, local_versions
+
+    ours = local_versions()
+    assert ours["numpy"] == np.__version__
+    assert difference(dict(ours), ours) is None
+    why = difference(dict(ours, numpy="1.0.0+other"), ours)
+    assert why == f"NumPy 1.0.0+other (this client: {np.__version__})"
+
