@@ -431,3 +431,26 @@ def test_a_worker_with_another_numpy_is_told_apart():
     why = difference(dict(ours, numpy="1.0.0+other"), ours)
     assert why == f"NumPy 1.0.0+other (this client: {np.__version__})"
 
+
+def test_a_workers_unwritable_temporary_folder_is_one_line_naming_it(tmp_path):
+    from holopack.cluster.inputs import materialise, read_bundle
+    from holopack.errors import OutputError
+
+    blocker = tmp_path / "not-a-folder"
+    blocker.write_bytes(b"")  # a folder cannot be made below a file, even by root
+    with pytest.raises(OutputError) as caught:
+        materialise(read_bundle(str(DUCK)), cache_root=str(blocker / "holopack-inputs"))
+    text = str(caught.value)
+    assert "cannot write its temporary folder" in text and str(blocker) in text
+    assert f"pid {os.getpid()}" in text  # the worker, as it names itself outside Dask
+    assert "\n" not in text
+
+
+def test_a_shared_fs_path_the_worker_cannot_see_is_a_cluster_fault():
+    from holopack.cluster.inputs import materialise
+    from holopack.errors import ClusterError
+
+    missing = str(ROOT / "no-such-folder" / "Duck.glb")
+    with pytest.raises(ClusterError, match="cannot see .*no-such-folder.*--shared-fs"):
+        materialise(missing)
+

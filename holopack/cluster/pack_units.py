@@ -20,9 +20,9 @@ from dataclasses import replace
 
 from ..atomic import atomic_output
 from ..errors import ClusterError, OutputError
-from .chunks import ZLIB_LEVEL, worker_name
+from .chunks import ZLIB_LEVEL
 from .executors import Executor, unordered
-from .inputs import materialise
+from .inputs import DISK_FULL, materialise, unwritable, worker_name
 from .progress import RunProgress
 
 WINDOW_PER_SLOT = 2
@@ -35,7 +35,10 @@ def render_pack_unit(job: dict, ref) -> dict:
     from ..pack.worker import render_unit
 
     started = time.perf_counter()
-    folder = tempfile.mkdtemp(prefix="holopack-unit-")
+    try:
+        folder = tempfile.mkdtemp(prefix="holopack-unit-")
+    except OSError as exc:
+        raise unwritable(tempfile.gettempdir(), exc) from None
     try:
         local = dict(
             job,
@@ -44,7 +47,12 @@ def render_pack_unit(job: dict, ref) -> dict:
             thumbnail=os.path.join(folder, "thumbnail-" + os.path.basename(job["thumbnail"])),
             preview=os.path.join(folder, "preview-" + os.path.basename(job["preview"])),
         )
-        facts = render_unit(local, None)
+        try:
+            facts = render_unit(local, None)
+        except OSError as exc:
+            if exc.errno not in DISK_FULL:  # a picture PIL cannot read is an OSError too
+                raise
+            raise unwritable(tempfile.gettempdir(), exc) from None  # the worker's fault, not the input's
         for blob, key in zip(BLOBS, ("output", "thumbnail", "preview")):
             path = local[key]
             if os.path.isfile(path):
