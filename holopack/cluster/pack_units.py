@@ -82,13 +82,16 @@ def run_pack_jobs(executor: Executor, jobs: list[dict], progress: bool) -> tuple
     failures: dict = {}
     profiles: dict = {}
     tasks = []
+    refs: dict = {}  # each input read and shipped once per run, whatever the items naming it
     for job in jobs:
         if job["device"] not in profiles:
             profiles[job["device"]] = load_profile(job["device"])
         profile = profiles[job["device"]]
         # the parsed profile travels with the job: a profile file of the user's needs no copy
         remote = dict(job, profile=profile, settings=replace(job["settings"], device=profile))
-        tasks.append((remote, executor.input_ref(job["input"])))
+        if job["input"] not in refs:
+            refs[job["input"]] = executor.input_ref(job["input"])
+        tasks.append((remote, refs[job["input"]]))
     display = RunProgress("pack", len(tasks), None, executor.alive, unit="files", enabled=progress)
     window = WINDOW_PER_SLOT * max(1, executor.slots)
     try:
