@@ -599,3 +599,29 @@ def test_killing_the_worker_that_holds_the_shipped_input_still_gives_the_serial_
     assert killed and killed[0] < result.frames
     assert sha256(tmp_path / "loop.hps") == sha256(serial)
     cluster.wait_for_workers(2)
+
+
+class _InterruptedAfter(InProcessExecutor):
+    """Runs tasks here until the ``count``-th submission, then Ctrl-C arrives."""
+
+    def __init__(self, count: int):
+        self.count = count
+
+    def submit(self, fn, *args):
+        self.count -= 1
+        if self.count < 0:
+            raise KeyboardInterrupt
+        return super().submit(fn, *args)
+
+
+def test_ctrl_c_on_a_cluster_pack_says_the_finished_files_are_kept(tmp_path):
+    """The files finished before Ctrl-C are in the package for the re-run; the error
+    says so instead of "no output was written"."""
+    playlist = _playlist(tmp_path, [DUCK, DUCK, DUCK], ["diy-apa102"], seconds=0.2)
+    out = tmp_path / "package"
+    with pytest.raises(KeyboardInterrupt, match="the 2 files finished are kept.* the other 1$"):
+        pack(str(playlist), str(out), progress=False, preview_frames=2, executor=_InterruptedAfter(2))
+    assert len(list((out / "diy-apa102" / "files").iterdir())) == 2
+    with pytest.raises(KeyboardInterrupt) as nothing:  # nothing finished: nothing to tell
+        pack(str(playlist), str(tmp_path / "empty"), progress=False, executor=_InterruptedAfter(0))
+    assert str(nothing.value) == "" and not (tmp_path / "empty").exists()
