@@ -535,6 +535,32 @@ def test_a_workers_unwritable_temporary_folder_is_one_line_naming_it(tmp_path):
     assert "\n" not in text
 
 
+class _ShippingInProcess(InProcessExecutor):
+    """Runs tasks here, with inputs shipped as bundles as a Dask executor ships them."""
+
+    def input_ref(self, path):
+        from holopack.cluster.inputs import read_bundle
+
+        return read_bundle(path)
+
+
+def test_a_pack_whose_worker_cannot_write_its_temporary_folder_fails_in_one_line(tmp_path, monkeypatch):
+    """Every file the worker was given fails the same way: one line for the worker's
+    fault (it was one line per file, each an internal error)."""
+    import tempfile
+
+    from holopack.errors import ClusterError
+
+    playlist = _playlist(tmp_path, [DUCK, TWIN, DUCK], ["diy-apa102"], seconds=0.2)
+    blocker = tmp_path / "not-a-folder"
+    blocker.write_bytes(b"")
+    monkeypatch.setattr(tempfile, "tempdir", str(blocker / "tmp"))  # the worker's $TMPDIR
+    with pytest.raises(ClusterError) as caught:
+        pack(str(playlist), str(tmp_path / "out"), progress=False, executor=_ShippingInProcess())
+    assert "cannot write its temporary folder" in str(caught.value) and "\n" not in str(caught.value)
+    assert not (tmp_path / "out").exists()
+
+
 def test_a_shared_fs_path_the_worker_cannot_see_is_a_cluster_fault():
     from holopack.cluster.inputs import materialise
     from holopack.errors import ClusterError

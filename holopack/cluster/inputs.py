@@ -18,7 +18,7 @@ import sys
 import tempfile
 from dataclasses import dataclass
 
-from ..errors import ClusterError, InputError, OutputError
+from ..errors import ClusterError, InputError
 from ..scene.sources import source_files
 
 CACHE_DIR_NAME = "holopack-inputs"
@@ -74,12 +74,13 @@ def worker_name() -> str:
     return f"pid {os.getpid()}"
 
 
-def unwritable(folder: str, exc: OSError) -> OutputError:
+def unwritable(folder: str, exc: OSError) -> ClusterError:
     """A worker's temporary folder that takes no file (full, read-only, gone), as one
     line naming the worker and the folder. A raw OSError reached the user as an
-    "internal error" naming neither."""
+    "internal error" naming neither. A fault of the cluster, not of one file: pack
+    says it once, not once for every file the worker was given."""
     why = exc.strerror or errno.errorcode.get(exc.errno or 0, "") or str(exc)
-    return OutputError(
+    return ClusterError(
         f"the worker {worker_name()} cannot write its temporary folder {folder} ({why}); "
         "every worker needs a writable $TMPDIR with room for the inputs and one file"
     )
