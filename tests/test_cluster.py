@@ -651,3 +651,20 @@ def test_ctrl_c_on_a_cluster_pack_says_the_finished_files_are_kept(tmp_path):
     with pytest.raises(KeyboardInterrupt) as nothing:  # nothing finished: nothing to tell
         pack(str(playlist), str(tmp_path / "empty"), progress=False, executor=_InterruptedAfter(0))
     assert str(nothing.value) == "" and not (tmp_path / "empty").exists()
+
+
+def test_an_input_lost_with_the_last_worker_waits_for_one_then_says_none_is_left(
+    in_process_cluster, tmp_path
+):
+    """The only worker dies with the input: the run is told there is no usable worker
+    (after the connect timeout), not that the scheduler was lost."""
+    from holopack.cluster import connect
+    from holopack.errors import ClusterError
+
+    cluster = in_process_cluster
+    with connect(cluster.scheduler_address, timeout=2) as executor:
+        ref = executor.input_ref(str(DUCK))
+        task = executor.submit(_blocked_until, ref, str(tmp_path / "never"))
+        cluster.sync(next(iter(cluster.workers.values())).close)
+        with pytest.raises(ClusterError, match="no usable Dask worker left"):
+            _collect(executor, [task], limit=30)

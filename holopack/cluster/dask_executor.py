@@ -283,13 +283,17 @@ class DaskExecutor(Executor):
         """A task that Dask cancelled while the scheduler still answers lost its input:
         every worker that held the shipped bundle died (the tasks then ended as a
         "lost the Dask scheduler" line). Ship the input again and submit the task
-        again; False when it is not that."""
+        again; False when it is not that. With no usable worker left it waits, as the
+        task is not finished: a worker that joins gets it, or ``check`` ends the run
+        after the timeout ("no usable Dask worker left", not a lost scheduler)."""
         if task.future.status != "cancelled" or self.client.status != "running":
             return False
         lost = [a for a in task.args if getattr(a, "key", None) in self._bundle_paths]
         if not lost or task.recovered >= MAX_RECOVERIES:
             return False
         self.refresh(force=True)  # the scheduler gone: one ClusterError line, as before
+        if not self.compatible:
+            return True
         task.recovered += 1
         task.args = tuple(self.input_ref(self._bundle_paths[a.key]) if a in lost else a for a in task.args)
         self._submit(task)
