@@ -668,3 +668,33 @@ def test_an_input_lost_with_the_last_worker_waits_for_one_then_says_none_is_left
         cluster.sync(next(iter(cluster.workers.values())).close)
         with pytest.raises(ClusterError, match="no usable Dask worker left"):
             _collect(executor, [task], limit=30)
+
+
+def test_ctrl_c_just_after_a_file_is_written_leaves_it_listed_in_the_manifest(tmp_path, monkeypatch):
+    """A Ctrl-C that lands between writing a finished file and recording it: the file is
+    in the package and in its manifest (it was in files/ and missing from the manifest)."""
+    import signal
+
+    import holopack.cluster.pack_units as pack_units
+
+    playlist = _playlist(tmp_path, [DUCK, DUCK, DUCK], ["diy-apa102"], seconds=0.2)
+    real_write = pack_units._write
+    sent = []
+
+    def write_then_interrupt(path, data):  # Ctrl-C as the second file is written
+        real_write(path, data)
+        if path.endswith(".hps"):
+            sent.append(path)
+            if len(sent) == 2:
+                signal.raise_signal(signal.SIGINT)
+
+    monkeypatch.setattr(pack_units, "_write", write_then_interrupt)
+    out = tmp_path / "package"
+    with pytest.raises(KeyboardInterrupt):
+        pack(str(playlist), str(out), progress=False, preview_frames=2, executor=InProcessExecutor())
+    files = sorted(p.name for p in (out / "diy-apa102" / "files").iterdir())
+    listed = [
+        Path(item["file"]).name
+        for item in json.loads((out / "diy-apa102" / "manifest.json").read_text())["items"]
+    ]
+    assert len(files) == 2 and files == listed  # the order a window yields files in is not fixed

@@ -20,6 +20,7 @@ from dataclasses import replace
 
 from ..atomic import atomic_output
 from ..errors import ClusterError, OutputError
+from ..interrupt import deferred
 from .chunks import ZLIB_LEVEL
 from .executors import Executor, unordered
 from .inputs import DISK_FULL, materialise, unwritable, worker_name
@@ -73,6 +74,26 @@ def _write(path: str, data: bytes) -> None:
             f.write(data)
 
 
+def _keep(job: dict, facts: dict, results: dict, failures: dict) -> None:
+    """Write a finished unit's file and previews and record it in ``results``, or its
+    fault in ``failures``."""
+    unit = job["unit"]
+    try:
+        data = zlib.decompress(facts["file_data"])
+        if hashlib.sha256(data).hexdigest() != facts["sha256"]:
+            raise OutputError("the file came back from the worker damaged (SHA-256 differs)", job["output"])
+        _write(job["output"], data)
+        for blob, key in (("thumbnail_data", "thumbnail"), ("preview_data", "preview")):
+            if facts.get(blob) is not None:
+                _write(job[key], zlib.decompress(facts[blob]))
+    except Exception as exc:
+        failures[unit] = exc
+        return
+    for blob in BLOBS:
+        facts.pop(blob, None)
+    results[unit] = facts
+
+
 def run_pack_jobs(executor: Executor, jobs: list[dict], progress: bool) -> tuple[dict, dict, list]:
     """Run pack's jobs (pack.run._jobs_for) on ``executor``.
     Returns ({unit: facts}, {unit: exception}, per-worker summary lines)."""
@@ -103,24 +124,15 @@ def run_pack_jobs(executor: Executor, jobs: list[dict], progress: bool) -> tuple
                 continue
             executor.bytes_received += sum(len(facts.get(b) or b"") for b in BLOBS)
             executor.task_seconds += facts["task_seconds"]
-            try:
-                data = zlib.decompress(facts["file_data"])
-                if hashlib.sha256(data).hexdigest() != facts["sha256"]:
-                    raise OutputError(
-                        "the file came back from the worker damaged (SHA-256 differs)", job["output"]
-                    )
-                _write(job["output"], data)
-                for blob, key in (("thumbnail_data", "thumbnail"), ("preview_data", "preview")):
-                    if facts.get(blob) is not None:
-                        _write(job[key], zlib.decompress(facts[blob]))
-            except Exception as exc:
-                failures[unit] = exc
+            # a Ctrl-C between writing a file and recording it left the file in the
+            # package and out of its manifest (benchmarks/cluster_sweep.py: 3 files,
+            # 2 listed): it waits until both are done
+            with deferred():
+                _keep(job, facts, results, failures)
+            if unit in results:
+                display.done(facts["frames"], facts["pid"], facts["task_seconds"])
+            else:
                 display.done(0, facts.get("pid", "?"), 0.0)
-                continue
-            for blob in BLOBS:
-                facts.pop(blob, None)
-            results[unit] = facts
-            display.done(facts["frames"], facts["pid"], facts["task_seconds"])
     except (ClusterError, KeyboardInterrupt) as stop:
         # the files finished so far are written: the caller records them in the manifest,
         # so that a re-run keeps them, and then reports this
