@@ -277,10 +277,11 @@ def main(argv: list[str] | None = None) -> int:
             raise
         print(f"holopack: error: {exc}", file=sys.stderr)
         return exc.exit_code
-    except KeyboardInterrupt:
+    except KeyboardInterrupt as exc:
         if args.debug:
             raise
-        print("holopack: interrupted; no output was written", file=sys.stderr)
+        # a pack on a cluster keeps the files it finished, and says so (pack.package)
+        print(f"holopack: interrupted; {str(exc) or 'no output was written'}", file=sys.stderr)
         return 130
     except MemoryError:
         if args.debug:

@@ -61,7 +61,8 @@ class LoopbackCluster:
         self.workers: list[subprocess.Popen] = []
         for _ in range(workers):
             self.add_worker(preload=preload)
-        self.wait_for_workers(workers)
+        if workers:
+            self.wait_for_workers(workers)
 
     def _wait_for_address(self, timeout: float = 60.0) -> str:
         deadline = time.monotonic() + timeout

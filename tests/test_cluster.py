@@ -417,3 +417,284 @@ def test_workers_of_another_version_are_refused_in_one_line_then_a_lost_schedule
     lines = err.strip().splitlines()
     assert len(lines) == 1 and "lost the Dask scheduler at " + doomed.address in lines[0], err
     assert list(out.iterdir()) == []
+
+
+# -- faults found by benchmarks/cluster_sweep.py --------------------------------------------
+def test_a_worker_with_another_numpy_is_told_apart():
+    """NumPy's array code between the kernels shapes the bytes as Numba's does: a worker
+    that runs another NumPy is refused, and the line names it."""
+    from holopack.cluster.versions import difference, local_versions
+
+    ours = local_versions()
+    assert ours["numpy"] == np.__version__
+    assert difference(dict(ours), ours) is None
+    why = difference(dict(ours, numpy="1.0.0+other"), ours)
+    assert why == f"NumPy 1.0.0+other (this client: {np.__version__})"
+
+
+def _blocked_until(ref, gate: str):
+    """A task that holds its worker until the file ``gate`` exists; returns what its
+    input reference names (an InputBundle's SHA-256)."""
+    from holopack.cluster.inputs import InputBundle
+
+    deadline = time.monotonic() + 60
+    while not os.path.exists(gate) and time.monotonic() < deadline:
+        time.sleep(0.02)
+    return ref.sha256 if isinstance(ref, InputBundle) else ref
+
+
+def _collect(executor, tasks, limit: float = 60.0) -> list:
+    """The tasks' results in order, with the executor checked while waiting as the
+    windows do; fails instead of hanging."""
+    deadline = time.monotonic() + limit
+    out = []
+    for task in tasks:
+        while not executor.wait([task], 0.5):
+            executor.check()
+            assert time.monotonic() < deadline, "a task never finished"
+        out.append(executor.result(task))
+    return out
+
+
+@pytest.fixture
+def in_process_cluster():
+    """A Dask scheduler and one worker thread in this process (LocalCluster,
+    processes=False); its inproc:// address is one connect takes."""
+    from distributed import LocalCluster
+
+    with LocalCluster(n_workers=1, threads_per_worker=1, processes=False, dashboard_address=":0") as running:
+        yield running
+
+
+def test_an_input_whose_every_copy_was_lost_is_shipped_again(in_process_cluster, tmp_path):
+    """Every worker that held a shipped input died: its tasks are cancelled by Dask. The
+    run ships the input again and finishes, instead of calling the scheduler lost."""
+    from holopack.cluster import connect
+    from holopack.cluster.inputs import read_bundle
+
+    gate = str(tmp_path / "gate")
+    with connect(in_process_cluster.scheduler_address, timeout=10) as executor:
+        ref = executor.input_ref(str(DUCK))
+        task = executor.submit(_blocked_until, ref, gate)
+        executor.client.cancel([ref])  # the only copy gone, as with its worker
+        deadline = time.monotonic() + 10
+        while task.future.status != "cancelled":
+            assert time.monotonic() < deadline
+            time.sleep(0.05)
+        Path(gate).touch()
+        assert _collect(executor, [task]) == [read_bundle(str(DUCK)).sha256]
+        assert task.recovered == 1
+
+
+def test_tasks_bound_to_a_worker_that_left_go_to_a_worker_that_joined(in_process_cluster, tmp_path):
+    """Tasks submitted while one worker was usable may run only there. A second worker
+    joins and the first leaves: the tasks go to the second (they waited for ever)."""
+    from holopack.cluster import connect
+
+    gate = str(tmp_path / "gate")
+    cluster = in_process_cluster
+    with connect(cluster.scheduler_address, timeout=10) as executor:
+        first = next(iter(cluster.workers.values()))
+        tasks = [executor.submit(_blocked_until, n, gate) for n in range(3)]
+        assert all(task.workers == {first.address} for task in tasks)
+        cluster.scale(2)
+        cluster.wait_for_workers(2)
+        cluster.sync(first.close)
+        Path(gate).touch()
+        assert _collect(executor, tasks, limit=30) == [0, 1, 2]
+        assert all(first.address not in task.workers for task in tasks)
+
+
+def test_a_kept_executor_ships_an_input_changed_on_disk(in_process_cluster, tmp_path):
+    """A notebook keeps one executor for several runs: the second run must see the input
+    as it is now (it got the first run's copy, under the new bytes' content key)."""
+    from holopack.cluster import connect
+
+    picture = tmp_path / "logo.png"
+    Image.new("RGB", (8, 8), (255, 0, 0)).save(picture)
+    with connect(in_process_cluster.scheduler_address, timeout=10) as executor:
+        first = executor.input_ref(str(picture)).result()
+        assert executor.input_ref(str(picture)).result().sha256 == first.sha256  # unchanged: one copy
+        Image.new("RGB", (8, 8), (0, 0, 255)).save(picture)
+        second = executor.input_ref(str(picture)).result()
+    assert second.sha256 != first.sha256
+    assert second.files == (("logo.png", picture.read_bytes()),)
+
+
+def test_a_workers_unwritable_temporary_folder_is_one_line_naming_it(tmp_path):
+    from holopack.cluster.inputs import materialise, read_bundle
+    from holopack.errors import OutputError
+
+    blocker = tmp_path / "not-a-folder"
+    blocker.write_bytes(b"")  # a folder cannot be made below a file, even by root
+    with pytest.raises(OutputError) as caught:
+        materialise(read_bundle(str(DUCK)), cache_root=str(blocker / "holopack-inputs"))
+    text = str(caught.value)
+    assert "cannot write its temporary folder" in text and str(blocker) in text
+    assert f"pid {os.getpid()}" in text  # the worker, as it names itself outside Dask
+    assert "\n" not in text
+
+
+class _ShippingInProcess(InProcessExecutor):
+    """Runs tasks here, with inputs shipped as bundles as a Dask executor ships them."""
+
+    def input_ref(self, path):
+        from holopack.cluster.inputs import read_bundle
+
+        return read_bundle(path)
+
+
+def test_a_pack_whose_worker_cannot_write_its_temporary_folder_fails_in_one_line(tmp_path, monkeypatch):
+    """Every file the worker was given fails the same way: one line for the worker's
+    fault (it was one line per file, each an internal error)."""
+    import tempfile
+
+    from holopack.errors import ClusterError
+
+    playlist = _playlist(tmp_path, [DUCK, TWIN, DUCK], ["diy-apa102"], seconds=0.2)
+    blocker = tmp_path / "not-a-folder"
+    blocker.write_bytes(b"")
+    monkeypatch.setattr(tempfile, "tempdir", str(blocker / "tmp"))  # the worker's $TMPDIR
+    with pytest.raises(ClusterError) as caught:
+        pack(str(playlist), str(tmp_path / "out"), progress=False, executor=_ShippingInProcess())
+    assert "cannot write its temporary folder" in str(caught.value) and "\n" not in str(caught.value)
+    assert not (tmp_path / "out").exists()
+
+
+def test_a_shared_fs_path_the_worker_cannot_see_is_a_cluster_fault():
+    from holopack.cluster.inputs import materialise
+    from holopack.errors import ClusterError
+
+    missing = str(ROOT / "no-such-folder" / "Duck.glb")
+    with pytest.raises(ClusterError, match="cannot see .*no-such-folder.*--shared-fs"):
+        materialise(missing)
+
+
+def test_a_task_whose_workers_kept_dying_is_one_cluster_line():
+    """Dask gives up on a task after its workers died ``allowed-failures`` times and
+    raises KilledWorker: the run ends with holopack's ClusterError, not a traceback."""
+    from concurrent.futures import Future
+
+    from distributed.scheduler import KilledWorker
+
+    from holopack.cluster.dask_executor import DaskExecutor, _Task
+    from holopack.errors import ClusterError
+
+    executor = DaskExecutor(None, "tcp://127.0.0.1:8786")
+    task = _Task(print, ())
+    task.future = Future()
+    task.future.key = "holopack-render-1"
+    last = type("WorkerState", (), {"address": "tcp://127.0.0.1:40001"})()
+    task.future.set_exception(KilledWorker("holopack-render-1", last, 3))
+    with pytest.raises(ClusterError, match="died one after another .*tcp://127.0.0.1:40001"):
+        executor.result(task)
+
+
+def test_killing_the_worker_that_holds_the_shipped_input_still_gives_the_serial_bytes(cluster, tmp_path):
+    """Without --shared-fs the input travels once; the worker holding it is killed in the
+    middle of the run (this ended as "lost the Dask scheduler")."""
+    from holopack.cluster import connect
+
+    serial = tmp_path / "serial.hps"
+    holopack.export(str(DUCK), str(serial), device="diy-apa102", seconds=1.2, size=SIZE, progress=False)
+    pids = {address: pid for address, pid in cluster.worker_addresses().items()}
+    killed = []
+    try:
+        with connect(cluster.address, timeout=10) as executor:
+            ref = executor.input_ref(str(DUCK))
+            holder = executor.client.who_has(ref)[ref.key][0]
+            victim = next(w for w in cluster.workers if w.pid == pids[holder])
+
+            def kill_once(done, total):
+                if not killed:
+                    cluster.kill_worker(victim)
+                    killed.append(done)
+
+            result = export_chunked(
+                str(DUCK),
+                str(tmp_path / "loop.hps"),
+                device="diy-apa102",
+                seconds=1.2,
+                size=SIZE,
+                executor=executor,
+                chunk_frames=2,
+                progress=kill_once,
+            )
+    finally:
+        cluster.add_worker()
+    assert killed and killed[0] < result.frames
+    assert sha256(tmp_path / "loop.hps") == sha256(serial)
+    cluster.wait_for_workers(2)
+
+
+class _InterruptedAfter(InProcessExecutor):
+    """Runs tasks here until the ``count``-th submission, then Ctrl-C arrives."""
+
+    def __init__(self, count: int):
+        self.count = count
+
+    def submit(self, fn, *args):
+        self.count -= 1
+        if self.count < 0:
+            raise KeyboardInterrupt
+        return super().submit(fn, *args)
+
+
+def test_ctrl_c_on_a_cluster_pack_says_the_finished_files_are_kept(tmp_path):
+    """The files finished before Ctrl-C are in the package for the re-run; the error
+    says so instead of "no output was written"."""
+    playlist = _playlist(tmp_path, [DUCK, DUCK, DUCK], ["diy-apa102"], seconds=0.2)
+    out = tmp_path / "package"
+    with pytest.raises(KeyboardInterrupt, match="the 2 files finished are kept.* the other 1$"):
+        pack(str(playlist), str(out), progress=False, preview_frames=2, executor=_InterruptedAfter(2))
+    assert len(list((out / "diy-apa102" / "files").iterdir())) == 2
+    with pytest.raises(KeyboardInterrupt) as nothing:  # nothing finished: nothing to tell
+        pack(str(playlist), str(tmp_path / "empty"), progress=False, executor=_InterruptedAfter(0))
+    assert str(nothing.value) == "" and not (tmp_path / "empty").exists()
+
+
+def test_an_input_lost_with_the_last_worker_waits_for_one_then_says_none_is_left(
+    in_process_cluster, tmp_path
+):
+    """The only worker dies with the input: the run is told there is no usable worker
+    (after the connect timeout), not that the scheduler was lost."""
+    from holopack.cluster import connect
+    from holopack.errors import ClusterError
+
+    cluster = in_process_cluster
+    with connect(cluster.scheduler_address, timeout=2) as executor:
+        ref = executor.input_ref(str(DUCK))
+        task = executor.submit(_blocked_until, ref, str(tmp_path / "never"))
+        cluster.sync(next(iter(cluster.workers.values())).close)
+        with pytest.raises(ClusterError, match="no usable Dask worker left"):
+            _collect(executor, [task], limit=30)
+
+
+def test_ctrl_c_just_after_a_file_is_written_leaves_it_listed_in_the_manifest(tmp_path, monkeypatch):
+    """A Ctrl-C that lands between writing a finished file and recording it: the file is
+    in the package and in its manifest (it was in files/ and missing from the manifest)."""
+    import signal
+
+    import holopack.cluster.pack_units as pack_units
+
+    playlist = _playlist(tmp_path, [DUCK, DUCK, DUCK], ["diy-apa102"], seconds=0.2)
+    real_write = pack_units._write
+    sent = []
+
+    def write_then_interrupt(path, data):  # Ctrl-C as the second file is written
+        real_write(path, data)
+        if path.endswith(".hps"):
+            sent.append(path)
+            if len(sent) == 2:
+                signal.raise_signal(signal.SIGINT)
+
+    monkeypatch.setattr(pack_units, "_write", write_then_interrupt)
+    out = tmp_path / "package"
+    with pytest.raises(KeyboardInterrupt):
+        pack(str(playlist), str(out), progress=False, preview_frames=2, executor=InProcessExecutor())
+    files = sorted(p.name for p in (out / "diy-apa102" / "files").iterdir())
+    listed = [
+        Path(item["file"]).name
+        for item in json.loads((out / "diy-apa102" / "manifest.json").read_text())["items"]
+    ]
+    assert len(files) == 2 and files == listed  # the order a window yields files in is not fixed

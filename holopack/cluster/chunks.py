@@ -16,7 +16,6 @@ from __future__ import annotations
 
 import collections
 import os
-import sys
 import threading
 import time
 import zlib
@@ -25,7 +24,7 @@ from typing import TYPE_CHECKING
 
 import numpy as np
 
-from .inputs import materialise
+from .inputs import materialise, worker_name
 
 if TYPE_CHECKING:
     from ..pipeline.settings import ExportSettings
@@ -116,16 +115,6 @@ def _plan_for(job: ChunkJob, ref) -> _WorkerPlan:
         while len(_PLANS) > PLANS_KEPT:
             _PLANS.popitem(last=False)
     return plan
-
-
-def worker_name() -> str:
-    """The Dask worker's address, or this process's id outside Dask."""
-    if "distributed" in sys.modules:
-        try:
-            return sys.modules["distributed"].get_worker().address
-        except ValueError:  # not inside a Dask worker
-            pass
-    return f"pid {os.getpid()}"
 
 
 def render_chunk(job: ChunkJob, ref) -> Chunk:

@@ -1,12 +1,17 @@
 """Tasks on a Dask cluster (``pip install holopack[cluster]``).
 
 ``connect(address)`` opens a client on the scheduler, asks every worker for its
-holopack, Numba and Python versions and refuses the workers that differ from this
+holopack, Numba, NumPy and Python versions and refuses the workers that differ from this
 client (their output would not be byte-identical): tasks are submitted only to the
 workers that match, and workers that join later are checked before they get any.
 
 Dask itself recovers a task whose worker died: it runs it again on another worker,
 and since every task is a pure function of its arguments the output does not change.
+A task may run only on the workers that matched when it was submitted; when all of
+them are gone (one worker at the start, a second joined later, the first killed), it
+is submitted again for the workers that match now (Dask would keep it waiting for a
+worker that never comes back). A task whose workers die one after another (Dask gives
+up after ``distributed.scheduler.allowed-failures`` deaths) ends the run in one line.
 A lost scheduler is different: the client's futures are cancelled, and the run ends
 with one ClusterError line (no partial output; pack keeps what was finished).
 """
@@ -20,7 +25,7 @@ import threading
 import time
 import uuid
 from concurrent.futures import CancelledError
-from typing import NoReturn
+from typing import Any, NoReturn
 
 from ..errors import ClusterError, InputError
 from .executors import Executor
@@ -28,8 +33,10 @@ from .inputs import InputBundle, read_bundle
 from .versions import difference, local_versions
 
 INSTALL_HINT = "pip install holopack[cluster]"
+MAX_RECOVERIES = 3  # a task's input shipped again at most this often (its workers keep dying)
 REFRESH_SECONDS = 2.0  # how often a running client looks for workers that joined or left
-_ADDRESS = re.compile(r"^([a-z][a-z0-9+.-]*://)?[^\s/]+(:\d+)?/?$")
+# tcp://HOST:PORT and the like, or a LocalCluster(processes=False)'s inproc://HOST/PID/N
+_ADDRESS = re.compile(r"^(([a-z][a-z0-9+.-]*://)?[^\s/]+(:\d+)?/?|inproc://[^\s/]+(/\d+)+)$")
 
 
 def require_distributed():
@@ -46,6 +53,22 @@ def require_distributed():
 def _reason(exc: BaseException) -> str:
     text = " ".join(str(exc).split()) or type(exc).__name__
     return text[:160]
+
+
+class _Task:
+    """A submitted task: its arguments, the workers it may run on and its Dask future,
+    which is replaced when the task is submitted again."""
+
+    __slots__ = ("fn", "args", "future", "workers", "recovered")
+
+    def __init__(self, fn, args: tuple):
+        self.fn, self.args = fn, args
+        self.recovered = 0  # times its input was shipped again after every copy was lost
+        self.future: Any = None  # a distributed.Future once submitted
+        self.workers: frozenset = frozenset()
+
+    def done(self) -> bool:
+        return self.future.done()
 
 
 class DaskExecutor(Executor):
@@ -65,12 +88,14 @@ class DaskExecutor(Executor):
         self.bytes_shipped = 0
         self.bytes_received = 0
         self.task_seconds = 0.0
-        self._bundles: dict = {}  # input path -> (future, sha256)
+        self._bundles: dict = {}  # an input bundle's SHA-256 -> its future on the cluster
+        self._bundle_paths: dict = {}  # a bundle future's key -> the input's path
         self._last_refresh = 0.0
         self._none_since: float | None = None
         self.slots = 1
         self._event = threading.Event()  # set when a watched future finishes
         self._watched: set = set()
+        self._live: set = set()  # submitted tasks whose result has not been taken
 
     # -- workers ---------------------------------------------------------------------
     def _workers(self) -> dict:
@@ -110,6 +135,21 @@ class DaskExecutor(Executor):
                     self.notify(f"refusing Dask worker {worker}: it runs {why}")
         threads = sum(int(workers[w].get("nthreads", 1) or 1) for w in self.compatible)
         self.slots = max(1, threads)
+        self._resubmit_stranded()
+
+    def _resubmit_stranded(self) -> None:
+        """Submit again the tasks none of whose workers is left: Dask keeps such a task
+        waiting for one of them, for ever (a run hung after its first worker died)."""
+        if not self.compatible:
+            return
+        for task in list(self._live):
+            if task.workers & self.compatible or task.future.done():
+                continue
+            try:
+                self.client.cancel([task.future])
+            except Exception as exc:
+                self._lost(exc)
+            self._submit(task)
 
     def alive(self) -> int:
         return len(self.compatible)
@@ -134,71 +174,141 @@ class DaskExecutor(Executor):
             raise ClusterError(
                 f"no usable Dask worker left on {self.address} for "
                 f"{self.timeout:g} s (holopack {self.versions['holopack']}, "
-                f"Numba {self.versions['numba']} needed)"
+                f"Numba {self.versions['numba']}, NumPy {self.versions['numpy']} needed)"
             )
 
     # -- tasks -----------------------------------------------------------------------
     def submit(self, fn, *args):
         if not self.compatible:
             self.refresh(force=True)
-        name = getattr(fn, "__name__", "task")
-        return self.client.submit(
-            fn,
-            *args,
+        task = _Task(fn, args)
+        self._submit(task)
+        self._live.add(task)
+        return task
+
+    def _submit(self, task: _Task) -> None:
+        name = getattr(task.fn, "__name__", "task")
+        task.workers = frozenset(self.compatible)
+        task.future = self.client.submit(
+            task.fn,
+            *task.args,
             key=f"holopack-{name}-{uuid.uuid4().hex}",
-            workers=sorted(self.compatible) or None,
+            workers=sorted(task.workers) or None,
             allow_other_workers=False,
             pure=False,
         )
 
     def wait(self, handles, timeout):
-        done = {h for h in handles if h.done()}
+        done = self._finished(handles)
         if done:
             return done
         self._event.clear()
         for handle in handles:
-            if handle.key not in self._watched:  # one callback per future, however long it runs
-                self._watched.add(handle.key)
-                handle.add_done_callback(lambda _: self._event.set())
-        done = {h for h in handles if h.done()}  # finished before the callback was in place
+            future = handle.future
+            if future.key not in self._watched:  # one callback per future, however long it runs
+                self._watched.add(future.key)
+                future.add_done_callback(lambda _: self._event.set())
+        done = self._finished(handles)  # finished before the callback was in place
         if not done:
             self._event.wait(timeout)
-        return {h for h in handles if h.done()}
+        return self._finished(handles)
 
     def result(self, handle):
-        self._watched.discard(handle.key)
+        self._live.discard(handle)
+        self._watched.discard(handle.future.key)
         try:
-            return handle.result()
+            return handle.future.result()
         except CancelledError as exc:
+            if handle.recovered >= MAX_RECOVERIES:
+                raise ClusterError(
+                    f"the Dask workers holding an input died {handle.recovered + 1} times in one "
+                    "task's life; no partial output was written"
+                ) from None
             self._lost(exc)
+        except Exception as exc:
+            if type(exc).__name__ == "KilledWorker":  # distributed.KilledWorker (a raw traceback)
+                last = getattr(exc.args[1], "address", "?") if len(exc.args) > 1 else "?"
+                raise ClusterError(
+                    f"Dask workers died one after another running one task (the last: {last}); "
+                    "out of memory? No partial output was written"
+                ) from None
+            raise
 
     def cancel(self, handles):
+        for handle in handles:
+            self._live.discard(handle)
         if handles and self.client.status == "running":
             try:
-                self.client.cancel(handles)
+                self.client.cancel([h.future for h in handles])
             except Exception:  # the scheduler is gone: nothing left to cancel
                 pass
 
     def input_ref(self, path: str):
-        """A path under --shared-fs; otherwise the input's bundle, sent to the cluster
-        once per client and held there until the client closes."""
+        """A path under --shared-fs; otherwise the input's bundle, read now and sent to
+        the cluster once per content (its SHA-256) and held there until the client
+        closes. Read on every call: a client kept open between runs (a notebook) must
+        ship an input that changed on disk, not the copy of the first run, which it
+        did while the content key of the new bytes told the package it was new.
+
+        The cluster holds one copy (Dask's active memory manager drops the extra
+        copies a broadcast makes, within seconds), so a worker's death can take it,
+        and with it every task that needs it: ``_recover`` ships it again."""
         import os
 
         if self.shared_fs:
             return os.path.abspath(path)
-        key = os.path.abspath(path)
-        if key not in self._bundles:
-            bundle = read_bundle(key)
-            try:
-                future = self.client.scatter(bundle, hash=False)
-            except Exception as exc:
-                self._lost(exc)
+        path = os.path.abspath(path)
+        bundle = read_bundle(path)
+        future = self._bundles.get(bundle.sha256)
+        if future is None or future.status != "finished":
+            future = self._scatter(bundle)
             self.bytes_shipped += bundle.nbytes
-            self._bundles[key] = (future, bundle.sha256)
-        return self._bundles[key][0]
+            self._bundles[bundle.sha256] = future
+            self._bundle_paths[future.key] = path
+        return future
+
+    def _scatter(self, bundle: InputBundle):
+        try:
+            return self.client.scatter(bundle, hash=False, workers=sorted(self.compatible) or None)
+        except Exception as exc:
+            if self.client.status != "running":
+                self._lost(exc)
+        self.refresh(force=True)  # a worker named died since the last look: once more
+        try:
+            return self.client.scatter(bundle, hash=False, workers=sorted(self.compatible) or None)
+        except Exception as exc:
+            self._lost(exc)
+
+    def _recover(self, task: _Task) -> bool:
+        """A task that Dask cancelled while the scheduler still answers lost its input:
+        every worker that held the shipped bundle died (the tasks then ended as a
+        "lost the Dask scheduler" line). Ship the input again and submit the task
+        again; False when it is not that. With no usable worker left it waits, as the
+        task is not finished: a worker that joins gets it, or ``check`` ends the run
+        after the timeout ("no usable Dask worker left", not a lost scheduler)."""
+        if task.future.status != "cancelled" or self.client.status != "running":
+            return False
+        lost = [a for a in task.args if getattr(a, "key", None) in self._bundle_paths]
+        if not lost or task.recovered >= MAX_RECOVERIES:
+            return False
+        self.refresh(force=True)  # the scheduler gone: one ClusterError line, as before
+        if not self.compatible:
+            return True
+        task.recovered += 1
+        task.args = tuple(self.input_ref(self._bundle_paths[a.key]) if a in lost else a for a in task.args)
+        self._submit(task)
+        return True
+
+    def _finished(self, handles) -> set:
+        done = set()
+        for handle in handles:
+            if handle.done() and not self._recover(handle):
+                done.add(handle)
+        return done
 
     def close(self) -> None:
         self._bundles.clear()
+        self._bundle_paths.clear()
         try:
             self.client.close(timeout=5)
         except Exception:  # closing a client whose scheduler is gone

@@ -10,16 +10,19 @@ the tasks that need it.
 
 from __future__ import annotations
 
+import errno
 import hashlib
 import os
 import shutil
+import sys
 import tempfile
 from dataclasses import dataclass
 
-from ..errors import InputError
+from ..errors import ClusterError, InputError
 from ..scene.sources import source_files
 
 CACHE_DIR_NAME = "holopack-inputs"
+DISK_FULL = (errno.ENOSPC, errno.EDQUOT, errno.EROFS, errno.EACCES)  # a folder that takes no file
 
 
 @dataclass(frozen=True)
@@ -61,18 +64,53 @@ def read_bundle(path: str) -> InputBundle:
     return InputBundle(sha256=digest.hexdigest(), main=main, files=tuple(files))
 
 
+def worker_name() -> str:
+    """The Dask worker's address, or this process's id outside Dask."""
+    if "distributed" in sys.modules:
+        try:
+            return sys.modules["distributed"].get_worker().address
+        except ValueError:  # not inside a Dask worker
+            pass
+    return f"pid {os.getpid()}"
+
+
+def unwritable(folder: str, exc: OSError) -> ClusterError:
+    """A worker's temporary folder that takes no file (full, read-only, gone), as one
+    line naming the worker and the folder. A raw OSError reached the user as an
+    "internal error" naming neither. A fault of the cluster, not of one file: pack
+    says it once, not once for every file the worker was given."""
+    why = exc.strerror or errno.errorcode.get(exc.errno or 0, "") or str(exc)
+    return ClusterError(
+        f"the worker {worker_name()} cannot write its temporary folder {folder} ({why}); "
+        "every worker needs a writable $TMPDIR with room for the inputs and one file"
+    )
+
+
 def materialise(ref, cache_root: str | None = None) -> str:
     """On a worker: the local path of an input. ``ref`` is a path (shared file system)
     or an InputBundle, written under ``<tmp>/holopack-inputs/<sha256>/`` the first time
     and reused after (written to a temporary folder, renamed when complete, so two
     workers on one machine never see half a copy)."""
     if not isinstance(ref, InputBundle):
-        return os.fspath(ref)
+        path = os.fspath(ref)
+        if not os.path.exists(path):  # the client checked it: this worker sees other files
+            raise ClusterError(
+                f"the worker {worker_name()} cannot see {path}; --shared-fs needs every "
+                "worker to see this machine's files at the same paths"
+            )
+        return path
     cache_root = cache_root or os.path.join(tempfile.gettempdir(), CACHE_DIR_NAME)
     folder = os.path.join(cache_root, ref.sha256)
     main = os.path.normpath(os.path.join(folder, *ref.main.split("/")))
     if os.path.exists(main):  # a file, or the folder of a picture clip
         return main
+    try:
+        return _write_bundle(ref, cache_root, folder, main)
+    except OSError as exc:
+        raise unwritable(cache_root, exc) from None
+
+
+def _write_bundle(ref: InputBundle, cache_root: str, folder: str, main: str) -> str:
     os.makedirs(cache_root, exist_ok=True)
     staging = tempfile.mkdtemp(prefix=f".{ref.sha256[:16]}.", dir=cache_root)
     try:

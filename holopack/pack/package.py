@@ -223,7 +223,7 @@ def _pack_into(
             _commit_folder(root, output, devices)
             _commit_walls(root, output, report.walls)
     if failures:
-        _raise_failures(failures, units, playlist)
+        _raise_failures(failures, units, playlist, committed=zip_target is None and not made_nothing)
     if zip_target is not None:
         _zip_folder(root, zip_target)  # written beside, renamed into place when whole
     return report
@@ -278,15 +278,27 @@ def _write_manifests(playlist, root: str, devices: dict, report: PackReport, rem
     _write_text(os.path.join(root, README), _top_readme(playlist, report.manifests))
 
 
-def _raise_failures(failures: dict, units: list, playlist) -> NoReturn:
+class PackInterrupted(KeyboardInterrupt):
+    """Ctrl-C on a cluster run after some files were finished and put in the package:
+    its text says so (the command line's "no output was written" was untrue there)."""
+
+
+def _raise_failures(failures: dict, units: list, playlist, committed: bool = False) -> NoReturn:
     """One error for the files that failed: a fault of ours or a lost cluster as itself,
-    else an OutputError or InputError listing every failed file."""
+    else an OutputError or InputError listing every failed file. ``committed``: the
+    files finished are in the package (a folder) for the re-run."""
     by_uid = {u.uid: u for u in units}
     lines = []
     for uid, failure in failures.items():
         unit = by_uid[uid]
         lines.append(f"{unit.item.label} for {unit.device}: {failure}")
     for failure in failures.values():
+        if isinstance(failure, KeyboardInterrupt) and committed:
+            done = len(units) - len(failures)
+            raise PackInterrupted(
+                f"the {done} file{'s' if done != 1 else ''} finished are kept in the package; "
+                f"a re-run renders the other {len(failures)}"
+            ) from None
         if not isinstance(failure, HolopackError):
             raise failure  # a fault of ours, not of the input: keep its type and traceback
     for failure in failures.values():
