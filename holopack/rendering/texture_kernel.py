@@ -66,41 +66,60 @@ REPEAT, CLAMP_TO_EDGE, MIRRORED_REPEAT = 10497, 33071, 33648
 def mip_chain(level0: np.ndarray) -> list[np.ndarray]:
     """Mip levels of an (H, W, 4) float32 image down to 1x1.
 
-    Each level halves each side (rounding down, at least 1) and averages the 2x2
-    block of its parent; an odd last row/column is folded into the previous block
-    so that no texel is dropped. Sums are float64, added in row then column order
-    (a block's first texel, then the second, then a folded third).
+    Each level halves each side (rounding down, at least 1), as OpenGL sizes them. A
+    texel of the next level is the area average of the texels of its parent under it:
+    along an even side the 2-texel pair; along an odd side n, the span [j, j + 1) x
+    n / (n // 2) of the parent, which straddles up to four texels. The sampler puts a
+    level's texel j at u = (j + 0.5) / its width, so only this keeps a level's content
+    where the sampler looks for it: averaging pairs and folding the odd last texel
+    into the last pair (as before) shifted a 211-texel level's content by up to one
+    texel of its parent, and more down the chain, so that trilinear filtering blended
+    two misregistered levels (BoxTexturedNonPowerOfTwo against OpenGL drawing the
+    same image with either Mesa's own mipmaps or area-averaged ones: 33-34 dB, 63 dB
+    with these levels in the reference; benchmarks/material_sweep.py). Sums are
+    float64, added in row then column order; even sides give to the bit what they
+    gave before.
     """
     levels = [np.ascontiguousarray(level0, np.float32)]
     while levels[-1].shape[0] > 1 or levels[-1].shape[1] > 1:
         src = levels[-1].astype(np.float64)
-        rows, row_counts = _pair_sums(src, 0)
-        block, col_counts = _pair_sums(rows, 1)
+        rows, row_counts = _span_sums(src, 0)
+        block, col_counts = _span_sums(rows, 1)
         counts = row_counts[:, None] * col_counts[None, :]
         levels.append((block / counts[:, :, None]).astype(np.float32))
     return levels[:MAX_LEVELS]
 
 
-def _pair_sums(a: np.ndarray, axis: int) -> tuple[np.ndarray, np.ndarray]:
-    """Neighbouring pairs along ``axis`` (0 or 1) of float64 ``a`` summed, an odd last
-    one added to the last pair; and how many each sum holds (int64). Slices rather than
-    np.add.at, which took 1.9 of the 4.0 s DamagedHelmet's five 2048 px textures took to
-    decode (cProfile of an export); the same additions in the same order."""
+def _span_sums(a: np.ndarray, axis: int) -> tuple[np.ndarray, np.ndarray]:
+    """float64 ``a`` summed along ``axis`` (0 or 1) of n texels into max(n // 2, 1) spans
+    (see mip_chain), and what each sum must be divided by (int64). An even side: the
+    pair sums, each of 2. An odd side n: output j covers [j n, (j + 1) n) / m of the
+    parent (m = n // 2) and texel i covers [i m, (i + 1) m) / m, so their overlaps are
+    whole numbers over m: each sum is the texels times their integer overlaps, to be
+    divided by n. Slices rather than np.add.at, which took 1.9 of the 4.0 s
+    DamagedHelmet's five 2048 px textures took to decode (cProfile of an export).
+    An odd side costs more: a 2047 x 1365 level 0 took 0.25 CPU s to reduce to its
+    chain, against 0.05 s for pairs with a folded last texel (a 2048 x 2048 one 0.08)."""
     n = a.shape[axis]
     if n == 1:
         return a.copy(), np.ones(1, np.int64)
-    half = n // 2
-    first = a[: 2 * half : 2] if axis == 0 else a[:, : 2 * half : 2]
-    second = a[1 : 2 * half : 2] if axis == 0 else a[:, 1 : 2 * half : 2]
-    out = first + second
-    counts = np.full(half, 2, np.int64)
-    if n % 2:
-        if axis == 0:
-            out[-1] += a[-1]
-        else:
-            out[:, -1] += a[:, -1]
-        counts[-1] = 3
-    return out, counts
+    a = np.moveaxis(a, axis, 0)
+    m = n // 2
+    if n % 2 == 0:
+        out = a[0::2] + a[1::2]
+        counts = np.full(m, 2, np.int64)
+    else:
+        j = np.arange(m)
+        lo, hi = j * n, (j + 1) * n
+        first = lo // m
+        out = np.zeros((m,) + a.shape[1:])
+        for k in range(4):  # a span of 2 + 1/m texels touches at most four
+            i = first + k
+            overlap = np.minimum(hi, (i + 1) * m) - np.maximum(lo, i * m)
+            weight = np.where((overlap > 0) & (i < n), overlap, 0).astype(np.float64)
+            out += weight.reshape((m,) + (1,) * (a.ndim - 1)) * a[np.minimum(i, n - 1)]
+        counts = np.full(m, n, np.int64)
+    return np.moveaxis(out, 0, axis), counts
 
 
 def decode_texture(texture: Texture, srgb: bool = True) -> list[np.ndarray]:
