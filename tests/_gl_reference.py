@@ -56,6 +56,14 @@ def _texture_uniforms(prog, m, textures, texture) -> None:
     prog["base_xf"].write(np.ascontiguousarray(xf.T, np.float32).tobytes())
 
 
+def sampler_filters(texture) -> tuple[int, int]:
+    """(min, mag) GL filters of a texture's glTF sampler (glTF numbers them as GL does),
+    LINEAR_MIPMAP_LINEAR and LINEAR where it gives none."""
+    min_filter = getattr(texture, "min_filter", None)
+    mag_filter = getattr(texture, "mag_filter", None)
+    return (9987 if min_filter is None else int(min_filter), 9729 if mag_filter is None else int(mag_filter))
+
+
 VERTEX = """
 #version 330
 uniform mat4 mvp;
@@ -139,7 +147,7 @@ def gl_render(posed, materials, textures, view, projection, size):
             tex.build_mipmaps(0, len(chain) - 1)
             for level, data in enumerate(chain[1:], start=1):
                 tex.write(np.ascontiguousarray(data).tobytes(), level=level)
-            tex.filter = (moderngl.LINEAR_MIPMAP_LINEAR, moderngl.LINEAR)
+            tex.filter = sampler_filters(textures[index])
             tex.repeat_x = textures[index].wrap_s == REPEAT
             tex.repeat_y = textures[index].wrap_t == REPEAT
             gl_textures[index] = tex

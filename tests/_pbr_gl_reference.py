@@ -266,7 +266,12 @@ def _upload(ctx, t, srgb: bool):
     tex.build_mipmaps()
     for level, data in enumerate(chain[1:], start=1):
         tex.write(np.ascontiguousarray(data, np.float32).tobytes(), level=level)
-    tex.filter = (moderngl.LINEAR_MIPMAP_LINEAR, moderngl.LINEAR)
+    # the sampler's filters, numbered as GL's; trilinear where the file gives none
+    min_filter, mag_filter = getattr(t, "min_filter", None), getattr(t, "mag_filter", None)
+    tex.filter = (
+        moderngl.LINEAR_MIPMAP_LINEAR if min_filter is None else int(min_filter),
+        moderngl.LINEAR if mag_filter is None else int(mag_filter),
+    )
     tex.repeat_x = t.wrap_s == 10497  # REPEAT; MIRRORED_REPEAT is folded in the shader
     tex.repeat_y = t.wrap_t == 10497
     return tex

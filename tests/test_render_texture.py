@@ -9,7 +9,12 @@ from holopack.rendering import texture_reference
 from holopack.rendering.texel_mix import data_pointer, mix_texels, prefetch_texel
 from holopack.rendering.texture_kernel import (
     CLAMP_TO_EDGE,
+    LINEAR,
+    LINEAR_MIPMAP_NEAREST,
     MIRRORED_REPEAT,
+    NEAREST,
+    NEAREST_MIPMAP_LINEAR,
+    NEAREST_MIPMAP_NEAREST,
     REPEAT,
     TexturePool,
     decode_texture,
@@ -160,6 +165,49 @@ def test_trilinear_matches_numpy(wrap_s, wrap_t):
         np.abs(a - b).max() <= 0.5 / 65535 + 1e-7  # float32 levels
         for a, b in zip(chain, decode_texture(textures[1]))
     )
+
+
+@pytest.mark.parametrize(
+    "mag_filter,min_filter",
+    [
+        (NEAREST, NEAREST),
+        (NEAREST, LINEAR),
+        (LINEAR, NEAREST_MIPMAP_NEAREST),
+        (NEAREST, LINEAR_MIPMAP_NEAREST),
+        (NEAREST, NEAREST_MIPMAP_LINEAR),
+        (NEAREST, None),
+        (None, NEAREST),
+    ],
+)
+def test_sampler_filters_match_numpy(mag_filter, min_filter):
+    rng = np.random.default_rng(5)
+    pixels = (rng.random((24, 40, 4)) * 255).astype(np.uint8)
+    texture = Texture(
+        pixels=pixels,
+        wrap_s=MIRRORED_REPEAT,
+        wrap_t=CLAMP_TO_EDGE,
+        mag_filter=mag_filter,
+        min_filter=min_filter,
+    )
+    pool, levels, level_count, wrap = TexturePool().pack([Texture(pixels=pixels[:8, :8]), texture])
+    k = 4000
+    uv = rng.uniform(-3, 3, (k, 2))
+    d = rng.normal(size=(k, 4)) * (10.0 ** rng.uniform(-4, 0.5, (k, 1)))
+    out = np.zeros((k, 4))
+    _sample_many(pool, levels, level_count, wrap, 1, uv, d, out)
+    chain = stored_chain(texture)
+    expected = texture_reference.sample(
+        chain, *uv.T, *d.T, MIRRORED_REPEAT, CLAMP_TO_EDGE, mag_filter=mag_filter, min_filter=min_filter
+    )
+    assert np.allclose(out, expected, atol=1e-9)
+    if mag_filter == NEAREST:  # magnified points read one texel of level 0, unblended
+        # (stored_chain's levels are float32: within 2e-6, an eighth of a 16-bit step)
+        h0, w0 = chain[0].shape[:2]
+        rho = np.maximum(np.hypot(d[:, 0] * w0, d[:, 1] * h0), np.hypot(d[:, 2] * w0, d[:, 3] * h0))
+        texels = chain[0].reshape(-1, 4)
+        magnified = out[rho <= 1.0]
+        assert len(magnified) > 100
+        assert all(np.abs(texels - row).max(axis=1).min() < 2e-6 for row in magnified)
 
 
 def test_texture_decoded_once_per_texture():

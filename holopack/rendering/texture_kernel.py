@@ -61,6 +61,29 @@ WRAP_S, WRAP_T = 0, 1
 TEXEL_SCALE = 65535.0
 INV_TEXEL_SCALE = 1.0 / TEXEL_SCALE
 REPEAT, CLAMP_TO_EDGE, MIRRORED_REPEAT = 10497, 33071, 33648
+# A texture's sampler filters travel in the upper bits of its wrap along s (``wrap``
+# (T, 2) int32: mode | flags << FILTER_SHIFT), so that the kernels' signatures stay as
+# they are: flags 0 is glTF's undefined filtering, drawn trilinear.
+FILTER_SHIFT = 16
+WRAP_MASK = (1 << FILTER_SHIFT) - 1
+MAG_NEAREST = 1  # magFilter NEAREST
+MIN_NEAREST_TEXEL = 2  # minFilter NEAREST, NEAREST_MIPMAP_NEAREST, NEAREST_MIPMAP_LINEAR
+MIN_LEVEL0 = 4  # minFilter NEAREST or LINEAR: no mipmaps
+MIN_NEAREST_LEVEL = 8  # minFilter *_MIPMAP_NEAREST: one level, the nearest
+NEAREST, LINEAR = 9728, 9729
+NEAREST_MIPMAP_NEAREST, LINEAR_MIPMAP_NEAREST, NEAREST_MIPMAP_LINEAR = 9984, 9985, 9986
+
+
+def filter_flags(mag_filter: int | None, min_filter: int | None) -> int:
+    """The filter flags (above) of a glTF sampler's magFilter and minFilter."""
+    flags = MAG_NEAREST if mag_filter == NEAREST else 0
+    if min_filter in (NEAREST, NEAREST_MIPMAP_NEAREST, NEAREST_MIPMAP_LINEAR):
+        flags |= MIN_NEAREST_TEXEL
+    if min_filter in (NEAREST, LINEAR):
+        flags |= MIN_LEVEL0
+    if min_filter in (NEAREST_MIPMAP_NEAREST, LINEAR_MIPMAP_NEAREST):
+        flags |= MIN_NEAREST_LEVEL
+    return flags
 
 
 def mip_chain(level0: np.ndarray) -> list[np.ndarray]:
@@ -211,8 +234,8 @@ class TexturePool:
         packs = list(packs)
         used = None if colour_used is None else frozenset(colour_used)
         key = (
-            tuple((id(t), id(t.pixels), t.wrap_s, t.wrap_t) for t in textures)
-            + tuple(("data", id(t), id(t.pixels), t.wrap_s, t.wrap_t) for t in data)
+            tuple((id(t), id(t.pixels), t.wrap_s, t.wrap_t, _filters(t)) for t in textures)
+            + tuple(("data", id(t), id(t.pixels), t.wrap_s, t.wrap_t, _filters(t)) for t in data)
             + tuple(("pack",) + tuple((id(t), id(t.pixels), srgb) for t, srgb in p) for p in packs)
             + (None if used is None else tuple(sorted(used)),)
         )
@@ -233,7 +256,7 @@ class TexturePool:
         offset = 0
         for t, (tex, chain) in enumerate(zip(textures, chains)):
             level_count[t] = len(chain)
-            wrap[t] = (tex.wrap_s, tex.wrap_t)
+            wrap[t] = (tex.wrap_s | _filters(tex) << FILTER_SHIFT, tex.wrap_t)
             for l, lv in enumerate(chain):
                 n = lv.shape[0] * lv.shape[1] * (lv.shape[2] // 4)
                 pool[offset : offset + n] = quantise_level(lv).reshape(-1, 4)
@@ -242,6 +265,10 @@ class TexturePool:
         self._packed_key = key
         self._packed = (pool, levels, level_count, wrap)
         return self._packed
+
+
+def _filters(texture: Texture) -> int:
+    return filter_flags(getattr(texture, "mag_filter", None), getattr(texture, "min_filter", None))
 
 
 @njit(cache=True, error_model="numpy", inline="always")
@@ -334,10 +361,15 @@ def taps_at(offset, w, h, u, v, mode_s, mode_t, layers):
 
 
 @njit(cache=True, error_model="numpy", inline="always")
-def lod(u, v, w0, h0, count, dudx, dvdx, dudy, dvdy):
+def lod(u, v, w0, h0, count, dudx, dvdx, dudy, dvdy, flags):
     """(u, v) made finite, then the two mip levels' lower index and the fraction
     towards the next (OpenGL's LINEAR_MIPMAP_LINEAR level of detail) for a texture of
-    ``count`` levels whose level 0 is ``w0`` x ``h0``."""
+    ``count`` levels whose level 0 is ``w0`` x ``h0``; and whether to read the nearest
+    texel rather than blend four. ``flags``: the texture's sampler filters
+    (``filter_flags``; 0 for the default, trilinear): magnified (one pixel spans at
+    most one texel), MAG_NEAREST reads the nearest texel of level 0; minified,
+    MIN_LEVEL0 keeps level 0, MIN_NEAREST_LEVEL takes the nearest level alone, and
+    MIN_NEAREST_TEXEL reads the nearest texel of each level it takes."""
     if not (math.isfinite(u) and math.isfinite(v)):
         u = 0.0
         v = 0.0
@@ -350,8 +382,26 @@ def lod(u, v, w0, h0, count, dudx, dvdx, dudy, dvdy):
     top = count - 1
     if level >= top:
         level = float(top)
+    nearest = False
+    if flags != 0:
+        if not rho2 > 1.0:  # magnified (or a footprint that is not a number)
+            nearest = (flags & MAG_NEAREST) != 0
+        else:
+            nearest = (flags & MIN_NEAREST_TEXEL) != 0
+            if flags & MIN_LEVEL0:
+                level = 0.0
+            elif flags & MIN_NEAREST_LEVEL:
+                level = float(min(int(level + 0.5), top))
     l0 = int(level)
-    return u, v, l0, level - l0
+    return u, v, l0, level - l0, nearest
+
+
+@njit(cache=True, error_model="numpy", inline="always")
+def nearest_centre(u, n):
+    """u moved to the centre of the texel of n it falls in (u already reduced by
+    one_period): the bilinear taps there are that texel alone, as OpenGL's NEAREST
+    reads it (texel floor(u n), wrapped)."""
+    return (np.floor(u * n) + 0.5) / n
 
 
 @njit(cache=True, error_model="numpy", inline="always")
@@ -359,13 +409,18 @@ def levels_and_period(levels, level_count, wrap, t, u, v, dudx, dvdx, dudy, dvdy
     """What a trilinear fetch of texture ``t`` needs before its taps, the arrays as
     pointers (see _sample_at): -> (t's row in levels, u and v reduced to one period of
     their wraps, the lower mip level, the fraction towards the next, the two wrap
-    modes)."""
+    modes, whether to read the nearest texel of each level). The wrap along s carries
+    the sampler's filter flags in its upper bits (TexturePool.pack)."""
     row = t * (MAX_LEVELS * 3)  # texture t's level 0 in levels
-    u, v, l0, f = lod(u, v, levels[row + 1], levels[row + 2], level_count[t], dudx, dvdx, dudy, dvdy)
+    packed_s = wrap[2 * t + WRAP_S]
+    flags = packed_s >> FILTER_SHIFT
+    u, v, l0, f, nearest = lod(
+        u, v, levels[row + 1], levels[row + 2], level_count[t], dudx, dvdx, dudy, dvdy, flags
+    )
     # the wrap reduction depends on neither level: once, not once per level
-    mode_s = wrap[2 * t + WRAP_S]
+    mode_s = packed_s & WRAP_MASK
     mode_t = wrap[2 * t + WRAP_T]
-    return row, one_period(u, mode_s), one_period(v, mode_t), l0, f, mode_s, mode_t
+    return row, one_period(u, mode_s), one_period(v, mode_t), l0, f, mode_s, mode_t, nearest
 
 
 @njit(cache=True, error_model="numpy", _nrt=False)  # type: ignore[call-overload]  # _nrt: not in the stubs
@@ -392,7 +447,7 @@ def _sample_at(texels, levels, level_count, wrap, t, u, v, dudx, dvdx, dudy, dvd
     """sample_trilinear with its arrays as pointers to their first elements: texels
     uint16 (P x 4), levels int64 (T x MAX_LEVELS x 3), level_count int32 (T), wrap
     int32 (T x 2), each flattened row-major."""
-    row, u, v, l0, f, mode_s, mode_t = levels_and_period(
+    row, u, v, l0, f, mode_s, mode_t, nearest = levels_and_period(
         levels, level_count, wrap, t, u, v, dudx, dvdx, dudy, dvdy
     )
     # The lower level always (f < 1), the upper only where f > 0: two fetches written
@@ -408,13 +463,20 @@ def _sample_at(texels, levels, level_count, wrap, t, u, v, dudx, dvdx, dudy, dvd
     # but kept only a sixth of the gain in the shading pass (15.5 ms). Raw:
     # benchmarks/results/2026-12-04/shade-turns.txt, sampler-turns.txt.
     at = row + 3 * l0
+    su, sv = u, v
+    if nearest:  # a sampler's NEAREST: the texel of this level the point falls in
+        su = nearest_centre(u, levels[at + 1])
+        sv = nearest_centre(v, levels[at + 2])
     i00, i01, i10, i11, w00, w01, w10, w11 = taps_at(
-        levels[at], levels[at + 1], levels[at + 2], u, v, mode_s, mode_t, 1
+        levels[at], levels[at + 1], levels[at + 2], su, sv, mode_s, mode_t, 1
     )
     r, g, b, a = mix_texels(texels, i00, i01, i10, i11, w00, w01, w10, w11)
     if f > 0.0:
         k = 1.0 - f
         at += 3
+        if nearest:
+            u = nearest_centre(u, levels[at + 1])
+            v = nearest_centre(v, levels[at + 2])
         i00, i01, i10, i11, w00, w01, w10, w11 = taps_at(
             levels[at], levels[at + 1], levels[at + 2], u, v, mode_s, mode_t, 1
         )

@@ -1,0 +1,114 @@
+"""glTF sampler filters (magFilter / minFilter): read from the file and drawn as OpenGL
+draws them, NEAREST included (pixel-art and voxel exports ask for it)."""
+
+from __future__ import annotations
+
+import base64
+import io
+
+import numpy as np
+import pytest
+from _gltf_builder import GltfBuilder, quad
+from PIL import Image
+
+from holopack.colour import linear_to_srgb, srgb_to_linear
+from holopack.rendering import render
+from holopack.scene.load import load
+
+SIZE = 64
+CELLS = 4  # the texture is CELLS x CELLS texels, each SIZE // CELLS pixels on screen
+
+
+def _texels() -> np.ndarray:
+    """(CELLS, CELLS, 3) uint8: neighbours far apart in every channel."""
+    rng = np.random.default_rng(11)
+    return rng.integers(0, 256, (CELLS, CELLS, 3)).astype(np.uint8)
+
+
+def _quad_scene(tmp_path, sampler: dict | None):
+    """A quad filling the view, UV (0, 0) top-left to (1, 1) bottom-right, its base
+    colour the CELLS x CELLS texture through ``sampler`` (None: no sampler)."""
+    b = GltfBuilder()
+    positions, indices = quad()  # corners: (-1,-1) (1,-1) (1,1) (-1,1)
+    uv = np.array([[0, 1], [1, 1], [1, 0], [0, 0]], np.float32)
+    b.triangle_mesh(positions, indices, TEXCOORD_0=uv)
+    b.doc["meshes"][0]["primitives"][0]["material"] = 0
+    b.doc["materials"] = [{"pbrMetallicRoughness": {"baseColorTexture": {"index": 0}}}]
+    buffer = io.BytesIO()
+    Image.fromarray(_texels()).save(buffer, format="PNG")
+    b.doc["images"] = [{"uri": "data:image/png;base64," + base64.b64encode(buffer.getvalue()).decode()}]
+    b.doc["textures"] = [{"source": 0}]
+    if sampler is not None:
+        b.doc["textures"][0]["sampler"] = 0
+        b.doc["samplers"] = [sampler]
+    b.root(b.node(mesh=0))
+    path = tmp_path / "quad.gltf"
+    b.write(path)
+    return load(str(path))
+
+
+def _picture(scene) -> np.ndarray:
+    view = np.eye(4)
+    view[2, 3] = -2.0
+    near, far = 0.1, 10.0
+    projection = np.diag([1.0, 1.0, -2.0 / (far - near), 1.0])
+    projection[2, 3] = -(far + near) / (far - near)
+    return render(scene, view, projection, (SIZE, SIZE), shading="unlit", supersample=1).color
+
+
+def _blocks() -> np.ndarray:
+    """(SIZE, SIZE, 3) uint8: each texel's colour over its SIZE // CELLS square of pixels,
+    what NEAREST magnification shows (the sRGB codes back after linear light)."""
+    codes = linear_to_srgb(srgb_to_linear(_texels() / 255.0))
+    step = SIZE // CELLS
+    return np.floor(codes * 255.0 + 0.5).repeat(step, axis=0).repeat(step, axis=1)
+
+
+def test_the_sampler_filters_are_read(tmp_path):
+    scene = _quad_scene(tmp_path, {"magFilter": 9728, "minFilter": 9984})
+    assert (scene.textures[0].mag_filter, scene.textures[0].min_filter) == (9728, 9984)
+    plain = _quad_scene(tmp_path, None)
+    assert (plain.textures[0].mag_filter, plain.textures[0].min_filter) == (None, None)
+    odd = _quad_scene(tmp_path, {"magFilter": 9986, "minFilter": 1234})
+    assert (odd.textures[0].mag_filter, odd.textures[0].min_filter) == (None, None)
+    assert any("magFilter" in w for w in odd.warnings) and any("minFilter" in w for w in odd.warnings)
+
+
+def test_nearest_magnification_shows_each_texel_as_a_sharp_block(tmp_path):
+    picture = _picture(_quad_scene(tmp_path, {"magFilter": 9728, "minFilter": 9728})).astype(int)
+    assert np.abs(picture - _blocks()).max() <= 1  # 16-bit texels: at most one code off
+
+
+def test_linear_magnification_blends_neighbouring_texels(tmp_path):
+    # without a sampler (and with LINEAR) the same quad is smooth: the blocks' edges blend
+    for sampler in (None, {"magFilter": 9729}):
+        picture = _picture(_quad_scene(tmp_path, sampler)).astype(int)
+        assert np.abs(picture - _blocks()).max() > 40
+
+
+@pytest.mark.gl
+@pytest.mark.parametrize(
+    "sampler",
+    [
+        {"magFilter": 9728, "minFilter": 9728},
+        {"magFilter": 9728, "minFilter": 9986, "wrapS": 33648},
+        {"magFilter": 9729, "minFilter": 9985, "wrapT": 33071},
+    ],
+)
+def test_filters_match_opengl_on_a_textured_model(tmp_path, sampler):
+    """A box with the texture repeated 24 times across each face, seen at an angle: its
+    near texels are magnified and its far ones minified, so both filters matter."""
+    from _gl_reference import framed_camera, gl_render, psnr, srgb8
+
+    from holopack.rendering import Renderer
+
+    scene = _quad_scene(tmp_path, sampler)
+    posed = scene.pose(None, 0.0)
+    for p in posed:
+        p.primitive.uv = [np.asarray(p.primitive.uv[0]) * 24.0 - 3.0]
+    view, projection = framed_camera(posed, yaw=60.0, pitch=20.0)
+    ours = Renderer((160, 160), 1).draw(posed, scene.materials, scene.textures, view, projection, "unlit")
+    linear, coverage, _ = gl_render(posed, scene.materials, scene.textures, view, projection, (160, 160))
+    both = (ours.alpha > 0) & (coverage > 0)
+    assert both.sum() > 0.1 * 160 * 160
+    assert psnr(ours.color[both], srgb8(linear)[both]) >= 30.0
