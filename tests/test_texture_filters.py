@@ -112,3 +112,46 @@ def test_filters_match_opengl_on_a_textured_model(tmp_path, sampler):
     both = (ours.alpha > 0) & (coverage > 0)
     assert both.sum() > 0.1 * 160 * 160
     assert psnr(ours.color[both], srgb8(linear)[both]) >= 30.0
+
+
+@pytest.mark.gl
+def test_nearest_maps_match_the_pbr_reference_through_the_packed_fetch(tmp_path):
+    """Base colour, normal and metallic-roughness maps of one size, sampler and UVs are
+    sampled in one packed fetch (pbr_kernel.packed_maps); with a NEAREST sampler the
+    picture must match the GLSL Appendix B reference, as it does not when the filters
+    are dropped."""
+    import dataclasses
+
+    from _gl_reference import framed_camera
+    from _pbr_gl_reference import gl_render_pbr, linear_psnr
+
+    import holopack
+    from holopack.rendering import Renderer
+    from holopack.rendering.pbr_setup import plan_maps
+
+    scene = _quad_scene(tmp_path, {"magFilter": 9728, "minFilter": 9986})
+    m = scene.materials[0]
+    m.normal_texture = m.metallic_roughness_texture = m.base_color_texture
+    m.metallic_factor, m.roughness_factor = 1.0, 1.0
+    assert plan_maps(scene.materials, scene.textures).packed
+    posed = scene.pose(None, 0.0)
+    for p in posed:
+        p.primitive.uv = [np.asarray(p.primitive.uv[0]) * 24.0 - 3.0]
+    lights = [holopack.DirectionalLight(direction=(0.3, -0.4, -0.8), color=(1.0, 1.0, 1.0), intensity=3.0)]
+    view, projection = framed_camera(posed, yaw=50.0, pitch=20.0)
+    linear, coverage, _ = gl_render_pbr(
+        posed, scene.materials, scene.textures, view, projection, (160, 160), lights
+    )
+    values = {}
+    for label, textures in (
+        ("filters", scene.textures),
+        ("dropped", [dataclasses.replace(t, mag_filter=None, min_filter=None) for t in scene.textures]),
+    ):
+        ours = Renderer((160, 160), 1, lights=lights).draw(
+            posed, scene.materials, textures, view, projection, "pbr", tone_mapping="none"
+        )
+        both = (ours.alpha > 0) & (coverage > 0)
+        assert both.sum() > 0.1 * 160 * 160
+        values[label] = linear_psnr(np.clip(ours.linear, 0, 1), np.clip(linear, 0, 1), both)
+    assert values["filters"] >= 30.0, values
+    assert values["dropped"] < values["filters"] - 6.0, values
