@@ -16,6 +16,10 @@ and the coverage IoU of the two. The worst yaw of each model and shading is prin
 
     python benchmarks/material_sweep.py MODELS_FOLDER [MORE ...] [--size 256]
         [--yaws 0,120,240] [--only NAME,...] [--pictures DIR] [--shadings unlit,pbr]
+        [--before EARLIER_OUTPUT]
+
+``--before`` takes this script's output from another version (run with that version's
+holopack first on PYTHONPATH) and prints each row as before -> after.
 
 Run it under ``xvfb-run -a`` or where EGL works.
 """
@@ -72,6 +76,22 @@ def find_models(folders: list[str]) -> list[tuple[str, str]]:
     return sorted((name, min(paths)[1]) for name, paths in found.items())
 
 
+def read_rows(path: str) -> dict[tuple[str, str], str]:
+    """{(model, shading): "PSNR IoU"} of an earlier run's output; a failed row keeps its
+    words ("load failed")."""
+    rows = {}
+    with open(path, encoding="utf-8") as f:
+        for line in f:
+            words = line.split()
+            if len(words) < 3 or line.startswith(("#", "model ")) or line[0].isspace():
+                continue
+            if words[1] in ("unlit", "pbr") and len(words) >= 4:
+                rows[(words[0], words[1])] = f"{words[2]:>7} {words[3]}"
+            elif words[1] == "-":
+                rows[(words[0], "-")] = " ".join(words[2:4])
+    return rows
+
+
 def _smooth(depth: np.ndarray) -> np.ndarray:
     """(H, W) bool: pixels whose 3 x 3 neighbourhood lies on one smooth surface, where the
     window depth's second differences stay small (a plane's window depth is affine in
@@ -125,7 +145,9 @@ def main() -> int:
     ap.add_argument("--only", default="", help="comma-separated parts of model names to run")
     ap.add_argument("--shadings", default="unlit,pbr")
     ap.add_argument("--pictures", default=None, help="folder for side-by-side PNGs of each case")
+    ap.add_argument("--before", default=None, help="an earlier run's output: rows as before -> after")
     args = ap.parse_args()
+    before = read_rows(args.before) if args.before else {}
     yaws = [float(y) for y in args.yaws.split(",")]
     shadings = args.shadings.split(",")
     models = [
@@ -136,7 +158,13 @@ def main() -> int:
     if args.pictures:
         os.makedirs(args.pictures, exist_ok=True)
     print(f"# {len(models)} models, {args.size} px, yaws {args.yaws}, pitch 15; worst yaw shown")
-    print(f"{'model':36} {'shading':7} {'PSNR dB':>8} {'IoU':>7} {'covered':>8}  worst yaw")
+    if before:
+        print(f"# before: {args.before}")
+        print(
+            f"{'model':36} {'shading':7} {'PSNR dB':>8} {'IoU':>7} {'covered':>8}  worst yaw   (before: PSNR IoU)"
+        )
+    else:
+        print(f"{'model':36} {'shading':7} {'PSNR dB':>8} {'IoU':>7} {'covered':>8}  worst yaw")
     for name, path in models:
         try:
             posed, materials, textures = posed_model(path)
@@ -169,9 +197,10 @@ def main() -> int:
                     worst = (key, value, overlap, covered, yaw)
             if worst is not None:
                 _, value, overlap, covered, yaw = worst
+                was = f"   (before: {before.get((name, shading), 'absent')})" if before else ""
                 print(
                     f"{name:36} {shading:7} {value:8.2f} {overlap:7.4f} {covered:8d}  {yaw:.0f}"
-                    f"   ({time.perf_counter() - t0:.1f} s)",
+                    f"   ({time.perf_counter() - t0:.1f} s){was}",
                     flush=True,
                 )
     return 0

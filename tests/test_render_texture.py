@@ -177,6 +177,7 @@ def test_trilinear_matches_numpy(wrap_s, wrap_t):
         (NEAREST, NEAREST_MIPMAP_LINEAR),
         (NEAREST, None),
         (None, NEAREST),
+        (LINEAR, NEAREST_MIPMAP_LINEAR),  # many exporters' default
     ],
 )
 def test_sampler_filters_match_numpy(mag_filter, min_filter):

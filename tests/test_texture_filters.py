@@ -93,6 +93,7 @@ def test_linear_magnification_blends_neighbouring_texels(tmp_path):
         {"magFilter": 9728, "minFilter": 9728},
         {"magFilter": 9728, "minFilter": 9986, "wrapS": 33648},
         {"magFilter": 9729, "minFilter": 9985, "wrapT": 33071},
+        {"magFilter": 9729, "minFilter": 9986},  # many exporters' default
     ],
 )
 def test_filters_match_opengl_on_a_textured_model(tmp_path, sampler):

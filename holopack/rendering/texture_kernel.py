@@ -70,6 +70,7 @@ MAG_NEAREST = 1  # magFilter NEAREST
 MIN_NEAREST_TEXEL = 2  # minFilter NEAREST, NEAREST_MIPMAP_NEAREST, NEAREST_MIPMAP_LINEAR
 MIN_LEVEL0 = 4  # minFilter NEAREST or LINEAR: no mipmaps
 MIN_NEAREST_LEVEL = 8  # minFilter *_MIPMAP_NEAREST: one level, the nearest
+MAG_SWITCH_HALF = 16  # magFilter LINEAR, minFilter NEAREST_MIPMAP_*: magnify up to lod 0.5
 NEAREST, LINEAR = 9728, 9729
 NEAREST_MIPMAP_NEAREST, LINEAR_MIPMAP_NEAREST, NEAREST_MIPMAP_LINEAR = 9984, 9985, 9986
 
@@ -83,6 +84,8 @@ def filter_flags(mag_filter: int | None, min_filter: int | None) -> int:
         flags |= MIN_LEVEL0
     if min_filter in (NEAREST_MIPMAP_NEAREST, LINEAR_MIPMAP_NEAREST):
         flags |= MIN_NEAREST_LEVEL
+    if mag_filter != NEAREST and min_filter in (NEAREST_MIPMAP_NEAREST, NEAREST_MIPMAP_LINEAR):
+        flags |= MAG_SWITCH_HALF
     return flags
 
 
@@ -384,14 +387,17 @@ def lod(u, v, w0, h0, count, dudx, dvdx, dudy, dvdy, flags):
         level = float(top)
     nearest = False
     if flags != 0:
-        if not rho2 > 1.0:  # magnified (or a footprint that is not a number)
+        # OpenGL magnifies up to a level of detail c: 0.5 (rho^2 <= 2) when magFilter is
+        # LINEAR and minFilter NEAREST_MIPMAP_*, else 0
+        if not rho2 > (2.0 if flags & MAG_SWITCH_HALF else 1.0):  # (or not a number)
             nearest = (flags & MAG_NEAREST) != 0
+            level = 0.0
         else:
             nearest = (flags & MIN_NEAREST_TEXEL) != 0
             if flags & MIN_LEVEL0:
                 level = 0.0
-            elif flags & MIN_NEAREST_LEVEL:
-                level = float(min(int(level + 0.5), top))
+            elif flags & MIN_NEAREST_LEVEL:  # OpenGL's nearest level: ceil(lod + 1/2) - 1
+                level = 0.0 if level <= 0.5 else float(min(math.ceil(level + 0.5) - 1, top))
     l0 = int(level)
     return u, v, l0, level - l0, nearest
 

@@ -79,11 +79,21 @@ def sample(
     )
     top = len(chain) - 1
     lod = np.clip(np.log2(np.maximum(rho, 1.0)), 0.0, top)
-    magnified = ~(rho > 1.0)
+    # OpenGL magnifies up to a level of detail of 0.5 when magFilter is LINEAR and
+    # minFilter NEAREST_MIPMAP_*, else up to 0 (OpenGL 4.6, 8.14)
+    switch = (
+        0.5
+        if mag_filter != NEAREST and min_filter in (NEAREST_MIPMAP_NEAREST, NEAREST_MIPMAP_LINEAR)
+        else 0.0
+    )
+    magnified = ~(rho > 2.0**switch)
+    if min_filter is not None:
+        lod = np.where(magnified, 0.0, lod)
     if min_filter in (NEAREST, LINEAR):
         lod = np.where(magnified, lod, 0.0)
     elif min_filter in (NEAREST_MIPMAP_NEAREST, LINEAR_MIPMAP_NEAREST):
-        lod = np.where(magnified, lod, np.minimum(np.floor(lod + 0.5), top))
+        nearest_level = np.where(lod <= 0.5, 0.0, np.minimum(np.ceil(lod + 0.5) - 1, top))
+        lod = np.where(magnified, lod, nearest_level)
     texel_of = np.where(
         magnified,
         mag_filter == NEAREST,
