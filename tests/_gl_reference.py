@@ -57,11 +57,17 @@ def _texture_uniforms(prog, m, textures, texture) -> None:
 
 
 def sampler_filters(texture) -> tuple[int, int]:
-    """(min, mag) GL filters of a texture's glTF sampler (glTF numbers them as GL does),
-    LINEAR_MIPMAP_LINEAR and LINEAR where it gives none."""
+    """(min, mag) GL filters for a texture's glTF sampler (glTF numbers them as GL does),
+    LINEAR_MIPMAP_LINEAR and LINEAR where it gives none. As holopack draws them (its
+    choice, docs/pbr.md): a NEAREST* minFilter samples single texels only where magFilter
+    is NEAREST too; otherwise its texel choice is LINEAR and its mipmap choice stays."""
     min_filter = getattr(texture, "min_filter", None)
     mag_filter = getattr(texture, "mag_filter", None)
-    return (9987 if min_filter is None else int(min_filter), 9729 if mag_filter is None else int(mag_filter))
+    mag = 9729 if mag_filter is None else int(mag_filter)
+    minify = 9987 if min_filter is None else int(min_filter)
+    if mag != 9728:  # NEAREST -> LINEAR, NEAREST_MIPMAP_x -> LINEAR_MIPMAP_x
+        minify = {9728: 9729, 9984: 9985, 9986: 9987}.get(minify, minify)
+    return minify, mag
 
 
 VERTEX = """

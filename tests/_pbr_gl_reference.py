@@ -19,6 +19,7 @@ Y22, view space): c_diff / pi x E(n) x (1 + strength (occlusion.r - 1)).
 from __future__ import annotations
 
 import numpy as np
+from _gl_reference import sampler_filters
 
 MAX_LIGHTS = 8
 
@@ -254,7 +255,6 @@ SLOTS = (
 
 def _upload(ctx, t, srgb: bool):
     """A float texture of t's pixels (sRGB-decoded for colour) with its mip chain."""
-    import moderngl
 
     px = np.asarray(t.pixels)
     values = px.astype(np.float64) / (65535.0 if px.dtype == np.uint16 else 255.0)
@@ -266,12 +266,7 @@ def _upload(ctx, t, srgb: bool):
     tex.build_mipmaps()
     for level, data in enumerate(chain[1:], start=1):
         tex.write(np.ascontiguousarray(data, np.float32).tobytes(), level=level)
-    # the sampler's filters, numbered as GL's; trilinear where the file gives none
-    min_filter, mag_filter = getattr(t, "min_filter", None), getattr(t, "mag_filter", None)
-    tex.filter = (
-        moderngl.LINEAR_MIPMAP_LINEAR if min_filter is None else int(min_filter),
-        moderngl.LINEAR if mag_filter is None else int(mag_filter),
-    )
+    tex.filter = sampler_filters(t)  # the sampler's, as holopack draws them
     tex.repeat_x = t.wrap_s == 10497  # REPEAT; MIRRORED_REPEAT is folded in the shader
     tex.repeat_y = t.wrap_t == 10497
     return tex

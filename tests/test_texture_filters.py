@@ -79,6 +79,24 @@ def test_nearest_magnification_shows_each_texel_as_a_sharp_block(tmp_path):
     assert np.abs(picture - _blocks()).max() <= 1  # 16-bit texels: at most one code off
 
 
+def test_point_sampled_minification_with_linear_magnification_is_drawn_trilinear(tmp_path):
+    """NEAREST_MIPMAP_LINEAR with LINEAR magnification (what exporters write for every
+    texture) is drawn as LINEAR_MIPMAP_LINEAR: the same picture as no sampler at all,
+    here with the quad's texture minified (repeated 40 times across 64 pixels)."""
+    pictures = []
+    for sampler in (None, {"magFilter": 9729, "minFilter": 9986}):
+        scene = _quad_scene(tmp_path, sampler)
+        for prim in (p for mesh in scene.meshes for p in mesh.primitives):
+            prim.uv = [np.asarray(prim.uv[0]) * 40.0]
+        pictures.append(_picture(scene))
+    assert np.array_equal(pictures[0], pictures[1])
+    # and with NEAREST magnification the same minified texture is point-sampled
+    scene = _quad_scene(tmp_path, {"magFilter": 9728, "minFilter": 9986})
+    for prim in (p for mesh in scene.meshes for p in mesh.primitives):
+        prim.uv = [np.asarray(prim.uv[0]) * 40.0]
+    assert not np.array_equal(_picture(scene), pictures[0])
+
+
 def test_linear_magnification_blends_neighbouring_texels(tmp_path):
     # without a sampler (and with LINEAR) the same quad is smooth: the blocks' edges blend
     for sampler in (None, {"magFilter": 9729}):

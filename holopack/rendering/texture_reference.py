@@ -70,7 +70,8 @@ def sample(
     footprint in texels of level 0 (OpenGL's rho), clamped to the chain. Magnified
     (rho <= 1): level 0, by ``mag_filter``; minified, by ``min_filter`` as OpenGL
     defines each (NEAREST and LINEAR read level 0, *_MIPMAP_NEAREST the nearest level,
-    *_MIPMAP_LINEAR the two around the LOD); None: LINEAR and LINEAR_MIPMAP_LINEAR."""
+    *_MIPMAP_LINEAR the two around the LOD); None: LINEAR and LINEAR_MIPMAP_LINEAR.
+    The kernel draws texture_kernel.drawn_filters of a file's filters: give it those."""
     u, v = np.asarray(u, np.float64), np.asarray(v, np.float64)
     h0, w0 = chain[0].shape[:2]
     rho = np.maximum(

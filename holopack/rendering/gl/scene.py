@@ -48,7 +48,7 @@ from ..shading import (
     Lights,
     material_table,
 )
-from ..texture_kernel import decode_texture, quantise_level
+from ..texture_kernel import decode_texture, drawn_filters, quantise_level
 from .program import Program, Quad, read_framebuffer
 
 # EXT_texture_sRGB_decode (Mesa offers it everywhere): sample an sRGB texture's stored bytes
@@ -97,9 +97,8 @@ class _MeshTexture:
                 GL.GL_TEXTURE_2D, level, GL.GL_RGBA16, w, h, 0, GL.GL_RGBA, GL.GL_UNSIGNED_SHORT, data
             )
         GL.glTexParameteri(GL.GL_TEXTURE_2D, GL.GL_TEXTURE_MAX_LEVEL, len(chain) - 1)
-        # the glTF sampler's filters (numbered as GL's), trilinear where it gives none
-        min_filter = texture.min_filter if texture.min_filter is not None else GL.GL_LINEAR_MIPMAP_LINEAR
-        mag_filter = texture.mag_filter if texture.mag_filter is not None else GL.GL_LINEAR
+        # the glTF sampler's filters as the Numba sampler draws them (numbered as GL's)
+        mag_filter, min_filter = drawn_filters(texture.mag_filter, texture.min_filter)
         GL.glTexParameteri(GL.GL_TEXTURE_2D, GL.GL_TEXTURE_MIN_FILTER, int(min_filter))
         GL.glTexParameteri(GL.GL_TEXTURE_2D, GL.GL_TEXTURE_MAG_FILTER, int(mag_filter))
         GL.glTexParameteri(GL.GL_TEXTURE_2D, GL.GL_TEXTURE_WRAP_S, int(texture.wrap_s))
