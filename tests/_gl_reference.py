@@ -1,7 +1,7 @@
 """An OpenGL (moderngl, EGL / Mesa llvmpipe) renderer of the same scene, for tests.
 
 It draws what ``holopack.render`` draws in ``shading="unlit"``: base colour
-factor x texture x vertex colour, MASK alpha test, BLEND triangles after the
+factor x texture (its texCoord set, KHR_texture_transform and wrap modes) x vertex colour, MASK alpha test, BLEND triangles after the
 opaque ones (sorted back to front by mean window depth, no depth writes), back
 faces culled unless double-sided, with the same matrices. Textures are uploaded
 as the same linear float mip chains (so the comparison tests the rasterizer and
@@ -13,7 +13,10 @@ from __future__ import annotations
 
 import numpy as np
 
-from holopack.rendering.texture_kernel import CLAMP_TO_EDGE, decode_texture
+from holopack.rendering.texture_kernel import decode_texture
+
+# glTF sampler wrap modes
+REPEAT, MIRRORED_REPEAT = 10497, 33648
 
 # glTF alphaMode as the fragment shader below numbers it
 ALPHA_MODE = {"OPAQUE": 0, "MASK": 1, "BLEND": 2}
@@ -26,6 +29,7 @@ class _DefaultMaterial:
     base_color_factor = (1.0, 1.0, 1.0, 1.0)
     base_color_texture = None
     base_color_texcoord = 0
+    base_color_transform = None
     alpha_mode = "OPAQUE"
     alpha_cutoff = 0.5
     double_sided = False
@@ -34,6 +38,36 @@ class _DefaultMaterial:
 def _material(materials, index):
     """The scene's material ``index``, read from its glTF fields, or the default."""
     return materials[index] if 0 <= index < len(materials) else _DefaultMaterial
+
+
+def _texture_uniforms(prog, m, textures, texture) -> None:
+    """The base colour texture's uniforms of material ``m``: whether it has one (bound
+    to unit 0 by ``texture(index)``), its wraps, its KHR_texture_transform."""
+    t = -1 if m.base_color_texture is None else int(m.base_color_texture)
+    prog["has_texture"].value = 0 <= t < len(textures)
+    if 0 <= t < len(textures):
+        texture(t).use(0)
+        prog["base_texture"].value = 0
+        wraps = (textures[t].wrap_s, textures[t].wrap_t)
+        prog["mirror"].value = tuple(w == MIRRORED_REPEAT for w in wraps)
+    xf = np.eye(3)
+    if getattr(m, "base_color_transform", None) is not None:
+        xf[:2, :] = np.asarray(m.base_color_transform, np.float64).reshape(2, 3)
+    prog["base_xf"].write(np.ascontiguousarray(xf.T, np.float32).tobytes())
+
+
+def sampler_filters(texture) -> tuple[int, int]:
+    """(min, mag) GL filters for a texture's glTF sampler (glTF numbers them as GL does),
+    LINEAR_MIPMAP_LINEAR and LINEAR where it gives none. As holopack draws them (its
+    choice, docs/pbr.md): a NEAREST* minFilter samples single texels only where magFilter
+    is NEAREST too; otherwise its texel choice is LINEAR and its mipmap choice stays."""
+    min_filter = getattr(texture, "min_filter", None)
+    mag_filter = getattr(texture, "mag_filter", None)
+    mag = 9729 if mag_filter is None else int(mag_filter)
+    minify = 9987 if min_filter is None else int(min_filter)
+    if mag != 9728:  # NEAREST -> LINEAR, NEAREST_MIPMAP_x -> LINEAR_MIPMAP_x
+        minify = {9728: 9729, 9984: 9985, 9986: 9987}.get(minify, minify)
+    return minify, mag
 
 
 VERTEX = """
@@ -56,6 +90,8 @@ FRAGMENT = """
 uniform vec4 base_factor;
 uniform bool has_texture;
 uniform sampler2D base_texture;
+uniform mat3 base_xf;
+uniform bvec2 mirror;
 uniform int alpha_mode;
 uniform float cutoff;
 in vec2 v_uv;
@@ -63,7 +99,12 @@ in vec4 v_col;
 out vec4 color;
 void main() {
     vec4 c = base_factor * v_col;
-    if (has_texture) c *= texture(base_texture, v_uv);
+    // KHR_texture_transform, then MIRRORED_REPEAT folded here: the texture itself
+    // clamps to its edge there, and the footprint is that of the unfolded coordinate
+    vec2 uv = (base_xf * vec3(v_uv, 1.0)).xy;
+    vec2 folded = 1.0 - abs(mod(uv, 2.0) - 1.0);
+    vec2 at = vec2(mirror.x ? folded.x : uv.x, mirror.y ? folded.y : uv.y);
+    if (has_texture) c *= textureGrad(base_texture, at, dFdx(uv), dFdy(uv));
     if (alpha_mode == 1 && c.a < cutoff) discard;
     if (alpha_mode != 2) c.a = 1.0;
     color = vec4(c.rgb, clamp(c.a, 0.0, 1.0));
@@ -112,9 +153,9 @@ def gl_render(posed, materials, textures, view, projection, size):
             tex.build_mipmaps(0, len(chain) - 1)
             for level, data in enumerate(chain[1:], start=1):
                 tex.write(np.ascontiguousarray(data).tobytes(), level=level)
-            tex.filter = (moderngl.LINEAR_MIPMAP_LINEAR, moderngl.LINEAR)
-            tex.repeat_x = textures[index].wrap_s != CLAMP_TO_EDGE
-            tex.repeat_y = textures[index].wrap_t != CLAMP_TO_EDGE
+            tex.filter = sampler_filters(textures[index])
+            tex.repeat_x = textures[index].wrap_s == REPEAT
+            tex.repeat_y = textures[index].wrap_t == REPEAT
             gl_textures[index] = tex
             made.append(tex)
         return gl_textures[index]
@@ -122,11 +163,7 @@ def gl_render(posed, materials, textures, view, projection, size):
     def draw(positions, uv, col, material):
         m = _material(materials, material)
         prog["base_factor"].value = tuple(float(v) for v in np.asarray(m.base_color_factor).reshape(-1)[:4])
-        t = -1 if m.base_color_texture is None else int(m.base_color_texture)
-        prog["has_texture"].value = t >= 0 and t < len(textures)
-        if t >= 0 and t < len(textures):
-            texture(t).use(0)
-            prog["base_texture"].value = 0
+        _texture_uniforms(prog, m, textures, texture)
         prog["alpha_mode"].value = ALPHA_MODE.get(str(m.alpha_mode).upper(), 0)
         prog["cutoff"].value = float(m.alpha_cutoff)
         if m.double_sided:

@@ -19,6 +19,7 @@ Y22, view space): c_diff / pi x E(n) x (1 + strength (occlusion.r - 1)).
 from __future__ import annotations
 
 import numpy as np
+from _gl_reference import sampler_filters
 
 MAX_LIGHTS = 8
 
@@ -65,6 +66,7 @@ uniform bool has_nrm;
 uniform bool has_em;
 uniform bool has_occ;
 uniform sampler2D occ_tex;
+uniform bvec2 occ_mirror;
 uniform mat3 occ_xf;
 uniform int occ_set;
 uniform float occ_strength;
@@ -72,9 +74,13 @@ uniform bool has_env;
 uniform vec3 sh[9];
 uniform bool has_tangents;
 uniform sampler2D base_tex;
+uniform bvec2 base_mirror;
 uniform sampler2D mr_tex;
+uniform bvec2 mr_mirror;
 uniform sampler2D nrm_tex;
+uniform bvec2 nrm_mirror;
 uniform sampler2D em_tex;
+uniform bvec2 em_mirror;
 uniform mat3 base_xf;
 uniform mat3 mr_xf;
 uniform mat3 nrm_xf;
@@ -102,14 +108,22 @@ vec2 uv_of(int set, mat3 xf) {
     return (xf * vec3(uv, 1.0)).xy;
 }
 
+// MIRRORED_REPEAT folded here (the texture clamps to its edge there), sampled with
+// the footprint of the unfolded coordinate
+vec4 fetch(sampler2D tex, vec2 uv, bvec2 mirror) {
+    vec2 folded = 1.0 - abs(mod(uv, 2.0) - 1.0);
+    vec2 at = vec2(mirror.x ? folded.x : uv.x, mirror.y ? folded.y : uv.y);
+    return textureGrad(tex, at, dFdx(uv), dFdy(uv));
+}
+
 void main() {
     vec4 base = base_factor * v_col;
-    if (has_base) base *= texture(base_tex, uv_of(base_set, base_xf));
+    if (has_base) base *= fetch(base_tex, uv_of(base_set, base_xf), base_mirror);
     if (alpha_mode == 1 && base.a < cutoff) discard;
     float metallic = metallic_factor;
     float roughness = roughness_factor;
     if (has_mr) {
-        vec4 mr = texture(mr_tex, uv_of(mr_set, mr_xf));
+        vec4 mr = fetch(mr_tex, uv_of(mr_set, mr_xf), mr_mirror);
         roughness *= mr.g;
         metallic *= mr.b;
     }
@@ -124,7 +138,7 @@ void main() {
             t = normalize(t);
             vec3 b = (v_tan.w >= 0.0 ? 1.0 : -1.0) * cross(n0, t);
             if (!gl_FrontFacing) { t = -t; b = -b; n0 = -n0; }
-            vec3 tn = texture(nrm_tex, uv_of(nrm_set, nrm_xf)).xyz * 2.0 - 1.0;
+            vec3 tn = fetch(nrm_tex, uv_of(nrm_set, nrm_xf), nrm_mirror).xyz * 2.0 - 1.0;
             tn.xy *= normal_scale;
             n = normalize(mat3(t, b, n0) * tn);
         }
@@ -159,11 +173,11 @@ void main() {
             + sh[6] * 0.315392 * (3.0 * n.z * n.z - 1.0)
             + sh[7] * 1.092548 * n.x * n.z + sh[8] * 0.546274 * (n.x * n.x - n.y * n.y);
         float ao = 1.0;
-        if (has_occ) ao = 1.0 + occ_strength * (texture(occ_tex, uv_of(occ_set, occ_xf)).r - 1.0);
+        if (has_occ) ao = 1.0 + occ_strength * (fetch(occ_tex, uv_of(occ_set, occ_xf), occ_mirror).r - 1.0);
         radiance += c_diff / PI * max(e, vec3(0.0)) * ao;
     }
     vec3 em = emissive;
-    if (has_em) em *= texture(em_tex, uv_of(em_set, em_xf)).rgb;
+    if (has_em) em *= fetch(em_tex, uv_of(em_set, em_xf), em_mirror).rgb;
     radiance += em;
     float alpha = alpha_mode == 2 ? clamp(base.a, 0.0, 1.0) : 1.0;
     color = vec4(radiance, alpha);
@@ -188,20 +202,33 @@ def srgb_decode(v: np.ndarray) -> np.ndarray:
     return np.where(v <= 0.04045, v / 12.92, ((v + 0.055) / 1.055) ** 2.4)
 
 
+def _area_weights(n_in: int, n_out: int) -> np.ndarray:
+    """(n_out, n_in) float64: output texel j averages the input texels under its own
+    span [j, j + 1) x n_in / n_out, each by the length it covers."""
+    edges = np.arange(n_out + 1) * (n_in / n_out)
+    lo, hi = edges[:-1, None], edges[1:, None]
+    i = np.arange(n_in)[None, :]
+    overlap = np.clip(np.minimum(hi, i + 1) - np.maximum(lo, i), 0.0, None)
+    return overlap / overlap.sum(axis=1, keepdims=True)
+
+
 def mip_levels(level0: np.ndarray) -> list[np.ndarray]:
-    """Box-filtered mip chain of an (H, W, 4) float image with even sides down to 1 x 1
-    (the test images are powers of two); None when a side is odd (then GL builds it)."""
-    levels = [level0]
+    """Mip chain of an (H, W, 4) float image down to 1 x 1, each side halved (rounded
+    down, at least 1) as OpenGL sizes levels. Each texel is the area average of the
+    texels of the level above under it: a 2 x 2 box for even sides; for odd ones the
+    spans straddle texels (GL leaves the filter to the implementation, and Mesa's
+    differs from both this and holopack's)."""
+    levels = [np.asarray(level0, np.float64)]
     while levels[-1].shape[0] > 1 or levels[-1].shape[1] > 1:
         img = levels[-1]
         h, w = img.shape[:2]
-        if (h > 1 and h % 2) or (w > 1 and w % 2):
-            return None
-        if h > 1:
-            img = 0.5 * (img[0::2] + img[1::2])
-        if w > 1:
-            img = 0.5 * (img[:, 0::2] + img[:, 1::2])
-        levels.append(img)
+        if h % 2 == 0 and w % 2 == 0:
+            levels.append(0.25 * (img[0::2, 0::2] + img[1::2, 0::2] + img[0::2, 1::2] + img[1::2, 1::2]))
+            continue
+        rows = _area_weights(h, max(h // 2, 1))
+        cols = _area_weights(w, max(w // 2, 1))
+        down = np.tensordot(rows, img, axes=(1, 0))  # (h', w, 4)
+        levels.append(np.tensordot(down, cols, axes=(1, 1)).transpose(0, 2, 1))
     return levels
 
 
@@ -228,7 +255,6 @@ SLOTS = (
 
 def _upload(ctx, t, srgb: bool):
     """A float texture of t's pixels (sRGB-decoded for colour) with its mip chain."""
-    import moderngl
 
     px = np.asarray(t.pixels)
     values = px.astype(np.float64) / (65535.0 if px.dtype == np.uint16 else 255.0)
@@ -238,12 +264,11 @@ def _upload(ctx, t, srgb: bool):
     h0, w0 = values.shape[:2]
     tex = ctx.texture((w0, h0), 4, values.astype(np.float32).tobytes(), dtype="f4")
     tex.build_mipmaps()
-    if chain is not None:
-        for level, data in enumerate(chain[1:], start=1):
-            tex.write(np.ascontiguousarray(data, np.float32).tobytes(), level=level)
-    tex.filter = (moderngl.LINEAR_MIPMAP_LINEAR, moderngl.LINEAR)
-    tex.repeat_x = t.wrap_s != 33071
-    tex.repeat_y = t.wrap_t != 33071
+    for level, data in enumerate(chain[1:], start=1):
+        tex.write(np.ascontiguousarray(data, np.float32).tobytes(), level=level)
+    tex.filter = sampler_filters(t)  # the sampler's, as holopack draws them
+    tex.repeat_x = t.wrap_s == 10497  # REPEAT; MIRRORED_REPEAT is folded in the shader
+    tex.repeat_y = t.wrap_t == 10497
     return tex
 
 
@@ -278,6 +303,7 @@ def _material_uniforms(prog, m, textures, texture, has_tangents) -> bool:
         prog[f"{short}_set"].value = min(max(int(getattr(m, f"{name}_texcoord")), 0), 1)
         prog[f"{short}_xf"].write(_mat_bytes(_matrix3(getattr(m, f"{name}_transform"))))
         if usable:
+            prog[f"{short}_mirror"].value = (textures[index].wrap_s == 33648, textures[index].wrap_t == 33648)
             texture(index, srgb).use(unit)
             prog[f"{short}_tex"].value = unit
     return bool(m.double_sided)

@@ -65,6 +65,7 @@ from .texel_mix import data_pointer, mix_texels, prefetch_texel  # noqa: E402
 from .texture_kernel import (  # noqa: E402
     fragment_uv,
     levels_and_period,
+    nearest_centre,
     taps_at,
     texture_at,
 )
@@ -147,7 +148,7 @@ def packed_maps(texels, levels, level_count, wrap, t, layers, u, v, dudx, dvdx, 
     first elements (texel_mix.data_pointer), as texture_kernel._sample_at takes them:
     texels uint16 (P x 4), levels int64 (T x MAX_LEVELS x 3), level_count int32 (T),
     wrap int32 (T x 2), each flattened row-major."""
-    row, u, v, l0, f, mode_s, mode_t = levels_and_period(
+    row, u, v, l0, f, mode_s, mode_t, nearest = levels_and_period(
         levels, level_count, wrap, t, u, v, dudx, dvdx, dudy, dvdy
     )
     first = layers - 2
@@ -158,7 +159,13 @@ def packed_maps(texels, levels, level_count, wrap, t, layers, u, v, dudx, dvdx, 
             continue
         at = row + 3 * (l0 + i)
         offset, width, height = levels[at], levels[at + 1], levels[at + 2]
-        i00, i01, i10, i11, w00, w01, w10, w11 = taps_at(offset, width, height, u, v, mode_s, mode_t, layers)
+        su, sv = u, v
+        if nearest:  # a sampler's NEAREST (texture_kernel.lod)
+            su = nearest_centre(u, width)
+            sv = nearest_centre(v, height)
+        i00, i01, i10, i11, w00, w01, w10, w11 = taps_at(
+            offset, width, height, su, sv, mode_s, mode_t, layers
+        )
         # The next fragment of a row (one pixel right: (u + du/dx, v + dv/dx)) reads about
         # here: ask for its two texel rows now. A fragment takes longer than a miss
         # to memory, and packed texels (two or three layers) miss the cache most.

@@ -116,8 +116,19 @@ def _same_uv(material, a: str, b: str) -> bool:
 
 
 def _same_image_grid(a, b) -> bool:
-    """Whether two textures have one size and one wrap: their texels can be packed."""
-    return np.shape(a.pixels)[:2] == np.shape(b.pixels)[:2] and (a.wrap_s, a.wrap_t) == (b.wrap_s, b.wrap_t)
+    """Whether two textures have one size, one wrap and one filtering: their texels can
+    be packed."""
+    return np.shape(a.pixels)[:2] == np.shape(b.pixels)[:2] and (
+        a.wrap_s,
+        a.wrap_t,
+        a.mag_filter,
+        a.min_filter,
+    ) == (
+        b.wrap_s,
+        b.wrap_t,
+        b.mag_filter,
+        b.min_filter,
+    )
 
 
 def plan_maps(materials, textures, pbr: bool = True, occlusion: bool = False) -> MapPlan:

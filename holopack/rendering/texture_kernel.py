@@ -11,8 +11,10 @@ width, height. ``level_count`` : (T,) int32. ``wrap`` : (T, 2) int32 glTF wrap m
 
 Sampling is trilinear: bilinear inside the two nearest mip levels picked from the
 UV derivatives of each pixel, blended by the fractional level, as OpenGL's
-LINEAR_MIPMAP_LINEAR does. Filtering happens on linear-light values, as an sRGB
-texture does on a GPU.
+LINEAR_MIPMAP_LINEAR does; a glTF sampler's other filters (NEAREST, no mipmaps, the
+nearest level) as OpenGL draws them, point sampling only where magFilter is NEAREST
+(``drawn_filters``, ``filter_flags``, ``lod``). Filtering happens on
+linear-light values, as an sRGB texture does on a GPU.
 
 The sampler (``_sample_at``; ``sample_trilinear`` for callers with arrays) is called,
 not inlined, by the shading code: one compiled copy serves every kernel that samples.
@@ -61,46 +63,109 @@ WRAP_S, WRAP_T = 0, 1
 TEXEL_SCALE = 65535.0
 INV_TEXEL_SCALE = 1.0 / TEXEL_SCALE
 REPEAT, CLAMP_TO_EDGE, MIRRORED_REPEAT = 10497, 33071, 33648
+# A texture's sampler filters travel in the upper bits of its wrap along s (``wrap``
+# (T, 2) int32: mode | flags << FILTER_SHIFT), so that the kernels' signatures stay as
+# they are: flags 0 is glTF's undefined filtering, drawn trilinear.
+FILTER_SHIFT = 16
+WRAP_MASK = (1 << FILTER_SHIFT) - 1
+MAG_NEAREST = 1  # magFilter NEAREST
+MIN_NEAREST_TEXEL = 2  # minFilter NEAREST, NEAREST_MIPMAP_NEAREST, NEAREST_MIPMAP_LINEAR
+MIN_LEVEL0 = 4  # minFilter NEAREST or LINEAR: no mipmaps
+MIN_NEAREST_LEVEL = 8  # minFilter *_MIPMAP_NEAREST: one level, the nearest
+NEAREST, LINEAR = 9728, 9729
+NEAREST_MIPMAP_NEAREST, LINEAR_MIPMAP_NEAREST, NEAREST_MIPMAP_LINEAR = 9984, 9985, 9986
+LINEAR_MIPMAP_LINEAR = 9987
+
+
+def drawn_filters(mag_filter: int | None, min_filter: int | None) -> tuple[int, int]:
+    """The (magFilter, minFilter) holopack draws for a glTF sampler's: the file's, but
+    point sampling (a NEAREST* minFilter's nearest texel) only where magFilter is
+    NEAREST too; with LINEAR magnification, or none, the minFilter's texel choice is
+    read as LINEAR and its mipmap choice kept (NEAREST_MIPMAP_LINEAR is drawn as
+    LINEAR_MIPMAP_LINEAR). Exporters write NEAREST_MIPMAP_LINEAR for every texture
+    (COLLADA2GLTF: Duck, Monster, the milk truck), where it samples minified textures,
+    most of a fan's picture, at single texels: holopack against itself with the UVs
+    moved by 2e-5 gave 49.6 dB with it and 64.2 dB trilinear (Monster at 256 px), a
+    shimmer in a turntable. Undefined filters: LINEAR and LINEAR_MIPMAP_LINEAR."""
+    mag = NEAREST if mag_filter == NEAREST else LINEAR
+    minify = LINEAR_MIPMAP_LINEAR if min_filter is None else int(min_filter)
+    if mag != NEAREST:
+        minify = {NEAREST: LINEAR, NEAREST_MIPMAP_NEAREST: LINEAR_MIPMAP_NEAREST}.get(minify, minify)
+        minify = LINEAR_MIPMAP_LINEAR if minify == NEAREST_MIPMAP_LINEAR else minify
+    return mag, minify
+
+
+def filter_flags(mag_filter: int | None, min_filter: int | None) -> int:
+    """The filter flags (above) of a glTF sampler's magFilter and minFilter, as
+    ``drawn_filters`` draws them."""
+    mag, minify = drawn_filters(mag_filter, min_filter)
+    flags = MAG_NEAREST if mag == NEAREST else 0
+    if minify in (NEAREST, NEAREST_MIPMAP_NEAREST, NEAREST_MIPMAP_LINEAR):
+        flags |= MIN_NEAREST_TEXEL
+    if minify in (NEAREST, LINEAR):
+        flags |= MIN_LEVEL0
+    if minify in (NEAREST_MIPMAP_NEAREST, LINEAR_MIPMAP_NEAREST):
+        flags |= MIN_NEAREST_LEVEL
+    return flags
 
 
 def mip_chain(level0: np.ndarray) -> list[np.ndarray]:
     """Mip levels of an (H, W, 4) float32 image down to 1x1.
 
-    Each level halves each side (rounding down, at least 1) and averages the 2x2
-    block of its parent; an odd last row/column is folded into the previous block
-    so that no texel is dropped. Sums are float64, added in row then column order
-    (a block's first texel, then the second, then a folded third).
+    Each level halves each side (rounding down, at least 1), as OpenGL sizes them. A
+    texel of the next level is the area average of the texels of its parent under it:
+    along an even side the 2-texel pair; along an odd side n, the span [j, j + 1) x
+    n / (n // 2) of the parent, which straddles up to four texels. The sampler puts a
+    level's texel j at u = (j + 0.5) / its width, so only this keeps a level's content
+    where the sampler looks for it: averaging pairs and folding the odd last texel
+    into the last pair (as before) shifted a 211-texel level's content by up to one
+    texel of its parent, and more down the chain, so that trilinear filtering blended
+    two misregistered levels (BoxTexturedNonPowerOfTwo against OpenGL drawing the
+    same image with either Mesa's own mipmaps or area-averaged ones: 33-34 dB, 63 dB
+    with these levels in the reference; benchmarks/material_sweep.py). Sums are
+    float64, added in row then column order; even sides give to the bit what they
+    gave before.
     """
     levels = [np.ascontiguousarray(level0, np.float32)]
     while levels[-1].shape[0] > 1 or levels[-1].shape[1] > 1:
         src = levels[-1].astype(np.float64)
-        rows, row_counts = _pair_sums(src, 0)
-        block, col_counts = _pair_sums(rows, 1)
+        rows, row_counts = _span_sums(src, 0)
+        block, col_counts = _span_sums(rows, 1)
         counts = row_counts[:, None] * col_counts[None, :]
         levels.append((block / counts[:, :, None]).astype(np.float32))
     return levels[:MAX_LEVELS]
 
 
-def _pair_sums(a: np.ndarray, axis: int) -> tuple[np.ndarray, np.ndarray]:
-    """Neighbouring pairs along ``axis`` (0 or 1) of float64 ``a`` summed, an odd last
-    one added to the last pair; and how many each sum holds (int64). Slices rather than
-    np.add.at, which took 1.9 of the 4.0 s DamagedHelmet's five 2048 px textures took to
-    decode (cProfile of an export); the same additions in the same order."""
+def _span_sums(a: np.ndarray, axis: int) -> tuple[np.ndarray, np.ndarray]:
+    """float64 ``a`` summed along ``axis`` (0 or 1) of n texels into max(n // 2, 1) spans
+    (see mip_chain), and what each sum must be divided by (int64). An even side: the
+    pair sums, each of 2. An odd side n: output j covers [j n, (j + 1) n) / m of the
+    parent (m = n // 2) and texel i covers [i m, (i + 1) m) / m, so their overlaps are
+    whole numbers over m: each sum is the texels times their integer overlaps, to be
+    divided by n. Slices rather than np.add.at, which took 1.9 of the 4.0 s
+    DamagedHelmet's five 2048 px textures took to decode (cProfile of an export).
+    An odd side costs more: a 2047 x 1365 level 0 took 0.25 CPU s to reduce to its
+    chain, against 0.05 s for pairs with a folded last texel (a 2048 x 2048 one 0.08)."""
     n = a.shape[axis]
     if n == 1:
         return a.copy(), np.ones(1, np.int64)
-    half = n // 2
-    first = a[: 2 * half : 2] if axis == 0 else a[:, : 2 * half : 2]
-    second = a[1 : 2 * half : 2] if axis == 0 else a[:, 1 : 2 * half : 2]
-    out = first + second
-    counts = np.full(half, 2, np.int64)
-    if n % 2:
-        if axis == 0:
-            out[-1] += a[-1]
-        else:
-            out[:, -1] += a[:, -1]
-        counts[-1] = 3
-    return out, counts
+    a = np.moveaxis(a, axis, 0)
+    m = n // 2
+    if n % 2 == 0:
+        out = a[0::2] + a[1::2]
+        counts = np.full(m, 2, np.int64)
+    else:
+        j = np.arange(m)
+        lo, hi = j * n, (j + 1) * n
+        first = lo // m
+        out = np.zeros((m,) + a.shape[1:])
+        for k in range(4):  # a span of 2 + 1/m texels touches at most four
+            i = first + k
+            overlap = np.minimum(hi, (i + 1) * m) - np.maximum(lo, i * m)
+            weight = np.where((overlap > 0) & (i < n), overlap, 0).astype(np.float64)
+            out += weight.reshape((m,) + (1,) * (a.ndim - 1)) * a[np.minimum(i, n - 1)]
+        counts = np.full(m, n, np.int64)
+    return np.moveaxis(out, 0, axis), counts
 
 
 def decode_texture(texture: Texture, srgb: bool = True) -> list[np.ndarray]:
@@ -192,8 +257,8 @@ class TexturePool:
         packs = list(packs)
         used = None if colour_used is None else frozenset(colour_used)
         key = (
-            tuple((id(t), id(t.pixels), t.wrap_s, t.wrap_t) for t in textures)
-            + tuple(("data", id(t), id(t.pixels), t.wrap_s, t.wrap_t) for t in data)
+            tuple((id(t), id(t.pixels), t.wrap_s, t.wrap_t, _filters(t)) for t in textures)
+            + tuple(("data", id(t), id(t.pixels), t.wrap_s, t.wrap_t, _filters(t)) for t in data)
             + tuple(("pack",) + tuple((id(t), id(t.pixels), srgb) for t, srgb in p) for p in packs)
             + (None if used is None else tuple(sorted(used)),)
         )
@@ -214,7 +279,7 @@ class TexturePool:
         offset = 0
         for t, (tex, chain) in enumerate(zip(textures, chains)):
             level_count[t] = len(chain)
-            wrap[t] = (tex.wrap_s, tex.wrap_t)
+            wrap[t] = (tex.wrap_s | _filters(tex) << FILTER_SHIFT, tex.wrap_t)
             for l, lv in enumerate(chain):
                 n = lv.shape[0] * lv.shape[1] * (lv.shape[2] // 4)
                 pool[offset : offset + n] = quantise_level(lv).reshape(-1, 4)
@@ -223,6 +288,10 @@ class TexturePool:
         self._packed_key = key
         self._packed = (pool, levels, level_count, wrap)
         return self._packed
+
+
+def _filters(texture: Texture) -> int:
+    return filter_flags(getattr(texture, "mag_filter", None), getattr(texture, "min_filter", None))
 
 
 @njit(cache=True, error_model="numpy", inline="always")
@@ -315,10 +384,15 @@ def taps_at(offset, w, h, u, v, mode_s, mode_t, layers):
 
 
 @njit(cache=True, error_model="numpy", inline="always")
-def lod(u, v, w0, h0, count, dudx, dvdx, dudy, dvdy):
+def lod(u, v, w0, h0, count, dudx, dvdx, dudy, dvdy, flags):
     """(u, v) made finite, then the two mip levels' lower index and the fraction
     towards the next (OpenGL's LINEAR_MIPMAP_LINEAR level of detail) for a texture of
-    ``count`` levels whose level 0 is ``w0`` x ``h0``."""
+    ``count`` levels whose level 0 is ``w0`` x ``h0``; and whether to read the nearest
+    texel rather than blend four. ``flags``: the texture's sampler filters
+    (``filter_flags``; 0 for the default, trilinear): magnified (one pixel spans at
+    most one texel), MAG_NEAREST reads the nearest texel of level 0; minified,
+    MIN_LEVEL0 keeps level 0, MIN_NEAREST_LEVEL takes the nearest level alone, and
+    MIN_NEAREST_TEXEL reads the nearest texel of each level it takes."""
     if not (math.isfinite(u) and math.isfinite(v)):
         u = 0.0
         v = 0.0
@@ -331,8 +405,29 @@ def lod(u, v, w0, h0, count, dudx, dvdx, dudy, dvdy):
     top = count - 1
     if level >= top:
         level = float(top)
+    nearest = False
+    if flags != 0:
+        # magnified up to a level of detail of 0 (OpenGL's 0.5 for LINEAR with a
+        # NEAREST_MIPMAP_* minFilter does not arise: drawn_filters)
+        if not rho2 > 1.0:  # (or not a number)
+            nearest = (flags & MAG_NEAREST) != 0
+            level = 0.0
+        else:
+            nearest = (flags & MIN_NEAREST_TEXEL) != 0
+            if flags & MIN_LEVEL0:
+                level = 0.0
+            elif flags & MIN_NEAREST_LEVEL:  # OpenGL's nearest level: ceil(lod + 1/2) - 1
+                level = 0.0 if level <= 0.5 else float(min(math.ceil(level + 0.5) - 1, top))
     l0 = int(level)
-    return u, v, l0, level - l0
+    return u, v, l0, level - l0, nearest
+
+
+@njit(cache=True, error_model="numpy", inline="always")
+def nearest_centre(u, n):
+    """u moved to the centre of the texel of n it falls in (u already reduced by
+    one_period): the bilinear taps there are that texel alone, as OpenGL's NEAREST
+    reads it (texel floor(u n), wrapped)."""
+    return (np.floor(u * n) + 0.5) / n
 
 
 @njit(cache=True, error_model="numpy", inline="always")
@@ -340,13 +435,18 @@ def levels_and_period(levels, level_count, wrap, t, u, v, dudx, dvdx, dudy, dvdy
     """What a trilinear fetch of texture ``t`` needs before its taps, the arrays as
     pointers (see _sample_at): -> (t's row in levels, u and v reduced to one period of
     their wraps, the lower mip level, the fraction towards the next, the two wrap
-    modes)."""
+    modes, whether to read the nearest texel of each level). The wrap along s carries
+    the sampler's filter flags in its upper bits (TexturePool.pack)."""
     row = t * (MAX_LEVELS * 3)  # texture t's level 0 in levels
-    u, v, l0, f = lod(u, v, levels[row + 1], levels[row + 2], level_count[t], dudx, dvdx, dudy, dvdy)
+    packed_s = wrap[2 * t + WRAP_S]
+    flags = packed_s >> FILTER_SHIFT
+    u, v, l0, f, nearest = lod(
+        u, v, levels[row + 1], levels[row + 2], level_count[t], dudx, dvdx, dudy, dvdy, flags
+    )
     # the wrap reduction depends on neither level: once, not once per level
-    mode_s = wrap[2 * t + WRAP_S]
+    mode_s = packed_s & WRAP_MASK
     mode_t = wrap[2 * t + WRAP_T]
-    return row, one_period(u, mode_s), one_period(v, mode_t), l0, f, mode_s, mode_t
+    return row, one_period(u, mode_s), one_period(v, mode_t), l0, f, mode_s, mode_t, nearest
 
 
 @njit(cache=True, error_model="numpy", _nrt=False)  # type: ignore[call-overload]  # _nrt: not in the stubs
@@ -373,7 +473,7 @@ def _sample_at(texels, levels, level_count, wrap, t, u, v, dudx, dvdx, dudy, dvd
     """sample_trilinear with its arrays as pointers to their first elements: texels
     uint16 (P x 4), levels int64 (T x MAX_LEVELS x 3), level_count int32 (T), wrap
     int32 (T x 2), each flattened row-major."""
-    row, u, v, l0, f, mode_s, mode_t = levels_and_period(
+    row, u, v, l0, f, mode_s, mode_t, nearest = levels_and_period(
         levels, level_count, wrap, t, u, v, dudx, dvdx, dudy, dvdy
     )
     # The lower level always (f < 1), the upper only where f > 0: two fetches written
@@ -389,13 +489,20 @@ def _sample_at(texels, levels, level_count, wrap, t, u, v, dudx, dvdx, dudy, dvd
     # but kept only a sixth of the gain in the shading pass (15.5 ms). Raw:
     # benchmarks/results/2026-12-04/shade-turns.txt, sampler-turns.txt.
     at = row + 3 * l0
+    su, sv = u, v
+    if nearest:  # a sampler's NEAREST: the texel of this level the point falls in
+        su = nearest_centre(u, levels[at + 1])
+        sv = nearest_centre(v, levels[at + 2])
     i00, i01, i10, i11, w00, w01, w10, w11 = taps_at(
-        levels[at], levels[at + 1], levels[at + 2], u, v, mode_s, mode_t, 1
+        levels[at], levels[at + 1], levels[at + 2], su, sv, mode_s, mode_t, 1
     )
     r, g, b, a = mix_texels(texels, i00, i01, i10, i11, w00, w01, w10, w11)
     if f > 0.0:
         k = 1.0 - f
         at += 3
+        if nearest:
+            u = nearest_centre(u, levels[at + 1])
+            v = nearest_centre(v, levels[at + 2])
         i00, i01, i10, i11, w00, w01, w10, w11 = taps_at(
             levels[at], levels[at + 1], levels[at + 2], u, v, mode_s, mode_t, 1
         )

@@ -23,6 +23,12 @@ class Texture:
     # glTF sampler wrap modes: 10497 REPEAT, 33071 CLAMP_TO_EDGE, 33648 MIRRORED_REPEAT
     wrap_s: int = 10497
     wrap_t: int = 10497
+    # glTF sampler filters, numbered as OpenGL's: mag 9728 NEAREST / 9729 LINEAR; min
+    # those two (level 0 only) or 9984-9987 NEAREST_MIPMAP_NEAREST, LINEAR_MIPMAP_NEAREST,
+    # NEAREST_MIPMAP_LINEAR, LINEAR_MIPMAP_LINEAR; None = the file gives none (drawn
+    # LINEAR and LINEAR_MIPMAP_LINEAR)
+    mag_filter: int | None = None
+    min_filter: int | None = None
 
 
 @dataclass

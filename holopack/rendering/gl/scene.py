@@ -48,7 +48,7 @@ from ..shading import (
     Lights,
     material_table,
 )
-from ..texture_kernel import decode_texture, quantise_level
+from ..texture_kernel import decode_texture, drawn_filters, quantise_level
 from .program import Program, Quad, read_framebuffer
 
 # EXT_texture_sRGB_decode (Mesa offers it everywhere): sample an sRGB texture's stored bytes
@@ -81,7 +81,7 @@ TONE_LIBRARY = ("tonemap.frag",)  # tone_map(), for the programs compiled with T
 
 class _MeshTexture:
     """One scene texture on the GPU: the Numba sampler's stored mip chain (linear,
-    uint16) as GL_RGBA16 levels, trilinear, with the glTF wrap modes (glTF numbers
+    uint16) as GL_RGBA16 levels, with the glTF wrap modes and filters (glTF numbers
     them as GL does). ``srgb`` False: a data map (normal, metallic-roughness,
     occlusion), decoded without the sRGB curve as the renderer decodes it."""
 
@@ -97,8 +97,10 @@ class _MeshTexture:
                 GL.GL_TEXTURE_2D, level, GL.GL_RGBA16, w, h, 0, GL.GL_RGBA, GL.GL_UNSIGNED_SHORT, data
             )
         GL.glTexParameteri(GL.GL_TEXTURE_2D, GL.GL_TEXTURE_MAX_LEVEL, len(chain) - 1)
-        GL.glTexParameteri(GL.GL_TEXTURE_2D, GL.GL_TEXTURE_MIN_FILTER, GL.GL_LINEAR_MIPMAP_LINEAR)
-        GL.glTexParameteri(GL.GL_TEXTURE_2D, GL.GL_TEXTURE_MAG_FILTER, GL.GL_LINEAR)
+        # the glTF sampler's filters as the Numba sampler draws them (numbered as GL's)
+        mag_filter, min_filter = drawn_filters(texture.mag_filter, texture.min_filter)
+        GL.glTexParameteri(GL.GL_TEXTURE_2D, GL.GL_TEXTURE_MIN_FILTER, int(min_filter))
+        GL.glTexParameteri(GL.GL_TEXTURE_2D, GL.GL_TEXTURE_MAG_FILTER, int(mag_filter))
         GL.glTexParameteri(GL.GL_TEXTURE_2D, GL.GL_TEXTURE_WRAP_S, int(texture.wrap_s))
         GL.glTexParameteri(GL.GL_TEXTURE_2D, GL.GL_TEXTURE_WRAP_T, int(texture.wrap_t))
 

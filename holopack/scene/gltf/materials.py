@@ -19,6 +19,8 @@ from .accessors import AccessorReader
 from .container import _INSTALL_HINT
 
 _WRAP_MODES = (10497, 33071, 33648)
+_MAG_FILTERS = (9728, 9729)
+_MIN_FILTERS = (9728, 9729, 9984, 9985, 9986, 9987)
 
 
 class MaterialReader(AccessorReader):
@@ -135,9 +137,11 @@ class MaterialReader(AccessorReader):
             return None
         pixels = self._image(source)
         wrap_s = wrap_t = 10497
+        mag_filter = min_filter = None
         sampler = self._ref(spec, "sampler", where, "samplers")
         if sampler is not None:
             sampler_spec = self.gltf["samplers"][sampler]
+            mag_filter, min_filter = self._filters(sampler_spec, where)
             wrap_s = sampler_spec.get("wrapS", 10497)
             wrap_t = sampler_spec.get("wrapT", 10497)
             if wrap_s not in _WRAP_MODES or wrap_t not in _WRAP_MODES:
@@ -145,9 +149,30 @@ class MaterialReader(AccessorReader):
                 wrap_s = wrap_s if wrap_s in _WRAP_MODES else 10497
                 wrap_t = wrap_t if wrap_t in _WRAP_MODES else 10497
         name = str(self.gltf["images"][source].get("name", "") or spec.get("name", ""))
-        self._scene.textures.append(Texture(pixels=pixels, name=name, wrap_s=int(wrap_s), wrap_t=int(wrap_t)))
+        self._scene.textures.append(
+            Texture(
+                pixels=pixels,
+                name=name,
+                wrap_s=int(wrap_s),
+                wrap_t=int(wrap_t),
+                mag_filter=mag_filter,
+                min_filter=min_filter,
+            )
+        )
         self._texture_map[index] = len(self._scene.textures) - 1
         return self._texture_map[index]
+
+    def _filters(self, sampler_spec, where: str) -> tuple[int | None, int | None]:
+        """(magFilter, minFilter) of a sampler: the number, or None where it gives none
+        or one glTF does not allow (warned; then drawn as without one)."""
+        out: list[int | None] = []
+        for key, allowed in (("magFilter", _MAG_FILTERS), ("minFilter", _MIN_FILTERS)):
+            value = sampler_spec.get(key) if isinstance(sampler_spec, dict) else None
+            if value is not None and value not in allowed:
+                self.warn(f"{where}: unknown {key} {value!r} ignored")
+                value = None
+            out.append(None if value is None else int(value))
+        return out[0], out[1]
 
     def _image(self, index: int) -> np.ndarray:
         """Image ``index`` decoded: (H, W, 4) uint8."""
