@@ -231,7 +231,7 @@ OPTIONS: tuple[Option, ...] = (
     Option(
         "format",
         "text",
-        "output format: mp4, webm, gif, png, 42f2, legacy224 or polarstream (default: the device's own)",
+        "output format: mp4, webm, gif, png, picture, 42f2, legacy224 or polarstream (default: the device's own)",
         faces=(EXPORT, BENCH),
         metavar="FMT",
     ),
