@@ -835,3 +835,106 @@ def test_repacking_a_zip_drops_entries_its_manifests_do_not_list(world):
         "diy/previews/01_tri.png",
     ]
     assert not leftovers(work)
+
+
+# -- the second sweep (benchmarks/hostile_sweep.py) ------------------------------------
+def progressive_jpeg(scans: int, size: int = 256, comment: bytes = b"") -> bytes:
+    """A progressive JPEG from Pillow whose last refinement scan is repeated until the
+    file has ``scans`` start-of-scan segments (libjpeg warns of the bogus progression and
+    decodes each one over the whole picture); ``comment``: a COM segment after SOI."""
+    import io
+
+    from PIL import Image
+
+    buf = io.BytesIO()
+    Image.new("RGB", (size, size), (90, 120, 200)).save(buf, "JPEG", progressive=True, quality=90)
+    data = buf.getvalue()
+    if comment:
+        data = data[:2] + b"\xff\xfe" + struct.pack(">H", len(comment) + 2) + comment + data[2:]
+    last = data.rfind(b"\xff\xda")
+    own = data.count(b"\xff\xda") - comment.count(b"\xff\xda")
+    return data[:-2] + data[last:-2] * max(0, scans - own) + b"\xff\xd9"
+
+
+def obj_with_texture(work: Path, texture: str) -> None:
+    (work / "model.obj").write_text(
+        "mtllib model.mtl\nv 0 0 0\nv 1 0 0\nv 0 1 0\nvt 0 0\nvt 1 0\nvt 0 1\nusemtl m\nf 1/1 2/2 3/3\n"
+    )
+    (work / "model.mtl").write_text(f"newmtl m\nKd 1 1 1\nmap_Kd {texture}\n")
+
+
+def gltf_with_texture(work: Path, texture: str) -> None:
+    import base64
+
+    data = struct.pack("<9f", 0, 0, 0, 1, 0, 0, 0, 1, 0) + struct.pack("<6f", 0, 0, 1, 0, 0, 1)
+    doc = gltf(
+        images=[{"uri": texture}],
+        extra={
+            "textures": [{"source": 0}],
+            "materials": [{"pbrMetallicRoughness": {"baseColorTexture": {"index": 0}}}],
+            "buffers": [
+                {
+                    "uri": "data:application/octet-stream;base64," + base64.b64encode(data).decode(),
+                    "byteLength": len(data),
+                }
+            ],
+            "bufferViews": [
+                {"buffer": 0, "byteLength": 36},
+                {"buffer": 0, "byteOffset": 36, "byteLength": 24},
+            ],
+        },
+        accessors=[
+            {"bufferView": 0, "componentType": 5126, "count": 3, "type": "VEC3"},
+            {"bufferView": 1, "componentType": 5126, "count": 3, "type": "VEC2"},
+        ],
+    )
+    doc["meshes"][0]["primitives"][0].update(material=0, attributes={"POSITION": 0, "TEXCOORD_0": 1})
+    write_json(work / "model.gltf", doc)
+
+
+@pytest.mark.parametrize("face", ["still", "gltf texture", "obj texture"])
+def test_a_jpeg_of_thousands_of_scans_is_refused_before_decoding(world, face):
+    # libjpeg decodes each scan over the whole picture: 65,535 scans of 1024 x 1024 in a
+    # 12 KB file ran for minutes; 5,000 of 256 x 256 take ~1 s, so the timeout below
+    # would not catch them, the message does
+    work, _ = world
+    (work / "p.jpg").write_bytes(progressive_jpeg(5000))
+    assert len((work / "p.jpg").read_bytes()) < 1 << 20
+    (work / "fan.toml").write_text(DIY_PROFILE)
+    name = {"still": "p.jpg", "gltf texture": "model.gltf", "obj texture": "model.obj"}[face]
+    if face == "gltf texture":
+        gltf_with_texture(work, "p.jpg")
+    elif face == "obj texture":
+        obj_with_texture(work, "p.jpg")
+    run = holopack("export", name, "--device", "fan.toml", "-o", "out.hps", cwd=work, timeout=60)
+    assert_one_line(run, 2, name, "5,000 scans")
+    assert not (work / "out.hps").exists() and not leftovers(work)
+
+
+def test_scan_markers_inside_other_segments_are_not_counted():
+    from holopack.scene.pictures import check_jpeg_scans, jpeg_scans
+
+    # a comment holding 2,000 start-of-scan byte pairs: the fast count sees them, the walk
+    # of the segments does not, and the picture is not refused
+    data = progressive_jpeg(0, comment=b"\xff\xda" * 2000)
+    assert data.count(b"\xff\xda") > 2000
+    import io
+
+    from PIL import Image
+
+    with Image.open(io.BytesIO(data)) as picture:  # Pillow's own parser reads it whole
+        picture.load()
+    own = data[data.index(b"\xff\xdb") :].count(b"\xff\xda")  # after the comment
+    assert jpeg_scans(data) == own < 64
+    check_jpeg_scans(data, 256, 256, "the picture", None)
+
+
+def test_an_obj_texture_too_big_for_the_budget_is_refused_before_decoding(world):
+    # 13,000 x 13,000 pixels in 300 bytes of PNG: decoded whole it took 3.4 GB
+    work, _ = world
+    (work / "t.png").write_bytes(png_header(13_000, 13_000))
+    obj_with_texture(work, "t.png")
+    (work / "fan.toml").write_text(DIY_PROFILE)
+    run = holopack("export", "model.obj", "--device", "fan.toml", "-o", "out.hps", cwd=work, timeout=60)
+    assert_one_line(run, 2, "model.obj", "t.png", "memory budget")
+    assert not (work / "out.hps").exists()

@@ -14,14 +14,14 @@ import numpy as np
 from PIL import Image, UnidentifiedImageError
 
 from ..colour import srgb_to_linear
-from ..containment import check_regular, read_reference, shorten
+from ..containment import check_regular, open_regular, read_reference, shorten
 from ..errors import InputError
 from ..limits import MemoryBudget
 from .lfs import HEAD_BYTES, pointer_message
 from .mesh_text import as_utf8, byte_order_mark, utf8_model
 from .mtl import ObjMaterials, find_file, read_obj_materials, read_vertex_colours
 from .normals import vertex_normals
-from .pictures import rgba_array
+from .pictures import check_encoded_picture, rgba_array
 from .scene import Scene
 from .types import DrawItem, Material, Mesh, Node, Primitive, Texture
 
@@ -69,7 +69,7 @@ def load_mesh(path: str) -> Scene:
         if not hasattr(geometry, "faces") or geometry.faces is None or len(geometry.faces) == 0:
             scene.warnings.append(f"{geometry_name}: no triangles (points or lines are not drawn)")
             continue
-        primitive = _primitive(scene, geometry, path, str(geometry_name), obj_materials)
+        primitive = _primitive(scene, geometry, path, str(geometry_name), obj_materials, resolver.budget)
         mesh_index = len(scene.meshes)
         scene.meshes.append(Mesh(name=str(geometry_name), primitives=[primitive]))
         matrix = np.asarray(transform, np.float64)
@@ -174,6 +174,9 @@ class _ContainedResolver:
                 # a material library in Latin-1 or with a byte-order mark, as UTF-8:
                 # trimesh would otherwise drop all its materials (holopack.scene.mesh_text)
                 return as_utf8(data) or data
+            # a picture that trimesh decodes itself (an OBJ's or a PLY's texture) must fit
+            # the budget on its own, and a JPEG's scans are bounded, before it gets it
+            check_encoded_picture(data, MemoryBudget(self.path), f"texture '{shorten(reference)}'")
             return data
         except InputError as exc:
             if self.refused is None:
@@ -234,7 +237,12 @@ class _LogCapture(logging.Handler):
 
 
 def _primitive(
-    scene: Scene, geometry, path: str, name: str, obj_materials: ObjMaterials | None = None
+    scene: Scene,
+    geometry,
+    path: str,
+    name: str,
+    obj_materials: ObjMaterials | None = None,
+    budget: MemoryBudget | None = None,
 ) -> Primitive:
     positions, indices = _checked_geometry(geometry, path, name)
     normals = None
@@ -258,7 +266,9 @@ def _primitive(
     visual = geometry.visual
     kind = getattr(visual, "kind", None)
     if obj_materials is not None:
-        uv, colors = _obj_visual(scene, geometry, material, obj_materials, len(positions))
+        uv, colors = _obj_visual(
+            scene, geometry, material, obj_materials, len(positions), budget or MemoryBudget(path)
+        )
         kind = None
     if kind == "texture":
         _texture_visual(scene, visual, material, len(positions), uv)
@@ -357,7 +367,9 @@ def _is_stand_in(image) -> bool:
     return image.size == (2, 2) and np.array_equal(np.asarray(image.convert("RGBA")), stand_in)
 
 
-def _obj_visual(scene: Scene, geometry, material: Material, table: ObjMaterials, count: int):
+def _obj_visual(
+    scene: Scene, geometry, material: Material, table: ObjMaterials, count: int, budget: MemoryBudget
+):
     """An OBJ primitive's colour as its files say: the MTL's Kd and map_Kd (read by
     holopack.scene.mtl), the UVs and the ``v x y z r g b`` vertex colours as trimesh parsed
     them. Returns (uv list, colours (N, 4) float32 linear or None); fills ``material``."""
@@ -387,7 +399,7 @@ def _obj_visual(scene: Scene, geometry, material: Material, table: ObjMaterials,
                     "no texture coordinates; drawn in its Kd colour"
                 )
             else:
-                pixels = _read_picture(entry.map_kd, scene)
+                pixels = _read_picture(entry.map_kd, scene, budget)
                 if pixels is not None:
                     scene.textures.append(Texture(pixels=pixels, name=os.path.basename(entry.map_kd)))
                     material.base_color_texture = len(scene.textures) - 1
@@ -427,10 +439,22 @@ def _obj_vertex_colours(geometry, count: int) -> np.ndarray | None:
     return out
 
 
-def _read_picture(path: str, scene: Scene) -> np.ndarray | None:
-    """A texture file as (H, W, 4) uint8, or None with a warning."""
+def _read_picture(path: str, scene: Scene, budget: MemoryBudget) -> np.ndarray | None:
+    """A texture file as (H, W, 4) uint8, or None with a warning. Its pixels are counted
+    against the model's ``budget`` and a JPEG's scans bounded before it is decoded (an
+    InputError names the model): a 13000 x 13000 PNG of 300 KB took 3.4 GB here."""
     try:
-        with Image.open(path) as picture:
+        with open_regular(path, "texture") as f:
+            data = f.read(budget.total - budget.used + 1)
+    except InputError as exc:
+        raise InputError(f"texture '{shorten(os.path.basename(path))}' {exc.message}", budget.path) from None
+    what = f"texture '{shorten(os.path.basename(path))}'"
+    if len(data) > budget.total - budget.used:
+        budget.spend(len(data), what)  # refuses: more bytes than the budget has left
+    try:
+        if not check_encoded_picture(data, budget, what):
+            raise UnidentifiedImageError(what)
+        with Image.open(io.BytesIO(data)) as picture:
             picture.load()
             return rgba_array(picture).copy()
     except (
