@@ -938,3 +938,19 @@ def test_an_obj_texture_too_big_for_the_budget_is_refused_before_decoding(world)
     run = holopack("export", "model.obj", "--device", "fan.toml", "-o", "out.hps", cwd=work, timeout=60)
     assert_one_line(run, 2, "model.obj", "t.png", "memory budget")
     assert not (work / "out.hps").exists()
+
+
+@pytest.mark.parametrize("fault", ["device behind a symlink", "fifo"])
+def test_an_obj_texture_that_is_not_a_file_is_refused(world, fault):
+    # taken for a missing texture, /dev/zero or a FIFO was passed over with a warning
+    work, _ = world
+    if fault == "fifo":
+        os.mkfifo(work / "t.png")
+    else:
+        os.symlink("/dev/zero", work / "t.png")
+    obj_with_texture(work, "t.png")
+    run = holopack("inspect", "model.obj", cwd=work, timeout=60)
+    line = assert_one_line(run, 2, "model.obj", "'t.png'")
+    assert "FIFO" in line if fault == "fifo" else "outside" in line
+    run = holopack("inspect", "model.obj", "--allow-outside-files", cwd=work, timeout=60)
+    assert_one_line(run, 2, "model.obj", "FIFO" if fault == "fifo" else "device")
