@@ -954,3 +954,28 @@ def test_an_obj_texture_that_is_not_a_file_is_refused(world, fault):
     assert "FIFO" in line if fault == "fifo" else "outside" in line
     run = holopack("inspect", "model.obj", "--allow-outside-files", cwd=work, timeout=60)
     assert_one_line(run, 2, "model.obj", "FIFO" if fault == "fifo" else "device")
+
+
+@pytest.mark.parametrize("kind", ["glb binary chunk", "gltf text"])
+def test_the_model_file_itself_counts_against_the_budget(world, monkeypatch, kind):
+    # read whole before any check: a 600 MB .gltf of one unused data: URI peaked at 1.9 GB
+    # and a GLB with a 700 MB binary chunk at 1.5 GB; here the budget is 4 MB and the
+    # files 6 MB, so the test stays small
+    work, _ = world
+    monkeypatch.setenv("HOLOPACK_MEMORY_BUDGET_MB", "4")
+    doc = gltf()
+    if kind == "glb binary chunk":
+        doc["buffers"].append({"byteLength": 6 << 20})
+        text = json.dumps(doc).encode()
+        text += b" " * (-len(text) % 4)
+        body = struct.pack("<I4s", len(text), b"JSON") + text
+        body += struct.pack("<I4s", 6 << 20, b"BIN\0") + bytes(6 << 20)
+        (work / "model.glb").write_bytes(b"glTF" + struct.pack("<II", 2, 12 + len(body)) + body)
+        name = "model.glb"
+    else:
+        doc["extras"] = {"unused": "data:application/octet-stream;base64," + "A" * (6 << 20)}
+        name = "model.gltf"
+        write_json(work / name, doc)
+    assert_one_line(holopack("inspect", name, cwd=work, timeout=60), 2, name, "the file itself")
+    monkeypatch.setenv("HOLOPACK_MEMORY_BUDGET_MB", "64")
+    assert holopack("inspect", name, cwd=work, timeout=60).rc == 0  # within a larger budget
