@@ -979,3 +979,37 @@ def test_the_model_file_itself_counts_against_the_budget(world, monkeypatch, kin
     assert_one_line(holopack("inspect", name, cwd=work, timeout=60), 2, name, "the file itself")
     monkeypatch.setenv("HOLOPACK_MEMORY_BUDGET_MB", "64")
     assert holopack("inspect", name, cwd=work, timeout=60).rc == 0  # within a larger budget
+
+
+def test_a_scene_of_100000_roots_is_read_in_linear_time(world):
+    # the roots were kept unique with a list's `in`: 20,000 took 2.9 s, 100,000 ~75 s
+    work, _ = world
+    nodes = [{"mesh": 0}] + [{} for _ in range(99_999)]
+    write_json(work / "wide.gltf", gltf(nodes=nodes, extra={"scenes": [{"nodes": list(range(100_000))}]}))
+    run = holopack("inspect", "wide.gltf", cwd=work, timeout=40)
+    assert run.rc == 0, run.err
+
+
+@pytest.mark.parametrize("shape", ["nodes", "nodes x primitives", "primitives"])
+def test_scenes_beyond_the_node_and_draw_bounds_are_refused(world, shape):
+    # each drawn primitive is posed every frame: 100,000 of them took 10 s a frame, and a
+    # skin of a million joints (a million nodes, 10 MB of JSON) peaked at 1.6 GB
+    from holopack.limits import MAX_DRAW_ITEMS, MAX_NODES
+
+    work, _ = world
+    doc = gltf()
+    primitive = doc["meshes"][0]["primitives"][0]
+    if shape == "nodes":
+        doc["nodes"] = [{"mesh": 0}] + [{} for _ in range(MAX_NODES)]
+        expected = "nodes"
+    elif shape == "nodes x primitives":
+        # 60 nodes showing a mesh of 1,000 primitives: a few KB of JSON
+        doc["meshes"] = [{"primitives": [primitive] * 1000}]
+        count = MAX_DRAW_ITEMS // 1000 + 10
+        doc["nodes"] = [{"children": list(range(1, count + 1))}] + [{"mesh": 0}] * count
+        expected = "mesh primitives"
+    else:
+        doc["meshes"] = [{"primitives": [primitive] * (MAX_DRAW_ITEMS + 1)}]
+        expected = "primitives"
+    write_json(work / "many.gltf", doc)
+    assert_one_line(holopack("inspect", "many.gltf", cwd=work, timeout=60), 2, "many.gltf", expected)

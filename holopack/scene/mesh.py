@@ -16,7 +16,7 @@ from PIL import Image, UnidentifiedImageError
 from ..colour import srgb_to_linear
 from ..containment import check_regular, open_regular, read_reference, shorten
 from ..errors import InputError
-from ..limits import MemoryBudget
+from ..limits import MAX_DRAW_ITEMS, MemoryBudget
 from .lfs import HEAD_BYTES, pointer_message
 from .mesh_text import as_utf8, byte_order_mark, utf8_model
 from .mtl import ObjMaterials, find_file, read_obj_materials, read_vertex_colours
@@ -63,6 +63,11 @@ def load_mesh(path: str) -> Scene:
         geometry_nodes = list(loaded.graph.nodes_geometry)
     except Exception as exc:
         raise InputError(f"not a readable {suffix[1:].upper()} file ({_short(exc)})", path) from None
+    if len(geometry_nodes) > MAX_DRAW_ITEMS:  # an OBJ of 100,000 one-face `o` objects
+        raise InputError(
+            f"the file holds {len(geometry_nodes):,} objects, more than the {MAX_DRAW_ITEMS:,} holopack draws",
+            path,
+        )
     for node_name in geometry_nodes:
         transform, geometry_name = loaded.graph[node_name]
         geometry = loaded.geometry[geometry_name]
