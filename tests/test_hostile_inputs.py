@@ -1013,3 +1013,17 @@ def test_scenes_beyond_the_node_and_draw_bounds_are_refused(world, shape):
         expected = "primitives"
     write_json(work / "many.gltf", doc)
     assert_one_line(holopack("inspect", "many.gltf", cwd=work, timeout=60), 2, "many.gltf", expected)
+
+
+@pytest.mark.parametrize("target", ["canary", "/etc/passwd", "/dev/zero"])
+def test_a_frame_folder_entry_leading_out_of_the_folder_is_refused(world, target):
+    # a symlink among numbered pictures was read (a picture elsewhere would be drawn)
+    work, canary = world
+    (work / "frames").mkdir()
+    for k in range(3):
+        (work / "frames" / f"{k:04d}.png").write_bytes(png_header(4, 4))
+    os.symlink(canary.path if target == "canary" else target, work / "frames" / "0003.png")
+    run = holopack("export", "frames", "-o", "out.mp4", cwd=work, timeout=60)
+    assert_one_line(run, 2, "frames", "0003.png")
+    assert not (work / "out.mp4").exists()
+    canary.check()

@@ -25,6 +25,7 @@ from typing import TYPE_CHECKING, cast
 
 import numpy as np
 
+from ..containment import folder_entry
 from ..errors import InputError
 from ..scene.pictures import open_picture, rgba_array
 
@@ -397,7 +398,10 @@ def folder_pictures(path: str) -> list[str]:
     def key(n):
         return [int(t) if t.isdigit() else t for t in re.split(r"(\d+)", n.lower())]
 
-    return [os.path.join(path, n) for n in sorted(names, key=key)]
+    ordered = sorted(names, key=key)
+    for n in ordered:  # the containment rule: no symlink out of the folder, no device
+        folder_entry(path, n, "picture")
+    return [os.path.join(path, n) for n in ordered]
 
 
 def folder_frames(files: list[str]) -> Iterator[np.ndarray]:
