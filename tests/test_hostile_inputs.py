@@ -1027,3 +1027,20 @@ def test_a_frame_folder_entry_leading_out_of_the_folder_is_refused(world, target
     assert_one_line(run, 2, "frames", "0003.png")
     assert not (work / "out.mp4").exists()
     canary.check()
+
+
+@pytest.mark.parametrize("kind", ["profile", "playlist", "wall", "fleet"])
+def test_toml_nested_too_deeply_is_one_line(world, kind):
+    # tomllib recurses: 50,000 nested arrays were an internal error (RecursionError)
+    work, _ = world
+    deep = "x = " + "[" * 50_000 + "]" * 50_000 + "\n"
+    (work / "deep.toml").write_text(deep)
+    (work / "a.obj").write_text(TRIANGLE_OBJ)
+    (work / "TWIN.BIN").write_bytes(b"x")
+    args = {
+        "profile": ("devices", "deep.toml"),
+        "playlist": ("pack", "deep.toml", "-o", "pkg"),
+        "wall": ("export", "a.obj", "--wall", "deep.toml", "-o", "wall-out"),
+        "fleet": ("push", "TWIN.BIN", "--fleet", "deep.toml"),
+    }[kind]
+    assert_one_line(holopack(*args, cwd=work, timeout=60), 2, "deep.toml", "nested too deeply")
