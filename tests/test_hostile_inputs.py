@@ -1044,3 +1044,34 @@ def test_toml_nested_too_deeply_is_one_line(world, kind):
         "fleet": ("push", "TWIN.BIN", "--fleet", "deep.toml"),
     }[kind]
     assert_one_line(holopack(*args, cwd=work, timeout=60), 2, "deep.toml", "nested too deeply")
+
+
+def test_an_mp4_that_ffmpeg_cannot_finish_is_an_output_error(tmp_path):
+    # on a full disk ffmpeg failed to write the MP4's index, and a 4 KB unplayable file
+    # was reported written with exit status 0: here a file-size limit stands for the disk
+    script = (
+        "import resource, sys\n"
+        "import numpy as np\n"
+        "from holopack.atomic import atomic_output\n"
+        "from holopack.errors import OutputError\n"
+        "from holopack.formats.mp4 import MP4Writer\n"
+        "resource.setrlimit(resource.RLIMIT_FSIZE, (16384, 16384))\n"
+        "noise = np.random.default_rng(1).integers(0, 256, (20, 128, 128, 3), np.uint8)\n"
+        "try:\n"
+        "    with atomic_output(sys.argv[1]) as temp:\n"
+        "        writer = MP4Writer(temp, fps=20)\n"
+        "        for picture in noise:\n"
+        "            writer.write(picture)\n"
+        "        writer.close()\n"
+        "except OutputError as exc:\n"
+        "    print(exc)\n"
+        "    sys.exit(1)\n"
+    )
+    out = tmp_path / "out.mp4"
+    run = subprocess.run(
+        [sys.executable, "-c", script, str(out)], capture_output=True, text=True, timeout=120
+    )
+    assert run.returncode == 1, run.stdout + run.stderr
+    assert run.stdout.startswith(f"{out}: ffmpeg could not finish the file"), run.stdout
+    assert run.stderr == ""  # ffmpeg's own lines no longer reach the terminal
+    assert not out.exists() and not leftovers(tmp_path)
