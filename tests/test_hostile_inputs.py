@@ -1075,3 +1075,18 @@ def test_an_mp4_that_ffmpeg_cannot_finish_is_an_output_error(tmp_path):
     assert run.stdout.startswith(f"{out}: ffmpeg could not finish the file"), run.stdout
     assert run.stderr == ""  # ffmpeg's own lines no longer reach the terminal
     assert not out.exists() and not leftovers(tmp_path)
+
+
+def test_an_ascii_ply_promising_more_than_it_holds_is_refused(world):
+    # trimesh drew the one face there was of a billion declared, without a word
+    work, _ = world
+    header = (
+        "ply\nformat ascii 1.0\nelement vertex 3\nproperty float x\nproperty float y\n"
+        "property float z\nelement face {faces}\nproperty list uchar int vertex_indices\nend_header\n"
+    )
+    body = "0 0 0\n1 0 0\n0 1 0\n3 0 1 2"  # the last line without its newline
+    (work / "cut.ply").write_text(header.format(faces=1_000_000_000) + body)
+    assert_one_line(holopack("inspect", "cut.ply", cwd=work, timeout=60), 2, "cut.ply", "1,000,000,003")
+    (work / "whole.ply").write_text(header.format(faces=1) + body)
+    run = holopack("inspect", "whole.ply", cwd=work, timeout=60)
+    assert run.rc == 0, run.err

@@ -95,11 +95,50 @@ def load_mesh(path: str) -> Scene:
     return scene
 
 
+_PLY_HEADER_BYTES = 1 << 16
+
+
+def _check_ascii_ply_counts(path: str) -> None:
+    """Refuse an ASCII PLY whose header declares more elements (vertices, faces, ...)
+    than the file has lines after the header (one element a line, as the format has
+    it). trimesh read what was there without a word: a header of 10^9 faces with one
+    written drew one triangle and said nothing. A binary PLY's length trimesh checks."""
+    with open_regular(path, "model") as f:
+        head = f.read(_PLY_HEADER_BYTES)
+        end = head.find(b"end_header")
+        if not head.startswith(b"ply") or end < 0:
+            return  # not a PLY header we can read: trimesh reports it
+        header = head[:end].decode("ascii", "replace").split("\n")
+        if not any(line.split()[:2] == ["format", "ascii"] for line in header):
+            return
+        declared = 0
+        for line in header:
+            words = line.split()
+            if len(words) == 3 and words[0] == "element" and words[2].isdigit():
+                declared += int(words[2])
+        newline = head.find(b"\n", end)
+        if newline < 0:
+            return
+        block = head[newline + 1 :]
+        lines, last = block.count(b"\n"), block[-1:]
+        while lines < declared and (block := f.read(1 << 20)):
+            lines, last = lines + block.count(b"\n"), block[-1:]
+    lines += last not in (b"", b"\n")  # a last line without its newline
+    if lines < declared:
+        raise InputError(
+            f"the header declares {declared:,} elements (vertices, faces, ...) but the file "
+            f"holds {lines:,} lines of them: it is cut short or its header is wrong",
+            path,
+        )
+
+
 def _read(path: str, suffix: str, resolver, capture):
     """(trimesh's Scene of the file, its text re-encoded as UTF-8 or None when it was
     read as it is). The text is looked at up front only for a byte-order mark (four
     bytes), and in whole only when trimesh could not read it as UTF-8
     (holopack.scene.mesh_text)."""
+    if suffix == ".ply":
+        _check_ascii_ply_counts(path)
     text = _utf8_text(path, suffix) if _has_byte_order_mark(path) else None
     try:
         return _trimesh_load(path, suffix, text, resolver, capture), text
