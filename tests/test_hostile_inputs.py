@@ -1090,3 +1090,30 @@ def test_an_ascii_ply_promising_more_than_it_holds_is_refused(world):
     (work / "whole.ply").write_text(header.format(faces=1) + body)
     run = holopack("inspect", "whole.ply", cwd=work, timeout=60)
     assert run.rc == 0, run.err
+
+
+@pytest.mark.parametrize("fault", ["outside", "device", "fifo", "device path", "folder symlink"])
+def test_push_reads_only_regular_files_inside_the_package(world, fault):
+    # a manifest's file outside the package was hashed (and, with its SHA-256 written in,
+    # would have been sent to the fan); /dev/zero behind a symlink and a FIFO hung the push
+    work, canary = world
+    (work / "pkg" / "files").mkdir(parents=True)
+    item = {"index": 1, "name": "x", "file": "files/X.BIN", "sha256": "0" * 64, "bytes": 1}
+    manifest = {"device": "3dcircle-42f2", "items": [item]}
+    target = "pkg"
+    if fault == "outside":
+        item["file"] = "../../outside/canary.png"
+    elif fault == "device":
+        os.symlink("/dev/zero", work / "pkg" / "files" / "X.BIN")
+    elif fault == "fifo":
+        os.mkfifo(work / "pkg" / "files" / "X.BIN")
+    elif fault == "device path":
+        manifest["device"] = "/dev/stdin"  # a shipped profile's name only, never a path
+    else:  # a folder of device files, one a symlink to a file elsewhere
+        os.symlink(canary.path, work / "pkg" / "files" / "X.BIN")
+        target = "pkg/files"
+    write_json(work / "pkg" / "manifest.json", manifest)
+    args = ("--device", "3dcircle-42f2") if target == "pkg/files" else ()
+    run = holopack("push", target, "--fan", "127.0.0.1:9", "--retries", "0", *args, cwd=work, timeout=30)
+    assert_one_line(run, 2, "X.BIN" if fault in ("device", "fifo", "folder symlink") else "manifest")
+    canary.check()
