@@ -1117,3 +1117,25 @@ def test_push_reads_only_regular_files_inside_the_package(world, fault):
     run = holopack("push", target, "--fan", "127.0.0.1:9", "--retries", "0", *args, cwd=work, timeout=30)
     assert_one_line(run, 2, "X.BIN" if fault in ("device", "fifo", "folder symlink") else "manifest")
     canary.check()
+
+
+def test_a_tiff_of_300000_pages_is_shown_without_counting_them_all(world):
+    # Pillow's page count checks each page against all before it: 300,000 one-pixel
+    # pages (6 MB) ran for minutes before the first was shown
+    work, _ = world
+    pages = []
+    at = 8
+    for k in range(300_000):
+        tags = [(256, 3, 1), (257, 3, 1), (258, 3, 8), (259, 3, 1), (262, 3, 1), (273, 4, 0)]
+        tags += [(278, 3, 1), (279, 4, 1)]
+        pixel = at + 2 + 12 * len(tags) + 4
+        following = pixel + 4 if k + 1 < 300_000 else 0
+        ifd = struct.pack("<H", len(tags))
+        for tag, kind, value in tags:
+            ifd += struct.pack("<HHII", tag, kind, 1, pixel if tag == 273 else value)
+        pages.append(ifd + struct.pack("<I", following) + b"\x80\0\0\0")
+        at = pixel + 4
+    (work / "pages.tif").write_bytes(b"II*\0" + struct.pack("<I", 8) + b"".join(pages))
+    run = holopack("inspect", "pages.tif", cwd=work, timeout=40)
+    assert run.rc == 0, run.err
+    assert "more than 1,000 pages; the first is shown" in run.err
