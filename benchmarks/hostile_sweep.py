@@ -924,15 +924,15 @@ def profile_with(line: str) -> str:
     return TINY_PROFILE.replace("fps = 20\n", f"fps = 20\n{line}\n")
 
 
-for _key, _value in [
-    ("fps", "1e309"),
-    ("fps", "nan"),
-    ("fps", "-inf"),
-    ("fps", "-0.0"),
-    ("fps", "1000000000000000000000000000000"),
-    ("fps", '"twenty"'),
-    ("name", "[" * 50000 + "]" * 50000),
-    ("description", "{ a = " * 5000 + "1" + " }" * 5000),
+for _label, _key, _value in [
+    ("1e309", "fps", "1e309"),
+    ("nan", "fps", "nan"),
+    ("minus-inf", "fps", "-inf"),
+    ("minus-zero", "fps", "-0.0"),
+    ("integer-1e30", "fps", "1000000000000000000000000000000"),
+    ("string", "fps", '"twenty"'),
+    ("50000-nested-arrays", "name", "[" * 50000 + "]" * 50000),
+    ("5000-nested-tables", "description", "{ a = " * 5000 + "1" + " }" * 5000),
 ]:
 
     def _build(d, key=_key, value=_value):
@@ -945,7 +945,7 @@ for _key, _value in [
         (d / "m.obj").write_text("v 0 0 0\nv 1 0 0\nv 0 1 0\nf 1 2 3\n")
         return ["export", "m.obj", "-o", "out.hps", "--device", "bad.toml", "--seconds", "0.2", "-q"]
 
-    CASES.append(Case(f"profile-{_key}-{_value[:12]}", _build))
+    CASES.append(Case(f"profile-{_key}-{_label}", _build))
 
 
 @case("profile-huge-blade-array")
@@ -1208,7 +1208,13 @@ def run_case(c: Case, scratch: Path, timeout: float, memory: str, as_user: str |
     keep = {p: _sha(p) for p in work.rglob("*") if p.is_file() and not p.is_symlink()}
     links = {p: os.readlink(p) for p in work.rglob("*") if p.is_symlink()}
     before = set(work.rglob("*"))
-    canary_sha, canary_stat = _sha(canary), canary.stat()
+    canary_sha = _sha(canary)
+    # an access time older than the modification time: relatime moves it on the next read,
+    # so a read of the canary shows (where the filesystem records reads at all)
+    mtime = canary.stat().st_mtime_ns
+    os.utime(canary, ns=(mtime - 86_400 * 10**9, mtime))
+    canary_stat = canary.stat()
+    reads_recorded = _reads_recorded(outside)
     if c.name == "output-full-disk":
         if not _mount_small_tmpfs(work / "full"):
             return Result("skipped (no tmpfs)", 0, 0.0, 0.0, "")
@@ -1283,8 +1289,11 @@ def run_case(c: Case, scratch: Path, timeout: float, memory: str, as_user: str |
     for path, target in links.items():
         if path.is_symlink() and os.readlink(path) != target:
             faults.append(f"changed the link {path.name}")
+    read_canary = canary.stat().st_atime_ns != canary_stat.st_atime_ns
     if _sha(canary) != canary_sha or canary.stat().st_mtime_ns != canary_stat.st_mtime_ns:
         faults.append("changed the canary outside")
+    elif reads_recorded and read_canary:
+        faults.append("read the canary outside")
     if (outside / "new.hps").exists():
         faults.append("wrote outside the folder")
     first = lines[0] if lines else ""
@@ -1294,6 +1303,20 @@ def run_case(c: Case, scratch: Path, timeout: float, memory: str, as_user: str |
     if c.name == "output-full-disk":
         subprocess.run(["umount", str(work / "full")], check=False)
     return Result(verdict, proc.returncode, seconds, peak_mb, first[:200])
+
+
+def _reads_recorded(folder: Path) -> bool:
+    """Whether the filesystem of ``folder`` moves an access time older than the
+    modification time on a read (relatime, strictatime; not noatime)."""
+    probe = folder / "probe"
+    probe.write_bytes(b"x")
+    mtime = probe.stat().st_mtime_ns
+    os.utime(probe, ns=(mtime - 86_400 * 10**9, mtime))
+    before = probe.stat().st_atime_ns
+    probe.read_bytes()
+    recorded = probe.stat().st_atime_ns != before
+    probe.unlink()
+    return recorded
 
 
 def _bytes(text: str) -> int:
