@@ -829,6 +829,15 @@ def _(d):
     return ["export", "frames", "-o", "out.hps", *EXPORT]
 
 
+@case("folder-100000-pictures", either=True, outputs=("out.hps",))
+def _(d):
+    (d / "frames").mkdir()
+    picture = png(8, 8)
+    for k in range(100_000):
+        (d / "frames" / f"{k:06d}.png").write_bytes(picture)
+    return ["export", "frames", "-o", "out.hps", *EXPORT]
+
+
 # -- fan files given to decode ------------------------------------------------------------
 def hps(frames_declared: int, frames_written: int, slices=16, columns=8, text=TINY_PROFILE) -> bytes:
     t = text.encode()

@@ -393,15 +393,23 @@ def pil_frame_durations(path: str) -> list[float]:
 
 def folder_pictures(path: str) -> list[str]:
     """The pictures of a frame folder in natural order (frame2 before frame10)."""
-    names = [n for n in os.listdir(path) if n.lower().endswith(PICTURE_SUFFIXES[:3] + (".jpg", ".jpeg"))]
+    suffixes = PICTURE_SUFFIXES[:3] + (".jpg", ".jpeg")
+    names = []
+    with os.scandir(path) as entries:
+        for entry in entries:
+            if not entry.name.lower().endswith(suffixes):
+                continue
+            # the containment rule: no symlink out of the folder, no device or FIFO. A plain
+            # file listed here is inside by construction (its type comes with the listing);
+            # only the others are resolved (that cost 31 us a picture, 3 s for 100,000)
+            if entry.is_symlink() or not entry.is_file(follow_symlinks=False):
+                folder_entry(path, entry.name, "picture")
+            names.append(entry.name)
 
     def key(n):
         return [int(t) if t.isdigit() else t for t in re.split(r"(\d+)", n.lower())]
 
-    ordered = sorted(names, key=key)
-    for n in ordered:  # the containment rule: no symlink out of the folder, no device
-        folder_entry(path, n, "picture")
-    return [os.path.join(path, n) for n in ordered]
+    return [os.path.join(path, n) for n in sorted(names, key=key)]
 
 
 def folder_frames(files: list[str]) -> Iterator[np.ndarray]:
