@@ -1119,6 +1119,18 @@ def test_push_reads_only_regular_files_inside_the_package(world, fault):
     canary.check()
 
 
+def test_push_takes_a_wall_fans_device_by_shipped_name_only(world):
+    # wall.json's device was handed to load_profile, which reads a path from anywhere
+    work, canary = world
+    (work / "wall" / "A1").mkdir(parents=True)
+    (work / "wall" / "A1" / "TWIN.BIN").write_bytes(b"x")
+    fan = {"name": "A1", "file": "A1/TWIN.BIN", "device": str(canary.path)}
+    write_json(work / "wall" / "wall.json", {"fans": [fan]})
+    run = holopack("push", "wall", "--wall-fan", "A1", "--fan", "127.0.0.1:9", cwd=work, timeout=30)
+    assert_one_line(run, 2, "wall.json", "not a shipped profile")
+    canary.check()
+
+
 def test_a_tiff_of_300000_pages_is_shown_without_counting_them_all(world):
     # Pillow's page count checks each page against all before it: 300,000 one-pixel
     # pages (6 MB) ran for minutes before the first was shown

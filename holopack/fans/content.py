@@ -181,7 +181,18 @@ def _wall_folder(folder: str, device, wall_fan: str | None) -> Plan:
     if not isinstance(rel, str):
         raise InputError(f"wall fan {wall_fan!r} has no file", wall_path)
     path = resolve_reference(rel, wall_path, f"wall fan {wall_fan!r}'s file")  # inside the folder
-    profile = _load_profile(device or entry.get("device"), path)
+    named = entry.get("device")
+    if device is None and named is not None:
+        from ..device import list_profiles
+
+        if not isinstance(named, str) or named not in list_profiles():
+            # export --wall writes a profile's name; a path here would be read from anywhere
+            raise InputError(
+                f"wall fan {wall_fan!r}'s device {shorten(str(named))!r} is not a shipped "
+                "profile; give --device",
+                wall_path,
+            )
+    profile = _load_profile(device or named, path)
     rule = name_rule(profile)
     name = os.path.basename(rel)
     notes = []
