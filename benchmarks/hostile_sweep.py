@@ -1133,6 +1133,15 @@ def _(d):
     return ["push", "f.hps", "--fan", "127.0.0.1:9", "--retries", "0", "-q"]
 
 
+@case("push-wall-json-device-is-a-path", code=2)
+def _(d):
+    (d / "wall" / "A1").mkdir(parents=True)
+    (d / "wall" / "A1" / "TWIN.BIN").write_bytes(b"x")
+    fan = {"name": "A1", "file": "A1/TWIN.BIN", "device": str(d.parent / "outside" / "canary.png")}
+    (d / "wall" / "wall.json").write_text(json.dumps({"fans": [fan]}))
+    return ["push", "wall", "--wall-fan", "A1", "--fan", "127.0.0.1:9", "--retries", "0", "-q"]
+
+
 @case("decode-hps-profile-nested-deep")
 def _(d):
     (d / "f.hps").write_bytes(hps(1, 1, text="x = " + "[" * 20000 + "]" * 20000 + "\n"))

@@ -180,7 +180,7 @@ def _wall_folder(folder: str, device, wall_fan: str | None) -> Plan:
     rel = entry.get("file")
     if not isinstance(rel, str):
         raise InputError(f"wall fan {wall_fan!r} has no file", wall_path)
-    path = resolve_reference(rel, wall_path, f"wall fan {wall_fan!r}'s file")  # inside the folder
+    path = resolve_reference(rel, wall_path, f"the file of wall fan {wall_fan!r}")  # inside the folder
     named = entry.get("device")
     if device is None and named is not None:
         from ..device import list_profiles
@@ -188,8 +188,8 @@ def _wall_folder(folder: str, device, wall_fan: str | None) -> Plan:
         if not isinstance(named, str) or named not in list_profiles():
             # export --wall writes a profile's name; a path here would be read from anywhere
             raise InputError(
-                f"wall fan {wall_fan!r}'s device {shorten(str(named))!r} is not a shipped "
-                "profile; give --device",
+                f"the device of wall fan {wall_fan!r}, {shorten(str(named))!r}, is not a "
+                "shipped profile; give --device",
                 wall_path,
             )
     profile = _load_profile(device or named, path)
