@@ -66,6 +66,11 @@ def atomic_output(path: str, directory: bool = False) -> Iterator[str]:
     except OSError as exc:
         _remove(temp)
         raise _os_error(exc, path) from None
+    except OutputError as exc:
+        _remove(temp)
+        if exc.path == temp:  # a writer names the file it wrote: the user named the output
+            raise OutputError(exc.message, path) from None
+        raise
     except BaseException:
         _remove(temp)
         raise

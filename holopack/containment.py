@@ -222,6 +222,20 @@ def read_reference(
         raise InputError(f"{what} '{shown}': {exc.message}", source) from None
 
 
+def folder_entry(folder: str | os.PathLike, name: str, what: str = "picture") -> str:
+    """The path of ``name``, an entry of a folder the user named (a folder of numbered
+    pictures), checked like a reference: a symlink leading out of the folder, or to a
+    device, a FIFO or a socket, is refused with one line naming the folder and the entry.
+    A symlink in a frame folder pointing at /etc/passwd or at a picture elsewhere was
+    read (and a picture elsewhere drawn) before this check."""
+    folder = os.fspath(folder)
+    try:
+        # a stand-in for a file in the folder: the folder is what references it
+        return resolve_reference(name, os.path.join(folder, "_"), what)
+    except InputError as exc:
+        raise InputError(exc.message, folder) from None
+
+
 def is_contained_reference(
     reference: str, referencing_file: str | os.PathLike, *, encoded: bool = False
 ) -> str | None:

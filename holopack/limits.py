@@ -9,6 +9,8 @@ Everything here is checked before the work or the allocation it bounds.
 - ``BOUNDS``: the range of every numeric setting, the same on every face (command line,
   playlist, device profile, library). ``check_bound(name, value)`` is the one check.
 - ``MAX_FRAMES``: the most frames one export writes, whatever seconds x fps says.
+- ``MAX_NODES``, ``MAX_DRAW_ITEMS``: the nodes of one model and the mesh primitives it
+  draws; ``JPEG_SCAN_PIXELS``: the scans a JPEG may have for its size.
 """
 
 from __future__ import annotations
@@ -31,6 +33,24 @@ MAX_FILE_BYTES = 1 << 30
 MAX_FRAMES = 200_000
 # the largest picture side holopack renders or resamples
 MAX_RENDER_SIZE = 8192
+# Nodes of one model, its file's own and EXT_mesh_gpu_instancing's together, and the
+# mesh primitives it draws. Each drawn primitive is posed in Python every frame (~0.1 ms):
+# a 6 MB glTF of 100,000 nodes showing one triangle took 10 s a frame, and one of
+# 1,000,001 nodes (a skin of a million joints) peaked at 1.6 GB. Large CAD assemblies
+# and instanced forests have a few thousand to tens of thousands.
+MAX_NODES = 100_000
+MAX_DRAW_ITEMS = 50_000
+# A progressive JPEG is decoded scan by scan, and each scan passes over every
+# coefficient of the components it codes: a 12 KB file that repeats one refinement scan
+# 65,535 times kept libjpeg busy for minutes on a 1024 x 1024 picture (measured: 0.6 ms
+# a scan per megapixel; 500 scans of 4096 x 4096 took 4.8 s of CPU). Encoders write 10
+# scans (libjpeg's progressive script) and at most a few dozen (jpegtran, mozjpeg's scan
+# optimisation); a picture may have as many scans as keep scans x pixels under this,
+# about 5 s of decoding, and at least JPEG_MOST_SCANS_ALWAYS, never more than
+# JPEG_MOST_SCANS (holopack.scene.pictures.check_jpeg_scans).
+JPEG_SCAN_PIXELS = 1 << 33
+JPEG_MOST_SCANS_ALWAYS = 64
+JPEG_MOST_SCANS = 1000
 
 
 def memory_budget_bytes() -> int:

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import os
+import tomllib
 
 from .containment import read_regular
 from .errors import InputError
@@ -26,6 +27,16 @@ def read_text(path: str | os.PathLike, what: str) -> str:
         return data.decode("utf-8-sig")
     except UnicodeDecodeError as exc:
         raise InputError(f"the {what} is not UTF-8 text (byte {exc.start})", path) from None
+
+
+def toml_loads(text: str) -> dict:
+    """``tomllib.loads``, with a file nested too deeply for the parser (``a = [[[[...``
+    50,000 deep, or as many inline tables; a RecursionError that reached the user as an
+    internal error) refused as invalid TOML like any other: a TOMLDecodeError."""
+    try:
+        return tomllib.loads(text)
+    except RecursionError:
+        raise tomllib.TOMLDecodeError("arrays or tables nested too deeply") from None
 
 
 def show_value(value) -> str:

@@ -835,3 +835,319 @@ def test_repacking_a_zip_drops_entries_its_manifests_do_not_list(world):
         "diy/previews/01_tri.png",
     ]
     assert not leftovers(work)
+
+
+# -- the second sweep (benchmarks/hostile_sweep.py) ------------------------------------
+def progressive_jpeg(scans: int, size: int = 256, comment: bytes = b"") -> bytes:
+    """A progressive JPEG from Pillow whose last refinement scan is repeated until the
+    file has ``scans`` start-of-scan segments (libjpeg warns of the bogus progression and
+    decodes each one over the whole picture); ``comment``: a COM segment after SOI."""
+    import io
+
+    from PIL import Image
+
+    buf = io.BytesIO()
+    Image.new("RGB", (size, size), (90, 120, 200)).save(buf, "JPEG", progressive=True, quality=90)
+    data = buf.getvalue()
+    if comment:
+        data = data[:2] + b"\xff\xfe" + struct.pack(">H", len(comment) + 2) + comment + data[2:]
+    last = data.rfind(b"\xff\xda")
+    own = data.count(b"\xff\xda") - comment.count(b"\xff\xda")
+    return data[:-2] + data[last:-2] * max(0, scans - own) + b"\xff\xd9"
+
+
+def obj_with_texture(work: Path, texture: str) -> None:
+    (work / "model.obj").write_text(
+        "mtllib model.mtl\nv 0 0 0\nv 1 0 0\nv 0 1 0\nvt 0 0\nvt 1 0\nvt 0 1\nusemtl m\nf 1/1 2/2 3/3\n"
+    )
+    (work / "model.mtl").write_text(f"newmtl m\nKd 1 1 1\nmap_Kd {texture}\n")
+
+
+def gltf_with_texture(work: Path, texture: str) -> None:
+    import base64
+
+    data = struct.pack("<9f", 0, 0, 0, 1, 0, 0, 0, 1, 0) + struct.pack("<6f", 0, 0, 1, 0, 0, 1)
+    doc = gltf(
+        images=[{"uri": texture}],
+        extra={
+            "textures": [{"source": 0}],
+            "materials": [{"pbrMetallicRoughness": {"baseColorTexture": {"index": 0}}}],
+            "buffers": [
+                {
+                    "uri": "data:application/octet-stream;base64," + base64.b64encode(data).decode(),
+                    "byteLength": len(data),
+                }
+            ],
+            "bufferViews": [
+                {"buffer": 0, "byteLength": 36},
+                {"buffer": 0, "byteOffset": 36, "byteLength": 24},
+            ],
+        },
+        accessors=[
+            {"bufferView": 0, "componentType": 5126, "count": 3, "type": "VEC3"},
+            {"bufferView": 1, "componentType": 5126, "count": 3, "type": "VEC2"},
+        ],
+    )
+    doc["meshes"][0]["primitives"][0].update(material=0, attributes={"POSITION": 0, "TEXCOORD_0": 1})
+    write_json(work / "model.gltf", doc)
+
+
+@pytest.mark.parametrize("face", ["still", "gltf texture", "obj texture"])
+def test_a_jpeg_of_thousands_of_scans_is_refused_before_decoding(world, face):
+    # libjpeg decodes each scan over the whole picture: 65,535 scans of 1024 x 1024 in a
+    # 12 KB file ran for minutes; 5,000 of 256 x 256 take ~1 s, so the timeout below
+    # would not catch them, the message does
+    work, _ = world
+    (work / "p.jpg").write_bytes(progressive_jpeg(5000))
+    assert len((work / "p.jpg").read_bytes()) < 1 << 20
+    (work / "fan.toml").write_text(DIY_PROFILE)
+    name = {"still": "p.jpg", "gltf texture": "model.gltf", "obj texture": "model.obj"}[face]
+    if face == "gltf texture":
+        gltf_with_texture(work, "p.jpg")
+    elif face == "obj texture":
+        obj_with_texture(work, "p.jpg")
+    run = holopack("export", name, "--device", "fan.toml", "-o", "out.hps", cwd=work, timeout=60)
+    assert_one_line(run, 2, name, "5,000 scans")
+    assert not (work / "out.hps").exists() and not leftovers(work)
+
+
+def test_scan_markers_inside_other_segments_are_not_counted():
+    from holopack.scene.pictures import check_jpeg_scans, jpeg_scans
+
+    # a comment holding 2,000 start-of-scan byte pairs: the fast count sees them, the walk
+    # of the segments does not, and the picture is not refused
+    data = progressive_jpeg(0, comment=b"\xff\xda" * 2000)
+    assert data.count(b"\xff\xda") > 2000
+    import io
+
+    from PIL import Image
+
+    with Image.open(io.BytesIO(data)) as picture:  # Pillow's own parser reads it whole
+        picture.load()
+    own = data[data.index(b"\xff\xdb") :].count(b"\xff\xda")  # after the comment
+    assert jpeg_scans(data) == own < 64
+    check_jpeg_scans(data, 256, 256, "the picture", None)
+
+
+def test_an_obj_texture_too_big_for_the_budget_is_refused_before_decoding(world):
+    # 13,000 x 13,000 pixels in 300 bytes of PNG: decoded whole it took 3.4 GB
+    work, _ = world
+    (work / "t.png").write_bytes(png_header(13_000, 13_000))
+    obj_with_texture(work, "t.png")
+    (work / "fan.toml").write_text(DIY_PROFILE)
+    run = holopack("export", "model.obj", "--device", "fan.toml", "-o", "out.hps", cwd=work, timeout=60)
+    assert_one_line(run, 2, "model.obj", "t.png", "memory budget")
+    assert not (work / "out.hps").exists()
+
+
+@pytest.mark.parametrize("fault", ["device behind a symlink", "fifo"])
+def test_an_obj_texture_that_is_not_a_file_is_refused(world, fault):
+    # taken for a missing texture, /dev/zero or a FIFO was passed over with a warning
+    work, _ = world
+    if fault == "fifo":
+        os.mkfifo(work / "t.png")
+    else:
+        os.symlink("/dev/zero", work / "t.png")
+    obj_with_texture(work, "t.png")
+    run = holopack("inspect", "model.obj", cwd=work, timeout=60)
+    line = assert_one_line(run, 2, "model.obj", "'t.png'")
+    assert "FIFO" in line if fault == "fifo" else "outside" in line
+    run = holopack("inspect", "model.obj", "--allow-outside-files", cwd=work, timeout=60)
+    assert_one_line(run, 2, "model.obj", "FIFO" if fault == "fifo" else "device")
+
+
+@pytest.mark.parametrize("kind", ["glb binary chunk", "gltf text"])
+def test_the_model_file_itself_counts_against_the_budget(world, monkeypatch, kind):
+    # read whole before any check: a 600 MB .gltf of one unused data: URI peaked at 1.9 GB
+    # and a GLB with a 700 MB binary chunk at 1.5 GB; here the budget is 4 MB and the
+    # files 6 MB, so the test stays small
+    work, _ = world
+    monkeypatch.setenv("HOLOPACK_MEMORY_BUDGET_MB", "4")
+    doc = gltf()
+    if kind == "glb binary chunk":
+        doc["buffers"].append({"byteLength": 6 << 20})
+        text = json.dumps(doc).encode()
+        text += b" " * (-len(text) % 4)
+        body = struct.pack("<I4s", len(text), b"JSON") + text
+        body += struct.pack("<I4s", 6 << 20, b"BIN\0") + bytes(6 << 20)
+        (work / "model.glb").write_bytes(b"glTF" + struct.pack("<II", 2, 12 + len(body)) + body)
+        name = "model.glb"
+    else:
+        doc["extras"] = {"unused": "data:application/octet-stream;base64," + "A" * (6 << 20)}
+        name = "model.gltf"
+        write_json(work / name, doc)
+    assert_one_line(holopack("inspect", name, cwd=work, timeout=60), 2, name, "the file itself")
+    monkeypatch.setenv("HOLOPACK_MEMORY_BUDGET_MB", "64")
+    assert holopack("inspect", name, cwd=work, timeout=60).rc == 0  # within a larger budget
+
+
+def test_a_scene_of_100000_roots_is_read_in_linear_time(world):
+    # the roots were kept unique with a list's `in`: 20,000 took 2.9 s, 100,000 ~75 s
+    work, _ = world
+    nodes = [{"mesh": 0}] + [{} for _ in range(99_999)]
+    write_json(work / "wide.gltf", gltf(nodes=nodes, extra={"scenes": [{"nodes": list(range(100_000))}]}))
+    run = holopack("inspect", "wide.gltf", cwd=work, timeout=40)
+    assert run.rc == 0, run.err
+
+
+@pytest.mark.parametrize("shape", ["nodes", "nodes x primitives", "primitives"])
+def test_scenes_beyond_the_node_and_draw_bounds_are_refused(world, shape):
+    # each drawn primitive is posed every frame: 100,000 of them took 10 s a frame, and a
+    # skin of a million joints (a million nodes, 10 MB of JSON) peaked at 1.6 GB
+    from holopack.limits import MAX_DRAW_ITEMS, MAX_NODES
+
+    work, _ = world
+    doc = gltf()
+    primitive = doc["meshes"][0]["primitives"][0]
+    if shape == "nodes":
+        doc["nodes"] = [{"mesh": 0}] + [{} for _ in range(MAX_NODES)]
+        expected = "nodes"
+    elif shape == "nodes x primitives":
+        # 60 nodes showing a mesh of 1,000 primitives: a few KB of JSON
+        doc["meshes"] = [{"primitives": [primitive] * 1000}]
+        count = MAX_DRAW_ITEMS // 1000 + 10
+        doc["nodes"] = [{"children": list(range(1, count + 1))}] + [{"mesh": 0}] * count
+        expected = "mesh primitives"
+    else:
+        doc["meshes"] = [{"primitives": [primitive] * (MAX_DRAW_ITEMS + 1)}]
+        expected = "primitives"
+    write_json(work / "many.gltf", doc)
+    assert_one_line(holopack("inspect", "many.gltf", cwd=work, timeout=60), 2, "many.gltf", expected)
+
+
+@pytest.mark.parametrize("target", ["canary", "/etc/passwd", "/dev/zero"])
+def test_a_frame_folder_entry_leading_out_of_the_folder_is_refused(world, target):
+    # a symlink among numbered pictures was read (a picture elsewhere would be drawn)
+    work, canary = world
+    (work / "frames").mkdir()
+    for k in range(3):
+        (work / "frames" / f"{k:04d}.png").write_bytes(png_header(4, 4))
+    os.symlink(canary.path if target == "canary" else target, work / "frames" / "0003.png")
+    run = holopack("export", "frames", "-o", "out.mp4", cwd=work, timeout=60)
+    assert_one_line(run, 2, "frames", "0003.png")
+    assert not (work / "out.mp4").exists()
+    canary.check()
+
+
+@pytest.mark.parametrize("kind", ["profile", "playlist", "wall", "fleet"])
+def test_toml_nested_too_deeply_is_one_line(world, kind):
+    # tomllib recurses: 50,000 nested arrays were an internal error (RecursionError)
+    work, _ = world
+    deep = "x = " + "[" * 50_000 + "]" * 50_000 + "\n"
+    (work / "deep.toml").write_text(deep)
+    (work / "a.obj").write_text(TRIANGLE_OBJ)
+    (work / "TWIN.BIN").write_bytes(b"x")
+    args = {
+        "profile": ("devices", "deep.toml"),
+        "playlist": ("pack", "deep.toml", "-o", "pkg"),
+        "wall": ("export", "a.obj", "--wall", "deep.toml", "-o", "wall-out"),
+        "fleet": ("push", "TWIN.BIN", "--fleet", "deep.toml"),
+    }[kind]
+    assert_one_line(holopack(*args, cwd=work, timeout=60), 2, "deep.toml", "nested too deeply")
+
+
+def test_an_mp4_that_ffmpeg_cannot_finish_is_an_output_error(tmp_path):
+    # on a full disk ffmpeg failed to write the MP4's index, and a 4 KB unplayable file
+    # was reported written with exit status 0: here a file-size limit stands for the disk
+    script = (
+        "import resource, sys\n"
+        "import numpy as np\n"
+        "from holopack.atomic import atomic_output\n"
+        "from holopack.errors import OutputError\n"
+        "from holopack.formats.mp4 import MP4Writer\n"
+        "resource.setrlimit(resource.RLIMIT_FSIZE, (16384, 16384))\n"
+        "noise = np.random.default_rng(1).integers(0, 256, (20, 128, 128, 3), np.uint8)\n"
+        "try:\n"
+        "    with atomic_output(sys.argv[1]) as temp:\n"
+        "        writer = MP4Writer(temp, fps=20)\n"
+        "        for picture in noise:\n"
+        "            writer.write(picture)\n"
+        "        writer.close()\n"
+        "except OutputError as exc:\n"
+        "    print(exc)\n"
+        "    sys.exit(1)\n"
+    )
+    out = tmp_path / "out.mp4"
+    run = subprocess.run(
+        [sys.executable, "-c", script, str(out)], capture_output=True, text=True, timeout=120
+    )
+    assert run.returncode == 1, run.stdout + run.stderr
+    assert run.stdout.startswith(f"{out}: ffmpeg could not finish the file"), run.stdout
+    assert run.stderr == ""  # ffmpeg's own lines no longer reach the terminal
+    assert not out.exists() and not leftovers(tmp_path)
+
+
+def test_an_ascii_ply_promising_more_than_it_holds_is_refused(world):
+    # trimesh drew the one face there was of a billion declared, without a word
+    work, _ = world
+    header = (
+        "ply\nformat ascii 1.0\nelement vertex 3\nproperty float x\nproperty float y\n"
+        "property float z\nelement face {faces}\nproperty list uchar int vertex_indices\nend_header\n"
+    )
+    body = "0 0 0\n1 0 0\n0 1 0\n3 0 1 2"  # the last line without its newline
+    (work / "cut.ply").write_text(header.format(faces=1_000_000_000) + body)
+    assert_one_line(holopack("inspect", "cut.ply", cwd=work, timeout=60), 2, "cut.ply", "1,000,000,003")
+    (work / "whole.ply").write_text(header.format(faces=1) + body)
+    run = holopack("inspect", "whole.ply", cwd=work, timeout=60)
+    assert run.rc == 0, run.err
+
+
+@pytest.mark.parametrize("fault", ["outside", "device", "fifo", "device path", "folder symlink"])
+def test_push_reads_only_regular_files_inside_the_package(world, fault):
+    # a manifest's file outside the package was hashed (and, with its SHA-256 written in,
+    # would have been sent to the fan); /dev/zero behind a symlink and a FIFO hung the push
+    work, canary = world
+    (work / "pkg" / "files").mkdir(parents=True)
+    item = {"index": 1, "name": "x", "file": "files/X.BIN", "sha256": "0" * 64, "bytes": 1}
+    manifest = {"device": "3dcircle-42f2", "items": [item]}
+    target = "pkg"
+    if fault == "outside":
+        item["file"] = "../../outside/canary.png"
+    elif fault == "device":
+        os.symlink("/dev/zero", work / "pkg" / "files" / "X.BIN")
+    elif fault == "fifo":
+        os.mkfifo(work / "pkg" / "files" / "X.BIN")
+    elif fault == "device path":
+        manifest["device"] = "/dev/stdin"  # a shipped profile's name only, never a path
+    else:  # a folder of device files, one a symlink to a file elsewhere
+        os.symlink(canary.path, work / "pkg" / "files" / "X.BIN")
+        target = "pkg/files"
+    write_json(work / "pkg" / "manifest.json", manifest)
+    args = ("--device", "3dcircle-42f2") if target == "pkg/files" else ()
+    run = holopack("push", target, "--fan", "127.0.0.1:9", "--retries", "0", *args, cwd=work, timeout=30)
+    assert_one_line(run, 2, "X.BIN" if fault in ("device", "fifo", "folder symlink") else "manifest")
+    canary.check()
+
+
+def test_push_takes_a_wall_fans_device_by_shipped_name_only(world):
+    # wall.json's device was handed to load_profile, which reads a path from anywhere
+    work, canary = world
+    (work / "wall" / "A1").mkdir(parents=True)
+    (work / "wall" / "A1" / "TWIN.BIN").write_bytes(b"x")
+    fan = {"name": "A1", "file": "A1/TWIN.BIN", "device": str(canary.path)}
+    write_json(work / "wall" / "wall.json", {"fans": [fan]})
+    run = holopack("push", "wall", "--wall-fan", "A1", "--fan", "127.0.0.1:9", cwd=work, timeout=30)
+    assert_one_line(run, 2, "wall.json", "not a shipped profile")
+    canary.check()
+
+
+def test_a_tiff_of_300000_pages_is_shown_without_counting_them_all(world):
+    # Pillow's page count checks each page against all before it: 300,000 one-pixel
+    # pages (6 MB) ran for minutes before the first was shown
+    work, _ = world
+    pages = []
+    at = 8
+    for k in range(300_000):
+        tags = [(256, 3, 1), (257, 3, 1), (258, 3, 8), (259, 3, 1), (262, 3, 1), (273, 4, 0)]
+        tags += [(278, 3, 1), (279, 4, 1)]
+        pixel = at + 2 + 12 * len(tags) + 4
+        following = pixel + 4 if k + 1 < 300_000 else 0
+        ifd = struct.pack("<H", len(tags))
+        for tag, kind, value in tags:
+            ifd += struct.pack("<HHII", tag, kind, 1, pixel if tag == 273 else value)
+        pages.append(ifd + struct.pack("<I", following) + b"\x80\0\0\0")
+        at = pixel + 4
+    (work / "pages.tif").write_bytes(b"II*\0" + struct.pack("<I", 8) + b"".join(pages))
+    run = holopack("inspect", "pages.tif", cwd=work, timeout=40)
+    assert run.rc == 0, run.err
+    assert "more than 1,000 pages; the first is shown" in run.err

@@ -11,20 +11,21 @@ SD-card fans play in).
 
 from __future__ import annotations
 
+import hashlib
 import json
 import os
 from dataclasses import dataclass
 from typing import TYPE_CHECKING
 
-from ..containment import check_regular
+from ..containment import check_regular, folder_entry, open_regular, read_regular, resolve_reference, shorten
 from ..errors import InputError
 from ..formats.names import name_rule
-from ..scene.sources import file_sha256
 
 if TYPE_CHECKING:
     from ..device.profile.device_profile import DeviceProfile
 
 MANIFEST = "manifest.json"
+_MAX_JSON_BYTES = 64 << 20
 WALL = "wall.json"
 
 
@@ -82,9 +83,12 @@ def _load_profile(device, path_for_guess: str | None):
 
 
 def _upload(path: str, name: str, sha256: str | None = None) -> Upload:
+    # a regular file only, checked on the opened descriptor: a FIFO among the files hung
+    # the push and /dev/zero behind a symlink was hashed without end
     try:
-        size = os.path.getsize(path)
-        digest = file_sha256(path)
+        with open_regular(path, "device file") as f:
+            size = os.fstat(f.fileno()).st_size
+            digest = hashlib.file_digest(f, "sha256").hexdigest()
     except OSError as exc:
         raise InputError(f"cannot read ({exc.strerror})", path) from None
     if sha256 is not None and digest != sha256:
@@ -98,10 +102,13 @@ def _upload(path: str, name: str, sha256: str | None = None) -> Upload:
 
 def _read_json(path: str) -> dict:
     try:
-        with open(path, encoding="utf-8") as f:
-            data = json.load(f)
+        # a regular file of at most 64 MB (a manifest of 20,000 items is ~5 MB): a
+        # manifest.json that was a FIFO hung, one that was /dev/zero filled the memory
+        data = json.loads(read_regular(path, "manifest", limit=_MAX_JSON_BYTES))
     except OSError as exc:
         raise InputError(f"cannot read ({exc.strerror})", path) from None
+    except RecursionError:
+        raise InputError("not valid JSON (nested too deeply)", path) from None
     except ValueError as exc:
         raise InputError(f"not valid JSON ({exc})", path) from None
     if not isinstance(data, dict):
@@ -122,6 +129,15 @@ def _device_folder(folder: str, device) -> Plan:
 
         profile = parse_profile(manifest["profile_toml"], f"{manifest_path} (profile)")
     else:
+        from ..device import list_profiles
+
+        if not isinstance(manifest["device"], str) or manifest["device"] not in list_profiles():
+            # a shipped profile's name, never a path (docs/security.md), as validate has it
+            raise InputError(
+                f"the manifest's device {shorten(str(manifest['device']))!r} is not a shipped "
+                "profile and the manifest carries no profile_toml",
+                manifest_path,
+            )
         profile = _load_profile(manifest["device"], None)
     failed = manifest.get("failed")
     if isinstance(failed, list) and failed:
@@ -139,7 +155,9 @@ def _device_folder(folder: str, device) -> Plan:
         rel = item.get("file")
         if not isinstance(rel, str):
             raise InputError(f"item {item.get('index')} has no file", manifest_path)
-        uploads.append(_upload(os.path.join(folder, rel), os.path.basename(rel), item.get("sha256")))
+        # the containment rule: a file the manifest names lies inside the device folder
+        path = resolve_reference(rel, manifest_path, f"item {item.get('index')}'s file")
+        uploads.append(_upload(path, os.path.basename(rel), item.get("sha256")))
     return Plan(source=folder, profile=profile, uploads=uploads, notes=[])
 
 
@@ -162,8 +180,19 @@ def _wall_folder(folder: str, device, wall_fan: str | None) -> Plan:
     rel = entry.get("file")
     if not isinstance(rel, str):
         raise InputError(f"wall fan {wall_fan!r} has no file", wall_path)
-    path = os.path.join(folder, rel)
-    profile = _load_profile(device or entry.get("device"), path)
+    path = resolve_reference(rel, wall_path, f"the file of wall fan {wall_fan!r}")  # inside the folder
+    named = entry.get("device")
+    if device is None and named is not None:
+        from ..device import list_profiles
+
+        if not isinstance(named, str) or named not in list_profiles():
+            # export --wall writes a profile's name; a path here would be read from anywhere
+            raise InputError(
+                f"the device of wall fan {wall_fan!r}, {shorten(str(named))!r}, is not a "
+                "shipped profile; give --device",
+                wall_path,
+            )
+    profile = _load_profile(device or named, path)
     rule = name_rule(profile)
     name = os.path.basename(rel)
     notes = []
@@ -255,6 +284,8 @@ def plan_uploads(path: str, device=None, wall_fan: str | None = None, folder: st
     )
     if not files:
         raise InputError("no device files here (and no manifest.json or wall.json)", path)
+    for file in files:  # the containment rule: no symlink out of the folder
+        folder_entry(path, os.path.basename(file), "device file")
     return _plain(files, path, device)
 
 

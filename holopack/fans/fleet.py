@@ -31,7 +31,7 @@ from functools import partial
 
 from ..atomic import atomic_output
 from ..errors import InputError, OutputError
-from ..textfile import read_text
+from ..textfile import read_text, toml_loads
 from .address import FanAddress
 from .content import plan_uploads
 from .push import push_plan
@@ -55,7 +55,7 @@ def load_fleet(path: str) -> list[FleetFan]:
     path = os.fspath(path)
     text = read_text(path, "fleet file")  # a regular file only: /dev/zero filled the memory
     try:
-        data = tomllib.loads(text)
+        data = toml_loads(text)
     except tomllib.TOMLDecodeError as exc:
         raise InputError(f"not valid TOML ({exc})", path) from None
     unknown = set(data) - {"defaults", "fans"}

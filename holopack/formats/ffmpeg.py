@@ -51,7 +51,9 @@ class FFmpegWriter(FrameWriter):
             quality=None,
             macro_block_size=2,
             output_params=self.output_params(),
-            ffmpeg_log_level="error",
+            # "quiet": a fault becomes our own one line (OutputError); ffmpeg's own lines
+            # went straight to the user's terminal beside it
+            ffmpeg_log_level="quiet",
         )
         self._gen.send(None)
 
@@ -74,10 +76,20 @@ class FFmpegWriter(FrameWriter):
     def close(self) -> None:
         if self._gen is not None:
             gen, self._gen = self._gen, None
+            process = _process_of(gen)
             try:
                 gen.close()
             except (OSError, RuntimeError) as exc:
                 raise OutputError(f"ffmpeg could not finish the file ({_reason(exc)})", self.path) from None
+            # imageio-ffmpeg waits for ffmpeg but never looks at how it ended: on a full
+            # disk ffmpeg failed to write the MP4's index ("Error writing trailer") and a
+            # 4 KB unplayable file was reported written, with exit status 0
+            code = getattr(process, "returncode", 0)
+            if code:
+                why = "the disk is full or the file could not be written"
+                if code < 0:
+                    why = f"ffmpeg was ended by signal {-code}; {why}"
+                raise OutputError(f"ffmpeg could not finish the file ({why})", self.path)
 
     def abort(self) -> None:
         """Stop ffmpeg without caring about the file (it is about to be deleted)."""
@@ -87,6 +99,14 @@ class FFmpegWriter(FrameWriter):
                 gen.close()
             except Exception:
                 pass
+
+
+def _process_of(gen) -> Any:
+    """The ffmpeg process (subprocess.Popen) behind imageio-ffmpeg's write_frames
+    generator, which keeps it in its local ``p``; None if a version keeps it otherwise."""
+    frame = getattr(gen, "gi_frame", None)
+    process = frame.f_locals.get("p") if frame is not None else None
+    return process if hasattr(process, "poll") else None
 
 
 def _reason(exc: Exception) -> str:

@@ -31,7 +31,7 @@ from ..errors import InputError
 from ..pipeline import ExportSettings
 from ..scene.load import supported_suffixes
 from ..schema import Fault
-from ..textfile import read_text
+from ..textfile import read_text, toml_loads
 from ..textfile import show_value as _show  # errors quote values alike
 
 # Keys an item (or [defaults]) may carry: its input and name, and the options of the
@@ -132,7 +132,7 @@ def parse_playlist(text: str, path: str) -> Playlist:
     """Check playlist TOML ``text``; ``path`` is the playlist file (relative inputs resolve
     against its folder). Raises InputError naming the file and the item at fault."""
     try:
-        raw = tomllib.loads(text)
+        raw = toml_loads(text)
     except tomllib.TOMLDecodeError as exc:
         raise InputError(f"not valid TOML: {exc}", path) from None
     for key in raw:

@@ -141,10 +141,12 @@ def _load_gif(path: str) -> Scene:
                 duration = 100
             durations.append(max(duration, 20) / 1000.0)
             if len(durations) > MAX_FRAMES:
-                raise InputError(f"the GIF has more than {MAX_FRAMES:,} frames", path)
+                kind = "GIF" if image.format == "GIF" else "animation"
+                raise InputError(f"the {kind} has more than {MAX_FRAMES:,} frames", path)
     except (OSError, ValueError, SyntaxError, EOFError) as exc:
+        kind = "GIF" if image.format == "GIF" else "animation"  # an APNG, an animated WebP
         raise InputError(
-            f"the GIF is damaged ({shorten(str(exc) or type(exc).__name__, 120)})", path
+            f"the {kind} is damaged ({shorten(str(exc) or type(exc).__name__, 120)})", path
         ) from None
     if not durations:
         raise InputError("the GIF has no frames", path)

@@ -14,14 +14,14 @@ import numpy as np
 from PIL import Image, UnidentifiedImageError
 
 from ..colour import srgb_to_linear
-from ..containment import check_regular, read_reference, shorten
+from ..containment import check_regular, open_regular, read_reference, shorten
 from ..errors import InputError
-from ..limits import MemoryBudget
+from ..limits import MAX_DRAW_ITEMS, MemoryBudget
 from .lfs import HEAD_BYTES, pointer_message
 from .mesh_text import as_utf8, byte_order_mark, utf8_model
 from .mtl import ObjMaterials, find_file, read_obj_materials, read_vertex_colours
 from .normals import vertex_normals
-from .pictures import rgba_array
+from .pictures import check_encoded_picture, rgba_array
 from .scene import Scene
 from .types import DrawItem, Material, Mesh, Node, Primitive, Texture
 
@@ -63,13 +63,18 @@ def load_mesh(path: str) -> Scene:
         geometry_nodes = list(loaded.graph.nodes_geometry)
     except Exception as exc:
         raise InputError(f"not a readable {suffix[1:].upper()} file ({_short(exc)})", path) from None
+    if len(geometry_nodes) > MAX_DRAW_ITEMS:  # an OBJ of 100,000 one-face `o` objects
+        raise InputError(
+            f"the file holds {len(geometry_nodes):,} objects, more than the {MAX_DRAW_ITEMS:,} holopack draws",
+            path,
+        )
     for node_name in geometry_nodes:
         transform, geometry_name = loaded.graph[node_name]
         geometry = loaded.geometry[geometry_name]
         if not hasattr(geometry, "faces") or geometry.faces is None or len(geometry.faces) == 0:
             scene.warnings.append(f"{geometry_name}: no triangles (points or lines are not drawn)")
             continue
-        primitive = _primitive(scene, geometry, path, str(geometry_name), obj_materials)
+        primitive = _primitive(scene, geometry, path, str(geometry_name), obj_materials, resolver.budget)
         mesh_index = len(scene.meshes)
         scene.meshes.append(Mesh(name=str(geometry_name), primitives=[primitive]))
         matrix = np.asarray(transform, np.float64)
@@ -90,11 +95,50 @@ def load_mesh(path: str) -> Scene:
     return scene
 
 
+_PLY_HEADER_BYTES = 1 << 16
+
+
+def _check_ascii_ply_counts(path: str) -> None:
+    """Refuse an ASCII PLY whose header declares more elements (vertices, faces, ...)
+    than the file has lines after the header (one element a line, as the format has
+    it). trimesh read what was there without a word: a header of 10^9 faces with one
+    written drew one triangle and said nothing. A binary PLY's length trimesh checks."""
+    with open_regular(path, "model") as f:
+        head = f.read(_PLY_HEADER_BYTES)
+        end = head.find(b"end_header")
+        if not head.startswith(b"ply") or end < 0:
+            return  # not a PLY header we can read: trimesh reports it
+        header = head[:end].decode("ascii", "replace").split("\n")
+        if not any(line.split()[:2] == ["format", "ascii"] for line in header):
+            return
+        declared = 0
+        for line in header:
+            words = line.split()
+            if len(words) == 3 and words[0] == "element" and words[2].isdigit():
+                declared += int(words[2])
+        newline = head.find(b"\n", end)
+        if newline < 0:
+            return
+        block = head[newline + 1 :]
+        lines, last = block.count(b"\n"), block[-1:]
+        while lines < declared and (block := f.read(1 << 20)):
+            lines, last = lines + block.count(b"\n"), block[-1:]
+    lines += last not in (b"", b"\n")  # a last line without its newline
+    if lines < declared:
+        raise InputError(
+            f"the header declares {declared:,} elements (vertices, faces, ...) but the file "
+            f"holds {lines:,} lines of them: it is cut short or its header is wrong",
+            path,
+        )
+
+
 def _read(path: str, suffix: str, resolver, capture):
     """(trimesh's Scene of the file, its text re-encoded as UTF-8 or None when it was
     read as it is). The text is looked at up front only for a byte-order mark (four
     bytes), and in whole only when trimesh could not read it as UTF-8
     (holopack.scene.mesh_text)."""
+    if suffix == ".ply":
+        _check_ascii_ply_counts(path)
     text = _utf8_text(path, suffix) if _has_byte_order_mark(path) else None
     try:
         return _trimesh_load(path, suffix, text, resolver, capture), text
@@ -174,6 +218,9 @@ class _ContainedResolver:
                 # a material library in Latin-1 or with a byte-order mark, as UTF-8:
                 # trimesh would otherwise drop all its materials (holopack.scene.mesh_text)
                 return as_utf8(data) or data
+            # a picture that trimesh decodes itself (an OBJ's or a PLY's texture) must fit
+            # the budget on its own, and a JPEG's scans are bounded, before it gets it
+            check_encoded_picture(data, MemoryBudget(self.path), f"texture '{shorten(reference)}'")
             return data
         except InputError as exc:
             if self.refused is None:
@@ -234,7 +281,12 @@ class _LogCapture(logging.Handler):
 
 
 def _primitive(
-    scene: Scene, geometry, path: str, name: str, obj_materials: ObjMaterials | None = None
+    scene: Scene,
+    geometry,
+    path: str,
+    name: str,
+    obj_materials: ObjMaterials | None = None,
+    budget: MemoryBudget | None = None,
 ) -> Primitive:
     positions, indices = _checked_geometry(geometry, path, name)
     normals = None
@@ -258,7 +310,9 @@ def _primitive(
     visual = geometry.visual
     kind = getattr(visual, "kind", None)
     if obj_materials is not None:
-        uv, colors = _obj_visual(scene, geometry, material, obj_materials, len(positions))
+        uv, colors = _obj_visual(
+            scene, geometry, material, obj_materials, len(positions), budget or MemoryBudget(path)
+        )
         kind = None
     if kind == "texture":
         _texture_visual(scene, visual, material, len(positions), uv)
@@ -357,7 +411,9 @@ def _is_stand_in(image) -> bool:
     return image.size == (2, 2) and np.array_equal(np.asarray(image.convert("RGBA")), stand_in)
 
 
-def _obj_visual(scene: Scene, geometry, material: Material, table: ObjMaterials, count: int):
+def _obj_visual(
+    scene: Scene, geometry, material: Material, table: ObjMaterials, count: int, budget: MemoryBudget
+):
     """An OBJ primitive's colour as its files say: the MTL's Kd and map_Kd (read by
     holopack.scene.mtl), the UVs and the ``v x y z r g b`` vertex colours as trimesh parsed
     them. Returns (uv list, colours (N, 4) float32 linear or None); fills ``material``."""
@@ -387,7 +443,7 @@ def _obj_visual(scene: Scene, geometry, material: Material, table: ObjMaterials,
                     "no texture coordinates; drawn in its Kd colour"
                 )
             else:
-                pixels = _read_picture(entry.map_kd, scene)
+                pixels = _read_picture(entry.map_kd, scene, budget)
                 if pixels is not None:
                     scene.textures.append(Texture(pixels=pixels, name=os.path.basename(entry.map_kd)))
                     material.base_color_texture = len(scene.textures) - 1
@@ -427,10 +483,22 @@ def _obj_vertex_colours(geometry, count: int) -> np.ndarray | None:
     return out
 
 
-def _read_picture(path: str, scene: Scene) -> np.ndarray | None:
-    """A texture file as (H, W, 4) uint8, or None with a warning."""
+def _read_picture(path: str, scene: Scene, budget: MemoryBudget) -> np.ndarray | None:
+    """A texture file as (H, W, 4) uint8, or None with a warning. Its pixels are counted
+    against the model's ``budget`` and a JPEG's scans bounded before it is decoded (an
+    InputError names the model): a 13000 x 13000 PNG of 300 KB took 3.4 GB here."""
     try:
-        with Image.open(path) as picture:
+        with open_regular(path, "texture") as f:
+            data = f.read(budget.total - budget.used + 1)
+    except InputError as exc:
+        raise InputError(f"texture '{shorten(os.path.basename(path))}' {exc.message}", budget.path) from None
+    what = f"texture '{shorten(os.path.basename(path))}'"
+    if len(data) > budget.total - budget.used:
+        budget.spend(len(data), what)  # refuses: more bytes than the budget has left
+    try:
+        if not check_encoded_picture(data, budget, what):
+            raise UnidentifiedImageError(what)
+        with Image.open(io.BytesIO(data)) as picture:
             picture.load()
             return rgba_array(picture).copy()
     except (

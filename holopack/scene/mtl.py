@@ -211,16 +211,23 @@ def find_file(folder: str, written: str) -> str | None:
     candidates = [name if os.path.isabs(name) else os.path.join(folder, name)]
     candidates.append(os.path.join(folder, os.path.basename(name)))
     for candidate in candidates:
-        if os.path.isfile(candidate):
+        if _named_file(candidate):
             return candidate
     wanted = os.path.basename(name).lower()
     try:
         for entry in sorted(os.listdir(folder)):
-            if entry.lower() == wanted and os.path.isfile(os.path.join(folder, entry)):
+            if entry.lower() == wanted and _named_file(os.path.join(folder, entry)):
                 return os.path.join(folder, entry)
     except OSError:
         return None
     return None
+
+
+def _named_file(path: str) -> bool:
+    """Whether ``path`` is there and is not a folder. A device, FIFO or socket counts as
+    found, so that the containment rule refuses it by name: taken for missing, a map_Kd
+    naming /dev/zero through a symlink was passed over with a warning."""
+    return os.path.exists(path) and not os.path.isdir(path)
 
 
 def _floats(text: str) -> list[float]:

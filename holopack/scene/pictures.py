@@ -22,7 +22,13 @@ import numpy as np
 from .. import notices
 from ..containment import check_regular, shorten
 from ..errors import InputError
-from ..limits import check_picture_size, memory_budget_bytes
+from ..limits import (
+    JPEG_MOST_SCANS,
+    JPEG_MOST_SCANS_ALWAYS,
+    JPEG_SCAN_PIXELS,
+    check_picture_size,
+    memory_budget_bytes,
+)
 
 # the formats whose extra frames are an animation: the others' extra frames are other
 # pictures (a multi-page TIFF's pages, an MPO's depth map or second eye, a PSD's layers,
@@ -70,14 +76,17 @@ def open_picture(path: str, what: str = "the picture"):
                 if image is None:
                     raise
         _check_jpeg_length(image, path)
+        if image.format in ("JPEG", "MPO"):
+            check_jpeg_scans(path, image.width, image.height, what, path)
         _reduce_to_budget(image, path)
         check_picture_size(image.width, image.height, _STILL_BYTES, what, path)
+        pages = _tiff_pages(image) if image.format == "TIFF" else 1
         image.load()
         if is_animation(image):
             return image  # its frames are read one by one (decode.pil_rgba_frames)
-        pages = getattr(image, "n_frames", 1)
-        if image.format == "TIFF" and pages > 1:
-            notices.note(f"the TIFF holds {pages} pages; the first is shown", path)
+        if pages > 1:
+            shown = f"more than {TIFF_PAGES_COUNTED:,}" if pages > TIFF_PAGES_COUNTED else f"{pages}"
+            notices.note(f"the TIFF holds {shown} pages; the first is shown", path)
         return as_shown(image, path)
     except Image.DecompressionBombError:
         raise InputError("the picture has too many pixels to decode safely", path) from None
@@ -87,6 +96,27 @@ def open_picture(path: str, what: str = "the picture"):
     except (OSError, ValueError, SyntaxError, EOFError) as exc:
         text = str(exc).splitlines()[0] if str(exc) else type(exc).__name__
         raise InputError(f"not a readable picture ({shorten(text, 120)})", path) from None
+
+
+# Pillow's n_frames walks every page of a TIFF, checking each against the pages before
+# it for a loop: 20,000 pages took 2.8 s and a 6 MB file of 300,000 ran for minutes. Only
+# this many are counted (the count is for a notice; the first page is shown).
+TIFF_PAGES_COUNTED = 1000
+
+
+def _tiff_pages(image) -> int:
+    """The pages of an opened, not yet loaded TIFF, counted up to TIFF_PAGES_COUNTED + 1;
+    the image is left at its first page."""
+    pages = 1
+    try:
+        while pages <= TIFF_PAGES_COUNTED:
+            image.seek(pages)
+            pages += 1
+    except EOFError:
+        pass
+    finally:
+        image.seek(0)
+    return pages
 
 
 # A JPEG's coded data cannot be shorter than this many pixels a byte: every 8 x 8 block
@@ -109,6 +139,104 @@ def _check_jpeg_length(image, path: str) -> None:
             f"which {size:,} bytes cannot hold",
             path,
         )
+
+
+_SOS = b"\xff\xda"
+_COUNT_BLOCK = 16 << 20
+
+
+def jpeg_scans(data: bytes) -> int:
+    """The number of scans (start-of-scan segments) of a JPEG's own stream, its marker
+    segments walked from the start: an SOS hidden inside another segment (an EXIF
+    thumbnail, an ICC profile) is not counted. Stops at the end of the picture or of the
+    bytes."""
+    pos, scans, end = 2, 0, len(data)
+    while pos + 4 <= end:
+        if data[pos] != 0xFF:
+            return scans  # damaged: the decoder reports it
+        marker = data[pos + 1]
+        if marker == 0xFF:  # fill byte
+            pos += 1
+            continue
+        if marker == 0xD9:
+            return scans
+        if marker == 0x01 or 0xD0 <= marker <= 0xD8:
+            pos += 2
+            continue
+        pos += 2 + int.from_bytes(data[pos + 2 : pos + 4], "big")
+        if marker != 0xDA:
+            continue
+        scans += 1
+        # entropy-coded data runs to the next marker that is not a stuffed 0xFF00 or a
+        # restart marker
+        while True:
+            pos = data.find(b"\xff", pos)
+            if pos < 0 or pos + 1 >= end:
+                return scans
+            following = data[pos + 1]
+            if following == 0x00 or 0xD0 <= following <= 0xD7 or following == 0xFF:
+                pos += 1 if following == 0xFF else 2
+                continue
+            break
+    return scans
+
+
+def most_jpeg_scans(width: int, height: int) -> int:
+    """The most scans holopack decodes in a JPEG of ``width`` x ``height`` pixels."""
+    by_work = JPEG_SCAN_PIXELS // max(1, int(width) * int(height))
+    return int(min(JPEG_MOST_SCANS, max(JPEG_MOST_SCANS_ALWAYS, by_work)))
+
+
+def check_jpeg_scans(source, width: int, height: int, what: str, path: str | os.PathLike | None) -> None:
+    """Refuse a JPEG (``source``: its bytes, or the path of its file) with more scans
+    than ``most_jpeg_scans`` allows for its size, before it is decoded. The start-of-scan
+    markers are counted first (a fast upper bound: inside entropy-coded data 0xFF is
+    always stuffed); only when they pass the bound are the segments walked exactly."""
+    allowed = most_jpeg_scans(width, height)
+    if isinstance(source, (bytes, bytearray, memoryview)):
+        data = bytes(source)
+        if data.count(_SOS) <= allowed:
+            return
+    else:
+        markers = 0
+        with open(source, "rb") as f:
+            tail = b""
+            while block := f.read(_COUNT_BLOCK):
+                markers += (tail + block).count(_SOS) - tail.count(_SOS)
+                tail = block[-1:]
+        if markers <= allowed:
+            return
+        with open(source, "rb") as f:
+            data = f.read()
+    scans = jpeg_scans(data)
+    if scans > allowed:
+        raise InputError(
+            f"{what} is a JPEG of {scans:,} scans; holopack decodes at most {allowed:,} "
+            f"for a picture of {width} x {height} (each scan is decoded over the whole picture)",
+            path,
+        )
+
+
+def check_encoded_picture(data: bytes, budget, what: str) -> bool:
+    """For a picture's bytes (a texture), before they are decoded: its pixels counted
+    against ``budget`` (a holopack.limits.MemoryBudget, which refuses) and a JPEG's scans
+    checked. False when Pillow does not recognise the bytes as a picture (nothing is
+    counted then; the caller decides)."""
+    from PIL import Image, UnidentifiedImageError
+
+    try:
+        with warnings.catch_warnings():
+            warnings.simplefilter("ignore", Image.DecompressionBombWarning)
+            with Image.open(io.BytesIO(data)) as picture:
+                width, height, kind = picture.width, picture.height, picture.format
+    except Image.DecompressionBombError:  # more than twice Pillow's own bound (179 MP)
+        raise InputError(f"{what} has too many pixels to decode safely", budget.path) from None
+    except (UnidentifiedImageError, OSError, ValueError, SyntaxError, EOFError):
+        return False
+    budget.picture(width, height, _STILL_BYTES, what)
+    if kind in ("JPEG", "MPO"):
+        check_jpeg_scans(data, width, height, what, budget.path)
+    return True
 
 
 def _big_jpeg(path: str):

@@ -25,6 +25,7 @@ from typing import TYPE_CHECKING, cast
 
 import numpy as np
 
+from ..containment import folder_entry
 from ..errors import InputError
 from ..scene.pictures import open_picture, rgba_array
 
@@ -392,7 +393,18 @@ def pil_frame_durations(path: str) -> list[float]:
 
 def folder_pictures(path: str) -> list[str]:
     """The pictures of a frame folder in natural order (frame2 before frame10)."""
-    names = [n for n in os.listdir(path) if n.lower().endswith(PICTURE_SUFFIXES[:3] + (".jpg", ".jpeg"))]
+    suffixes = PICTURE_SUFFIXES[:3] + (".jpg", ".jpeg")
+    names = []
+    with os.scandir(path) as entries:
+        for entry in entries:
+            if not entry.name.lower().endswith(suffixes):
+                continue
+            # the containment rule: no symlink out of the folder, no device or FIFO. A plain
+            # file listed here is inside by construction (its type comes with the listing);
+            # only the others are resolved (that cost 31 us a picture, 3 s for 100,000)
+            if entry.is_symlink() or not entry.is_file(follow_symlinks=False):
+                folder_entry(path, entry.name, "picture")
+            names.append(entry.name)
 
     def key(n):
         return [int(t) if t.isdigit() else t for t in re.split(r"(\d+)", n.lower())]

@@ -29,7 +29,7 @@ from ..device import load_profile
 from ..device.profile import DeviceProfile
 from ..errors import InputError
 from ..formats.names import name_rule
-from ..textfile import read_text
+from ..textfile import read_text, toml_loads
 
 LAYOUTS = ("square", "staggered")
 _TOP_KEYS = {"device", "fans", "grid", "name", "description"}
@@ -111,7 +111,7 @@ def load_wall(path: str | os.PathLike) -> Wall:
 def parse_wall(text: str, source: str = "<wall>", base_dir: str | None = None) -> Wall:
     """Parse wall TOML text. ``base_dir``: where relative profile paths are found."""
     try:
-        raw = tomllib.loads(text)
+        raw = toml_loads(text)
     except tomllib.TOMLDecodeError as e:
         raise InputError(f"not valid TOML ({e})", source) from None
     _unknown(raw, _TOP_KEYS, "", source)

@@ -22,7 +22,7 @@ from ...schema import choice as _choice
 from ...schema import number as _num
 from ...schema import pos_int as _pos_int
 from ...schema import string as _str
-from ...textfile import read_text
+from ...textfile import read_text, toml_loads
 from ...textfile import show_value as _show  # errors quote values alike
 from .device_profile import DIAMETER_SLACK, Blade, DeviceProfile
 
@@ -154,7 +154,7 @@ def _named_within(raw: str, names: list[str]) -> list[str]:
 def parse_profile(text: str, source: str = "<profile>", _depth: int = 0) -> DeviceProfile:
     """Parse and check profile TOML text; ``source`` names it in errors."""
     try:
-        raw = tomllib.loads(text)
+        raw = toml_loads(text)
     except tomllib.TOMLDecodeError as e:
         raise InputError(f"not valid TOML: {e}", source) from None
     base_name = raw.get("base")
@@ -171,7 +171,7 @@ def parse_profile(text: str, source: str = "<profile>", _depth: int = 0) -> Devi
                 f"got {shorten(repr(base_name))}",
                 source,
             )
-        base_raw = tomllib.loads(read_text(PROFILE_DIR / f"{base_name}.toml", "profile"))
+        base_raw = toml_loads(read_text(PROFILE_DIR / f"{base_name}.toml", "profile"))
         own = raw
         raw = _merge(base_raw, {k: v for k, v in raw.items() if k != "base"})
         if "diameter_mm" not in own and "geometry" in own:

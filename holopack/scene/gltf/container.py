@@ -61,6 +61,7 @@ class ContainerReader:
         self.path = path
         self.folder = os.path.dirname(os.path.abspath(path))
         self.warnings: list[str] = []
+        self._warned: set[str] = set()  # for `warn`: a list's `in` is quadratic in warnings
         self.gltf: dict = {}
         self.glb_bin: bytes | None = None
         self._buffers: dict[int, bytes] = {}
@@ -75,7 +76,8 @@ class ContainerReader:
         raise InputError(message, self.path) from None
 
     def warn(self, message: str) -> None:
-        if message not in self.warnings:
+        if message not in self._warned:
+            self._warned.add(message)
             self.warnings.append(message)
 
     def _list(self, obj: dict, key: str, where: str) -> list:

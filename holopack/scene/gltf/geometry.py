@@ -7,6 +7,7 @@ import math
 
 import numpy as np
 
+from ...limits import MAX_DRAW_ITEMS, MAX_NODES
 from .. import draco
 from ..normals import vertex_normals
 from ..scene import Scene
@@ -36,6 +37,7 @@ class GeometryReader(MaterialReader):
     # -- nodes -----------------------------------------------------------------------
     def _read_nodes(self) -> list[Node]:
         specs = self._list(self.gltf, "nodes", "the file")
+        self._check_node_count(len(specs), "the file has")
         nodes = []
         for i, spec in enumerate(specs):
             where = f"node {i}"
@@ -71,8 +73,13 @@ class GeometryReader(MaterialReader):
             extensions = spec.get("extensions")
             if isinstance(extensions, dict) and INSTANCING in extensions:
                 self._instances(nodes, i, extensions[INSTANCING])
+                self._check_node_count(len(nodes), "with its instances, the file has")
         self._parents = self._check_tree(nodes)
         return nodes
+
+    def _check_node_count(self, count: int, what: str) -> None:
+        if count > MAX_NODES:
+            self.fail(f"{what} {count:,} nodes, more than the {MAX_NODES:,} holopack reads")
 
     def _instances(self, nodes: list[Node], index: int, spec) -> None:
         """EXT_mesh_gpu_instancing: node ``index`` draws its mesh once per instance, at
@@ -217,18 +224,26 @@ class GeometryReader(MaterialReader):
             index = 0
         spec = scenes[index]
         roots = []
+        listed = set()  # a list's `in` (quadratic): 20,000 roots took 2.9 s, 100,000 over 60 s
         for r in self._list(spec, "nodes", f"scene {index}"):
             r = self._index_item(r, node_count, f"scene {index} refers to", "node")
             if self._parents[r] >= 0:
                 self.warn(f"scene {index} lists node {r}, which is not a root; it is drawn under its parent")
                 continue
-            if r not in roots:
+            if r not in listed:
+                listed.add(r)
                 roots.append(r)
         return roots
 
     # -- meshes ----------------------------------------------------------------------
     def _read_meshes(self) -> list[Mesh]:
         meshes = []
+        specs = self._list(self.gltf, "meshes", "the file")
+        total = sum(len(s["primitives"]) for s in specs if isinstance(s.get("primitives"), list))
+        if total > MAX_DRAW_ITEMS:
+            self.fail(
+                f"the meshes hold {total:,} primitives, more than the {MAX_DRAW_ITEMS:,} holopack draws"
+            )
         for i, spec in enumerate(self._list(self.gltf, "meshes", "the file")):
             where = f"mesh {i}"
             prims = self._list(spec, "primitives", where)
@@ -537,7 +552,7 @@ class GeometryReader(MaterialReader):
 
     # -- the drawn scene -------------------------------------------------------------
     def _walk(self, scene: Scene) -> list[DrawItem]:
-        items = []
+        items: list[DrawItem] = []
         stack = list(reversed(scene.roots))
         while stack:
             index = stack.pop()
@@ -548,6 +563,12 @@ class GeometryReader(MaterialReader):
                 if skin is not None and not any(p.joints is not None for p in mesh.primitives):
                     self.warn(f"node {index} has a skin but its mesh has no joints; drawn without skinning")
                     skin = None
+                if len(items) + len(mesh.primitives) > MAX_DRAW_ITEMS:
+                    # 100 nodes showing a mesh of 1,000 primitives: a few hundred bytes of JSON
+                    self.fail(
+                        f"the scene draws more than {MAX_DRAW_ITEMS:,} mesh primitives "
+                        "(nodes x the primitives of their meshes), more than holopack draws"
+                    )
                 for p, prim in enumerate(mesh.primitives):
                     prim_skin = skin if prim.joints is not None else None
                     items.append(DrawItem(node=index, mesh=node.mesh, primitive=p, skin=prim_skin))

@@ -12,7 +12,7 @@ import numpy as np
 from ...containment import shorten
 from .. import ktx2
 from ..pbr_maps import read_pbr_maps
-from ..pictures import rgba_array
+from ..pictures import check_encoded_picture, rgba_array
 from ..scene import Scene
 from ..types import Material, Texture
 from .accessors import AccessorReader
@@ -198,10 +198,11 @@ class MaterialReader(AccessorReader):
                 self.fail(f"{where} is damaged and cannot be decoded ({exc})")
         from PIL import Image, UnidentifiedImageError
 
+        # counted by its pixels before it is decoded (RGBA, and one copy); a JPEG's scans
+        # bounded (holopack.scene.pictures)
+        check_encoded_picture(raw, self.budget, where)
         try:
             with Image.open(io.BytesIO(raw)) as picture:
-                # counted by its pixels before it is decoded (RGBA, and one copy)
-                self.budget.picture(picture.width, picture.height, 8, where)
                 picture.load()
                 pixels = rgba_array(picture).copy()
         except (UnidentifiedImageError, Image.DecompressionBombError) as exc:
