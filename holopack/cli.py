@@ -214,7 +214,8 @@ def cmd_preview(args) -> int:
         from .wall.window import run_wall_preview
 
         shown = given(args, "animation", "frames", "screenshot")
-        return run_wall_preview(args.input, args.wall, **shown) or 0
+        video = given(args, *options.VIDEO_PARSERS)
+        return run_wall_preview(args.input, args.wall, **shown, video=video) or 0
     from .preview import run_preview
     from .settings_check import check_export_settings
 

@@ -95,7 +95,12 @@ def cmd_bench(args) -> int:
         from ..wall.bench import bench_wall, format_wall_report
 
         first = args.inputs[0] if args.inputs else None
-        report = bench_wall(first, args.wall, **given(args, "frames", "warmup", "animation"))
+        report = bench_wall(
+            first,
+            args.wall,
+            **given(args, "frames", "warmup", "animation"),
+            video=given(args, *options.VIDEO_PARSERS),
+        )
         if args.json:
             _write(args.json, json.dumps(report, indent=1, allow_nan=False) + "\n")
         if not args.quiet:

@@ -103,11 +103,16 @@ class ProcessedMedia(MediaSource):
     margin: float = 0.08
     source: MediaSource = field(kw_only=True)
     size: int = 0
+    # a wall's canvas decides the placement itself (holopack.wall.source.canvas_cut):
+    # set, it replaces the fan's square and circle
+    fixed: Placement | None = None
 
     def set_size(self, size: int) -> None:
         self.size = int(size)
 
     def placement(self) -> Placement:
+        if self.fixed is not None:
+            return self.fixed
         size = self.size or max(self.width, self.height)
         if self.options.crop == "auto" and self.model.box is not None:
             return circle_placement(self.model.box, size, self.margin)

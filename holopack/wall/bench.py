@@ -37,15 +37,24 @@ BLOCKS = 3  # end-to-end blocks of the wall, each followed by one of the peer
 
 
 def bench_wall(
-    input_path, wall_path: str, frames: int = 60, warmup: int = 5, animation=None, preview: bool = True
+    input_path,
+    wall_path: str,
+    frames: int = 60,
+    warmup: int = 5,
+    animation=None,
+    preview: bool = True,
+    video: dict | None = None,
 ) -> dict:
     """A report dict: per-stage median milliseconds, end-to-end fps and x real time,
-    and the single-fan peer's fps measured alternately in the same run."""
+    and the single-fan peer's fps measured alternately in the same run. ``video``:
+    key/crop/loop/levels for video input, as ExportSettings takes them (both the wall
+    and its peer process the clip with them)."""
+    video = video or {}
     wall = load_wall(wall_path)
     path = os.fspath(input_path) if input_path else default_twin()
     scene = load(path)
     # both loops run warmup + frames frames, twice: a clip of that length
-    settings = ExportSettings(animation=animation, seconds=(2 * frames + warmup) / wall.fps)
+    settings = ExportSettings(animation=animation, seconds=(2 * frames + warmup) / wall.fps, **video)
     first = wall.fans[0]
     # the wall and its peer cut the clip alike: a notice is said once, but not one about
     # the clip's length, which is the bench's own choice, not a --seconds of the user's
@@ -53,7 +62,7 @@ def bench_wall(
         plan = WallPlan(scene, wall, settings)
         peer = ExportPlan(
             scene,
-            ExportSettings(device=first.profile, animation=animation, seconds=settings.seconds),
+            ExportSettings(device=first.profile, animation=animation, seconds=settings.seconds, **video),
             "peer" + first.profile.layout.get("suffix", ".bin") if first.profile.is_polar else "peer.mp4",
         )
     shower = WallPreview(plan.geometry) if preview else None

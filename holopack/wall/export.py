@@ -36,7 +36,7 @@ from .layout import Fan, Wall, load_wall
 from .ownership import owned_tiles, owner_map
 from .prefetch import prefetched
 from .preview import WallPreview
-from .source import CanvasSource
+from .source import CanvasCut, CanvasSource, canvas_cut
 from .weights import CanvasTiles, FanEncoder, FusedResample
 
 WALL_JSON = "wall.json"
@@ -122,6 +122,14 @@ class WallPlan:
     def __init__(self, scene: Scene, wall: Wall, settings: ExportSettings, px_per_mm: float | None = None):
         self.wall = wall
         self.fps = float(settings.fps or wall.fps)
+        given = scene
+        if scene.is_media:
+            # the fan's video options (--key, --crop, --loop, --levels), processed on the
+            # canvas below; imported here, as ExportPlan does: a model never needs OpenCV
+            from ..video.process import prepare_scene
+
+            scene = prepare_scene(scene, settings.video_options(), settings.framing.margin)
+        self.scene = scene
         self.timeline = make_timeline(scene, settings, self.fps)
         for fan in wall.fans:
             limit = fan.profile.max_seconds
@@ -133,6 +141,7 @@ class WallPlan:
         if px_per_mm is None and settings.size:  # --size: pixels across the smallest fan
             px_per_mm = settings.size / min(f.profile.physical_diameter_mm for f in wall.fans)
         self.geometry = canvas_geometry(wall, px_per_mm, media=scene.is_media)
+        cut = _place_on_canvas(scene.media, self.geometry, settings) if scene is not given else None
         self.owner = owner_map(self.geometry)
         self.tile_mask = owned_tiles(self.owner)
         polar = [f.profile.supersample for f in wall.fans if f.profile.is_polar]
@@ -146,6 +155,7 @@ class WallPlan:
             framing=settings.framing,
             supersample=supersample,
             lights=settings.lights,
+            cut=cut,
             **settings.look(),
         )
         if not (settings.brightness > 0 and math.isfinite(settings.brightness)):
@@ -198,6 +208,20 @@ class WallPlan:
     def fan_frames(self, index: int) -> list:
         """``frames_from`` frame ``index``'s canvas."""
         return self.frames_from(self.canvas(index), index)
+
+
+def _place_on_canvas(media, geometry: CanvasGeometry, settings: ExportSettings) -> CanvasCut:
+    """A processed clip (video.process.ProcessedMedia) placed by the wall's rule, not a
+    fan's: ``--crop auto`` the subject's extent over the clip (the first pass's box)
+    into the canvas rectangle with the margin, ``--crop fit`` (or no subject found) the
+    whole frame into the rectangle, as an unprocessed clip is fitted."""
+    box = media.model.box if media.options.crop == "auto" else None
+    if box is None:
+        cut = canvas_cut((0, 0, media.width, media.height), media.width, media.height, geometry, 0.0)
+    else:
+        cut = canvas_cut(box, media.width, media.height, geometry, settings.framing.margin)
+    media.fixed = cut.placement
+    return cut
 
 
 @dataclass
@@ -268,7 +292,8 @@ def export_wall(
             "canvas": plan.geometry.to_dict(),
             "ownership": "each canvas pixel belongs to the nearest fan centre among the fans whose "
             "circle covers its centre (ties: the fan listed first); gaps stay black",
-            "fit": "pictures and videos: scaled to fit the canvas rectangle, aspect kept, centred; "
+            "fit": "pictures and videos: scaled to fit the canvas rectangle, aspect kept, centred "
+            "(a video keyed with --crop auto: the subject's extent over the clip, with a margin); "
             "models: camera fixed over the clip, upright, centred, with a margin",
             "fans": fans,
             "sync": {"frames": total, "fps": plan.fps, "start": SYNC_NOTE},

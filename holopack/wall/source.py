@@ -5,6 +5,12 @@ clip (the same fitting as a single fan's, pipeline.SceneSource), upright and cen
 with a margin: the fitted sphere fills the rectangle's shorter side. Only the tiles
 under some fan's circle are rasterised. A picture or video is fitted to the canvas
 rectangle, aspect kept and centred (CanvasGeometry.picture_fit), in linear light.
+
+A video processed by the fan's options (--key, --crop, --loop, --levels: holopack.video)
+is processed straight onto the canvas's pixel grid (canvas_cut): the keyer's square
+output holds the part of the canvas the clip covers in its top-left corner, so its
+pixels are the canvas's, resampled once (as a single fan's are), and the keyed picture
+needs no second fit.
 """
 
 from __future__ import annotations
@@ -25,6 +31,7 @@ from .canvas import CanvasGeometry
 
 if TYPE_CHECKING:
     from ..rendering import Renderer
+    from ..video.crop import Placement
 
 
 @dataclass
@@ -74,8 +81,10 @@ class CanvasSource:
         tone_mapping: str | None = None,
         exposure: float = 1.0,
         model_lights: bool = False,
+        cut: CanvasCut | None = None,
     ):
         self.scene = scene
+        self.cut = cut  # a processed clip's place on the canvas (canvas_cut)
         self.timeline = timeline
         self.geometry = geometry
         self.tile_mask = tile_mask
@@ -139,7 +148,13 @@ class CanvasSource:
 
     def _media(self, video: VideoSource, index: int) -> CanvasFrame:
         picture = video.frame_at(index)
-        linear = fit_to_canvas(SRGB8_TO_LINEAR[picture], self.geometry)
+        cut = self.cut
+        if cut is not None:  # processed on the canvas's grid: copied, not resampled again
+            linear = np.zeros((self.height, self.width, 3), np.float32)
+            h, w = cut.y1 - cut.y0, cut.x1 - cut.x0
+            linear[cut.y0 : cut.y1, cut.x0 : cut.x1] = SRGB8_TO_LINEAR[picture[:h, :w]]
+        else:
+            linear = fit_to_canvas(SRGB8_TO_LINEAR[picture], self.geometry)
         return CanvasFrame(linear=linear, tiles=self.tile_mask.copy())
 
 
@@ -154,6 +169,51 @@ class _CameraOnly(SceneSource):
         self.orientation = decide(scene, front, up)
         self._model = self.orientation.matrix4()
         self.camera: Camera = self._fit_camera()
+
+
+@dataclass(frozen=True)
+class CanvasCut:
+    """Where a processed clip lands on the canvas: its frames, uint8 (S, S, 3) by
+    ``placement`` (a video.crop.Placement), hold canvas pixels [y0, y1) x [x0, x1) in
+    their top-left corner; the canvas is black elsewhere."""
+
+    placement: Placement
+    x0: int
+    y0: int
+    x1: int
+    y1: int
+
+
+def canvas_cut(box, width: int, height: int, geometry: CanvasGeometry, margin: float) -> CanvasCut:
+    """A clip of width x height source pixels placed by the wall's rule: ``box`` (x0, y0,
+    x1, y1 source pixels, x1/y1 exclusive) fitted into the canvas rectangle shrunk by
+    ``margin`` (a fraction of each half side, as a single fan's circle is shrunk by a
+    fraction of its radius), aspect kept, its centre at the rectangle's centre, at the
+    canvas's own resolution. ``--crop fit`` is the whole frame as the box with no margin
+    (CanvasGeometry.picture_fit's rule), ``--crop auto`` the subject's extent over the
+    clip, fixed for the clip.
+
+    The processed square covers only the part of the canvas the clip lands on, not the
+    whole canvas: on a row of three fans a 16:9 clip fitted by the height covers 1.8 of
+    the canvas's 3 heights, and keying a square as wide as the canvas cost 145 instead
+    of 67 CPU ms per frame on the 1080p bench clip (with --crop auto, 201 instead of
+    170; benchmarks/results/2026-12-05/wall-key-cut.txt). With --crop auto the square
+    still reaches past the canvas on its shorter side where the zoomed clip does, and
+    that part is keyed and not shown."""
+    from ..video.crop import Placement
+
+    bx0, by0, bx1, by1 = box
+    w_px = (geometry.right - geometry.left) * geometry.px_per_mm
+    h_px = (geometry.top - geometry.bottom) * geometry.px_per_mm
+    scale = max(1e-3, 1.0 - margin) * min(w_px / max(1.0, bx1 - bx0), h_px / max(1.0, by1 - by0))
+    ox = w_px / 2.0 - 0.5 * (bx0 + bx1) * scale  # canvas x of source x = 0
+    oy = h_px / 2.0 - 0.5 * (by0 + by1) * scale
+    x0 = min(geometry.width - 1, max(0, math.floor(ox)))
+    y0 = min(geometry.height - 1, max(0, math.floor(oy)))
+    x1 = max(x0 + 1, min(geometry.width, math.ceil(ox + width * scale)))
+    y1 = max(y0 + 1, min(geometry.height, math.ceil(oy + height * scale)))
+    side = max(x1 - x0, y1 - y0)
+    return CanvasCut(Placement(scale, ox - x0, oy - y0, side), x0, y0, x1, y1)
 
 
 def box_taps(n_src: int, n_dst: int, scale: float, offset: float) -> tuple[np.ndarray, np.ndarray]:

@@ -29,13 +29,16 @@ def run_wall_preview(
     animation=None,
     frames: int | None = None,
     screenshot: str | None = None,
+    video: dict | None = None,
 ) -> int:
+    """``video``: key/crop/loop/levels for video input (holopack.video), as ExportSettings
+    takes them (export --wall's own options and defaults)."""
     from ..preview.window import NO_DISPLAY_HELP, _glfw, check_display, gl_api
 
     check_display()
     wall = load_wall(wall_path)  # a bad wall file fails before any window opens
     scene = load(os.fspath(input_path) if input_path else default_twin())
-    plan = WallPlan(scene, wall, ExportSettings(animation=animation))
+    plan = WallPlan(scene, wall, ExportSettings(animation=animation, **(video or {})))
     shower = WallPreview(plan.geometry, size=WINDOW_LONG_SIDE)
     glfw = _glfw()
     errors: list[str] = []
