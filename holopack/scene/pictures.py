@@ -217,11 +217,65 @@ def check_jpeg_scans(source, width: int, height: int, what: str, path: str | os.
         )
 
 
-def check_encoded_picture(data: bytes, budget, what: str) -> bool:
-    """For a picture's bytes (a texture), before they are decoded: its pixels counted
-    against ``budget`` (a holopack.limits.MemoryBudget, which refuses) and a JPEG's scans
-    checked. False when Pillow does not recognise the bytes as a picture (nothing is
-    counted then; the caller decides)."""
+# Textures may be kept at 1/2 ... 1/16 of their sides when a model's textures together
+# pass the memory budget: a studio twin's 4096 px maps (128 MB each, decoded and copied)
+# passed 384 MB at the third, and an 8192 px map alone; the fan draws the figure some
+# 1000 px tall, where such a map is read from its mip levels 2-3 anyway.
+MOST_TEXTURE_REDUCTION = 16
+# bytes per pixel of the full decode a reduction is made from (RGBA): each picture must
+# fit the budget on its own, so a 13000 x 13000 PNG bomb is still refused undecoded
+_DECODE_BYTES = 4
+
+
+def reduced_size(width: int, height: int, factor: int) -> tuple[int, int]:
+    """(width, height) of a picture kept at 1/``factor`` of its sides."""
+    return max(1, -(-int(width) // factor)), max(1, -(-int(height) // factor))
+
+
+def texture_reduction(sizes: list[tuple[int, int]], budget) -> int:
+    """One power of two (1 to MOST_TEXTURE_REDUCTION) that all the textures of
+    ``sizes`` ((width, height) each, as their headers say) are kept reduced by, so that
+    together they fit what ``budget`` has left: 1 where they fit whole, or where no
+    reduction makes them fit or a picture's full decode alone passes the budget (the
+    count then refuses, naming the picture)."""
+    left = budget.total - budget.used
+
+    def kept(factor: int) -> int:
+        return sum(math.prod(reduced_size(w, h, factor)) * _STILL_BYTES for w, h in sizes)
+
+    if kept(1) <= left or any(w * h * _DECODE_BYTES > budget.total for w, h in sizes):
+        return 1
+    factor = 2
+    while factor < MOST_TEXTURE_REDUCTION and kept(factor) > left:
+        factor *= 2
+    return factor if kept(factor) <= left else 1
+
+
+def reduce_texture(pixels: np.ndarray, factor: int) -> np.ndarray:
+    """(H, W, 4) uint8 -> the picture at 1/``factor`` of its sides (reduced_size), each
+    pixel the area average of those it covers."""
+    if factor == 1:
+        return pixels
+    import cv2
+
+    return cv2.resize(
+        pixels, reduced_size(pixels.shape[1], pixels.shape[0], factor), interpolation=cv2.INTER_AREA
+    )
+
+
+def reduction_message(count: int, factor: int, budget) -> str:
+    """The warning for ``count`` textures kept at 1/``factor`` of their sides."""
+    what = "the texture is" if count == 1 else f"the {count} textures are"
+    return (
+        f"{what} drawn at 1/{factor} of their sides to fit the {budget.total / (1 << 20):,.0f} MB "
+        "memory budget for one file (HOLOPACK_MEMORY_BUDGET_MB raises it)"
+    )
+
+
+def encoded_picture_size(data: bytes, budget, what: str) -> tuple[int, int] | None:
+    """(width, height) of a picture's bytes (a texture) from its header, its JPEG scans
+    checked, before it is decoded; None when Pillow does not recognise the bytes as a
+    picture (the caller decides). Nothing is counted against ``budget``."""
     from PIL import Image, UnidentifiedImageError
 
     try:
@@ -232,10 +286,21 @@ def check_encoded_picture(data: bytes, budget, what: str) -> bool:
     except Image.DecompressionBombError:  # more than twice Pillow's own bound (179 MP)
         raise InputError(f"{what} has too many pixels to decode safely", budget.path) from None
     except (UnidentifiedImageError, OSError, ValueError, SyntaxError, EOFError):
-        return False
-    budget.picture(width, height, _STILL_BYTES, what)
+        return None
     if kind in ("JPEG", "MPO"):
         check_jpeg_scans(data, width, height, what, budget.path)
+    return width, height
+
+
+def check_encoded_picture(data: bytes, budget, what: str) -> bool:
+    """For a picture's bytes (a texture), before they are decoded: its pixels counted
+    against ``budget`` (a holopack.limits.MemoryBudget, which refuses) and a JPEG's scans
+    checked. False when Pillow does not recognise the bytes as a picture (nothing is
+    counted then; the caller decides)."""
+    size = encoded_picture_size(data, budget, what)
+    if size is None:
+        return False
+    budget.picture(size[0], size[1], _STILL_BYTES, what)
     return True
 
 

@@ -6,19 +6,42 @@ import io
 import math
 import struct
 import urllib.parse
+from dataclasses import dataclass
 
 import numpy as np
 
+from ... import notices
 from ...containment import shorten
 from .. import ktx2
 from ..pbr_maps import read_pbr_maps
-from ..pictures import check_encoded_picture, rgba_array
+from ..pictures import (
+    encoded_picture_size,
+    reduce_texture,
+    reduced_size,
+    reduction_message,
+    rgba_array,
+    texture_reduction,
+)
 from ..scene import Scene
 from ..types import Material, Texture
 from .accessors import AccessorReader
 from .container import _INSTALL_HINT
 
 _WRAP_MODES = (10497, 33071, 33648)
+_TEXTURE_BYTES = 8  # counted per pixel: RGBA as decoded, and one copy
+_NOT_YET = np.zeros((1, 1, 4), np.uint8)  # a texture's pixels until _decode_textures
+
+
+@dataclass(frozen=True)
+class _Encoded:
+    """A picture not yet decoded: its bytes and the size its header gives."""
+
+    raw: bytes
+    where: str
+    width: int
+    height: int
+
+
 _MAG_FILTERS = (9728, 9729)
 _MIN_FILTERS = (9728, 9729, 9984, 9985, 9986, 9987)
 
@@ -27,6 +50,7 @@ class MaterialReader(AccessorReader):
     # set by the reader as it builds the scene, before the materials are read
     _scene: Scene
     _texture_map: dict[int, int | None]
+    _encoded: list[tuple[int, _Encoded]]  # (index in Scene.textures, picture) to decode
 
     # -- materials and textures ------------------------------------------------------
     def _read_materials(self) -> list[Material]:
@@ -136,6 +160,9 @@ class MaterialReader(AccessorReader):
             self._texture_map[index] = None
             return None
         pixels = self._image(source)
+        if isinstance(pixels, _Encoded):  # decoded once every texture's size is known
+            self._encoded.append((len(self._scene.textures), pixels))
+            pixels = _NOT_YET
         wrap_s = wrap_t = 10497
         mag_filter = min_filter = None
         sampler = self._ref(spec, "sampler", where, "samplers")
@@ -174,8 +201,27 @@ class MaterialReader(AccessorReader):
             out.append(None if value is None else int(value))
         return out[0], out[1]
 
-    def _image(self, index: int) -> np.ndarray:
-        """Image ``index`` decoded: (H, W, 4) uint8."""
+    def _decode_textures(self) -> None:
+        """Decode the pictures ``_texture`` left encoded, all kept at one reduction that
+        fits them together into the memory budget (holopack.scene.pictures.texture_reduction),
+        each counted before it is decoded."""
+        encoded, self._encoded = self._encoded, []
+        if not encoded:
+            return
+        factor = texture_reduction([(e.width, e.height) for _, e in encoded], self.budget)
+        if factor > 1:
+            # said when the model is used as well as listed by inspect: the twin is drawn,
+            # but not at the detail its maps hold
+            message = reduction_message(len(encoded), factor, self.budget)
+            self.warn(message)
+            notices.warn(message, self.path)
+        for slot, e in encoded:
+            self.budget.picture(*reduced_size(e.width, e.height, factor), _TEXTURE_BYTES, e.where)
+            self._scene.textures[slot].pixels = reduce_texture(self._decode(e.raw, e.where), factor)
+
+    def _image(self, index: int) -> np.ndarray | _Encoded:
+        """Image ``index``: KTX2 decoded, (H, W, 4) uint8; any other picture as its bytes
+        and header size (``_decode_textures`` decodes it)."""
         spec = self.gltf["images"][index]
         uri = spec.get("uri")
         named = isinstance(uri, str) and not uri.startswith("data:")
@@ -196,11 +242,17 @@ class MaterialReader(AccessorReader):
                 return ktx2.decode(raw)
             except ValueError as exc:
                 self.fail(f"{where} is damaged and cannot be decoded ({exc})")
+        # a JPEG's scans bounded (holopack.scene.pictures); counted by its pixels before
+        # it is decoded (RGBA, and one copy), in _decode_textures
+        size = encoded_picture_size(raw, self.budget, where)
+        if size is None:
+            return self._decode(raw, where)  # which says why it is no picture
+        return _Encoded(raw, where, *size)
+
+    def _decode(self, raw, where: str) -> np.ndarray:
+        """A picture's bytes -> (H, W, 4) uint8, or one line saying why not."""
         from PIL import Image, UnidentifiedImageError
 
-        # counted by its pixels before it is decoded (RGBA, and one copy); a JPEG's scans
-        # bounded (holopack.scene.pictures)
-        check_encoded_picture(raw, self.budget, where)
         try:
             with Image.open(io.BytesIO(raw)) as picture:
                 picture.load()

@@ -83,11 +83,13 @@ class _Reader(AnimationReader):
         file_nodes = len(self._list(g, "nodes", "the file"))
         scene.roots = self._read_roots(file_nodes)
         self._texture_map: dict[int, int | None] = {}
+        self._encoded = []
         self._scene = scene
         # geometry first: a missing .bin is the fault to report before a missing picture
         scene.skins = self._read_skins(file_nodes)
         scene.meshes = self._read_meshes()
         scene.materials = self._read_materials()
+        self._decode_textures()
         if self._default_used:
             scene.materials.append(Material(name="default"))
         self._check_node_weights(scene)
