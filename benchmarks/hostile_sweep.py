@@ -361,54 +361,42 @@ def _(d):
     return ["export", "m.gltf", "-o", "out.hps", *EXPORT]
 
 
-@case("gltf-keyframe-times-nan-decreasing", either=True)
-def _(d):
-    times = struct.pack("<4f", 1.0, float("nan"), 0.5, -3.0)
-    moves = struct.pack("<12f", *([0, 0, 0] * 4))
+def animated_triangle(times: list[float], values: list[float], path: str) -> dict:
+    """A triangle whose node 0 has one channel: ``times`` (SCALAR keyframe times) and
+    ``values`` (VEC3 per keyframe, flattened) on ``path``, all floats packed as given."""
     pos = struct.pack("<9f", 0, 0, 0, 1, 0, 0, 0, 1, 0)
-    doc = gltf_doc(positions=pos + times + moves)
+    key_bytes = struct.pack(f"<{len(times)}f", *times)
+    value_bytes = struct.pack(f"<{len(values)}f", *values)
+    doc = gltf_doc(positions=pos + key_bytes + value_bytes)
     doc["bufferViews"] = [
         {"buffer": 0, "byteLength": 36},
-        {"buffer": 0, "byteOffset": 36, "byteLength": 16},
-        {"buffer": 0, "byteOffset": 52, "byteLength": 48},
+        {"buffer": 0, "byteOffset": 36, "byteLength": len(key_bytes)},
+        {"buffer": 0, "byteOffset": 36 + len(key_bytes), "byteLength": len(value_bytes)},
     ]
     doc["accessors"] = [
         {"bufferView": 0, "componentType": 5126, "count": 3, "type": "VEC3"},
-        {"bufferView": 1, "componentType": 5126, "count": 4, "type": "SCALAR"},
-        {"bufferView": 2, "componentType": 5126, "count": 4, "type": "VEC3"},
+        {"bufferView": 1, "componentType": 5126, "count": len(times), "type": "SCALAR"},
+        {"bufferView": 2, "componentType": 5126, "count": len(values) // 3, "type": "VEC3"},
     ]
     doc["animations"] = [
         {
             "samplers": [{"input": 1, "output": 2}],
-            "channels": [{"sampler": 0, "target": {"node": 0, "path": "translation"}}],
+            "channels": [{"sampler": 0, "target": {"node": 0, "path": path}}],
         }
     ]
+    return doc
+
+
+@case("gltf-keyframe-times-nan-decreasing", either=True)
+def _(d):
+    doc = animated_triangle([1.0, float("nan"), 0.5, -3.0], [0, 0, 0] * 4, "translation")
     (d / "m.gltf").write_text(json.dumps(doc))
     return ["export", "m.gltf", "-o", "out.hps", *EXPORT]
 
 
 @case("gltf-keyframe-values-inf", either=True)
 def _(d):
-    times = struct.pack("<2f", 0.0, 1.0)
-    moves = struct.pack("<6f", 0, 0, 0, float("inf"), float("nan"), 1e38)
-    pos = struct.pack("<9f", 0, 0, 0, 1, 0, 0, 0, 1, 0)
-    doc = gltf_doc(positions=pos + times + moves)
-    doc["bufferViews"] = [
-        {"buffer": 0, "byteLength": 36},
-        {"buffer": 0, "byteOffset": 36, "byteLength": 8},
-        {"buffer": 0, "byteOffset": 44, "byteLength": 24},
-    ]
-    doc["accessors"] = [
-        {"bufferView": 0, "componentType": 5126, "count": 3, "type": "VEC3"},
-        {"bufferView": 1, "componentType": 5126, "count": 2, "type": "SCALAR"},
-        {"bufferView": 2, "componentType": 5126, "count": 2, "type": "VEC3"},
-    ]
-    doc["animations"] = [
-        {
-            "samplers": [{"input": 1, "output": 2}],
-            "channels": [{"sampler": 0, "target": {"node": 0, "path": "scale"}}],
-        }
-    ]
+    doc = animated_triangle([0.0, 1.0], [0, 0, 0, float("inf"), float("nan"), 1e38], "scale")
     (d / "m.gltf").write_text(json.dumps(doc))
     return ["export", "m.gltf", "-o", "out.hps", *EXPORT]
 
