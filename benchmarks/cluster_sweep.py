@@ -429,6 +429,23 @@ def case_scheduler_gone_before(ctx, d: Path) -> str:
     return row(faults, f"{took:.0f} s | {last(se)}")
 
 
+def rerun_after_stop(ctx, d: Path, ref: Path, faults: list[str]) -> tuple[int, str]:
+    """After a run that stopped part-way: no staging left, then a re-run on the sweep's
+    cluster must give the serial package, keeping the files the stopped run finished.
+    Appends to ``faults``; returns (files kept, the re-run's stderr)."""
+    if leftovers(d):
+        faults.append(f"left {leftovers(d)}")
+    kept = len(list((d / "out").glob("*/files/*"))) if (d / "out").exists() else 0
+    rc, _, se2, _ = pack(ctx.cluster, d)
+    if rc != 0:
+        faults.append(f"re-run rc {rc}: {last(se2)}")
+    else:
+        faults += same_as(d / "out", ref) + validate(d / "out")
+        if kept and f"{kept} unchanged" not in summary(se2):
+            faults.append(f"re-run kept other than the {kept} files")
+    return kept, se2
+
+
 def case_scheduler_gone_mid(ctx, d: Path) -> str:
     """The scheduler killed after the first file; then a re-run on a new cluster."""
     (d / "list.toml").write_text(catalogue(8))
@@ -446,16 +463,7 @@ def case_scheduler_gone_mid(ctx, d: Path) -> str:
     finally:
         cluster.close()
     faults = one_line(proc.returncode, se, ["lost the Dask scheduler"], want_rc=1)
-    if leftovers(d):
-        faults.append(f"left {leftovers(d)}")
-    kept = len(list((d / "out").glob("*/files/*"))) if (d / "out").exists() else 0
-    rc, so, se2, _ = pack(ctx.cluster, d)
-    if rc != 0:
-        faults.append(f"re-run rc {rc}: {last(se2)}")
-    else:
-        faults += same_as(d / "out", ref) + validate(d / "out")
-        if kept and f"{kept} unchanged" not in summary(se2):
-            faults.append(f"re-run kept other than the {kept} files")
+    kept, se2 = rerun_after_stop(ctx, d, ref, faults)
     return row(faults, f"{kept} files kept | {last(se)[:60]} | re-run: {summary(se2)}")
 
 
@@ -551,16 +559,7 @@ def case_ctrl_c_then_rerun(ctx, d: Path) -> str:
     faults = one_line(proc.returncode, se, ["interrupted"], want_rc=130)
     if "no output was written" in se:
         faults.append("says no output was written, but the finished files are kept")
-    if leftovers(d):
-        faults.append(f"left {leftovers(d)}")
-    kept = len(list((d / "out").glob("*/files/*"))) if (d / "out").exists() else 0
-    rc, so, se2, _ = pack(ctx.cluster, d)
-    if rc != 0:
-        faults.append(f"re-run rc {rc}: {last(se2)}")
-    else:
-        faults += same_as(d / "out", ref) + validate(d / "out")
-        if kept and f"{kept} unchanged" not in summary(se2):
-            faults.append(f"re-run kept other than the {kept} files")
+    kept, se2 = rerun_after_stop(ctx, d, ref, faults)
     return row(faults, f"{kept} kept | {last(se)[:70]} | re-run: {summary(se2)}")
 
 
