@@ -215,7 +215,8 @@ def cmd_preview(args) -> int:
 
         shown = given(args, "animation", "frames", "screenshot")
         video = given(args, *options.VIDEO_PARSERS)
-        return run_wall_preview(args.input, args.wall, **shown, video=video) or 0
+        look = given(args, *options.LOOK_OPTIONS)
+        return run_wall_preview(args.input, args.wall, **shown, video=video, look=look) or 0
     from .preview import run_preview
     from .settings_check import check_export_settings
 

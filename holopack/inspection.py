@@ -74,6 +74,21 @@ def describe(scene: Scene, media_samples: int = 8) -> dict:
         {"name": t.name, "width": int(t.pixels.shape[1]), "height": int(t.pixels.shape[0])}
         for t in scene.textures
     ]
+    info["variants"] = [
+        {
+            "index": i,
+            "name": name,
+            "materials": sorted(
+                {
+                    scene.materials[p.variant_materials[i]].name or f"#{p.variant_materials[i]}"
+                    for mesh in scene.meshes
+                    for p in mesh.primitives
+                    if i in p.variant_materials
+                }
+            ),
+        }
+        for i, name in enumerate(scene.variants)
+    ]
     info["texture_roles"] = texture_use(scene)
     info["vertex_colours"] = has_vertex_colours(scene)
     info["skins"] = [{"name": s.name, "joints": int(len(s.joints))} for s in scene.skins]
@@ -243,6 +258,7 @@ def format_report(info: dict) -> str:
                 f"{', double-sided' if m['double_sided'] else ''}{', unlit' if m['unlit'] else ''}"
             )
             lines += _feature_lines(m)
+        lines += _variant_lines(info.get("variants", []))
         lines.append("  vertex colours (COLOR_0): " + ("yes, drawn" if info["vertex_colours"] else "none"))
         textures = _by_texture(info["texture_roles"])
         if textures:
@@ -296,6 +312,18 @@ def format_report(info: dict) -> str:
     for w in info["warnings"]:
         lines.append(f"  warning: {w}")
     return "\n".join(lines)
+
+
+def _variant_lines(variants: list[dict]) -> list[str]:
+    """inspect's lines for KHR_materials_variants: each variant and what it puts on."""
+    if not variants:
+        return []
+    lines = [
+        f"  material variants ({len(variants)}; --variant NAME|INDEX, default the file's own materials):"
+    ]
+    for v in variants:
+        lines.append(f"    [{v['index']}] {v['name']}: {', '.join(v['materials']) or 'no material changes'}")
+    return lines
 
 
 def _feature_lines(material: dict) -> list[str]:

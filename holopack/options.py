@@ -135,8 +135,9 @@ def _flag(opt: Option, v) -> bool:
 
 
 def _animation(opt: Option, v):
+    """A name or an index: of an animation (--animation) or of what ``opt.unit`` says."""
     if isinstance(v, bool) or not isinstance(v, (str, int)):
-        raise Fault(f"must be an animation name or index, got {show_value(v)}")
+        raise Fault(f"must be {opt.unit or 'an animation'} name or index, got {show_value(v)}")
     if isinstance(v, int) and v < 0:
         raise Fault(f"index must be 0 or more, got {v}")
     return v
@@ -208,7 +209,7 @@ VIDEO_FACES = (EXPORT, PREVIEW, BENCH, PLAYLIST)
 # how the model is shaded: the preview's live panel draws what export renders, and the
 # bench times (and its render peer draws) the same
 LOOK_FACES = (EXPORT, PREVIEW, BENCH, PLAYLIST)
-LOOK_OPTIONS = ("shading", "environment", "tone_mapping", "exposure", "model_lights")
+LOOK_OPTIONS = ("shading", "environment", "tone_mapping", "exposure", "model_lights", "variant")
 
 
 def _axis_option(name: str, choices: tuple[str, ...], help: str) -> Option:
@@ -242,6 +243,15 @@ OPTIONS: tuple[Option, ...] = (
         "(default: the first; all when the clips are one per joint)",
         metavar="NAME|INDEX|all",
         faces=(EXPORT, PREVIEW, BENCH, PLAYLIST),
+    ),
+    Option(
+        "variant",
+        "animation",
+        "the model's material variant (KHR_materials_variants: a product's colourways, "
+        "listed by `holopack inspect`), by name or index (default: the file's own materials)",
+        unit="a material variant",
+        metavar="NAME|INDEX",
+        faces=LOOK_FACES,
     ),
     Option("seconds", "number", "length (default: one loop of the clip)", **_bounds("seconds"), metavar="S"),
     Option("loops", "number", "number of loops of the clip", **_bounds("loops"), metavar="N"),

@@ -354,6 +354,7 @@ def test_the_shading_options_of_the_command_line_reach_both_panels(monkeypatch):
         "tone_mapping": "aces",
         "exposure": 1.5,
         "model_lights": True,
+        "variant": None,
     }
     frames = PipelineFrames(load(TWIN), "mp4-fan", size=SIZE, look=options.settings_fields(look)[0])
     source = frames._source(None)[0]

@@ -112,6 +112,8 @@ class ExportPlan:
         else:
             self.format = get_format(settings.format or profile.format)
         self.fps = float(settings.fps or profile.fps)
+        # the material variant before anything reads the materials (the band shader's choice)
+        scene = scene.with_variant(settings.variant)
         if scene.is_media:
             # imported here: the video stack (OpenCV among it) costs a model's export
             # 0.12 CPU s of its first frame, and a model passes through it unchanged

@@ -339,8 +339,11 @@ class SceneSource(_SourceBase):
         environment: str | None = None,
         tone_mapping: str | None = None,
         exposure: float = 1.0,
+        variant: str | int | None = None,
         **common,
     ):
+        # the material variant (a no-op when the caller has chosen it already)
+        scene = scene.with_variant(variant)
         super().__init__(scene, timeline, size, **common)
         self.shading = shading
         self.model_lights = model_lights

@@ -25,6 +25,7 @@ class ExportSettings:
     fps: float | None = None
     size: int | None = None
     animation: str | int | None = None
+    variant: str | int | None = None  # KHR_materials_variants: a name or index (Scene.with_variant)
     loops: float | None = None
     speed: float = options.default("speed")
     turntable: float | None = None
@@ -58,6 +59,7 @@ class ExportSettings:
             "tone_mapping": self.tone_mapping,
             "exposure": self.exposure,
             "model_lights": self.model_lights,
+            "variant": self.variant,
         }
 
     @classmethod

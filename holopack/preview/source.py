@@ -114,6 +114,9 @@ class PipelineFrames:
         # environment, tone mapping, exposure), export's own defaults for the rest
         settings = pipeline.ExportSettings(**(video or {}), **(look or {}))
         warn_if_no_model_lights(scene, settings)
+        # the live panel draws this scene's materials: the variant chosen here, not only
+        # in the sources export's code opens
+        scene = scene.with_variant(settings.variant)
         scene = prepare_scene(scene, settings.video_options(), Framing().margin)
         self.look = settings.look()
         # the video options the clip was processed with, for the window's export (E):

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import importlib
 from collections.abc import Callable
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from typing import Any
 
 import numpy as np
@@ -56,6 +56,13 @@ class Scene:
     texture_roles: list[dict] = field(default_factory=list)
     # the model's own KHR_lights_punctual lights (holopack.scene.model_lights.ModelLight)
     lights: list = field(default_factory=list)
+    # KHR_materials_variants' names, in the file's order (a product's colourways);
+    # Primitive.variant_materials maps them to materials, with_variant chooses one
+    variants: list[str] = field(default_factory=list)
+    # the variant this scene is drawn in (None: the file's own materials), and the scene
+    # as loaded, which with_variant switches from
+    variant: int | None = field(default=None, init=False, compare=False)
+    as_loaded: Scene | None = field(default=None, init=False, repr=False, compare=False)
 
     # -- queries ---------------------------------------------------------------
     @property
@@ -132,6 +139,57 @@ class Scene:
                 f"animation index {index} is out of range ({len(self.animations)} animations)", self.path
             )
         return index % len(self.animations)
+
+    def variant_index(self, variant: str | int | None) -> int | None:
+        """Resolve a material variant's name or index (as given on a command line) to
+        an index into ``variants``; None stays None (the file's own materials)."""
+        if variant is None:
+            return None
+        names = self.variants
+        listing = ", ".join(f"{i}: {n}" for i, n in enumerate(names))
+        if not names:
+            raise InputError(
+                f"--variant {variant}: the model has no material variants (KHR_materials_variants)", self.path
+            )
+        if isinstance(variant, str) and variant in names:
+            if names.count(variant) > 1:
+                raise InputError(
+                    f"{variant!r} names {names.count(variant)} variants; give its index ({listing})"
+                )
+            return names.index(variant)
+        if isinstance(variant, (int, np.integer)) or (isinstance(variant, str) and variant.strip().isdigit()):
+            index = int(variant)
+            if not 0 <= index < len(names):
+                raise InputError(f"variant index {index} is out of range (variants: {listing})", self.path)
+            return index
+        folded = [n.casefold() for n in names]
+        wanted = str(variant).strip().casefold()
+        if folded.count(wanted) == 1:
+            return folded.index(wanted)
+        raise InputError(f"no material variant named {variant!r} (variants: {listing})", self.path)
+
+    def with_variant(self, variant: str | int | None) -> Scene:
+        """This scene drawn in material variant ``variant`` (a name or an index; None:
+        as it is). Every primitive the variant names takes its material; the others keep
+        the file's. A new Scene sharing the arrays (poses are cached anew); choosing
+        another variant of it starts again from the scene as loaded."""
+        index = self.variant_index(variant)
+        if index is None or index == self.variant:
+            return self
+        loaded = self.as_loaded or self
+        meshes = [
+            replace(
+                mesh,
+                primitives=[
+                    replace(p, material=p.variant_materials.get(index, p.material)) for p in mesh.primitives
+                ],
+            )
+            for mesh in loaded.meshes
+        ]
+        switched = replace(loaded, meshes=meshes)
+        switched.variant = index
+        switched.as_loaded = loaded
+        return switched
 
     # -- posing (delegates to holopack.animate) --------------------------------
     def pose(self, animation: str | int | None = None, time: float = 0.0) -> list[PosedPrimitive]:

@@ -118,6 +118,9 @@ class Primitive:
     morph: MorphTargets | None = None
     name: str = ""
     tangents: np.ndarray | None = None
+    # KHR_materials_variants: variant index (Scene.variants) -> the material this
+    # primitive takes in that variant; a variant it does not name keeps ``material``
+    variant_materials: dict[int, int] = field(default_factory=dict)
 
 
 @dataclass

@@ -122,6 +122,7 @@ class WallPlan:
     def __init__(self, scene: Scene, wall: Wall, settings: ExportSettings, px_per_mm: float | None = None):
         self.wall = wall
         self.fps = float(settings.fps or wall.fps)
+        scene = scene.with_variant(settings.variant)
         given = scene
         if scene.is_media:
             # the fan's video options (--key, --crop, --loop, --levels), processed on the

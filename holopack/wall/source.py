@@ -81,8 +81,10 @@ class CanvasSource:
         tone_mapping: str | None = None,
         exposure: float = 1.0,
         model_lights: bool = False,
+        variant: str | int | None = None,
         cut: CanvasCut | None = None,
     ):
+        scene = scene.with_variant(variant)  # a no-op when WallPlan has chosen it already
         self.scene = scene
         self.cut = cut  # a processed clip's place on the canvas (canvas_cut)
         self.timeline = timeline

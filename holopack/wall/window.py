@@ -12,6 +12,7 @@ from __future__ import annotations
 import os
 import time
 
+from .. import options
 from ..errors import HolopackError
 from ..pipeline import ExportSettings, default_twin
 from ..scene.load import load
@@ -30,15 +31,19 @@ def run_wall_preview(
     frames: int | None = None,
     screenshot: str | None = None,
     video: dict | None = None,
+    look: dict | None = None,
 ) -> int:
     """``video``: key/crop/loop/levels for video input (holopack.video), as ExportSettings
-    takes them (export --wall's own options and defaults)."""
+    takes them (export --wall's own options and defaults); ``look``: the shading options
+    and the material variant as the command line gives them (holopack.options.LOOK_OPTIONS;
+    None or absent: export's defaults)."""
     from ..preview.window import NO_DISPLAY_HELP, _glfw, check_display, gl_api
 
     check_display()
     wall = load_wall(wall_path)  # a bad wall file fails before any window opens
     scene = load(os.fspath(input_path) if input_path else default_twin())
-    plan = WallPlan(scene, wall, ExportSettings(animation=animation, **(video or {})))
+    shading = options.settings_fields(look or {})[0]
+    plan = WallPlan(scene, wall, ExportSettings(animation=animation, **(video or {}), **shading))
     shower = WallPreview(plan.geometry, size=WINDOW_LONG_SIDE)
     glfw = _glfw()
     errors: list[str] = []

@@ -257,6 +257,7 @@ class ContainerReader:
             "KHR_texture_transform",
             "KHR_mesh_quantization",
             "KHR_materials_emissive_strength",
+            "KHR_materials_variants",
             "KHR_lights_punctual",
             "EXT_texture_webp",
             "EXT_mesh_gpu_instancing",

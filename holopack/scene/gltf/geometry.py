@@ -17,6 +17,8 @@ from .accessors import _COMPONENT_DTYPES, _dequantize
 from .container import _DECODERS, _INSTALL_HINT, _UNDECODABLE_EXTENSIONS
 from .materials import MaterialReader
 
+VARIANTS = "KHR_materials_variants"
+
 _MODE_NAMES = {
     0: "POINTS",
     1: "LINES",
@@ -339,6 +341,7 @@ class GeometryReader(MaterialReader):
         material = self._ref(spec, "material", where, "materials")
         if material is None:
             material = self._default_material()
+        variant_materials = self._variant_mappings(spec, where)
         primitive = Primitive(
             positions=np.ascontiguousarray(positions),
             normals=normals,
@@ -349,8 +352,43 @@ class GeometryReader(MaterialReader):
             joints=joints,
             weights=weights,
             morph=morph,
+            variant_materials=variant_materials,
         )
         return self._tangents(primitive, refs, where, attribute)
+
+    variant_names: list[str] = []
+
+    def _read_variant_names(self) -> list[str]:
+        """KHR_materials_variants' variant names, in the file's order (a nameless one is
+        called by its index)."""
+        extensions = self.gltf.get("extensions")
+        if not isinstance(extensions, dict) or VARIANTS not in extensions:
+            return []
+        here = f"the file's {VARIANTS}"
+        names = []
+        for i, variant in enumerate(self._list(self._dict(extensions[VARIANTS], here), "variants", here)):
+            name = self._dict(variant, f"{here} variant {i}").get("name")
+            names.append(name.strip() if isinstance(name, str) and name.strip() else str(i))
+        return names
+
+    def _variant_mappings(self, spec: dict, where: str) -> dict[int, int]:
+        """KHR_materials_variants' mappings of one primitive: {variant index: material}."""
+        extensions = spec.get("extensions")
+        if not isinstance(extensions, dict) or VARIANTS not in extensions:
+            return {}
+        here = f"{where} {VARIANTS}"
+        mappings = self._list(self._dict(extensions[VARIANTS], here), "mappings", here)
+        count = len(self.variant_names)
+        chosen: dict[int, int] = {}
+        for k, mapping in enumerate(mappings):
+            at = f"{here} mapping {k}"
+            mapping = self._dict(mapping, at)
+            material = self._ref(mapping, "material", at, "materials", required=True)
+            for v in self._list(mapping, "variants", at):
+                if isinstance(v, bool) or not isinstance(v, int) or not 0 <= v < count:
+                    self.fail(f"{at} names variant {v!r}, which does not exist (the file has {count})")
+                chosen[v] = material
+        return chosen
 
     def _tangents(self, primitive: Primitive, refs: dict, where: str, attribute) -> Primitive:
         """The TANGENT attribute, else MikkTSpace tangents for a normal-mapped material."""
@@ -360,10 +398,14 @@ class GeometryReader(MaterialReader):
                 return primitive
             self.warn(f"{where}: TANGENT has zero or invalid vectors; tangents are generated instead")
         materials = self.gltf.get("materials")
-        material = None
-        if isinstance(materials, list) and primitive.material < len(materials):
-            material = materials[primitive.material]
-        texcoord = normal_texture_texcoord(material)
+        texcoord = None
+        # the first normal-mapped one of its materials (the file's, then its variants'):
+        # a variant chosen later draws its normal map with these tangents
+        for index in (primitive.material, *primitive.variant_materials.values()):
+            if isinstance(materials, list) and index < len(materials):
+                texcoord = normal_texture_texcoord(materials[index])
+                if texcoord is not None:
+                    break
         if texcoord is None:
             return primitive
         if texcoord >= len(primitive.uv):

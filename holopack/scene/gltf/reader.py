@@ -87,6 +87,7 @@ class _Reader(AnimationReader):
         self._scene = scene
         # geometry first: a missing .bin is the fault to report before a missing picture
         scene.skins = self._read_skins(file_nodes)
+        self.variant_names = scene.variants = self._read_variant_names()
         scene.meshes = self._read_meshes()
         scene.materials = self._read_materials()
         self._decode_textures()
