@@ -54,11 +54,26 @@ def leaving_out(*starts: str):
         _held.dropped = outer
 
 
+@contextlib.contextmanager
+def renamed(rename):
+    """Pass each notice's text through ``rename`` (str -> str) inside the block: a model
+    loaded from a temporary folder (holopack.scene.archive) is named as the user named it."""
+    outer = getattr(_held, "rename", None)
+    _held.rename = rename if outer is None else (lambda text: outer(rename(text)))
+    try:
+        yield
+    finally:
+        _held.rename = outer
+
+
 def _line(kind: str, message: str, path) -> None:
     if message.startswith(getattr(_held, "dropped", ())):
         return
     where = f"{os.fspath(path)}: " if path else ""
     line = f"holopack: {kind}{where}{message}"
+    rename = getattr(_held, "rename", None)
+    if rename is not None:
+        line = rename(line)
     if getattr(_held, "lines", None) is not None:
         if line not in _held.lines:
             _held.lines.append(line)

@@ -28,6 +28,8 @@ _REGISTRY: dict[str, str] = {
     ".stl": "holopack.scene.mesh:load_mesh",
     ".ply": "holopack.scene.mesh:load_mesh",
     ".off": "holopack.scene.mesh:load_mesh",
+    # a model handed over zipped (Sketchfab's "Download glTF"): the one model inside
+    ".zip": "holopack.scene.archive:load_zip",
     ".png": "holopack.scene.media:load_image",
     ".jpg": "holopack.scene.media:load_image",
     ".jpeg": "holopack.scene.media:load_image",

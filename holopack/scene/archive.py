@@ -1,0 +1,162 @@
+"""A model handed over as a ZIP archive: Sketchfab's "Download glTF" (scene.gltf, scene.bin
+and a textures/ folder), a studio's hand-off of an OBJ with its .mtl and pictures.
+
+The archive is unpacked into a private temporary folder, the one model in it is loaded
+there by its own loader, and the folder is removed: the Scene holds every array it
+needs once loaded. Errors and warnings name the archive and the member
+(``shoe.zip:scene.gltf``), never the temporary folder.
+
+What is unpacked is bounded before and while it is written: members whose names would
+land outside the folder (absolute, ``..``), links and devices are never written; at most
+MAX_MEMBERS members and MAX_FILE_BYTES bytes in all, counted as they are written (a
+member's declared size may lie); a member that the archive stores encrypted, or with a
+compression Python cannot read, is one line.
+"""
+
+from __future__ import annotations
+
+import os
+import posixpath
+import stat
+import tempfile
+import zipfile
+
+from .. import notices
+from ..errors import InputError
+from ..limits import MAX_FILE_BYTES
+from .scene import Scene
+
+# Model files an archive may hold, in the order one is preferred over another when an
+# archive holds several kinds (a Sketchfab download keeps the original FBX in source/
+# beside scene.gltf; FBX is not read, so it never competes)
+MODEL_SUFFIXES = (".glb", ".gltf", ".vrm", ".obj", ".ply", ".stl", ".off")
+# Archives of a model hold its file, a buffer or two and its pictures: tens of members,
+# a few hundred for a textured CAD hand-off. More is a folder of something else, or a
+# zip bomb of empty members.
+MAX_MEMBERS = 10_000
+# what archivers add that is no part of the model: macOS resource forks and Finder files
+_JUNK_PREFIXES = ("__MACOSX/",)
+_JUNK_NAMES = (".DS_Store", "Thumbs.db", "desktop.ini")
+
+
+def member_path(name: str) -> str | None:
+    """A member's name as a relative POSIX path inside the archive, or None for one
+    that must not be written: absolute, reaching above the archive's root (``..``), a
+    drive letter. Backslashes (written by some Windows tools) separate folders."""
+    name = name.replace("\\", "/")
+    if name.startswith("/") or (len(name) > 1 and name[1] == ":"):
+        return None
+    parts = [p for p in name.split("/") if p not in ("", ".")]
+    if not parts or ".." in parts:
+        return None
+    return "/".join(parts)
+
+
+def _is_junk(path: str) -> bool:
+    base = posixpath.basename(path)
+    return path.startswith(_JUNK_PREFIXES) or base in _JUNK_NAMES or base.startswith("._")
+
+
+def _is_regular(info: zipfile.ZipInfo) -> bool:
+    """A plain file: not a folder, and not a link or device by its Unix mode (an archive
+    made on Unix keeps the mode in the top 16 bits of external_attr; a file type of 0
+    means none was written, as archivers elsewhere and Python's writestr do)."""
+    if info.is_dir():
+        return False
+    return stat.S_IFMT(info.external_attr >> 16) in (0, stat.S_IFREG)
+
+
+def choose_model(paths: list[str], archive: str) -> str:
+    """The one model among the archive's member ``paths``: the most preferred kind
+    (MODEL_SUFFIXES), then the shallowest; InputError when none, or when several tie."""
+    models = [p for p in paths if os.path.splitext(p)[1].lower() in MODEL_SUFFIXES]
+    if not models:
+        kinds = " ".join(MODEL_SUFFIXES)
+        raise InputError(
+            f"the archive holds no model ({kinds}); unzip it and give holopack the file", archive
+        )
+
+    def rank(p: str) -> tuple[int, int]:
+        return MODEL_SUFFIXES.index(os.path.splitext(p)[1].lower()), p.count("/")
+
+    best = min(rank(p) for p in models)
+    tied = sorted(p for p in models if rank(p) == best)
+    if len(tied) > 1:
+        shown = ", ".join(tied[:5]) + (f" and {len(tied) - 5} more" if len(tied) > 5 else "")
+        raise InputError(
+            f"the archive holds {len(tied)} models ({shown}); unzip it and give holopack the one to show",
+            archive,
+        )
+    return tied[0]
+
+
+def _unpack(
+    zf: zipfile.ZipFile, members: list[tuple[zipfile.ZipInfo, str]], folder: str, archive: str
+) -> None:
+    """Write ``members`` ((info, relative path)) under ``folder``, counting the bytes."""
+    written = 0
+    for info, rel in members:
+        target = os.path.join(folder, *rel.split("/"))
+        try:
+            os.makedirs(os.path.dirname(target), exist_ok=True)
+            with zf.open(info) as src, open(target, "xb") as dst:
+                while chunk := src.read(1 << 20):
+                    written += len(chunk)
+                    if written > MAX_FILE_BYTES:
+                        raise InputError(
+                            f"the archive unpacks to more than {MAX_FILE_BYTES >> 20:,} MB; unzip it and "
+                            "give holopack the model",
+                            archive,
+                        )
+                    dst.write(chunk)
+        except (FileExistsError, NotADirectoryError):
+            continue  # two members of one name, or a file where another's folder goes: the first stands
+        except RuntimeError as exc:  # zipfile: an encrypted member
+            raise InputError(f"cannot read {rel} from the archive: {exc}", archive) from None
+        except (zipfile.BadZipFile, EOFError, NotImplementedError, ValueError) as exc:
+            raise InputError(f"cannot read {rel} from the archive ({exc})", archive) from None
+        except OSError as exc:
+            raise InputError(
+                f"cannot unpack {rel} into a temporary folder: {exc.strerror}", archive
+            ) from None
+
+
+def _named_in_archive(text: str, folder: str, archive: str) -> str:
+    """``text`` with the temporary folder's paths turned into ``archive:member`` names."""
+    return text.replace(folder + os.sep, archive + ":").replace(folder, archive)
+
+
+def load_zip(path: str) -> Scene:
+    """Load the one model in the ZIP archive ``path`` (see the module's docstring)."""
+    from .load import load  # the model's own loader, by its suffix
+
+    try:
+        zf = zipfile.ZipFile(path)
+    except zipfile.BadZipFile:
+        raise InputError("not a readable ZIP archive (damaged, or not a ZIP)", path) from None
+    except OSError as exc:
+        raise InputError(f"cannot read: {exc.strerror}", path) from None
+    with zf:
+        infos = zf.infolist()
+        if len(infos) > MAX_MEMBERS:
+            raise InputError(
+                f"the archive has {len(infos):,} members, more than the {MAX_MEMBERS:,} read", path
+            )
+        members = []
+        for info in infos:
+            rel = member_path(info.filename)
+            if rel is None or not _is_regular(info) or _is_junk(rel):
+                continue
+            members.append((info, rel))
+        chosen = choose_model([rel for _, rel in members], path)
+        with tempfile.TemporaryDirectory(prefix="holopack-zip-") as folder:
+            _unpack(zf, members, folder, path)
+            try:
+                with notices.renamed(lambda text: _named_in_archive(text, folder, path)):
+                    scene = load(os.path.join(folder, *chosen.split("/")))
+            except InputError as exc:
+                where = _named_in_archive(exc.path or "", folder, path) if exc.path else path
+                raise InputError(_named_in_archive(exc.message, folder, path), where) from None
+    scene.path = path
+    scene.warnings = [_named_in_archive(w, folder, path) for w in scene.warnings]
+    return scene
