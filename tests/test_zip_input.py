@@ -5,14 +5,20 @@ temporary folder."""
 
 from __future__ import annotations
 
+import io
 import json
 import os
 import struct
+import subprocess
+import sys
 import tempfile
 import zipfile
 
+import numpy as np
 import pytest
-from conftest import MODELS
+from _video_probe import write_video
+from conftest import MODELS, ROOT
+from PIL import Image
 
 from holopack.cli import main
 from holopack.scene import archive
@@ -181,3 +187,83 @@ def test_a_link_member_is_not_followed(unpacked, tmp_path, monkeypatch):
     rc = export(path, tmp_path / "OUT.BIN")
     assert rc == 2  # the picture the glTF names is not there
     assert os.listdir(own_tmp) == []
+
+
+def moving_disc_frames(count=8) -> list[np.ndarray]:
+    """RGBA frames of an orange disc moving right over transparency."""
+    frames = []
+    y, x = np.mgrid[:120, :160]
+    for i in range(count):
+        rgba = np.zeros((120, 160, 4), np.uint8)
+        rgba[(x - 50 - 6 * i) ** 2 + (y - 60) ** 2 < 30**2] = (220, 120, 40, 255)
+        frames.append(rgba)
+    return frames
+
+
+def test_a_zipped_picture_sequence_exports_as_its_folder_does(tmp_path, monkeypatch):
+    """A motion designer's PNG sequence with alpha, zipped in a folder of its own."""
+    own_tmp = tmp_path / "tmp"
+    own_tmp.mkdir()
+    monkeypatch.setattr(tempfile, "tempdir", str(own_tmp))
+    folder = tmp_path / "seq"
+    folder.mkdir()
+    for i, rgba in enumerate(moving_disc_frames()):
+        Image.fromarray(rgba).save(folder / f"frame_{i:03d}.png")
+    path = tmp_path / "seq.zip"
+    with zipfile.ZipFile(path, "w") as zf:
+        for name in sorted(os.listdir(folder)):
+            zf.write(folder / name, f"renders/seq/{name}")
+        zf.writestr("renders/notes.txt", "alpha, 30 fps")
+    assert export(folder, tmp_path / "FOLDER.BIN") == 0
+    assert export(path, tmp_path / "ZIPPED.BIN") == 0
+    assert (tmp_path / "ZIPPED.BIN").read_bytes() == (tmp_path / "FOLDER.BIN").read_bytes()
+    assert load(str(path)).media.alpha
+
+
+def test_a_zipped_video_exports_as_the_video_does(tmp_path):
+    clip = tmp_path / "clip.mp4"
+    write_video(clip, [f[..., :3] for f in moving_disc_frames()], fps=30)
+    path = tmp_path / "clip.zip"
+    with zipfile.ZipFile(path, "w") as zf:
+        zf.write(clip, "delivery/clip.mp4")
+    assert export(clip, tmp_path / "PLAIN.BIN", "--key", "none") == 0
+    assert export(path, tmp_path / "ZIPPED.BIN", "--key", "none") == 0
+    assert (tmp_path / "ZIPPED.BIN").read_bytes() == (tmp_path / "PLAIN.BIN").read_bytes()
+
+
+def test_a_clip_archive_is_unpacked_once_and_removed_when_the_process_ends(tmp_path):
+    folder = tmp_path / "seq"
+    folder.mkdir()
+    for i, rgba in enumerate(moving_disc_frames(3)):
+        Image.fromarray(rgba).save(folder / f"f{i}.png")
+    path = tmp_path / "seq.zip"
+    with zipfile.ZipFile(path, "w") as zf:
+        for name in sorted(os.listdir(folder)):
+            zf.write(folder / name, name)
+    own_tmp = tmp_path / "tmp"
+    own_tmp.mkdir()
+    script = (
+        "import os, sys, tempfile; from holopack.scene.load import load; "
+        f"a = load({str(path)!r}); b = load({str(path)!r}); "
+        "assert a.media.path == b.media.path and os.path.isdir(a.media.path); "
+        "print(len(os.listdir(tempfile.gettempdir())))"
+    )
+    env = {**os.environ, "TMPDIR": str(own_tmp), "PYTHONPATH": str(ROOT)}
+    result = subprocess.run(
+        [sys.executable, "-c", script], env=env, capture_output=True, text=True, timeout=120
+    )
+    assert result.returncode == 0, result.stderr
+    assert result.stdout.strip() == "1"  # one unpacked copy for two loads
+    assert os.listdir(own_tmp) == []  # and gone with the process
+
+
+def test_an_archive_of_two_clips_names_them(tmp_path, capsys):
+    path = tmp_path / "two.zip"
+    png = io.BytesIO()
+    Image.fromarray(moving_disc_frames(1)[0]).save(png, format="PNG")
+    with zipfile.ZipFile(path, "w") as zf:
+        for name in ("a/f1.png", "a/f2.png", "b/f1.png"):
+            zf.writestr(name, png.getvalue())
+    rc = export(path, tmp_path / "OUT.BIN")
+    err = capsys.readouterr().err.strip()
+    assert rc == 2 and "holds 2 clips (a/ (2 pictures), b/ (1 picture))" in err, err

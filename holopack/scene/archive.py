@@ -1,10 +1,13 @@
-"""A model handed over as a ZIP archive: Sketchfab's "Download glTF" (scene.gltf, scene.bin
-and a textures/ folder), a studio's hand-off of an OBJ with its .mtl and pictures.
+"""A twin handed over as a ZIP archive: Sketchfab's "Download glTF" (scene.gltf, scene.bin
+and a textures/ folder), a studio's hand-off of an OBJ with its .mtl and pictures, a
+motion designer's PNG sequence with alpha, or one clip.
 
-The archive is unpacked into a private temporary folder, the one model in it is loaded
-there by its own loader, and the folder is removed: the Scene holds every array it
-needs once loaded. Errors and warnings name the archive and the member
-(``shoe.zip:scene.gltf``), never the temporary folder.
+The archive is unpacked into a private temporary folder and the one model in it is
+loaded there by its own loader. A model's Scene holds every array it needs once loaded,
+so its folder is removed at once. A clip or a picture sequence is read frame by frame
+while it exports, so its folder stays until the process ends (one per archive version:
+a preview reloading an unchanged archive unpacks nothing again). Errors and warnings
+name the archive and the member (``shoe.zip:scene.gltf``), never the temporary folder.
 
 What is unpacked is bounded before and while it is written: members whose names would
 land outside the folder (absolute, ``..``), links and devices are never written; at most
@@ -15,8 +18,10 @@ compression Python cannot read, is one line.
 
 from __future__ import annotations
 
+import atexit
 import os
 import posixpath
+import shutil
 import stat
 import tempfile
 import zipfile
@@ -34,6 +39,9 @@ MODEL_SUFFIXES = (".glb", ".gltf", ".vrm", ".obj", ".ply", ".stl", ".off")
 # a few hundred for a textured CAD hand-off. More is a folder of something else, or a
 # zip bomb of empty members.
 MAX_MEMBERS = 10_000
+# A clip in an archive: one video, or pictures that are frames of one (all in one folder)
+VIDEO_SUFFIXES = (".mp4", ".mov", ".m4v", ".webm", ".mkv", ".avi", ".gif")
+FRAME_SUFFIXES = (".png", ".webp", ".jpg", ".jpeg")
 # what archivers add that is no part of the model: macOS resource forks and Finder files
 _JUNK_PREFIXES = ("__MACOSX/",)
 _JUNK_NAMES = (".DS_Store", "Thumbs.db", "desktop.ini")
@@ -66,15 +74,13 @@ def _is_regular(info: zipfile.ZipInfo) -> bool:
     return stat.S_IFMT(info.external_attr >> 16) in (0, stat.S_IFREG)
 
 
-def choose_model(paths: list[str], archive: str) -> str:
+def choose_model(paths: list[str], archive: str) -> str | None:
     """The one model among the archive's member ``paths``: the most preferred kind
-    (MODEL_SUFFIXES), then the shallowest; InputError when none, or when several tie."""
+    (MODEL_SUFFIXES), then the shallowest; None when there is none; InputError when
+    several tie."""
     models = [p for p in paths if os.path.splitext(p)[1].lower() in MODEL_SUFFIXES]
     if not models:
-        kinds = " ".join(MODEL_SUFFIXES)
-        raise InputError(
-            f"the archive holds no model ({kinds}); unzip it and give holopack the file", archive
-        )
+        return None
 
     def rank(p: str) -> tuple[int, int]:
         return MODEL_SUFFIXES.index(os.path.splitext(p)[1].lower()), p.count("/")
@@ -82,12 +88,41 @@ def choose_model(paths: list[str], archive: str) -> str:
     best = min(rank(p) for p in models)
     tied = sorted(p for p in models if rank(p) == best)
     if len(tied) > 1:
-        shown = ", ".join(tied[:5]) + (f" and {len(tied) - 5} more" if len(tied) > 5 else "")
         raise InputError(
-            f"the archive holds {len(tied)} models ({shown}); unzip it and give holopack the one to show",
-            archive,
+            f"the archive holds {len(tied)} models ({_listing(tied)}); {_UNZIP} the one to show", archive
         )
     return tied[0]
+
+
+def choose_clip(paths: list[str], archive: str) -> str:
+    """For an archive without a model: its one video, or the one folder of its frame
+    pictures ("" for the archive's root); InputError when there is neither, or more."""
+    videos = sorted(p for p in paths if os.path.splitext(p)[1].lower() in VIDEO_SUFFIXES)
+    frames = [p for p in paths if os.path.splitext(p)[1].lower() in FRAME_SUFFIXES]
+    if len(videos) == 1 and not frames:
+        return videos[0]
+    if len(frames) == 1 and not videos:
+        return frames[0]  # one picture: a still, as it is given on its own
+    folders = sorted({posixpath.dirname(p) for p in frames})
+    if len(folders) == 1 and not videos:
+        return folders[0]
+    if not videos and not frames:
+        kinds = " ".join(MODEL_SUFFIXES)
+        raise InputError(
+            f"the archive holds no model ({kinds}), video or picture sequence; {_UNZIP} the file", archive
+        )
+    counts = {f: sum(posixpath.dirname(p) == f for p in frames) for f in folders}
+    found = videos + [f"{f or '.'}/ ({n} picture{'s' if n != 1 else ''})" for f, n in counts.items()]
+    raise InputError(
+        f"the archive holds {len(found)} clips ({_listing(found)}); {_UNZIP} the one to show", archive
+    )
+
+
+_UNZIP = "unzip it and give holopack"
+
+
+def _listing(names: list[str]) -> str:
+    return ", ".join(names[:5]) + (f" and {len(names) - 5} more" if len(names) > 5 else "")
 
 
 def _unpack(
@@ -126,12 +161,24 @@ def _named_in_archive(text: str, folder: str, archive: str) -> str:
     return text.replace(folder + os.sep, archive + ":").replace(folder, archive)
 
 
+# archives unpacked for a clip, kept until the process ends: (path, mtime, size) -> folder
+_KEPT: dict[tuple[str, int, int], str] = {}
+
+
+def _remove_kept() -> None:
+    for folder in _KEPT.values():
+        shutil.rmtree(folder, ignore_errors=True)
+    _KEPT.clear()
+
+
 def load_zip(path: str) -> Scene:
-    """Load the one model in the ZIP archive ``path`` (see the module's docstring)."""
-    from .load import load  # the model's own loader, by its suffix
+    """Load the one model, clip or picture sequence in the ZIP archive ``path`` (see the
+    module's docstring)."""
+    from .load import load  # the member's own loader, by its suffix
 
     try:
         zf = zipfile.ZipFile(path)
+        st = os.stat(path)
     except zipfile.BadZipFile:
         raise InputError("not a readable ZIP archive (damaged, or not a ZIP)", path) from None
     except OSError as exc:
@@ -148,15 +195,42 @@ def load_zip(path: str) -> Scene:
             if rel is None or not _is_regular(info) or _is_junk(rel):
                 continue
             members.append((info, rel))
-        chosen = choose_model([rel for _, rel in members], path)
-        with tempfile.TemporaryDirectory(prefix="holopack-zip-") as folder:
-            _unpack(zf, members, folder, path)
+        paths = [rel for _, rel in members]
+        chosen = choose_model(paths, path)
+        if chosen is not None:
+            with tempfile.TemporaryDirectory(prefix="holopack-zip-") as folder:
+                _unpack(zf, members, folder, path)
+                scene = _load_inside(load, folder, chosen, path)
+            return scene
+        chosen = choose_clip(paths, path)
+        version = (os.path.realpath(path), st.st_mtime_ns, st.st_size)
+        folder = _KEPT.get(version, "")
+        if not os.path.isdir(folder):
+            folder = tempfile.mkdtemp(prefix="holopack-zip-")
+            if not _KEPT:
+                atexit.register(_remove_kept)
             try:
-                with notices.renamed(lambda text: _named_in_archive(text, folder, path)):
-                    scene = load(os.path.join(folder, *chosen.split("/")))
-            except InputError as exc:
-                where = _named_in_archive(exc.path or "", folder, path) if exc.path else path
-                raise InputError(_named_in_archive(exc.message, folder, path), where) from None
-    scene.path = path
-    scene.warnings = [_named_in_archive(w, folder, path) for w in scene.warnings]
+                # only the clip's own members: a picture sequence's folder, or the video
+                inside = [(i, r) for i, r in members if r == chosen or posixpath.dirname(r) == chosen]
+                _unpack(zf, inside, folder, path)
+            except BaseException:
+                shutil.rmtree(folder, ignore_errors=True)
+                raise
+            _KEPT[version] = folder
+        return _load_inside(load, folder, chosen, path)
+
+
+def _load_inside(load, folder: str, chosen: str, archive: str) -> Scene:
+    """load() of member ``chosen`` unpacked under ``folder``, named as the user named it."""
+
+    def rename(text: str) -> str:
+        return _named_in_archive(text, folder, archive)
+
+    try:
+        with notices.renamed(rename):
+            scene = load(os.path.join(folder, *chosen.split("/")) if chosen else folder)
+    except InputError as exc:
+        raise InputError(rename(exc.message), rename(exc.path) if exc.path else archive) from None
+    scene.path = archive
+    scene.warnings = [rename(w) for w in scene.warnings]
     return scene
