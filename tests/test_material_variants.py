@@ -242,3 +242,18 @@ def test_a_wall_and_its_preview_draw_the_chosen_variant(tmp_path):
     blue = (picture[..., 2] > 150) & (picture[..., 0] < 80)
     red = (picture[..., 0] > 150) & (picture[..., 2] < 80)
     assert blue.mean() > 0.01 and red.sum() == 0
+
+
+def test_the_wall_bench_takes_the_variant(tmp_path):
+    """bench --wall hands the look options on (it dropped them): an unknown variant is
+    the same one line as export's, before anything is timed."""
+    from holopack.errors import InputError
+    from holopack.wall.bench import bench_wall
+
+    path = colourway_model(tmp_path / "shoe.gltf")
+    wall = tmp_path / "pair.toml"
+    wall.write_text('device = "3dcircle-42f2"\n[grid]\nrows = 1\ncols = 2\npitch = 420.0\n')
+    with pytest.raises(InputError, match="no material variant named 'Emerald'"):
+        bench_wall(path, str(wall), frames=1, warmup=0, preview=False, look={"variant": "Emerald"})
+    rc = main(["bench", path, "--wall", str(wall), "--variant", "Emerald", "--frames", "1", "-q"])
+    assert rc == 2

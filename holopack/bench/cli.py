@@ -100,6 +100,7 @@ def cmd_bench(args) -> int:
             args.wall,
             **given(args, "frames", "warmup", "animation"),
             video=given(args, *options.VIDEO_PARSERS),
+            look=given(args, *options.LOOK_OPTIONS),
         )
         if args.json:
             _write(args.json, json.dumps(report, indent=1, allow_nan=False) + "\n")

@@ -22,6 +22,7 @@ from functools import partial
 
 import numpy as np
 
+from .. import options
 from ..formats import get_format
 from ..formats.mp4 import MP4Writer
 from ..notices import held, leaving_out
@@ -44,17 +45,19 @@ def bench_wall(
     animation=None,
     preview: bool = True,
     video: dict | None = None,
+    look: dict | None = None,
 ) -> dict:
     """A report dict: per-stage median milliseconds, end-to-end fps and x real time,
     and the single-fan peer's fps measured alternately in the same run. ``video``:
     key/crop/loop/levels for video input, as ExportSettings takes them (both the wall
-    and its peer process the clip with them)."""
-    video = video or {}
+    and its peer process the clip with them); ``look``: the shading options and the
+    material variant (holopack.options.LOOK_OPTIONS) both draw with."""
+    chosen = {**(video or {}), **options.settings_fields(look or {})[0]}  # both faces' own options
     wall = load_wall(wall_path)
     path = os.fspath(input_path) if input_path else default_twin()
     scene = load(path)
     # both loops run warmup + frames frames, twice: a clip of that length
-    settings = ExportSettings(animation=animation, seconds=(2 * frames + warmup) / wall.fps, **video)
+    settings = ExportSettings(animation=animation, seconds=(2 * frames + warmup) / wall.fps, **chosen)
     first = wall.fans[0]
     # the wall and its peer cut the clip alike: a notice is said once, but not one about
     # the clip's length, which is the bench's own choice, not a --seconds of the user's
@@ -62,7 +65,7 @@ def bench_wall(
         plan = WallPlan(scene, wall, settings)
         peer = ExportPlan(
             scene,
-            ExportSettings(device=first.profile, animation=animation, seconds=settings.seconds, **video),
+            ExportSettings(device=first.profile, animation=animation, seconds=settings.seconds, **chosen),
             "peer" + first.profile.layout.get("suffix", ".bin") if first.profile.is_polar else "peer.mp4",
         )
     shower = WallPreview(plan.geometry) if preview else None
