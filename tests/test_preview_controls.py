@@ -100,6 +100,28 @@ def test_brightness_is_bounded():
     assert c.brightness == pytest.approx(1 / 16)
 
 
+def test_speed_keys_scale_the_clock_and_step_back_exactly():
+    c = make()
+    assert c.on_char("[") and c.speed == 0.5
+    c.advance(1.0)  # a wall-clock second at half speed is half a clip second
+    assert c.time == pytest.approx(0.5)
+    assert c.on_char("]") and c.on_char("]") and c.speed == 2.0
+    c.advance(1.0)  # 2.5 s on a 2 s loop
+    assert c.time == pytest.approx(0.5)
+    for _ in range(20):
+        c.on_char("]")
+    assert c.speed == 4.0
+    for _ in range(20):
+        c.on_char("[")
+    assert c.speed == 1 / 8
+    for _ in range(3):
+        c.on_char("]")
+    assert c.speed == 1.0  # halving and doubling come back to 1 exactly
+    c.on_char("[")
+    c.step(1)  # a frame step is a device frame whatever the speed
+    assert c.time == pytest.approx(16 / 30)  # from frame 15 (0.5 s) to 16
+
+
 def test_requests_are_snapshots():
     c = make()
     r1 = c.request()

@@ -240,6 +240,10 @@ def test_help_and_status_text(window):
     # although this test asks for frames one at a time
     assert window.worker.frames_done > 0 and window.render_fps() > 0
     assert " ms each)" in status
+    window.press("[")  # a speed other than 1x is on the status line, 1x is not
+    assert "1/2x" in window.status_lines()[0]
+    window.press("]")
+    assert "/2x" not in window.status_lines()[0] and window.controls.speed == 1.0
     # the status line is drawn: light pixels in the top strip
     assert (helped[:20, :300] > 200).sum() > 50
 

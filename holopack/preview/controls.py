@@ -18,6 +18,10 @@ ZOOM_LIMITS = (0.05, 20.0)
 PITCH_LIMIT = 89.0
 BRIGHTNESS_STEP = 1.25
 BRIGHTNESS_LIMITS = (1.0 / 16.0, 4.0)
+# Playback speeds that [ and ] step through: halving and doubling, so a step back always
+# returns to the same speed (and to 1 exactly); slow motion shows a walk's foot placement
+# or a crossfade's seam, fast forward gets through a long clip.
+SPEED_LIMITS = (1.0 / 8.0, 4.0)
 
 HELP_LINES = (
     "space\tplay / pause",
@@ -27,6 +31,7 @@ HELP_LINES = (
     "a n  1-9\tnext animation / pick one",
     "d\tnext device",
     "o\tfan overlay (rim, hub, LED grid)",
+    "[ ]\tslower / faster (1/8x to 4x)",
     "+ -\tbrightness",
     "r\treset the camera",
     "left drag\torbit",
@@ -85,6 +90,7 @@ class Controls:
     fps: float = 30.0
     camera: CameraState = field(default_factory=CameraState)
     brightness: float = 1.0
+    speed: float = 1.0  # clip seconds per wall-clock second (SPEED_LIMITS)
     overlay: bool = False
     help: bool = False
     generation: int = 0
@@ -141,9 +147,11 @@ class Controls:
         self.time = min(self.time, self.duration)
 
     def advance(self, seconds: float) -> None:
-        """Let ``seconds`` of wall time pass (only while playing)."""
+        """Let ``seconds`` of wall time pass (only while playing), which moves the clip
+        by ``seconds * speed``."""
         if not self.playing or seconds <= 0:
             return
+        seconds *= self.speed
         duration = self.duration
         if duration <= 0:
             # a still model or picture: time runs so that media and dithering move on
@@ -198,6 +206,11 @@ class Controls:
         if self.devices:
             self.device_index = (self.device_index + delta) % len(self.devices)
 
+    def change_speed(self, steps: int) -> None:
+        """Halve (steps -1) or double (+1) the playback speed, within SPEED_LIMITS."""
+        value = self.speed * 2.0**steps
+        self.speed = min(max(value, SPEED_LIMITS[0]), SPEED_LIMITS[1])
+
     def change_brightness(self, steps: int) -> None:
         value = self.brightness * BRIGHTNESS_STEP**steps
         self.brightness = min(max(value, BRIGHTNESS_LIMITS[0]), BRIGHTNESS_LIMITS[1])
@@ -241,6 +254,8 @@ class Controls:
             "d": self.next_device,
             "D": lambda: self.next_device(-1),
             "o": self._toggle_overlay,
+            "[": lambda: self.change_speed(-1),
+            "]": lambda: self.change_speed(1),
             "+": lambda: self.change_brightness(1),
             "=": lambda: self.change_brightness(1),
             "-": lambda: self.change_brightness(-1),

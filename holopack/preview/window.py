@@ -816,7 +816,7 @@ class PreviewWindow:
         parts = {
             "name": input_name(self.path),
             "clip": f"{c.animation_name}{which}  {c.time:6.2f} / {c.duration:.2f} s  frame {c.frame_index}  "
-            f"{state}{'  loop' if c.loop else ''}",
+            f"{state}{_speed_text(c.speed)}{'  loop' if c.loop else ''}",
             "device": c.device,
             "brightness": f"brightness {c.brightness:.2f}",
             "rates": f"UI {self.ui_fps():4.0f} fps  fan {self.fan_fps():4.1f} fps{self._worker_ms()}",
@@ -975,6 +975,15 @@ class PreviewWindow:
 
     def __exit__(self, *exc):
         self.close()
+
+
+def _speed_text(speed: float) -> str:
+    """The playback speed for the status line: nothing at 1x, else "  1/2x" or "  4x"."""
+    if speed == 1.0:
+        return ""
+    if speed < 1.0:
+        return f"  1/{round(1.0 / speed)}x"
+    return f"  {speed:g}x"
 
 
 def _file_stat(path: str) -> tuple[int, int] | None:
