@@ -257,3 +257,50 @@ def test_the_wall_bench_takes_the_variant(tmp_path):
         bench_wall(path, str(wall), frames=1, warmup=0, preview=False, look={"variant": "Emerald"})
     rc = main(["bench", path, "--wall", str(wall), "--variant", "Emerald", "--frames", "1", "-q"])
     assert rc == 2
+
+
+def test_the_preview_steps_through_the_variants_with_v(tmp_path):
+    """v steps through the variants and back to the file's own materials: the left
+    panel's quad turns blue for Midnight, and the status line names the variant."""
+    from functools import partial
+
+    from holopack.preview.source import PipelineFrames
+    from holopack.preview.window import PreviewWindow
+
+    path = colourway_model(tmp_path / "shoe.gltf")
+
+    def left_colours(win) -> tuple[float, float]:
+        assert win.wait_for_current(timeout=120)
+        shot = win.grab().astype(int)
+        rect = Layout(shot.shape[1], shot.shape[0]).render_panel
+        left = shot[int(rect.y) + 2 : int(rect.y + rect.h) - 2, int(rect.x) + 2 : int(rect.x + rect.w) - 2]
+        return ((left[..., 2] > 150) & (left[..., 0] < 80)).mean(), (
+            (left[..., 0] > 150) & (left[..., 2] < 80)
+        ).mean()
+
+    with display_for_this_process():
+        win = PreviewWindow(
+            path,
+            load(path),
+            "mp4-fan",
+            devices=["mp4-fan"],
+            frames_factory=partial(PipelineFrames, size=96),
+            fixed_dt=1 / 30,
+            output_dir=tmp_path,
+            window_size=(800, 450),
+        )
+        try:
+            win.controls.playing = False
+            blue, red = left_colours(win)
+            assert red > 0.02 and blue == 0 and "variant own materials" in win.status_lines()[0]
+            win.press("v")  # Classic: the left quad stays red
+            win.press("v")  # Midnight
+            blue, red = left_colours(win)
+            assert blue > 0.02 and red == 0 and "variant Midnight" in win.status_lines()[0]
+            assert win.worker.look()["variant"] == 1  # E exports what is shown
+            win.press("V")
+            win.press("V")  # back to the file's own
+            blue, red = left_colours(win)
+            assert red > 0.02 and blue == 0
+        finally:
+            win.close()

@@ -30,6 +30,7 @@ HELP_LINES = (
     "l\tloop on / off",
     "a n  1-9\tnext animation / pick one",
     "d\tnext device",
+    "v V\tnext / previous material variant",
     "o\tfan overlay (rim, hub, LED grid)",
     "[ ]\tslower / faster (1/8x to 4x)",
     "+ -\tbrightness",
@@ -70,6 +71,7 @@ class FrameRequest:
     device: str
     brightness: float
     generation: int  # bumped whenever the input file was reloaded
+    variant: int | None = None  # the material variant (Scene.with_variant); None: the file's own
 
 
 @dataclass
@@ -94,6 +96,8 @@ class Controls:
     overlay: bool = False
     help: bool = False
     generation: int = 0
+    variants: list[str] = field(default_factory=list)  # the model's material variants
+    variant: int | None = None  # the one drawn; None: the file's own materials
     quit_requested: bool = False
     # Requests the window services on its thread (it owns GL and the export).
     screenshot_requested: bool = False
@@ -134,6 +138,7 @@ class Controls:
             device=self.device,
             brightness=self.brightness,
             generation=self.generation,
+            variant=self.variant,
         )
 
     # -- time -------------------------------------------------------------------
@@ -206,6 +211,19 @@ class Controls:
         if self.devices:
             self.device_index = (self.device_index + delta) % len(self.devices)
 
+    def next_variant(self, delta: int = 1) -> None:
+        """Step through the material variants and, between the last and the first, the
+        file's own materials."""
+        if self.variants:
+            states = [None, *range(len(self.variants))]
+            self.variant = states[(states.index(self.variant) + delta) % len(states)]
+
+    @property
+    def variant_name(self) -> str:
+        if self.variant is None or self.variant >= len(self.variants):
+            return "own materials"
+        return self.variants[self.variant]
+
     def change_speed(self, steps: int) -> None:
         """Halve (steps -1) or double (+1) the playback speed, within SPEED_LIMITS."""
         value = self.speed * 2.0**steps
@@ -251,6 +269,8 @@ class Controls:
             "n": self.next_animation,
             "A": lambda: self.next_animation(-1),
             "N": lambda: self.next_animation(-1),
+            "v": self.next_variant,
+            "V": lambda: self.next_variant(-1),
             "d": self.next_device,
             "D": lambda: self.next_device(-1),
             "o": self._toggle_overlay,

@@ -83,6 +83,10 @@ def resample_gl_picture(table, picture: np.ndarray, out: np.ndarray) -> None:
     sum_tiles(table, lit, picture.reshape(-1), out.reshape(-1))
 
 
+# PipelineFrames' ``variant`` when not given: the one ``look`` names (--variant), if any
+LOOK_VARIANT = object()
+
+
 class PipelineFrames:
     """Preview frames of ``scene`` on ``device`` through holopack.pipeline.
 
@@ -103,6 +107,7 @@ class PipelineFrames:
         fan_size: int = FAN_VIEW_PX,
         video: dict | None = None,
         look: dict | None = None,
+        variant: object = LOOK_VARIANT,
     ):
         from .. import pipeline
         from ..pipeline.exporting import warn_if_no_model_lights
@@ -113,6 +118,8 @@ class PipelineFrames:
         # the model shaded as export shades it: ``look``'s ExportSettings fields (shading,
         # environment, tone mapping, exposure), export's own defaults for the rest
         settings = pipeline.ExportSettings(**(video or {}), **(look or {}))
+        if variant is not LOOK_VARIANT:  # the preview's own choice (the v key) over --variant
+            settings.variant = variant  # type: ignore[assignment]
         warn_if_no_model_lights(scene, settings)
         # the live panel draws this scene's materials: the variant chosen here, not only
         # in the sources export's code opens

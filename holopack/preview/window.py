@@ -544,6 +544,7 @@ class PreviewWindow:
         c.generation = info.generation
         c.fps = info.fps
         c.set_animations(info.animations)
+        c.variants, c.variant = list(info.variants), info.variant
         self.geometry = info.geometry
         if self.live is not None:
             self.live.set_frames(info.frames)
@@ -817,7 +818,7 @@ class PreviewWindow:
             "name": input_name(self.path),
             "clip": f"{c.animation_name}{which}  {c.time:6.2f} / {c.duration:.2f} s  frame {c.frame_index}  "
             f"{state}{_speed_text(c.speed)}{'  loop' if c.loop else ''}",
-            "device": c.device,
+            "device": c.device + (f"  variant {c.variant_name}" if c.variants else ""),
             "brightness": f"brightness {c.brightness:.2f}",
             "rates": f"UI {self.ui_fps():4.0f} fps  fan {self.fan_fps():4.1f} fps{self._worker_ms()}",
             "help": "h: help",

@@ -32,6 +32,8 @@ from .source import FramePair
 # a core, so the fan view made half the frames the window drew.
 JOB_NICE = 5
 
+KEEP = object()  # RenderWorker._variant: no choice of the preview's own
+
 
 def _lower_priority() -> None:
     try:
@@ -90,6 +92,8 @@ class SceneInfo:
     geometry: object
     device: str
     frames: object = None  # the frame maker itself (the live render copies its camera)
+    variants: tuple[str, ...] = ()  # the model's material variants (Scene.variants)
+    variant: int | None = None  # the one drawn (None: the file's own materials)
 
 
 class RenderWorker:
@@ -125,6 +129,9 @@ class RenderWorker:
         self._generation = 0
         self._frames: FrameMaker  # both set by _set_frames, at once
         self._frames_device: str
+        # the material variant the v key chose (Scene.with_variant), or KEEP: the frame
+        # maker's own (--variant, else the file's materials)
+        self._variant: object = KEEP
         self._set_frames(device)  # first build on the caller's thread: a bad device fails early
         self._thread = threading.Thread(target=self._run, name="holopack-preview-render", daemon=True)
         self._thread.start()
@@ -219,10 +226,12 @@ class RenderWorker:
     _failed: FrameRequest | None = None
 
     def _set_frames(self, device: str) -> None:
-        frames = self.frames_factory(self._scene, device)
+        chosen = {} if self._variant is KEEP else {"variant": self._variant}
+        frames = self.frames_factory(self._scene, device, **chosen)
         previous = getattr(self, "_frames", None)
         self._frames, self._frames_device = frames, device
         _close_frames(previous)
+        drawn = getattr(frames, "scene", None)
         info = SceneInfo(
             generation=self._generation,
             animations=list(frames.animations),
@@ -230,6 +239,8 @@ class RenderWorker:
             geometry=frames.geometry,
             device=device,
             frames=frames,
+            variants=tuple(getattr(drawn, "variants", ())),
+            variant=getattr(drawn, "variant", None),
         )
         with self._cond:
             self._info = info
@@ -305,7 +316,11 @@ class RenderWorker:
 
     def _do_frame(self, request: FrameRequest, picture=None) -> None:
         try:
-            if request.device != self._frames_device:
+            if request.variant != self._drawn_variant():
+                self._variant = request.variant
+                self._set_frames(request.device)
+                picture = None  # drawn with the previous materials
+            elif request.device != self._frames_device:
                 self._set_frames(request.device)
                 picture = None  # drawn for the previous device's size and camera
             if request.generation != self._generation:
@@ -341,6 +356,9 @@ class RenderWorker:
             self.error = message
             self._failed = request
             self._cond.notify_all()
+
+    def _drawn_variant(self) -> int | None:
+        return getattr(getattr(self._frames, "scene", None), "variant", None)
 
     @property
     def scene(self):
