@@ -859,6 +859,79 @@ def _(d):
     return ["decode", "f.BIN", "-o", "out.mp4", "--size", "64", "-q"]
 
 
+# -- models handed over zipped (holopack/scene/archive.py) ----------------------------------
+def model_zip(d: Path, entries: list[tuple], name="twin.zip") -> None:
+    """A small glTF triangle as scene.gltf plus ``entries`` ((name or ZipInfo, data))."""
+    package_zip(d, [("scene.gltf", json.dumps(gltf_doc())), *entries], name)
+
+
+@case("model-zip-slip-names", either=True)
+def _(d):
+    model_zip(
+        d, [("../outside/canary.png", "overwritten"), ("/tmp/holopack-x.png", "x"), ("a/../../../x", "x")]
+    )
+    return ["export", "twin.zip", "-o", "out.hps", *EXPORT]
+
+
+@case("model-zip-symlink-texture", either=True)
+def _(d):
+    info = zipfile.ZipInfo("textures/t.png")
+    info.create_system = 3
+    info.external_attr = 0o120777 << 16
+    doc = gltf_doc()
+    doc["images"] = [{"uri": "textures/t.png"}]
+    doc["textures"] = [{"source": 0}]
+    doc["materials"] = [{"pbrMetallicRoughness": {"baseColorTexture": {"index": 0}}}]
+    doc["meshes"][0]["primitives"][0]["material"] = 0
+    package_zip(
+        d, [("scene.gltf", json.dumps(doc)), (info, str(d.parent / "outside" / "canary.png"))], "twin.zip"
+    )
+    return ["export", "twin.zip", "-o", "out.hps", *EXPORT]
+
+
+@case("model-zip-bomb-1200MB")
+def _(d):
+    with zipfile.ZipFile(d / "twin.zip", "w", zipfile.ZIP_DEFLATED) as zf:
+        zf.writestr("scene.gltf", json.dumps(gltf_doc()))
+        with zf.open("padding.bin", "w", force_zip64=True) as member:
+            block = bytes(16 * MB)
+            for _ in range(75):  # 1200 MB of zeros, about 1.2 MB deflated
+                member.write(block)
+    return ["export", "twin.zip", "-o", "out.hps", *EXPORT]
+
+
+@case("model-zip-100001-members")
+def _(d):
+    with zipfile.ZipFile(d / "twin.zip", "w") as zf:
+        zf.writestr("scene.gltf", json.dumps(gltf_doc()))
+        for i in range(100_000):
+            zf.writestr(f"e/{i}", b"")
+    return ["inspect", "twin.zip"]
+
+
+@case("model-zip-only-a-zip-inside")
+def _(d):
+    inner = io.BytesIO()
+    with zipfile.ZipFile(inner, "w") as zf:
+        zf.writestr("scene.gltf", json.dumps(gltf_doc()))
+    package_zip(d, [("inner.zip", inner.getvalue())], "twin.zip")
+    return ["export", "twin.zip", "-o", "out.hps", *EXPORT]
+
+
+@case("model-zip-truncated")
+def _(d):
+    model_zip(d, [("textures/t.png", png(64, 64))])
+    raw = (d / "twin.zip").read_bytes()
+    (d / "twin.zip").write_bytes(raw[: len(raw) // 2])
+    return ["export", "twin.zip", "-o", "out.hps", *EXPORT]
+
+
+@case("model-zip-two-models", display=True)
+def _(d):
+    model_zip(d, [("other.gltf", json.dumps(gltf_doc()))])
+    return ["preview", "twin.zip", "--frames", "1"]
+
+
 # -- packages and zips ----------------------------------------------------------------------
 @case("zip-absolute-and-slip-names", code=1, report=True)
 def _(d):

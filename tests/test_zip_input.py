@@ -13,6 +13,7 @@ import subprocess
 import sys
 import tempfile
 import zipfile
+from pathlib import Path
 
 import numpy as np
 import pytest
@@ -148,12 +149,35 @@ def test_a_member_reaching_outside_is_never_written(unpacked, tmp_path, monkeypa
     assert not (tmp_path / "p2.txt").exists() and not (own_tmp / "p2.txt").exists()
 
 
-def test_the_unpacked_size_is_counted_as_it_is_written(unpacked, tmp_path, capsys, monkeypatch):
-    monkeypatch.setattr(archive, "MAX_FILE_BYTES", 200_000)  # Duck's files are about 120 KB
-    archive_path = zip_folder(unpacked, tmp_path / "duck.zip", {"padding.bin": bytes(1_000_000)})
+def test_the_unpacked_size_is_bounded_by_the_budget(unpacked, tmp_path, capsys, monkeypatch):
+    monkeypatch.setenv("HOLOPACK_MEMORY_BUDGET_MB", "1")  # Duck's files are about 120 KB
+    archive_path = zip_folder(unpacked, tmp_path / "duck.zip", {"padding.bin": bytes(2_000_000)})
     rc = export(archive_path, tmp_path / "OUT.BIN")
     err = capsys.readouterr().err.strip()
-    assert rc == 2 and "unpacks to more than" in err and len(err.splitlines()) == 1, err
+    assert rc == 2 and "unpacks to more than 1 MB" in err and len(err.splitlines()) == 1, err
+    # the authoring original beside the glTF stays packed: not counted, not written
+    archive_path = zip_folder(unpacked, tmp_path / "sketchfab.zip", {"source/duck.fbx": bytes(2_000_000)})
+    assert export(archive_path, tmp_path / "OUT.BIN") == 0
+
+
+def test_a_member_whose_declared_size_lies_is_counted_as_written(unpacked, tmp_path, capsys, monkeypatch):
+    """The central directory says 10 bytes; the member inflates to 2 MB. Python's zipfile
+    reads no further than the declared size and finds the checksum wrong; the count as
+    written would stop it past the budget either way."""
+    monkeypatch.setenv("HOLOPACK_MEMORY_BUDGET_MB", "1")
+    archive_path = zip_folder(unpacked, tmp_path / "duck.zip", {"padding.bin": bytes(2_000_000)})
+    raw = bytearray(Path(archive_path).read_bytes())
+    at = raw.find(b"PK\x01\x02")
+    while at >= 0:
+        name_length = struct.unpack_from("<H", raw, at + 28)[0]
+        if raw[at + 46 : at + 46 + name_length] == b"padding.bin":
+            struct.pack_into("<I", raw, at + 24, 10)  # uncompressed size
+        at = raw.find(b"PK\x01\x02", at + 4)
+    Path(archive_path).write_bytes(bytes(raw))
+    rc = export(archive_path, tmp_path / "OUT.BIN")
+    err = capsys.readouterr().err.strip()
+    assert rc == 2 and len(err.splitlines()) == 1 and "Traceback" not in err, err
+    assert "cannot read padding.bin from the archive" in err or "unpacks to more than 1 MB" in err, err
 
 
 def test_not_a_zip_is_one_line(tmp_path, capsys):

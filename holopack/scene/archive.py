@@ -11,9 +11,10 @@ name the archive and the member (``shoe.zip:scene.gltf``), never the temporary f
 
 What is unpacked is bounded before and while it is written: members whose names would
 land outside the folder (absolute, ``..``), links and devices are never written; at most
-MAX_MEMBERS members and MAX_FILE_BYTES bytes in all, counted as they are written (a
-member's declared size may lie); a member that the archive stores encrypted, or with a
-compression Python cannot read, is one line.
+MAX_MEMBERS members, and in bytes the memory budget for a model (its loader could hold
+no more) or MAX_FILE_BYTES for a clip, counted as they are written (a member's declared
+size may lie); a member that the archive stores encrypted, or with a compression Python
+cannot read, is one line. A model's authoring originals (NOT_UNPACKED) stay packed.
 """
 
 from __future__ import annotations
@@ -28,7 +29,7 @@ import zipfile
 
 from .. import notices
 from ..errors import InputError
-from ..limits import MAX_FILE_BYTES
+from ..limits import MAX_FILE_BYTES, memory_budget_bytes
 from .scene import Scene
 
 # Model files an archive may hold, in the order one is preferred over another when an
@@ -42,6 +43,12 @@ MAX_MEMBERS = 10_000
 # A clip in an archive: one video, or pictures that are frames of one (all in one folder)
 VIDEO_SUFFIXES = (".mp4", ".mov", ".m4v", ".webm", ".mkv", ".avi", ".gif")
 FRAME_SUFFIXES = (".png", ".webp", ".jpg", ".jpeg")
+# Files no model loader reads, left packed: the authoring originals a download carries
+# beside its glTF (they can be hundreds of MB), and archives inside the archive
+NOT_UNPACKED = (
+    *(".fbx", ".blend", ".blend1", ".max", ".ma", ".mb", ".c4d", ".3ds", ".dae", ".abc", ".ztl"),
+    *(".usd", ".usda", ".usdc", ".usdz", ".spp", ".sbsar", ".psd", ".zip", ".rar", ".7z"),
+)
 # what archivers add that is no part of the model: macOS resource forks and Finder files
 _JUNK_PREFIXES = ("__MACOSX/",)
 _JUNK_NAMES = (".DS_Store", "Thumbs.db", "desktop.ini")
@@ -126,9 +133,21 @@ def _listing(names: list[str]) -> str:
 
 
 def _unpack(
-    zf: zipfile.ZipFile, members: list[tuple[zipfile.ZipInfo, str]], folder: str, archive: str
+    zf: zipfile.ZipFile, members: list[tuple[zipfile.ZipInfo, str]], folder: str, archive: str, limit: int
 ) -> None:
-    """Write ``members`` ((info, relative path)) under ``folder``, counting the bytes."""
+    """Write ``members`` ((info, relative path)) under ``folder``, at most ``limit``
+    bytes in all: refused at once when the archive declares more, and counted as they
+    are written (a declared size may lie)."""
+
+    def too_big() -> InputError:
+        return InputError(
+            f"the archive unpacks to more than {limit >> 20:,} MB (HOLOPACK_MEMORY_BUDGET_MB raises "
+            "the limit for a model); unzip it and give holopack the file",
+            archive,
+        )
+
+    if sum(info.file_size for info, _ in members) > limit:
+        raise too_big()
     written = 0
     for info, rel in members:
         target = os.path.join(folder, *rel.split("/"))
@@ -137,12 +156,8 @@ def _unpack(
             with zf.open(info) as src, open(target, "xb") as dst:
                 while chunk := src.read(1 << 20):
                     written += len(chunk)
-                    if written > MAX_FILE_BYTES:
-                        raise InputError(
-                            f"the archive unpacks to more than {MAX_FILE_BYTES >> 20:,} MB; unzip it and "
-                            "give holopack the model",
-                            archive,
-                        )
+                    if written > limit:
+                        raise too_big()
                     dst.write(chunk)
         except (FileExistsError, NotADirectoryError):
             continue  # two members of one name, or a file where another's folder goes: the first stands
@@ -198,8 +213,11 @@ def load_zip(path: str) -> Scene:
         paths = [rel for _, rel in members]
         chosen = choose_model(paths, path)
         if chosen is not None:
+            # what a model's loader may read: not the authoring files beside it
+            # (Sketchfab's source/ folder keeps the original FBX or .blend)
+            readable = [(i, r) for i, r in members if not r.lower().endswith(NOT_UNPACKED)]
             with tempfile.TemporaryDirectory(prefix="holopack-zip-") as folder:
-                _unpack(zf, members, folder, path)
+                _unpack(zf, readable, folder, path, memory_budget_bytes())
                 scene = _load_inside(load, folder, chosen, path)
             return scene
         chosen = choose_clip(paths, path)
@@ -212,7 +230,7 @@ def load_zip(path: str) -> Scene:
             try:
                 # only the clip's own members: a picture sequence's folder, or the video
                 inside = [(i, r) for i, r in members if r == chosen or posixpath.dirname(r) == chosen]
-                _unpack(zf, inside, folder, path)
+                _unpack(zf, inside, folder, path, MAX_FILE_BYTES)
             except BaseException:
                 shutil.rmtree(folder, ignore_errors=True)
                 raise
