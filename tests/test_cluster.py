@@ -318,6 +318,46 @@ def test_a_long_export_on_the_cluster_matches_the_serial_file(cluster, tmp_path)
     assert sorted(p.name for p in tmp_path.iterdir()) == ["LOOP.BIN", "SERIAL.BIN"]  # no leftovers
 
 
+def test_a_zipped_model_in_a_variant_on_the_cluster_matches_the_serial_file(cluster, tmp_path):
+    """The worker gets the archive as the input and the variant with the settings."""
+    import zipfile
+
+    from test_material_variants import colourway_model
+
+    model = colourway_model(tmp_path / "shoe.gltf")
+    with zipfile.ZipFile(tmp_path / "shoe.zip", "w") as zf:
+        zf.write(model, "scene.gltf")
+    common = ["--device", "3dcircle-42f2", "--seconds", "0.3", "--size", str(SIZE), "--variant", "Midnight"]
+    serial = tmp_path / "SERIAL.BIN"
+    holopack.export(
+        str(tmp_path / "shoe.zip"),
+        str(serial),
+        device="3dcircle-42f2",
+        seconds=0.3,
+        size=SIZE,
+        variant="Midnight",
+        progress=False,
+    )
+    run = holopack_cli(
+        [
+            "export",
+            str(tmp_path / "shoe.zip"),
+            "--cluster",
+            cluster.address,
+            *common,
+            "-o",
+            str(tmp_path / "LOOP.BIN"),
+        ]
+    )
+    assert run.returncode == 0, run.stderr
+    assert sha256(tmp_path / "LOOP.BIN") == sha256(serial)
+    plain = tmp_path / "PLAIN.BIN"
+    holopack.export(
+        str(tmp_path / "shoe.zip"), str(plain), device="3dcircle-42f2", seconds=0.3, size=SIZE, progress=False
+    )
+    assert sha256(plain) != sha256(serial)  # the variant drew other materials
+
+
 def test_killing_a_worker_mid_export_still_gives_the_serial_bytes(cluster, tmp_path):
     from holopack.cluster import connect
 
