@@ -41,6 +41,13 @@ _EXIF_ORIENTATION = 0x0112
 _SRGB = None
 
 
+def avif_readable() -> bool:
+    """Whether this Pillow decodes AVIF (built with libavif: its wheels since 11.2)."""
+    from PIL import features
+
+    return bool(features.check("avif"))
+
+
 def rgba_array(image) -> np.ndarray:
     """A PIL image -> (H, W, 4) uint8 straight RGBA. Pillow opens a 16-bit grey PNG
     as mode I;16 (or I), and its own convert("RGBA") clips those 0..65535 values at

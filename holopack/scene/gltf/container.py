@@ -260,6 +260,7 @@ class ContainerReader:
             "KHR_materials_variants",
             "KHR_lights_punctual",
             "EXT_texture_webp",
+            "EXT_texture_avif",
             "EXT_mesh_gpu_instancing",
         }
         for name in required:

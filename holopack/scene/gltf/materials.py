@@ -15,6 +15,7 @@ from ...containment import shorten
 from .. import ktx2
 from ..pbr_maps import read_pbr_maps
 from ..pictures import (
+    avif_readable,
     encoded_picture_size,
     reduce_texture,
     reduced_size,
@@ -148,9 +149,14 @@ class MaterialReader(AccessorReader):
         spec = self.gltf["textures"][index]
         extensions = spec.get("extensions") if isinstance(spec.get("extensions"), dict) else {}
         source = self._ref(spec, "source", where, "images")
-        webp = extensions.get("EXT_texture_webp")
-        if isinstance(webp, dict) and "source" in webp:
-            source = self._ref(webp, "source", f"{where} EXT_texture_webp", "images")
+        # a picture in a newer codec, with ``source`` the fallback for viewers without it;
+        # Pillow reads WebP, and AVIF where it was built with libavif (its wheels since 11.2)
+        for codec in ("EXT_texture_webp", "EXT_texture_avif"):
+            newer = extensions.get(codec)
+            if codec == "EXT_texture_avif" and not avif_readable():
+                continue
+            if isinstance(newer, dict) and "source" in newer:
+                source = self._ref(newer, "source", f"{where} {codec}", "images")
         basisu = extensions.get(ktx2.EXTENSION)
         if isinstance(basisu, dict) and "source" in basisu and ktx2.available():
             source = self._ref(basisu, "source", f"{where} {ktx2.EXTENSION}", "images")
