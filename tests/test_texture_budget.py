@@ -89,6 +89,21 @@ def test_a_texture_whose_full_decode_alone_passes_the_budget_is_still_refused(tm
         holopack.load(path)
 
 
+def test_a_webp_is_counted_at_what_its_decoder_takes(tmp_path, monkeypatch):
+    """Pillow's WebP decoder peaks at about 16 bytes a pixel (1.26 GB for 9000 x 9000),
+    a PNG's at 4: the same 256 px map as PNG is reduced to fit 0.3 MB, as WebP it is
+    refused before it is decoded."""
+    path, _ = _model(tmp_path, 1)
+    monkeypatch.setenv("HOLOPACK_MEMORY_BUDGET_MB", "0.3")
+    assert holopack.load(path).textures[0].pixels.shape == (SIDE // 2, SIDE // 2, 4)
+    Image.open(tmp_path / "map0.png").save(tmp_path / "map0.webp", lossless=True)
+    doc = __import__("json").loads((tmp_path / "twin.gltf").read_text())
+    doc["images"] = [{"uri": "map0.webp"}]
+    webp = write_gltf(tmp_path / "webp.gltf", doc)
+    with pytest.raises(InputError, match=r"image 0 'map0.webp' \(256 x 256 pixels\) needs"):
+        holopack.load(webp)
+
+
 def test_an_export_of_the_reduced_twin_draws_it_and_says_so(tmp_path, monkeypatch, capsys):
     from holopack.cli import main
 

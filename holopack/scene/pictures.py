@@ -229,9 +229,13 @@ def check_jpeg_scans(source, width: int, height: int, what: str, path: str | os.
 # passed 384 MB at the third, and an 8192 px map alone; the fan draws the figure some
 # 1000 px tall, where such a map is read from its mip levels 2-3 anyway.
 MOST_TEXTURE_REDUCTION = 16
-# bytes per pixel of the full decode a reduction is made from (RGBA): each picture must
-# fit the budget on its own, so a 13000 x 13000 PNG bomb is still refused undecoded
+# Bytes per pixel that decoding a picture at full size takes at its peak, which a
+# reduction is made from: each picture's must fit the budget on its own, so a 13000 x
+# 13000 PNG bomb is still refused undecoded. Pillow holds a PNG or JPEG as 4 bytes a
+# pixel (325 MB of peak resident memory for 81 MP); its WebP decoder makes copies, 15.5
+# (1,257 MB for a 9000 x 9000 WebP), and AVIF's is counted alike.
 _DECODE_BYTES = 4
+_DECODE_BYTES_BY_KIND = {"WEBP": 16, "AVIF": 16}
 
 
 def reduced_size(width: int, height: int, factor: int) -> tuple[int, int]:
@@ -239,18 +243,19 @@ def reduced_size(width: int, height: int, factor: int) -> tuple[int, int]:
     return max(1, -(-int(width) // factor)), max(1, -(-int(height) // factor))
 
 
-def texture_reduction(sizes: list[tuple[int, int]], budget) -> int:
+def texture_reduction(sizes: list[tuple[int, int, int]], budget) -> int:
     """One power of two (1 to MOST_TEXTURE_REDUCTION) that all the textures of
-    ``sizes`` ((width, height) each, as their headers say) are kept reduced by, so that
-    together they fit what ``budget`` has left: 1 where they fit whole, or where no
-    reduction makes them fit or a picture's full decode alone passes the budget (the
-    count then refuses, naming the picture)."""
+    ``sizes`` ((width, height, bytes a pixel of the full decode) each, as
+    encoded_picture_size gives them) are kept reduced by, so that together they fit
+    what ``budget`` has left: 1 where they fit whole, or where no reduction makes them
+    fit or a picture's full decode alone passes the budget (the count then refuses,
+    naming the picture)."""
     left = budget.total - budget.used
 
     def kept(factor: int) -> int:
-        return sum(math.prod(reduced_size(w, h, factor)) * _STILL_BYTES for w, h in sizes)
+        return sum(math.prod(reduced_size(w, h, factor)) * _STILL_BYTES for w, h, _ in sizes)
 
-    if kept(1) <= left or any(w * h * _DECODE_BYTES > budget.total for w, h in sizes):
+    if kept(1) <= left or any(w * h * decode > budget.total for w, h, decode in sizes):
         return 1
     factor = 2
     while factor < MOST_TEXTURE_REDUCTION and kept(factor) > left:
@@ -258,16 +263,17 @@ def texture_reduction(sizes: list[tuple[int, int]], budget) -> int:
     return factor if kept(factor) <= left else 1
 
 
-def reduce_texture(pixels: np.ndarray, factor: int) -> np.ndarray:
-    """(H, W, 4) uint8 -> the picture at 1/``factor`` of its sides (reduced_size), each
-    pixel the area average of those it covers."""
-    if factor == 1:
-        return pixels
-    import cv2
-
-    return cv2.resize(
-        pixels, reduced_size(pixels.shape[1], pixels.shape[0], factor), interpolation=cv2.INTER_AREA
-    )
+def reduced_rgba(image, factor: int) -> np.ndarray:
+    """A loaded PIL image -> (H, W, 4) uint8 straight RGBA (rgba_array) at 1/``factor``
+    of its sides (reduced_size), each pixel the mean of the block it covers (the last
+    row and column of blocks partial). Reduced by Pillow before it becomes an array: a
+    9000 x 9000 WebP texture reduced as an array (a full-size RGBA copy, then OpenCV's
+    area resize) peaked at 1.96 GB, over the 1 GB a load may take."""
+    if factor > 1:
+        if image.mode not in ("RGB", "RGBA", "L", "LA"):
+            image = image.convert("RGBA")  # palette, CMYK, 16-bit grey: reduce their RGBA
+        image = image.reduce(factor)
+    return rgba_array(image)
 
 
 def reduction_message(count: int, factor: int, budget) -> str:
@@ -279,10 +285,11 @@ def reduction_message(count: int, factor: int, budget) -> str:
     )
 
 
-def encoded_picture_size(data: bytes, budget, what: str) -> tuple[int, int] | None:
-    """(width, height) of a picture's bytes (a texture) from its header, its JPEG scans
-    checked, before it is decoded; None when Pillow does not recognise the bytes as a
-    picture (the caller decides). Nothing is counted against ``budget``."""
+def encoded_picture_size(data: bytes, budget, what: str) -> tuple[int, int, int] | None:
+    """(width, height, bytes a pixel its full decode takes at the peak) of a picture's
+    bytes (a texture) from its header, its JPEG scans checked, before it is decoded;
+    None when Pillow does not recognise the bytes as a picture (the caller decides).
+    Nothing is counted against ``budget``."""
     from PIL import Image, UnidentifiedImageError
 
     try:
@@ -296,7 +303,7 @@ def encoded_picture_size(data: bytes, budget, what: str) -> tuple[int, int] | No
         return None
     if kind in ("JPEG", "MPO"):
         check_jpeg_scans(data, width, height, what, budget.path)
-    return width, height
+    return width, height, _DECODE_BYTES_BY_KIND.get(kind or "", _DECODE_BYTES)
 
 
 def check_encoded_picture(data: bytes, budget, what: str) -> bool:

@@ -17,10 +17,9 @@ from ..pbr_maps import read_pbr_maps
 from ..pictures import (
     avif_readable,
     encoded_picture_size,
-    reduce_texture,
+    reduced_rgba,
     reduced_size,
     reduction_message,
-    rgba_array,
     texture_reduction,
 )
 from ..scene import Scene
@@ -41,6 +40,7 @@ class _Encoded:
     where: str
     width: int
     height: int
+    decode_bytes: int  # a pixel's share of the full decode's peak (encoded_picture_size)
 
 
 _MAG_FILTERS = (9728, 9729)
@@ -214,7 +214,7 @@ class MaterialReader(AccessorReader):
         encoded, self._encoded = self._encoded, []
         if not encoded:
             return
-        factor = texture_reduction([(e.width, e.height) for _, e in encoded], self.budget)
+        factor = texture_reduction([(e.width, e.height, e.decode_bytes) for _, e in encoded], self.budget)
         if factor > 1:
             # said when the model is used as well as listed by inspect: the twin is drawn,
             # but not at the detail its maps hold
@@ -223,7 +223,7 @@ class MaterialReader(AccessorReader):
             notices.warn(message, self.path)
         for slot, e in encoded:
             self.budget.picture(*reduced_size(e.width, e.height, factor), _TEXTURE_BYTES, e.where)
-            self._scene.textures[slot].pixels = reduce_texture(self._decode(e.raw, e.where), factor)
+            self._scene.textures[slot].pixels = self._decode(e.raw, e.where, factor)
 
     def _image(self, index: int) -> np.ndarray | _Encoded:
         """Image ``index``: KTX2 decoded, (H, W, 4) uint8; any other picture as its bytes
@@ -255,14 +255,15 @@ class MaterialReader(AccessorReader):
             return self._decode(raw, where)  # which says why it is no picture
         return _Encoded(raw, where, *size)
 
-    def _decode(self, raw, where: str) -> np.ndarray:
-        """A picture's bytes -> (H, W, 4) uint8, or one line saying why not."""
+    def _decode(self, raw, where: str, factor: int = 1) -> np.ndarray:
+        """A picture's bytes -> (H, W, 4) uint8 at 1/``factor`` of its sides
+        (holopack.scene.pictures.reduced_rgba), or one line saying why not."""
         from PIL import Image, UnidentifiedImageError
 
         try:
             with Image.open(io.BytesIO(raw)) as picture:
                 picture.load()
-                pixels = rgba_array(picture).copy()
+                pixels = reduced_rgba(picture, factor).copy()
         except (UnidentifiedImageError, Image.DecompressionBombError) as exc:
             self.fail(f"{where} is not a picture holopack can decode ({exc.__class__.__name__})")
         except (OSError, ValueError, SyntaxError, EOFError, struct.error) as exc:
