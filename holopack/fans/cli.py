@@ -181,7 +181,7 @@ def cmd_push(args) -> int:
     """
     from .address import FanAddress
     from .content import plan_uploads
-    from .fleet import load_fleet, push_fleet, write_report
+    from .fleet import check_report_folder, load_fleet, push_fleet, write_report
     from .push import push_plan
     from .transfer_progress import TransferProgress
 
@@ -219,6 +219,8 @@ def cmd_push(args) -> int:
         plan = plan_uploads(args.path, device=args.device, wall_fan=args.wall_fan, folder=args.folder)
         for note in plan.notes:
             print(note, file=sys.stderr)
+        if args.report:
+            check_report_folder(args.report)
         bar = TransferProgress(plan.total_bytes, label=f"push {address}", enabled=not args.quiet)
         report = push_plan(
             plan,

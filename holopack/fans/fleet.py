@@ -25,6 +25,7 @@ import concurrent.futures as futures
 import json
 import os
 import re
+import tempfile
 import tomllib
 from dataclasses import dataclass
 from functools import partial
@@ -32,8 +33,10 @@ from functools import partial
 from ..atomic import atomic_output
 from ..errors import InputError, OutputError
 from ..textfile import read_text, toml_loads
+from . import journal
 from .address import FanAddress
 from .content import plan_uploads
+from .protocols import protocol_for
 from .push import push_plan
 from .transfer_progress import TransferProgress
 
@@ -71,17 +74,46 @@ def load_fleet(path: str) -> list[FleetFan]:
     fans = data.get("fans")
     if not isinstance(fans, list) or not fans:
         raise InputError("no [[fans]]: a fleet names at least one fan", path)
-    out, names, addresses = [], set(), set()
+    out, names = [], set()
+    addresses: dict[str, str] = {}  # address -> the name of the fan there
     for number, entry in enumerate(fans, start=1):
         fan, where = _fleet_fan(entry, number, defaults, path)
         if str(fan.address) in addresses:
-            raise InputError(f"{where}: a second fan at {fan.address}", path)
+            raise InputError(
+                f"{where}: a second fan at {fan.address} ({addresses[str(fan.address)]} is there)", path
+            )
         if fan.name in names:
             raise InputError(f"{where}: a second fan named {fan.name!r}", path)
         names.add(fan.name)
-        addresses.add(str(fan.address))
+        addresses[str(fan.address)] = fan.name
         out.append(fan)
     return out
+
+
+def _check_one_entry_per_fan(fans: list[FleetFan], plans: list) -> None:
+    """Two entries that reach one fan however they spell it (``HOST`` and ``HOST:20320``,
+    a host name in other capitals): refused, since a fan takes one connection at a time and
+    two threads would cut each other's uploads off."""
+    seen: dict[str, str] = {}
+    for fan, plan in zip(fans, plans):
+        port = fan.address.port or protocol_for(plan.profile).port
+        key = journal.fan_key(fan.address.host.lower(), port)
+        if key in seen:
+            raise InputError(
+                f"fans {seen[key]} and {fan.name} are the same fan ({key}): a fan takes one push at a time"
+            )
+        seen[key] = fan.name
+
+
+def check_report_folder(folder: str) -> None:
+    """Make the report folder and prove it takes a file, before any traffic: a push of
+    minutes should not end without its reports."""
+    try:
+        os.makedirs(folder, exist_ok=True)
+        with tempfile.TemporaryFile(dir=folder):
+            pass
+    except OSError as exc:
+        raise OutputError(f"cannot write reports here ({exc.strerror}); nothing was sent", folder) from None
 
 
 def _fleet_fan(entry, number: int, defaults: dict, path: str) -> tuple[FleetFan, str]:
@@ -155,6 +187,9 @@ def push_fleet(
             plans.append(plan_uploads(source, device=fan.device, wall_fan=fan.wall_fan, folder=fan.folder))
         except InputError as exc:
             raise InputError(f"fan {fan.name}: {exc}") from None
+    _check_one_entry_per_fan(fans, plans)
+    if report_dir:
+        check_report_folder(report_dir)
     bar = TransferProgress(
         sum(p.total_bytes for p in plans), label=f"push {len(fans)} fans", enabled=progress
     )
