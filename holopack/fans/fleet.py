@@ -33,7 +33,7 @@ from functools import partial
 from ..atomic import atomic_output
 from ..errors import InputError, OutputError
 from ..textfile import read_text, toml_loads
-from . import journal
+from . import journal, netio
 from .address import FanAddress
 from .content import plan_uploads
 from .protocols import protocol_for
@@ -193,23 +193,44 @@ def push_fleet(
     bar = TransferProgress(
         sum(p.total_bytes for p in plans), label=f"push {len(fans)} fans", enabled=progress
     )
-    # every fan's settings, given once; sleep left at push_plan's default unless given
+    # every fan's settings, given once; a pause between retries ends early on Ctrl-C
     push_one = partial(
         push_plan,
         retries=retries,
         backoff=backoff,
         packet_delay=packet_delay,
         timeout=timeout,
-        **({} if sleep is None else {"sleep": sleep}),
+        sleep=netio.STOPPED.wait if sleep is None else sleep,
     )
-    with futures.ThreadPoolExecutor(max_workers=len(fans), thread_name_prefix="push") as pool:
+    pool = futures.ThreadPoolExecutor(max_workers=len(fans), thread_name_prefix="push")
+    jobs: list = []
+    try:
         jobs = [
             pool.submit(push_one, plan, fan.address, fan=fan.name, progress=bar)
             for fan, plan in zip(fans, plans)
         ]
         reports = [job.result() for job in jobs]
+    except KeyboardInterrupt:
+        # Ctrl-C reaches this thread only; the fans' threads would carry on to the end of
+        # their pushes (minutes on a real fan) while the executor waited for them
+        netio.stop_all()
+        pool.shutdown(wait=True, cancel_futures=True)
+        cut = sorted({f"{r.fan} ({f.name})" for r in _done(jobs) for f in r.files if f.action == "failed"})
+        raise KeyboardInterrupt(
+            "the push stopped"
+            + (f"; cut off: {', '.join(cut)}" if cut else "")
+            + ": the next push sends those again and skips what each fan holds"
+        ) from None
+    finally:
+        pool.shutdown(wait=True)
+        netio.resume()
     bar.finish()
     if report_dir:
         for report in reports:
             write_report(report, report_dir)
     return reports
+
+
+def _done(jobs) -> list:
+    """The reports of the jobs that returned one."""
+    return [j.result() for j in jobs if j.done() and not j.cancelled() and j.exception() is None]
