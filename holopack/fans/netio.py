@@ -10,10 +10,8 @@ once) and makes every later ``connect`` fail, until ``resume()``.
 from __future__ import annotations
 
 import errno
-import fcntl
 import socket
 import struct
-import termios
 import threading
 import weakref
 from dataclasses import dataclass
@@ -74,8 +72,11 @@ def unsent(sock: socket.socket) -> int:
     """Bytes in the socket's send queue the peer has not yet acknowledged (Linux SIOCOUTQ;
     0 where the system does not say)."""
     try:
+        import fcntl  # POSIX only: on Windows the close wait counts from END, as before
+        import termios
+
         raw = fcntl.ioctl(sock.fileno(), termios.TIOCOUTQ, b"\0\0\0\0")
-    except (OSError, AttributeError, ValueError):
+    except (ImportError, OSError, AttributeError, ValueError):
         return 0
     return int(struct.unpack("i", raw)[0])
 
