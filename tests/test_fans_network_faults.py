@@ -263,7 +263,9 @@ def test_ctrl_c_on_a_fleet_stops_every_fan_at_once_and_the_next_push_completes(t
         # each fan had about ten more seconds of link to go; nothing waits for them
         assert rc == 130 and seconds < 3, err
         lines = err.strip().splitlines()
-        assert len(lines) == 1 and lines[0].startswith("holopack: interrupted; the push stopped; cut off: f0")
+        assert len(lines) == 1 and lines[0].startswith(
+            "holopack: interrupted; the push stopped; unfinished: f0 (01_TWIN.BIN)"
+        )
         assert len(_pending(tmp_path)) == 3  # each fan's cut-off upload is in the journal
         for f in fans:
             f.faults.slow_kbps = None

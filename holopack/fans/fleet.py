@@ -96,13 +96,17 @@ def _check_one_entry_per_fan(fans: list[FleetFan], plans: list) -> None:
     two threads would cut each other's uploads off."""
     seen: dict[str, str] = {}
     for fan, plan in zip(fans, plans):
-        port = fan.address.port or protocol_for(plan.profile).port
-        key = journal.fan_key(fan.address.host.lower(), port)
+        key = journal.fan_key(fan.address.host.lower(), _port(fan, plan))
         if key in seen:
             raise InputError(
                 f"fans {seen[key]} and {fan.name} are the same fan ({key}): a fan takes one push at a time"
             )
         seen[key] = fan.name
+
+
+def _port(fan: FleetFan, plan) -> int:
+    """The port the fan is reached on: the address's, or its protocol's own."""
+    return fan.address.port or protocol_for(plan.profile).port
 
 
 def check_report_folder(folder: str) -> None:
@@ -203,7 +207,6 @@ def push_fleet(
         sleep=netio.STOPPED.wait if sleep is None else sleep,
     )
     pool = futures.ThreadPoolExecutor(max_workers=len(fans), thread_name_prefix="push")
-    jobs: list = []
     try:
         jobs = [
             pool.submit(push_one, plan, fan.address, fan=fan.name, progress=bar)
@@ -215,11 +218,16 @@ def push_fleet(
         # their pushes (minutes on a real fan) while the executor waited for them
         netio.stop_all()
         pool.shutdown(wait=True, cancel_futures=True)
-        cut = sorted({f"{r.fan} ({f.name})" for r in _done(jobs) for f in r.files if f.action == "failed"})
+        # what the journal holds as begun and not confirmed: what the next push sends again
+        unfinished = []
+        for fan, plan in zip(fans, plans):
+            begun, _ = journal.read(journal.fan_key(fan.address.host, _port(fan, plan)))
+            unfinished += [f"{fan.name} ({u.name})" for u in plan.uploads if u.name in begun]
         raise KeyboardInterrupt(
-            "the push stopped"
-            + (f"; cut off: {', '.join(cut)}" if cut else "")
-            + ": the next push sends those again and skips what each fan holds"
+            f"the push stopped; unfinished: {', '.join(unfinished)}: the next push sends those "
+            "again and skips what each fan holds"
+            if unfinished
+            else "the push stopped between files: the next push skips what each fan holds"
         ) from None
     finally:
         pool.shutdown(wait=True)
@@ -229,8 +237,3 @@ def push_fleet(
         for report in reports:
             write_report(report, report_dir)
     return reports
-
-
-def _done(jobs) -> list:
-    """The reports of the jobs that returned one."""
-    return [j.result() for j in jobs if j.done() and not j.cancelled() and j.exception() is None]
