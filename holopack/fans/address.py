@@ -7,6 +7,7 @@ port the bridge forwards (docs/fans-network.md).
 
 from __future__ import annotations
 
+import ipaddress
 import re
 from dataclasses import dataclass
 
@@ -26,7 +27,7 @@ class FanAddress:
             r"([^:\s\[\]]+)(?::(\d+))?", text
         )
         if not match:
-            if text.count(":") >= 2 and re.fullmatch(r"[0-9A-Fa-f:.]+", text):
+            if text.count(":") >= 2 and _is_ipv6(text):
                 # bare IPv6: "fe80::1:5233" reads as an address or as one with a port, so
                 # the brackets are required rather than guessed
                 raise InputError(
@@ -48,3 +49,13 @@ class FanAddress:
         """True when ``typed`` (a confirmation) names this fan: its host, or host:port."""
         typed = typed.strip()
         return typed in (self.host, str(self))
+
+
+def _is_ipv6(text: str) -> bool:
+    """Whether ``text`` reads as an IPv6 address (``192.168.4.1:20320:1``, a typo of two
+    ports, does not, and is not told to put itself in brackets)."""
+    try:
+        ipaddress.IPv6Address(text)
+    except ValueError:
+        return False
+    return True

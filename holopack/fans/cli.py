@@ -181,7 +181,7 @@ def cmd_push(args) -> int:
     """
     from .address import FanAddress
     from .content import plan_uploads
-    from .fleet import load_fleet, push_fleet, write_report
+    from .fleet import check_report_folder, load_fleet, push_fleet, write_report
     from .push import push_plan
     from .transfer_progress import TransferProgress
 
@@ -219,6 +219,8 @@ def cmd_push(args) -> int:
         plan = plan_uploads(args.path, device=args.device, wall_fan=args.wall_fan, folder=args.folder)
         for note in plan.notes:
             print(note, file=sys.stderr)
+        if args.report:
+            check_report_folder(args.report)
         bar = TransferProgress(plan.total_bytes, label=f"push {address}", enabled=not args.quiet)
         report = push_plan(
             plan,
@@ -292,7 +294,7 @@ def cmd_fan(args) -> int:
             address, action, args.arg, device=args.device, yes=args.yes, confirm=confirm, timeout=args.timeout
         )
     except FanError as exc:
-        raise _with_device_hint(exc, args.device) from None
+        raise _with_device_hint(exc, args.device, address) from None
     print(json.dumps(result, indent=2) if args.json else format_status(result))
     return 0
 
@@ -301,15 +303,18 @@ def cmd_fan(args) -> int:
 FAN_DEVICES = ("3dcircle-42f2", "legacy-224")
 
 
-def _with_device_hint(exc, device: str):
-    """The fan's fault (a FanError) with the kind of fan it was spoken to as: a legacy
-    fan spoken to as a 42-F2 (the default) says nothing on its ports and times out, and
-    a 42-F2 spoken to as a legacy fan drops the link, neither of which names the cause."""
-    from .faults import FanError
+def _with_device_hint(exc, device: str, address):
+    """The fan's fault (a FanError) with its address and the kind of fan it was spoken to
+    as: a legacy fan spoken to as a 42-F2 (the default) says nothing on its ports and times
+    out, and a 42-F2 spoken to as a legacy fan drops the link, neither of which names the
+    cause. A peer that is no fan at all (NotAFan) needs no such hint."""
+    from .faults import FanError, NotAFan
 
+    if isinstance(exc, NotAFan):
+        return FanError(f"{address}: {exc.message}", exc.path)
     others = ", ".join(d for d in FAN_DEVICES if d != device) or "its profile"
     hint = f"spoken to as a {device}: another kind of fan needs --device ({others})"
-    return FanError(f"{exc.message}; {hint}", exc.path, retryable=exc.retryable)
+    return FanError(f"{address}: {exc.message}; {hint}", exc.path, retryable=exc.retryable)
 
 
 def cmd_emulate_fan(args) -> int:

@@ -123,6 +123,10 @@ class EmulatedFan:
     def _listen(self, port: int) -> socket.socket:
         sock = socket.socket(socket.AF_INET, socket.SOCK_STREAM)
         sock.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
+        if self.faults.slow_kbps:
+            # a fan's small receive window: the link's pace reaches the sender's socket
+            # instead of disappearing into megabytes of loopback buffer on this side
+            sock.setsockopt(socket.SOL_SOCKET, socket.SO_RCVBUF, 16384)
         sock.bind((self.host, port))
         sock.listen(8)
         return sock

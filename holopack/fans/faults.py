@@ -25,3 +25,7 @@ class GarbledReply(FanError):
 
     def __init__(self, message: str, path: str | None = None):
         super().__init__(f"garbled reply from the fan: {message}", path, retryable=True)
+
+
+class NotAFan(FanError):
+    """The peer is another kind of service (a web server, SSH): not retried."""

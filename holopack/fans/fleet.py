@@ -25,6 +25,7 @@ import concurrent.futures as futures
 import json
 import os
 import re
+import tempfile
 import tomllib
 from dataclasses import dataclass
 from functools import partial
@@ -32,8 +33,10 @@ from functools import partial
 from ..atomic import atomic_output
 from ..errors import InputError, OutputError
 from ..textfile import read_text, toml_loads
+from . import journal, netio
 from .address import FanAddress
 from .content import plan_uploads
+from .protocols import protocol_for
 from .push import push_plan
 from .transfer_progress import TransferProgress
 
@@ -71,17 +74,50 @@ def load_fleet(path: str) -> list[FleetFan]:
     fans = data.get("fans")
     if not isinstance(fans, list) or not fans:
         raise InputError("no [[fans]]: a fleet names at least one fan", path)
-    out, names, addresses = [], set(), set()
+    out, names = [], set()
+    addresses: dict[str, str] = {}  # address -> the name of the fan there
     for number, entry in enumerate(fans, start=1):
         fan, where = _fleet_fan(entry, number, defaults, path)
         if str(fan.address) in addresses:
-            raise InputError(f"{where}: a second fan at {fan.address}", path)
+            raise InputError(
+                f"{where}: a second fan at {fan.address} ({addresses[str(fan.address)]} is there)", path
+            )
         if fan.name in names:
             raise InputError(f"{where}: a second fan named {fan.name!r}", path)
         names.add(fan.name)
-        addresses.add(str(fan.address))
+        addresses[str(fan.address)] = fan.name
         out.append(fan)
     return out
+
+
+def _check_one_entry_per_fan(fans: list[FleetFan], plans: list) -> None:
+    """Two entries that reach one fan however they spell it (``HOST`` and ``HOST:20320``,
+    a host name in other capitals): refused, since a fan takes one connection at a time and
+    two threads would cut each other's uploads off."""
+    seen: dict[str, str] = {}
+    for fan, plan in zip(fans, plans):
+        key = journal.fan_key(fan.address.host.lower(), _port(fan, plan))
+        if key in seen:
+            raise InputError(
+                f"fans {seen[key]} and {fan.name} are the same fan ({key}): a fan takes one push at a time"
+            )
+        seen[key] = fan.name
+
+
+def _port(fan: FleetFan, plan) -> int:
+    """The port the fan is reached on: the address's, or its protocol's own."""
+    return fan.address.port or protocol_for(plan.profile).port
+
+
+def check_report_folder(folder: str) -> None:
+    """Make the report folder and prove it takes a file, before any traffic: a push of
+    minutes should not end without its reports."""
+    try:
+        os.makedirs(folder, exist_ok=True)
+        with tempfile.TemporaryFile(dir=folder):
+            pass
+    except OSError as exc:
+        raise OutputError(f"cannot write reports here ({exc.strerror}); nothing was sent", folder) from None
 
 
 def _fleet_fan(entry, number: int, defaults: dict, path: str) -> tuple[FleetFan, str]:
@@ -155,24 +191,47 @@ def push_fleet(
             plans.append(plan_uploads(source, device=fan.device, wall_fan=fan.wall_fan, folder=fan.folder))
         except InputError as exc:
             raise InputError(f"fan {fan.name}: {exc}") from None
+    _check_one_entry_per_fan(fans, plans)
+    if report_dir:
+        check_report_folder(report_dir)
     bar = TransferProgress(
         sum(p.total_bytes for p in plans), label=f"push {len(fans)} fans", enabled=progress
     )
-    # every fan's settings, given once; sleep left at push_plan's default unless given
+    # every fan's settings, given once; a pause between retries ends early on Ctrl-C
     push_one = partial(
         push_plan,
         retries=retries,
         backoff=backoff,
         packet_delay=packet_delay,
         timeout=timeout,
-        **({} if sleep is None else {"sleep": sleep}),
+        sleep=netio.STOPPED.wait if sleep is None else sleep,
     )
-    with futures.ThreadPoolExecutor(max_workers=len(fans), thread_name_prefix="push") as pool:
+    pool = futures.ThreadPoolExecutor(max_workers=len(fans), thread_name_prefix="push")
+    try:
         jobs = [
             pool.submit(push_one, plan, fan.address, fan=fan.name, progress=bar)
             for fan, plan in zip(fans, plans)
         ]
         reports = [job.result() for job in jobs]
+    except KeyboardInterrupt:
+        # Ctrl-C reaches this thread only; the fans' threads would carry on to the end of
+        # their pushes (minutes on a real fan) while the executor waited for them
+        netio.stop_all()
+        pool.shutdown(wait=True, cancel_futures=True)
+        # what the journal holds as begun and not confirmed: what the next push sends again
+        unfinished = []
+        for fan, plan in zip(fans, plans):
+            begun, _ = journal.read(journal.fan_key(fan.address.host, _port(fan, plan)))
+            unfinished += [f"{fan.name} ({u.name})" for u in plan.uploads if u.name in begun]
+        raise KeyboardInterrupt(
+            f"the push stopped; unfinished: {', '.join(unfinished)}: the next push sends those "
+            "again and skips what each fan holds"
+            if unfinished
+            else "the push stopped between files: the next push skips what each fan holds"
+        ) from None
+    finally:
+        pool.shutdown(wait=True)
+        netio.resume()
     bar.finish()
     if report_dir:
         for report in reports:

@@ -40,7 +40,7 @@ import time
 from dataclasses import dataclass, field
 
 from .faults import FanError, GarbledReply
-from .netio import FanLink, connect, network_error
+from .netio import FanLink, check_is_fan, connect, network_error, unsent
 
 HEADER = b"C0EEB7C9BAA3"
 TRAILER = b"C0EEBDF9E5B7"
@@ -193,6 +193,7 @@ def read_message(
     least = len(header) + 3 + len(TRAILER)
     while True:
         if len(buf) >= len(header) and buf[: len(header)] != header:
+            check_is_fan(bytes(buf))
             raise GarbledReply(f"{what} starts with {bytes(buf[: len(header)])!r}, expected {header!r}")
         if declared is None and len(buf) >= len(header) + 3:
             try:
@@ -277,9 +278,20 @@ class Client42F2(FanLink):
     # upload
     def upload(self, path: str, name: str, on_bytes=None) -> int:
         """Upload the file at ``path`` as ``name`` (must end in ``.BIN``); returns the bytes
-        sent. ``on_bytes(n)`` is called as blocks go out."""
+        sent. ``on_bytes(n)`` is called as the fan takes them: bytes still in this
+        machine's send queue are not counted until they leave it."""
         doing = "starting the upload"
         size = os.path.getsize(path)
+        told = 0  # bytes passed to on_bytes
+
+        def tell(sock: socket.socket, offset: int, behind: int = 0) -> None:
+            # the fan has taken all but the queue (less the ``behind`` bytes queued after the file)
+            nonlocal told
+            taken = min(offset, max(told, offset - max(0, unsent(sock) - behind)))
+            if on_bytes and taken > told:
+                on_bytes(taken - told)
+            told = taken
+
         try:
             with open(path, "rb") as f, connect(self.host, self.port, self.timeout) as sock:
                 sock.sendall(UPLOAD_MARK)
@@ -298,24 +310,34 @@ class Client42F2(FanLink):
                     if sent == 0:
                         raise FanError("the file shrank while it was being sent", path)
                     offset += sent
-                    if on_bytes:
-                        on_bytes(sent)
+                    tell(sock, offset)
                 sock.sendall(UPLOAD_MARK)
                 doing = "closing the upload"
-                self._await_close(sock)
+                self._await_close(sock, lambda: tell(sock, size, len(UPLOAD_MARK) + 1))
+                tell(sock, size, size)  # the fan closed its side: it has had every byte
             return size
         except OSError as exc:
             raise network_error(exc, self.host, self.port, doing) from None
 
-    def _await_close(self, sock: socket.socket) -> None:
+    def _await_close(self, sock: socket.socket, progress=None) -> None:
         """Half-close and wait for the fan to close its side: a fan that dropped the
-        connection answers with a reset here instead of an end of stream."""
+        connection answers with a reset here instead of an end of stream. The wait counts
+        from the last byte the fan took, not from END: the last send returns once the
+        file is in this machine's send queue, which on a slow link holds a minute of it
+        (2 MB at 20 KB/s to the emulator: the whole file, 100 s of link). ``progress()``
+        is called while the queue drains."""
         sock.shutdown(socket.SHUT_WR)
-        sock.settimeout(self.close_wait)
+        sock.settimeout(min(self.close_wait, 1.0))
+        queued = unsent(sock)
         deadline = time.monotonic() + self.close_wait
-        try:
-            while time.monotonic() < deadline:
+        while time.monotonic() < deadline:
+            try:
                 if not sock.recv(4096):
                     return
-        except TimeoutError:
-            return  # the fan keeps it open: the listing check decides
+            except TimeoutError:
+                now = unsent(sock)
+                if now < queued:  # the fan still takes the file
+                    queued, deadline = now, time.monotonic() + self.close_wait
+                    if progress:
+                        progress()
+        # the fan keeps it open: the listing check decides

@@ -33,7 +33,7 @@ import time
 from dataclasses import dataclass, field
 
 from .faults import FanError, GarbledReply
-from .netio import FanLink, connect, network_error
+from .netio import FanLink, check_is_fan, connect, network_error
 
 CONTROL_PREFIX = b"c0eeb7c9baa3020000000014cc"
 STATUS_PREFIX = b"c0eeb7c9baa3020000000012cc38lnt"
@@ -151,8 +151,11 @@ class ClientLegacy(FanLink):
         while not buf.endswith(TRAILER):
             part = sock.recv(4096)
             if not part:
+                check_is_fan(bytes(buf))
                 raise FanError("the fan closed the connection before its status was complete", retryable=True)
             buf += part
+            if not STATUS_PREFIX.startswith(bytes(buf[: len(STATUS_PREFIX)])):
+                check_is_fan(bytes(buf))  # an SSH banner comes without being asked for
             if len(buf) > MAX_REPLY:
                 raise GarbledReply("status reply without an end")
         return parse_status(bytes(buf))
@@ -189,7 +192,7 @@ class ClientLegacy(FanLink):
         doing = "starting the upload"
         acks = bytearray()
         try:
-            with open(path, "rb") as f, connect(self.host, self.upload_port, self.timeout) as sock:
+            with open(path, "rb") as f, self._connect_upload() as sock:
                 sock.sendall(name_packet(name, size))
                 doing = "sending the file"
                 # unpaced: many packets per write; paced: one packet, then the pause
@@ -218,6 +221,18 @@ class ClientLegacy(FanLink):
         except OSError as exc:
             raise network_error(exc, self.host, self.upload_port, doing) from None
 
+    def _connect_upload(self) -> socket.socket:
+        try:
+            return connect(self.host, self.upload_port, self.timeout)
+        except ConnectionRefusedError:
+            # its control port may well answer: say which port is missing and how to name it
+            raise FanError(
+                f"nothing listens at {self.host}:{self.upload_port}, the fan's upload port "
+                f"(connection refused; its control port is {self.port}): give the port its uploads "
+                "go to with --upload-port (upload_port in a fleet file)",
+                retryable=True,
+            ) from None
+
     def _drain_acks(self, sock: socket.socket, acks: bytearray, wait: bool) -> None:
         """Read and check the fan's notes; with ``wait``, until it closes its side."""
         sock.setblocking(wait)
@@ -233,6 +248,7 @@ class ClientLegacy(FanLink):
                     note = bytes(acks[:ACK_BYTES])
                     del acks[:ACK_BYTES]
                     if not (note.startswith(ACK_HEADER) and note.endswith(TRAILER)):
+                        check_is_fan(note)
                         raise GarbledReply(f"upload note {note!r} does not have the fan's framing")
         except (TimeoutError, BlockingIOError):
             pass

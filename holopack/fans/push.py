@@ -151,6 +151,7 @@ def push_plan(
     def retry_note(exc, attempt):
         say(f"{exc}; trying again ({attempt} of {retries} retries)")
 
+    sending = None  # the file on its way, for the line Ctrl-C leaves
     try:
         status, listed = _read_listing(client, retries, backoff, sleep, retry_note, report, say)
         key = journal.fan_key(client.host, client.port)
@@ -174,6 +175,7 @@ def push_plan(
                 )
             else:
                 journal.begin(key, upload.name, upload.sha256)
+                sending = upload.name
                 _send_one(
                     client,
                     proto.protocol,
@@ -186,6 +188,7 @@ def push_plan(
                     say,
                     check_listing=status is not None,
                 )
+                sending = None
                 if result.action == "uploaded":
                     journal.complete(key, upload.name, upload.sha256)
             if result.action == "failed":
@@ -196,6 +199,13 @@ def push_plan(
             _check_final_listing(report, final, proto.protocol, plan.uploads)
     except FanError as exc:
         report.error = exc.message
+    except KeyboardInterrupt:
+        # the journal holds the cut-off upload as begun and not confirmed
+        raise KeyboardInterrupt(
+            f"{label}: {sending} was cut off; the next push sends it again and skips what the fan holds"
+            if sending
+            else f"{label}: stopped between files; the next push skips what the fan holds"
+        ) from None
     for result in report.files:
         if result.action == "pending":
             result.action = "not sent"
