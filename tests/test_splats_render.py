@@ -190,3 +190,21 @@ def test_turning_the_quaternion_a_quarter_about_the_view_axis_turns_the_picture(
     after, _ = draw.blend(make_splats([0, 0, -3.0], [0.4, 0.06, 0.06], [turned], **args), view, projection)
     assert np.abs(before - np.rot90(before)).max() > 0.3  # not symmetric under a quarter turn
     np.testing.assert_allclose(after, np.rot90(before), atol=1e-6)
+
+
+@pytest.mark.parametrize("seed", [0, 1, 2])
+def test_the_radix_depth_order_is_numpys_stable_sort(seed):
+    from holopack.rendering.splat_kernel import depth_order
+
+    rng = np.random.default_rng(seed)
+    n = 5000
+    depth = rng.normal(0.0, 3.0, n) * 10.0 ** rng.integers(-30, 30, n)
+    # ties, both zeros, infinities and the smallest subnormals, mixed in
+    special = [0.0, -0.0, 1.5, -2.0, np.inf, -np.inf, 1e-300, -1e-300, 5e-324, -5e-324]
+    depth[rng.integers(0, n, n // 3)] = rng.choice(special, n // 3)
+    visible = np.flatnonzero(rng.random(n) < 0.8).astype(np.int64)
+    m = len(visible)
+    order = np.empty(m, np.int64)
+    scratch = (np.empty(m, np.uint64), np.empty(m, np.uint64), np.empty(m, np.int64))
+    depth_order(depth.view(np.uint64), visible, order, scratch, np.empty(1 << 16, np.int64))
+    np.testing.assert_array_equal(order, visible[np.argsort(depth[visible], kind="stable")])

@@ -66,7 +66,15 @@ class SplatRenderer:
         kernel.project(arrays, (view, projection, eye), (width, height), projected)
         depth, box = projected[4], projected[5]
         visible = np.flatnonzero(box[:, kernel.X0] >= 0)
-        order = visible[np.argsort(depth[visible], kind="stable")].astype(np.int64)
+        order = np.empty(len(visible), np.int64)
+        scratch = (
+            np.empty(len(visible), np.uint64),
+            np.empty(len(visible), np.uint64),
+            np.empty(len(visible), np.int64),
+        )
+        kernel.depth_order(
+            depth.view(np.uint64), visible.astype(np.int64), order, scratch, np.empty(1 << 16, np.int64)
+        )
         ntx, nty = -(-width // kernel.TILE), -(-height // kernel.TILE)
         entries = kernel.tile_entries(order, box)
         if entries > MAX_ENTRIES:
