@@ -17,9 +17,10 @@ buffers and calls them per frame):
    spherical harmonics at the direction from the camera to the centre (real SH, degree
    0-3) + 0.5, clamped at 0; the opacity (a splat below 1/255 can never pass the
    alpha test: culled).
-2. ``bin_tiles`` (serial): the visible splats, in depth order, listed per TILE x
-   TILE tile their box meets (a counting sort: each tile's list comes out in depth
-   order because the splats are taken in depth order).
+2. ``depth_order`` (serial): the visible splats sorted by depth, a stable radix sort;
+   ``bin_tiles`` (serial): listed per TILE x TILE tile their box meets (a counting
+   sort: each tile's list comes out in depth order because the splats are taken in
+   depth order).
 3. ``blend`` (in parallel over tiles, taken as threads come free): per pixel, the
    splats front to back: alpha = min(0.99, opacity * exp(-0.5 d^T Sigma2D^-1 d)),
    skipped below 1/255; colour += c * alpha * T; T *= 1 - alpha; a pixel is done once
