@@ -208,3 +208,17 @@ def test_the_radix_depth_order_is_numpys_stable_sort(seed):
     scratch = (np.empty(m, np.uint64), np.empty(m, np.uint64), np.empty(m, np.int64))
     depth_order(depth.view(np.uint64), visible, order, scratch, np.empty(1 << 16, np.int64))
     np.testing.assert_array_equal(order, visible[np.argsort(depth[visible], kind="stable")])
+
+
+def test_splats_listing_more_tiles_than_a_frame_draws_are_refused_naming_the_file(monkeypatch):
+    from holopack.errors import InputError
+    from holopack.rendering import splats as splats_module
+
+    monkeypatch.setattr(splats_module, "MAX_ENTRIES", 100)
+    view, projection, _ = pinhole(64)  # 16 tiles of 16 px
+    huge = make_splats([[0.0, 0.0, -2.0]] * 7, [[5.0] * 3] * 7)  # each covers every tile: 112
+    with pytest.raises(InputError, match="cover 112 tiles") as error:
+        SplatRenderer((64, 64), supersample=1, path="capture.ply").draw(huge, view, projection)
+    assert "capture.ply" in str(error.value)
+    six = make_splats([[0.0, 0.0, -2.0]] * 6, [[5.0] * 3] * 6)  # 96 entries: drawn
+    assert SplatRenderer((64, 64), supersample=1).draw(six, view, projection).alpha.min() > 0.9

@@ -488,7 +488,9 @@ class SplatSource(SceneSource):
         self._model = self.orientation.matrix4()
         from ..rendering.splats import SplatRenderer  # the kernels: imported where drawn
 
-        self.splat_renderer = SplatRenderer((self.size, self.size), supersample=self.supersample)
+        self.splat_renderer = SplatRenderer(
+            (self.size, self.size), supersample=self.supersample, path=scene.path
+        )
         self.camera = self._fit_camera()
 
     def _fit_camera(self) -> Camera:

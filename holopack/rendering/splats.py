@@ -28,10 +28,12 @@ MAX_ENTRIES = 1 << 26
 
 class SplatRenderer:
     """Draws splats at ``size`` = (width, height) pixels, ``supersample`` x
-    ``supersample`` sub-samples a pixel; keeps its buffers between frames."""
+    ``supersample`` sub-samples a pixel; keeps its buffers between frames. ``path``:
+    the file the splats came from, named in its errors."""
 
-    def __init__(self, size: tuple[int, int], supersample: int | None = None):
+    def __init__(self, size: tuple[int, int], supersample: int | None = None, path: str | None = None):
         self.width, self.height = (int(v) for v in size)
+        self.path = path  # the splats' file, named in errors
         s = DEFAULT_SUPERSAMPLE if supersample is None else int(supersample)
         if s not in (1, 2, 3, 4):
             raise InputError(f"supersample must be 1, 2, 3 or 4 (per side), got {supersample!r}")
@@ -81,7 +83,9 @@ class SplatRenderer:
         if entries > MAX_ENTRIES:
             raise InputError(
                 f"the splats cover {entries:,} tiles of the picture, more than the {MAX_ENTRIES:,} "
-                "one frame draws: splats this large lie close to the camera; frame it from further away"
+                "one frame draws: tens of thousands of splats larger than the picture (a broken "
+                "capture, or a camera placed inside it with --distance)",
+                self.path,
             )
         tile_start = np.empty(ntx * nty + 1, np.int64)
         tile_list = np.empty(max(1, entries), np.int32)
