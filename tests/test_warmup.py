@@ -42,6 +42,7 @@ ENTRY_POINTS = [
         for kernel in (
             "project_blocks",
             "depth_order",
+            "gather_boxes",
             "tile_entries",
             "bin_tiles",
             "blend_tiles",

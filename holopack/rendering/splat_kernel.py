@@ -18,7 +18,8 @@ buffers and calls them per frame):
    0-3) + 0.5, clamped at 0; the opacity (a splat below 1/255 can never pass the
    alpha test: culled).
 2. ``depth_order`` (serial): the visible splats sorted by depth, a stable radix sort;
-   ``bin_tiles`` (serial): listed per TILE x TILE tile their box meets (a counting
+   ``gather_boxes`` and ``bin_tiles`` (serial): listed per TILE x TILE tile their box
+   meets (a counting
    sort: each tile's list comes out in depth order because the splats are taken in
    depth order).
 3. ``blend`` (in parallel over tiles, taken as threads come free): per pixel, the
@@ -281,28 +282,41 @@ def depth_order(bits, visible, order, scratch, counts):
             order_b[k] = order[k]
 
 
-@njit(cache=True, error_model="numpy", nogil=True)
-def tile_entries(order, box):
-    """How many (tile, splat) entries the splats ``order`` make: the tiles each box meets."""
-    total = 0
+@njit(cache=True, error_model="numpy", nogil=True, _nrt=False)  # type: ignore[call-overload]
+def gather_boxes(order, box, boxes):
+    """boxes[k] = box[order[k]]: the splats' pixel boxes in depth order, so that the
+    binning reads them one after another. Read through ``order`` (depth order is no
+    order in memory) inside the two binning passes, which wait on their own stores,
+    binning a million splats took 70-115 ms of CPU; gathered first by this loop of
+    independent loads, 9 ms, then 30 ms."""
     for k in range(order.shape[0]):
         i = order[k]
-        tiles_x = box[i, X1] // TILE - box[i, X0] // TILE + 1
-        tiles_y = box[i, Y1] // TILE - box[i, Y0] // TILE + 1
+        for c in range(4):
+            boxes[k, c] = box[i, c]
+
+
+@njit(cache=True, error_model="numpy", nogil=True)
+def tile_entries(boxes):
+    """How many (tile, splat) entries the splats of ``boxes`` (gather_boxes) make: the
+    tiles each box meets."""
+    total = 0
+    for k in range(boxes.shape[0]):
+        tiles_x = boxes[k, X1] // TILE - boxes[k, X0] // TILE + 1
+        tiles_y = boxes[k, Y1] // TILE - boxes[k, Y0] // TILE + 1
         total += np.int64(tiles_x) * tiles_y
     return total
 
 
 @njit(cache=True, error_model="numpy", nogil=True, _nrt=False)  # type: ignore[call-overload]
-def bin_tiles(order, box, ntx, tile_start, tile_list):
-    """List the splats ``order`` (visible ones, in depth order) per tile they meet:
-    tile t's splats are tile_list[tile_start[t]:tile_start[t + 1]], in depth order.
-    tile_start: (tiles + 1,) int64; tile_list: (entries,) int32 (tile_entries)."""
+def bin_tiles(order, boxes, ntx, tile_start, tile_list):
+    """List the splats ``order`` (visible ones, in depth order; ``boxes`` their boxes,
+    gather_boxes) per tile they meet: tile t's splats are
+    tile_list[tile_start[t]:tile_start[t + 1]], in depth order. tile_start: (tiles + 1,)
+    int64; tile_list: (entries,) int32 (tile_entries)."""
     tile_start[:] = 0
     for k in range(order.shape[0]):
-        i = order[k]
-        for ty in range(box[i, Y0] // TILE, box[i, Y1] // TILE + 1):
-            for tx in range(box[i, X0] // TILE, box[i, X1] // TILE + 1):
+        for ty in range(boxes[k, Y0] // TILE, boxes[k, Y1] // TILE + 1):
+            for tx in range(boxes[k, X0] // TILE, boxes[k, X1] // TILE + 1):
                 tile_start[ty * ntx + tx + 1] += 1
     for t in range(1, tile_start.shape[0]):
         tile_start[t] += tile_start[t - 1]
@@ -310,8 +324,8 @@ def bin_tiles(order, box, ntx, tile_start, tile_list):
     # tile's start), then every entry is shifted back by one tile
     for k in range(order.shape[0]):
         i = order[k]
-        for ty in range(box[i, Y0] // TILE, box[i, Y1] // TILE + 1):
-            for tx in range(box[i, X0] // TILE, box[i, X1] // TILE + 1):
+        for ty in range(boxes[k, Y0] // TILE, boxes[k, Y1] // TILE + 1):
+            for tx in range(boxes[k, X0] // TILE, boxes[k, X1] // TILE + 1):
                 t = ty * ntx + tx
                 tile_list[tile_start[t]] = i
                 tile_start[t] += 1

@@ -79,7 +79,9 @@ class SplatRenderer:
             depth.view(np.uint64), visible.astype(np.int64), order, scratch, np.empty(1 << 16, np.int64)
         )
         ntx, nty = -(-width // kernel.TILE), -(-height // kernel.TILE)
-        entries = kernel.tile_entries(order, box)
+        boxes = np.empty((len(order), 4), np.int32)
+        kernel.gather_boxes(order, box, boxes)
+        entries = kernel.tile_entries(boxes)
         if entries > MAX_ENTRIES:
             raise InputError(
                 f"the splats cover {entries:,} tiles of the picture, more than the {MAX_ENTRIES:,} "
@@ -89,7 +91,7 @@ class SplatRenderer:
             )
         tile_start = np.empty(ntx * nty + 1, np.int64)
         tile_list = np.empty(max(1, entries), np.int32)
-        kernel.bin_tiles(order, box, ntx, tile_start, tile_list)
+        kernel.bin_tiles(order, boxes, ntx, tile_start, tile_list)
         colour = np.empty((height, width, 3))
         transmittance = np.empty((height, width))
         kernel.blend((tile_start, tile_list), (ntx, nty, width, height), projected, colour, transmittance)
