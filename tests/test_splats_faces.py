@@ -4,6 +4,7 @@ preview's worker, the bench's scene line, and the wall's one-line refusal."""
 from __future__ import annotations
 
 import json
+from pathlib import Path
 
 import numpy as np
 import pytest
@@ -125,3 +126,32 @@ def test_the_preview_worker_draws_the_fan_frame_from_the_splats(twin):
     pair = frames.frame(request)
     assert pair.render is not None and pair.render.max() > 100
     assert pair.fan is not None and pair.fan.max() > 50
+
+
+def test_the_preview_window_shows_the_splats_in_both_panels(twin, tmp_path):
+    import subprocess
+    import sys
+
+    from _xvfb import clean_env, display_for_this_process
+
+    from holopack.preview.overlay import Layout
+
+    out = tmp_path / "shot.png"
+    root = Path(__file__).resolve().parents[1]
+    with display_for_this_process() as name:
+        result = subprocess.run(
+            [sys.executable, "-m", "holopack", "preview", str(twin), "--device", "3dcircle-42f2"]
+            + ["--size", "96", "--frames", "3", "--screenshot", str(out)],
+            env=clean_env(DISPLAY=name, PYTHONPATH=str(root)),
+            capture_output=True,
+            text=True,
+            timeout=300,
+        )
+    assert result.returncode == 0, result.stderr
+    shot = np.asarray(Image.open(out).convert("RGB")).astype(int)
+    layout = Layout(shot.shape[1], shot.shape[0])
+    for rect in (layout.render_panel, layout.fan_panel):
+        panel = shot[int(rect.y) : int(rect.y + rect.h), int(rect.x) : int(rect.x + rect.w)]
+        red = (panel[..., 0] > 120) & (panel[..., 0] > 2 * panel[..., 2])
+        blue = (panel[..., 2] > 120) & (panel[..., 2] > 2 * panel[..., 0])
+        assert red.mean() > 0.05 and blue.mean() > 0.05  # the sphere, red over blue, in each
