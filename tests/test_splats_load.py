@@ -153,3 +153,29 @@ def test_a_point_cloud_ply_is_still_refused_as_a_point_cloud(tmp_path):
     path.write_bytes(header.encode() + struct.pack("<6f", 0, 0, 0, 1, 1, 1))
     with pytest.raises(InputError, match="point cloud"):
         load(path)
+
+
+def test_extra_properties_of_other_types_between_the_splat_ones_are_skipped(tmp_path):
+    # some exporters add 8-bit colours and double positions; the row layout follows the header
+    header = (
+        "ply\nformat binary_little_endian 1.0\ncomment exported\nelement vertex 2\n"
+        "property double x\nproperty double y\nproperty double z\n"
+        "property uchar red\nproperty uchar green\nproperty uchar blue\n"
+        + "".join(f"property float {n}\n" for n in ["f_dc_0", "f_dc_1", "f_dc_2", "opacity"])
+        + "".join(f"property float {n}\n" for n in ["scale_0", "scale_1", "scale_2"])
+        + "".join(f"property float {n}\n" for n in ["rot_0", "rot_1", "rot_2", "rot_3"])
+        + "element face 0\nproperty list uchar int vertex_indices\nend_header\n"
+    )
+    rows = b"".join(
+        struct.pack(
+            "<3d3B11f", x, -1.0, 2.0, 255, 0, 7, 0.1, 0.2, 0.3, 0.0, -1.0, -2.0, -3.0, 1.0, 0.0, 0.0, 0.0
+        )
+        for x in (0.25, 0.5)
+    )
+    path = tmp_path / "extra.ply"
+    path.write_bytes(header.encode("ascii") + rows)
+    splats = load(path).splats
+    np.testing.assert_allclose(splats.means, [[0.25, -1.0, 2.0], [0.5, -1.0, 2.0]])
+    np.testing.assert_allclose(splats.opacities, [0.5, 0.5])
+    np.testing.assert_allclose(splats.scales[1], np.exp([-1.0, -2.0, -3.0]), rtol=1e-6)
+    np.testing.assert_allclose(splats.sh[1, 0], [0.1, 0.2, 0.3], rtol=1e-6)
