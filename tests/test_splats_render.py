@@ -222,3 +222,14 @@ def test_splats_listing_more_tiles_than_a_frame_draws_are_refused_naming_the_fil
     assert "capture.ply" in str(error.value)
     six = make_splats([[0.0, 0.0, -2.0]] * 6, [[5.0] * 3] * 6)  # 96 entries: drawn
     assert SplatRenderer((64, 64), supersample=1).draw(six, view, projection).alpha.min() > 0.9
+
+
+def test_the_library_render_refuses_a_splat_scene_rather_than_draw_it_black():
+    import holopack
+    from holopack.errors import InputError
+    from holopack.scene.scene import Scene
+
+    splats = random_splats(np.random.default_rng(9), 50, 0)
+    view, projection, _ = camera("perspective")
+    with pytest.raises(InputError, match="SplatRenderer"):
+        holopack.render(Scene(path="s.ply", splats=splats), view, projection, (40, 30))
