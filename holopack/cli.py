@@ -35,7 +35,9 @@ def build_parser() -> argparse.ArgumentParser:
     sub = parser.add_subparsers(dest="command", metavar="COMMAND", parser_class=_Parser)
 
     p = add_command(sub, "export", cmd_export)
-    p.add_argument("input", nargs="?", help="model, picture or video (default: the bundled twin)")
+    p.add_argument(
+        "input", nargs="?", help="model, Gaussian splat .ply, picture or video (default: the bundled twin)"
+    )
     p.add_argument(
         "-o", "--output", required=True, metavar="OUT", help="output file (or folder for --format png)"
     )
@@ -57,7 +59,7 @@ def build_parser() -> argparse.ArgumentParser:
     add_containment_option(p)
 
     p = add_command(sub, "inspect", cmd_inspect)
-    p.add_argument("input", help="model, picture or video")
+    p.add_argument("input", help="model, Gaussian splat .ply, picture or video")
     p.add_argument("--json", action="store_true", help="print JSON")
     add_containment_option(p)
 
@@ -85,7 +87,9 @@ def build_parser() -> argparse.ArgumentParser:
     add_containment_option(p)
 
     p = add_command(sub, "preview", cmd_preview)
-    p.add_argument("input", nargs="?", help="model, picture or video (default: the bundled twin)")
+    p.add_argument(
+        "input", nargs="?", help="model, Gaussian splat .ply, picture or video (default: the bundled twin)"
+    )
     options.add_arguments(p, options.PREVIEW)
     p.add_argument("--frames", type=positive_int, metavar="N", help="headless: quit after N frames")
     p.add_argument("--screenshot", metavar="OUT.png", help="save a PNG of the window before quitting")

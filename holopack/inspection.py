@@ -50,6 +50,11 @@ def describe(scene: Scene, media_samples: int = 8) -> dict:
                 info["warnings"] = [w for w in info["warnings"] if not w.startswith(OUTSIDE)]
             info["warnings"] += model.warnings
         return info
+    if scene.splats is not None:
+        summary = splat_summary(scene.splats)
+        info["warnings"] += summary.pop("warnings")
+        info.update(summary)
+        return info
     info["kind"] = "model"
     info["triangles"] = scene.triangle_count
     info["vertices"] = scene.vertex_count
@@ -126,6 +131,41 @@ def describe(scene: Scene, media_samples: int = 8) -> dict:
     ):
         info["warnings"].append("no colour or texture: the model will show in one grey")
     return info
+
+
+# splats above this draw slowly: ~1 s a 672 px frame (benchmarks/bench_splats.py)
+MANY_SPLATS = 3_000_000
+
+
+def splat_summary(splats) -> dict:
+    """A Gaussian splat twin's count, spherical-harmonic degree and extent (the box
+    export frames: holopack.pipeline.frames.framing_points), with the bounds of every
+    centre beside it, and its warnings."""
+    from .pipeline.frames import framing_points
+
+    means = np.asarray(splats.means, np.float64)
+    framed = framing_points(splats)
+    info: dict = {
+        "kind": "splats",
+        "splats": len(splats),
+        "sh_degree": splats.degree,
+        "extent": {"min": _rounded(framed.min(0)), "max": _rounded(framed.max(0))},
+        "bounds": {"min": _rounded(means.min(0)), "max": _rounded(means.max(0))},
+        "faint": int((np.asarray(splats.opacities) <= 0.1).sum()),
+        "orientation": {"front": "+z", "up": "+y", "reason": ""},
+    }
+    warnings = []
+    if len(splats) > MANY_SPLATS:
+        warnings.append(
+            f"{len(splats):,} splats: rendering will be slow (about a second a frame per "
+            "million at the 42-F2's size); a capture tool can thin them"
+        )
+    info["warnings"] = warnings
+    return info
+
+
+def _rounded(values) -> list[float]:
+    return [round(float(v), 5) for v in values]
 
 
 def has_vertex_colours(scene: Scene) -> bool:
@@ -234,9 +274,25 @@ def _media_lines(info: dict) -> list[str]:
     return lines
 
 
+def _splat_lines(info: dict) -> list[str]:
+    """A Gaussian splat twin's count, degree and extent."""
+    lo, hi = info["extent"]["min"], info["extent"]["max"]
+    size = ", ".join(f"{h - l:.4g}" for l, h in zip(lo, hi))
+    blo, bhi = info["bounds"]["min"], info["bounds"]["max"]
+    return [
+        f"  {_count(info['splats'], 'Gaussian splat')}, spherical harmonics of degree {info['sh_degree']}",
+        f"  extent {lo} .. {hi} (size {size}; opacity > 0.1, 1st-99th percentile: what export frames)",
+        f"  every centre {blo} .. {bhi}; {info['faint']:,} faint splats (opacity <= 0.1)",
+        "  facing +z, up +y (the file's axes; --front/--up turn them)",
+        "  animations: none (exports as a turntable)",
+    ]
+
+
 def format_report(info: dict) -> str:
     lines = [f"{os.path.basename(info['path'])}: {info['kind']}"]
-    if info["kind"] != "model":
+    if info["kind"] == "splats":
+        lines += _splat_lines(info)
+    elif info["kind"] != "model":
         lines += _media_lines(info)
     else:
         lines.append(

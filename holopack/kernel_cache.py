@@ -42,6 +42,7 @@ KERNEL_MODULES = {
     ],
     "rendering/pbr_kernel.py": ["texture_kernel.py", "texel_mix.py", "punctual.py", "material_columns.py"],
     "rendering/tonemap_kernel.py": ["raster_kernel.py", "../work_queue.py"],
+    "rendering/splat_kernel.py": ["../work_queue.py"],
     "rendering/tangent_kernel.py": ["../work_queue.py"],
     "rendering/shading.py": [],
     "rendering/texture_kernel.py": ["texel_mix.py"],

@@ -61,6 +61,27 @@ def _textured_twin():
     return scene
 
 
+def _splat_twin():
+    """A small Gaussian splat twin (spherical harmonics of degree 3): the splat
+    renderer's kernels (holopack.rendering.splat_kernel), ~2.5 s to compile."""
+    from .scene.scene import Scene
+    from .scene.types import Splats
+
+    rng = np.random.default_rng(0)
+    count = 200
+    quaternions = rng.normal(size=(count, 4))
+    return Scene(
+        path="warmup-splats.ply",
+        splats=Splats(
+            means=rng.normal(size=(count, 3)).astype(np.float32),
+            scales=rng.uniform(0.02, 0.2, (count, 3)).astype(np.float32),
+            rotations=(quaternions / np.linalg.norm(quaternions, axis=1, keepdims=True)).astype(np.float32),
+            opacities=rng.uniform(0.2, 1.0, count).astype(np.float32),
+            sh=rng.normal(0.0, 0.5, (count, 16, 3)).astype(np.float32),
+        ),
+    )
+
+
 def _export_step(device: str, input_name: str | None = None, scene=None, what: str = "", **settings) -> Step:
     def run(folder: str) -> None:
         profile = load_profile(device)
@@ -145,6 +166,7 @@ def steps() -> list[Step]:
             )
         )
     plan.append(Step("a picture to 3dcircle-42f2", _picture_step))
+    plan.append(_export_step("3dcircle-42f2", scene=_splat_twin, what="a Gaussian splat twin"))
     return plan
 
 

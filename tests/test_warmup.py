@@ -37,6 +37,18 @@ ENTRY_POINTS = [
     "holopack.device.quantise_kernel:encode_codes",
     "holopack.device.simulate_kernel:_simulate_rows",
     "holopack.colour_kernel:_convert_rows",
+    *(
+        f"holopack.rendering.splat_kernel:{kernel}"
+        for kernel in (
+            "project_blocks",
+            "depth_order",
+            "gather_boxes",
+            "tile_entries",
+            "bin_tiles",
+            "blend_tiles",
+            "resolve_rows",
+        )
+    ),
 ]
 
 PROBE = """

@@ -129,8 +129,8 @@ def _checked(front: str, up: str, reason: str, chosen: bool = False) -> Orientat
 
 def detect(scene) -> Orientation:
     """What auto decides for ``scene`` (glTF's axes unless the model clearly says)."""
-    if getattr(scene, "is_media", False):
-        return Orientation()
+    if getattr(scene, "is_media", False) or getattr(scene, "is_splats", False):
+        return Orientation()  # a splat capture's axes: the file's (--up/--front turn them)
     suffix = os.path.splitext(str(scene.path))[1].lower()
     if suffix in MESH_SUFFIXES:
         found = _mesh_orientation(scene, suffix)

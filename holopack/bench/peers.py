@@ -78,6 +78,8 @@ PSNR_CAP = 100.0  # dB reported for pictures that agree exactly (JSON has no inf
 def render_peer(plan, run, keep, count: int) -> dict:
     if "render" not in run["stages"] or not keep.get("posed"):
         return _unavailable("render", "moderngl", "the input is a picture or video: nothing to render")
+    if plan.source.scene.is_splats:
+        return _unavailable("render", "moderngl", "the input is Gaussian splats: the GL peer draws triangles")
     from ..rendering.gl.standalone import standalone_context  # moderngl and OpenGL: only here
 
     source = plan.source

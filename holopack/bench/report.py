@@ -12,6 +12,8 @@ def _ms(value) -> str:
 def format_run(run: dict) -> str:
     scene = run["scene"]
     what = "media" if scene["media"] else f"{scene['triangles']:,} triangles"
+    if scene.get("splats"):
+        what = f"{scene['splats']:,} Gaussian splats"
     video = run.get("video")
     if video:
         what = f"video, key {video['key']}, crop {video['crop']}, loop {video['loop'] or 'none'}"

@@ -297,6 +297,8 @@ def _scene_info(scene, plan) -> dict:
         "animation": None,
         "clip_frames": int(tl.frame_count),
     }
+    if scene.splats is not None:
+        info["splats"] = len(scene.splats)
     if not scene.is_media:
         info.update(
             triangles=int(scene.triangle_count),

@@ -88,7 +88,7 @@ def _band_shader(scene: Scene, settings: ExportSettings) -> tuple[str, bool, boo
     for compile_ahead; None for a picture or video. Textured is guessed from the
     materials (the renderer decides from its material table: a wrong guess only
     compiles a variant that goes unused)."""
-    if scene.is_media:
+    if scene.is_media or scene.is_splats:
         return None
     textures: tuple[str, ...] = ("base_color_texture", "emissive_texture")
     if settings.shading == "pbr":

@@ -220,12 +220,16 @@ class Source(Protocol):
 
 
 def open_source(scene: Scene, timeline: Timeline, size: int, **options) -> SceneSource | VideoSource:
-    """The Source for ``scene``: its media decoded when it holds a picture or video, else
-    the scene rendered. ``options``: SceneSource's keywords; a picture or video uses
-    only ``framing`` and ``supersample`` of them."""
+    """The Source for ``scene``: its media decoded when it holds a picture or video, its
+    splats drawn when it is a Gaussian splat twin, else the scene rendered.
+    ``options``: SceneSource's keywords; a picture or video uses only ``framing`` and
+    ``supersample`` of them, splats those and ``front``/``up``."""
     if scene.is_media:
         framing, supersample = options.get("framing"), options.get("supersample", 1)
         return VideoSource(scene, timeline, size, framing=framing, supersample=supersample)
+    if scene.is_splats:
+        keep = {k: options[k] for k in ("framing", "supersample", "front", "up") if k in options}
+        return SplatSource(scene, timeline, size, **keep)
     return SceneSource(scene, timeline, size, **options)
 
 
@@ -458,6 +462,107 @@ class SceneSource(_SourceBase):
             exposure=self.exposure,
             environment=self.environment,
         )
+
+
+class SplatSource(SceneSource):
+    """Square pictures of a Gaussian splat twin (Scene.splats) turning on the turntable:
+    a still model's timeline (one turn per STATIC_SECONDS), the camera fitted once as
+    SceneSource fits it (--front/--up turn the splats' axes the same way), each frame
+    drawn by holopack.rendering.splats. Lights, shading, tone mapping and exposure do
+    not apply: a splat's colour is its capture's light."""
+
+    model_lights = False
+
+    def __init__(
+        self,
+        scene: Scene,
+        timeline: Timeline,
+        size: int,
+        *,
+        front: str = "auto",
+        up: str = "auto",
+        **common,
+    ):
+        _SourceBase.__init__(self, scene, timeline, size, **common)
+        if scene.splats is None:
+            raise ValueError("a SplatSource needs a scene that holds splats")
+        self.splats = scene.splats
+        self.orientation = decide(scene, front, up)
+        self._model = self.orientation.matrix4()
+        from ..rendering.splats import SplatRenderer  # the kernels: imported where drawn
+
+        self.splat_renderer = SplatRenderer(
+            (self.size, self.size), supersample=self.supersample, path=scene.path
+        )
+        self.camera = self._fit_camera()
+
+    def _fit_camera(self) -> Camera:
+        """SceneSource's fit, over the splats' extent (framing_points) rather than posed
+        vertices."""
+        pts = _padded(self.splats, framing_points(self.splats, keep=True))
+        rotation = self._model[:3, :3]
+        if not np.array_equal(rotation, np.eye(3)):
+            pts = np.stack([pts[:, 0] * r[0] + pts[:, 1] * r[1] + pts[:, 2] * r[2] for r in rotation], axis=1)
+        camera = fit_camera(
+            _framing_points(pts), self.framing, spin_axis_points=self.timeline.turntable != 0.0
+        )
+        self._box_pts = _box_points(pts)
+        return self._framed(camera, self.framing)
+
+    def lights_at(self, index: int):
+        return None  # splats carry their light
+
+    def picture(self, index: int) -> Picture:
+        frame = self.draw([], index)
+        return Picture(color=frame.color, linear=frame.linear, tiles=frame.tiles)
+
+    def draw(self, posed: list, index: int) -> RenderedPicture:
+        """Frame ``index`` (``posed`` is the empty pose of a scene without meshes; the
+        bench passes it as it passes a model's)."""
+        return self.splat_renderer.draw(self.splats, self.view_at(index), self.camera.projection)
+
+
+# splats fainter than this are left out of the extent the camera is fitted to, as are the
+# FRAMING_PERCENTILE % nearest each end of each axis: a capture's floaters (stray splats
+# far from the subject, in the air where the photographs did not agree) would otherwise
+# shrink the subject to a dot
+FRAMING_OPACITY = 0.1
+FRAMING_PERCENTILE = 1.0
+
+
+def framing_points(splats, keep: bool = False):
+    """(M, 3) float64 centres of the splats that frame the twin: those with opacity above
+    FRAMING_OPACITY inside the box from the FRAMING_PERCENTILE-th to the (100 -
+    FRAMING_PERCENTILE)-th percentile of their centres on each axis (every centre when
+    no splat is that opaque). ``keep``: (their indices into the splats) instead."""
+    means = np.asarray(splats.means, np.float64)
+    solid = np.flatnonzero(np.asarray(splats.opacities) > FRAMING_OPACITY)
+    if not len(solid):
+        solid = np.arange(len(means))
+    lo = np.percentile(means[solid], FRAMING_PERCENTILE, axis=0)
+    hi = np.percentile(means[solid], 100.0 - FRAMING_PERCENTILE, axis=0)
+    inside = solid[np.all((means[solid] >= lo) & (means[solid] <= hi), axis=1)]
+    chosen = inside if len(inside) else solid
+    return chosen if keep else means[chosen]
+
+
+FRAMING_SIGMAS = 2.0  # how far past its centre a splat counts for the framing (its light to 1/7)
+
+
+def _padded(splats, chosen: np.ndarray, limit: int = 20000) -> np.ndarray:
+    """(M, 3) float64 points that frame the splats ``chosen`` (indices) with their size:
+    each centre (at most ``limit`` of them, keeping each axis' extremes) moved
+    FRAMING_SIGMAS x its largest scale along each axis both ways. A capture's surface
+    splats are small beside the twin, but a coarse one's are not: a sphere of 800
+    splats of 0.12 radii filled the whole circle framed by its centres alone."""
+    means = np.asarray(splats.means, np.float64)[chosen]
+    reach = FRAMING_SIGMAS * np.asarray(splats.scales, np.float64)[chosen].max(axis=1)
+    if len(means) > limit:
+        stride = int(math.ceil(len(means) / limit))
+        pick = np.concatenate([np.arange(0, len(means), stride), means.argmin(0), means.argmax(0)])
+        means, reach = means[pick], reach[pick]
+    steps = np.concatenate([np.eye(3), -np.eye(3)])
+    return (means[None, :, :] + steps[:, None, :] * reach[None, :, None]).reshape(-1, 3)
 
 
 def _box_points(points: np.ndarray, limit: int = 400_000) -> np.ndarray:

@@ -150,7 +150,10 @@ class LiveRender:
         self._sources = {}
         self._scene = None
         scene = getattr(frames, "scene", None)
-        if scene is not None and hasattr(frames, "live_source") and not getattr(scene, "is_media", False):
+        # the live GL panel draws meshes; a picture, a video or a splat twin shows the
+        # worker's frames (the fan view) alone
+        drawn = not getattr(scene, "is_media", False) and not getattr(scene, "is_splats", False)
+        if scene is not None and hasattr(frames, "live_source") and drawn:
             # a shallow copy with its own pose cache: posing here never touches the state
             # the worker thread poses with
             self._scene = copy.copy(scene)

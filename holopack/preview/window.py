@@ -548,6 +548,11 @@ class PreviewWindow:
         self.geometry = info.geometry
         if self.live is not None:
             self.live.set_frames(info.frames)
+            if getattr(getattr(info.frames, "scene", None), "is_splats", False):
+                # the live GL panel draws triangles: a splat twin shows the worker's frames
+                self.messages.append(
+                    "live render off for Gaussian splats: both panels show the export's frames"
+                )
 
     def _pick_up_frame(self) -> None:
         pair, serial = self.worker.latest()

@@ -600,13 +600,19 @@ def render(
     "neutral" or "aces" (None: "neutral" for "pbr", else "none"), after
     ``exposure``; RenderedPicture.linear is the linear light before both.
     Returns a RenderedPicture (color uint8 sRGB, depth, linear, alpha). Repeated calls with the
-    same size and supersampling reuse one Renderer (buffers, decoded textures).
+    same size and supersampling reuse one Renderer (buffers, decoded textures). A Gaussian
+    splat twin (``scene.splats``) is refused: holopack.rendering.splats.SplatRenderer
+    draws it (it would import this module: the one place that chooses is open_source).
     """
     global _cached
     width, height = _check_size(size)
     s = _check_supersample(supersample)
     if shading not in SHADINGS:
         raise InputError(f"shading must be one of {', '.join(SHADINGS)}, got {shading!r}")
+    if getattr(scene, "splats", None) is not None:  # (this module draws triangles)
+        raise InputError(
+            "a Gaussian splat twin: draw it with holopack.rendering.splats.SplatRenderer", scene.path
+        )
     renderer = _cached
     if renderer is None or (renderer.width, renderer.height, renderer.supersample) != (width, height, s):
         renderer = Renderer((width, height), s)

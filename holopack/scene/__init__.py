@@ -13,6 +13,7 @@ from .types import (
     PosedPrimitive,
     Primitive,
     Skin,
+    Splats,
     Texture,
 )
 
@@ -29,5 +30,6 @@ __all__ = [
     "PosedPrimitive",
     "Primitive",
     "Skin",
+    "Splats",
     "Texture",
 ]

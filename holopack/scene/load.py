@@ -127,7 +127,7 @@ def _sniff(path: str) -> str | None:
 
 
 def load(path: str | os.PathLike) -> Scene:
-    """Load any supported model, picture or video into a Scene."""
+    """Load any supported model, Gaussian splat twin, picture or video into a Scene."""
     path = os.fspath(path)
     if not os.path.exists(path):
         raise InputError("no such file", path)

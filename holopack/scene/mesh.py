@@ -30,10 +30,18 @@ from .types import DrawItem, Material, Mesh, Node, Primitive, Texture
 
 
 def load_mesh(path: str) -> Scene:
+    check_regular(path, "model")
+    if os.path.splitext(path)[1].lower() == ".ply":
+        splats = _splat_scene(path)  # a Gaussian splat twin: its PLY header says so
+        if splats is not None:
+            return splats
+    return _load_surfaces(path)
+
+
+def _load_surfaces(path: str) -> Scene:
     import trimesh
 
     suffix = os.path.splitext(path)[1].lower()
-    check_regular(path, "model")
     resolver = _ContainedResolver(path)
     capture = _LogCapture()
     try:
@@ -93,6 +101,14 @@ def load_mesh(path: str) -> Scene:
             )
         raise InputError("the file holds no triangles to draw", path)
     return scene
+
+
+def _splat_scene(path: str) -> Scene | None:
+    """A Gaussian splat twin's Scene when the PLY's header says it is one, else None."""
+    from .splat_ply import load_splats, splat_header
+
+    header = splat_header(path)
+    return None if header is None else load_splats(path, header)
 
 
 _PLY_HEADER_BYTES = 1 << 16

@@ -21,13 +21,15 @@ from .types import (
     PosedPrimitive,
     Primitive,
     Skin,
+    Splats,
     Texture,
 )
 
 
 @dataclass
 class Scene:
-    """A loaded model (or a picture/video, then ``media`` is set and the rest is empty).
+    """A loaded model (or a picture/video, then ``media`` is set and the rest is empty;
+    or a Gaussian splat twin, then ``splats`` is set and the rest is empty).
 
     nodes, meshes, materials, textures, skins and animations index each other as in
     glTF. ``roots`` are the default scene's root nodes; ``draw_items`` the drawn
@@ -46,6 +48,7 @@ class Scene:
     draw_items: list[DrawItem] = field(default_factory=list)
     warnings: list[str] = field(default_factory=list)
     media: MediaSource | None = None
+    splats: Splats | None = None
     # what holopack.animate precomputes once per scene to pose it (keys as float64,
     # hierarchy levels...); None until first posed, reset by animate.forget_pose_cache
     pose_cache: Any = field(default=None, init=False, repr=False, compare=False)
@@ -68,6 +71,10 @@ class Scene:
     @property
     def is_media(self) -> bool:
         return self.media is not None
+
+    @property
+    def is_splats(self) -> bool:
+        return self.splats is not None
 
     def primitive(self, item: DrawItem) -> Primitive:
         return self.meshes[item.mesh].primitives[item.primitive]

@@ -224,6 +224,41 @@ class MediaSource:
 
 
 @dataclass
+class Splats:
+    """A 3D Gaussian Splatting twin (Kerbl et al. 2023): N anisotropic Gaussians, each
+    drawn as a translucent ellipse blended front to back (holopack.rendering.splats).
+    The file's values are converted once, here, to what the renderer uses:
+
+    means : (N, 3) float32, the centres, in the file's coordinates
+    scales : (N, 3) float32, the standard deviations along the Gaussian's own axes
+        (linear: exp of the file's log scales)
+    rotations : (N, 4) float32 unit quaternions (x, y, z, w), holopack's order (the file
+        stores w x y z, not normalised), turning the Gaussian's axes into the file's
+    opacities : (N,) float32 in [0, 1] (the sigmoid of the file's logits)
+    sh : (N, K, 3) float32 spherical-harmonic colour coefficients per RGB channel, K =
+        1, 4, 9 or 16 (degree 0-3); sh[:, 0] is the file's f_dc, sh[:, 1:] its f_rest
+    """
+
+    means: np.ndarray
+    scales: np.ndarray
+    rotations: np.ndarray
+    opacities: np.ndarray
+    sh: np.ndarray
+
+    def __len__(self) -> int:
+        return int(self.means.shape[0])
+
+    @property
+    def degree(self) -> int:
+        """The spherical-harmonic degree, 0 to 3."""
+        return {1: 0, 4: 1, 9: 2, 16: 3}[int(self.sh.shape[1])]
+
+    @property
+    def nbytes(self) -> int:
+        return sum(int(a.nbytes) for a in (self.means, self.scales, self.rotations, self.opacities, self.sh))
+
+
+@dataclass
 class DrawItem:
     """One primitive as it is drawn: which node carries it, with which mesh/skin.
 
