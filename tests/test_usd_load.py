@@ -1,0 +1,457 @@
+"""Reading USD stages (holopack.scene.usd): geometry, stage units, materials, and the
+faults a hostile file can hold, each one line. The geometric facts are computed with
+numpy from the numbers in the .usda text, not through the loader. The usd-wg test files
+are in tests/data/usd (README.md there says where from)."""
+
+from __future__ import annotations
+
+import io
+import re
+import zipfile
+from pathlib import Path
+
+import numpy as np
+import pytest
+from PIL import Image
+
+from holopack.cli import main
+from holopack.containment import allow_outside_files
+from holopack.errors import InputError
+from holopack.scene import usd
+from holopack.scene.load import load
+
+DATA = Path(__file__).parent / "data" / "usd"
+STAGES = DATA / "stage_configuration"
+AXIS = STAGES / "_common" / "axis.usda"
+needs_usd = pytest.mark.skipif(not usd.available(), reason=f"usd-core is not installed: {usd.INSTALL}")
+
+
+def _floats(text: str) -> list[float]:
+    return [float(x) for x in re.findall(r"-?\d+(?:\.\d+)?(?:e-?\d+)?", text)]
+
+
+def _axis_cubes(text: str) -> dict[str, tuple[np.ndarray, np.ndarray]]:
+    """name -> (scale, translate) of each Cube in a usda text (size 2: half-extent 1)."""
+    cubes = {}
+    for name, body in re.findall(r'def Cube "(\w+)"\s*\{(.*?)\n    \}', text, re.S):
+        scale = re.search(r"xformOp:scale = \(([^)]*)\)", body)
+        move = re.search(r"xformOp:translate = \(([^)]*)\)", body)
+        cubes[name] = (
+            np.array(_floats(scale.group(1)) if scale else [1.0, 1.0, 1.0]),
+            np.array(_floats(move.group(1)) if move else [0.0, 0.0, 0.0]),
+        )
+    return cubes
+
+
+def _meters_per_unit(text: str) -> float:
+    return float(re.search(r"metersPerUnit = ([\d.]+)", text).group(1))
+
+
+def _node_bounds(scene, name: str) -> np.ndarray:
+    posed = scene.pose()
+    for item, p in zip(scene.draw_items, posed):
+        if scene.nodes[item.node].name == name:
+            return np.stack([p.positions.min(axis=0), p.positions.max(axis=0)])
+    raise AssertionError(f"no drawn node {name}")
+
+
+def _stored_zip(path: Path, entries: dict[str, bytes]) -> Path:
+    with zipfile.ZipFile(path, "w", zipfile.ZIP_STORED) as z:
+        for name, data in entries.items():
+            z.writestr(name, data)
+    return path
+
+
+def _png(colour=(255, 0, 0, 255), size=(4, 2)) -> bytes:
+    out = io.BytesIO()
+    Image.new("RGBA", size, colour).save(out, "PNG")
+    return out.getvalue()
+
+
+_QUAD = """#usda 1.0
+(
+    defaultPrim = "Root"
+    metersPerUnit = 1
+    upAxis = "Y"
+)
+def Xform "Root"
+{{
+    def Mesh "quad" {extra_meta}
+    {{
+        int[] faceVertexCounts = [4, 4]
+        int[] faceVertexIndices = [0, 1, 2, 3, 1, 4, 5, 2]
+        point3f[] points = [(0, 0, 0), (1, 0, 0), (1, 1, 0), (0, 1, 0), (2, 0, 0), (2, 1, 0)]
+        uniform token subdivisionScheme = "none"
+{body}
+    }}
+{more}
+}}
+"""
+
+
+def _quad(tmp_path: Path, body: str = "", more: str = "", extra_meta: str = "", name="quad.usda") -> Path:
+    path = tmp_path / name
+    path.write_text(_QUAD.format(body=body, more=more, extra_meta=extra_meta))
+    return path
+
+
+# -- without the optional package ---------------------------------------------------------
+def test_a_usd_input_without_usd_core_is_one_line_naming_what_to_install(monkeypatch, tmp_path, capsys):
+    monkeypatch.setattr(usd, "available", lambda: False)
+    out = tmp_path / "out.mp4"
+    source = DATA / "BoxAnimated" / "BoxAnimated.usdz"
+    assert main(["export", str(source), "--device", "mp4-fan", "-q", "-o", str(out)]) == 2
+    lines = [line for line in capsys.readouterr().err.splitlines() if line.strip()]
+    assert len(lines) == 1 and "pip install 'holopack[usd]'" in lines[0]
+    assert list(tmp_path.iterdir()) == []
+
+
+# -- stage units ---------------------------------------------------------------------------
+@needs_usd
+def test_meters_per_unit_scales_the_stage_to_metres():
+    axis = _axis_cubes(AXIS.read_text())
+    folder = STAGES / "foundation" / "stage_configuration" / "metersPerUnit"
+    for name in ("metersPerUnit_1.usda", "metersPerUnit_10.usda"):
+        metres = _meters_per_unit((folder / name).read_text())
+        with allow_outside_files():
+            scene = load(folder / name)
+        # the stage's own cube (size 2 at the origin) and the three axis bars
+        boxes = [np.array([[-1.0] * 3, [1.0] * 3])]
+        boxes += [np.stack([t - s, t + s]) for s, t in axis.values()]
+        want = (
+            np.stack([np.min([b[0] for b in boxes], axis=0), np.max([b[1] for b in boxes], axis=0)]) * metres
+        )
+        np.testing.assert_allclose(scene.bounds(), want, atol=1e-6)
+
+
+@needs_usd
+def test_up_axis_z_turns_the_stage_so_its_z_bar_points_up():
+    axis = _axis_cubes(AXIS.read_text())
+    folder = STAGES / "foundation" / "stage_configuration" / "upAxis"
+    for name, turn in (
+        ("upAxis_Y.usda", np.eye(3)),
+        ("upAxis_Z.usda", np.array([[1, 0, 0], [0, 0, 1], [0, -1, 0.0]])),
+    ):
+        metres = _meters_per_unit((folder / name).read_text())
+        with allow_outside_files():
+            scene = load(folder / name)
+        for bar, (scale, move) in axis.items():
+            corners = (
+                np.array([[sx, sy, sz] for sx in (-1, 1) for sy in (-1, 1) for sz in (-1, 1)]) * scale + move
+            )
+            turned = corners @ turn.T * metres
+            want = np.stack([turned.min(axis=0), turned.max(axis=0)])
+            np.testing.assert_allclose(_node_bounds(scene, bar), want, atol=1e-6)
+    # +Z up: the Z bar stands along +Y
+    assert np.argmax(np.ptp(_node_bounds(scene, "Z"), axis=0)) == 1
+
+
+@needs_usd
+def test_a_sublayer_outside_the_stage_folder_is_refused_unless_allowed(capsys):
+    stage = STAGES / "foundation" / "stage_configuration" / "upAxis" / "upAxis_Z.usda"
+    assert main(["inspect", str(stage)]) == 2
+    lines = [line for line in capsys.readouterr().err.splitlines() if line.strip()]
+    assert len(lines) == 1 and "axis.usda" in lines[0] and "--allow-outside-files" in lines[0]
+
+
+# -- meshes --------------------------------------------------------------------------------
+@needs_usd
+@pytest.mark.parametrize("name", ["5_face.usda", "quads.usda", "mixed.usda"])
+def test_polygons_are_fanned_into_the_triangles_their_counts_give(name):
+    text = (DATA / "meshes" / name).read_text()
+    counts = np.array(_floats(re.search(r"faceVertexCounts = \[([^\]]*)\]", text).group(1)), int)
+    extent = np.array(_floats(re.search(r"extent = \[([^\]]*)\]", text).group(1))).reshape(2, 3)
+    scene = load(DATA / "meshes" / name)
+    assert scene.triangle_count == int(np.sum(counts - 2))
+    np.testing.assert_allclose(scene.bounds(), extent * _meters_per_unit(text), atol=1e-7)
+
+
+@needs_usd
+def test_face_varying_normals_are_kept_and_agree_with_the_triangle_winding():
+    scene = load(DATA / "meshes" / "normalsTypes.usda")
+    # the meshes whose normals are not 3-vector arrays (int, double, a single value) are
+    # said to be computed; the others keep the file's flat faceVarying normals
+    computed = {
+        w.split(":")[0].rsplit("/", 1)[-1] for w in scene.warnings if "not an array of 3-vectors" in w
+    }
+    text = (DATA / "meshes" / "normalsTypes.usda").read_text()
+    vectors = set(
+        re.findall(r'def Mesh "(\w+)"[^}]*?(?:point|float|color|normal|double)3[fd]?\[\] normals', text)
+    )
+    assert computed and vectors and not computed & vectors
+    checked = 0
+    for item in scene.draw_items:
+        if scene.nodes[item.node].name not in vectors:
+            continue
+        p = scene.primitive(item)
+        tri = p.positions[p.indices].astype(np.float64)
+        face = np.cross(tri[:, 1] - tri[:, 0], tri[:, 2] - tri[:, 0])
+        face /= np.linalg.norm(face, axis=1, keepdims=True)
+        for corner in range(3):  # each corner's normal is its face's: the file's cube has flat faces
+            np.testing.assert_allclose(p.normals[p.indices[:, corner]], face, atol=1e-6)
+        checked += 1
+    assert checked == len(vectors) == 8
+
+
+@needs_usd
+def test_double_sided_comes_from_the_mesh():
+    for name, want in (("singleSided.usda", False), ("doubleSided_quad.usda", True)):
+        scene = load(DATA / "meshes" / name)
+        assert {scene.materials[scene.primitive(i).material].double_sided for i in scene.draw_items} == {want}
+
+
+@needs_usd
+def test_left_handed_orientation_and_holes(tmp_path):
+    for meta, holes, want_z, want_triangles in (
+        ("", "", 1.0, 4),
+        ("(\n        )\n", "        int[] holeIndices = [1]\n", 1.0, 2),
+        ("", '        uniform token orientation = "leftHanded"\n', -1.0, 4),
+    ):
+        scene = load(_quad(tmp_path, body=holes, extra_meta=meta))
+        p = scene.primitive(scene.draw_items[0])
+        tri = p.positions[p.indices].astype(np.float64)
+        face = np.cross(tri[:, 1] - tri[:, 0], tri[:, 2] - tri[:, 0])
+        assert scene.triangle_count == want_triangles
+        assert np.all(np.sign(face[:, 2]) == want_z)
+        assert np.all(np.sign(p.normals[:, 2]) == want_z)  # computed normals follow the winding
+
+
+@needs_usd
+def test_display_colour_per_face_becomes_vertex_colours_and_a_constant_one_the_base_colour(tmp_path):
+    per_face = '        color3f[] primvars:displayColor = [(1, 0, 0), (0, 0, 1)] (\n            interpolation = "uniform"\n        )\n'
+    scene = load(_quad(tmp_path, body=per_face))
+    p = scene.primitive(scene.draw_items[0])
+    assert len(p.positions) == 8  # the shared edge's two points split by the two colours
+    for face, colour in ((0, [1, 0, 0, 1]), (1, [0, 0, 1, 1])):
+        for tri in p.indices[face * 2 : face * 2 + 2]:
+            np.testing.assert_allclose(p.colors[tri], [colour] * 3)
+    constant = "        color3f[] primvars:displayColor = [(0.25, 0.5, 0.75)]\n"
+    scene = load(_quad(tmp_path, body=constant, name="constant.usda"))
+    p = scene.primitive(scene.draw_items[0])
+    assert p.colors is None and len(p.positions) == 6
+    np.testing.assert_allclose(scene.materials[p.material].base_color_factor, [0.25, 0.5, 0.75, 1.0])
+
+
+@needs_usd
+def test_invisible_and_proxy_prims_are_not_drawn(tmp_path):
+    more = """    def Mesh "hidden"
+    {
+        token visibility = "invisible"
+        int[] faceVertexCounts = [3]
+        int[] faceVertexIndices = [0, 1, 2]
+        point3f[] points = [(0, 5, 0), (1, 5, 0), (1, 6, 0)]
+    }
+    def Mesh "proxy"
+    {
+        uniform token purpose = "proxy"
+        int[] faceVertexCounts = [3]
+        int[] faceVertexIndices = [0, 1, 2]
+        point3f[] points = [(0, 7, 0), (1, 7, 0), (1, 8, 0)]
+    }
+"""
+    scene = load(_quad(tmp_path, more=more))
+    assert scene.triangle_count == 4
+    assert scene.bounds()[1, 1] == pytest.approx(1.0)
+
+
+# -- materials -----------------------------------------------------------------------------
+_MATERIAL = """#usda 1.0
+(
+    defaultPrim = "Root"
+    metersPerUnit = 1
+    upAxis = "Y"
+)
+def Xform "Root"
+{{
+    def Mesh "quad" (
+        prepend apiSchemas = ["MaterialBindingAPI"]
+    )
+    {{
+        int[] faceVertexCounts = [4]
+        int[] faceVertexIndices = [0, 1, 2, 3]
+        point3f[] points = [(0, 0, 0), (1, 0, 0), (1, 1, 0), (0, 1, 0)]
+        texCoord2f[] primvars:uvs = [(0, 0), (1, 0), (1, 1), (0, 1)] (
+            interpolation = "faceVarying"
+        )
+        int[] primvars:uvs:indices = [0, 1, 2, 3]
+        rel material:binding = </Root/Looks/Paint>
+        uniform token subdivisionScheme = "none"
+    }}
+    def Scope "Looks"
+    {{
+        def Material "Paint"
+        {{
+            token outputs:surface.connect = </Root/Looks/Paint/Surface.outputs:surface>
+            def Shader "Surface"
+            {{
+                uniform token info:id = "UsdPreviewSurface"
+                color3f inputs:diffuseColor.connect = </Root/Looks/Paint/Picture.outputs:rgb>
+                float inputs:metallic = 0.25
+                float inputs:roughness = 0.75
+                color3f inputs:emissiveColor = (0.1, 0.2, 0.3)
+                float inputs:opacity = 0.5
+                float inputs:opacityThreshold = {threshold}
+                token outputs:surface
+            }}
+            def Shader "Picture"
+            {{
+                uniform token info:id = "UsdUVTexture"
+                asset inputs:file = @{file}@
+                float2 inputs:st.connect = </Root/Looks/Paint/Move.outputs:result>
+                token inputs:wrapS = "clamp"
+                token inputs:wrapT = "mirror"
+                float4 inputs:scale = (0.5, 0.5, 0.5, 1)
+                float3 outputs:rgb
+            }}
+            def Shader "Move"
+            {{
+                uniform token info:id = "UsdTransform2d"
+                float2 inputs:in.connect = </Root/Looks/Paint/Reader.outputs:result>
+                float inputs:rotation = 30
+                float2 inputs:scale = (2, 3)
+                float2 inputs:translation = (0.1, 0.2)
+                float2 outputs:result
+            }}
+            def Shader "Reader"
+            {{
+                uniform token info:id = "UsdPrimvarReader_float2"
+                token inputs:varname = "uvs"
+                float2 outputs:result
+            }}
+        }}
+    }}
+}}
+"""
+
+
+def _material_stage(threshold="0", file="paint.png") -> str:
+    return _MATERIAL.format(threshold=threshold, file=file)
+
+
+def _st_transform(st: np.ndarray) -> np.ndarray:
+    """UsdTransform2d of the stage above in st space: scale, then rotate 30 degrees
+    counter-clockwise, then translate."""
+    a = np.radians(30.0)
+    rotation = np.array([[np.cos(a), -np.sin(a)], [np.sin(a), np.cos(a)]])
+    return (st * [2.0, 3.0]) @ rotation.T + [0.1, 0.2]
+
+
+@needs_usd
+def test_a_preview_surface_with_a_texture_in_a_usdz_reads_as_a_gltf_material(tmp_path):
+    picture = _png((10, 200, 30, 255), (4, 2))
+    package = _stored_zip(
+        tmp_path / "paint.usdz", {"paint.usda": _material_stage().encode(), "paint.png": picture}
+    )
+    scene = load(package)
+    p = scene.primitive(scene.draw_items[0])
+    m = scene.materials[p.material]
+    np.testing.assert_allclose(m.base_color_factor, [0.5, 0.5, 0.5, 0.5])
+    assert (m.metallic_factor, m.roughness_factor) == (0.25, 0.75)
+    np.testing.assert_allclose(m.emissive_factor, [0.1, 0.2, 0.3], rtol=1e-6)
+    assert m.alpha_mode == "BLEND"
+    texture = scene.textures[m.base_color_texture]
+    assert (texture.wrap_s, texture.wrap_t) == (33071, 33648)
+    np.testing.assert_array_equal(texture.pixels, np.asarray(Image.new("RGBA", (4, 2), (10, 200, 30, 255))))
+    # uv: the primvar the reader names, v flipped to glTF's
+    st = np.array([[0, 0], [1, 0], [1, 1], [0, 1.0]])
+    uv = p.uv[m.base_color_texcoord]
+    order = np.lexsort((p.positions[:, 1], p.positions[:, 0]))
+    np.testing.assert_allclose(uv[order], np.stack([st[:, 0], 1 - st[:, 1]], 1)[[0, 3, 1, 2]], atol=1e-6)
+    # the transform, applied to glTF uv, gives the st transform's result, flipped
+    for s_t in st:
+        moved = _st_transform(s_t[None])[0]
+        got = m.base_color_transform @ np.array([s_t[0], 1 - s_t[1], 1.0])
+        np.testing.assert_allclose(got, [moved[0], 1 - moved[1]], atol=1e-9)
+
+
+@needs_usd
+def test_opacity_threshold_means_mask(tmp_path):
+    (tmp_path / "paint.png").write_bytes(_png())
+    stage = tmp_path / "mask.usda"
+    stage.write_text(_material_stage(threshold="0.4"))
+    m = load(stage).materials[0]
+    assert (m.alpha_mode, m.alpha_cutoff) == ("MASK", pytest.approx(0.4))
+
+
+@needs_usd
+def test_packed_metallic_roughness_texture_is_read_as_gltf_packs_it():
+    scene = load(DATA / "AnimatedCube" / "AnimatedCube.usdz")
+    (m,) = scene.materials
+    assert m.base_color_texture is not None and m.metallic_roughness_texture is not None
+    with zipfile.ZipFile(DATA / "AnimatedCube" / "AnimatedCube.usdz") as z:
+        for index, entry in (
+            (m.base_color_texture, "0/AnimatedCube_BaseColor.png"),
+            (m.metallic_roughness_texture, "0/AnimatedCube_MetallicRoughness.png"),
+        ):
+            want = np.asarray(Image.open(io.BytesIO(z.read(entry))).convert("RGBA"))
+            np.testing.assert_array_equal(scene.textures[index].pixels, want)
+
+
+# -- hostile files: one line each ----------------------------------------------------------
+def _one_line_refusal(capsys, path: Path, *words: str) -> str:
+    assert main(["inspect", str(path)]) == 2
+    lines = [line for line in capsys.readouterr().err.splitlines() if line.strip()]
+    assert len(lines) == 1, lines
+    for word in words:
+        assert word in lines[0]
+    return lines[0]
+
+
+@needs_usd
+def test_a_usdz_that_is_not_a_zip_is_one_line(tmp_path, capsys):
+    path = tmp_path / "fake.usdz"
+    path.write_bytes(b"#usda 1.0\n" + bytes(range(256)) * 4)
+    _one_line_refusal(capsys, path, "not a USDZ package")
+
+
+@needs_usd
+def test_a_truncated_crate_is_one_line(tmp_path, capsys):
+    with zipfile.ZipFile(DATA / "BoxAnimated" / "BoxAnimated.usdz") as z:
+        crate = z.read(z.namelist()[0])
+    path = tmp_path / "cut.usdc"
+    path.write_bytes(crate[: len(crate) // 2])
+    _one_line_refusal(capsys, path, "unreadable USD", "truncated")
+    cut = tmp_path / "cut.usdz"
+    cut.write_bytes((DATA / "BoxAnimated" / "BoxAnimated.usdz").read_bytes()[:5000])
+    _one_line_refusal(capsys, cut, "cut short")
+
+
+@needs_usd
+def test_a_texture_path_escaping_the_package_is_refused(tmp_path, capsys):
+    stage = _material_stage(file="../../etc/passwd").encode()
+    package = _stored_zip(tmp_path / "escape.usdz", {"escape.usda": stage, "paint.png": _png()})
+    _one_line_refusal(capsys, package, "../../etc/passwd", "outside the package")
+    # a loose stage: the containment rule of every other reader
+    loose = tmp_path / "loose.usda"
+    loose.write_text(_material_stage(file="/etc/passwd"))
+    _one_line_refusal(capsys, loose, "/etc/passwd", "absolute path")
+
+
+@needs_usd
+def test_a_layer_reference_escaping_the_package_is_refused(tmp_path, capsys):
+    stage = '#usda 1.0\n(\n    subLayers = [@../outside.usda@]\n)\ndef Xform "Root"\n{\n}\n'
+    package = _stored_zip(tmp_path / "layers.usdz", {"layers.usda": stage.encode()})
+    (tmp_path / "outside.usda").write_text('#usda 1.0\ndef Xform "Other"\n{\n}\n')
+    _one_line_refusal(capsys, package, "outside the package")
+
+
+@needs_usd
+def test_more_prims_than_the_node_limit_are_refused_in_one_line(tmp_path, capsys, monkeypatch):
+    # the limit made small so that the file stays small: the same check as at 100,000
+    from holopack.scene.usd import reader
+
+    monkeypatch.setattr(reader, "MAX_NODES", 1000)
+    lines = ['#usda 1.0\n(\n    defaultPrim = "W"\n)\ndef Xform "W"\n{\n']
+    lines += [f'    def Xform "p{i}"\n    {{\n    }}\n' for i in range(1001)]
+    path = tmp_path / "many.usda"
+    path.write_text("".join(lines) + "}\n")
+    _one_line_refusal(capsys, path, "more than 1,000 prims")
+
+
+@needs_usd
+def test_a_stage_with_nothing_to_draw_is_one_line(tmp_path, capsys):
+    path = tmp_path / "empty.usda"
+    path.write_text('#usda 1.0\ndef Xform "Root"\n{\n    def Sphere "ball"\n    {\n    }\n}\n')
+    _one_line_refusal(capsys, path, "no mesh to draw")
+    with pytest.raises(InputError, match="no mesh to draw"):
+        load(path)
