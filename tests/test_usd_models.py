@@ -26,9 +26,10 @@ PAIRS = {
     "RiggedFigure": (DATA / "RiggedFigure" / "RiggedFigure.glb", [(0.0, 0.0), (0.6, 90.0), (1.1, 300.0)]),
     "BrainStem": (DATA / "BrainStem" / "BrainStem.glb", [(0.0, 30.0), (7.5, 120.0), (20.0, 250.0)]),
 }
-# measured at 128 x 128 (supersample 1): IoU 1.0000 at every pose; PSNR 96.98 dB or
-# more for CesiumMan and RiggedFigure (identical pictures but for rounding), 75.4 dB
-# or more for BrainStem (its 59 meshes: float32 skinning order)
+# measured at 128 x 128 (supersample 1): IoU 1.0000 at every pose; PSNR 89.03 dB or more
+# for CesiumMan and RiggedFigure (the same pictures but for a code in a few pixels), 79.99
+# dB or more for BrainStem (its conversion adds a root joint: float32 rounding differs);
+# at 256 x 256 BrainStem's worst is 62.17 dB (benchmarks/results/2026-12-05/usd-vs-gltf.txt)
 MIN_IOU = 0.999
 MIN_PSNR = 60.0
 
@@ -40,7 +41,9 @@ def test_a_converted_model_draws_as_its_gltf_at_every_pose(name):
     gltf_path, poses = PAIRS[name]
     ours, reference = load(USD / name / f"{name}.usdz"), load(gltf_path)
     assert ours.triangle_count == reference.triangle_count
-    assert [len(s.joints) for s in ours.skins][:1] == [len(reference.skins[0].joints)] or name == "BrainStem"
+    # BrainStem's conversion adds a root joint above the glTF's 18
+    extra = 1 if name == "BrainStem" else 0
+    assert {len(s.joints) for s in ours.skins} == {len(reference.skins[0].joints) + extra}
     (clip,) = ours.animations
     assert clip.duration == pytest.approx(reference.animations[0].duration, abs=1e-4)
     assert clip.start == pytest.approx(reference.animations[0].start, abs=1e-4)
