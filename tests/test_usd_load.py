@@ -435,17 +435,37 @@ def test_a_layer_reference_escaping_the_package_is_refused(tmp_path, capsys):
     _one_line_refusal(capsys, package, "outside the package")
 
 
-@needs_usd
-def test_more_prims_than_the_node_limit_are_refused_in_one_line(tmp_path, capsys, monkeypatch):
-    # the limit made small so that the file stays small: the same check as at 100,000
-    from holopack.scene.usd import reader
+@pytest.fixture()
+def thousand_prims(monkeypatch):
+    """The prim limit at 1,000 so that the files stay small: the same checks as at
+    100,000 (10^6 prims: refused in 3.4 s and 566 MB, docs/formats.md)."""
+    from holopack.scene.usd import package, reader
 
+    monkeypatch.setattr(package, "MAX_NODES", 1000)
     monkeypatch.setattr(reader, "MAX_NODES", 1000)
+
+
+@needs_usd
+def test_a_layer_of_more_prims_than_the_limit_is_refused_before_it_is_composed(
+    tmp_path, capsys, thousand_prims
+):
     lines = ['#usda 1.0\n(\n    defaultPrim = "W"\n)\ndef Xform "W"\n{\n']
     lines += [f'    def Xform "p{i}"\n    {{\n    }}\n' for i in range(1001)]
     path = tmp_path / "many.usda"
     path.write_text("".join(lines) + "}\n")
-    _one_line_refusal(capsys, path, "more than 1,000 prims")
+    _one_line_refusal(capsys, path, "the stage holds more than 1,000 prims")
+
+
+@needs_usd
+def test_references_multiplying_prims_past_the_limit_are_refused(tmp_path, capsys, thousand_prims):
+    # 40 prims under Base, referenced by 30 prims: 1,200 prims composed from 72 specs
+    base = "".join(f'        def Xform "c{i}"\n        {{\n        }}\n' for i in range(40))
+    copies = "".join(
+        f'    def "r{i}" (\n        references = </Base>\n    )\n    {{\n    }}\n' for i in range(30)
+    )
+    path = tmp_path / "copies.usda"
+    path.write_text(f'#usda 1.0\ndef Xform "Base"\n{{\n{base}}}\ndef Xform "World"\n{{\n{copies}}}\n')
+    _one_line_refusal(capsys, path, "the stage holds more than 1,000 prims once composed")
 
 
 @needs_usd
@@ -455,3 +475,32 @@ def test_a_stage_with_nothing_to_draw_is_one_line(tmp_path, capsys):
     _one_line_refusal(capsys, path, "no mesh to draw")
     with pytest.raises(InputError, match="no mesh to draw"):
         load(path)
+
+
+# -- the files a loose stage pulls in ------------------------------------------------------
+@needs_usd
+def test_a_loose_stage_ships_and_hashes_with_its_layers_and_textures(tmp_path):
+    from holopack.cluster.inputs import materialise, read_bundle
+    from holopack.scene.sources import source_files, source_hash
+
+    folder = tmp_path / "twin"
+    (folder / "looks").mkdir(parents=True)
+    (folder / "looks" / "paint.png").write_bytes(_png((0, 0, 255, 255)))
+    (folder / "looks" / "paint.usda").write_text(_material_stage(file="paint.png"))
+    (folder / "unused.png").write_bytes(_png())
+    stage = folder / "twin.usda"
+    stage.write_text('#usda 1.0\n(\n    subLayers = [@looks/paint.usda@]\n    defaultPrim = "Root"\n)\n')
+    files = source_files(str(stage))
+    assert [Path(f).relative_to(folder).as_posix() for f in files] == [
+        "twin.usda",
+        "looks/paint.usda",
+        "looks/paint.png",
+    ]
+    digest = source_hash(str(stage))[0]
+    (folder / "looks" / "paint.png").write_bytes(_png((0, 255, 0, 255)))
+    assert source_hash(str(stage))[0] != digest  # a changed texture renders again
+    # a worker with no shared disk loads the same twin from the bundle
+    main = materialise(read_bundle(str(stage)), cache_root=str(tmp_path / "cache"))
+    scene = load(main)
+    texture = scene.textures[scene.materials[0].base_color_texture]
+    assert tuple(texture.pixels[0, 0]) == (0, 255, 0, 255)

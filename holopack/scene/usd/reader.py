@@ -140,13 +140,18 @@ class UsdReader:
 
     def _count_prims(self, root) -> None:
         """Refuse a stage of more than MAX_NODES prims before walking it: pxr composes
-        100,000 prims in 0.9 s, the walk takes 13 s over them (a node each)."""
+        100,000 prims in 0.9 s, the walk takes 13 s over them (a node each). Each layer
+        was held to the limit before composing (package.check_layers); references and
+        instances can multiply its prims past it."""
         from pxr import Usd
 
         predicate = Usd.TraverseInstanceProxies(Usd.PrimDefaultPredicate)
         for count, _ in enumerate(Usd.PrimRange(root, predicate)):
             if count > MAX_NODES:
-                self.fail(f"the stage holds more than {MAX_NODES:,} prims, more than holopack draws")
+                self.fail(
+                    f"the stage holds more than {MAX_NODES:,} prims once composed (references "
+                    "and instances counted), more than holopack draws"
+                )
 
     def _walk(self, root) -> list[int]:
         """Nodes for ``root``'s kept descendants (``root`` itself too unless it is the
