@@ -504,3 +504,31 @@ def test_a_loose_stage_ships_and_hashes_with_its_layers_and_textures(tmp_path):
     scene = load(main)
     texture = scene.textures[scene.materials[0].base_color_texture]
     assert tuple(texture.pixels[0, 0]) == (0, 255, 0, 255)
+
+
+# -- blend shapes --------------------------------------------------------------------------
+@needs_usd
+def test_blend_shapes_move_the_points_by_their_animated_weights():
+    path = DATA / "made" / "blend_shapes.usda"
+    text = path.read_text()
+    points = np.array(_floats(re.search(r"point3f\[\] points = \[([^\]]*)\]", text).group(1))).reshape(-1, 3)
+    lift_rows = np.array(_floats(re.search(r"pointIndices = \[([^\]]*)\]", text).group(1)), int)
+    offsets = re.findall(r"offsets = \[([^\]]*)\]", text)
+    lift, push = np.zeros_like(points), np.array(_floats(offsets[1])).reshape(-1, 3)
+    lift[lift_rows] = np.array(_floats(offsets[0])).reshape(-1, 3)
+    samples = re.search(r"blendShapeWeights.timeSamples = \{(.*?)\}", text, re.S).group(1)
+    keys = {float(k): np.array(_floats(v)) for k, v in re.findall(r"([\d.]+): \[([^\]]*)\]", samples)}
+    rate = float(re.search(r"timeCodesPerSecond = ([\d.]+)", text).group(1))
+    (k0, w0), (k1, w1) = sorted(keys.items())
+    scene = load(path)
+    (clip,) = scene.animations
+    assert clip.duration == pytest.approx(k1 / rate)
+    p = scene.primitive(scene.draw_items[0])
+    assert p.morph is not None and p.morph.names == ["lift", "push"]
+    for seconds in (0.0, 0.25, 0.6, 1.0):
+        a = (seconds * rate - k0) / (k1 - k0)
+        w = (1 - a) * w0 + a * w1
+        want = points + w[0] * lift + w[1] * push
+        got = scene.posed_positions(None, seconds)[0]
+        # the quad's four corners, each split vertex where its point is
+        np.testing.assert_allclose(np.unique(got, axis=0), np.unique(want, axis=0), atol=1e-6)

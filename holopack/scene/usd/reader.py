@@ -1,5 +1,6 @@
 """A USD stage as a Scene: prims become nodes, meshes primitives, UsdPreviewSurface
-materials glTF-style materials, xform time samples and SkelAnimation channels.
+materials glTF-style materials, UsdSkel skins and blend shapes, xform time samples and
+SkelAnimation channels.
 
 The walk starts at the stage's default prim (the pseudo-root when it names none or a
 prim that is not there) and keeps active, defined, visible prims of purpose default or
@@ -34,7 +35,7 @@ from ..pictures import (
     texture_reduction,
 )
 from ..scene import Scene
-from ..types import Animation, Channel, DrawItem, Material, Mesh, Node, Primitive, Texture
+from ..types import Animation, Channel, DrawItem, Material, Mesh, MorphTargets, Node, Primitive, Texture
 from . import skel
 from .geometry import (
     CONSTANT,
@@ -68,6 +69,11 @@ class UsdReader:
         self._pending_textures: list[tuple[int, bytes, str, int, int]] = []
         # (node, UsdSkel.SkinningQuery, skeleton path) of each skinned mesh, bound last
         self._pending_skins: list[tuple[int, Any, str]] = []
+        # mesh index -> per primitive, the USD point each vertex comes from (N,) int64:
+        # joint influences and blend shape offsets are given per point
+        self._point_of_vertex: dict[int, list[np.ndarray]] = {}
+        # (node, skinning query, skeleton path) of each mesh with blend shapes
+        self._morphed: list[tuple[int, Any, str]] = []
         self._skeletons: dict[str, tuple[Any, list[int]]] = {}  # path -> (SkeletonQuery, joint nodes)
         self._skinning: dict[str, tuple[str, Any]] = {}  # mesh path -> (skeleton path, SkinningQuery)
         self._animated: list[tuple[int, Any]] = []  # (node, prim) with time-varying xforms
@@ -221,14 +227,14 @@ class UsdReader:
             positions, normals, indices = cube_mesh(float(size))
             material, colors = self._material_of(prim, np.arange(len(positions)), None)
             primitive = Primitive(positions, normals, indices, material, colors=colors)
-            self._add_primitives(prim, node_index, [primitive])
+            self._add_primitives(prim, node_index, [primitive], [np.zeros(0, np.int64)])
             return
         mesh = UsdGeom.Mesh(prim)
         where = str(prim.GetPath())
         points = np.asarray(mesh.GetPointsAttr().Get(self.rest_time) or [], np.float64).reshape(-1, 3)
         counts = np.asarray(mesh.GetFaceVertexCountsAttr().Get(self.rest_time) or [], np.int64)
         corners_index = np.asarray(mesh.GetFaceVertexIndicesAttr().Get(self.rest_time) or [], np.int64)
-        if len(points) == 0 or len(counts) == 0:
+        if len(points) == 0 or len(counts) == 0 or len(corners_index) == 0:
             self.warn(f"{where}: an empty mesh is not drawn")
             return
         self.budget.spend(points.nbytes + counts.nbytes + corners_index.nbytes, f"mesh {where}")
@@ -269,7 +275,7 @@ class UsdReader:
         triangles = vertex_of_corner[tri_corners]
         point_of_vertex = corners_index[first]
         parts = self._subsets(prim, tri_faces)
-        primitives = []
+        primitives, point_indices = [], []
         double_sided = bool(mesh.GetDoubleSidedAttr().Get())
         for subset_prim, mask in parts:
             used, local = np.unique(triangles[mask], return_inverse=True)
@@ -287,9 +293,9 @@ class UsdReader:
                 name=str((subset_prim or prim).GetName()),
             )
             primitive.uv = self._uv_sets(material, columns, used, where)
-            primitive.joints = point_of_vertex[used]  # points, swapped for joints when the skin is bound
             primitives.append(primitive)
-        self._add_primitives(prim, node_index, primitives)
+            point_indices.append(point_of_vertex[used])
+        self._add_primitives(prim, node_index, primitives, point_indices)
 
     def _mesh_attributes(self, prim, mesh, where: str, points: int, corners: int, faces: int) -> dict:
         """name -> (values (E, C) float64, interpolation, indices or None) of the mesh's
@@ -353,18 +359,18 @@ class UsdReader:
             parts.append((None, left))
         return parts
 
-    def _add_primitives(self, prim, node_index: int, primitives: list[Primitive]) -> None:
+    def _add_primitives(
+        self, prim, node_index: int, primitives: list[Primitive], point_indices: list[np.ndarray]
+    ) -> None:
         if not primitives:
             return
         scene = self.scene
         scene.meshes.append(Mesh(name=prim.GetName(), primitives=primitives))
         scene.nodes[node_index].mesh = len(scene.meshes) - 1
+        self._point_of_vertex[len(scene.meshes) - 1] = point_indices
         binding = self._skinning.get(str(prim.GetPath()))
         if binding is not None:
             self._pending_skins.append((node_index, binding[1], binding[0]))
-        else:
-            for p in primitives:
-                p.joints = None
 
     # -- materials ---------------------------------------------------------------------
     def _material_of(
@@ -512,8 +518,6 @@ class UsdReader:
         for binding in self.skel_cache.ComputeSkelBindings(root, predicate):
             skeleton = binding.GetSkeleton()
             for target in binding.GetSkinningTargets():
-                if target.HasBlendShapes():
-                    self.warn(f"{target.GetPrim().GetPath()}: blend shapes are not drawn")
                 self._skinning[str(target.GetPrim().GetPath())] = (str(skeleton.GetPath()), target)
 
     def _add_skeleton(self, prim, node_index: int) -> None:
@@ -536,21 +540,42 @@ class UsdReader:
             mesh = scene.meshes[node.mesh]
             if skeleton_path not in self._skeletons:
                 self.warn(f"{mesh.name}: its skeleton is not drawn; the mesh is drawn unskinned")
-                for p in mesh.primitives:
-                    p.joints = None
                 continue
             query, joint_nodes = self._skeletons[skeleton_path]
             points = len(_points(target.GetPrim(), self.rest_time))
+            point_indices = self._point_of_vertex[node.mesh]
+            if target.HasBlendShapes():
+                self._add_blend_shapes(node_index, mesh, target, points, point_indices)
+                self._morphed.append((node_index, target, skeleton_path))
+            if not target.HasJointInfluences():
+                continue
             joints, weights = skel.joint_influences(target, points)
             skin = skel.make_skin(query, target, joint_nodes, name=skeleton_path.rsplit("/", 1)[-1])
-            for p in mesh.primitives:
-                point_index = p.joints
-                assert point_index is not None
+            for p, point_index in zip(mesh.primitives, point_indices):
                 p.joints, p.weights = joints[point_index], weights[point_index]
                 if np.any(p.joints[p.weights > 0] >= len(skin.joints)):
                     self.fail(f"mesh {mesh.name}: a joint index is beyond its {len(skin.joints)} joints")
             scene.skins.append(skin)
             node.skin = len(scene.skins) - 1
+
+    def _add_blend_shapes(self, node_index: int, mesh: Mesh, target, points: int, point_indices) -> None:
+        """The mesh's UsdSkel blend shapes as morph targets of each of its primitives;
+        their weights' animation joins the clip (``_animations``)."""
+        shapes = skel.blend_shape_offsets(target, points, self.rest_time, self.warn)
+        if shapes is None:
+            return
+        names, offsets, normal_offsets = shapes
+        self.budget.spend(offsets.nbytes * 2, f"blend shapes of mesh {mesh.name}")
+        for p, point_index in zip(mesh.primitives, point_indices):
+            p.morph = MorphTargets(
+                positions=np.ascontiguousarray(offsets[:, point_index], np.float32),
+                normals=None
+                if normal_offsets is None
+                else np.ascontiguousarray(normal_offsets[:, point_index], np.float32),
+                default_weights=np.zeros(len(names), np.float32),
+                names=list(names),
+            )
+        mesh.weights = np.zeros(len(names), np.float32)
 
     def _draw_items(self) -> list[DrawItem]:
         scene = self.scene
@@ -571,39 +596,26 @@ class UsdReader:
 
     # -- animation ---------------------------------------------------------------------
     def _animations(self, stage) -> list[Animation]:
-        """One clip of every time-varying xform and skeleton, sampled at every time code
-        from startTimeCode to endTimeCode (and at the authored samples between), as
-        LINEAR keyframes; times in seconds (time code / timeCodesPerSecond)."""
-        from pxr import Usd, UsdGeom
-
+        """One clip of every time-varying xform, skeleton and blend shape weight, sampled
+        at every time code from startTimeCode to endTimeCode (and at the authored samples
+        between), as LINEAR keyframes; times in seconds (time code / timeCodesPerSecond)."""
         skeletons = [(q, j) for q, j in self._skeletons.values() if q.GetAnimQuery()]
-        if not self._animated and not skeletons:
+        morphed = [
+            (node, target, self._skeletons[path][0].GetAnimQuery())
+            for node, target, path in self._morphed
+            if path in self._skeletons and self._skeletons[path][0].GetAnimQuery()
+        ]
+        if not self._animated and not skeletons and not morphed:
             return []
-        start, end = float(stage.GetStartTimeCode()), float(stage.GetEndTimeCode())
-        rate = float(stage.GetTimeCodesPerSecond())
-        if not math.isfinite(rate) or rate <= 0:
-            self.warn(f"timeCodesPerSecond {rate:g} is not a rate; read as 24")
-            rate = 24.0
-        if not stage.HasAuthoredTimeCodeRange() or end <= start:
-            self.warn("the stage has time samples but no startTimeCode..endTimeCode range; drawn at rest")
+        times = self._sample_times(stage, skeletons, morphed)
+        if times is None:
             return []
-        codes = set(np.arange(math.ceil(start), math.floor(end) + 1, dtype=np.float64).tolist())
-        for _, prim in self._animated:
-            for op in UsdGeom.Xformable(prim).GetOrderedXformOps():
-                codes.update(t for t in op.GetTimeSamples() if start <= t <= end)
-        for query, _ in skeletons:
-            codes.update(t for t in query.GetAnimQuery().GetJointTransformTimeSamples() if start <= t <= end)
-        times = np.array(sorted(codes))
-        joints = sum(len(j) for _, j in skeletons)
-        keys = len(times) * (len(self._animated) + joints)
-        if keys > MAX_KEYS:
-            self.fail(f"the animation needs {keys:,} keyframes, more than the {MAX_KEYS:,} holopack reads")
-        self.budget.spend(keys * 10 * 8, "the animation's keyframes")
-        seconds = ((times - min(start, 0.0)) / rate).astype(np.float32)
-        if len(seconds) < 2:
-            return []
+        rate = self._time_codes_per_second(stage)
+        seconds = ((times - min(float(stage.GetStartTimeCode()), 0.0)) / rate).astype(np.float32)
         channels: list[Channel] = []
         for node, prim in self._animated:
+            from pxr import Usd, UsdGeom
+
             xf = UsdGeom.Xformable(prim)
             mats = np.stack(
                 [np.array(xf.GetLocalTransformation(Usd.TimeCode(float(t))), np.float64).T for t in times]
@@ -613,8 +625,45 @@ class UsdReader:
             samples = skel.joint_samples(query, times)
             for j, node in enumerate(joint_nodes):
                 channels += _trs_channels(node, samples[:, j], seconds)
+        for node, target, anim in morphed:
+            weights = skel.blend_shape_weights(anim, target, times)
+            channels.append(Channel(node, "weights", "LINEAR", seconds, weights.astype(np.float32)))
         name = os.path.splitext(os.path.basename(self.path))[0] or "default"
         return [Animation(name=name, channels=channels)]
+
+    def _time_codes_per_second(self, stage) -> float:
+        rate = float(stage.GetTimeCodesPerSecond())
+        if not math.isfinite(rate) or rate <= 0:
+            self.warn(f"timeCodesPerSecond {rate:g} is not a rate; read as 24")
+            rate = 24.0
+        return rate
+
+    def _sample_times(self, stage, skeletons, morphed) -> np.ndarray | None:
+        """The time codes to key: every whole code from start to end and every authored
+        sample between; None (drawn at rest, said) without a range of two codes."""
+        from pxr import UsdGeom
+
+        start, end = float(stage.GetStartTimeCode()), float(stage.GetEndTimeCode())
+        if not stage.HasAuthoredTimeCodeRange() or not end > start:
+            self.warn("the stage has time samples but no startTimeCode..endTimeCode range; drawn at rest")
+            return None
+        codes = set(np.arange(math.ceil(start), math.floor(end) + 1, dtype=np.float64).tolist())
+        authored: list[float] = []
+        for _, prim in self._animated:
+            for op in UsdGeom.Xformable(prim).GetOrderedXformOps():
+                authored += op.GetTimeSamples()
+        for query, _ in skeletons:
+            authored += query.GetAnimQuery().GetJointTransformTimeSamples()
+        for _, _, anim in morphed:
+            authored += anim.GetBlendShapeWeightTimeSamples()
+        codes.update(t for t in authored if start <= t <= end)
+        times = np.array(sorted(codes))
+        joints = sum(len(j) for _, j in skeletons)
+        keys = len(times) * (len(self._animated) + joints + len(morphed))
+        if keys > MAX_KEYS:
+            self.fail(f"the animation needs {keys:,} keyframes, more than the {MAX_KEYS:,} holopack reads")
+        self.budget.spend(keys * 10 * 8, "the animation's keyframes")
+        return times if len(times) >= 2 else None
 
 
 def _trs_channels(node: int, matrices: np.ndarray, seconds: np.ndarray) -> list[Channel]:

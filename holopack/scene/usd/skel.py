@@ -9,6 +9,10 @@ rest transforms), and each skinned mesh gets its own Skin whose inverse bind mat
 are ``inverse(bind_j) @ geomBindTransform`` in the mesh's joint order (``skel:joints``
 when it has one). UsdSkel.SkeletonQuery computes the joint local transforms at each
 time, from the animation or the rest pose as the skeleton has it.
+
+Blend shapes are offsets per point in the mesh's own space, applied before skinning, as
+glTF's morph targets are: each BlendShape becomes a morph target of every primitive of
+the mesh, and the animation's ``blendShapeWeights`` (matched by name) a weights channel.
 """
 
 from __future__ import annotations
@@ -98,3 +102,66 @@ def joint_samples(query, times) -> np.ndarray:
     from pxr import Usd
 
     return np.stack([usd_matrices(query.ComputeJointLocalTransforms(Usd.TimeCode(float(t)))) for t in times])
+
+
+def blend_shape_offsets(
+    target, points: int, time, warn
+) -> tuple[list[str], np.ndarray, np.ndarray | None] | None:
+    """A skinned mesh's blend shapes (UsdSkel.BlendShape prims its skel:blendShapeTargets
+    name, in its skel:blendShapes order): (names, offsets (T, P, 3) float64 per point,
+    normal offsets (T, P, 3) or None when no shape has them). A shape with pointIndices
+    moves those points only; inbetween shapes are not read (said in ``warn``). None when
+    the names and targets do not pair up."""
+    from pxr import UsdSkel
+
+    prim = target.GetPrim()
+    binding = UsdSkel.BindingAPI(prim)
+    names = [str(n) for n in (binding.GetBlendShapesAttr().Get() or [])]
+    paths = binding.GetBlendShapeTargetsRel().GetTargets()
+    if not names or len(names) != len(paths):
+        warn(
+            f"{prim.GetPath()}: its {len(names)} blend shape names and {len(paths)} targets do not pair up; not drawn"
+        )
+        return None
+    stage = prim.GetStage()
+    offsets = np.zeros((len(names), points, 3))
+    normals = np.zeros((len(names), points, 3))
+    any_normals = False
+    for t, path in enumerate(paths):
+        shape = UsdSkel.BlendShape(stage.GetPrimAtPath(path))
+        if not shape:
+            warn(f"{prim.GetPath()}: blend shape target {path} is not a BlendShape; left still")
+            continue
+        if shape.GetInbetweens():
+            warn(f"{path}: inbetween blend shapes are not read; the full shape is")
+        where = shape.GetPointIndicesAttr().Get(time)
+        rows = np.arange(points) if where is None or len(where) == 0 else np.asarray(where, np.int64)
+        if len(rows) and (rows.min() < 0 or rows.max() >= points):
+            raise ValueError(f"blend shape {path} names a point beyond the mesh's {points}")
+        moved = np.asarray(shape.GetOffsetsAttr().Get(time) or [], np.float64).reshape(-1, 3)
+        if len(moved) != len(rows):
+            raise ValueError(f"blend shape {path} has {len(moved)} offsets for {len(rows)} points")
+        offsets[t, rows] = moved
+        turned = shape.GetNormalOffsetsAttr().Get(time)
+        if turned is not None and len(turned) == len(rows):
+            normals[t, rows] = np.asarray(turned, np.float64).reshape(-1, 3)
+            any_normals = True
+    return names, offsets, normals if any_normals else None
+
+
+def blend_shape_weights(anim, target, times) -> np.ndarray:
+    """(K, T) float64 weights of the mesh's blend shapes (its own order) at the time codes
+    ``times``, from the skeleton's animation (UsdSkel.AnimQuery); a shape the animation
+    does not name stays at 0."""
+    from pxr import Usd
+
+    mesh_order = [str(n) for n in target.GetBlendShapeOrder()]
+    anim_order = {str(n): i for i, n in enumerate(anim.GetBlendShapeOrder())}
+    pick = [anim_order.get(n, -1) for n in mesh_order]
+    out = np.zeros((len(times), len(mesh_order)))
+    for k, t in enumerate(times):
+        weights = np.asarray(anim.ComputeBlendShapeWeights(Usd.TimeCode(float(t))) or [], np.float64)
+        for j, i in enumerate(pick):
+            if 0 <= i < len(weights):
+                out[k, j] = weights[i]
+    return out
