@@ -7,6 +7,8 @@ from __future__ import annotations
 
 import io
 import re
+import subprocess
+import sys
 import zipfile
 from pathlib import Path
 
@@ -301,6 +303,7 @@ def Xform "Root"
                 token inputs:wrapS = "clamp"
                 token inputs:wrapT = "mirror"
                 float4 inputs:scale = (0.5, 0.5, 0.5, 1)
+                token inputs:sourceColorSpace = "{space}"
                 float3 outputs:rgb
             }}
             def Shader "Move"
@@ -324,8 +327,8 @@ def Xform "Root"
 """
 
 
-def _material_stage(threshold="0", file="paint.png") -> str:
-    return _MATERIAL.format(threshold=threshold, file=file)
+def _material_stage(threshold="0", file="paint.png", space="auto") -> str:
+    return _MATERIAL.format(threshold=threshold, file=file, space=space)
 
 
 def _st_transform(st: np.ndarray) -> np.ndarray:
@@ -362,6 +365,36 @@ def test_a_preview_surface_with_a_texture_in_a_usdz_reads_as_a_gltf_material(tmp
         moved = _st_transform(s_t[None])[0]
         got = m.base_color_transform @ np.array([s_t[0], 1 - s_t[1], 1.0])
         np.testing.assert_allclose(got, [moved[0], 1 - moved[1]], atol=1e-9)
+
+
+@needs_usd
+def test_a_raw_diffuse_texture_holds_linear_values_and_is_drawn_so(tmp_path):
+    codes = np.array([0, 1, 10, 64, 128, 200, 255], np.uint8)
+    picture = np.zeros((1, len(codes), 4), np.uint8)
+    picture[0, :, 0] = picture[0, :, 1] = picture[0, :, 2] = codes
+    picture[..., 3] = 77
+    out = io.BytesIO()
+    Image.fromarray(picture, "RGBA").save(out, "PNG")
+    (tmp_path / "paint.png").write_bytes(out.getvalue())
+    for space, want in (
+        ("auto", codes),
+        # the sRGB encoding (IEC 61966-2-1) of the linear values the codes stand for
+        (
+            "raw",
+            np.round(
+                255
+                * np.where(
+                    codes / 255 <= 0.0031308, 12.92 * codes / 255, 1.055 * (codes / 255) ** (1 / 2.4) - 0.055
+                )
+            ),
+        ),
+    ):
+        stage = tmp_path / f"{space}.usda"
+        stage.write_text(_material_stage(space=space))
+        scene = load(stage)
+        pixels = scene.textures[scene.materials[0].base_color_texture].pixels
+        np.testing.assert_array_equal(pixels[0, :, :3], np.repeat(want.astype(np.uint8)[:, None], 3, axis=1))
+        assert np.all(pixels[..., 3] == 77)  # alpha is never re-encoded
 
 
 @needs_usd
@@ -532,3 +565,19 @@ def test_blend_shapes_move_the_points_by_their_animated_weights():
         got = scene.posed_positions(None, seconds)[0]
         # the quad's four corners, each split vertex where its point is
         np.testing.assert_allclose(np.unique(got, axis=0), np.unique(want, axis=0), atol=1e-6)
+
+
+@needs_usd
+def test_textures_over_the_budget_are_reduced_and_the_notice_reaches_stderr(monkeypatch):
+    # pxr's stderr (file descriptor 2) is held during the load; holopack's own notice must
+    # still be shown: a child process, whose descriptor 2 is a real pipe
+    path = DATA / "AnimatedCube" / "AnimatedCube.usdz"
+    sizes = [t.pixels.shape[:2] for t in load(path).textures]
+    monkeypatch.setenv("HOLOPACK_MEMORY_BUDGET_MB", "4")  # the two 512 px maps need 4 MB
+    code = (
+        "import sys; from holopack.scene.load import load; "
+        "s = load(sys.argv[1]); print([t.pixels.shape[:2] for t in s.textures])"
+    )
+    out = subprocess.run([sys.executable, "-c", code, str(path)], capture_output=True, text=True, check=True)
+    assert "warning" in out.stderr and "drawn at 1/2" in out.stderr and str(path) in out.stderr
+    assert out.stdout.strip() == str([(-(-h // 2), -(-w // 2)) for h, w in sizes])

@@ -13,9 +13,11 @@ from __future__ import annotations
 import contextlib
 import importlib.util
 import os
+import sys
 import tempfile
 from collections.abc import Iterator
 
+from ... import notices
 from ...errors import InputError
 from ..scene import Scene
 
@@ -37,9 +39,10 @@ def load_usd(path: str | os.PathLike) -> Scene:
         raise InputError(f"reading USD needs the optional USD reader: {INSTALL}", path)
     from .reader import UsdReader
 
+    reader = UsdReader(path)
     with _quiet_diagnostics() as said:
         try:
-            return UsdReader(path).read()
+            scene = reader.read()
         except InputError:
             raise
         except MemoryError:
@@ -49,6 +52,9 @@ def load_usd(path: str | os.PathLike) -> Scene:
         except Exception as exc:  # pxr's Tf.ErrorException and anything else: one line
             detail = _first_line(str(exc)) or _first_line(said()) or type(exc).__name__
             raise InputError(f"unreadable USD: {detail}", path) from None
+    for message in reader.notices:
+        notices.warn(message, path)
+    return scene
 
 
 def _first_line(text: str) -> str:
@@ -69,8 +75,10 @@ def _first_line(text: str) -> str:
 def _quiet_diagnostics() -> Iterator:
     """pxr writes its warnings and errors to file descriptor 2 from C++; they are kept
     (the caller may quote one in its error line) rather than shown, so that a broken
-    file is one line, as with every other reader."""
+    file is one line, as with every other reader. holopack's own notices wait until the
+    descriptor is back (UsdReader.notices)."""
     with tempfile.TemporaryFile() as sink:
+        sys.stderr.flush()  # what Python wrote before goes out first
         saved = os.dup(2)
         os.dup2(sink.fileno(), 2)
 
@@ -81,5 +89,6 @@ def _quiet_diagnostics() -> Iterator:
         try:
             yield said
         finally:
+            sys.stderr.flush()
             os.dup2(saved, 2)
             os.close(saved)

@@ -21,7 +21,7 @@ from typing import Any
 
 import numpy as np
 
-from ... import notices
+from ...colour import linear_to_srgb, srgb_to_linear
 from ...containment import check_regular
 from ...errors import InputError
 from ...limits import MAX_DRAW_ITEMS, MAX_NODES, MemoryBudget
@@ -62,11 +62,13 @@ class UsdReader:
         self.path = path
         self.budget = MemoryBudget(path)
         self.warnings: list[str] = []
+        self.notices: list[str] = []  # warnings for stderr as well (holopack.notices)
         self.scene = Scene(path=path)
         self._materials: dict[tuple, int] = {}
         self._surfaces: dict[str, SurfaceMaterial] = {}
         self._texture_slots: dict[tuple, int] = {}
-        self._pending_textures: list[tuple[int, bytes, str, int, int]] = []
+        # (texture index, file bytes, what, width, height, colour table or None)
+        self._pending_textures: list[tuple[int, bytes, str, int, int, np.ndarray | None]] = []
         # (node, UsdSkel.SkinningQuery, skeleton path) of each skinned mesh, bound last
         self._pending_skins: list[tuple[int, Any, str]] = []
         # mesh index -> per primitive, the USD point each vertex comes from (N,) int64:
@@ -465,7 +467,8 @@ class UsdReader:
             if slot is None:
                 continue
             use = surface.uses[slot]
-            key = (use.layer, use.file, use.wrap_s, use.wrap_t)
+            recode = _colour_recoding(field_name, use.color_space)
+            key = (use.layer, use.file, use.wrap_s, use.wrap_t, recode)
             if key not in self._texture_slots:
                 what = f"texture '{use.file}' of material {material.name}"
                 data = read_asset(
@@ -484,7 +487,8 @@ class UsdReader:
                         wrap_t=use.wrap_t,
                     )
                 )
-                self._pending_textures.append((self._texture_slots[key], data, what, size[0], size[1]))
+                table = None if recode is None else _RECODE[recode]
+                self._pending_textures.append((self._texture_slots[key], data, what, size[0], size[1], table))
             setattr(material, field_name, self._texture_slots[key])
 
     def _decode_textures(self) -> None:
@@ -494,12 +498,12 @@ class UsdReader:
         pending, self._pending_textures = self._pending_textures, []
         if not pending:
             return
-        factor = texture_reduction([(w, h) for _, _, _, w, h in pending], self.budget)
+        factor = texture_reduction([(w, h) for _, _, _, w, h, _ in pending], self.budget)
         if factor > 1:
             message = reduction_message(len(pending), factor, self.budget)
             self.warn(message)
-            notices.warn(message, self.path)
-        for slot, data, what, width, height in pending:
+            self.notices.append(message)  # shown by load_usd once pxr's stderr is back
+        for slot, data, what, width, height, table in pending:
             self.budget.picture(*reduced_size(width, height, factor), _TEXTURE_BYTES, what)
             try:
                 with Image.open(io.BytesIO(data)) as picture:
@@ -507,6 +511,8 @@ class UsdReader:
                     pixels = rgba_array(picture)
             except (OSError, ValueError, SyntaxError, EOFError) as exc:
                 self.fail(f"{what} cannot be decoded ({exc})")
+            if table is not None:  # Pillow's array is read-only: a new one
+                pixels = np.concatenate([table[pixels[..., :3]], pixels[..., 3:]], axis=-1)
             self.scene.textures[slot].pixels = reduce_texture(pixels, factor)
 
     # -- skins -------------------------------------------------------------------------
@@ -664,6 +670,26 @@ class UsdReader:
             self.fail(f"the animation needs {keys:,} keyframes, more than the {MAX_KEYS:,} holopack reads")
         self.budget.spend(keys * 10 * 8, "the animation's keyframes")
         return times if len(times) >= 2 else None
+
+
+# Texture codes re-encoded where a file's sourceColorSpace differs from what holopack
+# reads the role as (glTF's rule: colour maps sRGB-encoded, data maps linear): a colour
+# map marked "raw" holds linear values, a data map marked "sRGB" encoded ones.
+_COLOUR_ROLES = ("base_color_texture", "emissive_texture")
+_CODES = np.arange(256, dtype=np.float32) / 255.0
+_RECODE = {
+    "linear to sRGB": np.round(linear_to_srgb(_CODES) * 255.0).astype(np.uint8),
+    "sRGB to linear": np.round(srgb_to_linear(_CODES) * 255.0).astype(np.uint8),
+}
+
+
+def _colour_recoding(role: str, color_space: str) -> str | None:
+    """The key into _RECODE a texture in ``role`` with ``color_space`` needs, or None."""
+    if role in _COLOUR_ROLES and color_space == "raw":
+        return "linear to sRGB"
+    if role not in _COLOUR_ROLES and color_space == "sRGB":
+        return "sRGB to linear"
+    return None
 
 
 def _trs_channels(node: int, matrices: np.ndarray, seconds: np.ndarray) -> list[Channel]:
