@@ -159,3 +159,44 @@ def test_inspect_lists_a_usdz_twin_as_a_gltf_one():
         (a["seconds"], a["channels"]) for a in reference["animations"]
     ]
     assert [r["role"] for r in info["texture_roles"]] == ["baseColor"]
+
+
+def test_export_of_a_usdz_twin_writes_the_frames_of_its_gltf(tmp_path):
+    """The whole command, loader registry to written frames, with nothing told of USD."""
+    from PIL import Image
+
+    from holopack.cli import main
+
+    frames = {}
+    for kind, source in (
+        ("usdz", USD / "RiggedFigure" / "RiggedFigure.usdz"),
+        ("gltf", DATA / "RiggedFigure" / "RiggedFigure.glb"),
+    ):
+        out = tmp_path / kind
+        args = ["export", str(source), "--device", "mp4-fan", "--format", "png", "--seconds", "1.25"]
+        assert main([*args, "--fps", "4", "--size", "96", "--yaw", "30", "-q", "-o", f"{out}/"]) == 0
+        frames[kind] = [np.asarray(Image.open(p).convert("RGB")) for p in sorted(out.glob("*.png"))]
+    assert len(frames["usdz"]) == len(frames["gltf"]) == 5
+    for ours, reference in zip(frames["usdz"], frames["gltf"]):
+        assert (reference.sum(axis=2) > 0).mean() > 0.1  # the figure is there to compare
+        assert iou(ours.sum(axis=2) > 0, reference.sum(axis=2) > 0) >= MIN_IOU
+        assert psnr(ours, reference) >= MIN_PSNR
+
+
+def test_a_playlist_takes_a_usdz_item_and_hashes_the_package(tmp_path):
+    import shutil
+
+    from holopack.pack.playlist import parse_playlist
+    from holopack.scene.sources import source_hash
+
+    twin = tmp_path / "CesiumMan.usdz"
+    shutil.copy(USD / "CesiumMan" / "CesiumMan.usdz", twin)
+    text = f'devices = ["hypervsn"]\n[[items]]\ninput = "{twin.name}"\n'
+    (item,) = parse_playlist(text, str(tmp_path / "list.toml")).items
+    assert Path(item.input).name == "CesiumMan.usdz"
+    digest, entries = source_hash(str(twin))
+    assert [e["path"] for e in entries] == ["CesiumMan.usdz"]  # a package holds its textures
+    data = bytearray(twin.read_bytes())
+    data[-100] ^= 1
+    twin.write_bytes(bytes(data))
+    assert source_hash(str(twin))[0] != digest
