@@ -581,3 +581,91 @@ def test_textures_over_the_budget_are_reduced_and_the_notice_reaches_stderr(monk
     out = subprocess.run([sys.executable, "-c", code, str(path)], capture_output=True, text=True, check=True)
     assert "warning" in out.stderr and "drawn at 1/2" in out.stderr and str(path) in out.stderr
     assert out.stdout.strip() == str([(-(-h // 2), -(-w // 2)) for h, w in sizes])
+
+
+_TRIANGLE = """        int[] faceVertexCounts = [3]
+        int[] faceVertexIndices = [0, 1, 2]
+        point3f[] points = [(0, 0, 0), (1, 0, 0), (0, 1, 0)]
+"""
+
+
+@needs_usd
+def test_instances_draw_their_prototype_at_each_place(tmp_path):
+    path = tmp_path / "instances.usda"
+    instance = (
+        '    def "{name}" (\n        instanceable = true\n        references = </Proto>\n    )\n    {{\n'
+        "        double3 xformOp:translate = ({x}, 0, 0)\n"
+        '        uniform token[] xformOpOrder = ["xformOp:translate"]\n    }}\n'
+    )
+    path.write_text(
+        '#usda 1.0\n(\n    defaultPrim = "Root"\n    metersPerUnit = 1\n)\n'
+        f'class Xform "Proto"\n{{\n    def Mesh "tri"\n    {{\n{_TRIANGLE}    }}\n}}\n'
+        'def Xform "Root"\n{\n' + instance.format(name="a", x=0) + instance.format(name="b", x=5) + "}\n"
+    )
+    scene = load(path)
+    posed = scene.pose()
+    assert len(posed) == 2 and scene.triangle_count == 2
+    lows = sorted(float(p.positions[:, 0].min()) for p in posed)
+    assert lows == [0.0, 5.0]
+
+
+@needs_usd
+def test_material_subsets_become_primitives_with_their_own_materials(tmp_path):
+    def material(name, rgb):
+        return (
+            f'        def Material "{name}"\n        {{\n'
+            f"            token outputs:surface.connect = </Root/Looks/{name}/S.outputs:surface>\n"
+            f'            def Shader "S"\n            {{\n'
+            f'                uniform token info:id = "UsdPreviewSurface"\n'
+            f"                color3f inputs:diffuseColor = {rgb}\n"
+            f"                token outputs:surface\n            }}\n        }}\n"
+        )
+
+    subset = (
+        '        def GeomSubset "{name}" (\n            prepend apiSchemas = ["MaterialBindingAPI"]\n        )\n'
+        '        {{\n            uniform token elementType = "face"\n'
+        '            uniform token familyName = "materialBind"\n'
+        "            int[] indices = [{face}]\n"
+        "            rel material:binding = </Root/Looks/{material}>\n        }}\n"
+    )
+    body = subset.format(name="left", face=0, material="Red") + subset.format(
+        name="right", face=1, material="Blue"
+    )
+    more = (
+        '    def Scope "Looks"\n    {\n'
+        + material("Red", "(1, 0, 0)")
+        + material("Blue", "(0, 0, 1)")
+        + "    }\n"
+    )
+    scene = load(_quad(tmp_path, body=body, more=more))
+    assert len(scene.draw_items) == 2
+    for item in scene.draw_items:
+        p = scene.primitive(item)
+        assert len(p.indices) == 2  # the quad's two fan triangles
+        colour = scene.materials[p.material].base_color_factor[:3]
+        centre_x = p.positions[:, 0].mean()
+        # face 0 spans x 0..1 (red), face 1 spans x 1..2 (blue)
+        np.testing.assert_allclose(colour, [1, 0, 0] if centre_x < 1 else [0, 0, 1])
+
+
+@needs_usd
+def test_a_compressed_package_and_a_broken_mesh_are_one_line_each(tmp_path, capsys):
+    packed = tmp_path / "packed.usdz"
+    with zipfile.ZipFile(packed, "w", zipfile.ZIP_DEFLATED) as z:
+        z.writestr("packed.usda", _QUAD.format(body="", more="", extra_meta=""))
+    _one_line_refusal(capsys, packed, "compressed")
+    broken = (
+        _quad(tmp_path, name="broken.usda")
+        .read_text()
+        .replace("[0, 1, 2, 3, 1, 4, 5, 2]", "[0, 1, 2, 3, 1, 4, 5, 99]")
+    )
+    (tmp_path / "broken.usda").write_text(broken)
+    _one_line_refusal(capsys, tmp_path / "broken.usda", "beyond its 6 points")
+    short = broken.replace("[4, 4]", "[4, 5]")
+    (tmp_path / "short.usda").write_text(short)
+    _one_line_refusal(capsys, tmp_path / "short.usda", "face vertex counts add up to 9")
+    not_picture = _stored_zip(
+        tmp_path / "text.usdz",
+        {"text.usda": _material_stage().encode(), "paint.png": b"not a picture at all"},
+    )
+    _one_line_refusal(capsys, not_picture, "paint.png", "not a picture")
