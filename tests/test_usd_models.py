@@ -158,7 +158,22 @@ def test_inspect_lists_a_usdz_twin_as_a_gltf_one():
     assert [(a["seconds"], a["channels"]) for a in info["animations"]] == [
         (a["seconds"], a["channels"]) for a in reference["animations"]
     ]
-    assert [r["role"] for r in info["texture_roles"]] == ["baseColor"]
+    # USD names cannot hold '-': the conversion's material is Cesium_Man_effect
+    assert [(r["role"], r["material"].replace("-", "_"), r["used"]) for r in info["texture_roles"]] == [
+        (r["role"], r["material"].replace("-", "_"), r["used"]) for r in reference["texture_roles"]
+    ]
+
+
+def test_inspect_names_the_role_of_each_preview_surface_texture():
+    from holopack.inspection import format_report
+
+    info = describe(load(USD / "AnimatedCube" / "AnimatedCube.usdz"))
+    roles = {(r["name"], r["role"], r["used"], r["pbr"]) for r in info["texture_roles"]}
+    assert roles == {
+        ("AnimatedCube_BaseColor.png", "baseColor", True, True),
+        ("AnimatedCube_MetallicRoughness.png", "metallicRoughness", False, True),
+    }
+    assert "metallicRoughness (in AnimatedCube): used with --shading pbr" in format_report(info)
 
 
 def test_export_of_a_usdz_twin_writes_the_frames_of_its_gltf(tmp_path):

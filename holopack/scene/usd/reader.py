@@ -35,6 +35,7 @@ from ..pictures import (
     texture_reduction,
 )
 from ..scene import Scene
+from ..texture_roles import PBR_ROLES
 from ..types import Animation, Channel, DrawItem, Material, Mesh, MorphTargets, Node, Primitive, Texture
 from . import skel
 from .geometry import (
@@ -121,8 +122,31 @@ class UsdReader:
         if not scene.draw_items:
             self.fail("the stage has no mesh to draw (holopack draws UsdGeom.Mesh and Cube prims)")
         scene.animations = self._animations(stage)
+        scene.texture_roles = self._texture_roles()
         scene.warnings = self.warnings
         return scene
+
+    def _texture_roles(self) -> list[dict]:
+        """Every texture reference of every material with its role, as
+        holopack.scene.texture_roles lists a glTF's (inspect shows them)."""
+        roles = []
+        for material in self.scene.materials:
+            for field_name, role in _ROLE_OF_FIELD.items():
+                index = getattr(material, field_name)
+                if index is None:
+                    continue
+                used = role in _DRAWN_ROLES
+                roles.append(
+                    {
+                        "texture": int(index),
+                        "name": self.scene.textures[index].name or f"#{index}",
+                        "material": material.name,
+                        "role": role,
+                        "used": used,
+                        "pbr": used or role in PBR_ROLES,
+                    }
+                )
+        return roles
 
     def _stage_units(self, stage) -> Node | None:
         """A root node turning the stage to +Y up and scaling it to metres, or None when
@@ -671,6 +695,17 @@ class UsdReader:
         self.budget.spend(keys * 10 * 8, "the animation's keyframes")
         return times if len(times) >= 2 else None
 
+
+# Material field -> the role glTF gives it (holopack.scene.texture_roles); every shading
+# draws the colour roles, --shading pbr the others of PBR_ROLES as well
+_ROLE_OF_FIELD = {
+    "base_color_texture": "baseColor",
+    "metallic_roughness_texture": "metallicRoughness",
+    "normal_texture": "normal",
+    "occlusion_texture": "occlusion",
+    "emissive_texture": "emissive",
+}
+_DRAWN_ROLES = ("baseColor", "emissive")
 
 # Texture codes re-encoded where a file's sourceColorSpace differs from what holopack
 # reads the role as (glTF's rule: colour maps sRGB-encoded, data maps linear): a colour
