@@ -669,3 +669,52 @@ def test_a_compressed_package_and_a_broken_mesh_are_one_line_each(tmp_path, caps
         {"text.usda": _material_stage().encode(), "paint.png": b"not a picture at all"},
     )
     _one_line_refusal(capsys, not_picture, "paint.png", "not a picture")
+
+
+# -- time ----------------------------------------------------------------------------------
+TIMES = STAGES / "foundation" / "stage_configuration" / "timeCodesPerSecond"
+
+
+@needs_usd
+def test_time_codes_per_second_sets_the_clips_seconds():
+    stage_text = (TIMES / "timeCodesPerSecond_48.usda").read_text()
+    rate = float(re.search(r"timeCodesPerSecond = ([\d.]+)", stage_text).group(1))
+    end = float(re.search(r"endTimeCode = ([\d.]+)", stage_text).group(1))
+    metres = _meters_per_unit(stage_text)
+    cube = (STAGES / "_common" / "animated_cube_translation.usda").read_text()
+    samples = re.search(r"translate.timeSamples = \{(.*?)\}", cube, re.S).group(1)
+    keys = [(float(k), np.array(_floats(v))) for k, v in re.findall(r"([\d.]+): \(([^)]*)\)", samples)]
+    (k0, x0), (k1, x1) = keys
+    # the sublayer's samples keep their own rate (USD scales a sublayer's time codes by
+    # the ratio of the rates): it says none, so USD's fallback of 24
+    own = re.search(r"timeCodesPerSecond = ([\d.]+)", cube)
+    cube_rate = float(own.group(1)) if own else 24.0
+    with allow_outside_files():
+        scene = load(TIMES / "timeCodesPerSecond_48.usda")
+    (clip,) = scene.animations
+    assert clip.duration == pytest.approx(end / rate)
+    for code in (0.0, 30.0, 75.0, 100.0):
+        a = (code / rate * cube_rate - k0) / (k1 - k0)
+        want = ((1 - a) * x0 + a * x1) * metres
+        box = scene.pose(None, code / rate)
+        centre = next(
+            p.positions.mean(axis=0)
+            for item, p in zip(scene.draw_items, box)
+            if scene.nodes[item.node].name == "animatedCube"
+        )
+        np.testing.assert_allclose(centre, want, atol=1e-6)
+
+
+@needs_usd
+def test_a_stage_at_zero_time_codes_per_second_is_refused_at_once():
+    # pxr asked for time samples without end on this file: a child process, bounded
+    stage = TIMES / "timeCodesPerSecond_0.usda"
+    out = subprocess.run(
+        [sys.executable, "-m", "holopack", "inspect", "--allow-outside-files", str(stage)],
+        capture_output=True,
+        text=True,
+        timeout=120,
+    )
+    assert out.returncode == 2
+    lines = [line for line in out.stderr.splitlines() if line.strip()]
+    assert len(lines) == 1 and "timeCodesPerSecond 0, not a rate" in lines[0]

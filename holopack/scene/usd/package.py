@@ -13,6 +13,7 @@ of it), a loose file's by holopack.containment.read_reference.
 from __future__ import annotations
 
 import importlib.util
+import math
 import os
 import posixpath
 import re
@@ -114,6 +115,15 @@ def check_layers(path: str) -> None:
         if layer is None:
             raise InputError(f"layer '{shorten(entry or identifier)}' cannot be read", path)
         _check_prim_count(layer, path, entry)
+        if layer.HasTimeCodesPerSecond() and not (
+            math.isfinite(layer.timeCodesPerSecond) and layer.timeCodesPerSecond
+        ):
+            # pxr scales a sublayer's times by the ratio of the two rates: with 0 it asked
+            # for time samples without end (usd-wg's timeCodesPerSecond_0.usda hung)
+            where = f"layer '{shorten(entry)}'" if entry else "the stage"
+            raise InputError(
+                f"{where} gives timeCodesPerSecond {layer.timeCodesPerSecond:g}, not a rate", path
+            )
         for reference in layer.GetCompositionAssetDependencies():
             if not reference:
                 continue

@@ -677,6 +677,12 @@ class UsdReader:
         if not stage.HasAuthoredTimeCodeRange() or not end > start:
             self.warn("the stage has time samples but no startTimeCode..endTimeCode range; drawn at rest")
             return None
+        tracks = len(self._animated) + sum(len(j) for _, j in skeletons) + len(morphed)
+        whole = math.floor(end) - math.ceil(start) + 1
+        if whole * tracks > MAX_KEYS:  # before a set of every code is made (seconds for 10^7)
+            self.fail(
+                f"the animation needs {whole * tracks:,} keyframes, more than the {MAX_KEYS:,} holopack reads"
+            )
         codes = set(np.arange(math.ceil(start), math.floor(end) + 1, dtype=np.float64).tolist())
         authored: list[float] = []
         for _, prim in self._animated:
@@ -688,8 +694,7 @@ class UsdReader:
             authored += anim.GetBlendShapeWeightTimeSamples()
         codes.update(t for t in authored if start <= t <= end)
         times = np.array(sorted(codes))
-        joints = sum(len(j) for _, j in skeletons)
-        keys = len(times) * (len(self._animated) + joints + len(morphed))
+        keys = len(times) * tracks
         if keys > MAX_KEYS:
             self.fail(f"the animation needs {keys:,} keyframes, more than the {MAX_KEYS:,} holopack reads")
         self.budget.spend(keys * 10 * 8, "the animation's keyframes")
