@@ -69,7 +69,7 @@ def test_every_bad_input_is_one_line(tmp_path, capsys, command):
         assert set(os.listdir(tmp_path)) == before, f"{name}: left output behind"
 
 
-@pytest.mark.parametrize("suffix, name", [(".fbx", "FBX"), (".usdz", "USDZ"), (".blend", "Blender")])
+@pytest.mark.parametrize("suffix, name", [(".fbx", "FBX"), (".dae", "COLLADA"), (".blend", "Blender")])
 def test_a_model_in_an_authoring_format_says_to_export_it_as_gltf(tmp_path, capsys, suffix, name):
     path = tmp_path / f"twin{suffix}"
     path.write_bytes(b"Kaydara FBX Binary  \x00" + bytes(64))  # not sniffed as anything we read

@@ -44,14 +44,16 @@ def moving(tmp_path_factory):
     return moving_clip(str(tmp_path_factory.mktemp("moving")), frames=12)
 
 
-def test_import_holopack_does_not_import_mediapipe():
+def test_import_holopack_does_not_import_mediapipe_nor_pxr():
+    # pxr (usd-core, the USD reader) is imported by the USD loader alone, on first use
     code = (
         "import sys, holopack, holopack.cli, holopack.inspection, holopack.video.process; "
+        "import holopack.scene.load; from holopack.scene import usd; usd.available(); "
         "from holopack.video import segment; segment.available(); segment.status(); "
-        "print('mediapipe' in sys.modules)"
+        "print('mediapipe' in sys.modules, 'pxr' in sys.modules)"
     )
     out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True)
-    assert out.stdout.strip() == "False"
+    assert out.stdout.strip() == "False False"
 
 
 def test_key_person_without_the_extra_is_one_line_naming_what_to_install(

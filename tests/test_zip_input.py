@@ -291,3 +291,30 @@ def test_an_archive_of_two_clips_names_them(tmp_path, capsys):
     rc = export(path, tmp_path / "OUT.BIN")
     err = capsys.readouterr().err.strip()
     assert rc == 2 and "holds 2 clips (a/ (2 pictures), b/ (1 picture))" in err, err
+
+
+def test_a_zipped_usd_folder_opens_its_shallowest_stage_whatever_its_suffix():
+    """A USD asset zipped as a folder: the root stage beside sublayers and references of
+    any of the four suffixes. A glTF in the same archive is still preferred."""
+    members = ["asset/root.usd", "asset/parts/chair.usda", "asset/parts/table.usdc", "asset/parts/lamp/shade.usdz"]
+    for order in (members, members[::-1]):
+        assert archive.choose_model(order, "a.zip") == "asset/root.usd"
+    assert archive.choose_model([*members, "asset/parts/scene.glb"], "a.zip") == "asset/parts/scene.glb"
+    with pytest.raises(archive.InputError, match="2 models"):
+        archive.choose_model(["a.usda", "b.usdc"], "a.zip")
+
+
+def test_a_zipped_usdz_loads_as_the_package_does(tmp_path):
+    pytest.importorskip("pxr")
+    package = ROOT / "tests" / "data" / "usd" / "CesiumMan" / "CesiumMan.usdz"
+    path = tmp_path / "cesium.zip"
+    with zipfile.ZipFile(path, "w") as zf:
+        zf.write(package, "CesiumMan/CesiumMan.usdz")
+        zf.write(package.parent / "LICENSE.md", "CesiumMan/LICENSE.md")
+    zipped, direct = load(str(path)), load(str(package))
+    assert [len(m.primitives) for m in zipped.meshes] == [len(m.primitives) for m in direct.meshes]
+    for ours, theirs in zip(zipped.meshes, direct.meshes):
+        for a, b in zip(ours.primitives, theirs.primitives):
+            np.testing.assert_array_equal(a.positions, b.positions)
+    assert [t.pixels.shape for t in zipped.textures] == [t.pixels.shape for t in direct.textures]
+    assert zipped.animations[0].duration == direct.animations[0].duration

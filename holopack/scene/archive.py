@@ -35,7 +35,11 @@ from .scene import Scene
 # Model files an archive may hold, in the order one is preferred over another when an
 # archive holds several kinds (a Sketchfab download keeps the original FBX in source/
 # beside scene.gltf; FBX is not read, so it never competes)
-MODEL_SUFFIXES = (".glb", ".gltf", ".vrm", ".obj", ".ply", ".stl", ".off")
+MODEL_SUFFIXES = (".glb", ".gltf", ".vrm", ".obj", ".ply", ".stl", ".off", ".usdz", ".usdc", ".usda", ".usd")
+# A USD asset zipped as a folder is a root stage with its sublayers and references
+# beside or below it, in any of the four suffixes: they rank as one kind, so the
+# shallowest file is the stage to open, whatever each is called.
+_USD_SUFFIXES = (".usdz", ".usdc", ".usda", ".usd")
 # Archives of a model hold its file, a buffer or two and its pictures: tens of members,
 # a few hundred for a textured CAD hand-off. More is a folder of something else, or a
 # zip bomb of empty members.
@@ -47,7 +51,7 @@ FRAME_SUFFIXES = (".png", ".webp", ".jpg", ".jpeg")
 # beside its glTF (they can be hundreds of MB), and archives inside the archive
 NOT_UNPACKED = (
     *(".fbx", ".blend", ".blend1", ".max", ".ma", ".mb", ".c4d", ".3ds", ".dae", ".abc", ".ztl"),
-    *(".usd", ".usda", ".usdc", ".usdz", ".spp", ".sbsar", ".psd", ".zip", ".rar", ".7z"),
+    *(".spp", ".sbsar", ".psd", ".zip", ".rar", ".7z"),
 )
 # what archivers add that is no part of the model: macOS resource forks and Finder files
 _JUNK_PREFIXES = ("__MACOSX/",)
@@ -90,7 +94,9 @@ def choose_model(paths: list[str], archive: str) -> str | None:
         return None
 
     def rank(p: str) -> tuple[int, int]:
-        return MODEL_SUFFIXES.index(os.path.splitext(p)[1].lower()), p.count("/")
+        suffix = os.path.splitext(p)[1].lower()
+        kind = _USD_SUFFIXES[0] if suffix in _USD_SUFFIXES else suffix
+        return MODEL_SUFFIXES.index(kind), p.count("/")
 
     best = min(rank(p) for p in models)
     tied = sorted(p for p in models if rank(p) == best)

@@ -30,6 +30,10 @@ _REGISTRY: dict[str, str] = {
     ".off": "holopack.scene.mesh:load_mesh",
     # a model handed over zipped (Sketchfab's "Download glTF"): the one model inside
     ".zip": "holopack.scene.archive:load_zip",
+    ".usdz": "holopack.scene.usd:load_usd",
+    ".usdc": "holopack.scene.usd:load_usd",
+    ".usda": "holopack.scene.usd:load_usd",
+    ".usd": "holopack.scene.usd:load_usd",
     ".png": "holopack.scene.media:load_image",
     ".jpg": "holopack.scene.media:load_image",
     ".jpeg": "holopack.scene.media:load_image",
@@ -62,14 +66,10 @@ def register(suffix: str, target: str) -> None:
 
 
 # 3D formats that twins arrive in but holopack does not read: the error says what to do
-# (every tool named exports glTF: Blender, Maya, 3ds Max, Cinema 4D, Reality Composer)
+# (every tool named exports glTF: Blender, Maya, 3ds Max, Cinema 4D)
 AUTHORING_FORMATS = {
     ".fbx": "FBX",
     ".dae": "COLLADA",
-    ".usd": "USD",
-    ".usda": "USD",
-    ".usdc": "USD",
-    ".usdz": "USDZ",
     ".blend": "Blender",
     ".3ds": "3DS",
     ".max": "3ds Max",

@@ -2,7 +2,8 @@
 
 A package re-renders an item only when one of these changes, so each hash covers
 everything that decides the output: a .gltf's external buffers and textures, an
-OBJ's material library and its texture maps.
+OBJ's material library and its texture maps, a loose USD stage's layers and textures
+(a .usdz holds its own).
 """
 
 from __future__ import annotations
@@ -136,6 +137,10 @@ def source_files(path: str) -> list[str]:
         deps = _gltf_dependencies(path)
     elif suffix == ".obj":
         deps = _obj_dependencies(path)
+    elif suffix in (".usd", ".usda", ".usdc"):
+        from .usd.package import dependencies
+
+        deps = dependencies(path)
     else:
         deps = []
     files = [path]
