@@ -296,7 +296,12 @@ def test_an_archive_of_two_clips_names_them(tmp_path, capsys):
 def test_a_zipped_usd_folder_opens_its_shallowest_stage_whatever_its_suffix():
     """A USD asset zipped as a folder: the root stage beside sublayers and references of
     any of the four suffixes. A glTF in the same archive is still preferred."""
-    members = ["asset/root.usd", "asset/parts/chair.usda", "asset/parts/table.usdc", "asset/parts/lamp/shade.usdz"]
+    members = [
+        "asset/root.usd",
+        "asset/parts/chair.usda",
+        "asset/parts/table.usdc",
+        "asset/parts/lamp/shade.usdz",
+    ]
     for order in (members, members[::-1]):
         assert archive.choose_model(order, "a.zip") == "asset/root.usd"
     assert archive.choose_model([*members, "asset/parts/scene.glb"], "a.zip") == "asset/parts/scene.glb"
