@@ -1,5 +1,5 @@
 """A Gaussian splat twin through every face: export (every output format), inspect, the
-preview's worker, the bench's scene line, and the wall's one-line refusal."""
+preview's worker, the bench's scene line, and walls of fans."""
 
 from __future__ import annotations
 
@@ -12,9 +12,10 @@ from _splat_files import sphere_twin
 from PIL import Image
 
 from holopack.cli import main
-from holopack.errors import InputError
 from holopack.pipeline import ExportSettings, SplatSource, export, make_timeline, open_source
 from holopack.scene.load import load
+
+ONE_FAN = 'device = "3dcircle-42f2"\n[[fans]]\nname = "A"\nx = 0.0\ny = 0.0\n'
 
 
 @pytest.fixture(scope="module")
@@ -102,11 +103,34 @@ def test_inspect_warns_of_a_twin_too_large_to_draw_quickly(monkeypatch, twin, ca
     assert "840 splats: rendering will be slow" in capsys.readouterr().out
 
 
-def test_a_wall_refuses_splats_in_one_line(twin, tmp_path):
-    from holopack.wall.export import WallPlan
+def test_a_one_fan_wall_of_splats_writes_the_single_fans_bytes(twin, tmp_path):
+    """At the single fan's own render density (--size 672 across the 42-F2) a one-fan
+    wall frames and draws the splats as the fan's own export does."""
+    from holopack.formats.fanfile import open_fan_file
+    from holopack.wall import export_wall
 
-    with pytest.raises(InputError, match="walls draw meshes and pictures"):
-        WallPlan(load(twin), wall=None, settings=ExportSettings())  # type: ignore[arg-type]
+    (tmp_path / "w.toml").write_text(ONE_FAN)
+    export(str(twin), str(tmp_path / "SINGLE.BIN"), device="3dcircle-42f2", seconds=0.2, progress=False)
+    export_wall(str(twin), tmp_path / "w.toml", str(tmp_path / "wall"), seconds=0.2, size=672, progress=False)
+    single = open_fan_file(str(tmp_path / "SINGLE.BIN")).read_all()
+    assert single.max() > 40  # the sphere is lit
+    np.testing.assert_array_equal(open_fan_file(str(tmp_path / "wall" / "A.BIN")).read_all(), single)
+
+
+def test_a_splat_twin_spans_a_stacked_wall_red_above_blue(twin, tmp_path):
+    """Two fans one above the other: the sphere is framed across both, so the top fan
+    shows its red upper half and the bottom fan its blue lower half."""
+    from holopack.formats.fanfile import open_fan_file
+    from holopack.wall import export_wall
+
+    (tmp_path / "w.toml").write_text(ONE_FAN + '[[fans]]\nname = "B"\nx = 0.0\ny = -420.0\n')
+    export_wall(str(twin), tmp_path / "w.toml", str(tmp_path / "wall"), seconds=0.1, progress=False)
+    means = {}
+    for fan in ("A", "B"):
+        codes = open_fan_file(str(tmp_path / "wall" / f"{fan}.BIN")).read_all().astype(np.float64)
+        means[fan] = codes.reshape(-1, 3).mean(axis=0)
+    assert means["A"][0] > 3 * means["A"][2]  # top fan: red
+    assert means["B"][2] > 3 * means["B"][0]  # bottom fan: blue
 
 
 def test_the_preview_worker_draws_the_fan_frame_from_the_splats(twin):

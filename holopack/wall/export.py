@@ -120,12 +120,6 @@ class WallPlan:
     source and one encoder per fan. Public so that bench and preview can drive it."""
 
     def __init__(self, scene: Scene, wall: Wall, settings: ExportSettings, px_per_mm: float | None = None):
-        if scene.is_splats:
-            raise InputError(
-                "walls draw meshes and pictures; a Gaussian splat twin exports to one fan at a "
-                "time (export without --wall, or render it to a video and give the wall that)",
-                scene.path,
-            )
         self.wall = wall
         self.fps = float(settings.fps or wall.fps)
         scene = scene.with_variant(settings.variant)

@@ -3,7 +3,8 @@
 A 3D model is framed into the canvas rectangle with the camera fixed over the whole
 clip (the same fitting as a single fan's, pipeline.SceneSource), upright and centred
 with a margin: the fitted sphere fills the rectangle's shorter side. Only the tiles
-under some fan's circle are rasterised. A picture or video is fitted to the canvas
+under some fan's circle are rasterised. A Gaussian splat twin is framed as a single
+fan's (pipeline.SplatSource) and drawn by the splat renderer at the canvas's size. A picture or video is fitted to the canvas
 rectangle, aspect kept and centred (CanvasGeometry.picture_fit), in linear light.
 
 A video processed by the fan's options (--key, --crop, --loop, --levels: holopack.video)
@@ -24,13 +25,14 @@ import numpy as np
 from ..animate.orientation import decide
 from ..colour import SRGB8_TO_LINEAR
 from ..pipeline import SceneSource, Timeline, VideoSource, as_lights
-from ..pipeline.frames import frame_lights
+from ..pipeline.frames import SplatSource, frame_lights
 from ..rendering.camera import Camera, Framing
 from ..scene.scene import Scene
 from .canvas import CanvasGeometry
 
 if TYPE_CHECKING:
     from ..rendering import Renderer
+    from ..rendering.splats import SplatRenderer
     from ..video.crop import Placement
 
 
@@ -96,7 +98,15 @@ class CanvasSource:
         self._video = VideoSource(scene, timeline, 8, framing=framing) if scene.is_media else None
         self._turntable: _CameraOnly | None = None
         self.renderer: Renderer | None = None
-        if not scene.is_media:
+        self.splat_renderer: SplatRenderer | None = None
+        if scene.is_splats:
+            from ..rendering.splats import SplatRenderer  # the splat kernels: imported where drawn
+
+            self._turntable = _SplatCameraOnly(scene, timeline, framing or Framing(), front, up)
+            self.splat_renderer = SplatRenderer(
+                (self.width, self.height), supersample=supersample, path=scene.path
+            )
+        elif not scene.is_media:
             from ..rendering import Renderer
 
             self._turntable = _CameraOnly(scene, timeline, framing or Framing(), front, up)
@@ -130,6 +140,8 @@ class CanvasSource:
     def frame(self, index: int) -> CanvasFrame:
         if self._video is not None:
             return self._media(self._video, index)
+        if self.splat_renderer is not None:
+            return self._splats(self.splat_renderer, index)
         assert self.renderer is not None  # made with the camera for a model scene
         tl = self.timeline
         posed = self.scene.pose(tl.animation, tl.anim_time(index))
@@ -147,6 +159,15 @@ class CanvasSource:
         )
         assert frame.tiles is not None  # the renderer always reports its tiles
         return CanvasFrame(linear=frame.shown_light(), tiles=frame.tiles, color=frame.color)
+
+    def _splats(self, renderer: SplatRenderer, index: int) -> CanvasFrame:
+        """The splats drawn over the whole canvas (the splat renderer bins its own tiles
+        and skips the empty ones); light between the fans is never sampled, and only
+        the tiles under a fan are reported."""
+        splats = self.scene.splats
+        frame = renderer.draw(splats, self.view_at(index), self.projection)
+        assert frame.tiles is not None  # the splat renderer always reports its tiles
+        return CanvasFrame(linear=frame.linear, tiles=frame.tiles & self.tile_mask, color=frame.color)
 
     def _media(self, video: VideoSource, index: int) -> CanvasFrame:
         picture = video.frame_at(index)
@@ -171,6 +192,16 @@ class _CameraOnly(SceneSource):
         self.orientation = decide(scene, front, up)
         self._model = self.orientation.matrix4()
         self.camera: Camera = self._fit_camera()
+
+
+class _SplatCameraOnly(_CameraOnly, SplatSource):
+    """SplatSource's camera fitting (over the splats' extent) and turntable views,
+    without its square renderer."""
+
+    def __init__(self, scene: Scene, timeline: Timeline, framing: Framing, front: str, up: str):
+        assert scene.splats is not None  # made for a splat scene only
+        self.splats = scene.splats  # what SplatSource._fit_camera frames
+        super().__init__(scene, timeline, framing, front, up)
 
 
 @dataclass(frozen=True)
