@@ -25,7 +25,7 @@ def test_device_files_are_numbered_among_the_items_that_go_to_the_device(tmp_pat
         + item.format("c")
     )
     out = tmp_path / "out"
-    pack(playlist, out, jobs=1, progress=False, preview_frames=2, preview_size=32)
+    summary = pack(playlist, out, jobs=1, progress=False, preview_frames=2, preview_size=32).summary()
     # the fan plays 01, 02: the wall item is not a gap in its order
     files = sorted(p.name for p in (out / "hypervsn" / "files").iterdir())
     assert files == ["01_a.mp4", "02_c.mp4"]
@@ -35,5 +35,10 @@ def test_device_files_are_numbered_among_the_items_that_go_to_the_device(tmp_pat
         ("c", "files/02_c.mp4"),
     ]
     assert (out / "wall-lobby").is_dir()
+    # the summary's bytes are everything the package holds, the wall's folder too
+    held = sum(
+        p.stat().st_size for p in out.rglob("*") if p.is_file() and p.parent.name in ("files", "wall-lobby")
+    )
+    assert f"({held:,} bytes)" in summary and summary.endswith("1 wall exported")
     report = validate(str(out))
     assert report.ok, [(e.where, e.message) for e in report.errors]

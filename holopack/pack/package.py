@@ -61,15 +61,18 @@ class PackReport:
     manifests: dict = field(default_factory=dict)  # device -> manifest dict
     total_bytes: int = 0
     walls: list = field(default_factory=list)  # wall folders written (holopack.wall.package)
+    wall_bytes: int = 0  # what the wall folders hold (fan files, wall.json, preview.mp4)
 
     def summary(self) -> str:
         devices = len(self.manifests)
         files = sum(len(m["items"]) for m in self.manifests.values())
         walls = f", {len(self.walls)} wall folder{'s' if len(self.walls) != 1 else ''}" if self.walls else ""
+        made = f"{len(self.rendered)} rendered, {len(self.kept)} unchanged"
+        if self.walls:  # a wall is exported whole on every run
+            made += f", {len(self.walls)} wall{'s' if len(self.walls) != 1 else ''} exported"
         return (
             f"packed {files} file{'s' if files != 1 else ''} for {devices} device{'s' if devices != 1 else ''}{walls} into "
-            f"{self.output} ({self.total_bytes:,} bytes): {len(self.rendered)} rendered, "
-            f"{len(self.kept)} unchanged"
+            f"{self.output} ({self.total_bytes + self.wall_bytes:,} bytes): {made}"
         )
 
 
@@ -213,6 +216,12 @@ def _pack_into(
         from ..wall.package import pack_walls
 
         report.walls = pack_walls(playlist, root, progress)
+        report.wall_bytes = sum(
+            entry.stat().st_size
+            for folder in report.walls
+            for entry in os.scandir(os.path.join(root, folder))
+            if entry.is_file(follow_symlinks=False)
+        )
     _write_manifests(playlist, root, devices, report, remove_stale=not failures)
 
     # A first run that made no file at all leaves nothing behind: a package of zero files
