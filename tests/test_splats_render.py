@@ -135,6 +135,30 @@ def test_an_isotropic_splat_is_a_gaussian_of_focal_times_scale_over_depth():
     assert colour[..., 0][far].max() == 0.0
 
 
+def test_a_splat_far_outside_the_view_is_shaped_as_if_at_1_3_half_widths():
+    """A splat whose centre is 3 half-widths right of the picture's middle, large enough
+    to reach into it: its footprint is the closed form of 3DGS's clamped Jacobian (the
+    centre's tx/tz taken at 1.3 tan(fov/2)), not the far wider one of its own place."""
+    width = 64
+    view, projection, focal = pinhole(width)
+    depth, scale, opacity = 5.0, 2.0, 0.8
+    tan_half = math.tan(math.radians(30.0))
+    x = 3.0 * tan_half * depth
+    splats = make_splats([x, 0.0, -depth], [scale] * 3, opacities=[opacity])
+    _, transmittance = SplatRenderer((width, width), supersample=1).blend(splats, view, projection)
+    centre = width / 2 + focal * x / depth  # 128 px: off the picture
+    clamped = 1.3 * tan_half
+    var_x = scale**2 * (focal / depth) ** 2 * (1.0 + clamped**2) + 0.3
+    var_y = scale**2 * (focal / depth) ** 2 + 0.3
+    radius = math.ceil(3.0 * math.sqrt(var_x))
+    ys, xs = np.mgrid[0:width, 0:width] + 0.5
+    expected = opacity * np.exp(-0.5 * ((xs - centre) ** 2 / var_x + (ys - width / 2) ** 2 / var_y))
+    inside = (np.abs(xs - centre) <= radius) & (np.abs(ys - width / 2) <= radius) & (expected >= 1.0 / 255.0)
+    assert inside.sum() > 200  # it reaches well into the picture
+    np.testing.assert_allclose(1.0 - transmittance[inside], expected[inside], atol=1e-4)
+    assert (1.0 - transmittance)[~inside].max() == 0.0
+
+
 def test_a_splat_is_centred_at_its_projected_mean():
     width = 96
     view, projection, focal = pinhole(width)

@@ -10,7 +10,8 @@ buffers and calls them per frame):
    Sigma = R S S^T R^T (R from the unit quaternion, S = diag(scales)) projected to the
    picture as J W Sigma W^T J^T (EWA splatting: W the view's rotation, J the Jacobian
    of the projection at the centre, in pixels: exact for any projective matrix,
-   perspective or orthographic), plus 0.3 px^2 on the diagonal (the paper's low-pass
+   perspective or orthographic; for a centre far outside the view, at the nearest
+   point 1.3 half-widths out, JACOBIAN_NDC), plus 0.3 px^2 on the diagonal (the paper's low-pass
    filter, so that no splat is thinner than a pixel); its inverse (the conic); a
    radius of 3 sigma along the larger eigenvalue, ceil'd, and the box of pixels whose
    centres lie within it, clipped to the picture (empty: culled); the colour from the
@@ -48,6 +49,12 @@ refresh(__file__)
 TILE = 16  # pixels (sub-samples) per tile side
 BLOCK = 4096  # splats per claimed block of the projection
 LOW_PASS = 0.3  # px^2 added to the projected covariance's diagonal
+# The Jacobian is taken where the centre would be if it lay at most 1.3 half-widths from
+# the picture's middle (normalised device x and y clamped to +-1.3), as the 3DGS
+# reference rasteriser clamps tx/tz and ty/tz to 1.3 tan(fov/2): a capture's splats far
+# outside the view (a room around the subject) were trained so, and unclamped their
+# ellipses stretch outward without bound and smear into the picture's edge.
+JACOBIAN_NDC = 1.3
 ALPHA_MIN = 1.0 / 255.0
 ALPHA_MAX = 0.99
 T_MIN = 1e-4
@@ -151,11 +158,14 @@ def _project_one(i, means, scales, rotations, opacities, sh, view, proj, eye, wi
         return  # behind the near plane (or not a number)
     px = (cx / cw * 0.5 + 0.5) * width
     py = (0.5 - cy / cw * 0.5) * height
-    # J: d(pixel)/d(view position), rows x and y; then T = J W (W = the view's rotation)
+    # J: d(pixel)/d(view position), rows x and y, at the centre clamped to JACOBIAN_NDC;
+    # then T = J W (W = the view's rotation)
+    jcx = min(JACOBIAN_NDC, max(-JACOBIAN_NDC, cx / cw)) * cw
+    jcy = min(JACOBIAN_NDC, max(-JACOBIAN_NDC, cy / cw)) * cw
     t00 = t01 = t02 = t10 = t11 = t12 = 0.0
     for j in range(3):
-        jx = 0.5 * width * (proj[0, j] * cw - cx * proj[3, j]) / (cw * cw)
-        jy = -0.5 * height * (proj[1, j] * cw - cy * proj[3, j]) / (cw * cw)
+        jx = 0.5 * width * (proj[0, j] * cw - jcx * proj[3, j]) / (cw * cw)
+        jy = -0.5 * height * (proj[1, j] * cw - jcy * proj[3, j]) / (cw * cw)
         t00 += jx * view[j, 0]
         t01 += jx * view[j, 1]
         t02 += jx * view[j, 2]

@@ -3,7 +3,8 @@ splat_kernel.py to.
 
 The same forward pass of 3D Gaussian Splatting, one splat at a time: its projection
 written with numpy's matrices (Sigma = R S S^T R^T, Sigma2D = J W Sigma W^T J^T +
-0.3 I, J the Jacobian of the projection in pixels), then, in depth order, a loop over
+0.3 I, J the Jacobian of the projection in pixels at the centre, its normalised device
+x and y clamped to +-1.3 as the 3DGS rasteriser clamps them), then, in depth order, a loop over
 the pixels of its 3-sigma box that blends it under what is already there.
 """
 
@@ -82,8 +83,10 @@ def render(splats, view: np.ndarray, projection: np.ndarray, eye: np.ndarray, wi
         if not (clip[3] > 0 and clip[2] >= -clip[3] and np.isfinite(clip[:2]).all()):
             continue
         pixel = np.array([(clip[0] / clip[3] * 0.5 + 0.5) * width, (0.5 - clip[1] / clip[3] * 0.5) * height])
-        # d(ndc)/dv by the quotient rule, then d(pixel)/d(ndc)
-        jndc = (projection[:2, :3] * clip[3] - np.outer(clip[:2], projection[3, :3])) / clip[3] ** 2
+        # d(ndc)/dv by the quotient rule, then d(pixel)/d(ndc); taken with the centre's
+        # ndc x and y clamped to +-1.3 (3DGS clamps tx/tz, ty/tz to 1.3 tan(fov/2))
+        at = np.clip(clip[:2] / clip[3], -1.3, 1.3) * clip[3]
+        jndc = (projection[:2, :3] * clip[3] - np.outer(at, projection[3, :3])) / clip[3] ** 2
         jacobian = np.diag([0.5 * width, -0.5 * height]) @ jndc
         rs = rotation_matrix(splats.rotations[i]) @ np.diag(splats.scales[i].astype(np.float64))
         sigma = rs @ rs.T
