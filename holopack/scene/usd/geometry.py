@@ -10,6 +10,8 @@ varies per corner or per face the points are split: every distinct combination o
 
 from __future__ import annotations
 
+import math
+
 import numpy as np
 
 # interpolations read per point, per face corner, per face, once
@@ -204,3 +206,150 @@ def cube_mesh(size: float) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
         np.asarray(normals, np.float32),
         np.asarray(indices, np.int32),
     )
+
+
+# Segments around the axis of a round prim: 32 keep a 0.5 m sphere within 2.4 mm of its
+# true surface and put vertices on both axes across it (its extent is exact)
+ROUND_SEGMENTS = 32
+# Rings from pole to pole of a sphere (half for each cap of a capsule): even, so the
+# equator is a ring
+SPHERE_RINGS = 16
+
+
+def lathe_mesh(profile: np.ndarray, axis: str, segments: int = ROUND_SEGMENTS):
+    """A surface of revolution about ``axis`` ("X", "Y" or "Z") as (positions (P, 3)
+    float32, normals (P, 3) float32, indices (T, 3) int32), counter-clockwise seen from
+    outside.
+
+    profile : (K, 4) float64 rows (r, z, nr, nz): a path over the surface in a half
+        plane through the axis, from the -axis end to the +axis end, each point with its
+        outward normal in that plane. Two rows at one point make a crease (the normal
+        changes there, no triangles between them); a ring at r = 0 is a pole.
+    """
+    profile = np.asarray(profile, np.float64)
+    angle = 2.0 * np.pi * np.arange(segments) / segments
+    cos, sin = np.cos(angle)[None, :], np.sin(angle)[None, :]
+    r, z, nr, nz = (profile[:, i : i + 1] for i in range(4))
+    ring = np.ones_like(cos)
+    positions = np.stack([r * cos, r * sin, z * ring], axis=-1).reshape(-1, 3)
+    normals = np.stack([nr * cos, nr * sin, nz * ring], axis=-1).reshape(-1, 3)
+    joined = np.flatnonzero(np.hypot(np.diff(profile[:, 0]), np.diff(profile[:, 1])) > 0)
+    j = np.arange(segments)
+    a = joined[:, None] * segments + j
+    b = joined[:, None] * segments + (j + 1) % segments
+    c, d = a + segments, b + segments
+    triangles = np.concatenate(
+        [np.stack([a, b, d], -1).reshape(-1, 3), np.stack([a, d, c], -1).reshape(-1, 3)]
+    )
+    corner = positions[triangles]
+    area = np.linalg.norm(np.cross(corner[:, 1] - corner[:, 0], corner[:, 2] - corner[:, 0]), axis=1)
+    triangles = triangles[area > 0]  # the slivers at a pole
+    # the lathe turns about z; a cyclic swap of the axes (a rotation) turns it about X or Y
+    order = {"Z": [0, 1, 2], "X": [2, 0, 1], "Y": [1, 2, 0]}[axis]
+    return (
+        np.ascontiguousarray(positions[:, order], np.float32),
+        np.ascontiguousarray(normals[:, order], np.float32),
+        triangles.astype(np.int32),
+    )
+
+
+def sphere_profile(radius: float) -> np.ndarray:
+    """UsdGeom.Sphere: centred on the origin."""
+    phi = np.linspace(-0.5 * np.pi, 0.5 * np.pi, SPHERE_RINGS + 1)
+    return np.stack([radius * np.cos(phi), radius * np.sin(phi), np.cos(phi), np.sin(phi)], axis=1)
+
+
+def frustum_profile(radius_bottom: float, radius_top: float, height: float) -> np.ndarray:
+    """UsdGeom.Cylinder (both radii the radius), Cylinder_1 and Cone (the top radius 0):
+    the side from radius_bottom at -height/2 to radius_top at +height/2, both ends
+    capped flat."""
+    h = 0.5 * height
+    side = np.array([height, radius_bottom - radius_top], np.float64)
+    nr, nz = side / max(np.hypot(*side), 1e-30)
+    return np.array(
+        [
+            [0.0, -h, 0.0, -1.0],
+            [radius_bottom, -h, 0.0, -1.0],
+            [radius_bottom, -h, nr, nz],
+            [radius_top, h, nr, nz],
+            [radius_top, h, 0.0, 1.0],
+            [0.0, h, 0.0, 1.0],
+        ]
+    )
+
+
+def capsule_profile(radius_bottom: float, radius_top: float, height: float) -> np.ndarray:
+    """UsdGeom.Capsule (both radii the radius) and Capsule_1: the side from
+    radius_bottom at -height/2 to radius_top at +height/2, each end closed by the sphere
+    tangent to the side there (radius r / cos a, its centre r tan a below the end, with
+    tan a = (radius_bottom - radius_top) / height: pxr's extents for Capsule_1)."""
+    slope = math.atan2(radius_bottom - radius_top, height)
+    rows = []
+    for end, r, phis in (
+        (-0.5 * height, radius_bottom, np.linspace(-0.5 * np.pi, slope, SPHERE_RINGS // 2 + 1)),
+        (0.5 * height, radius_top, np.linspace(slope, 0.5 * np.pi, SPHERE_RINGS // 2 + 1)),
+    ):
+        big, centre = r / math.cos(slope), end - r * math.tan(slope)
+        rows += [[big * math.cos(p), centre + big * math.sin(p), math.cos(p), math.sin(p)] for p in phis]
+    return np.asarray(rows, np.float64)
+
+
+def plane_mesh(width: float, length: float, axis: str):
+    """UsdGeom.Plane: a width x length rectangle through the origin facing +axis (width
+    along x for axis Z or Y and along z for X; length along y for Z or X and along z for
+    Y), as (positions (4, 3), normals (4, 3) float32, indices (2, 3) int32)."""
+    u, v, n = {"Z": (0, 1, 2), "X": (2, 1, 0), "Y": (0, 2, 1)}[axis]
+    positions = np.zeros((4, 3), np.float32)
+    for k, (a, b) in enumerate(((-1, -1), (1, -1), (1, 1), (-1, 1))):
+        positions[k, u], positions[k, v] = 0.5 * a * width, 0.5 * b * length
+    normals = np.zeros((4, 3), np.float32)
+    normals[:, n] = 1.0
+    indices = np.array([[0, 1, 2], [0, 2, 3]], np.int32)
+    e = np.cross(positions[1] - positions[0], positions[2] - positions[0])
+    if np.dot(e, normals[0]) < 0:  # the (u, v) pair was left-handed about n
+        indices = indices[:, ::-1].copy()
+    return positions, normals, indices
+
+
+# the UsdGeom prims drawn from their parameters rather than their points
+IMPLICIT_TYPES = ("Cube", "Sphere", "Cylinder", "Cylinder_1", "Cone", "Capsule", "Capsule_1", "Plane")
+
+
+def implicit_mesh(prim, time):
+    """The triangles of an implicit UsdGeom prim (its type in IMPLICIT_TYPES) at
+    ``time``, each attribute at its schema default where unauthored: (positions (P, 3)
+    float32, normals (P, 3) float32, indices (T, 3) int32) in the prim's own space."""
+    kind = str(prim.GetTypeName())
+
+    def value(name: str, default):
+        found = prim.GetAttribute(name).Get(time)
+        return default if found is None else found
+
+    def number(name: str, default: float) -> float:
+        # a crafted file may give a negative or non-finite size: drawn as nothing
+        found = float(value(name, default))
+        return found if math.isfinite(found) and found >= 0.0 else 0.0
+
+    axis = str(value("axis", "Z"))
+    axis = axis if axis in ("X", "Y", "Z") else "Z"
+    if kind == "Cube":
+        return cube_mesh(number("size", 2.0))
+    if kind == "Plane":
+        return plane_mesh(number("width", 2.0), number("length", 2.0), axis)
+    if kind == "Sphere":
+        return lathe_mesh(sphere_profile(number("radius", 1.0)), "Z")
+    if kind in ("Cylinder", "Cone"):
+        radius = number("radius", 1.0)
+        profile = frustum_profile(radius, radius if kind == "Cylinder" else 0.0, number("height", 2.0))
+    elif kind == "Cylinder_1":
+        profile = frustum_profile(
+            number("radiusBottom", 1.0), number("radiusTop", 1.0), number("height", 2.0)
+        )
+    elif kind == "Capsule":
+        radius = number("radius", 0.5)
+        profile = capsule_profile(radius, radius, number("height", 1.0))
+    else:  # Capsule_1
+        profile = capsule_profile(
+            number("radiusBottom", 0.5), number("radiusTop", 0.5), number("height", 1.0)
+        )
+    return lathe_mesh(profile, axis)

@@ -95,14 +95,18 @@ def package_entry(path: str, entry_folder: str, reference: str, what: str) -> st
     return joined
 
 
-def check_layers(path: str) -> None:
+def check_layers(path: str) -> list[str]:
     """Open the root layer and every layer it names, depth first, checking each named
-    layer against the containment rule before it is opened (module docstring)."""
+    layer against the containment rule before it is opened (module docstring). Returns
+    the layers named in a format this pxr has no reader for (a MaterialX ``.mtlx``
+    beside the geometry, an Alembic cache): pxr composes the stage without them, as it
+    would with a missing file, and the caller says so."""
     from pxr import Sdf
 
     packaged = is_package(path)
     entries = set(check_package(path)) if packaged else set()
     seen: set[str] = set()
+    unread: list[str] = []
     todo = [(os.path.abspath(path), "")]
     while todo:
         identifier, entry = todo.pop()
@@ -133,10 +137,17 @@ def check_layers(path: str) -> None:
                 name = package_entry(path, folder, reference, what)
                 if name not in entries:
                     raise InputError(f"{what} '{shorten(reference)}' is not in the package", path)
-                todo.append((f"{os.path.abspath(path)}[{name}]", name))
+                next_layer = (f"{os.path.abspath(path)}[{name}]", name)
             else:
                 target = resolve_reference(reference, identifier, what)
-                todo.append((os.path.abspath(target), target))
+                next_layer = (os.path.abspath(target), target)
+            # contained, but in no format pxr reads: left out (opening it raised)
+            if Sdf.FileFormat.FindByExtension(posixpath.splitext(reference)[1].lstrip(".")) is None:
+                if reference not in unread:
+                    unread.append(reference)
+                continue
+            todo.append(next_layer)
+    return unread
 
 
 def _check_prim_count(layer, path: str, entry: str) -> None:

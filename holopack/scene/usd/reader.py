@@ -5,8 +5,8 @@ SkelAnimation channels.
 The walk starts at the stage's default prim (the pseudo-root when it names none or a
 prim that is not there) and keeps active, defined, visible prims of purpose default or
 render (proxy and guide are left out), instance proxies included. Each kept prim is a
-node with its local transform at the rest time; a Mesh (and a Cube) becomes a mesh of
-that node, split into one primitive per material-bound GeomSubset. The stage's upAxis Z
+node with its local transform at the rest time; a Mesh (and an implicit Cube, Sphere,
+Cylinder, Cone, Capsule or Plane, tessellated) becomes a mesh of that node, split into one primitive per material-bound GeomSubset. The stage's upAxis Z
 and metersPerUnit become one root node that turns and scales the whole to glTF's +Y up
 and metres.
 """
@@ -39,13 +39,14 @@ from ..types import Animation, Channel, DrawItem, Material, Mesh, MorphTargets, 
 from . import skel
 from .geometry import (
     CONSTANT,
+    IMPLICIT_TYPES,
     PER_CORNER,
     PER_FACE,
     attribute_source,
     continuous_quaternions,
-    cube_mesh,
     decompose_many,
     fan_triangles,
+    implicit_mesh,
     split_vertices,
 )
 from .materials import SurfaceMaterial, read_material
@@ -94,7 +95,9 @@ class UsdReader:
 
         check_regular(self.path, "model")
         self.budget.spend(os.path.getsize(self.path), "the file itself (it is read whole)")
-        check_layers(self.path)
+        for layer in check_layers(self.path):
+            kind = "MaterialX" if layer.lower().endswith(".mtlx") else "a format the USD reader lacks"
+            self.warn(f"layer '{layer}' ({kind}) is not read: what it defines is left out")
         stage = Usd.Stage.Open(self.path, Usd.Stage.LoadAll)
         if stage is None:
             self.fail("not a readable USD file")
@@ -119,7 +122,9 @@ class UsdReader:
         self._decode_textures()
         scene.draw_items = self._draw_items()
         if not scene.draw_items:
-            self.fail("the stage has no mesh to draw (holopack draws UsdGeom.Mesh and Cube prims)")
+            self.fail(
+                "the stage has no mesh to draw (holopack draws UsdGeom.Mesh prims and the implicit shapes)"
+            )
         scene.animations = self._animations(stage)
         scene.texture_roles = self._texture_roles()
         scene.warnings = self.warnings
@@ -219,10 +224,12 @@ class UsdReader:
                 self._populate_skel_root(prim, predicate)
             if prim.IsA(UsdSkel.Skeleton):
                 self._add_skeleton(prim, index)
-            if prim.IsA(UsdGeom.Mesh) or prim.IsA(UsdGeom.Cube):
+            if prim.IsA(UsdGeom.Mesh) or str(prim.GetTypeName()) in IMPLICIT_TYPES:
                 self._add_mesh(prim, index)
             elif prim.IsA(UsdGeom.Gprim):
-                self.warn(f"{prim.GetTypeName()} prims are not drawn (only Mesh and Cube)")
+                self.warn(
+                    f"{prim.GetTypeName()} prims are not drawn (only meshes and {', '.join(IMPLICIT_TYPES)})"
+                )
             for child in reversed(list(prim.GetFilteredChildren(predicate))):
                 stack.append((child, index))
         return tops
@@ -247,10 +254,10 @@ class UsdReader:
     def _add_mesh(self, prim, node_index: int) -> None:
         from pxr import UsdGeom
 
-        if prim.IsA(UsdGeom.Cube):
-            size = UsdGeom.Cube(prim).GetSizeAttr().Get(self.rest_time) or 2.0
-            positions, normals, indices = cube_mesh(float(size))
-            material, colors = self._material_of(prim, np.arange(len(positions)), None)
+        if str(prim.GetTypeName()) in IMPLICIT_TYPES:
+            positions, normals, indices = implicit_mesh(prim, self.rest_time)
+            double_sided = bool(UsdGeom.Gprim(prim).GetDoubleSidedAttr().Get())
+            material, colors = self._material_of(prim, np.arange(len(positions)), None, double_sided)
             primitive = Primitive(positions, normals, indices, material, colors=colors)
             self._add_primitives(prim, node_index, [primitive], [np.zeros(0, np.int64)])
             return
