@@ -862,3 +862,48 @@ def test_a_materialx_layer_is_left_out_with_a_warning_and_outside_ones_still_ref
     moved = tmp_path / "sub" / "p.usda"
     moved.write_text(stage.read_text().replace("@./look.mtlx@", "@../piece/look.mtlx@"))
     _one_line_refusal(capsys, moved, "look.mtlx", "--allow-outside-files")
+
+
+@needs_usd
+def test_a_point_instancer_draws_each_prototype_at_each_instance_and_hides_the_invisible(tmp_path):
+    """Four instances of two prototypes (a cube of edge 0.2 with its own offset, and a
+    sphere), placed by positions, orientations and scales; id 2 is invisible. The
+    expected corners are computed here from the authored numbers, with no pxr."""
+    stage = tmp_path / "shelf.usda"
+    stage.write_text(
+        '#usda 1.0\n(\n    upAxis = "Y"\n    metersPerUnit = 1\n)\n'
+        'def PointInstancer "shelf"\n{\n'
+        "    point3f[] positions = [(0, 0, 0), (1, 0, 0), (2, 0, 0), (0, 1, 0)]\n"
+        "    quath[] orientations = [(1, 0, 0, 0), (0.7071068, 0, 0, 0.7071068), (1, 0, 0, 0), (1, 0, 0, 0)]\n"
+        "    float3[] scales = [(1, 1, 1), (1, 3, 1), (1, 1, 1), (2, 2, 2)]\n"
+        "    int[] protoIndices = [0, 0, 1, 1]\n"
+        "    int64[] invisibleIds = [2]\n"
+        "    rel prototypes = [</shelf/protos/box>, </shelf/protos/ball>]\n"
+        '    def Scope "protos"\n    {\n'
+        '        def Cube "box"\n        {\n            double size = 0.2\n'
+        "            double3 xformOp:translate = (0, 0.5, 0)\n"
+        '            uniform token[] xformOpOrder = ["xformOp:translate"]\n        }\n'
+        '        def Sphere "ball"\n        {\n            double radius = 0.1\n        }\n'
+        "    }\n}\n"
+    )
+    scene = load(stage)
+    boxes = sorted(
+        (np.round(p.positions.min(axis=0), 4).tolist(), np.round(p.positions.max(axis=0), 4).tolist())
+        for p in scene.pose()
+    )
+    # instance 0: the cube at its own offset; 1: scaled 3 along y, then turned 90 degrees
+    # about z (quath is (real, i, j, k)), so the offset (0, 1.5, 0) points along -x and
+    # the cube is 0.6 long across x; 2: hidden; 3: the sphere doubled at (0, 1, 0)
+    expected = sorted(
+        [
+            ([-0.1, 0.4, -0.1], [0.1, 0.6, 0.1]),
+            ([1.0 - 1.5 - 0.3, -0.1, -0.1], [1.0 - 1.5 + 0.3, 0.1, 0.1]),
+            ([-0.2, 0.8, -0.2], [0.2, 1.2, 0.2]),
+        ]
+    )
+    assert len(boxes) == 3
+    for (lo, hi), (elo, ehi) in zip(boxes, expected):
+        np.testing.assert_allclose(lo, elo, atol=2e-3)
+        np.testing.assert_allclose(hi, ehi, atol=2e-3)
+    # each prototype's mesh is read once, however many instances draw it
+    assert len(scene.meshes) == 2

@@ -80,6 +80,10 @@ class UsdReader:
         self._skeletons: dict[str, tuple[Any, list[int]]] = {}  # path -> (SkeletonQuery, joint nodes)
         self._skinning: dict[str, tuple[str, Any]] = {}  # mesh path -> (skeleton path, SkinningQuery)
         self._animated: list[tuple[int, Any]] = []  # (node, prim) with time-varying xforms
+        # PointInstancer paths: a mesh under one is a prototype's, read once and drawn by
+        # every instance node (path -> mesh index)
+        self._instancers: list[Any] = []
+        self._shared_meshes: dict[str, int] = {}
         self._uv_names: dict[int, list[str]] = {}  # material -> the primvars of its texcoord sets
 
     def warn(self, message: str) -> None:
@@ -225,7 +229,11 @@ class UsdReader:
             if prim.IsA(UsdSkel.Skeleton):
                 self._add_skeleton(prim, index)
             if prim.IsA(UsdGeom.Mesh) or str(prim.GetTypeName()) in IMPLICIT_TYPES:
-                self._add_mesh(prim, index)
+                self._add_shared_mesh(prim, index)
+            elif prim.IsA(UsdGeom.PointInstancer):
+                # its prototypes are drawn at its instances, never where they are defined
+                self._add_instances(prim, index, stack)
+                continue
             elif prim.IsA(UsdGeom.Gprim):
                 self.warn(
                     f"{prim.GetTypeName()} prims are not drawn (only meshes and {', '.join(IMPLICIT_TYPES)})"
@@ -233,6 +241,69 @@ class UsdReader:
             for child in reversed(list(prim.GetFilteredChildren(predicate))):
                 stack.append((child, index))
         return tops
+
+    def _add_shared_mesh(self, prim, node_index: int) -> None:
+        """``_add_mesh``, except that a prototype's mesh (one under a PointInstancer) is
+        read once and its mesh index given to every instance's node."""
+        path = prim.GetPath()
+        shared = self._shared_meshes.get(str(path))
+        if shared is not None:
+            self.scene.nodes[node_index].mesh = shared
+            return
+        self._add_mesh(prim, node_index)
+        mesh = self.scene.nodes[node_index].mesh
+        in_prototype = any(path.HasPrefix(p) for p in self._instancers)
+        if mesh is not None and in_prototype and str(path) not in self._skinning:
+            self._shared_meshes[str(path)] = mesh
+
+    def _add_instances(self, prim, node_index: int, stack: list) -> None:
+        """A UsdGeom.PointInstancer: one node under the instancer's per instance, placed
+        by the instance's transform at the rest time (positions, orientations, scales;
+        the prototype's own transform is its node's), the prototype walked under it;
+        instances its mask (invisibleIds, inactiveIds) hides are left out."""
+        from pxr import UsdGeom
+
+        instancer = UsdGeom.PointInstancer(prim)
+        where = str(prim.GetPath())
+        prototypes = [self.stage.GetPrimAtPath(p) for p in instancer.GetPrototypesRel().GetForwardedTargets()]
+        indices = np.asarray(instancer.GetProtoIndicesAttr().Get(self.rest_time) or [], np.int64)
+        if len(indices) == 0:
+            return
+        if len(indices) > MAX_NODES:
+            self.fail(f"point instancer {where}: {len(indices):,} instances, more than holopack draws")
+        if indices.min() < 0 or indices.max() >= len(prototypes):
+            self.fail(f"point instancer {where}: a proto index is beyond its {len(prototypes)} prototypes")
+        matrices = instancer.ComputeInstanceTransformsAtTime(
+            self.rest_time,
+            self.rest_time,
+            UsdGeom.PointInstancer.ExcludeProtoXform,
+            UsdGeom.PointInstancer.IgnoreMask,
+        )
+        if len(matrices) != len(indices):
+            self.warn(
+                f"{where}: its positions, orientations or scales do not give each instance a place; not drawn"
+            )
+            return
+        varying = ("positions", "orientations", "scales", "protoIndices")
+        if any(prim.GetAttribute(name).ValueMightBeTimeVarying() for name in varying):
+            self.warn(f"{where}: instances are placed as at the first time sample")
+        mask = list(instancer.ComputeMaskAtTime(self.rest_time))
+        self._instancers.append(prim.GetPath())
+        nodes = self.scene.nodes
+        for k in range(len(indices)):
+            proto = prototypes[indices[k]]
+            if (mask and not mask[k]) or not proto:
+                continue
+            if len(nodes) >= MAX_NODES:
+                self.fail(f"the stage holds more than {MAX_NODES:,} prims to draw, more than holopack draws")
+            m = np.array(matrices[k], np.float64).T
+            t, r, sc = decompose_many(m[None])
+            node = Node(
+                name=f"{proto.GetName()}[{k}]", matrix=m, translation=t[0], rotation=r[0], scale=sc[0]
+            )
+            nodes.append(node)
+            nodes[node_index].children.append(len(nodes) - 1)
+            stack.append((proto, len(nodes) - 1))
 
     def _kept(self, prim) -> bool:
         from pxr import UsdGeom
