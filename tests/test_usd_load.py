@@ -502,6 +502,36 @@ def test_references_multiplying_prims_past_the_limit_are_refused(tmp_path, capsy
 
 
 @needs_usd
+def test_nested_references_are_refused_from_their_specs_before_the_stage_is_composed(
+    tmp_path, capsys, thousand_prims
+):
+    # a "billion laughs" of references: 10 prims a level, each referencing the level
+    # below, 4 levels: 10^4 prims composed from 40 specs (8 levels, 10^8: pxr aborted)
+    text = '#usda 1.0\n(\n    defaultPrim = "L4"\n)\ndef Mesh "L0"\n{\n}\n'
+    for level in range(1, 5):
+        text += f'def Xform "L{level}"\n{{\n'
+        for k in range(10):
+            text += f'    def "c{k}" (\n        references = </L{level - 1}>\n    )\n    {{\n    }}\n'
+        text += "}\n"
+    path = tmp_path / "laughs.usda"
+    path.write_text(text)
+    from holopack.scene.usd import package
+
+    # counted from the layer's specs alone: L3 holds 10 x (1 + 10 x (1 + 10)) = 1,110
+    # prims, L4 10 x (1 + 1,110) = 11,110, past twice the limit
+    with pytest.raises(InputError, match=r"would compose more than 1,000 prims \(about 11,110 counted"):
+        package.check_layers(str(path))
+    _one_line_refusal(capsys, path, "references and instances would compose more than 1,000 prims")
+    # a reference cycle (pxr drops it) adds nothing and ends
+    cycle = tmp_path / "cycle.usda"
+    cycle.write_text(
+        '#usda 1.0\ndef Xform "A" (\n    references = </B>\n)\n{\n    def Xform "a" {}\n}\n'
+        'def Xform "B" (\n    references = </A>\n)\n{\n    def Xform "b" {}\n}\n'
+    )
+    package.check_layers(str(cycle))
+
+
+@needs_usd
 def test_a_stage_with_nothing_to_draw_is_one_line(tmp_path, capsys):
     path = tmp_path / "empty.usda"
     path.write_text('#usda 1.0\ndef Xform "Root"\n{\n    def Sphere "ball"\n    {\n    }\n}\n')
