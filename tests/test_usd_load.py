@@ -532,6 +532,32 @@ def test_nested_references_are_refused_from_their_specs_before_the_stage_is_comp
 
 
 @needs_usd
+def test_a_text_layer_is_counted_against_the_budget_by_its_numbers_before_pxr_parses_it(
+    tmp_path, capsys, monkeypatch
+):
+    from pxr import Sdf
+
+    from holopack.scene.usd import package
+
+    # 400,000 face counts in 1.2 MB of text: 180 bytes a number (pxr's parser held 1.8
+    # GB for 10^7 of them) and 12 a byte, 82 MB, past a budget of 64 MB
+    counts = "[" + "3, " * 399_999 + "3]"
+    big = _quad(tmp_path, name="counts.usda")
+    big.write_text(big.read_text().replace("[4, 4]", counts))
+    text = big.read_bytes()
+    assert package.text_layer_cost(str(big), str(big), "") == len(text) * 12 + text.count(b",") * 180
+    monkeypatch.setenv("HOLOPACK_MEMORY_BUDGET_MB", "64")
+    monkeypatch.setattr(Sdf.Layer, "FindOrOpen", staticmethod(lambda *a: pytest.fail("parsed")))
+    _one_line_refusal(capsys, big, "the stage (USD text, which pxr parses whole) needs 82 MB")
+    # a layer inside a package is counted from its entry; a crate costs nothing here
+    package_path = _stored_zip(tmp_path / "counts.usdz", {"counts.usda": big.read_bytes()})
+    _one_line_refusal(capsys, package_path, "USD text, which pxr parses whole")
+    assert package.text_layer_cost(str(tmp_path / "x.usdc"), str(tmp_path / "x.usdc"), "") == 0
+    monkeypatch.undo()
+    assert len(load(_quad(tmp_path)).draw_items) == 1  # a small stage reads as before
+
+
+@needs_usd
 def test_a_stage_with_nothing_to_draw_is_one_line(tmp_path, capsys):
     path = tmp_path / "empty.usda"
     path.write_text('#usda 1.0\ndef Xform "Root"\n{\n    def Sphere "ball"\n    {\n    }\n}\n')

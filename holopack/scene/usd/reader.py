@@ -94,7 +94,7 @@ class UsdReader:
 
         check_regular(self.path, "model")
         self.budget.spend(os.path.getsize(self.path), "the file itself (it is read whole)")
-        check_layers(self.path)
+        check_layers(self.path, self.budget)
         stage = Usd.Stage.Open(self.path, Usd.Stage.LoadAll)
         if stage is None:
             self.fail("not a readable USD file")
