@@ -558,6 +558,42 @@ def test_a_text_layer_is_counted_against_the_budget_by_its_numbers_before_pxr_pa
 
 
 @needs_usd
+def test_a_crates_arrays_are_counted_from_its_structure_before_pxr_unpacks_them(
+    tmp_path, capsys, monkeypatch
+):
+    from pxr import Sdf, Usd, UsdGeom, Vt
+
+    from holopack.scene.usd import crate
+
+    # a crate packs 10^6 face counts of 3 and 3 x 10^6 indices of 0 into a few KB;
+    # unpacked they are 16 MB (10^8 of them: 1.5 GB, pxr's bad_alloc past 2 GB)
+    path = tmp_path / "packed.usdc"
+    stage = Usd.Stage.CreateNew(str(path))
+    mesh = UsdGeom.Mesh.Define(stage, "/Root/m")
+    mesh.GetPointsAttr().Set(Vt.Vec3fArray([(0, 0, 0), (1, 0, 0), (0, 1, 0)]))
+    mesh.GetFaceVertexCountsAttr().Set(Vt.IntArray(1_000_000, 3))
+    mesh.GetFaceVertexIndicesAttr().Set(Vt.IntArray(3_000_000, 0))
+    stage.GetRootLayer().Save()
+    assert path.stat().st_size < 100_000
+    with open(path, "rb") as f:
+        assert crate.array_bytes(f, path.stat().st_size) == 1_000_000 * 4 + 3_000_000 * 4 + 3 * 12
+    monkeypatch.setenv("HOLOPACK_MEMORY_BUDGET_MB", "8")
+    monkeypatch.setattr(Sdf.Layer, "FindOrOpen", staticmethod(lambda *a: pytest.fail("unpacked")))
+    _one_line_refusal(capsys, path, "the stage's arrays (as pxr unpacks them) needs")
+    # the same crate as a package's first entry, read where it lies in the .usdz
+    package_path = _stored_zip(tmp_path / "packed.usdz", {"packed.usdc": path.read_bytes()})
+    _one_line_refusal(capsys, package_path, "the stage's arrays (as pxr unpacks them) needs")
+    # a field table whose offsets leave the file: one line, before pxr reads it
+    data = bytearray(path.read_bytes())
+    toc = int.from_bytes(data[16:24], "little")
+    data[toc : toc + 8] = (3).to_bytes(8, "little")  # the first of 3 sections: FIELDS at 2^40
+    data[toc + 8 : toc + 40] = b"FIELDS".ljust(16, b"\0") + (2**40).to_bytes(8, "little") * 2
+    damaged = tmp_path / "damaged.usdc"
+    damaged.write_bytes(bytes(data))
+    _one_line_refusal(capsys, damaged, "is a damaged crate (an offset past the end of the file")
+
+
+@needs_usd
 def test_a_stage_with_nothing_to_draw_is_one_line(tmp_path, capsys):
     path = tmp_path / "empty.usda"
     path.write_text('#usda 1.0\ndef Xform "Root"\n{\n    def Sphere "ball"\n    {\n    }\n}\n')

@@ -29,6 +29,7 @@ from ...containment import (
 )
 from ...errors import InputError
 from ...limits import MAX_NODES, MemoryBudget
+from . import crate
 
 # layers one stage may hold (sublayers, references and payloads together): a production
 # shot has a few hundred; each is opened and parsed before the stage
@@ -116,9 +117,7 @@ def check_layers(path: str, budget: MemoryBudget | None = None) -> None:
         if len(seen) > MAX_LAYERS:
             raise InputError(f"the stage names more than {MAX_LAYERS:,} layers", path)
         if budget is not None:
-            cost = text_layer_cost(path, identifier, entry)
-            where = f"layer '{shorten(entry)}'" if entry else "the stage"
-            budget.spend(cost, f"{where} (USD text, which pxr parses whole)")
+            _check_layer_memory(path, identifier, entry, budget)
         layer = Sdf.Layer.FindOrOpen(identifier)
         if layer is None:
             raise InputError(f"layer '{shorten(entry or identifier)}' cannot be read", path)
@@ -244,34 +243,78 @@ _TEXT_BYTES_PER_NUMBER = 180
 _TEXT_MAGIC = b"#usda"
 
 
+def _check_layer_memory(path: str, identifier: str, entry: str, budget: MemoryBudget) -> None:
+    """Refuse a layer whose reading would pass the memory budget, before pxr reads it: a
+    text layer's parse (``text_layer_cost``), a crate's arrays as pxr unpacks them
+    (holopack.scene.usd.crate). Both are peaks: what is kept is spent as it is read."""
+    where = f"layer '{shorten(entry)}'" if entry else "the stage"
+    cost = text_layer_cost(path, identifier, entry)
+    if cost:
+        budget.peak(cost, f"{where} (USD text, which pxr parses whole)")
+        return
+    source = _layer_source(path, identifier, entry)
+    if source is None:
+        return
+    f, base, size = source
+    with f:
+        try:
+            arrays = crate.array_bytes(f, size, base, limit=budget.total)
+        except crate.CrateError as exc:
+            raise InputError(f"unreadable USD: {where} is a damaged crate ({exc})", path) from None
+    budget.peak(arrays, f"{where}'s arrays (as pxr unpacks them)")
+
+
+def _layer_source(path: str, identifier: str, entry: str):
+    """(an open binary file, where the layer starts in it, its size) of a loose layer or a
+    package's entry (stored, so its bytes lie in the .usdz as they are); None when it
+    cannot be opened (pxr says why)."""
+    try:
+        if is_package(path):
+            with zipfile.ZipFile(path) as z:
+                info = z.getinfo(entry) if entry else z.infolist()[0]
+            f = open_regular(path, "model")
+            f.seek(info.header_offset)
+            local = f.read(30)  # the local header: names and extra fields of its own lengths
+            if len(local) < 30 or local[:4] != _ZIP_MAGIC:
+                f.close()
+                return None
+            name_length, extra_length = (
+                int.from_bytes(local[26:28], "little"),
+                int.from_bytes(local[28:30], "little"),
+            )
+            return f, info.header_offset + 30 + name_length + extra_length, info.file_size
+        if not os.path.isfile(identifier):
+            return None
+        return open_regular(identifier, "layer"), 0, os.path.getsize(identifier)
+    except (zipfile.BadZipFile, KeyError, IndexError, OSError, InputError):
+        return None
+
+
 def text_layer_cost(path: str, identifier: str, entry: str) -> int:
     """The memory pxr's parse of a text (.usda) layer takes, estimated from its bytes and
     its commas (one per array element but the last) before it is parsed; 0 for a crate
     or a layer that cannot be opened (pxr says why). ``identifier`` is the loose file,
     or the package's entry ``entry`` when ``path`` is a .usdz."""
-    try:
-        if is_package(path):
-            with zipfile.ZipFile(path) as z:
-                name = entry or z.namelist()[0]
-                return _text_cost(z.open(name))
-        if not os.path.isfile(identifier):
-            return 0
-        return _text_cost(open_regular(identifier, "layer"))
-    except (zipfile.BadZipFile, KeyError, IndexError, OSError):
+    source = _layer_source(path, identifier, entry)
+    if source is None:
         return 0
-
-
-def _text_cost(f) -> int:
+    f, base, size = source
     with f:
-        block = f.read(1 << 20)
-        if not block.startswith(_TEXT_MAGIC):
-            return 0
-        size = commas = 0
-        while block:  # 1 MB at a time: 0.1 s for 300 MB
-            size += len(block)
-            commas += block.count(b",")
-            block = f.read(1 << 20)
-    return size * _TEXT_BYTES_PER_BYTE + commas * _TEXT_BYTES_PER_NUMBER
+        f.seek(base)
+        return _text_cost(f, size)
+
+
+def _text_cost(f, size: int) -> int:
+    left = size
+    block = f.read(min(left, 1 << 20))
+    if not block.startswith(_TEXT_MAGIC):
+        return 0
+    commas = 0
+    while block:  # 1 MB at a time: 0.1 s for 300 MB
+        left -= len(block)
+        commas += block.count(b",")
+        block = f.read(min(left, 1 << 20))
+    return (size - left) * _TEXT_BYTES_PER_BYTE + commas * _TEXT_BYTES_PER_NUMBER
 
 
 def _check_prim_count(layer, path: str, entry: str) -> None:
