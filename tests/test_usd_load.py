@@ -594,6 +594,41 @@ def test_a_crates_arrays_are_counted_from_its_structure_before_pxr_unpacks_them(
 
 
 @needs_usd
+def test_prims_nested_past_the_depth_limit_are_refused_before_pxr_recurses_over_them(
+    tmp_path, capsys, monkeypatch
+):
+    from pxr import Sdf
+
+    from holopack.scene.usd import package
+
+    # pxr's parser died (SIGSEGV) on a .usda of prims 99,999 deep, its list of a layer's
+    # dependencies on one 20,000 deep; 5,000 is past the limit of 4,096
+    deep = tmp_path / "deep.usda"
+    deep.write_text("#usda 1.0\n" + 'def "p" {\n' * 5000 + "}\n" * 5000)
+    _one_line_refusal(capsys, deep, "the stage nests its prims or values 5,000 deep, more than the 4,096")
+    # brackets in strings, asset paths, prim paths and comments do not nest
+    quoted = _quad(tmp_path, body='        custom string note = "' + "{[(" * 5000 + '"\n', name="quoted.usda")
+    quoted.write_text(quoted.read_text() + "# " + "{" * 5000 + "\n")
+    assert package.text_layer_depth(str(quoted), str(quoted), "") == 4  # Root, quad, points [ and (
+    # the limit at 100 from here: pxr takes 21 s to write a crate of prims 4,100 deep
+    monkeypatch.setattr(package, "MAX_DEPTH", 100)
+    # a crate holds its prims by path: counted as its specs are
+    crate = Sdf.Layer.CreateNew(str(tmp_path / "deep.usdc"))
+    prim_path = Sdf.Path.absoluteRootPath
+    for _ in range(150):
+        prim_path = prim_path.AppendChild("p")
+    Sdf.CreatePrimInLayer(crate, prim_path)
+    crate.Save()
+    _one_line_refusal(capsys, tmp_path / "deep.usdc", "the stage nests its prims more than 100 deep")
+    # references that stack two chains of 80 prims
+    chain = 'def "c0" {\n' + "".join(f'def "c{i}" {{\n' for i in range(1, 80)) + "}\n" * 80
+    (tmp_path / "chain.usda").write_text('#usda 1.0\n(\n    defaultPrim = "c0"\n)\n' + chain)
+    stacked = chain.replace('def "c79" {', 'def "c79" (\n    references = @chain.usda@\n) {', 1)
+    (tmp_path / "stacked.usda").write_text("#usda 1.0\n" + stacked)
+    _one_line_refusal(capsys, tmp_path / "stacked.usda", "references nest its prims more than 100 deep once")
+
+
+@needs_usd
 def test_a_stage_with_nothing_to_draw_is_one_line(tmp_path, capsys):
     path = tmp_path / "empty.usda"
     path.write_text('#usda 1.0\ndef Xform "Root"\n{\n    def Sphere "ball"\n    {\n    }\n}\n')

@@ -34,6 +34,10 @@ from . import crate
 # layers one stage may hold (sublayers, references and payloads together): a production
 # shot has a few hundred; each is opened and parsed before the stage
 MAX_LAYERS = 2000
+# how deep prims (and a text layer's brackets) may nest: pxr recurses in C++ over them,
+# and a thread's 8 MB stack ran out (SIGSEGV) parsing a 1.2 MB .usda of prims 99,999
+# deep and listing the layers one 20,000 deep names; glTF's nodes have the same limit
+MAX_DEPTH = 4096
 # "/path/to/model.usdz[inner/path.png]": how Ar names an entry of a package
 _PACKAGED = re.compile(r"^(?P<package>.*?\.usdz)\[(?P<entry>.*)\]$", re.IGNORECASE)
 _ZIP_MAGIC = b"PK\x03\x04"
@@ -103,6 +107,7 @@ def check_layers(path: str, budget: MemoryBudget | None = None) -> None:
     layer's parse is counted against ``budget`` first (``text_layer_cost``)."""
     from pxr import Sdf
 
+    budget = budget or MemoryBudget(path)
     packaged = is_package(path)
     entries = set(check_package(path)) if packaged else set()
     seen: set[str] = set()
@@ -116,8 +121,7 @@ def check_layers(path: str, budget: MemoryBudget | None = None) -> None:
         seen.add(identifier)
         if len(seen) > MAX_LAYERS:
             raise InputError(f"the stage names more than {MAX_LAYERS:,} layers", path)
-        if budget is not None:
-            _check_layer_memory(path, identifier, entry, budget)
+        _check_layer_source(path, identifier, entry, budget)
         layer = Sdf.Layer.FindOrOpen(identifier)
         if layer is None:
             raise InputError(f"layer '{shorten(entry or identifier)}' cannot be read", path)
@@ -169,39 +173,8 @@ def _check_composed_size(layers: dict, targets: dict[tuple[str, str], str], root
         for layer_id, layer in layers.items()
     }
 
-    def parts(key: tuple[str, Sdf.Path]) -> tuple[list, list, list[list]]:
-        """(children, other keys added as they are, variant sets' keys) of a prim key."""
-        layer_id, prim_path = key
-        adds = [(s, prim_path) for s in sublayers.get(layer_id, [])]
-        spec = layers[layer_id].GetPrimAtPath(prim_path)
-        if not spec:
-            return [], adds, []
-        children = [(layer_id, child.path) for child in spec.nameChildren]
-        arcs = list(spec.referenceList.GetAddedOrExplicitItems())
-        arcs += spec.payloadList.GetAddedOrExplicitItems()
-        for arc in arcs:
-            target = layer_id if not arc.assetPath else targets.get((layer_id, arc.assetPath))
-            if target is None or target not in layers:
-                continue
-            arc_path = arc.primPath
-            if arc_path.isEmpty:
-                default = layers[target].defaultPrim
-                if not default:
-                    continue
-                arc_path = Sdf.Path.absoluteRootPath.AppendChild(default)
-            adds.append((target, arc_path))
-        for inherited in (
-            *spec.inheritPathList.GetAddedOrExplicitItems(),
-            *spec.specializesList.GetAddedOrExplicitItems(),
-        ):
-            adds.append((layer_id, inherited))
-        variants = [
-            [(layer_id, v.primSpec.path) for v in variant_set.variants.values()]
-            for variant_set in spec.variantSets.values()
-        ]
-        return children, adds, variants
-
     memo: dict[tuple, int] = {}
+    deep: dict[tuple, int] = {}  # levels of prims below, as composed
     found: dict[tuple, tuple] = {}
     open_keys: set[tuple] = set()  # expanded, not yet summed: the keys above on the walk
     first = (root, Sdf.Path.absoluteRootPath)
@@ -214,7 +187,7 @@ def _check_composed_size(layers: dict, targets: dict[tuple[str, str], str], root
             if key in open_keys:
                 continue
             open_keys.add(key)
-            found[key] = children, adds, variants = parts(key)
+            found[key] = children, adds, variants = _prim_parts(layers, sublayers, targets, key)
             stack.append((key, True))
             for k in (*children, *adds, *(k for keys in variants for k in keys)):
                 if k not in memo and k not in open_keys:
@@ -224,13 +197,62 @@ def _check_composed_size(layers: dict, targets: dict[tuple[str, str], str], root
         total = sum(1 + memo.get(k, 0) for k in children) + sum(memo.get(k, 0) for k in adds)
         total += sum(max((memo.get(k, 0) for k in keys), default=0) for keys in variants)
         memo[key] = total
+        deep[key] = max(
+            (
+                *(1 + deep.get(k, 0) for k in children),
+                *(deep.get(k, 0) for k in adds),
+                *(deep.get(k, 0) for keys in variants for k in keys),
+            ),
+            default=0,
+        )
         open_keys.discard(key)
+        if deep[key] > MAX_DEPTH:
+            raise InputError(
+                f"the stage's references nest its prims more than {MAX_DEPTH:,} deep once composed",
+                path,
+            )
         if total > ceiling:
             raise InputError(
                 f"the stage's references and instances would compose more than {MAX_NODES:,} "
                 f"prims (about {total:,} counted before composing), more than holopack draws",
                 path,
             )
+
+
+def _prim_parts(layers: dict, sublayers: dict, targets: dict, key: tuple) -> tuple[list, list, list[list]]:
+    """(children, other keys added as they are, variant sets' keys) of a prim key
+    (layer identifier, Sdf.Path) for ``_check_composed_size``."""
+    from pxr import Sdf
+
+    layer_id, prim_path = key
+    adds = [(s, prim_path) for s in sublayers.get(layer_id, [])]
+    spec = layers[layer_id].GetPrimAtPath(prim_path)
+    if not spec:
+        return [], adds, []
+    children = [(layer_id, child.path) for child in spec.nameChildren]
+    arcs = list(spec.referenceList.GetAddedOrExplicitItems())
+    arcs += spec.payloadList.GetAddedOrExplicitItems()
+    for arc in arcs:
+        target = layer_id if not arc.assetPath else targets.get((layer_id, arc.assetPath))
+        if target is None or target not in layers:
+            continue
+        arc_path = arc.primPath
+        if arc_path.isEmpty:
+            default = layers[target].defaultPrim
+            if not default:
+                continue
+            arc_path = Sdf.Path.absoluteRootPath.AppendChild(default)
+        adds.append((target, arc_path))
+    for inherited in (
+        *spec.inheritPathList.GetAddedOrExplicitItems(),
+        *spec.specializesList.GetAddedOrExplicitItems(),
+    ):
+        adds.append((layer_id, inherited))
+    variants = [
+        [(layer_id, v.primSpec.path) for v in variant_set.variants.values()]
+        for variant_set in spec.variantSets.values()
+    ]
+    return children, adds, variants
 
 
 # pxr's text parser holds every number of an array as a value of its own before the
@@ -243,14 +265,22 @@ _TEXT_BYTES_PER_NUMBER = 180
 _TEXT_MAGIC = b"#usda"
 
 
-def _check_layer_memory(path: str, identifier: str, entry: str, budget: MemoryBudget) -> None:
-    """Refuse a layer whose reading would pass the memory budget, before pxr reads it: a
-    text layer's parse (``text_layer_cost``), a crate's arrays as pxr unpacks them
-    (holopack.scene.usd.crate). Both are peaks: what is kept is spent as it is read."""
+def _check_layer_source(path: str, identifier: str, entry: str, budget: MemoryBudget) -> None:
+    """Refuse a layer, before pxr reads it, whose reading would pass the memory budget
+    (a text layer's parse: ``text_layer_cost``; a crate's arrays as pxr unpacks them:
+    holopack.scene.usd.crate; both peaks, what is kept is spent as it is read) or whose
+    text nests more than MAX_DEPTH deep (``text_layer_depth``)."""
     where = f"layer '{shorten(entry)}'" if entry else "the stage"
     cost = text_layer_cost(path, identifier, entry)
     if cost:
         budget.peak(cost, f"{where} (USD text, which pxr parses whole)")
+        depth = text_layer_depth(path, identifier, entry)
+        if depth > MAX_DEPTH:
+            raise InputError(
+                f"{where} nests its prims or values {depth:,} deep, more than the {MAX_DEPTH:,} "
+                "holopack reads",
+                path,
+            )
         return
     source = _layer_source(path, identifier, entry)
     if source is None:
@@ -304,6 +334,38 @@ def text_layer_cost(path: str, identifier: str, entry: str) -> int:
         return _text_cost(f, size)
 
 
+# what pxr's text parser skips or reads whole (strings, asset paths, prim paths, whose
+# braces are not nesting; comments), and the brackets that nest
+_TEXT_TOKENS = re.compile(
+    rb'"""(?:[^\\]|\\.)*?"""|\'\'\'(?:[^\\]|\\.)*?\'\'\''
+    rb'|"(?:[^"\\\n]|\\.)*"|\'(?:[^\'\\\n]|\\.)*\''
+    rb"|@@@.*?@@@|@[^@\n]*@|<[^>\n]*>|#[^\n]*|//[^\n]*|/\*.*?\*/|[{}()\[\]]",
+    re.S,
+)
+
+
+def text_layer_depth(path: str, identifier: str, entry: str) -> int:
+    """How deep a text layer's brackets ({ ( [) nest, outside strings, asset paths, prim
+    paths and comments: the depth of pxr's recursion when it parses the layer. Read after
+    ``text_layer_cost`` held the layer to the budget: 0.9 s for 10^6 points."""
+    source = _layer_source(path, identifier, entry)
+    if source is None:
+        return 0
+    f, base, size = source
+    with f:
+        f.seek(base)
+        text = f.read(size)
+    depth = deepest = 0
+    for match in _TEXT_TOKENS.finditer(text):
+        token = match.group()
+        if token in (b"{", b"(", b"["):
+            depth += 1
+            deepest = max(deepest, depth)
+        elif token in (b"}", b")", b"]"):
+            depth -= 1
+    return deepest
+
+
 def _text_cost(f, size: int) -> int:
     left = size
     block = f.read(min(left, 1 << 20))
@@ -323,15 +385,18 @@ def _check_prim_count(layer, path: str, entry: str) -> None:
     and refuse it after; counted here, layer by layer, 3.4 s and 566 MB (most of it pxr's
     parse of the layer). Each prim's children are counted with len() before any is
     visited, so at most MAX_NODES specs are."""
-    todo = list(layer.rootPrims)
+    where = f"layer '{shorten(entry)}'" if entry else "the stage"
+    todo = [(prim, 1) for prim in layer.rootPrims]
     count = len(todo)
     while todo and count <= MAX_NODES:
-        children = todo.pop().nameChildren
+        prim, depth = todo.pop()
+        children = prim.nameChildren
         count += len(children)
+        if children and depth >= MAX_DEPTH:  # a crate's (a text layer's was held before)
+            raise InputError(f"{where} nests its prims more than {MAX_DEPTH:,} deep", path)
         if count <= MAX_NODES:
-            todo.extend(children)
+            todo.extend((child, depth + 1) for child in children)
     if count > MAX_NODES:
-        where = f"layer '{shorten(entry)}'" if entry else "the stage"
         raise InputError(f"{where} holds more than {MAX_NODES:,} prims, more than holopack draws", path)
 
 
