@@ -628,6 +628,72 @@ def test_prims_nested_past_the_depth_limit_are_refused_before_pxr_recurses_over_
     _one_line_refusal(capsys, tmp_path / "stacked.usda", "references nest its prims more than 100 deep once")
 
 
+def _skinned_quad(joints: list[str], transforms: int) -> str:
+    """A SkelRoot holding a Skeleton of ``joints`` with ``transforms`` identity rest and
+    bind transforms, and a quad bound to its first joint."""
+    identity = "((1, 0, 0, 0), (0, 1, 0, 0), (0, 0, 1, 0), (0, 0, 0, 1))"
+    matrices = "[" + ", ".join([identity] * transforms) + "]"
+    names = ", ".join(f'"{j}"' for j in joints)
+    return f"""#usda 1.0
+(
+    defaultPrim = "Root"
+)
+def SkelRoot "Root"
+{{
+    def Skeleton "skel"
+    {{
+        uniform token[] joints = [{names}]
+        uniform matrix4d[] bindTransforms = {matrices}
+        uniform matrix4d[] restTransforms = {matrices}
+    }}
+    def Mesh "quad" (
+        prepend apiSchemas = ["SkelBindingAPI"]
+    )
+    {{
+        int[] faceVertexCounts = [4]
+        int[] faceVertexIndices = [0, 1, 2, 3]
+        point3f[] points = [(0, 0, 0), (1, 0, 0), (1, 1, 0), (0, 1, 0)]
+        rel skel:skeleton = </Root/skel>
+        int[] primvars:skel:jointIndices = [0, 0, 0, 0] (
+            elementSize = 1
+            interpolation = "vertex"
+        )
+        float[] primvars:skel:jointWeights = [1, 1, 1, 1] (
+            elementSize = 1
+            interpolation = "vertex"
+        )
+    }}
+}}
+"""
+
+
+@needs_usd
+def test_a_skeleton_with_fewer_transforms_than_joints_is_one_line_naming_the_counts(tmp_path, capsys):
+    # pxr warns and computes no rest pose; numpy's "index 0 is out of bounds" was the line
+    path = tmp_path / "short.usda"
+    path.write_text(_skinned_quad(["a", "a/b", "c"], 2))
+    _one_line_refusal(
+        capsys,
+        path,
+        "unreadable USD: skeleton /Root/skel: its 3 joints have 2 restTransforms and 2 bindTransforms, "
+        "not one of each per joint",
+    )
+    path.write_text(_skinned_quad(["a", "a/b", "c"], 3))
+    assert len(load(path).skins) == 1
+
+
+@needs_usd
+def test_a_skeleton_of_more_joints_than_the_limit_is_refused_before_its_nodes_are_made(
+    tmp_path, capsys, monkeypatch, thousand_prims
+):
+    from holopack.scene.usd import skel
+
+    monkeypatch.setattr(skel, "add_joint_nodes", lambda *a: pytest.fail("joint nodes made"))
+    path = tmp_path / "joints.usda"
+    path.write_text(_skinned_quad([f"j{i}" for i in range(1001)], 1001))
+    _one_line_refusal(capsys, path, "more than 1,000 prims and joints, more than holopack draws")
+
+
 @needs_usd
 def test_a_stage_with_nothing_to_draw_is_one_line(tmp_path, capsys):
     path = tmp_path / "empty.usda"

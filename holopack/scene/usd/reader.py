@@ -556,6 +556,8 @@ class UsdReader:
         if not query:
             self.warn(f"{prim.GetPath()}: a skeleton outside a SkelRoot is not posed")
             return
+        if len(self.scene.nodes) + len(query.GetJointOrder()) > MAX_NODES:  # before a node each
+            self.fail(f"the stage holds more than {MAX_NODES:,} prims and joints, more than holopack draws")
         joints = skel.add_joint_nodes(self.scene.nodes, node_index, query, self.rest_time)
         if len(self.scene.nodes) > MAX_NODES:
             self.fail(f"the stage holds more than {MAX_NODES:,} prims and joints, more than holopack draws")
