@@ -1594,6 +1594,103 @@ def _(d):
     return ["export", "m.usdz", "-o", "out.hps", *EXPORT]
 
 
+@case("usd-sublayer-fifo")
+def _(d):
+    os.mkfifo(d / "s.usda")
+    (d / "m.usda").write_text(usd_quad(meta="subLayers = [@s.usda@]"))
+    return ["export", "m.usda", "-o", "out.hps", *EXPORT]
+
+
+@case("usd-sublayer-symlink-dev-zero")
+def _(d):
+    os.symlink("/dev/zero", d / "s.usda")
+    (d / "m.usda").write_text(usd_quad(meta="subLayers = [@s.usda@]"))
+    return ["export", "m.usda", "-o", "out.hps", *EXPORT]
+
+
+@case("usd-usdz-entry-name-slip")
+def _(d):
+    usdz(d / "m.usdz", [("m.usda", usd_quad().encode()), ("../../outside/x.usda", b"#usda 1.0\n")])
+    return ["export", "m.usdz", "-o", "out.hps", *EXPORT]
+
+
+@case("usd-prims-nested-50000-deep", either=True)
+def _(d):
+    depth = 50_000
+    with open(d / "m.usda", "w") as f:
+        f.write("#usda 1.0\n")
+        f.write('def Xform "p" {\n' * depth)
+        f.write('def Mesh "m" {\nint[] faceVertexCounts = [3]\nint[] faceVertexIndices = [0, 1, 2]\n')
+        f.write("point3f[] points = [(0, 0, 0), (1, 0, 0), (0, 1, 0)]\n}\n")
+        f.write("}\n" * depth)
+    return ["export", "m.usda", "-o", "out.hps", *EXPORT]
+
+
+@case("usd-inherits-billion-laughs")
+def _(d):
+    # as usd-references-billion-laughs, through inherits (the class arc) instead
+    (d / "m.usda").write_text(usd_laughs(False).replace("references = </L", "inherits = </L"))
+    return ["export", "m.usda", "-o", "out.hps", *EXPORT]
+
+
+@case("usd-variants-billion-laughs")
+def _(d):
+    # each level's 10 prims reference the level below from inside their selected variant
+    text = usd_laughs(False)
+    for level in range(1, 9):
+        text = text.replace(
+            f"(\n        references = </L{level - 1}>\n    )\n    {{\n    }}\n",
+            f'(\n        variants = {{ string v = "a" }}\n        prepend variantSets = "v"\n    )\n'
+            f'    {{\n        variantSet "v" = {{\n            "a" (references = </L{level - 1}>) {{\n'
+            "            }\n        }\n    }\n",
+        )
+    (d / "m.usda").write_text(text)
+    return ["export", "m.usda", "-o", "out.hps", *EXPORT]
+
+
+def usd_crate_bomb(path: Path, samples: bool = False) -> None:
+    """A .usdc whose mesh has 10^8 face counts of 3 and 3 x 10^8 indices of 0 (a crate
+    packs them into a few hundred KB); ``samples``: 3 x 10^8 indices as a time sample."""
+    from pxr import Usd, UsdGeom, Vt
+
+    stage = Usd.Stage.CreateNew(str(path))
+    mesh = UsdGeom.Mesh.Define(stage, "/Root/m")
+    stage.SetDefaultPrim(stage.GetPrimAtPath("/Root"))
+    points = Vt.Vec3fArray([(0, 0, 0), (1, 0, 0), (0, 1, 0)])
+    mesh.GetPointsAttr().Set(points)
+    if samples:
+        mesh.GetFaceVertexCountsAttr().Set(Vt.IntArray([3]))
+        mesh.GetFaceVertexIndicesAttr().Set(Vt.IntArray([0, 1, 2]))
+        mesh.GetFaceVertexIndicesAttr().Set(Vt.IntArray(300_000_000, 0), 1.0)
+    else:
+        mesh.GetFaceVertexCountsAttr().Set(Vt.IntArray(100_000_000, 3))
+        mesh.GetFaceVertexIndicesAttr().Set(Vt.IntArray(300_000_000, 0))
+    stage.GetRootLayer().Save()
+
+
+@case("usd-usdz-crate-1e8-face-counts")
+def _(d):
+    usd_crate_bomb(d / "m.usdc")
+    usdz(d / "m.usdz", [("m.usdc", (d / "m.usdc").read_bytes())])
+    (d / "m.usdc").unlink()
+    return ["export", "m.usdz", "-o", "out.hps", *EXPORT]
+
+
+@case("usd-usdc-time-sample-3e8-indices")
+def _(d):
+    usd_crate_bomb(d / "m.usdc", samples=True)
+    return ["export", "m.usdc", "-o", "out.hps", *EXPORT]
+
+
+@case("usd-skel-200000-joints")
+def _(d):
+    joints = ", ".join(f'"j{i}"' for i in range(200_000))
+    text = USD_SKINNED.format(indices="[0, 0, 0, 0]", weights="[1, 1, 1, 1]")
+    text = text.replace('uniform token[] joints = ["a", "a/b"]', f"uniform token[] joints = [{joints}]")
+    (d / "m.usda").write_text(text)
+    return ["export", "m.usda", "-o", "out.hps", *EXPORT]
+
+
 # -- 3D Gaussian splat PLYs (holopack/scene/splat_ply.py) -------------------------------------
 SPLAT_NAMES = ("x", "y", "z", "nx", "ny", "nz", "f_dc_0", "f_dc_1", "f_dc_2", "opacity") + (
     "scale_0",
@@ -1718,6 +1815,18 @@ def _(d):
         for _ in range(300):  # 300 MB of header, no end_header
             f.write(block)
     return ["export", "s.ply", "-o", "out.hps", *EXPORT]
+
+
+@case("splat-vertex-count-20-digits")
+def _(d):
+    (d / "s.ply").write_bytes(splat_ply(10).replace(b"element vertex 10", b"element vertex " + b"9" * 20))
+    return ["export", "s.ply", "-o", "out.hps", *EXPORT]
+
+
+@case("splat-vertex-count-negative")
+def _(d):
+    (d / "s.ply").write_bytes(splat_ply(10).replace(b"element vertex 10", b"element vertex -10"))
+    return ["inspect", "s.ply"]
 
 
 # -- running a case ------------------------------------------------------------------------
