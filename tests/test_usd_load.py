@@ -695,6 +695,27 @@ def test_a_skeleton_of_more_joints_than_the_limit_is_refused_before_its_nodes_ar
 
 
 @needs_usd
+def test_listing_a_stages_files_checks_each_layer_before_pxr_reads_it(tmp_path, monkeypatch):
+    from pxr import Sdf
+
+    from holopack.scene.sources import source_files
+
+    # `pack` lists a playlist item's files before it loads it: a .usda of prims 50,000
+    # deep died there (SIGSEGV) before the loader could refuse it
+    (tmp_path / "more.usda").write_text('#usda 1.0\ndef "q"\n{\n}\n')
+    deep = tmp_path / "deep.usda"
+    deep.write_text("#usda 1.0\n(\n    subLayers = [@more.usda@]\n)\n" + 'def "p" {\n' * 5000 + "}\n" * 5000)
+    opened = []
+    real = Sdf.Layer.FindOrOpen
+    monkeypatch.setattr(Sdf.Layer, "FindOrOpen", staticmethod(lambda p, *a: opened.append(p) or real(p, *a)))
+    assert source_files(str(deep)) == [str(deep)]
+    assert opened == []
+    # within the limit the sublayer is listed as before
+    deep.write_text("#usda 1.0\n(\n    subLayers = [@more.usda@]\n)\n" + 'def "p" {\n' * 50 + "}\n" * 50)
+    assert source_files(str(deep)) == [str(deep), str(tmp_path / "more.usda")]
+
+
+@needs_usd
 def test_a_stage_with_nothing_to_draw_is_one_line(tmp_path, capsys):
     path = tmp_path / "empty.usda"
     path.write_text('#usda 1.0\ndef Xform "Root"\n{\n    def Sphere "ball"\n    {\n    }\n}\n')

@@ -441,14 +441,20 @@ def dependencies(path: str) -> list[str]:
     out: list[str] = []
     seen: set[str] = set()
     todo = [os.path.abspath(path)]
+    budget = MemoryBudget(path)
     while todo and len(seen) < MAX_LAYERS:
         layer_path = todo.pop()
         if layer_path in seen:
             continue
         seen.add(layer_path)
         try:
+            # the loader's checks before pxr reads a layer and recurses over it: `pack`
+            # lists a playlist item's files first (a .usda of prims 50,000 deep: SIGSEGV)
+            _check_layer_source(path, layer_path, "", budget)
             layer = Sdf.Layer.FindOrOpen(layer_path)
-        except Tf.ErrorException:
+            if layer is not None:
+                _check_prim_count(layer, path, "")
+        except (Tf.ErrorException, InputError):
             layer = None
         if layer is None:
             continue
