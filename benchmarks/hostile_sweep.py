@@ -1614,16 +1614,28 @@ def _(d):
     return ["export", "m.usdz", "-o", "out.hps", *EXPORT]
 
 
-@case("usd-prims-nested-50000-deep", either=True)
-def _(d):
-    depth = 50_000
-    with open(d / "m.usda", "w") as f:
+def nested_usda(path: Path, depth: int) -> None:
+    """A .usda of Xforms ``depth`` deep around a triangle mesh."""
+    with open(path, "w") as f:
         f.write("#usda 1.0\n")
         f.write('def Xform "p" {\n' * depth)
         f.write('def Mesh "m" {\nint[] faceVertexCounts = [3]\nint[] faceVertexIndices = [0, 1, 2]\n')
         f.write("point3f[] points = [(0, 0, 0), (1, 0, 0), (0, 1, 0)]\n}\n")
         f.write("}\n" * depth)
+
+
+@case("usd-prims-nested-50000-deep", either=True)
+def _(d):
+    nested_usda(d / "m.usda", 50_000)
     return ["export", "m.usda", "-o", "out.hps", *EXPORT]
+
+
+@case("usd-pack-nested-50000-deep", outputs=("out",))
+def _(d):
+    # `pack` lists an item's layers (to hash them) before it loads the item
+    nested_usda(d / "m.usda", 50_000)
+    (d / "list.toml").write_text('devices = ["tiny.toml"]\n[[items]]\ninput = "m.usda"\nseconds = 0.2\n')
+    return ["pack", "list.toml", "-o", "out", "-j", "1", "-q"]
 
 
 @case("usd-inherits-billion-laughs")
@@ -1815,6 +1827,16 @@ def _(d):
         for _ in range(300):  # 300 MB of header, no end_header
             f.write(block)
     return ["export", "s.ply", "-o", "out.hps", *EXPORT]
+
+
+@case("splat-huge-scales-200000-faint-672px")
+def _(d):
+    # as splat-huge-scales-200000-faint, drawn at the 3dcircle's 672 px: 1,764 tiles each
+    (d / "big.toml").write_text(TINY_PROFILE.replace("render_size = 32", "render_size = 672"))
+    one = dict(zip(SPLAT_NAMES, (0, 0, 0, 0, 0, 0, 1.7, -1.7, -1.7, -5.3, 69, 69, 69, 1, 0, 0, 0)))
+    row = struct.pack(f"<{len(SPLAT_NAMES)}f", *(one[n] for n in SPLAT_NAMES))
+    (d / "s.ply").write_bytes(splat_ply(200_000, []) + row * 200_000)
+    return ["export", "s.ply", "-o", "out.hps", "--device", "big.toml", "--seconds", "0.2", "-q"]
 
 
 @case("splat-vertex-count-20-digits")
