@@ -12,8 +12,9 @@ file the readers may take or refuse): for those, a clean success counts too.
 
 prints one row per case: name, verdict, exit status, seconds, peak MB, first stderr line.
 The crafted files are written here byte by byte from the published formats (PNG, JPEG,
-GIF, KTX 2.0, glTF 2.0, OBJ, PLY, STL, ZIP), or from Pillow's writers where the
-attack is in a later part of the file.
+GIF, KTX 2.0, glTF 2.0, OBJ, PLY and 3DGS splat PLY, STL, ZIP, USDA and USDZ), or from
+Pillow's writers where the attack is in a later part of the file, and pxr's own writer
+for USD crates (.usdc), whose array compression is the attack.
 """
 
 from __future__ import annotations
