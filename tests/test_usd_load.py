@@ -9,6 +9,7 @@ import io
 import re
 import subprocess
 import sys
+import time
 import zipfile
 from pathlib import Path
 
@@ -643,6 +644,18 @@ def test_prims_nested_past_the_depth_limit_are_refused_before_pxr_recurses_over_
     quoted = _quad(tmp_path, body='        custom string note = "' + "{[(" * 5000 + '"\n', name="quoted.usda")
     quoted.write_text(quoted.read_text() + "# " + "{" * 5000 + "\n")
     assert package.text_layer_depth(str(quoted), str(quoted), "") == 4  # Root, quad, points [ and (
+    # strings and comments that never end are read once, to the end of their line or of
+    # the text: when each opener was scanned again, 80 KB of '"\\' took 25 s
+    for name, body in (
+        ("quotes", b'"\\' * 100_000),
+        ("comments", b"/* " * 70_000),
+        ("paths", b"<" * 200_000),
+    ):
+        hostile = tmp_path / f"{name}.usda"
+        hostile.write_bytes(b"#usda 1.0\n" + body)
+        start = time.perf_counter()
+        assert package.text_layer_depth(str(hostile), str(hostile), "") == 0
+        assert time.perf_counter() - start < 2.0, name
     # the limit at 100 from here: pxr takes 21 s to write a crate of prims 4,100 deep
     monkeypatch.setattr(package, "MAX_DEPTH", 100)
     # a crate holds its prims by path: counted as its specs are
