@@ -1639,6 +1639,14 @@ def _(d):
     return ["pack", "list.toml", "-o", "out", "-j", "1", "-q"]
 
 
+@case("usd-usda-unended-strings-5MB")
+def _(d):
+    # strings that never end, each a quote and a backslash: a scan that retried each one
+    # to the end of the line is quadratic
+    (d / "m.usda").write_bytes(usd_quad().encode() + b'"\\' * 2_500_000)
+    return ["export", "m.usda", "-o", "out.hps", *EXPORT]
+
+
 @case("usd-inherits-billion-laughs")
 def _(d):
     # as usd-references-billion-laughs, through inherits (the class arc) instead
