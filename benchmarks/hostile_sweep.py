@@ -12,8 +12,9 @@ file the readers may take or refuse): for those, a clean success counts too.
 
 prints one row per case: name, verdict, exit status, seconds, peak MB, first stderr line.
 The crafted files are written here byte by byte from the published formats (PNG, JPEG,
-GIF, KTX 2.0, glTF 2.0, OBJ, PLY, STL, ZIP), or from Pillow's writers where the
-attack is in a later part of the file.
+GIF, KTX 2.0, glTF 2.0, OBJ, PLY and 3DGS splat PLY, STL, ZIP, USDA and USDZ), or from
+Pillow's writers where the attack is in a later part of the file, and pxr's own writer
+for USD crates (.usdc), whose array compression is the attack.
 """
 
 from __future__ import annotations
@@ -1259,6 +1260,606 @@ def _(d):
     return ["export", "p.tif", "-o", "out.hps", *EXPORT]
 
 
+# -- USD and USDZ (holopack/scene/usd/) -------------------------------------------------------
+USD_QUAD = """#usda 1.0
+(
+    defaultPrim = "Root"
+    metersPerUnit = 1
+    upAxis = "Y"{meta}
+)
+def Xform "Root"
+{{
+    def Mesh "quad"
+    {{
+        int[] faceVertexCounts = {counts}
+        int[] faceVertexIndices = {indices}
+        point3f[] points = [(0, 0, 0), (1, 0, 0), (1, 1, 0), (0, 1, 0)]
+        uniform token subdivisionScheme = "none"
+{body}
+    }}
+{more}
+}}
+"""
+
+
+def usd_quad(meta="", counts="[4]", indices="[0, 1, 2, 3]", body="", more="") -> str:
+    """A .usda of one quad mesh under /Root; ``meta`` joins the layer's metadata (one
+    line each, indented), ``body`` the mesh's properties, ``more`` Root's other prims."""
+    meta = "".join(f"\n    {line}" for line in meta.splitlines())
+    return USD_QUAD.format(meta=meta, counts=counts, indices=indices, body=body, more=more)
+
+
+def usd_textured(file: str) -> str:
+    """The quad with a UsdPreviewSurface whose diffuseColor reads the texture ``file``."""
+    body = (
+        "        texCoord2f[] primvars:st = [(0, 0), (1, 0), (1, 1), (0, 1)] (\n"
+        '            interpolation = "vertex"\n        )\n'
+        "        rel material:binding = </Root/paint>\n"
+    )
+    more = f"""    def Material "paint"
+    {{
+        token outputs:surface.connect = </Root/paint/surface.outputs:surface>
+        def Shader "surface"
+        {{
+            uniform token info:id = "UsdPreviewSurface"
+            color3f inputs:diffuseColor.connect = </Root/paint/tex.outputs:rgb>
+            token outputs:surface
+        }}
+        def Shader "reader"
+        {{
+            uniform token info:id = "UsdPrimvarReader_float2"
+            string inputs:varname = "st"
+            float2 outputs:result
+        }}
+        def Shader "tex"
+        {{
+            uniform token info:id = "UsdUVTexture"
+            asset inputs:file = @{file}@
+            float2 inputs:st.connect = </Root/paint/reader.outputs:result>
+            float3 outputs:rgb
+        }}
+    }}
+"""
+    return usd_quad(body=body, more=more)
+
+
+def usdz(path: Path, entries: list[tuple[str, bytes]], compression=zipfile.ZIP_STORED) -> None:
+    with zipfile.ZipFile(path, "w", compression) as z:
+        for name, data in entries:
+            z.writestr(name, data)
+
+
+@case("usd-usdz-truncated")
+def _(d):
+    usdz(d / "m.usdz", [("m.usda", usd_quad().encode()), ("pad.png", png(64, 64))])
+    data = (d / "m.usdz").read_bytes()
+    (d / "m.usdz").write_bytes(data[: len(data) // 2])
+    return ["export", "m.usdz", "-o", "out.hps", *EXPORT]
+
+
+@case("usd-usdz-deflated")
+def _(d):
+    usdz(d / "m.usdz", [("m.usda", usd_quad().encode())], zipfile.ZIP_DEFLATED)
+    return ["export", "m.usdz", "-o", "out.hps", *EXPORT]
+
+
+@case("usd-usdz-first-entry-png")
+def _(d):
+    usdz(d / "m.usdz", [("a.png", png(4, 4)), ("m.usda", usd_quad().encode())])
+    return ["inspect", "m.usdz"]
+
+
+@case("usd-sublayer-dotdot-canary")
+def _(d):
+    (d / "m.usda").write_text(usd_quad(meta="subLayers = [@../outside/canary.png@]"))
+    return ["export", "m.usda", "-o", "out.hps", *EXPORT]
+
+
+@case("usd-reference-absolute-canary")
+def _(d):
+    canary = d.parent / "outside" / "canary.png"
+    more = f'    def "other" (\n        references = @{canary}@\n    )\n    {{\n    }}\n'
+    (d / "m.usda").write_text(usd_quad(more=more))
+    return ["export", "m.usda", "-o", "out.hps", *EXPORT]
+
+
+@case("usd-payload-url")
+def _(d):
+    more = '    def "other" (\n        payload = @http://127.0.0.1:9/x.usda@\n    )\n    {\n    }\n'
+    (d / "m.usda").write_text(usd_quad(more=more))
+    return ["export", "m.usda", "-o", "out.hps", *EXPORT]
+
+
+@case("usd-usdz-sublayer-climbing-out")
+def _(d):
+    stage = usd_quad(meta="subLayers = [@../../outside/canary.usda@]").encode()
+    (d.parent / "outside" / "canary.usda").write_text('#usda 1.0\ndef Xform "X"\n{\n}\n')
+    usdz(d / "m.usdz", [("m.usda", stage)])
+    return ["export", "m.usdz", "-o", "out.hps", *EXPORT]
+
+
+@case("usd-texture-dotdot-canary")
+def _(d):
+    (d / "m.usda").write_text(usd_textured("../outside/canary.png"))
+    return ["export", "m.usda", "-o", "out.hps", *EXPORT]
+
+
+@case("usd-usdz-texture-dotdot-canary")
+def _(d):
+    stage = usd_textured("../../canary/canary.png").encode()
+    usdz(d / "m.usdz", [("m.usda", stage), ("canary.png", png(4, 4))])
+    return ["export", "m.usdz", "-o", "out.hps", *EXPORT]
+
+
+@case("usd-reference-cycle", either=True)
+def _(d):
+    (d / "a.usda").write_text(
+        usd_quad(more='    def "b" (\n        references = @b.usda@\n    )\n    {\n    }\n')
+    )
+    (d / "b.usda").write_text(
+        '#usda 1.0\n(\n    defaultPrim = "B"\n)\ndef Xform "B"\n{\n'
+        '    def "a" (\n        references = @a.usda@\n    )\n    {\n    }\n}\n'
+    )
+    return ["export", "a.usda", "-o", "out.hps", *EXPORT]
+
+
+@case("usd-mesh-counts-past-points")
+def _(d):
+    (d / "m.usda").write_text(usd_quad(counts="[4, 4, 4]"))
+    return ["export", "m.usda", "-o", "out.hps", *EXPORT]
+
+
+@case("usd-mesh-negative-counts-indices")
+def _(d):
+    (d / "m.usda").write_text(usd_quad(counts="[-4, 8]", indices="[0, -1, 2, 3, 0, 1, 2, -7]"))
+    return ["export", "m.usda", "-o", "out.hps", *EXPORT]
+
+
+@case("usd-mesh-index-out-of-range")
+def _(d):
+    (d / "m.usda").write_text(usd_quad(indices="[0, 1, 2, 2147483647]"))
+    return ["inspect", "m.usda"]
+
+
+@case("usd-usda-1e8-face-counts")
+def _(d):
+    # 300 MB of text: "3, " 10^8 times
+    text = usd_quad(counts="[@@]")
+    head, tail = text.split("@@")
+    with open(d / "m.usda", "w") as f:
+        f.write(head)
+        block = "3, " * 1_000_000
+        for _ in range(100):
+            f.write(block)
+        f.write("3" + tail)
+    return ["inspect", "m.usda"]
+
+
+@case("usd-usdc-1e8-face-counts")
+def _(d):
+    # crate compresses an array of one repeated int to a few KB: 400 MB once read
+    from pxr import Sdf, Usd, UsdGeom, Vt
+
+    stage = Usd.Stage.CreateNew(str(d / "m.usdc"))
+    mesh = UsdGeom.Mesh.Define(stage, "/Root/m")
+    stage.SetDefaultPrim(stage.GetPrimAtPath("/Root"))
+    mesh.GetPointsAttr().Set(Vt.Vec3fArray([(0, 0, 0), (1, 0, 0), (0, 1, 0)]))
+    mesh.GetFaceVertexCountsAttr().Set(Vt.IntArray(100_000_000, 3))
+    mesh.GetFaceVertexIndicesAttr().Set(Vt.IntArray(300_000_000, 0))
+    del Sdf
+    stage.GetRootLayer().Save()
+    return ["export", "m.usdc", "-o", "out.hps", *EXPORT]
+
+
+@case("usd-layer-150000-prims")
+def _(d):
+    with open(d / "m.usda", "w") as f:
+        f.write(usd_quad().rsplit("}", 1)[0])
+        for i in range(150_000):
+            f.write(f'    def Xform "p{i}"\n    {{\n    }}\n')
+        f.write("}\n")
+    return ["inspect", "m.usda"]
+
+
+def usd_laughs(instanceable: bool) -> str:
+    """10 prims at each of 8 levels, each level's 10 referencing the level below: 10^8
+    prims once composed from 80 specs (a "billion laughs" of references)."""
+    flag = "\n        instanceable = true" if instanceable else ""
+    out = ['#usda 1.0\n(\n    defaultPrim = "L8"\n)\n']
+    out.append(
+        'def Mesh "L0"\n{\n    int[] faceVertexCounts = [3]\n    int[] faceVertexIndices = [0, 1, 2]\n'
+    )
+    out.append("    point3f[] points = [(0, 0, 0), (1, 0, 0), (0, 1, 0)]\n}\n")
+    for level in range(1, 9):
+        out.append(f'def Xform "L{level}"\n{{\n')
+        for k in range(10):
+            out.append(
+                f'    def "c{k}" (\n        references = </L{level - 1}>{flag}\n    )\n    {{\n    }}\n'
+            )
+        out.append("}\n")
+    return "".join(out)
+
+
+@case("usd-references-billion-laughs")
+def _(d):
+    (d / "m.usda").write_text(usd_laughs(False))
+    return ["export", "m.usda", "-o", "out.hps", *EXPORT]
+
+
+@case("usd-instances-billion-laughs")
+def _(d):
+    (d / "m.usda").write_text(usd_laughs(True))
+    return ["export", "m.usda", "-o", "out.hps", *EXPORT]
+
+
+def usd_spinning(meta: str) -> str:
+    body = '        float xformOp:rotateY.timeSamples = {0: 0, 10: 90}\n        uniform token[] xformOpOrder = ["xformOp:rotateY"]\n'
+    return usd_quad(meta=meta, body=body)
+
+
+@case("usd-time-codes-per-second-zero")
+def _(d):
+    (d / "m.usda").write_text(usd_spinning("timeCodesPerSecond = 0\nstartTimeCode = 0\nendTimeCode = 10"))
+    return ["export", "m.usda", "-o", "out.hps", *EXPORT]
+
+
+@case("usd-time-codes-per-second-negative", either=True)
+def _(d):
+    (d / "m.usda").write_text(usd_spinning("timeCodesPerSecond = -24\nstartTimeCode = 0\nendTimeCode = 10"))
+    return ["export", "m.usda", "-o", "out.hps", *EXPORT]
+
+
+@case("usd-time-codes-per-second-nan")
+def _(d):
+    (d / "m.usda").write_text(usd_spinning("timeCodesPerSecond = nan\nstartTimeCode = 0\nendTimeCode = 10"))
+    return ["export", "m.usda", "-o", "out.hps", *EXPORT]
+
+
+@case("usd-sublayer-time-codes-per-second-negative", either=True)
+def _(d):
+    (d / "s.usda").write_text("#usda 1.0\n(\n    timeCodesPerSecond = -1e-300\n)\n")
+    (d / "m.usda").write_text(usd_spinning("subLayers = [@s.usda@]\nstartTimeCode = 0\nendTimeCode = 10"))
+    return ["export", "m.usda", "-o", "out.hps", *EXPORT]
+
+
+@case("usd-time-span-1e12")
+def _(d):
+    (d / "m.usda").write_text(usd_spinning("startTimeCode = -1e12\nendTimeCode = 1e12"))
+    return ["export", "m.usda", "-o", "out.hps", *EXPORT]
+
+
+@case("usd-start-after-end-1e12", either=True)
+def _(d):
+    (d / "m.usda").write_text(usd_spinning("startTimeCode = 1e12\nendTimeCode = -1e12"))
+    return ["export", "m.usda", "-o", "out.hps", *EXPORT]
+
+
+USD_SKINNED = """#usda 1.0
+(
+    defaultPrim = "Root"
+    metersPerUnit = 1
+    upAxis = "Y"
+)
+def SkelRoot "Root"
+{{
+    def Skeleton "skel"
+    {{
+        uniform token[] joints = ["a", "a/b"]
+        uniform matrix4d[] bindTransforms = [((1,0,0,0),(0,1,0,0),(0,0,1,0),(0,0,0,1)), ((1,0,0,0),(0,1,0,0),(0,0,1,0),(0,1,0,1))]
+        uniform matrix4d[] restTransforms = [((1,0,0,0),(0,1,0,0),(0,0,1,0),(0,0,0,1)), ((1,0,0,0),(0,1,0,0),(0,0,1,0),(0,1,0,1))]
+    }}
+    def Mesh "quad" (
+        prepend apiSchemas = ["SkelBindingAPI"]
+    )
+    {{
+        int[] faceVertexCounts = [4]
+        int[] faceVertexIndices = [0, 1, 2, 3]
+        point3f[] points = [(0, 0, 0), (1, 0, 0), (1, 1, 0), (0, 1, 0)]
+        uniform token subdivisionScheme = "none"
+        rel skel:skeleton = </Root/skel>
+        int[] primvars:skel:jointIndices = {indices} (
+            elementSize = 1
+            interpolation = "vertex"
+        )
+        float[] primvars:skel:jointWeights = {weights} (
+            elementSize = 1
+            interpolation = "vertex"
+        )
+    }}
+}}
+"""
+
+
+@case("usd-skel-joint-index-out-of-range")
+def _(d):
+    (d / "m.usda").write_text(USD_SKINNED.format(indices="[0, 1, 7, 1000000]", weights="[1, 1, 1, 1]"))
+    return ["export", "m.usda", "-o", "out.hps", *EXPORT]
+
+
+@case("usd-skel-joint-count-mismatch", either=True)
+def _(d):
+    (d / "m.usda").write_text(USD_SKINNED.format(indices="[0, 1, 0, 1, 1, 1, 0]", weights="[1, 1]"))
+    return ["export", "m.usda", "-o", "out.hps", *EXPORT]
+
+
+@case("usd-usdc-garbage-after-magic")
+def _(d):
+    (d / "m.usdc").write_bytes(b"PXR-USDC" + bytes(range(256)) * 64)
+    return ["inspect", "m.usdc"]
+
+
+@case("usd-usdz-texture-png-30000")
+def _(d):
+    stage = usd_textured("t.png").encode()
+    usdz(d / "m.usdz", [("m.usda", stage), ("t.png", png(30000, 30000, rows=64))])
+    return ["export", "m.usdz", "-o", "out.hps", *EXPORT]
+
+
+@case("usd-sublayer-fifo")
+def _(d):
+    os.mkfifo(d / "s.usda")
+    (d / "m.usda").write_text(usd_quad(meta="subLayers = [@s.usda@]"))
+    return ["export", "m.usda", "-o", "out.hps", *EXPORT]
+
+
+@case("usd-sublayer-symlink-dev-zero")
+def _(d):
+    os.symlink("/dev/zero", d / "s.usda")
+    (d / "m.usda").write_text(usd_quad(meta="subLayers = [@s.usda@]"))
+    return ["export", "m.usda", "-o", "out.hps", *EXPORT]
+
+
+@case("usd-usdz-entry-name-slip")
+def _(d):
+    usdz(d / "m.usdz", [("m.usda", usd_quad().encode()), ("../../outside/x.usda", b"#usda 1.0\n")])
+    return ["export", "m.usdz", "-o", "out.hps", *EXPORT]
+
+
+def nested_usda(path: Path, depth: int) -> None:
+    """A .usda of Xforms ``depth`` deep around a triangle mesh."""
+    with open(path, "w") as f:
+        f.write("#usda 1.0\n")
+        f.write('def Xform "p" {\n' * depth)
+        f.write('def Mesh "m" {\nint[] faceVertexCounts = [3]\nint[] faceVertexIndices = [0, 1, 2]\n')
+        f.write("point3f[] points = [(0, 0, 0), (1, 0, 0), (0, 1, 0)]\n}\n")
+        f.write("}\n" * depth)
+
+
+@case("usd-prims-nested-50000-deep", either=True)
+def _(d):
+    nested_usda(d / "m.usda", 50_000)
+    return ["export", "m.usda", "-o", "out.hps", *EXPORT]
+
+
+@case("usd-pack-nested-50000-deep", outputs=("out",))
+def _(d):
+    # `pack` lists an item's layers (to hash them) before it loads the item
+    nested_usda(d / "m.usda", 50_000)
+    (d / "list.toml").write_text('devices = ["tiny.toml"]\n[[items]]\ninput = "m.usda"\nseconds = 0.2\n')
+    return ["pack", "list.toml", "-o", "out", "-j", "1", "-q"]
+
+
+@case("usd-usda-unended-strings-5MB")
+def _(d):
+    # strings that never end, each a quote and a backslash: a scan that retried each one
+    # to the end of the line is quadratic
+    (d / "m.usda").write_bytes(usd_quad().encode() + b'"\\' * 2_500_000)
+    return ["export", "m.usda", "-o", "out.hps", *EXPORT]
+
+
+@case("usd-inherits-billion-laughs")
+def _(d):
+    # as usd-references-billion-laughs, through inherits (the class arc) instead
+    (d / "m.usda").write_text(usd_laughs(False).replace("references = </L", "inherits = </L"))
+    return ["export", "m.usda", "-o", "out.hps", *EXPORT]
+
+
+@case("usd-variants-billion-laughs")
+def _(d):
+    # each level's 10 prims reference the level below from inside their selected variant
+    text = usd_laughs(False)
+    for level in range(1, 9):
+        text = text.replace(
+            f"(\n        references = </L{level - 1}>\n    )\n    {{\n    }}\n",
+            f'(\n        variants = {{ string v = "a" }}\n        prepend variantSets = "v"\n    )\n'
+            f'    {{\n        variantSet "v" = {{\n            "a" (references = </L{level - 1}>) {{\n'
+            "            }\n        }\n    }\n",
+        )
+    (d / "m.usda").write_text(text)
+    return ["export", "m.usda", "-o", "out.hps", *EXPORT]
+
+
+def usd_crate_bomb(path: Path, samples: bool = False) -> None:
+    """A .usdc whose mesh has 10^8 face counts of 3 and 3 x 10^8 indices of 0 (a crate
+    packs them into a few hundred KB); ``samples``: 3 x 10^8 indices as a time sample."""
+    from pxr import Usd, UsdGeom, Vt
+
+    stage = Usd.Stage.CreateNew(str(path))
+    mesh = UsdGeom.Mesh.Define(stage, "/Root/m")
+    stage.SetDefaultPrim(stage.GetPrimAtPath("/Root"))
+    points = Vt.Vec3fArray([(0, 0, 0), (1, 0, 0), (0, 1, 0)])
+    mesh.GetPointsAttr().Set(points)
+    if samples:
+        mesh.GetFaceVertexCountsAttr().Set(Vt.IntArray([3]))
+        mesh.GetFaceVertexIndicesAttr().Set(Vt.IntArray([0, 1, 2]))
+        mesh.GetFaceVertexIndicesAttr().Set(Vt.IntArray(300_000_000, 0), 1.0)
+    else:
+        mesh.GetFaceVertexCountsAttr().Set(Vt.IntArray(100_000_000, 3))
+        mesh.GetFaceVertexIndicesAttr().Set(Vt.IntArray(300_000_000, 0))
+    stage.GetRootLayer().Save()
+
+
+@case("usd-usdz-crate-1e8-face-counts")
+def _(d):
+    usd_crate_bomb(d / "m.usdc")
+    usdz(d / "m.usdz", [("m.usdc", (d / "m.usdc").read_bytes())])
+    (d / "m.usdc").unlink()
+    return ["export", "m.usdz", "-o", "out.hps", *EXPORT]
+
+
+@case("usd-usdc-time-sample-3e8-indices")
+def _(d):
+    usd_crate_bomb(d / "m.usdc", samples=True)
+    return ["export", "m.usdc", "-o", "out.hps", *EXPORT]
+
+
+@case("usd-skel-200000-joints")
+def _(d):
+    joints = ", ".join(f'"j{i}"' for i in range(200_000))
+    text = USD_SKINNED.format(indices="[0, 0, 0, 0]", weights="[1, 1, 1, 1]")
+    text = text.replace('uniform token[] joints = ["a", "a/b"]', f"uniform token[] joints = [{joints}]")
+    (d / "m.usda").write_text(text)
+    return ["export", "m.usda", "-o", "out.hps", *EXPORT]
+
+
+# -- 3D Gaussian splat PLYs (holopack/scene/splat_ply.py) -------------------------------------
+SPLAT_NAMES = ("x", "y", "z", "nx", "ny", "nz", "f_dc_0", "f_dc_1", "f_dc_2", "opacity") + (
+    "scale_0",
+    "scale_1",
+    "scale_2",
+    "rot_0",
+    "rot_1",
+    "rot_2",
+    "rot_3",
+)
+
+
+def splat_ply(
+    count: int, rows: list[tuple] | None = None, names=SPLAT_NAMES, fmt="binary_little_endian", kind="float"
+) -> bytes:
+    """A 3DGS PLY header declaring ``count`` vertices of ``names`` (each a ``kind``), and
+    ``rows`` (one tuple of floats each; default ``count`` unit splats, red, opaque)."""
+    head = f"ply\nformat {fmt} 1.0\nelement vertex {count}\n"
+    head += "".join(f"property {kind} {n}\n" for n in names) + "end_header\n"
+    if rows is None:
+        one = dict(zip(SPLAT_NAMES, (0, 0, 0, 0, 0, 0, 1.7, -1.7, -1.7, 4, -3, -3, -3, 1, 0, 0, 0)))
+        rows = [tuple(one.get(n, 0.0) for n in names)] * count
+    end = ">" if fmt == "binary_big_endian" else "<"
+    body = b"".join(struct.pack(f"{end}{len(r)}f", *r) for r in rows)
+    return head.encode() + body
+
+
+def splat_rows(count: int, **values) -> list[tuple]:
+    """``count`` rows of small splats spread along x, with ``values`` (name -> value) set."""
+    rows = []
+    for i in range(count):
+        one = dict(zip(SPLAT_NAMES, (i * 0.1, 0, 0, 0, 0, 0, 1.7, -1.7, -1.7, 4, -3, -3, -3, 1, 0, 0, 0)))
+        if i % 2 == 0:
+            one.update(values)
+        rows.append(tuple(one[n] for n in SPLAT_NAMES))
+    return rows
+
+
+@case("splat-1e9-vertices-short-body")
+def _(d):
+    (d / "s.ply").write_bytes(splat_ply(10**9, splat_rows(10)))
+    return ["export", "s.ply", "-o", "out.hps", *EXPORT]
+
+
+@case("splat-no-opacity")
+def _(d):
+    names = tuple(n for n in SPLAT_NAMES if n != "opacity")
+    (d / "s.ply").write_bytes(splat_ply(100, names=names))
+    return ["export", "s.ply", "-o", "out.hps", *EXPORT]
+
+
+@case("splat-no-scale-0")
+def _(d):
+    names = tuple(n for n in SPLAT_NAMES if n != "scale_0")
+    (d / "s.ply").write_bytes(splat_ply(100, names=names))
+    return ["inspect", "s.ply"]
+
+
+@case("splat-nan-inf-positions-scales-rotations", either=True)
+def _(d):
+    nan, inf = float("nan"), float("inf")
+    rows = splat_rows(20, x=nan, scale_1=inf, rot_2=nan)
+    rows += splat_rows(4, y=-inf, scale_0=nan, rot_0=inf)
+    (d / "s.ply").write_bytes(splat_ply(len(rows), rows))
+    return ["export", "s.ply", "-o", "out.hps", *EXPORT]
+
+
+@case("splat-all-nan")
+def _(d):
+    rows = [tuple(float("nan") for _ in SPLAT_NAMES)] * 50
+    (d / "s.ply").write_bytes(splat_ply(len(rows), rows))
+    return ["export", "s.ply", "-o", "out.hps", *EXPORT]
+
+
+@case("splat-zero-quaternions", either=True)
+def _(d):
+    (d / "s.ply").write_bytes(splat_ply(20, splat_rows(20, rot_0=0.0)))
+    return ["export", "s.ply", "-o", "out.hps", *EXPORT]
+
+
+@case("splat-huge-scales-200000-faint", either=True)
+def _(d):
+    # 200,000 splats of standard deviation 1e30 at opacity 0.005: each covers every pixel
+    # and none is opaque enough to end a pixel's list early
+    one = dict(zip(SPLAT_NAMES, (0, 0, 0, 0, 0, 0, 1.7, -1.7, -1.7, -5.3, 69, 69, 69, 1, 0, 0, 0)))
+    row = struct.pack(f"<{len(SPLAT_NAMES)}f", *(one[n] for n in SPLAT_NAMES))
+    (d / "s.ply").write_bytes(splat_ply(200_000, []) + row * 200_000)
+    return ["export", "s.ply", "-o", "out.hps", *EXPORT]
+
+
+@case("splat-duplicate-property")
+def _(d):
+    (d / "s.ply").write_bytes(splat_ply(10, names=(*SPLAT_NAMES, "opacity")))
+    return ["export", "s.ply", "-o", "out.hps", *EXPORT]
+
+
+@case("splat-big-endian", either=True)
+def _(d):
+    (d / "s.ply").write_bytes(splat_ply(10, splat_rows(10), fmt="binary_big_endian"))
+    return ["export", "s.ply", "-o", "out.hps", *EXPORT]
+
+
+@case("splat-property-of-unknown-type")
+def _(d):
+    (d / "s.ply").write_bytes(splat_ply(10, kind="float128"))
+    return ["inspect", "s.ply"]
+
+
+@case("splat-header-line-1MB")
+def _(d):
+    data = splat_ply(10)
+    (d / "s.ply").write_bytes(data.replace(b"end_header", b"comment " + b"x" * MB + b"\nend_header", 1))
+    return ["export", "s.ply", "-o", "out.hps", *EXPORT]
+
+
+@case("splat-endless-header")
+def _(d):
+    head = splat_ply(10).split(b"end_header")[0]
+    with open(d / "s.ply", "wb") as f:
+        f.write(head)
+        block = b"comment no end\n" * 65536
+        for _ in range(300):  # 300 MB of header, no end_header
+            f.write(block)
+    return ["export", "s.ply", "-o", "out.hps", *EXPORT]
+
+
+@case("splat-huge-scales-200000-faint-672px")
+def _(d):
+    # as splat-huge-scales-200000-faint, drawn at the 3dcircle's 672 px: 1,764 tiles each
+    (d / "big.toml").write_text(TINY_PROFILE.replace("render_size = 32", "render_size = 672"))
+    one = dict(zip(SPLAT_NAMES, (0, 0, 0, 0, 0, 0, 1.7, -1.7, -1.7, -5.3, 69, 69, 69, 1, 0, 0, 0)))
+    row = struct.pack(f"<{len(SPLAT_NAMES)}f", *(one[n] for n in SPLAT_NAMES))
+    (d / "s.ply").write_bytes(splat_ply(200_000, []) + row * 200_000)
+    return ["export", "s.ply", "-o", "out.hps", "--device", "big.toml", "--seconds", "0.2", "-q"]
+
+
+@case("splat-vertex-count-20-digits")
+def _(d):
+    (d / "s.ply").write_bytes(splat_ply(10).replace(b"element vertex 10", b"element vertex " + b"9" * 20))
+    return ["export", "s.ply", "-o", "out.hps", *EXPORT]
+
+
+@case("splat-vertex-count-negative")
+def _(d):
+    (d / "s.ply").write_bytes(splat_ply(10).replace(b"element vertex 10", b"element vertex -10"))
+    return ["inspect", "s.ply"]
+
+
 # -- running a case ------------------------------------------------------------------------
 @dataclass
 class Result:
@@ -1344,6 +1945,8 @@ def run_case(c: Case, scratch: Path, timeout: float, memory: str, as_user: str |
         faults.append("internal error")
     if proc.returncode < 0:
         faults.append(f"killed by signal {-proc.returncode}")
+    if peak_mb > PEAK_LIMIT / MB:  # NaN (killed at the timeout) is said above
+        faults.append(f"peak {peak_mb:.0f} MB")
     ok_success = c.either and proc.returncode == 0
     report = out.decode("utf-8", "replace").strip().splitlines()
     if c.report and not hung and proc.returncode in (1, 2) and (report or len(lines) == 1):

@@ -87,6 +87,12 @@ class MemoryBudget:
             )
         self.used += nbytes
 
+    def peak(self, nbytes: int, what: str) -> None:
+        """Refuse ``nbytes`` as ``spend`` does without keeping them: memory a library
+        takes for a moment (a parse, an unpacking) before what is kept is spent."""
+        self.spend(nbytes, what)
+        self.used -= int(nbytes)
+
     def picture(self, width: int, height: int, channels: int, what: str) -> None:
         """Count a picture of ``width`` x ``height`` x ``channels`` bytes, before decoding."""
         if width <= 0 or height <= 0:

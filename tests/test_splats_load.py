@@ -147,6 +147,38 @@ def test_ascii_splats_and_compressed_splats_are_refused_in_one_line(tmp_path):
         load(packed)
 
 
+@pytest.mark.parametrize(
+    ("dropped", "said"),
+    [
+        (["opacity"], "without the property opacity;"),
+        (["scale_0", "rot_3"], "without the properties scale_0, rot_3;"),
+    ],
+)
+def test_a_splat_ply_missing_some_3dgs_properties_names_them(tmp_path, dropped, said):
+    # trimesh read such a file as a point cloud ("no triangles to draw")
+    data = ply_bytes([ROW] * 4)
+    for name in dropped:
+        data = data.replace(f"property float {name}\n".encode(), b"")
+    path = tmp_path / "lost.ply"
+    path.write_bytes(data)
+    with pytest.raises(InputError, match=f"a Gaussian splat PLY {said} the 3DGS layout has x y z"):
+        load(path)
+
+
+def test_a_ply_header_without_end_header_in_its_first_64_kb_is_refused_in_its_words(tmp_path):
+    # 300 MB of comments ran trimesh 7.6 s to "list index out of range"; 1 MB of one
+    # comment line was read as a point cloud
+    head = ply_bytes([ROW]).split(b"end_header")[0]
+    endless = tmp_path / "endless.ply"
+    endless.write_bytes(head + b"comment no end\n" * 10_000)
+    with pytest.raises(InputError, match="the PLY header runs past 64 KB with no end_header"):
+        load(endless)
+    long_line = tmp_path / "long.ply"
+    long_line.write_bytes(head + b"comment " + b"x" * (1 << 20) + b"\nend_header\n" + bytes(68))
+    with pytest.raises(InputError, match="the PLY header runs past 64 KB with no end_header"):
+        load(long_line)
+
+
 def test_a_point_cloud_ply_is_still_refused_as_a_point_cloud(tmp_path):
     path = tmp_path / "cloud.ply"
     header = "ply\nformat binary_little_endian 1.0\nelement vertex 2\nproperty float x\nproperty float y\nproperty float z\nend_header\n"

@@ -10,6 +10,7 @@ import math
 import re
 import subprocess
 import sys
+import time
 import zipfile
 from pathlib import Path
 
@@ -500,6 +501,265 @@ def test_references_multiplying_prims_past_the_limit_are_refused(tmp_path, capsy
     path = tmp_path / "copies.usda"
     path.write_text(f'#usda 1.0\ndef Xform "Base"\n{{\n{base}}}\ndef Xform "World"\n{{\n{copies}}}\n')
     _one_line_refusal(capsys, path, "the stage holds more than 1,000 prims once composed")
+
+
+@needs_usd
+def test_nested_references_are_refused_from_their_specs_before_the_stage_is_composed(
+    tmp_path, capsys, thousand_prims
+):
+    # a "billion laughs" of references: 10 prims a level, each referencing the level
+    # below, 4 levels: 10^4 prims composed from 40 specs (8 levels, 10^8: pxr aborted)
+    text = '#usda 1.0\n(\n    defaultPrim = "L4"\n)\ndef Mesh "L0"\n{\n}\n'
+    for level in range(1, 5):
+        text += f'def Xform "L{level}"\n{{\n'
+        for k in range(10):
+            text += f'    def "c{k}" (\n        references = </L{level - 1}>\n    )\n    {{\n    }}\n'
+        text += "}\n"
+    path = tmp_path / "laughs.usda"
+    path.write_text(text)
+    from holopack.scene.usd import package
+
+    # counted from the layer's specs alone: L3 holds 10 x (1 + 10 x (1 + 10)) = 1,110
+    # prims, L4 10 x (1 + 1,110) = 11,110, past twice the limit
+    with pytest.raises(InputError, match=r"would compose more than 1,000 prims \(about 11,110 counted"):
+        package.check_layers(str(path))
+    _one_line_refusal(capsys, path, "references and instances would compose more than 1,000 prims")
+    # a reference cycle (pxr drops it) adds nothing and ends
+    cycle = tmp_path / "cycle.usda"
+    cycle.write_text(
+        '#usda 1.0\ndef Xform "A" (\n    references = </B>\n)\n{\n    def Xform "a" {}\n}\n'
+        'def Xform "B" (\n    references = </A>\n)\n{\n    def Xform "b" {}\n}\n'
+    )
+    package.check_layers(str(cycle))
+
+
+@needs_usd
+def test_the_composed_estimate_looks_in_the_sublayers_that_hold_a_prim_only(
+    tmp_path, capsys, monkeypatch, thousand_prims
+):
+    from holopack.scene.usd import package
+
+    # 900 prims over 200 empty sublayers: each prim looked up in every sublayer took 34 s
+    # for 20,000 prims; each prim (and each layer's root) is visited once now
+    for i in range(200):
+        (tmp_path / f"s{i}.usda").write_text("#usda 1.0\n")
+    subs = ", ".join(f"@s{i}.usda@" for i in range(200))
+    prims = "".join(f'    def Xform "p{i}"\n    {{\n    }}\n' for i in range(900))
+    path = tmp_path / "wide.usda"
+    path.write_text(f'#usda 1.0\n(\n    subLayers = [{subs}]\n)\ndef Xform "W"\n{{\n{prims}}}\n')
+    visits = []
+    real = package._prim_parts
+    monkeypatch.setattr(package, "_prim_parts", lambda *a: visits.append(a[-1]) or real(*a))
+    package.check_layers(str(path))
+    assert len(visits) == 1 + 1 + 900 + 200  # the root, W, its prims, each sublayer's root
+    # a sublayer's prims still count: 8 levels of 3 prims referencing the level below
+    laughs = '#usda 1.0\ndef "L0"\n{\n}\n'
+    for level in range(1, 9):
+        refs = "".join(
+            f'    def "c{k}" (\n        references = </L{level - 1}>\n    )\n    {{\n    }}\n'
+            for k in range(3)
+        )
+        laughs += f'def "L{level}"\n{{\n{refs}}}\n'
+    (tmp_path / "laughs.usda").write_text(laughs)
+    top = tmp_path / "top.usda"
+    top.write_text("#usda 1.0\n(\n    subLayers = [@laughs.usda@]\n)\n")
+    _one_line_refusal(capsys, top, "would compose more than 1,000 prims")
+
+
+@needs_usd
+def test_a_text_layer_is_counted_against_the_budget_by_its_numbers_before_pxr_parses_it(
+    tmp_path, capsys, monkeypatch
+):
+    from pxr import Sdf
+
+    from holopack.scene.usd import package
+
+    # 400,000 face counts in 1.2 MB of text: 180 bytes a number (pxr's parser held 1.8
+    # GB for 10^7 of them) and 12 a byte, 82 MB, past a budget of 64 MB
+    counts = "[" + "3, " * 399_999 + "3]"
+    big = _quad(tmp_path, name="counts.usda")
+    big.write_text(big.read_text().replace("[4, 4]", counts))
+    text = big.read_bytes()
+    assert package.text_layer_cost(str(big), str(big), "") == len(text) * 12 + text.count(b",") * 180
+    monkeypatch.setenv("HOLOPACK_MEMORY_BUDGET_MB", "64")
+    monkeypatch.setattr(Sdf.Layer, "FindOrOpen", staticmethod(lambda *a: pytest.fail("parsed")))
+    _one_line_refusal(capsys, big, "the stage (USD text, which pxr parses whole) needs 82 MB")
+    # a layer inside a package is counted from its entry; a crate costs nothing here
+    package_path = _stored_zip(tmp_path / "counts.usdz", {"counts.usda": big.read_bytes()})
+    _one_line_refusal(capsys, package_path, "USD text, which pxr parses whole")
+    assert package.text_layer_cost(str(tmp_path / "x.usdc"), str(tmp_path / "x.usdc"), "") == 0
+    monkeypatch.undo()
+    assert len(load(_quad(tmp_path)).draw_items) == 1  # a small stage reads as before
+
+
+@needs_usd
+def test_a_crates_arrays_are_counted_from_its_structure_before_pxr_unpacks_them(
+    tmp_path, capsys, monkeypatch
+):
+    from pxr import Sdf, Usd, UsdGeom, Vt
+
+    from holopack.scene.usd import crate
+
+    # a crate packs 10^6 face counts of 3 and 3 x 10^6 indices of 0 into a few KB;
+    # unpacked they are 16 MB (10^8 of them: 1.5 GB, pxr's bad_alloc past 2 GB)
+    path = tmp_path / "packed.usdc"
+    stage = Usd.Stage.CreateNew(str(path))
+    mesh = UsdGeom.Mesh.Define(stage, "/Root/m")
+    mesh.GetPointsAttr().Set(Vt.Vec3fArray([(0, 0, 0), (1, 0, 0), (0, 1, 0)]))
+    mesh.GetFaceVertexCountsAttr().Set(Vt.IntArray(1_000_000, 3))
+    mesh.GetFaceVertexIndicesAttr().Set(Vt.IntArray(3_000_000, 0))
+    stage.GetRootLayer().Save()
+    assert path.stat().st_size < 100_000
+    with open(path, "rb") as f:
+        assert crate.array_bytes(f, path.stat().st_size) == 1_000_000 * 4 + 3_000_000 * 4 + 3 * 12
+    monkeypatch.setenv("HOLOPACK_MEMORY_BUDGET_MB", "8")
+    monkeypatch.setattr(Sdf.Layer, "FindOrOpen", staticmethod(lambda *a: pytest.fail("unpacked")))
+    _one_line_refusal(capsys, path, "the stage's arrays (as pxr unpacks them) needs")
+    # the same crate as a package's first entry, read where it lies in the .usdz
+    package_path = _stored_zip(tmp_path / "packed.usdz", {"packed.usdc": path.read_bytes()})
+    _one_line_refusal(capsys, package_path, "the stage's arrays (as pxr unpacks them) needs")
+    # a field table whose offsets leave the file: one line, before pxr reads it
+    data = bytearray(path.read_bytes())
+    toc = int.from_bytes(data[16:24], "little")
+    data[toc : toc + 8] = (3).to_bytes(8, "little")  # the first of 3 sections: FIELDS at 2^40
+    data[toc + 8 : toc + 40] = b"FIELDS".ljust(16, b"\0") + (2**40).to_bytes(8, "little") * 2
+    damaged = tmp_path / "damaged.usdc"
+    damaged.write_bytes(bytes(data))
+    _one_line_refusal(capsys, damaged, "is a damaged crate (an offset past the end of the file")
+
+
+@needs_usd
+def test_prims_nested_past_the_depth_limit_are_refused_before_pxr_recurses_over_them(
+    tmp_path, capsys, monkeypatch
+):
+    from pxr import Sdf
+
+    from holopack.scene.usd import package
+
+    # pxr's parser died (SIGSEGV) on a .usda of prims 99,999 deep, its list of a layer's
+    # dependencies on one 20,000 deep; 5,000 is past the limit of 4,096
+    deep = tmp_path / "deep.usda"
+    deep.write_text("#usda 1.0\n" + 'def "p" {\n' * 5000 + "}\n" * 5000)
+    _one_line_refusal(capsys, deep, "the stage nests its prims or values 5,000 deep, more than the 4,096")
+    # brackets in strings, asset paths, prim paths and comments do not nest
+    quoted = _quad(tmp_path, body='        custom string note = "' + "{[(" * 5000 + '"\n', name="quoted.usda")
+    quoted.write_text(quoted.read_text() + "# " + "{" * 5000 + "\n")
+    assert package.text_layer_depth(str(quoted), str(quoted), "") == 4  # Root, quad, points [ and (
+    # strings and comments that never end are read once, to the end of their line or of
+    # the text: when each opener was scanned again, 80 KB of '"\\' took 25 s
+    for name, body in (
+        ("quotes", b'"\\' * 100_000),
+        ("comments", b"/* " * 70_000),
+        ("paths", b"<" * 200_000),
+    ):
+        hostile = tmp_path / f"{name}.usda"
+        hostile.write_bytes(b"#usda 1.0\n" + body)
+        start = time.perf_counter()
+        assert package.text_layer_depth(str(hostile), str(hostile), "") == 0
+        assert time.perf_counter() - start < 2.0, name
+    # the limit at 100 from here: pxr takes 21 s to write a crate of prims 4,100 deep
+    monkeypatch.setattr(package, "MAX_DEPTH", 100)
+    # a crate holds its prims by path: counted as its specs are
+    crate = Sdf.Layer.CreateNew(str(tmp_path / "deep.usdc"))
+    prim_path = Sdf.Path.absoluteRootPath
+    for _ in range(150):
+        prim_path = prim_path.AppendChild("p")
+    Sdf.CreatePrimInLayer(crate, prim_path)
+    crate.Save()
+    _one_line_refusal(capsys, tmp_path / "deep.usdc", "the stage nests its prims more than 100 deep")
+    # references that stack two chains of 80 prims
+    chain = 'def "c0" {\n' + "".join(f'def "c{i}" {{\n' for i in range(1, 80)) + "}\n" * 80
+    (tmp_path / "chain.usda").write_text('#usda 1.0\n(\n    defaultPrim = "c0"\n)\n' + chain)
+    stacked = chain.replace('def "c79" {', 'def "c79" (\n    references = @chain.usda@\n) {', 1)
+    (tmp_path / "stacked.usda").write_text("#usda 1.0\n" + stacked)
+    _one_line_refusal(capsys, tmp_path / "stacked.usda", "references nest its prims more than 100 deep once")
+
+
+def _skinned_quad(joints: list[str], transforms: int) -> str:
+    """A SkelRoot holding a Skeleton of ``joints`` with ``transforms`` identity rest and
+    bind transforms, and a quad bound to its first joint."""
+    identity = "((1, 0, 0, 0), (0, 1, 0, 0), (0, 0, 1, 0), (0, 0, 0, 1))"
+    matrices = "[" + ", ".join([identity] * transforms) + "]"
+    names = ", ".join(f'"{j}"' for j in joints)
+    return f"""#usda 1.0
+(
+    defaultPrim = "Root"
+)
+def SkelRoot "Root"
+{{
+    def Skeleton "skel"
+    {{
+        uniform token[] joints = [{names}]
+        uniform matrix4d[] bindTransforms = {matrices}
+        uniform matrix4d[] restTransforms = {matrices}
+    }}
+    def Mesh "quad" (
+        prepend apiSchemas = ["SkelBindingAPI"]
+    )
+    {{
+        int[] faceVertexCounts = [4]
+        int[] faceVertexIndices = [0, 1, 2, 3]
+        point3f[] points = [(0, 0, 0), (1, 0, 0), (1, 1, 0), (0, 1, 0)]
+        rel skel:skeleton = </Root/skel>
+        int[] primvars:skel:jointIndices = [0, 0, 0, 0] (
+            elementSize = 1
+            interpolation = "vertex"
+        )
+        float[] primvars:skel:jointWeights = [1, 1, 1, 1] (
+            elementSize = 1
+            interpolation = "vertex"
+        )
+    }}
+}}
+"""
+
+
+@needs_usd
+def test_a_skeleton_with_fewer_transforms_than_joints_is_one_line_naming_the_counts(tmp_path, capsys):
+    # pxr warns and computes no rest pose; numpy's "index 0 is out of bounds" was the line
+    path = tmp_path / "short.usda"
+    path.write_text(_skinned_quad(["a", "a/b", "c"], 2))
+    _one_line_refusal(
+        capsys,
+        path,
+        "unreadable USD: skeleton /Root/skel: its 3 joints have 2 restTransforms and 2 bindTransforms, "
+        "not one of each per joint",
+    )
+    path.write_text(_skinned_quad(["a", "a/b", "c"], 3))
+    assert len(load(path).skins) == 1
+
+
+@needs_usd
+def test_a_skeleton_of_more_joints_than_the_limit_is_refused_before_its_nodes_are_made(
+    tmp_path, capsys, monkeypatch, thousand_prims
+):
+    from holopack.scene.usd import skel
+
+    monkeypatch.setattr(skel, "add_joint_nodes", lambda *a: pytest.fail("joint nodes made"))
+    path = tmp_path / "joints.usda"
+    path.write_text(_skinned_quad([f"j{i}" for i in range(1001)], 1001))
+    _one_line_refusal(capsys, path, "more than 1,000 prims and joints, more than holopack draws")
+
+
+@needs_usd
+def test_listing_a_stages_files_checks_each_layer_before_pxr_reads_it(tmp_path, monkeypatch):
+    from pxr import Sdf
+
+    from holopack.scene.sources import source_files
+
+    # `pack` lists a playlist item's files before it loads it: a .usda of prims 50,000
+    # deep died there (SIGSEGV) before the loader could refuse it
+    (tmp_path / "more.usda").write_text('#usda 1.0\ndef "q"\n{\n}\n')
+    deep = tmp_path / "deep.usda"
+    deep.write_text("#usda 1.0\n(\n    subLayers = [@more.usda@]\n)\n" + 'def "p" {\n' * 5000 + "}\n" * 5000)
+    opened = []
+    real = Sdf.Layer.FindOrOpen
+    monkeypatch.setattr(Sdf.Layer, "FindOrOpen", staticmethod(lambda p, *a: opened.append(p) or real(p, *a)))
+    assert source_files(str(deep)) == [str(deep)]
+    assert opened == []
+    # within the limit the sublayer is listed as before
+    deep.write_text("#usda 1.0\n(\n    subLayers = [@more.usda@]\n)\n" + 'def "p" {\n' * 50 + "}\n" * 50)
+    assert source_files(str(deep)) == [str(deep), str(tmp_path / "more.usda")]
 
 
 @needs_usd

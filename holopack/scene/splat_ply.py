@@ -72,14 +72,10 @@ class SplatHeader:
 def splat_header(path: str) -> SplatHeader | None:
     """The header of ``path`` when it is a Gaussian splat PLY, else None (a mesh or a
     point cloud: trimesh reads those). InputError for a splat PLY holopack cannot read."""
-    with open_regular(path, "model") as f:
-        head = f.read(HEADER_BYTES)
-    end = head.find(b"end_header")
-    if not head.startswith(b"ply") or end < 0:
+    found = _header_bytes(path)
+    if found is None:
         return None
-    newline = head.find(b"\n", end)
-    if newline < 0:
-        return None
+    head, end, newline = found
     fmt, elements, listed = _parse(head[:end])
     vertex = next((e for e in elements if e[0] == "vertex"), None)
     if vertex is None:
@@ -91,7 +87,17 @@ def splat_header(path: str) -> SplatHeader | None:
             "the standard 3DGS layout: export it uncompressed (SuperSplat: Export > PLY)",
             path,
         )
-    if listed or not all(name in names for name in REQUIRED):
+    missing = [name for name in REQUIRED if name not in names]
+    if not listed and missing and len(REQUIRED) - len(missing) >= 3 + 4:
+        # x y z and most of the 3DGS properties: a splat file that lost some, not a mesh
+        # (whose PLY holds none of them; trimesh called it a point cloud)
+        raise InputError(
+            f"a Gaussian splat PLY without the propert{'ies' if len(missing) > 1 else 'y'} "
+            f"{', '.join(missing)}; the 3DGS layout has x y z, f_dc_0..2, opacity, "
+            "scale_0..2 and rot_0..3",
+            path,
+        )
+    if listed or missing:
         return None
     rest = [n for n in names if n.startswith("f_rest_")]
     if (
@@ -127,6 +133,26 @@ def splat_header(path: str) -> SplatHeader | None:
             raise InputError(f"a Gaussian splat PLY that names the property {name!r} twice", path)
         fields.append((name, endian + _TYPES[kind]))
     return SplatHeader(fmt=fmt, count=vertex[1], row=np.dtype(fields), data=newline + 1, rest=len(rest) // 3)
+
+
+def _header_bytes(path: str) -> tuple[bytes, int, int] | None:
+    """(the first HEADER_BYTES of a PLY, where its end_header is, the newline after it),
+    or None for a file that is not a PLY or ends inside its header."""
+    with open_regular(path, "model") as f:
+        head = f.read(HEADER_BYTES)
+    if not head.startswith(b"ply"):
+        return None
+    end = head.find(b"end_header")
+    if end < 0 and len(head) == HEADER_BYTES:
+        # trimesh read on through a header of 300 MB of comments for 7.6 s, to "list
+        # index out of range"; one of 1 MB it took, and said the file held points
+        raise InputError(
+            f"the PLY header runs past {HEADER_BYTES // 1024} KB with no end_header (a header is "
+            "a few hundred bytes; a 3DGS one about 1.5 KB)",
+            path,
+        )
+    newline = head.find(b"\n", end) if end >= 0 else -1
+    return None if newline < 0 else (head, end, newline)
 
 
 def _parse(header: bytes) -> tuple[str, list[tuple[str, int, list[tuple[str, str]]]], bool]:

@@ -99,7 +99,7 @@ class UsdReader:
 
         check_regular(self.path, "model")
         self.budget.spend(os.path.getsize(self.path), "the file itself (it is read whole)")
-        for layer in check_layers(self.path):
+        for layer in check_layers(self.path, self.budget):
             kind = "MaterialX" if layer.lower().endswith(".mtlx") else "a format the USD reader lacks"
             self.warn(f"layer '{layer}' ({kind}) is not read: what it defines is left out")
         stage = Usd.Stage.Open(self.path, Usd.Stage.LoadAll)
@@ -634,6 +634,8 @@ class UsdReader:
         if not query:
             self.warn(f"{prim.GetPath()}: a skeleton outside a SkelRoot is not posed")
             return
+        if len(self.scene.nodes) + len(query.GetJointOrder()) > MAX_NODES:  # before a node each
+            self.fail(f"the stage holds more than {MAX_NODES:,} prims and joints, more than holopack draws")
         joints = skel.add_joint_nodes(self.scene.nodes, node_index, query, self.rest_time)
         if len(self.scene.nodes) > MAX_NODES:
             self.fail(f"the stage holds more than {MAX_NODES:,} prims and joints, more than holopack draws")

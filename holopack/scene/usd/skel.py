@@ -35,6 +35,16 @@ def add_joint_nodes(nodes: list[Node], skeleton_node: int, query, rest_time) -> 
     joints = [str(j) for j in query.GetJointOrder()]
     parents = list(query.GetTopology().GetParentIndices())
     rest = usd_matrices(query.ComputeJointLocalTransforms(rest_time, True))
+    if len(rest) != len(joints) or len(parents) != len(joints):
+        # pxr warns and computes no rest pose at all (numpy's IndexError said only that)
+        skeleton = query.GetSkeleton()
+        counts = [
+            len(a.Get() or []) for a in (skeleton.GetRestTransformsAttr(), skeleton.GetBindTransformsAttr())
+        ]
+        raise ValueError(
+            f"skeleton {skeleton.GetPath()}: its {len(joints):,} joints have {counts[0]:,} "
+            f"restTransforms and {counts[1]:,} bindTransforms, not one of each per joint"
+        )
     translation, rotation, scale = decompose_many(rest)
     first = len(nodes)
     for j, name in enumerate(joints):
@@ -61,6 +71,11 @@ def make_skin(query, skinning, joint_nodes: list[int], name: str) -> Skin:
         chosen = [lookup[str(n)] for n in order]
     else:
         chosen = list(range(len(skeleton_joints)))
+    if len(bind) != len(skeleton_joints):
+        raise ValueError(
+            f"skeleton {query.GetSkeleton().GetPath()}: its {len(skeleton_joints):,} joints have "
+            f"{len(bind):,} bind transforms"
+        )
     geom_bind = np.array(skinning.GetGeomBindTransform(), np.float64).T
     inverse_bind = np.linalg.inv(bind[chosen]) @ geom_bind
     return Skin(
