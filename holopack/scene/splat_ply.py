@@ -123,7 +123,7 @@ def splat_header(path: str) -> SplatHeader | None:
             path,
         )
     if vertex[1] < 0:
-        raise InputError("a Gaussian splat PLY whose vertex count is not a number", path)
+        raise InputError("a Gaussian splat PLY whose vertex count is not a whole number of vertices", path)
     endian = "<" if fmt == "binary_little_endian" else ">"
     fields: list[tuple[str, str]] = []
     for name, kind in vertex[2]:
