@@ -1167,3 +1167,38 @@ def test_a_point_instancer_draws_each_prototype_at_each_instance_and_hides_the_i
         np.testing.assert_allclose(hi, ehi, atol=2e-3)
     # each prototype's mesh is read once, however many instances draw it
     assert len(scene.meshes) == 2
+
+
+@needs_usd
+def test_a_blend_shape_without_point_offsets_leaves_the_points_where_they_are(tmp_path):
+    """pxr's own blendshapesWithNormals test turns normals only: no `offsets` authored
+    reads as no movement, not as a broken file."""
+    text = (DATA / "made" / "blend_shapes.usda").read_text()
+    path = tmp_path / "normals_only.usda"
+    path.write_text(text.replace("uniform vector3f[] offsets = [(0, 0.5, 0), (0, 0.5, 0)]", ""))
+    scene = load(path)
+    still = load(DATA / "made" / "blend_shapes.usda")
+    # at the first key the weights are those of the original; "lift" no longer moves
+    lifted = scene.primitive(scene.draw_items[0]).morph
+    assert lifted is not None and lifted.names == ["lift", "push"]
+    np.testing.assert_array_equal(lifted.positions[0], 0.0)
+    np.testing.assert_array_equal(
+        lifted.positions[1], still.primitive(still.draw_items[0]).morph.positions[1]
+    )
+
+
+@needs_usd
+def test_a_point_instancer_the_schema_does_not_hold_is_said_and_the_rest_drawn(tmp_path):
+    path = tmp_path / "bad_instancer.usda"
+    path.write_text(
+        '#usda 1.0\ndef Xform "root"\n{\n'
+        '    def PointInstancer "broken"\n    {\n'
+        "        point3f[] positions = [(0, 0, 0), (1, 0, 0)]\n        int[] protoIndices = [0, 3]\n"
+        "        rel prototypes = </root/broken/protos/ball>\n"
+        '        def Scope "protos"\n        {\n            def Sphere "ball"\n            {\n            }\n        }\n'
+        "    }\n"
+        '    def Cube "box"\n    {\n    }\n}\n'
+    )
+    scene = load(path)
+    assert len(scene.draw_items) == 1  # the cube; the instancer's ball nowhere
+    assert any("/root/broken" in w and "not drawn" in w for w in scene.warnings)

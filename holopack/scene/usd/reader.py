@@ -272,7 +272,9 @@ class UsdReader:
         if len(indices) > MAX_NODES:
             self.fail(f"point instancer {where}: {len(indices):,} instances, more than holopack draws")
         if indices.min() < 0 or indices.max() >= len(prototypes):
-            self.fail(f"point instancer {where}: a proto index is beyond its {len(prototypes)} prototypes")
+            # as Hydra does with an instancer the schema does not hold: said, not drawn
+            self.warn(f"{where}: a proto index is beyond its {len(prototypes)} prototypes; not drawn")
+            return
         matrices = instancer.ComputeInstanceTransformsAtTime(
             self.rest_time,
             self.rest_time,

@@ -154,6 +154,8 @@ def blend_shape_offsets(
         if len(rows) and (rows.min() < 0 or rows.max() >= points):
             raise ValueError(f"blend shape {path} names a point beyond the mesh's {points}")
         moved = np.asarray(shape.GetOffsetsAttr().Get(time) or [], np.float64).reshape(-1, 3)
+        if len(moved) == 0:  # a shape of normal offsets only (pxr's blendshapesWithNormals)
+            moved = np.zeros((len(rows), 3))
         if len(moved) != len(rows):
             raise ValueError(f"blend shape {path} has {len(moved)} offsets for {len(rows)} points")
         offsets[t, rows] = moved
