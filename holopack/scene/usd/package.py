@@ -12,12 +12,14 @@ of it), a loose file's by holopack.containment.read_reference.
 
 from __future__ import annotations
 
+import contextlib
 import importlib.util
 import math
 import os
 import posixpath
 import re
 import zipfile
+from collections.abc import Iterator
 
 from ...containment import (
     is_contained_reference,
@@ -346,13 +348,22 @@ def text_layer_cost(path: str, identifier: str, entry: str) -> int:
     its commas (one per array element but the last) before it is parsed; 0 for a crate
     or a layer that cannot be opened (pxr says why). ``identifier`` is the loose file,
     or the package's entry ``entry`` when ``path`` is a .usdz."""
+    with _layer_at_start(path, identifier, entry) as layer:
+        return 0 if layer is None else _text_cost(*layer)
+
+
+@contextlib.contextmanager
+def _layer_at_start(path: str, identifier: str, entry: str) -> Iterator:
+    """(an open binary file at the layer's first byte, the layer's size), closed after;
+    None when it cannot be opened (``_layer_source``)."""
     source = _layer_source(path, identifier, entry)
     if source is None:
-        return 0
+        yield None
+        return
     f, base, size = source
     with f:
         f.seek(base)
-        return _text_cost(f, size)
+        yield f, size
 
 
 # what pxr's text parser skips or reads whole (strings, asset paths, prim paths, whose
@@ -376,12 +387,10 @@ def text_layer_depth(path: str, identifier: str, entry: str) -> int:
     """How deep a text layer's brackets ({ ( [) nest, outside strings, asset paths, prim
     paths and comments: the depth of pxr's recursion when it parses the layer. Read after
     ``text_layer_cost`` held the layer to the budget: 0.9 s for 10^6 points."""
-    source = _layer_source(path, identifier, entry)
-    if source is None:
-        return 0
-    f, base, size = source
-    with f:
-        f.seek(base)
+    with _layer_at_start(path, identifier, entry) as layer:
+        if layer is None:
+            return 0
+        f, size = layer
         text = f.read(size)
     depth = deepest = 0
     for match in _TEXT_TOKENS.finditer(text):
