@@ -33,7 +33,15 @@ uniform float u_rim_power;
 uniform vec3 u_rim_color;
 uniform float u_specular;
 
-out vec4 frag_color;
+// KHR_materials_transmission (rendering/shading.py, raster_kernel.blend_tiles): the share
+// of the light behind that passes through, tinted by the base colour and the volume's tint
+uniform float u_transmission;
+uniform vec3 u_tint;
+
+// drawn with dual-source blending, colour = frag_color + frag_keep x what lies behind:
+// frag_keep is 1 - alpha (an ordinary BLEND surface) plus the light passing through
+layout(location = 0, index = 0) out vec4 frag_color;
+layout(location = 0, index = 1) out vec4 frag_keep;
 
 void main() {
     // back faces are culled unless the material is double-sided, as in raster.py
@@ -42,8 +50,12 @@ void main() {
     if (u_has_base_texture) base *= texture(u_base_texture, v_base_uv);
     if (u_alpha_mode == 1 && base.a < u_cutoff) discard;
     float alpha = u_alpha_mode == 2 ? clamp(base.a, 0.0, 1.0) : 1.0;
+    vec3 through = alpha * u_transmission * clamp(base.rgb, 0.0, 1.0) * u_tint;
+    base.rgb *= 1.0 - u_transmission;
+    frag_keep = vec4(vec3(1.0 - alpha) + through, 0.0);
+    float cover = alpha - (through.r + through.g + through.b) / 3.0;  // the coverage it adds
     if (u_unlit) {
-        frag_color = vec4(base.rgb * alpha, alpha);
+        frag_color = vec4(base.rgb * alpha, cover);
         return;
     }
     vec3 emissive = u_emissive_factor;
@@ -80,5 +92,5 @@ void main() {
     float rim = u_rim * pow(1.0 - ndv, u_rim_power);
     vec3 rgb = kd * base.rgb * diffuse + spec_color * highlight
              + rim * u_rim_color * (0.5 + 0.5 * base.rgb) + emissive;
-    frag_color = vec4(rgb * alpha, alpha);
+    frag_color = vec4(rgb * alpha, cover);
 }

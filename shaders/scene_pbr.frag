@@ -61,7 +61,15 @@ uniform vec3 u_light_spot_dir[MAX_LIGHTS];
 // irradiance SH (Y00, Y1-1, Y10, Y11, Y2-2, Y2-1, Y20, Y21, Y22), GGX-prefiltered
 // equirectangular maps, one layer a roughness level, and the split-sum table (entry
 // [i, j] at texel (j, i))
-out vec4 frag_color;
+// KHR_materials_transmission (rendering/shading.py, raster_kernel.blend_tiles): the share
+// of the light behind that passes through, tinted by the base colour and the volume's tint
+uniform float u_transmission;
+uniform vec3 u_tint;
+
+// drawn with dual-source blending, colour = frag_color + frag_keep x what lies behind:
+// frag_keep is 1 - alpha (an ordinary BLEND surface) plus the light passing through
+layout(location = 0, index = 0) out vec4 frag_color;
+layout(location = 0, index = 1) out vec4 frag_keep;
 
 #ifdef ENVIRONMENT
 uniform vec3 u_sh[9];
@@ -175,11 +183,15 @@ void main() {
     if (u_has_base_texture) base *= texture(u_base_texture, v_base_uv);
     if (u_alpha_mode == 1 && base.a < u_cutoff) discard;
     float alpha = u_alpha_mode == 2 ? clamp(base.a, 0.0, 1.0) : 1.0;
+    vec3 through = alpha * u_transmission * clamp(base.rgb, 0.0, 1.0) * u_tint;
+    base.rgb *= 1.0 - u_transmission;
+    frag_keep = vec4(vec3(1.0 - alpha) + through, 0.0);
+    float cover = alpha - (through.r + through.g + through.b) / 3.0;  // the coverage it adds
     if (u_unlit) {
 #ifdef TONE_MAPPING
         base.rgb = tone_map(base.rgb);
 #endif
-        frag_color = vec4(base.rgb * alpha, alpha);
+        frag_color = vec4(base.rgb * alpha, cover);
         return;
     }
     vec3 emissive = u_emissive_factor;
@@ -260,5 +272,5 @@ void main() {
 #ifdef TONE_MAPPING
     rgb = tone_map(rgb);
 #endif
-    frag_color = vec4(rgb * alpha, alpha);
+    frag_color = vec4(rgb * alpha, cover);
 }

@@ -23,4 +23,8 @@ M_MR_TEX, M_NORMAL_TEX, M_NORMAL_SCALE, M_OCC_TEX, M_OCC_STRENGTH, M_MAPS = 20, 
 # index (-1 = not packed), its layers (2: normal, metallic-roughness; 3: base colour
 # first), and 1 where the occlusion is the metallic-roughness layer's R
 M_PACK_TEX, M_PACK_LAYERS, M_PACK_OCC = 26, 27, 28
-M_COLUMNS = 29
+# KHR_materials_transmission's factor (0: the surface hides what lies behind it) and the
+# tint that KHR_materials_volume gives the light passing through (RGB, 1 = none): a
+# material with a transmission above 0 is drawn in the translucent pass
+M_TRANSMISSION, M_TINT = 29, 30
+M_COLUMNS = 33

@@ -136,8 +136,8 @@ def plan_maps(materials, textures, pbr: bool = True, occlusion: bool = False) ->
     "pbr", a material whose normal and metallic-roughness maps share their UVs, size
     and wrap gets them packed texel by texel into one texture, sampled in one fetch
     (with its base colour texture first when that matches too and the material is
-    OPAQUE and lit: alpha tests, blending and KHR_materials_unlit read the base colour
-    on their own); its
+    OPAQUE, lit and not see-through: alpha tests, blending, KHR_materials_unlit and the
+    light that transmission lets through read the base colour on their own); its
     occlusion rides along when it is the metallic-roughness texture's R. Other maps
     are decoded as data on their own. The occlusion map only with ``occlusion`` (a
     picture with an environment: the one light it dims). Textures no material samples
@@ -185,6 +185,7 @@ def plan_maps(materials, textures, pbr: bool = True, occlusion: bool = False) ->
                 base >= 0
                 and str(m.alpha_mode).upper() == "OPAQUE"
                 and not m.unlit
+                and getattr(m, "transmission_factor", 0.0) <= 0.0  # its tint reads the base colour
                 and _same_uv(m, "base_color", "normal")
                 and _same_image_grid(textures[base], textures[normal])
             ):

@@ -83,6 +83,8 @@ from .material_columns import (  # noqa: E402
     M_NORMAL_TEX,
     M_PACK_TEX,
     M_ROUGHNESS,
+    M_TINT,
+    M_TRANSMISSION,
     M_UNLIT,
 )
 from .punctual import DIRECTIONAL, L_KIND  # noqa: E402
@@ -1466,10 +1468,32 @@ def blend_worker(mode: int, textured: bool):
                                 m, verts, w, back, ortho, mode, surface, lighting
                             )
                         keep = 1.0 - ca
-                        linear[y, x, 0] = ca * cr + keep * linear[y, x, 0]
-                        linear[y, x, 1] = ca * cg + keep * linear[y, x, 1]
-                        linear[y, x, 2] = ca * cb + keep * linear[y, x, 2]
-                        alpha[y, x] = ca + keep * alpha[y, x]
+                        kr = keep
+                        kg = keep
+                        kb = keep
+                        cover = ca
+                        mat = surface[0]
+                        transmission = mat[m, M_TRANSMISSION]
+                        if transmission > 0.0:
+                            # KHR_materials_transmission: what lies behind passes through,
+                            # tinted by the base colour and the volume's tint, over the
+                            # surface's own light (shade scaled its diffuse part down)
+                            if textured:
+                                br, bg, bb, _ = base_color_textured(m, verts, w, surface)
+                            else:
+                                br, bg, bb, _ = base_color_untextured(m, verts, w, surface)
+                            through = ca * transmission
+                            tr = through * min(max(br, 0.0), 1.0) * mat[m, M_TINT]
+                            tg = through * min(max(bg, 0.0), 1.0) * mat[m, M_TINT + 1]
+                            tb = through * min(max(bb, 0.0), 1.0) * mat[m, M_TINT + 2]
+                            kr += tr
+                            kg += tg
+                            kb += tb
+                            cover = ca - (tr + tg + tb) / 3.0  # the coverage it adds
+                        linear[y, x, 0] = ca * cr + kr * linear[y, x, 0]
+                        linear[y, x, 1] = ca * cg + kg * linear[y, x, 1]
+                        linear[y, x, 2] = ca * cb + kb * linear[y, x, 2]
+                        alpha[y, x] = cover + (1.0 - cover) * alpha[y, x]
 
     return blend_tiles
 

@@ -12,7 +12,7 @@ from ..colour import srgb8_to_linear
 from ..errors import InputError
 from ..scene.types import Material, PosedPrimitive, Texture
 from . import raster_kernel as raster
-from .material_columns import M_MAPS
+from .material_columns import M_MAPS, M_TRANSMISSION
 from .pbr_kernel import A_PBR_COLUMNS
 from .pbr_setup import (
     LightsArg,
@@ -336,7 +336,10 @@ class Renderer:
         Record i < m is triangle i (culled ones are skipped when binned), so the split
         of those is fixed per set of primitives and materials; only the records that
         clipping added (m onwards) are looked at every frame."""
-        blend_materials = np.append(mat[:, M_ALPHA] == BLEND, False)  # + the fallback material
+        # a see-through material (KHR_materials_transmission) is drawn over what lies
+        # behind it, as a BLEND one is
+        see_through = (mat[:, M_ALPHA] == BLEND) | (mat[:, M_TRANSMISSION] > 0.0)
+        blend_materials = np.append(see_through, False)  # + the fallback material
         key = (self._static_key, blend_materials.tobytes())
         if key != self._blend_key:
             tri_blend = blend_materials[np.minimum(self._tri_mat, len(blend_materials) - 1)]

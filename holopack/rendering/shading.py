@@ -30,6 +30,7 @@ import math
 import numpy as np
 from numba import njit
 
+from ..scene.transmission import transmitted_tint
 from .lights import LIGHT_KEYS, Light, Lights  # noqa: F401  (re-exported: the shading model's inputs)
 from .material_columns import (  # noqa: F401  (the table's columns, re-exported for the kernels)
     M_ALPHA,
@@ -56,6 +57,8 @@ from .material_columns import (  # noqa: F401  (the table's columns, re-exported
     M_SHININESS,
     M_SPEC_FLOOR,
     M_SPEC_NORM,
+    M_TINT,
+    M_TRANSMISSION,
     M_UNLIT,
 )
 from .pbr_kernel import P_ENV, P_PBR_LENGTH, environment_light, shade_pbr
@@ -172,6 +175,10 @@ def material_table(
         if occlusion_packed:
             table[row, M_OCC_TEX] = -1.0
             table[row, M_PACK_OCC] = 1.0
+    for row, m in enumerate(materials):
+        table[row, M_TRANSMISSION] = min(max(float(getattr(m, "transmission_factor", 0.0)), 0.0), 1.0)
+        table[row, M_TINT : M_TINT + 3] = transmitted_tint(m)
+    table[-1, M_TINT : M_TINT + 3] = 1.0  # the fallback material
     table[:, M_MAPS] = np.any(table[:, [M_MR_TEX, M_NORMAL_TEX, M_OCC_TEX, M_PACK_TEX]] >= 0, axis=1)
     for column in (M_BASE_TEX, M_EM_TEX):
         table[table[:, column] >= n_textures, column] = -1
@@ -208,6 +215,8 @@ def material_key(materials) -> tuple:
             getattr(m, "metallic_roughness_texture", None),
             getattr(m, "normal_texture", None),
             getattr(m, "occlusion_texture", None),
+            getattr(m, "transmission_factor", 0.0),
+            tuple(transmitted_tint(m)),
         )
         for m in materials
     )
@@ -315,6 +324,14 @@ def _texture_variant(textured: bool):
         o0, o1, o2, ox0, ox1, ox2, oy0, oy1, oy2 = w
         unlit = shading_mode == UNLIT or mat[m, M_UNLIT] == 1.0
         r, g, b, a = base_color(m, verts, w, surface)
+        transmission = mat[m, M_TRANSMISSION]
+        if transmission > 0.0:
+            # the light that passes through is added by the translucent pass (over
+            # what lies behind, tinted); the surface's own scattered colour is the rest
+            keep = 1.0 - transmission
+            r *= keep
+            g *= keep
+            b *= keep
         er = mat[m, M_EMISSIVE]
         eg = mat[m, M_EMISSIVE + 1]
         eb = mat[m, M_EMISSIVE + 2]

@@ -5,12 +5,15 @@ from __future__ import annotations
 
 import numpy as np
 
+from .transmission import transmitted_tint
 from .types import Material
 
 DRAWN = "drawn"
 PBR_ONLY = "drawn with --shading pbr"
 APPROXIMATED = "approximated; exact with --shading pbr"
 # occlusion dims image-based light alone (glTF): only a picture with an environment shows it
+# KHR_materials_transmission as a rasteriser draws it (rendering/shading.py)
+SEE_THROUGH = "drawn: what lies behind shows through, tinted, neither refracted nor blurred"
 OCCLUSION = "dims the environment's light of shading pbr; no effect without one"
 
 
@@ -47,4 +50,28 @@ def material_features(m: Material) -> list[dict]:
         add(f"alpha {m.alpha_mode}", DRAWN)
     if m.double_sided:
         add("double-sided", DRAWN)
+    out += _see_through_features(m)
+    out += [{"feature": words, "rendered": "not drawn"} for words in m.not_drawn]
+    return out
+
+
+def _see_through_features(m: Material) -> list[dict]:
+    """The transmission (and volume) entries of material_features."""
+    if m.transmission_factor <= 0.0:
+        return []
+    out = [
+        {
+            "feature": f"transmission {m.transmission_factor:g} (KHR_materials_transmission)",
+            "rendered": SEE_THROUGH,
+        }
+    ]
+    if m.transmission_texture is not None:
+        out.append({"feature": "transmission map", "rendered": "not drawn; its factor is"})
+    if np.any(transmitted_tint(m) < 1.0):
+        out.append(
+            {
+                "feature": "volume attenuation (KHR_materials_volume)",
+                "rendered": "drawn as a tint over its thickness",
+            }
+        )
     return out

@@ -6,6 +6,7 @@ Coordinates follow glTF: right-handed, +Y up, metres, counter-clockwise front fa
 
 from __future__ import annotations
 
+import math
 from collections.abc import Callable, Iterator
 from dataclasses import dataclass, field
 from typing import Any
@@ -73,6 +74,21 @@ class Material:
     occlusion_texcoord: int = 0
     occlusion_transform: np.ndarray | None = None
     occlusion_strength: float = 1.0
+    # KHR_materials_transmission: the share of light that passes through the surface
+    # (glass, clear plastic), tinted by the base colour; the diffuse part is scaled by
+    # 1 - transmission. transmission_texture is kept so that inspect can say it is
+    # not applied (the factor alone is drawn).
+    transmission_factor: float = 0.0
+    transmission_texture: int | None = None
+    # KHR_materials_volume: the colour that white light takes after travelling
+    # attenuation_distance through the medium, and the medium's thickness (mesh units);
+    # a transmitted colour is tinted by attenuation_color ** (thickness / distance)
+    attenuation_color: np.ndarray = field(default_factory=lambda: np.ones(3, np.float32))  # (3,) linear RGB
+    attenuation_distance: float = math.inf
+    thickness_factor: float = 0.0
+    # glTF material extensions present in the file that holopack does not draw
+    # (clearcoat, sheen, ...), by name: inspect lists them
+    not_drawn: tuple[str, ...] = ()
 
 
 @dataclass

@@ -44,6 +44,8 @@ from ..shading import (
     M_SHININESS,
     M_SPEC_FLOOR,
     M_SPEC_NORM,
+    M_TINT,
+    M_TRANSMISSION,
     M_UNLIT,
     Lights,
     material_table,
@@ -266,7 +268,9 @@ class SceneDrawer:
         self._triangle_material = (
             np.concatenate(triangle_material) if triangle_material else np.zeros(0, np.int32)
         )
-        blend = self._table[:, M_ALPHA] == BLEND
+        # BLEND and see-through (KHR_materials_transmission) materials, over the opaque ones
+        self._see_through = (self._table[:, M_ALPHA] == BLEND) | (self._table[:, M_TRANSMISSION] > 0.0)
+        blend = self._see_through
         self._blend_triangles = np.flatnonzero(blend[self._triangle_material])
         GL.glBindVertexArray(self._vao)
         static_data = np.ascontiguousarray(
@@ -513,7 +517,7 @@ class SceneDrawer:
         p.set_int("u_base_texture", 0)
         p.set_int("u_emissive_texture", 1)
         for material, start, count in self._ranges:
-            if count and self._table[material, M_ALPHA] != BLEND:
+            if count and not self._see_through[material]:
                 set_material(p, material)
                 GL.glDrawElements(GL.GL_TRIANGLES, count * 3, GL.GL_UNSIGNED_INT, ctypes.c_void_p(start * 12))
         if len(self._blend_triangles):
@@ -542,7 +546,8 @@ class SceneDrawer:
         GL.glBindBuffer(GL.GL_ELEMENT_ARRAY_BUFFER, self._blend_elements)
         GL.glBufferData(GL.GL_ELEMENT_ARRAY_BUFFER, corners.nbytes, corners, GL.GL_STREAM_DRAW)
         GL.glEnable(GL.GL_BLEND)
-        GL.glBlendFuncSeparate(GL.GL_ONE, GL.GL_ONE_MINUS_SRC_ALPHA, GL.GL_ONE, GL.GL_ONE_MINUS_SRC_ALPHA)
+        # the shaders' second output holds each channel's share of what lies behind
+        GL.glBlendFuncSeparate(GL.GL_ONE, GL.GL_SRC1_COLOR, GL.GL_ONE, GL.GL_ONE_MINUS_SRC_ALPHA)
         GL.glDepthMask(GL.GL_FALSE)
         materials = self._triangle_material[ids]
         # one draw per run of triangles that share a material
@@ -601,6 +606,8 @@ class SceneDrawer:
         else:
             GL.glEnable(GL.GL_CULL_FACE)
         p.set_int("u_unlit", int(unlit or row[M_UNLIT] == 1.0))
+        p.set("u_transmission", row[M_TRANSMISSION])
+        p.set("u_tint", *row[M_TINT : M_TINT + 3])
         for unit, column, flag in (
             (0, M_BASE_TEX, "u_has_base_texture"),
             (1, M_EM_TEX, "u_has_emissive_texture"),

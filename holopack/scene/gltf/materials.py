@@ -23,6 +23,7 @@ from ..pictures import (
     texture_reduction,
 )
 from ..scene import Scene
+from ..transmission import read_transmission
 from ..types import Material, Texture
 from .accessors import AccessorReader
 from .container import _INSTALL_HINT
@@ -87,6 +88,7 @@ class MaterialReader(AccessorReader):
                 )
                 m.metallic_factor = 0.0
             read_pbr_maps(self, spec, pbr, extensions, m, where)
+            read_transmission(self, extensions, m, where)
             m.emissive_factor = emissive.astype(np.float32)
             m.emissive_texture, m.emissive_texcoord, m.emissive_transform = self._texture_ref(
                 spec.get("emissiveTexture"), f"{where} emissiveTexture"
