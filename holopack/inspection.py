@@ -94,6 +94,8 @@ def describe(scene: Scene, media_samples: int = 8) -> dict:
         }
         for i, name in enumerate(scene.variants)
     ]
+    for entry, note in zip(info["variants"], scene.variant_notes):
+        entry["note"] = note
     info["texture_roles"] = texture_use(scene)
     info["vertex_colours"] = has_vertex_colours(scene)
     info["skins"] = [{"name": s.name, "joints": int(len(s.joints))} for s in scene.skins]
@@ -371,14 +373,21 @@ def format_report(info: dict) -> str:
 
 
 def _variant_lines(variants: list[dict]) -> list[str]:
-    """inspect's lines for KHR_materials_variants: each variant and what it puts on."""
+    """inspect's lines for the variants (KHR_materials_variants, USD variant sets): each
+    variant and what it puts on or where it comes from."""
     if not variants:
         return []
-    lines = [
-        f"  material variants ({len(variants)}; --variant NAME|INDEX, default the file's own materials):"
-    ]
+    if any(v.get("note") for v in variants):  # USD variant sets
+        lines = [
+            f"  variants ({len(variants)}; --variant SET=NAME|NAME|INDEX, default the file's own selections):"
+        ]
+    else:
+        lines = [
+            f"  material variants ({len(variants)}; --variant NAME|INDEX, default the file's own materials):"
+        ]
     for v in variants:
-        lines.append(f"    [{v['index']}] {v['name']}: {', '.join(v['materials']) or 'no material changes'}")
+        does = v.get("note") or ", ".join(v["materials"]) or "no material changes"
+        lines.append(f"    [{v['index']}] {v['name']}: {does}")
     return lines
 
 

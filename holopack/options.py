@@ -247,8 +247,9 @@ OPTIONS: tuple[Option, ...] = (
     Option(
         "variant",
         "animation",
-        "the model's material variant (KHR_materials_variants: a product's colourways, "
-        "listed by `holopack inspect`), by name or index (default: the file's own materials)",
+        "the model's material variant (KHR_materials_variants: a product's colourways; a USD "
+        "stage's variant sets as SET=NAME; listed by `holopack inspect`), by name or index "
+        "(default: the file's own materials)",
         unit="a material variant",
         metavar="NAME|INDEX",
         faces=LOOK_FACES,

@@ -184,11 +184,21 @@ def _named_in_archive(text: str, folder: str, archive: str) -> str:
 
 # archives unpacked for a clip, kept until the process ends: (path, mtime, size) -> folder
 _KEPT: dict[tuple[str, int, int], str] = {}
+# every folder kept until the process ends (clips', and models' whose variants are
+# composed from their files)
+_KEPT_FOLDERS: list[str] = []
+
+
+def _keep(folder: str) -> None:
+    if not _KEPT_FOLDERS:
+        atexit.register(_remove_kept)
+    _KEPT_FOLDERS.append(folder)
 
 
 def _remove_kept() -> None:
-    for folder in _KEPT.values():
+    for folder in _KEPT_FOLDERS:
         shutil.rmtree(folder, ignore_errors=True)
+    _KEPT_FOLDERS.clear()
     _KEPT.clear()
 
 
@@ -222,17 +232,27 @@ def load_zip(path: str) -> Scene:
             # what a model's loader may read: not the authoring files beside it
             # (Sketchfab's source/ folder keeps the original FBX or .blend)
             readable = [(i, r) for i, r in members if not r.lower().endswith(NOT_UNPACKED)]
-            with tempfile.TemporaryDirectory(prefix="holopack-zip-") as folder:
+            folder = tempfile.mkdtemp(prefix="holopack-zip-")
+            try:
                 _unpack(zf, readable, folder, path, memory_budget_bytes())
                 scene = _load_inside(load, folder, chosen, path)
+            except BaseException:
+                shutil.rmtree(folder, ignore_errors=True)
+                raise
+            if scene.variant_loader is None:
+                shutil.rmtree(folder, ignore_errors=True)
+                return scene
+            # a variant composes the model anew from its files (a USD variant set): they
+            # stay unpacked until the process ends
+            _keep(folder)
+            compose, model = scene.variant_loader, chosen
+            scene.variant_loader = lambda index: _load_inside(lambda _: compose(index), folder, model, path)
             return scene
         chosen = choose_clip(paths, path)
         version = (os.path.realpath(path), st.st_mtime_ns, st.st_size)
         folder = _KEPT.get(version, "")
         if not os.path.isdir(folder):
             folder = tempfile.mkdtemp(prefix="holopack-zip-")
-            if not _KEPT:
-                atexit.register(_remove_kept)
             try:
                 # only the clip's own members: a picture sequence's folder, or the video
                 inside = [(i, r) for i, r in members if r == chosen or posixpath.dirname(r) == chosen]
@@ -241,6 +261,7 @@ def load_zip(path: str) -> Scene:
                 shutil.rmtree(folder, ignore_errors=True)
                 raise
             _KEPT[version] = folder
+            _keep(folder)
         return _load_inside(load, folder, chosen, path)
 
 

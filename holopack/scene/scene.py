@@ -66,6 +66,12 @@ class Scene:
     # as loaded, which with_variant switches from
     variant: int | None = field(default=None, init=False, compare=False)
     as_loaded: Scene | None = field(default=None, init=False, repr=False, compare=False)
+    # where a variant is more than a swap of materials (a USD variant set may change the
+    # geometry too): the model composed anew in variant i, by its loader; None: the
+    # variants swap materials (Primitive.variant_materials)
+    variant_loader: Callable[[int], Scene] | None = field(default=None, repr=False, compare=False)
+    # per variant, what inspect says it does when it is not a swap of materials
+    variant_notes: list[str] = field(default_factory=list)
 
     # -- queries ---------------------------------------------------------------
     @property
@@ -156,7 +162,8 @@ class Scene:
         listing = ", ".join(f"{i}: {n}" for i, n in enumerate(names))
         if not names:
             raise InputError(
-                f"--variant {variant}: the model has no material variants (KHR_materials_variants)", self.path
+                f"--variant {variant}: the model has no material variants (KHR_materials_variants or USD variant sets)",
+                self.path,
             )
         if isinstance(variant, str) and variant in names:
             if names.count(variant) > 1:
@@ -173,6 +180,10 @@ class Scene:
         wanted = str(variant).strip().casefold()
         if folded.count(wanted) == 1:
             return folded.index(wanted)
+        # a USD variant is named SET=NAME: its NAME alone will do where no other set has it
+        choices = [n.split("=", 1)[1] if "=" in n else None for n in folded]
+        if "=" not in wanted and choices.count(wanted) == 1:
+            return choices.index(wanted)
         raise InputError(f"no material variant named {variant!r} (variants: {listing})", self.path)
 
     def with_variant(self, variant: str | int | None) -> Scene:
@@ -184,6 +195,11 @@ class Scene:
         if index is None or index == self.variant:
             return self
         loaded = self.as_loaded or self
+        if loaded.variant_loader is not None:
+            switched = loaded.variant_loader(index)
+            switched.variant = index
+            switched.as_loaded = loaded
+            return switched
         meshes = [
             replace(
                 mesh,

@@ -32,14 +32,17 @@ def available() -> bool:
         return False
 
 
-def load_usd(path: str | os.PathLike) -> Scene:
-    """Read a .usdz/.usdc/.usda/.usd file into a Scene; raise InputError on any fault."""
+def load_usd(path: str | os.PathLike, selection: tuple[str, str, str] | None = None) -> Scene:
+    """Read a .usdz/.usdc/.usda/.usd file into a Scene; raise InputError on any fault.
+    ``selection``: (prim path, variant set, variant) to compose the stage with (else the
+    file's own selections). The Scene lists the stage's variant sets' variants as its
+    ``variants``; Scene.with_variant composes the stage anew in one of them."""
     path = os.fspath(path)
     if not available():
         raise InputError(f"reading USD needs the optional USD reader: {INSTALL}", path)
     from .reader import UsdReader
 
-    reader = UsdReader(path)
+    reader = UsdReader(path, selection)
     with _quiet_diagnostics() as said:
         try:
             scene = reader.read()
@@ -54,6 +57,9 @@ def load_usd(path: str | os.PathLike) -> Scene:
             raise InputError(f"unreadable USD: {detail}", path) from None
     for message in reader.notices:
         notices.warn(message, path)
+    choices = reader.choices
+    if choices:
+        scene.variant_loader = lambda index: load_usd(path, choices[index])
     return scene
 
 

@@ -59,8 +59,11 @@ _SKIPPED_TYPES = ("Material", "Shader", "NodeGraph", "SkelAnimation", "BlendShap
 
 
 class UsdReader:
-    def __init__(self, path: str):
+    def __init__(self, path: str, selection: tuple[str, str, str] | None = None):
         self.path = path
+        # (prim path, variant set, variant) to compose the stage with, else as authored
+        self.selection = selection
+        self.choices: list[tuple[str, str, str]] = []  # the stage's variants, as selections
         self.budget = MemoryBudget(path)
         self.warnings: list[str] = []
         self.notices: list[str] = []  # warnings for stderr as well (holopack.notices)
@@ -112,6 +115,9 @@ class UsdReader:
         root = stage.GetDefaultPrim()
         if not root or not root.IsValid():
             root = stage.GetPseudoRoot()
+        choices = variant_choices(stage, root)
+        if self.selection is not None:
+            self._select(stage, *self.selection)
         wrapper = self._stage_units(stage)
         self._count_prims(root)
         tops = self._walk(root)
@@ -132,7 +138,21 @@ class UsdReader:
         scene.animations = self._animations(stage)
         scene.texture_roles = self._texture_roles()
         scene.warnings = self.warnings
+        scene.variants = [name for name, _, _ in choices]
+        scene.variant_notes = [note for _, _, note in choices]
+        self.choices = [choice for _, choice, _ in choices]
         return scene
+
+    def _select(self, stage, prim_path: str, variant_set: str, variant: str) -> None:
+        """Compose ``stage`` with ``variant`` of ``variant_set`` on ``prim_path``, in
+        the stage's session layer (the file is never written)."""
+        prim = stage.GetPrimAtPath(prim_path)
+        if not (prim and prim.IsValid() and prim.GetVariantSets().HasVariantSet(variant_set)):
+            self.fail(f"variant set {variant_set!r} is no longer on {prim_path}")
+        sets = prim.GetVariantSets()
+        stage.SetEditTarget(stage.GetSessionLayer())
+        if not sets.GetVariantSet(variant_set).SetVariantSelection(variant):
+            self.fail(f"cannot select variant {variant!r} of {variant_set!r} on {prim_path}")
 
     def _texture_roles(self) -> list[dict]:
         """Every texture reference of every material with its role, as
@@ -802,6 +822,31 @@ _RECODE = {
     "linear to sRGB": np.round(linear_to_srgb(_CODES) * 255.0).astype(np.uint8),
     "sRGB to linear": np.round(srgb_to_linear(_CODES) * 255.0).astype(np.uint8),
 }
+
+
+def variant_choices(stage, root) -> list[tuple[str, tuple[str, str, str], str]]:
+    """The variants a user may choose: every variant of every variant set on the stage's
+    default prim (on each root prim when it names none), as (name, (prim path, set,
+    variant), note). A name is SET=VARIANT, prefixed with PRIM/ where two root prims
+    have a set of that name. The note says which variant the file selects."""
+    prims = [root] if not root.IsPseudoRoot() else list(root.GetChildren())
+    found = []
+    for prim in prims:
+        sets = prim.GetVariantSets()
+        for set_name in sets.GetNames():
+            variant_set = sets.GetVariantSet(set_name)
+            selected = variant_set.GetVariantSelection()
+            for variant in variant_set.GetVariantNames():
+                found.append((prim, set_name, variant, selected))
+    choices = []
+    for prim, set_name, variant, selected in found:
+        shared = len({p.GetPath() for p, n, _, _ in found if n == set_name}) > 1
+        name = (f"{prim.GetName()}/" if shared else "") + f"{set_name}={variant}"
+        note = f"USD variant set {set_name!r} of {prim.GetPath()}" + (
+            ", the file's selection" if variant == selected else ""
+        )
+        choices.append((name, (str(prim.GetPath()), set_name, variant), note))
+    return choices
 
 
 def _colour_recoding(role: str, color_space: str) -> str | None:
