@@ -12,7 +12,8 @@ file the readers may take or refuse): for those, a clean success counts too.
 
 prints one row per case: name, verdict, exit status, seconds, peak MB, first stderr line.
 The crafted files are written here byte by byte from the published formats (PNG, JPEG,
-GIF, KTX 2.0, glTF 2.0, OBJ, PLY and 3DGS splat PLY, STL, ZIP, USDA and USDZ), or from
+GIF, KTX 2.0, glTF 2.0, OBJ, PLY, 3DGS splat PLY and its compressed form, .splat, .spz, STL,
+ZIP, USDA and USDZ), or from
 Pillow's writers where the attack is in a later part of the file, and pxr's own writer
 for USD crates (.usdc), whose array compression is the attack.
 """
@@ -21,10 +22,12 @@ from __future__ import annotations
 
 import argparse
 import base64
+import gzip
 import hashlib
 import io
 import json
 import os
+import random
 import shutil
 import signal
 import struct
@@ -1858,6 +1861,57 @@ def _(d):
 def _(d):
     (d / "s.ply").write_bytes(splat_ply(10).replace(b"element vertex 10", b"element vertex -10"))
     return ["inspect", "s.ply"]
+
+
+# -- the compact splat formats (splat_compressed_ply.py, splat_antimatter.py, spz.py) ---------
+def spz_header(count: int, version: int = 3, degree: int = 0, flags: int = 0) -> bytes:
+    return struct.pack("<IIIBBBB", 0x5053474E, version, count, degree, 12, flags, 0)
+
+
+@case("spz-4e9-splats-gzip-bomb")
+def _(d):
+    # a header claiming 2^32 - 1 splats over 64 MB of zeros that gzip packs into 64 KB
+    (d / "s.spz").write_bytes(gzip.compress(spz_header(0xFFFFFFFF, degree=3) + bytes(64 * MB)))
+    return ["export", "s.spz", "-o", "out.hps", *EXPORT]
+
+
+@case("spz-1e6-splats-body-of-zeros", either=True)
+def _(d):
+    # within the budget: inflated to what the header says and no further; all-zero splats
+    (d / "s.spz").write_bytes(gzip.compress(spz_header(1_000_000) + bytes(1_000_000 * 20 + 16 * MB)))
+    return ["export", "s.spz", "-o", "out.hps", *EXPORT]
+
+
+@case("spz-cut-inside-its-body")
+def _(d):
+    (d / "s.spz").write_bytes(gzip.compress(spz_header(1000) + bytes(5000))[:-8])
+    return ["export", "s.spz", "-o", "out.hps", *EXPORT]
+
+
+@case("splat-file-sparse-2GB")
+def _(d):
+    with open(d / "s.splat", "wb") as f:
+        f.truncate(2 * 1024 * MB)  # 67 million empty records: refused by the budget, never read
+    return ["export", "s.splat", "-o", "out.hps", *EXPORT]
+
+
+@case("splat-file-of-noise")
+def _(d):
+    (d / "s.splat").write_bytes(random.Random(5).randbytes(32 * 4096))
+    return ["export", "s.splat", "-o", "out.hps", *EXPORT]
+
+
+@case("compressed-ply-1e9-splats-short")
+def _(d):
+    head = "ply\nformat binary_little_endian 1.0\nelement chunk 3906250\n"
+    head += "".join(f"property float {n}\n" for n in ("min_x", "min_y", "min_z", "max_x", "max_y", "max_z"))
+    head += "".join(f"property float {a}_scale_{c}\n" for a in ("min", "max") for c in "xyz")
+    head += "element vertex 1000000000\n"
+    head += "".join(
+        f"property uint {n}\n" for n in ("packed_position", "packed_rotation", "packed_scale", "packed_color")
+    )
+    (d / "s.ply").write_bytes((head + "end_header\n").encode() + bytes(4096))
+    return ["export", "s.ply", "-o", "out.hps", *EXPORT]
 
 
 # -- running a case ------------------------------------------------------------------------

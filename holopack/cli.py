@@ -36,7 +36,9 @@ def build_parser() -> argparse.ArgumentParser:
 
     p = add_command(sub, "export", cmd_export)
     p.add_argument(
-        "input", nargs="?", help="model, Gaussian splat .ply, picture or video (default: the bundled twin)"
+        "input",
+        nargs="?",
+        help="model, Gaussian splat capture (.ply, .spz, .splat), picture or video (default: the bundled twin)",
     )
     p.add_argument(
         "-o", "--output", required=True, metavar="OUT", help="output file (or folder for --format png)"
@@ -59,7 +61,7 @@ def build_parser() -> argparse.ArgumentParser:
     add_containment_option(p)
 
     p = add_command(sub, "inspect", cmd_inspect)
-    p.add_argument("input", help="model, Gaussian splat .ply, picture or video")
+    p.add_argument("input", help="model, Gaussian splat capture (.ply, .spz, .splat), picture or video")
     p.add_argument("--json", action="store_true", help="print JSON")
     add_containment_option(p)
 
@@ -88,7 +90,9 @@ def build_parser() -> argparse.ArgumentParser:
 
     p = add_command(sub, "preview", cmd_preview)
     p.add_argument(
-        "input", nargs="?", help="model, Gaussian splat .ply, picture or video (default: the bundled twin)"
+        "input",
+        nargs="?",
+        help="model, Gaussian splat capture (.ply, .spz, .splat), picture or video (default: the bundled twin)",
     )
     options.add_arguments(p, options.PREVIEW)
     p.add_argument("--frames", type=positive_int, metavar="N", help="headless: quit after N frames")

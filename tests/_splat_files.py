@@ -48,3 +48,138 @@ def sphere_twin(path: Path, count: int = 600, floaters: int = 0, seed: int = 0, 
         opacities = np.concatenate([opacities, np.full(floaters, 0.05)])
         colours = np.concatenate([colours, np.full((floaters, 3), 0.5)])
     return write_splat_ply(path, means, scales, opacities, colours)
+
+
+# -- the compact formats, each written from its published description --------------------
+
+
+def _unit_wxyz(quaternions, n) -> np.ndarray:
+    q = np.tile([1.0, 0.0, 0.0, 0.0], (n, 1)) if quaternions is None else np.asarray(quaternions, np.float64)
+    return q / np.linalg.norm(q, axis=1, keepdims=True)
+
+
+def write_dot_splat(path: Path, means, scales, opacities, colours, quaternions=None) -> Path:
+    """antimatter15's .splat: 32-byte records of position (3 x f32), linear scale (3 x f32),
+    RGBA bytes (colour and opacity x 255) and the unit quaternion w x y z as q x 128 + 128."""
+    means = np.asarray(means, np.float64).reshape(-1, 3)
+    n = len(means)
+    record = np.dtype([("p", "<f4", 3), ("s", "<f4", 3), ("c", "u1", 4), ("r", "u1", 4)])
+    rows = np.zeros(n, record)
+    rows["p"] = means
+    rows["s"] = np.asarray(scales, np.float64).reshape(n, 3)
+    rgba = np.concatenate(
+        [np.asarray(colours, np.float64).reshape(n, 3), np.asarray(opacities).reshape(n, 1)], 1
+    )
+    rows["c"] = np.clip(np.round(rgba * 255), 0, 255)
+    rows["r"] = np.clip(np.round(_unit_wxyz(quaternions, n) * 128 + 128), 0, 255)
+    path.write_bytes(rows.tobytes())
+    return path
+
+
+def write_spz(
+    path: Path, means, scales, opacities, colours, quaternions=None, version=3, rest=None, flags=0, bits=12
+) -> Path:
+    """Niantic's .spz (versions 2 and 3): a gzip stream of the 16-byte header and the
+    attribute blocks (24-bit fixed-point positions, alpha bytes, colour bytes of f_dc x
+    0.15 x 255 + 127.5, log-scale bytes (log + 10) x 16, rotations, SH bytes x 128 + 128
+    with the channel varying fastest). ``rest``: (n, K, 3) higher SH coefficients."""
+    import gzip
+    import struct
+
+    means = np.asarray(means, np.float64).reshape(-1, 3)
+    n = len(means)
+    k = 0 if rest is None else np.asarray(rest).shape[1]
+    degree = {0: 0, 3: 1, 8: 2, 15: 3, 24: 4}[k]
+    fixed = np.round(means * (1 << bits)).astype(np.int64) & 0xFFFFFF
+    positions = np.stack([fixed & 0xFF, (fixed >> 8) & 0xFF, (fixed >> 16) & 0xFF], -1).astype(np.uint8)
+    alphas = np.clip(np.round(np.asarray(opacities, np.float64) * 255), 0, 255).astype(np.uint8)
+    dc = (np.asarray(colours, np.float64).reshape(n, 3) - 0.5) / SH_C0
+    colour_bytes = np.clip(np.round(dc * 0.15 * 255 + 127.5), 0, 255).astype(np.uint8)
+    scale_bytes = np.clip(np.round((np.log(np.asarray(scales, np.float64).reshape(n, 3)) + 10) * 16), 0, 255)
+    q = _unit_wxyz(quaternions, n)[:, [1, 2, 3, 0]]  # x y z w
+    if version == 2:
+        q = np.where(q[:, 3:4] < 0, -q, q)
+        rotations = np.clip(np.round((q[:, :3] + 1) * 127.5), 0, 255).astype(np.uint8)
+    else:
+        words = np.zeros(n, np.uint32)
+        for row in range(n):
+            largest = int(np.argmax(np.abs(q[row])))
+            sign = q[row, largest] < 0
+            word = largest
+            for i in range(4):
+                if i != largest:
+                    negative = (q[row, i] < 0) != sign
+                    magnitude = int(round(511 * abs(q[row, i]) / np.sqrt(0.5)))
+                    word = (word << 10) | (int(negative) << 9) | magnitude
+            words[row] = word
+        rotations = words.view(np.uint8).reshape(n, 4)
+    sh = np.zeros((n, k, 3), np.uint8)
+    if k:
+        sh = np.clip(np.round(np.asarray(rest, np.float64) * 128 + 128), 0, 255).astype(np.uint8)
+    header = struct.pack("<IIIBBBB", 0x5053474E, version, n, degree, bits, flags, 0)
+    body = b"".join(
+        a.tobytes() for a in (positions, alphas, colour_bytes, scale_bytes.astype(np.uint8), rotations, sh)
+    )
+    path.write_bytes(gzip.compress(header + body))
+    return path
+
+
+def write_compressed_ply(path: Path, means, scales, opacities, colours, quaternions=None, rest=None) -> Path:
+    """PlayCanvas's compressed PLY: chunks of 256 with float bounds (position, log scale,
+    colour), four packed uint32 a splat (11-10-11 position and log scale fractions,
+    2.10.10.10 rotation in w x y z order, RGBA bytes), optional uint8 SH bytes (value + 4)
+    x 255 / 8 in the 3DGS order."""
+    means = np.asarray(means, np.float64).reshape(-1, 3)
+    n = len(means)
+    log_scales = np.log(np.asarray(scales, np.float64).reshape(n, 3))
+    colours = np.asarray(colours, np.float64).reshape(n, 3)
+    q = _unit_wxyz(quaternions, n)
+    chunks = (n + 255) // 256
+    bounds = np.zeros((chunks, 18), "<f4")
+    words = np.zeros((n, 4), "<u4")
+
+    def fraction(v, lo, hi, bits):
+        t = np.where(hi > lo, (v - lo) / np.where(hi > lo, hi - lo, 1), 0)
+        return np.round(np.clip(t, 0, 1) * ((1 << bits) - 1)).astype(np.uint32)
+
+    for c in range(chunks):
+        rows = slice(c * 256, min(n, (c + 1) * 256))
+        m, s, col = means[rows], log_scales[rows], colours[rows]
+        lo_m, hi_m, lo_s, hi_s = m.min(0), m.max(0), s.min(0), s.max(0)
+        lo_c, hi_c = col.min(0), col.max(0)
+        bounds[c] = np.concatenate([lo_m, hi_m, lo_s, hi_s, lo_c, hi_c])
+        for column, (v, lo, hi) in ((0, (m, lo_m, hi_m)), (2, (s, lo_s, hi_s))):
+            f = [fraction(v[:, i], lo[i], hi[i], b) for i, b in enumerate((11, 10, 11))]
+            words[rows, column] = (f[0] << 21) | (f[1] << 11) | f[2]
+        cf = [fraction(col[:, i], lo_c[i], hi_c[i], 8) for i in range(3)]
+        a = np.round(np.clip(np.asarray(opacities, np.float64).reshape(n)[rows], 0, 1) * 255).astype(
+            np.uint32
+        )
+        words[rows, 3] = (cf[0] << 24) | (cf[1] << 16) | (cf[2] << 8) | a
+    for row in range(n):
+        largest = int(np.argmax(np.abs(q[row])))
+        v = q[row] * (1 if q[row, largest] >= 0 else -1)
+        word = largest
+        for i in range(4):
+            if i != largest:
+                word = (word << 10) | int(round((v[i] / np.sqrt(2) + 0.5) * 1023))
+        words[row, 1] = word
+    lines = ["ply", "format binary_little_endian 1.0", f"element chunk {chunks}"]
+    names = ["min_x", "min_y", "min_z", "max_x", "max_y", "max_z"]
+    names += ["min_scale_x", "min_scale_y", "min_scale_z", "max_scale_x", "max_scale_y", "max_scale_z"]
+    names += ["min_r", "min_g", "min_b", "max_r", "max_g", "max_b"]
+    lines += [f"property float {name}" for name in names]
+    lines += [f"element vertex {n}"]
+    lines += [
+        f"property uint {name}"
+        for name in ("packed_position", "packed_rotation", "packed_scale", "packed_color")
+    ]
+    data = bounds.tobytes() + words.tobytes()
+    if rest is not None:
+        rest = np.asarray(rest, np.float64)  # (n, K, 3)
+        k = rest.shape[1]
+        lines += [f"element sh {n}"] + [f"property uchar f_rest_{i}" for i in range(3 * k)]
+        ordered = np.concatenate([rest[:, :, c] for c in range(3)], axis=1)  # R's K, then G's, then B's
+        data += np.clip(np.round((ordered + 4) * 255 / 8), 0, 255).astype(np.uint8).tobytes()
+    path.write_bytes(("\n".join(lines) + "\nend_header\n").encode("ascii") + data)
+    return path

@@ -130,7 +130,7 @@ def test_rows_with_values_that_are_not_numbers_are_left_out_with_a_warning(tmp_p
     np.testing.assert_allclose(scene.splats.rotations[1], [0.0, 0.0, 0.0, 1.0])
 
 
-def test_ascii_splats_and_compressed_splats_are_refused_in_one_line(tmp_path):
+def test_ascii_splats_and_malformed_compressed_splats_are_refused_in_one_line(tmp_path):
     path = tmp_path / "ascii.ply"
     names = layout(0)
     text = "ply\nformat ascii 1.0\nelement vertex 1\n" + "".join(f"property float {n}\n" for n in names)

@@ -35,7 +35,9 @@ from .scene import Scene
 # Model files an archive may hold, in the order one is preferred over another when an
 # archive holds several kinds (a Sketchfab download keeps the original FBX in source/
 # beside scene.gltf; FBX is not read, so it never competes)
-MODEL_SUFFIXES = (".glb", ".gltf", ".vrm", ".obj", ".ply", ".stl", ".off", ".usdz", ".usdc", ".usda", ".usd")
+MODEL_SUFFIXES = (
+    ".glb", ".gltf", ".vrm", ".obj", ".ply", ".stl", ".off", ".usdz", ".usdc", ".usda", ".usd", ".spz", ".splat",
+)  # fmt: skip
 # A USD asset zipped as a folder is a root stage with its sublayers and references
 # beside or below it, in any of the four suffixes: they rank as one kind, so the
 # shallowest file is the stage to open, whatever each is called.

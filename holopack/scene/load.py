@@ -28,6 +28,10 @@ _REGISTRY: dict[str, str] = {
     ".stl": "holopack.scene.mesh:load_mesh",
     ".ply": "holopack.scene.mesh:load_mesh",
     ".off": "holopack.scene.mesh:load_mesh",
+    # Gaussian splats in the web viewers' and Niantic's compact formats (a 3DGS .ply is
+    # told from a mesh by its header: holopack.scene.mesh)
+    ".splat": "holopack.scene.splat_antimatter:load_splat",
+    ".spz": "holopack.scene.spz:load_spz",
     # a model handed over zipped (Sketchfab's "Download glTF"): the one model inside
     ".zip": "holopack.scene.archive:load_zip",
     ".usdz": "holopack.scene.usd:load_usd",

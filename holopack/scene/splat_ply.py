@@ -14,6 +14,7 @@ converts them once (holopack.scene.types.Splats).
 from __future__ import annotations
 
 import os
+from collections.abc import Iterator
 from dataclasses import dataclass
 
 import numpy as np
@@ -22,6 +23,8 @@ from ..containment import open_regular
 from ..errors import InputError
 from ..limits import MemoryBudget
 from .scene import Scene
+from .splat_compressed_ply import CompressedHeader, compressed_header, load_compressed
+from .splat_rows import CHUNK, finish, splat_scene
 from .types import Splats
 
 HEADER_BYTES = 1 << 16  # a PLY header is a few hundred bytes; 3DGS's is ~1.5 KB
@@ -33,8 +36,6 @@ REQUIRED = (
 )
 # f_rest coefficients per channel -> spherical-harmonic degree (15 = degree 3's 16 - 1)
 REST_DEGREES = {0: 0, 3: 1, 8: 2, 15: 3}
-CHUNK = 1 << 16  # rows read and converted at a time
-_FIELDS = ("means", "scales", "rotations", "opacities", "sh")
 # a PLY's scalar types (both spellings of the specification) -> numpy's
 _TYPES = {
     "char": "i1",
@@ -69,9 +70,10 @@ class SplatHeader:
     rest: int
 
 
-def splat_header(path: str) -> SplatHeader | None:
-    """The header of ``path`` when it is a Gaussian splat PLY, else None (a mesh or a
-    point cloud: trimesh reads those). InputError for a splat PLY holopack cannot read."""
+def splat_header(path: str) -> SplatHeader | CompressedHeader | None:
+    """The header of ``path`` when it is a Gaussian splat PLY (standard, or compressed:
+    holopack.scene.splat_compressed_ply), else None (a mesh or a point cloud: trimesh
+    reads those). InputError for a splat PLY holopack cannot read."""
     found = _header_bytes(path)
     if found is None:
         return None
@@ -82,11 +84,7 @@ def splat_header(path: str) -> SplatHeader | None:
         return None
     names = [name for name, _ in vertex[2]]
     if "packed_position" in names and any(e[0] == "chunk" for e in elements):
-        raise InputError(
-            "a compressed Gaussian splat PLY (SuperSplat / PlayCanvas chunks); holopack reads "
-            "the standard 3DGS layout: export it uncompressed (SuperSplat: Export > PLY)",
-            path,
-        )
+        return compressed_header(path, fmt, elements, newline + 1)
     missing = [name for name in REQUIRED if name not in names]
     if not listed and missing and len(REQUIRED) - len(missing) >= 3 + 4:
         # x y z and most of the 3DGS properties: a splat file that lost some, not a mesh
@@ -175,11 +173,13 @@ def _parse(header: bytes) -> tuple[str, list[tuple[str, int, list[tuple[str, str
     return fmt, elements, listed
 
 
-def load_splats(path: str, header: SplatHeader | None = None) -> Scene:
+def load_splats(path: str, header: SplatHeader | CompressedHeader | None = None) -> Scene:
     """The Gaussian splat PLY at ``path`` as a Scene whose ``splats`` is set."""
     header = header or splat_header(path)
     if header is None:
         raise InputError("not a Gaussian splat PLY (it lacks the 3DGS vertex properties)", path)
+    if isinstance(header, CompressedHeader):
+        return load_compressed(path, header)
     count, stride = header.count, header.row.itemsize
     if count == 0:
         raise InputError("the file holds no splats (its vertex count is 0)", path)
@@ -199,38 +199,19 @@ def load_splats(path: str, header: SplatHeader | None = None) -> Scene:
             "or its header is wrong",
             path,
         )
-    splats = Splats(
-        means=np.empty((count, 3), np.float32),
-        scales=np.empty((count, 3), np.float32),
-        rotations=np.empty((count, 4), np.float32),
-        opacities=np.empty(count, np.float32),
-        sh=np.empty((count, coefficients, 3), np.float32),
-    )
-    kept = unrotated = 0
-    with open_regular(path, "model") as f:
-        f.seek(header.data)
-        for first in range(0, count, CHUNK):
-            rows = np.fromfile(f, dtype=header.row, count=min(CHUNK, count - first))
-            if len(rows) < min(CHUNK, count - first):
-                raise InputError(f"the file ends after {first + len(rows):,} of its {count:,} splats", path)
-            block, zero = convert(rows, header.rest)
-            n = len(block)
-            for name in ("means", "scales", "rotations", "opacities", "sh"):
-                getattr(splats, name)[kept : kept + n] = getattr(block, name)
-            kept += n
-            unrotated += zero
-    if kept < count:
-        splats = Splats(*(getattr(splats, name)[:kept].copy() for name in _FIELDS))
-    if not kept:
-        raise InputError("the file holds no splats with finite values", path)
-    scene = Scene(path=path, splats=splats)
-    if kept < count:
-        scene.warnings.append(
-            f"{count - kept:,} of {count:,} splats have values that are not finite numbers: not drawn"
-        )
-    if unrotated:
-        scene.warnings.append(f"{unrotated:,} splats have a zero rotation quaternion: drawn unrotated")
-    return scene
+
+    def blocks() -> Iterator[tuple[Splats, int]]:
+        with open_regular(path, "model") as f:
+            f.seek(header.data)
+            for first in range(0, count, CHUNK):
+                rows = np.fromfile(f, dtype=header.row, count=min(CHUNK, count - first))
+                if len(rows) < min(CHUNK, count - first):
+                    raise InputError(
+                        f"the file ends after {first + len(rows):,} of its {count:,} splats", path
+                    )
+                yield convert(rows, header.rest)
+
+    return splat_scene(path, count, coefficients, blocks())
 
 
 def convert(rows: np.ndarray, rest: int) -> tuple[Splats, int]:
@@ -257,31 +238,4 @@ def convert(rows: np.ndarray, rest: int) -> tuple[Splats, int]:
         sh[:, 0, c] = column(f"f_dc_{c}")
         for k in range(rest):
             sh[:, 1 + k, c] = column(f"f_rest_{c * rest + k}")
-    keep = (
-        np.isfinite(means).all(1)
-        & (means < np.finfo(np.float32).max).all(1)
-        & (means > -np.finfo(np.float32).max).all(1)
-        & (scales < np.finfo(np.float32).max).all(1)
-        & np.isfinite(logits)
-        & np.isfinite(quaternions).all(1)
-        & np.isfinite(sh).all((1, 2))
-        & (np.abs(sh) < np.finfo(np.float32).max).all((1, 2))
-    )
-    if not keep.all():
-        means, scales, opacities, quaternions, sh = (
-            a[keep] for a in (means, scales, opacities, quaternions, sh)
-        )
-    norms = np.sqrt((quaternions**2).sum(1))
-    zero = ~(norms > 1e-30)  # also a norm that overflowed
-    if zero.any():
-        quaternions[zero] = (0.0, 0.0, 0.0, 1.0)
-        norms[zero] = 1.0
-    quaternions /= norms[:, None]
-    splats = Splats(
-        means=means.astype(np.float32),
-        scales=scales.astype(np.float32),
-        rotations=quaternions.astype(np.float32),
-        opacities=opacities.astype(np.float32),
-        sh=sh.astype(np.float32),
-    )
-    return splats, int(zero.sum())
+    return finish(means, scales, quaternions, opacities, sh, np.isfinite(logits))
