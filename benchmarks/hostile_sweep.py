@@ -1901,6 +1901,58 @@ def _(d):
     return ["export", "s.splat", "-o", "out.hps", *EXPORT]
 
 
+def webp_header(width: int, height: int) -> bytes:
+    """A lossless WebP (VP8L) whose header declares width x height, with no picture data."""
+    bits = (width - 1) | ((height - 1) << 14) | (1 << 28)  # alpha used, version 0
+    vp8l = b"\x2f" + struct.pack("<I", bits) + bytes(16)
+    chunk = b"VP8L" + struct.pack("<I", len(vp8l)) + vp8l
+    return b"RIFF" + struct.pack("<I", 4 + len(chunk)) + b"WEBP" + chunk
+
+
+def sog_meta(count: int, files: dict | None = None) -> dict:
+    names = {"means": ["l.webp", "u.webp"], "scales": ["s.webp"], "quats": ["q.webp"], "sh0": ["c.webp"]}
+    names.update(files or {})
+    return {
+        "version": 2,
+        "count": count,
+        "means": {"mins": [-1, -1, -1], "maxs": [1, 1, 1], "files": names["means"]},
+        "scales": {"codebook": [-4.0] * 256, "files": names["scales"]},
+        "quats": {"files": names["quats"]},
+        "sh0": {"codebook": [0.0] * 256, "files": names["sh0"]},
+    }
+
+
+@case("sog-picture-16383x16383")
+def _(d):
+    # lossless WebPs declaring 268 million pixels each (their headers alone): refused by size
+    big = webp_header(16383, 16383)
+    with zipfile.ZipFile(d / "s.sog", "w") as z:
+        z.writestr("meta.json", json.dumps(sog_meta(100)))
+        for name in ("l.webp", "u.webp", "s.webp", "q.webp", "c.webp"):
+            z.writestr(name, big)
+    return ["export", "s.sog", "-o", "out.hps", *EXPORT]
+
+
+@case("sog-member-zip-bomb")
+def _(d):
+    with zipfile.ZipFile(d / "s.sog", "w", zipfile.ZIP_DEFLATED) as z:
+        z.writestr("meta.json", json.dumps(sog_meta(100)))
+        z.writestr("l.webp", bytes(300 * MB))  # 300 MB of zeros: past the 256 MB a picture may be
+    return ["export", "s.sog", "-o", "out.hps", *EXPORT]
+
+
+@case("sog-meta-names-etc-passwd")
+def _(d):
+    (d / "meta.json").write_text(json.dumps(sog_meta(100, {"means": ["/etc/passwd", "../../etc/passwd"]})))
+    return ["export", "meta.json", "-o", "out.hps", *EXPORT]
+
+
+@case("sog-meta-count-1e9")
+def _(d):
+    (d / "meta.json").write_text(json.dumps(sog_meta(10**9)))
+    return ["export", "meta.json", "-o", "out.hps", *EXPORT]
+
+
 @case("compressed-ply-1e9-splats-short")
 def _(d):
     head = "ply\nformat binary_little_endian 1.0\nelement chunk 3906250\n"

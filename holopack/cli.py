@@ -38,7 +38,7 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument(
         "input",
         nargs="?",
-        help="model, Gaussian splat capture (.ply, .spz, .splat), picture or video (default: the bundled twin)",
+        help="model, Gaussian splat capture (.ply, .sog, .spz, .splat), picture or video (default: the bundled twin)",
     )
     p.add_argument(
         "-o", "--output", required=True, metavar="OUT", help="output file (or folder for --format png)"
@@ -61,7 +61,7 @@ def build_parser() -> argparse.ArgumentParser:
     add_containment_option(p)
 
     p = add_command(sub, "inspect", cmd_inspect)
-    p.add_argument("input", help="model, Gaussian splat capture (.ply, .spz, .splat), picture or video")
+    p.add_argument("input", help="model, Gaussian splat capture (.ply, .sog, .spz, .splat), picture or video")
     p.add_argument("--json", action="store_true", help="print JSON")
     add_containment_option(p)
 
@@ -92,7 +92,7 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument(
         "input",
         nargs="?",
-        help="model, Gaussian splat capture (.ply, .spz, .splat), picture or video (default: the bundled twin)",
+        help="model, Gaussian splat capture (.ply, .sog, .spz, .splat), picture or video (default: the bundled twin)",
     )
     options.add_arguments(p, options.PREVIEW)
     p.add_argument("--frames", type=positive_int, metavar="N", help="headless: quit after N frames")

@@ -183,3 +183,103 @@ def write_compressed_ply(path: Path, means, scales, opacities, colours, quaterni
         data += np.clip(np.round((ordered + 4) * 255 / 8), 0, 255).astype(np.uint8).tobytes()
     path.write_bytes(("\n".join(lines) + "\nend_header\n").encode("ascii") + data)
     return path
+
+
+def write_sog(
+    path: Path, means, scales, opacities, colours, quaternions=None, rest=None, zipped=True
+) -> Path:
+    """PlayCanvas's SOG (version 2): lossless WebP pictures, pixel i splat i, and a
+    meta.json: 16-bit positions of sign(v) log(|v| + 1) in two pictures, scale and DC
+    codebook indices (256-entry codebooks, here evenly spread over each range), the
+    quaternion's three smaller components (w x y z order) with the largest's index in A
+    (252 + index), opacity in sh0's A, and with ``rest`` (n, K, 3) an SH palette of one
+    entry a splat. ``zipped``: one .sog archive at ``path``; else a folder at ``path``
+    whose meta.json is returned."""
+    import io
+    import json
+    import zipfile
+
+    from PIL import Image
+
+    means = np.asarray(means, np.float64).reshape(-1, 3)
+    n = len(means)
+    width = int(np.ceil(np.sqrt(n)))
+    height = (n + width - 1) // width
+
+    def picture(values: np.ndarray) -> bytes:
+        rgba = np.zeros((width * height, 4), np.uint8)
+        rgba[:n, : values.shape[1]] = values
+        if values.shape[1] < 4:
+            rgba[:, 3] = 255
+        buffer = io.BytesIO()
+        Image.fromarray(rgba.reshape(height, width, 4), "RGBA").save(
+            buffer, "WEBP", lossless=True, exact=True
+        )
+        return buffer.getvalue()
+
+    def nearest(values: np.ndarray, codebook: np.ndarray) -> np.ndarray:
+        return np.abs(values[..., None] - codebook).argmin(-1).astype(np.uint8)
+
+    logged = np.sign(means) * np.log1p(np.abs(means))
+    lo, hi = logged.min(0), logged.max(0)
+    q16 = np.round((logged - lo) / (hi - lo) * 65535).astype(np.int64)
+    log_scales = np.log(np.asarray(scales, np.float64).reshape(n, 3))
+    scale_book = np.linspace(log_scales.min(), log_scales.max(), 256)
+    dc = (np.asarray(colours, np.float64).reshape(n, 3) - 0.5) / SH_C0
+    dc_book = np.linspace(dc.min(), dc.max(), 256)
+    q = _unit_wxyz(quaternions, n)
+    largest = np.abs(q).argmax(1)
+    q = q * np.where(q[np.arange(n), largest] < 0, -1.0, 1.0)[:, None]
+    quats = np.zeros((n, 4), np.uint8)
+    for row in range(n):
+        others = [i for i in range(4) if i != largest[row]]
+        quats[row, :3] = np.clip(np.round((q[row, others] / np.sqrt(2) + 0.5) * 255), 0, 255)
+        quats[row, 3] = 252 + largest[row]
+    alpha = np.clip(np.round(np.asarray(opacities, np.float64).reshape(n) * 255), 0, 255).astype(np.uint8)
+    files = {
+        "means_l.webp": picture((q16 & 255).astype(np.uint8)),
+        "means_u.webp": picture((q16 >> 8).astype(np.uint8)),
+        "scales.webp": picture(nearest(log_scales, scale_book)),
+        "quats.webp": picture(quats),
+        "sh0.webp": picture(np.concatenate([nearest(dc, dc_book), alpha[:, None]], 1)),
+    }
+    meta = {
+        "version": 2,
+        "count": n,
+        "antialias": False,
+        "means": {"mins": lo.tolist(), "maxs": hi.tolist(), "files": ["means_l.webp", "means_u.webp"]},
+        "scales": {"codebook": scale_book.tolist(), "files": ["scales.webp"]},
+        "quats": {"files": ["quats.webp"]},
+        "sh0": {"codebook": dc_book.tolist(), "files": ["sh0.webp"]},
+    }
+    if rest is not None:
+        rest = np.asarray(rest, np.float64)
+        k = rest.shape[1]
+        book = np.linspace(rest.min(), rest.max(), 256)
+        rows = (n + 63) // 64
+        centroids = np.zeros((rows, 64 * k, 4), np.uint8)
+        centroids[..., 3] = 255
+        for entry in range(n):
+            centroids[entry // 64, (entry % 64) * k : (entry % 64 + 1) * k, :3] = nearest(rest[entry], book)
+        labels = np.stack([np.arange(n) & 255, np.arange(n) >> 8], 1).astype(np.uint8)
+        buffer = io.BytesIO()
+        Image.fromarray(centroids, "RGBA").save(buffer, "WEBP", lossless=True, exact=True)
+        files["shN_centroids.webp"] = buffer.getvalue()
+        files["shN_labels.webp"] = picture(labels)
+        bands = {3: 1, 8: 2, 15: 3}[k]
+        meta["shN"] = {
+            "count": n,
+            "bands": bands,
+            "codebook": book.tolist(),
+            "files": ["shN_centroids.webp", "shN_labels.webp"],
+        }
+    files["meta.json"] = json.dumps(meta).encode()
+    if zipped:
+        with zipfile.ZipFile(path, "w") as archive:
+            for name, data in files.items():
+                archive.writestr(name, data)
+        return path
+    path.mkdir(parents=True, exist_ok=True)
+    for name, data in files.items():
+        (path / name).write_bytes(data)
+    return path / "meta.json"

@@ -1,5 +1,5 @@
 """Gaussian splat twins in the compact formats people hand over: antimatter15's .splat
-(the web viewers'), Niantic's .spz (Scaniverse) and PlayCanvas's compressed PLY
+(the web viewers'), Niantic's .spz (Scaniverse), and PlayCanvas's compressed PLY and SOG
 (SuperSplat). Each test file is written here from the format's published description
 with numpy alone (tests/_splat_files.py), from known splats; the reader must give those
 splats back within each format's quantisation step, and a twin must draw as its 3DGS
@@ -13,7 +13,7 @@ import zipfile
 
 import numpy as np
 import pytest
-from _splat_files import SH_C0, write_compressed_ply, write_dot_splat, write_splat_ply, write_spz
+from _splat_files import SH_C0, write_compressed_ply, write_dot_splat, write_sog, write_splat_ply, write_spz
 from PIL import Image
 
 from holopack.cli import main
@@ -46,16 +46,25 @@ def write(kind: str, path, t, **extra):
         "splat": write_dot_splat,
         "spz": write_spz,
         "compressed": write_compressed_ply,
+        "sog": write_sog,
     }[kind](*args, **extra)
 
 
-SUFFIX = {"ply": ".ply", "splat": ".splat", "spz": ".spz", "compressed": ".compressed.ply"}
+SUFFIX = {"ply": ".ply", "splat": ".splat", "spz": ".spz", "compressed": ".compressed.ply", "sog": ".sog"}
 # each format's step: position (of the ball's 2-unit span), log scale, colour, opacity,
 # quaternion component
 STEPS = {
     "splat": (1e-6, 1e-6, 1 / 255, 1 / 255, 1 / 128),
     "spz": (1 / 4096, 1 / 16, 0.5 * SH_C0 / (0.15 * 255) * 2, 1 / 255, np.sqrt(0.5) / 511),
     "compressed": (2 / 1023, (np.log(0.08) - np.log(0.01)) / 1023, 0.9 / 255, 1 / 255, np.sqrt(2) / 1023),
+    # 16 bits of log(|v| + 1); codebooks of 256 over each range
+    "sog": (
+        2 * np.log(2) / 65535 * 2,
+        (np.log(0.08) - np.log(0.01)) / 255,
+        0.9 / 255,
+        1 / 255,
+        np.sqrt(2) / 255,
+    ),
 }
 
 
@@ -64,7 +73,7 @@ def same_rotation(a_xyzw: np.ndarray, b_wxyz: np.ndarray) -> np.ndarray:
     return np.abs(np.sum(a_xyzw * b_wxyz[:, [1, 2, 3, 0]], axis=1))
 
 
-@pytest.mark.parametrize("kind", ["splat", "spz", "compressed"])
+@pytest.mark.parametrize("kind", ["splat", "spz", "compressed", "sog"])
 def test_each_format_gives_the_splats_back_within_its_step(tmp_path, truth, kind):
     splats = load(write(kind, tmp_path / f"twin{SUFFIX[kind]}", truth)).splats
     assert splats is not None and len(splats) == N
@@ -106,7 +115,7 @@ def render(path, tmp_path, name) -> np.ndarray:
 def test_each_format_draws_as_the_3dgs_ply_of_the_same_splats(tmp_path, truth):
     reference = render(write("ply", tmp_path / "twin.ply", truth), tmp_path, "ply")
     assert (reference.max(axis=2) > 40).mean() > 0.1  # the ball is there
-    for kind in ("splat", "spz", "compressed"):
+    for kind in ("splat", "spz", "compressed", "sog"):
         picture = render(write(kind, tmp_path / f"twin{SUFFIX[kind]}", truth), tmp_path, kind)
         mse = np.mean((picture - reference) ** 2)
         psnr = 10 * np.log10(255**2 / max(mse, 1e-12))
@@ -177,3 +186,67 @@ def test_a_compressed_ply_that_breaks_its_layout_is_one_line(tmp_path, truth):
     cut = tmp_path / "cut.ply"
     cut.write_bytes(good[: len(good) - 4000])
     refused(cut, "ends inside")
+
+
+def test_sog_reads_its_sh_palette_and_its_folder_layout(tmp_path, truth):
+    rest = np.random.default_rng(9).uniform(-0.8, 0.8, (N, 8, 3))  # 2 bands
+    meta = write("sog", tmp_path / "scene", truth, rest=rest, zipped=False)
+    splats = load(meta).splats
+    assert splats is not None and splats.degree == 2
+    step = (rest.max() - rest.min()) / 255
+    np.testing.assert_allclose(splats.sh[:, 1:], rest, atol=step / 2 + 1e-6)
+    zipped = load(write("sog", tmp_path / "scene.sog", truth, rest=rest)).splats
+    assert zipped is not None
+    np.testing.assert_array_equal(zipped.sh, splats.sh)
+    np.testing.assert_array_equal(zipped.means, splats.means)
+
+
+def test_broken_sog_files_are_one_line(tmp_path, truth):
+    import json
+
+    folder_meta = write("sog", tmp_path / "scene", truth, zipped=False)
+    meta = json.loads(folder_meta.read_text())
+
+    def variant(name: str, change) -> None:
+        changed = json.loads(json.dumps(meta))
+        change(changed)
+        (tmp_path / "scene" / name).write_text(json.dumps(changed))
+
+    variant("outside.json", lambda m: m["quats"].update(files=["../elsewhere.webp"]))
+    refused(tmp_path / "scene" / "outside.json", "leaves the referencing file's folder")
+    variant("missing.json", lambda m: m["quats"].update(files=["gone.webp"]))
+    refused(tmp_path / "scene" / "missing.json", "gone.webp", "missing")
+    variant("count.json", lambda m: m.update(count=10**6))
+    refused(tmp_path / "scene" / "count.json", "pixels for 1,000,000 splats")
+    variant("version.json", lambda m: m.update(version=7))
+    refused(tmp_path / "scene" / "version.json", "SOG version 7")
+    variant("book.json", lambda m: m["scales"].update(codebook=[1.0] * 10))
+    refused(tmp_path / "scene" / "book.json", "codebook should be 256 numbers")
+    other = tmp_path / "scene" / "other.json"
+    other.write_text('{"asset": {"version": "2.0"}}')
+    refused(other, "not a SOG splat's meta.json")
+    notzip = tmp_path / "bad.sog"
+    notzip.write_bytes(b"not a zip")
+    refused(notzip, "ZIP archive")
+    # quats whose A lies outside 252-255
+    import io
+
+    from PIL import Image
+
+    bad = np.asarray(Image.open(tmp_path / "scene" / "quats.webp")).copy()
+    bad[0, 0, 3] = 17
+    buffer = io.BytesIO()
+    Image.fromarray(bad, "RGBA").save(buffer, "WEBP", lossless=True, exact=True)
+    (tmp_path / "scene" / "badquats.webp").write_bytes(buffer.getvalue())
+    variant("quats.json", lambda m: m["quats"].update(files=["badquats.webp"]))
+    refused(tmp_path / "scene" / "quats.json", "outside 252-255")
+
+
+def test_a_sog_folder_hashes_and_ships_its_pictures(tmp_path, truth):
+    from holopack.scene.sources import source_files
+
+    meta = write("sog", tmp_path / "scene", truth, zipped=False)
+    names = sorted(p.rsplit("/", 1)[-1] for p in source_files(str(meta)))
+    assert names == sorted(
+        ["meta.json", "means_l.webp", "means_u.webp", "scales.webp", "quats.webp", "sh0.webp"]
+    )

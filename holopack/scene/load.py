@@ -32,6 +32,9 @@ _REGISTRY: dict[str, str] = {
     # told from a mesh by its header: holopack.scene.mesh)
     ".splat": "holopack.scene.splat_antimatter:load_splat",
     ".spz": "holopack.scene.spz:load_spz",
+    # SOG: WebP pictures and their meta.json, zipped as one .sog or in a folder
+    ".sog": "holopack.scene.splat_sog:load_sog",
+    ".json": "holopack.scene.splat_sog:load_sog",
     # a model handed over zipped (Sketchfab's "Download glTF"): the one model inside
     ".zip": "holopack.scene.archive:load_zip",
     ".usdz": "holopack.scene.usd:load_usd",

@@ -3,7 +3,7 @@
 A package re-renders an item only when one of these changes, so each hash covers
 everything that decides the output: a .gltf's external buffers and textures, an
 OBJ's material library and its texture maps, a loose USD stage's layers and textures
-(a .usdz holds its own).
+(a .usdz holds its own), a SOG splat folder's pictures.
 """
 
 from __future__ import annotations
@@ -124,6 +124,25 @@ def _obj_dependencies(path: str) -> list[str]:
     return out
 
 
+def _sog_dependencies(path: str) -> list[str]:
+    """The pictures a SOG splat's meta.json names (holopack.scene.splat_sog), those the
+    containment rule lets it read."""
+    try:
+        with open_regular(path, "model") as f:
+            meta = json.loads(f.read(_MAX_JSON))
+    except (InputError, OSError, ValueError, UnicodeDecodeError):
+        return []
+    out = []
+    for field in ("means", "scales", "quats", "sh0", "shN"):
+        entry = meta.get(field) if isinstance(meta, dict) else None
+        names = entry.get("files") if isinstance(entry, dict) else None
+        for name in names if isinstance(names, list) else []:
+            full = is_contained_reference(name, path) if isinstance(name, str) else None
+            if full is not None:
+                out.append(full)
+    return out
+
+
 def source_files(path: str) -> list[str]:
     """The input and the files it references that exist, input first (absolute paths).
     A folder of numbered pictures (a clip) is its pictures, in play order."""
@@ -141,6 +160,8 @@ def source_files(path: str) -> list[str]:
         from .usd.package import dependencies
 
         deps = dependencies(path)
+    elif suffix == ".json":
+        deps = _sog_dependencies(path)
     else:
         deps = []
     files = [path]
