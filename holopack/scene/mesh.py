@@ -92,15 +92,50 @@ def _load_surfaces(path: str) -> Scene:
         scene.roots.append(len(scene.nodes) - 1)
         scene.draw_items.append(DrawItem(node=len(scene.nodes) - 1, mesh=mesh_index, primitive=0, skin=None))
     if not scene.draw_items:
-        points = sum(len(getattr(g, "vertices", ())) for g in loaded.geometry.values())
-        if points:  # a scan's point cloud, or a wireframe: say so, not "no triangles" alone
-            raise InputError(
-                f"the file holds no triangles to draw, only points or lines ({points:,} "
-                "vertices): a point cloud or wireframe, and holopack draws surfaces",
-                path,
-            )
-        raise InputError("the file holds no triangles to draw", path)
+        return _without_surfaces(path, loaded)
     return scene
+
+
+def _without_surfaces(path: str, loaded) -> Scene:
+    """A file whose geometry holds no triangles: a scan's point cloud drawn as splats
+    (holopack.scene.point_cloud), else one line saying what it holds."""
+    from .point_cloud import MIN_POINTS, point_cloud_scene
+
+    cloud = _point_cloud(loaded)
+    if cloud is not None and len(cloud[0]) >= MIN_POINTS:  # a scan's points: drawn as splats
+        return point_cloud_scene(path, *cloud)
+    points = sum(len(getattr(g, "vertices", ())) for g in loaded.geometry.values())
+    if points:  # a few points, or a wireframe: say so, not "no triangles" alone
+        raise InputError(
+            f"the file holds no triangles to draw, only points or lines ({points:,} "
+            f"vertices): a wireframe, or too few points to draw as a point cloud ({MIN_POINTS} "
+            "or more)",
+            path,
+        )
+    raise InputError("the file holds no triangles to draw", path)
+
+
+def _point_cloud(loaded) -> tuple[np.ndarray, np.ndarray | None] | None:
+    """(points (N, 3) float64 in the scene's frame, colours (N, 3) float64 in [0, 1] or
+    None) of every point cloud of a trimesh Scene, or None when it holds none. Colours
+    only where every cloud has them."""
+    import trimesh
+
+    points, colours = [], []
+    for node_name in loaded.graph.nodes_geometry:
+        transform, geometry_name = loaded.graph[node_name]
+        geometry = loaded.geometry[geometry_name]
+        if not isinstance(geometry, trimesh.PointCloud) or not len(geometry.vertices):
+            continue
+        vertices = np.asarray(geometry.vertices, np.float64)
+        points.append(vertices @ np.asarray(transform, np.float64)[:3, :3].T + np.asarray(transform)[:3, 3])
+        rgba = getattr(geometry, "colors", None)
+        has = rgba is not None and len(rgba) == len(vertices) and np.asarray(rgba).ndim == 2
+        colours.append(np.asarray(rgba, np.float64)[:, :3] / 255.0 if has else None)
+    if not points:
+        return None
+    known = all(c is not None for c in colours)
+    return np.concatenate(points), (np.concatenate(colours) if known else None)  # type: ignore[arg-type]
 
 
 def _splat_scene(path: str) -> Scene | None:
