@@ -199,3 +199,77 @@ def test_a_zipped_stage_composes_its_variants_too(tmp_path):
     scene = load(archive)
     assert scene.with_variant("star").triangle_count == faces("star")
     np.testing.assert_allclose(centre_colour(archive, tmp_path, "blue"), srgb(BLUE), atol=2)
+
+
+_DISPLAY_COLOUR_LOOK = """#usda 1.0
+(
+    defaultPrim = "Pot"
+    metersPerUnit = 1
+    upAxis = "Y"
+)
+def Xform "Pot" (
+    variants = {
+        string shadingVariant = "Green"
+    }
+    prepend variantSets = "shadingVariant"
+)
+{
+    def Mesh "Body" (
+        prepend apiSchemas = ["MaterialBindingAPI"]
+    )
+    {
+        int[] faceVertexCounts = [4]
+        int[] faceVertexIndices = [0, 1, 2, 3]
+        point3f[] points = [(-1, -1, 0), (1, -1, 0), (1, 1, 0), (-1, 1, 0)]
+        uniform token subdivisionScheme = "none"
+        rel material:binding = </Pot/Looks/Glaze>
+    }
+    def Scope "Looks"
+    {
+        def Material "Glaze"
+        {
+            token outputs:surface.connect = </Pot/Looks/Glaze/Surface.outputs:surface>
+            def Shader "Surface"
+            {
+                uniform token info:id = "UsdPreviewSurface"
+                color3f inputs:diffuseColor.connect = </Pot/Looks/Glaze/Colour.outputs:result>
+                float inputs:roughness = 1
+                token outputs:surface
+            }
+            def Shader "Colour"
+            {
+                uniform token info:id = "UsdPrimvarReader_float3"
+                string inputs:varname = "displayColor"
+                float3 inputs:fallback = (0.5, 0.5, 0.5)
+                float3 outputs:result
+            }
+        }
+    }
+    variantSet "shadingVariant" = {
+        "Green" {
+            over "Body"
+            {
+                color3f[] primvars:displayColor = [(0.1, 0.7, 0.1)] (interpolation = "constant")
+            }
+        }
+        "Orange" {
+            over "Body"
+            {
+                color3f[] primvars:displayColor = [(0.9, 0.4, 0.05)] (interpolation = "constant")
+            }
+        }
+    }
+}
+"""
+
+
+@pytest.mark.parametrize("variant, colour", [(None, (0.1, 0.7, 0.1)), ("Orange", (0.9, 0.4, 0.05))])
+def test_a_look_that_reads_the_meshs_display_colour_draws_each_variants_colour(tmp_path, variant, colour):
+    # a product's colourways as usd-wg's Teapot writes them: one material whose
+    # diffuseColor is a UsdPrimvarReader of displayColor, and a variant per colour
+    path = tmp_path / "pot.usda"
+    path.write_text(_DISPLAY_COLOUR_LOOK)
+    scene = load(path)
+    assert not [w for w in scene.warnings if "UsdPrimvarReader" in w]
+    got = centre_colour(path, tmp_path, *([variant] if variant else []))
+    np.testing.assert_allclose(got, srgb(colour), atol=2)

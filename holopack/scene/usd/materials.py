@@ -5,7 +5,8 @@ Each input of the surface shader is either a value or a connection to a UsdUVTex
 outputs ``rgb``/``r``/``g``/``b``/``a``), whose ``st`` reads a primvar through a
 UsdPrimvarReader_float2, possibly through a UsdTransform2d. What maps onto glTF:
 
-* diffuseColor -> base colour (factor = the texture's scale), opacity -> its alpha;
+* diffuseColor -> base colour (factor = the texture's scale), or the mesh's
+  displayColor where a UsdPrimvarReader reads it; opacity -> its alpha;
   opacityThreshold > 0 -> MASK at that cutoff, else opacity < 1 or a texture -> BLEND;
 * metallic and roughness -> the metallic-roughness texture when they read the b and g
   channels of one texture (glTF's packing, which converters from glTF write); else
@@ -58,6 +59,16 @@ class SurfaceMaterial:
     material: Material
     uses: list[TextureUse] = field(default_factory=list)
     primvars: list[str] = field(default_factory=list)
+    # diffuseColor read from the mesh's displayColor by a UsdPrimvarReader (the colour
+    # each mesh carries, as a product's colourways set it): the reader takes the base
+    # colour from the mesh it draws
+    colour_from_mesh: bool = False
+
+
+def _input_value(shader, name: str, default):
+    inp = shader.GetInput(name)
+    got = inp.Get() if inp else None
+    return default if got is None else got
 
 
 def transform2d_matrix(rotation_degrees: float, scale, translation) -> np.ndarray:
@@ -117,6 +128,13 @@ class _Surface:
             return None
         tex = UsdShade.Shader(sources[0].source.GetPrim())
         kind = tex.GetIdAttr().Get()
+        if (
+            input_name == "diffuseColor"
+            and kind in ("UsdPrimvarReader_float3", "UsdPrimvarReader_float4")
+            and str(_input_value(tex, "varname", "")) == "displayColor"
+        ):
+            self.out.colour_from_mesh = True
+            return None
         if kind != "UsdUVTexture":
             self.warn(
                 f"material {self.name}: {input_name} reads a {kind} node, not a texture; its value is used"

@@ -513,15 +513,22 @@ class UsdReader:
             path = str(bound.GetPath())
             if path not in self._surfaces:
                 self._surfaces[path] = read_material(bound.GetPrim(), self.warn)
+            surface = self._surfaces[path]
             key: tuple = (path, bool(double_sided))
+            tint = None
+            if surface.colour_from_mesh:  # diffuseColor is the mesh's displayColor
+                rgb, colors = self._display_colour(prim, used, columns, surface.material.base_color_factor[:3])
+                tint = None if rgb is None else tuple(np.round(rgb, 6))
+                key += (tint,)
             if key not in self._materials:
-                surface = self._surfaces[path]
                 material = _copy_material(surface.material)
                 material.double_sided = bool(double_sided)
+                if surface.colour_from_mesh:
+                    material.base_color_factor[:3] = 1.0 if tint is None else np.asarray(tint, np.float32)
                 self._material_textures(material, surface)
                 self._materials[key] = len(self.scene.materials)
                 self.scene.materials.append(material)
-            return self._materials[key], None
+            return self._materials[key], colors
         colour = np.array([0.18, 0.18, 0.18, 1.0])  # UsdPreviewSurface's default diffuse
         if columns is not None and "displayColor" in columns:
             rgb = columns["displayColor"][used][:, :3]
@@ -548,6 +555,20 @@ class UsdReader:
             self._materials[key] = len(self.scene.materials)
             self.scene.materials.append(material)
         return self._materials[key], colors
+
+    def _display_colour(self, prim, used, columns, fallback) -> tuple[np.ndarray | None, np.ndarray | None]:
+        """For a material whose diffuseColor is the mesh's displayColor: (one colour RGB
+        for the whole mesh, None) or (None, vertex colours (N, 4) float32, alpha 1); the
+        material's own diffuseColor where the mesh has no displayColor."""
+        if columns is not None and "displayColor" in columns:
+            rgb = np.clip(columns["displayColor"][used][:, :3], 0.0, None)
+            if len(rgb) and np.ptp(rgb, axis=0).max() > 0:
+                return None, np.concatenate([rgb, np.ones((len(rgb), 1))], axis=1).astype(np.float32)
+            return (rgb[0] if len(rgb) else np.asarray(fallback, np.float64)), None
+        if columns is None:
+            start = np.array([*np.asarray(fallback, np.float64)[:3], 1.0])
+            return self._constant_display_color(prim, start)[:3], None
+        return np.asarray(fallback, np.float64), None
 
     def _constant_display_color(self, prim, colour: np.ndarray) -> np.ndarray:
         from pxr import UsdGeom
