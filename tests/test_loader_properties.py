@@ -152,3 +152,55 @@ def test_random_bytes_any_suffix(tmp_path, data, suffix):
     path = tmp_path / f"noise{suffix}"
     path.write_bytes(data)
     _load_clean(path)
+
+
+def _splat_samples() -> dict[str, bytes]:
+    """One small capture in each compact splat format (tests/_splat_files.py writes them
+    from the published layouts), as bytes: name -> file contents."""
+    import tempfile
+    from pathlib import Path
+
+    from _splat_files import write_compressed_ply, write_dot_splat, write_sog, write_spz
+
+    rng = np.random.default_rng(2)
+    n = 300
+    means = rng.normal(size=(n, 3))
+    scales = np.full((n, 3), 0.05)
+    opacities = np.full(n, 0.8)
+    colours = rng.uniform(0, 1, (n, 3))
+    out = {}
+    with tempfile.TemporaryDirectory() as folder:
+        for name, write in (
+            ("a.spz", write_spz),
+            ("a.splat", write_dot_splat),
+            ("a.compressed.ply", write_compressed_ply),
+            ("a.sog", write_sog),
+        ):
+            out[name] = write(Path(folder) / name, means, scales, opacities, colours).read_bytes()
+    return out
+
+
+SPLATS = _splat_samples()
+
+
+@SETTINGS
+@given(
+    name=st.sampled_from(sorted(SPLATS)),
+    edits=st.lists(
+        st.tuples(st.floats(0, 1, exclude_max=True), st.integers(0, 255)), min_size=1, max_size=12
+    ),
+    cut=st.one_of(st.none(), st.floats(0, 1)),
+)
+def test_compact_splat_files_with_flipped_bytes_or_cut_short(tmp_path, name, edits, cut):
+    data = bytearray(SPLATS[name])
+    for where, value in edits:
+        data[int(where * len(data))] = value
+    if cut is not None:
+        data = data[: int(cut * len(data))]
+    path = tmp_path / name
+    path.write_bytes(bytes(data))
+    scene = _load_clean(path)
+    if scene is not None:
+        assert scene.splats is not None and len(scene.splats) > 0
+        for array in (scene.splats.means, scene.splats.scales, scene.splats.rotations, scene.splats.sh):
+            assert np.all(np.isfinite(array))

@@ -323,3 +323,26 @@ def test_a_zipped_usdz_loads_as_the_package_does(tmp_path):
             np.testing.assert_array_equal(a.positions, b.positions)
     assert [t.pixels.shape for t in zipped.textures] == [t.pixels.shape for t in direct.textures]
     assert zipped.animations[0].duration == direct.animations[0].duration
+
+
+def test_damaged_compressed_data_and_unknown_zip_versions_are_one_line(tmp_path, capsys):
+    buffer = io.BytesIO()
+    with zipfile.ZipFile(buffer, "w", zipfile.ZIP_DEFLATED) as zf:
+        zf.writestr("model.obj", "v 0 0 0\nv 1 0 0\nv 0 1 0\nf 1 2 3\n" * 40)
+    good = bytearray(buffer.getvalue())
+    # the deflate stream starts after the 30-byte local header and the name
+    damaged = bytearray(good)
+    damaged[30 + len("model.obj") : 30 + len("model.obj") + 6] = b"\xff" * 6
+    # the central directory's "version needed to extract" (its offset 6) past what zipfile reads
+    versioned = bytearray(good)
+    central = versioned.rfind(b"PK\x01\x02")
+    versioned[central + 6 : central + 8] = struct.pack("<H", 128)
+    for name, data, words in (
+        ("damaged.zip", damaged, "cannot read model.obj from the archive"),
+        ("versioned.zip", versioned, "not a readable ZIP archive"),
+    ):
+        path = tmp_path / name
+        path.write_bytes(bytes(data))
+        assert main(["inspect", str(path)]) == 2
+        err = capsys.readouterr().err.strip()
+        assert len(err.splitlines()) == 1 and words in err and "Traceback" not in err, err

@@ -26,6 +26,7 @@ import shutil
 import stat
 import tempfile
 import zipfile
+import zlib
 
 from .. import notices
 from ..errors import InputError
@@ -171,7 +172,7 @@ def _unpack(
             continue  # two members of one name, or a file where another's folder goes: the first stands
         except RuntimeError as exc:  # zipfile: an encrypted member
             raise InputError(f"cannot read {rel} from the archive: {exc}", archive) from None
-        except (zipfile.BadZipFile, EOFError, NotImplementedError, ValueError) as exc:
+        except (zipfile.BadZipFile, EOFError, NotImplementedError, ValueError, zlib.error) as exc:
             raise InputError(f"cannot read {rel} from the archive ({exc})", archive) from None
         except OSError as exc:
             raise InputError(
@@ -212,7 +213,8 @@ def load_zip(path: str) -> Scene:
     try:
         zf = zipfile.ZipFile(path)
         st = os.stat(path)
-    except zipfile.BadZipFile:
+    except (zipfile.BadZipFile, NotImplementedError, ValueError, EOFError):
+        # (zipfile raises NotImplementedError for a central directory of a version it lacks)
         raise InputError("not a readable ZIP archive (damaged, or not a ZIP)", path) from None
     except OSError as exc:
         raise InputError(f"cannot read: {exc.strerror}", path) from None

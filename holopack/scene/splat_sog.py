@@ -29,6 +29,7 @@ import json
 import math
 import warnings
 import zipfile
+import zlib
 
 import numpy as np
 
@@ -74,8 +75,8 @@ class _Zipped:
     def __init__(self, path: str):
         try:
             self.zip = zipfile.ZipFile(path)
-        except zipfile.BadZipFile:
-            raise InputError("not a SOG file: a .sog file is a ZIP archive", path) from None
+        except (zipfile.BadZipFile, NotImplementedError, ValueError, EOFError, RuntimeError) as exc:
+            raise InputError(f"not a SOG file: a .sog file is a ZIP archive ({exc})", path) from None
         except OSError as exc:
             raise InputError(f"cannot read: {exc.strerror}", path) from None
         self.path = path
@@ -95,7 +96,7 @@ class _Zipped:
         try:
             with self.zip.open(info) as member:
                 data = member.read(limit + 1)
-        except (zipfile.BadZipFile, OSError, EOFError, NotImplementedError, RuntimeError) as exc:
+        except (zipfile.BadZipFile, OSError, EOFError, NotImplementedError, RuntimeError, zlib.error) as exc:
             raise InputError(f"the SOG member '{name[:100]}' cannot be read ({exc})", self.path) from None
         if len(data) > limit:
             raise InputError(
