@@ -517,7 +517,9 @@ class UsdReader:
             key: tuple = (path, bool(double_sided))
             tint = None
             if surface.colour_from_mesh:  # diffuseColor is the mesh's displayColor
-                rgb, colors = self._display_colour(prim, used, columns, surface.material.base_color_factor[:3])
+                rgb, colors = self._display_colour(
+                    prim, used, columns, surface.material.base_color_factor[:3]
+                )
                 tint = None if rgb is None else tuple(np.round(rgb, 6))
                 key += (tint,)
             if key not in self._materials:
