@@ -215,3 +215,20 @@ def test_the_live_panel_draws_see_through_surfaces_as_export_does():
             diff = np.abs(numba.color.astype(int) - live.astype(int))
             assert diff.max() <= 2, (shading, diff.max())
             assert abs(int(numba.color[32, 32, 0]) - int(numba.color[32, 32, 2])) > 10  # tinted, not grey
+
+
+def test_extensions_written_with_their_neutral_values_are_not_said(tmp_path):
+    # Blender writes KHR_materials_specular and _ior for most materials; at the
+    # specification's defaults they change nothing, and inspect says nothing of them
+    neutral = {
+        "KHR_materials_ior": {"ior": 1.5},
+        "KHR_materials_specular": {"specularFactor": 1.0, "specularColorFactor": [1, 1, 1]},
+        "KHR_materials_clearcoat": {},
+        "KHR_materials_sheen": {"sheenColorFactor": [0, 0, 0], "sheenRoughnessFactor": 0.3},
+    }
+    path = glass_model(tmp_path / "neutral.gltf", extra=neutral)
+    assert set(load(path).materials[0].not_drawn) == set()
+    changed = dict(neutral, KHR_materials_sheen={"sheenColorFactor": [0.2, 0.1, 0.1]})
+    changed["KHR_materials_specular"] = {"specularColorTexture": {"index": 0}}
+    m = load(glass_model(tmp_path / "changed.gltf", extra=changed)).materials[0]
+    assert set(m.not_drawn) == {"sheen", "specular"}

@@ -15,16 +15,28 @@ from .types import Material
 
 TRANSMISSION = "KHR_materials_transmission"
 VOLUME = "KHR_materials_volume"
-# extensions that change how a surface looks and are not drawn, with the words inspect uses
-NOT_DRAWN = {
-    "KHR_materials_clearcoat": "clearcoat",
-    "KHR_materials_sheen": "sheen",
-    "KHR_materials_specular": "specular",
-    "KHR_materials_ior": "index of refraction",
-    "KHR_materials_iridescence": "iridescence",
-    "KHR_materials_anisotropy": "anisotropy",
-    "KHR_materials_dispersion": "dispersion",
-    "KHR_materials_diffuse_transmission": "diffuse transmission",
+# extensions that change how a surface looks and are not drawn: the words inspect uses,
+# the values of the factors that govern each one at which it leaves the surface as it is
+# (the specification's defaults), and the textures that would scale those factors. An
+# extension written with those values and no such texture (Blender writes
+# KHR_materials_specular and _ior for most materials) changes nothing, so nothing is said.
+NOT_DRAWN: dict[str, tuple[str, dict, tuple[str, ...]]] = {
+    "KHR_materials_clearcoat": ("clearcoat", {"clearcoatFactor": 0.0}, ("clearcoatTexture",)),
+    "KHR_materials_sheen": ("sheen", {"sheenColorFactor": [0.0, 0.0, 0.0]}, ("sheenColorTexture",)),
+    "KHR_materials_specular": (
+        "specular",
+        {"specularFactor": 1.0, "specularColorFactor": [1.0, 1.0, 1.0]},
+        ("specularTexture", "specularColorTexture"),
+    ),
+    "KHR_materials_ior": ("index of refraction", {"ior": 1.5}, ()),
+    "KHR_materials_iridescence": ("iridescence", {"iridescenceFactor": 0.0}, ("iridescenceTexture",)),
+    "KHR_materials_anisotropy": ("anisotropy", {"anisotropyStrength": 0.0}, ("anisotropyTexture",)),
+    "KHR_materials_dispersion": ("dispersion", {"dispersion": 0.0}, ()),
+    "KHR_materials_diffuse_transmission": (
+        "diffuse transmission",
+        {"diffuseTransmissionFactor": 0.0},
+        ("diffuseTransmissionTexture",),
+    ),
 }
 
 
@@ -53,7 +65,34 @@ def read_transmission(reader, extensions: dict, m: Material, where: str) -> None
             volume.get("attenuationColor"), 3, f"{where} attenuationColor", [1.0, 1.0, 1.0]
         )
         m.attenuation_color = np.clip(colour, 0.0, 1.0).astype(np.float32)
-    m.not_drawn = tuple(words for name, words in NOT_DRAWN.items() if name in extensions)
+    m.not_drawn = tuple(
+        words
+        for name, (words, neutral, textures) in NOT_DRAWN.items()
+        if _changes_the_look(extensions.get(name), neutral, textures)
+    )
+
+
+def _changes_the_look(spec, neutral: dict, textures: tuple[str, ...]) -> bool:
+    """Whether an extension object (None: absent) sets a governing factor to anything
+    but its neutral value (an absent factor takes the specification's default, the
+    neutral one), or names a texture for one."""
+    if spec is None:
+        return False
+    if not isinstance(spec, dict):
+        return True
+    if any(key in spec for key in textures):
+        return True
+    for key, value in neutral.items():
+        if key in spec and not _same_numbers(spec[key], value):
+            return True
+    return False
+
+
+def _same_numbers(a, b) -> bool:
+    try:
+        return bool(np.allclose(np.asarray(a, np.float64), np.asarray(b, np.float64)))
+    except (TypeError, ValueError):
+        return False
 
 
 def transmitted_tint(m: Material) -> np.ndarray:
