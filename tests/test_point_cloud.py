@@ -84,3 +84,11 @@ def test_points_on_top_of_one_another_are_one_line(tmp_path):
     path = write_cloud_ply(tmp_path / "dot.ply", np.zeros((50, 3)))
     with pytest.raises(InputError, match="all lie on top of one another"):
         load(path)
+
+
+def test_points_of_two_coordinates_are_refused_in_one_line(tmp_path):
+    # trimesh keeps an OBJ's "v x y" points two-dimensional: no cloud to draw
+    path = tmp_path / "flat.obj"
+    path.write_text("".join(f"v {i} {i * 2}\n" for i in range(40)))
+    with pytest.raises(InputError, match="no triangles to draw"):
+        load(path)

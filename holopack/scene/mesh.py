@@ -125,9 +125,11 @@ def _point_cloud(loaded) -> tuple[np.ndarray, np.ndarray | None] | None:
     for node_name in loaded.graph.nodes_geometry:
         transform, geometry_name = loaded.graph[node_name]
         geometry = loaded.geometry[geometry_name]
-        if not isinstance(geometry, trimesh.PointCloud) or not len(geometry.vertices):
+        if not isinstance(geometry, trimesh.PointCloud):
             continue
         vertices = np.asarray(geometry.vertices, np.float64)
+        if vertices.ndim != 2 or vertices.shape[1] != 3 or not len(vertices):  # trimesh keeps 2-D points 2-D
+            continue
         points.append(vertices @ np.asarray(transform, np.float64)[:3, :3].T + np.asarray(transform)[:3, 3])
         rgba = getattr(geometry, "colors", None)
         has = rgba is not None and len(rgba) == len(vertices) and np.asarray(rgba).ndim == 2
