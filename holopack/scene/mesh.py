@@ -130,7 +130,10 @@ def _point_cloud(loaded) -> tuple[np.ndarray, np.ndarray | None] | None:
         vertices = np.asarray(geometry.vertices, np.float64)
         if vertices.ndim != 2 or vertices.shape[1] != 3 or not len(vertices):  # trimesh keeps 2-D points 2-D
             continue
-        points.append(vertices @ np.asarray(transform, np.float64)[:3, :3].T + np.asarray(transform)[:3, 3])
+        with np.errstate(invalid="ignore", over="ignore"):  # points not finite: left out later
+            points.append(
+                vertices @ np.asarray(transform, np.float64)[:3, :3].T + np.asarray(transform)[:3, 3]
+            )
         rgba = getattr(geometry, "colors", None)
         has = rgba is not None and len(rgba) == len(vertices) and np.asarray(rgba).ndim == 2
         colours.append(np.asarray(rgba, np.float64)[:, :3] / 255.0 if has else None)
