@@ -206,6 +206,10 @@ class _Decoder:
         self.path = path
 
     def __call__(self, means_l, means_u, scales, quats, sh0, labels, centroids):
+        with np.errstate(over="ignore", invalid="ignore"):  # not finite: finish leaves them out
+            return self._decode(means_l, means_u, scales, quats, sh0, labels, centroids)
+
+    def _decode(self, means_l, means_u, scales, quats, sh0, labels, centroids):
         n = len(means_l)
         q16 = (means_u[:, :3].astype(np.float64) * 256.0 + means_l[:, :3]) / 65535.0
         log_means = self.means_low * (1.0 - q16) + self.means_high * q16
@@ -220,8 +224,7 @@ class _Decoder:
             t4 = sh0.astype(np.float64) / 255.0
             values = self.sh0_range[0] * (1.0 - t4) + self.sh0_range[1] * t4
             dc, opacities = values[:, :3], 1.0 / (1.0 + np.exp(-values[:, 3]))
-        with np.errstate(over="ignore"):
-            linear_scales = np.exp(log_scales)
+        linear_scales = np.exp(log_scales)
         modes = quats[:, 3].astype(np.int64) - 252
         if np.any((modes < 0) | (modes > 3)):
             raise InputError("the SOG quats picture has alpha values outside 252-255", self.path)
