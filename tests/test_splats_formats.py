@@ -250,3 +250,12 @@ def test_a_sog_folder_hashes_and_ships_its_pictures(tmp_path, truth):
     assert names == sorted(
         ["meta.json", "means_l.webp", "means_u.webp", "scales.webp", "quats.webp", "sh0.webp"]
     )
+
+
+def test_a_sog_folder_named_as_a_folder_is_the_capture_not_a_clip_of_its_pictures(tmp_path, truth):
+    from holopack.scene.sources import source_files
+
+    meta = write("sog", tmp_path / "scene", truth, zipped=False)
+    scene = load(tmp_path / "scene")
+    assert scene.splats is not None and len(scene.splats) == N and not scene.is_media
+    assert sorted(source_files(str(tmp_path / "scene"))) == sorted(source_files(str(meta)))

@@ -139,6 +139,11 @@ def load(path: str | os.PathLike) -> Scene:
     if not os.path.exists(path):
         raise InputError("no such file", path)
     if os.path.isdir(path):
+        from .splat_sog import folder_meta, load_sog
+
+        meta = folder_meta(path)  # a SOG splat capture's pictures and their meta.json
+        if meta is not None:
+            return load_sog(meta)
         from .media import load_folder  # a folder of numbered pictures is a clip
 
         return load_folder(path)

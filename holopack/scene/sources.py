@@ -148,6 +148,11 @@ def source_files(path: str) -> list[str]:
     A folder of numbered pictures (a clip) is its pictures, in play order."""
     path = os.path.abspath(path)
     if os.path.isdir(path):
+        from .splat_sog import folder_meta
+
+        meta = folder_meta(path)  # a SOG splat capture: its meta.json and pictures
+        if meta is not None:
+            return source_files(meta)
         from ..video.decode import folder_pictures
 
         return folder_pictures(path)

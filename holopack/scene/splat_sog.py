@@ -27,6 +27,7 @@ from __future__ import annotations
 import io
 import json
 import math
+import os
 import warnings
 import zipfile
 import zlib
@@ -54,6 +55,20 @@ def load_sog(path: str) -> Scene:
     if path.lower().endswith(".sog"):
         return _read(path, _Zipped(path), budget)
     return _read(path, _Folder(path), budget)
+
+
+def folder_meta(folder: str) -> str | None:
+    """The path of ``folder``'s meta.json when it is a SOG splat's (its keys say so), else
+    None: a folder of SOG pictures is a splat capture, not a clip of its pictures."""
+    meta = os.path.join(folder, "meta.json")
+    if not os.path.isfile(meta):
+        return None
+    try:
+        found = json.loads(read_regular(meta, "model", limit=META_BYTES))
+    except (InputError, OSError, ValueError, UnicodeDecodeError):
+        return None
+    keys = ("means", "scales", "quats", "sh0")
+    return meta if isinstance(found, dict) and all(k in found for k in keys) else None
 
 
 class _Folder:
