@@ -399,3 +399,55 @@ def test_prefetch_is_only_a_hint():
     assert np.array_equal(table, before)
     ints = np.arange(32, dtype=np.int32).reshape(2, 16)
     assert total(ints, np.array([1])) == 16
+
+
+def _srgb8(linear):
+    """The sRGB transfer function (IEC 61966-2-1) to the nearest code, written out."""
+    v = np.clip(np.asarray(linear, np.float64), 0.0, 1.0)
+    encoded = np.where(v <= 0.0031308, 12.92 * v, 1.055 * v ** (1 / 2.4) - 0.055)
+    return np.rint(encoded * 255.0).astype(np.uint8)
+
+
+@pytest.mark.parametrize("shading", ["unlit", "lit"])
+def test_unlit_materials_of_one_colour_are_their_factor_and_vertex_colours_still_blend(shading):
+    """An unlit fragment of a material without texture or vertex colours is its base
+    colour factor, written without interpolating anything (M_FLAT); a material drawn
+    with vertex colours, even beside it in the same draw, still blends them across the
+    triangle. Under "lit" the same holds for KHR_materials_unlit materials."""
+    size = 32
+    view, projection = pixel_camera(size, size)
+    quad = [(0, 1, 2), (0, 2, 3)]
+    # left half: colours red at x = -16, blue at x = 0; right half: no colours
+    left = prim([(-16, -16, 0), (0, -16, 0), (0, 16, 0), (-16, 16, 0)], quad, material=0)
+    red, blue = [1.0, 0.0, 0.0, 1.0], [0.0, 0.0, 1.0, 1.0]
+    left.primitive.colors = np.array([red, blue, blue, red], np.float32)
+    right = prim([(0, -16, 0), (16, -16, 0), (16, 16, 0), (0, 16, 0)], quad, material=1)
+    # all-ones colours are no colours
+    right.primitive.colors = np.ones((4, 4), np.float32)
+    factor = np.array([0.2, 0.5, 0.8, 1.0], np.float32)
+    unlit = shading == "lit"
+    materials = [Material(unlit=unlit), Material(base_color_factor=factor, unlit=unlit)]
+    frame = Renderer((size, size), 1).draw([left, right], materials, [], view, projection, shading)
+    # right half: the factor exactly, and its codes
+    assert np.array_equal(frame.linear[:, 16:], np.broadcast_to(factor[:3], (size, 16, 3)))
+    assert np.array_equal(frame.color[:, 16:], np.broadcast_to(_srgb8(factor[:3]), (size, 16, 3)))
+    # left half: the colours blended along x at each pixel centre (orthographic: linear)
+    t = (np.arange(16) + 0.5) / 16.0
+    expected = np.stack([1.0 - t, np.zeros(16), t], axis=-1)
+    assert np.allclose(frame.linear[:, :16], np.broadcast_to(expected, (size, 16, 3)), atol=1e-5)
+
+
+def test_rendered_pictures_start_on_a_cache_line():
+    """Two threads draw neighbouring tiles at once: a tile row (32 pixels of 4 bytes)
+    must not share a 64-byte line with the next tile's, so every per-pixel buffer
+    starts on a line."""
+    view, projection = pixel_camera(48, 40)
+    sq = prim([(-8, -8, 0), (8, -8, 0), (8, 8, 0), (-8, 8, 0)], [(0, 1, 2), (0, 2, 3)])
+    for supersample in (1, 2):
+        renderer = Renderer((48, 40), supersample)
+        for _ in range(3):
+            frame = renderer.draw([sq], [Material()], [], view, projection, "unlit")
+            for name in ("color", "depth", "linear", "alpha"):
+                assert getattr(frame, name).ctypes.data % 64 == 0, name
+            assert np.allclose(frame.linear[20, 24], 1.0)
+        assert renderer._ids.ctypes.data % 64 == 0  # the depth pass's record ids

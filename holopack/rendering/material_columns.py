@@ -27,4 +27,11 @@ M_PACK_TEX, M_PACK_LAYERS, M_PACK_OCC = 26, 27, 28
 # tint that KHR_materials_volume gives the light passing through (RGB, 1 = none): a
 # material with a transmission above 0 is drawn in the translucent pass
 M_TRANSMISSION, M_TINT = 29, 30
-M_COLUMNS = 33
+# 1 where an unlit fragment of the material is its base colour factor alone: no base
+# colour texture and no vertex colours on any primitive drawn with it (the Renderer sets
+# it, as it alone knows the primitives). Such a fragment needs no weights and no vertex
+# rows: the shading pass writes the factor, and its codes once per run of its pixels
+# (BrainStem unlit at 1024^2, 59 such materials: one thread's shading pass 6.58 -> 3.60
+# ms, benchmarks/profile_render.py --cpu).
+M_FLAT = 33
+M_COLUMNS = 34

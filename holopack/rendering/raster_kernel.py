@@ -77,7 +77,9 @@ refresh(__file__)
 
 from . import pbr_kernel as pbr  # noqa: E402
 from .material_columns import (  # noqa: E402
+    M_BASE,
     M_EMISSIVE,
+    M_FLAT,
     M_METALLIC,
     M_NORMAL_SCALE,
     M_NORMAL_TEX,
@@ -1285,6 +1287,10 @@ def _band_kernel(mode: int, textured: bool, environment: bool = False):
                         # nowhere between: Numba copies an inlined body at every level it
                         # passes through (a _shade_row helper in between cost 1.7 of the
                         # lit shader's 7.0 CPU s of compile)
+                        mat = surface[0]
+                        flat_m = -1  # the flat material whose colour and codes are at hand
+                        flat = (0.0, 0.0, 0.0, 1.0)
+                        codes = (np.uint8(0), np.uint8(0), np.uint8(0))
                         for x in range(x0, x1):
                             r = ids[y, x]
                             if x + PREFETCH_AHEAD < ids.shape[1]:
@@ -1296,7 +1302,28 @@ def _band_kernel(mode: int, textured: bool, environment: bool = False):
                                     _prefetch(rec_plane, ahead, P_COLUMNS - 1)
                             rgba = (0.0, 0.0, 0.0, 0.0)
                             if r >= 0:
-                                m, verts, w, back = _fragment(r, x, y, textured, rec_plane, surface[0])
+                                m = int(rec_plane[r, P_MATERIAL])
+                                if (mode == UNLIT or mat[m, M_UNLIT] == 1.0) and mat[m, M_FLAT] == 1.0:
+                                    # an unlit material of one colour (M_FLAT): its factor,
+                                    # without weights or vertex rows, and its codes worked
+                                    # out once per run of its pixels
+                                    if m != flat_m:
+                                        flat_m = m
+                                        keep = 1.0 - mat[m, M_TRANSMISSION]
+                                        flat = (
+                                            mat[m, M_BASE] * keep,
+                                            mat[m, M_BASE + 1] * keep,
+                                            mat[m, M_BASE + 2] * keep,
+                                            1.0,
+                                        )
+                                        codes = (
+                                            encode_srgb8(flat[0], srgb[0], srgb[1]),
+                                            encode_srgb8(flat[1], srgb[0], srgb[1]),
+                                            encode_srgb8(flat[2], srgb[0], srgb[1]),
+                                        )
+                                    _store_flat(y, x, flat, codes, s, samples, srgb, picture)
+                                    continue
+                                m, verts, w, back = _fragment(r, x, y, textured, rec_plane, mat)
                                 # one of the two is left (textured is the closure's)
                                 if textured:
                                     cr, cg, cb, _ = shade_textured(
@@ -1319,6 +1346,18 @@ def _band_kernel(mode: int, textured: bool, environment: bool = False):
                         _resolve_span_call(band, x0, x1, samples, s, srgb, picture)
 
     return shade_bands
+
+
+@njit(cache=True, error_model="numpy", inline="always")
+def _store_flat(y, x, rgba, codes, s, samples, srgb, picture):
+    """_store_sample of a colour whose sRGB codes are known (a flat material's)."""
+    linear_ss, alpha_ss, _ = samples
+    color = picture[3]
+    for c in range(3):
+        linear_ss[y, x, c] = rgba[c]
+        if s == 1 and srgb[2]:
+            color[y, x, c] = codes[c]
+    alpha_ss[y, x] = rgba[3]
 
 
 @njit(cache=True, error_model="numpy", inline="always")
