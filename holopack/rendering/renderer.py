@@ -12,6 +12,7 @@ from ..colour import srgb8_to_linear
 from ..errors import InputError
 from ..scene.types import Material, PosedPrimitive, Texture
 from . import raster_kernel as raster
+from .buffers import cache_aligned
 from .material_columns import M_FLAT, M_MAPS, M_TRANSMISSION
 from .pbr_kernel import A_PBR_COLUMNS
 from .pbr_setup import (
@@ -114,21 +115,6 @@ def _grow(array: np.ndarray | None, rows: int, tail: tuple, dtype) -> np.ndarray
     return np.empty((capacity,) + tail, dtype)
 
 
-def _cache_aligned(shape: tuple, dtype) -> np.ndarray:
-    """np.empty(shape, dtype) whose first element starts a 64-byte cache line. The
-    tile-sized rows that two threads write side by side (32 pixels of 4 bytes: two
-    lines) then share no cache line; numpy's buffers start 16 or 48 bytes into one,
-    and the two threads then wrote the line between their tiles in turn, each write
-    taking it from the other core: BrainStem unlit at 1024^2, the depth pass 6.84 ms
-    (13.44 CPU ms) on two threads against 6.30 ms on one; aligned, 4.42 (8.66)
-    (benchmarks/profile_render.py, 2 Intel Xeon cores).)"""
-    dtype = np.dtype(dtype)
-    count = int(np.prod(shape))
-    raw = np.empty(count * dtype.itemsize + 64, np.uint8)
-    first = -raw.ctypes.data % 64
-    return raw[first : first + count * dtype.itemsize].view(dtype).reshape(shape)
-
-
 def _uv_key(materials) -> tuple:
     """What the per-vertex UVs depend on in the materials (see _texture_uv)."""
 
@@ -206,10 +192,10 @@ class Renderer:
         self._srgb_lut, self._srgb_steps = raster.srgb_tables()
         # the sub-sample buffers; with supersample 1 each draw works in its RenderedPicture's own
         # arrays instead, which spares copying 20 bytes a pixel into them afterwards
-        self._depth = _cache_aligned((self._h, self._w), np.float32) if s > 1 else None
-        self._ids = _cache_aligned((self._h, self._w), np.int32)
-        self._linear = _cache_aligned((self._h, self._w, 3), np.float32) if s > 1 else None
-        self._alpha = _cache_aligned((self._h, self._w), np.float32) if s > 1 else None
+        self._depth = cache_aligned((self._h, self._w), np.float32) if s > 1 else None
+        self._ids = cache_aligned((self._h, self._w), np.int32)
+        self._linear = cache_aligned((self._h, self._w, 3), np.float32) if s > 1 else None
+        self._alpha = cache_aligned((self._h, self._w), np.float32) if s > 1 else None
         self._last_depth = self._depth
         self._identity = np.eye(3, dtype=np.float32)
         self._textures = TexturePool() if textures is None else textures
@@ -503,10 +489,10 @@ class Renderer:
             self._nty, self._ntx
         )
         frame = RenderedPicture(
-            color=_cache_aligned((self.height, self.width, 3), np.uint8),
-            depth=_cache_aligned((self.height, self.width), np.float32),
-            linear=_cache_aligned((self.height, self.width, 3), np.float32),
-            alpha=_cache_aligned((self.height, self.width), np.float32),
+            color=cache_aligned((self.height, self.width, 3), np.uint8),
+            depth=cache_aligned((self.height, self.width), np.float32),
+            linear=cache_aligned((self.height, self.width, 3), np.float32),
+            alpha=cache_aligned((self.height, self.width), np.float32),
             tiles=reached.copy(),
         )
         if s == 1:

@@ -18,6 +18,7 @@ import numpy as np
 
 from ..errors import InputError
 from . import splat_kernel as kernel
+from .buffers import cache_aligned
 from .renderer import DEFAULT_SUPERSAMPLE, TILE, RenderedPicture
 
 # (tile, splat) entries one frame may list (4 bytes each): 1,000,000 splats of the
@@ -92,8 +93,9 @@ class SplatRenderer:
         tile_start = np.empty(ntx * nty + 1, np.int64)
         tile_list = np.empty(max(1, entries), np.int32)
         kernel.bin_tiles(order, boxes, ntx, tile_start, tile_list)
-        colour = np.empty((height, width, 3))
-        transmittance = np.empty((height, width))
+        # threads blend neighbouring tiles at once: rows that share no cache line
+        colour = cache_aligned((height, width, 3), np.float64)
+        transmittance = cache_aligned((height, width), np.float64)
         kernel.blend((tile_start, tile_list), (ntx, nty, width, height), projected, colour, transmittance)
         return colour, transmittance
 
