@@ -451,3 +451,23 @@ def test_rendered_pictures_start_on_a_cache_line():
                 assert getattr(frame, name).ctypes.data % 64 == 0, name
             assert np.allclose(frame.linear[20, 24], 1.0)
         assert renderer._ids.ctypes.data % 64 == 0  # the depth pass's record ids
+
+
+@pytest.mark.parametrize("shading", ["lit", "pbr"])
+def test_lit_vertex_colours_still_tint_beside_a_plain_material(shading):
+    """M_PLAIN spares a material without vertex colours their rows; one drawn with
+    colours beside it in the same draw still takes them: under orthographic light on a
+    flat quad the shading is the same everywhere, so the coloured half's red falls and
+    its blue rises across it while the plain half stays one colour."""
+    size = 32
+    view, projection = pixel_camera(size, size)
+    quad = [(0, 1, 2), (0, 2, 3)]
+    left = prim([(-16, -16, 0), (0, -16, 0), (0, 16, 0), (-16, 16, 0)], quad, material=0)
+    red, blue = [1.0, 0.0, 0.0, 1.0], [0.0, 0.0, 1.0, 1.0]
+    left.primitive.colors = np.array([red, blue, blue, red], np.float32)
+    right = prim([(0, -16, 0), (16, -16, 0), (16, 16, 0), (0, 16, 0)], quad, material=1)
+    materials = [Material(), Material()]
+    frame = Renderer((size, size), 1).draw([left, right], materials, [], view, projection, shading)
+    row = frame.linear[size // 2]
+    assert np.all(np.diff(row[:16, 0]) < 0) and np.all(np.diff(row[:16, 2]) > 0)
+    assert np.ptp(row[16:], axis=0).max() == 0.0 and row[16:, 0].min() > 0.0

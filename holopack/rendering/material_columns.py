@@ -34,4 +34,8 @@ M_TRANSMISSION, M_TINT = 29, 30
 # (BrainStem unlit at 1024^2, 59 such materials: one thread's shading pass 6.58 -> 3.60
 # ms, benchmarks/profile_render.py --cpu).
 M_FLAT = 33
-M_COLUMNS = 34
+# 1 where no primitive drawn with the material carries vertex colours other than 1 (the
+# Renderer sets it): its base colour is the factor (times a texture) without the three
+# vertices' colour rows. 0, the default of a table the Renderer did not fill, interpolates.
+M_PLAIN = 34
+M_COLUMNS = 35

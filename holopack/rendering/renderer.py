@@ -13,7 +13,7 @@ from ..errors import InputError
 from ..scene.types import Material, PosedPrimitive, Texture
 from . import raster_kernel as raster
 from .buffers import cache_aligned
-from .material_columns import M_FLAT, M_MAPS, M_TRANSMISSION
+from .material_columns import M_FLAT, M_MAPS, M_PLAIN, M_TRANSMISSION
 from .pbr_kernel import A_PBR_COLUMNS
 from .pbr_setup import (
     LightsArg,
@@ -438,6 +438,7 @@ class Renderer:
             self._material_key = table_key
         mat = self._material
         # (set every draw: the primitives may change while the materials do not)
+        mat[:, M_PLAIN] = ~self._coloured
         mat[:, M_FLAT] = (mat[:, M_BASE_TEX] < 0) & ~self._coloured
         pool, levels, level_count, wrap = self._textures.pack(
             textures, maps.data, maps.packs, maps.colour_used

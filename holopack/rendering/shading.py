@@ -53,6 +53,7 @@ from .material_columns import (  # noqa: F401  (the table's columns, re-exported
     M_PACK_LAYERS,
     M_PACK_OCC,
     M_PACK_TEX,
+    M_PLAIN,
     M_ROUGHNESS,
     M_SHININESS,
     M_SPEC_FLOOR,
@@ -295,16 +296,23 @@ def _texture_variant(textured: bool):
         mat, attr = surface[0], surface[1]
         v0, v1, v2 = verts
         o0, o1, o2 = w[0], w[1], w[2]
-        r = mat[m, M_BASE] * (o0 * attr[v0, A_COL] + o1 * attr[v1, A_COL] + o2 * attr[v2, A_COL])
-        g = mat[m, M_BASE + 1] * (
-            o0 * attr[v0, A_COL + 1] + o1 * attr[v1, A_COL + 1] + o2 * attr[v2, A_COL + 1]
-        )
-        b = mat[m, M_BASE + 2] * (
-            o0 * attr[v0, A_COL + 2] + o1 * attr[v1, A_COL + 2] + o2 * attr[v2, A_COL + 2]
-        )
-        a = mat[m, M_BASE + 3] * (
-            o0 * attr[v0, A_COL + 3] + o1 * attr[v1, A_COL + 3] + o2 * attr[v2, A_COL + 3]
-        )
+        if mat[m, M_PLAIN] == 1.0:
+            # no vertex colours: the factor, without the vertices' colour columns
+            r = mat[m, M_BASE]
+            g = mat[m, M_BASE + 1]
+            b = mat[m, M_BASE + 2]
+            a = mat[m, M_BASE + 3]
+        else:
+            r = mat[m, M_BASE] * (o0 * attr[v0, A_COL] + o1 * attr[v1, A_COL] + o2 * attr[v2, A_COL])
+            g = mat[m, M_BASE + 1] * (
+                o0 * attr[v0, A_COL + 1] + o1 * attr[v1, A_COL + 1] + o2 * attr[v2, A_COL + 1]
+            )
+            b = mat[m, M_BASE + 2] * (
+                o0 * attr[v0, A_COL + 2] + o1 * attr[v1, A_COL + 2] + o2 * attr[v2, A_COL + 2]
+            )
+            a = mat[m, M_BASE + 3] * (
+                o0 * attr[v0, A_COL + 3] + o1 * attr[v1, A_COL + 3] + o2 * attr[v2, A_COL + 3]
+            )
         t = int(mat[m, M_BASE_TEX])
         if textured and t >= 0:
             t0, t1, t2, t3 = sample(t, A_BASE_UV, verts, w, surface)
