@@ -408,6 +408,19 @@ def _srgb8(linear):
     return np.rint(encoded * 255.0).astype(np.uint8)
 
 
+def coloured_and_plain_halves(size):
+    """Two quads side by side on a size x size picture (pixel_camera): the left, material
+    0, with vertex colours red at its left edge and blue at its right; the right,
+    material 1, without colours."""
+    quad = [(0, 1, 2), (0, 2, 3)]
+    half = size // 2
+    left = prim([(-half, -half, 0), (0, -half, 0), (0, half, 0), (-half, half, 0)], quad, material=0)
+    red, blue = [1.0, 0.0, 0.0, 1.0], [0.0, 0.0, 1.0, 1.0]
+    left.primitive.colors = np.array([red, blue, blue, red], np.float32)
+    right = prim([(0, -half, 0), (half, -half, 0), (half, half, 0), (0, half, 0)], quad, material=1)
+    return left, right
+
+
 @pytest.mark.parametrize("shading", ["unlit", "lit"])
 def test_unlit_materials_of_one_colour_are_their_factor_and_vertex_colours_still_blend(shading):
     """An unlit fragment of a material without texture or vertex colours is its base
@@ -416,12 +429,7 @@ def test_unlit_materials_of_one_colour_are_their_factor_and_vertex_colours_still
     triangle. Under "lit" the same holds for KHR_materials_unlit materials."""
     size = 32
     view, projection = pixel_camera(size, size)
-    quad = [(0, 1, 2), (0, 2, 3)]
-    # left half: colours red at x = -16, blue at x = 0; right half: no colours
-    left = prim([(-16, -16, 0), (0, -16, 0), (0, 16, 0), (-16, 16, 0)], quad, material=0)
-    red, blue = [1.0, 0.0, 0.0, 1.0], [0.0, 0.0, 1.0, 1.0]
-    left.primitive.colors = np.array([red, blue, blue, red], np.float32)
-    right = prim([(0, -16, 0), (16, -16, 0), (16, 16, 0), (0, 16, 0)], quad, material=1)
+    left, right = coloured_and_plain_halves(size)
     # all-ones colours are no colours
     right.primitive.colors = np.ones((4, 4), np.float32)
     factor = np.array([0.2, 0.5, 0.8, 1.0], np.float32)
@@ -461,11 +469,7 @@ def test_lit_vertex_colours_still_tint_beside_a_plain_material(shading):
     its blue rises across it while the plain half stays one colour."""
     size = 32
     view, projection = pixel_camera(size, size)
-    quad = [(0, 1, 2), (0, 2, 3)]
-    left = prim([(-16, -16, 0), (0, -16, 0), (0, 16, 0), (-16, 16, 0)], quad, material=0)
-    red, blue = [1.0, 0.0, 0.0, 1.0], [0.0, 0.0, 1.0, 1.0]
-    left.primitive.colors = np.array([red, blue, blue, red], np.float32)
-    right = prim([(0, -16, 0), (16, -16, 0), (16, 16, 0), (0, 16, 0)], quad, material=1)
+    left, right = coloured_and_plain_halves(size)
     materials = [Material(), Material()]
     frame = Renderer((size, size), 1).draw([left, right], materials, [], view, projection, shading)
     row = frame.linear[size // 2]
