@@ -103,10 +103,13 @@ def test_a_slow_fan_view_drops_frames_and_never_slows_the_clock_or_the_left_pane
         made = makers[-1].made[made_before:]
         device_frames = elapsed * window.controls.fps
         assert 0 < len(made) <= elapsed / 0.25 + 1 < device_frames / 3
-        # the frames it did make are the clock's frames at the time: far apart, not 1 by 1
+        # the frames it did make are the clock's frames at the time: far apart, not 1 by 1.
+        # One step may be short: when a UI tick on a busy machine stalls for longer than a
+        # fan frame, the newest request when the worker comes free is one frame on. A
+        # worker that played the frames in turn would step by 1 every time.
         loop_frames = round(window.controls.duration * window.controls.fps)
         steps = np.diff(made) % loop_frames  # the clip loops
-        assert len(steps) and np.all(steps >= 2), made
+        assert len(steps) and np.all(steps >= 1) and steps.mean() >= 2, made
     finally:
         window.close()
 
