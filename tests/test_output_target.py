@@ -66,6 +66,33 @@ def test_a_bad_name_exits_2_with_one_line_and_writes_nothing(tmp_path, capsys):
     assert os.listdir(tmp_path) == []
 
 
+@pytest.mark.parametrize("where", ["here", "cluster"])
+def test_a_bad_name_is_refused_before_the_input_is_read(tmp_path, monkeypatch, where):
+    """A keyed clip's first pass, or a large model's load, is not paid for an output
+    the device would not play."""
+    from holopack.cluster import export as cluster_export
+    from holopack.cluster.executors import InProcessExecutor
+    from holopack.pipeline import exporting
+
+    def must_not_load(path, *args, **kwargs):
+        raise AssertionError(f"{path} was read before the output's name was checked")
+
+    monkeypatch.setattr(exporting, "load", must_not_load)
+    monkeypatch.setattr(cluster_export, "load", must_not_load)
+    out = tmp_path / "my clip.bin"
+    with pytest.raises(InputError, match="does not play this name.*nearest legal name"):
+        if where == "here":
+            exporting.export(None, str(out), device="3dcircle-42f2", progress=False)
+        else:
+            with InProcessExecutor() as executor:
+                cluster_export.export_chunked(
+                    None, str(out), device="3dcircle-42f2", progress=False, executor=executor
+                )
+    with pytest.raises(InputError, match="extension|takes|format"):
+        exporting.export(None, str(tmp_path / "LOOP.XYZ"), device="3dcircle-42f2", progress=False)
+    assert os.listdir(tmp_path) == []
+
+
 @pytest.mark.parametrize(
     "device,name,fmt",
     [

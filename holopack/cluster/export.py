@@ -16,11 +16,11 @@ from dataclasses import dataclass, field, replace
 from .. import interrupt
 from ..atomic import atomic_output, check_output_path
 from ..errors import InputError
-from ..formats.names import check_output_name
 from ..formats.stream import FanFileWriter
 from ..formats.target import check_frame_limit
 from ..notices import held
 from ..pipeline import ExportPlan, ExportResult, ExportSettings, default_twin
+from ..pipeline.exporting import check_target
 from ..scene.load import load
 from ..scene.scene import Scene
 from .chunks import DEFAULT_CHUNK_FRAMES, ChunkJob, chunk_ranges, render_chunk
@@ -64,8 +64,8 @@ def _export_chunked(input, output, settings, executor, chunk_frames, progress, o
     if isinstance(input, Scene):
         raise InputError("an export on a cluster takes an input file, not a loaded Scene")
     path = default_twin() if input is None else os.fspath(input)
+    check_target(settings, output)
     plan = ExportPlan(load(path), settings, output)
-    check_output_name(plan.profile, plan.format, output)
     # workers get the parsed profile, so a profile file of the user's needs no copy there
     settings = replace(settings, device=plan.profile)
     total = plan.timeline.frame_count
