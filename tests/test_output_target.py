@@ -10,7 +10,7 @@ from hypothesis import strategies as st
 
 from holopack.cli import main
 from holopack.device import load_profile
-from holopack.errors import InputError
+from holopack.errors import InputError, OutputError
 from holopack.formats import get_format
 from holopack.formats.names import check_output_name, name_rule
 from holopack.formats.target import format_for_target
@@ -91,6 +91,17 @@ def test_a_bad_name_is_refused_before_the_input_is_read(tmp_path, monkeypatch, w
     with pytest.raises(InputError, match="extension|takes|format"):
         exporting.export(None, str(tmp_path / "LOOP.XYZ"), device="3dcircle-42f2", progress=False)
     assert os.listdir(tmp_path) == []
+    folder = tmp_path / "LOOP.BIN"
+    folder.mkdir()
+    with pytest.raises(OutputError, match="is a folder"):
+        if where == "here":
+            exporting.export(None, str(folder), device="3dcircle-42f2", progress=False)
+        else:
+            with InProcessExecutor() as executor:
+                cluster_export.export_chunked(
+                    None, str(folder), device="3dcircle-42f2", progress=False, executor=executor
+                )
+    assert os.listdir(tmp_path) == ["LOOP.BIN"] and os.listdir(folder) == []
 
 
 @pytest.mark.parametrize(

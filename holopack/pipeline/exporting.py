@@ -84,12 +84,15 @@ def resolve_profile(device):
 
 
 def check_target(settings: ExportSettings, output: str) -> None:
-    """Refuse an output the device cannot take (its extension, a name it does not play)
-    from the settings alone, before the input is loaded: a keyed clip's first pass took
-    6-7 s of a 10 s 1080p clip before a wrong name was said. Warnings about the name are
-    given here too (ExportPlan does not repeat them)."""
+    """Refuse an output the device cannot take (its extension, a name it does not play,
+    an existing folder where a file goes) from the settings alone, before the input is
+    loaded: a keyed clip's first pass took 6-7 s of a 10 s 1080p clip before a wrong name
+    was said. Warnings about the name are given here too (ExportPlan does not repeat
+    them)."""
     profile = resolve_profile(settings.device)
-    check_output_name(profile, format_for_target(profile, output, settings.format), output)
+    fmt = format_for_target(profile, output, settings.format)
+    check_output_name(profile, fmt, output)
+    check_output_not_folder(output, folder_ok=fmt.directory)
 
 
 def _band_shader(scene: Scene, settings: ExportSettings) -> tuple[str, bool, bool] | None:
@@ -281,7 +284,6 @@ def _export(input, output: str, settings: ExportSettings, progress) -> ExportRes
             scene = load(default_twin() if input is None else input)
         plan = ExportPlan(scene, settings, output)
         try:
-            check_output_not_folder(output, folder_ok=plan.format.directory)
             total = plan.timeline.frame_count
             check_frame_limit(plan.format, output, total)
             frames = _frames_after_notice(plan, total)
