@@ -437,8 +437,9 @@ def colour_edge(
     pixel (its colour's share 0.86 on average), and a clear pixel must stay exactly
     black. (Taking the colour's share also on the solid pixels beside a clear one,
     where a third of the truly mixed pixels are called solid: held-out studio seeds
-    21-30, clip IoU +0.0008 to -0.0008, no better than the coverage.) After the ramp of lossless pictures (static PNG clips, seeds 21-30 and 41-50)
-    it gains +0.0022 to +0.0039 IoU. Numba kernel: key_kernel.colour_share."""
+    21-30, clip IoU +0.0008 to -0.0008, no better than the coverage.) After the ramp of
+    lossless pictures (static PNG clips, seeds 21-30 and 41-50) it gains +0.0022 to
+    +0.0039 IoU. Numba kernel: key_kernel.colour_share."""
     out = np.empty_like(coverage)
     key_kernel.colour_share(
         np.ascontiguousarray(coverage, np.float32),
