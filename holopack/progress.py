@@ -7,8 +7,11 @@ of them are done: never an ETA of hours from one slow first frame.
 
 from __future__ import annotations
 
+import os
 import sys
 import time
+from collections.abc import Iterator
+from contextlib import contextmanager
 
 WARMUP_FRAMES = 1  # frames whose time is not the steady rate
 TIMED_FRAMES = 2  # frames timed after the warm-up before a rate and ETA are shown
@@ -98,6 +101,54 @@ class Progress(ProgressLine):
         if timed < TIMED_FRAMES or now <= start:
             return None
         return timed / (now - start)
+
+
+class PassProgress:
+    """A Progress for a pass before the output frames (a clip's first pass), drawn only
+    on a terminal: its reader calls it with (frames done, frames in all), the total as
+    the reader knows it so far. ``finish`` ends the line; ``abandon`` (the pass failed)
+    clears it, so that the error is the one line left."""
+
+    def __init__(self, label: str, stream=None):
+        self.label = label
+        self.stream = stream if stream is not None else sys.stderr
+        self._line: Progress | None = None
+
+    def __call__(self, done: int, total: int) -> None:
+        if self._line is None:
+            self._line = Progress(total, self.label, self.stream)
+            if not self._line.tty:  # off a terminal the log keeps the export's lines alone
+                self._line.enabled = False
+        self._line.total = max(self._line.total, total, done)
+        self._line.update(done)
+
+    def finish(self) -> None:
+        if self._line is not None:
+            self._line.finish()
+            self._line = None
+
+    def abandon(self) -> None:
+        if self._line is not None and self._line.enabled:
+            self.stream.write("\r\033[K")
+            self.stream.flush()
+        self._line = None
+
+
+@contextmanager
+def first_pass_line(scene, progress) -> Iterator[PassProgress | None]:
+    """For a plan made inside the block: a PassProgress for ``scene``'s first pass when
+    ``progress`` is True (a bar on stderr) and the scene is a clip (None otherwise),
+    finished when the block ends and cleared when it raises."""
+    media = scene.media if scene.is_media else None
+    line = PassProgress(f"{os.path.basename(media.path)} first pass") if progress is True and media else None
+    try:
+        yield line
+    except BaseException:
+        if line is not None:
+            line.abandon()
+        raise
+    if line is not None:
+        line.finish()
 
 
 def bar(done: float, total: float, width: int = 24) -> str:

@@ -11,6 +11,7 @@ from __future__ import annotations
 
 import math
 import os
+from collections.abc import Callable
 from dataclasses import dataclass, replace
 
 import numpy as np
@@ -26,7 +27,7 @@ from ..formats.names import check_output_name
 from ..formats.stream import write_stream
 from ..formats.target import check_frame_limit, format_for_target
 from ..notices import held, note, warn
-from ..progress import Progress
+from ..progress import Progress, first_pass_line
 from ..scene.load import load
 from ..scene.scene import Scene
 from ..settings_check import check_export_settings
@@ -114,7 +115,15 @@ class ExportPlan:
     """What export() decided: profile, format, sizes, timeline, frame source, and the
     per-frame path (``output_frame``). Public so that bench can time its stages."""
 
-    def __init__(self, scene: Scene, settings: ExportSettings, output: str | None):
+    def __init__(
+        self,
+        scene: Scene,
+        settings: ExportSettings,
+        output: str | None,
+        first_pass: Callable[[int, int], None] | None = None,
+    ):
+        """first_pass: called with (frames read, frames in the clip) during a video's
+        first pass (holopack.video.analyse.analyse), if it has one."""
         self.profile = resolve_profile(settings.device)
         profile = self.profile
         if output:
@@ -131,7 +140,7 @@ class ExportPlan:
             # 0.12 CPU s of its first frame, and a model passes through it unchanged
             from ..video.process import prepare_scene
 
-            scene = prepare_scene(scene, settings.video_options(), settings.framing.margin)
+            scene = prepare_scene(scene, settings.video_options(), settings.framing.margin, first_pass)
         self.timeline = make_timeline(scene, settings, self.fps)
         if profile.max_seconds and self.timeline.seconds > profile.max_seconds + 1e-9:
             raise InputError(
@@ -282,7 +291,9 @@ def _export(input, output: str, settings: ExportSettings, progress) -> ExportRes
             scene = input
         else:
             scene = load(default_twin() if input is None else input)
-        plan = ExportPlan(scene, settings, output)
+        # a clip's first pass reads all of it before the first frame: its own line
+        with first_pass_line(scene, progress) as first_pass:
+            plan = ExportPlan(scene, settings, output, first_pass)
         try:
             total = plan.timeline.frame_count
             check_frame_limit(plan.format, output, total)

@@ -15,7 +15,7 @@ from __future__ import annotations
 import math
 import os
 import tempfile
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from dataclasses import dataclass, field, replace
 
 import cv2
@@ -134,11 +134,18 @@ def sample_clip(media, count: int = SAMPLE_FRAMES, max_pixels: int = ANALYSIS_PI
     return samples, frames, scale
 
 
-def read_clip(media, count: int = SAMPLE_FRAMES, max_pixels: int = ANALYSIS_PIXELS, every: str | None = None):
+def read_clip(
+    media,
+    count: int = SAMPLE_FRAMES,
+    max_pixels: int = ANALYSIS_PIXELS,
+    every: str | None = None,
+    progress: Callable[[int, int], None] | None = None,
+):
     """Read the clip once: -> (samples uint8 (K, Ha, Wa, C), frames counted, scale,
     step: sample k is frame k x step). every: a file to write every frame into,
     area-averaged to extent_size, as raw uint8 (extent_channels) frames one after
-    another (clip_extent reads them)."""
+    another (clip_extent reads them). progress: called with (frames read, frames in the
+    clip) as frames come (with ffmpeg's filter, at each sample)."""
     scale = min(1.0, math.sqrt(max_pixels / max(1, media.width * media.height)))
     size = (max(1, int(round(media.width * scale))), max(1, int(round(media.height * scale))))
     small = extent_size(media.width, media.height)
@@ -159,6 +166,8 @@ def read_clip(media, count: int = SAMPLE_FRAMES, max_pixels: int = ANALYSIS_PIXE
     kept, n = [], 0
     try:
         for n, frame in frames:  # noqa: B007  (n: the last frame's index)
+            if progress is not None:
+                progress(n + 1, max(media.frame_count, n + 1))
             if out is not None:
                 out.write(
                     cv2.resize(np.ascontiguousarray(frame), small, interpolation=cv2.INTER_AREA).tobytes()
@@ -177,7 +186,9 @@ def read_clip(media, count: int = SAMPLE_FRAMES, max_pixels: int = ANALYSIS_PIXE
     if picked is None:
         return np.stack(kept), n + 1, scale, step
     if picked.decoded < 0:  # ffmpeg did not say how many frames it decoded: count them
-        return read_clip(replace(media, open_filtered=None), count, max_pixels, every)
+        return read_clip(replace(media, open_filtered=None), count, max_pixels, every, progress)
+    if progress is not None:  # its last frames come after the last sample
+        progress(picked.decoded, picked.decoded)
     return np.stack(kept), picked.decoded, scale, step
 
 
@@ -208,11 +219,13 @@ def _key_uv(rgb) -> np.ndarray:
     return (ycc[1:] * (100.0 / (ycc[0] + key_kernel.CHROMA_SOFTEN))).astype(np.float32)
 
 
-def analyse(media, options: VideoOptions) -> VideoModel:
-    """The first pass over ``media`` (a scene.types.MediaSource) for ``options``."""
+def analyse(media, options: VideoOptions, progress: Callable[[int, int], None] | None = None) -> VideoModel:
+    """The first pass over ``media`` (a scene.types.MediaSource) for ``options``.
+    progress: called with (frames read, frames in the clip) as the clip is read (its
+    decode is most of the pass: 1.2 of 2.7 s on a 10 s 1080p clip)."""
     with tempfile.TemporaryDirectory(prefix="holopack-extent-") as folder:
         every = os.path.join(folder, "every.rgb")
-        samples, count, scale, step = read_clip(media, every=every)
+        samples, count, scale, step = read_clip(media, every=every, progress=progress)
         model = _analyse_samples(media, options, samples, count, scale)
         model.box = _union(model.box, clip_extent(model, every, media, samples, step))
     return model

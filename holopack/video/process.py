@@ -16,7 +16,7 @@ clip (--key person) takes the person segmenter's matte on the placed frame inste
 from __future__ import annotations
 
 import tempfile
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from dataclasses import dataclass, field
 
 import numpy as np
@@ -151,9 +151,15 @@ def _open(media: ProcessedMedia) -> Iterator[np.ndarray]:
     return pingpong_frames(media.processed(), n, tempfile.gettempdir())
 
 
-def processed_media(media: MediaSource, options: VideoOptions, margin: float = 0.08) -> ProcessedMedia:
-    """``media`` analysed (the first pass) and wrapped: its frames() are processed frames."""
-    model = analyse(media, options)
+def processed_media(
+    media: MediaSource,
+    options: VideoOptions,
+    margin: float = 0.08,
+    progress: Callable[[int, int], None] | None = None,
+) -> ProcessedMedia:
+    """``media`` analysed (the first pass; ``progress`` as analyse's) and wrapped: its
+    frames() are processed frames."""
+    model = analyse(media, options, progress)
     # what inspect lists (a background nothing keys, a clip left unkeyed) is said when
     # the clip is used too: an export that silently keeps a lit backdrop looks like a bug
     for message in model.warnings:
@@ -188,13 +194,19 @@ def processed_media(media: MediaSource, options: VideoOptions, margin: float = 0
     return wrapped
 
 
-def prepare_scene(scene, options: VideoOptions | None, margin: float = 0.08):
+def prepare_scene(
+    scene,
+    options: VideoOptions | None,
+    margin: float = 0.08,
+    progress: Callable[[int, int], None] | None = None,
+):
     """The scene with its video processed per ``options``; models and the plain options
     (no key, fit, no loop, no levels) pass through unchanged. A still picture is processed
     only when a key colour is named (green, blue, COLOR) or person, and never looped: ``auto`` finds
     no background in one frame (nothing moves against it), and a picture was never keyed
     by default; but ``--key green`` on a green-screen still was ignored without a word,
-    and the fan showed the screen as a lit disc."""
+    and the fan showed the screen as a lit disc. progress: as analyse's, for the first
+    pass."""
     if options is None or not scene.is_media or options.is_plain:
         return scene
     if isinstance(scene.media, ProcessedMedia):
@@ -205,4 +217,4 @@ def prepare_scene(scene, options: VideoOptions | None, margin: float = 0.08):
         if options.key in ("auto", "none"):
             return scene
         options = replace(options, loop=None)
-    return replace(scene, media=processed_media(scene.media, options, margin))
+    return replace(scene, media=processed_media(scene.media, options, margin, progress))

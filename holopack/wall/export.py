@@ -15,6 +15,7 @@ import hashlib
 import json
 import math
 import os
+from collections.abc import Callable
 from dataclasses import dataclass, replace
 
 import numpy as np
@@ -28,7 +29,7 @@ from ..formats.mp4 import MP4Writer
 from ..notices import warn
 from ..pipeline import CallbackProgress, ExportSettings, default_twin, make_timeline
 from ..pipeline.exporting import warn_if_no_model_lights
-from ..progress import Progress
+from ..progress import Progress, first_pass_line
 from ..scene.load import load
 from ..scene.scene import Scene
 from .canvas import CanvasGeometry, canvas_geometry
@@ -119,7 +120,15 @@ class WallPlan:
     """What export_wall decided: the wall, fps, timeline, canvas, ownership, the canvas
     source and one encoder per fan. Public so that bench and preview can drive it."""
 
-    def __init__(self, scene: Scene, wall: Wall, settings: ExportSettings, px_per_mm: float | None = None):
+    def __init__(
+        self,
+        scene: Scene,
+        wall: Wall,
+        settings: ExportSettings,
+        px_per_mm: float | None = None,
+        first_pass: Callable[[int, int], None] | None = None,
+    ):
+        """first_pass: as ExportPlan's, for a clip's first pass."""
         self.wall = wall
         self.fps = float(settings.fps or wall.fps)
         scene = scene.with_variant(settings.variant)
@@ -129,7 +138,7 @@ class WallPlan:
             # canvas below; imported here, as ExportPlan does: a model never needs OpenCV
             from ..video.process import prepare_scene
 
-            scene = prepare_scene(scene, settings.video_options(), settings.framing.margin)
+            scene = prepare_scene(scene, settings.video_options(), settings.framing.margin, first_pass)
         self.scene = scene
         self.timeline = make_timeline(scene, settings, self.fps)
         for fan in wall.fans:
@@ -262,7 +271,8 @@ def export_wall(
     # the notices name the wall file, also for a Wall parsed from one (a playlist's wall item)
     named = wall_path or (None if wall.source == "<wall>" else wall.source)
     scene = input if isinstance(input, Scene) else load(default_twin() if input is None else input)
-    plan = WallPlan(scene, wall, settings)
+    with first_pass_line(scene, progress) as first_pass:
+        plan = WallPlan(scene, wall, settings, first_pass=first_pass)
     off_rate = wall.off_rate_fans(plan.fps)
     if off_rate:
         many = len(off_rate) > 1
