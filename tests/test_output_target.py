@@ -77,30 +77,25 @@ def test_a_bad_name_is_refused_before_the_input_is_read(tmp_path, monkeypatch, w
     def must_not_load(path, *args, **kwargs):
         raise AssertionError(f"{path} was read before the output's name was checked")
 
+    def export_to(out):
+        if where == "here":
+            return exporting.export(None, str(out), device="3dcircle-42f2", progress=False)
+        with InProcessExecutor() as executor:
+            return cluster_export.export_chunked(
+                None, str(out), device="3dcircle-42f2", progress=False, executor=executor
+            )
+
     monkeypatch.setattr(exporting, "load", must_not_load)
     monkeypatch.setattr(cluster_export, "load", must_not_load)
-    out = tmp_path / "my clip.bin"
     with pytest.raises(InputError, match="does not play this name.*nearest legal name"):
-        if where == "here":
-            exporting.export(None, str(out), device="3dcircle-42f2", progress=False)
-        else:
-            with InProcessExecutor() as executor:
-                cluster_export.export_chunked(
-                    None, str(out), device="3dcircle-42f2", progress=False, executor=executor
-                )
+        export_to(tmp_path / "my clip.bin")
     with pytest.raises(InputError, match="extension|takes|format"):
-        exporting.export(None, str(tmp_path / "LOOP.XYZ"), device="3dcircle-42f2", progress=False)
+        export_to(tmp_path / "LOOP.XYZ")
     assert os.listdir(tmp_path) == []
     folder = tmp_path / "LOOP.BIN"
     folder.mkdir()
     with pytest.raises(OutputError, match="is a folder"):
-        if where == "here":
-            exporting.export(None, str(folder), device="3dcircle-42f2", progress=False)
-        else:
-            with InProcessExecutor() as executor:
-                cluster_export.export_chunked(
-                    None, str(folder), device="3dcircle-42f2", progress=False, executor=executor
-                )
+        export_to(folder)
     assert os.listdir(tmp_path) == ["LOOP.BIN"] and os.listdir(folder) == []
 
 
