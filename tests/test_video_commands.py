@@ -10,9 +10,12 @@ import numpy as np
 import pytest
 from PIL import Image
 
+import holopack
 from holopack.cli import main
 from holopack.errors import InputError
+from holopack.inspection import describe
 from holopack.pack.playlist import parse_playlist
+from holopack.video import segment
 
 SIDE, N = 96, 16
 
@@ -78,6 +81,53 @@ def test_inspect_reports_the_green_screen_key_and_extent(green_clip, capsys):
     assert main(["inspect", str(green_clip)]) == 0
     text = capsys.readouterr().out
     assert "alpha: no; background: green screen; key: green #" in text
+
+
+def decodes_of(path, monkeypatch) -> list[list[str]]:
+    """The ffmpeg command lines that decode ``path`` into raw frames from here on (each
+    a pass over the clip), as Popen starts them."""
+    decodes: list[list[str]] = []
+    start = subprocess.Popen
+
+    def counting(args, *rest, **options):
+        argv = [str(a) for a in args] if isinstance(args, list | tuple) else [str(args)]
+        if str(path) in argv and "rawvideo" in argv:
+            decodes.append(argv)
+        return start(args, *rest, **options)
+
+    monkeypatch.setattr(subprocess, "Popen", counting)
+    return decodes
+
+
+def test_inspect_of_a_keyed_clip_reads_it_once(green_clip, monkeypatch):
+    # the first pass reads every frame; the corner and border warnings that read frames
+    # again are dropped for a clip that export keys, so they are not worked out
+    scene = holopack.load(str(green_clip))  # the load reads the stream's description
+    decodes = decodes_of(green_clip, monkeypatch)
+    info = describe(scene)
+    assert info["background"] == "green screen"
+    assert len(decodes) == 1, decodes
+
+
+def test_inspect_of_an_unkeyed_lit_clip_still_warns_of_its_background(tmp_path, monkeypatch):
+    # every pixel changes every frame: no key colour, no clean plate, nothing keys it
+    rng = np.random.default_rng(3)
+    path = tmp_path / "noise.mp4"
+    frames = [rng.integers(60, 200, (SIDE, SIDE, 3), dtype=np.uint8) for _ in range(N)]
+    subprocess.run(
+        [imageio_ffmpeg.get_ffmpeg_exe(), "-y", "-loglevel", "error", "-f", "rawvideo", "-pix_fmt", "rgb24",
+         "-s", f"{SIDE}x{SIDE}", "-r", "16", "-i", "-", "-c:v", "libx264", "-crf", "18", str(path)],
+        input=b"".join(f.tobytes() for f in frames),
+        check=True,
+    )  # fmt: skip
+    # without the person segmenter (an optional extra), which would key a moving background
+    monkeypatch.setattr(segment, "unavailable_reason", lambda: "mediapipe is not installed")
+    scene = holopack.load(str(path))
+    decodes = decodes_of(path, monkeypatch)
+    info = describe(scene)
+    assert info["key"] == "none", info
+    assert any("background is not black" in w for w in info["warnings"]), info["warnings"]
+    assert len(decodes) == 2, decodes
 
 
 def test_inspect_of_a_lit_still_warns_of_its_corners_and_calls_it_a_still(tmp_path, capsys):
