@@ -19,11 +19,15 @@ from __future__ import annotations
 
 from typing import TYPE_CHECKING
 
+from .allocator import configure as _configure_allocator
 from .openmp import configure as _configure_openmp
 
 # Before any parallel kernel loads libgomp: a notebook or script that calls the library
 # waits as briefly as the command does (see holopack.openmp).
 _configure_openmp()
+# Before the first big array: freed arrays' memory is reused, not mapped and faulted in
+# again for the next one (see holopack.allocator).
+_configure_allocator()
 
 from .errors import HolopackError, InputError, OutputError  # noqa: E402
 from .lazy import attributes  # noqa: E402

@@ -21,6 +21,7 @@ from dataclasses import dataclass, field, replace
 import cv2
 import numpy as np
 
+from ..allocator import give_back
 from ..errors import InputError
 from . import key_kernel, segment
 from .decode import every_filter, folder_pictures, premultiply, sample_filter
@@ -228,6 +229,10 @@ def analyse(media, options: VideoOptions, progress: Callable[[int, int], None] |
         samples, count, scale, step = read_clip(media, every=every, progress=progress)
         model = _analyse_samples(media, options, samples, count, scale)
         model.box = _union(model.box, clip_extent(model, every, media, samples, step))
+    # the samples and their mattes are gone: the memory they took goes back to the
+    # system rather than stay beside the export's frames (holopack.allocator)
+    del samples
+    give_back()
     return model
 
 
