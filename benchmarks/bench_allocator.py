@@ -1,6 +1,6 @@
 """Holopack's malloc thresholds (holopack/allocator.py) against glibc's own, on the video path.
 
-    python benchmarks/bench_allocator.py [--turns 3] [--frames 300]
+    python benchmarks/bench_allocator.py [--turns 3] [--frames 300] [--load N]
 
 The clip of bench_key.py (a 1920x1080 green-screen clip, --frames frames at 30 fps) goes
 through three commands, each in a fresh process, in turns: once as holopack sets the
@@ -12,8 +12,8 @@ allocator, once with HOLOPACK_MALLOC=system (glibc as it sets itself up):
 
 Per command and setting: the median wall, user and system seconds and peak resident
 memory (the child's rusage: the largest of it and the processes it waited for) over
-the turns, and the ratio of the walls. Report
-``uptime`` beside the figures.
+the turns, and the ratio of the walls. ``--load N`` runs N busy processes while the
+commands are timed (holopack.bench.load). Report ``uptime`` beside the figures.
 """
 
 from __future__ import annotations
@@ -29,6 +29,9 @@ import time
 HERE = os.path.dirname(os.path.abspath(__file__))
 sys.path.insert(0, HERE)
 sys.path.insert(0, os.path.join(HERE, "..", "tests"))
+sys.path.insert(0, os.path.join(HERE, ".."))
+
+from holopack.bench.load import competing_load  # noqa: E402
 
 SETTINGS = {"holopack": {}, "glibc": {"HOLOPACK_MALLOC": "system"}}
 
@@ -51,6 +54,7 @@ def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--turns", type=int, default=3)
     parser.add_argument("--frames", type=int, default=300)
+    parser.add_argument("--load", type=int, default=0, help="busy processes while the commands are timed")
     args = parser.parse_args()
     exe = [sys.executable, "-m", "holopack"]
     with tempfile.TemporaryDirectory() as folder:
@@ -61,7 +65,7 @@ def main() -> None:
             [
                 sys.executable,
                 "-c",
-                f"import sys; sys.path[:0] = {sys.path[:2]!r}; "
+                f"import sys; sys.path[:0] = {[HERE, os.path.join(HERE, '..', 'tests')]!r}; "
                 f"from bench_key import make_clip; make_clip({clip!r}, {args.frames})",
             ],
             check=True,
@@ -74,14 +78,28 @@ def main() -> None:
             "plain": export + ["--key", "none", "--crop", "fit"],
         }
         runs: dict[tuple[str, str], list[tuple[float, float, float, float]]] = {}
-        for turn in range(args.turns):
-            for name, cmd in commands.items():
-                for setting, extra in SETTINGS.items():
-                    if os.path.exists(out):
-                        os.remove(out)
-                    runs.setdefault((name, setting), []).append(timed(cmd, extra))
-            print(f"turn {turn + 1} of {args.turns} done", file=sys.stderr, flush=True)
-    print(f"1080p clip, {args.frames} frames, {args.turns} turns, load average {os.getloadavg()[0]:.2f}")
+        with competing_load(args.load) as load:
+            timed_turns(args.turns, commands, out, runs)
+    print(
+        f"1080p clip, {args.frames} frames, {args.turns} turns, load average {os.getloadavg()[0]:.2f}, "
+        f"{load['processes']} busy processes ({load['cpu_seconds'] or 0:.0f} CPU s)"
+    )
+    report(commands, runs)
+
+
+def timed_turns(turns: int, commands: dict[str, list[str]], out: str, runs: dict) -> None:
+    """Each command under each setting in turn, ``turns`` times, into runs[(command, setting)]."""
+    for turn in range(turns):
+        for name, cmd in commands.items():
+            for setting, extra in SETTINGS.items():
+                if os.path.exists(out):
+                    os.remove(out)
+                runs.setdefault((name, setting), []).append(timed(cmd, extra))
+        print(f"turn {turn + 1} of {turns} done", file=sys.stderr, flush=True)
+
+
+def report(commands: dict[str, list[str]], runs: dict) -> None:
+    """Per command and setting the medians over the turns, then holopack's wall / glibc's."""
     print(f"{'command':11s} {'allocator':9s} {'wall s':>7s} {'user s':>7s} {'sys s':>6s} {'peak MiB':>9s}")
     for name in commands:
         medians = {}
