@@ -1,11 +1,15 @@
 """The before/after contact sheet of the keying test clips: docs/keying.png.
 
-    python benchmarks/keying_sheet.py [-o docs/keying.png]
+    python benchmarks/keying_sheet.py [-o docs/keying.png] [--clips CLIP ...]
 
 One row per test clip (tests/_video_clips.py: green screen, grey studio, static
 texture, WebM with alpha); three frames each, the source (over a checkerboard where it
 has alpha) beside what holopack makes of it (--key auto, --crop fit, black = LEDs off).
 It also prints each clip's matte measures (tests/_matte_measures.py).
+
+``--clips``: the same sheet of clips of your own instead (stock footage, a studio's
+delivery), three frames spread over each, and what the first pass took the background
+for; there is no truth to measure them against, so look.
 """
 
 from __future__ import annotations
@@ -42,23 +46,32 @@ def main() -> None:
 
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("-o", "--output", default=os.path.join(HERE, "..", "docs", "keying.png"))
+    parser.add_argument("--clips", nargs="+", help="clips of your own instead of the test clips")
     args = parser.parse_args()
     rows = []
     with tempfile.TemporaryDirectory() as folder:
-        for kind in KINDS:
-            path, truth = make_clip(kind, folder)
-            _, iou, zero, spill, jitter = measure(path, truth)
-            print(
-                f"{kind:9s} IoU {iou:.4f}  background exactly 0 {100 * zero:.2f}%  "
-                f"spill {spill:.2f}/255  jitter {jitter:.4f}"
-            )
+        for kind in args.clips or KINDS:
+            if args.clips:
+                path, label = kind, os.path.basename(kind)
+            else:
+                path, truth = make_clip(kind, folder)
+                _, iou, zero, spill, jitter = measure(path, truth)
+                print(
+                    f"{kind:9s} IoU {iou:.4f}  background exactly 0 {100 * zero:.2f}%  "
+                    f"spill {spill:.2f}/255  jitter {jitter:.4f}"
+                )
+                label = kind
             media = holopack.load(path).media
             model = analyse(media, video_options(crop="fit"))
             processor = FrameProcessor(model, fit_placement(media.width, media.height, media.width))
+            count = max(1, media.frame_count)
+            picks = PICKS if not args.clips else tuple(int(t * (count - 1)) for t in (0.1, 0.5, 0.9))
             before, after = [], []
             for i, frame in enumerate(source_frames(media)):
+                if i > max(picks):
+                    break
                 out = processor(frame)
-                if i in PICKS:
+                if i in picks:
                     if frame.shape[2] == 4:
                         a = frame[..., 3:4] / 255.0
                         shown = frame[..., :3] * a + checker(*frame.shape[:2]) * (1 - a)
@@ -72,7 +85,7 @@ def main() -> None:
                 row.paste(im, (8 + (3 + j) * THUMB, 18))
             ImageDraw.Draw(row).text(
                 (4, 3),
-                f"{kind}: {model.kind}, key {model.key}  (left: source, right: holopack)",
+                f"{label}: {model.kind}, key {model.key}  (left: source, right: holopack)",
                 fill=(0, 0, 0),
             )
             rows.append(row)
