@@ -238,8 +238,9 @@ def test_a_studio_clip_whose_subject_stands_still_for_half_of_it_keeps_its_backd
     # of 36 frames before it walks: the plate's vote where it stood is the subject (seen
     # in more samples than the backdrop), so its place keyed black while it stood and
     # the backdrop there stayed lit once it walked (IoU 0.6808, 93.96% exactly 0 in the
-    # worst frame). The samples that continue the backdrop's smooth fit are the plate
-    # there now (analyse.smooth_backdrop): 0.9401 and 99.73%.
+    # worst frame). The backdrop's smooth fit is the plate there now
+    # (analyse.smooth_backdrop): 0.9649 and 99.76% (0.9401 and 99.73% with the samples
+    # nearest the fit, where one lay on it).
     from _video_clips import variant_clip
 
     import holopack
@@ -247,7 +248,7 @@ def test_a_studio_clip_whose_subject_stands_still_for_half_of_it_keeps_its_backd
 
     path, truth = variant_clip("studio", str(tmp_path), seed=21, still=18, crf=23)
     _, iou, background, _, jitter = measure(path, truth)
-    assert iou >= 0.935, f"IoU {iou:.4f}"
+    assert iou >= 0.955, f"IoU {iou:.4f}"
     assert background >= 0.995, f"background exactly 0 in {background:.4f}"
     assert jitter <= 0.05, f"jitter {jitter:.4f}"
 
@@ -280,6 +281,23 @@ def test_a_studio_clip_whose_subject_stands_still_for_half_of_it_keeps_its_backd
     without = plate.copy()
     analysis.refine_plate(samples, without, support)
     np.testing.assert_array_equal(with_fit, without)
+
+
+@pytest.mark.parametrize("seed,min_iou", [(21, 0.96), (22, 0.94)])
+def test_a_studio_clip_whose_subject_never_leaves_its_place_keeps_it(tmp_path, seed, min_iou):
+    # a presenter standing to talk, a product turning where it stands: the held-out
+    # studio clip with the subject in place for all 36 frames (its limbs move). It wins
+    # the plate's vote in every sample, so no sample shows the backdrop behind it, and
+    # keying by difference to that plate left only what moved (IoU 0.4241 and 0.4210).
+    # Off the backdrop's smooth fit, the fit is the plate: 0.9670 and 0.9496.
+    from _video_clips import variant_clip
+
+    path, truth = variant_clip("studio", str(tmp_path), seed=seed, still=36, crf=23)
+    model, iou, background, _, jitter = measure(path, truth)
+    assert model.kind == "studio"
+    assert iou >= min_iou, f"IoU {iou:.4f}"
+    assert background >= 0.995, f"background exactly 0 in {background:.4f}"
+    assert jitter <= 0.05, f"jitter {jitter:.4f}"
 
 
 @pytest.mark.parametrize("seed,before", [(28, 0.9058), (30, 0.8770)])
