@@ -547,11 +547,27 @@ def refine_plate(samples: np.ndarray, plate: np.ndarray, support: np.ndarray) ->
     # walk take no pixel (held-out studio and green seeds 21-30 the same to the bit).
     if fit is None:
         return
-    still = (np.abs(plate - fit).sum(-1) > PLATE_TOLERANCE).view(np.uint8)
+    still = standing_subject(np.abs(plate - fit).sum(-1) > PLATE_TOLERANCE)
     if still.any():
         size = 2 * STILL_GROW + 1
-        still = cv2.dilate(still, np.ones((size, size), np.uint8)) > 0
+        still = cv2.dilate(still.view(np.uint8), np.ones((size, size), np.uint8)) > 0
         plate[still] = fit[still]
+
+
+def standing_subject(off: np.ndarray) -> np.ndarray:
+    """off bool (H, W): the plate more than PLATE_TOLERANCE off the backdrop's fit ->
+    bool (H, W): its parts that may be a subject standing still, those that do not run
+    from one side of the picture to the other. A band across the whole picture is the
+    backdrop's own (black bars around a screen, a floor, a horizon), which a smooth fit
+    cannot follow: a letterboxed green screen's bars taken for a subject keyed at IoU
+    0.24."""
+    if not off.any():
+        return off
+    count, labels, stats, _ = cv2.connectedComponentsWithStats(off.view(np.uint8), connectivity=8)
+    h, w = off.shape
+    across = (stats[:, cv2.CC_STAT_WIDTH] >= w) | (stats[:, cv2.CC_STAT_HEIGHT] >= h)
+    across[0] = True  # label 0: the pixels on the fit
+    return ~across[labels]
 
 
 STILL_GROW = 2  # refine_plate: a subject that stood still, grown by this for its outline
@@ -591,7 +607,8 @@ def smooth_backdrop(plate: np.ndarray, use: np.ndarray) -> np.ndarray | None:
         residual = np.abs(np.einsum("ni,ic->nc", design, coef) - values).sum(-1)
         fitted = keep & (residual <= max(3.0 * float(np.median(residual[fitted])), 6.0))
     fit = np.einsum("ni,ic->nc", design, coef).reshape(hs, ws, 3).astype(np.float32)
-    return cv2.resize(fit, plate.shape[1::-1], interpolation=cv2.INTER_LINEAR)
+    # codes, as the plate's: a polynomial may overshoot past black or white at a corner
+    return np.clip(cv2.resize(fit, plate.shape[1::-1], interpolation=cv2.INTER_LINEAR), 0.0, 255.0)
 
 
 def backdrop_is_smooth(plate: np.ndarray, sure: np.ndarray) -> bool:
