@@ -239,7 +239,7 @@ def test_a_studio_clip_whose_subject_stands_still_for_half_of_it_keeps_its_backd
     # in more samples than the backdrop), so its place keyed black while it stood and
     # the backdrop there stayed lit once it walked (IoU 0.6808, 93.96% exactly 0 in the
     # worst frame). The backdrop's smooth fit is the plate there now
-    # (analyse.smooth_backdrop): 0.9649 and 99.76% (0.9401 and 99.73% with the samples
+    # (analyse.smooth_backdrop): 0.9650 and 99.77% (0.9401 and 99.73% with the samples
     # nearest the fit, where one lay on it).
     from _video_clips import variant_clip
 
@@ -289,7 +289,7 @@ def test_a_studio_clip_whose_subject_never_leaves_its_place_keeps_it(tmp_path, s
     # studio clip with the subject in place for all 36 frames (its limbs move). It wins
     # the plate's vote in every sample, so no sample shows the backdrop behind it, and
     # keying by difference to that plate left only what moved (IoU 0.4241 and 0.4210).
-    # Off the backdrop's smooth fit, the fit is the plate: 0.9670 and 0.9496.
+    # Off the backdrop's smooth fit, the fit is the plate: 0.9671 and 0.9494.
     from _video_clips import variant_clip
 
     path, truth = variant_clip("studio", str(tmp_path), seed=seed, still=36, crf=23)

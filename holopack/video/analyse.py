@@ -37,9 +37,10 @@ BLACK_LEVEL = 20  # a border whose 95th percentile is below this is black alread
 CHROMA_EXCESS = 30  # the key channel this far above the others: a green/blue screen
 # A border this share black is black, the rest of it a subject that touches the picture's
 # edge (a garland along the top of a clip made on black: 64% of its border black), unless
-# that rest is a screen's one colour (a letterboxed green screen): its lit pixels' chroma
-# lies within SCREEN_SPREAD of their median for the most part (median distance; screens
-# 0.2-0.9 in five public clips, the garland's pine, lights and snow 17.7).
+# that rest is one colour, a backdrop's (a letterboxed green screen; a dark studio's pool
+# of light reaching the border, which as black keyed at IoU 0.21 against 0.96): its lit
+# pixels' chroma lies within SCREEN_SPREAD of their median for the most part (median
+# distance; screens 0.2-0.9 in five public clips, the garland's pine, lights and snow 17.7).
 BLACK_SHARE = 0.5
 SCREEN_SPREAD = 5.0
 SURE_SUPPORT = 0.6  # plate pixels this share of samples agree on need no second look
@@ -280,10 +281,10 @@ def _analyse_background(model: VideoModel, samples: np.ndarray, options: VideoOp
     black = brightest <= BLACK_LEVEL
     median = np.median(pixels, axis=0)
     mostly_black = float(black.mean()) >= BLACK_SHARE and not black.all()
-    if mostly_black:
-        lit = np.median(pixels[~black], axis=0)
-        if _screen_channel(lit) >= 0 and _one_colour(pixels[~black]):
-            median, mostly_black = lit, False  # a screen inside black bars: its colour
+    if mostly_black and _one_colour(pixels[~black]):
+        # one colour lit beside the black: a backdrop (a screen inside black bars, a dark
+        # studio's pool of light), whose colour says what it is
+        median, mostly_black = np.median(pixels[~black], axis=0), False
     static = k >= 3 and float((support[border] >= 0.5).mean()) >= STATIC_SHARE
     dominant = int(np.argmax(median))
     excess = median[dominant] - np.delete(median, dominant).max()
@@ -292,7 +293,7 @@ def _analyse_background(model: VideoModel, samples: np.ndarray, options: VideoOp
     elif mostly_black:
         kind = "black"
         median = np.median(pixels[black], axis=0)  # the background's colour, not the subject's
-    elif _screen_channel(median) >= 0:
+    elif dominant in (1, 2) and excess >= CHROMA_EXCESS:
         kind = "green screen" if dominant == 1 else "blue screen"
     elif static:
         small = _reduced(plate)
@@ -439,17 +440,9 @@ def _analyse_background(model: VideoModel, samples: np.ndarray, options: VideoOp
     return mattes, colours
 
 
-def _screen_channel(rgb: np.ndarray) -> int:
-    """The channel (1 green, 2 blue) that a colour (3,) stands CHROMA_EXCESS above the
-    others in, as a screen's does; -1 when none does."""
-    dominant = int(np.argmax(rgb))
-    excess = rgb[dominant] - np.delete(rgb, dominant).max()
-    return dominant if dominant in (1, 2) and excess >= CHROMA_EXCESS else -1
-
-
 def _one_colour(pixels: np.ndarray) -> bool:
     """pixels int (N, 3) RGB codes -> whether their chroma (luma-normalised, as the key
-    reads it) mostly lies within SCREEN_SPREAD of its median: one screen's colour."""
+    reads it) mostly lies within SCREEN_SPREAD of its median: one backdrop's colour."""
     ycc = _ycbcr(pixels)
     uv = ycc[:, 1:] * (100.0 / (ycc[:, :1] + key_kernel.CHROMA_SOFTEN))
     return float(np.median(np.sqrt(((uv - np.median(uv, axis=0)) ** 2).sum(-1)))) <= SCREEN_SPREAD
@@ -540,37 +533,51 @@ def refine_plate(samples: np.ndarray, plate: np.ndarray, support: np.ndarray) ->
     # sample shows the backdrop behind it and keying by difference to the plate left only
     # the parts that moved (the same clips with the subject in place throughout, seeds 21
     # and 22: IoU 0.42). The inpainting above predicts from those sure pixels. Where the
-    # plate is still off the backdrop's smooth fit, the fit is the plate, grown by
-    # STILL_GROW px for the subject's mixed outline: IoU 0.967 and 0.950 throughout,
-    # 0.9649 for the half (0.9401 when the samples nearest the fit were taken where one
-    # lay on it and fewer than 80% of the samples agreed, as before); the clips that
-    # walk take no pixel (held-out studio and green seeds 21-30 the same to the bit).
+    # plate is still off the backdrop's smooth fit in a part with an outline
+    # (standing_subject), the fit is the plate, grown by STILL_GROW px for the subject's
+    # mixed outline: IoU 0.967 and 0.949 throughout, 0.965 for the half (0.9401 when the
+    # samples nearest the fit were taken where one lay on it and fewer than 80% of the
+    # samples agreed, as before); the clips that walk take no pixel (held-out studio and
+    # green seeds 21-30 the same to the bit).
     if fit is None:
         return
-    still = standing_subject(np.abs(plate - fit).sum(-1) > PLATE_TOLERANCE)
+    still = standing_subject(np.abs(plate - fit).sum(-1) > PLATE_TOLERANCE, plate)
     if still.any():
         size = 2 * STILL_GROW + 1
         still = cv2.dilate(still.view(np.uint8), np.ones((size, size), np.uint8)) > 0
         plate[still] = fit[still]
 
 
-def standing_subject(off: np.ndarray) -> np.ndarray:
-    """off bool (H, W): the plate more than PLATE_TOLERANCE off the backdrop's fit ->
-    bool (H, W): its parts that may be a subject standing still, those that do not run
-    from one side of the picture to the other. A band across the whole picture is the
-    backdrop's own (black bars around a screen, a floor, a horizon), which a smooth fit
-    cannot follow: a letterboxed green screen's bars taken for a subject keyed at IoU
-    0.24."""
-    if not off.any():
-        return off
+def standing_subject(off: np.ndarray, plate: np.ndarray) -> np.ndarray:
+    """off bool (H, W): the plate more than PLATE_TOLERANCE off the backdrop's fit;
+    plate float32 (H, W, 3) -> bool (H, W): its parts that may be a subject standing
+    still. A part that runs from one side of the picture to the other is the backdrop's
+    own (black bars around a screen, a floor, a horizon), which a smooth fit cannot
+    follow: a letterboxed green screen's bars taken for a subject keyed at IoU 0.24. A
+    part without an outline is the backdrop's too: a pool of light or a spot tighter
+    than the fit follows rises smoothly, where a subject's edge is a step (its steepest
+    |gradient| of luma in the plate above STILL_EDGE x the 90th percentile of the
+    plate's on the fit)."""
+    if not off.any() or off.all():
+        return np.zeros_like(off)
     count, labels, stats, _ = cv2.connectedComponentsWithStats(off.view(np.uint8), connectivity=8)
     h, w = off.shape
     across = (stats[:, cv2.CC_STAT_WIDTH] >= w) | (stats[:, cv2.CC_STAT_HEIGHT] >= h)
-    across[0] = True  # label 0: the pixels on the fit
-    return ~across[labels]
+    luma = cv2.cvtColor(plate, cv2.COLOR_RGB2GRAY)
+    steep = cv2.magnitude(
+        cv2.Sobel(luma, cv2.CV_32F, 1, 0, ksize=3, scale=0.125),
+        cv2.Sobel(luma, cv2.CV_32F, 0, 1, ksize=3, scale=0.125),
+    )
+    bar = STILL_EDGE * max(float(np.percentile(steep[~off], 90)), 0.5)
+    peak = np.zeros(count, np.float32)
+    np.maximum.at(peak, labels[off], steep[off])
+    subject = ~across & (peak > bar)
+    subject[0] = False  # label 0: the pixels on the fit
+    return subject[labels]
 
 
 STILL_GROW = 2  # refine_plate: a subject that stood still, grown by this for its outline
+STILL_EDGE = 8.0  # standing_subject: a subject's outline, against the backdrop's gradient
 # smooth_backdrop: the polynomial's degree in x and y, and its rounds of rejection
 BACKDROP_DEGREE = 4
 BACKDROP_ROUNDS = 4
