@@ -176,3 +176,39 @@ def test_a_dark_studio_whose_pool_of_light_reaches_the_border_is_a_studio(tmp_pa
     assert model.kind == "studio"
     assert min(background) >= 0.995, f"background exactly 0 in {min(background):.4f} at worst"
     assert inter / union >= 0.95, f"IoU {inter / union:.4f}"
+
+
+def test_a_logo_on_a_studio_backdrop_away_from_the_subject_stays_backdrop(tmp_path):
+    # a still part of the set with an outline (a brand's logo on the wall) that nothing
+    # moves beside: the subject walks below it. It lies off the backdrop's smooth fit as a
+    # subject standing still would, but no sample shows motion beside it, so it stays the
+    # backdrop's and is keyed black.
+    from _video_clips import studio_background
+
+    backdrop = studio_background(SIZE, np.random.default_rng(1021))
+    logo = np.zeros((SIZE, SIZE), bool)
+    logo[24:64, 40:280] = True
+    logo[34:54, 60:260] = False  # a frame, hollow: an outline inside and out
+    logo[40:48, 100:220] = True
+    backdrop = np.where(logo[..., None], srgb_decode(np.array([230, 200, 40])), backdrop)
+    rng = np.random.default_rng(4)
+    pictures, truths = [], []
+    for linear, alpha in subject_frames(SIZE, FRAMES, seed=3):
+        small, small_alpha = linear[::2, ::2], alpha.astype(np.float64)[::2, ::2]
+        picture = backdrop.copy()
+        s = small.shape[0]
+        y0, x0 = SIZE - s, (SIZE - s) // 2
+        picture[y0:, x0 : x0 + s] = small + (1.0 - small_alpha[..., None]) * picture[y0:, x0 : x0 + s]
+        truth = np.zeros((SIZE, SIZE))
+        truth[y0:, x0 : x0 + s] = small_alpha
+        pictures.append(_codes(picture, rng))
+        truths.append(truth)
+    path = str(tmp_path / "logo.mp4")
+    _encode_crf14(path, pictures)
+
+    model, frames = _keyed(path)
+    dark = [(out[logo].max(axis=-1) == 0).mean() for out, _ in frames]
+    background = [(out[truths[i] == 0].max(axis=-1) == 0).mean() for i, (out, _) in enumerate(frames)]
+    assert model.kind == "studio"
+    assert min(dark) >= 0.99, f"the logo exactly 0 in {min(dark):.4f} of its pixels at worst"
+    assert min(background) >= 0.995, f"background exactly 0 in {min(background):.4f} at worst"

@@ -541,23 +541,29 @@ def refine_plate(samples: np.ndarray, plate: np.ndarray, support: np.ndarray) ->
     # green seeds 21-30 the same to the bit).
     if fit is None:
         return
-    still = standing_subject(np.abs(plate - fit).sum(-1) > PLATE_TOLERANCE, plate)
+    still = standing_subject(np.abs(plate - fit).sum(-1) > PLATE_TOLERANCE, plate, support)
     if still.any():
         size = 2 * STILL_GROW + 1
         still = cv2.dilate(still.view(np.uint8), np.ones((size, size), np.uint8)) > 0
         plate[still] = fit[still]
 
 
-def standing_subject(off: np.ndarray, plate: np.ndarray) -> np.ndarray:
+def standing_subject(off: np.ndarray, plate: np.ndarray, support: np.ndarray) -> np.ndarray:
     """off bool (H, W): the plate more than PLATE_TOLERANCE off the backdrop's fit;
-    plate float32 (H, W, 3) -> bool (H, W): its parts that may be a subject standing
-    still. A part that runs from one side of the picture to the other is the backdrop's
-    own (black bars around a screen, a floor, a horizon), which a smooth fit cannot
-    follow: a letterboxed green screen's bars taken for a subject keyed at IoU 0.24. A
-    part without an outline is the backdrop's too: a pool of light or a spot tighter
-    than the fit follows rises smoothly, where a subject's edge is a step (its steepest
-    |gradient| of luma in the plate above STILL_EDGE x the 90th percentile of the
-    plate's on the fit)."""
+    plate float32 (H, W, 3); support float32 (H, W): the share of samples that agree
+    with the plate -> bool (H, W): its parts that may be a subject standing still.
+
+    - A part that runs from one side of the picture to the other is the backdrop's own
+      (black bars around a screen, a floor, a horizon), which a smooth fit cannot
+      follow: a letterboxed green screen's bars taken for a subject keyed at IoU 0.24.
+    - A part without an outline is the backdrop's too: a pool of light or a spot tighter
+      than the fit follows rises smoothly, where a subject's edge is a step (its
+      steepest |gradient| of luma in the plate above STILL_EDGE x the 90th percentile of
+      the plate's on the fit).
+    - A part that nothing moves beside is the set's (a logo on the wall): a presenter
+      standing to talk moves a hand or the head, a product turning in place its outline,
+      so the samples disagree within STILL_MOTION_PX of it (support under
+      SURE_SUPPORT)."""
     if not off.any() or off.all():
         return np.zeros_like(off)
     count, labels, stats, _ = cv2.connectedComponentsWithStats(off.view(np.uint8), connectivity=8)
@@ -571,13 +577,17 @@ def standing_subject(off: np.ndarray, plate: np.ndarray) -> np.ndarray:
     bar = STILL_EDGE * max(float(np.percentile(steep[~off], 90)), 0.5)
     peak = np.zeros(count, np.float32)
     np.maximum.at(peak, labels[off], steep[off])
-    subject = ~across & (peak > bar)
+    size = 2 * STILL_MOTION_PX + 1
+    moving = cv2.dilate((support < SURE_SUPPORT).view(np.uint8), np.ones((size, size), np.uint8)) > 0
+    beside = np.bincount(labels[off & moving], minlength=count) > 0
+    subject = ~across & (peak > bar) & beside
     subject[0] = False  # label 0: the pixels on the fit
     return subject[labels]
 
 
 STILL_GROW = 2  # refine_plate: a subject that stood still, grown by this for its outline
 STILL_EDGE = 8.0  # standing_subject: a subject's outline, against the backdrop's gradient
+STILL_MOTION_PX = 3  # standing_subject: how near a subject standing still something moves
 # smooth_backdrop: the polynomial's degree in x and y, and its rounds of rejection
 BACKDROP_DEGREE = 4
 BACKDROP_ROUNDS = 4
