@@ -23,6 +23,43 @@ def _keyed(path: str):
     return keyed[0][0], [(out, alpha) for _, out, alpha in keyed]
 
 
+def _assert_keyed_as(path: str, pictures, truths, kind: str) -> None:
+    """Encode ``pictures`` to ``path`` and key it: the first pass takes the background
+    for ``kind``, the matte's IoU against ``truths`` (N, H, W) is 0.95 or more, and
+    99.5% of the true background or more is exactly 0 in every frame."""
+    _encode_crf14(path, pictures)
+    model, frames = _keyed(path)
+    inter = union = 0.0
+    background = []
+    for (out, alpha), truth in zip(frames, truths, strict=True):
+        inter += np.minimum(alpha, truth).sum()
+        union += np.maximum(alpha, truth).sum()
+        background.append((out[truth == 0].max(axis=-1) == 0).mean())
+    assert model.kind == kind
+    assert min(background) >= 0.995, f"background exactly 0 in {min(background):.4f} at worst"
+    assert inter / union >= 0.95, f"IoU {inter / union:.4f}"
+
+
+def _walking_below(backdrop: np.ndarray, path: str, seed: int) -> list[np.ndarray]:
+    """Write to ``path`` the twin at half size walking along the bottom of ``backdrop``
+    (linear (H, W, 3)) -> its coverage (H, W) float64 in each frame."""
+    rng = np.random.default_rng(seed)
+    pictures, truths = [], []
+    for linear, alpha in subject_frames(SIZE, FRAMES, seed=3):
+        small, small_alpha = linear[::2, ::2], alpha.astype(np.float64)[::2, ::2]
+        s = small.shape[0]
+        y0, x0 = SIZE - s, (SIZE - s) // 2
+        picture = backdrop.copy()
+        under = picture[y0:, x0 : x0 + s]
+        picture[y0:, x0 : x0 + s] = small + (1.0 - small_alpha[..., None]) * under
+        truth = np.zeros((SIZE, SIZE))
+        truth[y0:, x0 : x0 + s] = small_alpha
+        pictures.append(_codes(picture, rng))
+        truths.append(truth)
+    _encode_crf14(path, pictures)
+    return truths
+
+
 def _codes(linear: np.ndarray, rng) -> np.ndarray:
     """Linear light (H, W, 3) -> sRGB uint8 with light camera noise (sigma 1.5 codes)."""
     codes = srgb_encode(linear) + rng.normal(0.0, 1.5, linear.shape)
@@ -47,22 +84,8 @@ def test_content_made_on_black_keeps_a_still_part_that_runs_along_its_top(tmp_pa
     # keying by difference to it left only its blinking lights. A border mostly black
     # is black now, and the garland is the subject.
     band, cover = _garland(SIZE)
-    rng = np.random.default_rng(1)
-    pictures, truths = [], []
-    for linear, alpha in subject_frames(SIZE, FRAMES, seed=3):
-        # the twin, at half size, walks below the band
-        small, small_alpha = linear[::2, ::2], alpha.astype(np.float64)[::2, ::2]
-        picture = band.copy()
-        s = small.shape[0]
-        y0, x0 = SIZE - s, (SIZE - s) // 2
-        region = picture[y0:, x0 : x0 + s]
-        picture[y0:, x0 : x0 + s] = small + (1.0 - small_alpha[..., None]) * region
-        truth = cover.copy()
-        truth[y0:, x0 : x0 + s] = np.maximum(truth[y0:, x0 : x0 + s], small_alpha)
-        pictures.append(_codes(picture, rng))
-        truths.append(truth)
     path = str(tmp_path / "on_black.mp4")
-    _encode_crf14(path, pictures)
+    truths = [np.maximum(cover, alpha) for alpha in _walking_below(band, path, seed=1)]
 
     kept = []
     background = []
@@ -94,19 +117,7 @@ def test_a_green_screen_inside_black_bars_is_keyed_as_a_screen(tmp_path):
         truth[-bar:] = 0.0
         pictures.append(_codes(picture, rng))
         truths.append(truth)
-    path = str(tmp_path / "letterboxed.mp4")
-    _encode_crf14(path, pictures)
-
-    inter = union = 0.0
-    background = []
-    model, frames = _keyed(path)
-    for i, (out, alpha) in enumerate(frames):
-        inter += np.minimum(alpha, truths[i]).sum()
-        union += np.maximum(alpha, truths[i]).sum()
-        background.append((out[truths[i] == 0].max(axis=-1) == 0).mean())
-    assert model.kind == "green screen"
-    assert min(background) >= 0.995, f"background exactly 0 in {min(background):.4f} at worst"
-    assert inter / union >= 0.95, f"IoU {inter / union:.4f}"
+    _assert_keyed_as(str(tmp_path / "letterboxed.mp4"), pictures, truths, "green screen")
 
 
 def test_a_still_subject_whose_glow_reaches_the_border_leaves_no_ring_of_screen(tmp_path):
@@ -163,19 +174,7 @@ def test_a_dark_studio_whose_pool_of_light_reaches_the_border_is_a_studio(tmp_pa
         truths.append(alpha)
     ring = np.concatenate([pictures[0][0], pictures[0][-1], pictures[0][:, 0], pictures[0][:, -1]])
     assert (ring.max(axis=-1) <= 20).mean() >= 0.5  # mostly black, as the clip is meant
-    path = str(tmp_path / "pool.mp4")
-    _encode_crf14(path, pictures)
-
-    inter = union = 0.0
-    background = []
-    model, frames = _keyed(path)
-    for i, (out, alpha) in enumerate(frames):
-        inter += np.minimum(alpha, truths[i]).sum()
-        union += np.maximum(alpha, truths[i]).sum()
-        background.append((out[truths[i] == 0].max(axis=-1) == 0).mean())
-    assert model.kind == "studio"
-    assert min(background) >= 0.995, f"background exactly 0 in {min(background):.4f} at worst"
-    assert inter / union >= 0.95, f"IoU {inter / union:.4f}"
+    _assert_keyed_as(str(tmp_path / "pool.mp4"), pictures, truths, "studio")
 
 
 def test_a_logo_on_a_studio_backdrop_away_from_the_subject_stays_backdrop(tmp_path):
@@ -191,20 +190,8 @@ def test_a_logo_on_a_studio_backdrop_away_from_the_subject_stays_backdrop(tmp_pa
     logo[34:54, 60:260] = False  # a frame, hollow: an outline inside and out
     logo[40:48, 100:220] = True
     backdrop = np.where(logo[..., None], srgb_decode(np.array([230, 200, 40])), backdrop)
-    rng = np.random.default_rng(4)
-    pictures, truths = [], []
-    for linear, alpha in subject_frames(SIZE, FRAMES, seed=3):
-        small, small_alpha = linear[::2, ::2], alpha.astype(np.float64)[::2, ::2]
-        picture = backdrop.copy()
-        s = small.shape[0]
-        y0, x0 = SIZE - s, (SIZE - s) // 2
-        picture[y0:, x0 : x0 + s] = small + (1.0 - small_alpha[..., None]) * picture[y0:, x0 : x0 + s]
-        truth = np.zeros((SIZE, SIZE))
-        truth[y0:, x0 : x0 + s] = small_alpha
-        pictures.append(_codes(picture, rng))
-        truths.append(truth)
     path = str(tmp_path / "logo.mp4")
-    _encode_crf14(path, pictures)
+    truths = _walking_below(backdrop, path, seed=4)
 
     model, frames = _keyed(path)
     dark = [(out[logo].max(axis=-1) == 0).mean() for out, _ in frames]
