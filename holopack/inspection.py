@@ -35,6 +35,7 @@ def describe(scene: Scene, media_samples: int = 8) -> dict:
             fps=round(m.fps, 3),
             frames=m.frame_count,
             seconds=round(m.duration, 3),
+            colour=m.colour,
         )
         if not (m.fps > 0 or m.alpha):
             info["warnings"] += media_warnings(scene, media_samples)
@@ -264,6 +265,8 @@ def _media_lines(info: dict) -> list[str]:
         f"  size {info['width']}x{info['height']}, {info['frames']} frames, "
         f"{info['fps']} fps, {info['seconds']} s"
     ]
+    if info.get("colour"):
+        lines.append(f"  colour: {info['colour']}")
     if "background" in info:
         extent = info["subject_extent"]
         lines.append(

@@ -17,6 +17,7 @@ from ..containment import check_regular, shorten
 from ..errors import InputError
 from ..limits import BOUNDS, MAX_FRAMES, check_picture_size
 from ..video import decode as alpha_decode
+from ..video import hdr
 from .pictures import is_animation, open_picture, rgba_array
 from .scene import Scene
 from .types import MediaSource
@@ -202,7 +203,12 @@ def _load_ffmpeg(path: str) -> Scene:
         raise InputError("the video has no usable picture stream", path)
     # non-square pixels (an anamorphic 480x360 shown 640x360) are made square in ffmpeg
     width, height = stream.display_size(stored_width, stored_height)
-    stream.prefilter = stream.square_filter(stored_width, stored_height)
+    # an HDR or wide-gamut stream becomes sRGB first, as every SDR clip is read
+    tags = stream.colour
+    conversion = hdr.conversion_for(tags, hdr.content_peak(path) if tags.transfer == "smpte2084" else None)
+    filters = [hdr.filter_chain(conversion, tags, stream.alpha)] if conversion is not None else []
+    square = stream.square_filter(stored_width, stored_height)
+    stream.prefilter = ",".join(filters + ([square] if square else [])) or None
     check_picture_size(width, height, 6, "a video frame", path)
     if fps <= 0:
         # ffmpeg writes rates from 1000 fps up as "1k fps", which imageio_ffmpeg does not
@@ -254,6 +260,7 @@ def _load_ffmpeg(path: str) -> Scene:
         alpha=stream.alpha,
         open_rgba=rgba_frames if stream.alpha else None,
         open_filtered=None if stream.alpha else partial(alpha_decode.FilteredFrames, path, stream),
+        colour=conversion.describe() if conversion is not None else None,
     )
     return Scene(path=path, media=media)
 

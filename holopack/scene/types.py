@@ -219,6 +219,8 @@ class MediaSource:
     uint8 straight RGBA and ``frames()`` the same composited over black.
     ``open_filtered(vf, (width, height), passthrough)``, for an opaque video ffmpeg
     reads, decodes it through an ffmpeg filter chain (holopack.video.decode.FilteredFrames).
+    ``colour``: what is done to an HDR or wide-gamut video's colours to make them sRGB
+    (holopack.video.hdr.Conversion.describe), None for SDR in sRGB/BT.709.
     """
 
     path: str
@@ -230,6 +232,7 @@ class MediaSource:
     alpha: bool = False
     open_rgba: Callable[[], Iterator[np.ndarray]] | None = None
     open_filtered: Callable[..., Any] | None = None
+    colour: str | None = None
 
     def frames(self) -> Iterator[np.ndarray]:
         return self.open_frames()

@@ -28,6 +28,7 @@ import numpy as np
 from ..containment import folder_entry
 from ..errors import InputError
 from ..scene.pictures import open_picture, rgba_array
+from .hdr import ColourTags
 
 if TYPE_CHECKING:  # for the annotation only: crop imports cv2, which loading a scene does not need
     from .crop import Window
@@ -48,9 +49,11 @@ class StreamInfo:
     decoder: str | None  # a decoder to force (libvpx-vp9 for VP9 with alpha), or None
     sar: tuple[int, int] = (1, 1)  # the stored pixels' aspect (width : height), as ffmpeg prints it
     rotation: float = 0.0  # degrees of the display matrix (ffmpeg turns the frames by it)
-    # the filter every decode of the stream starts with (square_filter, set by the loader
-    # once it knows the decoded size), or None
+    # the filter every decode of the stream starts with (an HDR or wide-gamut stream's
+    # conversion to sRGB, then square_filter; set by the loader once it knows the
+    # decoded size), or None
     prefilter: str | None = None
+    colour: ColourTags = ColourTags()  # the stream's colour tags (holopack.video.hdr)
 
     def display_size(self, width: int, height: int) -> tuple[int, int]:
         """The (width, height) a player shows for frames that ffmpeg hands over at
@@ -145,6 +148,7 @@ def probe_stream(path: str) -> StreamInfo:
         decoder=decoder,
         sar=(int(sar_m.group(1)), int(sar_m.group(2))) if sar_m else (1, 1),
         rotation=float(rotation_m.group(1)) if rotation_m else 0.0,
+        colour=ColourTags.parse(line),
     )
 
 

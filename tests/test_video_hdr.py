@@ -1,0 +1,210 @@
+"""HDR (PQ, HLG) and wide-gamut clips are read as the sRGB pictures an SDR grade shows.
+
+The clips are written here from the published formulas alone (SMPTE ST 2084 and ITU-R
+BT.2100 for PQ and HLG with its OOTF, BT.2087's rounded BT.709 -> BT.2020 matrix,
+BT.2408's 203-nit reference white, the BT.2020 Y'CbCr matrix in 10-bit limited range),
+encoded losslessly with x265 and tagged as a phone or an HDR10 master tags them. A
+colour below the roll-off must come back as the sRGB code it was made from; above it,
+the light must rise to white without a hue shift.
+"""
+
+from __future__ import annotations
+
+import subprocess
+
+import imageio_ffmpeg
+import numpy as np
+import pytest
+
+import holopack
+from holopack.cli import main
+from holopack.video.hdr import ColourTags
+
+WHITE_NITS = 203.0  # BT.2408 HDR reference white
+BT709_TO_BT2020 = np.array([[0.6274, 0.3293, 0.0433], [0.0691, 0.9195, 0.0114], [0.0164, 0.0880, 0.8956]])
+KR, KB = 0.2627, 0.0593
+# colours whose brightest channel stays under half of white's light (no roll-off)
+CELLS = [
+    (180, 40, 40),
+    (40, 160, 60),
+    (50, 60, 170),
+    (170, 160, 50),
+    (60, 150, 160),
+    (160, 60, 150),
+    (128, 128, 128),
+    (40, 40, 40),
+    (12, 12, 12),
+]
+CELL = 16
+
+
+def _srgb_to_linear(codes) -> np.ndarray:
+    c = np.asarray(codes, np.float64) / 255.0
+    return np.where(c <= 0.04045, c / 12.92, ((c + 0.055) / 1.055) ** 2.4)
+
+
+def _linear_to_srgb(light) -> np.ndarray:
+    v = np.clip(np.asarray(light, np.float64), 0, 1)
+    return np.where(v <= 0.0031308, 12.92 * v, 1.055 * v ** (1 / 2.4) - 0.055)
+
+
+def _pq_signal(nits: np.ndarray) -> np.ndarray:
+    m1, m2 = 0.1593017578125, 78.84375
+    c1, c2, c3 = 0.8359375, 18.8515625, 18.6875
+    y = np.clip(nits / 10000.0, 0, 1) ** m1
+    return ((c1 + c2 * y) / (1 + c3 * y)) ** m2
+
+
+def _hlg_signal(nits: np.ndarray) -> np.ndarray:
+    """BT.2100 HLG's inverse EOTF on a 1000-nit display (gamma 1.2, black level 0)."""
+    luminance = KR * nits[..., 0] + (1 - KR - KB) * nits[..., 1] + KB * nits[..., 2]
+    scene_luminance = (np.maximum(luminance, 1e-12) / 1000.0) ** (1 / 1.2)
+    scene = np.clip(nits / 1000.0 / np.maximum(scene_luminance, 1e-12)[..., None] ** 0.2, 0, 1)
+    scene = np.where(luminance[..., None] > 0, scene, 0.0)
+    a, b, c = 0.17883277, 0.28466892, 0.55991073
+    return np.where(scene <= 1 / 12, np.sqrt(3 * scene), a * np.log(np.maximum(12 * scene - b, 1e-12)) + c)
+
+
+def _write_clip(path, signal: np.ndarray, transfer: str, x265: str = "", frames: int = 3) -> None:
+    """(H, W, 3) BT.2020 R'G'B' signal in [0, 1] -> a lossless 10-bit HEVC clip tagged
+    with BT.2020 primaries and matrix and ``transfer``."""
+    h, w, _ = signal.shape
+    y = KR * signal[..., 0] + (1 - KR - KB) * signal[..., 1] + KB * signal[..., 2]
+    cb = (signal[..., 2] - y) / (2 * (1 - KB))
+    cr = (signal[..., 0] - y) / (2 * (1 - KR))
+    planes = [64 + 876 * y, 512 + 896 * cb, 512 + 896 * cr]
+    raw = b"".join(np.clip(np.round(p), 0, 1023).astype("<u2").tobytes() for p in planes)
+    tags = [
+        "-color_primaries",
+        "bt2020",
+        "-color_trc",
+        transfer,
+        "-colorspace",
+        "bt2020nc",
+        "-color_range",
+        "tv",
+    ]
+    params = f"log-level=error:lossless=1:colorprim=bt2020:transfer={transfer}:colormatrix=bt2020nc{x265}"
+    cmd = [imageio_ffmpeg.get_ffmpeg_exe(), "-y", "-v", "error", "-f", "rawvideo", "-pix_fmt", "yuv444p10le"]
+    cmd += ["-s", f"{w}x{h}", "-r", "24", *tags, "-i", "-", "-c:v", "libx265", "-x265-params", params]
+    cmd += ["-pix_fmt", "yuv444p10le", *tags, str(path)]
+    subprocess.run(cmd, input=raw * frames, check=True)
+
+
+def _grid_nits() -> np.ndarray:
+    """(3 CELL, 3 CELL, 3) BT.709 display light in nits: CELLS with SDR white at 203 nits."""
+    picture = np.zeros((3 * CELL, 3 * CELL, 3))
+    for i, code in enumerate(CELLS):
+        r, q = divmod(i, 3)
+        picture[r * CELL : (r + 1) * CELL, q * CELL : (q + 1) * CELL] = _srgb_to_linear(code) * WHITE_NITS
+    return picture
+
+
+def _hdr_signal(nits_709: np.ndarray, transfer: str) -> np.ndarray:
+    nits = np.clip(nits_709 @ BT709_TO_BT2020.T, 0, None)
+    return _pq_signal(nits) if transfer == "smpte2084" else _hlg_signal(nits)
+
+
+def _first_frame(path) -> np.ndarray:
+    return next(iter(holopack.load(str(path)).media.frames())).astype(int)
+
+
+def _cell_centres(frame: np.ndarray) -> list[tuple[int, ...]]:
+    return [tuple(frame[r * CELL + CELL // 2, q * CELL + CELL // 2]) for r in range(3) for q in range(3)]
+
+
+@pytest.mark.parametrize("transfer", ["arib-std-b67", "smpte2084"])
+def test_an_hdr_clip_comes_back_in_the_colours_its_sdr_grade_has(tmp_path, transfer):
+    path = tmp_path / "clip.mp4"
+    _write_clip(path, _hdr_signal(_grid_nits(), transfer), transfer)
+    got = _cell_centres(_first_frame(path))
+    worst = max(int(np.abs(np.subtract(g, want)).max()) for g, want in zip(got, CELLS))
+    # read as plain video, the (180, 40, 40) red came back (169, 72, 40) from HLG and
+    # (134, 82, 55) from PQ
+    assert worst <= 3, f"{transfer}: cells {got} against {CELLS}"
+
+
+@pytest.mark.parametrize("transfer", ["arib-std-b67", "smpte2084"])
+def test_hdr_highlights_rise_to_white_without_a_change_of_hue(tmp_path, transfer):
+    levels = np.array([50.0, 100.0, 203.0, 400.0, 700.0, 1000.0])
+    greys = np.repeat(levels[:, None, None, None], CELL, 1).repeat(CELL, 2).repeat(3, 3)
+    orange = np.array([1.0, 0.45, 0.1])  # BT.709 light ratios, 100 to 800 nits
+    oranges = np.stack([np.full((CELL, CELL, 3), orange * n) for n in (100.0, 300.0, 800.0)])
+    picture = np.concatenate([np.concatenate(list(greys), 1), np.concatenate(list(oranges) * 2, 1)], 0)
+    path = tmp_path / "ramp.mp4"
+    _write_clip(path, _hdr_signal(picture, transfer), transfer)
+    frame = _first_frame(path)
+    grey = [frame[CELL // 2, i * CELL + CELL // 2] for i in range(len(levels))]
+    assert all(max(g) - min(g) <= 1 for g in grey), f"greys not neutral: {grey}"
+    values = [int(g[1]) for g in grey]
+    assert values == sorted(values) and len(set(values)) == len(values), f"not rising: {values}"
+    assert values[-1] >= 252, f"the 1000-nit peak is not white: {values}"
+    assert 200 <= values[2] < values[-1], f"reference white at {values[2]}"
+    for i in range(3):
+        light = _srgb_to_linear(frame[CELL + CELL // 2, i * CELL + CELL // 2])
+        ratios = light / light[0]
+        assert np.allclose(ratios, orange, atol=0.04), f"orange {i}: light ratios {ratios} against {orange}"
+
+
+def test_a_pq_clip_that_states_a_higher_peak_keeps_room_above_1000_nits(tmp_path):
+    levels = [203.0, 1000.0, 4000.0]
+    picture = np.concatenate([np.full((CELL, CELL, 3), n) for n in levels], 1)
+    signal = _hdr_signal(picture, "smpte2084")
+    plain, stated = tmp_path / "plain.mp4", tmp_path / "stated.mp4"
+    _write_clip(plain, signal, "smpte2084")
+    _write_clip(stated, signal, "smpte2084", x265=":hdr10=1:max-cll=4000,400")
+    row = CELL // 2
+    plain_values = [int(_first_frame(plain)[row, i * CELL + CELL // 2, 1]) for i in range(3)]
+    stated_values = [int(_first_frame(stated)[row, i * CELL + CELL // 2, 1]) for i in range(3)]
+    # without metadata the peak is taken as 1000 nits: 1000 and 4000 both land on white
+    assert plain_values[1] >= 252 and plain_values[2] >= 252, plain_values
+    # a stated MaxCLL of 4000: 1000 nits comes out darker (the roll-off makes room above
+    # it), 4000 reaches white
+    assert stated_values[1] < plain_values[1] and stated_values[2] >= 252, (plain_values, stated_values)
+    assert stated_values[0] < stated_values[1] < stated_values[2]
+
+
+def test_a_wide_gamut_sdr_clip_is_converted_to_srgb(tmp_path):
+    # SDR codes are read with the sRGB curve, in BT.2020 primaries as in BT.709 ones
+    signal = _linear_to_srgb(np.clip(_grid_nits() / WHITE_NITS @ BT709_TO_BT2020.T, 0, 1))
+    path = tmp_path / "wide.mp4"
+    _write_clip(path, signal, "bt709")
+    got = _cell_centres(_first_frame(path))
+    worst = max(int(np.abs(np.subtract(g, want)).max()) for g, want in zip(got, CELLS))
+    assert worst <= 3, f"cells {got} against {CELLS}"
+
+
+def test_inspect_says_what_an_hdr_clip_is_and_what_is_done_with_it(tmp_path, capsys):
+    path = tmp_path / "phone.mp4"
+    _write_clip(path, _hdr_signal(_grid_nits(), "arib-std-b67"), "arib-std-b67")
+    assert main(["inspect", str(path)]) == 0
+    out = capsys.readouterr().out
+    assert "colour: HDR HLG, BT.2020 primaries" in out, out
+
+
+@pytest.mark.parametrize(
+    "line, tags",
+    [
+        (
+            "Stream #0:0[0x1](und): Video: hevc (Main 10) (hvc1 / 0x31637668), "
+            "yuv420p10le(tv, bt2020nc/bt2020/arib-std-b67), 1920x1080, 30 fps",
+            ColourTags("tv", "bt2020nc", "bt2020", "arib-std-b67"),
+        ),
+        (
+            "Stream #0:0: Video: hevc (Main 10), yuv420p10le(tv, bt2020nc/bt2020/smpte2084, progressive), 3840x2160",
+            ColourTags("tv", "bt2020nc", "bt2020", "smpte2084"),
+        ),
+        (
+            "Stream #0:0: Video: h264 (High), yuv420p(tv, bt709, progressive), 1280x720",
+            ColourTags("tv", *["bt709"] * 3),
+        ),
+        (
+            "Stream #0:0: Video: h264, yuvj420p(pc, bt470bg/unknown/unknown), 640x480",
+            ColourTags("pc", "bt470bg", "", ""),
+        ),
+        ("Stream #0:0: Video: h264 (High), yuv420p(progressive), 96x64", ColourTags()),
+        ("Stream #0:0: Video: vp9 (Profile 0), yuv420p(tv), 96x64", ColourTags("tv")),
+    ],
+)
+def test_colour_tags_are_read_as_ffmpeg_prints_them(line, tags):
+    assert ColourTags.parse(line) == tags
