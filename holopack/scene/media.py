@@ -203,12 +203,16 @@ def _load_ffmpeg(path: str) -> Scene:
         raise InputError("the video has no usable picture stream", path)
     # non-square pixels (an anamorphic 480x360 shown 640x360) are made square in ffmpeg
     width, height = stream.display_size(stored_width, stored_height)
-    # an HDR or wide-gamut stream becomes sRGB first, as every SDR clip is read
+    # before anything else sees a picture: an interlaced stream's fields woven, an HDR
+    # or wide-gamut stream made sRGB (as every SDR clip is read), the pixels made square
     tags = stream.colour
     conversion = hdr.conversion_for(tags, hdr.content_peak(path) if tags.transfer == "smpte2084" else None)
-    filters = [hdr.filter_chain(conversion, tags, stream.alpha)] if conversion is not None else []
-    square = stream.square_filter(stored_width, stored_height)
-    stream.prefilter = ",".join(filters + ([square] if square else [])) or None
+    filters = [
+        stream.deinterlace_filter(),
+        hdr.filter_chain(conversion, tags, stream.alpha) if conversion is not None else None,
+        stream.square_filter(stored_width, stored_height),
+    ]
+    stream.prefilter = ",".join(f for f in filters if f) or None
     check_picture_size(width, height, 6, "a video frame", path)
     if fps <= 0:
         # ffmpeg writes rates from 1000 fps up as "1k fps", which imageio_ffmpeg does not

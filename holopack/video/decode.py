@@ -54,6 +54,16 @@ class StreamInfo:
     # decoded size), or None
     prefilter: str | None = None
     colour: ColourTags = ColourTags()  # the stream's colour tags (holopack.video.hdr)
+    interlaced: bool = False  # ffmpeg prints a field order ("top first"): camcorders, broadcast
+
+    def deinterlace_filter(self) -> str | None:
+        """The ffmpeg filter that weaves an interlaced stream's fields into whole pictures
+        (None for a progressive one). bwdif, one picture per frame (the clip keeps its
+        rate and count), touching only the frames flagged interlaced: read as they are
+        stored, a bar moving 8 px a field showed on alternate rows 8 px apart."""
+        if not self.interlaced:
+            return None
+        return "bwdif=mode=send_frame:parity=auto:deint=interlaced"
 
     def display_size(self, width: int, height: int) -> tuple[int, int]:
         """The (width, height) a player shows for frames that ffmpeg hands over at
@@ -149,6 +159,7 @@ def probe_stream(path: str) -> StreamInfo:
         sar=(int(sar_m.group(1)), int(sar_m.group(2))) if sar_m else (1, 1),
         rotation=float(rotation_m.group(1)) if rotation_m else 0.0,
         colour=ColourTags.parse(line),
+        interlaced=bool(re.search(r"Video: [^,]*?, \w+\([^)]*\b(top|bottom)\b[^)]*first", line)),
     )
 
 
@@ -289,16 +300,25 @@ class FilteredFrames:
 
         cmd = [imageio_ffmpeg.get_ffmpeg_exe(), "-nostdin", "-hide_banner", "-nostats"]
         cmd += ["-v", "verbose"] + (["-c:v", self.info.decoder] if self.info.decoder else [])
-        # ffmpeg picks the video stream as for the plain reader; sound and subtitles stay out
-        vf = f"{self.info.prefilter},{self.vf}" if self.info.prefilter else self.vf
-        cmd += ["-i", self.path, "-vf", vf, "-an", "-sn", "-dn"]
-        cmd += ["-fps_mode", "passthrough"] if self.passthrough else []
         # the same muxer as the plain reader (imageio_ffmpeg.read_frames): the same frames
-        cmd += ["-f", "image2pipe", "-vcodec", "rawvideo", "-pix_fmt", "rgb24", "-"]
+        main_out = ["-f", "image2pipe", "-vcodec", "rawvideo", "-pix_fmt", "rgb24", "-"]
+        main_out = (["-fps_mode", "passthrough"] if self.passthrough else []) + main_out
+        prefilter = self.info.prefilter
+        if self.also is not None and prefilter:
+            # both outputs from one run of the prefilter (an HDR table, deinterlacing):
+            # run once for each output's chain it doubled an HLG clip's first pass
+            also_vf, also_path = self.also
+            graph = f"[0:v:0]{prefilter},split=2[main][also];[main]{self.vf}[out];[also]{also_vf}[extent]"
+            cmd += ["-i", self.path, "-filter_complex", graph, "-map", "[out]", *main_out]
+            cmd += ["-map", "[extent]", "-fps_mode", "passthrough"]
+            cmd += ["-f", "rawvideo", "-pix_fmt", "rgb24", "-y", also_path]
+            return cmd
+        # ffmpeg picks the video stream as for the plain reader; sound and subtitles stay out
+        vf = f"{prefilter},{self.vf}" if prefilter else self.vf
+        cmd += ["-i", self.path, "-vf", vf, "-an", "-sn", "-dn", *main_out]
         if self.also is not None:
             # ffmpeg decodes the input once and feeds each output's own filter chain
             also_vf, also_path = self.also
-            also_vf = f"{self.info.prefilter},{also_vf}" if self.info.prefilter else also_vf
             cmd += ["-vf", also_vf, "-an", "-sn", "-dn", "-fps_mode", "passthrough"]
             cmd += ["-f", "rawvideo", "-pix_fmt", "rgb24", "-y", also_path]
         return cmd
