@@ -228,6 +228,26 @@ def test_phone_clip_with_a_display_matrix_is_read_upright_without_a_warning(tmp_
     assert not [r for r in caplog.records if r.name.startswith("imageio")]
 
 
+def test_a_cover_picture_stored_ahead_of_the_clip_is_not_read_as_the_clip(tmp_path):
+    """A Matroska file may hold its cover as a one-frame video stream before the clip:
+    its rate (25 fps) and its single frame were taken for the clip's."""
+    clip = tmp_path / "clip.mp4"
+    encode_rgb(clip, [cell_grid(64, 48)] * 12, X264)  # 12 frames at 10 fps
+    cover = tmp_path / "cover.png"
+    Image.fromarray(np.full((32, 32, 3), (255, 0, 0), np.uint8)).save(cover)
+    path = tmp_path / "with-cover.mkv"
+    cmd = [imageio_ffmpeg.get_ffmpeg_exe(), "-y", "-loglevel", "error", "-i", str(cover), "-i", str(clip)]
+    cmd += ["-map", "0", "-map", "1", "-c:v:0", "mjpeg", "-c:v:1", "copy", str(path)]
+    subprocess.run(cmd, check=True)
+    media = holopack.load(str(path)).media
+    assert (media.width, media.height, media.fps, media.frame_count) == (64, 48, 10, 12)
+    assert probe_stream(str(path)).index == 1
+    frames = list(media.frames())
+    assert len(frames) == 12 and np.abs(cell_means(frames[0]) - CELLS).max() <= 8
+    filtered = list(media.open_filtered("format=rgb24", (64, 48)))
+    assert len(filtered) == 12 and np.abs(filtered[0].astype(int) - frames[0]).max() <= 2
+
+
 def test_sixteen_bit_grey_pictures_keep_their_levels(tmp_path):
     """Pillow opens a 16-bit grey PNG as mode I;16 and its convert("RGBA") clips the
     values at 255: the folder came out white. Stored as v * 257, v comes back."""

@@ -189,7 +189,7 @@ def _load_ffmpeg(path: str) -> Scene:
     stream = alpha_decode.probe_stream(path)
     try:
         with alpha_decode.quiet_imageio():
-            reader = imageio_ffmpeg.read_frames(path)
+            reader = imageio_ffmpeg.read_frames(path, output_params=stream.map_args())
             meta = next(reader)
             reader.close()
     except (RuntimeError, OSError, StopIteration, ValueError, IndexError) as exc:
@@ -197,7 +197,8 @@ def _load_ffmpeg(path: str) -> Scene:
         raise InputError(f"not a readable video ({shorten(reason, 160)})", path) from None
     # the size ffmpeg hands over, already turned by a display matrix (a phone's portrait clip)
     stored_width, stored_height = (int(v) for v in meta.get("size", (0, 0)))
-    fps = float(meta.get("fps") or 0.0)
+    # the rate of the stream read (imageio's is the first video stream's, a cover's too)
+    fps = stream.fps or float(meta.get("fps") or 0.0)
     duration = float(meta.get("duration") or 0.0)
     if stored_width <= 0 or stored_height <= 0:
         raise InputError("the video has no usable picture stream", path)
@@ -206,7 +207,9 @@ def _load_ffmpeg(path: str) -> Scene:
     # before anything else sees a picture: an interlaced stream's fields woven, an HDR
     # or wide-gamut stream made sRGB (as every SDR clip is read), the pixels made square
     tags = stream.colour
-    conversion = hdr.conversion_for(tags, hdr.content_peak(path) if tags.transfer == "smpte2084" else None)
+    conversion = hdr.conversion_for(
+        tags, hdr.content_peak(path, stream.index) if tags.transfer == "smpte2084" else None
+    )
     filters = [
         stream.deinterlace_filter(),
         hdr.filter_chain(conversion, tags, stream.alpha) if conversion is not None else None,
@@ -221,7 +224,7 @@ def _load_ffmpeg(path: str) -> Scene:
     if fps > _MAX_FPS:
         raise InputError(f"the video runs at {fps:g} fps; holopack reads videos up to {_MAX_FPS:g} fps", path)
     frame_count = max(1, int(round(duration * fps)))
-    span = alpha_decode.video_span(path)
+    span = alpha_decode.video_span(path, stream.index)
     # trusted to shorten the clip only: a stream whose time stamps wander (a raw
     # elementary stream, a broken muxer) keeps the container's count
     if span is not None and (duration <= 0 or span.seconds <= duration + 1.0 / fps):
@@ -240,7 +243,7 @@ def _load_ffmpeg(path: str) -> Scene:
         )
 
     def frames() -> Iterator[np.ndarray]:
-        gen = imageio_ffmpeg.read_frames(path, output_params=alpha_decode.with_prefilter(stream, None))
+        gen = imageio_ffmpeg.read_frames(path, output_params=alpha_decode.reader_params(stream, None))
         try:
             with alpha_decode.quiet_imageio():
                 next(gen)

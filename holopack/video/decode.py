@@ -54,6 +54,13 @@ class StreamInfo:
     # decoded size), or None
     prefilter: str | None = None
     colour: ColourTags = ColourTags()  # the stream's colour tags (holopack.video.hdr)
+    index: int | None = None  # the stream's index in the file (ffmpeg's "Stream #0:N")
+    fps: float = 0.0  # the rate ffmpeg prints for it (0: it does not say, or says "1k")
+
+    def map_args(self) -> list[str]:
+        """ffmpeg output options that read this stream and no other."""
+        return ["-map", f"0:{self.index}"] if self.index is not None else []
+
     interlaced: bool = False  # ffmpeg prints a field order ("top first"): camcorders, broadcast
 
     def deinterlace_filter(self) -> str | None:
@@ -120,9 +127,26 @@ def ffmpeg_fault(text: str) -> str:
     return re.sub(r"^(\[[^\]]*\] ?)+", "", lines[-1])[:160] if lines else "ffmpeg gave no reason"
 
 
+def _main_video_line(text: str) -> str | None:
+    """The "Stream #0:N...: Video:" line of ``ffmpeg -i`` that is the clip: not a cover
+    picture ("attached pic"), the one marked default, else the largest. A Matroska file
+    may hold its cover as a one-frame video stream ahead of the clip: taken as the clip,
+    a 6-frame clip read as 1 frame at the cover's 25 fps."""
+    best, best_score = None, -1
+    for line in text.splitlines():
+        if not re.match(r"\s*Stream #0:\d+", line) or "Video:" not in line:
+            continue
+        size_m = re.search(r", (\d+)x(\d+)", line)
+        area = int(size_m.group(1)) * int(size_m.group(2)) if size_m else 0
+        score = 0 if "(attached pic)" in line else 1 + area + (10**9 if "(default)" in line else 0)
+        if score > best_score:
+            best, best_score = line, score
+    return best
+
+
 def probe_stream(path: str) -> StreamInfo:
-    """Read the first video stream's codec, pixel format, pixel aspect and display
-    rotation from ``ffmpeg -i``."""
+    """Read the clip's video stream (``_main_video_line``): its codec, pixel format,
+    pixel aspect, display rotation, colour tags and rate, from ``ffmpeg -i``."""
     import imageio_ffmpeg
 
     exe = imageio_ffmpeg.get_ffmpeg_exe()
@@ -131,7 +155,7 @@ def probe_stream(path: str) -> StreamInfo:
     ).stderr
     if not re.search(r"^Input #0", text, re.MULTILINE):
         raise InputError(f"not a readable video ({ffmpeg_fault(text)})", path)
-    line = next((ln for ln in text.splitlines() if "Video:" in ln), None)
+    line = _main_video_line(text)
     if line is None:
         sound = any("Audio:" in ln for ln in text.splitlines())
         raise InputError("holds only sound, no video stream" if sound else "holds no video stream", path)
@@ -151,6 +175,8 @@ def probe_stream(path: str) -> StreamInfo:
         decoder = "libvpx"
     sar_m = re.search(r"\bSAR (\d+):(\d+) DAR", line)  # "[SAR 4:3 DAR 16:9]" or ", SAR 4:3 DAR 16:9"
     rotation_m = re.search(r"rotation of (-?[\d.]+) degrees", text)
+    index_m = re.search(r"Stream #0:(\d+)", line)
+    fps_m = re.search(r" (\d+\.?\d*) fps", line)
     return StreamInfo(
         codec=codec,
         pix_fmt=pix_fmt,
@@ -159,6 +185,8 @@ def probe_stream(path: str) -> StreamInfo:
         sar=(int(sar_m.group(1)), int(sar_m.group(2))) if sar_m else (1, 1),
         rotation=float(rotation_m.group(1)) if rotation_m else 0.0,
         colour=ColourTags.parse(line),
+        index=int(index_m.group(1)) if index_m else None,
+        fps=float(fps_m.group(1)) if fps_m else 0.0,
         interlaced=bool(re.search(r"Video: [^,]*?, \w+\([^)]*\b(top|bottom)\b[^)]*first", line)),
     )
 
@@ -175,7 +203,7 @@ _NO_PTS = -(2**62)  # framecrc prints a packet without a time stamp as INT64_MIN
 _PACKET = re.compile(r"^0,\s*(-?\d+),\s*(-?\d+),\s*(\d+),")
 
 
-def video_span(path: str) -> VideoSpan | None:
+def video_span(path: str, index: int | None = None) -> VideoSpan | None:
     """The first video stream's span, read by demuxing it without decoding (ffmpeg's
     framecrc of the stream copied: one line per packet with its pts and duration).
 
@@ -186,7 +214,7 @@ def video_span(path: str) -> VideoSpan | None:
     import imageio_ffmpeg
 
     cmd = [imageio_ffmpeg.get_ffmpeg_exe(), "-nostdin", "-hide_banner", "-v", "error", "-i", path]
-    cmd += ["-map", "0:v:0", "-c", "copy", "-f", "framecrc", "-"]
+    cmd += ["-map", f"0:{index}" if index is not None else "0:v:0", "-c", "copy", "-f", "framecrc", "-"]
     try:
         done = subprocess.run(cmd, capture_output=True, text=True, errors="replace", timeout=120)
     except (OSError, subprocess.TimeoutExpired):
@@ -228,7 +256,7 @@ def ffmpeg_frames(
         pix_fmt="rgba" if info.alpha else "rgb24",
         bpp=channels,
         input_params=input_params,
-        output_params=with_prefilter(info, output_params),
+        output_params=reader_params(info, output_params),
     )
     try:
         with quiet_imageio():
@@ -255,16 +283,17 @@ def quiet_imageio():
         logger.setLevel(level)
 
 
-def with_prefilter(info: StreamInfo, output_params: list[str] | None) -> list[str] | None:
-    """``output_params`` with the stream's prefilter put first in its -vf chain."""
+def reader_params(info: StreamInfo, output_params: list[str] | None) -> list[str]:
+    """``output_params`` for a reader of the stream: its map, and its prefilter put first
+    in the -vf chain."""
+    params = info.map_args() + list(output_params or [])
     if not info.prefilter:
-        return output_params
-    params = list(output_params or [])
+        return params
     if "-vf" in params:
         at = params.index("-vf") + 1
         params[at] = f"{info.prefilter},{params[at]}"
         return params
-    return ["-vf", info.prefilter] + params
+    return params + ["-vf", info.prefilter]
 
 
 # ffmpeg's exit summary at -v verbose: "... 300 frames decoded; 0 decode errors;"
@@ -308,18 +337,19 @@ class FilteredFrames:
             # both outputs from one run of the prefilter (an HDR table, deinterlacing):
             # run once for each output's chain it doubled an HLG clip's first pass
             also_vf, also_path = self.also
-            graph = f"[0:v:0]{prefilter},split=2[main][also];[main]{self.vf}[out];[also]{also_vf}[extent]"
+            stream = f"[0:{self.info.index}]" if self.info.index is not None else "[0:v:0]"
+            graph = f"{stream}{prefilter},split=2[main][also];[main]{self.vf}[out];[also]{also_vf}[extent]"
             cmd += ["-i", self.path, "-filter_complex", graph, "-map", "[out]", *main_out]
             cmd += ["-map", "[extent]", "-fps_mode", "passthrough"]
             cmd += ["-f", "rawvideo", "-pix_fmt", "rgb24", "-y", also_path]
             return cmd
         # ffmpeg picks the video stream as for the plain reader; sound and subtitles stay out
         vf = f"{prefilter},{self.vf}" if prefilter else self.vf
-        cmd += ["-i", self.path, "-vf", vf, "-an", "-sn", "-dn", *main_out]
+        cmd += ["-i", self.path, *self.info.map_args(), "-vf", vf, "-an", "-sn", "-dn", *main_out]
         if self.also is not None:
             # ffmpeg decodes the input once and feeds each output's own filter chain
             also_vf, also_path = self.also
-            cmd += ["-vf", also_vf, "-an", "-sn", "-dn", "-fps_mode", "passthrough"]
+            cmd += [*self.info.map_args(), "-vf", also_vf, "-an", "-sn", "-dn", "-fps_mode", "passthrough"]
             cmd += ["-f", "rawvideo", "-pix_fmt", "rgb24", "-y", also_path]
         return cmd
 

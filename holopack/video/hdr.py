@@ -152,13 +152,23 @@ _MAX_CLL = re.compile(r"MaxCLL=(\d+)")
 _MASTERING_PEAK = re.compile(r"max_luminance=([\d.]+)")
 
 
-def content_peak(path: str) -> float | None:
+def content_peak(path: str, index: int | None = None) -> float | None:
     """A PQ stream's brightest light in nits, from the first frame's HDR10 metadata
-    (its content light level, else its mastering display's peak), or None."""
+    (its content light level, else its mastering display's peak), or None. ``index``:
+    the stream's (ffmpeg's "Stream #0:N"), else the first video stream's."""
     import imageio_ffmpeg
 
     cmd = [imageio_ffmpeg.get_ffmpeg_exe(), "-nostdin", "-hide_banner", "-i", path]
-    cmd += ["-map", "0:v:0", "-frames:v", "1", "-an", "-f", "null", "-"]
+    cmd += [
+        "-map",
+        f"0:{index}" if index is not None else "0:v:0",
+        "-frames:v",
+        "1",
+        "-an",
+        "-f",
+        "null",
+        "-",
+    ]
     try:
         text = subprocess.run(cmd, capture_output=True, text=True, errors="replace", timeout=60).stderr
     except (OSError, subprocess.TimeoutExpired):
