@@ -281,6 +281,11 @@ def _media_lines(info: dict) -> list[str]:
                 else f"x {extent[0]}..{extent[2]}, y {extent[1]}..{extent[3]} (pixels, over the clip)"
             )
         )
+        if info.get("cut_edges"):
+            lines.append(
+                f"  the frame cuts the subject at: {', '.join(info['cut_edges'])} "
+                "(--edge-fade auto fades it out there)"
+            )
         lines.append(f"  person segmentation: {info['segmentation']}")
     return lines
 

@@ -152,7 +152,7 @@ def _turntable(opt: Option, v) -> float:
 
 
 def _video(opt: Option, v) -> str:
-    """A video option's text (--key, --crop, --loop, --levels), checked by its parser in
+    """A video option's text (--key, --crop, --loop, --levels, --edge-fade), checked by its parser in
     holopack.video.options; the text is kept, the parsed value is made where it is used."""
     if not isinstance(v, str):
         raise Fault(f"must be a string, got {show_value(v)}")
@@ -169,6 +169,7 @@ VIDEO_PARSERS = {
     "crop": video_choices.parse_crop,
     "loop": video_choices.parse_loop,
     "levels": video_choices.parse_levels,
+    "edge_fade": video_choices.parse_edge_fade,
 }
 
 
@@ -463,6 +464,14 @@ OPTIONS: tuple[Option, ...] = (
         "levels",
         "video",
         "auto stretches the subject's brightness to the fan's range (black stays black)",
+        faces=VIDEO_FACES,
+        metavar="auto",
+        group=VIDEO,
+    ),
+    Option(
+        "edge_fade",
+        "video",
+        "auto fades a subject cut by the frame (a waist-up presenter) out towards the cut",
         faces=VIDEO_FACES,
         metavar="auto",
         group=VIDEO,

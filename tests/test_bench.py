@@ -383,7 +383,18 @@ def test_bench_of_a_video_times_the_keyed_path_and_says_which_options(tmp_path):
     ]
     clip = tmp_path / "green.mp4"
     write_mp4(clip, green)
-    keyed = ["--key", "green", "--crop", "fit", "--loop", "pingpong", "--levels", "auto"]
+    keyed = [
+        "--key",
+        "green",
+        "--crop",
+        "fit",
+        "--loop",
+        "pingpong",
+        "--levels",
+        "auto",
+        "--edge-fade",
+        "auto",
+    ]
     out = tmp_path / "keyed.json"
     common = [
         "--device",
@@ -406,6 +417,7 @@ def test_bench_of_a_video_times_the_keyed_path_and_says_which_options(tmp_path):
         "crop": "fit",
         "loop": "pingpong",
         "levels": "auto",
+        "edge_fade": "auto",
         "processed": True,
     }
     assert report["load"]["processes"] == 1
@@ -438,4 +450,11 @@ def test_bench_of_a_video_times_the_keyed_path_and_says_which_options(tmp_path):
         == 0
     )
     video = json.loads(plain.read_text())["runs"][0]["video"]
-    assert video == {"key": "none", "crop": "fit", "loop": None, "levels": "none", "processed": False}
+    assert video == {
+        "key": "none",
+        "crop": "fit",
+        "loop": None,
+        "levels": "none",
+        "edge_fade": "none",
+        "processed": False,
+    }

@@ -17,7 +17,9 @@ def format_run(run: dict) -> str:
     video = run.get("video")
     if video:
         what = f"video, key {video['key']}, crop {video['crop']}, loop {video['loop'] or 'none'}"
-        what += f", levels {video['levels']}" + ("" if video["processed"] else " (passed through as decoded)")
+        what += f", levels {video['levels']}, edge fade {video.get('edge_fade', 'none')}" + (
+            "" if video["processed"] else " (passed through as decoded)"
+        )
     if scene.get("animation"):
         what += f", animation {scene['animation']!r}"
     lines = [

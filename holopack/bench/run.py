@@ -333,6 +333,7 @@ def _video_info(scene, settings: BenchSettings) -> dict | None:
         "crop": chosen.crop,
         "loop": None if loop is None else (loop[0] if loop[0] == "pingpong" else f"crossfade={loop[1]:g}"),
         "levels": chosen.levels,
+        "edge_fade": chosen.edge_fade,
         "processed": not chosen.is_plain,
     }
 

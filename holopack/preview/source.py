@@ -24,6 +24,7 @@ import numpy as np
 from ..colour import linear_to_srgb
 from ..device.encode import decode_codes
 from ..device.resample_kernel import Resampler, sum_tiles
+from ..options import VIDEO_PARSERS
 from ..rendering.pbr_setup import resolve_tone_mapping, shown_light
 from .controls import CameraState, FrameRequest
 from .overlay import FanGeometry, fan_geometry
@@ -128,7 +129,7 @@ class PipelineFrames:
         self.look = settings.look()
         # the video options the clip was processed with, for the window's export (E):
         # the file must hold the keyed, cropped and looped clip the preview shows
-        self.video = {name: getattr(settings, name) for name in ("key", "crop", "loop", "levels")}
+        self.video = {name: getattr(settings, name) for name in VIDEO_PARSERS}
         # a fan shows the exposed, tone-mapped picture (RenderedPicture.shown_light); the
         # GL picture the fan view reads is the light before both
         self._tone = resolve_tone_mapping(settings.tone_mapping, settings.exposure, settings.shading)

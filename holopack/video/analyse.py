@@ -25,6 +25,7 @@ from ..allocator import give_back
 from ..errors import InputError
 from . import key_kernel, segment
 from .decode import every_filter, folder_pictures, premultiply, sample_filter
+from .edge_fade import cut_edges
 from .matte import background_for, codes_to_linear, key_frame, key_matte
 from .matte import ycbcr as _ycbcr
 from .options import NAMED_KEYS, VideoOptions, key_label
@@ -103,6 +104,8 @@ class VideoModel:
             "background": self.kind,
             "key": self.key,
             "subject_extent": None if self.box is None else [int(round(v)) for v in self.box],
+            # where the frame cuts the subject (--edge-fade auto fades it out there)
+            "cut_edges": list(cut_edges(self.box, self.width, self.height)),
             "levels_gain": round(self.gain, 3),
         }
 

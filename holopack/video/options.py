@@ -1,4 +1,4 @@
-"""The video options (--key, --crop, --loop, --levels), parsed and checked in one place
+"""The video options (--key, --crop, --loop, --levels, --edge-fade), parsed and checked in one place
 for the command line, playlists, the preview and the bench."""
 
 from __future__ import annotations
@@ -12,6 +12,7 @@ from ..errors import InputError
 KEY_HELP = "auto|green|blue|person|COLOR|none"
 CROP_CHOICES = ("auto", "fit")
 LEVELS_CHOICES = ("auto", "none")
+EDGE_FADE_CHOICES = ("auto", "none")
 NAMED_KEYS = {"green": (0, 255, 0), "blue": (0, 0, 255)}
 
 
@@ -19,17 +20,24 @@ NAMED_KEYS = {"green": (0, 255, 0), "blue": (0, 0, 255)}
 class VideoOptions:
     """key: "auto", "green", "blue", "person", "none" or an (r, g, b) tuple of 0-255 ints;
     crop: "auto" | "fit"; loop: None, ("crossfade", seconds) or ("pingpong", 0.0);
-    levels: "auto" | "none"."""
+    levels: "auto" | "none"; edge_fade: "auto" | "none" (holopack.video.edge_fade)."""
 
     key: str | tuple = "auto"
     crop: str = "auto"
     loop: tuple | None = None
     levels: str = "none"
+    edge_fade: str = "none"
 
     @property
     def is_plain(self) -> bool:
-        """Today's path: nothing keyed, the whole frame fitted, no loop, no levels."""
-        return self.key == "none" and self.crop == "fit" and self.loop is None and self.levels == "none"
+        """Today's path: nothing keyed, the whole frame fitted, no loop, no levels, no fade."""
+        return (
+            self.key == "none"
+            and self.crop == "fit"
+            and self.loop is None
+            and self.levels == "none"
+            and self.edge_fade == "none"
+        )
 
 
 def parse_key(text) -> str | tuple:
@@ -95,13 +103,22 @@ def parse_levels(text) -> str:
     return text
 
 
-def video_options(key="auto", crop="auto", loop=None, levels=None) -> VideoOptions:
+def parse_edge_fade(text) -> str:
+    if text is None:
+        return "none"
+    if text not in EDGE_FADE_CHOICES:
+        raise InputError(f"--edge-fade takes auto (or none), got {text!r}")
+    return text
+
+
+def video_options(key="auto", crop="auto", loop=None, levels=None, edge_fade=None) -> VideoOptions:
     """Checked VideoOptions from the option texts (None = the default)."""
     return VideoOptions(
         key=parse_key(key if key is not None else "auto"),
         crop=parse_crop(crop if crop is not None else "auto"),
         loop=parse_loop(loop),
         levels=parse_levels(levels),
+        edge_fade=parse_edge_fade(edge_fade),
     )
 
 

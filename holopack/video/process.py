@@ -28,6 +28,7 @@ from . import segment
 from .analyse import ALPHA_GATE, VideoModel, analyse, source_frames
 from .crop import Placement, circle_placement, fit_placement, place, window
 from .decode import premultiply, window_filter
+from .edge_fade import apply_fade, fade_for
 from .loop import crossfade_frames, crossfade_length, pingpong_frames
 from .matte import KeyState, background_for, key_frame
 from .matte import ycbcr as _ycbcr
@@ -126,6 +127,13 @@ class ProcessedMedia(MediaSource):
 
     def _processed(self, skip: int) -> Iterator[np.ndarray]:
         placement = self.placement()
+        fade = None
+        if self.options.edge_fade == "auto":
+            fade = fade_for(placement, self.width, self.height, self.model.box)
+        for frame in self._keyed(placement, skip):
+            yield frame if fade is None else apply_fade(frame, fade)
+
+    def _keyed(self, placement: Placement, skip: int) -> Iterator[np.ndarray]:
         processor = FrameProcessor(self.model, placement)
         win = window(self.width, self.height, placement)
         if self.source.open_filtered is not None and not self.model.alpha and win is not None:
