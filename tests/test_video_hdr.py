@@ -174,6 +174,31 @@ def test_a_wide_gamut_sdr_clip_is_converted_to_srgb(tmp_path):
     assert worst <= 3, f"cells {got} against {CELLS}"
 
 
+def test_an_hdr_clip_with_alpha_keeps_its_alpha_and_its_colours(tmp_path):
+    """HLG in FFV1 with an alpha plane (as a compositing tool may hand it over): the
+    conversion runs on the colour and leaves the alpha as stored."""
+    signal = _hdr_signal(_grid_nits(), "arib-std-b67")
+    h, w, _ = signal.shape
+    y = KR * signal[..., 0] + (1 - KR - KB) * signal[..., 1] + KB * signal[..., 2]
+    planes = [64 + 876 * y, 512 + 896 * (signal[..., 2] - y) / (2 * (1 - KB))]
+    planes.append(512 + 896 * (signal[..., 0] - y) / (2 * (1 - KR)))
+    alpha = np.repeat(np.array([1023.0, 514.0, 0.0]), CELL)[:, None] * np.ones((1, w))
+    raw = b"".join(np.clip(np.round(p), 0, 1023).astype("<u2").tobytes() for p in planes + [alpha])
+    path = tmp_path / "hlg-alpha.mkv"
+    tags = "color_primaries=bt2020:color_trc=arib-std-b67:colorspace=bt2020nc:range=tv"
+    cmd = [imageio_ffmpeg.get_ffmpeg_exe(), "-y", "-v", "error", "-f", "rawvideo", "-pix_fmt", "yuva444p10le"]
+    cmd += ["-s", f"{w}x{h}", "-r", "24", "-i", "-", "-vf", f"setparams={tags}", "-c:v", "ffv1", str(path)]
+    subprocess.run(cmd, input=raw * 2, check=True)
+    media = holopack.load(str(path)).media
+    assert media.alpha and media.colour is not None and "HLG" in media.colour
+    frame = next(iter(media.open_rgba())).astype(int)
+    alphas = [int(frame[r * CELL + CELL // 2, CELL // 2, 3]) for r in range(3)]
+    assert alphas[0] == 255 and abs(alphas[1] - 128) <= 1 and alphas[2] == 0, alphas
+    got = _cell_centres(frame[..., :3])[:6]  # the rows with alpha: their colours as stored
+    worst = max(int(np.abs(np.subtract(g, want)).max()) for g, want in zip(got, CELLS))
+    assert worst <= 3, f"cells {got} against {CELLS[:6]}"
+
+
 def test_inspect_says_what_an_hdr_clip_is_and_what_is_done_with_it(tmp_path, capsys):
     path = tmp_path / "phone.mp4"
     _write_clip(path, _hdr_signal(_grid_nits(), "arib-std-b67"), "arib-std-b67")
