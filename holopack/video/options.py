@@ -11,8 +11,6 @@ from ..errors import InputError
 
 KEY_HELP = "auto|green|blue|person|COLOR|none"
 CROP_CHOICES = ("auto", "fit")
-LEVELS_CHOICES = ("auto", "none")
-EDGE_FADE_CHOICES = ("auto", "none")
 NAMED_KEYS = {"green": (0, 255, 0), "blue": (0, 0, 255)}
 
 
@@ -95,20 +93,21 @@ def parse_loop(text) -> tuple | None:
     raise InputError(f"--loop takes crossfade=SECONDS (a positive number) or pingpong, got {text!r}")
 
 
-def parse_levels(text) -> str:
+def _auto_or_none(flag: str, text) -> str:
+    """An option that is off ("none", the default) or "auto"."""
     if text is None:
         return "none"
-    if text not in LEVELS_CHOICES:
-        raise InputError(f"--levels takes auto (or none), got {text!r}")
+    if text not in ("auto", "none"):
+        raise InputError(f"{flag} takes auto (or none), got {text!r}")
     return text
+
+
+def parse_levels(text) -> str:
+    return _auto_or_none("--levels", text)
 
 
 def parse_edge_fade(text) -> str:
-    if text is None:
-        return "none"
-    if text not in EDGE_FADE_CHOICES:
-        raise InputError(f"--edge-fade takes auto (or none), got {text!r}")
-    return text
+    return _auto_or_none("--edge-fade", text)
 
 
 def video_options(key="auto", crop="auto", loop=None, levels=None, edge_fade=None) -> VideoOptions:
