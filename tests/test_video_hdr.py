@@ -10,6 +10,7 @@ the light must rise to white without a hue shift.
 
 from __future__ import annotations
 
+import dataclasses
 import subprocess
 
 import imageio_ffmpeg
@@ -18,6 +19,8 @@ import pytest
 
 import holopack
 from holopack.cli import main
+from holopack.video import decode
+from holopack.video.decode import _dolby_vision_profile, _main_video_line
 from holopack.video.hdr import ColourTags
 
 WHITE_NITS = 203.0  # BT.2408 HDR reference white
@@ -233,3 +236,52 @@ def test_inspect_says_what_an_hdr_clip_is_and_what_is_done_with_it(tmp_path, cap
 )
 def test_colour_tags_are_read_as_ffmpeg_prints_them(line, tags):
     assert ColourTags.parse(line) == tags
+
+
+IPHONE_HEADER = """Input #0, mov,mp4,m4a,3gp,3g2,mj2, from 'IMG_0420.MOV':
+  Stream #0:0[0x1](und): Video: hevc (Main 10) (hvc1 / 0x31637668), yuv420p10le(tv, bt2020nc/bt2020/arib-std-b67, \
+progressive), 1920x1080, 9800 kb/s, 29.98 fps, 30 tbr, 600 tbn (default)
+    Side data:
+      DOVI configuration record: version: 1.0, profile: 8, level: 4, rpu flag: 1, el flag: 0, bl flag: 1, \
+compatibility id: 4
+      displaymatrix: rotation of -90.00 degrees
+  Stream #0:1[0x2](und): Audio: aac (LC) (mp4a / 0x6134706D), 44100 Hz, stereo, fltp, 160 kb/s (default)
+"""
+PROFILE_5_HEADER = """Input #0, matroska,webm, from 'film.mkv':
+  Stream #0:0: Video: hevc (Main 10), yuv420p10le(tv), 3840x2160, SAR 1:1 DAR 16:9, 23.98 fps, 23.98 tbr, 1k tbn
+    Side data:
+      DOVI configuration record: version: 1.0, profile: 5, level: 6, rpu flag: 1, el flag: 0, bl flag: 1, \
+compatibility id: 0
+  Stream #0:1(eng): Audio: dts (DTS), 48000 Hz, 5.1(side), s32p (24 bit), 1536 kb/s (default)
+"""
+PLAIN_HEADER = """Input #0, mov,mp4,m4a,3gp,3g2,mj2, from 'clip.mp4':
+  Stream #0:0[0x1](und): Video: h264 (High), yuv420p(tv, bt709, progressive), 1920x1080, 30 fps, 30 tbr (default)
+  Stream #0:1[0x2](und): Video: hevc (Main 10), yuv420p10le(tv), 320x240, 30 fps, 30 tbr
+    Side data:
+      DOVI configuration record: version: 1.0, profile: 5, level: 6
+"""
+
+
+@pytest.mark.parametrize("header, profile", [(IPHONE_HEADER, 8), (PROFILE_5_HEADER, 5), (PLAIN_HEADER, None)])
+def test_a_dolby_vision_profile_is_read_from_the_clip_s_own_stream(header, profile):
+    # the plain header's record belongs to its second, smaller video stream, not the clip
+    assert _dolby_vision_profile(header, _main_video_line(header)) == profile
+
+
+def test_a_dolby_vision_profile_5_clip_is_read_with_a_warning_about_its_colours(
+    tmp_path, monkeypatch, capsys
+):
+    """ffmpeg decodes profile 5's IPTPQc2 as if it were Y'CbCr: no table can put that
+    right, so the user is told (no such file can be written without Dolby's encoder:
+    the probe's answer is made to name profile 5)."""
+    path = tmp_path / "film.mp4"
+    _write_clip(path, _hdr_signal(_grid_nits(), "smpte2084"), "smpte2084")
+    probe = decode.probe_stream
+
+    def profile_5(p):
+        return dataclasses.replace(probe(p), dolby_vision=5)
+
+    monkeypatch.setattr(decode, "probe_stream", profile_5)
+    holopack.load(str(path))
+    err = capsys.readouterr().err
+    assert "Dolby Vision profile 5" in err and "film.mp4" in err and len(err.strip().splitlines()) == 1

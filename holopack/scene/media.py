@@ -46,6 +46,14 @@ def load_image(path: str) -> Scene:
     return _still(path, picture, rgba if has_alpha else None)
 
 
+# Dolby Vision profile 5 has no base layer any other decoder can show: it is coded in
+# Dolby's own IPTPQc2 colour space, which ffmpeg decodes as if it were Y'CbCr
+DOLBY_VISION_5 = (
+    "Dolby Vision profile 5 is coded in Dolby's own colour space, which only Dolby's decoder "
+    "shows right: its colours here come out with a green and purple cast; convert it to "
+    "HDR10, HLG or SDR first"
+)
+
 HEIF_ADVICE = (
     "convert it to JPEG or PNG (on an iPhone: Settings > Camera > Formats > Most Compatible, "
     "or share it as JPEG)"
@@ -204,6 +212,8 @@ def _load_ffmpeg(path: str) -> Scene:
         raise InputError("the video has no usable picture stream", path)
     # non-square pixels (an anamorphic 480x360 shown 640x360) are made square in ffmpeg
     width, height = stream.display_size(stored_width, stored_height)
+    if stream.dolby_vision == 5:
+        notices.warn(DOLBY_VISION_5, path)
     # before anything else sees a picture: an interlaced stream's fields woven, an HDR
     # or wide-gamut stream made sRGB (as every SDR clip is read), the pixels made square
     tags = stream.colour

@@ -62,6 +62,7 @@ class StreamInfo:
         return ["-map", f"0:{self.index}"] if self.index is not None else []
 
     interlaced: bool = False  # ffmpeg prints a field order ("top first"): camcorders, broadcast
+    dolby_vision: int | None = None  # the Dolby Vision profile its configuration record names
 
     def deinterlace_filter(self) -> str | None:
         """The ffmpeg filter that weaves an interlaced stream's fields into whole pictures
@@ -144,6 +145,21 @@ def _main_video_line(text: str) -> str | None:
     return best
 
 
+def _dolby_vision_profile(text: str, line: str) -> int | None:
+    """The profile of the Dolby Vision configuration record that ffmpeg prints among
+    the side data under the stream's ``line`` ("DOVI configuration record: version:
+    1.0, profile: 8, level: 4, ..."), or None."""
+    lines = text.splitlines()
+    start = lines.index(line) + 1
+    for following in lines[start:]:
+        if re.match(r"\s*Stream #", following):
+            break
+        m = re.search(r"DOVI configuration record:.*?\bprofile: (\d+)", following)
+        if m:
+            return int(m.group(1))
+    return None
+
+
 def probe_stream(path: str) -> StreamInfo:
     """Read the clip's video stream (``_main_video_line``): its codec, pixel format,
     pixel aspect, display rotation, colour tags and rate, from ``ffmpeg -i``."""
@@ -186,6 +202,7 @@ def probe_stream(path: str) -> StreamInfo:
         rotation=float(rotation_m.group(1)) if rotation_m else 0.0,
         colour=ColourTags.parse(line),
         index=int(index_m.group(1)) if index_m else None,
+        dolby_vision=_dolby_vision_profile(text, line),
         fps=float(fps_m.group(1)) if fps_m else 0.0,
         interlaced=bool(re.search(r"Video: [^,]*?, \w+\([^)]*\b(top|bottom)\b[^)]*first", line)),
     )
