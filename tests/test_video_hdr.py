@@ -26,6 +26,7 @@ from holopack.video.hdr import ColourTags
 WHITE_NITS = 203.0  # BT.2408 HDR reference white
 BT709_TO_BT2020 = np.array([[0.6274, 0.3293, 0.0433], [0.0691, 0.9195, 0.0114], [0.0164, 0.0880, 0.8956]])
 KR, KB = 0.2627, 0.0593
+KR_709, KB_709 = 0.2126, 0.0722  # BT.709's luma weights
 # colours whose brightest channel stays under half of white's light (no roll-off)
 CELLS = [
     (180, 40, 40),
@@ -58,9 +59,10 @@ def _pq_signal(nits: np.ndarray) -> np.ndarray:
     return ((c1 + c2 * y) / (1 + c3 * y)) ** m2
 
 
-def _hlg_signal(nits: np.ndarray) -> np.ndarray:
-    """BT.2100 HLG's inverse EOTF on a 1000-nit display (gamma 1.2, black level 0)."""
-    luminance = KR * nits[..., 0] + (1 - KR - KB) * nits[..., 1] + KB * nits[..., 2]
+def _hlg_signal(nits: np.ndarray, kr: float = KR, kb: float = KB) -> np.ndarray:
+    """BT.2100 HLG's inverse EOTF on a 1000-nit display (gamma 1.2, black level 0);
+    kr, kb: the primaries' luminance weights."""
+    luminance = kr * nits[..., 0] + (1 - kr - kb) * nits[..., 1] + kb * nits[..., 2]
     scene_luminance = (np.maximum(luminance, 1e-12) / 1000.0) ** (1 / 1.2)
     scene = np.clip(nits / 1000.0 / np.maximum(scene_luminance, 1e-12)[..., None] ** 0.2, 0, 1)
     scene = np.where(luminance[..., None] > 0, scene, 0.0)
@@ -68,26 +70,21 @@ def _hlg_signal(nits: np.ndarray) -> np.ndarray:
     return np.where(scene <= 1 / 12, np.sqrt(3 * scene), a * np.log(np.maximum(12 * scene - b, 1e-12)) + c)
 
 
-def _write_clip(path, signal: np.ndarray, transfer: str, x265: str = "", frames: int = 3) -> None:
-    """(H, W, 3) BT.2020 R'G'B' signal in [0, 1] -> a lossless 10-bit HEVC clip tagged
-    with BT.2020 primaries and matrix and ``transfer``."""
+def _write_clip(
+    path, signal: np.ndarray, transfer: str, x265: str = "", frames: int = 3, gamut: str = "bt2020"
+) -> None:
+    """(H, W, 3) R'G'B' signal in [0, 1] -> a lossless 10-bit HEVC clip tagged with
+    ``transfer`` and BT.2020 primaries and matrix (``gamut`` "bt709": BT.709's)."""
     h, w, _ = signal.shape
-    y = KR * signal[..., 0] + (1 - KR - KB) * signal[..., 1] + KB * signal[..., 2]
-    cb = (signal[..., 2] - y) / (2 * (1 - KB))
-    cr = (signal[..., 0] - y) / (2 * (1 - KR))
+    kr, kb = (KR, KB) if gamut == "bt2020" else (KR_709, KB_709)
+    y = kr * signal[..., 0] + (1 - kr - kb) * signal[..., 1] + kb * signal[..., 2]
+    cb = (signal[..., 2] - y) / (2 * (1 - kb))
+    cr = (signal[..., 0] - y) / (2 * (1 - kr))
     planes = [64 + 876 * y, 512 + 896 * cb, 512 + 896 * cr]
     raw = b"".join(np.clip(np.round(p), 0, 1023).astype("<u2").tobytes() for p in planes)
-    tags = [
-        "-color_primaries",
-        "bt2020",
-        "-color_trc",
-        transfer,
-        "-colorspace",
-        "bt2020nc",
-        "-color_range",
-        "tv",
-    ]
-    params = f"log-level=error:lossless=1:colorprim=bt2020:transfer={transfer}:colormatrix=bt2020nc{x265}"
+    matrix = "bt2020nc" if gamut == "bt2020" else "bt709"
+    tags = ["-color_primaries", gamut, "-color_trc", transfer, "-colorspace", matrix, "-color_range", "tv"]
+    params = f"log-level=error:lossless=1:colorprim={gamut}:transfer={transfer}:colormatrix={matrix}{x265}"
     cmd = [imageio_ffmpeg.get_ffmpeg_exe(), "-y", "-v", "error", "-f", "rawvideo", "-pix_fmt", "yuv444p10le"]
     cmd += ["-s", f"{w}x{h}", "-r", "24", *tags, "-i", "-", "-c:v", "libx265", "-x265-params", params]
     cmd += ["-pix_fmt", "yuv444p10le", *tags, str(path)]
@@ -125,6 +122,20 @@ def test_an_hdr_clip_comes_back_in_the_colours_its_sdr_grade_has(tmp_path, trans
     # read as plain video, the (180, 40, 40) red came back (169, 72, 40) from HLG and
     # (134, 82, 55) from PQ
     assert worst <= 3, f"{transfer}: cells {got} against {CELLS}"
+
+
+def test_an_hlg_clip_in_bt709_primaries_weighs_its_light_by_bt709(tmp_path):
+    """Some cameras record HLG in BT.709's gamut: no primaries to convert, and the OOTF's
+    luminance weighs the channels as BT.709 does (BT.2020's weights read the saturated
+    red 3 codes bright and the blue 4 dark)."""
+    cells = [(185, 12, 12), (12, 185, 12), (12, 12, 185)]
+    picture = np.concatenate([np.full((CELL, CELL, 3), _srgb_to_linear(c) * WHITE_NITS) for c in cells], 1)
+    path = tmp_path / "camera.mp4"
+    _write_clip(path, _hlg_signal(picture, KR_709, KB_709), "arib-std-b67", gamut="bt709")
+    frame = _first_frame(path)
+    got = [tuple(frame[CELL // 2, i * CELL + CELL // 2]) for i in range(3)]
+    worst = max(int(np.abs(np.subtract(g, want)).max()) for g, want in zip(got, cells))
+    assert worst <= 2, f"cells {got} against {cells}"
 
 
 @pytest.mark.parametrize("transfer", ["arib-std-b67", "smpte2084"])

@@ -68,8 +68,6 @@ PRIMARIES = {
     "smpte431": ((0.680, 0.320), (0.265, 0.690), (0.150, 0.060), (0.314, 0.351)),
 }
 HDR_TRANSFERS = {"smpte2084": "PQ", "arib-std-b67": "HLG"}
-# BT.2020's luma weights (also HLG's luminance for the OOTF)
-_KR_2020, _KB_2020 = 0.2627, 0.0593
 
 
 @dataclass(frozen=True)
@@ -198,12 +196,12 @@ def hlg_inverse_oetf(signal: np.ndarray) -> np.ndarray:
     return np.where(e <= 0.5, e * e / 3.0, (np.exp((e - c) / a) + b) / 12.0)
 
 
-def hlg_ootf(scene: np.ndarray, peak_nits: float = HLG_PEAK_NITS) -> np.ndarray:
-    """BT.2100 HLG OOTF: (..., 3) normalised BT.2020 scene light -> display light in
-    nits, ``peak_nits`` * Ys ** (gamma - 1) * E with Ys the scene luminance."""
-    luminance = (
-        _KR_2020 * scene[..., 0] + (1 - _KR_2020 - _KB_2020) * scene[..., 1] + _KB_2020 * scene[..., 2]
-    )
+def hlg_ootf(scene: np.ndarray, primaries: str = "bt2020", peak_nits: float = HLG_PEAK_NITS) -> np.ndarray:
+    """BT.2100 HLG OOTF: (..., 3) normalised scene light in ``primaries`` -> display
+    light in nits, ``peak_nits`` * Ys ** (gamma - 1) * E with Ys the scene luminance
+    (the primaries' own weights: BT.2020's 0.2627, 0.6780, 0.0593; a camera's HLG in
+    BT.709 primaries weighs by BT.709's)."""
+    luminance = scene @ rgb_to_xyz(primaries)[1]
     return peak_nits * (np.maximum(luminance, 0.0) ** (HLG_SYSTEM_GAMMA - 1.0))[..., None] * scene
 
 
@@ -241,7 +239,7 @@ def to_display_light(conversion: Conversion, signal: np.ndarray) -> np.ndarray:
     if conversion.transfer == "PQ":
         return pq_eotf(signal) / REFERENCE_WHITE_NITS
     if conversion.transfer == "HLG":
-        return hlg_ootf(hlg_inverse_oetf(signal)) / REFERENCE_WHITE_NITS
+        return hlg_ootf(hlg_inverse_oetf(signal), conversion.primaries) / REFERENCE_WHITE_NITS
     v = np.clip(np.asarray(signal, np.float64), 0.0, 1.0)
     return np.where(v <= 0.04045, v / 12.92, ((v + 0.055) / 1.055) ** 2.4)
 
@@ -288,7 +286,7 @@ def cube_table(conversion: Conversion, size: int = LUT_SIZE) -> np.ndarray:
     blue, green, red = np.meshgrid(steps, steps, steps, indexing="ij")
     shaped = np.stack([red, green, blue], axis=-1).reshape(-1, 3) ** SHAPER_GAMMA
     if conversion.transfer == "HLG":
-        light = hlg_ootf(shaped) / REFERENCE_WHITE_NITS
+        light = hlg_ootf(shaped, conversion.primaries) / REFERENCE_WHITE_NITS
     else:
         light = shaped * _shaper_top(conversion)
     return light_to_srgb(conversion, light)
