@@ -49,20 +49,19 @@ class StreamInfo:
     decoder: str | None  # a decoder to force (libvpx-vp9 for VP9 with alpha), or None
     sar: tuple[int, int] = (1, 1)  # the stored pixels' aspect (width : height), as ffmpeg prints it
     rotation: float = 0.0  # degrees of the display matrix (ffmpeg turns the frames by it)
-    # the filter every decode of the stream starts with (an HDR or wide-gamut stream's
-    # conversion to sRGB, then square_filter; set by the loader once it knows the
-    # decoded size), or None
+    # the filter every decode of the stream starts with (deinterlace_filter, an HDR or
+    # wide-gamut stream's conversion to sRGB, square_filter; set by the loader once it
+    # knows the decoded size), or None
     prefilter: str | None = None
     colour: ColourTags = ColourTags()  # the stream's colour tags (holopack.video.hdr)
     index: int | None = None  # the stream's index in the file (ffmpeg's "Stream #0:N")
     fps: float = 0.0  # the rate ffmpeg prints for it (0: it does not say, or says "1k")
+    interlaced: bool = False  # ffmpeg prints a field order ("top first"): camcorders, broadcast
+    dolby_vision: int | None = None  # the Dolby Vision profile its configuration record names
 
     def map_args(self) -> list[str]:
         """ffmpeg output options that read this stream and no other."""
         return ["-map", f"0:{self.index}"] if self.index is not None else []
-
-    interlaced: bool = False  # ffmpeg prints a field order ("top first"): camcorders, broadcast
-    dolby_vision: int | None = None  # the Dolby Vision profile its configuration record names
 
     def deinterlace_filter(self) -> str | None:
         """The ffmpeg filter that weaves an interlaced stream's fields into whole pictures
@@ -132,7 +131,7 @@ def _main_video_line(text: str) -> str | None:
     """The "Stream #0:N...: Video:" line of ``ffmpeg -i`` that is the clip: not a cover
     picture ("attached pic"), the one marked default, else the largest. A Matroska file
     may hold its cover as a one-frame video stream ahead of the clip: taken as the clip,
-    a 6-frame clip read as 1 frame at the cover's 25 fps."""
+    a 12-frame clip at 10 fps read as 1 frame at the cover's 25 fps."""
     best, best_score = None, -1
     for line in text.splitlines():
         if not re.match(r"\s*Stream #0:\d+", line) or "Video:" not in line:
@@ -145,19 +144,24 @@ def _main_video_line(text: str) -> str | None:
     return best
 
 
+def _stream_block(text: str, line: str) -> str:
+    """The lines ``ffmpeg -i`` prints under a stream's ``line`` (its metadata and side
+    data: a display matrix, a Dolby Vision record), up to the next stream."""
+    lines = text.splitlines()
+    block = []
+    for following in lines[lines.index(line) + 1 :]:
+        if re.match(r"\s*(Stream #|Input #|Output #)", following):
+            break
+        block.append(following)
+    return "\n".join(block)
+
+
 def _dolby_vision_profile(text: str, line: str) -> int | None:
     """The profile of the Dolby Vision configuration record that ffmpeg prints among
     the side data under the stream's ``line`` ("DOVI configuration record: version:
     1.0, profile: 8, level: 4, ..."), or None."""
-    lines = text.splitlines()
-    start = lines.index(line) + 1
-    for following in lines[start:]:
-        if re.match(r"\s*Stream #", following):
-            break
-        m = re.search(r"DOVI configuration record:.*?\bprofile: (\d+)", following)
-        if m:
-            return int(m.group(1))
-    return None
+    m = re.search(r"DOVI configuration record:.*?\bprofile: (\d+)", _stream_block(text, line))
+    return int(m.group(1)) if m else None
 
 
 def probe_stream(path: str) -> StreamInfo:
@@ -190,7 +194,8 @@ def probe_stream(path: str) -> StreamInfo:
     elif codec == "vp8" and webm_alpha:
         decoder = "libvpx"
     sar_m = re.search(r"\bSAR (\d+):(\d+) DAR", line)  # "[SAR 4:3 DAR 16:9]" or ", SAR 4:3 DAR 16:9"
-    rotation_m = re.search(r"rotation of (-?[\d.]+) degrees", text)
+    # the clip's own display matrix (a cover's or a second camera's stream has its own)
+    rotation_m = re.search(r"rotation of (-?[\d.]+) degrees", _stream_block(text, line))
     index_m = re.search(r"Stream #0:(\d+)", line)
     fps_m = re.search(r" (\d+\.?\d*) fps", line)
     return StreamInfo(
