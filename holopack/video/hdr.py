@@ -67,7 +67,6 @@ PRIMARIES = {
     "smpte432": ((0.680, 0.320), (0.265, 0.690), (0.150, 0.060), (0.3127, 0.3290)),
     "smpte431": ((0.680, 0.320), (0.265, 0.690), (0.150, 0.060), (0.314, 0.351)),
 }
-HDR_TRANSFERS = {"smpte2084": "PQ", "arib-std-b67": "HLG"}
 
 
 @dataclass(frozen=True)
@@ -91,7 +90,8 @@ class ColourTags:
             return cls()
         parts = [p.strip() for p in m.group(1).split(",")]
         colour_range = next((p for p in parts if p in ("tv", "pc")), "")
-        described = [p for p in parts if p not in ("tv", "pc") and not _is_field_order(p)]
+        # the rest names the colours, or the field order ("progressive", "top first")
+        described = [p for p in parts if p not in ("tv", "pc", "progressive") and "first" not in p]
         if not described:
             return cls(range=colour_range)
         names = described[0].split("/")
@@ -101,12 +101,6 @@ class ColourTags:
             return cls(range=colour_range)
         clean = ["" if n in ("unknown", "reserved", "unspecified") else n for n in names]
         return cls(range=colour_range, matrix=clean[0], primaries=clean[1], transfer=clean[2])
-
-
-def _is_field_order(text: str) -> bool:
-    return (
-        text in ("progressive", "top first", "bottom first", "top coded first (swapped)") or "first" in text
-    )
 
 
 @dataclass(frozen=True)
@@ -121,7 +115,7 @@ class Conversion:
 
     def describe(self) -> str:
         """One line for inspect: what the clip is and what is done with it."""
-        gamut = {"bt2020": "BT.2020", "smpte432": "Display P3", "smpte431": "DCI-P3"}.get(
+        gamut = {"bt709": "BT.709", "bt2020": "BT.2020", "smpte432": "Display P3", "smpte431": "DCI-P3"}.get(
             self.primaries, self.primaries
         )
         if self.transfer == "SDR":
