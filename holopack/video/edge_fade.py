@@ -50,11 +50,6 @@ class Fade:
     rows: np.ndarray
     columns: np.ndarray
 
-    @property
-    def weights(self) -> np.ndarray:
-        """(S, S) float32 in [0, 1]."""
-        return self.rows[:, None] * self.columns[None, :]
-
 
 def fade_for(placement: Placement, width: int, height: int, box: tuple | None) -> Fade | None:
     """The fade of the subject's cut edges (``cut_edges``) as ``placement`` shows the
