@@ -76,9 +76,18 @@ CONTAINERS = {
     "prores4444.mov": ["-c:v", "prores_ks", "-profile:v", "4444", "-pix_fmt", "yuva444p10le"],
     "animation.mov": ["-c:v", "qtrle", "-pix_fmt", "argb"],
     "png.mov": ["-c:v", "png", "-pix_fmt", "rgba"],
+    # Apple's "HEVC with alpha": the alpha in a second layer that ffmpeg -i does not show
+    "hevc-alpha.mov": ["-c:v", "libx265", "-x265-params", "log-level=error", "-pix_fmt", "yuva420p"]
+    + ["-crf", "10", "-tag:v", "hvc1"],
 }
-# lossy alpha planes (VP9, ProRes) are allowed a few codes
-ALPHA_TOLERANCE = {"vp9.webm": 12, "prores4444.mov": 3, "animation.mov": 0, "png.mov": 0}
+# lossy alpha planes (VP9, ProRes, HEVC) are allowed a few codes
+ALPHA_TOLERANCE = {
+    "vp9.webm": 12,
+    "prores4444.mov": 3,
+    "animation.mov": 0,
+    "png.mov": 0,
+    "hevc-alpha.mov": 12,
+}
 
 
 @pytest.mark.parametrize("name", list(CONTAINERS))

@@ -164,6 +164,21 @@ def _dolby_vision_profile(text: str, line: str) -> int | None:
     return int(m.group(1)) if m else None
 
 
+def _decoded_pix_fmt(path: str, index: int | None) -> str | None:
+    """The pixel format of the stream's first decoded frame, from the filter graph's
+    input that ffmpeg describes at -v verbose ("pixfmt:yuva420p"), or None."""
+    import imageio_ffmpeg
+
+    cmd = [imageio_ffmpeg.get_ffmpeg_exe(), "-nostdin", "-hide_banner", "-v", "verbose", "-i", path]
+    cmd += ["-map", f"0:{index}" if index is not None else "0:v:0", "-frames:v", "1", "-f", "null", "-"]
+    try:
+        text = subprocess.run(cmd, capture_output=True, text=True, errors="replace", timeout=60).stderr
+    except (OSError, subprocess.TimeoutExpired):
+        return None
+    m = re.search(r"pixfmt:(\w+)", text)
+    return m.group(1) if m else None
+
+
 def probe_stream(path: str) -> StreamInfo:
     """Read the clip's video stream (``_main_video_line``): its codec, pixel format,
     pixel aspect, display rotation, colour tags and rate, from ``ffmpeg -i``."""
@@ -188,6 +203,14 @@ def probe_stream(path: str) -> StreamInfo:
     # the WebM alpha flag is container metadata printed under the stream
     webm_alpha = bool(re.search(r"alpha_mode\s*:\s*1", text))
     alpha = bool(_ALPHA_PIX.match(pix_fmt)) or webm_alpha
+    index_m = re.search(r"Stream #0:(\d+)", line)
+    index = int(index_m.group(1)) if index_m else None
+    if codec == "hevc" and not alpha:
+        # Apple's "HEVC with alpha" keeps its alpha in a second layer the header does not
+        # show (ffmpeg -i prints yuv420p): only a decoded frame's format tells
+        decoded = _decoded_pix_fmt(path, index)
+        if decoded and _ALPHA_PIX.match(decoded):
+            pix_fmt, alpha = decoded, True
     decoder = None
     if codec == "vp9" and webm_alpha:
         decoder = "libvpx-vp9"
@@ -196,7 +219,6 @@ def probe_stream(path: str) -> StreamInfo:
     sar_m = re.search(r"\bSAR (\d+):(\d+) DAR", line)  # "[SAR 4:3 DAR 16:9]" or ", SAR 4:3 DAR 16:9"
     # the clip's own display matrix (a cover's or a second camera's stream has its own)
     rotation_m = re.search(r"rotation of (-?[\d.]+) degrees", _stream_block(text, line))
-    index_m = re.search(r"Stream #0:(\d+)", line)
     fps_m = re.search(r" (\d+\.?\d*) fps", line)
     return StreamInfo(
         codec=codec,
@@ -206,7 +228,7 @@ def probe_stream(path: str) -> StreamInfo:
         sar=(int(sar_m.group(1)), int(sar_m.group(2))) if sar_m else (1, 1),
         rotation=float(rotation_m.group(1)) if rotation_m else 0.0,
         colour=ColourTags.parse(line),
-        index=int(index_m.group(1)) if index_m else None,
+        index=index,
         dolby_vision=_dolby_vision_profile(text, line),
         fps=float(fps_m.group(1)) if fps_m else 0.0,
         interlaced=bool(re.search(r"Video: [^,]*?, \w+\([^)]*\b(top|bottom)\b[^)]*first", line)),
