@@ -11,6 +11,7 @@ the light must rise to white without a hue shift.
 from __future__ import annotations
 
 import dataclasses
+import os
 import subprocess
 
 import imageio_ffmpeg
@@ -21,8 +22,9 @@ import holopack
 from holopack.cli import main
 from holopack.video import decode
 from holopack.video.decode import _dolby_vision_profile, _main_video_line
-from holopack.video.hdr import ColourTags
+from holopack.video.hdr import ColourTags, Conversion, convert_picture
 
+DATA = os.path.join(os.path.dirname(os.path.abspath(__file__)), "data")
 WHITE_NITS = 203.0  # BT.2408 HDR reference white
 BT709_TO_BT2020 = np.array([[0.6274, 0.3293, 0.0433], [0.0691, 0.9195, 0.0114], [0.0164, 0.0880, 0.8956]])
 KR, KB = 0.2627, 0.0593
@@ -276,7 +278,8 @@ PLAIN_HEADER = """Input #0, mov,mp4,m4a,3gp,3g2,mj2, from 'clip.mp4':
 @pytest.mark.parametrize("header, profile", [(IPHONE_HEADER, 8), (PROFILE_5_HEADER, 5), (PLAIN_HEADER, None)])
 def test_a_dolby_vision_profile_is_read_from_the_clip_s_own_stream(header, profile):
     # the plain header's record belongs to its second, smaller video stream, not the clip
-    assert _dolby_vision_profile(header, _main_video_line(header)) == profile
+    line, _ = _main_video_line(header)
+    assert line is not None and _dolby_vision_profile(header, line) == profile
 
 
 def test_a_dolby_vision_profile_5_clip_is_read_with_a_warning_about_its_colours(
@@ -296,3 +299,29 @@ def test_a_dolby_vision_profile_5_clip_is_read_with_a_warning_about_its_colours(
     holopack.load(str(path))
     err = capsys.readouterr().err
     assert "Dolby Vision profile 5" in err and "film.mp4" in err and len(err.strip().splitlines()) == 1
+
+
+# Display P3 (D65) to sRGB's primaries in linear light, as colour-management references
+# publish it (to four places)
+P3_TO_SRGB = np.array([[1.2249, -0.2247, 0.0], [-0.0420, 1.0419, 0.0], [-0.0197, -0.0786, 1.0979]])
+
+
+def test_a_photo_in_display_p3_is_converted_in_numpy_as_the_tables_would():
+    """A phone's HEIC photo is a tile grid that ffmpeg composes itself and that takes no
+    filter: its P3 colours are converted after it is read (convert_picture)."""
+    rng = np.random.default_rng(5)
+    codes = rng.integers(0, 256, (40, 30, 3)).astype(np.uint8)
+    got = convert_picture(Conversion("SDR", "smpte432"), codes).astype(int)
+    light = np.clip(_srgb_to_linear(codes) @ P3_TO_SRGB.T, 0, 1)
+    want = np.round(255 * _linear_to_srgb(light)).astype(int)
+    assert np.abs(got - want).max() <= 1
+
+
+def test_a_heic_photo_stored_as_a_tile_grid_is_read_whole(tmp_path):
+    """ffmpeg lists a grid photo's tiles and thumbnail as streams of their own; mapped
+    one of them, a phone's 4032 x 3024 photo was read as its 320 x 240 thumbnail."""
+    path = os.path.join(DATA, "heic", "blue_grid_alpha.heic")
+    scene = holopack.load(path)
+    picture = next(iter(scene.media.frames()))
+    assert picture.shape == (240, 320, 3)  # four 160 x 120 tiles
+    assert np.abs(picture.astype(int) - (0, 0, 255)).max(axis=-1).mean() <= 4  # blue all over

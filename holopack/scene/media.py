@@ -225,7 +225,9 @@ def _load_ffmpeg(path: str) -> Scene:
         hdr.filter_chain(conversion, tags, stream.alpha) if conversion is not None else None,
         stream.square_filter(stored_width, stored_height),
     ]
-    stream.prefilter = ",".join(f for f in filters if f) or None
+    # a tile grid takes no filter: its colours are converted here once it is read
+    stream.prefilter = None if stream.grid else ",".join(f for f in filters if f) or None
+    grid_conversion = conversion if stream.grid else None
     check_picture_size(width, height, 6, "a video frame", path)
     if fps <= 0:
         # ffmpeg writes rates from 1000 fps up as "1k fps", which imageio_ffmpeg does not
@@ -258,7 +260,8 @@ def _load_ffmpeg(path: str) -> Scene:
             with alpha_decode.quiet_imageio():
                 next(gen)
             for raw in gen:
-                yield np.frombuffer(raw, np.uint8).reshape(height, width, 3)
+                frame = np.frombuffer(raw, np.uint8).reshape(height, width, 3)
+                yield frame if grid_conversion is None else hdr.convert_picture(grid_conversion, frame)
         except RuntimeError as exc:
             raise InputError(f"the video breaks off ({str(exc).splitlines()[-1][:120]})", path) from None
         finally:

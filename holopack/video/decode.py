@@ -54,9 +54,14 @@ class StreamInfo:
     # knows the decoded size), or None
     prefilter: str | None = None
     colour: ColourTags = ColourTags()  # the stream's colour tags (holopack.video.hdr)
-    index: int | None = None  # the stream's index in the file (ffmpeg's "Stream #0:N")
+    # the stream's index in the file (ffmpeg's "Stream #0:N") where readers must map it
+    # (the file holds more than one video stream), else None: ffmpeg's own choice
+    index: int | None = None
     fps: float = 0.0  # the rate ffmpeg prints for it (0: it does not say, or says "1k")
     interlaced: bool = False  # ffmpeg prints a field order ("top first"): camcorders, broadcast
+    # a HEIC photo's tile grid: ffmpeg composes it in a filter graph of its own, and a
+    # -vf beside that is refused ("Simple and complex filtering cannot be used together")
+    grid: bool = False
     dolby_vision: int | None = None  # the Dolby Vision profile its configuration record names
 
     def map_args(self) -> list[str]:
@@ -127,21 +132,35 @@ def ffmpeg_fault(text: str) -> str:
     return re.sub(r"^(\[[^\]]*\] ?)+", "", lines[-1])[:160] if lines else "ffmpeg gave no reason"
 
 
-def _main_video_line(text: str) -> str | None:
-    """The "Stream #0:N...: Video:" line of ``ffmpeg -i`` that is the clip: not a cover
-    picture ("attached pic"), the one marked default, else the largest. A Matroska file
-    may hold its cover as a one-frame video stream ahead of the clip: taken as the clip,
-    a 12-frame clip at 10 fps read as 1 frame at the cover's 25 fps."""
-    best, best_score = None, -1
-    for line in text.splitlines():
+# how ffmpeg -i names a picture stream: a video stream, or a HEIC photo's grid of tiles
+# (a "stream group" that ffmpeg's default mapping puts together into the whole picture)
+_PICTURE = r"(?:Video|Tile Grid):"
+
+
+def _main_video_line(text: str) -> tuple[str | None, bool]:
+    """(the line of ``ffmpeg -i`` that is the clip, whether readers must map it).
+
+    A HEIC photo's tile grid ("Stream group #0:N: Tile Grid:") is the picture: ffmpeg's
+    default mapping composes it, and mapping its thumbnail stream instead read a phone's
+    4032 x 3024 photo as 320 x 240. Otherwise the video stream that is not a cover picture
+    ("attached pic"), the one marked default, else the largest; mapped where the file has
+    more than one. A Matroska file may hold its cover as a one-frame video stream ahead
+    of the clip: unmapped, a 12-frame clip at 10 fps read as 1 frame at the cover's 25 fps."""
+    lines = text.splitlines()
+    grids = [ln for ln in lines if re.match(r"\s*Stream group #0:\d+", ln) and "Tile Grid:" in ln]
+    if grids:
+        return next((ln for ln in grids if "(default)" in ln), grids[0]), False
+    best, best_score, count = None, -1, 0
+    for line in lines:
         if not re.match(r"\s*Stream #0:\d+", line) or "Video:" not in line:
             continue
+        count += 1
         size_m = re.search(r", (\d+)x(\d+)", line)
         area = int(size_m.group(1)) * int(size_m.group(2)) if size_m else 0
         score = 0 if "(attached pic)" in line else 1 + area + (10**9 if "(default)" in line else 0)
         if score > best_score:
             best, best_score = line, score
-    return best
+    return best, count > 1
 
 
 def _stream_block(text: str, line: str) -> str:
@@ -190,12 +209,12 @@ def probe_stream(path: str) -> StreamInfo:
     ).stderr
     if not re.search(r"^Input #0", text, re.MULTILINE):
         raise InputError(f"not a readable video ({ffmpeg_fault(text)})", path)
-    line = _main_video_line(text)
+    line, mapped = _main_video_line(text)
     if line is None:
         sound = any("Audio:" in ln for ln in text.splitlines())
         raise InputError("holds only sound, no video stream" if sound else "holds no video stream", path)
-    codec_m = re.search(r"Video: (\w+)", line)
-    pix_m = re.search(r"Video: [^,]*?, (\w+)", line)
+    codec_m = re.search(_PICTURE + r" (\w+)", line)
+    pix_m = re.search(_PICTURE + r" [^,]*?, (\w+)", line)
     codec = codec_m.group(1) if codec_m else ""
     pix_fmt = pix_m.group(1) if pix_m else ""
     if pix_fmt == "none":  # ffmpeg found no decodable picture: a cut-off or damaged file
@@ -204,7 +223,7 @@ def probe_stream(path: str) -> StreamInfo:
     webm_alpha = bool(re.search(r"alpha_mode\s*:\s*1", text))
     alpha = bool(_ALPHA_PIX.match(pix_fmt)) or webm_alpha
     index_m = re.search(r"Stream #0:(\d+)", line)
-    index = int(index_m.group(1)) if index_m else None
+    index = int(index_m.group(1)) if index_m and mapped else None
     if codec == "hevc" and not alpha:
         # Apple's "HEVC with alpha" keeps its alpha in a second layer the header does not
         # show (ffmpeg -i prints yuv420p): only a decoded frame's format tells
@@ -229,9 +248,10 @@ def probe_stream(path: str) -> StreamInfo:
         rotation=float(rotation_m.group(1)) if rotation_m else 0.0,
         colour=ColourTags.parse(line),
         index=index,
+        grid="Tile Grid:" in line,
         dolby_vision=_dolby_vision_profile(text, line),
         fps=float(fps_m.group(1)) if fps_m else 0.0,
-        interlaced=bool(re.search(r"Video: [^,]*?, \w+\([^)]*\b(top|bottom)\b[^)]*first", line)),
+        interlaced=bool(re.search(_PICTURE + r" [^,]*?, \w+\([^)]*\b(top|bottom)\b[^)]*first", line)),
     )
 
 

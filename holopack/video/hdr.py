@@ -85,7 +85,7 @@ class ColourTags:
         """From ffmpeg's "Stream ... Video:" line, whose pixel format is followed by
         "(tv, bt2020nc/bt2020/smpte2084, progressive)", or "(tv, bt709)" when the
         matrix, primaries and transfer are the same."""
-        m = re.search(r"Video: [^,]*?, \w+\(([^)]*)\)", stream_line)
+        m = re.search(r"(?:Video|Tile Grid): [^,]*?, \w+\(([^)]*)\)", stream_line)
         if not m:
             return cls()
         parts = [p.strip() for p in m.group(1).split(",")]
@@ -248,6 +248,25 @@ def light_to_srgb(conversion: Conversion, light: np.ndarray) -> np.ndarray:
         mapped = shoulder(largest, conversion.peak_nits / REFERENCE_WHITE_NITS)
         light = np.where(largest > 0, light * (mapped / np.maximum(largest, 1e-12)), 0.0)
     return linear_to_srgb(light)
+
+
+def convert_picture(conversion: Conversion, picture: np.ndarray, rows: int = 64) -> np.ndarray:
+    """(H, W, 3) uint8 R'G'B' as the stream codes it -> (H, W, 3) uint8 sRGB, the whole
+    conversion in numpy, ``rows`` at a time: for a HEIC photo's tile grid, which ffmpeg
+    composes itself and which takes no filter of ours (a phone's photo is in Display P3).
+    Each channel's light comes from a table of its 256 codes."""
+    codes = np.linspace(0.0, 1.0, 256)
+    if conversion.transfer == "HLG":
+        per_code = hlg_inverse_oetf(codes)  # scene light; the OOTF mixes the channels
+    else:
+        per_code = to_display_light(conversion, np.repeat(codes[:, None], 3, 1))[:, 0]
+    out = np.empty_like(picture)
+    for top in range(0, picture.shape[0], rows):
+        light = per_code[picture[top : top + rows]]
+        if conversion.transfer == "HLG":
+            light = hlg_ootf(light, conversion.primaries) / REFERENCE_WHITE_NITS
+        out[top : top + rows] = np.round(255.0 * light_to_srgb(conversion, light))
+    return out
 
 
 # --- the tables ffmpeg applies ---------------------------------------------------
