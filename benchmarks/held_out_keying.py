@@ -1,7 +1,7 @@
 """The keying measures over held-out clips: one line per clip kind and seed.
 
     python benchmarks/held_out_keying.py [--kinds green,studio,textured,webm] [--seeds 21-26]
-                                         [--subject CesiumMan] [--frames 36]
+                                         [--subject CesiumMan] [--frames 36] [--size 320]
 
 The clips are made as the test clips are (tests/_video_clips.py, ``vary=True``: the seed
 draws the light, the backdrop, the texture, the noise and the compression), keyed with
@@ -32,13 +32,14 @@ def seed_list(text: str) -> list[int]:
 
 def main() -> None:
     from _matte_measures import measure
-    from _video_clips import FRAMES, KINDS, make_clip
+    from _video_clips import FRAMES, KINDS, SIZE, make_clip
 
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--kinds", default=",".join(KINDS))
     parser.add_argument("--seeds", default="21-26")
     parser.add_argument("--subject", default=None, help="a model in tests/data (default: the default twin)")
     parser.add_argument("--frames", type=int, default=FRAMES)
+    parser.add_argument("--size", type=int, default=SIZE, help="the square clip's side in pixels")
     args = parser.parse_args()
     print(f"{'clip':9s} {'seed':>4s} {'subject':10s} {'IoU':>7s} {'black':>8s} {'spill':>6s} {'jitter':>7s}")
     for kind in args.kinds.split(","):
@@ -46,7 +47,13 @@ def main() -> None:
             with tempfile.TemporaryDirectory() as folder:
                 start = time.perf_counter()
                 path, truth = make_clip(
-                    kind, folder, frames=args.frames, seed=seed, vary=True, subject=args.subject
+                    kind,
+                    folder,
+                    size=args.size,
+                    frames=args.frames,
+                    seed=seed,
+                    vary=True,
+                    subject=args.subject,
                 )
                 _, iou, black, spill, jitter = measure(path, truth)
             misses = [
