@@ -1,6 +1,6 @@
 """Keying and cropping a 1080p clip to the 42-F2, against the plain video path.
 
-    python benchmarks/bench_key.py [--seconds 10] [--repeats 3]
+    python benchmarks/bench_key.py [--seconds 10] [--repeats 3] [--hdr]
 
 The clip: the default twin rendered at 540 px, enlarged to 1080 px tall and composited
 over an unevenly lit, noisy green screen in a 1920x1080 frame, H.264 (made here, in a
@@ -35,7 +35,33 @@ HERE = os.path.dirname(os.path.abspath(__file__))
 sys.path.insert(0, os.path.join(HERE, "..", "tests"))
 
 
-def make_clip(path: str, frames: int) -> None:
+# --hdr: the same pictures as a phone's HLG clip (10-bit HEVC, BT.2020, tagged HLG): the
+# sRGB codes are taken as the HLG signal, so its colours are not the SDR clip's, but it
+# is keyed alike and every read of it runs the HDR conversion (holopack.video.hdr)
+HLG_ENCODE = [
+    "-vf",
+    "scale=out_color_matrix=bt2020:out_range=tv",
+    "-c:v",
+    "libx265",
+    "-pix_fmt",
+    "yuv420p10le",
+    "-crf",
+    "18",
+    "-preset",
+    "ultrafast",
+    "-x265-params",
+    "log-level=error:colorprim=bt2020:transfer=arib-std-b67:colormatrix=bt2020nc",
+    "-color_primaries",
+    "bt2020",
+    "-color_trc",
+    "arib-std-b67",
+    "-colorspace",
+    "bt2020nc",
+]
+SDR_ENCODE = ["-c:v", "libx264", "-pix_fmt", "yuv420p", "-crf", "18", "-preset", "ultrafast"]
+
+
+def make_clip(path: str, frames: int, hdr: bool = False) -> None:
     import cv2
     import imageio_ffmpeg
     from _video_clips import green_background, srgb_encode, subject_frames
@@ -62,14 +88,7 @@ def make_clip(path: str, frames: int) -> None:
             "30",
             "-i",
             "-",
-            "-c:v",
-            "libx264",
-            "-pix_fmt",
-            "yuv420p",
-            "-crf",
-            "18",
-            "-preset",
-            "ultrafast",
+            *(HLG_ENCODE if hdr else SDR_ENCODE),
             path,
         ],
         stdin=subprocess.PIPE,
@@ -122,13 +141,14 @@ def main() -> None:
     parser.add_argument("--seconds", type=float, default=10.0, help="the clip's length (30 fps)")
     parser.add_argument("--repeats", type=int, default=3)
     parser.add_argument("--json", help="write the figures as JSON")
+    parser.add_argument("--hdr", action="store_true", help="the clip as a phone's HLG clip (HEVC 10-bit)")
     args = parser.parse_args()
     args.frames = max(2, int(round(30 * args.seconds)))
     with tempfile.TemporaryDirectory() as folder:
         clip = os.path.join(folder, "green-1080p.mp4")
         long_clip = os.path.join(folder, "green-1080p-long.mp4")
-        make_clip(clip, args.frames)
-        make_clip(long_clip, 4 * args.frames)
+        make_clip(clip, args.frames, args.hdr)
+        make_clip(long_clip, 4 * args.frames, args.hdr)
         plain, keyed = [], []
         for _ in range(args.repeats):  # interleaved: same conditions
             plain.append(run_path(clip, {"key": "none", "crop": "fit"}, args.frames))
@@ -151,9 +171,10 @@ def main() -> None:
             "load_average": os.getloadavg()[0],
             "repeats": args.repeats,
             "cpus": os.cpu_count(),
+            "hdr": args.hdr,
         }
     print(
-        f"1080p green-screen clip -> 3dcircle-42f2, {args.frames} frames ({args.frames / 30:g} s), "
+        f"1080p green-screen clip{' (HLG)' if args.hdr else ''} -> 3dcircle-42f2, {args.frames} frames ({args.frames / 30:g} s), "
         f"median of {args.repeats}, load average {result['load_average']:.2f} on {os.cpu_count()} CPUs"
     )
     print(f"  plain (--key none --crop fit)   {result['plain_fps']:7.1f} fps")

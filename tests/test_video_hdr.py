@@ -14,6 +14,7 @@ import dataclasses
 import os
 import subprocess
 
+import cv2
 import imageio_ffmpeg
 import numpy as np
 import pytest
@@ -21,7 +22,9 @@ import pytest
 import holopack
 from holopack.cli import main
 from holopack.video import decode
-from holopack.video.decode import _dolby_vision_profile, _main_video_line
+from holopack.video.analyse import extent_size, read_clip
+from holopack.video.crop import Placement, window
+from holopack.video.decode import _dolby_vision_profile, _main_video_line, window_filter
 from holopack.video.hdr import ColourTags, Conversion, convert_picture
 
 DATA = os.path.join(os.path.dirname(os.path.abspath(__file__)), "data")
@@ -124,6 +127,44 @@ def test_an_hdr_clip_comes_back_in_the_colours_its_sdr_grade_has(tmp_path, trans
     # read as plain video, the (180, 40, 40) red came back (169, 72, 40) from HLG and
     # (134, 82, 55) from PQ
     assert worst <= 3, f"{transfer}: cells {got} against {CELLS}"
+
+
+@pytest.mark.parametrize("transfer", ["arib-std-b67", "smpte2084"])
+def test_the_keyed_window_and_the_first_pass_see_the_sdr_colours_too(tmp_path, transfer):
+    """The keyer's reader crops and scales the clip in ffmpeg before the tables turn it
+    into sRGB (the tables then run on the pixels the fan shows, not on the whole frame),
+    and the first pass scales its samples and its every-frame copy likewise: each must
+    show the colours the plain reader shows, and the window's padding exactly black."""
+    path = tmp_path / "clip.mp4"
+    _write_clip(path, _hdr_signal(_grid_nits(), transfer), transfer)
+    media = holopack.load(str(path)).media
+    assert media.filter_format == "gbrp16le"
+    # the 48 x 48 picture halved into the middle of a 32 x 32 square: 4 px of padding
+    placement = Placement(scale=0.5, offset_x=4.0, offset_y=4.0, size=32)
+    win = window(media.width, media.height, placement)
+    assert win is not None and win.resized
+    framed = next(iter(media.open_filtered(window_filter(win, media.filter_format), (32, 32)))).astype(int)
+    pad = np.ones((32, 32), bool)
+    pad[4:28, 4:28] = False
+    assert framed[pad].max() == 0
+    cells = [tuple(framed[4 + 8 * r + 4, 4 + 8 * q + 4]) for r in range(3) for q in range(3)]
+    worst = max(int(np.abs(np.subtract(g, want)).max()) for g, want in zip(cells, CELLS))
+    assert worst <= 3, f"{transfer}: window cells {cells} against {CELLS}"
+    every = tmp_path / "every.rgb"
+    samples, count, _, _ = read_clip(media, count=2, every=str(every))
+    assert count == 3
+    worst = max(
+        int(np.abs(np.subtract(g, want)).max())
+        for g, want in zip(_cell_centres(samples[0].astype(int)), CELLS)
+    )
+    assert worst <= 3, f"{transfer}: first-pass sample against {CELLS}"
+    small_w, small_h = extent_size(media.width, media.height)
+    small = np.fromfile(every, np.uint8).reshape(-1, small_h, small_w, 3)
+    assert len(small) == 3
+    expected = cv2.resize(
+        _first_frame(path).astype(np.uint8), (small_w, small_h), interpolation=cv2.INTER_AREA
+    )
+    assert np.abs(small[0].astype(int) - expected).mean() <= 2
 
 
 def test_an_hlg_clip_in_bt709_primaries_weighs_its_light_by_bt709(tmp_path):

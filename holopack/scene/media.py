@@ -222,11 +222,14 @@ def _load_ffmpeg(path: str) -> Scene:
     )
     filters = [
         stream.deinterlace_filter(),
-        hdr.filter_chain(conversion, tags, stream.alpha) if conversion is not None else None,
+        hdr.signal_filter(tags, stream.alpha) if conversion is not None else None,
         stream.square_filter(stored_width, stored_height),
     ]
     # a tile grid takes no filter: its colours are converted here once it is read
     stream.prefilter = None if stream.grid else ",".join(f for f in filters if f) or None
+    # the tables to sRGB close every reader's chain, after its own crop and scale
+    if conversion is not None and not stream.grid:
+        stream.postfilter = hdr.srgb_filter(conversion, stream.alpha)
     grid_conversion = conversion if stream.grid else None
     check_picture_size(width, height, 6, "a video frame", path)
     if fps <= 0:
@@ -281,6 +284,7 @@ def _load_ffmpeg(path: str) -> Scene:
         open_rgba=rgba_frames if stream.alpha else None,
         open_filtered=None if stream.alpha else partial(alpha_decode.FilteredFrames, path, stream),
         colour=conversion.describe() if conversion is not None else None,
+        filter_format=stream.filter_format,
     )
     return Scene(path=path, media=media)
 

@@ -53,6 +53,10 @@ class StreamInfo:
     # wide-gamut stream's conversion to sRGB, square_filter; set by the loader once it
     # knows the decoded size), or None
     prefilter: str | None = None
+    # the filter every decode of the stream ends with, after the reader's own crop and
+    # scale: an HDR or wide-gamut stream's tables to sRGB (hdr.srgb_filter; its
+    # prefilter then ends in the 16-bit signal, hdr.signal_filter), or None
+    postfilter: str | None = None
     colour: ColourTags = ColourTags()  # the stream's colour tags (holopack.video.hdr)
     # the stream's index in the file (ffmpeg's "Stream #0:N") where readers must map it
     # (the file holds more than one video stream), else None: ffmpeg's own choice
@@ -64,9 +68,21 @@ class StreamInfo:
     grid: bool = False
     dolby_vision: int | None = None  # the Dolby Vision profile its configuration record names
 
+    @property
+    def filter_format(self) -> str:
+        """The pixel format a reader's own filters (window_filter, sample_filter,
+        every_filter) crop and scale in: rgb24, or the 16-bit signal that the
+        postfilter turns into sRGB after them."""
+        return "gbrp16le" if self.postfilter else "rgb24"
+
     def map_args(self) -> list[str]:
         """ffmpeg output options that read this stream and no other."""
         return ["-map", f"0:{self.index}"] if self.index is not None else []
+
+    def around(self, vf: str | None) -> str:
+        """A reader's filter chain ``vf`` (None: none) between the stream's prefilter
+        and postfilter: the whole -vf of one output ("" when there is no filter)."""
+        return ",".join(f for f in (self.prefilter, vf, self.postfilter) if f)
 
     def deinterlace_filter(self) -> str | None:
         """The ffmpeg filter that weaves an interlaced stream's fields into whole pictures
@@ -349,15 +365,14 @@ def quiet_imageio():
 
 def reader_params(info: StreamInfo, output_params: list[str] | None) -> list[str]:
     """``output_params`` for a reader of the stream: its map, and its prefilter put first
-    in the -vf chain."""
+    in the -vf chain and its postfilter last."""
     params = info.map_args() + list(output_params or [])
-    if not info.prefilter:
-        return params
     if "-vf" in params:
         at = params.index("-vf") + 1
-        params[at] = f"{info.prefilter},{params[at]}"
+        params[at] = info.around(params[at])
         return params
-    return params + ["-vf", info.prefilter]
+    chain = info.around(None)
+    return params + ["-vf", chain] if chain else params
 
 
 # ffmpeg's exit summary at -v verbose: "... 300 frames decoded; 0 decode errors;"
@@ -396,25 +411,28 @@ class FilteredFrames:
         # the same muxer as the plain reader (imageio_ffmpeg.read_frames): the same frames
         main_out = ["-f", "image2pipe", "-vcodec", "rawvideo", "-pix_fmt", "rgb24", "-"]
         main_out = (["-fps_mode", "passthrough"] if self.passthrough else []) + main_out
-        prefilter = self.info.prefilter
+        prefilter, post = self.info.prefilter, self.info.postfilter
         if self.also is not None and prefilter:
-            # both outputs from one run of the prefilter (an HDR table, deinterlacing):
-            # run once for each output's chain it doubled an HLG clip's first pass
+            # both outputs from one run of the prefilter (deinterlacing, an HDR signal's
+            # conversion): run once for each output's chain it doubled an HLG clip's
+            # first pass
             also_vf, also_path = self.also
             stream = f"[0:{self.info.index}]" if self.info.index is not None else "[0:v:0]"
-            graph = f"{stream}{prefilter},split=2[main][also];[main]{self.vf}[out];[also]{also_vf}[extent]"
+            main_vf = ",".join(f for f in (self.vf, post) if f)
+            also_vf = ",".join(f for f in (also_vf, post) if f)
+            graph = f"{stream}{prefilter},split=2[main][also];[main]{main_vf}[out];[also]{also_vf}[extent]"
             cmd += ["-i", self.path, "-filter_complex", graph, "-map", "[out]", *main_out]
             cmd += ["-map", "[extent]", "-fps_mode", "passthrough"]
             cmd += ["-f", "rawvideo", "-pix_fmt", "rgb24", "-y", also_path]
             return cmd
         # ffmpeg picks the video stream as for the plain reader; sound and subtitles stay out
-        vf = f"{prefilter},{self.vf}" if prefilter else self.vf
+        vf = self.info.around(self.vf)
         cmd += ["-i", self.path, *self.info.map_args(), "-vf", vf, "-an", "-sn", "-dn", *main_out]
         if self.also is not None:
             # ffmpeg decodes the input once and feeds each output's own filter chain
             also_vf, also_path = self.also
-            cmd += [*self.info.map_args(), "-vf", also_vf, "-an", "-sn", "-dn", "-fps_mode", "passthrough"]
-            cmd += ["-f", "rawvideo", "-pix_fmt", "rgb24", "-y", also_path]
+            cmd += [*self.info.map_args(), "-vf", self.info.around(also_vf), "-an", "-sn", "-dn"]
+            cmd += ["-fps_mode", "passthrough", "-f", "rawvideo", "-pix_fmt", "rgb24", "-y", also_path]
         return cmd
 
     def __iter__(self) -> Iterator[np.ndarray]:
@@ -458,13 +476,14 @@ class FilteredFrames:
                     process.wait()
 
 
-def window_filter(win: Window) -> str:
+def window_filter(win: Window, rgb: str = "rgb24") -> str:
     """The ffmpeg filter chain that shows a window of the source as
     holopack.video.crop.place does with cv2: the window cropped, resized (area
     averaging when shrinking, bilinear when enlarging) and padded black to the square.
-    It works in RGB so that the chroma is sampled as the plain reader's (4:2:0 chroma
-    upsampled at the source's size, then averaged)."""
-    chain = [f"format=rgb24,crop={win.x1 - win.x0}:{win.y1 - win.y0}:{win.x0}:{win.y0}:exact=1"]
+    It works in RGB (``rgb``: the stream's StreamInfo.filter_format) so that the chroma
+    is sampled as the plain reader's (4:2:0 chroma upsampled at the source's size,
+    then averaged)."""
+    chain = [f"format={rgb},crop={win.x1 - win.x0}:{win.y1 - win.y0}:{win.x0}:{win.y0}:exact=1"]
     if win.resized:
         w, h = win.out_x1 - win.out_x0, win.out_y1 - win.out_y0
         chain.append(f"scale={w}:{h}:flags={'bilinear' if win.enlarge else 'area'}")
@@ -472,20 +491,22 @@ def window_filter(win: Window) -> str:
     return ",".join(chain)
 
 
-def sample_filter(step: int, size: tuple[int, int] | None = None) -> str:
+def sample_filter(step: int, size: tuple[int, int] | None = None, rgb: str = "rgb24") -> str:
     """The ffmpeg filter that keeps frames 0, step, 2 step... (the first pass's
-    samples), area-averaged to ``size`` (width, height) when given."""
+    samples), area-averaged to ``size`` (width, height) when given, in RGB (``rgb``:
+    the stream's StreamInfo.filter_format)."""
     chain = f"select=not(mod(n\\,{int(step)}))"
     if size is not None:
-        chain += f",format=rgb24,scale={size[0]}:{size[1]}:flags=area"
+        chain += f",format={rgb},scale={size[0]}:{size[1]}:flags=area"
     return chain
 
 
-def every_filter(size: tuple[int, int]) -> str:
+def every_filter(size: tuple[int, int], rgb: str = "rgb24") -> str:
     """The ffmpeg filter that hands over every frame area-averaged to ``size`` (width,
     height): the first pass's small every-frame copy (analyse.clip_extent). It scales
-    before it converts to RGB, so the full-size conversion is not paid twice."""
-    return f"scale={size[0]}:{size[1]}:flags=area,format=rgb24"
+    before it converts to RGB (``rgb``: the stream's StreamInfo.filter_format), so the
+    full-size conversion is not paid twice."""
+    return f"scale={size[0]}:{size[1]}:flags=area,format={rgb}"
 
 
 def pil_rgba_frames(path: str) -> Iterator[np.ndarray]:

@@ -138,7 +138,9 @@ class ProcessedMedia(MediaSource):
         win = window(self.width, self.height, placement)
         if self.source.open_filtered is not None and not self.model.alpha and win is not None:
             # ffmpeg crops and scales: only the pixels the fan shows reach the keyer
-            placed = self.source.open_filtered(window_filter(win), (placement.size, placement.size))
+            placed = self.source.open_filtered(
+                window_filter(win, self.source.filter_format), (placement.size, placement.size)
+            )
             for index, frame in enumerate(placed):
                 if index >= skip:
                     yield processor.key(frame)
