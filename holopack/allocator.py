@@ -22,13 +22,29 @@ A user who sets one of glibc's threshold variables (``MALLOC_MMAP_THRESHOLD_`` a
 like) or a ``glibc.malloc`` tunable in ``GLIBC_TUNABLES`` keeps glibc as they set it, and
 ``HOLOPACK_MALLOC=system`` keeps glibc's own behaviour (the benchmark's comparison):
 holopack then changes nothing. On other C libraries nothing is changed either.
+
+Huge pages (``small_pages``): numpy marks every array of 4 MB or more for transparent
+huge pages (``madvise(MADV_HUGEPAGE)``). Where the kernel's THP ``defrag`` setting is
+``madvise`` (Debian's and Ubuntu's default), faulting such memory in while no huge page
+is free stalls on the kernel's reclaim and compaction instead of falling back to small
+pages, and the mark stays on heap memory that glibc hands out again (numpy issue
+31590). A phase that fills much fresh memory once pays it: in a keyed video's first
+pass, copying each 1 MP sample matte into the clip's stack took 15-60 ms of system CPU
+(about 30 us a page) instead of 1.7, and the first pass of a 10 s 1080p clip ran 3.66 s
+with the marks and 2.16 s without (``python benchmarks/bench_key.py``, median of three,
+NUMPY_MADVISE_HUGEPAGE=1 then 0). A render loop, which reuses its buffers, gains from
+them instead (FlightHelmet at 1024 px, ``benchmarks/bench_render.py``: 17.6-17.9 ms a
+frame with, 18.4-18.8 without). So the marks are turned off for such a phase only,
+unless the user set ``NUMPY_MADVISE_HUGEPAGE`` (or ``HOLOPACK_MALLOC=system``).
 """
 
 from __future__ import annotations
 
+import contextlib
 import ctypes
 import os
-from collections.abc import Mapping
+import sys
+from collections.abc import Iterator, Mapping
 from typing import Any
 
 # mallopt's parameters (malloc.h)
@@ -43,6 +59,7 @@ TRIM_THRESHOLD = 1024 * 1024 * 1024
 USER_SETTINGS = ("MALLOC_MMAP_THRESHOLD_", "MALLOC_TRIM_THRESHOLD_", "MALLOC_TOP_PAD_", "MALLOC_MMAP_MAX_")
 # HOLOPACK_MALLOC=system: leave glibc's allocator as glibc sets it up
 LEAVE_VARIABLE, LEAVE_VALUE = "HOLOPACK_MALLOC", "system"
+HUGE_PAGE_VARIABLE = "NUMPY_MADVISE_HUGEPAGE"
 # glibc's malloc_trim, once configure has set the thresholds (give_back calls it)
 _trim: Any = None
 
@@ -92,3 +109,27 @@ def give_back() -> None:
     of their own cannot reuse it)."""
     if _trim is not None:
         _trim(0)
+
+
+@contextlib.contextmanager
+def small_pages(environ: Mapping[str, str] | None = None) -> Iterator[None]:
+    """Within the block, numpy does not mark its new big arrays for huge pages (see the
+    module), unless the user set NUMPY_MADVISE_HUGEPAGE or HOLOPACK_MALLOC=system; its
+    own setting comes back after it. numpy's switch is process-wide: a render on
+    another thread meanwhile allocates unmarked too, which only costs it speed."""
+    environ = os.environ if environ is None else environ
+    setter = None
+    if environ.get(LEAVE_VARIABLE) != LEAVE_VALUE and HUGE_PAGE_VARIABLE not in environ:
+        import numpy  # noqa: F401  (loaded: its switch is in numpy._core.multiarray)
+
+        # numpy 2 keeps the switch in numpy._core, 1.26 in numpy.core
+        core = sys.modules.get("numpy._core.multiarray") or sys.modules.get("numpy.core.multiarray")
+        setter = getattr(core, "_set_madvise_hugepage", None)
+    if setter is None:
+        yield
+        return
+    before = setter(False)  # it answers the setting it replaces
+    try:
+        yield
+    finally:
+        setter(before)

@@ -62,8 +62,10 @@ def probe(**environ: str) -> dict:
 def test_a_freed_big_array_stays_with_the_process_for_the_next():
     seen = probe()
     assert seen["mapped"] < MB, seen  # from the heap, not a mapping of its own
-    assert seen["heap"] >= 16 * MB, seen
-    assert seen["kept_free"] >= 16 * MB, seen  # not given back: the next array reuses it
+    # the heap grows by the block less the free heap it takes first (imports free some:
+    # about 60 kB), and that much more is free after it
+    assert seen["heap"] >= 15 * MB, seen
+    assert seen["kept_free"] >= 15 * MB, seen  # not given back: the next array reuses it
 
 
 def test_what_was_kept_goes_back_to_the_system_at_the_end_of_a_phase():
@@ -98,3 +100,39 @@ def test_only_glibcs_threshold_settings_count_as_the_users_own():
     assert allocator.user_tuned({"MALLOC_TRIM_THRESHOLD_": "0"})
     assert allocator.user_tuned({"GLIBC_TUNABLES": "glibc.pthread.rseq=0:glibc.malloc.trim_threshold=0"})
     assert allocator.user_tuned({"HOLOPACK_MALLOC": "system"})
+
+
+HUGE_PAGES = """
+import numpy, holopack.allocator as a
+core = numpy._core.multiarray
+core._set_madvise_hugepage({start})
+with a.small_pages():
+    inside = core._get_madvise_hugepage()
+print(int(inside), int(core._get_madvise_hugepage()))
+"""
+
+
+def huge_pages(start: bool, **environ: str) -> tuple[int, int]:
+    """numpy's huge-page marks (1 on, 0 off) inside and after ``small_pages`` in a
+    fresh interpreter whose numpy starts with ``start``, with ``environ`` set."""
+    env = {
+        k: v
+        for k, v in os.environ.items()
+        if k not in (allocator.HUGE_PAGE_VARIABLE, allocator.LEAVE_VARIABLE)
+    }
+    env.update(environ)
+    code = HUGE_PAGES.format(start=start)
+    out = subprocess.run([sys.executable, "-c", code], env=env, capture_output=True, text=True, check=True)
+    inside, after = out.stdout.split()
+    return int(inside), int(after)
+
+
+def test_a_phase_of_fresh_memory_runs_without_huge_page_marks_and_numpys_setting_comes_back():
+    # marked, a keyed clip's first pass stalled on page faults (holopack.allocator)
+    assert huge_pages(True) == (0, 1)
+    assert huge_pages(False) == (0, 0)
+
+
+def test_the_users_own_huge_page_setting_and_glibcs_own_behaviour_are_kept():
+    assert huge_pages(True, NUMPY_MADVISE_HUGEPAGE="1") == (1, 1)
+    assert huge_pages(True, HOLOPACK_MALLOC="system") == (1, 1)
