@@ -1,6 +1,6 @@
 """Keying and cropping a 1080p clip to the 42-F2, against the plain video path.
 
-    python benchmarks/bench_key.py [--seconds 10] [--repeats 3] [--hdr]
+    python benchmarks/bench_key.py [--seconds 10] [--repeats 3] [--hdr] [--clip-fps 30]
 
 The clip: the default twin rendered at 540 px, enlarged to 1080 px tall and composited
 over an unevenly lit, noisy green screen in a 1920x1080 frame, H.264 (made here, in a
@@ -61,7 +61,7 @@ HLG_ENCODE = [
 SDR_ENCODE = ["-c:v", "libx264", "-pix_fmt", "yuv420p", "-crf", "18", "-preset", "ultrafast"]
 
 
-def make_clip(path: str, frames: int, hdr: bool = False) -> None:
+def make_clip(path: str, frames: int, hdr: bool = False, fps: int = 30) -> None:
     import cv2
     import imageio_ffmpeg
     from _video_clips import green_background, srgb_encode, subject_frames
@@ -85,7 +85,7 @@ def make_clip(path: str, frames: int, hdr: bool = False) -> None:
             "-s",
             "1920x1080",
             "-r",
-            "30",
+            str(fps),
             "-i",
             "-",
             *(HLG_ENCODE if hdr else SDR_ENCODE),
@@ -142,13 +142,20 @@ def main() -> None:
     parser.add_argument("--repeats", type=int, default=3)
     parser.add_argument("--json", help="write the figures as JSON")
     parser.add_argument("--hdr", action="store_true", help="the clip as a phone's HLG clip (HEVC 10-bit)")
+    parser.add_argument(
+        "--clip-fps",
+        type=int,
+        default=30,
+        help="the clip's rate (the 42-F2 plays 30: a 60 fps clip shows every other frame)",
+    )
     args = parser.parse_args()
-    args.frames = max(2, int(round(30 * args.seconds)))
+    args.frames = max(2, int(round(30 * args.seconds)))  # the fan's frames (30 fps)
+    clip_frames = max(2, int(round(args.clip_fps * args.seconds)))
     with tempfile.TemporaryDirectory() as folder:
         clip = os.path.join(folder, "green-1080p.mp4")
         long_clip = os.path.join(folder, "green-1080p-long.mp4")
-        make_clip(clip, args.frames, args.hdr)
-        make_clip(long_clip, 4 * args.frames, args.hdr)
+        make_clip(clip, clip_frames, args.hdr, args.clip_fps)
+        make_clip(long_clip, 4 * clip_frames, args.hdr, args.clip_fps)
         plain, keyed = [], []
         for _ in range(args.repeats):  # interleaved: same conditions
             plain.append(run_path(clip, {"key": "none", "crop": "fit"}, args.frames))
@@ -172,9 +179,10 @@ def main() -> None:
             "repeats": args.repeats,
             "cpus": os.cpu_count(),
             "hdr": args.hdr,
+            "clip_fps": args.clip_fps,
         }
     print(
-        f"1080p green-screen clip{' (HLG)' if args.hdr else ''} -> 3dcircle-42f2, {args.frames} frames ({args.frames / 30:g} s), "
+        f"1080p{args.clip_fps} green-screen clip{' (HLG)' if args.hdr else ''} -> 3dcircle-42f2, {args.frames} frames ({args.frames / 30:g} s), "
         f"median of {args.repeats}, load average {result['load_average']:.2f} on {os.cpu_count()} CPUs"
     )
     print(f"  plain (--key none --crop fit)   {result['plain_fps']:7.1f} fps")

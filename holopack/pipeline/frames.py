@@ -288,19 +288,45 @@ class VideoSource(_SourceBase):
     def picture(self, index: int) -> Picture:
         return Picture(color=fit_square(self.frame_at(index), self.size))
 
+    def source_index(self, index: int) -> int:
+        """The video frame that output frame ``index`` shows (0 for a picture)."""
+        media = self.media
+        if media.fps <= 0:
+            return 0
+        return int(math.floor(index / self.timeline.fps * media.fps + 1e-6)) % max(1, media.frame_count)
+
+    def kept_frames(self, index: int) -> np.ndarray:
+        """bool (N,): the video frames that a pass over the clip from output frame
+        ``index`` shows, up to where the clip starts again (the next pass reads anew)."""
+        count = max(1, self.media.frame_count)
+        kept = np.zeros(count, bool)
+        last = -1
+        # one pass shows at most every frame, each at most ceil(device / clip rate) times
+        steps = count * (int(math.ceil(self.timeline.fps / max(self.media.fps, 1e-9))) + 1)
+        for i in range(index, index + steps):
+            shown = self.source_index(i)
+            if shown < last:
+                break
+            kept[shown], last = True, shown
+        return kept
+
     def frame_at(self, index: int) -> np.ndarray:
         """The decoded frame (h, w, 3) uint8 sRGB that output frame ``index`` shows."""
         media = self.media
-        if media.fps <= 0:
-            wanted = 0
-        else:
-            wanted = int(math.floor(index / self.timeline.fps * media.fps + 1e-6)) % max(1, media.frame_count)
+        wanted = self.source_index(index)
         if self._media_iter is None or wanted < self._media_pos:
-            self._media_iter = iter(media.frames())
+            # a processed clip faster than the device keys only the frames shown
+            kept_frames = getattr(media, "frames_kept", None)
+            opened = (
+                media.frames()
+                if kept_frames is None or media.fps <= 0
+                else kept_frames(self.kept_frames(index))
+            )
+            self._media_iter = iter(opened)
             self._media_pos = -1
         while self._media_pos < wanted:
             try:
-                self._media_frame = next(self._media_iter)
+                frame = next(self._media_iter)
                 self._media_pos += 1
             except StopIteration:
                 # the container's duration overstated the frames: hold the last one
@@ -308,6 +334,8 @@ class VideoSource(_SourceBase):
                     raise InputError("the video has no frames", self.scene.path) from None
                 media.frame_count = max(1, self._media_pos + 1)
                 break
+            if frame is not None:  # None: a frame of the clip this pass does not show
+                self._media_frame = frame
         assert self._media_frame is not None  # the loop read a frame, or raised
         return self._media_frame
 

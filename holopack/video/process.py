@@ -18,6 +18,7 @@ from __future__ import annotations
 import tempfile
 from collections.abc import Callable, Iterator
 from dataclasses import dataclass, field
+from typing import cast
 
 import numpy as np
 
@@ -123,31 +124,46 @@ class ProcessedMedia(MediaSource):
         """The source's frames from ``skip`` on, processed (a stream with its own state),
         decoded and keyed on a worker thread up to KEY_AHEAD frames ahead of the reader,
         which meanwhile resamples and encodes the frame before (see ahead.py)."""
-        return ahead(self._processed(skip), KEY_AHEAD)
+        # with no kept frames named, every frame is processed: none is None
+        return ahead(cast(Iterator[np.ndarray], self._processed(skip)), KEY_AHEAD)
 
-    def _processed(self, skip: int) -> Iterator[np.ndarray]:
+    def frames_kept(self, kept: np.ndarray) -> Iterator[np.ndarray | None]:
+        """frames(), with only the frames ``kept`` (bool (N,)) processed, the others None:
+        a clip faster than the device (60 fps on a 30 fps fan) is keyed at the device's
+        rate (pipeline.frames.VideoSource). A looped clip (crossfade, pingpong) blends or
+        replays frames the reader does not ask for, so it processes every frame."""
+        if self.options.loop is not None:
+            return self.frames()
+        return ahead(self._processed(0, kept), KEY_AHEAD)
+
+    def _processed(self, skip: int, kept: np.ndarray | None = None) -> Iterator[np.ndarray | None]:
+        """processed() before the worker thread; ``kept``: bool (N,), the frames the
+        reader will show: the others are decoded but not processed and come as None
+        (frames past its end are processed)."""
         placement = self.placement()
         fade = None
         if self.options.edge_fade == "auto":
             fade = fade_for(placement, self.width, self.height, self.model.box)
-        for frame in self._keyed(placement, skip):
-            yield frame if fade is None else apply_fade(frame, fade)
+        for frame in self._keyed(placement, skip, kept):
+            yield frame if fade is None or frame is None else apply_fade(frame, fade)
 
-    def _keyed(self, placement: Placement, skip: int) -> Iterator[np.ndarray]:
+    def _keyed(self, placement: Placement, skip: int, kept: np.ndarray | None) -> Iterator[np.ndarray | None]:
         processor = FrameProcessor(self.model, placement)
         win = window(self.width, self.height, placement)
         if self.source.open_filtered is not None and not self.model.alpha and win is not None:
             # ffmpeg crops and scales: only the pixels the fan shows reach the keyer
-            placed = self.source.open_filtered(
+            frames = self.source.open_filtered(
                 window_filter(win, self.source.filter_format), (placement.size, placement.size)
             )
-            for index, frame in enumerate(placed):
-                if index >= skip:
-                    yield processor.key(frame)
-            return
-        for index, frame in enumerate(source_frames(self.source)):
-            if index >= skip:
-                yield processor(frame)
+            process: Callable[[np.ndarray], np.ndarray] = processor.key
+        else:
+            frames, process = source_frames(self.source), processor
+        for index, frame in enumerate(frames):
+            if index < skip:
+                continue
+            # the keyer's state then steps from one kept frame to the next, as in a clip
+            # made at the device's rate
+            yield process(frame) if kept is None or index >= len(kept) or kept[index] else None
 
 
 def _open(media: ProcessedMedia) -> Iterator[np.ndarray]:

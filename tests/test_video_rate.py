@@ -1,0 +1,102 @@
+"""A clip faster than the device is keyed at the device's rate: a 60 fps clip on a
+30 fps fan shows every other frame, and only those go through the keyer (before, every
+frame was keyed and half of them dropped)."""
+
+from __future__ import annotations
+
+import numpy as np
+import pytest
+
+from holopack.pipeline import ExportPlan, ExportSettings
+from holopack.pipeline.frames import Timeline, VideoSource
+from holopack.scene.load import load
+from holopack.scene.scene import Scene
+from holopack.scene.types import MediaSource
+from holopack.video.process import FrameProcessor
+from test_video_crop_loop import write_mp4
+
+FRAMES, SIDE = 40, 96
+
+
+def green_clip(path, fps: int) -> None:
+    """A bright disc crossing a green screen, FRAMES frames at ``fps``."""
+    y, x = np.mgrid[0:SIDE, 0:SIDE]
+    frames = []
+    for i in range(FRAMES):
+        picture = np.empty((SIDE, SIDE, 3), np.uint8)
+        picture[...] = (30, 170, 40)
+        cx = 25 + 46 * i / (FRAMES - 1)
+        picture[(x - cx) ** 2 + (y - 48) ** 2 <= 14**2] = (220, 120, 60)
+        frames.append(picture)
+    write_mp4(path, frames, fps=fps)
+
+
+def keyed_export(path, monkeypatch, **settings):
+    """(the output frames' pictures, the keyer's calls) of an export to the 42-F2 (30 fps)."""
+    calls = []
+    key = FrameProcessor.key
+
+    def counted(self, placed):
+        calls.append(1)
+        return key(self, placed)
+
+    monkeypatch.setattr(FrameProcessor, "key", counted)
+    plan = ExportPlan(
+        load(str(path)), ExportSettings(device="3dcircle-42f2", key="green", **settings), "X.BIN"
+    )
+    pictures = [plan.source.frame_at(i).copy() for i in range(plan.timeline.frame_count)]
+    return pictures, len(calls)
+
+
+def test_a_60_fps_clip_on_a_30_fps_fan_keys_only_the_frames_it_shows(tmp_path, monkeypatch):
+    path = tmp_path / "fast.mp4"
+    green_clip(path, 60)
+    shown, keyed = keyed_export(path, monkeypatch)
+    assert len(shown) == FRAMES // 2
+    # the frames shown and at most the worker's look-ahead (it keys two ahead)
+    assert keyed <= len(shown) + 2, keyed
+    # the same pictures as a clip made at 30 fps of those very frames, keyed in full
+    slow = tmp_path / "slow.mp4"
+    write_mp4(slow, list(load(str(path)).media.frames())[::2], fps=30)
+    made, keyed_slow = keyed_export(slow, monkeypatch)
+    assert keyed_slow >= len(made)
+    for a, b in zip(shown, made):
+        assert np.abs(a.astype(int) - b).mean() < 1.0
+    # the disc is keyed out of the screen: lit where it stands, black around it
+    last = shown[-1]
+    assert last.max(axis=-1).astype(bool).mean() < 0.5 and last.max() > 100
+
+
+def test_a_looped_fast_clip_still_blends_every_frame(tmp_path, monkeypatch):
+    # pingpong replays frames the reader does not ask for: all of them are keyed
+    path = tmp_path / "fast.mp4"
+    green_clip(path, 60)
+    _, keyed = keyed_export(path, monkeypatch, loop="pingpong")
+    assert keyed >= FRAMES
+
+
+@pytest.mark.parametrize(
+    ("clip_fps", "count", "start", "expected"),
+    [
+        (60.0, 10, 0, [0, 2, 4, 6, 8]),
+        (60.0, 5, 0, [0, 2, 4]),  # the next pass starts at frame 1 (output 3 shows frame 6 % 5)
+        (60.0, 5, 3, [1, 3]),
+        (24.0, 6, 0, [0, 1, 2, 3, 4, 5]),  # slower than the device: every frame, some twice
+        (90.0, 9, 0, [0, 3, 6]),
+    ],
+)
+def test_a_pass_keeps_the_frames_its_output_frames_show(clip_fps, count, start, expected):
+    media = MediaSource(path="clip.mp4", width=8, height=8, fps=clip_fps, frame_count=count, open_frames=iter)
+    source = VideoSource(
+        Scene(path="clip.mp4", media=media), Timeline(fps=30.0, frame_count=100, animation=None), 8
+    )
+    kept = source.kept_frames(start)
+    assert list(np.flatnonzero(kept)) == expected
+    # every output frame of the pass reads a kept frame
+    i = start
+    while True:
+        shown = source.source_index(i)
+        if i > start and shown < source.source_index(i - 1):
+            break
+        assert kept[shown]
+        i += 1
