@@ -6,6 +6,7 @@ from __future__ import annotations
 
 import numpy as np
 import pytest
+from test_video_crop_loop import write_mp4
 
 from holopack.pipeline import ExportPlan, ExportSettings
 from holopack.pipeline.frames import Timeline, VideoSource
@@ -13,7 +14,6 @@ from holopack.scene.load import load
 from holopack.scene.scene import Scene
 from holopack.scene.types import MediaSource
 from holopack.video.process import FrameProcessor
-from test_video_crop_loop import write_mp4
 
 FRAMES, SIDE = 40, 96
 
