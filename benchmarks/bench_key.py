@@ -138,7 +138,7 @@ def peak_memory(path: str, frames: int) -> float:
 
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
-    parser.add_argument("--seconds", type=float, default=10.0, help="the clip's length (30 fps)")
+    parser.add_argument("--seconds", type=float, default=10.0, help="the clip's length in seconds")
     parser.add_argument("--repeats", type=int, default=3)
     parser.add_argument("--json", help="write the figures as JSON")
     parser.add_argument("--hdr", action="store_true", help="the clip as a phone's HLG clip (HEVC 10-bit)")
