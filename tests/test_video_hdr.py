@@ -138,12 +138,12 @@ def test_the_keyed_window_and_the_first_pass_see_the_sdr_colours_too(tmp_path, t
     path = tmp_path / "clip.mp4"
     _write_clip(path, _hdr_signal(_grid_nits(), transfer), transfer)
     media = holopack.load(str(path)).media
-    assert media.filter_format == "gbrp16le"
+    assert "gbrp16le" in media.rgb_filter
     # the 48 x 48 picture halved into the middle of a 32 x 32 square: 4 px of padding
     placement = Placement(scale=0.5, offset_x=4.0, offset_y=4.0, size=32)
     win = window(media.width, media.height, placement)
     assert win is not None and win.resized
-    framed = next(iter(media.open_filtered(window_filter(win, media.filter_format), (32, 32)))).astype(int)
+    framed = next(iter(media.open_filtered(window_filter(win, media.rgb_filter), (32, 32)))).astype(int)
     pad = np.ones((32, 32), bool)
     pad[4:28, 4:28] = False
     assert framed[pad].max() == 0

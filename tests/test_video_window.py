@@ -105,6 +105,48 @@ def test_any_window_matches_opencv_resizing_the_same_pixels(clip, placement, mea
         assert not got[outside].any()
 
 
+# (pixel format, encoder options): chroma halved both ways and across only, and 10 bits
+# converted to 8
+SUBSAMPLED = [
+    ("yuv420p", ["-c:v", "libx264", "-crf", "16"]),
+    ("yuv422p", ["-c:v", "libx264", "-crf", "16"]),
+    ("yuv420p10le", ["-c:v", "libx265", "-x265-params", "log-level=error:lossless=1"]),
+]
+
+
+@pytest.mark.parametrize(("pix_fmt", "codec"), SUBSAMPLED, ids=[p for p, _ in SUBSAMPLED])
+def test_a_window_cropped_before_its_conversion_has_the_whole_frames_pixels(tmp_path, pix_fmt, codec):
+    """The keyer's reader crops the window (with a margin, on the 8 x 8 grid) in the
+    decoded picture's own format before converting it to RGB: only that part is
+    converted. The chroma upsampling must see what it sees on the whole frame: the same
+    pixels as the window cut from the whole frame converted."""
+    path = tmp_path / f"{pix_fmt}.mp4"
+    width, height = 202, 118  # not multiples of 8: the margin meets the edges off the grid
+    y, x = np.mgrid[0:height, 0:width]
+    frames = []
+    for i in range(3):
+        f = np.stack([x * 1.2 + 9 * i, y * 2.1, (x * y) % 251], -1)
+        f[30:70, 40 + 9 * i : 90 + 9 * i] = (250, 40, 200)  # a sharp-edged patch: chroma edges
+        frames.append(np.clip(f, 0, 255).astype(np.uint8))
+    cmd = [imageio_ffmpeg.get_ffmpeg_exe(), "-y", "-loglevel", "error", "-f", "rawvideo", "-pix_fmt", "rgb24"]
+    cmd += ["-s", f"{width}x{height}", "-r", "10", "-i", "-", *codec, "-pix_fmt", pix_fmt, str(path)]
+    subprocess.run(cmd, input=b"".join(f.tobytes() for f in frames), check=True)
+    media = holopack.load(str(path)).media
+    for placement in (
+        Placement(scale=0.9, offset_x=-40.5, offset_y=-11.0, size=96),  # inside: cropped on all sides
+        Placement(scale=0.8, offset_x=-101.0, offset_y=-45.0, size=96),  # reaching the corner
+    ):
+        win = window(width, height, placement)
+        assert win is not None
+        whole = list(media.open_filtered(window_filter(win, media.rgb_filter), (96, 96)))
+        chain = window_filter(win, media.rgb_filter, (width, height))
+        assert chain.startswith("crop=")  # the pre-crop is there to be tested
+        cropped = list(media.open_filtered(chain, (96, 96)))
+        assert len(whole) == len(cropped) == 3
+        for a, b in zip(whole, cropped):
+            assert np.array_equal(a, b)
+
+
 def test_the_sample_filter_hands_over_every_third_frame_and_counts_them_all(clip):
     media, frames = clip
     read = media.open_filtered(sample_filter(3), (W, H), True)

@@ -220,15 +220,13 @@ def _load_ffmpeg(path: str) -> Scene:
     conversion = hdr.conversion_for(
         tags, hdr.content_peak(path, stream.index) if tags.transfer == "smpte2084" else None
     )
-    filters = [
-        stream.deinterlace_filter(),
-        hdr.signal_filter(tags, stream.alpha) if conversion is not None else None,
-        stream.square_filter(stored_width, stored_height),
-    ]
+    filters = [stream.deinterlace_filter(), stream.square_filter(stored_width, stored_height)]
     # a tile grid takes no filter: its colours are converted here once it is read
     stream.prefilter = None if stream.grid else ",".join(f for f in filters if f) or None
-    # the tables to sRGB close every reader's chain, after its own crop and scale
+    # an HDR stream's conversion is split around a reader's own crop and scale: the
+    # 16-bit signal where the reader converts to RGB, the tables to sRGB at its end
     if conversion is not None and not stream.grid:
+        stream.signal = hdr.signal_filter(tags, stream.alpha)
         stream.postfilter = hdr.srgb_filter(conversion, stream.alpha)
     grid_conversion = conversion if stream.grid else None
     check_picture_size(width, height, 6, "a video frame", path)
@@ -284,7 +282,7 @@ def _load_ffmpeg(path: str) -> Scene:
         open_rgba=rgba_frames if stream.alpha else None,
         open_filtered=None if stream.alpha else partial(alpha_decode.FilteredFrames, path, stream),
         colour=conversion.describe() if conversion is not None else None,
-        filter_format=stream.filter_format,
+        rgb_filter=stream.rgb_filter,
     )
     return Scene(path=path, media=media)
 

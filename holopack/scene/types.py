@@ -219,8 +219,8 @@ class MediaSource:
     uint8 straight RGBA and ``frames()`` the same composited over black.
     ``open_filtered(vf, (width, height), passthrough)``, for an opaque video ffmpeg
     reads, decodes it through an ffmpeg filter chain (holopack.video.decode.FilteredFrames);
-    ``filter_format`` is the pixel format such a chain crops and scales in (rgb24, or an
-    HDR clip's 16-bit signal, turned into sRGB after the chain: StreamInfo.filter_format).
+    ``rgb_filter`` is the filter such a chain turns the picture into RGB with (format=rgb24,
+    or an HDR clip's 16-bit signal, turned into sRGB after the chain: StreamInfo.rgb_filter).
     ``colour``: what is done to an HDR or wide-gamut video's colours to make them sRGB
     (holopack.video.hdr.Conversion.describe), None for SDR in sRGB/BT.709.
     """
@@ -235,7 +235,7 @@ class MediaSource:
     open_rgba: Callable[[], Iterator[np.ndarray]] | None = None
     open_filtered: Callable[..., Any] | None = None
     colour: str | None = None
-    filter_format: str = "rgb24"
+    rgb_filter: str = "format=rgb24"
 
     def frames(self) -> Iterator[np.ndarray]:
         return self.open_frames()

@@ -171,9 +171,9 @@ def read_clip(
         # ffmpeg decodes every frame but hands over only the samples (frames 0, step...),
         # already at the analysis size, and writes every frame's small copy itself
         shrink = None if size == (media.width, media.height) else size
-        rgb = media.filter_format
-        also = None if every is None else (every_filter(small, rgb), every)
-        picked = media.open_filtered(sample_filter(step, shrink, rgb), size, True, also=also)
+        to_rgb = media.rgb_filter
+        also = None if every is None else (every_filter(small, to_rgb), every)
+        picked = media.open_filtered(sample_filter(step, shrink, to_rgb), size, True, also=also)
         frames: Iterator[tuple[int, np.ndarray]] = ((i * first_step, f) for i, f in enumerate(picked))
     else:
         frames = enumerate(source_frames(media))

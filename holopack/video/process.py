@@ -153,7 +153,8 @@ class ProcessedMedia(MediaSource):
         if self.source.open_filtered is not None and not self.model.alpha and win is not None:
             # ffmpeg crops and scales: only the pixels the fan shows reach the keyer
             frames = self.source.open_filtered(
-                window_filter(win, self.source.filter_format), (placement.size, placement.size)
+                window_filter(win, self.source.rgb_filter, (self.width, self.height)),
+                (placement.size, placement.size),
             )
             process: Callable[[np.ndarray], np.ndarray] = processor.key
         else:
