@@ -416,9 +416,9 @@ class FilteredFrames:
         main_out = (["-fps_mode", "passthrough"] if self.passthrough else []) + main_out
         prefilter, post = self.info.prefilter, self.info.postfilter
         if self.also is not None and prefilter:
-            # both outputs from one run of the prefilter (deinterlacing, an HDR signal's
-            # conversion): run once for each output's chain it doubled an HLG clip's
-            # first pass
+            # both outputs from one run of the prefilter (deinterlacing, squaring the
+            # pixels): run once for each output's chain, an HDR table there doubled an
+            # HLG clip's first pass
             also_vf, also_path = self.also
             stream = f"[0:{self.info.index}]" if self.info.index is not None else "[0:v:0]"
             main_vf = ",".join(f for f in (self.vf, post) if f)
