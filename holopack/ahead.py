@@ -2,9 +2,10 @@
 a wall's rendered canvases (wall/prefetch.py) and a video's keyed frames.
 
 The processed clip's frames are decoded (ffmpeg's pipe read into the frame) and keyed
-on one thread while the export's thread resamples and encodes the frame before: the
-key's kernels run on holopack.work_pool with the GIL released, and so do the export's,
-so on two cores the two halves run side by side instead of one after the other. The
+on worker threads (two stages, each on its own: video/process.py's _two_stages) while
+the export's thread resamples and encodes the frame before: the key's kernels run on
+holopack.work_pool with the GIL released, and so do the export's, so on two cores the
+parts run side by side instead of one after the other. The
 items come out in order and the iterator runs on the one worker thread, so whatever
 state it carries from item to item (the keyer's previous frame) is the same as when it
 runs on the reader's thread: the output does not change. At most ``depth`` finished
@@ -13,6 +14,7 @@ items wait, so memory stays flat in the clip's length.
 
 from __future__ import annotations
 
+import atexit
 import queue
 import threading
 from collections.abc import Iterator
@@ -21,6 +23,23 @@ from typing import TypeVar
 T = TypeVar("T")
 
 _DONE = object()
+
+# The workers of iterators still open (a plan read part way and dropped): stopped at the
+# interpreter's exit, before the C++ libraries' static objects are destroyed. A worker
+# left inside an OpenCV call then aborted the process ("terminate called without an
+# active exception"), 2 of 6 times when a script read a keyed clip part way and ended.
+_running: dict[threading.Thread, threading.Event] = {}
+_running_lock = threading.Lock()
+
+
+@atexit.register
+def _stop_all() -> None:
+    with _running_lock:
+        running = list(_running.items())
+    for _, stop in running:
+        stop.set()
+    for worker, _ in running:
+        worker.join(timeout=5.0)
 
 
 class _Failed:
@@ -61,10 +80,17 @@ def ahead(items: Iterator[T], depth: int = 2, name: str = "holopack-video-ahead"
                 close()  # a generator's own cleanup (ffmpeg stopped) runs on this thread
 
     worker = threading.Thread(target=work, name=name, daemon=True)
+    with _running_lock:
+        _running[worker] = stop
     worker.start()
     try:
         while True:
-            item = done.get()
+            try:
+                item = done.get(timeout=0.05)
+            except queue.Empty:
+                if worker.is_alive() or not done.empty():
+                    continue
+                return  # stopped from outside (the interpreter's exit): no more items
             if item is _DONE:
                 return
             if isinstance(item, _Failed):
@@ -73,3 +99,5 @@ def ahead(items: Iterator[T], depth: int = 2, name: str = "holopack-video-ahead"
     finally:
         stop.set()
         worker.join()
+        with _running_lock:
+            _running.pop(worker, None)

@@ -13,12 +13,15 @@ from _video_clips import make_clip
 
 import holopack
 from holopack.ahead import ahead
+from holopack.video.crop import window
+from holopack.video.decode import window_filter
 from holopack.video.options import video_options
-from holopack.video.process import processed_media
+from holopack.video.process import FrameProcessor, _two_stages, processed_media
 
 
 def _worker_alive() -> bool:
-    return any(t.name == "holopack-video-ahead" for t in threading.enumerate())
+    names = ("holopack-video-ahead", "holopack-video-matte")
+    return any(t.name in names for t in threading.enumerate())
 
 
 def test_items_come_in_order_each_once():
@@ -105,4 +108,36 @@ def test_keyed_ahead_the_frames_are_those_keyed_on_one_thread(tmp_path, loop):
         assert len(alone) == len(threaded)
         for a, b in zip(alone, threaded, strict=True):
             np.testing.assert_array_equal(a, b)
+    assert not _worker_alive()
+
+
+@pytest.mark.parametrize("kind", ["green", "studio"])
+def test_the_two_keying_stages_give_the_frames_of_key_one_frame_after_the_other(tmp_path, kind):
+    # the studio clip's refinement carries the previous frame's matte (holes.carry_parts):
+    # the second stage must still see the frames in order, each after the one before
+    path, _truth = make_clip(kind, str(tmp_path), seed=21, vary=True)
+    media = processed_media(holopack.load(path).media, video_options(crop="auto"))
+    media.set_size(200)
+    placement = media.placement()
+    win = window(media.width, media.height, placement)
+    assert win is not None
+
+    def window_frames():
+        vf = window_filter(win, media.source.rgb_filter, (media.width, media.height))
+        return media.source.open_filtered(vf, (placement.size, placement.size))
+
+    one = FrameProcessor(media.model, placement)
+    assert one.keys_in_two_stages
+    expected = [one.key(frame) for frame in window_frames()]
+    kept = np.arange(len(expected)) % 3 != 1  # and with frames left out, as a faster clip's
+    staged = list(_two_stages(FrameProcessor(media.model, placement), window_frames(), 0, None))
+    assert len(staged) == len(expected) > 10
+    for a, b in zip(expected, staged, strict=True):
+        np.testing.assert_array_equal(a, b)
+    skipping = FrameProcessor(media.model, placement)
+    expected_kept = [skipping.key(f) for f, k in zip(window_frames(), kept, strict=True) if k]
+    staged_kept = list(_two_stages(FrameProcessor(media.model, placement), window_frames(), 0, kept))
+    assert [f is None for f in staged_kept] == list(~kept)
+    for a, b in zip(expected_kept, [f for f in staged_kept if f is not None], strict=True):
+        np.testing.assert_array_equal(a, b)
     assert not _worker_alive()

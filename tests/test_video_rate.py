@@ -32,15 +32,16 @@ def green_clip(path, fps: int) -> None:
 
 
 def keyed_export(path, monkeypatch, **settings):
-    """(the output frames' pictures, the keyer's calls) of an export to the 42-F2 (30 fps)."""
+    """(the output frames' pictures, the frames keyed: the matte kernel's calls) of an
+    export to the 42-F2 (30 fps)."""
     calls = []
-    key = FrameProcessor.key
+    score = FrameProcessor.score
 
     def counted(self, placed):
         calls.append(1)
-        return key(self, placed)
+        return score(self, placed)
 
-    monkeypatch.setattr(FrameProcessor, "key", counted)
+    monkeypatch.setattr(FrameProcessor, "score", counted)
     plan = ExportPlan(
         load(str(path)), ExportSettings(device="3dcircle-42f2", key="green", **settings), "X.BIN"
     )
@@ -53,8 +54,9 @@ def test_a_60_fps_clip_on_a_30_fps_fan_keys_only_the_frames_it_shows(tmp_path, m
     green_clip(path, 60)
     shown, keyed = keyed_export(path, monkeypatch)
     assert len(shown) == FRAMES // 2
-    # the frames shown and at most the worker's look-ahead (it keys two ahead)
-    assert keyed <= len(shown) + 2, keyed
+    # the frames shown and at most the look-ahead: two keyed frames wait for the reader,
+    # one more is finished and one scored (process.KEY_AHEAD, SCORE_AHEAD)
+    assert keyed <= len(shown) + 4, keyed
     # the same pictures as a clip made at 30 fps of those very frames, keyed in full
     slow = tmp_path / "slow.mp4"
     write_mp4(slow, list(load(str(path)).media.frames())[::2], fps=30)

@@ -81,20 +81,29 @@ def key_frame(
     background_linear: np.ndarray | None = None,
 ):
     """frame (H, W, 3) uint8 RGB, plates (H, W, 3) float32 at the same size -> (colour
-    (H, W, 3) uint8 premultiplied over black, alpha (H, W) float32, the new state)."""
-    frame = np.ascontiguousarray(frame[..., :3])
-    if background is None:
-        background = background_for(model, plate_rgb, frame.shape)
-    alpha, state = key_matte(model, frame, plate_ycc, plate_rgb, state, background, background_linear)
-    band = edge_band(alpha)
-    if model.despill >= 0:
-        add_spill_band(band, alpha, frame, model.key_uv)
-    out = np.empty(frame.shape, np.uint8)
-    key_kernel.composite(frame, alpha, band, background, model.despill, np.float32(gain), out)
+    (H, W, 3) uint8 premultiplied over black, alpha (H, W) float32, the new state).
+    score_frame then finish_frame, one after the other."""
+    scored, state = score_frame(model, frame, plate_ycc, plate_rgb, state, background, background_linear)
+    out, alpha = finish_frame(model, scored, state, gain)
     return out, alpha, state
 
 
-def key_matte(
+@dataclass
+class ScoredFrame:
+    """A frame after the matte kernel, with all that the rest of its keying reads
+    (finish_frame). It shares no array with the KeyState, which the next frame's kernel
+    overwrites: that kernel may run while this frame is finished (process.ProcessedMedia
+    keys a clip in two stages on two threads)."""
+
+    frame: np.ndarray  # (H, W, 3) uint8 RGB
+    alpha: np.ndarray  # (H, W) float32: the kernel's matte, refined in place by finish_frame
+    offset: np.ndarray  # (H, W, 3) float32: the frame's YCbCr minus the plate's
+    linear_distance: np.ndarray  # (H, W) float32: |frame - background| in linear RGB
+    score: np.ndarray  # (H, W) float32: this frame's scores (a copy of the state's)
+    background: np.ndarray  # (H, W, 3) float32: what the composite despills towards
+
+
+def score_frame(
     model,
     frame: np.ndarray,
     plate_ycc: np.ndarray | None,
@@ -102,21 +111,22 @@ def key_matte(
     state: KeyState | None,
     background: np.ndarray | None = None,
     background_linear: np.ndarray | None = None,
-) -> tuple[np.ndarray, KeyState]:
-    """key_frame's matte without the colour (the first pass needs the colour only for
-    --levels auto): -> (alpha (H, W) float32, the new state)."""
+) -> tuple[ScoredFrame, KeyState]:
+    """key_frame's first half: the matte kernel on ``frame`` (as key_frame's arguments),
+    stepping the state from the previous frame to this one -> (the scored frame, the
+    new state). It reads of the state only what the kernel of the frame before wrote."""
     frame = np.ascontiguousarray(frame[..., :3])
     h, w = frame.shape[:2]
     if plate_ycc is None:
         plate_ycc = np.zeros((h, w, 3), np.float32)
+    if background is None:
+        background = background_for(model, plate_rgb, (h, w, 3))
     alpha = np.empty((h, w), np.float32)
     if state is None:
         state = KeyState(frame.copy(), np.zeros((h, w), np.float32))
         has_prev = False
     else:
         has_prev = True
-    if background is None:
-        background = background_for(model, plate_rgb, (h, w, 3))
     if state.background_linear is None:
         state.background_linear = (
             codes_to_linear(background) if background_linear is None else background_linear
@@ -138,6 +148,48 @@ def key_matte(
         linear_distance,
     )
     state.frame[...] = frame
+    scored = ScoredFrame(frame, alpha, offset, linear_distance, state.score.copy(), background)
+    return scored, state
+
+
+def finish_frame(
+    model, scored: ScoredFrame, state: KeyState, gain: float = 1.0
+) -> tuple[np.ndarray, np.ndarray]:
+    """key_frame's second half: the scored frame's matte refined (refine_matte), its edge
+    and spill bands found, composited -> (colour (H, W, 3) uint8 premultiplied over
+    black, alpha (H, W) float32). Frames must be finished in their order: a backdrop of
+    no screen colour carries the previous frame's matte (KeyState.alpha)."""
+    alpha = refine_matte(model, scored, state)
+    band = edge_band(alpha)
+    frame = scored.frame
+    if model.despill >= 0:
+        add_spill_band(band, alpha, frame, model.key_uv)
+    out = np.empty(frame.shape, np.uint8)
+    key_kernel.composite(frame, alpha, band, scored.background, model.despill, np.float32(gain), out)
+    return out, alpha
+
+
+def key_matte(
+    model,
+    frame: np.ndarray,
+    plate_ycc: np.ndarray | None,
+    plate_rgb: np.ndarray | None,
+    state: KeyState | None,
+    background: np.ndarray | None = None,
+    background_linear: np.ndarray | None = None,
+) -> tuple[np.ndarray, KeyState]:
+    """key_frame's matte without the colour (the first pass needs the colour only for
+    --levels auto): -> (alpha (H, W) float32, the new state)."""
+    scored, state = score_frame(model, frame, plate_ycc, plate_rgb, state, background, background_linear)
+    return refine_matte(model, scored, state), state
+
+
+def refine_matte(model, scored: ScoredFrame, state: KeyState) -> np.ndarray:
+    """The scored frame's matte refined in the subject's window and any stray's ->
+    alpha (H, W) float32 (scored.alpha itself); the state keeps it for the next frame
+    where a backdrop of no screen colour carries parts (holes.carry_parts)."""
+    alpha = scored.alpha
+    assert state.background_linear is not None  # set by score_frame
     window = subject_window(alpha, WINDOW_PAD)
     # a backdrop of no screen colour: a part the hole test leaves open is still the
     # subject where the previous frame's matte, moved with the subject, held it
@@ -148,26 +200,27 @@ def key_matte(
             holes = i == 0
             previous = state.alpha[ys, xs] if holes and carry and state.alpha is not None else None
             alpha[ys, xs] = refined_edge(
-                model, alpha, frame, offset, linear_distance, state, ys, xs, holes, previous
+                model, alpha, scored, state.background_linear, ys, xs, holes, previous
             )
     state.alpha = alpha.copy() if carry else None
-    return alpha, state
+    return alpha
 
 
 def refined_edge(
-    model, alpha, frame, offset, linear_distance, state, ys, xs, holes: bool = True, previous=None
+    model, alpha, scored: ScoredFrame, background_linear, ys, xs, holes: bool = True, previous=None
 ) -> np.ndarray:
     """The matte kernel's alpha refined on the window (ys, xs) (row and column slices)
-    -> float32 (h, w): the window's final matte. ``holes``: run the hole test (refine);
+    -> float32 (h, w): the window's final matte. ``scored``: the frame's kernel outputs;
+    ``background_linear`` (H, W, 3) float32; ``holes``: run the hole test (refine);
     ``previous``: the previous frame's final matte on the window, or None (refine)."""
     # refined there only: elsewhere the matte is 0, which the ramp and the coverage keep
     refined = refine(
         model,
         alpha[ys, xs],
-        frame[ys, xs],
-        offset[ys, xs],
-        linear_distance[ys, xs],
-        state.score[ys, xs],
+        scored.frame[ys, xs],
+        scored.offset[ys, xs],
+        scored.linear_distance[ys, xs],
+        scored.score[ys, xs],
         holes,
         previous,
     )
@@ -180,7 +233,7 @@ def refined_edge(
         # a backdrop of no screen colour: the edge's own colour places its partly
         # covered pixels (a coloured screen's spill tints the rim, so there the ramp
         # or the coverage alone decides)
-        edge = colour_edge(edge, refined, frame[ys, xs], state.background_linear[ys, xs])
+        edge = colour_edge(edge, refined, scored.frame[ys, xs], background_linear[ys, xs])
     return edge
 
 
