@@ -197,9 +197,10 @@ def _two_stages(
     frame that ``kept`` leaves out), in two stages on two threads: the matte kernel of
     the next frame (with the read of it from ffmpeg's pipe) runs while this one is
     refined and composited. Each stage carries its own state from frame to frame, in
-    order, so the frames are the same as key's one after the other. Why: one keyed
-    1080p frame's stages leave the second core idle half the time (the refinement is
-    mostly serial), and ffmpeg's decoding beside it takes a tenth of a core."""
+    order, so the frames are the same as key's one after the other. Why: a keyed frame's
+    refinement is mostly serial, and on one thread the second core idled meanwhile (the
+    1080p bench clip's keyed frames: 57-62 -> 64-65 fps idle; docs/video.md, "Two
+    stages")."""
 
     def scored() -> Iterator[ScoredFrame | None]:
         for index, frame in enumerate(frames):
