@@ -31,6 +31,7 @@ import zlib
 from .. import notices
 from ..errors import InputError
 from ..limits import MAX_FILE_BYTES, memory_budget_bytes
+from .load import VIDEO_SUFFIXES
 from .scene import Scene
 
 # Model files an archive may hold, in the order one is preferred over another when an
@@ -47,8 +48,8 @@ _USD_SUFFIXES = (".usdz", ".usdc", ".usda", ".usd")
 # a few hundred for a textured CAD hand-off. More is a folder of something else, or a
 # zip bomb of empty members.
 MAX_MEMBERS = 10_000
-# A clip in an archive: one video, or pictures that are frames of one (all in one folder)
-VIDEO_SUFFIXES = (".mp4", ".mov", ".m4v", ".webm", ".mkv", ".avi", ".gif")
+# A clip in an archive: one video (load.VIDEO_SUFFIXES), or pictures that are frames of
+# one (all in one folder)
 FRAME_SUFFIXES = (".png", ".webp", ".jpg", ".jpeg")
 # Files no model loader reads, left packed: the authoring originals a download carries
 # beside its glTF (they can be hundreds of MB), and archives inside the archive

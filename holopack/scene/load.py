@@ -18,6 +18,17 @@ from .scene import Scene
 
 Loader = Callable[[str], Scene]
 
+# Videos, read by ffmpeg (holopack.scene.media.load_video): phones' and editors' MP4,
+# MOV, WebM, MKV and AVI; camcorders' AVCHD (.mts, .m2ts) and broadcast transport
+# streams (.ts); MPEG-1/2 program streams (.mpg, .mpeg); Windows Media (.wmv), Flash
+# (.flv), old phones' 3GP, Ogg Theora (.ogv) and broadcast MXF; and GIF animations.
+# Archives look for a clip by the same list (holopack.scene.archive).
+VIDEO_SUFFIXES = (
+    ".mp4", ".mov", ".m4v", ".webm", ".mkv", ".avi",
+    ".ts", ".mts", ".m2ts", ".mpg", ".mpeg", ".wmv", ".flv", ".3gp", ".ogv", ".mxf",
+    ".gif",
+)  # fmt: skip
+
 # suffix -> "module:function", imported on first use so that loading an OBJ never
 # pays for the video stack and vice versa.
 _REGISTRY: dict[str, str] = {
@@ -57,13 +68,7 @@ _REGISTRY: dict[str, str] = {
     ".avif": "holopack.scene.media:load_image",
     ".heic": "holopack.scene.media:load_heif",
     ".heif": "holopack.scene.media:load_heif",
-    ".gif": "holopack.scene.media:load_video",
-    ".mp4": "holopack.scene.media:load_video",
-    ".mov": "holopack.scene.media:load_video",
-    ".m4v": "holopack.scene.media:load_video",
-    ".webm": "holopack.scene.media:load_video",
-    ".mkv": "holopack.scene.media:load_video",
-    ".avi": "holopack.scene.media:load_video",
+    **dict.fromkeys(VIDEO_SUFFIXES, "holopack.scene.media:load_video"),
 }
 
 

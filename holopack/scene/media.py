@@ -239,8 +239,10 @@ def _load_ffmpeg(path: str) -> Scene:
     frame_count = max(1, int(round(duration * fps)))
     span = alpha_decode.video_span(path, stream.index)
     # trusted to shorten the clip only: a stream whose time stamps wander (a raw
-    # elementary stream, a broken muxer) keeps the container's count
-    if span is not None and (duration <= 0 or span.seconds <= duration + 1.0 / fps):
+    # elementary stream, a broken muxer) keeps the container's count; but up to two
+    # frames longer, as an MPEG-1 program stream's container leaves them out (a 24-frame
+    # .mpeg said 0.90 s at 25 fps: its last two frames were never shown)
+    if span is not None and (duration <= 0 or span.seconds <= duration + 2.0 / fps):
         # the picture's own length, not the container's (sound may run on; a cut file's
         # index promises more than it holds)
         if span.cut_short:

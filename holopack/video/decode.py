@@ -306,14 +306,28 @@ def video_span(path: str, index: int | None = None) -> VideoSpan | None:
     if not tb_m:
         return None
     start, end = None, None
+    # an MPEG program stream (.mpg, a DVD's .vob) leaves its last picture without a
+    # presentation time: it is shown its reorder delay (the most any picture's
+    # presentation follows its decoding) after its decoding time (without it a 24-frame
+    # .mpg counted 23)
+    delay, untimed_end = 0, None
     for line in done.stdout.splitlines():
         m = _PACKET.match(line)
-        if m and int(m.group(2)) > _NO_PTS:
-            pts, length = int(m.group(2)), int(m.group(3))
-            start = pts if start is None else min(start, pts)
-            end = pts + length if end is None else max(end, pts + length)
+        if not m:
+            continue
+        dts, pts, length = int(m.group(1)), int(m.group(2)), int(m.group(3))
+        if pts <= _NO_PTS:
+            if dts > _NO_PTS:
+                untimed_end = dts + length if untimed_end is None else max(untimed_end, dts + length)
+            continue
+        if dts > _NO_PTS:
+            delay = max(delay, pts - dts)
+        start = pts if start is None else min(start, pts)
+        end = pts + length if end is None else max(end, pts + length)
     if start is None or end is None or end <= start:
         return None
+    if untimed_end is not None:
+        end = max(end, untimed_end + delay)
     seconds = (end - start) * int(tb_m.group(1)) / int(tb_m.group(2))
     return VideoSpan(seconds=seconds, cut_short="partial file" in done.stderr)
 
