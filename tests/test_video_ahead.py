@@ -12,6 +12,7 @@ import pytest
 from _video_clips import make_clip
 
 import holopack
+from holopack import ahead as ahead_module
 from holopack.ahead import ahead
 from holopack.video.crop import window
 from holopack.video.decode import window_filter
@@ -141,3 +142,23 @@ def test_the_two_keying_stages_give_the_frames_of_key_one_frame_after_the_other(
     for a, b in zip(expected_kept, [f for f in staged_kept if f is not None], strict=True):
         np.testing.assert_array_equal(a, b)
     assert not _worker_alive()
+
+
+def test_open_workers_are_stopped_when_the_interpreter_exits():
+    # a script that reads a keyed clip part way and ends: its workers must be stopped
+    # before the libraries' teardown (one left inside an OpenCV call aborted the process)
+    closed = []
+
+    def items():
+        try:
+            yield from range(10**6)
+        finally:
+            closed.append(threading.current_thread().name)
+
+    stream = ahead(items(), depth=2)
+    assert next(stream) == 0
+    ahead_module._stop_all()  # what the interpreter's exit runs (atexit)
+    assert closed == ["holopack-video-ahead"]  # the source closed, on its worker
+    assert not _worker_alive()
+    rest = list(stream)  # what was made before the stop, then the end: no wait
+    assert rest == list(range(1, 1 + len(rest))) and len(rest) <= 3
