@@ -15,6 +15,7 @@ items wait, so memory stays flat in the clip's length.
 from __future__ import annotations
 
 import atexit
+import os
 import queue
 import threading
 from collections.abc import Iterator
@@ -30,6 +31,17 @@ _DONE = object()
 # active exception"), 2 of 6 times when a script read a keyed clip part way and ended.
 _running: dict[threading.Thread, threading.Event] = {}
 _running_lock = threading.Lock()
+
+
+def _after_fork() -> None:
+    """A forked child has none of the parent's workers, and a lock that another thread
+    held at the fork would stay held in it."""
+    global _running, _running_lock
+    _running = {}
+    _running_lock = threading.Lock()
+
+
+os.register_at_fork(after_in_child=_after_fork)
 
 
 @atexit.register

@@ -162,3 +162,17 @@ def test_open_workers_are_stopped_when_the_interpreter_exits():
     assert not _worker_alive()
     rest = list(stream)  # what was made before the stop, then the end: no wait
     assert rest == list(range(1, 1 + len(rest))) and len(rest) <= 3
+
+
+def test_a_forked_child_starts_with_no_workers_of_its_parent():
+    import os
+
+    stream = ahead(iter(range(100)), depth=2)
+    assert next(stream) == 0  # the parent's worker is running
+    pid = os.fork()
+    if pid == 0:  # the child: none of the parent's workers, and ahead() works
+        ok = not ahead_module._running and list(ahead(iter(range(5)))) == list(range(5))
+        os._exit(0 if ok else 1)
+    _, status = os.waitpid(pid, 0)
+    assert os.WIFEXITED(status) and os.WEXITSTATUS(status) == 0
+    assert list(stream) == list(range(1, 100))
