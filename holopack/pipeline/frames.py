@@ -276,8 +276,9 @@ class VideoSource(_SourceBase):
             raise ValueError("a VideoSource needs a scene that holds a picture or video")
         self.media = scene.media
         self.orientation = Orientation()
-        self._media_iter: Iterator[np.ndarray] | None = None
+        self._media_iter: Iterator[np.ndarray | None] | None = None
         self._media_pos = -1
+        self._media_fitted = False  # whether the open pass hands over fitted frames
         self._media_frame: np.ndarray | None = None
         if hasattr(self.media, "set_size"):
             self.media.set_size(self.size)  # processed video is keyed at the output size
@@ -286,7 +287,7 @@ class VideoSource(_SourceBase):
         self.framing = framing
 
     def picture(self, index: int) -> Picture:
-        return Picture(color=fit_square(self.frame_at(index), self.size))
+        return Picture(color=fit_square(self._frame(index, fitted=True), self.size))
 
     def source_index(self, index: int) -> int:
         """The video frame that output frame ``index`` shows (0 for a picture)."""
@@ -312,18 +313,20 @@ class VideoSource(_SourceBase):
 
     def frame_at(self, index: int) -> np.ndarray:
         """The decoded frame (h, w, 3) uint8 sRGB that output frame ``index`` shows."""
+        return self._frame(index, fitted=False)
+
+    def _frame(self, index: int, fitted: bool) -> np.ndarray:
+        """frame_at, or with ``fitted`` the frame already fitted in the square where
+        ffmpeg can fit it as it decodes (an unkeyed clip: video.process.fitted_frames)."""
         media = self.media
         wanted = self.source_index(index)
-        if self._media_iter is None or wanted < self._media_pos:
-            # a processed clip faster than the device keys only the frames shown
-            kept_frames = getattr(media, "frames_kept", None)
-            opened = (
-                media.frames()
-                if kept_frames is None or media.fps <= 0
-                else kept_frames(self.kept_frames(index))
-            )
-            self._media_iter = iter(opened)
+        if self._media_iter is None or wanted < self._media_pos or fitted != self._media_fitted:
+            if fitted != self._media_fitted:
+                self._media_frame = None  # a frame of the other kind is no last frame to hold
+            self.close()
+            self._media_iter = iter(self._open(index, fitted))
             self._media_pos = -1
+            self._media_fitted = fitted
         while self._media_pos < wanted:
             try:
                 frame = next(self._media_iter)
@@ -338,6 +341,23 @@ class VideoSource(_SourceBase):
                 self._media_frame = frame
         assert self._media_frame is not None  # the loop read a frame, or raised
         return self._media_frame
+
+    def _open(self, index: int, fitted: bool) -> Iterator[np.ndarray | None]:
+        """A new pass over the media's frames for output frame ``index`` on."""
+        media = self.media
+        if media.fps <= 0:
+            return media.frames()
+        # a processed clip faster than the device keys only the frames shown
+        kept_frames = getattr(media, "frames_kept", None)
+        if kept_frames is not None:
+            return kept_frames(self.kept_frames(index))
+        if fitted:
+            from ..video.process import fitted_frames
+
+            placed = fitted_frames(media, self.size)
+            if placed is not None:
+                return placed
+        return media.frames()
 
     def close(self) -> None:
         """Stop reading: a processed clip decodes and keys ahead on a thread of its own
