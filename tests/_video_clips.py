@@ -41,7 +41,7 @@ FRAMES = 36
 SWAY_PX = 90  # the subject walks this far each way, so every background pixel is seen
 
 
-def srgb_encode(linear: np.ndarray) -> np.ndarray:
+def srgbencode_clip(linear: np.ndarray) -> np.ndarray:
     """Linear light [0, 1] -> sRGB codes (float, 0-255), the published sRGB curve."""
     x = np.clip(linear, 0.0, 1.0)
     return 255.0 * np.where(x <= 0.0031308, 12.92 * x, 1.055 * np.power(x, 1 / 2.4) - 0.055)
@@ -179,7 +179,7 @@ def composite_frames(
         linear, alpha = linear.astype(np.float64), alpha.astype(np.float64)
         if kind == "webm":
             straight = np.where(alpha[..., None] > 0, linear / np.maximum(alpha, 1e-6)[..., None], 0)
-            rgb = srgb_encode(straight)
+            rgb = srgbencode_clip(straight)
             rgba = np.concatenate([rgb, 255.0 * alpha[..., None]], axis=-1)
             yield np.clip(rgba + 0.5, 0, 255).astype(np.uint8), alpha.astype(np.float32)
             continue
@@ -187,11 +187,13 @@ def composite_frames(
             spill = _edge_spill(alpha)[..., None] * alpha[..., None] * 0.15 * background
             linear = linear + spill
         picture = linear + (1.0 - alpha[..., None]) * background
-        codes = srgb_encode(picture) + rng.normal(0.0, noise, picture.shape)
+        codes = srgbencode_clip(picture) + rng.normal(0.0, noise, picture.shape)
         yield np.clip(codes + 0.5, 0, 255).astype(np.uint8), alpha.astype(np.float32)
 
 
-def _encode(path: str, pictures, fps: int, params: list[str], pix_fmt_in: str) -> None:
+def encode_clip(path: str, pictures, fps: int, params: list[str], pix_fmt_in: str = "rgb24") -> None:
+    """Encode ``pictures`` (H, W, C) uint8 of ``pix_fmt_in`` into ``path`` with the bundled
+    ffmpeg at ``fps``, ``params`` the encoder's options."""
     h, w = pictures[0].shape[:2]
     exe = imageio_ffmpeg.get_ffmpeg_exe()
     cmd = (
@@ -240,7 +242,7 @@ def make_clip(
             Image.fromarray(picture).save(os.path.join(path, f"frame{i:03d}.png"))
     elif kind == "webm":
         path = os.path.join(folder, f"alpha-{seed}.webm")
-        _encode(
+        encode_clip(
             path,
             pictures,
             FPS,
@@ -267,7 +269,7 @@ def make_clip(
         if vary:
             crf = str(int(crf) + int(np.random.default_rng(seed + 2000).integers(-3, 4)))
         path = os.path.join(folder, f"{kind}-{seed}.mp4")
-        _encode(
+        encode_clip(
             path,
             pictures,
             FPS,
@@ -301,14 +303,14 @@ def wide_textured_clip(folder: str, seed: int = 0, frames: int = FRAMES):
 
 def _noisy_codes(picture: np.ndarray, rng) -> np.ndarray:
     """Linear light (H, W, 3) -> sRGB uint8 codes with light camera noise (sigma 2 codes)."""
-    codes = srgb_encode(picture) + rng.normal(0.0, 2.0, picture.shape)
+    codes = srgbencode_clip(picture) + rng.normal(0.0, 2.0, picture.shape)
     return np.clip(codes + 0.5, 0, 255).astype(np.uint8)
 
 
 def _encode_crf14(path: str, pictures) -> None:
     """RGB uint8 pictures -> an H.264 clip at CRF 14 (x264 veryfast, yuv420p)."""
     params = ["-c:v", "libx264", "-pix_fmt", "yuv420p", "-crf", "14", "-preset", "veryfast"]
-    _encode(path, pictures, FPS, params, "rgb24")
+    encode_clip(path, pictures, FPS, params, "rgb24")
 
 
 def panning_background(size: int, frames: int, seed: int = 1):
@@ -429,12 +431,12 @@ def variant_clip(
         if kind in ("green", "blue"):
             linear = linear + _edge_spill(alpha)[..., None] * alpha[..., None] * 0.15 * background
         picture = linear + (1.0 - alpha[..., None]) * background
-        codes = srgb_encode(picture) + rng.normal(0.0, noise, picture.shape)
+        codes = srgbencode_clip(picture) + rng.normal(0.0, noise, picture.shape)
         pictures.append(np.clip(codes + 0.5, 0, 255).astype(np.uint8))
         truth.append(alpha.astype(np.float32))
     args, quality = CODECS[codec]
     path = os.path.join(folder, f"{kind}-{seed}-{width}x{height}.{SUFFIX[codec]}")
-    _encode(path, pictures, fps, args + [quality, str(crf), "-pix_fmt", pix_fmt], "rgb24")
+    encode_clip(path, pictures, fps, args + [quality, str(crf), "-pix_fmt", pix_fmt], "rgb24")
     return path, np.stack(truth)
 
 

@@ -5,9 +5,9 @@ from __future__ import annotations
 import json
 import subprocess
 
-import imageio_ffmpeg
 import numpy as np
 import pytest
+from _video_clips import encode_clip
 from PIL import Image
 
 import holopack
@@ -36,33 +36,7 @@ def green_disc_frames():
 def green_clip(tmp_path_factory):
     folder = tmp_path_factory.mktemp("green")
     path = folder / "green.mp4"
-    subprocess.run(
-        [
-            imageio_ffmpeg.get_ffmpeg_exe(),
-            "-y",
-            "-loglevel",
-            "error",
-            "-f",
-            "rawvideo",
-            "-pix_fmt",
-            "rgb24",
-            "-s",
-            f"{SIDE}x{SIDE}",
-            "-r",
-            "16",
-            "-i",
-            "-",
-            "-c:v",
-            "libx264",
-            "-pix_fmt",
-            "yuv444p",
-            "-crf",
-            "10",
-            str(path),
-        ],
-        input=b"".join(f.tobytes() for f in green_disc_frames()),
-        check=True,
-    )
+    _clip(path, green_disc_frames())
     return path
 
 
@@ -114,12 +88,7 @@ def test_inspect_of_an_unkeyed_lit_clip_still_warns_of_its_background(tmp_path, 
     rng = np.random.default_rng(3)
     path = tmp_path / "noise.mp4"
     frames = [rng.integers(60, 200, (SIDE, SIDE, 3), dtype=np.uint8) for _ in range(N)]
-    subprocess.run(
-        [imageio_ffmpeg.get_ffmpeg_exe(), "-y", "-loglevel", "error", "-f", "rawvideo", "-pix_fmt", "rgb24",
-         "-s", f"{SIDE}x{SIDE}", "-r", "16", "-i", "-", "-c:v", "libx264", "-crf", "18", str(path)],
-        input=b"".join(f.tobytes() for f in frames),
-        check=True,
-    )  # fmt: skip
+    encode_clip(str(path), frames, 16, ["-c:v", "libx264", "-crf", "18"])
     # without the person segmenter (an optional extra), which would key a moving background
     monkeypatch.setattr(segment, "unavailable_reason", lambda: "mediapipe is not installed")
     scene = holopack.load(str(path))
@@ -227,13 +196,7 @@ def test_bench_takes_the_video_options(green_clip, tmp_path):
 
 
 def _clip(path, frames, fps=16):
-    subprocess.run(
-        [imageio_ffmpeg.get_ffmpeg_exe(), "-y", "-loglevel", "error", "-f", "rawvideo", "-pix_fmt", "rgb24"]
-        + ["-s", f"{SIDE}x{SIDE}", "-r", str(fps), "-i", "-", "-c:v", "libx264", "-pix_fmt", "yuv444p"]
-        + ["-crf", "10", str(path)],
-        input=b"".join(f.tobytes() for f in frames),
-        check=True,
-    )
+    encode_clip(str(path), frames, fps, ["-c:v", "libx264", "-pix_fmt", "yuv444p", "-crf", "10"])
     return path
 
 

@@ -10,11 +10,9 @@ through the decoder under test.
 
 from __future__ import annotations
 
-import subprocess
-
-import imageio_ffmpeg
 import numpy as np
 import pytest
+from _video_clips import encode_clip
 
 import holopack
 from holopack.pipeline import ExportSettings, make_timeline, open_source
@@ -35,16 +33,10 @@ def source_frames() -> list[np.ndarray]:
 
 @pytest.fixture(scope="module")
 def clip(tmp_path_factory):
-    path = tmp_path_factory.mktemp("fitted") / "wide.mp4"
+    path = str(tmp_path_factory.mktemp("fitted") / "wide.mp4")
     frames = source_frames()
-    subprocess.run(
-        [imageio_ffmpeg.get_ffmpeg_exe(), "-y", "-loglevel", "error", "-f", "rawvideo", "-pix_fmt", "rgb24"]
-        + ["-s", f"{W}x{H}", "-r", str(FPS), "-i", "-", "-c:v", "libx264rgb", "-crf", "0"]
-        + ["-preset", "ultrafast", str(path)],
-        input=b"".join(f.tobytes() for f in frames),
-        check=True,
-    )
-    return str(path), frames
+    encode_clip(path, frames, FPS, ["-c:v", "libx264rgb", "-crf", "0", "-preset", "ultrafast"])
+    return path, frames
 
 
 class Spy:

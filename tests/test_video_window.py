@@ -15,6 +15,7 @@ import cv2
 import imageio_ffmpeg
 import numpy as np
 import pytest
+from _video_clips import encode_clip
 
 import holopack
 from holopack.errors import InputError
@@ -39,13 +40,7 @@ def source_frames() -> list[np.ndarray]:
 def clip(tmp_path_factory):
     path = tmp_path_factory.mktemp("window") / "rgb.mp4"
     frames = source_frames()
-    subprocess.run(
-        [imageio_ffmpeg.get_ffmpeg_exe(), "-y", "-loglevel", "error", "-f", "rawvideo", "-pix_fmt", "rgb24"]
-        + ["-s", f"{W}x{H}", "-r", "10", "-i", "-", "-c:v", "libx264rgb", "-crf", "0", "-preset", "ultrafast"]
-        + [str(path)],
-        input=b"".join(f.tobytes() for f in frames),
-        check=True,
-    )
+    encode_clip(str(path), frames, 10, ["-c:v", "libx264rgb", "-crf", "0", "-preset", "ultrafast"])
     media = holopack.load(str(path)).media
     assert media.open_filtered is not None
     decoded = list(media.frames())
@@ -128,9 +123,7 @@ def test_a_window_cropped_before_its_conversion_has_the_whole_frames_pixels(tmp_
         f = np.stack([x * 1.2 + 9 * i, y * 2.1, (x * y) % 251], -1)
         f[30:70, 40 + 9 * i : 90 + 9 * i] = (250, 40, 200)  # a sharp-edged patch: chroma edges
         frames.append(np.clip(f, 0, 255).astype(np.uint8))
-    cmd = [imageio_ffmpeg.get_ffmpeg_exe(), "-y", "-loglevel", "error", "-f", "rawvideo", "-pix_fmt", "rgb24"]
-    cmd += ["-s", f"{width}x{height}", "-r", "10", "-i", "-", *codec, "-pix_fmt", pix_fmt, str(path)]
-    subprocess.run(cmd, input=b"".join(f.tobytes() for f in frames), check=True)
+    encode_clip(str(path), frames, 10, [*codec, "-pix_fmt", pix_fmt])
     media = holopack.load(str(path)).media
     for placement in (
         Placement(scale=0.9, offset_x=-40.5, offset_y=-11.0, size=96),  # inside: cropped on all sides

@@ -9,7 +9,7 @@ import json
 
 import numpy as np
 import pytest
-from _video_clips import FPS, _encode, make_clip
+from _video_clips import FPS, encode_clip, make_clip
 from scipy import ndimage
 
 from holopack.device import load_profile
@@ -40,7 +40,7 @@ MIXED = WALL + '[[fans]]\nname = "B2"\ndevice = "video.toml"\n'
 def _matte_clip(path: str, lit: np.ndarray) -> str:
     """bool (N, H, W) -> a white-on-black clip held losslessly (PNG in MOV) at the clip's rate."""
     grey = np.where(lit, np.uint8(255), np.uint8(0))
-    _encode(path, [np.repeat(g[..., None], 3, axis=2) for g in grey], FPS, ["-c:v", "png"], "rgb24")
+    encode_clip(path, [np.repeat(g[..., None], 3, axis=2) for g in grey], FPS, ["-c:v", "png"], "rgb24")
     return path
 
 
