@@ -41,7 +41,7 @@ FRAMES = 36
 SWAY_PX = 90  # the subject walks this far each way, so every background pixel is seen
 
 
-def srgbencode_clip(linear: np.ndarray) -> np.ndarray:
+def srgb_encode(linear: np.ndarray) -> np.ndarray:
     """Linear light [0, 1] -> sRGB codes (float, 0-255), the published sRGB curve."""
     x = np.clip(linear, 0.0, 1.0)
     return 255.0 * np.where(x <= 0.0031308, 12.92 * x, 1.055 * np.power(x, 1 / 2.4) - 0.055)
@@ -179,7 +179,7 @@ def composite_frames(
         linear, alpha = linear.astype(np.float64), alpha.astype(np.float64)
         if kind == "webm":
             straight = np.where(alpha[..., None] > 0, linear / np.maximum(alpha, 1e-6)[..., None], 0)
-            rgb = srgbencode_clip(straight)
+            rgb = srgb_encode(straight)
             rgba = np.concatenate([rgb, 255.0 * alpha[..., None]], axis=-1)
             yield np.clip(rgba + 0.5, 0, 255).astype(np.uint8), alpha.astype(np.float32)
             continue
@@ -187,7 +187,7 @@ def composite_frames(
             spill = _edge_spill(alpha)[..., None] * alpha[..., None] * 0.15 * background
             linear = linear + spill
         picture = linear + (1.0 - alpha[..., None]) * background
-        codes = srgbencode_clip(picture) + rng.normal(0.0, noise, picture.shape)
+        codes = srgb_encode(picture) + rng.normal(0.0, noise, picture.shape)
         yield np.clip(codes + 0.5, 0, 255).astype(np.uint8), alpha.astype(np.float32)
 
 
@@ -303,7 +303,7 @@ def wide_textured_clip(folder: str, seed: int = 0, frames: int = FRAMES):
 
 def _noisy_codes(picture: np.ndarray, rng) -> np.ndarray:
     """Linear light (H, W, 3) -> sRGB uint8 codes with light camera noise (sigma 2 codes)."""
-    codes = srgbencode_clip(picture) + rng.normal(0.0, 2.0, picture.shape)
+    codes = srgb_encode(picture) + rng.normal(0.0, 2.0, picture.shape)
     return np.clip(codes + 0.5, 0, 255).astype(np.uint8)
 
 
@@ -431,7 +431,7 @@ def variant_clip(
         if kind in ("green", "blue"):
             linear = linear + _edge_spill(alpha)[..., None] * alpha[..., None] * 0.15 * background
         picture = linear + (1.0 - alpha[..., None]) * background
-        codes = srgbencode_clip(picture) + rng.normal(0.0, noise, picture.shape)
+        codes = srgb_encode(picture) + rng.normal(0.0, noise, picture.shape)
         pictures.append(np.clip(codes + 0.5, 0, 255).astype(np.uint8))
         truth.append(alpha.astype(np.float32))
     args, quality = CODECS[codec]
