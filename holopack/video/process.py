@@ -165,7 +165,7 @@ class ProcessedMedia(MediaSource):
 
     def _keyed(self, placement: Placement, skip: int, kept: np.ndarray | None) -> Iterator[np.ndarray | None]:
         processor = FrameProcessor(self.model, placement)
-        placed = None if self.model.alpha else placed_frames(self.source, placement)
+        placed = placed_frames(self.source, placement)
         if placed is not None:
             # ffmpeg crops and scales: only the pixels the fan shows reach the keyer
             frames = placed
