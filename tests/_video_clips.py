@@ -219,6 +219,20 @@ def encode_clip(path: str, pictures, fps: int, params: list[str], pix_fmt_in: st
     subprocess.run(cmd, input=b"".join(np.ascontiguousarray(p).tobytes() for p in pictures), check=True)
 
 
+def disc_crossing(side: int, frames: int, screen, disc, row: int, radius: int, x_from: float, x_to: float):
+    """A disc of colour ``disc`` crossing an evenly lit screen of colour ``screen`` (RGB
+    codes) from column x_from to x_to on ``row``: ``frames`` pictures (side, side, 3) uint8."""
+    y, x = np.mgrid[0:side, 0:side]
+    out = []
+    for i in range(frames):
+        picture = np.empty((side, side, 3), np.uint8)
+        picture[...] = screen
+        cx = x_from + (x_to - x_from) * i / max(1, frames - 1)
+        picture[(x - cx) ** 2 + (y - row) ** 2 <= radius**2] = disc
+        out.append(picture)
+    return out
+
+
 def make_clip(
     kind: str,
     folder: str,

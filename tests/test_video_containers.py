@@ -5,11 +5,9 @@ bundled ffmpeg from pictures made in the test, which are the reference."""
 
 from __future__ import annotations
 
-import subprocess
-
-import imageio_ffmpeg
 import numpy as np
 import pytest
+from _video_clips import disc_crossing, encode_clip
 
 from holopack.errors import InputError
 from holopack.pipeline import ExportPlan, ExportSettings
@@ -46,21 +44,11 @@ CONTAINERS = {
 
 def pictures() -> list[np.ndarray]:
     """An orange disc crossing an evenly lit green screen, FRAMES pictures (SIDE, SIDE, 3)."""
-    y, x = np.mgrid[0:SIDE, 0:SIDE]
-    out = []
-    for i in range(FRAMES):
-        picture = np.empty((SIDE, SIDE, 3), np.uint8)
-        picture[...] = (40, 175, 60)
-        cx = 50 + 60 * i / (FRAMES - 1)
-        picture[(x - cx) ** 2 + (y - 80) ** 2 <= 24**2] = (230, 120, 50)
-        out.append(picture)
-    return out
+    return disc_crossing(SIDE, FRAMES, (40, 175, 60), (230, 120, 50), 80, 24, 50, 110)
 
 
 def write(path, frames, options) -> None:
-    command = [imageio_ffmpeg.get_ffmpeg_exe(), "-y", "-loglevel", "error", "-f", "rawvideo"]
-    command += ["-pix_fmt", "rgb24", "-s", f"{SIDE}x{SIDE}", "-r", str(FPS), "-i", "-", *options, str(path)]
-    subprocess.run(command, input=b"".join(f.tobytes() for f in frames), check=True)
+    encode_clip(str(path), frames, FPS, list(options))
 
 
 def test_every_video_suffix_is_read_and_archives_look_for_the_same():

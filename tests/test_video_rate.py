@@ -6,6 +6,7 @@ from __future__ import annotations
 
 import numpy as np
 import pytest
+from _video_clips import disc_crossing
 from test_video_crop_loop import write_mp4
 
 from holopack.pipeline import ExportPlan, ExportSettings
@@ -20,15 +21,7 @@ FRAMES, SIDE = 40, 96
 
 def green_clip(path, fps: int) -> None:
     """A bright disc crossing a green screen, FRAMES frames at ``fps``."""
-    y, x = np.mgrid[0:SIDE, 0:SIDE]
-    frames = []
-    for i in range(FRAMES):
-        picture = np.empty((SIDE, SIDE, 3), np.uint8)
-        picture[...] = (30, 170, 40)
-        cx = 25 + 46 * i / (FRAMES - 1)
-        picture[(x - cx) ** 2 + (y - 48) ** 2 <= 14**2] = (220, 120, 60)
-        frames.append(picture)
-    write_mp4(path, frames, fps=fps)
+    write_mp4(path, disc_crossing(SIDE, FRAMES, (30, 170, 40), (220, 120, 60), 48, 14, 25, 71), fps=fps)
 
 
 def keyed_export(path, monkeypatch, **settings):
