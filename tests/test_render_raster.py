@@ -64,16 +64,26 @@ def test_numba_matches_numpy_reference(seed):
     assert np.array_equal(frame.alpha > 0, ref_ids >= 0)
 
 
+@pytest.mark.parametrize("lanes", ["narrow", "wide"])
 @pytest.mark.parametrize("seed, masked", [(3, False), (4, False), (5, True)])
-def test_small_triangles_at_every_place_in_a_tile_match_numpy_reference(seed, masked):
+def test_small_triangles_at_every_place_in_a_tile_match_numpy_reference(seed, masked, lanes, monkeypatch, request):
     """Many small overlapping triangles, a few pixels wide (the usual triangle of a
     detailed model), at every offset within the tiles, next to their right ends (where the
-    depth pass's runs of DEPTH_LANES pixels start left of the row's first pixel) and in a
+    depth pass's runs of lanes pixels start left of the row's first pixel) and in a
     last tile column narrower than a run (drawn pixel by pixel). ``masked``: half of them
     MASK (opaque everywhere, so the alpha test keeps every sample), drawn pixel by pixel
-    among the others' runs in the depth pass's variant with the alpha test."""
+    among the others' runs in the depth pass's variant with the alpha test. ``lanes``:
+    both run lengths, the one this CPU does not draw with compiled for the test."""
     from holopack.rendering import raster_kernel as raster
 
+    run = raster.DEPTH_LANES_NARROW if lanes == "narrow" else raster.DEPTH_LANES_WIDE
+    if run != raster.DEPTH_LANES:
+        monkeypatch.setattr(raster, "_raster_tiles", raster._depth_kernel(False, run))
+        monkeypatch.setattr(raster, "_raster_tiles_masked", raster._depth_kernel(True, run))
+        # opaque_kernel's cache holds the workers it was made with: emptied now, and
+        # again after the test (before the workers are put back)
+        raster.opaque_kernel.cache_clear()
+        request.addfinalizer(raster.opaque_kernel.cache_clear)
     rng = np.random.default_rng(seed)
     width, height = 100, 70  # tile columns 32, 32, 32 and 4 pixels wide
     count = 1500
@@ -100,7 +110,7 @@ def test_small_triangles_at_every_place_in_a_tile_match_numpy_reference(seed, ma
     ref_ids, ref_depth = rasterize(clip, all_idx, double, width, height)
     # the scene reaches the pixels next to each tile's right end and the narrow column
     for right in (31, 63, 95):
-        assert (ref_ids[:, right - raster.DEPTH_LANES + 2 : right + 1] >= 0).sum() > 100
+        assert (ref_ids[:, right - run + 2 : right + 1] >= 0).sum() > 100
     assert (ref_ids[:, 96:] >= 0).sum() > 50
     assert np.array_equal(ids, ref_ids)
     assert np.array_equal(depth, ref_depth)

@@ -64,6 +64,8 @@ import functools
 import math
 
 import numpy as np
+from llvmlite import binding as llvm_binding
+from numba import config as numba_config
 from numba import njit, types
 from numba.extending import intrinsic
 
@@ -143,15 +145,32 @@ GUARD_PIXELS = float(1 << 20)
 # rows at least this wide are clipped to their covered run before the pixel loop
 SPAN_MIN_WIDTH = 4
 # The depth pass tests the pixels of a record's row in runs of this many, in vector
-# instructions (see _depth_kernel). One thread's CPU time in the depth pass at 1024 x
+# instructions (see _depth_kernel): 16 where the CPU has AVX-512, 8 where its vectors
+# are 256 bits wide. With AVX-512, one thread's CPU time in the depth pass at 1024 x
 # 1024 unlit, ten views each, medians of three turns against the span-and-pixel loop
 # it replaces (now left to MASK records and tiles narrower than a run): BrainStem 5.06
 # against 6.41 ms, FlightHelmet 4.78 against 6.36, the bunny 5.66 against 7.87, the
 # visibility (ids and depth) identical on all 30 views. Runs of 8 took 1.59-1.94 times
-# as long as runs of 16, runs of 32 1.17-1.28 times (too many pixels outside the
+# as long as runs of 16 there, runs of 32 1.17-1.28 times (too many pixels outside the
 # triangle). It costs 0.2 CPU s more to compile (1.2 against 1.0, compile_cpu.py
 # _raster_tiles in turns). Raw: benchmarks/results/2026-12-04/depth-pass-variants.txt.
-DEPTH_LANES = 16
+# On an AVX2 CPU (AMD Zen 3) the runs of 16 took four times that (FlightHelmet 19.3 ms):
+# each lane's edge values were products of int64 (AVX2 has no 64-bit multiply) and
+# twice as many registers wide as the CPU's. Runs of 8, the edge values stepped by
+# addition, took 0.47-0.51 of that time (benchmarks/results/2026-12-06/depth-lanes-avx2.txt).
+DEPTH_LANES_WIDE, DEPTH_LANES_NARROW = 16, 8
+
+
+def _has_avx512() -> bool:
+    """Whether the CPU that Numba compiles for has AVX-512 (NUMBA_CPU_FEATURES, when
+    set, names that CPU's features instead of the host's)."""
+    features = numba_config.CPU_FEATURES or llvm_binding.get_host_cpu_features().flatten()
+    return "+avx512f" in features.split(",")
+
+
+# Numba's cache keeps each CPU's machine code apart, so a cache made on one kind of CPU
+# never gives this constant's other value to another
+DEPTH_LANES = DEPTH_LANES_WIDE if _has_avx512() else DEPTH_LANES_NARROW
 PREFETCH_AHEAD = 8
 # the PBR span shader's vertex rows: see _span_kernel
 VERTEX_AHEAD = PREFETCH_AHEAD // 2
@@ -174,6 +193,7 @@ def _variant_name(
     textured: bool = False,
     masked: bool = False,
     environment: bool = False,
+    lanes: int | None = None,
 ):
     """Give a closure variant a name of its own before Numba caches it.
 
@@ -193,6 +213,8 @@ def _variant_name(
         parts.append("masked")
     if environment:
         parts.append("environment")
+    if lanes is not None and lanes != DEPTH_LANES:
+        parts.append(f"lanes{lanes}")
     name = "_".join(parts)
 
     def rename(func):
@@ -854,14 +876,14 @@ def _prefetch(typingctx, array, row, column):
     return signature, codegen
 
 
-def _depth_kernel(any_masked: bool):
+def _depth_kernel(any_masked: bool, lanes: int = DEPTH_LANES):
     """``raster_tiles(next_tile, bins, grid, records, surface, depth, ids)``: one
     thread's share of raster_opaque, on the work pool's threads (see
     _transform_blocks): it claims tiles until none are left, and per tile clears it and
     draws its records with the depth test. any_masked: whether some material is MASK
     (a constant of the closure, which Numba folds); without one the records' materials
     are not read at all (a cache line of rec_plane per record) and the alpha test is
-    not compiled.
+    not compiled. lanes: the pixels of a run (DEPTH_LANES; the other count for tests).
 
     The whole pass is this one function rather than a tile helper inlined into a claim
     loop: Numba copies an inlined body's IR, at a cost of its blocks times its
@@ -869,7 +891,7 @@ def _depth_kernel(any_masked: bool):
     0.65 of the 2.2 CPU s the pass took to compile."""
 
     @njit(cache=True, error_model="numpy", nogil=True, _nrt=False)  # type: ignore[call-overload]  # _nrt: not in the stubs
-    @_variant_name("raster_tiles", masked=any_masked)
+    @_variant_name("raster_tiles", masked=any_masked, lanes=lanes)
     def raster_tiles(next_tile, bins, grid, records, surface, depth, ids):
         tile_order, tile_start, tile_list = bins
         rec_edge = records[1]
@@ -915,8 +937,8 @@ def _depth_kernel(any_masked: bool):
                 row1 = _edge(x2, y2, x0, y0, px, py) - bias1
                 row2 = _edge(x0, y0, x1, y1, px, py) - bias2
                 dz = sx0 * z0 + sx1 * z1 + sx2 * z2
-                if not masked and tx1 - tx0 >= DEPTH_LANES - 1:
-                    # DEPTH_LANES pixels of the row at a time, every one tested, in a loop
+                if not masked and tx1 - tx0 >= lanes - 1:
+                    # ``lanes`` pixels of the row at a time, every one tested, in a loop
                     # of a fixed count without branches (masks and selects), which LLVM
                     # compiles to vector instructions: no per-row span to solve, no loop of
                     # a new length each row. A run starts at x, or further left where x is
@@ -930,19 +952,29 @@ def _depth_kernel(any_masked: bool):
                         z_row = (row0 + bias0) * z0 + (row1 + bias1) * z1 + (row2 + bias2) * z2
                         x = bx0
                         while x <= bx1:
-                            run_x = min(x, tx1 - (DEPTH_LANES - 1))
-                            depth_run = depth[y, run_x : run_x + DEPTH_LANES]
-                            ids_run = ids[y, run_x : run_x + DEPTH_LANES]
+                            run_x = min(x, tx1 - (lanes - 1))
+                            depth_run = depth[y, run_x : run_x + lanes]
+                            ids_run = ids[y, run_x : run_x + lanes]
                             offset = run_x - bx0
-                            for i in range(DEPTH_LANES):
-                                k = offset + i
-                                inside = ((row0 + sx0 * k) | (row1 + sx1 * k) | (row2 + sx2 * k)) >= 0
-                                z = np.float32(z_row + dz * k)
+                            # the edge values step by addition from lane to lane (a multiply
+                            # of int64 lanes is a sequence of instructions on AVX2); the
+                            # depth is the row's value plus a step times the exact offset,
+                            # as the pixel loop below has it
+                            e0 = row0 + sx0 * offset
+                            e1 = row1 + sx1 * offset
+                            e2 = row2 + sx2 * offset
+                            offset_f = np.float64(offset)
+                            for i in range(lanes):
+                                inside = (e0 | e1 | e2) >= 0
+                                z = np.float32(z_row + dz * (offset_f + np.float64(np.int32(i))))
                                 here = depth_run[i]
                                 closer = inside & (z < here)
                                 depth_run[i] = z if closer else here
                                 ids_run[i] = r if closer else ids_run[i]
-                            x = run_x + DEPTH_LANES
+                                e0 += sx0
+                                e1 += sx1
+                                e2 += sx2
+                            x = run_x + lanes
                         row0 += sy0
                         row1 += sy1
                         row2 += sy2
