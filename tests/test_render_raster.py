@@ -66,7 +66,9 @@ def test_numba_matches_numpy_reference(seed):
 
 @pytest.mark.parametrize("lanes", ["narrow", "wide"])
 @pytest.mark.parametrize("seed, masked", [(3, False), (4, False), (5, True)])
-def test_small_triangles_at_every_place_in_a_tile_match_numpy_reference(seed, masked, lanes, monkeypatch, request):
+def test_small_triangles_at_every_place_in_a_tile_match_numpy_reference(
+    seed, masked, lanes, monkeypatch, request
+):
     """Many small overlapping triangles, a few pixels wide (the usual triangle of a
     detailed model), at every offset within the tiles, next to their right ends (where the
     depth pass's runs of lanes pixels start left of the row's first pixel) and in a
