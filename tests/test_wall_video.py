@@ -111,17 +111,22 @@ def test_a_green_screen_clip_is_keyed_to_exact_black_on_every_fan(clips, wall):
 
 def _old_wall_canvas(plan, clip: str):
     """The canvases as the wall made them before the video options applied: each decoded
-    frame fitted to the canvas (fit_to_canvas), brightened as WallPlan does. Returns
-    ``canvas(index)`` -> (float32 (H, W, 3), bool tile map) as WallPlan.canvas gives them."""
+    frame fitted to the canvas by the numpy twin of the fit (fit_reference), brightened
+    as WallPlan does. Returns ``canvas(index)`` -> (float32 (H, W, 3), bool tile map) as
+    WallPlan.canvas gives them."""
     from holopack.colour import SRGB8_TO_LINEAR
     from holopack.pipeline import VideoSource
     from holopack.scene.load import load
-    from holopack.wall.source import fit_to_canvas
+    from holopack.wall.fit_reference import fit_codes_reference
+    from holopack.wall.source import canvas_taps
 
     decoded = VideoSource(load(clip), plan.timeline, 8)
+    geometry = plan.geometry
 
     def canvas(index: int):
-        linear = fit_to_canvas(SRGB8_TO_LINEAR[decoded.frame_at(index)], plan.geometry)
+        picture = decoded.frame_at(index)
+        taps = canvas_taps(picture.shape[1], picture.shape[0], geometry)
+        linear = fit_codes_reference(picture, SRGB8_TO_LINEAR, *taps, geometry.width, geometry.height)
         return linear * np.float32(plan.brightness), plan.tile_mask.copy()
 
     return canvas

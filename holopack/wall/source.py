@@ -29,6 +29,7 @@ from ..pipeline.frames import SplatSource, frame_lights
 from ..rendering.camera import Camera, Framing
 from ..scene.scene import Scene
 from .canvas import CanvasGeometry
+from .fit_kernel import fit_codes
 
 if TYPE_CHECKING:
     from ..rendering import Renderer
@@ -96,6 +97,7 @@ class CanvasSource:
         # the single-fan source fits the camera over the clip and reads media; the wall
         # draws with its own canvas-sized renderer (SceneSource's stays unbuilt)
         self._video = VideoSource(scene, timeline, 8, framing=framing) if scene.is_media else None
+        self._taps: tuple | None = None  # (picture size, canvas_taps) of the last fitted picture
         self._turntable: _CameraOnly | None = None
         self.renderer: Renderer | None = None
         self.splat_renderer: SplatRenderer | None = None
@@ -177,7 +179,10 @@ class CanvasSource:
             h, w = cut.y1 - cut.y0, cut.x1 - cut.x0
             linear[cut.y0 : cut.y1, cut.x0 : cut.x1] = SRGB8_TO_LINEAR[picture[:h, :w]]
         else:
-            linear = fit_to_canvas(SRGB8_TO_LINEAR[picture], self.geometry)
+            size = picture.shape[:2]
+            if self._taps is None or self._taps[0] != size:  # once per picture size
+                self._taps = (size, canvas_taps(size[1], size[0], self.geometry))
+            linear = fit_to_canvas(picture, self.geometry, self._taps[1])
         return CanvasFrame(linear=linear, tiles=self.tile_mask.copy())
 
 
@@ -265,25 +270,28 @@ def box_taps(n_src: int, n_dst: int, scale: float, offset: float) -> tuple[np.nd
     return np.clip(index, 0, n_src - 1), weight.astype(np.float32)
 
 
-def fit_to_canvas(linear: np.ndarray, geometry: CanvasGeometry) -> np.ndarray:
-    """A picture float32 (h, w, 3) linear light -> float32 (H, W, 3) on the canvas, by
-    the fit rule: scaled to fit the canvas rectangle, aspect kept, centred, black around.
-
-    Each canvas pixel is the exact average of the picture over its square (a box filter
-    with sub-pixel placement, separable: columns, then rows), so LED cells that average
-    canvas pixels see the picture's own averages; where the picture is finer than the
-    canvas nothing aliases, where it is coarser its pixels are shown as squares.
-    """
-    h, w = linear.shape[:2]
-    scale_mm, left_mm, top_mm = geometry.picture_fit(w, h)
+def canvas_taps(width: int, height: int, geometry: CanvasGeometry):
+    """The box filter's taps that fit a picture of width x height pixels to the canvas
+    by the fit rule (scaled to fit the canvas rectangle, aspect kept, centred): (ix, wx)
+    for the canvas columns and (iy, wy) for its rows, as box_taps gives them."""
+    scale_mm, left_mm, top_mm = geometry.picture_fit(width, height)
     k = scale_mm * geometry.px_per_mm  # canvas px per picture px
-    ix, wx = box_taps(w, geometry.width, k, (left_mm - geometry.left) * geometry.px_per_mm)
-    iy, wy = box_taps(h, geometry.height, k, (geometry.top - top_mm) * geometry.px_per_mm)
-    src = np.asarray(linear, np.float32)
-    cols = np.zeros((h, geometry.width, 3), np.float32)
-    for t in range(ix.shape[0]):
-        cols += src[:, ix[t], :] * wx[t][None, :, None]
-    out = np.zeros((geometry.height, geometry.width, 3), np.float32)
-    for t in range(iy.shape[0]):
-        out += cols[iy[t], :, :] * wy[t][:, None, None]
-    return out
+    ix, wx = box_taps(width, geometry.width, k, (left_mm - geometry.left) * geometry.px_per_mm)
+    iy, wy = box_taps(height, geometry.height, k, (geometry.top - top_mm) * geometry.px_per_mm)
+    return ix, wx, iy, wy
+
+
+def fit_to_canvas(picture: np.ndarray, geometry: CanvasGeometry, taps: tuple | None = None) -> np.ndarray:
+    """A picture uint8 (h, w, 3) of sRGB codes -> float32 (H, W, 3) linear light on the
+    canvas, by the fit rule: scaled to fit the canvas rectangle, aspect kept, centred,
+    black around. ``taps``: canvas_taps for the picture's size, when the caller keeps them.
+
+    Each canvas pixel is the exact average of the picture's linear light over its
+    square (a box filter with sub-pixel placement, separable: columns, then rows), so
+    LED cells that average canvas pixels see the picture's own averages; where the
+    picture is finer than the canvas nothing aliases, where it is coarser its pixels
+    are shown as squares (holopack.wall.fit_kernel).
+    """
+    h, w = picture.shape[:2]
+    ix, wx, iy, wy = taps if taps is not None else canvas_taps(w, h, geometry)
+    return fit_codes(picture, SRGB8_TO_LINEAR, ix, wx, iy, wy, geometry.width, geometry.height)
