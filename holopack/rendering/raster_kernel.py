@@ -64,9 +64,9 @@ import functools
 import math
 
 import numpy as np
-from llvmlite import binding as llvm_binding
 from numba import config as numba_config
 from numba import njit, types
+from numba.core import codegen as numba_codegen
 from numba.extending import intrinsic
 
 from ..kernel_cache import refresh
@@ -162,9 +162,12 @@ DEPTH_LANES_WIDE, DEPTH_LANES_NARROW = 16, 8
 
 
 def _has_avx512() -> bool:
-    """Whether the CPU that Numba compiles for has AVX-512 (NUMBA_CPU_FEATURES, when
-    set, names that CPU's features instead of the host's)."""
-    features = numba_config.CPU_FEATURES or llvm_binding.get_host_cpu_features().flatten()
+    """Whether the CPU that Numba compiles for has AVX-512: NUMBA_CPU_FEATURES when set,
+    else the host's features as Numba takes them (none where LLVM cannot read them,
+    the AVX ones off with NUMBA_ENABLE_AVX=0)."""
+    features = numba_config.CPU_FEATURES
+    if features is None:
+        features = numba_codegen.get_host_cpu_features()
     return "+avx512f" in features.split(",")
 
 
