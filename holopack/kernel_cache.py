@@ -50,6 +50,7 @@ KERNEL_MODULES = {
     "video/holes_kernel.py": [],
     "video/key_kernel.py": ["../work_queue.py"],
     "video/plate_kernel.py": ["../work_queue.py"],
+    "wall/fit_kernel.py": ["../work_queue.py"],
     "wall/preview_kernel.py": [],
     "wall/weights_kernel.py": ["../device/sector_weights_kernel.py"],
 }
