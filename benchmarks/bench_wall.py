@@ -31,18 +31,21 @@ import time
 
 import numpy as np
 
-from holopack import export
-from holopack.device.resample_kernel import sum_tiles
-from holopack.formats.fanfile import open_fan_file
-from holopack.formats.mp4 import MP4Writer
-from holopack.openmp import configure
-from holopack.pipeline import ExportSettings, default_twin
-from holopack.scene.load import load
-from holopack.wall import canvas as wall_canvas
-from holopack.wall import export_wall, load_wall
-from holopack.wall.bench import bench_wall
-from holopack.wall.export import WallPlan
-from holopack.wall.preview import WallPreview
+# the holopack of the tree this script sits in, not an installed one (comparing trees)
+sys.path.insert(0, os.path.dirname(os.path.dirname(os.path.abspath(__file__))))
+
+from holopack import export  # noqa: E402
+from holopack.device.resample_kernel import sum_tiles  # noqa: E402
+from holopack.formats.fanfile import open_fan_file  # noqa: E402
+from holopack.formats.mp4 import MP4Writer  # noqa: E402
+from holopack.openmp import configure  # noqa: E402
+from holopack.pipeline import ExportSettings, default_twin  # noqa: E402
+from holopack.scene.load import load  # noqa: E402
+from holopack.wall import canvas as wall_canvas  # noqa: E402
+from holopack.wall import export_wall, load_wall  # noqa: E402
+from holopack.wall.bench import bench_wall  # noqa: E402
+from holopack.wall.export import WallPlan  # noqa: E402
+from holopack.wall.preview import WallPreview  # noqa: E402
 
 GRID_3X3 = 'device = "3dcircle-42f2"\n[grid]\nrows = 3\ncols = 3\npitch = 420.0\nlayout = "square"\n'
 ONE_FAN = 'device = "3dcircle-42f2"\n[[fans]]\nname = "A"\nx = 0.0\ny = 0.0\n'
