@@ -83,7 +83,7 @@ def matte(
     )
 
 
-@njit(cache=True, nogil=True, _nrt=False)  # type: ignore[call-overload]  # _nrt: not in the stubs
+@njit(cache=True, error_model="numpy", nogil=True, _nrt=False)  # type: ignore[call-overload]  # _nrt: not in the stubs
 def _matte_rows(
     next_row,
     frame,
@@ -103,9 +103,21 @@ def _matte_rows(
     height, width = frame.shape[0], frame.shape[1]
     use_plate = params[0] > 0.5
     use_key = params[3] > 0.5
-    plate_lo, plate_inv = params[1], 1.0 / max(1e-6, params[2] - params[1])
-    key_lo, key_inv = params[4], 1.0 / max(1e-6, params[5] - params[4])
+    # float32 arithmetic throughout (the inputs and outputs are float32): the matte of
+    # the bench clip's 672 x 672 frames took 5.8 ms of one thread in float64, 3.9 ms so;
+    # alpha moves by < 3e-5. (A vectorised form, the three-channel stores and the table
+    # reads split off into a second loop, took 5.1 ms.)
+    one = np.float32(1.0)
+    plate_lo = params[1]
+    plate_inv = one / max(np.float32(1e-6), params[2] - params[1])
+    key_lo = params[4]
+    key_inv = one / max(np.float32(1e-6), params[5] - params[4])
     still = params[6]
+    kr, kg, kb = np.float32(KR), np.float32(KG), np.float32(KB)
+    cbs, crs = np.float32(CB_SCALE), np.float32(CR_SCALE)
+    soften, hundred = np.float32(CHROMA_SOFTEN), np.float32(100.0)
+    limit, half, zero = np.float32(SCORE_LIMIT), np.float32(0.5), np.float32(0.0)
+    ku, kv = key_uv[0], key_uv[1]
     y = claim(next_row)
     while y < height:
         # row views: the pixel loop indexes one row of each array (one stride less per
@@ -114,12 +126,12 @@ def _matte_rows(
         off, dist, ps, al = offset[y], linear_distance[y], prev_score[y], alpha[y]
         for x in range(width):
             c0, c1, c2 = fr[x, 0], fr[x, 1], fr[x, 2]
-            r = float(c0)
-            g = float(c1)
-            b = float(c2)
-            luma = KR * r + KG * g + KB * b
-            cb = CB_SCALE * (b - luma)
-            cr = CR_SCALE * (r - luma)
+            r = np.float32(c0)
+            g = np.float32(c1)
+            b = np.float32(c2)
+            luma = kr * r + kg * g + kb * b
+            cb = cbs * (b - luma)
+            cr = crs * (r - luma)
             dy = luma - pl[x, 0]
             du = cb - pl[x, 1]
             dv = cr - pl[x, 2]
@@ -129,30 +141,30 @@ def _matte_rows(
             e0 = srgb_linear[c0] - bl[x, 0]
             e1 = srgb_linear[c1] - bl[x, 1]
             e2 = srgb_linear[c2] - bl[x, 2]
-            d = 0.0
-            d += e0 * e0
-            d += e1 * e1
-            d += e2 * e2
-            dist[x] = math.sqrt(d)
-            score = SCORE_LIMIT
+            dist[x] = np.sqrt(e0 * e0 + e1 * e1 + e2 * e2)
+            score = limit
             if use_plate:
-                d = math.sqrt(dy * dy + du * du + dv * dv)
+                d = np.sqrt(dy * dy + du * du + dv * dv)
                 score = min(score, (d - plate_lo) * plate_inv)
             if use_key:
-                norm = 100.0 / (luma + CHROMA_SOFTEN)
-                du = cb * norm - key_uv[0]
-                dv = cr * norm - key_uv[1]
-                d = math.sqrt(du * du + dv * dv)
+                norm = hundred / (luma + soften)
+                du = cb * norm - ku
+                dv = cr * norm - kv
+                d = np.sqrt(du * du + dv * dv)
                 score = min(score, (d - key_lo) * key_inv)
             if not use_plate and not use_key:
-                score = 1.0
-            score = max(-SCORE_LIMIT, score)
+                score = one
+            score = max(-limit, score)
             if has_prev:
-                change = max(abs(r - float(pf[x, 0])), abs(g - float(pf[x, 1])), abs(b - float(pf[x, 2])))
-                if change <= still:
-                    score = 0.5 * (score + ps[x])
+                change = max(
+                    abs(np.int32(c0) - np.int32(pf[x, 0])),
+                    abs(np.int32(c1) - np.int32(pf[x, 1])),
+                    abs(np.int32(c2) - np.int32(pf[x, 2])),
+                )
+                if np.float32(change) <= still:
+                    score = half * (score + ps[x])
             ps[x] = score
-            al[x] = min(1.0, max(0.0, score))
+            al[x] = min(one, max(zero, score))
         y = claim(next_row)
 
 
