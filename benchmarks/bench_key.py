@@ -11,12 +11,15 @@ polar codes (ExportPlan.output_frame: decode, place, key, resample, encode):
   keyed   --key auto --crop auto (matte, despill, subject fitted into the circle)
 
 It prints frames per second of each (median of --repeats runs, frames after the plan
-is made), the ratio keyed / plain, the first pass (analysis) time, the whole clip's
-rate with the first pass counted (load, plan and every frame) and its ratio keyed /
-plain (the issue's measure: both paths' whole jobs in the same run), and the peak memory of
-a keyed run on the clip and on the clip four times as long (memory stays flat when
-the two agree). Report `uptime` beside the figures: other work on the machine slows
-both paths, the keyed one (more kernels, each waiting for its threads) more.
+is made), the ratio keyed / plain, the CPU a frame takes (every thread of the process
+and of its ffmpeg children, from /proc: steadier than the rate where other work shares
+the cores, and 60 fps on N cores needs at most N x 16.7 ms), the first pass (analysis)
+time, the whole clip's rate with the first pass counted (load, plan and every frame)
+and its ratio keyed / plain (the issue's measure: both paths' whole jobs in the same
+run), and the peak memory of a keyed run on the clip and on the clip four times as long
+(memory stays flat when the two agree). Report `uptime` beside the figures: other work
+on the machine slows both paths, the keyed one (more kernels, each waiting for its
+threads) more.
 """
 
 from __future__ import annotations
@@ -24,6 +27,7 @@ from __future__ import annotations
 import argparse
 import json
 import os
+import resource
 import subprocess
 import sys
 import tempfile
@@ -109,6 +113,33 @@ def make_clip(path: str, frames: int, hdr: bool = False, fps: int = 30) -> None:
     proc.wait()
 
 
+def _children_cpu() -> float:
+    """Seconds of CPU (user + system) of this process's child processes (ffmpeg's
+    decoders): those already waited for (getrusage) and those still there, running or
+    exited and not yet waited for (/proc, where there is one). The difference of two
+    readings is the children's CPU between them, whichever ended in between."""
+    usage = resource.getrusage(resource.RUSAGE_CHILDREN)
+    total = usage.ru_utime + usage.ru_stime
+    tick = os.sysconf("SC_CLK_TCK")
+    me = os.getpid()
+    try:
+        names = os.listdir("/proc")
+    except OSError:
+        return total
+    for name in names:
+        if not name.isdigit():
+            continue
+        try:
+            with open(f"/proc/{name}/stat") as f:
+                stat = f.read()
+        except OSError:
+            continue
+        fields = stat[stat.rindex(")") + 2 :].split()
+        if int(fields[1]) == me:  # its parent
+            total += (int(fields[11]) + int(fields[12])) / tick
+    return total
+
+
 def run_path(path: str, video: dict, frames: int) -> dict:
     from holopack.pipeline import ExportPlan, ExportSettings
     from holopack.scene.load import load
@@ -119,11 +150,17 @@ def run_path(path: str, video: dict, frames: int) -> dict:
     t1 = time.perf_counter()
     count = min(frames, plan.timeline.frame_count)
     plan.output_frame(0)  # compile, open the stream
-    t2 = time.perf_counter()
+    t2, cpu2, children2 = time.perf_counter(), time.process_time(), _children_cpu()
     for i in range(1, count):
         plan.output_frame(i)
-    t3 = time.perf_counter()
-    return {"plan_s": t1 - t0, "fps": (count - 1) / (t3 - t2), "clip_fps": count / (t3 - t0)}
+    t3, cpu3, children3 = time.perf_counter(), time.process_time(), _children_cpu()
+    return {
+        "plan_s": t1 - t0,
+        "fps": (count - 1) / (t3 - t2),
+        "clip_fps": count / (t3 - t0),
+        # every thread of this process and its ffmpeg: what two cores must supply a frame
+        "cpu_ms": 1e3 * ((cpu3 - cpu2) + (children3 - children2)) / (count - 1),
+    }
 
 
 def peak_memory(path: str, frames: int) -> float:
@@ -169,6 +206,8 @@ def main() -> None:
             "plain_fps": med(plain, "fps"),
             "keyed_fps": med(keyed, "fps"),
             "ratio_keyed_over_plain": med(keyed, "fps") / med(plain, "fps"),
+            "plain_cpu_ms": med(plain, "cpu_ms"),
+            "keyed_cpu_ms": med(keyed, "cpu_ms"),
             "first_pass_s": med(keyed, "plan_s") - med(plain, "plan_s"),
             "plain_clip_fps": med(plain, "clip_fps"),
             "keyed_clip_fps": med(keyed, "clip_fps"),
@@ -189,6 +228,11 @@ def main() -> None:
     print(f"  plain (--key none --crop fit)   {result['plain_fps']:7.1f} fps")
     print(f"  keyed (--key auto --crop auto)  {result['keyed_fps']:7.1f} fps")
     print(f"  keyed / plain                   {result['ratio_keyed_over_plain']:7.2f}")
+    print(
+        f"  CPU a frame (with ffmpeg's)     {result['keyed_cpu_ms']:7.1f} ms keyed, "
+        f"{result['plain_cpu_ms']:.1f} ms plain (60 fps on {os.cpu_count()} cores: "
+        f"{1000 * (os.cpu_count() or 1) / 60:.1f} ms at most)"
+    )
     print(f"  first pass (analysis)           {result['first_pass_s']:7.2f} s")
     print(
         f"  whole clip with the first pass  {result['keyed_clip_fps']:7.1f} fps keyed, "
