@@ -180,3 +180,25 @@ def test_a_sound_track_ahead_of_the_picture_changes_neither_frames_nor_count(cli
     got = list(read)
     assert read.decoded == N
     assert len(got) == 4 and all(np.array_equal(a, frames[i]) for a, i in zip(got, (0, 2, 4, 6)))
+
+
+def test_the_pipe_from_ffmpeg_is_widened_to_hold_a_frame_up_to_the_limit():
+    """The reader widens ffmpeg's pipe so a frame crosses in few writes: to the frame's
+    size where that is under the limit, to the limit where it is over, and never
+    narrower than the default 64 kB."""
+    fcntl = pytest.importorskip("fcntl")
+    if not hasattr(fcntl, "F_GETPIPE_SZ"):
+        pytest.skip("pipes of a settable size are Linux's")
+    from holopack.video.decode import PIPE_BYTES, _widen_pipe
+
+    with open("/proc/sys/fs/pipe-max-size") as f:
+        limit = min(PIPE_BYTES, int(f.read()))
+    for frame_bytes, want in ((672 * 672 * 3, limit), (300 * 1024, 512 * 1024), (10, 64 * 1024)):
+        read_end, write_end = os.pipe()
+        try:
+            _widen_pipe(read_end, frame_bytes)
+            # the kernel rounds a size up to a power of two pages
+            assert fcntl.fcntl(read_end, fcntl.F_GETPIPE_SZ) == min(want, limit), frame_bytes
+        finally:
+            os.close(read_end)
+            os.close(write_end)
