@@ -494,24 +494,32 @@ class FilteredFrames:
                     process.wait()
 
 
-# The most a pipe from ffmpeg is widened to (Linux's default /proc/sys/fs/pipe-max-size;
-# a larger request is refused, and then the pipe keeps its 64 kB).
+# The most a pipe from ffmpeg is widened to (Linux's default /proc/sys/fs/pipe-max-size,
+# the most an unprivileged process may ask for).
 PIPE_BYTES = 1 << 20
 
 
 def _widen_pipe(fd: int, frame_bytes: int) -> None:
-    """Widen the pipe ``fd`` to hold a frame of ``frame_bytes`` (at most PIPE_BYTES),
-    where the system allows it (Linux's F_SETPIPE_SZ). Why: through the default 64 kB
-    a 672 px frame (1.35 MB) crossed in about 21 writes, each handing the core from
-    ffmpeg to the reader and back; widened, the bench's keyed 1080p frames took 29.8-29.9
-    ms of CPU (both processes) instead of 30.8-31.3 and ran at 61.0-61.8 fps instead of
+    """Widen the pipe ``fd`` to hold a frame of ``frame_bytes`` (at most PIPE_BYTES, or
+    the system's limit where that is lower), where the system allows it (Linux's
+    F_SETPIPE_SZ; elsewhere the pipe stays as it is). Why: through the default 64 kB a
+    672 px frame (1.35 MB) crossed in about 21 writes, each handing the core from ffmpeg
+    to the reader and back; widened, the bench's keyed 1080p frames took 29.8-29.9 ms of
+    CPU (both processes) instead of 30.8-31.3 and ran at 61.0-61.8 fps instead of
     57.9-59.7 on two cores (benchmarks/bench_key.py, in turns)."""
     try:
         import fcntl
 
-        fcntl.fcntl(fd, fcntl.F_SETPIPE_SZ, min(PIPE_BYTES, max(frame_bytes, 1 << 16)))
-    except (ImportError, AttributeError, OSError):
-        pass  # not Linux, or a smaller limit: the pipe as it is
+        set_size = fcntl.F_SETPIPE_SZ
+    except (ImportError, AttributeError):
+        return
+    size = min(PIPE_BYTES, max(frame_bytes, 1 << 16))
+    try:
+        fcntl.fcntl(fd, set_size, size)
+    except OSError:  # over a lowered limit: ask for the limit itself
+        with contextlib.suppress(OSError, ValueError):
+            with open("/proc/sys/fs/pipe-max-size") as f:
+                fcntl.fcntl(fd, set_size, min(size, int(f.read())))
 
 
 # window_filter's first crop, in the decoded picture's own format: its corner on
