@@ -14,7 +14,7 @@ from holopack.video import (
     plate_kernel,
     plate_reference,
 )
-from holopack.video.matte import SRGB_LINEAR, codes_to_linear
+from holopack.video.matte import SRGB_LINEAR, codes_to_linear, unmix_edge
 
 
 def test_plate_mode_kernel_matches_numpy_twin():
@@ -178,6 +178,15 @@ def test_guided_edge_kernel_matches_numpy_twin():
         np.testing.assert_allclose(out, want, atol=2e-4)
 
 
+def _unmix_by_distance(alpha, score, linear_distance, reach, out):
+    """key_kernel.unmix without the colour (its colour arrays are not read)."""
+    unread_frame, unread_backdrop = np.zeros((1, 1, 3), np.uint8), np.zeros((1, 1, 3), np.float32)
+    key_kernel.unmix(
+        alpha, score, np.float32(5.0), np.float32(17.0), linear_distance, reach,
+        False, unread_frame, unread_backdrop, SRGB_LINEAR, out,
+    )  # fmt: skip
+
+
 def test_unmix_kernel_matches_numpy_twin():
     rng = np.random.default_rng(9)
     alpha = rng.uniform(-0.5, 1.5, (19, 23)).clip(0, 1).astype(np.float32)
@@ -185,7 +194,7 @@ def test_unmix_kernel_matches_numpy_twin():
     linear_distance = rng.uniform(0, 1, (19, 23)).astype(np.float32)
     for reach in (1, 2):
         out = np.empty_like(alpha)
-        key_kernel.unmix(alpha, score, np.float32(5.0), np.float32(17.0), linear_distance, reach, out)
+        _unmix_by_distance(alpha, score, linear_distance, reach, out)
         want = key_reference.unmix(alpha, score, 5.0, 17.0, linear_distance, reach)
         np.testing.assert_allclose(out, want, atol=1e-5)
         assert (out[alpha <= 0] == alpha[alpha <= 0]).all()
@@ -205,7 +214,7 @@ def test_unmix_kernel_matches_numpy_twin_on_a_solid_subject_touching_the_border(
     linear_distance = rng.uniform(0, 1, alpha.shape).astype(np.float32)
     for reach in (1, 2):
         out = np.empty_like(alpha)
-        key_kernel.unmix(alpha, score, np.float32(5.0), np.float32(17.0), linear_distance, reach, out)
+        _unmix_by_distance(alpha, score, linear_distance, reach, out)
         want = key_reference.unmix(alpha, score, 5.0, 17.0, linear_distance, reach)
         np.testing.assert_allclose(out, want, atol=1e-5)
         changed = out != alpha
@@ -242,3 +251,77 @@ def test_colour_share_kernel_matches_numpy_twin():
         solid_or_clear = (coverage <= 0) | (coverage >= 1)
         assert (out[solid_or_clear] == coverage[solid_or_clear]).all()
         assert out[3, 4] == 0.5
+
+
+def test_unmix_kernel_by_colour_matches_numpy_twin():
+    rng = np.random.default_rng(11)
+    shape = (21, 25)
+    alpha = rng.uniform(-0.5, 1.5, shape).clip(0, 1).astype(np.float32)
+    score = rng.uniform(-1, 3, shape).astype(np.float32)
+    frame = rng.integers(0, 256, shape + (3,), dtype=np.uint8)
+    backdrop = rng.uniform(0, 0.5, shape + (3,)).astype(np.float32)
+    c = frame / 255.0
+    linear = np.where(c <= 0.04045, c / 12.92, ((c + 0.055) / 1.055) ** 2.4)
+    linear_distance = np.sqrt(((linear - backdrop) ** 2).sum(-1)).astype(np.float32)
+    for reach in (1, 2):
+        out = np.empty_like(alpha)
+        key_kernel.unmix(
+            alpha, score, np.float32(5.0), np.float32(17.0), linear_distance, reach,
+            True, frame, backdrop, SRGB_LINEAR, out,
+        )  # fmt: skip
+        want = key_reference.unmix(alpha, score, 5.0, 17.0, linear_distance, reach, True, frame, backdrop)
+        np.testing.assert_allclose(out, want, atol=1e-5)
+        assert (out[alpha <= 0] == alpha[alpha <= 0]).all()
+
+
+def test_unmixing_by_colour_keeps_a_solid_edge_beside_a_part_of_more_contrast():
+    # A lossless picture: a subject of two colours over a grey backdrop. Its outer
+    # column is a dark blue part (little contrast to the grey); the column inside it
+    # alternates blue and a bright red row by row, and red fills the rest. In the top
+    # rows a column of blue mixed half and half with the backdrop lies outside; in the
+    # bottom rows the blue column itself borders the backdrop. By distance each solid
+    # blue edge pixel takes its distance over the red beside it (well under 1); by
+    # colour the blue beside it explains it: solid. The mixed column is a half.
+    grey, blue, red = np.array([0.18, 0.18, 0.18]), np.array([0.05, 0.08, 0.45]), np.array([0.9, 0.1, 0.05])
+    linear = np.tile(grey, (12, 12, 1))
+    linear[:, 5] = blue
+    linear[:, 6] = np.where((np.arange(12) % 2 == 0)[:, None], red, blue)
+    linear[:, 7:] = red
+    linear[:5, 4] = 0.5 * blue + 0.5 * grey
+    frame = np.round(255 * np.where(linear <= 0.0031308, 12.92 * linear, 1.055 * linear ** (1 / 2.4) - 0.055))
+    frame = frame.astype(np.uint8)
+    backdrop = np.tile(grey, (12, 12, 1)).astype(np.float32)
+    seen = SRGB_LINEAR[frame]
+    linear_distance = np.sqrt(((seen - backdrop) ** 2).sum(-1)).astype(np.float32)
+    alpha = np.zeros((12, 12), np.float32)
+    alpha[:5, 4:] = 1.0
+    alpha[5:, 5:] = 1.0
+    score = np.full((12, 12), 3.0, np.float32)  # past the score's upper end: the share stands
+    by_colour = unmix_edge(alpha, score, 5.0, 17.0, linear_distance, 1, frame, backdrop)
+    by_distance = unmix_edge(alpha, score, 5.0, 17.0, linear_distance, 1)
+    assert np.allclose(by_colour[1:4, 4], 0.5, atol=0.02)
+    assert np.allclose(by_colour[7:11, 5], 1.0)
+    assert (by_distance[7:11, 5] < 0.6).all()  # what the colour mends
+    assert (by_colour[:, 6:] == 1.0).all() and (by_colour[:, :4] == 0.0).all()
+
+
+def test_unmixing_by_colour_keeps_the_ramp_where_no_colour_mixes_to_the_pixel():
+    # a keyed pixel beside a red subject whose colour is no mix of the grey backdrop
+    # and the red (a green fleck): the colour cannot tell its share; it keeps the
+    # matte's own value (the score's ramp), where the distance would make it faint
+    grey, red = np.array([0.18, 0.18, 0.18]), np.array([0.9, 0.1, 0.05])
+    linear = np.tile(grey, (9, 9, 1))
+    linear[:, 5:] = red
+    linear[4, 4] = [0.15, 0.3, 0.15]
+    frame = np.round(255 * np.where(linear <= 0.0031308, 12.92 * linear, 1.055 * linear ** (1 / 2.4) - 0.055))
+    frame = frame.astype(np.uint8)
+    backdrop = np.tile(grey, (9, 9, 1)).astype(np.float32)
+    linear_distance = np.sqrt(((SRGB_LINEAR[frame] - backdrop) ** 2).sum(-1)).astype(np.float32)
+    alpha = np.zeros((9, 9), np.float32)
+    alpha[:, 5:] = 1.0
+    alpha[4, 4] = 0.8
+    score = np.full((9, 9), 3.0, np.float32)
+    by_colour = unmix_edge(alpha, score, 5.0, 17.0, linear_distance, 1, frame, backdrop)
+    by_distance = unmix_edge(alpha, score, 5.0, 17.0, linear_distance, 1)
+    assert by_colour[4, 4] == np.float32(0.8)
+    assert by_distance[4, 4] < 0.3

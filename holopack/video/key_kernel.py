@@ -209,14 +209,22 @@ def _composite_rows(next_row, frame, alpha, band, background, despill, gain, out
         y = claim(next_row)
 
 
-def unmix(alpha, score, lo, hi, linear_distance, reach, out):
+def unmix(alpha, score, lo, hi, linear_distance, reach, colour, frame, background_linear, srgb_linear, out):
     """matte.unmix_edge in one pass over the keyed pixels. alpha, score,
     linear_distance float32 (H, W); lo, hi: the distances the score's 0 and 1 stand
-    for; reach: the edge reach in pixels; out float32 (H, W), overwritten. A keyed
-    pixel (alpha > 0) with clear background (alpha <= 0) in its 3 x 3 neighbourhood
-    takes share = linear distance / (the largest within ``reach``), clipped to 1, where
-    a distance of at least ``hi`` (from the score) lies within 2 px, else
-    min(alpha, share); every other pixel keeps alpha. Windows are cut at the border."""
+    for; reach: the edge reach in pixels; colour: unmix by colour (frame uint8 (H, W,
+    3), background_linear float32 (H, W, 3), srgb_linear float32 (256,): see below;
+    without it they are not read); out float32 (H, W), overwritten. A keyed pixel
+    (alpha > 0) with clear background (alpha <= 0) in its 3 x 3 neighbourhood takes a
+    share, clipped to 1, where a distance of at least ``hi`` (from the score) lies
+    within 2 px, else min(alpha, share); every other pixel keeps alpha. The share:
+    linear distance / (the largest within ``reach``); with ``colour``, the pixel's
+    colour as a mix of the backdrop behind it and the neighbour within ``reach``
+    inside the subject (keyed, no clear pixel beside it) whose colour explains it best: the
+    projection of (pixel - backdrop) on (neighbour - backdrop), when the part of it
+    off that line is at most COLOUR_LINE_RESIDUAL of it; where no such neighbour's
+    colour mixes to it, the pixel keeps alpha (the score's ramp).
+    Windows are cut at the border."""
     run(
         _unmix_rows,
         np.zeros(1, np.int64),
@@ -226,13 +234,25 @@ def unmix(alpha, score, lo, hi, linear_distance, reach, out):
         hi,
         linear_distance,
         reach,
+        colour,
+        frame,
+        background_linear,
+        srgb_linear,
         out,
         alone=alpha.size <= ALONE_PIXELS,
     )
 
 
+# The colour unmixing's bar: a pixel whose colour lies off the line from the backdrop
+# to its best-fitting neighbour's by more than this share of its squared distance from
+# the backdrop is not a mix of the two (matte.unmix_edge).
+COLOUR_LINE_RESIDUAL = 0.1
+
+
 @njit(cache=True, nogil=True, _nrt=False)  # type: ignore[call-overload]  # _nrt: not in the stubs
-def _unmix_rows(next_row, alpha, score, lo, hi, linear_distance, reach, out):
+def _unmix_rows(
+    next_row, alpha, score, lo, hi, linear_distance, reach, colour, frame, background_linear, srgb_linear, out
+):
     """One thread's share of unmix: rows claimed from next_row."""
     height, width = alpha.shape
     span = hi - lo
@@ -255,6 +275,11 @@ def _unmix_rows(next_row, alpha, score, lo, hi, linear_distance, reach, out):
             for v in range(max(0, y - 2), min(height, y + 3)):
                 for u in range(max(0, x - 2), min(width, x + 3)):
                     local = max(local, lo + score[v, u] * span)
+            if colour:
+                share = _colour_share(y, x, reach, alpha, frame, background_linear, srgb_linear)
+                # no neighbour's colour mixes to it: the matte's own ramp
+                out[y, x] = a if share < 0.0 else (share if local >= hi else min(a, share))
+                continue
             linear_local = 0.0
             for v in range(max(0, y - reach), min(height, y + reach + 1)):
                 for u in range(max(0, x - reach), min(width, x + reach + 1)):
@@ -262,6 +287,50 @@ def _unmix_rows(next_row, alpha, score, lo, hi, linear_distance, reach, out):
             share = min(1.0, max(0.0, linear_distance[y, x] / max(linear_local, 1e-6)))
             out[y, x] = share if local >= hi else min(a, share)
         y = claim(next_row)
+
+
+@njit(cache=True, inline="always")
+def _colour_share(y, x, reach, alpha, frame, background_linear, srgb_linear):
+    """unmix's colour share of pixel (y, x) (see unmix), or -1 where no neighbour's colour
+    mixes to it."""
+    height, width = alpha.shape
+    fr = float(srgb_linear[frame[y, x, 0]]) - float(background_linear[y, x, 0])
+    fg = float(srgb_linear[frame[y, x, 1]]) - float(background_linear[y, x, 1])
+    fb = float(srgb_linear[frame[y, x, 2]]) - float(background_linear[y, x, 2])
+    length = fr * fr + fg * fg + fb * fb
+    best = np.inf
+    share = 1.0
+    for v in range(max(0, y - reach), min(height, y + reach + 1)):
+        for u in range(max(0, x - reach), min(width, x + reach + 1)):
+            if alpha[v, u] <= 0.0 or _clear_near(alpha, v, u):
+                continue  # not the subject's inside: an edge pixel or the backdrop
+            # the neighbour's colour against this pixel's backdrop: what it would mix with
+            sr = float(srgb_linear[frame[v, u, 0]]) - float(background_linear[y, x, 0])
+            sg = float(srgb_linear[frame[v, u, 1]]) - float(background_linear[y, x, 1])
+            sb = float(srgb_linear[frame[v, u, 2]]) - float(background_linear[y, x, 2])
+            norm = sr * sr + sg * sg + sb * sb
+            if norm <= 1e-8:
+                continue
+            t = (fr * sr + fg * sg + fb * sb) / norm
+            er, eg, eb = fr - t * sr, fg - t * sg, fb - t * sb
+            residual = (er * er + eg * eg + eb * eb) / max(length, 1e-12)
+            if residual < best:
+                best = residual
+                share = min(1.0, max(0.0, t))
+    if best > COLOUR_LINE_RESIDUAL:
+        return -1.0  # no neighbour inside, or none whose colour mixes to this one
+    return share
+
+
+@njit(cache=True, inline="always")
+def _clear_near(alpha, y, x):
+    """Is alpha <= 0 anywhere in the 3 x 3 neighbourhood of (y, x) (cut at the border)?"""
+    height, width = alpha.shape
+    for v in range(max(0, y - 1), min(height, y + 2)):
+        for u in range(max(0, x - 1), min(width, x + 2)):
+            if alpha[v, u] <= 0.0:
+                return True
+    return False
 
 
 @njit(cache=True, inline="always")

@@ -75,15 +75,55 @@ def _window_max(x: np.ndarray, radius: int, fill: float) -> np.ndarray:
     return out
 
 
-def unmix(alpha, score, lo, hi, linear_distance, reach):
-    """As key_kernel.unmix; returns out float32 (H, W)."""
+def unmix(alpha, score, lo, hi, linear_distance, reach, colour=False, frame=None, background_linear=None):
+    """As key_kernel.unmix; returns out float32 (H, W). With ``colour``, frame uint8
+    (H, W, 3) and background_linear (H, W, 3) as the kernel takes them (the sRGB curve
+    written out here)."""
     a = alpha.astype(np.float64)
     near = _window_max((a <= 0).astype(np.float64), 1, 0.0) > 0
     local = _window_max(np.maximum(0.0, lo + score.astype(np.float64) * (hi - lo)), 2, 0.0)
-    share = np.clip(linear_distance / np.maximum(_window_max(linear_distance, reach, 0.0), 1e-6), 0.0, 1.0)
+    if colour:
+        share = _colour_shares(a, near, frame, background_linear, reach)
+    else:
+        share = np.clip(
+            linear_distance / np.maximum(_window_max(linear_distance, reach, 0.0), 1e-6), 0.0, 1.0
+        )
     keyed_edge = near & (a > 0)
     out = np.where(keyed_edge & (local >= hi), share, np.where(keyed_edge, np.minimum(a, share), a))
+    out = np.where(np.isnan(out), a, out)  # no colour mixes to the pixel: its own ramp
     return out.astype(np.float32)
+
+
+def _colour_shares(alpha, near, frame, background_linear, reach, bar=0.1):
+    """Every pixel's colour share (key_kernel.unmix): projected on the line from its
+    backdrop to each neighbour within ``reach`` inside the subject (alpha > 0 and not
+    ``near`` clear background), the neighbour leaving the least residual (relative to
+    the pixel's own squared distance) wins; NaN where none leaves at most ``bar``."""
+    h, w = alpha.shape
+    c = frame.astype(np.float64) / 255.0
+    linear = np.where(c <= 0.04045, c / 12.92, ((c + 0.055) / 1.055) ** 2.4).astype(np.float32)
+    backdrop = background_linear.astype(np.float64)
+    f = linear.astype(np.float64) - backdrop
+    length = (f * f).sum(-1)
+    pad = reach
+    inside = np.pad((alpha > 0) & ~near, pad, constant_values=False)  # outside the picture: never
+    lp = np.pad(linear.astype(np.float64), ((pad, pad), (pad, pad), (0, 0)))
+    best = np.full((h, w), np.inf)
+    share = np.ones((h, w))
+    for dy in range(-reach, reach + 1):
+        for dx in range(-reach, reach + 1):
+            if dy == 0 and dx == 0:
+                continue
+            candidate = inside[pad + dy : pad + dy + h, pad + dx : pad + dx + w]
+            s = lp[pad + dy : pad + dy + h, pad + dx : pad + dx + w] - backdrop
+            norm = (s * s).sum(-1)
+            t = (f * s).sum(-1) / np.where(norm > 1e-8, norm, 1.0)
+            e = f - t[..., None] * s
+            residual = (e * e).sum(-1) / np.maximum(length, 1e-12)
+            better = candidate & (norm > 1e-8) & (residual < best)
+            best = np.where(better, residual, best)
+            share = np.where(better, np.clip(t, 0.0, 1.0), share)
+    return np.where(best > bar, np.nan, share)
 
 
 def colour_share(coverage, refined, frame, background_linear, inset, c0, c1, gate):

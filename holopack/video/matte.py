@@ -221,6 +221,7 @@ def refined_edge(
         scored.offset[ys, xs],
         scored.linear_distance[ys, xs],
         scored.score[ys, xs],
+        background_linear[ys, xs],
         holes,
         previous,
     )
@@ -317,27 +318,38 @@ def _runs(index: np.ndarray, gap: int) -> list:
 
 
 def refine(
-    model, alpha, frame, offset, linear_distance, score, holes: bool = True, previous=None
+    model, alpha, frame, offset, linear_distance, score, background_linear, holes: bool = True, previous=None
 ) -> np.ndarray:
     """The matte kernel's alpha (H, W) float32 refined: the subject's holes filled
     (holes.fill_holes, with a clean plate, unless ``holes`` is False), the edge unmixed
     in linear light (unmix_edge) and guided by the luma (guide_edge). frame (H, W, 3)
     uint8; offset (H, W, 3), linear_distance (H, W) and score (H, W) float32 from the
-    matte kernel; previous (H, W) float32 or None: the previous frame's final matte on
+    matte kernel; background_linear (H, W, 3) float32: the backdrop in linear light; previous (H, W) float32 or None: the previous frame's final matte on
     the same pixels (holes.carry_parts)."""
     if model.use_plate and holes:
         alpha = fill_holes(alpha, np.ascontiguousarray(offset), model.noise, previous)
     lo, hi = (model.params[1], model.params[2]) if model.use_plate else (model.params[4], model.params[5])
-    alpha = unmix_edge(alpha, score, float(lo), float(hi), linear_distance, model.edge_px)
+    alpha = unmix_edge(
+        alpha, score, float(lo), float(hi), linear_distance, model.edge_px, frame, background_linear
+    )
     return guide_edge(alpha, frame, model.edge_px)
 
 
 def unmix_edge(
-    alpha: np.ndarray, score: np.ndarray, lo: float, hi: float, linear_distance: np.ndarray, reach_px: int = 2
+    alpha: np.ndarray,
+    score: np.ndarray,
+    lo: float,
+    hi: float,
+    linear_distance: np.ndarray,
+    reach_px: int = 2,
+    frame: np.ndarray | None = None,
+    background_linear: np.ndarray | None = None,
 ) -> np.ndarray:
     """alpha, score float32 (H, W); lo, hi: the distances the score's 0 and 1 stand for;
     linear_distance float32 (H, W): |frame - background| in linear-light RGB; reach_px:
-    how far inwards the subject's full contrast is looked for (VideoModel.edge_px).
+    how far inwards the subject's full contrast is looked for (VideoModel.edge_px);
+    frame uint8 (H, W, 3) and background_linear float32 (H, W, 3): the picture and its
+    backdrop in linear light, for lossless pictures (reach_px 1; see below).
     On the keyed pixels next to clear background, alpha = linear distance / (the
     largest linear distance within reach_px): a mixed edge pixel is as far from the
     background as its share of the subject beside it, whatever the subject's contrast,
@@ -345,7 +357,30 @@ def unmix_edge(
     would call any pixel past its upper end solid; the score, measured from the noise
     gate, shrank every share (static test clip: the outermost subject pixels' matte too
     low by 0.26 on average); sRGB distances instead of linear: green test clip IoU
-    0.971 against 0.975."""
+    0.971 against 0.975.
+
+    Lossless pictures keep every pixel's colour, so there the share is read from the
+    colour itself (key_kernel.unmix with ``colour``): the pixel as a mix of its backdrop
+    and the neighbour inside the subject whose colour explains it best; a pixel that no
+    neighbour's colour mixes to keeps the score's ramp. By distance alone, a solid edge
+    pixel beside a part of the subject of more contrast took a share below 1: a subject
+    of many colours (BrainStem's parts, a patterned dress) lost its outer pixels.
+    Held-out static-texture clips (``benchmarks/held_out_keying.py --kinds textured``,
+    raw in benchmarks/results/2026-12-06/unmix-by-colour.txt), clip IoU by distance ->
+    by colour: BrainStem seeds 61 / 62 0.9443 -> 0.9535, 0.9453 -> 0.9537; CesiumMan
+    0.9777 -> 0.9798, 0.9777 -> 0.9795; Fox 0.9840 -> 0.9854, 0.9851 -> 0.9863; the
+    default twin seeds 0 and 21-26 +0.0015 to +0.0019 (0.9747-0.9856 -> 0.9766-0.9872).
+    Edge jitter lower on all 13 (BrainStem 0.053 -> 0.037); the worst frame's background
+    exactly 0 the same or down by at most 0.03 points (seed 24: 99.61% -> 99.58%). Taking
+    a pixel no colour explains as solid gained more (BrainStem 0.9578) but left seeds 22
+    and 24 at 99.54-99.55% exactly black. H.264 halves the chroma and smears the colours
+    beside an edge; there the colour lost (green and studio seed 21 0.9729 -> 0.9631
+    and 0.9663 -> 0.9592, their worst frames 99.81% -> 99.42% and 99.58% -> 99.28%
+    exactly black), so lossy pictures keep the distance."""
+    colour = reach_px == 1 and frame is not None and background_linear is not None
+    if not colour:  # not read: any arrays of the types will do
+        frame = np.zeros((1, 1, 3), np.uint8)
+        background_linear = np.zeros((1, 1, 3), np.float32)
     out = np.empty_like(alpha)
     key_kernel.unmix(
         np.ascontiguousarray(alpha, np.float32),
@@ -354,6 +389,10 @@ def unmix_edge(
         np.float32(hi),
         np.ascontiguousarray(linear_distance, np.float32),
         int(reach_px),
+        colour,
+        np.ascontiguousarray(frame, np.uint8),
+        np.ascontiguousarray(background_linear, np.float32),
+        SRGB_LINEAR,
         out,
     )
     return out
