@@ -297,7 +297,7 @@ def test_unmixing_by_colour_keeps_a_solid_edge_beside_a_part_of_more_contrast():
     alpha[:5, 4:] = 1.0
     alpha[5:, 5:] = 1.0
     score = np.full((12, 12), 3.0, np.float32)  # past the score's upper end: the share stands
-    by_colour = unmix_edge(alpha, score, 5.0, 17.0, linear_distance, 1, frame, backdrop)
+    by_colour = unmix_edge(alpha, score, 5.0, 17.0, linear_distance, 1, True, frame, backdrop)
     by_distance = unmix_edge(alpha, score, 5.0, 17.0, linear_distance, 1)
     assert np.allclose(by_colour[1:4, 4], 0.5, atol=0.02)
     assert np.allclose(by_colour[7:11, 5], 1.0)
@@ -321,7 +321,7 @@ def test_unmixing_by_colour_keeps_the_ramp_where_no_colour_mixes_to_the_pixel():
     alpha[:, 5:] = 1.0
     alpha[4, 4] = 0.8
     score = np.full((9, 9), 3.0, np.float32)
-    by_colour = unmix_edge(alpha, score, 5.0, 17.0, linear_distance, 1, frame, backdrop)
+    by_colour = unmix_edge(alpha, score, 5.0, 17.0, linear_distance, 1, True, frame, backdrop)
     by_distance = unmix_edge(alpha, score, 5.0, 17.0, linear_distance, 1)
     assert by_colour[4, 4] == np.float32(0.8)
     assert by_distance[4, 4] < 0.3

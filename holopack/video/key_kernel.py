@@ -219,12 +219,12 @@ def unmix(alpha, score, lo, hi, linear_distance, reach, colour, frame, backgroun
     share, clipped to 1, where a distance of at least ``hi`` (from the score) lies
     within 2 px, else min(alpha, share); every other pixel keeps alpha. The share:
     linear distance / (the largest within ``reach``); with ``colour``, the pixel's
-    colour as a mix of the backdrop behind it and the neighbour within ``reach``
-    inside the subject (keyed, no clear pixel beside it) whose colour explains it best: the
-    projection of (pixel - backdrop) on (neighbour - backdrop), when the part of it
-    off that line is at most COLOUR_LINE_RESIDUAL of it; where no such neighbour's
-    colour mixes to it, the pixel keeps alpha (the score's ramp).
-    Windows are cut at the border."""
+    colour as a mix of the backdrop behind it and the neighbour within ``reach`` inside
+    the subject (keyed, no clear pixel beside it) whose colour explains it best: the
+    projection of (pixel - backdrop) on (neighbour - backdrop), when the part of it off
+    that line is at most COLOUR_LINE_RESIDUAL of it; where no such neighbour's colour
+    mixes to it, the pixel keeps alpha (the score's ramp). Windows are cut at the
+    border."""
     run(
         _unmix_rows,
         np.zeros(1, np.int64),
