@@ -11,6 +11,13 @@ and pbr; the bundled default twin, lit, at the 42-F2's render size with export's
 supersampling) each frame is drawn by both in turns, timed by the wall clock and the
 process's CPU time (all threads); medians per run, then the median of the runs. Each
 pair of pictures is compared: the visibility (record ids and depth) must be identical.
+
+    python benchmarks/depth_turns.py --rev main --pass-only [--repeat 7]
+
+``--pass-only``: the depth pass alone, on one thread, timed by its CPU time: for each
+view of the bunny, BrainStem and FlightHelmet (unlit, 1024 x 1024) both passes run on
+that frame's own records ``--repeat`` times in turns; per model the medians of each and
+of the new / old ratio of each pair, with its quartiles.
 """
 
 from __future__ import annotations
@@ -91,8 +98,73 @@ def cases(frames):
     )
 
 
+def pass_only(rev: str, frames: int, repeat: int) -> None:
+    """The depth pass of ``rev`` against this tree's, one thread, on each frame's records."""
+    import numba
+
+    numba.set_num_threads(1)
+    old_worker = depth_kernels(rev)[0]
+    new_worker = raster._raster_tiles
+    print(f"load average before: {load_average()}")
+    print(f"old = {rev}'s depth pass, new = this tree's; one thread's CPU, {repeat} pairs a view")
+    print("| model | views | old ms | new ms | new/old (median of pairs) | quartiles |")
+    print("|---|---:|---:|---:|---:|---|")
+    factory = raster.opaque_kernel
+    for name in ("BrainStem", "FlightHelmet", "bunny"):
+        posed, materials, textures = model(name)
+        times: dict[str, list[float]] = {"old": [], "new": []}
+        ratios: list[float] = []
+        views = [0]
+
+        def measured(masked, times=times, ratios=ratios, views=views):
+            kernel = factory(masked)
+
+            def raster_opaque(bins, grid, records, surface, depth, ids):
+                if not masked:  # the records are this frame's only while it is drawn
+                    seen = {}
+                    for key, worker in (("old", old_worker), ("new", new_worker)):
+                        d, i = depth.copy(), ids.copy()
+                        raster.run(worker, np.zeros(1, np.int64), bins, grid, records, surface, d, i)
+                        seen[key] = (d, i)
+                    assert np.array_equal(seen["old"][0], seen["new"][0]), name
+                    assert np.array_equal(seen["old"][1], seen["new"][1]), name
+                    for _ in range(repeat):
+                        for key, worker in (("old", old_worker), ("new", new_worker)):
+                            c0 = time.thread_time()
+                            raster.run(
+                                worker, np.zeros(1, np.int64), bins, grid, records, surface, depth, ids
+                            )
+                            times[key].append(time.thread_time() - c0)
+                        ratios.append(times["new"][-1] / times["old"][-1])
+                    views[0] += 1
+                kernel(bins, grid, records, surface, depth, ids)
+
+            return raster_opaque
+
+        renderer = Renderer((1024, 1024), 1)
+        raster.opaque_kernel = measured
+        try:
+            for cam in cameras(posed, frames):
+                renderer.draw(posed, materials, textures, cam.view, cam.projection, "unlit")
+        finally:
+            raster.opaque_kernel = factory
+        o, n = (1000 * statistics.median(times[k]) for k in ("old", "new"))
+        q1, q3 = np.percentile(ratios, [25, 75])
+        print(
+            f"| {name} | {views[0]} | {o:.2f} | {n:.2f} | {statistics.median(ratios):.3f} | {q1:.3f}-{q3:.3f} |",
+            flush=True,
+        )
+    print(f"load average after: {load_average()}")
+
+
 def main():
-    args = turns_parser(__doc__.splitlines()[0]).parse_args()
+    parser = turns_parser(__doc__.splitlines()[0])
+    parser.add_argument("--pass-only", action="store_true", help="the depth pass alone, one thread")
+    parser.add_argument("--repeat", type=int, default=7, help="--pass-only: pairs of runs a view")
+    args = parser.parse_args()
+    if args.pass_only:
+        pass_only(args.rev, args.frames, args.repeat)
+        return
     old = runner(depth_kernels(args.rev))
     new = raster.opaque_kernel
     print(f"load average before: {load_average()}")

@@ -64,6 +64,7 @@ import functools
 import math
 
 import numpy as np
+from llvmlite import ir
 from numba import config as numba_config
 from numba import njit, types
 from numba.core import codegen as numba_codegen
@@ -158,6 +159,8 @@ SPAN_MIN_WIDTH = 4
 # each lane's edge values were products of int64 (AVX2 has no 64-bit multiply) and
 # twice as many registers wide as the CPU's. Runs of 8, the edge values stepped by
 # addition, took 0.47-0.51 of that time (benchmarks/results/2026-12-06/depth-lanes-avx2.txt).
+# The runs are now written as vector IR (_depth_run_intrinsic, which gives the figures
+# since): on AVX2 runs of 8 still take less time than runs of 16.
 DEPTH_LANES_WIDE, DEPTH_LANES_NARROW = 16, 8
 
 
@@ -879,6 +882,117 @@ def _prefetch(typingctx, array, row, column):
     return signature, codegen
 
 
+def _depth_run_intrinsic(lanes: int):
+    """``depth_run(depth, ids, y, x, e0, e1, e2, sx0, sx1, sx2, z_row, dz, offset, r)``:
+    the depth test of pixels x .. x + lanes - 1 of row y against record r, as vector
+    instructions. depth (H, W) float32 and ids (H, W) int32, C-contiguous; e0, e1, e2
+    the int64 edge values at pixel x, stepping by sx0, sx1, sx2 a pixel; a pixel is
+    inside where all three are >= 0, its depth float32(z_row + dz * (offset + lane)),
+    and where inside and nearer than depth[y, x + lane] it takes that depth and id r.
+    Every lane's depth and id is loaded and stored back (unchanged where not nearer).
+
+    Why written out as vector IR: the same test as a Numba loop of ``lanes`` iterations
+    was compiled, on an AVX2 CPU (AMD Zen 3), into scalar code with two branches a pixel
+    (LLVM vectorised it only with AVX-512's 16 lanes). Written as vectors, LLVM turned
+    the select-then-store into masked stores (vmaskmovps), slower on those cores than
+    the scalar code (the depth pass 1.05-1.13 times its time). With the store's address
+    passed through an empty asm statement, so that LLVM keeps a plain vector store, the
+    depth pass took 0.55 (BrainStem), 0.61 (FlightHelmet) and 0.63 (the bunny) of the
+    scalar loop's time (``benchmarks/depth_turns.py --pass-only``: one thread's CPU,
+    1024 x 1024 unlit, ten views each, 70 pairs of runs in turns in one process), the
+    visibility (ids and depth) identical on every view; whole frames on two threads took
+    0.81-0.95 of their time. Runs of 16 took 0.61-0.77 there; 32-bit edge values, for
+    records whose values fit, gained nothing further. Raw:
+    benchmarks/results/2026-12-06/depth-run-vector-ir.txt."""
+    lane_index = ir.Constant(ir.VectorType(ir.IntType(64), lanes), list(range(lanes)))
+    lane_offset = ir.Constant(ir.VectorType(ir.DoubleType(), lanes), [float(i) for i in range(lanes)])
+
+    @intrinsic
+    def depth_run(typingctx, depth, ids, y, x, e0, e1, e2, sx0, sx1, sx2, z_row, dz, offset, r):
+        if not (
+            isinstance(depth, types.Array)
+            and depth.dtype == types.float32
+            and depth.ndim == 2
+            and depth.layout == "C"
+            and isinstance(ids, types.Array)
+            and ids.dtype == types.int32
+            and ids.ndim == 2
+            and ids.layout == "C"
+            and all(isinstance(v, types.Integer) for v in (y, x, e0, e1, e2, sx0, sx1, sx2, r))
+            and all(v == types.float64 for v in (z_row, dz, offset))
+        ):
+            return None
+        signature = types.void(depth, ids, y, x, e0, e1, e2, sx0, sx1, sx2, z_row, dz, offset, r)
+
+        def codegen(context, builder, sig, args):
+            i32, i64 = ir.IntType(32), ir.IntType(64)
+            f32, f64 = ir.FloatType(), ir.DoubleType()
+
+            def scalar(k, to):
+                return context.cast(builder, args[k], sig.args[k], to)
+
+            def splat(value, element):
+                vector = ir.VectorType(element, lanes)
+                one = builder.insert_element(ir.Constant(vector, ir.Undefined), value, i32(0))
+                return builder.shuffle_vector(
+                    one,
+                    ir.Constant(vector, ir.Undefined),
+                    ir.Constant(ir.VectorType(i32, lanes), [0] * lanes),
+                )
+
+            row, column = scalar(2, types.int64), scalar(3, types.int64)
+
+            def run_pointer(k, element):
+                array = context.make_array(sig.args[k])(context, builder, args[k])
+                stride = builder.extract_value(array.strides, 0)
+                address = builder.add(
+                    builder.ptrtoint(array.data, i64),
+                    builder.add(builder.mul(row, stride), builder.mul(column, i64(4))),
+                )
+                return builder.inttoptr(address, ir.VectorType(element, lanes).as_pointer())
+
+            edges = None
+            for k in range(3):
+                value = builder.add(
+                    splat(scalar(4 + k, types.int64), i64),
+                    builder.mul(splat(scalar(7 + k, types.int64), i64), lane_index),
+                )
+                edges = value if edges is None else builder.or_(edges, value)
+            inside = builder.icmp_signed(">=", edges, ir.Constant(ir.VectorType(i64, lanes), [0] * lanes))
+            at = builder.fadd(splat(args[12], f64), lane_offset)
+            z = builder.fptrunc(
+                builder.fadd(splat(args[10], f64), builder.fmul(splat(args[11], f64), at)),
+                ir.VectorType(f32, lanes),
+            )
+
+            def opaque(pointer):
+                # the same address through an empty asm statement: LLVM cannot see that the
+                # store goes where the load came from, so it keeps a plain vector store
+                # rather than a masked one
+                address = builder.asm(
+                    ir.FunctionType(i64, [i64]), "", "=r,0", [builder.ptrtoint(pointer, i64)], False
+                )
+                return builder.inttoptr(address, pointer.type)
+
+            depth_at = run_pointer(0, f32)
+            ids_at = run_pointer(1, i32)
+            here = builder.load(depth_at, align=4)
+            closer = builder.and_(inside, builder.fcmp_ordered("<", z, here))
+            builder.store(builder.select(closer, z, here), opaque(depth_at), align=4)
+            record = splat(scalar(13, types.int32), i32)
+            builder.store(
+                builder.select(closer, record, builder.load(ids_at, align=4)), opaque(ids_at), align=4
+            )
+            return context.get_dummy_value()
+
+        return signature, codegen
+
+    return depth_run
+
+
+_DEPTH_RUNS = {lanes: _depth_run_intrinsic(lanes) for lanes in (DEPTH_LANES_WIDE, DEPTH_LANES_NARROW)}
+
+
 def _depth_kernel(any_masked: bool, lanes: int = DEPTH_LANES):
     """``raster_tiles(next_tile, bins, grid, records, surface, depth, ids)``: one
     thread's share of raster_opaque, on the work pool's threads (see
@@ -892,6 +1006,8 @@ def _depth_kernel(any_masked: bool, lanes: int = DEPTH_LANES):
     loop: Numba copies an inlined body's IR, at a cost of its blocks times its
     variables, at every level it is inlined through; the tile helper's copy alone was
     0.65 of the 2.2 CPU s the pass took to compile."""
+
+    depth_run = _DEPTH_RUNS[lanes]
 
     @njit(cache=True, error_model="numpy", nogil=True, _nrt=False)  # type: ignore[call-overload]  # _nrt: not in the stubs
     @_variant_name("raster_tiles", masked=any_masked, lanes=lanes)
@@ -941,42 +1057,42 @@ def _depth_kernel(any_masked: bool, lanes: int = DEPTH_LANES):
                 row2 = _edge(x0, y0, x1, y1, px, py) - bias2
                 dz = sx0 * z0 + sx1 * z1 + sx2 * z2
                 if not masked and tx1 - tx0 >= lanes - 1:
-                    # ``lanes`` pixels of the row at a time, every one tested, in a loop
-                    # of a fixed count without branches (masks and selects), which LLVM
-                    # compiles to vector instructions: no per-row span to solve, no loop of
-                    # a new length each row. A run starts at x, or further left where x is
-                    # too near the tile's right end, so that it stays inside the tile that
-                    # this thread owns. Its pixels outside bx0..bx1 need no mask: those
-                    # outside the record's box are outside the triangle (an edge value < 0),
-                    # and those left of x were tested against this record already (testing
-                    # again changes nothing: z < z is false).
+                    # ``lanes`` pixels of the row at a time, every one tested, in vector
+                    # instructions (depth_run, _depth_run_intrinsic): no per-row span to
+                    # solve, no loop of a new length each row. A run starts at x, or
+                    # further left where x is too near the tile's right end, so that it
+                    # stays inside the tile that this thread owns. Its pixels outside
+                    # bx0..bx1 need no mask: those outside the record's box are outside
+                    # the triangle (an edge value < 0), and those left of x were tested
+                    # against this record already (testing again changes nothing: z < z
+                    # is false).
                     for y in range(by0, by1 + 1):
                         # the depth at bx0, as the per-pixel loop below starts a narrow row
                         z_row = (row0 + bias0) * z0 + (row1 + bias1) * z1 + (row2 + bias2) * z2
                         x = bx0
                         while x <= bx1:
                             run_x = min(x, tx1 - (lanes - 1))
-                            depth_run = depth[y, run_x : run_x + lanes]
-                            ids_run = ids[y, run_x : run_x + lanes]
                             offset = run_x - bx0
                             # the edge values step by addition from lane to lane (a multiply
                             # of int64 lanes is a sequence of instructions on AVX2); the
                             # depth is the row's value plus a step times the exact offset,
                             # as the pixel loop below has it
-                            e0 = row0 + sx0 * offset
-                            e1 = row1 + sx1 * offset
-                            e2 = row2 + sx2 * offset
-                            offset_f = np.float64(offset)
-                            for i in range(lanes):
-                                inside = (e0 | e1 | e2) >= 0
-                                z = np.float32(z_row + dz * (offset_f + np.float64(np.int32(i))))
-                                here = depth_run[i]
-                                closer = inside & (z < here)
-                                depth_run[i] = z if closer else here
-                                ids_run[i] = r if closer else ids_run[i]
-                                e0 += sx0
-                                e1 += sx1
-                                e2 += sx2
+                            depth_run(
+                                depth,
+                                ids,
+                                y,
+                                run_x,
+                                row0 + sx0 * offset,
+                                row1 + sx1 * offset,
+                                row2 + sx2 * offset,
+                                sx0,
+                                sx1,
+                                sx2,
+                                z_row,
+                                dz,
+                                np.float64(offset),
+                                r,
+                            )
                             x = run_x + lanes
                         row0 += sy0
                         row1 += sy1
