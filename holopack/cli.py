@@ -24,6 +24,12 @@ from .openmp import configure as configure_openmp
 
 
 class _Parser(argparse.ArgumentParser):
+    def __init__(self, *args, **kwargs):
+        # an option is named in full: argparse's prefix matching read a mistyped
+        # "decode ... --frame 10" as --frames 10 and went on
+        kwargs.setdefault("allow_abbrev", False)
+        super().__init__(*args, **kwargs)
+
     def error(self, message):  # one line, exit 2, worded like every other bad input
         self.exit(2, f"holopack: error: {message}\n")
 

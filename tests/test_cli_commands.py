@@ -136,3 +136,16 @@ def test_shared_value_types_accept_their_range():
         ["emulate-fan", "--device", "3dcircle-42f2", "--store", "s", "--port", "65535"]
     )
     assert args.port == 65535
+
+
+@pytest.mark.parametrize(
+    "argv, words",
+    [
+        # argparse's prefix matching read these as --frames, --device and --output
+        (["decode", "x.BIN", "-o", "d", "--frame", "10"], "unrecognized arguments: --frame 10"),
+        (["export", "-o", "twin.mp4", "--dev", "legacy-224"], "unrecognized arguments: --dev"),
+        (["export", "--out", "twin.mp4"], "the following arguments are required: -o/--output"),
+    ],
+)
+def test_an_option_named_in_part_is_refused_not_read_as_a_longer_one(capsys, argv, words):
+    assert _fault(capsys, *argv) == f"holopack: error: {words}"
