@@ -990,7 +990,13 @@ def _depth_run_intrinsic(lanes: int):
     return depth_run
 
 
-_DEPTH_RUNS = {lanes: _depth_run_intrinsic(lanes) for lanes in (DEPTH_LANES_WIDE, DEPTH_LANES_NARROW)}
+# Module globals, not cells of raster_tiles' closure: Numba keys a closure's cached
+# machine code by the pickle of its cells, and an intrinsic made at run time pickles
+# differently in every process, so each run compiled the depth pass again (1.5-2 CPU s)
+# and added one more copy to the cache. A global is read when the kernel compiles and
+# is not part of the key; this file's time stamp still retires the cache when it changes.
+_depth_run_wide = _depth_run_intrinsic(DEPTH_LANES_WIDE)
+_depth_run_narrow = _depth_run_intrinsic(DEPTH_LANES_NARROW)
 
 
 def _depth_kernel(any_masked: bool, lanes: int = DEPTH_LANES):
@@ -1007,7 +1013,9 @@ def _depth_kernel(any_masked: bool, lanes: int = DEPTH_LANES):
     variables, at every level it is inlined through; the tile helper's copy alone was
     0.65 of the 2.2 CPU s the pass took to compile."""
 
-    depth_run = _DEPTH_RUNS[lanes]
+    if lanes not in (DEPTH_LANES_WIDE, DEPTH_LANES_NARROW):
+        raise ValueError(f"a depth run is {DEPTH_LANES_WIDE} or {DEPTH_LANES_NARROW} pixels, not {lanes}")
+    wide_runs = lanes == DEPTH_LANES_WIDE  # a constant of the closure: Numba compiles one branch
 
     @njit(cache=True, error_model="numpy", nogil=True, _nrt=False)  # type: ignore[call-overload]  # _nrt: not in the stubs
     @_variant_name("raster_tiles", masked=any_masked, lanes=lanes)
@@ -1058,7 +1066,7 @@ def _depth_kernel(any_masked: bool, lanes: int = DEPTH_LANES):
                 dz = sx0 * z0 + sx1 * z1 + sx2 * z2
                 if not masked and tx1 - tx0 >= lanes - 1:
                     # ``lanes`` pixels of the row at a time, every one tested, in vector
-                    # instructions (depth_run, _depth_run_intrinsic): no per-row span to
+                    # instructions (_depth_run_intrinsic): no per-row span to
                     # solve, no loop of a new length each row. A run starts at x, or
                     # further left where x is too near the tile's right end, so that it
                     # stays inside the tile that this thread owns. Its pixels outside
@@ -1077,22 +1085,18 @@ def _depth_kernel(any_masked: bool, lanes: int = DEPTH_LANES):
                             # of int64 lanes is a sequence of instructions on AVX2); the
                             # depth is the row's value plus a step times the exact offset,
                             # as the pixel loop below has it
-                            depth_run(
-                                depth,
-                                ids,
-                                y,
-                                run_x,
-                                row0 + sx0 * offset,
-                                row1 + sx1 * offset,
-                                row2 + sx2 * offset,
-                                sx0,
-                                sx1,
-                                sx2,
-                                z_row,
-                                dz,
-                                np.float64(offset),
-                                r,
-                            )
+                            edge0 = row0 + sx0 * offset
+                            edge1 = row1 + sx1 * offset
+                            edge2 = row2 + sx2 * offset
+                            at = np.float64(offset)
+                            if wide_runs:
+                                _depth_run_wide(
+                                    depth, ids, y, run_x, edge0, edge1, edge2, sx0, sx1, sx2, z_row, dz, at, r
+                                )
+                            else:
+                                _depth_run_narrow(
+                                    depth, ids, y, run_x, edge0, edge1, edge2, sx0, sx1, sx2, z_row, dz, at, r
+                                )
                             x = run_x + lanes
                         row0 += sy0
                         row1 += sy1
