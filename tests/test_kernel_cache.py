@@ -110,7 +110,9 @@ def test_a_closure_kernel_is_found_in_the_cache_by_the_next_process():
     at run time did) misses the cache on every run: the kernel compiled again each
     export (the depth pass: 2.3 s of a 5.6 s short export) and the cache grew a copy."""
     runs = [
-        subprocess.run([sys.executable, "-c", CLOSURE_KEYS], capture_output=True, text=True, check=True).stdout
+        subprocess.run(
+            [sys.executable, "-c", CLOSURE_KEYS], capture_output=True, text=True, check=True
+        ).stdout
         for _ in range(2)
     ]
     assert "depth masked" in runs[0]
