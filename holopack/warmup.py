@@ -123,6 +123,72 @@ def _picture_step(folder: str) -> None:
     _export_step("3dcircle-42f2", "picture.png").run(folder)
 
 
+def _clip(folder: str, name: str, backdrop: str) -> None:
+    """A short H.264 clip of a subject moving over a ``backdrop`` ("green": a green
+    screen; "studio": a grey gradient), with a little noise: the keyer's first pass
+    finds the backdrop and a clean plate, and the per-frame kernels key it (matte,
+    holes, guided filter, unmixing, composite; the studio's colour edge). They took
+    8-10 s to compile on the first keyed export of an idle 2-core machine."""
+    import imageio_ffmpeg
+
+    height, width, count = 64, 96, 12
+    rng = np.random.default_rng(0)
+    yy, xx = np.mgrid[0:height, 0:width]
+    if backdrop == "green":
+        back = np.broadcast_to(np.array([40.0, 170.0, 60.0]), (height, width, 3))
+    else:
+        back = np.repeat((70.0 + 80.0 * yy / height)[..., None], 3, axis=2)
+    writer = imageio_ffmpeg.write_frames(
+        os.path.join(folder, name),
+        (width, height),
+        fps=10,
+        codec="libx264",
+        output_params=["-crf", "18"],
+        ffmpeg_log_level="error",
+    )
+    writer.send(None)
+    for i in range(count):
+        frame = back + rng.normal(0.0, 2.0, back.shape)
+        body = ((xx - 28 - 3 * i) / 13.0) ** 2 + ((yy - 34) / 22.0) ** 2 < 1.0
+        frame[body] = (200.0, 150.0, 120.0)
+        frame[body & (yy > 40)] = (60.0, 60.0, 140.0)  # a darker band: a second colour
+        # a patch of the subject in the backdrop's own colour: a hole the matte must fill
+        patch = ((xx - 28 - 3 * i) / 4.0) ** 2 + ((yy - 28) / 4.0) ** 2 < 1.0
+        frame[patch] = back[patch]
+        writer.send(np.ascontiguousarray(np.clip(frame, 0, 255).astype(np.uint8)))
+    writer.close()
+
+
+def _clip_step(backdrop: str) -> Step:
+    def run(folder: str) -> None:
+        _clip(folder, f"{backdrop}.mp4", backdrop)
+        _export_step("3dcircle-42f2", f"{backdrop}.mp4").run(folder)
+
+    return Step(f"a {'green-screen' if backdrop == 'green' else 'studio'} clip keyed to 3dcircle-42f2", run)
+
+
+def _wall_step(picture: bool) -> Step:
+    """Two overlapping 42-F2 fans: the wall's ownership, fitting and preview kernels."""
+
+    def run(folder: str) -> None:
+        from .wall import export_wall
+
+        wall = os.path.join(folder, "wall.toml")
+        with open(wall, "w", encoding="utf-8") as f:
+            f.write('device = "3dcircle-42f2"\n[grid]\nrows = 1\ncols = 2\npitch = 400.0\n')
+        if picture:
+            _picture(folder)
+        export_wall(
+            os.path.join(folder, "picture.png") if picture else None,
+            wall,
+            os.path.join(folder, "wall-picture" if picture else "wall"),
+            ExportSettings(fps=30.0, seconds=FRAMES / 30.0),  # the fans' own rate
+            progress=False,
+        )
+
+    return Step(f"{'a picture' if picture else 'the default twin'} across a wall of two fans", run)
+
+
 def steps() -> list[Step]:
     """The jobs that together reach every kernel holopack's commands use."""
     plan = [_export_step(name) for name in list_profiles()]
@@ -166,6 +232,8 @@ def steps() -> list[Step]:
             )
         )
     plan.append(Step("a picture to 3dcircle-42f2", _picture_step))
+    plan.extend(_clip_step(backdrop) for backdrop in ("green", "studio"))
+    plan.extend(_wall_step(picture) for picture in (False, True))
     plan.append(_export_step("3dcircle-42f2", scene=_splat_twin, what="a Gaussian splat twin"))
     return plan
 

@@ -37,6 +37,21 @@ ENTRY_POINTS = [
     "holopack.device.quantise_kernel:encode_codes",
     "holopack.device.simulate_kernel:_simulate_rows",
     "holopack.colour_kernel:_convert_rows",
+    # a keyed clip: the first pass's clean plate, then each frame's matte and its refinements
+    "holopack.video.plate_kernel:_plate_rows",
+    *(
+        f"holopack.video.key_kernel:{kernel}"
+        for kernel in ("_matte_rows", "_unmix_rows", "_colour_share_rows", "_composite_rows")
+    ),
+    "holopack.video.holes_kernel:label_sums",
+    "holopack.video.guide_kernel:_guide_rows",
+    # a wall: which fan owns each point, the fitted picture, the wall's preview, the fans' files
+    "holopack.wall.weights_kernel:_owned_rows",
+    "holopack.wall.fit_kernel:_column_rows",
+    "holopack.wall.fit_kernel:_canvas_rows",
+    "holopack.wall.preview_kernel:draw_single",
+    "holopack.wall.preview_kernel:draw_overlaps",
+    "holopack.formats.bitplanes_kernel:pack_bitplanes_words",
     *(
         f"holopack.rendering.splat_kernel:{kernel}"
         for kernel in (
