@@ -31,6 +31,9 @@ TWIN = ROOT / "assets" / "RobotExpressive" / "RobotExpressive.glb"
 # a shared-data fan (two blades show one column) and a per-blade fan with an
 # interleaved blade, a hub and LED 0 at the hub
 PROFILES = ("3dcircle-42f2", "diy-apa102")
+# the fan view shader is compiled for the profile's layout (shared or per-blade data, LED
+# 0 outside or at the hub): the legacy fan is the shared-data fan with LED 0 at the hub
+VIEW_PROFILES = PROFILES + ("legacy-224",)
 
 
 def _picture(n: int, seed: int) -> np.ndarray:
@@ -82,7 +85,7 @@ def _cum(codes: np.ndarray, profile) -> np.ndarray:
 
 
 @pytest.mark.display
-@pytest.mark.parametrize("name", PROFILES)
+@pytest.mark.parametrize("name", VIEW_PROFILES)
 def test_the_fan_view_shader_is_the_viewer_simulation(gl_context, name):
     from holopack.preview.fan_gl import FanDrawer
 

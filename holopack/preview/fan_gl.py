@@ -36,7 +36,9 @@ class FanDrawer:
         self.profile = profile
         self.view_size = int(view_size)
         self.slices, self.columns = profile.slices, profile.columns
-        self.view_program = Program("quad.vert", "fan_view.frag")
+        defines = ("SHARED_DATA",) if profile.blade_data != "per_blade" else ()
+        defines += ("LED0_OUTER",) if profile.led0 == "outer" else ()
+        self.view_program = Program("quad.vert", "fan_view.frag", defines)
         self._quad = Quad()
         self._view: _Target | None = None
         self.shown_side = self.view_size
@@ -79,7 +81,6 @@ class FanDrawer:
         GL.glDisable(GL.GL_BLEND)
         p = self.view_program.use()
         pr = self.profile
-        per_blade = pr.blade_data == "per_blade"
         radial = np.zeros(MAX_BLADES, np.float32)
         angle = np.zeros(MAX_BLADES, np.float32)
         radial[: len(pr.blades)] = [b.radial_offset for b in pr.blades]
@@ -91,11 +92,9 @@ class FanDrawer:
         p.set("u_pitch", pr.led_pitch_mm)
         p.set("u_half", pr.led_size_mm / 2.0)
         p.set_int("u_leds", pr.leds_per_blade)
-        p.set_int("u_blades", len(pr.blades) if per_blade else 1)
+        p.set_int("u_blades", len(pr.blades))  # read with per-blade data only
         GL.glUniform1fv(p._location("u_blade_radial"), MAX_BLADES, radial)
         GL.glUniform1fv(p._location("u_blade_angle"), MAX_BLADES, angle)
-        p.set_int("u_per_blade", int(per_blade))
-        p.set_int("u_led0_outer", int(pr.led0 == "outer"))
         p.set("u_theta0", math.radians(pr.slice0_angle_deg))
         p.set("u_step", pr.slice_step_rad)
         p.set("u_rect", -1.0, -1.0, 1.0, 1.0)
