@@ -36,7 +36,7 @@ class FanDrawer:
         self.profile = profile
         self.view_size = int(view_size)
         self.slices, self.columns = profile.slices, profile.columns
-        defines = ("SHARED_DATA",) if profile.blade_data != "per_blade" else ()
+        defines: tuple[str, ...] = ("SHARED_DATA",) if profile.blade_data != "per_blade" else ()
         defines += ("LED0_OUTER",) if profile.led0 == "outer" else ()
         self.view_program = Program("quad.vert", "fan_view.frag", defines)
         self._quad = Quad()
