@@ -172,6 +172,35 @@ def test_the_second_process_compiles_the_jobs_band_shader_first(tmp_path, monkey
     assert flag is not None and not os.path.exists(flag)
 
 
+def test_an_export_that_waits_for_the_shader_builds_the_table_and_the_second_process_the_encoder(
+    tmp_path, monkeypatch
+):
+    """compile_ahead: an export that reaches its shading before the shader is cached
+    claims the weight table (it builds it meanwhile, in its own process); the second
+    process then compiles the resampler and quantiser after its shader, builds no table,
+    and the claim goes with the flag at finish()."""
+    monkeypatch.setenv("NUMBA_CACHE_DIR", str(tmp_path / "numba"))
+    monkeypatch.setenv("HOLOPACK_CACHE_DIR", str(tmp_path / "tables"))
+    ahead = compile_ahead.start(load_profile("3dcircle-42f2"), 64, ("unlit", False))
+    if ahead is None:
+        assert (os.cpu_count() or 1) < 2
+        return
+    flag = ahead.flag
+    assert ahead.shader_pending()  # a band shader takes seconds to compile
+    assert ahead.claim_table()
+    ahead.wait_for_shader()
+    assert not ahead.shader_pending()
+    ahead.finish()
+    indexes = glob.glob(str(tmp_path / "numba" / "**" / "*.nbi"), recursive=True)
+    cached = {os.path.basename(p).split("-")[0] for p in indexes}
+    assert {"resample_kernel._gather_groups", "quantise_kernel.encode_codes"} <= cached
+    assert "sector_weights_kernel._sector_rows" not in cached
+    assert not list((tmp_path / "tables").glob("**/*.npz"))
+    assert (
+        flag is not None and not os.path.exists(flag) and not os.path.exists(flag + compile_ahead.TABLE_CLAIM)
+    )
+
+
 def test_the_second_process_is_told_the_jobs_shader_variant():
     """compile_ahead gets (shading, textured, environment): an untextured PBR job
     without an environment compiles neither the map code nor the environment's light."""

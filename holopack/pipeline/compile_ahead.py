@@ -13,10 +13,13 @@ knows it, before the frame source compiles anything (it waited 2.9 CPU s of the
 export's for it before). This process reaches the shader after its other render
 kernels: there it waits until the second process has cached it (``wait_for_shader``)
 and loads it, rather than compile it too (on a busy machine the two compiles would
-share one core). Before the first frame is encoded, this process compiles the
-resampler and quantiser itself (``compile_encoder_kernels``, on a one-row table:
-their types do not depend on the table's size) while the second process builds the
-table, and ``CompileAhead.finish`` then waits for that. Anything that goes wrong in the
+share one core). If it gets there first, it builds the weight table meanwhile (the
+longer half of the encoder's share: its kernel and the table), which it claims
+(``claim_table``); the second process then compiles the resampler and quantiser
+after its shader (``compile_encoder_kernels``, on a one-row table: their types do
+not depend on the table's size). Otherwise, before the first frame is encoded, this
+process compiles those two while the second process builds the table. Either way
+``CompileAhead.finish`` then waits for the second process. Anything that goes wrong in the
 second process only costs the time it would have saved: this process compiles
 whatever it finds missing, as it always did.
 
@@ -50,6 +53,8 @@ from ..scene.types import Material, PosedPrimitive, Primitive, Texture
 
 WAIT_SECONDS = 120.0  # longer than any compile; after that the export goes on alone
 POLL_SECONDS = 0.02  # how often wait_for_shader looks for the flag file
+# beside the shader's flag: the export builds the weight table itself (claim_table)
+TABLE_CLAIM = ".table"
 
 
 class CompileAhead:
@@ -74,6 +79,33 @@ class CompileAhead:
                 return
             time.sleep(POLL_SECONDS)
 
+    def shader_pending(self) -> bool:
+        """Whether the second process is still compiling the band shader."""
+        process = self.process
+        return (
+            not self._waited
+            and self.flag is not None
+            and not os.path.exists(self.flag)
+            and process is not None
+            and process.poll() is None
+        )
+
+    def claim_table(self) -> bool:
+        """Tell the second process to leave the weight table to this process, which
+        builds it while the shader compiles (rather than wait idle, and then wait
+        again for the table); the second process compiles the resampler and quantiser
+        instead. False where there is no shader flag to claim beside.
+        A second process that has already passed its check builds the table too: the
+        cost is that duplicate work, never a wrong table."""
+        if self.flag is None:
+            return False
+        try:
+            with open(self.flag + TABLE_CLAIM, "x"):
+                pass
+        except OSError:
+            return False
+        return True
+
     def finish(self) -> None:
         process, self.process = self.process, None
         if process is not None:
@@ -97,10 +129,11 @@ class CompileAhead:
         flag, self.flag = self.flag, None
         self._waited = True
         if flag is not None:
-            try:
-                os.remove(flag)
-            except OSError:
-                pass
+            for path in (flag, flag + TABLE_CLAIM):
+                try:
+                    os.remove(path)
+                except OSError:
+                    pass
 
 
 def start(profile, render_size: int, shader: tuple[str, bool, bool] | None = None) -> CompileAhead | None:
@@ -191,4 +224,7 @@ if __name__ == "__main__":
         compile_shader(*shader)
         with open(flag, "x"):
             pass
+        if os.path.exists(flag + TABLE_CLAIM):  # the export builds the table meanwhile
+            compile_encoder_kernels(profile)
+            sys.exit(0)
     compile_table(profile, size)  # the export compiles the resampler and quantiser

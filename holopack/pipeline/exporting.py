@@ -194,8 +194,23 @@ class ExportPlan:
         mask = settings.circle_mask if settings.circle_mask is not None else profile.circle_mask
         self.mask = circle_mask(self.size) if (mask and not self.polar and not self.simulated) else None
         renderer = getattr(self.source, "renderer", None)
+        self._table_claimed = False  # a cold first export built the weight table itself
         if self.compile_ahead is not None and renderer is not None:
-            renderer.before_shading = self.compile_ahead.wait_for_shader
+            renderer.before_shading = self._before_shading
+
+    def _before_shading(self) -> None:
+        """A cold first export reaches its first shading pass before the second process
+        has its band shader (timeline_first_run.py: its other render kernels done at
+        9.6 s, the shader cached at 11.3 s). Rather than wait idle there, and then again
+        at the first frame's encoding for the second process's weight table (12.1 to
+        14.0 s), this process builds the table meanwhile, and the second process
+        compiles the resampler and quantiser after its shader."""
+        ahead = self.compile_ahead
+        assert ahead is not None
+        if ahead.shader_pending() and ahead.claim_table():
+            self._table_claimed = True
+            compile_ahead.compile_table(self.profile, self._render_size)
+        ahead.wait_for_shader()
 
     @property
     def encoder(self) -> PolarEncoder | None:
@@ -204,9 +219,10 @@ class ExportPlan:
         left its weight table and kernels on disk."""
         if self._encoder is None and (self.polar or self.simulated):
             if self.compile_ahead is not None:
-                # while the second process builds the weight table: the encoder's
-                # other kernels, which it used to compile after the table
-                compile_ahead.compile_encoder_kernels(self.profile)
+                if not self._table_claimed:
+                    # while the second process builds the weight table: the encoder's
+                    # other kernels, which it used to compile after the table
+                    compile_ahead.compile_encoder_kernels(self.profile)
                 self.compile_ahead.finish()
             self._encoder = PolarEncoder(self.profile, self._render_size)
         return self._encoder
