@@ -122,16 +122,24 @@ def test_no_eta_until_frames_after_the_warm_up_are_timed():
     assert "ETA after warm-up" not in last and "ETA " in last and "fps" in last
 
 
+def _second_process(tmp_path, monkeypatch, shader=None):
+    """compile_ahead.start for the 42-F2 at 64 px with caches of the test's own, or None
+    where there is no second process (only on a single core)."""
+    monkeypatch.setenv("NUMBA_CACHE_DIR", str(tmp_path / "numba"))
+    monkeypatch.setenv("HOLOPACK_CACHE_DIR", str(tmp_path / "tables"))
+    ahead = compile_ahead.start(load_profile("3dcircle-42f2"), 64, shader)
+    if ahead is None:
+        assert (os.cpu_count() or 1) < 2
+    return ahead
+
+
 def test_the_second_process_leaves_the_weight_table_cached(tmp_path, monkeypatch):
     """compile_ahead: after finish(), the weight table is in holopack's table cache and
     its kernel in Numba's, so the export only loads it; the table is the one this
     process would build."""
-    monkeypatch.setenv("NUMBA_CACHE_DIR", str(tmp_path / "numba"))
-    monkeypatch.setenv("HOLOPACK_CACHE_DIR", str(tmp_path / "tables"))
     profile = load_profile("3dcircle-42f2")
-    ahead = compile_ahead.start(profile, 64)
+    ahead = _second_process(tmp_path, monkeypatch)
     if ahead is None:
-        assert (os.cpu_count() or 1) < 2  # only a single core has no second process
         return
     ahead.finish()
     assert ahead.process is None
@@ -154,11 +162,8 @@ def test_the_second_process_compiles_the_jobs_band_shader_first(tmp_path, monkey
     that variant (and the resolve it calls) is in Numba's cache, and no other render
     kernel (the export process compiles those); the flag file it waited on is gone after
     finish()."""
-    monkeypatch.setenv("NUMBA_CACHE_DIR", str(tmp_path / "numba"))
-    monkeypatch.setenv("HOLOPACK_CACHE_DIR", str(tmp_path / "tables"))
-    ahead = compile_ahead.start(load_profile("3dcircle-42f2"), 64, ("unlit", True))
+    ahead = _second_process(tmp_path, monkeypatch, ("unlit", True))
     if ahead is None:
-        assert (os.cpu_count() or 1) < 2
         return
     flag = ahead.flag
     ahead.wait_for_shader()  # returns once the shader is cached, before the encoder is
@@ -179,11 +184,8 @@ def test_an_export_that_waits_for_the_shader_builds_the_table_and_the_second_pro
     claims the weight table (it builds it meanwhile, in its own process); the second
     process then compiles the resampler and quantiser after its shader, builds no table,
     and the claim goes with the flag at finish()."""
-    monkeypatch.setenv("NUMBA_CACHE_DIR", str(tmp_path / "numba"))
-    monkeypatch.setenv("HOLOPACK_CACHE_DIR", str(tmp_path / "tables"))
-    ahead = compile_ahead.start(load_profile("3dcircle-42f2"), 64, ("unlit", False))
+    ahead = _second_process(tmp_path, monkeypatch, ("unlit", False))
     if ahead is None:
-        assert (os.cpu_count() or 1) < 2
         return
     flag = ahead.flag
     assert ahead.shader_pending()  # a band shader takes seconds to compile
