@@ -992,7 +992,7 @@ def _depth_run_intrinsic(lanes: int):
 
 # Module globals, not cells of raster_tiles' closure: Numba keys a closure's cached
 # machine code by the pickle of its cells, and an intrinsic made at run time pickles
-# differently in every process, so each run compiled the depth pass again (1.5-2 CPU s)
+# differently in every process, so each run compiled the depth pass again (2.3-2.7 s)
 # and added one more copy to the cache. A global is read when the kernel compiles and
 # is not part of the key; this file's time stamp still retires the cache when it changes.
 _depth_run_wide = _depth_run_intrinsic(DEPTH_LANES_WIDE)
