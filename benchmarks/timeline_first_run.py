@@ -84,6 +84,7 @@ HOOK = textwrap.dedent(
         _wrap(module, "compile_shader", "compile_shader")
         _wrap(module, "compile_encoder", "compile_encoder")
         _wrap(module, "compile_encoder_kernels", "compile_encoder_kernels")
+        _wrap(module, "do_work", "do_work")  # the encoder's work claimed (table, resampler, quantiser)
 
 
     def _exporting(module):

@@ -136,7 +136,8 @@ def _second_process(tmp_path, monkeypatch, shader=None):
 def test_the_second_process_leaves_the_weight_table_cached(tmp_path, monkeypatch):
     """compile_ahead: after finish(), the weight table is in holopack's table cache and
     its kernel in Numba's, so the export only loads it; the table is the one this
-    process would build."""
+    process would build. With nothing claimed by the export, the second process
+    compiles the resampler and quantiser too."""
     profile = load_profile("3dcircle-42f2")
     ahead = _second_process(tmp_path, monkeypatch)
     if ahead is None:
@@ -147,8 +148,11 @@ def test_the_second_process_leaves_the_weight_table_cached(tmp_path, monkeypatch
     assert len(tables) == 1
     indexes = glob.glob(str(tmp_path / "numba" / "**" / "*.nbi"), recursive=True)
     cached = {os.path.basename(p).split("-")[0] for p in indexes}
-    # the encoder's other kernels are the export's own (compile_encoder_kernels, below)
-    assert "sector_weights_kernel._sector_rows" in cached
+    assert {
+        "sector_weights_kernel._sector_rows",
+        "resample_kernel._gather_groups",
+        "quantise_kernel.encode_codes",
+    } <= cached
     with np.load(tables[0]) as stored:
         monkeypatch.setenv("HOLOPACK_CACHE_DIR", "")  # computed here, not read from disk
         built = weight_table.__wrapped__(profile, 64)
@@ -175,32 +179,35 @@ def test_the_second_process_compiles_the_jobs_band_shader_first(tmp_path, monkey
     ]
     ahead.finish()
     assert flag is not None and not os.path.exists(flag)
+    assert not glob.glob(ahead.claims + ".*")
 
 
 def test_an_export_that_waits_for_the_shader_builds_the_table_and_the_second_process_the_encoder(
     tmp_path, monkeypatch
 ):
     """compile_ahead: an export that reaches its shading before the shader is cached
-    claims the weight table (it builds it meanwhile, in its own process); the second
-    process then compiles the resampler and quantiser after its shader, builds no table,
-    and the claim goes with the flag at finish()."""
+    claims the encoder's work while it waits (here the weight table and the
+    quantiser, which it would build and compile meanwhile in its own process); the
+    second process then does only what is left after its shader (the resampler), and
+    the claims go with the flag at finish(). A claim is taken once."""
     ahead = _second_process(tmp_path, monkeypatch, ("unlit", False))
     if ahead is None:
         return
     flag = ahead.flag
     assert ahead.shader_pending()  # a band shader takes seconds to compile
-    assert ahead.claim_table()
+    assert ahead.claim(compile_ahead.TABLE) and ahead.claim(compile_ahead.QUANTISER)
+    assert not compile_ahead.claim(ahead.claims, compile_ahead.TABLE)  # as the second process tries it
     ahead.wait_for_shader()
     assert not ahead.shader_pending()
     ahead.finish()
     indexes = glob.glob(str(tmp_path / "numba" / "**" / "*.nbi"), recursive=True)
     cached = {os.path.basename(p).split("-")[0] for p in indexes}
-    assert {"resample_kernel._gather_groups", "quantise_kernel.encode_codes"} <= cached
+    assert "resample_kernel._gather_groups" in cached
+    assert "quantise_kernel.encode_codes" not in cached
     assert "sector_weights_kernel._sector_rows" not in cached
     assert not list((tmp_path / "tables").glob("**/*.npz"))
-    assert (
-        flag is not None and not os.path.exists(flag) and not os.path.exists(flag + compile_ahead.TABLE_CLAIM)
-    )
+    assert flag is not None and not os.path.exists(flag) and not glob.glob(ahead.claims + ".*")
+    assert ahead.claim(compile_ahead.TABLE)  # the second process has ended: all is this one's
 
 
 def test_the_second_process_is_told_the_jobs_shader_variant():
@@ -217,11 +224,44 @@ def test_the_second_process_is_told_the_jobs_shader_variant():
     assert _band_shader(twin, ExportSettings(shading="lit", environment="studio")) == ("lit", False, False)
 
 
+def test_the_second_process_ends_at_once_with_its_kernels_whole_in_the_cache(tmp_path, monkeypatch):
+    """compile_ahead's second process skips the interpreter's teardown when it is done
+    (the export waits for it to end): it still ends with status 0, and the next process
+    loads the kernels it compiled from Numba's cache without compiling any of them."""
+    ahead = _second_process(tmp_path, monkeypatch, ("unlit", False))
+    if ahead is None:
+        return
+    process = ahead.process
+    assert process is not None
+    assert ahead.claim(compile_ahead.TABLE) and ahead.claim(compile_ahead.QUANTISER)
+    ahead.finish()
+    assert process.returncode == 0
+    script = textwrap.dedent("""
+        from holopack.device.resample_kernel import _gather_groups
+        from holopack.pipeline import compile_ahead
+        from holopack.rendering import raster_kernel as raster
+
+        compile_ahead.compile_resampler()
+        compile_ahead.compile_shader("unlit", False)
+        shader = raster.band_shader(raster.UNLIT, False, False)
+        for kernel in (_gather_groups, shader):
+            stats = kernel.stats
+            assert sum(stats.cache_hits.values()) == 1, (kernel, stats)
+            assert not sum(stats.cache_misses.values()), (kernel, stats)
+        print("loaded")
+    """)
+    env = dict(
+        os.environ, NUMBA_CACHE_DIR=str(tmp_path / "numba"), HOLOPACK_CACHE_DIR=str(tmp_path / "tables")
+    )
+    out = subprocess.run([sys.executable, "-c", script], env=env, capture_output=True, text=True, cwd=ROOT)
+    assert out.returncode == 0 and "loaded" in out.stdout, out.stderr
+
+
 def test_the_export_compiles_the_encoders_kernels_for_the_types_an_export_passes(tmp_path):
-    """compile_encoder_kernels (the export's share while the second process builds the
-    table) leaves nothing for the first frame's encode to compile: in a fresh process,
+    """compile_resampler and compile_quantiser (the encoder's work beside the weight
+    table) leave nothing for the first frame's encode to compile: in a fresh process,
     the resampler's and quantiser's kernels have the same signatures after a real
-    encode as after it."""
+    encode as after them."""
     script = textwrap.dedent("""
         import numpy as np
         from holopack.device import PolarEncoder, load_profile
@@ -230,7 +270,8 @@ def test_the_export_compiles_the_encoders_kernels_for_the_types_an_export_passes
         from holopack.pipeline import compile_ahead
 
         profile = load_profile("3dcircle-42f2")
-        compile_ahead.compile_encoder_kernels(profile)
+        compile_ahead.compile_resampler()
+        compile_ahead.compile_quantiser(profile)
         before = [list(k.signatures) for k in (_gather_groups, encode_codes)]
         assert all(len(s) == 1 for s in before), before
         picture = np.zeros((64, 64, 3), np.float32)

@@ -13,20 +13,27 @@ knows it, before the frame source compiles anything (it waited 2.9 CPU s of the
 export's for it before). This process reaches the shader after its other render
 kernels: there it waits until the second process has cached it (``wait_for_shader``)
 and loads it, rather than compile it too (on a busy machine the two compiles would
-share one core). If it gets there first, it builds the weight table meanwhile (the
-longer half of the encoder's share: its kernel and the table), which it claims
-(``claim_table``); the second process then compiles the resampler and quantiser
-after its shader (``compile_encoder_kernels``, on a one-row table: their types do
-not depend on the table's size). Otherwise, before the first frame is encoded, this
-process compiles those two while the second process builds the table. Either way
-``CompileAhead.finish`` then waits for the second process. Anything that goes wrong in the
-second process only costs the time it would have saved: this process compiles
-whatever it finds missing, as it always did.
+share one core).
+
+The encoder's share is three pieces of work (``ENCODER_WORK``): the weight table (its
+kernel and the table itself, the longest), the resampler and the quantiser (compiled on
+a one-row table and one black frame: their types depend on neither). Each is done by
+whichever process comes to it first, which claims it with a file beside the job's
+others (``CompileAhead.claim``, an exclusive create). The second process takes them in
+turn once its shader is cached; this process takes them while it would otherwise wait
+for the shader, and again before the first frame is encoded. So neither process waits
+idle while the other has work left: with the work split up front, this process waited
+for the second 0.4-1.4 s at the first frame, or compiled the resampler and quantiser
+alone (1 s) while the second process had ended 2 s before
+(benchmarks/timeline_first_run.py). ``CompileAhead.finish`` then waits for the second
+process to end (so for the work it claimed). Anything that goes wrong in the second
+process only costs the time it would have saved: this process compiles whatever it finds
+missing, as it always did.
 
     python -m holopack.pipeline.compile_ahead   (imports, then reads a pickled (profile,
-                                                 size, shader, flag) on stdin, or nothing:
-                                                 no job; creates the file flag once the
-                                                 shader is cached)
+                                                 size, shader, flag, claims) on stdin, or
+                                                 nothing: no job; creates the file flag once
+                                                 the shader is cached)
 """
 
 from __future__ import annotations
@@ -37,6 +44,7 @@ import subprocess
 import sys
 import tempfile
 import time
+from typing import NoReturn
 
 import numpy as np
 
@@ -53,16 +61,19 @@ from ..scene.types import Material, PosedPrimitive, Primitive, Texture
 
 WAIT_SECONDS = 120.0  # longer than any compile; after that the export goes on alone
 POLL_SECONDS = 0.02  # how often wait_for_shader looks for the flag file
-# beside the shader's flag: the export builds the weight table itself (claim_table)
-TABLE_CLAIM = ".table"
+# the encoder's share, in the order the second process takes it (the longest first)
+TABLE, RESAMPLER, QUANTISER = "table", "resampler", "quantiser"
+ENCODER_WORK = (TABLE, RESAMPLER, QUANTISER)
 
 
 class CompileAhead:
-    """The second process; ``finish()`` waits for it (once)."""
+    """The second process; ``finish()`` waits for it (once). ``claims``: the path that
+    the files claiming the encoder's work (``claim``) begin with."""
 
-    def __init__(self, process: subprocess.Popen, flag: str | None = None):
+    def __init__(self, process: subprocess.Popen, flag: str | None, claims: str):
         self.process: subprocess.Popen | None = process
         self.flag = flag  # created by the second process once the band shader is cached
+        self.claims = claims
         self._waited = flag is None
 
     def wait_for_shader(self) -> None:
@@ -90,21 +101,21 @@ class CompileAhead:
             and process.poll() is None
         )
 
-    def claim_table(self) -> bool:
-        """Tell the second process to leave the weight table to this process, which
-        builds it while the shader compiles (rather than wait idle, and then wait
-        again for the table); the second process compiles the resampler and quantiser
-        instead. False where there is no shader flag to claim beside.
-        A second process that has already passed its check builds the table too: the
-        cost is that duplicate work, never a wrong table."""
-        if self.flag is None:
-            return False
-        try:
-            with open(self.flag + TABLE_CLAIM, "x"):
-                pass
-        except OSError:
-            return False
-        return True
+    def claim(self, work: str) -> bool:
+        """Take ``work`` (one of ENCODER_WORK) for this process: True when no process
+        has taken it yet; the second process then leaves it alone. Once the second
+        process has ended (``finish``, ``stop``), everything left is this process's."""
+        return self.process is None or claim(self.claims, work)
+
+    def do_unclaimed(self, profile, render_size: int, while_shader_pending: bool = False) -> None:
+        """Claim and do the encoder's work that no process has taken, in turn; with
+        ``while_shader_pending``, only while the second process still compiles the
+        band shader (this process needs the shader next)."""
+        for work in ENCODER_WORK:
+            if while_shader_pending and not self.shader_pending():
+                return
+            if self.claim(work):
+                do_work(work, profile, render_size)
 
     def finish(self) -> None:
         process, self.process = self.process, None
@@ -114,7 +125,7 @@ class CompileAhead:
             except subprocess.TimeoutExpired:
                 process.kill()
                 process.wait()
-        self._remove_flag()
+        self._remove_files()
 
     def stop(self) -> None:
         """End the second process now if it still runs (the export stopped early)."""
@@ -122,33 +133,44 @@ class CompileAhead:
         if process is not None:
             process.kill()
             process.wait()
-        self._remove_flag()
+        self._remove_files()
 
-    def _remove_flag(self) -> None:
-        """The flag file, once the second process has ended (it cannot make it again)."""
+    def _remove_files(self) -> None:
+        """The flag file and the claims, once the second process has ended (it cannot
+        make them again)."""
         flag, self.flag = self.flag, None
         self._waited = True
-        if flag is not None:
-            for path in (flag, flag + TABLE_CLAIM):
-                try:
-                    os.remove(path)
-                except OSError:
-                    pass
+        paths = [self.claims + "." + work for work in ENCODER_WORK]
+        for path in paths if flag is None else [flag] + paths:
+            try:
+                os.remove(path)
+            except OSError:
+                pass
+
+
+def claim(claims: str, work: str) -> bool:
+    """Create the file claiming ``work`` beside ``claims``; False if it exists (another
+    process took the work first)."""
+    try:
+        with open(claims + "." + work, "x"):
+            pass
+    except FileExistsError:
+        return False
+    return True
 
 
 def start(profile, render_size: int, shader: tuple[str, bool, bool] | None = None) -> CompileAhead | None:
-    """Build the weight table of ``profile`` at ``render_size`` px (compiling its
-    kernel) in a second process, and first compile the band shader of ``shader`` =
-    (shading, textured, environment) when given: in the process start_ahead started
-    if there is one, else in a new one; None where that would not help (a single
-    core) or cannot start."""
+    """Share a cold export's compiling with a second process: it compiles the band
+    shader of ``shader`` = (shading, textured, environment) first when given, then does
+    the encoder's work for ``profile`` at ``render_size`` px that this process has not
+    claimed (ENCODER_WORK); in the process start_ahead started if there is one, else in
+    a new one. None where that would not help (a single core) or cannot start."""
     if (os.cpu_count() or 1) < 2:
         return None
-    flag = None
-    if shader is not None:
-        handle, flag = tempfile.mkstemp(prefix="holopack-shader-", suffix=".ready")
-        os.close(handle)
-        os.remove(flag)  # the second process creates it when the shader is cached
+    handle, claims = tempfile.mkstemp(prefix="holopack-ahead-")
+    os.close(handle)
+    os.remove(claims)  # a unique name: the claims and the flag begin with it
+    flag = claims + ".ready" if shader is not None else None  # the second process creates it
     process = take_ahead()  # started when the export began, and imported meanwhile
     try:
         if process is None:
@@ -159,14 +181,24 @@ def start(profile, render_size: int, shader: tuple[str, bool, bool] | None = Non
                 stderr=subprocess.DEVNULL,
             )
         assert process.stdin is not None
-        process.stdin.write(pickle.dumps((profile, int(render_size), shader, flag)))
+        process.stdin.write(pickle.dumps((profile, int(render_size), shader, flag, claims)))
         process.stdin.close()
     except (OSError, pickle.PicklingError):
         if process is not None:
             process.kill()
             process.wait()
         return None
-    return CompileAhead(process, flag)
+    return CompileAhead(process, flag, claims)
+
+
+def do_work(work: str, profile, render_size: int) -> None:
+    """One piece of the encoder's work (ENCODER_WORK)."""
+    if work == TABLE:
+        compile_table(profile, render_size)
+    elif work == RESAMPLER:
+        compile_resampler()
+    else:
+        compile_quantiser(profile)
 
 
 def compile_table(profile, render_size: int) -> None:
@@ -175,13 +207,16 @@ def compile_table(profile, render_size: int) -> None:
     weight_table(profile, render_size)
 
 
-def compile_encoder_kernels(profile) -> None:
-    """Compile the encoder's resampler and quantiser kernels for exactly the argument
-    types an export passes them, without its weight table (the second process builds
-    that meanwhile): the resampler runs a one-row table over one black tile."""
+def compile_resampler() -> None:
+    """Compile the resampler's kernel: it runs a one-row table over one black tile
+    (its argument types do not depend on the table's size or the device)."""
     table = WeightTable(1, 1, TILE, np.array([0, 1], np.int64), np.zeros(1, np.int32), np.ones(1, np.float32))
     out = np.empty(3, np.float32)
     sum_tiles(tiled_table(table, TILE), np.ones(1, np.bool_), np.zeros(TILE * TILE * 3, np.float32), out)
+
+
+def compile_quantiser(profile) -> None:
+    """Compile the quantiser's kernel on one black frame of ``profile``'s codes."""
     linear = np.zeros(profile.codes_shape, np.float32)
     quantise_codes(profile, Ditherer(profile), linear, 0, None)
 
@@ -215,16 +250,29 @@ def compile_shader(shading: str, textured: bool, environment: bool = False) -> N
         )
 
 
+def _done() -> NoReturn:
+    """End the second process at once, without the interpreter's teardown: the export
+    waits for this process to end (CompileAhead.finish), and tearing down an
+    interpreter that has compiled with Numba took 0.47-0.59 s (a warm cache: shader and
+    encoder kernels loaded) and 0.86 s after a cold compile (the export's finish on
+    benchmarks/timeline_first_run.py), against 0.03 s for this. Nothing is left to
+    write: Numba's cache files and the weight table are written (and renamed into
+    place) before the call that made them returns."""
+    sys.stdout.flush()
+    sys.stderr.flush()
+    os._exit(0)
+
+
 if __name__ == "__main__":
     job = sys.stdin.buffer.read()  # imported already: started before the export knows its job
     if not job:  # the export needed none (or stopped before)
-        sys.exit(0)
-    profile, size, shader, flag = pickle.loads(job)
+        _done()
+    profile, size, shader, flag, claims = pickle.loads(job)
     if shader is not None:
         compile_shader(*shader)
         with open(flag, "x"):
             pass
-        if os.path.exists(flag + TABLE_CLAIM):  # the export builds the table meanwhile
-            compile_encoder_kernels(profile)
-            sys.exit(0)
-    compile_table(profile, size)  # the export compiles the resampler and quantiser
+    for work in ENCODER_WORK:
+        if claim(claims, work):
+            do_work(work, profile, size)
+    _done()

@@ -194,22 +194,17 @@ class ExportPlan:
         mask = settings.circle_mask if settings.circle_mask is not None else profile.circle_mask
         self.mask = circle_mask(self.size) if (mask and not self.polar and not self.simulated) else None
         renderer = getattr(self.source, "renderer", None)
-        self._table_claimed = False  # a cold first export built the weight table itself
         if self.compile_ahead is not None and renderer is not None:
             renderer.before_shading = self._before_shading
 
     def _before_shading(self) -> None:
         """A cold first export reaches its first shading pass before the second process
         has its band shader (timeline_first_run.py: its other render kernels done at
-        9.6 s, the shader cached at 11.3 s). Rather than wait idle there, and then again
-        at the first frame's encoding for the second process's weight table (12.1 to
-        14.0 s), this process builds the table meanwhile, and the second process
-        compiles the resampler and quantiser after its shader."""
+        9.6 s, the shader cached at 11.3 s). Rather than wait idle there, this process
+        does the encoder's work (the weight table first) while the shader compiles."""
         ahead = self.compile_ahead
         assert ahead is not None
-        if ahead.shader_pending() and ahead.claim_table():
-            self._table_claimed = True
-            compile_ahead.compile_table(self.profile, self._render_size)
+        ahead.do_unclaimed(self.profile, self._render_size, while_shader_pending=True)
         ahead.wait_for_shader()
 
     @property
@@ -219,10 +214,8 @@ class ExportPlan:
         left its weight table and kernels on disk."""
         if self._encoder is None and (self.polar or self.simulated):
             if self.compile_ahead is not None:
-                if not self._table_claimed:
-                    # while the second process builds the weight table: the encoder's
-                    # other kernels, which it used to compile after the table
-                    compile_ahead.compile_encoder_kernels(self.profile)
+                # what the second process has not taken yet, while it does the rest
+                self.compile_ahead.do_unclaimed(self.profile, self._render_size)
                 self.compile_ahead.finish()
             self._encoder = PolarEncoder(self.profile, self._render_size)
         return self._encoder
