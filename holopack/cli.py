@@ -136,12 +136,22 @@ def build_parser() -> argparse.ArgumentParser:
 
 def cmd_export(args) -> int:
     """render a model or repack a video into a device file"""
-    if not args.quiet:  # before the heavy imports: a cold first run says so at once
-        from .first_run import start_ahead, start_notice
+    from .first_run import start_ahead, start_notice, stop_notice
 
+    if not args.quiet:  # before the heavy imports: a cold first run says so at once
         start_notice()
         if not (args.wall or args.cluster):
             start_ahead()  # a cold export's second process imports meanwhile
+    try:
+        return _export_command(args)
+    except BaseException:
+        stop_notice(ready=False)  # no "kernels ready" above the error
+        raise
+    finally:
+        stop_notice()  # each export ends it at its first frame; this is for one that made none
+
+
+def _export_command(args) -> int:
     from .pipeline import ExportResult, ExportSettings, export
 
     settings = ExportSettings.from_options(options.values_from_args(args, options.EXPORT))

@@ -55,18 +55,21 @@ class CompileNotice:
         self._thread.start()
         return True
 
-    def stop(self) -> None:
-        """End the progress lines with how long compiling took (nothing if not started)."""
+    def stop(self, ready: bool = True) -> None:
+        """End the progress lines with how long compiling took (nothing if not started);
+        with ``ready`` False (the command failed before its first frame) without that
+        line: the kernels are not ready, and the command's error is the last word."""
         if not self.active:
             return
         self.active = False
         self._done.set()
         if self._thread is not None:
             self._thread.join(timeout=1.0)
-        self._write(
-            f"kernels ready after {time.perf_counter() - self._started:.0f} s "
-            f"({indexes_since(self._wall_start)} compiled and cached)"
-        )
+        if ready:
+            self._write(
+                f"kernels ready after {time.perf_counter() - self._started:.0f} s "
+                f"({indexes_since(self._wall_start)} compiled and cached)"
+            )
 
     def _report(self) -> None:
         while not self._done.wait(self.interval):
@@ -101,9 +104,9 @@ def compiling() -> bool:
     return _notice is not None and _notice.active
 
 
-def stop_notice() -> None:
+def stop_notice(ready: bool = True) -> None:
     if _notice is not None:
-        _notice.stop()
+        _notice.stop(ready)
 
 
 AHEAD_MODULE = "holopack.pipeline.compile_ahead"

@@ -111,6 +111,79 @@ def test_a_cold_export_says_so_before_anything_else(tmp_path):
     assert first.startswith("holopack: compiling holopack's kernels")
 
 
+def test_a_cold_export_that_fails_before_its_first_frame_does_not_say_its_kernels_are_ready(tmp_path):
+    """A file name the fan would skip fails the export after the compile notice: the
+    error is the last line, with no "kernels ready" line claiming a compile that did
+    not happen."""
+    env = dict(os.environ, NUMBA_CACHE_DIR=str(tmp_path / "cold"), HOLOPACK_CACHE_DIR=str(tmp_path / "t"))
+    out = subprocess.run(
+        [
+            sys.executable,
+            "-m",
+            "holopack",
+            "export",
+            "--device",
+            "3dcircle-42f2",
+            "-o",
+            str(tmp_path / "twin.bin"),
+        ],
+        env=env,
+        capture_output=True,
+        text=True,
+        cwd=ROOT,
+    )
+    lines = out.stderr.splitlines()
+    assert out.returncode != 0 and not (tmp_path / "twin.bin").exists()
+    assert lines[0].startswith("holopack: compiling holopack's kernels")
+    assert lines[-1].startswith("holopack: error: ") and "twin.bin" in lines[-1]
+    assert not any("kernels ready" in line for line in lines)
+    assert "Traceback" not in out.stderr
+
+
+def test_a_wall_export_ends_the_compile_notice_at_its_first_frame(tmp_path, monkeypatch):
+    """A cold wall export (the command starts the notice) says its kernels are ready
+    once its first frame is made, and no "compiling kernels" line follows among its
+    frames: the notice's progress lines ran on through the whole export before."""
+    from holopack.wall import export_wall
+
+    stream = io.StringIO()
+    notice = CompileNotice(stream, interval=3600.0)
+    notice.active, notice._started, notice._wall_start = True, 0.0, 0.0  # as start() on a cold cache
+    monkeypatch.setattr(first_run, "_notice", notice)
+    (tmp_path / "wall.toml").write_text(
+        'device = "3dcircle-42f2"\n[grid]\nrows = 1\ncols = 2\npitch = 400.0\n'
+    )
+    active_at: list[tuple[int, bool]] = []
+    export_wall(
+        None,
+        str(tmp_path / "wall.toml"),
+        str(tmp_path / "out"),
+        seconds=0.1,
+        progress=lambda done, total: active_at.append((done, notice.active)),
+    )
+    assert active_at and all(not active for _, active in active_at)
+    assert stream.getvalue().count("kernels ready") == 1
+
+
+def test_a_cold_wall_export_that_fails_says_only_what_failed(tmp_path):
+    """A wall file that is not there: the compile notice, then the error naming it, and
+    no "kernels ready" line."""
+    env = dict(os.environ, NUMBA_CACHE_DIR=str(tmp_path / "cold"))
+    missing = tmp_path / "no-such-wall.toml"
+    out = subprocess.run(
+        [sys.executable, "-m", "holopack", "export", "--wall", str(missing), "-o", str(tmp_path / "out")],
+        env=env,
+        capture_output=True,
+        text=True,
+        cwd=ROOT,
+    )
+    lines = out.stderr.splitlines()
+    assert out.returncode != 0 and not (tmp_path / "out").exists()
+    assert lines[0].startswith("holopack: compiling holopack's kernels")
+    assert lines[-1].startswith("holopack: error: ") and "no-such-wall.toml" in lines[-1]
+    assert not any("kernels ready" in line for line in lines) and "Traceback" not in out.stderr
+
+
 def test_no_eta_until_frames_after_the_warm_up_are_timed():
     stream = io.StringIO()
     bar = Progress(10, label="x", stream=stream, log_every=0.0)

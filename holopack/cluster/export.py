@@ -16,6 +16,7 @@ from dataclasses import dataclass, field, replace
 from .. import interrupt
 from ..atomic import atomic_output, check_output_path
 from ..errors import InputError
+from ..first_run import stop_notice
 from ..formats.stream import FanFileWriter
 from ..formats.target import check_frame_limit
 from ..notices import held
@@ -103,6 +104,7 @@ def _export_chunked(input, output, settings, executor, chunk_frames, progress, o
                 moved += chunk.nbytes
                 executor.bytes_received += chunk.nbytes
                 executor.task_seconds += chunk.seconds
+                stop_notice()  # a cold first run: the first chunk's worker has compiled
                 display.done(chunk.stop - chunk.start, chunk.worker, chunk.seconds)
                 if callable(progress):
                     progress(written, total)

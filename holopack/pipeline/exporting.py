@@ -288,6 +288,9 @@ def export(
     start_ahead()  # and start the second process then (compile_ahead), before the model loads
     try:
         return _export(input, output, settings, progress)
+    except BaseException:
+        stop_notice(ready=False)  # no "kernels ready" above the error
+        raise
     finally:
         stop_notice()
         end_ahead()  # one this export gave no job

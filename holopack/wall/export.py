@@ -24,6 +24,7 @@ from ..atomic import atomic_output, check_output_path
 from ..device.simulate import _LUT
 from ..device.simulate_kernel import encode_srgb8
 from ..errors import InputError, OutputError
+from ..first_run import stop_notice
 from ..formats import get_format
 from ..formats.mp4 import MP4Writer
 from ..notices import warn
@@ -357,6 +358,8 @@ def _write_files(plan: WallPlan, temp: str, bar, preview: bool) -> list[str]:
                     dark[k] = False
             if shower is not None:
                 writers[-1].write(shower.picture(frames))
+            if index == 0:
+                stop_notice()  # a cold first run: compiled by now
             bar.update(index + 1)
         for writer in writers:
             writer.close()
