@@ -136,11 +136,11 @@ def build_parser() -> argparse.ArgumentParser:
 
 def cmd_export(args) -> int:
     """render a model or repack a video into a device file"""
-    from .first_run import start_ahead, start_notice, stop_notice
+    from .first_run import end_ahead, start_ahead, start_notice, stop_notice
 
     if not args.quiet:  # before the heavy imports: a cold first run says so at once
         start_notice()
-        if not (args.wall or args.cluster):
+        if not args.cluster:
             start_ahead()  # a cold export's second process imports meanwhile
     try:
         return _export_command(args)
@@ -149,6 +149,7 @@ def cmd_export(args) -> int:
         raise
     finally:
         stop_notice()  # each export ends it at its first frame; this is for one that made none
+        end_ahead()  # a second process that no export gave a job (a wall of pictures)
 
 
 def _export_command(args) -> int:

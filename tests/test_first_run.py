@@ -8,6 +8,7 @@ import sys
 import textwrap
 
 import numpy as np
+from PIL import Image
 
 from holopack import first_run, kernel_cache
 from holopack.device import load_profile
@@ -165,6 +166,74 @@ def test_a_wall_export_ends_the_compile_notice_at_its_first_frame(tmp_path, monk
     assert stream.getvalue().count("kernels ready") == 1
 
 
+def test_a_walls_second_process_compiles_the_band_shader_and_no_encoder(tmp_path, monkeypatch):
+    """compile_ahead.start without a profile (a wall's fans have encoders of their
+    own): the second process compiles the band shader and then ends, taking none of
+    the single fan's encoder work."""
+    ahead = _second_process_for(None, tmp_path, monkeypatch, ("unlit", False))
+    if ahead is None:
+        return
+    ahead.wait_for_shader()
+    process = ahead.process
+    ahead.finish()
+    assert process is not None and process.returncode == 0
+    indexes = glob.glob(str(tmp_path / "numba" / "**" / "*.nbi"), recursive=True)
+    assert sorted(os.path.basename(p).split("-")[0] for p in indexes) == [
+        "raster_kernel.resolve_span",
+        "raster_kernel.shade_bands_unlit",
+    ]
+    assert not list((tmp_path / "tables").glob("**/*.npz"))
+
+
+def test_a_cold_wall_export_shares_its_compile_with_a_second_process(tmp_path, monkeypatch):
+    """On a cold first run a wall of a model starts the second process with its job's
+    band shader, waits for it before its first shading pass, and lets it go by the
+    first frame; a wall of a picture starts none."""
+    from holopack.wall import export as wall_export
+
+    calls: list = []
+
+    class Ahead:
+        def wait_for_shader(self):
+            calls.append("wait_for_shader")
+
+        def shader_pending(self):
+            return False
+
+        def finish(self):
+            calls.append("finish")
+
+    def start(profile, render_size, shader):
+        calls.append(("start", profile, shader))
+        return Ahead()
+
+    monkeypatch.setattr(wall_export, "compiling", lambda: True)
+    monkeypatch.setattr(wall_export.compile_ahead, "start", start)
+    (tmp_path / "wall.toml").write_text(
+        'device = "3dcircle-42f2"\n[grid]\nrows = 1\ncols = 2\npitch = 400.0\n'
+    )
+    frames: list[tuple[int, list]] = []
+    wall_export.export_wall(
+        None,
+        str(tmp_path / "wall.toml"),
+        str(tmp_path / "twin"),
+        seconds=0.1,
+        progress=lambda done, total: frames.append((done, list(calls))),
+    )
+    assert calls == [("start", None, ("lit", False, False)), "wait_for_shader", "finish"]
+    assert frames[0][1] == calls  # all of it by the first frame
+    calls.clear()
+    Image.fromarray(np.full((40, 60, 3), 200, np.uint8)).save(tmp_path / "pic.png")
+    wall_export.export_wall(
+        str(tmp_path / "pic.png"),
+        str(tmp_path / "wall.toml"),
+        str(tmp_path / "pic"),
+        seconds=0.1,
+        progress=False,
+    )
+    assert calls == []
+
+
 def test_a_cold_wall_export_that_fails_says_only_what_failed(tmp_path):
     """A wall file that is not there: the compile notice, then the error naming it, and
     no "kernels ready" line."""
@@ -198,9 +267,13 @@ def test_no_eta_until_frames_after_the_warm_up_are_timed():
 def _second_process(tmp_path, monkeypatch, shader=None):
     """compile_ahead.start for the 42-F2 at 64 px with caches of the test's own, or None
     where there is no second process (only on a single core)."""
+    return _second_process_for(load_profile("3dcircle-42f2"), tmp_path, monkeypatch, shader)
+
+
+def _second_process_for(profile, tmp_path, monkeypatch, shader=None):
     monkeypatch.setenv("NUMBA_CACHE_DIR", str(tmp_path / "numba"))
     monkeypatch.setenv("HOLOPACK_CACHE_DIR", str(tmp_path / "tables"))
-    ahead = compile_ahead.start(load_profile("3dcircle-42f2"), 64, shader)
+    ahead = compile_ahead.start(profile, 64, shader)
     if ahead is None:
         assert (os.cpu_count() or 1) < 2
     return ahead
@@ -286,15 +359,15 @@ def test_an_export_that_waits_for_the_shader_builds_the_table_and_the_second_pro
 def test_the_second_process_is_told_the_jobs_shader_variant():
     """compile_ahead gets (shading, textured, environment): an untextured PBR job
     without an environment compiles neither the map code nor the environment's light."""
-    from holopack.pipeline.exporting import _band_shader, default_twin
+    from holopack.pipeline.exporting import band_shader_for, default_twin
     from holopack.pipeline.settings import ExportSettings
     from holopack.scene.load import load
 
     twin = load(default_twin())
-    assert _band_shader(twin, ExportSettings(shading="pbr")) == ("pbr", False, False)
-    assert _band_shader(twin, ExportSettings(shading="pbr", environment="studio")) == ("pbr", False, True)
+    assert band_shader_for(twin, ExportSettings(shading="pbr")) == ("pbr", False, False)
+    assert band_shader_for(twin, ExportSettings(shading="pbr", environment="studio")) == ("pbr", False, True)
     # the environment is PBR's alone: lit draws without it
-    assert _band_shader(twin, ExportSettings(shading="lit", environment="studio")) == ("lit", False, False)
+    assert band_shader_for(twin, ExportSettings(shading="lit", environment="studio")) == ("lit", False, False)
 
 
 def test_the_second_process_ends_at_once_with_its_kernels_whole_in_the_cache(tmp_path, monkeypatch):

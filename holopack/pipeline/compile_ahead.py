@@ -163,8 +163,9 @@ def start(profile, render_size: int, shader: tuple[str, bool, bool] | None = Non
     """Share a cold export's compiling with a second process: it compiles the band
     shader of ``shader`` = (shading, textured, environment) first when given, then does
     the encoder's work for ``profile`` at ``render_size`` px that this process has not
-    claimed (ENCODER_WORK); in the process start_ahead started if there is one, else in
-    a new one. None where that would not help (a single core) or cannot start."""
+    claimed (ENCODER_WORK; none for a ``profile`` of None: a wall's fans have encoders
+    of their own); in the process start_ahead started if there is one, else in a new
+    one. None where that would not help (a single core) or cannot start."""
     if (os.cpu_count() or 1) < 2:
         return None
     handle, claims = tempfile.mkstemp(prefix="holopack-ahead-")
@@ -272,7 +273,7 @@ if __name__ == "__main__":
         compile_shader(*shader)
         with open(flag, "x"):
             pass
-    for work in ENCODER_WORK:
+    for work in ENCODER_WORK if profile is not None else ():
         if claim(claims, work):
             do_work(work, profile, size)
     _done()

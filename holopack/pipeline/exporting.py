@@ -96,7 +96,7 @@ def check_target(settings: ExportSettings, output: str) -> None:
     check_output_not_folder(output, folder_ok=fmt.directory)
 
 
-def _band_shader(scene: Scene, settings: ExportSettings) -> tuple[str, bool, bool] | None:
+def band_shader_for(scene: Scene, settings: ExportSettings) -> tuple[str, bool, bool] | None:
     """(shading, textured, environment) of the band shader a render of ``scene`` runs,
     for compile_ahead; None for a picture or video. Textured is guessed from the
     materials (the renderer decides from its material table: a wrong guess only
@@ -172,7 +172,7 @@ class ExportPlan:
         if (self.polar or self.simulated) and compiling():
             # a cold first export compiles the band shader and the encoder in a second
             # process meanwhile: its job given before the frame source compiles anything
-            self.compile_ahead = compile_ahead.start(profile, render_size, _band_shader(scene, settings))
+            self.compile_ahead = compile_ahead.start(profile, render_size, band_shader_for(scene, settings))
         try:
             self.source = open_source(
                 scene,

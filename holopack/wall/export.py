@@ -24,12 +24,12 @@ from ..atomic import atomic_output, check_output_path
 from ..device.simulate import _LUT
 from ..device.simulate_kernel import encode_srgb8
 from ..errors import InputError, OutputError
-from ..first_run import stop_notice
+from ..first_run import compiling, stop_notice
 from ..formats import get_format
 from ..formats.mp4 import MP4Writer
 from ..notices import warn
-from ..pipeline import CallbackProgress, ExportSettings, default_twin, make_timeline
-from ..pipeline.exporting import warn_if_no_model_lights
+from ..pipeline import CallbackProgress, ExportSettings, compile_ahead, default_twin, make_timeline
+from ..pipeline.exporting import band_shader_for, warn_if_no_model_lights
 from ..progress import Progress, first_pass_line
 from ..scene.load import load
 from ..scene.scene import Scene
@@ -179,6 +179,25 @@ class WallPlan:
         self.tiles = CanvasTiles(self.geometry.width, self.geometry.height)
         polar_fans = [enc for enc in self.fans if isinstance(enc, FanEncoder)]
         self.resample = FusedResample(polar_fans) if polar_fans else None  # every polar fan in one call
+        # a cold first run: a second process compiles the band shader while this one
+        # compiles the other kernels, as a single fan's export does (pipeline.compile_ahead)
+        self.compile_ahead: compile_ahead.CompileAhead | None = None
+        shader = band_shader_for(scene, settings)
+        if shader is not None and self.source.renderer is not None and compiling():
+            self.compile_ahead = compile_ahead.start(None, 0, shader)
+            if self.compile_ahead is not None:
+                self.source.renderer.before_shading = self.compile_ahead.wait_for_shader
+
+    def end_compile_ahead(self) -> None:
+        """Let the second process of a cold first run go (it ends once its shader is
+        cached; the first frame has loaded it), or stop it if it still runs."""
+        ahead, self.compile_ahead = self.compile_ahead, None
+        if ahead is None:
+            return
+        if ahead.shader_pending():
+            ahead.stop()
+        else:
+            ahead.finish()
 
     def canvas(self, index: int) -> tuple[np.ndarray, np.ndarray]:
         """Frame ``index``'s canvas: float32 (H, W, 3) linear light (brightened) and its
@@ -292,7 +311,10 @@ def export_wall(
     else:
         bar = Progress(total, label=os.path.basename(os.path.normpath(output)), enabled=bool(progress))
     with atomic_output(output, directory=True) as temp:
-        dark = _write_files(plan, temp, bar, preview)
+        try:
+            dark = _write_files(plan, temp, bar, preview)
+        finally:
+            plan.end_compile_ahead()  # at the first frame, or here if there was none
         fans = [_fan_entry(fan, os.path.join(temp, fan.file_name), total, plan.fps) for fan in wall.fans]
         info = {
             "format": "holopack-wall",
@@ -360,6 +382,7 @@ def _write_files(plan: WallPlan, temp: str, bar, preview: bool) -> list[str]:
                 writers[-1].write(shower.picture(frames))
             if index == 0:
                 stop_notice()  # a cold first run: compiled by now
+                plan.end_compile_ahead()
             bar.update(index + 1)
         for writer in writers:
             writer.close()
