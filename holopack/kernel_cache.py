@@ -14,10 +14,17 @@ takes a second), how many kernels have no cache yet: the first run's compile not
 
 from __future__ import annotations
 
+import contextlib
 import glob
 import hashlib
 import os
 import sys
+from collections.abc import Iterator
+
+try:  # POSIX; elsewhere the cache goes unlocked, as Numba leaves it
+    import fcntl
+except ImportError:  # pragma: no cover - Windows
+    fcntl = None  # type: ignore[assignment]
 
 _PACKAGE = os.path.dirname(os.path.abspath(__file__))
 
@@ -99,12 +106,67 @@ def _stamp_path(module_file: str) -> str:
     return os.path.join(cache_dir(module_file), f"{stem}.deps-sha256")
 
 
+LOCK_NAME = ".holopack-cache.lock"  # beside Numba's index and data files
+
+
+@contextlib.contextmanager
+def _folder_lock(folder: str, exclusive: bool) -> Iterator[None]:
+    """Hold ``folder``'s cache lock (shared or exclusive) for the block; without one
+    where the folder or the lock file cannot be opened (Numba then fails or falls back
+    as it would have)."""
+    handle = -1
+    if fcntl is not None:
+        try:
+            handle = os.open(os.path.join(folder, LOCK_NAME), os.O_RDWR | os.O_CREAT, 0o644)
+            fcntl.flock(handle, fcntl.LOCK_EX if exclusive else fcntl.LOCK_SH)
+        except OSError:
+            if handle >= 0:
+                os.close(handle)
+            handle = -1
+    try:
+        yield
+    finally:
+        if handle >= 0:
+            os.close(handle)  # closing releases the lock
+
+
+def lock_numba_cache() -> None:
+    """Make Numba's cache safe for processes that compile at the same time (a cold
+    export and its second process, warmup's two processes, a cluster's local workers).
+
+    Numba saves a kernel's cached machine code by reading the kernel's index (key ->
+    data file), adding its key under the first free data file name, writing the index
+    and then the data file. Two processes that save two specialisations of one kernel at
+    once read the same index, take the same name, and the index can end up naming the
+    other process's machine code for a key: loaded later, the wrong code runs. Each save
+    now holds an exclusive lock on the cache folder, and each load a shared one, so a
+    load never sees an index without its data. Idempotent."""
+    from numba.core import caching
+
+    cache_file = caching.IndexDataCacheFile
+    if getattr(cache_file, "_holopack_locked", False):
+        return
+    save, load = cache_file.save, cache_file.load
+
+    def locked_save(self, key, data):
+        with _folder_lock(self._cache_path, exclusive=True):
+            return save(self, key, data)
+
+    def locked_load(self, key):
+        with _folder_lock(self._cache_path, exclusive=False):
+            return load(self, key)
+
+    cache_file.save, cache_file.load = locked_save, locked_load  # type: ignore[method-assign]
+    setattr(cache_file, "_holopack_locked", True)  # noqa: B010  (a class of Numba's)
+
+
 def refresh(module_file: str, dependencies: list[str] | None = None) -> None:
     """Call at the top of a kernel module, before any kernel is first called.
 
     module_file: the kernel module's ``__file__``; dependencies: file names beside it
     whose ``@njit`` functions its kernels call (None: the module's KERNEL_MODULES entry).
     """
+    lock_numba_cache()
     if dependencies is None:
         package = os.path.dirname(os.path.abspath(__file__))
         relative = os.path.relpath(os.path.abspath(module_file), package).replace(os.sep, "/")

@@ -117,3 +117,36 @@ def test_a_closure_kernel_is_found_in_the_cache_by_the_next_process():
     ]
     assert "depth masked" in runs[0]
     assert runs[0] == runs[1]
+
+
+def test_a_numba_cache_save_holds_its_folders_lock_and_a_load_finds_it_whole(tmp_path):
+    """lock_numba_cache: while Numba writes a kernel's index and machine code, another
+    process cannot take the folder's lock (so two saves never interleave, and a load
+    never reads an index without its data); afterwards the lock is free again and the
+    entry loads."""
+    import fcntl
+
+    from numba.core import caching
+
+    kernel_cache.lock_numba_cache()
+    cache = caching.IndexDataCacheFile(str(tmp_path), "probe", source_stamp=(0.0, 0))
+    lock_path = str(tmp_path / kernel_cache.LOCK_NAME)
+    seen = []
+
+    def other_process_can_lock() -> bool:
+        handle = os.open(lock_path, os.O_RDWR | os.O_CREAT)  # a description of its own, as another process's
+        try:
+            fcntl.flock(handle, fcntl.LOCK_EX | fcntl.LOCK_NB)
+        except BlockingIOError:
+            return False
+        finally:
+            os.close(handle)
+        return True
+
+    save_index, save_data = cache._save_index, cache._save_data
+    cache._save_index = lambda overloads: (seen.append(other_process_can_lock()), save_index(overloads))[1]
+    cache._save_data = lambda name, data: (seen.append(other_process_can_lock()), save_data(name, data))[1]
+    cache.save(("signature",), {"machine code": 1})
+    assert seen == [False, False]
+    assert other_process_can_lock()
+    assert cache.load(("signature",)) == {"machine code": 1}
