@@ -1,6 +1,6 @@
 """``holopack warmup``: compile every Numba kernel before the first real job.
 
-A fresh installation compiles holopack's kernels on its first export: 20-30 s on an idle
+A fresh installation compiles holopack's kernels on its first export: 10-15 s on an idle
 2-core machine, over a minute on a busy one. An installer preparing a shop PC runs
 ``holopack warmup`` once instead; Numba caches the machine code on disk, so every later
 run starts at once. Each step is a tiny real job (two frames at 64 px), so the kernels
@@ -37,7 +37,10 @@ WEIGHT_CACHE = "HOLOPACK_CACHE_DIR"  # see holopack.device.resample_kernel
 @dataclass
 class Step:
     label: str
-    run: Callable[[str], None]  # called with a scratch folder
+    run: Callable[[str], None]  # called with a scratch folder of its own
+    # whether it draws a mesh: such steps share the renderer's kernels, which the first
+    # step compiles (see _schedule)
+    renders_model: bool = True
 
 
 def _translucent_twin():
@@ -164,7 +167,11 @@ def _clip_step(backdrop: str) -> Step:
         _clip(folder, f"{backdrop}.mp4", backdrop)
         _export_step("3dcircle-42f2", f"{backdrop}.mp4").run(folder)
 
-    return Step(f"a {'green-screen' if backdrop == 'green' else 'studio'} clip keyed to 3dcircle-42f2", run)
+    return Step(
+        f"a {'green-screen' if backdrop == 'green' else 'studio'} clip keyed to 3dcircle-42f2",
+        run,
+        renders_model=False,
+    )
 
 
 def _wall_step(picture: bool) -> Step:
@@ -186,7 +193,11 @@ def _wall_step(picture: bool) -> Step:
             progress=False,
         )
 
-    return Step(f"{'a picture' if picture else 'the default twin'} across a wall of two fans", run)
+    return Step(
+        f"{'a picture' if picture else 'the default twin'} across a wall of two fans",
+        run,
+        renders_model=not picture,
+    )
 
 
 def steps() -> list[Step]:
@@ -231,10 +242,12 @@ def steps() -> list[Step]:
                 what=f"{what} pbr in the studio environment",
             )
         )
-    plan.append(Step("a picture to 3dcircle-42f2", _picture_step))
+    plan.append(Step("a picture to 3dcircle-42f2", _picture_step, renders_model=False))
     plan.extend(_clip_step(backdrop) for backdrop in ("green", "studio"))
     plan.extend(_wall_step(picture) for picture in (False, True))
-    plan.append(_export_step("3dcircle-42f2", scene=_splat_twin, what="a Gaussian splat twin"))
+    splats = _export_step("3dcircle-42f2", scene=_splat_twin, what="a Gaussian splat twin")
+    splats.renders_model = False  # the splat renderer's kernels
+    plan.append(splats)
     return plan
 
 
@@ -253,24 +266,29 @@ def _scratch_weight_cache(folder: str):
             os.environ[WEIGHT_CACHE] = previous
 
 
-def warmup(stream=None) -> float:
-    """Run every step, one progress line each on ``stream`` (stderr by default);
-    returns the seconds taken."""
+def warmup(stream=None, processes: int | None = None) -> float:
+    """Run every step, one progress line each on ``stream`` (stderr by default), as the
+    step starts; returns the seconds taken. ``processes``: how many steps run at once,
+    each in a process of its own (default: 2 where there are two cores or more, else
+    1, in this process). Numba compiles on one thread, so two processes sharing the
+    kernel cache (holopack.kernel_cache.lock_numba_cache keeps it whole) take less than
+    half the time: on 2 idle cores 79-82 s against 170-198 s in one process
+    (benchmarks/results/2026-12-07/warmup-two-processes.txt)."""
     stream = sys.stderr if stream is None else stream
     plan = steps()
+    if processes is None:
+        processes = min(2, os.cpu_count() or 1)
+    processes = max(1, min(int(processes), len(plan)))
     started = time.perf_counter()
-    with (
-        tempfile.TemporaryDirectory(prefix="holopack-warmup-") as folder,
-        _scratch_weight_cache(folder),
-        leaving_out(PARTIAL_LOOP),  # its short clips are its own, not a --seconds of the user's
-    ):
-        for number, step in enumerate(plan, 1):
-            done = int(24 * (number - 1) / len(plan))
-            stream.write(
-                f"warmup [{'#' * done}{'.' * (24 - done)}] {number}/{len(plan)} compiling: {step.label}\n"
-            )
-            stream.flush()
-            step.run(folder)
+    with tempfile.TemporaryDirectory(prefix="holopack-warmup-") as folder:
+        begin = _progress(stream, plan)
+        if processes == 1:
+            with _scratch_weight_cache(folder), leaving_out(PARTIAL_LOOP):
+                for index, step in enumerate(plan):
+                    begin(index)
+                    step.run(_step_folder(folder, index))
+        else:
+            _run_in_processes(plan, folder, processes, begin)
     seconds = time.perf_counter() - started
     stream.write(
         f"warmup [{'#' * 24}] {len(plan)}/{len(plan)} done in {seconds:.1f} s; "
@@ -278,3 +296,82 @@ def warmup(stream=None) -> float:
     )
     stream.flush()
     return seconds
+
+
+def _progress(stream, plan: list[Step]) -> Callable[[int], None]:
+    """A function that writes the progress line of a step as it starts."""
+    count = [0]
+
+    def begin(index: int) -> None:
+        done = int(24 * count[0] / len(plan))
+        count[0] += 1
+        stream.write(
+            f"warmup [{'#' * done}{'.' * (24 - done)}] {count[0]}/{len(plan)} compiling: {plan[index].label}\n"
+        )
+        stream.flush()
+
+    return begin
+
+
+def _step_folder(folder: str, index: int) -> str:
+    """Each step's own scratch folder: steps that run at once write files of one name."""
+    path = os.path.join(folder, f"step-{index}")
+    os.makedirs(path, exist_ok=True)
+    return path
+
+
+def _schedule(plan: list[Step], waiting: list[int], first_done: bool) -> int:
+    """The next step to start (removed from ``waiting``). While the first step (which
+    compiles the renderer's kernels) runs, steps that draw no mesh go first: a second
+    mesh step would compile the same kernels beside it, twice the work for nothing."""
+    if not first_done:
+        for index in waiting:
+            if not plan[index].renders_model:
+                waiting.remove(index)
+                return index
+    return waiting.pop(0)
+
+
+def _run_in_processes(plan: list[Step], folder: str, processes: int, begin: Callable[[int], None]) -> None:
+    """Run the steps in ``processes`` worker processes, each taking the next step as it
+    comes free (_schedule)."""
+    import concurrent.futures
+    import multiprocessing
+
+    waiting = list(range(1, len(plan)))  # step 0 first: it compiles the renderer's kernels
+    running: dict[concurrent.futures.Future, int] = {}
+    # spawned, not forked: this process has imported Numba and may hold its threads
+    context = multiprocessing.get_context("spawn")
+    with concurrent.futures.ProcessPoolExecutor(
+        processes, mp_context=context, initializer=_worker_start, initargs=(folder,)
+    ) as pool:
+
+        def start(index: int) -> None:
+            begin(index)
+            running[pool.submit(_run_step, index, _step_folder(folder, index))] = index
+
+        try:
+            start(0)
+            first_done = False
+            while waiting or running:
+                while waiting and len(running) < processes:
+                    start(_schedule(plan, waiting, first_done))
+                finished, _ = concurrent.futures.wait(running, return_when=concurrent.futures.FIRST_COMPLETED)
+                for future in finished:
+                    index = running.pop(future)
+                    future.result()  # a step's failure ends warmup with it
+                    first_done = first_done or index == 0
+        except BaseException:
+            for future in running:
+                future.cancel()
+            raise
+
+
+def _worker_start(folder: str) -> None:
+    """A worker process's setup: the scratch weight cache."""
+    os.environ[WEIGHT_CACHE] = os.path.join(folder, "weights")
+
+
+def _run_step(index: int, folder: str) -> None:
+    with leaving_out(PARTIAL_LOOP):  # warmup's own short clips, not a --seconds of the user's
+        steps()[index].run(folder)

@@ -66,14 +66,25 @@ ENTRY_POINTS = [
     ),
 ]
 
+# warmup compiles in processes of its own, so each entry point is looked up in Numba's
+# cache as its next use would: an index entry for this machine and the kernel's own code
+# and closure (numba.core.caching's key), whose machine code loads
 PROBE = """
-import importlib, sys
+import hashlib, importlib, sys
+from numba.core.serialize import dumps
 from holopack.cli import main
 code = main(["warmup"])
 missing = []
 for entry in sys.argv[1:]:
     module, name = entry.split(":")
-    if not eval(name, vars(importlib.import_module(module))).signatures:
+    kernel = eval(name, vars(importlib.import_module(module)))
+    func = kernel.py_func
+    cells = b"" if func.__closure__ is None else dumps(tuple(c.cell_contents for c in func.__closure__))
+    own = (hashlib.sha256(func.__code__.co_code).hexdigest(), hashlib.sha256(cells).hexdigest())
+    magic = kernel.targetctx.codegen().magic_tuple()
+    cache = kernel._cache._cache_file
+    keys = [key for key in cache._load_index() if key[1] == magic and key[2] == own]
+    if not keys or any(cache.load(key) is None for key in keys):
         missing.append(entry)
 print("MISSING", *missing)
 sys.exit(code)
@@ -94,6 +105,7 @@ def test_warmup_compiles_every_entry_point_and_shows_progress(tmp_path):
     steps = [line for line in lines if "compiling:" in line]
     assert len(steps) >= 7 and steps[0].startswith("warmup [") and "1/" in steps[0]
     assert "done in" in lines[-1]
+    assert "--seconds" not in proc.stderr  # warmup's own clip lengths, in its worker processes too
     assert list(tmp_path.iterdir()) == []  # nothing left where it ran
 
 
@@ -112,3 +124,26 @@ def test_warmup_says_nothing_of_a_seconds_the_user_never_gave(tmp_path, monkeypa
     warmup_module.warmup(stream)
     assert "--seconds" not in capsys.readouterr().err
     assert "1/1 done in" in stream.getvalue()
+
+
+def test_while_the_first_step_compiles_the_renderer_the_other_process_takes_steps_that_draw_no_mesh():
+    """warmup's schedule: a second mesh step beside the first would compile the same
+    renderer kernels twice; a picture, clip or splat step goes first, then the list's
+    order."""
+    from holopack.warmup import Step, _schedule, steps
+
+    plan = [
+        Step(name, print, renders_model=mesh)
+        for name, mesh in [("a", True), ("b", True), ("c", False), ("d", True)]
+    ]
+    waiting = [1, 2, 3]
+    assert _schedule(plan, waiting, first_done=False) == 2
+    assert _schedule(plan, waiting, first_done=False) == 1  # none left that draws no mesh
+    assert _schedule(plan, [1, 2, 3], first_done=True) == 1
+    assert [step.label for step in steps() if not step.renders_model] == [
+        "a picture to 3dcircle-42f2",
+        "a green-screen clip keyed to 3dcircle-42f2",
+        "a studio clip keyed to 3dcircle-42f2",
+        "a picture across a wall of two fans",
+        "a Gaussian splat twin to 3dcircle-42f2",
+    ]
