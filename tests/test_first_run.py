@@ -8,6 +8,7 @@ import sys
 import textwrap
 
 import numpy as np
+import pytest
 from PIL import Image
 
 from holopack import first_run, kernel_cache
@@ -112,35 +113,6 @@ def test_a_cold_export_says_so_before_anything_else(tmp_path):
     assert first.startswith("holopack: compiling holopack's kernels")
 
 
-def test_a_cold_export_that_fails_before_its_first_frame_does_not_say_its_kernels_are_ready(tmp_path):
-    """A file name the fan would skip fails the export after the compile notice: the
-    error is the last line, with no "kernels ready" line claiming a compile that did
-    not happen."""
-    env = dict(os.environ, NUMBA_CACHE_DIR=str(tmp_path / "cold"), HOLOPACK_CACHE_DIR=str(tmp_path / "t"))
-    out = subprocess.run(
-        [
-            sys.executable,
-            "-m",
-            "holopack",
-            "export",
-            "--device",
-            "3dcircle-42f2",
-            "-o",
-            str(tmp_path / "twin.bin"),
-        ],
-        env=env,
-        capture_output=True,
-        text=True,
-        cwd=ROOT,
-    )
-    lines = out.stderr.splitlines()
-    assert out.returncode != 0 and not (tmp_path / "twin.bin").exists()
-    assert lines[0].startswith("holopack: compiling holopack's kernels")
-    assert lines[-1].startswith("holopack: error: ") and "twin.bin" in lines[-1]
-    assert not any("kernels ready" in line for line in lines)
-    assert "Traceback" not in out.stderr
-
-
 def test_a_wall_export_ends_the_compile_notice_at_its_first_frame(tmp_path, monkeypatch):
     """A cold wall export (the command starts the notice) says its kernels are ready
     once its first frame is made, and no "compiling kernels" line follows among its
@@ -234,22 +206,28 @@ def test_a_cold_wall_export_shares_its_compile_with_a_second_process(tmp_path, m
     assert calls == []
 
 
-def test_a_cold_wall_export_that_fails_says_only_what_failed(tmp_path):
-    """A wall file that is not there: the compile notice, then the error naming it, and
-    no "kernels ready" line."""
-    env = dict(os.environ, NUMBA_CACHE_DIR=str(tmp_path / "cold"))
-    missing = tmp_path / "no-such-wall.toml"
+@pytest.mark.parametrize(
+    "args, named",
+    [
+        (["--device", "3dcircle-42f2", "-o", "twin.bin"], "twin.bin"),  # a name the fan would skip
+        (["--wall", "no-such-wall.toml", "-o", "out"], "no-such-wall.toml"),
+    ],
+)
+def test_a_cold_export_that_fails_before_its_first_frame_says_only_what_failed(tmp_path, args, named):
+    """After the compile notice, the error naming the file is the last line, with no
+    "kernels ready" line claiming a compile that did not happen; nothing is written."""
+    env = dict(os.environ, NUMBA_CACHE_DIR=str(tmp_path / "cold"), HOLOPACK_CACHE_DIR=str(tmp_path / "t"))
     out = subprocess.run(
-        [sys.executable, "-m", "holopack", "export", "--wall", str(missing), "-o", str(tmp_path / "out")],
+        [sys.executable, "-m", "holopack", "export", *args],
         env=env,
         capture_output=True,
         text=True,
-        cwd=ROOT,
+        cwd=tmp_path,
     )
     lines = out.stderr.splitlines()
-    assert out.returncode != 0 and not (tmp_path / "out").exists()
+    assert out.returncode != 0 and not (tmp_path / args[-1]).exists()
     assert lines[0].startswith("holopack: compiling holopack's kernels")
-    assert lines[-1].startswith("holopack: error: ") and "no-such-wall.toml" in lines[-1]
+    assert lines[-1].startswith("holopack: error: ") and named in lines[-1]
     assert not any("kernels ready" in line for line in lines) and "Traceback" not in out.stderr
 
 
