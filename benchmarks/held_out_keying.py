@@ -2,6 +2,7 @@
 
     python benchmarks/held_out_keying.py [--kinds green,studio,textured,webm] [--seeds 21-26]
                                          [--subject CesiumMan] [--frames 36] [--size 320]
+                                         [--sway 90]
 
 The clips are made as the test clips are (tests/_video_clips.py, ``vary=True``: the seed
 draws the light, the backdrop, the texture, the noise and the compression), keyed with
@@ -32,7 +33,7 @@ def seed_list(text: str) -> list[int]:
 
 def main() -> None:
     from _matte_measures import measure
-    from _video_clips import FRAMES, KINDS, SIZE, make_clip
+    from _video_clips import FRAMES, KINDS, SIZE, SWAY_PX, make_clip
 
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--kinds", default=",".join(KINDS))
@@ -40,6 +41,9 @@ def main() -> None:
     parser.add_argument("--subject", default=None, help="a model in tests/data (default: the default twin)")
     parser.add_argument("--frames", type=int, default=FRAMES)
     parser.add_argument("--size", type=int, default=SIZE, help="the square clip's side in pixels")
+    parser.add_argument(
+        "--sway", type=int, default=SWAY_PX, help="how far the subject walks each way (pixels)"
+    )
     args = parser.parse_args()
     print(f"{'clip':9s} {'seed':>4s} {'subject':10s} {'IoU':>7s} {'black':>8s} {'spill':>6s} {'jitter':>7s}")
     for kind in args.kinds.split(","):
@@ -54,6 +58,7 @@ def main() -> None:
                     seed=seed,
                     vary=True,
                     subject=args.subject,
+                    sway=args.sway,
                 )
                 _, iou, black, spill, jitter = measure(path, truth)
             misses = [

@@ -155,7 +155,13 @@ def _edge_spill(alpha: np.ndarray, px: float = 3.0) -> np.ndarray:
 
 
 def composite_frames(
-    kind: str, size: int = SIZE, frames: int = FRAMES, seed: int = 0, vary: bool = False, subject=None
+    kind: str,
+    size: int = SIZE,
+    frames: int = FRAMES,
+    seed: int = 0,
+    vary: bool = False,
+    subject=None,
+    sway: int = SWAY_PX,
 ):
     """Yield (sRGB uint8 (H, W, 3) or RGBA (H, W, 4), coverage (H, W) float32)."""
     rng = np.random.default_rng(seed + 7)
@@ -175,7 +181,7 @@ def composite_frames(
             "textured": lambda: textured_background(size, seed + 1000),
         }.get(kind, lambda: None)()
         noise *= look.uniform(0.6, 1.4)
-    for linear, alpha in subject_frames(size, frames, seed, subject=subject):
+    for linear, alpha in subject_frames(size, frames, seed, sway, subject):
         linear, alpha = linear.astype(np.float64), alpha.astype(np.float64)
         if kind == "webm":
             straight = np.where(alpha[..., None] > 0, linear / np.maximum(alpha, 1e-6)[..., None], 0)
@@ -241,11 +247,13 @@ def make_clip(
     seed: int = 0,
     vary: bool = False,
     subject: str | None = None,
+    sway: int = SWAY_PX,
 ):
     """Write the ``kind`` clip into ``folder``: -> (path, truth (N, H, W) float32).
-    vary, subject: a held-out clip made the same way (see the module)."""
+    vary, subject: a held-out clip made the same way (see the module); sway: how far
+    the subject walks each way (pixels)."""
     pictures, truth = [], []
-    for picture, alpha in composite_frames(kind, size, frames, seed, vary, subject):
+    for picture, alpha in composite_frames(kind, size, frames, seed, vary, subject, sway):
         pictures.append(picture)
         truth.append(alpha)
     truth = np.stack(truth)
