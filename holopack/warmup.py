@@ -128,10 +128,12 @@ def _picture_step(folder: str) -> None:
 
 def _clip(folder: str, name: str, backdrop: str) -> None:
     """A short H.264 clip of a subject moving over a ``backdrop`` ("green": a green
-    screen; "studio": a grey gradient), with a little noise: the keyer's first pass
-    finds the backdrop and a clean plate, and the per-frame kernels key it (matte,
-    holes, guided filter, unmixing, composite; the studio's colour edge). They took
-    8-10 s to compile on the first keyed export of an idle 2-core machine."""
+    screen; "studio": a grey gradient; "texture": coloured blocks), with a little
+    noise: the keyer's first pass finds the backdrop and a clean plate (on a texture,
+    the backdrop behind where the subject stood most), and the per-frame kernels key it
+    (matte, holes, guided filter, unmixing, composite; the colour edge of a backdrop of
+    no screen colour). They took 8-10 s to compile on the first keyed export of an idle
+    2-core machine."""
     import imageio_ffmpeg
 
     height, width, count = 64, 96, 12
@@ -139,6 +141,8 @@ def _clip(folder: str, name: str, backdrop: str) -> None:
     yy, xx = np.mgrid[0:height, 0:width]
     if backdrop == "green":
         back = np.broadcast_to(np.array([40.0, 170.0, 60.0]), (height, width, 3))
+    elif backdrop == "texture":
+        back = rng.uniform(40.0, 220.0, (height // 8, width // 8, 3)).repeat(8, 0).repeat(8, 1)
     else:
         back = np.repeat((70.0 + 80.0 * yy / height)[..., None], 3, axis=2)
     writer = imageio_ffmpeg.write_frames(
@@ -167,8 +171,9 @@ def _clip_step(backdrop: str) -> Step:
         _clip(folder, f"{backdrop}.mp4", backdrop)
         _export_step("3dcircle-42f2", f"{backdrop}.mp4").run(folder)
 
+    kind = {"green": "green-screen", "studio": "studio", "texture": "textured backdrop"}[backdrop]
     return Step(
-        f"a {'green-screen' if backdrop == 'green' else 'studio'} clip keyed to 3dcircle-42f2",
+        f"a {kind} clip keyed to 3dcircle-42f2",
         run,
         renders_model=False,
     )
@@ -243,7 +248,7 @@ def steps() -> list[Step]:
             )
         )
     plan.append(Step("a picture to 3dcircle-42f2", _picture_step, renders_model=False))
-    plan.extend(_clip_step(backdrop) for backdrop in ("green", "studio"))
+    plan.extend(_clip_step(backdrop) for backdrop in ("green", "studio", "texture"))
     plan.extend(_wall_step(picture) for picture in (False, True))
     splats = _export_step("3dcircle-42f2", scene=_splat_twin, what="a Gaussian splat twin")
     splats.renders_model = False  # the splat renderer's kernels

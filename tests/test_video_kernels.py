@@ -61,6 +61,39 @@ def test_plate_mode_kernel_matches_numpy_twin_where_all_some_or_none_agree_with_
     assert (support[:, :10] == 1.0).all()
 
 
+def test_plate_behind_kernel_matches_numpy_twin():
+    # a textured backdrop a bar of two subject colours sweeps across, covering the middle
+    # columns in most of the 16 samples; the sure backdrop is the two outer strips
+    rng = np.random.default_rng(21)
+    k, h, w = 16, 14, 40
+    backdrop = rng.integers(30, 226, (h, w, 3))
+    samples = np.repeat(backdrop[None], k, axis=0)
+    for f in range(k):
+        x0 = 8 + (f * 3) % 14
+        samples[f, :, x0 : x0 + 14] = rng.integers(0, 256, 3) if f % 5 == 0 else (200, 160, 40)
+    samples = np.clip(samples + rng.integers(-5, 6, samples.shape), 0, 255).astype(np.uint8)
+    plate = np.empty((h, w, 3), np.float32)
+    support = np.empty((h, w), np.float32)
+    plate_kernel.plate_mode(samples, 36, plate, support)
+    sure = np.zeros((h, w), bool)
+    sure[:, :6] = sure[:, -6:] = True
+    bits = np.int64(1) << np.arange(k, dtype=np.int64)
+    agree = np.abs(samples.astype(np.float32) - plate[None]).sum(-1) <= 36  # (K, H, W)
+    seen = np.where(sure, (agree * bits[:, None, None]).sum(0), -1).astype(np.int64)
+    order = np.flatnonzero(~sure.ravel())
+    order = order[np.argsort(-np.abs(order % w - w / 2.0), kind="stable")]  # outside in
+    want_seen, want_plate, want_support = plate_reference.plate_behind(
+        order, samples, seen, 36.0, 0.6, 0.3, plate, support
+    )
+    changed = plate_kernel.plate_behind(order, samples, seen, 36.0, 0.6, 0.3, plate, support)
+    np.testing.assert_array_equal(seen, want_seen)
+    np.testing.assert_allclose(plate, want_plate, atol=1e-3)
+    np.testing.assert_array_equal(support, want_support)
+    assert changed > 0  # the bar's colour won the vote somewhere, and lost it here
+    middle = want_seen[:, 18:22] > 0
+    assert middle.any() and (np.abs(plate - backdrop).sum(-1)[:, 18:22][middle] <= 20).all()
+
+
 def test_codes_to_linear_follows_the_srgb_curve():
     codes = np.linspace(0.0, 255.0, 4001)
     c = codes / 255.0

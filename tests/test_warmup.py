@@ -39,6 +39,7 @@ ENTRY_POINTS = [
     "holopack.colour_kernel:_convert_rows",
     # a keyed clip: the first pass's clean plate, then each frame's matte and its refinements
     "holopack.video.plate_kernel:_plate_rows",
+    "holopack.video.plate_kernel:plate_behind",
     *(
         f"holopack.video.key_kernel:{kernel}"
         for kernel in ("_matte_rows", "_unmix_rows", "_colour_share_rows", "_composite_rows")
@@ -144,6 +145,7 @@ def test_while_the_first_step_compiles_the_renderer_the_other_process_takes_step
         "a picture to 3dcircle-42f2",
         "a green-screen clip keyed to 3dcircle-42f2",
         "a studio clip keyed to 3dcircle-42f2",
+        "a textured backdrop clip keyed to 3dcircle-42f2",
         "a picture across a wall of two fans",
         "a Gaussian splat twin to 3dcircle-42f2",
     ]
