@@ -164,7 +164,7 @@ def _bit_count(mask):
     return n
 
 
-@njit(cache=True, nogil=True)
+@njit(cache=True)
 def plate_behind(order, samples, seen, tolerance, agree_share, outside_share, plate, support):
     """The backdrop at each pixel of ``order`` (int64 flat indices, nearest to the sure
     backdrop first) read from the frames in which its neighbours show theirs.
