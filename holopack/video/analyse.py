@@ -556,8 +556,8 @@ def backdrop_behind(samples: np.ndarray, plate: np.ndarray, support: np.ndarray)
     with the neighbours' (the subject covered them throughout) are filled from around
     (cv2.inpaint): a colour the subject standing there differs from, so that it keys as
     subject, where the vote's colour was its own. Updates plate (float32 (H, W, 3)
-    codes) and support (float32 (H, W)) in place; samples uint8 (K, H, W, 3). Returns how
-    many plate pixels changed."""
+    codes) in place; support float32 (H, W): the vote's shares (plate_mode), left as
+    they are; samples uint8 (K, H, W, 3). Returns how many plate pixels changed."""
     k = samples.shape[0]
     still = support >= SEEN_SUPPORT
     if k > 62 or still.all() or not still.any():
@@ -575,8 +575,10 @@ def backdrop_behind(samples: np.ndarray, plate: np.ndarray, support: np.ndarray)
     distance = cv2.distanceTransform(rest.view(np.uint8), cv2.DIST_L2, cv2.DIST_MASK_5)
     inner = np.flatnonzero(rest.ravel())
     order = inner[np.argsort(distance.ravel()[inner], kind="stable")]
+    # the vote's shares stay: the border's say whether the backdrop is still at all, as
+    # they did before a subject standing at the edge moved its plate pixels to the backdrop
     changed = plate_behind(
-        order, samples, seen, float(PLATE_TOLERANCE), BEHIND_AGREE, BEHIND_OUTSIDE, plate, support
+        order, samples, seen, float(PLATE_TOLERANCE), BEHIND_AGREE, BEHIND_OUTSIDE, plate, support.copy()
     )
     # something moved there and no frame showed a backdrop that agrees with the
     # neighbours'. A pixel that never changed is left as it was: a subject part that
