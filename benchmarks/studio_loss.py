@@ -2,6 +2,7 @@
 pixel class and by the subject's contrast to the backdrop.
 
     python benchmarks/studio_loss.py [--kinds studio] [--seeds 21-26] [--frames 36] [--size 320]
+                                     [--sway 90]
 
 The clips are made as benchmarks/held_out_keying.py makes them (tests/_video_clips.py,
 ``vary=True``), keyed with ``--key auto --crop fit`` as tests/_matte_measures.py keys
@@ -44,7 +45,7 @@ def clip_mattes(path):
     return [alpha for _, _, alpha in key_clip(path)]
 
 
-def true_contrast(kind: str, seed: int, frames: int, size: int) -> list[np.ndarray]:
+def true_contrast(kind: str, seed: int, frames: int, size: int, sway: int) -> list[np.ndarray]:
     """The subject's linear RGB distance to the backdrop per pixel (0 where no subject)."""
     from _video_clips import srgb_decode, studio_background, subject_frames, textured_background
 
@@ -57,7 +58,7 @@ def true_contrast(kind: str, seed: int, frames: int, size: int) -> list[np.ndarr
         return [np.zeros((size, size)) for _ in range(frames)]
     del srgb_decode
     out = []
-    for linear, alpha in subject_frames(size, frames, seed):
+    for linear, alpha in subject_frames(size, frames, seed, sway):
         a = alpha.astype(np.float64)[..., None]
         straight = np.where(a > 0, linear / np.maximum(a, 1e-6), 0.0)
         out.append(np.sqrt(((straight - background) ** 2).sum(-1)) * (alpha > 0))
@@ -154,7 +155,7 @@ def print_clip(kind: str, seed: int, union: float, s: dict[str, float]) -> None:
 
 
 def main() -> None:
-    from _video_clips import FRAMES, SIZE, make_clip
+    from _video_clips import FRAMES, SIZE, SWAY_PX, make_clip
     from held_out_keying import seed_list
 
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
@@ -162,15 +163,18 @@ def main() -> None:
     parser.add_argument("--seeds", default="21-26")
     parser.add_argument("--frames", type=int, default=FRAMES)
     parser.add_argument("--size", type=int, default=SIZE, help="the square clip's side in pixels")
+    parser.add_argument(
+        "--sway", type=int, default=SWAY_PX, help="how far the subject walks each way (pixels)"
+    )
     args = parser.parse_args()
     for kind in args.kinds.split(","):
         for seed in seed_list(args.seeds):
             with tempfile.TemporaryDirectory() as folder:
                 path, truth = make_clip(
-                    kind, folder, size=args.size, frames=args.frames, seed=seed, vary=True
+                    kind, folder, size=args.size, frames=args.frames, seed=seed, vary=True, sway=args.sway
                 )
                 mattes = clip_mattes(path)
-            contrast = true_contrast(kind, seed, args.frames, args.size)
+            contrast = true_contrast(kind, seed, args.frames, args.size, args.sway)
             union, s = decompose(mattes, truth, contrast)
             print_clip(kind, seed, union, s)
             sys.stdout.flush()
