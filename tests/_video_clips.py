@@ -252,6 +252,8 @@ def make_clip(
     """Write the ``kind`` clip into ``folder``: -> (path, truth (N, H, W) float32).
     vary, subject: a held-out clip made the same way (see the module); sway: how far
     the subject walks each way (pixels)."""
+    if kind not in KINDS:
+        raise ValueError(f"no test clip of kind {kind!r}: one of {', '.join(KINDS)}")
     pictures, truth = [], []
     for picture, alpha in composite_frames(kind, size, frames, seed, vary, subject, sway):
         pictures.append(picture)
