@@ -2,7 +2,7 @@
 pixel class and by the subject's contrast to the backdrop.
 
     python benchmarks/studio_loss.py [--kinds studio] [--seeds 21-26] [--frames 36] [--size 320]
-                                     [--sway 90]
+                                     [--sway 90] [--subject CesiumMan]
 
 The clips are made as benchmarks/held_out_keying.py makes them (tests/_video_clips.py,
 ``vary=True``), keyed with ``--key auto --crop fit`` as tests/_matte_measures.py keys
@@ -45,7 +45,9 @@ def clip_mattes(path):
     return [alpha for _, _, alpha in key_clip(path)]
 
 
-def true_contrast(kind: str, seed: int, frames: int, size: int, sway: int) -> list[np.ndarray]:
+def true_contrast(
+    kind: str, seed: int, frames: int, size: int, sway: int, subject: str | None
+) -> list[np.ndarray]:
     """The subject's linear RGB distance to the backdrop per pixel (0 where no subject)."""
     from _video_clips import srgb_decode, studio_background, subject_frames, textured_background
 
@@ -58,7 +60,7 @@ def true_contrast(kind: str, seed: int, frames: int, size: int, sway: int) -> li
         return [np.zeros((size, size)) for _ in range(frames)]
     del srgb_decode
     out = []
-    for linear, alpha in subject_frames(size, frames, seed, sway):
+    for linear, alpha in subject_frames(size, frames, seed, sway, subject):
         a = alpha.astype(np.float64)[..., None]
         straight = np.where(a > 0, linear / np.maximum(a, 1e-6), 0.0)
         out.append(np.sqrt(((straight - background) ** 2).sum(-1)) * (alpha > 0))
@@ -160,6 +162,7 @@ def main() -> None:
 
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--kinds", default="studio")
+    parser.add_argument("--subject", default=None, help="a model in tests/data (default: the default twin)")
     parser.add_argument("--seeds", default="21-26")
     parser.add_argument("--frames", type=int, default=FRAMES)
     parser.add_argument("--size", type=int, default=SIZE, help="the square clip's side in pixels")
@@ -171,10 +174,17 @@ def main() -> None:
         for seed in seed_list(args.seeds):
             with tempfile.TemporaryDirectory() as folder:
                 path, truth = make_clip(
-                    kind, folder, size=args.size, frames=args.frames, seed=seed, vary=True, sway=args.sway
+                    kind,
+                    folder,
+                    size=args.size,
+                    frames=args.frames,
+                    seed=seed,
+                    vary=True,
+                    sway=args.sway,
+                    subject=args.subject,
                 )
                 mattes = clip_mattes(path)
-            contrast = true_contrast(kind, seed, args.frames, args.size, args.sway)
+            contrast = true_contrast(kind, seed, args.frames, args.size, args.sway, args.subject)
             union, s = decompose(mattes, truth, contrast)
             print_clip(kind, seed, union, s)
             sys.stdout.flush()
