@@ -31,12 +31,12 @@ def seed_list(text: str) -> list[int]:
     return seeds
 
 
-def main() -> None:
-    from _matte_measures import measure
-    from _video_clips import FRAMES, KINDS, SIZE, SWAY_PX, make_clip
+def add_clip_arguments(parser: argparse.ArgumentParser, kinds: str) -> None:
+    """The options that say which held-out clips to make (--kinds, default ``kinds``;
+    --seeds, --subject, --frames, --size, --sway), for held_out_clip."""
+    from _video_clips import FRAMES, SIZE, SWAY_PX
 
-    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
-    parser.add_argument("--kinds", default=",".join(KINDS))
+    parser.add_argument("--kinds", default=kinds)
     parser.add_argument("--seeds", default="21-26")
     parser.add_argument("--subject", default=None, help="a model in tests/data (default: the default twin)")
     parser.add_argument("--frames", type=int, default=FRAMES)
@@ -44,22 +44,38 @@ def main() -> None:
     parser.add_argument(
         "--sway", type=int, default=SWAY_PX, help="how far the subject walks each way (pixels)"
     )
+
+
+def held_out_clip(kind: str, folder: str, seed: int, args: argparse.Namespace):
+    """The held-out clip of ``kind`` and ``seed`` made as add_clip_arguments' options
+    say, in ``folder`` -> (path, truth (N, H, W) float32)."""
+    from _video_clips import make_clip
+
+    return make_clip(
+        kind,
+        folder,
+        size=args.size,
+        frames=args.frames,
+        seed=seed,
+        vary=True,
+        subject=args.subject,
+        sway=args.sway,
+    )
+
+
+def main() -> None:
+    from _matte_measures import measure
+    from _video_clips import KINDS
+
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    add_clip_arguments(parser, ",".join(KINDS))
     args = parser.parse_args()
     print(f"{'clip':9s} {'seed':>4s} {'subject':10s} {'IoU':>7s} {'black':>8s} {'spill':>6s} {'jitter':>7s}")
     for kind in args.kinds.split(","):
         for seed in seed_list(args.seeds):
             with tempfile.TemporaryDirectory() as folder:
                 start = time.perf_counter()
-                path, truth = make_clip(
-                    kind,
-                    folder,
-                    size=args.size,
-                    frames=args.frames,
-                    seed=seed,
-                    vary=True,
-                    subject=args.subject,
-                    sway=args.sway,
-                )
+                path, truth = held_out_clip(kind, folder, seed, args)
                 _, iou, black, spill, jitter = measure(path, truth)
             misses = [
                 name

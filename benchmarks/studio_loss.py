@@ -157,32 +157,15 @@ def print_clip(kind: str, seed: int, union: float, s: dict[str, float]) -> None:
 
 
 def main() -> None:
-    from _video_clips import FRAMES, SIZE, SWAY_PX, make_clip
-    from held_out_keying import seed_list
+    from held_out_keying import add_clip_arguments, held_out_clip, seed_list
 
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
-    parser.add_argument("--kinds", default="studio")
-    parser.add_argument("--subject", default=None, help="a model in tests/data (default: the default twin)")
-    parser.add_argument("--seeds", default="21-26")
-    parser.add_argument("--frames", type=int, default=FRAMES)
-    parser.add_argument("--size", type=int, default=SIZE, help="the square clip's side in pixels")
-    parser.add_argument(
-        "--sway", type=int, default=SWAY_PX, help="how far the subject walks each way (pixels)"
-    )
+    add_clip_arguments(parser, "studio")
     args = parser.parse_args()
     for kind in args.kinds.split(","):
         for seed in seed_list(args.seeds):
             with tempfile.TemporaryDirectory() as folder:
-                path, truth = make_clip(
-                    kind,
-                    folder,
-                    size=args.size,
-                    frames=args.frames,
-                    seed=seed,
-                    vary=True,
-                    sway=args.sway,
-                    subject=args.subject,
-                )
+                path, truth = held_out_clip(kind, folder, seed, args)
                 mattes = clip_mattes(path)
             contrast = true_contrast(kind, seed, args.frames, args.size, args.sway, args.subject)
             union, s = decompose(mattes, truth, contrast)
