@@ -104,6 +104,19 @@ def test_an_enclosed_part_offset_coherently_in_chroma_is_filled_under_the_bar():
     assert (out[patch] == 1.0).all()
 
 
+def test_on_a_screen_a_gap_offset_coherently_in_chroma_is_left_open():
+    # a green screen between arm and body, the codec's bleed of the subject's chroma into
+    # it one way over the whole gap (coherence 1.23-1.28 on a fast walk at 320 px): a
+    # part of the subject near a screen's own colour would be keyed out anyway
+    alpha, offset, patch = _chroma_patch(cb_at_centre=-3.0, cb_across=0.0)
+    out = fill_holes(alpha, offset, 0.0, screen=True)
+    np.testing.assert_array_equal(out[patch], alpha[patch])
+    # a part that stands out by its mean offset is filled on a screen too
+    alpha, offset, patch = _ring_picture(patch_offset=6.0, open_side=False)
+    out = fill_holes(alpha, offset, NOISE / 1.2, screen=True)
+    assert (out[patch] == 1.0).all()
+
+
 def test_an_enclosed_gap_whose_chroma_varies_across_it_is_left_open():
     # a gap of backdrop with the codec's bleed of the subject's chroma, strong on the
     # body's side and gone on the other: as large a mean offset, but no coherent one

@@ -328,7 +328,9 @@ def refine(
     previous (H, W) float32 or None: the previous frame's final matte on the same pixels
     (holes.carry_parts)."""
     if model.use_plate and holes:
-        alpha = fill_holes(alpha, np.ascontiguousarray(offset), model.noise, previous)
+        alpha = fill_holes(
+            alpha, np.ascontiguousarray(offset), model.noise, previous, screen=model.key_rgb is not None
+        )
     lo, hi = (model.params[1], model.params[2]) if model.use_plate else (model.params[4], model.params[5])
     # by colour on lossless pictures of a backdrop of no screen colour (see unmix_edge)
     by_colour = model.edge_px == 1 and model.key_rgb is None
