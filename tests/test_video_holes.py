@@ -117,6 +117,25 @@ def test_on_a_screen_a_gap_offset_coherently_in_chroma_is_left_open():
     assert (out[patch] == 1.0).all()
 
 
+def test_a_coherent_hole_that_was_clear_in_the_frame_before_is_left_open():
+    # vignetted studio seed 22: a gap between arm and body, coherence 1.13 and 0.95 x the
+    # bar in one frame, keyed clear in the frame before; the frames after carried it
+    alpha, offset, patch = _chroma_patch(cb_at_centre=-3.0, cb_across=0.0)
+    previous = np.where(alpha >= 0.5, 1.0, 0.0).astype(np.float32)
+    out = fill_holes(alpha, offset, 0.0, previous)
+    np.testing.assert_array_equal(out[patch], alpha[patch])
+    # the same hole found faint (not clear) in the frame before: a part of the subject
+    # whose offset hovers about the bar, filled as without the frame before
+    previous[patch] = 0.3
+    out = fill_holes(alpha, offset, 0.0, previous)
+    assert (out[patch] == 1.0).all()
+    # a hole that stands out by its offset is filled whatever the frame before showed
+    alpha, offset, patch = _ring_picture(patch_offset=6.0, open_side=False)
+    previous = np.where(alpha >= 0.5, 1.0, 0.0).astype(np.float32)
+    out = fill_holes(alpha, offset, NOISE / 1.2, previous)
+    assert (out[patch] == 1.0).all()
+
+
 def test_an_enclosed_gap_whose_chroma_varies_across_it_is_left_open():
     # a gap of backdrop with the codec's bleed of the subject's chroma, strong on the
     # body's side and gone on the other: as large a mean offset, but no coherent one

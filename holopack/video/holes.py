@@ -69,10 +69,11 @@ COHERENCE = 1.2
 # body runs one way over the whole gap: a 320 px clip of a fast walk (keying_sweep.py's
 # green-120-fast, seed 21) filled such gaps of 437 and 680 px (coherence 1.28 and 1.23,
 # offset 0.4 and 0.5 x the bar), and its worst frame kept 98.98% of the background
-# exactly black. Without them there: 99.58%, IoU 0.9704 -> 0.9711; every other screen
-# clip measured (keying_sweep.py's green and blue clips, seeds 21-24 of the fast walk,
-# held-out green seeds 21-30, 41-50, 31-32 at 480 px, CesiumMan, Fox and BrainStem
-# seeds 13, 61, 62) the same to the last digit, but green-crf28 (+0.0001).
+# exactly black (seed 22: 99.25%). Without them: 99.58% and 99.67%, IoU +0.0007 and
+# +0.0005; every other screen clip measured (keying_sweep.py's green and blue clips,
+# the fast walk's seeds 23-24, held-out green seeds 21-30, 41-50, 31-32 at 480 px,
+# CesiumMan, Fox and BrainStem seeds 13, 61, 62) the same to the last digit, but
+# green-crf28 (+0.0001).
 COHERENT_MIN_PX = 60  # a core this large at least: the spread of fewer pixels is unsure
 COHERENCE_MIN_SPREAD = 0.5  # codes: a hole flatter than this is not taken as more coherent
 # Two weaker signs together also fill a hole of such a core: a chroma coherence above
@@ -115,6 +116,21 @@ THIN_OFFSET = 1.2
 CARRY_SHARE = 0.8
 CARRY_OFFSET = 0.5
 CARRY_MIN_PX = 5
+# The same evidence the other way: a hole that only a weaker sign fills (the chroma
+# coherence, the two signs together, a thin hole's offset; not its core's offset over
+# the bar) is left open where CLEAR_BEFORE_SHARE of its pixels were exactly 0 in the
+# previous frame's matte at the carried place. Such fills of 20 px or more, counted
+# against the truth (held-out studio seeds 21-30 and 41-45; keying_sweep.py's square
+# studio and static clips at seeds 21-23; held-out static seeds 21-23): the subject's
+# 1,691 holes, of which 15 were clear before (1,423 px); the backdrop's 9 (2,854 px),
+# of which 4 were clear before (1,217 px), among them a gap between arm and body
+# (514 px, coherence 1.13, 0.95 x the bar) that left the vignetted studio seed 22's
+# worst frame 99.22% exactly black, and one (537 px, coherence 1.23) that the 12-frame
+# studio seed 23 then carried through three more frames (99.11%). No share separates
+# the two (the subject's clear-before holes 0.80-1.00, the backdrop's 0.86-0.96): at
+# 0.8 those two clips pass the black bar (99.58%, 99.76%) and gain 0.0022 and 0.0136
+# IoU, and others lose up to 0.0009 (table in docs/video.md).
+CLEAR_BEFORE_SHARE = 0.8
 
 
 def region_offsets(
@@ -201,16 +217,18 @@ def fill_holes(
     previous frame's final matte on the same pixels (carry_parts); screen: the backdrop
     is a coloured screen (no chroma coherence test: see the note on COHERENCE) -> alpha
     float32 (H, W) with the subject's holes (see the module) set to 1."""
-    filled, bar = _fill_holes(alpha, offset, noise, screen)
+    filled, bar = _fill_holes(alpha, offset, noise, screen, previous)
     if previous is None:
         return filled
     return carry_parts(filled, offset, bar, previous)
 
 
 def _fill_holes(
-    alpha: np.ndarray, offset: np.ndarray, noise: float, screen: bool
+    alpha: np.ndarray, offset: np.ndarray, noise: float, screen: bool, previous: np.ndarray | None = None
 ) -> tuple[np.ndarray, float]:
-    """fill_holes without the previous frame: -> (alpha, the bar in YCbCr codes)."""
+    """fill_holes but for the parts carried from the previous frame (``previous`` only
+    vetoes the weaker signs' holes that were clear there: see CLEAR_BEFORE_SHARE) ->
+    (alpha, the bar in YCbCr codes)."""
     open_ = (alpha < SOLID).astype(np.uint8)
     count, labels = cv2.connectedComponents(open_, connectivity=4)
     edge_labels = np.unique(np.concatenate([labels[0], labels[-1], labels[:, 0], labels[:, -1]]))
@@ -239,6 +257,8 @@ def _fill_holes(
     fill |= (n < 1) & (n_thin >= 1) & (shift_thin > THIN_OFFSET * bar)
     fill[0] = False
     fill[edge_labels] = False
+    if previous is not None:
+        fill &= ~clear_before(labels, fill & ~(shift > bar), alpha, previous)
     if not fill.any():
         return fill_faint_parts(alpha, offset, bar, far), bar
     out = alpha.copy()
@@ -247,6 +267,29 @@ def _fill_holes(
     if (alpha[filled] <= 0).any():  # far_from_clear reads only the clear pixels
         far = far_from_clear(out)
     return fill_faint_parts(out, offset, bar, far), bar
+
+
+def clear_before(labels: np.ndarray, weak: np.ndarray, alpha: np.ndarray, previous: np.ndarray) -> np.ndarray:
+    """labels int32 (H, W): the open regions; weak bool (L,): the labels filled by a
+    weaker sign; alpha, previous float32 (H, W): this frame's matte and the previous
+    frame's final one -> bool (L,): the weak labels of which CLEAR_BEFORE_SHARE or more
+    of the pixels were exactly 0 in ``previous`` at the place the subject's shift
+    (subject_shift) carried them from."""
+    out = np.zeros(len(weak), bool)
+    if not weak.any():
+        return out
+    points = cv2.findNonZero(weak[labels].view(np.uint8))  # x, y of each
+    xs, ys = points.reshape(-1, 2).T
+    dy, dx = subject_shift(previous, alpha)
+    h, w = alpha.shape
+    py, px = ys - dy, xs - dx
+    seen = (py >= 0) & (py < h) & (px >= 0) & (px < w)
+    clear = np.zeros(len(ys), bool)
+    clear[seen] = previous[py[seen], px[seen]] <= 0
+    n = np.bincount(labels[ys, xs], minlength=len(weak))
+    n_clear = np.bincount(labels[ys[clear], xs[clear]], minlength=len(weak))
+    out[weak] = n_clear[weak] >= CLEAR_BEFORE_SHARE * n[weak]
+    return out
 
 
 def fill_faint_parts(alpha: np.ndarray, offset: np.ndarray, bar: float, far: np.ndarray) -> np.ndarray:
