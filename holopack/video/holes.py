@@ -215,7 +215,8 @@ def fill_holes(
 ) -> np.ndarray:
     """alpha float32 (H, W) in [0, 1]; offset float32 (H, W, 3): frame - plate in YCbCr;
     noise: the clip's median background distance; previous float32 (H, W) or None: the
-    previous frame's final matte on the same pixels (carry_parts); screen: the backdrop
+    previous frame's final matte on the same pixels (carry_parts, and the veto of
+    OPEN_BEFORE_SHARE); screen: the backdrop
     is a coloured screen (no chroma coherence test: see the note on COHERENCE) -> alpha
     float32 (H, W) with the subject's holes (see the module) set to 1."""
     filled, bar = _fill_holes(alpha, offset, noise, screen, previous)
