@@ -27,7 +27,9 @@ import imageio_ffmpeg
 import numpy as np
 from PIL import Image
 
-sys.path.insert(0, os.path.join(os.path.dirname(os.path.abspath(__file__)), "..", "tests"))
+HERE = os.path.dirname(os.path.abspath(__file__))
+sys.path.insert(0, os.path.join(HERE, "..", "tests"))
+sys.path.insert(0, os.path.join(HERE, ".."))  # this tree's holopack, not an installed one
 from _video_clips import CELLS, cell_grid  # noqa: E402
 from sweeps import run_sweep  # noqa: E402  (benchmarks/ is not a package)
 

@@ -42,6 +42,7 @@ import numpy as np
 HERE = os.path.dirname(os.path.abspath(__file__))
 sys.path.insert(0, os.path.join(HERE, "..", "tests"))
 sys.path.insert(0, HERE)
+sys.path.insert(0, os.path.join(HERE, ".."))  # this tree's holopack, not an installed one
 
 WIDTH, HEIGHT, SUBJECT, SIZE = 1920, 1080, 960, 672
 # the subject walks as far, for its size, as in the test clips (90 px of 320), so that

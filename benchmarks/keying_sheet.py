@@ -24,6 +24,7 @@ from PIL import Image, ImageDraw
 
 HERE = os.path.dirname(os.path.abspath(__file__))
 sys.path.insert(0, os.path.join(HERE, "..", "tests"))
+sys.path.insert(0, os.path.join(HERE, ".."))  # this tree's holopack, not an installed one
 
 THUMB = 160
 PICKS = (4, 16, 28)

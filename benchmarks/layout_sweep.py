@@ -41,6 +41,7 @@ from PIL import Image
 
 HERE = os.path.dirname(os.path.abspath(__file__))
 sys.path.insert(0, HERE)
+sys.path.insert(0, os.path.join(HERE, ".."))  # this tree's holopack, not an installed one
 from sweeps import run_sweep  # noqa: E402  (benchmarks/ is not a package)
 
 HOLOPACK = [sys.executable, "-m", "holopack"]

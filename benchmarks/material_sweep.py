@@ -37,6 +37,7 @@ import numpy as np
 
 HERE = os.path.dirname(os.path.abspath(__file__))
 sys.path.insert(0, os.path.join(HERE, "..", "tests"))
+sys.path.insert(0, os.path.join(HERE, ".."))  # this tree's holopack, not an installed one
 from _gl_reference import framed_camera, gl_render, iou, posed_model, psnr, srgb8  # noqa: E402
 from _pbr_gl_reference import gl_render_pbr, linear_psnr  # noqa: E402
 

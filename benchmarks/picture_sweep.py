@@ -36,6 +36,7 @@ from PIL import Image
 
 HERE = os.path.dirname(os.path.abspath(__file__))
 sys.path.insert(0, os.path.join(HERE, "..", "tests"))
+sys.path.insert(0, os.path.join(HERE, ".."))  # this tree's holopack, not an installed one
 from _still_pictures import heic, icc_profile, interlaced_png, orient, psd, rle8_bmp, to_srgb  # noqa: E402
 from _video_clips import CELLS, cell_grid  # noqa: E402
 from sweeps import run_sweep  # noqa: E402  (benchmarks/ is not a package)

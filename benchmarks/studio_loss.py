@@ -34,6 +34,7 @@ from scipy import ndimage
 HERE = os.path.dirname(os.path.abspath(__file__))
 sys.path.insert(0, os.path.join(HERE, "..", "tests"))
 sys.path.insert(0, HERE)
+sys.path.insert(0, os.path.join(HERE, ".."))  # this tree's holopack, not an installed one
 
 BAND_PX = 2
 CONTRAST_EDGES = (0.0, 0.01, 0.03, 0.1, np.inf)  # linear-light RGB distance of subject to backdrop

@@ -15,9 +15,11 @@ import sys
 import time
 from pathlib import Path
 
-from holopack.containment import allow_outside_files
-from holopack.errors import InputError
-from holopack.scene.load import load
+sys.path.insert(0, str(Path(__file__).resolve().parents[1]))  # this tree's holopack, not an installed one
+
+from holopack.containment import allow_outside_files  # noqa: E402
+from holopack.errors import InputError  # noqa: E402
+from holopack.scene.load import load  # noqa: E402
 
 
 def main() -> None:
