@@ -119,6 +119,7 @@ def _khronos(gitdir: str, name: str, folder: Path) -> Path | None:
 
 def make_inputs(folder: Path, khronos: str | None) -> dict[str, Path | None]:
     sys.path.insert(0, str(ROOT / "tests"))
+    sys.path.insert(0, str(ROOT))  # this tree's holopack, not an installed one
     from _facing_models import per_joint_clips
 
     inputs: dict[str, Path | None] = {}

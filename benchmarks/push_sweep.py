@@ -39,6 +39,7 @@ HERE = os.path.dirname(os.path.abspath(__file__))
 ROOT = os.path.dirname(HERE)
 sys.path.insert(0, HERE)
 sys.path.insert(0, os.path.join(ROOT, "tests"))
+sys.path.insert(0, ROOT)  # this tree's holopack, not an installed one
 from _fans_helpers import make_device_folder  # noqa: E402  (tests/ is not a package)
 from sweeps import run_sweep  # noqa: E402  (benchmarks/ is not a package)
 

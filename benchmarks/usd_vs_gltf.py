@@ -18,6 +18,7 @@ from pathlib import Path
 
 ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT / "tests"))
+sys.path.insert(0, str(ROOT))  # this tree's holopack, not an installed one
 
 from _gl_reference import framed_camera, iou, psnr  # noqa: E402
 
