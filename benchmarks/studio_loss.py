@@ -2,7 +2,7 @@
 pixel class and by the subject's contrast to the backdrop.
 
     python benchmarks/studio_loss.py [--kinds studio] [--seeds 21-26] [--frames 36] [--size 320]
-                                     [--sway 90] [--subject CesiumMan]
+                                     [--sway 90] [--subject CesiumMan] [--floor]
 
 The clips are made as benchmarks/held_out_keying.py makes them (tests/_video_clips.py,
 ``vary=True``), keyed with ``--key auto --crop fit`` as tests/_matte_measures.py keys
@@ -19,6 +19,15 @@ clip's frames:
 - by contrast: the same |alpha - truth| split by the subject's linear-light RGB distance
   to the backdrop at the pixel (the truth's own colours, unpremultiplied; the default
   twin's grey parts lie near the studio's grey).
+
+``--floor`` (studio and textured clips) asks what the band's pixels allow: each is
+unmixed on its own with the truth's colours, alpha = (I - B).(F - B) / |F - B|^2
+clipped to [0, 1], B the backdrop the clip was made with and F the subject's own colour
+at the nearest fully covered pixel (linear light; pixels whose F lies within
+FLOOR_CONTRAST of B keep the matte's alpha). I is the decoded frame, then the composite
+before its noise and codec. Beside them, the band set to the truth thresholded at one
+half (a perfect hard edge). Each is printed as the clip's IoU with the band so replaced
+and the band's |alpha - truth| as a share of the union.
 """
 
 from __future__ import annotations
@@ -38,6 +47,17 @@ sys.path.insert(0, os.path.join(HERE, ".."))  # this tree's holopack, not an ins
 
 BAND_PX = 2
 CONTRAST_EDGES = (0.0, 0.01, 0.03, 0.1, np.inf)  # linear-light RGB distance of subject to backdrop
+FLOOR_CONTRAST = 0.04  # --floor unmixes only where subject and backdrop differ this much
+
+
+def decoded_frames(path) -> list[np.ndarray]:
+    """The clip's frames as decoded, in linear light (H, W, 3) float64."""
+    from _video_clips import srgb_decode
+
+    import holopack
+    from holopack.video.analyse import source_frames
+
+    return [srgb_decode(np.asarray(f)[..., :3]) for f in source_frames(holopack.load(path).media)]
 
 
 def clip_mattes(path):
@@ -46,26 +66,88 @@ def clip_mattes(path):
     return [alpha for _, _, alpha in key_clip(path)]
 
 
+def true_backdrop(kind: str, seed: int, size: int) -> np.ndarray | None:
+    """The linear-light backdrop (H, W, 3) a held-out clip of ``kind`` was made with
+    (None for a screen, whose spill changes the subject's colours, or the WebM)."""
+    from _video_clips import studio_background, textured_background
+
+    if kind == "studio":
+        return studio_background(size, np.random.default_rng(seed + 1000))
+    if kind == "textured":
+        return textured_background(size, seed + 1000)
+    return None
+
+
+def true_subject(seed: int, frames: int, size: int, sway: int, subject: str | None):
+    """Per frame: (the subject's straight linear colour (H, W, 3) float64, 0 where
+    uncovered; its premultiplied colour; its coverage (H, W) float64)."""
+    from _video_clips import subject_frames
+
+    for linear, alpha in subject_frames(size, frames, seed, sway, subject):
+        a = alpha.astype(np.float64)
+        straight = np.where(a[..., None] > 0, linear / np.maximum(a, 1e-6)[..., None], 0.0)
+        yield straight, linear.astype(np.float64), a
+
+
 def true_contrast(
     kind: str, seed: int, frames: int, size: int, sway: int, subject: str | None
 ) -> list[np.ndarray]:
     """The subject's linear RGB distance to the backdrop per pixel (0 where no subject)."""
-    from _video_clips import srgb_decode, studio_background, subject_frames, textured_background
-
-    look = np.random.default_rng(seed + 1000)
-    if kind == "studio":
-        background = studio_background(size, look)
-    elif kind == "textured":
-        background = textured_background(size, seed + 1000)
-    else:
+    background = true_backdrop(kind, seed, size)
+    if background is None:
         return [np.zeros((size, size)) for _ in range(frames)]
-    del srgb_decode
-    out = []
-    for linear, alpha in subject_frames(size, frames, seed, sway, subject):
-        a = alpha.astype(np.float64)[..., None]
-        straight = np.where(a > 0, linear / np.maximum(a, 1e-6), 0.0)
-        out.append(np.sqrt(((straight - background) ** 2).sum(-1)) * (alpha > 0))
-    return out
+    return [
+        np.sqrt(((straight - background) ** 2).sum(-1)) * (a > 0)
+        for straight, _, a in true_subject(seed, frames, size, sway, subject)
+    ]
+
+
+def band_floor(mattes, decoded, background, subject_colours) -> dict[str, float]:
+    """--floor: mattes, decoded (linear (H, W, 3)) per frame; background (H, W, 3);
+    subject_colours: true_subject's frames -> sums over the clip: the union, and the
+    band's |alpha - truth| for the matte, the unmixing of the decoded frame and of the
+    clean composite, and the truth thresholded at one half."""
+    sums = dict.fromkeys(("union", "matte", "decoded", "clean", "hard"), 0.0)
+    for alpha, frame, (straight, premultiplied, t) in zip(mattes, decoded, subject_colours):
+        alpha = alpha.astype(np.float64)
+        mixed = (t > 0) & (t < 1)
+        band = ndimage.binary_dilation(mixed, iterations=BAND_PX) | mixed
+        nearest = ndimage.distance_transform_edt(t < 1, return_distances=False, return_indices=True)
+        subject = straight[nearest[0], nearest[1]]
+        d = subject - background
+        d2 = (d * d).sum(-1)
+        unmixable = band & (np.sqrt(d2) > FLOOR_CONTRAST)
+        clean = premultiplied + (1.0 - t[..., None]) * background
+
+        def unmixed(picture):
+            a = np.clip(((picture - background) * d).sum(-1) / np.maximum(d2, 1e-12), 0.0, 1.0)
+            return np.where(unmixable, a, alpha)
+
+        sums["union"] += np.maximum(alpha, t).sum()
+        for name, a in (
+            ("matte", alpha),
+            ("decoded", unmixed(frame)),
+            ("clean", unmixed(clean)),
+            ("hard", np.where(band, (t >= 0.5).astype(np.float64), alpha)),
+        ):
+            sums[name] += np.abs(a - t)[band].sum()
+    return sums
+
+
+def print_floor(kind: str, seed: int, loss: float, f: dict[str, float]) -> None:
+    """loss: the clip's sum |alpha - truth| over every pixel."""
+    union = f["union"]
+    rest = loss - f["matte"]
+    parts = [
+        f"{name} IoU {1 - (rest + f[key]) / union:.4f} (band {100 * f[key] / union:.2f}%)"
+        for name, key in (
+            ("the matte", "matte"),
+            ("unmixed per pixel, decoded", "decoded"),
+            ("before noise and codec", "clean"),
+            ("a hard edge", "hard"),
+        )
+    ]
+    print(f"  floor, {kind} seed {seed}: " + "; ".join(parts))
 
 
 def decompose(mattes, truth, contrast):
@@ -106,13 +188,18 @@ def decompose(mattes, truth, contrast):
     return union, totals
 
 
+def class_loss(s: dict[str, float]) -> tuple[float, float, float]:
+    """decompose's sums -> (the clip's sum |alpha - truth|, the inside's, the band's)."""
+    inside = s["inside, too low"] + s["inside, too high"]
+    band = sum(v for k, v in s.items() if k.startswith("band") and k.endswith(" abs"))
+    return inside + s["outside, too high"] + band, inside, band
+
+
 def print_clip(kind: str, seed: int, union: float, s: dict[str, float]) -> None:
     def pct(v: float) -> float:
         return 100.0 * v / union
 
-    inside = s["inside, too low"] + s["inside, too high"]
-    band = sum(v for k, v in s.items() if k.startswith("band") and k.endswith(" abs"))
-    loss = inside + s["outside, too high"] + band
+    loss, inside, band = class_loss(s)
     mixed = [f"band t={v}" for v in ("1/4", "1/2", "3/4")]
     mixed_abs = sum(s[f"{k} abs"] for k in mixed)
     mixed_bias = sum(abs(s[f"{k} sum"]) for k in mixed)
@@ -162,15 +249,25 @@ def main() -> None:
 
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     add_clip_arguments(parser, "studio")
+    parser.add_argument(
+        "--floor",
+        action="store_true",
+        help="what per-pixel unmixing with the truth's colours allows (see above)",
+    )
     args = parser.parse_args()
     for kind in args.kinds.split(","):
         for seed in seed_list(args.seeds):
             with tempfile.TemporaryDirectory() as folder:
                 path, truth = held_out_clip(kind, folder, seed, args)
                 mattes = clip_mattes(path)
+                decoded = decoded_frames(path) if args.floor else None
             contrast = true_contrast(kind, seed, args.frames, args.size, args.sway, args.subject)
             union, s = decompose(mattes, truth, contrast)
             print_clip(kind, seed, union, s)
+            background = true_backdrop(kind, seed, args.size)
+            if decoded is not None and background is not None:
+                colours = true_subject(seed, args.frames, args.size, args.sway, args.subject)
+                print_floor(kind, seed, class_loss(s)[0], band_floor(mattes, decoded, background, colours))
             sys.stdout.flush()
 
 
