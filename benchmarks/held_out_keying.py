@@ -70,6 +70,7 @@ def main() -> None:
 
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     add_clip_arguments(parser, ",".join(KINDS))
+    parser.add_argument("--see-through", default="none", help="key with --see-through (auto or none)")
     args = parser.parse_args()
     print(f"{'clip':9s} {'seed':>4s} {'subject':10s} {'IoU':>7s} {'black':>8s} {'spill':>6s} {'jitter':>7s}")
     for kind in args.kinds.split(","):
@@ -77,7 +78,7 @@ def main() -> None:
             with tempfile.TemporaryDirectory() as folder:
                 start = time.perf_counter()
                 path, truth = held_out_clip(kind, folder, seed, args)
-                _, iou, black, spill, jitter = measure(path, truth)
+                _, iou, black, spill, jitter = measure(path, truth, see_through=args.see_through)
             misses = [
                 name
                 for name, bad in (

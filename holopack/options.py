@@ -152,7 +152,7 @@ def _turntable(opt: Option, v) -> float:
 
 
 def _video(opt: Option, v) -> str:
-    """A video option's text (--key, --crop, --loop, --levels, --edge-fade), checked by its parser in
+    """A video option's text (--key, --crop, --loop, --levels, --edge-fade, --see-through), checked by its parser in
     holopack.video.options; the text is kept, the parsed value is made where it is used."""
     if not isinstance(v, str):
         raise Fault(f"must be a string, got {show_value(v)}")
@@ -170,6 +170,7 @@ VIDEO_PARSERS = {
     "loop": video_choices.parse_loop,
     "levels": video_choices.parse_levels,
     "edge_fade": video_choices.parse_edge_fade,
+    "see_through": video_choices.parse_see_through,
 }
 
 
@@ -472,6 +473,15 @@ OPTIONS: tuple[Option, ...] = (
         "edge_fade",
         "video",
         "auto fades a subject cut by the frame (a waist-up presenter) out towards the cut",
+        faces=VIDEO_FACES,
+        metavar="auto",
+        group=VIDEO,
+    ),
+    Option(
+        "see_through",
+        "video",
+        "auto gives a glow, smoke or veil over a green or blue screen its own opacity and "
+        "takes the screen's colour out of it",
         faces=VIDEO_FACES,
         metavar="auto",
         group=VIDEO,

@@ -13,22 +13,23 @@ from holopack.video.options import video_options
 from holopack.video.process import FrameProcessor
 
 
-def key_clip(path, key: str = "auto"):
+def key_clip(path, key: str = "auto", see_through: str = "none"):
     media = holopack.load(path).media
-    model = analyse(media, video_options(key=key, crop="fit"))
+    model = analyse(media, video_options(key=key, crop="fit", see_through=see_through))
     processor = FrameProcessor(model, fit_placement(media.width, media.height, media.width))
     for frame in source_frames(media):
         out = processor(frame)
         yield model, out, processor.last_alpha.copy()
 
 
-def measure(path, truth, key: str = "auto"):
+def measure(path, truth, key: str = "auto", see_through: str = "none"):
     """-> (model, clip IoU, least share of true background exactly 0 in a frame,
-    largest per-frame spill in codes, mean edge jitter), keyed with ``key`` (--key)."""
+    largest per-frame spill in codes, mean edge jitter), keyed with ``key`` (--key) and
+    ``see_through`` (--see-through)."""
     last = {}
 
     def frames():
-        for i, (model, out, alpha) in enumerate(key_clip(path, key)):
+        for i, (model, out, alpha) in enumerate(key_clip(path, key, see_through)):
             last["model"] = model
             yield out, alpha, truth[i]
 

@@ -394,6 +394,8 @@ def test_bench_of_a_video_times_the_keyed_path_and_says_which_options(tmp_path):
         "auto",
         "--edge-fade",
         "auto",
+        "--see-through",
+        "auto",
     ]
     out = tmp_path / "keyed.json"
     common = [
@@ -418,6 +420,7 @@ def test_bench_of_a_video_times_the_keyed_path_and_says_which_options(tmp_path):
         "loop": "pingpong",
         "levels": "auto",
         "edge_fade": "auto",
+        "see_through": "auto",
         "processed": True,
     }
     assert report["load"]["processes"] == 1
@@ -456,5 +459,6 @@ def test_bench_of_a_video_times_the_keyed_path_and_says_which_options(tmp_path):
         "loop": None,
         "levels": "none",
         "edge_fade": "none",
+        "see_through": "none",
         "processed": False,
     }

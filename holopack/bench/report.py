@@ -17,7 +17,8 @@ def format_run(run: dict) -> str:
     video = run.get("video")
     if video:
         what = f"video, key {video['key']}, crop {video['crop']}, loop {video['loop'] or 'none'}"
-        what += f", levels {video['levels']}, edge fade {video.get('edge_fade', 'none')}" + (
+        what += f", levels {video['levels']}, edge fade {video.get('edge_fade', 'none')}"
+        what += f", see-through {video.get('see_through', 'none')}" + (
             "" if video["processed"] else " (passed through as decoded)"
         )
     if scene.get("animation"):

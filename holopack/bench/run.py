@@ -334,6 +334,7 @@ def _video_info(scene, settings: BenchSettings) -> dict | None:
         "loop": None if loop is None else (loop[0] if loop[0] == "pingpong" else f"crossfade={loop[1]:g}"),
         "levels": chosen.levels,
         "edge_fade": chosen.edge_fade,
+        "see_through": chosen.see_through,
         "processed": not chosen.is_plain,
     }
 

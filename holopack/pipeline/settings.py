@@ -39,15 +39,17 @@ class ExportSettings:
     tone_mapping: str | None = options.default("tone_mapping")  # None: the shading's own
     exposure: float = options.default("exposure")
     brightness: float = 1.0  # scales the picture's light before the device's own limit
-    # video input (holopack.video, docs/video.md): --key, --crop, --loop, --levels, --edge-fade
+    # video input (holopack.video, docs/video.md): --key, --crop, --loop, --levels, --edge-fade,
+    # --see-through
     key: str = options.default("key")
     crop: str = options.default("crop")
     loop: str | None = options.default("loop")
     levels: str | None = options.default("levels")
     edge_fade: str | None = options.default("edge_fade")
+    see_through: str | None = options.default("see_through")
 
     def video_options(self):
-        return video_options(self.key, self.crop, self.loop, self.levels, self.edge_fade)
+        return video_options(self.key, self.crop, self.loop, self.levels, self.edge_fade, self.see_through)
 
     def look(self) -> dict:
         """The keywords every picture source takes from these settings alike (how the

@@ -95,6 +95,7 @@ class VideoModel:
     noise: float = 0.0  # median YCbCr distance of the border to the clean plate (0: no plate)
     edge_px: int = 2  # how far inwards an edge pixel's share is measured (matte.unmix_edge)
     use_segment: bool = False  # the matte is the person segmenter's (holopack.video.segment)
+    see_through: bool = False  # --see-through auto: the screen's light unmixed (matte.screen_light)
     warnings: list = field(default_factory=list)
 
     def report(self) -> dict:
@@ -275,6 +276,7 @@ def _analyse_samples(
     model.box = _extent(mattes, scale, media.width, media.height)
     if options.levels == "auto":
         model.gain = _levels_gain(colours, mattes)
+    model.see_through = options.see_through == "auto"
     return model
 
 

@@ -1,4 +1,4 @@
-"""The video options (--key, --crop, --loop, --levels, --edge-fade), parsed and checked in one place
+"""The video options (--key, --crop, --loop, --levels, --edge-fade, --see-through), parsed and checked in one place
 for the command line, playlists, the preview and the bench."""
 
 from __future__ import annotations
@@ -18,13 +18,16 @@ NAMED_KEYS = {"green": (0, 255, 0), "blue": (0, 0, 255)}
 class VideoOptions:
     """key: "auto", "green", "blue", "person", "none" or an (r, g, b) tuple of 0-255 ints;
     crop: "auto" | "fit"; loop: None, ("crossfade", seconds) or ("pingpong", 0.0);
-    levels: "auto" | "none"; edge_fade: "auto" | "none" (holopack.video.edge_fade)."""
+    levels: "auto" | "none"; edge_fade: "auto" | "none" (holopack.video.edge_fade);
+    see_through: "auto" | "none" (matte.screen_light: the screen seen through a glow,
+    smoke or a veil of the subject)."""
 
     key: str | tuple = "auto"
     crop: str = "auto"
     loop: tuple | None = None
     levels: str = "none"
     edge_fade: str = "none"
+    see_through: str = "none"
 
     @property
     def is_plain(self) -> bool:
@@ -110,7 +113,13 @@ def parse_edge_fade(text) -> str:
     return _auto_or_none("--edge-fade", text)
 
 
-def video_options(key="auto", crop="auto", loop=None, levels=None, edge_fade=None) -> VideoOptions:
+def parse_see_through(text) -> str:
+    return _auto_or_none("--see-through", text)
+
+
+def video_options(
+    key="auto", crop="auto", loop=None, levels=None, edge_fade=None, see_through=None
+) -> VideoOptions:
     """Checked VideoOptions from the option texts (None = the default)."""
     return VideoOptions(
         key=parse_key(key if key is not None else "auto"),
@@ -118,6 +127,7 @@ def video_options(key="auto", crop="auto", loop=None, levels=None, edge_fade=Non
         loop=parse_loop(loop),
         levels=parse_levels(levels),
         edge_fade=parse_edge_fade(edge_fade),
+        see_through=parse_see_through(see_through),
     )
 
 
