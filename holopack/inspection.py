@@ -286,6 +286,11 @@ def _media_lines(info: dict) -> list[str]:
                 f"  the frame cuts the subject at: {', '.join(info['cut_edges'])} "
                 "(--edge-fade auto fades it out there)"
             )
+        if info.get("seen_through", 0) > 0:
+            lines.append(
+                f"  the screen's colour lies over {100 * info['seen_through']:.0f}% of the subject "
+                "past its rim (a glow or smoke, or its own green: --see-through auto takes it out)"
+            )
         lines.append(f"  person segmentation: {info['segmentation']}")
     return lines
 

@@ -183,3 +183,19 @@ def test_without_see_through_the_glow_stays_as_the_key_holds_it(tmp_path):
         assert (alpha[glow] == 1.0).mean() > 0.9
         excess = out[..., 1] - np.maximum(out[..., 0], out[..., 2])
         assert excess[glow].max() > 20
+
+
+def test_the_first_pass_measures_how_much_of_the_subject_shows_the_screen(tmp_path):
+    glowing = tmp_path / "glow"
+    glowing.mkdir()
+    glowing_clip(glowing)
+    solid = tmp_path / "solid"
+    solid.mkdir()
+    for i in range(12):
+        frame, _, _, _ = glow_picture(opacity_from=0.0, opacity_to=0.0)  # the block alone
+        Image.fromarray(np.roll(frame, 2 * i - 10, axis=1)).save(solid / f"frame{i:03d}.png")
+    with_glow = analyse(holopack.load(str(glowing)).media, video_options())
+    # the glow is as large as the block; the part of it keyed solid is counted
+    assert 0.3 < with_glow.seen_through < 0.7
+    assert with_glow.report()["seen_through"] == round(with_glow.seen_through, 3)
+    assert analyse(holopack.load(str(solid)).media, video_options()).seen_through == 0.0
