@@ -191,3 +191,13 @@ def test_the_first_pass_measures_how_much_of_the_subject_shows_the_screen(tmp_pa
     assert 0.3 < with_glow.seen_through < 0.7
     assert with_glow.report()["seen_through"] == round(with_glow.seen_through, 3)
     assert analyse(holopack.load(str(solid)).media, video_options()).seen_through == 0.0
+
+
+def test_where_the_plate_holds_no_screen_nothing_is_taken_for_its_light():
+    # a part of the subject that never moved is in the plate: behind it there is no
+    # screen to show through, whatever tint the pixel has
+    frame, alpha, _, background = glow_picture()
+    background[:, 50:] = decode((90, 90, 90))  # the plate: a grey part standing still
+    before = alpha.copy()
+    assert screen_light(bands(frame, alpha), alpha, frame, background, 1) is None
+    np.testing.assert_array_equal(alpha, before)

@@ -619,6 +619,9 @@ def srgb_codes(linear: np.ndarray) -> np.ndarray:
 SCREEN_LIGHT_DESPILL = 0.05  # a pixel this much the screen's is screen light (grouped)
 SCREEN_LIGHT_SHARE = 0.15  # and from this much on, its alpha is 1 - its share
 SCREEN_LIGHT_MIN_PX = 20  # pixels of a group past the edge band: more than a spilled rim
+# the screen's own excess in linear light, below which a plate pixel is no screen (a dark
+# green screen, sRGB (0, 54, 5), has 0.035)
+SCREEN_LIGHT_MIN_EXCESS = 0.01
 
 
 def screen_light(
@@ -650,7 +653,10 @@ def screen_light(
     screen = background_linear[ys, xs][py, px]
     excess = light[:, channel] - np.maximum(light[:, first], light[:, second])
     own = screen[:, channel] - np.maximum(screen[:, first], screen[:, second])
-    share = excess / np.maximum(own, 1e-3)
+    # behind a pixel the plate holds no screen (a part of the subject that never moved)
+    # nothing shows through: no share there, where a division by its excess near 0 would
+    # call any green tint the screen
+    share = np.where(own > SCREEN_LIGHT_MIN_EXCESS, excess / np.maximum(own, SCREEN_LIGHT_MIN_EXCESS), 0.0)
     keep = share > SCREEN_LIGHT_DESPILL
     px, py, light, screen, share = px[keep], py[keep], light[keep], screen[keep], share[keep]
     lit = np.zeros(a.shape, np.uint8)
