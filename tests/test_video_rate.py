@@ -95,3 +95,29 @@ def test_a_pass_keeps_the_frames_its_output_frames_show(clip_fps, count, start, 
             break
         assert kept[shown]
         i += 1
+
+
+def test_a_reader_that_skips_frames_has_only_the_frames_it_is_shown_keyed(tmp_path, monkeypatch):
+    """The preview drops frames to keep time: asked for every third output frame, the
+    clip keys those (and a few read ahead), not the frames between, and each picture is
+    the frame asked for, keyed as the sequential export keys it (within the temporal
+    smoothing's difference)."""
+    path = tmp_path / "clip.mp4"
+    green_clip(path, 30)
+    sequential, keyed_all = keyed_export(path, monkeypatch)
+    calls = []
+    score = FrameProcessor.score
+
+    def counted(self, placed):
+        calls.append(1)
+        return score(self, placed)
+
+    monkeypatch.setattr(FrameProcessor, "score", counted)
+    plan = ExportPlan(load(str(path)), ExportSettings(device="3dcircle-42f2", key="green"), "X.BIN")
+    asked = list(range(0, FRAMES, 3))
+    skipping = [plan.source.frame_at(i).copy() for i in asked]
+    assert keyed_all >= FRAMES
+    # the frames asked for, and at most the look-ahead of the first stride's guess
+    assert len(calls) <= len(asked) + 6, len(calls)
+    for i, picture in zip(asked, skipping):
+        assert np.abs(picture.astype(int) - sequential[i]).mean() < 2.0, i

@@ -263,6 +263,10 @@ class _SourceBase:
         self.supersample = max(1, int(supersample))
 
 
+# how many strides ahead of a reader that skips frames its next skips are guessed
+SKIP_AHEAD_STRIDES = 4
+
+
 class VideoSource(_SourceBase):
     """Square pictures of a decoded picture or video: frame ``i`` shows the video's frame
     at that instant (a picture: always itself), fitted into the square. ``supersample``
@@ -280,6 +284,10 @@ class VideoSource(_SourceBase):
         self._media_pos = -1
         self._media_fitted = False  # whether the open pass hands over fitted frames
         self._media_frame: np.ndarray | None = None
+        # the open pass's frames to process (a processed clip's frames_kept), or None,
+        # and the output frame asked for last
+        self._kept: np.ndarray | None = None
+        self._last_index: int | None = None
         if hasattr(self.media, "set_size"):
             self.media.set_size(self.size)  # processed video is keyed at the output size
 
@@ -327,6 +335,9 @@ class VideoSource(_SourceBase):
             self._media_iter = iter(self._open(index, fitted))
             self._media_pos = -1
             self._media_fitted = fitted
+        last, self._last_index = self._last_index, index
+        if self._kept is not None and last is not None and index > last + 1 and wanted > self._media_pos:
+            self._skip_ahead(index, index - last, wanted)
         while self._media_pos < wanted:
             try:
                 frame = next(self._media_iter)
@@ -342,6 +353,28 @@ class VideoSource(_SourceBase):
         assert self._media_frame is not None  # the loop read a frame, or raised
         return self._media_frame
 
+    def _skip_ahead(self, index: int, stride: int, wanted: int) -> None:
+        """The reader asked for output frame ``index``, ``stride`` after the one before
+        (the preview drops frames to keep time; export asks for every frame): the video
+        frames it was not shown, up to ``wanted``, and those it will probably skip next
+        (at the same stride, SKIP_AHEAD_STRIDES ahead) are decoded but not keyed: the
+        pass's reading thread reads the same array (holopack.video.process). A frame
+        asked for that was left out shows the kept one before it. Keying every frame
+        held the preview's fan view of a 540 px keyed clip to 1 fps: each late request
+        caught up 30 frames (0.9-1.4 s), and so came later still; with the frames between
+        left out but not the guessed ones, the frames keyed ahead of the reader were
+        thrown away at each skip (5-6 fps)."""
+        kept = self._kept
+        assert kept is not None
+        kept[max(self._media_pos + 1, 0) : wanted] = False
+        shown = [self.source_index(index + k * stride) for k in range(1, SKIP_AHEAD_STRIDES + 1)]
+        shown = [i for i in shown if wanted < i < len(kept)]  # not past the clip's end
+        if shown:
+            guessed = kept[wanted + 1 : shown[-1] + 1]
+            keep = guessed[np.array(shown) - (wanted + 1)].copy()
+            guessed[:] = False
+            guessed[np.array(shown) - (wanted + 1)] = keep
+
     def _open(self, index: int, fitted: bool) -> Iterator[np.ndarray | None]:
         """A new pass over the media's frames for output frame ``index`` on."""
         media = self.media
@@ -350,7 +383,8 @@ class VideoSource(_SourceBase):
         # a processed clip faster than the device keys only the frames shown
         kept_frames = getattr(media, "frames_kept", None)
         if kept_frames is not None:
-            return kept_frames(self.kept_frames(index))
+            self._kept = self.kept_frames(index)
+            return kept_frames(self._kept)
         if fitted:
             from ..video.process import fitted_frames
 
@@ -364,6 +398,8 @@ class VideoSource(_SourceBase):
         (holopack.ahead), which otherwise lives on until this source is collected."""
         media_iter, self._media_iter = self._media_iter, None
         self._media_pos = -1
+        self._kept = None
+        self._last_index = None
         close = getattr(media_iter, "close", None)
         if close is not None:
             close()
