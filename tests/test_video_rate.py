@@ -97,14 +97,16 @@ def test_a_pass_keeps_the_frames_its_output_frames_show(clip_fps, count, start, 
         i += 1
 
 
-def test_a_reader_that_skips_frames_has_only_the_frames_it_is_shown_keyed(tmp_path, monkeypatch):
+@pytest.mark.parametrize("loop", [None, "crossfade=0.4"])
+def test_a_reader_that_skips_frames_has_only_the_frames_it_is_shown_keyed(tmp_path, monkeypatch, loop):
     """The preview drops frames to keep time: asked for every third output frame, the
     clip keys those (and a few read ahead), not the frames between, and each picture is
     the frame asked for, keyed as the sequential export keys it (within the temporal
-    smoothing's difference)."""
+    smoothing's difference). A crossfaded loop blends each frame with one from the clip's
+    end, and keys only those too."""
     path = tmp_path / "clip.mp4"
     green_clip(path, 30)
-    sequential, keyed_all = keyed_export(path, monkeypatch)
+    sequential, keyed_all = keyed_export(path, monkeypatch, loop=loop)
     calls = []
     score = FrameProcessor.score
 
@@ -113,11 +115,15 @@ def test_a_reader_that_skips_frames_has_only_the_frames_it_is_shown_keyed(tmp_pa
         return score(self, placed)
 
     monkeypatch.setattr(FrameProcessor, "score", counted)
-    plan = ExportPlan(load(str(path)), ExportSettings(device="3dcircle-42f2", key="green"), "X.BIN")
-    asked = list(range(0, FRAMES, 3))
+    plan = ExportPlan(
+        load(str(path)), ExportSettings(device="3dcircle-42f2", key="green", loop=loop), "X.BIN"
+    )
+    asked = list(range(0, len(sequential), 3))
     skipping = [plan.source.frame_at(i).copy() for i in asked]
-    assert keyed_all >= FRAMES
-    # the frames asked for, and at most the look-ahead of the first stride's guess
-    assert len(calls) <= len(asked) + 6, len(calls)
+    assert keyed_all >= len(sequential)
+    # the frames asked for (and the end's frames they blend with), and at most the
+    # look-ahead of each stream for the first stride's guess
+    blended = sum(1 for i in asked if loop and i < FRAMES - len(sequential))
+    assert len(calls) <= len(asked) + blended + 6 * (2 if loop else 1), (len(calls), keyed_all)
     for i, picture in zip(asked, skipping):
         assert np.abs(picture.astype(int) - sequential[i]).mean() < 2.0, i

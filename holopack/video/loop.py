@@ -25,22 +25,26 @@ def crossfade_length(frame_count: int, seconds: float, fps: float) -> int:
 
 
 def crossfade_frames(
-    start: Iterator[np.ndarray], tail: Iterator[np.ndarray], frame_count: int, fade: int
-) -> Iterator[np.ndarray]:
-    """start: the clip from frame 0; tail: the clip from frame N - fade."""
+    start: Iterator[np.ndarray | None], tail: Iterator[np.ndarray | None], frame_count: int, fade: int
+) -> Iterator[np.ndarray | None]:
+    """start: the clip from frame 0; tail: the clip from frame N - fade. A frame that
+    both streams leave out (None: a reader that skips it, VideoSource) is None."""
     last = None
     for i in range(max(1, frame_count - fade)):
-        frame = next(start, last)
+        try:
+            frame = next(start)
+        except StopIteration:  # the clip ran short: its last frame stands in
+            if last is None:
+                return
+            frame = last
+        end = next(tail, None) if i < fade else None
         if frame is None:
-            return
+            yield None
+            continue
         last = frame
-        if i < fade:
-            end = next(tail, None)
-            if end is not None:
-                w = (i + 1) / (fade + 1)
-                frame = (end.astype(np.float32) * (1.0 - w) + frame.astype(np.float32) * w + 0.5).astype(
-                    np.uint8
-                )
+        if end is not None:
+            w = (i + 1) / (fade + 1)
+            frame = (end.astype(np.float32) * (1.0 - w) + frame.astype(np.float32) * w + 0.5).astype(np.uint8)
         yield frame
 
 

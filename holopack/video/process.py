@@ -144,15 +144,25 @@ class ProcessedMedia(MediaSource):
         return ahead(cast(Iterator[np.ndarray], self._processed(skip)), KEY_AHEAD)
 
     def frames_kept(self, kept: np.ndarray) -> Iterator[np.ndarray | None]:
-        """frames(), with only the frames ``kept`` (bool (N,)) processed, the others None:
-        a clip faster than the device (60 fps on a 30 fps fan) is keyed at the device's
-        rate (pipeline.frames.VideoSource). A looped clip (crossfade, pingpong) blends or
-        replays frames the reader does not ask for, so it processes every frame."""
-        if self.options.loop is not None:
+        """frames(), with only the frames ``kept`` (bool (N,), read as the frames are
+        reached: a reader may clear more) processed, the others None: a clip faster than
+        the device (60 fps on a 30 fps fan) is keyed at the device's rate, and the
+        frames the preview skips are not keyed (pipeline.frames.VideoSource). A
+        crossfaded loop's frame j blends the clip's frames j and N - fade + j, so both
+        follow the mask; a ping-pong loop replays its forward frames backwards and
+        processes every frame."""
+        loop = self.options.loop
+        if loop is None:
+            return ahead(self._processed(0, kept), KEY_AHEAD)
+        if loop[0] != "crossfade":
             return self.frames()
-        return ahead(self._processed(0, kept), KEY_AHEAD)
+        n = self.model.frame_count
+        fade = crossfade_length(n, loop[1], self.fps)
+        start = ahead(self._processed(0, kept), KEY_AHEAD)
+        tail = ahead(self._processed(n - fade, ShiftedMask(kept, n - fade, fade)), KEY_AHEAD)
+        return crossfade_frames(start, tail, n, fade)
 
-    def _processed(self, skip: int, kept: np.ndarray | None = None) -> Iterator[np.ndarray | None]:
+    def _processed(self, skip: int, kept: KeptMask | None = None) -> Iterator[np.ndarray | None]:
         """processed() before the worker thread; ``kept``: bool (N,), the frames the
         reader will show: the others are decoded but not processed and come as None
         (frames past its end are processed)."""
@@ -163,7 +173,7 @@ class ProcessedMedia(MediaSource):
         for frame in self._keyed(placement, skip, kept):
             yield frame if fade is None or frame is None else apply_fade(frame, fade)
 
-    def _keyed(self, placement: Placement, skip: int, kept: np.ndarray | None) -> Iterator[np.ndarray | None]:
+    def _keyed(self, placement: Placement, skip: int, kept: KeptMask | None) -> Iterator[np.ndarray | None]:
         processor = FrameProcessor(self.model, placement)
         placed = placed_frames(self.source, placement)
         if placed is not None:
@@ -210,8 +220,25 @@ def fitted_frames(media: MediaSource, size: int) -> Iterator[np.ndarray] | None:
 SCORE_AHEAD = 1
 
 
+class ShiftedMask:
+    """The kept mask of a crossfade's tail: the clip's frame ``offset`` + i is kept as
+    output frame i is (for i < ``length``), read from ``kept`` as it is reached."""
+
+    def __init__(self, kept: np.ndarray, offset: int, length: int):
+        self.kept, self.offset, self.length = kept, offset, min(length, len(kept))
+
+    def __len__(self) -> int:
+        return self.offset + self.length
+
+    def __getitem__(self, index: int) -> bool:
+        return bool(self.kept[index - self.offset]) if index >= self.offset else False
+
+
+KeptMask = np.ndarray | ShiftedMask  # frames to process: read as the frames are reached
+
+
 def _two_stages(
-    processor: FrameProcessor, frames, skip: int, kept: np.ndarray | None
+    processor: FrameProcessor, frames, skip: int, kept: KeptMask | None
 ) -> Iterator[np.ndarray | None]:
     """processor.key on each placed frame of ``frames`` from ``skip`` on (None for a
     frame that ``kept`` leaves out), in two stages on two threads: the matte kernel of
@@ -240,7 +267,10 @@ def _open(media: ProcessedMedia) -> Iterator[np.ndarray]:
         return media.processed()
     if loop[0] == "crossfade":
         fade = crossfade_length(n, loop[1], media.fps)
-        return crossfade_frames(media.processed(), media.processed(skip=n - fade), n, fade)
+        # every frame processed: none is None
+        return cast(
+            Iterator[np.ndarray], crossfade_frames(media.processed(), media.processed(skip=n - fade), n, fade)
+        )
     return pingpong_frames(media.processed(), n, tempfile.gettempdir())
 
 
