@@ -24,9 +24,9 @@ def green_clip(path, fps: int) -> None:
     write_mp4(path, disc_crossing(SIDE, FRAMES, (30, 170, 40), (220, 120, 60), 48, 14, 25, 71), fps=fps)
 
 
-def keyed_export(path, monkeypatch, **settings):
-    """(the output frames' pictures, the frames keyed: the matte kernel's calls) of an
-    export to the 42-F2 (30 fps)."""
+def keyed_frames(path, monkeypatch, asked=None, **settings):
+    """(the pictures of the output frames ``asked`` (default: every one), the frames
+    keyed: the matte kernel's calls) of an export to the 42-F2 (30 fps)."""
     calls = []
     score = FrameProcessor.score
 
@@ -38,14 +38,15 @@ def keyed_export(path, monkeypatch, **settings):
     plan = ExportPlan(
         load(str(path)), ExportSettings(device="3dcircle-42f2", key="green", **settings), "X.BIN"
     )
-    pictures = [plan.source.frame_at(i).copy() for i in range(plan.timeline.frame_count)]
+    asked = range(plan.timeline.frame_count) if asked is None else asked
+    pictures = [plan.source.frame_at(i).copy() for i in asked]
     return pictures, len(calls)
 
 
 def test_a_60_fps_clip_on_a_30_fps_fan_keys_only_the_frames_it_shows(tmp_path, monkeypatch):
     path = tmp_path / "fast.mp4"
     green_clip(path, 60)
-    shown, keyed = keyed_export(path, monkeypatch)
+    shown, keyed = keyed_frames(path, monkeypatch)
     assert len(shown) == FRAMES // 2
     # the frames shown and at most the look-ahead: two keyed frames wait for the reader,
     # one more is finished and one scored (process.KEY_AHEAD, SCORE_AHEAD)
@@ -53,7 +54,7 @@ def test_a_60_fps_clip_on_a_30_fps_fan_keys_only_the_frames_it_shows(tmp_path, m
     # the same pictures as a clip made at 30 fps of those very frames, keyed in full
     slow = tmp_path / "slow.mp4"
     write_mp4(slow, list(load(str(path)).media.frames())[::2], fps=30)
-    made, keyed_slow = keyed_export(slow, monkeypatch)
+    made, keyed_slow = keyed_frames(slow, monkeypatch)
     assert keyed_slow >= len(made)
     for a, b in zip(shown, made):
         assert np.abs(a.astype(int) - b).mean() < 1.0
@@ -66,7 +67,7 @@ def test_a_looped_fast_clip_still_blends_every_frame(tmp_path, monkeypatch):
     # pingpong replays frames the reader does not ask for: all of them are keyed
     path = tmp_path / "fast.mp4"
     green_clip(path, 60)
-    _, keyed = keyed_export(path, monkeypatch, loop="pingpong")
+    _, keyed = keyed_frames(path, monkeypatch, loop="pingpong")
     assert keyed >= FRAMES
 
 
@@ -106,24 +107,13 @@ def test_a_reader_that_skips_frames_has_only_the_frames_it_is_shown_keyed(tmp_pa
     end, and keys only those too."""
     path = tmp_path / "clip.mp4"
     green_clip(path, 30)
-    sequential, keyed_all = keyed_export(path, monkeypatch, loop=loop)
-    calls = []
-    score = FrameProcessor.score
-
-    def counted(self, placed):
-        calls.append(1)
-        return score(self, placed)
-
-    monkeypatch.setattr(FrameProcessor, "score", counted)
-    plan = ExportPlan(
-        load(str(path)), ExportSettings(device="3dcircle-42f2", key="green", loop=loop), "X.BIN"
-    )
+    sequential, keyed_all = keyed_frames(path, monkeypatch, loop=loop)
     asked = list(range(0, len(sequential), 3))
-    skipping = [plan.source.frame_at(i).copy() for i in asked]
+    skipping, keyed = keyed_frames(path, monkeypatch, asked, loop=loop)
     assert keyed_all >= len(sequential)
     # the frames asked for (and the end's frames they blend with), and at most the
     # look-ahead of each stream for the first stride's guess
     blended = sum(1 for i in asked if loop and i < FRAMES - len(sequential))
-    assert len(calls) <= len(asked) + blended + 6 * (2 if loop else 1), (len(calls), keyed_all)
+    assert keyed <= len(asked) + blended + 6 * (2 if loop else 1), (keyed, keyed_all)
     for i, picture in zip(asked, skipping):
         assert np.abs(picture.astype(int) - sequential[i]).mean() < 2.0, i
