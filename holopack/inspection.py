@@ -41,7 +41,7 @@ def describe(scene: Scene, media_samples: int = 8) -> dict:
             info["warnings"] += media_warnings(scene, media_samples)
             return info
         # what export's default --key auto / --crop auto would do with it
-        model = analyse(m, video_options())
+        model = analyse(m, video_options(), inspecting=True)
         info.update(model.report())
         info["segmentation"] = segment.status()
         # A clip that export keys by default needs neither of media_warnings' lines: its

@@ -186,11 +186,13 @@ def test_the_first_pass_measures_how_much_of_the_subject_shows_the_screen(tmp_pa
     for i in range(12):
         frame, _, _, _ = glow_picture(opacity_from=0.0, opacity_to=0.0)  # the block alone
         Image.fromarray(np.roll(frame, 2 * i - 10, axis=1)).save(solid / f"frame{i:03d}.png")
-    with_glow = analyse(holopack.load(str(glowing)).media, video_options())
+    with_glow = analyse(holopack.load(str(glowing)).media, video_options(), inspecting=True)
     # the glow is as large as the block; the part of it keyed solid is counted
     assert 0.3 < with_glow.seen_through < 0.7
     assert with_glow.report()["seen_through"] == round(with_glow.seen_through, 3)
-    assert analyse(holopack.load(str(solid)).media, video_options()).seen_through == 0.0
+    assert analyse(holopack.load(str(solid)).media, video_options(), inspecting=True).seen_through == 0.0
+    # an export's first pass leaves it unmeasured
+    assert analyse(holopack.load(str(glowing)).media, video_options()).seen_through == 0.0
 
 
 def test_where_the_plate_holds_no_screen_nothing_is_taken_for_its_light():

@@ -105,7 +105,7 @@ class VideoModel:
     use_segment: bool = False  # the matte is the person segmenter's (holopack.video.segment)
     see_through: bool = False  # --see-through auto: the screen's light unmixed (matte.screen_light)
     # the median share of the subject's pixels in the samples that are the screen seen
-    # through it (matte.screen_light's groups; 0 without a screen)
+    # through it (matte.screen_light's groups; 0 without a screen; measured for inspect)
     seen_through: float = 0.0
     warnings: list = field(default_factory=list)
 
@@ -247,16 +247,23 @@ def _key_uv(rgb) -> np.ndarray:
     return (ycc[1:] * (100.0 / (ycc[0] + key_kernel.CHROMA_SOFTEN))).astype(np.float32)
 
 
-def analyse(media, options: VideoOptions, progress: Callable[[int, int], None] | None = None) -> VideoModel:
+def analyse(
+    media,
+    options: VideoOptions,
+    progress: Callable[[int, int], None] | None = None,
+    inspecting: bool = False,
+) -> VideoModel:
     """The first pass over ``media`` (a scene.types.MediaSource) for ``options``.
     progress: called with (frames read, frames in the clip) as the clip is read (its
-    decode is most of the pass: 1.2 of 2.7 s on a 10 s 1080p clip)."""
+    decode is most of the pass: 1.2 of 2.7 s on a 10 s 1080p clip). inspecting: also
+    measure what only inspect reports (VideoModel.seen_through: 62-70 ms of the 1080p
+    bench clip's first pass, work an export would throw away)."""
     # the pass fills a few hundred MB of fresh memory once: unmarked for huge pages, its
     # faults do not stall (1.5 s of a 10 s 1080p clip's 3.7: holopack.allocator)
     with small_pages(), tempfile.TemporaryDirectory(prefix="holopack-extent-") as folder:
         every = os.path.join(folder, "every.rgb")
         samples, count, scale, step = read_clip(media, every=every, progress=progress)
-        model = _analyse_samples(media, options, samples, count, scale)
+        model = _analyse_samples(media, options, samples, count, scale, inspecting)
         model.box = _union(model.box, clip_extent(model, every, media, samples, step))
     # the samples and their mattes are gone: the memory they took goes back to the
     # system rather than stay beside the export's frames (holopack.allocator)
@@ -266,7 +273,7 @@ def analyse(media, options: VideoOptions, progress: Callable[[int, int], None] |
 
 
 def _analyse_samples(
-    media, options: VideoOptions, samples: np.ndarray, count: int, scale: float
+    media, options: VideoOptions, samples: np.ndarray, count: int, scale: float, inspecting: bool = False
 ) -> VideoModel:
     model = VideoModel(
         width=media.width,
@@ -284,7 +291,7 @@ def _analyse_samples(
         mattes[mattes < ALPHA_GATE] = 0.0
         colours = np.stack([premultiply(s) for s in samples])
     else:
-        mattes, colours = _analyse_background(model, samples, options)
+        mattes, colours = _analyse_background(model, samples, options, inspecting)
     model.box = _extent(mattes, scale, media.width, media.height)
     if options.levels == "auto":
         model.gain = _levels_gain(colours, mattes)
@@ -292,7 +299,9 @@ def _analyse_samples(
     return model
 
 
-def _analyse_background(model: VideoModel, samples: np.ndarray, options: VideoOptions):
+def _analyse_background(
+    model: VideoModel, samples: np.ndarray, options: VideoOptions, inspecting: bool = False
+):
     k, h, w = samples.shape[:3]
     plate = np.empty((h, w, 3), np.float32)
     support = np.empty((h, w), np.float32)
@@ -464,7 +473,7 @@ def _analyse_background(model: VideoModel, samples: np.ndarray, options: VideoOp
         model.warnings.append("nothing moves in front of the background: the clip is not keyed")
         lit = (samples.max(axis=-1) > BLACK_LEVEL).astype(np.float32)
         return lit, samples
-    if model.despill >= 0:
+    if inspecting and model.despill >= 0:
         model.seen_through = seen_through(model, samples, mattes, background_linear)
     return mattes, colours
 
