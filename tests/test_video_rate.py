@@ -117,3 +117,14 @@ def test_a_reader_that_skips_frames_has_only_the_frames_it_is_shown_keyed(tmp_pa
     assert keyed <= len(asked) + blended + 6 * (2 if loop else 1), (keyed, keyed_all)
     for i, picture in zip(asked, skipping):
         assert np.abs(picture.astype(int) - sequential[i]).mean() < 2.0, i
+
+
+def test_a_skipping_reader_near_the_clips_end_wraps_without_fault(tmp_path, monkeypatch):
+    # strides that run past the clip's end (where its next pass starts) guess no skips there
+    path = tmp_path / "clip.mp4"
+    green_clip(path, 30)
+    asked = [0, 7, 14, 21, 28, 35, 39, 3, 11, 19, 27]
+    pictures, _ = keyed_frames(path, monkeypatch, asked)
+    sequential, _ = keyed_frames(path, monkeypatch)
+    for i, picture in zip(asked, pictures):
+        assert np.abs(picture.astype(int) - sequential[i]).mean() < 2.0, i

@@ -367,8 +367,12 @@ class VideoSource(_SourceBase):
         kept = self._kept
         assert kept is not None
         kept[max(self._media_pos + 1, 0) : wanted] = False
-        shown = [self.source_index(index + k * stride) for k in range(1, SKIP_AHEAD_STRIDES + 1)]
-        shown = [i for i in shown if wanted < i < len(kept)]  # not past the clip's end
+        shown: list[int] = []
+        for k in range(1, SKIP_AHEAD_STRIDES + 1):
+            i = self.source_index(index + k * stride)
+            if not (max(shown, default=wanted) < i < len(kept)):
+                break  # the clip starts again there (the next pass reads anew)
+            shown.append(i)
         if shown:
             guessed = kept[wanted + 1 : shown[-1] + 1]
             keep = guessed[np.array(shown) - (wanted + 1)].copy()
