@@ -592,16 +592,6 @@ def edge_band(alpha: np.ndarray, px: int = EDGE_BAND_PX) -> np.ndarray:
 SCREEN_CHROMA_SHARE = 0.4
 
 
-# Light of the screen seen through a part of the subject that lets it through (a glow,
-# smoke, a veil) is a mix of the two, and the key's score, made for solid subjects, calls
-# it solid: a public motion-graphics clip (a spinning sign whose white glow trails over
-# the green screen) kept a green haze around the sign 40 px wide on the fan. Such a
-# pixel's share of the screen is its excess in the key's channel over the larger of the
-# other two, over the backdrop's own (linear light: light mixes linearly). A spilled rim
-# shows the same excess, so only a group of such pixels that reaches SCREEN_LIGHT_MIN_PX
-# pixels past the edge band (deeper than spill reaches) is taken: its pixels of share
-# above SCREEN_LIGHT_SHARE keep 1 - share of their alpha at most, and all of it is unmixed
-# and despilled in linear light.
 @functools.cache
 def _srgb_codes_table() -> np.ndarray:
     """float32 (65536,): linear light k / 65535 as an sRGB code (0-255, unrounded)."""
@@ -616,6 +606,16 @@ def srgb_codes(linear: np.ndarray) -> np.ndarray:
     return _srgb_codes_table()[index.astype(np.int32)]
 
 
+# Light of the screen seen through a part of the subject that lets it through (a glow,
+# smoke, a veil) is a mix of the two, and the key's score, made for solid subjects, calls
+# it solid: a public motion-graphics clip (a spinning sign whose white glow trails over
+# the green screen) kept a green haze around the sign 40 px wide on the fan. Such a
+# pixel's share of the screen is its excess in the key's channel over the larger of the
+# other two, over the backdrop's own (linear light: light mixes linearly). A spilled rim
+# shows the same excess, so only a group of such pixels that reaches SCREEN_LIGHT_MIN_PX
+# pixels past the edge band (deeper than spill reaches) is taken: its pixels of share
+# above SCREEN_LIGHT_SHARE keep 1 - share of their alpha at most, and all of it is unmixed
+# and despilled in linear light.
 SCREEN_LIGHT_DESPILL = 0.05  # a pixel this much the screen's is screen light (grouped)
 SCREEN_LIGHT_SHARE = 0.15  # and from this much on, its alpha is 1 - its share
 SCREEN_LIGHT_MIN_PX = 20  # pixels of a group past the edge band: more than a spilled rim
