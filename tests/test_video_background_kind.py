@@ -11,7 +11,15 @@ from __future__ import annotations
 
 import numpy as np
 from _matte_measures import key_clip
-from _video_clips import SIZE, _encode_crf14, green_background, srgb_decode, srgb_encode, subject_frames
+from _video_clips import (
+    SIZE,
+    _encode_crf14,
+    green_background,
+    srgb_decode,
+    srgb_encode,
+    studio_background,
+    subject_frames,
+)
 
 FRAMES = 24
 GREEN_SCREEN = (0, 255, 26)  # the bright screen of public stock clips
@@ -228,3 +236,43 @@ def test_a_logo_on_a_studio_backdrop_away_from_the_subject_stays_backdrop(tmp_pa
     assert model.kind == "studio"
     assert min(dark) >= 0.99, f"the logo exactly 0 in {min(dark):.4f} of its pixels at worst"
     assert min(background) >= 0.995, f"background exactly 0 in {min(background):.4f} at worst"
+
+
+def _bust(size: int, frame: int, frames: int) -> tuple[np.ndarray, np.ndarray]:
+    """A presenter from the chest up, as the framing of a talking head has it: the head
+    reaches the picture's top, the shoulders both sides and the bottom; the head sways
+    a few pixels. -> (linear colour (H, W, 3), coverage (H, W) float64), the outline
+    antialiased (4 x 4 samples a pixel)."""
+    k = 4
+    y, x = (np.mgrid[0 : size * k, 0 : size * k] + 0.5) / (size * k)
+    sway = 0.015 * np.sin(2 * np.pi * frame / frames)
+    head = ((x - 0.5 - sway) / 0.16) ** 2 + ((y - 0.2) / 0.23) ** 2 <= 1.0
+    neck = (np.abs(x - 0.5 - sway / 2) <= 0.08) & (y >= 0.35) & (y <= 0.7)
+    shoulders = ((x - 0.5) / 0.62) ** 2 + ((y - 1.2) / 0.55) ** 2 <= 1.0
+    cover = (head | neck | shoulders).reshape(size, k, size, k).mean(axis=(1, 3))
+    ys, xs = (np.mgrid[0:size, 0:size] + 0.5) / size
+    skin = np.array([0.55, 0.32, 0.22])
+    colour = np.broadcast_to(skin, (size, size, 3)).copy()
+    # eyes, brows and mouth: dark features inside the face, as a face has them
+    for fx, fy, rx, ry in ((0.44, 0.19, 0.025, 0.012), (0.56, 0.19, 0.025, 0.012), (0.5, 0.31, 0.05, 0.012)):
+        colour[((xs - fx - sway) / rx) ** 2 + ((ys - fy) / ry) ** 2 <= 1.0] = (0.03, 0.02, 0.02)
+    colour[ys < 0.07] = (0.08, 0.07, 0.06)  # hair
+    colour[ys > 0.62] = (0.006, 0.006, 0.007)  # a black sweater
+    return colour, cover
+
+
+def test_a_presenter_standing_still_whose_head_and_shoulders_reach_the_edges_is_keyed_whole(tmp_path):
+    # A public clip of a talking head on a plain wall: the plate's vote took the
+    # presenter, who hardly moves, and the part of the plate off the backdrop's fit ran
+    # from the top of the picture to its bottom, so it was taken for a band of the
+    # backdrop's own (as a letterboxed screen's bars are) and kept: his face keyed
+    # black in large holes. A band fills its box; a head and shoulders do not.
+    size = SIZE
+    rng = np.random.default_rng(5)
+    backdrop = studio_background(size, np.random.default_rng(1005))
+    pictures, truths = [], []
+    for i in range(FRAMES):
+        colour, cover = _bust(size, i, FRAMES)
+        pictures.append(_codes(colour * cover[..., None] + (1.0 - cover[..., None]) * backdrop, rng))
+        truths.append(cover)
+    _assert_keyed_as(str(tmp_path / "bust.mp4"), pictures, truths, "studio")

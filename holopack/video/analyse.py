@@ -684,9 +684,35 @@ def refine_plate(samples: np.ndarray, plate: np.ndarray, support: np.ndarray) ->
         return
     still = standing_subject(np.abs(plate - fit).sum(-1) > PLATE_TOLERANCE, plate, support)
     if still.any():
+        still = _whole_parts(still, plate)
+        # the fit again without the subject standing there: where it covers a whole side
+        # of the picture (a presenter's chest along the bottom) the first fit bent to it
+        clear = cv2.dilate(still.view(np.uint8), np.ones((9, 9), np.uint8)) == 0
+        refit = smooth_backdrop(plate, sure & clear)
+        if refit is not None:
+            fit = refit
         size = 2 * STILL_GROW + 1
         still = cv2.dilate(still.view(np.uint8), np.ones((size, size), np.uint8)) > 0
         plate[still] = fit[still]
+
+
+def _whole_parts(still: np.ndarray, plate: np.ndarray) -> np.ndarray:
+    """still bool (H, W): the parts of a subject standing still that the plate is off the
+    fit in; plate float32 (H, W, 3) -> still with the parts of the plate that no outline
+    divides from them and that lie mostly within them (WHOLE_SHARE of their pixels): the
+    rest of a presenter's chest, where the fit had bent to it."""
+    luma = cv2.cvtColor(plate, cv2.COLOR_RGB2GRAY)
+    steep = cv2.magnitude(
+        cv2.Sobel(luma, cv2.CV_32F, 1, 0, ksize=3, scale=0.125),
+        cv2.Sobel(luma, cv2.CV_32F, 0, 1, ksize=3, scale=0.125),
+    )
+    flat = (steep <= STILL_EDGE * max(float(np.percentile(steep[~still], 90)), 0.5)).view(np.uint8)
+    count, labels = cv2.connectedComponents(flat, connectivity=4)
+    inside = np.bincount(labels[still & (flat > 0)], minlength=count)
+    total = np.bincount(labels.ravel(), minlength=count)
+    whole = inside >= WHOLE_SHARE * np.maximum(total, 1)
+    whole[0] = False  # label 0: the outlines themselves
+    return still | (whole[labels] & (flat > 0))
 
 
 def standing_subject(off: np.ndarray, plate: np.ndarray, support: np.ndarray) -> np.ndarray:
@@ -709,7 +735,10 @@ def standing_subject(off: np.ndarray, plate: np.ndarray, support: np.ndarray) ->
         return np.zeros_like(off)
     count, labels, stats, _ = cv2.connectedComponentsWithStats(off.view(np.uint8), connectivity=8)
     h, w = off.shape
-    across = (stats[:, cv2.CC_STAT_WIDTH] >= w) | (stats[:, cv2.CC_STAT_HEIGHT] >= h)
+    box = stats[:, cv2.CC_STAT_WIDTH] * stats[:, cv2.CC_STAT_HEIGHT]
+    across = ((stats[:, cv2.CC_STAT_WIDTH] >= w) | (stats[:, cv2.CC_STAT_HEIGHT] >= h)) & (
+        stats[:, cv2.CC_STAT_AREA] >= BAND_FILL * box
+    )
     luma = cv2.cvtColor(plate, cv2.COLOR_RGB2GRAY)
     steep = cv2.magnitude(
         cv2.Sobel(luma, cv2.CV_32F, 1, 0, ksize=3, scale=0.125),
@@ -726,6 +755,8 @@ def standing_subject(off: np.ndarray, plate: np.ndarray, support: np.ndarray) ->
     return subject[labels]
 
 
+WHOLE_SHARE = 0.3  # _whole_parts: a part of the plate this much within the still subject is its
+BAND_FILL = 0.7  # standing_subject: a band's share of its box (bars, a floor: most of it)
 STILL_GROW = 2  # refine_plate: a subject that stood still, grown by this for its outline
 STILL_EDGE = 8.0  # standing_subject: a subject's outline, against the backdrop's gradient
 STILL_MOTION_PX = 3  # standing_subject: how near a subject standing still something moves
