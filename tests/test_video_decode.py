@@ -125,6 +125,24 @@ def test_native_vp9_decoder_drops_the_alpha_that_libvpx_keeps(tmp_path):
     assert next(iter(holopack.load(str(path)).media.open_rgba()))[0, 0, 3] < 20
 
 
+def test_a_webm_muxed_again_by_ffmpeg_keeps_its_alpha(tmp_path):
+    """ffmpeg writes a WebM's alpha flag, when it muxes one again (a trim with -c copy, a
+    re-encode), as a tag that it prints as "ALPHA_MODE", not Matroska's AlphaMode
+    ("alpha_mode"); the alpha itself is all there. Read as opaque, such a clip was keyed
+    as a studio."""
+    first = tmp_path / "first.webm"
+    encode(first, rgba_frames(), CONTAINERS["vp9.webm"])
+    again = tmp_path / "again.webm"
+    exe = imageio_ffmpeg.get_ffmpeg_exe()
+    subprocess.run([exe, "-y", "-loglevel", "error", "-i", str(first), "-c", "copy", str(again)], check=True)
+    shown = subprocess.run([exe, "-hide_banner", "-i", str(again)], capture_output=True, text=True).stderr
+    assert "ALPHA_MODE" in shown and "alpha_mode" not in shown  # the case this test is for
+    media = holopack.load(str(again)).media
+    assert media.alpha
+    for got, want in zip(media.open_rgba(), rgba_frames(), strict=True):
+        assert np.abs(got[..., 3].astype(int) - want[..., 3].astype(int)).max() <= ALPHA_TOLERANCE["vp9.webm"]
+
+
 def test_opaque_video_has_no_alpha(tmp_path):
     path = tmp_path / "plain.mp4"
     encode(path, rgba_frames(), ["-c:v", "libx264", "-pix_fmt", "yuv420p"])

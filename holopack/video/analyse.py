@@ -285,6 +285,12 @@ def _analyse_samples(
         analysis_scale=scale,
         edge_px=1 if lossless_pictures(media.path) else 2,
     )
+    if model.alpha and opaque_alpha(samples):
+        # an alpha channel that hides nothing (a product shot on white saved as APNG)
+        # would leave its backdrop lit with no way to key it: keyed as a clip without one
+        model.alpha = False
+        samples = np.ascontiguousarray(samples[..., :3])
+        model.warnings.append("its alpha channel is opaque in every frame: keyed as a clip without alpha")
     if model.alpha:
         model.kind, model.key = "alpha", "none (the clip's own alpha)"
         mattes = samples[..., 3].astype(np.float32) / 255.0
@@ -293,10 +299,20 @@ def _analyse_samples(
     else:
         mattes, colours = _analyse_background(model, samples, options, inspecting)
     model.box = _extent(mattes, scale, media.width, media.height)
+    if model.box is None:
+        model.warnings.append(
+            "no subject shows in any frame (transparent or black throughout): the fan shows nothing"
+        )
     if options.levels == "auto":
         model.gain = _levels_gain(colours, mattes)
     model.see_through = options.see_through == "auto"
     return model
+
+
+def opaque_alpha(samples: np.ndarray) -> bool:
+    """samples uint8 (K, H, W, 4) -> whether their alpha is opaque everywhere (within
+    ALPHA_GATE of 255: compression noise)."""
+    return int(samples[..., 3].min()) >= int(round(255.0 * (1.0 - ALPHA_GATE)))
 
 
 def _analyse_background(
@@ -920,7 +936,7 @@ def subject_cells(
     if model.use_segment and segmenter is not None:
         return np.stack([segmenter(np.ascontiguousarray(f[..., :3])) >= 0.5 for f in frames])
     if not (model.use_plate or model.use_key):
-        return frames.max(axis=-1) > BLACK_LEVEL
+        return frames[..., :3].max(axis=-1) > BLACK_LEVEL
     cells = np.ones(frames.shape[:3], bool)
     if model.use_plate and plate is not None:
         gate = 0.5 * float(model.params[1] + model.params[2])

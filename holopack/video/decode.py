@@ -238,8 +238,10 @@ def probe_stream(path: str) -> StreamInfo:
     pix_fmt = pix_m.group(1) if pix_m else ""
     if pix_fmt == "none":  # ffmpeg found no decodable picture: a cut-off or damaged file
         raise InputError(f"the video is damaged or cut short ({ffmpeg_fault(text)})", path)
-    # the WebM alpha flag is container metadata printed under the stream
-    webm_alpha = bool(re.search(r"alpha_mode\s*:\s*1", text))
+    # the WebM alpha flag is container metadata printed under the stream: Matroska's
+    # AlphaMode ("alpha_mode"), or the tag ffmpeg writes when it muxes such a stream again
+    # ("ALPHA_MODE"; its libvpx decoder then reads the alpha as from the first)
+    webm_alpha = bool(re.search(r"alpha_mode\s*:\s*1", text, re.IGNORECASE))
     alpha = bool(_ALPHA_PIX.match(pix_fmt)) or webm_alpha
     index_m = re.search(r"Stream #0:(\d+)", line)
     index = int(index_m.group(1)) if index_m and mapped else None
