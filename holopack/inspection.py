@@ -11,7 +11,7 @@ from .scene.material_features import material_features
 from .scene.media import fit_square
 from .scene.scene import Scene
 from .video import segment
-from .video.analyse import analyse
+from .video.analyse import DARK_LEVEL, analyse
 from .video.options import video_options
 
 # A fan shows black as "off": a background brighter than this (mean sRGB code of the
@@ -291,6 +291,11 @@ def _media_lines(info: dict) -> list[str]:
             lines.append(
                 f"  the screen's colour lies over {100 * info['seen_through']:.0f}% of the subject "
                 "past its rim (a glow or smoke, or its own green: --see-through auto takes it out)"
+            )
+        if info.get("dark", 0) >= 0.005:  # rounds to 1% or more
+            lines.append(
+                f"  dark: {100 * info['dark']:.0f}% of the subject's pixels light a fan's LEDs "
+                f"barely or not at all (brightest channel below {DARK_LEVEL}/255)"
             )
         lines.append(f"  person segmentation: {info['segmentation']}")
     return lines

@@ -76,6 +76,14 @@ EXTENT_CHUNK = 64  # frames keyed at a time from the copy: memory flat in the cl
 EXTENT_ALPHA = 0.25
 LEVELS_TARGET = 250.0  # --levels auto: the subject's bright end lands here (sRGB code)
 LEVELS_MAX_GAIN = 4.0
+# A fan shows black as clear air, so a dark subject hardly shows on it (black text on a
+# green screen, keyed right, leaves a few lit specks). A solid subject pixel whose
+# brightest channel is below DARK_LEVEL (sRGB code; 2% of full light) counts as dark,
+# and inspect and export warn where DARK_SHARE of the subject is. Measured on every
+# DARK_STEP-th sample as the fan shows it (keyed, despilled, premultiplied, levelled).
+DARK_LEVEL = 40
+DARK_SHARE = 0.5
+DARK_STEP = 4
 
 
 @dataclass
@@ -107,6 +115,8 @@ class VideoModel:
     # the median share of the subject's pixels in the samples that are the screen seen
     # through it (matte.screen_light's groups; 0 without a screen; measured for inspect)
     seen_through: float = 0.0
+    # the share of the subject's solid pixels that a fan barely lights (dark_share)
+    dark: float = 0.0
     warnings: list = field(default_factory=list)
 
     def report(self) -> dict:
@@ -120,6 +130,7 @@ class VideoModel:
             "cut_edges": list(cut_edges(self.box, self.width, self.height)),
             "levels_gain": round(self.gain, 3),
             "seen_through": round(self.seen_through, 3),
+            "dark": round(self.dark, 3),
         }
 
 
@@ -296,8 +307,9 @@ def _analyse_samples(
         mattes = samples[..., 3].astype(np.float32) / 255.0
         mattes[mattes < ALPHA_GATE] = 0.0
         colours = np.stack([premultiply(s) for s in samples])
+        shown = (colours[::DARK_STEP], mattes[::DARK_STEP])
     else:
-        mattes, colours = _analyse_background(model, samples, options, inspecting)
+        mattes, colours, shown = _analyse_background(model, samples, options, inspecting)
     model.box = _extent(mattes, scale, media.width, media.height)
     if model.box is None:
         model.warnings.append(
@@ -306,6 +318,7 @@ def _analyse_samples(
     if options.levels == "auto":
         model.gain = _levels_gain(colours, mattes)
     model.see_through = options.see_through == "auto"
+    _warn_dark(model, shown, options)
     return model
 
 
@@ -313,6 +326,55 @@ def opaque_alpha(samples: np.ndarray) -> bool:
     """samples uint8 (K, H, W, 4) -> whether their alpha is opaque everywhere (within
     ALPHA_GATE of 255: compression noise)."""
     return int(samples[..., 3].min()) >= int(round(255.0 * (1.0 - ALPHA_GATE)))
+
+
+def dark_share(colours: np.ndarray, mattes: np.ndarray, gain: float = 1.0) -> float:
+    """colours (K, H, W, 3+) uint8 as the fan shows them before --levels (premultiplied
+    over black), mattes (K, H, W) float32 -> the share of the solid subject's pixels
+    (matte >= 0.5) whose brightest channel, times ``gain``, is below DARK_LEVEL; 0 with
+    hardly any subject."""
+    solid = mattes >= 0.5
+    if int(solid.sum()) < 16:
+        return 0.0
+    brightest = colours[..., :3].max(axis=-1)[solid].astype(np.float32) * np.float32(gain)
+    return float((brightest < DARK_LEVEL).mean())
+
+
+def may_be_dark(samples: np.ndarray, mattes: np.ndarray, despill: int) -> bool:
+    """samples (K, H, W, 3) uint8 as decoded, their mattes (K, H, W) float32, the key's
+    channel (-1: none) -> whether the keyed subject may be dark (dark_share >= DARK_SHARE),
+    from the samples alone. Keying can take a pixel's key channel down to its other
+    channels and, on the rim, halve the pixel and take off the screen behind it: inside
+    the subject a pixel whose other channels reach twice DARK_LEVEL stays lit, and half
+    of DARK_SHARE leaves room for the rim's pixels, which may not. Where less than that
+    share of the subject is lit so, it may be dark."""
+    solid = mattes >= 0.5
+    if int(solid.sum()) < 16:
+        return False
+    channels = [c for c in range(3) if c != despill]
+    lit = samples[..., channels].max(axis=-1)[solid] >= 2 * DARK_LEVEL
+    return float(1.0 - lit.mean()) >= 0.5 * DARK_SHARE
+
+
+def _warn_dark(model: VideoModel, shown: tuple[np.ndarray, np.ndarray] | None, options: VideoOptions) -> None:
+    """model.dark from ``shown`` (colours, mattes: every DARK_STEP-th sample as the fan
+    shows it, before --levels; None: not measured, the subject surely lit), and a
+    warning where DARK_SHARE of the subject is dark."""
+    if shown is None:
+        return
+    colours, mattes = shown
+    model.dark = dark_share(colours, mattes, model.gain)
+    if model.dark < DARK_SHARE:
+        return
+    message = (
+        f"{100 * model.dark:.0f}% of the subject is dark (brightest channel below {DARK_LEVEL}/255): "
+        "a fan shows black as clear air, so it will hardly show"
+    )
+    if options.levels != "auto":
+        levelled = dark_share(colours, mattes, _levels_gain(colours, mattes))
+        if levelled < DARK_SHARE:
+            message += f" (--levels auto brightens it: {100 * levelled:.0f}% dark)"
+    model.warnings.append(message)
 
 
 def _analyse_background(
@@ -370,7 +432,7 @@ def _analyse_background(
                     "the background moves and is no key colour: keyed by the person segmenter, "
                     "which is made for real people (--key none keeps the frame)"
                 )
-                return segmented
+                return _segmented_shown(model, segmented, samples)
             key = "none"  # it did not load (said in a warning): as without it
         elif kind == "moving":
             key = "none"
@@ -384,7 +446,7 @@ def _analyse_background(
         segmented = _segment_samples(model, samples, options)
         if segmented is None:
             raise InputError(model.warnings[-1])
-        return segmented
+        return _segmented_shown(model, segmented, samples)
     if key in ("green", "blue"):
         channel = 1 if key == "green" else 2
         model.key_rgb = (
@@ -400,7 +462,7 @@ def _analyse_background(
         model.key = {"plate": "difference to the clean plate", "none": "none"}[key]
     if key == "none":
         lit = (samples.max(axis=-1) > BLACK_LEVEL).astype(np.float32)
-        return lit, samples
+        return lit, samples, (samples[::DARK_STEP], lit[::DARK_STEP])
     model.use_plate = static or key == "plate"
     # With a clean plate the key colour only steers despill: the plate's luma is at full
     # resolution where 4:2:0 video halves the chroma a colour key reads, so edges stay
@@ -488,10 +550,50 @@ def _analyse_background(
         model.key = "none"
         model.warnings.append("nothing moves in front of the background: the clip is not keyed")
         lit = (samples.max(axis=-1) > BLACK_LEVEL).astype(np.float32)
-        return lit, samples
+        return lit, samples, (samples[::DARK_STEP], lit[::DARK_STEP])
     if inspecting and model.despill >= 0:
         model.seen_through = seen_through(model, samples, mattes, background_linear)
-    return mattes, colours
+    if options.levels == "auto":
+        shown = colours[::DARK_STEP]
+    elif not (inspecting or may_be_dark(samples[::DARK_STEP], mattes[::DARK_STEP], model.despill)):
+        # keying the samples again took 1.0 s of a 10 s 1080p clip's 5.9 s first pass
+        # (bench_key.py's clip, whose subject is lit): an export measures only a subject
+        # that may be dark, inspect always
+        return mattes, colours, None
+    else:
+        # keyed as export keys them (despilled: a dark green on a green screen is dark)
+        shown = np.stack(
+            [
+                key_frame(
+                    model,
+                    s,
+                    ycc_plate,
+                    plate,
+                    None,
+                    background=background,
+                    background_linear=background_linear,
+                )[0]
+                for s in samples[::DARK_STEP]
+            ]
+        )
+    return mattes, colours, (shown, mattes[::DARK_STEP])
+
+
+def _segmented_shown(model: VideoModel, segmented: tuple[np.ndarray, np.ndarray], samples: np.ndarray):
+    """_segment_samples' (mattes, colours) and what the fan shows of every DARK_STEP-th
+    sample: the segmenter's colours premultiplied by its matte (the frame where it kept
+    the frame)."""
+    mattes, colours = segmented
+    if model.use_segment and colours is samples:
+        shown = np.stack(
+            [
+                segment.premultiplied(s, m)
+                for s, m in zip(samples[::DARK_STEP], mattes[::DARK_STEP], strict=True)
+            ]
+        )
+    else:
+        shown = colours[::DARK_STEP]
+    return mattes, colours, (shown, mattes[::DARK_STEP])
 
 
 SEEN_THROUGH_STEP = 4
