@@ -103,10 +103,12 @@ def test_a_profile_that_cannot_be_read_is_ignored_with_a_warning(tmp_path, capsy
     assert "colour profile" in capsys.readouterr().err
 
 
-def test_a_phone_jpeg_holding_a_second_picture_is_one_still(tmp_path):
+@pytest.mark.parametrize("name", ["photo.jpg", "pair.mpo"])
+def test_a_phone_jpeg_holding_a_second_picture_is_one_still(tmp_path, name):
     # phones and 3D cameras append a depth or gain map or a second eye (the MP format):
-    # it was played as a two-frame clip, flashing the map
-    path = tmp_path / "photo.jpg"
+    # it was played as a two-frame clip, flashing the map; a 3D camera names the file
+    # .mpo (refused as an unknown type)
+    path = tmp_path / name
     second = Image.fromarray(255 - GRID)
     Image.fromarray(GRID).save(
         path, format="MPO", save_all=True, append_images=[second], quality=95, subsampling=0

@@ -66,6 +66,8 @@ _REGISTRY: dict[str, str] = {
     ".tga": "holopack.scene.media:load_image",
     ".psd": "holopack.scene.media:load_image",
     ".avif": "holopack.scene.media:load_image",
+    # a camera's stereo or depth pair (Multi-Picture Object: JPEGs one after another); its first picture
+    ".mpo": "holopack.scene.media:load_image",
     ".heic": "holopack.scene.media:load_heif",
     ".heif": "holopack.scene.media:load_heif",
     **dict.fromkeys(VIDEO_SUFFIXES, "holopack.scene.media:load_video"),

@@ -74,6 +74,9 @@ EXTENT_CHUNK = 64  # frames keyed at a time from the copy: memory flat in the cl
 # an alpha clip's cell is the subject's where its mean alpha reaches this (a quarter
 # of the cell covered)
 EXTENT_ALPHA = 0.25
+# a key colour whose chroma (as the key reads it, _key_uv) is below this is a grey: green
+# screens measure 50-90, a yellow-green wall 48, skin 18, a beige backdrop 11
+NEUTRAL_KEY = 8.0
 LEVELS_TARGET = 250.0  # --levels auto: the subject's bright end lands here (sRGB code)
 LEVELS_MAX_GAIN = 4.0
 # A fan shows black as clear air, so a dark subject hardly shows on it (black text on a
@@ -301,7 +304,8 @@ def _analyse_samples(
         # would leave its backdrop lit with no way to key it: keyed as a clip without one
         model.alpha = False
         samples = np.ascontiguousarray(samples[..., :3])
-        model.warnings.append("its alpha channel is opaque in every frame: keyed as a clip without alpha")
+        if media.fps > 0:  # (a picture is keyed only with a key named: nothing to say)
+            model.warnings.append("its alpha channel is opaque in every frame: keyed as a clip without alpha")
     if model.alpha:
         model.kind, model.key = "alpha", "none (the clip's own alpha)"
         mattes = samples[..., 3].astype(np.float32) / 255.0
@@ -464,6 +468,15 @@ def _analyse_background(
         lit = (samples.max(axis=-1) > BLACK_LEVEL).astype(np.float32)
         return lit, samples, (samples[::DARK_STEP], lit[::DARK_STEP])
     model.use_plate = static or key == "plate"
+    neutral = model.key_rgb is not None and float(np.hypot(*_key_uv(model.key_rgb))) < NEUTRAL_KEY
+    if neutral and not model.use_plate:
+        # A white or grey key (a product shot on white, --key '#FFFFFF'): the key reads
+        # chroma alone, in which every grey is the key, and a silver or black part of
+        # the product was keyed out with the backdrop (a public photo of a headset on
+        # white: 99.6% of it black). The key colour is the plate instead, and the
+        # difference to it counts the luma as well.
+        plate[...] = np.asarray(model.key_rgb, np.float32)
+        model.use_plate = True
     # With a clean plate the key colour only steers despill: the plate's luma is at full
     # resolution where 4:2:0 video halves the chroma a colour key reads, so edges stay
     # solid (green test clip: matte IoU 0.946 with both, see docs/video.md).
@@ -472,7 +485,9 @@ def _analyse_background(
         rgb = np.asarray(model.key_rgb, np.float32)
         model.key_uv = _key_uv(rgb)
         model.despill = (
-            int(np.argmax(rgb)) if rgb.max() - np.delete(rgb, int(np.argmax(rgb))).max() > 0 else -1
+            int(np.argmax(rgb))
+            if rgb.max() - np.delete(rgb, int(np.argmax(rgb))).max() > 0 and not neutral
+            else -1
         )
     if kind == "black":
         # the background is known: a subject that stands still on it is no part of it

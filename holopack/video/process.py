@@ -26,7 +26,7 @@ from ..ahead import ahead
 from ..notices import warn
 from ..scene.types import MediaSource
 from . import segment
-from .analyse import ALPHA_GATE, VideoModel, analyse, source_frames
+from .analyse import ALPHA_GATE, VideoModel, analyse, opaque_alpha, source_frames
 from .crop import Placement, circle_placement, fit_placement, place, window
 from .decode import premultiply, window_filter
 from .edge_fade import apply_fade, fade_for
@@ -325,7 +325,8 @@ def prepare_scene(
 ):
     """The scene with its video processed per ``options``; models and the plain options
     (no key, fit, no loop, no levels) pass through unchanged. A still picture is processed
-    only when a key colour is named (green, blue, COLOR) or person, and never looped: ``auto`` finds
+    only when a key colour is named (green, blue, COLOR) or person, or when it has alpha
+    (cropped to its subject), and never looped: ``auto`` finds
     no background in one frame (nothing moves against it), and a picture was never keyed
     by default; but ``--key green`` on a green-screen still was ignored without a word,
     and the fan showed the screen as a lit disc. progress: as analyse's, for the first
@@ -337,7 +338,18 @@ def prepare_scene(
     from dataclasses import replace
 
     if scene.media.fps <= 0:
-        if options.key in ("auto", "none"):
+        # ... but for a picture with alpha (a logo, a cut-out product) whose subject
+        # --crop auto fits into the circle from its alpha, as a clip's: fitted whole, a
+        # logo filling its picture lost its corners past the circle, and a subject in one
+        # corner of its picture stayed off centre
+        cut_out = (
+            scene.media.alpha
+            and scene.media.open_rgba is not None
+            and options.key == "auto"
+            and options.crop == "auto"
+            and not opaque_alpha(next(iter(scene.media.open_rgba()))[None])
+        )
+        if options.key in ("auto", "none") and not cut_out:
             return scene
         options = replace(options, loop=None)
     return replace(scene, media=processed_media(scene.media, options, margin, progress))
