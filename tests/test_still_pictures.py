@@ -11,6 +11,7 @@ import io
 import struct
 import subprocess
 import sys
+from pathlib import Path
 
 import numpy as np
 import pytest
@@ -20,6 +21,8 @@ from PIL import Image
 
 import holopack
 from holopack.errors import InputError
+
+DATA = Path(__file__).parent / "data"
 
 W, H = 96, 64  # wider than tall, nine distinct cells: a turned or mirrored picture shows
 GRID = cell_grid(W, H)
@@ -186,6 +189,22 @@ def test_a_heic_that_cannot_be_decoded_is_refused_saying_what_to_convert_to(tmp_
     lines = run.stderr.strip().splitlines()
     assert run.returncode == 2 and len(lines) == 1, run.stderr
     assert name in lines[0] and "HEIC" in lines[0] and "JPEG or PNG" in lines[0]
+
+
+def test_a_cut_heic_is_refused_in_one_line(tmp_path):
+    # cut in its picture data: the clip reader's "cut short: its video ends after 1.00 s
+    # of the 0.00 s it promises; the loop is what is there" came above the refusal
+    whole = (DATA / "heic" / "blue_grid_alpha.heic").read_bytes()
+    (tmp_path / "cut.heic").write_bytes(whole[:1200])
+    run = subprocess.run(
+        [sys.executable, "-m", "holopack", "inspect", "cut.heic"],
+        cwd=tmp_path,
+        capture_output=True,
+        text=True,
+    )
+    lines = run.stderr.strip().splitlines()
+    assert run.returncode == 2 and len(lines) == 1, run.stderr
+    assert "cut.heic" in lines[0] and "HEIC" in lines[0]
 
 
 def test_an_avif_is_read_as_a_picture(tmp_path):

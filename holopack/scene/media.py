@@ -66,9 +66,13 @@ def load_heif(path: str) -> Scene:
     was keyed and framed as a clip). One that ffmpeg cannot decode is refused with what
     to convert it to."""
     try:
-        media = _load_ffmpeg(path).media
-        assert media is not None  # a video loader always sets it
-        picture = next(iter(media.frames()))
+        # what the clip reader says of a video's length means nothing for a photo (a cut
+        # HEIC: "its video ends after 1.00 s of the 0.00 s it promises; the loop is what
+        # is there", above the line that refuses it)
+        with notices.leaving_out("the file is cut short"):
+            media = _load_ffmpeg(path).media
+            assert media is not None  # a video loader always sets it
+            picture = next(iter(media.frames()))
     except (InputError, StopIteration) as exc:
         reason = exc.message if isinstance(exc, InputError) else "no picture"
         reason = reason.removeprefix("not a readable video (").removesuffix(")")  # it is no video
