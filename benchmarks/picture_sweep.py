@@ -80,7 +80,9 @@ def cell_error(frame: np.ndarray, want: np.ndarray) -> float:
     return worst
 
 
-# name -> (maker(folder) -> path, reference (H, W, 3) uint8 over black, or None when it must
+# name -> (maker(folder) -> path, reference (H, W, 3) uint8 over black, or (H, W, 4) RGBA
+# for a picture with alpha (over black for its colours; exported with its alpha for the
+# fan's picture, as a picture with alpha is fitted by its subject), or None when it must
 # fail, or "either" when failing in one clear line is as right as working)
 CASES: dict = {}
 
@@ -188,18 +190,18 @@ def palette_grid(rows=ROW_ALPHA):
     return image
 
 
-@case("png-palette-trns-binary.png", over_black(grid_rgba(rows=(255, 255, 0))))
+@case("png-palette-trns-binary.png", grid_rgba(rows=(255, 255, 0)))
 def _(d):
     # cells of the last row transparent: tRNS on indices 6, 7, 8
     return save(d, "a.png", palette_grid(), transparency=bytes([255] * 6 + [0] * 3))
 
 
-@case("png-palette-partial-alpha.png", over_black(grid_rgba()))
+@case("png-palette-partial-alpha.png", grid_rgba())
 def _(d):
     return save(d, "a.png", palette_grid(), transparency=bytes([255] * 3 + [128] * 3 + [0] * 3))
 
 
-case("png-la-grey-alpha.png", over_black(grid_rgba())[..., :1].repeat(3, -1))(
+case("png-la-grey-alpha.png", grid_rgba()[..., [0, 0, 0, 3]])(
     lambda d: save(d, "a.png", Image.fromarray(grid_rgba()[..., [0, 3]], "LA"))
 )
 
@@ -240,9 +242,7 @@ def png16(path, rgb16):
 
 
 case("png-16bit-rgb.png", grid())(lambda d: png16(f"{d}/a.png", grid().astype(np.uint16) * 257))
-case("png-16bit-rgba.png", over_black(grid_rgba()))(
-    lambda d: png16(f"{d}/a.png", grid_rgba().astype(np.uint16) * 257)
-)
+case("png-16bit-rgba.png", grid_rgba())(lambda d: png16(f"{d}/a.png", grid_rgba().astype(np.uint16) * 257))
 case("png-16bit-grey.png", grid()[..., :1].repeat(3, -1))(
     lambda d: save(d, "a.png", Image.fromarray(grid()[..., 0].astype(np.uint16) * 257))
 )
@@ -286,12 +286,10 @@ def _(d):
 
 
 # --- other formats
-case("webp-lossy-alpha.webp", over_black(grid_rgba()))(
+case("webp-lossy-alpha.webp", grid_rgba())(
     lambda d: save(d, "a.webp", grid_rgba(), quality=95, alpha_quality=100)
 )
-case("webp-lossless-alpha.webp", over_black(grid_rgba()))(
-    lambda d: save(d, "a.webp", grid_rgba(), lossless=True)
-)
+case("webp-lossless-alpha.webp", grid_rgba())(lambda d: save(d, "a.webp", grid_rgba(), lossless=True))
 _GIF_CLEAR = grid().copy()
 _GIF_CLEAR[2 * H // 3 :, : W // 3] = 0  # cell 6 (bottom left) is the transparent index
 case("gif-still-transparency.gif", _GIF_CLEAR)(lambda d: save(d, "a.gif", palette_grid(), transparency=6))
@@ -308,7 +306,7 @@ def _(d):
 
 
 case("tiff-rgb.tif", grid())(lambda d: save(d, "a.tif", grid()))
-case("tiff-rgba.tiff", over_black(grid_rgba()))(lambda d: save(d, "a.tiff", grid_rgba()))
+case("tiff-rgba.tiff", grid_rgba())(lambda d: save(d, "a.tiff", grid_rgba()))
 case("tiff-lzw.tif", grid())(lambda d: save(d, "a.tif", grid(), compression="tiff_lzw"))
 case("tiff-deflate.tif", grid())(lambda d: save(d, "a.tif", grid(), compression="tiff_adobe_deflate"))
 
@@ -331,9 +329,7 @@ def _(d):
 
 
 case("tga.tga", grid())(lambda d: save(d, "a.tga", grid()))
-case("tga-rgba-rle.tga", over_black(grid_rgba()))(
-    lambda d: save(d, "a.tga", grid_rgba(), compression="tga_rle")
-)
+case("tga-rgba-rle.tga", grid_rgba())(lambda d: save(d, "a.tga", grid_rgba(), compression="tga_rle"))
 case("ico-64.ico", "either")(lambda d: save(d, "a.ico", grid(64, 64), sizes=[(64, 64)]))
 
 
@@ -484,6 +480,8 @@ def export_args(path, out, device):
 def decoded(binp, folder):
     """(H, W, 3) float64: the first picture of a fan file (holopack decode) or of an MP4
     (ffmpeg: holopack decode reads fan files only)."""
+    # decode takes a name with no extension for a folder: the case's own dots go
+    folder = os.path.join(os.path.dirname(folder), os.path.basename(folder).replace(".", "_"))
     if binp.endswith(".mp4"):
         os.makedirs(folder, exist_ok=True)
         r = subprocess.run(
@@ -547,7 +545,8 @@ def sweep(names, out, cli=True):
                 text = str(exc).splitlines()[0] if str(exc) else ""
                 notes.append(f"load fails: {type(exc).__name__}: {text[:150]}")
             notes.append(f"{time.time() - t:.1f}s")
-            reference = want if isinstance(want, np.ndarray) else None
+            truth = want if isinstance(want, np.ndarray) else None
+            reference = over_black(truth) if truth is not None and truth.shape[2] == 4 else truth
             if want is None and load_ok and not os.path.isdir(path):  # a folder's frames are read later
                 verdict.append("LOADS (should fail)")
             if reference is not None:
@@ -599,7 +598,7 @@ def sweep(names, out, cli=True):
                         verdict.append(f"{device} EXPORTS (should fail)")
                     elif reference is not None:
                         got, why = decoded(binp, f"{out}/{name}-{device}")
-                        ref = fan_reference(d, reference, device, out, os.path.isdir(path))
+                        ref = fan_reference(d, truth, device, out, os.path.isdir(path))
                         if got is None:
                             verdict.append(f"DECODE FAILS {why[:80]}")
                         elif ref is not None:
