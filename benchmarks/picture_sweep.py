@@ -290,8 +290,8 @@ case("webp-lossy-alpha.webp", grid_rgba())(
     lambda d: save(d, "a.webp", grid_rgba(), quality=95, alpha_quality=100)
 )
 case("webp-lossless-alpha.webp", grid_rgba())(lambda d: save(d, "a.webp", grid_rgba(), lossless=True))
-_GIF_CLEAR = grid().copy()
-_GIF_CLEAR[2 * H // 3 :, : W // 3] = 0  # cell 6 (bottom left) is the transparent index
+_GIF_CLEAR = np.dstack([grid(), np.full((H, W), 255, np.uint8)])
+_GIF_CLEAR[2 * H // 3 :, : W // 3, 3] = 0  # cell 6 (bottom left) is the transparent index
 case("gif-still-transparency.gif", _GIF_CLEAR)(lambda d: save(d, "a.gif", palette_grid(), transparency=6))
 case("bmp-24bit.bmp", grid())(lambda d: save(d, "a.bmp", grid()))
 case("bmp-32bit-alpha.bmp", "either")(lambda d: save(d, "a.bmp", grid_rgba()))
