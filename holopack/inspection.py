@@ -47,9 +47,10 @@ def describe(scene: Scene, media_samples: int = 8) -> dict:
         # A clip that export keys by default, or whose alpha clears its background, needs
         # neither of media_warnings' lines: its background goes to black, and --crop auto
         # fits the subject's extent into the circle (the corners were lit by the
-        # background; an alpha clip's colour under alpha 0 is no background at all). Only an unkeyed clip's frames
-        # are read again for them: that second decode (8 frames spread over the clip,
-        # with every frame between) was a fifth of inspect's 7.3 s on a 10 s 1080p clip.
+        # background; an alpha clip's colour under alpha 0 is no background at all).
+        # Only an unkeyed clip's frames are read again for them: that second decode (8
+        # frames spread over the clip, with every frame between) was a fifth of
+        # inspect's 7.3 s on a 10 s 1080p clip.
         if not (model.alpha or model.use_plate or model.use_key or model.use_segment):
             info["warnings"] += [
                 w

@@ -888,7 +888,7 @@ def standing_subject(off: np.ndarray, plate: np.ndarray, support: np.ndarray) ->
     return subject[labels]
 
 
-WHOLE_SHARE = 0.3  # _whole_parts: a part of the plate this much within the still subject is its
+WHOLE_SHARE = 0.3  # _whole_parts: a plate part this much within the still subject joins it
 BAND_FILL = 0.7  # standing_subject: a band's share of its box (bars, a floor: most of it)
 STILL_GROW = 2  # refine_plate: a subject that stood still, grown by this for its outline
 STILL_EDGE = 8.0  # standing_subject: a subject's outline, against the backdrop's gradient
