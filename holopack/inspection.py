@@ -12,14 +12,11 @@ from .scene.media import fit_square
 from .scene.scene import Scene
 from .video import segment
 from .video.analyse import DARK_LEVEL, analyse
+from .video.backdrop import BACKGROUND_LIMIT, frame_border, lit_background
 from .video.options import video_options
 
-# A fan shows black as "off": a background brighter than this (mean sRGB code of the
-# frame's border) turns into a visible disc of light.
-BACKGROUND_LIMIT = 24
 OUTSIDE_LIMIT = 0.02  # share of lit pixels allowed outside the circle
-# how media_warnings' two lines begin (describe drops them where export's defaults fix them)
-NOT_BLACK = "the background is not black"
+# how media_warnings' second line begins (describe drops it where --crop auto fixes it)
 OUTSIDE = "the subject reaches outside the fan's circle"
 
 
@@ -229,23 +226,19 @@ def media_warnings(scene: Scene, samples: int = 8, size: int = 256) -> list[str]
     c = (size - 1) / 2
     y, x = np.mgrid[0:size, 0:size]
     outside = np.hypot(x - c, y - c) > size / 2 - 1
-    border_means, outside_lit = [], []
+    borders, outside_lit = [], []
     for i, frame in enumerate(m.frames()):
         if i % step:
             continue
-        h, w = frame.shape[:2]
-        border = np.concatenate([frame[0], frame[-1], frame[:, 0], frame[:, -1]])
-        border_means.append(float(border.mean()))
+        borders.append(frame_border(frame))
         square = fit_square(frame, size)
-        lit = square.max(axis=2) > BACKGROUND_LIMIT
-        outside_lit.append(float(lit[outside].mean()))
-        if len(border_means) >= samples:
+        lit_pixels = square.max(axis=2) > BACKGROUND_LIMIT
+        outside_lit.append(float(lit_pixels[outside].mean()))
+        if len(borders) >= samples:
             break
-    if border_means and np.median(border_means) > BACKGROUND_LIMIT:
-        warnings.append(
-            f"{NOT_BLACK} (mean border level {np.median(border_means):.0f}/255): "
-            "the fan will show it as a lit disc; key it out to black"
-        )
+    lit = lit_background(borders)
+    if lit is not None:
+        warnings.append(lit)
     if outside_lit and max(outside_lit) > OUTSIDE_LIMIT:
         warnings.append(
             f"{OUTSIDE} ({100 * max(outside_lit):.0f}% "

@@ -77,3 +77,55 @@ def test_a_logo_with_alpha_is_fitted_into_the_circle_by_its_subject(tmp_path):
         centre = ((x.min() + x.max() + 1) / 2 / size, (y.min() + y.max() + 1) / 2 / size)
         assert abs(centre[0] - 0.5) <= 0.02 and abs(centre[1] - 0.5) <= 0.02, centre
         assert lit.mean() > 0.05  # and not shrunk to nothing
+
+
+def test_a_still_on_white_is_warned_of_with_the_key_that_clears_it(tmp_path, capsys):
+    # export keys a picture only when a key is named: a product on white came out a lit
+    # white disc, and the warning (inspect's alone) did not say which key clears it
+    path = tmp_path / "product.png"
+    truth = product_on_white(path)
+    out = tmp_path / "plain.mp4"
+    assert main(["export", str(path), "-o", str(out), "--device", "mp4-fan", "-q"]) == 0
+    said = [line for line in capsys.readouterr().err.splitlines() if "not black" in line]
+    assert len(said) == 1 and said[0].endswith("key it out to black with --key '#FAFAFA'"), said
+    assert main(["inspect", str(path)]) == 0
+    assert "--key '#FAFAFA'" in capsys.readouterr().out
+    ((model, keyed, alpha),) = list(key_clip(str(path), key="#FAFAFA"))  # the advice taken
+    pad = (W - H) // 2
+    assert (keyed[pad : pad + H][~truth].max(axis=-1) == 0).mean() >= 0.995
+
+
+def test_a_still_whose_border_is_no_one_colour_gets_no_colour_named(tmp_path, capsys):
+    rng = np.random.default_rng(5)
+    path = tmp_path / "room.png"
+    Image.fromarray(rng.integers(40, 250, (H, W, 3), dtype=np.uint8)).save(path)
+    assert main(["export", str(path), "-o", str(tmp_path / "room.mp4"), "--device", "mp4-fan", "-q"]) == 0
+    said = [line for line in capsys.readouterr().err.splitlines() if "not black" in line]
+    assert len(said) == 1 and "--key COLOR" in said[0] and "'#" not in said[0], said
+
+
+def test_a_still_on_black_or_unkeyed_on_purpose_is_not_warned_of(tmp_path, capsys):
+    black = tmp_path / "black.png"
+    picture = np.zeros((H, W, 3), np.uint8)
+    picture[60:120, 80:160] = (200, 120, 40)
+    Image.fromarray(picture).save(black)
+    assert main(["export", str(black), "-o", str(tmp_path / "b.mp4"), "--device", "mp4-fan", "-q"]) == 0
+    white = tmp_path / "white.png"
+    product_on_white(white)
+    assert (
+        main(
+            [
+                "export",
+                str(white),
+                "-o",
+                str(tmp_path / "w.mp4"),
+                "--device",
+                "mp4-fan",
+                "-q",
+                "--key",
+                "none",
+            ]
+        )
+        == 0
+    )
+    assert "not black" not in capsys.readouterr().err

@@ -15,8 +15,8 @@ from dataclasses import dataclass, field
 import numpy as np
 
 from ..errors import InputError
-from ..inspection import BACKGROUND_LIMIT
 from ..rendering.centring import LitBox
+from ..video.backdrop import BACKGROUND_LIMIT
 
 LIT = BACKGROUND_LIMIT / 255.0  # a pixel or LED brighter than this counts as lit
 RIM_SHARE = 0.04  # the outermost 4 % of the radius is "the rim" of a polar frame

@@ -27,6 +27,7 @@ from ..notices import warn
 from ..scene.types import MediaSource
 from . import segment
 from .analyse import ALPHA_GATE, VideoModel, analyse, opaque_alpha, source_frames
+from .backdrop import frame_border, lit_background
 from .crop import Placement, circle_placement, fit_placement, place, window
 from .decode import premultiply, window_filter
 from .edge_fade import apply_fade, fade_for
@@ -350,6 +351,12 @@ def prepare_scene(
             and not opaque_alpha(next(iter(scene.media.open_rgba()))[None])
         )
         if options.key in ("auto", "none") and not cut_out:
+            if options.key == "auto" and not scene.media.alpha:
+                # said here, where the picture is left as it is, so that every face
+                # (export, walls, the preview) says it; inspect says it too
+                lit = lit_background([frame_border(next(iter(scene.media.frames())))])
+                if lit is not None:
+                    warn(lit, scene.path)
             return scene
         options = replace(options, loop=None)
     return replace(scene, media=processed_media(scene.media, options, margin, progress))
