@@ -5,6 +5,9 @@
 - ``icc_profile(name)``: a matrix/TRC ICC profile (Adobe RGB (1998) with its 563/256
   gamma, or Display P3 with the sRGB curve), written byte by byte from the published
   primaries;
+- ``grey_icc_profile(gamma)``: a grey ICC profile with a power tone curve;
+- ``grey_png(path, grey, alpha, icc)``: a grey PNG of 8 or 16 bits (from ``grey``'s dtype),
+  with alpha or not, and an embedded ICC profile (Pillow writes no 16-bit grey with alpha);
 - ``to_srgb(codes, name)``: the same colours converted to sRGB codes in plain numpy
   (primaries -> XYZ -> sRGB), sharing nothing with Pillow's colour engine;
 - ``interlaced_png(path, rgb)``: an Adam7 PNG (Pillow writes none);
@@ -111,6 +114,29 @@ def icc_profile(name: str) -> bytes:
         (b"bTRC", curve),
         (b"cprt", b"text" + b"\0" * 4 + b"public domain\0"),
     ]
+    return _profile(b"RGB ", tags)
+
+
+def grey_icc_profile(gamma: float) -> bytes:
+    """An ICC v2 grey display profile whose tone curve is the power ``gamma`` (1.0: codes
+    proportional to light), D50 white."""
+    curve = b"curv" + b"\0" * 4 + struct.pack(">IH", 1, int(round(gamma * 256))) + b"\0\0"
+    text = f"grey {gamma:g}".encode()
+    desc = (
+        b"desc" + b"\0" * 4 + struct.pack(">I", len(text) + 1) + text + b"\0" + b"\0" * (4 + 4 + 2 + 1 + 67)
+    )
+    tags = [
+        (b"desc", desc),
+        (b"wtpt", _xyz_tag(_D50)),
+        (b"kTRC", curve),
+        (b"cprt", b"text" + b"\0" * 4 + b"public domain\0"),
+    ]
+    return _profile(b"GRAY", tags)
+
+
+def _profile(space: bytes, tags: list[tuple[bytes, bytes]]) -> bytes:
+    """The profile file of a display profile of colour space ``space`` (4 bytes) with
+    ``tags`` ((signature, body) each): header, tag table, tags on 4-byte boundaries."""
     offset = 128 + 4 + 12 * len(tags)
     table, data = b"", b""
     for sig, body in tags:
@@ -120,7 +146,7 @@ def icc_profile(name: str) -> bytes:
         data += body
     body = struct.pack(">I", len(tags)) + table + data
     size = 128 + len(body)
-    header = struct.pack(">I4sI", size, b"none", 0x02100000) + b"mntrRGB XYZ "
+    header = struct.pack(">I4sI", size, b"none", 0x02100000) + b"mntr" + space + b"XYZ "
     header += struct.pack(">6H", 2026, 1, 1, 0, 0, 0) + b"acsp" + b"\0" * 4 + struct.pack(">I", 0)
     header += b"\0" * 8 + b"\0" * 8 + struct.pack(">I", 0) + b"".join(_s15(v) for v in _D50) + b"\0" * 4
     header += b"\0" * (128 - len(header))
@@ -129,6 +155,21 @@ def icc_profile(name: str) -> bytes:
 
 def _chunk(kind: bytes, data: bytes) -> bytes:
     return struct.pack(">I", len(data)) + kind + data + struct.pack(">I", zlib.crc32(kind + data))
+
+
+def grey_png(path: str, grey: np.ndarray, alpha: np.ndarray | None, icc: bytes) -> None:
+    """(H, W) uint8 or uint16 greys (and alpha of the same type, or None) -> a PNG of
+    colour type 0 or 4 at their bit depth, with an iCCP chunk holding ``icc``."""
+    h, w = grey.shape
+    depth = 16 if grey.dtype == np.uint16 else 8
+    planes = np.dstack([grey] if alpha is None else [grey, alpha]).astype(">u2" if depth == 16 else np.uint8)
+    raw = b"".join(b"\0" + planes[y].tobytes() for y in range(h))
+    ihdr = struct.pack(">IIBBBBB", w, h, depth, 0 if alpha is None else 4, 0, 0, 0)
+    with open(path, "wb") as f:
+        f.write(
+            b"\x89PNG\r\n\x1a\n" + _chunk(b"IHDR", ihdr) + _chunk(b"iCCP", b"grey\0\0" + zlib.compress(icc))
+        )
+        f.write(_chunk(b"IDAT", zlib.compress(raw)) + _chunk(b"IEND", b""))
 
 
 ADAM7 = ((0, 0, 8, 8), (4, 0, 8, 8), (0, 4, 4, 8), (2, 0, 4, 4), (0, 2, 2, 4), (1, 0, 2, 2), (0, 1, 1, 2))

@@ -15,7 +15,7 @@ from pathlib import Path
 
 import numpy as np
 import pytest
-from _still_pictures import heic, icc_profile, orient, psd, to_srgb
+from _still_pictures import grey_icc_profile, grey_png, heic, icc_profile, orient, psd, to_srgb
 from _video_clips import cell_grid
 from PIL import Image
 
@@ -97,6 +97,30 @@ def test_a_profile_keeps_the_pictures_alpha(tmp_path):
     got = next(iter(media.open_rgba()))
     assert np.array_equal(got[..., 3], rgba[..., 3])
     assert cell_error(got[..., :3], to_srgb(GRID, "adobe-rgb")) < 2
+
+
+@pytest.mark.parametrize("bits, with_alpha", [(8, False), (8, True), (16, False), (16, True)])
+def test_a_grey_picture_is_shown_through_its_grey_profile(tmp_path, capsys, bits, with_alpha):
+    # an 8-bit grey PNG's profile was ignored, and a 16-bit one with alpha (opened by
+    # Pillow as RGBA) warned on every run that its profile was for GRAY, not RGBA
+    ramp = np.tile(np.linspace(0, 255, W).round().astype(np.int64), (H, 1))
+    dtype = np.uint16 if bits == 16 else np.uint8
+    scale = 257 if bits == 16 else 1
+    alpha = np.where(np.arange(H) < H // 2, 255, 90)[:, None].repeat(W, 1)
+    path = tmp_path / "grey.png"
+    grey_png(
+        str(path),
+        (ramp * scale).astype(dtype),
+        (alpha * scale).astype(dtype) if with_alpha else None,
+        grey_icc_profile(1.0),
+    )
+    light = ramp / 255.0  # the profile's codes are proportional to light: sRGB encodes it
+    want = 255.0 * np.where(light <= 0.0031308, 12.92 * light, 1.055 * light ** (1 / 2.4) - 0.055)
+    got = next(iter(holopack.load(path).media.open_rgba())) if with_alpha else picture(path)
+    assert np.abs(want[..., None] - got[..., :3]).max() <= 2
+    if with_alpha:
+        assert np.array_equal(got[..., 3], alpha)
+    assert "colour profile" not in capsys.readouterr().err
 
 
 def test_a_profile_that_cannot_be_read_is_ignored_with_a_warning(tmp_path, capsys):
