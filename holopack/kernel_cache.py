@@ -17,7 +17,9 @@ from __future__ import annotations
 import contextlib
 import glob
 import hashlib
+import importlib.metadata
 import os
+import pickletools
 import sys
 from collections.abc import Iterator
 
@@ -200,11 +202,19 @@ def _indexes(module_file: str) -> list[str]:
 
 def is_cached(relative: str) -> bool:
     """True when a kernel module (a KERNEL_MODULES key) has cached kernels that Numba
-    will load: an index newer than its source, and its inlined files unchanged since."""
+    will load: an index that Numba wrote for the module's source as it is now
+    (``index_matches``), and its inlined files unchanged since. By file time (an index
+    newer than its source) a ``git checkout`` that rewrote a file with its old content
+    said "compiling" although Numba, which compares the source's SHA-256, compiled
+    nothing."""
     module_file = os.path.join(_PACKAGE, relative)
     try:
-        source_time = os.path.getmtime(module_file)
-        if not any(os.path.getmtime(p) >= source_time for p in _indexes(module_file)):
+        with open(module_file, "rb") as f:
+            source = f.read()
+        stat = os.stat(module_file)
+        stamps = (hashlib.sha256(source).digest(), (stat.st_mtime, stat.st_size))
+        version = _numba_version()
+        if not any(index_matches(p, stamps, version) for p in _indexes(module_file)):
             return False
         dependencies = KERNEL_MODULES.get(relative, [])
         if dependencies:
@@ -213,6 +223,49 @@ def is_cached(relative: str) -> bool:
     except OSError:
         return False
     return True
+
+
+def index_matches(index: str, stamps: tuple, version: str | None) -> bool:
+    """Whether Numba will take the cache index file ``index`` as fresh: written by Numba
+    ``version`` (None: not checked) for a source whose stamp is one of ``stamps`` (its
+    SHA-256 digest, as Numba 0.60 and later stamp it, or (st_mtime, st_size), as earlier
+    releases did). Read as Numba's IndexDataCacheFile writes it: a pickled version
+    string, then a pickled (source stamp, overloads) tuple. The pickles are walked with
+    pickletools, not loaded: the overloads hold Numba's types, and loading them imports
+    Numba, the second that the first-run notice must not wait for."""
+    try:
+        with open(index, "rb") as f:
+            data = f.read()
+        written_by = None
+        end = 0
+        for op, arg, pos in pickletools.genops(data):
+            if isinstance(arg, str) and written_by is None:
+                written_by = arg
+            if op.name == "STOP":
+                end = pos + 1
+                break
+        if not end or (version is not None and written_by != version):
+            return False
+        values = []
+        for op, arg, _ in pickletools.genops(data[end:]):
+            if isinstance(arg, bytes):  # the digest: the tuple's first value
+                return arg in stamps
+            if isinstance(arg, (int, float)) and op.name not in ("PROTO", "FRAME"):
+                values.append(arg)
+                if len(values) == 2:  # (st_mtime, st_size)
+                    return (float(values[0]), int(values[1])) in stamps
+    except (OSError, ValueError):  # gone, unreadable, or not a pickle
+        return False
+    return False
+
+
+def _numba_version() -> str | None:
+    """The installed Numba's version, as its cache indexes record it, without importing
+    it; None where the package's metadata cannot be read."""
+    try:
+        return importlib.metadata.version("numba")
+    except importlib.metadata.PackageNotFoundError:
+        return None
 
 
 def indexes_since(start: float) -> int:

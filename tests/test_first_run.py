@@ -1,8 +1,10 @@
 """The first run says it is compiling, only when it will; the ETA waits for timed frames."""
 
 import glob
+import hashlib
 import io
 import os
+import pickle
 import subprocess
 import sys
 import textwrap
@@ -55,19 +57,73 @@ def test_the_notice_shows_only_while_the_core_kernels_are_not_cached(tmp_path, m
     lines = stream.getvalue().splitlines()
     assert "compiling holopack's kernels" in lines[0] and "first run only" in lines[0]
     assert lines[-1].startswith("holopack: kernels ready after")
-    # a cache index newer than the source where Numba looks: nothing to say
+    # a cache index for the source as it is, where Numba looks: nothing to say
     for relative in CORE_MODULES:
         module = os.path.join(os.path.dirname(kernel_cache.__file__), relative)
         folder = kernel_cache.cache_dir(module)
         os.makedirs(folder)
         stem = os.path.splitext(os.path.basename(module))[0]
         tag = f"py{sys.version_info[0]}{sys.version_info[1]}"
-        open(os.path.join(folder, f"{stem}.transform-66.{tag}.nbi"), "w").close()
         kernel_cache.refresh(module, kernel_cache.KERNEL_MODULES[relative])  # its deps stamp
-        open(os.path.join(folder, f"{stem}.transform-66.{tag}.nbi"), "w").close()
+        with open(os.path.join(folder, f"{stem}.transform-66.{tag}.nbi"), "wb") as f:
+            f.write(numba_index(module))
     quiet = io.StringIO()
     assert not CompileNotice(quiet).start()
     assert quiet.getvalue() == ""
+
+
+def numba_index(source: str) -> bytes:
+    """A cache index as Numba's IndexDataCacheFile writes one (numba/core/caching.py):
+    its version pickled, then (the source's SHA-256, the overloads) pickled, here none."""
+    import numba
+
+    with open(source, "rb") as f:
+        digest = hashlib.sha256(f.read()).digest()
+    return pickle.dumps(numba.__version__, protocol=-1) + pickle.dumps((digest, {}), protocol=-1)
+
+
+def test_a_kernel_source_rewritten_with_its_own_content_is_still_cached(tmp_path, monkeypatch):
+    # a git checkout that rewrites a file with the content it had gives it a new time but
+    # the same SHA-256, which is what Numba compares: the notice said "compiling" by file
+    # times, while Numba loaded every kernel from its cache
+    package = tmp_path / "pkg"
+    package.mkdir()
+    module = package / "tiny_kernel.py"
+    module.write_text("from numba import njit\n\n@njit(cache=True)\ndef twice(x):\n    return 2 * x\n")
+    env = dict(os.environ, NUMBA_CACHE_DIR=str(tmp_path / "cache"), NUMBA_DEBUG_CACHE="1")
+    script = f"import sys; sys.path.insert(0, {str(package)!r}); import tiny_kernel; tiny_kernel.twice(2.0)"
+
+    def run_numba() -> str:
+        """What Numba's cache did in a fresh process that calls the kernel."""
+        return subprocess.run(
+            [sys.executable, "-c", script], env=env, capture_output=True, text=True, check=True
+        ).stdout
+
+    monkeypatch.setenv("NUMBA_CACHE_DIR", str(tmp_path / "cache"))
+    monkeypatch.setattr(kernel_cache, "_PACKAGE", str(package))
+    monkeypatch.setitem(kernel_cache.KERNEL_MODULES, "tiny_kernel.py", [])
+    assert not kernel_cache.is_cached("tiny_kernel.py")
+    assert "data saved" in run_numba()
+    assert kernel_cache.is_cached("tiny_kernel.py")
+    later = os.path.getmtime(module) + 3600
+    os.utime(module, (later, later))  # rewritten as it was
+    assert "data loaded" in run_numba()  # Numba compiles nothing ...
+    assert kernel_cache.is_cached("tiny_kernel.py")  # ... and the check agrees
+    module.write_text(module.read_text().replace("2 * x", "3 * x"))
+    assert not kernel_cache.is_cached("tiny_kernel.py")
+    assert "data saved" in run_numba()
+    assert kernel_cache.is_cached("tiny_kernel.py")
+    # an index of another Numba, or a damaged one, is not taken
+    (index,) = glob.glob(str(tmp_path / "cache" / "**" / "tiny_kernel.*.nbi"), recursive=True)
+    with open(index, "rb") as f:
+        whole = f.read()
+    with open(index, "wb") as f:
+        digest = hashlib.sha256(module.read_bytes()).digest()
+        f.write(pickle.dumps("0.0.1", protocol=-1) + pickle.dumps((digest, {}), protocol=-1))
+    assert not kernel_cache.is_cached("tiny_kernel.py")
+    with open(index, "wb") as f:
+        f.write(whole[:9])
+    assert not kernel_cache.is_cached("tiny_kernel.py")
 
 
 def test_every_kernel_module_is_known_to_the_cache_check():
