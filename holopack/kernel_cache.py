@@ -242,7 +242,7 @@ def index_matches(index: str, stamps: tuple, version: str | None) -> bool:
             if isinstance(arg, str) and written_by is None:
                 written_by = arg
             if op.name == "STOP":
-                end = pos + 1
+                end = int(pos or 0) + 1  # (a position: read from bytes, never None)
                 break
         if not end or (version is not None and written_by != version):
             return False

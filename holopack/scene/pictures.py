@@ -408,7 +408,7 @@ def _in_srgb(image, path: str):
         if _SRGB is None:
             _SRGB = ImageCms.ImageCmsProfile(ImageCms.createProfile("sRGB"))
         if space == "GRAY":
-            return _grey_in_srgb(image, source, path)
+            return _grey_in_srgb(image, source, _SRGB, path)
         if grey:
             return image  # a grey picture with a colour profile: its greys as sRGB's
         if image.mode in ("P", "PA"):
@@ -425,9 +425,9 @@ def _in_srgb(image, path: str):
         return image
 
 
-def _grey_in_srgb(image, source, path: str):
-    """A picture of greys with a grey ICC profile (``source``), converted to sRGB through
-    it: its grey channel (of L or LA; of I;16 scaled to 8 bits as rgba_array scales it;
+def _grey_in_srgb(image, source, srgb, path: str):
+    """A picture of greys with a grey ICC profile (``source``), converted through it to
+    sRGB (the profile ``srgb``): its grey channel (of L or LA; of I;16 scaled to 8 bits as rgba_array scales it;
     of RGB or RGBA whose channels are equal, as Pillow opens a 16-bit grey PNG with
     alpha) as the profile's tone curve says, its alpha kept. Such a profile on a picture
     in colour cannot apply, and says so. Before, an 8-bit grey PNG's profile was ignored
@@ -450,7 +450,7 @@ def _grey_in_srgb(image, source, path: str):
     # CMS's optimised 8-bit transform of a linear-light grey profile was up to 10 codes off
     # in the darkest greys (code 2: 12 against 21.7), unoptimised it is within 0.5, but it
     # evaluates the whole pipeline per pixel
-    transform = ImageCms.buildTransform(source, _SRGB, "L", "RGB", flags=ImageCms.Flags.NOOPTIMIZE)
+    transform = ImageCms.buildTransform(source, srgb, "L", "RGB", flags=ImageCms.Flags.NOOPTIMIZE)
     codes = Image.fromarray(np.arange(256, dtype=np.uint8)[None, :])
     table = np.asarray(ImageCms.applyTransform(codes, transform))[0]
     shown = Image.fromarray(table[np.asarray(channel)])
