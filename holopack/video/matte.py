@@ -16,6 +16,7 @@ import numpy as np
 
 from ..colour import SRGB8_TO_LINEAR, linear_to_srgb
 from . import guide_kernel, key_kernel
+from .fade import Fade, fade_of, keyable, ring_indices
 from .holes import EDGE_BLOCK_PX, FAINT_PX, SOLID, fill_holes
 
 MATTE_GATE = 0.1  # matte values below this become exact 0 (halo of chroma blur)
@@ -47,6 +48,7 @@ class KeyState:
     score: np.ndarray  # (H, W) float32
     background_linear: np.ndarray | None = None  # (H, W, 3) float32, linear light
     alpha: np.ndarray | None = None  # (H, W) float32: the previous frame's final matte (holes.carry_parts)
+    fade: Fade | None = None  # the previous frame's fade (holopack.video.fade)
 
 
 SRGB_LINEAR = SRGB8_TO_LINEAR  # (256,) float32: sRGB code -> linear light
@@ -102,6 +104,7 @@ class ScoredFrame:
     linear_distance: np.ndarray  # (H, W) float32: |frame - background| in linear RGB
     score: np.ndarray  # (H, W) float32: this frame's scores (a copy of the state's)
     background: np.ndarray  # (H, W, 3) float32: what the composite despills towards
+    fade: Fade | None = None  # the frame's fade, undone in ``frame`` (holopack.video.fade)
 
 
 def score_frame(
@@ -132,13 +135,29 @@ def score_frame(
         state.background_linear = (
             codes_to_linear(background) if background_linear is None else background_linear
         )
+    # a frame faded from or to black or white is keyed as its light before the fade
+    ring = _ring(h, w)
+    fade = (
+        fade_of(frame, state.background_linear, ring, state.fade)
+        if model.use_plate or model.use_key
+        else None
+    )
+    state.fade = fade
+    params = model.params
+    if fade is not None:
+        fade, gain = keyable(fade, frame, ring)
+        if not fade.black:
+            # its noise as the undone frame has it: the gates widened by what undo magnifies
+            frame = fade.undo(frame)
+            params = params.copy()
+            params[[1, 2, 4, 5, 6]] *= np.float32(gain)
     offset = np.empty((h, w, 3), np.float32)
     linear_distance = np.empty((h, w), np.float32)
     key_kernel.matte(
         frame,
         np.ascontiguousarray(plate_ycc, np.float32),
         model.key_uv,
-        model.params,
+        params,
         state.frame,
         state.score,
         has_prev,
@@ -149,8 +168,18 @@ def score_frame(
         linear_distance,
     )
     state.frame[...] = frame
-    scored = ScoredFrame(frame, alpha, offset, linear_distance, state.score.copy(), background)
+    if fade is not None and fade.black:
+        alpha[...] = 0.0  # nothing of the clip's light is left: its matte is noise
+    scored = ScoredFrame(frame, alpha, offset, linear_distance, state.score.copy(), background, fade)
     return scored, state
+
+
+@functools.lru_cache(maxsize=8)
+def _ring(height: int, width: int) -> np.ndarray:
+    """fade.ring_indices of a frame size, made once per size."""
+    ring = ring_indices(height, width)
+    ring.flags.writeable = False
+    return ring
 
 
 def finish_frame(
@@ -176,6 +205,8 @@ def finish_frame(
         codes = np.minimum(srgb_codes(colour) * gain + 0.5, 255.0).astype(np.uint8)
         codes[alpha[ys, xs][rows, columns] <= 0] = 0
         out[ys, xs][rows, columns] = codes
+    if scored.fade is not None:
+        out = scored.fade.redo(out)
     return out, alpha
 
 
