@@ -16,7 +16,7 @@ from _video_clips import FPS, composite_frames, encode_clip, make_clip, srgb_dec
 import holopack
 from holopack.video.analyse import analyse, source_frames
 from holopack.video.crop import fit_placement
-from holopack.video.fade import Fade, fade_of, ring_indices
+from holopack.video.fade import Fade, fade_of, ring_backdrop
 from holopack.video.matte import codes_to_linear
 from holopack.video.options import video_options
 from holopack.video.process import FrameProcessor
@@ -128,7 +128,7 @@ def test_a_fade_is_measured_from_the_ring_of_the_backdrop(scale, edge, backdrop)
     faded = np.clip(srgb_encode(scale * light + (1 - scale) * edge) + 0.5, 0, 255).astype(np.uint8)
     subject = (np.abs(x - 0.5) < 0.2) & (y > 0.4)  # reaches the bottom of the ring
     faded[subject] = (200, 90, 60)
-    fade = fade_of(faded, codes_to_linear(codes.astype(np.float32)), ring_indices(size, size))
+    fade = fade_of(faded, ring_backdrop(codes_to_linear(codes.astype(np.float32)), size, size))
     assert fade is not None
     assert abs(fade.scale - scale) <= 0.03 and abs(fade.offset - (1 - scale) * edge) <= 0.03, fade
     # undone, the backdrop is the clip's again; redone, a code keeps the fade's share of its light
@@ -142,6 +142,6 @@ def test_a_frame_as_it_was_has_no_fade():
     rng = np.random.default_rng(1)
     codes = rng.integers(20, 230, (120, 160, 3)).astype(np.uint8)
     noisy = np.clip(codes + rng.normal(0, 2, codes.shape) + 0.5, 0, 255).astype(np.uint8)
-    assert fade_of(noisy, codes_to_linear(codes.astype(np.float32)), ring_indices(120, 160)) is None
+    assert fade_of(noisy, ring_backdrop(codes_to_linear(codes.astype(np.float32)), 120, 160)) is None
     brighter = np.clip(codes.astype(int) + 20, 0, 255).astype(np.uint8)  # more light: no fade
-    assert fade_of(brighter, codes_to_linear(codes.astype(np.float32)), ring_indices(120, 160)) is None
+    assert fade_of(brighter, ring_backdrop(codes_to_linear(codes.astype(np.float32)), 120, 160)) is None

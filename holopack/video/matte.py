@@ -16,7 +16,7 @@ import numpy as np
 
 from ..colour import SRGB8_TO_LINEAR, linear_to_srgb
 from . import guide_kernel, key_kernel
-from .fade import Fade, fade_of, keyable, ring_indices
+from .fade import Fade, RingBackdrop, fade_of, keyable, ring_backdrop
 from .holes import EDGE_BLOCK_PX, FAINT_PX, SOLID, fill_holes
 
 MATTE_GATE = 0.1  # matte values below this become exact 0 (halo of chroma blur)
@@ -49,6 +49,7 @@ class KeyState:
     background_linear: np.ndarray | None = None  # (H, W, 3) float32, linear light
     alpha: np.ndarray | None = None  # (H, W) float32: the previous frame's final matte (holes.carry_parts)
     fade: Fade | None = None  # the previous frame's fade (holopack.video.fade)
+    ring_backdrop: RingBackdrop | None = None  # the background on the frames' ring (fade.ring_backdrop)
 
 
 SRGB_LINEAR = SRGB8_TO_LINEAR  # (256,) float32: sRGB code -> linear light
@@ -136,16 +137,16 @@ def score_frame(
             codes_to_linear(background) if background_linear is None else background_linear
         )
     # a frame faded from or to black or white is keyed as its light before the fade
-    ring = _ring(h, w)
-    fade = (
-        fade_of(frame, state.background_linear, ring, state.fade)
-        if model.use_plate or model.use_key
-        else None
-    )
+    fade = None
+    if model.use_plate or model.use_key:
+        if state.ring_backdrop is None:
+            state.ring_backdrop = ring_backdrop(state.background_linear, h, w)
+        fade = fade_of(frame, state.ring_backdrop, state.fade)
     state.fade = fade
     params = model.params
     if fade is not None:
-        fade, gain = keyable(fade, frame, ring)
+        assert state.ring_backdrop is not None
+        fade, gain = keyable(fade, frame, state.ring_backdrop.ring)
         if not fade.black:
             # its noise as the undone frame has it: the gates widened by what undo magnifies
             frame = fade.undo(frame)
@@ -172,14 +173,6 @@ def score_frame(
         alpha[...] = 0.0  # nothing of the clip's light is left: its matte is noise
     scored = ScoredFrame(frame, alpha, offset, linear_distance, state.score.copy(), background, fade)
     return scored, state
-
-
-@functools.lru_cache(maxsize=8)
-def _ring(height: int, width: int) -> np.ndarray:
-    """fade.ring_indices of a frame size, made once per size."""
-    ring = ring_indices(height, width)
-    ring.flags.writeable = False
-    return ring
 
 
 def finish_frame(
