@@ -71,6 +71,10 @@ ALPHA_GATE = 8 / 255.0  # decoded alpha below this is compression noise: exact 0
 # Every frame's copy for the extent (clip_extent): at most this many pixels, a 1080p
 # frame 211 x 119 (a cell 9 source pixels wide), 75 kB a frame on disk.
 EXTENT_PIXELS = 25_000
+# A clean plate of no screen colour that the samples' borders lie further than this from
+# (median YCbCr distance) does not hold: the camera moves or the light changes
+# (_plate_does_not_hold)
+PLATE_NOISE_LIMIT = 12.0
 # a faded sample whose noise undoing it magnifies more than this is left out of the
 # first pass's statistics (holopack.video.fade; replaced by the nearest clearer sample)
 SAMPLE_NOISE_GAIN = 1.2
@@ -541,6 +545,12 @@ def _analyse_background(
         params[0:3] = (1.0, lo, lo + max(lo, 12.0))
     else:
         noise = 2.0
+    if model.use_plate and model.key_rgb is None and kind != "black" and noise > PLATE_NOISE_LIMIT:
+        # (a screen's plate is checked against its colour instead: a still disc's glow,
+        # inpainted away, lies 20 codes off most samples by design)
+        segmented = _plate_does_not_hold(model, samples, options, noise)
+        if segmented is not None:
+            return segmented
     if model.use_key:
         uv = frames_ycc[..., 1:] * (100.0 / (frames_ycc[..., :1] + key_kernel.CHROMA_SOFTEN))
         d = np.sqrt(((uv - model.key_uv) ** 2).sum(-1))
@@ -678,6 +688,33 @@ def _one_colour(pixels: np.ndarray) -> bool:
     ycc = _ycbcr(pixels)
     uv = ycc[:, 1:] * (100.0 / (ycc[:, :1] + key_kernel.CHROMA_SOFTEN))
     return float(np.median(np.sqrt(((uv - np.median(uv, axis=0)) ** 2).sum(-1)))) <= SCREEN_SPREAD
+
+
+def _plate_does_not_hold(model: VideoModel, samples: np.ndarray, options: VideoOptions, noise: float):
+    """A clean plate of no screen colour whose border the samples' borders lie
+    PLATE_NOISE_LIMIT or more from (their median YCbCr distance, ``noise``): the camera
+    moves, zooms or turns away, or the light changes, and the subject, always somewhere
+    in the frame, is part of the plate. Keyed by difference to it, a public clip of a man
+    talking on a yellow-green wall, the camera in hand (noise 19.5; the test clips'
+    0-3.5, 6 with 12 codes of sensor noise), came out with his face black. With ``--key
+    auto`` and the person segmenter at hand, the segmenter keys it (-> _segmented_shown's
+    result; None where it does not load); otherwise a warning says what would (None)."""
+    why = (
+        f"the backdrop changes over the clip (its border lies {noise:.0f} codes from the clean "
+        "plate: the camera moves or the light changes)"
+    )
+    if options.key == "auto" and segment.available():
+        segmented = _segment_samples(model, samples, options)
+        if segmented is not None:
+            model.use_plate, model.plate, model.noise = False, None, 0.0
+            model.warnings.append(
+                f"{why}: keyed by the person segmenter, which is made for real people "
+                "(--key none keeps the frame)"
+            )
+            return _segmented_shown(model, segmented, samples)
+    advice = "--key person keys a person" if segment.available() else f"{segment.INSTALL} to key a person"
+    model.warnings.append(f"{why}: keyed by difference to it, the subject may lose parts ({advice})")
+    return None
 
 
 def _segment_samples(model: VideoModel, samples: np.ndarray, options: VideoOptions):
