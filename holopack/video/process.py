@@ -55,6 +55,16 @@ class FrameProcessor:
             self.plate_rgb = place(model.plate, placement.scaled_source(model.analysis_scale))
             self.plate_ycc = _ycbcr(self.plate_rgb)
         self.background = background_for(model, self.plate_rgb, (s, s, 3))
+        if model.use_key and self.plate_rgb is None:
+            # The key colour stands for the backdrop where the source lies; around it
+            # the square is black padding, as a placed plate is. Lit there, a ring of
+            # padding alone (a frame placed whole in the fan's circle) read as the clip
+            # faded to black (fade.fade_of), and every frame came out black.
+            covered = np.zeros((s, s), bool)
+            win = window(model.width, model.height, placement)
+            if win is not None:
+                covered[win.out_y0 : win.out_y1, win.out_x0 : win.out_x1] = True
+            self.background[~covered] = 0.0
         self.state: KeyState | None = None
         self.last_alpha: np.ndarray | None = None
         self.segmenter: segment.Segmenter | None = None
