@@ -1,14 +1,16 @@
 """A clean plate that does not hold: the backdrop's colour wanders over the clip (a camera
 in hand that zooms and turns, auto exposure, white balance), and the subject, always in
 the frame, is part of the plate. Keying by difference to it took a presenter's face for
-the backdrop (a public clip of a man on a yellow-green wall, filmed in hand). The clips
-are the test clips (tests/_video_clips.py) with each frame's backdrop cast warm, neutral
-or cold in turn, composited here in plain numpy."""
+the backdrop (a public clip of a man on a yellow-green wall, filmed in hand); named with
+--key, the wall's colour keys such a clip alone. The clips are the test clips
+(tests/_video_clips.py) with each frame's backdrop cast warm, neutral or cold in turn,
+composited here in plain numpy."""
 
 from __future__ import annotations
 
 import numpy as np
 import pytest
+from _matte_measures import measure
 from _video_clips import (
     FPS,
     SIZE,
@@ -22,10 +24,16 @@ from _video_clips import (
 
 import holopack
 from holopack.video import segment
-from holopack.video.analyse import analyse
+from holopack.video.analyse import analyse, key_gate, source_frames
+from holopack.video.crop import circle_placement, place
 from holopack.video.options import video_options
+from holopack.video.process import FrameProcessor
 
 DRIFT = "the backdrop changes over the clip"
+# sRGB codes: a teal wall, no screen colour (its green and blue alike), far from the
+# default twin's orange and greys as the public clip's yellow-green wall is from the
+# presenter's skin and clothes
+WALL = (40, 150, 170)
 
 
 def drifting_clip(folder, backdrop: str, cast: float) -> str:
@@ -34,9 +42,16 @@ def drifting_clip(folder, backdrop: str, cast: float) -> str:
     flickers in a camera held in hand: red + c, blue - c codes with c = -``cast``, 0,
     ``cast``. Each cast lies within the plate's tolerance of the neutral one, so the
     plate holds still, but two frames in three lie ``cast`` codes off it in red and blue;
-    sensor noise of 2 codes; H.264 CRF 18 -> the clip's path."""
+    sensor noise of 2 codes; H.264 CRF 18 -> the clip's path. ``backdrop`` "wall": a
+    wall of WALL's colour under a green screen's uneven light."""
     rng = np.random.default_rng(5)
-    base = srgb_encode(studio_background(SIZE) if backdrop == "studio" else green_background(SIZE))
+    base = srgb_encode(
+        {
+            "studio": studio_background,
+            "green": green_background,
+            "wall": lambda size: green_background(size, np.random.default_rng(3), screen=WALL),
+        }[backdrop](SIZE)
+    )
     pictures = []
     for i, (linear, alpha) in enumerate(subject_frames(SIZE)):
         c = cast * ((i % 3) - 1)
@@ -78,3 +93,45 @@ def test_a_studio_whose_light_wanders_is_segmented_where_the_segmenter_is_at_han
 def test_a_steady_backdrop_keeps_its_clean_plate(tmp_path, backdrop):
     model = first_pass(drifting_clip(tmp_path, backdrop, 0))
     assert model.use_plate and not any(w.startswith(DRIFT) for w in model.warnings), model.warnings
+
+
+def test_a_named_wall_colour_keys_a_wall_whose_light_wanders_by_its_colour_alone(tmp_path):
+    # Keyed by difference to a plate its border lies 20 codes from, the gates took that
+    # noise and every frame came out black; by the wall's colour the subject is kept.
+    path = drifting_clip(tmp_path, "wall", 16)
+    truth = np.stack([alpha for _, alpha in subject_frames(SIZE)])
+    model, iou, black, _, _ = measure(path, truth, key="#2896AA")
+    assert model.use_key and not model.use_plate, model.key
+    (said,) = [w for w in model.warnings if w.startswith(DRIFT)]
+    assert "keyed by the colour #2896aa alone" in said, said
+    assert iou >= 0.95, iou
+    assert black >= 0.995, black
+
+
+def test_a_colour_keyed_frame_placed_whole_in_the_circle_keeps_its_subject(tmp_path):
+    # The whole frame fitted in the fan's circle leaves black padding all round the
+    # square: the ring the fade test reads was padding alone, and was taken for the
+    # clip faded to black.
+    path = drifting_clip(tmp_path, "wall", 16)
+    media = holopack.load(path).media
+    model = analyse(media, video_options(key="#2896AA", crop="auto"))
+    assert model.use_key
+    placement = circle_placement((0.0, 0.0, float(SIZE), float(SIZE)), SIZE, 0.08)
+    processor = FrameProcessor(model, placement)
+    truths = [alpha for _, alpha in subject_frames(SIZE)]
+    for frame, truth in zip(source_frames(media), truths, strict=False):
+        out = processor(frame)
+        solid = place(truth.astype(np.float32), placement) >= 0.99
+        assert solid.sum() > 1000
+        # the subject is lit where it is solid (its dark parts aside)
+        assert (out.max(axis=-1)[solid] > 0).mean() >= 0.95
+        assert (processor.last_alpha[solid] >= 0.5).mean() >= 0.97
+
+
+def test_a_subject_reaching_the_border_leaves_the_colour_gate_as_the_screen_sets_it():
+    rng = np.random.default_rng(0)
+    screen = np.abs(rng.normal(0.0, 2.0, 8000))
+    shoulders = rng.uniform(40.0, 60.0, 2000)  # a fifth of the border: the subject's colour
+    alone, bordered = key_gate(screen), key_gate(np.concatenate([screen, shoulders]))
+    assert bordered == pytest.approx(alone, rel=0.1)
+    assert bordered < 15.0, bordered

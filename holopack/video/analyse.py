@@ -75,6 +75,12 @@ EXTENT_PIXELS = 25_000
 # (median YCbCr distance) does not hold: the camera moves or the light changes
 # (_plate_does_not_hold)
 PLATE_NOISE_LIMIT = 12.0
+# the noise a colour key's stillness test takes (VideoModel.params[6] = 3 x it + 2)
+COLOUR_KEY_NOISE = 2.0
+# key_gate: border distances within 3 x the median and this many chroma units of the key
+# colour are the screen (90th percentiles of the screen's own: four public green-screen
+# clips 0-0.7, the MDN clip's yellow-green wall 4.9, its whole border 48)
+KEY_SPREAD = 8.0
 # a faded sample whose noise undoing it magnifies more than this is left out of the
 # first pass's statistics (holopack.video.fade; replaced by the nearest clearer sample)
 SAMPLE_NOISE_GAIN = 1.2
@@ -544,17 +550,18 @@ def _analyse_background(
         lo = max(3.2 * noise, 5.0)
         params[0:3] = (1.0, lo, lo + max(lo, 12.0))
     else:
-        noise = 2.0
-    if model.use_plate and model.key_rgb is None and kind != "black" and noise > PLATE_NOISE_LIMIT:
-        # (a screen's plate is checked against its colour instead: a still disc's glow,
-        # inpainted away, lies 20 codes off most samples by design)
-        segmented = _plate_does_not_hold(model, samples, options, noise)
-        if segmented is not None:
-            return segmented
+        noise = COLOUR_KEY_NOISE
+    if model.use_plate and kind != "black" and noise > PLATE_NOISE_LIMIT:
+        if model.key_rgb is None:
+            segmented = _plate_does_not_hold(model, samples, options, noise)
+            if segmented is not None:
+                return segmented
+        elif not neutral:
+            # a key colour: it keys the clip alone (_plate_gives_way_to_colour)
+            noise = _plate_gives_way_to_colour(model, params, noise)
     if model.use_key:
         uv = frames_ycc[..., 1:] * (100.0 / (frames_ycc[..., :1] + key_kernel.CHROMA_SOFTEN))
-        d = np.sqrt(((uv - model.key_uv) ** 2).sum(-1))
-        lo = max(1.5 * float(np.percentile(d, 90)) + 2.0, 4.0)
+        lo = key_gate(np.sqrt(((uv - model.key_uv) ** 2).sum(-1)))
         params[3:6] = (1.0, lo, lo + max(lo, 10.0))
     params[6] = 3.0 * noise + 2.0
     model.params = params
@@ -715,6 +722,40 @@ def _plate_does_not_hold(model: VideoModel, samples: np.ndarray, options: VideoO
     advice = "--key person keys a person" if segment.available() else f"{segment.INSTALL} to key a person"
     model.warnings.append(f"{why}: keyed by difference to it, the subject may lose parts ({advice})")
     return None
+
+
+def _plate_gives_way_to_colour(model: VideoModel, params: np.ndarray, noise: float) -> float:
+    """A clean plate the samples' borders lie PLATE_NOISE_LIMIT or more from (``noise``)
+    where a key colour is known (named with --key, or a screen's): the clip is keyed by
+    the colour alone, whose chroma, divided by the luma, stays put while the camera
+    moves and the exposure wanders. Keyed by difference, a public clip of a man on a
+    yellow-green wall filmed in hand (``--key '#ACB211'``, the wall's colour; border 19.5
+    codes from the plate, 70 beside the man) took its gates from that noise (225 codes
+    wide) and came out black in every frame. Clears the plate's gates in ``params``
+    (float32 (7,)) and says so in a warning -> the noise the matte's stillness test
+    takes (that of a colour key)."""
+    model.use_plate, model.plate, model.use_key, model.noise = False, None, True, 0.0
+    params[0:3] = 0.0
+    model.warnings.append(
+        f"the backdrop changes over the clip (its border lies {noise:.0f} codes from the clean "
+        f"plate: the camera moves or the light changes): keyed by the colour {key_label(model.key_rgb)} alone"
+    )
+    return COLOUR_KEY_NOISE
+
+
+def key_gate(distances: np.ndarray) -> float:
+    """distances float (...,): the border samples' chroma distances to the key colour
+    (key_kernel's normalised chroma) -> the colour key's lower gate: 1.5 x the 90th
+    percentile of the screen's own distances (those within 3 x the median + KEY_SPREAD),
+    plus 2. A subject that reaches the border (a presenter's shoulders, the seconds a
+    hand-held camera turns to the room) is no part of the screen: the 90th percentile
+    of the whole border took it in (48 codes against a median of 3.5 on a public clip,
+    the screen's own 4.9), and the gate then keyed the subject out with the screen."""
+    d = np.asarray(distances, np.float64).ravel()
+    if not d.size:
+        return 4.0
+    screen = d[d <= 3.0 * float(np.median(d)) + KEY_SPREAD]
+    return max(1.5 * float(np.percentile(screen, 90)) + 2.0, 4.0)
 
 
 def _segment_samples(model: VideoModel, samples: np.ndarray, options: VideoOptions):
