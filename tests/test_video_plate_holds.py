@@ -36,14 +36,16 @@ DRIFT = "the backdrop changes over the clip"
 WALL = (40, 150, 170)
 
 
-def drifting_clip(folder, backdrop: str, cast: float) -> str:
+def drifting_clip(folder, backdrop: str, cast: float, exposure: float = 0.0) -> str:
     """The default twin walking over ``backdrop`` ("studio" or "green") whose colour is
     cast warm, neutral and cold in turn, frame after frame, as auto white balance
     flickers in a camera held in hand: red + c, blue - c codes with c = -``cast``, 0,
     ``cast``. Each cast lies within the plate's tolerance of the neutral one, so the
     plate holds still, but two frames in three lie ``cast`` codes off it in red and blue;
     sensor noise of 2 codes; H.264 CRF 18 -> the clip's path. ``backdrop`` "wall": a
-    wall of WALL's colour under a green screen's uneven light."""
+    wall of WALL's colour under a green screen's uneven light. ``exposure``: the
+    backdrop's light is also 1 - exposure, 1 and 1 + exposure times its own in turn,
+    as auto exposure pumps."""
     rng = np.random.default_rng(5)
     base = srgb_encode(
         {
@@ -56,11 +58,12 @@ def drifting_clip(folder, backdrop: str, cast: float) -> str:
     for i, (linear, alpha) in enumerate(subject_frames(SIZE)):
         c = cast * ((i % 3) - 1)
         shifted = np.clip(base + np.array([c, 0.0, -c]), 0.0, 255.0)
+        light = srgb_decode(shifted) * (1.0 + exposure * ((i % 3) - 1))
         a = alpha[..., None].astype(np.float64)
-        picture = srgb_encode(linear.astype(np.float64) + (1.0 - a) * srgb_decode(shifted))
+        picture = srgb_encode(linear.astype(np.float64) + (1.0 - a) * light)
         picture = picture + rng.normal(0, 2.0, picture.shape)
         pictures.append(np.clip(picture + 0.5, 0, 255).astype(np.uint8))
-    path = str(folder / f"{backdrop}-{cast}.mp4")
+    path = str(folder / f"{backdrop}-{cast}-{exposure}.mp4")
     encode_clip(
         path, pictures, FPS, ["-c:v", "libx264", "-pix_fmt", "yuv420p", "-crf", "18", "-preset", "veryfast"]
     )
@@ -106,6 +109,38 @@ def test_a_named_wall_colour_keys_a_wall_whose_light_wanders_by_its_colour_alone
     assert "keyed by the colour #2896aa alone" in said, said
     assert iou >= 0.95, iou
     assert black >= 0.995, black
+
+
+def test_a_wall_of_one_colour_whose_light_wanders_is_keyed_by_its_colour_without_the_segmenter(
+    tmp_path, monkeypatch
+):
+    monkeypatch.setattr(segment, "unavailable_reason", lambda: "mediapipe is not installed")
+    path = drifting_clip(tmp_path, "wall", 16)
+    truth = np.stack([alpha for _, alpha in subject_frames(SIZE)])
+    model, iou, black, _, _ = measure(path, truth, key="auto")
+    assert model.use_key and not model.use_plate, model.key
+    # the wall's colour as the border's median shows it: within the light's spread of WALL
+    assert np.abs(np.subtract(model.key_rgb, WALL)).max() <= 40, model.key_rgb
+    assert model.key == "#" + "".join(f"{v:02x}" for v in model.key_rgb)
+    (said,) = [w for w in model.warnings if w.startswith(DRIFT)]
+    assert "keyed by the colour" in said and "may lose parts" not in said, said
+    assert iou >= 0.95, iou
+    assert black >= 0.995, black
+
+
+def test_a_painted_wall_filmed_in_hand_is_keyed_by_its_colour_without_the_segmenter(tmp_path, monkeypatch):
+    # auto exposure pumps the wall's light 30% either way: no clean plate, as when the
+    # camera moves; the wall is one colour all round, and that colour keys it (it was
+    # left unkeyed, the frame whole)
+    monkeypatch.setattr(segment, "unavailable_reason", lambda: "mediapipe is not installed")
+    path = drifting_clip(tmp_path, "wall", 0, exposure=0.3)
+    truth = np.stack([alpha for _, alpha in subject_frames(SIZE)])
+    model, iou, black, _, _ = measure(path, truth, key="auto")
+    assert model.kind == "moving" and model.use_key, (model.kind, model.key)
+    assert np.abs(np.subtract(model.key_rgb, WALL)).max() <= 40, model.key_rgb
+    assert any(w.startswith("the background moves: keyed by its colour") for w in model.warnings)
+    assert iou >= 0.95, iou
+    assert black >= 0.99, black
 
 
 def test_a_colour_keyed_frame_placed_whole_in_the_circle_keeps_its_subject(tmp_path):

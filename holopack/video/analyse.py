@@ -81,6 +81,12 @@ COLOUR_KEY_NOISE = 2.0
 # colour are the screen (90th percentiles of the screen's own: four public green-screen
 # clips 0-0.7, the MDN clip's yellow-green wall 4.9, its whole border 48)
 KEY_SPREAD = 8.0
+# wall_colour: a border whose chroma (as the key reads it) mostly lies within WALL_SPREAD
+# of its median, a median of at least WALL_CHROMA, is a painted wall a colour key can
+# tell from a person (the MDN clip's yellow-green wall: 48, its median spread 3.5; a
+# teal wall whose white balance flickers by 16 codes: 47, 11.5; skin 18, beige 11)
+WALL_SPREAD = 15.0
+WALL_CHROMA = 30.0
 # a faded sample whose noise undoing it magnifies more than this is left out of the
 # first pass's statistics (holopack.video.fade; replaced by the nearest clearer sample)
 SAMPLE_NOISE_GAIN = 1.2
@@ -471,6 +477,13 @@ def _analyse_background(
                 )
                 return _segmented_shown(model, segmented, samples)
             key = "none"  # it did not load (said in a warning): as without it
+        elif kind == "moving" and (wall := wall_colour(pixels)) is not None:
+            # a camera in hand before a painted wall: the wall's colour keys it
+            key = wall
+            model.warnings.append(
+                f"the background moves: keyed by its colour {key_label(wall)}, one colour all round "
+                f"(--key none keeps the frame; {segment.INSTALL} to segment a person)"
+            )
         elif kind == "moving":
             key = "none"
             model.warnings.append(
@@ -515,13 +528,7 @@ def _analyse_background(
     # solid (green test clip: matte IoU 0.946 with both, see docs/video.md).
     model.use_key = model.key_rgb is not None and not model.use_plate
     if model.key_rgb is not None:
-        rgb = np.asarray(model.key_rgb, np.float32)
-        model.key_uv = _key_uv(rgb)
-        model.despill = (
-            int(np.argmax(rgb))
-            if rgb.max() - np.delete(rgb, int(np.argmax(rgb))).max() > 0 and not neutral
-            else -1
-        )
+        _take_key_colour(model, model.key_rgb, neutral)
     if kind == "black":
         # the background is known: a subject that stands still on it is no part of it
         plate[...] = median.astype(np.float32)
@@ -552,6 +559,12 @@ def _analyse_background(
     else:
         noise = COLOUR_KEY_NOISE
     if model.use_plate and kind != "black" and noise > PLATE_NOISE_LIMIT:
+        if model.key_rgb is None and options.key == "auto" and not segment.available():
+            # without the segmenter, a wall of one colour is keyed by that colour
+            wall = wall_colour(pixels)
+            if wall is not None:
+                _take_key_colour(model, wall, False)
+                model.key = key_label(wall)
         if model.key_rgb is None:
             segmented = _plate_does_not_hold(model, samples, options, noise)
             if segmented is not None:
@@ -724,9 +737,37 @@ def _plate_does_not_hold(model: VideoModel, samples: np.ndarray, options: VideoO
     return None
 
 
+def _take_key_colour(model: VideoModel, rgb: tuple, neutral: bool) -> None:
+    """Key by the colour ``rgb`` (sRGB codes; ``neutral``: a grey, as NEUTRAL_KEY says):
+    its chroma as the key reads it, and the channel despill holds down (-1 for none)."""
+    model.key_rgb = tuple(int(v) for v in rgb)
+    colour = np.asarray(rgb, np.float32)
+    model.key_uv = _key_uv(colour)
+    strongest = int(np.argmax(colour))
+    model.despill = strongest if colour.max() - np.delete(colour, strongest).max() > 0 and not neutral else -1
+
+
+def wall_colour(pixels: np.ndarray) -> tuple[int, int, int] | None:
+    """pixels int (N, 3): the border's RGB codes over the samples -> their median colour
+    where most of the border lies within WALL_SPREAD of its median chroma and that chroma
+    is at least WALL_CHROMA (a painted wall, not a room), else None: a wall of a colour
+    that a colour key can tell from a person."""
+    if not len(pixels):
+        return None
+    ycc = _ycbcr(pixels)
+    uv = ycc[:, 1:] * (100.0 / (ycc[:, :1] + key_kernel.CHROMA_SOFTEN))
+    if float(np.median(np.sqrt(((uv - np.median(uv, axis=0)) ** 2).sum(-1)))) > WALL_SPREAD:
+        return None
+    median = np.median(pixels, axis=0)
+    if float(np.hypot(*_key_uv(median))) < WALL_CHROMA:
+        return None
+    return (int(round(median[0])), int(round(median[1])), int(round(median[2])))
+
+
 def _plate_gives_way_to_colour(model: VideoModel, params: np.ndarray, noise: float) -> float:
     """A clean plate the samples' borders lie PLATE_NOISE_LIMIT or more from (``noise``)
-    where a key colour is known (named with --key, or a screen's): the clip is keyed by
+    where a key colour is known (named with --key, a screen's, or, with --key auto and
+    no person segmenter, a wall's of one colour: wall_colour): the clip is keyed by
     the colour alone, whose chroma, divided by the luma, stays put while the camera
     moves and the exposure wanders. Keyed by difference, a public clip of a man on a
     yellow-green wall filmed in hand (``--key '#ACB211'``, the wall's colour; border 19.5
