@@ -145,3 +145,17 @@ def test_a_frame_as_it_was_has_no_fade():
     assert fade_of(noisy, ring_backdrop(codes_to_linear(codes.astype(np.float32)), 120, 160)) is None
     brighter = np.clip(codes.astype(int) + 20, 0, 255).astype(np.uint8)  # more light: no fade
     assert fade_of(brighter, ring_backdrop(codes_to_linear(codes.astype(np.float32)), 120, 160)) is None
+
+
+def test_a_brighter_ring_against_a_clean_plate_is_the_exposure_opening_up():
+    rng = np.random.default_rng(2)
+    codes = rng.integers(20, 180, (120, 160, 3)).astype(np.uint8)
+    plate = codes_to_linear(codes.astype(np.float32))
+    brighter = np.clip(srgb_encode(1.3 * srgb_decode(codes)) + 0.5, 0, 255).astype(np.uint8)
+    fade = fade_of(brighter, ring_backdrop(plate, 120, 160, plate=True))
+    assert fade is not None and abs(fade.scale - 1.3) <= 0.03 and abs(fade.offset) <= 0.01, fade
+    back = fade.undo(brighter).astype(int)
+    assert np.abs(back - codes).mean() <= 1.0, np.abs(back - codes).mean()
+    # against a key colour a brighter ring is the screen's own light (its middle, under
+    # --crop auto, lit more than the border the colour came from): no fade
+    assert fade_of(brighter, ring_backdrop(plate, 120, 160)) is None

@@ -143,6 +143,20 @@ def test_a_painted_wall_filmed_in_hand_is_keyed_by_its_colour_without_the_segmen
     assert black >= 0.99, black
 
 
+@pytest.mark.parametrize("backdrop", ["studio", "green", "wall"])
+def test_a_backdrop_whose_exposure_pumps_is_keyed_black_in_every_frame(tmp_path, backdrop):
+    # The camera's auto exposure opens and closes 20% either way frame by frame; the
+    # plate holds (each exposure lies within its tolerance). The darker frames were a
+    # fade already; in the brighter ones the backdrop stayed lit (the studio's worst
+    # frame 23.5% exactly black, the teal wall's 55.5%).
+    path = drifting_clip(tmp_path, backdrop, 0, exposure=0.2)
+    truth = np.stack([alpha for _, alpha in subject_frames(SIZE)])
+    model, iou, black, _, _ = measure(path, truth, key="auto")
+    assert model.use_plate, model.key
+    assert black >= 0.99, black
+    assert iou >= 0.95, iou
+
+
 def test_a_colour_keyed_frame_placed_whole_in_the_circle_keeps_its_subject(tmp_path):
     # The whole frame fitted in the fan's circle leaves black padding all round the
     # square: the ring the fade test reads was padding alone, and was taken for the

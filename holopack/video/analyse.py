@@ -1200,7 +1200,7 @@ def subject_cells(
     frames = np.ascontiguousarray(frames[..., :3])
     if model.use_plate and plate is not None:
         # (the copy's plate is offset by the copy's own resampling: it may pass 0 or 255)
-        blank, gains = undo_fades(frames, codes_to_linear(np.clip(plate, 0.0, 255.0)))
+        blank, gains = undo_fades(frames, codes_to_linear(np.clip(plate, 0.0, 255.0)), plate=True)
     else:
         blank, gains = undo_fades(frames, codes_to_linear(np.asarray(model.key_rgb, np.float32)))
     gains = gains.reshape(-1, 1, 1)  # each frame's gates widened as the keyer widens them

@@ -30,8 +30,15 @@ FADE_SCALE = 0.94
 # ... and the light it fades from, o / (1 - s), is a grey: between black (0) and white (1)
 # within this much. A backdrop brighter than the one the key was set up on (a screen
 # lit more in the middle than at the border the key colour came from, under --crop auto)
-# has s > 1, and is left alone.
+# has s > 1, and is left alone where the keyer keys to a colour.
 FADE_GREY_TOLERANCE = 0.15
+# Against a clean plate, which is the backdrop pixel by pixel, a ring brighter by this
+# much at least (and at most EXPOSURE_MAX, the light it comes from black) is the camera's
+# auto exposure opening up, undone as a fade is: a teal wall whose exposure pumped 20%
+# either way kept its wall lit in the brighter third of the frames (the worst 55% exactly
+# black), the darker third being a fade already.
+EXPOSURE_SCALE = 1.0 / FADE_SCALE
+EXPOSURE_MAX = 2.0
 # Below this share of its light the frame is black for the fan whatever its subject.
 FADE_BLACK = 0.03
 # A faded frame whose noise undo magnifies more than this (Fade.noise_gain) is shown as
@@ -117,17 +124,19 @@ class RingBackdrop:
     ring: np.ndarray
     light: np.ndarray
     median: np.ndarray
+    plate: bool = False  # the backdrop is a clean plate: a brighter ring is exposure
 
 
-def ring_backdrop(backdrop_linear: np.ndarray, height: int, width: int) -> RingBackdrop:
+def ring_backdrop(backdrop_linear: np.ndarray, height: int, width: int, plate: bool = False) -> RingBackdrop:
     """backdrop_linear float32 (H, W, 3) or (3,): what the keyer keys to, in linear light,
-    for frames of ``height`` x ``width`` -> its RingBackdrop."""
+    for frames of ``height`` x ``width``; plate: whether it is a clean plate (see
+    EXPOSURE_SCALE) -> its RingBackdrop."""
     ring = ring_indices(height, width)
     if backdrop_linear.ndim == 1:
         light = np.broadcast_to(backdrop_linear.astype(np.float64), (len(ring), 3)).copy()
     else:
         light = backdrop_linear.reshape(-1, 3)[ring].astype(np.float64)
-    return RingBackdrop(ring, light, np.median(light, axis=0))
+    return RingBackdrop(ring, light, np.median(light, axis=0), plate)
 
 
 def fade_of(frame: np.ndarray, backdrop: RingBackdrop, previous: Fade | None = None) -> Fade | None:
@@ -191,7 +200,7 @@ def fade_of(frame: np.ndarray, backdrop: RingBackdrop, previous: Fade | None = N
             if refit[0] is None:
                 break
             fit = (refit[0], refit[1])
-        fade = _fade(*fit) or _fade(scale, offset)
+        fade = _fade(*fit, backdrop.plate) or _fade(scale, offset, backdrop.plate)
         if fade is not None and _explains(fade, expected, seen):
             return fade
     return None
@@ -214,10 +223,18 @@ def _near(seen: np.ndarray, line: np.ndarray, expected: np.ndarray) -> np.ndarra
     return np.abs(seen - line).max(axis=1) <= band
 
 
-def _fade(scale: float | None, offset: float) -> Fade | None:
-    """The fitted line as a fade, or None where it is none: brighter than the backdrop
-    (s >= FADE_SCALE) or fading from a light that is no grey."""
-    if scale is None or not scale < FADE_SCALE:
+def _fade(scale: float | None, offset: float, plate: bool = False) -> Fade | None:
+    """The fitted line as a fade, or None where it is none: fading from a light that is
+    no grey, or about as bright as the backdrop (FADE_SCALE <= s), or brighter where
+    ``plate`` is False (against a plate: up to EXPOSURE_SCALE, or past EXPOSURE_MAX)."""
+    if scale is None:
+        return None
+    if plate and EXPOSURE_SCALE <= scale <= EXPOSURE_MAX:
+        # exposure: a gain on the clip's light, from black (o / (1 - s) about 0)
+        if abs(offset) > FADE_GREY_TOLERANCE * (scale - 1.0):
+            return None
+        return Fade(float(scale), float(offset))
+    if not scale < FADE_SCALE:
         return None
     scale = max(scale, 0.0)
     grey = offset / (1.0 - scale)  # the light faded from
@@ -265,14 +282,17 @@ def keyable(fade: Fade, frame: np.ndarray, ring: np.ndarray) -> tuple[Fade, floa
     return (Fade(0.0, 0.0), gain) if gain > MAX_NOISE_GAIN else (fade, gain)
 
 
-def undo_fades(frames: np.ndarray, backdrop_linear: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+def undo_fades(
+    frames: np.ndarray, backdrop_linear: np.ndarray, plate: bool = False
+) -> tuple[np.ndarray, np.ndarray]:
     """frames uint8 (K, H, W, 3+), in clip order, undone in place where they are faded
-    against ``backdrop_linear`` (float32 (H, W, 3) or (3,), as ring_backdrop takes it) ->
+    against ``backdrop_linear`` (float32 (H, W, 3) or (3,), and ``plate``, as
+    ring_backdrop takes them) ->
     (bool (K,): the frames that show nothing (faded to black, or too washed out to key),
     left as they are; float64 (K,): how much the undoing magnified each frame's noise,
     1 where it did nothing)."""
     k, h, w = frames.shape[:3]
-    backdrop = ring_backdrop(backdrop_linear, h, w)
+    backdrop = ring_backdrop(backdrop_linear, h, w, plate)
     blank = np.zeros(k, bool)
     gains = np.ones(k)
     previous = None

@@ -140,7 +140,7 @@ def score_frame(
     fade = None
     if model.use_plate or model.use_key:
         if state.ring_backdrop is None:
-            state.ring_backdrop = ring_backdrop(state.background_linear, h, w)
+            state.ring_backdrop = ring_backdrop(state.background_linear, h, w, model.use_plate)
         fade = fade_of(frame, state.ring_backdrop, state.fade)
     state.fade = fade
     params = model.params
