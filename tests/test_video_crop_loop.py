@@ -210,3 +210,34 @@ def test_bad_video_options_are_one_line_errors(disc_clip, tmp_path, capsys):
         err = capsys.readouterr().err.strip().splitlines()
         assert len(err) == 1 and option in err[0]
     assert not (tmp_path / "x.mp4").exists()
+
+
+@pytest.mark.parametrize(
+    "rate, codec, suffix",
+    [
+        ("30000/1001", ["-c:v", "libx264", "-preset", "veryfast"], ".mp4"),  # B-frames, NTSC rate
+        (
+            "25",
+            ["-c:v", "libvpx-vp9", "-b:v", "0", "-crf", "40", "-deadline", "realtime", "-cpu-used", "8"],
+            ".webm",
+        ),
+        ("60", ["-c:v", "libx264", "-preset", "veryfast", "-g", "24"], ".mov"),
+    ],
+)
+def test_a_crossfades_tail_sought_to_starts_at_its_frame(tmp_path, rate, codec, suffix):
+    # The tail of a crossfade (frames N - F on) is sought to rather than decoded from the
+    # clip's start: it must be the same frames, to the bit, from the same first frame.
+    from holopack.video.process import placed_frames
+
+    path = str(tmp_path / f"counter{suffix}")
+    cmd = [imageio_ffmpeg.get_ffmpeg_exe(), "-v", "error", "-y", "-f", "lavfi"]
+    cmd += ["-i", f"testsrc2=size=160x120:rate={rate}:duration=3", *codec, "-pix_fmt", "yuv420p", path]
+    subprocess.run(cmd, check=True)
+    media = holopack.load(path).media
+    placement = fit_placement(media.width, media.height, 96)
+    whole = [frame.copy() for frame in placed_frames(media, placement)]
+    assert len(whole) == media.frame_count
+    for start in (1, len(whole) // 2 - 1, len(whole) - 5):
+        tail = list(placed_frames(media, placement, start))
+        assert len(tail) == len(whole) - start, (start, len(tail))
+        assert all(np.array_equal(a, b) for a, b in zip(tail, whole[start:], strict=True)), start

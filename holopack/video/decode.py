@@ -414,8 +414,12 @@ class FilteredFrames:
         size: tuple[int, int],
         passthrough: bool = False,
         also: tuple[str, str] | None = None,
+        seek: float = 0.0,
     ):
         self.path, self.info, self.vf, self.size = path, info, vf, size
+        # seconds from the clip's start that ffmpeg seeks to before decoding (an input
+        # -ss: exact when transcoding, the first frame at or after it)
+        self.seek = seek
         self.passthrough = passthrough  # each kept frame once (a select filter's output)
         # (vf, file): a second output of the same decode, every frame through vf, raw
         # rgb24 frames written to the file (the first pass's every-frame extent)
@@ -427,6 +431,8 @@ class FilteredFrames:
 
         cmd = [imageio_ffmpeg.get_ffmpeg_exe(), "-nostdin", "-hide_banner", "-nostats"]
         cmd += ["-v", "verbose"] + (["-c:v", self.info.decoder] if self.info.decoder else [])
+        if self.seek > 0:
+            cmd += ["-ss", f"{self.seek:.6f}"]
         # the same muxer as the plain reader (imageio_ffmpeg.read_frames): the same frames
         main_out = ["-f", "image2pipe", "-vcodec", "rawvideo", "-pix_fmt", "rgb24", "-"]
         main_out = (["-fps_mode", "passthrough"] if self.passthrough else []) + main_out
