@@ -157,6 +157,35 @@ def test_a_backdrop_whose_exposure_pumps_is_keyed_black_in_every_frame(tmp_path,
     assert iou >= 0.95, iou
 
 
+class NoPerson:
+    """A person segmenter that finds no one (a product, not a person, before the wall)."""
+
+    def __call__(self, picture):
+        return np.zeros(picture.shape[:2], np.float32)
+
+    def close(self):
+        pass
+
+
+@pytest.mark.parametrize("cast, exposure", [(16, 0.0), (0, 0.3)], ids=["plate-does-not-hold", "moving"])
+def test_a_painted_wall_is_keyed_by_its_colour_where_the_segmenter_finds_no_person(
+    tmp_path, monkeypatch, cast, exposure
+):
+    # the segmenter found no one and the clip was left unkeyed, its wall lit
+    monkeypatch.setattr(segment, "unavailable_reason", lambda: None)
+    monkeypatch.setattr(segment, "Segmenter", NoPerson)
+    path = drifting_clip(tmp_path, "wall", cast, exposure)
+    truth = np.stack([alpha for _, alpha in subject_frames(SIZE)])
+    model, iou, black, _, _ = measure(path, truth, key="auto")
+    assert model.use_key and not model.use_segment, model.key
+    assert any(
+        w.startswith("the person segmenter finds no person: keyed by the wall's colour")
+        for w in model.warnings
+    )
+    assert iou >= 0.95, iou
+    assert black >= 0.99, black
+
+
 def test_a_colour_keyed_frame_placed_whole_in_the_circle_keeps_its_subject(tmp_path):
     # The whole frame fitted in the fan's circle leaves black padding all round the
     # square: the ring the fade test reads was padding alone, and was taken for the

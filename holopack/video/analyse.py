@@ -469,14 +469,18 @@ def _analyse_background(
             # neither a key colour nor a clean plate separates it: a person segmenter
             # can, where the subject is a person (on rendered figures it mostly fails:
             # docs/video.md), so the choice is said
-            segmented = _segment_samples(model, samples, options)
+            wall = wall_colour(pixels)
+            segmented = _segment_samples(model, samples, options, wall)
             if segmented is not None:
-                model.warnings.append(
-                    "the background moves and is no key colour: keyed by the person segmenter, "
-                    "which is made for real people (--key none keeps the frame)"
-                )
+                if model.use_segment:
+                    model.warnings.append(
+                        "the background moves and is no key colour: keyed by the person segmenter, "
+                        "which is made for real people (--key none keeps the frame)"
+                    )
                 return _segmented_shown(model, segmented, samples)
-            key = "none"  # it did not load (said in a warning): as without it
+            # it did not load (said in a warning), or found no person before a painted
+            # wall: as without it
+            key = wall if wall is not None else "none"
         elif kind == "moving" and (wall := wall_colour(pixels)) is not None:
             # a camera in hand before a painted wall: the wall's colour keys it
             key = wall
@@ -559,17 +563,17 @@ def _analyse_background(
     else:
         noise = COLOUR_KEY_NOISE
     if model.use_plate and kind != "black" and noise > PLATE_NOISE_LIMIT:
-        if model.key_rgb is None and options.key == "auto" and not segment.available():
-            # without the segmenter, a wall of one colour is keyed by that colour
-            wall = wall_colour(pixels)
+        if model.key_rgb is None:
+            # --key auto: a person segmenter where one is installed and finds a person,
+            # else a wall of one colour by that colour (wall_colour)
+            wall = wall_colour(pixels) if options.key == "auto" else None
+            segmented = _plate_does_not_hold(model, samples, options, noise, wall)
+            if segmented is not None:
+                return segmented
             if wall is not None:
                 _take_key_colour(model, wall, False)
                 model.key = key_label(wall)
-        if model.key_rgb is None:
-            segmented = _plate_does_not_hold(model, samples, options, noise)
-            if segmented is not None:
-                return segmented
-        elif not neutral:
+        if model.key_rgb is not None and not neutral:
             # a key colour: it keys the clip alone (_plate_gives_way_to_colour)
             noise = _plate_gives_way_to_colour(model, params, noise)
     if model.use_key:
@@ -710,7 +714,9 @@ def _one_colour(pixels: np.ndarray) -> bool:
     return float(np.median(np.sqrt(((uv - np.median(uv, axis=0)) ** 2).sum(-1)))) <= SCREEN_SPREAD
 
 
-def _plate_does_not_hold(model: VideoModel, samples: np.ndarray, options: VideoOptions, noise: float):
+def _plate_does_not_hold(
+    model: VideoModel, samples: np.ndarray, options: VideoOptions, noise: float, wall: tuple | None = None
+):
     """A clean plate of no screen colour whose border the samples' borders lie
     PLATE_NOISE_LIMIT or more from (their median YCbCr distance, ``noise``): the camera
     moves, zooms or turns away, or the light changes, and the subject, always somewhere
@@ -718,20 +724,25 @@ def _plate_does_not_hold(model: VideoModel, samples: np.ndarray, options: VideoO
     talking on a yellow-green wall, the camera in hand (noise 19.5; the test clips'
     0-3.5, 6 with 12 codes of sensor noise), came out with his face black. With ``--key
     auto`` and the person segmenter at hand, the segmenter keys it (-> _segmented_shown's
-    result; None where it does not load); otherwise a warning says what would (None)."""
+    result); ``wall``: the wall's colour (wall_colour) where the border is one, which
+    keys the clip where the segmenter does not load or finds no person (None, the
+    caller keys by it); otherwise a warning says what would (None)."""
     why = (
         f"the backdrop changes over the clip (its border lies {noise:.0f} codes from the clean "
         "plate: the camera moves or the light changes)"
     )
     if options.key == "auto" and segment.available():
-        segmented = _segment_samples(model, samples, options)
+        segmented = _segment_samples(model, samples, options, wall)
         if segmented is not None:
             model.use_plate, model.plate, model.noise = False, None, 0.0
-            model.warnings.append(
-                f"{why}: keyed by the person segmenter, which is made for real people "
-                "(--key none keeps the frame)"
-            )
+            if model.use_segment:
+                model.warnings.append(
+                    f"{why}: keyed by the person segmenter, which is made for real people "
+                    "(--key none keeps the frame)"
+                )
             return _segmented_shown(model, segmented, samples)
+    if wall is not None:
+        return None
     advice = "--key person keys a person" if segment.available() else f"{segment.INSTALL} to key a person"
     model.warnings.append(f"{why}: keyed by difference to it, the subject may lose parts ({advice})")
     return None
@@ -799,13 +810,18 @@ def key_gate(distances: np.ndarray) -> float:
     return max(1.5 * float(np.percentile(screen, 90)) + 2.0, 4.0)
 
 
-def _segment_samples(model: VideoModel, samples: np.ndarray, options: VideoOptions):
+def _segment_samples(
+    model: VideoModel, samples: np.ndarray, options: VideoOptions, wall: tuple | None = None
+):
     """The samples matted by the person segmenter: -> (mattes float32 (K, Ha, Wa),
     colours uint8 (K, Ha, Wa, 3), premultiplied for --levels auto, else the samples),
     or None when the segmenter does not load (an install broken after the fact: a
     protobuf 5 over mediapipe's pin), said in a warning: --key auto then keys as
     without the extra instead of failing an export that worked before it. Each sample
-    alone: they lie frames apart, so no matte carries over."""
+    alone: they lie frames apart, so no matte carries over. Where it finds no person,
+    the clip is not keyed (the samples as they are), or, given ``wall`` (a painted
+    wall's colour, wall_colour: a product filmed in hand before it), None: the caller
+    keys by the wall's colour."""
     try:
         segmenter = segment.Segmenter()
     except InputError as exc:
@@ -821,6 +837,11 @@ def _segment_samples(model: VideoModel, samples: np.ndarray, options: VideoOptio
         # keyed, the clip would be black: keep the frame, as when nothing moves
         model.use_segment = False
         model.key = "none"
+        if wall is not None:
+            model.warnings.append(
+                f"the person segmenter finds no person: keyed by the wall's colour {key_label(wall)}"
+            )
+            return None
         model.warnings.append("the person segmenter finds no person: the clip is not keyed")
         return (samples.max(axis=-1) > BLACK_LEVEL).astype(np.float32), samples
     if options.levels == "auto":
