@@ -186,6 +186,21 @@ def test_a_painted_wall_is_keyed_by_its_colour_where_the_segmenter_finds_no_pers
     assert black >= 0.99, black
 
 
+def test_a_wall_with_nothing_before_it_is_said_to_be_unkeyed_and_nothing_else(tmp_path, monkeypatch):
+    # a one-frame clip of the wall alone: the wall's colour was chosen, then nothing was
+    # left to key, and the warnings said both
+    monkeypatch.setattr(segment, "unavailable_reason", lambda: None)
+    monkeypatch.setattr(segment, "Segmenter", NoPerson)
+    wall = np.clip(srgb_encode(green_background(SIZE, np.random.default_rng(3), screen=WALL)) + 0.5, 0, 255)
+    path = str(tmp_path / "wall-alone.mp4")
+    encode_clip(path, [wall.astype(np.uint8)], FPS, ["-c:v", "libx264", "-pix_fmt", "yuv420p", "-crf", "18"])
+    model = first_pass(path)
+    assert model.key == "none", model.key
+    assert model.warnings == ["nothing moves in front of the background: the clip is not keyed"], (
+        model.warnings
+    )
+
+
 def test_a_colour_keyed_frame_placed_whole_in_the_circle_keeps_its_subject(tmp_path):
     # The whole frame fitted in the fan's circle leaves black padding all round the
     # square: the ring the fade test reads was padding alone, and was taken for the

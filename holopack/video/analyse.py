@@ -423,6 +423,7 @@ def _analyse_background(
     model: VideoModel, samples: np.ndarray, options: VideoOptions, inspecting: bool = False
 ):
     k, h, w = samples.shape[:3]
+    said = len(model.warnings)  # what the choice of key says comes after these
     plate = np.empty((h, w, 3), np.float32)
     support = np.empty((h, w), np.float32)
     plate_mode(samples, PLATE_TOLERANCE, plate, support)
@@ -620,6 +621,8 @@ def _analyse_background(
         model.use_plate = model.use_key = False
         model.plate, model.despill = None, -1
         model.key = "none"
+        # what was said of the key chosen (a wall's colour, the segmenter) no longer holds
+        del model.warnings[said:]
         model.warnings.append("nothing moves in front of the background: the clip is not keyed")
         lit = (samples.max(axis=-1) > BLACK_LEVEL).astype(np.float32)
         return lit, samples, (samples[::DARK_STEP], lit[::DARK_STEP])
