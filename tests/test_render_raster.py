@@ -8,7 +8,7 @@ import pytest
 from holopack.rendering import Renderer, render
 from holopack.rendering.camera import look_at, orthographic, perspective
 from holopack.rendering.raster_reference import rasterize
-from holopack.scene.types import Material, PosedPrimitive, Primitive
+from holopack.scene.types import Material, PosedPrimitive, Primitive, Texture
 
 DATA = Path(__file__).parent / "data"
 
@@ -487,3 +487,51 @@ def test_lit_vertex_colours_still_tint_beside_a_plain_material(shading):
     row = frame.linear[size // 2]
     assert np.all(np.diff(row[:16, 0]) < 0) and np.all(np.diff(row[:16, 2]) > 0)
     assert np.ptp(row[16:], axis=0).max() == 0.0 and row[16:, 0].min() > 0.0
+
+
+def _tilted_textured_quads(colours: bool):
+    """A textured floor seen at a grazing angle (UVs repeating 6 times: magnified near
+    the camera, minified towards the horizon, so that the mip level and its fraction
+    change across the picture), in two halves of two materials of other factors and UV
+    offsets. ``colours``: every vertex coloured a grey of one half and the
+    factors doubled (drawn through the general shader, as vertex colours ask; white
+    ones count as none), so that the light is the same either way."""
+    rng = np.random.default_rng(7)
+    texture = Texture(pixels=rng.integers(0, 256, (64, 48, 4), dtype=np.uint8))
+    texture.pixels[..., 3] = 255
+    quads = []
+    for material, (x0, x1) in enumerate([(-4.0, 0.0), (0.0, 4.0)]):
+        p = prim([(x0, 0, 2), (x1, 0, 2), (x1, 0, -30), (x0, 0, -30)], [(0, 1, 2), (0, 2, 3)], material)
+        p.primitive.uv = [np.array([[0, 0], [3, 0], [3, 6], [0, 6]], np.float32) + 0.13 * material]
+        if colours:
+            p.primitive.colors = np.full((4, 4), 0.5, np.float32)
+        quads.append(p)
+    scale = 2.0 if colours else 1.0
+    materials = [
+        Material(base_color_texture=0, base_color_factor=np.float32([0.9, 0.7, 0.5, 1]) * scale, unlit=True),
+        Material(base_color_texture=0, base_color_factor=np.float32([0.3, 0.5, 0.4, 1]) * scale, unlit=True),
+    ]
+    return quads, materials, [texture]
+
+
+@pytest.mark.parametrize("shading", ["unlit", "lit"])
+def test_unlit_textured_fragments_without_vertex_colours_sample_as_the_general_shader(shading):
+    """An unlit textured material without vertex colours takes its UV from the record's
+    plane, once per run of the record's pixels (raster_kernel.record_uv_plane); with
+    vertex colours it is drawn through shading.shade, from the weights at every pixel. Both must give the same light (only the order of the sums differs),
+    at every level of detail the floor reaches."""
+    view = look_at((0, 1.5, 4), (0, 0, -6))
+    projection = perspective(50.0, 1.0, 0.1, 100.0)
+    pictures = []
+    for colours in (False, True):
+        quads, materials, textures = _tilted_textured_quads(colours)
+        pictures.append(Renderer((96, 96), 1).draw(quads, materials, textures, view, projection, shading))
+    plain, coloured = pictures
+    drawn = plain.alpha > 0
+    assert drawn.mean() > 0.3 and np.array_equal(drawn, coloured.alpha > 0)
+    assert np.abs(plain.linear - coloured.linear).max() <= 1e-6
+    assert np.abs(plain.color.astype(int) - coloured.color.astype(int)).max() <= 1
+    # the floor is textured, each half with its own factor
+    assert plain.linear[drawn].std() > 0.05
+    left, right = plain.linear[:, :40][drawn[:, :40]], plain.linear[:, 56:][drawn[:, 56:]]
+    assert right[:, 0].mean() < 0.5 * left[:, 0].mean()

@@ -533,7 +533,27 @@ def texture_at(
 ):
     """Trilinear sample of texture t at the fragment's UV (attr columns c, c + 1)."""
     u, v, dudx, dvdx, dudy, dvdy = fragment_uv(c, v0, v1, v2, o0, o1, o2, ox0, ox1, ox2, oy0, oy1, oy2, attr)
-    # _sample_at itself, not sample_trilinear: one call, no function in between
+    # _sample_at itself, not texture_at_uv: one call, no inlined layer in between
+    return _sample_at(
+        data_pointer(pool),
+        data_pointer(levels),
+        data_pointer(level_count),
+        data_pointer(wrap),
+        t,
+        u,
+        v,
+        dudx,
+        dvdx,
+        dudy,
+        dvdy,
+    )
+
+
+@njit(cache=True, error_model="numpy", inline="always")
+def texture_at_uv(t, u, v, dudx, dvdx, dudy, dvdy, pool, levels, level_count, wrap):
+    """Trilinear sample of texture t at (u, v), given its derivatives one pixel right
+    and one pixel down; the four arrays as TexturePool.pack gives them (the band
+    shader's unlit textured fragments, whose UV comes from the record's plane)."""
     return _sample_at(
         data_pointer(pool),
         data_pointer(levels),
