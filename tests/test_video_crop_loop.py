@@ -241,3 +241,39 @@ def test_a_crossfades_tail_sought_to_starts_at_its_frame(tmp_path, rate, codec, 
         tail = list(placed_frames(media, placement, start))
         assert len(tail) == len(whole) - start, (start, len(tail))
         assert all(np.array_equal(a, b) for a, b in zip(tail, whole[start:], strict=True)), start
+
+
+@pytest.mark.parametrize(
+    "rate, codec, suffix",
+    [
+        (
+            "25",
+            ["-c:v", "libvpx-vp9", "-pix_fmt", "yuva420p", "-deadline", "realtime", "-cpu-used", "8"],
+            ".webm",
+        ),
+        ("30000/1001", ["-c:v", "prores_ks", "-profile:v", "4444", "-pix_fmt", "yuva444p10le"], ".mov"),
+        ("60", ["-c:v", "qtrle", "-pix_fmt", "argb"], ".mov"),
+        ("24", ["-c:v", "png", "-pix_fmt", "rgba"], ".mov"),
+    ],
+)
+def test_a_crossfades_tail_of_a_clip_with_alpha_sought_to_starts_at_its_frame(tmp_path, rate, codec, suffix):
+    # A clip with alpha is read whole (not through ffmpeg's filter): its crossfade tail is
+    # sought to as well, and must be the same RGBA frames, to the bit, from the same frame.
+    from holopack.video.analyse import source_frames
+    from holopack.video.process import rgba_frames_from
+
+    path = str(tmp_path / f"alpha{suffix}")
+    # the alpha moves with the frame number, so that a frame off is a different alpha
+    moving = "format=rgba,geq=r='r(X,Y)':g='g(X,Y)':b='b(X,Y)':a='mod(3*X+11*N,256)'"
+    cmd = [imageio_ffmpeg.get_ffmpeg_exe(), "-v", "error", "-y", "-f", "lavfi"]
+    cmd += ["-i", f"testsrc2=size=160x120:rate={rate}:duration=2", "-vf", moving, *codec, path]
+    subprocess.run(cmd, check=True)
+    media = holopack.load(path).media
+    assert media.alpha
+    whole = [frame.copy() for frame in source_frames(media)]
+    assert len(whole) == media.frame_count and whole[0].shape == (120, 160, 4)
+    assert rgba_frames_from(media, 0) is None  # from the start: read as ever
+    for start in (1, len(whole) // 2 - 1, len(whole) - 5):
+        tail = list(rgba_frames_from(media, start))
+        assert len(tail) == len(whole) - start, (start, len(tail))
+        assert all(np.array_equal(a, b) for a, b in zip(tail, whole[start:], strict=True)), start

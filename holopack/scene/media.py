@@ -274,8 +274,8 @@ def _load_ffmpeg(path: str) -> Scene:
         finally:
             gen.close()
 
-    def rgba_frames() -> Iterator[np.ndarray]:
-        return alpha_decode.ffmpeg_frames(path, width, height, stream)
+    def rgba_frames(seek: float = 0.0) -> Iterator[np.ndarray]:
+        return alpha_decode.ffmpeg_frames(path, width, height, stream, seek=seek)
 
     media = MediaSource(
         path=path,
@@ -286,6 +286,7 @@ def _load_ffmpeg(path: str) -> Scene:
         open_frames=alpha_decode.over_black(rgba_frames) if stream.alpha else frames,
         alpha=stream.alpha,
         open_rgba=rgba_frames if stream.alpha else None,
+        open_rgba_from=rgba_frames if stream.alpha else None,
         open_filtered=None if stream.alpha else partial(alpha_decode.FilteredFrames, path, stream),
         colour=conversion.describe() if conversion is not None else None,
         rgb_filter=stream.rgb_filter,

@@ -216,7 +216,9 @@ class MediaSource:
     ``frames()`` yields (H, W, 3) uint8 sRGB pictures; ``fps`` is the source rate
     (0 for a still picture); ``frame_count`` may be an estimate for videos.
     ``alpha``: the source carries an alpha channel; ``open_rgba`` then yields (H, W, 4)
-    uint8 straight RGBA and ``frames()`` the same composited over black.
+    uint8 straight RGBA and ``frames()`` the same composited over black;
+    ``open_rgba_from(seconds)``, where the source can seek (a video ffmpeg reads), the
+    same from the first frame at or after that time on.
     ``open_filtered(vf, (width, height), passthrough)``, for an opaque video ffmpeg
     reads, decodes it through an ffmpeg filter chain (holopack.video.decode.FilteredFrames);
     ``rgb_filter`` is the filter such a chain turns the picture into RGB with (format=rgb24,
@@ -233,6 +235,7 @@ class MediaSource:
     open_frames: Callable[[], Iterator[np.ndarray]]
     alpha: bool = False
     open_rgba: Callable[[], Iterator[np.ndarray]] | None = None
+    open_rgba_from: Callable[[float], Iterator[np.ndarray]] | None = None
     open_filtered: Callable[..., Any] | None = None
     colour: str | None = None
     rgb_filter: str = "format=rgb24"

@@ -341,20 +341,25 @@ def ffmpeg_frames(
     info: StreamInfo,
     output_params: list[str] | None = None,
     size: tuple[int, int] | None = None,
+    seek: float = 0.0,
 ) -> Iterator[np.ndarray]:
     """Frames of ``path`` as (H, W, 4) uint8 RGBA when the stream has alpha, else
     (H, W, 3) uint8 RGB. ``output_params`` adds ffmpeg output options (a decimating
-    filter for the analysis pass); ``size`` is then the filtered (width, height)."""
+    filter for the analysis pass); ``size`` is then the filtered (width, height).
+    ``seek``: seconds from the start that ffmpeg seeks to before decoding (an input
+    option: from the first frame at or after that time, as FilteredFrames' seek)."""
     import imageio_ffmpeg
 
     channels = 4 if info.alpha else 3
-    input_params = ["-c:v", info.decoder] if info.decoder else None
+    input_params = ["-c:v", info.decoder] if info.decoder else []
+    if seek > 0:
+        input_params += ["-ss", f"{seek:.6f}"]
     w, h = size or (width, height)
     gen = imageio_ffmpeg.read_frames(
         path,
         pix_fmt="rgba" if info.alpha else "rgb24",
         bpp=channels,
-        input_params=input_params,
+        input_params=input_params or None,
         output_params=reader_params(info, output_params),
     )
     try:
