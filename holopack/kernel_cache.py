@@ -55,6 +55,7 @@ KERNEL_MODULES = {
     "rendering/tangent_kernel.py": ["../work_queue.py"],
     "rendering/shading.py": [],
     "rendering/texture_kernel.py": ["texel_mix.py"],
+    "video/alpha_kernel.py": [],
     "video/guide_kernel.py": ["key_kernel.py", "../work_queue.py"],
     "video/holes_kernel.py": [],
     "video/key_kernel.py": ["../work_queue.py"],

@@ -114,9 +114,11 @@ def _export_step(device: str, input_name: str | None = None, scene=None, what: s
 
 
 def _picture(folder: str) -> None:
-    """A small picture for the picture/video path (its own colour kernel)."""
+    """A small picture for the picture/video path (its own colour kernel), with alpha
+    (the kernel that composites straight RGBA over black, which clips with alpha use
+    for every frame)."""
     rng = np.random.default_rng(0)
-    Image.fromarray(rng.integers(0, 256, (48, 80, 3), dtype=np.uint8)).save(
+    Image.fromarray(rng.integers(0, 256, (48, 80, 4), dtype=np.uint8)).save(
         os.path.join(folder, "picture.png")
     )
 

@@ -357,3 +357,22 @@ def test_file_cut_off_mid_clip_counts_the_frames_it_holds_and_warns(tmp_path, ca
     assert 5 < decoded < 40
     assert abs(media.frame_count - decoded) <= 1  # the last packet may be partial
     assert "the file is cut short" in capsys.readouterr().err
+
+
+def test_premultiply_kernel_matches_its_numpy_twin():
+    """alpha_kernel.premultiply_into against alpha_reference.premultiply: every code
+    against every alpha, and a random frame, with and without the alpha kept."""
+    from holopack.video import alpha_reference
+    from holopack.video.decode import premultiply
+
+    code, alpha = np.meshgrid(np.arange(256, dtype=np.uint8), np.arange(256, dtype=np.uint8))
+    every = np.stack([code, 255 - code, code // 2 + 7, alpha], axis=-1)
+    noisy = np.random.default_rng(5).integers(0, 256, (37, 53, 4), dtype=np.uint8)
+    for rgba in (every, noisy, noisy[:, ::2]):  # the last one a strided view
+        for keep in (False, True):
+            got, want = premultiply(rgba, keep_alpha=keep), alpha_reference.premultiply(rgba, keep_alpha=keep)
+            assert got.shape == rgba.shape[:2] + (4 if keep else 3,) and got.dtype == np.uint8
+            assert np.array_equal(got, want)
+    # the rounding itself: to the nearest code (0.502 of a code is 1), nothing where clear
+    assert premultiply(np.array([[[255, 128, 1, 128]]], np.uint8)).tolist() == [[[128, 64, 1]]]
+    assert premultiply(np.array([[[200, 10, 0, 0]]], np.uint8)).tolist() == [[[0, 0, 0]]]

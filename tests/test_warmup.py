@@ -45,6 +45,8 @@ ENTRY_POINTS = [
         for kernel in ("_matte_rows", "_unmix_rows", "_colour_share_rows", "_composite_rows")
     ),
     "holopack.video.holes_kernel:label_sums",
+    # a picture or clip with alpha, composited over black
+    "holopack.video.alpha_kernel:premultiply_into",
     "holopack.video.guide_kernel:_guide_rows",
     # a wall: which fan owns each point, the fitted picture, the wall's preview, the fans' files
     "holopack.wall.weights_kernel:_owned_rows",

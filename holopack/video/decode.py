@@ -651,10 +651,15 @@ def folder_frames(files: list[str]) -> Iterator[np.ndarray]:
         yield rgba
 
 
-def premultiply(rgba: np.ndarray) -> np.ndarray:
-    """(H, W, 4) uint8 straight RGBA -> (H, W, 3) uint8 composited over black."""
-    rgb = rgba[..., :3].astype(np.uint16) * rgba[..., 3:4].astype(np.uint16)
-    return ((rgb + 127) // 255).astype(np.uint8)
+def premultiply(rgba: np.ndarray, keep_alpha: bool = False) -> np.ndarray:
+    """(H, W, 4) uint8 straight RGBA -> (H, W, 3) uint8 composited over black (each
+    colour code times alpha / 255, to the nearest code); with ``keep_alpha`` (H, W, 4):
+    that colour and the alpha (alpha_kernel; numpy twin: alpha_reference.premultiply)."""
+    from .alpha_kernel import premultiply_into
+
+    out = np.empty(rgba.shape[:2] + (4 if keep_alpha else 3,), np.uint8)
+    premultiply_into(np.ascontiguousarray(rgba), out)
+    return out
 
 
 def over_black(frames: Callable[[], Iterator[np.ndarray]]) -> Callable[[], Iterator[np.ndarray]]:
