@@ -291,3 +291,20 @@ def test_seconds_that_cut_a_loop_warn_with_the_nearest_whole_loop_length(tmp_pat
     assert "(choices: 2 s (2 loops) or 3 s (3 loops))" in err
     assert main(["export", str(walk), "-o", str(out), "--size", "32", "--seconds", "3", "-q"]) == 0
     assert "whole-loop" not in capsys.readouterr().err
+
+
+@pytest.mark.parametrize("size", [1, 2, 5, 64, 65, 721])
+def test_circle_mask_applied_is_the_masks_product_to_the_bit(size):
+    """CircleMask.apply multiplies the rim alone and keeps or clears the rest: it must
+    give (color x circle_mask + 0.5) as uint8, whatever the size, on a contiguous
+    picture and on a view of a four-channel one (a clip with alpha's colour)."""
+    from holopack.pipeline import CircleMask, circle_mask
+
+    rng = np.random.default_rng(size)
+    rgba = rng.integers(0, 256, (size, size, 4), dtype=np.uint8)
+    mask = CircleMask(size)
+    for color in (np.ascontiguousarray(rgba[..., :3]), rgba[..., :3]):
+        want = (color * circle_mask(size) + 0.5).astype(np.uint8)
+        got = mask.apply(color)
+        assert got.dtype == np.uint8 and np.array_equal(got, want)
+    assert not np.shares_memory(got, rgba)  # a new picture: the source's is left as it was

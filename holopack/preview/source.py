@@ -185,7 +185,7 @@ class PipelineFrames:
             self._code_light = decode_codes(codes, self.profile)
             self.mask = None
         else:
-            self.mask = pipeline.circle_mask(self.size) if self.profile.circle_mask else None
+            self.mask = pipeline.CircleMask(self.size) if self.profile.circle_mask else None
 
     def _source(self, animation: int | None):
         index = animation or 0
@@ -319,7 +319,7 @@ class PipelineFrames:
             if fan is None:  # a picture the window drew: its linear light, encoded as export does
                 fan = (linear_to_srgb(shown.linear_light()) * 255.0 + 0.5).astype(np.uint8)
             if self.mask is not None:
-                fan = (fan * self.mask + 0.5).astype(np.uint8)
+                fan = self.mask.apply(fan)
         return FramePair(
             render=render,
             fan=np.asarray(fan),
