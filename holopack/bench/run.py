@@ -31,8 +31,6 @@ import tempfile
 import time
 from dataclasses import dataclass, field
 
-import numpy as np
-
 from .. import options
 from ..errors import InputError
 from .load import competing_load
@@ -166,7 +164,7 @@ def _stage_loop(plan, count: int, first: int, writer) -> dict[str, list[float]]:
             out = color
             if plan.mask is not None:
                 t0 = clock()
-                out = (color * plan.mask + 0.5).astype(np.uint8)
+                out = plan.mask.apply(color)
                 add("mask", clock() - t0)
         t0 = clock()
         writer.write(out)
