@@ -231,8 +231,9 @@ def test_non_square_pixels_are_read_at_the_shape_players_show(tmp_path, name):
     assert len(frames) == 3 and frames[0].shape == (36, 64, 3)
     assert np.abs(cell_means(frames[0]) - CELLS).max() <= 8
     if media.open_filtered is not None:  # the keyer's filtered decode sees the same picture
-        filtered = list(media.open_filtered("format=rgb24", (64, 36)))
-        assert np.abs(filtered[0].astype(int) - frames[0]).max() <= 2
+        filtered = list(media.open_filtered(media.rgb_filter, (64, 36)))
+        assert filtered[0].shape == (36, 64, 4 if media.alpha else 3)  # RGBA where it has alpha
+        assert np.abs(filtered[0][..., :3].astype(int) - frames[0]).max() <= 2
 
 
 def test_phone_clip_with_a_display_matrix_is_read_upright_without_a_warning(tmp_path, caplog):

@@ -287,7 +287,10 @@ def _load_ffmpeg(path: str) -> Scene:
         alpha=stream.alpha,
         open_rgba=rgba_frames if stream.alpha else None,
         open_rgba_from=rgba_frames if stream.alpha else None,
-        open_filtered=None if stream.alpha else partial(alpha_decode.FilteredFrames, path, stream),
+        # (a stream with alpha and an HDR signal: read whole, as the signal has no alpha)
+        open_filtered=None
+        if stream.alpha and stream.signal
+        else partial(alpha_decode.FilteredFrames, path, stream),
         colour=conversion.describe() if conversion is not None else None,
         rgb_filter=stream.rgb_filter,
     )

@@ -219,10 +219,12 @@ class MediaSource:
     uint8 straight RGBA and ``frames()`` the same composited over black;
     ``open_rgba_from(seconds)``, where the source can seek (a video ffmpeg reads), the
     same from the first frame at or after that time on.
-    ``open_filtered(vf, (width, height), passthrough)``, for an opaque video ffmpeg
-    reads, decodes it through an ffmpeg filter chain (holopack.video.decode.FilteredFrames);
+    ``open_filtered(vf, (width, height), passthrough)``, for a video ffmpeg reads
+    (but one with both alpha and an HDR signal), decodes it through an ffmpeg filter
+    chain (holopack.video.decode.FilteredFrames), into RGB, or RGBA where it has alpha;
     ``rgb_filter`` is the filter such a chain turns the picture into RGB with (format=rgb24,
-    or an HDR clip's 16-bit signal, turned into sRGB after the chain: StreamInfo.rgb_filter).
+    format=rgba with alpha, or an HDR clip's 16-bit signal, turned into sRGB after the
+    chain: StreamInfo.rgb_filter).
     ``colour``: what is done to an HDR or wide-gamut video's colours to make them sRGB
     (holopack.video.hdr.Conversion.describe), None for SDR in sRGB/BT.709.
     """

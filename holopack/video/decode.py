@@ -74,8 +74,17 @@ class StreamInfo:
     def rgb_filter(self) -> str:
         """The filter a reader's own chain (window_filter, sample_filter, every_filter)
         turns the decoded picture into RGB with: format=rgb24, or an HDR stream's
-        16-bit signal, which the postfilter turns into sRGB after the chain."""
-        return self.signal or "format=rgb24"
+        16-bit signal, which the postfilter turns into sRGB after the chain; a stream
+        with alpha (of no HDR signal) into RGBA, format=rgba."""
+        if self.signal:
+            return self.signal
+        return "format=rgba" if self.alpha else "format=rgb24"
+
+    @property
+    def pix_fmt_out(self) -> str:
+        """The raw format a filtered reader hands frames over in: rgba for a stream
+        with alpha, else rgb24."""
+        return "rgba" if self.alpha and not self.signal else "rgb24"
 
     def map_args(self) -> list[str]:
         """ffmpeg output options that read this stream and no other."""
@@ -404,9 +413,9 @@ _DECODED = re.compile(rb"\(video\): [^\n]*?(\d+) frames decoded")
 
 
 class FilteredFrames:
-    """One decode of an opaque video through an ffmpeg filter chain: iterating yields
-    (height, width, 3) uint8 RGB frames, read from ffmpeg's pipe straight into their
-    arrays. Filtering in ffmpeg (its own process, beside the keying) is what keeps a
+    """One decode of a video through an ffmpeg filter chain: iterating yields
+    (height, width, 3) uint8 RGB frames, (height, width, 4) RGBA for a stream with alpha
+    (StreamInfo.pix_fmt_out), read from ffmpeg's pipe straight into their arrays. Filtering in ffmpeg (its own process, beside the keying) is what keeps a
     1080p clip cheap: the keyer reads only the pixels the fan shows. After the frames
     run out, ``decoded`` holds how many frames ffmpeg decoded before the filters
     (-1 when it did not say), so a decimating filter still counts the clip."""
@@ -439,7 +448,7 @@ class FilteredFrames:
         if self.seek > 0:
             cmd += ["-ss", f"{self.seek:.6f}"]
         # the same muxer as the plain reader (imageio_ffmpeg.read_frames): the same frames
-        main_out = ["-f", "image2pipe", "-vcodec", "rawvideo", "-pix_fmt", "rgb24", "-"]
+        main_out = ["-f", "image2pipe", "-vcodec", "rawvideo", "-pix_fmt", self.info.pix_fmt_out, "-"]
         main_out = (["-fps_mode", "passthrough"] if self.passthrough else []) + main_out
         prefilter, post = self.info.prefilter, self.info.postfilter
         if self.also is not None and prefilter:
@@ -453,7 +462,7 @@ class FilteredFrames:
             graph = f"{stream}{prefilter},split=2[main][also];[main]{main_vf}[out];[also]{also_vf}[extent]"
             cmd += ["-i", self.path, "-filter_complex", graph, "-map", "[out]", *main_out]
             cmd += ["-map", "[extent]", "-fps_mode", "passthrough"]
-            cmd += ["-f", "rawvideo", "-pix_fmt", "rgb24", "-y", also_path]
+            cmd += ["-f", "rawvideo", "-pix_fmt", self.info.pix_fmt_out, "-y", also_path]
             return cmd
         # ffmpeg picks the video stream as for the plain reader; sound and subtitles stay out
         vf = self.info.around(self.vf)
@@ -462,12 +471,22 @@ class FilteredFrames:
             # ffmpeg decodes the input once and feeds each output's own filter chain
             also_vf, also_path = self.also
             cmd += [*self.info.map_args(), "-vf", self.info.around(also_vf), "-an", "-sn", "-dn"]
-            cmd += ["-fps_mode", "passthrough", "-f", "rawvideo", "-pix_fmt", "rgb24", "-y", also_path]
+            cmd += [
+                "-fps_mode",
+                "passthrough",
+                "-f",
+                "rawvideo",
+                "-pix_fmt",
+                self.info.pix_fmt_out,
+                "-y",
+                also_path,
+            ]
         return cmd
 
     def __iter__(self) -> Iterator[np.ndarray]:
         w, h = self.size
-        frame_bytes = w * h * 3
+        channels = 4 if self.info.pix_fmt_out == "rgba" else 3
+        frame_bytes = w * h * channels
         with tempfile.TemporaryFile() as log:
             process = subprocess.Popen(self.command(), stdout=subprocess.PIPE, stderr=log)
             stdout = cast(io.BufferedReader, process.stdout)  # Popen's pipes are buffered readers
@@ -476,7 +495,7 @@ class FilteredFrames:
             count = 0
             try:
                 while True:
-                    frame = np.empty((h, w, 3), np.uint8)
+                    frame = np.empty((h, w, channels), np.uint8)
                     view = frame.reshape(-1).data
                     got = 0
                     while got < frame_bytes:
@@ -547,7 +566,9 @@ CROP_ALIGN = 8
 CROP_MARGIN = 8
 
 
-def window_filter(win: Window, to_rgb: str = "format=rgb24", frame: tuple[int, int] | None = None) -> str:
+def window_filter(
+    win: Window, to_rgb: str = "format=rgb24", frame: tuple[int, int] | None = None, alpha: bool = False
+) -> str:
     """The ffmpeg filter chain that shows a window of the source as
     holopack.video.crop.place does with cv2: the window cropped, resized (area
     averaging when shrinking, bilinear when enlarging) and padded black to the square.
@@ -555,7 +576,10 @@ def window_filter(win: Window, to_rgb: str = "format=rgb24", frame: tuple[int, i
     crops exactly, so that the chroma is sampled as the plain reader's (4:2:0 chroma
     upsampled at the source's size, then averaged); with the ``frame``'s (width,
     height), it first crops the window with a margin in the decoded format (see
-    CROP_ALIGN), so that only that part is converted."""
+    CROP_ALIGN), so that only that part is converted. With ``alpha`` (``to_rgb``
+    format=rgba) the colour is premultiplied before it is resized, as place is given
+    it (averaging straight colours let the colour of clear pixels bleed into the edge),
+    and the padding is clear."""
     x0, y0 = win.x0, win.y0
     chain = []
     if frame is not None:
@@ -567,11 +591,13 @@ def window_filter(win: Window, to_rgb: str = "format=rgb24", frame: tuple[int, i
         if (ax0, ay0, ax1, ay1) != (0, 0, width, height):
             chain.append(f"crop={ax1 - ax0}:{ay1 - ay0}:{ax0}:{ay0}:exact=1")
             x0, y0 = win.x0 - ax0, win.y0 - ay0
-    chain.append(f"{to_rgb},crop={win.x1 - win.x0}:{win.y1 - win.y0}:{x0}:{y0}:exact=1")
+    premultiplied = ",premultiply=inplace=1" if alpha else ""
+    chain.append(f"{to_rgb}{premultiplied},crop={win.x1 - win.x0}:{win.y1 - win.y0}:{x0}:{y0}:exact=1")
     if win.resized:
         w, h = win.out_x1 - win.out_x0, win.out_y1 - win.out_y0
         chain.append(f"scale={w}:{h}:flags={'bilinear' if win.enlarge else 'area'}")
-    chain.append(f"pad={win.size}:{win.size}:{win.out_x0}:{win.out_y0}:color=black")
+    # (black and clear where the picture has alpha: the padding is not the subject)
+    chain.append(f"pad={win.size}:{win.size}:{win.out_x0}:{win.out_y0}:color=black{'@0' if alpha else ''}")
     return ",".join(chain)
 
 

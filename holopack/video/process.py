@@ -74,19 +74,24 @@ class FrameProcessor:
     def __call__(self, frame: np.ndarray) -> np.ndarray:
         model = self.model
         if model.alpha and frame.shape[2] == 4:
-            placed = place(premultiply(frame, keep_alpha=True), self.placement)
-            alpha = placed[..., 3].astype(np.float32) / 255.0
-            alpha[alpha < ALPHA_GATE] = 0.0
-            # the colour as a picture of its own (a view of the four channels slowed every
-            # step after it: numpy's loops over three codes at a time took 14 ms to mask a
-            # 1024 px frame for the fan's circle), cleared where the alpha is: 2.0 ms a
-            # 1024 px frame against 17.7 for numpy's masked assignment into the view
-            colour = cv2.cvtColor(placed, cv2.COLOR_RGBA2RGB)
-            if model.gain != 1.0:
-                colour = np.minimum(255.0, colour * model.gain + 0.5).astype(np.uint8)
-            self.last_alpha = alpha
-            return cv2.bitwise_and(colour, colour, mask=(alpha > 0).view(np.uint8))
+            return self.placed_alpha(place(premultiply(frame, keep_alpha=True), self.placement))
         return self.key(place(frame[..., :3], self.placement))
+
+    def placed_alpha(self, placed: np.ndarray) -> np.ndarray:
+        """A frame with alpha already placed in the square, its colour premultiplied
+        (S, S, 4) uint8 -> processed (S, S, 3) uint8; last_alpha its alpha, gated."""
+        model = self.model
+        alpha = placed[..., 3].astype(np.float32) / 255.0
+        alpha[alpha < ALPHA_GATE] = 0.0
+        # the colour as a picture of its own (a view of the four channels slowed every
+        # step after it: numpy's loops over three codes at a time took 14 ms to mask a
+        # 1024 px frame for the fan's circle), cleared where the alpha is: 2.0 ms a
+        # 1024 px frame against 17.7 for numpy's masked assignment into the view
+        colour = cv2.cvtColor(placed, cv2.COLOR_RGBA2RGB)
+        if model.gain != 1.0:
+            colour = np.minimum(255.0, colour * model.gain + 0.5).astype(np.uint8)
+        self.last_alpha = alpha
+        return cv2.bitwise_and(colour, colour, mask=(alpha > 0).view(np.uint8))
 
     @property
     def keys_in_two_stages(self) -> bool:
@@ -190,16 +195,22 @@ class ProcessedMedia(MediaSource):
 
     def _keyed(self, placement: Placement, skip: int, kept: KeptMask | None) -> Iterator[np.ndarray | None]:
         processor = FrameProcessor(self.model, placement)
-        placed = placed_frames(self.source, placement, skip)
+        # a clip with alpha is placed by ffmpeg too where its alpha is kept (a clip whose
+        # alpha is all opaque is keyed as any other, from its colour read whole)
+        with_alpha = self.model.alpha and self.source.alpha
+        placed = placed_frames(self.source, placement, skip, alpha=with_alpha)
         first = 0  # the clip's index of the first frame read
-        if placed is not None:
+        process: Callable[[np.ndarray], np.ndarray]
+        if placed is not None and with_alpha:
+            frames, first, process = placed, skip, processor.placed_alpha
+        elif placed is not None:
             # ffmpeg crops and scales: only the pixels the fan shows reach the keyer;
             # a stream from frame ``skip`` on starts there
             frames, first = placed, skip
             if processor.keys_in_two_stages:
                 yield from _two_stages(processor, frames, skip, kept, first)
                 return
-            process: Callable[[np.ndarray], np.ndarray] = processor.key
+            process = processor.key
         else:
             process = processor
             sought = rgba_frames_from(self.source, skip)
@@ -222,18 +233,23 @@ class ProcessedMedia(MediaSource):
 SEEK_FRAMES = 0.1
 
 
-def placed_frames(media: MediaSource, placement: Placement, start: int = 0) -> Iterator[np.ndarray] | None:
+def placed_frames(
+    media: MediaSource, placement: Placement, start: int = 0, alpha: bool = False
+) -> Iterator[np.ndarray] | None:
     """An opaque video's frames from frame ``start`` on, placed in the square as
     crop.place places them (the window cropped, resized, padded black), by ffmpeg
     (decode.window_filter): (S, S, 3) uint8, and only the pixels the square shows cross
     the pipe; a later start is sought to, not decoded (a crossfade's tail: the export of
     a 20 s 1080p clip took 30-34 s of CPU with --loop crossfade=2 against 23-24 s
-    without, decoding the clip twice). None where ffmpeg does not read the clip through
-    a filter (a clip with alpha, a picture) or none of the frame lands in the square."""
+    without, decoding the clip twice). With ``alpha``, a video with alpha's the same
+    way, as FrameProcessor.placed_alpha takes them: (S, S, 4) uint8, the colour
+    premultiplied before it was resized. None where ffmpeg does not read the clip
+    through a filter (a picture; a clip with alpha unless ``alpha``) or none of the
+    frame lands in the square."""
     win = window(media.width, media.height, placement)
-    if media.open_filtered is None or media.alpha or win is None:
+    if media.open_filtered is None or (media.alpha and not alpha) or win is None:
         return None
-    vf = window_filter(win, media.rgb_filter, (media.width, media.height))
+    vf = window_filter(win, media.rgb_filter, (media.width, media.height), alpha=media.alpha)
     size = (placement.size, placement.size)
     if start > 0 and media.fps > 0:
         return media.open_filtered(vf, size, seek=(start - SEEK_FRAMES) / media.fps)
