@@ -98,22 +98,8 @@ def test_an_alpha_clip_is_not_warned_of_a_lit_background_its_alpha_clears(tmp_pa
 @pytest.mark.parametrize(
     "suffix, codec",
     [
-        (
-            ".webm",
-            [
-                "-c:v",
-                "libvpx-vp9",
-                "-pix_fmt",
-                "yuva420p",
-                "-crf",
-                "10",
-                "-b:v",
-                "0",
-                "-deadline",
-                "realtime",
-            ],
-        ),
-        (".mov", ["-c:v", "prores_ks", "-profile:v", "4444", "-pix_fmt", "yuva444p10le"]),
+        (".webm", "-c:v libvpx-vp9 -pix_fmt yuva420p -crf 10 -b:v 0 -deadline realtime".split()),
+        (".mov", "-c:v prores_ks -profile:v 4444 -pix_fmt yuva444p10le".split()),
     ],
 )
 def test_a_video_with_alpha_placed_by_ffmpeg_is_premultiplied_before_it_is_shrunk(tmp_path, suffix, codec):

@@ -32,9 +32,11 @@ the stack and the callee loaded them back; four pointers and the scalars travel 
 registers: FlightHelmet's shading pass (unlit, 1024^2, one thread's CPU) took 23.2 ms
 with arrays, 20.9 ms with pointers, about what inlining the sampler gained, for no more
 compile time (cold first frames, unlit and PBR, unchanged within the noise).
-``texture_at`` calls ``_sample_at`` itself, so that no inlined layer stands between the
-shading code and the call. Numba still builds it into raster_kernel.py's kernels, which
-it caches by raster_kernel.py's own time stamp; raster_kernel.py therefore drops its
+``texture_at`` reaches ``_sample_at`` through ``texture_at_uv``, a one-line inlined
+layer: FlightHelmet's cold textured draws (unlit, lit and PBR at 64 px, a fresh Numba
+cache) compiled in 42.2-47.0 s with it, 40.1-47.2 s without, in turns. Numba still
+builds the sampler into raster_kernel.py's kernels, which it caches by
+raster_kernel.py's own time stamp; raster_kernel.py therefore drops its
 cached kernels when this file changes (holopack.kernel_cache), and this file drops its
 own (the sampler) when texel_mix.py changes.
 """
@@ -453,19 +455,7 @@ def levels_and_period(levels, level_count, wrap, t, u, v, dudx, dvdx, dudy, dvdy
 def sample_trilinear(pool, levels, level_count, wrap, t, u, v, dudx, dvdx, dudy, dvdy):
     """Filtered linear RGBA of texture ``t`` at (u, v) given the UV derivatives per pixel.
     The four arrays as TexturePool.pack gives them (C-contiguous)."""
-    return _sample_at(
-        data_pointer(pool),
-        data_pointer(levels),
-        data_pointer(level_count),
-        data_pointer(wrap),
-        t,
-        u,
-        v,
-        dudx,
-        dvdx,
-        dudy,
-        dvdy,
-    )
+    return texture_at_uv(t, u, v, dudx, dvdx, dudy, dvdy, pool, levels, level_count, wrap)
 
 
 @njit(cache=True, error_model="numpy", _nrt=False)  # type: ignore[call-overload]  # _nrt: not in the stubs
@@ -533,27 +523,15 @@ def texture_at(
 ):
     """Trilinear sample of texture t at the fragment's UV (attr columns c, c + 1)."""
     u, v, dudx, dvdx, dudy, dvdy = fragment_uv(c, v0, v1, v2, o0, o1, o2, ox0, ox1, ox2, oy0, oy1, oy2, attr)
-    # _sample_at itself, not texture_at_uv: one call, no inlined layer in between
-    return _sample_at(
-        data_pointer(pool),
-        data_pointer(levels),
-        data_pointer(level_count),
-        data_pointer(wrap),
-        t,
-        u,
-        v,
-        dudx,
-        dvdx,
-        dudy,
-        dvdy,
-    )
+    return texture_at_uv(t, u, v, dudx, dvdx, dudy, dvdy, pool, levels, level_count, wrap)
 
 
 @njit(cache=True, error_model="numpy", inline="always")
 def texture_at_uv(t, u, v, dudx, dvdx, dudy, dvdy, pool, levels, level_count, wrap):
     """Trilinear sample of texture t at (u, v), given its derivatives one pixel right
-    and one pixel down; the four arrays as TexturePool.pack gives them (the band
-    shader's unlit textured fragments, whose UV comes from the record's plane)."""
+    and one pixel down; the four arrays as TexturePool.pack gives them, as pointers to
+    _sample_at (texture_at, sample_trilinear, and the band shader's unlit textured
+    fragments, whose UV comes from the record's plane)."""
     return _sample_at(
         data_pointer(pool),
         data_pointer(levels),
