@@ -1,9 +1,11 @@
 """Straight RGBA to its colour over black (premultiplied), as one Numba pass. The numpy
 twin is ``alpha_reference.premultiply``.
 
-Why a kernel: a clip with alpha is read whole, and every 1080p frame was premultiplied in
-numpy (16-bit products and a division per channel: 17 ms of one thread) and then stacked
-with its alpha for placing (np.concatenate: 10 ms more); this pass writes both at once.
+Why a kernel: every frame of a clip with alpha read whole (APNG, GIF, WebP, folders of
+pictures, a video with alpha and an HDR signal; every video with alpha before ffmpeg
+premultiplied its frames) was premultiplied in numpy (16-bit products and a division per
+channel: 17 ms of one thread for 1080p) and then stacked with its alpha for placing
+(np.concatenate: 10 ms more); this pass writes both at once in 4.5 ms.
 """
 
 from __future__ import annotations
