@@ -415,8 +415,9 @@ _DECODED = re.compile(rb"\(video\): [^\n]*?(\d+) frames decoded")
 class FilteredFrames:
     """One decode of a video through an ffmpeg filter chain: iterating yields
     (height, width, 3) uint8 RGB frames, (height, width, 4) RGBA for a stream with alpha
-    (StreamInfo.pix_fmt_out), read from ffmpeg's pipe straight into their arrays. Filtering in ffmpeg (its own process, beside the keying) is what keeps a
-    1080p clip cheap: the keyer reads only the pixels the fan shows. After the frames
+    (StreamInfo.pix_fmt_out), read from ffmpeg's pipe straight into their arrays.
+    Filtering in ffmpeg (its own process, beside the keying) is what keeps a 1080p clip
+    cheap: the keyer reads only the pixels the fan shows. After the frames
     run out, ``decoded`` holds how many frames ffmpeg decoded before the filters
     (-1 when it did not say), so a decimating filter still counts the clip."""
 
@@ -436,7 +437,7 @@ class FilteredFrames:
         self.seek = seek
         self.passthrough = passthrough  # each kept frame once (a select filter's output)
         # (vf, file): a second output of the same decode, every frame through vf, raw
-        # rgb24 frames written to the file (the first pass's every-frame extent)
+        # pix_fmt_out frames written to the file (the first pass's every-frame extent)
         self.also = also
         self.decoded = -1
 
@@ -451,36 +452,29 @@ class FilteredFrames:
         main_out = ["-f", "image2pipe", "-vcodec", "rawvideo", "-pix_fmt", self.info.pix_fmt_out, "-"]
         main_out = (["-fps_mode", "passthrough"] if self.passthrough else []) + main_out
         prefilter, post = self.info.prefilter, self.info.postfilter
+        # the second output's raw frames, into its file
+        also_out = []
+        if self.also is not None:
+            also_out = ["-fps_mode", "passthrough", "-f", "rawvideo", "-pix_fmt", self.info.pix_fmt_out]
+            also_out += ["-y", self.also[1]]
         if self.also is not None and prefilter:
             # both outputs from one run of the prefilter (deinterlacing, squaring the
             # pixels): run once for each output's chain, an HDR table there doubled an
             # HLG clip's first pass
-            also_vf, also_path = self.also
+            also_vf = self.also[0]
             stream = f"[0:{self.info.index}]" if self.info.index is not None else "[0:v:0]"
             main_vf = ",".join(f for f in (self.vf, post) if f)
             also_vf = ",".join(f for f in (also_vf, post) if f)
             graph = f"{stream}{prefilter},split=2[main][also];[main]{main_vf}[out];[also]{also_vf}[extent]"
             cmd += ["-i", self.path, "-filter_complex", graph, "-map", "[out]", *main_out]
-            cmd += ["-map", "[extent]", "-fps_mode", "passthrough"]
-            cmd += ["-f", "rawvideo", "-pix_fmt", self.info.pix_fmt_out, "-y", also_path]
-            return cmd
+            return cmd + ["-map", "[extent]", *also_out]
         # ffmpeg picks the video stream as for the plain reader; sound and subtitles stay out
         vf = self.info.around(self.vf)
         cmd += ["-i", self.path, *self.info.map_args(), "-vf", vf, "-an", "-sn", "-dn", *main_out]
         if self.also is not None:
             # ffmpeg decodes the input once and feeds each output's own filter chain
-            also_vf, also_path = self.also
-            cmd += [*self.info.map_args(), "-vf", self.info.around(also_vf), "-an", "-sn", "-dn"]
-            cmd += [
-                "-fps_mode",
-                "passthrough",
-                "-f",
-                "rawvideo",
-                "-pix_fmt",
-                self.info.pix_fmt_out,
-                "-y",
-                also_path,
-            ]
+            also_vf = self.also[0]
+            cmd += [*self.info.map_args(), "-vf", self.info.around(also_vf), "-an", "-sn", "-dn", *also_out]
         return cmd
 
     def __iter__(self) -> Iterator[np.ndarray]:
