@@ -137,11 +137,99 @@ def test_a_video_with_alpha_placed_by_ffmpeg_is_premultiplied_before_it_is_shrun
         assert frame.shape == (48, 48, 3)
         rgb = frame.astype(int)
         numpy_placed = whole(read).astype(int)
-        # no green on the rim but what the codec's own chroma put there (VP9's halved
-        # chroma mixes the green into the disc's edge as it decodes: 30-36 codes either way)
-        excess = (rgb[..., 1] - rgb[..., 0]).max()
-        assert excess <= max(3, (numpy_placed[..., 1] - numpy_placed[..., 0]).max() + 3)
+        # no green on the rim: ProRes 4444 keeps the chroma whole; VP9's halved chroma
+        # mixes the green into the disc's edge as it decodes (30-36 codes), and the first
+        # pass, finding the green under the clear pixels and the rim leaning to it,
+        # despills the rim (test_a_clip_keyed_elsewhere_from_a_green_screen_...)
+        assert (rgb[..., 1] - rgb[..., 0]).max() <= 3
+        assert (numpy_placed[..., 1] - numpy_placed[..., 0]).max() <= 3
         assert rgb.max() >= 250 and (rgb.max(axis=-1) == 0).mean() > 0.3  # a white disc on black
         assert np.abs(rgb - numpy_placed).max() <= 6
-    if suffix == ".mov":  # ProRes 4444 keeps the chroma whole: no green at all
-        assert excess <= 3
+    assert processed.model.despill == (1 if suffix == ".webm" else -1)
+
+
+def keyed_elsewhere(tmp_path, subject, spill: float, name: str):
+    """A disc of colour ``subject`` walking over a green screen, the screen's light on
+    its outer 3 px (a share ``spill`` of the screen's colour added), with sensor noise,
+    keyed by ffmpeg's colorkey into a VP9 WebM with alpha, as a clip keyed elsewhere
+    arrives: the screen's colour stays under the clear pixels -> the WebM's path."""
+    screen = np.array([40, 180, 70], np.float64)
+    size, count = 128, 8
+    yy, xx = np.mgrid[0:size, 0:size]
+    rng = np.random.default_rng(5)
+    raw = []
+    for i in range(count):
+        r = np.hypot(xx - 50 - 3 * i, yy - 64)
+        disc = r < 34
+        rim = disc & (r >= 31)
+        picture = np.where(disc[..., None], np.asarray(subject, np.float64), screen)
+        picture[rim] += spill * screen
+        picture += rng.normal(0.0, 2.0, picture.shape)
+        raw.append(np.clip(picture + 0.5, 0, 255).astype(np.uint8))
+    path = str(tmp_path / name)
+    exe = imageio_ffmpeg.get_ffmpeg_exe()
+    cmd = [exe, "-v", "error", "-y", "-f", "rawvideo", "-pix_fmt", "rgb24", "-s", f"{size}x{size}"]
+    cmd += ["-r", "10", "-i", "-", "-vf", "colorkey=0x28B446:0.15:0.1,format=yuva420p"]
+    cmd += ["-c:v", "libvpx-vp9", "-crf", "18", "-b:v", "0", "-deadline", "realtime", path]
+    subprocess.run(cmd, input=b"".join(f.tobytes() for f in raw), check=True)
+    return path
+
+
+def rim_spill(frames) -> float:
+    """The largest per-frame mean green excess over max(R, B) on the lit pixels within
+    3 px of an unlit one (numpy and scipy: the spill measure of the keying tests)."""
+    from scipy import ndimage
+
+    worst = 0.0
+    for frame in frames:
+        rgb = frame.astype(np.float64)
+        lit = rgb.max(axis=-1) > 0
+        rim = lit & (ndimage.distance_transform_edt(lit) <= 3)
+        worst = max(
+            worst, float(np.maximum(0.0, rgb[..., 1] - np.maximum(rgb[..., 0], rgb[..., 2]))[rim].mean())
+        )
+    return worst
+
+
+def test_a_clip_keyed_elsewhere_from_a_green_screen_has_its_rim_despilled(tmp_path, monkeypatch):
+    # ffmpeg's colorkey clears the screen but leaves its colour under the clear pixels
+    # and its light on the subject's rim, which VP9's halved chroma spreads further.
+    # Passed through as alpha, the fan showed a green ring round the subject (12.8/255
+    # on the held-out green screen seed 21 keyed so). The first pass finds the screen's
+    # colour under the clear pixels and a rim leaning to it, and the export despills the
+    # rim as it does a keyed clip's.
+    from holopack.video import analyse as analysis
+    from holopack.video.options import video_options
+    from holopack.video.process import processed_media
+
+    path = keyed_elsewhere(tmp_path, (225, 140, 95), 0.35, "keyed.webm")
+
+    def exported():
+        processed = processed_media(holopack.load(path).media, video_options(key="auto", crop="auto"))
+        processed.set_size(96)
+        return processed.model, list(processed.frames())
+
+    model, frames = exported()
+    assert model.alpha and model.despill == 1
+    assert "despilled" in model.key
+    assert rim_spill(frames) <= 2.0
+    lit = np.concatenate([f[f.max(axis=-1) > 0] for f in frames]).astype(int)
+    assert np.median(lit[:, 0]) >= 200  # the orange subject itself is kept
+    monkeypatch.setattr(analysis, "SPILL_LEAN", 1e9)  # the rim taken as it comes
+    model, frames = exported()
+    assert model.despill == -1
+    assert rim_spill(frames) > 4.0  # over the bar of 2 without
+
+
+def test_a_green_subject_over_green_left_under_its_alpha_keeps_its_green(tmp_path):
+    # The same screen's colour under the clear pixels, but a green subject without the
+    # screen's light on its rim: its rim is as green as the rest of it, so nothing leans
+    # to the screen and nothing is despilled.
+    from holopack.video.options import video_options
+    from holopack.video.process import processed_media
+
+    path = keyed_elsewhere(tmp_path, (150, 220, 20), 0.0, "green.webm")  # far enough for colorkey
+    processed = processed_media(holopack.load(path).media, video_options(key="auto", crop="auto"))
+    processed.set_size(96)
+    assert processed.model.alpha and processed.model.despill == -1
+    assert rim_spill(processed.frames()) > 30.0
