@@ -9,8 +9,10 @@ without a despill step would deliver it: the screen's colour stays under the cle
 pixels and on the subject's rim. Both are measured as the keying tests measure
 (tests/_matte_measures.py: IoU against the clip's truth, least share of the true
 background exactly 0 in a frame, largest per-frame spill in codes, edge jitter), once
-as holopack exports them and once with the rim's despill turned off
-(analyse.SPILL_LEAN set out of reach), in the same run.
+as holopack exports them ("on"), once with the rim's despill turned off
+(analyse.SPILL_LEAN set out of reach: "off") and once with ``--key green`` ("green":
+the alpha set aside, the colour left under it keyed), in the same run; "source" is the
+clip before colorkey, keyed with ``--key auto``.
 """
 
 from __future__ import annotations
@@ -75,17 +77,25 @@ def main() -> None:
             path, truth = held_out_clip("green", folder, seed, args)
             for suffix in CODECS:
                 keyed = keyed_copy(path, suffix, args.similarity, args.blend)
-                for label, bar in (("on", lean), ("off", float("inf"))):
+                for label, bar, key in (
+                    ("on", lean, "auto"),
+                    ("off", float("inf"), "auto"),
+                    ("green", lean, "green"),
+                ):
                     analyse.SPILL_LEAN = bar
-                    model, iou, black, spill, jitter = measure(keyed, truth)
-                    assert model is not None and model.alpha
-                    said = "on" if model.despill >= 0 else "off"
+                    model, iou, black, spill, jitter = measure(keyed, truth, key=key)
+                    assert model is not None and model.alpha == (key == "auto")
+                    said = label if key != "auto" else "on" if model.despill >= 0 else "off"
                     print(
                         f"{suffix:6s} {seed:4d} {label + ('' if said == label else ' (' + said + ')'):8s} "
                         f"{iou:7.4f} {100 * black:7.2f}% {spill:6.2f} {jitter:7.4f}",
                         flush=True,
                     )
-    analyse.SPILL_LEAN = lean
+            analyse.SPILL_LEAN = lean
+            _, iou, black, spill, jitter = measure(path, truth)
+            print(
+                f"{'mp4':6s} {seed:4d} {'source':8s} {iou:7.4f} {100 * black:7.2f}% {spill:6.2f} {jitter:7.4f}"
+            )
 
 
 if __name__ == "__main__":

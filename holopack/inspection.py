@@ -281,6 +281,12 @@ def _media_lines(info: dict) -> list[str]:
                 f"  the frame cuts the subject at: {', '.join(info['cut_edges'])} "
                 "(--edge-fade auto fades it out there)"
             )
+        if info.get("colour_under_clear"):
+            under = info["colour_under_clear"]
+            lines.append(
+                f"  under its clear pixels: {under}, a screen's colour (keyed elsewhere: "
+                f"--key '{under}' keys it again from its colour, its alpha set aside)"
+            )
         if info.get("seen_through", 0) > 0:
             lines.append(
                 f"  the screen's colour lies over {100 * info['seen_through']:.0f}% of the subject "

@@ -148,22 +148,26 @@ def test_a_video_with_alpha_placed_by_ffmpeg_is_premultiplied_before_it_is_shrun
     assert processed.model.despill == (1 if suffix == ".webm" else -1)
 
 
-def keyed_elsewhere(tmp_path, subject, spill: float, name: str):
+def keyed_elsewhere(tmp_path, subject, spill: float, name: str, band=None):
     """A disc of colour ``subject`` walking over a green screen, the screen's light on
     its outer 3 px (a share ``spill`` of the screen's colour added), with sensor noise,
     keyed by ffmpeg's colorkey into a VP9 WebM with alpha, as a clip keyed elsewhere
-    arrives: the screen's colour stays under the clear pixels -> the WebM's path."""
+    arrives: the screen's colour stays under the clear pixels -> (the WebM's path, the
+    truth (N, H, W) float64: the disc). band: a colour for rows 56-71 of the disc."""
     screen = np.array([40, 180, 70], np.float64)
     size, count = 128, 8
     yy, xx = np.mgrid[0:size, 0:size]
     rng = np.random.default_rng(5)
-    raw = []
+    raw, truth = [], []
     for i in range(count):
         r = np.hypot(xx - 50 - 3 * i, yy - 64)
         disc = r < 34
         rim = disc & (r >= 31)
         picture = np.where(disc[..., None], np.asarray(subject, np.float64), screen)
+        if band is not None:
+            picture[disc & (yy >= 56) & (yy < 72)] = band
         picture[rim] += spill * screen
+        truth.append(disc.astype(np.float64))
         picture += rng.normal(0.0, 2.0, picture.shape)
         raw.append(np.clip(picture + 0.5, 0, 255).astype(np.uint8))
     path = str(tmp_path / name)
@@ -172,7 +176,7 @@ def keyed_elsewhere(tmp_path, subject, spill: float, name: str):
     cmd += ["-r", "10", "-i", "-", "-vf", "colorkey=0x28B446:0.15:0.1,format=yuva420p"]
     cmd += ["-c:v", "libvpx-vp9", "-crf", "18", "-b:v", "0", "-deadline", "realtime", path]
     subprocess.run(cmd, input=b"".join(f.tobytes() for f in raw), check=True)
-    return path
+    return path, np.stack(truth)
 
 
 def rim_spill(frames) -> float:
@@ -202,7 +206,7 @@ def test_a_clip_keyed_elsewhere_from_a_green_screen_has_its_rim_despilled(tmp_pa
     from holopack.video.options import video_options
     from holopack.video.process import processed_media
 
-    path = keyed_elsewhere(tmp_path, (225, 140, 95), 0.35, "keyed.webm")
+    path, _ = keyed_elsewhere(tmp_path, (225, 140, 95), 0.35, "keyed.webm")
 
     def exported():
         processed = processed_media(holopack.load(path).media, video_options(key="auto", crop="auto"))
@@ -228,8 +232,44 @@ def test_a_green_subject_over_green_left_under_its_alpha_keeps_its_green(tmp_pat
     from holopack.video.options import video_options
     from holopack.video.process import processed_media
 
-    path = keyed_elsewhere(tmp_path, (150, 220, 20), 0.0, "green.webm")  # far enough for colorkey
+    path, _ = keyed_elsewhere(tmp_path, (150, 220, 20), 0.0, "green.webm")  # far enough for colorkey
     processed = processed_media(holopack.load(path).media, video_options(key="auto", crop="auto"))
     processed.set_size(96)
     assert processed.model.alpha and processed.model.despill == -1
     assert rim_spill(processed.frames()) > 30.0
+
+
+def test_a_key_named_for_a_clip_keyed_elsewhere_keys_it_again_from_its_colour(tmp_path, capsys):
+    # colorkey measures distance in RGB, so a grey band across an orange subject lies
+    # within its reach of the green and comes out partly clear; the colour under the
+    # clear pixels is the screen's, so --key green keys the clip from its colour as
+    # the screen itself would be keyed (the held-out green screens keyed so: IoU
+    # 0.79-0.96 through colorkey's alpha, 0.971-0.979 keyed again). inspect points to it.
+    path, truth = keyed_elsewhere(tmp_path, (225, 140, 95), 0.0, "band.webm", band=(100, 125, 105))
+
+    def iou(key):
+        model, _, alpha = zip(*key_clip(path, key=key), strict=True)
+        a = np.stack(alpha)  # the square clip fitted whole: the truth's pixels
+        return model[0], float(np.minimum(a, truth).sum() / np.maximum(a, truth).sum())
+
+    own_model, own = iou("auto")
+    keyed_model, keyed = iou("green")
+    assert own_model.alpha and not keyed_model.alpha
+    assert keyed_model.kind == "green screen"
+    assert any("its alpha is set aside" in w for w in keyed_model.warnings)
+    assert keyed >= 0.97 and keyed >= own + 0.03, (own, keyed)
+    assert main(["inspect", path]) == 0
+    said = capsys.readouterr().out
+    assert "under its clear pixels: #" in said and "a screen's colour" in said
+
+
+def test_a_key_named_for_a_clip_with_nothing_under_its_alpha_keeps_the_alpha(tmp_path):
+    # A cut-out on clear black (a rendered twin's WebM): no screen's colour under its
+    # clear pixels, so a named key would take the clear black for the subject; the
+    # clip's own alpha is kept and the key is said to be set aside.
+    from _video_clips import make_clip
+
+    path, _ = make_clip("webm", str(tmp_path), frames=6)
+    model = next(iter(key_clip(path, key="green")))[0]
+    assert model.alpha and model.colour_under is None
+    assert any("--key green is set aside" in w for w in model.warnings)

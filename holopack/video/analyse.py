@@ -154,6 +154,8 @@ class VideoModel:
     seen_through: float = 0.0
     # the share of the subject's solid pixels that a fan barely lights (dark_share)
     dark: float = 0.0
+    # an alpha clip's: a screen's colour under its clear pixels (colour_under_clear), or None
+    colour_under: tuple | None = None
     warnings: list = field(default_factory=list)
 
     def report(self) -> dict:
@@ -168,6 +170,7 @@ class VideoModel:
             "levels_gain": round(self.gain, 3),
             "seen_through": round(self.seen_through, 3),
             "dark": round(self.dark, 3),
+            "colour_under_clear": None if self.colour_under is None else key_label(self.colour_under),
         }
 
 
@@ -360,9 +363,29 @@ def _analyse_samples(
         samples = np.ascontiguousarray(samples[..., :3])
         if media.fps > 0:  # (a picture is keyed only with a key named: nothing to say)
             model.warnings.append("its alpha channel is opaque in every frame: keyed as a clip without alpha")
+    if model.alpha and options.key not in ("auto", "none"):
+        # a key named for a clip with alpha: keyed from its colour where a screen's
+        # colour lies under its clear pixels (a clip keyed elsewhere, coarsely: ffmpeg's
+        # colorkey cut into the held-out green screens' subjects, IoU 0.79-0.96, which
+        # the named key keys as it keys the screen itself); else its alpha is kept
+        under = colour_under_clear(samples)
+        named = key_label(options.key)
+        if under is not None:
+            model.alpha = False
+            samples = np.ascontiguousarray(samples[..., :3])
+            model.warnings.append(
+                f"its alpha is set aside: {key_label(under)} lies under its clear pixels, "
+                f"so it is keyed from its colour by --key {named}"
+            )
+        else:
+            model.warnings.append(
+                f"--key {named} is set aside: no screen's colour lies under the clip's clear "
+                "pixels, and its own alpha clears its background"
+            )
     if model.alpha:
         model.kind, model.key = "alpha", "none (the clip's own alpha)"
-        left = spill_under_alpha(samples)
+        model.colour_under = colour_under_clear(samples)
+        left = None if model.colour_under is None else spill_under_alpha(samples)
         if left is not None:
             model.despill = int(np.argmax(left))
             model.key = (
@@ -386,6 +409,19 @@ def _analyse_samples(
     return model
 
 
+def colour_under_clear(samples: np.ndarray) -> tuple[int, int, int] | None:
+    """samples uint8 (K, H, W, 4), straight colour -> the colour under their clear
+    pixels (sRGB codes) where it is one colour of a screen's chroma (wall_colour) and
+    SPILL_CLEAR_SHARE of the pixels or more are clear, else None: what a keyer that
+    does not clear the colour leaves. Every SPILL_SAMPLES-th sample, every fourth
+    pixel each way."""
+    picked = samples[:: max(1, math.ceil(len(samples) / SPILL_SAMPLES)), ::4, ::4]
+    clear = picked[..., 3] == 0
+    if clear.mean() < SPILL_CLEAR_SHARE:
+        return None
+    return wall_colour(picked[..., :3][clear].astype(np.int64))
+
+
 def spill_under_alpha(samples: np.ndarray) -> tuple[int, int, int] | None:
     """samples uint8 (K, H, W, 4), straight colour -> the screen colour (sRGB codes) left
     under the clear pixels of a clip keyed elsewhere whose rim leans to it (see
@@ -393,13 +429,10 @@ def spill_under_alpha(samples: np.ndarray) -> tuple[int, int, int] | None:
     straight colour, so a partly clear pixel carries the colour under its clear part.
     Every SPILL_SAMPLES-th sample at most, in OpenCV (numpy's masks over 24 samples of
     a 1080p clip took 2.0 s; these 8 take about 40 ms)."""
-    picked = samples[:: max(1, math.ceil(len(samples) / SPILL_SAMPLES))]
-    clear = picked[:, ::4, ::4, 3] == 0  # the colour under: a sixteenth of the pixels tells it
-    if clear.mean() < SPILL_CLEAR_SHARE:
-        return None
-    left = wall_colour(picked[:, ::4, ::4, :3][clear].astype(np.int64))
+    left = colour_under_clear(samples)
     if left is None:
         return None
+    picked = samples[:: max(1, math.ceil(len(samples) / SPILL_SAMPLES))]
     colour = np.asarray(left)
     strongest = int(np.argmax(colour))
     first, second = (c for c in range(3) if c != strongest)
