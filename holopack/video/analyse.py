@@ -384,9 +384,8 @@ def _analyse_samples(
             )
     if model.alpha:
         model.kind, model.key = "alpha", "none (the clip's own alpha)"
-        model.colour_under = colour_under_clear(samples)
-        left = None if model.colour_under is None else spill_under_alpha(samples)
-        if left is not None:
+        left = model.colour_under = colour_under_clear(samples)
+        if left is not None and rim_leans_to(samples, left):
             model.despill = int(np.argmax(left))
             model.key = (
                 f"none (the clip's own alpha; its rim despilled of the {key_label(left)} left under it)"
@@ -422,22 +421,20 @@ def colour_under_clear(samples: np.ndarray) -> tuple[int, int, int] | None:
     return wall_colour(picked[..., :3][clear].astype(np.int64))
 
 
-def spill_under_alpha(samples: np.ndarray) -> tuple[int, int, int] | None:
-    """samples uint8 (K, H, W, 4), straight colour -> the screen colour (sRGB codes) left
-    under the clear pixels of a clip keyed elsewhere whose rim leans to it (see
-    SPILL_LEAN), else None. Only opaque pixels are compared: the samples are shrunk in
-    straight colour, so a partly clear pixel carries the colour under its clear part.
-    Every SPILL_SAMPLES-th sample at most, in OpenCV (numpy's masks over 24 samples of
-    a 1080p clip took 2.0 s; these 8 take about 40 ms)."""
-    left = colour_under_clear(samples)
-    if left is None:
-        return None
+def rim_leans_to(samples: np.ndarray, left: tuple[int, int, int]) -> bool:
+    """samples uint8 (K, H, W, 4), straight colour; left: the screen's colour under
+    their clear pixels (colour_under_clear) -> whether the subject's rim leans to it
+    (see SPILL_LEAN): a clip keyed elsewhere whose rim keeps the screen's light. Only
+    opaque pixels are compared: the samples are shrunk in straight colour, so a partly
+    clear pixel carries the colour under its clear part. Every SPILL_SAMPLES-th sample,
+    in OpenCV (numpy's masks over 24 samples of a 1080p clip took 2.0 s; these 8 take
+    about 60 ms)."""
     picked = samples[:: max(1, math.ceil(len(samples) / SPILL_SAMPLES))]
     colour = np.asarray(left)
     strongest = int(np.argmax(colour))
     first, second = (c for c in range(3) if c != strongest)
     if colour[strongest] <= colour[[first, second]].max():
-        return None  # two channels alike (a yellow or a magenta): no one channel to hold down
+        return False  # two channels alike (a yellow or a magenta): no one channel to hold down
     opaque_from = int(round(255.0 * (1.0 - ALPHA_GATE)))
     near_kernel = np.ones((2 * SPILL_RIM_PX + 1,) * 2, np.uint8)
     far_kernel = np.ones((2 * SPILL_DEEP_PX + 1,) * 2, np.uint8)
@@ -457,13 +454,13 @@ def spill_under_alpha(samples: np.ndarray) -> tuple[int, int, int] | None:
             cv2.countNonZero(deep),
         )
     if sums[1] == 0:
-        return None
+        return False
     deep_mean = sums[2] / sums[3] if sums[3] else 0.0
     lean = sums[0] / sums[1] - deep_mean
     # a subject of the screen's own hue is left alone: held to the others there, its rim
     # would lose its colour (a lime disc whose rim VP9's chroma greened: lean 11, its
     # own excess 70)
-    return left if lean >= max(SPILL_LEAN, deep_mean) else None
+    return bool(lean >= max(SPILL_LEAN, deep_mean))
 
 
 def opaque_alpha(samples: np.ndarray) -> bool:

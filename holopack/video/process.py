@@ -91,7 +91,7 @@ class FrameProcessor:
         self.last_alpha = alpha
         if model.despill >= 0:
             # a screen's colour left under the clear pixels and on the rim (analyse's
-            # spill_under_alpha): the rim's pixels despilled as a keyed clip's
+            # rim_leans_to): the rim's pixels despilled as a keyed clip's
             # (matte.edge_band, key_kernel.composite's rule), on the colour already
             # premultiplied, before the levels' gain as there. In OpenCV's planes: 1.0
             # ms a 1024 px frame with the band, against 4.3 for composite's whole pass
