@@ -273,3 +273,35 @@ def test_a_key_named_for_a_clip_with_nothing_under_its_alpha_keeps_the_alpha(tmp
     model = next(iter(key_clip(path, key="green")))[0]
     assert model.alpha and model.colour_under is None
     assert any("--key green is set aside" in w for w in model.warnings)
+
+
+def test_a_clip_keyed_again_from_its_colour_is_placed_by_ffmpeg_as_when_read_whole(tmp_path, monkeypatch):
+    # A clip with alpha keyed from its colour is placed by ffmpeg's window filter (its
+    # straight colour, the alpha dropped), as an opaque clip is: its frames must be
+    # those of the clip read whole and placed by FrameProcessor in numpy and OpenCV,
+    # within the two resamplers' rounding and what the keyer makes of it.
+    from holopack.video.analyse import source_frames
+    from holopack.video.options import video_options
+    from holopack.video.process import FrameProcessor, processed_media
+
+    path, _ = keyed_elsewhere(tmp_path, (225, 140, 95), 0.0, "band.webm", band=(100, 125, 105))
+    media = holopack.load(path).media
+    processed = processed_media(media, video_options(key="green", crop="auto"))
+    assert not processed.model.alpha
+    processed.set_size(80)
+
+    def read_whole(self, frame):
+        raise AssertionError("a frame read whole, not placed by ffmpeg")
+
+    monkeypatch.setattr(FrameProcessor, "__call__", read_whole)
+    frames = list(processed.frames())
+    monkeypatch.undo()
+    whole = FrameProcessor(processed.model, processed.placement())
+    read = [whole(frame) for frame in source_frames(media)]
+    assert len(frames) == len(read) == 8
+    for frame, numpy_placed in zip(frames, read, strict=True):
+        assert frame.shape == numpy_placed.shape == (80, 80, 3)
+        lit, numpy_lit = frame.max(axis=-1) > 0, numpy_placed.max(axis=-1) > 0
+        assert (lit & numpy_lit).sum() >= 0.97 * (lit | numpy_lit).sum()
+        assert np.abs(frame.astype(int) - numpy_placed.astype(int))[lit & numpy_lit].mean() <= 3.0
+    assert rim_spill(frames) <= 2.0  # the screen keyed away, its light on the rim too
