@@ -23,7 +23,7 @@ import numpy as np
 
 from ..allocator import give_back, small_pages
 from ..errors import InputError
-from . import key_kernel, segment
+from . import despill, key_kernel, segment
 from .decode import every_filter, folder_pictures, premultiply, sample_filter
 from .edge_fade import cut_edges
 from .fade import undo_fades
@@ -386,7 +386,7 @@ def _analyse_samples(
         model.kind, model.key = "alpha", "none (the clip's own alpha)"
         left = model.colour_under = colour_under_clear(samples)
         if left is not None and rim_leans_to(samples, left):
-            model.despill = int(np.argmax(left))
+            model.despill = despill.despill_mode(left)
             model.key = (
                 f"none (the clip's own alpha; its rim despilled of the {key_label(left)} left under it)"
             )
@@ -421,30 +421,33 @@ def colour_under_clear(samples: np.ndarray) -> tuple[int, int, int] | None:
     return wall_colour(picked[..., :3][clear].astype(np.int64))
 
 
-def rim_leans_to(samples: np.ndarray, left: tuple[int, int, int]) -> bool:
-    """samples uint8 (K, H, W, 4), straight colour; left: the screen's colour under
-    their clear pixels (colour_under_clear) -> whether the subject's rim leans to it
-    (see SPILL_LEAN): a clip keyed elsewhere whose rim keeps the screen's light. Only
-    opaque pixels are compared: the samples are shrunk in straight colour, so a partly
-    clear pixel carries the colour under its clear part. Every SPILL_SAMPLES-th sample,
-    in OpenCV (numpy's masks over 24 samples of a 1080p clip took 2.0 s; these 8 take
-    about 60 ms)."""
-    picked = samples[:: max(1, math.ceil(len(samples) / SPILL_SAMPLES))]
-    colour = np.asarray(left)
-    strongest = int(np.argmax(colour))
-    first, second = (c for c in range(3) if c != strongest)
-    if colour[strongest] <= colour[[first, second]].max():
-        return False  # two channels alike (a yellow or a magenta): no one channel to hold down
-    opaque_from = int(round(255.0 * (1.0 - ALPHA_GATE)))
+def rim_leans_to(samples: np.ndarray, left: tuple[int, int, int], mattes: np.ndarray | None = None) -> bool:
+    """samples uint8 (K, H, W, 4), straight colour, or (K, H, W, 3) with their
+    ``mattes`` float32 (K, H, W) (a keyed clip's); left: the screen's colour (under
+    their clear pixels, colour_under_clear; or a wall's) -> whether the subject's rim
+    leans to it (see SPILL_LEAN): a clip keyed elsewhere whose rim keeps the screen's
+    light, or a keyed one whose rim the wall lights. Only opaque pixels are compared:
+    the samples are shrunk in straight colour, so a partly clear pixel carries the
+    colour under its clear part. Every SPILL_SAMPLES-th sample, in OpenCV (numpy's masks
+    over 24 samples of a 1080p clip took 2.0 s; these 8 take about 60 ms)."""
+    step = max(1, math.ceil(len(samples) / SPILL_SAMPLES))
+    mode = despill.despill_mode(left)
+    if mode == despill.NONE:
+        return False
+    opaque_from = 1.0 - ALPHA_GATE
     near_kernel = np.ones((2 * SPILL_RIM_PX + 1,) * 2, np.uint8)
     far_kernel = np.ones((2 * SPILL_DEEP_PX + 1,) * 2, np.uint8)
     sums = np.zeros(4)  # rim excess, rim pixels, deep excess, deep pixels
-    for sample in picked:
-        planes = cv2.split(np.ascontiguousarray(sample))
-        # the strongest channel's excess over the larger other, 0 where below (saturating)
-        excess = cv2.subtract(planes[strongest], cv2.max(planes[first], planes[second]))
-        clear_here = (planes[3] == 0).view(np.uint8)
-        opaque = planes[3] >= opaque_from
+    for i in range(0, len(samples), step):
+        planes = cv2.split(np.ascontiguousarray(samples[i]))
+        # the screen colour's excess (despill.excess_codes), 0 where below (saturating)
+        excess = despill.excess_codes(planes, mode)
+        if mattes is None:
+            clear_here = (planes[3] == 0).view(np.uint8)
+            opaque = planes[3] >= int(round(255.0 * opaque_from))
+        else:
+            clear_here = (mattes[i] <= 0).view(np.uint8)
+            opaque = mattes[i] >= opaque_from
         rim = (cv2.dilate(clear_here, near_kernel).view(bool) & opaque).view(np.uint8)
         deep = (~cv2.dilate(clear_here, far_kernel).view(bool) & opaque).view(np.uint8)
         sums += (
@@ -481,18 +484,18 @@ def dark_share(colours: np.ndarray, mattes: np.ndarray, gain: float = 1.0) -> fl
     return float((brightest < DARK_LEVEL).mean())
 
 
-def may_be_dark(samples: np.ndarray, mattes: np.ndarray, despill: int) -> bool:
+def may_be_dark(samples: np.ndarray, mattes: np.ndarray, mode: int) -> bool:
     """samples (K, H, W, 3) uint8 as decoded, their mattes (K, H, W) float32, the key's
-    channel (-1: none) -> whether the keyed subject may be dark (dark_share >= DARK_SHARE),
-    from the samples alone. Keying can take a pixel's key channel down to its other
-    channels and, on the rim, halve the pixel and take off the screen behind it: inside
+    despill mode -> whether the keyed subject may be dark (dark_share >= DARK_SHARE),
+    from the samples alone. Keying can take a pixel's key channels down to its other
+    channel(s) and, on the rim, halve the pixel and take off the screen behind it: inside
     the subject a pixel whose other channels reach twice DARK_LEVEL stays lit, and half
     of DARK_SHARE leaves room for the rim's pixels, which may not. Where less than that
     share of the subject is lit so, it may be dark."""
     solid = mattes >= 0.5
     if int(solid.sum()) < 16:
         return False
-    channels = [c for c in range(3) if c != despill]
+    channels = list(despill.other_channels(mode))
     lit = samples[..., channels].max(axis=-1)[solid] >= 2 * DARK_LEVEL
     return float(1.0 - lit.mean()) >= 0.5 * DARK_SHARE
 
@@ -852,12 +855,11 @@ def _plate_does_not_hold(
 
 def _take_key_colour(model: VideoModel, rgb: tuple, neutral: bool) -> None:
     """Key by the colour ``rgb`` (sRGB codes; ``neutral``: a grey, as NEUTRAL_KEY says):
-    its chroma as the key reads it, and the channel despill holds down (-1 for none)."""
+    its chroma as the key reads it, and its despill mode (holopack.video.despill)."""
     model.key_rgb = tuple(int(v) for v in rgb)
     colour = np.asarray(rgb, np.float32)
     model.key_uv = _key_uv(colour)
-    strongest = int(np.argmax(colour))
-    model.despill = strongest if colour.max() - np.delete(colour, strongest).max() > 0 and not neutral else -1
+    model.despill = despill.NONE if neutral else despill.despill_mode(colour)
 
 
 def wall_colour(pixels: np.ndarray) -> tuple[int, int, int] | None:

@@ -172,9 +172,9 @@ def composite(frame, alpha, band, background, despill, gain, out):
     """frame uint8 (H, W, 3); alpha float32 (H, W); band uint8 (H, W): 1 within a few
     pixels of the matte's edge; background float32 (H, W, 3) sRGB codes of what is
     behind the subject (the plate, the key colour, or zeros); despill: the key's
-    dominant channel (0, 1, 2) or -1; gain: levels factor; out uint8 (H, W, 3),
-    overwritten: (frame - (1 - alpha) * background) * gain, the dominant channel held to
-    the larger of the other two on the band, exactly 0 where alpha is 0."""
+    despill mode (holopack.video.despill: -1 none, 0-2 one channel, 3-5 two); gain:
+    levels factor; out uint8 (H, W, 3), overwritten: (frame - (1 - alpha) *
+    background) * gain, despilled on the band, exactly 0 where alpha is 0."""
     run(_composite_rows, np.zeros(1, np.int64), frame, alpha, band, background, despill, gain, out)
 
 
@@ -197,12 +197,26 @@ def _composite_rows(next_row, frame, alpha, band, background, despill, gain, out
             c1 = max(0.0, frame[y, x, 1] - rest * background[y, x, 1])
             c2 = max(0.0, frame[y, x, 2] - rest * background[y, x, 2])
             if despill >= 0 and band[y, x] != 0:
+                # holopack.video.despill's modes: one channel held to the larger other,
+                # or two lowered by their common part over the third
                 if despill == 0:
                     c0 = min(c0, max(c1, c2))
                 elif despill == 1:
                     c1 = min(c1, max(c0, c2))
-                else:
+                elif despill == 2:
                     c2 = min(c2, max(c0, c1))
+                elif despill == 3:  # cyan: green and blue over red
+                    spill = max(0.0, min(c1, c2) - c0)
+                    c1 -= spill
+                    c2 -= spill
+                elif despill == 4:  # magenta: red and blue over green
+                    spill = max(0.0, min(c0, c2) - c1)
+                    c0 -= spill
+                    c2 -= spill
+                else:  # yellow: red and green over blue
+                    spill = max(0.0, min(c0, c1) - c2)
+                    c0 -= spill
+                    c1 -= spill
             out[y, x, 0] = min(255, int(c0 * gain + 0.5))
             out[y, x, 1] = min(255, int(c1 * gain + 0.5))
             out[y, x, 2] = min(255, int(c2 * gain + 0.5))

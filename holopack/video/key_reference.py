@@ -44,10 +44,17 @@ def composite(frame, alpha, band, background, despill, gain):
     """As key_kernel.composite; returns out uint8 (H, W, 3)."""
     a = alpha.astype(np.float64)[..., None]
     c = np.maximum(0.0, frame.astype(np.float64) - (1.0 - a) * background)
-    if despill >= 0:
+    if 0 <= despill <= 2:  # one channel held to the larger of the other two
         others = [i for i in range(3) if i != despill]
         limited = np.minimum(c[..., despill], np.maximum(c[..., others[0]], c[..., others[1]]))
         c[..., despill] = np.where(band != 0, limited, c[..., despill])
+    elif despill >= 3:  # the two channels other than despill - 3, lowered to it together
+        low = despill - 3
+        pair = [i for i in range(3) if i != low]
+        common = np.minimum(c[..., pair[0]], c[..., pair[1]])
+        spill = np.where(band != 0, np.maximum(common - c[..., low], 0.0), 0.0)
+        for i in pair:
+            c[..., i] = c[..., i] - spill
     out = np.minimum(255, np.floor(c * gain + 0.5)).astype(np.uint8)
     out[alpha <= 0] = 0
     return out

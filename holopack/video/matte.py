@@ -15,7 +15,7 @@ import cv2
 import numpy as np
 
 from ..colour import SRGB8_TO_LINEAR, linear_to_srgb
-from . import guide_kernel, key_kernel
+from . import despill, guide_kernel, key_kernel
 from .fade import Fade, RingBackdrop, fade_of, keyable, ring_backdrop
 from .holes import EDGE_BLOCK_PX, FAINT_PX, SOLID, fill_holes
 
@@ -649,12 +649,12 @@ SCREEN_LIGHT_MIN_EXCESS = 0.01
 
 
 def screen_light(
-    band: np.ndarray, alpha: np.ndarray, frame: np.ndarray, background_linear: np.ndarray, channel: int
+    band: np.ndarray, alpha: np.ndarray, frame: np.ndarray, background_linear: np.ndarray, mode: int
 ):
     """band uint8 (H, W): edge_band's with the spill band; alpha float32 (H, W), lowered
     in place where the screen's light shows through the subject (see SCREEN_LIGHT_SHARE);
     frame uint8 (H, W, 3); background_linear float32 (H, W, 3): the screen behind, in
-    linear light; channel: the key's dominant channel -> None, or (row slice, column
+    linear light; mode: the key's despill mode (holopack.video.despill) -> None, or (row slice, column
     slice of the window, the rows and columns in it of the pixels so lit int (n,) each,
     their colour unmixed from the screen and despilled float32 (n, 3) in linear light)."""
     window = subject_window(alpha, 1)
@@ -663,11 +663,10 @@ def screen_light(
     ys, xs = window
     codes = frame[ys, xs]
     a = alpha[ys, xs]
-    first, second = [c for c in range(3) if c != channel]
-    # light of the screen needs the key's channel over the others, in codes as in light
-    # (one curve): only those pixels are converted and grouped (540 px frames of a glow
+    # light of the screen needs the key's colour to lead, in codes as in light (one
+    # curve): only those pixels are converted and grouped (540 px frames of a glow
     # clip, one thread's CPU: 10 ms converting the whole window, 2.3 ms so)
-    over = cv2.compare(codes[..., channel], cv2.max(codes[..., first], codes[..., second]), cv2.CMP_GT)
+    over = (despill.excess_codes(cv2.split(codes), mode) > 0).view(np.uint8)
     over &= (a > 0).view(np.uint8)
     points = cv2.findNonZero(over)
     if points is None or len(points) < SCREEN_LIGHT_MIN_PX:
@@ -675,8 +674,8 @@ def screen_light(
     px, py = points.reshape(-1, 2).T
     light = SRGB8_TO_LINEAR[codes[py, px]]
     screen = background_linear[ys, xs][py, px]
-    excess = light[:, channel] - np.maximum(light[:, first], light[:, second])
-    own = screen[:, channel] - np.maximum(screen[:, first], screen[:, second])
+    excess = despill.excess(light, mode)
+    own = despill.excess(screen, mode)
     # behind a pixel the plate holds no screen (a part of the subject that never moved)
     # nothing shows through: no share there, where a division by its excess near 0 would
     # call any green tint the screen
@@ -707,8 +706,7 @@ def screen_light(
     held[seen] = np.minimum(held[seen], 1.0 - np.minimum(share[seen], 1.0))
     held[held < MATTE_GATE] = 0.0
     a[py, px] = held
-    colour = np.maximum(light - (1.0 - held)[:, None] * screen, 0.0)
-    colour[:, channel] = np.minimum(colour[:, channel], np.maximum(colour[:, first], colour[:, second]))
+    colour = despill.despilled(np.maximum(light - (1.0 - held)[:, None] * screen, 0.0), mode)
     return ys, xs, py, px, colour
 
 

@@ -31,6 +31,7 @@ from .analyse import ALPHA_GATE, VideoModel, analyse, opaque_alpha, source_frame
 from .backdrop import frame_border, lit_background
 from .crop import Placement, circle_placement, fit_placement, place, window
 from .decode import premultiply, window_filter
+from .despill import despill_planes
 from .edge_fade import apply_fade, fade_for
 from .loop import crossfade_frames, crossfade_length, pingpong_frames
 from .matte import KeyState, ScoredFrame, background_for, edge_band, finish_frame, score_frame
@@ -97,9 +98,7 @@ class FrameProcessor:
             # ms a 1024 px frame with the band, against 4.3 for composite's whole pass
             # and 3.5 for numpy's indices of the band
             planes = list(cv2.split(colour))
-            first, second = (c for c in range(3) if c != model.despill)
-            held = cv2.min(planes[model.despill], cv2.max(planes[first], planes[second]))
-            planes[model.despill] = cv2.copyTo(held, edge_band(alpha), planes[model.despill])
+            despill_planes(planes, model.despill, edge_band(alpha))
             colour = cv2.merge(planes)
         if model.gain != 1.0:
             colour = np.minimum(255.0, colour * model.gain + 0.5).astype(np.uint8)
