@@ -728,6 +728,18 @@ def _analyse_background(
         model.warnings.append("nothing moves in front of the background: the clip is not keyed")
         lit = (samples.max(axis=-1) > BLACK_LEVEL).astype(np.float32)
         return lit, samples, (samples[::DARK_STEP], lit[::DARK_STEP])
+    if model.use_plate and model.key_rgb is None and (wall := wall_colour(pixels)) is not None:
+        # a backdrop of one saturated colour keyed by difference (a red, magenta or
+        # yellow screen is no green or blue one): its light on the subject's rim is
+        # despilled as a screen's where the rim leans to it (rim_leans_to). The key
+        # colour itself would change the matte (see _plate_gives_way_to_colour), so only
+        # the despill and the spill band take it. Held-out screens of other colours
+        # (tests/test_video_despill.py): 22-46 codes of the screen's colour left on the
+        # rim before, under 1 so.
+        if rim_leans_to(samples, wall, mattes):
+            model.despill = despill.despill_mode(wall)
+            model.key_uv = _key_uv(wall)
+            model.key += f" (its rim despilled of the wall's {key_label(wall)})"
     if inspecting and model.despill >= 0:
         model.seen_through = seen_through(model, samples, mattes, background_linear)
     if options.levels == "auto":

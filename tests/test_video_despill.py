@@ -1,0 +1,155 @@
+"""Spill of screens of every colour: one channel or two held down on the rim
+(holopack.video.despill), checked against the screen's excess written out in numpy."""
+
+from __future__ import annotations
+
+import subprocess
+
+import cv2
+import imageio_ffmpeg
+import numpy as np
+import pytest
+from _matte_measures import key_clip
+from scipy import ndimage
+
+from holopack.video import despill
+
+MAGENTA = (190, 40, 200)
+YELLOW = (200, 190, 40)
+CYAN = (40, 190, 200)
+
+
+@pytest.mark.parametrize(
+    "colour, mode",
+    [
+        ((40, 180, 60), 1),  # a green screen: green held
+        ((35, 71, 181), 2),  # blue
+        ((182, 34, 35), 0),  # red
+        (MAGENTA, 3 + 1),  # red and blue over green
+        ((255, 0, 255), 3 + 1),  # the two exactly alike
+        (YELLOW, 3 + 2),  # red and green over blue
+        ((172, 178, 17), 3 + 2),  # a yellow-green wall: green barely leads
+        (CYAN, 3 + 0),  # green and blue over red
+        ((128, 128, 128), -1),  # a grey: nothing
+    ],
+)
+def test_a_key_colour_holds_down_the_channels_that_lead_it(colour, mode):
+    assert despill.despill_mode(colour) == mode
+
+
+def screen_excess(rgb: np.ndarray, screen) -> np.ndarray:
+    """How far the screen's colour leads in rgb (..., 3), written out per screen: the
+    channel that leads it over the larger other, or the smaller of the two that lead
+    it over the third."""
+    r, g, b = (rgb[..., c].astype(np.float64) for c in range(3))
+    return {
+        MAGENTA: np.minimum(r, b) - g,
+        YELLOW: np.minimum(r, g) - b,
+        CYAN: np.minimum(g, b) - r,
+    }[tuple(screen)]
+
+
+@pytest.mark.parametrize("mode", [0, 1, 2, 3, 4, 5])
+def test_despilled_planes_lower_the_leading_channels_by_their_excess(mode):
+    rng = np.random.default_rng(mode)
+    picture = rng.integers(0, 256, (19, 23, 3)).astype(np.uint8)
+    mask = (rng.uniform(size=(19, 23)) < 0.6).astype(np.uint8)
+    planes = list(cv2.split(picture))
+    despill.despill_planes(planes, mode, mask)
+    got = cv2.merge(planes).astype(np.int64)
+    want = picture.astype(np.int64)
+    for y, x in zip(*np.nonzero(mask)):
+        c = want[y, x].copy()
+        if mode < 3:  # that channel down to the larger other
+            c[mode] = min(c[mode], max(v for i, v in enumerate(c) if i != mode))
+        else:  # the two others down together by their common part over channel mode - 3
+            pair = [i for i in range(3) if i != mode - 3]
+            spill = max(0, min(c[pair]) - c[mode - 3])
+            c[pair] -= spill
+        want[y, x] = c
+    np.testing.assert_array_equal(got, want)
+
+
+def disc_clip(tmp_path, screen, subject, keyed_elsewhere: bool = False, spill: float = 0.2):
+    """A disc of colour ``subject`` walking over an evenly lit screen of colour ``screen``
+    with sensor noise, a share ``spill`` of the screen's colour added on its outer 3 px
+    (the screen's light): an H.264 MP4, or (keyed_elsewhere) keyed by ffmpeg's colorkey
+    into a VP9 WebM with alpha, the screen's colour left under its clear pixels ->
+    (path, truth (N, H, W) float64)."""
+    size, count = 128, 10
+    yy, xx = np.mgrid[0:size, 0:size]
+    rng = np.random.default_rng(3)
+    raw, truth = [], []
+    for i in range(count):
+        r = np.hypot(xx - 48 - 3 * i, yy - 64)
+        disc = r < 34
+        picture = np.where(disc[..., None], np.asarray(subject, np.float64), np.asarray(screen, np.float64))
+        picture[disc & (r >= 31)] += spill * np.asarray(screen, np.float64)
+        picture += rng.normal(0.0, 2.0, picture.shape)
+        raw.append(np.clip(picture + 0.5, 0, 255).astype(np.uint8))
+        truth.append(disc.astype(np.float64))
+    exe = imageio_ffmpeg.get_ffmpeg_exe()
+    cmd = [exe, "-v", "error", "-y", "-f", "rawvideo", "-pix_fmt", "rgb24", "-s", f"{size}x{size}"]
+    cmd += ["-r", "10", "-i", "-"]
+    if keyed_elsewhere:
+        path = str(tmp_path / "keyed.webm")
+        hex_colour = "0x" + "".join(f"{v:02X}" for v in screen)
+        cmd += ["-vf", f"colorkey={hex_colour}:0.15:0.1,format=yuva420p"]
+        cmd += ["-c:v", "libvpx-vp9", "-crf", "18", "-b:v", "0", "-deadline", "realtime", path]
+    else:
+        path = str(tmp_path / "screen.mp4")
+        cmd += ["-c:v", "libx264", "-crf", "16", "-pix_fmt", "yuv420p", path]
+    subprocess.run(cmd, input=b"".join(f.tobytes() for f in raw), check=True)
+    return path, np.stack(truth)
+
+
+def rim_excess(path, truth, screen, key="auto"):
+    """-> (the keying model, the largest per-frame mean excess of the screen's colour on
+    the output's pixels within 3 px inside the disc's edge)."""
+    worst = 0.0
+    keyed = list(key_clip(path, key))  # ten frames of 128 px
+    for i, (_, out, _) in enumerate(keyed):
+        solid = truth[i] > 0
+        rim = solid & (ndimage.distance_transform_edt(solid) <= 3) & (out.max(axis=-1) > 0)
+        worst = max(worst, float(np.maximum(screen_excess(out, screen), 0.0)[rim].mean()))
+    return keyed[-1][0], worst
+
+
+GREY = (120, 120, 120)
+
+
+@pytest.mark.parametrize("screen", [MAGENTA, CYAN])
+def test_a_screen_of_two_leading_channels_keyed_by_difference_is_despilled(tmp_path, screen):
+    # a magenta or cyan screen is no green or blue one: keyed by its clean plate, and its
+    # light on the grey disc's rim taken off as a green screen's is
+    path, truth = disc_clip(tmp_path, screen, GREY)
+    model, spill = rim_excess(path, truth, screen)
+    assert model.despill == despill.despill_mode(screen)
+    assert "rim despilled" in model.key
+    assert spill <= 2.0
+
+
+def test_a_subject_of_the_walls_own_hue_is_not_despilled(tmp_path):
+    # an orange disc before a yellow wall: its own yellow (green over blue) is far more
+    # than the wall's light adds on its rim, so it is left as it is
+    orange = (220, 140, 40)
+    path, truth = disc_clip(tmp_path, YELLOW, orange)
+    model, spill = rim_excess(path, truth, YELLOW)
+    assert model.despill == -1
+    assert spill > 60.0  # the disc's own colour, kept
+
+
+def test_a_yellow_key_named_takes_the_yellow_off_the_rim(tmp_path):
+    path, truth = disc_clip(tmp_path, YELLOW, GREY)
+    model, spill = rim_excess(path, truth, YELLOW, key="#C8BE28")
+    assert model.despill == 3 + 2
+    assert spill <= 2.0
+
+
+def test_a_clip_keyed_elsewhere_from_a_magenta_screen_has_its_rim_despilled(tmp_path):
+    # (a tenth of the screen's light: with a fifth, colorkey's blend already makes the
+    # rim part clear, and only opaque pixels are measured for the lean)
+    path, truth = disc_clip(tmp_path, MAGENTA, GREY, keyed_elsewhere=True, spill=0.1)
+    model, spill = rim_excess(path, truth, MAGENTA)
+    assert model.alpha and model.despill == 3 + 1
+    assert spill <= 2.0
