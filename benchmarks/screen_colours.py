@@ -66,16 +66,16 @@ def main() -> None:
             with tempfile.TemporaryDirectory() as folder:
                 path, truth = variant_clip("green", folder, seed=seed, screen=SCREENS[name])
                 inter = union = worst = 0.0
-                model = None
-                for i, (model, out, alpha) in enumerate(key_clip(path, args.key)):
+                models = []
+                for i, (keyed, out, alpha) in enumerate(key_clip(path, args.key)):
+                    models.append(keyed)
                     t = truth[i]
                     inter += float(np.minimum(alpha, t).sum())
                     union += float(np.maximum(alpha, t).sum())
                     rim = (t > 0) & (ndimage.distance_transform_edt(t > 0) <= 3) & (out.max(axis=-1) > 0)
                     excess = np.maximum(screen_excess(out, SCREENS[name]), 0.0)[rim]
                     worst = max(worst, float(excess.mean()) if excess.size else 0.0)
-            assert model is not None
-            print(f"{name:8s} {seed:4d} {inter / union:7.4f} {worst:10.2f}  {model.key}", flush=True)
+            print(f"{name:8s} {seed:4d} {inter / union:7.4f} {worst:10.2f}  {models[-1].key}", flush=True)
 
 
 if __name__ == "__main__":

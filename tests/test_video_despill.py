@@ -153,3 +153,15 @@ def test_a_clip_keyed_elsewhere_from_a_magenta_screen_has_its_rim_despilled(tmp_
     model, spill = rim_excess(path, truth, MAGENTA)
     assert model.alpha and model.despill == 3 + 1
     assert spill <= 2.0
+
+
+def test_a_yellow_key_leaves_a_skin_coloured_rim_its_own_colour(tmp_path):
+    # skin leads the yellow way by 40 codes of its own, the screen's light adds 30 more
+    # on the rim: the despill takes the 30 off and leaves the 40 (taken off in full, the
+    # rim of a face before a yellow wall turned purple)
+    skin = (210, 160, 120)
+    path, truth = disc_clip(tmp_path, YELLOW, skin)
+    model, spill = rim_excess(path, truth, YELLOW, key="#C8BE28")
+    assert model.despill == 3 + 2
+    assert 36.0 <= model.despill_allowance <= 46.0
+    assert 34.0 <= spill <= 48.0

@@ -173,10 +173,20 @@ def test_composite_kernel_matches_numpy_twin():
     alpha = rng.uniform(-0.3, 1.2, (15, 17)).clip(0, 1).astype(np.float32)
     band = (rng.uniform(size=(15, 17)) < 0.5).astype(np.uint8)
     background = rng.uniform(0, 255, (15, 17, 3)).astype(np.float32)
-    for despill, gain in ((-1, 1.0), (1, 1.0), (2, 1.7), (0, 1.0), (3, 1.0), (4, 1.3), (5, 1.0)):
+    for despill, allowance, gain in (
+        (-1, 0.0, 1.0),
+        (1, 0.0, 1.0),
+        (2, 0.0, 1.7),
+        (0, 0.0, 1.0),
+        (3, 0.0, 1.0),
+        (4, 12.5, 1.3),
+        (5, 30.0, 1.0),
+    ):
         out = np.empty_like(frame)
-        key_kernel.composite(frame, alpha, band, background, despill, np.float32(gain), out)
-        want = key_reference.composite(frame, alpha, band, background, despill, gain)
+        key_kernel.composite(
+            frame, alpha, band, background, despill, np.float32(allowance), np.float32(gain), out
+        )
+        want = key_reference.composite(frame, alpha, band, background, despill, allowance, gain)
         assert np.abs(out.astype(int) - want.astype(int)).max() <= 1
         assert (out[alpha <= 0] == 0).all()
 

@@ -138,7 +138,8 @@ class VideoModel:
     key_rgb: tuple | None = None
     use_plate: bool = False
     use_key: bool = False
-    despill: int = -1
+    despill: int = -1  # the despill mode (holopack.video.despill)
+    despill_allowance: float = 0.0  # the excess a two-channel despill leaves (codes)
     plate: np.ndarray | None = None
     analysis_scale: float = 1.0
     params: np.ndarray = field(default_factory=lambda: np.zeros(7, np.float32))
@@ -387,6 +388,7 @@ def _analyse_samples(
         left = model.colour_under = colour_under_clear(samples)
         if left is not None and rim_leans_to(samples, left):
             model.despill = despill.despill_mode(left)
+            model.despill_allowance = subject_allowance(samples, model.despill)
             model.key = (
                 f"none (the clip's own alpha; its rim despilled of the {key_label(left)} left under it)"
             )
@@ -426,44 +428,55 @@ def rim_leans_to(samples: np.ndarray, left: tuple[int, int, int], mattes: np.nda
     ``mattes`` float32 (K, H, W) (a keyed clip's); left: the screen's colour (under
     their clear pixels, colour_under_clear; or a wall's) -> whether the subject's rim
     leans to it (see SPILL_LEAN): a clip keyed elsewhere whose rim keeps the screen's
-    light, or a keyed one whose rim the wall lights. Only opaque pixels are compared:
-    the samples are shrunk in straight colour, so a partly clear pixel carries the
-    colour under its clear part. Every SPILL_SAMPLES-th sample, in OpenCV (numpy's masks
-    over 24 samples of a 1080p clip took 2.0 s; these 8 take about 60 ms)."""
-    step = max(1, math.ceil(len(samples) / SPILL_SAMPLES))
+    light, or a keyed one whose rim the wall lights."""
     mode = despill.despill_mode(left)
     if mode == despill.NONE:
         return False
-    opaque_from = 1.0 - ALPHA_GATE
-    near_kernel = np.ones((2 * SPILL_RIM_PX + 1,) * 2, np.uint8)
-    far_kernel = np.ones((2 * SPILL_DEEP_PX + 1,) * 2, np.uint8)
-    sums = np.zeros(4)  # rim excess, rim pixels, deep excess, deep pixels
-    for i in range(0, len(samples), step):
-        planes = cv2.split(np.ascontiguousarray(samples[i]))
-        # the screen colour's excess (despill.excess_codes), 0 where below (saturating)
-        excess = despill.excess_codes(planes, mode)
-        if mattes is None:
-            clear_here = (planes[3] == 0).view(np.uint8)
-            opaque = planes[3] >= int(round(255.0 * opaque_from))
-        else:
-            clear_here = (mattes[i] <= 0).view(np.uint8)
-            opaque = mattes[i] >= opaque_from
-        rim = (cv2.dilate(clear_here, near_kernel).view(bool) & opaque).view(np.uint8)
-        deep = (~cv2.dilate(clear_here, far_kernel).view(bool) & opaque).view(np.uint8)
-        sums += (
-            cv2.sumElems(cv2.bitwise_and(excess, excess, mask=rim))[0],
-            cv2.countNonZero(rim),
-            cv2.sumElems(cv2.bitwise_and(excess, excess, mask=deep))[0],
-            cv2.countNonZero(deep),
-        )
-    if sums[1] == 0:
+    rim, deep = _rim_and_deep(samples, mattes)
+    if not len(rim):
         return False
-    deep_mean = sums[2] / sums[3] if sums[3] else 0.0
-    lean = sums[0] / sums[1] - deep_mean
+    deep_mean = float(np.maximum(despill.excess(deep, mode), 0.0).mean()) if len(deep) else 0.0
+    lean = float(np.maximum(despill.excess(rim, mode), 0.0).mean()) - deep_mean
     # a subject of the screen's own hue is left alone: held to the others there, its rim
     # would lose its colour (a lime disc whose rim VP9's chroma greened: lean 11, its
     # own excess 70)
-    return bool(lean >= max(SPILL_LEAN, deep_mean))
+    return lean >= max(SPILL_LEAN, deep_mean)
+
+
+def subject_allowance(samples: np.ndarray, mode: int, mattes: np.ndarray | None = None) -> float:
+    """The excess a two-channel despill ``mode`` leaves on the rim (despill.allowance)
+    from the subject's deep pixels in the samples (as rim_leans_to takes them); 0 for a
+    one-channel mode."""
+    if mode < despill.SECONDARY:
+        return 0.0
+    return despill.allowance(_rim_and_deep(samples, mattes)[1], mode)
+
+
+def _rim_and_deep(samples: np.ndarray, mattes: np.ndarray | None) -> tuple[np.ndarray, np.ndarray]:
+    """The subject's opaque pixels within SPILL_RIM_PX of a clear one and those
+    SPILL_DEEP_PX or further from any, float32 (N, 3) codes each, over every SPILL_SAMPLES-th
+    sample (as rim_leans_to takes them). Only opaque pixels: the samples are shrunk in
+    straight colour, so a partly clear pixel carries the colour under its clear part.
+    In OpenCV (numpy's masks over 24 samples of a 1080p clip took 2.0 s; 8 so take
+    about 60 ms)."""
+    step = max(1, math.ceil(len(samples) / SPILL_SAMPLES))
+    opaque_from = 1.0 - ALPHA_GATE
+    near_kernel = np.ones((2 * SPILL_RIM_PX + 1,) * 2, np.uint8)
+    far_kernel = np.ones((2 * SPILL_DEEP_PX + 1,) * 2, np.uint8)
+    rims, deeps = [], []
+    for i in range(0, len(samples), step):
+        sample = samples[i]
+        if mattes is None:
+            clear_here = (sample[..., 3] == 0).view(np.uint8)
+            opaque = sample[..., 3] >= int(round(255.0 * opaque_from))
+        else:
+            clear_here = (mattes[i] <= 0).view(np.uint8)
+            opaque = mattes[i] >= opaque_from
+        rim = cv2.dilate(clear_here, near_kernel).view(bool) & opaque
+        deep = ~cv2.dilate(clear_here, far_kernel).view(bool) & opaque
+        rims.append(sample[..., :3][rim])
+        deeps.append(sample[..., :3][deep])
+    return np.concatenate(rims).astype(np.float32), np.concatenate(deeps).astype(np.float32)
 
 
 def opaque_alpha(samples: np.ndarray) -> bool:
@@ -740,6 +753,8 @@ def _analyse_background(
             model.despill = despill.despill_mode(wall)
             model.key_uv = _key_uv(wall)
             model.key += f" (its rim despilled of the wall's {key_label(wall)})"
+    # a two-channel key leaves the subject's own share of its colour (despill.allowance)
+    model.despill_allowance = subject_allowance(samples, model.despill, mattes)
     if inspecting and model.despill >= 0:
         model.seen_through = seen_through(model, samples, mattes, background_linear)
     if options.levels == "auto":

@@ -18,6 +18,15 @@ it as it is):
 Which mode a colour takes: sorted high, middle, low, one channel leads where the high
 stands at least as far above the middle as the middle above the low.
 
+A secondary's excess is also a colour subjects have: skin, blond hair and orange lead the
+yellow way, pinks the magenta way. Taken off in full, a man's face before a yellow-green
+wall (MDN's chroma-keying clip keyed by its colour) got a purple rim 4 px wide. So a
+secondary mode comes with an ``allowance`` in codes: the excess the subject's own
+pixels away from the edge show (``ALLOWANCE_PERCENTILE`` of it, analyse measures it on
+the samples), and only the excess above it is taken off. A primary keeps no allowance:
+its screens are green and blue, colours subjects rarely lead with, and a green shirt's
+rim greyed is the despill users know.
+
 key_kernel.composite carries the same rule pixel by pixel (its numpy twin:
 key_reference.composite); here are the array forms the first pass and the export use.
 """
@@ -29,6 +38,8 @@ import numpy as np
 
 NONE = -1
 SECONDARY = 3
+# the share of the subject's deep pixels whose own excess a secondary's despill leaves
+ALLOWANCE_PERCENTILE = 90.0
 
 
 def despill_mode(rgb) -> int:
@@ -70,13 +81,13 @@ def excess(colour: np.ndarray, mode: int) -> np.ndarray:
     return np.minimum(colour[..., held[0]], colour[..., held[1]]) - colour[..., others[0]]
 
 
-def despilled(colour: np.ndarray, mode: int) -> np.ndarray:
-    """colour float (..., 3) -> a copy with the excess (where positive) taken off each
-    held channel."""
+def despilled(colour: np.ndarray, mode: int, allowance: float = 0.0) -> np.ndarray:
+    """colour float (..., 3) -> a copy with the excess above ``allowance`` (a
+    secondary's; a primary's is 0) taken off each held channel."""
     out = np.array(colour, dtype=np.result_type(colour, np.float32), copy=True)
     if mode < 0:
         return out
-    spill = np.maximum(excess(out, mode), 0.0)
+    spill = np.maximum(excess(out, mode) - (allowance if mode >= SECONDARY else 0.0), 0.0)
     for c in held_channels(mode):
         out[..., c] -= spill
     return out
@@ -92,11 +103,24 @@ def excess_codes(planes, mode: int) -> np.ndarray:
     return cv2.subtract(cv2.min(planes[held[0]], planes[held[1]]), planes[others[0]])
 
 
-def despill_planes(planes: list, mode: int, mask: np.ndarray) -> None:
+def despill_planes(planes: list, mode: int, mask: np.ndarray, allowance: float = 0.0) -> None:
     """planes: a picture's uint8 channel planes (a list from cv2.split), despilled in
-    place where ``mask`` (uint8 (H, W)) is set."""
+    place where ``mask`` (uint8 (H, W)) is set, a secondary's ``allowance`` (codes,
+    rounded to a whole code) kept."""
     if mode < 0:
         return
     spill = excess_codes(planes, mode)
+    if mode >= SECONDARY and allowance > 0:
+        spill = cv2.subtract(spill, np.full_like(spill, min(255, int(round(allowance)))))
     for c in held_channels(mode):
         planes[c] = cv2.copyTo(cv2.subtract(planes[c], spill), mask, planes[c])
+
+
+def allowance(colours: np.ndarray, mode: int) -> float:
+    """colours uint8 or float (N, 3): the subject's pixels away from its edge -> the
+    excess (codes) a secondary mode leaves on the rim: ALLOWANCE_PERCENTILE of theirs,
+    0 where it is not positive; 0 for a primary or NONE, or without pixels."""
+    if mode < SECONDARY or not len(colours):
+        return 0.0
+    own = excess(np.asarray(colours, np.float64), mode)
+    return max(0.0, float(np.percentile(own, ALLOWANCE_PERCENTILE)))

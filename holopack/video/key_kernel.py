@@ -168,18 +168,19 @@ def _matte_rows(
         y = claim(next_row)
 
 
-def composite(frame, alpha, band, background, despill, gain, out):
+def composite(frame, alpha, band, background, despill, allowance, gain, out):
     """frame uint8 (H, W, 3); alpha float32 (H, W); band uint8 (H, W): 1 within a few
     pixels of the matte's edge; background float32 (H, W, 3) sRGB codes of what is
     behind the subject (the plate, the key colour, or zeros); despill: the key's
-    despill mode (holopack.video.despill: -1 none, 0-2 one channel, 3-5 two); gain:
-    levels factor; out uint8 (H, W, 3), overwritten: (frame - (1 - alpha) *
-    background) * gain, despilled on the band, exactly 0 where alpha is 0."""
-    run(_composite_rows, np.zeros(1, np.int64), frame, alpha, band, background, despill, gain, out)
+    despill mode (holopack.video.despill: -1 none, 0-2 one channel, 3-5 two);
+    allowance: float32, the excess a two-channel mode leaves (codes); gain: levels
+    factor; out uint8 (H, W, 3), overwritten: (frame - (1 - alpha) * background) *
+    gain, despilled on the band, exactly 0 where alpha is 0."""
+    run(_composite_rows, np.zeros(1, np.int64), frame, alpha, band, background, despill, allowance, gain, out)
 
 
 @njit(cache=True, nogil=True, _nrt=False)  # type: ignore[call-overload]  # _nrt: not in the stubs
-def _composite_rows(next_row, frame, alpha, band, background, despill, gain, out):
+def _composite_rows(next_row, frame, alpha, band, background, despill, allowance, gain, out):
     """One thread's share of composite: rows claimed from next_row."""
     height, width = frame.shape[0], frame.shape[1]
     y = claim(next_row)
@@ -206,15 +207,15 @@ def _composite_rows(next_row, frame, alpha, band, background, despill, gain, out
                 elif despill == 2:
                     c2 = min(c2, max(c0, c1))
                 elif despill == 3:  # cyan: green and blue over red
-                    spill = max(0.0, min(c1, c2) - c0)
+                    spill = max(0.0, min(c1, c2) - c0 - allowance)
                     c1 -= spill
                     c2 -= spill
                 elif despill == 4:  # magenta: red and blue over green
-                    spill = max(0.0, min(c0, c2) - c1)
+                    spill = max(0.0, min(c0, c2) - c1 - allowance)
                     c0 -= spill
                     c2 -= spill
                 else:  # yellow: red and green over blue
-                    spill = max(0.0, min(c0, c1) - c2)
+                    spill = max(0.0, min(c0, c1) - c2 - allowance)
                     c0 -= spill
                     c1 -= spill
             out[y, x, 0] = min(255, int(c0 * gain + 0.5))

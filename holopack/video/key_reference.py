@@ -40,7 +40,7 @@ def matte(frame, plate, key_uv, params, prev_frame, prev_score, has_prev):
     return np.clip(score, 0.0, 1.0).astype(np.float32), score.astype(np.float32)
 
 
-def composite(frame, alpha, band, background, despill, gain):
+def composite(frame, alpha, band, background, despill, allowance, gain):
     """As key_kernel.composite; returns out uint8 (H, W, 3)."""
     a = alpha.astype(np.float64)[..., None]
     c = np.maximum(0.0, frame.astype(np.float64) - (1.0 - a) * background)
@@ -52,7 +52,7 @@ def composite(frame, alpha, band, background, despill, gain):
         low = despill - 3
         pair = [i for i in range(3) if i != low]
         common = np.minimum(c[..., pair[0]], c[..., pair[1]])
-        spill = np.where(band != 0, np.maximum(common - c[..., low], 0.0), 0.0)
+        spill = np.where(band != 0, np.maximum(common - c[..., low] - allowance, 0.0), 0.0)
         for i in pair:
             c[..., i] = c[..., i] - spill
     out = np.minimum(255, np.floor(c * gain + 0.5)).astype(np.uint8)

@@ -192,7 +192,10 @@ def finish_frame(
             assert state.background_linear is not None  # set by score_frame
             lit = screen_light(band, alpha, frame, state.background_linear, model.despill)
     out = np.empty(frame.shape, np.uint8)
-    key_kernel.composite(frame, alpha, band, scored.background, model.despill, np.float32(gain), out)
+    allowance = np.float32(model.despill_allowance)
+    key_kernel.composite(
+        frame, alpha, band, scored.background, model.despill, allowance, np.float32(gain), out
+    )
     if lit is not None:  # the screen's light unmixed in linear light, not in codes
         ys, xs, rows, columns, colour = lit
         codes = np.minimum(srgb_codes(colour) * gain + 0.5, 255.0).astype(np.uint8)

@@ -98,7 +98,7 @@ class FrameProcessor:
             # ms a 1024 px frame with the band, against 4.3 for composite's whole pass
             # and 3.5 for numpy's indices of the band
             planes = list(cv2.split(colour))
-            despill_planes(planes, model.despill, edge_band(alpha))
+            despill_planes(planes, model.despill, edge_band(alpha), model.despill_allowance)
             colour = cv2.merge(planes)
         if model.gain != 1.0:
             colour = np.minimum(255.0, colour * model.gain + 0.5).astype(np.uint8)
