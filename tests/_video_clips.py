@@ -225,6 +225,41 @@ def encode_clip(path: str, pictures, fps: int, params: list[str], pix_fmt_in: st
     subprocess.run(cmd, input=b"".join(np.ascontiguousarray(p).tobytes() for p in pictures), check=True)
 
 
+def disc_over_screen(
+    path: str, screen, subject, spill: float, count: int, x0: int, seed: int, band=None, keyed: bool = False
+) -> np.ndarray:
+    """A disc of colour ``subject`` (radius 34 px) walking 3 px a frame from column x0
+    over an evenly lit 128 px screen of colour ``screen`` (RGB codes), a share ``spill``
+    of the screen's colour added on its outer 3 px (the screen's light), with sensor
+    noise (2 codes, drawn from ``seed``); band: a colour for rows 56-71 of the disc.
+    Written to ``path``: keyed (as a clip keyed elsewhere arrives) by ffmpeg's colorkey
+    at the screen's colour into a VP9 WebM with alpha, which leaves the screen's colour
+    under the clear pixels; else an H.264 MP4 -> the truth (count, 128, 128) float64."""
+    size = 128
+    yy, xx = np.mgrid[0:size, 0:size]
+    rng = np.random.default_rng(seed)
+    screen = np.asarray(screen, np.float64)
+    raw, truth = [], []
+    for i in range(count):
+        r = np.hypot(xx - x0 - 3 * i, yy - 64)
+        disc = r < 34
+        picture = np.where(disc[..., None], np.asarray(subject, np.float64), screen)
+        if band is not None:
+            picture[disc & (yy >= 56) & (yy < 72)] = band
+        picture[disc & (r >= 31)] += spill * screen
+        truth.append(disc.astype(np.float64))
+        picture += rng.normal(0.0, 2.0, picture.shape)
+        raw.append(np.clip(picture + 0.5, 0, 255).astype(np.uint8))
+    if keyed:
+        key = "0x" + "".join(f"{int(v):02X}" for v in screen)
+        params = ["-vf", f"colorkey={key}:0.15:0.1,format=yuva420p", "-c:v", "libvpx-vp9"]
+        params += ["-crf", "18", "-b:v", "0", "-deadline", "realtime"]
+    else:
+        params = ["-c:v", "libx264", "-crf", "16", "-pix_fmt", "yuv420p"]
+    encode_clip(path, raw, 10, params)
+    return np.stack(truth)
+
+
 def disc_crossing(side: int, frames: int, screen, disc, row: int, radius: int, x_from: float, x_to: float):
     """A disc of colour ``disc`` crossing an evenly lit screen of colour ``screen`` (RGB
     codes) from column x_from to x_to on ``row``: ``frames`` pictures (side, side, 3) uint8."""

@@ -12,6 +12,7 @@ import imageio_ffmpeg
 import numpy as np
 import pytest
 from _matte_measures import key_clip
+from _video_clips import disc_over_screen
 from PIL import Image
 
 import holopack
@@ -154,29 +155,11 @@ def keyed_elsewhere(tmp_path, subject, spill: float, name: str, band=None):
     keyed by ffmpeg's colorkey into a VP9 WebM with alpha, as a clip keyed elsewhere
     arrives: the screen's colour stays under the clear pixels -> (the WebM's path, the
     truth (N, H, W) float64: the disc). band: a colour for rows 56-71 of the disc."""
-    screen = np.array([40, 180, 70], np.float64)
-    size, count = 128, 8
-    yy, xx = np.mgrid[0:size, 0:size]
-    rng = np.random.default_rng(5)
-    raw, truth = [], []
-    for i in range(count):
-        r = np.hypot(xx - 50 - 3 * i, yy - 64)
-        disc = r < 34
-        rim = disc & (r >= 31)
-        picture = np.where(disc[..., None], np.asarray(subject, np.float64), screen)
-        if band is not None:
-            picture[disc & (yy >= 56) & (yy < 72)] = band
-        picture[rim] += spill * screen
-        truth.append(disc.astype(np.float64))
-        picture += rng.normal(0.0, 2.0, picture.shape)
-        raw.append(np.clip(picture + 0.5, 0, 255).astype(np.uint8))
     path = str(tmp_path / name)
-    exe = imageio_ffmpeg.get_ffmpeg_exe()
-    cmd = [exe, "-v", "error", "-y", "-f", "rawvideo", "-pix_fmt", "rgb24", "-s", f"{size}x{size}"]
-    cmd += ["-r", "10", "-i", "-", "-vf", "colorkey=0x28B446:0.15:0.1,format=yuva420p"]
-    cmd += ["-c:v", "libvpx-vp9", "-crf", "18", "-b:v", "0", "-deadline", "realtime", path]
-    subprocess.run(cmd, input=b"".join(f.tobytes() for f in raw), check=True)
-    return path, np.stack(truth)
+    truth = disc_over_screen(
+        path, (40, 180, 70), subject, spill, count=8, x0=50, seed=5, band=band, keyed=True
+    )
+    return path, truth
 
 
 def rim_spill(frames) -> float:

@@ -3,13 +3,11 @@
 
 from __future__ import annotations
 
-import subprocess
-
 import cv2
-import imageio_ffmpeg
 import numpy as np
 import pytest
 from _matte_measures import key_clip
+from _video_clips import disc_over_screen
 from scipy import ndimage
 
 from holopack.video import despill
@@ -71,36 +69,13 @@ def test_despilled_planes_lower_the_leading_channels_by_their_excess(mode):
 
 
 def disc_clip(tmp_path, screen, subject, keyed_elsewhere: bool = False, spill: float = 0.2):
-    """A disc of colour ``subject`` walking over an evenly lit screen of colour ``screen``
-    with sensor noise, a share ``spill`` of the screen's colour added on its outer 3 px
-    (the screen's light): an H.264 MP4, or (keyed_elsewhere) keyed by ffmpeg's colorkey
-    into a VP9 WebM with alpha, the screen's colour left under its clear pixels ->
-    (path, truth (N, H, W) float64)."""
-    size, count = 128, 10
-    yy, xx = np.mgrid[0:size, 0:size]
-    rng = np.random.default_rng(3)
-    raw, truth = [], []
-    for i in range(count):
-        r = np.hypot(xx - 48 - 3 * i, yy - 64)
-        disc = r < 34
-        picture = np.where(disc[..., None], np.asarray(subject, np.float64), np.asarray(screen, np.float64))
-        picture[disc & (r >= 31)] += spill * np.asarray(screen, np.float64)
-        picture += rng.normal(0.0, 2.0, picture.shape)
-        raw.append(np.clip(picture + 0.5, 0, 255).astype(np.uint8))
-        truth.append(disc.astype(np.float64))
-    exe = imageio_ffmpeg.get_ffmpeg_exe()
-    cmd = [exe, "-v", "error", "-y", "-f", "rawvideo", "-pix_fmt", "rgb24", "-s", f"{size}x{size}"]
-    cmd += ["-r", "10", "-i", "-"]
-    if keyed_elsewhere:
-        path = str(tmp_path / "keyed.webm")
-        hex_colour = "0x" + "".join(f"{v:02X}" for v in screen)
-        cmd += ["-vf", f"colorkey={hex_colour}:0.15:0.1,format=yuva420p"]
-        cmd += ["-c:v", "libvpx-vp9", "-crf", "18", "-b:v", "0", "-deadline", "realtime", path]
-    else:
-        path = str(tmp_path / "screen.mp4")
-        cmd += ["-c:v", "libx264", "-crf", "16", "-pix_fmt", "yuv420p", path]
-    subprocess.run(cmd, input=b"".join(f.tobytes() for f in raw), check=True)
-    return path, np.stack(truth)
+    """_video_clips.disc_over_screen's disc of colour ``subject`` over a screen of colour
+    ``screen``, a share ``spill`` of the screen's light on its rim: an H.264 MP4, or
+    (keyed_elsewhere) a WebM keyed by colorkey -> (path, truth (N, H, W) float64)."""
+    path = str(tmp_path / ("keyed.webm" if keyed_elsewhere else "screen.mp4"))
+    return path, disc_over_screen(
+        path, screen, subject, spill, count=10, x0=48, seed=3, keyed=keyed_elsewhere
+    )
 
 
 def rim_excess(path, truth, screen, key="auto"):
