@@ -1278,15 +1278,29 @@ def _bounds(solid: np.ndarray, scale_x: float, scale_y: float, width: int, heigh
     """solid bool (h, w), a picture at (scale_x, scale_y) x the source's -> (x0, y0,
     x1, y1) source pixels of its rows and columns with 2 solid pixels at least (and
     0.2% of the side), a pixel added around; None when there are none. The counts keep
-    a lone speck of noise from widening the box."""
+    a lone speck of noise from widening the box; a tiny source (tiny_source) counts a
+    lone pixel."""
     h, w = solid.shape
-    rows = np.flatnonzero(solid.sum(axis=1) >= max(2, 0.002 * w))
-    cols = np.flatnonzero(solid.sum(axis=0) >= max(2, 0.002 * h))
+    least = 1 if tiny_source(width, height) else 2
+    rows = np.flatnonzero(solid.sum(axis=1) >= max(least, 0.002 * w))
+    cols = np.flatnonzero(solid.sum(axis=0) >= max(least, 0.002 * h))
     if not len(rows) or not len(cols):
         return None
     x0, x1 = cols[0] / scale_x, (cols[-1] + 1) / scale_x
     y0, y1 = rows[0] / scale_y, (rows[-1] + 1) / scale_y
     return (max(0.0, x0 - 1), max(0.0, y0 - 1), min(float(width), x1 + 1), min(float(height), y1 + 1))
+
+
+# A source whose short side is under this many pixels is pixel art, an icon or a sprite
+# (a 16 x 16 GIF), not a camera's frame: each pixel is drawn, none is noise, and the
+# rules that keep a lone speck of noise out of the subject's extent would cut a sprite's
+# one-pixel antenna off its box, or find no subject in a 2 x 3 picture of one pixel.
+TINY_SIDE = 64
+
+
+def tiny_source(width: int, height: int) -> bool:
+    """Whether a source of width x height pixels is tiny (TINY_SIDE)."""
+    return min(width, height) < TINY_SIDE
 
 
 def _union(a, b):
@@ -1428,7 +1442,8 @@ def clip_extent(model: VideoModel, every: str, media, samples: np.ndarray, step:
             for start in range(0, total, EXTENT_CHUNK):
                 k = min(EXTENT_CHUNK, total - start)
                 frames = np.fromfile(f, np.uint8, count=k * frame_bytes).reshape(k, height, width, channels)
-                seen |= opened(subject_cells(model, frames, plate, segmenter)).any(axis=0)
+                cells = subject_cells(model, frames, plate, segmenter)
+                seen |= (cells if tiny_source(media.width, media.height) else opened(cells)).any(axis=0)
     finally:
         if segmenter is not None:
             segmenter.close()
